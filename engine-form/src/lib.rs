@@ -1,0 +1,22 @@
+//! Apps and forms defined as JSON metadata: parsing, validation, record checking,
+//! storage plans and the per-app OpenAPI document. Pure: no IO, no clock.
+
+mod diagnostic;
+mod lower;
+mod migrate;
+mod model;
+mod openapi;
+mod record;
+mod schema;
+mod storage;
+mod value;
+
+pub use diagnostic::Diagnostic;
+pub use lower::parse_bundle;
+pub use migrate::{ColumnState, MigrationStep, plan_table};
+pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
+pub use openapi::app_openapi;
+pub use record::{CheckMode, CheckedRecord, FieldError, check_record, check_value};
+pub use schema::{bundle_schema, form_schema};
+pub use storage::{StorageType, TableSpec, child_table_name, index_name, main_table_name};
+pub use value::{FieldValue, format_datetime};

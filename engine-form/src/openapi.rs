@@ -1,0 +1,274 @@
+//! The OpenAPI 3.1 document of one app's generated record API, derived from its
+//! published forms so an integrator can generate a typed client.
+
+use serde_json::{Map, Value, json};
+
+use crate::model::{Bundle, Field, FieldType, Form, TextKind};
+
+/// Builds the document for `bundle`, whose record routes live under `base` (for example
+/// `/api/v1/apps/bank_crm`).
+pub fn app_openapi(bundle: &Bundle, base: &str) -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    schemas.insert("Problem".into(), problem_schema());
+    for form in &bundle.forms {
+        let name = type_name(&form.key);
+        schemas.insert(name.clone(), record_schema(form, Direction::Output));
+        schemas.insert(format!("{name}Input"), record_schema(form, Direction::Input));
+        schemas.insert(format!("{name}Page"), page_schema(&name));
+        let records = format!("{base}/forms/{}/records", form.key);
+        paths.insert(records.clone(), collection_path(form, &name));
+        paths.insert(format!("{records}/{{id}}"), item_path(form, &name));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": bundle.name.get("en").cloned().unwrap_or_else(|| bundle.key.clone()),
+            "description": format!("Record API of the Trellis app `{}`, generated from its published forms.", bundle.key),
+            "version": "1",
+        },
+        "paths": paths,
+        "components": { "schemas": schemas },
+    })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Direction {
+    Input,
+    Output,
+}
+
+/// `wealth_holding` becomes `WealthHolding`.
+fn type_name(key: &str) -> String {
+    key.split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+fn record_schema(form: &Form, direction: Direction) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    if direction == Direction::Output {
+        properties.insert("id".into(), json!({ "type": "integer", "format": "int64", "readOnly": true }));
+        properties.insert("_version".into(), json!({ "type": "integer", "readOnly": true, "description": "Send it back in If-Match to update." }));
+        properties.insert("_created_at".into(), json!({ "type": "string", "format": "date-time", "readOnly": true }));
+        properties.insert("_updated_at".into(), json!({ "type": "string", "format": "date-time", "readOnly": true }));
+        required.extend(["id", "_version", "_created_at", "_updated_at"].map(Value::from));
+        let lookups = lookup_schema(form);
+        if !lookups.is_empty() {
+            properties.insert("_lookup".into(), json!({ "type": "object", "readOnly": true, "properties": lookups }));
+        }
+    }
+    for field in &form.fields {
+        if direction == Direction::Input && matches!(field.kind, FieldType::Formula { .. }) {
+            continue;
+        }
+        properties.insert(field.key.clone(), field_schema(field, direction));
+        if field.required && direction == Direction::Input && field.default.is_none() {
+            required.push(Value::from(field.key.clone()));
+        }
+    }
+    json!({
+        "type": "object",
+        "title": form.label.get("en"),
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+fn lookup_schema(form: &Form) -> Map<String, Value> {
+    form.fields
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FieldType::Relation { form: target, lookup } if !lookup.is_empty() => Some((
+                f.key.clone(),
+                json!({
+                    "type": ["object", "null"],
+                    "description": format!("Fields of the linked `{target}` record: {}", lookup.join(", ")),
+                }),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn field_schema(field: &Field, direction: Direction) -> Value {
+    let mut schema = base_schema(field, direction);
+    if let Value::Object(map) = &mut schema {
+        if let Some(label) = field.label.get("en") {
+            map.insert("title".into(), Value::from(label.clone()));
+        }
+        if let Some(help) = field.help.as_ref().and_then(|h| h.get("en")) {
+            map.insert("description".into(), Value::from(help.clone()));
+        }
+        if let Some(default) = &field.default {
+            map.insert("default".into(), default.to_json());
+        }
+        if matches!(field.kind, FieldType::Formula { .. }) {
+            map.insert("readOnly".into(), Value::Bool(true));
+        }
+    }
+    if field.required && direction == Direction::Output { schema } else { nullable(schema) }
+}
+
+fn nullable(schema: Value) -> Value {
+    json!({ "anyOf": [schema, { "type": "null" }] })
+}
+
+fn base_schema(field: &Field, direction: Direction) -> Value {
+    match &field.kind {
+        FieldType::Text { kind, min_length, max_length, .. } => {
+            let mut s = json!({ "type": "string", "maxLength": max_length });
+            if let Some(min) = min_length {
+                s["minLength"] = Value::from(*min);
+            }
+            match kind {
+                TextKind::Email => s["format"] = Value::from("email"),
+                TextKind::Phone => s["pattern"] = Value::from(r"^\+?[0-9 ()-]+$"),
+                TextKind::Text | TextKind::LongText => {}
+            }
+            s
+        }
+        FieldType::Integer { min, max } => {
+            let mut s = json!({ "type": "integer", "format": "int64" });
+            if let Some(m) = min {
+                s["minimum"] = Value::from(*m);
+            }
+            if let Some(m) = max {
+                s["maximum"] = Value::from(*m);
+            }
+            s
+        }
+        FieldType::Decimal { precision, scale, currency, .. } => {
+            let mut s = json!({
+                "type": "string",
+                "format": "decimal",
+                "pattern": format!(r"^-?\d{{1,{}}}(\.\d{{1,{scale}}})?$", (precision - scale).max(1)),
+                "description": format!("Exact decimal with {scale} digits after the point{}; sent and returned as a string.",
+                    currency.as_ref().map(|c| format!(", in {c}")).unwrap_or_default()),
+            });
+            if direction == Direction::Input {
+                s = json!({ "anyOf": [s, { "type": "number" }] });
+            }
+            s
+        }
+        FieldType::Boolean => json!({ "type": "boolean" }),
+        FieldType::Date { .. } => json!({ "type": "string", "format": "date" }),
+        FieldType::DateTime => json!({ "type": "string", "format": "date-time", "description": "RFC 3339 with an explicit offset; returned in UTC." }),
+        FieldType::SingleSelect { options } => json!({ "type": "string", "enum": options.iter().map(|o| o.value.clone()).collect::<Vec<_>>() }),
+        FieldType::MultiSelect { options } => json!({
+            "type": "array", "uniqueItems": true,
+            "items": { "type": "string", "enum": options.iter().map(|o| o.value.clone()).collect::<Vec<_>>() },
+        }),
+        FieldType::Relation { form, .. } => json!({ "type": "integer", "format": "int64", "description": format!("Id of a `{form}` record.") }),
+        FieldType::SubTable { fields } => {
+            let mut properties = Map::new();
+            for f in fields {
+                properties.insert(f.key.clone(), field_schema(f, direction));
+            }
+            json!({ "type": "array", "items": { "type": "object", "properties": properties, "additionalProperties": false } })
+        }
+        FieldType::Attachment { max_files, .. } => json!({
+            "type": "array", "maxItems": max_files,
+            "items": { "type": "integer", "format": "int64" },
+            "description": "Ids of files uploaded to POST /api/v1/apps/{app}/files.",
+        }),
+        FieldType::Formula { result_type, .. } => json!({ "description": format!("Computed {result_type}.") }),
+    }
+}
+
+fn page_schema(name: &str) -> Value {
+    json!({
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{name}") } },
+            "next": { "type": ["string", "null"], "description": "Pass as `after` to get the next page; null on the last page." },
+            "total": { "type": "integer", "description": "Only when count=true was asked." },
+        },
+    })
+}
+
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "properties": {
+            "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
+            "detail": { "type": "string" }, "code": { "type": "string" },
+            "errors": { "type": "array", "items": { "type": "object", "properties": {
+                "path": { "type": "string" }, "code": { "type": "string" }, "message": { "type": "string" } } } },
+        },
+    })
+}
+
+fn problem_responses() -> Value {
+    let problem = json!({ "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } });
+    json!({
+        "400": { "description": "Malformed request", "content": problem },
+        "404": { "description": "Unknown app, form or record", "content": problem },
+        "422": { "description": "Invalid values; `errors` names each bad field", "content": problem },
+    })
+}
+
+fn with_problems(mut responses: Value) -> Value {
+    if let (Value::Object(map), Value::Object(problems)) = (&mut responses, problem_responses()) {
+        map.extend(problems);
+    }
+    responses
+}
+
+fn collection_path(form: &Form, name: &str) -> Value {
+    let json_body = |schema: &str| json!({ "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    let param = |n: &str, d: &str, t: &str| json!({ "name": n, "in": "query", "required": false, "description": d, "schema": { "type": t } });
+    json!({
+        "get": {
+            "operationId": format!("list{name}"),
+            "summary": format!("List {} records", form.key),
+            "parameters": [
+                param("filter", "Comma-separated `field:op:value` clauses; ops eq, ne, lt, lte, gt, gte, in (values split by |), contains, starts, null, notnull, has.", "string"),
+                param("sort", "Comma-separated fields; a leading - sorts descending.", "string"),
+                param("limit", "Page size, 1 to 1000 (default 50).", "integer"),
+                param("after", "The `next` cursor of the previous page.", "string"),
+                param("fields", "Comma-separated fields to return.", "string"),
+                param("count", "Also return `total`.", "boolean"),
+            ],
+            "responses": with_problems(json!({ "200": { "description": "A page of records", "content": json_body(&format!("{name}Page"))["content"] } })),
+        },
+        "post": {
+            "operationId": format!("create{name}"),
+            "requestBody": { "required": true, "content": json_body(&format!("{name}Input"))["content"] },
+            "responses": with_problems(json!({ "201": { "description": "Created", "content": json_body(name)["content"] } })),
+        },
+    })
+}
+
+fn item_path(form: &Form, name: &str) -> Value {
+    let body = |schema: String| json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } });
+    json!({
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }],
+        "get": {
+            "operationId": format!("get{name}"),
+            "summary": format!("Read one {} record", form.key),
+            "responses": with_problems(json!({ "200": { "description": "The record; ETag carries its version", "content": body(name.to_owned()) } })),
+        },
+        "patch": {
+            "operationId": format!("update{name}"),
+            "parameters": [{ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "The record's `_version`." }],
+            "requestBody": { "required": true, "content": body(format!("{name}Input")) },
+            "responses": with_problems(json!({
+                "200": { "description": "Updated", "content": body(name.to_owned()) },
+                "412": { "description": "The record changed since that version" },
+                "428": { "description": "If-Match is missing" },
+            })),
+        },
+        "delete": {
+            "operationId": format!("delete{name}"),
+            "responses": with_problems(json!({ "204": { "description": "Deleted" }, "409": { "description": "Other records still link to it" } })),
+        },
+    })
+}

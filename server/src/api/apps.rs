@@ -1,0 +1,80 @@
+//! Apps: list, import a bundle, read, export the draft bundle, publish.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, Path};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::error::{ApiError, Problem};
+use super::{State, json_body, json_response};
+use crate::meta::{self, KINDS};
+use crate::publish::{self, Published};
+
+/// List apps.
+#[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
+    responses((status = 200, description = "Every app", body = Object,
+        example = json!({"items": [{"key": "bank_crm", "name": {"zh-CN": "银行客户管理", "en": "Bank CRM"}, "published_version": 1,
+            "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}]}))))]
+pub async fn list(state: State) -> Result<HttpResponse, ApiError> {
+    let apps = meta::list_apps(&state.db.conn).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": apps.iter().map(meta::app_json).collect::<Vec<_>>() })))
+}
+
+/// Import an app bundle (one JSON document). The app starts as drafts; publish it to create its tables.
+#[utoipa::path(post, path = "/api/v1/apps", tag = "apps",
+    request_body(content = Object, description = "An app bundle; see /api/v1/schemas/bundle",
+        example = json!({"key": "crm", "name": {"zh-CN": "客户", "en": "CRM"}, "forms": [{"key": "customer",
+            "label": {"zh-CN": "客户", "en": "Customer"}, "fields": [{"key": "name", "type": "text", "label": {"zh-CN": "姓名", "en": "Name"}, "required": true}]}]})),
+    responses(
+        (status = 201, description = "Imported", body = Object),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An app with this key exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid bundle: every diagnostic with its JSON path", body = Problem, content_type = "application/problem+json")))]
+pub async fn import(state: State, body: Bytes) -> Result<HttpResponse, ApiError> {
+    let doc = json_body(&body)?;
+    let app = publish::import(&state.db, &doc, Utc::now()).await?;
+    Ok(json_response(StatusCode::CREATED, &meta::app_json(&app)))
+}
+
+/// Read an app: its summary and the keys of its draft metadata.
+#[utoipa::path(get, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "The app", body = Object,
+        example = json!({"key": "bank_crm", "name": {"zh-CN": "银行客户管理", "en": "Bank CRM"}, "published_version": 1,
+            "published_at": "2026-11-28T09:00:00Z", "drafts": {"forms": ["branch", "customer"]}})),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+    let app = meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+    let mut body = meta::app_json(&app);
+    let mut drafts = serde_json::Map::new();
+    for kind in KINDS {
+        let keys: Vec<Value> = meta::list_drafts(&state.db.conn, &app.key, kind).await?.into_iter().map(|d| Value::from(d.key)).collect();
+        drafts.insert(kind.into(), Value::Array(keys));
+    }
+    body["drafts"] = Value::Object(drafts);
+    if app.published_version > 0
+        && let Some((_, at)) = meta::version_bundle(&state.db.conn, &app.key, app.published_version).await?
+    {
+        body["published_at"] = json!(at);
+    }
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// Export the app's draft metadata as one bundle document (what `trellis app export` prints).
+#[utoipa::path(get, path = "/api/v1/apps/{app}/bundle", tag = "apps", params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "The bundle", body = Object),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
+pub async fn export(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+    let app = meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+    Ok(json_response(StatusCode::OK, &meta::draft_bundle(&state.db.conn, &app).await?))
+}
+
+/// Publish the drafts as a new version: validate everything, migrate every table safely.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/publish", tag = "apps", params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "Published", body = Published),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid drafts or a refused migration: every diagnostic", body = Problem, content_type = "application/problem+json")))]
+pub async fn publish(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+    let published = publish::publish(&state.db, &path, Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(published))
+}

@@ -1,0 +1,66 @@
+//! Health, the platform's OpenAPI document, the JSON Schemas of metadata, and the
+//! generated OpenAPI document of each app.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::Path;
+use utoipa::OpenApi;
+
+use super::error::{ApiError, Problem, ProblemItem};
+use super::{State, json_response};
+
+/// The platform API: everything except the generated per-app record API, which each app
+/// documents at /api/v1/apps/{app}/openapi.json.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Trellis platform API", description = "Apps, metadata, records, files. Errors are RFC 9457 problem+json."),
+    paths(
+        healthz, platform_openapi, metadata_schema, app_openapi,
+        super::apps::list, super::apps::import, super::apps::get, super::apps::export, super::apps::publish,
+        super::metadata::list, super::metadata::get, super::metadata::put, super::metadata::delete,
+        super::records::list, super::records::create, super::records::get, super::records::update, super::records::delete,
+        super::files::upload, super::files::download,
+    ),
+    components(schemas(Problem, ProblemItem, crate::publish::Published, crate::files::FileMeta))
+)]
+pub struct PlatformApi;
+
+/// Liveness: the server answers and reaches its database.
+#[utoipa::path(get, path = "/healthz", tag = "system",
+    responses((status = 200, description = "Healthy", body = Object, example = json!({"status": "ok"})),
+        (status = 500, description = "The database does not answer", body = Problem, content_type = "application/problem+json")))]
+pub async fn healthz(state: State) -> Result<HttpResponse, ApiError> {
+    state.db.conn.ping().await?;
+    Ok(json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" })))
+}
+
+/// The OpenAPI 3.1 document of the platform API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
+pub async fn platform_openapi() -> HttpResponse {
+    HttpResponse::Ok().json(PlatformApi::openapi())
+}
+
+/// The JSON Schema of a metadata kind: `bundle` or `form`.
+#[utoipa::path(get, path = "/api/v1/schemas/{kind}", tag = "system",
+    params(("kind" = String, Path, description = "`bundle` or `form`")),
+    responses((status = 200, description = "A JSON Schema (draft 2020-12)", body = Object),
+        (status = 404, description = "No such kind", body = Problem, content_type = "application/problem+json")))]
+pub async fn metadata_schema(path: Path<String>) -> Result<HttpResponse, ApiError> {
+    let schema = match path.as_str() {
+        "bundle" => engine_form::bundle_schema(),
+        "form" | "forms" => engine_form::form_schema(),
+        other => return Err(ApiError::not_found(format!("no schema for `{other}`; known: bundle, form"))),
+    };
+    Ok(json_response(StatusCode::OK, schema))
+}
+
+/// The OpenAPI 3.1 document of one app's record API, generated from its published forms.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/openapi.json", tag = "apps",
+    params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "OpenAPI 3.1", body = Object),
+        (status = 404, description = "No such app, or not published", body = Problem, content_type = "application/problem+json")))]
+pub async fn app_openapi(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+    let app = state.catalog.published(&state.db.conn, &path).await?;
+    let doc = engine_form::app_openapi(&app.bundle, &format!("/api/v1/apps/{}", app.key));
+    Ok(json_response(StatusCode::OK, &doc))
+}

@@ -1,0 +1,64 @@
+//! Uploading and downloading files for attachment fields.
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::web::{Bytes, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::State;
+use super::error::{ApiError, Problem};
+use crate::files::{self, FileMeta};
+use crate::meta;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    /// The file's name, e.g. `statement.pdf`.
+    name: String,
+}
+
+/// Upload a file (the raw bytes as the body, its type as Content-Type). Attach it by putting
+/// its id into an attachment field; the field's size and type limits are checked then.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/files", tag = "files",
+    params(("app" = String, Path, description = "App key"), UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    responses((status = 201, description = "Stored", body = FileMeta),
+        (status = 400, description = "Empty file or missing name", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the server accepts", body = Problem, content_type = "application/problem+json")))]
+pub async fn upload(state: State, path: Path<String>, params: Query<UploadParams>, req: HttpRequest, body: Bytes) -> Result<HttpResponse, ApiError> {
+    meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+    let name = params.name.trim();
+    if name.is_empty() || name.len() > 255 || name.contains(['/', '\\']) {
+        return Err(ApiError::bad_request("bad_name", "`name` must be a plain file name of 1 to 255 characters"));
+    }
+    if body.is_empty() {
+        return Err(ApiError::bad_request("empty_file", "the file is empty"));
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let stored = files::store(&state.db.conn, &path, name, &content_type, body.to_vec(), Utc::now()).await?;
+    Ok(HttpResponse::Created().json(stored))
+}
+
+/// Download a stored file.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/files/{id}", tag = "files",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "File id")),
+    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
+        (status = 404, description = "No such file in this app", body = Problem, content_type = "application/problem+json")))]
+pub async fn download(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::not_found(format!("no file {} in app `{}`", path.1, path.0));
+    let (meta, data) = files::content(&state.db.conn, path.1).await?.ok_or_else(not_found)?;
+    if meta.app != path.0 {
+        return Err(not_found());
+    }
+    Ok(HttpResponse::Ok()
+        .content_type(meta.content_type.clone())
+        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(meta.name)] })
+        .body(data))
+}

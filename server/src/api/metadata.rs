@@ -1,0 +1,103 @@
+//! Draft metadata of every kind through one pattern:
+//! `GET /apps/{app}/{kind}`, `GET|PUT|DELETE /apps/{app}/{kind}/{key}`.
+//! Drafts may be incomplete while a designer works; a PUT saves the document and answers
+//! with its diagnostics. Publishing refuses while any remain.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, Path};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::error::{ApiError, Problem};
+use super::{State, json_object, json_response};
+use crate::meta::{self, AppRow, KINDS};
+
+async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &'static str), ApiError> {
+    let kind = KINDS.iter().find(|k| **k == kind).ok_or_else(|| ApiError::not_found(format!("no metadata kind `{kind}`; known: {}", KINDS.join(", "))))?;
+    let app = meta::find_app(&state.db.conn, app).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
+    Ok((app, kind))
+}
+
+/// List the drafts of a metadata kind.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}", tag = "metadata",
+    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind: `forms`")),
+    responses((status = 200, description = "The drafts", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "body": {}}]})),
+        (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
+    let drafts = meta::list_drafts(&state.db.conn, &app.key, kind).await?;
+    let items: Vec<Value> = drafts.into_iter().map(|d| json!({ "key": d.key, "updated_at": d.updated_at, "body": d.body })).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// Read one draft document.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
+    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
+    responses((status = 200, description = "The draft document", body = Object),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, ApiError> {
+    let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
+    let draft = meta::find_draft(&state.db.conn, &app.key, kind, &path.2).await?.ok_or_else(|| ApiError::not_found(format!("no {kind} draft `{}`", path.2)))?;
+    Ok(json_response(StatusCode::OK, &draft.body))
+}
+
+/// Create or replace a draft document. Answers with the diagnostics of this document
+/// (paths relative to it) so the designer can highlight them.
+#[utoipa::path(put, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
+    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
+    request_body(content = Object, description = "The document; see /api/v1/schemas/form",
+        example = json!({"key": "branch", "label": {"zh-CN": "网点", "en": "Branch"}, "fields": [{"key": "name", "type": "text", "label": {"zh-CN": "名称", "en": "Name"}}]})),
+    responses((status = 200, description = "Saved, with its diagnostics", body = Object,
+            example = json!({"key": "branch", "saved": true, "diagnostics": [{"path": "/fields/0/type", "code": "schema", "message": "\"txt\" is not one of ..."}]})),
+        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The document's key differs from the path", body = Problem, content_type = "application/problem+json")))]
+pub async fn put(state: State, path: Path<(String, String, String)>, body: Bytes) -> Result<HttpResponse, ApiError> {
+    let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
+    let key = &path.2;
+    let mut doc = json_object(&body)?;
+    match doc.get("key") {
+        None => {
+            doc.insert("key".into(), Value::from(key.clone()));
+        }
+        Some(Value::String(k)) if k == key => {}
+        Some(_) => {
+            return Err(ApiError::InvalidMetadata(vec![engine_form::Diagnostic::new(
+                "/key",
+                "key_mismatch",
+                format!("the document's key must be `{key}`, as in the path"),
+            )]));
+        }
+    }
+    let doc = Value::Object(doc);
+    meta::put_draft(&state.db.conn, &app.key, kind, key, &doc, Utc::now()).await?;
+    let bundle = meta::draft_bundle(&state.db.conn, &app).await?;
+    let index = bundle[kind].as_array().and_then(|items| items.iter().position(|d| d.get("key").and_then(Value::as_str) == Some(key)));
+    let diagnostics: Vec<Value> = match (engine_form::parse_bundle(&bundle), index) {
+        (Err(diags), Some(i)) => {
+            let prefix = format!("/{kind}/{i}");
+            diags
+                .into_iter()
+                .filter_map(|d| {
+                    let rest = d.path.strip_prefix(&prefix)?;
+                    (rest.is_empty() || rest.starts_with('/')).then(|| json!({ "path": rest, "code": d.code, "message": d.message }))
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(json_response(StatusCode::OK, &json!({ "key": key, "saved": true, "diagnostics": diagnostics })))
+}
+
+/// Delete a draft document. Publishing afterwards retires its table; the data is kept.
+#[utoipa::path(delete, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
+    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, ApiError> {
+    let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
+    if !meta::delete_draft(&state.db.conn, &app.key, kind, &path.2).await? {
+        return Err(ApiError::not_found(format!("no {kind} draft `{}`", path.2)));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,134 @@
+//! The generated record API of every published form.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::{Bytes, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::Utc;
+use engine_form::{CheckMode, check_record};
+use sea_orm::TransactionTrait;
+use serde_json::{Value, json};
+
+use super::error::{ApiError, Problem};
+use super::{State, json_object, json_response};
+use crate::records::query::{ListParams, ListQuery};
+use crate::records::{FormCtx, read, write};
+
+type FormPath = Path<(String, String)>;
+type RecordPath = Path<(String, String, i64)>;
+
+/// A response carrying one record, with its version as the ETag.
+fn record_response(status: StatusCode, record: &Value) -> HttpResponse {
+    let mut response = json_response(status, record);
+    if let Some(version) = record.get("_version").and_then(Value::as_i64)
+        && let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\""))
+    {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// Reads `If-Match`: `"3"`, `W/"3"` or `3`.
+fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(raw) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let text = raw.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse().map(Some).map_err(|_| ApiError::bad_request("bad_if_match", "If-Match must carry the record's _version, e.g. \"3\""))
+}
+
+/// List records with filters, sort and a cursor.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ListParams),
+    responses((status = 200, description = "A page of records; `next` is the cursor of the following page", body = Object,
+            example = json!({"items": [{"id": 1, "_version": 1, "_created_at": "2026-11-28T09:00:00.000000Z", "_updated_at": "2026-11-28T09:00:00.000000Z",
+                "name": "Li Wei", "aum": "6200000.00", "tier": "hnw"}], "next": "WyI2MjAwMDAwLjAwIiwxXQ", "total": 1})),
+        (status = 400, description = "A bad filter, sort, limit, fields or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, path: FormPath, params: Query<ListParams>) -> Result<HttpResponse, ApiError> {
+    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let query = ListQuery::parse(ctx.form, &params)?;
+    let page = read::list(&state.db.conn, &ctx, &query).await?;
+    let mut body = json!({ "items": page.items, "next": page.next });
+    if let Some(total) = page.total {
+        body["total"] = Value::from(total);
+    }
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// Create a record.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/records", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key")),
+    request_body(content = Object, description = "Field values; decimals as strings keep every digit",
+        example = json!({"name": "Li Wei", "aum": "6200000.00", "tier": "hnw", "birthday": "1980-02-29"})),
+    responses((status = 201, description = "Created; Location names it, ETag carries its version", body = Object),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid values: `errors` names each bad field", body = Problem, content_type = "application/problem+json")))]
+pub async fn create(state: State, path: FormPath, body: Bytes) -> Result<HttpResponse, ApiError> {
+    let input = json_object(&body)?;
+    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let values = check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
+    let tx = state.db.conn.begin().await?;
+    let id = write::create(&tx, &ctx, &values, Utc::now()).await?;
+    let record = read::get(&tx, &ctx, id, None).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created record {id} is missing")))?;
+    tx.commit().await?;
+    let mut response = record_response(StatusCode::CREATED, &record);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Read one record.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "The record; ETag carries its version", body = Object),
+        (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, path: RecordPath) -> Result<HttpResponse, ApiError> {
+    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let record = read::get(&state.db.conn, &ctx, path.2, None).await?.ok_or_else(|| ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))?;
+    Ok(record_response(StatusCode::OK, &record))
+}
+
+/// Update some fields of a record, if it is still at the version in If-Match.
+#[utoipa::path(patch, path = "/api/v1/apps/{app}/forms/{form}/records/{id}", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"),
+        ("If-Match" = String, Header, description = "The record's `_version`, e.g. \"3\"")),
+    request_body(content = Object, description = "The fields to change", example = json!({"aum": "7100000.00"})),
+    responses((status = 200, description = "Updated", body = Object),
+        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid values", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
+pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Bytes) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?.ok_or(ApiError::VersionRequired)?;
+    let input = json_object(&body)?;
+    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let values = check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
+    let tx = state.db.conn.begin().await?;
+    write::update(&tx, &ctx, path.2, expected, &values, Utc::now()).await?;
+    let record = read::get(&tx, &ctx, path.2, None).await?.ok_or_else(|| ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))?;
+    tx.commit().await?;
+    Ok(record_response(StatusCode::OK, &record))
+}
+
+/// Delete a record. If-Match is optional; when sent, the record must be at that version.
+#[utoipa::path(delete, path = "/api/v1/apps/{app}/forms/{form}/records/{id}", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
+    responses((status = 204, description = "Deleted"),
+        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Other records still link to it", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let tx = state.db.conn.begin().await?;
+    write::delete(&tx, &ctx, path.2, expected).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,67 @@
+//! The database connection: SQLite (a file, WAL mode, full durability) or PostgreSQL,
+//! and the platform's own tables.
+
+mod platform;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+/// A connected database with the platform tables migrated.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://path.db` or `postgres://…`) and migrates the platform tables.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        let mut options = ConnectOptions::new(normalise_url(url));
+        options.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+        if url.starts_with("sqlite:") {
+            // One connection: SQLite has one writer, and a single connection avoids
+            // SQLITE_BUSY on upgrading read transactions. WAL with FULL sync makes every
+            // committed change durable.
+            options.max_connections(1).map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        } else {
+            options.max_connections(16);
+        }
+        let conn = Database::connect(options).await.with_context(|| format!("cannot connect to {}", redact(url)))?;
+        platform::Migrator::up(&conn, None).await.context("cannot migrate the platform tables")?;
+        Ok(Db { conn })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+}
+
+/// `sqlite://trellis.db` would be read by sqlx as host `trellis.db`; make the path explicit
+/// and ask for the file to be created.
+fn normalise_url(url: &str) -> String {
+    match url.strip_prefix("sqlite://") {
+        Some(rest) if !rest.contains('?') => format!("sqlite:{rest}?mode=rwc"),
+        Some(rest) => format!("sqlite:{rest}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Hides a password in a connection URL before it is printed.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,16 @@
+//! The Trellis server: storage of apps and records on SQLite or PostgreSQL, the REST API
+//! with its OpenAPI documents, and the `trellis` command.
+
+pub mod api;
+pub mod bundle_dir;
+mod catalog;
+pub mod db;
+pub mod demo;
+mod files;
+pub mod meta;
+pub mod publish;
+mod records;
+mod schema;
+
+pub use api::{AppState, PlatformApi, configure};
+pub use db::Db;

@@ -1,0 +1,120 @@
+//! The `trellis` command: serve the API, and import, validate or export app bundles.
+
+use std::path::PathBuf;
+
+use actix_web::{App, HttpServer, middleware};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::{AppState, Db, configure, demo};
+
+#[derive(Parser)]
+#[command(name = "trellis", version, about = "Trellis: no-code apps on SQLite or PostgreSQL")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct DbArg {
+    /// Database URL: sqlite://path.db or postgres://user@host/db.
+    #[arg(long, env = "TRELLIS_DB", default_value = "sqlite://trellis.db")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// Address to listen on.
+        #[arg(long, env = "TRELLIS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Import and publish the demo app (with its seed records) if it is not there yet.
+        #[arg(long)]
+        demo: bool,
+        /// The bundle --demo loads.
+        #[arg(long, env = "TRELLIS_DEMO_BUNDLE", default_value = "examples/bank-crm")]
+        demo_bundle: PathBuf,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+    /// Manage app bundles.
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Import a bundle (a folder or one JSON file) as a new app.
+    Import {
+        path: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Also publish it and load its seed records.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Check a bundle and print every diagnostic; exits 1 if there are any.
+    Validate { path: PathBuf },
+    /// Print an app's draft bundle as JSON.
+    Export {
+        app: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TRELLIS_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { db, listen, demo: with_demo, demo_bundle, workers } => {
+            let database = Db::connect(&db.db).await?;
+            let state = AppState::new(database);
+            if with_demo {
+                let key = demo::import_path(&state, &demo_bundle, true, true)
+                    .await
+                    .with_context(|| format!("cannot load the demo bundle {}", demo_bundle.display()))?;
+                tracing::info!("demo app `{key}` is ready");
+            }
+            tracing::info!("listening on http://{listen} (database {})", server::db::redact(&db.db));
+            let mut http = HttpServer::new(move || App::new().wrap(middleware::Compress::default()).configure(configure(state.clone())));
+            if let Some(n) = workers {
+                http = http.workers(n);
+            }
+            http.bind(&listen).with_context(|| format!("cannot listen on {listen}"))?.run().await?;
+        }
+        Command::App { command: AppCommand::Import { path, db, publish } } => {
+            let state = AppState::new(Db::connect(&db.db).await?);
+            let key = demo::import_path(&state, &path, publish, false).await?;
+            println!("imported app `{key}`{}", if publish { " and published it" } else { "" });
+        }
+        Command::App { command: AppCommand::Validate { path } } => {
+            let loaded = server::bundle_dir::load(&path)?;
+            match engine_form::parse_bundle(&loaded.document) {
+                Ok(bundle) => println!("{}: valid app `{}` with {} forms", path.display(), bundle.key, bundle.forms.len()),
+                Err(diags) => {
+                    for d in &diags {
+                        println!("{} [{}] {}", if d.path.is_empty() { "/" } else { &d.path }, d.code, d.message);
+                    }
+                    eprintln!("{}: {} problem(s)", path.display(), diags.len());
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::App { command: AppCommand::Export { app, db } } => {
+            let database = Db::connect(&db.db).await?;
+            let row = server::meta::find_app(&database.conn, &app).await?.with_context(|| format!("no app `{app}`"))?;
+            let bundle = server::meta::draft_bundle(&database.conn, &row).await?;
+            println!("{}", serde_json::to_string_pretty(&bundle)?);
+        }
+    }
+    Ok(())
+}

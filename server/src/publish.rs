@@ -1,0 +1,197 @@
+//! Importing bundles and publishing an app: validate every draft, plan every table, and
+//! apply the plan, the data checks and the new version in one transaction.
+
+use chrono::{DateTime, Utc};
+use engine_form::{
+    Diagnostic, Field, FieldType, MigrationStep, StorageType, check_value, child_table_name, main_table_name, parse_bundle, plan_table,
+};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::api::error::ApiError;
+use crate::db::Db;
+use crate::meta::{self, AppRow};
+use crate::records::codec::{decode, encode};
+use crate::schema::{TableTarget, apply_ddl, registry};
+
+/// Values are converted and checked in batches of this many rows, so memory stays flat
+/// however large the table.
+const BATCH: u64 = 1000;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"app": "bank_crm", "version": 2, "changes": ["customer: add column f_wechat"]}))]
+pub struct Published {
+    pub app: String,
+    pub version: i64,
+    /// What changed in the tables, one line per step.
+    pub changes: Vec<String>,
+}
+
+/// Stores a new app from a bundle document as drafts. The bundle must be valid.
+pub async fn import(db: &Db, doc: &Value, now: DateTime<Utc>) -> Result<AppRow, ApiError> {
+    let bundle = parse_bundle(doc).map_err(ApiError::InvalidMetadata)?;
+    let tx = db.conn.begin().await?;
+    if meta::find_app(&tx, &bundle.key).await?.is_some() {
+        return Err(ApiError::Conflict { code: "app_exists", detail: format!("an app `{}` already exists", bundle.key) });
+    }
+    meta::insert_app(&tx, &bundle.key, &doc["name"], now).await?;
+    for kind in meta::KINDS {
+        for item in doc.get(kind).and_then(Value::as_array).into_iter().flatten() {
+            let key = item.get("key").and_then(Value::as_str).unwrap_or_default();
+            meta::put_draft(&tx, &bundle.key, kind, key, item, now).await?;
+        }
+    }
+    let app = meta::find_app(&tx, &bundle.key).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("imported app vanished")))?;
+    tx.commit().await?;
+    Ok(app)
+}
+
+pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Published, ApiError> {
+    let tx = db.conn.begin().await?;
+    // Taking the app row first serialises concurrent publishes of one app.
+    if !meta::touch_app(&tx, app_key, now).await? {
+        return Err(ApiError::not_found(format!("no app `{app_key}`")));
+    }
+    let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
+    let doc = meta::draft_bundle(&tx, &app).await?;
+    let bundle = parse_bundle(&doc).map_err(ApiError::InvalidMetadata)?;
+
+    struct Planned<'b> {
+        table: String,
+        form: &'b str,
+        sub: Option<(&'b str, String)>,
+        fields: &'b [Field],
+        path: String,
+        steps: Vec<MigrationStep>,
+    }
+    let mut plans = Vec::new();
+    let mut diags = Vec::new();
+    for (i, form) in bundle.forms.iter().enumerate() {
+        let table = main_table_name(app_key, &form.key);
+        let mut targets = vec![(table.clone(), None, form.fields.as_slice(), format!("/forms/{i}/fields"))];
+        for (j, field) in form.fields.iter().enumerate() {
+            if let FieldType::SubTable { fields } = &field.kind {
+                let child = child_table_name(app_key, &form.key, &field.key);
+                targets.push((child, Some((field.key.as_str(), table.clone())), fields.as_slice(), format!("/forms/{i}/fields/{j}/fields")));
+            }
+        }
+        for (table, sub, fields, path) in targets {
+            let (exists, columns) = registry(&tx, &table).await?;
+            match plan_table(&table, exists, &columns, fields, &path) {
+                Ok(steps) => plans.push(Planned { table, form: &form.key, sub, fields, path, steps }),
+                Err(mut d) => diags.append(&mut d),
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(ApiError::InvalidMetadata(diags));
+    }
+    let mut changes = Vec::new();
+    for plan in &plans {
+        let target = TableTarget { app: app_key, form: plan.form, table: &plan.table, sub: plan.sub.as_ref().map(|(f, p)| (*f, p.as_str())) };
+        let at = |e: DbErr| ApiError::InvalidMetadata(vec![Diagnostic::new(&plan.path, "migration_failed", format!("table {}: {e}", plan.table))]);
+        apply_ddl(&tx, &target, &plan.steps).await.map_err(at)?;
+        let mut problems = Vec::new();
+        for step in &plan.steps {
+            changes.push(format!("{}: {}", plan.table, describe(step)));
+            let (field_key, read_column, write) = match step {
+                MigrationStep::Convert { field, from_column, column, storage, .. } => (field, from_column, Some((column.as_str(), storage))),
+                MigrationStep::Verify { field, column } => (field, column, None),
+                _ => continue,
+            };
+            let (index, field) = plan
+                .fields
+                .iter()
+                .enumerate()
+                .find(|(_, f)| &f.key == field_key)
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("planned field `{field_key}` is not in the form")))?;
+            let read_storage = match step {
+                MigrationStep::Convert { from, .. } => from.clone(),
+                _ => StorageType::of(field).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("`{field_key}` has no column")))?,
+            };
+            let bad = convert_column(&tx, &plan.table, field, read_column, &read_storage, write).await.map_err(at)?;
+            if !bad.is_empty() {
+                problems.push(Diagnostic::new(
+                    format!("{}/{index}/type", plan.path),
+                    "stored_values_do_not_fit",
+                    format!("stored values of `{field_key}` do not fit the new definition, e.g. record {}", bad.join(", record ")),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::InvalidMetadata(problems));
+        }
+    }
+    let version = app.published_version + 1;
+    meta::insert_version(&tx, app_key, version, &doc, now).await?;
+    tx.commit().await?;
+    Ok(Published { app: app_key.to_owned(), version, changes })
+}
+
+/// Reads every stored value of `read_column`, checks it against the new `field` and,
+/// when `write` is given, stores the converted value there. Returns up to five ids of
+/// records whose values do not fit.
+async fn convert_column(
+    c: &impl ConnectionTrait,
+    table: &str,
+    field: &Field,
+    read_column: &str,
+    read_storage: &StorageType,
+    write: Option<(&str, &StorageType)>,
+) -> Result<Vec<String>, DbErr> {
+    let backend = c.get_database_backend();
+    let mut bad = Vec::new();
+    let mut last_id = 0i64;
+    loop {
+        let q = Query::select()
+            .columns([Alias::new("id"), Alias::new(read_column)])
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new("id")).gt(last_id))
+            .and_where(Expr::col(Alias::new(read_column)).is_not_null())
+            .order_by(Alias::new("id"), Order::Asc)
+            .limit(BATCH)
+            .to_owned();
+        let rows = c.query_all(&q).await?;
+        for row in &rows {
+            let id: i64 = row.try_get_by_index(0)?;
+            last_id = id;
+            let old = decode(row, 1, read_storage, backend)?;
+            match check_value(field, &old.to_json(), "") {
+                Ok(new) => {
+                    if let Some((column, storage)) = write {
+                        let u = Query::update()
+                            .table(Alias::new(table))
+                            .value(Alias::new(column), encode(&new, storage, backend)?)
+                            .and_where(Expr::col(Alias::new("id")).eq(id))
+                            .to_owned();
+                        c.execute(&u).await?;
+                    }
+                }
+                Err(_) if bad.len() < 5 => bad.push(id.to_string()),
+                Err(_) => {}
+            }
+        }
+        if (rows.len() as u64) < BATCH {
+            return Ok(bad);
+        }
+    }
+}
+
+fn describe(step: &MigrationStep) -> String {
+    match step {
+        MigrationStep::CreateTable => "create table".into(),
+        MigrationStep::AddColumn { column, storage, .. } => format!("add column {column} ({})", storage.signature()),
+        MigrationStep::Reactivate { column, .. } => format!("restore column {column} with its data"),
+        MigrationStep::Convert { from_column, column, storage, .. } => {
+            format!("convert {from_column} into {column} ({}); {from_column} is kept", storage.signature())
+        }
+        MigrationStep::Verify { column, .. } => format!("check stored values of {column}"),
+        MigrationStep::Retire { column, .. } => format!("retire column {column}; its data is kept"),
+        MigrationStep::CreateIndex { name, unique: true, .. } => format!("create unique index {name}"),
+        MigrationStep::CreateIndex { name, .. } => format!("create index {name}"),
+        MigrationStep::DropIndex { name, .. } => format!("drop index {name}"),
+    }
+}

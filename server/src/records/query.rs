@@ -1,0 +1,316 @@
+//! The list query language of the record API: `filter`, `sort`, `limit`, `after`,
+//! `fields` and `count`, parsed and checked against the form.
+//!
+//! `filter` is a comma-separated list of `field:op:value` clauses, all of which must
+//! hold. Ops: `eq ne lt lte gt gte` (compare), `in` (values split by `|`), `contains`
+//! and `starts` (text, case-sensitive), `has` (a multi-select holds the option),
+//! `null` and `notnull` (no value). A `\` escapes a following `,` `|` or `\` in a value.
+//! Example: `filter=tier:in:hnw|affluent,aum:gte:5000000`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use engine_form::{Field, FieldError, FieldType, FieldValue, Form, StorageType, check_value};
+use serde_json::Value;
+
+use crate::api::error::ApiError;
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 1000;
+
+/// A column a list can filter or sort on: a form field or a system column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Field(String),
+    Id,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl Target {
+    fn parse<'f>(form: &'f Form, name: &str) -> Option<(Target, Option<&'f Field>)> {
+        Some(match name {
+            "id" => (Target::Id, None),
+            "_created_at" => (Target::CreatedAt, None),
+            "_updated_at" => (Target::UpdatedAt, None),
+            key => (Target::Field(key.to_owned()), Some(form.field(key)?)),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+    Contains,
+    Starts,
+    Has,
+    Null,
+    NotNull,
+}
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub target: Target,
+    pub op: Op,
+    pub values: Vec<FieldValue>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    pub target: Target,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub filters: Vec<Filter>,
+    /// Always ends with `id`, which makes the order total and the cursor stable.
+    pub sort: Vec<SortKey>,
+    pub limit: u64,
+    /// The sort values of the last row of the previous page.
+    pub after: Option<Vec<FieldValue>>,
+    pub fields: Option<Vec<String>>,
+    pub count: bool,
+}
+
+/// The raw query-string parameters.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `field:op:value` clauses separated by commas, e.g. `tier:eq:hnw,aum:gte:5000000`.
+    pub filter: Option<String>,
+    /// Fields separated by commas; `-` in front sorts descending, e.g. `-aum,name`.
+    pub sort: Option<String>,
+    /// Page size, 1 to 1000; 50 by default.
+    pub limit: Option<u64>,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    /// Fields to return, separated by commas; all by default.
+    pub fields: Option<String>,
+    /// Also return `total`, the number of matching records.
+    pub count: Option<bool>,
+}
+
+fn bad(param: &str, message: impl Into<String>) -> ApiError {
+    let message = message.into();
+    ApiError::BadRequest {
+        code: "bad_query",
+        detail: format!("bad `{param}` parameter: {message}"),
+        errors: vec![FieldError::new(format!("/{param}"), "bad_query", message)],
+    }
+}
+
+impl ListQuery {
+    pub fn parse(form: &Form, params: &ListParams) -> Result<ListQuery, ApiError> {
+        let mut query = ListQuery { limit: DEFAULT_LIMIT, count: params.count.unwrap_or(false), ..Default::default() };
+        if let Some(limit) = params.limit {
+            if !(1..=MAX_LIMIT).contains(&limit) {
+                return Err(bad("limit", format!("must be between 1 and {MAX_LIMIT}")));
+            }
+            query.limit = limit;
+        }
+        if let Some(text) = params.filter.as_deref().filter(|s| !s.is_empty()) {
+            for clause in split_escaped(text, ',') {
+                query.filters.push(parse_filter(form, &clause)?);
+            }
+        }
+        for name in params.sort.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
+            let (descending, key) = name.strip_prefix('-').map_or((false, name), |k| (true, k));
+            let (target, field) = Target::parse(form, key).ok_or_else(|| bad("sort", format!("the form has no field `{key}`")))?;
+            if field.is_some_and(|f| !f.kind.is_sortable()) {
+                return Err(bad("sort", format!("`{key}` cannot be sorted on")));
+            }
+            if query.sort.iter().any(|s| s.target == target) {
+                return Err(bad("sort", format!("`{key}` is listed twice")));
+            }
+            query.sort.push(SortKey { target, descending });
+        }
+        if !query.sort.iter().any(|s| s.target == Target::Id) {
+            query.sort.push(SortKey { target: Target::Id, descending: false });
+        }
+        if let Some(fields) = params.fields.as_deref() {
+            let keys: Vec<String> = fields.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            if let Some(unknown) = keys.iter().find(|k| form.field(k).is_none()) {
+                return Err(bad("fields", format!("the form has no field `{unknown}`")));
+            }
+            query.fields = Some(keys);
+        }
+        if let Some(cursor) = params.after.as_deref() {
+            query.after = Some(decode_cursor(form, &query.sort, cursor)?);
+        }
+        Ok(query)
+    }
+}
+
+fn parse_filter(form: &Form, clause: &str) -> Result<Filter, ApiError> {
+    let mut parts = clause.splitn(3, ':');
+    let (name, op) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let value = parts.next();
+    let (target, field) = Target::parse(form, name).ok_or_else(|| bad("filter", format!("the form has no field `{name}`")))?;
+    let op = match op {
+        "eq" => Op::Eq,
+        "ne" => Op::Ne,
+        "lt" => Op::Lt,
+        "lte" => Op::Lte,
+        "gt" => Op::Gt,
+        "gte" => Op::Gte,
+        "in" => Op::In,
+        "contains" => Op::Contains,
+        "starts" => Op::Starts,
+        "has" => Op::Has,
+        "null" => Op::Null,
+        "notnull" => Op::NotNull,
+        other => return Err(bad("filter", format!("unknown operator `{other}` in `{clause}`"))),
+    };
+    let kind = field.map(|f| &f.kind);
+    let allowed = match op {
+        Op::Null | Op::NotNull => !matches!(kind, Some(FieldType::SubTable { .. } | FieldType::Formula { .. })),
+        Op::Has => matches!(kind, Some(FieldType::MultiSelect { .. })),
+        Op::Contains | Op::Starts => matches!(kind, Some(FieldType::Text { .. })),
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
+            !matches!(kind, Some(FieldType::Boolean | FieldType::SingleSelect { .. } | FieldType::Relation { .. })) && kind.is_none_or(FieldType::is_sortable)
+        }
+        Op::Eq | Op::Ne | Op::In => kind.is_none_or(FieldType::is_sortable),
+    };
+    if !allowed {
+        return Err(bad("filter", format!("`{op:?}` does not apply to `{name}`").to_lowercase()));
+    }
+    let values = match (op, value) {
+        (Op::Null | Op::NotNull, None | Some("")) => Vec::new(),
+        (Op::Null | Op::NotNull, Some(_)) => return Err(bad("filter", format!("`{clause}` takes no value"))),
+        (_, None) => return Err(bad("filter", format!("`{clause}` needs a value"))),
+        (Op::In, Some(v)) => split_escaped(v, '|').iter().map(|v| filter_value(&target, field, op, v)).collect::<Result<_, _>>()?,
+        (_, Some(v)) => vec![filter_value(&target, field, op, &unescape(v))?],
+    };
+    Ok(Filter { target, op, values })
+}
+
+/// Reads a filter value written as text, by the type of what it is compared with.
+fn filter_value(target: &Target, field: Option<&Field>, op: Op, text: &str) -> Result<FieldValue, ApiError> {
+    let wrong = |m: String| bad("filter", m);
+    match (target, field) {
+        (Target::Id, _) => text.parse().map(FieldValue::Integer).map_err(|_| wrong(format!("`{text}` is not a record id"))),
+        (Target::CreatedAt | Target::UpdatedAt, _) => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| FieldValue::DateTime(t.with_timezone(&chrono::Utc)))
+            .map_err(|_| wrong(format!("`{text}` is not an RFC 3339 date-time"))),
+        (Target::Field(_), Some(field)) => {
+            if matches!(op, Op::Contains | Op::Starts) {
+                return Ok(FieldValue::Text(text.to_owned()));
+            }
+            let json = match &field.kind {
+                FieldType::Integer { .. } | FieldType::Relation { .. } => {
+                    text.parse::<i64>().map(Value::from).map_err(|_| wrong(format!("`{text}` is not a whole number")))?
+                }
+                FieldType::Boolean => text.parse::<bool>().map(Value::Bool).map_err(|_| wrong(format!("`{text}` is not true or false")))?,
+                FieldType::MultiSelect { .. } => Value::Array(vec![Value::from(text)]),
+                _ => Value::from(text),
+            };
+            // Bounds and `required` do not apply to a filter value; only its type and options do.
+            let unconstrained = unconstrained(field);
+            let value = check_value(&unconstrained, &json, "").map_err(|e| wrong(e.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")))?;
+            Ok(match value {
+                FieldValue::Choices(mut c) if c.len() == 1 => FieldValue::Text(c.remove(0)),
+                other => other,
+            })
+        }
+        (Target::Field(key), None) => Err(wrong(format!("the form has no field `{key}`"))),
+    }
+}
+
+fn unconstrained(field: &Field) -> Field {
+    let mut f = field.clone();
+    f.kind = match &field.kind {
+        // Filters on e-mail and phone fields compare text as typed; no format check applies.
+        FieldType::Text { .. } => FieldType::Text { kind: engine_form::TextKind::Text, min_length: None, max_length: 10_000, pattern: None },
+        FieldType::Integer { .. } => FieldType::Integer { min: None, max: None },
+        FieldType::Decimal { precision, scale, currency, .. } => {
+            FieldType::Decimal { precision: *precision, scale: *scale, min: None, max: None, currency: currency.clone() }
+        }
+        FieldType::Date { .. } => FieldType::Date { min: None, max: None },
+        other => other.clone(),
+    };
+    f
+}
+
+/// Splits on `sep` except where it is escaped by `\`; escapes are kept for `unescape`.
+fn split_escaped(text: &str, sep: char) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let last = parts.last_mut().expect("parts is never empty");
+                last.push('\\');
+                if let Some(next) = chars.next() {
+                    last.push(next);
+                }
+            }
+            c if c == sep => parts.push(String::new()),
+            c => parts.last_mut().expect("parts is never empty").push(c),
+        }
+    }
+    if sep == '|' { parts.into_iter().map(|p| unescape(&p)).collect() } else { parts }
+}
+
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The storage of a system column.
+pub fn system_storage(target: &Target) -> Option<StorageType> {
+    match target {
+        Target::Id => Some(StorageType::Integer),
+        Target::CreatedAt | Target::UpdatedAt => Some(StorageType::DateTime),
+        Target::Field(_) => None,
+    }
+}
+
+/// A cursor is the sort values of a page's last row, as JSON, base64url-encoded.
+pub fn encode_cursor(values: &[FieldValue]) -> String {
+    URL_SAFE_NO_PAD.encode(Value::Array(values.iter().map(FieldValue::to_json).collect()).to_string())
+}
+
+fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<FieldValue>, ApiError> {
+    let invalid = || bad("after", "not a cursor of this list; pass the `next` value of the previous page with the same sort");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let items: Vec<Value> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if items.len() != sort.len() {
+        return Err(invalid());
+    }
+    sort.iter()
+        .zip(items)
+        .map(|(key, json)| {
+            if json.is_null() {
+                return Ok(FieldValue::Null);
+            }
+            match &key.target {
+                Target::Id => json.as_i64().map(FieldValue::Integer).ok_or_else(invalid),
+                Target::CreatedAt | Target::UpdatedAt => json
+                    .as_str()
+                    .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                    .map(|t| FieldValue::DateTime(t.with_timezone(&chrono::Utc)))
+                    .ok_or_else(invalid),
+                Target::Field(k) => {
+                    let field = form.field(k).ok_or_else(invalid)?;
+                    check_value(&unconstrained(field), &json, "").map_err(|_| invalid())
+                }
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,226 @@
+//! Reading records: one by id, or a filtered, sorted page with a stable cursor. Related
+//! records' lookup fields come in one query through LEFT JOINs; sub-table rows in one
+//! more query per sub-table for the whole page.
+
+use std::collections::HashMap;
+
+use engine_form::{Field, FieldType, FieldValue, StorageType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, NullOrdering, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use serde_json::{Map, Value};
+
+use super::FormCtx;
+use super::codec::decode;
+use super::query::{ListQuery, Target, encode_cursor};
+use super::sql::{after_condition, filter_condition, target_column};
+use crate::api::error::ApiError;
+
+/// What each selected column is, in select order.
+enum Col {
+    System(&'static str, StorageType),
+    Field(String, StorageType),
+    Lookup { relation: String, field: String, storage: StorageType },
+    Sort(StorageType),
+}
+
+/// A page of records.
+pub struct Page {
+    pub items: Vec<Value>,
+    pub next: Option<String>,
+    pub total: Option<u64>,
+}
+
+fn included<'f>(ctx: &'f FormCtx<'_>, fields: Option<&[String]>) -> impl Iterator<Item = &'f Field> {
+    let wanted: Option<Vec<String>> = fields.map(<[String]>::to_vec);
+    ctx.form.fields.iter().filter(move |f| wanted.as_ref().is_none_or(|w| w.contains(&f.key)))
+}
+
+fn build_select(ctx: &FormCtx<'_>, fields: Option<&[String]>) -> Result<(SelectStatement, Vec<Col>, Vec<String>), DbErr> {
+    let table = Alias::new(&ctx.map.table);
+    let mut stmt = Query::select();
+    stmt.from(table.clone());
+    let mut cols = Vec::new();
+    for (name, storage) in [
+        ("id", StorageType::Integer),
+        ("_version", StorageType::Integer),
+        ("_created_at", StorageType::DateTime),
+        ("_updated_at", StorageType::DateTime),
+    ] {
+        stmt.column((table.clone(), Alias::new(name)));
+        cols.push(Col::System(name, storage));
+    }
+    let mut sub_tables = Vec::new();
+    for (n, field) in included(ctx, fields).enumerate() {
+        if let FieldType::SubTable { .. } = field.kind {
+            sub_tables.push(field.key.clone());
+            continue;
+        }
+        let Some((column, storage)) = ctx.map.column(&field.key) else { continue };
+        stmt.column((table.clone(), Alias::new(column)));
+        cols.push(Col::Field(field.key.clone(), storage.clone()));
+        if let FieldType::Relation { form: target, lookup } = &field.kind
+            && !lookup.is_empty()
+        {
+            let target_map = ctx.app.table(target, None).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let alias = Alias::new(format!("l{n}"));
+            stmt.join_as(
+                JoinType::LeftJoin,
+                Alias::new(&target_map.table),
+                alias.clone(),
+                Expr::col((alias.clone(), Alias::new("id"))).equals((table.clone(), Alias::new(column))),
+            );
+            for key in lookup {
+                if let Some((lcol, lstorage)) = target_map.column(key) {
+                    stmt.column((alias.clone(), Alias::new(lcol)));
+                    cols.push(Col::Lookup { relation: field.key.clone(), field: key.clone(), storage: lstorage.clone() });
+                }
+            }
+        }
+    }
+    Ok((stmt, cols, sub_tables))
+}
+
+fn row_to_json(ctx: &FormCtx<'_>, row: &QueryResult, cols: &[Col]) -> Result<(Map<String, Value>, Vec<FieldValue>), DbErr> {
+    let mut record = Map::new();
+    let mut lookups: Map<String, Value> = Map::new();
+    let mut sort_values = Vec::new();
+    for (i, col) in cols.iter().enumerate() {
+        match col {
+            Col::System(name, storage) => {
+                record.insert((*name).into(), decode(row, i, storage, ctx.backend)?.to_json());
+            }
+            Col::Field(key, storage) => {
+                let value = decode(row, i, storage, ctx.backend)?;
+                if let FieldValue::Link(_) = value
+                    && lookups_of(ctx, key)
+                {
+                    lookups.insert(key.clone(), Value::Object(Map::new()));
+                }
+                if matches!(value, FieldValue::Null) && lookups_of(ctx, key) {
+                    lookups.insert(key.clone(), Value::Null);
+                }
+                record.insert(key.clone(), value.to_json());
+            }
+            Col::Lookup { relation, field, storage } => {
+                let value = decode(row, i, storage, ctx.backend)?.to_json();
+                if let Some(Value::Object(obj)) = lookups.get_mut(relation) {
+                    obj.insert(field.clone(), value);
+                }
+            }
+            Col::Sort(storage) => sort_values.push(decode(row, i, storage, ctx.backend)?),
+        }
+    }
+    if !lookups.is_empty() {
+        record.insert("_lookup".into(), Value::Object(lookups));
+    }
+    Ok((record, sort_values))
+}
+
+fn lookups_of(ctx: &FormCtx<'_>, key: &str) -> bool {
+    matches!(ctx.form.field(key).map(|f| &f.kind), Some(FieldType::Relation { lookup, .. }) if !lookup.is_empty())
+}
+
+/// One record by id, or `None`.
+pub async fn get(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64, fields: Option<&[String]>) -> Result<Option<Value>, ApiError> {
+    let (mut stmt, cols, sub_tables) = build_select(ctx, fields)?;
+    stmt.and_where(Expr::col((Alias::new(&ctx.map.table), Alias::new("id"))).eq(id));
+    let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
+    let (mut record, _) = row_to_json(ctx, &row, &cols)?;
+    let mut records = vec![(id, &mut record)];
+    attach_sub_tables(c, ctx, &sub_tables, &mut records).await?;
+    Ok(Some(Value::Object(record)))
+}
+
+/// A page of records matching `q`.
+pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) -> Result<Page, ApiError> {
+    let (mut stmt, mut cols, sub_tables) = build_select(ctx, q.fields.as_deref())?;
+    let mut where_all = sea_orm::sea_query::Cond::all();
+    for filter in &q.filters {
+        where_all = where_all.add(filter_condition(ctx.map, filter, ctx.backend)?);
+    }
+    let total = if q.count {
+        let count = Query::select()
+            .expr(Expr::col(sea_orm::sea_query::Asterisk).count())
+            .from(Alias::new(&ctx.map.table))
+            .cond_where(where_all.clone())
+            .to_owned();
+        let row = c.query_one(&count).await?.ok_or_else(|| DbErr::Custom("COUNT returned no row".into()))?;
+        Some(u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or(0))
+    } else {
+        None
+    };
+    if let Some(after) = &q.after {
+        where_all = where_all.add(after_condition(ctx.map, &q.sort, after, ctx.backend)?);
+    }
+    stmt.cond_where(where_all);
+    for key in &q.sort {
+        let (col, storage) = target_column(ctx.map, &key.target)?;
+        stmt.expr(col.clone());
+        cols.push(Col::Sort(storage));
+        let order = if key.descending { Order::Desc } else { Order::Asc };
+        if key.target == Target::Id {
+            stmt.order_by_expr(col, order);
+        } else {
+            stmt.order_by_expr_with_nulls(col, order, NullOrdering::Last);
+        }
+    }
+    // One row more than the page tells whether there is a next page.
+    stmt.limit(q.limit + 1);
+    let rows = c.query_all(&stmt).await?;
+    let has_more = rows.len() as u64 > q.limit;
+    let mut records = Vec::with_capacity(rows.len());
+    let mut last_sort = Vec::new();
+    for row in rows.iter().take(q.limit as usize) {
+        let (record, sort_values) = row_to_json(ctx, row, &cols)?;
+        last_sort = sort_values;
+        records.push(record);
+    }
+    let mut by_id: Vec<(i64, &mut Map<String, Value>)> =
+        records.iter_mut().map(|r| (r.get("id").and_then(Value::as_i64).unwrap_or(0), r)).collect();
+    attach_sub_tables(c, ctx, &sub_tables, &mut by_id).await?;
+    let next = has_more.then(|| encode_cursor(&last_sort));
+    Ok(Page { items: records.into_iter().map(Value::Object).collect(), next, total })
+}
+
+/// Fills each record's sub-table fields with its rows, in their stored order.
+async fn attach_sub_tables(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    sub_tables: &[String],
+    records: &mut [(i64, &mut Map<String, Value>)],
+) -> Result<(), ApiError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = records.iter().map(|(id, _)| *id).collect();
+    for key in sub_tables {
+        let Some(FieldType::SubTable { fields }) = ctx.form.field(key).map(|f| &f.kind) else { continue };
+        let child = ctx.app.table(&ctx.form.key, Some(key))?;
+        let table = Alias::new(&child.table);
+        let mut stmt = Query::select();
+        stmt.from(table.clone()).column(Alias::new("_parent_id"));
+        let mut columns = Vec::new();
+        for f in fields {
+            if let Some((column, storage)) = child.column(&f.key) {
+                stmt.column(Alias::new(column));
+                columns.push((f.key.clone(), storage.clone()));
+            }
+        }
+        stmt.and_where(Expr::col(Alias::new("_parent_id")).is_in(ids.clone()))
+            .order_by(Alias::new("_parent_id"), Order::Asc)
+            .order_by(Alias::new("_position"), Order::Asc);
+        let mut rows_of: HashMap<i64, Vec<Value>> = HashMap::new();
+        for row in c.query_all(&stmt).await? {
+            let parent: i64 = row.try_get_by_index(0)?;
+            let mut obj = Map::new();
+            for (i, (k, storage)) in columns.iter().enumerate() {
+                obj.insert(k.clone(), decode(&row, i + 1, storage, ctx.backend)?.to_json());
+            }
+            rows_of.entry(parent).or_default().push(Value::Object(obj));
+        }
+        for (id, record) in records.iter_mut() {
+            record.insert(key.clone(), Value::Array(rows_of.remove(id).unwrap_or_default()));
+        }
+    }
+    Ok(())
+}
