@@ -105,18 +105,45 @@ pub fn parse_bundle(doc: &Value) -> Result<Bundle, Vec<Diagnostic>> {
     let mut seen = HashSet::new();
     for (path, form) in &raw_forms {
         if !seen.insert(form.key.as_str()) {
-            diags.push(Diagnostic::new(join(path, "key"), "duplicate_key", format!("another form is already named `{}`", form.key)));
+            diags.push(Diagnostic::new(
+                join(path, "key"),
+                "duplicate_key",
+                format!("another form is already named `{}`", form.key),
+            ));
         }
     }
-    let catalog: BTreeMap<&str, &RawForm> = raw_forms.iter().map(|(_, f)| (f.key.as_str(), f)).collect();
+    let schema_count = diags.len();
+    let catalog: BTreeMap<&str, &RawForm> =
+        raw_forms.iter().map(|(_, f)| (f.key.as_str(), f)).collect();
     let mut forms = Vec::new();
     for (path, raw_form) in &raw_forms {
-        let mut lowerer = Lowerer { catalog: &catalog, diags: &mut diags };
+        let mut lowerer = Lowerer {
+            catalog: &catalog,
+            diags: &mut diags,
+        };
         if let Some(form) = lowerer.form(path, raw_form) {
             forms.push(form);
         }
     }
-    if diags.is_empty() { Ok(Bundle { key: raw.key, name: raw.name, forms }) } else { Err(diags) }
+    // A location the schema already reported is not reported twice.
+    let shape_paths: HashSet<String> = diags[..schema_count]
+        .iter()
+        .map(|d| d.path.clone())
+        .collect();
+    let mut index = 0;
+    diags.retain(|d| {
+        index += 1;
+        index <= schema_count || !shape_paths.contains(&d.path)
+    });
+    if diags.is_empty() {
+        Ok(Bundle {
+            key: raw.key,
+            name: raw.name,
+            forms,
+        })
+    } else {
+        Err(diags)
+    }
 }
 
 struct Lowerer<'a> {
@@ -133,16 +160,28 @@ impl Lowerer<'_> {
         let fields = self.fields(&join(path, "fields"), &raw.fields, false);
         if let Some(title) = &raw.title_field {
             match raw.fields.iter().find(|f| &f.key == title) {
-                None => self.push(join(path, "title_field"), "unknown_field", format!("the form has no field `{title}`")),
+                None => self.push(
+                    join(path, "title_field"),
+                    "unknown_field",
+                    format!("the form has no field `{title}`"),
+                ),
                 Some(f) if !matches!(f.kind.as_str(), "text" | "email" | "phone") => self.push(
                     join(path, "title_field"),
                     "bad_title_field",
-                    format!("the title field must be a short text, `{title}` is {}", f.kind),
+                    format!(
+                        "the title field must be a short text, `{title}` is {}",
+                        f.kind
+                    ),
                 ),
                 Some(_) => {}
             }
         }
-        Some(Form { key: raw.key.clone(), label: raw.label.clone(), title_field: raw.title_field.clone(), fields: fields? })
+        Some(Form {
+            key: raw.key.clone(),
+            label: raw.label.clone(),
+            title_field: raw.title_field.clone(),
+            fields: fields?,
+        })
     }
 
     fn fields(&mut self, path: &str, raws: &[RawField], in_sub_table: bool) -> Option<Vec<Field>> {
@@ -152,11 +191,19 @@ impl Lowerer<'_> {
         for (i, raw) in raws.iter().enumerate() {
             let field_path = join(path, i);
             if !seen.insert(raw.key.as_str()) {
-                self.push(join(&field_path, "key"), "duplicate_key", format!("another field is already named `{}`", raw.key));
+                self.push(
+                    join(&field_path, "key"),
+                    "duplicate_key",
+                    format!("another field is already named `{}`", raw.key),
+                );
                 ok = false;
             }
             if RESERVED_KEYS.contains(&raw.key.as_str()) {
-                self.push(join(&field_path, "key"), "reserved_key", format!("`{}` is reserved for the record id", raw.key));
+                self.push(
+                    join(&field_path, "key"),
+                    "reserved_key",
+                    format!("`{}` is reserved for the record id", raw.key),
+                );
                 ok = false;
             }
             match self.field(&field_path, raw, in_sub_table) {
@@ -171,15 +218,30 @@ impl Lowerer<'_> {
         let before = self.diags.len();
         self.check_applicable(path, raw);
         let kind = self.kind(path, raw, in_sub_table);
-        let is_scalar = !matches!(raw.kind.as_str(), "multi_select" | "sub_table" | "attachment" | "formula" | "long_text");
+        let is_scalar = !matches!(
+            raw.kind.as_str(),
+            "multi_select" | "sub_table" | "attachment" | "formula" | "long_text"
+        );
         if raw.unique && (!is_scalar || raw.kind == "boolean") {
-            self.push(join(path, "unique"), "not_applicable", format!("a {} field cannot be unique", raw.kind));
+            self.push(
+                join(path, "unique"),
+                "not_applicable",
+                format!("a {} field cannot be unique", raw.kind),
+            );
         }
         if raw.index && !is_scalar {
-            self.push(join(path, "index"), "not_applicable", format!("a {} field cannot be indexed", raw.kind));
+            self.push(
+                join(path, "index"),
+                "not_applicable",
+                format!("a {} field cannot be indexed", raw.kind),
+            );
         }
         if raw.kind == "formula" && raw.required {
-            self.push(join(path, "required"), "not_applicable", "a formula is computed; it cannot be required");
+            self.push(
+                join(path, "required"),
+                "not_applicable",
+                "a formula is computed; it cannot be required",
+            );
         }
         let kind = kind?;
         let mut field = Field {
@@ -194,8 +256,15 @@ impl Lowerer<'_> {
             kind,
         };
         if let Some(default) = &raw.default {
-            if matches!(raw.kind.as_str(), "relation" | "sub_table" | "attachment" | "formula") {
-                self.push(join(path, "default"), "not_applicable", format!("a {} field cannot have a default", raw.kind));
+            if matches!(
+                raw.kind.as_str(),
+                "relation" | "sub_table" | "attachment" | "formula"
+            ) {
+                self.push(
+                    join(path, "default"),
+                    "not_applicable",
+                    format!("a {} field cannot have a default", raw.kind),
+                );
             } else {
                 match check_value(&field, default, &join(path, "default")) {
                     Ok(v) => field.default = Some(v),
@@ -216,24 +285,48 @@ impl Lowerer<'_> {
         let t = raw.kind.as_str();
         let text = matches!(t, "text" | "long_text" | "email" | "phone");
         let rules: [(&str, bool, bool); 14] = [
-            ("min", raw.min.is_some(), matches!(t, "integer" | "decimal" | "date")),
-            ("max", raw.max.is_some(), matches!(t, "integer" | "decimal" | "date")),
+            (
+                "min",
+                raw.min.is_some(),
+                matches!(t, "integer" | "decimal" | "date"),
+            ),
+            (
+                "max",
+                raw.max.is_some(),
+                matches!(t, "integer" | "decimal" | "date"),
+            ),
             ("min_length", raw.min_length.is_some(), text),
             ("max_length", raw.max_length.is_some(), text),
             ("pattern", raw.pattern.is_some(), text),
             ("precision", raw.precision.is_some(), t == "decimal"),
             ("scale", raw.scale.is_some(), t == "decimal"),
             ("currency", raw.currency.is_some(), t == "decimal"),
-            ("options", raw.options.is_some(), matches!(t, "single_select" | "multi_select")),
+            (
+                "options",
+                raw.options.is_some(),
+                matches!(t, "single_select" | "multi_select"),
+            ),
             ("form", raw.form.is_some(), t == "relation"),
             ("lookup", raw.lookup.is_some(), t == "relation"),
             ("fields", raw.fields.is_some(), t == "sub_table"),
-            ("expression", raw.expression.is_some() || raw.result_type.is_some(), t == "formula"),
-            ("max_files", raw.max_files.is_some() || raw.max_size.is_some() || raw.accept.is_some(), t == "attachment"),
+            (
+                "expression",
+                raw.expression.is_some() || raw.result_type.is_some(),
+                t == "formula",
+            ),
+            (
+                "max_files",
+                raw.max_files.is_some() || raw.max_size.is_some() || raw.accept.is_some(),
+                t == "attachment",
+            ),
         ];
         for (name, set, applies) in rules {
             if set && !applies {
-                self.push(join(path, name), "not_applicable", format!("`{name}` does not apply to a {t} field"));
+                self.push(
+                    join(path, name),
+                    "not_applicable",
+                    format!("`{name}` does not apply to a {t} field"),
+                );
             }
         }
     }
@@ -250,24 +343,44 @@ impl Lowerer<'_> {
                 };
                 let max_length = raw.max_length.unwrap_or(limit);
                 if max_length > limit {
-                    self.push(join(path, "max_length"), "out_of_range", format!("a {t} holds at most {limit} characters"));
+                    self.push(
+                        join(path, "max_length"),
+                        "out_of_range",
+                        format!("a {t} holds at most {limit} characters"),
+                    );
                 }
                 if let Some(min) = raw.min_length
                     && min > max_length
                 {
-                    self.push(join(path, "min_length"), "out_of_range", "min_length is larger than max_length");
+                    self.push(
+                        join(path, "min_length"),
+                        "out_of_range",
+                        "min_length is larger than max_length",
+                    );
                 }
                 let pattern = match &raw.pattern {
                     None => None,
-                    Some(p) => match regex::RegexBuilder::new(&format!("^(?:{p})$")).size_limit(1 << 20).build() {
+                    Some(p) => match regex::RegexBuilder::new(&format!("^(?:{p})$"))
+                        .size_limit(1 << 20)
+                        .build()
+                    {
                         Ok(r) => Some(r),
                         Err(e) => {
-                            self.push(join(path, "pattern"), "bad_pattern", format!("not a valid regular expression: {e}"));
+                            self.push(
+                                join(path, "pattern"),
+                                "bad_pattern",
+                                format!("not a valid regular expression: {e}"),
+                            );
                             return None;
                         }
                     },
                 };
-                FieldType::Text { kind, min_length: raw.min_length, max_length, pattern }
+                FieldType::Text {
+                    kind,
+                    min_length: raw.min_length,
+                    max_length,
+                    pattern,
+                }
             }
             "integer" => {
                 let min = self.integer_bound(path, "min", raw.min.as_ref());
@@ -277,18 +390,32 @@ impl Lowerer<'_> {
             }
             "decimal" => {
                 let Some(scale) = raw.scale else {
-                    self.push(join(path, "scale"), "missing", "a decimal field must declare its scale (digits after the point)");
+                    self.push(
+                        join(path, "scale"),
+                        "missing",
+                        "a decimal field must declare its scale (digits after the point)",
+                    );
                     return None;
                 };
                 let precision = raw.precision.unwrap_or(DEFAULT_PRECISION);
                 if scale > precision {
-                    self.push(join(path, "scale"), "out_of_range", format!("scale {scale} exceeds precision {precision}"));
+                    self.push(
+                        join(path, "scale"),
+                        "out_of_range",
+                        format!("scale {scale} exceeds precision {precision}"),
+                    );
                     return None;
                 }
                 let min = self.decimal_bound(path, "min", raw.min.as_ref(), precision, scale);
                 let max = self.decimal_bound(path, "max", raw.max.as_ref(), precision, scale);
                 self.check_order(path, min, max);
-                FieldType::Decimal { precision, scale, min, max, currency: raw.currency.clone() }
+                FieldType::Decimal {
+                    precision,
+                    scale,
+                    min,
+                    max,
+                    currency: raw.currency.clone(),
+                }
             }
             "boolean" => FieldType::Boolean,
             "date" => {
@@ -300,35 +427,66 @@ impl Lowerer<'_> {
             "datetime" => FieldType::DateTime,
             "single_select" | "multi_select" => {
                 let options = self.options(path, raw.options.as_deref())?;
-                if t == "single_select" { FieldType::SingleSelect { options } } else { FieldType::MultiSelect { options } }
+                if t == "single_select" {
+                    FieldType::SingleSelect { options }
+                } else {
+                    FieldType::MultiSelect { options }
+                }
             }
             "relation" => self.relation(path, raw)?,
             "sub_table" => {
                 if in_sub_table {
-                    self.push(join(path, "type"), "not_applicable", "a sub-table cannot contain another sub-table");
+                    self.push(
+                        join(path, "type"),
+                        "not_applicable",
+                        "a sub-table cannot contain another sub-table",
+                    );
                     return None;
                 }
                 let Some(raws) = &raw.fields else {
-                    self.push(join(path, "fields"), "missing", "a sub-table must declare its fields");
+                    self.push(
+                        join(path, "fields"),
+                        "missing",
+                        "a sub-table must declare its fields",
+                    );
                     return None;
                 };
                 for (i, f) in raws.iter().enumerate() {
                     if f.kind == "formula" {
-                        self.push(join(&join(&join(path, "fields"), i), "type"), "not_applicable", "sub-table rows cannot hold formulas yet");
+                        self.push(
+                            join(&join(&join(path, "fields"), i), "type"),
+                            "not_applicable",
+                            "sub-table rows cannot hold formulas yet",
+                        );
                     }
                 }
-                FieldType::SubTable { fields: self.fields(&join(path, "fields"), raws, true)? }
+                FieldType::SubTable {
+                    fields: self.fields(&join(path, "fields"), raws, true)?,
+                }
             }
             "attachment" => {
                 let max_size = raw.max_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
                 if max_size > LARGEST_MAX_FILE_SIZE {
-                    self.push(join(path, "max_size"), "out_of_range", format!("files are limited to {LARGEST_MAX_FILE_SIZE} bytes"));
+                    self.push(
+                        join(path, "max_size"),
+                        "out_of_range",
+                        format!("files are limited to {LARGEST_MAX_FILE_SIZE} bytes"),
+                    );
                 }
-                FieldType::Attachment { max_files: raw.max_files.unwrap_or(10), max_size, accept: raw.accept.clone().unwrap_or_default() }
+                FieldType::Attachment {
+                    max_files: raw.max_files.unwrap_or(10),
+                    max_size,
+                    accept: raw.accept.clone().unwrap_or_default(),
+                }
             }
             "formula" => {
-                let (Some(expression), Some(result_type)) = (&raw.expression, &raw.result_type) else {
-                    self.push(join(path, "expression"), "missing", "a formula needs an expression and a result_type");
+                let (Some(expression), Some(result_type)) = (&raw.expression, &raw.result_type)
+                else {
+                    self.push(
+                        join(path, "expression"),
+                        "missing",
+                        "a formula needs an expression and a result_type",
+                    );
                     return None;
                 };
                 // Formulas are evaluated by the expression language of engine-rule. Until that
@@ -339,10 +497,17 @@ impl Lowerer<'_> {
                     "formula_unavailable",
                     "formula fields need the expression language, which this version of Trellis does not include yet",
                 );
-                FieldType::Formula { expression: expression.clone(), result_type: result_type.clone() }
+                FieldType::Formula {
+                    expression: expression.clone(),
+                    result_type: result_type.clone(),
+                }
             }
             other => {
-                self.push(join(path, "type"), "unknown_type", format!("unknown field type `{other}`"));
+                self.push(
+                    join(path, "type"),
+                    "unknown_type",
+                    format!("unknown field type `{other}`"),
+                );
                 return None;
             }
         })
@@ -350,52 +515,99 @@ impl Lowerer<'_> {
 
     fn relation(&mut self, path: &str, raw: &RawField) -> Option<FieldType> {
         let Some(target) = &raw.form else {
-            self.push(join(path, "form"), "missing", "a relation must name the form it links to");
+            self.push(
+                join(path, "form"),
+                "missing",
+                "a relation must name the form it links to",
+            );
             return None;
         };
         let Some(target_form) = self.catalog.get(target.as_str()) else {
-            self.push(join(path, "form"), "unknown_form", format!("the app has no form `{target}`"));
+            self.push(
+                join(path, "form"),
+                "unknown_form",
+                format!("the app has no form `{target}`"),
+            );
             return None;
         };
         let lookup = raw.lookup.clone().unwrap_or_default();
         for (i, key) in lookup.iter().enumerate() {
             match target_form.fields.iter().find(|f| &f.key == key) {
-                None => self.push(join(&join(path, "lookup"), i), "unknown_field", format!("form `{target}` has no field `{key}`")),
-                Some(f) if matches!(f.kind.as_str(), "sub_table" | "attachment" | "formula" | "relation") => self.push(
+                None => self.push(
                     join(&join(path, "lookup"), i),
-                    "not_applicable",
-                    format!("a {} field cannot be looked up", f.kind),
+                    "unknown_field",
+                    format!("form `{target}` has no field `{key}`"),
                 ),
+                Some(f)
+                    if matches!(
+                        f.kind.as_str(),
+                        "sub_table" | "attachment" | "formula" | "relation"
+                    ) =>
+                {
+                    self.push(
+                        join(&join(path, "lookup"), i),
+                        "not_applicable",
+                        format!("a {} field cannot be looked up", f.kind),
+                    )
+                }
                 Some(_) => {}
             }
         }
-        Some(FieldType::Relation { form: target.clone(), lookup })
+        Some(FieldType::Relation {
+            form: target.clone(),
+            lookup,
+        })
     }
 
     fn options(&mut self, path: &str, raws: Option<&[RawOption]>) -> Option<Vec<SelectOption>> {
         let Some(raws) = raws else {
-            self.push(join(path, "options"), "missing", "a select field must list its options");
+            self.push(
+                join(path, "options"),
+                "missing",
+                "a select field must list its options",
+            );
             return None;
         };
         let mut seen = HashSet::new();
         for (i, o) in raws.iter().enumerate() {
             if !seen.insert(o.value.as_str()) {
-                self.push(join(&join(&join(path, "options"), i), "value"), "duplicate_key", format!("option `{}` is listed twice", o.value));
+                self.push(
+                    join(&join(&join(path, "options"), i), "value"),
+                    "duplicate_key",
+                    format!("option `{}` is listed twice", o.value),
+                );
             }
         }
-        Some(raws.iter().map(|o| SelectOption { value: o.value.clone(), label: o.label.clone() }).collect())
+        Some(
+            raws.iter()
+                .map(|o| SelectOption {
+                    value: o.value.clone(),
+                    label: o.label.clone(),
+                })
+                .collect(),
+        )
     }
 
     fn integer_bound(&mut self, path: &str, name: &str, raw: Option<&Value>) -> Option<i64> {
         let raw = raw?;
-        let bound = raw.as_number().filter(|n| n.is_i64() || n.is_u64()).and_then(|n| n.as_i64());
+        let bound = raw
+            .as_number()
+            .filter(|n| n.is_i64() || n.is_u64())
+            .and_then(|n| n.as_i64());
         if bound.is_none() {
             self.push(join(path, name), "bad_bound", "expected a whole number");
         }
         bound
     }
 
-    fn decimal_bound(&mut self, path: &str, name: &str, raw: Option<&Value>, precision: u32, scale: u32) -> Option<rust_decimal::Decimal> {
+    fn decimal_bound(
+        &mut self,
+        path: &str,
+        name: &str,
+        raw: Option<&Value>,
+        precision: u32,
+        scale: u32,
+    ) -> Option<rust_decimal::Decimal> {
         match parse_decimal(raw?, precision, scale) {
             Ok(d) => Some(d),
             Err(message) => {
@@ -405,10 +617,19 @@ impl Lowerer<'_> {
         }
     }
 
-    fn date_bound(&mut self, path: &str, name: &str, raw: Option<&Value>) -> Option<chrono::NaiveDate> {
+    fn date_bound(
+        &mut self,
+        path: &str,
+        name: &str,
+        raw: Option<&Value>,
+    ) -> Option<chrono::NaiveDate> {
         let bound = raw?.as_str().and_then(parse_date);
         if bound.is_none() {
-            self.push(join(path, name), "bad_bound", "expected a date as YYYY-MM-DD");
+            self.push(
+                join(path, name),
+                "bad_bound",
+                "expected a date as YYYY-MM-DD",
+            );
         }
         bound
     }

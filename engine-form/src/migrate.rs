@@ -25,18 +25,47 @@ pub struct ColumnState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MigrationStep {
     CreateTable,
-    AddColumn { field: String, column: String, storage: StorageType, type_name: String },
+    AddColumn {
+        field: String,
+        column: String,
+        storage: StorageType,
+        type_name: String,
+    },
     /// An inactive column of the same storage comes back, with its data.
-    Reactivate { field: String, column: String, type_name: String },
+    Reactivate {
+        field: String,
+        column: String,
+        type_name: String,
+    },
     /// Copies the values of `from_column` into the new `column`, converting and checking
     /// each against the new field; any value that does not fit refuses the publish.
-    Convert { field: String, from_column: String, from: StorageType, column: String, storage: StorageType, type_name: String },
+    Convert {
+        field: String,
+        from_column: String,
+        from: StorageType,
+        column: String,
+        storage: StorageType,
+        type_name: String,
+    },
     /// Checks every stored value against the new field definition; any failure refuses the publish.
-    Verify { field: String, column: String },
+    Verify {
+        field: String,
+        column: String,
+    },
     /// The field left the form; its column stays, inactive, with its data.
-    Retire { field: String, column: String },
-    CreateIndex { column: String, name: String, unique: bool },
-    DropIndex { column: String, name: String },
+    Retire {
+        field: String,
+        column: String,
+    },
+    CreateIndex {
+        column: String,
+        name: String,
+        unique: bool,
+    },
+    DropIndex {
+        column: String,
+        name: String,
+    },
 }
 
 /// Plans the steps that bring `table` from its registry state `existing` to `fields`.
@@ -56,13 +85,18 @@ pub fn plan_table(
     }
     let mut taken: Vec<String> = existing.iter().map(|c| c.column.clone()).collect();
     for (i, field) in fields.iter().enumerate() {
-        let Some(storage) = StorageType::of(field) else { continue };
+        let Some(storage) = StorageType::of(field) else {
+            continue;
+        };
         let type_name = field.kind.name().to_owned();
         let active = existing.iter().find(|c| c.active && c.field == field.key);
         let (column, indexed, unique) = match active {
             Some(current) if current.storage == storage => {
                 if current.type_name != type_name && narrows(&current.type_name, &type_name) {
-                    steps.push(MigrationStep::Verify { field: field.key.clone(), column: current.column.clone() });
+                    steps.push(MigrationStep::Verify {
+                        field: field.key.clone(),
+                        column: current.column.clone(),
+                    });
                 }
                 (current.column.clone(), current.indexed, current.unique)
             }
@@ -94,14 +128,26 @@ pub fn plan_table(
                     continue;
                 }
             },
-            None => match existing.iter().find(|c| !c.active && c.field == field.key && c.storage == storage) {
+            None => match existing
+                .iter()
+                .find(|c| !c.active && c.field == field.key && c.storage == storage)
+            {
                 Some(retired) => {
-                    steps.push(MigrationStep::Reactivate { field: field.key.clone(), column: retired.column.clone(), type_name });
+                    steps.push(MigrationStep::Reactivate {
+                        field: field.key.clone(),
+                        column: retired.column.clone(),
+                        type_name,
+                    });
                     (retired.column.clone(), false, false)
                 }
                 None => {
                     let column = fresh_column(&field.key, &mut taken);
-                    steps.push(MigrationStep::AddColumn { field: field.key.clone(), column: column.clone(), storage: storage.clone(), type_name });
+                    steps.push(MigrationStep::AddColumn {
+                        field: field.key.clone(),
+                        column: column.clone(),
+                        storage: storage.clone(),
+                        type_name,
+                    });
                     (column, false, false)
                 }
             },
@@ -109,23 +155,48 @@ pub fn plan_table(
         plan_indexes(table, field, &storage, &column, indexed, unique, &mut steps);
     }
     for current in existing.iter().filter(|c| c.active) {
-        if !fields.iter().any(|f| f.key == current.field && StorageType::of(f).is_some()) {
+        if !fields
+            .iter()
+            .any(|f| f.key == current.field && StorageType::of(f).is_some())
+        {
             drop_indexes(table, current, &mut steps);
-            steps.push(MigrationStep::Retire { field: current.field.clone(), column: current.column.clone() });
+            steps.push(MigrationStep::Retire {
+                field: current.field.clone(),
+                column: current.column.clone(),
+            });
         }
     }
-    if diags.is_empty() { Ok(steps) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(steps)
+    } else {
+        Err(diags)
+    }
 }
 
 /// Relations are always indexed: lookups and the "still referenced?" check on delete use it.
-fn plan_indexes(table: &str, field: &Field, storage: &StorageType, column: &str, indexed: bool, unique: bool, steps: &mut Vec<MigrationStep>) {
+fn plan_indexes(
+    table: &str,
+    field: &Field,
+    storage: &StorageType,
+    column: &str,
+    indexed: bool,
+    unique: bool,
+    steps: &mut Vec<MigrationStep>,
+) {
     let want_index = (field.index || matches!(storage, StorageType::Link(_))) && !field.unique;
     for (want, have, is_unique) in [(want_index, indexed, false), (field.unique, unique, true)] {
         let name = index_name(table, column, is_unique);
         if want && !have {
-            steps.push(MigrationStep::CreateIndex { column: column.to_owned(), name, unique: is_unique });
+            steps.push(MigrationStep::CreateIndex {
+                column: column.to_owned(),
+                name,
+                unique: is_unique,
+            });
         } else if !want && have {
-            steps.push(MigrationStep::DropIndex { column: column.to_owned(), name });
+            steps.push(MigrationStep::DropIndex {
+                column: column.to_owned(),
+                name,
+            });
         }
     }
 }
@@ -133,25 +204,43 @@ fn plan_indexes(table: &str, field: &Field, storage: &StorageType, column: &str,
 fn drop_indexes(table: &str, current: &ColumnState, steps: &mut Vec<MigrationStep>) {
     for (have, is_unique) in [(current.indexed, false), (current.unique, true)] {
         if have {
-            steps.push(MigrationStep::DropIndex { column: current.column.clone(), name: index_name(table, &current.column, is_unique) });
+            steps.push(MigrationStep::DropIndex {
+                column: current.column.clone(),
+                name: index_name(table, &current.column, is_unique),
+            });
         }
     }
 }
 
 /// Whether moving between two types of the same storage can make stored values invalid.
 fn narrows(from: &str, to: &str) -> bool {
-    !matches!((from, to), (_, "text") | ("text" | "email" | "phone", "long_text"))
+    !matches!(
+        (from, to),
+        (_, "text") | ("text" | "email" | "phone", "long_text")
+    )
 }
 
 /// The storage changes Trellis converts (each value checked); everything else is refused.
 fn conversion(from: &StorageType, to: &StorageType) -> Result<(), &'static str> {
     match (from, to) {
         (StorageType::Integer, StorageType::Decimal { .. }) => Ok(()),
-        (StorageType::Decimal { scale: s1, .. }, StorageType::Decimal { scale: s2, .. }) if s2 >= s1 => Ok(()),
-        (StorageType::Decimal { .. }, StorageType::Decimal { .. }) => Err("fewer digits after the point would round stored amounts"),
-        (StorageType::Decimal { .. }, StorageType::Integer) => Err("stored fractions would be lost"),
-        (StorageType::Date, StorageType::DateTime) => Err("a date has no time zone, so the instant would be a guess"),
-        (StorageType::Link(_), StorageType::Link(_)) => Err("stored ids point at records of the old form"),
+        (StorageType::Decimal { scale: s1, .. }, StorageType::Decimal { scale: s2, .. })
+            if s2 >= s1 =>
+        {
+            Ok(())
+        }
+        (StorageType::Decimal { .. }, StorageType::Decimal { .. }) => {
+            Err("fewer digits after the point would round stored amounts")
+        }
+        (StorageType::Decimal { .. }, StorageType::Integer) => {
+            Err("stored fractions would be lost")
+        }
+        (StorageType::Date, StorageType::DateTime) => {
+            Err("a date has no time zone, so the instant would be a guess")
+        }
+        (StorageType::Link(_), StorageType::Link(_)) => {
+            Err("stored ids point at records of the old form")
+        }
         _ => Err("Trellis has no exact conversion between these types"),
     }
 }

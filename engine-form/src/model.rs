@@ -71,33 +71,78 @@ pub struct SelectOption {
 /// A field's type with the parameters that belong to it.
 #[derive(Debug, Clone)]
 pub enum FieldType {
-    Text { kind: TextKind, min_length: Option<u32>, max_length: u32, pattern: Option<regex::Regex> },
-    Integer { min: Option<i64>, max: Option<i64> },
+    Text {
+        kind: TextKind,
+        min_length: Option<u32>,
+        max_length: u32,
+        pattern: Option<regex::Regex>,
+    },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     /// Exact decimal: at most `precision` significant digits, `scale` of them after the point.
-    Decimal { precision: u32, scale: u32, min: Option<Decimal>, max: Option<Decimal>, currency: Option<String> },
+    Decimal {
+        precision: u32,
+        scale: u32,
+        min: Option<Decimal>,
+        max: Option<Decimal>,
+        currency: Option<String>,
+    },
     Boolean,
-    Date { min: Option<NaiveDate>, max: Option<NaiveDate> },
+    Date {
+        min: Option<NaiveDate>,
+        max: Option<NaiveDate>,
+    },
     DateTime,
-    SingleSelect { options: Vec<SelectOption> },
-    MultiSelect { options: Vec<SelectOption> },
+    SingleSelect {
+        options: Vec<SelectOption>,
+    },
+    MultiSelect {
+        options: Vec<SelectOption>,
+    },
     /// Many-to-one link to a record of `form`; `lookup` fields of it are returned with the record.
-    Relation { form: String, lookup: Vec<String> },
+    Relation {
+        form: String,
+        lookup: Vec<String>,
+    },
     /// Child rows owned by the record.
-    SubTable { fields: Vec<Field> },
+    SubTable {
+        fields: Vec<Field>,
+    },
     /// Files stored by the server, referenced by id.
-    Attachment { max_files: u32, max_size: u64, accept: Vec<String> },
+    Attachment {
+        max_files: u32,
+        max_size: u64,
+        accept: Vec<String>,
+    },
     /// Computed and read-only; evaluated by the expression language (engine-rule).
-    Formula { expression: String, result_type: String },
+    Formula {
+        expression: String,
+        result_type: String,
+    },
 }
 
 impl FieldType {
     /// The type's name as written in metadata.
     pub fn name(&self) -> &'static str {
         match self {
-            FieldType::Text { kind: TextKind::Text, .. } => "text",
-            FieldType::Text { kind: TextKind::LongText, .. } => "long_text",
-            FieldType::Text { kind: TextKind::Email, .. } => "email",
-            FieldType::Text { kind: TextKind::Phone, .. } => "phone",
+            FieldType::Text {
+                kind: TextKind::Text,
+                ..
+            } => "text",
+            FieldType::Text {
+                kind: TextKind::LongText,
+                ..
+            } => "long_text",
+            FieldType::Text {
+                kind: TextKind::Email,
+                ..
+            } => "email",
+            FieldType::Text {
+                kind: TextKind::Phone,
+                ..
+            } => "phone",
             FieldType::Integer { .. } => "integer",
             FieldType::Decimal { .. } => "decimal",
             FieldType::Boolean => "boolean",
@@ -116,7 +161,10 @@ impl FieldType {
     pub fn is_sortable(&self) -> bool {
         !matches!(
             self,
-            FieldType::MultiSelect { .. } | FieldType::SubTable { .. } | FieldType::Attachment { .. } | FieldType::Formula { .. }
+            FieldType::MultiSelect { .. }
+                | FieldType::SubTable { .. }
+                | FieldType::Attachment { .. }
+                | FieldType::Formula { .. }
         )
     }
 }

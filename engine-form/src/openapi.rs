@@ -14,7 +14,10 @@ pub fn app_openapi(bundle: &Bundle, base: &str) -> Value {
     for form in &bundle.forms {
         let name = type_name(&form.key);
         schemas.insert(name.clone(), record_schema(form, Direction::Output));
-        schemas.insert(format!("{name}Input"), record_schema(form, Direction::Input));
+        schemas.insert(
+            format!("{name}Input"),
+            record_schema(form, Direction::Input),
+        );
         schemas.insert(format!("{name}Page"), page_schema(&name));
         let records = format!("{base}/forms/{}/records", form.key);
         paths.insert(records.clone(), collection_path(form, &name));
@@ -43,7 +46,10 @@ fn type_name(key: &str) -> String {
     key.split('_')
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -52,14 +58,26 @@ fn record_schema(form: &Form, direction: Direction) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
     if direction == Direction::Output {
-        properties.insert("id".into(), json!({ "type": "integer", "format": "int64", "readOnly": true }));
+        properties.insert(
+            "id".into(),
+            json!({ "type": "integer", "format": "int64", "readOnly": true }),
+        );
         properties.insert("_version".into(), json!({ "type": "integer", "readOnly": true, "description": "Send it back in If-Match to update." }));
-        properties.insert("_created_at".into(), json!({ "type": "string", "format": "date-time", "readOnly": true }));
-        properties.insert("_updated_at".into(), json!({ "type": "string", "format": "date-time", "readOnly": true }));
+        properties.insert(
+            "_created_at".into(),
+            json!({ "type": "string", "format": "date-time", "readOnly": true }),
+        );
+        properties.insert(
+            "_updated_at".into(),
+            json!({ "type": "string", "format": "date-time", "readOnly": true }),
+        );
         required.extend(["id", "_version", "_created_at", "_updated_at"].map(Value::from));
         let lookups = lookup_schema(form);
         if !lookups.is_empty() {
-            properties.insert("_lookup".into(), json!({ "type": "object", "readOnly": true, "properties": lookups }));
+            properties.insert(
+                "_lookup".into(),
+                json!({ "type": "object", "readOnly": true, "properties": lookups }),
+            );
         }
     }
     for field in &form.fields {
@@ -112,7 +130,11 @@ fn field_schema(field: &Field, direction: Direction) -> Value {
             map.insert("readOnly".into(), Value::Bool(true));
         }
     }
-    if field.required && direction == Direction::Output { schema } else { nullable(schema) }
+    if field.required && direction == Direction::Output {
+        schema
+    } else {
+        nullable(schema)
+    }
 }
 
 fn nullable(schema: Value) -> Value {
@@ -121,7 +143,12 @@ fn nullable(schema: Value) -> Value {
 
 fn base_schema(field: &Field, direction: Direction) -> Value {
     match &field.kind {
-        FieldType::Text { kind, min_length, max_length, .. } => {
+        FieldType::Text {
+            kind,
+            min_length,
+            max_length,
+            ..
+        } => {
             let mut s = json!({ "type": "string", "maxLength": max_length });
             if let Some(min) = min_length {
                 s["minLength"] = Value::from(*min);
@@ -143,7 +170,12 @@ fn base_schema(field: &Field, direction: Direction) -> Value {
             }
             s
         }
-        FieldType::Decimal { precision, scale, currency, .. } => {
+        FieldType::Decimal {
+            precision,
+            scale,
+            currency,
+            ..
+        } => {
             let mut s = json!({
                 "type": "string",
                 "format": "decimal",
@@ -158,13 +190,19 @@ fn base_schema(field: &Field, direction: Direction) -> Value {
         }
         FieldType::Boolean => json!({ "type": "boolean" }),
         FieldType::Date { .. } => json!({ "type": "string", "format": "date" }),
-        FieldType::DateTime => json!({ "type": "string", "format": "date-time", "description": "RFC 3339 with an explicit offset; returned in UTC." }),
-        FieldType::SingleSelect { options } => json!({ "type": "string", "enum": options.iter().map(|o| o.value.clone()).collect::<Vec<_>>() }),
+        FieldType::DateTime => {
+            json!({ "type": "string", "format": "date-time", "description": "RFC 3339 with an explicit offset; returned in UTC." })
+        }
+        FieldType::SingleSelect { options } => {
+            json!({ "type": "string", "enum": options.iter().map(|o| o.value.clone()).collect::<Vec<_>>() })
+        }
         FieldType::MultiSelect { options } => json!({
             "type": "array", "uniqueItems": true,
             "items": { "type": "string", "enum": options.iter().map(|o| o.value.clone()).collect::<Vec<_>>() },
         }),
-        FieldType::Relation { form, .. } => json!({ "type": "integer", "format": "int64", "description": format!("Id of a `{form}` record.") }),
+        FieldType::Relation { form, .. } => {
+            json!({ "type": "integer", "format": "int64", "description": format!("Id of a `{form}` record.") })
+        }
         FieldType::SubTable { fields } => {
             let mut properties = Map::new();
             for f in fields {
@@ -177,7 +215,9 @@ fn base_schema(field: &Field, direction: Direction) -> Value {
             "items": { "type": "integer", "format": "int64" },
             "description": "Ids of files uploaded to POST /api/v1/apps/{app}/files.",
         }),
-        FieldType::Formula { result_type, .. } => json!({ "description": format!("Computed {result_type}.") }),
+        FieldType::Formula { result_type, .. } => {
+            json!({ "description": format!("Computed {result_type}.") })
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use crate::diagnostic::Diagnostic;
 const BUNDLE_SCHEMA: &str = include_str!("../schema/bundle.schema.json");
 
 static BUNDLE: LazyLock<Value> = LazyLock::new(|| {
-    serde_json::from_str(BUNDLE_SCHEMA).unwrap_or_else(|e| panic!("bundle.schema.json is part of the build and must parse: {e}"))
+    serde_json::from_str(BUNDLE_SCHEMA)
+        .unwrap_or_else(|e| panic!("bundle.schema.json is part of the build and must parse: {e}"))
 });
 
 static FORM: LazyLock<Value> = LazyLock::new(|| {
@@ -25,7 +26,8 @@ static FORM: LazyLock<Value> = LazyLock::new(|| {
 static BUNDLE_VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| compile(&BUNDLE));
 
 fn compile(schema: &Value) -> jsonschema::Validator {
-    jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("the built-in schema must compile: {e}"))
+    jsonschema::validator_for(schema)
+        .unwrap_or_else(|e| panic!("the built-in schema must compile: {e}"))
 }
 
 /// The JSON Schema of a whole app bundle.

@@ -34,37 +34,78 @@ fn app_row(r: &QueryResult) -> Result<AppRow, DbErr> {
 }
 
 fn app_columns() -> [Alias; 5] {
-    ["key", "name", "published_version", "created_at", "updated_at"].map(t)
+    [
+        "key",
+        "name",
+        "published_version",
+        "created_at",
+        "updated_at",
+    ]
+    .map(t)
 }
 
 pub async fn list_apps(c: &impl ConnectionTrait) -> Result<Vec<AppRow>, DbErr> {
-    let q = Query::select().columns(app_columns()).from(t("trellis_apps")).order_by(t("key"), Order::Asc).to_owned();
+    let q = Query::select()
+        .columns(app_columns())
+        .from(t("trellis_apps"))
+        .order_by(t("key"), Order::Asc)
+        .to_owned();
     c.query_all(&q).await?.iter().map(app_row).collect()
 }
 
 pub async fn find_app(c: &impl ConnectionTrait, key: &str) -> Result<Option<AppRow>, DbErr> {
-    let q = Query::select().columns(app_columns()).from(t("trellis_apps")).and_where(Expr::col(t("key")).eq(key)).to_owned();
+    let q = Query::select()
+        .columns(app_columns())
+        .from(t("trellis_apps"))
+        .and_where(Expr::col(t("key")).eq(key))
+        .to_owned();
     c.query_one(&q).await?.as_ref().map(app_row).transpose()
 }
 
 pub async fn published_version(c: &impl ConnectionTrait, key: &str) -> Result<Option<i64>, DbErr> {
-    let q = Query::select().column(t("published_version")).from(t("trellis_apps")).and_where(Expr::col(t("key")).eq(key)).to_owned();
-    c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
+    let q = Query::select()
+        .column(t("published_version"))
+        .from(t("trellis_apps"))
+        .and_where(Expr::col(t("key")).eq(key))
+        .to_owned();
+    c.query_one(&q)
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()
 }
 
-pub async fn insert_app(c: &impl ConnectionTrait, key: &str, name: &Value, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn insert_app(
+    c: &impl ConnectionTrait,
+    key: &str,
+    name: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let q = Query::insert()
         .into_table(t("trellis_apps"))
         .columns(app_columns())
-        .values_panic([key.into(), name.to_string().into(), 0i64.into(), now.into(), now.into()])
+        .values_panic([
+            key.into(),
+            name.to_string().into(),
+            0i64.into(),
+            now.into(),
+            now.into(),
+        ])
         .to_owned();
     c.execute(&q).await.map(drop)
 }
 
 /// Marks the app changed. On PostgreSQL the row lock it takes also serialises
 /// concurrent publishes of the same app across server processes.
-pub async fn touch_app(c: &impl ConnectionTrait, key: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
-    let q = Query::update().table(t("trellis_apps")).value(t("updated_at"), now).and_where(Expr::col(t("key")).eq(key)).to_owned();
+pub async fn touch_app(
+    c: &impl ConnectionTrait,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let q = Query::update()
+        .table(t("trellis_apps"))
+        .value(t("updated_at"), now)
+        .and_where(Expr::col(t("key")).eq(key))
+        .to_owned();
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
@@ -76,7 +117,11 @@ pub struct Draft {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn list_drafts(c: &impl ConnectionTrait, app: &str, kind: &str) -> Result<Vec<Draft>, DbErr> {
+pub async fn list_drafts(
+    c: &impl ConnectionTrait,
+    app: &str,
+    kind: &str,
+) -> Result<Vec<Draft>, DbErr> {
     let q = Query::select()
         .columns(["key", "body", "updated_at"].map(t))
         .from(t("trellis_drafts"))
@@ -92,12 +137,18 @@ fn draft_row(r: &QueryResult) -> Result<Draft, DbErr> {
     let body: String = r.try_get("", "body")?;
     Ok(Draft {
         key: r.try_get("", "key")?,
-        body: serde_json::from_str(&body).map_err(|e| DbErr::Type(format!("stored draft is not JSON: {e}")))?,
+        body: serde_json::from_str(&body)
+            .map_err(|e| DbErr::Type(format!("stored draft is not JSON: {e}")))?,
         updated_at: r.try_get("", "updated_at")?,
     })
 }
 
-pub async fn find_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str) -> Result<Option<Draft>, DbErr> {
+pub async fn find_draft(
+    c: &impl ConnectionTrait,
+    app: &str,
+    kind: &str,
+    key: &str,
+) -> Result<Option<Draft>, DbErr> {
     let q = Query::select()
         .columns(["key", "body", "updated_at"].map(t))
         .from(t("trellis_drafts"))
@@ -109,24 +160,56 @@ pub async fn find_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &s
 }
 
 /// Inserts or replaces a draft; a new one goes after the existing drafts of its kind.
-pub async fn put_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str, body: &Value, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn put_draft(
+    c: &impl ConnectionTrait,
+    app: &str,
+    kind: &str,
+    key: &str,
+    body: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let next = Query::select()
-        .expr(Func::coalesce([Expr::col(t("position")).max(), Expr::val(-1i64)]))
+        .expr(Func::coalesce([
+            Expr::col(t("position")).max(),
+            Expr::val(-1i64),
+        ]))
         .from(t("trellis_drafts"))
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
         .to_owned();
-    let position = c.query_one(&next).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(-1) + 1;
+    let position = c
+        .query_one(&next)
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(-1)
+        + 1;
     let q = Query::insert()
         .into_table(t("trellis_drafts"))
         .columns(["app", "kind", "key", "body", "position", "updated_at"].map(t))
-        .values_panic([app.into(), kind.into(), key.into(), body.to_string().into(), position.into(), now.into()])
-        .on_conflict(OnConflict::columns(["app", "kind", "key"].map(t)).update_columns(["body", "updated_at"].map(t)).to_owned())
+        .values_panic([
+            app.into(),
+            kind.into(),
+            key.into(),
+            body.to_string().into(),
+            position.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns(["app", "kind", "key"].map(t))
+                .update_columns(["body", "updated_at"].map(t))
+                .to_owned(),
+        )
         .to_owned();
     c.execute(&q).await.map(drop)
 }
 
-pub async fn delete_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str) -> Result<bool, DbErr> {
+pub async fn delete_draft(
+    c: &impl ConnectionTrait,
+    app: &str,
+    kind: &str,
+    key: &str,
+) -> Result<bool, DbErr> {
     let q = Query::delete()
         .from_table(t("trellis_drafts"))
         .and_where(Expr::col(t("app")).eq(app))
@@ -144,16 +227,30 @@ pub async fn draft_bundle(c: &impl ConnectionTrait, app: &AppRow) -> Result<Valu
     bundle.insert("name".into(), app.name.clone());
     for kind in KINDS {
         let drafts = list_drafts(c, &app.key, kind).await?;
-        bundle.insert(kind.into(), Value::Array(drafts.into_iter().map(|d| d.body).collect()));
+        bundle.insert(
+            kind.into(),
+            Value::Array(drafts.into_iter().map(|d| d.body).collect()),
+        );
     }
     Ok(Value::Object(bundle))
 }
 
-pub async fn insert_version(c: &impl ConnectionTrait, app: &str, version: i64, bundle: &Value, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn insert_version(
+    c: &impl ConnectionTrait,
+    app: &str,
+    version: i64,
+    bundle: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let q = Query::insert()
         .into_table(t("trellis_app_versions"))
         .columns(["app", "version", "bundle", "published_at"].map(t))
-        .values_panic([app.into(), version.into(), bundle.to_string().into(), now.into()])
+        .values_panic([
+            app.into(),
+            version.into(),
+            bundle.to_string().into(),
+            now.into(),
+        ])
         .to_owned();
     c.execute(&q).await?;
     let q = Query::update()
@@ -165,16 +262,23 @@ pub async fn insert_version(c: &impl ConnectionTrait, app: &str, version: i64, b
 }
 
 /// The bundle of a published version, with when it was published.
-pub async fn version_bundle(c: &impl ConnectionTrait, app: &str, version: i64) -> Result<Option<(Value, DateTime<Utc>)>, DbErr> {
+pub async fn version_bundle(
+    c: &impl ConnectionTrait,
+    app: &str,
+    version: i64,
+) -> Result<Option<(Value, DateTime<Utc>)>, DbErr> {
     let q = Query::select()
         .columns(["bundle", "published_at"].map(t))
         .from(t("trellis_app_versions"))
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("version")).eq(version))
         .to_owned();
-    let Some(row) = c.query_one(&q).await? else { return Ok(None) };
+    let Some(row) = c.query_one(&q).await? else {
+        return Ok(None);
+    };
     let text: String = row.try_get("", "bundle")?;
-    let bundle = serde_json::from_str(&text).map_err(|e| DbErr::Type(format!("stored bundle is not JSON: {e}")))?;
+    let bundle = serde_json::from_str(&text)
+        .map_err(|e| DbErr::Type(format!("stored bundle is not JSON: {e}")))?;
     Ok(Some((bundle, row.try_get("", "published_at")?)))
 }
 

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use engine_form::{
-    Diagnostic, Field, FieldType, MigrationStep, StorageType, check_value, child_table_name, main_table_name, parse_bundle, plan_table,
+    Diagnostic, Field, FieldType, MigrationStep, StorageType, check_value, child_table_name,
+    main_table_name, parse_bundle, plan_table,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
@@ -35,16 +36,26 @@ pub async fn import(db: &Db, doc: &Value, now: DateTime<Utc>) -> Result<AppRow, 
     let bundle = parse_bundle(doc).map_err(ApiError::InvalidMetadata)?;
     let tx = db.conn.begin().await?;
     if meta::find_app(&tx, &bundle.key).await?.is_some() {
-        return Err(ApiError::Conflict { code: "app_exists", detail: format!("an app `{}` already exists", bundle.key) });
+        return Err(ApiError::Conflict {
+            code: "app_exists",
+            detail: format!("an app `{}` already exists", bundle.key),
+        });
     }
     meta::insert_app(&tx, &bundle.key, &doc["name"], now).await?;
     for kind in meta::KINDS {
-        for item in doc.get(kind).and_then(Value::as_array).into_iter().flatten() {
+        for item in doc
+            .get(kind)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let key = item.get("key").and_then(Value::as_str).unwrap_or_default();
             meta::put_draft(&tx, &bundle.key, kind, key, item, now).await?;
         }
     }
-    let app = meta::find_app(&tx, &bundle.key).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("imported app vanished")))?;
+    let app = meta::find_app(&tx, &bundle.key)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("imported app vanished")))?;
     tx.commit().await?;
     Ok(app)
 }
@@ -55,7 +66,9 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     if !meta::touch_app(&tx, app_key, now).await? {
         return Err(ApiError::not_found(format!("no app `{app_key}`")));
     }
-    let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
+    let app = meta::find_app(&tx, app_key)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
     let doc = meta::draft_bundle(&tx, &app).await?;
     let bundle = parse_bundle(&doc).map_err(ApiError::InvalidMetadata)?;
 
@@ -71,17 +84,34 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     let mut diags = Vec::new();
     for (i, form) in bundle.forms.iter().enumerate() {
         let table = main_table_name(app_key, &form.key);
-        let mut targets = vec![(table.clone(), None, form.fields.as_slice(), format!("/forms/{i}/fields"))];
+        let mut targets = vec![(
+            table.clone(),
+            None,
+            form.fields.as_slice(),
+            format!("/forms/{i}/fields"),
+        )];
         for (j, field) in form.fields.iter().enumerate() {
             if let FieldType::SubTable { fields } = &field.kind {
                 let child = child_table_name(app_key, &form.key, &field.key);
-                targets.push((child, Some((field.key.as_str(), table.clone())), fields.as_slice(), format!("/forms/{i}/fields/{j}/fields")));
+                targets.push((
+                    child,
+                    Some((field.key.as_str(), table.clone())),
+                    fields.as_slice(),
+                    format!("/forms/{i}/fields/{j}/fields"),
+                ));
             }
         }
         for (table, sub, fields, path) in targets {
             let (exists, columns) = registry(&tx, &table).await?;
             match plan_table(&table, exists, &columns, fields, &path) {
-                Ok(steps) => plans.push(Planned { table, form: &form.key, sub, fields, path, steps }),
+                Ok(steps) => plans.push(Planned {
+                    table,
+                    form: &form.key,
+                    sub,
+                    fields,
+                    path,
+                    steps,
+                }),
                 Err(mut d) => diags.append(&mut d),
             }
         }
@@ -91,14 +121,31 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     }
     let mut changes = Vec::new();
     for plan in &plans {
-        let target = TableTarget { app: app_key, form: plan.form, table: &plan.table, sub: plan.sub.as_ref().map(|(f, p)| (*f, p.as_str())) };
-        let at = |e: DbErr| ApiError::InvalidMetadata(vec![Diagnostic::new(&plan.path, "migration_failed", format!("table {}: {e}", plan.table))]);
+        let target = TableTarget {
+            app: app_key,
+            form: plan.form,
+            table: &plan.table,
+            sub: plan.sub.as_ref().map(|(f, p)| (*f, p.as_str())),
+        };
+        let at = |e: DbErr| {
+            ApiError::InvalidMetadata(vec![Diagnostic::new(
+                &plan.path,
+                "migration_failed",
+                format!("table {}: {e}", plan.table),
+            )])
+        };
         apply_ddl(&tx, &target, &plan.steps).await.map_err(at)?;
         let mut problems = Vec::new();
         for step in &plan.steps {
             changes.push(format!("{}: {}", plan.table, describe(step)));
             let (field_key, read_column, write) = match step {
-                MigrationStep::Convert { field, from_column, column, storage, .. } => (field, from_column, Some((column.as_str(), storage))),
+                MigrationStep::Convert {
+                    field,
+                    from_column,
+                    column,
+                    storage,
+                    ..
+                } => (field, from_column, Some((column.as_str(), storage))),
                 MigrationStep::Verify { field, column } => (field, column, None),
                 _ => continue,
             };
@@ -107,12 +154,20 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
                 .iter()
                 .enumerate()
                 .find(|(_, f)| &f.key == field_key)
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("planned field `{field_key}` is not in the form")))?;
+                .ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!(
+                        "planned field `{field_key}` is not in the form"
+                    ))
+                })?;
             let read_storage = match step {
                 MigrationStep::Convert { from, .. } => from.clone(),
-                _ => StorageType::of(field).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("`{field_key}` has no column")))?,
+                _ => StorageType::of(field).ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("`{field_key}` has no column"))
+                })?,
             };
-            let bad = convert_column(&tx, &plan.table, field, read_column, &read_storage, write).await.map_err(at)?;
+            let bad = convert_column(&tx, &plan.table, field, read_column, &read_storage, write)
+                .await
+                .map_err(at)?;
             if !bad.is_empty() {
                 problems.push(Diagnostic::new(
                     format!("{}/{index}/type", plan.path),
@@ -128,7 +183,11 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     let version = app.published_version + 1;
     meta::insert_version(&tx, app_key, version, &doc, now).await?;
     tx.commit().await?;
-    Ok(Published { app: app_key.to_owned(), version, changes })
+    Ok(Published {
+        app: app_key.to_owned(),
+        version,
+        changes,
+    })
 }
 
 /// Reads every stored value of `read_column`, checks it against the new `field` and,
@@ -183,14 +242,28 @@ async fn convert_column(
 fn describe(step: &MigrationStep) -> String {
     match step {
         MigrationStep::CreateTable => "create table".into(),
-        MigrationStep::AddColumn { column, storage, .. } => format!("add column {column} ({})", storage.signature()),
-        MigrationStep::Reactivate { column, .. } => format!("restore column {column} with its data"),
-        MigrationStep::Convert { from_column, column, storage, .. } => {
-            format!("convert {from_column} into {column} ({}); {from_column} is kept", storage.signature())
+        MigrationStep::AddColumn {
+            column, storage, ..
+        } => format!("add column {column} ({})", storage.signature()),
+        MigrationStep::Reactivate { column, .. } => {
+            format!("restore column {column} with its data")
+        }
+        MigrationStep::Convert {
+            from_column,
+            column,
+            storage,
+            ..
+        } => {
+            format!(
+                "convert {from_column} into {column} ({}); {from_column} is kept",
+                storage.signature()
+            )
         }
         MigrationStep::Verify { column, .. } => format!("check stored values of {column}"),
         MigrationStep::Retire { column, .. } => format!("retire column {column}; its data is kept"),
-        MigrationStep::CreateIndex { name, unique: true, .. } => format!("create unique index {name}"),
+        MigrationStep::CreateIndex {
+            name, unique: true, ..
+        } => format!("create unique index {name}"),
         MigrationStep::CreateIndex { name, .. } => format!("create index {name}"),
         MigrationStep::DropIndex { name, .. } => format!("drop index {name}"),
     }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use engine_form::{ColumnState, MigrationStep, StorageType};
-use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Index, JoinType, Query, Table};
+use sea_orm::sea_query::{
+    Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Index, JoinType, Query, Table,
+};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 fn t(name: &str) -> Alias {
@@ -26,11 +28,29 @@ impl TableMap {
 }
 
 /// Whether the table is registered, and its columns (active and retired).
-pub async fn registry(c: &impl ConnectionTrait, table: &str) -> Result<(bool, Vec<ColumnState>), DbErr> {
-    let exists = Query::select().column(t("table_name")).from(t("trellis_tables")).and_where(Expr::col(t("table_name")).eq(table)).to_owned();
+pub async fn registry(
+    c: &impl ConnectionTrait,
+    table: &str,
+) -> Result<(bool, Vec<ColumnState>), DbErr> {
+    let exists = Query::select()
+        .column(t("table_name"))
+        .from(t("trellis_tables"))
+        .and_where(Expr::col(t("table_name")).eq(table))
+        .to_owned();
     let exists = c.query_one(&exists).await?.is_some();
     let q = Query::select()
-        .columns(["field", "column_name", "storage", "type_name", "active", "indexed", "is_unique"].map(t))
+        .columns(
+            [
+                "field",
+                "column_name",
+                "storage",
+                "type_name",
+                "active",
+                "indexed",
+                "is_unique",
+            ]
+            .map(t),
+        )
         .from(t("trellis_columns"))
         .and_where(Expr::col(t("table_name")).eq(table))
         .order_by(t("column_name"), sea_orm::sea_query::Order::Asc)
@@ -41,7 +61,8 @@ pub async fn registry(c: &impl ConnectionTrait, table: &str) -> Result<(bool, Ve
         columns.push(ColumnState {
             field: r.try_get("", "field")?,
             column: r.try_get("", "column_name")?,
-            storage: StorageType::parse(&signature).ok_or_else(|| DbErr::Type(format!("unknown storage `{signature}`")))?,
+            storage: StorageType::parse(&signature)
+                .ok_or_else(|| DbErr::Type(format!("unknown storage `{signature}`")))?,
             type_name: r.try_get("", "type_name")?,
             active: r.try_get("", "active")?,
             indexed: r.try_get("", "indexed")?,
@@ -52,7 +73,10 @@ pub async fn registry(c: &impl ConnectionTrait, table: &str) -> Result<(bool, Ve
 }
 
 /// The active columns of every table of an app, keyed by (form, sub-table field).
-pub async fn table_maps(c: &impl ConnectionTrait, app: &str) -> Result<HashMap<(String, Option<String>), TableMap>, DbErr> {
+pub async fn table_maps(
+    c: &impl ConnectionTrait,
+    app: &str,
+) -> Result<HashMap<(String, Option<String>), TableMap>, DbErr> {
     let q = Query::select()
         .expr(Expr::col((t("tt"), t("table_name"))))
         .expr(Expr::col((t("tt"), t("form"))))
@@ -65,19 +89,30 @@ pub async fn table_maps(c: &impl ConnectionTrait, app: &str) -> Result<HashMap<(
             JoinType::LeftJoin,
             t("trellis_columns"),
             t("cc"),
-            Expr::col((t("cc"), t("table_name"))).equals((t("tt"), t("table_name"))).and(Expr::col((t("cc"), t("active"))).eq(true)),
+            Expr::col((t("cc"), t("table_name")))
+                .equals((t("tt"), t("table_name")))
+                .and(Expr::col((t("cc"), t("active"))).eq(true)),
         )
         .and_where(Expr::col((t("tt"), t("app"))).eq(app))
         .to_owned();
     let mut maps: HashMap<(String, Option<String>), TableMap> = HashMap::new();
     for r in c.query_all(&q).await? {
         let table: String = r.try_get_by_index(0)?;
-        let key = (r.try_get_by_index::<String>(1)?, r.try_get_by_index::<Option<String>>(2)?);
-        let map = maps.entry(key).or_insert_with(|| TableMap { table, columns: HashMap::new() });
-        if let (Some(field), Some(column), Some(signature)) =
-            (r.try_get_by_index::<Option<String>>(3)?, r.try_get_by_index::<Option<String>>(4)?, r.try_get_by_index::<Option<String>>(5)?)
-        {
-            let storage = StorageType::parse(&signature).ok_or_else(|| DbErr::Type(format!("unknown storage `{signature}`")))?;
+        let key = (
+            r.try_get_by_index::<String>(1)?,
+            r.try_get_by_index::<Option<String>>(2)?,
+        );
+        let map = maps.entry(key).or_insert_with(|| TableMap {
+            table,
+            columns: HashMap::new(),
+        });
+        if let (Some(field), Some(column), Some(signature)) = (
+            r.try_get_by_index::<Option<String>>(3)?,
+            r.try_get_by_index::<Option<String>>(4)?,
+            r.try_get_by_index::<Option<String>>(5)?,
+        ) {
+            let storage = StorageType::parse(&signature)
+                .ok_or_else(|| DbErr::Type(format!("unknown storage `{signature}`")))?;
             map.columns.insert(field, (column, storage));
         }
     }
@@ -113,19 +148,49 @@ pub struct TableTarget<'a> {
 /// Executes the DDL of `steps` and records them in the registry. Convert and Verify are
 /// data steps: the caller has already run them (see publish.rs); here they only add the
 /// new column or change nothing.
-pub async fn apply_ddl(c: &impl ConnectionTrait, target: &TableTarget<'_>, steps: &[MigrationStep]) -> Result<(), DbErr> {
+pub async fn apply_ddl(
+    c: &impl ConnectionTrait,
+    target: &TableTarget<'_>,
+    steps: &[MigrationStep],
+) -> Result<(), DbErr> {
     let backend = c.get_database_backend();
     let table = target.table;
     for step in steps {
         match step {
             MigrationStep::CreateTable => create_table(c, target, backend).await?,
-            MigrationStep::AddColumn { field, column, storage, type_name }
-            | MigrationStep::Convert { field, column, storage, type_name, .. } => {
-                let add = Table::alter().table(t(table)).add_column(column_def(column, storage, backend)).to_owned();
+            MigrationStep::AddColumn {
+                field,
+                column,
+                storage,
+                type_name,
+            }
+            | MigrationStep::Convert {
+                field,
+                column,
+                storage,
+                type_name,
+                ..
+            } => {
+                let add = Table::alter()
+                    .table(t(table))
+                    .add_column(column_def(column, storage, backend))
+                    .to_owned();
                 c.execute(&add).await?;
                 let q = Query::insert()
                     .into_table(t("trellis_columns"))
-                    .columns(["table_name", "column_name", "field", "storage", "type_name", "active", "indexed", "is_unique"].map(t))
+                    .columns(
+                        [
+                            "table_name",
+                            "column_name",
+                            "field",
+                            "storage",
+                            "type_name",
+                            "active",
+                            "indexed",
+                            "is_unique",
+                        ]
+                        .map(t),
+                    )
                     .values_panic([
                         table.into(),
                         column.as_str().into(),
@@ -142,7 +207,9 @@ pub async fn apply_ddl(c: &impl ConnectionTrait, target: &TableTarget<'_>, steps
                     set_column(c, table, from_column, "active", false).await?;
                 }
             }
-            MigrationStep::Reactivate { column, type_name, .. } => {
+            MigrationStep::Reactivate {
+                column, type_name, ..
+            } => {
                 set_column(c, table, column, "active", true).await?;
                 let q = Query::update()
                     .table(t("trellis_columns"))
@@ -153,18 +220,40 @@ pub async fn apply_ddl(c: &impl ConnectionTrait, target: &TableTarget<'_>, steps
                 c.execute(&q).await?;
             }
             MigrationStep::Verify { .. } => {}
-            MigrationStep::Retire { column, .. } => set_column(c, table, column, "active", false).await?,
-            MigrationStep::CreateIndex { column, name, unique } => {
-                let mut index = Index::create().name(name).table(t(table)).col(t(column)).to_owned();
+            MigrationStep::Retire { column, .. } => {
+                set_column(c, table, column, "active", false).await?
+            }
+            MigrationStep::CreateIndex {
+                column,
+                name,
+                unique,
+            } => {
+                let mut index = Index::create()
+                    .name(name)
+                    .table(t(table))
+                    .col(t(column))
+                    .to_owned();
                 if *unique {
                     index.unique();
                 }
                 c.execute(&index).await?;
-                set_column(c, table, column, if *unique { "is_unique" } else { "indexed" }, true).await?;
+                set_column(
+                    c,
+                    table,
+                    column,
+                    if *unique { "is_unique" } else { "indexed" },
+                    true,
+                )
+                .await?;
             }
             MigrationStep::DropIndex { column, name } => {
-                c.execute(&Index::drop().name(name).table(t(table)).to_owned()).await?;
-                let flag = if name.starts_with("ux_") { "is_unique" } else { "indexed" };
+                c.execute(&Index::drop().name(name).table(t(table)).to_owned())
+                    .await?;
+                let flag = if name.starts_with("ux_") {
+                    "is_unique"
+                } else {
+                    "indexed"
+                };
                 set_column(c, table, column, flag, false).await?;
             }
         }
@@ -172,7 +261,13 @@ pub async fn apply_ddl(c: &impl ConnectionTrait, target: &TableTarget<'_>, steps
     Ok(())
 }
 
-async fn set_column(c: &impl ConnectionTrait, table: &str, column: &str, flag: &str, value: bool) -> Result<(), DbErr> {
+async fn set_column(
+    c: &impl ConnectionTrait,
+    table: &str,
+    column: &str,
+    flag: &str,
+    value: bool,
+) -> Result<(), DbErr> {
     let q = Query::update()
         .table(t("trellis_columns"))
         .value(t(flag), value)
@@ -184,9 +279,19 @@ async fn set_column(c: &impl ConnectionTrait, table: &str, column: &str, flag: &
 
 /// Creates a record table with the system columns. Child tables reference their parent
 /// and go with it when the parent record is deleted.
-async fn create_table(c: &impl ConnectionTrait, target: &TableTarget<'_>, backend: DbBackend) -> Result<(), DbErr> {
+async fn create_table(
+    c: &impl ConnectionTrait,
+    target: &TableTarget<'_>,
+    backend: DbBackend,
+) -> Result<(), DbErr> {
     let mut create = Table::create();
-    create.table(t(target.table)).col(ColumnDef::new(t("id")).big_integer().not_null().auto_increment().primary_key());
+    create.table(t(target.table)).col(
+        ColumnDef::new(t("id"))
+            .big_integer()
+            .not_null()
+            .auto_increment()
+            .primary_key(),
+    );
     match target.sub {
         None => {
             create
@@ -199,19 +304,35 @@ async fn create_table(c: &impl ConnectionTrait, target: &TableTarget<'_>, backen
                 .col(ColumnDef::new(t("_parent_id")).big_integer().not_null())
                 .col(ColumnDef::new(t("_position")).big_integer().not_null())
                 .foreign_key(
-                    ForeignKey::create().from(t(target.table), t("_parent_id")).to(t(parent), t("id")).on_delete(ForeignKeyAction::Cascade),
+                    ForeignKey::create()
+                        .from(t(target.table), t("_parent_id"))
+                        .to(t(parent), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
                 );
         }
     }
     c.execute(&create).await?;
     if target.sub.is_some() {
         let name = engine_form::index_name(target.table, "_parent_id", false);
-        c.execute(&Index::create().name(name).table(t(target.table)).col(t("_parent_id")).col(t("_position")).to_owned()).await?;
+        c.execute(
+            &Index::create()
+                .name(name)
+                .table(t(target.table))
+                .col(t("_parent_id"))
+                .col(t("_position"))
+                .to_owned(),
+        )
+        .await?;
     }
     let q = Query::insert()
         .into_table(t("trellis_tables"))
         .columns(["table_name", "app", "form", "sub_field"].map(t))
-        .values_panic([target.table.into(), target.app.into(), target.form.into(), target.sub.map(|(f, _)| f.to_owned()).into()])
+        .values_panic([
+            target.table.into(),
+            target.app.into(),
+            target.form.into(),
+            target.sub.map(|(f, _)| f.to_owned()).into(),
+        ])
         .to_owned();
     c.execute(&q).await.map(drop)
 }

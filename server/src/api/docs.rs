@@ -13,15 +13,38 @@ use super::{State, json_response};
 /// documents at /api/v1/apps/{app}/openapi.json.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Trellis platform API", description = "Apps, metadata, records, files. Errors are RFC 9457 problem+json."),
-    paths(
-        healthz, platform_openapi, metadata_schema, app_openapi,
-        super::apps::list, super::apps::import, super::apps::get, super::apps::export, super::apps::publish,
-        super::metadata::list, super::metadata::get, super::metadata::put, super::metadata::delete,
-        super::records::list, super::records::create, super::records::get, super::records::update, super::records::delete,
-        super::files::upload, super::files::download,
+    info(
+        title = "Trellis platform API",
+        description = "Apps, metadata, records, files. Errors are RFC 9457 problem+json."
     ),
-    components(schemas(Problem, ProblemItem, crate::publish::Published, crate::files::FileMeta))
+    paths(
+        healthz,
+        platform_openapi,
+        metadata_schema,
+        app_openapi,
+        super::apps::list,
+        super::apps::import,
+        super::apps::get,
+        super::apps::export,
+        super::apps::publish,
+        super::metadata::list,
+        super::metadata::get,
+        super::metadata::put,
+        super::metadata::delete,
+        super::records::list,
+        super::records::create,
+        super::records::get,
+        super::records::update,
+        super::records::delete,
+        super::files::upload,
+        super::files::download,
+    ),
+    components(schemas(
+        Problem,
+        ProblemItem,
+        crate::publish::Published,
+        crate::files::FileMeta
+    ))
 )]
 pub struct PlatformApi;
 
@@ -31,7 +54,10 @@ pub struct PlatformApi;
         (status = 500, description = "The database does not answer", body = Problem, content_type = "application/problem+json")))]
 pub async fn healthz(state: State) -> Result<HttpResponse, ApiError> {
     state.db.conn.ping().await?;
-    Ok(json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" })))
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "status": "ok" }),
+    ))
 }
 
 /// The OpenAPI 3.1 document of the platform API.
@@ -49,7 +75,11 @@ pub async fn metadata_schema(path: Path<String>) -> Result<HttpResponse, ApiErro
     let schema = match path.as_str() {
         "bundle" => engine_form::bundle_schema(),
         "form" | "forms" => engine_form::form_schema(),
-        other => return Err(ApiError::not_found(format!("no schema for `{other}`; known: bundle, form"))),
+        other => {
+            return Err(ApiError::not_found(format!(
+                "no schema for `{other}`; known: bundle, form"
+            )));
+        }
     };
     Ok(json_response(StatusCode::OK, schema))
 }

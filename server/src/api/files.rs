@@ -27,11 +27,22 @@ pub struct UploadParams {
         (status = 400, description = "Empty file or missing name", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the server accepts", body = Problem, content_type = "application/problem+json")))]
-pub async fn upload(state: State, path: Path<String>, params: Query<UploadParams>, req: HttpRequest, body: Bytes) -> Result<HttpResponse, ApiError> {
-    meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+pub async fn upload(
+    state: State,
+    path: Path<String>,
+    params: Query<UploadParams>,
+    req: HttpRequest,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    meta::find_app(&state.db.conn, &path)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
     let name = params.name.trim();
     if name.is_empty() || name.len() > 255 || name.contains(['/', '\\']) {
-        return Err(ApiError::bad_request("bad_name", "`name` must be a plain file name of 1 to 255 characters"));
+        return Err(ApiError::bad_request(
+            "bad_name",
+            "`name` must be a plain file name of 1 to 255 characters",
+        ));
     }
     if body.is_empty() {
         return Err(ApiError::bad_request("empty_file", "the file is empty"));
@@ -42,7 +53,15 @@ pub async fn upload(state: State, path: Path<String>, params: Query<UploadParams
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_owned();
-    let stored = files::store(&state.db.conn, &path, name, &content_type, body.to_vec(), Utc::now()).await?;
+    let stored = files::store(
+        &state.db.conn,
+        &path,
+        name,
+        &content_type,
+        body.to_vec(),
+        Utc::now(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(stored))
 }
 
@@ -53,12 +72,17 @@ pub async fn upload(state: State, path: Path<String>, params: Query<UploadParams
         (status = 404, description = "No such file in this app", body = Problem, content_type = "application/problem+json")))]
 pub async fn download(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::not_found(format!("no file {} in app `{}`", path.1, path.0));
-    let (meta, data) = files::content(&state.db.conn, path.1).await?.ok_or_else(not_found)?;
+    let (meta, data) = files::content(&state.db.conn, path.1)
+        .await?
+        .ok_or_else(not_found)?;
     if meta.app != path.0 {
         return Err(not_found());
     }
     Ok(HttpResponse::Ok()
         .content_type(meta.content_type.clone())
-        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(meta.name)] })
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(meta.name)],
+        })
         .body(data))
 }

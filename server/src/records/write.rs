@@ -17,11 +17,27 @@ fn a(name: &str) -> Alias {
 }
 
 /// Inserts a checked record and returns its id.
-pub async fn create(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, values: &CheckedRecord, now: DateTime<Utc>) -> Result<i64, ApiError> {
+pub async fn create(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    values: &CheckedRecord,
+    now: DateTime<Utc>,
+) -> Result<i64, ApiError> {
     check_against_database(c, ctx, values, None).await?;
     let mut columns = vec![a("_version"), a("_created_at"), a("_updated_at")];
-    let mut row: Vec<SimpleExpr> = vec![1i64.into(), datetime(now, ctx.backend).into(), datetime(now, ctx.backend).into()];
-    push_columns(ctx.map, &ctx.form.fields, values, ctx.backend, &mut columns, &mut row)?;
+    let mut row: Vec<SimpleExpr> = vec![
+        1i64.into(),
+        datetime(now, ctx.backend).into(),
+        datetime(now, ctx.backend).into(),
+    ];
+    push_columns(
+        ctx.map,
+        &ctx.form.fields,
+        values,
+        ctx.backend,
+        &mut columns,
+        &mut row,
+    )?;
     let stmt = Query::insert()
         .into_table(a(&ctx.map.table))
         .columns(columns)
@@ -29,7 +45,11 @@ pub async fn create(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, values: &Checke
         .map_err(|e| DbErr::Custom(e.to_string()))?
         .returning_col(a("id"))
         .to_owned();
-    let inserted = c.query_one(&stmt).await.map_err(unique_violation)?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
+    let inserted = c
+        .query_one(&stmt)
+        .await
+        .map_err(unique_violation)?
+        .ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
     let id: i64 = inserted.try_get_by_index(0)?;
     write_sub_tables(c, ctx, id, values).await?;
     Ok(id)
@@ -47,7 +67,14 @@ pub async fn update(
     check_against_database(c, ctx, values, Some(id)).await?;
     let mut columns = Vec::new();
     let mut row = Vec::new();
-    push_columns(ctx.map, &ctx.form.fields, values, ctx.backend, &mut columns, &mut row)?;
+    push_columns(
+        ctx.map,
+        &ctx.form.fields,
+        values,
+        ctx.backend,
+        &mut columns,
+        &mut row,
+    )?;
     let mut stmt = Query::update();
     stmt.table(a(&ctx.map.table))
         .value(a("_version"), Expr::col(a("_version")).add(1))
@@ -57,7 +84,12 @@ pub async fn update(
     for (column, value) in columns.into_iter().zip(row) {
         stmt.value(column, value);
     }
-    if c.execute(&stmt).await.map_err(unique_violation)?.rows_affected() == 0 {
+    if c.execute(&stmt)
+        .await
+        .map_err(unique_violation)?
+        .rows_affected()
+        == 0
+    {
         return Err(match current_version(c, ctx.map, id).await? {
             None => ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)),
             Some(current) => ApiError::VersionMismatch { current },
@@ -67,9 +99,17 @@ pub async fn update(
 }
 
 /// Deletes a record that nothing links to. With `expected_version`, only at that version.
-pub async fn delete(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64, expected_version: Option<i64>) -> Result<(), ApiError> {
+pub async fn delete(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    id: i64,
+    expected_version: Option<i64>,
+) -> Result<(), ApiError> {
     let Some(current) = current_version(c, ctx.map, id).await? else {
-        return Err(ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)));
+        return Err(ApiError::not_found(format!(
+            "no `{}` record {id}",
+            ctx.form.key
+        )));
     };
     if let Some(expected) = expected_version
         && expected != current
@@ -78,14 +118,28 @@ pub async fn delete(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64, expect
     }
     refuse_if_linked(c, ctx, id).await?;
     // Sub-table rows go with their record (ON DELETE CASCADE).
-    let stmt = Query::delete().from_table(a(&ctx.map.table)).and_where(Expr::col(a("id")).eq(id)).to_owned();
+    let stmt = Query::delete()
+        .from_table(a(&ctx.map.table))
+        .and_where(Expr::col(a("id")).eq(id))
+        .to_owned();
     c.execute(&stmt).await?;
     Ok(())
 }
 
-pub async fn current_version(c: &impl ConnectionTrait, map: &TableMap, id: i64) -> Result<Option<i64>, DbErr> {
-    let q = Query::select().column(a("_version")).from(a(&map.table)).and_where(Expr::col(a("id")).eq(id)).to_owned();
-    c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
+pub async fn current_version(
+    c: &impl ConnectionTrait,
+    map: &TableMap,
+    id: i64,
+) -> Result<Option<i64>, DbErr> {
+    let q = Query::select()
+        .column(a("_version"))
+        .from(a(&map.table))
+        .and_where(Expr::col(a("id")).eq(id))
+        .to_owned();
+    c.query_one(&q)
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()
 }
 
 fn push_columns(
@@ -97,7 +151,9 @@ fn push_columns(
     row: &mut Vec<SimpleExpr>,
 ) -> Result<(), DbErr> {
     for (key, value) in values {
-        let Some((column, storage)) = map.column(key) else { continue };
+        let Some((column, storage)) = map.column(key) else {
+            continue;
+        };
         debug_assert!(fields.iter().any(|f| &f.key == key));
         columns.push(a(column));
         row.push(encode(&stored_form(value), storage, backend)?.into());
@@ -115,16 +171,38 @@ fn stored_form(value: &FieldValue) -> FieldValue {
 }
 
 /// Replaces the rows of every sub-table present in `values`.
-async fn write_sub_tables(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64, values: &CheckedRecord) -> Result<(), ApiError> {
+async fn write_sub_tables(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    id: i64,
+    values: &CheckedRecord,
+) -> Result<(), ApiError> {
     for (key, value) in values {
-        let (Some(field), FieldValue::Rows(rows)) = (ctx.form.field(key), value) else { continue };
-        let FieldType::SubTable { fields } = &field.kind else { continue };
+        let (Some(field), FieldValue::Rows(rows)) = (ctx.form.field(key), value) else {
+            continue;
+        };
+        let FieldType::SubTable { fields } = &field.kind else {
+            continue;
+        };
         let child = ctx.app.table(&ctx.form.key, Some(key))?;
-        c.execute(&Query::delete().from_table(a(&child.table)).and_where(Expr::col(a("_parent_id")).eq(id)).to_owned()).await?;
+        c.execute(
+            &Query::delete()
+                .from_table(a(&child.table))
+                .and_where(Expr::col(a("_parent_id")).eq(id))
+                .to_owned(),
+        )
+        .await?;
         for (position, row_values) in rows.iter().enumerate() {
             let mut columns = vec![a("_parent_id"), a("_position")];
             let mut row: Vec<SimpleExpr> = vec![id.into(), (position as i64).into()];
-            push_columns(child, fields, row_values, ctx.backend, &mut columns, &mut row)?;
+            push_columns(
+                child,
+                fields,
+                row_values,
+                ctx.backend,
+                &mut columns,
+                &mut row,
+            )?;
             let stmt = Query::insert()
                 .into_table(a(&child.table))
                 .columns(columns)
@@ -144,11 +222,19 @@ struct Located<'v> {
     value: &'v FieldValue,
 }
 
-fn located<'v>(fields: &'v [Field], values: &'v CheckedRecord, base: &str, out: &mut Vec<Located<'v>>) {
+fn located<'v>(
+    fields: &'v [Field],
+    values: &'v CheckedRecord,
+    base: &str,
+    out: &mut Vec<Located<'v>>,
+) {
     for (key, value) in values {
-        let Some(field) = fields.iter().find(|f| &f.key == key) else { continue };
+        let Some(field) = fields.iter().find(|f| &f.key == key) else {
+            continue;
+        };
         let path = format!("{base}/{key}");
-        if let (FieldType::SubTable { fields: sub }, FieldValue::Rows(rows)) = (&field.kind, value) {
+        if let (FieldType::SubTable { fields: sub }, FieldValue::Rows(rows)) = (&field.kind, value)
+        {
             for (i, row) in rows.iter().enumerate() {
                 located(sub, row, &format!("{path}/{i}"), out);
             }
@@ -158,7 +244,12 @@ fn located<'v>(fields: &'v [Field], values: &'v CheckedRecord, base: &str, out: 
     }
 }
 
-async fn check_against_database(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, values: &CheckedRecord, own_id: Option<i64>) -> Result<(), ApiError> {
+async fn check_against_database(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    values: &CheckedRecord,
+    own_id: Option<i64>,
+) -> Result<(), ApiError> {
     let mut all = Vec::new();
     located(&ctx.form.fields, values, "", &mut all);
     let mut errors = Vec::new();
@@ -166,14 +257,27 @@ async fn check_against_database(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, val
         match (&item.field.kind, item.value) {
             (FieldType::Relation { form, .. }, FieldValue::Link(target)) => {
                 let map = ctx.app.table(form, None)?;
-                if super::write::current_version(c, map, *target).await?.is_none() {
-                    errors.push(FieldError::new(&item.path, "not_found", format!("there is no `{form}` record {target}")));
+                if super::write::current_version(c, map, *target)
+                    .await?
+                    .is_none()
+                {
+                    errors.push(FieldError::new(
+                        &item.path,
+                        "not_found",
+                        format!("there is no `{form}` record {target}"),
+                    ));
                 }
             }
             (FieldType::Attachment { .. }, FieldValue::Files(ids)) => {
                 for (i, file) in ids.iter().enumerate() {
-                    if let Some(problem) = crate::files::check_attachment(c, &ctx.app.key, item.field, *file).await? {
-                        errors.push(FieldError::new(format!("{}/{i}", item.path), "file", problem));
+                    if let Some(problem) =
+                        crate::files::check_attachment(c, &ctx.app.key, item.field, *file).await?
+                    {
+                        errors.push(FieldError::new(
+                            format!("{}/{i}", item.path),
+                            "file",
+                            problem,
+                        ));
                     }
                 }
             }
@@ -183,16 +287,28 @@ async fn check_against_database(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, val
     // Uniqueness is checked for the main record's fields; the unique index backs it up
     // against concurrent writers.
     for (key, value) in values {
-        let Some(field) = ctx.form.field(key).filter(|f| f.unique) else { continue };
+        let Some(field) = ctx.form.field(key).filter(|f| f.unique) else {
+            continue;
+        };
         if value.is_null() {
             continue;
         }
-        let Some((column, storage)) = ctx.map.column(key) else { continue };
+        let Some((column, storage)) = ctx.map.column(key) else {
+            continue;
+        };
         if let Some(other) = holder_of(c, ctx, column, storage, value, own_id).await? {
-            errors.push(FieldError::new(format!("/{}", field.key), "unique", format!("record {other} already has this value")));
+            errors.push(FieldError::new(
+                format!("/{}", field.key),
+                "unique",
+                format!("record {other} already has this value"),
+            ));
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidRecord(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidRecord(errors))
+    }
 }
 
 async fn holder_of(
@@ -204,23 +320,36 @@ async fn holder_of(
     own_id: Option<i64>,
 ) -> Result<Option<i64>, DbErr> {
     let mut q = Query::select();
-    q.column(a("id")).from(a(&ctx.map.table)).and_where(Expr::col(a(column)).eq(encode(value, storage, ctx.backend)?)).limit(1);
+    q.column(a("id"))
+        .from(a(&ctx.map.table))
+        .and_where(Expr::col(a(column)).eq(encode(value, storage, ctx.backend)?))
+        .limit(1);
     if let Some(id) = own_id {
         q.and_where(Expr::col(a("id")).ne(id));
     }
-    c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
+    c.query_one(&q)
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()
 }
 
 /// Refuses to delete a record that another record still links to.
-async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) -> Result<(), ApiError> {
+async fn refuse_if_linked(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    id: i64,
+) -> Result<(), ApiError> {
     for form in &ctx.app.bundle.forms {
         let mut places: Vec<(Option<&str>, &Field)> = Vec::new();
         for field in &form.fields {
             match &field.kind {
-                FieldType::Relation { form: target, .. } if target == &ctx.form.key => places.push((None, field)),
+                FieldType::Relation { form: target, .. } if target == &ctx.form.key => {
+                    places.push((None, field))
+                }
                 FieldType::SubTable { fields } => {
                     for sub in fields {
-                        if matches!(&sub.kind, FieldType::Relation { form: target, .. } if target == &ctx.form.key) {
+                        if matches!(&sub.kind, FieldType::Relation { form: target, .. } if target == &ctx.form.key)
+                        {
                             places.push((Some(field.key.as_str()), sub));
                         }
                     }
@@ -230,13 +359,23 @@ async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) 
         }
         for (sub_table, field) in places {
             let map = ctx.app.table(&form.key, sub_table)?;
-            let Some((column, _)) = map.column(&field.key) else { continue };
-            let q = Query::select().column(a("id")).from(a(&map.table)).and_where(Expr::col(a(column)).eq(id)).limit(1).to_owned();
+            let Some((column, _)) = map.column(&field.key) else {
+                continue;
+            };
+            let q = Query::select()
+                .column(a("id"))
+                .from(a(&map.table))
+                .and_where(Expr::col(a(column)).eq(id))
+                .limit(1)
+                .to_owned();
             if c.query_one(&q).await?.is_some() {
                 let place = sub_table.map_or(String::new(), |s| format!(" (sub-table `{s}`)"));
                 return Err(ApiError::Conflict {
                     code: "still_linked",
-                    detail: format!("`{}` records{place} still link to this record through `{}`", form.key, field.key),
+                    detail: format!(
+                        "`{}` records{place} still link to this record through `{}`",
+                        form.key, field.key
+                    ),
                 });
             }
         }
@@ -248,7 +387,10 @@ async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) 
 fn unique_violation(e: DbErr) -> ApiError {
     let text = e.to_string();
     if text.contains("UNIQUE constraint failed") || text.contains("duplicate key value") {
-        ApiError::Conflict { code: "unique_violation", detail: "another record took a unique value at the same time; retry".into() }
+        ApiError::Conflict {
+            code: "unique_violation",
+            detail: "another record took a unique value at the same time; retry".into(),
+        }
     } else {
         e.into()
     }

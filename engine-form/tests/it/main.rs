@@ -1,0 +1,4 @@
+//! engine-form tests: data-driven bundle and record cases, and migration plans.
+
+mod cases;
+mod migrate;

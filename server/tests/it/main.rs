@@ -1,0 +1,10 @@
+//! Server tests: the real app factory in-process, against a real SQLite file and a real
+//! PostgreSQL database. Every test runs once per backend (`…::sqlite`, `…::postgres`).
+
+mod support;
+
+mod apps;
+mod files;
+mod lists;
+mod publish;
+mod records;

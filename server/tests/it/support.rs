@@ -1,0 +1,237 @@
+//! The test harness: a fresh database per test (a temporary SQLite file, or a new
+//! PostgreSQL database), the real app factory, and small request helpers.
+
+use std::path::PathBuf;
+
+use actix_http::Request;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::{App, test};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use server::{AppState, Db, configure};
+
+/// Runs each named async test function against both backends.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[actix_web::test]
+                async fn sqlite() {
+                    super::$name(crate::support::Backend::Sqlite).await
+                }
+                #[actix_web::test]
+                async fn postgres() {
+                    super::$name(crate::support::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+pub(crate) use both_backends;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that lives as long as the test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+/// The PostgreSQL server tests use; CI starts it at this address.
+fn pg_server() -> String {
+    std::env::var("TRELLIS_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("trellis.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    pg_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let name = format!("trellis_t_{}_{}", std::process::id(), rand::random::<u32>());
+                let admin = Database::connect(format!("{}/postgres", pg_server()))
+                    .await
+                    .expect("PostgreSQL must answer at TRELLIS_TEST_PG");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                TestDb {
+                    url: format!("{}/{name}", pg_server()),
+                    _dir: None,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// Drops a PostgreSQL test database; SQLite files go with their temporary folder.
+    pub async fn finish(self) {
+        if let Some(name) = &self.pg_name {
+            let admin = Database::connect(format!("{}/postgres", pg_server()))
+                .await
+                .expect("PostgreSQL");
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .expect("drop test database");
+        }
+    }
+}
+
+/// A response as the tests read it.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// The paths of a problem's `errors`, in order.
+    pub fn error_paths(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["path"].as_str().unwrap_or(""),
+                    e["code"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+}
+
+pub struct Env<S> {
+    pub db: TestDb,
+    pub state: std::sync::Arc<AppState>,
+    svc: S,
+}
+
+pub async fn start(
+    backend: Backend,
+) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    let db = TestDb::new(backend).await;
+    let state = AppState::new(Db::connect(&db.url).await.expect("connect"));
+    let svc = test::init_service(App::new().configure(configure(state.clone()))).await;
+    Env { db, state, svc }
+}
+
+pub fn bank_crm() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bank-crm")
+}
+
+impl<S> Env<S>
+where
+    S: Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    /// Imports, publishes and seeds the bank CRM example.
+    pub async fn with_bank_crm(self) -> Self {
+        server::demo::import_path(&self.state, &bank_crm(), true, false)
+            .await
+            .expect("bank CRM loads");
+        self
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = test::TestRequest::default()
+            .method(method.parse().expect("method"))
+            .uri(uri);
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        if let Some(body) = body {
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
+                req = req.insert_header(("content-type", "application/json"));
+            }
+            req = req.set_payload(body.to_owned());
+        }
+        let res = test::call_service(&self.svc, req.to_request()).await;
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = test::read_body(res).await;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        if status == 500 {
+            panic!("{method} {uri} answered 500: {body}");
+        }
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Resp {
+        self.send("GET", uri, None, &[]).await
+    }
+
+    pub async fn post(&self, uri: &str, body: &Value) -> Resp {
+        self.send("POST", uri, Some(&body.to_string()), &[]).await
+    }
+
+    pub async fn put(&self, uri: &str, body: &Value) -> Resp {
+        self.send("PUT", uri, Some(&body.to_string()), &[]).await
+    }
+
+    pub async fn patch(&self, uri: &str, version: i64, body: &Value) -> Resp {
+        self.send(
+            "PATCH",
+            uri,
+            Some(&body.to_string()),
+            &[("if-match", &format!("\"{version}\""))],
+        )
+        .await
+    }
+
+    pub async fn delete(&self, uri: &str) -> Resp {
+        self.send("DELETE", uri, None, &[]).await
+    }
+
+    pub async fn finish(self) {
+        self.state.db.conn.clone().close().await.ok();
+        self.db.finish().await;
+    }
+}
+
+pub fn labels(text: &str) -> Value {
+    serde_json::json!({ "zh-CN": text, "en": text })
+}
