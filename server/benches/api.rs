@@ -1,0 +1,217 @@
+//! The storage and API benchmark: `cargo bench -p server --bench api`.
+//!
+//! Starts the real server on a SQLite file and measures, over one keep-alive HTTP
+//! connection, single-record POST throughput and the median latency of a filtered,
+//! paginated list at 100,000 and 1,000,000 rows. In the same run it does the same insert
+//! and query directly on SQLite (rusqlite, same pragmas: WAL, synchronous=FULL) as the
+//! baseline, and prints each figure as a ratio against it.
+//! `BENCH_INSERTS` and `BENCH_ROWS` (comma-separated) scale it down for a quick look.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpServer};
+use serde_json::json;
+use server::{AppState, Db, configure};
+
+const FILTER: &str = "tier:eq:hnw,aum:gte:5000000";
+const RAW_QUERY: &str = "SELECT id, _version, _created_at, _updated_at, f_name, f_aum, f_tier, f_branch, f_birthday \
+     FROM t_bench_customer WHERE f_tier = ?1 AND f_aum >= ?2 ORDER BY f_aum DESC NULLS LAST, id ASC LIMIT 51";
+const LIST_SAMPLES: usize = 200;
+
+fn env_list(name: &str, default: &str) -> Vec<usize> {
+    std::env::var(name).unwrap_or_else(|_| default.into()).split(',').filter_map(|s| s.trim().parse().ok()).collect()
+}
+
+fn bundle() -> serde_json::Value {
+    let l = |t: &str| json!({ "zh-CN": t, "en": t });
+    let tiers = ["hnw", "affluent", "mass", "potential"].map(|t| json!({ "value": t, "label": l(t) }));
+    json!({ "key": "bench", "name": l("Bench"), "forms": [{ "key": "customer", "label": l("Customer"), "fields": [
+        { "key": "name", "type": "text", "label": l("Name"), "required": true },
+        { "key": "aum", "type": "decimal", "scale": 2, "label": l("AUM"), "index": true },
+        { "key": "tier", "type": "single_select", "options": tiers, "label": l("Tier"), "index": true },
+        { "key": "branch", "type": "text", "label": l("Branch") },
+        { "key": "birthday", "type": "date", "label": l("Birthday") }
+    ]}]})
+}
+
+/// The i-th synthetic customer: (name, aum in cents, tier, branch, birthday).
+fn customer(i: usize) -> (String, i64, &'static str, String, String) {
+    let aum_cents = ((i as i64 * 7_919) % 1_000_000_000) * 100 + (i as i64 % 100);
+    let tier = match aum_cents / 100 {
+        a if a > 5_000_000 => "hnw",
+        a if a >= 1_000_000 => "affluent",
+        a if a > 0 => "mass",
+        _ => "potential",
+    };
+    (format!("customer {i}"), aum_cents, tier, format!("branch {}", i % 40), format!("19{:02}-{:02}-{:02}", 40 + i % 60, 1 + i % 12, 1 + i % 28))
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    host: String,
+}
+
+impl Client {
+    fn connect(addr: &str) -> Client {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Client { reader: BufReader::new(stream.try_clone().expect("clone")), writer: stream, host: addr.into() }
+    }
+
+    fn request(&mut self, method: &str, path: &str, body: &str) -> (u16, Vec<u8>) {
+        write!(self.writer, "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", self.host, body.len())
+            .expect("write");
+        let mut line = String::new();
+        self.reader.read_line(&mut line).expect("status line");
+        let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).expect("body");
+        (status, body)
+    }
+}
+
+fn raw_connection(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("open sqlite");
+    conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL").expect("sync");
+    conn.busy_timeout(Duration::from_secs(30)).expect("busy timeout");
+    conn
+}
+
+fn raw_schema(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "CREATE TABLE t_bench_customer (id INTEGER PRIMARY KEY AUTOINCREMENT, _version INTEGER NOT NULL, _created_at TEXT NOT NULL,
+           _updated_at TEXT NOT NULL, f_name TEXT, f_aum INTEGER, f_tier TEXT, f_branch TEXT, f_birthday TEXT);
+         CREATE INDEX ix_aum ON t_bench_customer (f_aum); CREATE INDEX ix_tier ON t_bench_customer (f_tier);",
+    )
+    .expect("schema");
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let inserts = env_list("BENCH_INSERTS", "10000")[0];
+    let sizes = env_list("BENCH_ROWS", "100000,1000000");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let api_db = dir.path().join("api.db");
+    let raw_db = dir.path().join("raw.db");
+
+    // The server: the real app factory on a real socket, one worker, in its own thread.
+    let url = format!("sqlite://{}", api_db.display());
+    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let addr = format!("127.0.0.1:{port}");
+    let listen = addr.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let state = AppState::new(Db::connect(&url).await.expect("db"));
+            server::publish::import(&state.db, &bundle(), chrono::Utc::now()).await.expect("import");
+            server::publish::publish(&state.db, "bench", chrono::Utc::now()).await.expect("publish");
+            HttpServer::new(move || App::new().configure(configure(state.clone()))).workers(1).bind(&listen).expect("bind").run().await.expect("run");
+        })
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(&addr).is_err() || Client::connect(&addr).request("GET", "/api/v1/apps/bench/forms/customer/records?limit=1", "").0 != 200 {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut client = Client::connect(&addr);
+
+    println!("Trellis storage/API benchmark (SQLite, WAL, synchronous=FULL; {} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!();
+
+    // Inserts: API (one record per POST, one transaction each) vs raw autocommit inserts.
+    let raw = raw_connection(&raw_db);
+    raw_schema(&raw);
+    let start = Instant::now();
+    {
+        let mut stmt = raw
+            .prepare("INSERT INTO t_bench_customer (_version, _created_at, _updated_at, f_name, f_aum, f_tier, f_branch, f_birthday) VALUES (1, ?1, ?1, ?2, ?3, ?4, ?5, ?6)")
+            .expect("prepare");
+        for i in 0..inserts {
+            let (name, aum, tier, branch, birthday) = customer(i);
+            stmt.execute(rusqlite::params!["2026-11-28T00:00:00.000000Z", name, aum, tier, branch, birthday]).expect("insert");
+        }
+    }
+    let raw_rate = inserts as f64 / start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    for i in 0..inserts {
+        let (name, aum, tier, branch, birthday) = customer(i);
+        let body = json!({ "name": name, "aum": format!("{}.{:02}", aum / 100, aum % 100), "tier": tier, "branch": branch, "birthday": birthday }).to_string();
+        let (status, response) = client.request("POST", "/api/v1/apps/bench/forms/customer/records", &body);
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&response));
+    }
+    let api_rate = inserts as f64 / start.elapsed().as_secs_f64();
+    println!("single-record inserts ({inserts}):");
+    println!("  raw SQLite  {raw_rate:>10.0} rows/s");
+    println!("  Trellis API {api_rate:>10.0} rows/s   ratio {:.2} (target >= 0.33)", api_rate / raw_rate);
+    println!();
+
+    // Lists: bulk-load both tables to each size, then time the same filtered first page.
+    let api = raw_connection(&api_db);
+    let mut loaded = inserts;
+    for &rows in &sizes {
+        for (conn, already) in [(&raw, loaded), (&api, loaded)] {
+            let tx = conn.unchecked_transaction().expect("tx");
+            {
+                let mut stmt = tx
+                    .prepare("INSERT INTO t_bench_customer (_version, _created_at, _updated_at, f_name, f_aum, f_tier, f_branch, f_birthday) VALUES (1, ?1, ?1, ?2, ?3, ?4, ?5, ?6)")
+                    .expect("prepare");
+                for i in already..rows {
+                    let (name, aum, tier, branch, birthday) = customer(i);
+                    stmt.execute(rusqlite::params!["2026-11-28T00:00:00.000000Z", name, aum, tier, branch, birthday]).expect("insert");
+                }
+            }
+            tx.commit().expect("commit");
+            conn.execute_batch("ANALYZE").expect("analyze");
+        }
+        loaded = rows.max(loaded);
+        let mut raw_samples = Vec::with_capacity(LIST_SAMPLES);
+        let mut stmt = raw.prepare(RAW_QUERY).expect("prepare query");
+        for _ in 0..LIST_SAMPLES {
+            let t = Instant::now();
+            let rows: Vec<(i64, i64, String, String, String, i64, String, String, String)> = stmt
+                .query_map(rusqlite::params!["hnw", 500_000_000i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+                })
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            assert_eq!(rows.len(), 51);
+            raw_samples.push(t.elapsed());
+        }
+        let mut api_samples = Vec::with_capacity(LIST_SAMPLES);
+        let path = format!("/api/v1/apps/bench/forms/customer/records?filter={FILTER}&sort=-aum&limit=50");
+        for _ in 0..LIST_SAMPLES {
+            let t = Instant::now();
+            let (status, _) = client.request("GET", &path, "");
+            assert_eq!(status, 200);
+            api_samples.push(t.elapsed());
+        }
+        let (raw_median, api_median) = (median(raw_samples), median(api_samples));
+        println!("filtered list, first page of 50 (`{FILTER}`, sort -aum) at {rows} rows, median of {LIST_SAMPLES}:");
+        println!("  raw SQLite  {:>10.1} µs", raw_median.as_secs_f64() * 1e6);
+        println!("  Trellis API {:>10.1} µs   ratio {:.2} (target <= 2.0)", api_median.as_secs_f64() * 1e6, api_median.as_secs_f64() / raw_median.as_secs_f64());
+        println!();
+    }
+}

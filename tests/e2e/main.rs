@@ -1,0 +1,5 @@
+//! End-to-end tests: the `trellis` binary as a user runs it, over real HTTP.
+
+mod cli;
+mod process;
+mod restart;

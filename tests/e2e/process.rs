@@ -1,0 +1,115 @@
+//! Starting and stopping a real `trellis serve`, and a minimal HTTP/1.1 client, so these
+//! tests use nothing the product does not.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The `trellis` binary cargo built next to this test binary.
+pub fn trellis() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target directory");
+    let bin = dir.join("trellis");
+    assert!(bin.exists(), "{} is missing: build the workspace first (cargo nextest run --workspace builds it)", bin.display());
+    bin
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub struct Server {
+    child: Child,
+    pub addr: String,
+}
+
+impl Server {
+    /// Starts `trellis serve` on a free port and waits until /healthz answers.
+    pub fn start(db: &str, extra: &[&str]) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(trellis())
+            .args(["serve", "--db", db, "--listen", &addr, "--workers", "1"])
+            .args(extra)
+            .current_dir(repo_root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("trellis starts");
+        let server = Server { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if matches!(server.try_request("GET", "/healthz", None), Ok((200, _))) {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("trellis did not become healthy on {}", server.addr);
+    }
+
+    /// Kills the process outright, as a crash or a power cut would.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.try_request(method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    fn try_request(&self, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, Value)> {
+        let mut stream = TcpStream::connect(&self.addr)?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let payload = body.map(Value::to_string).unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: {}\r\n\r\n{payload}",
+            self.addr,
+            payload.len()
+        )?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        let text = String::from_utf8_lossy(&raw);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh PostgreSQL database for one test, dropped at the end.
+pub struct PgDb {
+    pub url: String,
+    name: String,
+}
+
+fn psql(sql: &str) {
+    let server = std::env::var("TRELLIS_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let status = Command::new("psql").args([&format!("{server}/postgres"), "-qc", sql]).status().expect("psql runs");
+    assert!(status.success(), "psql failed: {sql}");
+}
+
+impl PgDb {
+    pub fn new() -> PgDb {
+        let name = format!("trellis_e2e_{}_{}", std::process::id(), rand::random::<u32>());
+        psql(&format!("CREATE DATABASE {name}"));
+        let server = std::env::var("TRELLIS_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+        PgDb { url: format!("{server}/{name}"), name }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
