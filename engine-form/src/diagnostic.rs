@@ -13,11 +13,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            code,
-            message: message.into(),
-        }
+        Self { path: path.into(), code, message: message.into() }
     }
 }
 

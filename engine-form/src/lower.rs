@@ -113,37 +113,22 @@ pub fn parse_bundle(doc: &Value) -> Result<Bundle, Vec<Diagnostic>> {
         }
     }
     let schema_count = diags.len();
-    let catalog: BTreeMap<&str, &RawForm> =
-        raw_forms.iter().map(|(_, f)| (f.key.as_str(), f)).collect();
+    let catalog: BTreeMap<&str, &RawForm> = raw_forms.iter().map(|(_, f)| (f.key.as_str(), f)).collect();
     let mut forms = Vec::new();
     for (path, raw_form) in &raw_forms {
-        let mut lowerer = Lowerer {
-            catalog: &catalog,
-            diags: &mut diags,
-        };
+        let mut lowerer = Lowerer { catalog: &catalog, diags: &mut diags };
         if let Some(form) = lowerer.form(path, raw_form) {
             forms.push(form);
         }
     }
     // A location the schema already reported is not reported twice.
-    let shape_paths: HashSet<String> = diags[..schema_count]
-        .iter()
-        .map(|d| d.path.clone())
-        .collect();
+    let shape_paths: HashSet<String> = diags[..schema_count].iter().map(|d| d.path.clone()).collect();
     let mut index = 0;
     diags.retain(|d| {
         index += 1;
         index <= schema_count || !shape_paths.contains(&d.path)
     });
-    if diags.is_empty() {
-        Ok(Bundle {
-            key: raw.key,
-            name: raw.name,
-            forms,
-        })
-    } else {
-        Err(diags)
-    }
+    if diags.is_empty() { Ok(Bundle { key: raw.key, name: raw.name, forms }) } else { Err(diags) }
 }
 
 struct Lowerer<'a> {
@@ -160,18 +145,13 @@ impl Lowerer<'_> {
         let fields = self.fields(&join(path, "fields"), &raw.fields, false);
         if let Some(title) = &raw.title_field {
             match raw.fields.iter().find(|f| &f.key == title) {
-                None => self.push(
-                    join(path, "title_field"),
-                    "unknown_field",
-                    format!("the form has no field `{title}`"),
-                ),
+                None => {
+                    self.push(join(path, "title_field"), "unknown_field", format!("the form has no field `{title}`"))
+                }
                 Some(f) if !matches!(f.kind.as_str(), "text" | "email" | "phone") => self.push(
                     join(path, "title_field"),
                     "bad_title_field",
-                    format!(
-                        "the title field must be a short text, `{title}` is {}",
-                        f.kind
-                    ),
+                    format!("the title field must be a short text, `{title}` is {}", f.kind),
                 ),
                 Some(_) => {}
             }
@@ -218,30 +198,16 @@ impl Lowerer<'_> {
         let before = self.diags.len();
         self.check_applicable(path, raw);
         let kind = self.kind(path, raw, in_sub_table);
-        let is_scalar = !matches!(
-            raw.kind.as_str(),
-            "multi_select" | "sub_table" | "attachment" | "formula" | "long_text"
-        );
+        let is_scalar =
+            !matches!(raw.kind.as_str(), "multi_select" | "sub_table" | "attachment" | "formula" | "long_text");
         if raw.unique && (!is_scalar || raw.kind == "boolean") {
-            self.push(
-                join(path, "unique"),
-                "not_applicable",
-                format!("a {} field cannot be unique", raw.kind),
-            );
+            self.push(join(path, "unique"), "not_applicable", format!("a {} field cannot be unique", raw.kind));
         }
         if raw.index && !is_scalar {
-            self.push(
-                join(path, "index"),
-                "not_applicable",
-                format!("a {} field cannot be indexed", raw.kind),
-            );
+            self.push(join(path, "index"), "not_applicable", format!("a {} field cannot be indexed", raw.kind));
         }
         if raw.kind == "formula" && raw.required {
-            self.push(
-                join(path, "required"),
-                "not_applicable",
-                "a formula is computed; it cannot be required",
-            );
+            self.push(join(path, "required"), "not_applicable", "a formula is computed; it cannot be required");
         }
         let kind = kind?;
         let mut field = Field {
@@ -256,10 +222,7 @@ impl Lowerer<'_> {
             kind,
         };
         if let Some(default) = &raw.default {
-            if matches!(
-                raw.kind.as_str(),
-                "relation" | "sub_table" | "attachment" | "formula"
-            ) {
+            if matches!(raw.kind.as_str(), "relation" | "sub_table" | "attachment" | "formula") {
                 self.push(
                     join(path, "default"),
                     "not_applicable",
@@ -285,48 +248,24 @@ impl Lowerer<'_> {
         let t = raw.kind.as_str();
         let text = matches!(t, "text" | "long_text" | "email" | "phone");
         let rules: [(&str, bool, bool); 14] = [
-            (
-                "min",
-                raw.min.is_some(),
-                matches!(t, "integer" | "decimal" | "date"),
-            ),
-            (
-                "max",
-                raw.max.is_some(),
-                matches!(t, "integer" | "decimal" | "date"),
-            ),
+            ("min", raw.min.is_some(), matches!(t, "integer" | "decimal" | "date")),
+            ("max", raw.max.is_some(), matches!(t, "integer" | "decimal" | "date")),
             ("min_length", raw.min_length.is_some(), text),
             ("max_length", raw.max_length.is_some(), text),
             ("pattern", raw.pattern.is_some(), text),
             ("precision", raw.precision.is_some(), t == "decimal"),
             ("scale", raw.scale.is_some(), t == "decimal"),
             ("currency", raw.currency.is_some(), t == "decimal"),
-            (
-                "options",
-                raw.options.is_some(),
-                matches!(t, "single_select" | "multi_select"),
-            ),
+            ("options", raw.options.is_some(), matches!(t, "single_select" | "multi_select")),
             ("form", raw.form.is_some(), t == "relation"),
             ("lookup", raw.lookup.is_some(), t == "relation"),
             ("fields", raw.fields.is_some(), t == "sub_table"),
-            (
-                "expression",
-                raw.expression.is_some() || raw.result_type.is_some(),
-                t == "formula",
-            ),
-            (
-                "max_files",
-                raw.max_files.is_some() || raw.max_size.is_some() || raw.accept.is_some(),
-                t == "attachment",
-            ),
+            ("expression", raw.expression.is_some() || raw.result_type.is_some(), t == "formula"),
+            ("max_files", raw.max_files.is_some() || raw.max_size.is_some() || raw.accept.is_some(), t == "attachment"),
         ];
         for (name, set, applies) in rules {
             if set && !applies {
-                self.push(
-                    join(path, name),
-                    "not_applicable",
-                    format!("`{name}` does not apply to a {t} field"),
-                );
+                self.push(join(path, name), "not_applicable", format!("`{name}` does not apply to a {t} field"));
             }
         }
     }
@@ -352,18 +291,11 @@ impl Lowerer<'_> {
                 if let Some(min) = raw.min_length
                     && min > max_length
                 {
-                    self.push(
-                        join(path, "min_length"),
-                        "out_of_range",
-                        "min_length is larger than max_length",
-                    );
+                    self.push(join(path, "min_length"), "out_of_range", "min_length is larger than max_length");
                 }
                 let pattern = match &raw.pattern {
                     None => None,
-                    Some(p) => match regex::RegexBuilder::new(&format!("^(?:{p})$"))
-                        .size_limit(1 << 20)
-                        .build()
-                    {
+                    Some(p) => match regex::RegexBuilder::new(&format!("^(?:{p})$")).size_limit(1 << 20).build() {
                         Ok(r) => Some(r),
                         Err(e) => {
                             self.push(
@@ -375,12 +307,7 @@ impl Lowerer<'_> {
                         }
                     },
                 };
-                FieldType::Text {
-                    kind,
-                    min_length: raw.min_length,
-                    max_length,
-                    pattern,
-                }
+                FieldType::Text { kind, min_length: raw.min_length, max_length, pattern }
             }
             "integer" => {
                 let min = self.integer_bound(path, "min", raw.min.as_ref());
@@ -409,13 +336,7 @@ impl Lowerer<'_> {
                 let min = self.decimal_bound(path, "min", raw.min.as_ref(), precision, scale);
                 let max = self.decimal_bound(path, "max", raw.max.as_ref(), precision, scale);
                 self.check_order(path, min, max);
-                FieldType::Decimal {
-                    precision,
-                    scale,
-                    min,
-                    max,
-                    currency: raw.currency.clone(),
-                }
+                FieldType::Decimal { precision, scale, min, max, currency: raw.currency.clone() }
             }
             "boolean" => FieldType::Boolean,
             "date" => {
@@ -436,19 +357,11 @@ impl Lowerer<'_> {
             "relation" => self.relation(path, raw)?,
             "sub_table" => {
                 if in_sub_table {
-                    self.push(
-                        join(path, "type"),
-                        "not_applicable",
-                        "a sub-table cannot contain another sub-table",
-                    );
+                    self.push(join(path, "type"), "not_applicable", "a sub-table cannot contain another sub-table");
                     return None;
                 }
                 let Some(raws) = &raw.fields else {
-                    self.push(
-                        join(path, "fields"),
-                        "missing",
-                        "a sub-table must declare its fields",
-                    );
+                    self.push(join(path, "fields"), "missing", "a sub-table must declare its fields");
                     return None;
                 };
                 for (i, f) in raws.iter().enumerate() {
@@ -460,9 +373,7 @@ impl Lowerer<'_> {
                         );
                     }
                 }
-                FieldType::SubTable {
-                    fields: self.fields(&join(path, "fields"), raws, true)?,
-                }
+                FieldType::SubTable { fields: self.fields(&join(path, "fields"), raws, true)? }
             }
             "attachment" => {
                 let max_size = raw.max_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
@@ -480,13 +391,8 @@ impl Lowerer<'_> {
                 }
             }
             "formula" => {
-                let (Some(expression), Some(result_type)) = (&raw.expression, &raw.result_type)
-                else {
-                    self.push(
-                        join(path, "expression"),
-                        "missing",
-                        "a formula needs an expression and a result_type",
-                    );
+                let (Some(expression), Some(result_type)) = (&raw.expression, &raw.result_type) else {
+                    self.push(join(path, "expression"), "missing", "a formula needs an expression and a result_type");
                     return None;
                 };
                 // Formulas are evaluated by the expression language of engine-rule. Until that
@@ -497,17 +403,10 @@ impl Lowerer<'_> {
                     "formula_unavailable",
                     "formula fields need the expression language, which this version of Trellis does not include yet",
                 );
-                FieldType::Formula {
-                    expression: expression.clone(),
-                    result_type: result_type.clone(),
-                }
+                FieldType::Formula { expression: expression.clone(), result_type: result_type.clone() }
             }
             other => {
-                self.push(
-                    join(path, "type"),
-                    "unknown_type",
-                    format!("unknown field type `{other}`"),
-                );
+                self.push(join(path, "type"), "unknown_type", format!("unknown field type `{other}`"));
                 return None;
             }
         })
@@ -515,19 +414,11 @@ impl Lowerer<'_> {
 
     fn relation(&mut self, path: &str, raw: &RawField) -> Option<FieldType> {
         let Some(target) = &raw.form else {
-            self.push(
-                join(path, "form"),
-                "missing",
-                "a relation must name the form it links to",
-            );
+            self.push(join(path, "form"), "missing", "a relation must name the form it links to");
             return None;
         };
         let Some(target_form) = self.catalog.get(target.as_str()) else {
-            self.push(
-                join(path, "form"),
-                "unknown_form",
-                format!("the app has no form `{target}`"),
-            );
+            self.push(join(path, "form"), "unknown_form", format!("the app has no form `{target}`"));
             return None;
         };
         let lookup = raw.lookup.clone().unwrap_or_default();
@@ -538,34 +429,20 @@ impl Lowerer<'_> {
                     "unknown_field",
                     format!("form `{target}` has no field `{key}`"),
                 ),
-                Some(f)
-                    if matches!(
-                        f.kind.as_str(),
-                        "sub_table" | "attachment" | "formula" | "relation"
-                    ) =>
-                {
-                    self.push(
-                        join(&join(path, "lookup"), i),
-                        "not_applicable",
-                        format!("a {} field cannot be looked up", f.kind),
-                    )
-                }
+                Some(f) if matches!(f.kind.as_str(), "sub_table" | "attachment" | "formula" | "relation") => self.push(
+                    join(&join(path, "lookup"), i),
+                    "not_applicable",
+                    format!("a {} field cannot be looked up", f.kind),
+                ),
                 Some(_) => {}
             }
         }
-        Some(FieldType::Relation {
-            form: target.clone(),
-            lookup,
-        })
+        Some(FieldType::Relation { form: target.clone(), lookup })
     }
 
     fn options(&mut self, path: &str, raws: Option<&[RawOption]>) -> Option<Vec<SelectOption>> {
         let Some(raws) = raws else {
-            self.push(
-                join(path, "options"),
-                "missing",
-                "a select field must list its options",
-            );
+            self.push(join(path, "options"), "missing", "a select field must list its options");
             return None;
         };
         let mut seen = HashSet::new();
@@ -578,22 +455,12 @@ impl Lowerer<'_> {
                 );
             }
         }
-        Some(
-            raws.iter()
-                .map(|o| SelectOption {
-                    value: o.value.clone(),
-                    label: o.label.clone(),
-                })
-                .collect(),
-        )
+        Some(raws.iter().map(|o| SelectOption { value: o.value.clone(), label: o.label.clone() }).collect())
     }
 
     fn integer_bound(&mut self, path: &str, name: &str, raw: Option<&Value>) -> Option<i64> {
         let raw = raw?;
-        let bound = raw
-            .as_number()
-            .filter(|n| n.is_i64() || n.is_u64())
-            .and_then(|n| n.as_i64());
+        let bound = raw.as_number().filter(|n| n.is_i64() || n.is_u64()).and_then(|n| n.as_i64());
         if bound.is_none() {
             self.push(join(path, name), "bad_bound", "expected a whole number");
         }
@@ -617,19 +484,10 @@ impl Lowerer<'_> {
         }
     }
 
-    fn date_bound(
-        &mut self,
-        path: &str,
-        name: &str,
-        raw: Option<&Value>,
-    ) -> Option<chrono::NaiveDate> {
+    fn date_bound(&mut self, path: &str, name: &str, raw: Option<&Value>) -> Option<chrono::NaiveDate> {
         let bound = raw?.as_str().and_then(parse_date);
         if bound.is_none() {
-            self.push(
-                join(path, name),
-                "bad_bound",
-                "expected a date as YYYY-MM-DD",
-            );
+            self.push(join(path, name), "bad_bound", "expected a date as YYYY-MM-DD");
         }
         bound
     }

@@ -93,10 +93,7 @@ pub fn plan_table(
         let (column, indexed, unique) = match active {
             Some(current) if current.storage == storage => {
                 if current.type_name != type_name && narrows(&current.type_name, &type_name) {
-                    steps.push(MigrationStep::Verify {
-                        field: field.key.clone(),
-                        column: current.column.clone(),
-                    });
+                    steps.push(MigrationStep::Verify { field: field.key.clone(), column: current.column.clone() });
                 }
                 (current.column.clone(), current.indexed, current.unique)
             }
@@ -128,10 +125,7 @@ pub fn plan_table(
                     continue;
                 }
             },
-            None => match existing
-                .iter()
-                .find(|c| !c.active && c.field == field.key && c.storage == storage)
-            {
+            None => match existing.iter().find(|c| !c.active && c.field == field.key && c.storage == storage) {
                 Some(retired) => {
                     steps.push(MigrationStep::Reactivate {
                         field: field.key.clone(),
@@ -155,22 +149,12 @@ pub fn plan_table(
         plan_indexes(table, field, &storage, &column, indexed, unique, &mut steps);
     }
     for current in existing.iter().filter(|c| c.active) {
-        if !fields
-            .iter()
-            .any(|f| f.key == current.field && StorageType::of(f).is_some())
-        {
+        if !fields.iter().any(|f| f.key == current.field && StorageType::of(f).is_some()) {
             drop_indexes(table, current, &mut steps);
-            steps.push(MigrationStep::Retire {
-                field: current.field.clone(),
-                column: current.column.clone(),
-            });
+            steps.push(MigrationStep::Retire { field: current.field.clone(), column: current.column.clone() });
         }
     }
-    if diags.is_empty() {
-        Ok(steps)
-    } else {
-        Err(diags)
-    }
+    if diags.is_empty() { Ok(steps) } else { Err(diags) }
 }
 
 /// Relations are always indexed: lookups and the "still referenced?" check on delete use it.
@@ -187,16 +171,9 @@ fn plan_indexes(
     for (want, have, is_unique) in [(want_index, indexed, false), (field.unique, unique, true)] {
         let name = index_name(table, column, is_unique);
         if want && !have {
-            steps.push(MigrationStep::CreateIndex {
-                column: column.to_owned(),
-                name,
-                unique: is_unique,
-            });
+            steps.push(MigrationStep::CreateIndex { column: column.to_owned(), name, unique: is_unique });
         } else if !want && have {
-            steps.push(MigrationStep::DropIndex {
-                column: column.to_owned(),
-                name,
-            });
+            steps.push(MigrationStep::DropIndex { column: column.to_owned(), name });
         }
     }
 }
@@ -214,33 +191,20 @@ fn drop_indexes(table: &str, current: &ColumnState, steps: &mut Vec<MigrationSte
 
 /// Whether moving between two types of the same storage can make stored values invalid.
 fn narrows(from: &str, to: &str) -> bool {
-    !matches!(
-        (from, to),
-        (_, "text") | ("text" | "email" | "phone", "long_text")
-    )
+    !matches!((from, to), (_, "text") | ("text" | "email" | "phone", "long_text"))
 }
 
 /// The storage changes Trellis converts (each value checked); everything else is refused.
 fn conversion(from: &StorageType, to: &StorageType) -> Result<(), &'static str> {
     match (from, to) {
         (StorageType::Integer, StorageType::Decimal { .. }) => Ok(()),
-        (StorageType::Decimal { scale: s1, .. }, StorageType::Decimal { scale: s2, .. })
-            if s2 >= s1 =>
-        {
-            Ok(())
-        }
+        (StorageType::Decimal { scale: s1, .. }, StorageType::Decimal { scale: s2, .. }) if s2 >= s1 => Ok(()),
         (StorageType::Decimal { .. }, StorageType::Decimal { .. }) => {
             Err("fewer digits after the point would round stored amounts")
         }
-        (StorageType::Decimal { .. }, StorageType::Integer) => {
-            Err("stored fractions would be lost")
-        }
-        (StorageType::Date, StorageType::DateTime) => {
-            Err("a date has no time zone, so the instant would be a guess")
-        }
-        (StorageType::Link(_), StorageType::Link(_)) => {
-            Err("stored ids point at records of the old form")
-        }
+        (StorageType::Decimal { .. }, StorageType::Integer) => Err("stored fractions would be lost"),
+        (StorageType::Date, StorageType::DateTime) => Err("a date has no time zone, so the instant would be a guess"),
+        (StorageType::Link(_), StorageType::Link(_)) => Err("stored ids point at records of the old form"),
         _ => Err("Trellis has no exact conversion between these types"),
     }
 }

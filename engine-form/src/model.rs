@@ -127,22 +127,10 @@ impl FieldType {
     /// The type's name as written in metadata.
     pub fn name(&self) -> &'static str {
         match self {
-            FieldType::Text {
-                kind: TextKind::Text,
-                ..
-            } => "text",
-            FieldType::Text {
-                kind: TextKind::LongText,
-                ..
-            } => "long_text",
-            FieldType::Text {
-                kind: TextKind::Email,
-                ..
-            } => "email",
-            FieldType::Text {
-                kind: TextKind::Phone,
-                ..
-            } => "phone",
+            FieldType::Text { kind: TextKind::Text, .. } => "text",
+            FieldType::Text { kind: TextKind::LongText, .. } => "long_text",
+            FieldType::Text { kind: TextKind::Email, .. } => "email",
+            FieldType::Text { kind: TextKind::Phone, .. } => "phone",
             FieldType::Integer { .. } => "integer",
             FieldType::Decimal { .. } => "decimal",
             FieldType::Boolean => "boolean",

@@ -14,10 +14,7 @@ pub fn app_openapi(bundle: &Bundle, base: &str) -> Value {
     for form in &bundle.forms {
         let name = type_name(&form.key);
         schemas.insert(name.clone(), record_schema(form, Direction::Output));
-        schemas.insert(
-            format!("{name}Input"),
-            record_schema(form, Direction::Input),
-        );
+        schemas.insert(format!("{name}Input"), record_schema(form, Direction::Input));
         schemas.insert(format!("{name}Page"), page_schema(&name));
         let records = format!("{base}/forms/{}/records", form.key);
         paths.insert(records.clone(), collection_path(form, &name));
@@ -46,10 +43,7 @@ fn type_name(key: &str) -> String {
     key.split('_')
         .map(|part| {
             let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
         })
         .collect()
 }
@@ -58,26 +52,17 @@ fn record_schema(form: &Form, direction: Direction) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
     if direction == Direction::Output {
+        properties.insert("id".into(), json!({ "type": "integer", "format": "int64", "readOnly": true }));
         properties.insert(
-            "id".into(),
-            json!({ "type": "integer", "format": "int64", "readOnly": true }),
+            "_version".into(),
+            json!({ "type": "integer", "readOnly": true, "description": "Send it back in If-Match to update." }),
         );
-        properties.insert("_version".into(), json!({ "type": "integer", "readOnly": true, "description": "Send it back in If-Match to update." }));
-        properties.insert(
-            "_created_at".into(),
-            json!({ "type": "string", "format": "date-time", "readOnly": true }),
-        );
-        properties.insert(
-            "_updated_at".into(),
-            json!({ "type": "string", "format": "date-time", "readOnly": true }),
-        );
+        properties.insert("_created_at".into(), json!({ "type": "string", "format": "date-time", "readOnly": true }));
+        properties.insert("_updated_at".into(), json!({ "type": "string", "format": "date-time", "readOnly": true }));
         required.extend(["id", "_version", "_created_at", "_updated_at"].map(Value::from));
         let lookups = lookup_schema(form);
         if !lookups.is_empty() {
-            properties.insert(
-                "_lookup".into(),
-                json!({ "type": "object", "readOnly": true, "properties": lookups }),
-            );
+            properties.insert("_lookup".into(), json!({ "type": "object", "readOnly": true, "properties": lookups }));
         }
     }
     for field in &form.fields {
@@ -130,11 +115,7 @@ fn field_schema(field: &Field, direction: Direction) -> Value {
             map.insert("readOnly".into(), Value::Bool(true));
         }
     }
-    if field.required && direction == Direction::Output {
-        schema
-    } else {
-        nullable(schema)
-    }
+    if field.required && direction == Direction::Output { schema } else { nullable(schema) }
 }
 
 fn nullable(schema: Value) -> Value {
@@ -143,12 +124,7 @@ fn nullable(schema: Value) -> Value {
 
 fn base_schema(field: &Field, direction: Direction) -> Value {
     match &field.kind {
-        FieldType::Text {
-            kind,
-            min_length,
-            max_length,
-            ..
-        } => {
+        FieldType::Text { kind, min_length, max_length, .. } => {
             let mut s = json!({ "type": "string", "maxLength": max_length });
             if let Some(min) = min_length {
                 s["minLength"] = Value::from(*min);
@@ -170,12 +146,7 @@ fn base_schema(field: &Field, direction: Direction) -> Value {
             }
             s
         }
-        FieldType::Decimal {
-            precision,
-            scale,
-            currency,
-            ..
-        } => {
+        FieldType::Decimal { precision, scale, currency, .. } => {
             let mut s = json!({
                 "type": "string",
                 "format": "decimal",

@@ -29,11 +29,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            code,
-            message: message.into(),
-        }
+        Self { path: path.into(), code, message: message.into() }
     }
 }
 
@@ -73,11 +69,7 @@ fn check_fields(
                 format!("`{key}` is maintained by the server and cannot be written"),
             ));
         } else if !fields.iter().any(|f| &f.key == key) {
-            errors.push(FieldError::new(
-                path,
-                "unknown_field",
-                format!("the form has no field `{key}`"),
-            ));
+            errors.push(FieldError::new(path, "unknown_field", format!("the form has no field `{key}`")));
         }
     }
     let mut checked = Vec::new();
@@ -95,24 +87,13 @@ fn check_fields(
             None if matches!(field.kind, FieldType::Formula { .. }) => continue,
             None => field.default.clone().unwrap_or(FieldValue::Null),
         };
-        if field.required
-            && is_empty(&value)
-            && (mode == CheckMode::Create || input.contains_key(&field.key))
-        {
-            errors.push(FieldError::new(
-                path,
-                "required",
-                format!("`{}` is required", field.key),
-            ));
+        if field.required && is_empty(&value) && (mode == CheckMode::Create || input.contains_key(&field.key)) {
+            errors.push(FieldError::new(path, "required", format!("`{}` is required", field.key)));
             continue;
         }
         checked.push((field.key.clone(), value));
     }
-    if errors.is_empty() {
-        Ok(checked)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(checked) } else { Err(errors) }
 }
 
 fn is_empty(value: &FieldValue) -> bool {
@@ -131,10 +112,7 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
     let err = |code: &'static str, message: String| Err(vec![FieldError::new(path, code, message)]);
     if raw.is_null() {
         if matches!(field.kind, FieldType::Formula { .. }) {
-            return err(
-                "read_only",
-                "formula fields are computed and cannot be written".into(),
-            );
+            return err("read_only", "formula fields are computed and cannot be written".into());
         }
         return Ok(FieldValue::Null);
     }
@@ -218,7 +196,10 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
         }
         FieldType::DateTime => match raw.as_str().map(parse_datetime) {
             Some(Some(t)) => Ok(FieldValue::DateTime(t)),
-            _ => err("datetime", "expected an RFC 3339 date-time with an explicit offset, e.g. 2026-01-31T09:30:00+08:00".into()),
+            _ => err(
+                "datetime",
+                "expected an RFC 3339 date-time with an explicit offset, e.g. 2026-01-31T09:30:00+08:00".into(),
+            ),
         },
         FieldType::SingleSelect { options } => match raw.as_str() {
             Some(s) if has_option(options, s) => Ok(FieldValue::Text(s.to_owned())),
@@ -285,18 +266,12 @@ fn has_option(options: &[SelectOption], value: &str) -> bool {
 }
 
 fn option_list(options: &[SelectOption]) -> String {
-    options
-        .iter()
-        .map(|o| o.value.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    options.iter().map(|o| o.value.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// Reads a whole number sent as a JSON number; `3.0` and `"3"` are refused.
 fn json_integer(raw: &Value) -> Option<i64> {
-    raw.as_number()
-        .filter(|n| n.is_i64() || n.is_u64())
-        .and_then(|n| n.as_i64())
+    raw.as_number().filter(|n| n.is_i64() || n.is_u64()).and_then(|n| n.as_i64())
 }
 
 /// Parses an exact decimal from a JSON string or number (the API keeps numbers' exact text)
@@ -307,9 +282,7 @@ pub(crate) fn parse_decimal(raw: &Value, precision: u32, scale: u32) -> Result<D
         Value::String(s) => s.trim().to_owned(),
         Value::Number(n) => n.to_string(),
         _ => {
-            return Err(
-                "expected a decimal number, preferably as a string such as \"1234.56\"".into(),
-            );
+            return Err("expected a decimal number, preferably as a string such as \"1234.56\"".into());
         }
     };
     let mut d = Decimal::from_str_exact(&text)
@@ -317,17 +290,12 @@ pub(crate) fn parse_decimal(raw: &Value, precision: u32, scale: u32) -> Result<D
         .map_err(|_| format!("`{text}` is not a decimal number"))?;
     d = d.normalize();
     if d.scale() > scale {
-        return Err(format!(
-            "`{text}` has more than {scale} digits after the decimal point"
-        ));
+        return Err(format!("`{text}` has more than {scale} digits after the decimal point"));
     }
     d.rescale(scale);
     let integer_digits = d.trunc().abs().to_string().trim_start_matches('0').len() as u32;
     if integer_digits > precision - scale {
-        return Err(format!(
-            "`{text}` has more than {} digits before the decimal point",
-            precision - scale
-        ));
+        return Err(format!("`{text}` has more than {} digits before the decimal point", precision - scale));
     }
     Ok(d)
 }
@@ -342,9 +310,7 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
 /// Parses an RFC 3339 date-time; one without an explicit offset is refused, since its
 /// time zone would be a guess.
 pub(crate) fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
 fn is_email(s: &str) -> bool {
@@ -364,10 +330,7 @@ fn is_email(s: &str) -> bool {
 fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
     let body = s.strip_prefix('+').unwrap_or(s);
-    (5..=20).contains(&digits)
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'))
+    (5..=20).contains(&digits) && body.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'))
 }
 
 impl FromStr for CheckMode {

@@ -26,8 +26,7 @@ static FORM: LazyLock<Value> = LazyLock::new(|| {
 static BUNDLE_VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| compile(&BUNDLE));
 
 fn compile(schema: &Value) -> jsonschema::Validator {
-    jsonschema::validator_for(schema)
-        .unwrap_or_else(|e| panic!("the built-in schema must compile: {e}"))
+    jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("the built-in schema must compile: {e}"))
 }
 
 /// The JSON Schema of a whole app bundle.
@@ -45,8 +44,5 @@ pub(crate) fn check_bundle_shape(doc: &Value) -> Vec<Diagnostic> {
 }
 
 fn collect(validator: &jsonschema::Validator, doc: &Value) -> Vec<Diagnostic> {
-    validator
-        .iter_errors(doc)
-        .map(|e| Diagnostic::new(e.instance_path().as_str(), "schema", e.to_string()))
-        .collect()
+    validator.iter_errors(doc).map(|e| Diagnostic::new(e.instance_path().as_str(), "schema", e.to_string())).collect()
 }

@@ -30,12 +30,9 @@ impl StorageType {
         Some(match &field.kind {
             FieldType::Text { .. } | FieldType::SingleSelect { .. } => StorageType::Text,
             FieldType::Integer { .. } => StorageType::Integer,
-            FieldType::Decimal {
-                precision, scale, ..
-            } => StorageType::Decimal {
-                precision: *precision,
-                scale: *scale,
-            },
+            FieldType::Decimal { precision, scale, .. } => {
+                StorageType::Decimal { precision: *precision, scale: *scale }
+            }
             FieldType::Boolean => StorageType::Boolean,
             FieldType::Date { .. } => StorageType::Date,
             FieldType::DateTime => StorageType::DateTime,
@@ -70,10 +67,7 @@ impl StorageType {
             s if s.starts_with("link:") => StorageType::Link(s["link:".len()..].to_owned()),
             s if s.starts_with("decimal(") && s.ends_with(')') => {
                 let (p, sc) = s["decimal(".len()..s.len() - 1].split_once(',')?;
-                StorageType::Decimal {
-                    precision: p.parse().ok()?,
-                    scale: sc.parse().ok()?,
-                }
+                StorageType::Decimal { precision: p.parse().ok()?, scale: sc.parse().ok()? }
             }
             _ => return None,
         })
@@ -96,26 +90,18 @@ pub fn main_table_name(app: &str, form: &str) -> String {
 
 /// The child table that holds a sub-table field's rows; hashed to stay within 63 characters.
 pub fn child_table_name(app: &str, form: &str, field: &str) -> String {
-    format!(
-        "s_{:012x}_{field}",
-        fnv1a(&format!("{app}\0{form}\0{field}")) & 0xffff_ffff_ffff
-    )
+    format!("s_{:012x}_{field}", fnv1a(&format!("{app}\0{form}\0{field}")) & 0xffff_ffff_ffff)
 }
 
 /// The name of the index on one column of a table.
 pub fn index_name(table: &str, column: &str, unique: bool) -> String {
     let prefix = if unique { "ux" } else { "ix" };
-    let name = format!(
-        "{prefix}_{:012x}_{column}",
-        fnv1a(&format!("{table}\0{column}")) & 0xffff_ffff_ffff
-    );
+    let name = format!("{prefix}_{:012x}_{column}", fnv1a(&format!("{table}\0{column}")) & 0xffff_ffff_ffff);
     name.chars().take(63).collect()
 }
 
 /// FNV-1a: a small, stable hash. Stability matters more than quality here, because
 /// the names it produces are stored in databases.
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -44,13 +44,7 @@ impl FieldValue {
             FieldValue::Files(ids) => Value::from(ids.clone()),
             FieldValue::Rows(rows) => Value::Array(
                 rows.iter()
-                    .map(|row| {
-                        Value::Object(
-                            row.iter()
-                                .map(|(k, v)| (k.clone(), v.to_json()))
-                                .collect::<Map<_, _>>(),
-                        )
-                    })
+                    .map(|row| Value::Object(row.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<Map<_, _>>()))
                     .collect(),
             ),
         }

@@ -46,7 +46,13 @@ fn customer(i: usize) -> (String, i64, &'static str, String, String) {
         a if a > 0 => "mass",
         _ => "potential",
     };
-    (format!("customer {i}"), aum_cents, tier, format!("branch {}", i % 40), format!("19{:02}-{:02}-{:02}", 40 + i % 60, 1 + i % 12, 1 + i % 28))
+    (
+        format!("customer {i}"),
+        aum_cents,
+        tier,
+        format!("branch {}", i % 40),
+        format!("19{:02}-{:02}-{:02}", 40 + i % 60, 1 + i % 12, 1 + i % 28),
+    )
 }
 
 /// One keep-alive HTTP/1.1 connection.
@@ -127,17 +133,28 @@ fn main() {
             let state = AppState::new(Db::connect(&url).await.expect("db"));
             server::publish::import(&state.db, &bundle(), chrono::Utc::now()).await.expect("import");
             server::publish::publish(&state.db, "bench", chrono::Utc::now()).await.expect("publish");
-            HttpServer::new(move || App::new().configure(configure(state.clone()))).workers(1).bind(&listen).expect("bind").run().await.expect("run");
+            HttpServer::new(move || App::new().configure(configure(state.clone())))
+                .workers(1)
+                .bind(&listen)
+                .expect("bind")
+                .run()
+                .await
+                .expect("run");
         })
     });
     let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(&addr).is_err() || Client::connect(&addr).request("GET", "/api/v1/apps/bench/forms/customer/records?limit=1", "").0 != 200 {
+    while TcpStream::connect(&addr).is_err()
+        || Client::connect(&addr).request("GET", "/api/v1/apps/bench/forms/customer/records?limit=1", "").0 != 200
+    {
         assert!(Instant::now() < deadline, "server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
     let mut client = Client::connect(&addr);
 
-    println!("Trellis storage/API benchmark (SQLite, WAL, synchronous=FULL; {} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "Trellis storage/API benchmark (SQLite, WAL, synchronous=FULL; {} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     println!();
 
     // Inserts: API (one record per POST, one transaction each) vs raw autocommit inserts.
@@ -150,7 +167,8 @@ fn main() {
             .expect("prepare");
         for i in 0..inserts {
             let (name, aum, tier, branch, birthday) = customer(i);
-            stmt.execute(rusqlite::params!["2026-11-28T00:00:00.000000Z", name, aum, tier, branch, birthday]).expect("insert");
+            stmt.execute(rusqlite::params!["2026-11-28T00:00:00.000000Z", name, aum, tier, branch, birthday])
+                .expect("insert");
         }
     }
     let raw_rate = inserts as f64 / start.elapsed().as_secs_f64();
@@ -179,7 +197,8 @@ fn main() {
                     .expect("prepare");
                 for i in already..rows {
                     let (name, aum, tier, branch, birthday) = customer(i);
-                    stmt.execute(rusqlite::params!["2026-11-28T00:00:00.000000Z", name, aum, tier, branch, birthday]).expect("insert");
+                    stmt.execute(rusqlite::params!["2026-11-28T00:00:00.000000Z", name, aum, tier, branch, birthday])
+                        .expect("insert");
                 }
             }
             tx.commit().expect("commit");
@@ -192,7 +211,17 @@ fn main() {
             let t = Instant::now();
             let rows: Vec<(i64, i64, String, String, String, i64, String, String, String)> = stmt
                 .query_map(rusqlite::params!["hnw", 500_000_000i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
                 })
                 .expect("query")
                 .collect::<Result<_, _>>()
@@ -211,7 +240,11 @@ fn main() {
         let (raw_median, api_median) = (median(raw_samples), median(api_samples));
         println!("filtered list, first page of 50 (`{FILTER}`, sort -aum) at {rows} rows, median of {LIST_SAMPLES}:");
         println!("  raw SQLite  {:>10.1} µs", raw_median.as_secs_f64() * 1e6);
-        println!("  Trellis API {:>10.1} µs   ratio {:.2} (target <= 2.0)", api_median.as_secs_f64() * 1e6, api_median.as_secs_f64() / raw_median.as_secs_f64());
+        println!(
+            "  Trellis API {:>10.1} µs   ratio {:.2} (target <= 2.0)",
+            api_median.as_secs_f64() * 1e6,
+            api_median.as_secs_f64() / raw_median.as_secs_f64()
+        );
         println!();
     }
 }

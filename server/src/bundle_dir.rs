@@ -14,16 +14,10 @@ pub struct LoadedBundle {
 
 pub fn load(path: &Path) -> anyhow::Result<LoadedBundle> {
     if path.is_file() {
-        return Ok(LoadedBundle {
-            document: read_json(path)?,
-            seed: None,
-        });
+        return Ok(LoadedBundle { document: read_json(path)?, seed: None });
     }
     if !path.is_dir() {
-        bail!(
-            "{} is neither a bundle file nor a bundle folder",
-            path.display()
-        );
+        bail!("{} is neither a bundle file nor a bundle folder", path.display());
     }
     let Value::Object(mut app) = read_json(&path.join("app.json"))? else {
         bail!("{}: app.json must hold a JSON object", path.display());
@@ -40,27 +34,16 @@ pub fn load(path: &Path) -> anyhow::Result<LoadedBundle> {
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
             .collect();
         files.sort();
-        let docs = files
-            .iter()
-            .map(|f| read_json(f))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let docs = files.iter().map(|f| read_json(f)).collect::<anyhow::Result<Vec<_>>>()?;
         app.insert(kind.into(), Value::Array(docs));
     }
     let seed_path = path.join("seed.json");
-    let seed = if seed_path.is_file() {
-        Some(read_json(&seed_path)?)
-    } else {
-        None
-    };
-    Ok(LoadedBundle {
-        document: Value::Object(app),
-        seed,
-    })
+    let seed = if seed_path.is_file() { Some(read_json(&seed_path)?) } else { None };
+    Ok(LoadedBundle { document: Value::Object(app), seed })
 }
 
 fn read_json(path: &Path) -> anyhow::Result<Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
 
@@ -69,9 +52,10 @@ pub fn resolve_refs(value: &mut Value, ids: &Map<String, Value>) -> anyhow::Resu
     match value {
         Value::Object(map) if map.len() == 1 && map.contains_key("$ref") => {
             let name = map["$ref"].as_str().unwrap_or_default().to_owned();
-            *value = ids.get(&name).cloned().with_context(|| {
-                format!("seed reference `{name}` is not defined before its use")
-            })?;
+            *value = ids
+                .get(&name)
+                .cloned()
+                .with_context(|| format!("seed reference `{name}` is not defined before its use"))?;
         }
         Value::Object(map) => {
             for v in map.values_mut() {

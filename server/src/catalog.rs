@@ -25,18 +25,16 @@ pub struct PublishedApp {
 
 impl PublishedApp {
     pub fn form(&self, key: &str) -> Result<&Form, ApiError> {
-        self.bundle.form(key).ok_or_else(|| {
-            ApiError::not_found(format!("app `{}` has no published form `{key}`", self.key))
-        })
+        self.bundle
+            .form(key)
+            .ok_or_else(|| ApiError::not_found(format!("app `{}` has no published form `{key}`", self.key)))
     }
 
     /// The table of a form, or of one of its sub-tables.
     pub fn table(&self, form: &str, sub_field: Option<&str>) -> Result<&TableMap, ApiError> {
         self.tables
             .get(&(form.to_owned(), sub_field.map(str::to_owned)))
-            .ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!("published form `{form}` has no table"))
-            })
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("published form `{form}` has no table")))
     }
 }
 
@@ -47,48 +45,24 @@ pub struct Catalog {
 
 impl Catalog {
     /// The app's current published version. One indexed read checks the cache is current.
-    pub async fn published(
-        &self,
-        c: &impl ConnectionTrait,
-        app: &str,
-    ) -> Result<Arc<PublishedApp>, ApiError> {
-        let version = meta::published_version(c, app)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
+    pub async fn published(&self, c: &impl ConnectionTrait, app: &str) -> Result<Arc<PublishedApp>, ApiError> {
+        let version =
+            meta::published_version(c, app).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
         if version == 0 {
-            return Err(ApiError::not_found(format!(
-                "app `{app}` has not been published yet"
-            )));
+            return Err(ApiError::not_found(format!("app `{app}` has not been published yet")));
         }
         if let Some(cached) = self.read().get(app).filter(|a| a.version == version) {
             return Ok(cached.clone());
         }
-        let (document, published_at) =
-            meta::version_bundle(c, app, version)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!(
-                        "app `{app}` lacks its published version {version}"
-                    ))
-                })?;
+        let (document, published_at) = meta::version_bundle(c, app, version)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
         let bundle = engine_form::parse_bundle(&document).map_err(|diags| {
-            ApiError::Internal(anyhow::anyhow!(
-                "published version {version} of `{app}` no longer validates: {diags:?}"
-            ))
+            ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
         })?;
         let tables = table_maps(c, app).await?;
-        let loaded = Arc::new(PublishedApp {
-            key: app.to_owned(),
-            version,
-            published_at,
-            bundle,
-            document,
-            tables,
-        });
-        self.apps
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(app.to_owned(), loaded.clone());
+        let loaded = Arc::new(PublishedApp { key: app.to_owned(), version, published_at, bundle, document, tables });
+        self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());
         Ok(loaded)
     }
 

@@ -23,26 +23,15 @@ pub async fn import_path(
     skip_existing: bool,
 ) -> anyhow::Result<String> {
     let loaded = bundle_dir::load(path)?;
-    let key = loaded
-        .document
-        .get("key")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let key = loaded.document.get("key").and_then(Value::as_str).unwrap_or_default().to_owned();
     if skip_existing && crate::meta::find_app(&state.db.conn, &key).await?.is_some() {
         return Ok(key);
     }
-    publish::import(&state.db, &loaded.document, Utc::now())
-        .await
-        .map_err(describe)?;
+    publish::import(&state.db, &loaded.document, Utc::now()).await.map_err(describe)?;
     if publish_it {
-        publish::publish(&state.db, &key, Utc::now())
-            .await
-            .map_err(describe)?;
+        publish::publish(&state.db, &key, Utc::now()).await.map_err(describe)?;
         if let Some(seed) = loaded.seed {
-            seed_records(state, &key, seed)
-                .await
-                .context("cannot load the seed records")?;
+            seed_records(state, &key, seed).await.context("cannot load the seed records")?;
         }
     }
     Ok(key)
@@ -51,30 +40,16 @@ pub async fn import_path(
 /// Inserts seed records in order, in one transaction. Each may name itself with `ref`
 /// so later records can link to it with `{"$ref": "name"}`.
 async fn seed_records(state: &AppState, app_key: &str, seed: Value) -> anyhow::Result<()> {
-    let app = state
-        .catalog
-        .published(&state.db.conn, app_key)
-        .await
-        .map_err(describe)?;
+    let app = state.catalog.published(&state.db.conn, app_key).await.map_err(describe)?;
     let tx = state.db.conn.begin().await?;
     let mut ids = Map::new();
-    let records = seed
-        .get("records")
-        .and_then(Value::as_array)
-        .ok_or_else(|| anyhow!("seed.json needs a `records` array"))?;
+    let records =
+        seed.get("records").and_then(Value::as_array).ok_or_else(|| anyhow!("seed.json needs a `records` array"))?;
     for (i, item) in records.iter().enumerate() {
-        let form = item
-            .get("form")
-            .and_then(Value::as_str)
-            .ok_or_else(|| anyhow!("seed record {i} has no `form`"))?;
-        let mut values = item
-            .get("values")
-            .cloned()
-            .unwrap_or(Value::Object(Map::new()));
+        let form = item.get("form").and_then(Value::as_str).ok_or_else(|| anyhow!("seed record {i} has no `form`"))?;
+        let mut values = item.get("values").cloned().unwrap_or(Value::Object(Map::new()));
         resolve_refs(&mut values, &ids)?;
-        let values = values
-            .as_object()
-            .ok_or_else(|| anyhow!("seed record {i}: `values` must be an object"))?;
+        let values = values.as_object().ok_or_else(|| anyhow!("seed record {i}: `values` must be an object"))?;
         let ctx = FormCtx::new(&app, form, state.db.backend()).map_err(describe)?;
         let checked = check_record(ctx.form, values, CheckMode::Create)
             .map_err(|e| anyhow!("seed record {i} ({form}): {e:?}"))?;
@@ -99,11 +74,7 @@ pub fn describe(e: crate::api::error::ApiError) -> anyhow::Error {
     for item in problem.errors {
         text.push_str(&format!(
             "\n  {} [{}] {}",
-            if item.path.is_empty() {
-                "/"
-            } else {
-                &item.path
-            },
+            if item.path.is_empty() { "/" } else { &item.path },
             item.code,
             item.message
         ));

@@ -52,20 +52,10 @@ pub async fn store(
     let q = Query::insert()
         .into_table(a("trellis_files"))
         .columns(["app", "name", "content_type", "size", "data", "created_at"].map(a))
-        .values_panic([
-            app.into(),
-            name.into(),
-            content_type.into(),
-            size.into(),
-            data.into(),
-            now.into(),
-        ])
+        .values_panic([app.into(), name.into(), content_type.into(), size.into(), data.into(), now.into()])
         .returning_col(a("id"))
         .to_owned();
-    let row = c
-        .query_one(&q)
-        .await?
-        .ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
+    let row = c.query_one(&q).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
     Ok(FileMeta {
         id: row.try_get_by_index(0)?,
         app: app.into(),
@@ -85,17 +75,10 @@ pub async fn metadata(c: &impl ConnectionTrait, id: i64) -> Result<Option<FileMe
     c.query_one(&q).await?.as_ref().map(meta_row).transpose()
 }
 
-pub async fn content(
-    c: &impl ConnectionTrait,
-    id: i64,
-) -> Result<Option<(FileMeta, Vec<u8>)>, DbErr> {
+pub async fn content(c: &impl ConnectionTrait, id: i64) -> Result<Option<(FileMeta, Vec<u8>)>, DbErr> {
     let mut columns = META_COLUMNS.map(a).to_vec();
     columns.push(a("data"));
-    let q = Query::select()
-        .columns(columns)
-        .from(a("trellis_files"))
-        .and_where(Expr::col(a("id")).eq(id))
-        .to_owned();
+    let q = Query::select().columns(columns).from(a("trellis_files")).and_where(Expr::col(a("id")).eq(id)).to_owned();
     let Some(row) = c.query_one(&q).await? else {
         return Ok(None);
     };
@@ -109,44 +92,24 @@ pub async fn check_attachment(
     field: &Field,
     id: i64,
 ) -> Result<Option<String>, DbErr> {
-    let FieldType::Attachment {
-        max_size, accept, ..
-    } = &field.kind
-    else {
+    let FieldType::Attachment { max_size, accept, .. } = &field.kind else {
         return Ok(None);
     };
     let Some(meta) = metadata(c, id).await?.filter(|m| m.app == app) else {
         return Ok(Some(format!("there is no file {id} in this app")));
     };
     if meta.size as u64 > *max_size {
-        return Ok(Some(format!(
-            "`{}` is {} bytes; this field takes at most {max_size}",
-            meta.name, meta.size
-        )));
+        return Ok(Some(format!("`{}` is {} bytes; this field takes at most {max_size}", meta.name, meta.size)));
     }
-    if !accept.is_empty()
-        && !accept
-            .iter()
-            .any(|pattern| media_type_matches(pattern, &meta.content_type))
-    {
-        return Ok(Some(format!(
-            "`{}` is {}; this field takes {}",
-            meta.name,
-            meta.content_type,
-            accept.join(", ")
-        )));
+    if !accept.is_empty() && !accept.iter().any(|pattern| media_type_matches(pattern, &meta.content_type)) {
+        return Ok(Some(format!("`{}` is {}; this field takes {}", meta.name, meta.content_type, accept.join(", "))));
     }
     Ok(None)
 }
 
 /// `image/*` matches any image type; other patterns match exactly (parameters ignored).
 fn media_type_matches(pattern: &str, content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match pattern.strip_suffix("/*") {
         Some(top) => essence.split('/').next() == Some(top),
         None => essence == pattern,

@@ -8,11 +8,7 @@ use clap::{Parser, Subcommand};
 use server::{AppState, Db, configure, demo};
 
 #[derive(Parser)]
-#[command(
-    name = "trellis",
-    version,
-    about = "Trellis: no-code apps on SQLite or PostgreSQL"
-)]
+#[command(name = "trellis", version, about = "Trellis: no-code apps on SQLite or PostgreSQL")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,89 +71,51 @@ enum AppCommand {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TRELLIS_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TRELLIS_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve {
-            db,
-            listen,
-            demo: with_demo,
-            demo_bundle,
-            workers,
-        } => {
+        Command::Serve { db, listen, demo: with_demo, demo_bundle, workers } => {
             let database = Db::connect(&db.db).await?;
             let state = AppState::new(database);
             if with_demo {
                 let key = demo::import_path(&state, &demo_bundle, true, true)
                     .await
-                    .with_context(|| {
-                        format!("cannot load the demo bundle {}", demo_bundle.display())
-                    })?;
+                    .with_context(|| format!("cannot load the demo bundle {}", demo_bundle.display()))?;
                 tracing::info!("demo app `{key}` is ready");
             }
-            tracing::info!(
-                "listening on http://{listen} (database {})",
-                server::db::redact(&db.db)
-            );
+            tracing::info!("listening on http://{listen} (database {})", server::db::redact(&db.db));
             let mut http = HttpServer::new(move || {
-                App::new()
-                    .wrap(middleware::Compress::default())
-                    .configure(configure(state.clone()))
+                App::new().wrap(middleware::Compress::default()).configure(configure(state.clone()))
             });
             if let Some(n) = workers {
                 http = http.workers(n);
             }
-            http.bind(&listen)
-                .with_context(|| format!("cannot listen on {listen}"))?
-                .run()
-                .await?;
+            http.bind(&listen).with_context(|| format!("cannot listen on {listen}"))?.run().await?;
         }
-        Command::App {
-            command: AppCommand::Import { path, db, publish },
-        } => {
+        Command::App { command: AppCommand::Import { path, db, publish } } => {
             let state = AppState::new(Db::connect(&db.db).await?);
             let key = demo::import_path(&state, &path, publish, false).await?;
-            println!(
-                "imported app `{key}`{}",
-                if publish { " and published it" } else { "" }
-            );
+            println!("imported app `{key}`{}", if publish { " and published it" } else { "" });
         }
-        Command::App {
-            command: AppCommand::Validate { path },
-        } => {
+        Command::App { command: AppCommand::Validate { path } } => {
             let loaded = server::bundle_dir::load(&path)?;
             match engine_form::parse_bundle(&loaded.document) {
-                Ok(bundle) => println!(
-                    "{}: valid app `{}` with {} forms",
-                    path.display(),
-                    bundle.key,
-                    bundle.forms.len()
-                ),
+                Ok(bundle) => {
+                    println!("{}: valid app `{}` with {} forms", path.display(), bundle.key, bundle.forms.len())
+                }
                 Err(diags) => {
                     for d in &diags {
-                        println!(
-                            "{} [{}] {}",
-                            if d.path.is_empty() { "/" } else { &d.path },
-                            d.code,
-                            d.message
-                        );
+                        println!("{} [{}] {}", if d.path.is_empty() { "/" } else { &d.path }, d.code, d.message);
                     }
                     eprintln!("{}: {} problem(s)", path.display(), diags.len());
                     std::process::exit(1);
                 }
             }
         }
-        Command::App {
-            command: AppCommand::Export { app, db },
-        } => {
+        Command::App { command: AppCommand::Export { app, db } } => {
             let database = Db::connect(&db.db).await?;
-            let row = server::meta::find_app(&database.conn, &app)
-                .await?
-                .with_context(|| format!("no app `{app}`"))?;
+            let row = server::meta::find_app(&database.conn, &app).await?.with_context(|| format!("no app `{app}`"))?;
             let bundle = server::meta::draft_bundle(&database.conn, &row).await?;
             println!("{}", serde_json::to_string_pretty(&bundle)?);
         }

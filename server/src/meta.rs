@@ -34,22 +34,11 @@ fn app_row(r: &QueryResult) -> Result<AppRow, DbErr> {
 }
 
 fn app_columns() -> [Alias; 5] {
-    [
-        "key",
-        "name",
-        "published_version",
-        "created_at",
-        "updated_at",
-    ]
-    .map(t)
+    ["key", "name", "published_version", "created_at", "updated_at"].map(t)
 }
 
 pub async fn list_apps(c: &impl ConnectionTrait) -> Result<Vec<AppRow>, DbErr> {
-    let q = Query::select()
-        .columns(app_columns())
-        .from(t("trellis_apps"))
-        .order_by(t("key"), Order::Asc)
-        .to_owned();
+    let q = Query::select().columns(app_columns()).from(t("trellis_apps")).order_by(t("key"), Order::Asc).to_owned();
     c.query_all(&q).await?.iter().map(app_row).collect()
 }
 
@@ -68,39 +57,21 @@ pub async fn published_version(c: &impl ConnectionTrait, key: &str) -> Result<Op
         .from(t("trellis_apps"))
         .and_where(Expr::col(t("key")).eq(key))
         .to_owned();
-    c.query_one(&q)
-        .await?
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()
+    c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
 }
 
-pub async fn insert_app(
-    c: &impl ConnectionTrait,
-    key: &str,
-    name: &Value,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+pub async fn insert_app(c: &impl ConnectionTrait, key: &str, name: &Value, now: DateTime<Utc>) -> Result<(), DbErr> {
     let q = Query::insert()
         .into_table(t("trellis_apps"))
         .columns(app_columns())
-        .values_panic([
-            key.into(),
-            name.to_string().into(),
-            0i64.into(),
-            now.into(),
-            now.into(),
-        ])
+        .values_panic([key.into(), name.to_string().into(), 0i64.into(), now.into(), now.into()])
         .to_owned();
     c.execute(&q).await.map(drop)
 }
 
 /// Marks the app changed. On PostgreSQL the row lock it takes also serialises
 /// concurrent publishes of the same app across server processes.
-pub async fn touch_app(
-    c: &impl ConnectionTrait,
-    key: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+pub async fn touch_app(c: &impl ConnectionTrait, key: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let q = Query::update()
         .table(t("trellis_apps"))
         .value(t("updated_at"), now)
@@ -117,11 +88,7 @@ pub struct Draft {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn list_drafts(
-    c: &impl ConnectionTrait,
-    app: &str,
-    kind: &str,
-) -> Result<Vec<Draft>, DbErr> {
+pub async fn list_drafts(c: &impl ConnectionTrait, app: &str, kind: &str) -> Result<Vec<Draft>, DbErr> {
     let q = Query::select()
         .columns(["key", "body", "updated_at"].map(t))
         .from(t("trellis_drafts"))
@@ -137,18 +104,12 @@ fn draft_row(r: &QueryResult) -> Result<Draft, DbErr> {
     let body: String = r.try_get("", "body")?;
     Ok(Draft {
         key: r.try_get("", "key")?,
-        body: serde_json::from_str(&body)
-            .map_err(|e| DbErr::Type(format!("stored draft is not JSON: {e}")))?,
+        body: serde_json::from_str(&body).map_err(|e| DbErr::Type(format!("stored draft is not JSON: {e}")))?,
         updated_at: r.try_get("", "updated_at")?,
     })
 }
 
-pub async fn find_draft(
-    c: &impl ConnectionTrait,
-    app: &str,
-    kind: &str,
-    key: &str,
-) -> Result<Option<Draft>, DbErr> {
+pub async fn find_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str) -> Result<Option<Draft>, DbErr> {
     let q = Query::select()
         .columns(["key", "body", "updated_at"].map(t))
         .from(t("trellis_drafts"))
@@ -169,47 +130,24 @@ pub async fn put_draft(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let next = Query::select()
-        .expr(Func::coalesce([
-            Expr::col(t("position")).max(),
-            Expr::val(-1i64),
-        ]))
+        .expr(Func::coalesce([Expr::col(t("position")).max(), Expr::val(-1i64)]))
         .from(t("trellis_drafts"))
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
         .to_owned();
-    let position = c
-        .query_one(&next)
-        .await?
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(-1)
-        + 1;
+    let position = c.query_one(&next).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(-1) + 1;
     let q = Query::insert()
         .into_table(t("trellis_drafts"))
         .columns(["app", "kind", "key", "body", "position", "updated_at"].map(t))
-        .values_panic([
-            app.into(),
-            kind.into(),
-            key.into(),
-            body.to_string().into(),
-            position.into(),
-            now.into(),
-        ])
+        .values_panic([app.into(), kind.into(), key.into(), body.to_string().into(), position.into(), now.into()])
         .on_conflict(
-            OnConflict::columns(["app", "kind", "key"].map(t))
-                .update_columns(["body", "updated_at"].map(t))
-                .to_owned(),
+            OnConflict::columns(["app", "kind", "key"].map(t)).update_columns(["body", "updated_at"].map(t)).to_owned(),
         )
         .to_owned();
     c.execute(&q).await.map(drop)
 }
 
-pub async fn delete_draft(
-    c: &impl ConnectionTrait,
-    app: &str,
-    kind: &str,
-    key: &str,
-) -> Result<bool, DbErr> {
+pub async fn delete_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str) -> Result<bool, DbErr> {
     let q = Query::delete()
         .from_table(t("trellis_drafts"))
         .and_where(Expr::col(t("app")).eq(app))
@@ -227,10 +165,7 @@ pub async fn draft_bundle(c: &impl ConnectionTrait, app: &AppRow) -> Result<Valu
     bundle.insert("name".into(), app.name.clone());
     for kind in KINDS {
         let drafts = list_drafts(c, &app.key, kind).await?;
-        bundle.insert(
-            kind.into(),
-            Value::Array(drafts.into_iter().map(|d| d.body).collect()),
-        );
+        bundle.insert(kind.into(), Value::Array(drafts.into_iter().map(|d| d.body).collect()));
     }
     Ok(Value::Object(bundle))
 }
@@ -245,12 +180,7 @@ pub async fn insert_version(
     let q = Query::insert()
         .into_table(t("trellis_app_versions"))
         .columns(["app", "version", "bundle", "published_at"].map(t))
-        .values_panic([
-            app.into(),
-            version.into(),
-            bundle.to_string().into(),
-            now.into(),
-        ])
+        .values_panic([app.into(), version.into(), bundle.to_string().into(), now.into()])
         .to_owned();
     c.execute(&q).await?;
     let q = Query::update()
@@ -277,8 +207,7 @@ pub async fn version_bundle(
         return Ok(None);
     };
     let text: String = row.try_get("", "bundle")?;
-    let bundle = serde_json::from_str(&text)
-        .map_err(|e| DbErr::Type(format!("stored bundle is not JSON: {e}")))?;
+    let bundle = serde_json::from_str(&text).map_err(|e| DbErr::Type(format!("stored bundle is not JSON: {e}")))?;
     Ok(Some((bundle, row.try_get("", "published_at")?)))
 }
 

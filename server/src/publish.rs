@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use engine_form::{
-    Diagnostic, Field, FieldType, MigrationStep, StorageType, check_value, child_table_name,
-    main_table_name, parse_bundle, plan_table,
+    Diagnostic, Field, FieldType, MigrationStep, StorageType, check_value, child_table_name, main_table_name,
+    parse_bundle, plan_table,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
@@ -43,12 +43,7 @@ pub async fn import(db: &Db, doc: &Value, now: DateTime<Utc>) -> Result<AppRow, 
     }
     meta::insert_app(&tx, &bundle.key, &doc["name"], now).await?;
     for kind in meta::KINDS {
-        for item in doc
-            .get(kind)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for item in doc.get(kind).and_then(Value::as_array).into_iter().flatten() {
             let key = item.get("key").and_then(Value::as_str).unwrap_or_default();
             meta::put_draft(&tx, &bundle.key, kind, key, item, now).await?;
         }
@@ -66,9 +61,7 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     if !meta::touch_app(&tx, app_key, now).await? {
         return Err(ApiError::not_found(format!("no app `{app_key}`")));
     }
-    let app = meta::find_app(&tx, app_key)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
+    let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
     let doc = meta::draft_bundle(&tx, &app).await?;
     let bundle = parse_bundle(&doc).map_err(ApiError::InvalidMetadata)?;
 
@@ -84,12 +77,7 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     let mut diags = Vec::new();
     for (i, form) in bundle.forms.iter().enumerate() {
         let table = main_table_name(app_key, &form.key);
-        let mut targets = vec![(
-            table.clone(),
-            None,
-            form.fields.as_slice(),
-            format!("/forms/{i}/fields"),
-        )];
+        let mut targets = vec![(table.clone(), None, form.fields.as_slice(), format!("/forms/{i}/fields"))];
         for (j, field) in form.fields.iter().enumerate() {
             if let FieldType::SubTable { fields } = &field.kind {
                 let child = child_table_name(app_key, &form.key, &field.key);
@@ -104,14 +92,7 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
         for (table, sub, fields, path) in targets {
             let (exists, columns) = registry(&tx, &table).await?;
             match plan_table(&table, exists, &columns, fields, &path) {
-                Ok(steps) => plans.push(Planned {
-                    table,
-                    form: &form.key,
-                    sub,
-                    fields,
-                    path,
-                    steps,
-                }),
+                Ok(steps) => plans.push(Planned { table, form: &form.key, sub, fields, path, steps }),
                 Err(mut d) => diags.append(&mut d),
             }
         }
@@ -139,40 +120,30 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
         for step in &plan.steps {
             changes.push(format!("{}: {}", plan.table, describe(step)));
             let (field_key, read_column, write) = match step {
-                MigrationStep::Convert {
-                    field,
-                    from_column,
-                    column,
-                    storage,
-                    ..
-                } => (field, from_column, Some((column.as_str(), storage))),
+                MigrationStep::Convert { field, from_column, column, storage, .. } => {
+                    (field, from_column, Some((column.as_str(), storage)))
+                }
                 MigrationStep::Verify { field, column } => (field, column, None),
                 _ => continue,
             };
-            let (index, field) = plan
-                .fields
-                .iter()
-                .enumerate()
-                .find(|(_, f)| &f.key == field_key)
-                .ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!(
-                        "planned field `{field_key}` is not in the form"
-                    ))
+            let (index, field) =
+                plan.fields.iter().enumerate().find(|(_, f)| &f.key == field_key).ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("planned field `{field_key}` is not in the form"))
                 })?;
             let read_storage = match step {
                 MigrationStep::Convert { from, .. } => from.clone(),
-                _ => StorageType::of(field).ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!("`{field_key}` has no column"))
-                })?,
+                _ => StorageType::of(field)
+                    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("`{field_key}` has no column")))?,
             };
-            let bad = convert_column(&tx, &plan.table, field, read_column, &read_storage, write)
-                .await
-                .map_err(at)?;
+            let bad = convert_column(&tx, &plan.table, field, read_column, &read_storage, write).await.map_err(at)?;
             if !bad.is_empty() {
                 problems.push(Diagnostic::new(
                     format!("{}/{index}/type", plan.path),
                     "stored_values_do_not_fit",
-                    format!("stored values of `{field_key}` do not fit the new definition, e.g. record {}", bad.join(", record ")),
+                    format!(
+                        "stored values of `{field_key}` do not fit the new definition, e.g. record {}",
+                        bad.join(", record ")
+                    ),
                 ));
             }
         }
@@ -183,11 +154,7 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     let version = app.published_version + 1;
     meta::insert_version(&tx, app_key, version, &doc, now).await?;
     tx.commit().await?;
-    Ok(Published {
-        app: app_key.to_owned(),
-        version,
-        changes,
-    })
+    Ok(Published { app: app_key.to_owned(), version, changes })
 }
 
 /// Reads every stored value of `read_column`, checks it against the new `field` and,
@@ -242,28 +209,16 @@ async fn convert_column(
 fn describe(step: &MigrationStep) -> String {
     match step {
         MigrationStep::CreateTable => "create table".into(),
-        MigrationStep::AddColumn {
-            column, storage, ..
-        } => format!("add column {column} ({})", storage.signature()),
+        MigrationStep::AddColumn { column, storage, .. } => format!("add column {column} ({})", storage.signature()),
         MigrationStep::Reactivate { column, .. } => {
             format!("restore column {column} with its data")
         }
-        MigrationStep::Convert {
-            from_column,
-            column,
-            storage,
-            ..
-        } => {
-            format!(
-                "convert {from_column} into {column} ({}); {from_column} is kept",
-                storage.signature()
-            )
+        MigrationStep::Convert { from_column, column, storage, .. } => {
+            format!("convert {from_column} into {column} ({}); {from_column} is kept", storage.signature())
         }
         MigrationStep::Verify { column, .. } => format!("check stored values of {column}"),
         MigrationStep::Retire { column, .. } => format!("retire column {column}; its data is kept"),
-        MigrationStep::CreateIndex {
-            name, unique: true, ..
-        } => format!("create unique index {name}"),
+        MigrationStep::CreateIndex { name, unique: true, .. } => format!("create unique index {name}"),
         MigrationStep::CreateIndex { name, .. } => format!("create index {name}"),
         MigrationStep::DropIndex { name, .. } => format!("drop index {name}"),
     }

@@ -13,6 +13,10 @@ fn t(name: &str) -> Alias {
     Alias::new(name)
 }
 
+/// The registry's columns of `trellis_columns`, in the order they are read and written.
+const REGISTRY_COLUMNS: [&str; 8] =
+    ["table_name", "column_name", "field", "storage", "type_name", "active", "indexed", "is_unique"];
+
 /// Where one form (or one sub-table of it) lives: its table and the column of each field.
 #[derive(Debug, Clone, Default)]
 pub struct TableMap {
@@ -28,10 +32,7 @@ impl TableMap {
 }
 
 /// Whether the table is registered, and its columns (active and retired).
-pub async fn registry(
-    c: &impl ConnectionTrait,
-    table: &str,
-) -> Result<(bool, Vec<ColumnState>), DbErr> {
+pub async fn registry(c: &impl ConnectionTrait, table: &str) -> Result<(bool, Vec<ColumnState>), DbErr> {
     let exists = Query::select()
         .column(t("table_name"))
         .from(t("trellis_tables"))
@@ -39,18 +40,7 @@ pub async fn registry(
         .to_owned();
     let exists = c.query_one(&exists).await?.is_some();
     let q = Query::select()
-        .columns(
-            [
-                "field",
-                "column_name",
-                "storage",
-                "type_name",
-                "active",
-                "indexed",
-                "is_unique",
-            ]
-            .map(t),
-        )
+        .columns(REGISTRY_COLUMNS.map(t))
         .from(t("trellis_columns"))
         .and_where(Expr::col(t("table_name")).eq(table))
         .order_by(t("column_name"), sea_orm::sea_query::Order::Asc)
@@ -98,21 +88,15 @@ pub async fn table_maps(
     let mut maps: HashMap<(String, Option<String>), TableMap> = HashMap::new();
     for r in c.query_all(&q).await? {
         let table: String = r.try_get_by_index(0)?;
-        let key = (
-            r.try_get_by_index::<String>(1)?,
-            r.try_get_by_index::<Option<String>>(2)?,
-        );
-        let map = maps.entry(key).or_insert_with(|| TableMap {
-            table,
-            columns: HashMap::new(),
-        });
+        let key = (r.try_get_by_index::<String>(1)?, r.try_get_by_index::<Option<String>>(2)?);
+        let map = maps.entry(key).or_insert_with(|| TableMap { table, columns: HashMap::new() });
         if let (Some(field), Some(column), Some(signature)) = (
             r.try_get_by_index::<Option<String>>(3)?,
             r.try_get_by_index::<Option<String>>(4)?,
             r.try_get_by_index::<Option<String>>(5)?,
         ) {
-            let storage = StorageType::parse(&signature)
-                .ok_or_else(|| DbErr::Type(format!("unknown storage `{signature}`")))?;
+            let storage =
+                StorageType::parse(&signature).ok_or_else(|| DbErr::Type(format!("unknown storage `{signature}`")))?;
             map.columns.insert(field, (column, storage));
         }
     }
@@ -158,39 +142,13 @@ pub async fn apply_ddl(
     for step in steps {
         match step {
             MigrationStep::CreateTable => create_table(c, target, backend).await?,
-            MigrationStep::AddColumn {
-                field,
-                column,
-                storage,
-                type_name,
-            }
-            | MigrationStep::Convert {
-                field,
-                column,
-                storage,
-                type_name,
-                ..
-            } => {
-                let add = Table::alter()
-                    .table(t(table))
-                    .add_column(column_def(column, storage, backend))
-                    .to_owned();
+            MigrationStep::AddColumn { field, column, storage, type_name }
+            | MigrationStep::Convert { field, column, storage, type_name, .. } => {
+                let add = Table::alter().table(t(table)).add_column(column_def(column, storage, backend)).to_owned();
                 c.execute(&add).await?;
                 let q = Query::insert()
                     .into_table(t("trellis_columns"))
-                    .columns(
-                        [
-                            "table_name",
-                            "column_name",
-                            "field",
-                            "storage",
-                            "type_name",
-                            "active",
-                            "indexed",
-                            "is_unique",
-                        ]
-                        .map(t),
-                    )
+                    .columns(REGISTRY_COLUMNS.map(t))
                     .values_panic([
                         table.into(),
                         column.as_str().into(),
@@ -207,9 +165,7 @@ pub async fn apply_ddl(
                     set_column(c, table, from_column, "active", false).await?;
                 }
             }
-            MigrationStep::Reactivate {
-                column, type_name, ..
-            } => {
+            MigrationStep::Reactivate { column, type_name, .. } => {
                 set_column(c, table, column, "active", true).await?;
                 let q = Query::update()
                     .table(t("trellis_columns"))
@@ -220,40 +176,18 @@ pub async fn apply_ddl(
                 c.execute(&q).await?;
             }
             MigrationStep::Verify { .. } => {}
-            MigrationStep::Retire { column, .. } => {
-                set_column(c, table, column, "active", false).await?
-            }
-            MigrationStep::CreateIndex {
-                column,
-                name,
-                unique,
-            } => {
-                let mut index = Index::create()
-                    .name(name)
-                    .table(t(table))
-                    .col(t(column))
-                    .to_owned();
+            MigrationStep::Retire { column, .. } => set_column(c, table, column, "active", false).await?,
+            MigrationStep::CreateIndex { column, name, unique } => {
+                let mut index = Index::create().name(name).table(t(table)).col(t(column)).to_owned();
                 if *unique {
                     index.unique();
                 }
                 c.execute(&index).await?;
-                set_column(
-                    c,
-                    table,
-                    column,
-                    if *unique { "is_unique" } else { "indexed" },
-                    true,
-                )
-                .await?;
+                set_column(c, table, column, if *unique { "is_unique" } else { "indexed" }, true).await?;
             }
             MigrationStep::DropIndex { column, name } => {
-                c.execute(&Index::drop().name(name).table(t(table)).to_owned())
-                    .await?;
-                let flag = if name.starts_with("ux_") {
-                    "is_unique"
-                } else {
-                    "indexed"
-                };
+                c.execute(&Index::drop().name(name).table(t(table)).to_owned()).await?;
+                let flag = if name.starts_with("ux_") { "is_unique" } else { "indexed" };
                 set_column(c, table, column, flag, false).await?;
             }
         }
@@ -261,13 +195,7 @@ pub async fn apply_ddl(
     Ok(())
 }
 
-async fn set_column(
-    c: &impl ConnectionTrait,
-    table: &str,
-    column: &str,
-    flag: &str,
-    value: bool,
-) -> Result<(), DbErr> {
+async fn set_column(c: &impl ConnectionTrait, table: &str, column: &str, flag: &str, value: bool) -> Result<(), DbErr> {
     let q = Query::update()
         .table(t("trellis_columns"))
         .value(t(flag), value)
@@ -279,19 +207,9 @@ async fn set_column(
 
 /// Creates a record table with the system columns. Child tables reference their parent
 /// and go with it when the parent record is deleted.
-async fn create_table(
-    c: &impl ConnectionTrait,
-    target: &TableTarget<'_>,
-    backend: DbBackend,
-) -> Result<(), DbErr> {
+async fn create_table(c: &impl ConnectionTrait, target: &TableTarget<'_>, backend: DbBackend) -> Result<(), DbErr> {
     let mut create = Table::create();
-    create.table(t(target.table)).col(
-        ColumnDef::new(t("id"))
-            .big_integer()
-            .not_null()
-            .auto_increment()
-            .primary_key(),
-    );
+    create.table(t(target.table)).col(ColumnDef::new(t("id")).big_integer().not_null().auto_increment().primary_key());
     match target.sub {
         None => {
             create
@@ -315,12 +233,7 @@ async fn create_table(
     if target.sub.is_some() {
         let name = engine_form::index_name(target.table, "_parent_id", false);
         c.execute(
-            &Index::create()
-                .name(name)
-                .table(t(target.table))
-                .col(t("_parent_id"))
-                .col(t("_position"))
-                .to_owned(),
+            &Index::create().name(name).table(t(target.table)).col(t("_parent_id")).col(t("_position")).to_owned(),
         )
         .await?;
     }

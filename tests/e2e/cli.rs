@@ -20,7 +20,11 @@ fn validate_lists_every_problem_and_fails() {
     assert!(stdout.contains("/forms/0/fields/0/scale [missing]"), "{stdout}");
     assert!(stdout.contains("/forms/0/fields/1/form [unknown_form]"), "{stdout}");
 
-    let ok = Command::new(trellis()).args(["app", "validate", "examples/bank-crm"]).current_dir(repo_root()).output().expect("runs");
+    let ok = Command::new(trellis())
+        .args(["app", "validate", "examples/bank-crm"])
+        .current_dir(repo_root())
+        .output()
+        .expect("runs");
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
 }
 
@@ -28,16 +32,27 @@ fn validate_lists_every_problem_and_fails() {
 fn import_then_export_round_trips_the_bundle() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let import = Command::new(trellis()).args(["app", "import", "examples/bank-crm", "--publish", "--db", &db]).current_dir(repo_root()).output().expect("runs");
+    let import = Command::new(trellis())
+        .args(["app", "import", "examples/bank-crm", "--publish", "--db", &db])
+        .current_dir(repo_root())
+        .output()
+        .expect("runs");
     assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
     let export = Command::new(trellis()).args(["app", "export", "bank_crm", "--db", &db]).output().expect("runs");
     assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
     let exported: serde_json::Value = serde_json::from_slice(&export.stdout).expect("JSON");
-    let app: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo_root().join("examples/bank-crm/app.json")).expect("app.json")).expect("JSON");
+    let app: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("examples/bank-crm/app.json")).expect("app.json"),
+    )
+    .expect("JSON");
     assert_eq!(exported["name"], app["name"]);
     assert_eq!(exported["forms"].as_array().map(Vec::len), Some(9));
     assert_eq!(exported["forms"][2]["key"], "customer");
-    let again = Command::new(trellis()).args(["app", "import", "examples/bank-crm", "--db", &db]).current_dir(repo_root()).output().expect("runs");
+    let again = Command::new(trellis())
+        .args(["app", "import", "examples/bank-crm", "--db", &db])
+        .current_dir(repo_root())
+        .output()
+        .expect("runs");
     assert!(!again.status.success(), "importing the same app twice is refused");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }

@@ -14,7 +14,11 @@ pub fn trellis() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe.parent().and_then(|deps| deps.parent()).expect("target directory");
     let bin = dir.join("trellis");
-    assert!(bin.exists(), "{} is missing: build the workspace first (cargo nextest run --workspace builds it)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build the workspace first (cargo nextest run --workspace builds it)",
+        bin.display()
+    );
     bin
 }
 

@@ -7,13 +7,9 @@ use engine_form::{CheckMode, check_record, parse_bundle};
 use serde_json::{Value, json};
 
 fn data(dir: &str) -> Vec<(String, Value)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .expect("test data folder")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(dir);
+    let mut files: Vec<_> =
+        std::fs::read_dir(&root).expect("test data folder").map(|e| e.expect("entry").path()).collect();
     files.sort();
     assert!(!files.is_empty(), "no cases in {}", root.display());
     files
@@ -34,22 +30,13 @@ fn bundle_cases() {
         // Every diagnostic must be there; their order is not part of the contract.
         let mut got: Vec<String> = match parse_bundle(&case["bundle"]) {
             Ok(_) => Vec::new(),
-            Err(diags) => diags
-                .iter()
-                .map(|d| format!("{} {}", d.path, d.code))
-                .collect(),
+            Err(diags) => diags.iter().map(|d| format!("{} {}", d.path, d.code)).collect(),
         };
         let mut expected: Vec<String> = case["diagnostics"]
             .as_array()
             .expect("diagnostics")
             .iter()
-            .map(|d| {
-                format!(
-                    "{} {}",
-                    d["path"].as_str().unwrap_or(""),
-                    d["code"].as_str().unwrap_or("")
-                )
-            })
+            .map(|d| format!("{} {}", d["path"].as_str().unwrap_or(""), d["code"].as_str().unwrap_or("")))
             .collect();
         got.sort();
         expected.sort();
@@ -60,31 +47,20 @@ fn bundle_cases() {
 #[test]
 fn record_cases() {
     for (name, suite) in data("records") {
-        let bundle = parse_bundle(&suite["bundle"])
-            .unwrap_or_else(|d| panic!("{name}: bundle invalid: {d:?}"));
-        let form = bundle
-            .form(suite["form"].as_str().expect("form key"))
-            .expect("form exists");
+        let bundle = parse_bundle(&suite["bundle"]).unwrap_or_else(|d| panic!("{name}: bundle invalid: {d:?}"));
+        let form = bundle.form(suite["form"].as_str().expect("form key")).expect("form exists");
         for case in suite["cases"].as_array().expect("cases") {
             let label = format!("{name} / {}", case["name"]);
-            let mode: CheckMode = case["mode"]
-                .as_str()
-                .and_then(|m| m.parse().ok())
-                .expect("mode");
+            let mode: CheckMode = case["mode"].as_str().and_then(|m| m.parse().ok()).expect("mode");
             let result = check_record(form, case["input"].as_object().expect("input object"), mode);
             match (result, case.get("output"), case.get("errors")) {
                 (Ok(values), Some(expected), None) => {
-                    let got: serde_json::Map<String, Value> = values
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.to_json()))
-                        .collect();
+                    let got: serde_json::Map<String, Value> =
+                        values.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
                     assert_eq!(&Value::Object(got), expected, "{label}");
                 }
                 (Err(errors), None, Some(expected)) => {
-                    let got: Vec<Value> = errors
-                        .iter()
-                        .map(|e| json!({ "path": e.path, "code": e.code }))
-                        .collect();
+                    let got: Vec<Value> = errors.iter().map(|e| json!({ "path": e.path, "code": e.code })).collect();
                     assert_eq!(&Value::Array(got), expected, "{label}");
                 }
                 (got, _, _) => panic!("{label}: unexpected result {got:?}"),
@@ -96,15 +72,9 @@ fn record_cases() {
 #[test]
 fn published_schemas_compile_and_accept_the_demo_shapes() {
     let form = json!({ "key": "x", "label": { "zh-CN": "x", "en": "x" }, "fields": [ { "key": "a", "type": "text", "label": { "zh-CN": "a", "en": "a" } } ] });
-    let validator =
-        jsonschema::validator_for(engine_form::form_schema()).expect("form schema compiles");
+    let validator = jsonschema::validator_for(engine_form::form_schema()).expect("form schema compiles");
     assert!(validator.is_valid(&form));
     assert!(!validator.is_valid(&json!({ "key": "x" })));
-    let bundle =
-        jsonschema::validator_for(engine_form::bundle_schema()).expect("bundle schema compiles");
-    assert!(
-        bundle.is_valid(
-            &json!({ "key": "app", "name": { "zh-CN": "a", "en": "a" }, "forms": [form] })
-        )
-    );
+    let bundle = jsonschema::validator_for(engine_form::bundle_schema()).expect("bundle schema compiles");
+    assert!(bundle.is_valid(&json!({ "key": "app", "name": { "zh-CN": "a", "en": "a" }, "forms": [form] })));
 }

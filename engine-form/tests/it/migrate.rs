@@ -5,24 +5,14 @@ use serde_json::{Value, json};
 
 fn fields(defs: Value) -> Vec<engine_form::Field> {
     let bundle = json!({ "key": "t", "name": { "zh-CN": "t", "en": "t" }, "forms": [ { "key": "f", "label": { "zh-CN": "f", "en": "f" }, "fields": defs } ] });
-    parse_bundle(&bundle)
-        .unwrap_or_else(|d| panic!("{d:?}"))
-        .forms
-        .remove(0)
-        .fields
+    parse_bundle(&bundle).unwrap_or_else(|d| panic!("{d:?}")).forms.remove(0).fields
 }
 
 fn label() -> Value {
     json!({ "zh-CN": "x", "en": "x" })
 }
 
-fn column(
-    field: &str,
-    column: &str,
-    storage: StorageType,
-    type_name: &str,
-    active: bool,
-) -> ColumnState {
+fn column(field: &str, column: &str, storage: StorageType, type_name: &str, active: bool) -> ColumnState {
     ColumnState {
         field: field.into(),
         column: column.into(),
@@ -45,10 +35,7 @@ fn first_publish_creates_table_columns_and_indexes() {
     assert!(steps.contains(&MigrationStep::AddColumn {
         field: "aum".into(),
         column: "f_aum".into(),
-        storage: StorageType::Decimal {
-            precision: 18,
-            scale: 2
-        },
+        storage: StorageType::Decimal { precision: 18, scale: 2 },
         type_name: "decimal".into()
     }));
     assert!(steps.contains(&MigrationStep::CreateIndex {
@@ -74,10 +61,7 @@ fn removed_field_is_retired_and_comes_back_with_its_data() {
         "/fields",
     )
     .expect("plan");
-    assert!(steps.contains(&MigrationStep::Retire {
-        field: "note".into(),
-        column: "f_note".into()
-    }));
+    assert!(steps.contains(&MigrationStep::Retire { field: "note".into(), column: "f_note".into() }));
     let retired = [column("note", "f_note", StorageType::Text, "text", false)];
     let steps = plan_table(
         "t",
@@ -89,11 +73,7 @@ fn removed_field_is_retired_and_comes_back_with_its_data() {
     .expect("plan");
     assert_eq!(
         steps,
-        vec![MigrationStep::Reactivate {
-            field: "note".into(),
-            column: "f_note".into(),
-            type_name: "text".into()
-        }]
+        vec![MigrationStep::Reactivate { field: "note".into(), column: "f_note".into(), type_name: "text".into() }]
     );
 }
 
@@ -112,16 +92,7 @@ fn widening_converts_into_a_new_column_and_narrowing_is_refused() {
         matches!(&steps[0], MigrationStep::Convert { from_column, column, .. } if from_column == "f_n" && column == "f_n__2")
     );
 
-    let existing = [column(
-        "d",
-        "f_d",
-        StorageType::Decimal {
-            precision: 18,
-            scale: 2,
-        },
-        "decimal",
-        true,
-    )];
+    let existing = [column("d", "f_d", StorageType::Decimal { precision: 18, scale: 2 }, "decimal", true)];
     let diags = plan_table(
         "t",
         true,
@@ -130,18 +101,10 @@ fn widening_converts_into_a_new_column_and_narrowing_is_refused() {
         "/fields",
     )
     .unwrap_err();
-    assert_eq!(
-        (diags[0].path.as_str(), diags[0].code),
-        ("/fields/0/type", "type_change_refused")
-    );
-    let diags = plan_table(
-        "t",
-        true,
-        &existing,
-        &fields(json!([{ "key": "d", "type": "date", "label": label() }])),
-        "/fields",
-    )
-    .unwrap_err();
+    assert_eq!((diags[0].path.as_str(), diags[0].code), ("/fields/0/type", "type_change_refused"));
+    let diags =
+        plan_table("t", true, &existing, &fields(json!([{ "key": "d", "type": "date", "label": label() }])), "/fields")
+            .unwrap_err();
     assert_eq!(diags[0].code, "type_change_refused");
 }
 
@@ -156,26 +119,12 @@ fn same_storage_narrowing_verifies_stored_values() {
         "/fields",
     )
     .expect("plan");
-    assert_eq!(
-        steps,
-        vec![MigrationStep::Verify {
-            field: "c".into(),
-            column: "f_c".into()
-        }]
-    );
+    assert_eq!(steps, vec![MigrationStep::Verify { field: "c".into(), column: "f_c".into() }]);
     let existing = [column("c", "f_c", StorageType::Text, "email", true)];
-    let steps = plan_table(
-        "t",
-        true,
-        &existing,
-        &fields(json!([{ "key": "c", "type": "text", "label": label() }])),
-        "/fields",
-    )
-    .expect("plan");
-    assert!(
-        steps.is_empty(),
-        "widening to text needs no check: {steps:?}"
-    );
+    let steps =
+        plan_table("t", true, &existing, &fields(json!([{ "key": "c", "type": "text", "label": label() }])), "/fields")
+            .expect("plan");
+    assert!(steps.is_empty(), "widening to text needs no check: {steps:?}");
 }
 
 #[test]
@@ -183,10 +132,7 @@ fn storage_signatures_round_trip() {
     for s in [
         StorageType::Text,
         StorageType::Integer,
-        StorageType::Decimal {
-            precision: 12,
-            scale: 4,
-        },
+        StorageType::Decimal { precision: 12, scale: 4 },
         StorageType::Boolean,
         StorageType::Date,
         StorageType::DateTime,

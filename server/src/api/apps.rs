@@ -18,10 +18,7 @@ use crate::publish::{self, Published};
             "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}]}))))]
 pub async fn list(state: State) -> Result<HttpResponse, ApiError> {
     let apps = meta::list_apps(&state.db.conn).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "items": apps.iter().map(meta::app_json).collect::<Vec<_>>() }),
-    ))
+    Ok(json_response(StatusCode::OK, &json!({ "items": apps.iter().map(meta::app_json).collect::<Vec<_>>() })))
 }
 
 /// Import an app bundle (one JSON document). The app starts as drafts; publish it to create its tables.
@@ -47,23 +44,18 @@ pub async fn import(state: State, body: Bytes) -> Result<HttpResponse, ApiError>
             "published_at": "2026-11-28T09:00:00Z", "drafts": {"forms": ["branch", "customer"]}})),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
-    let app = meta::find_app(&state.db.conn, &path)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+    let app =
+        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
     let mut body = meta::app_json(&app);
     let mut drafts = serde_json::Map::new();
     for kind in KINDS {
-        let keys: Vec<Value> = meta::list_drafts(&state.db.conn, &app.key, kind)
-            .await?
-            .into_iter()
-            .map(|d| Value::from(d.key))
-            .collect();
+        let keys: Vec<Value> =
+            meta::list_drafts(&state.db.conn, &app.key, kind).await?.into_iter().map(|d| Value::from(d.key)).collect();
         drafts.insert(kind.into(), Value::Array(keys));
     }
     body["drafts"] = Value::Object(drafts);
     if app.published_version > 0
-        && let Some((_, at)) =
-            meta::version_bundle(&state.db.conn, &app.key, app.published_version).await?
+        && let Some((_, at)) = meta::version_bundle(&state.db.conn, &app.key, app.published_version).await?
     {
         body["published_at"] = json!(at);
     }
@@ -75,13 +67,9 @@ pub async fn get(state: State, path: Path<String>) -> Result<HttpResponse, ApiEr
     responses((status = 200, description = "The bundle", body = Object),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
 pub async fn export(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
-    let app = meta::find_app(&state.db.conn, &path)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
-    Ok(json_response(
-        StatusCode::OK,
-        &meta::draft_bundle(&state.db.conn, &app).await?,
-    ))
+    let app =
+        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+    Ok(json_response(StatusCode::OK, &meta::draft_bundle(&state.db.conn, &app).await?))
 }
 
 /// Publish the drafts as a new version: validate everything, migrate every table safely.

@@ -39,12 +39,7 @@ use super::{State, json_response};
         super::files::upload,
         super::files::download,
     ),
-    components(schemas(
-        Problem,
-        ProblemItem,
-        crate::publish::Published,
-        crate::files::FileMeta
-    ))
+    components(schemas(Problem, ProblemItem, crate::publish::Published, crate::files::FileMeta))
 )]
 pub struct PlatformApi;
 
@@ -54,10 +49,7 @@ pub struct PlatformApi;
         (status = 500, description = "The database does not answer", body = Problem, content_type = "application/problem+json")))]
 pub async fn healthz(state: State) -> Result<HttpResponse, ApiError> {
     state.db.conn.ping().await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &serde_json::json!({ "status": "ok" }),
-    ))
+    Ok(json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" })))
 }
 
 /// The OpenAPI 3.1 document of the platform API.
@@ -76,9 +68,7 @@ pub async fn metadata_schema(path: Path<String>) -> Result<HttpResponse, ApiErro
         "bundle" => engine_form::bundle_schema(),
         "form" | "forms" => engine_form::form_schema(),
         other => {
-            return Err(ApiError::not_found(format!(
-                "no schema for `{other}`; known: bundle, form"
-            )));
+            return Err(ApiError::not_found(format!("no schema for `{other}`; known: bundle, form")));
         }
     };
     Ok(json_response(StatusCode::OK, schema))

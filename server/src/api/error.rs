@@ -13,11 +13,7 @@ pub enum ApiError {
     NotFound(String),
     /// Malformed request: unreadable JSON, a bad query parameter.
     #[error("{detail}")]
-    BadRequest {
-        code: &'static str,
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    BadRequest { code: &'static str, detail: String, errors: Vec<FieldError> },
     /// Well-formed but invalid record values.
     #[error("the record has invalid values")]
     InvalidRecord(Vec<FieldError>),
@@ -75,11 +71,7 @@ impl ApiError {
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::BadRequest {
-            code,
-            detail: detail.into(),
-            errors: Vec::new(),
-        }
+        ApiError::BadRequest { code, detail: detail.into(), errors: Vec::new() }
     }
 
     /// The table: status, code and title of each error.
@@ -87,37 +79,13 @@ impl ApiError {
         match self {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code, "Bad request"),
-            ApiError::InvalidRecord(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "Invalid record",
-            ),
-            ApiError::InvalidMetadata(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_metadata",
-                "Invalid metadata",
-            ),
+            ApiError::InvalidRecord(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid record"),
+            ApiError::InvalidMetadata(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_metadata", "Invalid metadata"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
-            ApiError::VersionMismatch { .. } => (
-                StatusCode::PRECONDITION_FAILED,
-                "version_mismatch",
-                "Record changed",
-            ),
-            ApiError::VersionRequired => (
-                StatusCode::PRECONDITION_REQUIRED,
-                "version_required",
-                "If-Match required",
-            ),
-            ApiError::PayloadTooLarge(_) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Payload too large",
-            ),
-            ApiError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-            ),
+            ApiError::VersionMismatch { .. } => (StatusCode::PRECONDITION_FAILED, "version_mismatch", "Record changed"),
+            ApiError::VersionRequired => (StatusCode::PRECONDITION_REQUIRED, "version_required", "If-Match required"),
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
 
@@ -126,19 +94,11 @@ impl ApiError {
         let errors = match self {
             ApiError::BadRequest { errors, .. } | ApiError::InvalidRecord(errors) => errors
                 .iter()
-                .map(|e| ProblemItem {
-                    path: e.path.clone(),
-                    code: e.code.into(),
-                    message: e.message.clone(),
-                })
+                .map(|e| ProblemItem { path: e.path.clone(), code: e.code.into(), message: e.message.clone() })
                 .collect(),
             ApiError::InvalidMetadata(diags) => diags
                 .iter()
-                .map(|d| ProblemItem {
-                    path: d.path.clone(),
-                    code: d.code.into(),
-                    message: d.message.clone(),
-                })
+                .map(|d| ProblemItem { path: d.path.clone(), code: d.code.into(), message: d.message.clone() })
                 .collect(),
             _ => Vec::new(),
         };
@@ -169,8 +129,6 @@ impl ResponseError for ApiError {
             tracing::error!("internal error: {e:#}");
         }
         let problem = self.problem();
-        HttpResponse::build(self.status_code())
-            .content_type("application/problem+json")
-            .json(problem)
+        HttpResponse::build(self.status_code()).content_type("application/problem+json").json(problem)
     }
 }

@@ -34,15 +34,10 @@ pub async fn upload(
     req: HttpRequest,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    meta::find_app(&state.db.conn, &path)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+    meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
     let name = params.name.trim();
     if name.is_empty() || name.len() > 255 || name.contains(['/', '\\']) {
-        return Err(ApiError::bad_request(
-            "bad_name",
-            "`name` must be a plain file name of 1 to 255 characters",
-        ));
+        return Err(ApiError::bad_request("bad_name", "`name` must be a plain file name of 1 to 255 characters"));
     }
     if body.is_empty() {
         return Err(ApiError::bad_request("empty_file", "the file is empty"));
@@ -53,15 +48,7 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_owned();
-    let stored = files::store(
-        &state.db.conn,
-        &path,
-        name,
-        &content_type,
-        body.to_vec(),
-        Utc::now(),
-    )
-    .await?;
+    let stored = files::store(&state.db.conn, &path, name, &content_type, body.to_vec(), Utc::now()).await?;
     Ok(HttpResponse::Created().json(stored))
 }
 
@@ -72,9 +59,7 @@ pub async fn upload(
         (status = 404, description = "No such file in this app", body = Problem, content_type = "application/problem+json")))]
 pub async fn download(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::not_found(format!("no file {} in app `{}`", path.1, path.0));
-    let (meta, data) = files::content(&state.db.conn, path.1)
-        .await?
-        .ok_or_else(not_found)?;
+    let (meta, data) = files::content(&state.db.conn, path.1).await?.ok_or_else(not_found)?;
     if meta.app != path.0 {
         return Err(not_found());
     }

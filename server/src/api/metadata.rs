@@ -13,20 +13,13 @@ use super::error::{ApiError, Problem};
 use super::{State, json_object, json_response};
 use crate::meta::{self, AppRow, KINDS};
 
-async fn app_and_kind(
-    state: &State,
-    app: &str,
-    kind: &str,
-) -> Result<(AppRow, &'static str), ApiError> {
-    let kind = KINDS.iter().find(|k| **k == kind).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no metadata kind `{kind}`; known: {}",
-            KINDS.join(", ")
-        ))
-    })?;
-    let app = meta::find_app(&state.db.conn, app)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
+async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &'static str), ApiError> {
+    let kind = KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .ok_or_else(|| ApiError::not_found(format!("no metadata kind `{kind}`; known: {}", KINDS.join(", "))))?;
+    let app =
+        meta::find_app(&state.db.conn, app).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
     Ok((app, kind))
 }
 
@@ -38,10 +31,8 @@ async fn app_and_kind(
 pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let drafts = meta::list_drafts(&state.db.conn, &app.key, kind).await?;
-    let items: Vec<Value> = drafts
-        .into_iter()
-        .map(|d| json!({ "key": d.key, "updated_at": d.updated_at, "body": d.body }))
-        .collect();
+    let items: Vec<Value> =
+        drafts.into_iter().map(|d| json!({ "key": d.key, "updated_at": d.updated_at, "body": d.body })).collect();
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
 
@@ -50,10 +41,7 @@ pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResp
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
     responses((status = 200, description = "The draft document", body = Object),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(
-    state: State,
-    path: Path<(String, String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, ApiError> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let draft = meta::find_draft(&state.db.conn, &app.key, kind, &path.2)
         .await?
@@ -72,11 +60,7 @@ pub async fn get(
         (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The document's key differs from the path", body = Problem, content_type = "application/problem+json")))]
-pub async fn put(
-    state: State,
-    path: Path<(String, String, String)>,
-    body: Bytes,
-) -> Result<HttpResponse, ApiError> {
+pub async fn put(state: State, path: Path<(String, String, String)>, body: Bytes) -> Result<HttpResponse, ApiError> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let key = &path.2;
     let mut doc = json_object(&body)?;
@@ -86,23 +70,19 @@ pub async fn put(
         }
         Some(Value::String(k)) if k == key => {}
         Some(_) => {
-            return Err(ApiError::InvalidMetadata(vec![
-                engine_form::Diagnostic::new(
-                    "/key",
-                    "key_mismatch",
-                    format!("the document's key must be `{key}`, as in the path"),
-                ),
-            ]));
+            return Err(ApiError::InvalidMetadata(vec![engine_form::Diagnostic::new(
+                "/key",
+                "key_mismatch",
+                format!("the document's key must be `{key}`, as in the path"),
+            )]));
         }
     }
     let doc = Value::Object(doc);
     meta::put_draft(&state.db.conn, &app.key, kind, key, &doc, Utc::now()).await?;
     let bundle = meta::draft_bundle(&state.db.conn, &app).await?;
-    let index = bundle[kind].as_array().and_then(|items| {
-        items
-            .iter()
-            .position(|d| d.get("key").and_then(Value::as_str) == Some(key))
-    });
+    let index = bundle[kind]
+        .as_array()
+        .and_then(|items| items.iter().position(|d| d.get("key").and_then(Value::as_str) == Some(key)));
     let diagnostics: Vec<Value> = match (engine_form::parse_bundle(&bundle), index) {
         (Err(diags), Some(i)) => {
             let prefix = format!("/{kind}/{i}");
@@ -117,20 +97,14 @@ pub async fn put(
         }
         _ => Vec::new(),
     };
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "key": key, "saved": true, "diagnostics": diagnostics }),
-    ))
+    Ok(json_response(StatusCode::OK, &json!({ "key": key, "saved": true, "diagnostics": diagnostics })))
 }
 
 /// Delete a draft document. Publishing afterwards retires its table; the data is kept.
 #[utoipa::path(delete, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(
-    state: State,
-    path: Path<(String, String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, ApiError> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     if !meta::delete_draft(&state.db.conn, &app.key, kind, &path.2).await? {
         return Err(ApiError::not_found(format!("no {kind} draft `{}`", path.2)));

@@ -28,10 +28,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db) -> Arc<AppState> {
-        Arc::new(AppState {
-            db,
-            catalog: Catalog::default(),
-        })
+        Arc::new(AppState { db, catalog: Catalog::default() })
     }
 }
 
@@ -51,31 +48,15 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
             )
             .app_data(web::PayloadConfig::new(crate::files::MAX_FILE_SIZE))
             .route("/healthz", web::get().to(docs::healthz))
-            .route(
-                "/api/v1/openapi.json",
-                web::get().to(docs::platform_openapi),
-            )
-            .route(
-                "/api/v1/schemas/{kind}",
-                web::get().to(docs::metadata_schema),
-            )
-            .service(
-                web::resource("/api/v1/apps")
-                    .route(web::get().to(apps::list))
-                    .route(web::post().to(apps::import)),
-            )
+            .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
+            .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))
+            .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
             .route("/api/v1/apps/{app}", web::get().to(apps::get))
             .route("/api/v1/apps/{app}/publish", web::post().to(apps::publish))
             .route("/api/v1/apps/{app}/bundle", web::get().to(apps::export))
-            .route(
-                "/api/v1/apps/{app}/openapi.json",
-                web::get().to(docs::app_openapi),
-            )
+            .route("/api/v1/apps/{app}/openapi.json", web::get().to(docs::app_openapi))
             .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
-            .route(
-                "/api/v1/apps/{app}/files/{id}",
-                web::get().to(files::download),
-            )
+            .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
             .service(
                 web::resource("/api/v1/apps/{app}/forms/{form}/records")
                     .route(web::get().to(records::list))
@@ -99,28 +80,22 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
+    Err(ApiError::not_found(format!("no route for {} {}", req.method(), req.path())))
 }
 
 /// Parses a JSON request body, keeping numbers' exact text (money must not pass through a float).
 pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))
 }
 
 /// A JSON object body, or a 400 naming what was sent instead.
 pub fn json_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError> {
     match json_body(body)? {
         Value::Object(map) => Ok(map),
-        other => Err(ApiError::bad_request(
-            "malformed_json",
-            format!("expected a JSON object, got {}", json_kind(&other)),
-        )),
+        other => {
+            Err(ApiError::bad_request("malformed_json", format!("expected a JSON object, got {}", json_kind(&other))))
+        }
     }
 }
 
@@ -137,7 +112,5 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// Serialises a JSON response; money stays a string, numbers keep their text.
 pub fn json_response(status: actix_web::http::StatusCode, body: &Value) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("application/json")
-        .body(body.to_string())
+    HttpResponse::build(status).content_type("application/json").body(body.to_string())
 }

@@ -35,12 +35,9 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     };
     let text = raw.to_str().unwrap_or("").trim();
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse().map(Some).map_err(|_| {
-        ApiError::bad_request(
-            "bad_if_match",
-            "If-Match must carry the record's _version, e.g. \"3\"",
-        )
-    })
+    text.parse()
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("bad_if_match", "If-Match must carry the record's _version, e.g. \"3\""))
 }
 
 /// List records with filters, sort and a cursor.
@@ -51,11 +48,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
                 "name": "Li Wei", "aum": "6200000.00", "tier": "hnw"}], "next": "WyI2MjAwMDAwLjAwIiwxXQ", "total": 1})),
         (status = 400, description = "A bad filter, sort, limit, fields or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(
-    state: State,
-    path: FormPath,
-    params: Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: State, path: FormPath, params: Query<ListParams>) -> Result<HttpResponse, ApiError> {
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let query = ListQuery::parse(ctx.form, &params)?;
@@ -80,8 +73,7 @@ pub async fn create(state: State, path: FormPath, body: Bytes) -> Result<HttpRes
     let input = json_object(&body)?;
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
-    let values =
-        check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
+    let values = check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
     let tx = state.db.conn.begin().await?;
     let id = write::create(&tx, &ctx, &values, Utc::now()).await?;
     let record = read::get(&tx, &ctx, id, None)
@@ -89,10 +81,7 @@ pub async fn create(state: State, path: FormPath, body: Bytes) -> Result<HttpRes
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created record {id} is missing")))?;
     tx.commit().await?;
     let mut response = record_response(StatusCode::CREATED, &record);
-    if let Ok(location) = HeaderValue::from_str(&format!(
-        "/api/v1/apps/{}/forms/{}/records/{id}",
-        path.0, path.1
-    )) {
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
@@ -122,18 +111,12 @@ pub async fn get(state: State, path: RecordPath) -> Result<HttpResponse, ApiErro
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
-pub async fn update(
-    state: State,
-    path: RecordPath,
-    req: HttpRequest,
-    body: Bytes,
-) -> Result<HttpResponse, ApiError> {
+pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Bytes) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?.ok_or(ApiError::VersionRequired)?;
     let input = json_object(&body)?;
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
-    let values =
-        check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
+    let values = check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
     let tx = state.db.conn.begin().await?;
     write::update(&tx, &ctx, path.2, expected, &values, Utc::now()).await?;
     let record = read::get(&tx, &ctx, path.2, None)
@@ -150,11 +133,7 @@ pub async fn update(
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Other records still link to it", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(
-    state: State,
-    path: RecordPath,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;

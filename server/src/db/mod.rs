@@ -20,9 +20,7 @@ impl Db {
     /// Connects to `url` (`sqlite://path.db` or `postgres://…`) and migrates the platform tables.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         let mut options = ConnectOptions::new(normalise_url(url));
-        options
-            .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10));
+        options.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
         if url.starts_with("sqlite:") {
             // One connection: SQLite has one writer, and a single connection avoids
             // SQLITE_BUSY on upgrading read transactions. WAL with FULL sync makes every
@@ -37,12 +35,8 @@ impl Db {
         } else {
             options.max_connections(16);
         }
-        let conn = Database::connect(options)
-            .await
-            .with_context(|| format!("cannot connect to {}", redact(url)))?;
-        platform::Migrator::up(&conn, None)
-            .await
-            .context("cannot migrate the platform tables")?;
+        let conn = Database::connect(options).await.with_context(|| format!("cannot connect to {}", redact(url)))?;
+        platform::Migrator::up(&conn, None).await.context("cannot migrate the platform tables")?;
         Ok(Db { conn })
     }
 

@@ -24,31 +24,19 @@ impl MigrationName for M0001Platform {
 }
 
 fn text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .text()
-        .not_null()
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
 }
 
 fn timestamp(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).timestamp_with_time_zone().not_null().to_owned()
 }
 
 fn flag(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .boolean()
-        .not_null()
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).boolean().not_null().to_owned()
 }
 
 fn big(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .big_integer()
-        .not_null()
-        .to_owned()
+    ColumnDef::new(Alias::new(name)).big_integer().not_null().to_owned()
 }
 
 #[async_trait::async_trait]
@@ -73,12 +61,7 @@ impl MigrationTrait for M0001Platform {
                 .col(text("body"))
                 .col(big("position"))
                 .col(timestamp("updated_at"))
-                .primary_key(
-                    Index::create()
-                        .col(Alias::new("app"))
-                        .col(Alias::new("kind"))
-                        .col(Alias::new("key")),
-                )
+                .primary_key(Index::create().col(Alias::new("app")).col(Alias::new("kind")).col(Alias::new("key")))
                 .to_owned(),
             // Each publish stores the whole bundle it published: the history of an app.
             Table::create()
@@ -87,11 +70,7 @@ impl MigrationTrait for M0001Platform {
                 .col(big("version"))
                 .col(text("bundle"))
                 .col(timestamp("published_at"))
-                .primary_key(
-                    Index::create()
-                        .col(Alias::new("app"))
-                        .col(Alias::new("version")),
-                )
+                .primary_key(Index::create().col(Alias::new("app")).col(Alias::new("version")))
                 .to_owned(),
             Table::create()
                 .table(Alias::new("trellis_tables"))
@@ -111,21 +90,11 @@ impl MigrationTrait for M0001Platform {
                 .col(flag("active"))
                 .col(flag("indexed"))
                 .col(flag("is_unique"))
-                .primary_key(
-                    Index::create()
-                        .col(Alias::new("table_name"))
-                        .col(Alias::new("column_name")),
-                )
+                .primary_key(Index::create().col(Alias::new("table_name")).col(Alias::new("column_name")))
                 .to_owned(),
             Table::create()
                 .table(Alias::new("trellis_files"))
-                .col(
-                    ColumnDef::new(Alias::new("id"))
-                        .big_integer()
-                        .not_null()
-                        .auto_increment()
-                        .primary_key(),
-                )
+                .col(ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key())
                 .col(text("app"))
                 .col(text("name"))
                 .col(text("content_type"))
@@ -157,9 +126,7 @@ impl MigrationTrait for M0001Platform {
             "trellis_drafts",
             "trellis_apps",
         ] {
-            manager
-                .drop_table(Table::drop().table(Alias::new(name)).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
         }
         Ok(())
     }

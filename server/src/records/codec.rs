@@ -15,11 +15,7 @@ use sea_orm::sea_query::Value as DbValue;
 use sea_orm::{DbBackend, DbErr, QueryResult};
 
 /// The database value of a field value stored as `storage`.
-pub fn encode(
-    value: &FieldValue,
-    storage: &StorageType,
-    backend: DbBackend,
-) -> Result<DbValue, DbErr> {
+pub fn encode(value: &FieldValue, storage: &StorageType, backend: DbBackend) -> Result<DbValue, DbErr> {
     let pg = backend == DbBackend::Postgres;
     if value.is_null() {
         return Ok(null_of(storage, backend));
@@ -43,14 +39,9 @@ pub fn encode(
             }
         }
         (FieldValue::DateTime(t), _) => datetime(*t, backend),
-        (FieldValue::Choices(_) | FieldValue::Files(_), _) => {
-            DbValue::String(Some(value.to_json().to_string()))
-        }
+        (FieldValue::Choices(_) | FieldValue::Files(_), _) => DbValue::String(Some(value.to_json().to_string())),
         (other, storage) => {
-            return Err(DbErr::Type(format!(
-                "{other:?} cannot be stored as {}",
-                storage.signature()
-            )));
+            return Err(DbErr::Type(format!("{other:?} cannot be stored as {}", storage.signature())));
         }
     })
 }
@@ -87,58 +78,31 @@ fn minor_units(d: &Decimal, scale: u32) -> Result<i64, DbErr> {
 }
 
 /// Reads column `idx` of a row as a value stored as `storage`.
-pub fn decode(
-    row: &QueryResult,
-    idx: usize,
-    storage: &StorageType,
-    backend: DbBackend,
-) -> Result<FieldValue, DbErr> {
+pub fn decode(row: &QueryResult, idx: usize, storage: &StorageType, backend: DbBackend) -> Result<FieldValue, DbErr> {
     let pg = backend == DbBackend::Postgres;
-    let bad =
-        |what: &str, text: &str| DbErr::Type(format!("stored {what} `{text}` cannot be read"));
+    let bad = |what: &str, text: &str| DbErr::Type(format!("stored {what} `{text}` cannot be read"));
     Ok(match storage {
-        StorageType::Text => opt(
-            row.try_get_by_index::<Option<String>>(idx)?,
-            FieldValue::Text,
-        ),
-        StorageType::Integer => opt(
-            row.try_get_by_index::<Option<i64>>(idx)?,
-            FieldValue::Integer,
-        ),
+        StorageType::Text => opt(row.try_get_by_index::<Option<String>>(idx)?, FieldValue::Text),
+        StorageType::Integer => opt(row.try_get_by_index::<Option<i64>>(idx)?, FieldValue::Integer),
         StorageType::Link(_) => opt(row.try_get_by_index::<Option<i64>>(idx)?, FieldValue::Link),
-        StorageType::Boolean => opt(
-            row.try_get_by_index::<Option<bool>>(idx)?,
-            FieldValue::Boolean,
-        ),
-        StorageType::Decimal { scale, .. } if pg => {
-            opt(row.try_get_by_index::<Option<Decimal>>(idx)?, |mut d| {
-                d.rescale(*scale);
-                FieldValue::Decimal(d)
-            })
-        }
-        StorageType::Decimal { scale, .. } => opt(row.try_get_by_index::<Option<i64>>(idx)?, |m| {
-            FieldValue::Decimal(Decimal::new(m, *scale))
+        StorageType::Boolean => opt(row.try_get_by_index::<Option<bool>>(idx)?, FieldValue::Boolean),
+        StorageType::Decimal { scale, .. } if pg => opt(row.try_get_by_index::<Option<Decimal>>(idx)?, |mut d| {
+            d.rescale(*scale);
+            FieldValue::Decimal(d)
         }),
-        StorageType::Date if pg => opt(
-            row.try_get_by_index::<Option<NaiveDate>>(idx)?,
-            FieldValue::Date,
-        ),
-        StorageType::DateTime if pg => opt(
-            row.try_get_by_index::<Option<DateTime<Utc>>>(idx)?,
-            FieldValue::DateTime,
-        ),
+        StorageType::Decimal { scale, .. } => {
+            opt(row.try_get_by_index::<Option<i64>>(idx)?, |m| FieldValue::Decimal(Decimal::new(m, *scale)))
+        }
+        StorageType::Date if pg => opt(row.try_get_by_index::<Option<NaiveDate>>(idx)?, FieldValue::Date),
+        StorageType::DateTime if pg => opt(row.try_get_by_index::<Option<DateTime<Utc>>>(idx)?, FieldValue::DateTime),
         StorageType::Date => match row.try_get_by_index::<Option<String>>(idx)? {
             None => FieldValue::Null,
-            Some(s) => FieldValue::Date(
-                NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| bad("date", &s))?,
-            ),
+            Some(s) => FieldValue::Date(NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| bad("date", &s))?),
         },
         StorageType::DateTime => match row.try_get_by_index::<Option<String>>(idx)? {
             None => FieldValue::Null,
             Some(s) => FieldValue::DateTime(
-                DateTime::parse_from_rfc3339(&s)
-                    .map_err(|_| bad("date-time", &s))?
-                    .with_timezone(&Utc),
+                DateTime::parse_from_rfc3339(&s).map_err(|_| bad("date-time", &s))?.with_timezone(&Utc),
             ),
         },
         StorageType::Json => match row.try_get_by_index::<Option<String>>(idx)? {
@@ -157,17 +121,8 @@ fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> FieldValue) -> FieldValue {
 fn json_list(text: &str) -> Option<FieldValue> {
     let items: Vec<serde_json::Value> = serde_json::from_str(text).ok()?;
     if items.iter().all(serde_json::Value::is_string) {
-        Some(FieldValue::Choices(
-            items
-                .into_iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-        ))
+        Some(FieldValue::Choices(items.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()))
     } else {
-        items
-            .iter()
-            .map(serde_json::Value::as_i64)
-            .collect::<Option<Vec<_>>>()
-            .map(FieldValue::Files)
+        items.iter().map(serde_json::Value::as_i64).collect::<Option<Vec<_>>>().map(FieldValue::Files)
     }
 }

@@ -21,18 +21,9 @@ pub struct FormCtx<'a> {
 }
 
 impl<'a> FormCtx<'a> {
-    pub fn new(
-        app: &'a PublishedApp,
-        form_key: &str,
-        backend: DbBackend,
-    ) -> Result<Self, crate::api::error::ApiError> {
+    pub fn new(app: &'a PublishedApp, form_key: &str, backend: DbBackend) -> Result<Self, crate::api::error::ApiError> {
         let form = app.form(form_key)?;
         let map = app.table(form_key, None)?;
-        Ok(FormCtx {
-            app,
-            form,
-            map,
-            backend,
-        })
+        Ok(FormCtx { app, form, map, backend })
     }
 }

@@ -107,11 +107,7 @@ fn bad(param: &str, message: impl Into<String>) -> ApiError {
 
 impl ListQuery {
     pub fn parse(form: &Form, params: &ListParams) -> Result<ListQuery, ApiError> {
-        let mut query = ListQuery {
-            limit: DEFAULT_LIMIT,
-            count: params.count.unwrap_or(false),
-            ..Default::default()
-        };
+        let mut query = ListQuery { limit: DEFAULT_LIMIT, count: params.count.unwrap_or(false), ..Default::default() };
         if let Some(limit) = params.limit {
             if !(1..=MAX_LIMIT).contains(&limit) {
                 return Err(bad("limit", format!("must be between 1 and {MAX_LIMIT}")));
@@ -123,16 +119,10 @@ impl ListQuery {
                 query.filters.push(parse_filter(form, &clause)?);
             }
         }
-        for name in params
-            .sort
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .filter(|s| !s.is_empty())
-        {
+        for name in params.sort.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
             let (descending, key) = name.strip_prefix('-').map_or((false, name), |k| (true, k));
-            let (target, field) = Target::parse(form, key)
-                .ok_or_else(|| bad("sort", format!("the form has no field `{key}`")))?;
+            let (target, field) =
+                Target::parse(form, key).ok_or_else(|| bad("sort", format!("the form has no field `{key}`")))?;
             if field.is_some_and(|f| !f.kind.is_sortable()) {
                 return Err(bad("sort", format!("`{key}` cannot be sorted on")));
             }
@@ -142,17 +132,10 @@ impl ListQuery {
             query.sort.push(SortKey { target, descending });
         }
         if !query.sort.iter().any(|s| s.target == Target::Id) {
-            query.sort.push(SortKey {
-                target: Target::Id,
-                descending: false,
-            });
+            query.sort.push(SortKey { target: Target::Id, descending: false });
         }
         if let Some(fields) = params.fields.as_deref() {
-            let keys: Vec<String> = fields
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
+            let keys: Vec<String> = fields.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
             if let Some(unknown) = keys.iter().find(|k| form.field(k).is_none()) {
                 return Err(bad("fields", format!("the form has no field `{unknown}`")));
             }
@@ -169,8 +152,8 @@ fn parse_filter(form: &Form, clause: &str) -> Result<Filter, ApiError> {
     let mut parts = clause.splitn(3, ':');
     let (name, op) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let value = parts.next();
-    let (target, field) = Target::parse(form, name)
-        .ok_or_else(|| bad("filter", format!("the form has no field `{name}`")))?;
+    let (target, field) =
+        Target::parse(form, name).ok_or_else(|| bad("filter", format!("the form has no field `{name}`")))?;
     let op = match op {
         "eq" => Op::Eq,
         "ne" => Op::Ne,
@@ -185,37 +168,22 @@ fn parse_filter(form: &Form, clause: &str) -> Result<Filter, ApiError> {
         "null" => Op::Null,
         "notnull" => Op::NotNull,
         other => {
-            return Err(bad(
-                "filter",
-                format!("unknown operator `{other}` in `{clause}`"),
-            ));
+            return Err(bad("filter", format!("unknown operator `{other}` in `{clause}`")));
         }
     };
     let kind = field.map(|f| &f.kind);
     let allowed = match op {
-        Op::Null | Op::NotNull => !matches!(
-            kind,
-            Some(FieldType::SubTable { .. } | FieldType::Formula { .. })
-        ),
+        Op::Null | Op::NotNull => !matches!(kind, Some(FieldType::SubTable { .. } | FieldType::Formula { .. })),
         Op::Has => matches!(kind, Some(FieldType::MultiSelect { .. })),
         Op::Contains | Op::Starts => matches!(kind, Some(FieldType::Text { .. })),
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
-            !matches!(
-                kind,
-                Some(
-                    FieldType::Boolean
-                        | FieldType::SingleSelect { .. }
-                        | FieldType::Relation { .. }
-                )
-            ) && kind.is_none_or(FieldType::is_sortable)
+            !matches!(kind, Some(FieldType::Boolean | FieldType::SingleSelect { .. } | FieldType::Relation { .. }))
+                && kind.is_none_or(FieldType::is_sortable)
         }
         Op::Eq | Op::Ne | Op::In => kind.is_none_or(FieldType::is_sortable),
     };
     if !allowed {
-        return Err(bad(
-            "filter",
-            format!("`{op:?}` does not apply to `{name}`").to_lowercase(),
-        ));
+        return Err(bad("filter", format!("`{op:?}` does not apply to `{name}`").to_lowercase()));
     }
     let values = match (op, value) {
         (Op::Null | Op::NotNull, None | Some("")) => Vec::new(),
@@ -223,28 +191,21 @@ fn parse_filter(form: &Form, clause: &str) -> Result<Filter, ApiError> {
             return Err(bad("filter", format!("`{clause}` takes no value")));
         }
         (_, None) => return Err(bad("filter", format!("`{clause}` needs a value"))),
-        (Op::In, Some(v)) => split_escaped(v, '|')
-            .iter()
-            .map(|v| filter_value(&target, field, op, v))
-            .collect::<Result<_, _>>()?,
+        (Op::In, Some(v)) => {
+            split_escaped(v, '|').iter().map(|v| filter_value(&target, field, op, v)).collect::<Result<_, _>>()?
+        }
         (_, Some(v)) => vec![filter_value(&target, field, op, &unescape(v))?],
     };
     Ok(Filter { target, op, values })
 }
 
 /// Reads a filter value written as text, by the type of what it is compared with.
-fn filter_value(
-    target: &Target,
-    field: Option<&Field>,
-    op: Op,
-    text: &str,
-) -> Result<FieldValue, ApiError> {
+fn filter_value(target: &Target, field: Option<&Field>, op: Op, text: &str) -> Result<FieldValue, ApiError> {
     let wrong = |m: String| bad("filter", m);
     match (target, field) {
-        (Target::Id, _) => text
-            .parse()
-            .map(FieldValue::Integer)
-            .map_err(|_| wrong(format!("`{text}` is not a record id"))),
+        (Target::Id, _) => {
+            text.parse().map(FieldValue::Integer).map_err(|_| wrong(format!("`{text}` is not a record id")))
+        }
         (Target::CreatedAt | Target::UpdatedAt, _) => chrono::DateTime::parse_from_rfc3339(text)
             .map(|t| FieldValue::DateTime(t.with_timezone(&chrono::Utc)))
             .map_err(|_| wrong(format!("`{text}` is not an RFC 3339 date-time"))),
@@ -266,14 +227,8 @@ fn filter_value(
             };
             // Bounds and `required` do not apply to a filter value; only its type and options do.
             let unconstrained = unconstrained(field);
-            let value = check_value(&unconstrained, &json, "").map_err(|e| {
-                wrong(
-                    e.into_iter()
-                        .map(|e| e.message)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                )
-            })?;
+            let value = check_value(&unconstrained, &json, "")
+                .map_err(|e| wrong(e.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")))?;
             Ok(match value {
                 FieldValue::Choices(mut c) if c.len() == 1 => FieldValue::Text(c.remove(0)),
                 other => other,
@@ -287,32 +242,18 @@ fn unconstrained(field: &Field) -> Field {
     let mut f = field.clone();
     f.kind = match &field.kind {
         // Filters on e-mail and phone fields compare text as typed; no format check applies.
-        FieldType::Text { .. } => FieldType::Text {
-            kind: engine_form::TextKind::Text,
-            min_length: None,
-            max_length: 10_000,
-            pattern: None,
-        },
-        FieldType::Integer { .. } => FieldType::Integer {
-            min: None,
-            max: None,
-        },
-        FieldType::Decimal {
-            precision,
-            scale,
-            currency,
-            ..
-        } => FieldType::Decimal {
+        FieldType::Text { .. } => {
+            FieldType::Text { kind: engine_form::TextKind::Text, min_length: None, max_length: 10_000, pattern: None }
+        }
+        FieldType::Integer { .. } => FieldType::Integer { min: None, max: None },
+        FieldType::Decimal { precision, scale, currency, .. } => FieldType::Decimal {
             precision: *precision,
             scale: *scale,
             min: None,
             max: None,
             currency: currency.clone(),
         },
-        FieldType::Date { .. } => FieldType::Date {
-            min: None,
-            max: None,
-        },
+        FieldType::Date { .. } => FieldType::Date { min: None, max: None },
         other => other.clone(),
     };
     f
@@ -335,11 +276,7 @@ fn split_escaped(text: &str, sep: char) -> Vec<String> {
             c => parts.last_mut().expect("parts is never empty").push(c),
         }
     }
-    if sep == '|' {
-        parts.into_iter().map(|p| unescape(&p)).collect()
-    } else {
-        parts
-    }
+    if sep == '|' { parts.into_iter().map(|p| unescape(&p)).collect() } else { parts }
 }
 
 fn unescape(text: &str) -> String {
@@ -368,17 +305,12 @@ pub fn system_storage(target: &Target) -> Option<StorageType> {
 
 /// A cursor is the sort values of a page's last row, as JSON, base64url-encoded.
 pub fn encode_cursor(values: &[FieldValue]) -> String {
-    URL_SAFE_NO_PAD
-        .encode(Value::Array(values.iter().map(FieldValue::to_json).collect()).to_string())
+    URL_SAFE_NO_PAD.encode(Value::Array(values.iter().map(FieldValue::to_json).collect()).to_string())
 }
 
 fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<FieldValue>, ApiError> {
-    let invalid = || {
-        bad(
-            "after",
-            "not a cursor of this list; pass the `next` value of the previous page with the same sort",
-        )
-    };
+    let invalid =
+        || bad("after", "not a cursor of this list; pass the `next` value of the previous page with the same sort");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let items: Vec<Value> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if items.len() != sort.len() {

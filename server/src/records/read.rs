@@ -5,9 +5,7 @@
 use std::collections::HashMap;
 
 use engine_form::{Field, FieldType, FieldValue, StorageType};
-use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, JoinType, NullOrdering, Order, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, NullOrdering, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value};
 
@@ -21,11 +19,7 @@ use crate::api::error::ApiError;
 enum Col {
     System(&'static str, StorageType),
     Field(String, StorageType),
-    Lookup {
-        relation: String,
-        field: String,
-        storage: StorageType,
-    },
+    Lookup { relation: String, field: String, storage: StorageType },
     Sort(StorageType),
 }
 
@@ -36,15 +30,9 @@ pub struct Page {
     pub total: Option<u64>,
 }
 
-fn included<'f>(
-    ctx: &'f FormCtx<'_>,
-    fields: Option<&[String]>,
-) -> impl Iterator<Item = &'f Field> {
+fn included<'f>(ctx: &'f FormCtx<'_>, fields: Option<&[String]>) -> impl Iterator<Item = &'f Field> {
     let wanted: Option<Vec<String>> = fields.map(<[String]>::to_vec);
-    ctx.form
-        .fields
-        .iter()
-        .filter(move |f| wanted.as_ref().is_none_or(|w| w.contains(&f.key)))
+    ctx.form.fields.iter().filter(move |f| wanted.as_ref().is_none_or(|w| w.contains(&f.key)))
 }
 
 fn build_select(
@@ -75,23 +63,16 @@ fn build_select(
         };
         stmt.column((table.clone(), Alias::new(column)));
         cols.push(Col::Field(field.key.clone(), storage.clone()));
-        if let FieldType::Relation {
-            form: target,
-            lookup,
-        } = &field.kind
+        if let FieldType::Relation { form: target, lookup } = &field.kind
             && !lookup.is_empty()
         {
-            let target_map = ctx
-                .app
-                .table(target, None)
-                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            let target_map = ctx.app.table(target, None).map_err(|e| DbErr::Custom(e.to_string()))?;
             let alias = Alias::new(format!("l{n}"));
             stmt.join_as(
                 JoinType::LeftJoin,
                 Alias::new(&target_map.table),
                 alias.clone(),
-                Expr::col((alias.clone(), Alias::new("id")))
-                    .equals((table.clone(), Alias::new(column))),
+                Expr::col((alias.clone(), Alias::new("id"))).equals((table.clone(), Alias::new(column))),
             );
             for key in lookup {
                 if let Some((lcol, lstorage)) = target_map.column(key) {
@@ -119,10 +100,7 @@ fn row_to_json(
     for (i, col) in cols.iter().enumerate() {
         match col {
             Col::System(name, storage) => {
-                record.insert(
-                    (*name).into(),
-                    decode(row, i, storage, ctx.backend)?.to_json(),
-                );
+                record.insert((*name).into(), decode(row, i, storage, ctx.backend)?.to_json());
             }
             Col::Field(key, storage) => {
                 let value = decode(row, i, storage, ctx.backend)?;
@@ -136,11 +114,7 @@ fn row_to_json(
                 }
                 record.insert(key.clone(), value.to_json());
             }
-            Col::Lookup {
-                relation,
-                field,
-                storage,
-            } => {
+            Col::Lookup { relation, field, storage } => {
                 let value = decode(row, i, storage, ctx.backend)?.to_json();
                 if let Some(Value::Object(obj)) = lookups.get_mut(relation) {
                     obj.insert(field.clone(), value);
@@ -178,11 +152,7 @@ pub async fn get(
 }
 
 /// A page of records matching `q`.
-pub async fn list(
-    c: &impl ConnectionTrait,
-    ctx: &FormCtx<'_>,
-    q: &ListQuery,
-) -> Result<Page, ApiError> {
+pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) -> Result<Page, ApiError> {
     let (mut stmt, mut cols, sub_tables) = build_select(ctx, q.fields.as_deref())?;
     let mut where_all = sea_orm::sea_query::Cond::all();
     for filter in &q.filters {
@@ -194,10 +164,7 @@ pub async fn list(
             .from(Alias::new(&ctx.map.table))
             .cond_where(where_all.clone())
             .to_owned();
-        let row = c
-            .query_one(&count)
-            .await?
-            .ok_or_else(|| DbErr::Custom("COUNT returned no row".into()))?;
+        let row = c.query_one(&count).await?.ok_or_else(|| DbErr::Custom("COUNT returned no row".into()))?;
         Some(u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or(0))
     } else {
         None
@@ -210,11 +177,7 @@ pub async fn list(
         let (col, storage) = target_column(ctx.map, &key.target)?;
         stmt.expr(col.clone());
         cols.push(Col::Sort(storage));
-        let order = if key.descending {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
+        let order = if key.descending { Order::Desc } else { Order::Asc };
         if key.target == Target::Id {
             stmt.order_by_expr(col, order);
         } else {
@@ -232,17 +195,11 @@ pub async fn list(
         last_sort = sort_values;
         records.push(record);
     }
-    let mut by_id: Vec<(i64, &mut Map<String, Value>)> = records
-        .iter_mut()
-        .map(|r| (r.get("id").and_then(Value::as_i64).unwrap_or(0), r))
-        .collect();
+    let mut by_id: Vec<(i64, &mut Map<String, Value>)> =
+        records.iter_mut().map(|r| (r.get("id").and_then(Value::as_i64).unwrap_or(0), r)).collect();
     attach_sub_tables(c, ctx, &sub_tables, &mut by_id).await?;
     let next = has_more.then(|| encode_cursor(&last_sort));
-    Ok(Page {
-        items: records.into_iter().map(Value::Object).collect(),
-        next,
-        total,
-    })
+    Ok(Page { items: records.into_iter().map(Value::Object).collect(), next, total })
 }
 
 /// Fills each record's sub-table fields with its rows, in their stored order.
@@ -279,18 +236,12 @@ async fn attach_sub_tables(
             let parent: i64 = row.try_get_by_index(0)?;
             let mut obj = Map::new();
             for (i, (k, storage)) in columns.iter().enumerate() {
-                obj.insert(
-                    k.clone(),
-                    decode(&row, i + 1, storage, ctx.backend)?.to_json(),
-                );
+                obj.insert(k.clone(), decode(&row, i + 1, storage, ctx.backend)?.to_json());
             }
             rows_of.entry(parent).or_default().push(Value::Object(obj));
         }
         for (id, record) in records.iter_mut() {
-            record.insert(
-                key.clone(),
-                Value::Array(rows_of.remove(id).unwrap_or_default()),
-            );
+            record.insert(key.clone(), Value::Array(rows_of.remove(id).unwrap_or_default()));
         }
     }
     Ok(())

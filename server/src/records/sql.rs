@@ -16,10 +16,9 @@ pub fn target_column(map: &TableMap, target: &Target) -> Result<(SimpleExpr, Sto
         Target::Id => ("id".to_owned(), StorageType::Integer),
         Target::CreatedAt => ("_created_at".to_owned(), StorageType::DateTime),
         Target::UpdatedAt => ("_updated_at".to_owned(), StorageType::DateTime),
-        Target::Field(key) => map
-            .column(key)
-            .cloned()
-            .ok_or_else(|| DbErr::Custom(format!("field `{key}` has no column")))?,
+        Target::Field(key) => {
+            map.column(key).cloned().ok_or_else(|| DbErr::Custom(format!("field `{key}` has no column")))?
+        }
     };
     debug_assert!(system_storage(target).is_none_or(|s| s == storage));
     Ok((Expr::col((table, Alias::new(column))).into(), storage))
@@ -27,30 +26,14 @@ pub fn target_column(map: &TableMap, target: &Target) -> Result<(SimpleExpr, Sto
 
 /// `instr` on SQLite and `strpos` on PostgreSQL: both find a substring, case-sensitively.
 fn position(backend: DbBackend, haystack: SimpleExpr, needle: String) -> SimpleExpr {
-    let name = if backend == DbBackend::Postgres {
-        "strpos"
-    } else {
-        "instr"
-    };
-    Func::cust(Alias::new(name))
-        .arg(haystack)
-        .arg(needle)
-        .into()
+    let name = if backend == DbBackend::Postgres { "strpos" } else { "instr" };
+    Func::cust(Alias::new(name)).arg(haystack).arg(needle).into()
 }
 
-pub fn filter_condition(
-    map: &TableMap,
-    filter: &Filter,
-    backend: DbBackend,
-) -> Result<Cond, DbErr> {
+pub fn filter_condition(map: &TableMap, filter: &Filter, backend: DbBackend) -> Result<Cond, DbErr> {
     let (col, storage) = target_column(map, &filter.target)?;
     let value = |v: &FieldValue| encode(v, &storage, backend);
-    let first = || {
-        filter
-            .values
-            .first()
-            .ok_or_else(|| DbErr::Custom("filter without a value".into()))
-    };
+    let first = || filter.values.first().ok_or_else(|| DbErr::Custom("filter without a value".into()));
     let text = |v: &FieldValue| match v {
         FieldValue::Text(s) => s.clone(),
         other => other.to_json().to_string(),
@@ -59,40 +42,23 @@ pub fn filter_condition(
         Op::Eq => col.eq(value(first()?)?),
         // A record without a value is "not equal" too: `ne` is the complement of `eq`.
         Op::Ne => {
-            return Ok(Cond::any()
-                .add(col.clone().is_null())
-                .add(col.ne(value(first()?)?)));
+            return Ok(Cond::any().add(col.clone().is_null()).add(col.ne(value(first()?)?)));
         }
         Op::Lt => col.lt(value(first()?)?),
         Op::Lte => col.lte(value(first()?)?),
         Op::Gt => col.gt(value(first()?)?),
         Op::Gte => col.gte(value(first()?)?),
-        Op::In => col.is_in(
-            filter
-                .values
-                .iter()
-                .map(value)
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
+        Op::In => col.is_in(filter.values.iter().map(value).collect::<Result<Vec<_>, _>>()?),
         Op::Contains => position(backend, col, text(first()?)).gt(0),
         Op::Starts => {
             let prefix = text(first()?);
             // int4 arguments: PostgreSQL has no substr(text, int, bigint).
             let length = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
-            Func::cust(Alias::new("substr"))
-                .arg(col)
-                .arg(1i32)
-                .arg(length)
-                .eq(prefix)
+            Func::cust(Alias::new("substr")).arg(col).arg(1i32).arg(length).eq(prefix)
         }
         // Choices are stored as a JSON array of strings; option values cannot contain a
         // quote, so the quoted value occurs in the text exactly when it is chosen.
-        Op::Has => position(
-            backend,
-            col,
-            serde_json::Value::from(text(first()?)).to_string(),
-        )
-        .gt(0),
+        Op::Has => position(backend, col, serde_json::Value::from(text(first()?)).to_string()).gt(0),
         Op::Null => col.is_null(),
         Op::NotNull => col.is_not_null(),
     };
@@ -116,21 +82,13 @@ pub fn after_condition(
             None
         } else {
             let v = encode(value, &storage, backend)?;
-            let strictly = if key.descending {
-                col.clone().lt(v)
-            } else {
-                col.clone().gt(v)
-            };
+            let strictly = if key.descending { col.clone().lt(v) } else { col.clone().gt(v) };
             Some(Cond::any().add(strictly).add(col.clone().is_null()))
         };
         if let Some(beyond) = beyond {
             any = any.add(equal_so_far.clone().add(beyond));
         }
-        let equal = if value.is_null() {
-            col.is_null()
-        } else {
-            col.eq(encode(value, &storage, backend)?)
-        };
+        let equal = if value.is_null() { col.is_null() } else { col.eq(encode(value, &storage, backend)?) };
         equal_so_far = equal_so_far.add(equal);
     }
     Ok(any)

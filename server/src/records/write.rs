@@ -24,20 +24,11 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
     check_against_database(c, ctx, values, None).await?;
-    let mut columns = vec![a("_version"), a("_created_at"), a("_updated_at")];
-    let mut row: Vec<SimpleExpr> = vec![
-        1i64.into(),
-        datetime(now, ctx.backend).into(),
-        datetime(now, ctx.backend).into(),
-    ];
-    push_columns(
-        ctx.map,
-        &ctx.form.fields,
-        values,
-        ctx.backend,
-        &mut columns,
-        &mut row,
-    )?;
+    let stamp = datetime(now, ctx.backend);
+    let mut assignments: Vec<(Alias, SimpleExpr)> =
+        vec![(a("_version"), 1i64.into()), (a("_created_at"), stamp.clone().into()), (a("_updated_at"), stamp.into())];
+    assignments.extend(column_values(ctx.map, values, ctx.backend)?);
+    let (columns, row): (Vec<Alias>, Vec<SimpleExpr>) = assignments.into_iter().unzip();
     let stmt = Query::insert()
         .into_table(a(&ctx.map.table))
         .columns(columns)
@@ -65,31 +56,16 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     check_against_database(c, ctx, values, Some(id)).await?;
-    let mut columns = Vec::new();
-    let mut row = Vec::new();
-    push_columns(
-        ctx.map,
-        &ctx.form.fields,
-        values,
-        ctx.backend,
-        &mut columns,
-        &mut row,
-    )?;
     let mut stmt = Query::update();
     stmt.table(a(&ctx.map.table))
         .value(a("_version"), Expr::col(a("_version")).add(1))
         .value(a("_updated_at"), datetime(now, ctx.backend))
         .and_where(Expr::col(a("id")).eq(id))
         .and_where(Expr::col(a("_version")).eq(expected_version));
-    for (column, value) in columns.into_iter().zip(row) {
+    for (column, value) in column_values(ctx.map, values, ctx.backend)? {
         stmt.value(column, value);
     }
-    if c.execute(&stmt)
-        .await
-        .map_err(unique_violation)?
-        .rows_affected()
-        == 0
-    {
+    if c.execute(&stmt).await.map_err(unique_violation)?.rows_affected() == 0 {
         return Err(match current_version(c, ctx.map, id).await? {
             None => ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)),
             Some(current) => ApiError::VersionMismatch { current },
@@ -106,10 +82,7 @@ pub async fn delete(
     expected_version: Option<i64>,
 ) -> Result<(), ApiError> {
     let Some(current) = current_version(c, ctx.map, id).await? else {
-        return Err(ApiError::not_found(format!(
-            "no `{}` record {id}",
-            ctx.form.key
-        )));
+        return Err(ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)));
     };
     if let Some(expected) = expected_version
         && expected != current
@@ -118,47 +91,29 @@ pub async fn delete(
     }
     refuse_if_linked(c, ctx, id).await?;
     // Sub-table rows go with their record (ON DELETE CASCADE).
-    let stmt = Query::delete()
-        .from_table(a(&ctx.map.table))
-        .and_where(Expr::col(a("id")).eq(id))
-        .to_owned();
+    let stmt = Query::delete().from_table(a(&ctx.map.table)).and_where(Expr::col(a("id")).eq(id)).to_owned();
     c.execute(&stmt).await?;
     Ok(())
 }
 
-pub async fn current_version(
-    c: &impl ConnectionTrait,
-    map: &TableMap,
-    id: i64,
-) -> Result<Option<i64>, DbErr> {
-    let q = Query::select()
-        .column(a("_version"))
-        .from(a(&map.table))
-        .and_where(Expr::col(a("id")).eq(id))
-        .to_owned();
-    c.query_one(&q)
-        .await?
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()
+pub async fn current_version(c: &impl ConnectionTrait, map: &TableMap, id: i64) -> Result<Option<i64>, DbErr> {
+    let q = Query::select().column(a("_version")).from(a(&map.table)).and_where(Expr::col(a("id")).eq(id)).to_owned();
+    c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
 }
 
-fn push_columns(
+/// The column and database value of each checked value that has a column here.
+fn column_values(
     map: &TableMap,
-    fields: &[Field],
     values: &CheckedRecord,
     backend: sea_orm::DbBackend,
-    columns: &mut Vec<Alias>,
-    row: &mut Vec<SimpleExpr>,
-) -> Result<(), DbErr> {
+) -> Result<Vec<(Alias, SimpleExpr)>, DbErr> {
+    let mut out = Vec::with_capacity(values.len());
     for (key, value) in values {
-        let Some((column, storage)) = map.column(key) else {
-            continue;
-        };
-        debug_assert!(fields.iter().any(|f| &f.key == key));
-        columns.push(a(column));
-        row.push(encode(&stored_form(value), storage, backend)?.into());
+        if let Some((column, storage)) = map.column(key) {
+            out.push((a(column), encode(&stored_form(value), storage, backend)?.into()));
+        }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Empty lists are stored as NULL, so `null` filters find them.
@@ -178,31 +133,18 @@ async fn write_sub_tables(
     values: &CheckedRecord,
 ) -> Result<(), ApiError> {
     for (key, value) in values {
-        let (Some(field), FieldValue::Rows(rows)) = (ctx.form.field(key), value) else {
-            continue;
-        };
-        let FieldType::SubTable { fields } = &field.kind else {
+        // Only sub-table fields carry rows.
+        let FieldValue::Rows(rows) = value else {
             continue;
         };
         let child = ctx.app.table(&ctx.form.key, Some(key))?;
-        c.execute(
-            &Query::delete()
-                .from_table(a(&child.table))
-                .and_where(Expr::col(a("_parent_id")).eq(id))
-                .to_owned(),
-        )
-        .await?;
+        c.execute(&Query::delete().from_table(a(&child.table)).and_where(Expr::col(a("_parent_id")).eq(id)).to_owned())
+            .await?;
         for (position, row_values) in rows.iter().enumerate() {
-            let mut columns = vec![a("_parent_id"), a("_position")];
-            let mut row: Vec<SimpleExpr> = vec![id.into(), (position as i64).into()];
-            push_columns(
-                child,
-                fields,
-                row_values,
-                ctx.backend,
-                &mut columns,
-                &mut row,
-            )?;
+            let mut assignments: Vec<(Alias, SimpleExpr)> =
+                vec![(a("_parent_id"), id.into()), (a("_position"), (position as i64).into())];
+            assignments.extend(column_values(child, row_values, ctx.backend)?);
+            let (columns, row): (Vec<Alias>, Vec<SimpleExpr>) = assignments.into_iter().unzip();
             let stmt = Query::insert()
                 .into_table(a(&child.table))
                 .columns(columns)
@@ -222,19 +164,13 @@ struct Located<'v> {
     value: &'v FieldValue,
 }
 
-fn located<'v>(
-    fields: &'v [Field],
-    values: &'v CheckedRecord,
-    base: &str,
-    out: &mut Vec<Located<'v>>,
-) {
+fn located<'v>(fields: &'v [Field], values: &'v CheckedRecord, base: &str, out: &mut Vec<Located<'v>>) {
     for (key, value) in values {
         let Some(field) = fields.iter().find(|f| &f.key == key) else {
             continue;
         };
         let path = format!("{base}/{key}");
-        if let (FieldType::SubTable { fields: sub }, FieldValue::Rows(rows)) = (&field.kind, value)
-        {
+        if let (FieldType::SubTable { fields: sub }, FieldValue::Rows(rows)) = (&field.kind, value) {
             for (i, row) in rows.iter().enumerate() {
                 located(sub, row, &format!("{path}/{i}"), out);
             }
@@ -257,10 +193,7 @@ async fn check_against_database(
         match (&item.field.kind, item.value) {
             (FieldType::Relation { form, .. }, FieldValue::Link(target)) => {
                 let map = ctx.app.table(form, None)?;
-                if super::write::current_version(c, map, *target)
-                    .await?
-                    .is_none()
-                {
+                if super::write::current_version(c, map, *target).await?.is_none() {
                     errors.push(FieldError::new(
                         &item.path,
                         "not_found",
@@ -270,14 +203,8 @@ async fn check_against_database(
             }
             (FieldType::Attachment { .. }, FieldValue::Files(ids)) => {
                 for (i, file) in ids.iter().enumerate() {
-                    if let Some(problem) =
-                        crate::files::check_attachment(c, &ctx.app.key, item.field, *file).await?
-                    {
-                        errors.push(FieldError::new(
-                            format!("{}/{i}", item.path),
-                            "file",
-                            problem,
-                        ));
+                    if let Some(problem) = crate::files::check_attachment(c, &ctx.app.key, item.field, *file).await? {
+                        errors.push(FieldError::new(format!("{}/{i}", item.path), "file", problem));
                     }
                 }
             }
@@ -304,11 +231,7 @@ async fn check_against_database(
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidRecord(errors))
-    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidRecord(errors)) }
 }
 
 async fn holder_of(
@@ -327,29 +250,19 @@ async fn holder_of(
     if let Some(id) = own_id {
         q.and_where(Expr::col(a("id")).ne(id));
     }
-    c.query_one(&q)
-        .await?
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()
+    c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
 }
 
 /// Refuses to delete a record that another record still links to.
-async fn refuse_if_linked(
-    c: &impl ConnectionTrait,
-    ctx: &FormCtx<'_>,
-    id: i64,
-) -> Result<(), ApiError> {
+async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) -> Result<(), ApiError> {
     for form in &ctx.app.bundle.forms {
         let mut places: Vec<(Option<&str>, &Field)> = Vec::new();
         for field in &form.fields {
             match &field.kind {
-                FieldType::Relation { form: target, .. } if target == &ctx.form.key => {
-                    places.push((None, field))
-                }
+                FieldType::Relation { form: target, .. } if target == &ctx.form.key => places.push((None, field)),
                 FieldType::SubTable { fields } => {
                     for sub in fields {
-                        if matches!(&sub.kind, FieldType::Relation { form: target, .. } if target == &ctx.form.key)
-                        {
+                        if matches!(&sub.kind, FieldType::Relation { form: target, .. } if target == &ctx.form.key) {
                             places.push((Some(field.key.as_str()), sub));
                         }
                     }
@@ -372,10 +285,7 @@ async fn refuse_if_linked(
                 let place = sub_table.map_or(String::new(), |s| format!(" (sub-table `{s}`)"));
                 return Err(ApiError::Conflict {
                     code: "still_linked",
-                    detail: format!(
-                        "`{}` records{place} still link to this record through `{}`",
-                        form.key, field.key
-                    ),
+                    detail: format!("`{}` records{place} still link to this record through `{}`", form.key, field.key),
                 });
             }
         }

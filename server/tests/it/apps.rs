@@ -27,32 +27,17 @@ async fn import_publish_and_read(backend: Backend) {
     let created = env.post("/api/v1/apps", &small_bundle()).await;
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.body["published_version"], 0);
-    assert_eq!(
-        env.post("/api/v1/apps", &small_bundle()).await.status,
-        409,
-        "same key twice"
-    );
-    assert_eq!(
-        env.get("/api/v1/apps/shop/forms/item/records").await.status,
-        404,
-        "no records before publishing"
-    );
+    assert_eq!(env.post("/api/v1/apps", &small_bundle()).await.status, 409, "same key twice");
+    assert_eq!(env.get("/api/v1/apps/shop/forms/item/records").await.status, 404, "no records before publishing");
     let published = env.post("/api/v1/apps/shop/publish", &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
     assert_eq!(published.body["version"], 1);
     let app = env.get("/api/v1/apps/shop").await;
     assert_eq!(app.body["published_version"], 1);
     assert_eq!(app.body["drafts"]["forms"], json!(["item"]));
-    assert_eq!(
-        env.get("/api/v1/apps").await.body["items"][0]["key"],
-        "shop"
-    );
+    assert_eq!(env.get("/api/v1/apps").await.body["items"][0]["key"], "shop");
     let exported = env.get("/api/v1/apps/shop/bundle").await;
-    assert_eq!(
-        exported.body,
-        small_bundle(),
-        "export gives back what was imported"
-    );
+    assert_eq!(exported.body, small_bundle(), "export gives back what was imported");
     env.finish().await;
 }
 
@@ -63,19 +48,14 @@ async fn invalid_bundle_returns_every_diagnostic(backend: Backend) {
     bundle["forms"][0]["fields"]
         .as_array_mut()
         .expect("fields")
-        .push(
-            json!({ "key": "link", "type": "relation", "form": "nowhere", "label": labels("L") }),
-        );
+        .push(json!({ "key": "link", "type": "relation", "form": "nowhere", "label": labels("L") }));
     bundle["forms"][0]["fields"]
         .as_array_mut()
         .expect("fields")
         .push(json!({ "key": "name", "type": "text", "label": labels("dup") }));
     let r = env.post("/api/v1/apps", &bundle).await;
     assert_eq!(r.status, 422);
-    assert_eq!(
-        r.header("content-type").as_deref(),
-        Some("application/problem+json")
-    );
+    assert_eq!(r.header("content-type").as_deref(), Some("application/problem+json"));
     assert_eq!(r.body["code"], "invalid_metadata");
     let mut paths = r.error_paths();
     paths.sort();
@@ -87,11 +67,7 @@ async fn invalid_bundle_returns_every_diagnostic(backend: Backend) {
             "/forms/0/fields/3/key duplicate_key"
         ]
     );
-    assert_eq!(
-        env.get("/api/v1/apps/shop").await.status,
-        404,
-        "nothing was stored"
-    );
+    assert_eq!(env.get("/api/v1/apps/shop").await.status, 404, "nothing was stored");
     env.finish().await;
 }
 
@@ -101,51 +77,23 @@ async fn drafts_follow_one_pattern(backend: Backend) {
     let draft = json!({ "label": labels("Order"), "fields": [{ "key": "item", "type": "relation", "form": "item", "label": labels("Item") }, { "key": "qty", "type": "integr", "label": labels("Qty") }] });
     let saved = env.put("/api/v1/apps/shop/forms/order", &draft).await;
     assert_eq!(saved.status, 200, "an incomplete draft is saved");
+    assert_eq!(saved.body["diagnostics"][0]["path"], "/fields/1/type", "paths are relative to the document");
     assert_eq!(
-        saved.body["diagnostics"][0]["path"], "/fields/1/type",
-        "paths are relative to the document"
-    );
-    assert_eq!(
-        env.post("/api/v1/apps/shop/publish", &json!({}))
-            .await
-            .status,
+        env.post("/api/v1/apps/shop/publish", &json!({})).await.status,
         422,
         "publish refuses while drafts are invalid"
     );
     let mut fixed = draft.clone();
     fixed["fields"][1]["type"] = json!("integer");
-    assert_eq!(
-        env.put("/api/v1/apps/shop/forms/order", &fixed).await.body["diagnostics"],
-        json!([])
-    );
+    assert_eq!(env.put("/api/v1/apps/shop/forms/order", &fixed).await.body["diagnostics"], json!([]));
     let listed = env.get("/api/v1/apps/shop/forms").await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(2));
-    assert_eq!(
-        env.get("/api/v1/apps/shop/forms/order").await.body["key"],
-        "order",
-        "the key is taken from the path"
-    );
-    let mismatch = env
-        .put(
-            "/api/v1/apps/shop/forms/order",
-            &json!({ "key": "other", "label": labels("x"), "fields": [] }),
-        )
-        .await;
-    assert_eq!(
-        (mismatch.status, mismatch.error_paths()),
-        (422, vec!["/key key_mismatch".to_owned()])
-    );
-    assert_eq!(
-        env.get("/api/v1/apps/shop/flows").await.status,
-        404,
-        "kinds that do not exist yet"
-    );
-    assert_eq!(
-        env.send("DELETE", "/api/v1/apps/shop/forms/order", None, &[])
-            .await
-            .status,
-        204
-    );
+    assert_eq!(env.get("/api/v1/apps/shop/forms/order").await.body["key"], "order", "the key is taken from the path");
+    let mismatch =
+        env.put("/api/v1/apps/shop/forms/order", &json!({ "key": "other", "label": labels("x"), "fields": [] })).await;
+    assert_eq!((mismatch.status, mismatch.error_paths()), (422, vec!["/key key_mismatch".to_owned()]));
+    assert_eq!(env.get("/api/v1/apps/shop/flows").await.status, 404, "kinds that do not exist yet");
+    assert_eq!(env.send("DELETE", "/api/v1/apps/shop/forms/order", None, &[]).await.status, 204);
     assert_eq!(env.get("/api/v1/apps/shop/forms/order").await.status, 404);
     env.finish().await;
 }
@@ -154,27 +102,14 @@ async fn openapi_documents(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let platform = env.get("/api/v1/openapi.json").await;
     assert_eq!(platform.body["openapi"], "3.1.0");
-    assert!(
-        platform.body["paths"]["/api/v1/apps/{app}/forms/{form}/records/{id}"]["patch"].is_object()
-    );
+    assert!(platform.body["paths"]["/api/v1/apps/{app}/forms/{form}/records/{id}"]["patch"].is_object());
     let app = env.get("/api/v1/apps/bank_crm/openapi.json").await;
     assert_eq!(app.body["openapi"], "3.1.0");
     let customer = &app.body["components"]["schemas"]["Customer"];
-    assert_eq!(
-        customer["properties"]["aum"]["anyOf"][0]["format"],
-        "decimal"
-    );
-    assert_eq!(
-        customer["properties"]["tier"]["anyOf"][0]["enum"],
-        json!(["hnw", "affluent", "mass", "potential"])
-    );
-    assert_eq!(
-        app.body["components"]["schemas"]["CustomerInput"]["required"],
-        json!(["customer_no", "name"])
-    );
-    assert!(
-        app.body["paths"]["/api/v1/apps/bank_crm/forms/wealth_holding/records"]["post"].is_object()
-    );
+    assert_eq!(customer["properties"]["aum"]["anyOf"][0]["format"], "decimal");
+    assert_eq!(customer["properties"]["tier"]["anyOf"][0]["enum"], json!(["hnw", "affluent", "mass", "potential"]));
+    assert_eq!(app.body["components"]["schemas"]["CustomerInput"]["required"], json!(["customer_no", "name"]));
+    assert!(app.body["paths"]["/api/v1/apps/bank_crm/forms/wealth_holding/records"]["post"].is_object());
     let schema = env.get("/api/v1/schemas/form").await;
     assert_eq!(schema.body["$ref"], "#/$defs/form");
     env.finish().await;
@@ -183,77 +118,20 @@ async fn openapi_documents(backend: Backend) {
 async fn bad_requests_are_problems(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let cases: [(&str, &str, Option<&str>, u16, &str); 9] = [
-        (
-            "GET",
-            "/api/v1/apps/nope/forms/customer/records",
-            None,
-            404,
-            "not_found",
-        ),
-        (
-            "GET",
-            "/api/v1/apps/bank_crm/forms/nope/records",
-            None,
-            404,
-            "not_found",
-        ),
-        (
-            "GET",
-            "/api/v1/apps/bank_crm/forms/customer/records/999999",
-            None,
-            404,
-            "not_found",
-        ),
-        (
-            "GET",
-            "/api/v1/apps/bank_crm/forms/customer/records/abc",
-            None,
-            400,
-            "bad_path",
-        ),
-        (
-            "POST",
-            "/api/v1/apps/bank_crm/forms/customer/records",
-            Some("{\"name\": "),
-            400,
-            "malformed_json",
-        ),
-        (
-            "POST",
-            "/api/v1/apps/bank_crm/forms/customer/records",
-            Some("[1]"),
-            400,
-            "malformed_json",
-        ),
-        (
-            "GET",
-            "/api/v1/apps/bank_crm/forms/customer/records?limit=0",
-            None,
-            400,
-            "bad_query",
-        ),
-        (
-            "GET",
-            "/api/v1/apps/bank_crm/forms/customer/records?limit=ten",
-            None,
-            400,
-            "bad_query",
-        ),
+        ("GET", "/api/v1/apps/nope/forms/customer/records", None, 404, "not_found"),
+        ("GET", "/api/v1/apps/bank_crm/forms/nope/records", None, 404, "not_found"),
+        ("GET", "/api/v1/apps/bank_crm/forms/customer/records/999999", None, 404, "not_found"),
+        ("GET", "/api/v1/apps/bank_crm/forms/customer/records/abc", None, 400, "bad_path"),
+        ("POST", "/api/v1/apps/bank_crm/forms/customer/records", Some("{\"name\": "), 400, "malformed_json"),
+        ("POST", "/api/v1/apps/bank_crm/forms/customer/records", Some("[1]"), 400, "malformed_json"),
+        ("GET", "/api/v1/apps/bank_crm/forms/customer/records?limit=0", None, 400, "bad_query"),
+        ("GET", "/api/v1/apps/bank_crm/forms/customer/records?limit=ten", None, 400, "bad_query"),
         ("GET", "/no/such/route", None, 404, "not_found"),
     ];
     for (method, uri, body, status, code) in cases {
         let r = env.send(method, uri, body, &[]).await;
-        assert_eq!(
-            (r.status, r.body["code"].as_str()),
-            (status, Some(code)),
-            "{method} {uri}: {}",
-            r.body
-        );
-        assert_eq!(
-            r.header("content-type").as_deref(),
-            Some("application/problem+json"),
-            "{method} {uri}"
-        );
+        assert_eq!((r.status, r.body["code"].as_str()), (status, Some(code)), "{method} {uri}: {}", r.body);
+        assert_eq!(r.header("content-type").as_deref(), Some("application/problem+json"), "{method} {uri}");
         assert_eq!(r.body["status"], status);
     }
     env.finish().await;

@@ -6,22 +6,13 @@ use serde_json::json;
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(
-    filters_of_every_operator,
-    cursor_pages_are_stable_under_inserts,
-    bad_list_parameters_are_400
-);
+both_backends!(filters_of_every_operator, cursor_pages_are_stable_under_inserts, bad_list_parameters_are_400);
 
 const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
 
 fn names(r: &crate::support::Resp) -> Vec<String> {
     let r = &r.body;
-    r["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|i| i["name"].as_str().unwrap_or("").to_owned())
-        .collect()
+    r["items"].as_array().into_iter().flatten().map(|i| i["name"].as_str().unwrap_or("").to_owned()).collect()
 }
 
 async fn filters_of_every_operator(backend: Backend) {
@@ -35,17 +26,11 @@ async fn filters_of_every_operator(backend: Backend) {
         ("aum:lte:1020000,aum:gt:356000.75", &["孙丽"]),
         ("tier:in:mass|potential", &["周洋", "吴芳"]),
         ("name:contains:%E9%9D%99", &["陈静"]),
-        (
-            "customer_no:starts:C000",
-            &["李伟", "陈静", "赵刚", "孙丽", "周洋", "吴芳"],
-        ),
+        ("customer_no:starts:C000", &["李伟", "陈静", "赵刚", "孙丽", "周洋", "吴芳"]),
         ("interests:has:travel", &["陈静", "孙丽"]),
         ("last_mobile_login:null", &["吴芳"]),
         ("interests:null", &["周洋"]),
-        (
-            "birthday:gte:1990-01-01,risk_level:notnull",
-            &["孙丽", "周洋", "吴芳"],
-        ),
+        ("birthday:gte:1990-01-01,risk_level:notnull", &["孙丽", "周洋", "吴芳"]),
         ("relationship_manager:eq:2", &["赵刚", "孙丽", "吴芳"]),
     ];
     for (filter, expected) in cases {
@@ -53,50 +38,17 @@ async fn filters_of_every_operator(backend: Backend) {
         assert_eq!(r.status, 200, "{filter}: {}", r.body);
         assert_eq!(names(&r), expected.to_vec(), "{filter}");
     }
-    let sorted = env
-        .get(&format!(
-            "{CUSTOMERS}?fields=name&sort=-last_mobile_login&count=true&limit=3"
-        ))
-        .await;
-    assert_eq!(
-        names(&sorted),
-        vec!["周洋", "李伟", "赵刚"],
-        "newest login first"
-    );
+    let sorted = env.get(&format!("{CUSTOMERS}?fields=name&sort=-last_mobile_login&count=true&limit=3")).await;
+    assert_eq!(names(&sorted), vec!["周洋", "李伟", "赵刚"], "newest login first");
     assert_eq!(sorted.body["total"], 6);
-    let nulls_last = env
-        .get(&format!("{CUSTOMERS}?fields=name&sort=last_mobile_login"))
-        .await;
-    assert_eq!(
-        names(&nulls_last).last().map(String::as_str),
-        Some("吴芳"),
-        "no value sorts last either way"
-    );
+    let nulls_last = env.get(&format!("{CUSTOMERS}?fields=name&sort=last_mobile_login")).await;
+    assert_eq!(names(&nulls_last).last().map(String::as_str), Some("吴芳"), "no value sorts last either way");
     let only = env.get(&format!("{CUSTOMERS}/1?fields=name")).await;
-    assert!(
-        only.body.get("aum").is_some(),
-        "single reads return every field"
-    );
-    let fields = env
-        .get(&format!("{CUSTOMERS}?fields=name,tier&limit=1"))
-        .await;
-    let keys: BTreeSet<&str> = fields.body["items"][0]
-        .as_object()
-        .expect("record")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        BTreeSet::from([
-            "id",
-            "_version",
-            "_created_at",
-            "_updated_at",
-            "name",
-            "tier"
-        ])
-    );
+    assert!(only.body.get("aum").is_some(), "single reads return every field");
+    let fields = env.get(&format!("{CUSTOMERS}?fields=name,tier&limit=1")).await;
+    let keys: BTreeSet<&str> =
+        fields.body["items"][0].as_object().expect("record").keys().map(String::as_str).collect();
+    assert_eq!(keys, BTreeSet::from(["id", "_version", "_created_at", "_updated_at", "name", "tier"]));
     env.finish().await;
 }
 
@@ -104,18 +56,27 @@ async fn cursor_pages_are_stable_under_inserts(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     for i in 0..30 {
         let aum = format!("{}.00", 100 + (i * 7) % 13);
-        let r = env.post(CUSTOMERS, &json!({ "customer_no": format!("P{i:03}"), "name": format!("p{i}"), "aum": aum, "tier": "potential" })).await;
+        let r = env
+            .post(
+                CUSTOMERS,
+                &json!({ "customer_no": format!("P{i:03}"), "name": format!("p{i}"), "aum": aum, "tier": "potential" }),
+            )
+            .await;
         assert_eq!(r.status, 201);
     }
-    let before: Vec<String> = names(&env.get(&format!("{CUSTOMERS}?filter=tier:eq:potential,customer_no:starts:P&sort=-aum,name&limit=1000&fields=name")).await);
+    let before: Vec<String> = names(
+        &env.get(&format!(
+            "{CUSTOMERS}?filter=tier:eq:potential,customer_no:starts:P&sort=-aum,name&limit=1000&fields=name"
+        ))
+        .await,
+    );
     assert_eq!(before.len(), 30);
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     let mut inserted = 0;
     loop {
-        let mut uri = format!(
-            "{CUSTOMERS}?filter=tier:eq:potential,customer_no:starts:P&sort=-aum,name&limit=7&fields=name,aum"
-        );
+        let mut uri =
+            format!("{CUSTOMERS}?filter=tier:eq:potential,customer_no:starts:P&sort=-aum,name&limit=7&fields=name,aum");
         if let Some(cursor) = &after {
             uri.push_str(&format!("&after={cursor}"));
         }
@@ -133,11 +94,7 @@ async fn cursor_pages_are_stable_under_inserts(backend: Backend) {
         }
     }
     let original: Vec<&String> = seen.iter().filter(|n| n.starts_with('p')).collect();
-    assert_eq!(
-        original,
-        before.iter().collect::<Vec<_>>(),
-        "every original record once, in order"
-    );
+    assert_eq!(original, before.iter().collect::<Vec<_>>(), "every original record once, in order");
     env.finish().await;
 }
 
@@ -158,12 +115,7 @@ async fn bad_list_parameters_are_400(backend: Backend) {
         ("limit=5000", "/limit"),
     ] {
         let r = env.get(&format!("{CUSTOMERS}?{query}")).await;
-        assert_eq!(
-            (r.status, r.body["code"].as_str()),
-            (400, Some("bad_query")),
-            "{query}: {}",
-            r.body
-        );
+        assert_eq!((r.status, r.body["code"].as_str()), (400, Some("bad_query")), "{query}: {}", r.body);
         assert_eq!(r.body["errors"][0]["path"], path, "{query}");
     }
     env.finish().await;

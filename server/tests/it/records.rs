@@ -17,63 +17,28 @@ const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
 
 async fn crud_with_optimistic_concurrency(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let created = env
-        .post(
-            CUSTOMERS,
-            &json!({ "customer_no": "T1", "name": "Test", "tier": "mass" }),
-        )
-        .await;
+    let created = env.post(CUSTOMERS, &json!({ "customer_no": "T1", "name": "Test", "tier": "mass" })).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_i64().expect("id");
     assert_eq!(created.header("etag").as_deref(), Some("\"1\""));
-    assert_eq!(
-        created.header("location"),
-        Some(format!("{CUSTOMERS}/{id}"))
-    );
+    assert_eq!(created.header("location"), Some(format!("{CUSTOMERS}/{id}")));
     assert_eq!(created.body["aum"], "0.00", "the default applies");
     let uri = format!("{CUSTOMERS}/{id}");
 
-    let missing = env
-        .send("PATCH", &uri, Some("{\"tier\":\"hnw\"}"), &[])
-        .await;
-    assert_eq!(
-        (missing.status, missing.body["code"].as_str()),
-        (428, Some("version_required"))
-    );
-    let updated = env
-        .patch(&uri, 1, &json!({ "tier": "hnw", "aum": "5000000.01" }))
-        .await;
+    let missing = env.send("PATCH", &uri, Some("{\"tier\":\"hnw\"}"), &[]).await;
+    assert_eq!((missing.status, missing.body["code"].as_str()), (428, Some("version_required")));
+    let updated = env.patch(&uri, 1, &json!({ "tier": "hnw", "aum": "5000000.01" })).await;
     assert_eq!(updated.status, 200, "{}", updated.body);
-    assert_eq!(
-        (
-            updated.body["_version"].as_i64(),
-            updated.body["tier"].as_str()
-        ),
-        (Some(2), Some("hnw"))
-    );
+    assert_eq!((updated.body["_version"].as_i64(), updated.body["tier"].as_str()), (Some(2), Some("hnw")));
     let stale = env.patch(&uri, 1, &json!({ "tier": "mass" })).await;
-    assert_eq!(
-        (stale.status, stale.body["code"].as_str()),
-        (412, Some("version_mismatch"))
-    );
-    assert_eq!(
-        env.get(&uri).await.body["tier"],
-        "hnw",
-        "the stale write changed nothing"
-    );
+    assert_eq!((stale.status, stale.body["code"].as_str()), (412, Some("version_mismatch")));
+    assert_eq!(env.get(&uri).await.body["tier"], "hnw", "the stale write changed nothing");
 
-    let invalid = env
-        .patch(&uri, 2, &json!({ "name": null, "aum": "-1" }))
-        .await;
+    let invalid = env.patch(&uri, 2, &json!({ "name": null, "aum": "-1" })).await;
     assert_eq!(invalid.status, 422);
     assert_eq!(invalid.error_paths(), vec!["/name required", "/aum min"]);
 
-    assert_eq!(
-        env.send("DELETE", &uri, None, &[("if-match", "\"1\"")])
-            .await
-            .status,
-        412
-    );
+    assert_eq!(env.send("DELETE", &uri, None, &[("if-match", "\"1\"")]).await.status, 412);
     assert_eq!(env.delete(&uri).await.status, 204);
     assert_eq!(env.get(&uri).await.status, 404);
     assert_eq!(env.delete(&uri).await.status, 404);
@@ -88,29 +53,13 @@ async fn money_is_exact_end_to_end(backend: Backend) {
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.body["aum"], "1234567890123456.78");
     let id = created.body["id"].as_i64().expect("id");
-    let found = env
-        .get(&format!(
-            "{CUSTOMERS}?filter=aum:eq:1234567890123456.78&fields=aum"
-        ))
-        .await;
+    let found = env.get(&format!("{CUSTOMERS}?filter=aum:eq:1234567890123456.78&fields=aum")).await;
     assert_eq!(found.body["items"][0]["id"], id, "exact comparison in SQL");
-    let point_three = env
-        .get(&format!(
-            "{CUSTOMERS}?filter=annual_income:gt:0.09,annual_income:lt:0.11&fields=annual_income"
-        ))
-        .await;
+    let point_three =
+        env.get(&format!("{CUSTOMERS}?filter=annual_income:gt:0.09,annual_income:lt:0.11&fields=annual_income")).await;
     assert_eq!(point_three.body["items"][0]["annual_income"], "0.10");
-    let too_precise = env
-        .post(
-            CUSTOMERS,
-            &json!({ "customer_no": "M2", "name": "x", "aum": "1.005" }),
-        )
-        .await;
-    assert_eq!(
-        too_precise.error_paths(),
-        vec!["/aum decimal"],
-        "never rounded silently"
-    );
+    let too_precise = env.post(CUSTOMERS, &json!({ "customer_no": "M2", "name": "x", "aum": "1.005" })).await;
+    assert_eq!(too_precise.error_paths(), vec!["/aum decimal"], "never rounded silently");
     env.finish().await;
 }
 
@@ -123,103 +72,47 @@ async fn relations_lookups_and_sub_tables(backend: Backend) {
     assert_eq!(bad.status, 422);
     let mut paths = bad.error_paths();
     paths.sort();
-    assert_eq!(
-        paths,
-        vec!["/proposals/1/product required"],
-        "shape errors come first, before database checks"
-    );
+    assert_eq!(paths, vec!["/proposals/1/product required"], "shape errors come first, before database checks");
     let bad = env.post(notes, &json!({ "customer": 999, "contacted_at": "2026-11-28T10:00:00+08:00", "summary": "x", "proposals": [{ "product": 998 }] })).await;
     let mut paths = bad.error_paths();
     paths.sort();
-    assert_eq!(
-        paths,
-        vec!["/customer not_found", "/proposals/0/product not_found"]
-    );
+    assert_eq!(paths, vec!["/customer not_found", "/proposals/0/product not_found"]);
 
     let created = env
         .post(notes, &json!({ "customer": 1, "contacted_at": "2026-11-28T10:00:00+08:00", "summary": "Call", "proposals": [{ "product": 2, "amount": "10.5" }, { "product": 1 }] }))
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
-    assert_eq!(
-        created.body["_lookup"]["customer"],
-        json!({ "name": "李伟", "tier": "hnw" })
-    );
+    assert_eq!(created.body["_lookup"]["customer"], json!({ "name": "李伟", "tier": "hnw" }));
     assert_eq!(
         created.body["proposals"],
         json!([{ "product": 2, "amount": "10.50", "outcome": null }, { "product": 1, "amount": null, "outcome": null }])
     );
     let uri = format!("{notes}/{}", created.body["id"]);
-    let replaced = env
-        .patch(
-            &uri,
-            1,
-            &json!({ "proposals": [{ "product": 3, "outcome": "accepted" }] }),
-        )
-        .await;
-    assert_eq!(
-        replaced.body["proposals"],
-        json!([{ "product": 3, "amount": null, "outcome": "accepted" }])
-    );
+    let replaced = env.patch(&uri, 1, &json!({ "proposals": [{ "product": 3, "outcome": "accepted" }] })).await;
+    assert_eq!(replaced.body["proposals"], json!([{ "product": 3, "amount": null, "outcome": "accepted" }]));
 
-    let linked = env
-        .delete("/api/v1/apps/bank_crm/forms/product/records/3")
-        .await;
+    let linked = env.delete("/api/v1/apps/bank_crm/forms/product/records/3").await;
     assert_eq!(
         (linked.status, linked.body["code"].as_str()),
         (409, Some("still_linked")),
         "a product in a proposal row"
     );
     assert_eq!(env.delete(&uri).await.status, 204);
-    let listed = env
-        .get("/api/v1/apps/bank_crm/forms/follow_up/records?fields=summary,proposals")
-        .await;
-    assert_eq!(
-        listed.body["items"].as_array().map(Vec::len),
-        Some(1),
-        "only the seeded note is left"
-    );
-    assert_eq!(
-        listed.body["items"][0]["proposals"]
-            .as_array()
-            .map(Vec::len),
-        Some(2)
-    );
+    let listed = env.get("/api/v1/apps/bank_crm/forms/follow_up/records?fields=summary,proposals").await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1), "only the seeded note is left");
+    assert_eq!(listed.body["items"][0]["proposals"].as_array().map(Vec::len), Some(2));
     env.finish().await;
 }
 
 async fn uniqueness_is_enforced(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let dup = env
-        .post(
-            CUSTOMERS,
-            &json!({ "customer_no": "C0001", "name": "Twin" }),
-        )
-        .await;
-    assert_eq!(
-        (dup.status, dup.error_paths()),
-        (422, vec!["/customer_no unique".to_owned()])
-    );
-    let other = env
-        .post(
-            CUSTOMERS,
-            &json!({ "customer_no": "C9999", "name": "Other" }),
-        )
-        .await;
+    let dup = env.post(CUSTOMERS, &json!({ "customer_no": "C0001", "name": "Twin" })).await;
+    assert_eq!((dup.status, dup.error_paths()), (422, vec!["/customer_no unique".to_owned()]));
+    let other = env.post(CUSTOMERS, &json!({ "customer_no": "C9999", "name": "Other" })).await;
     let uri = format!("{CUSTOMERS}/{}", other.body["id"]);
+    assert_eq!(env.patch(&uri, 1, &json!({ "customer_no": "C0002" })).await.status, 422);
     assert_eq!(
-        env.patch(&uri, 1, &json!({ "customer_no": "C0002" }))
-            .await
-            .status,
-        422
-    );
-    assert_eq!(
-        env.patch(
-            &uri,
-            1,
-            &json!({ "customer_no": "C9999", "name": "Same number" })
-        )
-        .await
-        .status,
+        env.patch(&uri, 1, &json!({ "customer_no": "C9999", "name": "Same number" })).await.status,
         200,
         "keeping its own value is fine"
     );
@@ -231,36 +124,22 @@ async fn datetimes_are_stored_in_utc(backend: Backend) {
     let r = env.post(CUSTOMERS, &json!({ "customer_no": "D1", "name": "Zone", "last_mobile_login": "2026-03-01T07:30:00+08:00", "birthday": "1988-02-29" })).await;
     assert_eq!(r.body["last_mobile_login"], "2026-02-28T23:30:00.000000Z");
     assert_eq!(r.body["birthday"], "1988-02-29");
-    let naive = env.post(CUSTOMERS, &json!({ "customer_no": "D2", "name": "Naive", "last_mobile_login": "2026-03-01T07:30:00" })).await;
-    assert_eq!(
-        naive.error_paths(),
-        vec!["/last_mobile_login datetime"],
-        "a date-time without a zone is refused"
-    );
+    let naive = env
+        .post(CUSTOMERS, &json!({ "customer_no": "D2", "name": "Naive", "last_mobile_login": "2026-03-01T07:30:00" }))
+        .await;
+    assert_eq!(naive.error_paths(), vec!["/last_mobile_login datetime"], "a date-time without a zone is refused");
     // Filters compare instants, whatever zone they are written in.
     let zone = |filter: &str| format!("{CUSTOMERS}?fields=name&filter=customer_no:eq:D1,{filter}");
     assert_eq!(
-        env.get(&zone("last_mobile_login:lt:2026-03-01T07:31:00%2B08:00"))
-            .await
-            .body["items"]
-            .as_array()
-            .map(Vec::len),
+        env.get(&zone("last_mobile_login:lt:2026-03-01T07:31:00%2B08:00")).await.body["items"].as_array().map(Vec::len),
         Some(1)
     );
     assert_eq!(
-        env.get(&zone("last_mobile_login:lt:2026-02-28T23:30:00Z"))
-            .await
-            .body["items"]
-            .as_array()
-            .map(Vec::len),
+        env.get(&zone("last_mobile_login:lt:2026-02-28T23:30:00Z")).await.body["items"].as_array().map(Vec::len),
         Some(0)
     );
     assert_eq!(
-        env.get(&zone("last_mobile_login:eq:2026-02-28T15:30:00-08:00"))
-            .await
-            .body["items"]
-            .as_array()
-            .map(Vec::len),
+        env.get(&zone("last_mobile_login:eq:2026-02-28T15:30:00-08:00")).await.body["items"].as_array().map(Vec::len),
         Some(1)
     );
     env.finish().await;

@@ -55,27 +55,16 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("trellis.db").display());
-                TestDb {
-                    url,
-                    _dir: Some(dir),
-                    pg_name: None,
-                }
+                TestDb { url, _dir: Some(dir), pg_name: None }
             }
             Backend::Postgres => {
                 let name = format!("trellis_t_{}_{}", std::process::id(), rand::random::<u32>());
                 let admin = Database::connect(format!("{}/postgres", pg_server()))
                     .await
                     .expect("PostgreSQL must answer at TRELLIS_TEST_PG");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
                 admin.close().await.ok();
-                TestDb {
-                    url: format!("{}/{name}", pg_server()),
-                    _dir: None,
-                    pg_name: Some(name),
-                }
+                TestDb { url: format!("{}/{name}", pg_server()), _dir: None, pg_name: Some(name) }
             }
         }
     }
@@ -83,9 +72,7 @@ impl TestDb {
     /// Drops a PostgreSQL test database; SQLite files go with their temporary folder.
     pub async fn finish(self) {
         if let Some(name) = &self.pg_name {
-            let admin = Database::connect(format!("{}/postgres", pg_server()))
-                .await
-                .expect("PostgreSQL");
+            let admin = Database::connect(format!("{}/postgres", pg_server())).await.expect("PostgreSQL");
             admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .await
@@ -104,10 +91,7 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 
     /// The paths of a problem's `errors`, in order.
@@ -116,13 +100,7 @@ impl Resp {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|e| {
-                format!(
-                    "{} {}",
-                    e["path"].as_str().unwrap_or(""),
-                    e["code"].as_str().unwrap_or("")
-                )
-            })
+            .map(|e| format!("{} {}", e["path"].as_str().unwrap_or(""), e["code"].as_str().unwrap_or("")))
             .collect()
     }
 }
@@ -152,30 +130,17 @@ where
 {
     /// Imports, publishes and seeds the bank CRM example.
     pub async fn with_bank_crm(self) -> Self {
-        server::demo::import_path(&self.state, &bank_crm(), true, false)
-            .await
-            .expect("bank CRM loads");
+        server::demo::import_path(&self.state, &bank_crm(), true, false).await.expect("bank CRM loads");
         self
     }
 
-    pub async fn send(
-        &self,
-        method: &str,
-        uri: &str,
-        body: Option<&str>,
-        headers: &[(&str, &str)],
-    ) -> Resp {
-        let mut req = test::TestRequest::default()
-            .method(method.parse().expect("method"))
-            .uri(uri);
+    pub async fn send(&self, method: &str, uri: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
+        let mut req = test::TestRequest::default().method(method.parse().expect("method")).uri(uri);
         for (k, v) in headers {
             req = req.insert_header((*k, *v));
         }
         if let Some(body) = body {
-            if !headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            {
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
                 req = req.insert_header(("content-type", "application/json"));
             }
             req = req.set_payload(body.to_owned());
@@ -193,11 +158,7 @@ where
         if status == 500 {
             panic!("{method} {uri} answered 500: {body}");
         }
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp { status, headers, body }
     }
 
     pub async fn get(&self, uri: &str) -> Resp {
@@ -213,13 +174,7 @@ where
     }
 
     pub async fn patch(&self, uri: &str, version: i64, body: &Value) -> Resp {
-        self.send(
-            "PATCH",
-            uri,
-            Some(&body.to_string()),
-            &[("if-match", &format!("\"{version}\""))],
-        )
-        .await
+        self.send("PATCH", uri, Some(&body.to_string()), &[("if-match", &format!("\"{version}\""))]).await
     }
 
     pub async fn delete(&self, uri: &str) -> Resp {
