@@ -119,6 +119,10 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
     match &field.kind {
         FieldType::Text { kind, min_length, max_length, pattern } => {
             let Some(s) = raw.as_str() else { return err("type", "expected a string".into()) };
+            // PostgreSQL text cannot hold NUL, and no business text needs it.
+            if s.contains('\0') {
+                return err("nul", "text cannot contain the NUL character".into());
+            }
             let len = s.chars().count();
             if len as u64 > u64::from(*max_length) {
                 return err("max_length", format!("at most {max_length} characters, got {len}"));

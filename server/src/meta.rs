@@ -13,6 +13,15 @@ fn t(name: &str) -> Alias {
     Alias::new(name)
 }
 
+/// Whether `s` can be an app, form or field key (what the bundle schema allows). Anything
+/// else cannot exist, so lookups answer "not found" without asking the database.
+pub fn is_key(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.len() <= 32
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 #[derive(Debug, Clone)]
 pub struct AppRow {
     pub key: String,
@@ -43,6 +52,9 @@ pub async fn list_apps(c: &impl ConnectionTrait) -> Result<Vec<AppRow>, DbErr> {
 }
 
 pub async fn find_app(c: &impl ConnectionTrait, key: &str) -> Result<Option<AppRow>, DbErr> {
+    if !is_key(key) {
+        return Ok(None);
+    }
     let q = Query::select()
         .columns(app_columns())
         .from(t("trellis_apps"))
@@ -52,6 +64,9 @@ pub async fn find_app(c: &impl ConnectionTrait, key: &str) -> Result<Option<AppR
 }
 
 pub async fn published_version(c: &impl ConnectionTrait, key: &str) -> Result<Option<i64>, DbErr> {
+    if !is_key(key) {
+        return Ok(None);
+    }
     let q = Query::select()
         .column(t("published_version"))
         .from(t("trellis_apps"))
@@ -110,6 +125,9 @@ fn draft_row(r: &QueryResult) -> Result<Draft, DbErr> {
 }
 
 pub async fn find_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str) -> Result<Option<Draft>, DbErr> {
+    if !is_key(key) {
+        return Ok(None);
+    }
     let q = Query::select()
         .columns(["key", "body", "updated_at"].map(t))
         .from(t("trellis_drafts"))
@@ -148,6 +166,9 @@ pub async fn put_draft(
 }
 
 pub async fn delete_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str) -> Result<bool, DbErr> {
+    if !is_key(key) {
+        return Ok(false);
+    }
     let q = Query::delete()
         .from_table(t("trellis_drafts"))
         .and_where(Expr::col(t("app")).eq(app))

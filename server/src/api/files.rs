@@ -36,7 +36,7 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
     let name = params.name.trim();
-    if name.is_empty() || name.len() > 255 || name.contains(['/', '\\']) {
+    if name.is_empty() || name.len() > 255 || name.contains(['/', '\\', '\0']) {
         return Err(ApiError::bad_request("bad_name", "`name` must be a plain file name of 1 to 255 characters"));
     }
     if body.is_empty() {

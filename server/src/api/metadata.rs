@@ -63,6 +63,13 @@ pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<H
 pub async fn put(state: State, path: Path<(String, String, String)>, body: Bytes) -> Result<HttpResponse, ApiError> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let key = &path.2;
+    if !meta::is_key(key) {
+        return Err(ApiError::InvalidMetadata(vec![engine_form::Diagnostic::new(
+            "/key",
+            "bad_key",
+            "a key is a lower-case letter followed by up to 31 lower-case letters, digits or _",
+        )]));
+    }
     let mut doc = json_object(&body)?;
     match doc.get("key") {
         None => {

@@ -202,6 +202,9 @@ fn parse_filter(form: &Form, clause: &str) -> Result<Filter, ApiError> {
 /// Reads a filter value written as text, by the type of what it is compared with.
 fn filter_value(target: &Target, field: Option<&Field>, op: Op, text: &str) -> Result<FieldValue, ApiError> {
     let wrong = |m: String| bad("filter", m);
+    if text.contains('\0') {
+        return Err(wrong("a value cannot contain the NUL character".into()));
+    }
     match (target, field) {
         (Target::Id, _) => {
             text.parse().map(FieldValue::Integer).map_err(|_| wrong(format!("`{text}` is not a record id")))

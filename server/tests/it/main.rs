@@ -5,6 +5,7 @@ mod support;
 
 mod apps;
 mod files;
+mod hostile;
 mod lists;
 mod publish;
 mod records;
