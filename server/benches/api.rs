@@ -187,6 +187,9 @@ fn main() {
 
     // Lists: bulk-load both tables to each size, then time the same filtered first page.
     let api = raw_connection(&api_db);
+    let driver_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let driver =
+        driver_runtime.block_on(Db::connect(&format!("sqlite://{}", raw_db.display()))).expect("driver connection");
     let mut loaded = inserts;
     for &rows in &sizes {
         for (conn, already) in [(&raw, loaded), (&api, loaded)] {
@@ -229,6 +232,26 @@ fn main() {
             assert_eq!(rows.len(), 51);
             raw_samples.push(t.elapsed());
         }
+        // The same SQL through sea-orm on sqlx, the driver the server uses: the cost of the
+        // driver alone, without HTTP, checks or JSON.
+        let driver_median = driver_runtime.block_on(async {
+            use sea_orm::{ConnectionTrait, Statement, Value as V};
+            let mut samples = Vec::with_capacity(LIST_SAMPLES);
+            for _ in 0..LIST_SAMPLES {
+                let stmt = Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Sqlite,
+                    RAW_QUERY.replace("?1", "?").replace("?2", "?"),
+                    [V::String(Some("hnw".into())), V::BigInt(Some(500_000_000))],
+                );
+                let t = Instant::now();
+                let rows = driver.conn.query_all_raw(stmt).await.expect("driver query");
+                assert_eq!(rows.len(), 51);
+                samples.push(t.elapsed());
+            }
+            median(samples)
+        });
+        // The server closes idle keep-alive connections; the bulk load above takes longer.
+        client = Client::connect(&addr);
         let mut api_samples = Vec::with_capacity(LIST_SAMPLES);
         let path = format!("/api/v1/apps/bench/forms/customer/records?filter={FILTER}&sort=-aum&limit=50");
         for _ in 0..LIST_SAMPLES {
@@ -240,6 +263,11 @@ fn main() {
         let (raw_median, api_median) = (median(raw_samples), median(api_samples));
         println!("filtered list, first page of 50 (`{FILTER}`, sort -aum) at {rows} rows, median of {LIST_SAMPLES}:");
         println!("  raw SQLite  {:>10.1} µs", raw_median.as_secs_f64() * 1e6);
+        println!(
+            "  sea-orm/sqlx{:>10.1} µs   ratio {:.2} (the driver alone)",
+            driver_median.as_secs_f64() * 1e6,
+            driver_median.as_secs_f64() / raw_median.as_secs_f64()
+        );
         println!(
             "  Trellis API {:>10.1} µs   ratio {:.2} (target <= 2.0)",
             api_median.as_secs_f64() * 1e6,

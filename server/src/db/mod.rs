@@ -20,7 +20,9 @@ impl Db {
     /// Connects to `url` (`sqlite://path.db` or `postgres://…`) and migrates the platform tables.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         let mut options = ConnectOptions::new(normalise_url(url));
-        options.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+        // No ping before each use of a pooled connection: it would double the round trips
+        // of every query. A broken connection surfaces as an error and is replaced.
+        options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).test_before_acquire(false);
         if url.starts_with("sqlite:") {
             // One connection: SQLite has one writer, and a single connection avoids
             // SQLITE_BUSY on upgrading read transactions. WAL with FULL sync makes every
