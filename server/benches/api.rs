@@ -21,6 +21,9 @@ const RAW_QUERY: &str = "SELECT id, _version, _created_at, _updated_at, f_name, 
      FROM t_bench_customer WHERE f_tier = ?1 AND f_aum >= ?2 ORDER BY f_aum DESC NULLS LAST, id ASC LIMIT 51";
 const LIST_SAMPLES: usize = 200;
 
+/// One row of RAW_QUERY, read into owned values as a client would.
+type RawRow = (i64, i64, String, String, String, i64, String, String, String);
+
 fn env_list(name: &str, default: &str) -> Vec<usize> {
     std::env::var(name).unwrap_or_else(|_| default.into()).split(',').filter_map(|s| s.trim().parse().ok()).collect()
 }
@@ -212,7 +215,7 @@ fn main() {
         let mut stmt = raw.prepare(RAW_QUERY).expect("prepare query");
         for _ in 0..LIST_SAMPLES {
             let t = Instant::now();
-            let rows: Vec<(i64, i64, String, String, String, i64, String, String, String)> = stmt
+            let rows: Vec<RawRow> = stmt
                 .query_map(rusqlite::params!["hnw", 500_000_000i64], |r| {
                     Ok((
                         r.get(0)?,

@@ -21,7 +21,7 @@ pub fn target_column(map: &TableMap, target: &Target) -> Result<(SimpleExpr, Sto
         }
     };
     debug_assert!(system_storage(target).is_none_or(|s| s == storage));
-    Ok((Expr::col((table, Alias::new(column))).into(), storage))
+    Ok((Expr::col((table, Alias::new(column))), storage))
 }
 
 /// `instr` on SQLite and `strpos` on PostgreSQL: both find a substring, case-sensitively.
