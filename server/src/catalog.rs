@@ -44,10 +44,26 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The app's current published version. One indexed read checks the cache is current.
+    /// The app's current published version, for reading. One indexed read checks that the
+    /// cache is current.
     pub async fn published(&self, c: &impl ConnectionTrait, app: &str) -> Result<Arc<PublishedApp>, ApiError> {
-        let version =
-            meta::published_version(c, app).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
+        self.current(c, app, false).await
+    }
+
+    /// The app's current published version, for writing inside the transaction `tx`: the
+    /// version stays current until `tx` ends, because no publish can commit meanwhile.
+    pub async fn published_for_write(
+        &self,
+        tx: &impl ConnectionTrait,
+        app: &str,
+    ) -> Result<Arc<PublishedApp>, ApiError> {
+        self.current(tx, app, true).await
+    }
+
+    async fn current(&self, c: &impl ConnectionTrait, app: &str, lock: bool) -> Result<Arc<PublishedApp>, ApiError> {
+        let version = meta::published_version(c, app, lock)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
         if version == 0 {
             return Err(ApiError::not_found(format!("app `{app}` has not been published yet")));
         }

@@ -1,7 +1,7 @@
 //! Persistence of app metadata: apps, drafts of every metadata kind, and published versions.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LockType, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value, json};
 
@@ -63,15 +63,18 @@ pub async fn find_app(c: &impl ConnectionTrait, key: &str) -> Result<Option<AppR
     c.query_one(&q).await?.as_ref().map(app_row).transpose()
 }
 
-pub async fn published_version(c: &impl ConnectionTrait, key: &str) -> Result<Option<i64>, DbErr> {
+/// The app's published version. With `lock`, the row is read `FOR SHARE` (PostgreSQL;
+/// SQLite has one writer anyway), so a publish cannot commit until the caller's
+/// transaction ends: a write never lands in a table a publish is changing.
+pub async fn published_version(c: &impl ConnectionTrait, key: &str, lock: bool) -> Result<Option<i64>, DbErr> {
     if !is_key(key) {
         return Ok(None);
     }
-    let q = Query::select()
-        .column(t("published_version"))
-        .from(t("trellis_apps"))
-        .and_where(Expr::col(t("key")).eq(key))
-        .to_owned();
+    let mut q = Query::select();
+    q.column(t("published_version")).from(t("trellis_apps")).and_where(Expr::col(t("key")).eq(key));
+    if lock {
+        q.lock(LockType::Share);
+    }
     c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
 }
 

@@ -71,10 +71,10 @@ pub async fn list(state: State, path: FormPath, params: Query<ListParams>) -> Re
         (status = 422, description = "Invalid values: `errors` names each bad field", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(state: State, path: FormPath, body: Bytes) -> Result<HttpResponse, ApiError> {
     let input = json_object(&body)?;
-    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let tx = state.db.conn.begin().await?;
+    let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let values = check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
-    let tx = state.db.conn.begin().await?;
     let id = write::create(&tx, &ctx, &values, Utc::now()).await?;
     let record = read::get(&tx, &ctx, id, None)
         .await?
@@ -114,10 +114,10 @@ pub async fn get(state: State, path: RecordPath) -> Result<HttpResponse, ApiErro
 pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Bytes) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?.ok_or(ApiError::VersionRequired)?;
     let input = json_object(&body)?;
-    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let tx = state.db.conn.begin().await?;
+    let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let values = check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
-    let tx = state.db.conn.begin().await?;
     write::update(&tx, &ctx, path.2, expected, &values, Utc::now()).await?;
     let record = read::get(&tx, &ctx, path.2, None)
         .await?
@@ -135,9 +135,9 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Byte
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let tx = state.db.conn.begin().await?;
+    let app = state.catalog.published_for_write(&tx, &path.0).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     write::delete(&tx, &ctx, path.2, expected).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())

@@ -4,7 +4,11 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, labels, start};
 
-both_backends!(fields_come_and_go_without_losing_data, type_changes_are_converted_or_refused);
+both_backends!(
+    fields_come_and_go_without_losing_data,
+    type_changes_are_converted_or_refused,
+    publish_waits_for_writes_in_flight
+);
 
 fn bundle(fields: Value) -> Value {
     json!({ "key": "lab", "name": labels("Lab"), "forms": [{ "key": "thing", "label": labels("Thing"), "fields": fields }] })
@@ -88,5 +92,30 @@ async fn type_changes_are_converted_or_refused(backend: Backend) {
         "the refused publish rolled back"
     );
     assert_eq!(env.get("/api/v1/apps/lab").await.body["published_version"], 2);
+    env.finish().await;
+}
+
+/// A write that has read the published version holds it until its transaction ends; a
+/// publish meanwhile waits, so no write lands in a column the publish is converting.
+async fn publish_waits_for_writes_in_flight(backend: Backend) {
+    use sea_orm::TransactionTrait;
+    use std::time::Duration;
+
+    let env = start(backend).await;
+    env.post("/api/v1/apps", &bundle(json!([field("qty", "integer")]))).await;
+    env.post("/api/v1/apps/lab/publish", &json!({})).await;
+    let write = env.state.db.conn.begin().await.expect("begin");
+    let seen = env.state.catalog.published_for_write(&write, "lab").await.expect("published");
+    assert_eq!(seen.version, 1);
+    let db = env.state.db.clone();
+    let blocked = actix_web::rt::time::timeout(
+        Duration::from_millis(500),
+        server::publish::publish(&db, "lab", chrono::Utc::now()),
+    )
+    .await;
+    assert!(blocked.is_err(), "publish must wait for the write in flight");
+    write.commit().await.expect("commit");
+    let published = server::publish::publish(&db, "lab", chrono::Utc::now()).await.expect("publish after the write");
+    assert_eq!(published.version, 2);
     env.finish().await;
 }
