@@ -7,6 +7,7 @@ use anyhow::{Context, anyhow};
 use chrono::Utc;
 use engine_form::{CheckMode, check_record};
 use sea_orm::TransactionTrait;
+use sea_orm::sea_query::Alias;
 use serde_json::{Map, Value};
 
 use crate::api::AppState;
@@ -53,9 +54,10 @@ async fn seed_records(state: &AppState, app_key: &str, seed: Value) -> anyhow::R
         let ctx = FormCtx::new(&app, form, state.db.backend()).map_err(describe)?;
         let checked = check_record(ctx.form, values, CheckMode::Create)
             .map_err(|e| anyhow!("seed record {i} ({form}): {e:?}"))?;
-        let id = write::create(&tx, &ctx, &checked, Utc::now())
+        let row = write::create(&tx, &ctx, &checked, Utc::now(), &[Alias::new("id")])
             .await
             .map_err(|e| anyhow!("seed record {i} ({form}): {}", describe(e)))?;
+        let id: i64 = row.try_get_by_index(0)?;
         if let Some(name) = item.get("ref").and_then(Value::as_str) {
             ids.insert(name.to_owned(), Value::from(id));
         }

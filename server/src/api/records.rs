@@ -75,10 +75,10 @@ pub async fn create(state: State, path: FormPath, body: Bytes) -> Result<HttpRes
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let values = check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
-    let id = write::create(&tx, &ctx, &values, Utc::now()).await?;
-    let record = read::get(&tx, &ctx, id, None)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created record {id} is missing")))?;
+    let own_row = read::OwnRow::of(&ctx);
+    let row = write::create(&tx, &ctx, &values, Utc::now(), &read::OwnRow::returning(own_row.as_ref())).await?;
+    let record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
+    let id = record["id"].as_i64().unwrap_or_default();
     tx.commit().await?;
     let mut response = record_response(StatusCode::CREATED, &record);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
@@ -118,10 +118,10 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Byte
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let values = check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
-    write::update(&tx, &ctx, path.2, expected, &values, Utc::now()).await?;
-    let record = read::get(&tx, &ctx, path.2, None)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))?;
+    let own_row = read::OwnRow::of(&ctx);
+    let returning = read::OwnRow::returning(own_row.as_ref());
+    let row = write::update(&tx, &ctx, path.2, expected, &values, Utc::now(), &returning).await?;
+    let record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
     tx.commit().await?;
     Ok(record_response(StatusCode::OK, &record))
 }

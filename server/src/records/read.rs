@@ -35,6 +35,63 @@ fn included<'f>(ctx: &'f FormCtx<'_>, fields: Option<&[String]>) -> impl Iterato
     ctx.form.fields.iter().filter(move |f| wanted.as_ref().is_none_or(|w| w.contains(&f.key)))
 }
 
+/// The system columns every record has, in the order reads select them.
+const SYSTEM_COLUMNS: [(&str, StorageType); 4] = [
+    ("id", StorageType::Integer),
+    ("_version", StorageType::Integer),
+    ("_created_at", StorageType::DateTime),
+    ("_updated_at", StorageType::DateTime),
+];
+
+/// A record as its own row holds it: possible when it needs no joins (relation lookups)
+/// and no child rows (sub-tables). A write then returns the record with `RETURNING`
+/// instead of reading it back.
+pub struct OwnRow {
+    /// The columns to return, `id` first.
+    pub columns: Vec<Alias>,
+    cols: Vec<Col>,
+}
+
+impl OwnRow {
+    pub fn of(ctx: &FormCtx<'_>) -> Option<OwnRow> {
+        if ctx.form.fields.iter().any(|f| matches!(f.kind, FieldType::SubTable { .. }) || lookups_of(ctx, &f.key)) {
+            return None;
+        }
+        let mut row = OwnRow { columns: Vec::new(), cols: Vec::new() };
+        for (name, storage) in SYSTEM_COLUMNS {
+            row.columns.push(Alias::new(name));
+            row.cols.push(Col::System(name, storage));
+        }
+        for field in &ctx.form.fields {
+            if let Some((column, storage)) = ctx.map.column(&field.key) {
+                row.columns.push(Alias::new(column));
+                row.cols.push(Col::Field(field.key.clone(), storage.clone()));
+            }
+        }
+        Some(row)
+    }
+
+    /// The columns a write should return: the whole own row when it is enough, else `id`.
+    pub fn returning(own: Option<&OwnRow>) -> Vec<Alias> {
+        own.map_or_else(|| vec![Alias::new("id")], |o| o.columns.clone())
+    }
+}
+
+/// The record a write just stored, from the row it returned (see [`OwnRow::returning`]),
+/// or read back within the same transaction when it needs lookups or sub-tables.
+pub async fn written(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    own: Option<&OwnRow>,
+    row: &QueryResult,
+) -> Result<Value, ApiError> {
+    if let Some(own) = own {
+        return Ok(Value::Object(row_to_json(ctx, row, &own.cols)?.0));
+    }
+    let id: i64 = row.try_get_by_index(0)?;
+    get(c, ctx, id, None).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("written record {id} is missing")))
+}
+
 fn build_select(
     ctx: &FormCtx<'_>,
     fields: Option<&[String]>,
@@ -43,12 +100,7 @@ fn build_select(
     let mut stmt = Query::select();
     stmt.from(table.clone());
     let mut cols = Vec::new();
-    for (name, storage) in [
-        ("id", StorageType::Integer),
-        ("_version", StorageType::Integer),
-        ("_created_at", StorageType::DateTime),
-        ("_updated_at", StorageType::DateTime),
-    ] {
+    for (name, storage) in SYSTEM_COLUMNS {
         stmt.column((table.clone(), Alias::new(name)));
         cols.push(Col::System(name, storage));
     }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use engine_form::{CheckedRecord, Field, FieldError, FieldType, FieldValue, StorageType};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::FormCtx;
 use super::codec::{datetime, encode};
@@ -16,13 +16,15 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// Inserts a checked record and returns its id.
+/// Inserts a checked record and returns the `returning` columns of its row; the first
+/// must be `id`.
 pub async fn create(
     c: &impl ConnectionTrait,
     ctx: &FormCtx<'_>,
     values: &CheckedRecord,
     now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
+    returning: &[Alias],
+) -> Result<QueryResult, ApiError> {
     check_against_database(c, ctx, values, None).await?;
     let stamp = datetime(now, ctx.backend);
     let mut assignments: Vec<(Alias, SimpleExpr)> =
@@ -34,19 +36,20 @@ pub async fn create(
         .columns(columns)
         .values(row)
         .map_err(|e| DbErr::Custom(e.to_string()))?
-        .returning_col(a("id"))
+        .returning(Query::returning().columns(returning.to_vec()))
         .to_owned();
     let inserted = c
         .query_one(&stmt)
         .await
         .map_err(unique_violation)?
-        .ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
+        .ok_or_else(|| DbErr::Custom("INSERT returned no row".into()))?;
     let id: i64 = inserted.try_get_by_index(0)?;
     write_sub_tables(c, ctx, id, values).await?;
-    Ok(id)
+    Ok(inserted)
 }
 
-/// Updates the fields in `values` if the record is still at `expected_version`.
+/// Updates the fields in `values` if the record is still at `expected_version`, and
+/// returns the `returning` columns of its row.
 pub async fn update(
     c: &impl ConnectionTrait,
     ctx: &FormCtx<'_>,
@@ -54,7 +57,8 @@ pub async fn update(
     expected_version: i64,
     values: &CheckedRecord,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+    returning: &[Alias],
+) -> Result<QueryResult, ApiError> {
     check_against_database(c, ctx, values, Some(id)).await?;
     let mut stmt = Query::update();
     stmt.table(a(&ctx.map.table))
@@ -65,13 +69,15 @@ pub async fn update(
     for (column, value) in column_values(ctx.map, values, ctx.backend)? {
         stmt.value(column, value);
     }
-    if c.execute(&stmt).await.map_err(unique_violation)?.rows_affected() == 0 {
+    stmt.returning(Query::returning().columns(returning.to_vec()));
+    let Some(updated) = c.query_one(&stmt).await.map_err(unique_violation)? else {
         return Err(match current_version(c, ctx.map, id).await? {
             None => ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)),
             Some(current) => ApiError::VersionMismatch { current },
         });
-    }
-    write_sub_tables(c, ctx, id, values).await
+    };
+    write_sub_tables(c, ctx, id, values).await?;
+    Ok(updated)
 }
 
 /// Deletes a record that nothing links to. With `expected_version`, only at that version.
