@@ -149,16 +149,7 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
         }
         FieldType::Integer { min, max } => {
             let Some(i) = json_integer(raw) else { return err("type", "expected a whole number".into()) };
-            if let Some(m) = min
-                && i < *m
-            {
-                return err("min", format!("must be at least {m}"));
-            }
-            if let Some(m) = max
-                && i > *m
-            {
-                return err("max", format!("must be at most {m}"));
-            }
+            within(i, *min, *max, path, ("at least", "at most"))?;
             Ok(FieldValue::Integer(i))
         }
         FieldType::Decimal { precision, scale, min, max, .. } => {
@@ -166,16 +157,7 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
                 Ok(d) => d,
                 Err(message) => return err("decimal", message),
             };
-            if let Some(m) = min
-                && d < *m
-            {
-                return err("min", format!("must be at least {m}"));
-            }
-            if let Some(m) = max
-                && d > *m
-            {
-                return err("max", format!("must be at most {m}"));
-            }
+            within(d, *min, *max, path, ("at least", "at most"))?;
             Ok(FieldValue::Decimal(d))
         }
         FieldType::Boolean => match raw.as_bool() {
@@ -186,16 +168,7 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
             let Some(d) = raw.as_str().and_then(parse_date) else {
                 return err("date", "expected a date as YYYY-MM-DD".into());
             };
-            if let Some(m) = min
-                && d < *m
-            {
-                return err("min", format!("must be on or after {m}"));
-            }
-            if let Some(m) = max
-                && d > *m
-            {
-                return err("max", format!("must be on or before {m}"));
-            }
+            within(d, *min, *max, path, ("on or after", "on or before"))?;
             Ok(FieldValue::Date(d))
         }
         FieldType::DateTime => match raw.as_str().map(parse_datetime) {
@@ -263,6 +236,23 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
         }
         FieldType::Formula { .. } => err("read_only", "formula fields are computed and cannot be written".into()),
     }
+}
+
+/// Checks `value` against optional bounds; `words` phrase them ("at least", "at most").
+fn within<T: PartialOrd + std::fmt::Display>(
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+    path: &str,
+    words: (&str, &str),
+) -> Result<(), Vec<FieldError>> {
+    if let Some(m) = min.filter(|m| value < *m) {
+        return Err(vec![FieldError::new(path, "min", format!("must be {} {m}", words.0))]);
+    }
+    if let Some(m) = max.filter(|m| value > *m) {
+        return Err(vec![FieldError::new(path, "max", format!("must be {} {m}", words.1))]);
+    }
+    Ok(())
 }
 
 fn has_option(options: &[SelectOption], value: &str) -> bool {
