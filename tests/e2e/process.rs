@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The `trellis` binary cargo built next to this test binary.
+/// The `trellis` binary cargo built next to this test binary. `cargo nextest run
+/// --workspace` (the README's test command) rebuilds it; `-p tests` alone does not.
 pub fn trellis() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe.parent().and_then(|deps| deps.parent()).expect("target directory");
@@ -34,6 +35,13 @@ pub struct Server {
 impl Server {
     /// Starts `trellis serve` on a free port and waits until /healthz answers.
     pub fn start(db: &str, extra: &[&str]) -> Server {
+        let server = Server::spawn(db, extra);
+        server.wait_healthy();
+        server
+    }
+
+    /// Starts `trellis serve` on a free port without waiting for it.
+    pub fn spawn(db: &str, extra: &[&str]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(trellis())
@@ -44,15 +52,18 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("trellis starts");
-        let server = Server { child, addr };
+        Server { child, addr }
+    }
+
+    pub fn wait_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if matches!(server.try_request("GET", "/healthz", None), Ok((200, _))) {
-                return server;
+            if matches!(self.try_request("GET", "/healthz", None), Ok((200, _))) {
+                return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("trellis did not become healthy on {}", server.addr);
+        panic!("trellis did not become healthy on {}", self.addr);
     }
 
     /// Kills the process outright, as a crash or a power cut would.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
 /// A connected database with the platform tables migrated.
@@ -41,7 +41,7 @@ impl Db {
             options.max_connections(16);
         }
         let conn = Database::connect(options).await.with_context(|| format!("cannot connect to {}", redact(url)))?;
-        platform::Migrator::up(&conn, None).await.context("cannot migrate the platform tables")?;
+        migrate(&conn).await.context("cannot migrate the platform tables")?;
         Ok(Db { conn })
     }
 
@@ -49,6 +49,22 @@ impl Db {
         self.conn.get_database_backend()
     }
 }
+
+/// Brings the platform tables up to date. On PostgreSQL several servers may start at once;
+/// an advisory lock held for the migration's transaction lets one migrate while the
+/// others wait, then find nothing left to do.
+async fn migrate(conn: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return platform::Migrator::up(conn, None).await;
+    }
+    let tx = conn.begin().await?;
+    tx.execute_unprepared(MIGRATION_LOCK).await?;
+    platform::Migrator::up(&tx, None).await?;
+    tx.commit().await
+}
+
+/// A constant statement: the advisory lock key is Trellis's own ("trellis" in ASCII).
+const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(126896224307315)";
 
 /// `sqlite://trellis.db` would be read by sqlx as host `trellis.db`; make the path explicit
 /// and ask for the file to be created.
