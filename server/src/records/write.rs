@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use engine_form::{CheckedRecord, Field, FieldError, FieldType, FieldValue, StorageType};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::FormCtx;
@@ -71,7 +71,7 @@ pub async fn update(
     }
     stmt.returning(Query::returning().columns(returning.to_vec()));
     let Some(updated) = c.query_one(&stmt).await.map_err(unique_violation)? else {
-        return Err(match current_version(c, ctx.map, id).await? {
+        return Err(match current_version(c, ctx.map, id, None).await? {
             None => ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)),
             Some(current) => ApiError::VersionMismatch { current },
         });
@@ -87,7 +87,9 @@ pub async fn delete(
     id: i64,
     expected_version: Option<i64>,
 ) -> Result<(), ApiError> {
-    let Some(current) = current_version(c, ctx.map, id).await? else {
+    // Locking the record first makes a concurrent create that links to it either finish
+    // before the link check below (and be seen) or find the record gone.
+    let Some(current) = current_version(c, ctx.map, id, Some(LockType::Update)).await? else {
         return Err(ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)));
     };
     if let Some(expected) = expected_version
@@ -102,8 +104,19 @@ pub async fn delete(
     Ok(())
 }
 
-pub async fn current_version(c: &impl ConnectionTrait, map: &TableMap, id: i64) -> Result<Option<i64>, DbErr> {
-    let q = Query::select().column(a("_version")).from(a(&map.table)).and_where(Expr::col(a("id")).eq(id)).to_owned();
+/// A record's version, or `None` if there is no such record. The lock (PostgreSQL; SQLite
+/// has one writer) holds the answer until the caller's transaction ends.
+pub async fn current_version(
+    c: &impl ConnectionTrait,
+    map: &TableMap,
+    id: i64,
+    lock: Option<LockType>,
+) -> Result<Option<i64>, DbErr> {
+    let mut q = Query::select();
+    q.column(a("_version")).from(a(&map.table)).and_where(Expr::col(a("id")).eq(id));
+    if let Some(lock) = lock {
+        q.lock(lock);
+    }
     c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
 }
 
@@ -199,7 +212,8 @@ async fn check_against_database(
         match (&item.field.kind, item.value) {
             (FieldType::Relation { form, .. }, FieldValue::Link(target)) => {
                 let map = ctx.app.table(form, None)?;
-                if super::write::current_version(c, map, *target).await?.is_none() {
+                // FOR SHARE: the target cannot be deleted before this write commits.
+                if current_version(c, map, *target, Some(LockType::Share)).await?.is_none() {
                     errors.push(FieldError::new(
                         &item.path,
                         "not_found",

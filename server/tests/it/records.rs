@@ -6,6 +6,7 @@ use serde_json::json;
 use crate::support::{Backend, both_backends, start};
 
 both_backends!(
+    delete_racing_a_linking_create_is_refused,
     crud_with_optimistic_concurrency,
     money_is_exact_end_to_end,
     relations_lookups_and_sub_tables,
@@ -142,5 +143,44 @@ async fn datetimes_are_stored_in_utc(backend: Backend) {
         env.get(&zone("last_mobile_login:eq:2026-02-28T15:30:00-08:00")).await.body["items"].as_array().map(Vec::len),
         Some(1)
     );
+    env.finish().await;
+}
+
+/// Regression: on PostgreSQL a delete could check "nothing links here" while a create that
+/// links to the same record was still uncommitted, and leave a dangling link. The create
+/// holds its target FOR SHARE and the delete locks its record before checking links.
+async fn delete_racing_a_linking_create_is_refused(backend: Backend) {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Query};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use std::time::Duration;
+
+    let env = start(backend).await.with_bank_crm().await;
+    let created = env.post(CUSTOMERS, &json!({ "customer_no": "RACE", "name": "Race" })).await;
+    let id = created.body["id"].as_i64().expect("id");
+    // What creating a follow-up for this customer does, held open.
+    let create = env.state.db.conn.begin().await.expect("begin");
+    let lock = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("t_bank_crm_customer"))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .lock(LockType::Share)
+        .to_owned();
+    assert!(create.query_one(&lock).await.expect("lock").is_some());
+    let now = chrono::Utc::now();
+    let insert = Query::insert()
+        .into_table(Alias::new("t_bank_crm_follow_up"))
+        .columns(["_version", "_created_at", "_updated_at", "f_customer", "f_summary"].map(Alias::new))
+        .values_panic([1i64.into(), now.into(), now.into(), id.into(), "call".into()])
+        .to_owned();
+    create.execute(&insert).await.expect("insert the linking record");
+
+    let uri = format!("{CUSTOMERS}/{id}");
+    let delete = env.delete(&uri);
+    let commit = async {
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        create.commit().await.expect("commit");
+    };
+    let (deleted, ()) = futures_util::future::join(delete, commit).await;
+    assert_eq!((deleted.status, deleted.body["code"].as_str()), (409, Some("still_linked")), "{}", deleted.body);
     env.finish().await;
 }
