@@ -175,6 +175,35 @@ fn main() {
         }
     }
     let raw_rate = inserts as f64 / start.elapsed().as_secs_f64();
+
+    // The same autocommit insert through sea-orm on sqlx, into a third database file.
+    let driver_db = dir.path().join("driver.db");
+    raw_schema(&raw_connection(&driver_db));
+    let driver_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let driver_insert =
+        driver_runtime.block_on(Db::connect(&format!("sqlite://{}", driver_db.display()))).expect("driver connection");
+    let start = Instant::now();
+    driver_runtime.block_on(async {
+        use sea_orm::{ConnectionTrait, Statement, Value as V};
+        for i in 0..inserts {
+            let (name, aum, tier, branch, birthday) = customer(i);
+            let stmt = Statement::from_sql_and_values(
+                sea_orm::DbBackend::Sqlite,
+                "INSERT INTO t_bench_customer (_version, _created_at, _updated_at, f_name, f_aum, f_tier, f_branch, f_birthday) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    V::from("2026-11-28T00:00:00.000000Z"),
+                    V::from("2026-11-28T00:00:00.000000Z"),
+                    V::from(name),
+                    V::from(aum),
+                    V::from(tier),
+                    V::from(branch),
+                    V::from(birthday),
+                ],
+            );
+            driver_insert.conn.execute_raw(stmt).await.expect("driver insert");
+        }
+    });
+    let driver_rate = inserts as f64 / start.elapsed().as_secs_f64();
     let start = Instant::now();
     for i in 0..inserts {
         let (name, aum, tier, branch, birthday) = customer(i);
@@ -185,6 +214,7 @@ fn main() {
     let api_rate = inserts as f64 / start.elapsed().as_secs_f64();
     println!("single-record inserts ({inserts}):");
     println!("  raw SQLite  {raw_rate:>10.0} rows/s");
+    println!("  sea-orm/sqlx{driver_rate:>10.0} rows/s   ratio {:.2} (the driver alone)", driver_rate / raw_rate);
     println!("  Trellis API {api_rate:>10.0} rows/s   ratio {:.2} (target >= 0.33)", api_rate / raw_rate);
     println!();
 

@@ -154,11 +154,6 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     let version = app.published_version + 1;
     meta::insert_version(&tx, app_key, version, &doc, now).await?;
     tx.commit().await?;
-    if db.backend() == sea_orm::DbBackend::Sqlite {
-        // New tables and indexes: refresh the planner's statistics (PostgreSQL's
-        // autovacuum does this by itself).
-        db.conn.execute_unprepared("PRAGMA optimize").await?;
-    }
     Ok(Published { app: app_key.to_owned(), version, changes })
 }
 

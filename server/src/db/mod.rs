@@ -33,9 +33,6 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
-                    // Keep planner statistics current (SQLite's advice), so filtered lists
-                    // choose the right index; the limit bounds the cost on large tables.
-                    .optimize_on_close(true, 1000u32)
             });
         } else {
             options.max_connections(16);
