@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::web::{Bytes, Path};
+use actix_web::web::{Path, Payload};
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -31,8 +31,8 @@ pub async fn list(state: State) -> Result<HttpResponse, ApiError> {
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An app with this key exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid bundle: every diagnostic with its JSON path", body = Problem, content_type = "application/problem+json")))]
-pub async fn import(state: State, body: Bytes) -> Result<HttpResponse, ApiError> {
-    let doc = json_body(&body)?;
+pub async fn import(state: State, body: Payload) -> Result<HttpResponse, ApiError> {
+    let doc = json_body(body).await?;
     let app = publish::import(&state.db, &doc, Utc::now()).await?;
     Ok(json_response(StatusCode::CREATED, &meta::app_json(&app)))
 }

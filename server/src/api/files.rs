@@ -1,7 +1,7 @@
 //! Uploading and downloading files for attachment fields.
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::web::{Bytes, Path, Query};
+use actix_web::web::{Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
@@ -32,13 +32,14 @@ pub async fn upload(
     path: Path<String>,
     params: Query<UploadParams>,
     req: HttpRequest,
-    body: Bytes,
+    body: Payload,
 ) -> Result<HttpResponse, ApiError> {
     meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
     let name = params.name.trim();
     if name.is_empty() || name.len() > 255 || name.contains(['/', '\\', '\0']) {
         return Err(ApiError::bad_request("bad_name", "`name` must be a plain file name of 1 to 255 characters"));
     }
+    let body = super::read_body(body, files::MAX_FILE_SIZE).await?;
     if body.is_empty() {
         return Err(ApiError::bad_request("empty_file", "the file is empty"));
     }

@@ -5,7 +5,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::web::{Bytes, Path};
+use actix_web::web::{Path, Payload};
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -60,7 +60,7 @@ pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<H
         (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The document's key differs from the path", body = Problem, content_type = "application/problem+json")))]
-pub async fn put(state: State, path: Path<(String, String, String)>, body: Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn put(state: State, path: Path<(String, String, String)>, body: Payload) -> Result<HttpResponse, ApiError> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let key = &path.2;
     if !meta::is_key(key) {
@@ -70,7 +70,7 @@ pub async fn put(state: State, path: Path<(String, String, String)>, body: Bytes
             "a key is a lower-case letter followed by up to 31 lower-case letters, digits or _",
         )]));
     }
-    let mut doc = json_object(&body)?;
+    let mut doc = json_object(body).await?;
     match doc.get("key") {
         None => {
             doc.insert("key".into(), Value::from(key.clone()));

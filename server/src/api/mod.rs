@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::catalog::Catalog;
@@ -46,17 +47,7 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::QueryConfig::default()
                     .error_handler(|e, _| ApiError::bad_request("bad_query", e.to_string()).into()),
             )
-            .app_data(web::PayloadConfig::new(crate::files::MAX_FILE_SIZE))
-            .route("/healthz", web::get().to(docs::healthz))
-            .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
-            .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))
-            .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
-            .route("/api/v1/apps/{app}", web::get().to(apps::get))
-            .route("/api/v1/apps/{app}/publish", web::post().to(apps::publish))
-            .route("/api/v1/apps/{app}/bundle", web::get().to(apps::export))
-            .route("/api/v1/apps/{app}/openapi.json", web::get().to(docs::app_openapi))
-            .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
-            .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
+            // Record routes first: they carry the traffic, and actix tries routes in order.
             .service(
                 web::resource("/api/v1/apps/{app}/forms/{form}/records")
                     .route(web::get().to(records::list))
@@ -68,6 +59,16 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route(web::patch().to(records::update))
                     .route(web::delete().to(records::delete)),
             )
+            .route("/healthz", web::get().to(docs::healthz))
+            .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
+            .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))
+            .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
+            .route("/api/v1/apps/{app}", web::get().to(apps::get))
+            .route("/api/v1/apps/{app}/publish", web::post().to(apps::publish))
+            .route("/api/v1/apps/{app}/bundle", web::get().to(apps::export))
+            .route("/api/v1/apps/{app}/openapi.json", web::get().to(docs::app_openapi))
+            .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
+            .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
             .route("/api/v1/apps/{app}/{kind}", web::get().to(metadata::list))
             .service(
                 web::resource("/api/v1/apps/{app}/{kind}/{key}")
@@ -83,15 +84,34 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found(format!("no route for {} {}", req.method(), req.path())))
 }
 
-/// Parses a JSON request body, keeping numbers' exact text (money must not pass through a float).
-pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
-    serde_json::from_slice(body)
+/// The largest JSON request body; uploaded files have their own, larger limit.
+pub const MAX_JSON_BODY: usize = 4 * 1024 * 1024;
+
+/// Reads a request body of at most `limit` bytes; a larger one is refused as soon as it
+/// passes the limit, with a 413 problem, before it fills memory.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("bad_body", format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Reads and parses a JSON request body, keeping numbers' exact text (money must not pass
+/// through a float).
+pub async fn json_body(payload: web::Payload) -> Result<Value, ApiError> {
+    let body = read_body(payload, MAX_JSON_BODY).await?;
+    serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))
 }
 
 /// A JSON object body, or a 400 naming what was sent instead.
-pub fn json_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError> {
-    match json_body(body)? {
+pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match json_body(payload).await? {
         Value::Object(map) => Ok(map),
         other => {
             Err(ApiError::bad_request("malformed_json", format!("expected a JSON object, got {}", json_kind(&other))))

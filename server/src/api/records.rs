@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::web::{Bytes, Path, Query};
+use actix_web::web::{Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use engine_form::{CheckMode, check_record};
@@ -69,8 +69,8 @@ pub async fn list(state: State, path: FormPath, params: Query<ListParams>) -> Re
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values: `errors` names each bad field", body = Problem, content_type = "application/problem+json")))]
-pub async fn create(state: State, path: FormPath, body: Bytes) -> Result<HttpResponse, ApiError> {
-    let input = json_object(&body)?;
+pub async fn create(state: State, path: FormPath, body: Payload) -> Result<HttpResponse, ApiError> {
+    let input = json_object(body).await?;
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
@@ -111,9 +111,9 @@ pub async fn get(state: State, path: RecordPath) -> Result<HttpResponse, ApiErro
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
-pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payload) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?.ok_or(ApiError::VersionRequired)?;
-    let input = json_object(&body)?;
+    let input = json_object(body).await?;
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;

@@ -61,6 +61,9 @@ async fn hostile_input_is_refused_cleanly(backend: Backend) {
     let upload =
         env.send("POST", "/api/v1/apps/bank_crm/files?name=a%00b", Some("x"), &[("content-type", "text/plain")]).await;
     assert_eq!(upload.status, 400);
+    let huge = format!("{{\"customer_no\": \"BIG\", \"name\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    let too_large = env.send("POST", CUSTOMERS, Some(&huge), &[]).await;
+    assert_eq!((too_large.status, too_large.body["code"].as_str()), (413, Some("payload_too_large")));
     let after = env.get(&format!("{CUSTOMERS}?count=true&limit=1")).await.body["total"].clone();
     assert_eq!(before, after, "nothing was written");
     assert_ne!(before, Value::Null);
