@@ -1,2 +1,17 @@
-//! The expression language and rule engine. It arrives with its own issue; until then this crate is empty
-//! on purpose. Form formulas (engine-form `FieldType::Formula`) are refused at publish until it lands.
+//! The expression language shared by the whole platform (formulas, conditions, filters,
+//! row-level rules) and, later, the rule engine. Pure: expressions, values and `now` in,
+//! results out.
+//!
+//! This version has the language core: parsing with positions, static checking against
+//! a schema, and exact evaluation. Compilation to SQL, rules, decision tables and
+//! explanations come next.
+
+mod expr;
+
+pub use expr::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
+pub use expr::check::{Schema, check};
+pub use expr::eval::{Context, Record, evaluate};
+pub use expr::parser::{MAX_DEPTH, MAX_LENGTH, parse};
+pub use expr::types::Type;
+pub use expr::value::Value;
+pub use expr::{ExprError, ExprErrorKind};

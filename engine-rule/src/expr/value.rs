@@ -1,0 +1,53 @@
+//! Values the language computes with. Numbers are exact; there is no float.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Integer(i64),
+    Decimal(Decimal),
+    Text(String),
+    Date(NaiveDate),
+    DateTime(DateTime<Utc>),
+    List(Vec<Value>),
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The number as a decimal, for mixed integer/decimal arithmetic.
+    pub fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            Value::Integer(i) => Some(Decimal::from(*i)),
+            Value::Decimal(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// Orders two non-null values of comparable types; `None` when they are not comparable.
+    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+        match (self, other) {
+            (Value::Integer(a), Value::Integer(b)) => Some(a.cmp(b)),
+            (Value::Integer(_) | Value::Decimal(_), Value::Integer(_) | Value::Decimal(_)) => {
+                Some(self.as_decimal()?.cmp(&other.as_decimal()?))
+            }
+            (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
+            (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+            (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+            (Value::DateTime(a), Value::DateTime(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+
+    /// Numbers compare by value (`1 == 1.0`); everything else by equality.
+    pub fn equals(&self, other: &Value) -> bool {
+        self.compare(other).map_or_else(|| self == other, |o| o == Ordering::Equal)
+    }
+}

@@ -1,0 +1,4 @@
+//! engine-rule tests: the expression language from data files, and random input.
+
+mod cases;
+mod random;
