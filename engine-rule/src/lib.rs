@@ -2,11 +2,14 @@
 //! row-level rules) and, later, the rule engine. Pure: expressions, values and `now` in,
 //! results out.
 //!
-//! This version has the language core: parsing with positions, static checking against
-//! a schema, and exact evaluation. Compilation to SQL, rules, decision tables and
-//! explanations come next.
+//! This version has the language core (parsing with positions, static checking against a
+//! schema, exact evaluation) and decision tables with explanations. Compilation to SQL,
+//! event and scheduled rules come next.
 
+mod decision;
 mod expr;
+
+pub use decision::{DecisionResult, DecisionTable, HitPolicy, TableDiagnostic, parse_table};
 
 pub use expr::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
 pub use expr::check::{Schema, check};

@@ -33,6 +33,8 @@ pub enum ExprErrorKind {
     TypeMismatch,
     /// A number left the exact range (28 significant digits).
     Overflow,
+    /// Two rows of a `unique` decision table matched.
+    Ambiguous,
 }
 
 impl ExprErrorKind {
@@ -46,6 +48,7 @@ impl ExprErrorKind {
             ExprErrorKind::ArgumentCount => "argument_count",
             ExprErrorKind::TypeMismatch => "type_mismatch",
             ExprErrorKind::Overflow => "overflow",
+            ExprErrorKind::Ambiguous => "ambiguous",
         }
     }
 }

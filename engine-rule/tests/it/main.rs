@@ -1,4 +1,5 @@
 //! engine-rule tests: the expression language from data files, and random input.
 
 mod cases;
+mod decision;
 mod random;

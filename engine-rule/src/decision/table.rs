@@ -1,0 +1,376 @@
+//! Parsing, checking and evaluating a decision table.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::cell::{INPUT, condition};
+use crate::expr::ast::{Expr, Span};
+use crate::expr::check::{Schema, check};
+use crate::expr::eval::{Context, Record, evaluate};
+use crate::expr::types::Type;
+use crate::expr::value::Value;
+use crate::expr::{ExprError, ExprErrorKind, parser};
+
+/// How the matching rows become the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitPolicy {
+    /// The first matching row, in table order.
+    First,
+    /// At most one row may match; two matching rows are an error.
+    Unique,
+    /// Every matching row, in table order.
+    Collect,
+    /// The matching row whose first output ranks highest in that output's `priorities`.
+    Priority,
+}
+
+/// A problem in a table: `path` is a JSON pointer into the table document, `span` the
+/// position inside the cell or expression text when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDiagnostic {
+    pub path: String,
+    pub code: &'static str,
+    pub message: String,
+    pub span: Option<Span>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    key: String,
+    hit_policy: String,
+    inputs: Vec<RawInput>,
+    outputs: Vec<RawOutput>,
+    rules: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInput {
+    key: String,
+    expression: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    key: String,
+    #[serde(default)]
+    priorities: Vec<Json>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    when: Vec<String>,
+    then: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Output {
+    key: String,
+    priorities: Vec<Value>,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    id: String,
+    when: Vec<Option<Expr>>,
+    then: Vec<Expr>,
+}
+
+/// A checked decision table.
+#[derive(Debug, Clone)]
+pub struct DecisionTable {
+    pub key: String,
+    pub hit_policy: HitPolicy,
+    inputs: Vec<(String, Expr)>,
+    outputs: Vec<Output>,
+    rules: Vec<Rule>,
+}
+
+/// The outcome of one evaluation, with its explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionResult {
+    /// Each input's key and the value it read.
+    pub inputs: Vec<(String, Value)>,
+    /// The ids of the rows that matched, in table order.
+    pub matched: Vec<String>,
+    /// The chosen rows' ids and outputs: one at most, or every match under `collect`.
+    pub selected: Vec<(String, BTreeMap<String, Value>)>,
+}
+
+/// Resolves `?` (the input value) inside condition cells, everything else from `inner`.
+struct WithInput<'a, T: ?Sized> {
+    inner: &'a T,
+    input: &'a Value,
+    input_type: &'a Type,
+}
+
+impl<T: Schema + ?Sized> Schema for WithInput<'_, T> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        if path.len() == 1 && path[0] == INPUT { Some(self.input_type.clone()) } else { self.inner.type_of(path) }
+    }
+}
+
+impl<T: Record + ?Sized> Record for WithInput<'_, T> {
+    fn value(&self, path: &[String]) -> Value {
+        if path.len() == 1 && path[0] == INPUT { self.input.clone() } else { self.inner.value(path) }
+    }
+}
+
+fn json_value(json: &Json) -> Option<Value> {
+    Some(match json {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::String(s) => Value::Text(s.clone()),
+        Json::Number(n) if n.is_i64() => Value::Integer(n.as_i64()?),
+        Json::Number(n) => Value::Decimal(rust_decimal::Decimal::from_str_exact(&n.to_string()).ok()?),
+        _ => return None,
+    })
+}
+
+/// Parses and checks one expression text, with every problem in it.
+fn checked(text: &str, schema: &dyn Schema) -> Result<(Expr, Type), Vec<ExprError>> {
+    let expr = parser::parse(text).map_err(|e| vec![e])?;
+    let t = check(&expr, schema)?;
+    Ok((expr, t))
+}
+
+/// Parses and checks a table against `schema` (the fields its input and output
+/// expressions read). Returns every problem found.
+pub fn parse_table(doc: &Json, schema: &dyn Schema) -> Result<DecisionTable, Vec<TableDiagnostic>> {
+    let mut diags = Vec::new();
+    let raw: RawTable = serde_json::from_value(doc.clone()).map_err(|e| {
+        vec![TableDiagnostic { path: String::new(), code: "shape", message: e.to_string(), span: None }]
+    })?;
+    let mut push = |path: String, code: &'static str, message: String, span: Option<Span>| {
+        diags.push(TableDiagnostic { path, code, message, span });
+    };
+
+    let hit_policy = match raw.hit_policy.as_str() {
+        "first" => HitPolicy::First,
+        "unique" => HitPolicy::Unique,
+        "collect" => HitPolicy::Collect,
+        "priority" => HitPolicy::Priority,
+        other => {
+            push(
+                "/hit_policy".into(),
+                "unknown_hit_policy",
+                format!("`{other}` is not first, unique, collect or priority"),
+                None,
+            );
+            HitPolicy::First
+        }
+    };
+    if raw.inputs.is_empty() {
+        push("/inputs".into(), "missing", "a table needs at least one input".into(), None);
+    }
+    if raw.outputs.is_empty() {
+        push("/outputs".into(), "missing", "a table needs at least one output".into(), None);
+    }
+    let mut inputs = Vec::new();
+    let mut input_types = Vec::new();
+    for (i, input) in raw.inputs.iter().enumerate() {
+        let path = format!("/inputs/{i}/expression");
+        match checked(&input.expression, schema) {
+            Ok((expr, t)) => {
+                inputs.push((input.key.clone(), expr));
+                input_types.push(t);
+            }
+            Err(errors) => {
+                for e in errors {
+                    push(path.clone(), e.kind.code(), e.message, Some(e.span));
+                }
+                input_types.push(Type::Any);
+            }
+        }
+    }
+    let outputs: Vec<Output> = raw
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let priorities = o
+                .priorities
+                .iter()
+                .enumerate()
+                .filter_map(|(j, p)| {
+                    let v = json_value(p);
+                    if v.is_none() {
+                        push(
+                            format!("/outputs/{i}/priorities/{j}"),
+                            "bad_value",
+                            "a priority is a text, number or boolean".into(),
+                            None,
+                        );
+                    }
+                    v
+                })
+                .collect();
+            Output { key: o.key.clone(), priorities }
+        })
+        .collect();
+    if hit_policy == HitPolicy::Priority && outputs.first().is_none_or(|o| o.priorities.is_empty()) {
+        push(
+            "/outputs/0/priorities".into(),
+            "missing",
+            "the priority hit policy ranks rows by the first output's `priorities`".into(),
+            None,
+        );
+    }
+    let mut seen = HashSet::new();
+    let mut output_types: Vec<Type> = vec![Type::Null; outputs.len()];
+    let mut rules = Vec::new();
+    for (r, rule) in raw.rules.iter().enumerate() {
+        if !seen.insert(rule.id.as_str()) {
+            push(
+                format!("/rules/{r}/id"),
+                "duplicate_key",
+                format!("another rule is already called `{}`", rule.id),
+                None,
+            );
+        }
+        if rule.when.len() != raw.inputs.len() {
+            push(
+                format!("/rules/{r}/when"),
+                "cell_count",
+                format!("{} inputs need {} conditions", raw.inputs.len(), raw.inputs.len()),
+                None,
+            );
+        }
+        if rule.then.len() != outputs.len() {
+            push(
+                format!("/rules/{r}/then"),
+                "cell_count",
+                format!("{} outputs need {} values", outputs.len(), outputs.len()),
+                None,
+            );
+        }
+        let mut when = Vec::new();
+        for (c, cell) in rule.when.iter().enumerate() {
+            let path = format!("/rules/{r}/when/{c}");
+            let input_type = input_types.get(c).cloned().unwrap_or(Type::Any);
+            let scoped = WithInput { inner: schema, input: &Value::Null, input_type: &input_type };
+            let test = condition(cell).map_err(|e| vec![e]).and_then(|test| match &test {
+                Some(expr) => check(expr, &scoped).map(|_| test.clone()),
+                None => Ok(None),
+            });
+            match test {
+                Ok(test) => when.push(test),
+                Err(errors) => {
+                    for e in errors {
+                        push(path.clone(), e.kind.code(), e.message, Some(e.span));
+                    }
+                }
+            }
+        }
+        let mut then = Vec::new();
+        for (c, cell) in rule.then.iter().enumerate() {
+            let path = format!("/rules/{r}/then/{c}");
+            match checked(cell, schema) {
+                Ok((expr, t)) => {
+                    if let Some(slot) = output_types.get_mut(c) {
+                        match slot.unify(&t) {
+                            Some(u) => *slot = u,
+                            None => push(
+                                path,
+                                "type_mismatch",
+                                format!("this output is {t}; earlier rows give {slot}"),
+                                None,
+                            ),
+                        }
+                    }
+                    then.push(expr);
+                }
+                Err(errors) => {
+                    for e in errors {
+                        push(path.clone(), e.kind.code(), e.message, Some(e.span));
+                    }
+                }
+            }
+        }
+        rules.push(Rule { id: rule.id.clone(), when, then });
+    }
+    if diags.is_empty() { Ok(DecisionTable { key: raw.key, hit_policy, inputs, outputs, rules }) } else { Err(diags) }
+}
+
+impl DecisionTable {
+    /// Evaluates the table for one record. Errors: an expression failed (overflow), or
+    /// two rows matched under the `unique` policy.
+    pub fn evaluate(&self, record: &dyn Record, ctx: &Context) -> Result<DecisionResult, ExprError> {
+        let mut inputs = Vec::with_capacity(self.inputs.len());
+        for (key, expr) in &self.inputs {
+            inputs.push((key.clone(), evaluate(expr, record, ctx)?));
+        }
+        let mut matched: Vec<&Rule> = Vec::new();
+        'rules: for rule in &self.rules {
+            for (cell, (_, value)) in rule.when.iter().zip(&inputs) {
+                let Some(test) = cell else { continue };
+                let scoped = WithInput { inner: record, input: value, input_type: &Type::Any };
+                // A null outcome (an empty input, say) does not match.
+                if evaluate(test, &scoped, ctx)? != Value::Bool(true) {
+                    continue 'rules;
+                }
+            }
+            matched.push(rule);
+            if self.hit_policy == HitPolicy::First {
+                break;
+            }
+        }
+        let chosen: Vec<&Rule> = match self.hit_policy {
+            HitPolicy::First | HitPolicy::Collect => matched.clone(),
+            HitPolicy::Unique if matched.len() > 1 => {
+                let ids: Vec<&str> = matched.iter().map(|r| r.id.as_str()).collect();
+                return Err(ExprError::new(
+                    ExprErrorKind::Ambiguous,
+                    Span::default(),
+                    format!("table `{}` is unique but rows {} all match", self.key, ids.join(", ")),
+                ));
+            }
+            HitPolicy::Unique => matched.clone(),
+            HitPolicy::Priority => self.highest_priority(&matched, record, ctx)?.into_iter().collect(),
+        };
+        let mut selected = Vec::with_capacity(chosen.len());
+        for rule in chosen {
+            selected.push((rule.id.clone(), self.outputs_of(rule, record, ctx)?));
+        }
+        Ok(DecisionResult { inputs, matched: matched.iter().map(|r| r.id.clone()).collect(), selected })
+    }
+
+    fn outputs_of(
+        &self,
+        rule: &Rule,
+        record: &dyn Record,
+        ctx: &Context,
+    ) -> Result<BTreeMap<String, Value>, ExprError> {
+        let mut out = BTreeMap::new();
+        for (output, expr) in self.outputs.iter().zip(&rule.then) {
+            out.insert(output.key.clone(), evaluate(expr, record, ctx)?);
+        }
+        Ok(out)
+    }
+
+    /// The matching row whose first output comes earliest in `priorities`; a value not
+    /// listed ranks last. Ties go to the earlier row.
+    fn highest_priority<'r>(
+        &self,
+        matched: &[&'r Rule],
+        record: &dyn Record,
+        ctx: &Context,
+    ) -> Result<Option<&'r Rule>, ExprError> {
+        let priorities = &self.outputs[0].priorities;
+        let mut best: Option<(usize, &Rule)> = None;
+        for rule in matched {
+            let value = evaluate(&rule.then[0], record, ctx)?;
+            let rank = priorities.iter().position(|p| p.equals(&value)).unwrap_or(priorities.len());
+            if best.is_none_or(|(b, _)| rank < b) {
+                best = Some((rank, rule));
+            }
+        }
+        Ok(best.map(|(_, r)| r))
+    }
+}
