@@ -2,6 +2,7 @@
 //! storage plans and the per-app OpenAPI document. Pure: no IO, no clock.
 
 mod diagnostic;
+mod formula;
 mod lower;
 mod migrate;
 mod model;
@@ -12,6 +13,7 @@ mod storage;
 mod value;
 
 pub use diagnostic::Diagnostic;
+pub use formula::{ResultType, compute as compute_formula};
 pub use lower::parse_bundle;
 pub use migrate::{ColumnState, MigrationStep, plan_table};
 pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};

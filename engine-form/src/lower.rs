@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, join};
+use crate::formula::{FormFields, ResultType, clock_call};
 use crate::model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
 use crate::record::{check_value, parse_date, parse_decimal};
 use crate::schema::check_bundle_shape;
@@ -186,7 +187,7 @@ impl Lowerer<'_> {
                 );
                 ok = false;
             }
-            match self.field(&field_path, raw, in_sub_table) {
+            match self.field(&field_path, raw, in_sub_table, raws) {
                 Some(f) => fields.push(f),
                 None => ok = false,
             }
@@ -194,10 +195,10 @@ impl Lowerer<'_> {
         ok.then_some(fields)
     }
 
-    fn field(&mut self, path: &str, raw: &RawField, in_sub_table: bool) -> Option<Field> {
+    fn field(&mut self, path: &str, raw: &RawField, in_sub_table: bool, siblings: &[RawField]) -> Option<Field> {
         let before = self.diags.len();
         self.check_applicable(path, raw);
-        let kind = self.kind(path, raw, in_sub_table);
+        let kind = self.kind(path, raw, in_sub_table, siblings);
         let is_scalar =
             !matches!(raw.kind.as_str(), "multi_select" | "sub_table" | "attachment" | "formula" | "long_text");
         if raw.unique && (!is_scalar || raw.kind == "boolean") {
@@ -270,7 +271,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn kind(&mut self, path: &str, raw: &RawField, in_sub_table: bool) -> Option<FieldType> {
+    fn kind(&mut self, path: &str, raw: &RawField, in_sub_table: bool, siblings: &[RawField]) -> Option<FieldType> {
         let t = raw.kind.as_str();
         Some(match t {
             "text" | "long_text" | "email" | "phone" => {
@@ -390,26 +391,59 @@ impl Lowerer<'_> {
                     accept: raw.accept.clone().unwrap_or_default(),
                 }
             }
-            "formula" => {
-                let (Some(expression), Some(result_type)) = (&raw.expression, &raw.result_type) else {
-                    self.push(join(path, "expression"), "missing", "a formula needs an expression and a result_type");
-                    return None;
-                };
-                // Formulas are evaluated by the expression language of engine-rule. Until that
-                // engine is wired in, a form that declares one cannot be published: storing a
-                // formula that never computes would show users wrong (empty) values.
-                self.push(
-                    join(path, "type"),
-                    "formula_unavailable",
-                    "formula fields need the expression language, which this version of Trellis does not include yet",
-                );
-                FieldType::Formula { expression: expression.clone(), result_type: result_type.clone() }
-            }
+            "formula" => self.formula(path, raw, siblings)?,
             other => {
                 self.push(join(path, "type"), "unknown_type", format!("unknown field type `{other}`"));
                 return None;
             }
         })
+    }
+
+    /// Parses a formula and checks it against the form's other fields (formulas read
+    /// neither other formulas nor the clock yet); its type must fit `result_type`.
+    fn formula(&mut self, path: &str, raw: &RawField, siblings: &[RawField]) -> Option<FieldType> {
+        let (Some(expression), Some(result_name)) = (&raw.expression, &raw.result_type) else {
+            self.push(join(path, "expression"), "missing", "a formula needs an expression and a result_type");
+            return None;
+        };
+        let result = ResultType::parse(result_name)?;
+        let at = |span: engine_rule::Span| format!(" (characters {}..{})", span.start, span.end);
+        let expr = match engine_rule::parse(expression) {
+            Ok(expr) => expr,
+            Err(e) => {
+                self.push(join(path, "expression"), "bad_expression", format!("{}{}", e.message, at(e.span)));
+                return None;
+            }
+        };
+        let readable = FormFields(
+            siblings.iter().filter(|f| f.kind != "formula").map(|f| (f.key.as_str(), f.kind.as_str())).collect(),
+        );
+        match engine_rule::check(&expr, &readable) {
+            Err(errors) => {
+                for e in errors {
+                    self.push(join(path, "expression"), "bad_expression", format!("{}{}", e.message, at(e.span)));
+                }
+                return None;
+            }
+            Ok(t) if !t.fits(&result.expr_type()) => {
+                self.push(
+                    join(path, "result_type"),
+                    "type_mismatch",
+                    format!("the expression gives {t}, not {result_name}"),
+                );
+                return None;
+            }
+            Ok(_) => {}
+        }
+        if let Some(call) = clock_call(&expr) {
+            self.push(
+                join(path, "expression"),
+                "bad_expression",
+                format!("formulas cannot use today() or now() until apps declare their time zone{}", at(call.span)),
+            );
+            return None;
+        }
+        Some(FieldType::Formula { expression: expression.clone(), expr, result })
     }
 
     fn relation(&mut self, path: &str, raw: &RawField) -> Option<FieldType> {

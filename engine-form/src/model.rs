@@ -116,10 +116,12 @@ pub enum FieldType {
         max_size: u64,
         accept: Vec<String>,
     },
-    /// Computed and read-only; evaluated by the expression language (engine-rule).
+    /// Computed and read-only, in the expression language (engine-rule), from the form's
+    /// other fields.
     Formula {
         expression: String,
-        result_type: String,
+        expr: engine_rule::Expr,
+        result: crate::formula::ResultType,
     },
 }
 

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::formula::ResultType;
 use crate::model::{Bundle, Field, FieldType, Form, TextKind};
 
 /// Builds the document for `bundle`, whose record routes live under `base` (for example
@@ -186,8 +187,17 @@ fn base_schema(field: &Field, direction: Direction) -> Value {
             "items": { "type": "integer", "format": "int64" },
             "description": "Ids of files uploaded to POST /api/v1/apps/{app}/files.",
         }),
-        FieldType::Formula { result_type, .. } => {
-            json!({ "description": format!("Computed {result_type}.") })
+        FieldType::Formula { result, expression, .. } => {
+            let mut s = match result {
+                ResultType::Text => json!({ "type": "string" }),
+                ResultType::Integer => json!({ "type": "integer", "format": "int64" }),
+                ResultType::Decimal => json!({ "type": "string", "format": "decimal" }),
+                ResultType::Boolean => json!({ "type": "boolean" }),
+                ResultType::Date => json!({ "type": "string", "format": "date" }),
+                ResultType::DateTime => json!({ "type": "string", "format": "date-time" }),
+            };
+            s["description"] = Value::from(format!("Computed: {expression}"));
+            s
         }
     }
 }

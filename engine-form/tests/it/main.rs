@@ -1,5 +1,6 @@
 //! engine-form tests: data-driven bundle and record cases, and migration plans.
 
 mod cases;
+mod formula;
 mod migrate;
 mod random;

@@ -19,8 +19,16 @@ use crate::api::error::ApiError;
 enum Col {
     System(&'static str, StorageType),
     Field(String, StorageType),
-    Lookup { relation: String, field: String, storage: StorageType },
+    Lookup {
+        relation: String,
+        field: String,
+        storage: StorageType,
+    },
     Sort(StorageType),
+    /// A field a formula reads that the caller did not ask for: read, not returned.
+    Input(String, StorageType),
+    /// A formula field: no column; computed from the fields read.
+    Formula(String),
 }
 
 /// A page of records.
@@ -63,7 +71,9 @@ impl OwnRow {
             row.cols.push(Col::System(name, storage));
         }
         for field in &ctx.form.fields {
-            if let Some((column, storage)) = ctx.map.column(&field.key) {
+            if let FieldType::Formula { .. } = field.kind {
+                row.cols.push(Col::Formula(field.key.clone()));
+            } else if let Some((column, storage)) = ctx.map.column(&field.key) {
                 row.columns.push(Alias::new(column));
                 row.cols.push(Col::Field(field.key.clone(), storage.clone()));
             }
@@ -110,6 +120,10 @@ fn build_select(
             sub_tables.push(field.key.clone());
             continue;
         }
+        if let FieldType::Formula { .. } = field.kind {
+            cols.push(Col::Formula(field.key.clone()));
+            continue;
+        }
         let Some((column, storage)) = ctx.map.column(&field.key) else {
             continue;
         };
@@ -138,6 +152,16 @@ fn build_select(
             }
         }
     }
+    // Formulas read the record's other fields, asked for or not.
+    if cols.iter().any(|c| matches!(c, Col::Formula(_))) {
+        for field in &ctx.form.fields {
+            let asked = cols.iter().any(|c| matches!(c, Col::Field(k, _) if k == &field.key));
+            if let (false, Some((column, storage))) = (asked, ctx.map.column(&field.key)) {
+                stmt.column((table.clone(), Alias::new(column)));
+                cols.push(Col::Input(field.key.clone(), storage.clone()));
+            }
+        }
+    }
     Ok((stmt, cols, sub_tables))
 }
 
@@ -149,23 +173,30 @@ fn row_to_json(
     let mut record = Map::new();
     let mut lookups: Map<String, Value> = Map::new();
     let mut sort_values = Vec::new();
-    for (i, col) in cols.iter().enumerate() {
+    let mut stored: Vec<(String, FieldValue)> = Vec::new();
+    let mut formulas = Vec::new();
+    let mut i = 0;
+    for col in cols {
+        if let Col::Formula(key) = col {
+            // A placeholder keeps the formula's place among the fields until it is computed.
+            record.insert(key.clone(), Value::Null);
+            formulas.push(key);
+            continue;
+        }
         match col {
             Col::System(name, storage) => {
                 record.insert((*name).into(), decode(row, i, storage, ctx.backend)?.to_json());
             }
             Col::Field(key, storage) => {
                 let value = decode(row, i, storage, ctx.backend)?;
-                if let FieldValue::Link(_) = value
-                    && lookups_of(ctx, key)
-                {
-                    lookups.insert(key.clone(), Value::Object(Map::new()));
-                }
-                if matches!(value, FieldValue::Null) && lookups_of(ctx, key) {
-                    lookups.insert(key.clone(), Value::Null);
+                if lookups_of(ctx, key) {
+                    let lookup = if value.is_null() { Value::Null } else { Value::Object(Map::new()) };
+                    lookups.insert(key.clone(), lookup);
                 }
                 record.insert(key.clone(), value.to_json());
+                stored.push((key.clone(), value));
             }
+            Col::Input(key, storage) => stored.push((key.clone(), decode(row, i, storage, ctx.backend)?)),
             Col::Lookup { relation, field, storage } => {
                 let value = decode(row, i, storage, ctx.backend)?.to_json();
                 if let Some(Value::Object(obj)) = lookups.get_mut(relation) {
@@ -173,6 +204,13 @@ fn row_to_json(
                 }
             }
             Col::Sort(storage) => sort_values.push(decode(row, i, storage, ctx.backend)?),
+            Col::Formula(_) => {}
+        }
+        i += 1;
+    }
+    for key in formulas {
+        if let Some(field) = ctx.form.field(key) {
+            record.insert(key.clone(), engine_form::compute_formula(field, &stored, chrono::Utc::now()).to_json());
         }
     }
     if !lookups.is_empty() {

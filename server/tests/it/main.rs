@@ -5,6 +5,7 @@ mod support;
 
 mod apps;
 mod files;
+mod formulas;
 mod hostile;
 mod lists;
 mod publish;
