@@ -53,6 +53,15 @@ fn integer(v: &Value) -> Option<i64> {
     if let Value::Integer(i) = v { Some(*i) } else { None }
 }
 
+/// The type rule of the rounding functions: a number, and optionally whole-number places.
+fn rounding(args: &[Type]) -> Result<Type, String> {
+    numeric(args, 0)?;
+    if args.len() > 1 {
+        want(args, 1, Type::Integer)?;
+    }
+    Ok(Type::Decimal)
+}
+
 /// Rounds to `places` digits after the point (0 to 10; default 0).
 fn round(args: &[Value], strategy: RoundingStrategy) -> Value {
     let places = args.get(1).map_or(Some(0), integer);
@@ -110,26 +119,14 @@ static FUNCTIONS: &[Function] = &[
         name: "round",
         min_args: 1,
         max_args: Some(2),
-        check: |a| {
-            numeric(a, 0)?;
-            if a.len() > 1 {
-                want(a, 1, Type::Integer)?;
-            }
-            Ok(Type::Decimal)
-        },
+        check: rounding,
         eval: |a, _| round(a, RoundingStrategy::MidpointAwayFromZero),
     },
     Function {
         name: "round_bankers",
         min_args: 1,
         max_args: Some(2),
-        check: |a| {
-            numeric(a, 0)?;
-            if a.len() > 1 {
-                want(a, 1, Type::Integer)?;
-            }
-            Ok(Type::Decimal)
-        },
+        check: rounding,
         eval: |a, _| round(a, RoundingStrategy::MidpointNearestEven),
     },
     Function {
