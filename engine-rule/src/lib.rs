@@ -3,13 +3,18 @@
 //! results out.
 //!
 //! This version has the language core (parsing with positions, static checking against a
-//! schema, exact evaluation) and decision tables with explanations. Compilation to SQL,
-//! event and scheduled rules come next.
+//! schema, exact evaluation), decision tables and event rules, each explaining its
+//! results. Compilation to SQL and scheduled rules come next.
 
 mod decision;
 mod expr;
+mod rule;
 
 pub use decision::{DecisionResult, DecisionTable, HitPolicy, TableDiagnostic, parse_table};
+pub use rule::{
+    Action, Channel, EventRule, Firing, Priority, RuleCatalog, RuleDiagnostic, Trigger, TriggerKind, firing_order,
+    parse_rule,
+};
 
 pub use expr::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
 pub use expr::check::{Schema, check};

@@ -3,3 +3,4 @@
 mod cases;
 mod decision;
 mod random;
+mod rules;

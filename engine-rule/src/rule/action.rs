@@ -1,0 +1,89 @@
+//! What a rule does when it fires: declared with expressions, handed to the server with
+//! every expression evaluated.
+
+use chrono::{DateTime, Utc};
+
+use crate::expr::ExprError;
+use crate::expr::ast::Expr;
+use crate::expr::eval::{Context, Record, evaluate};
+use crate::expr::value::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+}
+
+/// Where a notification goes out, through the server's outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Sms,
+    Email,
+    InstantMessage,
+    InApp,
+}
+
+/// An action as declared in the rule.
+#[derive(Debug, Clone)]
+pub(crate) enum ActionSpec {
+    CreateTask { title: Expr, assignee: Expr, priority: Priority, due_in_hours: i64 },
+    Notify { channel: Channel, to: Expr, message: Expr },
+    UpdateFields { set: Vec<(String, Expr)> },
+    CreateRecord { form: String, values: Vec<(String, Expr)> },
+    StartProcess { flow: String },
+    Webhook { url: String, body: Vec<(String, Expr)> },
+}
+
+/// An action ready for the server to carry out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    CreateTask { title: String, assignee: Value, priority: Priority, due_at: DateTime<Utc> },
+    Notify { channel: Channel, to: Value, message: String },
+    UpdateFields { values: Vec<(String, Value)> },
+    CreateRecord { form: String, values: Vec<(String, Value)> },
+    StartProcess { flow: String },
+    Webhook { url: String, body: Vec<(String, Value)> },
+}
+
+/// Text for a message or a title; nothing shows as empty, as with `&`.
+fn text(value: Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Text(s) => s,
+        Value::Integer(i) => i.to_string(),
+        Value::Decimal(d) => d.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::DateTime(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        Value::List(items) => items.into_iter().map(text).collect::<Vec<_>>().join(", "),
+    }
+}
+
+fn all(pairs: &[(String, Expr)], data: &dyn Record, ctx: &Context) -> Result<Vec<(String, Value)>, ExprError> {
+    pairs.iter().map(|(k, e)| Ok((k.clone(), evaluate(e, data, ctx)?))).collect()
+}
+
+impl ActionSpec {
+    pub(crate) fn evaluate(&self, data: &dyn Record, ctx: &Context) -> Result<Action, ExprError> {
+        Ok(match self {
+            ActionSpec::CreateTask { title, assignee, priority, due_in_hours } => Action::CreateTask {
+                title: text(evaluate(title, data, ctx)?),
+                assignee: evaluate(assignee, data, ctx)?,
+                priority: *priority,
+                due_at: super::after_hours(ctx, *due_in_hours)?,
+            },
+            ActionSpec::Notify { channel, to, message } => Action::Notify {
+                channel: *channel,
+                to: evaluate(to, data, ctx)?,
+                message: text(evaluate(message, data, ctx)?),
+            },
+            ActionSpec::UpdateFields { set } => Action::UpdateFields { values: all(set, data, ctx)? },
+            ActionSpec::CreateRecord { form, values } => {
+                Action::CreateRecord { form: form.clone(), values: all(values, data, ctx)? }
+            }
+            ActionSpec::StartProcess { flow } => Action::StartProcess { flow: flow.clone() },
+            ActionSpec::Webhook { url, body } => Action::Webhook { url: url.clone(), body: all(body, data, ctx)? },
+        })
+    }
+}

@@ -1,0 +1,138 @@
+//! Event rules: "when this happens to a record (or this event arrives), and this holds,
+//! do these things". The engine decides and explains; the server executes the actions.
+//!
+//! ```json
+//! { "key": "large_outflow", "priority": 10,
+//!   "trigger": { "on": "event", "event": "transaction" },
+//!   "condition": "direction == 'out' and amount > customer_aum * 0.3",
+//!   "actions": [ { "type": "create_task", "title": "'Large outflow: ' & customer_name",
+//!                  "assignee": "relationship_manager", "priority": "high", "due_in_hours": 2 } ] }
+//! ```
+//! In a rule on `updated` or `deleted`, `old.field` reads the value before the change, so
+//! "changed from A to B" is `old.tier == 'affluent' and tier == 'hnw'`.
+
+mod action;
+mod parse;
+
+pub(crate) use action::ActionSpec;
+pub use action::{Action, Channel, Priority};
+pub use parse::{EventRule, RuleCatalog, RuleDiagnostic, TriggerKind, parse_rule};
+
+use chrono::Duration;
+
+use crate::expr::ast::{Expr, ExprKind};
+use crate::expr::eval::{Context, Record, evaluate};
+use crate::expr::value::Value;
+use crate::expr::{ExprError, ExprErrorKind};
+
+/// What happened.
+pub enum Trigger<'a> {
+    Created { id: i64, version: i64, record: &'a dyn Record },
+    Updated { id: i64, version: i64, before: &'a dyn Record, after: &'a dyn Record },
+    Deleted { id: i64, version: i64, before: &'a dyn Record },
+    Event { name: &'a str, event_id: &'a str, payload: &'a dyn Record },
+}
+
+/// A rule that fired, with everything needed to act once and to explain why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Firing {
+    pub rule: String,
+    pub rule_version: i64,
+    /// The same trigger always gives the same key, so the server can refuse a second firing.
+    pub idempotency_key: String,
+    /// Every field the condition read, with its value: the explanation.
+    pub read: Vec<(String, Value)>,
+    pub actions: Vec<Action>,
+}
+
+/// Reads current values from one record and `old.` values from another.
+struct BeforeAfter<'a> {
+    before: Option<&'a dyn Record>,
+    after: &'a dyn Record,
+}
+
+impl Record for BeforeAfter<'_> {
+    fn value(&self, path: &[String]) -> Value {
+        match (path.first().map(String::as_str), self.before) {
+            (Some("old"), Some(before)) if path.len() > 1 => before.value(&path[1..]),
+            _ => self.after.value(path),
+        }
+    }
+}
+
+/// The field paths an expression reads, each once, in order of appearance.
+fn paths(expr: &Expr, out: &mut Vec<Vec<String>>) {
+    match &expr.kind {
+        ExprKind::Path(p) if !out.contains(p) => out.push(p.clone()),
+        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().for_each(|i| paths(i, out)),
+        ExprKind::Unary(_, e) => paths(e, out),
+        ExprKind::Binary(_, l, r) => {
+            paths(l, out);
+            paths(r, out);
+        }
+        _ => {}
+    }
+}
+
+impl EventRule {
+    /// Decides whether the rule fires for `trigger`; if so, evaluates its actions.
+    pub fn fire(&self, trigger: &Trigger<'_>, ctx: &Context) -> Result<Option<Firing>, ExprError> {
+        let (kind, key, data) = match trigger {
+            Trigger::Created { id, version, record } => {
+                (TriggerKind::Created, format!("created:{id}:{version}"), BeforeAfter { before: None, after: *record })
+            }
+            Trigger::Updated { id, version, before, after } => (
+                TriggerKind::Updated,
+                format!("updated:{id}:{version}"),
+                BeforeAfter { before: Some(*before), after: *after },
+            ),
+            // A deleted record is read as it was; `old.` reads the same values.
+            Trigger::Deleted { id, version, before } => (
+                TriggerKind::Deleted,
+                format!("deleted:{id}:{version}"),
+                BeforeAfter { before: Some(*before), after: *before },
+            ),
+            Trigger::Event { name, event_id, payload } => {
+                if Some(*name) != self.event.as_deref() {
+                    return Ok(None);
+                }
+                (TriggerKind::Event, format!("event:{name}:{event_id}"), BeforeAfter { before: None, after: *payload })
+            }
+        };
+        if kind != self.trigger {
+            return Ok(None);
+        }
+        if let Some(condition) = &self.condition
+            && evaluate(condition, &data, ctx)? != Value::Bool(true)
+        {
+            return Ok(None);
+        }
+        let mut read = Vec::new();
+        if let Some(condition) = &self.condition {
+            let mut found = Vec::new();
+            paths(condition, &mut found);
+            read = found.into_iter().map(|p| (p.join("."), data.value(&p))).collect();
+        }
+        let actions = self.actions.iter().map(|a| a.evaluate(&data, ctx)).collect::<Result<_, _>>()?;
+        Ok(Some(Firing {
+            rule: self.key.clone(),
+            rule_version: self.version,
+            idempotency_key: format!("{}:{}:{key}", self.key, self.version),
+            read,
+            actions,
+        }))
+    }
+}
+
+/// Orders rules for one trigger: higher priority first, then by key, so two rules that
+/// set the same field always apply in the same order and the later one wins.
+pub fn firing_order(rules: &mut [EventRule]) {
+    rules.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.key.cmp(&b.key)));
+}
+
+/// `now` plus a whole number of hours, or an error for an absurd span.
+pub(crate) fn after_hours(ctx: &Context, hours: i64) -> Result<chrono::DateTime<chrono::Utc>, ExprError> {
+    Duration::try_hours(hours).and_then(|d| ctx.now.checked_add_signed(d)).ok_or_else(|| {
+        ExprError::new(ExprErrorKind::Overflow, Default::default(), format!("{hours} hours from now is out of range"))
+    })
+}

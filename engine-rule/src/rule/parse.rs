@@ -1,0 +1,364 @@
+//! Reading and checking an event rule: its trigger, condition and actions, every problem
+//! reported with its JSON path (and its position inside an expression).
+
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+use super::ActionSpec;
+use super::action::{Channel, Priority};
+use crate::expr::ast::{Expr, Span};
+use crate::expr::check::{Schema, check};
+use crate::expr::parser;
+use crate::expr::types::Type;
+
+/// What a rule may refer to: the fields of forms, the payloads of events, and flows.
+pub trait RuleCatalog {
+    fn form(&self, key: &str) -> Option<&dyn Schema>;
+    fn event(&self, name: &str) -> Option<&dyn Schema>;
+    fn flow_exists(&self, key: &str) -> bool;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerKind {
+    Created,
+    Updated,
+    Deleted,
+    Event,
+}
+
+/// A checked event rule.
+#[derive(Debug, Clone)]
+pub struct EventRule {
+    pub key: String,
+    /// The version of the app the rule was published with; part of every firing's key.
+    pub version: i64,
+    /// Higher fires first.
+    pub priority: i64,
+    pub trigger: TriggerKind,
+    /// The form a record trigger watches.
+    pub form: Option<String>,
+    /// The event an event trigger listens for.
+    pub event: Option<String>,
+    pub(crate) condition: Option<Expr>,
+    pub(crate) actions: Vec<ActionSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleDiagnostic {
+    pub path: String,
+    pub code: &'static str,
+    pub message: String,
+    pub span: Option<Span>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    key: String,
+    #[serde(default)]
+    priority: i64,
+    trigger: RawTrigger,
+    condition: Option<String>,
+    #[serde(default)]
+    actions: Vec<Json>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrigger {
+    on: String,
+    form: Option<String>,
+    event: Option<String>,
+}
+
+/// The trigger's subject, with `old.` paths when the rule sees a change.
+struct Subject<'a> {
+    fields: &'a dyn Schema,
+    has_old: bool,
+}
+
+impl Schema for Subject<'_> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        match path.first().map(String::as_str) {
+            Some("old") if self.has_old && path.len() > 1 => self.fields.type_of(&path[1..]),
+            _ => self.fields.type_of(path),
+        }
+    }
+}
+
+struct Diags(Vec<RuleDiagnostic>);
+
+impl Diags {
+    fn push(&mut self, path: impl Into<String>, code: &'static str, message: impl Into<String>) {
+        self.0.push(RuleDiagnostic { path: path.into(), code, message: message.into(), span: None });
+    }
+
+    /// Parses and checks an expression; when `want` is given, its type must fit it.
+    fn expr(&mut self, path: &str, text: Option<&Json>, schema: &dyn Schema, want: Option<&Type>) -> Option<Expr> {
+        let Some(text) = text.and_then(Json::as_str) else {
+            self.push(path, "missing", "expected an expression (a string)");
+            return None;
+        };
+        let expr = match parser::parse(text) {
+            Ok(expr) => expr,
+            Err(e) => {
+                self.0.push(RuleDiagnostic {
+                    path: path.into(),
+                    code: e.kind.code(),
+                    message: e.message,
+                    span: Some(e.span),
+                });
+                return None;
+            }
+        };
+        match check(&expr, schema) {
+            Err(errors) => {
+                for e in errors {
+                    self.0.push(RuleDiagnostic {
+                        path: path.into(),
+                        code: e.kind.code(),
+                        message: e.message,
+                        span: Some(e.span),
+                    });
+                }
+                None
+            }
+            Ok(t) if want.is_some_and(|w| !t.fits(w)) => {
+                self.push(
+                    path,
+                    "type_mismatch",
+                    format!("this gives {t}, {} is needed", want.map(ToString::to_string).unwrap_or_default()),
+                );
+                None
+            }
+            Ok(_) => Some(expr),
+        }
+    }
+
+    /// `{ "field": "expression", … }` where each field exists in `target` and each
+    /// expression, read against `source`, fits its field.
+    fn assignments(
+        &mut self,
+        path: &str,
+        map: Option<&Json>,
+        source: &dyn Schema,
+        target: &dyn Schema,
+    ) -> Vec<(String, Expr)> {
+        let Some(map) = map.and_then(Json::as_object) else {
+            self.push(path, "missing", "expected an object of field: expression");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (field, text) in map {
+            let field_path = format!("{path}/{field}");
+            let Some(t) = target.type_of(std::slice::from_ref(field)) else {
+                self.push(field_path, "unknown_field", format!("there is no field `{field}`"));
+                continue;
+            };
+            if let Some(expr) = self.expr(&field_path, Some(text), source, Some(&t)) {
+                out.push((field.clone(), expr));
+            }
+        }
+        out
+    }
+}
+
+fn allowed_keys(diags: &mut Diags, path: &str, action: &Map<String, Json>, keys: &[&str]) {
+    for key in action.keys().filter(|k| !keys.contains(&k.as_str()) && k.as_str() != "type") {
+        diags.push(format!("{path}/{key}"), "unknown_property", format!("`{key}` does not belong to this action"));
+    }
+}
+
+/// Parses and checks a rule published with app `version`.
+pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result<EventRule, Vec<RuleDiagnostic>> {
+    let mut diags = Diags(Vec::new());
+    let raw: RawRule = serde_json::from_value(doc.clone())
+        .map_err(|e| vec![RuleDiagnostic { path: String::new(), code: "shape", message: e.to_string(), span: None }])?;
+    let (trigger, has_old) = match raw.trigger.on.as_str() {
+        "created" => (TriggerKind::Created, false),
+        "updated" => (TriggerKind::Updated, true),
+        "deleted" => (TriggerKind::Deleted, true),
+        "event" => (TriggerKind::Event, false),
+        other => {
+            diags.push(
+                "/trigger/on",
+                "unknown_trigger",
+                format!("`{other}` is not created, updated, deleted or event"),
+            );
+            return Err(diags.0);
+        }
+    };
+    let subject: Option<&dyn Schema> = match (trigger, &raw.trigger.form, &raw.trigger.event) {
+        (TriggerKind::Event, None, Some(event)) => {
+            let s = catalog.event(event);
+            if s.is_none() {
+                diags.push("/trigger/event", "unknown_event", format!("there is no event `{event}`"));
+            }
+            s
+        }
+        (TriggerKind::Event, _, _) => {
+            diags.push("/trigger", "bad_trigger", "an event trigger names an `event` and no `form`");
+            None
+        }
+        (_, Some(form), None) => {
+            let s = catalog.form(form);
+            if s.is_none() {
+                diags.push("/trigger/form", "unknown_form", format!("there is no form `{form}`"));
+            }
+            s
+        }
+        _ => {
+            diags.push("/trigger", "bad_trigger", "a record trigger names a `form` and no `event`");
+            None
+        }
+    };
+    let Some(fields) = subject else { return Err(diags.0) };
+    let subject = Subject { fields, has_old };
+    let condition = raw
+        .condition
+        .as_ref()
+        .and_then(|c| diags.expr("/condition", Some(&Json::from(c.clone())), &subject, Some(&Type::Bool)));
+    let mut actions = Vec::new();
+    for (i, action) in raw.actions.iter().enumerate() {
+        let path = format!("/actions/{i}");
+        let Some(obj) = action.as_object() else {
+            diags.push(path, "shape", "an action is an object");
+            continue;
+        };
+        let field = |k: &str| obj.get(k);
+        let spec = match obj.get("type").and_then(Json::as_str).unwrap_or("") {
+            "create_task" => {
+                allowed_keys(&mut diags, &path, obj, &["title", "assignee", "priority", "due_in_hours"]);
+                let priority = match field("priority").and_then(Json::as_str).unwrap_or("normal") {
+                    "low" => Some(Priority::Low),
+                    "normal" => Some(Priority::Normal),
+                    "high" => Some(Priority::High),
+                    other => {
+                        diags.push(
+                            format!("{path}/priority"),
+                            "bad_value",
+                            format!("`{other}` is not low, normal or high"),
+                        );
+                        None
+                    }
+                };
+                let due = field("due_in_hours").map_or(Some(24), Json::as_i64).filter(|h| (0..=24 * 366).contains(h));
+                if due.is_none() {
+                    diags.push(format!("{path}/due_in_hours"), "bad_value", "a whole number of hours, up to a year");
+                }
+                let title = diags.expr(&format!("{path}/title"), field("title"), &subject, Some(&Type::Text));
+                let assignee = diags.expr(&format!("{path}/assignee"), field("assignee"), &subject, None);
+                match (title, assignee, priority, due) {
+                    (Some(title), Some(assignee), Some(priority), Some(due_in_hours)) => {
+                        Some(ActionSpec::CreateTask { title, assignee, priority, due_in_hours })
+                    }
+                    _ => None,
+                }
+            }
+            "notify" => {
+                allowed_keys(&mut diags, &path, obj, &["channel", "to", "message"]);
+                let channel = match field("channel").and_then(Json::as_str).unwrap_or("") {
+                    "sms" => Some(Channel::Sms),
+                    "email" => Some(Channel::Email),
+                    "im" => Some(Channel::InstantMessage),
+                    "in_app" => Some(Channel::InApp),
+                    other => {
+                        diags.push(
+                            format!("{path}/channel"),
+                            "bad_value",
+                            format!("`{other}` is not sms, email, im or in_app"),
+                        );
+                        None
+                    }
+                };
+                let to = diags.expr(&format!("{path}/to"), field("to"), &subject, None);
+                let message = diags.expr(&format!("{path}/message"), field("message"), &subject, Some(&Type::Text));
+                match (channel, to, message) {
+                    (Some(channel), Some(to), Some(message)) => Some(ActionSpec::Notify { channel, to, message }),
+                    _ => None,
+                }
+            }
+            "update_fields" if trigger == TriggerKind::Event => {
+                diags.push(
+                    format!("{path}/type"),
+                    "not_applicable",
+                    "an event has no record to update; use create_record",
+                );
+                None
+            }
+            "update_fields" => {
+                allowed_keys(&mut diags, &path, obj, &["set"]);
+                Some(ActionSpec::UpdateFields {
+                    set: diags.assignments(&format!("{path}/set"), field("set"), &subject, fields),
+                })
+            }
+            "create_record" => {
+                allowed_keys(&mut diags, &path, obj, &["form", "values"]);
+                let form = field("form").and_then(Json::as_str).unwrap_or("");
+                match catalog.form(form) {
+                    None => {
+                        diags.push(format!("{path}/form"), "unknown_form", format!("there is no form `{form}`"));
+                        None
+                    }
+                    Some(target) => Some(ActionSpec::CreateRecord {
+                        form: form.to_owned(),
+                        values: diags.assignments(&format!("{path}/values"), field("values"), &subject, target),
+                    }),
+                }
+            }
+            "start_process" => {
+                allowed_keys(&mut diags, &path, obj, &["flow"]);
+                let flow = field("flow").and_then(Json::as_str).unwrap_or("");
+                if catalog.flow_exists(flow) {
+                    Some(ActionSpec::StartProcess { flow: flow.to_owned() })
+                } else {
+                    diags.push(format!("{path}/flow"), "unknown_flow", format!("there is no flow `{flow}`"));
+                    None
+                }
+            }
+            "webhook" => {
+                allowed_keys(&mut diags, &path, obj, &["url", "body"]);
+                let url = field("url").and_then(Json::as_str).unwrap_or("");
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    diags.push(format!("{path}/url"), "bad_value", "a webhook URL starts with https:// or http://");
+                }
+                let body = match field("body") {
+                    None => Vec::new(),
+                    Some(map) => {
+                        let anything = AnyField;
+                        diags.assignments(&format!("{path}/body"), Some(map), &subject, &anything)
+                    }
+                };
+                Some(ActionSpec::Webhook { url: url.to_owned(), body })
+            }
+            other => {
+                diags.push(format!("{path}/type"), "unknown_action", format!("`{other}` is not an action"));
+                None
+            }
+        };
+        actions.extend(spec);
+    }
+    if diags.0.is_empty() {
+        Ok(EventRule {
+            key: raw.key,
+            version,
+            priority: raw.priority,
+            trigger,
+            form: raw.trigger.form,
+            event: raw.trigger.event,
+            condition,
+            actions,
+        })
+    } else {
+        Err(diags.0)
+    }
+}
+
+/// A webhook body accepts any key with a value of any type.
+struct AnyField;
+
+impl Schema for AnyField {
+    fn type_of(&self, _: &[String]) -> Option<Type> {
+        Some(Type::Any)
+    }
+}
