@@ -76,10 +76,7 @@ impl Schema for FormFields<'_> {
 pub(crate) fn clock_call(expr: &Expr) -> Option<&Expr> {
     match &expr.kind {
         ExprKind::Call(name, _) if name == "today" || name == "now" => Some(expr),
-        ExprKind::Call(_, items) | ExprKind::List(items) => items.iter().find_map(clock_call),
-        ExprKind::Unary(_, e) => clock_call(e),
-        ExprKind::Binary(_, l, r) => clock_call(l).or_else(|| clock_call(r)),
-        _ => None,
+        _ => expr.children().into_iter().find_map(clock_call),
     }
 }
 

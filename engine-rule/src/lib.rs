@@ -7,13 +7,14 @@
 //! results. Compilation to SQL and scheduled rules come next.
 
 mod decision;
+mod diagnostic;
 mod expr;
 mod rule;
 
-pub use decision::{DecisionResult, DecisionTable, HitPolicy, TableDiagnostic, parse_table};
+pub use decision::{DecisionResult, DecisionTable, HitPolicy, parse_table};
+pub use diagnostic::Diagnostic;
 pub use rule::{
-    Action, Channel, EventRule, Firing, Priority, RuleCatalog, RuleDiagnostic, Trigger, TriggerKind, firing_order,
-    parse_rule,
+    Action, Channel, EventRule, Firing, Priority, RuleCatalog, Trigger, TriggerKind, firing_order, parse_rule,
 };
 
 pub use expr::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};

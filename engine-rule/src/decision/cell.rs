@@ -32,14 +32,8 @@ fn moved(span: Span, delta: isize) -> Span {
 
 fn shift(expr: &mut Expr, delta: isize) {
     expr.span = moved(expr.span, delta);
-    match &mut expr.kind {
-        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter_mut().for_each(|i| shift(i, delta)),
-        ExprKind::Unary(_, e) => shift(e, delta),
-        ExprKind::Binary(_, l, r) => {
-            shift(l, delta);
-            shift(r, delta);
-        }
-        _ => {}
+    for child in expr.children_mut() {
+        shift(child, delta);
     }
 }
 

@@ -16,4 +16,4 @@
 mod cell;
 mod table;
 
-pub use table::{DecisionResult, DecisionTable, HitPolicy, TableDiagnostic, parse_table};
+pub use table::{DecisionResult, DecisionTable, HitPolicy, parse_table};

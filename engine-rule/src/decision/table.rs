@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::cell::{INPUT, condition};
+use crate::diagnostic::Diagnostic;
 use crate::expr::ast::{Expr, Span};
 use crate::expr::check::{Schema, check};
 use crate::expr::eval::{Context, Record, evaluate};
@@ -24,16 +25,6 @@ pub enum HitPolicy {
     Collect,
     /// The matching row whose first output ranks highest in that output's `priorities`.
     Priority,
-}
-
-/// A problem in a table: `path` is a JSON pointer into the table document, `span` the
-/// position inside the cell or expression text when there is one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableDiagnostic {
-    pub path: String,
-    pub code: &'static str,
-    pub message: String,
-    pub span: Option<Span>,
 }
 
 #[derive(Deserialize)]
@@ -142,13 +133,12 @@ fn checked(text: &str, schema: &dyn Schema) -> Result<(Expr, Type), Vec<ExprErro
 
 /// Parses and checks a table against `schema` (the fields its input and output
 /// expressions read). Returns every problem found.
-pub fn parse_table(doc: &Json, schema: &dyn Schema) -> Result<DecisionTable, Vec<TableDiagnostic>> {
+pub fn parse_table(doc: &Json, schema: &dyn Schema) -> Result<DecisionTable, Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let raw: RawTable = serde_json::from_value(doc.clone()).map_err(|e| {
-        vec![TableDiagnostic { path: String::new(), code: "shape", message: e.to_string(), span: None }]
-    })?;
+    let raw: RawTable = serde_json::from_value(doc.clone())
+        .map_err(|e| vec![Diagnostic { path: String::new(), code: "shape", message: e.to_string(), span: None }])?;
     let mut push = |path: String, code: &'static str, message: String, span: Option<Span>| {
-        diags.push(TableDiagnostic { path, code, message, span });
+        diags.push(Diagnostic { path, code, message, span });
     };
 
     let hit_policy = match raw.hit_policy.as_str() {

@@ -21,6 +21,27 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The expressions directly inside this one.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().collect(),
+            ExprKind::Unary(_, e) => vec![e],
+            ExprKind::Binary(_, l, r) => vec![l, r],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::List(items) | ExprKind::Call(_, items) => items.iter_mut().collect(),
+            ExprKind::Unary(_, e) => vec![e],
+            ExprKind::Binary(_, l, r) => vec![l, r],
+            _ => Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Null,

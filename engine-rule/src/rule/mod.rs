@@ -16,7 +16,7 @@ mod parse;
 
 pub(crate) use action::ActionSpec;
 pub use action::{Action, Channel, Priority};
-pub use parse::{EventRule, RuleCatalog, RuleDiagnostic, TriggerKind, parse_rule};
+pub use parse::{EventRule, RuleCatalog, TriggerKind, parse_rule};
 
 use chrono::Duration;
 
@@ -62,15 +62,13 @@ impl Record for BeforeAfter<'_> {
 
 /// The field paths an expression reads, each once, in order of appearance.
 fn paths(expr: &Expr, out: &mut Vec<Vec<String>>) {
-    match &expr.kind {
-        ExprKind::Path(p) if !out.contains(p) => out.push(p.clone()),
-        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().for_each(|i| paths(i, out)),
-        ExprKind::Unary(_, e) => paths(e, out),
-        ExprKind::Binary(_, l, r) => {
-            paths(l, out);
-            paths(r, out);
-        }
-        _ => {}
+    if let ExprKind::Path(p) = &expr.kind
+        && !out.contains(p)
+    {
+        out.push(p.clone());
+    }
+    for child in expr.children() {
+        paths(child, out);
     }
 }
 

@@ -6,7 +6,8 @@ use serde_json::{Map, Value as Json};
 
 use super::ActionSpec;
 use super::action::{Channel, Priority};
-use crate::expr::ast::{Expr, Span};
+use crate::diagnostic::Diagnostic;
+use crate::expr::ast::Expr;
 use crate::expr::check::{Schema, check};
 use crate::expr::parser;
 use crate::expr::types::Type;
@@ -41,14 +42,6 @@ pub struct EventRule {
     pub event: Option<String>,
     pub(crate) condition: Option<Expr>,
     pub(crate) actions: Vec<ActionSpec>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleDiagnostic {
-    pub path: String,
-    pub code: &'static str,
-    pub message: String,
-    pub span: Option<Span>,
 }
 
 #[derive(Deserialize)]
@@ -86,11 +79,11 @@ impl Schema for Subject<'_> {
     }
 }
 
-struct Diags(Vec<RuleDiagnostic>);
+struct Diags(Vec<Diagnostic>);
 
 impl Diags {
     fn push(&mut self, path: impl Into<String>, code: &'static str, message: impl Into<String>) {
-        self.0.push(RuleDiagnostic { path: path.into(), code, message: message.into(), span: None });
+        self.0.push(Diagnostic { path: path.into(), code, message: message.into(), span: None });
     }
 
     /// Parses and checks an expression; when `want` is given, its type must fit it.
@@ -102,7 +95,7 @@ impl Diags {
         let expr = match parser::parse(text) {
             Ok(expr) => expr,
             Err(e) => {
-                self.0.push(RuleDiagnostic {
+                self.0.push(Diagnostic {
                     path: path.into(),
                     code: e.kind.code(),
                     message: e.message,
@@ -114,7 +107,7 @@ impl Diags {
         match check(&expr, schema) {
             Err(errors) => {
                 for e in errors {
-                    self.0.push(RuleDiagnostic {
+                    self.0.push(Diagnostic {
                         path: path.into(),
                         code: e.kind.code(),
                         message: e.message,
@@ -170,10 +163,10 @@ fn allowed_keys(diags: &mut Diags, path: &str, action: &Map<String, Json>, keys:
 }
 
 /// Parses and checks a rule published with app `version`.
-pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result<EventRule, Vec<RuleDiagnostic>> {
+pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result<EventRule, Vec<Diagnostic>> {
     let mut diags = Diags(Vec::new());
     let raw: RawRule = serde_json::from_value(doc.clone())
-        .map_err(|e| vec![RuleDiagnostic { path: String::new(), code: "shape", message: e.to_string(), span: None }])?;
+        .map_err(|e| vec![Diagnostic { path: String::new(), code: "shape", message: e.to_string(), span: None }])?;
     let (trigger, has_old) = match raw.trigger.on.as_str() {
         "created" => (TriggerKind::Created, false),
         "updated" => (TriggerKind::Updated, true),
