@@ -71,12 +71,12 @@ impl Schema for FormFields<'_> {
     }
 }
 
-/// Functions whose result depends on the clock. They need the app's time zone, which
-/// apps cannot declare yet, so formulas may not use them.
-pub(crate) fn clock_call(expr: &Expr) -> Option<&Expr> {
+/// A call of `today()`: which day it is depends on a time zone, and apps do not declare
+/// one yet, so formulas name theirs with `today_in('Asia/Shanghai')` instead.
+pub(crate) fn zoneless_today(expr: &Expr) -> Option<&Expr> {
     match &expr.kind {
-        ExprKind::Call(name, _) if name == "today" || name == "now" => Some(expr),
-        _ => expr.children().into_iter().find_map(clock_call),
+        ExprKind::Call(name, _) if name == "today" => Some(expr),
+        _ => expr.children().into_iter().find_map(zoneless_today),
     }
 }
 
@@ -121,7 +121,7 @@ impl Record for Values<'_> {
 /// that fails on this record (a number beyond 28 digits) gives null.
 pub fn compute(field: &Field, values: &[(String, FieldValue)], now: DateTime<Utc>) -> FieldValue {
     let FieldType::Formula { expr, result, .. } = &field.kind else { return FieldValue::Null };
-    // Formulas cannot read the clock (see `clock_call`); the context is never consulted.
+    // Formulas never call `today()` (see `zoneless_today`), so this UTC date is never read.
     let ctx = Context { now, today: now.date_naive() };
     evaluate(expr, &Values(values), &ctx).map_or(FieldValue::Null, |v| field_value(v, *result))
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, join};
-use crate::formula::{FormFields, ResultType, clock_call};
+use crate::formula::{FormFields, ResultType, zoneless_today};
 use crate::model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
 use crate::record::{check_value, parse_date, parse_decimal};
 use crate::schema::check_bundle_shape;
@@ -399,8 +399,8 @@ impl Lowerer<'_> {
         })
     }
 
-    /// Parses a formula and checks it against the form's other fields (formulas read
-    /// neither other formulas nor the clock yet); its type must fit `result_type`.
+    /// Parses a formula and checks it against the form's other fields (not other formulas,
+    /// and `today()` only with a zone: `today_in(…)`); its type must fit `result_type`.
     fn formula(&mut self, path: &str, raw: &RawField, siblings: &[RawField]) -> Option<FieldType> {
         let (Some(expression), Some(result_name)) = (&raw.expression, &raw.result_type) else {
             self.push(join(path, "expression"), "missing", "a formula needs an expression and a result_type");
@@ -435,11 +435,11 @@ impl Lowerer<'_> {
             }
             Ok(_) => {}
         }
-        if let Some(call) = clock_call(&expr) {
+        if let Some(call) = zoneless_today(&expr) {
             self.push(
                 join(path, "expression"),
                 "bad_expression",
-                format!("formulas cannot use today() or now() until apps declare their time zone{}", at(call.span)),
+                format!("today() depends on a time zone; write today_in('Asia/Shanghai'){}", at(call.span)),
             );
             return None;
         }

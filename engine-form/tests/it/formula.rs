@@ -20,6 +20,11 @@ fn formulas_compute_from_stored_values() {
     assert_eq!(compute_formula(field("ratio"), &values, now), FieldValue::Decimal(Decimal::new(3281, 4)));
     assert_eq!(compute_formula(field("alert"), &values, now), FieldValue::Boolean(true));
     assert_eq!(compute_formula(field("label"), &values, now), FieldValue::Text("hnw customer".into()));
+    // 00:30 on 28 November in Shanghai, still the 27th in UTC.
+    let opened =
+        vec![("opened".to_owned(), FieldValue::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")))];
+    let shanghai_midnight = "2026-11-27T16:30:00Z".parse().expect("instant");
+    assert_eq!(compute_formula(field("days_open"), &opened, shanghai_midnight), FieldValue::Integer(27));
     let empty = vec![("aum".to_owned(), FieldValue::Decimal(Decimal::ZERO))];
     assert_eq!(compute_formula(field("ratio"), &empty, now), FieldValue::Null, "division by zero gives no value");
 }

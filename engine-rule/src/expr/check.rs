@@ -88,6 +88,16 @@ fn type_of(expr: &Expr, schema: &dyn Schema, errors: &mut Vec<ExprError>) -> Typ
                 ));
                 return Type::Any;
             }
+            if let Some(arg) = f.zone_arg.and_then(|i| args.get(i))
+                && let ExprKind::Text(name) = &arg.kind
+                && functions::zone(name).is_none()
+            {
+                errors.push(ExprError::new(
+                    ExprErrorKind::TypeMismatch,
+                    arg.span,
+                    format!("`{name}` is not a time zone, e.g. Asia/Shanghai"),
+                ));
+            }
             (f.check)(&types).unwrap_or_else(|message| mismatch(errors, expr, format!("`{name}`: {message}")))
         }
     }

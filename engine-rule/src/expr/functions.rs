@@ -14,6 +14,8 @@ pub struct Function {
     /// `None` for "any number".
     pub max_args: Option<usize>,
     pub check: fn(&[Type]) -> Result<Type, String>,
+    /// The argument that names a time zone, if any: a literal one is checked statically.
+    pub zone_arg: Option<usize>,
     pub eval: fn(&[Value], &Context) -> Value,
 }
 
@@ -39,6 +41,27 @@ fn numeric(args: &[Type], i: usize) -> Result<Type, String> {
 
 fn unify_all(args: &[Type]) -> Result<Type, String> {
     args.iter().try_fold(Type::Null, |acc, t| acc.unify(t).ok_or_else(|| format!("{acc} and {t} do not mix")))
+}
+
+/// A time zone by its IANA name (`Asia/Shanghai`).
+pub fn zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse().ok()
+}
+
+/// Today's date in the zone named by `v`, from the evaluation's instant.
+fn today_in(v: &Value, ctx: &Context) -> Option<NaiveDate> {
+    let tz = zone(text(v)?)?;
+    Some(ctx.now.with_timezone(&tz).date_naive())
+}
+
+/// Whether `birthday` falls on `today`. A 29 February birthday is kept on 28 February
+/// in years without one.
+fn is_birthday(birthday: NaiveDate, today: NaiveDate) -> bool {
+    let leap = NaiveDate::from_ymd_opt(today.year(), 2, 29).is_some();
+    match (birthday.month(), birthday.day()) {
+        (2, 29) if !leap => (today.month(), today.day()) == (2, 28),
+        (m, d) => (today.month(), today.day()) == (m, d),
+    }
 }
 
 fn text(v: &Value) -> Option<&str> {
@@ -85,6 +108,25 @@ fn pick(args: &[Value], greatest: bool) -> Value {
 
 static FUNCTIONS: &[Function] = &[
     Function {
+        name: "today_in",
+        min_args: 1,
+        max_args: Some(1),
+        check: |a| want(a, 0, Type::Text).map(|()| Type::Date),
+        zone_arg: Some(0),
+        eval: |a, c| today_in(&a[0], c).map_or(Value::Null, Value::Date),
+    },
+    Function {
+        name: "birthday_today",
+        min_args: 2,
+        max_args: Some(2),
+        check: |a| want(a, 0, Type::Date).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
+        zone_arg: Some(1),
+        eval: |a, c| match (date(&a[0]), today_in(&a[1], c)) {
+            (Some(birthday), Some(today)) => Value::Bool(is_birthday(birthday, today)),
+            _ => Value::Null,
+        },
+    },
+    Function {
         name: "if",
         min_args: 3,
         max_args: Some(3),
@@ -92,6 +134,7 @@ static FUNCTIONS: &[Function] = &[
             want(a, 0, Type::Bool)?;
             a[1].unify(&a[2]).ok_or_else(|| format!("the two branches differ: {} and {}", a[1], a[2]))
         },
+        zone_arg: None,
         eval: |a, _| if a[0] == Value::Bool(true) { a[1].clone() } else { a[2].clone() },
     },
     Function {
@@ -99,6 +142,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: None,
         check: unify_all,
+        zone_arg: None,
         eval: |a, _| a.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null),
     },
     Function {
@@ -106,6 +150,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |_| Ok(Type::Bool),
+        zone_arg: None,
         eval: |a, _| {
             Value::Bool(match &a[0] {
                 Value::Null => true,
@@ -120,6 +165,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(2),
         check: rounding,
+        zone_arg: None,
         eval: |a, _| round(a, RoundingStrategy::MidpointAwayFromZero),
     },
     Function {
@@ -127,6 +173,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(2),
         check: rounding,
+        zone_arg: None,
         eval: |a, _| round(a, RoundingStrategy::MidpointNearestEven),
     },
     Function {
@@ -134,6 +181,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |a| numeric(a, 0),
+        zone_arg: None,
         eval: |a, _| match &a[0] {
             Value::Integer(i) => {
                 i.checked_abs().map_or_else(|| Value::Decimal(Decimal::from(*i).abs()), Value::Integer)
@@ -142,13 +190,21 @@ static FUNCTIONS: &[Function] = &[
             _ => Value::Null,
         },
     },
-    Function { name: "min", min_args: 1, max_args: None, check: unify_all, eval: |a, _| pick(a, false) },
-    Function { name: "max", min_args: 1, max_args: None, check: unify_all, eval: |a, _| pick(a, true) },
+    Function {
+        name: "min",
+        min_args: 1,
+        max_args: None,
+        check: unify_all,
+        zone_arg: None,
+        eval: |a, _| pick(a, false),
+    },
+    Function { name: "max", min_args: 1, max_args: None, check: unify_all, zone_arg: None, eval: |a, _| pick(a, true) },
     Function {
         name: "len",
         min_args: 1,
         max_args: Some(1),
         check: |a| want(a, 0, Type::Text).map(|()| Type::Integer),
+        zone_arg: None,
         eval: |a, _| text(&a[0]).map_or(Value::Null, |s| Value::Integer(s.chars().count() as i64)),
     },
     Function {
@@ -156,6 +212,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |a| want(a, 0, Type::Text).map(|()| Type::Text),
+        zone_arg: None,
         eval: |a, _| text(&a[0]).map_or(Value::Null, |s| Value::Text(s.to_uppercase())),
     },
     Function {
@@ -163,6 +220,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |a| want(a, 0, Type::Text).map(|()| Type::Text),
+        zone_arg: None,
         eval: |a, _| text(&a[0]).map_or(Value::Null, |s| Value::Text(s.to_lowercase())),
     },
     Function {
@@ -170,6 +228,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |a| want(a, 0, Type::Text).map(|()| Type::Text),
+        zone_arg: None,
         eval: |a, _| text(&a[0]).map_or(Value::Null, |s| Value::Text(s.trim().to_owned())),
     },
     Function {
@@ -177,6 +236,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 2,
         max_args: Some(2),
         check: |a| want(a, 0, Type::Text).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
+        zone_arg: None,
         eval: |a, _| match (text(&a[0]), text(&a[1])) {
             (Some(s), Some(t)) => Value::Bool(s.contains(t)),
             _ => Value::Null,
@@ -187,6 +247,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 2,
         max_args: Some(2),
         check: |a| want(a, 0, Type::Text).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
+        zone_arg: None,
         eval: |a, _| match (text(&a[0]), text(&a[1])) {
             (Some(s), Some(t)) => Value::Bool(s.starts_with(t)),
             _ => Value::Null,
@@ -197,6 +258,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 0,
         max_args: Some(0),
         check: |_| Ok(Type::Date),
+        zone_arg: None,
         eval: |_, c| Value::Date(c.today),
     },
     Function {
@@ -204,6 +266,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 0,
         max_args: Some(0),
         check: |_| Ok(Type::DateTime),
+        zone_arg: None,
         eval: |_, c| Value::DateTime(c.now),
     },
     Function {
@@ -211,6 +274,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |a| want(a, 0, Type::Text).map(|()| Type::Date),
+        zone_arg: None,
         eval: |a, _| {
             text(&a[0]).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).map_or(Value::Null, Value::Date)
         },
@@ -220,6 +284,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 2,
         max_args: Some(2),
         check: |a| want(a, 0, Type::Date).and(want(a, 1, Type::Date)).map(|()| Type::Integer),
+        zone_arg: None,
         eval: |a, _| match (date(&a[0]), date(&a[1])) {
             (Some(from), Some(to)) => Value::Integer((to - from).num_days()),
             _ => Value::Null,
@@ -230,6 +295,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 2,
         max_args: Some(2),
         check: |a| want(a, 0, Type::Date).and(want(a, 1, Type::Integer)).map(|()| Type::Date),
+        zone_arg: None,
         eval: |a, _| match (date(&a[0]), integer(&a[1])) {
             (Some(d), Some(n)) => {
                 chrono::Duration::try_days(n).and_then(|n| d.checked_add_signed(n)).map_or(Value::Null, Value::Date)
@@ -243,6 +309,7 @@ static FUNCTIONS: &[Function] = &[
         max_args: Some(2),
         // Month ends clamp: 2026-01-31 plus one month is 2026-02-28.
         check: |a| want(a, 0, Type::Date).and(want(a, 1, Type::Integer)).map(|()| Type::Date),
+        zone_arg: None,
         eval: |a, _| match (date(&a[0]), integer(&a[1])) {
             (Some(d), Some(n)) => {
                 let months = u32::try_from(n.unsigned_abs()).ok().map(Months::new);
@@ -257,6 +324,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |a| want(a, 0, Type::Date).map(|()| Type::Integer),
+        zone_arg: None,
         eval: |a, _| date(&a[0]).map_or(Value::Null, |d| Value::Integer(i64::from(d.year()))),
     },
     Function {
@@ -264,6 +332,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |a| want(a, 0, Type::Date).map(|()| Type::Integer),
+        zone_arg: None,
         eval: |a, _| date(&a[0]).map_or(Value::Null, |d| Value::Integer(i64::from(d.month()))),
     },
     Function {
@@ -271,6 +340,7 @@ static FUNCTIONS: &[Function] = &[
         min_args: 1,
         max_args: Some(1),
         check: |a| want(a, 0, Type::Date).map(|()| Type::Integer),
+        zone_arg: None,
         eval: |a, _| date(&a[0]).map_or(Value::Null, |d| Value::Integer(i64::from(d.day()))),
     },
 ];

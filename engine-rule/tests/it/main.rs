@@ -4,3 +4,4 @@ mod cases;
 mod decision;
 mod random;
 mod rules;
+mod zones;
