@@ -5,8 +5,6 @@
 //! related record or a file exists) is checked by the server, which reports it in the
 //! same [`FieldError`] shape.
 
-use std::str::FromStr;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -325,15 +323,4 @@ fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
     let body = s.strip_prefix('+').unwrap_or(s);
     (5..=20).contains(&digits) && body.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'))
-}
-
-impl FromStr for CheckMode {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "create" => Ok(CheckMode::Create),
-            "patch" => Ok(CheckMode::Patch),
-            _ => Err(()),
-        }
-    }
 }

@@ -74,14 +74,6 @@ impl StorageType {
     }
 }
 
-/// A table to create or migrate: a form's main table or a sub-table's child table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableSpec {
-    pub name: String,
-    /// For a child table, the table of the record that owns its rows.
-    pub parent: Option<String>,
-}
-
 /// The table of a form. App keys are at most 24 and form keys 32 characters, so the
 /// name fits PostgreSQL's 63-character identifiers.
 pub fn main_table_name(app: &str, form: &str) -> String {

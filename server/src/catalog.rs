@@ -19,7 +19,6 @@ pub struct PublishedApp {
     pub version: i64,
     pub published_at: DateTime<Utc>,
     pub bundle: Bundle,
-    pub document: serde_json::Value,
     tables: HashMap<(String, Option<String>), TableMap>,
 }
 
@@ -77,7 +76,7 @@ impl Catalog {
             ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
         })?;
         let tables = table_maps(c, app).await?;
-        let loaded = Arc::new(PublishedApp { key: app.to_owned(), version, published_at, bundle, document, tables });
+        let loaded = Arc::new(PublishedApp { key: app.to_owned(), version, published_at, bundle, tables });
         self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());
         Ok(loaded)
     }

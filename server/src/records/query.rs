@@ -9,7 +9,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use engine_form::{Field, FieldError, FieldType, FieldValue, Form, StorageType, check_value};
+use engine_form::{Field, FieldError, FieldType, FieldValue, Form, check_value};
 use serde_json::Value;
 
 use crate::api::error::ApiError;
@@ -295,15 +295,6 @@ fn unescape(text: &str) -> String {
         }
     }
     out
-}
-
-/// The storage of a system column.
-pub fn system_storage(target: &Target) -> Option<StorageType> {
-    match target {
-        Target::Id => Some(StorageType::Integer),
-        Target::CreatedAt | Target::UpdatedAt => Some(StorageType::DateTime),
-        Target::Field(_) => None,
-    }
 }
 
 /// A cursor is the sort values of a page's last row, as JSON, base64url-encoded.

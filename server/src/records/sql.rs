@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{DbBackend, DbErr};
 
 use super::codec::encode;
-use super::query::{Filter, Op, SortKey, Target, system_storage};
+use super::query::{Filter, Op, SortKey, Target};
 use crate::schema::TableMap;
 
 /// The column expression and storage of a filter or sort target.
@@ -20,7 +20,6 @@ pub fn target_column(map: &TableMap, target: &Target) -> Result<(SimpleExpr, Sto
             map.column(key).cloned().ok_or_else(|| DbErr::Custom(format!("field `{key}` has no column")))?
         }
     };
-    debug_assert!(system_storage(target).is_none_or(|s| s == storage));
     Ok((Expr::col((table, Alias::new(column))), storage))
 }
 
