@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use engine_form::{Field, FieldType, FieldValue, StorageType};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, NullOrdering, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
@@ -18,7 +19,12 @@ use crate::api::error::ApiError;
 /// What each selected column is, in select order.
 enum Col {
     System(&'static str, StorageType),
-    Field(String, StorageType),
+    /// A field's own column; `lookup` when its related record's fields follow as `Lookup`s.
+    Field {
+        key: String,
+        storage: StorageType,
+        lookup: bool,
+    },
     Lookup {
         relation: String,
         field: String,
@@ -75,7 +81,7 @@ impl OwnRow {
                 row.cols.push(Col::Formula(field.key.clone()));
             } else if let Some((column, storage)) = ctx.map.column(&field.key) {
                 row.columns.push(Alias::new(column));
-                row.cols.push(Col::Field(field.key.clone(), storage.clone()));
+                row.cols.push(Col::Field { key: field.key.clone(), storage: storage.clone(), lookup: false });
             }
         }
         Some(row)
@@ -96,7 +102,7 @@ pub async fn written(
     row: &QueryResult,
 ) -> Result<Value, ApiError> {
     if let Some(own) = own {
-        return Ok(Value::Object(row_to_json(ctx, row, &own.cols)?.0));
+        return Ok(Value::Object(row_to_json(ctx, row, &own.cols, Utc::now())?.0));
     }
     let id: i64 = row.try_get_by_index(0)?;
     get(c, ctx, id, None).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("written record {id} is missing")))
@@ -128,7 +134,7 @@ fn build_select(
             continue;
         };
         stmt.column((table.clone(), Alias::new(column)));
-        cols.push(Col::Field(field.key.clone(), storage.clone()));
+        cols.push(Col::Field { key: field.key.clone(), storage: storage.clone(), lookup: lookups_of(ctx, &field.key) });
         if let FieldType::Relation { form: target, lookup } = &field.kind
             && !lookup.is_empty()
         {
@@ -155,7 +161,7 @@ fn build_select(
     // Formulas read the record's other fields, asked for or not.
     if cols.iter().any(|c| matches!(c, Col::Formula(_))) {
         for field in &ctx.form.fields {
-            let asked = cols.iter().any(|c| matches!(c, Col::Field(k, _) if k == &field.key));
+            let asked = cols.iter().any(|c| matches!(c, Col::Field { key, .. } if key == &field.key));
             if let (false, Some((column, storage))) = (asked, ctx.map.column(&field.key)) {
                 stmt.column((table.clone(), Alias::new(column)));
                 cols.push(Col::Input(field.key.clone(), storage.clone()));
@@ -169,7 +175,10 @@ fn row_to_json(
     ctx: &FormCtx<'_>,
     row: &QueryResult,
     cols: &[Col],
+    now: DateTime<Utc>,
 ) -> Result<(Map<String, Value>, Vec<FieldValue>), DbErr> {
+    // Field values are kept for formulas only when there are formulas to compute.
+    let with_formulas = cols.iter().any(|c| matches!(c, Col::Formula(_)));
     let mut record = Map::new();
     let mut lookups: Map<String, Value> = Map::new();
     let mut sort_values = Vec::new();
@@ -187,14 +196,15 @@ fn row_to_json(
             Col::System(name, storage) => {
                 record.insert((*name).into(), decode(row, i, storage, ctx.backend)?.to_json());
             }
-            Col::Field(key, storage) => {
+            Col::Field { key, storage, lookup } => {
                 let value = decode(row, i, storage, ctx.backend)?;
-                if lookups_of(ctx, key) {
-                    let lookup = if value.is_null() { Value::Null } else { Value::Object(Map::new()) };
-                    lookups.insert(key.clone(), lookup);
+                if *lookup {
+                    lookups.insert(key.clone(), if value.is_null() { Value::Null } else { Value::Object(Map::new()) });
                 }
                 record.insert(key.clone(), value.to_json());
-                stored.push((key.clone(), value));
+                if with_formulas {
+                    stored.push((key.clone(), value));
+                }
             }
             Col::Input(key, storage) => stored.push((key.clone(), decode(row, i, storage, ctx.backend)?)),
             Col::Lookup { relation, field, storage } => {
@@ -210,7 +220,7 @@ fn row_to_json(
     }
     for key in formulas {
         if let Some(field) = ctx.form.field(key) {
-            record.insert(key.clone(), engine_form::compute_formula(field, &stored, chrono::Utc::now()).to_json());
+            record.insert(key.clone(), engine_form::compute_formula(field, &stored, now).to_json());
         }
     }
     if !lookups.is_empty() {
@@ -235,7 +245,7 @@ pub async fn get(
     let Some(row) = c.query_one(&stmt).await? else {
         return Ok(None);
     };
-    let (mut record, _) = row_to_json(ctx, &row, &cols)?;
+    let (mut record, _) = row_to_json(ctx, &row, &cols, Utc::now())?;
     let mut records = vec![(id, &mut record)];
     attach_sub_tables(c, ctx, &sub_tables, &mut records).await?;
     Ok(Some(Value::Object(record)))
@@ -280,8 +290,9 @@ pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) ->
     let has_more = rows.len() as u64 > q.limit;
     let mut records = Vec::with_capacity(rows.len());
     let mut last_sort = Vec::new();
+    let now = Utc::now();
     for row in rows.iter().take(q.limit as usize) {
-        let (record, sort_values) = row_to_json(ctx, row, &cols)?;
+        let (record, sort_values) = row_to_json(ctx, row, &cols, now)?;
         last_sort = sort_values;
         records.push(record);
     }
