@@ -43,12 +43,6 @@ pub fn evaluate(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value
             (UnaryOp::Negate, Value::Decimal(d)) => Value::Decimal(-d),
             (_, v) => return mismatch(format!("cannot apply the operator to {v:?}")),
         },
-        ExprKind::Binary(BinaryOp::And, l, r) => {
-            three_valued(evaluate(l, record, ctx)?, evaluate(r, record, ctx)?, false)
-        }
-        ExprKind::Binary(BinaryOp::Or, l, r) => {
-            three_valued(evaluate(l, record, ctx)?, evaluate(r, record, ctx)?, true)
-        }
         ExprKind::Binary(op, l, r) => binary(*op, evaluate(l, record, ctx)?, evaluate(r, record, ctx)?, expr)?,
         ExprKind::Call(name, args) => {
             let Some(f) = functions::find(name) else {
@@ -83,41 +77,30 @@ fn three_valued(l: Value, r: Value, dominant: bool) -> Value {
 
 fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprError> {
     let overflow = || ExprError::new(ExprErrorKind::Overflow, at.span, "the result is beyond 28 significant digits");
-    if op == BinaryOp::Concat {
-        let text = |v: &Value| match v {
-            Value::Null => String::new(),
-            Value::Text(s) => s.clone(),
-            Value::Integer(i) => i.to_string(),
-            Value::Decimal(d) => d.to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Value::DateTime(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            Value::List(_) => String::new(),
-        };
-        return Ok(Value::Text(text(&l) + &text(&r)));
-    }
-    if op == BinaryOp::In {
-        return Ok(match (&l, &r) {
-            (Value::Null, _) | (_, Value::Null) => Value::Null,
-            (_, Value::List(items)) => Value::Bool(items.iter().any(|i| l.equals(i))),
-            _ => return Err(ExprError::new(ExprErrorKind::TypeMismatch, at.span, "`in` needs a list on its right")),
-        });
-    }
-    if l.is_null() || r.is_null() {
-        return Ok(Value::Null);
-    }
-    let cmp = |want: fn(std::cmp::Ordering) -> bool| -> Result<Value, ExprError> {
-        l.compare(&r).map(|o| Value::Bool(want(o))).ok_or_else(|| {
-            ExprError::new(ExprErrorKind::TypeMismatch, at.span, format!("cannot compare {l:?} with {r:?}"))
-        })
-    };
+    let numbers = || ExprError::new(ExprErrorKind::TypeMismatch, at.span, format!("`{}` needs numbers", op.symbol()));
     match op {
+        BinaryOp::And => Ok(three_valued(l, r, false)),
+        BinaryOp::Or => Ok(three_valued(l, r, true)),
+        BinaryOp::Concat => Ok(Value::Text(l.to_text() + &r.to_text())),
+        BinaryOp::In => match (&l, &r) {
+            (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
+            (_, Value::List(items)) => Ok(Value::Bool(items.iter().any(|i| l.equals(i)))),
+            _ => Err(ExprError::new(ExprErrorKind::TypeMismatch, at.span, "`in` needs a list on its right")),
+        },
+        _ if l.is_null() || r.is_null() => Ok(Value::Null),
         BinaryOp::Eq => Ok(Value::Bool(l.equals(&r))),
         BinaryOp::Ne => Ok(Value::Bool(!l.equals(&r))),
-        BinaryOp::Lt => cmp(|o| o.is_lt()),
-        BinaryOp::Le => cmp(|o| o.is_le()),
-        BinaryOp::Gt => cmp(|o| o.is_gt()),
-        BinaryOp::Ge => cmp(|o| o.is_ge()),
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            let order = l.compare(&r).ok_or_else(|| {
+                ExprError::new(ExprErrorKind::TypeMismatch, at.span, format!("cannot compare {l:?} with {r:?}"))
+            })?;
+            Ok(Value::Bool(match op {
+                BinaryOp::Lt => order.is_lt(),
+                BinaryOp::Le => order.is_le(),
+                BinaryOp::Gt => order.is_gt(),
+                _ => order.is_ge(),
+            }))
+        }
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => {
             if let (Value::Integer(a), Value::Integer(b)) = (&l, &r) {
                 let exact = match op {
@@ -129,13 +112,7 @@ fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprErro
                     return Ok(Value::Integer(v));
                 }
             }
-            let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else {
-                return Err(ExprError::new(
-                    ExprErrorKind::TypeMismatch,
-                    at.span,
-                    format!("`{}` needs numbers", op.symbol()),
-                ));
-            };
+            let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(numbers()) };
             let result = match op {
                 BinaryOp::Add => a.checked_add(b),
                 BinaryOp::Sub => a.checked_sub(b),
@@ -144,20 +121,11 @@ fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprErro
             result.map(Value::Decimal).ok_or_else(overflow)
         }
         BinaryOp::Div => {
-            let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else {
-                return Err(ExprError::new(ExprErrorKind::TypeMismatch, at.span, "`/` needs numbers"));
-            };
+            let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(numbers()) };
             if b.is_zero() {
                 return Ok(Value::Null);
             }
             a.checked_div(b).map(|d| Value::Decimal(d.normalize())).ok_or_else(overflow)
         }
-        BinaryOp::And | BinaryOp::Or | BinaryOp::In | BinaryOp::Concat => unreachable_op(op, at),
     }
-}
-
-/// These operators are handled before `binary` is reached; answer with an error rather
-/// than a panic should that ever change.
-fn unreachable_op(op: BinaryOp, at: &Expr) -> Result<Value, ExprError> {
-    Err(ExprError::new(ExprErrorKind::Syntax, at.span, format!("`{}` was not evaluated", op.symbol())))
 }

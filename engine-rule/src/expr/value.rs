@@ -46,6 +46,21 @@ impl Value {
         }
     }
 
+    /// The value as text, as `&` and messages show it: null is empty, lists are joined
+    /// with ", ".
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Text(s) => s.clone(),
+            Value::Integer(i) => i.to_string(),
+            Value::Decimal(d) => d.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::DateTime(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            Value::List(items) => items.iter().map(Value::to_text).collect::<Vec<_>>().join(", "),
+        }
+    }
+
     /// Numbers compare by value (`1 == 1.0`); everything else by equality.
     pub fn equals(&self, other: &Value) -> bool {
         self.compare(other).map_or_else(|| self == other, |o| o == Ordering::Equal)

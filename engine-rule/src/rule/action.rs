@@ -46,20 +46,6 @@ pub enum Action {
     Webhook { url: String, body: Vec<(String, Value)> },
 }
 
-/// Text for a message or a title; nothing shows as empty, as with `&`.
-fn text(value: Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::Text(s) => s,
-        Value::Integer(i) => i.to_string(),
-        Value::Decimal(d) => d.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-        Value::DateTime(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        Value::List(items) => items.into_iter().map(text).collect::<Vec<_>>().join(", "),
-    }
-}
-
 fn all(pairs: &[(String, Expr)], data: &dyn Record, ctx: &Context) -> Result<Vec<(String, Value)>, ExprError> {
     pairs.iter().map(|(k, e)| Ok((k.clone(), evaluate(e, data, ctx)?))).collect()
 }
@@ -68,7 +54,7 @@ impl ActionSpec {
     pub(crate) fn evaluate(&self, data: &dyn Record, ctx: &Context) -> Result<Action, ExprError> {
         Ok(match self {
             ActionSpec::CreateTask { title, assignee, priority, due_in_hours } => Action::CreateTask {
-                title: text(evaluate(title, data, ctx)?),
+                title: evaluate(title, data, ctx)?.to_text(),
                 assignee: evaluate(assignee, data, ctx)?,
                 priority: *priority,
                 due_at: super::after_hours(ctx, *due_in_hours)?,
@@ -76,7 +62,7 @@ impl ActionSpec {
             ActionSpec::Notify { channel, to, message } => Action::Notify {
                 channel: *channel,
                 to: evaluate(to, data, ctx)?,
-                message: text(evaluate(message, data, ctx)?),
+                message: evaluate(message, data, ctx)?.to_text(),
             },
             ActionSpec::UpdateFields { set } => Action::UpdateFields { values: all(set, data, ctx)? },
             ActionSpec::CreateRecord { form, values } => {
