@@ -19,6 +19,23 @@ pub struct Function {
     pub eval: fn(&[Value], &Context) -> Value,
 }
 
+impl Function {
+    const fn new(
+        name: &'static str,
+        args: (usize, Option<usize>),
+        check: fn(&[Type]) -> Result<Type, String>,
+        eval: fn(&[Value], &Context) -> Value,
+    ) -> Function {
+        Function { name, min_args: args.0, max_args: args.1, check, zone_arg: None, eval }
+    }
+
+    /// Marks argument `arg` as a time-zone name.
+    const fn zoned(mut self, arg: usize) -> Function {
+        self.zone_arg = Some(arg);
+        self
+    }
+}
+
 pub fn find(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }
@@ -76,6 +93,40 @@ fn integer(v: &Value) -> Option<i64> {
     if let Value::Integer(i) = v { Some(*i) } else { None }
 }
 
+fn text_to_text(a: &[Type]) -> Result<Type, String> {
+    want(a, 0, Type::Text).map(|()| Type::Text)
+}
+
+fn texts_to_bool(a: &[Type]) -> Result<Type, String> {
+    want(a, 0, Type::Text).and(want(a, 1, Type::Text)).map(|()| Type::Bool)
+}
+
+fn date_to_integer(a: &[Type]) -> Result<Type, String> {
+    want(a, 0, Type::Date).map(|()| Type::Integer)
+}
+
+fn date_and_integer_to_date(a: &[Type]) -> Result<Type, String> {
+    want(a, 0, Type::Date).and(want(a, 1, Type::Integer)).map(|()| Type::Date)
+}
+
+/// Applies `f` to a text argument; anything else (null) gives null.
+fn on_text(v: &Value, f: impl Fn(&str) -> Value) -> Value {
+    text(v).map_or(Value::Null, f)
+}
+
+/// Applies `f` to two text arguments; null if either is not text.
+fn on_texts(a: &Value, b: &Value, f: impl Fn(&str, &str) -> bool) -> Value {
+    match (text(a), text(b)) {
+        (Some(a), Some(b)) => Value::Bool(f(a, b)),
+        _ => Value::Null,
+    }
+}
+
+/// A part of a date argument as an integer; null if it is not a date.
+fn date_part(v: &Value, part: impl Fn(NaiveDate) -> i64) -> Value {
+    date(v).map_or(Value::Null, |d| Value::Integer(part(d)))
+}
+
 /// The type rule of the rounding functions: a number, and optionally whole-number places.
 fn rounding(args: &[Type]) -> Result<Type, String> {
     numeric(args, 0)?;
@@ -107,51 +158,40 @@ fn pick(args: &[Value], greatest: bool) -> Value {
 }
 
 static FUNCTIONS: &[Function] = &[
-    Function {
-        name: "today_in",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Text).map(|()| Type::Date),
-        zone_arg: Some(0),
-        eval: |a, c| today_in(&a[0], c).map_or(Value::Null, Value::Date),
-    },
-    Function {
-        name: "birthday_today",
-        min_args: 2,
-        max_args: Some(2),
-        check: |a| want(a, 0, Type::Date).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
-        zone_arg: Some(1),
-        eval: |a, c| match (date(&a[0]), today_in(&a[1], c)) {
+    Function::new(
+        "today_in",
+        (1, Some(1)),
+        |a| want(a, 0, Type::Text).map(|()| Type::Date),
+        |a, c| today_in(&a[0], c).map_or(Value::Null, Value::Date),
+    )
+    .zoned(0),
+    Function::new(
+        "birthday_today",
+        (2, Some(2)),
+        |a| want(a, 0, Type::Date).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
+        |a, c| match (date(&a[0]), today_in(&a[1], c)) {
             (Some(birthday), Some(today)) => Value::Bool(is_birthday(birthday, today)),
             _ => Value::Null,
         },
-    },
-    Function {
-        name: "if",
-        min_args: 3,
-        max_args: Some(3),
-        check: |a| {
+    )
+    .zoned(1),
+    Function::new(
+        "if",
+        (3, Some(3)),
+        |a| {
             want(a, 0, Type::Bool)?;
             a[1].unify(&a[2]).ok_or_else(|| format!("the two branches differ: {} and {}", a[1], a[2]))
         },
-        zone_arg: None,
-        eval: |a, _| if a[0] == Value::Bool(true) { a[1].clone() } else { a[2].clone() },
-    },
-    Function {
-        name: "coalesce",
-        min_args: 1,
-        max_args: None,
-        check: unify_all,
-        zone_arg: None,
-        eval: |a, _| a.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null),
-    },
-    Function {
-        name: "is_empty",
-        min_args: 1,
-        max_args: Some(1),
-        check: |_| Ok(Type::Bool),
-        zone_arg: None,
-        eval: |a, _| {
+        |a, _| if a[0] == Value::Bool(true) { a[1].clone() } else { a[2].clone() },
+    ),
+    Function::new("coalesce", (1, None), unify_all, |a, _| {
+        a.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null)
+    }),
+    Function::new(
+        "is_empty",
+        (1, Some(1)),
+        |_| Ok(Type::Bool),
+        |a, _| {
             Value::Bool(match &a[0] {
                 Value::Null => true,
                 Value::Text(s) => s.trim().is_empty(),
@@ -159,188 +199,67 @@ static FUNCTIONS: &[Function] = &[
                 _ => false,
             })
         },
-    },
-    Function {
-        name: "round",
-        min_args: 1,
-        max_args: Some(2),
-        check: rounding,
-        zone_arg: None,
-        eval: |a, _| round(a, RoundingStrategy::MidpointAwayFromZero),
-    },
-    Function {
-        name: "round_bankers",
-        min_args: 1,
-        max_args: Some(2),
-        check: rounding,
-        zone_arg: None,
-        eval: |a, _| round(a, RoundingStrategy::MidpointNearestEven),
-    },
-    Function {
-        name: "abs",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| numeric(a, 0),
-        zone_arg: None,
-        eval: |a, _| match &a[0] {
+    ),
+    Function::new("round", (1, Some(2)), rounding, |a, _| round(a, RoundingStrategy::MidpointAwayFromZero)),
+    Function::new("round_bankers", (1, Some(2)), rounding, |a, _| round(a, RoundingStrategy::MidpointNearestEven)),
+    Function::new(
+        "abs",
+        (1, Some(1)),
+        |a| numeric(a, 0),
+        |a, _| match &a[0] {
             Value::Integer(i) => {
                 i.checked_abs().map_or_else(|| Value::Decimal(Decimal::from(*i).abs()), Value::Integer)
             }
             Value::Decimal(d) => Value::Decimal(d.abs()),
             _ => Value::Null,
         },
-    },
-    Function {
-        name: "min",
-        min_args: 1,
-        max_args: None,
-        check: unify_all,
-        zone_arg: None,
-        eval: |a, _| pick(a, false),
-    },
-    Function { name: "max", min_args: 1, max_args: None, check: unify_all, zone_arg: None, eval: |a, _| pick(a, true) },
-    Function {
-        name: "len",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Text).map(|()| Type::Integer),
-        zone_arg: None,
-        eval: |a, _| text(&a[0]).map_or(Value::Null, |s| Value::Integer(s.chars().count() as i64)),
-    },
-    Function {
-        name: "upper",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Text).map(|()| Type::Text),
-        zone_arg: None,
-        eval: |a, _| text(&a[0]).map_or(Value::Null, |s| Value::Text(s.to_uppercase())),
-    },
-    Function {
-        name: "lower",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Text).map(|()| Type::Text),
-        zone_arg: None,
-        eval: |a, _| text(&a[0]).map_or(Value::Null, |s| Value::Text(s.to_lowercase())),
-    },
-    Function {
-        name: "trim",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Text).map(|()| Type::Text),
-        zone_arg: None,
-        eval: |a, _| text(&a[0]).map_or(Value::Null, |s| Value::Text(s.trim().to_owned())),
-    },
-    Function {
-        name: "contains",
-        min_args: 2,
-        max_args: Some(2),
-        check: |a| want(a, 0, Type::Text).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
-        zone_arg: None,
-        eval: |a, _| match (text(&a[0]), text(&a[1])) {
-            (Some(s), Some(t)) => Value::Bool(s.contains(t)),
-            _ => Value::Null,
-        },
-    },
-    Function {
-        name: "starts_with",
-        min_args: 2,
-        max_args: Some(2),
-        check: |a| want(a, 0, Type::Text).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
-        zone_arg: None,
-        eval: |a, _| match (text(&a[0]), text(&a[1])) {
-            (Some(s), Some(t)) => Value::Bool(s.starts_with(t)),
-            _ => Value::Null,
-        },
-    },
-    Function {
-        name: "today",
-        min_args: 0,
-        max_args: Some(0),
-        check: |_| Ok(Type::Date),
-        zone_arg: None,
-        eval: |_, c| Value::Date(c.today),
-    },
-    Function {
-        name: "now",
-        min_args: 0,
-        max_args: Some(0),
-        check: |_| Ok(Type::DateTime),
-        zone_arg: None,
-        eval: |_, c| Value::DateTime(c.now),
-    },
-    Function {
-        name: "date",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Text).map(|()| Type::Date),
-        zone_arg: None,
-        eval: |a, _| {
-            text(&a[0]).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).map_or(Value::Null, Value::Date)
-        },
-    },
-    Function {
-        name: "days_between",
-        min_args: 2,
-        max_args: Some(2),
-        check: |a| want(a, 0, Type::Date).and(want(a, 1, Type::Date)).map(|()| Type::Integer),
-        zone_arg: None,
-        eval: |a, _| match (date(&a[0]), date(&a[1])) {
+    ),
+    Function::new("min", (1, None), unify_all, |a, _| pick(a, false)),
+    Function::new("max", (1, None), unify_all, |a, _| pick(a, true)),
+    Function::new(
+        "len",
+        (1, Some(1)),
+        |a| want(a, 0, Type::Text).map(|()| Type::Integer),
+        |a, _| on_text(&a[0], |s| Value::Integer(s.chars().count() as i64)),
+    ),
+    Function::new("upper", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(s.to_uppercase()))),
+    Function::new("lower", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(s.to_lowercase()))),
+    Function::new("trim", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(s.trim().to_owned()))),
+    Function::new("contains", (2, Some(2)), texts_to_bool, |a, _| on_texts(&a[0], &a[1], |s, t| s.contains(t))),
+    Function::new("starts_with", (2, Some(2)), texts_to_bool, |a, _| on_texts(&a[0], &a[1], |s, t| s.starts_with(t))),
+    Function::new("today", (0, Some(0)), |_| Ok(Type::Date), |_, c| Value::Date(c.today)),
+    Function::new("now", (0, Some(0)), |_| Ok(Type::DateTime), |_, c| Value::DateTime(c.now)),
+    Function::new(
+        "date",
+        (1, Some(1)),
+        |a| want(a, 0, Type::Text).map(|()| Type::Date),
+        |a, _| text(&a[0]).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).map_or(Value::Null, Value::Date),
+    ),
+    Function::new(
+        "days_between",
+        (2, Some(2)),
+        |a| want(a, 0, Type::Date).and(want(a, 1, Type::Date)).map(|()| Type::Integer),
+        |a, _| match (date(&a[0]), date(&a[1])) {
             (Some(from), Some(to)) => Value::Integer((to - from).num_days()),
             _ => Value::Null,
         },
-    },
-    Function {
-        name: "add_days",
-        min_args: 2,
-        max_args: Some(2),
-        check: |a| want(a, 0, Type::Date).and(want(a, 1, Type::Integer)).map(|()| Type::Date),
-        zone_arg: None,
-        eval: |a, _| match (date(&a[0]), integer(&a[1])) {
-            (Some(d), Some(n)) => {
-                chrono::Duration::try_days(n).and_then(|n| d.checked_add_signed(n)).map_or(Value::Null, Value::Date)
-            }
-            _ => Value::Null,
-        },
-    },
-    Function {
-        name: "add_months",
-        min_args: 2,
-        max_args: Some(2),
-        // Month ends clamp: 2026-01-31 plus one month is 2026-02-28.
-        check: |a| want(a, 0, Type::Date).and(want(a, 1, Type::Integer)).map(|()| Type::Date),
-        zone_arg: None,
-        eval: |a, _| match (date(&a[0]), integer(&a[1])) {
-            (Some(d), Some(n)) => {
-                let months = u32::try_from(n.unsigned_abs()).ok().map(Months::new);
-                let moved = months.and_then(|m| if n >= 0 { d.checked_add_months(m) } else { d.checked_sub_months(m) });
-                moved.map_or(Value::Null, Value::Date)
-            }
-            _ => Value::Null,
-        },
-    },
-    Function {
-        name: "year",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Date).map(|()| Type::Integer),
-        zone_arg: None,
-        eval: |a, _| date(&a[0]).map_or(Value::Null, |d| Value::Integer(i64::from(d.year()))),
-    },
-    Function {
-        name: "month",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Date).map(|()| Type::Integer),
-        zone_arg: None,
-        eval: |a, _| date(&a[0]).map_or(Value::Null, |d| Value::Integer(i64::from(d.month()))),
-    },
-    Function {
-        name: "day",
-        min_args: 1,
-        max_args: Some(1),
-        check: |a| want(a, 0, Type::Date).map(|()| Type::Integer),
-        zone_arg: None,
-        eval: |a, _| date(&a[0]).map_or(Value::Null, |d| Value::Integer(i64::from(d.day()))),
-    },
+    ),
+    Function::new("add_days", (2, Some(2)), date_and_integer_to_date, |a, _| match (date(&a[0]), integer(&a[1])) {
+        (Some(d), Some(n)) => {
+            chrono::Duration::try_days(n).and_then(|n| d.checked_add_signed(n)).map_or(Value::Null, Value::Date)
+        }
+        _ => Value::Null,
+    }),
+    // Month ends clamp: 2026-01-31 plus one month is 2026-02-28.
+    Function::new("add_months", (2, Some(2)), date_and_integer_to_date, |a, _| match (date(&a[0]), integer(&a[1])) {
+        (Some(d), Some(n)) => {
+            let months = u32::try_from(n.unsigned_abs()).ok().map(Months::new);
+            let moved = months.and_then(|m| if n >= 0 { d.checked_add_months(m) } else { d.checked_sub_months(m) });
+            moved.map_or(Value::Null, Value::Date)
+        }
+        _ => Value::Null,
+    }),
+    Function::new("year", (1, Some(1)), date_to_integer, |a, _| date_part(&a[0], |d| i64::from(d.year()))),
+    Function::new("month", (1, Some(1)), date_to_integer, |a, _| date_part(&a[0], |d| i64::from(d.month()))),
+    Function::new("day", (1, Some(1)), date_to_integer, |a, _| date_part(&a[0], |d| i64::from(d.day()))),
 ];
