@@ -2,68 +2,22 @@
 //! each hit policy, with the explanation of every result, and a table full of mistakes.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use engine_rule::{Context, DecisionTable, Record, Schema, Type, Value, parse_table};
-use rust_decimal::Decimal;
+use engine_rule::{Context, DecisionTable, Value, parse_table};
 use serde_json::Value as Json;
 
-struct Customer {
-    types: BTreeMap<String, Type>,
-    values: BTreeMap<String, Value>,
-}
+use super::support::{Sample, context, expected};
 
-impl Schema for Customer {
-    fn type_of(&self, path: &[String]) -> Option<Type> {
-        self.types.get(&path.join(".")).cloned()
-    }
-}
-
-impl Record for Customer {
-    fn value(&self, path: &[String]) -> Value {
-        self.values.get(&path.join(".")).cloned().unwrap_or(Value::Null)
-    }
-}
-
-fn typed(t: &Type, json: &Json) -> Value {
-    match (t, json) {
-        (_, Json::Null) => Value::Null,
-        (Type::Decimal, Json::String(s)) => Value::Decimal(Decimal::from_str(s).expect("decimal")),
-        (Type::Date, Json::String(s)) => Value::Date(NaiveDate::from_str(s).expect("date")),
-        other => panic!("cannot read {other:?}"),
-    }
-}
-
-fn expected(json: &Json) -> Value {
-    match json {
-        Json::Null => Value::Null,
-        Json::String(s) => Value::Text(s.clone()),
-        Json::Number(n) => Value::Integer(n.as_i64().expect("integer")),
-        Json::Object(o) => Value::Decimal(Decimal::from_str(o["decimal"].as_str().unwrap_or("")).expect("decimal")),
-        other => panic!("unexpected {other}"),
-    }
-}
-
-fn suite() -> (Json, BTreeMap<String, Type>, Context) {
+fn suite() -> (Json, Context) {
     let suite: Json = serde_json::from_str(include_str!("../data/decision_tables.json")).expect("case file");
-    let types = suite["fields"]
-        .as_object()
-        .expect("fields")
-        .iter()
-        .map(|(k, v)| (k.clone(), if v == "date" { Type::Date } else { Type::Decimal }))
-        .collect();
-    let ctx = Context {
-        now: DateTime::<Utc>::from_str(suite["now"].as_str().unwrap_or("")).expect("now"),
-        today: NaiveDate::from_str(suite["today"].as_str().unwrap_or("")).expect("today"),
-    };
-    (suite, types, ctx)
+    let ctx = context(&suite);
+    (suite, ctx)
 }
 
 #[test]
 fn tiering_under_every_hit_policy_explains_itself() {
-    let (suite, types, ctx) = suite();
-    let schema = Customer { types: types.clone(), values: BTreeMap::new() };
+    let (suite, ctx) = suite();
+    let schema = Sample::from_json(&suite["fields"], &Json::Null);
     let tables: BTreeMap<String, DecisionTable> = suite["tables"]
         .as_array()
         .expect("tables")
@@ -75,9 +29,7 @@ fn tiering_under_every_hit_policy_explains_itself() {
         .collect();
     for case in suite["cases"].as_array().expect("cases") {
         let table = &tables[case["table"].as_str().expect("table")];
-        let values =
-            case["record"].as_object().expect("record").iter().map(|(k, v)| (k.clone(), typed(&types[k], v))).collect();
-        let customer = Customer { types: types.clone(), values };
+        let customer = Sample::from_json(&suite["fields"], &case["record"]);
         let label = format!("{} {}", table.key, case["record"]);
         match table.evaluate(&customer, &ctx) {
             Err(e) => assert_eq!(Some(e.kind.code()), case["error"].as_str(), "{label}: {e}"),
@@ -108,8 +60,8 @@ fn tiering_under_every_hit_policy_explains_itself() {
 
 #[test]
 fn a_bad_table_reports_every_mistake_where_it_is() {
-    let (suite, types, _) = suite();
-    let schema = Customer { types, values: BTreeMap::new() };
+    let (suite, _) = suite();
+    let schema = Sample::from_json(&suite["fields"], &Json::Null);
     let diags = parse_table(&suite["bad"], &schema).expect_err("the table is full of mistakes");
     let got: Vec<(String, &str, Option<usize>, Option<usize>)> =
         diags.iter().map(|d| (d.path.clone(), d.code, d.span.map(|s| s.start), d.span.map(|s| s.end))).collect();

@@ -4,4 +4,5 @@ mod cases;
 mod decision;
 mod random;
 mod rules;
+mod support;
 mod zones;

@@ -1,31 +1,18 @@
 //! Event rules: the bank's large-outflow alert and a tier-change rule, decided, explained
 //! and keyed for idempotency; and a rule full of mistakes, every one reported.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use engine_rule::{
-    Action, Context, Priority, Record, RuleCatalog, Schema, Trigger, Type, Value, firing_order, parse_rule,
-};
-use rust_decimal::Decimal;
+use engine_rule::{Action, Context, Priority, RuleCatalog, Schema, Trigger, Type, Value, firing_order, parse_rule};
 use serde_json::json;
 
-struct Fields(BTreeMap<&'static str, Type>);
-
-impl Schema for Fields {
-    fn type_of(&self, path: &[String]) -> Option<Type> {
-        match path {
-            [key] => self.0.get(key.as_str()).cloned(),
-            _ => None,
-        }
-    }
-}
+use super::support::{Sample, dec};
 
 struct Bank {
-    customer: Fields,
-    alert: Fields,
-    transaction: Fields,
+    customer: Sample,
+    alert: Sample,
+    transaction: Sample,
 }
 
 impl RuleCatalog for Bank {
@@ -46,38 +33,23 @@ impl RuleCatalog for Bank {
 
 fn bank() -> Bank {
     Bank {
-        customer: Fields(BTreeMap::from([
+        customer: Sample::schema([
             ("name", Type::Text),
             ("tier", Type::Text),
             ("aum", Type::Decimal),
             ("relationship_manager", Type::Integer),
             ("mobile", Type::Text),
-        ])),
-        alert: Fields(BTreeMap::from([("customer", Type::Integer), ("kind", Type::Text), ("amount", Type::Decimal)])),
-        transaction: Fields(BTreeMap::from([
+        ]),
+        alert: Sample::schema([("customer", Type::Integer), ("kind", Type::Text), ("amount", Type::Decimal)]),
+        transaction: Sample::schema([
             ("customer", Type::Integer),
             ("customer_name", Type::Text),
             ("customer_aum", Type::Decimal),
             ("relationship_manager", Type::Integer),
             ("direction", Type::Text),
             ("amount", Type::Decimal),
-        ])),
+        ]),
     }
-}
-
-struct Data(BTreeMap<&'static str, Value>);
-
-impl Record for Data {
-    fn value(&self, path: &[String]) -> Value {
-        match path {
-            [key] => self.0.get(key.as_str()).cloned().unwrap_or(Value::Null),
-            _ => Value::Null,
-        }
-    }
-}
-
-fn dec(s: &str) -> Value {
-    Value::Decimal(Decimal::from_str(s).expect("decimal"))
 }
 
 fn ctx() -> Context {
@@ -102,14 +74,14 @@ fn large_outflow() -> serde_json::Value {
 #[test]
 fn a_large_outflow_raises_an_alert_and_a_task_due_in_two_hours() {
     let rule = parse_rule(&large_outflow(), 3, &bank()).expect("valid rule");
-    let payload = Data(BTreeMap::from([
+    let payload = Sample::record([
         ("customer", Value::Integer(1)),
         ("customer_name", Value::Text("李伟".into())),
         ("customer_aum", dec("12800000.00")),
         ("relationship_manager", Value::Integer(7)),
         ("direction", Value::Text("out".into())),
         ("amount", dec("4200000.00")),
-    ]));
+    ]);
     let trigger = Trigger::Event { name: "transaction", event_id: "tx-889", payload: &payload };
     let firing = rule.fire(&trigger, &ctx()).expect("evaluates").expect("fires");
     assert_eq!(firing.idempotency_key, "large_outflow:3:event:transaction:tx-889");
@@ -148,11 +120,11 @@ fn a_large_outflow_raises_an_alert_and_a_task_due_in_two_hours() {
         "same trigger, same key"
     );
 
-    let small = Data(BTreeMap::from([
+    let small = Sample::record([
         ("direction", Value::Text("out".into())),
         ("amount", dec("3840000.00")),
         ("customer_aum", dec("12800000.00")),
-    ]));
+    ]);
     assert_eq!(
         rule.fire(&Trigger::Event { name: "transaction", event_id: "tx-890", payload: &small }, &ctx())
             .expect("evaluates"),
@@ -172,12 +144,12 @@ fn a_tier_change_is_seen_through_old_values() {
         "actions": [ { "type": "notify", "channel": "sms", "to": "mobile", "message": "'尊敬的' & name & '，欢迎成为私人银行客户'" } ]
     });
     let rule = parse_rule(&doc, 1, &bank()).expect("valid rule");
-    let before = Data(BTreeMap::from([("tier", Value::Text("affluent".into())), ("name", Value::Text("陈静".into()))]));
-    let after = Data(BTreeMap::from([
+    let before = Sample::record([("tier", Value::Text("affluent".into())), ("name", Value::Text("陈静".into()))]);
+    let after = Sample::record([
         ("tier", Value::Text("hnw".into())),
         ("name", Value::Text("陈静".into())),
         ("mobile", Value::Text("13800138000".into())),
-    ]));
+    ]);
     let firing = rule
         .fire(&Trigger::Updated { id: 2, version: 5, before: &before, after: &after }, &ctx())
         .expect("evaluates")

@@ -2,43 +2,24 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use engine_rule::{Context, Record, Schema, Type, Value, check, evaluate, parse};
+use chrono::{DateTime, Utc};
+use engine_rule::{Context, Type, Value, check, evaluate, parse};
 
-struct Customer(Value);
+use super::support::{Sample, date};
 
-impl Schema for Customer {
-    fn type_of(&self, path: &[String]) -> Option<Type> {
-        match path {
-            [k] if k == "birthday" => Some(Type::Date),
-            [k] if k == "zone" => Some(Type::Text),
-            _ => None,
-        }
-    }
-}
-
-impl Record for Customer {
-    fn value(&self, path: &[String]) -> Value {
-        match path {
-            [k] if k == "birthday" => self.0.clone(),
-            [k] if k == "zone" => Value::Text("Not/AZone".into()),
-            _ => Value::Null,
-        }
-    }
+/// A customer with a birthday, and a zone field holding a name that is no zone.
+fn customer(birthday: Value) -> Sample {
+    Sample::default().field("birthday", Type::Date, birthday).field("zone", Type::Text, Value::Text("Not/AZone".into()))
 }
 
 fn at(now: &str, text: &str, birthday: &str) -> Value {
     let now = DateTime::<Utc>::from_str(now).expect("now");
     // `today` is deliberately the UTC date: the zone functions must not use it.
     let ctx = Context { now, today: now.date_naive() };
-    let customer = Customer(Value::Date(NaiveDate::from_str(birthday).expect("birthday")));
+    let customer = customer(date(birthday));
     let expr = parse(text).expect("parses");
     check(&expr, &customer).expect("checks");
     evaluate(&expr, &customer, &ctx).expect("evaluates")
-}
-
-fn date(s: &str) -> Value {
-    Value::Date(NaiveDate::from_str(s).expect("date"))
 }
 
 #[test]
@@ -73,7 +54,7 @@ fn a_29_february_birthday_is_kept_on_28_february_in_other_years() {
 #[test]
 fn an_unknown_zone_written_in_the_expression_is_a_located_error() {
     let expr = parse("today_in('Mars/Olympus') > birthday").expect("parses");
-    let errors = check(&expr, &Customer(Value::Null)).expect_err("no such zone");
+    let errors = check(&expr, &customer(Value::Null)).expect_err("no such zone");
     assert_eq!(
         errors.iter().map(|e| (e.kind.code(), e.span.start, e.span.end)).collect::<Vec<_>>(),
         vec![("type_mismatch", 9, 23)]
