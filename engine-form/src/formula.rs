@@ -59,6 +59,15 @@ pub fn field_type(kind: &str) -> Option<Type> {
     })
 }
 
+/// The type an expression sees for `field`: a formula's result type, or `field_type` of
+/// its type name; `None` for fields expressions cannot read.
+pub fn expression_type(field: &Field) -> Option<Type> {
+    match &field.kind {
+        FieldType::Formula { result, .. } => Some(result.expr_type()),
+        kind => field_type(kind.name()),
+    }
+}
+
 /// The fields of one form, by key and type name, as a schema for its formulas.
 pub(crate) struct FormFields<'a>(pub Vec<(&'a str, &'a str)>);
 
@@ -73,7 +82,7 @@ impl Schema for FormFields<'_> {
 
 /// A call of `today()`: which day it is depends on a time zone, and apps do not declare
 /// one yet, so formulas name theirs with `today_in('Asia/Shanghai')` instead.
-pub(crate) fn zoneless_today(expr: &Expr) -> Option<&Expr> {
+pub fn zoneless_today(expr: &Expr) -> Option<&Expr> {
     match &expr.kind {
         ExprKind::Call(name, _) if name == "today" => Some(expr),
         _ => expr.children().into_iter().find_map(zoneless_today),

@@ -6,6 +6,7 @@ pub mod bundle_dir;
 mod catalog;
 pub mod db;
 pub mod demo;
+pub mod expr_sql;
 mod files;
 pub mod meta;
 pub mod publish;

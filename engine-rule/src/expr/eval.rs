@@ -1,15 +1,16 @@
 //! Evaluation. Numbers are exact decimals; nulls follow SQL: arithmetic and comparisons
 //! with null give null, `and`/`or` are three-valued, and a null condition does not hold.
-//! Division by zero gives null (as SQL's `x / NULLIF(y, 0)`). `&` joins text, reading
+//! Division by zero gives null (as SQL's `x / NULLIF(y, 0)`); other quotients are rounded
+//! half away from zero to 10 places (see `decimal`). `&` joins text, reading
 //! null as empty text, as spreadsheets do.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
-use super::functions;
 use super::value::Value;
 use super::{ExprError, ExprErrorKind};
+use super::{decimal, functions};
 
 /// The data an expression reads: the value at a field path, `Value::Null` when absent.
 pub trait Record {
@@ -113,19 +114,21 @@ fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprErro
                 }
             }
             let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(numbers()) };
-            let result = match op {
-                BinaryOp::Add => a.checked_add(b),
-                BinaryOp::Sub => a.checked_sub(b),
-                _ => a.checked_mul(b),
+            // rust_decimal drops places to fit a result in 96 bits; an exact result keeps
+            // them all, so fewer places means the result was rounded: an overflow here.
+            let (result, places) = match op {
+                BinaryOp::Add => (a.checked_add(b), a.scale().max(b.scale())),
+                BinaryOp::Sub => (a.checked_sub(b), a.scale().max(b.scale())),
+                _ => (a.checked_mul(b), a.scale() + b.scale()),
             };
-            result.map(Value::Decimal).ok_or_else(overflow)
+            result.filter(|d| d.scale() == places).map(Value::Decimal).ok_or_else(overflow)
         }
         BinaryOp::Div => {
             let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(numbers()) };
             if b.is_zero() {
                 return Ok(Value::Null);
             }
-            a.checked_div(b).map(|d| Value::Decimal(d.normalize())).ok_or_else(overflow)
+            decimal::divide(a, b).map(Value::Decimal).ok_or_else(overflow)
         }
     }
 }

@@ -81,6 +81,14 @@ fn is_birthday(birthday: NaiveDate, today: NaiveDate) -> bool {
     }
 }
 
+/// The characters `trim` removes: space, tab, line feed and carriage return. The set is
+/// fixed, not "Unicode whitespace", so the database trims exactly the same (`TRIM_SET`).
+pub const TRIM_SET: &str = " \t\n\r";
+
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c| TRIM_SET.contains(c))
+}
+
 fn text(v: &Value) -> Option<&str> {
     if let Value::Text(s) = v { Some(s) } else { None }
 }
@@ -194,7 +202,7 @@ static FUNCTIONS: &[Function] = &[
         |a, _| {
             Value::Bool(match &a[0] {
                 Value::Null => true,
-                Value::Text(s) => s.trim().is_empty(),
+                Value::Text(s) => trim(s).is_empty(),
                 Value::List(l) => l.is_empty(),
                 _ => false,
             })
@@ -222,9 +230,9 @@ static FUNCTIONS: &[Function] = &[
         |a| want(a, 0, Type::Text).map(|()| Type::Integer),
         |a, _| on_text(&a[0], |s| Value::Integer(s.chars().count() as i64)),
     ),
-    Function::new("upper", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(s.to_uppercase()))),
-    Function::new("lower", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(s.to_lowercase()))),
-    Function::new("trim", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(s.trim().to_owned()))),
+    Function::new("upper", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(s.to_ascii_uppercase()))),
+    Function::new("lower", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(s.to_ascii_lowercase()))),
+    Function::new("trim", (1, Some(1)), text_to_text, |a, _| on_text(&a[0], |s| Value::Text(trim(s).to_owned()))),
     Function::new("contains", (2, Some(2)), texts_to_bool, |a, _| on_texts(&a[0], &a[1], |s, t| s.contains(t))),
     Function::new("starts_with", (2, Some(2)), texts_to_bool, |a, _| on_texts(&a[0], &a[1], |s, t| s.starts_with(t))),
     Function::new("today", (0, Some(0)), |_| Ok(Type::Date), |_, c| Value::Date(c.today)),

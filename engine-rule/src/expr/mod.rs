@@ -2,8 +2,9 @@
 
 pub mod ast;
 pub mod check;
+pub mod decimal;
 pub mod eval;
-mod functions;
+pub(crate) mod functions;
 mod lexer;
 pub mod parser;
 pub mod types;
@@ -35,6 +36,9 @@ pub enum ExprErrorKind {
     Overflow,
     /// Two rows of a `unique` decision table matched.
     Ambiguous,
+    /// The expression is valid but cannot run inside the database (e.g. `&` on decimals),
+    /// where a list filter, a row rule or a scheduled scan needs it.
+    NotInDatabase,
 }
 
 impl ExprErrorKind {
@@ -49,12 +53,13 @@ impl ExprErrorKind {
             ExprErrorKind::TypeMismatch => "type_mismatch",
             ExprErrorKind::Overflow => "overflow",
             ExprErrorKind::Ambiguous => "ambiguous",
+            ExprErrorKind::NotInDatabase => "not_in_database",
         }
     }
 }
 
 impl ExprError {
-    pub(crate) fn new(kind: ExprErrorKind, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(kind: ExprErrorKind, span: Span, message: impl Into<String>) -> Self {
         ExprError { kind, span, message: message.into() }
     }
 }

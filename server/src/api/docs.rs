@@ -36,10 +36,17 @@ use super::{State, json_response};
         super::records::get,
         super::records::update,
         super::records::delete,
+        super::expressions::evaluate,
         super::files::upload,
         super::files::download,
     ),
-    components(schemas(Problem, ProblemItem, crate::publish::Published, crate::files::FileMeta))
+    components(schemas(
+        Problem,
+        ProblemItem,
+        crate::publish::Published,
+        crate::files::FileMeta,
+        super::expressions::EvaluateRequest
+    ))
 )]
 pub struct PlatformApi;
 

@@ -28,12 +28,24 @@ pub enum ApiError {
     VersionRequired,
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// An expression in a request (a `where`, a preview) that is wrong, each problem with
+    /// its position in the text.
+    #[error("the expression in `{param}` is invalid")]
+    InvalidExpression { param: &'static str, errors: Vec<engine_rule::ExprError> },
+    /// A computed value left the range the database computes exactly.
+    #[error("{0}")]
+    Overflow(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if crate::expr_sql::is_overflow(&e) {
+            return ApiError::Overflow(
+                "a value computed by the expression is beyond the exact range of the database".into(),
+            );
+        }
         ApiError::Internal(e.into())
     }
 }
@@ -63,6 +75,9 @@ pub struct ProblemItem {
     pub path: String,
     pub code: String,
     pub message: String,
+    /// In an expression, the byte offsets `[start, end]` of the wrong part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<[usize; 2]>,
 }
 
 impl ApiError {
@@ -85,6 +100,10 @@ impl ApiError {
             ApiError::VersionMismatch { .. } => (StatusCode::PRECONDITION_FAILED, "version_mismatch", "Record changed"),
             ApiError::VersionRequired => (StatusCode::PRECONDITION_REQUIRED, "version_required", "If-Match required"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
+            ApiError::InvalidExpression { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_expression", "Invalid expression")
+            }
+            ApiError::Overflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "overflow", "Value out of range"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -94,11 +113,30 @@ impl ApiError {
         let errors = match self {
             ApiError::BadRequest { errors, .. } | ApiError::InvalidRecord(errors) => errors
                 .iter()
-                .map(|e| ProblemItem { path: e.path.clone(), code: e.code.into(), message: e.message.clone() })
+                .map(|e| ProblemItem {
+                    path: e.path.clone(),
+                    code: e.code.into(),
+                    message: e.message.clone(),
+                    span: None,
+                })
                 .collect(),
             ApiError::InvalidMetadata(diags) => diags
                 .iter()
-                .map(|d| ProblemItem { path: d.path.clone(), code: d.code.into(), message: d.message.clone() })
+                .map(|d| ProblemItem {
+                    path: d.path.clone(),
+                    code: d.code.into(),
+                    message: d.message.clone(),
+                    span: None,
+                })
+                .collect(),
+            ApiError::InvalidExpression { param, errors } => errors
+                .iter()
+                .map(|e| ProblemItem {
+                    path: format!("/{param}"),
+                    code: e.kind.code().into(),
+                    message: e.message.clone(),
+                    span: Some([e.span.start, e.span.end]),
+                })
                 .collect(),
             _ => Vec::new(),
         };

@@ -4,6 +4,7 @@
 mod apps;
 mod docs;
 pub mod error;
+mod expressions;
 mod files;
 mod metadata;
 mod records;
@@ -59,6 +60,7 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route(web::patch().to(records::update))
                     .route(web::delete().to(records::delete)),
             )
+            .route("/api/v1/apps/{app}/forms/{form}/evaluate", web::post().to(expressions::evaluate))
             .route("/healthz", web::get().to(docs::healthz))
             .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
             .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))

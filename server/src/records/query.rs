@@ -6,6 +6,10 @@
 //! and `starts` (text, case-sensitive), `has` (a multi-select holds the option),
 //! `null` and `notnull` (no value). A `\` escapes a following `,` `|` or `\` in a value.
 //! Example: `filter=tier:in:hnw|affluent,aum:gte:5000000`.
+//!
+//! `where` is a condition in the platform's expression language, run by the database
+//! (see `expr_sql`), e.g. `where=outflow_today > aum * 0.3 and tier in ['hnw']`. It can
+//! read formula fields too.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -69,6 +73,8 @@ pub struct SortKey {
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
     pub filters: Vec<Filter>,
+    /// The `where` condition, parsed; it is checked and compiled against the table.
+    pub condition: Option<engine_rule::Expr>,
     /// Always ends with `id`, which makes the order total and the cursor stable.
     pub sort: Vec<SortKey>,
     pub limit: u64,
@@ -84,6 +90,10 @@ pub struct ListQuery {
 pub struct ListParams {
     /// `field:op:value` clauses separated by commas, e.g. `tier:eq:hnw,aum:gte:5000000`.
     pub filter: Option<String>,
+    /// A condition in the expression language, e.g. `outflow_today > aum * 0.3`.
+    #[serde(rename = "where")]
+    #[param(rename = "where")]
+    pub condition: Option<String>,
     /// Fields separated by commas; `-` in front sorts descending, e.g. `-aum,name`.
     pub sort: Option<String>,
     /// Page size, 1 to 1000; 50 by default.
@@ -118,6 +128,10 @@ impl ListQuery {
             for clause in split_escaped(text, ',') {
                 query.filters.push(parse_filter(form, &clause)?);
             }
+        }
+        if let Some(text) = params.condition.as_deref().filter(|s| !s.trim().is_empty()) {
+            let invalid = |errors| ApiError::InvalidExpression { param: "where", errors };
+            query.condition = Some(crate::expr_sql::parse(text).map_err(invalid)?);
         }
         for name in params.sort.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
             let (descending, key) = name.strip_prefix('-').map_or((false, name), |k| (true, k));

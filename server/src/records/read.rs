@@ -15,6 +15,8 @@ use super::codec::decode;
 use super::query::{ListQuery, Target, encode_cursor};
 use super::sql::{after_condition, filter_condition, target_column};
 use crate::api::error::ApiError;
+use crate::expr_sql::{self, FormScope};
+use engine_rule::Type;
 
 /// What each selected column is, in select order.
 enum Col {
@@ -233,6 +235,23 @@ fn lookups_of(ctx: &FormCtx<'_>, key: &str) -> bool {
     matches!(ctx.form.field(key).map(|f| &f.kind), Some(FieldType::Relation { lookup, .. }) if !lookup.is_empty())
 }
 
+/// A list's `where` condition as SQL on the form's table.
+fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: DateTime<Utc>) -> Result<Expr, ApiError> {
+    let invalid = |errors| ApiError::InvalidExpression { param: "where", errors };
+    let scope = FormScope { form: ctx.form, map: ctx.map };
+    // `today()` was refused when the query was parsed, so this date is never read.
+    let context = engine_rule::Context { now, today: now.date_naive() };
+    let (ty, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context).map_err(invalid)?;
+    if !matches!(ty, Type::Bool | Type::Null | Type::Any) {
+        return Err(invalid(vec![engine_rule::ExprError::new(
+            engine_rule::ExprErrorKind::TypeMismatch,
+            condition.span,
+            "`where` must be a condition: true or false",
+        )]));
+    }
+    Ok(compiled.expr)
+}
+
 /// One record by id, or `None`.
 pub async fn get(
     c: &impl ConnectionTrait,
@@ -254,9 +273,13 @@ pub async fn get(
 /// A page of records matching `q`.
 pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) -> Result<Page, ApiError> {
     let (mut stmt, mut cols, sub_tables) = build_select(ctx, q.fields.as_deref())?;
+    let now = Utc::now();
     let mut where_all = sea_orm::sea_query::Cond::all();
     for filter in &q.filters {
         where_all = where_all.add(filter_condition(ctx.map, filter, ctx.backend)?);
+    }
+    if let Some(condition) = &q.condition {
+        where_all = where_all.add(compile_condition(ctx, condition, now)?);
     }
     let total = if q.count {
         let count = Query::select()
@@ -290,7 +313,6 @@ pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) ->
     let has_more = rows.len() as u64 > q.limit;
     let mut records = Vec::with_capacity(rows.len());
     let mut last_sort = Vec::new();
-    let now = Utc::now();
     for row in rows.iter().take(q.limit as usize) {
         let (record, sort_values) = row_to_json(ctx, row, &cols, now)?;
         last_sort = sort_values;

@@ -1,0 +1,104 @@
+//! Previewing an expression on stored records: the designer shows what a formula or a
+//! condition gives on real data, computed by the database exactly as list filters, row
+//! rules and scheduled scans compute it.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::{Path, Payload};
+use chrono::Utc;
+use engine_rule::Value as ExprValue;
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, Problem};
+use super::{State, json_body, json_response};
+use crate::expr_sql::{self, FormScope};
+use crate::records::FormCtx;
+
+const MAX_PREVIEW: u64 = 1000;
+
+/// An expression to compute for stored records, in id order.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "expression": "outflow_today > aum * 0.3", "limit": 20 }))]
+pub struct EvaluateRequest {
+    pub expression: String,
+    /// Records with a greater id only: the `next` of the previous page.
+    #[serde(default)]
+    pub after: i64,
+    /// At most this many records, 1 to 1000; 100 by default.
+    pub limit: Option<u64>,
+    /// The instant `now()` and `today_in(zone)` read, in RFC 3339; the current time by
+    /// default. Lets a designer ask what a condition will say on a given day.
+    pub now: Option<String>,
+}
+
+/// An expression's value for stored records, computed by the database.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/evaluate", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key")),
+    request_body = EvaluateRequest,
+    responses((status = 200, description = "The expression's type and its value for each record", body = Object,
+            example = json!({ "type": "boolean", "items": [{ "id": 1, "value": true }, { "id": 2, "value": false }], "next": null })),
+        (status = 422, description = "The expression is invalid (each problem with its `span`) or a value is out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json")))]
+pub async fn evaluate(state: State, path: Path<(String, String)>, payload: Payload) -> Result<HttpResponse, ApiError> {
+    let request: EvaluateRequest = serde_json::from_value(json_body(payload).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not an evaluation request: {e}")))?;
+    let limit = request.limit.unwrap_or(100);
+    if !(1..=MAX_PREVIEW).contains(&limit) {
+        return Err(ApiError::bad_request("bad_limit", format!("`limit` must be between 1 and {MAX_PREVIEW}")));
+    }
+    let invalid = |errors| ApiError::InvalidExpression { param: "expression", errors };
+    let expr = expr_sql::parse(&request.expression).map_err(invalid)?;
+    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let now = match &request.now {
+        None => Utc::now(),
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map_err(|_| ApiError::bad_request("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?
+            .with_timezone(&Utc),
+    };
+    // `parse` refused `today()`, so this date is never read.
+    let context = engine_rule::Context { now, today: now.date_naive() };
+    let scope = FormScope { form: ctx.form, map: ctx.map };
+    let (ty, compiled) = expr_sql::compile(&expr, &scope, ctx.backend, &context).map_err(invalid)?;
+    let id = Expr::col((Alias::new(&ctx.map.table), Alias::new("id")));
+    let stmt = Query::select()
+        .expr(id.clone())
+        .expr(compiled.expr.clone())
+        .from(Alias::new(&ctx.map.table))
+        .and_where(id.clone().gt(request.after))
+        .order_by_expr(id, Order::Asc)
+        .limit(limit + 1)
+        .to_owned();
+    let rows = state.db.conn.query_all(&stmt).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows.iter().take(limit as usize) {
+        let id: i64 = row.try_get_by_index(0)?;
+        let value = match expr_sql::decode(row, 1, compiled.repr, ctx.backend)? {
+            // A whole number where the expression's type is decimal (`if(c, 7, 2.5)`).
+            ExprValue::Integer(i) if ty == engine_rule::Type::Decimal => ExprValue::Decimal(i.into()),
+            value => value,
+        };
+        items.push(json!({ "id": id, "value": value_json(&value) }));
+    }
+    let next = (rows.len() as u64 > limit).then(|| items.last().map(|i| i["id"].clone())).flatten();
+    Ok(json_response(StatusCode::OK, &json!({ "type": ty.to_string(), "items": items, "next": next })))
+}
+
+/// A value as JSON: decimals as strings (exact), dates as `YYYY-MM-DD`, instants in RFC 3339.
+pub fn value_json(value: &ExprValue) -> Value {
+    match value {
+        ExprValue::Null => Value::Null,
+        ExprValue::Bool(b) => Value::Bool(*b),
+        ExprValue::Integer(i) => Value::from(*i),
+        ExprValue::Decimal(d) => Value::String(d.normalize().to_string()),
+        ExprValue::Text(s) => Value::String(s.clone()),
+        ExprValue::Date(_) => Value::String(value.to_text()),
+        ExprValue::DateTime(t) => Value::String(engine_form::format_datetime(t)),
+        ExprValue::List(items) => Value::Array(items.iter().map(value_json).collect()),
+    }
+}
