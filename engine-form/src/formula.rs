@@ -68,6 +68,20 @@ pub fn expression_type(field: &Field) -> Option<Type> {
     }
 }
 
+/// Every field of a form as expressions outside the form read it (rules, filters): its
+/// own fields, its formulas, and the record's `id`.
+pub struct FormSchema<'a>(pub &'a crate::model::Form);
+
+impl Schema for FormSchema<'_> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        match path {
+            [key] if key == "id" => Some(Type::Integer),
+            [key] => self.0.field(key).and_then(expression_type),
+            _ => None,
+        }
+    }
+}
+
 /// The fields of one form, by key and type name, as a schema for its formulas.
 pub(crate) struct FormFields<'a>(pub Vec<(&'a str, &'a str)>);
 
@@ -89,7 +103,8 @@ pub fn zoneless_today(expr: &Expr) -> Option<&Expr> {
     }
 }
 
-fn expr_value(value: &FieldValue) -> Value {
+/// A stored field value as the expression language sees it.
+pub fn expr_value(value: &FieldValue) -> Value {
     match value {
         FieldValue::Null | FieldValue::Rows(_) | FieldValue::Files(_) => Value::Null,
         FieldValue::Text(s) => Value::Text(s.clone()),

@@ -6,9 +6,11 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use engine_form::{Bundle, Form};
+use engine_rule::EventRule;
 use sea_orm::ConnectionTrait;
 
 use crate::api::error::ApiError;
+use crate::app_meta::{AppMeta, check_app};
 use crate::meta;
 use crate::schema::{TableMap, table_maps};
 
@@ -19,6 +21,8 @@ pub struct PublishedApp {
     pub version: i64,
     pub published_at: DateTime<Utc>,
     pub bundle: Bundle,
+    /// The event rules, stamped with this version.
+    pub rules: Vec<EventRule>,
     tables: HashMap<(String, Option<String>), TableMap>,
 }
 
@@ -72,11 +76,11 @@ impl Catalog {
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
-        let bundle = engine_form::parse_bundle(&document).map_err(|diags| {
+        let AppMeta { bundle, rules } = check_app(&document, version).map_err(|diags| {
             ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
         })?;
         let tables = table_maps(c, app).await?;
-        let loaded = Arc::new(PublishedApp { key: app.to_owned(), version, published_at, bundle, tables });
+        let loaded = Arc::new(PublishedApp { key: app.to_owned(), version, published_at, bundle, rules, tables });
         self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());
         Ok(loaded)
     }

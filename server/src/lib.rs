@@ -2,6 +2,7 @@
 //! with its OpenAPI documents, and the `trellis` command.
 
 pub mod api;
+pub mod app_meta;
 pub mod bundle_dir;
 mod catalog;
 pub mod db;

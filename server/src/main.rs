@@ -100,10 +100,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::App { command: AppCommand::Validate { path } } => {
             let loaded = server::bundle_dir::load(&path)?;
-            match engine_form::parse_bundle(&loaded.document) {
-                Ok(bundle) => {
-                    println!("{}: valid app `{}` with {} forms", path.display(), bundle.key, bundle.forms.len())
-                }
+            match server::app_meta::check_app(&loaded.document, 0) {
+                Ok(app) => println!(
+                    "{}: valid app `{}` with {} forms and {} rules",
+                    path.display(),
+                    app.bundle.key,
+                    app.bundle.forms.len(),
+                    app.rules.len()
+                ),
                 Err(diags) => {
                     for d in &diags {
                         println!("{} [{}] {}", if d.path.is_empty() { "/" } else { &d.path }, d.code, d.message);

@@ -5,9 +5,9 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LockType, OnConflict, Ord
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value, json};
 
-/// The metadata kinds that exist so far. Later issues add rules, flows, reports,
+/// The metadata kinds that exist so far. Later issues add flows, reports,
 /// dashboards and roles to this list; the API and storage need no other change.
-pub const KINDS: [&str; 1] = ["forms"];
+pub const KINDS: [&str; 2] = ["forms", "rules"];
 
 fn t(name: &str) -> Alias {
     Alias::new(name)
@@ -189,6 +189,10 @@ pub async fn draft_bundle(c: &impl ConnectionTrait, app: &AppRow) -> Result<Valu
     bundle.insert("name".into(), app.name.clone());
     for kind in KINDS {
         let drafts = list_drafts(c, &app.key, kind).await?;
+        // A kind the app does not use yet stays out of its bundle (forms always show).
+        if drafts.is_empty() && kind != "forms" {
+            continue;
+        }
         bundle.insert(kind.into(), Value::Array(drafts.into_iter().map(|d| d.body).collect()));
     }
     Ok(Value::Object(bundle))

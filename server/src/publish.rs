@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use engine_form::{
     Diagnostic, Field, FieldType, MigrationStep, StorageType, check_value, child_table_name, main_table_name,
-    parse_bundle, plan_table,
+    plan_table,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
@@ -13,6 +13,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::api::error::ApiError;
+use crate::app_meta::check_app;
 use crate::db::Db;
 use crate::meta::{self, AppRow};
 use crate::records::codec::{decode, encode};
@@ -33,7 +34,7 @@ pub struct Published {
 
 /// Stores a new app from a bundle document as drafts. The bundle must be valid.
 pub async fn import(db: &Db, doc: &Value, now: DateTime<Utc>) -> Result<AppRow, ApiError> {
-    let bundle = parse_bundle(doc).map_err(ApiError::InvalidMetadata)?;
+    let bundle = check_app(doc, 0).map_err(ApiError::InvalidMetadata)?.bundle;
     let tx = db.conn.begin().await?;
     if meta::find_app(&tx, &bundle.key).await?.is_some() {
         return Err(ApiError::Conflict {
@@ -63,7 +64,7 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     }
     let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
     let doc = meta::draft_bundle(&tx, &app).await?;
-    let bundle = parse_bundle(&doc).map_err(ApiError::InvalidMetadata)?;
+    let bundle = check_app(&doc, 0).map_err(ApiError::InvalidMetadata)?.bundle;
 
     struct Planned<'b> {
         table: String,

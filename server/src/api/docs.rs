@@ -37,6 +37,7 @@ use super::{State, json_response};
         super::records::update,
         super::records::delete,
         super::expressions::evaluate,
+        super::rules::test,
         super::files::upload,
         super::files::download,
     ),
@@ -45,7 +46,8 @@ use super::{State, json_response};
         ProblemItem,
         crate::publish::Published,
         crate::files::FileMeta,
-        super::expressions::EvaluateRequest
+        super::expressions::EvaluateRequest,
+        super::rules::RuleTestRequest
     ))
 )]
 pub struct PlatformApi;

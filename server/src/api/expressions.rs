@@ -89,13 +89,13 @@ pub async fn evaluate(state: State, path: Path<(String, String)>, payload: Paylo
     Ok(json_response(StatusCode::OK, &json!({ "type": ty.to_string(), "items": items, "next": next })))
 }
 
-/// A value as JSON: decimals as strings (exact), dates as `YYYY-MM-DD`, instants in RFC 3339.
+/// A value as JSON: decimals as strings (exact, with their places), dates as `YYYY-MM-DD`, instants in RFC 3339.
 pub fn value_json(value: &ExprValue) -> Value {
     match value {
         ExprValue::Null => Value::Null,
         ExprValue::Bool(b) => Value::Bool(*b),
         ExprValue::Integer(i) => Value::from(*i),
-        ExprValue::Decimal(d) => Value::String(d.normalize().to_string()),
+        ExprValue::Decimal(d) => Value::String(d.to_string()),
         ExprValue::Text(s) => Value::String(s.clone()),
         ExprValue::Date(_) => Value::String(value.to_text()),
         ExprValue::DateTime(t) => Value::String(engine_form::format_datetime(t)),

@@ -25,7 +25,7 @@ async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &
 
 /// List the drafts of a metadata kind.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}", tag = "metadata",
-    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind: `forms`")),
+    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind: `forms` or `rules`")),
     responses((status = 200, description = "The drafts", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "body": {}}]})),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
@@ -90,7 +90,7 @@ pub async fn put(state: State, path: Path<(String, String, String)>, body: Paylo
     let index = bundle[kind]
         .as_array()
         .and_then(|items| items.iter().position(|d| d.get("key").and_then(Value::as_str) == Some(key)));
-    let diagnostics: Vec<Value> = match (engine_form::parse_bundle(&bundle), index) {
+    let diagnostics: Vec<Value> = match (crate::app_meta::check_app(&bundle, 0), index) {
         (Err(diags), Some(i)) => {
             let prefix = format!("/{kind}/{i}");
             diags

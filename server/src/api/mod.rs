@@ -8,6 +8,7 @@ mod expressions;
 mod files;
 mod metadata;
 mod records;
+mod rules;
 
 use std::sync::Arc;
 
@@ -61,6 +62,7 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route(web::delete().to(records::delete)),
             )
             .route("/api/v1/apps/{app}/forms/{form}/evaluate", web::post().to(expressions::evaluate))
+            .route("/api/v1/apps/{app}/rules/{rule}/test", web::post().to(rules::test))
             .route("/healthz", web::get().to(docs::healthz))
             .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
             .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))

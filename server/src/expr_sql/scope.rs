@@ -1,7 +1,7 @@
 //! What an expression can read in the database: the columns of a form's table, its
 //! formulas (compiled in place), and values known before the query (the current user).
 
-use engine_form::{FieldType, Form, StorageType, expression_type};
+use engine_form::{FieldType, Form, FormSchema, StorageType};
 use engine_rule::{Expr, Schema, Type, Value};
 use sea_orm::sea_query::{Alias, Expr as Sql};
 
@@ -32,11 +32,7 @@ pub struct FormScope<'a> {
 
 impl Schema for FormScope<'_> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
-        match path {
-            [key] if key == "id" => Some(Type::Integer),
-            [key] => self.form.field(key).and_then(expression_type),
-            _ => None,
-        }
+        FormSchema(self.form).type_of(path)
     }
 }
 

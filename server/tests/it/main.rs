@@ -11,3 +11,4 @@ mod hostile;
 mod lists;
 mod publish;
 mod records;
+mod rules;

@@ -115,7 +115,7 @@ pub async fn start(
     backend: Backend,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
     // Internal errors are logged, not returned: show them in a failing test's output.
-    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
     let db = TestDb::new(backend).await;
     let state = AppState::new(Db::connect(&db.url).await.expect("connect"));
     let svc = test::init_service(App::new().configure(configure(state.clone()))).await;

@@ -1,0 +1,208 @@
+//! Testing a rule before it is published: the draft rule is evaluated against a stored
+//! record or given values, with no side effect, and the answer says whether it fires, what
+//! it read and what it would do.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::{Path, Payload};
+use chrono::{DateTime, Utc};
+use engine_form::{CheckMode, FieldType, FieldValue, Form, check_record, compute_formula, expr_value};
+use engine_rule::{Action, Channel, Context, Priority, Record, Trigger, TriggerKind, Value as ExprValue};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, Problem};
+use super::expressions::value_json;
+use super::{State, json_body, json_response};
+use crate::app_meta::check_app;
+use crate::meta;
+use crate::records::{FormCtx, read};
+
+/// What to test a rule on.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "id": 42, "record": { "aum": "7100000.00" }, "now": "2026-11-28T01:30:00+08:00" }))]
+pub struct RuleTestRequest {
+    /// A stored record of the rule's form. With `record`, the stored values are the state
+    /// before the change and `record` the change.
+    pub id: Option<i64>,
+    /// Field values: the whole record, or (with `id`) the fields that change.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub record: Map<String, Value>,
+    /// Without `id`, for rules on `updated` or `deleted`: the values before the change.
+    #[schema(value_type = Object)]
+    pub old: Option<Map<String, Value>>,
+    /// The instant the rule sees as now, in RFC 3339; the current time by default.
+    pub now: Option<String>,
+}
+
+/// A record's values as a rule reads them, its formulas computed.
+struct Values<'a> {
+    form: &'a Form,
+    id: i64,
+    values: Vec<(String, FieldValue)>,
+    now: DateTime<Utc>,
+}
+
+impl Record for Values<'_> {
+    fn value(&self, path: &[String]) -> ExprValue {
+        let [key] = path else { return ExprValue::Null };
+        if key == "id" {
+            return ExprValue::Integer(self.id);
+        }
+        match self.form.field(key) {
+            Some(field) if matches!(field.kind, FieldType::Formula { .. }) => {
+                expr_value(&compute_formula(field, &self.values, self.now))
+            }
+            _ => self.values.iter().find(|(k, _)| k == key).map_or(ExprValue::Null, |(_, v)| expr_value(v)),
+        }
+    }
+}
+
+/// The stored values of record `id`, read as the published app stores them and checked
+/// against the draft form (fields that no longer fit read as empty).
+async fn stored(state: &State, app: &str, form: &Form, id: i64) -> Result<Vec<(String, FieldValue)>, ApiError> {
+    let published = state.catalog.published(&state.db.conn, app).await?;
+    let ctx = FormCtx::new(&published, &form.key, state.db.backend())?;
+    let record = read::get(&state.db.conn, &ctx, id, None)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no `{}` record {id}", form.key)))?;
+    Ok(form
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.kind, FieldType::Formula { .. }))
+        .filter_map(|f| {
+            let mut one = Map::new();
+            one.insert(f.key.clone(), record.get(&f.key).cloned().unwrap_or(Value::Null));
+            check_record(form, &one, CheckMode::Patch).ok()?.into_iter().next()
+        })
+        .collect())
+}
+
+/// Values given in the request, every wrong one reported under `at` (`/record`, `/old`).
+fn given(form: &Form, values: &Map<String, Value>, at: &str) -> Result<Vec<(String, FieldValue)>, ApiError> {
+    check_record(form, values, CheckMode::Patch).map_err(|errors| {
+        ApiError::InvalidRecord(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.path = format!("{at}{}", e.path);
+                    e
+                })
+                .collect(),
+        )
+    })
+}
+
+/// `base` with `changes` applied.
+fn merged(mut base: Vec<(String, FieldValue)>, changes: Vec<(String, FieldValue)>) -> Vec<(String, FieldValue)> {
+    for (key, value) in changes {
+        match base.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => base.push((key, value)),
+        }
+    }
+    base
+}
+
+/// Evaluate a draft rule on a record, without side effects, and explain the result.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/rules/{rule}/test", tag = "rules",
+    params(("app" = String, Path, description = "App key"), ("rule" = String, Path, description = "Rule key")),
+    request_body = RuleTestRequest,
+    responses((status = 200, description = "Whether the rule fires, what it read and what it would do", body = Object,
+            example = json!({ "rule": "large_outflow", "trigger": "updated", "fired": true,
+                "read": { "outflow_today": "4200000.00", "aum": "12800000.00" },
+                "actions": [{ "type": "create_task", "title": "Large outflow: Li Wei", "assignee": 3, "priority": "high", "due_at": "2026-11-28T03:30:00.000000Z" }] })),
+        (status = 404, description = "No such app, rule or record", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The app's drafts are invalid, or the values are", body = Problem, content_type = "application/problem+json")))]
+pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) -> Result<HttpResponse, ApiError> {
+    let request: RuleTestRequest = serde_json::from_value(json_body(payload).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a rule test: {e}")))?;
+    let now = match &request.now {
+        None => Utc::now(),
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map_err(|_| ApiError::bad_request("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?
+            .with_timezone(&Utc),
+    };
+    let app = meta::find_app(&state.db.conn, &path.0)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no app `{}`", path.0)))?;
+    let drafts = check_app(&meta::draft_bundle(&state.db.conn, &app).await?, 0).map_err(ApiError::InvalidMetadata)?;
+    let rule = drafts.rule(&path.1).ok_or_else(|| ApiError::not_found(format!("no rule `{}`", path.1)))?;
+    let Some(form) = rule.form.as_deref().and_then(|f| drafts.bundle.form(f)) else {
+        return Err(ApiError::bad_request("event_rule", "rules on events are tested with an event payload"));
+    };
+    let changes = given(form, &request.record, "/record")?;
+    let (before, after) = match (request.id, &request.old) {
+        (Some(id), None) => {
+            let stored = stored(&state, &app.key, form, id).await?;
+            (Some(stored.clone()), merged(stored, changes))
+        }
+        (None, Some(old)) => {
+            let old = given(form, old, "/old")?;
+            (Some(old.clone()), merged(old, changes))
+        }
+        (None, None) => (None, changes),
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("bad_test", "give `id` or `old`, not both")),
+    };
+    let id = request.id.unwrap_or(0);
+    let record = |values| Values { form, id, values, now };
+    let after = record(after);
+    let before = before.map(record);
+    let trigger = match (rule.trigger, &before) {
+        (TriggerKind::Created, _) => Trigger::Created { id, version: 1, record: &after },
+        (TriggerKind::Updated, Some(before)) => Trigger::Updated { id, version: 2, before, after: &after },
+        (TriggerKind::Deleted, Some(before)) => Trigger::Deleted { id, version: 2, before },
+        _ => return Err(ApiError::bad_request("bad_test", "this rule sees a change: give `id` or `old`")),
+    };
+    // A rule names its zone (`today_in`); `today()` is refused when it is checked.
+    let ctx = Context { now, today: now.date_naive() };
+    let firing =
+        rule.fire(&trigger, &ctx).map_err(|e| ApiError::InvalidExpression { param: "rule", errors: vec![e] })?;
+    let trigger_name = match rule.trigger {
+        TriggerKind::Created => "created",
+        TriggerKind::Updated => "updated",
+        TriggerKind::Deleted => "deleted",
+        TriggerKind::Event => "event",
+    };
+    let mut body = json!({ "rule": rule.key, "trigger": trigger_name, "fired": firing.is_some() });
+    if let Some(firing) = firing {
+        let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), value_json(v))).collect();
+        body["read"] = Value::Object(read);
+        body["actions"] = Value::Array(firing.actions.iter().map(action_json).collect());
+    }
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// An action as JSON, as the explanation of a firing shows it.
+pub fn action_json(action: &Action) -> Value {
+    let priority = |p: &Priority| match p {
+        Priority::Low => "low",
+        Priority::Normal => "normal",
+        Priority::High => "high",
+    };
+    let channel = |c: &Channel| match c {
+        Channel::Sms => "sms",
+        Channel::Email => "email",
+        Channel::InstantMessage => "im",
+        Channel::InApp => "in_app",
+    };
+    let pairs = |values: &[(String, ExprValue)]| -> Value {
+        Value::Object(values.iter().map(|(k, v)| (k.clone(), value_json(v))).collect())
+    };
+    match action {
+        Action::CreateTask { title, assignee, priority: p, due_at } => json!({ "type": "create_task", "title": title,
+            "assignee": value_json(assignee), "priority": priority(p), "due_at": engine_form::format_datetime(due_at) }),
+        Action::Notify { channel: c, to, message } => {
+            json!({ "type": "notify", "channel": channel(c), "to": value_json(to), "message": message })
+        }
+        Action::UpdateFields { values } => json!({ "type": "update_fields", "set": pairs(values) }),
+        Action::CreateRecord { form, values } => {
+            json!({ "type": "create_record", "form": form, "values": pairs(values) })
+        }
+        Action::StartProcess { flow } => json!({ "type": "start_process", "flow": flow }),
+        Action::Webhook { url, body } => json!({ "type": "webhook", "url": url, "body": pairs(body) }),
+    }
+}

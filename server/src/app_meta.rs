@@ -1,0 +1,82 @@
+//! A whole app's metadata checked as one: its forms by engine-form, then its rules by
+//! engine-rule against those forms. Every problem comes back, each with its JSON path in
+//! the app bundle (`/forms/2/fields/0/type`, `/rules/1/condition`).
+
+use std::collections::HashSet;
+
+use engine_form::{Bundle, Diagnostic, Form, FormSchema, parse_bundle, zoneless_today};
+use engine_rule::{EventRule, RuleCatalog, Schema};
+use serde_json::Value;
+
+/// A checked app: its forms and its event rules.
+#[derive(Debug)]
+pub struct AppMeta {
+    pub bundle: Bundle,
+    pub rules: Vec<EventRule>,
+}
+
+impl AppMeta {
+    pub fn rule(&self, key: &str) -> Option<&EventRule> {
+        self.rules.iter().find(|r| r.key == key)
+    }
+}
+
+struct Catalog<'a> {
+    forms: Vec<(&'a str, FormSchema<'a>)>,
+}
+
+impl RuleCatalog for Catalog<'_> {
+    fn form(&self, key: &str) -> Option<&dyn Schema> {
+        self.forms.iter().find(|(k, _)| *k == key).map(|(_, s)| s as &dyn Schema)
+    }
+
+    /// Ingested events are declared with their own issue; until then no event exists.
+    fn event(&self, _name: &str) -> Option<&dyn Schema> {
+        None
+    }
+
+    /// Processes land with the process engine; until then none exists.
+    fn flow_exists(&self, _key: &str) -> bool {
+        false
+    }
+}
+
+/// Checks the bundle document `doc`; its rules are stamped with the app `version` they
+/// will be published as.
+pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> {
+    let bundle = parse_bundle(doc)?;
+    let catalog = Catalog { forms: bundle.forms.iter().map(|f: &Form| (f.key.as_str(), FormSchema(f))).collect() };
+    let mut diags = Vec::new();
+    let mut rules = Vec::new();
+    let mut keys = HashSet::new();
+    for (i, rule_doc) in doc.get("rules").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let base = format!("/rules/{i}");
+        let key = rule_doc.get("key").and_then(Value::as_str).unwrap_or("");
+        if !crate::meta::is_key(key) {
+            diags.push(Diagnostic::new(format!("{base}/key"), "bad_key", "a rule's key is a lower-case identifier"));
+        } else if !keys.insert(key.to_owned()) {
+            diags.push(Diagnostic::new(format!("{base}/key"), "duplicate", format!("two rules are called `{key}`")));
+        }
+        if let Some(condition) = rule_doc.get("condition").and_then(Value::as_str)
+            && let Ok(expr) = engine_rule::parse(condition)
+            && let Some(call) = zoneless_today(&expr)
+        {
+            diags.push(Diagnostic::new(
+                format!("{base}/condition"),
+                "type_mismatch",
+                format!(
+                    "today() depends on a time zone; name it, e.g. today_in('Asia/Shanghai') (at {}..{})",
+                    call.span.start, call.span.end
+                ),
+            ));
+        }
+        match engine_rule::parse_rule(rule_doc, version, &catalog) {
+            Ok(rule) => rules.push(rule),
+            Err(found) => diags.extend(found.into_iter().map(|d| {
+                let at = d.span.map(|s| format!(" (at {}..{})", s.start, s.end)).unwrap_or_default();
+                Diagnostic::new(format!("{base}{}", d.path), d.code, format!("{}{at}", d.message))
+            })),
+        }
+    }
+    if diags.is_empty() { Ok(AppMeta { bundle, rules }) } else { Err(diags) }
+}
