@@ -12,6 +12,7 @@ use serde_json::Value;
 #[derive(Debug)]
 pub struct AppMeta {
     pub bundle: Bundle,
+    /// In firing order: higher priority first, then by key.
     pub rules: Vec<EventRule>,
 }
 
@@ -78,5 +79,6 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
             })),
         }
     }
+    engine_rule::firing_order(&mut rules);
     if diags.is_empty() { Ok(AppMeta { bundle, rules }) } else { Err(diags) }
 }

@@ -73,9 +73,15 @@ fn paths(expr: &Expr, out: &mut Vec<Vec<String>>) {
 }
 
 impl EventRule {
-    /// Decides whether the rule fires for `trigger`; if so, evaluates its actions.
-    pub fn fire(&self, trigger: &Trigger<'_>, ctx: &Context) -> Result<Option<Firing>, ExprError> {
-        let (kind, key, data) = match trigger {
+    /// The key a firing of this rule for `trigger` carries: the same trigger always gives
+    /// the same key, so the server can refuse to act twice (and record a failure under it).
+    pub fn idempotency_key(&self, trigger: &Trigger<'_>) -> String {
+        format!("{}:{}:{}", self.key, self.version, Self::subject(trigger).1)
+    }
+
+    /// The trigger's kind, its key, and the data the rule reads.
+    fn subject<'t>(trigger: &'t Trigger<'t>) -> (TriggerKind, String, BeforeAfter<'t>) {
+        match trigger {
             Trigger::Created { id, version, record } => {
                 (TriggerKind::Created, format!("created:{id}:{version}"), BeforeAfter { before: None, after: *record })
             }
@@ -91,12 +97,19 @@ impl EventRule {
                 BeforeAfter { before: Some(*before), after: *before },
             ),
             Trigger::Event { name, event_id, payload } => {
-                if Some(*name) != self.event.as_deref() {
-                    return Ok(None);
-                }
                 (TriggerKind::Event, format!("event:{name}:{event_id}"), BeforeAfter { before: None, after: *payload })
             }
-        };
+        }
+    }
+
+    /// Decides whether the rule fires for `trigger`; if so, evaluates its actions.
+    pub fn fire(&self, trigger: &Trigger<'_>, ctx: &Context) -> Result<Option<Firing>, ExprError> {
+        if let Trigger::Event { name, .. } = trigger
+            && Some(*name) != self.event.as_deref()
+        {
+            return Ok(None);
+        }
+        let (kind, key, data) = Self::subject(trigger);
         if kind != self.trigger {
             return Ok(None);
         }

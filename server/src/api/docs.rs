@@ -38,6 +38,8 @@ use super::{State, json_response};
         super::records::delete,
         super::expressions::evaluate,
         super::rules::test,
+        super::rules::firings,
+        super::rules::incidents,
         super::files::upload,
         super::files::download,
     ),

@@ -10,13 +10,14 @@ use engine_rule::Value as ExprValue;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
 use super::{State, json_body, json_response};
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
+use crate::records::values::expr_json;
 
 const MAX_PREVIEW: u64 = 1000;
 
@@ -83,22 +84,8 @@ pub async fn evaluate(state: State, path: Path<(String, String)>, payload: Paylo
             ExprValue::Integer(i) if ty == engine_rule::Type::Decimal => ExprValue::Decimal(i.into()),
             value => value,
         };
-        items.push(json!({ "id": id, "value": value_json(&value) }));
+        items.push(json!({ "id": id, "value": expr_json(&value) }));
     }
     let next = (rows.len() as u64 > limit).then(|| items.last().map(|i| i["id"].clone())).flatten();
     Ok(json_response(StatusCode::OK, &json!({ "type": ty.to_string(), "items": items, "next": next })))
-}
-
-/// A value as JSON: decimals as strings (exact, with their places), dates as `YYYY-MM-DD`, instants in RFC 3339.
-pub fn value_json(value: &ExprValue) -> Value {
-    match value {
-        ExprValue::Null => Value::Null,
-        ExprValue::Bool(b) => Value::Bool(*b),
-        ExprValue::Integer(i) => Value::from(*i),
-        ExprValue::Decimal(d) => Value::String(d.to_string()),
-        ExprValue::Text(s) => Value::String(s.clone()),
-        ExprValue::Date(_) => Value::String(value.to_text()),
-        ExprValue::DateTime(t) => Value::String(engine_form::format_datetime(t)),
-        ExprValue::List(items) => Value::Array(items.iter().map(value_json).collect()),
-    }
 }

@@ -12,7 +12,11 @@ use serde_json::{Value, json};
 use super::error::{ApiError, Problem};
 use super::{State, json_object, json_response};
 use crate::records::query::{ListParams, ListQuery};
+use crate::records::values::field_values;
 use crate::records::{FormCtx, read, write};
+use crate::rules::{self, Change};
+use engine_rule::TriggerKind;
+use serde_json::Map;
 
 type FormPath = Path<(String, String)>;
 type RecordPath = Path<(String, String, i64)>;
@@ -76,9 +80,17 @@ pub async fn create(state: State, path: FormPath, body: Payload) -> Result<HttpR
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let values = check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
     let own_row = read::OwnRow::of(&ctx);
-    let row = write::create(&tx, &ctx, &values, Utc::now(), &read::OwnRow::returning(own_row.as_ref())).await?;
-    let record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
+    let now = Utc::now();
+    let row = write::create(&tx, &ctx, &values, now, &read::OwnRow::returning(own_row.as_ref())).await?;
+    let mut record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
     let id = record["id"].as_i64().unwrap_or_default();
+    if rules::watches(&app, &path.1, TriggerKind::Created) {
+        let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
+        let change = Change { form: path.1.clone(), id, version: 1, kind: TriggerKind::Created, before: None, after };
+        rules::after_change(&tx, &app, change, now, 0).await?;
+        // Rules may have changed the record.
+        record = read::get(&tx, &ctx, id, None).await?.unwrap_or(record);
+    }
     tx.commit().await?;
     let mut response = record_response(StatusCode::CREATED, &record);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
@@ -120,8 +132,26 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
     let values = check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
     let own_row = read::OwnRow::of(&ctx);
     let returning = read::OwnRow::returning(own_row.as_ref());
-    let row = write::update(&tx, &ctx, path.2, expected, &values, Utc::now(), &returning).await?;
-    let record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
+    let now = Utc::now();
+    let watched = rules::watches(&app, &path.1, TriggerKind::Updated);
+    // The values rules compare with (`old.`), read in this transaction before the change.
+    let before = if watched { rules::current_values(&tx, &ctx, path.2).await? } else { None };
+    let row = write::update(&tx, &ctx, path.2, expected, &values, now, &returning).await?;
+    let mut record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
+    if let Some((_, before)) = before {
+        let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
+        let version = record["_version"].as_i64().unwrap_or_default();
+        let change = Change {
+            form: path.1.clone(),
+            id: path.2,
+            version,
+            kind: TriggerKind::Updated,
+            before: Some(before),
+            after,
+        };
+        rules::after_change(&tx, &app, change, now, 0).await?;
+        record = read::get(&tx, &ctx, path.2, None).await?.unwrap_or(record);
+    }
     tx.commit().await?;
     Ok(record_response(StatusCode::OK, &record))
 }
@@ -138,7 +168,23 @@ pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let before = if rules::watches(&app, &path.1, TriggerKind::Deleted) {
+        rules::current_values(&tx, &ctx, path.2).await?
+    } else {
+        None
+    };
     write::delete(&tx, &ctx, path.2, expected).await?;
+    if let Some((version, before)) = before {
+        let change = Change {
+            form: path.1.clone(),
+            id: path.2,
+            version,
+            kind: TriggerKind::Deleted,
+            before: Some(before),
+            after: None,
+        };
+        rules::after_change(&tx, &app, change, Utc::now(), 0).await?;
+    }
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,17 +6,17 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
 use chrono::{DateTime, Utc};
-use engine_form::{CheckMode, FieldType, FieldValue, Form, check_record, compute_formula, expr_value};
-use engine_rule::{Action, Channel, Context, Priority, Record, Trigger, TriggerKind, Value as ExprValue};
+use engine_form::{CheckMode, FieldValue, Form, check_record};
+use engine_rule::{Context, Trigger, TriggerKind};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
-use super::expressions::value_json;
 use super::{State, json_body, json_response};
 use crate::app_meta::check_app;
 use crate::meta;
+use crate::records::values::{RecordValues, expr_json, field_values, merged};
 use crate::records::{FormCtx, read};
 
 /// What to test a rule on.
@@ -38,29 +38,6 @@ pub struct RuleTestRequest {
     pub now: Option<String>,
 }
 
-/// A record's values as a rule reads them, its formulas computed.
-struct Values<'a> {
-    form: &'a Form,
-    id: i64,
-    values: Vec<(String, FieldValue)>,
-    now: DateTime<Utc>,
-}
-
-impl Record for Values<'_> {
-    fn value(&self, path: &[String]) -> ExprValue {
-        let [key] = path else { return ExprValue::Null };
-        if key == "id" {
-            return ExprValue::Integer(self.id);
-        }
-        match self.form.field(key) {
-            Some(field) if matches!(field.kind, FieldType::Formula { .. }) => {
-                expr_value(&compute_formula(field, &self.values, self.now))
-            }
-            _ => self.values.iter().find(|(k, _)| k == key).map_or(ExprValue::Null, |(_, v)| expr_value(v)),
-        }
-    }
-}
-
 /// The stored values of record `id`, read as the published app stores them and checked
 /// against the draft form (fields that no longer fit read as empty).
 async fn stored(state: &State, app: &str, form: &Form, id: i64) -> Result<Vec<(String, FieldValue)>, ApiError> {
@@ -69,16 +46,7 @@ async fn stored(state: &State, app: &str, form: &Form, id: i64) -> Result<Vec<(S
     let record = read::get(&state.db.conn, &ctx, id, None)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no `{}` record {id}", form.key)))?;
-    Ok(form
-        .fields
-        .iter()
-        .filter(|f| !matches!(f.kind, FieldType::Formula { .. }))
-        .filter_map(|f| {
-            let mut one = Map::new();
-            one.insert(f.key.clone(), record.get(&f.key).cloned().unwrap_or(Value::Null));
-            check_record(form, &one, CheckMode::Patch).ok()?.into_iter().next()
-        })
-        .collect())
+    Ok(field_values(form, record.as_object().ok_or_else(|| anyhow::anyhow!("a record is an object"))?))
 }
 
 /// Values given in the request, every wrong one reported under `at` (`/record`, `/old`).
@@ -94,17 +62,6 @@ fn given(form: &Form, values: &Map<String, Value>, at: &str) -> Result<Vec<(Stri
                 .collect(),
         )
     })
-}
-
-/// `base` with `changes` applied.
-fn merged(mut base: Vec<(String, FieldValue)>, changes: Vec<(String, FieldValue)>) -> Vec<(String, FieldValue)> {
-    for (key, value) in changes {
-        match base.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => base.push((key, value)),
-        }
-    }
-    base
 }
 
 /// Evaluate a draft rule on a record, without side effects, and explain the result.
@@ -148,7 +105,7 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
         (Some(_), Some(_)) => return Err(ApiError::bad_request("bad_test", "give `id` or `old`, not both")),
     };
     let id = request.id.unwrap_or(0);
-    let record = |values| Values { form, id, values, now };
+    let record = |values| RecordValues { form, id, values, now };
     let after = record(after);
     let before = before.map(record);
     let trigger = match (rule.trigger, &before) {
@@ -169,40 +126,32 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
     };
     let mut body = json!({ "rule": rule.key, "trigger": trigger_name, "fired": firing.is_some() });
     if let Some(firing) = firing {
-        let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), value_json(v))).collect();
+        let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
         body["read"] = Value::Object(read);
-        body["actions"] = Value::Array(firing.actions.iter().map(action_json).collect());
+        body["actions"] = Value::Array(firing.actions.iter().map(crate::rules::action_json).collect());
     }
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// An action as JSON, as the explanation of a firing shows it.
-pub fn action_json(action: &Action) -> Value {
-    let priority = |p: &Priority| match p {
-        Priority::Low => "low",
-        Priority::Normal => "normal",
-        Priority::High => "high",
-    };
-    let channel = |c: &Channel| match c {
-        Channel::Sms => "sms",
-        Channel::Email => "email",
-        Channel::InstantMessage => "im",
-        Channel::InApp => "in_app",
-    };
-    let pairs = |values: &[(String, ExprValue)]| -> Value {
-        Value::Object(values.iter().map(|(k, v)| (k.clone(), value_json(v))).collect())
-    };
-    match action {
-        Action::CreateTask { title, assignee, priority: p, due_at } => json!({ "type": "create_task", "title": title,
-            "assignee": value_json(assignee), "priority": priority(p), "due_at": engine_form::format_datetime(due_at) }),
-        Action::Notify { channel: c, to, message } => {
-            json!({ "type": "notify", "channel": channel(c), "to": value_json(to), "message": message })
-        }
-        Action::UpdateFields { values } => json!({ "type": "update_fields", "set": pairs(values) }),
-        Action::CreateRecord { form, values } => {
-            json!({ "type": "create_record", "form": form, "values": pairs(values) })
-        }
-        Action::StartProcess { flow } => json!({ "type": "start_process", "flow": flow }),
-        Action::Webhook { url, body } => json!({ "type": "webhook", "url": url, "body": pairs(body) }),
-    }
+/// Why a record got its alerts, tasks and messages: every rule that fired on it.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/firings", tag = "rules",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "The firings on the record, newest first", body = Object,
+            example = json!({ "items": [{ "id": 7, "rule": "aum_fell_30_percent", "rule_version": 3, "trigger": "updated", "record_id": 42,
+                "read": { "tier": "hnw", "aum": "8959999.99", "old.aum": "12800000.00" },
+                "actions": [{ "type": "create_task", "title": "…", "assignee": 1, "priority": "high", "due_at": "2026-11-28T03:30:00.000000Z" }],
+                "status": "done", "error": null, "fired_at": "2026-11-28T01:30:00.000000Z" }] }))))]
+pub async fn firings(state: State, path: Path<(String, String, i64)>) -> Result<HttpResponse, ApiError> {
+    let items = crate::rules::firings_of_record(&state.db.conn, &path.0, &path.1, path.2).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// Rule firings that failed: a value out of range, an action the data refused, a cascade
+/// too deep. The change that fired them went through; these wait for a designer.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/incidents", tag = "rules",
+    params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "The latest 100 incidents, newest first", body = Object)))]
+pub async fn incidents(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+    let items = crate::rules::incidents(&state.db.conn, &path, 100).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }

@@ -1,5 +1,6 @@
 //! Migrations of the platform's own tables: apps, metadata drafts and versions, the
-//! registry of physical columns, and stored files.
+//! registry of physical columns, stored files, and what rules did (firings, tasks, the
+//! notification outbox).
 
 use sea_orm_migration::prelude::*;
 
@@ -7,7 +8,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Platform)]
+        vec![Box::new(M0001Platform), Box::new(M0002Rules)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -126,6 +127,106 @@ impl MigrationTrait for M0001Platform {
             "trellis_drafts",
             "trellis_apps",
         ] {
+            manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
+        }
+        Ok(())
+    }
+}
+
+struct M0002Rules;
+
+impl MigrationName for M0002Rules {
+    fn name(&self) -> &str {
+        "m0002_rules"
+    }
+}
+
+fn id() -> ColumnDef {
+    ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key().to_owned()
+}
+
+fn nullable_text(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).text().null().to_owned()
+}
+
+fn index(name: &str, table: &str, columns: &[&str]) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(Alias::new(table));
+    for c in columns {
+        index.col(Alias::new(*c));
+    }
+    index.to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002Rules {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let tables = [
+            // Every firing of a rule with its explanation. The idempotency key is unique, so
+            // a trigger seen twice (a retry, a second server) fires once.
+            Table::create()
+                .table(Alias::new("trellis_firings"))
+                .col(id())
+                .col(text("app"))
+                .col(text("rule"))
+                .col(big("rule_version"))
+                .col(text("idempotency_key").unique_key())
+                .col(text("trigger"))
+                .col(nullable_text("form"))
+                .col(ColumnDef::new(Alias::new("record_id")).big_integer().null())
+                .col(text("read"))
+                .col(text("actions"))
+                .col(text("status"))
+                .col(nullable_text("error"))
+                .col(timestamp("fired_at"))
+                .to_owned(),
+            // Tasks rules create; the task inbox (process engine) shows and completes them.
+            Table::create()
+                .table(Alias::new("trellis_tasks"))
+                .col(id())
+                .col(text("app"))
+                .col(nullable_text("form"))
+                .col(ColumnDef::new(Alias::new("record_id")).big_integer().null())
+                .col(text("title"))
+                .col(text("assignee"))
+                .col(text("priority"))
+                .col(timestamp("due_at"))
+                .col(text("state"))
+                .col(ColumnDef::new(Alias::new("firing_id")).big_integer().null())
+                .col(timestamp("created_at"))
+                .to_owned(),
+            // Messages waiting to go out (SMS, e-mail, IM, in-app, webhooks), written in the
+            // transaction of what caused them and delivered afterwards.
+            Table::create()
+                .table(Alias::new("trellis_outbox"))
+                .col(id())
+                .col(text("app"))
+                .col(text("channel"))
+                .col(text("recipient"))
+                .col(text("body"))
+                .col(text("state"))
+                .col(big("attempts").default(0))
+                .col(timestamp("next_attempt_at"))
+                .col(ColumnDef::new(Alias::new("firing_id")).big_integer().null())
+                .col(timestamp("created_at"))
+                .to_owned(),
+        ];
+        for table in tables {
+            manager.create_table(table).await?;
+        }
+        for index in [
+            index("ix_trellis_firings_record", "trellis_firings", &["app", "form", "record_id"]),
+            index("ix_trellis_firings_status", "trellis_firings", &["app", "status"]),
+            index("ix_trellis_tasks_due", "trellis_tasks", &["state", "due_at"]),
+            index("ix_trellis_outbox_due", "trellis_outbox", &["state", "next_attempt_at"]),
+        ] {
+            manager.create_index(index).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for name in ["trellis_outbox", "trellis_tasks", "trellis_firings"] {
             manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
         }
         Ok(())

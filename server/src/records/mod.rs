@@ -4,6 +4,7 @@ pub mod codec;
 pub mod query;
 pub mod read;
 mod sql;
+pub mod values;
 pub mod write;
 
 use engine_form::Form;

@@ -1,11 +1,17 @@
 //! Rules as app metadata: drafts checked against the forms, publishing refused while a rule
 //! is wrong, and the test endpoint that evaluates a draft rule with no side effect.
 
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(rules_are_metadata_checked_against_the_forms, a_draft_rule_is_tested_without_side_effects);
+both_backends!(
+    rules_are_metadata_checked_against_the_forms,
+    a_draft_rule_is_tested_without_side_effects,
+    rules_fire_in_the_transaction_of_the_change,
+    failing_actions_and_runaway_cascades_become_incidents,
+);
 
 async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
@@ -93,4 +99,96 @@ async fn a_draft_rule_is_tested_without_side_effects(backend: Backend) {
 /// A relation reads as the linked record's id, or as an object carrying it with lookups.
 fn rm_id(relation: &Value) -> Value {
     relation.get("id").cloned().unwrap_or_else(|| relation.clone())
+}
+
+/// The rows of a platform table, as JSON-ish text, in id order.
+async fn rows<S>(env: &crate::support::Env<S>, sql: &str) -> Vec<Vec<String>> {
+    let conn = &env.state.db.conn;
+    let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.expect(sql);
+    rows.iter()
+        .map(|r| {
+            (0..)
+                .map_while(|i| {
+                    r.try_get_by_index::<Option<String>>(i)
+                        .map(|v| v.unwrap_or_default())
+                        .or_else(|_| r.try_get_by_index::<i64>(i).map(|n| n.to_string()))
+                        .ok()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+async fn customer_named<S>(env: &crate::support::Env<S>, name: &str) -> Value
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+        >,
+{
+    let condition: String = format!("name == '{name}'").bytes().map(|b| format!("%{b:02X}")).collect();
+    let found = env.get(&format!("/api/v1/apps/bank_crm/forms/customer/records?where={condition}")).await;
+    found.body["items"][0].clone()
+}
+
+async fn rules_fire_in_the_transaction_of_the_change(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let li = customer_named(&env, "李伟").await;
+    let id = li["id"].as_i64().expect("id");
+    let uri = format!("/api/v1/apps/bank_crm/forms/customer/records/{id}");
+    let patched = env.patch(&uri, 1, &json!({ "aum": "8959999.99" })).await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+
+    let firings = env.get(&format!("{uri}/firings")).await;
+    let items = firings.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{}", firings.body);
+    assert_eq!((items[0]["rule"].as_str(), items[0]["status"].as_str()), (Some("aum_fell_30_percent"), Some("done")));
+    assert_eq!(items[0]["read"], json!({ "tier": "hnw", "aum": "8959999.99", "old.aum": "12800000.00" }));
+    let tasks = rows(&env, "SELECT title, priority, state, record_id FROM trellis_tasks ORDER BY id").await;
+    assert_eq!(tasks, [["资产流失预警：李伟 的 AUM 下降超过 30%", "high", "open", &id.to_string()]]);
+
+    // Down to affluent and back up: `became_hnw` fires on the way up only.
+    assert_eq!(env.patch(&uri, 2, &json!({ "tier": "affluent" })).await.status, 200);
+    assert_eq!(env.patch(&uri, 3, &json!({ "tier": "hnw" })).await.status, 200);
+    let rules: Vec<String> = env.get(&format!("{uri}/firings")).await.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|f| format!("{}@{}", f["rule"].as_str().unwrap_or(""), f["trigger"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(rules, ["became_hnw@updated", "aum_fell_30_percent@updated"]);
+    let outbox = rows(&env, "SELECT channel, body, state FROM trellis_outbox ORDER BY id").await;
+    assert_eq!(outbox, [["in_app", r#"{"message":"李伟（C0001）已升级为高净值客户"}"#, "pending"]]);
+    assert!(env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].as_array().expect("items").is_empty());
+    env.finish().await;
+}
+
+async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let refuse = json!({ "key": "refused_update", "trigger": { "on": "updated", "form": "customer" },
+        "condition": "risk_level == 'r5'", "actions": [{ "type": "update_fields", "set": { "aum": "-1" } }] });
+    let runaway = json!({ "key": "runaway", "trigger": { "on": "updated", "form": "customer" },
+        "condition": "starts_with(coalesce(notes, ''), 'loop')", "actions": [{ "type": "update_fields", "set": { "notes": "notes & '!'" } }] });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/refused_update", &refuse).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/runaway", &runaway).await.status, 200);
+    let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+
+    let chen = customer_named(&env, "陈静").await;
+    let uri = format!("/api/v1/apps/bank_crm/forms/customer/records/{}", chen["id"]);
+    let patched = env.patch(&uri, 1, &json!({ "risk_level": "r5" })).await;
+    assert_eq!((patched.status, patched.body["risk_level"].as_str()), (200, Some("r5")), "the change itself stands");
+    assert_eq!(patched.body["aum"], "6200000.00", "the refused action left nothing behind");
+    let incidents = env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].clone();
+    assert_eq!(incidents[0]["rule"], "refused_update");
+    assert!(incidents[0]["error"].as_str().is_some_and(|e| e.contains("/aum")), "{incidents}");
+
+    let looped = env.patch(&uri, 2, &json!({ "notes": "loop" })).await;
+    assert_eq!(looped.status, 200, "{}", looped.body);
+    assert_eq!(looped.body["notes"], "loop!!!!!!!!", "eight rule-made changes, then the cascade stops");
+    let incidents = env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].clone();
+    assert_eq!(incidents[0]["rule"], "runaway");
+    assert!(incidents[0]["error"].as_str().is_some_and(|e| e.contains("8 levels deep")), "{incidents}");
+    env.finish().await;
 }

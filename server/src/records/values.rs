@@ -1,0 +1,69 @@
+//! A record's values as the expression language reads them: taken from the record as the
+//! API shows it, with formulas computed.
+
+use chrono::{DateTime, Utc};
+use engine_form::{CheckMode, FieldType, FieldValue, Form, check_record, compute_formula, expr_value, format_datetime};
+use engine_rule::{Record, Value as ExprValue};
+use serde_json::{Map, Value};
+
+/// The stored field values of `record` (its JSON as the API returns it). A value that no
+/// longer fits its field (the form changed since) reads as empty.
+pub fn field_values(form: &Form, record: &Map<String, Value>) -> Vec<(String, FieldValue)> {
+    form.fields
+        .iter()
+        .filter(|f| !matches!(f.kind, FieldType::Formula { .. }))
+        .filter_map(|f| {
+            let mut one = Map::new();
+            one.insert(f.key.clone(), record.get(&f.key).cloned().unwrap_or(Value::Null));
+            check_record(form, &one, CheckMode::Patch).ok()?.into_iter().next()
+        })
+        .collect()
+}
+
+/// `base` with `changes` applied.
+pub fn merged(mut base: Vec<(String, FieldValue)>, changes: Vec<(String, FieldValue)>) -> Vec<(String, FieldValue)> {
+    for (key, value) in changes {
+        match base.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => base.push((key, value)),
+        }
+    }
+    base
+}
+
+/// One record's values for expressions: its fields, its formulas, its `id`.
+pub struct RecordValues<'a> {
+    pub form: &'a Form,
+    pub id: i64,
+    pub values: Vec<(String, FieldValue)>,
+    pub now: DateTime<Utc>,
+}
+
+impl Record for RecordValues<'_> {
+    fn value(&self, path: &[String]) -> ExprValue {
+        let [key] = path else { return ExprValue::Null };
+        if key == "id" {
+            return ExprValue::Integer(self.id);
+        }
+        match self.form.field(key) {
+            Some(field) if matches!(field.kind, FieldType::Formula { .. }) => {
+                expr_value(&compute_formula(field, &self.values, self.now))
+            }
+            _ => self.values.iter().find(|(k, _)| k == key).map_or(ExprValue::Null, |(_, v)| expr_value(v)),
+        }
+    }
+}
+
+/// A value as JSON: decimals as strings (exact, with their places), dates as `YYYY-MM-DD`, instants in RFC 3339.
+pub fn expr_json(value: &ExprValue) -> Value {
+    match value {
+        ExprValue::Null => Value::Null,
+        ExprValue::Bool(b) => Value::Bool(*b),
+        ExprValue::Integer(i) => Value::from(*i),
+        ExprValue::Decimal(d) => Value::String(d.to_string()),
+        ExprValue::Text(s) => Value::String(s.clone()),
+        ExprValue::Date(_) => Value::String(value.to_text()),
+        ExprValue::DateTime(t) => Value::String(format_datetime(t)),
+        ExprValue::List(items) => Value::Array(items.iter().map(expr_json).collect()),
+    }
+}

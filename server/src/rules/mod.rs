@@ -1,0 +1,283 @@
+//! Event rules at work: when a record is created, updated or deleted, every published rule
+//! watching that change is evaluated in the change's own transaction, highest priority
+//! first. A rule that fires is stored with its explanation under its idempotency key
+//! (unique, so one trigger never fires a rule twice), then its actions run in a savepoint:
+//! tasks and outbox messages are written, field updates and new records are made, and
+//! those changes may fire further rules, at most [`MAX_CASCADE`] levels deep. If an action
+//! fails, its savepoint is rolled back and the firing is kept as a failed one, an
+//! incident, while the change itself goes through.
+//!
+//! Two rules that update the same field both apply, in firing order, so the later (lower
+//! priority) one's value stays; a designer who wants the other way round gives it the
+//! higher priority.
+
+mod store;
+
+use chrono::{DateTime, Utc};
+use engine_form::{CheckMode, FieldValue, check_record, format_datetime};
+use engine_rule::{Action, Channel, Context, Firing, Priority, Trigger, TriggerKind, Value as ExprValue};
+use futures_util::future::BoxFuture;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use serde_json::{Map, Value, json};
+
+pub use store::{firings_of_record, incidents};
+
+use crate::api::error::ApiError;
+use crate::catalog::PublishedApp;
+use crate::records::values::{RecordValues, expr_json, field_values};
+use crate::records::{FormCtx, read, write};
+
+/// How deep changes made by rules may fire further rules.
+pub const MAX_CASCADE: usize = 8;
+
+/// A change to one record, with its values before and after.
+pub struct Change {
+    pub form: String,
+    pub id: i64,
+    /// The record's version after the change (before it, for a delete).
+    pub version: i64,
+    pub kind: TriggerKind,
+    pub before: Option<Vec<(String, FieldValue)>>,
+    pub after: Option<Vec<(String, FieldValue)>>,
+}
+
+/// Whether a published rule watches `kind` changes of `form`; only then does a write read
+/// the values rules need.
+pub fn watches(app: &PublishedApp, form: &str, kind: TriggerKind) -> bool {
+    app.rules.iter().any(|r| r.trigger == kind && r.form.as_deref() == Some(form))
+}
+
+/// The values of record `id` as it is now (in `tx`), or `None` if there is none.
+pub async fn current_values(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    id: i64,
+) -> Result<Option<(i64, Vec<(String, FieldValue)>)>, ApiError> {
+    let Some(record) = read::get(tx, ctx, id, None).await? else { return Ok(None) };
+    let version = record.get("_version").and_then(Value::as_i64).unwrap_or(0);
+    Ok(record.as_object().map(|r| (version, field_values(ctx.form, r))))
+}
+
+/// Runs the rules watching `change`, in `tx`; `depth` counts the rule-made changes that
+/// led here.
+pub fn after_change<'a>(
+    tx: &'a DatabaseTransaction,
+    app: &'a PublishedApp,
+    change: Change,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> BoxFuture<'a, Result<(), ApiError>> {
+    Box::pin(async move {
+        let form = app.form(&change.form)?;
+        let ctx = Context { now, today: now.date_naive() };
+        let record = |values: &Option<Vec<(String, FieldValue)>>| {
+            values.clone().map(|values| RecordValues { form, id: change.id, values, now })
+        };
+        let (before, after) = (record(&change.before), record(&change.after));
+        // Rules are kept in firing order (priority, then key).
+        for rule in app.rules.iter().filter(|r| r.trigger == change.kind && r.form.as_deref() == Some(&change.form)) {
+            // Decided before anything is awaited: the trigger borrows the record values.
+            let outcome = {
+                let (id, version) = (change.id, change.version);
+                let trigger = match (change.kind, &before, &after) {
+                    (TriggerKind::Created, _, Some(after)) => Trigger::Created { id, version, record: after },
+                    (TriggerKind::Updated, Some(before), Some(after)) => {
+                        Trigger::Updated { id, version, before, after }
+                    }
+                    (TriggerKind::Deleted, Some(before), _) => Trigger::Deleted { id, version, before },
+                    _ => continue,
+                };
+                rule.fire(&trigger, &ctx).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
+            };
+            let firing = match outcome {
+                Ok(Some(firing)) => firing,
+                Ok(None) => continue,
+                Err((key, error)) => {
+                    store::failed_evaluation(tx, app, rule, &key, &change, &error, now).await?;
+                    continue;
+                }
+            };
+            let Some(firing_id) = store::insert_firing(tx, app, &firing, &change, now).await? else {
+                continue; // This trigger fired this rule before.
+            };
+            let savepoint = tx.begin().await?;
+            match run_actions(&savepoint, app, &firing, firing_id, &change, now, depth).await {
+                Ok(()) => savepoint.commit().await?,
+                Err(e) => {
+                    savepoint.rollback().await?;
+                    store::mark_failed(tx, firing_id, &describe(&e)).await?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// An error as an incident shows it: what went wrong, with the fields it concerns.
+fn describe(e: &ApiError) -> String {
+    match e {
+        ApiError::InvalidRecord(errors) => {
+            let fields: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.path, e.message)).collect();
+            format!("{e}: {}", fields.join("; "))
+        }
+        ApiError::Internal(inner) => format!("{inner:#}"),
+        other => other.to_string(),
+    }
+}
+
+async fn run_actions(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    firing: &Firing,
+    firing_id: i64,
+    change: &Change,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<(), ApiError> {
+    for action in &firing.actions {
+        match action {
+            Action::CreateTask { title, assignee, priority, due_at } => {
+                let task = store::Task {
+                    title,
+                    assignee: expr_json(assignee),
+                    priority: priority_name(*priority),
+                    due_at: *due_at,
+                };
+                store::insert_task(tx, app, change, &task, firing_id, now).await?;
+            }
+            Action::Notify { channel, to, message } => {
+                let body = json!({ "message": message });
+                store::insert_outbox(tx, app, channel_name(*channel), &expr_json(to), &body, firing_id, now).await?;
+            }
+            Action::Webhook { url, body } => {
+                let body = pairs(body);
+                store::insert_outbox(tx, app, "webhook", &Value::from(url.clone()), &body, firing_id, now).await?;
+            }
+            Action::UpdateFields { values } => {
+                cascade_guard(depth)?;
+                if change.kind == TriggerKind::Deleted {
+                    return Err(ApiError::bad_request("rule_action", "a rule on a deleted record cannot update it"));
+                }
+                update_record(tx, app, &change.form, change.id, values, now, depth).await?;
+            }
+            Action::CreateRecord { form, values } => {
+                cascade_guard(depth)?;
+                create_record(tx, app, form, values, now, depth).await?;
+            }
+            Action::StartProcess { flow } => {
+                return Err(ApiError::bad_request("rule_action", format!("processes do not run yet (`{flow}`)")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cascade_guard(depth: usize) -> Result<(), ApiError> {
+    if depth >= MAX_CASCADE {
+        return Err(ApiError::Conflict {
+            code: "rule_cascade",
+            detail: format!("rules changed records that fired rules {MAX_CASCADE} levels deep; stopped here"),
+        });
+    }
+    Ok(())
+}
+
+fn input(values: &[(String, ExprValue)]) -> Map<String, Value> {
+    values.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect()
+}
+
+async fn update_record(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    form: &str,
+    id: i64,
+    values: &[(String, ExprValue)],
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<(), ApiError> {
+    let ctx = FormCtx::new(app, form, tx_backend(tx))?;
+    let checked = check_record(ctx.form, &input(values), CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
+    let (version, before) =
+        current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
+    write::update(tx, &ctx, id, version, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
+    let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
+    let change = Change {
+        form: form.to_owned(),
+        id,
+        version,
+        kind: TriggerKind::Updated,
+        before: Some(before),
+        after: Some(after),
+    };
+    after_change(tx, app, change, now, depth + 1).await
+}
+
+async fn create_record(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    form: &str,
+    values: &[(String, ExprValue)],
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<(), ApiError> {
+    let ctx = FormCtx::new(app, form, tx_backend(tx))?;
+    let checked = check_record(ctx.form, &input(values), CheckMode::Create).map_err(ApiError::InvalidRecord)?;
+    let row = write::create(tx, &ctx, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
+    let id: i64 = row.try_get_by_index(0)?;
+    let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
+    let change =
+        Change { form: form.to_owned(), id, version, kind: TriggerKind::Created, before: None, after: Some(after) };
+    after_change(tx, app, change, now, depth + 1).await
+}
+
+fn tx_backend(tx: &DatabaseTransaction) -> sea_orm::DbBackend {
+    sea_orm::ConnectionTrait::get_database_backend(tx)
+}
+
+fn pairs(values: &[(String, ExprValue)]) -> Value {
+    Value::Object(input(values))
+}
+
+fn priority_name(p: Priority) -> &'static str {
+    match p {
+        Priority::Low => "low",
+        Priority::Normal => "normal",
+        Priority::High => "high",
+    }
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Sms => "sms",
+        Channel::Email => "email",
+        Channel::InstantMessage => "im",
+        Channel::InApp => "in_app",
+    }
+}
+
+/// An action as JSON, as the explanation of a firing shows it.
+pub fn action_json(action: &Action) -> Value {
+    match action {
+        Action::CreateTask { title, assignee, priority, due_at } => json!({ "type": "create_task", "title": title,
+            "assignee": expr_json(assignee), "priority": priority_name(*priority), "due_at": format_datetime(due_at) }),
+        Action::Notify { channel, to, message } => {
+            json!({ "type": "notify", "channel": channel_name(*channel), "to": expr_json(to), "message": message })
+        }
+        Action::UpdateFields { values } => json!({ "type": "update_fields", "set": pairs(values) }),
+        Action::CreateRecord { form, values } => {
+            json!({ "type": "create_record", "form": form, "values": pairs(values) })
+        }
+        Action::StartProcess { flow } => json!({ "type": "start_process", "flow": flow }),
+        Action::Webhook { url, body } => json!({ "type": "webhook", "url": url, "body": pairs(body) }),
+    }
+}
+
+/// The name of a trigger kind as firings store it.
+pub fn trigger_name(kind: TriggerKind) -> &'static str {
+    match kind {
+        TriggerKind::Created => "created",
+        TriggerKind::Updated => "updated",
+        TriggerKind::Deleted => "deleted",
+        TriggerKind::Event => "event",
+    }
+}

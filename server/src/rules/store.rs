@@ -1,0 +1,250 @@
+//! What rules did, stored: firings with their explanations, the tasks they created and the
+//! messages waiting in the outbox. All of it is written in the transaction of the change
+//! that fired the rule.
+
+use chrono::{DateTime, Utc};
+use engine_form::{FieldValue, StorageType};
+use engine_rule::{EventRule, Firing};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use serde_json::{Map, Value, json};
+
+use super::{Change, action_json, trigger_name};
+use crate::catalog::PublishedApp;
+use crate::records::codec::{datetime, decode};
+use crate::records::values::expr_json;
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+fn stamp(c: &impl ConnectionTrait, t: DateTime<Utc>) -> SimpleExpr {
+    datetime(t, c.get_database_backend()).into()
+}
+
+/// A task an action creates.
+pub struct Task<'a> {
+    pub title: &'a str,
+    pub assignee: Value,
+    pub priority: &'static str,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Stores a firing; `None` if one with its idempotency key exists (it fired before).
+pub async fn insert_firing(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    firing: &Firing,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
+    let actions: Vec<Value> = firing.actions.iter().map(action_json).collect();
+    let row = [
+        app.key.as_str().into(),
+        firing.rule.as_str().into(),
+        firing.rule_version.into(),
+        firing.idempotency_key.as_str().into(),
+        trigger_name(change.kind).into(),
+        change.form.as_str().into(),
+        change.id.into(),
+        Value::Object(read).to_string().into(),
+        Value::Array(actions).to_string().into(),
+        "done".into(),
+        stamp(c, now),
+    ];
+    insert_returning_id(c, row).await
+}
+
+/// Stores a rule whose condition or actions could not be evaluated (a value beyond the
+/// exact range) as an incident.
+pub async fn failed_evaluation(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    rule: &EventRule,
+    key: &str,
+    change: &Change,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = [
+        app.key.as_str().into(),
+        rule.key.as_str().into(),
+        rule.version.into(),
+        key.into(),
+        trigger_name(change.kind).into(),
+        change.form.as_str().into(),
+        change.id.into(),
+        "{}".into(),
+        "[]".into(),
+        "failed".into(),
+        stamp(c, now),
+    ];
+    if let Some(id) = insert_returning_id(c, row).await? {
+        mark_failed(c, id, error).await?;
+    }
+    Ok(())
+}
+
+const FIRING_COLUMNS: [&str; 11] = [
+    "app",
+    "rule",
+    "rule_version",
+    "idempotency_key",
+    "trigger",
+    "form",
+    "record_id",
+    "read",
+    "actions",
+    "status",
+    "fired_at",
+];
+
+async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 11]) -> Result<Option<i64>, DbErr> {
+    let stmt = Query::insert()
+        .into_table(a("trellis_firings"))
+        .columns(FIRING_COLUMNS.map(a))
+        .values(row)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .on_conflict(OnConflict::column(a("idempotency_key")).do_nothing().to_owned())
+        .returning_col(a("id"))
+        .to_owned();
+    match c.query_one(&stmt).await? {
+        Some(row) => Ok(Some(row.try_get_by_index(0)?)),
+        None => Ok(None),
+    }
+}
+
+/// Marks a firing failed: an incident, with what went wrong.
+pub async fn mark_failed(c: &impl ConnectionTrait, id: i64, error: &str) -> Result<(), DbErr> {
+    let stmt = Query::update()
+        .table(a("trellis_firings"))
+        .value(a("status"), "failed")
+        .value(a("error"), error)
+        .and_where(Expr::col(a("id")).eq(id))
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+pub async fn insert_task(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    change: &Change,
+    task: &Task<'_>,
+    firing_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let stmt = Query::insert()
+        .into_table(a("trellis_tasks"))
+        .columns(
+            ["app", "form", "record_id", "title", "assignee", "priority", "due_at", "state", "firing_id", "created_at"]
+                .map(a),
+        )
+        .values([
+            app.key.as_str().into(),
+            change.form.as_str().into(),
+            change.id.into(),
+            task.title.into(),
+            task.assignee.to_string().into(),
+            task.priority.into(),
+            stamp(c, task.due_at),
+            "open".into(),
+            firing_id.into(),
+            stamp(c, now),
+        ])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+pub async fn insert_outbox(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    channel: &str,
+    recipient: &Value,
+    body: &Value,
+    firing_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let stmt = Query::insert()
+        .into_table(a("trellis_outbox"))
+        .columns(
+            ["app", "channel", "recipient", "body", "state", "attempts", "next_attempt_at", "firing_id", "created_at"]
+                .map(a),
+        )
+        .values([
+            app.key.as_str().into(),
+            channel.into(),
+            recipient.to_string().into(),
+            body.to_string().into(),
+            "pending".into(),
+            0i64.into(),
+            stamp(c, now),
+            firing_id.into(),
+            stamp(c, now),
+        ])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+const LISTED: [&str; 10] =
+    ["id", "rule", "rule_version", "trigger", "record_id", "read", "actions", "status", "error", "fired_at"];
+
+fn firing_json(c: &impl ConnectionTrait, row: &QueryResult) -> Result<Value, DbErr> {
+    let text = |i: usize| -> Result<Value, DbErr> {
+        let s: String = row.try_get_by_index(i)?;
+        serde_json::from_str(&s).map_err(|e| DbErr::Custom(format!("stored firing: {e}")))
+    };
+    let fired_at = match decode(row, 9, &StorageType::DateTime, c.get_database_backend())? {
+        FieldValue::DateTime(t) => Value::from(engine_form::format_datetime(&t)),
+        _ => Value::Null,
+    };
+    Ok(json!({
+        "id": row.try_get_by_index::<i64>(0)?,
+        "rule": row.try_get_by_index::<String>(1)?,
+        "rule_version": row.try_get_by_index::<i64>(2)?,
+        "trigger": row.try_get_by_index::<String>(3)?,
+        "record_id": row.try_get_by_index::<Option<i64>>(4)?,
+        "read": text(5)?,
+        "actions": text(6)?,
+        "status": row.try_get_by_index::<String>(7)?,
+        "error": row.try_get_by_index::<Option<String>>(8)?,
+        "fired_at": fired_at,
+    }))
+}
+
+/// Every firing on a record, newest first: why it got each alert, task or message.
+pub async fn firings_of_record(c: &impl ConnectionTrait, app: &str, form: &str, id: i64) -> Result<Vec<Value>, DbErr> {
+    let stmt = Query::select()
+        .columns(LISTED.map(a))
+        .from(a("trellis_firings"))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("form")).eq(form))
+        .and_where(Expr::col(a("record_id")).eq(id))
+        .order_by(a("id"), Order::Desc)
+        .to_owned();
+    c.query_all(&stmt).await?.iter().map(|r| firing_json(c, r)).collect()
+}
+
+/// The app's failed firings, newest first, at most `limit`.
+pub async fn incidents(c: &impl ConnectionTrait, app: &str, limit: u64) -> Result<Vec<Value>, DbErr> {
+    let stmt = Query::select()
+        .columns(LISTED.map(a))
+        .expr(Expr::col(a("form")))
+        .from(a("trellis_firings"))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("status")).eq("failed"))
+        .order_by(a("id"), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    c.query_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            let mut firing = firing_json(c, r)?;
+            firing["form"] = Value::from(r.try_get_by_index::<Option<String>>(10)?);
+            Ok(firing)
+        })
+        .collect()
+}
