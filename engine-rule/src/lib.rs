@@ -14,7 +14,7 @@ mod rule;
 pub use decision::{DecisionResult, DecisionTable, HitPolicy, parse_table};
 pub use diagnostic::Diagnostic;
 pub use rule::{
-    Action, Channel, EventRule, Firing, Priority, RuleCatalog, Trigger, TriggerKind, firing_order, parse_rule,
+    Action, Channel, EventRule, Firing, Priority, RuleCatalog, Schedule, Trigger, TriggerKind, firing_order, parse_rule,
 };
 
 pub use expr::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};

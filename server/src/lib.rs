@@ -12,7 +12,7 @@ mod files;
 pub mod meta;
 pub mod publish;
 mod records;
-mod rules;
+pub mod rules;
 mod schema;
 
 pub use api::{AppState, PlatformApi, configure};

@@ -84,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("cannot load the demo bundle {}", demo_bundle.display()))?;
                 tracing::info!("demo app `{key}` is ready");
             }
+            server::rules::spawn_scheduler(state.clone());
             tracing::info!("listening on http://{listen} (database {})", server::db::redact(&db.db));
             let mut http = HttpServer::new(move || {
                 App::new().wrap(middleware::Compress::default()).configure(configure(state.clone()))

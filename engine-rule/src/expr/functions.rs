@@ -252,12 +252,26 @@ static FUNCTIONS: &[Function] = &[
             _ => Value::Null,
         },
     ),
-    Function::new("add_days", (2, Some(2)), date_and_integer_to_date, |a, _| match (date(&a[0]), integer(&a[1])) {
-        (Some(d), Some(n)) => {
-            chrono::Duration::try_days(n).and_then(|n| d.checked_add_signed(n)).map_or(Value::Null, Value::Date)
-        }
-        _ => Value::Null,
-    }),
+    // A date moves by calendar days; an instant by 24-hour days (`add_days(now(), -30)`).
+    Function::new(
+        "add_days",
+        (2, Some(2)),
+        |a| {
+            want(a, 1, Type::Integer)?;
+            match &a[0] {
+                Type::DateTime => Ok(Type::DateTime),
+                _ => want(a, 0, Type::Date).map(|()| Type::Date),
+            }
+        },
+        |a, _| {
+            let days = integer(&a[1]).and_then(chrono::Duration::try_days);
+            match (&a[0], days) {
+                (Value::Date(d), Some(n)) => d.checked_add_signed(n).map_or(Value::Null, Value::Date),
+                (Value::DateTime(t), Some(n)) => t.checked_add_signed(n).map_or(Value::Null, Value::DateTime),
+                _ => Value::Null,
+            }
+        },
+    ),
     // Month ends clamp: 2026-01-31 plus one month is 2026-02-28.
     Function::new("add_months", (2, Some(2)), date_and_integer_to_date, |a, _| match (date(&a[0]), integer(&a[1])) {
         (Some(d), Some(n)) => {

@@ -13,10 +13,12 @@
 
 mod action;
 mod parse;
+mod schedule;
 
 pub(crate) use action::ActionSpec;
 pub use action::{Action, Channel, Priority};
 pub use parse::{EventRule, RuleCatalog, TriggerKind, parse_rule};
+pub use schedule::Schedule;
 
 use chrono::Duration;
 
@@ -27,10 +29,33 @@ use crate::expr::{ExprError, ExprErrorKind};
 
 /// What happened.
 pub enum Trigger<'a> {
-    Created { id: i64, version: i64, record: &'a dyn Record },
-    Updated { id: i64, version: i64, before: &'a dyn Record, after: &'a dyn Record },
-    Deleted { id: i64, version: i64, before: &'a dyn Record },
-    Event { name: &'a str, event_id: &'a str, payload: &'a dyn Record },
+    Created {
+        id: i64,
+        version: i64,
+        record: &'a dyn Record,
+    },
+    Updated {
+        id: i64,
+        version: i64,
+        before: &'a dyn Record,
+        after: &'a dyn Record,
+    },
+    Deleted {
+        id: i64,
+        version: i64,
+        before: &'a dyn Record,
+    },
+    Event {
+        name: &'a str,
+        event_id: &'a str,
+        payload: &'a dyn Record,
+    },
+    /// A scheduled scan found this record at the `occurrence` it ran for.
+    Scheduled {
+        occurrence: chrono::DateTime<chrono::Utc>,
+        id: i64,
+        record: &'a dyn Record,
+    },
 }
 
 /// A rule that fired, with everything needed to act once and to explain why.
@@ -73,6 +98,11 @@ fn paths(expr: &Expr, out: &mut Vec<Vec<String>>) {
 }
 
 impl EventRule {
+    /// The condition, for the server to compile into the SQL of a scheduled scan.
+    pub fn condition(&self) -> Option<&Expr> {
+        self.condition.as_ref()
+    }
+
     /// The key a firing of this rule for `trigger` carries: the same trigger always gives
     /// the same key, so the server can refuse to act twice (and record a failure under it).
     pub fn idempotency_key(&self, trigger: &Trigger<'_>) -> String {
@@ -95,6 +125,11 @@ impl EventRule {
                 TriggerKind::Deleted,
                 format!("deleted:{id}:{version}"),
                 BeforeAfter { before: Some(*before), after: *before },
+            ),
+            Trigger::Scheduled { occurrence, id, record } => (
+                TriggerKind::Schedule,
+                format!("scheduled:{}:{id}", occurrence.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                BeforeAfter { before: None, after: *record },
             ),
             Trigger::Event { name, event_id, payload } => {
                 (TriggerKind::Event, format!("event:{name}:{event_id}"), BeforeAfter { before: None, after: *payload })

@@ -6,6 +6,7 @@ use serde_json::{Map, Value as Json};
 
 use super::ActionSpec;
 use super::action::{Channel, Priority};
+use super::schedule::Schedule;
 use crate::diagnostic::Diagnostic;
 use crate::expr::ast::Expr;
 use crate::expr::check::{Schema, check};
@@ -25,6 +26,8 @@ pub enum TriggerKind {
     Updated,
     Deleted,
     Event,
+    /// A scheduled scan of a form's records.
+    Schedule,
 }
 
 /// A checked event rule.
@@ -40,6 +43,8 @@ pub struct EventRule {
     pub form: Option<String>,
     /// The event an event trigger listens for.
     pub event: Option<String>,
+    /// When a scheduled rule scans its form.
+    pub schedule: Option<Schedule>,
     pub(crate) condition: Option<Expr>,
     pub(crate) actions: Vec<ActionSpec>,
 }
@@ -62,6 +67,9 @@ struct RawTrigger {
     on: String,
     form: Option<String>,
     event: Option<String>,
+    /// Scheduled rules: a five-field cron expression and the zone it is read in.
+    cron: Option<String>,
+    zone: Option<String>,
 }
 
 /// The trigger's subject, with `old.` paths when the rule sees a change.
@@ -172,13 +180,33 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
         "updated" => (TriggerKind::Updated, true),
         "deleted" => (TriggerKind::Deleted, true),
         "event" => (TriggerKind::Event, false),
+        "schedule" => (TriggerKind::Schedule, false),
         other => {
             diags.push(
                 "/trigger/on",
                 "unknown_trigger",
-                format!("`{other}` is not created, updated, deleted or event"),
+                format!("`{other}` is not created, updated, deleted, event or schedule"),
             );
             return Err(diags.0);
+        }
+    };
+    let schedule = match (trigger, &raw.trigger.cron, &raw.trigger.zone) {
+        (TriggerKind::Schedule, Some(cron), Some(zone)) => match Schedule::parse(cron, zone) {
+            Ok(schedule) => Some(schedule),
+            Err(message) => {
+                let at = if message.contains("time zone") { "/trigger/zone" } else { "/trigger/cron" };
+                diags.push(at, "bad_schedule", message);
+                None
+            }
+        },
+        (TriggerKind::Schedule, _, _) => {
+            diags.push("/trigger", "bad_trigger", "a schedule trigger names a `cron` and a `zone`");
+            None
+        }
+        (_, None, None) => None,
+        _ => {
+            diags.push("/trigger", "bad_trigger", "only a schedule trigger has a `cron` and a `zone`");
+            None
         }
     };
     let subject: Option<&dyn Schema> = match (trigger, &raw.trigger.form, &raw.trigger.event) {
@@ -339,6 +367,7 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
             trigger,
             form: raw.trigger.form,
             event: raw.trigger.event,
+            schedule,
             condition,
             actions,
         })

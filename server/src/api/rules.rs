@@ -112,18 +112,14 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
         (TriggerKind::Created, _) => Trigger::Created { id, version: 1, record: &after },
         (TriggerKind::Updated, Some(before)) => Trigger::Updated { id, version: 2, before, after: &after },
         (TriggerKind::Deleted, Some(before)) => Trigger::Deleted { id, version: 2, before },
+        (TriggerKind::Schedule, _) => Trigger::Scheduled { occurrence: now, id, record: &after },
         _ => return Err(ApiError::bad_request("bad_test", "this rule sees a change: give `id` or `old`")),
     };
     // A rule names its zone (`today_in`); `today()` is refused when it is checked.
     let ctx = Context { now, today: now.date_naive() };
     let firing =
         rule.fire(&trigger, &ctx).map_err(|e| ApiError::InvalidExpression { param: "rule", errors: vec![e] })?;
-    let trigger_name = match rule.trigger {
-        TriggerKind::Created => "created",
-        TriggerKind::Updated => "updated",
-        TriggerKind::Deleted => "deleted",
-        TriggerKind::Event => "event",
-    };
+    let trigger_name = crate::rules::trigger_name(rule.trigger);
     let mut body = json!({ "rule": rule.key, "trigger": trigger_name, "fired": firing.is_some() });
     if let Some(firing) = firing {
         let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();

@@ -8,7 +8,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Platform), Box::new(M0002Rules)]
+        vec![Box::new(M0001Platform), Box::new(M0002Rules), Box::new(M0003ScheduleRuns)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -230,5 +230,46 @@ impl MigrationTrait for M0002Rules {
             manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
         }
         Ok(())
+    }
+}
+
+struct M0003ScheduleRuns;
+
+impl MigrationName for M0003ScheduleRuns {
+    fn name(&self) -> &str {
+        "m0003_schedule_runs"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003ScheduleRuns {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One row per occurrence of a scheduled rule: inserting it claims the run, so of
+        // several server processes exactly one scans; a run left `running` past its lease
+        // (its process died) is claimed again.
+        let runs = Table::create()
+            .table(Alias::new("trellis_schedule_runs"))
+            .col(text("app"))
+            .col(text("rule"))
+            .col(big("rule_version"))
+            .col(text("occurrence"))
+            .col(text("state"))
+            .col(big("matched").default(0))
+            .col(big("fired").default(0))
+            .col(timestamp("claimed_at"))
+            .col(ColumnDef::new(Alias::new("finished_at")).timestamp_with_time_zone().null())
+            .primary_key(
+                Index::create()
+                    .col(Alias::new("app"))
+                    .col(Alias::new("rule"))
+                    .col(Alias::new("rule_version"))
+                    .col(Alias::new("occurrence")),
+            )
+            .to_owned();
+        manager.create_table(runs).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Alias::new("trellis_schedule_runs")).to_owned()).await
     }
 }

@@ -62,6 +62,12 @@ pub(crate) fn call(compiler: &mut Compiler, name: &str, args: &[Expr], span: Spa
         _ => {
             // The rest take settled arguments and never overflow.
             let v: Vec<Compiled> = values.into_iter().map(|v| c.settle(v)).collect();
+            if name == "add_days" && v[0].repr == Repr::DateTime {
+                return Err(not_in_database(
+                    span,
+                    "an instant moves by days only outside the database, e.g. add_days(now(), -30)",
+                ));
+            }
             if v.iter().any(|v| v.repr == Repr::Null) {
                 return Ok(c.null_of(result_repr(name)));
             }

@@ -11,15 +11,17 @@
 //! priority) one's value stays; a designer who wants the other way round gives it the
 //! higher priority.
 
+mod schedule;
 mod store;
 
 use chrono::{DateTime, Utc};
 use engine_form::{CheckMode, FieldValue, check_record, format_datetime};
-use engine_rule::{Action, Channel, Context, Firing, Priority, Trigger, TriggerKind, Value as ExprValue};
+use engine_rule::{Action, Channel, Context, EventRule, Firing, Priority, Trigger, TriggerKind, Value as ExprValue};
 use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::{Map, Value, json};
 
+pub use schedule::{RunReport, run_due_schedules, run_occurrence, spawn_scheduler};
 pub use store::{firings_of_record, incidents};
 
 use crate::api::error::ApiError;
@@ -89,28 +91,46 @@ pub fn after_change<'a>(
                 };
                 rule.fire(&trigger, &ctx).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
             };
-            let firing = match outcome {
-                Ok(Some(firing)) => firing,
-                Ok(None) => continue,
-                Err((key, error)) => {
-                    store::failed_evaluation(tx, app, rule, &key, &change, &error, now).await?;
-                    continue;
-                }
-            };
-            let Some(firing_id) = store::insert_firing(tx, app, &firing, &change, now).await? else {
-                continue; // This trigger fired this rule before.
-            };
-            let savepoint = tx.begin().await?;
-            match run_actions(&savepoint, app, &firing, firing_id, &change, now, depth).await {
-                Ok(()) => savepoint.commit().await?,
-                Err(e) => {
-                    savepoint.rollback().await?;
-                    store::mark_failed(tx, firing_id, &describe(&e)).await?;
-                }
-            }
+            act(tx, app, rule, outcome, &change, now, depth).await?;
         }
         Ok(())
     })
+}
+
+/// What evaluating a rule gave: a firing, nothing, or (its key and) why it failed.
+type Outcome = Result<Option<Firing>, (String, String)>;
+
+/// Stores a firing and runs its actions in a savepoint; returns whether it fired now (not
+/// before, under the same key). A failure is stored as an incident.
+async fn act(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    rule: &EventRule,
+    outcome: Outcome,
+    change: &Change,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<bool, ApiError> {
+    let firing = match outcome {
+        Ok(Some(firing)) => firing,
+        Ok(None) => return Ok(false),
+        Err((key, error)) => {
+            store::failed_evaluation(tx, app, rule, &key, change, &error, now).await?;
+            return Ok(false);
+        }
+    };
+    let Some(firing_id) = store::insert_firing(tx, app, &firing, change, now).await? else {
+        return Ok(false); // This trigger fired this rule before.
+    };
+    let savepoint = tx.begin().await?;
+    match run_actions(&savepoint, app, &firing, firing_id, change, now, depth).await {
+        Ok(()) => savepoint.commit().await?,
+        Err(e) => {
+            savepoint.rollback().await?;
+            store::mark_failed(tx, firing_id, &describe(&e)).await?;
+        }
+    }
+    Ok(true)
 }
 
 /// An error as an incident shows it: what went wrong, with the fields it concerns.
@@ -279,5 +299,6 @@ pub fn trigger_name(kind: TriggerKind) -> &'static str {
         TriggerKind::Updated => "updated",
         TriggerKind::Deleted => "deleted",
         TriggerKind::Event => "event",
+        TriggerKind::Schedule => "schedule",
     }
 }

@@ -12,3 +12,4 @@ mod lists;
 mod publish;
 mod records;
 mod rules;
+mod schedules;

@@ -18,7 +18,10 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
     let listed = env.get("/api/v1/apps/bank_crm/rules").await;
     let keys: Vec<&str> =
         listed.body["items"].as_array().expect("items").iter().filter_map(|r| r["key"].as_str()).collect();
-    assert_eq!(keys, ["became_hnw", "aum_fell_30_percent"]);
+    assert_eq!(
+        keys,
+        ["became_hnw", "aum_fell_30_percent", "birthday_greeting", "birthday_reminder", "no_mobile_login_30_days"]
+    );
 
     let wrong = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" },
         "condition": "tier == 'hnw' and aum < old.aum * 0.7 and risk_levell == 'low'",
@@ -36,7 +39,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/2/condition unknown_field", "/rules/2/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/5/condition unknown_field", "/rules/5/actions/0/priority bad_value"]);
 
     let zoneless = json!({ "key": "vip_drop", "trigger": { "on": "created", "form": "customer" },
         "condition": "birthday == today()" });
@@ -102,7 +105,7 @@ fn rm_id(relation: &Value) -> Value {
 }
 
 /// The rows of a platform table, as JSON-ish text, in id order.
-async fn rows<S>(env: &crate::support::Env<S>, sql: &str) -> Vec<Vec<String>> {
+pub async fn rows<S>(env: &crate::support::Env<S>, sql: &str) -> Vec<Vec<String>> {
     let conn = &env.state.db.conn;
     let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.expect(sql);
     rows.iter()

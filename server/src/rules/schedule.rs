@@ -1,0 +1,210 @@
+//! Scheduled rules: at each occurrence of its schedule, a rule scans its form. The
+//! condition is compiled to SQL (see `expr_sql`), so the database finds the matching
+//! records with its indexes; each one found is then fired like any rule (the condition
+//! checked again in memory, for its explanation) under the key `rule:version:scheduled:
+//! occurrence:id`, in batches of [`BATCH`] records per transaction.
+//!
+//! The runner owns the clock: `run_due_schedules(state, now)` runs what is due at `now`,
+//! so tests move a virtual clock. An occurrence is claimed by inserting its row in
+//! `trellis_schedule_runs`, so of several servers on one PostgreSQL exactly one runs it; a
+//! run whose server died is claimed again after [`LEASE`]. Only the latest occurrence of
+//! the past day is run (a daily rule missed during downtime runs once, not once per missed
+//! day), and never one from before the app version was published.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use engine_rule::{Context, EventRule, Trigger};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+
+use super::{Change, act, current_values};
+use crate::api::AppState;
+use crate::api::error::ApiError;
+use crate::catalog::PublishedApp;
+use crate::expr_sql::{self, FormScope};
+use crate::records::FormCtx;
+use crate::records::codec::datetime;
+use crate::records::values::RecordValues;
+
+/// Records fired per transaction.
+pub const BATCH: u64 = 500;
+/// How long a claimed run may take before another server takes it over.
+pub const LEASE: Duration = Duration::minutes(10);
+/// How often the server looks for due schedules.
+const TICK: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// What one run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    pub app: String,
+    pub rule: String,
+    pub occurrence: DateTime<Utc>,
+    /// Records the scan found.
+    pub matched: u64,
+    /// Firings made now (a record fired before for this occurrence is not fired again).
+    pub fired: u64,
+}
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// Runs in the background of `trellis serve`, checking for due schedules every 20 seconds.
+pub fn spawn_scheduler(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(TICK);
+        loop {
+            ticks.tick().await;
+            if let Err(e) = run_due_schedules(&state, Utc::now()).await {
+                tracing::error!("scheduled rules: {e}");
+            }
+        }
+    });
+}
+
+/// Runs every scheduled rule occurrence due at `now` that no server has run yet.
+pub async fn run_due_schedules(state: &AppState, now: DateTime<Utc>) -> Result<Vec<RunReport>, ApiError> {
+    let mut reports = Vec::new();
+    for app_row in crate::meta::list_apps(&state.db.conn).await? {
+        if app_row.published_version == 0 {
+            continue;
+        }
+        let app = state.catalog.published(&state.db.conn, &app_row.key).await?;
+        for rule in app.rules.iter() {
+            let Some(schedule) = &rule.schedule else { continue };
+            let Some(occurrence) = schedule.latest_due(now).filter(|o| *o >= app.published_at) else { continue };
+            if let Some(report) = run_occurrence(state, &app, rule, occurrence).await? {
+                reports.push(report);
+            }
+        }
+    }
+    Ok(reports)
+}
+
+/// Runs `rule` for `occurrence` if this server can claim it; `None` if another has.
+pub async fn run_occurrence(
+    state: &AppState,
+    app: &PublishedApp,
+    rule: &EventRule,
+    occurrence: DateTime<Utc>,
+) -> Result<Option<RunReport>, ApiError> {
+    let conn = &state.db.conn;
+    let key = occurrence.to_rfc3339_opts(SecondsFormat::Secs, true);
+    if !claim(conn, app, rule, &key, Utc::now()).await? {
+        return Ok(None);
+    }
+    let form_key = rule.form.as_deref().ok_or_else(|| anyhow::anyhow!("scheduled rule without a form"))?;
+    let ctx = FormCtx::new(app, form_key, state.db.backend())?;
+    // The occurrence is the rule's "now": a rerun sees the same day and the same values.
+    let clock = Context { now: occurrence, today: occurrence.date_naive() };
+    let scope = FormScope { form: ctx.form, map: ctx.map };
+    let condition = match rule.condition() {
+        Some(condition) => {
+            let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &clock)
+                .map_err(|errors| ApiError::InvalidExpression { param: "condition", errors })?;
+            Some(compiled.expr)
+        }
+        None => None,
+    };
+    let table = a(&ctx.map.table);
+    let id = Expr::col((table.clone(), a("id")));
+    let mut report = RunReport { app: app.key.clone(), rule: rule.key.clone(), occurrence, matched: 0, fired: 0 };
+    let mut after = 0i64;
+    loop {
+        let mut select = Query::select();
+        select.expr(id.clone()).from(table.clone()).and_where(id.clone().gt(after));
+        if let Some(condition) = &condition {
+            select.and_where(condition.clone());
+        }
+        select.order_by_expr(id.clone(), Order::Asc).limit(BATCH);
+        let ids: Vec<i64> =
+            conn.query_all(&select).await?.iter().map(|r| r.try_get_by_index(0)).collect::<Result<_, _>>()?;
+        let Some(&last) = ids.last() else { break };
+        report.matched += ids.len() as u64;
+        let tx = conn.begin().await?;
+        for record_id in ids {
+            let Some((version, values)) = current_values(&tx, &ctx, record_id).await? else { continue };
+            let outcome = {
+                let record = RecordValues { form: ctx.form, id: record_id, values: values.clone(), now: occurrence };
+                let trigger = Trigger::Scheduled { occurrence, id: record_id, record: &record };
+                rule.fire(&trigger, &clock).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
+            };
+            let change = Change {
+                form: form_key.to_owned(),
+                id: record_id,
+                version,
+                kind: engine_rule::TriggerKind::Schedule,
+                before: None,
+                after: Some(values),
+            };
+            if act(&tx, app, rule, outcome, &change, occurrence, 0).await? {
+                report.fired += 1;
+            }
+        }
+        tx.commit().await?;
+        after = last;
+    }
+    finish(conn, app, rule, &key, &report).await?;
+    Ok(Some(report))
+}
+
+/// Claims an occurrence: inserts its run, or takes over one whose lease ran out.
+async fn claim(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    rule: &EventRule,
+    occurrence: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let backend = c.get_database_backend();
+    let insert = Query::insert()
+        .into_table(a("trellis_schedule_runs"))
+        .columns(["app", "rule", "rule_version", "occurrence", "state", "claimed_at"].map(a))
+        .values([
+            app.key.as_str().into(),
+            rule.key.as_str().into(),
+            rule.version.into(),
+            occurrence.into(),
+            "running".into(),
+            datetime(now, backend).into(),
+        ])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .on_conflict(OnConflict::columns(["app", "rule", "rule_version", "occurrence"].map(a)).do_nothing().to_owned())
+        .to_owned();
+    if c.execute(&insert).await?.rows_affected() == 1 {
+        return Ok(true);
+    }
+    let take_over = Query::update()
+        .table(a("trellis_schedule_runs"))
+        .value(a("claimed_at"), datetime(now, backend))
+        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
+        .and_where(Expr::col(a("rule")).eq(rule.key.as_str()))
+        .and_where(Expr::col(a("rule_version")).eq(rule.version))
+        .and_where(Expr::col(a("occurrence")).eq(occurrence))
+        .and_where(Expr::col(a("state")).eq("running"))
+        .and_where(Expr::col(a("claimed_at")).lt(datetime(now - LEASE, backend)))
+        .to_owned();
+    Ok(c.execute(&take_over).await?.rows_affected() == 1)
+}
+
+async fn finish(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    rule: &EventRule,
+    occurrence: &str,
+    report: &RunReport,
+) -> Result<(), DbErr> {
+    let stmt = Query::update()
+        .table(a("trellis_schedule_runs"))
+        .value(a("state"), "done")
+        .value(a("matched"), report.matched as i64)
+        .value(a("fired"), report.fired as i64)
+        .value(a("finished_at"), datetime(Utc::now(), c.get_database_backend()))
+        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
+        .and_where(Expr::col(a("rule")).eq(rule.key.as_str()))
+        .and_where(Expr::col(a("rule_version")).eq(rule.version))
+        .and_where(Expr::col(a("occurrence")).eq(occurrence))
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}

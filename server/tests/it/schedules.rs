@@ -1,0 +1,76 @@
+//! Scheduled rules on a virtual clock: the bank's birthday and no-login alerts, fired at
+//! the right local time in Shanghai, once per occurrence, with the scan run by the database.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::rules::rows;
+use crate::support::{Backend, both_backends, start};
+
+both_backends!(birthdays_and_silent_customers_are_found_on_schedule);
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).expect("instant").with_timezone(&Utc)
+}
+
+async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let customers = env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id").await;
+    let ids: Vec<i64> =
+        customers.body["items"].as_array().expect("items").iter().filter_map(|c| c["id"].as_i64()).collect();
+    let uri = |id: i64| format!("/api/v1/apps/bank_crm/forms/customer/records/{id}");
+    // 李伟 (hnw) was born on 29 February, 赵刚 (affluent) on 28 February, 周洋 (mass) on
+    // 1 March; the seed has 孙丽 (affluent) born on 28 February too.
+    let set = |birthday: &str, login: &str| json!({ "birthday": birthday, "last_mobile_login": login });
+    assert_eq!(env.patch(&uri(ids[0]), 1, &set("1980-02-29", "2027-01-20T02:00:00Z")).await.status, 200);
+    assert_eq!(env.patch(&uri(ids[1]), 1, &set("1975-06-01", "2027-02-20T02:00:00Z")).await.status, 200);
+    assert_eq!(env.patch(&uri(ids[2]), 1, &set("1979-02-28", "2027-01-01T02:00:00Z")).await.status, 200);
+    assert_eq!(env.patch(&uri(ids[4]), 1, &set("1990-03-01", "2026-01-01T02:00:00Z")).await.status, 200);
+
+    // 23:59 on 27 February in Shanghai: each rule runs its latest occurrence, the 27th's. No
+    // birthday on the 27th; three high-tier customers silent since before 28 January.
+    let reports = server::rules::run_due_schedules(&env.state, at("2027-02-27T15:59:00Z")).await.expect("runs");
+    let found: Vec<(&str, u64)> = reports.iter().map(|r| (r.rule.as_str(), r.fired)).collect();
+    assert_eq!(found, [("birthday_greeting", 0), ("birthday_reminder", 0), ("no_mobile_login_30_days", 3)]);
+
+    // 00:30 on 28 February 2027 in Shanghai, still the 27th in UTC: greetings go out at night.
+    // 2027 has no 29 February, so 李伟's birthday is kept on the 28th.
+    let night = server::rules::run_due_schedules(&env.state, at("2027-02-27T16:30:05Z")).await.expect("runs");
+    let greeting = night.iter().find(|r| r.rule == "birthday_greeting").expect("the greeting ran");
+    assert_eq!((greeting.occurrence, greeting.matched, greeting.fired), (at("2027-02-27T16:30:00Z"), 3, 3));
+    let sms = rows(&env, "SELECT channel, recipient, body FROM trellis_outbox ORDER BY id").await;
+    let greetings: Vec<&str> = sms.iter().filter(|r| r[2].contains("生日快乐")).map(|r| r[1].as_str()).collect();
+    assert_eq!(greetings, [r#""13700000001""#, r#""13700000003""#, r#""13700000004""#]);
+    assert!(sms.iter().all(|r| r[0] == "sms"));
+
+    // Run again at the same moment, as a second server would: nothing runs twice.
+    let again = server::rules::run_due_schedules(&env.state, at("2027-02-27T16:30:30Z")).await.expect("runs");
+    assert!(again.iter().all(|r| r.rule != "birthday_greeting"), "{again:?}");
+
+    // 08:00 in Shanghai: reminders for the relationship managers, high tiers only.
+    let morning = server::rules::run_due_schedules(&env.state, at("2027-02-28T00:00:10Z")).await.expect("runs");
+    let reminder = morning.iter().find(|r| r.rule == "birthday_reminder").expect("the reminder ran");
+    assert_eq!((reminder.matched, reminder.fired), (3, 3));
+    let tasks: Vec<String> = rows(&env, "SELECT title FROM trellis_tasks WHERE priority = 'normal' ORDER BY id")
+        .await
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(
+        tasks,
+        ["今天是 李伟 的生日，请致电问候", "今天是 赵刚 的生日，请致电问候", "今天是 孙丽 的生日，请致电问候"]
+    );
+
+    // 09:00: hnw/affluent customers silent for more than 30 days: 李伟, 赵刚 and 孙丽 (周洋 is
+    // mass, 陈静 logged in eight days ago).
+    let nine = server::rules::run_due_schedules(&env.state, at("2027-02-28T01:00:00Z")).await.expect("runs");
+    let silent = nine.iter().find(|r| r.rule == "no_mobile_login_30_days").expect("the scan ran");
+    assert_eq!((silent.matched, silent.fired), (3, 3));
+    let firings = env.get(&format!("{}/firings", uri(ids[0]))).await;
+    let latest = &firings.body["items"][0];
+    assert_eq!(latest["rule"], "no_mobile_login_30_days");
+    assert_eq!(latest["trigger"], "schedule");
+    assert_eq!(latest["read"]["last_mobile_login"], "2027-01-20T02:00:00.000000Z");
+    assert_eq!(latest["actions"][1]["priority"], "low");
+    env.finish().await;
+}
