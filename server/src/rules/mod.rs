@@ -21,7 +21,7 @@ use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::{Map, Value, json};
 
-pub use schedule::{RunReport, run_due_schedules, run_occurrence, spawn_scheduler};
+pub use schedule::{RunReport, Scan, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
 pub use store::{firings_of_record, incidents};
 
 use crate::api::error::ApiError;

@@ -98,28 +98,11 @@ pub async fn run_occurrence(
     let ctx = FormCtx::new(app, form_key, state.db.backend())?;
     // The occurrence is the rule's "now": a rerun sees the same day and the same values.
     let clock = Context { now: occurrence, today: occurrence.date_naive() };
-    let scope = FormScope { form: ctx.form, map: ctx.map };
-    let condition = match rule.condition() {
-        Some(condition) => {
-            let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &clock)
-                .map_err(|errors| ApiError::InvalidExpression { param: "condition", errors })?;
-            Some(compiled.expr)
-        }
-        None => None,
-    };
-    let table = a(&ctx.map.table);
-    let id = Expr::col((table.clone(), a("id")));
+    let scan = Scan::new(&ctx, rule, &clock)?;
     let mut report = RunReport { app: app.key.clone(), rule: rule.key.clone(), occurrence, matched: 0, fired: 0 };
     let mut after = 0i64;
     loop {
-        let mut select = Query::select();
-        select.expr(id.clone()).from(table.clone()).and_where(id.clone().gt(after));
-        if let Some(condition) = &condition {
-            select.and_where(condition.clone());
-        }
-        select.order_by_expr(id.clone(), Order::Asc).limit(BATCH);
-        let ids: Vec<i64> =
-            conn.query_all(&select).await?.iter().map(|r| r.try_get_by_index(0)).collect::<Result<_, _>>()?;
+        let ids = scan.batch(conn, after).await?;
         let Some(&last) = ids.last() else { break };
         report.matched += ids.len() as u64;
         let tx = conn.begin().await?;
@@ -147,6 +130,63 @@ pub async fn run_occurrence(
     }
     finish(conn, app, rule, &key, &report).await?;
     Ok(Some(report))
+}
+
+/// The database side of a scheduled rule: its condition as SQL over the form's table, read
+/// in batches of ids in id order (a keyset, so each batch is one indexed range).
+pub struct Scan {
+    table: Alias,
+    condition: Option<sea_orm::sea_query::SimpleExpr>,
+}
+
+impl Scan {
+    pub fn new(ctx: &FormCtx<'_>, rule: &EventRule, clock: &Context) -> Result<Scan, ApiError> {
+        let scope = FormScope { form: ctx.form, map: ctx.map };
+        let condition = match rule.condition() {
+            Some(condition) => {
+                let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, clock)
+                    .map_err(|errors| ApiError::InvalidExpression { param: "condition", errors })?;
+                Some(compiled.expr)
+            }
+            None => None,
+        };
+        Ok(Scan { table: a(&ctx.map.table), condition })
+    }
+
+    /// The ids of the next matching records after `after`, at most [`BATCH`].
+    pub async fn batch(&self, c: &impl ConnectionTrait, after: i64) -> Result<Vec<i64>, DbErr> {
+        let id = Expr::col((self.table.clone(), a("id")));
+        let mut select = Query::select();
+        select.expr(id.clone()).from(self.table.clone()).and_where(id.clone().gt(after));
+        if let Some(condition) = &self.condition {
+            select.and_where(condition.clone());
+        }
+        select.order_by_expr(id, Order::Asc).limit(BATCH);
+        c.query_all(&select).await?.iter().map(|r| r.try_get_by_index(0)).collect()
+    }
+}
+
+/// How many records `rule` would find at `occurrence`, read batch by batch as a run reads
+/// them, without firing: what the scan costs (`cargo bench -p server --bench scan`).
+pub async fn count_matches(
+    state: &AppState,
+    app: &str,
+    rule: &str,
+    occurrence: DateTime<Utc>,
+) -> Result<u64, ApiError> {
+    let app = state.catalog.published(&state.db.conn, app).await?;
+    let rule =
+        app.rules.iter().find(|r| r.key == rule).ok_or_else(|| ApiError::not_found(format!("no rule `{rule}`")))?;
+    let form = rule.form.as_deref().ok_or_else(|| ApiError::not_found("the rule scans no form"))?;
+    let ctx = FormCtx::new(&app, form, state.db.backend())?;
+    let scan = Scan::new(&ctx, rule, &Context { now: occurrence, today: occurrence.date_naive() })?;
+    let (mut count, mut after) = (0, 0);
+    loop {
+        let ids = scan.batch(&state.db.conn, after).await?;
+        let Some(&last) = ids.last() else { return Ok(count) };
+        count += ids.len() as u64;
+        after = last;
+    }
 }
 
 /// Claims an occurrence: inserts its run, or takes over one whose lease ran out.
