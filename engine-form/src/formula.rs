@@ -68,17 +68,29 @@ pub fn expression_type(field: &Field) -> Option<Type> {
     }
 }
 
+/// How many relations a path may follow: `holding.customer.relationship_manager.branch`.
+pub const MAX_PATH_HOPS: usize = 3;
+
 /// Every field of a form as expressions outside the form read it (rules, filters): its
-/// own fields, its formulas, and the record's `id`.
-pub struct FormSchema<'a>(pub &'a crate::model::Form);
+/// own fields, its formulas, the record's `id`, and the fields of related records through
+/// relation fields (`customer.relationship_manager`, at most [`MAX_PATH_HOPS`] hops).
+pub struct FormSchema<'a> {
+    pub bundle: &'a crate::model::Bundle,
+    pub form: &'a crate::model::Form,
+}
 
 impl Schema for FormSchema<'_> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
-        match path {
-            [key] if key == "id" => Some(Type::Integer),
-            [key] => self.0.field(key).and_then(expression_type),
-            _ => None,
+        let (last, hops) = path.split_last()?;
+        if hops.len() > MAX_PATH_HOPS {
+            return None;
         }
+        let mut form = self.form;
+        for hop in hops {
+            let FieldType::Relation { form: target, .. } = &form.field(hop)?.kind else { return None };
+            form = self.bundle.form(target)?;
+        }
+        if last == "id" { Some(Type::Integer) } else { form.field(last).and_then(expression_type) }
     }
 }
 

@@ -13,7 +13,9 @@ mod storage;
 mod value;
 
 pub use diagnostic::Diagnostic;
-pub use formula::{FormSchema, ResultType, compute as compute_formula, expr_value, expression_type, zoneless_today};
+pub use formula::{
+    FormSchema, MAX_PATH_HOPS, ResultType, compute as compute_formula, expr_value, expression_type, zoneless_today,
+};
 pub use lower::parse_bundle;
 pub use migrate::{ColumnState, MigrationStep, plan_table};
 pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};

@@ -46,7 +46,13 @@ impl RuleCatalog for Catalog<'_> {
 /// will be published as.
 pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> {
     let bundle = parse_bundle(doc)?;
-    let catalog = Catalog { forms: bundle.forms.iter().map(|f: &Form| (f.key.as_str(), FormSchema(f))).collect() };
+    let catalog = Catalog {
+        forms: bundle
+            .forms
+            .iter()
+            .map(|form: &Form| (form.key.as_str(), FormSchema { bundle: &bundle, form }))
+            .collect(),
+    };
     let mut diags = Vec::new();
     let mut rules = Vec::new();
     let mut keys = HashSet::new();

@@ -51,6 +51,18 @@ fn all(pairs: &[(String, Expr)], data: &dyn Record, ctx: &Context) -> Result<Vec
 }
 
 impl ActionSpec {
+    /// Every expression of the action.
+    pub(crate) fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            ActionSpec::CreateTask { title, assignee, .. } => vec![title, assignee],
+            ActionSpec::Notify { to, message, .. } => vec![to, message],
+            ActionSpec::UpdateFields { set: pairs }
+            | ActionSpec::CreateRecord { values: pairs, .. }
+            | ActionSpec::Webhook { body: pairs, .. } => pairs.iter().map(|(_, e)| e).collect(),
+            ActionSpec::StartProcess { .. } => Vec::new(),
+        }
+    }
+
     pub(crate) fn evaluate(&self, data: &dyn Record, ctx: &Context) -> Result<Action, ExprError> {
         Ok(match self {
             ActionSpec::CreateTask { title, assignee, priority, due_in_hours } => Action::CreateTask {

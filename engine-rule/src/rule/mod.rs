@@ -98,6 +98,16 @@ fn paths(expr: &Expr, out: &mut Vec<Vec<String>>) {
 }
 
 impl EventRule {
+    /// Every field path the rule reads, in its condition and its actions, each once. The
+    /// server loads related records' values (`customer.relationship_manager`) from these.
+    pub fn paths(&self) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        for expr in self.condition.iter().chain(self.actions.iter().flat_map(ActionSpec::exprs)) {
+            paths(expr, &mut out);
+        }
+        out
+    }
+
     /// The condition, for the server to compile into the SQL of a scheduled scan.
     pub fn condition(&self) -> Option<&Expr> {
         self.condition.as_ref()

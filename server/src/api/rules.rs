@@ -105,9 +105,16 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
         (Some(_), Some(_)) => return Err(ApiError::bad_request("bad_test", "give `id` or `old`, not both")),
     };
     let id = request.id.unwrap_or(0);
-    let record = |values| RecordValues { form, id, values, now };
-    let after = record(after);
-    let before = before.map(record);
+    let paths = crate::rules::related_paths(rule);
+    let mut after = RecordValues::new(form, id, after, now);
+    let mut before = before.map(|values| RecordValues::new(form, id, values, now));
+    if !paths.is_empty() {
+        // Related records are read as the published app stores them.
+        let published = state.catalog.published(&state.db.conn, &app.key).await?;
+        for record in before.iter_mut().chain(std::iter::once(&mut after)) {
+            crate::rules::load_related(&state.db.conn, &published, record, &paths).await?;
+        }
+    }
     let trigger = match (rule.trigger, &before) {
         (TriggerKind::Created, _) => Trigger::Created { id, version: 1, record: &after },
         (TriggerKind::Updated, Some(before)) => Trigger::Updated { id, version: 2, before, after: &after },

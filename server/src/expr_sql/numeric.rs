@@ -5,7 +5,7 @@
 
 use engine_rule::{BinaryOp, DIVISION_PLACES, ExprError, Span};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr as Sql;
+use sea_orm::sea_query::{Expr as Sql, Value as DbValue};
 
 use super::{Compiled, Compiler, Repr, not_in_database};
 
@@ -28,8 +28,15 @@ fn constant(value: i64) -> Compiled {
     Compiled { expr: Sql::val(value), repr: Repr::Int, digits: digits(i128::from(value)), unsettled: false, weight: 1 }
 }
 
-/// `c` times 10^k on SQLite (k at most 18 at a time).
+/// `c` times 10^k on SQLite (k at most 18 at a time). A bound whole number is scaled here,
+/// so the query keeps a plain parameter the planner can compare with its statistics
+/// (`f_aum >= 99000000000`, not `f_aum >= 990000000 * 100`).
 fn times_pow10(compiler: &Compiler, mut c: Compiled, mut k: u32) -> Compiled {
+    if let Sql::Value(DbValue::BigInt(Some(n))) = &c.expr
+        && let Some(scaled) = 10i64.checked_pow(k).and_then(|p| n.checked_mul(p))
+    {
+        return Compiled { expr: Sql::val(scaled), digits: digits(i128::from(scaled)), ..c };
+    }
     while k > 0 {
         let step = k.min(SAFE_DIGITS);
         let digits = c.digits + step;

@@ -238,7 +238,7 @@ fn lookups_of(ctx: &FormCtx<'_>, key: &str) -> bool {
 /// A list's `where` condition as SQL on the form's table.
 fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: DateTime<Utc>) -> Result<Expr, ApiError> {
     let invalid = |errors| ApiError::InvalidExpression { param: "where", errors };
-    let scope = FormScope { form: ctx.form, map: ctx.map };
+    let scope = FormScope::new(ctx);
     // `today()` was refused when the query was parsed, so this date is never read.
     let context = engine_rule::Context { now, today: now.date_naive() };
     let (ty, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context).map_err(invalid)?;

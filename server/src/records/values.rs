@@ -31,16 +31,27 @@ pub fn merged(mut base: Vec<(String, FieldValue)>, changes: Vec<(String, FieldVa
     base
 }
 
-/// One record's values for expressions: its fields, its formulas, its `id`.
+/// One record's values for expressions: its fields, its formulas, its `id`, and the values
+/// of related records' fields its reader needs (`customer.aum`), loaded beforehand.
 pub struct RecordValues<'a> {
     pub form: &'a Form,
     pub id: i64,
     pub values: Vec<(String, FieldValue)>,
     pub now: DateTime<Utc>,
+    pub related: Vec<(Vec<String>, ExprValue)>,
+}
+
+impl<'a> RecordValues<'a> {
+    pub fn new(form: &'a Form, id: i64, values: Vec<(String, FieldValue)>, now: DateTime<Utc>) -> Self {
+        RecordValues { form, id, values, now, related: Vec::new() }
+    }
 }
 
 impl Record for RecordValues<'_> {
     fn value(&self, path: &[String]) -> ExprValue {
+        if path.len() > 1 {
+            return self.related.iter().find(|(p, _)| p == path).map_or(ExprValue::Null, |(_, v)| v.clone());
+        }
         let [key] = path else { return ExprValue::Null };
         if key == "id" {
             return ExprValue::Integer(self.id);

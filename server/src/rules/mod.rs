@@ -11,6 +11,7 @@
 //! priority) one's value stays; a designer who wants the other way round gives it the
 //! higher priority.
 
+mod related;
 mod schedule;
 mod store;
 
@@ -21,6 +22,7 @@ use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::{Map, Value, json};
 
+pub use related::{load as load_related, related_paths};
 pub use schedule::{RunReport, Scan, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
 pub use store::{firings_of_record, incidents};
 
@@ -51,11 +53,11 @@ pub fn watches(app: &PublishedApp, form: &str, kind: TriggerKind) -> bool {
 
 /// The values of record `id` as it is now (in `tx`), or `None` if there is none.
 pub async fn current_values(
-    tx: &DatabaseTransaction,
+    c: &impl sea_orm::ConnectionTrait,
     ctx: &FormCtx<'_>,
     id: i64,
 ) -> Result<Option<(i64, Vec<(String, FieldValue)>)>, ApiError> {
-    let Some(record) = read::get(tx, ctx, id, None).await? else { return Ok(None) };
+    let Some(record) = read::get(c, ctx, id, None).await? else { return Ok(None) };
     let version = record.get("_version").and_then(Value::as_i64).unwrap_or(0);
     Ok(record.as_object().map(|r| (version, field_values(ctx.form, r))))
 }
@@ -72,12 +74,21 @@ pub fn after_change<'a>(
     Box::pin(async move {
         let form = app.form(&change.form)?;
         let ctx = Context { now, today: now.date_naive() };
-        let record = |values: &Option<Vec<(String, FieldValue)>>| {
-            values.clone().map(|values| RecordValues { form, id: change.id, values, now })
-        };
-        let (before, after) = (record(&change.before), record(&change.after));
+        let watching: Vec<&EventRule> =
+            app.rules.iter().filter(|r| r.trigger == change.kind && r.form.as_deref() == Some(&change.form)).collect();
+        let mut paths: Vec<Vec<String>> = Vec::new();
+        for path in watching.iter().flat_map(|r| related::related_paths(r)) {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        let mut before = change.before.clone().map(|values| RecordValues::new(form, change.id, values, now));
+        let mut after = change.after.clone().map(|values| RecordValues::new(form, change.id, values, now));
+        for record in before.iter_mut().chain(after.iter_mut()) {
+            related::load(tx, app, record, &paths).await?;
+        }
         // Rules are kept in firing order (priority, then key).
-        for rule in app.rules.iter().filter(|r| r.trigger == change.kind && r.form.as_deref() == Some(&change.form)) {
+        for rule in watching {
             // Decided before anything is awaited: the trigger borrows the record values.
             let outcome = {
                 let (id, version) = (change.id, change.version);

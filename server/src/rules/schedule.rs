@@ -2,7 +2,7 @@
 //! condition is compiled to SQL (see `expr_sql`), so the database finds the matching
 //! records with its indexes; each one found is then fired like any rule (the condition
 //! checked again in memory, for its explanation) under the key `rule:version:scheduled:
-//! occurrence:id`, in batches of [`BATCH`] records per transaction.
+//! occurrence:id`, [`BATCH`] records per transaction.
 //!
 //! The runner owns the clock: `run_due_schedules(state, now)` runs what is due at `now`,
 //! so tests move a virtual clock. An occurrence is claimed by inserting its row in
@@ -28,7 +28,7 @@ use crate::records::codec::datetime;
 use crate::records::values::RecordValues;
 
 /// Records fired per transaction.
-pub const BATCH: u64 = 500;
+pub const BATCH: usize = 500;
 /// How long a claimed run may take before another server takes it over.
 pub const LEASE: Duration = Duration::minutes(10);
 /// How often the server looks for due schedules.
@@ -100,16 +100,16 @@ pub async fn run_occurrence(
     let clock = Context { now: occurrence, today: occurrence.date_naive() };
     let scan = Scan::new(&ctx, rule, &clock)?;
     let mut report = RunReport { app: app.key.clone(), rule: rule.key.clone(), occurrence, matched: 0, fired: 0 };
-    let mut after = 0i64;
-    loop {
-        let ids = scan.batch(conn, after).await?;
-        let Some(&last) = ids.last() else { break };
-        report.matched += ids.len() as u64;
+    let paths = super::related::related_paths(rule);
+    let ids = scan.ids(conn).await?;
+    report.matched = ids.len() as u64;
+    for batch in ids.chunks(BATCH) {
         let tx = conn.begin().await?;
-        for record_id in ids {
+        for &record_id in batch {
             let Some((version, values)) = current_values(&tx, &ctx, record_id).await? else { continue };
+            let mut record = RecordValues::new(ctx.form, record_id, values.clone(), occurrence);
+            super::related::load(&tx, app, &mut record, &paths).await?;
             let outcome = {
-                let record = RecordValues { form: ctx.form, id: record_id, values: values.clone(), now: occurrence };
                 let trigger = Trigger::Scheduled { occurrence, id: record_id, record: &record };
                 rule.fire(&trigger, &clock).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
             };
@@ -126,14 +126,14 @@ pub async fn run_occurrence(
             }
         }
         tx.commit().await?;
-        after = last;
     }
     finish(conn, app, rule, &key, &report).await?;
     Ok(Some(report))
 }
 
-/// The database side of a scheduled rule: its condition as SQL over the form's table, read
-/// in batches of ids in id order (a keyset, so each batch is one indexed range).
+/// The database side of a scheduled rule: its condition as SQL over the form's table. The
+/// ids it finds come in one query, so the database plans it as a whole (an index on the
+/// condition's fields, then a sort of the ids found); 8 bytes per match are held.
 pub struct Scan {
     table: Alias,
     condition: Option<sea_orm::sea_query::SimpleExpr>,
@@ -141,7 +141,7 @@ pub struct Scan {
 
 impl Scan {
     pub fn new(ctx: &FormCtx<'_>, rule: &EventRule, clock: &Context) -> Result<Scan, ApiError> {
-        let scope = FormScope { form: ctx.form, map: ctx.map };
+        let scope = FormScope::new(ctx);
         let condition = match rule.condition() {
             Some(condition) => {
                 let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, clock)
@@ -153,21 +153,21 @@ impl Scan {
         Ok(Scan { table: a(&ctx.map.table), condition })
     }
 
-    /// The ids of the next matching records after `after`, at most [`BATCH`].
-    pub async fn batch(&self, c: &impl ConnectionTrait, after: i64) -> Result<Vec<i64>, DbErr> {
+    /// The ids of the matching records, in id order.
+    pub async fn ids(&self, c: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
         let id = Expr::col((self.table.clone(), a("id")));
         let mut select = Query::select();
-        select.expr(id.clone()).from(self.table.clone()).and_where(id.clone().gt(after));
+        select.expr(id.clone()).from(self.table.clone());
         if let Some(condition) = &self.condition {
             select.and_where(condition.clone());
         }
-        select.order_by_expr(id, Order::Asc).limit(BATCH);
+        select.order_by_expr(id, Order::Asc);
         c.query_all(&select).await?.iter().map(|r| r.try_get_by_index(0)).collect()
     }
 }
 
-/// How many records `rule` would find at `occurrence`, read batch by batch as a run reads
-/// them, without firing: what the scan costs (`cargo bench -p server --bench scan`).
+/// How many records `rule` would find at `occurrence`, read as a run reads them, without
+/// firing: what the scan costs (`cargo bench -p server --bench scan`).
 pub async fn count_matches(
     state: &AppState,
     app: &str,
@@ -180,13 +180,7 @@ pub async fn count_matches(
     let form = rule.form.as_deref().ok_or_else(|| ApiError::not_found("the rule scans no form"))?;
     let ctx = FormCtx::new(&app, form, state.db.backend())?;
     let scan = Scan::new(&ctx, rule, &Context { now: occurrence, today: occurrence.date_naive() })?;
-    let (mut count, mut after) = (0, 0);
-    loop {
-        let ids = scan.batch(&state.db.conn, after).await?;
-        let Some(&last) = ids.last() else { return Ok(count) };
-        count += ids.len() as u64;
-        after = last;
-    }
+    Ok(scan.ids(&state.db.conn).await?.len() as u64)
 }
 
 /// Claims an occurrence: inserts its run, or takes over one whose lease ran out.

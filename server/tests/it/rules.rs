@@ -10,6 +10,7 @@ both_backends!(
     rules_are_metadata_checked_against_the_forms,
     a_draft_rule_is_tested_without_side_effects,
     rules_fire_in_the_transaction_of_the_change,
+    a_large_outflow_alerts_the_customers_relationship_manager,
     failing_actions_and_runaway_cascades_become_incidents,
 );
 
@@ -20,7 +21,15 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
         listed.body["items"].as_array().expect("items").iter().filter_map(|r| r["key"].as_str()).collect();
     assert_eq!(
         keys,
-        ["became_hnw", "aum_fell_30_percent", "birthday_greeting", "birthday_reminder", "no_mobile_login_30_days"]
+        [
+            "became_hnw",
+            "aum_fell_30_percent",
+            "birthday_greeting",
+            "birthday_reminder",
+            "no_mobile_login_30_days",
+            "large_outflow",
+            "maturity_in_15_days"
+        ]
     );
 
     let wrong = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" },
@@ -39,7 +48,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/5/condition unknown_field", "/rules/5/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/7/condition unknown_field", "/rules/7/actions/0/priority bad_value"]);
 
     let zoneless = json!({ "key": "vip_drop", "trigger": { "on": "created", "form": "customer" },
         "condition": "birthday == today()" });
@@ -193,5 +202,52 @@ async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend)
     let incidents = env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].clone();
     assert_eq!(incidents[0]["rule"], "runaway");
     assert!(incidents[0]["error"].as_str().is_some_and(|e| e.contains("8 levels deep")), "{incidents}");
+    env.finish().await;
+}
+
+async fn a_large_outflow_alerts_the_customers_relationship_manager(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let li = customer_named(&env, "李伟").await;
+    let (id, rm) = (li["id"].as_i64().expect("id"), rm_id(&li["relationship_manager"]));
+    let transactions = "/api/v1/apps/bank_crm/forms/transaction/records";
+    let outflow = |amount: &str| {
+        json!({ "customer": id, "direction": "out", "amount": amount,
+        "occurred_at": "2026-11-28T10:15:00+08:00", "channel": "mobile" })
+    };
+    // 30% of 12,800,000.00 is 3,840,000.00 exactly: not more than 30%.
+    let at_limit = env.post(transactions, &outflow("3840000.00")).await;
+    assert_eq!(at_limit.status, 201, "{}", at_limit.body);
+    let over = env.post(transactions, &outflow("3840000.01")).await;
+    assert_eq!(over.status, 201, "{}", over.body);
+    let (fired_at_limit, fired_over) = (
+        env.get(&format!("{transactions}/{}/firings", at_limit.body["id"])).await,
+        env.get(&format!("{transactions}/{}/firings", over.body["id"])).await,
+    );
+    assert_eq!(fired_at_limit.body["items"], json!([]));
+    let firing = &fired_over.body["items"][0];
+    assert_eq!(firing["rule"], "large_outflow");
+    assert_eq!(
+        firing["read"],
+        json!({ "direction": "out", "amount": "3840000.01", "customer.aum": "12800000.00" }),
+        "the explanation includes the related customer's AUM"
+    );
+    let task = &firing["actions"][0];
+    assert_eq!(task["assignee"], rm, "the customer's relationship manager gets the task");
+    assert_eq!(task["title"], "大额资金流出预警：李伟 单笔转出 3840000.01 元，超过 AUM 的 30%");
+    let tasks = rows(&env, "SELECT priority, record_id FROM trellis_tasks ORDER BY id").await;
+    assert_eq!(tasks, [["high".to_owned(), over.body["id"].to_string()]]);
+
+    // The same condition as a list filter, run by the database through the relation (the
+    // seed's 4,200,000.00 outflow of 李伟 matches too: seeds are imported, not fired on).
+    let condition: String =
+        "direction == 'out' and amount > customer.aum * 0.3 and customer.relationship_manager.name != ''"
+            .bytes()
+            .map(|b| format!("%{b:02X}"))
+            .collect();
+    let listed = env.get(&format!("{transactions}?where={condition}&fields=amount")).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let amounts: Vec<&str> =
+        listed.body["items"].as_array().expect("items").iter().filter_map(|t| t["amount"].as_str()).collect();
+    assert_eq!(amounts, ["4200000.00", "3840000.01"]);
     env.finish().await;
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::rules::rows;
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(birthdays_and_silent_customers_are_found_on_schedule);
+both_backends!(birthdays_and_silent_customers_are_found_on_schedule, maturities_fifteen_days_ahead_across_a_month_end);
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).expect("instant").with_timezone(&Utc)
@@ -30,7 +30,8 @@ async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) 
     // 23:59 on 27 February in Shanghai: each rule runs its latest occurrence, the 27th's. No
     // birthday on the 27th; three high-tier customers silent since before 28 January.
     let reports = server::rules::run_due_schedules(&env.state, at("2027-02-27T15:59:00Z")).await.expect("runs");
-    let found: Vec<(&str, u64)> = reports.iter().map(|r| (r.rule.as_str(), r.fired)).collect();
+    let found: Vec<(&str, u64)> =
+        reports.iter().filter(|r| r.rule != "maturity_in_15_days").map(|r| (r.rule.as_str(), r.fired)).collect();
     assert_eq!(found, [("birthday_greeting", 0), ("birthday_reminder", 0), ("no_mobile_login_30_days", 3)]);
 
     // 00:30 on 28 February 2027 in Shanghai, still the 27th in UTC: greetings go out at night.
@@ -72,5 +73,37 @@ async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) 
     assert_eq!(latest["trigger"], "schedule");
     assert_eq!(latest["read"]["last_mobile_login"], "2027-01-20T02:00:00.000000Z");
     assert_eq!(latest["actions"][1]["priority"], "low");
+    env.finish().await;
+}
+
+async fn maturities_fifteen_days_ahead_across_a_month_end(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let zhao = env.get("/api/v1/apps/bank_crm/forms/customer/records?where=name%20%3D%3D%20'%E8%B5%B5%E5%88%9A'").await;
+    let zhao = &zhao.body["items"][0];
+    let product = env.get("/api/v1/apps/bank_crm/forms/product/records?limit=1").await.body["items"][0].clone();
+    let holdings = "/api/v1/apps/bank_crm/forms/wealth_holding/records";
+    let mut ids = Vec::new();
+    for maturity in ["2027-03-14", "2027-03-15", "2027-03-16"] {
+        let holding = json!({ "customer": zhao["id"], "product": product["id"], "amount": "500000.00",
+            "start_date": "2026-09-15", "maturity_date": maturity, "status": "holding" });
+        let created = env.post(holdings, &holding).await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        ids.push(created.body["id"].as_i64().expect("id"));
+    }
+    // 09:00 on 28 February 2027 in Shanghai (01:00 UTC): fifteen days on is 15 March.
+    let runs = server::rules::run_due_schedules(&env.state, at("2027-02-28T01:00:05Z")).await.expect("runs");
+    let run = runs.iter().find(|r| r.rule == "maturity_in_15_days").expect("the scan ran");
+    assert_eq!((run.matched, run.fired), (1, 1));
+    let firing = env.get(&format!("{holdings}/{}/firings", ids[1])).await.body["items"][0].clone();
+    let task = &firing["actions"][0];
+    assert_eq!(
+        task["title"],
+        format!("赵刚 持有的 {} 将于 2027-03-15 到期，请准备一至两个续作方案", product["name"].as_str().unwrap_or(""))
+    );
+    let rm = zhao["relationship_manager"].clone();
+    assert_eq!(task["assignee"], rm.get("id").cloned().unwrap_or(rm));
+    assert_eq!(task["due_at"], "2027-03-02T01:00:00.000000Z", "48 hours after the occurrence");
+    let linked = rows(&env, "SELECT form, record_id FROM trellis_tasks WHERE form = 'wealth_holding'").await;
+    assert_eq!(linked, [["wealth_holding".to_owned(), ids[1].to_string()]], "the task carries the holding");
     env.finish().await;
 }
