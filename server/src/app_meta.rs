@@ -8,10 +8,12 @@ use engine_form::{Bundle, Diagnostic, Form, FormSchema, parse_bundle, zoneless_t
 use engine_rule::{EventRule, RuleCatalog, Schema};
 use serde_json::Value;
 
-/// A checked app: its forms and its event rules.
+/// A checked app: its forms, the events it receives, and its rules.
 #[derive(Debug)]
 pub struct AppMeta {
     pub bundle: Bundle,
+    /// Each event's data, declared with fields like a form (and stored in no table).
+    pub events: Vec<Form>,
     /// In firing order: higher priority first, then by key.
     pub rules: Vec<EventRule>,
 }
@@ -24,6 +26,7 @@ impl AppMeta {
 
 struct Catalog<'a> {
     forms: Vec<(&'a str, FormSchema<'a>)>,
+    events: Vec<(&'a str, FormSchema<'a>)>,
 }
 
 impl RuleCatalog for Catalog<'_> {
@@ -31,9 +34,8 @@ impl RuleCatalog for Catalog<'_> {
         self.forms.iter().find(|(k, _)| *k == key).map(|(_, s)| s as &dyn Schema)
     }
 
-    /// Ingested events are declared with their own issue; until then no event exists.
-    fn event(&self, _name: &str) -> Option<&dyn Schema> {
-        None
+    fn event(&self, name: &str) -> Option<&dyn Schema> {
+        self.events.iter().find(|(k, _)| *k == name).map(|(_, s)| s as &dyn Schema)
     }
 
     /// Processes land with the process engine; until then none exists.
@@ -46,14 +48,12 @@ impl RuleCatalog for Catalog<'_> {
 /// will be published as.
 pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> {
     let bundle = parse_bundle(doc)?;
+    let (events, mut diags) = check_events(doc, &bundle);
+    let schema = |form| FormSchema { bundle: &bundle, form };
     let catalog = Catalog {
-        forms: bundle
-            .forms
-            .iter()
-            .map(|form: &Form| (form.key.as_str(), FormSchema { bundle: &bundle, form }))
-            .collect(),
+        forms: bundle.forms.iter().map(|form: &Form| (form.key.as_str(), schema(form))).collect(),
+        events: events.iter().map(|form: &Form| (form.key.as_str(), schema(form))).collect(),
     };
-    let mut diags = Vec::new();
     let mut rules = Vec::new();
     let mut keys = HashSet::new();
     for (i, rule_doc) in doc.get("rules").and_then(Value::as_array).into_iter().flatten().enumerate() {
@@ -86,5 +86,32 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
         }
     }
     engine_rule::firing_order(&mut rules);
-    if diags.is_empty() { Ok(AppMeta { bundle, rules }) } else { Err(diags) }
+    drop(catalog);
+    if diags.is_empty() { Ok(AppMeta { bundle, events, rules }) } else { Err(diags) }
+}
+
+/// Checks each event's fields as engine-form checks a form's, with the app's forms beside
+/// it so its relations resolve; diagnostics point into `/events/{i}`.
+fn check_events(doc: &Value, bundle: &Bundle) -> (Vec<Form>, Vec<Diagnostic>) {
+    let (mut events, mut diags) = (Vec::new(), Vec::new());
+    let forms = doc.get("forms").and_then(Value::as_array).cloned().unwrap_or_default();
+    for (i, event) in doc.get("events").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let base = format!("/events/{i}");
+        let key = event.get("key").and_then(Value::as_str).unwrap_or("");
+        if bundle.form(key).is_some() {
+            diags.push(Diagnostic::new(format!("{base}/key"), "duplicate", format!("a form is called `{key}` too")));
+            continue;
+        }
+        let mut all = forms.clone();
+        all.push(event.clone());
+        let probe = serde_json::json!({ "key": bundle.key, "name": doc["name"], "forms": all });
+        match parse_bundle(&probe) {
+            Ok(mut checked) => events.extend(checked.forms.pop()),
+            Err(found) => diags.extend(found.into_iter().map(|d| {
+                let path = d.path.replacen(&format!("/forms/{}", forms.len()), &base, 1);
+                Diagnostic::new(path, d.code, d.message)
+            })),
+        }
+    }
+    (events, diags)
 }

@@ -21,12 +21,21 @@ pub struct PublishedApp {
     pub version: i64,
     pub published_at: DateTime<Utc>,
     pub bundle: Bundle,
-    /// The event rules, stamped with this version.
+    /// The events the app receives, each with its data's fields.
+    pub events: Vec<Form>,
+    /// The rules, stamped with this version, in firing order.
     pub rules: Vec<EventRule>,
     tables: HashMap<(String, Option<String>), TableMap>,
 }
 
 impl PublishedApp {
+    pub fn event(&self, key: &str) -> Result<&Form, ApiError> {
+        self.events
+            .iter()
+            .find(|e| e.key == key)
+            .ok_or_else(|| ApiError::not_found(format!("app `{}` receives no event `{key}`", self.key)))
+    }
+
     pub fn form(&self, key: &str) -> Result<&Form, ApiError> {
         self.bundle
             .form(key)
@@ -76,11 +85,12 @@ impl Catalog {
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
-        let AppMeta { bundle, rules } = check_app(&document, version).map_err(|diags| {
+        let AppMeta { bundle, events, rules } = check_app(&document, version).map_err(|diags| {
             ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
         })?;
         let tables = table_maps(c, app).await?;
-        let loaded = Arc::new(PublishedApp { key: app.to_owned(), version, published_at, bundle, rules, tables });
+        let loaded =
+            Arc::new(PublishedApp { key: app.to_owned(), version, published_at, bundle, events, rules, tables });
         self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());
         Ok(loaded)
     }

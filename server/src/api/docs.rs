@@ -40,6 +40,7 @@ use super::{State, json_response};
         super::rules::test,
         super::rules::firings,
         super::rules::incidents,
+        super::rules::receive_event,
         super::files::upload,
         super::files::download,
     ),
@@ -49,7 +50,8 @@ use super::{State, json_response};
         crate::publish::Published,
         crate::files::FileMeta,
         super::expressions::EvaluateRequest,
-        super::rules::RuleTestRequest
+        super::rules::RuleTestRequest,
+        super::rules::EventRequest
     ))
 )]
 pub struct PlatformApi;

@@ -8,6 +8,7 @@ use actix_web::web::{Path, Payload};
 use chrono::{DateTime, Utc};
 use engine_form::{CheckMode, FieldValue, Form, check_record};
 use engine_rule::{Context, Trigger, TriggerKind};
+use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -49,9 +50,15 @@ async fn stored(state: &State, app: &str, form: &Form, id: i64) -> Result<Vec<(S
     Ok(field_values(form, record.as_object().ok_or_else(|| anyhow::anyhow!("a record is an object"))?))
 }
 
-/// Values given in the request, every wrong one reported under `at` (`/record`, `/old`).
-fn given(form: &Form, values: &Map<String, Value>, at: &str) -> Result<Vec<(String, FieldValue)>, ApiError> {
-    check_record(form, values, CheckMode::Patch).map_err(|errors| {
+/// Values given in the request, every wrong one reported under `at` (`/record`, `/old`,
+/// `/data`); `Create` also requires the required fields.
+fn given(
+    form: &Form,
+    values: &Map<String, Value>,
+    at: &str,
+    mode: CheckMode,
+) -> Result<Vec<(String, FieldValue)>, ApiError> {
+    check_record(form, values, mode).map_err(|errors| {
         ApiError::InvalidRecord(
             errors
                 .into_iter()
@@ -88,17 +95,19 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
         .ok_or_else(|| ApiError::not_found(format!("no app `{}`", path.0)))?;
     let drafts = check_app(&meta::draft_bundle(&state.db.conn, &app).await?, 0).map_err(ApiError::InvalidMetadata)?;
     let rule = drafts.rule(&path.1).ok_or_else(|| ApiError::not_found(format!("no rule `{}`", path.1)))?;
-    let Some(form) = rule.form.as_deref().and_then(|f| drafts.bundle.form(f)) else {
-        return Err(ApiError::bad_request("event_rule", "rules on events are tested with an event payload"));
+    // A rule on an event reads the event's data: `record` is that data.
+    let event = rule.event.as_deref().and_then(|e| drafts.events.iter().find(|f| f.key == e));
+    let Some(form) = rule.form.as_deref().and_then(|f| drafts.bundle.form(f)).or(event) else {
+        return Err(ApiError::not_found("the rule's form or event is not in the app"));
     };
-    let changes = given(form, &request.record, "/record")?;
+    let changes = given(form, &request.record, "/record", CheckMode::Patch)?;
     let (before, after) = match (request.id, &request.old) {
         (Some(id), None) => {
             let stored = stored(&state, &app.key, form, id).await?;
             (Some(stored.clone()), merged(stored, changes))
         }
         (None, Some(old)) => {
-            let old = given(form, old, "/old")?;
+            let old = given(form, old, "/old", CheckMode::Patch)?;
             (Some(old.clone()), merged(old, changes))
         }
         (None, None) => (None, changes),
@@ -120,6 +129,7 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
         (TriggerKind::Updated, Some(before)) => Trigger::Updated { id, version: 2, before, after: &after },
         (TriggerKind::Deleted, Some(before)) => Trigger::Deleted { id, version: 2, before },
         (TriggerKind::Schedule, _) => Trigger::Scheduled { occurrence: now, id, record: &after },
+        (TriggerKind::Event, _) => Trigger::Event { name: &form.key, event_id: "test", payload: &after },
         _ => return Err(ApiError::bad_request("bad_test", "this rule sees a change: give `id` or `old`")),
     };
     // A rule names its zone (`today_in`); `today()` is refused when it is checked.
@@ -157,4 +167,49 @@ pub async fn firings(state: State, path: Path<(String, String, i64)>) -> Result<
 pub async fn incidents(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
     let items = crate::rules::incidents(&state.db.conn, &path, 100).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// An event sent in by another system.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "event_id": "MB-20261128-000123", "data": { "customer": 1, "occurred_at": "2026-11-28T21:12:00+08:00" } }))]
+pub struct EventRequest {
+    /// The sender's id of this event: the same id again is the same event.
+    pub event_id: String,
+    /// The event's fields, as declared in the app.
+    #[schema(value_type = Object)]
+    pub data: Map<String, Value>,
+}
+
+/// Receive an event (a transaction from core banking, a mobile-banking login) and fire the
+/// rules listening for it, in one transaction. Sending the same `event_id` again is safe.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/events/{event}/occurrences", tag = "rules",
+    params(("app" = String, Path, description = "App key"), ("event" = String, Path, description = "Event key")),
+    request_body = EventRequest,
+    responses((status = 201, description = "Received; the rules that fired, each with what it read and did", body = Object,
+            example = json!({ "event": "mobile_login", "event_id": "MB-20261128-000123", "duplicate": false, "firings": [] })),
+        (status = 200, description = "Received before under this `event_id`; nothing fired again", body = Object),
+        (status = 404, description = "No such app or event", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The data does not fit the event's fields (`errors` under `/data`)", body = Problem, content_type = "application/problem+json")))]
+pub async fn receive_event(
+    state: State,
+    path: Path<(String, String)>,
+    payload: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let request: EventRequest = serde_json::from_value(json_body(payload).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not an event: {e}")))?;
+    if request.event_id.is_empty() || request.event_id.len() > 200 || request.event_id.contains('\0') {
+        return Err(ApiError::bad_request("bad_event_id", "`event_id` is 1 to 200 characters"));
+    }
+    let tx = state.db.conn.begin().await?;
+    let app = state.catalog.published_for_write(&tx, &path.0).await?;
+    let form = app.event(&path.1)?;
+    let data = given(form, &request.data, "/data", CheckMode::Create)?;
+    let fired =
+        crate::rules::receive_event(&tx, &app, &path.1, &request.event_id, data, &request.data, Utc::now()).await?;
+    tx.commit().await?;
+    let duplicate = fired.is_none();
+    let body = json!({ "event": path.1, "event_id": request.event_id, "duplicate": duplicate,
+        "firings": fired.unwrap_or_default() });
+    Ok(json_response(if duplicate { StatusCode::OK } else { StatusCode::CREATED }, &body))
 }

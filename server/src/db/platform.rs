@@ -8,7 +8,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Platform), Box::new(M0002Rules), Box::new(M0003ScheduleRuns)]
+        vec![Box::new(M0001Platform), Box::new(M0002Rules), Box::new(M0003ScheduleRuns), Box::new(M0004Events)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -271,5 +271,35 @@ impl MigrationTrait for M0003ScheduleRuns {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(Alias::new("trellis_schedule_runs")).to_owned()).await
+    }
+}
+
+struct M0004Events;
+
+impl MigrationName for M0004Events {
+    fn name(&self) -> &str {
+        "m0004_events"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004Events {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Every event received, under the sender's id: the same event sent twice is
+        // recognised, and fires nothing the second time.
+        let events = Table::create()
+            .table(Alias::new("trellis_events"))
+            .col(text("app"))
+            .col(text("event"))
+            .col(text("event_id"))
+            .col(text("data"))
+            .col(timestamp("received_at"))
+            .primary_key(Index::create().col(Alias::new("app")).col(Alias::new("event")).col(Alias::new("event_id")))
+            .to_owned();
+        manager.create_table(events).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Alias::new("trellis_events")).to_owned()).await
     }
 }

@@ -11,6 +11,7 @@
 //! priority) one's value stays; a designer who wants the other way round gives it the
 //! higher priority.
 
+mod events;
 mod related;
 mod schedule;
 mod store;
@@ -22,6 +23,7 @@ use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::{Map, Value, json};
 
+pub use events::receive as receive_event;
 pub use related::{load as load_related, related_paths};
 pub use schedule::{RunReport, Scan, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
 pub use store::{firings_of_record, incidents};
@@ -43,6 +45,13 @@ pub struct Change {
     pub kind: TriggerKind,
     pub before: Option<Vec<(String, FieldValue)>>,
     pub after: Option<Vec<(String, FieldValue)>>,
+}
+
+impl Change {
+    /// The record the change is about, as firings and tasks refer to it; none for an event.
+    pub fn record(&self) -> (Option<String>, Option<i64>) {
+        if self.kind == TriggerKind::Event { (None, None) } else { (Some(self.form.clone()), Some(self.id)) }
+    }
 }
 
 /// Whether a published rule watches `kind` changes of `form`; only then does a write read

@@ -11,6 +11,7 @@ both_backends!(
     a_draft_rule_is_tested_without_side_effects,
     rules_fire_in_the_transaction_of_the_change,
     a_large_outflow_alerts_the_customers_relationship_manager,
+    events_sent_in_fire_their_rules_once,
     failing_actions_and_runaway_cascades_become_incidents,
 );
 
@@ -28,7 +29,8 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
             "birthday_reminder",
             "no_mobile_login_30_days",
             "large_outflow",
-            "maturity_in_15_days"
+            "maturity_in_15_days",
+            "back_after_silence"
         ]
     );
 
@@ -48,7 +50,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/7/condition unknown_field", "/rules/7/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/8/condition unknown_field", "/rules/8/actions/0/priority bad_value"]);
 
     let zoneless = json!({ "key": "vip_drop", "trigger": { "on": "created", "form": "customer" },
         "condition": "birthday == today()" });
@@ -249,5 +251,39 @@ async fn a_large_outflow_alerts_the_customers_relationship_manager(backend: Back
     let amounts: Vec<&str> =
         listed.body["items"].as_array().expect("items").iter().filter_map(|t| t["amount"].as_str()).collect();
     assert_eq!(amounts, ["4200000.00", "3840000.01"]);
+    env.finish().await;
+}
+
+async fn events_sent_in_fire_their_rules_once(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let sun = customer_named(&env, "孙丽").await; // affluent, last seen 30 September
+    let zhou = customer_named(&env, "周洋").await; // mass
+    let logins = "/api/v1/apps/bank_crm/events/mobile_login/occurrences";
+    let login = |id: &str, customer: &Value| {
+        json!({ "event_id": id,
+        "data": { "customer": customer["id"], "occurred_at": "2026-11-28T21:00:00+08:00", "device": "iPhone" } })
+    };
+    let back = env.post(logins, &login("MB-1", &sun)).await;
+    assert_eq!(back.status, 201, "{}", back.body);
+    assert_eq!(back.body["firings"][0]["rule"], "back_after_silence");
+    assert_eq!(back.body["firings"][0]["read"]["customer.tier"], "affluent");
+    assert_eq!(back.body["firings"][0]["actions"][0]["title"], "孙丽 沉默 30 天后重新登录了手机银行，请及时跟进");
+
+    let again = env.post(logins, &login("MB-1", &sun)).await;
+    assert_eq!((again.status, again.body["duplicate"].as_bool()), (200, Some(true)), "the same event, sent twice");
+    let mass = env.post(logins, &login("MB-2", &zhou)).await;
+    assert_eq!((mass.status, mass.body["firings"].clone()), (201, json!([])));
+    assert_eq!(rows(&env, "SELECT title FROM trellis_tasks").await.len(), 1, "one task in all");
+
+    let bad = env.post(logins, &json!({ "event_id": "MB-3", "data": { "occurred_at": "yesterday" } })).await;
+    assert_eq!(bad.error_paths(), ["/data/customer required", "/data/occurred_at datetime"]);
+    assert_eq!(env.post("/api/v1/apps/bank_crm/events/nope/occurrences", &login("X", &sun)).await.status, 404);
+    let tested = env
+        .post(
+            "/api/v1/apps/bank_crm/rules/back_after_silence/test",
+            &json!({ "record": { "customer": sun["id"], "occurred_at": "2026-10-15T08:00:00Z" } }),
+        )
+        .await;
+    assert_eq!(tested.body["fired"], false, "two weeks after the last login is not a silence: {}", tested.body);
     env.finish().await;
 }
