@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use engine_form::{Bundle, Diagnostic, Form, FormSchema, parse_bundle, zoneless_today};
-use engine_rule::{EventRule, RuleCatalog, Schema};
+use engine_rule::{DecisionTable, EventRule, RuleCatalog, Schema, Type};
 use serde_json::Value;
 
 /// A checked app: its forms, the events it receives, and its rules.
@@ -14,8 +14,42 @@ pub struct AppMeta {
     pub bundle: Bundle,
     /// Each event's data, declared with fields like a form (and stored in no table).
     pub events: Vec<Form>,
+    /// Decision tables, each on a form.
+    pub decisions: Vec<Decision>,
     /// In firing order: higher priority first, then by key.
     pub rules: Vec<EventRule>,
+}
+
+/// A decision table evaluated on records of `form`: rules read its outputs as
+/// `table.output` (`customer_tier.tier`).
+#[derive(Debug)]
+pub struct Decision {
+    pub form: String,
+    pub table: DecisionTable,
+}
+
+/// A form's fields, plus the outputs of the decision tables on it.
+struct WithDecisions<'a> {
+    fields: FormSchema<'a>,
+    decisions: Vec<&'a DecisionTable>,
+}
+
+fn with_decisions<'a>(bundle: &'a Bundle, decisions: &'a [Decision], form: &'a Form) -> WithDecisions<'a> {
+    WithDecisions {
+        fields: FormSchema { bundle, form },
+        decisions: decisions.iter().filter(|d| d.form == form.key).map(|d| &d.table).collect(),
+    }
+}
+
+impl Schema for WithDecisions<'_> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        if let [table, output] = path
+            && let Some(decision) = self.decisions.iter().find(|d| d.key == *table)
+        {
+            return decision.output_type(output);
+        }
+        self.fields.type_of(path)
+    }
 }
 
 impl AppMeta {
@@ -25,7 +59,7 @@ impl AppMeta {
 }
 
 struct Catalog<'a> {
-    forms: Vec<(&'a str, FormSchema<'a>)>,
+    forms: Vec<(&'a str, WithDecisions<'a>)>,
     events: Vec<(&'a str, FormSchema<'a>)>,
 }
 
@@ -49,9 +83,10 @@ impl RuleCatalog for Catalog<'_> {
 pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> {
     let bundle = parse_bundle(doc)?;
     let (events, mut diags) = check_events(doc, &bundle);
+    let decisions = check_decisions(doc, &bundle, &mut diags);
     let schema = |form| FormSchema { bundle: &bundle, form };
     let catalog = Catalog {
-        forms: bundle.forms.iter().map(|form: &Form| (form.key.as_str(), schema(form))).collect(),
+        forms: bundle.forms.iter().map(|form| (form.key.as_str(), with_decisions(&bundle, &decisions, form))).collect(),
         events: events.iter().map(|form: &Form| (form.key.as_str(), schema(form))).collect(),
     };
     let mut rules = Vec::new();
@@ -87,7 +122,41 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
     }
     engine_rule::firing_order(&mut rules);
     drop(catalog);
-    if diags.is_empty() { Ok(AppMeta { bundle, events, rules }) } else { Err(diags) }
+    if diags.is_empty() { Ok(AppMeta { bundle, events, decisions, rules }) } else { Err(diags) }
+}
+
+/// Checks each decision table against the fields of the form it names (`form`).
+fn check_decisions(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) -> Vec<Decision> {
+    let mut decisions: Vec<Decision> = Vec::new();
+    for (i, table) in doc.get("decisions").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let base = format!("/decisions/{i}");
+        let form_key = table.get("form").and_then(Value::as_str).unwrap_or("");
+        let Some(form) = bundle.form(form_key) else {
+            diags.push(Diagnostic::new(
+                format!("{base}/form"),
+                "unknown_form",
+                format!("there is no form `{form_key}`"),
+            ));
+            continue;
+        };
+        let mut table = table.clone();
+        if let Some(fields) = table.as_object_mut() {
+            fields.remove("form");
+        }
+        match engine_rule::parse_table(&table, &FormSchema { bundle, form }) {
+            Ok(parsed) if decisions.iter().any(|d| d.table.key == parsed.key) => diags.push(Diagnostic::new(
+                format!("{base}/key"),
+                "duplicate",
+                format!("two decision tables are called `{}`", parsed.key),
+            )),
+            Ok(parsed) => decisions.push(Decision { form: form.key.clone(), table: parsed }),
+            Err(found) => diags.extend(found.into_iter().map(|d| {
+                let at = d.span.map(|s| format!(" (at {}..{})", s.start, s.end)).unwrap_or_default();
+                Diagnostic::new(format!("{base}{}", d.path), d.code, format!("{}{at}", d.message))
+            })),
+        }
+    }
+    decisions
 }
 
 /// Checks each event's fields as engine-form checks a form's, with the app's forms beside

@@ -23,6 +23,8 @@ pub struct PublishedApp {
     pub bundle: Bundle,
     /// The events the app receives, each with its data's fields.
     pub events: Vec<Form>,
+    /// Decision tables, each on a form.
+    pub decisions: Vec<crate::app_meta::Decision>,
     /// The rules, stamped with this version, in firing order.
     pub rules: Vec<EventRule>,
     tables: HashMap<(String, Option<String>), TableMap>,
@@ -85,12 +87,20 @@ impl Catalog {
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
-        let AppMeta { bundle, events, rules } = check_app(&document, version).map_err(|diags| {
+        let AppMeta { bundle, events, decisions, rules } = check_app(&document, version).map_err(|diags| {
             ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
         })?;
         let tables = table_maps(c, app).await?;
-        let loaded =
-            Arc::new(PublishedApp { key: app.to_owned(), version, published_at, bundle, events, rules, tables });
+        let loaded = Arc::new(PublishedApp {
+            key: app.to_owned(),
+            version,
+            published_at,
+            bundle,
+            events,
+            decisions,
+            rules,
+            tables,
+        });
         self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());
         Ok(loaded)
     }

@@ -80,6 +80,8 @@ pub struct DecisionTable {
     pub hit_policy: HitPolicy,
     inputs: Vec<(String, Expr)>,
     outputs: Vec<Output>,
+    /// The type of each output, unified over the rows.
+    output_types: Vec<Type>,
     rules: Vec<Rule>,
 }
 
@@ -285,10 +287,33 @@ pub fn parse_table(doc: &Json, schema: &dyn Schema) -> Result<DecisionTable, Vec
         }
         rules.push(Rule { id: rule.id.clone(), when, then });
     }
-    if diags.is_empty() { Ok(DecisionTable { key: raw.key, hit_policy, inputs, outputs, rules }) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(DecisionTable { key: raw.key, hit_policy, inputs, outputs, output_types, rules })
+    } else {
+        Err(diags)
+    }
 }
 
 impl DecisionTable {
+    /// The type an expression sees for `output`: the output's type, or a list of it under
+    /// the `collect` hit policy; `None` if there is no such output.
+    pub fn output_type(&self, output: &str) -> Option<Type> {
+        let i = self.outputs.iter().position(|o| o.key == output)?;
+        let t = self.output_types.get(i)?.clone();
+        Some(if self.hit_policy == HitPolicy::Collect { Type::List(Box::new(t)) } else { t })
+    }
+
+    /// The value of `output` in `result`: the selected row's (null if none matched), or
+    /// the list of every selected row's under `collect`.
+    pub fn output_value(&self, result: &DecisionResult, output: &str) -> Value {
+        let mut values = result.selected.iter().map(|(_, outs)| outs.get(output).cloned().unwrap_or(Value::Null));
+        if self.hit_policy == HitPolicy::Collect {
+            Value::List(values.collect())
+        } else {
+            values.next().unwrap_or(Value::Null)
+        }
+    }
+
     /// Evaluates the table for one record. Errors: an expression failed (overflow), or
     /// two rows matched under the `unique` policy.
     pub fn evaluate(&self, record: &dyn Record, ctx: &Context) -> Result<DecisionResult, ExprError> {

@@ -1,6 +1,7 @@
 //! The values of related records a rule reads (`customer.relationship_manager`,
-//! `customer.aum`), loaded before the rule is evaluated: the engine reads values, it does
-//! not query. Each related record is read once per evaluation.
+//! `customer.aum`), and the outputs of decision tables on the record
+//! (`customer_tier.tier`), loaded before the rule is evaluated: the engine reads values,
+//! it does not query. Each related record is read once per evaluation.
 
 use std::collections::HashMap;
 
@@ -35,6 +36,18 @@ pub async fn load(
 ) -> Result<(), ApiError> {
     let mut cache: HashMap<(String, i64), Vec<(String, FieldValue)>> = HashMap::new();
     for path in paths {
+        if let [table, output] = &path[..]
+            && let Some(decision) = app.decisions.iter().find(|d| d.form == record.form.key && d.table.key == *table)
+        {
+            // A decision table on the record: its output, for the values the record has.
+            let ctx = engine_rule::Context { now: record.now, today: record.now.date_naive() };
+            let value = match decision.table.evaluate(&*record, &ctx) {
+                Ok(result) => decision.table.output_value(&result, output),
+                Err(_) => ExprValue::Null,
+            };
+            record.related.push((path.clone(), value));
+            continue;
+        }
         let (last, hops) = path.split_last().expect("related paths have hops");
         let mut form: &Form = record.form;
         let mut values = record.values.clone();

@@ -12,6 +12,7 @@ both_backends!(
     rules_fire_in_the_transaction_of_the_change,
     a_large_outflow_alerts_the_customers_relationship_manager,
     events_sent_in_fire_their_rules_once,
+    a_decision_table_keeps_tiers_and_the_change_cascades,
     failing_actions_and_runaway_cascades_become_incidents,
 );
 
@@ -30,7 +31,8 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
             "no_mobile_login_30_days",
             "large_outflow",
             "maturity_in_15_days",
-            "back_after_silence"
+            "back_after_silence",
+            "retier"
         ]
     );
 
@@ -50,7 +52,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/8/condition unknown_field", "/rules/8/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/9/condition unknown_field", "/rules/9/actions/0/priority bad_value"]);
 
     let zoneless = json!({ "key": "vip_drop", "trigger": { "on": "created", "form": "customer" },
         "condition": "birthday == today()" });
@@ -285,5 +287,32 @@ async fn events_sent_in_fire_their_rules_once(backend: Backend) {
         )
         .await;
     assert_eq!(tested.body["fired"], false, "two weeks after the last login is not a silence: {}", tested.body);
+    env.finish().await;
+}
+
+async fn a_decision_table_keeps_tiers_and_the_change_cascades(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let zhao = customer_named(&env, "赵刚").await; // affluent, 3,450,000.50
+    let uri = format!("/api/v1/apps/bank_crm/forms/customer/records/{}", zhao["id"]);
+    let rich = env.patch(&uri, 1, &json!({ "aum": "6000000.00" })).await;
+    assert_eq!(rich.status, 200, "{}", rich.body);
+    assert_eq!(rich.body["tier"], "hnw", "the table's tier, written by the rule, in the same response");
+    let firings = env.get(&format!("{uri}/firings")).await.body["items"].clone();
+    let fired: Vec<&str> = firings.as_array().expect("items").iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!(fired, ["became_hnw", "retier"], "retiering to hnw fired became_hnw in turn");
+    assert_eq!(firings[1]["read"]["customer_tier.tier"], "hnw");
+    assert_eq!(firings[1]["actions"][0]["set"], json!({ "tier": "hnw" }));
+
+    // Down to 999,999.99: mass (赵刚 is over 35, so not a young high earner).
+    let poorer = env.patch(&uri, 3, &json!({ "aum": "999999.99" })).await;
+    assert_eq!((poorer.status, poorer.body["tier"].as_str()), (200, Some("mass")), "{}", poorer.body);
+
+    let bad = json!({ "key": "broken", "form": "customer", "hit_policy": "first",
+        "inputs": [{ "key": "aum", "expression": "aumm" }], "outputs": [{ "key": "tier" }],
+        "rules": [{ "id": "any", "when": ["-"], "then": ["'x'"] }] });
+    let saved = env.put("/api/v1/apps/bank_crm/decisions/broken", &bad).await;
+    let codes: Vec<&str> =
+        saved.body["diagnostics"].as_array().expect("diagnostics").iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["unknown_field"], "{}", saved.body);
     env.finish().await;
 }
