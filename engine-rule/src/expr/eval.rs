@@ -115,13 +115,14 @@ fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprErro
             }
             let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(numbers()) };
             // rust_decimal drops places to fit a result in 96 bits; an exact result keeps
-            // them all, so fewer places means the result was rounded: an overflow here.
+            // them all (or is zero, which it gives without places), so fewer places means
+            // the result was rounded: an overflow here.
             let (result, places) = match op {
                 BinaryOp::Add => (a.checked_add(b), a.scale().max(b.scale())),
                 BinaryOp::Sub => (a.checked_sub(b), a.scale().max(b.scale())),
                 _ => (a.checked_mul(b), a.scale() + b.scale()),
             };
-            result.filter(|d| d.scale() == places).map(Value::Decimal).ok_or_else(overflow)
+            result.filter(|d| d.scale() == places || d.is_zero()).map(Value::Decimal).ok_or_else(overflow)
         }
         BinaryOp::Div => {
             let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(numbers()) };
