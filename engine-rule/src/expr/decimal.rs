@@ -39,9 +39,13 @@ pub fn divide(a: Decimal, b: Decimal) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(signed, DIVISION_PLACES).ok().map(|d| d.normalize())
 }
 
-/// `num · 10^digits / den`, rounded half away from zero, one decimal digit at a time so no
-/// intermediate value exceeds `10 · den` (below 2^100).
+/// `num · 10^digits / den`, rounded half away from zero: in one step when `num · 10^digits`
+/// fits 128 bits (nearly always), else one decimal digit at a time so no intermediate value
+/// exceeds `10 · den` (below 2^100).
 fn long_division(num: u128, den: u128, digits: u32) -> Option<u128> {
+    if let Some(scaled) = 10u128.checked_pow(digits).and_then(|p| num.checked_mul(p)) {
+        return rounded(scaled / den, scaled % den, den);
+    }
     let (mut quotient, mut rest) = (num / den, num % den);
     for _ in 0..digits {
         rest *= 10;

@@ -44,6 +44,15 @@ pub fn evaluate(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value
             (UnaryOp::Negate, Value::Decimal(d)) => Value::Decimal(-d),
             (_, v) => return mismatch(format!("cannot apply the operator to {v:?}")),
         },
+        ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), l, r) => {
+            // The dominant value (false for `and`, true for `or`) decides alone, whatever
+            // the other side is, so the other side is not evaluated.
+            let dominant = *op == BinaryOp::Or;
+            match evaluate(l, record, ctx)? {
+                Value::Bool(b) if b == dominant => Value::Bool(dominant),
+                left => three_valued(left, evaluate(r, record, ctx)?, dominant),
+            }
+        }
         ExprKind::Binary(op, l, r) => binary(*op, evaluate(l, record, ctx)?, evaluate(r, record, ctx)?, expr)?,
         ExprKind::Call(name, args) => {
             let Some(f) = functions::find(name) else {
