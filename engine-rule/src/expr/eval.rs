@@ -50,7 +50,7 @@ pub fn evaluate(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value
             let dominant = *op == BinaryOp::Or;
             match evaluate(l, record, ctx)? {
                 Value::Bool(b) if b == dominant => Value::Bool(dominant),
-                left => three_valued(left, evaluate(r, record, ctx)?, dominant),
+                left => binary(*op, left, evaluate(r, record, ctx)?, expr)?,
             }
         }
         ExprKind::Binary(op, l, r) => binary(*op, evaluate(l, record, ctx)?, evaluate(r, record, ctx)?, expr)?,
