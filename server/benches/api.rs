@@ -16,6 +16,8 @@ use actix_web::{App, HttpServer};
 use serde_json::json;
 use server::{AppState, Db, configure};
 
+mod common;
+
 const FILTER: &str = "tier:eq:hnw,aum:gte:5000000";
 const RAW_QUERY: &str = "SELECT id, _version, _created_at, _updated_at, f_name, f_aum, f_tier, f_branch, f_birthday \
      FROM t_bench_customer WHERE f_tier = ?1 AND f_aum >= ?2 ORDER BY f_aum DESC NULLS LAST, id ASC LIMIT 51";
@@ -42,13 +44,7 @@ fn bundle() -> serde_json::Value {
 
 /// The i-th synthetic customer: (name, aum in cents, tier, branch, birthday).
 fn customer(i: usize) -> (String, i64, &'static str, String, String) {
-    let aum_cents = ((i as i64 * 7_919) % 1_000_000_000) * 100 + (i as i64 % 100);
-    let tier = match aum_cents / 100 {
-        a if a > 5_000_000 => "hnw",
-        a if a >= 1_000_000 => "affluent",
-        a if a > 0 => "mass",
-        _ => "potential",
-    };
+    let (aum_cents, tier) = common::aum_and_tier(i);
     (
         format!("customer {i}"),
         aum_cents,

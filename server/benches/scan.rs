@@ -13,6 +13,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use server::{AppState, Db};
 
+mod common;
+
 /// (rule key, condition, the hand-written SQL that finds the same records).
 const RULES: [(&str, &str, &str); 3] = [
     (
@@ -70,13 +72,7 @@ fn fill(path: &std::path::Path, rows: usize) {
             )
             .expect("prepare");
         for i in 0..rows {
-            let cents = ((i as i64 * 7_919) % 1_000_000_000) * 100 + (i as i64 % 100);
-            let tier = match cents / 100 {
-                a if a > 5_000_000 => "hnw",
-                a if a >= 1_000_000 => "affluent",
-                a if a > 0 => "mass",
-                _ => "potential",
-            };
+            let (cents, tier) = common::aum_and_tier(i);
             let birthday = format!("19{:02}-{:02}-{:02}", 40 + i % 60, 1 + i % 12, 1 + i % 29);
             let login = format!("2026-{:02}-{:02}T08:00:00.000000Z", 1 + i % 11, 1 + i % 28);
             insert

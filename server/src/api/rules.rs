@@ -114,7 +114,7 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
         (Some(_), Some(_)) => return Err(ApiError::bad_request("bad_test", "give `id` or `old`, not both")),
     };
     let id = request.id.unwrap_or(0);
-    let paths = crate::rules::related_paths(rule);
+    let paths = crate::rules::related_paths([rule]);
     let mut after = RecordValues::new(form, id, after, now);
     let mut before = before.map(|values| RecordValues::new(form, id, values, now));
     if !paths.is_empty() {

@@ -34,7 +34,7 @@ pub async fn receive(
     let listening: Vec<_> =
         app.rules.iter().filter(|r| r.trigger == TriggerKind::Event && r.event.as_deref() == Some(event)).collect();
     let mut payload = RecordValues::new(form, 0, data.clone(), now);
-    let paths: Vec<Vec<String>> = listening.iter().flat_map(|r| related::related_paths(r)).collect();
+    let paths = related::related_paths(listening.iter().copied());
     related::load(tx, app, &mut payload, &paths).await?;
     let ctx = Context { now, today: now.date_naive() };
     let mut fired = Vec::new();

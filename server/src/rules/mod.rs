@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 
 pub use events::receive as receive_event;
 pub use related::{load as load_related, related_paths};
-pub use schedule::{RunReport, Scan, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
+pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
 pub use store::{firings_of_record, incidents};
 
 use crate::api::error::ApiError;
@@ -85,12 +85,7 @@ pub fn after_change<'a>(
         let ctx = Context { now, today: now.date_naive() };
         let watching: Vec<&EventRule> =
             app.rules.iter().filter(|r| r.trigger == change.kind && r.form.as_deref() == Some(&change.form)).collect();
-        let mut paths: Vec<Vec<String>> = Vec::new();
-        for path in watching.iter().flat_map(|r| related::related_paths(r)) {
-            if !paths.contains(&path) {
-                paths.push(path);
-            }
-        }
+        let paths = related::related_paths(watching.iter().copied());
         let mut before = change.before.clone().map(|values| RecordValues::new(form, change.id, values, now));
         let mut after = change.after.clone().map(|values| RecordValues::new(form, change.id, values, now));
         for record in before.iter_mut().chain(after.iter_mut()) {

@@ -14,10 +14,11 @@ use crate::catalog::PublishedApp;
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
 
-/// The paths of `rule` that go through relations, without a leading `old.`.
-pub fn related_paths(rule: &EventRule) -> Vec<Vec<String>> {
+/// The paths `rules` read that go through relations or decision tables, each once and
+/// without a leading `old.`.
+pub fn related_paths<'r>(rules: impl IntoIterator<Item = &'r EventRule>) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = Vec::new();
-    for path in rule.paths() {
+    for path in rules.into_iter().flat_map(EventRule::paths) {
         let path = if path.first().is_some_and(|p| p == "old") { path[1..].to_vec() } else { path };
         if path.len() > 1 && !out.contains(&path) {
             out.push(path);

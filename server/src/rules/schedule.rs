@@ -100,7 +100,7 @@ pub async fn run_occurrence(
     let clock = Context { now: occurrence, today: occurrence.date_naive() };
     let scan = Scan::new(&ctx, rule, &clock)?;
     let mut report = RunReport { app: app.key.clone(), rule: rule.key.clone(), occurrence, matched: 0, fired: 0 };
-    let paths = super::related::related_paths(rule);
+    let paths = super::related::related_paths([rule]);
     let ids = scan.ids(conn).await?;
     report.matched = ids.len() as u64;
     for batch in ids.chunks(BATCH) {
@@ -134,13 +134,13 @@ pub async fn run_occurrence(
 /// The database side of a scheduled rule: its condition as SQL over the form's table. The
 /// ids it finds come in one query, so the database plans it as a whole (an index on the
 /// condition's fields, then a sort of the ids found); 8 bytes per match are held.
-pub struct Scan {
+struct Scan {
     table: Alias,
     condition: Option<sea_orm::sea_query::SimpleExpr>,
 }
 
 impl Scan {
-    pub fn new(ctx: &FormCtx<'_>, rule: &EventRule, clock: &Context) -> Result<Scan, ApiError> {
+    fn new(ctx: &FormCtx<'_>, rule: &EventRule, clock: &Context) -> Result<Scan, ApiError> {
         let scope = FormScope::new(ctx);
         let condition = match rule.condition() {
             Some(condition) => {
@@ -154,7 +154,7 @@ impl Scan {
     }
 
     /// The ids of the matching records, in id order.
-    pub async fn ids(&self, c: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
+    async fn ids(&self, c: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
         let id = Expr::col((self.table.clone(), a("id")));
         let mut select = Query::select();
         select.expr(id.clone()).from(self.table.clone());
