@@ -74,6 +74,7 @@ pub const MAX_PATH_HOPS: usize = 3;
 /// Every field of a form as expressions outside the form read it (rules, filters): its
 /// own fields, its formulas, the record's `id`, and the fields of related records through
 /// relation fields (`customer.relationship_manager`, at most [`MAX_PATH_HOPS`] hops).
+#[derive(Clone, Copy)]
 pub struct FormSchema<'a> {
     pub bundle: &'a crate::model::Bundle,
     pub form: &'a crate::model::Form,
@@ -92,18 +93,154 @@ impl Schema for FormSchema<'_> {
         }
         if last == "id" { Some(Type::Integer) } else { form.field(last).and_then(expression_type) }
     }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        match self.collection(path)? {
+            Collection::SubTable { fields, .. } => Some(Box::new(SubTableRow(fields))),
+            Collection::Related { form, .. } => Some(Box::new(RelatedRow(FormSchema { bundle: self.bundle, form }))),
+        }
+    }
 }
 
-/// The fields of one form, by key and type name, as a schema for its formulas.
-pub(crate) struct FormFields<'a>(pub Vec<(&'a str, &'a str)>);
+/// Rows an aggregate goes over.
+pub enum Collection<'a, 'p> {
+    /// The rows of the sub-table `field` of the record.
+    SubTable { field: &'a str, fields: &'a [Field] },
+    /// The records of `form` whose relation field `via` links to the record reached by
+    /// following the relations `hops` (none: the record itself).
+    Related { hops: &'p [String], form: &'a crate::model::Form, via: &'a str },
+}
+
+impl<'a> FormSchema<'a> {
+    /// The collection a path names: a sub-table of the form (`items`), or the records of a
+    /// form that relate to this one (`transaction`; `transaction.customer` when the form
+    /// has several relations to this one), possibly after relation hops
+    /// (`customer.transaction` from a transaction).
+    pub fn collection<'p>(&self, path: &'p [String]) -> Option<Collection<'a, 'p>> {
+        let mut form = self.form;
+        for (i, hop) in path.iter().enumerate() {
+            let rest = &path[i..];
+            if let Some(found) = self.collection_at(form, &path[..i], rest) {
+                return Some(found);
+            }
+            if i >= MAX_PATH_HOPS {
+                return None;
+            }
+            let FieldType::Relation { form: target, .. } = &form.field(hop)?.kind else { return None };
+            form = self.bundle.form(target)?;
+        }
+        None
+    }
+
+    fn collection_at<'p>(
+        &self,
+        form: &'a crate::model::Form,
+        hops: &'p [String],
+        rest: &'p [String],
+    ) -> Option<Collection<'a, 'p>> {
+        match rest {
+            [key] if hops.is_empty() => match form.field(key) {
+                Some(Field { key, kind: FieldType::SubTable { fields }, .. }) => {
+                    return Some(Collection::SubTable { field: key, fields });
+                }
+                Some(_) => return None,
+                None => {}
+            },
+            [key] if form.field(key).is_some() => return None,
+            _ => {}
+        }
+        let (child, via) = match rest {
+            [child] => {
+                let child = self.bundle.form(child)?;
+                let mut links = child.fields.iter().filter(|f| links_to(f, &form.key));
+                let via = links.next()?;
+                if links.next().is_some() {
+                    return None; // Ambiguous: the path must name the relation field.
+                }
+                (child, via.key.as_str())
+            }
+            [child, via] => {
+                let child = self.bundle.form(child)?;
+                let via = child.field(via).filter(|f| links_to(f, &form.key))?;
+                (child, via.key.as_str())
+            }
+            _ => return None,
+        };
+        Some(Collection::Related { hops, form: child, via })
+    }
+}
+
+fn links_to(field: &Field, form: &str) -> bool {
+    matches!(&field.kind, FieldType::Relation { form: target, .. } if target == form)
+}
+
+/// A sub-table row, as an aggregate reads it: its fields by key.
+struct SubTableRow<'a>(&'a [Field]);
+
+impl Schema for SubTableRow<'_> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        match path {
+            [key] => self.0.iter().find(|f| f.key == *key).and_then(expression_type),
+            _ => None,
+        }
+    }
+}
+
+/// A related record, as an aggregate reads it: its own fields, formulas and `id`.
+struct RelatedRow<'a>(FormSchema<'a>);
+
+impl Schema for RelatedRow<'_> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        if path.len() == 1 { self.0.type_of(path) } else { None }
+    }
+}
+
+/// A field a formula can read: key, type name, and for a sub-table its fields.
+pub(crate) type ReadableField<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+
+/// The fields of one form, by key and type name, as a schema for its formulas, which may
+/// aggregate the rows of its sub-tables.
+pub(crate) struct FormFields<'a>(pub Vec<ReadableField<'a>>);
 
 impl Schema for FormFields<'_> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
         match path {
-            [key] => self.0.iter().find(|(k, _)| k == key).and_then(|(_, t)| field_type(t)),
+            [key] => self.0.iter().find(|(k, _, _)| k == key).and_then(|(_, t, _)| field_type(t)),
             _ => None,
         }
     }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        match path {
+            [key] => self.0.iter().find(|(k, t, _)| k == key && *t == "sub_table").map(|(_, _, fields)| {
+                Box::new(FormFields(fields.iter().map(|(k, t)| (*k, *t, Vec::new())).collect())) as Box<dyn Schema>
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The sub-tables of `form` its formula `field` aggregates: a record's rows must be at
+/// hand to compute it.
+pub fn rows_read<'f>(form: &'f crate::model::Form, field: &'f Field) -> Vec<&'f str> {
+    fn walk<'e>(expr: &'e Expr, out: &mut Vec<&'e str>) {
+        if let ExprKind::Call(name, args) = &expr.kind
+            && engine_rule::Aggregate::named(name).is_some()
+            && let Some(ExprKind::Path(path)) = args.first().map(|a| &a.kind)
+            && let [key] = &path[..]
+        {
+            out.push(key);
+        }
+        for child in expr.children() {
+            walk(child, out);
+        }
+    }
+    let mut out = Vec::new();
+    if let FieldType::Formula { expr, .. } = &field.kind {
+        walk(expr, &mut out);
+    }
+    out.retain(|key| matches!(form.field(key).map(|f| &f.kind), Some(FieldType::SubTable { .. })));
+    out
 }
 
 /// A call of `today()`: which day it is depends on a time zone, and apps do not declare
@@ -142,13 +279,24 @@ fn field_value(value: Value, result: ResultType) -> FieldValue {
     }
 }
 
-struct Values<'a>(&'a [(String, FieldValue)]);
+/// Stored field values (of a record or a sub-table row) as expressions read them.
+pub struct StoredValues<'a>(pub &'a [(String, FieldValue)]);
 
-impl Record for Values<'_> {
+impl Record for StoredValues<'_> {
     fn value(&self, path: &[String]) -> Value {
         match path {
             [key] => self.0.iter().find(|(k, _)| k == key).map_or(Value::Null, |(_, v)| expr_value(v)),
             _ => Value::Null,
+        }
+    }
+
+    fn rows(&self, path: &[String]) -> Option<Vec<Box<dyn Record + '_>>> {
+        let [key] = path else { return None };
+        match self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v) {
+            Some(FieldValue::Rows(rows)) => {
+                Some(rows.iter().map(|r| Box::new(StoredValues(r)) as Box<dyn Record>).collect())
+            }
+            _ => None,
         }
     }
 }
@@ -159,5 +307,5 @@ pub fn compute(field: &Field, values: &[(String, FieldValue)], now: DateTime<Utc
     let FieldType::Formula { expr, result, .. } = &field.kind else { return FieldValue::Null };
     // Formulas never call `today()` (see `zoneless_today`), so this UTC date is never read.
     let ctx = Context { now, today: now.date_naive() };
-    evaluate(expr, &Values(values), &ctx).map_or(FieldValue::Null, |v| field_value(v, *result))
+    evaluate(expr, &StoredValues(values), &ctx).map_or(FieldValue::Null, |v| field_value(v, *result))
 }

@@ -14,7 +14,8 @@ mod value;
 
 pub use diagnostic::Diagnostic;
 pub use formula::{
-    FormSchema, MAX_PATH_HOPS, ResultType, compute as compute_formula, expr_value, expression_type, zoneless_today,
+    Collection, FormSchema, MAX_PATH_HOPS, ResultType, StoredValues, compute as compute_formula, expr_value,
+    expression_type, rows_read, zoneless_today,
 };
 pub use lower::parse_bundle;
 pub use migrate::{ColumnState, MigrationStep, plan_table};

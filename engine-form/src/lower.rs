@@ -416,7 +416,14 @@ impl Lowerer<'_> {
             }
         };
         let readable = FormFields(
-            siblings.iter().filter(|f| f.kind != "formula").map(|f| (f.key.as_str(), f.kind.as_str())).collect(),
+            siblings
+                .iter()
+                .filter(|f| f.kind != "formula")
+                .map(|f| {
+                    let sub = f.fields.iter().flatten().map(|s| (s.key.as_str(), s.kind.as_str())).collect();
+                    (f.key.as_str(), f.kind.as_str(), sub)
+                })
+                .collect(),
         );
         match engine_rule::check(&expr, &readable) {
             Err(errors) => {

@@ -17,6 +17,7 @@ pub use rule::{
     Action, Channel, EventRule, Firing, Priority, RuleCatalog, Schedule, Trigger, TriggerKind, firing_order, parse_rule,
 };
 
+pub use expr::aggregate::{Aggregate, AggregateCall};
 pub use expr::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
 pub use expr::check::{Schema, check};
 pub use expr::decimal::{DIVISION_PLACES, divide};

@@ -50,6 +50,10 @@ impl Schema for WithDecisions<'_> {
         }
         self.fields.type_of(path)
     }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        self.fields.rows(path)
+    }
 }
 
 impl AppMeta {

@@ -107,11 +107,23 @@ impl<T: Schema + ?Sized> Schema for WithInput<'_, T> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
         if path.len() == 1 && path[0] == INPUT { Some(self.input_type.clone()) } else { self.inner.type_of(path) }
     }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        self.inner.rows(path)
+    }
 }
 
 impl<T: Record + ?Sized> Record for WithInput<'_, T> {
     fn value(&self, path: &[String]) -> Value {
         if path.len() == 1 && path[0] == INPUT { self.input.clone() } else { self.inner.value(path) }
+    }
+
+    fn rows(&self, path: &[String]) -> Option<Vec<Box<dyn Record + '_>>> {
+        self.inner.rows(path)
+    }
+
+    fn aggregate(&self, call: &crate::Expr) -> Option<Value> {
+        self.inner.aggregate(call)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Static checking against a schema: unknown fields, type mismatches and argument counts
 //! are reported, all of them, each with its position in the text.
 
+use super::aggregate::{Aggregate, AggregateCall};
 use super::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use super::functions;
 use super::types::Type;
@@ -10,6 +11,12 @@ use super::{ExprError, ExprErrorKind};
 /// `customer.tier`, `$user.branch`), or `None` if there is no such field.
 pub trait Schema {
     fn type_of(&self, path: &[String]) -> Option<Type>;
+
+    /// The schema of each row of the collection at `path` (a sub-table, or the records of
+    /// a form related to this one), for aggregates; `None` if `path` is no collection.
+    fn rows(&self, _path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        None
+    }
 }
 
 /// The type of `expr`, or every problem found in it.
@@ -65,6 +72,38 @@ fn type_of(expr: &Expr, schema: &dyn Schema, errors: &mut Vec<ExprError>) -> Typ
             }
         }
         ExprKind::Call(name, args) => {
+            let mut rows = None;
+            if let Some(call) = AggregateCall::of(name, args, |p| {
+                rows = schema.rows(p);
+                rows.is_some()
+            }) {
+                let rows = rows.expect("the collection was found");
+                let call = match call {
+                    Ok(call) => call,
+                    Err(wanted) => {
+                        errors.push(ExprError::new(
+                            ExprErrorKind::ArgumentCount,
+                            expr.span,
+                            format!("`{name}` over rows takes {wanted} arguments, not {}", args.len()),
+                        ));
+                        return Type::Any;
+                    }
+                };
+                let mut inner = |e: &Expr, s: &dyn Schema| type_of(e, s, errors);
+                return match call.check(&*rows, &mut inner) {
+                    Ok(t) => t,
+                    Err(message) => mismatch(errors, expr, format!("`{name}`: {message}")),
+                };
+            }
+            if Aggregate::named(name).is_some_and(Aggregate::only_aggregate) {
+                let at = args.first().map_or(expr.span, |a| a.span);
+                errors.push(ExprError::new(
+                    ExprErrorKind::UnknownField,
+                    at,
+                    format!("`{name}` needs a sub-table or a related form first, e.g. {name}(transaction, amount)"),
+                ));
+                return Type::Any;
+            }
             let types: Vec<Type> = args.iter().map(|a| type_of(a, schema, errors)).collect();
             let Some(f) = functions::find(name) else {
                 let known: Vec<&str> = functions::names().collect();
@@ -140,5 +179,15 @@ fn binary_type(op: BinaryOp, l: &Type, r: &Type) -> Option<Type> {
             })
         }
         BinaryOp::Div => (l.is_numeric() && r.is_numeric()).then_some(Type::Decimal),
+    }
+}
+
+impl<T: Schema + ?Sized> Schema for &T {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        (**self).type_of(path)
+    }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        (**self).rows(path)
     }
 }

@@ -7,6 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use super::aggregate::{Aggregate, AggregateCall};
 use super::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use super::value::Value;
 use super::{ExprError, ExprErrorKind};
@@ -15,6 +16,18 @@ use super::{decimal, functions};
 /// The data an expression reads: the value at a field path, `Value::Null` when absent.
 pub trait Record {
     fn value(&self, path: &[String]) -> Value;
+
+    /// The rows of the collection at `path` (a sub-table, or the related records of a
+    /// form), for aggregates; `None` if `path` is no collection.
+    fn rows(&self, _path: &[String]) -> Option<Vec<Box<dyn Record + '_>>> {
+        None
+    }
+
+    /// The value of the aggregate call `call`, when the caller computed it beforehand
+    /// (e.g. in the database, over rows too many to load); `None` computes it from `rows`.
+    fn aggregate(&self, _call: &Expr) -> Option<Value> {
+        None
+    }
 }
 
 /// The moment of evaluation. `today` is the date in the zone the caller declares (a
@@ -54,7 +67,24 @@ pub fn evaluate(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value
             }
         }
         ExprKind::Binary(op, l, r) => binary(*op, evaluate(l, record, ctx)?, evaluate(r, record, ctx)?, expr)?,
+        ExprKind::Call(name, _) if Aggregate::named(name).is_some() && record.aggregate(expr).is_some() => {
+            record.aggregate(expr).unwrap_or(Value::Null)
+        }
         ExprKind::Call(name, args) => {
+            let mut rows = None;
+            if let Some(call) = AggregateCall::of(name, args, |p| {
+                rows = record.rows(p);
+                rows.is_some()
+            }) {
+                let call = call.map_err(|wanted| {
+                    ExprError::new(
+                        ExprErrorKind::ArgumentCount,
+                        expr.span,
+                        format!("`{name}` takes {wanted} arguments"),
+                    )
+                })?;
+                return call.evaluate(&rows.expect("the collection was found"), ctx, expr);
+            }
             let Some(f) = functions::find(name) else {
                 return Err(ExprError::new(
                     ExprErrorKind::UnknownFunction,
@@ -85,7 +115,7 @@ fn three_valued(l: Value, r: Value, dominant: bool) -> Value {
     }
 }
 
-fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprError> {
+pub(crate) fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprError> {
     let overflow = || ExprError::new(ExprErrorKind::Overflow, at.span, "the result is beyond 28 significant digits");
     let numbers = || ExprError::new(ExprErrorKind::TypeMismatch, at.span, format!("`{}` needs numbers", op.symbol()));
     match op {
@@ -140,5 +170,19 @@ fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprErro
             }
             decimal::divide(a, b).map(Value::Decimal).ok_or_else(overflow)
         }
+    }
+}
+
+impl<T: Record + ?Sized> Record for &T {
+    fn value(&self, path: &[String]) -> Value {
+        (**self).value(path)
+    }
+
+    fn rows(&self, path: &[String]) -> Option<Vec<Box<dyn Record + '_>>> {
+        (**self).rows(path)
+    }
+
+    fn aggregate(&self, call: &Expr) -> Option<Value> {
+        (**self).aggregate(call)
     }
 }

@@ -71,6 +71,16 @@ fn today_in(v: &Value, ctx: &Context) -> Option<NaiveDate> {
     Some(ctx.now.with_timezone(&tz).date_naive())
 }
 
+/// The first instant of `day` in `tz`.
+fn start_of_day(day: NaiveDate, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    // Midnight, or the first whole minute after a gap that swallows it.
+    (0..24 * 60).find_map(|minute| {
+        let local = day.and_hms_opt(minute / 60, minute % 60, 0)?;
+        tz.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&chrono::Utc))
+    })
+}
+
 /// Whether `birthday` falls on `today`. A 29 February birthday is kept on 28 February
 /// in years without one.
 fn is_birthday(birthday: NaiveDate, today: NaiveDate) -> bool {
@@ -179,6 +189,18 @@ static FUNCTIONS: &[Function] = &[
         |a| want(a, 0, Type::Date).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
         |a, c| match (date(&a[0]), today_in(&a[1], c)) {
             (Some(birthday), Some(today)) => Value::Bool(is_birthday(birthday, today)),
+            _ => Value::Null,
+        },
+    )
+    .zoned(1),
+    // The instant a date begins in a zone (its first instant when daylight saving skips
+    // midnight): `occurred_at >= start_of_day(today_in('Asia/Shanghai'), 'Asia/Shanghai')`.
+    Function::new(
+        "start_of_day",
+        (2, Some(2)),
+        |a| want(a, 0, Type::Date).and(want(a, 1, Type::Text)).map(|()| Type::DateTime),
+        |a, _| match (date(&a[0]), text(&a[1]).and_then(zone)) {
+            (Some(day), Some(tz)) => start_of_day(day, tz).map_or(Value::Null, Value::DateTime),
             _ => Value::Null,
         },
     )

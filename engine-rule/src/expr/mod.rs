@@ -1,5 +1,6 @@
 //! The expression language: lexing, parsing, checking and evaluating.
 
+pub mod aggregate;
 pub mod ast;
 pub mod check;
 pub mod decimal;

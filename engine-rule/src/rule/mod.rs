@@ -22,6 +22,7 @@ pub use schedule::Schedule;
 
 use chrono::Duration;
 
+use crate::expr::aggregate::AggregateCall;
 use crate::expr::ast::{Expr, ExprKind};
 use crate::expr::eval::{Context, Record, evaluate};
 use crate::expr::value::Value;
@@ -83,29 +84,56 @@ impl Record for BeforeAfter<'_> {
             _ => self.after.value(path),
         }
     }
+
+    fn rows(&self, path: &[String]) -> Option<Vec<Box<dyn Record + '_>>> {
+        self.after.rows(path)
+    }
+
+    fn aggregate(&self, call: &Expr) -> Option<Value> {
+        self.after.aggregate(call)
+    }
 }
 
-/// The field paths an expression reads, each once, in order of appearance.
-fn paths(expr: &Expr, out: &mut Vec<Vec<String>>) {
-    if let ExprKind::Path(p) = &expr.kind
-        && !out.contains(p)
+/// The field paths an expression reads, each once, in order of appearance, and the
+/// aggregate calls in it (whose arguments after the first are read in each row, so they
+/// are not paths of the record). `is_rows` tells which paths are collections.
+fn reads<'e>(
+    expr: &'e Expr,
+    is_rows: &dyn Fn(&[String]) -> bool,
+    paths: &mut Vec<Vec<String>>,
+    aggregates: &mut Vec<&'e Expr>,
+    collections: &mut Vec<Vec<String>>,
+) {
+    if let ExprKind::Call(name, args) = &expr.kind
+        && let Some(Ok(call)) = AggregateCall::of(name, args, is_rows)
     {
-        out.push(p.clone());
+        aggregates.push(expr);
+        if !collections.iter().any(|c| c == call.rows) {
+            collections.push(call.rows.to_vec());
+        }
+        return;
+    }
+    if let ExprKind::Path(p) = &expr.kind
+        && !paths.contains(p)
+    {
+        paths.push(p.clone());
     }
     for child in expr.children() {
-        paths(child, out);
+        reads(child, is_rows, paths, aggregates, collections);
     }
 }
 
 impl EventRule {
-    /// Every field path the rule reads, in its condition and its actions, each once. The
-    /// server loads related records' values (`customer.relationship_manager`) from these.
-    pub fn paths(&self) -> Vec<Vec<String>> {
-        let mut out = Vec::new();
+    /// Every field path the rule reads, in its condition and its actions, each once, and
+    /// every aggregate call in them. The server loads related records' values
+    /// (`customer.relationship_manager`) and computes aggregates from these.
+    pub fn reads(&self) -> (Vec<Vec<String>>, Vec<&Expr>) {
+        let (mut paths, mut aggregates) = (Vec::new(), Vec::new());
+        let is_rows = |p: &[String]| self.collections.iter().any(|c| c == p);
         for expr in self.condition.iter().chain(self.actions.iter().flat_map(ActionSpec::exprs)) {
-            paths(expr, &mut out);
+            reads(expr, &is_rows, &mut paths, &mut aggregates, &mut Vec::new());
         }
-        out
+        (paths, aggregates)
     }
 
     /// The condition, for the server to compile into the SQL of a scheduled scan.
@@ -165,9 +193,14 @@ impl EventRule {
         }
         let mut read = Vec::new();
         if let Some(condition) = &self.condition {
-            let mut found = Vec::new();
-            paths(condition, &mut found);
+            let (mut found, mut aggregates) = (Vec::new(), Vec::new());
+            let is_rows = |p: &[String]| self.collections.iter().any(|c| c == p);
+            reads(condition, &is_rows, &mut found, &mut aggregates, &mut Vec::new());
             read = found.into_iter().map(|p| (p.join("."), data.value(&p))).collect();
+            for call in aggregates {
+                let text = self.condition_text.get(call.span.start..call.span.end).unwrap_or("aggregate");
+                read.push((text.to_owned(), evaluate(call, &data, ctx)?));
+            }
         }
         let actions = self.actions.iter().map(|a| a.evaluate(&data, ctx)).collect::<Result<_, _>>()?;
         Ok(Some(Firing {

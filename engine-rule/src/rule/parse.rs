@@ -46,6 +46,10 @@ pub struct EventRule {
     /// When a scheduled rule scans its form.
     pub schedule: Option<Schedule>,
     pub(crate) condition: Option<Expr>,
+    /// The condition as written, to name the aggregates an explanation shows.
+    pub(crate) condition_text: String,
+    /// The collections the rule's aggregates go over (`customer.transaction`).
+    pub(crate) collections: Vec<Vec<String>>,
     pub(crate) actions: Vec<ActionSpec>,
 }
 
@@ -83,6 +87,14 @@ impl Schema for Subject<'_> {
         match path.first().map(String::as_str) {
             Some("old") if self.has_old && path.len() > 1 => self.fields.type_of(&path[1..]),
             _ => self.fields.type_of(path),
+        }
+    }
+
+    /// Aggregates read current rows only: `old.` has no rows.
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        match path.first().map(String::as_str) {
+            Some("old") if self.has_old => None,
+            _ => self.fields.rows(path),
         }
     }
 }
@@ -360,6 +372,10 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
         actions.extend(spec);
     }
     if diags.0.is_empty() {
+        let mut collections: Vec<Vec<String>> = Vec::new();
+        for expr in condition.iter().chain(actions.iter().flat_map(ActionSpec::exprs)) {
+            super::reads(expr, &|p| subject.rows(p).is_some(), &mut Vec::new(), &mut Vec::new(), &mut collections);
+        }
         Ok(EventRule {
             key: raw.key,
             version,
@@ -368,8 +384,10 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
             form: raw.trigger.form,
             event: raw.trigger.event,
             schedule,
+            condition_text: if condition.is_some() { raw.condition.clone().unwrap_or_default() } else { String::new() },
             condition,
             actions,
+            collections,
         })
     } else {
         Err(diags.0)

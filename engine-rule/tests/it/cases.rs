@@ -8,7 +8,10 @@ use super::support::{Sample, context, expected};
 
 pub fn load() -> (Json, Sample, Context) {
     let suite: Json = serde_json::from_str(include_str!("../data/expressions.json")).expect("case file");
-    let sample = Sample::from_json(&suite["fields"], &suite["record"]);
+    let mut sample = Sample::from_json(&suite["fields"], &suite["record"]);
+    for (path, c) in suite["collections"].as_object().expect("collections") {
+        sample = sample.with_rows(path, &c["fields"], &c["rows"]);
+    }
     let ctx = context(&suite);
     (suite, sample, ctx)
 }

@@ -14,6 +14,8 @@ use serde_json::Value as Json;
 pub struct Sample {
     types: BTreeMap<String, Type>,
     values: BTreeMap<String, Value>,
+    /// Collections for aggregates: their row schema and rows.
+    collections: BTreeMap<String, (Sample, Vec<Sample>)>,
 }
 
 impl Sample {
@@ -47,17 +49,34 @@ impl Sample {
         }
         sample
     }
+
+    /// Adds the collection `path`: `fields` as in `from_json`, one sample per row.
+    pub fn with_rows(mut self, path: &str, fields: &Json, rows: &Json) -> Self {
+        let schema = Sample::from_json(fields, &Json::Null);
+        let rows = rows.as_array().expect("rows").iter().map(|r| Sample::from_json(fields, r)).collect();
+        self.collections.insert(path.to_owned(), (schema, rows));
+        self
+    }
 }
 
 impl Schema for Sample {
     fn type_of(&self, path: &[String]) -> Option<Type> {
         self.types.get(&path.join(".")).cloned()
     }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        self.collections.get(&path.join(".")).map(|(schema, _)| Box::new(schema) as Box<dyn Schema>)
+    }
 }
 
 impl Record for Sample {
     fn value(&self, path: &[String]) -> Value {
         self.values.get(&path.join(".")).cloned().unwrap_or(Value::Null)
+    }
+
+    fn rows(&self, path: &[String]) -> Option<Vec<Box<dyn Record + '_>>> {
+        let (_, rows) = self.collections.get(&path.join("."))?;
+        Some(rows.iter().map(|r| Box::new(r) as Box<dyn Record>).collect())
     }
 }
 

@@ -14,13 +14,16 @@
 //! Parts that have no field in them are computed here, by the evaluator itself, and bound
 //! as parameters: `today_in('Asia/Shanghai')`, `date('2026-01-01')`, `0.1 + 0.2`.
 
+mod aggregate;
 mod functions;
 mod numeric;
 mod scope;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use engine_form::StorageType;
-use engine_rule::{BinaryOp, Context, Expr, ExprError, ExprErrorKind, ExprKind, Span, Type, UnaryOp, Value};
+use engine_rule::{
+    AggregateCall, BinaryOp, Context, Expr, ExprError, ExprErrorKind, ExprKind, Span, Type, UnaryOp, Value,
+};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr as Sql, Value as DbValue};
 use sea_orm::{DbBackend, DbErr, QueryResult};
@@ -139,7 +142,17 @@ impl Compiler<'_> {
                 numeric::negate(self, operand)
             }
             ExprKind::Binary(op, left, right) => self.binary(*op, left, right, expr.span)?,
-            ExprKind::Call(name, args) => functions::call(self, name, args, expr.span)?,
+            ExprKind::Call(name, args) => {
+                let mut rows = None;
+                match AggregateCall::of(name, args, |p| {
+                    rows = self.scope.rows_sql(p);
+                    rows.is_some()
+                }) {
+                    Some(Ok(call)) => aggregate::aggregate(self, call, rows.expect("found"), expr.span)?,
+                    Some(Err(_)) => return Err(not_in_database(expr.span, "wrong number of arguments")),
+                    None => functions::call(self, name, args, expr.span)?,
+                }
+            }
             ExprKind::List(_) => return Err(not_in_database(expr.span, "a list can only stand after `in` here")),
             _ => unreachable!("literals have no fields and are computed above"),
         };

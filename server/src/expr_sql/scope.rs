@@ -1,13 +1,18 @@
 //! What an expression can read in the database: the columns of a form's table, its
 //! formulas (compiled in place), the fields of related records (a scalar subquery per
-//! relation followed), and values known before the query (the current user).
+//! relation followed), the rows aggregates go over, and values known before the query
+//! (the current user).
 
-use engine_form::{FieldType, Form, FormSchema, StorageType};
+use engine_form::{Collection, Field, FieldType, Form, FormSchema, StorageType};
 use engine_rule::{Expr, Schema, Type, Value};
 use sea_orm::sea_query::{Alias, Expr as Sql, ExprTrait, Query};
 
+use crate::catalog::PublishedApp;
 use crate::records::FormCtx;
 use crate::schema::TableMap;
+
+/// The alias of the table an aggregate reads its rows from.
+pub const ROWS: &str = "rows";
 
 /// What a field path stands for in SQL.
 pub enum Operand<'a> {
@@ -24,22 +29,56 @@ pub enum Operand<'a> {
 /// The schema an expression is checked against, and how each path reads in SQL.
 pub trait Scope: Schema {
     fn operand(&self, path: &[String]) -> Option<Operand<'_>>;
+
+    /// Where the rows of the collection at `path` are, for aggregates.
+    fn rows_sql(&self, _path: &[String]) -> Option<RowsSql<'_>> {
+        None
+    }
 }
 
-/// The fields of one form, read from its table, and of the records it relates to.
+/// The rows of a collection in SQL: `SELECT … FROM table AS rows WHERE link`, each row's
+/// fields read through `scope`.
+pub struct RowsSql<'a> {
+    pub table: String,
+    pub link: Sql,
+    pub scope: Box<dyn Scope + 'a>,
+}
+
+/// The fields of one form, read from its table (or the alias `rows`, for the rows of an
+/// aggregate), and of the records it relates to.
 pub struct FormScope<'a> {
-    ctx: &'a FormCtx<'a>,
+    app: &'a PublishedApp,
+    form: &'a Form,
+    schema: FormSchema<'a>,
+    map: &'a TableMap,
+    /// Read as an aggregate's row: own fields only, from the alias `rows`.
+    row: bool,
 }
 
 impl<'a> FormScope<'a> {
-    pub fn new(ctx: &'a FormCtx<'a>) -> FormScope<'a> {
-        FormScope { ctx }
+    pub fn new(ctx: &FormCtx<'a>) -> FormScope<'a> {
+        FormScope::of(ctx.app, ctx.form, ctx.map, false)
+    }
+
+    fn of(app: &'a PublishedApp, form: &'a Form, map: &'a TableMap, row: bool) -> FormScope<'a> {
+        FormScope { app, form, schema: FormSchema { bundle: &app.bundle, form }, map, row }
+    }
+
+    fn table(&self) -> &str {
+        if self.row { ROWS } else { &self.map.table }
     }
 }
 
 impl Schema for FormScope<'_> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
-        FormSchema { bundle: &self.ctx.app.bundle, form: self.ctx.form }.type_of(path)
+        if self.row && path.len() > 1 {
+            return None;
+        }
+        self.schema.type_of(path)
+    }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        if self.row { None } else { self.schema.rows(path) }
     }
 }
 
@@ -56,14 +95,17 @@ fn column(table: &str, map: &TableMap, form: &Form, field: &str) -> Option<(Sql,
 impl Scope for FormScope<'_> {
     fn operand(&self, path: &[String]) -> Option<Operand<'_>> {
         let (last, hops) = path.split_last()?;
-        let (app, form, map) = (self.ctx.app, self.ctx.form, self.ctx.map);
+        let (app, form, map) = (self.app, self.form, self.map);
         let Some((first, rest)) = hops.split_first() else {
             if let Some(FieldType::Formula { expr, .. }) = form.field(last).map(|f| &f.kind) {
                 return Some(Operand::Formula(expr));
             }
-            let (expr, storage) = column(&map.table, map, form, last)?;
+            let (expr, storage) = column(self.table(), map, form, last)?;
             return Some(Operand::Column { expr, storage });
         };
+        if self.row {
+            return None;
+        }
         // Each relation followed is a scalar subquery on the related table, under an alias
         // of its own (`r1`, `r2`…), so a form related to itself reads the right row.
         let related = |form: &Form, hop: &str| -> Option<(&Form, &TableMap)> {
@@ -84,6 +126,60 @@ impl Scope for FormScope<'_> {
         let alias = format!("r{}", hops.len());
         let (value, storage) = column(&alias, map, form, last)?;
         Some(Operand::Column { expr: subquery(&map.table, &alias, value, id), storage })
+    }
+
+    fn rows_sql(&self, path: &[String]) -> Option<RowsSql<'_>> {
+        if self.row {
+            return None;
+        }
+        let rows = Alias::new(ROWS);
+        match self.schema.collection(path)? {
+            Collection::SubTable { field, fields } => {
+                let map = self.app.table(&self.form.key, Some(field)).ok()?;
+                let Operand::Column { expr: id, .. } = self.operand(&["id".to_owned()])? else { return None };
+                Some(RowsSql {
+                    table: map.table.clone(),
+                    link: Sql::col((rows, Alias::new("_parent_id"))).eq(id),
+                    scope: Box::new(SubTableRowScope { fields, map }),
+                })
+            }
+            Collection::Related { hops, form, via } => {
+                let map = self.app.table(&form.key, None).ok()?;
+                let mut id_path = hops.to_vec();
+                id_path.push("id".to_owned());
+                let Operand::Column { expr: id, .. } = self.operand(&id_path)? else { return None };
+                let (link, _) = map.column(via)?;
+                Some(RowsSql {
+                    table: map.table.clone(),
+                    link: Sql::col((rows, Alias::new(link))).eq(id),
+                    scope: Box::new(FormScope::of(self.app, form, map, true)),
+                })
+            }
+        }
+    }
+}
+
+/// A sub-table row, as an aggregate reads it from the alias `rows`.
+struct SubTableRowScope<'a> {
+    fields: &'a [Field],
+    map: &'a TableMap,
+}
+
+impl Schema for SubTableRowScope<'_> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        match path {
+            [key] => self.fields.iter().find(|f| f.key == *key).and_then(engine_form::expression_type),
+            _ => None,
+        }
+    }
+}
+
+impl Scope for SubTableRowScope<'_> {
+    fn operand(&self, path: &[String]) -> Option<Operand<'_>> {
+        let [key] = path else { return None };
+        self.fields.iter().find(|f| f.key == *key)?;
+        let (column, storage) = self.map.column(key)?;
+        Some(Operand::Column { expr: Sql::col((Alias::new(ROWS), Alias::new(column))), storage: storage.clone() })
     }
 }
 

@@ -123,9 +123,19 @@ fn build_select(
         cols.push(Col::System(name, storage));
     }
     let mut sub_tables = Vec::new();
+    // Sub-tables that formulas aggregate are read with the record, asked for or not.
+    for field in included(ctx, fields) {
+        for key in engine_form::rows_read(ctx.form, field) {
+            if !sub_tables.iter().any(|k| k == key) {
+                sub_tables.push(key.to_owned());
+            }
+        }
+    }
     for (n, field) in included(ctx, fields).enumerate() {
         if let FieldType::SubTable { .. } = field.kind {
-            sub_tables.push(field.key.clone());
+            if !sub_tables.contains(&field.key) {
+                sub_tables.push(field.key.clone());
+            }
             continue;
         }
         if let FieldType::Formula { .. } = field.kind {
@@ -181,6 +191,9 @@ fn row_to_json(
 ) -> Result<(Map<String, Value>, Vec<FieldValue>), DbErr> {
     // Field values are kept for formulas only when there are formulas to compute.
     let with_formulas = cols.iter().any(|c| matches!(c, Col::Formula(_)));
+    let deferred = cols.iter().any(|c| {
+        matches!(c, Col::Formula(key) if ctx.form.field(key).is_some_and(|f| !engine_form::rows_read(ctx.form, f).is_empty()))
+    });
     let mut record = Map::new();
     let mut lookups: Map<String, Value> = Map::new();
     let mut sort_values = Vec::new();
@@ -208,7 +221,14 @@ fn row_to_json(
                     stored.push((key.clone(), value));
                 }
             }
-            Col::Input(key, storage) => stored.push((key.clone(), decode(row, i, storage, ctx.backend)?)),
+            Col::Input(key, storage) => {
+                let value = decode(row, i, storage, ctx.backend)?;
+                if deferred {
+                    // Kept for `finish`, which computes the formulas over rows and drops it.
+                    record.insert(key.clone(), value.to_json());
+                }
+                stored.push((key.clone(), value));
+            }
             Col::Lookup { relation, field, storage } => {
                 let value = decode(row, i, storage, ctx.backend)?.to_json();
                 if let Some(Value::Object(obj)) = lookups.get_mut(relation) {
@@ -221,7 +241,8 @@ fn row_to_json(
         i += 1;
     }
     for key in formulas {
-        if let Some(field) = ctx.form.field(key) {
+        // Formulas over sub-table rows wait for the rows (`finish`).
+        if let Some(field) = ctx.form.field(key).filter(|f| engine_form::rows_read(ctx.form, f).is_empty()) {
             record.insert(key.clone(), engine_form::compute_formula(field, &stored, now).to_json());
         }
     }
@@ -267,6 +288,7 @@ pub async fn get(
     let (mut record, _) = row_to_json(ctx, &row, &cols, Utc::now())?;
     let mut records = vec![(id, &mut record)];
     attach_sub_tables(c, ctx, &sub_tables, &mut records).await?;
+    finish(ctx, fields, &mut records, Utc::now());
     Ok(Some(Value::Object(record)))
 }
 
@@ -321,8 +343,40 @@ pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) ->
     let mut by_id: Vec<(i64, &mut Map<String, Value>)> =
         records.iter_mut().map(|r| (r.get("id").and_then(Value::as_i64).unwrap_or(0), r)).collect();
     attach_sub_tables(c, ctx, &sub_tables, &mut by_id).await?;
+    finish(ctx, q.fields.as_deref(), &mut by_id, now);
     let next = has_more.then(|| encode_cursor(&last_sort));
     Ok(Page { items: records.into_iter().map(Value::Object).collect(), next, total })
+}
+
+/// Computes the formulas that aggregate sub-table rows, now that the rows are attached, and
+/// drops the sub-tables read only for them.
+fn finish(
+    ctx: &FormCtx<'_>,
+    fields: Option<&[String]>,
+    records: &mut [(i64, &mut Map<String, Value>)],
+    now: DateTime<Utc>,
+) {
+    let formulas: Vec<&Field> =
+        included(ctx, fields).filter(|f| !engine_form::rows_read(ctx.form, f).is_empty()).collect();
+    if formulas.is_empty() {
+        return;
+    }
+    // Fields read only for these formulas (inputs, sub-tables) are not returned.
+    let unasked: Vec<&str> = match fields {
+        Some(wanted) => {
+            ctx.form.fields.iter().map(|f| f.key.as_str()).filter(|k| !wanted.iter().any(|w| w == k)).collect()
+        }
+        None => Vec::new(),
+    };
+    for (_, record) in records.iter_mut() {
+        let values = super::values::field_values(ctx.form, record);
+        for field in &formulas {
+            record.insert(field.key.clone(), engine_form::compute_formula(field, &values, now).to_json());
+        }
+        for key in &unasked {
+            record.remove(*key);
+        }
+    }
 }
 
 /// Fills each record's sub-table fields with its rows, in their stored order.

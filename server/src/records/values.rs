@@ -2,7 +2,9 @@
 //! API shows it, with formulas computed.
 
 use chrono::{DateTime, Utc};
-use engine_form::{CheckMode, FieldType, FieldValue, Form, check_record, compute_formula, expr_value, format_datetime};
+use engine_form::{
+    CheckMode, FieldType, FieldValue, Form, StoredValues, check_record, compute_formula, expr_value, format_datetime,
+};
 use engine_rule::{Record, Value as ExprValue};
 use serde_json::{Map, Value};
 
@@ -39,11 +41,13 @@ pub struct RecordValues<'a> {
     pub values: Vec<(String, FieldValue)>,
     pub now: DateTime<Utc>,
     pub related: Vec<(Vec<String>, ExprValue)>,
+    /// Aggregates over related records, computed beforehand by the database.
+    pub aggregates: Vec<(engine_rule::Expr, ExprValue)>,
 }
 
 impl<'a> RecordValues<'a> {
     pub fn new(form: &'a Form, id: i64, values: Vec<(String, FieldValue)>, now: DateTime<Utc>) -> Self {
-        RecordValues { form, id, values, now, related: Vec::new() }
+        RecordValues { form, id, values, now, related: Vec::new(), aggregates: Vec::new() }
     }
 }
 
@@ -62,6 +66,24 @@ impl Record for RecordValues<'_> {
             }
             _ => self.values.iter().find(|(k, _)| k == key).map_or(ExprValue::Null, |(_, v)| expr_value(v)),
         }
+    }
+
+    /// A sub-table's rows, from the record's values.
+    fn rows(&self, path: &[String]) -> Option<Vec<Box<dyn Record + '_>>> {
+        let [key] = path else { return None };
+        if !matches!(self.form.field(key).map(|f| &f.kind), Some(FieldType::SubTable { .. })) {
+            return None;
+        }
+        Some(match self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v) {
+            Some(FieldValue::Rows(rows)) => {
+                rows.iter().map(|row| Box::new(StoredValues(row)) as Box<dyn Record>).collect()
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    fn aggregate(&self, call: &engine_rule::Expr) -> Option<ExprValue> {
+        self.aggregates.iter().find(|(c, _)| c == call).map(|(_, v)| v.clone())
     }
 }
 

@@ -1,42 +1,74 @@
 //! The values of related records a rule reads (`customer.relationship_manager`,
-//! `customer.aum`), and the outputs of decision tables on the record
-//! (`customer_tier.tier`), loaded before the rule is evaluated: the engine reads values,
-//! it does not query. Each related record is read once per evaluation.
+//! `customer.aum`), the outputs of decision tables on the record (`customer_tier.tier`),
+//! and its aggregates over related records (`sum(customer.transaction, amount)`), loaded
+//! before the rule is evaluated: the engine reads values, it does not query. Each related
+//! record is read once per evaluation; each aggregate is one query, so a customer's whole
+//! history is summed by the database, never loaded.
 
 use std::collections::HashMap;
 
-use engine_form::{FieldValue, Form};
-use engine_rule::{EventRule, Record, Value as ExprValue};
+use engine_form::{Collection, FieldValue, Form, FormSchema};
+use engine_rule::{EventRule, Expr, ExprKind, Record, Value as ExprValue};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr as Sql, ExprTrait, Query};
 
 use crate::api::error::ApiError;
 use crate::catalog::PublishedApp;
+use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
 
-/// The paths `rules` read that go through relations or decision tables, each once and
-/// without a leading `old.`.
-pub fn related_paths<'r>(rules: impl IntoIterator<Item = &'r EventRule>) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = Vec::new();
-    for path in rules.into_iter().flat_map(EventRule::paths) {
-        let path = if path.first().is_some_and(|p| p == "old") { path[1..].to_vec() } else { path };
-        if path.len() > 1 && !out.contains(&path) {
-            out.push(path);
+/// What rules read beyond the record's own fields.
+#[derive(Default)]
+pub struct Needs {
+    /// Paths through relations or decision tables, each once and without a leading `old.`.
+    pub paths: Vec<Vec<String>>,
+    /// Aggregate calls, each once.
+    pub aggregates: Vec<Expr>,
+}
+
+impl Needs {
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty() && self.aggregates.is_empty()
+    }
+}
+
+/// What `rules` read beyond the record's own fields.
+pub fn related_paths<'r>(rules: impl IntoIterator<Item = &'r EventRule>) -> Needs {
+    let mut out = Needs::default();
+    for rule in rules {
+        let (paths, aggregates) = rule.reads();
+        for path in paths {
+            let path = if path.first().is_some_and(|p| p == "old") { path[1..].to_vec() } else { path };
+            if path.len() > 1 && !out.paths.contains(&path) {
+                out.paths.push(path);
+            }
+        }
+        for call in aggregates {
+            if !out.aggregates.contains(call) {
+                out.aggregates.push(call.clone());
+            }
         }
     }
     out
 }
 
-/// Fills `record.related` with the value at each of `paths`, following relation fields
-/// from the record's own values; a missing link reads as null.
+/// Fills `record.related` with the value at each of the paths `needs` names, following
+/// relation fields from the record's own values (a missing link reads as null), and
+/// `record.aggregates` with the value of each aggregate over related records.
 pub async fn load(
     c: &impl ConnectionTrait,
     app: &PublishedApp,
     record: &mut RecordValues<'_>,
-    paths: &[Vec<String>],
+    needs: &Needs,
 ) -> Result<(), ApiError> {
+    for call in &needs.aggregates {
+        if let Some(value) = aggregate(c, app, record, call).await? {
+            record.aggregates.push((call.clone(), value));
+        }
+    }
     let mut cache: HashMap<(String, i64), Vec<(String, FieldValue)>> = HashMap::new();
-    for path in paths {
+    for path in &needs.paths {
         if let [table, output] = &path[..]
             && let Some(decision) = app.decisions.iter().find(|d| d.form == record.form.key && d.table.key == *table)
         {
@@ -91,4 +123,40 @@ pub async fn load(
         record.related.push((path.clone(), value));
     }
     Ok(())
+}
+
+/// The value of the aggregate `call` over related records for the stored record, computed
+/// by the database as the same call in a list filter is; `None` for a sub-table, whose
+/// rows are in the record's values. A record not stored yet (id 0) has no related rows.
+async fn aggregate(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    record: &RecordValues<'_>,
+    call: &Expr,
+) -> Result<Option<ExprValue>, ApiError> {
+    let ExprKind::Call(_, args) = &call.kind else { return Ok(None) };
+    let Some(ExprKind::Path(path)) = args.first().map(|a| &a.kind) else { return Ok(None) };
+    let schema = FormSchema { bundle: &app.bundle, form: record.form };
+    if !matches!(schema.collection(path), Some(Collection::Related { .. })) {
+        return Ok(None);
+    }
+    let ctx = FormCtx::new(app, &record.form.key, c.get_database_backend())?;
+    let now = engine_rule::Context { now: record.now, today: record.now.date_naive() };
+    let (_, compiled) = expr_sql::compile(call, &FormScope::new(&ctx), ctx.backend, &now)
+        .map_err(|errors| ApiError::Internal(anyhow::anyhow!("aggregate {call:?} does not compile: {errors:?}")))?;
+    let table = Alias::new(&ctx.map.table);
+    let select = Query::select()
+        .expr(compiled.expr.clone())
+        .from(table.clone())
+        .and_where(Sql::col((table, Alias::new("id"))).eq(record.id))
+        .to_owned();
+    let Some(row) = c.query_one(&select).await? else {
+        // Not stored (yet): no rows relate to it.
+        let empty = match &call.kind {
+            ExprKind::Call(name, _) if name == "count" || name == "sum" => ExprValue::Integer(0),
+            _ => ExprValue::Null,
+        };
+        return Ok(Some(empty));
+    };
+    Ok(Some(expr_sql::decode(&row, 0, compiled.repr, ctx.backend)?))
 }

@@ -4,7 +4,59 @@ use serde_json::json;
 
 use crate::support::{Backend, both_backends, labels, start};
 
-both_backends!(formulas_are_computed_on_every_read, where_conditions_run_in_the_database);
+both_backends!(
+    formulas_are_computed_on_every_read,
+    where_conditions_run_in_the_database,
+    formulas_aggregate_sub_table_rows
+);
+
+async fn formulas_aggregate_sub_table_rows(backend: Backend) {
+    let env = start(backend).await;
+    let field = |key: &str, kind: &str| json!({ "key": key, "type": kind, "label": labels(key), "scale": 2 });
+    let formula = |key: &str, expression: &str, result: &str| json!({ "key": key, "type": "formula", "label": labels(key), "expression": expression, "result_type": result });
+    let bundle = json!({ "key": "orders", "name": labels("Orders"), "forms": [{ "key": "order", "label": labels("Order"), "fields": [
+        field("discount", "decimal"),
+        { "key": "lines", "type": "sub_table", "label": labels("Lines"), "fields": [
+            field("price", "decimal"),
+            { "key": "quantity", "type": "integer", "label": labels("quantity") },
+            { "key": "kind", "type": "text", "label": labels("kind") },
+        ]},
+        formula("total", "sum(lines, price * quantity) - coalesce(discount, 0)", "decimal"),
+        formula("services", "count(lines, kind == 'service')", "integer"),
+        formula("dearest", "max(lines, price)", "decimal"),
+    ]}]});
+    let saved = env.post("/api/v1/apps", &bundle).await;
+    assert_eq!(saved.status, 201, "{}", saved.body);
+    let published = env.post("/api/v1/apps/orders/publish", &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let records = "/api/v1/apps/orders/forms/order/records";
+    let lines = json!([
+        { "price": "0.10", "quantity": 3, "kind": "good" },
+        { "price": "19.99", "quantity": 2, "kind": "service" },
+        { "price": "5.00", "kind": "service" },
+    ]);
+    let created = env.post(records, &json!({ "discount": "0.30", "lines": lines })).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!((created.body["total"].as_str(), created.body["services"].as_i64()), (Some("39.98"), Some(2)));
+    assert_eq!(created.body["dearest"], "19.99");
+    let empty = env.post(records, &json!({})).await;
+    assert_eq!((empty.body["total"].as_str(), empty.body["services"].as_i64()), (Some("0"), Some(0)));
+    assert_eq!(empty.body["dearest"], serde_json::Value::Null, "the greatest of no rows is null");
+
+    // Asked for alone, the formula still sees the rows, which are not returned.
+    let listed = env.get(&format!("{records}?fields=total")).await;
+    let totals: Vec<&serde_json::Value> =
+        listed.body["items"].as_array().expect("items").iter().map(|r| &r["total"]).collect();
+    assert_eq!(totals, [&json!("39.98"), &json!("0")]);
+    assert_eq!(listed.body["items"][0].get("lines"), None);
+    // The database computes the same aggregates in a filter.
+    let condition: String =
+        "total > 39.97 and services == 2 and sum(lines, quantity) == 5".bytes().map(|b| format!("%{b:02X}")).collect();
+    let found = env.get(&format!("{records}?where={condition}&fields=total")).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["items"].as_array().map(Vec::len), Some(1));
+    env.finish().await;
+}
 
 async fn formulas_are_computed_on_every_read(backend: Backend) {
     let env = start(backend).await;

@@ -211,35 +211,48 @@ async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend)
 
 async fn a_large_outflow_alerts_the_customers_relationship_manager(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let li = customer_named(&env, "李伟").await;
-    let (id, rm) = (li["id"].as_i64().expect("id"), rm_id(&li["relationship_manager"]));
+    let chen = customer_named(&env, "陈静").await;
+    let (id, rm) = (chen["id"].as_i64().expect("id"), rm_id(&chen["relationship_manager"]));
     let transactions = "/api/v1/apps/bank_crm/forms/transaction/records";
-    let outflow = |amount: &str| {
-        json!({ "customer": id, "direction": "out", "amount": amount,
-        "occurred_at": "2026-11-28T10:15:00+08:00", "channel": "mobile" })
-    };
-    // 30% of 12,800,000.00 is 3,840,000.00 exactly: not more than 30%.
-    let at_limit = env.post(transactions, &outflow("3840000.00")).await;
-    assert_eq!(at_limit.status, 201, "{}", at_limit.body);
-    let over = env.post(transactions, &outflow("3840000.01")).await;
-    assert_eq!(over.status, 201, "{}", over.body);
-    let (fired_at_limit, fired_over) = (
-        env.get(&format!("{transactions}/{}/firings", at_limit.body["id"])).await,
-        env.get(&format!("{transactions}/{}/firings", over.body["id"])).await,
-    );
-    assert_eq!(fired_at_limit.body["items"], json!([]));
-    let firing = &fired_over.body["items"][0];
+    // The rule sums today's outflows in Shanghai, so the transactions happen now.
+    let now = chrono::Utc::now().to_rfc3339();
+    let flow = |direction: &str, amount: &str, at: &str| json!({ "customer": id, "direction": direction, "amount": amount, "occurred_at": at, "channel": "mobile" });
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    // 30% of 6,200,000.00 is 1,860,000.00. Yesterday's outflow and today's inflow do not
+    // count; today's outflows reach exactly 30% (not more) in two steps, then cross it.
+    let mut ids = Vec::new();
+    for (direction, amount, at) in [
+        ("out", "1000000.00", yesterday.as_str()),
+        ("out", "1000000.00", now.as_str()),
+        ("in", "5000000.00", now.as_str()),
+        ("out", "860000.00", now.as_str()),
+        ("out", "0.01", now.as_str()),
+        ("out", "100.00", now.as_str()),
+    ] {
+        let made = env.post(transactions, &flow(direction, amount, at)).await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        ids.push(made.body["id"].as_i64().expect("id"));
+    }
+    let mut fired = Vec::new();
+    for id in &ids {
+        let firings = env.get(&format!("{transactions}/{id}/firings")).await.body["items"].clone();
+        fired.push(firings.as_array().expect("firings").len());
+    }
+    assert_eq!(fired, [0, 0, 0, 0, 1, 0], "only the outflow that crosses 30% today fires");
+    let over = ids[4];
+    let firing = &env.get(&format!("{transactions}/{over}/firings")).await.body["items"][0];
     assert_eq!(firing["rule"], "large_outflow");
+    let today = "sum(customer.transaction, amount, direction == 'out' and occurred_at >= start_of_day(today_in('Asia/Shanghai'), 'Asia/Shanghai'))";
     assert_eq!(
         firing["read"],
-        json!({ "direction": "out", "amount": "3840000.01", "customer.aum": "12800000.00" }),
-        "the explanation includes the related customer's AUM"
+        json!({ "direction": "out", "amount": "0.01", "customer.aum": "6200000.00", today: "1860000.01" }),
+        "the explanation shows today's total and the related customer's AUM"
     );
     let task = &firing["actions"][0];
     assert_eq!(task["assignee"], rm, "the customer's relationship manager gets the task");
-    assert_eq!(task["title"], "大额资金流出预警：李伟 单笔转出 3840000.01 元，超过 AUM 的 30%");
+    assert_eq!(task["title"], "大额资金流出预警：陈静 今日累计转出超过 AUM 的 30%（本笔 0.01 元）");
     let tasks = rows(&env, "SELECT priority, record_id FROM trellis_tasks ORDER BY id").await;
-    assert_eq!(tasks, [["high".to_owned(), over.body["id"].to_string()]]);
+    assert_eq!(tasks, [["high".to_owned(), over.to_string()]]);
 
     // The same condition as a list filter, run by the database through the relation (the
     // seed's 4,200,000.00 outflow of 李伟 matches too: seeds are imported, not fired on).
@@ -252,7 +265,17 @@ async fn a_large_outflow_alerts_the_customers_relationship_manager(backend: Back
     assert_eq!(listed.status, 200, "{}", listed.body);
     let amounts: Vec<&str> =
         listed.body["items"].as_array().expect("items").iter().filter_map(|t| t["amount"].as_str()).collect();
-    assert_eq!(amounts, ["4200000.00", "3840000.01"]);
+    assert_eq!(amounts, ["4200000.00"]);
+
+    // Customers whose outflows (ever) exceed a million, summed by the database.
+    let condition: String =
+        "sum(transaction, amount, direction == 'out') > 1000000".bytes().map(|b| format!("%{b:02X}")).collect();
+    let customers =
+        env.get(&format!("/api/v1/apps/bank_crm/forms/customer/records?where={condition}&fields=name")).await;
+    assert_eq!(customers.status, 200, "{}", customers.body);
+    let names: Vec<&str> =
+        customers.body["items"].as_array().expect("items").iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, ["李伟", "陈静"]);
     env.finish().await;
 }
 
