@@ -40,6 +40,7 @@ use super::{State, json_response};
         super::rules::test,
         super::rules::firings,
         super::rules::incidents,
+        super::rules::retry_incident,
         super::rules::receive_event,
         super::files::upload,
         super::files::download,

@@ -160,13 +160,32 @@ pub async fn firings(state: State, path: Path<(String, String, i64)>) -> Result<
 }
 
 /// Rule firings that failed: a value out of range, an action the data refused, a cascade
-/// too deep. The change that fired them went through; these wait for a designer.
+/// too deep. The change that fired them went through. Failed actions are retried after 1,
+/// 5, 30 and 120 minutes (`status` `retrying`, with `attempts` and `next_attempt_at`);
+/// after the last attempt the firing is `failed` and waits for someone.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/incidents", tag = "rules",
     params(("app" = String, Path, description = "App key")),
-    responses((status = 200, description = "The latest 100 incidents, newest first", body = Object)))]
+    responses((status = 200, description = "The latest 100 incidents and retries, newest first", body = Object,
+        example = json!({ "items": [{ "id": 7, "rule": "large_outflow", "rule_version": 3, "trigger": "created",
+            "form": "transaction", "record_id": 42, "read": {}, "actions": [], "status": "failed",
+            "error": "invalid record: /title: too long", "fired_at": "2026-11-28T01:30:00.000000Z",
+            "attempts": 5, "next_attempt_at": null }] }))))]
 pub async fn incidents(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
     let items = crate::rules::incidents(&state.db.conn, &path, 100).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// Run a failed firing's actions again now (after the data or the app was corrected). The
+/// actions are the ones decided when the rule fired. Answers with the firing after the
+/// attempt: `done`, or still failing with the new error.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/incidents/{id}/retry", tag = "rules",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Firing id")),
+    responses((status = 200, description = "The firing after the attempt", body = Object),
+        (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The firing did not fail, or could not be evaluated (`nothing_to_retry`)", body = Problem, content_type = "application/problem+json")))]
+pub async fn retry_incident(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+    let firing = crate::rules::retry_incident(&state, &path.0, path.1, Utc::now()).await?;
+    Ok(json_response(StatusCode::OK, &firing))
 }
 
 /// An event sent in by another system.

@@ -8,7 +8,13 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Platform), Box::new(M0002Rules), Box::new(M0003ScheduleRuns), Box::new(M0004Events)]
+        vec![
+            Box::new(M0001Platform),
+            Box::new(M0002Rules),
+            Box::new(M0003ScheduleRuns),
+            Box::new(M0004Events),
+            Box::new(M0005FiringRetries),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
@@ -301,5 +307,48 @@ impl MigrationTrait for M0004Events {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(Alias::new("trellis_events")).to_owned()).await
+    }
+}
+
+struct M0005FiringRetries;
+
+impl MigrationName for M0005FiringRetries {
+    fn name(&self) -> &str {
+        "m0005_firing_retries"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0005FiringRetries {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // A firing whose actions failed is retried with back-off: how many attempts it
+        // had, when the next one is due, and until when a server holds the retry.
+        let columns = [
+            big("attempts").default(0).to_owned(),
+            ColumnDef::new(Alias::new("next_attempt_at")).timestamp_with_time_zone().null().to_owned(),
+            ColumnDef::new(Alias::new("claimed_until")).timestamp_with_time_zone().null().to_owned(),
+        ];
+        // One column per statement: SQLite alters one thing at a time.
+        for column in columns {
+            let mut column = column;
+            manager
+                .alter_table(Table::alter().table(Alias::new("trellis_firings")).add_column(&mut column).to_owned())
+                .await?;
+        }
+        manager.create_index(index("ix_trellis_firings_retry", "trellis_firings", &["status", "next_attempt_at"])).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(Index::drop().name("ix_trellis_firings_retry").table(Alias::new("trellis_firings")).to_owned())
+            .await?;
+        for column in ["claimed_until", "next_attempt_at", "attempts"] {
+            manager
+                .alter_table(
+                    Table::alter().table(Alias::new("trellis_firings")).drop_column(Alias::new(column)).to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

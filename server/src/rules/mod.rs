@@ -4,8 +4,8 @@
 //! (unique, so one trigger never fires a rule twice), then its actions run in a savepoint:
 //! tasks and outbox messages are written, field updates and new records are made, and
 //! those changes may fire further rules, at most [`MAX_CASCADE`] levels deep. If an action
-//! fails, its savepoint is rolled back and the firing is kept as a failed one, an
-//! incident, while the change itself goes through.
+//! fails, its savepoint is rolled back (the change itself goes through) and the firing is
+//! retried with back-off, then kept as a failed one, an incident (see `retry`).
 //!
 //! Two rules that update the same field both apply, in firing order, so the later (lower
 //! priority) one's value stays; a designer who wants the other way round gives it the
@@ -13,6 +13,7 @@
 
 mod events;
 mod related;
+mod retry;
 mod schedule;
 mod store;
 
@@ -25,6 +26,7 @@ use serde_json::{Map, Value, json};
 
 pub use events::receive as receive_event;
 pub use related::{load as load_related, related_paths};
+pub use retry::{retry_due_firings, retry_incident};
 pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
 pub use store::{firings_of_record, incidents};
 
@@ -137,15 +139,32 @@ async fn act(
     let Some(firing_id) = store::insert_firing(tx, app, &firing, change, now).await? else {
         return Ok(false); // This trigger fired this rule before.
     };
+    let actions: Vec<Value> = firing.actions.iter().map(action_json).collect();
+    let subject = Subject::of(change);
     let savepoint = tx.begin().await?;
-    match run_actions(&savepoint, app, &firing, firing_id, change, now, depth).await {
+    match run_actions(&savepoint, app, &actions, firing_id, &subject, now, depth).await {
         Ok(()) => savepoint.commit().await?,
         Err(e) => {
             savepoint.rollback().await?;
-            store::mark_failed(tx, firing_id, &describe(&e)).await?;
+            retry::failed_attempt(tx, firing_id, 1, &describe(&e), now).await?;
         }
     }
     Ok(true)
+}
+
+/// The record a firing is about, as its actions need it: where tasks point, what
+/// `update_fields` updates.
+pub(crate) struct Subject {
+    pub form: Option<String>,
+    pub id: Option<i64>,
+    pub deleted: bool,
+}
+
+impl Subject {
+    fn of(change: &Change) -> Subject {
+        let (form, id) = change.record();
+        Subject { form, id, deleted: change.kind == TriggerKind::Deleted }
+    }
 }
 
 /// An error as an incident shows it: what went wrong, with the fields it concerns.
@@ -160,48 +179,56 @@ fn describe(e: &ApiError) -> String {
     }
 }
 
-async fn run_actions(
+/// Runs a firing's actions, as its explanation stores them (`action_json`): the first
+/// time in the change's transaction, again when a failed firing is retried.
+pub(crate) async fn run_actions(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
-    firing: &Firing,
+    actions: &[Value],
     firing_id: i64,
-    change: &Change,
+    subject: &Subject,
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), ApiError> {
-    for action in &firing.actions {
-        match action {
-            Action::CreateTask { title, assignee, priority, due_at } => {
+    let stored = |what: &str| ApiError::Internal(anyhow::anyhow!("firing {firing_id}: stored action lacks {what}"));
+    for action in actions {
+        let text = |key: &str| action[key].as_str().ok_or_else(|| stored(key));
+        let map = |key: &str| action[key].as_object().ok_or_else(|| stored(key));
+        match text("type")? {
+            "create_task" => {
+                let due_at = DateTime::parse_from_rfc3339(text("due_at")?).map_err(|_| stored("due_at"))?;
                 let task = store::Task {
-                    title,
-                    assignee: expr_json(assignee),
-                    priority: priority_name(*priority),
-                    due_at: *due_at,
+                    title: text("title")?,
+                    assignee: action["assignee"].clone(),
+                    priority: text("priority")?,
+                    due_at: due_at.with_timezone(&Utc),
                 };
-                store::insert_task(tx, app, change, &task, firing_id, now).await?;
+                store::insert_task(tx, app, subject, &task, firing_id, now).await?;
             }
-            Action::Notify { channel, to, message } => {
-                let body = json!({ "message": message });
-                store::insert_outbox(tx, app, channel_name(*channel), &expr_json(to), &body, firing_id, now).await?;
+            "notify" => {
+                let body = json!({ "message": text("message")? });
+                store::insert_outbox(tx, app, text("channel")?, &action["to"], &body, firing_id, now).await?;
             }
-            Action::Webhook { url, body } => {
-                let body = pairs(body);
-                store::insert_outbox(tx, app, "webhook", &Value::from(url.clone()), &body, firing_id, now).await?;
+            "webhook" => {
+                let body = Value::Object(map("body")?.clone());
+                store::insert_outbox(tx, app, "webhook", &action["url"], &body, firing_id, now).await?;
             }
-            Action::UpdateFields { values } => {
+            "update_fields" => {
                 cascade_guard(depth)?;
-                if change.kind == TriggerKind::Deleted {
-                    return Err(ApiError::bad_request("rule_action", "a rule on a deleted record cannot update it"));
-                }
-                update_record(tx, app, &change.form, change.id, values, now, depth).await?;
+                let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
+                    return Err(ApiError::bad_request("rule_action", "only a rule on a live record can update it"));
+                };
+                update_record(tx, app, form, id, map("set")?, now, depth).await?;
             }
-            Action::CreateRecord { form, values } => {
+            "create_record" => {
                 cascade_guard(depth)?;
-                create_record(tx, app, form, values, now, depth).await?;
+                create_record(tx, app, text("form")?, map("values")?, now, depth).await?;
             }
-            Action::StartProcess { flow } => {
+            "start_process" => {
+                let flow = text("flow")?;
                 return Err(ApiError::bad_request("rule_action", format!("processes do not run yet (`{flow}`)")));
             }
+            other => return Err(stored(&format!("a known type (`{other}`)"))),
         }
     }
     Ok(())
@@ -226,12 +253,12 @@ async fn update_record(
     app: &PublishedApp,
     form: &str,
     id: i64,
-    values: &[(String, ExprValue)],
+    values: &Map<String, Value>,
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), ApiError> {
     let ctx = FormCtx::new(app, form, tx_backend(tx))?;
-    let checked = check_record(ctx.form, &input(values), CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
+    let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
     let (version, before) =
         current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
     write::update(tx, &ctx, id, version, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
@@ -251,12 +278,12 @@ async fn create_record(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     form: &str,
-    values: &[(String, ExprValue)],
+    values: &Map<String, Value>,
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), ApiError> {
     let ctx = FormCtx::new(app, form, tx_backend(tx))?;
-    let checked = check_record(ctx.form, &input(values), CheckMode::Create).map_err(ApiError::InvalidRecord)?;
+    let checked = check_record(ctx.form, values, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
     let row = write::create(tx, &ctx, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
     let id: i64 = row.try_get_by_index(0)?;
     let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;

@@ -59,6 +59,9 @@ pub fn spawn_scheduler(state: Arc<AppState>) {
             if let Err(e) = run_due_schedules(&state, Utc::now()).await {
                 tracing::error!("scheduled rules: {e}");
             }
+            if let Err(e) = super::retry_due_firings(&state, Utc::now()).await {
+                tracing::error!("retrying rule actions: {e}");
+            }
         }
     });
 }

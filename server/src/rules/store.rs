@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, Simpl
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value, json};
 
-use super::{Change, action_json, trigger_name};
+use super::{Change, Subject, action_json, trigger_name};
 use crate::catalog::PublishedApp;
 use crate::records::codec::{datetime, decode};
 use crate::records::values::expr_json;
@@ -26,7 +26,7 @@ fn stamp(c: &impl ConnectionTrait, t: DateTime<Utc>) -> SimpleExpr {
 pub struct Task<'a> {
     pub title: &'a str,
     pub assignee: Value,
-    pub priority: &'static str,
+    pub priority: &'a str,
     pub due_at: DateTime<Utc>,
 }
 
@@ -52,6 +52,7 @@ pub async fn insert_firing(
         Value::Array(actions).to_string().into(),
         "done".into(),
         stamp(c, now),
+        1i64.into(),
     ];
     insert_returning_id(c, row).await
 }
@@ -79,14 +80,16 @@ pub async fn failed_evaluation(
         "[]".into(),
         "failed".into(),
         stamp(c, now),
+        1i64.into(),
     ];
     if let Some(id) = insert_returning_id(c, row).await? {
-        mark_failed(c, id, error).await?;
+        // Evaluating again would fail again: no retries, an incident at once.
+        super::retry::failed_attempt(c, id, super::retry::MAX_ATTEMPTS, error, now).await?;
     }
     Ok(())
 }
 
-const FIRING_COLUMNS: [&str; 11] = [
+const FIRING_COLUMNS: [&str; 12] = [
     "app",
     "rule",
     "rule_version",
@@ -98,9 +101,10 @@ const FIRING_COLUMNS: [&str; 11] = [
     "actions",
     "status",
     "fired_at",
+    "attempts",
 ];
 
-async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 11]) -> Result<Option<i64>, DbErr> {
+async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 12]) -> Result<Option<i64>, DbErr> {
     let stmt = Query::insert()
         .into_table(a("trellis_firings"))
         .columns(FIRING_COLUMNS.map(a))
@@ -115,21 +119,10 @@ async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 11]) ->
     }
 }
 
-/// Marks a firing failed: an incident, with what went wrong.
-pub async fn mark_failed(c: &impl ConnectionTrait, id: i64, error: &str) -> Result<(), DbErr> {
-    let stmt = Query::update()
-        .table(a("trellis_firings"))
-        .value(a("status"), "failed")
-        .value(a("error"), error)
-        .and_where(Expr::col(a("id")).eq(id))
-        .to_owned();
-    c.execute(&stmt).await.map(drop)
-}
-
 pub async fn insert_task(
     c: &impl ConnectionTrait,
     app: &PublishedApp,
-    change: &Change,
+    subject: &Subject,
     task: &Task<'_>,
     firing_id: i64,
     now: DateTime<Utc>,
@@ -142,8 +135,8 @@ pub async fn insert_task(
         )
         .values([
             app.key.as_str().into(),
-            change.form.as_str().into(),
-            change.id.into(),
+            subject.form.clone().into(),
+            subject.id.into(),
             task.title.into(),
             task.assignee.to_string().into(),
             task.priority.into(),
@@ -188,17 +181,31 @@ pub async fn insert_outbox(
     c.execute(&stmt).await.map(drop)
 }
 
-const LISTED: [&str; 10] =
-    ["id", "rule", "rule_version", "trigger", "record_id", "read", "actions", "status", "error", "fired_at"];
+const LISTED: [&str; 12] = [
+    "id",
+    "rule",
+    "rule_version",
+    "trigger",
+    "record_id",
+    "read",
+    "actions",
+    "status",
+    "error",
+    "fired_at",
+    "attempts",
+    "next_attempt_at",
+];
 
 fn firing_json(c: &impl ConnectionTrait, row: &QueryResult) -> Result<Value, DbErr> {
     let text = |i: usize| -> Result<Value, DbErr> {
         let s: String = row.try_get_by_index(i)?;
         serde_json::from_str(&s).map_err(|e| DbErr::Custom(format!("stored firing: {e}")))
     };
-    let fired_at = match decode(row, 9, &StorageType::DateTime, c.get_database_backend())? {
-        FieldValue::DateTime(t) => Value::from(engine_form::format_datetime(&t)),
-        _ => Value::Null,
+    let instant = |i: usize| -> Result<Value, DbErr> {
+        Ok(match decode(row, i, &StorageType::DateTime, c.get_database_backend())? {
+            FieldValue::DateTime(t) => Value::from(engine_form::format_datetime(&t)),
+            _ => Value::Null,
+        })
     };
     Ok(json!({
         "id": row.try_get_by_index::<i64>(0)?,
@@ -210,7 +217,9 @@ fn firing_json(c: &impl ConnectionTrait, row: &QueryResult) -> Result<Value, DbE
         "actions": text(6)?,
         "status": row.try_get_by_index::<String>(7)?,
         "error": row.try_get_by_index::<Option<String>>(8)?,
-        "fired_at": fired_at,
+        "fired_at": instant(9)?,
+        "attempts": row.try_get_by_index::<i64>(10)?,
+        "next_attempt_at": instant(11)?,
     }))
 }
 
@@ -227,14 +236,25 @@ pub async fn firings_of_record(c: &impl ConnectionTrait, app: &str, form: &str, 
     c.query_all(&stmt).await?.iter().map(|r| firing_json(c, r)).collect()
 }
 
-/// The app's failed firings, newest first, at most `limit`.
+/// One firing by id.
+pub async fn firing(c: &impl ConnectionTrait, id: i64) -> Result<Option<Value>, DbErr> {
+    let stmt = Query::select()
+        .columns(LISTED.map(a))
+        .from(a("trellis_firings"))
+        .and_where(Expr::col(a("id")).eq(id))
+        .to_owned();
+    c.query_one(&stmt).await?.map(|r| firing_json(c, &r)).transpose()
+}
+
+/// The app's failed firings (incidents) and those waiting to be retried, newest first, at
+/// most `limit`.
 pub async fn incidents(c: &impl ConnectionTrait, app: &str, limit: u64) -> Result<Vec<Value>, DbErr> {
     let stmt = Query::select()
         .columns(LISTED.map(a))
         .expr(Expr::col(a("form")))
         .from(a("trellis_firings"))
         .and_where(Expr::col(a("app")).eq(app))
-        .and_where(Expr::col(a("status")).eq("failed"))
+        .and_where(Expr::col(a("status")).is_in(["failed", "retrying"]))
         .order_by(a("id"), Order::Desc)
         .limit(limit)
         .to_owned();
@@ -243,7 +263,7 @@ pub async fn incidents(c: &impl ConnectionTrait, app: &str, limit: u64) -> Resul
         .iter()
         .map(|r| {
             let mut firing = firing_json(c, r)?;
-            firing["form"] = Value::from(r.try_get_by_index::<Option<String>>(10)?);
+            firing["form"] = Value::from(r.try_get_by_index::<Option<String>>(LISTED.len())?);
             Ok(firing)
         })
         .collect()

@@ -14,6 +14,7 @@ both_backends!(
     events_sent_in_fire_their_rules_once,
     a_decision_table_keeps_tiers_and_the_change_cascades,
     failing_actions_and_runaway_cascades_become_incidents,
+    a_failed_action_succeeds_when_retried_after_the_data_is_corrected,
 );
 
 async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
@@ -199,6 +200,28 @@ async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend)
     let incidents = env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].clone();
     assert_eq!(incidents[0]["rule"], "refused_update");
     assert!(incidents[0]["error"].as_str().is_some_and(|e| e.contains("/aum")), "{incidents}");
+    assert_eq!((incidents[0]["status"].as_str(), incidents[0]["attempts"].as_i64()), (Some("retrying"), Some(1)));
+
+    // Retried after 1, 5, 30 and 120 minutes, then an incident that waits for someone.
+    let start = chrono::Utc::now();
+    let retry_at =
+        |minutes: i64| server::rules::retry_due_firings(&env.state, start + chrono::Duration::minutes(minutes));
+    assert_eq!(retry_at(0).await.expect("retries"), 0, "not due yet");
+    for minutes in [2, 8, 40, 170] {
+        assert_eq!(retry_at(minutes).await.expect("retries"), 0, "the data is still refused");
+        assert_eq!(retry_at(minutes).await.expect("retries"), 0, "one attempt per due time");
+    }
+    let incident = env.get("/api/v1/apps/bank_crm/incidents").await.body["items"][0].clone();
+    assert_eq!(
+        (incident["status"].as_str(), incident["attempts"].as_i64(), &incident["next_attempt_at"]),
+        (Some("failed"), Some(5), &Value::Null),
+        "{incident}"
+    );
+    assert_eq!(retry_at(10_000).await.expect("retries"), 0, "a failed firing waits for someone");
+    let retried = env.post(&format!("/api/v1/apps/bank_crm/incidents/{}/retry", incident["id"]), &json!({})).await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert_eq!((retried.body["status"].as_str(), retried.body["attempts"].as_i64()), (Some("failed"), Some(6)));
+    assert_eq!(env.post("/api/v1/apps/bank_crm/incidents/999999/retry", &json!({})).await.status, 404);
 
     let looped = env.patch(&uri, 2, &json!({ "notes": "loop" })).await;
     assert_eq!(looped.status, 200, "{}", looped.body);
@@ -206,6 +229,43 @@ async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend)
     let incidents = env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].clone();
     assert_eq!(incidents[0]["rule"], "runaway");
     assert!(incidents[0]["error"].as_str().is_some_and(|e| e.contains("8 levels deep")), "{incidents}");
+    env.finish().await;
+}
+
+async fn a_failed_action_succeeds_when_retried_after_the_data_is_corrected(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    // Customer numbers are unique: giving 陈静 李伟's number fails until 李伟's changes.
+    let renumber = json!({ "key": "renumber", "trigger": { "on": "updated", "form": "customer" },
+        "condition": "risk_level == 'r5' and old.risk_level != 'r5'",
+        "actions": [{ "type": "create_task", "title": "'Renumbered ' & name", "assignee": "relationship_manager",
+            "priority": "normal", "due_in_hours": 24 },
+            { "type": "update_fields", "set": { "customer_no": "'C0001'" } }] });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/renumber", &renumber).await.status, 200);
+    let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let (chen, li) = (customer_named(&env, "陈静").await, customer_named(&env, "李伟").await);
+    let customers = "/api/v1/apps/bank_crm/forms/customer/records";
+    let patched = env.patch(&format!("{customers}/{}", chen["id"]), 1, &json!({ "risk_level": "r5" })).await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.body["customer_no"], "C0002");
+    assert!(rows(&env, "SELECT title FROM trellis_tasks").await.is_empty(), "the whole action list was rolled back");
+
+    let start = chrono::Utc::now();
+    let retry_at =
+        |minutes: i64| server::rules::retry_due_firings(&env.state, start + chrono::Duration::minutes(minutes));
+    assert_eq!(retry_at(2).await.expect("retries"), 0, "李伟 still holds C0001");
+    let renamed = env.patch(&format!("{customers}/{}", li["id"]), 1, &json!({ "customer_no": "C9999" })).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(retry_at(4).await.expect("retries"), 0, "the next attempt is 5 minutes after the second");
+    assert_eq!(retry_at(8).await.expect("retries"), 1);
+    let chen_now = env.get(&format!("{customers}/{}", chen["id"])).await;
+    assert_eq!(chen_now.body["customer_no"], "C0001");
+    assert_eq!(rows(&env, "SELECT title FROM trellis_tasks").await, [["Renumbered 陈静".to_owned()]]);
+    let firing = &env.get(&format!("{customers}/{}/firings", chen["id"])).await.body["items"][0];
+    assert_eq!((firing["status"].as_str(), firing["attempts"].as_i64()), (Some("done"), Some(3)), "{firing}");
+    assert!(env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].as_array().expect("items").is_empty());
+    let again = env.post(&format!("/api/v1/apps/bank_crm/incidents/{}/retry", firing["id"]), &json!({})).await;
+    assert_eq!((again.status, again.body["code"].as_str()), (409, Some("not_an_incident")));
     env.finish().await;
 }
 
