@@ -11,6 +11,14 @@ pub const EXPRESSIONS: [(&str, &str); 4] = [
     ("ratio", "(aum - outflow_today) / aum"),
 ];
 
+/// The same expressions in JSONLogic, for datalogic-rs (whose numbers are floats).
+pub const JSON_LOGIC: [&str; 4] = [
+    r#"{"and": [{">": [{"var": "outflow_today"}, {"*": [{"var": "aum"}, 0.3]}]}, {">=": [{"var": "days_since_login"}, 30]}]}"#,
+    r#"{"+": [{"*": [{"var": "aum"}, 0.004]}, 1200]}"#,
+    r#"{"or": [{"==": [{"var": "tier"}, "hnw"]}, {"and": [{">": [{"var": "aum"}, 1000000]}, {"==": [{"var": "risk_level"}, "r3"]}]}]}"#,
+    r#"{"/": [{"-": [{"var": "aum"}, {"var": "outflow_today"}]}, {"var": "aum"}]}"#,
+];
+
 /// The customer both engines read.
 pub struct Customer {
     pub aum: Decimal,
@@ -18,6 +26,8 @@ pub struct Customer {
     pub days_since_login: i64,
     pub tier: String,
     pub risk_level: String,
+    pub age: i64,
+    pub income: Decimal,
 }
 
 impl Customer {
@@ -28,6 +38,8 @@ impl Customer {
             days_since_login: 31,
             tier: "hnw".into(),
             risk_level: "r3".into(),
+            age: 51,
+            income: Decimal::new(96_000_000, 2),
         }
     }
 
@@ -39,6 +51,8 @@ impl Customer {
             "days_since_login": self.days_since_login,
             "tier": self.tier,
             "risk_level": self.risk_level,
+            "age": self.age,
+            "income": serde_json::Number::from_string_unchecked(self.income.to_string()),
         })
     }
 }
@@ -51,7 +65,61 @@ impl Record for Customer {
             Some("days_since_login") => Value::Integer(self.days_since_login),
             Some("tier") => Value::Text(self.tier.clone()),
             Some("risk_level") => Value::Text(self.risk_level.clone()),
+            Some("age") => Value::Integer(self.age),
+            Some("income") => Value::Decimal(self.income),
             _ => Value::Null,
         }
     }
+}
+
+impl engine_rule::Schema for Customer {
+    fn type_of(&self, path: &[String]) -> Option<engine_rule::Type> {
+        use engine_rule::Type;
+        Some(match path.first().map(String::as_str)? {
+            "aum" | "outflow_today" | "income" => Type::Decimal,
+            "days_since_login" | "age" => Type::Integer,
+            "tier" | "risk_level" => Type::Text,
+            _ => return None,
+        })
+    }
+}
+
+/// A tiering table of `rows` rows over AUM bands of 100,000, age and income, in both
+/// engines' formats: engine-rule's decision table and a zen JDM graph (input → table →
+/// output). Row `i` gives tier `t{i}`; the sample customer's AUM falls in the last band,
+/// so both engines go through every row (hit policy first).
+pub fn tiering_tables(rows: usize) -> (serde_json::Value, serde_json::Value) {
+    use serde_json::json;
+    let band = |i: usize| (i as i64 * 100_000 + 12_800_000 - (rows as i64 - 1) * 100_000, (i as i64 + 1) * 100_000 + 12_800_000 - (rows as i64 - 1) * 100_000);
+    let ours_rules: Vec<serde_json::Value> = (0..rows)
+        .map(|i| {
+            let (low, high) = band(i);
+            json!({ "id": format!("r{i}"), "when": [format!("[{low}..{high})"), if i % 2 == 0 { "< 70" } else { "-" }, "-"], "then": [format!("'t{i}'")] })
+        })
+        .collect();
+    let ours = json!({ "key": "tiering", "hit_policy": "first",
+        "inputs": [{ "key": "aum", "expression": "aum" }, { "key": "age", "expression": "age" }, { "key": "income", "expression": "income" }],
+        "outputs": [{ "key": "tier" }], "rules": ours_rules });
+    let zen_rules: Vec<serde_json::Value> = (0..rows)
+        .map(|i| {
+            let (low, high) = band(i);
+            json!({ "_id": format!("r{i}"), "aum": format!("[{low}..{high})"), "age": if i % 2 == 0 { "< 70" } else { "" }, "income": "", "tier": format!("\"t{i}\"") })
+        })
+        .collect();
+    let zen = json!({
+        "nodes": [
+            { "id": "in", "name": "request", "type": "inputNode", "content": {} },
+            { "id": "table", "name": "tiering", "type": "decisionTableNode", "content": {
+                "hitPolicy": "first",
+                "inputs": [{ "id": "aum", "name": "AUM", "field": "aum" }, { "id": "age", "name": "Age", "field": "age" }, { "id": "income", "name": "Income", "field": "income" }],
+                "outputs": [{ "id": "tier", "name": "Tier", "field": "tier" }],
+                "rules": zen_rules } },
+            { "id": "out", "name": "response", "type": "outputNode", "content": {} }
+        ],
+        "edges": [
+            { "id": "e1", "sourceId": "in", "targetId": "table" },
+            { "id": "e2", "sourceId": "table", "targetId": "out" }
+        ]
+    });
+    (ours, zen)
 }

@@ -137,7 +137,8 @@ impl ListQuery {
             let (descending, key) = name.strip_prefix('-').map_or((false, name), |k| (true, k));
             let (target, field) =
                 Target::parse(form, key).ok_or_else(|| bad("sort", format!("the form has no field `{key}`")))?;
-            if field.is_some_and(|f| !f.kind.is_sortable()) {
+            // Formulas are sorted on by their SQL (`read::sort_column`).
+            if field.is_some_and(|f| !f.kind.is_sortable() && !matches!(f.kind, FieldType::Formula { .. })) {
                 return Err(bad("sort", format!("`{key}` cannot be sorted on")));
             }
             if query.sort.iter().any(|s| s.target == target) {
@@ -276,6 +277,21 @@ fn unconstrained(field: &Field) -> Field {
     f
 }
 
+/// A formula's value in a cursor, as `FieldValue::to_json` wrote it.
+fn formula_value(result: engine_form::ResultType, json: &Value) -> Option<FieldValue> {
+    use engine_form::ResultType;
+    Some(match result {
+        ResultType::Text => FieldValue::Text(json.as_str()?.to_owned()),
+        ResultType::Integer => FieldValue::Integer(json.as_i64()?),
+        ResultType::Decimal => FieldValue::Decimal(json.as_str()?.parse().ok()?),
+        ResultType::Boolean => FieldValue::Boolean(json.as_bool()?),
+        ResultType::Date => FieldValue::Date(json.as_str()?.parse().ok()?),
+        ResultType::DateTime => {
+            FieldValue::DateTime(chrono::DateTime::parse_from_rfc3339(json.as_str()?).ok()?.with_timezone(&chrono::Utc))
+        }
+    })
+}
+
 /// Splits on `sep` except where it is escaped by `\`; escapes are kept for `unescape`.
 fn split_escaped(text: &str, sep: char) -> Vec<String> {
     let mut parts = vec![String::new()];
@@ -339,6 +355,9 @@ fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<Fiel
                     .ok_or_else(invalid),
                 Target::Field(k) => {
                     let field = form.field(k).ok_or_else(invalid)?;
+                    if let FieldType::Formula { result, .. } = &field.kind {
+                        return formula_value(*result, &json).ok_or_else(invalid);
+                    }
                     check_value(&unconstrained(field), &json, "").map_err(|_| invalid())
                 }
             }

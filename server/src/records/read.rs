@@ -273,6 +273,31 @@ fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: Date
     Ok(compiled.expr)
 }
 
+/// What a list sorts on: a column, or a formula compiled into the SQL.
+fn sort_column(ctx: &FormCtx<'_>, target: &Target, now: DateTime<Utc>) -> Result<(Expr, StorageType), ApiError> {
+    let Target::Field(key) = target else { return Ok(target_column(ctx.map, target)?) };
+    let Some(FieldType::Formula { expr, .. }) = ctx.form.field(key).map(|f| &f.kind) else {
+        return Ok(target_column(ctx.map, target)?);
+    };
+    let context = engine_rule::Context { now, today: now.date_naive() };
+    let (_, compiled) = expr_sql::compile(expr, &FormScope::new(ctx), ctx.backend, &context).map_err(|errors| {
+        let why = errors.first().map_or(String::new(), |e| format!(": {}", e.message));
+        ApiError::bad_request("bad_sort", format!("`{key}` cannot be sorted on in the database{why}"))
+    })?;
+    let storage = match compiled.repr {
+        expr_sql::Repr::Bool => StorageType::Boolean,
+        expr_sql::Repr::Int => StorageType::Integer,
+        expr_sql::Repr::Dec(scale) => StorageType::Decimal { precision: 28, scale },
+        expr_sql::Repr::Date => StorageType::Date,
+        expr_sql::Repr::DateTime => StorageType::DateTime,
+        expr_sql::Repr::Text | expr_sql::Repr::Null => StorageType::Text,
+        expr_sql::Repr::Choices => {
+            return Err(ApiError::bad_request("bad_sort", format!("`{key}` is a list; lists cannot be sorted on")));
+        }
+    };
+    Ok((compiled.expr, storage))
+}
+
 /// One record by id, or `None`.
 pub async fn get(
     c: &impl ConnectionTrait,
@@ -314,12 +339,13 @@ pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) ->
     } else {
         None
     };
+    let sort_columns: Vec<(Expr, StorageType)> =
+        q.sort.iter().map(|key| sort_column(ctx, &key.target, now)).collect::<Result<_, _>>()?;
     if let Some(after) = &q.after {
-        where_all = where_all.add(after_condition(ctx.map, &q.sort, after, ctx.backend)?);
+        where_all = where_all.add(after_condition(&sort_columns, &q.sort, after, ctx.backend)?);
     }
     stmt.cond_where(where_all);
-    for key in &q.sort {
-        let (col, storage) = target_column(ctx.map, &key.target)?;
+    for (key, (col, storage)) in q.sort.iter().zip(sort_columns) {
         stmt.expr(col.clone());
         cols.push(Col::Sort(storage));
         let order = if key.descending { Order::Desc } else { Order::Asc };

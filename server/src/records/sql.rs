@@ -68,15 +68,15 @@ pub fn filter_condition(map: &TableMap, filter: &Filter, backend: DbBackend) -> 
 /// directions. For keys k1..kn this is OR over i of (k1 = v1 AND … AND k(i-1) = v(i-1)
 /// AND ki beyond vi).
 pub fn after_condition(
-    map: &TableMap,
+    columns: &[(SimpleExpr, StorageType)],
     sort: &[SortKey],
     after: &[FieldValue],
     backend: DbBackend,
 ) -> Result<Cond, DbErr> {
     let mut any = Cond::any();
     let mut equal_so_far = Cond::all();
-    for (key, value) in sort.iter().zip(after) {
-        let (col, storage) = target_column(map, &key.target)?;
+    for ((key, value), (col, storage)) in sort.iter().zip(after).zip(columns) {
+        let (col, storage) = (col.clone(), storage.clone());
         let beyond: Option<Cond> = if value.is_null() {
             None
         } else {
