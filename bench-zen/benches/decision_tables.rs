@@ -15,7 +15,7 @@ use zen_engine::DecisionEngine;
 fn side_by_side(c: &mut Criterion) {
     let customer = Customer::sample();
     let now = Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).single().expect("instant");
-    let ctx = engine_rule::Context { now, today: now.date_naive() };
+    let ctx = engine_rule::Context::at(now, now.date_naive());
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     let context: zen_expression::variable::Variable = customer.json().into();
     for rows in [3, 30, 300] {

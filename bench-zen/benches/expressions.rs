@@ -9,7 +9,7 @@ use criterion::{Criterion, black_box, criterion_group, criterion_main};
 fn side_by_side(c: &mut Criterion) {
     let customer = Customer::sample();
     let now = Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).single().expect("instant");
-    let ctx = engine_rule::Context { now, today: now.date_naive() };
+    let ctx = engine_rule::Context::at(now, now.date_naive());
     let context: zen_expression::variable::Variable = customer.json().into();
     let logic_engine = datalogic_rs::Engine::new();
     let logic_data = datalogic_rs::ParsedData::from_json(&customer.json().to_string()).expect("JSON data");

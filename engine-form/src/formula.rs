@@ -94,6 +94,10 @@ impl Schema for FormSchema<'_> {
         if last == "id" { Some(Type::Integer) } else { form.field(last).and_then(expression_type) }
     }
 
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        Some(self.bundle.calendars.contains_key(name))
+    }
+
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         match self.collection(path)? {
             Collection::SubTable { fields, .. } => Some(Box::new(SubTableRow(fields))),
@@ -200,23 +204,31 @@ pub(crate) type ReadableField<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
 
 /// The fields of one form, by key and type name, as a schema for its formulas, which may
 /// aggregate the rows of its sub-tables.
-pub(crate) struct FormFields<'a>(pub Vec<ReadableField<'a>>);
+pub(crate) struct FormFields<'a> {
+    pub fields: Vec<ReadableField<'a>>,
+    pub calendars: &'a engine_rule::Calendars,
+}
 
 impl Schema for FormFields<'_> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
         match path {
-            [key] => self.0.iter().find(|(k, _, _)| k == key).and_then(|(_, t, _)| field_type(t)),
+            [key] => self.fields.iter().find(|(k, _, _)| k == key).and_then(|(_, t, _)| field_type(t)),
             _ => None,
         }
     }
 
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         match path {
-            [key] => self.0.iter().find(|(k, t, _)| k == key && *t == "sub_table").map(|(_, _, fields)| {
-                Box::new(FormFields(fields.iter().map(|(k, t)| (*k, *t, Vec::new())).collect())) as Box<dyn Schema>
+            [key] => self.fields.iter().find(|(k, t, _)| k == key && *t == "sub_table").map(|(_, _, fields)| {
+                let fields = fields.iter().map(|(k, t)| (*k, *t, Vec::new())).collect();
+                Box::new(FormFields { fields, calendars: self.calendars }) as Box<dyn Schema>
             }),
             _ => None,
         }
+    }
+
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        Some(self.calendars.contains_key(name))
     }
 }
 
@@ -303,9 +315,13 @@ impl Record for StoredValues<'_> {
 
 /// The value of a formula field for a record whose stored values are `values`. A formula
 /// that fails on this record (a number beyond 28 digits) gives null.
-pub fn compute(field: &Field, values: &[(String, FieldValue)], now: DateTime<Utc>) -> FieldValue {
+pub fn compute(field: &Field, values: &[(String, FieldValue)], ctx: &Context<'_>) -> FieldValue {
     let FieldType::Formula { expr, result, .. } = &field.kind else { return FieldValue::Null };
-    // Formulas never call `today()` (see `zoneless_today`), so this UTC date is never read.
-    let ctx = Context { now, today: now.date_naive() };
-    evaluate(expr, &StoredValues(values), &ctx).map_or(FieldValue::Null, |v| field_value(v, *result))
+    evaluate(expr, &StoredValues(values), ctx).map_or(FieldValue::Null, |v| field_value(v, *result))
+}
+
+/// The context formulas are computed in at `now`, with the app's calendars. Formulas never
+/// call `today()` (see `zoneless_today`), so its UTC date is never read.
+pub fn formula_context(bundle: &crate::model::Bundle, now: DateTime<Utc>) -> Context<'_> {
+    Context::at(now, now.date_naive()).with_calendars(&bundle.calendars)
 }

@@ -24,6 +24,8 @@ struct RawBundle {
     name: Labels,
     #[serde(default)]
     forms: Vec<Value>,
+    #[serde(default)]
+    calendars: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -114,10 +116,26 @@ pub fn parse_bundle(doc: &Value) -> Result<Bundle, Vec<Diagnostic>> {
         }
     }
     let schema_count = diags.len();
+    let mut calendars = engine_rule::Calendars::new();
+    for (i, doc) in raw.calendars.iter().enumerate() {
+        let path = join("/calendars", i);
+        match engine_rule::parse_calendar(doc) {
+            Ok((key, _)) if calendars.contains_key(&key) => diags.push(Diagnostic::new(
+                join(&path, "key"),
+                "duplicate_key",
+                format!("another calendar is already named `{key}`"),
+            )),
+            Ok((key, calendar)) => {
+                calendars.insert(key, calendar);
+            }
+            Err(problems) => diags
+                .extend(problems.into_iter().map(|d| Diagnostic::new(format!("{path}{}", d.path), d.code, d.message))),
+        }
+    }
     let catalog: BTreeMap<&str, &RawForm> = raw_forms.iter().map(|(_, f)| (f.key.as_str(), f)).collect();
     let mut forms = Vec::new();
     for (path, raw_form) in &raw_forms {
-        let mut lowerer = Lowerer { catalog: &catalog, diags: &mut diags };
+        let mut lowerer = Lowerer { catalog: &catalog, calendars: &calendars, diags: &mut diags };
         if let Some(form) = lowerer.form(path, raw_form) {
             forms.push(form);
         }
@@ -129,11 +147,12 @@ pub fn parse_bundle(doc: &Value) -> Result<Bundle, Vec<Diagnostic>> {
         index += 1;
         index <= schema_count || !shape_paths.contains(&d.path)
     });
-    if diags.is_empty() { Ok(Bundle { key: raw.key, name: raw.name, forms }) } else { Err(diags) }
+    if diags.is_empty() { Ok(Bundle { key: raw.key, name: raw.name, forms, calendars }) } else { Err(diags) }
 }
 
 struct Lowerer<'a> {
     catalog: &'a BTreeMap<&'a str, &'a RawForm>,
+    calendars: &'a engine_rule::Calendars,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -415,8 +434,9 @@ impl Lowerer<'_> {
                 return None;
             }
         };
-        let readable = FormFields(
-            siblings
+        let readable = FormFields {
+            calendars: self.calendars,
+            fields: siblings
                 .iter()
                 .filter(|f| f.kind != "formula")
                 .map(|f| {
@@ -424,7 +444,7 @@ impl Lowerer<'_> {
                     (f.key.as_str(), f.kind.as_str(), sub)
                 })
                 .collect(),
-        );
+        };
         match engine_rule::check(&expr, &readable) {
             Err(errors) => {
                 for e in errors {

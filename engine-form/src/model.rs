@@ -16,6 +16,8 @@ pub struct Bundle {
     pub key: String,
     pub name: Labels,
     pub forms: Vec<Form>,
+    /// Business-day calendars, by key: `add_business_days(d, 3, 'cn_bank')`.
+    pub calendars: engine_rule::Calendars,
 }
 
 impl Bundle {

@@ -6,11 +6,13 @@
 //! schema, exact evaluation), decision tables and event rules, each explaining its
 //! results. Compilation to SQL and scheduled rules come next.
 
+mod calendar;
 mod decision;
 mod diagnostic;
 mod expr;
 mod rule;
 
+pub use calendar::{Calendar, Calendars, parse_calendar};
 pub use decision::{DecisionResult, DecisionTable, HitPolicy, parse_table};
 pub use diagnostic::Diagnostic;
 pub use rule::{

@@ -54,6 +54,10 @@ impl Schema for WithDecisions<'_> {
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         self.fields.rows(path)
     }
+
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        self.fields.has_calendar(name)
+    }
 }
 
 impl AppMeta {

@@ -111,6 +111,10 @@ impl<T: Schema + ?Sized> Schema for WithInput<'_, T> {
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         self.inner.rows(path)
     }
+
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        self.inner.has_calendar(name)
+    }
 }
 
 impl<T: Record + ?Sized> Record for WithInput<'_, T> {

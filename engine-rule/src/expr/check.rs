@@ -17,6 +17,12 @@ pub trait Schema {
     fn rows(&self, _path: &[String]) -> Option<Box<dyn Schema + '_>> {
         None
     }
+
+    /// Whether the app has the business-day calendar `name`; `None` if this schema does
+    /// not know the app's calendars (the name is then checked when evaluated).
+    fn has_calendar(&self, _name: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// The type of `expr`, or every problem found in it.
@@ -137,6 +143,23 @@ fn type_of(expr: &Expr, schema: &dyn Schema, errors: &mut Vec<ExprError>) -> Typ
                     format!("`{name}` is not a time zone, e.g. Asia/Shanghai"),
                 ));
             }
+            if let Some(arg) = f.calendar_arg.and_then(|i| args.get(i)) {
+                match &arg.kind {
+                    ExprKind::Text(name) if schema.has_calendar(name) == Some(false) => {
+                        errors.push(ExprError::new(
+                            ExprErrorKind::UnknownCalendar,
+                            arg.span,
+                            format!("the app has no calendar `{name}`"),
+                        ));
+                    }
+                    ExprKind::Text(_) => {}
+                    _ => errors.push(ExprError::new(
+                        ExprErrorKind::TypeMismatch,
+                        arg.span,
+                        "a calendar is named by its key in quotes, e.g. 'cn_bank'",
+                    )),
+                }
+            }
             (f.check)(&types).unwrap_or_else(|message| mismatch(errors, expr, format!("`{name}`: {message}")))
         }
     }
@@ -189,5 +212,9 @@ impl<T: Schema + ?Sized> Schema for &T {
 
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         (**self).rows(path)
+    }
+
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        (**self).has_calendar(name)
     }
 }

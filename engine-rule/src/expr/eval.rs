@@ -12,6 +12,7 @@ use super::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use super::value::Value;
 use super::{ExprError, ExprErrorKind};
 use super::{decimal, functions};
+use crate::calendar::Calendars;
 
 /// The data an expression reads: the value at a field path, `Value::Null` when absent.
 pub trait Record {
@@ -31,11 +32,29 @@ pub trait Record {
 }
 
 /// The moment of evaluation. `today` is the date in the zone the caller declares (a
-/// rule's zone, the user's zone), so the engine never guesses one.
+/// rule's zone, the user's zone), so the engine never guesses one. `calendars` are the
+/// app's business-day calendars.
 #[derive(Debug, Clone, Copy)]
-pub struct Context {
+pub struct Context<'a> {
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
+    pub calendars: &'a Calendars,
+}
+
+static NO_CALENDARS: Calendars = Calendars::new();
+
+impl Context<'static> {
+    /// A moment with no business-day calendars.
+    pub fn at(now: DateTime<Utc>, today: NaiveDate) -> Context<'static> {
+        Context { now, today, calendars: &NO_CALENDARS }
+    }
+}
+
+impl<'a> Context<'a> {
+    /// The same moment with the app's calendars.
+    pub fn with_calendars(self, calendars: &'a Calendars) -> Context<'a> {
+        Context { calendars, ..self }
+    }
 }
 
 pub fn evaluate(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value, ExprError> {

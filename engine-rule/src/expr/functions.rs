@@ -16,6 +16,9 @@ pub struct Function {
     pub check: fn(&[Type]) -> Result<Type, String>,
     /// The argument that names a time zone, if any: a literal one is checked statically.
     pub zone_arg: Option<usize>,
+    /// The argument that names a business-day calendar: always a literal, checked
+    /// statically against the app's calendars.
+    pub calendar_arg: Option<usize>,
     pub eval: fn(&[Value], &Context) -> Value,
 }
 
@@ -26,7 +29,13 @@ impl Function {
         check: fn(&[Type]) -> Result<Type, String>,
         eval: fn(&[Value], &Context) -> Value,
     ) -> Function {
-        Function { name, min_args: args.0, max_args: args.1, check, zone_arg: None, eval }
+        Function { name, min_args: args.0, max_args: args.1, check, zone_arg: None, calendar_arg: None, eval }
+    }
+
+    /// Marks argument `arg` as a calendar's key.
+    const fn calendar(mut self, arg: usize) -> Function {
+        self.calendar_arg = Some(arg);
+        self
     }
 
     /// Marks argument `arg` as a time-zone name.
@@ -63,6 +72,11 @@ fn unify_all(args: &[Type]) -> Result<Type, String> {
 /// A time zone by its IANA name (`Asia/Shanghai`).
 pub fn zone(name: &str) -> Option<chrono_tz::Tz> {
     name.parse().ok()
+}
+
+/// The app's calendar named by `v`.
+fn calendar<'c>(v: &Value, ctx: &Context<'c>) -> Option<&'c crate::calendar::Calendar> {
+    ctx.calendars.get(text(v)?)
 }
 
 /// Today's date in the zone named by `v`, from the evaluation's instant.
@@ -303,6 +317,39 @@ static FUNCTIONS: &[Function] = &[
         }
         _ => Value::Null,
     }),
+    // Business days, in one of the app's calendars (weekends, holidays, make-up workdays).
+    Function::new(
+        "is_business_day",
+        (2, Some(2)),
+        |a| want(a, 0, Type::Date).and(want(a, 1, Type::Text)).map(|()| Type::Bool),
+        |a, c| match (date(&a[0]), calendar(&a[1], c)) {
+            (Some(d), Some(cal)) => Value::Bool(cal.is_business_day(d)),
+            _ => Value::Null,
+        },
+    )
+    .calendar(1),
+    Function::new(
+        "add_business_days",
+        (3, Some(3)),
+        |a| want(a, 0, Type::Date).and(want(a, 1, Type::Integer)).and(want(a, 2, Type::Text)).map(|()| Type::Date),
+        |a, c| match (date(&a[0]), integer(&a[1]), calendar(&a[2], c)) {
+            (Some(d), Some(n), Some(cal)) => cal.add_business_days(d, n).map_or(Value::Null, Value::Date),
+            _ => Value::Null,
+        },
+    )
+    .calendar(2),
+    Function::new(
+        "business_days_between",
+        (3, Some(3)),
+        |a| want(a, 0, Type::Date).and(want(a, 1, Type::Date)).and(want(a, 2, Type::Text)).map(|()| Type::Integer),
+        |a, c| match (date(&a[0]), date(&a[1]), calendar(&a[2], c)) {
+            (Some(from), Some(to), Some(cal)) => {
+                cal.business_days_between(from, to).map_or(Value::Null, Value::Integer)
+            }
+            _ => Value::Null,
+        },
+    )
+    .calendar(2),
     Function::new("year", (1, Some(1)), date_to_integer, |a, _| date_part(&a[0], |d| i64::from(d.year()))),
     Function::new("month", (1, Some(1)), date_to_integer, |a, _| date_part(&a[0], |d| i64::from(d.month()))),
     Function::new("day", (1, Some(1)), date_to_integer, |a, _| date_part(&a[0], |d| i64::from(d.day()))),

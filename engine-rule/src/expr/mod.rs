@@ -40,6 +40,8 @@ pub enum ExprErrorKind {
     /// The expression is valid but cannot run inside the database (e.g. `&` on decimals),
     /// where a list filter, a row rule or a scheduled scan needs it.
     NotInDatabase,
+    /// A business-day function names a calendar the app does not have.
+    UnknownCalendar,
 }
 
 impl ExprErrorKind {
@@ -55,6 +57,7 @@ impl ExprErrorKind {
             ExprErrorKind::Overflow => "overflow",
             ExprErrorKind::Ambiguous => "ambiguous",
             ExprErrorKind::NotInDatabase => "not_in_database",
+            ExprErrorKind::UnknownCalendar => "unknown_calendar",
         }
     }
 }

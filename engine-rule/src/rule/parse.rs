@@ -90,6 +90,10 @@ impl Schema for Subject<'_> {
         }
     }
 
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        self.fields.has_calendar(name)
+    }
+
     /// Aggregates read current rows only: `old.` has no rows.
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         match path.first().map(String::as_str) {

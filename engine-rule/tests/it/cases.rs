@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use super::support::{Sample, context, expected};
 
-pub fn load() -> (Json, Sample, Context) {
+pub fn load() -> (Json, Sample, Context<'static>) {
     let suite: Json = serde_json::from_str(include_str!("../data/expressions.json")).expect("case file");
     let mut sample = Sample::from_json(&suite["fields"], &suite["record"]);
     for (path, c) in suite["collections"].as_object().expect("collections") {

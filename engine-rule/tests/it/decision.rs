@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use super::support::{Sample, context, expected};
 
-fn suite() -> (Json, Context) {
+fn suite() -> (Json, Context<'static>) {
     let suite: Json = serde_json::from_str(include_str!("../data/decision_tables.json")).expect("case file");
     let ctx = context(&suite);
     (suite, ctx)

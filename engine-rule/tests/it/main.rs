@@ -1,5 +1,6 @@
 //! engine-rule tests: the expression language from data files, and random input.
 
+mod calendars;
 mod cases;
 mod decision;
 mod random;

@@ -52,11 +52,11 @@ fn bank() -> Bank {
     }
 }
 
-fn ctx() -> Context {
-    Context {
-        now: DateTime::<Utc>::from_str("2026-11-28T02:15:00Z").expect("now"),
-        today: NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
-    }
+fn ctx() -> Context<'static> {
+    Context::at(
+        DateTime::<Utc>::from_str("2026-11-28T02:15:00Z").expect("now"),
+        NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+    )
 }
 
 fn large_outflow() -> serde_json::Value {

@@ -127,9 +127,9 @@ pub fn date(s: &str) -> Value {
 }
 
 /// The evaluation moment from a case file's `now` and `today`.
-pub fn context(suite: &Json) -> Context {
-    Context {
-        now: DateTime::<Utc>::from_str(suite["now"].as_str().unwrap_or("")).expect("now"),
-        today: NaiveDate::from_str(suite["today"].as_str().unwrap_or("")).expect("today"),
-    }
+pub fn context(suite: &Json) -> Context<'static> {
+    Context::at(
+        DateTime::<Utc>::from_str(suite["now"].as_str().unwrap_or("")).expect("now"),
+        NaiveDate::from_str(suite["today"].as_str().unwrap_or("")).expect("today"),
+    )
 }

@@ -15,7 +15,7 @@ fn customer(birthday: Value) -> Sample {
 fn at(now: &str, text: &str, birthday: &str) -> Value {
     let now = DateTime::<Utc>::from_str(now).expect("now");
     // `today` is deliberately the UTC date: the zone functions must not use it.
-    let ctx = Context { now, today: now.date_naive() };
+    let ctx = Context::at(now, now.date_naive());
     let customer = customer(date(birthday));
     let expr = parse(text).expect("parses");
     check(&expr, &customer).expect("checks");

@@ -63,7 +63,7 @@ pub async fn evaluate(state: State, path: Path<(String, String)>, payload: Paylo
             .with_timezone(&Utc),
     };
     // `parse` refused `today()`, so this date is never read.
-    let context = engine_rule::Context { now, today: now.date_naive() };
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
     let scope = FormScope::new(&ctx);
     let (ty, compiled) = expr_sql::compile(&expr, &scope, ctx.backend, &context).map_err(invalid)?;
     let id = Expr::col((Alias::new(&ctx.map.table), Alias::new("id")));

@@ -115,8 +115,10 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
     };
     let id = request.id.unwrap_or(0);
     let paths = crate::rules::related_paths([rule]);
-    let mut after = RecordValues::new(form, id, after, now);
-    let mut before = before.map(|values| RecordValues::new(form, id, values, now));
+    // A rule names its zone (`today_in`); `today()` is refused when it is checked.
+    let ctx = Context::at(now, now.date_naive()).with_calendars(&drafts.bundle.calendars);
+    let mut after = RecordValues::new(form, id, after, ctx);
+    let mut before = before.map(|values| RecordValues::new(form, id, values, ctx));
     if !paths.is_empty() {
         // Related records are read as the published app stores them.
         let published = state.catalog.published(&state.db.conn, &app.key).await?;
@@ -132,8 +134,6 @@ pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) 
         (TriggerKind::Event, _) => Trigger::Event { name: &form.key, event_id: "test", payload: &after },
         _ => return Err(ApiError::bad_request("bad_test", "this rule sees a change: give `id` or `old`")),
     };
-    // A rule names its zone (`today_in`); `today()` is refused when it is checked.
-    let ctx = Context { now, today: now.date_naive() };
     let firing =
         rule.fire(&trigger, &ctx).map_err(|e| ApiError::InvalidExpression { param: "rule", errors: vec![e] })?;
     let trigger_name = crate::rules::trigger_name(rule.trigger);

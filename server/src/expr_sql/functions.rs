@@ -23,6 +23,14 @@ pub(crate) fn call(compiler: &mut Compiler, name: &str, args: &[Expr], span: Spa
     match name {
         "round" | "round_bankers" => return round(compiler, name == "round_bankers", args, span),
         "birthday_today" => return birthday_today(compiler, args, span),
+        "is_business_day" | "add_business_days" | "business_days_between" => {
+            return Err(not_in_database(
+                span,
+                format!(
+                    "`{name}` of a field cannot run in the database; compute the date first, e.g. add_business_days(today_in('Asia/Shanghai'), 5, 'cn_bank')"
+                ),
+            ));
+        }
         _ => {}
     }
     let values: Vec<Compiled> = args.iter().map(|a| compiler.expr(a)).collect::<Result<_, _>>()?;

@@ -99,7 +99,7 @@ pub fn compile(
 
 pub(crate) struct Compiler<'a> {
     backend: DbBackend,
-    ctx: &'a Context,
+    ctx: &'a Context<'a>,
     scope: &'a dyn Scope,
     nesting: usize,
 }

@@ -80,6 +80,10 @@ impl Schema for FormScope<'_> {
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         if self.row { None } else { self.schema.rows(path) }
     }
+
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        self.schema.has_calendar(name)
+    }
 }
 
 /// The column of `field` in `table` (a table name or an alias), and its storage.

@@ -243,7 +243,8 @@ fn row_to_json(
     for key in formulas {
         // Formulas over sub-table rows wait for the rows (`finish`).
         if let Some(field) = ctx.form.field(key).filter(|f| engine_form::rows_read(ctx.form, f).is_empty()) {
-            record.insert(key.clone(), engine_form::compute_formula(field, &stored, now).to_json());
+            let context = engine_form::formula_context(&ctx.app.bundle, now);
+            record.insert(key.clone(), engine_form::compute_formula(field, &stored, &context).to_json());
         }
     }
     if !lookups.is_empty() {
@@ -261,7 +262,7 @@ fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: Date
     let invalid = |errors| ApiError::InvalidExpression { param: "where", errors };
     let scope = FormScope::new(ctx);
     // `today()` was refused when the query was parsed, so this date is never read.
-    let context = engine_rule::Context { now, today: now.date_naive() };
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
     let (ty, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context).map_err(invalid)?;
     if !matches!(ty, Type::Bool | Type::Null | Type::Any) {
         return Err(invalid(vec![engine_rule::ExprError::new(
@@ -279,7 +280,7 @@ fn sort_column(ctx: &FormCtx<'_>, target: &Target, now: DateTime<Utc>) -> Result
     let Some(FieldType::Formula { expr, .. }) = ctx.form.field(key).map(|f| &f.kind) else {
         return Ok(target_column(ctx.map, target)?);
     };
-    let context = engine_rule::Context { now, today: now.date_naive() };
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
     let (_, compiled) = expr_sql::compile(expr, &FormScope::new(ctx), ctx.backend, &context).map_err(|errors| {
         let why = errors.first().map_or(String::new(), |e| format!(": {}", e.message));
         ApiError::bad_request("bad_sort", format!("`{key}` cannot be sorted on in the database{why}"))
@@ -397,7 +398,8 @@ fn finish(
     for (_, record) in records.iter_mut() {
         let values = super::values::field_values(ctx.form, record);
         for field in &formulas {
-            record.insert(field.key.clone(), engine_form::compute_formula(field, &values, now).to_json());
+            let context = engine_form::formula_context(&ctx.app.bundle, now);
+            record.insert(field.key.clone(), engine_form::compute_formula(field, &values, &context).to_json());
         }
         for key in &unasked {
             record.remove(*key);

@@ -1,7 +1,6 @@
 //! A record's values as the expression language reads them: taken from the record as the
 //! API shows it, with formulas computed.
 
-use chrono::{DateTime, Utc};
 use engine_form::{
     CheckMode, FieldType, FieldValue, Form, StoredValues, check_record, compute_formula, expr_value, format_datetime,
 };
@@ -39,15 +38,16 @@ pub struct RecordValues<'a> {
     pub form: &'a Form,
     pub id: i64,
     pub values: Vec<(String, FieldValue)>,
-    pub now: DateTime<Utc>,
+    /// The moment and the app's calendars, for formulas.
+    pub ctx: engine_rule::Context<'a>,
     pub related: Vec<(Vec<String>, ExprValue)>,
     /// Aggregates over related records, computed beforehand by the database.
     pub aggregates: Vec<(engine_rule::Expr, ExprValue)>,
 }
 
 impl<'a> RecordValues<'a> {
-    pub fn new(form: &'a Form, id: i64, values: Vec<(String, FieldValue)>, now: DateTime<Utc>) -> Self {
-        RecordValues { form, id, values, now, related: Vec::new(), aggregates: Vec::new() }
+    pub fn new(form: &'a Form, id: i64, values: Vec<(String, FieldValue)>, ctx: engine_rule::Context<'a>) -> Self {
+        RecordValues { form, id, values, ctx, related: Vec::new(), aggregates: Vec::new() }
     }
 }
 
@@ -62,7 +62,7 @@ impl Record for RecordValues<'_> {
         }
         match self.form.field(key) {
             Some(field) if matches!(field.kind, FieldType::Formula { .. }) => {
-                expr_value(&compute_formula(field, &self.values, self.now))
+                expr_value(&compute_formula(field, &self.values, &self.ctx))
             }
             _ => self.values.iter().find(|(k, _)| k == key).map_or(ExprValue::Null, |(_, v)| expr_value(v)),
         }

@@ -33,10 +33,15 @@ pub async fn receive(
     }
     let listening: Vec<_> =
         app.rules.iter().filter(|r| r.trigger == TriggerKind::Event && r.event.as_deref() == Some(event)).collect();
-    let mut payload = RecordValues::new(form, 0, data.clone(), now);
+    let mut payload = RecordValues::new(
+        form,
+        0,
+        data.clone(),
+        Context::at(now, now.date_naive()).with_calendars(&app.bundle.calendars),
+    );
     let paths = related::related_paths(listening.iter().copied());
     related::load(tx, app, &mut payload, &paths).await?;
-    let ctx = Context { now, today: now.date_naive() };
+    let ctx = Context::at(now, now.date_naive()).with_calendars(&app.bundle.calendars);
     let mut fired = Vec::new();
     for rule in listening {
         let outcome = {

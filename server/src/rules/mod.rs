@@ -84,12 +84,12 @@ pub fn after_change<'a>(
 ) -> BoxFuture<'a, Result<(), ApiError>> {
     Box::pin(async move {
         let form = app.form(&change.form)?;
-        let ctx = Context { now, today: now.date_naive() };
+        let ctx = Context::at(now, now.date_naive()).with_calendars(&app.bundle.calendars);
         let watching: Vec<&EventRule> =
             app.rules.iter().filter(|r| r.trigger == change.kind && r.form.as_deref() == Some(&change.form)).collect();
         let paths = related::related_paths(watching.iter().copied());
-        let mut before = change.before.clone().map(|values| RecordValues::new(form, change.id, values, now));
-        let mut after = change.after.clone().map(|values| RecordValues::new(form, change.id, values, now));
+        let mut before = change.before.clone().map(|values| RecordValues::new(form, change.id, values, ctx));
+        let mut after = change.after.clone().map(|values| RecordValues::new(form, change.id, values, ctx));
         for record in before.iter_mut().chain(after.iter_mut()) {
             related::load(tx, app, record, &paths).await?;
         }

@@ -73,7 +73,7 @@ pub async fn load(
             && let Some(decision) = app.decisions.iter().find(|d| d.form == record.form.key && d.table.key == *table)
         {
             // A decision table on the record: its output, for the values the record has.
-            let ctx = engine_rule::Context { now: record.now, today: record.now.date_naive() };
+            let ctx = record.ctx;
             let value = match decision.table.evaluate(&*record, &ctx) {
                 Ok(result) => decision.table.output_value(&result, output),
                 Err(_) => ExprValue::Null,
@@ -116,7 +116,7 @@ pub async fn load(
             id = link;
         }
         let value = if found {
-            RecordValues::new(form, id, values, record.now).value(std::slice::from_ref(last))
+            RecordValues::new(form, id, values, record.ctx).value(std::slice::from_ref(last))
         } else {
             ExprValue::Null
         };
@@ -141,8 +141,7 @@ async fn aggregate(
         return Ok(None);
     }
     let ctx = FormCtx::new(app, &record.form.key, c.get_database_backend())?;
-    let now = engine_rule::Context { now: record.now, today: record.now.date_naive() };
-    let (_, compiled) = expr_sql::compile(call, &FormScope::new(&ctx), ctx.backend, &now)
+    let (_, compiled) = expr_sql::compile(call, &FormScope::new(&ctx), ctx.backend, &record.ctx)
         .map_err(|errors| ApiError::Internal(anyhow::anyhow!("aggregate {call:?} does not compile: {errors:?}")))?;
     let table = Alias::new(&ctx.map.table);
     let select = Query::select()

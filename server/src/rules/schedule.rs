@@ -100,7 +100,7 @@ pub async fn run_occurrence(
     let form_key = rule.form.as_deref().ok_or_else(|| anyhow::anyhow!("scheduled rule without a form"))?;
     let ctx = FormCtx::new(app, form_key, state.db.backend())?;
     // The occurrence is the rule's "now": a rerun sees the same day and the same values.
-    let clock = Context { now: occurrence, today: occurrence.date_naive() };
+    let clock = Context::at(occurrence, occurrence.date_naive()).with_calendars(&app.bundle.calendars);
     let scan = Scan::new(&ctx, rule, &clock)?;
     let mut report = RunReport { app: app.key.clone(), rule: rule.key.clone(), occurrence, matched: 0, fired: 0 };
     let paths = super::related::related_paths([rule]);
@@ -110,7 +110,7 @@ pub async fn run_occurrence(
         let tx = conn.begin().await?;
         for &record_id in batch {
             let Some((version, values)) = current_values(&tx, &ctx, record_id).await? else { continue };
-            let mut record = RecordValues::new(ctx.form, record_id, values.clone(), occurrence);
+            let mut record = RecordValues::new(ctx.form, record_id, values.clone(), clock);
             super::related::load(&tx, app, &mut record, &paths).await?;
             let outcome = {
                 let trigger = Trigger::Scheduled { occurrence, id: record_id, record: &record };
@@ -182,7 +182,8 @@ pub async fn count_matches(
         app.rules.iter().find(|r| r.key == rule).ok_or_else(|| ApiError::not_found(format!("no rule `{rule}`")))?;
     let form = rule.form.as_deref().ok_or_else(|| ApiError::not_found("the rule scans no form"))?;
     let ctx = FormCtx::new(&app, form, state.db.backend())?;
-    let scan = Scan::new(&ctx, rule, &Context { now: occurrence, today: occurrence.date_naive() })?;
+    let scan =
+        Scan::new(&ctx, rule, &Context::at(occurrence, occurrence.date_naive()).with_calendars(&app.bundle.calendars))?;
     Ok(scan.ids(&state.db.conn).await?.len() as u64)
 }
 

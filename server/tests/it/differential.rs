@@ -322,7 +322,7 @@ struct Stored<'a> {
     /// The `child` records whose `parent` is this row, with `id` set.
     children: &'a [Json],
     formula: &'a engine_rule::Expr,
-    ctx: &'a Context,
+    ctx: &'a Context<'a>,
 }
 
 impl Record for Stored<'_> {
@@ -415,7 +415,7 @@ async fn database_and_evaluator_agree_on_random_expressions(backend: Backend) {
         let text = g.expr(ty, 3);
         // Around midnight in Shanghai, so `today_in` and `birthday_today` cross a date line.
         let now = Utc.timestamp_opt(1_764_259_200 + g.rng.random_range(-7200..7200), 0).single().expect("now");
-        let ctx = Context { now, today: now.date_naive() };
+        let ctx = Context::at(now, now.date_naive());
         let expr = engine_rule::parse(&text).unwrap_or_else(|e| panic!("seed {seed}: `{text}` does not parse: {e}"));
         let expected: Vec<Result<Value, _>> = records
             .iter()

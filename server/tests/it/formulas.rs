@@ -7,8 +7,52 @@ use crate::support::{Backend, both_backends, labels, start};
 both_backends!(
     formulas_are_computed_on_every_read,
     where_conditions_run_in_the_database,
-    formulas_aggregate_sub_table_rows
+    formulas_aggregate_sub_table_rows,
+    business_days_follow_the_apps_calendar
 );
+
+async fn business_days_follow_the_apps_calendar(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let evaluate = "/api/v1/apps/bank_crm/forms/customer/evaluate";
+    // The bank's calendar: the National Day week off, Saturday 10 October worked.
+    let answer = env
+        .post(evaluate, &json!({ "expression": "add_business_days(date('2026-09-30'), 1, 'cn_bank')", "limit": 1 }))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["items"][0]["value"], "2026-10-08");
+    let filtered = env
+        .post(
+            evaluate,
+            &json!({ "expression": "opened_on < add_business_days(date('2026-10-09'), 1, 'cn_bank')", "limit": 1 }),
+        )
+        .await;
+    assert_eq!(filtered.status, 200, "parts without fields are computed before the query: {}", filtered.body);
+    let per_record = env.post(evaluate, &json!({ "expression": "is_business_day(opened_on, 'cn_bank')" })).await;
+    assert_eq!((per_record.status, per_record.body["errors"][0]["code"].as_str()), (422, Some("not_in_database")));
+    let unknown = env.post(evaluate, &json!({ "expression": "is_business_day(opened_on, 'hk_bank')" })).await;
+    assert_eq!((unknown.status, unknown.body["errors"][0]["code"].as_str()), (422, Some("unknown_calendar")));
+
+    // A formula naming a calendar the app lacks is refused at save.
+    let field = |key: &str, kind: &str| json!({ "key": key, "type": kind, "label": labels(key) });
+    let bundle = json!({ "key": "loans", "name": labels("Loans"), "forms": [{ "key": "loan", "label": labels("Loan"), "fields": [
+        field("start", "date"),
+        { "key": "due", "type": "formula", "label": labels("Due"), "expression": "add_business_days(start, 10, 'cn')", "result_type": "date" },
+    ]}], "calendars": [{ "key": "cn_bank", "holidays": ["2026-10-01"] }] });
+    let refused = env.post("/api/v1/apps", &bundle).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("no calendar `cn`")),
+        "{}",
+        refused.body
+    );
+    let mut fixed = bundle.clone();
+    fixed["forms"][0]["fields"][1]["expression"] = json!("add_business_days(start, 1, 'cn_bank')");
+    assert_eq!(env.post("/api/v1/apps", &fixed).await.status, 201);
+    assert_eq!(env.post("/api/v1/apps/loans/publish", &json!({})).await.status, 200);
+    let loan = env.post("/api/v1/apps/loans/forms/loan/records", &json!({ "start": "2026-09-30" })).await;
+    assert_eq!(loan.body["due"], "2026-10-02", "1 October is a holiday in this calendar, the weekend is not worked");
+    env.finish().await;
+}
 
 async fn formulas_aggregate_sub_table_rows(backend: Backend) {
     let env = start(backend).await;
