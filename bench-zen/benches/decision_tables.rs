@@ -22,7 +22,7 @@ fn side_by_side(c: &mut Criterion) {
         let (ours, zen) = tiering_tables(rows);
         let table = engine_rule::parse_table(&ours, &customer).expect("engine-rule reads the table");
         let content = serde_json::from_value(zen).expect("a zen decision graph");
-        let mut decision = DecisionEngine::default().create_decision(Arc::new(content));
+        let mut decision = DecisionEngine::default().create_decision(Arc::new(content)).expect("a decision");
         decision.compile();
         // Both must pick the same row before they are timed.
         let a = table.evaluate(&customer, &ctx).expect("engine-rule evaluates it");

@@ -22,8 +22,8 @@ fn side_by_side(c: &mut Criterion) {
         let a = engine_rule::evaluate(&ours, &customer, &ctx).expect("engine-rule evaluates it");
         let b = theirs.evaluate_with(context.clone(), &mut vm).expect("zen evaluates it");
         let arena = datalogic_rs::bumpalo::Bump::new();
-        let c = logic_engine.evaluate(&compiled_logic, &logic_data, &arena).expect("datalogic evaluates it");
-        println!("{name}: engine-rule {a:?}, zen {b:?}, datalogic {c:?}");
+        let d = logic_engine.evaluate(&compiled_logic, &logic_data, &arena).expect("datalogic evaluates it");
+        println!("{name}: engine-rule {a:?}, zen {b:?}, datalogic {d:?}");
         let mut group = c.benchmark_group(name);
         group.bench_function("engine-rule", |bench| {
             bench.iter(|| engine_rule::evaluate(black_box(&ours), black_box(&customer), &ctx).expect("evaluates"))

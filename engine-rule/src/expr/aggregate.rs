@@ -136,7 +136,7 @@ impl<'a> AggregateCall<'a> {
                     let better = if self.func == Aggregate::Min { order.is_lt() } else { order.is_gt() };
                     if better { v } else { acc }
                 }
-                _ => binary(BinaryOp::Add, acc, v, at)?,
+                _ => binary(BinaryOp::Add, acc, v, at).map_err(|e| *e)?,
             };
         }
         Ok(match self.func {

@@ -58,7 +58,17 @@ impl<'a> Context<'a> {
 }
 
 pub fn evaluate(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value, ExprError> {
-    let mismatch = |message: String| Err(ExprError::new(ExprErrorKind::TypeMismatch, expr.span, message));
+    eval(expr, record, ctx).map_err(|e| *e)
+}
+
+/// A failed evaluation. Boxed, so the `Result` every node returns stays as small as a
+/// value: moving results up the tree is most of the evaluator's work.
+pub(crate) type Failed = Box<ExprError>;
+
+/// `evaluate`, with the error boxed.
+pub(crate) fn eval(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value, Failed> {
+    // The common nodes stay in this small function; the rest are out of line, so the
+    // recursion's stack frame stays small.
     Ok(match &expr.kind {
         ExprKind::Null => Value::Null,
         ExprKind::Bool(b) => Value::Bool(*b),
@@ -66,8 +76,32 @@ pub fn evaluate(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value
         ExprKind::Decimal(d) => Value::Decimal(*d),
         ExprKind::Text(s) => Value::Text(s.clone()),
         ExprKind::Path(path) => record.value(path),
-        ExprKind::List(items) => Value::List(items.iter().map(|i| evaluate(i, record, ctx)).collect::<Result<_, _>>()?),
-        ExprKind::Unary(op, operand) => match (op, evaluate(operand, record, ctx)?) {
+        ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), l, r) => {
+            // The dominant value (false for `and`, true for `or`) decides alone, whatever
+            // the other side is, so the other side is not evaluated.
+            let dominant = *op == BinaryOp::Or;
+            match eval(l, record, ctx)? {
+                Value::Bool(b) if b == dominant => Value::Bool(dominant),
+                left => binary(*op, left, eval(r, record, ctx)?, expr)?,
+            }
+        }
+        ExprKind::Binary(op, l, r) => {
+            let (l, r) = (eval(l, record, ctx)?, eval(r, record, ctx)?);
+            match compare_numbers(*op, &l, &r) {
+                Some(decided) => Value::Bool(decided),
+                None => binary(*op, l, r, expr)?,
+            }
+        }
+        _ => return rare(expr, record, ctx),
+    })
+}
+
+#[inline(never)]
+fn rare(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value, Failed> {
+    let mismatch = |message: String| Err(Box::new(ExprError::new(ExprErrorKind::TypeMismatch, expr.span, message)));
+    Ok(match &expr.kind {
+        ExprKind::List(items) => Value::List(items.iter().map(|i| eval(i, record, ctx)).collect::<Result<_, _>>()?),
+        ExprKind::Unary(op, operand) => match (op, eval(operand, record, ctx)?) {
             (_, Value::Null) => Value::Null,
             (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
             (UnaryOp::Negate, Value::Integer(i)) => {
@@ -76,51 +110,65 @@ pub fn evaluate(expr: &Expr, record: &dyn Record, ctx: &Context) -> Result<Value
             (UnaryOp::Negate, Value::Decimal(d)) => Value::Decimal(-d),
             (_, v) => return mismatch(format!("cannot apply the operator to {v:?}")),
         },
-        ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), l, r) => {
-            // The dominant value (false for `and`, true for `or`) decides alone, whatever
-            // the other side is, so the other side is not evaluated.
-            let dominant = *op == BinaryOp::Or;
-            match evaluate(l, record, ctx)? {
-                Value::Bool(b) if b == dominant => Value::Bool(dominant),
-                left => binary(*op, left, evaluate(r, record, ctx)?, expr)?,
-            }
-        }
-        ExprKind::Binary(op, l, r) => binary(*op, evaluate(l, record, ctx)?, evaluate(r, record, ctx)?, expr)?,
-        ExprKind::Call(name, _) if Aggregate::named(name).is_some() && record.aggregate(expr).is_some() => {
-            record.aggregate(expr).unwrap_or(Value::Null)
-        }
-        ExprKind::Call(name, args) => {
-            let mut rows = None;
-            if let Some(call) = AggregateCall::of(name, args, |p| {
-                rows = record.rows(p);
-                rows.is_some()
-            }) {
-                let call = call.map_err(|wanted| {
-                    ExprError::new(
-                        ExprErrorKind::ArgumentCount,
-                        expr.span,
-                        format!("`{name}` takes {wanted} arguments"),
-                    )
-                })?;
-                return call.evaluate(&rows.expect("the collection was found"), ctx, expr);
-            }
-            let Some(f) = functions::find(name) else {
-                return Err(ExprError::new(
-                    ExprErrorKind::UnknownFunction,
-                    expr.span,
-                    format!("there is no function `{name}`"),
-                ));
-            };
-            if args.len() < f.min_args || f.max_args.is_some_and(|m| args.len() > m) {
-                return Err(ExprError::new(
-                    ExprErrorKind::ArgumentCount,
-                    expr.span,
-                    format!("wrong number of arguments for `{name}`"),
-                ));
-            }
-            let values: Vec<Value> = args.iter().map(|a| evaluate(a, record, ctx)).collect::<Result<_, _>>()?;
-            (f.eval)(&values, ctx)
-        }
+        ExprKind::Call(name, args) => return call(expr, name, args, record, ctx),
+        _ => return eval(expr, record, ctx),
+    })
+}
+
+fn call(expr: &Expr, name: &str, args: &[Expr], record: &dyn Record, ctx: &Context) -> Result<Value, Failed> {
+    if Aggregate::named(name).is_some()
+        && let Some(value) = record.aggregate(expr)
+    {
+        return Ok(value);
+    }
+    let mut rows = None;
+    if let Some(call) = AggregateCall::of(name, args, |p| {
+        rows = record.rows(p);
+        rows.is_some()
+    }) {
+        let call = call.map_err(|wanted| {
+            ExprError::new(ExprErrorKind::ArgumentCount, expr.span, format!("`{name}` takes {wanted} arguments"))
+        })?;
+        return call.evaluate(&rows.expect("the collection was found"), ctx, expr).map_err(Box::new);
+    }
+    let Some(f) = functions::find(name) else {
+        return Err(Box::new(ExprError::new(
+            ExprErrorKind::UnknownFunction,
+            expr.span,
+            format!("there is no function `{name}`"),
+        )));
+    };
+    if args.len() < f.min_args || f.max_args.is_some_and(|m| args.len() > m) {
+        return Err(Box::new(ExprError::new(
+            ExprErrorKind::ArgumentCount,
+            expr.span,
+            format!("wrong number of arguments for `{name}`"),
+        )));
+    }
+    let values: Vec<Value> = args.iter().map(|a| eval(a, record, ctx)).collect::<Result<_, _>>()?;
+    Ok((f.eval)(&values, ctx))
+}
+
+/// The common case of a comparison, two numbers, decided without `binary`'s general path;
+/// `None` for everything else.
+#[inline(always)]
+fn compare_numbers(op: BinaryOp, l: &Value, r: &Value) -> Option<bool> {
+    if !matches!(op, BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne) {
+        return None;
+    }
+    let order = match (l, r) {
+        (Value::Decimal(a), Value::Decimal(b)) => a.cmp(b),
+        (Value::Integer(a), Value::Integer(b)) => a.cmp(b),
+        _ => return None,
+    };
+    Some(match op {
+        BinaryOp::Lt => order.is_lt(),
+        BinaryOp::Le => order.is_le(),
+        BinaryOp::Gt => order.is_gt(),
+        BinaryOp::Ge => order.is_ge(),
+        BinaryOp::Eq => order.is_eq(),
+        BinaryOp::Ne => order.is_ne(),
+        _ => return None,
     })
 }
 
@@ -134,7 +182,7 @@ fn three_valued(l: Value, r: Value, dominant: bool) -> Value {
     }
 }
 
-pub(crate) fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, ExprError> {
+pub(crate) fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Value, Failed> {
     let overflow = || ExprError::new(ExprErrorKind::Overflow, at.span, "the result is beyond 28 significant digits");
     let numbers = || ExprError::new(ExprErrorKind::TypeMismatch, at.span, format!("`{}` needs numbers", op.symbol()));
     match op {
@@ -144,7 +192,7 @@ pub(crate) fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Valu
         BinaryOp::In => match (&l, &r) {
             (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
             (_, Value::List(items)) => Ok(Value::Bool(items.iter().any(|i| l.equals(i)))),
-            _ => Err(ExprError::new(ExprErrorKind::TypeMismatch, at.span, "`in` needs a list on its right")),
+            _ => Err(Box::new(ExprError::new(ExprErrorKind::TypeMismatch, at.span, "`in` needs a list on its right"))),
         },
         _ if l.is_null() || r.is_null() => Ok(Value::Null),
         BinaryOp::Eq => Ok(Value::Bool(l.equals(&r))),
@@ -171,7 +219,7 @@ pub(crate) fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Valu
                     return Ok(Value::Integer(v));
                 }
             }
-            let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(numbers()) };
+            let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(Box::new(numbers())) };
             // rust_decimal drops places to fit a result in 96 bits; an exact result keeps
             // them all (or is zero, which it gives without places), so fewer places means
             // the result was rounded: an overflow here.
@@ -180,14 +228,17 @@ pub(crate) fn binary(op: BinaryOp, l: Value, r: Value, at: &Expr) -> Result<Valu
                 BinaryOp::Sub => (a.checked_sub(b), a.scale().max(b.scale())),
                 _ => (a.checked_mul(b), a.scale() + b.scale()),
             };
-            result.filter(|d| d.scale() == places || d.is_zero()).map(Value::Decimal).ok_or_else(overflow)
+            result
+                .filter(|d| d.scale() == places || d.is_zero())
+                .map(Value::Decimal)
+                .ok_or_else(|| Box::new(overflow()))
         }
         BinaryOp::Div => {
-            let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(numbers()) };
+            let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else { return Err(Box::new(numbers())) };
             if b.is_zero() {
                 return Ok(Value::Null);
             }
-            decimal::divide(a, b).map(Value::Decimal).ok_or_else(overflow)
+            decimal::divide(a, b).map(Value::Decimal).ok_or_else(|| Box::new(overflow()))
         }
     }
 }
