@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, join};
 use crate::formula::{FormFields, ResultType, zoneless_today};
-use crate::model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
+use crate::model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind, Validation};
 use crate::record::{check_value, parse_date, parse_decimal};
 use crate::schema::check_bundle_shape;
 
@@ -34,6 +34,16 @@ struct RawForm {
     label: Labels,
     title_field: Option<String>,
     fields: Vec<RawField>,
+    #[serde(default)]
+    validations: Vec<RawValidation>,
+}
+
+#[derive(Deserialize)]
+struct RawValidation {
+    key: String,
+    condition: String,
+    message: Labels,
+    field: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +84,7 @@ struct RawField {
     max_size: Option<u64>,
     accept: Option<Vec<String>>,
     expression: Option<String>,
+    visible_when: Option<String>,
     result_type: Option<String>,
 }
 
@@ -176,11 +187,36 @@ impl Lowerer<'_> {
                 Some(_) => {}
             }
         }
+        let mut validations = Vec::new();
+        for (i, v) in raw.validations.iter().enumerate() {
+            let vpath = join(&join(path, "validations"), i);
+            if raw.validations[..i].iter().any(|w| w.key == v.key) {
+                self.push(
+                    join(&vpath, "key"),
+                    "duplicate_key",
+                    format!("another validation is already named `{}`", v.key),
+                );
+            }
+            if let Some(field) = &v.field
+                && !raw.fields.iter().any(|f| &f.key == field)
+            {
+                self.push(join(&vpath, "field"), "unknown_field", format!("the form has no field `{field}`"));
+            }
+            if let Some(condition) = self.condition(&join(&vpath, "condition"), &v.condition, &raw.fields) {
+                validations.push(Validation {
+                    key: v.key.clone(),
+                    condition,
+                    message: v.message.clone(),
+                    field: v.field.clone(),
+                });
+            }
+        }
         Some(Form {
             key: raw.key.clone(),
             label: raw.label.clone(),
             title_field: raw.title_field.clone(),
             fields: fields?,
+            validations,
         })
     }
 
@@ -239,8 +275,22 @@ impl Lowerer<'_> {
             index: raw.index,
             personal_data: raw.personal_data,
             default: None,
+            visible_when: None,
             kind,
         };
+        if let Some(text) = &raw.visible_when {
+            if in_sub_table {
+                self.push(join(path, "visible_when"), "not_applicable", "sub-table columns are always shown");
+            } else if raw.kind == "formula" {
+                self.push(join(path, "visible_when"), "not_applicable", "a formula is computed, never sent");
+            } else if let Some(condition) = self.condition(&join(path, "visible_when"), text, siblings) {
+                if reads(&condition, &raw.key) {
+                    self.push(join(path, "visible_when"), "circular", "a field's visibility cannot depend on itself");
+                } else {
+                    field.visible_when = Some(condition);
+                }
+            }
+        }
         if let Some(default) = &raw.default {
             if matches!(raw.kind.as_str(), "relation" | "sub_table" | "attachment" | "formula") {
                 self.push(
@@ -426,11 +476,42 @@ impl Lowerer<'_> {
             return None;
         };
         let result = ResultType::parse(result_name)?;
+        let (expr, t) = self.expression(&join(path, "expression"), expression, siblings)?;
+        if !t.fits(&result.expr_type()) {
+            self.push(
+                join(path, "result_type"),
+                "type_mismatch",
+                format!("the expression gives {t}, not {result_name}"),
+            );
+            return None;
+        }
+        Some(FieldType::Formula { expression: expression.clone(), expr, result })
+    }
+
+    /// A condition (`visible_when`, a validation) over the form's fields.
+    fn condition(&mut self, path: &str, text: &str, siblings: &[RawField]) -> Option<engine_rule::Expr> {
+        let (expr, t) = self.expression(path, text, siblings)?;
+        if !t.fits(&engine_rule::Type::Bool) {
+            self.push(path, "type_mismatch", format!("a condition is true or false, not {t}"));
+            return None;
+        }
+        Some(expr)
+    }
+
+    /// Parses an expression and checks it against the form's other fields (not its
+    /// formulas, and `today()` only with a zone: `today_in(…)`), with every problem at
+    /// `path`.
+    fn expression(
+        &mut self,
+        path: &str,
+        text: &str,
+        siblings: &[RawField],
+    ) -> Option<(engine_rule::Expr, engine_rule::Type)> {
         let at = |span: engine_rule::Span| format!(" (characters {}..{})", span.start, span.end);
-        let expr = match engine_rule::parse(expression) {
+        let expr = match engine_rule::parse(text) {
             Ok(expr) => expr,
             Err(e) => {
-                self.push(join(path, "expression"), "bad_expression", format!("{}{}", e.message, at(e.span)));
+                self.push(path, "bad_expression", format!("{}{}", e.message, at(e.span)));
                 return None;
             }
         };
@@ -445,32 +526,24 @@ impl Lowerer<'_> {
                 })
                 .collect(),
         };
-        match engine_rule::check(&expr, &readable) {
+        let t = match engine_rule::check(&expr, &readable) {
             Err(errors) => {
                 for e in errors {
-                    self.push(join(path, "expression"), "bad_expression", format!("{}{}", e.message, at(e.span)));
+                    self.push(path, "bad_expression", format!("{}{}", e.message, at(e.span)));
                 }
                 return None;
             }
-            Ok(t) if !t.fits(&result.expr_type()) => {
-                self.push(
-                    join(path, "result_type"),
-                    "type_mismatch",
-                    format!("the expression gives {t}, not {result_name}"),
-                );
-                return None;
-            }
-            Ok(_) => {}
-        }
+            Ok(t) => t,
+        };
         if let Some(call) = zoneless_today(&expr) {
             self.push(
-                join(path, "expression"),
+                path,
                 "bad_expression",
                 format!("today() depends on a time zone; write today_in('Asia/Shanghai'){}", at(call.span)),
             );
             return None;
         }
-        Some(FieldType::Formula { expression: expression.clone(), expr, result })
+        Some((expr, t))
     }
 
     fn relation(&mut self, path: &str, raw: &RawField) -> Option<FieldType> {
@@ -560,4 +633,10 @@ impl Lowerer<'_> {
             self.push(join(path, "min"), "out_of_range", "min is larger than max");
         }
     }
+}
+
+/// Whether `expr` reads the field `key` of its record.
+fn reads(expr: &engine_rule::Expr, key: &str) -> bool {
+    matches!(&expr.kind, engine_rule::ExprKind::Path(p) if p.len() == 1 && p[0] == key)
+        || expr.children().into_iter().any(|c| reads(c, key))
 }

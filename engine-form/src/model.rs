@@ -33,11 +33,29 @@ pub struct Form {
     pub label: Labels,
     pub title_field: Option<String>,
     pub fields: Vec<Field>,
+    /// Conditions every record must meet.
+    pub validations: Vec<Validation>,
+}
+
+/// A condition every record of a form must meet, with the message shown when it does not.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub key: String,
+    pub condition: engine_rule::Expr,
+    pub message: Labels,
+    /// The field the message belongs to; the whole record when `None`.
+    pub field: Option<String>,
 }
 
 impl Form {
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// Whether records must be checked against conditions after a write
+    /// (`check_conditions`): the form has validations or conditionally shown fields.
+    pub fn has_conditions(&self) -> bool {
+        !self.validations.is_empty() || self.fields.iter().any(|f| f.visible_when.is_some())
     }
 }
 
@@ -52,6 +70,9 @@ pub struct Field {
     pub index: bool,
     pub personal_data: bool,
     pub default: Option<FieldValue>,
+    /// While this condition does not hold the field is hidden: not required, and a value
+    /// sent for it is refused.
+    pub visible_when: Option<engine_rule::Expr>,
     pub kind: FieldType,
 }
 

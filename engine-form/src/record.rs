@@ -85,7 +85,12 @@ fn check_fields(
             None if matches!(field.kind, FieldType::Formula { .. }) => continue,
             None => field.default.clone().unwrap_or(FieldValue::Null),
         };
-        if field.required && is_empty(&value) && (mode == CheckMode::Create || input.contains_key(&field.key)) {
+        // A field shown only under a condition is required only while shown (`check_conditions`).
+        if field.required
+            && field.visible_when.is_none()
+            && is_empty(&value)
+            && (mode == CheckMode::Create || input.contains_key(&field.key))
+        {
             errors.push(FieldError::new(path, "required", format!("`{}` is required", field.key)));
             continue;
         }
@@ -323,4 +328,50 @@ fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
     let body = s.strip_prefix('+').unwrap_or(s);
     (5..=20).contains(&digits) && body.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'))
+}
+
+/// Checks a record as it stands after a write against its form's conditions: a field
+/// whose `visible_when` does not hold must not have been `sent` a value, a required field
+/// that is shown must have one, and every validation must hold (a condition that is null,
+/// because a value it reads is missing, does not refuse the record). `values` are the
+/// record's stored values, sub-table rows included.
+pub fn check_conditions(
+    form: &Form,
+    values: &[(String, FieldValue)],
+    sent: &[&str],
+    ctx: &engine_rule::Context<'_>,
+) -> Vec<FieldError> {
+    use engine_rule::{Value as ExprValue, evaluate};
+    let record = crate::formula::StoredValues(values);
+    let mut errors = Vec::new();
+    for field in &form.fields {
+        let Some(condition) = &field.visible_when else { continue };
+        let visible = matches!(evaluate(condition, &record, ctx), Ok(ExprValue::Bool(true)));
+        let empty = values.iter().find(|(k, _)| *k == field.key).is_none_or(|(_, v)| is_empty(v));
+        let path = join("", &field.key);
+        if !visible && !empty && sent.contains(&field.key.as_str()) {
+            errors.push(FieldError::new(
+                path,
+                "hidden",
+                format!("`{}` is hidden for this record (its visible_when does not hold); send no value", field.key),
+            ));
+        } else if visible && field.required && empty {
+            errors.push(FieldError::new(path, "required", format!("`{}` is required", field.key)));
+        }
+    }
+    for validation in &form.validations {
+        let refused = match evaluate(&validation.condition, &record, ctx) {
+            Ok(ExprValue::Bool(false)) => None,
+            Ok(_) => continue,
+            Err(e) => Some(e.message),
+        };
+        let path = validation.field.as_deref().map_or(String::new(), |f| join("", f));
+        let message = validation.message.get("en").or_else(|| validation.message.values().next()).cloned();
+        let message = match refused {
+            None => format!("{} (validation `{}`)", message.unwrap_or_default(), validation.key),
+            Some(why) => format!("validation `{}` could not be checked: {why}", validation.key),
+        };
+        errors.push(FieldError::new(path, "validation", message));
+    }
+    errors
 }

@@ -13,7 +13,7 @@ use super::error::{ApiError, Problem};
 use super::{State, json_object, json_response};
 use crate::records::query::{ListParams, ListQuery};
 use crate::records::values::field_values;
-use crate::records::{FormCtx, read, write};
+use crate::records::{FormCtx, enforce_conditions, read, write};
 use crate::rules::{self, Change};
 use engine_rule::TriggerKind;
 use serde_json::Map;
@@ -84,6 +84,11 @@ pub async fn create(state: State, path: FormPath, body: Payload) -> Result<HttpR
     let row = write::create(&tx, &ctx, &values, now, &read::OwnRow::returning(own_row.as_ref())).await?;
     let mut record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
     let id = record["id"].as_i64().unwrap_or_default();
+    let sent: Vec<&str> = input.keys().map(String::as_str).collect();
+    if ctx.form.has_conditions() {
+        let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
+        enforce_conditions(&ctx, &stored, &sent, now)?;
+    }
     if rules::watches(&app, &path.1, TriggerKind::Created) {
         let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
         let change = Change { form: path.1.clone(), id, version: 1, kind: TriggerKind::Created, before: None, after };
@@ -138,6 +143,11 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
     let before = if watched { rules::current_values(&tx, &ctx, path.2).await? } else { None };
     let row = write::update(&tx, &ctx, path.2, expected, &values, now, &returning).await?;
     let mut record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
+    if ctx.form.has_conditions() {
+        let sent: Vec<&str> = input.keys().map(String::as_str).collect();
+        let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
+        enforce_conditions(&ctx, &stored, &sent, now)?;
+    }
     if let Some((_, before)) = before {
         let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
         let version = record["_version"].as_i64().unwrap_or_default();

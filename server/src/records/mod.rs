@@ -28,3 +28,20 @@ impl<'a> FormCtx<'a> {
         Ok(FormCtx { app, form, map, backend })
     }
 }
+
+/// Refuses a write whose record, as it now stands, breaks its form's conditions: a value
+/// sent for a hidden field, a shown required field left empty, a validation that fails.
+/// The caller's transaction then rolls back, so nothing of the write remains.
+pub fn enforce_conditions(
+    ctx: &FormCtx<'_>,
+    values: &[(String, engine_form::FieldValue)],
+    sent: &[&str],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), crate::api::error::ApiError> {
+    if !ctx.form.has_conditions() {
+        return Ok(());
+    }
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
+    let errors = engine_form::check_conditions(ctx.form, values, sent, &context);
+    if errors.is_empty() { Ok(()) } else { Err(crate::api::error::ApiError::InvalidRecord(errors)) }
+}

@@ -263,6 +263,8 @@ async fn update_record(
         current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
     write::update(tx, &ctx, id, version, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
     let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
+    let sent: Vec<&str> = values.keys().map(String::as_str).collect();
+    crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
     let change = Change {
         form: form.to_owned(),
         id,
@@ -287,6 +289,8 @@ async fn create_record(
     let row = write::create(tx, &ctx, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
     let id: i64 = row.try_get_by_index(0)?;
     let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
+    let sent: Vec<&str> = values.keys().map(String::as_str).collect();
+    crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
     let change =
         Change { form: form.to_owned(), id, version, kind: TriggerKind::Created, before: None, after: Some(after) };
     after_change(tx, app, change, now, depth + 1).await

@@ -4,6 +4,7 @@
 mod support;
 
 mod apps;
+mod conditions;
 mod differential;
 mod files;
 mod formulas;
