@@ -67,6 +67,7 @@ impl AppMeta {
 }
 
 struct Catalog<'a> {
+    bundle: &'a Bundle,
     forms: Vec<(&'a str, WithDecisions<'a>)>,
     events: Vec<(&'a str, FormSchema<'a>)>,
 }
@@ -84,6 +85,16 @@ impl RuleCatalog for Catalog<'_> {
     fn flow_exists(&self, _key: &str) -> bool {
         false
     }
+
+    fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
+        let mut form =
+            self.bundle.form(from).or_else(|| self.events.iter().find(|(k, _)| *k == from).map(|(_, s)| s.form))?;
+        for hop in path {
+            let engine_form::FieldType::Relation { form: target, .. } = &form.field(hop)?.kind else { return None };
+            form = self.bundle.form(target)?;
+        }
+        Some(form.key.clone())
+    }
 }
 
 /// Checks the bundle document `doc`; its rules are stamped with the app `version` they
@@ -94,6 +105,7 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
     let decisions = check_decisions(doc, &bundle, &mut diags);
     let schema = |form| FormSchema { bundle: &bundle, form };
     let catalog = Catalog {
+        bundle: &bundle,
         forms: bundle.forms.iter().map(|form| (form.key.as_str(), with_decisions(&bundle, &decisions, form))).collect(),
         events: events.iter().map(|form: &Form| (form.key.as_str(), schema(form))).collect(),
     };

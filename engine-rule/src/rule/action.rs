@@ -27,23 +27,67 @@ pub enum Channel {
 /// An action as declared in the rule.
 #[derive(Debug, Clone)]
 pub(crate) enum ActionSpec {
-    CreateTask { title: Expr, assignee: Expr, priority: Priority, due_in_hours: i64 },
-    Notify { channel: Channel, to: Expr, message: Expr },
-    UpdateFields { set: Vec<(String, Expr)> },
-    CreateRecord { form: String, values: Vec<(String, Expr)> },
-    StartProcess { flow: String },
-    Webhook { url: String, body: Vec<(String, Expr)> },
+    CreateTask {
+        title: Expr,
+        assignee: Expr,
+        priority: Priority,
+        due_in_hours: i64,
+    },
+    Notify {
+        channel: Channel,
+        to: Expr,
+        message: Expr,
+    },
+    /// `record`: the relation path to a related record and that record's form; the
+    /// rule's own record when `None`.
+    UpdateFields {
+        record: Option<(Vec<String>, String)>,
+        set: Vec<(String, Expr)>,
+    },
+    CreateRecord {
+        form: String,
+        values: Vec<(String, Expr)>,
+    },
+    StartProcess {
+        flow: String,
+    },
+    Webhook {
+        url: String,
+        body: Vec<(String, Expr)>,
+    },
 }
 
 /// An action ready for the server to carry out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    CreateTask { title: String, assignee: Value, priority: Priority, due_at: DateTime<Utc> },
-    Notify { channel: Channel, to: Value, message: String },
-    UpdateFields { values: Vec<(String, Value)> },
-    CreateRecord { form: String, values: Vec<(String, Value)> },
-    StartProcess { flow: String },
-    Webhook { url: String, body: Vec<(String, Value)> },
+    CreateTask {
+        title: String,
+        assignee: Value,
+        priority: Priority,
+        due_at: DateTime<Utc>,
+    },
+    Notify {
+        channel: Channel,
+        to: Value,
+        message: String,
+    },
+    /// `record`: the related record to update (its form and id; a null id when the
+    /// relation is empty); the rule's own record when `None`.
+    UpdateFields {
+        record: Option<(String, Value)>,
+        values: Vec<(String, Value)>,
+    },
+    CreateRecord {
+        form: String,
+        values: Vec<(String, Value)>,
+    },
+    StartProcess {
+        flow: String,
+    },
+    Webhook {
+        url: String,
+        body: Vec<(String, Value)>,
+    },
 }
 
 fn all(pairs: &[(String, Expr)], data: &dyn Record, ctx: &Context) -> Result<Vec<(String, Value)>, ExprError> {
@@ -56,7 +100,7 @@ impl ActionSpec {
         match self {
             ActionSpec::CreateTask { title, assignee, .. } => vec![title, assignee],
             ActionSpec::Notify { to, message, .. } => vec![to, message],
-            ActionSpec::UpdateFields { set: pairs }
+            ActionSpec::UpdateFields { set: pairs, .. }
             | ActionSpec::CreateRecord { values: pairs, .. }
             | ActionSpec::Webhook { body: pairs, .. } => pairs.iter().map(|(_, e)| e).collect(),
             ActionSpec::StartProcess { .. } => Vec::new(),
@@ -76,7 +120,10 @@ impl ActionSpec {
                 to: evaluate(to, data, ctx)?,
                 message: evaluate(message, data, ctx)?.to_text(),
             },
-            ActionSpec::UpdateFields { set } => Action::UpdateFields { values: all(set, data, ctx)? },
+            ActionSpec::UpdateFields { record, set } => Action::UpdateFields {
+                record: record.as_ref().map(|(path, form)| (form.clone(), data.value(path))),
+                values: all(set, data, ctx)?,
+            },
             ActionSpec::CreateRecord { form, values } => {
                 Action::CreateRecord { form: form.clone(), values: all(values, data, ctx)? }
             }

@@ -133,6 +133,14 @@ impl EventRule {
         for expr in self.condition.iter().chain(self.actions.iter().flat_map(ActionSpec::exprs)) {
             reads(expr, &is_rows, &mut paths, &mut aggregates, &mut Vec::new());
         }
+        // The related record an `update_fields` updates is found through its path too.
+        for action in &self.actions {
+            if let ActionSpec::UpdateFields { record: Some((path, _)), .. } = action
+                && !paths.contains(path)
+            {
+                paths.push(path.clone());
+            }
+        }
         (paths, aggregates)
     }
 

@@ -18,6 +18,9 @@ pub trait RuleCatalog {
     fn form(&self, key: &str) -> Option<&dyn Schema>;
     fn event(&self, name: &str) -> Option<&dyn Schema>;
     fn flow_exists(&self, key: &str) -> bool;
+    /// The form reached from the form or event `from` by following the relation fields
+    /// `path` (`customer`, `account.customer`), if they are relations.
+    fn related_form(&self, from: &str, path: &[String]) -> Option<String>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,19 +318,47 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
                     _ => None,
                 }
             }
-            "update_fields" if trigger == TriggerKind::Event => {
-                diags.push(
-                    format!("{path}/type"),
-                    "not_applicable",
-                    "an event has no record to update; use create_record",
-                );
-                None
-            }
             "update_fields" => {
-                allowed_keys(&mut diags, &path, obj, &["set"]);
-                Some(ActionSpec::UpdateFields {
-                    set: diags.assignments(&format!("{path}/set"), field("set"), &subject, fields),
-                })
+                allowed_keys(&mut diags, &path, obj, &["set", "record"]);
+                // `record`: a related record to update (`customer`), reached through
+                // relation fields; without it, the rule's own record.
+                let subject_key = raw.trigger.event.as_deref().or(raw.trigger.form.as_deref()).unwrap_or("");
+                match field("record").map(|r| r.as_str()) {
+                    Some(Some(text)) => {
+                        let relation: Vec<String> = text.split('.').map(str::to_owned).collect();
+                        let target = catalog.related_form(subject_key, &relation);
+                        match target.as_deref().and_then(|t| catalog.form(t).map(|s| (t, s))) {
+                            Some((form, schema)) => Some(ActionSpec::UpdateFields {
+                                record: Some((relation, form.to_owned())),
+                                set: diags.assignments(&format!("{path}/set"), field("set"), &subject, schema),
+                            }),
+                            None => {
+                                diags.push(
+                                    format!("{path}/record"),
+                                    "unknown_relation",
+                                    format!("`{text}` is not a relation field of this rule's record or event"),
+                                );
+                                None
+                            }
+                        }
+                    }
+                    Some(None) => {
+                        diags.push(format!("{path}/record"), "shape", "`record` is a relation field's key");
+                        None
+                    }
+                    None if trigger == TriggerKind::Event => {
+                        diags.push(
+                            format!("{path}/type"),
+                            "not_applicable",
+                            "an event has no record to update; name a related `record` or use create_record",
+                        );
+                        None
+                    }
+                    None => Some(ActionSpec::UpdateFields {
+                        record: None,
+                        set: diags.assignments(&format!("{path}/set"), field("set"), &subject, fields),
+                    }),
+                }
             }
             "create_record" => {
                 allowed_keys(&mut diags, &path, obj, &["form", "values"]);

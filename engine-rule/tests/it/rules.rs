@@ -29,6 +29,9 @@ impl RuleCatalog for Bank {
     fn flow_exists(&self, _: &str) -> bool {
         false
     }
+    fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
+        (matches!(from, "transaction" | "alert") && path == ["customer"]).then(|| "customer".to_owned())
+    }
 }
 
 fn bank() -> Bank {

@@ -213,6 +213,17 @@ pub(crate) async fn run_actions(
                 let body = Value::Object(map("body")?.clone());
                 store::insert_outbox(tx, app, "webhook", &action["url"], &body, firing_id, now).await?;
             }
+            "update_fields" if action["record"].is_object() => {
+                cascade_guard(depth)?;
+                let form = action["record"]["form"].as_str().ok_or_else(|| stored("record.form"))?;
+                let Some(id) = action["record"]["id"].as_i64() else {
+                    return Err(ApiError::bad_request(
+                        "rule_action",
+                        format!("there is no related `{form}` record to update"),
+                    ));
+                };
+                update_record(tx, app, form, id, map("set")?, now, depth).await?;
+            }
             "update_fields" => {
                 cascade_guard(depth)?;
                 let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
@@ -329,7 +340,10 @@ pub fn action_json(action: &Action) -> Value {
         Action::Notify { channel, to, message } => {
             json!({ "type": "notify", "channel": channel_name(*channel), "to": expr_json(to), "message": message })
         }
-        Action::UpdateFields { values } => json!({ "type": "update_fields", "set": pairs(values) }),
+        Action::UpdateFields { record: None, values } => json!({ "type": "update_fields", "set": pairs(values) }),
+        Action::UpdateFields { record: Some((form, id)), values } => {
+            json!({ "type": "update_fields", "record": { "form": form, "id": expr_json(id) }, "set": pairs(values) })
+        }
         Action::CreateRecord { form, values } => {
             json!({ "type": "create_record", "form": form, "values": pairs(values) })
         }

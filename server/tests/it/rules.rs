@@ -33,7 +33,8 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
             "large_outflow",
             "maturity_in_15_days",
             "back_after_silence",
-            "retier"
+            "retier",
+            "record_mobile_login"
         ]
     );
 
@@ -53,7 +54,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/9/condition unknown_field", "/rules/9/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/10/condition unknown_field", "/rules/10/actions/0/priority bad_value"]);
 
     let zoneless = json!({ "key": "vip_drop", "trigger": { "on": "created", "form": "customer" },
         "condition": "birthday == today()" });
@@ -350,14 +351,31 @@ async fn events_sent_in_fire_their_rules_once(backend: Backend) {
     };
     let back = env.post(logins, &login("MB-1", &sun)).await;
     assert_eq!(back.status, 201, "{}", back.body);
-    assert_eq!(back.body["firings"][0]["rule"], "back_after_silence");
+    let fired: Vec<&str> =
+        back.body["firings"].as_array().expect("firings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!(fired, ["back_after_silence", "record_mobile_login"], "in priority order");
     assert_eq!(back.body["firings"][0]["read"]["customer.tier"], "affluent");
     assert_eq!(back.body["firings"][0]["actions"][0]["title"], "孙丽 沉默 30 天后重新登录了手机银行，请及时跟进");
+    let sun_now = env.get(&format!("/api/v1/apps/bank_crm/forms/customer/records/{}", sun["id"])).await;
+    assert_eq!(
+        sun_now.body["last_mobile_login"], "2026-11-28T13:00:00.000000Z",
+        "the login is recorded on the customer"
+    );
 
     let again = env.post(logins, &login("MB-1", &sun)).await;
     assert_eq!((again.status, again.body["duplicate"].as_bool()), (200, Some(true)), "the same event, sent twice");
     let mass = env.post(logins, &login("MB-2", &zhou)).await;
-    assert_eq!((mass.status, mass.body["firings"].clone()), (201, json!([])));
+    let fired: Vec<&str> =
+        mass.body["firings"].as_array().expect("firings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!((mass.status, fired), (201, vec!["record_mobile_login"]));
+    let late =
+        json!({ "event_id": "MB-0", "data": { "customer": sun["id"], "occurred_at": "2026-11-01T08:00:00+08:00" } });
+    let late = env.post(logins, &late).await;
+    assert_eq!(
+        (late.status, late.body["firings"].clone()),
+        (201, json!([])),
+        "an older login arriving late changes nothing"
+    );
     assert_eq!(rows(&env, "SELECT title FROM trellis_tasks").await.len(), 1, "one task in all");
 
     let bad = env.post(logins, &json!({ "event_id": "MB-3", "data": { "occurred_at": "yesterday" } })).await;
