@@ -26,6 +26,22 @@ pub struct AppMeta {
 pub struct Decision {
     pub form: String,
     pub table: DecisionTable,
+    /// Each output as one expression (`DecisionTable::as_expression`), for the database:
+    /// `customer_tier.tier` in a list filter or a scheduled scan.
+    pub expressions: Vec<(String, engine_rule::Expr)>,
+}
+
+impl Decision {
+    fn new(form: String, table: DecisionTable) -> Decision {
+        let expressions =
+            table.output_keys().filter_map(|output| Some((output.to_owned(), table.as_expression(output)?))).collect();
+        Decision { form, table, expressions }
+    }
+
+    /// `output` as one expression, if the table has one for it.
+    pub fn expression(&self, output: &str) -> Option<&engine_rule::Expr> {
+        self.expressions.iter().find(|(k, _)| k == output).map(|(_, e)| e)
+    }
 }
 
 /// A form's fields, plus the outputs of the decision tables on it.
@@ -169,7 +185,7 @@ fn check_decisions(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) ->
                 "duplicate",
                 format!("two decision tables are called `{}`", parsed.key),
             )),
-            Ok(parsed) => decisions.push(Decision { form: form.key.clone(), table: parsed }),
+            Ok(parsed) => decisions.push(Decision::new(form.key.clone(), parsed)),
             Err(found) => diags.extend(found.into_iter().map(|d| {
                 let at = d.span.map(|s| format!(" (at {}..{})", s.start, s.end)).unwrap_or_default();
                 Diagnostic::new(format!("{base}{}", d.path), d.code, format!("{}{at}", d.message))

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use super::cell::{INPUT, condition};
 use crate::diagnostic::Diagnostic;
-use crate::expr::ast::{Expr, Span};
+use crate::expr::ast::{BinaryOp, Expr, ExprKind, Span};
 use crate::expr::check::{Schema, check};
 use crate::expr::eval::{Context, Record, evaluate};
 use crate::expr::types::Type;
@@ -311,6 +311,11 @@ pub fn parse_table(doc: &Json, schema: &dyn Schema) -> Result<DecisionTable, Vec
 }
 
 impl DecisionTable {
+    /// The keys of the table's outputs.
+    pub fn output_keys(&self) -> impl Iterator<Item = &str> {
+        self.outputs.iter().map(|o| o.key.as_str())
+    }
+
     /// The type an expression sees for `output`: the output's type, or a list of it under
     /// the `collect` hit policy; `None` if there is no such output.
     pub fn output_type(&self, output: &str) -> Option<Type> {
@@ -385,6 +390,49 @@ impl DecisionTable {
         Ok(out)
     }
 
+    /// One output of the table as a single expression over the record, for where the
+    /// table must run as one expression (inside the database: list filters, scheduled
+    /// scans): `if(row 1 matches, its output, if(row 2 matches, …, null))`, each input
+    /// written into its cells. A row matches when every cell is true, as in `evaluate`.
+    /// `first` tables translate as they are; `priority` tables whose first outputs are
+    /// literals are first sorted by rank. `unique` (which must report two matches) and
+    /// `collect` (a list) have no such form: `None`.
+    pub fn as_expression(&self, output: &str) -> Option<Expr> {
+        let column = self.outputs.iter().position(|o| o.key == output)?;
+        let mut rules: Vec<&Rule> = self.rules.iter().collect();
+        match self.hit_policy {
+            HitPolicy::First => {}
+            HitPolicy::Priority => {
+                let priorities = &self.outputs[0].priorities;
+                let mut ranked = Vec::with_capacity(rules.len());
+                for rule in rules {
+                    let value = crate::expr::eval::literal(&rule.then[0])?;
+                    ranked.push((priorities.iter().position(|p| p.equals(&value)).unwrap_or(priorities.len()), rule));
+                }
+                ranked.sort_by_key(|(rank, _)| *rank);
+                rules = ranked.into_iter().map(|(_, r)| r).collect();
+            }
+            HitPolicy::Unique | HitPolicy::Collect => return None,
+        }
+        let at = Span::default();
+        let mut result = Expr { kind: ExprKind::Null, span: at };
+        for rule in rules.into_iter().rev() {
+            let cells: Vec<Expr> = rule
+                .when
+                .iter()
+                .zip(&self.inputs)
+                .filter_map(|(cell, (_, input))| cell.as_ref().map(|c| with_input(c, input)))
+                .collect();
+            let matches = cells
+                .into_iter()
+                .reduce(|a, b| Expr { kind: ExprKind::Binary(BinaryOp::And, Box::new(a), Box::new(b)), span: at })
+                .unwrap_or(Expr { kind: ExprKind::Bool(true), span: at });
+            let then = rule.then[column].clone();
+            result = Expr { kind: ExprKind::Call("if".into(), vec![matches, then, result]), span: at };
+        }
+        Some(result)
+    }
+
     /// The matching row whose first output comes earliest in `priorities`; a value not
     /// listed ranks last. Ties go to the earlier row.
     fn highest_priority<'r>(
@@ -404,4 +452,16 @@ impl DecisionTable {
         }
         Ok(best.map(|(_, r)| r))
     }
+}
+
+/// `cell` with the input value `?` replaced by the input's expression.
+fn with_input(cell: &Expr, input: &Expr) -> Expr {
+    if matches!(&cell.kind, ExprKind::Path(p) if p.len() == 1 && p[0] == INPUT) {
+        return input.clone();
+    }
+    let mut out = cell.clone();
+    for (child, original) in out.children_mut().into_iter().zip(cell.children()) {
+        *child = with_input(original, input);
+    }
+    out
 }

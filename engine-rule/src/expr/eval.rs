@@ -256,3 +256,21 @@ impl<T: Record + ?Sized> Record for &T {
         (**self).aggregate(call)
     }
 }
+
+/// The value of an expression without fields or functions (a literal, a negated number),
+/// if it is one.
+pub(crate) fn literal(expr: &Expr) -> Option<Value> {
+    Some(match &expr.kind {
+        ExprKind::Null => Value::Null,
+        ExprKind::Bool(b) => Value::Bool(*b),
+        ExprKind::Integer(i) => Value::Integer(*i),
+        ExprKind::Decimal(d) => Value::Decimal(*d),
+        ExprKind::Text(s) => Value::Text(s.clone()),
+        ExprKind::Unary(UnaryOp::Negate, inner) => match literal(inner)? {
+            Value::Integer(i) => Value::Integer(i.checked_neg()?),
+            Value::Decimal(d) => Value::Decimal(-d),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}

@@ -35,6 +35,16 @@ fn tiering_under_every_hit_policy_explains_itself() {
             Err(e) => assert_eq!(Some(e.kind.code()), case["error"].as_str(), "{label}: {e}"),
             Ok(result) => {
                 assert!(case.get("error").is_none(), "{label}: expected an error");
+                // As one expression (how the database runs it), the table gives the same.
+                let policy = table.hit_policy;
+                let expr = table.as_expression("tier");
+                if matches!(policy, engine_rule::HitPolicy::First) {
+                    assert!(expr.is_some(), "{label}: a first-hit table is one expression");
+                }
+                if let Some(expr) = expr {
+                    let single = engine_rule::evaluate(&expr, &customer, &ctx).expect("evaluates");
+                    assert_eq!(single, table.output_value(&result, "tier"), "{label}: as one expression");
+                }
                 let matched: Vec<&str> =
                     case["matched"].as_array().expect("matched").iter().filter_map(Json::as_str).collect();
                 assert_eq!(result.matched, matched, "{label}");

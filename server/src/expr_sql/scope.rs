@@ -69,10 +69,23 @@ impl<'a> FormScope<'a> {
     }
 }
 
+impl FormScope<'_> {
+    /// The decision table `table` on this form.
+    fn decision(&self, table: &str) -> Option<&crate::app_meta::Decision> {
+        self.app.decisions.iter().find(|d| d.form == self.form.key && d.table.key == table)
+    }
+}
+
 impl Schema for FormScope<'_> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
         if self.row && path.len() > 1 {
             return None;
+        }
+        // A decision table's output (`customer_tier.tier`).
+        if let [table, output] = path
+            && let Some(decision) = self.decision(table)
+        {
+            return decision.table.output_type(output);
         }
         self.schema.type_of(path)
     }
@@ -98,6 +111,13 @@ fn column(table: &str, map: &TableMap, form: &Form, field: &str) -> Option<(Sql,
 
 impl Scope for FormScope<'_> {
     fn operand(&self, path: &[String]) -> Option<Operand<'_>> {
+        if let [table, output] = path
+            && let Some(decision) = self.decision(table)
+        {
+            // Computed in place, like a formula; `None` (not in the database) for a table
+            // that has no single expression (`unique`, `collect`).
+            return decision.expression(output).map(Operand::Formula);
+        }
         let (last, hops) = path.split_last()?;
         let (app, form, map) = (self.app, self.form, self.map);
         let Some((first, rest)) = hops.split_first() else {

@@ -34,7 +34,8 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
             "maturity_in_15_days",
             "back_after_silence",
             "retier",
-            "record_mobile_login"
+            "record_mobile_login",
+            "retier_daily"
         ]
     );
 
@@ -54,7 +55,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/10/condition unknown_field", "/rules/10/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/11/condition unknown_field", "/rules/11/actions/0/priority bad_value"]);
 
     let zoneless = json!({ "key": "vip_drop", "trigger": { "on": "created", "form": "customer" },
         "condition": "birthday == today()" });

@@ -27,12 +27,27 @@ async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) 
     assert_eq!(env.patch(&uri(ids[2]), 1, &set("1979-02-28", "2027-01-01T02:00:00Z")).await.status, 200);
     assert_eq!(env.patch(&uri(ids[4]), 1, &set("1990-03-01", "2026-01-01T02:00:00Z")).await.status, 200);
 
+    // The seed has one customer whose tier is not what the tiering table gives (吴芳, tiered
+    // `potential`, has the AUM of a mass customer): the database finds her with the table
+    // compiled into the query.
+    let drifted: String = "customer_tier.tier != coalesce(tier, '')".bytes().map(|b| format!("%{b:02X}")).collect();
+    let drifted_uri = format!("/api/v1/apps/bank_crm/forms/customer/records?where={drifted}&fields=name");
+    let before = env.get(&drifted_uri).await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(before.body["items"].as_array().map(Vec::len), Some(1), "{}", before.body);
+    assert_eq!(before.body["items"][0]["name"], "吴芳");
+
     // 23:59 on 27 February in Shanghai: each rule runs its latest occurrence, the 27th's. No
-    // birthday on the 27th; three high-tier customers silent since before 28 January.
+    // birthday on the 27th; three high-tier customers silent since before 28 January; the
+    // daily re-tiering (00:15) corrects the drifted tier.
     let reports = server::rules::run_due_schedules(&env.state, at("2027-02-27T15:59:00Z")).await.expect("runs");
     let found: Vec<(&str, u64)> =
         reports.iter().filter(|r| r.rule != "maturity_in_15_days").map(|r| (r.rule.as_str(), r.fired)).collect();
-    assert_eq!(found, [("birthday_greeting", 0), ("birthday_reminder", 0), ("no_mobile_login_30_days", 3)]);
+    assert_eq!(
+        found,
+        [("retier_daily", 1), ("birthday_greeting", 0), ("birthday_reminder", 0), ("no_mobile_login_30_days", 3)]
+    );
+    assert_eq!(env.get(&drifted_uri).await.body["items"], json!([]), "every tier now agrees with the table");
 
     // 00:30 on 28 February 2027 in Shanghai, still the 27th in UTC: greetings go out at night.
     // 2027 has no 29 February, so 李伟's birthday is kept on the 28th.
