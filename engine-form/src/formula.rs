@@ -207,12 +207,20 @@ pub(crate) type ReadableField<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
 pub(crate) struct FormFields<'a> {
     pub fields: Vec<ReadableField<'a>>,
     pub calendars: &'a engine_rule::Calendars,
+    /// Decision tables on the form whose outputs can be read (`customer_tier.tier`).
+    pub decisions: Vec<&'a engine_rule::DecisionTable>,
 }
 
 impl Schema for FormFields<'_> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
         match path {
             [key] => self.fields.iter().find(|(k, _, _)| k == key).and_then(|(_, t, _)| field_type(t)),
+            [table, output] => self
+                .decisions
+                .iter()
+                .find(|t| t.key == *table)
+                .filter(|t| t.as_expression(output).is_some())
+                .and_then(|t| t.output_type(output)),
             _ => None,
         }
     }
@@ -221,7 +229,7 @@ impl Schema for FormFields<'_> {
         match path {
             [key] => self.fields.iter().find(|(k, t, _)| k == key && *t == "sub_table").map(|(_, _, fields)| {
                 let fields = fields.iter().map(|(k, t)| (*k, *t, Vec::new())).collect();
-                Box::new(FormFields { fields, calendars: self.calendars }) as Box<dyn Schema>
+                Box::new(FormFields { fields, calendars: self.calendars, decisions: Vec::new() }) as Box<dyn Schema>
             }),
             _ => None,
         }

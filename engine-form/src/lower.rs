@@ -26,6 +26,8 @@ struct RawBundle {
     forms: Vec<Value>,
     #[serde(default)]
     calendars: Vec<Value>,
+    #[serde(default)]
+    decisions: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -144,9 +146,16 @@ pub fn parse_bundle(doc: &Value) -> Result<Bundle, Vec<Diagnostic>> {
         }
     }
     let catalog: BTreeMap<&str, &RawForm> = raw_forms.iter().map(|(_, f)| (f.key.as_str(), f)).collect();
+    let decisions = formula_decisions(&raw.decisions, &catalog, &calendars);
     let mut forms = Vec::new();
     for (path, raw_form) in &raw_forms {
-        let mut lowerer = Lowerer { catalog: &catalog, calendars: &calendars, diags: &mut diags };
+        let mut lowerer = Lowerer {
+            catalog: &catalog,
+            calendars: &calendars,
+            decisions: &decisions,
+            form: raw_form.key.clone(),
+            diags: &mut diags,
+        };
         if let Some(form) = lowerer.form(path, raw_form) {
             forms.push(form);
         }
@@ -161,9 +170,49 @@ pub fn parse_bundle(doc: &Value) -> Result<Bundle, Vec<Diagnostic>> {
     if diags.is_empty() { Ok(Bundle { key: raw.key, name: raw.name, forms, calendars }) } else { Err(diags) }
 }
 
+/// The decision tables formulas and conditions may read, by form: those that check
+/// against the form's fields without its formulas (so no formula can reach itself through
+/// a table) and that are one expression (`DecisionTable::as_expression`), which is written
+/// into the formula in place of `table.output`. Their diagnostics are the server's to
+/// report, with the rest of the app's decision tables.
+fn formula_decisions(
+    docs: &[Value],
+    forms: &BTreeMap<&str, &RawForm>,
+    calendars: &engine_rule::Calendars,
+) -> Vec<(String, engine_rule::DecisionTable)> {
+    let mut out = Vec::new();
+    for doc in docs {
+        let Some(form) = doc.get("form").and_then(Value::as_str).and_then(|f| forms.get(f)) else { continue };
+        let mut table = doc.clone();
+        if let Some(fields) = table.as_object_mut() {
+            fields.remove("form");
+        }
+        let schema = FormFields { fields: readable(&form.fields), calendars, decisions: Vec::new() };
+        if let Ok(parsed) = engine_rule::parse_table(&table, &schema) {
+            out.push((form.key.clone(), parsed));
+        }
+    }
+    out
+}
+
+/// The fields formulas and conditions read: all but formulas, sub-tables with their columns.
+fn readable(fields: &[RawField]) -> Vec<crate::formula::ReadableField<'_>> {
+    fields
+        .iter()
+        .filter(|f| f.kind != "formula")
+        .map(|f| {
+            let sub = f.fields.iter().flatten().map(|s| (s.key.as_str(), s.kind.as_str())).collect();
+            (f.key.as_str(), f.kind.as_str(), sub)
+        })
+        .collect()
+}
+
 struct Lowerer<'a> {
     catalog: &'a BTreeMap<&'a str, &'a RawForm>,
     calendars: &'a engine_rule::Calendars,
+    decisions: &'a [(String, engine_rule::DecisionTable)],
+    /// The key of the form being lowered.
+    form: String,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -515,17 +564,9 @@ impl Lowerer<'_> {
                 return None;
             }
         };
-        let readable = FormFields {
-            calendars: self.calendars,
-            fields: siblings
-                .iter()
-                .filter(|f| f.kind != "formula")
-                .map(|f| {
-                    let sub = f.fields.iter().flatten().map(|s| (s.key.as_str(), s.kind.as_str())).collect();
-                    (f.key.as_str(), f.kind.as_str(), sub)
-                })
-                .collect(),
-        };
+        let decisions: Vec<&engine_rule::DecisionTable> =
+            self.decisions.iter().filter(|(f, _)| *f == self.form).map(|(_, t)| t).collect();
+        let readable = FormFields { fields: readable(siblings), calendars: self.calendars, decisions };
         let t = match engine_rule::check(&expr, &readable) {
             Err(errors) => {
                 for e in errors {
@@ -543,6 +584,7 @@ impl Lowerer<'_> {
             );
             return None;
         }
+        let expr = inline_decisions(expr, &readable.decisions);
         Some((expr, t))
     }
 
@@ -639,4 +681,20 @@ impl Lowerer<'_> {
 fn reads(expr: &engine_rule::Expr, key: &str) -> bool {
     matches!(&expr.kind, engine_rule::ExprKind::Path(p) if p.len() == 1 && p[0] == key)
         || expr.children().into_iter().any(|c| reads(c, key))
+}
+
+/// `expr` with every decision table output it reads (`customer_tier.tier`) replaced by the
+/// table as one expression over the record's fields.
+fn inline_decisions(mut expr: engine_rule::Expr, tables: &[&engine_rule::DecisionTable]) -> engine_rule::Expr {
+    if let engine_rule::ExprKind::Path(path) = &expr.kind
+        && let [table, output] = &path[..]
+        && let Some(inlined) = tables.iter().find(|t| t.key == *table).and_then(|t| t.as_expression(output))
+    {
+        return inlined;
+    }
+    for child in expr.children_mut() {
+        let taken = std::mem::replace(child, engine_rule::Expr { kind: engine_rule::ExprKind::Null, span: child.span });
+        *child = inline_decisions(taken, tables);
+    }
+    expr
 }

@@ -8,8 +8,56 @@ both_backends!(
     formulas_are_computed_on_every_read,
     where_conditions_run_in_the_database,
     formulas_aggregate_sub_table_rows,
-    business_days_follow_the_apps_calendar
+    business_days_follow_the_apps_calendar,
+    formulas_read_decision_tables
 );
+
+async fn formulas_read_decision_tables(backend: Backend) {
+    let env = start(backend).await;
+    let field = |key: &str, kind: &str| json!({ "key": key, "type": kind, "label": labels(key), "scale": 2 });
+    let bundle = json!({ "key": "tiers", "name": labels("Tiers"), "forms": [{ "key": "client", "label": labels("Client"), "fields": [
+        field("aum", "decimal"),
+        { "key": "tier", "type": "formula", "label": labels("Tier"), "expression": "coalesce(tiering.tier, 'none')", "result_type": "text" },
+        { "key": "fee", "type": "formula", "label": labels("Fee"), "expression": "aum * tiering.rate", "result_type": "decimal" },
+    ]}], "decisions": [{ "key": "tiering", "form": "client", "hit_policy": "first",
+        "inputs": [{ "key": "aum", "expression": "aum" }],
+        "outputs": [{ "key": "tier" }, { "key": "rate" }],
+        "rules": [
+            { "id": "hnw", "when": ["> 5000000"], "then": ["'hnw'", "0.001"] },
+            { "id": "affluent", "when": ["[1000000..5000000]"], "then": ["'affluent'", "0.002"] },
+            { "id": "mass", "when": ["< 1000000"], "then": ["'mass'", "0.003"] }
+        ] }] });
+    let saved = env.post("/api/v1/apps", &bundle).await;
+    assert_eq!(saved.status, 201, "{}", saved.body);
+    assert_eq!(env.post("/api/v1/apps/tiers/publish", &json!({})).await.status, 200);
+    let records = "/api/v1/apps/tiers/forms/client/records";
+    for aum in ["6000000.00", "1000000.00", "999999.99"] {
+        assert_eq!(env.post(records, &json!({ "aum": aum })).await.status, 201);
+    }
+    let empty = env.post(records, &json!({})).await;
+    assert_eq!((empty.body["tier"].as_str(), &empty.body["fee"]), (Some("none"), &serde_json::Value::Null));
+    let listed = env.get(&format!("{records}?fields=tier,fee&sort=-fee")).await;
+    let got: Vec<(String, serde_json::Value)> = listed.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| (r["tier"].as_str().unwrap_or("").to_owned(), r["fee"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("hnw".to_owned(), json!("6000")),
+            ("mass".to_owned(), json!("2999.99997")),
+            ("affluent".to_owned(), json!("2000")),
+            ("none".to_owned(), serde_json::Value::Null)
+        ],
+        "computed on read and sorted by the database alike"
+    );
+    let condition: String = "tier == 'mass'".bytes().map(|b| format!("%{b:02X}")).collect();
+    let found = env.get(&format!("{records}?where={condition}&fields=aum")).await;
+    assert_eq!(found.body["items"][0]["aum"], "999999.99");
+    env.finish().await;
+}
 
 async fn business_days_follow_the_apps_calendar(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
