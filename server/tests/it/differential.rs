@@ -61,10 +61,11 @@ impl Gen {
             let (c, a, b) = (self.expr(Ty::Bool, d), self.expr(ty, d), self.expr(ty, d));
             return format!("if({c}, {a}, {b})");
         }
-        if self.rows.is_none() && self.chance(10) {
-            if let Some(aggregate) = self.aggregate(ty, d) {
-                return aggregate;
-            }
+        if self.rows.is_none()
+            && self.chance(10)
+            && let Some(aggregate) = self.aggregate(ty, d)
+        {
+            return aggregate;
         }
         if self.chance(8) {
             let f = self.pick(&["coalesce", "min", "max"]);
