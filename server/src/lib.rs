@@ -10,6 +10,7 @@ pub mod demo;
 pub mod expr_sql;
 mod files;
 pub mod meta;
+pub mod outbox;
 pub mod publish;
 mod records;
 pub mod rules;

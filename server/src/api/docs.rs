@@ -41,6 +41,8 @@ use super::{State, json_response};
         super::rules::firings,
         super::rules::incidents,
         super::rules::retry_incident,
+        super::rules::outbox,
+        super::rules::resend,
         super::rules::receive_event,
         super::files::upload,
         super::files::download,

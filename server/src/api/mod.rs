@@ -66,6 +66,8 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/api/v1/apps/{app}/forms/{form}/records/{id}/firings", web::get().to(rules::firings))
             .route("/api/v1/apps/{app}/incidents", web::get().to(rules::incidents))
             .route("/api/v1/apps/{app}/incidents/{id}/retry", web::post().to(rules::retry_incident))
+            .route("/api/v1/apps/{app}/outbox", web::get().to(rules::outbox))
+            .route("/api/v1/apps/{app}/outbox/{id}/resend", web::post().to(rules::resend))
             .route("/api/v1/apps/{app}/events/{event}/occurrences", web::post().to(rules::receive_event))
             .route("/healthz", web::get().to(docs::healthz))
             .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))

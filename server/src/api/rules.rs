@@ -4,7 +4,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::web::{Path, Payload};
+use actix_web::web::{Path, Payload, Query};
 use chrono::{DateTime, Utc};
 use engine_form::{CheckMode, FieldValue, Form, check_record};
 use engine_rule::{Context, Trigger, TriggerKind};
@@ -186,6 +186,40 @@ pub async fn incidents(state: State, path: Path<String>) -> Result<HttpResponse,
 pub async fn retry_incident(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
     let firing = crate::rules::retry_incident(&state, &path.0, path.1, Utc::now()).await?;
     Ok(json_response(StatusCode::OK, &firing))
+}
+
+/// Which outbox messages to list.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct OutboxParams {
+    /// `pending`, `delivered` or `failed`; all when absent.
+    pub state: Option<String>,
+}
+
+/// The app's outbox: messages rules queued (SMS, e-mail, IM, in-app, webhooks) and how
+/// their delivery went. Webhooks are sent by the server, retried after 1, 5, 30, 120 and 720
+/// minutes, then `failed`.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/outbox", tag = "rules",
+    params(("app" = String, Path, description = "App key"), OutboxParams),
+    responses((status = 200, description = "The latest 100 messages, newest first", body = Object,
+        example = json!({ "items": [{ "id": 3, "channel": "webhook", "recipient": "https://crm.example/hooks/outflow",
+            "body": { "customer": "李伟" }, "state": "failed", "attempts": 6, "next_attempt_at": "2026-11-28T14:00:00.000000Z",
+            "last_error": "the receiver answered 503 Service Unavailable" }] }))))]
+pub async fn outbox(state: State, path: Path<String>, params: Query<OutboxParams>) -> Result<HttpResponse, ApiError> {
+    if let Some(s) = params.state.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed")) {
+        return Err(ApiError::bad_request("bad_state", format!("`{s}` is not pending, delivered or failed")));
+    }
+    let items = crate::outbox::list(&state.db.conn, &path, params.state.as_deref(), 100).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// Send a failed outbox message again, now (after the receiver was fixed).
+#[utoipa::path(post, path = "/api/v1/apps/{app}/outbox/{id}/resend", tag = "rules",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Message id")),
+    responses((status = 202, description = "Queued for the next delivery run"),
+        (status = 404, description = "No failed message with that id", body = Problem, content_type = "application/problem+json")))]
+pub async fn resend(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+    crate::outbox::resend(&state.db.conn, &path.0, path.1, Utc::now()).await?;
+    Ok(HttpResponse::Accepted().finish())
 }
 
 /// An event sent in by another system.

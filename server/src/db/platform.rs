@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0003ScheduleRuns),
             Box::new(M0004Events),
             Box::new(M0005FiringRetries),
+            Box::new(M0006OutboxDelivery),
         ]
     }
 
@@ -346,6 +347,45 @@ impl MigrationTrait for M0005FiringRetries {
             manager
                 .alter_table(
                     Table::alter().table(Alias::new("trellis_firings")).drop_column(Alias::new(column)).to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+struct M0006OutboxDelivery;
+
+impl MigrationName for M0006OutboxDelivery {
+    fn name(&self) -> &str {
+        "m0006_outbox_delivery"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0006OutboxDelivery {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Delivery of outbox messages: until when a server holds one, why the last attempt
+        // failed, and when it was delivered.
+        let columns = [
+            ColumnDef::new(Alias::new("claimed_until")).timestamp_with_time_zone().null().to_owned(),
+            nullable_text("last_error"),
+            ColumnDef::new(Alias::new("delivered_at")).timestamp_with_time_zone().null().to_owned(),
+        ];
+        for column in columns {
+            let mut column = column;
+            manager
+                .alter_table(Table::alter().table(Alias::new("trellis_outbox")).add_column(&mut column).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in ["delivered_at", "last_error", "claimed_until"] {
+            manager
+                .alter_table(
+                    Table::alter().table(Alias::new("trellis_outbox")).drop_column(Alias::new(column)).to_owned(),
                 )
                 .await?;
         }

@@ -10,6 +10,7 @@ mod files;
 mod formulas;
 mod hostile;
 mod lists;
+mod outbox;
 mod publish;
 mod records;
 mod rules;
