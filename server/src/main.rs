@@ -78,6 +78,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { db, listen, demo: with_demo, demo_bundle, workers } => {
             let database = Db::connect(&db.db).await?;
             let state = AppState::new(database);
+            if let Some(password) = server::auth::bootstrap_admin(&state.db.conn, chrono::Utc::now()).await? {
+                // Shown once: only its hash is kept.
+                eprintln!("created the administrator `admin` with the password {password}");
+                eprintln!("(shown only now; set TRELLIS_ADMIN_PASSWORD before the first start to choose it)");
+            }
             if with_demo {
                 let key = demo::import_path(&state, &demo_bundle, true, true)
                     .await

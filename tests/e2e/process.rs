@@ -30,7 +30,12 @@ pub fn repo_root() -> PathBuf {
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// The administrator's session token, once signed in.
+    token: std::sync::Mutex<Option<String>>,
 }
+
+/// The administrator's password every server in these tests is started with.
+pub const ADMIN_PASSWORD: &str = "e2e admin password";
 
 impl Server {
     /// Starts `trellis serve` on a free port and waits until /healthz answers.
@@ -47,18 +52,19 @@ impl Server {
         let child = Command::new(trellis())
             .args(["serve", "--db", db, "--listen", &addr, "--workers", "1"])
             .args(extra)
+            .env("TRELLIS_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .current_dir(repo_root())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("trellis starts");
-        Server { child, addr }
+        Server { child, addr, token: std::sync::Mutex::new(None) }
     }
 
     pub fn wait_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if matches!(self.try_request("GET", "/healthz", None), Ok((200, _))) {
+            if matches!(self.try_request("GET", "/healthz", None, None), Ok((200, _))) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -72,17 +78,42 @@ impl Server {
         self.child.wait().expect("reap");
     }
 
+    /// A request as the administrator (signed in on first use).
     pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-        self.try_request(method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+        let token = self.token();
+        self.try_request(method, path, body, Some(&token)).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    fn try_request(&self, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, Value)> {
+    /// A request without credentials.
+    pub fn anonymous(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.try_request(method, path, body, None).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    fn token(&self) -> String {
+        let mut token = self.token.lock().expect("token");
+        if token.is_none() {
+            let login = serde_json::json!({ "username": "admin", "password": ADMIN_PASSWORD });
+            let (status, body) = self.anonymous("POST", "/api/v1/auth/login", Some(&login));
+            assert_eq!(status, 200, "signing in: {body}");
+            *token = body["token"].as_str().map(str::to_owned);
+        }
+        token.clone().expect("a token")
+    }
+
+    fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> std::io::Result<(u16, Value)> {
         let mut stream = TcpStream::connect(&self.addr)?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         let payload = body.map(Value::to_string).unwrap_or_default();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: {}\r\n\r\n{payload}",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: {}\r\n\r\n{payload}",
             self.addr,
             payload.len()
         )?;

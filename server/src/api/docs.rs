@@ -46,7 +46,11 @@ use super::{State, json_response};
         super::rules::receive_event,
         super::files::upload,
         super::files::download,
+        super::auth::login,
+        super::auth::logout,
+        super::auth::me,
     ),
+    modifiers(&BearerAuth),
     components(schemas(
         Problem,
         ProblemItem,
@@ -54,13 +58,30 @@ use super::{State, json_response};
         crate::files::FileMeta,
         super::expressions::EvaluateRequest,
         super::rules::RuleTestRequest,
-        super::rules::EventRequest
+        super::rules::EventRequest,
+        super::auth::LoginRequest
     ))
 )]
 pub struct PlatformApi;
 
+/// Every operation needs a session token (`Authorization: Bearer …`) unless it says
+/// otherwise (`security(())`: health, sign-in, the documents).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
 /// Liveness: the server answers and reaches its database.
-#[utoipa::path(get, path = "/healthz", tag = "system",
+#[utoipa::path(get, path = "/healthz", tag = "system", security(()),
     responses((status = 200, description = "Healthy", body = Object, example = json!({"status": "ok"})),
         (status = 500, description = "The database does not answer", body = Problem, content_type = "application/problem+json")))]
 pub async fn healthz(state: State) -> Result<HttpResponse, ApiError> {
@@ -69,13 +90,13 @@ pub async fn healthz(state: State) -> Result<HttpResponse, ApiError> {
 }
 
 /// The OpenAPI 3.1 document of the platform API.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system", security(()), responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 pub async fn platform_openapi() -> HttpResponse {
     HttpResponse::Ok().json(PlatformApi::openapi())
 }
 
 /// The JSON Schema of a metadata kind: `bundle` or `form`.
-#[utoipa::path(get, path = "/api/v1/schemas/{kind}", tag = "system",
+#[utoipa::path(get, path = "/api/v1/schemas/{kind}", tag = "system", security(()),
     params(("kind" = String, Path, description = "`bundle` or `form`")),
     responses((status = 200, description = "A JSON Schema (draft 2020-12)", body = Object),
         (status = 404, description = "No such kind", body = Problem, content_type = "application/problem+json")))]
@@ -91,7 +112,7 @@ pub async fn metadata_schema(path: Path<String>) -> Result<HttpResponse, ApiErro
 }
 
 /// The OpenAPI 3.1 document of one app's record API, generated from its published forms.
-#[utoipa::path(get, path = "/api/v1/apps/{app}/openapi.json", tag = "apps",
+#[utoipa::path(get, path = "/api/v1/apps/{app}/openapi.json", tag = "apps", security(()),
     params(("app" = String, Path, description = "App key")),
     responses((status = 200, description = "OpenAPI 3.1", body = Object),
         (status = 404, description = "No such app, or not published", body = Problem, content_type = "application/problem+json")))]

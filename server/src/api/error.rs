@@ -35,6 +35,9 @@ pub enum ApiError {
     /// A computed value left the range the database computes exactly.
     #[error("{0}")]
     Overflow(String),
+    /// No credentials, or credentials that are wrong, expired or revoked.
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -104,6 +107,7 @@ impl ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_expression", "Invalid expression")
             }
             ApiError::Overflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "overflow", "Value out of range"),
+            ApiError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code, "Unauthorized"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -167,6 +171,10 @@ impl ResponseError for ApiError {
             tracing::error!("internal error: {e:#}");
         }
         let problem = self.problem();
-        HttpResponse::build(self.status_code()).content_type("application/problem+json").json(problem)
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized { .. }) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.content_type("application/problem+json").json(problem)
     }
 }

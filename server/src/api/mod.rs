@@ -2,6 +2,7 @@
 //! extract, call the store or service, shape the response.
 
 mod apps;
+mod auth;
 mod docs;
 pub mod error;
 mod expressions;
@@ -49,45 +50,65 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::QueryConfig::default()
                     .error_handler(|e, _| ApiError::bad_request("bad_query", e.to_string()).into()),
             )
-            // Record routes first: they carry the traffic, and actix tries routes in order.
-            .service(
-                web::resource("/api/v1/apps/{app}/forms/{form}/records")
-                    .route(web::get().to(records::list))
-                    .route(web::post().to(records::create)),
-            )
-            .service(
-                web::resource("/api/v1/apps/{app}/forms/{form}/records/{id}")
-                    .route(web::get().to(records::get))
-                    .route(web::patch().to(records::update))
-                    .route(web::delete().to(records::delete)),
-            )
-            .route("/api/v1/apps/{app}/forms/{form}/evaluate", web::post().to(expressions::evaluate))
-            .route("/api/v1/apps/{app}/rules/{rule}/test", web::post().to(rules::test))
-            .route("/api/v1/apps/{app}/forms/{form}/records/{id}/firings", web::get().to(rules::firings))
-            .route("/api/v1/apps/{app}/incidents", web::get().to(rules::incidents))
-            .route("/api/v1/apps/{app}/incidents/{id}/retry", web::post().to(rules::retry_incident))
-            .route("/api/v1/apps/{app}/outbox", web::get().to(rules::outbox))
-            .route("/api/v1/apps/{app}/outbox/{id}/resend", web::post().to(rules::resend))
-            .route("/api/v1/apps/{app}/events/{event}/occurrences", web::post().to(rules::receive_event))
+            // Public: liveness, signing in, and the published documents.
             .route("/healthz", web::get().to(docs::healthz))
+            .route("/api/v1/auth/login", web::post().to(auth::login))
             .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
             .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))
-            .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
-            .route("/api/v1/apps/{app}", web::get().to(apps::get))
-            .route("/api/v1/apps/{app}/publish", web::post().to(apps::publish))
-            .route("/api/v1/apps/{app}/bundle", web::get().to(apps::export))
             .route("/api/v1/apps/{app}/openapi.json", web::get().to(docs::app_openapi))
-            .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
-            .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
-            .route("/api/v1/apps/{app}/{kind}", web::get().to(metadata::list))
-            .service(
-                web::resource("/api/v1/apps/{app}/{kind}/{key}")
-                    .route(web::get().to(metadata::get))
-                    .route(web::put().to(metadata::put))
-                    .route(web::delete().to(metadata::delete)),
-            )
-            .default_service(web::to(not_found));
+            // Everything else needs a session token.
+            .service(authenticated());
     }
+}
+
+/// The routes that need a signed-in user.
+fn authenticated() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::scope("")
+        .wrap(actix_web::middleware::from_fn(crate::auth::require))
+        // Record routes first: they carry the traffic, and actix tries routes in order.
+        .service(
+            web::resource("/api/v1/apps/{app}/forms/{form}/records")
+                .route(web::get().to(records::list))
+                .route(web::post().to(records::create)),
+        )
+        .service(
+            web::resource("/api/v1/apps/{app}/forms/{form}/records/{id}")
+                .route(web::get().to(records::get))
+                .route(web::patch().to(records::update))
+                .route(web::delete().to(records::delete)),
+        )
+        .route("/api/v1/apps/{app}/forms/{form}/evaluate", web::post().to(expressions::evaluate))
+        .route("/api/v1/apps/{app}/rules/{rule}/test", web::post().to(rules::test))
+        .route("/api/v1/apps/{app}/forms/{form}/records/{id}/firings", web::get().to(rules::firings))
+        .route("/api/v1/apps/{app}/incidents", web::get().to(rules::incidents))
+        .route("/api/v1/apps/{app}/incidents/{id}/retry", web::post().to(rules::retry_incident))
+        .route("/api/v1/apps/{app}/outbox", web::get().to(rules::outbox))
+        .route("/api/v1/apps/{app}/outbox/{id}/resend", web::post().to(rules::resend))
+        .route("/api/v1/apps/{app}/events/{event}/occurrences", web::post().to(rules::receive_event))
+        .route("/api/v1/auth/logout", web::post().to(auth::logout))
+        .route("/api/v1/auth/me", web::get().to(auth::me))
+        .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
+        .route("/api/v1/apps/{app}", web::get().to(apps::get))
+        .route("/api/v1/apps/{app}/publish", web::post().to(apps::publish))
+        .route("/api/v1/apps/{app}/bundle", web::get().to(apps::export))
+        .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
+        .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
+        .route("/api/v1/apps/{app}/{kind}", web::get().to(metadata::list))
+        .service(
+            web::resource("/api/v1/apps/{app}/{kind}/{key}")
+                .route(web::get().to(metadata::get))
+                .route(web::put().to(metadata::put))
+                .route(web::delete().to(metadata::delete)),
+        )
+        .default_service(web::to(not_found))
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

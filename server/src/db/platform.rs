@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0004Events),
             Box::new(M0005FiringRetries),
             Box::new(M0006OutboxDelivery),
+            Box::new(M0007Identity),
         ]
     }
 
@@ -388,6 +389,57 @@ impl MigrationTrait for M0006OutboxDelivery {
                     Table::alter().table(Alias::new("trellis_outbox")).drop_column(Alias::new(column)).to_owned(),
                 )
                 .await?;
+        }
+        Ok(())
+    }
+}
+
+struct M0007Identity;
+
+impl MigrationName for M0007Identity {
+    fn name(&self) -> &str {
+        "m0007_identity"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007Identity {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Users with argon2id password hashes; wrong passwords in a row lock a user for a
+        // while. Sessions are stored by the SHA-256 of their token, never the token.
+        let users = Table::create()
+            .table(Alias::new("trellis_users"))
+            .col(id())
+            .col(text("username").unique_key())
+            .col(text("password_hash"))
+            .col(text("platform_role"))
+            .col(big("failed_logins").default(0))
+            .col(ColumnDef::new(Alias::new("locked_until")).timestamp_with_time_zone().null())
+            .col(flag("disabled").default(false))
+            .col(timestamp("created_at"))
+            .to_owned();
+        let sessions = Table::create()
+            .table(Alias::new("trellis_sessions"))
+            .col(id())
+            .col(text("token_hash").unique_key())
+            .col(big("user_id"))
+            .col(timestamp("created_at"))
+            .col(timestamp("expires_at"))
+            .col(ColumnDef::new(Alias::new("revoked_at")).timestamp_with_time_zone().null())
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("trellis_sessions"), Alias::new("user_id"))
+                    .to(Alias::new("trellis_users"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned();
+        manager.create_table(users).await?;
+        manager.create_table(sessions).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for name in ["trellis_sessions", "trellis_users"] {
+            manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
         }
         Ok(())
     }

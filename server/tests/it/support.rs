@@ -109,7 +109,13 @@ pub struct Env<S> {
     pub db: TestDb,
     pub state: std::sync::Arc<AppState>,
     svc: S,
+    /// The administrator's session token, sent with every request unless the request
+    /// carries its own `authorization` header.
+    pub token: String,
 }
+
+/// The test administrator's password.
+pub const ADMIN_PASSWORD: &str = "test admin password";
 
 pub async fn start(
     backend: Backend,
@@ -119,7 +125,10 @@ pub async fn start(
     let db = TestDb::new(backend).await;
     let state = AppState::new(Db::connect(&db.url).await.expect("connect"));
     let svc = test::init_service(App::new().configure(configure(state.clone()))).await;
-    Env { db, state, svc }
+    let now = chrono::Utc::now();
+    server::auth::create_user(&state.db.conn, "admin", ADMIN_PASSWORD, "administrator", now).await.expect("admin");
+    let (token, _) = server::auth::login(&state.db.conn, "admin", ADMIN_PASSWORD, now).await.expect("signed in");
+    Env { db, state, svc, token }
 }
 
 pub fn bank_crm() -> PathBuf {
@@ -138,7 +147,10 @@ where
 
     pub async fn send(&self, method: &str, uri: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
         let mut req = test::TestRequest::default().method(method.parse().expect("method")).uri(uri);
-        for (k, v) in headers {
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {
+            req = req.insert_header(("authorization", format!("Bearer {}", self.token)));
+        }
+        for (k, v) in headers.iter().filter(|(_, v)| !v.is_empty()) {
             req = req.insert_header((*k, *v));
         }
         if let Some(body) = body {

@@ -1,0 +1,78 @@
+//! Who is calling. Users sign in with a password (hashed with argon2id) and get a session
+//! token, sent as `Authorization: Bearer …` on every request; the server keeps only the
+//! token's SHA-256, so a copy of the database holds no usable token. Every route but the
+//! public ones (`/healthz`, the login, the OpenAPI documents and metadata schemas) refuses
+//! a request without a valid token with a 401 problem.
+//!
+//! Guessing is slowed down: after [`MAX_FAILURES`] wrong passwords in a row a user is
+//! locked for [`LOCKOUT`], and an unknown user name costs the same hash as a known one, so
+//! the answer's timing does not tell which names exist.
+//!
+//! The first start creates the administrator `admin`, with the password in
+//! `TRELLIS_ADMIN_PASSWORD` or a random one printed once; there is no default password.
+
+mod password;
+mod sessions;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+use chrono::Utc;
+
+use crate::api::AppState;
+use crate::api::error::ApiError;
+
+pub use password::{hash_password, verify_password};
+pub use sessions::{LOCKOUT, MAX_FAILURES, SESSION_HOURS, bootstrap_admin, create_user, login, logout};
+
+/// The signed-in user of a request, put in its extensions by [`require`].
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    /// `administrator`, `designer` or `user`.
+    pub platform_role: String,
+    /// The SHA-256 of the session token, so the session can be ended.
+    pub session: String,
+}
+
+/// The bearer token of a request, if it sent one.
+pub fn bearer(req: &actix_web::HttpRequest) -> Option<String> {
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// Middleware: lets a request through only with a valid session token; otherwise answers
+/// 401 itself.
+pub async fn require<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    match principal_of(&req).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(refused) => {
+            let response = actix_web::ResponseError::error_response(&refused);
+            Ok(req.into_response(response).map_into_right_body())
+        }
+    }
+}
+
+async fn principal_of(req: &ServiceRequest) -> Result<Principal, ApiError> {
+    let Some(token) = bearer(req.request()) else {
+        return Err(ApiError::Unauthorized {
+            code: "unauthorized",
+            detail: "sign in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>".into(),
+        });
+    };
+    let state = req
+        .app_data::<web::Data<Arc<AppState>>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the app state is missing")))?;
+    sessions::authenticate(&state.db.conn, &token, Utc::now()).await
+}
