@@ -64,3 +64,69 @@ pub async fn me(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         &json!({ "id": p.user_id, "username": p.username, "platform_role": p.platform_role }),
     ))
 }
+
+/// A request for an API token.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "name": "core banking feed", "app": "bank_crm", "access": "write", "expires_in_days": 90 }))]
+pub struct TokenRequest {
+    pub name: String,
+    /// The one app the token reaches.
+    pub app: String,
+    /// `read` (GET only) or `write`.
+    pub access: String,
+    /// 1 to 366.
+    pub expires_in_days: i64,
+}
+
+/// A signed-in user's own session, not an API token: tokens do not make tokens.
+fn session_user(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let p = principal(req)?;
+    if p.scope.is_some() {
+        return Err(ApiError::Forbidden {
+            code: "token_scope",
+            detail: "API tokens are managed when signed in".into(),
+        });
+    }
+    Ok(p)
+}
+
+/// Make an API token for an integrator. The token is in this answer only; the server
+/// keeps its hash.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = TokenRequest,
+    responses((status = 201, description = "Made; `token` is shown this once", body = Object,
+            example = json!({ "id": 4, "token": "trt_…", "app": "bank_crm", "access": "write", "expires_at": "2027-02-26T10:00:00Z" })),
+        (status = 400, description = "A bad name, access or lifetime", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, ApiError> {
+    let user = session_user(&req)?;
+    let r: TokenRequest = serde_json::from_value(json_body(payload).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a token request: {e}")))?;
+    let (id, token, expires) =
+        auth::tokens::create(&state.db.conn, &user, &r.name, &r.app, &r.access, r.expires_in_days, Utc::now()).await?;
+    let body = json!({ "id": id, "token": token, "name": r.name, "app": r.app, "access": r.access,
+        "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
+    Ok(json_response(StatusCode::CREATED, &body))
+}
+
+/// The API tokens you made (all of them, for an administrator), without the tokens.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth",
+    responses((status = 200, description = "Newest first", body = Object)))]
+pub async fn list_tokens(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let items = auth::tokens::list(&state.db.conn, &session_user(&req)?).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// Revoke an API token: it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth",
+    params(("id" = i64, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked"),
+        (status = 404, description = "No live token of yours with that id", body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke_token(
+    state: State,
+    req: HttpRequest,
+    path: actix_web::web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    auth::tokens::revoke(&state.db.conn, &session_user(&req)?, *path, Utc::now()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

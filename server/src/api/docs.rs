@@ -49,6 +49,9 @@ use super::{State, json_response};
         super::auth::login,
         super::auth::logout,
         super::auth::me,
+        super::auth::create_token,
+        super::auth::list_tokens,
+        super::auth::revoke_token,
     ),
     modifiers(&BearerAuth),
     components(schemas(
@@ -59,7 +62,8 @@ use super::{State, json_response};
         super::expressions::EvaluateRequest,
         super::rules::RuleTestRequest,
         super::rules::EventRequest,
-        super::auth::LoginRequest
+        super::auth::LoginRequest,
+        super::auth::TokenRequest
     ))
 )]
 pub struct PlatformApi;

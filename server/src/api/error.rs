@@ -38,6 +38,9 @@ pub enum ApiError {
     /// No credentials, or credentials that are wrong, expired or revoked.
     #[error("{detail}")]
     Unauthorized { code: &'static str, detail: String },
+    /// Valid credentials that do not allow this request.
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -108,6 +111,7 @@ impl ApiError {
             }
             ApiError::Overflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "overflow", "Value out of range"),
             ApiError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code, "Unauthorized"),
+            ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code, "Forbidden"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }

@@ -95,6 +95,12 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/events/{event}/occurrences", web::post().to(rules::receive_event))
         .route("/api/v1/auth/logout", web::post().to(auth::logout))
         .route("/api/v1/auth/me", web::get().to(auth::me))
+        .service(
+            web::resource("/api/v1/tokens")
+                .route(web::get().to(auth::list_tokens))
+                .route(web::post().to(auth::create_token)),
+        )
+        .route("/api/v1/tokens/{id}", web::delete().to(auth::revoke_token))
         .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
         .route("/api/v1/apps/{app}", web::get().to(apps::get))
         .route("/api/v1/apps/{app}/publish", web::post().to(apps::publish))

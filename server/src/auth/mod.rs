@@ -13,6 +13,7 @@
 
 mod password;
 mod sessions;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -37,6 +38,33 @@ pub struct Principal {
     pub platform_role: String,
     /// The SHA-256 of the session token, so the session can be ended.
     pub session: String,
+    /// For an API token, what it may reach; `None` for a signed-in session.
+    pub scope: Option<Scope>,
+}
+
+/// What an API token may reach: one app's routes, and only reading unless `write`.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub app: String,
+    pub write: bool,
+}
+
+impl Scope {
+    /// Refuses a request outside the token's app or, for a read token, one that changes
+    /// something.
+    fn allows(&self, method: &actix_web::http::Method, path: &str) -> Result<(), ApiError> {
+        let app_prefix = format!("/api/v1/apps/{}/", self.app);
+        if !path.starts_with(&app_prefix) {
+            return Err(ApiError::Forbidden {
+                code: "token_scope",
+                detail: format!("this API token reaches only the app `{}`", self.app),
+            });
+        }
+        if !self.write && !matches!(*method, actix_web::http::Method::GET | actix_web::http::Method::HEAD) {
+            return Err(ApiError::Forbidden { code: "token_scope", detail: "this API token only reads".into() });
+        }
+        Ok(())
+    }
 }
 
 /// The bearer token of a request, if it sent one.
@@ -74,5 +102,12 @@ async fn principal_of(req: &ServiceRequest) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<Arc<AppState>>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the app state is missing")))?;
+    if token.starts_with(tokens::PREFIX) {
+        let principal = tokens::authenticate(&state.db.conn, &token, Utc::now()).await?;
+        if let Some(scope) = &principal.scope {
+            scope.allows(req.method(), req.path())?;
+        }
+        return Ok(principal);
+    }
     sessions::authenticate(&state.db.conn, &token, Utc::now()).await
 }

@@ -30,7 +30,7 @@ pub(super) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn random_text(bytes: usize) -> String {
+pub(super) fn random_text(bytes: usize) -> String {
     let raw: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
     URL_SAFE_NO_PAD.encode(raw)
 }
@@ -203,6 +203,7 @@ pub(super) async fn authenticate(
         username: row.try_get_by_index(1)?,
         platform_role: row.try_get_by_index(2)?,
         session: hash,
+        scope: None,
     })
 }
 

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0005FiringRetries),
             Box::new(M0006OutboxDelivery),
             Box::new(M0007Identity),
+            Box::new(M0008ApiTokens),
         ]
     }
 
@@ -442,5 +443,45 @@ impl MigrationTrait for M0007Identity {
             manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
         }
         Ok(())
+    }
+}
+
+struct M0008ApiTokens;
+
+impl MigrationName for M0008ApiTokens {
+    fn name(&self) -> &str {
+        "m0008_api_tokens"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0008ApiTokens {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Tokens for integrators: named, scoped to one app and to reading or writing,
+        // expiring, revocable; stored by the SHA-256 of the token, which is shown once.
+        let tokens = Table::create()
+            .table(Alias::new("trellis_api_tokens"))
+            .col(id())
+            .col(text("name"))
+            .col(text("token_hash").unique_key())
+            .col(big("user_id"))
+            .col(text("app"))
+            .col(text("access"))
+            .col(timestamp("created_at"))
+            .col(timestamp("expires_at"))
+            .col(ColumnDef::new(Alias::new("revoked_at")).timestamp_with_time_zone().null())
+            .col(ColumnDef::new(Alias::new("last_used_at")).timestamp_with_time_zone().null())
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("trellis_api_tokens"), Alias::new("user_id"))
+                    .to(Alias::new("trellis_users"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned();
+        manager.create_table(tokens).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Alias::new("trellis_api_tokens")).to_owned()).await
     }
 }

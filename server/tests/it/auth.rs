@@ -6,7 +6,76 @@ use serde_json::json;
 
 use crate::support::{ADMIN_PASSWORD, Backend, both_backends, start};
 
-both_backends!(routes_need_a_session_token, wrong_passwords_lock_the_user, the_first_start_creates_the_administrator);
+both_backends!(
+    routes_need_a_session_token,
+    wrong_passwords_lock_the_user,
+    the_first_start_creates_the_administrator,
+    api_tokens_reach_one_app_within_their_access
+);
+
+async fn api_tokens_reach_one_app_within_their_access(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let make = |access: &str, days: i64| json!({ "name": "core banking feed", "app": "bank_crm", "access": access, "expires_in_days": days });
+    let read = env.post("/api/v1/tokens", &make("read", 30)).await;
+    assert_eq!(read.status, 201, "{}", read.body);
+    let write = env.post("/api/v1/tokens", &make("write", 30)).await;
+    let (read_token, write_token) =
+        (read.body["token"].as_str().expect("token"), write.body["token"].as_str().expect("token"));
+    assert!(read_token.starts_with("trt_"));
+    let as_token = |token: &str| format!("Bearer {token}");
+    let records = "/api/v1/apps/bank_crm/forms/customer/records";
+    let customer = json!({ "customer_no": "C0900", "name": "林晓" });
+
+    let listed = env.send("GET", records, None, &[("authorization", &as_token(read_token))]).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let refused =
+        env.send("POST", records, Some(&customer.to_string()), &[("authorization", &as_token(read_token))]).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("token_scope")), "a read token only reads");
+    let made =
+        env.send("POST", records, Some(&customer.to_string()), &[("authorization", &as_token(write_token))]).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    for uri in ["/api/v1/apps", "/api/v1/tokens", "/api/v1/auth/me"] {
+        let outside = env.send("GET", uri, None, &[("authorization", &as_token(write_token))]).await;
+        assert_eq!((outside.status, outside.body["code"].as_str()), (403, Some("token_scope")), "{uri}");
+    }
+
+    let tokens = env.get("/api/v1/tokens").await;
+    let items = tokens.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|t| t.get("token").is_none()), "a token is shown once, never listed");
+    assert!(!items[1]["last_used_at"].is_null(), "its use is recorded");
+    assert_eq!(env.delete(&format!("/api/v1/tokens/{}", read.body["id"])).await.status, 204);
+    let revoked = env.send("GET", records, None, &[("authorization", &as_token(read_token))]).await;
+    assert_eq!((revoked.status, revoked.body["code"].as_str()), (401, Some("invalid_token")));
+    assert_eq!(env.delete(&format!("/api/v1/tokens/{}", read.body["id"])).await.status, 404, "revoked already");
+
+    // An expired token: made a year ago for 30 days.
+    let admin = server::auth::Principal {
+        user_id: 1,
+        username: "admin".into(),
+        platform_role: "administrator".into(),
+        session: String::new(),
+        scope: None,
+    };
+    let year_ago = Utc::now() - Duration::days(365);
+    let (_, old, _) = server::auth::tokens::create(&env.state.db.conn, &admin, "old", "bank_crm", "read", 30, year_ago)
+        .await
+        .expect("made");
+    let expired = env.send("GET", records, None, &[("authorization", &as_token(&old))]).await;
+    assert_eq!((expired.status, expired.body["code"].as_str()), (401, Some("invalid_token")));
+
+    let bad = env
+        .post("/api/v1/tokens", &json!({ "name": "", "app": "bank_crm", "access": "admin", "expires_in_days": 9999 }))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        env.post("/api/v1/tokens", &json!({ "name": "x", "app": "nope", "access": "read", "expires_in_days": 1 }))
+            .await
+            .status,
+        404
+    );
+    env.finish().await;
+}
 
 async fn routes_need_a_session_token(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
