@@ -130,8 +130,12 @@ fn main() {
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let state = AppState::new(Db::connect(&url).await.expect("db"));
-            server::publish::import(&state.db, &bundle(), chrono::Utc::now()).await.expect("import");
-            server::publish::publish(&state.db, "bench", chrono::Utc::now()).await.expect("publish");
+            server::publish::import(&state.db, &bundle(), &server::audit::Actor::system(), chrono::Utc::now())
+                .await
+                .expect("import");
+            server::publish::publish(&state.db, "bench", &server::audit::Actor::system(), chrono::Utc::now())
+                .await
+                .expect("publish");
             HttpServer::new(move || App::new().configure(configure(state.clone())))
                 .workers(1)
                 .bind(&listen)

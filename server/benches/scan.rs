@@ -104,8 +104,8 @@ async fn main() {
     let path = dir.path().join("scan.db");
     let state = AppState::new(Db::connect(&format!("sqlite://{}", path.display())).await.expect("connect"));
     let now = Utc::now();
-    server::publish::import(&state.db, &bundle(), now).await.expect("import");
-    server::publish::publish(&state.db, "scan", now).await.expect("publish");
+    server::publish::import(&state.db, &bundle(), &server::audit::Actor::system(), now).await.expect("import");
+    server::publish::publish(&state.db, "scan", &server::audit::Actor::system(), now).await.expect("publish");
     let filled = Instant::now();
     fill(&path, rows);
     println!("{rows} customers inserted in {:.1} s", filled.elapsed().as_secs_f64());

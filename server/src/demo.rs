@@ -28,9 +28,9 @@ pub async fn import_path(
     if skip_existing && crate::meta::find_app(&state.db.conn, &key).await?.is_some() {
         return Ok(key);
     }
-    publish::import(&state.db, &loaded.document, Utc::now()).await.map_err(describe)?;
+    publish::import(&state.db, &loaded.document, &crate::audit::Actor::system(), Utc::now()).await.map_err(describe)?;
     if publish_it {
-        publish::publish(&state.db, &key, Utc::now()).await.map_err(describe)?;
+        publish::publish(&state.db, &key, &crate::audit::Actor::system(), Utc::now()).await.map_err(describe)?;
         if let Some(seed) = loaded.seed {
             seed_records(state, &key, seed).await.context("cannot load the seed records")?;
         }

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::api::error::ApiError;
 use crate::app_meta::check_app;
+use crate::audit::{self, Actor, Entry};
 use crate::db::Db;
 use crate::meta::{self, AppRow};
 use crate::records::codec::{decode, encode};
@@ -33,7 +34,7 @@ pub struct Published {
 }
 
 /// Stores a new app from a bundle document as drafts. The bundle must be valid.
-pub async fn import(db: &Db, doc: &Value, now: DateTime<Utc>) -> Result<AppRow, ApiError> {
+pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> Result<AppRow, ApiError> {
     let bundle = check_app(doc, 0).map_err(ApiError::InvalidMetadata)?.bundle;
     let tx = db.conn.begin().await?;
     if meta::find_app(&tx, &bundle.key).await?.is_some() {
@@ -52,11 +53,14 @@ pub async fn import(db: &Db, doc: &Value, now: DateTime<Utc>) -> Result<AppRow, 
     let app = meta::find_app(&tx, &bundle.key)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("imported app vanished")))?;
+    let entry =
+        Entry { action: "app.import", app: Some(&bundle.key), form: None, record_id: None, detail: doc.clone() };
+    audit::write(&tx, actor, entry, now).await?;
     tx.commit().await?;
     Ok(app)
 }
 
-pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Published, ApiError> {
+pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Published, ApiError> {
     let tx = db.conn.begin().await?;
     // Taking the app row first serialises concurrent publishes of one app.
     if !meta::touch_app(&tx, app_key, now).await? {
@@ -154,6 +158,14 @@ pub async fn publish(db: &Db, app_key: &str, now: DateTime<Utc>) -> Result<Publi
     }
     let version = app.published_version + 1;
     meta::insert_version(&tx, app_key, version, &doc, now).await?;
+    let detail = serde_json::json!({ "version": version, "changes": changes.len() });
+    audit::write(
+        &tx,
+        actor,
+        Entry { action: "app.publish", app: Some(app_key), form: None, record_id: None, detail },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Published { app: app_key.to_owned(), version, changes })
 }

@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
 use super::{State, json_body, json_response};
+use crate::audit::{self, Actor, Entry};
 use crate::auth::{self, Principal};
+use sea_orm::TransactionTrait;
 
 /// A user name and password.
 #[derive(Deserialize, ToSchema)]
@@ -27,10 +29,18 @@ pub struct LoginRequest {
     responses((status = 200, description = "Signed in", body = Object,
             example = json!({ "token": "x3Jx…", "expires_at": "2026-11-29T10:00:00Z", "username": "zhang.wei" })),
         (status = 401, description = "Wrong user name or password (`wrong_credentials`), or locked (`locked`)", body = Problem, content_type = "application/problem+json")))]
-pub async fn login(state: State, payload: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, ApiError> {
     let request: LoginRequest = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| ApiError::bad_request("malformed_json", format!("not a login: {e}")))?;
-    let (token, expires) = auth::login(&state.db.conn, &request.username, &request.password, Utc::now()).await?;
+    let now = Utc::now();
+    let outcome = auth::login(&state.db.conn, &request.username, &request.password, now).await;
+    let actor = Actor { name: request.username.clone(), via: "session", ..Actor::of(&req) };
+    let (action, detail) = match &outcome {
+        Ok(_) => ("auth.login", json!({})),
+        Err(e) => ("auth.login_failed", json!({ "problem": e.problem().code })),
+    };
+    audit::write(&state.db.conn, &actor, Entry { action, app: None, form: None, record_id: None, detail }, now).await?;
+    let (token, expires) = outcome?;
     let body = json!({ "token": token, "username": request.username,
         "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
     Ok(json_response(StatusCode::OK, &body))
@@ -48,7 +58,10 @@ fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
     responses((status = 204, description = "Signed out"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    auth::logout(&state.db.conn, &principal(&req)?.session, Utc::now()).await?;
+    let now = Utc::now();
+    auth::logout(&state.db.conn, &principal(&req)?.session, now).await?;
+    let entry = Entry { action: "auth.logout", app: None, form: None, record_id: None, detail: json!({}) };
+    audit::write(&state.db.conn, &Actor::of(&req), entry, now).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -102,8 +115,19 @@ pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> R
     let user = session_user(&req)?;
     let r: TokenRequest = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| ApiError::bad_request("malformed_json", format!("not a token request: {e}")))?;
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
     let (id, token, expires) =
-        auth::tokens::create(&state.db.conn, &user, &r.name, &r.app, &r.access, r.expires_in_days, Utc::now()).await?;
+        auth::tokens::create(&tx, &user, &r.name, &r.app, &r.access, r.expires_in_days, now).await?;
+    let detail = json!({ "token_id": id, "name": r.name, "access": r.access, "expires_in_days": r.expires_in_days });
+    audit::write(
+        &tx,
+        &Actor::of(&req),
+        Entry { action: "token.create", app: Some(&r.app), form: None, record_id: None, detail },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     let body = json!({ "id": id, "token": token, "name": r.name, "app": r.app, "access": r.access,
         "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
     Ok(json_response(StatusCode::CREATED, &body))
@@ -127,6 +151,12 @@ pub async fn revoke_token(
     req: HttpRequest,
     path: actix_web::web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    auth::tokens::revoke(&state.db.conn, &session_user(&req)?, *path, Utc::now()).await?;
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    auth::tokens::revoke(&tx, &session_user(&req)?, *path, now).await?;
+    let entry =
+        Entry { action: "token.revoke", app: None, form: None, record_id: None, detail: json!({ "token_id": *path }) };
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -52,6 +52,8 @@ use super::{State, json_response};
         super::auth::create_token,
         super::auth::list_tokens,
         super::auth::revoke_token,
+        super::audit::list,
+        super::audit::history,
     ),
     modifiers(&BearerAuth),
     components(schemas(

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, Problem};
 use super::{State, json_object, json_response};
+use crate::audit::{self, Actor, Entry};
 use crate::meta::{self, AppRow, KINDS};
+use sea_orm::TransactionTrait;
 
 async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &'static str), ApiError> {
     let kind = KINDS
@@ -60,7 +62,12 @@ pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<H
         (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The document's key differs from the path", body = Problem, content_type = "application/problem+json")))]
-pub async fn put(state: State, path: Path<(String, String, String)>, body: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn put(
+    state: State,
+    req: actix_web::HttpRequest,
+    path: Path<(String, String, String)>,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let key = &path.2;
     if !meta::is_key(key) {
@@ -85,7 +92,13 @@ pub async fn put(state: State, path: Path<(String, String, String)>, body: Paylo
         }
     }
     let doc = Value::Object(doc);
-    meta::put_draft(&state.db.conn, &app.key, kind, key, &doc, Utc::now()).await?;
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    meta::put_draft(&tx, &app.key, kind, key, &doc, now).await?;
+    let detail = json!({ "kind": kind, "key": key, "document": doc });
+    let entry = Entry { action: "metadata.put", app: Some(&app.key), form: None, record_id: None, detail };
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    tx.commit().await?;
     let bundle = meta::draft_bundle(&state.db.conn, &app).await?;
     let index = bundle[kind]
         .as_array()
@@ -111,10 +124,19 @@ pub async fn put(state: State, path: Path<(String, String, String)>, body: Paylo
 #[utoipa::path(delete, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: State,
+    req: actix_web::HttpRequest,
+    path: Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
-    if !meta::delete_draft(&state.db.conn, &app.key, kind, &path.2).await? {
+    let tx = state.db.conn.begin().await?;
+    if !meta::delete_draft(&tx, &app.key, kind, &path.2).await? {
         return Err(ApiError::not_found(format!("no {kind} draft `{}`", path.2)));
     }
+    let detail = json!({ "kind": kind, "key": path.2 });
+    let entry = Entry { action: "metadata.delete", app: Some(&app.key), form: None, record_id: None, detail };
+    audit::write(&tx, &Actor::of(&req), entry, Utc::now()).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,6 +2,7 @@
 //! extract, call the store or service, shape the response.
 
 mod apps;
+mod audit;
 mod auth;
 mod docs;
 pub mod error;
@@ -101,6 +102,8 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::post().to(auth::create_token)),
         )
         .route("/api/v1/tokens/{id}", web::delete().to(auth::revoke_token))
+        .route("/api/v1/audit", web::get().to(audit::list))
+        .route("/api/v1/apps/{app}/forms/{form}/records/{id}/history", web::get().to(audit::history))
         .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
         .route("/api/v1/apps/{app}", web::get().to(apps::get))
         .route("/api/v1/apps/{app}/publish", web::post().to(apps::publish))

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, Problem};
 use super::{State, json_object, json_response};
+use crate::audit::{self, Actor, Entry};
 use crate::records::query::{ListParams, ListQuery};
 use crate::records::values::field_values;
 use crate::records::{FormCtx, enforce_conditions, read, write};
@@ -73,7 +74,7 @@ pub async fn list(state: State, path: FormPath, params: Query<ListParams>) -> Re
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values: `errors` names each bad field", body = Problem, content_type = "application/problem+json")))]
-pub async fn create(state: State, path: FormPath, body: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payload) -> Result<HttpResponse, ApiError> {
     let input = json_object(body).await?;
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
@@ -89,6 +90,14 @@ pub async fn create(state: State, path: FormPath, body: Payload) -> Result<HttpR
         let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
         enforce_conditions(&ctx, &stored, &sent, now)?;
     }
+    let entry = Entry {
+        action: "record.create",
+        app: Some(&path.0),
+        form: Some(&path.1),
+        record_id: Some(id),
+        detail: json!({ "after": record }),
+    };
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
     if rules::watches(&app, &path.1, TriggerKind::Created) {
         let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
         let change = Change { form: path.1.clone(), id, version: 1, kind: TriggerKind::Created, before: None, after };
@@ -139,10 +148,23 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
     let returning = read::OwnRow::returning(own_row.as_ref());
     let now = Utc::now();
     let watched = rules::watches(&app, &path.1, TriggerKind::Updated);
-    // The values rules compare with (`old.`), read in this transaction before the change.
-    let before = if watched { rules::current_values(&tx, &ctx, path.2).await? } else { None };
+    // The record before the change, read in this transaction: for the audit trail, and
+    // for the rules that compare with it (`old.`).
+    let before_json = read::get(&tx, &ctx, path.2, None).await?;
+    let before = match (&before_json, watched) {
+        (Some(Value::Object(obj)), true) => Some((0, field_values(ctx.form, obj))),
+        _ => None,
+    };
     let row = write::update(&tx, &ctx, path.2, expected, &values, now, &returning).await?;
     let mut record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
+    let entry = Entry {
+        action: "record.update",
+        app: Some(&path.0),
+        form: Some(&path.1),
+        record_id: Some(path.2),
+        detail: json!({ "before": before_json, "after": record, "sent": input }),
+    };
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
     if ctx.form.has_conditions() {
         let sent: Vec<&str> = input.keys().map(String::as_str).collect();
         let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
@@ -178,12 +200,22 @@ pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
-    let before = if rules::watches(&app, &path.1, TriggerKind::Deleted) {
-        rules::current_values(&tx, &ctx, path.2).await?
-    } else {
-        None
+    let before_json = read::get(&tx, &ctx, path.2, None).await?;
+    let before = match (&before_json, rules::watches(&app, &path.1, TriggerKind::Deleted)) {
+        (Some(Value::Object(obj)), true) => {
+            Some((obj.get("_version").and_then(Value::as_i64).unwrap_or(0), field_values(ctx.form, obj)))
+        }
+        _ => None,
     };
     write::delete(&tx, &ctx, path.2, expected).await?;
+    let entry = Entry {
+        action: "record.delete",
+        app: Some(&path.0),
+        form: Some(&path.1),
+        record_id: Some(path.2),
+        detail: json!({ "before": before_json }),
+    };
+    audit::write(&tx, &Actor::of(&req), entry, Utc::now()).await?;
     if let Some((version, before)) = before {
         let change = Change {
             form: path.1.clone(),

@@ -103,9 +103,20 @@ async fn principal_of(req: &ServiceRequest) -> Result<Principal, ApiError> {
         .app_data::<web::Data<Arc<AppState>>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the app state is missing")))?;
     if token.starts_with(tokens::PREFIX) {
-        let principal = tokens::authenticate(&state.db.conn, &token, Utc::now()).await?;
+        let now = Utc::now();
+        let principal = tokens::authenticate(&state.db.conn, &token, now).await?;
         if let Some(scope) = &principal.scope {
             scope.allows(req.method(), req.path())?;
+            let actor = crate::audit::Actor {
+                user_id: Some(principal.user_id),
+                name: principal.username.clone(),
+                via: "token",
+                ip: req.peer_addr().map(|a| a.ip().to_string()),
+            };
+            let detail = serde_json::json!({ "method": req.method().as_str(), "path": req.path() });
+            let entry =
+                crate::audit::Entry { action: "token.use", app: Some(&scope.app), form: None, record_id: None, detail };
+            crate::audit::write(&state.db.conn, &actor, entry, now).await?;
         }
         return Ok(principal);
     }

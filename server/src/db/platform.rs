@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0006OutboxDelivery),
             Box::new(M0007Identity),
             Box::new(M0008ApiTokens),
+            Box::new(M0009Audit),
         ]
     }
 
@@ -483,5 +484,65 @@ impl MigrationTrait for M0008ApiTokens {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(Alias::new("trellis_api_tokens")).to_owned()).await
+    }
+}
+
+struct M0009Audit;
+
+impl MigrationName for M0009Audit {
+    fn name(&self) -> &str {
+        "m0009_audit"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0009Audit {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The audit trail: appended to in the transaction of each change, never changed.
+        let audit = Table::create()
+            .table(Alias::new("trellis_audit"))
+            .col(id())
+            .col(timestamp("at"))
+            .col(ColumnDef::new(Alias::new("actor_id")).big_integer().null())
+            .col(text("actor"))
+            .col(text("via"))
+            .col(nullable_text("ip"))
+            .col(text("action"))
+            .col(nullable_text("app"))
+            .col(nullable_text("form"))
+            .col(ColumnDef::new(Alias::new("record_id")).big_integer().null())
+            .col(text("detail"))
+            .to_owned();
+        manager.create_table(audit).await?;
+        manager.create_index(index("ix_trellis_audit_record", "trellis_audit", &["app", "form", "record_id"])).await?;
+        manager.create_index(index("ix_trellis_audit_at", "trellis_audit", &["at"])).await?;
+        // Append-only, enforced by the database: an UPDATE or DELETE fails.
+        let db = manager.get_connection();
+        let statements: &[&str] = match manager.get_database_backend() {
+            sea_orm::DbBackend::Postgres => &[
+                "CREATE FUNCTION trellis_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$",
+                "CREATE TRIGGER trellis_audit_no_update BEFORE UPDATE OR DELETE ON trellis_audit \
+                 FOR EACH ROW EXECUTE FUNCTION trellis_audit_append_only()",
+            ],
+            _ => &[
+                "CREATE TRIGGER trellis_audit_no_update BEFORE UPDATE ON trellis_audit \
+                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+                "CREATE TRIGGER trellis_audit_no_delete BEFORE DELETE ON trellis_audit \
+                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+            ],
+        };
+        for sql in statements {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Alias::new("trellis_audit")).to_owned()).await?;
+        if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+            manager.get_connection().execute_unprepared("DROP FUNCTION IF EXISTS trellis_audit_append_only()").await?;
+        }
+        Ok(())
     }
 }

@@ -31,6 +31,7 @@ pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence, 
 pub use store::{firings_of_record, incidents};
 
 use crate::api::error::ApiError;
+use crate::audit;
 use crate::catalog::PublishedApp;
 use crate::records::values::{RecordValues, expr_json, field_values};
 use crate::records::{FormCtx, read, write};
@@ -222,18 +223,18 @@ pub(crate) async fn run_actions(
                         format!("there is no related `{form}` record to update"),
                     ));
                 };
-                update_record(tx, app, form, id, map("set")?, now, depth).await?;
+                update_record(tx, app, (form, id), map("set")?, firing_id, now, depth).await?;
             }
             "update_fields" => {
                 cascade_guard(depth)?;
                 let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
                     return Err(ApiError::bad_request("rule_action", "only a rule on a live record can update it"));
                 };
-                update_record(tx, app, form, id, map("set")?, now, depth).await?;
+                update_record(tx, app, (form, id), map("set")?, firing_id, now, depth).await?;
             }
             "create_record" => {
                 cascade_guard(depth)?;
-                create_record(tx, app, text("form")?, map("values")?, now, depth).await?;
+                create_record(tx, app, text("form")?, map("values")?, firing_id, now, depth).await?;
             }
             "start_process" => {
                 let flow = text("flow")?;
@@ -259,23 +260,34 @@ fn input(values: &[(String, ExprValue)]) -> Map<String, Value> {
     values.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect()
 }
 
+/// Updates the record `(form, id)` as rule firing `firing_id`.
 async fn update_record(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
-    form: &str,
-    id: i64,
+    (form, id): (&str, i64),
     values: &Map<String, Value>,
+    firing_id: i64,
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), ApiError> {
     let ctx = FormCtx::new(app, form, tx_backend(tx))?;
     let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
+    let before_json = read::get(tx, &ctx, id, None).await?;
     let (version, before) =
         current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
     write::update(tx, &ctx, id, version, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
     let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
     let sent: Vec<&str> = values.keys().map(String::as_str).collect();
     crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
+    let after_json = read::get(tx, &ctx, id, None).await?;
+    let entry = audit::Entry {
+        action: "record.update",
+        app: Some(&app.key),
+        form: Some(form),
+        record_id: Some(id),
+        detail: json!({ "before": before_json, "after": after_json, "sent": values }),
+    };
+    audit::write(tx, &audit::Actor::rule(firing_id), entry, now).await?;
     let change = Change {
         form: form.to_owned(),
         id,
@@ -292,6 +304,7 @@ async fn create_record(
     app: &PublishedApp,
     form: &str,
     values: &Map<String, Value>,
+    firing_id: i64,
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), ApiError> {
@@ -302,6 +315,15 @@ async fn create_record(
     let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
     let sent: Vec<&str> = values.keys().map(String::as_str).collect();
     crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
+    let after_json = read::get(tx, &ctx, id, None).await?;
+    let entry = audit::Entry {
+        action: "record.create",
+        app: Some(&app.key),
+        form: Some(form),
+        record_id: Some(id),
+        detail: json!({ "after": after_json }),
+    };
+    audit::write(tx, &audit::Actor::rule(firing_id), entry, now).await?;
     let change =
         Change { form: form.to_owned(), id, version, kind: TriggerKind::Created, before: None, after: Some(after) };
     after_change(tx, app, change, now, depth + 1).await

@@ -4,6 +4,7 @@
 mod support;
 
 mod apps;
+mod audit;
 mod auth;
 mod conditions;
 mod differential;

@@ -1,0 +1,162 @@
+//! The audit trail: one append-only entry per change, written in the transaction of the
+//! change (so a change that rolls back leaves no entry, and no change goes unrecorded):
+//! who (the user, or the rule firing, and how they signed in), when, from where, and what
+//! (record changes with their values before and after, metadata edits, publishes,
+//! sign-ins, API tokens made, revoked and used). The database itself refuses to update or
+//! delete an entry (triggers in the migration).
+
+use actix_web::{HttpMessage, HttpRequest};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde_json::{Value, json};
+
+use crate::auth::Principal;
+use crate::records::codec::{datetime, decode};
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// Who made a change.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+    /// `session`, `token`, `rule`, `system`, or `anonymous` (a failed sign-in).
+    pub via: &'static str,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// The signed-in caller of `req` (anonymous if none), and the address it came from.
+    pub fn of(req: &HttpRequest) -> Actor {
+        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        match req.extensions().get::<Principal>() {
+            Some(p) => Actor {
+                user_id: Some(p.user_id),
+                name: p.username.clone(),
+                via: if p.scope.is_some() { "token" } else { "session" },
+                ip,
+            },
+            None => Actor { user_id: None, name: String::new(), via: "anonymous", ip },
+        }
+    }
+
+    /// A rule acting on its own, from its firing.
+    pub fn rule(firing_id: i64) -> Actor {
+        Actor { user_id: None, name: format!("firing {firing_id}"), via: "rule", ip: None }
+    }
+
+    /// The `trellis` command itself (importing a bundle, the demo).
+    pub fn system() -> Actor {
+        Actor { user_id: None, name: "trellis".into(), via: "system", ip: None }
+    }
+}
+
+/// What was done, and to what.
+pub struct Entry<'a> {
+    /// `record.create`, `record.update`, `record.delete`, `metadata.put`,
+    /// `metadata.delete`, `app.import`, `app.publish`, `auth.login`, `auth.login_failed`,
+    /// `auth.logout`, `token.create`, `token.revoke`, `token.use`.
+    pub action: &'a str,
+    pub app: Option<&'a str>,
+    pub form: Option<&'a str>,
+    pub record_id: Option<i64>,
+    pub detail: Value,
+}
+
+/// Appends one entry.
+pub async fn write(c: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let stmt = Query::insert()
+        .into_table(a("trellis_audit"))
+        .columns(["at", "actor_id", "actor", "via", "ip", "action", "app", "form", "record_id", "detail"].map(a))
+        .values([
+            datetime(now, c.get_database_backend()).into(),
+            actor.user_id.into(),
+            actor.name.as_str().into(),
+            actor.via.into(),
+            actor.ip.clone().into(),
+            entry.action.into(),
+            entry.app.map(str::to_owned).into(),
+            entry.form.map(str::to_owned).into(),
+            entry.record_id.into(),
+            entry.detail.to_string().into(),
+        ])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+/// Which entries to list.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    pub app: Option<String>,
+    pub form: Option<String>,
+    pub record: Option<i64>,
+    /// The user name (or rule) that acted.
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Entries at or after this instant (RFC 3339).
+    pub since: Option<String>,
+    /// Entries before this instant (RFC 3339).
+    pub until: Option<String>,
+    /// 1–1000, default 100.
+    pub limit: Option<u64>,
+}
+
+/// The entries matching `filter`, newest first.
+pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value>, crate::api::error::ApiError> {
+    let backend = c.get_database_backend();
+    let columns = ["id", "at", "actor_id", "actor", "via", "ip", "action", "app", "form", "record_id", "detail"];
+    let mut stmt = Query::select();
+    stmt.columns(columns.map(a)).from(a("trellis_audit"));
+    for (column, value) in
+        [("app", &filter.app), ("form", &filter.form), ("actor", &filter.actor), ("action", &filter.action)]
+    {
+        if let Some(v) = value {
+            stmt.and_where(Expr::col(a(column)).eq(v.as_str()));
+        }
+    }
+    if let Some(id) = filter.record {
+        stmt.and_where(Expr::col(a("record_id")).eq(id));
+    }
+    let instant = |name: &str, text: &Option<String>| -> Result<Option<DateTime<Utc>>, crate::api::error::ApiError> {
+        text.as_deref()
+            .map(|t| {
+                DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+                    crate::api::error::ApiError::bad_request(
+                        "bad_query",
+                        format!("`{name}` is not an RFC 3339 instant"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    if let Some(since) = instant("since", &filter.since)? {
+        stmt.and_where(Expr::col(a("at")).gte(datetime(since, backend)));
+    }
+    if let Some(until) = instant("until", &filter.until)? {
+        stmt.and_where(Expr::col(a("at")).lt(datetime(until, backend)));
+    }
+    stmt.order_by(a("id"), Order::Desc).limit(filter.limit.unwrap_or(100).clamp(1, 1000));
+    let mut out = Vec::new();
+    for row in c.query_all(&stmt).await? {
+        let detail: String = row.try_get_by_index(10)?;
+        out.push(json!({
+            "id": row.try_get_by_index::<i64>(0)?,
+            "at": decode(&row, 1, &engine_form::StorageType::DateTime, backend)?.to_json(),
+            "actor_id": row.try_get_by_index::<Option<i64>>(2)?,
+            "actor": row.try_get_by_index::<String>(3)?,
+            "via": row.try_get_by_index::<String>(4)?,
+            "ip": row.try_get_by_index::<Option<String>>(5)?,
+            "action": row.try_get_by_index::<String>(6)?,
+            "app": row.try_get_by_index::<Option<String>>(7)?,
+            "form": row.try_get_by_index::<Option<String>>(8)?,
+            "record_id": row.try_get_by_index::<Option<i64>>(9)?,
+            "detail": serde_json::from_str::<Value>(&detail).unwrap_or(Value::String(detail)),
+        }));
+    }
+    Ok(out)
+}
