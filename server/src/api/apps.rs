@@ -31,7 +31,12 @@ pub async fn list(state: State) -> Result<HttpResponse, ApiError> {
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An app with this key exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid bundle: every diagnostic with its JSON path", body = Problem, content_type = "application/problem+json")))]
-pub async fn import(state: State, req: actix_web::HttpRequest, body: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn import(
+    state: State,
+    _: crate::auth::Designer,
+    req: actix_web::HttpRequest,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
     let doc = json_body(body).await?;
     let app = publish::import(&state.db, &doc, &crate::audit::Actor::of(&req), Utc::now()).await?;
     Ok(json_response(StatusCode::CREATED, &meta::app_json(&app)))
@@ -77,7 +82,12 @@ pub async fn export(state: State, path: Path<String>) -> Result<HttpResponse, Ap
     responses((status = 200, description = "Published", body = Published),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid drafts or a refused migration: every diagnostic", body = Problem, content_type = "application/problem+json")))]
-pub async fn publish(state: State, req: actix_web::HttpRequest, path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn publish(
+    state: State,
+    _: crate::auth::Designer,
+    req: actix_web::HttpRequest,
+    path: Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let published = publish::publish(&state.db, &path, &crate::audit::Actor::of(&req), Utc::now()).await?;
     Ok(HttpResponse::Ok().json(published))
 }

@@ -1,14 +1,14 @@
 //! Reading the audit trail.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Query};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::error::{ApiError, Problem};
 use super::{State, json_response};
 use crate::audit::{self, Filter};
-use crate::auth::Principal;
+use crate::auth::Administrator;
 
 /// The audit trail, filtered, newest first: administrators only.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Filter),
@@ -17,12 +17,7 @@ use crate::auth::Principal;
                 "via": "session", "ip": "10.0.0.8", "action": "record.update", "app": "bank_crm", "form": "customer",
                 "record_id": 1, "detail": { "before": { "aum": "12800000.00" }, "after": { "aum": "8000000.00" } } }] })),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, req: HttpRequest, filter: Query<Filter>) -> Result<HttpResponse, ApiError> {
-    let administrator =
-        req.extensions().get::<Principal>().is_some_and(|p| p.platform_role == "administrator" && p.scope.is_none());
-    if !administrator {
-        return Err(ApiError::Forbidden { code: "forbidden", detail: "the audit trail is for administrators".into() });
-    }
+pub async fn list(state: State, _: Administrator, filter: Query<Filter>) -> Result<HttpResponse, ApiError> {
     let items = audit::list(&state.db.conn, &filter).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }

@@ -54,6 +54,11 @@ use super::{State, json_response};
         super::auth::revoke_token,
         super::audit::list,
         super::audit::history,
+        super::directory::import,
+        super::directory::org_units,
+        super::directory::save_org_unit,
+        super::directory::users,
+        super::directory::save_user,
     ),
     modifiers(&BearerAuth),
     components(schemas(
@@ -65,7 +70,10 @@ use super::{State, json_response};
         super::rules::RuleTestRequest,
         super::rules::EventRequest,
         super::auth::LoginRequest,
-        super::auth::TokenRequest
+        super::auth::TokenRequest,
+        crate::auth::directory::Import,
+        crate::auth::directory::OrgUnit,
+        crate::auth::directory::UserEntry
     ))
 )]
 pub struct PlatformApi;

@@ -64,6 +64,7 @@ pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<H
         (status = 422, description = "The document's key differs from the path", body = Problem, content_type = "application/problem+json")))]
 pub async fn put(
     state: State,
+    _: crate::auth::Designer,
     req: actix_web::HttpRequest,
     path: Path<(String, String, String)>,
     body: Payload,
@@ -126,6 +127,7 @@ pub async fn put(
     responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     state: State,
+    _: crate::auth::Designer,
     req: actix_web::HttpRequest,
     path: Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {

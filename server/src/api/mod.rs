@@ -4,6 +4,7 @@
 mod apps;
 mod audit;
 mod auth;
+mod directory;
 mod docs;
 pub mod error;
 mod expressions;
@@ -103,6 +104,14 @@ fn authenticated() -> actix_web::Scope<
         )
         .route("/api/v1/tokens/{id}", web::delete().to(auth::revoke_token))
         .route("/api/v1/audit", web::get().to(audit::list))
+        .route("/api/v1/directory/import", web::post().to(directory::import))
+        .service(
+            web::resource("/api/v1/org-units")
+                .route(web::get().to(directory::org_units))
+                .route(web::post().to(directory::save_org_unit)),
+        )
+        .route("/api/v1/users", web::get().to(directory::users))
+        .route("/api/v1/users/{username}", web::put().to(directory::save_user))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/history", web::get().to(audit::history))
         .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
         .route("/api/v1/apps/{app}", web::get().to(apps::get))

@@ -81,7 +81,12 @@ fn given(
                 "actions": [{ "type": "create_task", "title": "Large outflow: Li Wei", "assignee": 3, "priority": "high", "due_at": "2026-11-28T03:30:00.000000Z" }] })),
         (status = 404, description = "No such app, rule or record", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The app's drafts are invalid, or the values are", body = Problem, content_type = "application/problem+json")))]
-pub async fn test(state: State, path: Path<(String, String)>, payload: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn test(
+    state: State,
+    _: crate::auth::Designer,
+    path: Path<(String, String)>,
+    payload: Payload,
+) -> Result<HttpResponse, ApiError> {
     let request: RuleTestRequest = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| ApiError::bad_request("malformed_json", format!("not a rule test: {e}")))?;
     let now = match &request.now {
@@ -183,7 +188,11 @@ pub async fn incidents(state: State, path: Path<String>) -> Result<HttpResponse,
     responses((status = 200, description = "The firing after the attempt", body = Object),
         (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The firing did not fail, or could not be evaluated (`nothing_to_retry`)", body = Problem, content_type = "application/problem+json")))]
-pub async fn retry_incident(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn retry_incident(
+    state: State,
+    _: crate::auth::Designer,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
     let firing = crate::rules::retry_incident(&state, &path.0, path.1, Utc::now()).await?;
     Ok(json_response(StatusCode::OK, &firing))
 }
@@ -217,7 +226,11 @@ pub async fn outbox(state: State, path: Path<String>, params: Query<OutboxParams
     params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Message id")),
     responses((status = 202, description = "Queued for the next delivery run"),
         (status = 404, description = "No failed message with that id", body = Problem, content_type = "application/problem+json")))]
-pub async fn resend(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn resend(
+    state: State,
+    _: crate::auth::Designer,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
     crate::outbox::resend(&state.db.conn, &path.0, path.1, Utc::now()).await?;
     Ok(HttpResponse::Accepted().finish())
 }

@@ -11,6 +11,7 @@
 //! The first start creates the administrator `admin`, with the password in
 //! `TRELLIS_ADMIN_PASSWORD` or a random one printed once; there is no default password.
 
+pub mod directory;
 mod password;
 mod sessions;
 pub mod tokens;
@@ -121,4 +122,49 @@ async fn principal_of(req: &ServiceRequest) -> Result<Principal, ApiError> {
         return Ok(principal);
     }
     sessions::authenticate(&state.db.conn, &token, Utc::now()).await
+}
+
+/// The platform roles, from most to least: an administrator manages users and reads the
+/// audit trail, a designer builds and publishes apps, a user works with records.
+pub const PLATFORM_ROLES: [&str; 3] = ["administrator", "designer", "user"];
+
+/// Extracts the caller if it is signed in (not an API token) with at least `role`.
+fn signed_in_as(req: &actix_web::HttpRequest, role: &str) -> Result<Principal, ApiError> {
+    let principal = req
+        .extensions()
+        .get::<Principal>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("an authenticated route without a principal")))?;
+    let rank = |r: &str| PLATFORM_ROLES.iter().position(|p| *p == r).unwrap_or(PLATFORM_ROLES.len());
+    if principal.scope.is_some() || rank(&principal.platform_role) > rank(role) {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: format!("this needs the platform role {role} (or higher), signed in"),
+        });
+    }
+    Ok(principal)
+}
+
+/// A handler argument that admits only administrators.
+pub struct Administrator(pub Principal);
+
+/// A handler argument that admits only app designers and administrators.
+pub struct Designer(pub Principal);
+
+impl actix_web::FromRequest for Administrator {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(signed_in_as(req, "administrator").map(Administrator))
+    }
+}
+
+impl actix_web::FromRequest for Designer {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(signed_in_as(req, "designer").map(Designer))
+    }
 }

@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007Identity),
             Box::new(M0008ApiTokens),
             Box::new(M0009Audit),
+            Box::new(M0010Directory),
         ]
     }
 
@@ -544,5 +545,53 @@ impl MigrationTrait for M0009Audit {
             manager.get_connection().execute_unprepared("DROP FUNCTION IF EXISTS trellis_audit_append_only()").await?;
         }
         Ok(())
+    }
+}
+
+struct M0010Directory;
+
+impl MigrationName for M0010Directory {
+    fn name(&self) -> &str {
+        "m0010_directory"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0010Directory {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The bank's organisation (head office → branch → team) and who belongs where.
+        let units = Table::create()
+            .table(Alias::new("trellis_org_units"))
+            .col(id())
+            .col(text("key").unique_key())
+            .col(text("name"))
+            .col(ColumnDef::new(Alias::new("parent_id")).big_integer().null())
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("trellis_org_units"), Alias::new("parent_id"))
+                    .to(Alias::new("trellis_org_units"), Alias::new("id")),
+            )
+            .to_owned();
+        manager.create_table(units).await?;
+        for column in
+            [nullable_text("display_name"), ColumnDef::new(Alias::new("org_unit_id")).big_integer().null().to_owned()]
+        {
+            let mut column = column;
+            manager
+                .alter_table(Table::alter().table(Alias::new("trellis_users")).add_column(&mut column).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in ["org_unit_id", "display_name"] {
+            manager
+                .alter_table(
+                    Table::alter().table(Alias::new("trellis_users")).drop_column(Alias::new(column)).to_owned(),
+                )
+                .await?;
+        }
+        manager.drop_table(Table::drop().table(Alias::new("trellis_org_units")).to_owned()).await
     }
 }

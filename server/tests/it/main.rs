@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod conditions;
 mod differential;
+mod directory;
 mod files;
 mod formulas;
 mod hostile;

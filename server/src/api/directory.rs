@@ -1,0 +1,109 @@
+//! The directory through the API: administrators only.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Path, Payload};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+use serde_json::json;
+
+use super::error::{ApiError, Problem};
+use super::{MAX_JSON_BODY, State, json_body, json_response, read_body};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::Administrator;
+use crate::auth::directory::{self, Import, OrgUnit, UserEntry};
+
+/// What an import wrote, for the audit trail: never passwords.
+fn summary(import: &Import) -> serde_json::Value {
+    json!({
+        "org_units": import.org_units.iter().map(|u| &u.key).collect::<Vec<_>>(),
+        "users": import.users.iter().map(|u| json!({ "username": u.username, "platform_role": u.platform_role,
+            "org_unit": u.org_unit, "password_set": u.password.is_some(), "disabled": u.disabled })).collect::<Vec<_>>(),
+    })
+}
+
+async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -> Result<(usize, usize), ApiError> {
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    let written = directory::import(&tx, &import, now).await?;
+    let entry = Entry { action, app: None, form: None, record_id: None, detail: summary(&import) };
+    audit::write(&tx, &Actor::of(req), entry, now).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// Import a directory: `{"org_units": [...], "users": [...]}` as JSON, or users as CSV
+/// (`Content-Type: text/csv`, a header row). Checked whole first, every problem with its
+/// path; then applied in one transaction. Users already there are updated.
+#[utoipa::path(post, path = "/api/v1/directory/import", tag = "directory", request_body = Import,
+    responses((status = 200, description = "Imported", body = Object, example = json!({ "org_units": 3, "users": 40 })),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every problem, e.g. `/users/3/org_unit unknown_unit`", body = Problem, content_type = "application/problem+json")))]
+pub async fn import(state: State, _: Administrator, req: HttpRequest, body: Payload) -> Result<HttpResponse, ApiError> {
+    let csv = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/csv"));
+    let import = if csv {
+        let bytes = read_body(body, MAX_JSON_BODY).await?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::bad_request("bad_csv", "the CSV is not UTF-8"))?;
+        Import { org_units: Vec::new(), users: directory::users_from_csv(text)? }
+    } else {
+        serde_json::from_value(json_body(body).await?)
+            .map_err(|e| ApiError::bad_request("malformed_json", format!("not a directory: {e}")))?
+    };
+    let (units, users) = apply(&state, &req, import, "directory.import").await?;
+    Ok(json_response(StatusCode::OK, &json!({ "org_units": units, "users": users })))
+}
+
+/// The org units, each with the key of the unit above it.
+#[utoipa::path(get, path = "/api/v1/org-units", tag = "directory", responses((status = 200, description = "The units", body = Object)))]
+pub async fn org_units(state: State, _: Administrator) -> Result<HttpResponse, ApiError> {
+    Ok(json_response(StatusCode::OK, &json!({ "items": directory::org_units(&state.db.conn).await? })))
+}
+
+/// Add an org unit, or rename or move one.
+#[utoipa::path(post, path = "/api/v1/org-units", tag = "directory", request_body = OrgUnit,
+    responses((status = 200, description = "Saved", body = Object),
+        (status = 422, description = "A bad key or an unknown parent", body = Problem, content_type = "application/problem+json")))]
+pub async fn save_org_unit(
+    state: State,
+    _: Administrator,
+    req: HttpRequest,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let unit: OrgUnit = serde_json::from_value(json_body(body).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not an org unit: {e}")))?;
+    let key = unit.key.clone();
+    apply(&state, &req, Import { org_units: vec![unit], users: Vec::new() }, "org_unit.save").await?;
+    Ok(json_response(StatusCode::OK, &json!({ "key": key, "saved": true })))
+}
+
+/// The users, without their password hashes.
+#[utoipa::path(get, path = "/api/v1/users", tag = "directory", responses((status = 200, description = "The users", body = Object)))]
+pub async fn users(state: State, _: Administrator) -> Result<HttpResponse, ApiError> {
+    Ok(json_response(StatusCode::OK, &json!({ "items": directory::users(&state.db.conn).await? })))
+}
+
+/// Create or update a user: role, org unit, display name, a new password, disabled.
+#[utoipa::path(put, path = "/api/v1/users/{username}", tag = "directory", request_body = UserEntry,
+    params(("username" = String, Path, description = "User name")),
+    responses((status = 200, description = "Saved", body = Object),
+        (status = 422, description = "Every problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn save_user(
+    state: State,
+    _: Administrator,
+    req: HttpRequest,
+    path: Path<String>,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let mut doc = json_body(body).await?;
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("username".into(), json!(path.as_str()));
+    }
+    let user: UserEntry =
+        serde_json::from_value(doc).map_err(|e| ApiError::bad_request("malformed_json", format!("not a user: {e}")))?;
+    apply(&state, &req, Import { org_units: Vec::new(), users: vec![user] }, "user.save").await?;
+    Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "saved": true })))
+}

@@ -1,0 +1,351 @@
+//! The directory: org units (head office → branch → team) and users, managed by
+//! administrators one by one or imported whole from a bank's existing directory (JSON, or
+//! CSV for users). An import is checked completely first, every problem with its path,
+//! and applied in one transaction: all of it or nothing. Users already there are updated.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use engine_form::FieldError;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::password::hash_password;
+use super::{PLATFORM_ROLES, sessions::random_text};
+use crate::api::error::ApiError;
+use crate::records::codec::datetime;
+
+/// The shortest password a user may be given.
+pub const MIN_PASSWORD: usize = 12;
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// An org unit: `parent` is the key of the unit above it (none for the head office).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgUnit {
+    pub key: String,
+    pub name: String,
+    pub parent: Option<String>,
+}
+
+/// A user as the directory describes them. Without a password, a new user cannot sign
+/// in until an administrator sets one.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    pub username: String,
+    pub display_name: Option<String>,
+    /// administrator, designer or user (default).
+    pub platform_role: Option<String>,
+    /// The key of the user's org unit.
+    pub org_unit: Option<String>,
+    pub password: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// A directory to import.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Import {
+    #[serde(default)]
+    pub org_units: Vec<OrgUnit>,
+    #[serde(default)]
+    pub users: Vec<UserEntry>,
+}
+
+fn is_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && text.len() <= 64
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Reads users from CSV with a header row naming the columns (`username`, and any of
+/// `display_name`, `platform_role`, `org_unit`, `password`); fields may be quoted, with
+/// `""` for a quote inside.
+pub fn users_from_csv(text: &str) -> Result<Vec<UserEntry>, ApiError> {
+    let rows = parse_csv(text);
+    let Some((header, body)) = rows.split_first() else { return Ok(Vec::new()) };
+    let known = ["username", "display_name", "platform_role", "org_unit", "password"];
+    let mut errors = Vec::new();
+    for (i, name) in header.iter().enumerate() {
+        if !known.contains(&name.as_str()) {
+            errors.push(FieldError::new(format!("/0/{i}"), "unknown_column", format!("`{name}` is not a column")));
+        }
+    }
+    if !header.iter().any(|h| h == "username") {
+        errors.push(FieldError::new("/0", "missing", "the header names no `username` column"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::BadRequest { code: "bad_csv", detail: "the CSV header is wrong".into(), errors });
+    }
+    let column = |row: &[String], name: &str| {
+        header.iter().position(|h| h == name).and_then(|i| row.get(i)).filter(|v| !v.is_empty()).cloned()
+    };
+    Ok(body
+        .iter()
+        .filter(|row| row.iter().any(|f| !f.is_empty()))
+        .map(|row| UserEntry {
+            username: column(row, "username").unwrap_or_default(),
+            display_name: column(row, "display_name"),
+            platform_role: column(row, "platform_role"),
+            org_unit: column(row, "org_unit"),
+            password: column(row, "password"),
+            disabled: None,
+        })
+        .collect())
+}
+
+/// Rows of fields; quotes as RFC 4180 writes them.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if field.is_empty() => quoted = true,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\r', false) => {}
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// The org units' ids by key.
+async fn unit_ids(c: &impl ConnectionTrait) -> Result<HashMap<String, i64>, DbErr> {
+    let stmt = Query::select().columns(["key", "id"].map(a)).from(a("trellis_org_units")).to_owned();
+    let mut out = HashMap::new();
+    for row in c.query_all(&stmt).await? {
+        out.insert(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    }
+    Ok(out)
+}
+
+/// Checks `import` against itself and the units already there, with every problem.
+fn check(import: &Import, existing: &HashMap<String, i64>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut keys: HashSet<&str> = existing.keys().map(String::as_str).collect();
+    let mut new_keys = HashSet::new();
+    for (i, unit) in import.org_units.iter().enumerate() {
+        if !is_name(&unit.key) {
+            errors.push(FieldError::new(
+                format!("/org_units/{i}/key"),
+                "bad_key",
+                "a key is lower-case letters, digits, _ . -",
+            ));
+        }
+        if !new_keys.insert(unit.key.as_str()) {
+            errors.push(FieldError::new(
+                format!("/org_units/{i}/key"),
+                "duplicate",
+                format!("`{}` is listed twice", unit.key),
+            ));
+        }
+        if unit.name.trim().is_empty() {
+            errors.push(FieldError::new(format!("/org_units/{i}/name"), "required", "a unit has a name"));
+        }
+        // A parent comes before its children, so the tree has no cycle.
+        if let Some(parent) = &unit.parent
+            && !keys.contains(parent.as_str())
+        {
+            errors.push(FieldError::new(
+                format!("/org_units/{i}/parent"),
+                "unknown_unit",
+                format!("no org unit `{parent}` above it (list parents first)"),
+            ));
+        }
+        keys.insert(&unit.key);
+    }
+    let mut names = HashSet::new();
+    for (i, user) in import.users.iter().enumerate() {
+        let at = |field: &str| format!("/users/{i}/{field}");
+        if !is_name(&user.username) {
+            errors.push(FieldError::new(
+                at("username"),
+                "bad_username",
+                "a user name is lower-case letters, digits, _ . -",
+            ));
+        }
+        if !names.insert(user.username.as_str()) {
+            errors.push(FieldError::new(at("username"), "duplicate", format!("`{}` is listed twice", user.username)));
+        }
+        if let Some(role) = &user.platform_role
+            && !PLATFORM_ROLES.contains(&role.as_str())
+        {
+            errors.push(FieldError::new(
+                at("platform_role"),
+                "bad_role",
+                format!("`{role}` is not {}", PLATFORM_ROLES.join(", ")),
+            ));
+        }
+        if let Some(unit) = &user.org_unit
+            && !keys.contains(unit.as_str())
+        {
+            errors.push(FieldError::new(at("org_unit"), "unknown_unit", format!("no org unit `{unit}`")));
+        }
+        if user.password.as_ref().is_some_and(|p| p.chars().count() < MIN_PASSWORD) {
+            errors.push(FieldError::new(
+                at("password"),
+                "weak_password",
+                format!("at least {MIN_PASSWORD} characters"),
+            ));
+        }
+    }
+    errors
+}
+
+/// Applies a checked import in `c` (a transaction): units added or renamed, users
+/// created or updated. Returns how many units and users it wrote.
+pub async fn import(c: &impl ConnectionTrait, import: &Import, now: DateTime<Utc>) -> Result<(usize, usize), ApiError> {
+    let errors = check(import, &unit_ids(c).await?);
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidRecord(errors));
+    }
+    let backend = c.get_database_backend();
+    for unit in &import.org_units {
+        let parent = match &unit.parent {
+            Some(p) => unit_ids(c).await?.get(p).copied(),
+            None => None,
+        };
+        let stmt = Query::insert()
+            .into_table(a("trellis_org_units"))
+            .columns(["key", "name", "parent_id"].map(a))
+            .values([unit.key.as_str().into(), unit.name.as_str().into(), parent.into()])
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .on_conflict(OnConflict::column(a("key")).update_columns(["name", "parent_id"].map(a)).to_owned())
+            .to_owned();
+        c.execute(&stmt).await?;
+    }
+    let units = unit_ids(c).await?;
+    for user in &import.users {
+        let unit = user.org_unit.as_ref().and_then(|u| units.get(u)).copied();
+        let exists = Query::select()
+            .column(a("id"))
+            .from(a("trellis_users"))
+            .and_where(Expr::col(a("username")).eq(user.username.as_str()))
+            .to_owned();
+        if c.query_one(&exists).await?.is_some() {
+            let mut stmt = Query::update();
+            stmt.table(a("trellis_users")).and_where(Expr::col(a("username")).eq(user.username.as_str()));
+            stmt.value(a("org_unit_id"), unit);
+            if let Some(name) = &user.display_name {
+                stmt.value(a("display_name"), name.as_str());
+            }
+            if let Some(role) = &user.platform_role {
+                stmt.value(a("platform_role"), role.as_str());
+            }
+            if let Some(password) = &user.password {
+                stmt.value(a("password_hash"), hash_password(password)?);
+            }
+            if let Some(disabled) = user.disabled {
+                stmt.value(a("disabled"), disabled);
+            }
+            c.execute(&stmt).await?;
+        } else {
+            // Without a password, one nobody knows: the user waits for an administrator.
+            let password = user.password.clone().unwrap_or_else(|| random_text(32));
+            let stmt = Query::insert()
+                .into_table(a("trellis_users"))
+                .columns(
+                    [
+                        "username",
+                        "password_hash",
+                        "platform_role",
+                        "failed_logins",
+                        "disabled",
+                        "created_at",
+                        "display_name",
+                        "org_unit_id",
+                    ]
+                    .map(a),
+                )
+                .values([
+                    user.username.as_str().into(),
+                    hash_password(&password)?.into(),
+                    user.platform_role.as_deref().unwrap_or("user").into(),
+                    0i64.into(),
+                    user.disabled.unwrap_or(false).into(),
+                    datetime(now, backend).into(),
+                    user.display_name.clone().into(),
+                    unit.into(),
+                ])
+                .map_err(|e| DbErr::Custom(e.to_string()))?
+                .to_owned();
+            c.execute(&stmt).await?;
+        }
+    }
+    Ok((import.org_units.len(), import.users.len()))
+}
+
+/// The org units, each with its parent's key.
+pub async fn org_units(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
+    let stmt = Query::select()
+        .column((a("u"), a("key")))
+        .column((a("u"), a("name")))
+        .column((a("p"), a("key")))
+        .from_as(a("trellis_org_units"), a("u"))
+        .join_as(
+            sea_orm::sea_query::JoinType::LeftJoin,
+            a("trellis_org_units"),
+            a("p"),
+            Expr::col((a("p"), a("id"))).equals((a("u"), a("parent_id"))),
+        )
+        .order_by((a("u"), a("id")), Order::Asc)
+        .to_owned();
+    c.query_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(json!({ "key": r.try_get_by_index::<String>(0)?, "name": r.try_get_by_index::<String>(1)?,
+                "parent": r.try_get_by_index::<Option<String>>(2)? }))
+        })
+        .collect()
+}
+
+/// The users, without their password hashes.
+pub async fn users(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
+    let stmt = Query::select()
+        .column((a("u"), a("id")))
+        .column((a("u"), a("username")))
+        .column((a("u"), a("display_name")))
+        .column((a("u"), a("platform_role")))
+        .column((a("o"), a("key")))
+        .column((a("u"), a("disabled")))
+        .from_as(a("trellis_users"), a("u"))
+        .join_as(
+            sea_orm::sea_query::JoinType::LeftJoin,
+            a("trellis_org_units"),
+            a("o"),
+            Expr::col((a("o"), a("id"))).equals((a("u"), a("org_unit_id"))),
+        )
+        .order_by((a("u"), a("id")), Order::Asc)
+        .to_owned();
+    c.query_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(json!({ "id": r.try_get_by_index::<i64>(0)?, "username": r.try_get_by_index::<String>(1)?,
+                "display_name": r.try_get_by_index::<Option<String>>(2)?, "platform_role": r.try_get_by_index::<String>(3)?,
+                "org_unit": r.try_get_by_index::<Option<String>>(4)?, "disabled": r.try_get_by_index::<bool>(5)? }))
+        })
+        .collect()
+}

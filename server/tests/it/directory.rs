@@ -1,0 +1,131 @@
+//! The directory (org units and users) managed and imported by administrators, and the
+//! platform roles guarding what each user may do.
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::support::{Backend, both_backends, start};
+
+both_backends!(the_directory_is_imported_whole_or_not_at_all, platform_roles_guard_the_routes);
+
+async fn the_directory_is_imported_whole_or_not_at_all(backend: Backend) {
+    let env = start(backend).await;
+    let directory = json!({
+        "org_units": [
+            { "key": "hq", "name": "总行" },
+            { "key": "sh", "name": "上海分行", "parent": "hq" },
+            { "key": "sh.wealth", "name": "上海财富团队", "parent": "sh" }
+        ],
+        "users": [
+            { "username": "zhang.wei", "display_name": "张伟", "org_unit": "sh.wealth", "password": "a long enough secret" },
+            { "username": "li.na", "display_name": "李娜", "org_unit": "sh", "platform_role": "designer" }
+        ]
+    });
+    let imported = env.post("/api/v1/directory/import", &directory).await;
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert_eq!(imported.body, json!({ "org_units": 3, "users": 2 }));
+    let units = env.get("/api/v1/org-units").await;
+    let parents: Vec<(String, Option<String>)> = units.body["items"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| (u["key"].as_str().unwrap_or("").to_owned(), u["parent"].as_str().map(str::to_owned)))
+        .collect();
+    assert_eq!(
+        parents,
+        [("hq".into(), None), ("sh".into(), Some("hq".into())), ("sh.wealth".into(), Some("sh".into()))]
+    );
+
+    let bad = json!({
+        "org_units": [{ "key": "bj", "name": "北京分行", "parent": "north" }],
+        "users": [
+            { "username": "wang.fang", "platform_role": "root", "org_unit": "gz" },
+            { "username": "Wang Fang", "password": "short" },
+            { "username": "zhang.wei" }, { "username": "zhang.wei" }
+        ]
+    });
+    let refused = env.post("/api/v1/directory/import", &bad).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        refused.error_paths(),
+        [
+            "/org_units/0/parent unknown_unit",
+            "/users/0/platform_role bad_role",
+            "/users/0/org_unit unknown_unit",
+            "/users/1/username bad_username",
+            "/users/1/password weak_password",
+            "/users/3/username duplicate"
+        ]
+    );
+    assert_eq!(env.get("/api/v1/org-units").await.body["items"].as_array().map(Vec::len), Some(3), "nothing written");
+
+    let csv = "username,display_name,org_unit,password\r\nzhao.gang,\"赵刚, 客户经理\",sh.wealth,another long secret\r\nzhang.wei,张伟（财富）,sh,\r\n";
+    let from_csv = env.send("POST", "/api/v1/directory/import", Some(csv), &[("content-type", "text/csv")]).await;
+    assert_eq!(from_csv.status, 200, "{}", from_csv.body);
+    let users = env.get("/api/v1/users").await;
+    let listed: Vec<(String, Option<String>, String, Option<String>)> = users.body["items"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| {
+            (
+                u["username"].as_str().unwrap_or("").to_owned(),
+                u["display_name"].as_str().map(str::to_owned),
+                u["platform_role"].as_str().unwrap_or("").to_owned(),
+                u["org_unit"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("admin".into(), None, "administrator".into(), None),
+            ("zhang.wei".into(), Some("张伟（财富）".into()), "user".into(), Some("sh".into())),
+            ("li.na".into(), Some("李娜".into()), "designer".into(), Some("sh".into())),
+            ("zhao.gang".into(), Some("赵刚, 客户经理".into()), "user".into(), Some("sh.wealth".into())),
+        ],
+        "the CSV updated 张伟 and added 赵刚"
+    );
+    assert!(users.body["items"][0].get("password_hash").is_none());
+    let conn = &env.state.db.conn;
+    assert!(server::auth::login(conn, "zhang.wei", "a long enough secret", Utc::now()).await.is_ok(), "password kept");
+    assert!(server::auth::login(conn, "li.na", "", Utc::now()).await.is_err(), "no password, no sign-in");
+    let saved = env.put("/api/v1/users/li.na", &json!({ "password": "the designer's secret", "org_unit": "hq" })).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(server::auth::login(conn, "li.na", "the designer's secret", Utc::now()).await.is_ok());
+    env.finish().await;
+}
+
+async fn platform_roles_guard_the_routes(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let people = json!({ "users": [
+        { "username": "rm", "password": "relationship manager", "platform_role": "user" },
+        { "username": "analyst", "password": "the designer's secret", "platform_role": "designer" }
+    ] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let conn = &env.state.db.conn;
+    let (rm, _) = server::auth::login(conn, "rm", "relationship manager", Utc::now()).await.expect("rm");
+    let (analyst, _) =
+        server::auth::login(conn, "analyst", "the designer's secret", Utc::now()).await.expect("analyst");
+    let rm = format!("Bearer {rm}");
+    let analyst = format!("Bearer {analyst}");
+    let rule = json!({ "key": "noop", "trigger": { "on": "created", "form": "customer" } }).to_string();
+    let cases: [(&str, &str, Option<&str>, &str, u16); 8] = [
+        ("GET", "/api/v1/apps/bank_crm/forms/customer/records", None, &rm, 200),
+        ("PUT", "/api/v1/apps/bank_crm/rules/noop", Some(&rule), &rm, 403),
+        ("POST", "/api/v1/apps/bank_crm/publish", Some("{}"), &rm, 403),
+        ("GET", "/api/v1/users", None, &rm, 403),
+        ("PUT", "/api/v1/apps/bank_crm/rules/noop", Some(&rule), &analyst, 200),
+        ("POST", "/api/v1/apps/bank_crm/publish", Some("{}"), &analyst, 200),
+        ("GET", "/api/v1/audit", None, &analyst, 403),
+        ("GET", "/api/v1/users", None, &analyst, 403),
+    ];
+    for (method, uri, body, who, want) in cases {
+        let got = env.send(method, uri, body, &[("authorization", who)]).await;
+        assert_eq!(got.status, want, "{method} {uri} as {}: {}", if who == rm { "rm" } else { "analyst" }, got.body);
+        if want == 403 {
+            assert_eq!(got.body["code"], "forbidden");
+        }
+    }
+    env.finish().await;
+}
