@@ -296,20 +296,27 @@ pub async fn import(c: &impl ConnectionTrait, import: &Import, now: DateTime<Utc
     Ok((import.org_units.len(), import.users.len()))
 }
 
-/// The org units, each with its parent's key.
-pub async fn org_units(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
-    let stmt = Query::select()
-        .column((a("u"), a("key")))
-        .column((a("u"), a("name")))
-        .column((a("p"), a("key")))
-        .from_as(a("trellis_org_units"), a("u"))
+/// `SELECT … FROM table AS t LEFT JOIN trellis_org_units AS o ON o.id = t.unit_column`,
+/// ordered by `t.id`: rows with the key of the org unit they point at.
+fn with_unit_key(table: &str, unit_column: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .from_as(a(table), a("t"))
         .join_as(
             sea_orm::sea_query::JoinType::LeftJoin,
             a("trellis_org_units"),
-            a("p"),
-            Expr::col((a("p"), a("id"))).equals((a("u"), a("parent_id"))),
+            a("o"),
+            Expr::col((a("o"), a("id"))).equals((a("t"), a(unit_column))),
         )
-        .order_by((a("u"), a("id")), Order::Asc)
+        .order_by((a("t"), a("id")), Order::Asc)
+        .to_owned()
+}
+
+/// The org units, each with its parent's key.
+pub async fn org_units(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
+    let stmt = with_unit_key("trellis_org_units", "parent_id")
+        .column((a("t"), a("key")))
+        .column((a("t"), a("name")))
+        .column((a("o"), a("key")))
         .to_owned();
     c.query_all(&stmt)
         .await?
@@ -323,21 +330,13 @@ pub async fn org_units(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
 
 /// The users, without their password hashes.
 pub async fn users(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
-    let stmt = Query::select()
-        .column((a("u"), a("id")))
-        .column((a("u"), a("username")))
-        .column((a("u"), a("display_name")))
-        .column((a("u"), a("platform_role")))
+    let stmt = with_unit_key("trellis_users", "org_unit_id")
+        .column((a("t"), a("id")))
+        .column((a("t"), a("username")))
+        .column((a("t"), a("display_name")))
+        .column((a("t"), a("platform_role")))
         .column((a("o"), a("key")))
-        .column((a("u"), a("disabled")))
-        .from_as(a("trellis_users"), a("u"))
-        .join_as(
-            sea_orm::sea_query::JoinType::LeftJoin,
-            a("trellis_org_units"),
-            a("o"),
-            Expr::col((a("o"), a("id"))).equals((a("u"), a("org_unit_id"))),
-        )
-        .order_by((a("u"), a("id")), Order::Asc)
+        .column((a("t"), a("disabled")))
         .to_owned();
     c.query_all(&stmt)
         .await?
