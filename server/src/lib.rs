@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app_meta;
+pub mod approval;
 pub mod audit;
 pub mod auth;
 pub mod bundle_dir;

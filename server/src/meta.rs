@@ -29,6 +29,8 @@ pub struct AppRow {
     pub published_version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Maker-checker: publishing needs a second person's approval.
+    pub publish_approval: bool,
 }
 
 fn app_row(r: &QueryResult) -> Result<AppRow, DbErr> {
@@ -39,11 +41,22 @@ fn app_row(r: &QueryResult) -> Result<AppRow, DbErr> {
         published_version: r.try_get("", "published_version")?,
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,
+        publish_approval: r.try_get("", "publish_approval")?,
     })
 }
 
-fn app_columns() -> [Alias; 5] {
-    ["key", "name", "published_version", "created_at", "updated_at"].map(t)
+fn app_columns() -> [Alias; 6] {
+    ["key", "name", "published_version", "created_at", "updated_at", "publish_approval"].map(t)
+}
+
+/// Whether publishing `app` needs a second person's approval.
+pub async fn set_publish_approval(c: &impl ConnectionTrait, app: &str, required: bool) -> Result<bool, DbErr> {
+    let q = Query::update()
+        .table(t("trellis_apps"))
+        .value(t("publish_approval"), required)
+        .and_where(Expr::col(t("key")).eq(app))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
 pub async fn list_apps(c: &impl ConnectionTrait) -> Result<Vec<AppRow>, DbErr> {
@@ -82,7 +95,7 @@ pub async fn insert_app(c: &impl ConnectionTrait, key: &str, name: &Value, now: 
     let q = Query::insert()
         .into_table(t("trellis_apps"))
         .columns(app_columns())
-        .values_panic([key.into(), name.to_string().into(), 0i64.into(), now.into(), now.into()])
+        .values_panic([key.into(), name.to_string().into(), 0i64.into(), now.into(), now.into(), false.into()])
         .to_owned();
     c.execute(&q).await.map(drop)
 }
@@ -198,17 +211,32 @@ pub async fn draft_bundle(c: &impl ConnectionTrait, app: &AppRow) -> Result<Valu
     Ok(Value::Object(bundle))
 }
 
+/// Who made a published version, and who approved it (maker-checker).
+#[derive(Debug, Clone)]
+pub struct Signoff {
+    pub made_by: String,
+    pub approved_by: Option<String>,
+}
+
 pub async fn insert_version(
     c: &impl ConnectionTrait,
     app: &str,
     version: i64,
     bundle: &Value,
+    signoff: &Signoff,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let q = Query::insert()
         .into_table(t("trellis_app_versions"))
-        .columns(["app", "version", "bundle", "published_at"].map(t))
-        .values_panic([app.into(), version.into(), bundle.to_string().into(), now.into()])
+        .columns(["app", "version", "bundle", "published_at", "made_by", "approved_by"].map(t))
+        .values_panic([
+            app.into(),
+            version.into(),
+            bundle.to_string().into(),
+            now.into(),
+            signoff.made_by.as_str().into(),
+            signoff.approved_by.clone().into(),
+        ])
         .to_owned();
     c.execute(&q).await?;
     let q = Query::update()
@@ -247,5 +275,6 @@ pub fn app_json(app: &AppRow) -> Value {
         "published_version": app.published_version,
         "created_at": app.created_at,
         "updated_at": app.updated_at,
+        "publish_approval": app.publish_approval,
     })
 }

@@ -29,6 +29,8 @@ const BATCH: u64 = 1000;
 pub struct Published {
     pub app: String,
     pub version: i64,
+    pub made_by: String,
+    pub approved_by: Option<String>,
     /// What changed in the tables, one line per step.
     pub changes: Vec<String>,
 }
@@ -60,14 +62,32 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
     Ok(app)
 }
 
+/// Publishes the app's drafts as the next version, made by `actor`, with no approval.
 pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Published, ApiError> {
+    let signoff = meta::Signoff { made_by: actor.name.clone(), approved_by: None };
+    publish_with(db, app_key, None, &signoff, actor, now).await
+}
+
+/// Publishes `snapshot` (the drafts when `None`) as the next version, signed off as
+/// `signoff`, in one transaction.
+pub async fn publish_with(
+    db: &Db,
+    app_key: &str,
+    snapshot: Option<&Value>,
+    signoff: &meta::Signoff,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Published, ApiError> {
     let tx = db.conn.begin().await?;
     // Taking the app row first serialises concurrent publishes of one app.
     if !meta::touch_app(&tx, app_key, now).await? {
         return Err(ApiError::not_found(format!("no app `{app_key}`")));
     }
     let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
-    let doc = meta::draft_bundle(&tx, &app).await?;
+    let doc = match snapshot {
+        Some(doc) => doc.clone(),
+        None => meta::draft_bundle(&tx, &app).await?,
+    };
     let bundle = check_app(&doc, 0).map_err(ApiError::InvalidMetadata)?.bundle;
 
     struct Planned<'b> {
@@ -157,8 +177,9 @@ pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) 
         }
     }
     let version = app.published_version + 1;
-    meta::insert_version(&tx, app_key, version, &doc, now).await?;
-    let detail = serde_json::json!({ "version": version, "changes": changes.len() });
+    meta::insert_version(&tx, app_key, version, &doc, signoff, now).await?;
+    let detail = serde_json::json!({ "version": version, "changes": changes.len(), "made_by": signoff.made_by,
+        "approved_by": signoff.approved_by });
     audit::write(
         &tx,
         actor,
@@ -167,7 +188,13 @@ pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) 
     )
     .await?;
     tx.commit().await?;
-    Ok(Published { app: app_key.to_owned(), version, changes })
+    Ok(Published {
+        app: app_key.to_owned(),
+        version,
+        made_by: signoff.made_by.clone(),
+        approved_by: signoff.approved_by.clone(),
+        changes,
+    })
 }
 
 /// Reads every stored value of `read_column`, checks it against the new `field` and,

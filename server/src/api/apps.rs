@@ -8,8 +8,12 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, Problem};
 use super::{State, json_body, json_response};
+use crate::approval;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{Administrator, Designer};
 use crate::meta::{self, KINDS};
 use crate::publish::{self, Published};
+use sea_orm::TransactionTrait;
 
 /// List apps.
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
@@ -33,7 +37,7 @@ pub async fn list(state: State) -> Result<HttpResponse, ApiError> {
         (status = 422, description = "Invalid bundle: every diagnostic with its JSON path", body = Problem, content_type = "application/problem+json")))]
 pub async fn import(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     req: actix_web::HttpRequest,
     body: Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -78,16 +82,147 @@ pub async fn export(state: State, path: Path<String>) -> Result<HttpResponse, Ap
 }
 
 /// Publish the drafts as a new version: validate everything, migrate every table safely.
+/// For an app that requires approval (maker-checker), this files a request holding the
+/// drafts as they are now (202); another designer approves it.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/publish", tag = "apps", params(("app" = String, Path, description = "App key")),
     responses((status = 200, description = "Published", body = Published),
+        (status = 202, description = "Approval required: a request was filed", body = Object,
+            example = json!({ "request": 3, "state": "pending" })),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid drafts or a refused migration: every diagnostic", body = Problem, content_type = "application/problem+json")))]
 pub async fn publish(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     req: actix_web::HttpRequest,
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let published = publish::publish(&state.db, &path, &crate::audit::Actor::of(&req), Utc::now()).await?;
+    let actor = Actor::of(&req);
+    let now = Utc::now();
+    let app =
+        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+    if !app.publish_approval {
+        let published = publish::publish(&state.db, &path, &actor, now).await?;
+        return Ok(HttpResponse::Ok().json(published));
+    }
+    let tx = state.db.conn.begin().await?;
+    let bundle = meta::draft_bundle(&tx, &app).await?;
+    crate::app_meta::check_app(&bundle, 0).map_err(ApiError::InvalidMetadata)?;
+    let id = approval::request(&tx, &app.key, &bundle, &actor.name, now).await?;
+    let entry = Entry {
+        action: "publish.request",
+        app: Some(&app.key),
+        form: None,
+        record_id: None,
+        detail: json!({ "request": id }),
+    };
+    audit::write(&tx, &actor, entry, now).await?;
+    tx.commit().await?;
+    Ok(json_response(StatusCode::ACCEPTED, &json!({ "request": id, "state": "pending" })))
+}
+
+/// Whether publishing the app needs a second person's approval (administrators).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppSettings {
+    pub publish_approval: bool,
+}
+
+/// Change the app's settings: maker-checker for publishing.
+#[utoipa::path(put, path = "/api/v1/apps/{app}/settings", tag = "apps", request_body = AppSettings,
+    params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "Saved", body = Object),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json")))]
+pub async fn settings(
+    state: State,
+    _: Administrator,
+    req: actix_web::HttpRequest,
+    path: Path<String>,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let settings: AppSettings = serde_json::from_value(json_body(body).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not app settings: {e}")))?;
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    if !meta::set_publish_approval(&tx, &path, settings.publish_approval).await? {
+        return Err(ApiError::not_found(format!("no app `{path}`")));
+    }
+    let entry = Entry {
+        action: "app.settings",
+        app: Some(&path),
+        form: None,
+        record_id: None,
+        detail: json!({ "publish_approval": settings.publish_approval }),
+    };
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    tx.commit().await?;
+    Ok(json_response(StatusCode::OK, &json!({ "publish_approval": settings.publish_approval })))
+}
+
+/// The app's publish requests, newest first.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/publish-requests", tag = "apps",
+    params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "Requests", body = Object)))]
+pub async fn publish_requests(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(json_response(StatusCode::OK, &json!({ "items": approval::list(&state.db.conn, &path).await? })))
+}
+
+/// Approve a publish request: the bundle it holds is published, made by the one who asked
+/// and approved by you, who must be someone else.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/publish-requests/{id}/approve", tag = "apps",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Request id")),
+    responses((status = 200, description = "Published", body = Published),
+        (status = 403, description = "You asked for it yourself (`four_eyes`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No pending request", body = Problem, content_type = "application/problem+json")))]
+pub async fn approve(
+    state: State,
+    checker: Designer,
+    req: actix_web::HttpRequest,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (app, id) = path.into_inner();
+    let (bundle, maker) = approval::pending(&state.db.conn, &app, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no pending publish request {id}")))?;
+    if maker == checker.0.username {
+        return Err(ApiError::Forbidden {
+            code: "four_eyes",
+            detail: "a publish is approved by someone else than who asked".into(),
+        });
+    }
+    let now = Utc::now();
+    let signoff = meta::Signoff { made_by: maker, approved_by: Some(checker.0.username.clone()) };
+    let published = publish::publish_with(&state.db, &app, Some(&bundle), &signoff, &Actor::of(&req), now).await?;
+    approval::decide(&state.db.conn, id, "approved", &checker.0.username, now).await?;
     Ok(HttpResponse::Ok().json(published))
+}
+
+/// Reject a publish request.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/publish-requests/{id}/reject", tag = "apps",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Request id")),
+    responses((status = 204, description = "Rejected"),
+        (status = 404, description = "No pending request", body = Problem, content_type = "application/problem+json")))]
+pub async fn reject(
+    state: State,
+    checker: Designer,
+    req: actix_web::HttpRequest,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (app, id) = path.into_inner();
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    if approval::pending(&tx, &app, id).await?.is_none()
+        || !approval::decide(&tx, id, "rejected", &checker.0.username, now).await?
+    {
+        return Err(ApiError::not_found(format!("no pending publish request {id}")));
+    }
+    let entry = Entry {
+        action: "publish.reject",
+        app: Some(&app),
+        form: None,
+        record_id: None,
+        detail: json!({ "request": id }),
+    };
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -27,6 +27,10 @@ use super::{State, json_response};
         super::apps::get,
         super::apps::export,
         super::apps::publish,
+        super::apps::settings,
+        super::apps::publish_requests,
+        super::apps::approve,
+        super::apps::reject,
         super::metadata::list,
         super::metadata::get,
         super::metadata::put,
@@ -71,6 +75,7 @@ use super::{State, json_response};
         super::rules::EventRequest,
         super::auth::LoginRequest,
         super::auth::TokenRequest,
+        super::apps::AppSettings,
         crate::auth::directory::Import,
         crate::auth::directory::OrgUnit,
         crate::auth::directory::UserEntry

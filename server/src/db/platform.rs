@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0008ApiTokens),
             Box::new(M0009Audit),
             Box::new(M0010Directory),
+            Box::new(M0011MakerChecker),
         ]
     }
 
@@ -593,5 +594,60 @@ impl MigrationTrait for M0010Directory {
                 .await?;
         }
         manager.drop_table(Table::drop().table(Alias::new("trellis_org_units")).to_owned()).await
+    }
+}
+
+struct M0011MakerChecker;
+
+impl MigrationName for M0011MakerChecker {
+    fn name(&self) -> &str {
+        "m0011_maker_checker"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0011MakerChecker {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Maker-checker: an app may require a second person to approve each publish; every
+        // version records who made it and who approved it; requests wait with the exact
+        // bundle to be published.
+        let mut approval = flag("publish_approval").default(false).to_owned();
+        manager
+            .alter_table(Table::alter().table(Alias::new("trellis_apps")).add_column(&mut approval).to_owned())
+            .await?;
+        for column in ["made_by", "approved_by"] {
+            let mut column = nullable_text(column);
+            manager
+                .alter_table(
+                    Table::alter().table(Alias::new("trellis_app_versions")).add_column(&mut column).to_owned(),
+                )
+                .await?;
+        }
+        let requests = Table::create()
+            .table(Alias::new("trellis_publish_requests"))
+            .col(id())
+            .col(text("app"))
+            .col(text("bundle"))
+            .col(text("requested_by"))
+            .col(timestamp("requested_at"))
+            .col(text("state"))
+            .col(nullable_text("decided_by"))
+            .col(ColumnDef::new(Alias::new("decided_at")).timestamp_with_time_zone().null())
+            .to_owned();
+        manager.create_table(requests).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Alias::new("trellis_publish_requests")).to_owned()).await?;
+        for (table, column) in [
+            ("trellis_app_versions", "approved_by"),
+            ("trellis_app_versions", "made_by"),
+            ("trellis_apps", "publish_approval"),
+        ] {
+            manager
+                .alter_table(Table::alter().table(Alias::new(table)).drop_column(Alias::new(column)).to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -1,12 +1,16 @@
-//! The directory (org units and users) managed and imported by administrators, and the
-//! platform roles guarding what each user may do.
+//! The directory (org units and users) managed and imported by administrators, the
+//! platform roles guarding what each user may do, and maker-checker publishing.
 
 use chrono::Utc;
 use serde_json::json;
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(the_directory_is_imported_whole_or_not_at_all, platform_roles_guard_the_routes);
+both_backends!(
+    the_directory_is_imported_whole_or_not_at_all,
+    platform_roles_guard_the_routes,
+    publishing_can_need_a_second_persons_approval
+);
 
 async fn the_directory_is_imported_whole_or_not_at_all(backend: Backend) {
     let env = start(backend).await;
@@ -127,5 +131,55 @@ async fn platform_roles_guard_the_routes(backend: Backend) {
             assert_eq!(got.body["code"], "forbidden");
         }
     }
+    env.finish().await;
+}
+
+async fn publishing_can_need_a_second_persons_approval(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let people = json!({ "users": [
+        { "username": "maker", "password": "the maker's secret", "platform_role": "designer" },
+        { "username": "checker", "password": "the checker's secret", "platform_role": "designer" }
+    ] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let conn = &env.state.db.conn;
+    let bearer = |t: String| format!("Bearer {t}");
+    let maker = bearer(server::auth::login(conn, "maker", "the maker's secret", Utc::now()).await.expect("maker").0);
+    let checker =
+        bearer(server::auth::login(conn, "checker", "the checker's secret", Utc::now()).await.expect("checker").0);
+    let settings = json!({ "publish_approval": true }).to_string();
+    let as_maker = [("authorization", maker.as_str())];
+    let refused = env.send("PUT", "/api/v1/apps/bank_crm/settings", Some(&settings), &as_maker).await;
+    assert_eq!(refused.status, 403, "settings are for administrators");
+    assert_eq!(env.put("/api/v1/apps/bank_crm/settings", &json!({ "publish_approval": true })).await.status, 200);
+
+    let rule = json!({ "key": "noop", "trigger": { "on": "created", "form": "customer" } }).to_string();
+    assert_eq!(env.send("PUT", "/api/v1/apps/bank_crm/rules/noop", Some(&rule), &as_maker).await.status, 200);
+    let asked = env.send("POST", "/api/v1/apps/bank_crm/publish", Some("{}"), &as_maker).await;
+    assert_eq!((asked.status, asked.body["state"].as_str()), (202, Some("pending")), "{}", asked.body);
+    let request = asked.body["request"].as_i64().expect("request");
+    // A later draft change is not what was asked for.
+    let other = json!({ "key": "later", "trigger": { "on": "created", "form": "customer" } }).to_string();
+    assert_eq!(env.send("PUT", "/api/v1/apps/bank_crm/rules/later", Some(&other), &as_maker).await.status, 200);
+    let approve = format!("/api/v1/apps/bank_crm/publish-requests/{request}/approve");
+    let own = env.send("POST", &approve, Some("{}"), &as_maker).await;
+    assert_eq!((own.status, own.body["code"].as_str()), (403, Some("four_eyes")));
+    let approved = env.send("POST", &approve, Some("{}"), &[("authorization", checker.as_str())]).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(
+        (approved.body["made_by"].as_str(), approved.body["approved_by"].as_str()),
+        (Some("maker"), Some("checker"))
+    );
+    let version = approved.body["version"].as_i64().expect("version");
+    let signed = crate::rules::rows(
+        &env,
+        &format!("SELECT made_by, approved_by, bundle FROM trellis_app_versions WHERE app = 'bank_crm' AND version = {version}"),
+    )
+    .await;
+    assert_eq!((signed[0][0].as_str(), signed[0][1].as_str()), ("maker", "checker"));
+    assert!(signed[0][2].contains("\"noop\"") && !signed[0][2].contains("\"later\""), "the bundle asked for, exactly");
+    let again = env.send("POST", &approve, Some("{}"), &[("authorization", checker.as_str())]).await;
+    assert_eq!(again.status, 404, "decided already");
+    let requests = env.get("/api/v1/apps/bank_crm/publish-requests").await;
+    assert_eq!(requests.body["items"][0]["state"], "approved");
     env.finish().await;
 }

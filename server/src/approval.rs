@@ -1,0 +1,100 @@
+//! Maker-checker for publishing: when an app requires approval, a publish becomes a
+//! request holding the exact bundle to be published; a second person (a designer or an
+//! administrator, not the one who asked) approves it, and that bundle is published, the
+//! version recording who made it and who approved it; or rejects it.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde_json::{Value, json};
+
+use crate::records::codec::{datetime, decode};
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// Files a request to publish `bundle` of `app`; its id.
+pub async fn request(
+    c: &impl ConnectionTrait,
+    app: &str,
+    bundle: &Value,
+    requested_by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let stmt = Query::insert()
+        .into_table(a("trellis_publish_requests"))
+        .columns(["app", "bundle", "requested_by", "requested_at", "state"].map(a))
+        .values([
+            app.into(),
+            bundle.to_string().into(),
+            requested_by.into(),
+            datetime(now, c.get_database_backend()).into(),
+            "pending".into(),
+        ])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .returning_col(a("id"))
+        .to_owned();
+    let row = c.query_one(&stmt).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
+    row.try_get_by_index(0)
+}
+
+/// A pending request of `app`: its bundle and who asked.
+pub async fn pending(c: &impl ConnectionTrait, app: &str, id: i64) -> Result<Option<(Value, String)>, DbErr> {
+    let stmt = Query::select()
+        .columns(["bundle", "requested_by"].map(a))
+        .from(a("trellis_publish_requests"))
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("state")).eq("pending"))
+        .to_owned();
+    let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
+    let text: String = row.try_get_by_index(0)?;
+    let bundle = serde_json::from_str(&text).map_err(|e| DbErr::Type(format!("stored bundle: {e}")))?;
+    Ok(Some((bundle, row.try_get_by_index(1)?)))
+}
+
+/// Records the decision on a pending request; whether it was still pending.
+pub async fn decide(
+    c: &impl ConnectionTrait,
+    id: i64,
+    state: &str,
+    decided_by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let stmt = Query::update()
+        .table(a("trellis_publish_requests"))
+        .value(a("state"), state)
+        .value(a("decided_by"), decided_by)
+        .value(a("decided_at"), datetime(now, c.get_database_backend()))
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("state")).eq("pending"))
+        .to_owned();
+    Ok(c.execute(&stmt).await?.rows_affected() == 1)
+}
+
+/// The app's requests, newest first, without their bundles.
+pub async fn list(c: &impl ConnectionTrait, app: &str) -> Result<Vec<Value>, DbErr> {
+    let backend = c.get_database_backend();
+    let stmt = Query::select()
+        .columns(["id", "requested_by", "requested_at", "state", "decided_by", "decided_at"].map(a))
+        .from(a("trellis_publish_requests"))
+        .and_where(Expr::col(a("app")).eq(app))
+        .order_by(a("id"), Order::Desc)
+        .to_owned();
+    let instant = |row: &sea_orm::QueryResult, i| decode(row, i, &engine_form::StorageType::DateTime, backend);
+    c.query_all(&stmt)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(json!({
+                "id": row.try_get_by_index::<i64>(0)?,
+                "requested_by": row.try_get_by_index::<String>(1)?,
+                "requested_at": instant(row, 2)?.to_json(),
+                "state": row.try_get_by_index::<String>(3)?,
+                "decided_by": row.try_get_by_index::<Option<String>>(4)?,
+                "decided_at": instant(row, 5)?.to_json(),
+            }))
+        })
+        .collect()
+}
