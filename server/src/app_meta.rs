@@ -18,6 +18,8 @@ pub struct AppMeta {
     pub decisions: Vec<Decision>,
     /// In firing order: higher priority first, then by key.
     pub rules: Vec<EventRule>,
+    /// App roles: what each may do to which records and fields.
+    pub roles: Vec<crate::access::Role>,
 }
 
 /// A decision table evaluated on records of `form`: rules read its outputs as
@@ -158,7 +160,8 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
     }
     engine_rule::firing_order(&mut rules);
     drop(catalog);
-    if diags.is_empty() { Ok(AppMeta { bundle, events, decisions, rules }) } else { Err(diags) }
+    let roles = crate::access::check_roles(doc, &bundle, &mut diags);
+    if diags.is_empty() { Ok(AppMeta { bundle, events, decisions, rules, roles }) } else { Err(diags) }
 }
 
 /// Checks each decision table against the fields of the form it names (`form`).

@@ -25,6 +25,8 @@ pub struct PublishedApp {
     pub events: Vec<Form>,
     /// Decision tables, each on a form.
     pub decisions: Vec<crate::app_meta::Decision>,
+    /// App roles.
+    pub roles: Vec<crate::access::Role>,
     /// The rules, stamped with this version, in firing order.
     pub rules: Vec<EventRule>,
     tables: HashMap<(String, Option<String>), TableMap>,
@@ -87,7 +89,7 @@ impl Catalog {
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
-        let AppMeta { bundle, events, decisions, rules } = check_app(&document, version).map_err(|diags| {
+        let AppMeta { bundle, events, decisions, rules, roles } = check_app(&document, version).map_err(|diags| {
             ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
         })?;
         let tables = table_maps(c, app).await?;
@@ -98,6 +100,7 @@ impl Catalog {
             bundle,
             events,
             decisions,
+            roles,
             rules,
             tables,
         });

@@ -1,6 +1,7 @@
 //! The Trellis server: storage of apps and records on SQLite or PostgreSQL, the REST API
 //! with its OpenAPI documents, and the `trellis` command.
 
+pub mod access;
 pub mod api;
 pub mod app_meta;
 pub mod approval;

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, Problem};
 use super::{State, json_object, json_response};
+use crate::access::Access;
 use crate::audit::{self, Actor, Entry};
 use crate::records::query::{ListParams, ListQuery};
 use crate::records::values::field_values;
@@ -45,6 +46,90 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .map_err(|_| ApiError::bad_request("bad_if_match", "If-Match must carry the record's _version, e.g. \"3\""))
 }
 
+/// The caller's access to the form, refusing the request unless it grants `operation`.
+async fn access_for(
+    c: &impl sea_orm::ConnectionTrait,
+    req: &HttpRequest,
+    ctx: &FormCtx<'_>,
+    operation: &str,
+) -> Result<Access, ApiError> {
+    use actix_web::HttpMessage;
+    let principal = req
+        .extensions()
+        .get::<crate::auth::Principal>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a records route without a principal")))?;
+    let access = crate::access::load(c, ctx.app, &principal, ctx.form).await?;
+    if !access.allows(operation) {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: format!("your roles do not allow you to {operation} `{}` records", ctx.form.key),
+        });
+    }
+    Ok(access)
+}
+
+/// Refuses values sent for fields the caller may not write.
+fn writable(access: &Access, input: &Map<String, Value>) -> Result<(), ApiError> {
+    let errors: Vec<engine_form::FieldError> = input
+        .keys()
+        .filter(|k| !access.mode(k).writable())
+        .map(|k| {
+            engine_form::FieldError::new(format!("/{k}"), "read_only", format!("your roles do not let you write `{k}`"))
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidRecord(errors)) }
+}
+
+/// Whether the caller's roles admit record `id` (it exists and their rows take it in).
+async fn reachable(
+    c: &impl sea_orm::ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    access: &Access,
+    id: i64,
+) -> Result<bool, ApiError> {
+    let scoped = FormCtx { access: Some(access), ..FormCtx::new(ctx.app, &ctx.form.key, ctx.backend)? };
+    Ok(read::get(c, &scoped, id, Some(&[])).await?.is_some())
+}
+
+/// Refuses a write that would leave the record outside the caller's records (the
+/// transaction then rolls back).
+async fn within_reach(
+    c: &impl sea_orm::ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    access: &Access,
+    id: i64,
+) -> Result<(), ApiError> {
+    if access.rows.is_some() && !reachable(c, ctx, access, id).await? {
+        return Err(ApiError::Forbidden {
+            code: "out_of_reach",
+            detail: "the record would not be one of yours: your roles' rows do not admit it".into(),
+        });
+    }
+    Ok(())
+}
+
+/// A record the caller cannot reach is, to them, not there.
+async fn reach_or_404(
+    c: &impl sea_orm::ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    access: &Access,
+    id: i64,
+) -> Result<(), ApiError> {
+    if access.rows.is_some() && !reachable(c, ctx, access, id).await? {
+        return Err(ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)));
+    }
+    Ok(())
+}
+
+/// A record as the caller may see it.
+fn shaped(access: &Access, mut record: Value) -> Value {
+    if let Some(obj) = record.as_object_mut() {
+        access.shape(obj);
+    }
+    record
+}
+
 /// List records with filters, sort and a cursor.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ListParams),
@@ -53,11 +138,19 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
                 "name": "Li Wei", "aum": "6200000.00", "tier": "hnw"}], "next": "WyI2MjAwMDAwLjAwIiwxXQ", "total": 1})),
         (status = 400, description = "A bad filter, sort, limit, fields or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, path: FormPath, params: Query<ListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: State,
+    req: HttpRequest,
+    path: FormPath,
+    params: Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let access = access_for(&state.db.conn, &req, &ctx, "read").await?;
+    ctx.access = Some(&access);
     let query = ListQuery::parse(ctx.form, &params)?;
-    let page = read::list(&state.db.conn, &ctx, &query).await?;
+    let mut page = read::list(&state.db.conn, &ctx, &query).await?;
+    page.items = page.items.into_iter().map(|r| shaped(&access, r)).collect();
     let mut body = json!({ "items": page.items, "next": page.next });
     if let Some(total) = page.total {
         body["total"] = Value::from(total);
@@ -79,6 +172,8 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let access = access_for(&tx, &req, &ctx, "create").await?;
+    writable(&access, &input)?;
     let values = check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
     let own_row = read::OwnRow::of(&ctx);
     let now = Utc::now();
@@ -105,8 +200,9 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
         // Rules may have changed the record.
         record = read::get(&tx, &ctx, id, None).await?.unwrap_or(record);
     }
+    within_reach(&tx, &ctx, &access, id).await?;
     tx.commit().await?;
-    let mut response = record_response(StatusCode::CREATED, &record);
+    let mut response = record_response(StatusCode::CREATED, &shaped(&access, record));
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -118,13 +214,15 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
     responses((status = 200, description = "The record; ETag carries its version", body = Object),
         (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, path: RecordPath) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: State, req: HttpRequest, path: RecordPath) -> Result<HttpResponse, ApiError> {
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let access = access_for(&state.db.conn, &req, &ctx, "read").await?;
+    ctx.access = Some(&access);
     let record = read::get(&state.db.conn, &ctx, path.2, None)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))?;
-    Ok(record_response(StatusCode::OK, &record))
+    Ok(record_response(StatusCode::OK, &shaped(&access, record)))
 }
 
 /// Update some fields of a record, if it is still at the version in If-Match.
@@ -143,6 +241,9 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let access = access_for(&tx, &req, &ctx, "update").await?;
+    reach_or_404(&tx, &ctx, &access, path.2).await?;
+    writable(&access, &input)?;
     let values = check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
     let own_row = read::OwnRow::of(&ctx);
     let returning = read::OwnRow::returning(own_row.as_ref());
@@ -184,8 +285,9 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
         rules::after_change(&tx, &app, change, now, 0).await?;
         record = read::get(&tx, &ctx, path.2, None).await?.unwrap_or(record);
     }
+    within_reach(&tx, &ctx, &access, path.2).await?;
     tx.commit().await?;
-    Ok(record_response(StatusCode::OK, &record))
+    Ok(record_response(StatusCode::OK, &shaped(&access, record)))
 }
 
 /// Delete a record. If-Match is optional; when sent, the record must be at that version.
@@ -200,6 +302,8 @@ pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let access = access_for(&tx, &req, &ctx, "delete").await?;
+    reach_or_404(&tx, &ctx, &access, path.2).await?;
     let before_json = read::get(&tx, &ctx, path.2, None).await?;
     let before = match (&before_json, rules::watches(&app, &path.1, TriggerKind::Deleted)) {
         (Some(Value::Object(obj)), true) => {

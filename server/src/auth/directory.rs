@@ -46,6 +46,10 @@ pub struct UserEntry {
     pub org_unit: Option<String>,
     pub password: Option<String>,
     pub disabled: Option<bool>,
+    /// The user's roles per app (`{"bank_crm": ["relationship_manager"]}`); given for an
+    /// app, they replace the user's roles in it.
+    #[serde(default)]
+    pub app_roles: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 /// A directory to import.
@@ -97,6 +101,7 @@ pub fn users_from_csv(text: &str) -> Result<Vec<UserEntry>, ApiError> {
             org_unit: column(row, "org_unit"),
             password: column(row, "password"),
             disabled: None,
+            app_roles: None,
         })
         .collect())
 }
@@ -291,6 +296,33 @@ pub async fn import(c: &impl ConnectionTrait, import: &Import, now: DateTime<Utc
                 .map_err(|e| DbErr::Custom(e.to_string()))?
                 .to_owned();
             c.execute(&stmt).await?;
+        }
+    }
+    for user in import.users.iter().filter(|u| u.app_roles.is_some()) {
+        let id_of = Query::select()
+            .column(a("id"))
+            .from(a("trellis_users"))
+            .and_where(Expr::col(a("username")).eq(user.username.as_str()))
+            .to_owned();
+        let Some(row) = c.query_one(&id_of).await? else { continue };
+        let id: i64 = row.try_get_by_index(0)?;
+        for (app, roles) in user.app_roles.iter().flatten() {
+            let clear = Query::delete()
+                .from_table(a("trellis_user_roles"))
+                .and_where(Expr::col(a("user_id")).eq(id))
+                .and_where(Expr::col(a("app")).eq(app.as_str()))
+                .to_owned();
+            c.execute(&clear).await?;
+            for role in roles {
+                let grant = Query::insert()
+                    .into_table(a("trellis_user_roles"))
+                    .columns(["user_id", "app", "role"].map(a))
+                    .values([id.into(), app.as_str().into(), role.as_str().into()])
+                    .map_err(|e| DbErr::Custom(e.to_string()))?
+                    .on_conflict(OnConflict::columns(["user_id", "app", "role"].map(a)).do_nothing().to_owned())
+                    .to_owned();
+                c.execute(&grant).await?;
+            }
         }
     }
     Ok((import.org_units.len(), import.users.len()))

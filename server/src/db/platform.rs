@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0009Audit),
             Box::new(M0010Directory),
             Box::new(M0011MakerChecker),
+            Box::new(M0012UserRoles),
         ]
     }
 
@@ -649,5 +650,38 @@ impl MigrationTrait for M0011MakerChecker {
                 .await?;
         }
         Ok(())
+    }
+}
+
+struct M0012UserRoles;
+
+impl MigrationName for M0012UserRoles {
+    fn name(&self) -> &str {
+        "m0012_user_roles"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0012UserRoles {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Which app roles each user holds.
+        let roles = Table::create()
+            .table(Alias::new("trellis_user_roles"))
+            .col(big("user_id"))
+            .col(text("app"))
+            .col(text("role"))
+            .primary_key(Index::create().col(Alias::new("user_id")).col(Alias::new("app")).col(Alias::new("role")))
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("trellis_user_roles"), Alias::new("user_id"))
+                    .to(Alias::new("trellis_users"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned();
+        manager.create_table(roles).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Alias::new("trellis_user_roles")).to_owned()).await
     }
 }

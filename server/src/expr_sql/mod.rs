@@ -361,7 +361,18 @@ impl Compiler<'_> {
     /// never match), null if `x` is null, as the evaluator does.
     fn membership(&mut self, left: &Expr, right: &Expr, span: Span) -> Result<Compiled, ExprError> {
         let l = self.expr(left)?;
+        // A list known before the query (`$user.org_units`).
+        let known = match &right.kind {
+            ExprKind::Path(path) => match self.scope.operand(path) {
+                Some(Operand::Constant(Value::List(values))) => Some(values),
+                _ => None,
+            },
+            _ => None,
+        };
         let items: Vec<Compiled> = match &right.kind {
+            _ if known.is_some() => {
+                known.unwrap_or_default().iter().map(|v| self.constant(v, right.span)).collect::<Result<_, _>>()?
+            }
             ExprKind::List(items) => items.iter().map(|i| self.expr(i)).collect::<Result<_, _>>()?,
             ExprKind::Null => return Ok(self.null_of(Repr::Bool)),
             _ if !has_field(right) => match engine_rule::evaluate(right, &NoFields, self.ctx)? {

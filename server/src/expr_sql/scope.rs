@@ -51,6 +51,8 @@ pub struct FormScope<'a> {
     form: &'a Form,
     schema: FormSchema<'a>,
     map: &'a TableMap,
+    /// The current user, for `$user.…`; none outside a user's request.
+    user: Option<&'a crate::access::UserContext>,
     /// Read as an aggregate's row: own fields only, from the alias `rows`.
     row: bool,
 }
@@ -60,8 +62,13 @@ impl<'a> FormScope<'a> {
         FormScope::of(ctx.app, ctx.form, ctx.map, false)
     }
 
+    /// The scope of a request by `user`: `$user.…` reads their attributes.
+    pub fn for_user(ctx: &FormCtx<'a>, user: &'a crate::access::UserContext) -> FormScope<'a> {
+        FormScope { user: Some(user), ..FormScope::of(ctx.app, ctx.form, ctx.map, false) }
+    }
+
     fn of(app: &'a PublishedApp, form: &'a Form, map: &'a TableMap, row: bool) -> FormScope<'a> {
-        FormScope { app, form, schema: FormSchema { bundle: &app.bundle, form }, map, row }
+        FormScope { app, form, schema: FormSchema { bundle: &app.bundle, form }, map, row, user: None }
     }
 
     fn table(&self) -> &str {
@@ -87,6 +94,11 @@ impl Schema for FormScope<'_> {
         {
             return decision.table.output_type(output);
         }
+        if let ([user, attribute], Some(_)) = (path, self.user)
+            && user == "$user"
+        {
+            return crate::access::user_attribute(attribute);
+        }
         self.schema.type_of(path)
     }
 
@@ -111,6 +123,11 @@ fn column(table: &str, map: &TableMap, form: &Form, field: &str) -> Option<(Sql,
 
 impl Scope for FormScope<'_> {
     fn operand(&self, path: &[String]) -> Option<Operand<'_>> {
+        if let ([user, attribute], Some(current)) = (path, self.user)
+            && user == "$user"
+        {
+            return current.value(attribute).map(Operand::Constant);
+        }
         if let [table, output] = path
             && let Some(decision) = self.decision(table)
         {

@@ -19,13 +19,16 @@ pub struct FormCtx<'a> {
     pub form: &'a Form,
     pub map: &'a TableMap,
     pub backend: DbBackend,
+    /// The caller's access (app roles): reads see only the records its rows admit.
+    /// `None`: everything, as for the server's own work (rules, seeding).
+    pub access: Option<&'a crate::access::Access>,
 }
 
 impl<'a> FormCtx<'a> {
     pub fn new(app: &'a PublishedApp, form_key: &str, backend: DbBackend) -> Result<Self, crate::api::error::ApiError> {
         let form = app.form(form_key)?;
         let map = app.table(form_key, None)?;
-        Ok(FormCtx { app, form, map, backend })
+        Ok(FormCtx { app, form, map, backend, access: None })
     }
 }
 

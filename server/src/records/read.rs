@@ -257,6 +257,22 @@ fn lookups_of(ctx: &FormCtx<'_>, key: &str) -> bool {
     matches!(ctx.form.field(key).map(|f| &f.kind), Some(FieldType::Relation { lookup, .. }) if !lookup.is_empty())
 }
 
+/// The records the caller's access admits, as SQL on the form's table; `None` for all.
+fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Expr>, ApiError> {
+    let Some(access) = ctx.access else { return Ok(None) };
+    let Some(conditions) = &access.rows else { return Ok(None) };
+    let scope = FormScope::for_user(ctx, &access.user);
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
+    let mut any = sea_orm::sea_query::Cond::any();
+    for condition in conditions {
+        let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context)
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("a role's rows do not compile: {e:?}")))?;
+        any = any.add(compiled.expr);
+    }
+    // No condition at all admits nothing.
+    Ok(Some(if conditions.is_empty() { Expr::val(false).eq(true) } else { Expr::expr(any) }))
+}
+
 /// A list's `where` condition as SQL on the form's table.
 fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: DateTime<Utc>) -> Result<Expr, ApiError> {
     let invalid = |errors| ApiError::InvalidExpression { param: "where", errors };
@@ -308,6 +324,9 @@ pub async fn get(
 ) -> Result<Option<Value>, ApiError> {
     let (mut stmt, cols, sub_tables) = build_select(ctx, fields)?;
     stmt.and_where(Expr::col((Alias::new(&ctx.map.table), Alias::new("id"))).eq(id));
+    if let Some(admitted) = admitted(ctx, Utc::now())? {
+        stmt.and_where(admitted);
+    }
     let Some(row) = c.query_one(&stmt).await? else {
         return Ok(None);
     };
@@ -328,6 +347,9 @@ pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) ->
     }
     if let Some(condition) = &q.condition {
         where_all = where_all.add(compile_condition(ctx, condition, now)?);
+    }
+    if let Some(admitted) = admitted(ctx, now)? {
+        where_all = where_all.add(admitted);
     }
     let total = if q.count {
         let count = Query::select()

@@ -103,7 +103,8 @@ async fn the_directory_is_imported_whole_or_not_at_all(backend: Backend) {
 async fn platform_roles_guard_the_routes(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let people = json!({ "users": [
-        { "username": "rm", "password": "relationship manager", "platform_role": "user" },
+        { "username": "rm", "password": "relationship manager", "platform_role": "user",
+          "app_roles": { "bank_crm": ["analyst"] } },
         { "username": "analyst", "password": "the designer's secret", "platform_role": "designer" }
     ] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);

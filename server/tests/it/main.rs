@@ -14,6 +14,7 @@ mod formulas;
 mod hostile;
 mod lists;
 mod outbox;
+mod permissions;
 mod publish;
 mod records;
 mod rules;

@@ -1,0 +1,380 @@
+//! App roles: who may do what to which records and fields, defined in the app's metadata
+//! (`roles/*.json`) and given to users in the directory.
+//!
+//! ```json
+//! { "key": "relationship_manager", "label": { "zh-CN": "客户经理", "en": "Relationship manager" },
+//!   "forms": { "customer": { "operations": ["read", "create", "update"],
+//!                            "rows": "relationship_manager.login == $user.username",
+//!                            "fields": { "id_number": "masked", "tier": "read_only" } } } }
+//! ```
+//!
+//! A user's access to a form is the union of their roles': the operations any role
+//! grants, the records any of those roles' `rows` conditions admit (a role without `rows`
+//! admits all), and for each field the most open mode any role gives. Field modes, most
+//! open first: `visible`, `read_only`, `masked` (read as `138****5678`), `hidden`.
+//! Fields flagged `personal_data` are `masked` unless a role says otherwise; others are
+//! `visible`. Row conditions are expressions over the record and the current user
+//! (`$user.id`, `$user.username`, `$user.org_unit`, `$user.org_units`: the user's unit
+//! and every unit below it), compiled into the SQL of every read and write.
+//!
+//! Platform administrators have full access, as has everyone signed in to an app that
+//! defines no roles.
+
+use std::collections::BTreeMap;
+
+use engine_form::{Bundle, Diagnostic, FormSchema};
+use engine_rule::{Expr, Schema, Type, Value as ExprValue};
+use serde::Deserialize;
+use serde_json::Value;
+
+pub const OPERATIONS: [&str; 5] = ["read", "create", "update", "delete", "export"];
+
+/// How a role sees a field, most open first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mode {
+    Visible,
+    ReadOnly,
+    Masked,
+    Hidden,
+}
+
+impl Mode {
+    fn parse(text: &str) -> Option<Mode> {
+        Some(match text {
+            "visible" => Mode::Visible,
+            "read_only" => Mode::ReadOnly,
+            "masked" => Mode::Masked,
+            "hidden" => Mode::Hidden,
+            _ => return None,
+        })
+    }
+
+    pub fn writable(self) -> bool {
+        self == Mode::Visible
+    }
+}
+
+/// What one role grants on one form.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub operations: Vec<String>,
+    pub rows: Option<Expr>,
+    pub fields: BTreeMap<String, Mode>,
+}
+
+/// A checked app role.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub key: String,
+    pub forms: BTreeMap<String, Grant>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    key: String,
+    #[serde(default)]
+    label: Option<Value>,
+    #[serde(default)]
+    forms: BTreeMap<String, RawGrant>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrant {
+    #[serde(default)]
+    operations: Vec<String>,
+    rows: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+}
+
+/// The type of the current user's attribute `name`, as row conditions read it.
+pub fn user_attribute(name: &str) -> Option<Type> {
+    Some(match name {
+        "id" => Type::Integer,
+        "username" | "org_unit" => Type::Text,
+        "org_units" => Type::List(Box::new(Type::Text)),
+        _ => return None,
+    })
+}
+
+/// A form's fields plus `$user.…`, as row conditions read them.
+pub struct WithUser<S>(pub S);
+
+impl<S: Schema> Schema for WithUser<S> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        match path {
+            [user, attribute] if user == "$user" => user_attribute(attribute),
+            _ => self.0.type_of(path),
+        }
+    }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        self.0.rows(path)
+    }
+
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        self.0.has_calendar(name)
+    }
+}
+
+/// Checks the app's roles, with every problem at its JSON path.
+pub fn check_roles(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) -> Vec<Role> {
+    let mut roles: Vec<Role> = Vec::new();
+    for (i, raw) in doc.get("roles").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let base = format!("/roles/{i}");
+        let raw: RawRole = match serde_json::from_value(raw.clone()) {
+            Ok(r) => r,
+            Err(e) => {
+                diags.push(Diagnostic::new(base, "shape", e.to_string()));
+                continue;
+            }
+        };
+        let _ = raw.label;
+        if roles.iter().any(|r| r.key == raw.key) {
+            diags.push(Diagnostic::new(
+                format!("{base}/key"),
+                "duplicate",
+                format!("two roles are called `{}`", raw.key),
+            ));
+        }
+        let mut forms = BTreeMap::new();
+        for (form_key, grant) in raw.forms {
+            let at = format!("{base}/forms/{form_key}");
+            let Some(form) = bundle.form(&form_key) else {
+                diags.push(Diagnostic::new(at, "unknown_form", format!("there is no form `{form_key}`")));
+                continue;
+            };
+            for (j, op) in grant.operations.iter().enumerate() {
+                if !OPERATIONS.contains(&op.as_str()) {
+                    diags.push(Diagnostic::new(
+                        format!("{at}/operations/{j}"),
+                        "bad_operation",
+                        format!("`{op}` is not {}", OPERATIONS.join(", ")),
+                    ));
+                }
+            }
+            let mut fields = BTreeMap::new();
+            for (field, mode) in &grant.fields {
+                match (form.field(field), Mode::parse(mode)) {
+                    (None, _) => diags.push(Diagnostic::new(
+                        format!("{at}/fields/{field}"),
+                        "unknown_field",
+                        format!("the form has no field `{field}`"),
+                    )),
+                    (_, None) => diags.push(Diagnostic::new(
+                        format!("{at}/fields/{field}"),
+                        "bad_mode",
+                        format!("`{mode}` is not visible, read_only, masked or hidden"),
+                    )),
+                    (Some(_), Some(mode)) => {
+                        fields.insert(field.clone(), mode);
+                    }
+                }
+            }
+            let rows = grant.rows.as_deref().and_then(|text| {
+                let schema = WithUser(FormSchema { bundle, form });
+                let checked = engine_rule::parse(text).map_err(|e| vec![e]).and_then(|expr| {
+                    let t = engine_rule::check(&expr, &schema)?;
+                    Ok((expr, t))
+                });
+                match checked {
+                    Ok((expr, t)) if t.fits(&Type::Bool) => Some(expr),
+                    Ok((_, t)) => {
+                        diags.push(Diagnostic::new(
+                            format!("{at}/rows"),
+                            "type_mismatch",
+                            format!("a condition, not {t}"),
+                        ));
+                        None
+                    }
+                    Err(errors) => {
+                        for e in errors {
+                            diags.push(Diagnostic::new(
+                                format!("{at}/rows"),
+                                "bad_expression",
+                                format!("{} (at {}..{})", e.message, e.span.start, e.span.end),
+                            ));
+                        }
+                        None
+                    }
+                }
+            });
+            forms.insert(form_key, Grant { operations: grant.operations, rows, fields });
+        }
+        roles.push(Role { key: raw.key, forms });
+    }
+    roles
+}
+
+/// The current user as row conditions see them.
+#[derive(Debug, Clone, Default)]
+pub struct UserContext {
+    pub id: i64,
+    pub username: String,
+    pub org_unit: Option<String>,
+    /// The user's unit and every unit below it.
+    pub org_units: Vec<String>,
+}
+
+impl UserContext {
+    pub fn value(&self, attribute: &str) -> Option<ExprValue> {
+        Some(match attribute {
+            "id" => ExprValue::Integer(self.id),
+            "username" => ExprValue::Text(self.username.clone()),
+            "org_unit" => self.org_unit.clone().map_or(ExprValue::Null, ExprValue::Text),
+            "org_units" => ExprValue::List(self.org_units.iter().cloned().map(ExprValue::Text).collect()),
+            _ => return None,
+        })
+    }
+}
+
+/// A user's access to one form.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub operations: Vec<String>,
+    /// `None`: every record. Otherwise the records any of these conditions admit.
+    pub rows: Option<Vec<Expr>>,
+    pub fields: BTreeMap<String, Mode>,
+    pub user: UserContext,
+}
+
+impl Access {
+    /// Everything: administrators, and apps without roles.
+    pub fn full(user: UserContext) -> Access {
+        Access {
+            operations: OPERATIONS.iter().map(|s| (*s).to_owned()).collect(),
+            rows: None,
+            fields: BTreeMap::new(),
+            user,
+        }
+    }
+
+    /// The union of `roles`' grants on `form`.
+    pub fn of(roles: &[&Role], form: &engine_form::Form, user: UserContext) -> Access {
+        let grants: Vec<&Grant> = roles.iter().filter_map(|r| r.forms.get(&form.key)).collect();
+        let mut operations: Vec<String> = Vec::new();
+        for op in grants.iter().flat_map(|g| &g.operations) {
+            if !operations.contains(op) {
+                operations.push(op.clone());
+            }
+        }
+        let rows = if grants.iter().any(|g| g.rows.is_none()) {
+            None
+        } else {
+            Some(grants.iter().filter_map(|g| g.rows.clone()).collect())
+        };
+        let mut fields = BTreeMap::new();
+        for field in &form.fields {
+            let default = if field.personal_data { Mode::Masked } else { Mode::Visible };
+            let mode = grants
+                .iter()
+                .map(|g| g.fields.get(&field.key).copied().unwrap_or(default))
+                .min()
+                .unwrap_or(Mode::Hidden);
+            fields.insert(field.key.clone(), mode);
+        }
+        Access { operations, rows, fields, user }
+    }
+
+    pub fn allows(&self, operation: &str) -> bool {
+        self.operations.iter().any(|o| o == operation)
+    }
+
+    pub fn mode(&self, field: &str) -> Mode {
+        self.fields.get(field).copied().unwrap_or(Mode::Visible)
+    }
+
+    /// A record as this user may see it: hidden fields removed, masked ones masked.
+    pub fn shape(&self, record: &mut serde_json::Map<String, Value>) {
+        for (field, mode) in &self.fields {
+            match mode {
+                Mode::Hidden => {
+                    record.remove(field);
+                }
+                Mode::Masked => {
+                    if let Some(value) = record.get_mut(field)
+                        && !value.is_null()
+                    {
+                        *value = Value::String(mask(&value_text(value)));
+                    }
+                }
+                Mode::Visible | Mode::ReadOnly => {}
+            }
+        }
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Masks the middle of a text: the first 3 and last 4 characters stay (`138****5678`,
+/// `110***********1234`); a text of 7 characters or fewer is masked whole.
+pub fn mask(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let n = chars.len();
+    chars.iter().enumerate().map(|(i, c)| if i < 3 || i >= n - 4 { *c } else { '*' }).collect()
+}
+
+/// The caller's access to `form` of `app`, from their roles in the directory.
+pub async fn load(
+    c: &impl sea_orm::ConnectionTrait,
+    app: &crate::catalog::PublishedApp,
+    principal: &crate::auth::Principal,
+    form: &engine_form::Form,
+) -> Result<Access, crate::api::error::ApiError> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let a = Alias::new;
+    // The user's org unit, and every unit below it.
+    let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(a("trellis_org_units")).to_owned();
+    let mut tree: Vec<(i64, String, Option<i64>)> = Vec::new();
+    for row in c.query_all(&units).await? {
+        tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
+    }
+    let own = Query::select()
+        .column(a("org_unit_id"))
+        .from(a("trellis_users"))
+        .and_where(Expr::col(a("id")).eq(principal.user_id))
+        .to_owned();
+    let unit_id: Option<i64> = match c.query_one(&own).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    let mut below: Vec<i64> = unit_id.into_iter().collect();
+    let mut i = 0;
+    while i < below.len() {
+        let parent = below[i];
+        below.extend(tree.iter().filter(|(_, _, p)| *p == Some(parent)).map(|(id, _, _)| *id));
+        i += 1;
+    }
+    let key_of = |id: i64| tree.iter().find(|(u, _, _)| *u == id).map(|(_, k, _)| k.clone());
+    let user = UserContext {
+        id: principal.user_id,
+        username: principal.username.clone(),
+        org_unit: unit_id.and_then(key_of),
+        org_units: below.into_iter().filter_map(key_of).collect(),
+    };
+    if principal.platform_role == "administrator" || app.roles.is_empty() {
+        return Ok(Access::full(user));
+    }
+    let granted = Query::select()
+        .column(a("role"))
+        .from(a("trellis_user_roles"))
+        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
+        .to_owned();
+    let mut names: Vec<String> = Vec::new();
+    for row in c.query_all(&granted).await? {
+        names.push(row.try_get_by_index(0)?);
+    }
+    let roles: Vec<&Role> = app.roles.iter().filter(|r| names.contains(&r.key)).collect();
+    Ok(Access::of(&roles, form, user))
+}

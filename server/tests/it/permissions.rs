@@ -1,0 +1,119 @@
+//! The bank CRM's app roles through the HTTP API: for each role, each operation on
+//! customers inside and outside the user's records, with personal data masked.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, both_backends, start};
+
+both_backends!(every_role_reaches_exactly_its_records_and_fields);
+
+fn names(body: &Value) -> Vec<String> {
+    body["items"].as_array().expect("items").iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect()
+}
+
+async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let password = "a long enough secret";
+    let user = |name: &str, unit: &str, role: &str| json!({ "username": name, "password": password, "org_unit": unit, "app_roles": { "bank_crm": [role] } });
+    let directory = json!({
+        "org_units": [
+            { "key": "hq", "name": "总行" },
+            { "key": "sh001", "name": "上海陆家嘴支行", "parent": "hq" },
+            { "key": "bj001", "name": "北京金融街支行", "parent": "hq" }
+        ],
+        "users": [
+            user("zhang.min", "sh001", "relationship_manager"), user("wang.lei", "bj001", "relationship_manager"),
+            user("sh.manager", "sh001", "branch_manager"), user("hq.manager", "hq", "branch_manager"),
+            user("analyst", "hq", "analyst"), user("compliance", "hq", "compliance"), user("nobody", "hq", "none")
+        ]
+    });
+    let imported = env.post("/api/v1/directory/import", &directory).await;
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    let conn = &env.state.db.conn;
+    let mut tokens = std::collections::HashMap::new();
+    for name in ["zhang.min", "wang.lei", "sh.manager", "hq.manager", "analyst", "compliance", "nobody"] {
+        let (token, _) = server::auth::login(conn, name, password, Utc::now()).await.expect("signed in");
+        tokens.insert(name, format!("Bearer {token}"));
+    }
+    let customers = "/api/v1/apps/bank_crm/forms/customer/records";
+    let all = env.get(&format!("{customers}?sort=id")).await;
+    let id_of = |name: &str| {
+        all.body["items"].as_array().expect("items").iter().find(|c| c["name"] == name).expect("customer")["id"]
+            .as_i64()
+            .expect("id")
+    };
+    let (li, zhao, sun) = (id_of("李伟"), id_of("赵刚"), id_of("孙丽"));
+    let call = |who: &str, method: &'static str, uri: String, body: Option<Value>| {
+        let auth = tokens[who].clone();
+        let env = &env;
+        async move {
+            let body = body.map(|b| b.to_string());
+            env.send(method, &uri, body.as_deref(), &[("authorization", &auth), ("if-match", "\"1\"")]).await
+        }
+    };
+
+    // Lists: each sees exactly their records.
+    let seen = |who: &'static str| call(who, "GET", format!("{customers}?sort=id&fields=name,id_number,mobile"), None);
+    assert_eq!(names(&seen("zhang.min").await.body), ["李伟", "陈静", "周洋"]);
+    assert_eq!(names(&seen("wang.lei").await.body), ["赵刚", "孙丽", "吴芳"]);
+    assert_eq!(names(&seen("sh.manager").await.body), ["李伟", "陈静", "周洋"], "the branch's customers");
+    assert_eq!(names(&seen("hq.manager").await.body).len(), 6, "the head office and every branch below it");
+    assert_eq!(names(&seen("analyst").await.body).len(), 6);
+    let none = seen("nobody").await;
+    assert_eq!((none.status, none.body["code"].as_str()), (403, Some("forbidden")), "a role that grants nothing");
+
+    // Personal data: masked unless a role shows it.
+    let rm = seen("zhang.min").await.body["items"][0].clone();
+    assert_eq!((rm["id_number"].as_str(), rm["mobile"].as_str()), (Some("110***********0001"), Some("13700000001")));
+    let analyst = seen("analyst").await.body["items"][0].clone();
+    assert_eq!(
+        (analyst["id_number"].as_str(), analyst["mobile"].as_str()),
+        (Some("110***********0001"), Some("137****0001"))
+    );
+    let compliance = seen("compliance").await.body["items"][0].clone();
+    assert_eq!(compliance["id_number"], "110101198001010001");
+    let single = call("analyst", "GET", format!("{customers}/{li}"), None).await;
+    assert_eq!(single.body["mobile"], "137****0001", "a single read is masked too");
+
+    // Single reads and writes, inside and outside each user's records.
+    let aum = || Some(json!({ "annual_income": "100.00" }));
+    let cases: Vec<(&str, &str, String, Option<Value>, u16)> = vec![
+        ("zhang.min", "GET", format!("{customers}/{li}"), None, 200),
+        ("zhang.min", "GET", format!("{customers}/{zhao}"), None, 404),
+        ("zhang.min", "PATCH", format!("{customers}/{zhao}"), aum(), 404),
+        ("zhang.min", "PATCH", format!("{customers}/{li}"), Some(json!({ "tier": "mass" })), 422),
+        ("zhang.min", "DELETE", format!("{customers}/{li}"), None, 403),
+        ("sh.manager", "PATCH", format!("{customers}/{sun}"), aum(), 404),
+        ("sh.manager", "POST", customers.to_owned(), Some(json!({ "customer_no": "C0901", "name": "新客户" })), 403),
+        ("analyst", "PATCH", format!("{customers}/{li}"), aum(), 403),
+        ("compliance", "DELETE", format!("{customers}/{li}"), None, 403),
+        ("wang.lei", "PATCH", format!("{customers}/{sun}"), aum(), 200),
+    ];
+    for (who, method, uri, body, want) in cases {
+        let got = call(who, method, uri.clone(), body).await;
+        assert_eq!(got.status, want, "{who} {method} {uri}: {}", got.body);
+    }
+    // A relationship manager creates customers only for themselves.
+    let rm_of = |name: &str| {
+        let rms = env.get("/api/v1/apps/bank_crm/forms/relationship_manager/records?fields=login");
+        let name = name.to_owned();
+        async move {
+            rms.await.body["items"].as_array().expect("rms").iter().find(|r| r["login"] == name.as_str()).expect("rm")["id"]
+                .clone()
+        }
+    };
+    let (zhang, wang) = (rm_of("zhang.min").await, rm_of("wang.lei").await);
+    let mine = json!({ "customer_no": "C0902", "name": "林晓", "relationship_manager": zhang });
+    let theirs = json!({ "customer_no": "C0903", "name": "周舟", "relationship_manager": wang });
+    assert_eq!(call("zhang.min", "POST", customers.to_owned(), Some(mine)).await.status, 201);
+    let refused = call("zhang.min", "POST", customers.to_owned(), Some(theirs)).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("out_of_reach")));
+    assert_eq!(names(&seen("zhang.min").await.body), ["李伟", "陈静", "周洋", "林晓"], "the refused one left nothing");
+
+    // Related forms follow the customer's manager.
+    let transactions =
+        call("zhang.min", "GET", "/api/v1/apps/bank_crm/forms/transaction/records".to_owned(), None).await;
+    assert_eq!(transactions.body["items"].as_array().map(Vec::len), Some(1), "李伟's outflow, not 赵刚's inflow");
+    env.finish().await;
+}
