@@ -276,7 +276,11 @@ fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Expr>, ApiEr
 /// A list's `where` condition as SQL on the form's table.
 fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: DateTime<Utc>) -> Result<Expr, ApiError> {
     let invalid = |errors| ApiError::InvalidExpression { param: "where", errors };
-    let scope = FormScope::new(ctx);
+    // A signed-in caller's filter may read `$user.…` too.
+    let scope = match ctx.access {
+        Some(access) => FormScope::for_user(ctx, &access.user),
+        None => FormScope::new(ctx),
+    };
     // `today()` was refused when the query was parsed, so this date is never read.
     let context = engine_form::formula_context(&ctx.app.bundle, now);
     let (ty, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context).map_err(invalid)?;

@@ -111,6 +111,11 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
     assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("out_of_reach")));
     assert_eq!(names(&seen("zhang.min").await.body), ["李伟", "陈静", "周洋", "林晓"], "the refused one left nothing");
 
+    // Filters read the current user too.
+    let mine: String = "relationship_manager.login == $user.username".bytes().map(|b| format!("%{b:02X}")).collect();
+    let filtered = call("analyst", "GET", format!("{customers}?where={mine}"), None).await;
+    assert_eq!((filtered.status, filtered.body["items"].clone()), (200, json!([])), "the analyst manages nobody");
+
     // Related forms follow the customer's manager.
     let transactions =
         call("zhang.min", "GET", "/api/v1/apps/bank_crm/forms/transaction/records".to_owned(), None).await;
