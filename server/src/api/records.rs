@@ -92,34 +92,27 @@ async fn reachable(
     Ok(read::get(c, &scoped, id, Some(&[])).await?.is_some())
 }
 
-/// Refuses a write that would leave the record outside the caller's records (the
-/// transaction then rolls back).
+/// Refuses with `refusal` unless the caller's roles admit record `id`.
 async fn within_reach(
     c: &impl sea_orm::ConnectionTrait,
     ctx: &FormCtx<'_>,
     access: &Access,
     id: i64,
+    refusal: impl FnOnce() -> ApiError,
 ) -> Result<(), ApiError> {
     if access.rows.is_some() && !reachable(c, ctx, access, id).await? {
-        return Err(ApiError::Forbidden {
-            code: "out_of_reach",
-            detail: "the record would not be one of yours: your roles' rows do not admit it".into(),
-        });
+        return Err(refusal());
     }
     Ok(())
 }
 
-/// A record the caller cannot reach is, to them, not there.
-async fn reach_or_404(
-    c: &impl sea_orm::ConnectionTrait,
-    ctx: &FormCtx<'_>,
-    access: &Access,
-    id: i64,
-) -> Result<(), ApiError> {
-    if access.rows.is_some() && !reachable(c, ctx, access, id).await? {
-        return Err(ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)));
+/// A write that would leave the record outside the caller's records (the transaction
+/// then rolls back).
+fn out_of_reach() -> ApiError {
+    ApiError::Forbidden {
+        code: "out_of_reach",
+        detail: "the record would not be one of yours: your roles' rows do not admit it".into(),
     }
-    Ok(())
 }
 
 /// A record as the caller may see it.
@@ -200,7 +193,7 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
         // Rules may have changed the record.
         record = read::get(&tx, &ctx, id, None).await?.unwrap_or(record);
     }
-    within_reach(&tx, &ctx, &access, id).await?;
+    within_reach(&tx, &ctx, &access, id, out_of_reach).await?;
     tx.commit().await?;
     let mut response = record_response(StatusCode::CREATED, &shaped(&access, record));
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
@@ -242,7 +235,9 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let access = access_for(&tx, &req, &ctx, "update").await?;
-    reach_or_404(&tx, &ctx, &access, path.2).await?;
+    // A record the caller cannot reach is, to them, not there.
+    within_reach(&tx, &ctx, &access, path.2, || ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))
+        .await?;
     writable(&access, &input)?;
     let values = check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
     let own_row = read::OwnRow::of(&ctx);
@@ -285,7 +280,7 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
         rules::after_change(&tx, &app, change, now, 0).await?;
         record = read::get(&tx, &ctx, path.2, None).await?.unwrap_or(record);
     }
-    within_reach(&tx, &ctx, &access, path.2).await?;
+    within_reach(&tx, &ctx, &access, path.2, out_of_reach).await?;
     tx.commit().await?;
     Ok(record_response(StatusCode::OK, &shaped(&access, record)))
 }
@@ -303,7 +298,9 @@ pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let access = access_for(&tx, &req, &ctx, "delete").await?;
-    reach_or_404(&tx, &ctx, &access, path.2).await?;
+    // A record the caller cannot reach is, to them, not there.
+    within_reach(&tx, &ctx, &access, path.2, || ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))
+        .await?;
     let before_json = read::get(&tx, &ctx, path.2, None).await?;
     let before = match (&before_json, rules::watches(&app, &path.1, TriggerKind::Deleted)) {
         (Some(Value::Object(obj)), true) => {

@@ -70,8 +70,13 @@ pub async fn current_values(
     id: i64,
 ) -> Result<Option<(i64, Vec<(String, FieldValue)>)>, ApiError> {
     let Some(record) = read::get(c, ctx, id, None).await? else { return Ok(None) };
+    Ok(Some(values_of(ctx, &record)))
+}
+
+/// A record's version and values, from its JSON as the API returns it.
+fn values_of(ctx: &FormCtx<'_>, record: &Value) -> (i64, Vec<(String, FieldValue)>) {
     let version = record.get("_version").and_then(Value::as_i64).unwrap_or(0);
-    Ok(record.as_object().map(|r| (version, field_values(ctx.form, r))))
+    (version, record.as_object().map(|r| field_values(ctx.form, r)).unwrap_or_default())
 }
 
 /// Runs the rules watching `change`, in `tx`; `depth` counts the rule-made changes that
@@ -272,14 +277,14 @@ async fn update_record(
 ) -> Result<(), ApiError> {
     let ctx = FormCtx::new(app, form, tx_backend(tx))?;
     let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
-    let before_json = read::get(tx, &ctx, id, None).await?;
-    let (version, before) =
-        current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
+    let gone = || ApiError::not_found(format!("no `{form}` record {id}"));
+    let before_json = read::get(tx, &ctx, id, None).await?.ok_or_else(gone)?;
+    let (version, before) = values_of(&ctx, &before_json);
     write::update(tx, &ctx, id, version, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
-    let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
+    let after_json = read::get(tx, &ctx, id, None).await?.ok_or_else(gone)?;
+    let (version, after) = values_of(&ctx, &after_json);
     let sent: Vec<&str> = values.keys().map(String::as_str).collect();
     crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
-    let after_json = read::get(tx, &ctx, id, None).await?;
     let entry = audit::Entry {
         action: "record.update",
         app: Some(&app.key),
@@ -312,10 +317,10 @@ async fn create_record(
     let checked = check_record(ctx.form, values, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
     let row = write::create(tx, &ctx, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
     let id: i64 = row.try_get_by_index(0)?;
-    let (version, after) = current_values(tx, &ctx, id).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
+    let after_json = read::get(tx, &ctx, id, None).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
+    let (version, after) = values_of(&ctx, &after_json);
     let sent: Vec<&str> = values.keys().map(String::as_str).collect();
     crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
-    let after_json = read::get(tx, &ctx, id, None).await?;
     let entry = audit::Entry {
         action: "record.create",
         app: Some(&app.key),
