@@ -26,8 +26,13 @@ pub async fn list(state: State, _: Administrator, filter: Query<Filter>) -> Resu
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/history", tag = "audit",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
     responses((status = 200, description = "Changes, newest first", body = Object)))]
-pub async fn history(state: State, path: Path<(String, String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn history(
+    state: State,
+    req: actix_web::HttpRequest,
+    path: Path<(String, String, i64)>,
+) -> Result<HttpResponse, ApiError> {
     let (app, form, id) = path.into_inner();
+    super::records::readable(&state, &req, &app, &form, id).await?;
     let filter = Filter { app: Some(app), form: Some(form), record: Some(id), limit: Some(1000), ..Filter::default() };
     let items = audit::list(&state.db.conn, &filter).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))

@@ -45,7 +45,12 @@ pub struct EvaluateRequest {
             example = json!({ "type": "boolean", "items": [{ "id": 1, "value": true }, { "id": 2, "value": false }], "next": null })),
         (status = 422, description = "The expression is invalid (each problem with its `span`) or a value is out of range", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json")))]
-pub async fn evaluate(state: State, path: Path<(String, String)>, payload: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn evaluate(
+    state: State,
+    _: crate::auth::Designer,
+    path: Path<(String, String)>,
+    payload: Payload,
+) -> Result<HttpResponse, ApiError> {
     let request: EvaluateRequest = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| ApiError::bad_request("malformed_json", format!("not an evaluation request: {e}")))?;
     let limit = request.limit.unwrap_or(100);

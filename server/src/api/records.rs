@@ -92,6 +92,15 @@ async fn reachable(
     Ok(read::get(c, &scoped, id, Some(&[])).await?.is_some())
 }
 
+/// Refuses unless the caller may read record `id` of `form` (404 for one outside their
+/// records): for the routes about a record (its firings, its history).
+pub(super) async fn readable(state: &State, req: &HttpRequest, app: &str, form: &str, id: i64) -> Result<(), ApiError> {
+    let app = state.catalog.published(&state.db.conn, app).await?;
+    let ctx = FormCtx::new(&app, form, state.db.backend())?;
+    let access = access_for(&state.db.conn, req, &ctx, "read").await?;
+    within_reach(&state.db.conn, &ctx, &access, id, || ApiError::not_found(format!("no `{form}` record {id}"))).await
+}
+
 /// Refuses with `refusal` unless the caller's roles admit record `id`.
 async fn within_reach(
     c: &impl sea_orm::ConnectionTrait,

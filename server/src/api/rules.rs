@@ -159,7 +159,12 @@ pub async fn test(
                 "read": { "tier": "hnw", "aum": "8959999.99", "old.aum": "12800000.00" },
                 "actions": [{ "type": "create_task", "title": "…", "assignee": 1, "priority": "high", "due_at": "2026-11-28T03:30:00.000000Z" }],
                 "status": "done", "error": null, "fired_at": "2026-11-28T01:30:00.000000Z" }] }))))]
-pub async fn firings(state: State, path: Path<(String, String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn firings(
+    state: State,
+    req: actix_web::HttpRequest,
+    path: Path<(String, String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
     let items = crate::rules::firings_of_record(&state.db.conn, &path.0, &path.1, path.2).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
@@ -175,7 +180,7 @@ pub async fn firings(state: State, path: Path<(String, String, i64)>) -> Result<
             "form": "transaction", "record_id": 42, "read": {}, "actions": [], "status": "failed",
             "error": "invalid record: /title: too long", "fired_at": "2026-11-28T01:30:00.000000Z",
             "attempts": 5, "next_attempt_at": null }] }))))]
-pub async fn incidents(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn incidents(state: State, _: crate::auth::Designer, path: Path<String>) -> Result<HttpResponse, ApiError> {
     let items = crate::rules::incidents(&state.db.conn, &path, 100).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
@@ -213,7 +218,12 @@ pub struct OutboxParams {
         example = json!({ "items": [{ "id": 3, "channel": "webhook", "recipient": "https://crm.example/hooks/outflow",
             "body": { "customer": "李伟" }, "state": "failed", "attempts": 6, "next_attempt_at": "2026-11-28T14:00:00.000000Z",
             "last_error": "the receiver answered 503 Service Unavailable" }] }))))]
-pub async fn outbox(state: State, path: Path<String>, params: Query<OutboxParams>) -> Result<HttpResponse, ApiError> {
+pub async fn outbox(
+    state: State,
+    _: crate::auth::Designer,
+    path: Path<String>,
+    params: Query<OutboxParams>,
+) -> Result<HttpResponse, ApiError> {
     if let Some(s) = params.state.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed")) {
         return Err(ApiError::bad_request("bad_state", format!("`{s}` is not pending, delivered or failed")));
     }

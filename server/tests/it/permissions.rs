@@ -111,6 +111,20 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
     assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("out_of_reach")));
     assert_eq!(names(&seen("zhang.min").await.body), ["李伟", "陈静", "周洋", "林晓"], "the refused one left nothing");
 
+    // A record's firings and history follow the same reach; designer tools are refused.
+    for uri in [format!("{customers}/{zhao}/firings"), format!("{customers}/{zhao}/history")] {
+        assert_eq!(call("zhang.min", "GET", uri.clone(), None).await.status, 404, "{uri}");
+    }
+    assert_eq!(call("zhang.min", "GET", format!("{customers}/{li}/history"), None).await.status, 200);
+    for (method, uri) in [
+        ("POST", "/api/v1/apps/bank_crm/forms/customer/evaluate".to_owned()),
+        ("GET", "/api/v1/apps/bank_crm/incidents".to_owned()),
+        ("GET", "/api/v1/apps/bank_crm/outbox".to_owned()),
+    ] {
+        let body = (method == "POST").then(|| json!({ "expression": "aum" }));
+        assert_eq!(call("zhang.min", method, uri.clone(), body).await.status, 403, "{uri}");
+    }
+
     // Filters read the current user too.
     let mine: String = "relationship_manager.login == $user.username".bytes().map(|b| format!("%{b:02X}")).collect();
     let filtered = call("analyst", "GET", format!("{customers}?where={mine}"), None).await;
