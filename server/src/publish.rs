@@ -68,12 +68,14 @@ pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) 
     publish_with(db, app_key, None, &signoff, actor, now).await
 }
 
-/// Publishes `snapshot` (the drafts when `None`) as the next version, signed off as
-/// `signoff`, in one transaction.
+/// Publishes the bundle of the approved publish request `approved` (request id and
+/// bundle; the drafts when `None`) as the next version, signed off as `signoff`, in one
+/// transaction that also marks the request approved, so two approvals of one request
+/// cannot both publish.
 pub async fn publish_with(
     db: &Db,
     app_key: &str,
-    snapshot: Option<&Value>,
+    approved: Option<(i64, &Value)>,
     signoff: &meta::Signoff,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -84,8 +86,8 @@ pub async fn publish_with(
         return Err(ApiError::not_found(format!("no app `{app_key}`")));
     }
     let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
-    let doc = match snapshot {
-        Some(doc) => doc.clone(),
+    let doc = match approved {
+        Some((_, doc)) => doc.clone(),
         None => meta::draft_bundle(&tx, &app).await?,
     };
     let bundle = check_app(&doc, 0).map_err(ApiError::InvalidMetadata)?.bundle;
@@ -178,6 +180,15 @@ pub async fn publish_with(
     }
     let version = app.published_version + 1;
     meta::insert_version(&tx, app_key, version, &doc, signoff, now).await?;
+    if let Some((request, _)) = approved {
+        let checker = signoff.approved_by.as_deref().unwrap_or_default();
+        if !crate::approval::decide(&tx, request, "approved", checker, now).await? {
+            return Err(ApiError::Conflict {
+                code: "request_decided",
+                detail: format!("publish request {request} was decided meanwhile"),
+            });
+        }
+    }
     let detail = serde_json::json!({ "version": version, "changes": changes.len(), "made_by": signoff.made_by,
         "approved_by": signoff.approved_by });
     audit::write(

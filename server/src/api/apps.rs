@@ -191,8 +191,8 @@ pub async fn approve(
     }
     let now = Utc::now();
     let signoff = meta::Signoff { made_by: maker, approved_by: Some(checker.0.username.clone()) };
-    let published = publish::publish_with(&state.db, &app, Some(&bundle), &signoff, &Actor::of(&req), now).await?;
-    approval::decide(&state.db.conn, id, "approved", &checker.0.username, now).await?;
+    let published =
+        publish::publish_with(&state.db, &app, Some((id, &bundle)), &signoff, &Actor::of(&req), now).await?;
     Ok(HttpResponse::Ok().json(published))
 }
 
