@@ -66,6 +66,23 @@ pub struct Entry<'a> {
     pub detail: Value,
 }
 
+impl<'a> Entry<'a> {
+    /// Something done to the platform: a sign-in, the directory, a token.
+    pub fn platform(action: &'a str, detail: Value) -> Entry<'a> {
+        Entry { action, app: None, form: None, record_id: None, detail }
+    }
+
+    /// Something done to an app: its metadata, publishing, its settings.
+    pub fn app(action: &'a str, app: &'a str, detail: Value) -> Entry<'a> {
+        Entry { action, app: Some(app), form: None, record_id: None, detail }
+    }
+
+    /// Something done to one record.
+    pub fn record(action: &'a str, app: &'a str, form: &'a str, id: i64, detail: Value) -> Entry<'a> {
+        Entry { action, app: Some(app), form: Some(form), record_id: Some(id), detail }
+    }
+}
+
 /// Appends one entry.
 pub async fn write(c: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
     let stmt = Query::insert()

@@ -96,10 +96,13 @@ fn allowed(url: &str) -> bool {
     }
 }
 
-/// POSTs `body` to `url`; a 2xx answer is success.
+/// POSTs `body` to `url`; a 2xx answer is success. One agent serves every message, so
+/// connections are kept and reused.
 fn post(url: &str, key: &str, body: &str) -> Result<(), String> {
-    let agent: ureq::Agent =
-        ureq::Agent::config_builder().timeout_global(Some(TIMEOUT)).http_status_as_error(false).build().into();
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    let agent = AGENT.get_or_init(|| {
+        ureq::Agent::config_builder().timeout_global(Some(TIMEOUT)).http_status_as_error(false).build().into()
+    });
     let response = agent
         .post(url)
         .header("Content-Type", "application/json")

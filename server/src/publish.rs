@@ -55,8 +55,7 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
     let app = meta::find_app(&tx, &bundle.key)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("imported app vanished")))?;
-    let entry =
-        Entry { action: "app.import", app: Some(&bundle.key), form: None, record_id: None, detail: doc.clone() };
+    let entry = Entry::app("app.import", &bundle.key, doc.clone());
     audit::write(&tx, actor, entry, now).await?;
     tx.commit().await?;
     Ok(app)
@@ -191,13 +190,7 @@ pub async fn publish_with(
     }
     let detail = serde_json::json!({ "version": version, "changes": changes.len(), "made_by": signoff.made_by,
         "approved_by": signoff.approved_by });
-    audit::write(
-        &tx,
-        actor,
-        Entry { action: "app.publish", app: Some(app_key), form: None, record_id: None, detail },
-        now,
-    )
-    .await?;
+    audit::write(&tx, actor, Entry::app("app.publish", app_key, detail), now).await?;
     tx.commit().await?;
     Ok(Published {
         app: app_key.to_owned(),

@@ -108,13 +108,7 @@ pub async fn publish(
     let bundle = meta::draft_bundle(&tx, &app).await?;
     crate::app_meta::check_app(&bundle, 0).map_err(ApiError::InvalidMetadata)?;
     let id = approval::request(&tx, &app.key, &bundle, &actor.name, now).await?;
-    let entry = Entry {
-        action: "publish.request",
-        app: Some(&app.key),
-        form: None,
-        record_id: None,
-        detail: json!({ "request": id }),
-    };
+    let entry = Entry::app("publish.request", &app.key, json!({ "request": id }));
     audit::write(&tx, &actor, entry, now).await?;
     tx.commit().await?;
     Ok(json_response(StatusCode::ACCEPTED, &json!({ "request": id, "state": "pending" })))
@@ -146,13 +140,7 @@ pub async fn settings(
     if !meta::set_publish_approval(&tx, &path, settings.publish_approval).await? {
         return Err(ApiError::not_found(format!("no app `{path}`")));
     }
-    let entry = Entry {
-        action: "app.settings",
-        app: Some(&path),
-        form: None,
-        record_id: None,
-        detail: json!({ "publish_approval": settings.publish_approval }),
-    };
+    let entry = Entry::app("app.settings", &path, json!({ "publish_approval": settings.publish_approval }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;
     Ok(json_response(StatusCode::OK, &json!({ "publish_approval": settings.publish_approval })))
@@ -215,13 +203,7 @@ pub async fn reject(
     {
         return Err(ApiError::not_found(format!("no pending publish request {id}")));
     }
-    let entry = Entry {
-        action: "publish.reject",
-        app: Some(&app),
-        form: None,
-        record_id: None,
-        detail: json!({ "request": id }),
-    };
+    let entry = Entry::app("publish.reject", &app, json!({ "request": id }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())

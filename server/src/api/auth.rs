@@ -39,7 +39,7 @@ pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<H
         Ok(_) => ("auth.login", json!({})),
         Err(e) => ("auth.login_failed", json!({ "problem": e.problem().code })),
     };
-    audit::write(&state.db.conn, &actor, Entry { action, app: None, form: None, record_id: None, detail }, now).await?;
+    audit::write(&state.db.conn, &actor, Entry::platform(action, detail), now).await?;
     let (token, expires) = outcome?;
     let body = json!({ "token": token, "username": request.username,
         "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
@@ -60,7 +60,7 @@ fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
 pub async fn logout(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
     auth::logout(&state.db.conn, &principal(&req)?.session, now).await?;
-    let entry = Entry { action: "auth.logout", app: None, form: None, record_id: None, detail: json!({}) };
+    let entry = Entry::platform("auth.logout", json!({}));
     audit::write(&state.db.conn, &Actor::of(&req), entry, now).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -120,13 +120,7 @@ pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> R
     let (id, token, expires) =
         auth::tokens::create(&tx, &user, &r.name, &r.app, &r.access, r.expires_in_days, now).await?;
     let detail = json!({ "token_id": id, "name": r.name, "access": r.access, "expires_in_days": r.expires_in_days });
-    audit::write(
-        &tx,
-        &Actor::of(&req),
-        Entry { action: "token.create", app: Some(&r.app), form: None, record_id: None, detail },
-        now,
-    )
-    .await?;
+    audit::write(&tx, &Actor::of(&req), Entry::app("token.create", &r.app, detail), now).await?;
     tx.commit().await?;
     let body = json!({ "id": id, "token": token, "name": r.name, "app": r.app, "access": r.access,
         "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
@@ -154,8 +148,7 @@ pub async fn revoke_token(
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     auth::tokens::revoke(&tx, &session_user(&req)?, *path, now).await?;
-    let entry =
-        Entry { action: "token.revoke", app: None, form: None, record_id: None, detail: json!({ "token_id": *path }) };
+    let entry = Entry::platform("token.revoke", json!({ "token_id": *path }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())

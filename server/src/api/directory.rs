@@ -26,7 +26,7 @@ async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     let written = directory::import(&tx, &import, now).await?;
-    let entry = Entry { action, app: None, form: None, record_id: None, detail: summary(&import) };
+    let entry = Entry::platform(action, summary(&import));
     audit::write(&tx, &Actor::of(req), entry, now).await?;
     tx.commit().await?;
     Ok(written)

@@ -97,7 +97,7 @@ pub async fn put(
     let tx = state.db.conn.begin().await?;
     meta::put_draft(&tx, &app.key, kind, key, &doc, now).await?;
     let detail = json!({ "kind": kind, "key": key, "document": doc });
-    let entry = Entry { action: "metadata.put", app: Some(&app.key), form: None, record_id: None, detail };
+    let entry = Entry::app("metadata.put", &app.key, detail);
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;
     let bundle = meta::draft_bundle(&state.db.conn, &app).await?;
@@ -137,7 +137,7 @@ pub async fn delete(
         return Err(ApiError::not_found(format!("no {kind} draft `{}`", path.2)));
     }
     let detail = json!({ "kind": kind, "key": path.2 });
-    let entry = Entry { action: "metadata.delete", app: Some(&app.key), form: None, record_id: None, detail };
+    let entry = Entry::app("metadata.delete", &app.key, detail);
     audit::write(&tx, &Actor::of(&req), entry, Utc::now()).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())

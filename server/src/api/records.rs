@@ -88,7 +88,7 @@ async fn reachable(
     access: &Access,
     id: i64,
 ) -> Result<bool, ApiError> {
-    let scoped = FormCtx { access: Some(access), ..FormCtx::new(ctx.app, &ctx.form.key, ctx.backend)? };
+    let scoped = FormCtx { access: Some(access), ..*ctx };
     Ok(read::get(c, &scoped, id, Some(&[])).await?.is_some())
 }
 
@@ -187,13 +187,7 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
         let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
         enforce_conditions(&ctx, &stored, &sent, now)?;
     }
-    let entry = Entry {
-        action: "record.create",
-        app: Some(&path.0),
-        form: Some(&path.1),
-        record_id: Some(id),
-        detail: json!({ "after": record }),
-    };
+    let entry = Entry::record("record.create", &path.0, &path.1, id, json!({ "after": record }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     if rules::watches(&app, &path.1, TriggerKind::Created) {
         let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
@@ -257,25 +251,25 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
     // for the rules that compare with it (`old.`).
     let before_json = read::get(&tx, &ctx, path.2, None).await?;
     let before = match (&before_json, watched) {
-        (Some(Value::Object(obj)), true) => Some((0, field_values(ctx.form, obj))),
+        (Some(Value::Object(obj)), true) => Some(field_values(ctx.form, obj)),
         _ => None,
     };
     let row = write::update(&tx, &ctx, path.2, expected, &values, now, &returning).await?;
     let mut record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
-    let entry = Entry {
-        action: "record.update",
-        app: Some(&path.0),
-        form: Some(&path.1),
-        record_id: Some(path.2),
-        detail: json!({ "before": before_json, "after": record, "sent": input }),
-    };
+    let entry = Entry::record(
+        "record.update",
+        &path.0,
+        &path.1,
+        path.2,
+        json!({ "before": before_json, "after": record, "sent": input }),
+    );
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     if ctx.form.has_conditions() {
         let sent: Vec<&str> = input.keys().map(String::as_str).collect();
         let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
         enforce_conditions(&ctx, &stored, &sent, now)?;
     }
-    if let Some((_, before)) = before {
+    if let Some(before) = before {
         let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
         let version = record["_version"].as_i64().unwrap_or_default();
         let change = Change {
@@ -318,13 +312,7 @@ pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<
         _ => None,
     };
     write::delete(&tx, &ctx, path.2, expected).await?;
-    let entry = Entry {
-        action: "record.delete",
-        app: Some(&path.0),
-        form: Some(&path.1),
-        record_id: Some(path.2),
-        detail: json!({ "before": before_json }),
-    };
+    let entry = Entry::record("record.delete", &path.0, &path.1, path.2, json!({ "before": before_json }));
     audit::write(&tx, &Actor::of(&req), entry, Utc::now()).await?;
     if let Some((version, before)) = before {
         let change = Change {

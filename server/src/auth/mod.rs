@@ -115,8 +115,7 @@ async fn principal_of(req: &ServiceRequest) -> Result<Principal, ApiError> {
                 ip: req.peer_addr().map(|a| a.ip().to_string()),
             };
             let detail = serde_json::json!({ "method": req.method().as_str(), "path": req.path() });
-            let entry =
-                crate::audit::Entry { action: "token.use", app: Some(&scope.app), form: None, record_id: None, detail };
+            let entry = crate::audit::Entry::app("token.use", &scope.app, detail);
             crate::audit::write(&state.db.conn, &actor, entry, now).await?;
         }
         return Ok(principal);

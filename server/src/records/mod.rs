@@ -14,6 +14,7 @@ use crate::catalog::PublishedApp;
 use crate::schema::TableMap;
 
 /// What every record operation needs: the published app, the form and where it is stored.
+#[derive(Clone, Copy)]
 pub struct FormCtx<'a> {
     pub app: &'a PublishedApp,
     pub form: &'a Form,

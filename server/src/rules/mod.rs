@@ -285,13 +285,13 @@ async fn update_record(
     let (version, after) = values_of(&ctx, &after_json);
     let sent: Vec<&str> = values.keys().map(String::as_str).collect();
     crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
-    let entry = audit::Entry {
-        action: "record.update",
-        app: Some(&app.key),
-        form: Some(form),
-        record_id: Some(id),
-        detail: json!({ "before": before_json, "after": after_json, "sent": values }),
-    };
+    let entry = audit::Entry::record(
+        "record.update",
+        &app.key,
+        form,
+        id,
+        json!({ "before": before_json, "after": after_json, "sent": values }),
+    );
     audit::write(tx, &audit::Actor::rule(firing_id), entry, now).await?;
     let change = Change {
         form: form.to_owned(),
@@ -321,13 +321,7 @@ async fn create_record(
     let (version, after) = values_of(&ctx, &after_json);
     let sent: Vec<&str> = values.keys().map(String::as_str).collect();
     crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
-    let entry = audit::Entry {
-        action: "record.create",
-        app: Some(&app.key),
-        form: Some(form),
-        record_id: Some(id),
-        detail: json!({ "after": after_json }),
-    };
+    let entry = audit::Entry::record("record.create", &app.key, form, id, json!({ "after": after_json }));
     audit::write(tx, &audit::Actor::rule(firing_id), entry, now).await?;
     let change =
         Change { form: form.to_owned(), id, version, kind: TriggerKind::Created, before: None, after: Some(after) };

@@ -103,7 +103,7 @@ pub async fn run_occurrence(
     let form_key = rule.form.as_deref().ok_or_else(|| anyhow::anyhow!("scheduled rule without a form"))?;
     let ctx = FormCtx::new(app, form_key, state.db.backend())?;
     // The occurrence is the rule's "now": a rerun sees the same day and the same values.
-    let clock = Context::at(occurrence, occurrence.date_naive()).with_calendars(&app.bundle.calendars);
+    let clock = clock(app, occurrence);
     let scan = Scan::new(&ctx, rule, &clock)?;
     let mut report = RunReport { app: app.key.clone(), rule: rule.key.clone(), occurrence, matched: 0, fired: 0 };
     let paths = super::related::related_paths([rule]);
@@ -185,8 +185,7 @@ pub async fn count_matches(
         app.rules.iter().find(|r| r.key == rule).ok_or_else(|| ApiError::not_found(format!("no rule `{rule}`")))?;
     let form = rule.form.as_deref().ok_or_else(|| ApiError::not_found("the rule scans no form"))?;
     let ctx = FormCtx::new(&app, form, state.db.backend())?;
-    let scan =
-        Scan::new(&ctx, rule, &Context::at(occurrence, occurrence.date_naive()).with_calendars(&app.bundle.calendars))?;
+    let scan = Scan::new(&ctx, rule, &clock(&app, occurrence))?;
     Ok(scan.ids(&state.db.conn).await?.len() as u64)
 }
 
@@ -248,4 +247,9 @@ async fn finish(
         .and_where(Expr::col(a("occurrence")).eq(occurrence))
         .to_owned();
     c.execute(&stmt).await.map(drop)
+}
+
+/// The moment a scheduled rule evaluates at: its occurrence, so a rerun sees the same day.
+fn clock(app: &PublishedApp, occurrence: DateTime<Utc>) -> Context<'_> {
+    Context::at(occurrence, occurrence.date_naive()).with_calendars(&app.bundle.calendars)
 }
