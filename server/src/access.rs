@@ -238,6 +238,12 @@ pub struct Access {
     pub rows: Option<Vec<Expr>>,
     pub fields: BTreeMap<String, Mode>,
     pub user: UserContext,
+    /// The caller's access to each form of the app, for what this form's records show or
+    /// read of other records (relation lookups, filters through relations). Empty for full
+    /// access.
+    pub forms: BTreeMap<String, Access>,
+    /// This form's relations with lookups: field → related form.
+    lookups: BTreeMap<String, String>,
 }
 
 impl Access {
@@ -248,6 +254,8 @@ impl Access {
             rows: None,
             fields: BTreeMap::new(),
             user,
+            forms: BTreeMap::new(),
+            lookups: BTreeMap::new(),
         }
     }
 
@@ -275,7 +283,82 @@ impl Access {
                 .unwrap_or(Mode::Hidden);
             fields.insert(field.key.clone(), mode);
         }
-        Access { operations, rows, fields, user }
+        let lookups = form
+            .fields
+            .iter()
+            .filter_map(|f| match &f.kind {
+                engine_form::FieldType::Relation { form: target, lookup } if !lookup.is_empty() => {
+                    Some((f.key.clone(), target.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        Access { operations, rows, fields, user, forms: BTreeMap::new(), lookups }
+    }
+
+    /// The caller's access to `form` of the same app; `None`: everything.
+    pub fn to_form(&self, form: &str) -> Option<&Access> {
+        self.forms.get(form)
+    }
+
+    /// Whether the caller reads every record of `form` and every field in clear.
+    fn reads_all_of(&self, form: &str) -> bool {
+        self.to_form(form)
+            .is_none_or(|a| a.allows("read") && a.rows.is_none() && a.fields.values().all(|m| *m <= Mode::ReadOnly))
+    }
+
+    /// Whether the caller's access limits what this form's relation lookups may show.
+    pub fn limits_lookups(&self) -> bool {
+        self.lookups.values().any(|target| self.to_form(target).is_some_and(|a| a.rows.is_some() || !a.allows("read")))
+    }
+
+    /// Refuses a filter or sort that reads what the caller may not see in clear: a masked
+    /// or hidden field, a field through a relation to a form whose records or fields their
+    /// roles limit, or the rows of such a form. Otherwise a filter could find a masked
+    /// value out one guess at a time. `paths` are the field paths read.
+    pub fn check_readable(
+        &self,
+        bundle: &Bundle,
+        form: &engine_form::Form,
+        paths: &[Vec<String>],
+    ) -> Result<(), String> {
+        for path in paths {
+            if path.first().is_some_and(|p| p == "$user") {
+                continue;
+            }
+            let shown = path.join(".");
+            let (mut form, mut access) = (form, Some(self));
+            for (i, segment) in path.iter().enumerate() {
+                let Some(field) = form.field(segment) else {
+                    // The rows of a related form (`transaction`), read by an aggregate.
+                    if i == 0
+                        && let Some(engine_form::Collection::Related { form: related, .. }) =
+                            (FormSchema { bundle, form }).collection(&path[..1])
+                        && !self.reads_all_of(&related.key)
+                    {
+                        return Err(format!("your roles limit the `{}` records `{shown}` reads", related.key));
+                    }
+                    break;
+                };
+                if let Some(a) = access
+                    && a.mode(segment) >= Mode::Masked
+                {
+                    return Err(format!(
+                        "`{shown}` is not shown to you in clear, so it cannot be filtered or sorted on"
+                    ));
+                }
+                let engine_form::FieldType::Relation { form: target, .. } = &field.kind else { break };
+                if i + 1 == path.len() {
+                    break;
+                }
+                if self.to_form(target).is_some_and(|a| a.rows.is_some() || !a.allows("read")) {
+                    return Err(format!("your roles limit the `{target}` records `{shown}` reads"));
+                }
+                let Some(next) = bundle.form(target) else { break };
+                (form, access) = (next, self.to_form(target));
+            }
+        }
+        Ok(())
     }
 
     pub fn allows(&self, operation: &str) -> bool {
@@ -301,6 +384,22 @@ impl Access {
                     }
                 }
                 Mode::Visible | Mode::ReadOnly => {}
+            }
+        }
+        // Related records' lookup fields, as the caller may see the related form.
+        if let Some(Value::Object(lookups)) = record.get_mut("_lookup") {
+            for (relation, target) in &self.lookups {
+                match (self.mode(relation), self.to_form(target)) {
+                    (Mode::Hidden | Mode::Masked, _) => {
+                        lookups.remove(relation);
+                    }
+                    (_, Some(access)) => {
+                        if let Some(Value::Object(fields)) = lookups.get_mut(relation) {
+                            access.shape(fields);
+                        }
+                    }
+                    (_, None) => {}
+                }
             }
         }
     }
@@ -376,5 +475,9 @@ pub async fn load(
         names.push(row.try_get_by_index(0)?);
     }
     let roles: Vec<&Role> = app.roles.iter().filter(|r| names.contains(&r.key)).collect();
-    Ok(Access::of(&roles, form, user))
+    let mut access = Access::of(&roles, form, user);
+    for other in &app.bundle.forms {
+        access.forms.insert(other.key.clone(), Access::of(&roles, other, access.user.clone()));
+    }
+    Ok(access)
 }

@@ -18,14 +18,22 @@ fn summary(import: &Import) -> serde_json::Value {
     json!({
         "org_units": import.org_units.iter().map(|u| &u.key).collect::<Vec<_>>(),
         "users": import.users.iter().map(|u| json!({ "username": u.username, "platform_role": u.platform_role,
-            "org_unit": u.org_unit, "password_set": u.password.is_some(), "disabled": u.disabled })).collect::<Vec<_>>(),
+            "org_unit": u.org_unit, "app_roles": u.app_roles, "password_set": u.password.is_some(), "disabled": u.disabled }))
+            .collect::<Vec<_>>(),
     })
 }
 
 async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -> Result<(usize, usize), ApiError> {
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
-    let written = directory::import(&tx, &import, now).await?;
+    // The roles each named app defines in its published version.
+    let mut roles = std::collections::BTreeMap::new();
+    for app in import.users.iter().flat_map(|u| u.app_roles.iter().flat_map(|r| r.keys())) {
+        if let Ok(published) = state.catalog.published(&tx, app).await {
+            roles.insert(app.clone(), published.roles.iter().map(|r| r.key.clone()).collect());
+        }
+    }
+    let written = directory::import(&tx, &import, &roles, now).await?;
     let entry = Entry::platform(action, summary(&import));
     audit::write(&tx, &Actor::of(req), entry, now).await?;
     tx.commit().await?;

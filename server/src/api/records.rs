@@ -124,6 +124,24 @@ fn out_of_reach() -> ApiError {
     }
 }
 
+/// The record a write leaves, as the caller may see it: refused with `out_of_reach` when
+/// their rows no longer admit it, and read again through their access when it limits what
+/// the record's lookups show.
+async fn as_written(
+    c: &impl sea_orm::ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    access: &Access,
+    id: i64,
+    record: Value,
+) -> Result<Value, ApiError> {
+    if access.rows.is_none() && !access.limits_lookups() {
+        return Ok(shaped(access, record));
+    }
+    let scoped = FormCtx { access: Some(access), ..*ctx };
+    let record = read::get(c, &scoped, id, None).await?.ok_or_else(out_of_reach)?;
+    Ok(shaped(access, record))
+}
+
 /// A record as the caller may see it.
 fn shaped(access: &Access, mut record: Value) -> Value {
     if let Some(obj) = record.as_object_mut() {
@@ -151,6 +169,9 @@ pub async fn list(
     let access = access_for(&state.db.conn, &req, &ctx, "read").await?;
     ctx.access = Some(&access);
     let query = ListQuery::parse(ctx.form, &params)?;
+    access
+        .check_readable(&app.bundle, ctx.form, &query.paths_read())
+        .map_err(|detail| ApiError::Forbidden { code: "not_readable", detail })?;
     let mut page = read::list(&state.db.conn, &ctx, &query).await?;
     page.items = page.items.into_iter().map(|r| shaped(&access, r)).collect();
     let mut body = json!({ "items": page.items, "next": page.next });
@@ -196,9 +217,9 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
         // Rules may have changed the record.
         record = read::get(&tx, &ctx, id, None).await?.unwrap_or(record);
     }
-    within_reach(&tx, &ctx, &access, id, out_of_reach).await?;
+    let record = as_written(&tx, &ctx, &access, id, record).await?;
     tx.commit().await?;
-    let mut response = record_response(StatusCode::CREATED, &shaped(&access, record));
+    let mut response = record_response(StatusCode::CREATED, &record);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -283,9 +304,9 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
         rules::after_change(&tx, &app, change, now, 0).await?;
         record = read::get(&tx, &ctx, path.2, None).await?.unwrap_or(record);
     }
-    within_reach(&tx, &ctx, &access, path.2, out_of_reach).await?;
+    let record = as_written(&tx, &ctx, &access, path.2, record).await?;
     tx.commit().await?;
-    Ok(record_response(StatusCode::OK, &shaped(&access, record)))
+    Ok(record_response(StatusCode::OK, &record))
 }
 
 /// Delete a record. If-Match is optional; when sent, the record must be at that version.

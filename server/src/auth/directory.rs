@@ -146,7 +146,7 @@ async fn unit_ids(c: &impl ConnectionTrait) -> Result<HashMap<String, i64>, DbEr
 }
 
 /// Checks `import` against itself and the units already there, with every problem.
-fn check(import: &Import, existing: &HashMap<String, i64>) -> Vec<FieldError> {
+fn check(import: &Import, existing: &HashMap<String, i64>, app_roles: &AppRoles) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut keys: HashSet<&str> = existing.keys().map(String::as_str).collect();
     let mut new_keys = HashSet::new();
@@ -207,6 +207,25 @@ fn check(import: &Import, existing: &HashMap<String, i64>) -> Vec<FieldError> {
         {
             errors.push(FieldError::new(at("org_unit"), "unknown_unit", format!("no org unit `{unit}`")));
         }
+        for (app, roles) in user.app_roles.iter().flatten() {
+            let Some(known) = app_roles.get(app) else {
+                errors.push(FieldError::new(
+                    format!("/users/{i}/app_roles/{app}"),
+                    "unknown_app",
+                    format!("no published app `{app}`"),
+                ));
+                continue;
+            };
+            for (j, role) in roles.iter().enumerate() {
+                if !known.contains(role) {
+                    errors.push(FieldError::new(
+                        format!("/users/{i}/app_roles/{app}/{j}"),
+                        "unknown_role",
+                        format!("`{app}` defines no role `{role}` (published roles: {})", known.join(", ")),
+                    ));
+                }
+            }
+        }
         if user.password.as_ref().is_some_and(|p| p.chars().count() < MIN_PASSWORD) {
             errors.push(FieldError::new(
                 at("password"),
@@ -218,10 +237,19 @@ fn check(import: &Import, existing: &HashMap<String, i64>) -> Vec<FieldError> {
     errors
 }
 
+/// The roles of each published app, by app key.
+pub type AppRoles = std::collections::BTreeMap<String, Vec<String>>;
+
 /// Applies a checked import in `c` (a transaction): units added or renamed, users
-/// created or updated. Returns how many units and users it wrote.
-pub async fn import(c: &impl ConnectionTrait, import: &Import, now: DateTime<Utc>) -> Result<(usize, usize), ApiError> {
-    let errors = check(import, &unit_ids(c).await?);
+/// created or updated, their roles in apps (which `app_roles` must define) replaced.
+/// Returns how many units and users it wrote.
+pub async fn import(
+    c: &impl ConnectionTrait,
+    import: &Import,
+    app_roles: &AppRoles,
+    now: DateTime<Utc>,
+) -> Result<(usize, usize), ApiError> {
+    let errors = check(import, &unit_ids(c).await?, app_roles);
     if !errors.is_empty() {
         return Err(ApiError::InvalidRecord(errors));
     }

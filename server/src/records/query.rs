@@ -116,6 +116,28 @@ fn bad(param: &str, message: impl Into<String>) -> ApiError {
 }
 
 impl ListQuery {
+    /// Every field path the query reads: in its filters, its `where` and its sort.
+    pub fn paths_read(&self) -> Vec<Vec<String>> {
+        fn walk(expr: &engine_rule::Expr, out: &mut Vec<Vec<String>>) {
+            if let engine_rule::ExprKind::Path(path) = &expr.kind {
+                out.push(path.clone());
+            }
+            for child in expr.children() {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        let targets = self.filters.iter().map(|f| &f.target).chain(self.sort.iter().map(|s| &s.target));
+        out.extend(targets.filter_map(|t| match t {
+            Target::Field(key) => Some(vec![key.clone()]),
+            _ => None,
+        }));
+        if let Some(condition) = &self.condition {
+            walk(condition, &mut out);
+        }
+        out
+    }
+
     pub fn parse(form: &Form, params: &ListParams) -> Result<ListQuery, ApiError> {
         let mut query = ListQuery { limit: DEFAULT_LIMIT, count: params.count.unwrap_or(false), ..Default::default() };
         if let Some(limit) = params.limit {

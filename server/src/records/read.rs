@@ -27,6 +27,8 @@ enum Col {
         storage: StorageType,
         lookup: bool,
     },
+    /// The related record's id: null when the caller may not see it, or there is none.
+    Reached(String),
     Lookup {
         relation: String,
         field: String,
@@ -113,7 +115,8 @@ pub async fn written(
 fn build_select(
     ctx: &FormCtx<'_>,
     fields: Option<&[String]>,
-) -> Result<(SelectStatement, Vec<Col>, Vec<String>), DbErr> {
+    now: DateTime<Utc>,
+) -> Result<(SelectStatement, Vec<Col>, Vec<String>), ApiError> {
     let table = Alias::new(&ctx.map.table);
     let mut stmt = Query::select();
     stmt.from(table.clone());
@@ -146,18 +149,36 @@ fn build_select(
             continue;
         };
         stmt.column((table.clone(), Alias::new(column)));
-        cols.push(Col::Field { key: field.key.clone(), storage: storage.clone(), lookup: lookups_of(ctx, &field.key) });
+        // The caller's access to the related form: lookups show only records it admits.
+        let related = match &field.kind {
+            FieldType::Relation { form: target, .. } => ctx.access.and_then(|a| a.to_form(target)),
+            _ => None,
+        };
+        let shown = lookups_of(ctx, &field.key) && related.is_none_or(|a| a.allows("read"));
+        cols.push(Col::Field { key: field.key.clone(), storage: storage.clone(), lookup: shown });
         if let FieldType::Relation { form: target, lookup } = &field.kind
-            && !lookup.is_empty()
+            && shown
         {
-            let target_map = ctx.app.table(target, None).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let target_map = ctx.app.table(target, None)?;
             let alias = Alias::new(format!("l{n}"));
-            stmt.join_as(
-                JoinType::LeftJoin,
-                Alias::new(&target_map.table),
-                alias.clone(),
-                Expr::col((alias.clone(), Alias::new("id"))).equals((table.clone(), Alias::new(column))),
-            );
+            let on = Expr::col((alias.clone(), Alias::new("id"))).equals((table.clone(), Alias::new(column)));
+            let target_ctx = FormCtx { form: ctx.app.form(target)?, map: target_map, access: related, ..*ctx };
+            match admitted(&target_ctx, now)? {
+                // The related records the caller may see, as a derived table.
+                Some(condition) => {
+                    let mut admitted_rows = Query::select();
+                    admitted_rows
+                        .column(sea_orm::sea_query::Asterisk)
+                        .from(Alias::new(&target_map.table))
+                        .and_where(condition);
+                    stmt.join_subquery(JoinType::LeftJoin, admitted_rows, alias.clone(), on);
+                }
+                None => {
+                    stmt.join_as(JoinType::LeftJoin, Alias::new(&target_map.table), alias.clone(), on);
+                }
+            }
+            stmt.column((alias.clone(), Alias::new("id")));
+            cols.push(Col::Reached(field.key.clone()));
             for key in lookup {
                 if let Some((lcol, lstorage)) = target_map.column(key) {
                     stmt.column((alias.clone(), Alias::new(lcol)));
@@ -228,6 +249,11 @@ fn row_to_json(
                     record.insert(key.clone(), value.to_json());
                 }
                 stored.push((key.clone(), value));
+            }
+            Col::Reached(relation) => {
+                if decode(row, i, &StorageType::Integer, ctx.backend)?.is_null() {
+                    lookups.insert(relation.clone(), Value::Null);
+                }
             }
             Col::Lookup { relation, field, storage } => {
                 let value = decode(row, i, storage, ctx.backend)?.to_json();
@@ -326,7 +352,7 @@ pub async fn get(
     id: i64,
     fields: Option<&[String]>,
 ) -> Result<Option<Value>, ApiError> {
-    let (mut stmt, cols, sub_tables) = build_select(ctx, fields)?;
+    let (mut stmt, cols, sub_tables) = build_select(ctx, fields, Utc::now())?;
     stmt.and_where(Expr::col((Alias::new(&ctx.map.table), Alias::new("id"))).eq(id));
     if let Some(admitted) = admitted(ctx, Utc::now())? {
         stmt.and_where(admitted);
@@ -343,8 +369,8 @@ pub async fn get(
 
 /// A page of records matching `q`.
 pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) -> Result<Page, ApiError> {
-    let (mut stmt, mut cols, sub_tables) = build_select(ctx, q.fields.as_deref())?;
     let now = Utc::now();
+    let (mut stmt, mut cols, sub_tables) = build_select(ctx, q.fields.as_deref(), now)?;
     let mut where_all = sea_orm::sea_query::Cond::all();
     for filter in &q.filters {
         where_all = where_all.add(filter_condition(ctx.map, filter, ctx.backend)?);

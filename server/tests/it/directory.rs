@@ -107,6 +107,12 @@ async fn platform_roles_guard_the_routes(backend: Backend) {
           "app_roles": { "bank_crm": ["analyst"] } },
         { "username": "analyst", "password": "the designer's secret", "platform_role": "designer" }
     ] });
+    let unknown =
+        json!({ "users": [{ "username": "rm", "app_roles": { "bank_crm": ["analyst", "teller"], "no_app": ["x"] } }] });
+    let refused = env.post("/api/v1/directory/import", &unknown).await;
+    let paths: Vec<&str> =
+        refused.body["errors"].as_array().expect("errors").iter().filter_map(|e| e["path"].as_str()).collect();
+    assert_eq!((refused.status, paths), (422, vec!["/users/0/app_roles/bank_crm/1", "/users/0/app_roles/no_app"]));
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let conn = &env.state.db.conn;
     let (rm, _) = server::auth::login(conn, "rm", "relationship manager", Utc::now()).await.expect("rm");

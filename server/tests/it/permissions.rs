@@ -25,7 +25,8 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
         "users": [
             user("zhang.min", "sh001", "relationship_manager"), user("wang.lei", "bj001", "relationship_manager"),
             user("sh.manager", "sh001", "branch_manager"), user("hq.manager", "hq", "branch_manager"),
-            user("analyst", "hq", "analyst"), user("compliance", "hq", "compliance"), user("nobody", "hq", "none")
+            user("analyst", "hq", "analyst"), user("compliance", "hq", "compliance"),
+            { "username": "nobody", "password": password, "org_unit": "hq", "app_roles": { "bank_crm": [] } }
         ]
     });
     let imported = env.post("/api/v1/directory/import", &directory).await;
@@ -130,9 +131,53 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
     let filtered = call("analyst", "GET", format!("{customers}?where={mine}"), None).await;
     assert_eq!((filtered.status, filtered.body["items"].clone()), (200, json!([])), "the analyst manages nobody");
 
+    // Filters and sorts cannot find out what a role masks or hides.
+    let refused = [
+        (format!("{customers}?sort=mobile"), "analyst"),
+        (format!("{customers}?filter=id_number:eq:110101198001010001"), "analyst"),
+        (format!("{customers}?where=starts_with(mobile,%20'137')"), "analyst"),
+        (format!("{customers}?where=starts_with(id_number,%20'110')"), "zhang.min"),
+    ];
+    for (uri, who) in refused {
+        let got = call(who, "GET", uri.clone(), None).await;
+        assert_eq!((got.status, got.body["code"].as_str()), (403, Some("not_readable")), "{who} {uri}: {}", got.body);
+    }
+    let clear =
+        call("compliance", "GET", format!("{customers}?where=starts_with(mobile,%20'137')&fields=name"), None).await;
+    assert_eq!(clear.status, 200, "compliance sees mobiles in clear: {}", clear.body);
+
+    // Relation lookups show related records as the caller may see them.
+    let follow_ups = "/api/v1/apps/bank_crm/forms/follow_up/records";
+    let note = json!({ "customer": li, "relationship_manager": zhang, "contacted_at": "2026-11-20T10:00:00+08:00",
+        "method": "call", "summary": "到期提醒" });
+    let written = env.post(follow_ups, &note).await;
+    assert_eq!(written.status, 201, "{}", written.body);
+    let as_seen = |who: &'static str| call(who, "GET", format!("{follow_ups}/{}", written.body["id"]), None);
+    let by_rm = as_seen("zhang.min").await.body;
+    assert_eq!(by_rm["_lookup"]["customer"]["mobile"], "13700000001", "the manager sees the customer's mobile");
+    let by_analyst = as_seen("analyst").await.body;
+    assert_eq!(by_analyst["_lookup"]["customer"]["mobile"], "137****0001", "masked in a lookup too");
+    assert_eq!(by_analyst["_lookup"]["relationship_manager"]["name"], by_rm["_lookup"]["relationship_manager"]["name"]);
+    let transactions = call("analyst", "GET", "/api/v1/apps/bank_crm/forms/transaction/records".to_owned(), None).await;
+    let first = &transactions.body["items"][0]["_lookup"];
+    assert!(
+        first.get("customer").is_some() && first.get("account").is_none(),
+        "no deposit accounts for analysts: {first}"
+    );
     // Related forms follow the customer's manager.
     let transactions =
         call("zhang.min", "GET", "/api/v1/apps/bank_crm/forms/transaction/records".to_owned(), None).await;
     assert_eq!(transactions.body["items"].as_array().map(Vec::len), Some(1), "李伟's outflow, not 赵刚's inflow");
+    // A customer of the Shanghai branch handed to a Beijing manager: the branch manager
+    // still sees the customer, but not the other branch's manager through the lookup.
+    let version = env.get(&format!("{customers}/{li}")).await.body["_version"].as_i64().expect("version");
+    let handed = env.patch(&format!("{customers}/{li}"), version, &json!({ "relationship_manager": wang })).await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+    let by_branch = call("sh.manager", "GET", format!("{customers}/{li}"), None).await.body;
+    assert_eq!(
+        (by_branch["relationship_manager"].clone(), by_branch["_lookup"]["relationship_manager"].clone()),
+        (wang.clone(), Value::Null)
+    );
+
     env.finish().await;
 }

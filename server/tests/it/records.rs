@@ -83,7 +83,7 @@ async fn relations_lookups_and_sub_tables(backend: Backend) {
         .post(notes, &json!({ "customer": 1, "contacted_at": "2026-11-28T10:00:00+08:00", "summary": "Call", "proposals": [{ "product": 2, "amount": "10.5" }, { "product": 1 }] }))
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
-    assert_eq!(created.body["_lookup"]["customer"], json!({ "name": "李伟", "tier": "hnw" }));
+    assert_eq!(created.body["_lookup"]["customer"], json!({ "name": "李伟", "tier": "hnw", "mobile": "13700000001" }));
     assert_eq!(
         created.body["proposals"],
         json!([{ "product": 2, "amount": "10.50", "outcome": null }, { "product": 1, "amount": null, "outcome": null }])
