@@ -58,7 +58,7 @@ impl Actor {
 pub struct Entry<'a> {
     /// `record.create`, `record.update`, `record.delete`, `metadata.put`,
     /// `metadata.delete`, `app.import`, `app.publish`, `auth.login`, `auth.login_failed`,
-    /// `auth.logout`, `token.create`, `token.revoke`, `token.use`.
+    /// `auth.logout`, `token.create`, `token.revoke`, `token.use`, `record.export`.
     pub action: &'a str,
     pub app: Option<&'a str>,
     pub form: Option<&'a str>,
@@ -75,6 +75,11 @@ impl<'a> Entry<'a> {
     /// Something done to an app: its metadata, publishing, its settings.
     pub fn app(action: &'a str, app: &'a str, detail: Value) -> Entry<'a> {
         Entry { action, app: Some(app), form: None, record_id: None, detail }
+    }
+
+    /// Something done to a form's records as a whole: an export.
+    pub fn form(action: &'a str, app: &'a str, form: &'a str, detail: Value) -> Entry<'a> {
+        Entry { action, app: Some(app), form: Some(form), record_id: None, detail }
     }
 
     /// Something done to one record.

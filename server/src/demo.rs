@@ -40,7 +40,7 @@ pub async fn import_path(
 
 /// Inserts seed records in order, in one transaction. Each may name itself with `ref`
 /// so later records can link to it with `{"$ref": "name"}`.
-async fn seed_records(state: &AppState, app_key: &str, seed: Value) -> anyhow::Result<()> {
+pub async fn seed_records(state: &AppState, app_key: &str, seed: Value) -> anyhow::Result<()> {
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, app_key).await.map_err(describe)?;
     let mut ids = Map::new();

@@ -36,6 +36,7 @@ use super::{State, json_response};
         super::metadata::put,
         super::metadata::delete,
         super::records::list,
+        super::export::export,
         super::records::create,
         super::records::get,
         super::records::update,

@@ -7,6 +7,7 @@ mod auth;
 mod directory;
 mod docs;
 pub mod error;
+mod export;
 mod expressions;
 mod files;
 mod metadata;
@@ -87,6 +88,7 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::patch().to(records::update))
                 .route(web::delete().to(records::delete)),
         )
+        .route("/api/v1/apps/{app}/forms/{form}/export", web::get().to(export::export))
         .route("/api/v1/apps/{app}/forms/{form}/evaluate", web::post().to(expressions::evaluate))
         .route("/api/v1/apps/{app}/rules/{rule}/test", web::post().to(rules::test))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/firings", web::get().to(rules::firings))

@@ -20,7 +20,7 @@ use crate::rules::{self, Change};
 use engine_rule::TriggerKind;
 use serde_json::Map;
 
-type FormPath = Path<(String, String)>;
+pub(super) type FormPath = Path<(String, String)>;
 type RecordPath = Path<(String, String, i64)>;
 
 /// A response carrying one record, with its version as the ETag.
@@ -47,7 +47,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 }
 
 /// The caller's access to the form, refusing the request unless it grants `operation`.
-async fn access_for(
+pub(super) async fn access_for(
     c: &impl sea_orm::ConnectionTrait,
     req: &HttpRequest,
     ctx: &FormCtx<'_>,
@@ -143,7 +143,7 @@ async fn as_written(
 }
 
 /// A record as the caller may see it.
-fn shaped(access: &Access, mut record: Value) -> Value {
+pub(super) fn shaped(access: &Access, mut record: Value) -> Value {
     if let Some(obj) = record.as_object_mut() {
         access.shape(obj);
     }

@@ -354,7 +354,7 @@ pub fn encode_cursor(values: &[FieldValue]) -> String {
     URL_SAFE_NO_PAD.encode(Value::Array(values.iter().map(FieldValue::to_json).collect()).to_string())
 }
 
-fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<FieldValue>, ApiError> {
+pub fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<FieldValue>, ApiError> {
     let invalid =
         || bad("after", "not a cursor of this list; pass the `next` value of the previous page with the same sort");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;

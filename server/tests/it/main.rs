@@ -9,6 +9,7 @@ mod auth;
 mod conditions;
 mod differential;
 mod directory;
+mod export;
 mod files;
 mod formulas;
 mod hostile;

@@ -1,0 +1,89 @@
+//! CSV export: the caller's records and field modes, formula-injection guard, an audit
+//! entry per export, and exports longer than one page.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, both_backends, start};
+
+both_backends!(exports_follow_the_callers_roles, exports_stream_every_page);
+
+/// The CSV's rows (after the byte-order mark), each split into cells (no quoted commas in
+/// these tests).
+fn rows(body: &Value) -> Vec<Vec<String>> {
+    let text = body.as_str().expect("CSV text");
+    let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
+    text.split_terminator("\r\n").map(|line| line.split(',').map(str::to_owned).collect()).collect()
+}
+
+async fn exports_follow_the_callers_roles(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let password = "a long enough secret";
+    let user = |name: &str, role: &str| json!({ "username": name, "password": password, "org_unit": "hq", "app_roles": { "bank_crm": [role] } });
+    let directory = json!({ "org_units": [{ "key": "hq", "name": "总行" }],
+        "users": [user("analyst", "analyst"), user("compliance", "compliance"), user("zhang.min", "relationship_manager")] });
+    assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
+    let customers = "/api/v1/apps/bank_crm/forms/customer/records";
+    let sneaky = env
+        .post(customers, &json!({ "customer_no": "C0999", "name": "=HYPERLINK(\"http://x\")", "aum": "1.50" }))
+        .await;
+    assert_eq!(sneaky.status, 201, "{}", sneaky.body);
+    let conn = &env.state.db.conn;
+    let auth = |name: &str| {
+        let name = name.to_owned();
+        async move {
+            let (token, _) = server::auth::login(conn, &name, password, Utc::now()).await.expect("signed in");
+            format!("Bearer {token}")
+        }
+    };
+    let export = "/api/v1/apps/bank_crm/forms/customer/export?sort=id&fields=customer_no,name,mobile,id_number,aum";
+    let analyst = env.send("GET", export, None, &[("authorization", &auth("analyst").await)]).await;
+    assert_eq!(analyst.status, 200, "{}", analyst.body);
+    assert_eq!(analyst.header("content-type").as_deref(), Some("text/csv; charset=utf-8"));
+    let table = rows(&analyst.body);
+    assert_eq!(table[0], ["id", "customer_no", "name", "id_number", "mobile", "aum"]);
+    assert_eq!(table.len(), 1 + 7, "a header and every customer");
+    assert_eq!(table[1][2..], ["李伟", "110***********0001", "137****0001", "12800000.00"]);
+    let last = table.last().expect("the new customer");
+    assert_eq!(
+        last[1..4],
+        ["C0999", "\"'=HYPERLINK(\"\"http://x\"\")\"", ""],
+        "formula-like text is defused, quotes doubled"
+    );
+
+    let compliance = env.send("GET", export, None, &[("authorization", &auth("compliance").await)]).await;
+    assert_eq!(rows(&compliance.body)[1][3..5], ["110101198001010001", "13700000001"]);
+    let rm = env.send("GET", export, None, &[("authorization", &auth("zhang.min").await)]).await;
+    assert_eq!((rm.status, rm.body["code"].as_str()), (403, Some("forbidden")), "relationship managers do not export");
+    let guess = format!("{export}&where=mobile%20==%20'13700000001'");
+    let refused = env.send("GET", &guess, None, &[("authorization", &auth("analyst").await)]).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("not_readable")));
+
+    let audit = env.get("/api/v1/audit?action=record.export").await;
+    let entries = audit.body["items"].as_array().expect("items");
+    let who: Vec<&str> = entries.iter().filter_map(|e| e["actor"].as_str()).collect();
+    assert_eq!(who.len(), 2, "one entry per export that ran: {who:?}");
+    assert!(who.contains(&"analyst") && who.contains(&"compliance"));
+    assert!(entries.iter().all(|e| e["form"] == "customer" && e["detail"]["rows"] == 7), "{entries:?}");
+    env.finish().await;
+}
+
+async fn exports_stream_every_page(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let before =
+        env.get("/api/v1/apps/bank_crm/forms/product/records?count=true").await.body["total"].as_u64().expect("total");
+    let added = 2345;
+    let records: Vec<Value> = (0..added)
+        .map(|i| json!({ "form": "product", "values": { "code": format!("P{i:05}"), "name": format!("产品 {i}"), "min_amount": "50000.00", "expected_return": "-1.5" } }))
+        .collect();
+    server::demo::seed_records(&env.state, "bank_crm", json!({ "records": records })).await.expect("seeded");
+    let export =
+        env.get("/api/v1/apps/bank_crm/forms/product/export?sort=-id&fields=code,min_amount,expected_return").await;
+    assert_eq!(export.status, 200);
+    let table = rows(&export.body);
+    assert_eq!(table.len() as u64, 1 + before + added, "every record, across three pages");
+    let ids: Vec<i64> = table[1..].iter().map(|r| r[0].parse().expect("id")).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "in the asked order, none twice");
+    assert_eq!(table[1][1..], ["P02344", "-1.5000", "50000.00"], "numbers are not defused");
+    env.finish().await;
+}
