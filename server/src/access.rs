@@ -67,6 +67,8 @@ pub struct Grant {
 pub struct Role {
     pub key: String,
     pub forms: BTreeMap<String, Grant>,
+    /// The events holders of this role may send in (`POST …/events/{event}/occurrences`).
+    pub events: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +79,8 @@ struct RawRole {
     label: Option<Value>,
     #[serde(default)]
     forms: BTreeMap<String, RawGrant>,
+    #[serde(default)]
+    events: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -203,7 +207,23 @@ pub fn check_roles(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) ->
             });
             forms.insert(form_key, Grant { operations: grant.operations, rows, fields });
         }
-        roles.push(Role { key: raw.key, forms });
+        let declared: Vec<&str> = doc
+            .get("events")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["key"].as_str())
+            .collect();
+        for (j, event) in raw.events.iter().enumerate() {
+            if !declared.contains(&event.as_str()) {
+                diags.push(Diagnostic::new(
+                    format!("{base}/events/{j}"),
+                    "unknown_event",
+                    format!("there is no event `{event}`"),
+                ));
+            }
+        }
+        roles.push(Role { key: raw.key, forms, events: raw.events });
     }
     roles
 }
@@ -464,20 +484,45 @@ pub async fn load(
     if principal.platform_role == "administrator" || app.roles.is_empty() {
         return Ok(Access::full(user));
     }
-    let granted = Query::select()
-        .column(a("role"))
-        .from(a("trellis_user_roles"))
-        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
-        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
-        .to_owned();
-    let mut names: Vec<String> = Vec::new();
-    for row in c.query_all(&granted).await? {
-        names.push(row.try_get_by_index(0)?);
-    }
-    let roles: Vec<&Role> = app.roles.iter().filter(|r| names.contains(&r.key)).collect();
+    let roles = roles_of(c, app, principal).await?;
     let mut access = Access::of(&roles, form, user);
     for other in &app.bundle.forms {
         access.forms.insert(other.key.clone(), Access::of(&roles, other, access.user.clone()));
     }
     Ok(access)
+}
+
+/// The app roles `principal` holds in `app`.
+async fn roles_of<'a>(
+    c: &impl sea_orm::ConnectionTrait,
+    app: &'a crate::catalog::PublishedApp,
+    principal: &crate::auth::Principal,
+) -> Result<Vec<&'a Role>, sea_orm::DbErr> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let granted = Query::select()
+        .column(Alias::new("role"))
+        .from(Alias::new("trellis_user_roles"))
+        .and_where(Expr::col(Alias::new("user_id")).eq(principal.user_id))
+        .and_where(Expr::col(Alias::new("app")).eq(app.key.as_str()))
+        .to_owned();
+    let mut names: Vec<String> = Vec::new();
+    for row in c.query_all(&granted).await? {
+        names.push(row.try_get_by_index(0)?);
+    }
+    Ok(app.roles.iter().filter(|r| names.contains(&r.key)).collect())
+}
+
+/// Whether `principal` may send `event` in: designers and administrators (signed in or by
+/// their API tokens), everyone in an app without roles, and holders of a role that lists
+/// the event.
+pub async fn may_send(
+    c: &impl sea_orm::ConnectionTrait,
+    app: &crate::catalog::PublishedApp,
+    principal: &crate::auth::Principal,
+    event: &str,
+) -> Result<bool, sea_orm::DbErr> {
+    if matches!(principal.platform_role.as_str(), "administrator" | "designer") || app.roles.is_empty() {
+        return Ok(true);
+    }
+    Ok(roles_of(c, app, principal).await?.iter().any(|r| r.events.iter().any(|e| e == event)))
 }

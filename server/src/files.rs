@@ -25,9 +25,23 @@ pub struct FileMeta {
     pub content_type: String,
     pub size: i64,
     pub created_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub uploaded_by: Option<i64>,
+    /// The record field the file is attached to, once it is.
+    #[serde(skip)]
+    pub attached: Option<Attached>,
 }
 
-const META_COLUMNS: [&str; 6] = ["id", "app", "name", "content_type", "size", "created_at"];
+/// Where a file is attached: a field (a sub-table's, by the sub-table) of one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    pub form: String,
+    pub field: String,
+    pub record_id: i64,
+}
+
+const META_COLUMNS: [&str; 10] =
+    ["id", "app", "name", "content_type", "size", "created_at", "uploaded_by", "form", "field", "record_id"];
 
 fn meta_row(r: &QueryResult) -> Result<FileMeta, DbErr> {
     Ok(FileMeta {
@@ -37,6 +51,11 @@ fn meta_row(r: &QueryResult) -> Result<FileMeta, DbErr> {
         content_type: r.try_get("", "content_type")?,
         size: r.try_get("", "size")?,
         created_at: r.try_get("", "created_at")?,
+        uploaded_by: r.try_get("", "uploaded_by")?,
+        attached: match (r.try_get("", "form")?, r.try_get("", "field")?, r.try_get("", "record_id")?) {
+            (Some(form), Some(field), Some(record_id)) => Some(Attached { form, field, record_id }),
+            _ => None,
+        },
     })
 }
 
@@ -46,13 +65,22 @@ pub async fn store(
     name: &str,
     content_type: &str,
     data: Vec<u8>,
+    uploaded_by: i64,
     now: DateTime<Utc>,
 ) -> Result<FileMeta, DbErr> {
     let size = data.len() as i64;
     let q = Query::insert()
         .into_table(a("trellis_files"))
-        .columns(["app", "name", "content_type", "size", "data", "created_at"].map(a))
-        .values_panic([app.into(), name.into(), content_type.into(), size.into(), data.into(), now.into()])
+        .columns(["app", "name", "content_type", "size", "data", "created_at", "uploaded_by"].map(a))
+        .values_panic([
+            app.into(),
+            name.into(),
+            content_type.into(),
+            size.into(),
+            data.into(),
+            now.into(),
+            uploaded_by.into(),
+        ])
         .returning_col(a("id"))
         .to_owned();
     let row = c.query_one(&q).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
@@ -63,6 +91,8 @@ pub async fn store(
         content_type: content_type.into(),
         size,
         created_at: now,
+        uploaded_by: Some(uploaded_by),
+        attached: None,
     })
 }
 
@@ -85,19 +115,40 @@ pub async fn content(c: &impl ConnectionTrait, id: i64) -> Result<Option<(FileMe
     Ok(Some((meta_row(&row)?, row.try_get("", "data")?)))
 }
 
-/// Why file `id` cannot be attached to `field` of an `app` record, or `None` if it can.
+/// The record a file is being attached to, and who is writing it.
+pub struct Holder<'a> {
+    pub app: &'a str,
+    pub form: &'a str,
+    /// `None` while the record is being created.
+    pub record_id: Option<i64>,
+    /// The signed-in user writing; `None` for the server's own writes (rules, seeding).
+    pub writer: Option<i64>,
+}
+
+/// Why file `id` cannot be attached to `field` of `holder`, or `None` if it can: it must
+/// be in the app, fit the field, and be either the writer's own unattached upload or
+/// already attached to this record.
 pub async fn check_attachment(
     c: &impl ConnectionTrait,
-    app: &str,
+    holder: &Holder<'_>,
     field: &Field,
     id: i64,
 ) -> Result<Option<String>, DbErr> {
     let FieldType::Attachment { max_size, accept, .. } = &field.kind else {
         return Ok(None);
     };
-    let Some(meta) = metadata(c, id).await?.filter(|m| m.app == app) else {
+    let Some(meta) = metadata(c, id).await?.filter(|m| m.app == holder.app) else {
         return Ok(Some(format!("there is no file {id} in this app")));
     };
+    match &meta.attached {
+        Some(at) if at.form != holder.form || Some(at.record_id) != holder.record_id => {
+            return Ok(Some(format!("file {id} belongs to another record")));
+        }
+        None if holder.writer.is_some() && meta.uploaded_by != holder.writer => {
+            return Ok(Some(format!("file {id} was uploaded by someone else")));
+        }
+        _ => {}
+    }
     if meta.size as u64 > *max_size {
         return Ok(Some(format!("`{}` is {} bytes; this field takes at most {max_size}", meta.name, meta.size)));
     }
@@ -105,6 +156,28 @@ pub async fn check_attachment(
         return Ok(Some(format!("`{}` is {}; this field takes {}", meta.name, meta.content_type, accept.join(", "))));
     }
     Ok(None)
+}
+
+/// Attaches files `ids` to `field` of record `record_id` of `form`; files already attached
+/// (to this record: `check_attachment` refused any other) stay as they are.
+pub async fn attach(
+    c: &impl ConnectionTrait,
+    form: &str,
+    field: &str,
+    record_id: i64,
+    ids: &[i64],
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = Query::update()
+        .table(a("trellis_files"))
+        .values([(a("form"), form.into()), (a("field"), field.into()), (a("record_id"), record_id.into())])
+        .and_where(Expr::col(a("id")).is_in(ids.to_vec()))
+        .and_where(Expr::col(a("record_id")).is_null())
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
 }
 
 /// `image/*` matches any image type; other patterns match exactly (parameters ignored).

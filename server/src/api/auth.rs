@@ -1,8 +1,9 @@
 //! Signing in and out.
 
+use crate::auth::principal;
 use actix_web::http::StatusCode;
 use actix_web::web::Payload;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
@@ -44,13 +45,6 @@ pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<H
     let body = json!({ "token": token, "username": request.username,
         "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
     Ok(json_response(StatusCode::OK, &body))
-}
-
-fn principal(req: &HttpRequest) -> Result<Principal, ApiError> {
-    req.extensions()
-        .get::<Principal>()
-        .cloned()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("an authenticated route without a principal")))
 }
 
 /// Sign out: the token stops working at once.

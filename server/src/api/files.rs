@@ -8,8 +8,11 @@ use serde::Deserialize;
 
 use super::State;
 use super::error::{ApiError, Problem};
+use crate::access::Mode;
+use crate::auth::Principal;
+use crate::catalog::PublishedApp;
 use crate::files::{self, FileMeta};
-use crate::meta;
+use engine_form::FieldType;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -34,7 +37,14 @@ pub async fn upload(
     req: HttpRequest,
     body: Payload,
 ) -> Result<HttpResponse, ApiError> {
-    meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+    let principal = crate::auth::principal(&req)?;
+    let app = state.catalog.published(&state.db.conn, &path).await?;
+    if !may_attach(&state, &app, &principal).await? {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: "none of your roles may create or update records with attachments in this app".into(),
+        });
+    }
     let name = params.name.trim();
     if name.is_empty() || name.len() > 255 || name.contains(['/', '\\', '\0']) {
         return Err(ApiError::bad_request("bad_name", "`name` must be a plain file name of 1 to 255 characters"));
@@ -49,8 +59,27 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_owned();
-    let stored = files::store(&state.db.conn, &path, name, &content_type, body.to_vec(), Utc::now()).await?;
+    let stored =
+        files::store(&state.db.conn, &path, name, &content_type, body.to_vec(), principal.user_id, Utc::now()).await?;
     Ok(HttpResponse::Created().json(stored))
+}
+
+/// Whether the caller may create or update records of some form with an attachment field.
+async fn may_attach(state: &State, app: &PublishedApp, principal: &Principal) -> Result<bool, ApiError> {
+    let has_files = |fields: &[engine_form::Field]| {
+        fields.iter().any(|f| match &f.kind {
+            FieldType::Attachment { .. } => true,
+            FieldType::SubTable { fields } => fields.iter().any(|f| matches!(f.kind, FieldType::Attachment { .. })),
+            _ => false,
+        })
+    };
+    for form in app.bundle.forms.iter().filter(|f| has_files(&f.fields)) {
+        let access = crate::access::load(&state.db.conn, app, principal, form).await?;
+        if access.allows("create") || access.allows("update") {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Download a stored file.
@@ -58,11 +87,27 @@ pub async fn upload(
     params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "File id")),
     responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
         (status = 404, description = "No such file in this app", body = Problem, content_type = "application/problem+json")))]
-pub async fn download(state: State, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::not_found(format!("no file {} in app `{}`", path.1, path.0));
     let (meta, data) = files::content(&state.db.conn, path.1).await?.ok_or_else(not_found)?;
     if meta.app != path.0 {
         return Err(not_found());
+    }
+    // An attached file is read by whoever may read its field of its record; before that,
+    // by its uploader (and administrators) only.
+    match &meta.attached {
+        Some(at) => {
+            let access = super::records::readable(&state, &req, &path.0, &at.form, at.record_id).await?;
+            if access.mode(&at.field) >= Mode::Masked {
+                return Err(not_found());
+            }
+        }
+        None => {
+            let principal = crate::auth::principal(&req)?;
+            if meta.uploaded_by != Some(principal.user_id) && principal.platform_role != "administrator" {
+                return Err(not_found());
+            }
+        }
     }
     Ok(HttpResponse::Ok()
         .content_type(meta.content_type.clone())

@@ -53,12 +53,7 @@ pub(super) async fn access_for(
     ctx: &FormCtx<'_>,
     operation: &str,
 ) -> Result<Access, ApiError> {
-    use actix_web::HttpMessage;
-    let principal = req
-        .extensions()
-        .get::<crate::auth::Principal>()
-        .cloned()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a records route without a principal")))?;
+    let principal = crate::auth::principal(req)?;
     let access = crate::access::load(c, ctx.app, &principal, ctx.form).await?;
     if !access.allows(operation) {
         return Err(ApiError::Forbidden {
@@ -94,11 +89,18 @@ async fn reachable(
 
 /// Refuses unless the caller may read record `id` of `form` (404 for one outside their
 /// records): for the routes about a record (its firings, its history).
-pub(super) async fn readable(state: &State, req: &HttpRequest, app: &str, form: &str, id: i64) -> Result<(), ApiError> {
+pub(super) async fn readable(
+    state: &State,
+    req: &HttpRequest,
+    app: &str,
+    form: &str,
+    id: i64,
+) -> Result<Access, ApiError> {
     let app = state.catalog.published(&state.db.conn, app).await?;
     let ctx = FormCtx::new(&app, form, state.db.backend())?;
     let access = access_for(&state.db.conn, req, &ctx, "read").await?;
-    within_reach(&state.db.conn, &ctx, &access, id, || ApiError::not_found(format!("no `{form}` record {id}"))).await
+    within_reach(&state.db.conn, &ctx, &access, id, || ApiError::not_found(format!("no `{form}` record {id}"))).await?;
+    Ok(access)
 }
 
 /// Refuses with `refusal` unless the caller's roles admit record `id`.
@@ -194,7 +196,8 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
     let input = json_object(body).await?;
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    ctx.writer = Some(crate::auth::principal(&req)?.user_id);
     let access = access_for(&tx, &req, &ctx, "create").await?;
     writable(&access, &input)?;
     let values = check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
@@ -257,7 +260,8 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
     let input = json_object(body).await?;
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    ctx.writer = Some(crate::auth::principal(&req)?.user_id);
     let access = access_for(&tx, &req, &ctx, "update").await?;
     // A record the caller cannot reach is, to them, not there.
     within_reach(&tx, &ctx, &access, path.2, || ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))

@@ -2,9 +2,9 @@
 //! record or given values, with no side effect, and the answer says whether it fires, what
 //! it read and what it would do.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload, Query};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use engine_form::{CheckMode, FieldValue, Form, check_record};
 use engine_rule::{Context, Trigger, TriggerKind};
@@ -269,6 +269,7 @@ pub struct EventRequest {
         (status = 422, description = "The data does not fit the event's fields (`errors` under `/data`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn receive_event(
     state: State,
+    req: HttpRequest,
     path: Path<(String, String)>,
     payload: Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -280,6 +281,12 @@ pub async fn receive_event(
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let form = app.event(&path.1)?;
+    if !crate::access::may_send(&tx, &app, &crate::auth::principal(&req)?, &path.1).await? {
+        return Err(ApiError::Forbidden {
+            code: "forbidden",
+            detail: format!("none of your roles may send `{}` events", path.1),
+        });
+    }
     let data = given(form, &request.data, "/data", CheckMode::Create)?;
     let fired =
         crate::rules::receive_event(&tx, &app, &path.1, &request.event_id, data, &request.data, Utc::now()).await?;

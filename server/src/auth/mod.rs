@@ -128,12 +128,16 @@ async fn principal_of(req: &ServiceRequest) -> Result<Principal, ApiError> {
 pub const PLATFORM_ROLES: [&str; 3] = ["administrator", "designer", "user"];
 
 /// Extracts the caller if it is signed in (not an API token) with at least `role`.
-fn signed_in_as(req: &actix_web::HttpRequest, role: &str) -> Result<Principal, ApiError> {
-    let principal = req
-        .extensions()
+/// Who is calling: the principal `require` put in the request.
+pub fn principal(req: &actix_web::HttpRequest) -> Result<Principal, ApiError> {
+    req.extensions()
         .get::<Principal>()
         .cloned()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("an authenticated route without a principal")))?;
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("an authenticated route without a principal")))
+}
+
+fn signed_in_as(req: &actix_web::HttpRequest, role: &str) -> Result<Principal, ApiError> {
+    let principal = principal(req)?;
     let rank = |r: &str| PLATFORM_ROLES.iter().position(|p| *p == r).unwrap_or(PLATFORM_ROLES.len());
     if principal.scope.is_some() || rank(&principal.platform_role) > rank(role) {
         return Err(ApiError::Forbidden {

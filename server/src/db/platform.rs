@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0010Directory),
             Box::new(M0011MakerChecker),
             Box::new(M0012UserRoles),
+            Box::new(M0013FileOwners),
         ]
     }
 
@@ -683,5 +684,45 @@ impl MigrationTrait for M0012UserRoles {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(Alias::new("trellis_user_roles")).to_owned()).await
+    }
+}
+
+struct M0013FileOwners;
+
+impl MigrationName for M0013FileOwners {
+    fn name(&self) -> &str {
+        "m0013_file_owners"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0013FileOwners {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Who uploaded each file, and the record field it was first attached to: a file
+        // is read by whoever may read that field of that record (before it is attached,
+        // by its uploader only), and is never attached to another record.
+        let columns = [
+            ColumnDef::new(Alias::new("uploaded_by")).big_integer().null().to_owned(),
+            nullable_text("form"),
+            nullable_text("field"),
+            ColumnDef::new(Alias::new("record_id")).big_integer().null().to_owned(),
+        ];
+        for mut column in columns {
+            manager
+                .alter_table(Table::alter().table(Alias::new("trellis_files")).add_column(&mut column).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in ["record_id", "field", "form", "uploaded_by"] {
+            manager
+                .alter_table(
+                    Table::alter().table(Alias::new("trellis_files")).drop_column(Alias::new(column)).to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

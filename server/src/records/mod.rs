@@ -23,13 +23,16 @@ pub struct FormCtx<'a> {
     /// The caller's access (app roles): reads see only the records its rows admit.
     /// `None`: everything, as for the server's own work (rules, seeding).
     pub access: Option<&'a crate::access::Access>,
+    /// The signed-in user writing, for checks that depend on who writes (attaching only
+    /// files they uploaded). `None` for the server's own writes.
+    pub writer: Option<i64>,
 }
 
 impl<'a> FormCtx<'a> {
     pub fn new(app: &'a PublishedApp, form_key: &str, backend: DbBackend) -> Result<Self, crate::api::error::ApiError> {
         let form = app.form(form_key)?;
         let map = app.table(form_key, None)?;
-        Ok(FormCtx { app, form, map, backend, access: None })
+        Ok(FormCtx { app, form, map, backend, access: None, writer: None })
     }
 }
 

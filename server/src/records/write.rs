@@ -45,6 +45,7 @@ pub async fn create(
         .ok_or_else(|| DbErr::Custom("INSERT returned no row".into()))?;
     let id: i64 = inserted.try_get_by_index(0)?;
     write_sub_tables(c, ctx, id, values).await?;
+    attach_files(c, ctx, id, values).await?;
     Ok(inserted)
 }
 
@@ -77,6 +78,7 @@ pub async fn update(
         });
     };
     write_sub_tables(c, ctx, id, values).await?;
+    attach_files(c, ctx, id, values).await?;
     Ok(updated)
 }
 
@@ -176,6 +178,25 @@ async fn write_sub_tables(
     Ok(())
 }
 
+/// Attaches the files a write put into attachment fields to the record (by the top-level
+/// field, a sub-table's rows by the sub-table).
+async fn attach_files(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    id: i64,
+    values: &CheckedRecord,
+) -> Result<(), ApiError> {
+    let mut all = Vec::new();
+    located(&ctx.form.fields, values, "", &mut all);
+    for item in &all {
+        if let FieldValue::Files(ids) = item.value {
+            let top = item.path.split('/').nth(1).unwrap_or_default();
+            crate::files::attach(c, &ctx.form.key, top, id, ids).await?;
+        }
+    }
+    Ok(())
+}
+
 /// A value to check in the database, with where it sits in the submitted record.
 struct Located<'v> {
     path: String,
@@ -208,6 +229,7 @@ async fn check_against_database(
     let mut all = Vec::new();
     located(&ctx.form.fields, values, "", &mut all);
     let mut errors = Vec::new();
+    let holder = crate::files::Holder { app: &ctx.app.key, form: &ctx.form.key, record_id: own_id, writer: ctx.writer };
     for item in &all {
         match (&item.field.kind, item.value) {
             (FieldType::Relation { form, .. }, FieldValue::Link(target)) => {
@@ -223,7 +245,7 @@ async fn check_against_database(
             }
             (FieldType::Attachment { .. }, FieldValue::Files(ids)) => {
                 for (i, file) in ids.iter().enumerate() {
-                    if let Some(problem) = crate::files::check_attachment(c, &ctx.app.key, item.field, *file).await? {
+                    if let Some(problem) = crate::files::check_attachment(c, &holder, item.field, *file).await? {
                         errors.push(FieldError::new(format!("{}/{i}", item.path), "file", problem));
                     }
                 }

@@ -68,6 +68,36 @@ async fn invalid_bundle_returns_every_diagnostic(backend: Backend) {
         ]
     );
     assert_eq!(env.get("/api/v1/apps/shop").await.status, 404, "nothing was stored");
+
+    // Roles: every problem, each at its path.
+    let mut bundle = small_bundle();
+    let role = |key: &str, forms: Value, events: Value| json!({ "key": key, "forms": forms, "events": events });
+    bundle["roles"] = json!([
+        role(
+            "clerk",
+            json!({ "item": { "operations": ["read", "approve"], "rows": "price +", "fields": { "cost": "visible", "name": "blurred" } },
+            "ghost": { "operations": ["read"] } }),
+            json!(["nothing_happened"])
+        ),
+        role("clerk", json!({ "item": { "rows": "name" } }), json!([]))
+    ]);
+    let r = env.post("/api/v1/apps", &bundle).await;
+    let mut paths = r.error_paths();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(
+        paths,
+        vec![
+            "/roles/0/events/0 unknown_event",
+            "/roles/0/forms/ghost unknown_form",
+            "/roles/0/forms/item/fields/cost unknown_field",
+            "/roles/0/forms/item/fields/name bad_mode",
+            "/roles/0/forms/item/operations/1 bad_operation",
+            "/roles/0/forms/item/rows bad_expression",
+            "/roles/1/forms/item/rows type_mismatch",
+            "/roles/1/key duplicate",
+        ]
+    );
     env.finish().await;
 }
 

@@ -26,14 +26,16 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
             user("zhang.min", "sh001", "relationship_manager"), user("wang.lei", "bj001", "relationship_manager"),
             user("sh.manager", "sh001", "branch_manager"), user("hq.manager", "hq", "branch_manager"),
             user("analyst", "hq", "analyst"), user("compliance", "hq", "compliance"),
-            { "username": "nobody", "password": password, "org_unit": "hq", "app_roles": { "bank_crm": [] } }
+            { "username": "nobody", "password": password, "org_unit": "hq", "app_roles": { "bank_crm": [] } },
+            user("core.banking", "hq", "integration")
         ]
     });
     let imported = env.post("/api/v1/directory/import", &directory).await;
     assert_eq!(imported.status, 200, "{}", imported.body);
     let conn = &env.state.db.conn;
     let mut tokens = std::collections::HashMap::new();
-    for name in ["zhang.min", "wang.lei", "sh.manager", "hq.manager", "analyst", "compliance", "nobody"] {
+    for name in ["zhang.min", "wang.lei", "sh.manager", "hq.manager", "analyst", "compliance", "nobody", "core.banking"]
+    {
         let (token, _) = server::auth::login(conn, name, password, Utc::now()).await.expect("signed in");
         tokens.insert(name, format!("Bearer {token}"));
     }
@@ -164,6 +166,15 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
         first.get("customer").is_some() && first.get("account").is_none(),
         "no deposit accounts for analysts: {first}"
     );
+    // Events come in from the roles that list them.
+    let logins = "/api/v1/apps/bank_crm/events/mobile_login/occurrences".to_owned();
+    let login = |id: &str| {
+        Some(json!({ "event_id": id, "data": { "customer": li, "occurred_at": "2026-11-28T21:00:00+08:00" } }))
+    };
+    assert_eq!(call("zhang.min", "POST", logins.clone(), login("e1")).await.status, 403);
+    let sent = call("core.banking", "POST", logins, login("e1")).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+
     // Related forms follow the customer's manager.
     let transactions =
         call("zhang.min", "GET", "/api/v1/apps/bank_crm/forms/transaction/records".to_owned(), None).await;
