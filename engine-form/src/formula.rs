@@ -98,6 +98,17 @@ impl Schema for FormSchema<'_> {
         Some(self.bundle.calendars.contains_key(name))
     }
 
+    fn is_personal(&self, path: &[String]) -> bool {
+        let Some((last, hops)) = path.split_last() else { return false };
+        let mut form = self.form;
+        for hop in hops.iter().take(MAX_PATH_HOPS) {
+            let Some(FieldType::Relation { form: target, .. }) = form.field(hop).map(|f| &f.kind) else { return false };
+            let Some(next) = self.bundle.form(target) else { return false };
+            form = next;
+        }
+        form.field(last).is_some_and(|f| f.personal_data)
+    }
+
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         match self.collection(path)? {
             Collection::SubTable { fields, .. } => Some(Box::new(SubTableRow(fields))),

@@ -76,6 +76,10 @@ impl Schema for WithDecisions<'_> {
     fn has_calendar(&self, name: &str) -> Option<bool> {
         self.fields.has_calendar(name)
     }
+
+    fn is_personal(&self, path: &[String]) -> bool {
+        self.fields.is_personal(path)
+    }
 }
 
 impl AppMeta {

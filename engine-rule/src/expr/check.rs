@@ -23,6 +23,12 @@ pub trait Schema {
     fn has_calendar(&self, _name: &str) -> Option<bool> {
         None
     }
+
+    /// Whether the field at `path` holds personal data (an ID number, a phone number),
+    /// which leaves the platform masked unless an action says otherwise.
+    fn is_personal(&self, _path: &[String]) -> bool {
+        false
+    }
 }
 
 /// The type of `expr`, or every problem found in it.
@@ -216,5 +222,9 @@ impl<T: Schema + ?Sized> Schema for &T {
 
     fn has_calendar(&self, name: &str) -> Option<bool> {
         (**self).has_calendar(name)
+    }
+
+    fn is_personal(&self, path: &[String]) -> bool {
+        (**self).is_personal(path)
     }
 }

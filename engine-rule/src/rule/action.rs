@@ -51,9 +51,12 @@ pub(crate) enum ActionSpec {
     StartProcess {
         flow: String,
     },
+    /// `masked`: the body keys whose values read personal data and leave masked (unless
+    /// the action declares `"personal_data": "clear"`).
     Webhook {
         url: String,
         body: Vec<(String, Expr)>,
+        masked: Vec<String>,
     },
 }
 
@@ -84,9 +87,11 @@ pub enum Action {
     StartProcess {
         flow: String,
     },
+    /// `masked`: the body keys the server masks before the message leaves.
     Webhook {
         url: String,
         body: Vec<(String, Value)>,
+        masked: Vec<String>,
     },
 }
 
@@ -128,7 +133,9 @@ impl ActionSpec {
                 Action::CreateRecord { form: form.clone(), values: all(values, data, ctx)? }
             }
             ActionSpec::StartProcess { flow } => Action::StartProcess { flow: flow.clone() },
-            ActionSpec::Webhook { url, body } => Action::Webhook { url: url.clone(), body: all(body, data, ctx)? },
+            ActionSpec::Webhook { url, body, masked } => {
+                Action::Webhook { url: url.clone(), body: all(body, data, ctx)?, masked: masked.clone() }
+            }
         })
     }
 }

@@ -97,6 +97,13 @@ impl Schema for Subject<'_> {
         self.fields.has_calendar(name)
     }
 
+    fn is_personal(&self, path: &[String]) -> bool {
+        match path.first().map(String::as_str) {
+            Some("old") if self.has_old && path.len() > 1 => self.fields.is_personal(&path[1..]),
+            _ => self.fields.is_personal(path),
+        }
+    }
+
     /// Aggregates read current rows only: `old.` has no rows.
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         match path.first().map(String::as_str) {
@@ -385,7 +392,7 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
                 }
             }
             "webhook" => {
-                allowed_keys(&mut diags, &path, obj, &["url", "body"]);
+                allowed_keys(&mut diags, &path, obj, &["url", "body", "personal_data"]);
                 let url = field("url").and_then(Json::as_str).unwrap_or("");
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
                     diags.push(format!("{path}/url"), "bad_value", "a webhook URL starts with https:// or http://");
@@ -397,7 +404,28 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
                         diags.assignments(&format!("{path}/body"), Some(map), &subject, &anything)
                     }
                 };
-                Some(ActionSpec::Webhook { url: url.to_owned(), body })
+                let clear = match field("personal_data").map(|v| v.as_str()) {
+                    None | Some(Some("masked")) => false,
+                    Some(Some("clear")) => true,
+                    Some(_) => {
+                        diags.push(format!("{path}/personal_data"), "bad_value", "`masked` (the default) or `clear`");
+                        false
+                    }
+                };
+                // Values that read personal data leave masked, unless the action says not.
+                let masked = if clear {
+                    Vec::new()
+                } else {
+                    body.iter()
+                        .filter(|(_, expr)| {
+                            let mut paths = Vec::new();
+                            super::reads(expr, &|_| false, &mut paths, &mut Vec::new(), &mut Vec::new());
+                            paths.iter().any(|p| subject.is_personal(p))
+                        })
+                        .map(|(key, _)| key.clone())
+                        .collect()
+                };
+                Some(ActionSpec::Webhook { url: url.to_owned(), body, masked })
             }
             other => {
                 diags.push(format!("{path}/type"), "unknown_action", format!("`{other}` is not an action"));

@@ -369,7 +369,18 @@ pub fn action_json(action: &Action) -> Value {
             json!({ "type": "create_record", "form": form, "values": pairs(values) })
         }
         Action::StartProcess { flow } => json!({ "type": "start_process", "flow": flow }),
-        Action::Webhook { url, body } => json!({ "type": "webhook", "url": url, "body": pairs(body) }),
+        Action::Webhook { url, body, masked } => {
+            let mut body = pairs(body);
+            for key in masked {
+                if let Some(value) = body.get_mut(key.as_str())
+                    && !value.is_null()
+                {
+                    let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                    *value = Value::String(crate::access::mask(&text));
+                }
+            }
+            json!({ "type": "webhook", "url": url, "body": body })
+        }
     }
 }
 

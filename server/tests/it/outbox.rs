@@ -64,12 +64,13 @@ fn receiver() -> (u16, Seen) {
 async fn webhooks_are_delivered_retried_and_given_up_on(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let (port, seen) = receiver();
-    let hook = |path: &str| {
-        json!({ "type": "webhook", "url": format!("http://127.0.0.1:{port}{path}"),
-            "body": { "customer": "customer.name", "amount": "amount" } })
+    // Personal data leaves masked unless the webhook says `"personal_data": "clear"`.
+    let hook = |path: &str, personal: &str| {
+        json!({ "type": "webhook", "url": format!("http://127.0.0.1:{port}{path}"), "personal_data": personal,
+            "body": { "customer": "customer.name", "amount": "amount", "mobile": "customer.mobile" } })
     };
     let rule = json!({ "key": "outflow_hook", "trigger": { "on": "created", "form": "transaction" },
-        "condition": "direction == 'out'", "actions": [hook("/ok"), hook("/down")] });
+        "condition": "direction == 'out'", "actions": [hook("/ok", "masked"), hook("/down", "clear")] });
     assert_eq!(env.put("/api/v1/apps/bank_crm/rules/outflow_hook", &rule).await.status, 200);
     let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
@@ -94,7 +95,9 @@ async fn webhooks_are_delivered_retried_and_given_up_on(backend: Backend) {
         assert_eq!(ok.len(), 2);
         assert_eq!(ok[0].1, ok[1].1, "the same idempotency key on every attempt");
         assert!(ok[0].1.starts_with("trellis-outbox-"));
-        assert_eq!(ok[1].2, json!({ "customer": customer["name"], "amount": "1000.00" }));
+        assert_eq!(ok[1].2, json!({ "customer": customer["name"], "amount": "1000.00", "mobile": "137****0001" }));
+        let down = seen.iter().find(|(p, _, _)| p == "/down").expect("/down was tried");
+        assert_eq!(down.2["mobile"], "13700000001", "declared clear");
     }
     // /down: attempts after 1, 5, 30, 120 and 720 minutes, then failed.
     let outbox = |state: &str| format!("/api/v1/apps/bank_crm/outbox?state={state}");
