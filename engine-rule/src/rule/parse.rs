@@ -48,6 +48,9 @@ pub struct EventRule {
     pub event: Option<String>,
     /// When a scheduled rule scans its form.
     pub schedule: Option<Schedule>,
+    /// `"run_as": "user"`: the actions act for the user whose change or event fired the
+    /// rule, within what their roles allow; otherwise with the platform's authority.
+    pub on_behalf: bool,
     pub(crate) condition: Option<Expr>,
     /// The condition as written, to name the aggregates an explanation shows.
     pub(crate) condition_text: String,
@@ -66,6 +69,9 @@ struct RawRule {
     condition: Option<String>,
     #[serde(default)]
     actions: Vec<Json>,
+    /// `system` (the default): actions act with the platform's authority; `user`: with
+    /// that of the user whose change or event fired the rule.
+    run_as: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +220,18 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
                 format!("`{other}` is not created, updated, deleted, event or schedule"),
             );
             return Err(diags.0);
+        }
+    };
+    let on_behalf = match (raw.run_as.as_deref(), trigger) {
+        (None | Some("system"), _) => false,
+        (Some("user"), TriggerKind::Schedule) => {
+            diags.push("/run_as", "bad_value", "a scheduled rule has no user to act for");
+            false
+        }
+        (Some("user"), _) => true,
+        (Some(other), _) => {
+            diags.push("/run_as", "bad_value", format!("`{other}` is not system or user"));
+            false
         }
     };
     let schedule = match (trigger, &raw.trigger.cron, &raw.trigger.zone) {
@@ -447,6 +465,7 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
             form: raw.trigger.form,
             event: raw.trigger.event,
             schedule,
+            on_behalf,
             condition_text: if condition.is_some() { raw.condition.clone().unwrap_or_default() } else { String::new() },
             condition,
             actions,

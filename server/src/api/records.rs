@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::error::{ApiError, Problem};
 use super::{State, json_object, json_response};
 use crate::access::Access;
+use crate::access::enforce::{allowed, out_of_reach, within_reach, writable};
 use crate::audit::{self, Actor, Entry};
 use crate::records::query::{ListParams, ListQuery};
 use crate::records::values::field_values;
@@ -55,36 +56,8 @@ pub(super) async fn access_for(
 ) -> Result<Access, ApiError> {
     let principal = crate::auth::principal(req)?;
     let access = crate::access::load(c, ctx.app, &principal, ctx.form).await?;
-    if !access.allows(operation) {
-        return Err(ApiError::Forbidden {
-            code: "forbidden",
-            detail: format!("your roles do not allow you to {operation} `{}` records", ctx.form.key),
-        });
-    }
+    allowed(&access, operation, &ctx.form.key)?;
     Ok(access)
-}
-
-/// Refuses values sent for fields the caller may not write.
-fn writable(access: &Access, input: &Map<String, Value>) -> Result<(), ApiError> {
-    let errors: Vec<engine_form::FieldError> = input
-        .keys()
-        .filter(|k| !access.mode(k).writable())
-        .map(|k| {
-            engine_form::FieldError::new(format!("/{k}"), "read_only", format!("your roles do not let you write `{k}`"))
-        })
-        .collect();
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidRecord(errors)) }
-}
-
-/// Whether the caller's roles admit record `id` (it exists and their rows take it in).
-async fn reachable(
-    c: &impl sea_orm::ConnectionTrait,
-    ctx: &FormCtx<'_>,
-    access: &Access,
-    id: i64,
-) -> Result<bool, ApiError> {
-    let scoped = FormCtx { access: Some(access), ..*ctx };
-    Ok(read::get(c, &scoped, id, Some(&[])).await?.is_some())
 }
 
 /// Refuses unless the caller may read record `id` of `form` (404 for one outside their
@@ -101,29 +74,6 @@ pub(super) async fn readable(
     let access = access_for(&state.db.conn, req, &ctx, "read").await?;
     within_reach(&state.db.conn, &ctx, &access, id, || ApiError::not_found(format!("no `{form}` record {id}"))).await?;
     Ok(access)
-}
-
-/// Refuses with `refusal` unless the caller's roles admit record `id`.
-async fn within_reach(
-    c: &impl sea_orm::ConnectionTrait,
-    ctx: &FormCtx<'_>,
-    access: &Access,
-    id: i64,
-    refusal: impl FnOnce() -> ApiError,
-) -> Result<(), ApiError> {
-    if access.rows.is_some() && !reachable(c, ctx, access, id).await? {
-        return Err(refusal());
-    }
-    Ok(())
-}
-
-/// A write that would leave the record outside the caller's records (the transaction
-/// then rolls back).
-fn out_of_reach() -> ApiError {
-    ApiError::Forbidden {
-        code: "out_of_reach",
-        detail: "the record would not be one of yours: your roles' rows do not admit it".into(),
-    }
 }
 
 /// The record a write leaves, as the caller may see it: refused with `out_of_reach` when

@@ -20,6 +20,8 @@
 //! Platform administrators have full access, as has everyone signed in to an app that
 //! defines no roles.
 
+pub mod enforce;
+
 use std::collections::BTreeMap;
 
 use engine_form::{Bundle, Diagnostic, FormSchema};
