@@ -528,3 +528,37 @@ pub async fn may_send(
     }
     Ok(roles_of(c, app, principal).await?.iter().any(|r| r.events.iter().any(|e| e == event)))
 }
+
+/// The access to `form` of user `user_id`, for work done on their behalf (a rule with
+/// `"run_as": "user"`); refused if the user is gone or disabled.
+pub async fn load_for_user(
+    c: &impl sea_orm::ConnectionTrait,
+    app: &crate::catalog::PublishedApp,
+    user_id: i64,
+    form: &engine_form::Form,
+) -> Result<Access, crate::api::error::ApiError> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let a = Alias::new;
+    let stmt = Query::select()
+        .columns(["username", "platform_role", "disabled"].map(a))
+        .from(a("trellis_users"))
+        .and_where(Expr::col(a("id")).eq(user_id))
+        .to_owned();
+    let row = c.query_one(&stmt).await?;
+    let user = match row {
+        Some(row) if !row.try_get_by_index::<bool>(2)? => crate::auth::Principal {
+            user_id,
+            username: row.try_get_by_index(0)?,
+            platform_role: row.try_get_by_index(1)?,
+            session: String::new(),
+            scope: None,
+        },
+        _ => {
+            return Err(crate::api::error::ApiError::Forbidden {
+                code: "forbidden",
+                detail: format!("user {user_id}, whom the rule acts for, is gone or disabled"),
+            });
+        }
+    };
+    load(c, app, &user, form).await
+}

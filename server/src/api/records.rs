@@ -165,7 +165,8 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     if rules::watches(&app, &path.1, TriggerKind::Created) {
         let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
-        let change = Change { form: path.1.clone(), id, version: 1, kind: TriggerKind::Created, before: None, after };
+        let kind = TriggerKind::Created;
+        let change = Change { form: path.1.clone(), id, version: 1, kind, before: None, after, by: ctx.writer };
         rules::after_change(&tx, &app, change, now, 0).await?;
         // Rules may have changed the record.
         record = read::get(&tx, &ctx, id, None).await?.unwrap_or(record);
@@ -254,6 +255,7 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
             kind: TriggerKind::Updated,
             before: Some(before),
             after,
+            by: ctx.writer,
         };
         rules::after_change(&tx, &app, change, now, 0).await?;
         record = read::get(&tx, &ctx, path.2, None).await?.unwrap_or(record);
@@ -297,6 +299,7 @@ pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<
             kind: TriggerKind::Deleted,
             before: Some(before),
             after: None,
+            by: Some(crate::auth::principal(&req)?.user_id),
         };
         rules::after_change(&tx, &app, change, Utc::now(), 0).await?;
     }

@@ -281,15 +281,17 @@ pub async fn receive_event(
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let form = app.event(&path.1)?;
-    if !crate::access::may_send(&tx, &app, &crate::auth::principal(&req)?, &path.1).await? {
+    let sender = crate::auth::principal(&req)?;
+    if !crate::access::may_send(&tx, &app, &sender, &path.1).await? {
         return Err(ApiError::Forbidden {
             code: "forbidden",
             detail: format!("none of your roles may send `{}` events", path.1),
         });
     }
     let data = given(form, &request.data, "/data", CheckMode::Create)?;
+    let incoming = (path.1.as_str(), request.event_id.as_str());
     let fired =
-        crate::rules::receive_event(&tx, &app, &path.1, &request.event_id, data, &request.data, Utc::now()).await?;
+        crate::rules::receive_event(&tx, &app, incoming, data, &request.data, Some(sender.user_id), Utc::now()).await?;
     tx.commit().await?;
     let duplicate = fired.is_none();
     let body = json!({ "event": path.1, "event_id": request.event_id, "duplicate": duplicate,

@@ -21,7 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0010Directory),
             Box::new(M0011MakerChecker),
             Box::new(M0012UserRoles),
-            Box::new(M0013FileOwners),
+            Box::new(M0013Ownership),
         ]
     }
 
@@ -687,16 +687,16 @@ impl MigrationTrait for M0012UserRoles {
     }
 }
 
-struct M0013FileOwners;
+struct M0013Ownership;
 
-impl MigrationName for M0013FileOwners {
+impl MigrationName for M0013Ownership {
     fn name(&self) -> &str {
-        "m0013_file_owners"
+        "m0013_ownership"
     }
 }
 
 #[async_trait::async_trait]
-impl MigrationTrait for M0013FileOwners {
+impl MigrationTrait for M0013Ownership {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Who uploaded each file, and the record field it was first attached to: a file
         // is read by whoever may read that field of that record (before it is attached,
@@ -712,10 +712,19 @@ impl MigrationTrait for M0013FileOwners {
                 .alter_table(Table::alter().table(Alias::new("trellis_files")).add_column(&mut column).to_owned())
                 .await?;
         }
-        Ok(())
+        // The user a firing's actions act for (`"run_as": "user"`), kept for its retries.
+        let mut acting_for = ColumnDef::new(Alias::new("acting_for")).big_integer().null().to_owned();
+        manager
+            .alter_table(Table::alter().table(Alias::new("trellis_firings")).add_column(&mut acting_for).to_owned())
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter().table(Alias::new("trellis_firings")).drop_column(Alias::new("acting_for")).to_owned(),
+            )
+            .await?;
         for column in ["record_id", "field", "form", "uploaded_by"] {
             manager
                 .alter_table(

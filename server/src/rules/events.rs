@@ -21,10 +21,10 @@ use crate::records::values::{RecordValues, expr_json};
 pub async fn receive(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
-    event: &str,
-    event_id: &str,
+    (event, event_id): (&str, &str),
     data: Vec<(String, FieldValue)>,
     raw: &Map<String, Value>,
+    sender: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<Value>>, ApiError> {
     let form = app.event(event)?;
@@ -60,6 +60,7 @@ pub async fn receive(
             kind: TriggerKind::Event,
             before: None,
             after: Some(data.clone()),
+            by: sender,
         };
         act(tx, app, rule, outcome, &change, now, 0).await?;
     }

@@ -30,6 +30,7 @@ pub use retry::{retry_due_firings, retry_incident};
 pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
 pub use store::{firings_of_record, incidents};
 
+use crate::access::enforce;
 use crate::api::error::ApiError;
 use crate::audit;
 use crate::catalog::PublishedApp;
@@ -48,6 +49,9 @@ pub struct Change {
     pub kind: TriggerKind,
     pub before: Option<Vec<(String, FieldValue)>>,
     pub after: Option<Vec<(String, FieldValue)>>,
+    /// The user who made the change or sent the event; `None` for the platform's own
+    /// (a scheduled scan, a rule acting with the platform's authority).
+    pub by: Option<i64>,
 }
 
 impl Change {
@@ -112,13 +116,20 @@ pub fn after_change<'a>(
                     (TriggerKind::Deleted, Some(before), _) => Trigger::Deleted { id, version, before },
                     _ => continue,
                 };
-                rule.fire(&trigger, &ctx).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
+                if rule.on_behalf && change.by.is_none() {
+                    Err((rule.idempotency_key(&trigger), NO_USER.to_owned()))
+                } else {
+                    rule.fire(&trigger, &ctx).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
+                }
             };
             act(tx, app, rule, outcome, &change, now, depth).await?;
         }
         Ok(())
     })
 }
+
+/// Why a rule that acts for the user (`"run_as": "user"`) did not fire.
+pub(crate) const NO_USER: &str = "the rule acts for the user who made the change, and no user made it";
 
 /// What evaluating a rule gave: a firing, nothing, or (its key and) why it failed.
 type Outcome = Result<Option<Firing>, (String, String)>;
@@ -142,11 +153,12 @@ async fn act(
             return Ok(false);
         }
     };
-    let Some(firing_id) = store::insert_firing(tx, app, &firing, change, now).await? else {
+    let acting_for = if rule.on_behalf { change.by } else { None };
+    let Some(firing_id) = store::insert_firing(tx, app, &firing, change, acting_for, now).await? else {
         return Ok(false); // This trigger fired this rule before.
     };
     let actions: Vec<Value> = firing.actions.iter().map(action_json).collect();
-    let subject = Subject::of(change);
+    let subject = Subject { acting_for, ..Subject::of(change) };
     let savepoint = tx.begin().await?;
     match run_actions(&savepoint, app, &actions, firing_id, &subject, now, depth).await {
         Ok(()) => savepoint.commit().await?,
@@ -164,12 +176,14 @@ pub(crate) struct Subject {
     pub form: Option<String>,
     pub id: Option<i64>,
     pub deleted: bool,
+    /// The user the actions act for, within what their roles allow; `None`: the platform.
+    pub acting_for: Option<i64>,
 }
 
 impl Subject {
     fn of(change: &Change) -> Subject {
         let (form, id) = change.record();
-        Subject { form, id, deleted: change.kind == TriggerKind::Deleted }
+        Subject { form, id, deleted: change.kind == TriggerKind::Deleted, acting_for: None }
     }
 }
 
@@ -228,18 +242,19 @@ pub(crate) async fn run_actions(
                         format!("there is no related `{form}` record to update"),
                     ));
                 };
-                update_record(tx, app, (form, id), map("set")?, firing_id, now, depth).await?;
+                update_record(tx, app, (form, id), map("set")?, (firing_id, subject.acting_for), now, depth).await?;
             }
             "update_fields" => {
                 cascade_guard(depth)?;
                 let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
                     return Err(ApiError::bad_request("rule_action", "only a rule on a live record can update it"));
                 };
-                update_record(tx, app, (form, id), map("set")?, firing_id, now, depth).await?;
+                update_record(tx, app, (form, id), map("set")?, (firing_id, subject.acting_for), now, depth).await?;
             }
             "create_record" => {
                 cascade_guard(depth)?;
-                create_record(tx, app, text("form")?, map("values")?, firing_id, now, depth).await?;
+                create_record(tx, app, text("form")?, map("values")?, (firing_id, subject.acting_for), now, depth)
+                    .await?;
             }
             "start_process" => {
                 let flow = text("flow")?;
@@ -265,19 +280,43 @@ fn input(values: &[(String, ExprValue)]) -> Map<String, Value> {
     values.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect()
 }
 
-/// Updates the record `(form, id)` as rule firing `firing_id`.
+/// Who a rule's change is made as: the firing, acting for a user or for the platform.
+type Acting = (i64, Option<i64>);
+
+/// The acting user's access to `ctx`'s form, refusing an operation their roles do not
+/// grant; `None` when the rule acts for the platform.
+async fn acting_access(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    user: Option<i64>,
+    operation: &str,
+) -> Result<Option<crate::access::Access>, ApiError> {
+    let Some(user) = user else { return Ok(None) };
+    let access = crate::access::load_for_user(tx, ctx.app, user, ctx.form).await?;
+    enforce::allowed(&access, operation, &ctx.form.key)?;
+    Ok(Some(access))
+}
+
+/// Updates the record `(form, id)` as rule firing `firing_id`, within the roles of the
+/// user it acts for, if any.
 async fn update_record(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     (form, id): (&str, i64),
     values: &Map<String, Value>,
-    firing_id: i64,
+    (firing_id, acting_for): Acting,
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), ApiError> {
-    let ctx = FormCtx::new(app, form, tx_backend(tx))?;
-    let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
+    let mut ctx = FormCtx::new(app, form, tx_backend(tx))?;
+    ctx.writer = acting_for;
     let gone = || ApiError::not_found(format!("no `{form}` record {id}"));
+    let access = acting_access(tx, &ctx, acting_for, "update").await?;
+    if let Some(access) = &access {
+        enforce::within_reach(tx, &ctx, access, id, gone).await?;
+        enforce::writable(access, values)?;
+    }
+    let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
     let before_json = read::get(tx, &ctx, id, None).await?.ok_or_else(gone)?;
     let (version, before) = values_of(&ctx, &before_json);
     write::update(tx, &ctx, id, version, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
@@ -285,12 +324,15 @@ async fn update_record(
     let (version, after) = values_of(&ctx, &after_json);
     let sent: Vec<&str> = values.keys().map(String::as_str).collect();
     crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
+    if let Some(access) = &access {
+        enforce::within_reach(tx, &ctx, access, id, enforce::out_of_reach).await?;
+    }
     let entry = audit::Entry::record(
         "record.update",
         &app.key,
         form,
         id,
-        json!({ "before": before_json, "after": after_json, "sent": values }),
+        json!({ "before": before_json, "after": after_json, "sent": values, "acting_for": acting_for }),
     );
     audit::write(tx, &audit::Actor::rule(firing_id), entry, now).await?;
     let change = Change {
@@ -300,20 +342,28 @@ async fn update_record(
         kind: TriggerKind::Updated,
         before: Some(before),
         after: Some(after),
+        by: acting_for,
     };
     after_change(tx, app, change, now, depth + 1).await
 }
 
+/// Creates a record of `form` as rule firing `firing_id`, within the roles of the user it
+/// acts for, if any.
 async fn create_record(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     form: &str,
     values: &Map<String, Value>,
-    firing_id: i64,
+    (firing_id, acting_for): Acting,
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), ApiError> {
-    let ctx = FormCtx::new(app, form, tx_backend(tx))?;
+    let mut ctx = FormCtx::new(app, form, tx_backend(tx))?;
+    ctx.writer = acting_for;
+    let access = acting_access(tx, &ctx, acting_for, "create").await?;
+    if let Some(access) = &access {
+        enforce::writable(access, values)?;
+    }
     let checked = check_record(ctx.form, values, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
     let row = write::create(tx, &ctx, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
     let id: i64 = row.try_get_by_index(0)?;
@@ -321,10 +371,26 @@ async fn create_record(
     let (version, after) = values_of(&ctx, &after_json);
     let sent: Vec<&str> = values.keys().map(String::as_str).collect();
     crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
-    let entry = audit::Entry::record("record.create", &app.key, form, id, json!({ "after": after_json }));
+    if let Some(access) = &access {
+        enforce::within_reach(tx, &ctx, access, id, enforce::out_of_reach).await?;
+    }
+    let entry = audit::Entry::record(
+        "record.create",
+        &app.key,
+        form,
+        id,
+        json!({ "after": after_json, "acting_for": acting_for }),
+    );
     audit::write(tx, &audit::Actor::rule(firing_id), entry, now).await?;
-    let change =
-        Change { form: form.to_owned(), id, version, kind: TriggerKind::Created, before: None, after: Some(after) };
+    let change = Change {
+        form: form.to_owned(),
+        id,
+        version,
+        kind: TriggerKind::Created,
+        before: None,
+        after: Some(after),
+        by: acting_for,
+    };
     after_change(tx, app, change, now, depth + 1).await
 }
 

@@ -124,7 +124,7 @@ struct Stored {
 
 async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, ApiError> {
     let stmt = Query::select()
-        .columns(["app", "status", "attempts", "actions", "form", "record_id", "trigger"].map(a))
+        .columns(["app", "status", "attempts", "actions", "form", "record_id", "trigger", "acting_for"].map(a))
         .from(a("trellis_firings"))
         .and_where(Expr::col(a("id")).eq(id))
         .to_owned();
@@ -141,6 +141,7 @@ async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, ApiEr
             form: row.try_get_by_index(4)?,
             id: row.try_get_by_index(5)?,
             deleted: row.try_get_by_index::<String>(6)? == "deleted",
+            acting_for: row.try_get_by_index(7)?,
         },
     }))
 }

@@ -126,6 +126,7 @@ pub async fn run_occurrence(
                 kind: engine_rule::TriggerKind::Schedule,
                 before: None,
                 after: Some(values),
+                by: None,
             };
             if act(&tx, app, rule, outcome, &change, occurrence, 0).await? {
                 report.fired += 1;

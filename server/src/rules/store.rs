@@ -36,6 +36,7 @@ pub async fn insert_firing(
     app: &PublishedApp,
     firing: &Firing,
     change: &Change,
+    acting_for: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, DbErr> {
     let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
@@ -53,6 +54,7 @@ pub async fn insert_firing(
         "done".into(),
         stamp(c, now),
         1i64.into(),
+        acting_for.into(),
     ];
     insert_returning_id(c, row).await
 }
@@ -81,6 +83,7 @@ pub async fn failed_evaluation(
         "failed".into(),
         stamp(c, now),
         1i64.into(),
+        None::<i64>.into(),
     ];
     if let Some(id) = insert_returning_id(c, row).await? {
         // Evaluating again would fail again: no retries, an incident at once.
@@ -89,7 +92,7 @@ pub async fn failed_evaluation(
     Ok(())
 }
 
-const FIRING_COLUMNS: [&str; 12] = [
+const FIRING_COLUMNS: [&str; 13] = [
     "app",
     "rule",
     "rule_version",
@@ -102,9 +105,10 @@ const FIRING_COLUMNS: [&str; 12] = [
     "status",
     "fired_at",
     "attempts",
+    "acting_for",
 ];
 
-async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 12]) -> Result<Option<i64>, DbErr> {
+async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 13]) -> Result<Option<i64>, DbErr> {
     let stmt = Query::insert()
         .into_table(a("trellis_firings"))
         .columns(FIRING_COLUMNS.map(a))

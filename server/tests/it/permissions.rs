@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(every_role_reaches_exactly_its_records_and_fields);
+both_backends!(every_role_reaches_exactly_its_records_and_fields, rules_can_act_for_the_user);
 
 fn names(body: &Value) -> Vec<String> {
     body["items"].as_array().expect("items").iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect()
@@ -190,5 +190,76 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
         (wang.clone(), Value::Null)
     );
 
+    env.finish().await;
+}
+
+/// A rule with `"run_as": "user"` acts within the roles of whoever made the change: what
+/// they may not do fails the firing (an incident), while their own change goes through.
+async fn rules_can_act_for_the_user(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let password = "a long enough secret";
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
+        { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let rule = |key: &str, run_as: &str, set: Value| {
+        json!({ "key": key, "run_as": run_as, "trigger": { "on": "created", "form": "follow_up" },
+            "actions": [{ "type": "update_fields", "record": "customer", "set": set }] })
+    };
+    let rules = [
+        rule("note_on_customer", "user", json!({ "notes": "'followed up'" })),
+        rule("promote_as_user", "user", json!({ "tier": "'hnw'" })),
+        rule("promote_as_platform", "system", json!({ "annual_income": "1000000" })),
+    ];
+    for r in &rules {
+        let saved = env.put(&format!("/api/v1/apps/bank_crm/rules/{}", r["key"].as_str().expect("key")), r).await;
+        assert_eq!(saved.status, 200, "{}", saved.body);
+    }
+    let scheduled = json!({ "key": "nightly", "run_as": "user", "trigger": { "on": "schedule", "form": "customer",
+        "cron": "0 2 * * *", "zone": "Asia/Shanghai" } });
+    let refused = env.put("/api/v1/apps/bank_crm/rules/nightly", &scheduled).await;
+    assert_eq!(refused.body["diagnostics"][0]["path"], "/run_as", "{}", refused.body);
+    assert_eq!(env.delete("/api/v1/apps/bank_crm/rules/nightly").await.status, 204);
+    let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+
+    let customers =
+        env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id&fields=name,relationship_manager").await;
+    let li = customers.body["items"][0].clone();
+    assert_eq!(li["name"], "李伟");
+    let (token, _) =
+        server::auth::login(&env.state.db.conn, "zhang.min", password, Utc::now()).await.expect("signed in");
+    let note = json!({ "customer": li["id"], "contacted_at": "2026-11-20T10:00:00+08:00", "method": "call", "summary": "到期提醒" });
+    let made = env
+        .send(
+            "POST",
+            "/api/v1/apps/bank_crm/forms/follow_up/records",
+            Some(&note.to_string()),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(made.status, 201, "the manager's own change goes through: {}", made.body);
+
+    let customer = env.get(&format!("/api/v1/apps/bank_crm/forms/customer/records/{}", li["id"])).await.body;
+    assert_eq!(customer["notes"], "followed up", "what the manager may write, the rule wrote for them");
+    assert_eq!(
+        customer["annual_income"], "1000000.00",
+        "a rule acting for the platform is not limited by the manager's roles"
+    );
+    assert_ne!(customer["tier"], "mass");
+    let firings = env.get(&format!("/api/v1/apps/bank_crm/forms/follow_up/records/{}/firings", made.body["id"])).await;
+    let of = |rule: &str| {
+        firings.body["items"].as_array().expect("items").iter().find(|f| f["rule"] == rule).cloned().expect("fired")
+    };
+    let promote = of("promote_as_user");
+    assert_eq!(promote["status"], "retrying", "{promote}");
+    assert!(promote["error"].as_str().is_some_and(|e| e.contains("tier")), "{promote}");
+    assert_eq!(of("note_on_customer")["status"], "done");
+    let history = env.get(&format!("/api/v1/apps/bank_crm/forms/customer/records/{}/history", li["id"])).await;
+    let acted = history.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|e| e["detail"]["acting_for"].as_i64().is_some() && e["detail"]["after"]["notes"] == "followed up");
+    assert!(acted, "the audit trail names whom the rule acted for: {}", history.body);
     env.finish().await;
 }
