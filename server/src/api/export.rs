@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::State;
 use super::error::ApiError;
 use super::records::shaped;
-use super::records::{FormPath, access_for};
+use super::records::{FormPath, list_query};
 use crate::access::{Access, Mode};
 use crate::audit::{self, Actor, Entry};
 use crate::catalog::PublishedApp;
@@ -51,11 +51,7 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
-    let access = access_for(&state.db.conn, &req, &ctx, "export").await?;
-    let mut query = ListQuery::parse(ctx.form, &params)?;
-    access
-        .check_readable(&app.bundle, ctx.form, &query.paths_read())
-        .map_err(|detail| ApiError::Forbidden { code: "not_readable", detail })?;
+    let (access, mut query) = list_query(&state, &req, &ctx, &params, "export").await?;
     (query.limit, query.after, query.count) = (PAGE, None, true);
     let scoped = FormCtx { access: Some(&access), ..ctx };
     let first = read::list(&state.db.conn, &scoped, &query).await?;

@@ -102,6 +102,23 @@ pub(super) fn shaped(access: &Access, mut record: Value) -> Value {
     record
 }
 
+/// The caller's access for `operation` and their list query, refused if it filters or
+/// sorts on what they may not see in clear.
+pub(super) async fn list_query(
+    state: &State,
+    req: &HttpRequest,
+    ctx: &FormCtx<'_>,
+    params: &ListParams,
+    operation: &str,
+) -> Result<(Access, ListQuery), ApiError> {
+    let access = access_for(&state.db.conn, req, ctx, operation).await?;
+    let query = ListQuery::parse(ctx.form, params)?;
+    access
+        .check_readable(&ctx.app.bundle, ctx.form, &query.paths_read())
+        .map_err(|detail| ApiError::Forbidden { code: "not_readable", detail })?;
+    Ok((access, query))
+}
+
 /// List records with filters, sort and a cursor.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ListParams),
@@ -118,12 +135,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
     let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
-    let access = access_for(&state.db.conn, &req, &ctx, "read").await?;
+    let (access, query) = list_query(&state, &req, &ctx, &params, "read").await?;
     ctx.access = Some(&access);
-    let query = ListQuery::parse(ctx.form, &params)?;
-    access
-        .check_readable(&app.bundle, ctx.form, &query.paths_read())
-        .map_err(|detail| ApiError::Forbidden { code: "not_readable", detail })?;
     let mut page = read::list(&state.db.conn, &ctx, &query).await?;
     page.items = page.items.into_iter().map(|r| shaped(&access, r)).collect();
     let mut body = json!({ "items": page.items, "next": page.next });
