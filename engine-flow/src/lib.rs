@@ -1,2 +1,23 @@
-//! The process engine. It arrives with its own issue; until then this crate is empty on purpose:
-//! no placeholder behaviour. It will be pure: (definition, instance state, event, now) -> (new state, commands).
+//! The process engine: follow-up processes as JSON graphs (user tasks, service steps,
+//! timers, gateways, parallel branches, sub-processes, message waits, SLAs). Pure:
+//! definitions and instance state in, new state and commands out; the server owns the
+//! database and the clock.
+//!
+//! This version reads and checks definitions: the published JSON Schema
+//! (`flow_schema`), every expression against the subject form and the outputs of tasks
+//! and messages, every reference through the app's catalog, and the graph (petgraph).
+
+mod diagnostic;
+mod graph;
+mod lower;
+mod model;
+mod schema;
+mod scope;
+
+pub use diagnostic::Diagnostic;
+pub use lower::{FlowCatalog, parse_flow};
+pub use model::{
+    Duration, Edge, Escalation, EscalationAction, Flow, Node, NodeKind, Priority, ServiceAction, StartTrigger,
+    TimerSpec, UserTask,
+};
+pub use schema::flow_schema;

@@ -15,7 +15,7 @@ mod value;
 pub use diagnostic::Diagnostic;
 pub use formula::{
     Collection, FormSchema, MAX_PATH_HOPS, ResultType, StoredValues, compute as compute_formula, expr_value,
-    expression_type, formula_context, rows_read, zoneless_today,
+    expression_type, field_type, formula_context, rows_read, zoneless_today,
 };
 pub use lower::parse_bundle;
 pub use migrate::{ColumnState, MigrationStep, plan_table};

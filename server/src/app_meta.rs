@@ -20,6 +20,8 @@ pub struct AppMeta {
     pub rules: Vec<EventRule>,
     /// App roles: what each may do to which records and fields.
     pub roles: Vec<crate::access::Role>,
+    /// Processes (engine-flow), checked against the forms, events, roles and calendars.
+    pub flows: Vec<engine_flow::Flow>,
 }
 
 /// A decision table evaluated on records of `form`: rules read its outputs as
@@ -92,6 +94,31 @@ struct Catalog<'a> {
     bundle: &'a Bundle,
     forms: Vec<(&'a str, WithDecisions<'a>)>,
     events: Vec<(&'a str, FormSchema<'a>)>,
+    /// The keys of the app's flows and roles, as the document declares them.
+    flows: Vec<&'a str>,
+    roles: Vec<&'a str>,
+}
+
+impl engine_flow::FlowCatalog for Catalog<'_> {
+    fn form(&self, key: &str) -> Option<&dyn Schema> {
+        RuleCatalog::form(self, key)
+    }
+
+    fn event(&self, key: &str) -> Option<&dyn Schema> {
+        RuleCatalog::event(self, key)
+    }
+
+    fn role_exists(&self, key: &str) -> bool {
+        self.roles.contains(&key)
+    }
+
+    fn flow_exists(&self, key: &str) -> bool {
+        self.flows.contains(&key)
+    }
+
+    fn calendar_exists(&self, key: &str) -> bool {
+        self.bundle.calendars.contains_key(key)
+    }
 }
 
 impl RuleCatalog for Catalog<'_> {
@@ -103,7 +130,8 @@ impl RuleCatalog for Catalog<'_> {
         self.events.iter().find(|(k, _)| *k == name).map(|(_, s)| s as &dyn Schema)
     }
 
-    /// Processes land with the process engine; until then none exists.
+    /// Flows are checked and published, but the runtime that starts them is still to
+    /// come, so a rule may not start one yet (it would only fail when it fires).
     fn flow_exists(&self, _key: &str) -> bool {
         false
     }
@@ -130,6 +158,8 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
         bundle: &bundle,
         forms: bundle.forms.iter().map(|form| (form.key.as_str(), with_decisions(&bundle, &decisions, form))).collect(),
         events: events.iter().map(|form: &Form| (form.key.as_str(), schema(form))).collect(),
+        flows: keys_of(doc, "flows"),
+        roles: keys_of(doc, "roles"),
     };
     let mut rules = Vec::new();
     let mut keys = HashSet::new();
@@ -163,9 +193,32 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
         }
     }
     engine_rule::firing_order(&mut rules);
+    let mut flows = Vec::new();
+    for (i, flow_doc) in doc.get("flows").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let key = flow_doc.get("key").and_then(Value::as_str).unwrap_or("");
+        if keys_of(doc, "flows").iter().filter(|k| **k == key).count() > 1 {
+            diags.push(Diagnostic::new(
+                format!("/flows/{i}/key"),
+                "duplicate",
+                format!("two flows are called `{key}`"),
+            ));
+        }
+        match engine_flow::parse_flow(flow_doc, &catalog) {
+            Ok(flow) => flows.push(flow),
+            Err(found) => diags.extend(found.into_iter().map(|d| {
+                let about = d.node.or(d.flow).map(|n| format!(" (`{n}`)")).unwrap_or_default();
+                Diagnostic::new(format!("/flows/{i}{}", d.path), d.code, format!("{}{about}", d.message))
+            })),
+        }
+    }
     drop(catalog);
     let roles = crate::access::check_roles(doc, &bundle, &mut diags);
-    if diags.is_empty() { Ok(AppMeta { bundle, events, decisions, rules, roles }) } else { Err(diags) }
+    if diags.is_empty() { Ok(AppMeta { bundle, events, decisions, rules, roles, flows }) } else { Err(diags) }
+}
+
+/// The `key`s of the documents of `kind` in the bundle.
+fn keys_of<'d>(doc: &'d Value, kind: &str) -> Vec<&'d str> {
+    doc.get(kind).and_then(Value::as_array).into_iter().flatten().filter_map(|d| d["key"].as_str()).collect()
 }
 
 /// Checks each decision table against the fields of the form it names (`form`).

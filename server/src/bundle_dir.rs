@@ -1,5 +1,5 @@
 //! Reads an app bundle from disk: one JSON document, or a folder with `app.json`,
-//! `forms/*.json`, `events/*.json`, `decisions/*.json`, `rules/*.json` and `calendars/*.json` (each in file-name order) and an optional `seed.json`
+//! `forms/*.json`, `events/*.json`, `decisions/*.json`, `rules/*.json`, `calendars/*.json`, `roles/*.json` and `flows/*.json` (each in file-name order) and an optional `seed.json`
 //! of demo records.
 
 use std::path::Path;

@@ -29,6 +29,8 @@ pub struct PublishedApp {
     pub roles: Vec<crate::access::Role>,
     /// The rules, stamped with this version, in firing order.
     pub rules: Vec<EventRule>,
+    /// The processes.
+    pub flows: Vec<engine_flow::Flow>,
     tables: HashMap<(String, Option<String>), TableMap>,
 }
 
@@ -89,9 +91,12 @@ impl Catalog {
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
-        let AppMeta { bundle, events, decisions, rules, roles } = check_app(&document, version).map_err(|diags| {
-            ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
-        })?;
+        let AppMeta { bundle, events, decisions, rules, roles, flows } =
+            check_app(&document, version).map_err(|diags| {
+                ApiError::Internal(anyhow::anyhow!(
+                    "published version {version} of `{app}` no longer validates: {diags:?}"
+                ))
+            })?;
         let tables = table_maps(c, app).await?;
         let loaded = Arc::new(PublishedApp {
             key: app.to_owned(),
@@ -102,6 +107,7 @@ impl Catalog {
             decisions,
             roles,
             rules,
+            flows,
             tables,
         });
         self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());

@@ -105,6 +105,18 @@ fn is_birthday(birthday: NaiveDate, today: NaiveDate) -> bool {
     }
 }
 
+/// The first anniversary of `date` on or after `from`: a birthday's next occurrence (29
+/// February falls on 28 February in other years, as in `birthday_today`).
+fn next_anniversary(date: NaiveDate, from: NaiveDate) -> Option<NaiveDate> {
+    let start = from.max(date);
+    (start.year()..=start.year() + 1)
+        .filter_map(|year| {
+            NaiveDate::from_ymd_opt(year, date.month(), date.day())
+                .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28).filter(|_| (date.month(), date.day()) == (2, 29)))
+        })
+        .find(|d| *d >= start)
+}
+
 /// The characters `trim` removes: space, tab, line feed and carriage return. The set is
 /// fixed, not "Unicode whitespace", so the database trims exactly the same (`TRIM_SET`).
 pub const TRIM_SET: &str = " \t\n\r";
@@ -207,6 +219,15 @@ static FUNCTIONS: &[Function] = &[
         },
     )
     .zoned(1),
+    Function::new(
+        "next_anniversary",
+        (2, Some(2)),
+        |a| want(a, 0, Type::Date).and(want(a, 1, Type::Date)).map(|()| Type::Date),
+        |a, _| match (date(&a[0]), date(&a[1])) {
+            (Some(d), Some(from)) => next_anniversary(d, from).map_or(Value::Null, Value::Date),
+            _ => Value::Null,
+        },
+    ),
     // The instant a date begins in a zone (its first instant when daylight saving skips
     // midnight): `occurred_at >= start_of_day(today_in('Asia/Shanghai'), 'Asia/Shanghai')`.
     Function::new(

@@ -122,7 +122,19 @@ async fn drafts_follow_one_pattern(backend: Backend) {
     let mismatch =
         env.put("/api/v1/apps/shop/forms/order", &json!({ "key": "other", "label": labels("x"), "fields": [] })).await;
     assert_eq!((mismatch.status, mismatch.error_paths()), (422, vec!["/key key_mismatch".to_owned()]));
-    assert_eq!(env.get("/api/v1/apps/shop/flows").await.status, 404, "kinds that do not exist yet");
+    assert_eq!(env.get("/api/v1/apps/shop/reports").await.status, 404, "kinds that do not exist yet");
+    // Flows are drafts like the rest, checked by the process engine: a timer that leads nowhere.
+    let flow = json!({ "nodes": [{ "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "days": 1 } }],
+        "flows": [{ "from": "start", "to": "wait" }] });
+    let saved = env.put("/api/v1/apps/shop/flows/follow_up", &flow).await;
+    let found: Vec<(String, String)> = saved.body["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| (d["path"].as_str().unwrap_or("").to_owned(), d["code"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    assert!(found.contains(&("/nodes/1".to_owned(), "no_way_to_end".to_owned())), "{}", saved.body);
+    assert_eq!(env.send("DELETE", "/api/v1/apps/shop/flows/follow_up", None, &[]).await.status, 204);
     assert_eq!(env.send("DELETE", "/api/v1/apps/shop/forms/order", None, &[]).await.status, 204);
     assert_eq!(env.get("/api/v1/apps/shop/forms/order").await.status, 404);
     env.finish().await;

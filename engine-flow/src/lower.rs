@@ -1,0 +1,346 @@
+//! Reading a flow document: its shape against the published JSON Schema, then each node,
+//! flow and expression, every reference resolved through the app's catalog. Every
+//! problem is reported, each with its path and node.
+
+use engine_rule::{Expr, Schema, Type};
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{
+    Duration, Edge, Escalation, EscalationAction, Flow, Node, NodeKind, Priority, ServiceAction, StartTrigger,
+    TimerSpec, UserTask,
+};
+use crate::scope::FlowScope;
+
+/// What a flow may refer to in its app.
+pub trait FlowCatalog {
+    /// The schema of a form's records, for the subject and the records a flow creates.
+    fn form(&self, key: &str) -> Option<&dyn Schema>;
+    /// The schema of an event's data.
+    fn event(&self, key: &str) -> Option<&dyn Schema>;
+    fn role_exists(&self, key: &str) -> bool;
+    fn flow_exists(&self, key: &str) -> bool;
+    fn calendar_exists(&self, key: &str) -> bool;
+}
+
+/// Checks a flow document and lowers it, or returns every problem found.
+pub fn parse_flow(doc: &Value, catalog: &dyn FlowCatalog) -> Result<Flow, Vec<Diagnostic>> {
+    let mut diags = Diagnostics::new(doc);
+    diags.extend(crate::schema::check_shape(doc));
+    if !diags.is_empty() {
+        return Err(diags.finish());
+    }
+    let key = doc["key"].as_str().unwrap_or_default().to_owned();
+    let subject = doc.get("subject").and_then(Value::as_str).map(str::to_owned);
+    if let Some(form) = &subject
+        && catalog.form(form).is_none()
+    {
+        diags.push("/subject", "unknown_form", format!("there is no form `{form}`"));
+    }
+    let raw_nodes = doc["nodes"].as_array().cloned().unwrap_or_default();
+    let scope = FlowScope::new(subject.as_deref().and_then(|s| catalog.form(s)), &raw_nodes, catalog);
+    let mut nodes: Vec<Node> = Vec::new();
+    for (i, raw) in raw_nodes.iter().enumerate() {
+        let at = format!("/nodes/{i}");
+        let id = raw["id"].as_str().unwrap_or_default().to_owned();
+        if nodes.iter().any(|n| n.id == id) {
+            diags.push(format!("{at}/id"), "duplicate", format!("two nodes are called `{id}`"));
+            continue;
+        }
+        if let Some(kind) = lower_node(raw, &at, subject.is_some(), &scope, catalog, &mut diags) {
+            nodes.push(Node { id, kind });
+        }
+    }
+    let mut edges: Vec<Edge> = Vec::new();
+    for (i, raw) in doc["flows"].as_array().into_iter().flatten().enumerate() {
+        let at = format!("/flows/{i}");
+        let (from, to) = (raw["from"].as_str().unwrap_or_default(), raw["to"].as_str().unwrap_or_default());
+        let id = raw.get("id").and_then(Value::as_str).map_or_else(|| format!("{from}_to_{to}"), str::to_owned);
+        if edges.iter().any(|e| e.id == id) {
+            diags.push(format!("{at}/id"), "duplicate", format!("two flows are called `{id}`"));
+        }
+        let from_kind = raw_nodes.iter().find(|n| n["id"] == from).map(|n| n["type"].as_str().unwrap_or_default());
+        for (end, name) in [("from", from), ("to", to)] {
+            if !raw_nodes.iter().any(|n| n["id"] == name) {
+                diags.push(format!("{at}/{end}"), "unknown_node", format!("there is no node `{name}`"));
+            }
+        }
+        let from_exclusive = from_kind == Some("exclusive");
+        let default = raw.get("default").and_then(Value::as_bool).unwrap_or(false);
+        if (default || raw.get("condition").is_some()) && !from_exclusive && from_kind.is_some() {
+            diags.push(
+                format!("{at}/condition"),
+                "condition_outside_gateway",
+                "only flows leaving an exclusive gateway take a condition or `default`",
+            );
+        }
+        let condition =
+            raw.get("condition").and_then(|c| diags.expr(&format!("{at}/condition"), c, &scope, &Type::Bool));
+        edges.push(Edge { id, from: from.to_owned(), to: to.to_owned(), condition, default });
+    }
+    let flow = Flow { key, subject, nodes, edges };
+    if diags.is_empty() {
+        diags.extend(crate::graph::check(&flow));
+    }
+    if diags.is_empty() { Ok(flow) } else { Err(diags.finish()) }
+}
+
+fn lower_node(
+    raw: &Value,
+    at: &str,
+    has_subject: bool,
+    scope: &FlowScope<'_>,
+    catalog: &dyn FlowCatalog,
+    diags: &mut Diagnostics,
+) -> Option<NodeKind> {
+    let text = |key: &str| raw.get(key).and_then(Value::as_str);
+    Some(match text("type").unwrap_or_default() {
+        "start" => NodeKind::Start(lower_start(raw, at, has_subject, scope, catalog, diags)),
+        "end" => NodeKind::End,
+        "exclusive" => NodeKind::Exclusive,
+        "parallel" => NodeKind::Parallel,
+        "join" => NodeKind::Join,
+        "user_task" => NodeKind::UserTask(Box::new(lower_task(raw, at, scope, catalog, diags)?)),
+        "service" => NodeKind::Service(lower_action(&raw["action"], &format!("{at}/action"), scope, catalog, diags)?),
+        "timer" => NodeKind::Timer(lower_timer(raw, at, scope, catalog, diags)?),
+        "subprocess" => {
+            let flow = text("flow").unwrap_or_default().to_owned();
+            if !catalog.flow_exists(&flow) {
+                diags.push(format!("{at}/flow"), "unknown_flow", format!("there is no flow `{flow}`"));
+            }
+            NodeKind::SubProcess { flow }
+        }
+        "message" => {
+            let event = text("event").unwrap_or_default().to_owned();
+            if catalog.event(&event).is_none() {
+                diags.push(format!("{at}/event"), "unknown_event", format!("there is no event `{event}`"));
+                return None;
+            }
+            let with_event = scope.with_event(catalog.event(&event));
+            let correlation = raw
+                .get("correlation")
+                .and_then(|c| diags.expr(&format!("{at}/correlation"), c, &with_event, &Type::Bool));
+            NodeKind::Message { event, correlation }
+        }
+        _ => return None,
+    })
+}
+
+fn lower_start(
+    raw: &Value,
+    at: &str,
+    has_subject: bool,
+    scope: &FlowScope<'_>,
+    catalog: &dyn FlowCatalog,
+    diags: &mut Diagnostics,
+) -> StartTrigger {
+    let text = |key: &str| raw.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let on = raw.get("on").and_then(Value::as_str).unwrap_or("manual");
+    if matches!(on, "created" | "updated") && !has_subject {
+        diags.push(format!("{at}/on"), "no_subject", "a flow started by record changes names its `subject` form");
+    }
+    let condition = raw.get("condition").and_then(|c| diags.expr(&format!("{at}/condition"), c, scope, &Type::Bool));
+    match on {
+        "created" => StartTrigger::Created { condition },
+        "updated" => StartTrigger::Updated { condition },
+        "event" => {
+            let event = text("event");
+            if catalog.event(&event).is_none() {
+                diags.push(format!("{at}/event"), "unknown_event", format!("there is no event `{event}`"));
+            }
+            StartTrigger::Event { event }
+        }
+        "schedule" => {
+            let (cron, zone) = (text("cron"), text("zone"));
+            if engine_rule::Schedule::parse(&cron, &zone).is_err() {
+                diags.push(format!("{at}/cron"), "bad_schedule", "a five-field cron expression and an IANA zone");
+            }
+            StartTrigger::Schedule { cron, zone }
+        }
+        _ => StartTrigger::Manual,
+    }
+}
+
+fn lower_task(
+    raw: &Value,
+    at: &str,
+    scope: &FlowScope<'_>,
+    catalog: &dyn FlowCatalog,
+    diags: &mut Diagnostics,
+) -> Option<UserTask> {
+    // Every part is checked before a missing one gives up, so all problems are reported.
+    let title = diags.expr(&format!("{at}/title"), &raw["title"], scope, &Type::Any);
+    let assignee = raw.get("assignee").and_then(|a| diags.expr(&format!("{at}/assignee"), a, scope, &Type::Text));
+    let candidates = raw.get("candidates");
+    let candidate_role = candidates.and_then(|c| c.get("role")).and_then(Value::as_str).map(str::to_owned);
+    if let Some(role) = &candidate_role
+        && !catalog.role_exists(role)
+    {
+        diags.push(format!("{at}/candidates/role"), "unknown_role", format!("there is no role `{role}`"));
+    }
+    let candidate_unit = candidates
+        .and_then(|c| c.get("org_unit"))
+        .and_then(|u| diags.expr(&format!("{at}/candidates/org_unit"), u, scope, &Type::Text));
+    if raw.get("assignee").is_none() && candidates.is_none() {
+        diags.push(at.to_owned(), "no_assignee", "a task names an `assignee` or `candidates`");
+    }
+    let priority = match raw.get("priority").and_then(Value::as_str) {
+        Some("low") => Priority::Low,
+        Some("high") => Priority::High,
+        _ => Priority::Normal,
+    };
+    let due = raw.get("due").map(|d| duration(d, &format!("{at}/due"), catalog, diags));
+    let mut escalations = Vec::new();
+    for (j, e) in raw.pointer("/sla/escalations").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let here = format!("{at}/sla/escalations/{j}");
+        let after = duration(&e["after"], &format!("{here}/after"), catalog, diags);
+        let action = match e["action"].as_str() {
+            Some("remind") => EscalationAction::Remind,
+            Some("escalate") => EscalationAction::Escalate,
+            _ => match e.get("to") {
+                Some(to) => {
+                    EscalationAction::Reassign { to: diags.expr(&format!("{here}/to"), to, scope, &Type::Text)? }
+                }
+                None => {
+                    diags.push(format!("{here}/to"), "required", "a reassignment names who `to`");
+                    continue;
+                }
+            },
+        };
+        escalations.push(Escalation { after, action });
+    }
+    let fields = raw.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
+    let outcomes: Vec<String> = raw
+        .get("outcomes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    Some(UserTask {
+        title: title?,
+        assignee,
+        candidate_role,
+        candidate_unit,
+        priority,
+        due,
+        fields,
+        outcomes,
+        escalations,
+    })
+}
+
+fn lower_timer(
+    raw: &Value,
+    at: &str,
+    scope: &FlowScope<'_>,
+    catalog: &dyn FlowCatalog,
+    diags: &mut Diagnostics,
+) -> Option<TimerSpec> {
+    match (raw.get("after"), raw.get("at")) {
+        (Some(after), None) => Some(TimerSpec::After(duration(after, &format!("{at}/after"), catalog, diags))),
+        (None, Some(expr)) => {
+            let here = format!("{at}/at");
+            let at_expr = diags.expr(&here, expr, scope, &Type::Any)?;
+            let zone = raw.get("zone").and_then(Value::as_str).map(str::to_owned);
+            if let Some(z) = &zone
+                && engine_rule::zone(z).is_none()
+            {
+                diags.push(format!("{at}/zone"), "bad_zone", format!("`{z}` is not an IANA time zone"));
+            }
+            match engine_rule::check(&at_expr, scope) {
+                Ok(Type::Date) if zone.is_none() => {
+                    diags.push(format!("{at}/zone"), "required", "a timer at a date names the `zone` its day is in");
+                }
+                Ok(Type::Date | Type::DateTime | Type::Null | Type::Any) => {}
+                Ok(other) => diags.push(here, "type_mismatch", format!("a date or a date-time, not {other}")),
+                Err(_) => {}
+            }
+            let time = raw
+                .get("time")
+                .and_then(Value::as_str)
+                .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok())
+                .unwrap_or(chrono::NaiveTime::MIN);
+            Some(TimerSpec::At { at: at_expr, time, zone })
+        }
+        _ => {
+            diags.push(at.to_owned(), "bad_timer", "a timer has either `after` or `at`");
+            None
+        }
+    }
+}
+
+fn lower_action(
+    raw: &Value,
+    at: &str,
+    scope: &FlowScope<'_>,
+    catalog: &dyn FlowCatalog,
+    diags: &mut Diagnostics,
+) -> Option<ServiceAction> {
+    let pairs = |diags: &mut Diagnostics, key: &str, target: Option<&dyn Schema>| -> Vec<(String, Expr)> {
+        let mut out = Vec::new();
+        for (field, expr) in raw.get(key).and_then(Value::as_object).into_iter().flatten() {
+            let here = format!("{at}/{key}/{field}");
+            if let Some(target) = target
+                && target.type_of(std::slice::from_ref(field)).is_none()
+            {
+                diags.push(here.clone(), "unknown_field", format!("the form has no field `{field}`"));
+                continue;
+            }
+            if let Some(e) = diags.expr(&here, expr, scope, &Type::Any) {
+                out.push((field.clone(), e));
+            }
+        }
+        out
+    };
+    Some(match raw["type"].as_str().unwrap_or_default() {
+        "update_fields" => {
+            let record = raw.get("record").and_then(Value::as_str).map(|p| p.split('.').map(str::to_owned).collect());
+            ServiceAction::UpdateFields { record, set: pairs(diags, "set", None) }
+        }
+        "create_record" => {
+            let form = raw["form"].as_str().unwrap_or_default().to_owned();
+            let target = catalog.form(&form);
+            if target.is_none() {
+                diags.push(format!("{at}/form"), "unknown_form", format!("there is no form `{form}`"));
+            }
+            ServiceAction::CreateRecord { values: pairs(diags, "values", target), form }
+        }
+        "notify" => {
+            let channel = raw["channel"].as_str().unwrap_or_default().to_owned();
+            if !["sms", "email", "im", "in_app"].contains(&channel.as_str()) {
+                diags.push(format!("{at}/channel"), "bad_value", "sms, email, im or in_app");
+            }
+            let to = diags.expr(&format!("{at}/to"), &raw["to"], scope, &Type::Any)?;
+            let message = diags.expr(&format!("{at}/message"), &raw["message"], scope, &Type::Any)?;
+            ServiceAction::Notify { channel, to, message }
+        }
+        "webhook" => {
+            let url = raw["url"].as_str().unwrap_or_default().to_owned();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                diags.push(format!("{at}/url"), "bad_value", "a webhook URL starts with https:// or http://");
+            }
+            ServiceAction::Webhook { url, body: pairs(diags, "body", None) }
+        }
+        _ => {
+            let flow = raw["flow"].as_str().unwrap_or_default().to_owned();
+            if !catalog.flow_exists(&flow) {
+                diags.push(format!("{at}/flow"), "unknown_flow", format!("there is no flow `{flow}`"));
+            }
+            ServiceAction::StartFlow { flow }
+        }
+    })
+}
+
+/// A duration as declared (the schema has made sure exactly one unit is given).
+fn duration(raw: &Value, at: &str, catalog: &dyn FlowCatalog, diags: &mut Diagnostics) -> Duration {
+    let n = |key: &str| raw.get(key).and_then(Value::as_i64);
+    if let (Some(days), Some(calendar)) = (n("business_days"), raw.get("calendar").and_then(Value::as_str)) {
+        if !catalog.calendar_exists(calendar) {
+            diags.push(format!("{at}/calendar"), "unknown_calendar", format!("there is no calendar `{calendar}`"));
+        }
+        return Duration::BusinessDays { days, calendar: calendar.to_owned() };
+    }
+    Duration::Minutes(n("days").map(|d| d * 1440).or(n("hours").map(|h| h * 60)).or(n("minutes")).unwrap_or(0))
+}

@@ -1,0 +1,206 @@
+//! A checked process definition: nodes and the flows between them, every expression
+//! parsed and checked, every reference resolved. The runtime reads only this.
+
+use engine_rule::Expr;
+use serde_json::Value;
+
+/// A checked flow.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub key: String,
+    /// The form whose record an instance follows; its fields are readable in expressions.
+    pub subject: Option<String>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+}
+
+impl Flow {
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The start node (a checked flow has exactly one).
+    pub fn start(&self) -> Option<&Node> {
+        self.nodes.iter().find(|n| matches!(n.kind, NodeKind::Start(_)))
+    }
+
+    /// The flows leaving node `id`, in the order they were declared.
+    pub fn outgoing<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Edge> + 'a {
+        self.edges.iter().filter(move |e| e.from == id)
+    }
+
+    /// The flows entering node `id`.
+    pub fn incoming<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Edge> + 'a {
+        self.edges.iter().filter(move |e| e.to == id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: String,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Start(StartTrigger),
+    End,
+    UserTask(Box<UserTask>),
+    Service(ServiceAction),
+    Timer(TimerSpec),
+    /// Takes the first flow whose condition holds, else the default.
+    Exclusive,
+    /// Sends a token down every outgoing flow.
+    Parallel,
+    /// Waits for a token from every incoming flow.
+    Join,
+    SubProcess {
+        flow: String,
+    },
+    /// Waits for an event that matches `correlation`.
+    Message {
+        event: String,
+        correlation: Option<Expr>,
+    },
+}
+
+impl NodeKind {
+    /// Whether a token rests here until something outside the engine happens (time passes,
+    /// a person acts, a message arrives): a cycle needs one, or it would loop at once.
+    pub fn waits(&self) -> bool {
+        matches!(
+            self,
+            NodeKind::UserTask(_) | NodeKind::Timer(_) | NodeKind::Message { .. } | NodeKind::SubProcess { .. }
+        )
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            NodeKind::Start(_) => "start",
+            NodeKind::End => "end",
+            NodeKind::UserTask(_) => "user_task",
+            NodeKind::Service(_) => "service",
+            NodeKind::Timer(_) => "timer",
+            NodeKind::Exclusive => "exclusive",
+            NodeKind::Parallel => "parallel",
+            NodeKind::Join => "join",
+            NodeKind::SubProcess { .. } => "subprocess",
+            NodeKind::Message { .. } => "message",
+        }
+    }
+}
+
+/// How instances of a flow start.
+#[derive(Debug, Clone)]
+pub enum StartTrigger {
+    /// Through the API.
+    Manual,
+    /// When a record of the subject form is created (and the condition holds).
+    Created {
+        condition: Option<Expr>,
+    },
+    /// When a record of the subject form is updated and the condition holds.
+    Updated {
+        condition: Option<Expr>,
+    },
+    Event {
+        event: String,
+    },
+    Schedule {
+        cron: String,
+        zone: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct UserTask {
+    pub title: Expr,
+    /// A user name; or, without one, anyone with `candidates`.
+    pub assignee: Option<Expr>,
+    pub candidate_role: Option<String>,
+    pub candidate_unit: Option<Expr>,
+    pub priority: Priority,
+    pub due: Option<Duration>,
+    /// The task form, field declarations as a form's (checked by the server with
+    /// engine-form).
+    pub fields: Vec<Value>,
+    pub outcomes: Vec<String>,
+    pub escalations: Vec<Escalation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+}
+
+/// What happens when a task has waited `after` (counted from its creation).
+#[derive(Debug, Clone)]
+pub struct Escalation {
+    pub after: Duration,
+    pub action: EscalationAction,
+}
+
+#[derive(Debug, Clone)]
+pub enum EscalationAction {
+    Remind,
+    /// To the assignee's manager.
+    Escalate,
+    Reassign {
+        to: Expr,
+    },
+}
+
+/// A span of time: calendar time, or business days of a named calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Duration {
+    Minutes(i64),
+    BusinessDays { days: i64, calendar: String },
+}
+
+/// When a timer fires.
+#[derive(Debug, Clone)]
+pub enum TimerSpec {
+    /// A span after the token arrives.
+    After(Duration),
+    /// An expression over the record: a date-time, or a date at `time` in `zone`
+    /// (`add_days(maturity_date, -15)` at 09:00 Asia/Shanghai). Computed again when the
+    /// record changes.
+    At { at: Expr, time: chrono::NaiveTime, zone: Option<String> },
+}
+
+/// A service step's action.
+#[derive(Debug, Clone)]
+pub enum ServiceAction {
+    /// Updates the subject record (or a related one, through `record`).
+    UpdateFields {
+        record: Option<Vec<String>>,
+        set: Vec<(String, Expr)>,
+    },
+    CreateRecord {
+        form: String,
+        values: Vec<(String, Expr)>,
+    },
+    Notify {
+        channel: String,
+        to: Expr,
+        message: Expr,
+    },
+    Webhook {
+        url: String,
+        body: Vec<(String, Expr)>,
+    },
+    StartFlow {
+        flow: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub condition: Option<Expr>,
+    pub default: bool,
+}

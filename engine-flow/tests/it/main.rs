@@ -1,0 +1,3 @@
+//! engine-flow tests: reading and checking definitions against the bank CRM's forms.
+
+mod definitions;
