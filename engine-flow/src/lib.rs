@@ -3,14 +3,17 @@
 //! definitions and instance state in, new state and commands out; the server owns the
 //! database and the clock.
 //!
-//! This version reads and checks definitions: the published JSON Schema
+//! Definitions are read and checked (`parse_flow`): the published JSON Schema
 //! (`flow_schema`), every expression against the subject form and the outputs of tasks
 //! and messages, every reference through the app's catalog, and the graph (petgraph).
+//! Instances run by events (`Instance::handle`): the state is serializable, every change
+//! is returned as commands for the server to carry out in the same transaction.
 
 mod diagnostic;
 mod graph;
 mod lower;
 mod model;
+mod runtime;
 mod schema;
 mod scope;
 
@@ -19,5 +22,8 @@ pub use lower::{FlowCatalog, parse_flow};
 pub use model::{
     Duration, Edge, Escalation, EscalationAction, Flow, Node, NodeKind, Priority, ServiceAction, StartTrigger,
     TimerSpec, UserTask,
+};
+pub use runtime::{
+    Command, Escalate, Event, FlowError, Input, Instance, Outputs, Status, Stored, TaskOrder, Token, TokenState,
 };
 pub use schema::flow_schema;

@@ -3,75 +3,10 @@
 
 use std::path::PathBuf;
 
-use engine_flow::{FlowCatalog, NodeKind, TimerSpec, parse_flow};
-use engine_form::{Bundle, FormSchema};
-use engine_rule::Schema;
-use serde_json::{Value, json};
+use engine_flow::{NodeKind, TimerSpec, parse_flow};
+use serde_json::Value;
 
-fn bank_crm() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bank-crm")
-}
-
-fn read(path: PathBuf) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON")
-}
-
-fn folder(kind: &str) -> Vec<Value> {
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(bank_crm().join(kind)).expect("folder").map(|e| e.expect("entry").path()).collect();
-    files.sort();
-    files.into_iter().map(read).collect()
-}
-
-/// The bank CRM as a flow sees it: its forms (and its events, read as forms).
-struct Bank {
-    forms: Vec<(String, FormSchema<'static>)>,
-    events: Vec<(String, FormSchema<'static>)>,
-}
-
-impl Bank {
-    fn load() -> Bank {
-        let calendars = folder("calendars");
-        let forms = folder("forms");
-        let events = folder("events");
-        let bundle = |extra: &[Value]| -> &'static Bundle {
-            let mut all = forms.clone();
-            all.extend_from_slice(extra);
-            let doc = json!({ "key": "bank_crm", "name": { "zh-CN": "银行", "en": "Bank" }, "forms": all, "calendars": calendars });
-            Box::leak(Box::new(engine_form::parse_bundle(&doc).expect("the bank CRM's forms are valid")))
-        };
-        let with_forms = bundle(&[]);
-        let with_events = bundle(&events);
-        let schemas = |b: &'static Bundle, keys: Vec<String>| {
-            keys.into_iter().map(|k| (k.clone(), FormSchema { bundle: b, form: b.form(&k).expect("form") })).collect()
-        };
-        let form_keys = with_forms.forms.iter().map(|f| f.key.clone()).collect();
-        let event_keys = events.iter().map(|e| e["key"].as_str().expect("key").to_owned()).collect();
-        Bank { forms: schemas(with_forms, form_keys), events: schemas(with_events, event_keys) }
-    }
-}
-
-impl FlowCatalog for Bank {
-    fn form(&self, key: &str) -> Option<&dyn Schema> {
-        self.forms.iter().find(|(k, _)| k == key).map(|(_, s)| s as &dyn Schema)
-    }
-
-    fn event(&self, key: &str) -> Option<&dyn Schema> {
-        self.events.iter().find(|(k, _)| k == key).map(|(_, s)| s as &dyn Schema)
-    }
-
-    fn role_exists(&self, key: &str) -> bool {
-        folder("roles").iter().any(|r| r["key"] == key)
-    }
-
-    fn flow_exists(&self, key: &str) -> bool {
-        folder("flows").iter().any(|f| f["key"] == key)
-    }
-
-    fn calendar_exists(&self, key: &str) -> bool {
-        folder("calendars").iter().any(|c| c["key"] == key)
-    }
-}
+use crate::bank::{Bank, bank_crm, read};
 
 #[test]
 fn the_new_wealth_customer_sop_reads_clean() {
