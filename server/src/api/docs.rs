@@ -115,17 +115,18 @@ pub async fn platform_openapi() -> HttpResponse {
     HttpResponse::Ok().json(PlatformApi::openapi())
 }
 
-/// The JSON Schema of a metadata kind: `bundle` or `form`.
+/// The JSON Schema of a metadata kind: `bundle`, `form` or `flow`.
 #[utoipa::path(get, path = "/api/v1/schemas/{kind}", tag = "system", security(()),
-    params(("kind" = String, Path, description = "`bundle` or `form`")),
+    params(("kind" = String, Path, description = "`bundle`, `form` or `flow`")),
     responses((status = 200, description = "A JSON Schema (draft 2020-12)", body = Object),
         (status = 404, description = "No such kind", body = Problem, content_type = "application/problem+json")))]
 pub async fn metadata_schema(path: Path<String>) -> Result<HttpResponse, ApiError> {
     let schema = match path.as_str() {
         "bundle" => engine_form::bundle_schema(),
         "form" | "forms" => engine_form::form_schema(),
+        "flow" | "flows" => engine_flow::flow_schema(),
         other => {
-            return Err(ApiError::not_found(format!("no schema for `{other}`; known: bundle, form")));
+            return Err(ApiError::not_found(format!("no schema for `{other}`; known: bundle, form, flow")));
         }
     };
     Ok(json_response(StatusCode::OK, schema))
