@@ -29,6 +29,28 @@ impl Flow {
         self.edges.iter().filter(move |e| e.from == id)
     }
 
+    /// Every field path the flow's expressions read, each once: the server loads the
+    /// related records' values among them before it runs an instance.
+    pub fn reads(&self) -> Vec<Vec<String>> {
+        fn walk(expr: &Expr, out: &mut Vec<Vec<String>>) {
+            if let engine_rule::ExprKind::Path(path) = &expr.kind
+                && !out.contains(path)
+            {
+                out.push(path.clone());
+            }
+            for child in expr.children() {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        for expr in
+            self.nodes.iter().flat_map(|n| n.kind.exprs()).chain(self.edges.iter().filter_map(|e| e.condition.as_ref()))
+        {
+            walk(expr, &mut out);
+        }
+        out
+    }
+
     /// The flows entering node `id`.
     pub fn incoming<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Edge> + 'a {
         self.edges.iter().filter(move |e| e.to == id)
@@ -72,6 +94,30 @@ impl NodeKind {
             self,
             NodeKind::UserTask(_) | NodeKind::Timer(_) | NodeKind::Message { .. } | NodeKind::SubProcess { .. }
         )
+    }
+
+    /// Every expression of the node.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            NodeKind::Start(StartTrigger::Created { condition } | StartTrigger::Updated { condition }) => {
+                condition.iter().collect()
+            }
+            NodeKind::UserTask(task) => {
+                let mut out = vec![&task.title];
+                out.extend(task.assignee.iter().chain(task.candidate_unit.iter()));
+                out.extend(task.escalations.iter().filter_map(|e| match &e.action {
+                    EscalationAction::Reassign { to } => Some(to),
+                    _ => None,
+                }));
+                out
+            }
+            NodeKind::Service(ServiceAction::UpdateFields { set: p, .. })
+            | NodeKind::Service(ServiceAction::CreateRecord { values: p, .. })
+            | NodeKind::Service(ServiceAction::Webhook { body: p, .. }) => p.iter().map(|(_, e)| e).collect(),
+            NodeKind::Service(ServiceAction::Notify { to, message, .. }) => vec![to, message],
+            NodeKind::Timer(TimerSpec::At { at, .. }) => vec![at],
+            _ => Vec::new(),
+        }
     }
 
     pub fn name(&self) -> &'static str {

@@ -204,7 +204,10 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
             ));
         }
         match engine_flow::parse_flow(flow_doc, &catalog) {
-            Ok(flow) => flows.push(flow),
+            Ok(flow) => {
+                diags.extend(not_yet_running(&flow, i));
+                flows.push(flow);
+            }
             Err(found) => diags.extend(found.into_iter().map(|d| {
                 let about = d.node.or(d.flow).map(|n| format!(" (`{n}`)")).unwrap_or_default();
                 Diagnostic::new(format!("/flows/{i}{}", d.path), d.code, format!("{}{about}", d.message))
@@ -214,6 +217,31 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
     drop(catalog);
     let roles = crate::access::check_roles(doc, &bundle, &mut diags);
     if diags.is_empty() { Ok(AppMeta { bundle, events, decisions, rules, roles, flows }) } else { Err(diags) }
+}
+
+/// The parts of a checked flow the server does not run yet (the engine does): publishing
+/// refuses them rather than let an instance stop there.
+fn not_yet_running(flow: &engine_flow::Flow, i: usize) -> Vec<Diagnostic> {
+    use engine_flow::{NodeKind, ServiceAction, StartTrigger};
+    let mut out = Vec::new();
+    for (j, node) in flow.nodes.iter().enumerate() {
+        let what = match &node.kind {
+            NodeKind::Start(StartTrigger::Event { .. } | StartTrigger::Schedule { .. }) => {
+                "starting on an event or a schedule"
+            }
+            NodeKind::SubProcess { .. } => "sub-processes",
+            NodeKind::Message { .. } => "waiting for messages",
+            NodeKind::Service(ServiceAction::Notify { .. }) => continue,
+            NodeKind::Service(_) => "service steps other than notify",
+            _ => continue,
+        };
+        out.push(Diagnostic::new(
+            format!("/flows/{i}/nodes/{j}"),
+            "not_yet",
+            format!("`{}`: {what} do not run on the server yet", node.id),
+        ));
+    }
+    out
 }
 
 /// The `key`s of the documents of `kind` in the bundle.

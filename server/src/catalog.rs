@@ -34,7 +34,29 @@ pub struct PublishedApp {
     tables: HashMap<(String, Option<String>), TableMap>,
 }
 
+/// The flows of version `version` of `app`, for instances that started on it.
+pub async fn flows_of_version(
+    c: &impl ConnectionTrait,
+    app: &str,
+    version: i64,
+) -> Result<Vec<engine_flow::Flow>, ApiError> {
+    let (document, _) = meta::version_bundle(c, app, version)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
+    let meta = check_app(&document, version).map_err(|diags| {
+        ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
+    })?;
+    Ok(meta.flows)
+}
+
 impl PublishedApp {
+    pub fn flow(&self, key: &str) -> Result<&engine_flow::Flow, ApiError> {
+        self.flows
+            .iter()
+            .find(|f| f.key == key)
+            .ok_or_else(|| ApiError::not_found(format!("app `{}` has no flow `{key}`", self.key)))
+    }
+
     pub fn event(&self, key: &str) -> Result<&Form, ApiError> {
         self.events
             .iter()

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod expr_sql;
 mod files;
+pub mod flows;
 pub mod meta;
 pub mod outbox;
 pub mod publish;

@@ -28,7 +28,7 @@ fn date(text: &str) -> NaiveDate {
 fn holding(maturity: &str) -> Holding {
     let text = |s: &str| Value::Text(s.to_owned());
     Holding(BTreeMap::from([
-        ("status".to_owned(), text("active")),
+        ("status".to_owned(), text("holding")),
         ("start_date".to_owned(), Value::Date(date("2026-12-01"))),
         ("maturity_date".to_owned(), Value::Date(date(maturity))),
         ("customer.name".to_owned(), text("李伟")),

@@ -11,8 +11,10 @@ mod export;
 mod expressions;
 mod files;
 mod metadata;
+mod processes;
 mod records;
 mod rules;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -97,6 +99,16 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/outbox", web::get().to(rules::outbox))
         .route("/api/v1/apps/{app}/outbox/{id}/resend", web::post().to(rules::resend))
         .route("/api/v1/apps/{app}/events/{event}/occurrences", web::post().to(rules::receive_event))
+        .route("/api/v1/apps/{app}/flows/{flow}/instances", web::post().to(processes::start))
+        .route("/api/v1/apps/{app}/instances/{id}", web::get().to(processes::get))
+        .route("/api/v1/apps/{app}/instances/{id}/cancel", web::post().to(processes::cancel))
+        .route("/api/v1/apps/{app}/forms/{form}/records/{id}/processes", web::get().to(processes::of_record))
+        .route("/api/v1/tasks", web::get().to(tasks::list))
+        .route("/api/v1/tasks/{id}", web::get().to(tasks::get))
+        .route("/api/v1/tasks/{id}/complete", web::post().to(tasks::complete))
+        .route("/api/v1/tasks/{id}/claim", web::post().to(tasks::claim))
+        .route("/api/v1/tasks/{id}/unclaim", web::post().to(tasks::unclaim))
+        .route("/api/v1/tasks/{id}/delegate", web::post().to(tasks::delegate))
         .route("/api/v1/auth/logout", web::post().to(auth::logout))
         .route("/api/v1/auth/me", web::get().to(auth::me))
         .service(

@@ -76,6 +76,24 @@ pub(super) async fn readable(
     Ok(access)
 }
 
+/// Record `id` of `form` as the caller may see it (404 outside their records).
+pub(super) async fn read_one(
+    state: &State,
+    req: &HttpRequest,
+    app: &str,
+    form: &str,
+    id: i64,
+) -> Result<Value, ApiError> {
+    let app = state.catalog.published(&state.db.conn, app).await?;
+    let mut ctx = FormCtx::new(&app, form, state.db.backend())?;
+    let access = access_for(&state.db.conn, req, &ctx, "read").await?;
+    ctx.access = Some(&access);
+    let record = read::get(&state.db.conn, &ctx, id, None)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
+    Ok(shaped(&access, record))
+}
+
 /// The record a write leaves, as the caller may see it: refused with `out_of_reach` when
 /// their rows no longer admit it, and read again through their access when it limits what
 /// the record's lookups show.
@@ -184,6 +202,7 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
         // Rules may have changed the record.
         record = read::get(&tx, &ctx, id, None).await?.unwrap_or(record);
     }
+    crate::flows::on_record_change(&tx, &app, (&path.1, id), true, ctx.writer, now).await?;
     let record = as_written(&tx, &ctx, &access, id, record).await?;
     tx.commit().await?;
     let mut response = record_response(StatusCode::CREATED, &record);
@@ -273,6 +292,7 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
         rules::after_change(&tx, &app, change, now, 0).await?;
         record = read::get(&tx, &ctx, path.2, None).await?.unwrap_or(record);
     }
+    crate::flows::on_record_change(&tx, &app, (&path.1, path.2), false, ctx.writer, now).await?;
     let record = as_written(&tx, &ctx, &access, path.2, record).await?;
     tx.commit().await?;
     Ok(record_response(StatusCode::OK, &record))

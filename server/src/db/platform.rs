@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0011MakerChecker),
             Box::new(M0012UserRoles),
             Box::new(M0013Ownership),
+            Box::new(M0014Processes),
         ]
     }
 
@@ -731,6 +732,123 @@ impl MigrationTrait for M0013Ownership {
                     Table::alter().table(Alias::new("trellis_files")).drop_column(Alias::new(column)).to_owned(),
                 )
                 .await?;
+        }
+        Ok(())
+    }
+}
+
+struct M0014Processes;
+
+impl MigrationName for M0014Processes {
+    fn name(&self) -> &str {
+        "m0014_processes"
+    }
+}
+
+fn nullable_timestamp(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).timestamp_with_time_zone().null().to_owned()
+}
+
+fn nullable_big(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).big_integer().null().to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0014Processes {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Process instances: the engine's state as JSON, on the app version they started on.
+        let instances = Table::create()
+            .table(Alias::new("trellis_flow_instances"))
+            .col(id())
+            .col(text("app"))
+            .col(text("flow"))
+            .col(big("version"))
+            .col(nullable_text("subject_form"))
+            .col(nullable_big("subject_id"))
+            .col(text("status"))
+            .col(text("state"))
+            .col(nullable_big("started_by"))
+            .col(timestamp("started_at"))
+            .col(timestamp("updated_at"))
+            .to_owned();
+        // Pending timers, one per waiting token, found by their due time in batches.
+        let timers = Table::create()
+            .table(Alias::new("trellis_flow_timers"))
+            .col(id())
+            .col(big("instance_id"))
+            .col(big("token"))
+            .col(timestamp("due_at"))
+            .col(nullable_timestamp("claimed_until"))
+            .col(big("attempts").default(0))
+            .col(nullable_text("last_error"))
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("trellis_flow_timers"), Alias::new("instance_id"))
+                    .to(Alias::new("trellis_flow_instances"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned();
+        // The task inbox: user tasks of running processes.
+        let tasks = Table::create()
+            .table(Alias::new("trellis_flow_tasks"))
+            .col(id())
+            .col(text("app"))
+            .col(big("instance_id"))
+            .col(big("token"))
+            .col(text("node"))
+            .col(text("title"))
+            .col(nullable_text("assignee"))
+            .col(nullable_text("candidate_role"))
+            .col(nullable_text("candidate_unit"))
+            .col(text("priority"))
+            .col(nullable_timestamp("due_at"))
+            .col(text("escalations"))
+            .col(text("status"))
+            .col(nullable_text("outcome"))
+            .col(nullable_text("data"))
+            .col(nullable_text("subject_form"))
+            .col(nullable_big("subject_id"))
+            .col(timestamp("created_at"))
+            .col(nullable_timestamp("completed_at"))
+            .col(nullable_text("completed_by"))
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("trellis_flow_tasks"), Alias::new("instance_id"))
+                    .to(Alias::new("trellis_flow_instances"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned();
+        // What happened to each instance, in order.
+        let history = Table::create()
+            .table(Alias::new("trellis_flow_history"))
+            .col(id())
+            .col(big("instance_id"))
+            .col(timestamp("at"))
+            .col(text("event"))
+            .col(text("detail"))
+            .to_owned();
+        for table in [instances, timers, tasks, history] {
+            manager.create_table(table).await?;
+        }
+        for index in [
+            index("ux_trellis_flow_timers_token", "trellis_flow_timers", &["instance_id", "token"]).unique().to_owned(),
+            index("ix_trellis_flow_timers_due", "trellis_flow_timers", &["due_at"]),
+            index("ix_trellis_flow_tasks_assignee", "trellis_flow_tasks", &["status", "assignee", "due_at"]),
+            index(
+                "ix_trellis_flow_instances_subject",
+                "trellis_flow_instances",
+                &["app", "subject_form", "subject_id"],
+            ),
+            index("ix_trellis_flow_history_instance", "trellis_flow_history", &["instance_id", "id"]),
+        ] {
+            manager.create_index(index).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for name in ["trellis_flow_history", "trellis_flow_tasks", "trellis_flow_timers", "trellis_flow_instances"] {
+            manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
         }
         Ok(())
     }

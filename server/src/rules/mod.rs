@@ -25,7 +25,7 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::{Map, Value, json};
 
 pub use events::receive as receive_event;
-pub use related::{load as load_related, related_paths};
+pub use related::{Needs, load as load_related, related_paths};
 pub use retry::{retry_due_firings, retry_incident};
 pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
 pub use store::{firings_of_record, incidents};
@@ -36,6 +36,18 @@ use crate::audit;
 use crate::catalog::PublishedApp;
 use crate::records::values::{RecordValues, expr_json, field_values};
 use crate::records::{FormCtx, read, write};
+
+/// Queues a message in the outbox for delivery after commit (processes' notifications).
+pub async fn queue_message(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    channel: &str,
+    to: &Value,
+    body: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    Ok(store::insert_outbox(tx, app, channel, to, body, None, now).await?)
+}
 
 /// How deep changes made by rules may fire further rules.
 pub const MAX_CASCADE: usize = 8;
@@ -227,11 +239,11 @@ pub(crate) async fn run_actions(
             }
             "notify" => {
                 let body = json!({ "message": text("message")? });
-                store::insert_outbox(tx, app, text("channel")?, &action["to"], &body, firing_id, now).await?;
+                store::insert_outbox(tx, app, text("channel")?, &action["to"], &body, Some(firing_id), now).await?;
             }
             "webhook" => {
                 let body = Value::Object(map("body")?.clone());
-                store::insert_outbox(tx, app, "webhook", &action["url"], &body, firing_id, now).await?;
+                store::insert_outbox(tx, app, "webhook", &action["url"], &body, Some(firing_id), now).await?;
             }
             "update_fields" if action["record"].is_object() => {
                 cascade_guard(depth)?;

@@ -62,6 +62,9 @@ pub fn spawn_scheduler(state: Arc<AppState>) {
             if let Err(e) = super::retry_due_firings(&state, Utc::now()).await {
                 tracing::error!("retrying rule actions: {e}");
             }
+            if let Err(e) = crate::flows::run_due_timers(&state, Utc::now()).await {
+                tracing::error!("process timers: {e}");
+            }
             if let Err(e) = crate::outbox::deliver_due(&state, Utc::now()).await {
                 tracing::error!("delivering the outbox: {e}");
             }

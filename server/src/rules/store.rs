@@ -160,7 +160,7 @@ pub async fn insert_outbox(
     channel: &str,
     recipient: &Value,
     body: &Value,
-    firing_id: i64,
+    firing_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let stmt = Query::insert()

@@ -1,0 +1,163 @@
+//! Process instances through the API: start one, read its state and history, cancel it,
+//! and the processes a record has been through.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Path, Payload};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::{Value, json};
+
+use super::error::{ApiError, Problem};
+use super::{State, json_body, json_response};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::Designer;
+use crate::flows::{self, Incoming};
+use crate::records::codec::decode;
+use engine_form::StorageType;
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// Start a process: `{"subject": <record id>}` for a flow that follows a record.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/flows/{flow}/instances", tag = "processes",
+    params(("app" = String, Path, description = "App key"), ("flow" = String, Path, description = "Flow key")),
+    request_body(content = Object, example = json!({ "subject": 12 })),
+    responses((status = 201, description = "Started: the instance", body = Object),
+        (status = 400, description = "The flow needs a subject record", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app, flow or record", body = Problem, content_type = "application/problem+json")))]
+pub async fn start(
+    state: State,
+    designer: Designer,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let doc = json_body(body).await?;
+    let subject = doc.get("subject").and_then(Value::as_i64);
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    let app = state.catalog.published_for_write(&tx, &path.0).await?;
+    let id = flows::start(&tx, &app, &path.1, subject, Some(designer.0.user_id), now).await?;
+    let entry = Entry::app("process.start", &path.0, json!({ "flow": path.1, "instance": id, "subject": subject }));
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    tx.commit().await?;
+    Ok(json_response(StatusCode::CREATED, &describe(&state.db.conn, id).await?))
+}
+
+/// A process instance: its state (where its tokens are), what its tasks recorded, and its
+/// history.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/instances/{id}", tag = "processes",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Instance id")),
+    responses((status = 200, description = "The instance", body = Object),
+        (status = 404, description = "No such instance", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, _: Designer, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+    let body = describe(&state.db.conn, path.1).await?;
+    if body["app"] != path.0.as_str() {
+        return Err(ApiError::not_found(format!("no process {} in `{}`", path.1, path.0)));
+    }
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// Cancel a running process: its timers stop and its open tasks are withdrawn.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/instances/{id}/cancel", tag = "processes",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Instance id")),
+    responses((status = 200, description = "Cancelled: the instance", body = Object),
+        (status = 409, description = "It has ended already", body = Problem, content_type = "application/problem+json")))]
+pub async fn cancel(
+    state: State,
+    _: Designer,
+    req: HttpRequest,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    let app = state.catalog.published_for_write(&tx, &path.0).await?;
+    flows::deliver(&tx, &app, path.1, Incoming::Cancel, now).await?;
+    audit::write(&tx, &Actor::of(&req), Entry::app("process.cancel", &path.0, json!({ "instance": path.1 })), now)
+        .await?;
+    tx.commit().await?;
+    Ok(json_response(StatusCode::OK, &describe(&state.db.conn, path.1).await?))
+}
+
+/// The processes that followed a record, each with its history.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/processes", tag = "processes",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
+    responses((status = 200, description = "Oldest first", body = Object),
+        (status = 404, description = "No such record, or not one of yours", body = Problem, content_type = "application/problem+json")))]
+pub async fn of_record(
+    state: State,
+    req: HttpRequest,
+    path: Path<(String, String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
+    let stmt = Query::select()
+        .column(a("id"))
+        .from(a("trellis_flow_instances"))
+        .and_where(Expr::col(a("app")).eq(path.0.as_str()))
+        .and_where(Expr::col(a("subject_form")).eq(path.1.as_str()))
+        .and_where(Expr::col(a("subject_id")).eq(path.2))
+        .order_by(a("id"), Order::Asc)
+        .to_owned();
+    let mut items = Vec::new();
+    for row in state.db.conn.query_all(&stmt).await? {
+        items.push(describe(&state.db.conn, row.try_get_by_index(0)?).await?);
+    }
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// An instance as the API shows it.
+async fn describe(c: &impl ConnectionTrait, id: i64) -> Result<Value, ApiError> {
+    let head = Query::select()
+        .columns(
+            [
+                "id",
+                "app",
+                "flow",
+                "version",
+                "subject_form",
+                "subject_id",
+                "status",
+                "state",
+                "started_at",
+                "updated_at",
+            ]
+            .map(a),
+        )
+        .from(a("trellis_flow_instances"))
+        .and_where(Expr::col(a("id")).eq(id))
+        .to_owned();
+    let row = c.query_one(&head).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
+    let state: String = row.try_get("", "state")?;
+    let state: Value = serde_json::from_str(&state).unwrap_or(Value::Null);
+    let history = Query::select()
+        .columns(["at", "event", "detail"].map(a))
+        .from(a("trellis_flow_history"))
+        .and_where(Expr::col(a("instance_id")).eq(id))
+        .order_by(a("id"), Order::Asc)
+        .to_owned();
+    let backend = c.get_database_backend();
+    let instant =
+        |r: &sea_orm::QueryResult, i: usize| decode(r, i, &StorageType::DateTime, backend).map(|v| v.to_json());
+    let mut events = Vec::new();
+    for h in c.query_all(&history).await? {
+        let detail: String = h.try_get("", "detail")?;
+        events.push(json!({ "at": instant(&h, 0)?, "event": h.try_get::<String>("", "event")?,
+            "detail": serde_json::from_str::<Value>(&detail).unwrap_or(Value::Null) }));
+    }
+    Ok(json!({
+        "id": id,
+        "app": row.try_get::<String>("", "app")?,
+        "flow": row.try_get::<String>("", "flow")?,
+        "version": row.try_get::<i64>("", "version")?,
+        "subject": { "form": row.try_get::<Option<String>>("", "subject_form")?, "id": row.try_get::<Option<i64>>("", "subject_id")? },
+        "status": row.try_get::<String>("", "status")?,
+        "started_at": instant(&row, 8)?,
+        "current": state["tokens"].as_array().map(|t| t.iter().map(|t| t["node"].clone()).collect::<Vec<_>>()),
+        "tokens": state["tokens"],
+        "outputs": state["outputs"],
+        "history": events,
+    }))
+}

@@ -1,0 +1,454 @@
+//! The task inbox: the user tasks of running processes that are yours (assigned to you, or
+//! offered to a role you hold), and your team's for managers; completing one with its form
+//! moves its process on. Claiming, giving back and delegating change who holds it.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Path, Payload, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::Utc;
+use engine_form::{CheckMode, StorageType, check_record};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, NullOrdering, Order, Query as Sql};
+use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::error::{ApiError, Problem};
+use super::{State, json_body, json_response};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::Principal;
+use crate::flows::{self, Incoming};
+use crate::records::codec::{datetime, decode};
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+const COLUMNS: [&str; 20] = [
+    "id",
+    "app",
+    "instance_id",
+    "token",
+    "node",
+    "title",
+    "assignee",
+    "candidate_role",
+    "candidate_unit",
+    "priority",
+    "due_at",
+    "escalations",
+    "status",
+    "outcome",
+    "data",
+    "subject_form",
+    "subject_id",
+    "created_at",
+    "completed_at",
+    "completed_by",
+];
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskFilter {
+    /// Only this app's tasks.
+    app: Option<String>,
+    /// `open` (the default), `completed` or `cancelled`.
+    status: Option<String>,
+    /// Also the tasks of the users in your org unit and the units below it.
+    team: Option<bool>,
+    /// Only tasks past their due time.
+    overdue: Option<bool>,
+}
+
+/// Who may see which tasks: the caller's name, their (app, role) pairs, and their team.
+struct Reach {
+    principal: Principal,
+    roles: Vec<(String, String)>,
+    team: Vec<String>,
+}
+
+async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -> Result<Reach, ApiError> {
+    let roles_q = Sql::select()
+        .columns(["app", "role"].map(a))
+        .from(a("trellis_user_roles"))
+        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+        .to_owned();
+    let mut roles = Vec::new();
+    for row in c.query_all(&roles_q).await? {
+        roles.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
+    }
+    let mut members = Vec::new();
+    if team {
+        // The units at and below the caller's, then their users.
+        let units = Sql::select().columns(["id", "parent_id"].map(a)).from(a("trellis_org_units")).to_owned();
+        let mut tree: Vec<(i64, Option<i64>)> = Vec::new();
+        for row in c.query_all(&units).await? {
+            tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
+        }
+        let own = Sql::select()
+            .column(a("org_unit_id"))
+            .from(a("trellis_users"))
+            .and_where(Expr::col(a("id")).eq(principal.user_id))
+            .to_owned();
+        let mut below: Vec<i64> = match c.query_one(&own).await? {
+            Some(row) => row.try_get_by_index::<Option<i64>>(0)?.into_iter().collect(),
+            None => Vec::new(),
+        };
+        let mut i = 0;
+        while i < below.len() {
+            let parent = below[i];
+            below.extend(tree.iter().filter(|(_, p)| *p == Some(parent)).map(|(id, _)| *id));
+            i += 1;
+        }
+        let users = Sql::select()
+            .column(a("username"))
+            .from(a("trellis_users"))
+            .and_where(Expr::col(a("org_unit_id")).is_in(below))
+            .to_owned();
+        for row in c.query_all(&users).await? {
+            members.push(row.try_get_by_index(0)?);
+        }
+    }
+    Ok(Reach { principal, roles, team: members })
+}
+
+impl Reach {
+    /// The tasks the caller may see, as SQL.
+    fn condition(&self) -> Cond {
+        let mut any = Cond::any().add(Expr::col(a("assignee")).eq(self.principal.username.as_str()));
+        for (app, role) in &self.roles {
+            any = any.add(
+                Cond::all()
+                    .add(Expr::col(a("assignee")).is_null())
+                    .add(Expr::col(a("app")).eq(app.as_str()))
+                    .add(Expr::col(a("candidate_role")).eq(role.as_str())),
+            );
+        }
+        if !self.team.is_empty() {
+            any = any.add(Expr::col(a("assignee")).is_in(self.team.clone()));
+        }
+        any
+    }
+
+    fn is_admin(&self) -> bool {
+        self.principal.platform_role == "administrator"
+    }
+}
+
+fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::DateTime<Utc>) -> Result<Value, ApiError> {
+    let text = |key: &str| -> Result<Value, ApiError> {
+        Ok(row.try_get::<Option<String>>("", key)?.map_or(Value::Null, Value::String))
+    };
+    let instant = |i: usize| decode(row, i, &StorageType::DateTime, backend).map(|v| v.to_json());
+    let json_text = |key: &str| -> Result<Value, ApiError> {
+        Ok(row.try_get::<Option<String>>("", key)?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null))
+    };
+    let due = decode(row, 10, &StorageType::DateTime, backend)?;
+    let status: String = row.try_get("", "status")?;
+    let overdue = status == "open" && matches!(&due, engine_form::FieldValue::DateTime(d) if *d < now);
+    Ok(json!({
+        "id": row.try_get::<i64>("", "id")?,
+        "app": row.try_get::<String>("", "app")?,
+        "instance": row.try_get::<i64>("", "instance_id")?,
+        "token": row.try_get::<i64>("", "token")?,
+        "node": row.try_get::<String>("", "node")?,
+        "title": row.try_get::<String>("", "title")?,
+        "assignee": text("assignee")?,
+        "candidate_role": text("candidate_role")?,
+        "candidate_unit": text("candidate_unit")?,
+        "priority": row.try_get::<String>("", "priority")?,
+        "due_at": due.to_json(),
+        "overdue": overdue,
+        "escalations": json_text("escalations")?,
+        "status": status,
+        "outcome": text("outcome")?,
+        "data": json_text("data")?,
+        "subject": { "form": text("subject_form")?, "id": row.try_get::<Option<i64>>("", "subject_id")? },
+        "created_at": instant(17)?,
+        "completed_at": instant(18)?,
+        "completed_by": text("completed_by")?,
+    }))
+}
+
+/// Your tasks (and with `team=true` your team's), soonest due first.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskFilter),
+    responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due", body = Object)))]
+pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> Result<HttpResponse, ApiError> {
+    let conn = &state.db.conn;
+    let reach = reach(conn, crate::auth::principal(&req)?, filter.team.unwrap_or(false)).await?;
+    let now = Utc::now();
+    let backend = conn.get_database_backend();
+    let status = filter.status.as_deref().unwrap_or("open");
+    if !["open", "completed", "cancelled"].contains(&status) {
+        return Err(ApiError::bad_request("bad_query", "`status` is open, completed or cancelled"));
+    }
+    let mut stmt = Sql::select();
+    stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_tasks")).and_where(Expr::col(a("status")).eq(status));
+    if !reach.is_admin() {
+        stmt.cond_where(reach.condition());
+    }
+    if let Some(app) = &filter.app {
+        stmt.and_where(Expr::col(a("app")).eq(app.as_str()));
+    }
+    if filter.overdue == Some(true) {
+        stmt.and_where(Expr::col(a("due_at")).lt(datetime(now, backend)));
+    }
+    stmt.order_by_with_nulls(a("due_at"), Order::Asc, NullOrdering::Last).order_by(a("id"), Order::Asc).limit(500);
+    let items: Vec<Value> =
+        conn.query_all(&stmt).await?.iter().map(|r| task_json(r, backend, now)).collect::<Result<_, _>>()?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// Task `id`, if the caller may see it.
+async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, ApiError> {
+    let mut stmt = Sql::select();
+    stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_tasks")).and_where(Expr::col(a("id")).eq(id));
+    if !reach.is_admin() {
+        stmt.cond_where(reach.condition());
+    }
+    c.query_one(&stmt).await?.ok_or_else(|| ApiError::not_found(format!("no task {id} of yours")))
+}
+
+/// The task form and outcomes of a task's node, from the flow version its process runs.
+async fn task_form(state: &State, task: &Value) -> Result<(Vec<Value>, Vec<String>, i64), ApiError> {
+    let app_key = task["app"].as_str().unwrap_or_default();
+    let instance = task["instance"].as_i64().unwrap_or_default();
+    let head = Sql::select()
+        .columns(["flow", "version"].map(a))
+        .from(a("trellis_flow_instances"))
+        .and_where(Expr::col(a("id")).eq(instance))
+        .to_owned();
+    let row = state.db.conn.query_one(&head).await?.ok_or_else(|| ApiError::not_found("process gone"))?;
+    let (flow_key, version): (String, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    let flows = crate::catalog::flows_of_version(&state.db.conn, app_key, version).await?;
+    let node = flows.iter().find(|f| f.key == flow_key).and_then(|f| f.node(task["node"].as_str().unwrap_or_default()));
+    match node.map(|n| &n.kind) {
+        Some(engine_flow::NodeKind::UserTask(t)) => Ok((t.fields.clone(), t.outcomes.clone(), version)),
+        _ => Err(ApiError::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
+    }
+}
+
+/// One task with its form, its outcomes and the record it is about (as you may see it).
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+    responses((status = 200, description = "The task", body = Object),
+        (status = 404, description = "No such task of yours", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let conn = &state.db.conn;
+    let reach = reach(conn, crate::auth::principal(&req)?, true).await?;
+    let row = visible(conn, &reach, *path).await?;
+    let mut task = task_json(&row, conn.get_database_backend(), Utc::now())?;
+    let (fields, outcomes, _) = task_form(&state, &task).await?;
+    task["form"] = json!({ "fields": fields });
+    task["outcomes"] = json!(outcomes);
+    if let (Some(form), Some(id)) = (task["subject"]["form"].as_str(), task["subject"]["id"].as_i64()) {
+        let app = task["app"].as_str().unwrap_or_default().to_owned();
+        task["record"] = match super::records::read_one(&state, &req, &app, form, id).await {
+            Ok(record) => record,
+            Err(_) => Value::Null, // Not a record the caller may read.
+        };
+    }
+    Ok(json_response(StatusCode::OK, &task))
+}
+
+/// Complete a task: `{"outcome": "reached", "values": {...}}`, the values checked against
+/// the task's form. Its process moves on in the same transaction.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/complete", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+    request_body(content = Object, example = json!({ "outcome": "reached", "values": { "notes": "客户满意" } })),
+    responses((status = 200, description = "Completed", body = Object),
+        (status = 409, description = "Not open, or not yours to complete", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The values do not fit the task form, or the outcome is not one of its outcomes", body = Problem, content_type = "application/problem+json")))]
+pub async fn complete(
+    state: State,
+    req: HttpRequest,
+    path: Path<i64>,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let doc = json_body(body).await?;
+    let conn = &state.db.conn;
+    let principal = crate::auth::principal(&req)?;
+    let reach = reach(conn, principal.clone(), false).await?;
+    let task = task_json(&visible(conn, &reach, *path).await?, conn.get_database_backend(), Utc::now())?;
+    if task["status"] != "open" {
+        return Err(ApiError::Conflict { code: "task_closed", detail: format!("task {} is {}", path, task["status"]) });
+    }
+    let (fields, outcomes, version) = task_form(&state, &task).await?;
+    let outcome = doc.get("outcome").and_then(Value::as_str).map(str::to_owned);
+    let mut errors = Vec::new();
+    match &outcome {
+        Some(o) if !outcomes.is_empty() && !outcomes.contains(o) => errors.push(engine_form::FieldError::new(
+            "/outcome",
+            "option",
+            format!("`{o}` is not one of {}", outcomes.join(", ")),
+        )),
+        None if !outcomes.is_empty() => {
+            errors.push(engine_form::FieldError::new(
+                "/outcome",
+                "required",
+                format!("one of {}", outcomes.join(", ")),
+            ));
+        }
+        _ => {}
+    }
+    let app_key = task["app"].as_str().unwrap_or_default().to_owned();
+    let given = doc.get("values").and_then(Value::as_object).cloned().unwrap_or_default();
+    let values = match checked_values(&state, &app_key, version, &fields, &given).await? {
+        Ok(values) => values,
+        Err(found) => {
+            errors.extend(found);
+            Vec::new()
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidRecord(errors));
+    }
+    let now = Utc::now();
+    let tx = conn.begin().await?;
+    let app = state.catalog.published_for_write(&tx, &app_key).await?;
+    let token = task["token"].as_u64().unwrap_or_default();
+    let instance = task["instance"].as_i64().unwrap_or_default();
+    let event = Incoming::TaskCompleted { token, outcome, values, by: principal.username.clone() };
+    flows::deliver(&tx, &app, instance, event, now).await?;
+    let entry = Entry::app("task.complete", &app_key, json!({ "task": *path, "instance": instance, "values": given }));
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    tx.commit().await?;
+    let row = visible(conn, &Reach { team: Vec::new(), ..reach }, *path).await;
+    let body = match row {
+        Ok(row) => task_json(&row, conn.get_database_backend(), now)?,
+        Err(_) => json!({ "id": *path, "status": "completed" }),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// The task form's values checked as a form's are (types, required, options), as the
+/// expression values the process records; or every problem, under `/values`.
+async fn checked_values(
+    state: &State,
+    app: &str,
+    version: i64,
+    fields: &[Value],
+    given: &Map<String, Value>,
+) -> Result<Result<Vec<(String, engine_rule::Value)>, Vec<engine_form::FieldError>>, ApiError> {
+    if fields.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    let (doc, _) = crate::meta::version_bundle(&state.db.conn, app, version)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks version {version}")))?;
+    let mut forms = doc["forms"].as_array().cloned().unwrap_or_default();
+    forms.push(json!({ "key": "task_form", "label": { "zh-CN": "任务", "en": "Task" }, "fields": fields }));
+    let probe = json!({ "key": app, "name": doc["name"], "forms": forms, "calendars": doc["calendars"] });
+    let bundle = engine_form::parse_bundle(&probe)
+        .map_err(|d| ApiError::Internal(anyhow::anyhow!("a task form does not read: {d:?}")))?;
+    let form = bundle.form("task_form").ok_or_else(|| ApiError::Internal(anyhow::anyhow!("task form missing")))?;
+    Ok(match check_record(form, given, CheckMode::Create) {
+        Ok(values) => Ok(values.iter().map(|(k, v)| (k.clone(), engine_form::expr_value(v))).collect()),
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|mut e| {
+                e.path = format!("/values{}", e.path);
+                e
+            })
+            .collect()),
+    })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Delegation {
+    /// The user name of who takes the task over.
+    to: String,
+}
+
+/// Take a task offered to a role you hold.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/claim", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+    responses((status = 200, description = "Yours now", body = Object),
+        (status = 409, description = "Someone holds it already", body = Problem, content_type = "application/problem+json")))]
+pub async fn claim(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let principal = crate::auth::principal(&req)?;
+    let me = principal.username.clone();
+    reassign(&state, &req, principal, *path, "task.claim", move |holder, _| match holder {
+        None => Ok(Some(me.clone())),
+        Some(_) => Err(ApiError::Conflict { code: "task_held", detail: "someone holds this task already".into() }),
+    })
+    .await
+}
+
+/// Give a claimed task back to its candidates.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/unclaim", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+    responses((status = 200, description = "Offered to its candidates again", body = Object),
+        (status = 409, description = "Not yours, or not offered to a role", body = Problem, content_type = "application/problem+json")))]
+pub async fn unclaim(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, ApiError> {
+    let principal = crate::auth::principal(&req)?;
+    let me = principal.username.clone();
+    reassign(&state, &req, principal, *path, "task.unclaim", move |holder, role| match (holder, role) {
+        (Some(h), Some(_)) if h == me => Ok(None),
+        _ => Err(ApiError::Conflict {
+            code: "not_claimed",
+            detail: "only a task you claimed from a role goes back".into(),
+        }),
+    })
+    .await
+}
+
+/// Hand a task you hold to another user.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/delegate", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+    request_body = Delegation,
+    responses((status = 200, description = "Theirs now", body = Object),
+        (status = 409, description = "Not yours to hand on", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such user", body = Problem, content_type = "application/problem+json")))]
+pub async fn delegate(
+    state: State,
+    req: HttpRequest,
+    path: Path<i64>,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let delegation: Delegation = serde_json::from_value(json_body(body).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a delegation: {e}")))?;
+    let exists = Sql::select()
+        .column(a("id"))
+        .from(a("trellis_users"))
+        .and_where(Expr::col(a("username")).eq(delegation.to.as_str()))
+        .to_owned();
+    if state.db.conn.query_one(&exists).await?.is_none() {
+        return Err(ApiError::InvalidRecord(vec![engine_form::FieldError::new("/to", "unknown_user", "no such user")]));
+    }
+    let principal = crate::auth::principal(&req)?;
+    let (me, admin) = (principal.username.clone(), principal.platform_role == "administrator");
+    let to = delegation.to;
+    reassign(&state, &req, principal, *path, "task.delegate", move |holder, _| match holder {
+        Some(h) if h == me || admin => Ok(Some(to.clone())),
+        _ => Err(ApiError::Conflict { code: "not_yours", detail: "only the holder hands a task on".into() }),
+    })
+    .await
+}
+
+/// Changes who holds open task `id` to what `decide` says, given who holds it now and the
+/// role it is offered to; audited.
+async fn reassign(
+    state: &State,
+    req: &HttpRequest,
+    principal: Principal,
+    id: i64,
+    action: &str,
+    decide: impl Fn(Option<&str>, Option<&str>) -> Result<Option<String>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let conn = &state.db.conn;
+    let reach = reach(conn, principal, false).await?;
+    let now = Utc::now();
+    let tx = conn.begin().await?;
+    let task = task_json(&visible(&tx, &reach, id).await?, conn.get_database_backend(), now)?;
+    if task["status"] != "open" {
+        return Err(ApiError::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
+    }
+    let holder = decide(task["assignee"].as_str(), task["candidate_role"].as_str())?;
+    let stmt = Sql::update()
+        .table(a("trellis_flow_tasks"))
+        .value(a("assignee"), holder.clone())
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("status")).eq("open"))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    let app = task["app"].as_str().unwrap_or_default();
+    let entry = Entry::app(action, app, json!({ "task": id, "from": task["assignee"], "to": holder }));
+    audit::write(&tx, &Actor::of(req), entry, now).await?;
+    tx.commit().await?;
+    Ok(json_response(StatusCode::OK, &json!({ "id": id, "assignee": holder })))
+}

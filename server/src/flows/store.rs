@@ -1,0 +1,249 @@
+//! Process instances, their pending timers, their tasks and their history, in the same
+//! database as the records, each change in the transaction of the event that caused it.
+
+use chrono::{DateTime, Utc};
+use engine_flow::{Instance, TaskOrder};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use serde_json::{Value, json};
+
+use crate::api::error::ApiError;
+use crate::records::codec::datetime;
+
+pub(super) fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+fn stamp(c: &impl ConnectionTrait, t: DateTime<Utc>) -> sea_orm::sea_query::SimpleExpr {
+    datetime(t, c.get_database_backend()).into()
+}
+
+/// An instance row.
+pub struct Row {
+    pub app: String,
+    pub flow: String,
+    pub version: i64,
+    pub subject: Option<(String, i64)>,
+    pub instance: Instance,
+}
+
+const COLUMNS: [&str; 6] = ["app", "flow", "version", "subject_form", "subject_id", "state"];
+
+fn row_of(r: &QueryResult) -> Result<Row, ApiError> {
+    let state: String = r.try_get("", "state")?;
+    let instance = serde_json::from_str(&state)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored process instance does not read back: {e}")))?;
+    let form: Option<String> = r.try_get("", "subject_form")?;
+    let id: Option<i64> = r.try_get("", "subject_id")?;
+    Ok(Row {
+        app: r.try_get("", "app")?,
+        flow: r.try_get("", "flow")?,
+        version: r.try_get("", "version")?,
+        subject: form.zip(id),
+        instance,
+    })
+}
+
+/// Stores a new instance, not yet started; its id.
+pub async fn insert(
+    c: &impl ConnectionTrait,
+    (app, flow, version): (&str, &str, i64),
+    subject: Option<(&str, i64)>,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<i64, ApiError> {
+    let state = serde_json::to_string(&Instance::new()).map_err(|e| ApiError::Internal(e.into()))?;
+    let stmt = Query::insert()
+        .into_table(a("trellis_flow_instances"))
+        .columns(
+            [
+                "app",
+                "flow",
+                "version",
+                "subject_form",
+                "subject_id",
+                "status",
+                "state",
+                "started_by",
+                "started_at",
+                "updated_at",
+            ]
+            .map(a),
+        )
+        .values([
+            app.into(),
+            flow.into(),
+            version.into(),
+            subject.map(|(f, _)| f.to_owned()).into(),
+            subject.map(|(_, id)| id).into(),
+            "running".into(),
+            state.into(),
+            by.into(),
+            stamp(c, now),
+            stamp(c, now),
+        ])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .returning_col(a("id"))
+        .to_owned();
+    let row = c.query_one(&stmt).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
+    Ok(row.try_get_by_index(0)?)
+}
+
+/// Instance `id`, locked until the transaction ends (PostgreSQL; SQLite has one writer).
+pub async fn load(c: &impl ConnectionTrait, id: i64, lock: bool) -> Result<Option<Row>, ApiError> {
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_instances")).and_where(Expr::col(a("id")).eq(id));
+    if lock && c.get_database_backend() == sea_orm::DbBackend::Postgres {
+        stmt.lock(LockType::Update);
+    }
+    c.query_one(&stmt).await?.as_ref().map(row_of).transpose()
+}
+
+/// The running instances of `app` following record `id` of `form`.
+pub async fn following(c: &impl ConnectionTrait, app: &str, form: &str, id: i64) -> Result<Vec<i64>, DbErr> {
+    let stmt = Query::select()
+        .column(a("id"))
+        .from(a("trellis_flow_instances"))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("subject_form")).eq(form))
+        .and_where(Expr::col(a("subject_id")).eq(id))
+        .and_where(Expr::col(a("status")).eq("running"))
+        .order_by(a("id"), Order::Asc)
+        .to_owned();
+    c.query_all(&stmt).await?.iter().map(|r| r.try_get_by_index(0)).collect()
+}
+
+pub async fn save(c: &impl ConnectionTrait, id: i64, instance: &Instance, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let status = match instance.status {
+        engine_flow::Status::Running => "running",
+        engine_flow::Status::Completed => "completed",
+        engine_flow::Status::Cancelled => "cancelled",
+    };
+    let state = serde_json::to_string(instance).map_err(|e| ApiError::Internal(e.into()))?;
+    let stmt = Query::update()
+        .table(a("trellis_flow_instances"))
+        .values([(a("status"), status.into()), (a("state"), state.into()), (a("updated_at"), stamp(c, now))])
+        .and_where(Expr::col(a("id")).eq(id))
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn history(
+    c: &impl ConnectionTrait,
+    id: i64,
+    event: &str,
+    detail: Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let stmt = Query::insert()
+        .into_table(a("trellis_flow_history"))
+        .columns(["instance_id", "at", "event", "detail"].map(a))
+        .values_panic([id.into(), stamp(c, now), event.into(), detail.to_string().into()])
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+/// Sets (or moves) the timer of `token`; `None` removes it until it has a due time.
+pub async fn set_timer(c: &impl ConnectionTrait, id: i64, token: u64, due: Option<DateTime<Utc>>) -> Result<(), DbErr> {
+    let Some(due) = due else { return remove_timer(c, id, token).await };
+    let stmt = Query::insert()
+        .into_table(a("trellis_flow_timers"))
+        .columns(["instance_id", "token", "due_at", "attempts"].map(a))
+        .values_panic([id.into(), (token as i64).into(), stamp(c, due), 0i64.into()])
+        .on_conflict(
+            OnConflict::columns(["instance_id", "token"].map(a))
+                .update_columns(["due_at", "attempts"].map(a))
+                .to_owned(),
+        )
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+pub async fn remove_timer(c: &impl ConnectionTrait, id: i64, token: u64) -> Result<(), DbErr> {
+    let stmt = Query::delete()
+        .from_table(a("trellis_flow_timers"))
+        .and_where(Expr::col(a("instance_id")).eq(id))
+        .and_where(Expr::col(a("token")).eq(token as i64))
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+pub async fn insert_task(
+    c: &impl ConnectionTrait,
+    (app, id): (&str, i64),
+    subject: Option<(&str, i64)>,
+    order: &TaskOrder,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let escalations: Vec<Value> =
+        order.escalations.iter().map(|(at, e)| json!({ "at": at.to_rfc3339(), "action": format!("{e:?}") })).collect();
+    let priority = format!("{:?}", order.priority).to_lowercase();
+    let stmt = Query::insert()
+        .into_table(a("trellis_flow_tasks"))
+        .columns(
+            [
+                "app",
+                "instance_id",
+                "token",
+                "node",
+                "title",
+                "assignee",
+                "candidate_role",
+                "candidate_unit",
+                "priority",
+                "due_at",
+                "escalations",
+                "status",
+                "subject_form",
+                "subject_id",
+                "created_at",
+            ]
+            .map(a),
+        )
+        .values_panic([
+            app.into(),
+            id.into(),
+            (order.token as i64).into(),
+            order.node.as_str().into(),
+            order.title.as_str().into(),
+            order.assignee.clone().into(),
+            order.candidate_role.clone().into(),
+            order.candidate_unit.clone().into(),
+            priority.into(),
+            match order.due {
+                Some(due) => stamp(c, due),
+                None => Expr::cust("NULL"),
+            },
+            Value::Array(escalations).to_string().into(),
+            "open".into(),
+            subject.map(|(f, _)| f.to_owned()).into(),
+            subject.map(|(_, s)| s).into(),
+            stamp(c, now),
+        ])
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+/// Closes the open task at `token` of instance `id` as `status` (`completed`, `cancelled`).
+pub async fn close_task(
+    c: &impl ConnectionTrait,
+    (id, token): (i64, u64),
+    status: &str,
+    completion: Option<(&str, Option<&str>, &Value)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut stmt = Query::update();
+    stmt.table(a("trellis_flow_tasks"))
+        .value(a("status"), status)
+        .value(a("completed_at"), stamp(c, now))
+        .and_where(Expr::col(a("instance_id")).eq(id))
+        .and_where(Expr::col(a("token")).eq(token as i64))
+        .and_where(Expr::col(a("status")).eq("open"));
+    if let Some((by, outcome, data)) = completion {
+        stmt.value(a("completed_by"), by)
+            .value(a("outcome"), outcome.map(str::to_owned))
+            .value(a("data"), data.to_string());
+    }
+    c.execute(&stmt).await.map(drop)
+}

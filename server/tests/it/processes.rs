@@ -1,0 +1,126 @@
+//! Processes on the server: the bank's new-wealth-customer SOP started by a purchase,
+//! driven by the timer runner on a virtual clock, its tasks in the relationship manager's
+//! inbox, its timers moved when the maturity date is edited, and cancelled.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::support::{Backend, both_backends, start};
+
+both_backends!(the_wealth_sop_runs_through_the_inbox);
+
+async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let password = "a long enough secret";
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }, { "key": "bj001", "name": "北京金融街支行" }],
+        "users": [
+            { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } },
+            { "username": "wang.lei", "password": password, "org_unit": "bj001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let bearer = |name: &str| {
+        let conn = env.state.db.conn.clone();
+        let name = name.to_owned();
+        async move {
+            format!("Bearer {}", server::auth::login(&conn, &name, password, Utc::now()).await.expect("signed in").0)
+        }
+    };
+    let (zhang, wang) = (bearer("zhang.min").await, bearer("wang.lei").await);
+    let as_user = |auth: &str, method: &'static str, uri: String, body: Option<Value>| {
+        let auth = auth.to_owned();
+        let env = &env;
+        async move {
+            let body = body.map(|b| b.to_string());
+            env.send(method, &uri, body.as_deref(), &[("authorization", &auth)]).await
+        }
+    };
+
+    let li = env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id&limit=1&fields=name").await.body["items"][0]
+        ["id"]
+        .clone();
+    let product =
+        env.get("/api/v1/apps/bank_crm/forms/product/records?limit=1&fields=name").await.body["items"][0].clone();
+    let holdings = "/api/v1/apps/bank_crm/forms/wealth_holding/records";
+    let purchase = json!({ "customer": li, "product": product["id"], "amount": "500000.00", "start_date": "2026-12-01",
+        "maturity_date": "2027-01-20", "status": "holding" });
+    let bought = env.post(holdings, &purchase).await;
+    assert_eq!(bought.status, 201, "{}", bought.body);
+    let holding = bought.body["id"].as_i64().expect("id");
+    let started = Utc::now();
+
+    let processes = env.get(&format!("{holdings}/{holding}/processes")).await;
+    let instance = processes.body["items"][0].clone();
+    assert_eq!(instance["status"], "running", "{}", processes.body);
+    let mut current: Vec<String> =
+        instance["current"].as_array().expect("current").iter().filter_map(|n| n.as_str().map(str::to_owned)).collect();
+    current.sort();
+    assert_eq!(current, ["birthday", "day_1", "maturity_minus_15"]);
+    let id = instance["id"].as_i64().expect("instance");
+    let run = |at: DateTime<Utc>| server::flows::run_due_timers(&env.state, at);
+
+    // T+1: the care SMS goes to the outbox.
+    assert_eq!(run(started + Duration::hours(23)).await.expect("runs"), 0, "nothing is due yet");
+    assert_eq!(run(started + Duration::days(1) + Duration::minutes(1)).await.expect("runs"), 1);
+    let outbox = env.get("/api/v1/apps/bank_crm/outbox").await.body["items"].clone();
+    let sms = outbox.as_array().expect("items").iter().find(|m| m["channel"] == "sms").expect("an SMS").clone();
+    assert!(sms["body"]["message"].as_str().is_some_and(|m| m.contains("李伟")), "{sms}");
+
+    // T+7: the call lands in the relationship manager's inbox, and nobody else's.
+    assert_eq!(run(started + Duration::days(7) + Duration::minutes(2)).await.expect("runs"), 1);
+    let inbox = as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await;
+    let call = inbox.body["items"][0].clone();
+    assert_eq!((call["node"].as_str(), call["assignee"].as_str()), (Some("call"), Some("zhang.min")), "{}", inbox.body);
+    assert!(call["title"].as_str().is_some_and(|t| t.contains("李伟")));
+    assert_eq!(as_user(&wang, "GET", "/api/v1/tasks".into(), None).await.body["items"], json!([]));
+    let task = format!("/api/v1/tasks/{}", call["id"]);
+    assert_eq!(as_user(&wang, "GET", task.clone(), None).await.status, 404);
+    let detail = as_user(&zhang, "GET", task.clone(), None).await.body;
+    assert_eq!(detail["outcomes"], json!(["reached", "unreachable"]));
+    assert_eq!(detail["record"]["maturity_date"], "2027-01-20", "the record the task is about");
+
+    // Completing checks the outcome and the task form.
+    let bad =
+        as_user(&zhang, "POST", format!("{task}/complete"), Some(json!({ "outcome": "maybe", "values": {} }))).await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.error_paths(), ["/outcome option", "/values/notes required"]);
+    let done = json!({ "outcome": "reached", "values": { "notes": "客户对收益满意", "satisfied": true } });
+    let completed = as_user(&zhang, "POST", format!("{task}/complete"), Some(done)).await;
+    assert_eq!(completed.status, 200, "{}", completed.body);
+    assert_eq!(as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await.body["items"], json!([]));
+
+    // The maturity moves ten days later: so does the timer 15 days before it.
+    let version = env.get(&format!("{holdings}/{holding}")).await.body["_version"].as_i64().expect("version");
+    let moved = env.patch(&format!("{holdings}/{holding}"), version, &json!({ "maturity_date": "2027-01-30" })).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let state = env.get(&format!("/api/v1/apps/bank_crm/instances/{id}")).await.body;
+    let timer = state["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .find(|t| t["node"] == "maturity_minus_15")
+        .expect("timer")
+        .clone();
+    assert_eq!(timer["state"]["due"], "2027-01-15T01:00:00Z", "{state}");
+    let old_due: DateTime<Utc> = "2027-01-05T01:00:00Z".parse().expect("instant");
+    let new_due: DateTime<Utc> = "2027-01-15T01:00:00Z".parse().expect("instant");
+    run(old_due + Duration::minutes(1)).await.expect("runs");
+    let open = as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await.body["items"].clone();
+    assert!(open.as_array().expect("items").iter().all(|t| t["node"] != "prepare"), "not at the old date: {open}");
+    run(new_due + Duration::minutes(1)).await.expect("runs");
+    let open = as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await.body["items"].clone();
+    assert!(open.as_array().expect("items").iter().any(|t| t["node"] == "prepare"), "at the new date: {open}");
+
+    // Cancelled: its open tasks are withdrawn, its timers stop.
+    let cancelled = env.post(&format!("/api/v1/apps/bank_crm/instances/{id}/cancel"), &json!({})).await;
+    assert_eq!((cancelled.status, cancelled.body["status"].as_str()), (200, Some("cancelled")), "{}", cancelled.body);
+    assert_eq!(as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await.body["items"], json!([]));
+    assert_eq!(run(started + Duration::days(400)).await.expect("runs"), 0, "no timer is left");
+    let events: Vec<String> = cancelled.body["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["event"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(events.first().map(String::as_str), Some("started"));
+    assert_eq!(events.last().map(String::as_str), Some("cancelled"));
+    env.finish().await;
+}
