@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(the_wealth_sop_runs_through_the_inbox);
+both_backends!(the_wealth_sop_runs_through_the_inbox, two_runners_fire_each_timer_once);
 
 async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
@@ -122,5 +122,56 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
         .collect();
     assert_eq!(events.first().map(String::as_str), Some("started"));
     assert_eq!(events.last().map(String::as_str), Some("cancelled"));
+    env.finish().await;
+}
+
+/// Two servers' runners on one PostgreSQL take the same due timers at once: each fires
+/// exactly once in total (they skip the rows the other holds). On SQLite, two runs at once
+/// on the one server.
+async fn two_runners_fire_each_timer_once(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let flow = json!({ "key": "ping", "nodes": [
+        { "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "minutes": 30 } }, { "id": "end", "type": "end" }],
+        "flows": [{ "from": "start", "to": "wait" }, { "from": "wait", "to": "end" }] });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/flows/ping", &flow).await.status, 200);
+    let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let count = 300;
+    for _ in 0..count {
+        let started = env.post("/api/v1/apps/bank_crm/flows/ping/instances", &json!({})).await;
+        assert_eq!(started.status, 201, "{}", started.body);
+    }
+    // SQLite has one writer: there a second runner is a second call on the same server.
+    let other = match backend {
+        Backend::Postgres => server::AppState::new(server::Db::connect(&env.db.url).await.expect("a second server")),
+        Backend::Sqlite => env.state.clone(),
+    };
+    let at = Utc::now() + Duration::hours(1);
+    let (a, b) = tokio::join!(server::flows::run_due_timers(&env.state, at), server::flows::run_due_timers(&other, at));
+    let (a, b) = (a.expect("first runner"), b.expect("second runner"));
+    assert_eq!(a + b, count, "fired {a} + {b}");
+    use sea_orm::ConnectionTrait;
+    let fired = env
+        .state
+        .db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            env.state.db.conn.get_database_backend(),
+            "SELECT COUNT(*) FROM trellis_flow_history WHERE event = 'timer_due'",
+        ))
+        .await
+        .expect("count")
+        .expect("row")
+        .try_get_by_index::<i64>(0)
+        .expect("number");
+    assert_eq!(fired, count as i64, "each timer fired once");
+    let running = env.state.db.conn.query_one_raw(sea_orm::Statement::from_string(
+        env.state.db.conn.get_database_backend(),
+        "SELECT COUNT(*) FROM trellis_flow_instances WHERE status <> 'completed'",
+    ));
+    assert_eq!(running.await.expect("count").expect("row").try_get_by_index::<i64>(0).expect("number"), 0);
+    if backend == Backend::Postgres {
+        other.db.conn.clone().close().await.ok();
+    }
     env.finish().await;
 }
