@@ -24,13 +24,16 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// An org unit: `parent` is the key of the unit above it (none for the head office).
+/// An org unit: `parent` is the key of the unit above it (none for the head office);
+/// `manager` the user name of who leads it (tasks escalate to them).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgUnit {
     pub key: String,
     pub name: String,
     pub parent: Option<String>,
+    #[serde(default)]
+    pub manager: Option<String>,
 }
 
 /// A user as the directory describes them. Without a password, a new user cannot sign
@@ -261,10 +264,12 @@ pub async fn import(
         };
         let stmt = Query::insert()
             .into_table(a("trellis_org_units"))
-            .columns(["key", "name", "parent_id"].map(a))
-            .values([unit.key.as_str().into(), unit.name.as_str().into(), parent.into()])
+            .columns(["key", "name", "parent_id", "manager"].map(a))
+            .values([unit.key.as_str().into(), unit.name.as_str().into(), parent.into(), unit.manager.clone().into()])
             .map_err(|e| DbErr::Custom(e.to_string()))?
-            .on_conflict(OnConflict::column(a("key")).update_columns(["name", "parent_id"].map(a)).to_owned())
+            .on_conflict(
+                OnConflict::column(a("key")).update_columns(["name", "parent_id", "manager"].map(a)).to_owned(),
+            )
             .to_owned();
         c.execute(&stmt).await?;
     }
@@ -377,13 +382,14 @@ pub async fn org_units(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
         .column((a("t"), a("key")))
         .column((a("t"), a("name")))
         .column((a("o"), a("key")))
+        .column((a("t"), a("manager")))
         .to_owned();
     c.query_all(&stmt)
         .await?
         .iter()
         .map(|r| {
             Ok(json!({ "key": r.try_get_by_index::<String>(0)?, "name": r.try_get_by_index::<String>(1)?,
-                "parent": r.try_get_by_index::<Option<String>>(2)? }))
+                "parent": r.try_get_by_index::<Option<String>>(2)?, "manager": r.try_get_by_index::<Option<String>>(3)? }))
         })
         .collect()
 }

@@ -827,9 +827,30 @@ impl MigrationTrait for M0014Processes {
             .col(text("event"))
             .col(text("detail"))
             .to_owned();
-        for table in [instances, timers, tasks, history] {
+        // A task's SLA escalations, each done once when due.
+        let escalations = Table::create()
+            .table(Alias::new("trellis_flow_escalations"))
+            .col(id())
+            .col(big("task_id"))
+            .col(timestamp("due_at"))
+            .col(text("action"))
+            .col(nullable_text("target"))
+            .col(nullable_timestamp("done_at"))
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("trellis_flow_escalations"), Alias::new("task_id"))
+                    .to(Alias::new("trellis_flow_tasks"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned();
+        for table in [instances, timers, tasks, history, escalations] {
             manager.create_table(table).await?;
         }
+        // Who leads each org unit: tasks escalate to them.
+        let mut unit_manager = nullable_text("manager");
+        manager
+            .alter_table(Table::alter().table(Alias::new("trellis_org_units")).add_column(&mut unit_manager).to_owned())
+            .await?;
         for index in [
             index("ux_trellis_flow_timers_token", "trellis_flow_timers", &["instance_id", "token"]).unique().to_owned(),
             index("ix_trellis_flow_timers_due", "trellis_flow_timers", &["due_at"]),
@@ -840,6 +861,7 @@ impl MigrationTrait for M0014Processes {
                 &["app", "subject_form", "subject_id"],
             ),
             index("ix_trellis_flow_history_instance", "trellis_flow_history", &["instance_id", "id"]),
+            index("ix_trellis_flow_escalations_due", "trellis_flow_escalations", &["done_at", "due_at"]),
         ] {
             manager.create_index(index).await?;
         }
@@ -847,7 +869,18 @@ impl MigrationTrait for M0014Processes {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in ["trellis_flow_history", "trellis_flow_tasks", "trellis_flow_timers", "trellis_flow_instances"] {
+        manager
+            .alter_table(
+                Table::alter().table(Alias::new("trellis_org_units")).drop_column(Alias::new("manager")).to_owned(),
+            )
+            .await?;
+        for name in [
+            "trellis_flow_escalations",
+            "trellis_flow_history",
+            "trellis_flow_tasks",
+            "trellis_flow_timers",
+            "trellis_flow_instances",
+        ] {
             manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
         }
         Ok(())

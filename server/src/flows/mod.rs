@@ -4,6 +4,7 @@
 //! record, related records' values), stores the new state and carries out its commands:
 //! timers into `trellis_flow_timers`, tasks into the inbox, notifications into the outbox.
 
+mod escalate;
 mod runner;
 mod store;
 
@@ -13,6 +14,7 @@ use engine_rule::{Context, Value as ExprValue};
 use sea_orm::DatabaseTransaction;
 use serde_json::{Value, json};
 
+pub use escalate::run_due_escalations;
 pub use runner::run_due_timers;
 
 use crate::api::error::ApiError;

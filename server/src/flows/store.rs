@@ -176,8 +176,14 @@ pub async fn insert_task(
     order: &TaskOrder,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let escalations: Vec<Value> =
-        order.escalations.iter().map(|(at, e)| json!({ "at": at.to_rfc3339(), "action": format!("{e:?}") })).collect();
+    let escalations: Vec<Value> = order
+        .escalations
+        .iter()
+        .map(|(at, e)| {
+            let (action, to) = escalation_parts(e);
+            json!({ "at": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "action": action, "to": to })
+        })
+        .collect();
     let priority = format!("{:?}", order.priority).to_lowercase();
     let stmt = Query::insert()
         .into_table(a("trellis_flow_tasks"))
@@ -221,8 +227,29 @@ pub async fn insert_task(
             subject.map(|(_, s)| s).into(),
             stamp(c, now),
         ])
+        .returning_col(a("id"))
         .to_owned();
-    c.execute(&stmt).await.map(drop)
+    let row = c.query_one(&stmt).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
+    let task: i64 = row.try_get_by_index(0)?;
+    for (at, escalation) in &order.escalations {
+        let (action, target) = escalation_parts(escalation);
+        let stmt = Query::insert()
+            .into_table(a("trellis_flow_escalations"))
+            .columns(["task_id", "due_at", "action", "target"].map(a))
+            .values_panic([task.into(), stamp(c, *at), action.into(), target.into()])
+            .to_owned();
+        c.execute(&stmt).await?;
+    }
+    Ok(())
+}
+
+/// An escalation as stored: its action and, for a reassignment, to whom.
+fn escalation_parts(e: &engine_flow::Escalate) -> (&'static str, Option<String>) {
+    match e {
+        engine_flow::Escalate::Remind => ("remind", None),
+        engine_flow::Escalate::ToManager => ("escalate", None),
+        engine_flow::Escalate::Reassign(to) => ("reassign", Some(to.clone())),
+    }
 }
 
 /// Closes the open task at `token` of instance `id` as `status` (`completed`, `cancelled`).

@@ -46,6 +46,18 @@ pub async fn queue_message(
     body: &Value,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    queue_message_for(tx, &app.key, channel, to, body, now).await
+}
+
+/// Queues a message of app `app` in the outbox (tasks' reminders and escalations).
+pub async fn queue_message_for(
+    tx: &DatabaseTransaction,
+    app: &str,
+    channel: &str,
+    to: &Value,
+    body: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     Ok(store::insert_outbox(tx, app, channel, to, body, None, now).await?)
 }
 
@@ -239,11 +251,12 @@ pub(crate) async fn run_actions(
             }
             "notify" => {
                 let body = json!({ "message": text("message")? });
-                store::insert_outbox(tx, app, text("channel")?, &action["to"], &body, Some(firing_id), now).await?;
+                store::insert_outbox(tx, &app.key, text("channel")?, &action["to"], &body, Some(firing_id), now)
+                    .await?;
             }
             "webhook" => {
                 let body = Value::Object(map("body")?.clone());
-                store::insert_outbox(tx, app, "webhook", &action["url"], &body, Some(firing_id), now).await?;
+                store::insert_outbox(tx, &app.key, "webhook", &action["url"], &body, Some(firing_id), now).await?;
             }
             "update_fields" if action["record"].is_object() => {
                 cascade_guard(depth)?;

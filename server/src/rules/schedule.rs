@@ -65,6 +65,9 @@ pub fn spawn_scheduler(state: Arc<AppState>) {
             if let Err(e) = crate::flows::run_due_timers(&state, Utc::now()).await {
                 tracing::error!("process timers: {e}");
             }
+            if let Err(e) = crate::flows::run_due_escalations(&state, Utc::now()).await {
+                tracing::error!("task escalations: {e}");
+            }
             if let Err(e) = crate::outbox::deliver_due(&state, Utc::now()).await {
                 tracing::error!("delivering the outbox: {e}");
             }

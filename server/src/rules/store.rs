@@ -156,7 +156,7 @@ pub async fn insert_task(
 
 pub async fn insert_outbox(
     c: &impl ConnectionTrait,
-    app: &PublishedApp,
+    app: &str,
     channel: &str,
     recipient: &Value,
     body: &Value,
@@ -170,7 +170,7 @@ pub async fn insert_outbox(
                 .map(a),
         )
         .values([
-            app.key.as_str().into(),
+            app.into(),
             channel.into(),
             recipient.to_string().into(),
             body.to_string().into(),

@@ -12,7 +12,7 @@ both_backends!(the_wealth_sop_runs_through_the_inbox, two_runners_fire_each_time
 async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let password = "a long enough secret";
-    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }, { "key": "bj001", "name": "北京金融街支行" }],
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "li.hang" }, { "key": "bj001", "name": "北京金融街支行" }],
         "users": [
             { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } },
             { "username": "wang.lei", "password": password, "org_unit": "bj001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
@@ -76,6 +76,35 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     let detail = as_user(&zhang, "GET", task.clone(), None).await.body;
     assert_eq!(detail["outcomes"], json!(["reached", "unreachable"]));
     assert_eq!(detail["record"]["maturity_date"], "2027-01-20", "the record the task is about");
+
+    // Left open, the call is reminded when due, then escalated to the branch's manager.
+    let escalations = detail["escalations"].as_array().expect("escalations").clone();
+    // Shown to the second; a second later it is surely due.
+    let when = |i: usize| {
+        escalations[i]["at"].as_str().expect("at").parse::<DateTime<Utc>>().expect("instant") + Duration::seconds(1)
+    };
+    assert_eq!(
+        (escalations[0]["action"].as_str(), escalations[1]["action"].as_str()),
+        (Some("remind"), Some("escalate"))
+    );
+    assert!(when(0) > started + Duration::days(7), "two business days after the task: {escalations:?}");
+    let escalate = |at: DateTime<Utc>| server::flows::run_due_escalations(&env.state, at);
+    assert_eq!(escalate(when(0) - Duration::minutes(2)).await.expect("runs"), 0);
+    assert_eq!(escalate(when(0)).await.expect("runs"), 1);
+    assert_eq!(escalate(when(1)).await.expect("runs"), 1);
+    assert_eq!(escalate(when(1)).await.expect("runs"), 0, "each once");
+    let in_app: Vec<String> = env.get("/api/v1/apps/bank_crm/outbox").await.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|m| m["channel"] == "in_app")
+        .filter_map(|m| m["recipient"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(in_app.len(), 2, "{in_app:?}");
+    assert!(
+        in_app.iter().any(|r| r.contains("zhang.min")) && in_app.iter().any(|r| r.contains("li.hang")),
+        "{in_app:?}"
+    );
 
     // Completing checks the outcome and the task form.
     let bad =
