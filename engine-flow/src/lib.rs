@@ -24,6 +24,7 @@ pub use model::{
     TimerSpec, UserTask,
 };
 pub use runtime::{
-    Command, Escalate, Event, FlowError, Input, Instance, Outputs, Status, Stored, TaskOrder, Token, TokenState,
+    Command, Escalate, Event, FlowError, Input, Instance, MigrationError, Outputs, Status, Stored, TaskOrder, Token,
+    TokenState,
 };
 pub use schema::flow_schema;

@@ -5,6 +5,7 @@
 //! record changed.
 
 mod advance;
+mod migrate;
 mod record;
 mod time;
 
@@ -13,6 +14,7 @@ use engine_rule::{Context, Record};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+pub use migrate::MigrationError;
 pub use record::{Outputs, Stored};
 
 use crate::model::{Flow, Priority};

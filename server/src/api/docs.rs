@@ -40,6 +40,7 @@ use super::{State, json_response};
         super::processes::start,
         super::processes::get,
         super::processes::cancel,
+        super::processes::migrate,
         super::processes::of_record,
         super::tasks::list,
         super::tasks::get,

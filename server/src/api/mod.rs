@@ -102,6 +102,7 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/flows/{flow}/instances", web::post().to(processes::start))
         .route("/api/v1/apps/{app}/instances/{id}", web::get().to(processes::get))
         .route("/api/v1/apps/{app}/instances/{id}/cancel", web::post().to(processes::cancel))
+        .route("/api/v1/apps/{app}/instances/{id}/migrate", web::post().to(processes::migrate))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/processes", web::get().to(processes::of_record))
         .route("/api/v1/tasks", web::get().to(tasks::list))
         .route("/api/v1/tasks/{id}", web::get().to(tasks::get))

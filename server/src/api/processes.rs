@@ -82,6 +82,43 @@ pub async fn cancel(
     Ok(json_response(StatusCode::OK, &describe(&state.db.conn, path.1).await?))
 }
 
+/// Move a running process to another version of its app (the current one by default):
+/// `{"version": 3, "mapping": {"call": "phone_call"}}`, each token to the mapped node or the
+/// node with the same id. Refused (409, every reason) when a move is unsafe: a node gone,
+/// a different kind of node, a token at a join or a sub-process.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/instances/{id}/migrate", tag = "processes",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Instance id")),
+    request_body(content = Object, example = json!({ "version": 3, "mapping": { "call": "phone_call" } })),
+    responses((status = 200, description = "Moved: the instance", body = Object),
+        (status = 409, description = "An unsafe move", body = Problem, content_type = "application/problem+json")))]
+pub async fn migrate(
+    state: State,
+    _: Designer,
+    req: HttpRequest,
+    path: Path<(String, i64)>,
+    body: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let doc = json_body(body).await?;
+    let mapping: std::collections::BTreeMap<String, String> = match doc.get("mapping") {
+        Some(m) => serde_json::from_value(m.clone()).map_err(|e| {
+            ApiError::bad_request("malformed_json", format!("`mapping` maps node ids to node ids: {e}"))
+        })?,
+        None => Default::default(),
+    };
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    let app = state.catalog.published_for_write(&tx, &path.0).await?;
+    let to = doc.get("version").and_then(Value::as_i64).unwrap_or(app.version);
+    if !(1..=app.version).contains(&to) {
+        return Err(ApiError::bad_request("bad_version", format!("versions of `{}` are 1 to {}", path.0, app.version)));
+    }
+    flows::migrate(&tx, &app, path.1, to, &mapping, now).await?;
+    let detail = json!({ "instance": path.1, "version": to, "mapping": mapping });
+    audit::write(&tx, &Actor::of(&req), Entry::app("process.migrate", &path.0, detail), now).await?;
+    tx.commit().await?;
+    Ok(json_response(StatusCode::OK, &describe(&state.db.conn, path.1).await?))
+}
+
 /// The processes that followed a record, each with its history.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/processes", tag = "processes",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),

@@ -68,7 +68,8 @@ pub async fn on_record_change(
     by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    if app.flows.is_empty() {
+    // Only forms some flow follows cost anything more.
+    if !app.flows.iter().any(|f| f.subject.as_deref() == Some(form)) {
         return Ok(());
     }
     if !created {
@@ -199,6 +200,47 @@ pub async fn deliver(
         }
     }
     store::save(tx, id, &row.instance, now).await
+}
+
+/// Moves running instance `id` to version `to` of the app (its flow of the same key),
+/// each token to the node `mapping` names or the node with the same id; refused, with
+/// every reason, when a move is unsafe.
+pub async fn migrate(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    id: i64,
+    to: i64,
+    mapping: &std::collections::BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let row = store::load(tx, id, true).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
+    let flows_at = |version: i64| async move {
+        if version == app.version {
+            Ok(app.flows.clone())
+        } else {
+            crate::catalog::flows_of_version(tx, &app.key, version).await
+        }
+    };
+    let (old, new) = (flows_at(row.version).await?, flows_at(to).await?);
+    let find = |flows: &[Flow], version: i64| {
+        flows.iter().find(|f| f.key == row.flow).cloned().ok_or_else(|| {
+            ApiError::not_found(format!("version {version} of `{}` has no flow `{}`", app.key, row.flow))
+        })
+    };
+    let (from, target) = (find(&old, row.version)?, find(&new, to)?);
+    let moved = row.instance.migrate(&from, &target, mapping).map_err(|errors| ApiError::Conflict {
+        code: "unsafe_migration",
+        detail: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+    })?;
+    for (before, after) in row.instance.tokens.iter().zip(&moved.tokens) {
+        if before.node != after.node {
+            store::rename_task_node(tx, (id, after.id), &after.node).await?;
+        }
+    }
+    store::set_version(tx, id, to).await?;
+    store::save(tx, id, &moved, now).await?;
+    store::history(tx, id, "migrated", json!({ "from": row.version, "to": to, "mapping": mapping }), now).await?;
+    Ok(())
 }
 
 /// Carries out one command; a service step done at once gives the event that says so.

@@ -274,3 +274,23 @@ pub async fn close_task(
     }
     c.execute(&stmt).await.map(drop)
 }
+
+/// The node an open task of `(instance, token)` is at, after a migration renamed it.
+pub async fn rename_task_node(c: &impl ConnectionTrait, (id, token): (i64, u64), node: &str) -> Result<(), DbErr> {
+    let stmt = Query::update()
+        .table(a("trellis_flow_tasks"))
+        .value(a("node"), node)
+        .and_where(Expr::col(a("instance_id")).eq(id))
+        .and_where(Expr::col(a("token")).eq(token as i64))
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+pub async fn set_version(c: &impl ConnectionTrait, id: i64, version: i64) -> Result<(), DbErr> {
+    let stmt = Query::update()
+        .table(a("trellis_flow_instances"))
+        .value(a("version"), version)
+        .and_where(Expr::col(a("id")).eq(id))
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}

@@ -7,7 +7,11 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(the_wealth_sop_runs_through_the_inbox, two_runners_fire_each_timer_once);
+both_backends!(
+    the_wealth_sop_runs_through_the_inbox,
+    two_runners_fire_each_timer_once,
+    instances_stay_on_their_version_until_moved
+);
 
 async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
@@ -202,5 +206,49 @@ async fn two_runners_fire_each_timer_once(backend: Backend) {
     if backend == Backend::Postgres {
         other.db.conn.clone().close().await.ok();
     }
+    env.finish().await;
+}
+
+/// A running instance stays on the version it started with; a designer moves it to the new
+/// one with a node mapping, and unsafe moves are refused with every reason.
+async fn instances_stay_on_their_version_until_moved(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let task = |id: &str| json!({ "id": id, "type": "user_task", "title": "'Review'", "assignee": "'admin'" });
+    let v1 = json!({ "key": "review", "nodes": [{ "id": "start", "type": "start" }, task("check"), { "id": "end", "type": "end" }],
+        "flows": [{ "from": "start", "to": "check" }, { "from": "check", "to": "end" }] });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/flows/review", &v1).await.status, 200);
+    assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
+    let started = env.post("/api/v1/apps/bank_crm/flows/review/instances", &json!({})).await;
+    let (id, first_version) = (started.body["id"].as_i64().expect("id"), started.body["version"].clone());
+
+    // Version 2 renames the task and adds a timer after it.
+    let v2 = json!({ "key": "review", "nodes": [{ "id": "start", "type": "start" }, task("review"),
+            { "id": "cool_off", "type": "timer", "after": { "days": 1 } }, { "id": "end", "type": "end" }],
+        "flows": [{ "from": "start", "to": "review" }, { "from": "review", "to": "cool_off" }, { "from": "cool_off", "to": "end" }] });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/flows/review", &v2).await.status, 200);
+    assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
+    let instance = format!("/api/v1/apps/bank_crm/instances/{id}");
+    assert_eq!(env.get(&instance).await.body["version"], first_version, "publishing does not move running instances");
+
+    let refused = env.post(&format!("{instance}/migrate"), &json!({})).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (409, Some("unsafe_migration")), "{}", refused.body);
+    let wrong = env.post(&format!("{instance}/migrate"), &json!({ "mapping": { "check": "cool_off" } })).await;
+    assert!(
+        wrong.body["detail"].as_str().is_some_and(|d| d.contains("user_task") && d.contains("timer")),
+        "{}",
+        wrong.body
+    );
+    let moved = env.post(&format!("{instance}/migrate"), &json!({ "mapping": { "check": "review" } })).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.body["current"], json!(["review"]));
+    assert_ne!(moved.body["version"], first_version);
+
+    // Completing the task now goes on as version 2 says: to the new timer.
+    let tasks = env.get("/api/v1/tasks").await.body["items"].clone();
+    let open = tasks.as_array().expect("items").iter().find(|t| t["instance"] == id).expect("the task").clone();
+    assert_eq!(open["node"], "review");
+    let done = env.post(&format!("/api/v1/tasks/{}/complete", open["id"]), &json!({})).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(env.get(&instance).await.body["current"], json!(["cool_off"]));
     env.finish().await;
 }
