@@ -57,6 +57,10 @@ pub struct TaskFilter {
     team: Option<bool>,
     /// Only tasks past their due time.
     overdue: Option<bool>,
+    /// Only tasks due before this instant (RFC 3339), e.g. the end of the week.
+    due_before: Option<chrono::DateTime<Utc>>,
+    /// Only tasks of this priority: `low`, `normal` or `high`.
+    priority: Option<String>,
 }
 
 /// Who may see which tasks: the caller's name, their (app, role) pairs, and their team.
@@ -191,6 +195,15 @@ pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> 
     }
     if filter.overdue == Some(true) {
         stmt.and_where(Expr::col(a("due_at")).lt(datetime(now, backend)));
+    }
+    if let Some(before) = filter.due_before {
+        stmt.and_where(Expr::col(a("due_at")).lt(datetime(before, backend)));
+    }
+    if let Some(priority) = &filter.priority {
+        if !["low", "normal", "high"].contains(&priority.as_str()) {
+            return Err(ApiError::bad_request("bad_query", "`priority` is low, normal or high"));
+        }
+        stmt.and_where(Expr::col(a("priority")).eq(priority.as_str()));
     }
     stmt.order_by_with_nulls(a("due_at"), Order::Asc, NullOrdering::Last).order_by(a("id"), Order::Asc).limit(500);
     let items: Vec<Value> =

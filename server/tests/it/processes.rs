@@ -75,6 +75,10 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     assert_eq!((call["node"].as_str(), call["assignee"].as_str()), (Some("call"), Some("zhang.min")), "{}", inbox.body);
     assert!(call["title"].as_str().is_some_and(|t| t.contains("李伟")));
     assert_eq!(as_user(&wang, "GET", "/api/v1/tasks".into(), None).await.body["items"], json!([]));
+    let high = as_user(&zhang, "GET", "/api/v1/tasks?priority=high".into(), None).await;
+    assert_eq!(high.body["items"], json!([]), "the call is of normal priority");
+    let soon = as_user(&zhang, "GET", "/api/v1/tasks?due_before=2099-01-01T00:00:00Z".into(), None).await;
+    assert_eq!(soon.body["items"].as_array().map(Vec::len), Some(1));
     let task = format!("/api/v1/tasks/{}", call["id"]);
     assert_eq!(as_user(&wang, "GET", task.clone(), None).await.status, 404);
     let detail = as_user(&zhang, "GET", task.clone(), None).await.body;
