@@ -452,36 +452,13 @@ pub async fn load(
     principal: &crate::auth::Principal,
     form: &engine_form::Form,
 ) -> Result<Access, crate::api::error::ApiError> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    let a = Alias::new;
     // The user's org unit, and every unit below it.
-    let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(a("trellis_org_units")).to_owned();
-    let mut tree: Vec<(i64, String, Option<i64>)> = Vec::new();
-    for row in c.query_all(&units).await? {
-        tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
-    }
-    let own = Query::select()
-        .column(a("org_unit_id"))
-        .from(a("trellis_users"))
-        .and_where(Expr::col(a("id")).eq(principal.user_id))
-        .to_owned();
-    let unit_id: Option<i64> = match c.query_one(&own).await? {
-        Some(row) => row.try_get_by_index(0)?,
-        None => None,
-    };
-    let mut below: Vec<i64> = unit_id.into_iter().collect();
-    let mut i = 0;
-    while i < below.len() {
-        let parent = below[i];
-        below.extend(tree.iter().filter(|(_, _, p)| *p == Some(parent)).map(|(id, _, _)| *id));
-        i += 1;
-    }
-    let key_of = |id: i64| tree.iter().find(|(u, _, _)| *u == id).map(|(_, k, _)| k.clone());
+    let units = crate::auth::directory::unit_and_below(c, principal.user_id).await?;
     let user = UserContext {
         id: principal.user_id,
         username: principal.username.clone(),
-        org_unit: unit_id.and_then(key_of),
-        org_units: below.into_iter().filter_map(key_of).collect(),
+        org_unit: units.first().map(|(_, key)| key.clone()),
+        org_units: units.into_iter().map(|(_, key)| key).collect(),
     };
     if principal.platform_role == "administrator" || app.roles.is_empty() {
         return Ok(Access::full(user));

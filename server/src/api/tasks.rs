@@ -82,27 +82,9 @@ async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -> Re
     }
     let mut members = Vec::new();
     if team {
-        // The units at and below the caller's, then their users.
-        let units = Sql::select().columns(["id", "parent_id"].map(a)).from(a("trellis_org_units")).to_owned();
-        let mut tree: Vec<(i64, Option<i64>)> = Vec::new();
-        for row in c.query_all(&units).await? {
-            tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
-        }
-        let own = Sql::select()
-            .column(a("org_unit_id"))
-            .from(a("trellis_users"))
-            .and_where(Expr::col(a("id")).eq(principal.user_id))
-            .to_owned();
-        let mut below: Vec<i64> = match c.query_one(&own).await? {
-            Some(row) => row.try_get_by_index::<Option<i64>>(0)?.into_iter().collect(),
-            None => Vec::new(),
-        };
-        let mut i = 0;
-        while i < below.len() {
-            let parent = below[i];
-            below.extend(tree.iter().filter(|(_, p)| *p == Some(parent)).map(|(id, _)| *id));
-            i += 1;
-        }
+        // The users of the units at and below the caller's.
+        let below: Vec<i64> =
+            crate::auth::directory::unit_and_below(c, principal.user_id).await?.into_iter().map(|(id, _)| id).collect();
         let users = Sql::select()
             .column(a("username"))
             .from(a("trellis_users"))
