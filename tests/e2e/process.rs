@@ -53,6 +53,8 @@ impl Server {
             .args(["serve", "--db", db, "--listen", &addr, "--workers", "1"])
             .args(extra)
             .env("TRELLIS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            // Due work is looked for every 200 ms, so tests need not wait 20 s.
+            .env("TRELLIS_TICK_MS", "200")
             .current_dir(repo_root())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

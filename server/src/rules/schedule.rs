@@ -31,8 +31,12 @@ use crate::records::values::RecordValues;
 pub const BATCH: usize = 500;
 /// How long a claimed run may take before another server takes it over.
 pub const LEASE: Duration = Duration::minutes(10);
-/// How often the server looks for due schedules.
-const TICK: std::time::Duration = std::time::Duration::from_secs(20);
+/// How often the server looks for due work (schedules, retries, process timers and
+/// escalations, the outbox): every 20 s, or `TRELLIS_TICK_MS`.
+fn tick() -> std::time::Duration {
+    let ms = std::env::var("TRELLIS_TICK_MS").ok().and_then(|v| v.parse::<u64>().ok()).filter(|ms| *ms >= 50);
+    std::time::Duration::from_millis(ms.unwrap_or(20_000))
+}
 
 /// What one run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +57,7 @@ fn a(name: &str) -> Alias {
 /// Runs in the background of `trellis serve`, checking for due schedules every 20 seconds.
 pub fn spawn_scheduler(state: Arc<AppState>) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(TICK);
+        let mut ticks = tokio::time::interval(tick());
         loop {
             ticks.tick().await;
             if let Err(e) = run_due_schedules(&state, Utc::now()).await {
