@@ -1,11 +1,13 @@
-//! The timer runner: due timers fetched in batches by their indexed due time, each
-//! claimed with a lease (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so servers sharing the
-//! database never take the same one) and fired in a transaction that also deletes it, so
-//! it fires once. A firing that fails is retried with back-off; after the last attempt it
-//! stays, with its error, as an incident.
+//! The timer runner: each due timer is taken in a transaction of its own — found through
+//! the `due_at` index, locked with `FOR UPDATE SKIP LOCKED` on PostgreSQL so servers
+//! sharing the database never take the same one (SQLite has one writer), deleted and
+//! fired in that same transaction, so it fires once; a server that dies mid-way leaves
+//! the transaction rolled back and the timer due for the next runner. A firing that fails
+//! is tried again after 1, 5, 30 and 120 minutes; after the last attempt it stays, with
+//! its error, as an incident.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 
 use super::store::a;
@@ -14,82 +16,64 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::records::codec::datetime;
 
-/// Timers taken per query: memory follows the batch, not the number pending.
-const BATCH: u64 = 200;
-/// How long a claim holds before another server may take the timer over.
-const LEASE_MINUTES: i64 = 5;
 /// Attempts before a failing timer is left as an incident.
 pub const MAX_ATTEMPTS: i64 = 5;
 
 /// Fires every timer due at `now`; how many fired.
 pub async fn run_due_timers(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut fired = 0;
-    loop {
-        let claimed = claim(state, now).await?;
-        if claimed.is_empty() {
-            return Ok(fired);
-        }
-        for (timer, instance, token, attempts) in claimed {
-            match fire(state, timer, instance, token, now).await {
-                Ok(()) => fired += 1,
-                Err(e) => failed(state, timer, attempts + 1, &e.to_string(), now).await?,
-            }
+    while let Some(outcome) = fire_next(state, now).await? {
+        if outcome {
+            fired += 1;
         }
     }
+    Ok(fired)
 }
 
-/// Claims a batch of due timers: (timer, instance, token, attempts so far).
-async fn claim(state: &AppState, now: DateTime<Utc>) -> Result<Vec<(i64, i64, u64, i64)>, ApiError> {
+/// Takes and fires the next due timer: `None` when none is left, else whether it fired
+/// (a failure is recorded on the timer for a later attempt).
+async fn fire_next(state: &AppState, now: DateTime<Utc>) -> Result<Option<bool>, ApiError> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let stamp = |t: DateTime<Utc>| datetime(t, backend);
     let tx = conn.begin().await?;
-    let mut select = Query::select();
-    select
-        .columns(["id", "instance_id", "token", "attempts"].map(a))
+    let mut next = Query::select();
+    next.columns(["id", "instance_id", "token", "attempts"].map(a))
         .from(a("trellis_flow_timers"))
         .and_where(Expr::col(a("due_at")).lte(stamp(now)))
-        .and_where(Expr::col(a("claimed_until")).is_null().or(Expr::col(a("claimed_until")).lt(stamp(now))))
+        // After a failed attempt, not before its back-off ends.
+        .and_where(Expr::col(a("claimed_until")).is_null().or(Expr::col(a("claimed_until")).lte(stamp(now))))
         .and_where(Expr::col(a("attempts")).lt(MAX_ATTEMPTS))
-        .order_by(a("due_at"), sea_orm::sea_query::Order::Asc)
-        .limit(BATCH);
+        .order_by(a("due_at"), Order::Asc)
+        .limit(1);
     if backend == DbBackend::Postgres {
-        select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        next.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let mut claimed = Vec::new();
-    for row in tx.query_all(&select).await? {
-        let token: i64 = row.try_get_by_index(2)?;
-        claimed.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, token as u64, row.try_get_by_index(3)?));
+    let Some(row) = tx.query_one(&next).await? else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let (timer, instance): (i64, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    let (token, attempts): (i64, i64) = (row.try_get_by_index(2)?, row.try_get_by_index(3)?);
+    let fired = async {
+        let delete = Query::delete().from_table(a("trellis_flow_timers")).and_where(Expr::col(a("id")).eq(timer)).to_owned();
+        tx.execute(&delete).await?;
+        let stored = super::store::load(&tx, instance, false).await?.ok_or_else(|| ApiError::not_found("process gone"))?;
+        let app = state.catalog.published(&tx, &stored.app).await?;
+        deliver(&tx, &app, instance, Incoming::TimerDue(token as u64), now).await
     }
-    if !claimed.is_empty() {
-        let ids: Vec<i64> = claimed.iter().map(|c| c.0).collect();
-        let lease = Query::update()
-            .table(a("trellis_flow_timers"))
-            .value(a("claimed_until"), stamp(now + Duration::minutes(LEASE_MINUTES)))
-            .and_where(Expr::col(a("id")).is_in(ids))
-            .to_owned();
-        tx.execute(&lease).await?;
+    .await;
+    match fired {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Some(true))
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            failed(state, timer, attempts + 1, &e.to_string(), now).await?;
+            Ok(Some(false))
+        }
     }
-    tx.commit().await?;
-    Ok(claimed)
-}
-
-/// Fires one claimed timer: deletes it and moves its token on, in one transaction.
-async fn fire(state: &AppState, timer: i64, instance: i64, token: u64, now: DateTime<Utc>) -> Result<(), ApiError> {
-    let tx = state.db.conn.begin().await?;
-    let deleted = tx
-        .execute(
-            &Query::delete().from_table(a("trellis_flow_timers")).and_where(Expr::col(a("id")).eq(timer)).to_owned(),
-        )
-        .await?;
-    if deleted.rows_affected() == 0 {
-        return Ok(()); // Fired already, or moved by a record change.
-    }
-    let row = super::store::load(&tx, instance, false).await?.ok_or_else(|| ApiError::not_found("process gone"))?;
-    let app = state.catalog.published(&tx, &row.app).await?;
-    deliver(&tx, &app, instance, Incoming::TimerDue(token), now).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Records a failed attempt: tried again after 1, 5, 30 and 120 minutes, then left.
