@@ -56,9 +56,11 @@ async fn fire_next(state: &AppState, now: DateTime<Utc>) -> Result<Option<bool>,
     let (timer, instance): (i64, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
     let (token, attempts): (i64, i64) = (row.try_get_by_index(2)?, row.try_get_by_index(3)?);
     let fired = async {
-        let delete = Query::delete().from_table(a("trellis_flow_timers")).and_where(Expr::col(a("id")).eq(timer)).to_owned();
+        let delete =
+            Query::delete().from_table(a("trellis_flow_timers")).and_where(Expr::col(a("id")).eq(timer)).to_owned();
         tx.execute(&delete).await?;
-        let stored = super::store::load(&tx, instance, false).await?.ok_or_else(|| ApiError::not_found("process gone"))?;
+        let stored =
+            super::store::load(&tx, instance, false).await?.ok_or_else(|| ApiError::not_found("process gone"))?;
         let app = state.catalog.published(&tx, &stored.app).await?;
         deliver(&tx, &app, instance, Incoming::TimerDue(token as u64), now).await
     }

@@ -345,13 +345,7 @@ async fn update_record(
     let before_json = read::get(tx, &ctx, id, None).await?.ok_or_else(gone)?;
     let (version, before) = values_of(&ctx, &before_json);
     write::update(tx, &ctx, id, version, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
-    let after_json = read::get(tx, &ctx, id, None).await?.ok_or_else(gone)?;
-    let (version, after) = values_of(&ctx, &after_json);
-    let sent: Vec<&str> = values.keys().map(String::as_str).collect();
-    crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
-    if let Some(access) = &access {
-        enforce::within_reach(tx, &ctx, access, id, enforce::out_of_reach).await?;
-    }
+    let (after_json, version, after) = settle(tx, &ctx, id, values, access.as_ref(), now).await?;
     let entry = audit::Entry::record(
         "record.update",
         &app.key,
@@ -370,6 +364,28 @@ async fn update_record(
         by: acting_for,
     };
     after_change(tx, app, change, now, depth + 1).await
+}
+
+/// A rule's write as it stands: the record read back, its form's conditions enforced and,
+/// for a rule acting for a user, their rows still admitting it. Its JSON, version and values.
+async fn settle(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    id: i64,
+    sent: &Map<String, Value>,
+    access: Option<&crate::access::Access>,
+    now: DateTime<Utc>,
+) -> Result<(Value, i64, Vec<(String, FieldValue)>), ApiError> {
+    let json = read::get(tx, ctx, id, None)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)))?;
+    let (version, values) = values_of(ctx, &json);
+    let keys: Vec<&str> = sent.keys().map(String::as_str).collect();
+    crate::records::enforce_conditions(ctx, &values, &keys, now)?;
+    if let Some(access) = access {
+        enforce::within_reach(tx, ctx, access, id, enforce::out_of_reach).await?;
+    }
+    Ok((json, version, values))
 }
 
 /// Creates a record of `form` as rule firing `firing_id`, within the roles of the user it
@@ -392,13 +408,7 @@ async fn create_record(
     let checked = check_record(ctx.form, values, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
     let row = write::create(tx, &ctx, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
     let id: i64 = row.try_get_by_index(0)?;
-    let after_json = read::get(tx, &ctx, id, None).await?.ok_or_else(|| ApiError::not_found("record gone"))?;
-    let (version, after) = values_of(&ctx, &after_json);
-    let sent: Vec<&str> = values.keys().map(String::as_str).collect();
-    crate::records::enforce_conditions(&ctx, &after, &sent, now)?;
-    if let Some(access) = &access {
-        enforce::within_reach(tx, &ctx, access, id, enforce::out_of_reach).await?;
-    }
+    let (after_json, version, after) = settle(tx, &ctx, id, values, access.as_ref(), now).await?;
     let entry = audit::Entry::record(
         "record.create",
         &app.key,
