@@ -23,7 +23,7 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-const COLUMNS: [&str; 20] = [
+const COLUMNS: [&str; 19] = [
     "id",
     "app",
     "instance_id",
@@ -35,7 +35,6 @@ const COLUMNS: [&str; 20] = [
     "candidate_unit",
     "priority",
     "due_at",
-    "escalations",
     "status",
     "outcome",
     "data",
@@ -144,13 +143,12 @@ fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::DateTi
         "priority": row.try_get::<String>("", "priority")?,
         "due_at": due.to_json(),
         "overdue": overdue,
-        "escalations": json_text("escalations")?,
         "status": status,
         "outcome": text("outcome")?,
         "data": json_text("data")?,
         "subject": { "form": text("subject_form")?, "id": row.try_get::<Option<i64>>("", "subject_id")? },
-        "created_at": instant(17)?,
-        "completed_at": instant(18)?,
+        "created_at": instant(16)?,
+        "completed_at": instant(17)?,
         "completed_by": text("completed_by")?,
     }))
 }
@@ -203,6 +201,27 @@ async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<Que
     c.query_one(&stmt).await?.ok_or_else(|| ApiError::not_found(format!("no task {id} of yours")))
 }
 
+/// A task's SLA escalations: when, what, to whom, and when done.
+async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, ApiError> {
+    let stmt = Sql::select()
+        .columns(["due_at", "action", "target", "done_at"].map(a))
+        .from(a("trellis_flow_escalations"))
+        .and_where(Expr::col(a("task_id")).eq(task))
+        .order_by(a("due_at"), Order::Asc)
+        .to_owned();
+    let backend = c.get_database_backend();
+    let mut out = Vec::new();
+    for row in c.query_all(&stmt).await? {
+        out.push(json!({
+            "at": decode(&row, 0, &StorageType::DateTime, backend)?.to_json(),
+            "action": row.try_get_by_index::<String>(1)?,
+            "to": row.try_get_by_index::<Option<String>>(2)?,
+            "done_at": decode(&row, 3, &StorageType::DateTime, backend)?.to_json(),
+        }));
+    }
+    Ok(Value::Array(out))
+}
+
 /// The task form and outcomes of a task's node, from the flow version its process runs.
 async fn task_form(state: &State, task: &Value) -> Result<(Vec<Value>, Vec<String>, i64), ApiError> {
     let app_key = task["app"].as_str().unwrap_or_default();
@@ -233,6 +252,7 @@ pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<Http
     let mut task = task_json(&row, conn.get_database_backend(), Utc::now())?;
     let (fields, outcomes, _) = task_form(&state, &task).await?;
     task["form"] = json!({ "fields": fields });
+    task["escalations"] = escalations_of(conn, *path).await?;
     task["outcomes"] = json!(outcomes);
     if let (Some(form), Some(id)) = (task["subject"]["form"].as_str(), task["subject"]["id"].as_i64()) {
         let app = task["app"].as_str().unwrap_or_default().to_owned();
@@ -305,7 +325,7 @@ pub async fn complete(
     let entry = Entry::app("task.complete", &app_key, json!({ "task": *path, "instance": instance, "values": given }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;
-    let row = visible(conn, &Reach { team: Vec::new(), ..reach }, *path).await;
+    let row = visible(conn, &reach, *path).await;
     let body = match row {
         Ok(row) => task_json(&row, conn.get_database_backend(), now)?,
         Err(_) => json!({ "id": *path, "status": "completed" }),

@@ -802,7 +802,6 @@ impl MigrationTrait for M0014Processes {
             .col(nullable_text("candidate_unit"))
             .col(text("priority"))
             .col(nullable_timestamp("due_at"))
-            .col(text("escalations"))
             .col(text("status"))
             .col(nullable_text("outcome"))
             .col(nullable_text("data"))

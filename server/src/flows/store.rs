@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use engine_flow::{Instance, TaskOrder};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::api::error::ApiError;
 use crate::records::codec::datetime;
@@ -176,14 +176,6 @@ pub async fn insert_task(
     order: &TaskOrder,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let escalations: Vec<Value> = order
-        .escalations
-        .iter()
-        .map(|(at, e)| {
-            let (action, to) = escalation_parts(e);
-            json!({ "at": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "action": action, "to": to })
-        })
-        .collect();
     let priority = format!("{:?}", order.priority).to_lowercase();
     let stmt = Query::insert()
         .into_table(a("trellis_flow_tasks"))
@@ -199,7 +191,6 @@ pub async fn insert_task(
                 "candidate_unit",
                 "priority",
                 "due_at",
-                "escalations",
                 "status",
                 "subject_form",
                 "subject_id",
@@ -221,7 +212,6 @@ pub async fn insert_task(
                 Some(due) => stamp(c, due),
                 None => Expr::cust("NULL"),
             },
-            Value::Array(escalations).to_string().into(),
             "open".into(),
             subject.map(|(f, _)| f.to_owned()).into(),
             subject.map(|(_, s)| s).into(),
