@@ -145,12 +145,32 @@ fn lower_start(
         "updated" => StartTrigger::Updated { condition },
         "event" => {
             let event = text("event");
-            if catalog.event(&event).is_none() {
+            let schema = catalog.event(&event);
+            if schema.is_none() {
                 diags.push(format!("{at}/event"), "unknown_event", format!("there is no event `{event}`"));
             }
-            StartTrigger::Event { event }
+            let subject = match raw.get("subject") {
+                Some(expr) => diags.expr(&format!("{at}/subject"), expr, &scope.with_event(schema), &Type::Any),
+                None if has_subject => {
+                    diags.push(
+                        format!("{at}/subject"),
+                        "no_subject",
+                        "a flow that follows a record and starts on an event says which record: `subject`, e.g. `event.customer`",
+                    );
+                    None
+                }
+                None => None,
+            };
+            StartTrigger::Event { event, subject }
         }
         "schedule" => {
+            if has_subject {
+                diags.push(
+                    format!("{at}/on"),
+                    "subject_on_schedule",
+                    "a flow started on a schedule follows no record; a scheduled rule starts one for each record it finds",
+                );
+            }
             let (cron, zone) = (text("cron"), text("zone"));
             if engine_rule::Schedule::parse(&cron, &zone).is_err() {
                 diags.push(format!("{at}/cron"), "bad_schedule", "a five-field cron expression and an IANA zone");
@@ -321,7 +341,25 @@ fn lower_action(
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 diags.push(format!("{at}/url"), "bad_value", "a webhook URL starts with https:// or http://");
             }
-            ServiceAction::Webhook { url, body: pairs(diags, "body", None) }
+            let body = pairs(diags, "body", None);
+            let clear = match raw.get("personal_data").map(Value::as_str) {
+                None | Some(Some("masked")) => false,
+                Some(Some("clear")) => true,
+                Some(_) => {
+                    diags.push(format!("{at}/personal_data"), "bad_value", "`masked` (the default) or `clear`");
+                    false
+                }
+            };
+            // Values that read personal data leave masked, unless the step says not.
+            let masked = if clear {
+                Vec::new()
+            } else {
+                body.iter()
+                    .filter(|(_, expr)| crate::model::paths_of(expr).iter().any(|p| scope.is_personal(p)))
+                    .map(|(key, _)| key.clone())
+                    .collect()
+            };
+            ServiceAction::Webhook { url, body, masked }
         }
         _ => {
             let flow = raw["flow"].as_str().unwrap_or_default().to_owned();

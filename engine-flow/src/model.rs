@@ -4,6 +4,24 @@
 use engine_rule::Expr;
 use serde_json::Value;
 
+/// The field paths `expr` reads, each once.
+pub fn paths_of(expr: &Expr) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    walk_paths(expr, &mut out);
+    out
+}
+
+fn walk_paths(expr: &Expr, out: &mut Vec<Vec<String>>) {
+    if let engine_rule::ExprKind::Path(path) = &expr.kind
+        && !out.contains(path)
+    {
+        out.push(path.clone());
+    }
+    for child in expr.children() {
+        walk_paths(child, out);
+    }
+}
+
 /// A checked flow.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -32,21 +50,11 @@ impl Flow {
     /// Every field path the flow's expressions read, each once: the server loads the
     /// related records' values among them before it runs an instance.
     pub fn reads(&self) -> Vec<Vec<String>> {
-        fn walk(expr: &Expr, out: &mut Vec<Vec<String>>) {
-            if let engine_rule::ExprKind::Path(path) = &expr.kind
-                && !out.contains(path)
-            {
-                out.push(path.clone());
-            }
-            for child in expr.children() {
-                walk(child, out);
-            }
-        }
         let mut out = Vec::new();
         for expr in
             self.nodes.iter().flat_map(|n| n.kind.exprs()).chain(self.edges.iter().filter_map(|e| e.condition.as_ref()))
         {
-            walk(expr, &mut out);
+            walk_paths(expr, &mut out);
         }
         out
     }
@@ -102,6 +110,7 @@ impl NodeKind {
             NodeKind::Start(StartTrigger::Created { condition } | StartTrigger::Updated { condition }) => {
                 condition.iter().collect()
             }
+            NodeKind::Start(StartTrigger::Event { subject, .. }) => subject.iter().collect(),
             NodeKind::UserTask(task) => {
                 let mut out = vec![&task.title];
                 out.extend(task.assignee.iter().chain(task.candidate_unit.iter()));
@@ -142,20 +151,14 @@ pub enum StartTrigger {
     /// Through the API.
     Manual,
     /// When a record of the subject form is created (and the condition holds).
-    Created {
-        condition: Option<Expr>,
-    },
+    Created { condition: Option<Expr> },
     /// When a record of the subject form is updated and the condition holds.
-    Updated {
-        condition: Option<Expr>,
-    },
-    Event {
-        event: String,
-    },
-    Schedule {
-        cron: String,
-        zone: String,
-    },
+    Updated { condition: Option<Expr> },
+    /// When the event arrives; its data is readable as `<start node>.<field>`, and
+    /// `subject` (an expression over `event.…`) names the subject record's id.
+    Event { event: String, subject: Option<Expr> },
+    /// At each occurrence of the schedule (a flow that follows no record).
+    Schedule { cron: String, zone: String },
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +239,8 @@ pub enum ServiceAction {
     Webhook {
         url: String,
         body: Vec<(String, Expr)>,
+        /// The body keys whose values read personal data: sent masked.
+        masked: Vec<String>,
     },
     StartFlow {
         flow: String,

@@ -44,6 +44,8 @@ impl<'a> FlowScope<'a> {
                         Some((id, Output::Task(fields)))
                     }
                     "message" => Some((id, Output::Message(catalog.event(n["event"].as_str()?)?))),
+                    // A flow started by an event keeps its data under the start node.
+                    "start" if n["on"] == "event" => Some((id, Output::Message(catalog.event(n["event"].as_str()?)?))),
                     _ => None,
                 }
             })

@@ -130,10 +130,8 @@ impl RuleCatalog for Catalog<'_> {
         self.events.iter().find(|(k, _)| *k == name).map(|(_, s)| s as &dyn Schema)
     }
 
-    /// Flows are checked and published, but the runtime that starts them is still to
-    /// come, so a rule may not start one yet (it would only fail when it fires).
-    fn flow_exists(&self, _key: &str) -> bool {
-        false
+    fn flow_exists(&self, key: &str) -> bool {
+        self.flows.contains(&key)
     }
 
     fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
@@ -193,7 +191,7 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
         }
     }
     engine_rule::firing_order(&mut rules);
-    let mut flows = Vec::new();
+    let (mut flows, mut positions) = (Vec::new(), Vec::new());
     for (i, flow_doc) in doc.get("flows").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let key = flow_doc.get("key").and_then(Value::as_str).unwrap_or("");
         if keys_of(doc, "flows").iter().filter(|k| **k == key).count() > 1 {
@@ -205,7 +203,7 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
         }
         match engine_flow::parse_flow(flow_doc, &catalog) {
             Ok(flow) => {
-                diags.extend(not_yet_running(&flow, i));
+                positions.push(i);
                 flows.push(flow);
             }
             Err(found) => diags.extend(found.into_iter().map(|d| {
@@ -215,31 +213,33 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
         }
     }
     drop(catalog);
+    diags.extend(check_links(&flows, &positions));
     let roles = crate::access::check_roles(doc, &bundle, &mut diags);
     if diags.is_empty() { Ok(AppMeta { bundle, events, decisions, rules, roles, flows }) } else { Err(diags) }
 }
 
-/// The parts of a checked flow the server does not run yet (the engine does): publishing
-/// refuses them rather than let an instance stop there.
-fn not_yet_running(flow: &engine_flow::Flow, i: usize) -> Vec<Diagnostic> {
-    use engine_flow::{NodeKind, ServiceAction, StartTrigger};
+/// A flow another one starts (as a sub-process or a service step) follows that one's
+/// record, or none: it cannot be handed a record of another form.
+fn check_links(flows: &[engine_flow::Flow], positions: &[usize]) -> Vec<Diagnostic> {
+    use engine_flow::{NodeKind, ServiceAction};
     let mut out = Vec::new();
-    for (j, node) in flow.nodes.iter().enumerate() {
-        let what = match &node.kind {
-            NodeKind::Start(StartTrigger::Event { .. } | StartTrigger::Schedule { .. }) => {
-                "starting on an event or a schedule"
+    for (flow, i) in flows.iter().zip(positions) {
+        for (j, node) in flow.nodes.iter().enumerate() {
+            let started = match &node.kind {
+                NodeKind::SubProcess { flow } | NodeKind::Service(ServiceAction::StartFlow { flow }) => flow,
+                _ => continue,
+            };
+            let Some(target) = flows.iter().find(|f| f.key == *started) else { continue };
+            if let Some(wanted) = &target.subject
+                && flow.subject.as_ref() != Some(wanted)
+            {
+                out.push(Diagnostic::new(
+                    format!("/flows/{i}/nodes/{j}"),
+                    "subject_mismatch",
+                    format!("`{}`: `{started}` follows a `{wanted}` record, which this flow does not", node.id),
+                ));
             }
-            NodeKind::SubProcess { .. } => "sub-processes",
-            NodeKind::Message { .. } => "waiting for messages",
-            NodeKind::Service(ServiceAction::Notify { .. }) => continue,
-            NodeKind::Service(_) => "service steps other than notify",
-            _ => continue,
-        };
-        out.push(Diagnostic::new(
-            format!("/flows/{i}/nodes/{j}"),
-            "not_yet",
-            format!("`{}`: {what} do not run on the server yet", node.id),
-        ));
+        }
     }
     out
 }

@@ -23,7 +23,7 @@ fn a(name: &str) -> Alias {
 pub struct Actor {
     pub user_id: Option<i64>,
     pub name: String,
-    /// `session`, `token`, `rule`, `system`, or `anonymous` (a failed sign-in).
+    /// `session`, `token`, `rule`, `process`, `system`, or `anonymous` (a failed sign-in).
     pub via: &'static str,
     pub ip: Option<String>,
 }
@@ -46,6 +46,11 @@ impl Actor {
     /// A rule acting on its own, from its firing.
     pub fn rule(firing_id: i64) -> Actor {
         Actor { user_id: None, name: format!("firing {firing_id}"), via: "rule", ip: None }
+    }
+
+    /// A process's service step.
+    pub fn process(instance: i64) -> Actor {
+        Actor { user_id: None, name: format!("process {instance}"), via: "process", ip: None }
     }
 
     /// The `trellis` command itself (importing a bundle, the demo).

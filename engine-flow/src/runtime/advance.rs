@@ -245,7 +245,9 @@ impl Run<'_, '_> {
             }
             ServiceAction::Notify { channel, to, message } => json!({ "type": "notify", "channel": channel,
                 "to": json_of(&self.eval(node, to)?), "message": self.text(node, message)?.unwrap_or_default() }),
-            ServiceAction::Webhook { url, body } => json!({ "type": "webhook", "url": url, "body": pairs(body)? }),
+            ServiceAction::Webhook { url, body, masked } => {
+                json!({ "type": "webhook", "url": url, "body": pairs(body)?, "masked": masked })
+            }
             ServiceAction::StartFlow { flow } => json!({ "type": "start_flow", "flow": flow }),
         })
     }

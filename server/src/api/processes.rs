@@ -40,7 +40,7 @@ pub async fn start(
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let id = flows::start(&tx, &app, &path.1, subject, Some(designer.0.user_id), now).await?;
+    let id = flows::start(&tx, &app, &path.1, subject, (Some(designer.0.user_id), None), now).await?;
     let entry = Entry::app("process.start", &path.0, json!({ "flow": path.1, "instance": id, "subject": subject }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;
@@ -75,7 +75,7 @@ pub async fn cancel(
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    flows::deliver(&tx, &app, path.1, Incoming::Cancel, now).await?;
+    flows::deliver(&tx, &app, path.1, Incoming::Cancel, now, 0).await?;
     audit::write(&tx, &Actor::of(&req), Entry::app("process.cancel", &path.0, json!({ "instance": path.1 })), now)
         .await?;
     tx.commit().await?;

@@ -202,7 +202,8 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
         // Rules may have changed the record.
         record = read::get(&tx, &ctx, id, None).await?.unwrap_or(record);
     }
-    crate::flows::on_record_change(&tx, &app, (&path.1, id), true, ctx.writer, now).await?;
+    let written = crate::flows::Written { form: &path.1, id, created: true, by: ctx.writer };
+    crate::flows::on_record_change(&tx, &app, written, now, 0).await?;
     let record = as_written(&tx, &ctx, &access, id, record).await?;
     tx.commit().await?;
     let mut response = record_response(StatusCode::CREATED, &record);
@@ -292,7 +293,8 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
         rules::after_change(&tx, &app, change, now, 0).await?;
         record = read::get(&tx, &ctx, path.2, None).await?.unwrap_or(record);
     }
-    crate::flows::on_record_change(&tx, &app, (&path.1, path.2), false, ctx.writer, now).await?;
+    let written = crate::flows::Written { form: &path.1, id: path.2, created: false, by: ctx.writer };
+    crate::flows::on_record_change(&tx, &app, written, now, 0).await?;
     let record = as_written(&tx, &ctx, &access, path.2, record).await?;
     tx.commit().await?;
     Ok(record_response(StatusCode::OK, &record))

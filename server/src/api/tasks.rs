@@ -321,7 +321,7 @@ pub async fn complete(
     let token = task["token"].as_u64().unwrap_or_default();
     let instance = task["instance"].as_i64().unwrap_or_default();
     let event = Incoming::TaskCompleted { token, outcome, values, by: principal.username.clone() };
-    flows::deliver(&tx, &app, instance, event, now).await?;
+    flows::deliver(&tx, &app, instance, event, now, 0).await?;
     let entry = Entry::app("task.complete", &app_key, json!({ "task": *path, "instance": instance, "values": given }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;

@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0012UserRoles),
             Box::new(M0013Ownership),
             Box::new(M0014Processes),
+            Box::new(M0015ProcessLinks),
         ]
     }
 
@@ -881,6 +882,67 @@ impl MigrationTrait for M0014Processes {
             "trellis_flow_instances",
         ] {
             manager.drop_table(Table::drop().table(Alias::new(name)).to_owned()).await?;
+        }
+        Ok(())
+    }
+}
+
+struct M0015ProcessLinks;
+
+impl MigrationName for M0015ProcessLinks {
+    fn name(&self) -> &str {
+        "m0015_process_links"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0015ProcessLinks {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // A sub-process knows the instance (and token) that waits for it.
+        for mut column in [nullable_big("parent_id"), nullable_big("parent_token")] {
+            manager
+                .alter_table(
+                    Table::alter().table(Alias::new("trellis_flow_instances")).add_column(&mut column).to_owned(),
+                )
+                .await?;
+        }
+        // Tokens waiting for an event, found by the event when it arrives.
+        let waits = Table::create()
+            .table(Alias::new("trellis_flow_waits"))
+            .col(id())
+            .col(text("app"))
+            .col(text("event"))
+            .col(big("instance_id"))
+            .col(big("token"))
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Alias::new("trellis_flow_waits"), Alias::new("instance_id"))
+                    .to(Alias::new("trellis_flow_instances"), Alias::new("id"))
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned();
+        manager.create_table(waits).await?;
+        for index in [
+            index("ix_trellis_flow_waits_event", "trellis_flow_waits", &["app", "event", "instance_id"]),
+            index("ux_trellis_flow_waits_token", "trellis_flow_waits", &["instance_id", "token"]).unique().to_owned(),
+            index("ix_trellis_flow_instances_parent", "trellis_flow_instances", &["parent_id"]),
+        ] {
+            manager.create_index(index).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Alias::new("trellis_flow_waits")).to_owned()).await?;
+        for column in ["parent_token", "parent_id"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Alias::new("trellis_flow_instances"))
+                        .drop_column(Alias::new(column))
+                        .to_owned(),
+                )
+                .await?;
         }
         Ok(())
     }

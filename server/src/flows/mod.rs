@@ -1,20 +1,33 @@
-//! Processes at work: instances started by hand or by a record change, moved on by events
-//! (a timer due, a task completed, the subject record changed) in the transaction of the
-//! event. The engine (engine-flow) decides; this module loads what it reads (the subject
-//! record, related records' values), stores the new state and carries out its commands:
-//! timers into `trellis_flow_timers`, tasks into the inbox, notifications into the outbox.
+//! Processes at work: instances started by hand, by a record change, by an event, on a
+//! schedule, by a rule or by another process, moved on by events (a timer due, a task
+//! completed, a message arrived, a sub-process done, the subject record changed) in the
+//! transaction of the event. The engine (engine-flow) decides; this module loads what it
+//! reads (the subject record, related records' values), stores the new state and carries
+//! out its commands: timers into `trellis_flow_timers`, tasks into the inbox, waits into
+//! `trellis_flow_waits`, service steps through the same writes and outbox as rules.
+//!
+//! An instance at work is marked running for the task (`BUSY`): a change its own service
+//! step makes to its subject does not come back to it as a second, nested event; the
+//! instance reads its subject again after the step instead.
 
 mod escalate;
+mod events;
 mod runner;
+mod service;
 mod store;
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+
 use chrono::{DateTime, Utc};
-use engine_flow::{Command, Event, Flow, Input, StartTrigger};
+use engine_flow::{Command, Event, Flow, Input, StartTrigger, Stored};
 use engine_rule::{Context, Value as ExprValue};
+use futures_util::future::BoxFuture;
 use sea_orm::DatabaseTransaction;
 use serde_json::{Value, json};
 
 pub use escalate::run_due_escalations;
+pub use events::{EventData, on_event, run_due_starts};
 pub use runner::run_due_timers;
 
 use crate::api::error::ApiError;
@@ -22,26 +35,74 @@ use crate::catalog::PublishedApp;
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
 
+tokio::task_local! {
+    /// The instances this task is applying an event to, innermost last.
+    static BUSY: RefCell<Vec<i64>>;
+}
+
+fn is_busy(id: i64) -> bool {
+    BUSY.try_with(|b| b.borrow().contains(&id)).unwrap_or(false)
+}
+
 /// An event for an instance, as the server receives it.
 pub enum Incoming {
-    Start,
+    /// A new instance begins; an event-started one keeps the event's data under its start node.
+    Start(Vec<(String, ExprValue)>),
     TimerDue(u64),
-    TaskCompleted { token: u64, outcome: Option<String>, values: Vec<(String, ExprValue)>, by: String },
+    TaskCompleted {
+        token: u64,
+        outcome: Option<String>,
+        values: Vec<(String, ExprValue)>,
+        by: String,
+    },
     ServiceDone(u64),
+    SubProcessDone(u64),
+    Message {
+        event: String,
+        data: EventData,
+    },
     SubjectChanged,
     Cancel,
 }
 
+/// A record written by the platform (a rule, a process) or a user, for the flows that
+/// follow its form.
+pub struct Written<'a> {
+    pub form: &'a str,
+    pub id: i64,
+    pub created: bool,
+    pub by: Option<i64>,
+}
+
 /// Starts an instance of `flow` (following record `subject` of its subject form); its id.
+/// `by`: the user who started it, and the instance (and token) it is a sub-process of.
 pub async fn start(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     flow: &str,
     subject: Option<i64>,
-    by: Option<i64>,
+    by: (Option<i64>, Option<(i64, u64)>),
     now: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
-    let definition = app.flow(flow)?;
+    let (id, _) = start_at(tx, app, (flow, app.version), subject, by, Vec::new(), now, 0).await?;
+    Ok(id)
+}
+
+/// Starts an instance of `flow` as of app version `version`; its id and whether it
+/// completed at once.
+#[allow(clippy::too_many_arguments)]
+async fn start_at(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    (flow, version): (&str, i64),
+    subject: Option<i64>,
+    (by, parent): (Option<i64>, Option<(i64, u64)>),
+    data: Vec<(String, ExprValue)>,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<(i64, bool), ApiError> {
+    crate::rules::cascade_guard(depth)?;
+    let definition = flow_at(tx, app, flow, version).await?;
     let subject = match (&definition.subject, subject) {
         (Some(form), Some(id)) => Some((form.as_str(), id)),
         (Some(form), None) => {
@@ -52,29 +113,58 @@ pub async fn start(
         }
         (None, _) => None,
     };
-    let id = store::insert(tx, (&app.key, flow, app.version), subject, by, now).await?;
-    store::history(tx, id, "started", json!({ "by": by, "subject": subject.map(|(_, s)| s) }), now).await?;
-    deliver(tx, app, id, Incoming::Start, now).await?;
-    Ok(id)
+    let id = store::insert(tx, (&app.key, flow, version), subject, (by, parent), now).await?;
+    store::history(
+        tx,
+        id,
+        "started",
+        json!({ "by": by, "subject": subject.map(|(_, s)| s), "parent": parent.map(|(p, _)| p) }),
+        now,
+    )
+    .await?;
+    let completed = apply(tx, app, id, Incoming::Start(data), now, depth).await?;
+    Ok((id, completed))
 }
 
-/// Starts the flows a record change starts: those whose subject is `form`, started on
-/// `created` (or `updated`) when their condition holds.
+/// The flow `key` as app version `version` defines it (instances stay on the version
+/// they started with).
+async fn flow_at<'a>(
+    tx: &DatabaseTransaction,
+    app: &'a PublishedApp,
+    key: &str,
+    version: i64,
+) -> Result<Cow<'a, Flow>, ApiError> {
+    if version == app.version {
+        return Ok(Cow::Borrowed(app.flow(key)?));
+    }
+    let flows = crate::catalog::flows_of_version(tx, &app.key, version).await?;
+    flows
+        .into_iter()
+        .find(|f| f.key == key)
+        .map(Cow::Owned)
+        .ok_or_else(|| ApiError::not_found(format!("version {version} of `{}` has no flow `{key}`", app.key)))
+}
+
+/// Starts the flows a record change starts (those whose subject is the form, started on
+/// `created` or `updated` when their condition holds) and tells the running instances
+/// that follow the record.
 pub async fn on_record_change(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
-    (form, id): (&str, i64),
-    created: bool,
-    by: Option<i64>,
+    written: Written<'_>,
     now: DateTime<Utc>,
+    depth: usize,
 ) -> Result<(), ApiError> {
+    let Written { form, id, created, by } = written;
     // Only forms some flow follows cost anything more.
     if !app.flows.iter().any(|f| f.subject.as_deref() == Some(form)) {
         return Ok(());
     }
     if !created {
         for instance in store::following(tx, &app.key, form, id).await? {
-            deliver(tx, app, instance, Incoming::SubjectChanged, now).await?;
+            if !is_busy(instance) {
+                deliver(tx, app, instance, Incoming::SubjectChanged, now, depth).await?;
+            }
         }
     }
     for flow in app.flows.iter().filter(|f| f.subject.as_deref() == Some(form)) {
@@ -92,7 +182,7 @@ pub async fn on_record_change(
                 continue;
             }
         }
-        start(tx, app, &flow.key, Some(id), by, now).await?;
+        start_at(tx, app, (&flow.key, app.version), Some(id), (by, None), Vec::new(), now, depth).await?;
     }
     Ok(())
 }
@@ -103,7 +193,8 @@ fn context(app: &PublishedApp, now: DateTime<Utc>) -> Context<'_> {
     Context::at(now, today).with_calendars(&app.bundle.calendars)
 }
 
-/// The subject record as the flow reads it: its fields and the related values it reads.
+/// The subject record as the flow reads it: its fields and the related values it reads
+/// (and the related records its service steps update).
 async fn subject_record<'a>(
     tx: &DatabaseTransaction,
     app: &'a PublishedApp,
@@ -117,43 +208,87 @@ async fn subject_record<'a>(
         .ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
     let mut record = RecordValues::new(app.form(form)?, id, values, ctx);
     let form_def = app.form(form)?;
-    let needs = crate::rules::Needs {
-        paths: flow.reads().into_iter().filter(|p| p.len() > 1 && form_def.field(&p[0]).is_some()).collect(),
-        aggregates: Vec::new(),
-    };
+    let mut paths: Vec<Vec<String>> =
+        flow.reads().into_iter().filter(|p| p.len() > 1 && form_def.field(&p[0]).is_some()).collect();
+    paths.extend(service::related_targets(flow).filter(|p| p.len() > 1));
+    let needs = crate::rules::Needs { paths, aggregates: Vec::new() };
     crate::rules::load_related(tx, app, &mut record, &needs).await?;
     Ok(record)
 }
 
-/// Applies `event` to instance `id` and carries out what the engine asks, in `tx`.
-pub async fn deliver(
+/// Applies `event` to instance `id` and carries out what the engine asks, in `tx`; when
+/// the instance completes as a sub-process, its parent goes on.
+pub fn deliver<'a>(
+    tx: &'a DatabaseTransaction,
+    app: &'a PublishedApp,
+    id: i64,
+    event: Incoming,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> BoxFuture<'a, Result<(), ApiError>> {
+    Box::pin(async move {
+        if apply(tx, app, id, event, now, depth).await?
+            && let Some((parent, token)) = store::load(tx, id, false).await?.and_then(|r| r.parent)
+        {
+            deliver(tx, app, parent, Incoming::SubProcessDone(token), now, depth).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Applies `event` to instance `id`, marked busy meanwhile; whether it completed now.
+fn apply<'a>(
+    tx: &'a DatabaseTransaction,
+    app: &'a PublishedApp,
+    id: i64,
+    event: Incoming,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> BoxFuture<'a, Result<bool, ApiError>> {
+    Box::pin(async move {
+        let work = async {
+            BUSY.with(|b| b.borrow_mut().push(id));
+            let result = run(tx, app, id, event, now, depth).await;
+            BUSY.with(|b| b.borrow_mut().retain(|i| *i != id));
+            result
+        };
+        if BUSY.try_with(|_| ()).is_ok() { work.await } else { BUSY.scope(RefCell::new(Vec::new()), work).await }
+    })
+}
+
+/// The work of `apply`: the engine run on each event in turn (those the instance's own
+/// steps give after the first), its commands carried out, the state saved.
+async fn run(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     id: i64,
     event: Incoming,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+    depth: usize,
+) -> Result<bool, ApiError> {
     let mut row = store::load(tx, id, true).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
     if row.instance.status != engine_flow::Status::Running {
         return Err(ApiError::Conflict { code: "process_ended", detail: format!("process {id} has ended") });
     }
-    let old;
-    let flow: &Flow = if row.version == app.version {
-        app.flow(&row.flow)?
-    } else {
-        // Instances stay on the version they started with.
-        old = crate::catalog::flows_of_version(tx, &row.app, row.version).await?;
-        old.iter().find(|f| f.key == row.flow).ok_or_else(|| ApiError::not_found(format!("no flow `{}`", row.flow)))?
-    };
+    let flow = flow_at(tx, app, &row.flow, row.version).await?;
+    let flow: &Flow = &flow;
     let ctx = context(app, now);
-    let subject_values = match &row.subject {
-        Some((form, subject_id)) => Some(subject_record(tx, app, flow, (form, *subject_id), ctx).await?),
-        None => None,
+    let load_subject = || async {
+        match &row.subject {
+            Some((form, subject_id)) => {
+                Ok::<_, ApiError>(Some(subject_record(tx, app, flow, (form, *subject_id), ctx).await?))
+            }
+            None => Ok(None),
+        }
     };
-    let subject_ref = row.subject.as_ref().map(|(f, i)| (f.as_str(), *i));
+    let mut subject_values = load_subject().await?;
+    let subject_ref = row.subject.clone();
     let mut queue = vec![event];
     let mut steps = 0;
     while let Some(next) = queue.pop() {
+        if row.instance.status != engine_flow::Status::Running {
+            break; // It ended; what else its steps gave has nothing left to move.
+        }
         steps += 1;
         if steps > 1000 {
             return Err(ApiError::Conflict {
@@ -161,8 +296,23 @@ pub async fn deliver(
                 detail: "the process ran 1000 steps at once".into(),
             });
         }
+        if let Incoming::Cancel = next {
+            // Its sub-processes end with it.
+            for child in store::children(tx, id).await? {
+                deliver(tx, app, child, Incoming::Cancel, now, depth).await?;
+            }
+        }
+        let mut message = None;
         let (label, event) = match next {
-            Incoming::Start => ("start", Event::Start),
+            Incoming::Start(data) => {
+                if let Some(start) = flow.start()
+                    && !data.is_empty()
+                {
+                    let kept = data.iter().map(|(k, v)| (k.clone(), Stored::from(v))).collect();
+                    row.instance.outputs.insert(start.id.clone(), kept);
+                }
+                ("start", Event::Start)
+            }
             Incoming::TimerDue(token) => ("timer_due", Event::TimerDue { token }),
             Incoming::TaskCompleted { token, outcome, values, by } => {
                 let data = Value::Object(
@@ -174,9 +324,16 @@ pub async fn deliver(
                 ("task_completed", Event::TaskCompleted { token, outcome, values, by })
             }
             Incoming::ServiceDone(token) => ("service_done", Event::ServiceDone { token }),
+            Incoming::SubProcessDone(token) => ("subprocess_done", Event::SubProcessDone { token }),
+            Incoming::Message { event, data } => {
+                let (event, data) = message.insert((event, data));
+                let values = data.fields();
+                ("message", Event::Message { event, data: &*data, values })
+            }
             Incoming::SubjectChanged => ("subject_changed", Event::SubjectChanged),
             Incoming::Cancel => ("cancelled", Event::Cancel),
         };
+        let waiting_before = waiting_tokens(&row.instance);
         // The engine's input borrows the record as `dyn Record`, so it lives only here,
         // between the awaits.
         let handled = {
@@ -190,16 +347,53 @@ pub async fn deliver(
             code: "flow_error",
             detail: format!("process {id} ({}): {e}", row.flow),
         })?;
-        if !matches!(label, "task_completed" | "subject_changed" | "service_done") {
+        if label == "message" {
+            // The tokens that took the message wait no more.
+            let still = waiting_tokens(&row.instance);
+            for token in waiting_before.into_iter().filter(|t| !still.contains(t)) {
+                store::remove_wait(tx, id, token).await?;
+            }
+            let event = message.as_ref().map(|(e, _)| e.as_str());
+            store::history(tx, id, "message", json!({ "event": event }), now).await?;
+        } else if !matches!(label, "task_completed" | "subject_changed" | "service_done") {
             store::history(tx, id, label, json!({}), now).await?;
         }
+        let mut wrote = false;
         for command in commands {
-            if let Some(more) = carry_out(tx, app, (id, subject_ref), command, now).await? {
-                queue.push(more);
-            }
+            let at = Here {
+                app,
+                id,
+                version: row.version,
+                subject: subject_ref.as_ref().map(|(f, i)| (f.as_str(), *i)),
+                subject_values: subject_values.as_ref(),
+            };
+            let (more, writes) = carry_out(tx, &at, command, now, depth).await?;
+            wrote |= writes;
+            queue.extend(more);
+        }
+        if wrote && subject_ref.is_some() {
+            // A step changed records, perhaps the subject: read it again, and let the
+            // timers that read it be computed again.
+            subject_values = load_subject().await?;
+            queue.insert(0, Incoming::SubjectChanged);
         }
     }
-    store::save(tx, id, &row.instance, now).await
+    store::save(tx, id, &row.instance, now).await?;
+    Ok(row.instance.status == engine_flow::Status::Completed)
+}
+
+/// The tokens of `instance` waiting for a message.
+fn waiting_tokens(instance: &engine_flow::Instance) -> Vec<u64> {
+    instance.tokens.iter().filter(|t| t.state == engine_flow::TokenState::Message).map(|t| t.id).collect()
+}
+
+/// Where a command is carried out: the instance, its flow and its subject.
+pub(crate) struct Here<'a> {
+    pub app: &'a PublishedApp,
+    pub id: i64,
+    pub version: i64,
+    pub subject: Option<(&'a str, i64)>,
+    pub subject_values: Option<&'a RecordValues<'a>>,
 }
 
 /// Moves running instance `id` to version `to` of the app (its flow of the same key),
@@ -243,48 +437,51 @@ pub async fn migrate(
     Ok(())
 }
 
-/// Carries out one command; a service step done at once gives the event that says so.
+/// Carries out one command: the events it gives the instance at once (a service step
+/// done, a sub-process that completed at once), and whether it wrote records.
 async fn carry_out(
     tx: &DatabaseTransaction,
-    app: &PublishedApp,
-    (id, subject): (i64, Option<(&str, i64)>),
+    at: &Here<'_>,
     command: Command,
     now: DateTime<Utc>,
-) -> Result<Option<Incoming>, ApiError> {
+    depth: usize,
+) -> Result<(Option<Incoming>, bool), ApiError> {
+    let (app, id) = (at.app, at.id);
     match command {
         Command::ScheduleTimer { token, due } => store::set_timer(tx, id, token, due).await?,
         Command::CancelTimer { token } => store::remove_timer(tx, id, token).await?,
         Command::CreateTask(order) => {
-            store::insert_task(tx, (&app.key, id), subject, &order, now).await?;
+            store::insert_task(tx, (&app.key, id), at.subject, &order, now).await?;
             store::history(tx, id, "task_created", json!({ "node": order.node, "title": order.title }), now).await?;
         }
         Command::CancelTask { token } => store::close_task(tx, (id, token), "cancelled", None, now).await?,
         Command::RunService { token, node, action } => {
-            match action["type"].as_str() {
-                Some("notify") => {
-                    let body = json!({ "message": action["message"] });
-                    let channel = action["channel"].as_str().unwrap_or("in_app");
-                    crate::rules::queue_message(tx, app, channel, &action["to"], &body, now).await?;
-                }
-                other => {
-                    return Err(ApiError::Conflict {
-                        code: "flow_service",
-                        detail: format!("`{node}`: service steps of type {other:?} do not run yet"),
-                    });
-                }
+            let (shown, wrote) = service::run(tx, at, &action, now, depth).await?;
+            store::history(tx, id, "service_done", json!({ "node": node, "action": shown }), now).await?;
+            return Ok((Some(Incoming::ServiceDone(token)), wrote));
+        }
+        Command::StartSubProcess { token, flow } => {
+            let subject = at.subject.map(|(_, s)| s);
+            let (child, completed) =
+                start_at(tx, app, (&flow, at.version), subject, (None, Some((id, token))), Vec::new(), now, depth + 1)
+                    .await?;
+            store::history(
+                tx,
+                id,
+                "subprocess_started",
+                json!({ "token": token, "flow": flow, "instance": child }),
+                now,
+            )
+            .await?;
+            if completed {
+                return Ok((Some(Incoming::SubProcessDone(token)), false));
             }
-            store::history(tx, id, "service_done", json!({ "node": node, "action": action }), now).await?;
-            return Ok(Some(Incoming::ServiceDone(token)));
         }
+        Command::WaitForMessage { token, event } => store::add_wait(tx, (&app.key, &event), id, token).await?,
+        Command::CancelWait { token } => store::remove_wait(tx, id, token).await?,
         Command::Completed => store::history(tx, id, "completed", json!({}), now).await?,
-        Command::StartSubProcess { .. } | Command::WaitForMessage { .. } | Command::CancelWait { .. } => {
-            return Err(ApiError::Conflict {
-                code: "flow_unsupported",
-                detail: "sub-processes and message waits do not run yet".into(),
-            });
-        }
     }
-    Ok(None)
+    Ok((None, false))
 }
 
 /// The subject of a flow that follows no record: every field reads as null.

@@ -62,7 +62,7 @@ async fn fire_next(state: &AppState, now: DateTime<Utc>) -> Result<Option<bool>,
         let stored =
             super::store::load(&tx, instance, false).await?.ok_or_else(|| ApiError::not_found("process gone"))?;
         let app = state.catalog.published(&tx, &stored.app).await?;
-        deliver(&tx, &app, instance, Incoming::TimerDue(token as u64), now).await
+        deliver(&tx, &app, instance, Incoming::TimerDue(token as u64), now, 0).await
     }
     .await;
     match fired {

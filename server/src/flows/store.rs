@@ -24,10 +24,13 @@ pub struct Row {
     pub flow: String,
     pub version: i64,
     pub subject: Option<(String, i64)>,
+    /// The instance (and its token) this one runs as a sub-process of.
+    pub parent: Option<(i64, u64)>,
     pub instance: Instance,
 }
 
-const COLUMNS: [&str; 6] = ["app", "flow", "version", "subject_form", "subject_id", "state"];
+const COLUMNS: [&str; 8] =
+    ["app", "flow", "version", "subject_form", "subject_id", "state", "parent_id", "parent_token"];
 
 fn row_of(r: &QueryResult) -> Result<Row, ApiError> {
     let state: String = r.try_get("", "state")?;
@@ -35,7 +38,10 @@ fn row_of(r: &QueryResult) -> Result<Row, ApiError> {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored process instance does not read back: {e}")))?;
     let form: Option<String> = r.try_get("", "subject_form")?;
     let id: Option<i64> = r.try_get("", "subject_id")?;
+    let parent: Option<i64> = r.try_get("", "parent_id")?;
+    let parent_token: Option<i64> = r.try_get("", "parent_token")?;
     Ok(Row {
+        parent: parent.zip(parent_token.map(|t| t as u64)),
         app: r.try_get("", "app")?,
         flow: r.try_get("", "flow")?,
         version: r.try_get("", "version")?,
@@ -49,7 +55,7 @@ pub async fn insert(
     c: &impl ConnectionTrait,
     (app, flow, version): (&str, &str, i64),
     subject: Option<(&str, i64)>,
-    by: Option<i64>,
+    (by, parent): (Option<i64>, Option<(i64, u64)>),
     now: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
     let state = serde_json::to_string(&Instance::new()).map_err(|e| ApiError::Internal(e.into()))?;
@@ -67,6 +73,8 @@ pub async fn insert(
                 "started_by",
                 "started_at",
                 "updated_at",
+                "parent_id",
+                "parent_token",
             ]
             .map(a),
         )
@@ -81,6 +89,8 @@ pub async fn insert(
             by.into(),
             stamp(c, now),
             stamp(c, now),
+            parent.map(|(p, _)| p).into(),
+            parent.map(|(_, t)| t as i64).into(),
         ])
         .map_err(|e| DbErr::Custom(e.to_string()))?
         .returning_col(a("id"))
@@ -283,4 +293,50 @@ pub async fn set_version(c: &impl ConnectionTrait, id: i64, version: i64) -> Res
         .and_where(Expr::col(a("id")).eq(id))
         .to_owned();
     c.execute(&stmt).await.map(drop)
+}
+
+/// The running sub-processes of instance `id`.
+pub async fn children(c: &impl ConnectionTrait, id: i64) -> Result<Vec<i64>, DbErr> {
+    let stmt = Query::select()
+        .column(a("id"))
+        .from(a("trellis_flow_instances"))
+        .and_where(Expr::col(a("parent_id")).eq(id))
+        .and_where(Expr::col(a("status")).eq("running"))
+        .order_by(a("id"), Order::Asc)
+        .to_owned();
+    c.query_all(&stmt).await?.iter().map(|r| r.try_get_by_index(0)).collect()
+}
+
+/// Token `token` of instance `id` waits for `event`.
+pub async fn add_wait(c: &impl ConnectionTrait, (app, event): (&str, &str), id: i64, token: u64) -> Result<(), DbErr> {
+    let stmt = Query::insert()
+        .into_table(a("trellis_flow_waits"))
+        .columns(["app", "event", "instance_id", "token"].map(a))
+        .values_panic([app.into(), event.into(), id.into(), (token as i64).into()])
+        .on_conflict(OnConflict::columns(["instance_id", "token"].map(a)).do_nothing().to_owned())
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+/// Token `token` of instance `id` no longer waits.
+pub async fn remove_wait(c: &impl ConnectionTrait, id: i64, token: u64) -> Result<(), DbErr> {
+    let stmt = Query::delete()
+        .from_table(a("trellis_flow_waits"))
+        .and_where(Expr::col(a("instance_id")).eq(id))
+        .and_where(Expr::col(a("token")).eq(token as i64))
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+/// The instances of `app` with a token waiting for `event`, each once, oldest first.
+pub async fn waiting_for(c: &impl ConnectionTrait, app: &str, event: &str) -> Result<Vec<i64>, DbErr> {
+    let stmt = Query::select()
+        .distinct()
+        .column(a("instance_id"))
+        .from(a("trellis_flow_waits"))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("event")).eq(event))
+        .order_by(a("instance_id"), Order::Asc)
+        .to_owned();
+    c.query_all(&stmt).await?.iter().map(|r| r.try_get_by_index(0)).collect()
 }

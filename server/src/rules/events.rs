@@ -64,6 +64,7 @@ pub async fn receive(
         };
         act(tx, app, rule, outcome, &change, now, 0).await?;
     }
+    crate::flows::on_event(tx, app, event, &mut payload, sender, now).await?;
     Ok(Some(fired))
 }
 

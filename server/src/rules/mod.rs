@@ -28,6 +28,7 @@ pub use events::receive as receive_event;
 pub use related::{Needs, load as load_related, related_paths};
 pub use retry::{retry_due_firings, retry_incident};
 pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
+pub(crate) use schedule::{claim, finish};
 pub use store::{firings_of_record, incidents};
 
 use crate::access::enforce;
@@ -267,23 +268,54 @@ pub(crate) async fn run_actions(
                         format!("there is no related `{form}` record to update"),
                     ));
                 };
-                update_record(tx, app, (form, id), map("set")?, (firing_id, subject.acting_for), now, depth).await?;
+                update_record(
+                    tx,
+                    app,
+                    (form, id),
+                    map("set")?,
+                    (audit::Actor::rule(firing_id), subject.acting_for),
+                    now,
+                    depth,
+                )
+                .await?;
             }
             "update_fields" => {
                 cascade_guard(depth)?;
                 let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
                     return Err(ApiError::bad_request("rule_action", "only a rule on a live record can update it"));
                 };
-                update_record(tx, app, (form, id), map("set")?, (firing_id, subject.acting_for), now, depth).await?;
+                update_record(
+                    tx,
+                    app,
+                    (form, id),
+                    map("set")?,
+                    (audit::Actor::rule(firing_id), subject.acting_for),
+                    now,
+                    depth,
+                )
+                .await?;
             }
             "create_record" => {
                 cascade_guard(depth)?;
-                create_record(tx, app, text("form")?, map("values")?, (firing_id, subject.acting_for), now, depth)
-                    .await?;
+                let acting = (audit::Actor::rule(firing_id), subject.acting_for);
+                create_record(tx, app, text("form")?, map("values")?, acting, now, depth).await?;
             }
             "start_process" => {
-                let flow = text("flow")?;
-                return Err(ApiError::bad_request("rule_action", format!("processes do not run yet (`{flow}`)")));
+                cascade_guard(depth)?;
+                let flow = app.flow(text("flow")?)?;
+                // The process follows the rule's record when it follows records of that form.
+                let record = match (&flow.subject, &subject.form, subject.id, subject.deleted) {
+                    (None, ..) => None,
+                    (Some(wanted), Some(form), Some(id), false) if wanted == form => Some(id),
+                    (Some(wanted), ..) => {
+                        return Err(ApiError::bad_request(
+                            "rule_action",
+                            format!("`{}` follows a `{wanted}` record, and this rule has none", flow.key),
+                        ));
+                    }
+                };
+                let by = (subject.acting_for, None);
+                crate::flows::start(tx, app, &flow.key, record, by, now).await?;
             }
             other => return Err(stored(&format!("a known type (`{other}`)"))),
         }
@@ -291,7 +323,7 @@ pub(crate) async fn run_actions(
     Ok(())
 }
 
-fn cascade_guard(depth: usize) -> Result<(), ApiError> {
+pub(crate) fn cascade_guard(depth: usize) -> Result<(), ApiError> {
     if depth >= MAX_CASCADE {
         return Err(ApiError::Conflict {
             code: "rule_cascade",
@@ -305,8 +337,9 @@ fn input(values: &[(String, ExprValue)]) -> Map<String, Value> {
     values.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect()
 }
 
-/// Who a rule's change is made as: the firing, acting for a user or for the platform.
-type Acting = (i64, Option<i64>);
+/// Who a platform-made change is made as: a rule's firing or a process (as the audit
+/// trail names it), acting for a user or, with `None`, for the platform.
+pub(crate) type Acting = (audit::Actor, Option<i64>);
 
 /// The acting user's access to `ctx`'s form, refusing an operation their roles do not
 /// grant; `None` when the rule acts for the platform.
@@ -322,14 +355,14 @@ async fn acting_access(
     Ok(Some(access))
 }
 
-/// Updates the record `(form, id)` as rule firing `firing_id`, within the roles of the
-/// user it acts for, if any.
-async fn update_record(
+/// Updates the record `(form, id)` as a rule firing or a process, within the roles of the
+/// user it acts for, if any; the rules and processes that follow the record see the change.
+pub(crate) async fn update_record(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     (form, id): (&str, i64),
     values: &Map<String, Value>,
-    (firing_id, acting_for): Acting,
+    (actor, acting_for): Acting,
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), ApiError> {
@@ -353,7 +386,7 @@ async fn update_record(
         id,
         json!({ "before": before_json, "after": after_json, "sent": values, "acting_for": acting_for }),
     );
-    audit::write(tx, &audit::Actor::rule(firing_id), entry, now).await?;
+    audit::write(tx, &actor, entry, now).await?;
     let change = Change {
         form: form.to_owned(),
         id,
@@ -363,7 +396,9 @@ async fn update_record(
         after: Some(after),
         by: acting_for,
     };
-    after_change(tx, app, change, now, depth + 1).await
+    after_change(tx, app, change, now, depth + 1).await?;
+    let written = crate::flows::Written { form, id, created: false, by: acting_for };
+    crate::flows::on_record_change(tx, app, written, now, depth + 1).await
 }
 
 /// A rule's write as it stands: the record read back, its form's conditions enforced and,
@@ -388,17 +423,17 @@ async fn settle(
     Ok((json, version, values))
 }
 
-/// Creates a record of `form` as rule firing `firing_id`, within the roles of the user it
-/// acts for, if any.
-async fn create_record(
+/// Creates a record of `form` as a rule firing or a process, within the roles of the user
+/// it acts for, if any; its id. The rules and processes that follow the form see it.
+pub(crate) async fn create_record(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     form: &str,
     values: &Map<String, Value>,
-    (firing_id, acting_for): Acting,
+    (actor, acting_for): Acting,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<(), ApiError> {
+) -> Result<i64, ApiError> {
     let mut ctx = FormCtx::new(app, form, tx_backend(tx))?;
     ctx.writer = acting_for;
     let access = acting_access(tx, &ctx, acting_for, "create").await?;
@@ -416,7 +451,7 @@ async fn create_record(
         id,
         json!({ "after": after_json, "acting_for": acting_for }),
     );
-    audit::write(tx, &audit::Actor::rule(firing_id), entry, now).await?;
+    audit::write(tx, &actor, entry, now).await?;
     let change = Change {
         form: form.to_owned(),
         id,
@@ -426,7 +461,10 @@ async fn create_record(
         after: Some(after),
         by: acting_for,
     };
-    after_change(tx, app, change, now, depth + 1).await
+    after_change(tx, app, change, now, depth + 1).await?;
+    let written = crate::flows::Written { form, id, created: true, by: acting_for };
+    crate::flows::on_record_change(tx, app, written, now, depth + 1).await?;
+    Ok(id)
 }
 
 fn tx_backend(tx: &DatabaseTransaction) -> sea_orm::DbBackend {

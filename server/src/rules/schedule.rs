@@ -66,6 +66,9 @@ pub fn spawn_scheduler(state: Arc<AppState>) {
             if let Err(e) = super::retry_due_firings(&state, Utc::now()).await {
                 tracing::error!("retrying rule actions: {e}");
             }
+            if let Err(e) = crate::flows::run_due_starts(&state, Utc::now()).await {
+                tracing::error!("scheduled process starts: {e}");
+            }
             if let Err(e) = crate::flows::run_due_timers(&state, Utc::now()).await {
                 tracing::error!("process timers: {e}");
             }
@@ -107,7 +110,7 @@ pub async fn run_occurrence(
 ) -> Result<Option<RunReport>, ApiError> {
     let conn = &state.db.conn;
     let key = occurrence.to_rfc3339_opts(SecondsFormat::Secs, true);
-    if !claim(conn, app, rule, &key, Utc::now()).await? {
+    if !claim(conn, app, (&rule.key, rule.version), &key, Utc::now()).await? {
         return Ok(None);
     }
     let form_key = rule.form.as_deref().ok_or_else(|| anyhow::anyhow!("scheduled rule without a form"))?;
@@ -144,7 +147,7 @@ pub async fn run_occurrence(
         }
         tx.commit().await?;
     }
-    finish(conn, app, rule, &key, &report).await?;
+    finish(conn, app, (&rule.key, rule.version), &key, (report.matched, report.fired)).await?;
     Ok(Some(report))
 }
 
@@ -200,11 +203,12 @@ pub async fn count_matches(
     Ok(scan.ids(&state.db.conn).await?.len() as u64)
 }
 
-/// Claims an occurrence: inserts its run, or takes over one whose lease ran out.
-async fn claim(
+/// Claims an occurrence of a scheduled rule (or of a flow's scheduled start, keyed
+/// `flow:<key>`): inserts its run, or takes over one whose lease ran out.
+pub(crate) async fn claim(
     c: &impl ConnectionTrait,
     app: &PublishedApp,
-    rule: &EventRule,
+    (rule, version): (&str, i64),
     occurrence: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -214,8 +218,8 @@ async fn claim(
         .columns(["app", "rule", "rule_version", "occurrence", "state", "claimed_at"].map(a))
         .values([
             app.key.as_str().into(),
-            rule.key.as_str().into(),
-            rule.version.into(),
+            rule.into(),
+            version.into(),
             occurrence.into(),
             "running".into(),
             datetime(now, backend).into(),
@@ -230,8 +234,8 @@ async fn claim(
         .table(a("trellis_schedule_runs"))
         .value(a("claimed_at"), datetime(now, backend))
         .and_where(Expr::col(a("app")).eq(app.key.as_str()))
-        .and_where(Expr::col(a("rule")).eq(rule.key.as_str()))
-        .and_where(Expr::col(a("rule_version")).eq(rule.version))
+        .and_where(Expr::col(a("rule")).eq(rule))
+        .and_where(Expr::col(a("rule_version")).eq(version))
         .and_where(Expr::col(a("occurrence")).eq(occurrence))
         .and_where(Expr::col(a("state")).eq("running"))
         .and_where(Expr::col(a("claimed_at")).lt(datetime(now - LEASE, backend)))
@@ -239,22 +243,22 @@ async fn claim(
     Ok(c.execute(&take_over).await?.rows_affected() == 1)
 }
 
-async fn finish(
+pub(crate) async fn finish(
     c: &impl ConnectionTrait,
     app: &PublishedApp,
-    rule: &EventRule,
+    (rule, version): (&str, i64),
     occurrence: &str,
-    report: &RunReport,
+    (matched, fired): (u64, u64),
 ) -> Result<(), DbErr> {
     let stmt = Query::update()
         .table(a("trellis_schedule_runs"))
         .value(a("state"), "done")
-        .value(a("matched"), report.matched as i64)
-        .value(a("fired"), report.fired as i64)
+        .value(a("matched"), matched as i64)
+        .value(a("fired"), fired as i64)
         .value(a("finished_at"), datetime(Utc::now(), c.get_database_backend()))
         .and_where(Expr::col(a("app")).eq(app.key.as_str()))
-        .and_where(Expr::col(a("rule")).eq(rule.key.as_str()))
-        .and_where(Expr::col(a("rule_version")).eq(rule.version))
+        .and_where(Expr::col(a("rule")).eq(rule))
+        .and_where(Expr::col(a("rule_version")).eq(version))
         .and_where(Expr::col(a("occurrence")).eq(occurrence))
         .to_owned();
     c.execute(&stmt).await.map(drop)

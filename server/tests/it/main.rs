@@ -16,6 +16,7 @@ mod hostile;
 mod lists;
 mod outbox;
 mod permissions;
+mod process_steps;
 mod processes;
 mod publish;
 mod records;

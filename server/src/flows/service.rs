@@ -1,0 +1,107 @@
+//! A process's service steps, carried out in the event's transaction through the same
+//! writes and outbox as rules: a record updated or created (audited as the process, and
+//! seen by the rules and processes that follow it), a notification or a webhook queued,
+//! another process started. Processes act with the platform's authority.
+
+use chrono::{DateTime, Utc};
+use engine_flow::{Flow, NodeKind, ServiceAction};
+use engine_form::FieldType;
+use engine_rule::{Record, Value as ExprValue};
+use sea_orm::DatabaseTransaction;
+use serde_json::{Value, json};
+
+use super::Here;
+use crate::api::error::ApiError;
+use crate::audit::Actor;
+
+/// The related records (paths from the subject) the flow's steps update.
+pub(super) fn related_targets(flow: &Flow) -> impl Iterator<Item = Vec<String>> + '_ {
+    flow.nodes.iter().filter_map(|n| match &n.kind {
+        NodeKind::Service(ServiceAction::UpdateFields { record: Some(path), .. }) => Some(path.clone()),
+        _ => None,
+    })
+}
+
+/// Runs the service step `action` (as the engine computed it): what the history shows of
+/// it (personal data masked), and whether it wrote records.
+pub(super) async fn run(
+    tx: &DatabaseTransaction,
+    at: &Here<'_>,
+    action: &Value,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<(Value, bool), ApiError> {
+    let app = at.app;
+    let object = |key: &str| action[key].as_object().cloned().unwrap_or_default();
+    let acting = || (Actor::process(at.id), None);
+    match action["type"].as_str().unwrap_or_default() {
+        "notify" => {
+            let body = json!({ "message": action["message"] });
+            let channel = action["channel"].as_str().unwrap_or("in_app");
+            crate::rules::queue_message(tx, app, channel, &action["to"], &body, now).await?;
+            Ok((action.clone(), false))
+        }
+        "webhook" => {
+            let mut body = object("body");
+            for key in action["masked"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if let Some(value) = body.get_mut(key)
+                    && !value.is_null()
+                {
+                    let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                    *value = Value::String(crate::access::mask(&text));
+                }
+            }
+            let body = Value::Object(body);
+            crate::rules::queue_message(tx, app, "webhook", &action["url"], &body, now).await?;
+            Ok((json!({ "type": "webhook", "url": action["url"], "body": body }), false))
+        }
+        "update_fields" => {
+            let (form, id) = target(at, action["record"].as_str())?;
+            crate::rules::update_record(tx, app, (&form, id), &object("set"), acting(), now, depth + 1).await?;
+            let mut shown = action.clone();
+            shown["record"] = json!({ "form": form, "id": id });
+            Ok((shown, true))
+        }
+        "create_record" => {
+            let form = action["form"].as_str().unwrap_or_default();
+            let id = crate::rules::create_record(tx, app, form, &object("values"), acting(), now, depth + 1).await?;
+            let mut shown = action.clone();
+            shown["id"] = json!(id);
+            Ok((shown, true))
+        }
+        "start_flow" => {
+            let flow = action["flow"].as_str().unwrap_or_default();
+            let follows = super::flow_at(tx, app, flow, at.version).await?.subject.is_some();
+            let subject = at.subject.map(|(_, id)| id).filter(|_| follows);
+            let (started, _) =
+                super::start_at(tx, app, (flow, at.version), subject, (None, None), Vec::new(), now, depth + 1).await?;
+            Ok((json!({ "type": "start_flow", "flow": flow, "instance": started }), false))
+        }
+        other => Err(ApiError::Internal(anyhow::anyhow!("a service step of unknown type {other:?}"))),
+    }
+}
+
+/// The record an `update_fields` step updates: the subject, or the record its relation
+/// path (`customer`) leads to.
+fn target(at: &Here<'_>, path: Option<&str>) -> Result<(String, i64), ApiError> {
+    let (form, id) = at.subject.ok_or_else(|| {
+        ApiError::bad_request("flow_service", "a flow that follows no record has no record to update")
+    })?;
+    let Some(path) = path else { return Ok((form.to_owned(), id)) };
+    let hops: Vec<String> = path.split('.').map(str::to_owned).collect();
+    let mut target = at.app.form(form)?;
+    for hop in &hops {
+        let Some(FieldType::Relation { form: next, .. }) = target.field(hop).map(|f| &f.kind) else {
+            return Err(ApiError::bad_request("flow_service", format!("`{path}` is not a relation")));
+        };
+        target = at.app.form(next)?;
+    }
+    let related = at.subject_values.map(|v| v.value(&hops)).unwrap_or(ExprValue::Null);
+    match related {
+        ExprValue::Integer(id) => Ok((target.key.clone(), id)),
+        _ => Err(ApiError::bad_request(
+            "flow_service",
+            format!("the `{form}` record {id} has no `{path}` record to update"),
+        )),
+    }
+}
