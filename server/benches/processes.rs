@@ -83,7 +83,7 @@ async fn processes(state: &AppState, n: usize) -> (f64, f64) {
     for _ in 0..n {
         let tx = state.db.conn.begin().await.expect("tx");
         let app = state.catalog.published_for_write(&tx, "bench").await.expect("app");
-        server::flows::start(&tx, &app, "two_steps_and_a_timer", None, None, Utc::now()).await.expect("start");
+        server::flows::start(&tx, &app, "two_steps_and_a_timer", None, (None, None), Utc::now()).await.expect("start");
         tx.commit().await.expect("commit");
     }
     let started = start.elapsed().as_secs_f64();
