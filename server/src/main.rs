@@ -39,6 +39,10 @@ enum Command {
         /// Worker threads (default: one per core).
         #[arg(long)]
         workers: Option<usize>,
+        /// Serve the API only, without the job runner (timers, schedules, retries, the
+        /// outbox): for API nodes of a scale-out whose jobs other servers run.
+        #[arg(long, env = "TRELLIS_NO_JOBS")]
+        no_jobs: bool,
     },
     /// Manage app bundles.
     App {
@@ -75,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { db, listen, demo: with_demo, demo_bundle, workers } => {
+        Command::Serve { db, listen, demo: with_demo, demo_bundle, workers, no_jobs } => {
             let database = Db::connect(&db.db).await?;
             let state = AppState::new(database);
             if let Some(password) = server::auth::bootstrap_admin(&state.db.conn, chrono::Utc::now()).await? {
@@ -89,7 +93,11 @@ async fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("cannot load the demo bundle {}", demo_bundle.display()))?;
                 tracing::info!("demo app `{key}` is ready");
             }
-            server::rules::spawn_scheduler(state.clone());
+            if no_jobs {
+                tracing::info!("the job runner is off (--no-jobs): other servers run timers and schedules");
+            } else {
+                server::rules::spawn_scheduler(state.clone());
+            }
             tracing::info!("listening on http://{listen} (database {})", server::db::redact(&db.db));
             let mut http = HttpServer::new(move || {
                 App::new().wrap(middleware::Compress::default()).configure(configure(state.clone()))

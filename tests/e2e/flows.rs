@@ -1,5 +1,6 @@
 //! Process timers survive a crash: the server is killed while timers are due and firing;
-//! after a restart every timer has fired, each exactly once.
+//! after a restart every timer has fired, each exactly once. Two server processes on one
+//! PostgreSQL fire 10,000 due timers, each exactly once in total.
 
 use std::time::{Duration, Instant};
 
@@ -9,12 +10,15 @@ use crate::process::{PgDb, Server};
 
 const APP: &str = "/api/v1/apps/bank_crm";
 
+fn ping_flow() -> serde_json::Value {
+    json!({ "key": "ping", "nodes": [
+        { "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "minutes": 0 } }, { "id": "end", "type": "end" }],
+        "flows": [{ "from": "start", "to": "wait" }, { "from": "wait", "to": "end" }] })
+}
+
 fn timers_fire_once_across_a_crash(db: &str) {
     let server = Server::start(db, &["--demo"]);
-    let flow = json!({ "key": "ping", "nodes": [
-        { "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "minutes": 0 } }, { "id": "end", "type": "end" }],
-        "flows": [{ "from": "start", "to": "wait" }, { "from": "wait", "to": "end" }] });
-    assert_eq!(server.request("PUT", &format!("{APP}/flows/ping"), Some(&flow)).0, 200);
+    assert_eq!(server.request("PUT", &format!("{APP}/flows/ping"), Some(&ping_flow())).0, 200);
     let (status, published) = server.request("POST", &format!("{APP}/publish"), Some(&json!({})));
     assert_eq!(status, 200, "{published}");
     // Timers come due at once; the runner fires them while more are started, and the
@@ -53,4 +57,53 @@ fn timers_fire_once_across_a_crash_on_sqlite() {
 fn timers_fire_once_across_a_crash_on_postgres() {
     let db = PgDb::new();
     timers_fire_once_across_a_crash(&db.url);
+}
+
+/// 10,000 processes wait at a due timer (started through a server that runs no jobs);
+/// then two servers with runners start on the same PostgreSQL. Every timer fires exactly
+/// once in total, and both servers fire some.
+#[test]
+fn two_servers_fire_ten_thousand_timers_once() {
+    const COUNT: usize = 10_000;
+    let db = PgDb::new();
+    let api = Server::start(&db.url, &["--demo", "--no-jobs"]);
+    assert_eq!(api.request("PUT", &format!("{APP}/flows/ping"), Some(&ping_flow())).0, 200);
+    assert_eq!(api.request("POST", &format!("{APP}/publish"), Some(&json!({}))).0, 200);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..COUNT / 4 {
+                    let (status, body) = api.request("POST", &format!("{APP}/flows/ping/instances"), Some(&json!({})));
+                    assert_eq!(status, 201, "{body}");
+                }
+            });
+        }
+    });
+    let due = db.value("SELECT COUNT(*) FROM trellis_flow_timers");
+    assert_eq!(due, COUNT.to_string(), "no job runner: every timer is still pending");
+    api.kill();
+
+    let (first, second) = (Server::spawn(&db.url, &[]), Server::spawn(&db.url, &[]));
+    first.wait_healthy();
+    second.wait_healthy();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while db.value("SELECT COUNT(*) FROM trellis_flow_instances WHERE status = 'completed'") != COUNT.to_string() {
+        assert!(
+            Instant::now() < deadline,
+            "not all processes completed: {}",
+            db.value("SELECT COUNT(*) FROM trellis_flow_timers")
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let fired = db.value("SELECT COUNT(*) FROM trellis_flow_history WHERE event = 'timer_due'");
+    assert_eq!(fired, COUNT.to_string(), "each timer fired once in total");
+    let twice = db.value(
+        "SELECT COUNT(*) FROM (SELECT instance_id FROM trellis_flow_history WHERE event = 'timer_due' \
+         GROUP BY instance_id HAVING COUNT(*) <> 1) AS t",
+    );
+    assert_eq!(twice, "0");
+    let runners = db.value(
+        "SELECT COUNT(DISTINCT CAST(detail AS jsonb)->>'runner') FROM trellis_flow_history WHERE event = 'timer_due'",
+    );
+    assert_eq!(runners, "2", "both servers fired timers");
 }

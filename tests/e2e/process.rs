@@ -148,6 +148,13 @@ fn psql(sql: &str) {
 }
 
 impl PgDb {
+    /// The single value `sql` gives in this database, as psql prints it.
+    pub fn value(&self, sql: &str) -> String {
+        let out = Command::new("psql").args([&self.url, "-tAc", sql]).output().expect("psql runs");
+        assert!(out.status.success(), "psql failed: {sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     pub fn new() -> PgDb {
         let name = format!("trellis_e2e_{}_{}", std::process::id(), rand::random::<u32>());
         psql(&format!("CREATE DATABASE {name}"));

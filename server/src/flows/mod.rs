@@ -313,7 +313,12 @@ async fn run(
                 }
                 ("start", Event::Start)
             }
-            Incoming::TimerDue(token) => ("timer_due", Event::TimerDue { token }),
+            Incoming::TimerDue(token) => {
+                // Which server fired it: several may share the database.
+                let runner = format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_default(), std::process::id());
+                store::history(tx, id, "timer_due", json!({ "token": token, "runner": runner }), now).await?;
+                ("timer_due", Event::TimerDue { token })
+            }
             Incoming::TaskCompleted { token, outcome, values, by } => {
                 let data = Value::Object(
                     values.iter().map(|(k, v)| (k.clone(), crate::records::values::expr_json(v))).collect(),
@@ -355,7 +360,7 @@ async fn run(
             }
             let event = message.as_ref().map(|(e, _)| e.as_str());
             store::history(tx, id, "message", json!({ "event": event }), now).await?;
-        } else if !matches!(label, "task_completed" | "subject_changed" | "service_done") {
+        } else if !matches!(label, "task_completed" | "subject_changed" | "service_done" | "timer_due") {
             store::history(tx, id, label, json!({}), now).await?;
         }
         let mut wrote = false;
