@@ -14,7 +14,7 @@ use crate::records::codec::datetime;
 
 const BATCH: u64 = 200;
 
-/// Carries out every escalation due at `now`; how many.
+/// Carries out every escalation due at `now`; how many (of tasks still open).
 pub async fn run_due_escalations(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
@@ -43,8 +43,7 @@ pub async fn run_due_escalations(state: &AppState, now: DateTime<Utc>) -> Result
                 .and_where(Expr::col(a("id")).eq(id))
                 .and_where(Expr::col(a("done_at")).is_null())
                 .to_owned();
-            if tx.execute(&claim).await?.rows_affected() == 1 {
-                escalate(&tx, task, &action, target, now).await?;
+            if tx.execute(&claim).await?.rows_affected() == 1 && escalate(&tx, task, &action, target, now).await? {
                 done += 1;
             }
             tx.commit().await?;
@@ -58,18 +57,18 @@ async fn escalate(
     action: &str,
     target: Option<String>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let q = Query::select()
         .columns(["app", "instance_id", "title", "assignee", "status"].map(a))
         .from(a("trellis_flow_tasks"))
         .and_where(Expr::col(a("id")).eq(task))
         .to_owned();
-    let Some(row) = tx.query_one(&q).await? else { return Ok(()) };
+    let Some(row) = tx.query_one(&q).await? else { return Ok(false) };
     let (app, instance, title): (String, i64, String) =
         (row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?);
     let (holder, status): (Option<String>, String) = (row.try_get_by_index(3)?, row.try_get_by_index(4)?);
     if status != "open" {
-        return Ok(());
+        return Ok(false);
     }
     let (to, message) = match action {
         "remind" => (holder.clone(), format!("提醒 / Reminder: {title}")),
@@ -95,7 +94,7 @@ async fn escalate(
         crate::rules::queue_message_for(tx, &app, "in_app", &json!(to), &body, now).await?;
     }
     history(tx, instance, "escalation", json!({ "task": task, "action": action, "to": to }), now).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Who leads `username`'s org unit, or the unit above when that is them; `None` at the top.

@@ -272,7 +272,20 @@ pub async fn close_task(
             .value(a("outcome"), outcome.map(str::to_owned))
             .value(a("data"), data.to_string());
     }
-    c.execute(&stmt).await.map(drop)
+    c.execute(&stmt).await?;
+    // A closed task's escalations that have not happened never will.
+    let task = Query::select()
+        .column(a("id"))
+        .from(a("trellis_flow_tasks"))
+        .and_where(Expr::col(a("instance_id")).eq(id))
+        .and_where(Expr::col(a("token")).eq(token as i64))
+        .to_owned();
+    let pending = Query::delete()
+        .from_table(a("trellis_flow_escalations"))
+        .and_where(Expr::col(a("task_id")).in_subquery(task))
+        .and_where(Expr::col(a("done_at")).is_null())
+        .to_owned();
+    c.execute(&pending).await.map(drop)
 }
 
 /// The node an open task of `(instance, token)` is at, after a migration renamed it.

@@ -10,7 +10,8 @@ use crate::support::{Backend, both_backends, start};
 both_backends!(
     the_wealth_sop_runs_through_the_inbox,
     two_runners_fire_each_timer_once,
-    instances_stay_on_their_version_until_moved
+    instances_stay_on_their_version_until_moved,
+    the_whole_sop_runs_sixty_days
 );
 
 async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
@@ -254,5 +255,103 @@ async fn instances_stay_on_their_version_until_moved(backend: Backend) {
     let done = env.post(&format!("/api/v1/tasks/{}/complete", open["id"]), &json!({})).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(env.get(&instance).await.body["current"], json!(["cool_off"]));
+    env.finish().await;
+}
+
+/// The whole SOP on the server, 60 days on a virtual clock moved an hour at a time: the
+/// runner fires what is due, the relationship manager completes each task through the
+/// inbox as it appears, and the maturity date is moved mid-flight. Exactly these tasks
+/// and messages come, on these days (Shanghai).
+async fn the_whole_sop_runs_sixty_days(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let password = "a long enough secret";
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "li.hang" }],
+        "users": [{ "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, Utc::now()).await.expect("signed in").0;
+    let auth = format!("Bearer {token}");
+    let zhang = |method: &'static str, uri: String, body: Option<Value>| {
+        let (env, auth) = (&env, auth.clone());
+        async move { env.send(method, &uri, body.map(|b| b.to_string()).as_deref(), &[("authorization", &auth)]).await }
+    };
+    let app = "/api/v1/apps/bank_crm";
+    let li = env.get(&format!("{app}/forms/customer/records?sort=id&limit=1&fields=name,tier")).await.body["items"][0]
+        .clone();
+    let li_id = li["id"].as_i64().expect("id");
+    let version = env.get(&format!("{app}/forms/customer/records/{li_id}")).await.body["_version"].as_i64().expect("v");
+    let birthday = env
+        .patch(&format!("{app}/forms/customer/records/{li_id}"), version, &json!({ "birthday": "1975-12-20" }))
+        .await;
+    assert_eq!(birthday.status, 200, "{}", birthday.body);
+    let product =
+        env.get(&format!("{app}/forms/product/records?limit=1&fields=name")).await.body["items"][0]["id"].clone();
+    let holdings = format!("{app}/forms/wealth_holding/records");
+    let purchase = json!({ "customer": li_id, "product": product, "amount": "500000.00", "start_date": "2026-12-01",
+        "maturity_date": "2027-01-20", "status": "holding" });
+    let bought = env.post(&holdings, &purchase).await;
+    assert_eq!(bought.status, 201, "{}", bought.body);
+    let holding = bought.body["id"].as_i64().expect("id");
+    let instance =
+        env.get(&format!("{holdings}/{holding}/processes")).await.body["items"][0]["id"].as_i64().expect("id");
+    let begun = Utc::now();
+    let shanghai = |t: DateTime<Utc>| t.with_timezone(&chrono_tz::Asia::Shanghai).format("%m-%d").to_string();
+
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut messages = 0;
+    let mut clock = begun;
+    while clock < begun + Duration::days(60) {
+        clock += Duration::hours(1);
+        if shanghai(clock) == "12-10" && !seen.iter().any(|(_, what)| what == "maturity moved") {
+            let version = env.get(&format!("{holdings}/{holding}")).await.body["_version"].as_i64().expect("version");
+            let moved =
+                env.patch(&format!("{holdings}/{holding}"), version, &json!({ "maturity_date": "2027-01-30" })).await;
+            assert_eq!(moved.status, 200, "{}", moved.body);
+            seen.push((shanghai(clock), "maturity moved".into()));
+        }
+        let fired = server::flows::run_due_timers(&env.state, clock).await.expect("timers");
+        assert_eq!(server::flows::run_due_escalations(&env.state, clock).await.expect("escalations"), 0);
+        if fired == 0 {
+            continue;
+        }
+        let outbox = env.get(&format!("{app}/outbox")).await.body["items"].clone();
+        for message in outbox.as_array().expect("items").iter().skip(messages) {
+            seen.push((shanghai(clock), format!("{} message", message["channel"].as_str().unwrap_or_default())));
+        }
+        messages = outbox.as_array().map_or(0, Vec::len);
+        // Each task is done as soon as it appears (a gift task may follow the greeting).
+        loop {
+            let inbox = zhang("GET", "/api/v1/tasks".into(), None).await.body["items"].clone();
+            let Some(task) = inbox.as_array().and_then(|items| items.first()).cloned() else { break };
+            let node = task["node"].as_str().expect("node").to_owned();
+            let done = match node.as_str() {
+                "call" => json!({ "outcome": "reached", "values": { "notes": "客户满意" } }),
+                "prepare" => json!({ "values": { "proposal_1": product } }),
+                "present" => json!({ "outcome": "accepted" }),
+                _ => json!({}),
+            };
+            let completed = zhang("POST", format!("/api/v1/tasks/{}/complete", task["id"]), Some(done)).await;
+            assert_eq!(completed.status, 200, "{node}: {}", completed.body);
+            seen.push((shanghai(clock), node));
+        }
+        let status = env.get(&format!("{app}/instances/{instance}")).await.body["status"].clone();
+        if status == "completed" && !seen.iter().any(|(_, what)| what == "completed") {
+            seen.push((shanghai(clock), "completed".into()));
+        }
+    }
+    let day = |offset: i64| shanghai(begun + Duration::days(offset));
+    let expected: Vec<(String, String)> = [
+        (day(1), "sms message"),
+        (day(7), "call"),
+        ("12-10".into(), "maturity moved"),
+        ("12-20".into(), "greet"),
+        ("12-20".into(), "gift"),
+        ("01-15".into(), "prepare"),
+        ("01-23".into(), "present"),
+        ("01-23".into(), "completed"),
+    ]
+    .into_iter()
+    .map(|(d, w)| (d, w.to_owned()))
+    .collect();
+    assert_eq!(seen, expected, "tier {}", li["tier"]);
     env.finish().await;
 }
