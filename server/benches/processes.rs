@@ -60,7 +60,7 @@ async fn baseline(state: &AppState, n: usize) -> f64 {
         let row = tx.query_one_raw(Statement::from_string(backend, insert)).await.expect("insert").expect("id");
         let id: i64 = row.try_get_by_index(0).expect("id");
         let timer = format!(
-            "INSERT INTO trellis_flow_timers (instance_id, token, due_at, attempts) VALUES ({id}, {i}, {stamp}, 0)"
+            "INSERT INTO trellis_flow_jobs (instance_id, token, due_at, attempts) VALUES ({id}, {i}, {stamp}, 0)"
         );
         tx.execute_raw(Statement::from_string(backend, timer)).await.expect("timer");
         tx.commit().await.expect("commit");
@@ -68,7 +68,7 @@ async fn baseline(state: &AppState, n: usize) -> f64 {
     }
     for id in ids {
         let tx = conn.begin().await.expect("tx");
-        let delete = format!("DELETE FROM trellis_flow_timers WHERE instance_id = {id}");
+        let delete = format!("DELETE FROM trellis_flow_jobs WHERE instance_id = {id}");
         tx.execute_raw(Statement::from_string(backend, delete)).await.expect("delete");
         let update = format!("UPDATE trellis_flow_instances SET status = 'completed', state = '{{}}' WHERE id = {id}");
         tx.execute_raw(Statement::from_string(backend, update)).await.expect("update");
@@ -133,12 +133,12 @@ async fn run(label: &str, url: &str) {
         .expect("id");
     let sql = match backend {
         DbBackend::Postgres => format!(
-            "INSERT INTO trellis_flow_timers (instance_id, token, due_at, attempts) \
+            "INSERT INTO trellis_flow_jobs (instance_id, token, due_at, attempts) \
              SELECT {first}, 1000000000 + i, TIMESTAMPTZ '2099-01-01 00:00:00+00', 0 FROM generate_series(1, {pending}) i"
         ),
         _ => format!(
             "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {pending}) \
-             INSERT INTO trellis_flow_timers (instance_id, token, due_at, attempts) \
+             INSERT INTO trellis_flow_jobs (instance_id, token, due_at, attempts) \
              SELECT {first}, 1000000000 + i, '2099-01-01T00:00:00.000000Z', 0 FROM s"
         ),
     };

@@ -79,7 +79,7 @@ fn two_servers_fire_ten_thousand_timers_once() {
             });
         }
     });
-    let due = db.value("SELECT COUNT(*) FROM trellis_flow_timers");
+    let due = db.value("SELECT COUNT(*) FROM trellis_flow_jobs");
     assert_eq!(due, COUNT.to_string(), "no job runner: every timer is still pending");
     api.kill();
 
@@ -91,7 +91,7 @@ fn two_servers_fire_ten_thousand_timers_once() {
         assert!(
             Instant::now() < deadline,
             "not all processes completed: {}",
-            db.value("SELECT COUNT(*) FROM trellis_flow_timers")
+            db.value("SELECT COUNT(*) FROM trellis_flow_jobs")
         );
         std::thread::sleep(Duration::from_millis(500));
     }

@@ -42,6 +42,8 @@ use super::{State, json_response};
         super::processes::cancel,
         super::processes::migrate,
         super::processes::of_record,
+        super::processes::incidents,
+        super::processes::retry_incident,
         super::tasks::list,
         super::tasks::get,
         super::tasks::complete,

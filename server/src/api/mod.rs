@@ -104,6 +104,8 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/instances/{id}/cancel", web::post().to(processes::cancel))
         .route("/api/v1/apps/{app}/instances/{id}/migrate", web::post().to(processes::migrate))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/processes", web::get().to(processes::of_record))
+        .route("/api/v1/apps/{app}/process-incidents", web::get().to(processes::incidents))
+        .route("/api/v1/apps/{app}/process-incidents/{id}/retry", web::post().to(processes::retry_incident))
         .route("/api/v1/tasks", web::get().to(tasks::list))
         .route("/api/v1/tasks/{id}", web::get().to(tasks::get))
         .route("/api/v1/tasks/{id}/complete", web::post().to(tasks::complete))

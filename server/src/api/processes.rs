@@ -130,6 +130,10 @@ pub async fn of_record(
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
+    // What a step sent (a message's recipient, a webhook's body) is for designers; a reader
+    // of the record sees which steps ran.
+    let role = crate::auth::principal(&req)?.platform_role;
+    let full = role == "designer" || role == "administrator";
     let stmt = Query::select()
         .column(a("id"))
         .from(a("trellis_flow_instances"))
@@ -140,9 +144,50 @@ pub async fn of_record(
         .to_owned();
     let mut items = Vec::new();
     for row in state.db.conn.query_all(&stmt).await? {
-        items.push(describe(&state.db.conn, row.try_get_by_index(0)?).await?);
+        let mut item = describe(&state.db.conn, row.try_get_by_index(0)?).await?;
+        if !full {
+            for entry in item["history"].as_array_mut().into_iter().flatten() {
+                if entry["event"] == "service_done" {
+                    let (node, kind) = (entry["detail"]["node"].clone(), entry["detail"]["action"]["type"].clone());
+                    entry["detail"] = json!({ "node": node, "type": kind });
+                }
+            }
+        }
+        items.push(item);
     }
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// The app's process jobs (timers, service steps) that failed: those waiting to be tried
+/// again, and the incidents whose last attempt failed.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/process-incidents", tag = "processes",
+    params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "The latest 100, newest first", body = Object,
+        example = json!({ "items": [{ "id": 7, "instance": 3, "flow": "new_wealth_customer", "token": 4, "kind": "service",
+            "node": "care_sms", "attempts": 5, "state": "failed", "due_at": "2026-12-02T01:00:00Z", "next_attempt": null,
+            "error": "no `customer` record 12" }] }))))]
+pub async fn incidents(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, ApiError> {
+    let items = flows::incidents(&state, &path, None).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}
+
+/// Run a failed process job again now: the process goes on if it succeeds; if not, the
+/// attempt is counted and its error shown.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/process-incidents/{id}/retry", tag = "processes",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Job id")),
+    responses((status = 200, description = "How it went: `ran`, and the `error` if it failed again", body = Object),
+        (status = 404, description = "No such failed job", body = Problem, content_type = "application/problem+json")))]
+pub async fn retry_incident(
+    state: State,
+    _: Designer,
+    req: HttpRequest,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    let outcome = flows::retry_incident(&state, &path.0, path.1, now).await?;
+    let entry = Entry::app("process.retry", &path.0, outcome.clone());
+    audit::write(&state.db.conn, &Actor::of(&req), entry, now).await?;
+    Ok(json_response(StatusCode::OK, &outcome))
 }
 
 /// An instance as the API shows it.

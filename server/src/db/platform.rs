@@ -898,6 +898,20 @@ impl MigrationName for M0015ProcessLinks {
 #[async_trait::async_trait]
 impl MigrationTrait for M0015ProcessLinks {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Pending timers become the runner's jobs: a timer, or a service step to carry out
+        // (its action, as the engine computed it, in `payload`).
+        manager
+            .rename_table(
+                Table::rename().table(Alias::new("trellis_flow_timers"), Alias::new("trellis_flow_jobs")).to_owned(),
+            )
+            .await?;
+        for mut column in
+            [ColumnDef::new(Alias::new("kind")).text().not_null().default("timer").to_owned(), nullable_text("payload")]
+        {
+            manager
+                .alter_table(Table::alter().table(Alias::new("trellis_flow_jobs")).add_column(&mut column).to_owned())
+                .await?;
+        }
         // A sub-process knows the instance (and token) that waits for it.
         for mut column in [nullable_big("parent_id"), nullable_big("parent_token")] {
             manager
@@ -944,6 +958,17 @@ impl MigrationTrait for M0015ProcessLinks {
                 )
                 .await?;
         }
-        Ok(())
+        for column in ["payload", "kind"] {
+            manager
+                .alter_table(
+                    Table::alter().table(Alias::new("trellis_flow_jobs")).drop_column(Alias::new(column)).to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .rename_table(
+                Table::rename().table(Alias::new("trellis_flow_jobs"), Alias::new("trellis_flow_timers")).to_owned(),
+            )
+            .await
     }
 }

@@ -3,12 +3,10 @@
 //! completed, a message arrived, a sub-process done, the subject record changed) in the
 //! transaction of the event. The engine (engine-flow) decides; this module loads what it
 //! reads (the subject record, related records' values), stores the new state and carries
-//! out its commands: timers into `trellis_flow_timers`, tasks into the inbox, waits into
-//! `trellis_flow_waits`, service steps through the same writes and outbox as rules.
-//!
-//! An instance at work is marked running for the task (`BUSY`): a change its own service
-//! step makes to its subject does not come back to it as a second, nested event; the
-//! instance reads its subject again after the step instead.
+//! out its commands: timers and service steps into `trellis_flow_jobs` for the runner
+//! (service steps go through the same writes and outbox as rules), tasks into the inbox,
+//! waits into `trellis_flow_waits`. Nothing here writes records: only a service step
+//! does, as a job of its own, so a change never comes back to an instance mid-event.
 
 mod escalate;
 mod events;
@@ -17,7 +15,6 @@ mod service;
 mod store;
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 
 use chrono::{DateTime, Utc};
 use engine_flow::{Command, Event, Flow, Input, StartTrigger, Stored};
@@ -28,21 +25,12 @@ use serde_json::{Value, json};
 
 pub use escalate::run_due_escalations;
 pub use events::{EventData, on_event, run_due_starts};
-pub use runner::run_due_timers;
+pub use runner::{incidents, retry_incident, run_due_timers};
 
 use crate::api::error::ApiError;
 use crate::catalog::PublishedApp;
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
-
-tokio::task_local! {
-    /// The instances this task is applying an event to, innermost last.
-    static BUSY: RefCell<Vec<i64>>;
-}
-
-fn is_busy(id: i64) -> bool {
-    BUSY.try_with(|b| b.borrow().contains(&id)).unwrap_or(false)
-}
 
 /// An event for an instance, as the server receives it.
 pub enum Incoming {
@@ -162,9 +150,7 @@ pub async fn on_record_change(
     }
     if !created {
         for instance in store::following(tx, &app.key, form, id).await? {
-            if !is_busy(instance) {
-                deliver(tx, app, instance, Incoming::SubjectChanged, now, depth).await?;
-            }
+            deliver(tx, app, instance, Incoming::SubjectChanged, now, depth).await?;
         }
     }
     for flow in app.flows.iter().filter(|f| f.subject.as_deref() == Some(form)) {
@@ -236,7 +222,9 @@ pub fn deliver<'a>(
     })
 }
 
-/// Applies `event` to instance `id`, marked busy meanwhile; whether it completed now.
+/// Applies `event` to instance `id`: the engine runs on each event in turn (those the
+/// instance's own steps give after the first), its commands are carried out, the state
+/// saved. Whether it completed now.
 fn apply<'a>(
     tx: &'a DatabaseTransaction,
     app: &'a PublishedApp,
@@ -245,19 +233,9 @@ fn apply<'a>(
     now: DateTime<Utc>,
     depth: usize,
 ) -> BoxFuture<'a, Result<bool, ApiError>> {
-    Box::pin(async move {
-        let work = async {
-            BUSY.with(|b| b.borrow_mut().push(id));
-            let result = run(tx, app, id, event, now, depth).await;
-            BUSY.with(|b| b.borrow_mut().retain(|i| *i != id));
-            result
-        };
-        if BUSY.try_with(|_| ()).is_ok() { work.await } else { BUSY.scope(RefCell::new(Vec::new()), work).await }
-    })
+    Box::pin(run(tx, app, id, event, now, depth))
 }
 
-/// The work of `apply`: the engine run on each event in turn (those the instance's own
-/// steps give after the first), its commands carried out, the state saved.
 async fn run(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
@@ -273,15 +251,10 @@ async fn run(
     let flow = flow_at(tx, app, &row.flow, row.version).await?;
     let flow: &Flow = &flow;
     let ctx = context(app, now);
-    let load_subject = || async {
-        match &row.subject {
-            Some((form, subject_id)) => {
-                Ok::<_, ApiError>(Some(subject_record(tx, app, flow, (form, *subject_id), ctx).await?))
-            }
-            None => Ok(None),
-        }
+    let subject_values = match &row.subject {
+        Some((form, subject_id)) => Some(subject_record(tx, app, flow, (form, *subject_id), ctx).await?),
+        None => None,
     };
-    let mut subject_values = load_subject().await?;
     let subject_ref = row.subject.clone();
     let mut queue = vec![event];
     let mut steps = 0;
@@ -301,6 +274,8 @@ async fn run(
             for child in store::children(tx, id).await? {
                 deliver(tx, app, child, Incoming::Cancel, now, depth).await?;
             }
+            // A service step not yet run never will be.
+            store::remove_jobs(tx, id).await?;
         }
         let mut message = None;
         let (label, event) = match next {
@@ -363,24 +338,9 @@ async fn run(
         } else if !matches!(label, "task_completed" | "subject_changed" | "service_done" | "timer_due") {
             store::history(tx, id, label, json!({}), now).await?;
         }
-        let mut wrote = false;
         for command in commands {
-            let at = Here {
-                app,
-                id,
-                version: row.version,
-                subject: subject_ref.as_ref().map(|(f, i)| (f.as_str(), *i)),
-                subject_values: subject_values.as_ref(),
-            };
-            let (more, writes) = carry_out(tx, &at, command, now, depth).await?;
-            wrote |= writes;
-            queue.extend(more);
-        }
-        if wrote && subject_ref.is_some() {
-            // A step changed records, perhaps the subject: read it again, and let the
-            // timers that read it be computed again.
-            subject_values = load_subject().await?;
-            queue.insert(0, Incoming::SubjectChanged);
+            let at = (row.version, subject_ref.as_ref().map(|(f, i)| (f.as_str(), *i)));
+            queue.extend(carry_out(tx, app, id, at, command, now, depth).await?);
         }
     }
     store::save(tx, id, &row.instance, now).await?;
@@ -442,34 +402,33 @@ pub async fn migrate(
     Ok(())
 }
 
-/// Carries out one command: the events it gives the instance at once (a service step
-/// done, a sub-process that completed at once), and whether it wrote records.
+/// Carries out one command: the event it gives the instance at once (a sub-process that
+/// completed at once), if any. `at`: the instance's app version and subject.
 async fn carry_out(
     tx: &DatabaseTransaction,
-    at: &Here<'_>,
+    app: &PublishedApp,
+    id: i64,
+    (version, subject): (i64, Option<(&str, i64)>),
     command: Command,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<(Option<Incoming>, bool), ApiError> {
-    let (app, id) = (at.app, at.id);
+) -> Result<Option<Incoming>, ApiError> {
     match command {
         Command::ScheduleTimer { token, due } => store::set_timer(tx, id, token, due).await?,
-        Command::CancelTimer { token } => store::remove_timer(tx, id, token).await?,
+        Command::CancelTimer { token } => store::remove_job(tx, id, token).await?,
         Command::CreateTask(order) => {
-            store::insert_task(tx, (&app.key, id), at.subject, &order, now).await?;
+            store::insert_task(tx, (&app.key, id), subject, &order, now).await?;
             store::history(tx, id, "task_created", json!({ "node": order.node, "title": order.title }), now).await?;
         }
         Command::CancelTask { token } => store::close_task(tx, (id, token), "cancelled", None, now).await?,
         Command::RunService { token, node, action } => {
-            let (shown, wrote) = service::run(tx, at, &action, now, depth).await?;
-            store::history(tx, id, "service_done", json!({ "node": node, "action": shown }), now).await?;
-            return Ok((Some(Incoming::ServiceDone(token)), wrote));
+            store::add_service_job(tx, id, token, &json!({ "node": node, "action": action }), now).await?;
         }
         Command::StartSubProcess { token, flow } => {
-            let subject = at.subject.map(|(_, s)| s);
+            let subject = subject.map(|(_, s)| s);
+            let parent = (None, Some((id, token)));
             let (child, completed) =
-                start_at(tx, app, (&flow, at.version), subject, (None, Some((id, token))), Vec::new(), now, depth + 1)
-                    .await?;
+                start_at(tx, app, (&flow, version), subject, parent, Vec::new(), now, depth + 1).await?;
             store::history(
                 tx,
                 id,
@@ -479,14 +438,41 @@ async fn carry_out(
             )
             .await?;
             if completed {
-                return Ok((Some(Incoming::SubProcessDone(token)), false));
+                return Ok(Some(Incoming::SubProcessDone(token)));
             }
         }
         Command::WaitForMessage { token, event } => store::add_wait(tx, (&app.key, &event), id, token).await?,
         Command::CancelWait { token } => store::remove_wait(tx, id, token).await?,
         Command::Completed => store::history(tx, id, "completed", json!({}), now).await?,
     }
-    Ok((None, false))
+    Ok(None)
+}
+
+/// Runs the service step job of `token` of instance `id` (`payload`: its node and action),
+/// then lets the instance go on, in `tx`.
+pub(crate) async fn run_service(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    (id, token): (i64, u64),
+    payload: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let row = store::load(tx, id, true).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
+    let flow = flow_at(tx, app, &row.flow, row.version).await?;
+    let subject_values = match &row.subject {
+        Some((form, subject_id)) => Some(subject_record(tx, app, &flow, (form, *subject_id), context(app, now)).await?),
+        None => None,
+    };
+    let here = Here {
+        app,
+        id,
+        version: row.version,
+        subject: row.subject.as_ref().map(|(f, i)| (f.as_str(), *i)),
+        subject_values: subject_values.as_ref(),
+    };
+    let shown = service::run(tx, &here, &payload["action"], now, 0).await?;
+    store::history(tx, id, "service_done", json!({ "node": payload["node"], "action": shown }), now).await?;
+    deliver(tx, app, id, Incoming::ServiceDone(token), now, 0).await
 }
 
 /// The subject of a flow that follows no record: every field reads as null.

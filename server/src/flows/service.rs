@@ -1,4 +1,4 @@
-//! A process's service steps, carried out in the event's transaction through the same
+//! A process's service steps, each a job of the runner, carried out through the same
 //! writes and outbox as rules: a record updated or created (audited as the process, and
 //! seen by the rules and processes that follow it), a notification or a webhook queued,
 //! another process started. Processes act with the platform's authority.
@@ -23,14 +23,14 @@ pub(super) fn related_targets(flow: &Flow) -> impl Iterator<Item = Vec<String>> 
 }
 
 /// Runs the service step `action` (as the engine computed it): what the history shows of
-/// it (personal data masked), and whether it wrote records.
+/// it (personal data masked).
 pub(super) async fn run(
     tx: &DatabaseTransaction,
     at: &Here<'_>,
     action: &Value,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<(Value, bool), ApiError> {
+) -> Result<Value, ApiError> {
     let app = at.app;
     let object = |key: &str| action[key].as_object().cloned().unwrap_or_default();
     let acting = || (Actor::process(at.id), None);
@@ -39,7 +39,7 @@ pub(super) async fn run(
             let body = json!({ "message": action["message"] });
             let channel = action["channel"].as_str().unwrap_or("in_app");
             crate::rules::queue_message(tx, app, channel, &action["to"], &body, now).await?;
-            Ok((action.clone(), false))
+            Ok(action.clone())
         }
         "webhook" => {
             let mut body = object("body");
@@ -53,21 +53,21 @@ pub(super) async fn run(
             }
             let body = Value::Object(body);
             crate::rules::queue_message(tx, app, "webhook", &action["url"], &body, now).await?;
-            Ok((json!({ "type": "webhook", "url": action["url"], "body": body }), false))
+            Ok(json!({ "type": "webhook", "url": action["url"], "body": body }))
         }
         "update_fields" => {
             let (form, id) = target(at, action["record"].as_str())?;
             crate::rules::update_record(tx, app, (&form, id), &object("set"), acting(), now, depth + 1).await?;
             let mut shown = action.clone();
             shown["record"] = json!({ "form": form, "id": id });
-            Ok((shown, true))
+            Ok(shown)
         }
         "create_record" => {
             let form = action["form"].as_str().unwrap_or_default();
             let id = crate::rules::create_record(tx, app, form, &object("values"), acting(), now, depth + 1).await?;
             let mut shown = action.clone();
             shown["id"] = json!(id);
-            Ok((shown, true))
+            Ok(shown)
         }
         "start_flow" => {
             let flow = action["flow"].as_str().unwrap_or_default();
@@ -75,7 +75,7 @@ pub(super) async fn run(
             let subject = at.subject.map(|(_, id)| id).filter(|_| follows);
             let (started, _) =
                 super::start_at(tx, app, (flow, at.version), subject, (None, None), Vec::new(), now, depth + 1).await?;
-            Ok((json!({ "type": "start_flow", "flow": flow, "instance": started }), false))
+            Ok(json!({ "type": "start_flow", "flow": flow, "instance": started }))
         }
         other => Err(ApiError::Internal(anyhow::anyhow!("a service step of unknown type {other:?}"))),
     }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(every_kind_of_step_runs);
+both_backends!(every_kind_of_step_runs, a_failing_job_becomes_an_incident_and_is_retried);
 
 fn flows() -> Vec<Value> {
     let task = |id: &str, title: &str| json!({ "id": id, "type": "user_task", "title": title, "assignee": "'admin'" });
@@ -83,7 +83,11 @@ async fn every_kind_of_step_runs(backend: Backend) {
     let started = env.post(&format!("{app}/flows/renewal/instances"), &json!({ "subject": holding })).await;
     assert_eq!(started.status, 201, "{}", started.body);
     let renewal = started.body["id"].as_i64().expect("instance");
-    assert_eq!(started.body["current"], json!(["review_sub", "login"]), "{}", started.body);
+    assert_eq!(started.body["current"], json!(["note"]), "service steps are the runner's jobs: {}", started.body);
+    let run = || server::flows::run_due_timers(&env.state, Utc::now());
+    assert_eq!(run().await.expect("runs"), 2, "the two service steps");
+    let instance = format!("{app}/instances/{renewal}");
+    assert_eq!(env.get(&instance).await.body["current"], json!(["review_sub", "login"]));
     let customer = env.get(&format!("{app}/forms/customer/records/{li}")).await.body;
     assert_eq!(customer["notes"], "续作跟进中");
     let logged =
@@ -108,7 +112,6 @@ async fn every_kind_of_step_runs(backend: Backend) {
         async move { env.post("/api/v1/apps/bank_crm/events/mobile_login/occurrences", &body).await }
     };
     assert_eq!(login(other, "ML-1", "iPhone").await.status, 201);
-    let instance = format!("{app}/instances/{renewal}");
     assert_eq!(env.get(&instance).await.body["current"], json!(["review_sub", "login"]));
     assert_eq!(login(li, "ML-2", "Huawei Mate").await.status, 201);
     assert_eq!(env.get(&instance).await.body["current"], json!(["review_sub", "join"]));
@@ -126,6 +129,8 @@ async fn every_kind_of_step_runs(backend: Backend) {
     let done = env.post(&format!("/api/v1/tasks/{}/complete", check["id"]), &json!({})).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(env.get(&format!("{app}/instances/{child}")).await.body["status"], "completed");
+    assert_eq!(env.get(&instance).await.body["current"], json!(["hook"]));
+    assert_eq!(run().await.expect("runs"), 2, "the webhook, then the start of `ping`");
     let parent = env.get(&instance).await.body;
     assert_eq!(parent["status"], "completed", "{parent}");
     let events: Vec<&str> =
@@ -164,6 +169,8 @@ async fn every_kind_of_step_runs(backend: Backend) {
     let tomorrow = Utc::now() + Duration::days(1);
     assert_eq!(server::flows::run_due_starts(&env.state, tomorrow).await.expect("starts"), 1);
     assert_eq!(server::flows::run_due_starts(&env.state, tomorrow).await.expect("starts"), 0);
+    let ran = server::flows::run_due_timers(&env.state, tomorrow).await.expect("runs");
+    assert_eq!(ran, 2, "its notification, and the timer of `ping`");
     let outbox = env.get(&format!("{app}/outbox")).await.body["items"].clone();
     assert!(outbox.as_array().expect("items").iter().any(|m| m["body"]["message"] == "早安"), "{outbox}");
 
@@ -175,5 +182,61 @@ async fn every_kind_of_step_runs(backend: Backend) {
     let running: Vec<&Value> =
         processes["items"].as_array().expect("items").iter().filter(|p| p["status"] == "running").collect();
     assert_eq!(running.len(), 1, "only the rule's review runs: {processes}");
+    env.finish().await;
+}
+
+/// A job that keeps failing (a task title whose number overflows) is tried again with
+/// back-off, shown as an incident after the last attempt, and runs when retried once the
+/// data is fixed.
+async fn a_failing_job_becomes_an_incident_and_is_retried(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let app = "/api/v1/apps/bank_crm";
+    let flow = json!({ "key": "per_unit", "subject": "wealth_holding", "nodes": [
+        { "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "minutes": 1 } },
+        { "id": "task", "type": "user_task", "title": "'规模 ' & (amount * 1000000000000 * 1000000000000)", "assignee": "'admin'" },
+        { "id": "end", "type": "end" }],
+        "flows": [{ "from": "start", "to": "wait" }, { "from": "wait", "to": "task" }, { "from": "task", "to": "end" }] });
+    assert_eq!(env.put(&format!("{app}/flows/per_unit"), &flow).await.status, 200);
+    assert_eq!(env.post(&format!("{app}/publish"), &json!({})).await.status, 200);
+    let customer =
+        env.get(&format!("{app}/forms/customer/records?limit=1&fields=name")).await.body["items"][0]["id"].clone();
+    let product =
+        env.get(&format!("{app}/forms/product/records?limit=1&fields=name")).await.body["items"][0]["id"].clone();
+    let holdings = format!("{app}/forms/wealth_holding/records");
+    let holding = json!({ "customer": customer, "product": product, "amount": "500000.00", "start_date": "2026-12-01", "status": "redeemed" });
+    let holding = env.post(&holdings, &holding).await.body["id"].as_i64().expect("holding");
+    let started = env.post(&format!("{app}/flows/per_unit/instances"), &json!({ "subject": holding })).await;
+    assert_eq!(started.status, 201, "{}", started.body);
+
+    // Tried when due, then after 1, 5, 30 and 120 minutes: five attempts, then an incident.
+    let mut at = Utc::now() + Duration::minutes(2);
+    for (attempt, wait) in [(1, 1), (2, 5), (3, 30), (4, 120), (5, 0)] {
+        assert_eq!(server::flows::run_due_timers(&env.state, at).await.expect("runs"), 0);
+        let listed = env.get(&format!("{app}/process-incidents")).await.body["items"][0].clone();
+        assert_eq!(listed["attempts"], attempt, "{listed}");
+        assert!(listed["error"].as_str().is_some_and(|e| e.contains("task")), "{listed}");
+        at += Duration::minutes(wait) + Duration::seconds(1);
+    }
+    let incidents = env.get(&format!("{app}/process-incidents")).await.body["items"].clone();
+    assert_eq!(
+        (incidents[0]["state"].as_str(), incidents[0]["kind"].as_str()),
+        (Some("failed"), Some("timer")),
+        "{incidents}"
+    );
+    assert_eq!(server::flows::run_due_timers(&env.state, at + Duration::days(1)).await.expect("runs"), 0, "left alone");
+
+    // Retried as it is, it fails again; once the amount is fixed, it runs and the process goes on.
+    let retry = format!("{app}/process-incidents/{}/retry", incidents[0]["id"]);
+    let again = env.post(&retry, &json!({})).await;
+    assert_eq!((again.status, again.body["ran"].as_bool()), (200, Some(false)), "{}", again.body);
+    let version = env.get(&format!("{holdings}/{holding}")).await.body["_version"].as_i64().expect("version");
+    assert_eq!(env.patch(&format!("{holdings}/{holding}"), version, &json!({ "amount": "0.01" })).await.status, 200);
+    let fixed = env.post(&retry, &json!({})).await;
+    assert_eq!((fixed.status, fixed.body["ran"].as_bool()), (200, Some(true)), "{}", fixed.body);
+    assert_eq!(env.get(&format!("{app}/process-incidents")).await.body["items"], json!([]));
+    let tasks = env.get("/api/v1/tasks").await.body["items"].clone();
+    let titles: Vec<&str> = tasks.as_array().expect("items").iter().filter_map(|t| t["title"].as_str()).collect();
+    assert!(titles.iter().any(|t| t.starts_with("规模 1")), "{titles:?}");
+    assert_eq!(env.post(&retry, &json!({})).await.status, 404, "nothing left to retry");
     env.finish().await;
 }

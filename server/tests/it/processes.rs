@@ -64,7 +64,8 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
 
     // T+1: the care SMS goes to the outbox.
     assert_eq!(run(started + Duration::hours(23)).await.expect("runs"), 0, "nothing is due yet");
-    assert_eq!(run(started + Duration::days(1) + Duration::minutes(1)).await.expect("runs"), 1);
+    let ran = run(started + Duration::days(1) + Duration::minutes(1)).await.expect("runs");
+    assert_eq!(ran, 2, "the timer, then the SMS step");
     let outbox = env.get("/api/v1/apps/bank_crm/outbox").await.body["items"].clone();
     let sms = outbox.as_array().expect("items").iter().find(|m| m["channel"] == "sms").expect("an SMS").clone();
     assert!(sms["body"]["message"].as_str().is_some_and(|m| m.contains("李伟")), "{sms}");
