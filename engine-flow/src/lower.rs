@@ -230,6 +230,16 @@ fn lower_task(
         escalations.push(Escalation { after, action });
     }
     let fields = raw.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
+    for (k, field) in fields.iter().enumerate() {
+        // A task's record of its work is values; files belong on the record the task is about.
+        if matches!(field["type"].as_str(), Some("attachment" | "sub_table" | "formula")) {
+            diags.push(
+                format!("{at}/fields/{k}/type"),
+                "not_in_task_form",
+                "a task form holds plain values: attach files to the task's record, and keep formulas and sub-tables on forms",
+            );
+        }
+    }
     let outcomes: Vec<String> = raw
         .get("outcomes")
         .and_then(Value::as_array)
