@@ -89,7 +89,18 @@ pub async fn on_event(
         EventData { fields, values }
     };
     for instance in waiting {
-        deliver(tx, app, instance, Incoming::Message { event: event.to_owned(), data: data() }, now, 0).await?;
+        // One instance that cannot take it (its correlation fails to evaluate) does not
+        // turn the event away from the others: its history says why.
+        let savepoint = tx.begin().await?;
+        let message = Incoming::Message { event: event.to_owned(), data: data() };
+        match deliver(&savepoint, app, instance, message, now, 0).await {
+            Ok(()) => savepoint.commit().await?,
+            Err(e) => {
+                savepoint.rollback().await?;
+                let detail = serde_json::json!({ "event": event, "error": e.to_string() });
+                store::history(tx, instance, "message_failed", detail, now).await?;
+            }
+        }
     }
     for (flow, subject) in starts {
         let data = data();

@@ -330,11 +330,14 @@ async fn run(
         if label == "message" {
             // The tokens that took the message wait no more.
             let still = waiting_tokens(&row.instance);
-            for token in waiting_before.into_iter().filter(|t| !still.contains(t)) {
-                store::remove_wait(tx, id, token).await?;
+            let took: Vec<u64> = waiting_before.into_iter().filter(|t| !still.contains(t)).collect();
+            for token in &took {
+                store::remove_wait(tx, id, *token).await?;
             }
-            let event = message.as_ref().map(|(e, _)| e.as_str());
-            store::history(tx, id, "message", json!({ "event": event }), now).await?;
+            if !took.is_empty() {
+                let event = message.as_ref().map(|(e, _)| e.as_str());
+                store::history(tx, id, "message", json!({ "event": event, "tokens": took }), now).await?;
+            }
         } else if !matches!(label, "task_completed" | "subject_changed" | "service_done" | "timer_due") {
             store::history(tx, id, label, json!({}), now).await?;
         }
