@@ -225,18 +225,7 @@ pub fn deliver<'a>(
 /// Applies `event` to instance `id`: the engine runs on each event in turn (those the
 /// instance's own steps give after the first), its commands are carried out, the state
 /// saved. Whether it completed now.
-fn apply<'a>(
-    tx: &'a DatabaseTransaction,
-    app: &'a PublishedApp,
-    id: i64,
-    event: Incoming,
-    now: DateTime<Utc>,
-    depth: usize,
-) -> BoxFuture<'a, Result<bool, ApiError>> {
-    Box::pin(run(tx, app, id, event, now, depth))
-}
-
-async fn run(
+async fn apply(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     id: i64,
@@ -430,8 +419,9 @@ async fn carry_out(
         Command::StartSubProcess { token, flow } => {
             let subject = subject.map(|(_, s)| s);
             let parent = (None, Some((id, token)));
+            // Boxed: a sub-process starts as its parent does.
             let (child, completed) =
-                start_at(tx, app, (&flow, version), subject, parent, Vec::new(), now, depth + 1).await?;
+                Box::pin(start_at(tx, app, (&flow, version), subject, parent, Vec::new(), now, depth + 1)).await?;
             store::history(
                 tx,
                 id,

@@ -259,41 +259,26 @@ pub(crate) async fn run_actions(
                 let body = Value::Object(map("body")?.clone());
                 store::insert_outbox(tx, &app.key, "webhook", &action["url"], &body, Some(firing_id), now).await?;
             }
-            "update_fields" if action["record"].is_object() => {
-                cascade_guard(depth)?;
-                let form = action["record"]["form"].as_str().ok_or_else(|| stored("record.form"))?;
-                let Some(id) = action["record"]["id"].as_i64() else {
-                    return Err(ApiError::bad_request(
-                        "rule_action",
-                        format!("there is no related `{form}` record to update"),
-                    ));
-                };
-                update_record(
-                    tx,
-                    app,
-                    (form, id),
-                    map("set")?,
-                    (audit::Actor::rule(firing_id), subject.acting_for),
-                    now,
-                    depth,
-                )
-                .await?;
-            }
             "update_fields" => {
                 cascade_guard(depth)?;
-                let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
-                    return Err(ApiError::bad_request("rule_action", "only a rule on a live record can update it"));
+                // The rule's own record, or the related one the action names.
+                let (form, id) = if action["record"].is_object() {
+                    let form = action["record"]["form"].as_str().ok_or_else(|| stored("record.form"))?;
+                    let Some(id) = action["record"]["id"].as_i64() else {
+                        return Err(ApiError::bad_request(
+                            "rule_action",
+                            format!("there is no related `{form}` record to update"),
+                        ));
+                    };
+                    (form.to_owned(), id)
+                } else {
+                    let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
+                        return Err(ApiError::bad_request("rule_action", "only a rule on a live record can update it"));
+                    };
+                    (form.clone(), id)
                 };
-                update_record(
-                    tx,
-                    app,
-                    (form, id),
-                    map("set")?,
-                    (audit::Actor::rule(firing_id), subject.acting_for),
-                    now,
-                    depth,
-                )
-                .await?;
+                let acting = (audit::Actor::rule(firing_id), subject.acting_for);
+                update_record(tx, app, (&form, id), map("set")?, acting, now, depth).await?;
             }
             "create_record" => {
                 cascade_guard(depth)?;
