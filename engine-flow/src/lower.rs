@@ -231,12 +231,12 @@ fn lower_task(
     }
     let fields = raw.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
     for (k, field) in fields.iter().enumerate() {
-        // A task's record of its work is values; files belong on the record the task is about.
-        if matches!(field["type"].as_str(), Some("attachment" | "sub_table" | "formula")) {
+        // A task records what was done: values and files, not rows or computations.
+        if matches!(field["type"].as_str(), Some("sub_table" | "formula")) {
             diags.push(
                 format!("{at}/fields/{k}/type"),
                 "not_in_task_form",
-                "a task form holds plain values: attach files to the task's record, and keep formulas and sub-tables on forms",
+                "a task form holds values and files; sub-tables and formulas belong on forms",
             );
         }
     }

@@ -19,6 +19,17 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::json;
 use server::{AppState, Db};
 
+/// A memory figure of this process from /proc/self/status, in KiB (0 where there is none).
+fn memory_kib(key: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(key).and_then(|r| r.trim_start_matches(':').split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
@@ -153,7 +164,9 @@ async fn run(label: &str, url: &str) {
     exec(&state, &sql).await;
     println!("\n{pending} pending timers inserted in {:.1} s", fill.elapsed().as_secs_f64());
     let base = baseline(&state, n).await;
+    let before = memory_kib("VmRSS");
     let (_, _, fired) = processes(&state, n).await;
+    let after = memory_kib("VmRSS");
     println!("| with {pending} pending | seconds | per second | vs. plain SQL |");
     println!("|---|---|---|---|");
     println!("| plain SQL, as above ({n}) | {base:.2} | {:.0} | |", n as f64 / base);
@@ -161,6 +174,11 @@ async fn run(label: &str, url: &str) {
         "| timers fired by the runner ({n}) | {fired:.2} | {:.0} | {:.2}x of the whole plain-SQL cycle |",
         n as f64 / fired,
         fired / base
+    );
+    println!(
+        "\nresident memory across that run (this process, the runner included): {} MiB before, {} MiB after",
+        before / 1024,
+        after / 1024
     );
     println!();
     state.db.conn.clone().close().await.ok();

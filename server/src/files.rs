@@ -116,6 +116,10 @@ pub async fn content(c: &impl ConnectionTrait, id: i64) -> Result<Option<(FileMe
 }
 
 /// The record a file is being attached to, and who is writing it.
+/// The `form` of files attached to a task's form (`record_id` is the task): no form key
+/// can start with `$`.
+pub const TASK_FILES: &str = "$task";
+
 pub struct Holder<'a> {
     pub app: &'a str,
     pub form: &'a str,

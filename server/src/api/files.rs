@@ -79,7 +79,8 @@ async fn may_attach(state: &State, app: &PublishedApp, principal: &Principal) ->
             return Ok(true);
         }
     }
-    Ok(false)
+    // Or they hold a task whose form takes files.
+    super::tasks::has_open_task(state, &app.key, principal).await
 }
 
 /// Download a stored file.
@@ -96,6 +97,7 @@ pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>)
     // An attached file is read by whoever may read its field of its record; before that,
     // by its uploader (and administrators) only.
     match &meta.attached {
+        Some(at) if at.form == files::TASK_FILES => super::tasks::visible_to(&state, &req, at.record_id).await?,
         Some(at) => {
             let access = super::records::readable(&state, &req, &path.0, &at.form, at.record_id).await?;
             if access.mode(&at.field) >= Mode::Masked {

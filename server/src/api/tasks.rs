@@ -201,6 +201,26 @@ async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<Que
     c.query_one(&stmt).await?.ok_or_else(|| ApiError::not_found(format!("no task {id} of yours")))
 }
 
+/// Whether the caller may see task `id` (its files are theirs to read): 404 if not.
+pub(crate) async fn visible_to(state: &State, req: &HttpRequest, id: i64) -> Result<(), ApiError> {
+    let reach = reach(&state.db.conn, crate::auth::principal(req)?, true).await?;
+    visible(&state.db.conn, &reach, id).await.map(drop)
+}
+
+/// Whether `principal` holds an open task of `app` (or one is offered to their role).
+pub(crate) async fn has_open_task(state: &State, app: &str, principal: &Principal) -> Result<bool, ApiError> {
+    let reach = reach(&state.db.conn, principal.clone(), false).await?;
+    let stmt = Sql::select()
+        .column(a("id"))
+        .from(a("trellis_flow_tasks"))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("status")).eq("open"))
+        .cond_where(reach.condition())
+        .limit(1)
+        .to_owned();
+    Ok(state.db.conn.query_one(&stmt).await?.is_some())
+}
+
 /// A task's SLA escalations: when, what, to whom, and when done.
 async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, ApiError> {
     let stmt = Sql::select()
@@ -305,13 +325,27 @@ pub async fn complete(
     }
     let app_key = task["app"].as_str().unwrap_or_default().to_owned();
     let given = doc.get("values").and_then(Value::as_object).cloned().unwrap_or_default();
-    let values = match checked_values(&state, &app_key, version, &fields, &given).await? {
-        Ok(values) => values,
+    let (values, files) = match checked_values(&state, &app_key, version, &fields, &given).await? {
+        Ok(checked) => checked,
         Err(found) => {
             errors.extend(found);
-            Vec::new()
+            (Vec::new(), Vec::new())
         }
     };
+    // Files go with the task: the caller's own uploads, or already this task's.
+    let holder = crate::files::Holder {
+        app: &app_key,
+        form: crate::files::TASK_FILES,
+        record_id: Some(*path),
+        writer: Some(principal.user_id),
+    };
+    for (field, ids) in &files {
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(problem) = crate::files::check_attachment(conn, &holder, field, *id).await? {
+                errors.push(engine_form::FieldError::new(format!("/values/{}/{i}", field.key), "file", problem));
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::InvalidRecord(errors));
     }
@@ -322,6 +356,9 @@ pub async fn complete(
     let instance = task["instance"].as_i64().unwrap_or_default();
     let event = Incoming::TaskCompleted { token, outcome, values, by: principal.username.clone() };
     flows::deliver(&tx, &app, instance, event, now, 0).await?;
+    for (field, ids) in &files {
+        crate::files::attach(&tx, crate::files::TASK_FILES, &field.key, *path, ids).await?;
+    }
     let entry = Entry::app("task.complete", &app_key, json!({ "task": *path, "instance": instance, "values": given }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;
@@ -333,17 +370,21 @@ pub async fn complete(
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// The task form's values checked as a form's are (types, required, options), as the
-/// expression values the process records; or every problem, under `/values`.
+/// What a completed task records: its form's values, as the process reads them, and the
+/// files given in each attachment field.
+type TaskValues = (Vec<(String, engine_rule::Value)>, Vec<(engine_form::Field, Vec<i64>)>);
+
+/// The task form's values checked as a form's are (types, required, options); or every
+/// problem, under `/values`.
 async fn checked_values(
     state: &State,
     app: &str,
     version: i64,
     fields: &[Value],
     given: &Map<String, Value>,
-) -> Result<Result<Vec<(String, engine_rule::Value)>, Vec<engine_form::FieldError>>, ApiError> {
+) -> Result<Result<TaskValues, Vec<engine_form::FieldError>>, ApiError> {
     if fields.is_empty() {
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok((Vec::new(), Vec::new())));
     }
     let (doc, _) = crate::meta::version_bundle(&state.db.conn, app, version)
         .await?
@@ -355,7 +396,16 @@ async fn checked_values(
         .map_err(|d| ApiError::Internal(anyhow::anyhow!("a task form does not read: {d:?}")))?;
     let form = bundle.form("task_form").ok_or_else(|| ApiError::Internal(anyhow::anyhow!("task form missing")))?;
     Ok(match check_record(form, given, CheckMode::Create) {
-        Ok(values) => Ok(values.iter().map(|(k, v)| (k.clone(), engine_form::expr_value(v))).collect()),
+        Ok(values) => {
+            let files = values
+                .iter()
+                .filter_map(|(k, v)| match (form.field(k), v) {
+                    (Some(field), engine_form::FieldValue::Files(ids)) => Some((field.clone(), ids.clone())),
+                    _ => None,
+                })
+                .collect();
+            Ok((values.iter().map(|(k, v)| (k.clone(), engine_form::expr_value(v))).collect(), files))
+        }
         Err(errors) => Err(errors
             .into_iter()
             .map(|mut e| {

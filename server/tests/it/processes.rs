@@ -121,9 +121,40 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
         as_user(&zhang, "POST", format!("{task}/complete"), Some(json!({ "outcome": "maybe", "values": {} }))).await;
     assert_eq!(bad.status, 422);
     assert_eq!(bad.error_paths(), ["/outcome option", "/values/notes required"]);
-    let done = json!({ "outcome": "reached", "values": { "notes": "客户对收益满意", "satisfied": true } });
-    let completed = as_user(&zhang, "POST", format!("{task}/complete"), Some(done)).await;
+    // The call recording goes with the task: one's own upload only, read by who sees the task.
+    let upload = |auth: &str, name: &str| {
+        let (auth, uri) = (auth.to_owned(), format!("/api/v1/apps/bank_crm/files?name={name}"));
+        let env = &env;
+        async move {
+            let sent = env
+                .send(
+                    "POST",
+                    &uri,
+                    Some("ID3 audio bytes"),
+                    &[("authorization", &auth), ("content-type", "audio/mpeg")],
+                )
+                .await;
+            assert_eq!(sent.status, 201, "{}", sent.body);
+            sent.body["id"].as_i64().expect("file id")
+        }
+    };
+    let (mine, theirs) = (upload(&zhang, "call.mp3").await, upload(&wang, "other.mp3").await);
+    let with = |file: i64| json!({ "outcome": "reached", "values": { "notes": "客户对收益满意", "satisfied": true, "recording": [file] } });
+    let refused = as_user(&zhang, "POST", format!("{task}/complete"), Some(with(theirs))).await;
+    assert_eq!(
+        (refused.status, refused.error_paths()),
+        (422, vec!["/values/recording/0 file".to_owned()]),
+        "{}",
+        refused.body
+    );
+    let completed = as_user(&zhang, "POST", format!("{task}/complete"), Some(with(mine))).await;
     assert_eq!(completed.status, 200, "{}", completed.body);
+    let file = format!("/api/v1/apps/bank_crm/files/{mine}");
+    assert_eq!(as_user(&zhang, "GET", file.clone(), None).await.status, 200);
+    assert_eq!(as_user(&wang, "GET", file.clone(), None).await.status, 404, "not their task");
+    let elsewhere = json!({ "customer": li, "contacted_at": "2026-12-08T10:00:00+08:00", "method": "call", "summary": "x", "attachments": [mine] });
+    let taken = env.post("/api/v1/apps/bank_crm/forms/follow_up/records", &elsewhere).await;
+    assert_eq!(taken.status, 422, "the task's file stays the task's: {}", taken.body);
     assert_eq!(as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await.body["items"], json!([]));
 
     // The maturity moves ten days later: so does the timer 15 days before it.
