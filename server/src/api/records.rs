@@ -338,6 +338,7 @@ pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<
         };
         rules::after_change(&tx, &app, change, Utc::now(), 0).await?;
     }
+    crate::flows::on_record_deleted(&tx, &app, (&path.1, path.2), Utc::now()).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -173,6 +173,24 @@ pub async fn on_record_change(
     Ok(())
 }
 
+/// A record some running instances follow was deleted: they are cancelled (their tasks
+/// withdrawn, their timers and jobs gone), the history saying why.
+pub async fn on_record_deleted(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    (form, id): (&str, i64),
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if !app.flows.iter().any(|f| f.subject.as_deref() == Some(form)) {
+        return Ok(());
+    }
+    for instance in store::following(tx, &app.key, form, id).await? {
+        store::history(tx, instance, "subject_deleted", json!({ "form": form, "id": id }), now).await?;
+        deliver(tx, app, instance, Incoming::Cancel, now, 0).await?;
+    }
+    Ok(())
+}
+
 fn context(app: &PublishedApp, now: DateTime<Utc>) -> Context<'_> {
     // Days are counted in the bank's zone; a flow's `at` timers name their own.
     let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
@@ -240,9 +258,10 @@ async fn apply(
     let flow = flow_at(tx, app, &row.flow, row.version).await?;
     let flow: &Flow = &flow;
     let ctx = context(app, now);
-    let subject_values = match &row.subject {
-        Some((form, subject_id)) => Some(subject_record(tx, app, flow, (form, *subject_id), ctx).await?),
-        None => None,
+    // Cancelling reads nothing (and the subject may be the record just deleted).
+    let subject_values = match (&row.subject, &event) {
+        (_, Incoming::Cancel) | (None, _) => None,
+        (Some((form, subject_id)), _) => Some(subject_record(tx, app, flow, (form, *subject_id), ctx).await?),
     };
     let subject_ref = row.subject.clone();
     let mut queue = vec![event];

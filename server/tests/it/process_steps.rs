@@ -182,6 +182,21 @@ async fn every_kind_of_step_runs(backend: Backend) {
     let running: Vec<&Value> =
         processes["items"].as_array().expect("items").iter().filter(|p| p["status"] == "running").collect();
     assert_eq!(running.len(), 1, "only the rule's review runs: {processes}");
+
+    // The holding deleted, the process that followed it is cancelled, saying why.
+    let review = running[0]["id"].as_i64().expect("id");
+    let version = env.get(&format!("{holdings}/{holding}")).await.body["_version"].as_i64().expect("version");
+    let if_match = format!("\"{version}\"");
+    let deleted = env.send("DELETE", &format!("{holdings}/{holding}"), None, &[("if-match", &if_match)]).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let review = env.get(&format!("{app}/instances/{review}")).await.body;
+    assert_eq!(review["status"], "cancelled");
+    assert!(review["history"].to_string().contains("subject_deleted"), "{review}");
+    let tasks = env.get("/api/v1/tasks").await.body["items"].clone();
+    assert!(
+        tasks.as_array().expect("items").iter().all(|t| t["subject"]["id"] != holding),
+        "its task is withdrawn: {tasks}"
+    );
     env.finish().await;
 }
 
