@@ -120,7 +120,8 @@ fn lower_node(
             let correlation = raw
                 .get("correlation")
                 .and_then(|c| diags.expr(&format!("{at}/correlation"), c, &with_event, &Type::Bool));
-            NodeKind::Message { event, correlation }
+            let key = correlation.as_ref().and_then(crate::model::correlation_key);
+            NodeKind::Message { event, correlation, key }
         }
         _ => return None,
     })

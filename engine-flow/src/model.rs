@@ -4,6 +4,28 @@
 use engine_rule::Expr;
 use serde_json::Value;
 
+/// The key of a message correlation: a conjunct `event.<field> == <expr>` (either way
+/// round) whose other side does not read the event.
+pub fn correlation_key(expr: &Expr) -> Option<(Vec<String>, Expr)> {
+    use engine_rule::{BinaryOp, ExprKind};
+    match &expr.kind {
+        ExprKind::Binary(BinaryOp::And, left, right) => correlation_key(left).or_else(|| correlation_key(right)),
+        ExprKind::Binary(BinaryOp::Eq, left, right) => {
+            let of_event = |e: &Expr| match &e.kind {
+                ExprKind::Path(path) if path.len() > 1 && path[0] == "event" => Some(path[1..].to_vec()),
+                _ => None,
+            };
+            let reads_event = |e: &Expr| paths_of(e).iter().any(|p| p.first().is_some_and(|f| f == "event"));
+            match (of_event(left), of_event(right)) {
+                (Some(path), None) if !reads_event(right) => Some((path, (**right).clone())),
+                (None, Some(path)) if !reads_event(left) => Some((path, (**left).clone())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The field paths `expr` reads, each once.
 pub fn paths_of(expr: &Expr) -> Vec<Vec<String>> {
     let mut out = Vec::new();
@@ -91,6 +113,10 @@ pub enum NodeKind {
     Message {
         event: String,
         correlation: Option<Expr>,
+        /// From a correlation `event.<field> == <expr>` (alone or joined by `and`): the
+        /// event field and the expression whose value, computed when the token arrives,
+        /// lets the server offer an event only to the tokens waiting for its value.
+        key: Option<(Vec<String>, Expr)>,
     },
 }
 
@@ -125,6 +151,7 @@ impl NodeKind {
             | NodeKind::Service(ServiceAction::Webhook { body: p, .. }) => p.iter().map(|(_, e)| e).collect(),
             NodeKind::Service(ServiceAction::Notify { to, message, .. }) => vec![to, message],
             NodeKind::Timer(TimerSpec::At { at, .. }) => vec![at],
+            NodeKind::Message { correlation, .. } => correlation.iter().collect(),
             _ => Vec::new(),
         }
     }

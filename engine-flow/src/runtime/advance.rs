@@ -216,8 +216,9 @@ impl Run<'_, '_> {
                 self.commands.push(Command::StartSubProcess { token: id, flow: sub.clone() });
                 TokenState::SubProcess
             }
-            NodeKind::Message { event, .. } => {
-                self.commands.push(Command::WaitForMessage { token: id, event: event.clone() });
+            NodeKind::Message { event, key, .. } => {
+                let key = self.message_key(&node, key.as_ref())?;
+                self.commands.push(Command::WaitForMessage { token: id, event: event.clone(), key });
                 TokenState::Message
             }
         };
@@ -268,7 +269,8 @@ impl Run<'_, '_> {
             .map(|t| (t.id, t.node.clone()))
             .collect();
         for (id, node) in waiting {
-            let Some(NodeKind::Message { event: wanted, correlation }) = self.input.flow.node(&node).map(|n| &n.kind)
+            let Some(NodeKind::Message { event: wanted, correlation, .. }) =
+                self.input.flow.node(&node).map(|n| &n.kind)
             else {
                 continue;
             };
@@ -293,9 +295,38 @@ impl Run<'_, '_> {
         Ok(())
     }
 
+    /// The key a message wait is found by: the event field and the value it must have, for
+    /// values compared exactly as text (ids, codes, dates); `None` offers every event.
+    fn message_key(
+        &self,
+        node: &str,
+        key: Option<&(Vec<String>, Expr)>,
+    ) -> Result<Option<(String, String)>, FlowError> {
+        let Some((path, expr)) = key else { return Ok(None) };
+        Ok(match self.eval(node, expr)? {
+            value @ (Value::Integer(_) | Value::Text(_) | Value::Date(_)) => Some((path.join("."), value.to_text())),
+            _ => None,
+        })
+    }
+
     /// Timers at a date read from the record are computed again; those that moved are
-    /// scheduled anew.
+    /// scheduled anew; message waits are sent again with their keys computed anew.
     fn reschedule(&mut self) -> Result<(), FlowError> {
+        let waits: Vec<(u64, String)> = self
+            .instance
+            .tokens
+            .iter()
+            .filter(|t| t.state == TokenState::Message)
+            .map(|t| (t.id, t.node.clone()))
+            .collect();
+        for (id, node) in waits {
+            if let Some(NodeKind::Message { event, key: key @ Some(_), .. }) =
+                self.input.flow.node(&node).map(|n| &n.kind)
+            {
+                let key = self.message_key(&node, key.as_ref())?;
+                self.commands.push(Command::WaitForMessage { token: id, event: event.clone(), key });
+            }
+        }
         let timers: Vec<(u64, String, Option<chrono::DateTime<chrono::Utc>>)> = self
             .instance
             .tokens

@@ -123,10 +123,13 @@ pub enum Command {
         token: u64,
         flow: String,
     },
-    /// Wait for `event` (the server offers matching events to the instance).
+    /// Wait for `event` (the server offers matching events to the instance); with a key,
+    /// only events whose field (the path, dotted) has this value (as text) can match.
+    /// Sent again when the subject changes, the key computed anew.
     WaitForMessage {
         token: u64,
         event: String,
+        key: Option<(String, String)>,
     },
     CancelWait {
         token: u64,

@@ -928,6 +928,10 @@ impl MigrationTrait for M0015ProcessLinks {
             .col(text("event"))
             .col(big("instance_id"))
             .col(big("token"))
+            // The event field (dotted path) and the value it must have, when the wait's
+            // correlation compares one: the event is offered only to those waits.
+            .col(nullable_text("match_path"))
+            .col(nullable_text("match_value"))
             .foreign_key(
                 ForeignKey::create()
                     .from(Alias::new("trellis_flow_waits"), Alias::new("instance_id"))
@@ -937,7 +941,11 @@ impl MigrationTrait for M0015ProcessLinks {
             .to_owned();
         manager.create_table(waits).await?;
         for index in [
-            index("ix_trellis_flow_waits_event", "trellis_flow_waits", &["app", "event", "instance_id"]),
+            index(
+                "ix_trellis_flow_waits_event",
+                "trellis_flow_waits",
+                &["app", "event", "match_path", "match_value", "instance_id"],
+            ),
             index("ux_trellis_flow_waits_token", "trellis_flow_waits", &["instance_id", "token"]).unique().to_owned(),
             index("ix_trellis_flow_instances_parent", "trellis_flow_instances", &["parent_id"]),
         ] {

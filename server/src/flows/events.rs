@@ -75,12 +75,20 @@ pub async fn on_event(
             _ => None,
         })
         .collect();
-    let waiting = store::waiting_for(tx, &app.key, event).await?;
-    if starts.is_empty() && waiting.is_empty() {
+    if starts.is_empty() && !store::any_waiting(tx, &app.key, event).await? {
         return Ok(());
     }
     let needs = crate::rules::Needs { paths: event_paths(app), aggregates: Vec::new() };
     crate::rules::load_related(tx, app, payload, &needs).await?;
+    // Keyed waits are found by this event's value of their field.
+    let value_of = |path: &str| {
+        let path: Vec<String> = path.split('.').map(str::to_owned).collect();
+        match payload.value(&path) {
+            value @ (ExprValue::Integer(_) | ExprValue::Text(_) | ExprValue::Date(_)) => Some(value.to_text()),
+            _ => None,
+        }
+    };
+    let waiting = store::waiting_for(tx, &app.key, event, value_of).await?;
     let data = || {
         let fields: Vec<String> = payload.form.fields.iter().map(|f| f.key.clone()).collect();
         let mut values: Vec<(Vec<String>, ExprValue)> =

@@ -453,7 +453,9 @@ async fn carry_out(
                 return Ok(Some(Incoming::SubProcessDone(token)));
             }
         }
-        Command::WaitForMessage { token, event } => store::add_wait(tx, (&app.key, &event), id, token).await?,
+        Command::WaitForMessage { token, event, key } => {
+            store::add_wait(tx, (&app.key, &event), (id, token), key).await?
+        }
         Command::CancelWait { token } => store::remove_wait(tx, id, token).await?,
         Command::Completed => store::history(tx, id, "completed", json!({}), now).await?,
     }

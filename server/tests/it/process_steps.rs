@@ -88,6 +88,14 @@ async fn every_kind_of_step_runs(backend: Backend) {
     assert_eq!(run().await.expect("runs"), 2, "the two service steps");
     let instance = format!("{app}/instances/{renewal}");
     assert_eq!(env.get(&instance).await.body["current"], json!(["review_sub", "login"]));
+    // The wait is keyed by the customer: another customer's login is not even offered to it.
+    use sea_orm::ConnectionTrait;
+    let conn = &env.state.db.conn;
+    let sql = "SELECT match_path, match_value FROM trellis_flow_waits";
+    let wait = conn.query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await;
+    let wait = wait.expect("query").expect("a wait");
+    let key: (String, String) = (wait.try_get_by_index(0).expect("path"), wait.try_get_by_index(1).expect("value"));
+    assert_eq!(key, ("customer".to_owned(), li.to_string()));
     let customer = env.get(&format!("{app}/forms/customer/records/{li}")).await.body;
     assert_eq!(customer["notes"], "续作跟进中");
     let logged =
