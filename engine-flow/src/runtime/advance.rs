@@ -261,13 +261,7 @@ impl Run<'_, '_> {
         data: &dyn engine_rule::Record,
         values: &[(String, Value)],
     ) -> Result<(), FlowError> {
-        let waiting: Vec<(u64, String)> = self
-            .instance
-            .tokens
-            .iter()
-            .filter(|t| t.state == TokenState::Message)
-            .map(|t| (t.id, t.node.clone()))
-            .collect();
+        let waiting = self.message_tokens();
         for (id, node) in waiting {
             let Some(NodeKind::Message { event: wanted, correlation, .. }) =
                 self.input.flow.node(&node).map(|n| &n.kind)
@@ -295,6 +289,12 @@ impl Run<'_, '_> {
         Ok(())
     }
 
+    /// The tokens waiting for a message, with their nodes.
+    fn message_tokens(&self) -> Vec<(u64, String)> {
+        let waiting = self.instance.tokens.iter().filter(|t| t.state == TokenState::Message);
+        waiting.map(|t| (t.id, t.node.clone())).collect()
+    }
+
     /// The key a message wait is found by: the event field and the value it must have, for
     /// values compared exactly as text (ids, codes, dates); `None` offers every event.
     fn message_key(
@@ -312,13 +312,7 @@ impl Run<'_, '_> {
     /// Timers at a date read from the record are computed again; those that moved are
     /// scheduled anew; message waits are sent again with their keys computed anew.
     fn reschedule(&mut self) -> Result<(), FlowError> {
-        let waits: Vec<(u64, String)> = self
-            .instance
-            .tokens
-            .iter()
-            .filter(|t| t.state == TokenState::Message)
-            .map(|t| (t.id, t.node.clone()))
-            .collect();
+        let waits = self.message_tokens();
         for (id, node) in waits {
             if let Some(NodeKind::Message { event, key: key @ Some(_), .. }) =
                 self.input.flow.node(&node).map(|n| &n.kind)
