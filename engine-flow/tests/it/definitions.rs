@@ -55,3 +55,17 @@ fn the_published_schema_is_a_json_schema() {
     assert_eq!(schema["$id"], "https://trellis.dev/schema/flow.json");
     assert!(jsonschema::validator_for(schema).is_ok());
 }
+
+#[test]
+fn a_correlation_comparing_an_event_field_gives_the_wait_its_key() {
+    let key = |text: &str| {
+        let expr = engine_rule::parse(text).expect("parses");
+        engine_flow::correlation_key(&expr).map(|(path, other)| (path.join("."), format!("{other:?}").contains("Path")))
+    };
+    assert_eq!(key("event.customer == customer"), Some(("customer".into(), true)));
+    assert_eq!(key("customer.id == event.customer and event.amount > 0"), Some(("customer".into(), true)));
+    assert_eq!(key("event.amount > 100 and event.account.customer == 12"), Some(("account.customer".into(), false)));
+    assert_eq!(key("event.amount > 100"), None, "no equality");
+    assert_eq!(key("event.customer == event.referrer"), None, "both sides read the event");
+    assert_eq!(key("event.customer == customer or event.vip"), None, "an `or` may match without it");
+}
