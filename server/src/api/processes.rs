@@ -130,8 +130,9 @@ pub async fn of_record(
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
-    // What a step sent (a message's recipient, a webhook's body) is for designers; a reader
-    // of the record sees which steps ran.
+    // What a step sent (a message's recipient, a webhook's body) and what tasks and events
+    // recorded are for designers; a reader of the record sees where it stands and which
+    // steps ran.
     let role = crate::auth::principal(&req)?.platform_role;
     let full = role == "designer" || role == "administrator";
     let stmt = Query::select()
@@ -146,6 +147,10 @@ pub async fn of_record(
     for row in state.db.conn.query_all(&stmt).await? {
         let mut item = describe(&state.db.conn, row.try_get_by_index(0)?).await?;
         if !full {
+            // What tasks and events recorded may hold data the reader's field modes hide.
+            if let Some(object) = item.as_object_mut() {
+                object.remove("outputs");
+            }
             for entry in item["history"].as_array_mut().into_iter().flatten() {
                 if entry["event"] == "service_done" {
                     let (node, kind) = (entry["detail"]["node"].clone(), entry["detail"]["action"]["type"].clone());

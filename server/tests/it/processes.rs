@@ -157,6 +157,22 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     assert_eq!(taken.status, 422, "the task's file stays the task's: {}", taken.body);
     assert_eq!(as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await.body["items"], json!([]));
 
+    // The relationship manager sees the record's process: where it stands and which steps
+    // ran, not what they sent (the customer's mobile) nor what was recorded.
+    let seen = as_user(&zhang, "GET", format!("{holdings}/{holding}/processes"), None).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    let mine = seen.body["items"][0].clone();
+    assert!(mine.get("outputs").is_none() && mine["current"].is_array(), "{mine}");
+    let sms = mine["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .find(|h| h["event"] == "service_done")
+        .expect("the SMS step");
+    assert_eq!(sms["detail"], json!({ "node": "care_sms", "type": "notify" }));
+    let full = env.get(&format!("{holdings}/{holding}/processes")).await.body["items"][0].clone();
+    assert!(full["outputs"]["call"]["notes"].is_object(), "designers see what was recorded: {}", full["outputs"]);
+
     // The maturity moves ten days later: so does the timer 15 days before it.
     let version = env.get(&format!("{holdings}/{holding}")).await.body["_version"].as_i64().expect("version");
     let moved = env.patch(&format!("{holdings}/{holding}"), version, &json!({ "maturity_date": "2027-01-30" })).await;
