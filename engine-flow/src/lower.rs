@@ -353,23 +353,11 @@ fn lower_action(
                 diags.push(format!("{at}/url"), "bad_value", "a webhook URL starts with https:// or http://");
             }
             let body = pairs(diags, "body", None);
-            let clear = match raw.get("personal_data").map(Value::as_str) {
-                None | Some(Some("masked")) => false,
-                Some(Some("clear")) => true,
-                Some(_) => {
-                    diags.push(format!("{at}/personal_data"), "bad_value", "`masked` (the default) or `clear`");
-                    false
-                }
-            };
             // Values that read personal data leave masked, unless the step says not.
-            let masked = if clear {
-                Vec::new()
-            } else {
-                body.iter()
-                    .filter(|(_, expr)| crate::model::paths_of(expr).iter().any(|p| scope.is_personal(p)))
-                    .map(|(key, _)| key.clone())
-                    .collect()
-            };
+            let masked = engine_rule::masked_keys(&body, raw.get("personal_data"), scope).unwrap_or_else(|masked| {
+                diags.push(format!("{at}/personal_data"), "bad_value", "`masked` (the default) or `clear`");
+                masked
+            });
             ServiceAction::Webhook { url, body, masked }
         }
         _ => {

@@ -16,7 +16,8 @@ pub use calendar::{Calendar, Calendars, parse_calendar};
 pub use decision::{DecisionResult, DecisionTable, HitPolicy, parse_table};
 pub use diagnostic::Diagnostic;
 pub use rule::{
-    Action, Channel, EventRule, Firing, Priority, RuleCatalog, Schedule, Trigger, TriggerKind, firing_order, parse_rule,
+    Action, Channel, EventRule, Firing, Priority, RuleCatalog, Schedule, Trigger, TriggerKind, firing_order,
+    masked_keys, parse_rule,
 };
 
 pub use expr::aggregate::{Aggregate, AggregateCall};

@@ -17,7 +17,7 @@ mod schedule;
 
 pub(crate) use action::ActionSpec;
 pub use action::{Action, Channel, Priority};
-pub use parse::{EventRule, RuleCatalog, TriggerKind, parse_rule};
+pub use parse::{EventRule, RuleCatalog, TriggerKind, masked_keys, parse_rule};
 pub use schedule::Schedule;
 
 use chrono::Duration;

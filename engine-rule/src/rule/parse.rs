@@ -422,27 +422,10 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
                         diags.assignments(&format!("{path}/body"), Some(map), &subject, &anything)
                     }
                 };
-                let clear = match field("personal_data").map(|v| v.as_str()) {
-                    None | Some(Some("masked")) => false,
-                    Some(Some("clear")) => true,
-                    Some(_) => {
-                        diags.push(format!("{path}/personal_data"), "bad_value", "`masked` (the default) or `clear`");
-                        false
-                    }
-                };
-                // Values that read personal data leave masked, unless the action says not.
-                let masked = if clear {
-                    Vec::new()
-                } else {
-                    body.iter()
-                        .filter(|(_, expr)| {
-                            let mut paths = Vec::new();
-                            super::reads(expr, &|_| false, &mut paths, &mut Vec::new(), &mut Vec::new());
-                            paths.iter().any(|p| subject.is_personal(p))
-                        })
-                        .map(|(key, _)| key.clone())
-                        .collect()
-                };
+                let masked = masked_keys(&body, field("personal_data"), &subject).unwrap_or_else(|masked| {
+                    diags.push(format!("{path}/personal_data"), "bad_value", "`masked` (the default) or `clear`");
+                    masked
+                });
                 Some(ActionSpec::Webhook { url: url.to_owned(), body, masked })
             }
             other => {
@@ -482,5 +465,30 @@ struct AnyField;
 impl Schema for AnyField {
     fn type_of(&self, _: &[String]) -> Option<Type> {
         Some(Type::Any)
+    }
+}
+
+/// The keys of a webhook body whose values read personal data of `schema`: they leave
+/// masked, unless `personal_data` says `clear` (then none). A `personal_data` that is
+/// neither `masked` (the default) nor `clear` is an error, which still masks them.
+pub fn masked_keys(
+    body: &[(String, Expr)],
+    personal_data: Option<&Json>,
+    schema: &dyn Schema,
+) -> Result<Vec<String>, Vec<String>> {
+    let personal = || {
+        body.iter()
+            .filter(|(_, expr)| {
+                let mut paths = Vec::new();
+                super::reads(expr, &|_| false, &mut paths, &mut Vec::new(), &mut Vec::new());
+                paths.iter().any(|p| schema.is_personal(p))
+            })
+            .map(|(key, _)| key.clone())
+            .collect()
+    };
+    match personal_data.map(Json::as_str) {
+        None | Some(Some("masked")) => Ok(personal()),
+        Some(Some("clear")) => Ok(Vec::new()),
+        Some(_) => Err(personal()),
     }
 }
