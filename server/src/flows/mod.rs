@@ -197,8 +197,7 @@ fn context(app: &PublishedApp, now: DateTime<Utc>) -> Context<'_> {
     Context::at(now, today).with_calendars(&app.bundle.calendars)
 }
 
-/// The subject record as the flow reads it: its fields and the related values it reads
-/// (and the related records its service steps update).
+/// The subject record as the flow reads it: its fields and the related values it reads.
 async fn subject_record<'a>(
     tx: &DatabaseTransaction,
     app: &'a PublishedApp,
@@ -212,9 +211,7 @@ async fn subject_record<'a>(
         .ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
     let mut record = RecordValues::new(app.form(form)?, id, values, ctx);
     let form_def = app.form(form)?;
-    let mut paths: Vec<Vec<String>> =
-        flow.reads().into_iter().filter(|p| p.len() > 1 && form_def.field(&p[0]).is_some()).collect();
-    paths.extend(service::related_targets(flow).filter(|p| p.len() > 1));
+    let paths = flow.reads().into_iter().filter(|p| p.len() > 1 && form_def.field(&p[0]).is_some()).collect();
     let needs = crate::rules::Needs { paths, aggregates: Vec::new() };
     crate::rules::load_related(tx, app, &mut record, &needs).await?;
     Ok(record)
@@ -369,7 +366,6 @@ pub(crate) struct Here<'a> {
     pub id: i64,
     pub version: i64,
     pub subject: Option<(&'a str, i64)>,
-    pub subject_values: Option<&'a RecordValues<'a>>,
 }
 
 /// Moves running instance `id` to version `to` of the app (its flow of the same key),
@@ -472,18 +468,7 @@ pub(crate) async fn run_service(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let row = store::load(tx, id, true).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
-    let flow = flow_at(tx, app, &row.flow, row.version).await?;
-    let subject_values = match &row.subject {
-        Some((form, subject_id)) => Some(subject_record(tx, app, &flow, (form, *subject_id), context(app, now)).await?),
-        None => None,
-    };
-    let here = Here {
-        app,
-        id,
-        version: row.version,
-        subject: row.subject.as_ref().map(|(f, i)| (f.as_str(), *i)),
-        subject_values: subject_values.as_ref(),
-    };
+    let here = Here { app, id, version: row.version, subject: row.subject.as_ref().map(|(f, i)| (f.as_str(), *i)) };
     let shown = service::run(tx, &here, &payload["action"], now, 0).await?;
     store::history(tx, id, "service_done", json!({ "node": payload["node"], "action": shown }), now).await?;
     deliver(tx, app, id, Incoming::ServiceDone(token), now, 0).await

@@ -4,7 +4,6 @@
 //! another process started. Processes act with the platform's authority.
 
 use chrono::{DateTime, Utc};
-use engine_flow::{Flow, NodeKind, ServiceAction};
 use engine_form::FieldType;
 use engine_rule::{Record, Value as ExprValue};
 use sea_orm::DatabaseTransaction;
@@ -13,14 +12,8 @@ use serde_json::{Value, json};
 use super::Here;
 use crate::api::error::ApiError;
 use crate::audit::Actor;
-
-/// The related records (paths from the subject) the flow's steps update.
-pub(super) fn related_targets(flow: &Flow) -> impl Iterator<Item = Vec<String>> + '_ {
-    flow.nodes.iter().filter_map(|n| match &n.kind {
-        NodeKind::Service(ServiceAction::UpdateFields { record: Some(path), .. }) => Some(path.clone()),
-        _ => None,
-    })
-}
+use crate::records::FormCtx;
+use crate::records::values::RecordValues;
 
 /// Runs the service step `action` (as the engine computed it): what the history shows of
 /// it (personal data masked).
@@ -56,7 +49,7 @@ pub(super) async fn run(
             Ok(json!({ "type": "webhook", "url": action["url"], "body": body }))
         }
         "update_fields" => {
-            let (form, id) = target(at, action["record"].as_str())?;
+            let (form, id) = target(tx, at, action["record"].as_str(), now).await?;
             crate::rules::update_record(tx, app, (&form, id), &object("set"), acting(), now, depth + 1).await?;
             let mut shown = action.clone();
             shown["record"] = json!({ "form": form, "id": id });
@@ -82,8 +75,13 @@ pub(super) async fn run(
 }
 
 /// The record an `update_fields` step updates: the subject, or the record its relation
-/// path (`customer`) leads to.
-fn target(at: &Here<'_>, path: Option<&str>) -> Result<(String, i64), ApiError> {
+/// path (`customer`, `account.customer`) leads to, read as it is now.
+async fn target(
+    tx: &DatabaseTransaction,
+    at: &Here<'_>,
+    path: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(String, i64), ApiError> {
     let (form, id) = at.subject.ok_or_else(|| {
         ApiError::bad_request("flow_service", "a flow that follows no record has no record to update")
     })?;
@@ -96,9 +94,15 @@ fn target(at: &Here<'_>, path: Option<&str>) -> Result<(String, i64), ApiError> 
         };
         target = at.app.form(next)?;
     }
-    let related = at.subject_values.map(|v| v.value(&hops)).unwrap_or(ExprValue::Null);
-    match related {
-        ExprValue::Integer(id) => Ok((target.key.clone(), id)),
+    let ctx = FormCtx::new(at.app, form, sea_orm::ConnectionTrait::get_database_backend(tx))?;
+    let values = crate::rules::current_values(tx, &ctx, id).await?.map(|(_, v)| v).unwrap_or_default();
+    let mut subject = RecordValues::new(ctx.form, id, values, super::context(at.app, now));
+    if hops.len() > 1 {
+        let needs = crate::rules::Needs { paths: vec![hops.clone()], aggregates: Vec::new() };
+        crate::rules::load_related(tx, at.app, &mut subject, &needs).await?;
+    }
+    match subject.value(&hops) {
+        ExprValue::Integer(related) => Ok((target.key.clone(), related)),
         _ => Err(ApiError::bad_request(
             "flow_service",
             format!("the `{form}` record {id} has no `{path}` record to update"),
