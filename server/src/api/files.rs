@@ -80,7 +80,7 @@ async fn may_attach(state: &State, app: &PublishedApp, principal: &Principal) ->
         }
     }
     // Or they hold a task whose form takes files.
-    super::tasks::has_open_task(state, &app.key, principal).await
+    super::tasks::holds_task_taking_files(state, app, principal).await
 }
 
 /// Download a stored file.

@@ -207,14 +207,43 @@ pub(crate) async fn visible_to(state: &State, req: &HttpRequest, id: i64) -> Res
     visible(&state.db.conn, &reach, id).await.map(drop)
 }
 
-/// Whether `principal` holds an open task of `app` (or one is offered to their role).
-pub(crate) async fn has_open_task(state: &State, app: &str, principal: &Principal) -> Result<bool, ApiError> {
+/// Whether `principal` holds an open task of `app` (or one is offered to their role)
+/// whose form, in the app's published flows, takes files.
+pub(crate) async fn holds_task_taking_files(
+    state: &State,
+    app: &crate::catalog::PublishedApp,
+    principal: &Principal,
+) -> Result<bool, ApiError> {
+    let mut nodes = Cond::any();
+    let mut any = false;
+    for flow in app.flows.iter() {
+        for node in &flow.nodes {
+            if let engine_flow::NodeKind::UserTask(task) = &node.kind
+                && task.fields.iter().any(|f| f["type"] == "attachment")
+            {
+                let of_flow = Sql::select()
+                    .column(a("id"))
+                    .from(a("trellis_flow_instances"))
+                    .and_where(Expr::col(a("app")).eq(app.key.as_str()))
+                    .and_where(Expr::col(a("flow")).eq(flow.key.as_str()))
+                    .to_owned();
+                nodes = nodes.add(
+                    Expr::col(a("node")).eq(node.id.as_str()).and(Expr::col(a("instance_id")).in_subquery(of_flow)),
+                );
+                any = true;
+            }
+        }
+    }
+    if !any {
+        return Ok(false);
+    }
     let reach = reach(&state.db.conn, principal.clone(), false).await?;
     let stmt = Sql::select()
         .column(a("id"))
         .from(a("trellis_flow_tasks"))
-        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
         .and_where(Expr::col(a("status")).eq("open"))
+        .cond_where(nodes)
         .cond_where(reach.condition())
         .limit(1)
         .to_owned();

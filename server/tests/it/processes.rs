@@ -20,6 +20,7 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "li.hang" }, { "key": "bj001", "name": "北京金融街支行" }],
         "users": [
             { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } },
+            { "username": "chen.temp", "password": password, "org_unit": "sh001" },
             { "username": "wang.lei", "password": password, "org_unit": "bj001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let bearer = |name: &str| {
@@ -29,7 +30,7 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
             format!("Bearer {}", server::auth::login(&conn, &name, password, Utc::now()).await.expect("signed in").0)
         }
     };
-    let (zhang, wang) = (bearer("zhang.min").await, bearer("wang.lei").await);
+    let (zhang, wang, chen) = (bearer("zhang.min").await, bearer("wang.lei").await, bearer("chen.temp").await);
     let as_user = |auth: &str, method: &'static str, uri: String, body: Option<Value>| {
         let auth = auth.to_owned();
         let env = &env;
@@ -122,35 +123,40 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     assert_eq!(bad.status, 422);
     assert_eq!(bad.error_paths(), ["/outcome option", "/values/notes required"]);
     // The call recording goes with the task: one's own upload only, read by who sees the task.
-    let upload = |auth: &str, name: &str| {
+    // A temporary colleague without roles may upload only once they hold the call.
+    let upload_as = |auth: &str, name: &str| {
         let (auth, uri) = (auth.to_owned(), format!("/api/v1/apps/bank_crm/files?name={name}"));
         let env = &env;
         async move {
-            let sent = env
-                .send(
-                    "POST",
-                    &uri,
-                    Some("ID3 audio bytes"),
-                    &[("authorization", &auth), ("content-type", "audio/mpeg")],
-                )
-                .await;
+            env.send("POST", &uri, Some("ID3 audio bytes"), &[("authorization", &auth), ("content-type", "audio/mpeg")])
+                .await
+        }
+    };
+    let upload = |auth: &str, name: &str| {
+        let sent = upload_as(auth, name);
+        async move {
+            let sent = sent.await;
             assert_eq!(sent.status, 201, "{}", sent.body);
             sent.body["id"].as_i64().expect("file id")
         }
     };
-    let (mine, theirs) = (upload(&zhang, "call.mp3").await, upload(&wang, "other.mp3").await);
+    assert_eq!(upload_as(&chen, "call.mp3").await.status, 403, "no role, no task: no uploads");
+    let handed = as_user(&zhang, "POST", format!("{task}/delegate"), Some(json!({ "to": "chen.temp" }))).await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+    let (mine, theirs) = (upload(&chen, "call.mp3").await, upload(&wang, "other.mp3").await);
     let with = |file: i64| json!({ "outcome": "reached", "values": { "notes": "客户对收益满意", "satisfied": true, "recording": [file] } });
-    let refused = as_user(&zhang, "POST", format!("{task}/complete"), Some(with(theirs))).await;
+    let refused = as_user(&chen, "POST", format!("{task}/complete"), Some(with(theirs))).await;
     assert_eq!(
         (refused.status, refused.error_paths()),
         (422, vec!["/values/recording/0 file".to_owned()]),
         "{}",
         refused.body
     );
-    let completed = as_user(&zhang, "POST", format!("{task}/complete"), Some(with(mine))).await;
+    let completed = as_user(&chen, "POST", format!("{task}/complete"), Some(with(mine))).await;
     assert_eq!(completed.status, 200, "{}", completed.body);
     let file = format!("/api/v1/apps/bank_crm/files/{mine}");
-    assert_eq!(as_user(&zhang, "GET", file.clone(), None).await.status, 200);
+    assert_eq!(as_user(&chen, "GET", file.clone(), None).await.status, 200);
+    assert_eq!(as_user(&zhang, "GET", file.clone(), None).await.status, 200, "their team's task");
     assert_eq!(as_user(&wang, "GET", file.clone(), None).await.status, 404, "not their task");
     let elsewhere = json!({ "customer": li, "contacted_at": "2026-12-08T10:00:00+08:00", "method": "call", "summary": "x", "attachments": [mine] });
     let taken = env.post("/api/v1/apps/bank_crm/forms/follow_up/records", &elsewhere).await;
