@@ -21,7 +21,9 @@ pub use lower::parse_bundle;
 pub use migrate::{ColumnState, MigrationStep, plan_table};
 pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
 pub use openapi::app_openapi;
-pub use record::{CheckMode, CheckedRecord, FieldError, check_conditions, check_record, check_value};
+pub use record::{
+    CheckMode, CheckedRecord, FieldError, check_conditions, check_record, check_value, parse_date, parse_instant,
+};
 pub use schema::{bundle_schema, form_schema};
 pub use storage::{StorageType, child_table_name, index_name, main_table_name};
 pub use value::{FieldValue, format_datetime};

@@ -169,16 +169,16 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
         },
         FieldType::Date { min, max } => {
             let Some(d) = raw.as_str().and_then(parse_date) else {
-                return err("date", "expected a date as YYYY-MM-DD".into());
+                return err("date", "expected a date as YYYY-MM-DD, in the years 0001 to 9999".into());
             };
             within(d, *min, *max, path, ("on or after", "on or before"))?;
             Ok(FieldValue::Date(d))
         }
-        FieldType::DateTime => match raw.as_str().map(parse_datetime) {
+        FieldType::DateTime => match raw.as_str().map(parse_instant) {
             Some(Some(t)) => Ok(FieldValue::DateTime(t)),
             _ => err(
                 "datetime",
-                "expected an RFC 3339 date-time with an explicit offset, e.g. 2026-01-31T09:30:00+08:00".into(),
+                "expected an RFC 3339 date-time with an explicit offset in the years 0001 to 9999, e.g. 2026-01-31T09:30:00+08:00".into(),
             ),
         },
         FieldType::SingleSelect { options } => match raw.as_str() {
@@ -297,17 +297,23 @@ pub(crate) fn parse_decimal(raw: &Value, precision: u32, scale: u32) -> Result<D
     Ok(d)
 }
 
-pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
+/// Parses a date `YYYY-MM-DD` of the years 0001 to 9999, which both backends store.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
     if s.len() != 10 {
         return None;
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().filter(|d| (1..=9999).contains(&chrono::Datelike::year(d)))
 }
 
 /// Parses an RFC 3339 date-time; one without an explicit offset is refused, since its
-/// time zone would be a guess.
-pub(crate) fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+/// time zone would be a guess. The instant must fall in the years 0001 to 9999 in UTC
+/// (`9999-12-31T23:59:59-23:59` is in the year 10000), which both backends store and read
+/// alike, and a leap second (`23:59:60`) is refused: the backends would store it
+/// differently.
+pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
+    let t = DateTime::parse_from_rfc3339(s).ok()?.with_timezone(&Utc);
+    let leap = chrono::Timelike::nanosecond(&t) >= 1_000_000_000;
+    (!leap && (1..=9999).contains(&chrono::Datelike::year(&t))).then_some(t)
 }
 
 fn is_email(s: &str) -> bool {

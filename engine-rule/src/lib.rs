@@ -26,7 +26,7 @@ pub use expr::check::{Schema, check};
 pub use expr::decimal::{DIVISION_PLACES, divide};
 pub use expr::eval::{Context, Record, evaluate};
 pub use expr::functions::{TRIM_SET, zone};
-pub use expr::parser::{MAX_DEPTH, MAX_LENGTH, parse};
+pub use expr::parser::{MAX_DEPTH, MAX_LENGTH, parse, within_depth};
 pub use expr::types::Type;
 pub use expr::value::Value;
 pub use expr::{ExprError, ExprErrorKind};

@@ -31,7 +31,10 @@ pub struct Actor {
 impl Actor {
     /// The signed-in caller of `req` (anonymous if none), and the address it came from.
     pub fn of(req: &HttpRequest) -> Actor {
-        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        let header = req
+            .app_data::<actix_web::web::Data<std::sync::Arc<crate::api::AppState>>>()
+            .and_then(|state| state.sign_in_limits.address_header.clone());
+        let ip = crate::auth::throttle::client_address(req, header.as_deref());
         match req.extensions().get::<Principal>() {
             Some(p) => Actor {
                 user_id: Some(p.user_id),
@@ -152,7 +155,7 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
     let instant = |name: &str, text: &Option<String>| -> Result<Option<DateTime<Utc>>, crate::api::error::ApiError> {
         text.as_deref()
             .map(|t| {
-                DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+                engine_form::parse_instant(t).ok_or_else(|| {
                     crate::api::error::ApiError::bad_request(
                         "bad_query",
                         format!("`{name}` is not an RFC 3339 instant"),
@@ -167,7 +170,15 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
     if let Some(until) = instant("until", &filter.until)? {
         stmt.and_where(Expr::col(a("at")).lt(datetime(until, backend)));
     }
-    stmt.order_by(a("id"), Order::Desc).limit(filter.limit.unwrap_or(100).clamp(1, 1000));
+    let limit = filter.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(crate::api::error::ApiError::BadRequest {
+            code: "bad_query",
+            detail: "`limit` must be between 1 and 1000".into(),
+            errors: vec![engine_form::FieldError::new("/limit", "bad_query", "between 1 and 1000")],
+        });
+    }
+    stmt.order_by(a("id"), Order::Desc).limit(limit);
     let mut out = Vec::new();
     for row in c.query_all(&stmt).await? {
         let detail: String = row.try_get_by_index(10)?;

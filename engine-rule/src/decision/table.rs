@@ -430,6 +430,9 @@ impl DecisionTable {
             let then = rule.then[column].clone();
             result = Expr { kind: ExprKind::Call("if".into(), vec![matches, then, result]), span: at };
         }
+        // Each row is a level of the `if` chain: a table too large for one expression is
+        // still evaluated row by row (`evaluate`), just not inside formulas and filters.
+        crate::expr::parser::within_depth(&result).ok()?;
         Some(result)
     }
 

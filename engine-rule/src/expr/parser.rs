@@ -1,6 +1,10 @@
-//! A Pratt parser. Bounded: expressions longer than [`MAX_LENGTH`] characters or nested
-//! deeper than [`MAX_DEPTH`] are refused, so any accepted expression is cheap to check
-//! and evaluate, and no input can exhaust the stack.
+//! A Pratt parser. Bounded: expressions longer than [`MAX_LENGTH`] characters, or whose
+//! tree is more than [`MAX_DEPTH`] nodes high, are refused, so any accepted expression is
+//! cheap to check and evaluate, and no pass over it (checking, evaluation, compiling to
+//! SQL, the database's own parser) can exhaust a stack. Chains of one associative
+//! operator (`a or b or c …`, `and`, `&`) are built as balanced trees, so a long list of
+//! alternatives stays low (2,000 terms are 11 levels) while every other operator chain
+//! counts a level per operator.
 
 use super::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
 use super::lexer::{Tok, lex};
@@ -23,11 +27,51 @@ pub fn parse(text: &str) -> Result<Expr, ExprError> {
     let mut parser = Parser { tokens, pos: 0, depth: 0 };
     let expr = parser.expr(0)?;
     match parser.peek() {
-        (Tok::End, _) => Ok(expr),
+        (Tok::End, _) => {
+            within_depth(&expr)?;
+            Ok(expr)
+        }
         (_, span) => {
             Err(ExprError::new(ExprErrorKind::Syntax, span, "expected an operator or the end of the expression"))
         }
     }
+}
+
+/// Refuses a tree more than [`MAX_DEPTH`] nodes high, pointing at the first node below
+/// the limit. Walks with a stack of its own, so the check itself cannot overflow.
+pub fn within_depth(expr: &Expr) -> Result<(), ExprError> {
+    let mut pending = vec![(expr, 1usize)];
+    while let Some((node, depth)) = pending.pop() {
+        if depth > MAX_DEPTH {
+            return Err(ExprError::new(
+                ExprErrorKind::TooDeep,
+                node.span,
+                format!(
+                    "expressions nest at most {MAX_DEPTH} deep (each operator of a chain of `+`, `-`, `*`, `/` or comparisons is a level)"
+                ),
+            ));
+        }
+        pending.extend(node.children().into_iter().map(|child| (child, depth + 1)));
+    }
+    Ok(())
+}
+
+/// Whether chains of `op` may be regrouped: `and` and `or` (three-valued logic is
+/// associative, and evaluation still goes left to right) and `&` (text joining). The
+/// arithmetic operators are not: regrouping could move where an overflow happens.
+fn associative(op: BinaryOp) -> bool {
+    matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Concat)
+}
+
+/// `operands` joined by `op` as a balanced tree, in their order.
+fn balanced(op: BinaryOp, mut operands: Vec<Expr>) -> Expr {
+    if operands.len() == 1 {
+        return operands.pop().expect("one operand");
+    }
+    let right = operands.split_off(operands.len() / 2);
+    let (left, right) = (balanced(op, operands), balanced(op, right));
+    let span = left.span.to(right.span);
+    Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span }
 }
 
 struct Parser {
@@ -119,6 +163,15 @@ impl Parser {
                 break;
             }
             self.advance();
+            if associative(op) {
+                let mut operands = vec![left, self.expr(power)?];
+                while binary(&self.peek().0).is_some_and(|(next, _)| next == op) {
+                    self.advance();
+                    operands.push(self.expr(power)?);
+                }
+                left = balanced(op, operands);
+                continue;
+            }
             let right = self.expr(power)?;
             let span = left.span.to(right.span);
             left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span };

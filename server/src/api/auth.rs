@@ -29,10 +29,24 @@ pub struct LoginRequest {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
     responses((status = 200, description = "Signed in", body = Object,
             example = json!({ "token": "x3Jx…", "expires_at": "2026-11-29T10:00:00Z", "username": "zhang.wei" })),
-        (status = 401, description = "Wrong user name or password (`wrong_credentials`), or locked (`locked`)", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "Not a login", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong user name or password (`wrong_credentials`), or the name is locked after five wrong attempts in a row (`locked`), known or not", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts for this name or from this address; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, ApiError> {
     let request: LoginRequest = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| ApiError::bad_request("malformed_json", format!("not a login: {e}")))?;
+    let limits = &state.sign_in_limits;
+    let address = crate::auth::throttle::client_address(&req, limits.address_header.as_deref()).unwrap_or_default();
+    let (by_name, by_address) = (format!("name:{}", request.username), format!("address:{address}"));
+    let keys = [(by_name.as_str(), limits.per_name), (by_address.as_str(), limits.per_address)];
+    if let Err(wait) = state.sign_in_throttle.attempt(&keys, std::time::Instant::now()) {
+        // Not audited: a spray would otherwise write a row per request. The log keeps it.
+        tracing::warn!(address, "sign-in attempts rate limited");
+        return Err(ApiError::TooManyRequests {
+            detail: format!("too many sign-in attempts; try again in {wait} s"),
+            retry_after: wait,
+        });
+    }
     let now = Utc::now();
     let outcome = auth::login(&state.db.conn, &request.username, &request.password, now).await;
     let actor = Actor { name: request.username.clone(), via: "session", ..Actor::of(&req) };
@@ -56,6 +70,40 @@ pub async fn logout(state: State, req: HttpRequest) -> Result<HttpResponse, ApiE
     auth::logout(&state.db.conn, &principal(&req)?.session, now).await?;
     let entry = Entry::platform("auth.logout", json!({}));
     audit::write(&state.db.conn, &Actor::of(&req), entry, now).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A new password for the signed-in user.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "current_password": "correct horse battery staple", "new_password": "a longer passphrase of mine" }))]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Change your own password. The current one is checked (and counted like a sign-in);
+/// your other sessions end, this one goes on.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204, description = "Changed"),
+        (status = 400, description = "Not a password change", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid session, or too many wrong attempts (`locked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API token: passwords are changed signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The current password is wrong (`/current_password`) or the new one too short (`/new_password`)", body = Problem, content_type = "application/problem+json")))]
+pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, ApiError> {
+    let user = session_user(&req)?;
+    let change: PasswordChange = serde_json::from_value(json_body(payload).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a password change: {e}")))?;
+    let now = Utc::now();
+    let outcome =
+        auth::change_password(&state.db.conn, &user, &change.current_password, &change.new_password, now).await;
+    let (action, detail) = match &outcome {
+        Ok(()) => ("auth.password_changed", json!({})),
+        Err(e) => ("auth.password_change_failed", json!({ "problem": e.problem().code })),
+    };
+    audit::write(&state.db.conn, &Actor::of(&req), Entry::platform(action, detail), now).await?;
+    outcome?;
     Ok(HttpResponse::NoContent().finish())
 }
 

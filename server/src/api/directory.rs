@@ -56,6 +56,9 @@ pub async fn import(state: State, _: Administrator, req: HttpRequest, body: Payl
     let import = if csv {
         let bytes = read_body(body, MAX_JSON_BODY).await?;
         let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::bad_request("bad_csv", "the CSV is not UTF-8"))?;
+        if text.contains('\0') {
+            return Err(ApiError::bad_request("bad_csv", "the CSV holds the NUL character, which no field stores"));
+        }
         Import { org_units: Vec::new(), users: directory::users_from_csv(text)? }
     } else {
         serde_json::from_value(json_body(body).await?)
@@ -114,4 +117,26 @@ pub async fn save_user(
         serde_json::from_value(doc).map_err(|e| ApiError::bad_request("malformed_json", format!("not a user: {e}")))?;
     apply(&state, &req, Import { org_units: Vec::new(), users: vec![user] }, "user.save").await?;
     Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "saved": true })))
+}
+
+/// Unlock a user name locked by wrong passwords, before its 15 minutes are up.
+#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", tag = "directory",
+    params(("username" = String, Path, description = "User name")),
+    responses((status = 200, description = "Unlocked (or was not locked)", body = Object,
+            example = json!({ "username": "zhang.min", "was_locked": true })),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json")))]
+pub async fn unlock_user(
+    state: State,
+    _: Administrator,
+    req: HttpRequest,
+    path: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    let tx = state.db.conn.begin().await?;
+    let was_locked = crate::auth::attempts::is_locked(&tx, &path, now).await?;
+    crate::auth::attempts::clear(&tx, &path).await?;
+    let entry = Entry::platform("user.unlock", json!({ "username": path.as_str(), "was_locked": was_locked }));
+    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    tx.commit().await?;
+    Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "was_locked": was_locked })))
 }

@@ -66,6 +66,7 @@ use super::{State, json_response};
         super::files::download,
         super::auth::login,
         super::auth::logout,
+        super::auth::change_password,
         super::auth::me,
         super::auth::create_token,
         super::auth::list_tokens,
@@ -77,6 +78,7 @@ use super::{State, json_response};
         super::directory::save_org_unit,
         super::directory::users,
         super::directory::save_user,
+        super::directory::unlock_user,
     ),
     modifiers(&BearerAuth),
     components(schemas(
@@ -89,6 +91,7 @@ use super::{State, json_response};
         super::rules::EventRequest,
         super::auth::LoginRequest,
         super::auth::TokenRequest,
+        super::auth::PasswordChange,
         super::apps::AppSettings,
         crate::auth::directory::Import,
         crate::auth::directory::OrgUnit,

@@ -41,6 +41,12 @@ pub enum ApiError {
     /// Valid credentials that do not allow this request.
     #[error("{detail}")]
     Forbidden { code: &'static str, detail: String },
+    /// Too many attempts: try again after `retry_after` seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
+    /// An HTTP-level refusal with its own status: a method a route lacks, a URI too long.
+    #[error("{detail}")]
+    Status { status: StatusCode, code: &'static str, detail: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -112,6 +118,10 @@ impl ApiError {
             ApiError::Overflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "overflow", "Value out of range"),
             ApiError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code, "Unauthorized"),
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code, "Forbidden"),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Too many requests")
+            }
+            ApiError::Status { status, code, .. } => (*status, code, status.canonical_reason().unwrap_or("Error")),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -178,6 +188,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, ApiError::Unauthorized { .. }) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after, .. } = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, (*retry_after).max(1)));
         }
         response.content_type("application/problem+json").json(problem)
     }

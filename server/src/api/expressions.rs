@@ -63,9 +63,8 @@ pub async fn evaluate(
     let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
     let now = match &request.now {
         None => Utc::now(),
-        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-            .map_err(|_| ApiError::bad_request("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?
-            .with_timezone(&Utc),
+        Some(text) => engine_form::parse_instant(text)
+            .ok_or_else(|| ApiError::bad_request("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
     };
     // `parse` refused `today()`, so this date is never read.
     let context = engine_form::formula_context(&ctx.app.bundle, now);

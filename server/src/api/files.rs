@@ -46,8 +46,16 @@ pub async fn upload(
         });
     }
     let name = params.name.trim();
-    if name.is_empty() || name.len() > 255 || name.contains(['/', '\\', '\0']) {
-        return Err(ApiError::bad_request("bad_name", "`name` must be a plain file name of 1 to 255 characters"));
+    if name.is_empty() || name.len() > 255 || name.contains(['/', '\\']) || name.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest {
+            code: "bad_name",
+            detail: "`name` must be a plain file name of 1 to 255 characters".into(),
+            errors: vec![engine_form::FieldError::new(
+                "/name",
+                "bad_name",
+                "a file name has 1 to 255 characters, without `/`, `\\` or control characters (line breaks, NUL)",
+            )],
+        });
     }
     let body = super::read_body(body, files::MAX_FILE_SIZE).await?;
     if body.is_empty() {
@@ -115,7 +123,8 @@ pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>)
         .content_type(meta.content_type.clone())
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(meta.name)],
+            // Names stored before control characters were refused still download.
+            parameters: vec![DispositionParam::Filename(meta.name.replace(char::is_control, "_"))],
         })
         .body(data))
 }

@@ -10,6 +10,7 @@ pub mod error;
 mod export;
 mod expressions;
 mod files;
+mod guard;
 mod metadata;
 mod processes;
 mod records;
@@ -33,11 +34,18 @@ pub use docs::PlatformApi;
 pub struct AppState {
     pub db: Db,
     pub catalog: Catalog,
+    /// Sign-in rate limits, and the trusted header that names the client's address.
+    pub sign_in_limits: crate::auth::throttle::Limits,
+    pub sign_in_throttle: crate::auth::throttle::Throttle,
 }
 
 impl AppState {
     pub fn new(db: Db) -> Arc<AppState> {
-        Arc::new(AppState { db, catalog: Catalog::default() })
+        AppState::with_limits(db, crate::auth::throttle::Limits::default())
+    }
+
+    pub fn with_limits(db: Db, sign_in_limits: crate::auth::throttle::Limits) -> Arc<AppState> {
+        Arc::new(AppState { db, catalog: Catalog::default(), sign_in_limits, sign_in_throttle: Default::default() })
     }
 }
 
@@ -55,14 +63,18 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::QueryConfig::default()
                     .error_handler(|e, _| ApiError::bad_request("bad_query", e.to_string()).into()),
             )
-            // Public: liveness, signing in, and the published documents.
-            .route("/healthz", web::get().to(docs::healthz))
-            .route("/api/v1/auth/login", web::post().to(auth::login))
-            .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
-            .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))
-            .route("/api/v1/apps/{app}/openapi.json", web::get().to(docs::app_openapi))
-            // Everything else needs a session token.
-            .service(authenticated());
+            .service(
+                web::scope("")
+                    .wrap(actix_web::middleware::from_fn(guard::guard))
+                    // Public: liveness, signing in, and the published documents.
+                    .route("/healthz", web::get().to(docs::healthz))
+                    .route("/api/v1/auth/login", web::post().to(auth::login))
+                    .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
+                    .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))
+                    .route("/api/v1/apps/{app}/openapi.json", web::get().to(docs::app_openapi))
+                    // Everything else needs a session token.
+                    .service(authenticated()),
+            );
     }
 }
 
@@ -113,6 +125,7 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/tasks/{id}/unclaim", web::post().to(tasks::unclaim))
         .route("/api/v1/tasks/{id}/delegate", web::post().to(tasks::delegate))
         .route("/api/v1/auth/logout", web::post().to(auth::logout))
+        .route("/api/v1/auth/password", web::post().to(auth::change_password))
         .route("/api/v1/auth/me", web::get().to(auth::me))
         .service(
             web::resource("/api/v1/tokens")
@@ -129,6 +142,7 @@ fn authenticated() -> actix_web::Scope<
         )
         .route("/api/v1/users", web::get().to(directory::users))
         .route("/api/v1/users/{username}", web::put().to(directory::save_user))
+        .route("/api/v1/users/{username}/unlock", web::post().to(directory::unlock_user))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/history", web::get().to(audit::history))
         .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
         .route("/api/v1/apps/{app}", web::get().to(apps::get))
@@ -175,8 +189,41 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes,
 /// through a float).
 pub async fn json_body(payload: web::Payload) -> Result<Value, ApiError> {
     let body = read_body(payload, MAX_JSON_BODY).await?;
-    serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))?;
+    if let Some(path) = nul_at(&value) {
+        return Err(ApiError::BadRequest {
+            code: "malformed_json",
+            detail: "the body holds text with the NUL character, which no field stores".into(),
+            errors: vec![engine_form::FieldError::new(path, "nul_character", "text cannot contain the NUL character")],
+        });
+    }
+    Ok(value)
+}
+
+/// The JSON pointer of the first text (or key) in `value` that holds a NUL character.
+/// Iterative, so no nesting can exhaust the stack.
+fn nul_at(value: &Value) -> Option<String> {
+    let mut pending = vec![(String::new(), value)];
+    while let Some((path, value)) = pending.pop() {
+        match value {
+            Value::String(s) if s.contains('\0') => return Some(path),
+            Value::Array(items) => {
+                pending.extend(items.iter().enumerate().map(|(i, v)| (format!("{path}/{i}"), v)));
+            }
+            Value::Object(map) => {
+                for (key, v) in map {
+                    let at = format!("{path}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    if key.contains('\0') {
+                        return Some(at);
+                    }
+                    pending.push((at, v));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A JSON object body, or a 400 naming what was sent instead.

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use engine_form::{CheckMode, FieldValue, Form, check_record};
 use engine_rule::{Context, Trigger, TriggerKind};
 use sea_orm::TransactionTrait;
@@ -91,9 +91,8 @@ pub async fn test(
         .map_err(|e| ApiError::bad_request("malformed_json", format!("not a rule test: {e}")))?;
     let now = match &request.now {
         None => Utc::now(),
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map_err(|_| ApiError::bad_request("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?
-            .with_timezone(&Utc),
+        Some(text) => engine_form::parse_instant(text)
+            .ok_or_else(|| ApiError::bad_request("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
     };
     let app = meta::find_app(&state.db.conn, &path.0)
         .await?

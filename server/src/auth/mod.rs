@@ -4,16 +4,19 @@
 //! public ones (`/healthz`, the login, the OpenAPI documents and metadata schemas) refuses
 //! a request without a valid token with a 401 problem.
 //!
-//! Guessing is slowed down: after [`MAX_FAILURES`] wrong passwords in a row a user is
-//! locked for [`LOCKOUT`], and an unknown user name costs the same hash as a known one, so
-//! the answer's timing does not tell which names exist.
+//! Guessing is slowed down: after [`MAX_FAILURES`] wrong passwords in a row a user name is
+//! locked for [`LOCKOUT`], counted atomically in the database (`attempts`), known names
+//! and unknown alike, so neither the answer nor its timing tells which names exist; and
+//! attempts are rate limited per name and per client address (`throttle`).
 //!
 //! The first start creates the administrator `admin`, with the password in
 //! `TRELLIS_ADMIN_PASSWORD` or a random one printed once; there is no default password.
 
+pub mod attempts;
 pub mod directory;
 mod password;
 mod sessions;
+pub mod throttle;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -27,8 +30,9 @@ use chrono::Utc;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 
+pub use attempts::{LOCKOUT, MAX_FAILURES};
 pub use password::{hash_password, verify_password};
-pub use sessions::{LOCKOUT, MAX_FAILURES, SESSION_HOURS, bootstrap_admin, create_user, login, logout};
+pub use sessions::{SESSION_HOURS, bootstrap_admin, change_password, create_user, login, logout};
 
 /// The signed-in user of a request, put in its extensions by [`require`].
 #[derive(Debug, Clone)]

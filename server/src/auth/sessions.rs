@@ -10,14 +10,11 @@ use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 
 use super::Principal;
+use super::attempts::{self, Reserved};
 use super::password::{hash_password, verify_password};
 use crate::api::error::ApiError;
-use crate::records::codec::{datetime, decode};
+use crate::records::codec::datetime;
 
-/// Wrong passwords in a row before a user is locked.
-pub const MAX_FAILURES: i64 = 5;
-/// How long a locked user waits.
-pub const LOCKOUT: Duration = Duration::minutes(15);
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
 
@@ -50,12 +47,11 @@ pub async fn create_user(
     let hash = hash_password(password)?;
     let stmt = Query::insert()
         .into_table(a("trellis_users"))
-        .columns(["username", "password_hash", "platform_role", "failed_logins", "disabled", "created_at"].map(a))
+        .columns(["username", "password_hash", "platform_role", "disabled", "created_at"].map(a))
         .values([
             username.into(),
             hash.into(),
             platform_role.into(),
-            0i64.into(),
             false.into(),
             datetime(now, c.get_database_backend()).into(),
         ])
@@ -90,7 +86,10 @@ fn decoy() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password").unwrap_or_default())
 }
 
-/// Signs `username` in: a new session token and when it expires.
+/// Signs `username` in: a new session token and when it expires. The attempt is counted
+/// first (`attempts::reserve`), so a locked name is refused without its password being
+/// checked; unknown and disabled names are checked against a decoy hash and answer like
+/// a wrong password.
 pub async fn login(
     c: &impl ConnectionTrait,
     username: &str,
@@ -98,60 +97,32 @@ pub async fn login(
     now: DateTime<Utc>,
 ) -> Result<(String, DateTime<Utc>), ApiError> {
     let backend = c.get_database_backend();
+    if let Reserved::Locked(until) = attempts::reserve(c, username, now).await? {
+        return Err(locked(until));
+    }
     let stmt = Query::select()
-        .columns(["id", "password_hash", "failed_logins", "locked_until", "disabled"].map(a))
+        .columns(["id", "password_hash", "disabled"].map(a))
         .from(a("trellis_users"))
         .and_where(Expr::col(a("username")).eq(username))
         .to_owned();
-    let user = c.query_one(&stmt).await?;
-    let (id, hash, failures, locked_until, disabled) = match &user {
-        Some(row) => (
+    let user = match c.query_one(&stmt).await? {
+        Some(row) => Some((
             row.try_get_by_index::<i64>(0)?,
             row.try_get_by_index::<String>(1)?,
-            row.try_get_by_index::<i64>(2)?,
-            match decode(row, 3, &engine_form::StorageType::DateTime, backend)? {
-                engine_form::FieldValue::DateTime(t) => Some(t),
-                _ => None,
-            },
-            row.try_get_by_index::<bool>(4)?,
-        ),
-        None => (0, decoy().to_owned(), 0, None, false),
+            row.try_get_by_index::<bool>(2)?,
+        )),
+        None => None,
     };
-    if let Some(until) = locked_until.filter(|t| *t > now) {
-        return Err(ApiError::Unauthorized {
-            code: "locked",
-            detail: format!(
-                "too many wrong passwords; try again after {}",
-                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ),
-        });
-    }
+    let hash = user.as_ref().map_or_else(|| decoy().to_owned(), |(_, hash, _)| hash.clone());
     let attempt = password.to_owned();
     let matches = tokio::task::spawn_blocking(move || verify_password(&attempt, &hash))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("verifying a password: {e}")))?;
-    if user.is_none() || disabled {
-        return Err(refused());
-    }
-    if !matches {
-        let failures = failures + 1;
-        let mut update = Query::update();
-        update.table(a("trellis_users")).and_where(Expr::col(a("id")).eq(id));
-        if failures >= MAX_FAILURES {
-            update.value(a("failed_logins"), 0i64).value(a("locked_until"), datetime(now + LOCKOUT, backend));
-        } else {
-            update.value(a("failed_logins"), failures);
-        }
-        c.execute(&update).await?;
-        return Err(refused());
-    }
-    let reset = Query::update()
-        .table(a("trellis_users"))
-        .value(a("failed_logins"), 0i64)
-        .value(a("locked_until"), Expr::cust("NULL"))
-        .and_where(Expr::col(a("id")).eq(id))
-        .to_owned();
-    c.execute(&reset).await?;
+    let id = match user {
+        Some((id, _, false)) if matches => id,
+        _ => return Err(refused()),
+    };
+    attempts::clear(c, username).await?;
     let token = random_text(32);
     let expires = now + Duration::hours(SESSION_HOURS);
     let session = Query::insert()
@@ -167,6 +138,74 @@ pub async fn login(
         .to_owned();
     c.execute(&session).await?;
     Ok((token, expires))
+}
+
+fn locked(until: DateTime<Utc>) -> ApiError {
+    ApiError::Unauthorized {
+        code: "locked",
+        detail: format!(
+            "too many wrong attempts for this user name; try again after {}",
+            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+    }
+}
+
+/// Changes the signed-in user's own password after checking the current one (counted
+/// like a sign-in, so a stolen session cannot guess it), and ends their other sessions.
+pub async fn change_password(
+    c: &impl ConnectionTrait,
+    principal: &Principal,
+    current: &str,
+    new: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if new.chars().count() < super::directory::MIN_PASSWORD {
+        return Err(ApiError::InvalidRecord(vec![engine_form::FieldError::new(
+            "/new_password",
+            "weak_password",
+            format!("a password has at least {} characters", super::directory::MIN_PASSWORD),
+        )]));
+    }
+    if let Reserved::Locked(until) = attempts::reserve(c, &principal.username, now).await? {
+        return Err(locked(until));
+    }
+    let stmt = Query::select()
+        .column(a("password_hash"))
+        .from(a("trellis_users"))
+        .and_where(Expr::col(a("id")).eq(principal.user_id))
+        .to_owned();
+    let hash: String = match c.query_one(&stmt).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => decoy().to_owned(),
+    };
+    let attempt = current.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&attempt, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("verifying a password: {e}")))?;
+    if !matches {
+        return Err(ApiError::InvalidRecord(vec![engine_form::FieldError::new(
+            "/current_password",
+            "wrong_password",
+            "this is not your current password",
+        )]));
+    }
+    attempts::clear(c, &principal.username).await?;
+    let new_hash = hash_password(new)?;
+    let update = Query::update()
+        .table(a("trellis_users"))
+        .value(a("password_hash"), new_hash)
+        .and_where(Expr::col(a("id")).eq(principal.user_id))
+        .to_owned();
+    c.execute(&update).await?;
+    let others = Query::update()
+        .table(a("trellis_sessions"))
+        .value(a("revoked_at"), datetime(now, c.get_database_backend()))
+        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+        .and_where(Expr::col(a("token_hash")).ne(principal.session.as_str()))
+        .and_where(Expr::col(a("revoked_at")).is_null())
+        .to_owned();
+    c.execute(&others).await?;
+    Ok(())
 }
 
 /// The user a session token belongs to, if the session is live.

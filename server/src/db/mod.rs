@@ -2,6 +2,7 @@
 //! and the platform's own tables.
 
 mod platform;
+mod sign_in;
 
 use std::time::Duration;
 

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0013Ownership),
             Box::new(M0014Processes),
             Box::new(M0015ProcessLinks),
+            Box::new(super::sign_in::M0016SignInAttempts),
         ]
     }
 
@@ -40,19 +41,19 @@ impl MigrationName for M0001Platform {
     }
 }
 
-fn text(name: &str) -> ColumnDef {
+pub(super) fn text(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
 }
 
-fn timestamp(name: &str) -> ColumnDef {
+pub(super) fn timestamp(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).timestamp_with_time_zone().not_null().to_owned()
 }
 
-fn flag(name: &str) -> ColumnDef {
+pub(super) fn flag(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).boolean().not_null().to_owned()
 }
 
-fn big(name: &str) -> ColumnDef {
+pub(super) fn big(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).big_integer().not_null().to_owned()
 }
 
@@ -157,15 +158,15 @@ impl MigrationName for M0002Rules {
     }
 }
 
-fn id() -> ColumnDef {
+pub(super) fn id() -> ColumnDef {
     ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key().to_owned()
 }
 
-fn nullable_text(name: &str) -> ColumnDef {
+pub(super) fn nullable_text(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name)).text().null().to_owned()
 }
 
-fn index(name: &str, table: &str, columns: &[&str]) -> IndexCreateStatement {
+pub(super) fn index(name: &str, table: &str, columns: &[&str]) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(Alias::new(table));
     for c in columns {

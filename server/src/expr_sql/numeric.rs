@@ -114,6 +114,7 @@ pub(crate) fn divide(compiler: &Compiler, l: Compiled, r: Compiled) -> Compiled 
         );
     }
     let (l, r) = (compiler.settle(l), compiler.settle(r));
+    let divisor = r.clone();
     // l / r = L/10^sl ÷ R/10^sr, and the result is N/10^10 with N = L·10^(sr+10−sl) / R.
     let shift = i64::from(scale_of(&r)) + i64::from(DIVISION_PLACES) - i64::from(scale_of(&l));
     let (p, q) = if shift >= 0 {
@@ -129,7 +130,13 @@ pub(crate) fn divide(compiler: &Compiler, l: Compiled, r: Compiled) -> Compiled 
         p.digits + 1,
     );
     quotient.unsettled |= p.digits + 1 > SAFE_DIGITS || q.digits + 1 > SAFE_DIGITS;
-    quotient
+    // A zero divisor gives null before the scaled dividend is computed, which may not fit
+    // in 64 bits even where the quotient would; SQLite evaluates only the branch taken.
+    let digits = quotient.digits;
+    let mut guarded =
+        compiler.derive("(CASE WHEN {} = 0 THEN NULL ELSE {} END)", &[&divisor, &quotient], result, digits);
+    guarded.unsettled = quotient.unsettled;
+    guarded
 }
 
 /// `round(x, places)` (half away from zero) or `round_bankers(x, places)` (half to even).

@@ -20,6 +20,11 @@ use crate::api::error::ApiError;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 1000;
+/// At most this many `filter` clauses: each is a level of the SQL condition, and the
+/// databases bound how deep a condition may be (SQLite: 1,000).
+pub const MAX_FILTER_CLAUSES: usize = 100;
+/// At most this many values in one `in` clause.
+pub const MAX_IN_VALUES: usize = 1000;
 
 /// A column a list can filter or sort on: a form field or a system column.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,7 +152,11 @@ impl ListQuery {
             query.limit = limit;
         }
         if let Some(text) = params.filter.as_deref().filter(|s| !s.is_empty()) {
-            for clause in split_escaped(text, ',') {
+            let clauses = split_escaped(text, ',');
+            if clauses.len() > MAX_FILTER_CLAUSES {
+                return Err(bad("filter", format!("at most {MAX_FILTER_CLAUSES} clauses; use `in` for many values")));
+            }
+            for clause in clauses {
                 query.filters.push(parse_filter(form, &clause)?);
             }
         }
@@ -229,7 +238,11 @@ fn parse_filter(form: &Form, clause: &str) -> Result<Filter, ApiError> {
         }
         (_, None) => return Err(bad("filter", format!("`{clause}` needs a value"))),
         (Op::In, Some(v)) => {
-            split_escaped(v, '|').iter().map(|v| filter_value(&target, field, op, v)).collect::<Result<_, _>>()?
+            let values = split_escaped(v, '|');
+            if values.len() > MAX_IN_VALUES {
+                return Err(bad("filter", format!("`in` takes at most {MAX_IN_VALUES} values")));
+            }
+            values.iter().map(|v| filter_value(&target, field, op, v)).collect::<Result<_, _>>()?
         }
         (_, Some(v)) => vec![filter_value(&target, field, op, &unescape(v))?],
     };
@@ -246,9 +259,9 @@ fn filter_value(target: &Target, field: Option<&Field>, op: Op, text: &str) -> R
         (Target::Id, _) => {
             text.parse().map(FieldValue::Integer).map_err(|_| wrong(format!("`{text}` is not a record id")))
         }
-        (Target::CreatedAt | Target::UpdatedAt, _) => chrono::DateTime::parse_from_rfc3339(text)
-            .map(|t| FieldValue::DateTime(t.with_timezone(&chrono::Utc)))
-            .map_err(|_| wrong(format!("`{text}` is not an RFC 3339 date-time"))),
+        (Target::CreatedAt | Target::UpdatedAt, _) => engine_form::parse_instant(text)
+            .map(FieldValue::DateTime)
+            .ok_or_else(|| wrong(format!("`{text}` is not an RFC 3339 date-time in the years 0001 to 9999"))),
         (Target::Field(_), Some(field)) => {
             if matches!(op, Op::Contains | Op::Starts) {
                 return Ok(FieldValue::Text(text.to_owned()));
@@ -308,9 +321,7 @@ fn formula_value(result: engine_form::ResultType, json: &Value) -> Option<FieldV
         ResultType::Decimal => FieldValue::Decimal(json.as_str()?.parse().ok()?),
         ResultType::Boolean => FieldValue::Boolean(json.as_bool()?),
         ResultType::Date => FieldValue::Date(json.as_str()?.parse().ok()?),
-        ResultType::DateTime => {
-            FieldValue::DateTime(chrono::DateTime::parse_from_rfc3339(json.as_str()?).ok()?.with_timezone(&chrono::Utc))
-        }
+        ResultType::DateTime => FieldValue::DateTime(engine_form::parse_instant(json.as_str()?)?),
     })
 }
 
@@ -349,17 +360,32 @@ fn unescape(text: &str) -> String {
     out
 }
 
-/// A cursor is the sort values of a page's last row, as JSON, base64url-encoded.
-pub fn encode_cursor(values: &[FieldValue]) -> String {
-    URL_SAFE_NO_PAD.encode(Value::Array(values.iter().map(FieldValue::to_json).collect()).to_string())
+/// The sort a cursor was made for, as `sort=` writes it (`-aum,id`): a cursor is refused
+/// with any other sort, where its values would mean something else.
+fn sort_signature(sort: &[SortKey]) -> String {
+    let name = |key: &SortKey| match &key.target {
+        Target::Field(k) => k.clone(),
+        Target::Id => "id".into(),
+        Target::CreatedAt => "_created_at".into(),
+        Target::UpdatedAt => "_updated_at".into(),
+    };
+    sort.iter().map(|k| format!("{}{}", if k.descending { "-" } else { "" }, name(k))).collect::<Vec<_>>().join(",")
+}
+
+/// A cursor is the sort it was made for and the sort values of a page's last row, as a
+/// JSON array, base64url-encoded.
+pub fn encode_cursor(sort: &[SortKey], values: &[FieldValue]) -> String {
+    let mut items = vec![Value::String(sort_signature(sort))];
+    items.extend(values.iter().map(FieldValue::to_json));
+    URL_SAFE_NO_PAD.encode(Value::Array(items).to_string())
 }
 
 pub fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<FieldValue>, ApiError> {
     let invalid =
         || bad("after", "not a cursor of this list; pass the `next` value of the previous page with the same sort");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-    let items: Vec<Value> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if items.len() != sort.len() {
+    let mut items: Vec<Value> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if items.len() != sort.len() + 1 || items.remove(0).as_str() != Some(sort_signature(sort).as_str()) {
         return Err(invalid());
     }
     sort.iter()
@@ -370,11 +396,9 @@ pub fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<
             }
             match &key.target {
                 Target::Id => json.as_i64().map(FieldValue::Integer).ok_or_else(invalid),
-                Target::CreatedAt | Target::UpdatedAt => json
-                    .as_str()
-                    .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-                    .map(|t| FieldValue::DateTime(t.with_timezone(&chrono::Utc)))
-                    .ok_or_else(invalid),
+                Target::CreatedAt | Target::UpdatedAt => {
+                    json.as_str().and_then(engine_form::parse_instant).map(FieldValue::DateTime).ok_or_else(invalid)
+                }
                 Target::Field(k) => {
                     let field = form.field(k).ok_or_else(invalid)?;
                     if let FieldType::Formula { result, .. } = &field.kind {

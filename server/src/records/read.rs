@@ -423,7 +423,7 @@ pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) ->
         records.iter_mut().map(|r| (r.get("id").and_then(Value::as_i64).unwrap_or(0), r)).collect();
     attach_sub_tables(c, ctx, &sub_tables, &mut by_id).await?;
     finish(ctx, q.fields.as_deref(), &mut by_id, now);
-    let next = has_more.then(|| encode_cursor(&last_sort));
+    let next = has_more.then(|| encode_cursor(&q.sort, &last_sort));
     Ok(Page { items: records.into_iter().map(Value::Object).collect(), next, total })
 }
 

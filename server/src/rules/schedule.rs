@@ -78,6 +78,9 @@ pub fn spawn_scheduler(state: Arc<AppState>) {
             if let Err(e) = crate::outbox::deliver_due(&state, Utc::now()).await {
                 tracing::error!("delivering the outbox: {e}");
             }
+            if let Err(e) = crate::auth::attempts::forget_old(&state.db.conn, Utc::now()).await {
+                tracing::error!("forgetting old sign-in attempts: {e}");
+            }
         }
     });
 }

@@ -22,3 +22,4 @@ mod publish;
 mod records;
 mod rules;
 mod schedules;
+mod sign_in;

@@ -120,10 +120,18 @@ pub const ADMIN_PASSWORD: &str = "test admin password";
 pub async fn start(
     backend: Backend,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    start_with(backend, server::auth::throttle::Limits::default()).await
+}
+
+/// `start`, with the sign-in rate limits given.
+pub async fn start_with(
+    backend: Backend,
+    limits: server::auth::throttle::Limits,
+) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
     // Internal errors are logged, not returned: show them in a failing test's output.
     let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
     let db = TestDb::new(backend).await;
-    let state = AppState::new(Db::connect(&db.url).await.expect("connect"));
+    let state = AppState::with_limits(Db::connect(&db.url).await.expect("connect"), limits);
     let svc = test::init_service(App::new().configure(configure(state.clone()))).await;
     let now = chrono::Utc::now();
     server::auth::create_user(&state.db.conn, "admin", ADMIN_PASSWORD, "administrator", now).await.expect("admin");

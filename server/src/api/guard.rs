@@ -1,0 +1,81 @@
+//! The gate every request passes before its route: requests no route could answer well
+//! (a URI longer than [`MAX_URI`], a NUL character in the query string, which PostgreSQL
+//! cannot store or compare) are refused here, and every error that would leave without a
+//! body (actix's own 405 for a method a resource lacks, say) leaves as problem+json like
+//! the others.
+
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::Next;
+
+use super::error::ApiError;
+
+/// The longest request target (path and query) the server reads: far above any list
+/// query the API documents (a `where` is at most 4,000 characters), far below where the
+/// HTTP layer itself gives up (128 KiB heads, answered with a bare 431).
+pub const MAX_URI: usize = 16 * 1024;
+
+/// Middleware: refuses what no route should see, and gives bodiless errors a problem body.
+pub async fn guard(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    if let Some(refused) = refusal(&req) {
+        let response = actix_web::ResponseError::error_response(&refused);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    let response = next.call(req).await?;
+    let status = response.status();
+    let has_type = response.headers().contains_key(header::CONTENT_TYPE);
+    if !status.is_client_error() && !status.is_server_error() || has_type {
+        return Ok(response.map_into_left_body());
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let (req, _) = response.into_parts();
+    let mut problem = actix_web::ResponseError::error_response(&bodiless(status));
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    Ok(ServiceResponse::new(req, problem).map_into_right_body())
+}
+
+fn refusal(req: &ServiceRequest) -> Option<ApiError> {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI {
+        return Some(ApiError::Status {
+            status: StatusCode::URI_TOO_LONG,
+            code: "uri_too_long",
+            detail: format!("the request target is longer than {MAX_URI} bytes"),
+        });
+    }
+    let query = req.query_string();
+    if query.contains('\0') || query.to_ascii_lowercase().contains("%00") {
+        let param = query
+            .split('&')
+            .find(|pair| pair.to_ascii_lowercase().contains("%00"))
+            .and_then(|pair| pair.split('=').next())
+            .unwrap_or("");
+        return Some(ApiError::BadRequest {
+            code: "bad_query",
+            detail: "a query parameter contains the NUL character".into(),
+            errors: vec![engine_form::FieldError::new(
+                format!("/{param}"),
+                "nul_character",
+                "text cannot contain the NUL character",
+            )],
+        });
+    }
+    None
+}
+
+/// The problem for an error response that came without a body.
+fn bodiless(status: StatusCode) -> ApiError {
+    let (code, detail) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not take that method".to_owned()),
+        StatusCode::NOT_FOUND => ("not_found", "no such route".to_owned()),
+        other => ("http_error", other.canonical_reason().unwrap_or("the request failed").to_lowercase()),
+    };
+    ApiError::Status { status, code, detail }
+}
