@@ -189,10 +189,19 @@ pub async fn list(c: &impl ConnectionTrait, app: &str, state: Option<&str>, limi
                 "pending" => decode(row, 6, &engine_form::StorageType::DateTime, backend)?.to_json(),
                 _ => Value::Null,
             };
+            let channel: String = row.try_get_by_index(1)?;
+            let mut recipient = text(row.try_get_by_index(2)?);
+            // A phone number, an address or an IM account is personal data: the outbox is
+            // read by designers, who see it masked. Webhook URLs and in-app user ids are not.
+            if !matches!(channel.as_str(), "webhook" | "in_app")
+                && let Some(clear) = recipient.as_str()
+            {
+                recipient = Value::String(crate::access::mask(clear));
+            }
             Ok(json!({
                 "id": row.try_get_by_index::<i64>(0)?,
-                "channel": row.try_get_by_index::<String>(1)?,
-                "recipient": text(row.try_get_by_index(2)?),
+                "channel": channel,
+                "recipient": recipient,
                 "body": text(row.try_get_by_index(3)?),
                 "state": state,
                 "attempts": row.try_get_by_index::<i64>(5)?,

@@ -17,10 +17,15 @@
 //! (`$user.id`, `$user.username`, `$user.org_unit`, `$user.org_units`: the user's unit
 //! and every unit below it), compiled into the SQL of every read and write.
 //!
-//! Platform administrators have full access, as has everyone signed in to an app that
-//! defines no roles.
+//! Platform administrators have every operation on every record, as has everyone signed
+//! in to an app that defines no roles; but personal data is clear only where an app role
+//! shows it, for them too (`Access::all_but_personal_data`). The platform itself (rules
+//! and processes acting on their own) reads everything.
 
 pub mod enforce;
+mod shape;
+
+pub use shape::Secrets;
 
 use std::collections::BTreeMap;
 
@@ -281,6 +286,18 @@ impl Access {
         }
     }
 
+    /// Every operation on every record, as administrators (and everyone in an app without
+    /// roles) have, but personal data in clear only where one of `roles` shows it: a
+    /// platform administrator is not a business user.
+    pub fn all_but_personal_data(roles: &[&Role], form: &engine_form::Form, user: UserContext) -> Access {
+        let shown = Access::of(roles, form, user.clone());
+        let mut access = Access { lookups: shown.lookups.clone(), ..Access::full(user) };
+        for field in form.fields.iter().filter(|f| f.personal_data) {
+            access.fields.insert(field.key.clone(), shown.mode(&field.key).min(Mode::Masked));
+        }
+        access
+    }
+
     /// The union of `roles`' grants on `form`.
     pub fn of(roles: &[&Role], form: &engine_form::Form, user: UserContext) -> Access {
         let grants: Vec<&Grant> = roles.iter().filter_map(|r| r.forms.get(&form.key)).collect();
@@ -460,13 +477,14 @@ pub async fn load(
         org_unit: units.first().map(|(_, key)| key.clone()),
         org_units: units.into_iter().map(|(_, key)| key).collect(),
     };
-    if principal.platform_role == "administrator" || app.roles.is_empty() {
-        return Ok(Access::full(user));
-    }
-    let roles = roles_of(c, app, principal).await?;
-    let mut access = Access::of(&roles, form, user);
+    let everything = principal.platform_role == "administrator" || app.roles.is_empty();
+    let roles = if app.roles.is_empty() { Vec::new() } else { roles_of(c, app, principal).await? };
+    let of = |form: &engine_form::Form, user: UserContext| {
+        if everything { Access::all_but_personal_data(&roles, form, user) } else { Access::of(&roles, form, user) }
+    };
+    let mut access = of(form, user);
     for other in &app.bundle.forms {
-        access.forms.insert(other.key.clone(), Access::of(&roles, other, access.user.clone()));
+        access.forms.insert(other.key.clone(), of(other, access.user.clone()));
     }
     Ok(access)
 }

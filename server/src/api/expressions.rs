@@ -2,9 +2,9 @@
 //! condition gives on real data, computed by the database exactly as list filters, row
 //! rules and scheduled scans compute it.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use engine_rule::Value as ExprValue;
 use sea_orm::ConnectionTrait;
@@ -37,17 +37,20 @@ pub struct EvaluateRequest {
     pub now: Option<String>,
 }
 
-/// An expression's value for stored records, computed by the database.
+/// An expression's value for stored records, computed by the database: the records the
+/// caller's roles admit, reading only what they see in clear.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/evaluate", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key")),
     request_body = EvaluateRequest,
     responses((status = 200, description = "The expression's type and its value for each record", body = Object,
             example = json!({ "type": "boolean", "items": [{ "id": 1, "value": true }, { "id": 2, "value": false }], "next": null })),
         (status = 422, description = "The expression is invalid (each problem with its `span`) or a value is out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a designer; the caller's roles do not read the form (`forbidden`), or the expression reads what they see masked or hidden (`not_readable`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json")))]
 pub async fn evaluate(
     state: State,
     _: crate::auth::Designer,
+    req: HttpRequest,
     path: Path<(String, String)>,
     payload: Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -60,7 +63,16 @@ pub async fn evaluate(
     let invalid = |errors| ApiError::InvalidExpression { param: "expression", errors };
     let expr = expr_sql::parse(&request.expression).map_err(invalid)?;
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    // A preview reads stored records like a list does: within the caller's rows, and only
+    // what they see in clear.
+    let access = super::records::access_for(&state.db.conn, &req, &ctx, "read").await?;
+    let mut paths = Vec::new();
+    crate::records::query::paths_in(&expr, &mut paths);
+    access
+        .check_readable(&ctx.app.bundle, ctx.form, &paths)
+        .map_err(|detail| ApiError::Forbidden { code: "not_readable", detail })?;
+    ctx.access = Some(&access);
     let now = match &request.now {
         None => Utc::now(),
         Some(text) => engine_form::parse_instant(text)
@@ -68,17 +80,19 @@ pub async fn evaluate(
     };
     // `parse` refused `today()`, so this date is never read.
     let context = engine_form::formula_context(&ctx.app.bundle, now);
-    let scope = FormScope::new(&ctx);
+    let scope = FormScope::for_user(&ctx, &access.user);
     let (ty, compiled) = expr_sql::compile(&expr, &scope, ctx.backend, &context).map_err(invalid)?;
     let id = Expr::col((Alias::new(&ctx.map.table), Alias::new("id")));
-    let stmt = Query::select()
-        .expr(id.clone())
+    let mut stmt = Query::select();
+    stmt.expr(id.clone())
         .expr(compiled.expr.clone())
         .from(Alias::new(&ctx.map.table))
         .and_where(id.clone().gt(request.after))
         .order_by_expr(id, Order::Asc)
-        .limit(limit + 1)
-        .to_owned();
+        .limit(limit + 1);
+    if let Some(rows) = crate::records::read::admitted(&ctx, now)? {
+        stmt.and_where(rows);
+    }
     let rows = state.db.conn.query_all(&stmt).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows.iter().take(limit as usize) {

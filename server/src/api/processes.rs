@@ -44,7 +44,8 @@ pub async fn start(
     let entry = Entry::app("process.start", &path.0, json!({ "flow": path.1, "instance": id, "subject": subject }));
     audit::write(&tx, &Actor::of(&req), entry, now).await?;
     tx.commit().await?;
-    Ok(json_response(StatusCode::CREATED, &describe(&state.db.conn, id).await?))
+    let body = describe(&state.db.conn, id).await?;
+    Ok(json_response(StatusCode::CREATED, &shaped(&state, &req, body).await?))
 }
 
 /// A process instance: its state (where its tokens are), what its tasks recorded, and its
@@ -53,12 +54,34 @@ pub async fn start(
     params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Instance id")),
     responses((status = 200, description = "The instance", body = Object),
         (status = 404, description = "No such instance", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, _: Designer, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: State,
+    _: Designer,
+    req: HttpRequest,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
     let body = describe(&state.db.conn, path.1).await?;
     if body["app"] != path.0.as_str() {
         return Err(ApiError::not_found(format!("no process {} in `{}`", path.1, path.0)));
     }
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(json_response(StatusCode::OK, &shaped(&state, &req, body).await?))
+}
+
+/// An instance as the caller may see it: what its steps sent and its tasks recorded may
+/// quote its record's personal data (a message's recipient), masked where the caller's
+/// roles mask it.
+async fn shaped(state: &State, req: &HttpRequest, mut instance: Value) -> Result<Value, ApiError> {
+    let (Some(app), Some(form), Some(id)) =
+        (instance["app"].as_str(), instance["subject"]["form"].as_str(), instance["subject"]["id"].as_i64())
+    else {
+        return Ok(instance);
+    };
+    let app = state.catalog.published(&state.db.conn, app).await?;
+    let Some(subject) = app.bundle.form(form) else { return Ok(instance) };
+    let principal = crate::auth::principal(req)?;
+    let access = crate::access::load(&state.db.conn, &app, &principal, subject).await?;
+    super::records::secrets_around(state, &app, form, id, &access).await?.scrub(&mut instance);
+    Ok(instance)
 }
 
 /// Cancel a running process: its timers stop and its open tasks are withdrawn.
@@ -79,7 +102,8 @@ pub async fn cancel(
     audit::write(&tx, &Actor::of(&req), Entry::app("process.cancel", &path.0, json!({ "instance": path.1 })), now)
         .await?;
     tx.commit().await?;
-    Ok(json_response(StatusCode::OK, &describe(&state.db.conn, path.1).await?))
+    let body = describe(&state.db.conn, path.1).await?;
+    Ok(json_response(StatusCode::OK, &shaped(&state, &req, body).await?))
 }
 
 /// Move a running process to another version of its app (the current one by default):
@@ -116,7 +140,8 @@ pub async fn migrate(
     let detail = json!({ "instance": path.1, "version": to, "mapping": mapping });
     audit::write(&tx, &Actor::of(&req), Entry::app("process.migrate", &path.0, detail), now).await?;
     tx.commit().await?;
-    Ok(json_response(StatusCode::OK, &describe(&state.db.conn, path.1).await?))
+    let body = describe(&state.db.conn, path.1).await?;
+    Ok(json_response(StatusCode::OK, &shaped(&state, &req, body).await?))
 }
 
 /// The processes that followed a record, each with its history.
@@ -145,7 +170,7 @@ pub async fn of_record(
         .to_owned();
     let mut items = Vec::new();
     for row in state.db.conn.query_all(&stmt).await? {
-        let mut item = describe(&state.db.conn, row.try_get_by_index(0)?).await?;
+        let mut item = shaped(&state, &req, describe(&state.db.conn, row.try_get_by_index(0)?).await?).await?;
         if !full {
             // What tasks and events recorded may hold data the reader's field modes hide.
             if let Some(object) = item.as_object_mut() {

@@ -76,6 +76,41 @@ pub(super) async fn readable(
     Ok(access)
 }
 
+/// The texts of record `id`, and of the records it relates to (two relations deep: a
+/// holding's customer and the customer's manager), that `access` masks or hides: to be
+/// masked wherever else they appear in an answer about the record (what its rules,
+/// processes and tasks wrote, which may quote them).
+pub(super) async fn secrets_around(
+    state: &State,
+    app: &crate::catalog::PublishedApp,
+    form: &str,
+    id: i64,
+    access: &Access,
+) -> Result<crate::access::Secrets, ApiError> {
+    let mut secrets = crate::access::Secrets::default();
+    let mut pending = vec![(form.to_owned(), id, 0)];
+    let mut seen = std::collections::HashSet::new();
+    while let Some((form, id, depth)) = pending.pop() {
+        if !seen.insert((form.clone(), id)) {
+            continue;
+        }
+        let Some(form_access) = (if depth == 0 { Some(access) } else { access.to_form(&form) }) else { continue };
+        let ctx = FormCtx::new(app, &form, state.db.backend())?;
+        let Some(Value::Object(mut record)) = read::get(&state.db.conn, &ctx, id, None).await? else { continue };
+        if depth < 2 {
+            for field in &ctx.form.fields {
+                if let engine_form::FieldType::Relation { form: target, .. } = &field.kind
+                    && let Some(related) = record.get(&field.key).and_then(Value::as_i64)
+                {
+                    pending.push((target.clone(), related, depth + 1));
+                }
+            }
+        }
+        form_access.shape_collecting(&mut record, &mut secrets);
+    }
+    Ok(secrets)
+}
+
 /// Record `id` of `form` as the caller may see it (404 outside their records).
 pub(super) async fn read_one(
     state: &State,

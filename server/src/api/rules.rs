@@ -84,6 +84,7 @@ fn given(
 pub async fn test(
     state: State,
     _: crate::auth::Designer,
+    req: HttpRequest,
     path: Path<(String, String)>,
     payload: Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -105,8 +106,19 @@ pub async fn test(
         return Err(ApiError::not_found("the rule's form or event is not in the app"));
     };
     let changes = given(form, &request.record, "/record", CheckMode::Patch)?;
+    // What the test reads from stored records (the record, related ones) it reads through
+    // the caller's access; what the caller gave it, it answers as given.
+    let published = state.catalog.published(&state.db.conn, &app.key).await?;
+    let access = match rule.form.as_deref().and_then(|f| published.bundle.form(f)) {
+        Some(published_form) => {
+            let principal = crate::auth::principal(&req)?;
+            Some(crate::access::load(&state.db.conn, &published, &principal, published_form).await?)
+        }
+        None => None,
+    };
     let (before, after) = match (request.id, &request.old) {
         (Some(id), None) => {
+            super::records::readable(&state, &req, &app.key, &form.key, id).await?;
             let stored = stored(&state, &app.key, form, id).await?;
             (Some(stored.clone()), merged(stored, changes))
         }
@@ -125,7 +137,6 @@ pub async fn test(
     let mut before = before.map(|values| RecordValues::new(form, id, values, ctx));
     if !paths.is_empty() {
         // Related records are read as the published app stores them.
-        let published = state.catalog.published(&state.db.conn, &app.key).await?;
         for record in before.iter_mut().chain(std::iter::once(&mut after)) {
             crate::rules::load_related(&state.db.conn, &published, record, &paths).await?;
         }
@@ -143,14 +154,40 @@ pub async fn test(
     let trigger_name = crate::rules::trigger_name(rule.trigger);
     let mut body = json!({ "rule": rule.key, "trigger": trigger_name, "fired": firing.is_some() });
     if let Some(firing) = firing {
-        let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
-        body["read"] = Value::Object(read);
+        let mut read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
         body["actions"] = Value::Array(firing.actions.iter().map(crate::rules::action_json).collect());
+        if let Some(access) = &access {
+            let mut secrets = match request.id {
+                Some(id) => super::records::secrets_around(&state, &published, &form.key, id, access).await?,
+                None => crate::access::Secrets::default(),
+            };
+            let mut shaped = read.clone();
+            access.shape_paths(&published.bundle, form, &mut shaped, &mut secrets);
+            for (path, value) in std::mem::take(&mut read) {
+                let given = given_path(&path, &request.record, request.old.as_ref());
+                match shaped.remove(&path) {
+                    _ if given => read.insert(path, value),
+                    Some(shaped) => read.insert(path, shaped),
+                    None => None,
+                };
+            }
+            secrets.scrub(&mut body["actions"]);
+        }
+        body["read"] = Value::Object(read);
     }
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// Why a record got its alerts, tasks and messages: every rule that fired on it.
+/// Whether `path` (`aum`, `old.aum`) reads a value the caller gave in the test itself.
+fn given_path(path: &str, record: &Map<String, Value>, old: Option<&Map<String, Value>>) -> bool {
+    match path.strip_prefix("old.") {
+        Some(field) => old.is_some_and(|o| o.contains_key(field)),
+        None => record.contains_key(path),
+    }
+}
+
+/// Why a record got its alerts, tasks and messages: every rule that fired on it, what it
+/// read shaped by the caller's field modes.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/firings", tag = "rules",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
     responses((status = 200, description = "The firings on the record, newest first", body = Object,
@@ -163,9 +200,20 @@ pub async fn firings(
     req: actix_web::HttpRequest,
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
-    super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
-    let items = crate::rules::firings_of_record(&state.db.conn, &path.0, &path.1, path.2).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+    let access = super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
+    let app = state.catalog.published(&state.db.conn, &path.0).await?;
+    let form = app.bundle.form(&path.1).ok_or_else(|| ApiError::not_found(format!("no form `{}`", path.1)))?;
+    let mut secrets = super::records::secrets_around(&state, &app, &path.1, path.2, &access).await?;
+    let mut items = crate::rules::firings_of_record(&state.db.conn, &path.0, &path.1, path.2).await?;
+    // What each rule read, as the caller sees it; its texts masked in what the rule did.
+    for item in &mut items {
+        if let Some(Value::Object(read)) = item.get_mut("read") {
+            access.shape_paths(&app.bundle, form, read, &mut secrets);
+        }
+    }
+    let mut body = json!({ "items": items });
+    secrets.scrub(&mut body);
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// Rule firings that failed: a value out of range, an action the data refused, a cascade

@@ -120,17 +120,20 @@ fn bad(param: &str, message: impl Into<String>) -> ApiError {
     }
 }
 
+/// Every field path `expr` reads, added to `out`. Iterative, like every walk over input.
+pub fn paths_in(expr: &engine_rule::Expr, out: &mut Vec<Vec<String>>) {
+    let mut pending = vec![expr];
+    while let Some(expr) = pending.pop() {
+        if let engine_rule::ExprKind::Path(path) = &expr.kind {
+            out.push(path.clone());
+        }
+        pending.extend(expr.children());
+    }
+}
+
 impl ListQuery {
     /// Every field path the query reads: in its filters, its `where` and its sort.
     pub fn paths_read(&self) -> Vec<Vec<String>> {
-        fn walk(expr: &engine_rule::Expr, out: &mut Vec<Vec<String>>) {
-            if let engine_rule::ExprKind::Path(path) = &expr.kind {
-                out.push(path.clone());
-            }
-            for child in expr.children() {
-                walk(child, out);
-            }
-        }
         let mut out = Vec::new();
         let targets = self.filters.iter().map(|f| &f.target).chain(self.sort.iter().map(|s| &s.target));
         out.extend(targets.filter_map(|t| match t {
@@ -138,7 +141,7 @@ impl ListQuery {
             _ => None,
         }));
         if let Some(condition) = &self.condition {
-            walk(condition, &mut out);
+            paths_in(condition, &mut out);
         }
         out
     }

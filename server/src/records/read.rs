@@ -284,7 +284,7 @@ fn lookups_of(ctx: &FormCtx<'_>, key: &str) -> bool {
 }
 
 /// The records the caller's access admits, as SQL on the form's table; `None` for all.
-fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Expr>, ApiError> {
+pub(crate) fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Expr>, ApiError> {
     let Some(access) = ctx.access else { return Ok(None) };
     let Some(conditions) = &access.rows else { return Ok(None) };
     let scope = FormScope::for_user(ctx, &access.user);

@@ -16,7 +16,7 @@ fn names(r: &crate::support::Resp) -> Vec<String> {
 }
 
 async fn filters_of_every_operator(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await;
+    let env = start(backend).await.with_bank_crm().await.shows_personal_data().await;
     let q = |filter: &str| format!("{CUSTOMERS}?fields=name&sort=customer_no&filter={filter}");
     let cases: [(&str, &[&str]); 13] = [
         ("tier:eq:hnw", &["李伟", "陈静"]),

@@ -14,6 +14,7 @@ mod files;
 mod formulas;
 mod hostile;
 mod lists;
+mod masking;
 mod outbox;
 mod permissions;
 mod process_steps;

@@ -50,7 +50,7 @@ fn flows() -> Vec<Value> {
 }
 
 async fn every_kind_of_step_runs(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await;
+    let env = start(backend).await.with_bank_crm().await.shows_personal_data().await;
     let app = "/api/v1/apps/bank_crm";
     for flow in flows() {
         let put = env.put(&format!("{app}/flows/{}", flow["key"].as_str().expect("key")), &flow).await;

@@ -317,7 +317,7 @@ async fn instances_stay_on_their_version_until_moved(backend: Backend) {
 /// inbox as it appears, and the maturity date is moved mid-flight. Exactly these tasks
 /// and messages come, on these days (Shanghai).
 async fn the_whole_sop_runs_sixty_days(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await;
+    let env = start(backend).await.with_bank_crm().await.shows_personal_data().await;
     let password = "a long enough secret";
     let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "li.hang" }],
         "users": [{ "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });

@@ -65,7 +65,7 @@ async fn money_is_exact_end_to_end(backend: Backend) {
 }
 
 async fn relations_lookups_and_sub_tables(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await;
+    let env = start(backend).await.with_bank_crm().await.shows_personal_data().await;
     let notes = "/api/v1/apps/bank_crm/forms/follow_up/records";
     let bad = env
         .post(notes, &json!({ "customer": 999, "contacted_at": "2026-11-28T10:00:00+08:00", "summary": "x", "proposals": [{ "product": 998 }, { "amount": "1" }] }))
@@ -121,7 +121,7 @@ async fn uniqueness_is_enforced(backend: Backend) {
 }
 
 async fn datetimes_are_stored_in_utc(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await;
+    let env = start(backend).await.with_bank_crm().await.shows_personal_data().await;
     let r = env.post(CUSTOMERS, &json!({ "customer_no": "D1", "name": "Zone", "last_mobile_login": "2026-03-01T07:30:00+08:00", "birthday": "1988-02-29" })).await;
     assert_eq!(r.body["last_mobile_login"], "2026-02-28T23:30:00.000000Z");
     assert_eq!(r.body["birthday"], "1988-02-29");

@@ -14,7 +14,7 @@ fn at(text: &str) -> DateTime<Utc> {
 }
 
 async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await;
+    let env = start(backend).await.with_bank_crm().await.shows_personal_data().await;
     let customers = env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id").await;
     let ids: Vec<i64> =
         customers.body["items"].as_array().expect("items").iter().filter_map(|c| c["id"].as_i64()).collect();

@@ -153,6 +153,16 @@ where
         self
     }
 
+    /// Gives the test administrator the bank CRM's compliance role, the role that shows
+    /// customers' personal data: administrators see it masked like everyone else unless an
+    /// app role shows it.
+    pub async fn shows_personal_data(self) -> Self {
+        let granted =
+            self.put("/api/v1/users/admin", &serde_json::json!({ "app_roles": { "bank_crm": ["compliance"] } })).await;
+        assert_eq!(granted.status, 200, "{}", granted.body);
+        self
+    }
+
     pub async fn send(&self, method: &str, uri: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
         let mut req = test::TestRequest::default().method(method.parse().expect("method")).uri(uri);
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {
