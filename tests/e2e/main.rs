@@ -2,6 +2,7 @@
 
 mod cli;
 mod flows;
+mod hostile;
 mod process;
 mod restart;
 mod scale_out;

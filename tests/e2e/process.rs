@@ -109,22 +109,42 @@ impl Server {
         body: Option<&Value>,
         token: Option<&str>,
     ) -> std::io::Result<(u16, Value)> {
-        let mut stream = TcpStream::connect(&self.addr)?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         let payload = body.map(Value::to_string).unwrap_or_default();
+        let (status, text) = self.send_raw(method, path, &payload, token)?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    }
+
+    /// One request with a body as given, on a connection of its own: the status and the
+    /// body's text. An error means the server dropped the connection (or is gone).
+    pub fn send_raw(
+        &self,
+        method: &str,
+        target: &str,
+        body: &str,
+        token: Option<&str>,
+    ) -> std::io::Result<(u16, String)> {
+        let mut stream = TcpStream::connect(&self.addr)?;
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
         let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: {}\r\n\r\n{payload}",
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: {}\r\n\r\n{body}",
             self.addr,
-            payload.len()
+            body.len()
         )?;
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw)?;
         let text = String::from_utf8_lossy(&raw);
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no response"));
+        };
         let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+        Ok((status, body.to_owned()))
+    }
+
+    /// The administrator's session token.
+    pub fn admin_token(&self) -> String {
+        self.token()
     }
 }
 

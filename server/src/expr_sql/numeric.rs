@@ -122,6 +122,9 @@ pub(crate) fn divide(compiler: &Compiler, l: Compiled, r: Compiled) -> Compiled 
     } else {
         (l, times_pow10(compiler, r, (-shift) as u32))
     };
+    // A dividend scaled past 64 bits stops the query as an overflow, even where the
+    // divisor is zero and the quotient is null: then zero is tested first.
+    let may_overflow = p.unsettled;
     let (p, q) = (compiler.settle(p), compiler.settle(q));
     let mut quotient = compiler.derive(
         "((2 * {} + sign({}) * abs({})) / (2 * NULLIF({}, 0)))",
@@ -130,8 +133,10 @@ pub(crate) fn divide(compiler: &Compiler, l: Compiled, r: Compiled) -> Compiled 
         p.digits + 1,
     );
     quotient.unsettled |= p.digits + 1 > SAFE_DIGITS || q.digits + 1 > SAFE_DIGITS;
-    // A zero divisor gives null before the scaled dividend is computed, which may not fit
-    // in 64 bits even where the quotient would; SQLite evaluates only the branch taken.
+    if !may_overflow {
+        return quotient;
+    }
+    // SQLite evaluates only the branch taken.
     let digits = quotient.digits;
     let mut guarded =
         compiler.derive("(CASE WHEN {} = 0 THEN NULL ELSE {} END)", &[&divisor, &quotient], result, digits);

@@ -21,6 +21,7 @@ mod process_steps;
 mod processes;
 mod publish;
 mod records;
+mod review;
 mod rules;
 mod schedules;
 mod sign_in;
