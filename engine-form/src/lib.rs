@@ -20,7 +20,7 @@ pub use formula::{
 pub use lower::parse_bundle;
 pub use migrate::{ColumnState, MigrationStep, plan_table};
 pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
-pub use openapi::app_openapi;
+pub use openapi::{add_common_answers, app_openapi};
 pub use record::{
     CheckMode, CheckedRecord, FieldError, check_conditions, check_record, check_value, parse_date, parse_instant,
 };

@@ -21,16 +21,23 @@ pub fn app_openapi(bundle: &Bundle, base: &str) -> Value {
         paths.insert(records.clone(), collection_path(form, &name));
         paths.insert(format!("{records}/{{id}}"), item_path(form, &name));
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": bundle.name.get("en").cloned().unwrap_or_else(|| bundle.key.clone()),
-            "description": format!("Record API of the Trellis app `{}`, generated from its published forms.", bundle.key),
+            "description": format!("Record API of the Trellis app `{}`, generated from its published forms. \
+                Every route needs a session or API token: `Authorization: Bearer …`.", bundle.key),
             "version": "1",
         },
         "paths": paths,
-        "components": { "schemas": schemas },
-    })
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+        },
+        "security": [{ "bearer": [] }],
+    });
+    add_common_answers(&mut doc);
+    doc
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -75,9 +82,12 @@ fn record_schema(form: &Form, direction: Direction) -> Value {
             required.push(Value::from(field.key.clone()));
         }
     }
+    // Generated clients name their types by title: the input type must not take the
+    // record's name.
+    let title = form.label.get("en").cloned().unwrap_or_else(|| type_name(&form.key));
     json!({
         "type": "object",
-        "title": form.label.get("en"),
+        "title": if direction == Direction::Input { format!("{title} input") } else { title },
         "properties": properties,
         "required": required,
         "additionalProperties": false,
@@ -116,7 +126,20 @@ fn field_schema(field: &Field, direction: Direction) -> Value {
             map.insert("readOnly".into(), Value::Bool(true));
         }
     }
-    if field.required && direction == Direction::Output { schema } else { nullable(schema) }
+    match direction {
+        // A required value must be sent (unless the field is hidden by its condition).
+        Direction::Input if field.required && field.visible_when.is_none() => schema,
+        Direction::Input => nullable(schema),
+        // Any value may come back empty (a record made before the field was required, or
+        // while its condition hid it) and, for personal data, masked (`138****5678`).
+        Direction::Output if field.personal_data => json!({ "anyOf": [schema, masked(), { "type": "null" }] }),
+        Direction::Output => nullable(schema),
+    }
+}
+
+/// A value as a caller whose roles mask the field reads it.
+fn masked() -> Value {
+    json!({ "type": "string", "pattern": "\\*", "description": "Masked by the caller's roles: the middle (or all) of the value as `*`." })
 }
 
 fn nullable(schema: Value) -> Value {
@@ -218,17 +241,25 @@ fn problem_schema() -> Value {
     json!({
         "type": "object",
         "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status", "detail", "code"],
         "properties": {
             "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
             "detail": { "type": "string" }, "code": { "type": "string" },
-            "errors": { "type": "array", "items": { "type": "object", "properties": {
-                "path": { "type": "string" }, "code": { "type": "string" }, "message": { "type": "string" } } } },
+            "errors": { "type": "array", "items": { "type": "object", "required": ["path", "code", "message"], "properties": {
+                "path": { "type": "string", "description": "JSON pointer of the wrong field or parameter" },
+                "code": { "type": "string" }, "message": { "type": "string" },
+                "span": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2,
+                    "description": "In an expression, the byte offsets of the wrong part" } } } },
         },
     })
 }
 
+fn problem_content() -> Value {
+    json!({ "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } })
+}
+
 fn problem_responses() -> Value {
-    let problem = json!({ "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } });
+    let problem = problem_content();
     json!({
         "400": { "description": "Malformed request", "content": problem },
         "404": { "description": "Unknown app, form or record", "content": problem },
@@ -245,25 +276,29 @@ fn with_problems(mut responses: Value) -> Value {
 
 fn collection_path(form: &Form, name: &str) -> Value {
     let json_body = |schema: &str| json!({ "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
-    let param = |n: &str, d: &str, t: &str| json!({ "name": n, "in": "query", "required": false, "description": d, "schema": { "type": t } });
+    let param = |n: &str, d: &str, schema: Value| json!({ "name": n, "in": "query", "required": false, "description": d, "schema": schema });
     json!({
         "get": {
             "operationId": format!("list{name}"),
             "summary": format!("List {} records", form.key),
             "parameters": [
-                param("filter", "Comma-separated `field:op:value` clauses; ops eq, ne, lt, lte, gt, gte, in (values split by |), contains, starts, null, notnull, has.", "string"),
-                param("sort", "Comma-separated fields; a leading - sorts descending.", "string"),
-                param("limit", "Page size, 1 to 1000 (default 50).", "integer"),
-                param("after", "The `next` cursor of the previous page.", "string"),
-                param("fields", "Comma-separated fields to return.", "string"),
-                param("count", "Also return `total`.", "boolean"),
+                param("filter", "Comma-separated `field:op:value` clauses (at most 100); ops eq, ne, lt, lte, gt, gte, in (values split by |, at most 1000), contains, starts, null, notnull, has.", json!({ "type": "string" })),
+                param("where", "A condition in the expression language, at most 4,000 characters, e.g. `aum >= 5000000 and tier in ['hnw']`.", json!({ "type": "string", "maxLength": 4000 })),
+                param("sort", "Comma-separated fields; a leading - sorts descending.", json!({ "type": "string" })),
+                param("limit", "Page size, 1 to 1000 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 1000 })),
+                param("after", "The `next` cursor of the previous page, made with the same sort.", json!({ "type": "string" })),
+                param("fields", "Comma-separated fields to return.", json!({ "type": "string" })),
+                param("count", "Also return `total`.", json!({ "type": "boolean" })),
             ],
             "responses": with_problems(json!({ "200": { "description": "A page of records", "content": json_body(&format!("{name}Page"))["content"] } })),
         },
         "post": {
             "operationId": format!("create{name}"),
             "requestBody": { "required": true, "content": json_body(&format!("{name}Input"))["content"] },
-            "responses": with_problems(json!({ "201": { "description": "Created", "content": json_body(name)["content"] } })),
+            "responses": with_problems(json!({
+                "201": { "description": "Created", "content": json_body(name)["content"] },
+                "409": { "description": "A unique value is taken", "content": problem_content() },
+            })),
         },
     })
 }
@@ -283,13 +318,58 @@ fn item_path(form: &Form, name: &str) -> Value {
             "requestBody": { "required": true, "content": body(format!("{name}Input")) },
             "responses": with_problems(json!({
                 "200": { "description": "Updated", "content": body(name.to_owned()) },
-                "412": { "description": "The record changed since that version" },
-                "428": { "description": "If-Match is missing" },
+                "409": { "description": "A unique value is taken", "content": problem_content() },
+                "412": { "description": "The record changed since that version", "content": problem_content() },
+                "428": { "description": "If-Match is missing", "content": problem_content() },
             })),
         },
         "delete": {
             "operationId": format!("delete{name}"),
-            "responses": with_problems(json!({ "204": { "description": "Deleted" }, "409": { "description": "Other records still link to it" } })),
+            "responses": with_problems(json!({ "204": { "description": "Deleted" }, "409": { "description": "Other records still link to it", "content": problem_content() } })),
         },
     })
+}
+
+/// Adds to every operation of an OpenAPI document the answers any route may give, so the
+/// document lists every status the server sends: 400 (a malformed body, query or path),
+/// 401 and 403 (no or insufficient credentials, unless the operation is public), 404
+/// (where a path names something), 413 (a body too large), 414 (a URI too long). Each is
+/// a problem (`#/components/schemas/Problem`). Answers an operation documents itself stay.
+pub fn add_common_answers(doc: &mut Value) {
+    let global_security = doc.get("security").is_some_and(|s| s.as_array().is_some_and(|a| !a.is_empty()));
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let problem = json!({ "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } });
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, operation) in item.iter_mut() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let Some(operation) = operation.as_object_mut() else { continue };
+            let public = match operation.get("security").and_then(Value::as_array) {
+                Some(requirements) => requirements.iter().all(|r| r.as_object().is_some_and(|o| o.is_empty())),
+                None => !global_security,
+            };
+            let has_body = operation.contains_key("requestBody");
+            let responses = operation.entry("responses").or_insert_with(|| json!({}));
+            let Some(responses) = responses.as_object_mut() else { continue };
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| json!({ "description": description, "content": problem.clone() }));
+            };
+            add("400", "A malformed request: its body, a query parameter or a path segment");
+            if !public {
+                add("401", "No valid session or API token (`unauthorized`, `invalid_token`)");
+                add("403", "The caller's roles or token do not allow this (`forbidden`, `token_scope`)");
+            }
+            if path.contains('{') {
+                add("404", "Nothing of that name or id, or not one the caller may see");
+            }
+            if has_body {
+                add("413", "The body is larger than the server accepts");
+            }
+            add("414", "The URI is longer than 16 KiB");
+        }
+    }
 }

@@ -11,7 +11,7 @@ use super::error::{ApiError, Problem};
 use super::{MAX_JSON_BODY, State, json_body, json_response, read_body};
 use crate::audit::{self, Actor, Entry};
 use crate::auth::Administrator;
-use crate::auth::directory::{self, Import, OrgUnit, UserEntry};
+use crate::auth::directory::{self, Import, OrgUnit, UserChange};
 
 /// What an import wrote, for the audit trail: never passwords.
 fn summary(import: &Import) -> serde_json::Value {
@@ -98,7 +98,7 @@ pub async fn users(state: State, _: Administrator) -> Result<HttpResponse, ApiEr
 }
 
 /// Create or update a user: role, org unit, display name, a new password, disabled.
-#[utoipa::path(put, path = "/api/v1/users/{username}", tag = "directory", request_body = UserEntry,
+#[utoipa::path(put, path = "/api/v1/users/{username}", tag = "directory", request_body = UserChange,
     params(("username" = String, Path, description = "User name")),
     responses((status = 200, description = "Saved", body = Object),
         (status = 422, description = "Every problem", body = Problem, content_type = "application/problem+json")))]
@@ -109,12 +109,9 @@ pub async fn save_user(
     path: Path<String>,
     body: Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let mut doc = json_body(body).await?;
-    if let Some(obj) = doc.as_object_mut() {
-        obj.insert("username".into(), json!(path.as_str()));
-    }
-    let user: UserEntry =
-        serde_json::from_value(doc).map_err(|e| ApiError::bad_request("malformed_json", format!("not a user: {e}")))?;
+    let change: UserChange = serde_json::from_value(json_body(body).await?)
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a user: {e}")))?;
+    let user = change.of(&path);
     apply(&state, &req, Import { org_units: Vec::new(), users: vec![user] }, "user.save").await?;
     Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "saved": true })))
 }

@@ -95,7 +95,8 @@ use super::{State, json_response};
         super::apps::AppSettings,
         crate::auth::directory::Import,
         crate::auth::directory::OrgUnit,
-        crate::auth::directory::UserEntry
+        crate::auth::directory::UserEntry,
+        crate::auth::directory::UserChange
     ))
 )]
 pub struct PlatformApi;
@@ -128,7 +129,44 @@ pub async fn healthz(state: State) -> Result<HttpResponse, ApiError> {
 /// The OpenAPI 3.1 document of the platform API.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system", security(()), responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 pub async fn platform_openapi() -> HttpResponse {
-    HttpResponse::Ok().json(PlatformApi::openapi())
+    json_response(StatusCode::OK, platform_document())
+}
+
+/// The platform document, with the answers every route may give added to each operation.
+pub fn platform_document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(PlatformApi::openapi()).unwrap_or_default();
+        engine_form::add_common_answers(&mut doc);
+        doc
+    })
+}
+
+/// The methods the platform document lists for the route `path` matches, if any: what a
+/// 405 answer's `Allow` names.
+pub fn methods_of(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    // The templates the path matches, the most specific (most literal segments) first:
+    // `/apps/{app}/files` over `/apps/{app}/{kind}`, as the router chooses.
+    let mut matched: Vec<(usize, &serde_json::Value)> = Vec::new();
+    for (template, item) in platform_document()["paths"].as_object().into_iter().flatten() {
+        let parts: Vec<&str> = template.split('/').collect();
+        let matches = parts.len() == segments.len()
+            && parts.iter().zip(&segments).all(|(t, s)| t.starts_with('{') && !s.is_empty() || t == s);
+        if matches {
+            matched.push((parts.iter().filter(|p| !p.starts_with('{')).count(), item));
+        }
+    }
+    let most = matched.iter().map(|(n, _)| *n).max().unwrap_or(0);
+    let mut methods: Vec<String> = Vec::new();
+    for (_, item) in matched.into_iter().filter(|(n, _)| *n == most) {
+        for method in item.as_object().into_iter().flatten().map(|(m, _)| m.to_uppercase()) {
+            if !methods.contains(&method) && method != "PARAMETERS" {
+                methods.push(method);
+            }
+        }
+    }
+    methods
 }
 
 /// The JSON Schema of a metadata kind: `bundle`, `form` or `flow`.

@@ -32,7 +32,13 @@ pub async fn guard(
     if !status.is_client_error() && !status.is_server_error() || has_type {
         return Ok(response.map_into_left_body());
     }
-    let allow = response.headers().get(header::ALLOW).cloned();
+    // The methods of the route the path names, as the document lists them: actix's own
+    // `Allow` names those of whichever resource matched, which may be a more general one.
+    let methods = super::docs::methods_of(response.request().path());
+    let documented = (status == StatusCode::METHOD_NOT_ALLOWED && !methods.is_empty())
+        .then(|| header::HeaderValue::from_str(&methods.join(", ")).ok())
+        .flatten();
+    let allow = documented.or_else(|| response.headers().get(header::ALLOW).cloned());
     let (req, _) = response.into_parts();
     let mut problem = actix_web::ResponseError::error_response(&bodiless(status));
     if let Some(allow) = allow {

@@ -164,8 +164,27 @@ fn authenticated() -> actix_web::Scope<
         .default_service(web::to(not_found))
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(format!("no route for {} {}", req.method(), req.path())))
+/// No route took the request: a 405 naming the methods the path takes, if it is a route of
+/// the API, else a 404.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    let methods = docs::methods_of(req.path());
+    if methods.is_empty() {
+        return actix_web::ResponseError::error_response(&ApiError::not_found(format!(
+            "no route for {} {}",
+            req.method(),
+            req.path()
+        )));
+    }
+    let refused = ApiError::Status {
+        status: actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        detail: format!("{} takes {}", req.path(), methods.join(", ")),
+    };
+    let mut response = actix_web::ResponseError::error_response(&refused);
+    if let Ok(allow) = actix_web::http::header::HeaderValue::from_str(&methods.join(", ")) {
+        response.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+    }
+    response
 }
 
 /// The largest JSON request body; uploaded files have their own, larger limit.

@@ -55,6 +55,37 @@ pub struct UserEntry {
     pub app_roles: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
+/// A user's details as `PUT /api/v1/users/{username}` sets them: the path names the user.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    pub display_name: Option<String>,
+    /// administrator, designer or user (default).
+    pub platform_role: Option<String>,
+    /// The key of the user's org unit.
+    pub org_unit: Option<String>,
+    /// A new password, at least 12 characters.
+    pub password: Option<String>,
+    pub disabled: Option<bool>,
+    /// The user's roles per app; given for an app, they replace the user's roles in it.
+    #[serde(default)]
+    pub app_roles: Option<std::collections::BTreeMap<String, Vec<String>>>,
+}
+
+impl UserChange {
+    pub fn of(self, username: &str) -> UserEntry {
+        UserEntry {
+            username: username.to_owned(),
+            display_name: self.display_name,
+            platform_role: self.platform_role,
+            org_unit: self.org_unit,
+            password: self.password,
+            disabled: self.disabled,
+            app_roles: self.app_roles,
+        }
+    }
+}
+
 /// A directory to import.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
