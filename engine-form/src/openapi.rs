@@ -15,7 +15,16 @@ pub fn app_openapi(bundle: &Bundle, base: &str) -> Value {
     for form in &bundle.forms {
         let name = type_name(&form.key);
         schemas.insert(name.clone(), record_schema(form, Direction::Output));
-        schemas.insert(format!("{name}Input"), record_schema(form, Direction::Input));
+        let input = record_schema(form, Direction::Input);
+        // An update sends only the fields that change.
+        let mut changes = input.clone();
+        if let Value::Object(map) = &mut changes {
+            map.remove("required");
+            let title = map.get("title").and_then(Value::as_str).unwrap_or_default().replace(" input", " changes");
+            map.insert("title".into(), Value::from(title));
+        }
+        schemas.insert(format!("{name}Input"), input);
+        schemas.insert(format!("{name}Changes"), changes);
         schemas.insert(format!("{name}Page"), page_schema(&name));
         let records = format!("{base}/forms/{}/records", form.key);
         paths.insert(records.clone(), collection_path(form, &name));
@@ -315,7 +324,7 @@ fn item_path(form: &Form, name: &str) -> Value {
         "patch": {
             "operationId": format!("update{name}"),
             "parameters": [{ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "The record's `_version`." }],
-            "requestBody": { "required": true, "content": body(format!("{name}Input")) },
+            "requestBody": { "required": true, "content": body(format!("{name}Changes")) },
             "responses": with_problems(json!({
                 "200": { "description": "Updated", "content": body(name.to_owned()) },
                 "409": { "description": "A unique value is taken", "content": problem_content() },
