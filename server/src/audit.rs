@@ -5,13 +5,11 @@
 //! sign-ins, API tokens made, revoked and used). The database itself refuses to update or
 //! delete an entry (triggers in the migration).
 
-use actix_web::{HttpMessage, HttpRequest};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
-use crate::auth::Principal;
 use crate::records::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
@@ -29,23 +27,6 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The signed-in caller of `req` (anonymous if none), and the address it came from.
-    pub fn of(req: &HttpRequest) -> Actor {
-        let header = req
-            .app_data::<actix_web::web::Data<std::sync::Arc<crate::api::AppState>>>()
-            .and_then(|state| state.sign_in_limits.address_header.clone());
-        let ip = crate::auth::throttle::client_address(req, header.as_deref());
-        match req.extensions().get::<Principal>() {
-            Some(p) => Actor {
-                user_id: Some(p.user_id),
-                name: p.username.clone(),
-                via: if p.scope.is_some() { "token" } else { "session" },
-                ip,
-            },
-            None => Actor { user_id: None, name: String::new(), via: "anonymous", ip },
-        }
-    }
-
     /// A rule acting on its own, from its firing.
     pub fn rule(firing_id: i64) -> Actor {
         Actor { user_id: None, name: format!("firing {firing_id}"), via: "rule", ip: None }
@@ -137,7 +118,7 @@ pub struct Filter {
 }
 
 /// The entries matching `filter`, newest first.
-pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value>, crate::api::error::ApiError> {
+pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value>, crate::error::Error> {
     let backend = c.get_database_backend();
     let columns = ["id", "at", "actor_id", "actor", "via", "ip", "action", "app", "form", "record_id", "detail"];
     let mut stmt = Query::select();
@@ -152,11 +133,11 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
     if let Some(id) = filter.record {
         stmt.and_where(Expr::col(a("record_id")).eq(id));
     }
-    let instant = |name: &str, text: &Option<String>| -> Result<Option<DateTime<Utc>>, crate::api::error::ApiError> {
+    let instant = |name: &str, text: &Option<String>| -> Result<Option<DateTime<Utc>>, crate::error::Error> {
         text.as_deref()
             .map(|t| {
                 engine_form::parse_instant(t).ok_or_else(|| {
-                    crate::api::error::ApiError::bad_request(
+                    crate::error::Error::bad_input(
                         "bad_query",
                         format!("`{name}` is not an RFC 3339 instant"),
                     )
@@ -172,7 +153,7 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
     }
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(crate::api::error::ApiError::BadRequest {
+        return Err(crate::error::Error::BadInput {
             code: "bad_query",
             detail: "`limit` must be between 1 and 1000".into(),
             errors: vec![engine_form::FieldError::new("/limit", "bad_query", "between 1 and 1000")],

@@ -9,7 +9,7 @@ use engine_form::{Bundle, Form};
 use engine_rule::EventRule;
 use sea_orm::ConnectionTrait;
 
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::app_meta::{AppMeta, check_app};
 use crate::meta;
 use crate::schema::{TableMap, table_maps};
@@ -39,42 +39,42 @@ pub async fn flows_of_version(
     c: &impl ConnectionTrait,
     app: &str,
     version: i64,
-) -> Result<Vec<engine_flow::Flow>, ApiError> {
+) -> Result<Vec<engine_flow::Flow>, Error> {
     let (document, _) = meta::version_bundle(c, app, version)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
     let meta = check_app(&document, version).map_err(|diags| {
-        ApiError::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
+        Error::Internal(anyhow::anyhow!("published version {version} of `{app}` no longer validates: {diags:?}"))
     })?;
     Ok(meta.flows)
 }
 
 impl PublishedApp {
-    pub fn flow(&self, key: &str) -> Result<&engine_flow::Flow, ApiError> {
+    pub fn flow(&self, key: &str) -> Result<&engine_flow::Flow, Error> {
         self.flows
             .iter()
             .find(|f| f.key == key)
-            .ok_or_else(|| ApiError::not_found(format!("app `{}` has no flow `{key}`", self.key)))
+            .ok_or_else(|| Error::not_found(format!("app `{}` has no flow `{key}`", self.key)))
     }
 
-    pub fn event(&self, key: &str) -> Result<&Form, ApiError> {
+    pub fn event(&self, key: &str) -> Result<&Form, Error> {
         self.events
             .iter()
             .find(|e| e.key == key)
-            .ok_or_else(|| ApiError::not_found(format!("app `{}` receives no event `{key}`", self.key)))
+            .ok_or_else(|| Error::not_found(format!("app `{}` receives no event `{key}`", self.key)))
     }
 
-    pub fn form(&self, key: &str) -> Result<&Form, ApiError> {
+    pub fn form(&self, key: &str) -> Result<&Form, Error> {
         self.bundle
             .form(key)
-            .ok_or_else(|| ApiError::not_found(format!("app `{}` has no published form `{key}`", self.key)))
+            .ok_or_else(|| Error::not_found(format!("app `{}` has no published form `{key}`", self.key)))
     }
 
     /// The table of a form, or of one of its sub-tables.
-    pub fn table(&self, form: &str, sub_field: Option<&str>) -> Result<&TableMap, ApiError> {
+    pub fn table(&self, form: &str, sub_field: Option<&str>) -> Result<&TableMap, Error> {
         self.tables
             .get(&(form.to_owned(), sub_field.map(str::to_owned)))
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("published form `{form}` has no table")))
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("published form `{form}` has no table")))
     }
 }
 
@@ -86,7 +86,7 @@ pub struct Catalog {
 impl Catalog {
     /// The app's current published version, for reading. One indexed read checks that the
     /// cache is current.
-    pub async fn published(&self, c: &impl ConnectionTrait, app: &str) -> Result<Arc<PublishedApp>, ApiError> {
+    pub async fn published(&self, c: &impl ConnectionTrait, app: &str) -> Result<Arc<PublishedApp>, Error> {
         self.current(c, app, false).await
     }
 
@@ -96,26 +96,26 @@ impl Catalog {
         &self,
         tx: &impl ConnectionTrait,
         app: &str,
-    ) -> Result<Arc<PublishedApp>, ApiError> {
+    ) -> Result<Arc<PublishedApp>, Error> {
         self.current(tx, app, true).await
     }
 
-    async fn current(&self, c: &impl ConnectionTrait, app: &str, lock: bool) -> Result<Arc<PublishedApp>, ApiError> {
+    async fn current(&self, c: &impl ConnectionTrait, app: &str, lock: bool) -> Result<Arc<PublishedApp>, Error> {
         let version = meta::published_version(c, app, lock)
             .await?
-            .ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
+            .ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
         if version == 0 {
-            return Err(ApiError::not_found(format!("app `{app}` has not been published yet")));
+            return Err(Error::not_found(format!("app `{app}` has not been published yet")));
         }
         if let Some(cached) = self.read().get(app).filter(|a| a.version == version) {
             return Ok(cached.clone());
         }
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
         let AppMeta { bundle, events, decisions, rules, roles, flows } =
             check_app(&document, version).map_err(|diags| {
-                ApiError::Internal(anyhow::anyhow!(
+                Error::Internal(anyhow::anyhow!(
                     "published version {version} of `{app}` no longer validates: {diags:?}"
                 ))
             })?;

@@ -1,19 +1,18 @@
 //! Loading a bundle with its seed records: `trellis app import --publish` and `serve --demo`.
-//! Seed records go through the same checks and writes as the record API.
+//! Seed records go through the write pipeline with the platform's authority, like any
+//! other write: checked, audited, and seen by the rules and processes that watch them.
 
 use std::path::Path;
 
 use anyhow::{Context, anyhow};
-use chrono::Utc;
-use engine_form::{CheckMode, check_record};
 use sea_orm::TransactionTrait;
-use sea_orm::sea_query::Alias;
 use serde_json::{Map, Value};
 
 use crate::api::AppState;
+use crate::audit::Actor;
 use crate::bundle_dir::{self, resolve_refs};
+use crate::pipeline::{self, Authority, Op, Writer};
 use crate::publish;
-use crate::records::{FormCtx, write};
 
 /// Imports the bundle at `path`, optionally publishes it and inserts its seed records.
 /// Returns the app key. With `skip_existing`, an app already present is left alone.
@@ -28,9 +27,9 @@ pub async fn import_path(
     if skip_existing && crate::meta::find_app(&state.db.conn, &key).await?.is_some() {
         return Ok(key);
     }
-    publish::import(&state.db, &loaded.document, &crate::audit::Actor::system(), Utc::now()).await.map_err(describe)?;
+    publish::import(&state.db, &loaded.document, &Actor::system(), state.clock.now()).await.map_err(describe)?;
     if publish_it {
-        publish::publish(&state.db, &key, &crate::audit::Actor::system(), Utc::now()).await.map_err(describe)?;
+        publish::publish(&state.db, &key, &Actor::system(), state.clock.now()).await.map_err(describe)?;
         if let Some(seed) = loaded.seed {
             seed_records(state, &key, seed).await.context("cannot load the seed records")?;
         }
@@ -41,6 +40,7 @@ pub async fn import_path(
 /// Inserts seed records in order, in one transaction. Each may name itself with `ref`
 /// so later records can link to it with `{"$ref": "name"}`.
 pub async fn seed_records(state: &AppState, app_key: &str, seed: Value) -> anyhow::Result<()> {
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, app_key).await.map_err(describe)?;
     let mut ids = Map::new();
@@ -51,13 +51,11 @@ pub async fn seed_records(state: &AppState, app_key: &str, seed: Value) -> anyho
         let mut values = item.get("values").cloned().unwrap_or(Value::Object(Map::new()));
         resolve_refs(&mut values, &ids)?;
         let values = values.as_object().ok_or_else(|| anyhow!("seed record {i}: `values` must be an object"))?;
-        let ctx = FormCtx::new(&app, form, state.db.backend()).map_err(describe)?;
-        let checked = check_record(ctx.form, values, CheckMode::Create)
-            .map_err(|e| anyhow!("seed record {i} ({form}): {e:?}"))?;
-        let row = write::create(&tx, &ctx, &checked, Utc::now(), &[Alias::new("id")])
+        let writer = Writer { actor: Actor::system(), authority: Authority::Platform, user: None };
+        let id = pipeline::write(&tx, &app, form, Op::Create(values), &writer, now, 0)
             .await
-            .map_err(|e| anyhow!("seed record {i} ({form}): {}", describe(e)))?;
-        let id: i64 = row.try_get_by_index(0)?;
+            .map_err(|e| anyhow!("seed record {i} ({form}): {}", e.describe()))?
+            .id;
         if let Some(name) = item.get("ref").and_then(Value::as_str) {
             ids.insert(name.to_owned(), Value::from(id));
         }
@@ -66,20 +64,10 @@ pub async fn seed_records(state: &AppState, app_key: &str, seed: Value) -> anyho
     Ok(())
 }
 
-/// An API error as a readable message for the command line, diagnostics included.
-pub fn describe(e: crate::api::error::ApiError) -> anyhow::Error {
-    if let crate::api::error::ApiError::Internal(inner) = e {
-        return inner;
+/// A domain error as a readable message for the command line, diagnostics included.
+pub fn describe(e: crate::error::Error) -> anyhow::Error {
+    match e {
+        crate::error::Error::Internal(inner) => inner,
+        other => anyhow!(other.describe()),
     }
-    let problem = e.problem();
-    let mut text = problem.detail;
-    for item in problem.errors {
-        text.push_str(&format!(
-            "\n  {} [{}] {}",
-            if item.path.is_empty() { "/" } else { &item.path },
-            item.code,
-            item.message
-        ));
-    }
-    anyhow!(text)
 }

@@ -21,7 +21,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::codec::{datetime, decode};
 
 /// Minutes to wait after each failed attempt.
@@ -45,7 +45,7 @@ pub struct Delivered {
 }
 
 /// Sends every webhook due at `now`.
-pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> Result<Delivered, ApiError> {
+pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> Result<Delivered, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let due = Query::select()
@@ -127,7 +127,7 @@ async fn claim(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<
 }
 
 /// The message's address, body and attempts so far.
-async fn message(c: &impl ConnectionTrait, id: i64) -> Result<Option<(String, String, i64)>, ApiError> {
+async fn message(c: &impl ConnectionTrait, id: i64) -> Result<Option<(String, String, i64)>, Error> {
     let stmt = Query::select()
         .columns(["recipient", "body", "attempts"].map(a))
         .from(a("trellis_outbox"))
@@ -137,7 +137,7 @@ async fn message(c: &impl ConnectionTrait, id: i64) -> Result<Option<(String, St
     let recipient: String = row.try_get_by_index(0)?;
     let url = serde_json::from_str::<Value>(&recipient).ok().and_then(|v| v.as_str().map(str::to_owned));
     let Some(url) = url else {
-        return Err(ApiError::Internal(anyhow::anyhow!("outbox {id}: the recipient is not a URL")));
+        return Err(Error::Internal(anyhow::anyhow!("outbox {id}: the recipient is not a URL")));
     };
     Ok(Some((url, row.try_get_by_index(1)?, row.try_get_by_index(2)?)))
 }
@@ -213,7 +213,7 @@ pub async fn list(c: &impl ConnectionTrait, app: &str, state: Option<&str>, limi
 }
 
 /// Sends a failed message again: it is pending from `now`, with its attempts kept.
-pub async fn resend(c: &impl ConnectionTrait, app: &str, id: i64, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub async fn resend(c: &impl ConnectionTrait, app: &str, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
     let stmt = Query::update()
         .table(a("trellis_outbox"))
         .value(a("state"), "pending")
@@ -225,6 +225,6 @@ pub async fn resend(c: &impl ConnectionTrait, app: &str, id: i64, now: DateTime<
     if c.execute(&stmt).await?.rows_affected() == 1 {
         Ok(())
     } else {
-        Err(ApiError::not_found(format!("no failed outbox message {id} in app `{app}`")))
+        Err(Error::not_found(format!("no failed outbox message {id} in app `{app}`")))
     }
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::app_meta::check_app;
 use crate::audit::{self, Actor, Entry};
 use crate::db::Db;
@@ -36,11 +36,11 @@ pub struct Published {
 }
 
 /// Stores a new app from a bundle document as drafts. The bundle must be valid.
-pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> Result<AppRow, ApiError> {
-    let bundle = check_app(doc, 0).map_err(ApiError::InvalidMetadata)?.bundle;
+pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> Result<AppRow, Error> {
+    let bundle = check_app(doc, 0).map_err(Error::InvalidMetadata)?.bundle;
     let tx = db.conn.begin().await?;
     if meta::find_app(&tx, &bundle.key).await?.is_some() {
-        return Err(ApiError::Conflict {
+        return Err(Error::Conflict {
             code: "app_exists",
             detail: format!("an app `{}` already exists", bundle.key),
         });
@@ -54,7 +54,7 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
     }
     let app = meta::find_app(&tx, &bundle.key)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("imported app vanished")))?;
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("imported app vanished")))?;
     let entry = Entry::app("app.import", &bundle.key, doc.clone());
     audit::write(&tx, actor, entry, now).await?;
     tx.commit().await?;
@@ -62,7 +62,7 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
 }
 
 /// Publishes the app's drafts as the next version, made by `actor`, with no approval.
-pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Published, ApiError> {
+pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Published, Error> {
     let signoff = meta::Signoff { made_by: actor.name.clone(), approved_by: None };
     publish_with(db, app_key, None, &signoff, actor, now).await
 }
@@ -78,18 +78,18 @@ pub async fn publish_with(
     signoff: &meta::Signoff,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<Published, ApiError> {
+) -> Result<Published, Error> {
     let tx = db.conn.begin().await?;
     // Taking the app row first serialises concurrent publishes of one app.
     if !meta::touch_app(&tx, app_key, now).await? {
-        return Err(ApiError::not_found(format!("no app `{app_key}`")));
+        return Err(Error::not_found(format!("no app `{app_key}`")));
     }
-    let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app_key}`")))?;
+    let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
     let doc = match approved {
         Some((_, doc)) => doc.clone(),
         None => meta::draft_bundle(&tx, &app).await?,
     };
-    let bundle = check_app(&doc, 0).map_err(ApiError::InvalidMetadata)?.bundle;
+    let bundle = check_app(&doc, 0).map_err(Error::InvalidMetadata)?.bundle;
 
     struct Planned<'b> {
         table: String,
@@ -124,7 +124,7 @@ pub async fn publish_with(
         }
     }
     if !diags.is_empty() {
-        return Err(ApiError::InvalidMetadata(diags));
+        return Err(Error::InvalidMetadata(diags));
     }
     let mut changes = Vec::new();
     for plan in &plans {
@@ -135,7 +135,7 @@ pub async fn publish_with(
             sub: plan.sub.as_ref().map(|(f, p)| (*f, p.as_str())),
         };
         let at = |e: DbErr| {
-            ApiError::InvalidMetadata(vec![Diagnostic::new(
+            Error::InvalidMetadata(vec![Diagnostic::new(
                 &plan.path,
                 "migration_failed",
                 format!("table {}: {e}", plan.table),
@@ -154,12 +154,12 @@ pub async fn publish_with(
             };
             let (index, field) =
                 plan.fields.iter().enumerate().find(|(_, f)| &f.key == field_key).ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!("planned field `{field_key}` is not in the form"))
+                    Error::Internal(anyhow::anyhow!("planned field `{field_key}` is not in the form"))
                 })?;
             let read_storage = match step {
                 MigrationStep::Convert { from, .. } => from.clone(),
                 _ => StorageType::of(field)
-                    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("`{field_key}` has no column")))?,
+                    .ok_or_else(|| Error::Internal(anyhow::anyhow!("`{field_key}` has no column")))?,
             };
             let bad = convert_column(&tx, &plan.table, field, read_column, &read_storage, write).await.map_err(at)?;
             if !bad.is_empty() {
@@ -174,7 +174,7 @@ pub async fn publish_with(
             }
         }
         if !problems.is_empty() {
-            return Err(ApiError::InvalidMetadata(problems));
+            return Err(Error::InvalidMetadata(problems));
         }
     }
     let version = app.published_version + 1;
@@ -182,7 +182,7 @@ pub async fn publish_with(
     if let Some((request, _)) = approved {
         let checker = signoff.approved_by.as_deref().unwrap_or_default();
         if !crate::approval::decide(&tx, request, "approved", checker, now).await? {
-            return Err(ApiError::Conflict {
+            return Err(Error::Conflict {
                 code: "request_decided",
                 detail: format!("publish request {request} was decided meanwhile"),
             });

@@ -5,22 +5,22 @@
 use serde_json::{Map, Value};
 
 use super::Access;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::{FormCtx, read};
 
 /// Refuses an operation the caller's roles do not grant (403).
-pub fn allowed(access: &Access, operation: &str, form: &str) -> Result<(), ApiError> {
+pub fn allowed(access: &Access, operation: &str, form: &str) -> Result<(), Error> {
     if access.allows(operation) {
         return Ok(());
     }
-    Err(ApiError::Forbidden {
+    Err(Error::Forbidden {
         code: "forbidden",
         detail: format!("your roles do not allow you to {operation} `{form}` records"),
     })
 }
 
 /// Refuses values sent for fields the caller may not write.
-pub fn writable(access: &Access, input: &Map<String, Value>) -> Result<(), ApiError> {
+pub fn writable(access: &Access, input: &Map<String, Value>) -> Result<(), Error> {
     let errors: Vec<engine_form::FieldError> = input
         .keys()
         .filter(|k| !access.mode(k).writable())
@@ -28,7 +28,7 @@ pub fn writable(access: &Access, input: &Map<String, Value>) -> Result<(), ApiEr
             engine_form::FieldError::new(format!("/{k}"), "read_only", format!("your roles do not let you write `{k}`"))
         })
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidRecord(errors)) }
+    if errors.is_empty() { Ok(()) } else { Err(Error::InvalidRecord(errors)) }
 }
 
 /// Whether the caller's roles admit record `id` (it exists and their rows take it in).
@@ -37,7 +37,7 @@ pub async fn reachable(
     ctx: &FormCtx<'_>,
     access: &Access,
     id: i64,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     let scoped = FormCtx { access: Some(access), ..*ctx };
     Ok(read::get(c, &scoped, id, Some(&[])).await?.is_some())
 }
@@ -48,8 +48,8 @@ pub async fn within_reach(
     ctx: &FormCtx<'_>,
     access: &Access,
     id: i64,
-    refusal: impl FnOnce() -> ApiError,
-) -> Result<(), ApiError> {
+    refusal: impl FnOnce() -> Error,
+) -> Result<(), Error> {
     if access.rows.is_some() && !reachable(c, ctx, access, id).await? {
         return Err(refusal());
     }
@@ -58,8 +58,8 @@ pub async fn within_reach(
 
 /// A write that would leave the record outside the caller's records (the transaction
 /// then rolls back).
-pub fn out_of_reach() -> ApiError {
-    ApiError::Forbidden {
+pub fn out_of_reach() -> Error {
+    Error::Forbidden {
         code: "out_of_reach",
         detail: "the record would not be one of yours: your roles' rows do not admit it".into(),
     }

@@ -468,7 +468,7 @@ pub async fn load(
     app: &crate::catalog::PublishedApp,
     principal: &crate::auth::Principal,
     form: &engine_form::Form,
-) -> Result<Access, crate::api::error::ApiError> {
+) -> Result<Access, crate::error::Error> {
     // The user's org unit, and every unit below it.
     let units = crate::auth::directory::unit_and_below(c, principal.user_id).await?;
     let user = UserContext {
@@ -531,7 +531,7 @@ pub async fn load_for_user(
     app: &crate::catalog::PublishedApp,
     user_id: i64,
     form: &engine_form::Form,
-) -> Result<Access, crate::api::error::ApiError> {
+) -> Result<Access, crate::error::Error> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let a = Alias::new;
     let stmt = Query::select()
@@ -549,7 +549,7 @@ pub async fn load_for_user(
             scope: None,
         },
         _ => {
-            return Err(crate::api::error::ApiError::Forbidden {
+            return Err(crate::error::Error::Forbidden {
                 code: "forbidden",
                 detail: format!("user {user_id}, whom the rule acts for, is gone or disabled"),
             });

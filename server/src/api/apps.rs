@@ -6,11 +6,12 @@ use actix_web::web::{Path, Payload};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::error::{ApiError, Problem};
+use super::identity::{Administrator, Designer, actor};
+use crate::error::Error;
+use super::error::Problem;
 use super::{State, json_body, json_response};
 use crate::approval;
-use crate::audit::{self, Actor, Entry};
-use crate::auth::{Administrator, Designer};
+use crate::audit::{self, Entry};
 use crate::meta::{self, KINDS};
 use crate::publish::{self, Published};
 use sea_orm::TransactionTrait;
@@ -20,7 +21,7 @@ use sea_orm::TransactionTrait;
     responses((status = 200, description = "Every app", body = Object,
         example = json!({"items": [{"key": "bank_crm", "name": {"zh-CN": "银行客户管理", "en": "Bank CRM"}, "published_version": 1,
             "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}]}))))]
-pub async fn list(state: State) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: State) -> Result<HttpResponse, Error> {
     let apps = meta::list_apps(&state.db.conn).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": apps.iter().map(meta::app_json).collect::<Vec<_>>() })))
 }
@@ -40,9 +41,9 @@ pub async fn import(
     _: Designer,
     req: actix_web::HttpRequest,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
-    let app = publish::import(&state.db, &doc, &crate::audit::Actor::of(&req), Utc::now()).await?;
+    let app = publish::import(&state.db, &doc, &actor(&req), Utc::now()).await?;
     Ok(json_response(StatusCode::CREATED, &meta::app_json(&app)))
 }
 
@@ -52,9 +53,9 @@ pub async fn import(
         example = json!({"key": "bank_crm", "name": {"zh-CN": "银行客户管理", "en": "Bank CRM"}, "published_version": 1,
             "published_at": "2026-11-28T09:00:00Z", "drafts": {"forms": ["branch", "customer"]}})),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: State, path: Path<String>) -> Result<HttpResponse, Error> {
     let app =
-        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
     let mut body = meta::app_json(&app);
     let mut drafts = serde_json::Map::new();
     for kind in KINDS {
@@ -75,9 +76,9 @@ pub async fn get(state: State, path: Path<String>) -> Result<HttpResponse, ApiEr
 #[utoipa::path(get, path = "/api/v1/apps/{app}/bundle", tag = "apps", params(("app" = String, Path, description = "App key")),
     responses((status = 200, description = "The bundle", body = Object),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
-pub async fn export(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn export(state: State, path: Path<String>) -> Result<HttpResponse, Error> {
     let app =
-        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
     Ok(json_response(StatusCode::OK, &meta::draft_bundle(&state.db.conn, &app).await?))
 }
 
@@ -95,18 +96,18 @@ pub async fn publish(
     _: Designer,
     req: actix_web::HttpRequest,
     path: Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let actor = Actor::of(&req);
+) -> Result<HttpResponse, Error> {
+    let actor = actor(&req);
     let now = Utc::now();
     let app =
-        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| ApiError::not_found(format!("no app `{path}`")))?;
+        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
     if !app.publish_approval {
         let published = publish::publish(&state.db, &path, &actor, now).await?;
         return Ok(HttpResponse::Ok().json(published));
     }
     let tx = state.db.conn.begin().await?;
     let bundle = meta::draft_bundle(&tx, &app).await?;
-    crate::app_meta::check_app(&bundle, 0).map_err(ApiError::InvalidMetadata)?;
+    crate::app_meta::check_app(&bundle, 0).map_err(Error::InvalidMetadata)?;
     let id = approval::request(&tx, &app.key, &bundle, &actor.name, now).await?;
     let entry = Entry::app("publish.request", &app.key, json!({ "request": id }));
     audit::write(&tx, &actor, entry, now).await?;
@@ -132,16 +133,16 @@ pub async fn settings(
     req: actix_web::HttpRequest,
     path: Path<String>,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let settings: AppSettings = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not app settings: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not app settings: {e}")))?;
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     if !meta::set_publish_approval(&tx, &path, settings.publish_approval).await? {
-        return Err(ApiError::not_found(format!("no app `{path}`")));
+        return Err(Error::not_found(format!("no app `{path}`")));
     }
     let entry = Entry::app("app.settings", &path, json!({ "publish_approval": settings.publish_approval }));
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;
     Ok(json_response(StatusCode::OK, &json!({ "publish_approval": settings.publish_approval })))
 }
@@ -150,7 +151,7 @@ pub async fn settings(
 #[utoipa::path(get, path = "/api/v1/apps/{app}/publish-requests", tag = "apps",
     params(("app" = String, Path, description = "App key")),
     responses((status = 200, description = "Requests", body = Object)))]
-pub async fn publish_requests(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn publish_requests(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, Error> {
     Ok(json_response(StatusCode::OK, &json!({ "items": approval::list(&state.db.conn, &path).await? })))
 }
 
@@ -166,13 +167,13 @@ pub async fn approve(
     checker: Designer,
     req: actix_web::HttpRequest,
     path: Path<(String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (app, id) = path.into_inner();
     let (bundle, maker) = approval::pending(&state.db.conn, &app, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no pending publish request {id}")))?;
+        .ok_or_else(|| Error::not_found(format!("no pending publish request {id}")))?;
     if maker == checker.0.username {
-        return Err(ApiError::Forbidden {
+        return Err(Error::Forbidden {
             code: "four_eyes",
             detail: "a publish is approved by someone else than who asked".into(),
         });
@@ -180,7 +181,7 @@ pub async fn approve(
     let now = Utc::now();
     let signoff = meta::Signoff { made_by: maker, approved_by: Some(checker.0.username.clone()) };
     let published =
-        publish::publish_with(&state.db, &app, Some((id, &bundle)), &signoff, &Actor::of(&req), now).await?;
+        publish::publish_with(&state.db, &app, Some((id, &bundle)), &signoff, &actor(&req), now).await?;
     Ok(HttpResponse::Ok().json(published))
 }
 
@@ -194,17 +195,17 @@ pub async fn reject(
     checker: Designer,
     req: actix_web::HttpRequest,
     path: Path<(String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (app, id) = path.into_inner();
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     if approval::pending(&tx, &app, id).await?.is_none()
         || !approval::decide(&tx, id, "rejected", &checker.0.username, now).await?
     {
-        return Err(ApiError::not_found(format!("no pending publish request {id}")));
+        return Err(Error::not_found(format!("no pending publish request {id}")));
     }
     let entry = Entry::app("publish.reject", &app, json!({ "request": id }));
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,11 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::web::{Path, Query};
 use serde_json::{Value, json};
 
-use super::error::{ApiError, Problem};
+use super::identity::Administrator;
+use crate::error::Error;
+use super::error::Problem;
 use super::{State, json_response};
 use crate::access::Secrets;
 use crate::audit::{self, Filter};
-use crate::auth::Administrator;
 
 /// The audit trail, filtered, newest first: administrators only. Record values are shaped
 /// by the administrator's app roles, like every other read: personal data stays masked.
@@ -19,7 +20,7 @@ use crate::auth::Administrator;
                 "via": "session", "ip": "10.0.0.8", "action": "record.update", "app": "bank_crm", "form": "customer",
                 "record_id": 1, "detail": { "before": { "aum": "12800000.00" }, "after": { "aum": "8000000.00" } } }] })),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, admin: Administrator, filter: Query<Filter>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: State, admin: Administrator, filter: Query<Filter>) -> Result<HttpResponse, Error> {
     let mut items = audit::list(&state.db.conn, &filter).await?;
     // Record values as the administrator's own app roles show them: personal data masked
     // unless a role shows it.
@@ -59,7 +60,7 @@ pub async fn history(
     state: State,
     req: actix_web::HttpRequest,
     path: Path<(String, String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (app, form, id) = path.into_inner();
     let access = super::records::readable(&state, &req, &app, &form, id).await?;
     let filter = Filter { app: Some(app), form: Some(form), record: Some(id), limit: Some(1000), ..Filter::default() };

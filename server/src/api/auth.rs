@@ -1,6 +1,5 @@
 //! Signing in and out.
 
-use crate::auth::principal;
 use actix_web::http::StatusCode;
 use actix_web::web::Payload;
 use actix_web::{HttpRequest, HttpResponse};
@@ -9,9 +8,11 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, Problem};
+use super::identity::{actor, principal};
+use crate::error::Error;
+use super::error::Problem;
 use super::{State, json_body, json_response};
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Entry};
 use crate::auth::{self, Principal};
 use sea_orm::TransactionTrait;
 
@@ -32,27 +33,27 @@ pub struct LoginRequest {
         (status = 400, description = "Not a login", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong user name or password (`wrong_credentials`), or the name is locked after five wrong attempts in a row (`locked`), known or not", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts for this name or from this address; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json")))]
-pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let request: LoginRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a login: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a login: {e}")))?;
     let limits = &state.sign_in_limits;
-    let address = crate::auth::throttle::client_address(&req, limits.address_header.as_deref()).unwrap_or_default();
+    let address = super::identity::client_address(&req).unwrap_or_default();
     let (by_name, by_address) = (format!("name:{}", request.username), format!("address:{address}"));
     let keys = [(by_name.as_str(), limits.per_name), (by_address.as_str(), limits.per_address)];
     if let Err(wait) = state.sign_in_throttle.attempt(&keys, std::time::Instant::now()) {
         // Not audited: a spray would otherwise write a row per request. The log keeps it.
         tracing::warn!(address, "sign-in attempts rate limited");
-        return Err(ApiError::TooManyRequests {
+        return Err(Error::TooManyRequests {
             detail: format!("too many sign-in attempts; try again in {wait} s"),
             retry_after: wait,
         });
     }
     let now = Utc::now();
     let outcome = auth::login(&state.db.conn, &request.username, &request.password, now).await;
-    let actor = Actor { name: request.username.clone(), via: "session", ..Actor::of(&req) };
+    let actor = crate::audit::Actor { name: request.username.clone(), via: "session", ..actor(&req) };
     let (action, detail) = match &outcome {
         Ok(_) => ("auth.login", json!({})),
-        Err(e) => ("auth.login_failed", json!({ "problem": e.problem().code })),
+        Err(e) => ("auth.login_failed", json!({ "problem": e.code() })),
     };
     audit::write(&state.db.conn, &actor, Entry::platform(action, detail), now).await?;
     let (token, expires) = outcome?;
@@ -65,11 +66,11 @@ pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<H
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
-pub async fn logout(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn logout(state: State, req: HttpRequest) -> Result<HttpResponse, Error> {
     let now = Utc::now();
     auth::logout(&state.db.conn, &principal(&req)?.session, now).await?;
     let entry = Entry::platform("auth.logout", json!({}));
-    audit::write(&state.db.conn, &Actor::of(&req), entry, now).await?;
+    audit::write(&state.db.conn, &actor(&req), entry, now).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -91,18 +92,18 @@ pub struct PasswordChange {
         (status = 401, description = "No valid session, or too many wrong attempts (`locked`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An API token: passwords are changed signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The current password is wrong (`/current_password`) or the new one too short (`/new_password`)", body = Problem, content_type = "application/problem+json")))]
-pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let user = session_user(&req)?;
     let change: PasswordChange = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a password change: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a password change: {e}")))?;
     let now = Utc::now();
     let outcome =
         auth::change_password(&state.db.conn, &user, &change.current_password, &change.new_password, now).await;
     let (action, detail) = match &outcome {
         Ok(()) => ("auth.password_changed", json!({})),
-        Err(e) => ("auth.password_change_failed", json!({ "problem": e.problem().code })),
+        Err(e) => ("auth.password_change_failed", json!({ "problem": e.code() })),
     };
-    audit::write(&state.db.conn, &Actor::of(&req), Entry::platform(action, detail), now).await?;
+    audit::write(&state.db.conn, &actor(&req), Entry::platform(action, detail), now).await?;
     outcome?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -112,7 +113,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -
     responses((status = 200, description = "The signed-in user", body = Object,
             example = json!({ "id": 1, "username": "admin", "platform_role": "administrator" })),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
-pub async fn me(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn me(req: HttpRequest) -> Result<HttpResponse, Error> {
     let p = principal(&req)?;
     Ok(json_response(
         StatusCode::OK,
@@ -135,10 +136,10 @@ pub struct TokenRequest {
 }
 
 /// A signed-in user's own session, not an API token: tokens do not make tokens.
-fn session_user(req: &HttpRequest) -> Result<Principal, ApiError> {
+fn session_user(req: &HttpRequest) -> Result<Principal, Error> {
     let p = principal(req)?;
     if p.scope.is_some() {
-        return Err(ApiError::Forbidden {
+        return Err(Error::Forbidden {
             code: "token_scope",
             detail: "API tokens are managed when signed in".into(),
         });
@@ -153,16 +154,16 @@ fn session_user(req: &HttpRequest) -> Result<Principal, ApiError> {
             example = json!({ "id": 4, "token": "trt_…", "app": "bank_crm", "access": "write", "expires_at": "2027-02-26T10:00:00Z" })),
         (status = 400, description = "A bad name, access or lifetime", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
-pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let user = session_user(&req)?;
     let r: TokenRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a token request: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a token request: {e}")))?;
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     let (id, token, expires) =
         auth::tokens::create(&tx, &user, &r.name, &r.app, &r.access, r.expires_in_days, now).await?;
     let detail = json!({ "token_id": id, "name": r.name, "access": r.access, "expires_in_days": r.expires_in_days });
-    audit::write(&tx, &Actor::of(&req), Entry::app("token.create", &r.app, detail), now).await?;
+    audit::write(&tx, &actor(&req), Entry::app("token.create", &r.app, detail), now).await?;
     tx.commit().await?;
     let body = json!({ "id": id, "token": token, "name": r.name, "app": r.app, "access": r.access,
         "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
@@ -172,7 +173,7 @@ pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> R
 /// The API tokens you made (all of them, for an administrator), without the tokens.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth",
     responses((status = 200, description = "Newest first", body = Object)))]
-pub async fn list_tokens(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn list_tokens(state: State, req: HttpRequest) -> Result<HttpResponse, Error> {
     let items = auth::tokens::list(&state.db.conn, &session_user(&req)?).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
@@ -186,12 +187,12 @@ pub async fn revoke_token(
     state: State,
     req: HttpRequest,
     path: actix_web::web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     auth::tokens::revoke(&tx, &session_user(&req)?, *path, now).await?;
     let entry = Entry::platform("token.revoke", json!({ "token_id": *path }));
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

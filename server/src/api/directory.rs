@@ -7,10 +7,11 @@ use chrono::Utc;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 
-use super::error::{ApiError, Problem};
+use super::identity::{Administrator, actor};
+use crate::error::Error;
+use super::error::Problem;
 use super::{MAX_JSON_BODY, State, json_body, json_response, read_body};
-use crate::audit::{self, Actor, Entry};
-use crate::auth::Administrator;
+use crate::audit::{self, Entry};
 use crate::auth::directory::{self, Import, OrgUnit, UserChange};
 
 /// What an import wrote, for the audit trail: never passwords.
@@ -23,7 +24,7 @@ fn summary(import: &Import) -> serde_json::Value {
     })
 }
 
-async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -> Result<(usize, usize), ApiError> {
+async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -> Result<(usize, usize), Error> {
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     // The roles each named app defines in its published version.
@@ -35,7 +36,7 @@ async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -
     }
     let written = directory::import(&tx, &import, &roles, now).await?;
     let entry = Entry::platform(action, summary(&import));
-    audit::write(&tx, &Actor::of(req), entry, now).await?;
+    audit::write(&tx, &actor(req), entry, now).await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -47,7 +48,7 @@ async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -
     responses((status = 200, description = "Imported", body = Object, example = json!({ "org_units": 3, "users": 40 })),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Every problem, e.g. `/users/3/org_unit unknown_unit`", body = Problem, content_type = "application/problem+json")))]
-pub async fn import(state: State, _: Administrator, req: HttpRequest, body: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn import(state: State, _: Administrator, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
     let csv = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -55,14 +56,14 @@ pub async fn import(state: State, _: Administrator, req: HttpRequest, body: Payl
         .is_some_and(|t| t.starts_with("text/csv"));
     let import = if csv {
         let bytes = read_body(body, MAX_JSON_BODY).await?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::bad_request("bad_csv", "the CSV is not UTF-8"))?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| Error::bad_input("bad_csv", "the CSV is not UTF-8"))?;
         if text.contains('\0') {
-            return Err(ApiError::bad_request("bad_csv", "the CSV holds the NUL character, which no field stores"));
+            return Err(Error::bad_input("bad_csv", "the CSV holds the NUL character, which no field stores"));
         }
         Import { org_units: Vec::new(), users: directory::users_from_csv(text)? }
     } else {
         serde_json::from_value(json_body(body).await?)
-            .map_err(|e| ApiError::bad_request("malformed_json", format!("not a directory: {e}")))?
+            .map_err(|e| Error::bad_input("malformed_json", format!("not a directory: {e}")))?
     };
     let (units, users) = apply(&state, &req, import, "directory.import").await?;
     Ok(json_response(StatusCode::OK, &json!({ "org_units": units, "users": users })))
@@ -70,7 +71,7 @@ pub async fn import(state: State, _: Administrator, req: HttpRequest, body: Payl
 
 /// The org units, each with the key of the unit above it.
 #[utoipa::path(get, path = "/api/v1/org-units", tag = "directory", responses((status = 200, description = "The units", body = Object)))]
-pub async fn org_units(state: State, _: Administrator) -> Result<HttpResponse, ApiError> {
+pub async fn org_units(state: State, _: Administrator) -> Result<HttpResponse, Error> {
     Ok(json_response(StatusCode::OK, &json!({ "items": directory::org_units(&state.db.conn).await? })))
 }
 
@@ -83,9 +84,9 @@ pub async fn save_org_unit(
     _: Administrator,
     req: HttpRequest,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let unit: OrgUnit = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not an org unit: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not an org unit: {e}")))?;
     let key = unit.key.clone();
     apply(&state, &req, Import { org_units: vec![unit], users: Vec::new() }, "org_unit.save").await?;
     Ok(json_response(StatusCode::OK, &json!({ "key": key, "saved": true })))
@@ -93,7 +94,7 @@ pub async fn save_org_unit(
 
 /// The users, without their password hashes.
 #[utoipa::path(get, path = "/api/v1/users", tag = "directory", responses((status = 200, description = "The users", body = Object)))]
-pub async fn users(state: State, _: Administrator) -> Result<HttpResponse, ApiError> {
+pub async fn users(state: State, _: Administrator) -> Result<HttpResponse, Error> {
     Ok(json_response(StatusCode::OK, &json!({ "items": directory::users(&state.db.conn).await? })))
 }
 
@@ -108,9 +109,9 @@ pub async fn save_user(
     req: HttpRequest,
     path: Path<String>,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let change: UserChange = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a user: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a user: {e}")))?;
     let user = change.of(&path);
     apply(&state, &req, Import { org_units: Vec::new(), users: vec![user] }, "user.save").await?;
     Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "saved": true })))
@@ -127,13 +128,13 @@ pub async fn unlock_user(
     _: Administrator,
     req: HttpRequest,
     path: Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     let was_locked = crate::auth::attempts::is_locked(&tx, &path, now).await?;
     crate::auth::attempts::clear(&tx, &path).await?;
     let entry = Entry::platform("user.unlock", json!({ "username": path.as_str(), "was_locked": was_locked }));
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;
     Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "was_locked": was_locked })))
 }

@@ -6,7 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::web::Path;
 use utoipa::OpenApi;
 
-use super::error::{ApiError, Problem, ProblemItem};
+use crate::error::Error;
+use super::error::{Problem, ProblemItem};
 use super::{State, json_response};
 
 /// The platform API: everything except the generated per-app record API, which each app
@@ -121,7 +122,7 @@ impl utoipa::Modify for BearerAuth {
 #[utoipa::path(get, path = "/healthz", tag = "system", security(()),
     responses((status = 200, description = "Healthy", body = Object, example = json!({"status": "ok"})),
         (status = 500, description = "The database does not answer", body = Problem, content_type = "application/problem+json")))]
-pub async fn healthz(state: State) -> Result<HttpResponse, ApiError> {
+pub async fn healthz(state: State) -> Result<HttpResponse, Error> {
     state.db.conn.ping().await?;
     Ok(json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" })))
 }
@@ -174,13 +175,13 @@ pub fn methods_of(path: &str) -> Vec<String> {
     params(("kind" = String, Path, description = "`bundle`, `form` or `flow`")),
     responses((status = 200, description = "A JSON Schema (draft 2020-12)", body = Object),
         (status = 404, description = "No such kind", body = Problem, content_type = "application/problem+json")))]
-pub async fn metadata_schema(path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn metadata_schema(path: Path<String>) -> Result<HttpResponse, Error> {
     let schema = match path.as_str() {
         "bundle" => engine_form::bundle_schema(),
         "form" | "forms" => engine_form::form_schema(),
         "flow" | "flows" => engine_flow::flow_schema(),
         other => {
-            return Err(ApiError::not_found(format!("no schema for `{other}`; known: bundle, form, flow")));
+            return Err(Error::not_found(format!("no schema for `{other}`; known: bundle, form, flow")));
         }
     };
     Ok(json_response(StatusCode::OK, schema))
@@ -191,7 +192,7 @@ pub async fn metadata_schema(path: Path<String>) -> Result<HttpResponse, ApiErro
     params(("app" = String, Path, description = "App key")),
     responses((status = 200, description = "OpenAPI 3.1", body = Object),
         (status = 404, description = "No such app, or not published", body = Problem, content_type = "application/problem+json")))]
-pub async fn app_openapi(state: State, path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn app_openapi(state: State, path: Path<String>) -> Result<HttpResponse, Error> {
     let app = state.catalog.published(&state.db.conn, &path).await?;
     let doc = engine_form::app_openapi(&app.bundle, &format!("/api/v1/apps/{}", app.key));
     Ok(json_response(StatusCode::OK, &doc))

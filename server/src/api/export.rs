@@ -7,18 +7,18 @@ use std::sync::Arc;
 
 use actix_web::web::{Bytes, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
 use engine_form::{Field, FieldType};
 use futures_util::StreamExt;
 use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
+use super::identity::actor;
 use super::State;
-use super::error::ApiError;
+use crate::error::Error;
 use super::records::shaped;
 use super::records::{FormPath, list_query};
 use crate::access::{Access, Mode};
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Entry};
 use crate::catalog::PublishedApp;
 use crate::records::query::{ListParams, ListQuery};
 use crate::records::{FormCtx, read};
@@ -48,25 +48,25 @@ pub async fn export(
     req: HttpRequest,
     path: FormPath,
     params: Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
+    let now = state.clock.now();
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend(), now)?;
     let (access, mut query) = list_query(&state, &req, &ctx, &params, "export").await?;
     (query.limit, query.after, query.count) = (PAGE, None, true);
     let scoped = FormCtx { access: Some(&access), ..ctx };
     let first = read::list(&state.db.conn, &scoped, &query).await?;
     let columns = columns(&app.bundle, ctx.form, &access, query.fields.as_deref());
 
-    let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     let detail = json!({ "format": "csv", "rows": first.total, "filter": params.filter, "where": params.condition,
         "sort": params.sort, "fields": columns.iter().map(|c| &c.header).collect::<Vec<_>>() });
-    audit::write(&tx, &Actor::of(&req), Entry::form("record.export", &path.0, &path.1, detail), now).await?;
+    audit::write(&tx, &actor(&req), Entry::form("record.export", &path.0, &path.1, detail), now).await?;
     tx.commit().await?;
 
     let mut head = "\u{feff}".to_owned();
     push_row(&mut head, columns.iter().map(|c| c.header.clone()));
-    let export = Export { state, app: app.clone(), form: path.1.clone(), access, query, columns };
+    let export = Export { state, app: app.clone(), form: path.1.clone(), access, query, columns, now };
     let pages = futures_util::stream::unfold((export, Some(first)), |(export, page)| async move {
         let page = page?;
         let mut text = String::new();
@@ -83,7 +83,7 @@ pub async fn export(
         Some((Ok(Bytes::from(text)), (export, next)))
     });
     let body =
-        futures_util::stream::once(async move { Ok::<_, ApiError>(Bytes::from(head)) }).chain(pages.boxed_local());
+        futures_util::stream::once(async move { Ok::<_, Error>(Bytes::from(head)) }).chain(pages.boxed_local());
     let filename = format!("{}-{}.csv", path.1, now.format("%Y%m%d-%H%M%S"));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -99,11 +99,13 @@ struct Export {
     access: Access,
     query: ListQuery,
     columns: Vec<Column>,
+    /// The request's instant: every page reads formulas as of it.
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 impl Export {
-    async fn page(&self, cursor: &str) -> Result<read::Page, ApiError> {
-        let ctx = FormCtx::new(&self.app, &self.form, self.state.db.backend())?;
+    async fn page(&self, cursor: &str) -> Result<read::Page, Error> {
+        let ctx = FormCtx::new(&self.app, &self.form, self.state.db.backend(), self.now)?;
         let mut query = self.query.clone();
         query.count = false;
         query.after = Some(crate::records::query::decode_cursor(ctx.form, &query.sort, cursor)?);

@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, Problem};
+use super::identity::Designer;
+use crate::error::Error;
+use super::error::Problem;
 use super::{State, json_body, json_response};
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
@@ -49,21 +51,21 @@ pub struct EvaluateRequest {
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json")))]
 pub async fn evaluate(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     req: HttpRequest,
     path: Path<(String, String)>,
     payload: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let request: EvaluateRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not an evaluation request: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not an evaluation request: {e}")))?;
     let limit = request.limit.unwrap_or(100);
     if !(1..=MAX_PREVIEW).contains(&limit) {
-        return Err(ApiError::bad_request("bad_limit", format!("`limit` must be between 1 and {MAX_PREVIEW}")));
+        return Err(Error::bad_input("bad_limit", format!("`limit` must be between 1 and {MAX_PREVIEW}")));
     }
-    let invalid = |errors| ApiError::InvalidExpression { param: "expression", errors };
+    let invalid = |errors| Error::InvalidExpression { param: "expression", errors };
     let expr = expr_sql::parse(&request.expression).map_err(invalid)?;
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend(), state.clock.now())?;
     // A preview reads stored records like a list does: within the caller's rows, and only
     // what they see in clear.
     let access = super::records::access_for(&state.db.conn, &req, &ctx, "read").await?;
@@ -71,12 +73,12 @@ pub async fn evaluate(
     crate::records::query::paths_in(&expr, &mut paths);
     access
         .check_readable(&ctx.app.bundle, ctx.form, &paths)
-        .map_err(|detail| ApiError::Forbidden { code: "not_readable", detail })?;
+        .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
     ctx.access = Some(&access);
     let now = match &request.now {
         None => Utc::now(),
         Some(text) => engine_form::parse_instant(text)
-            .ok_or_else(|| ApiError::bad_request("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
+            .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
     };
     // `parse` refused `today()`, so this date is never read.
     let context = engine_form::formula_context(&ctx.app.bundle, now);

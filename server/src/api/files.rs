@@ -6,8 +6,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::identity::principal;
 use super::State;
-use super::error::{ApiError, Problem};
+use crate::error::Error;
+use super::error::Problem;
 use crate::access::Mode;
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
@@ -36,18 +38,18 @@ pub async fn upload(
     params: Query<UploadParams>,
     req: HttpRequest,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
-    let principal = crate::auth::principal(&req)?;
+) -> Result<HttpResponse, Error> {
+    let principal = principal(&req)?;
     let app = state.catalog.published(&state.db.conn, &path).await?;
     if !may_attach(&state, &app, &principal).await? {
-        return Err(ApiError::Forbidden {
+        return Err(Error::Forbidden {
             code: "forbidden",
             detail: "none of your roles may create or update records with attachments in this app".into(),
         });
     }
     let name = params.name.trim();
     if name.is_empty() || name.len() > 255 || name.contains(['/', '\\']) || name.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest {
+        return Err(Error::BadInput {
             code: "bad_name",
             detail: "`name` must be a plain file name of 1 to 255 characters".into(),
             errors: vec![engine_form::FieldError::new(
@@ -59,7 +61,7 @@ pub async fn upload(
     }
     let body = super::read_body(body, files::MAX_FILE_SIZE).await?;
     if body.is_empty() {
-        return Err(ApiError::bad_request("empty_file", "the file is empty"));
+        return Err(Error::bad_input("empty_file", "the file is empty"));
     }
     let content_type = req
         .headers()
@@ -73,7 +75,7 @@ pub async fn upload(
 }
 
 /// Whether the caller may create or update records of some form with an attachment field.
-async fn may_attach(state: &State, app: &PublishedApp, principal: &Principal) -> Result<bool, ApiError> {
+async fn may_attach(state: &State, app: &PublishedApp, principal: &Principal) -> Result<bool, Error> {
     let has_files = |fields: &[engine_form::Field]| {
         fields.iter().any(|f| match &f.kind {
             FieldType::Attachment { .. } => true,
@@ -96,8 +98,8 @@ async fn may_attach(state: &State, app: &PublishedApp, principal: &Principal) ->
     params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "File id")),
     responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
         (status = 404, description = "No such file in this app", body = Problem, content_type = "application/problem+json")))]
-pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
-    let not_found = || ApiError::not_found(format!("no file {} in app `{}`", path.1, path.0));
+pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>) -> Result<HttpResponse, Error> {
+    let not_found = || Error::not_found(format!("no file {} in app `{}`", path.1, path.0));
     let (meta, data) = files::content(&state.db.conn, path.1).await?.ok_or_else(not_found)?;
     if meta.app != path.0 {
         return Err(not_found());
@@ -113,7 +115,7 @@ pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>)
             }
         }
         None => {
-            let principal = crate::auth::principal(&req)?;
+            let principal = principal(&req)?;
             if meta.uploaded_by != Some(principal.user_id) && principal.platform_role != "administrator" {
                 return Err(not_found());
             }

@@ -10,7 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::middleware::Next;
 
-use super::error::ApiError;
+use super::error::problem_response;
+use crate::error::Error;
 
 /// The longest request target (path and query) the server reads: far above any list
 /// query the API documents (a `where` is at most 4,000 characters), far below where the
@@ -22,8 +23,7 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
-    if let Some(refused) = refusal(&req) {
-        let response = actix_web::ResponseError::error_response(&refused);
+    if let Some(response) = refusal(&req) {
         return Ok(req.into_response(response).map_into_right_body());
     }
     let response = next.call(req).await?;
@@ -40,21 +40,18 @@ pub async fn guard(
         .flatten();
     let allow = documented.or_else(|| response.headers().get(header::ALLOW).cloned());
     let (req, _) = response.into_parts();
-    let mut problem = actix_web::ResponseError::error_response(&bodiless(status));
+    let mut problem = bodiless(status);
     if let Some(allow) = allow {
         problem.headers_mut().insert(header::ALLOW, allow);
     }
     Ok(ServiceResponse::new(req, problem).map_into_right_body())
 }
 
-fn refusal(req: &ServiceRequest) -> Option<ApiError> {
+fn refusal(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
     let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if target > MAX_URI {
-        return Some(ApiError::Status {
-            status: StatusCode::URI_TOO_LONG,
-            code: "uri_too_long",
-            detail: format!("the request target is longer than {MAX_URI} bytes"),
-        });
+        let detail = format!("the request target is longer than {MAX_URI} bytes");
+        return Some(problem_response(StatusCode::URI_TOO_LONG, "uri_too_long", detail));
     }
     let query = req.query_string();
     if query.contains('\0') || query.to_ascii_lowercase().contains("%00") {
@@ -63,7 +60,7 @@ fn refusal(req: &ServiceRequest) -> Option<ApiError> {
             .find(|pair| pair.to_ascii_lowercase().contains("%00"))
             .and_then(|pair| pair.split('=').next())
             .unwrap_or("");
-        return Some(ApiError::BadRequest {
+        let refused = Error::BadInput {
             code: "bad_query",
             detail: "a query parameter contains the NUL character".into(),
             errors: vec![engine_form::FieldError::new(
@@ -71,17 +68,18 @@ fn refusal(req: &ServiceRequest) -> Option<ApiError> {
                 "nul_character",
                 "text cannot contain the NUL character",
             )],
-        });
+        };
+        return Some(actix_web::ResponseError::error_response(&refused));
     }
     None
 }
 
 /// The problem for an error response that came without a body.
-fn bodiless(status: StatusCode) -> ApiError {
+fn bodiless(status: StatusCode) -> actix_web::HttpResponse {
     let (code, detail) = match status {
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not take that method".to_owned()),
         StatusCode::NOT_FOUND => ("not_found", "no such route".to_owned()),
         other => ("http_error", other.canonical_reason().unwrap_or("the request failed").to_lowercase()),
     };
-    ApiError::Status { status, code, detail }
+    problem_response(status, code, detail)
 }

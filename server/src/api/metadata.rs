@@ -9,19 +9,21 @@ use actix_web::web::{Path, Payload};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::error::{ApiError, Problem};
+use super::identity::{Designer, actor};
+use crate::error::Error;
+use super::error::Problem;
 use super::{State, json_object, json_response};
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Entry};
 use crate::meta::{self, AppRow, KINDS};
 use sea_orm::TransactionTrait;
 
-async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &'static str), ApiError> {
+async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &'static str), Error> {
     let kind = KINDS
         .iter()
         .find(|k| **k == kind)
-        .ok_or_else(|| ApiError::not_found(format!("no metadata kind `{kind}`; known: {}", KINDS.join(", "))))?;
+        .ok_or_else(|| Error::not_found(format!("no metadata kind `{kind}`; known: {}", KINDS.join(", "))))?;
     let app =
-        meta::find_app(&state.db.conn, app).await?.ok_or_else(|| ApiError::not_found(format!("no app `{app}`")))?;
+        meta::find_app(&state.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
     Ok((app, kind))
 }
 
@@ -30,7 +32,7 @@ async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind: `forms` or `rules`")),
     responses((status = 200, description = "The drafts", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "body": {}}]})),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResponse, Error> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let drafts = meta::list_drafts(&state.db.conn, &app.key, kind).await?;
     let items: Vec<Value> =
@@ -43,11 +45,11 @@ pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResp
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
     responses((status = 200, description = "The draft document", body = Object),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, Error> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let draft = meta::find_draft(&state.db.conn, &app.key, kind, &path.2)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no {kind} draft `{}`", path.2)))?;
+        .ok_or_else(|| Error::not_found(format!("no {kind} draft `{}`", path.2)))?;
     Ok(json_response(StatusCode::OK, &draft.body))
 }
 
@@ -64,15 +66,15 @@ pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<H
         (status = 422, description = "The document's key differs from the path", body = Problem, content_type = "application/problem+json")))]
 pub async fn put(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     req: actix_web::HttpRequest,
     path: Path<(String, String, String)>,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let key = &path.2;
     if !meta::is_key(key) {
-        return Err(ApiError::InvalidMetadata(vec![engine_form::Diagnostic::new(
+        return Err(Error::InvalidMetadata(vec![engine_form::Diagnostic::new(
             "/key",
             "bad_key",
             "a key is a lower-case letter followed by up to 31 lower-case letters, digits or _",
@@ -85,7 +87,7 @@ pub async fn put(
         }
         Some(Value::String(k)) if k == key => {}
         Some(_) => {
-            return Err(ApiError::InvalidMetadata(vec![engine_form::Diagnostic::new(
+            return Err(Error::InvalidMetadata(vec![engine_form::Diagnostic::new(
                 "/key",
                 "key_mismatch",
                 format!("the document's key must be `{key}`, as in the path"),
@@ -98,7 +100,7 @@ pub async fn put(
     meta::put_draft(&tx, &app.key, kind, key, &doc, now).await?;
     let detail = json!({ "kind": kind, "key": key, "document": doc });
     let entry = Entry::app("metadata.put", &app.key, detail);
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;
     let bundle = meta::draft_bundle(&state.db.conn, &app).await?;
     let index = bundle[kind]
@@ -127,18 +129,18 @@ pub async fn put(
     responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     req: actix_web::HttpRequest,
     path: Path<(String, String, String)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
     let tx = state.db.conn.begin().await?;
     if !meta::delete_draft(&tx, &app.key, kind, &path.2).await? {
-        return Err(ApiError::not_found(format!("no {kind} draft `{}`", path.2)));
+        return Err(Error::not_found(format!("no {kind} draft `{}`", path.2)));
     }
     let detail = json!({ "kind": kind, "key": path.2 });
     let entry = Entry::app("metadata.delete", &app.key, detail);
-    audit::write(&tx, &Actor::of(&req), entry, Utc::now()).await?;
+    audit::write(&tx, &actor(&req), entry, Utc::now()).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

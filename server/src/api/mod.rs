@@ -11,6 +11,7 @@ mod export;
 mod expressions;
 mod files;
 mod guard;
+pub mod identity;
 mod metadata;
 mod processes;
 mod records;
@@ -26,7 +27,7 @@ use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::db::Db;
-use error::ApiError;
+use crate::error::Error;
 
 pub use docs::PlatformApi;
 
@@ -34,6 +35,7 @@ pub use docs::PlatformApi;
 pub struct AppState {
     pub db: Db,
     pub catalog: Catalog,
+    pub clock: crate::clock::Clock,
     /// Sign-in rate limits, and the trusted header that names the client's address.
     pub sign_in_limits: crate::auth::throttle::Limits,
     pub sign_in_throttle: crate::auth::throttle::Throttle,
@@ -45,7 +47,13 @@ impl AppState {
     }
 
     pub fn with_limits(db: Db, sign_in_limits: crate::auth::throttle::Limits) -> Arc<AppState> {
-        Arc::new(AppState { db, catalog: Catalog::default(), sign_in_limits, sign_in_throttle: Default::default() })
+        Arc::new(AppState {
+            db,
+            catalog: Catalog::default(),
+            clock: crate::clock::Clock::wall(),
+            sign_in_limits,
+            sign_in_throttle: Default::default(),
+        })
     }
 }
 
@@ -57,11 +65,11 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(state))
             .app_data(
                 web::PathConfig::default()
-                    .error_handler(|e, _| ApiError::bad_request("bad_path", e.to_string()).into()),
+                    .error_handler(|e, _| Error::bad_input("bad_path", e.to_string()).into()),
             )
             .app_data(
                 web::QueryConfig::default()
-                    .error_handler(|e, _| ApiError::bad_request("bad_query", e.to_string()).into()),
+                    .error_handler(|e, _| Error::bad_input("bad_query", e.to_string()).into()),
             )
             .service(
                 web::scope("")
@@ -89,7 +97,7 @@ fn authenticated() -> actix_web::Scope<
     >,
 > {
     web::scope("")
-        .wrap(actix_web::middleware::from_fn(crate::auth::require))
+        .wrap(actix_web::middleware::from_fn(identity::require))
         // Record routes first: they carry the traffic, and actix tries routes in order.
         .service(
             web::resource("/api/v1/apps/{app}/forms/{form}/records")
@@ -169,18 +177,17 @@ fn authenticated() -> actix_web::Scope<
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let methods = docs::methods_of(req.path());
     if methods.is_empty() {
-        return actix_web::ResponseError::error_response(&ApiError::not_found(format!(
+        return actix_web::ResponseError::error_response(&Error::not_found(format!(
             "no route for {} {}",
             req.method(),
             req.path()
         )));
     }
-    let refused = ApiError::Status {
-        status: actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        code: "method_not_allowed",
-        detail: format!("{} takes {}", req.path(), methods.join(", ")),
-    };
-    let mut response = actix_web::ResponseError::error_response(&refused);
+    let mut response = error::problem_response(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} takes {}", req.path(), methods.join(", ")),
+    );
     if let Ok(allow) = actix_web::http::header::HeaderValue::from_str(&methods.join(", ")) {
         response.headers_mut().insert(actix_web::http::header::ALLOW, allow);
     }
@@ -192,12 +199,12 @@ pub const MAX_JSON_BODY: usize = 4 * 1024 * 1024;
 
 /// Reads a request body of at most `limit` bytes; a larger one is refused as soon as it
 /// passes the limit, with a 413 problem, before it fills memory.
-pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, Error> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("bad_body", format!("the body could not be read: {e}")))?;
+        let chunk = chunk.map_err(|e| Error::bad_input("bad_body", format!("the body could not be read: {e}")))?;
         if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes")));
+            return Err(Error::TooLarge(format!("the body is larger than {limit} bytes")));
         }
         body.extend_from_slice(&chunk);
     }
@@ -206,12 +213,12 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes,
 
 /// Reads and parses a JSON request body, keeping numbers' exact text (money must not pass
 /// through a float).
-pub async fn json_body(payload: web::Payload) -> Result<Value, ApiError> {
+pub async fn json_body(payload: web::Payload) -> Result<Value, Error> {
     let body = read_body(payload, MAX_JSON_BODY).await?;
     let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("the body is not valid JSON: {e}")))?;
     if let Some(path) = nul_at(&value) {
-        return Err(ApiError::BadRequest {
+        return Err(Error::BadInput {
             code: "malformed_json",
             detail: "the body holds text with the NUL character, which no field stores".into(),
             errors: vec![engine_form::FieldError::new(path, "nul_character", "text cannot contain the NUL character")],
@@ -246,11 +253,11 @@ fn nul_at(value: &Value) -> Option<String> {
 }
 
 /// A JSON object body, or a 400 naming what was sent instead.
-pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String, Value>, ApiError> {
+pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String, Value>, Error> {
     match json_body(payload).await? {
         Value::Object(map) => Ok(map),
         other => {
-            Err(ApiError::bad_request("malformed_json", format!("expected a JSON object, got {}", json_kind(&other))))
+            Err(Error::bad_input("malformed_json", format!("expected a JSON object, got {}", json_kind(&other))))
         }
     }
 }

@@ -9,10 +9,11 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 
-use super::error::{ApiError, Problem};
+use super::identity::{Designer, actor, principal};
+use crate::error::Error;
+use super::error::Problem;
 use super::{State, json_body, json_response};
-use crate::audit::{self, Actor, Entry};
-use crate::auth::Designer;
+use crate::audit::{self, Entry};
 use crate::flows::{self, Incoming};
 use crate::records::codec::decode;
 use engine_form::StorageType;
@@ -34,7 +35,7 @@ pub async fn start(
     req: HttpRequest,
     path: Path<(String, String)>,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
     let subject = doc.get("subject").and_then(Value::as_i64);
     let now = Utc::now();
@@ -42,7 +43,7 @@ pub async fn start(
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let id = flows::start(&tx, &app, &path.1, subject, (Some(designer.0.user_id), None), now).await?;
     let entry = Entry::app("process.start", &path.0, json!({ "flow": path.1, "instance": id, "subject": subject }));
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;
     let body = describe(&state.db.conn, id).await?;
     Ok(json_response(StatusCode::CREATED, &shaped(&state, &req, body).await?))
@@ -59,10 +60,10 @@ pub async fn get(
     _: Designer,
     req: HttpRequest,
     path: Path<(String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = describe(&state.db.conn, path.1).await?;
     if body["app"] != path.0.as_str() {
-        return Err(ApiError::not_found(format!("no process {} in `{}`", path.1, path.0)));
+        return Err(Error::not_found(format!("no process {} in `{}`", path.1, path.0)));
     }
     Ok(json_response(StatusCode::OK, &shaped(&state, &req, body).await?))
 }
@@ -70,7 +71,7 @@ pub async fn get(
 /// An instance as the caller may see it: what its steps sent and its tasks recorded may
 /// quote its record's personal data (a message's recipient), masked where the caller's
 /// roles mask it.
-async fn shaped(state: &State, req: &HttpRequest, mut instance: Value) -> Result<Value, ApiError> {
+async fn shaped(state: &State, req: &HttpRequest, mut instance: Value) -> Result<Value, Error> {
     let (Some(app), Some(form), Some(id)) =
         (instance["app"].as_str(), instance["subject"]["form"].as_str(), instance["subject"]["id"].as_i64())
     else {
@@ -78,7 +79,7 @@ async fn shaped(state: &State, req: &HttpRequest, mut instance: Value) -> Result
     };
     let app = state.catalog.published(&state.db.conn, app).await?;
     let Some(subject) = app.bundle.form(form) else { return Ok(instance) };
-    let principal = crate::auth::principal(req)?;
+    let principal = principal(req)?;
     let access = crate::access::load(&state.db.conn, &app, &principal, subject).await?;
     super::records::secrets_around(state, &app, form, id, &access).await?.scrub(&mut instance);
     Ok(instance)
@@ -94,12 +95,12 @@ pub async fn cancel(
     _: Designer,
     req: HttpRequest,
     path: Path<(String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let now = Utc::now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     flows::deliver(&tx, &app, path.1, Incoming::Cancel, now, 0).await?;
-    audit::write(&tx, &Actor::of(&req), Entry::app("process.cancel", &path.0, json!({ "instance": path.1 })), now)
+    audit::write(&tx, &actor(&req), Entry::app("process.cancel", &path.0, json!({ "instance": path.1 })), now)
         .await?;
     tx.commit().await?;
     let body = describe(&state.db.conn, path.1).await?;
@@ -121,11 +122,11 @@ pub async fn migrate(
     req: HttpRequest,
     path: Path<(String, i64)>,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
     let mapping: std::collections::BTreeMap<String, String> = match doc.get("mapping") {
         Some(m) => serde_json::from_value(m.clone()).map_err(|e| {
-            ApiError::bad_request("malformed_json", format!("`mapping` maps node ids to node ids: {e}"))
+            Error::bad_input("malformed_json", format!("`mapping` maps node ids to node ids: {e}"))
         })?,
         None => Default::default(),
     };
@@ -134,11 +135,11 @@ pub async fn migrate(
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let to = doc.get("version").and_then(Value::as_i64).unwrap_or(app.version);
     if !(1..=app.version).contains(&to) {
-        return Err(ApiError::bad_request("bad_version", format!("versions of `{}` are 1 to {}", path.0, app.version)));
+        return Err(Error::bad_input("bad_version", format!("versions of `{}` are 1 to {}", path.0, app.version)));
     }
     flows::migrate(&tx, &app, path.1, to, &mapping, now).await?;
     let detail = json!({ "instance": path.1, "version": to, "mapping": mapping });
-    audit::write(&tx, &Actor::of(&req), Entry::app("process.migrate", &path.0, detail), now).await?;
+    audit::write(&tx, &actor(&req), Entry::app("process.migrate", &path.0, detail), now).await?;
     tx.commit().await?;
     let body = describe(&state.db.conn, path.1).await?;
     Ok(json_response(StatusCode::OK, &shaped(&state, &req, body).await?))
@@ -153,12 +154,12 @@ pub async fn of_record(
     state: State,
     req: HttpRequest,
     path: Path<(String, String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
     // What a step sent (a message's recipient, a webhook's body) and what tasks and events
     // recorded are for designers; a reader of the record sees where it stands and which
     // steps ran.
-    let role = crate::auth::principal(&req)?.platform_role;
+    let role = principal(&req)?.platform_role;
     let full = role == "designer" || role == "administrator";
     let stmt = Query::select()
         .column(a("id"))
@@ -196,7 +197,7 @@ pub async fn of_record(
         example = json!({ "items": [{ "id": 7, "instance": 3, "flow": "new_wealth_customer", "token": 4, "kind": "service",
             "node": "care_sms", "attempts": 5, "state": "failed", "due_at": "2026-12-02T01:00:00Z", "next_attempt": null,
             "error": "no `customer` record 12" }] }))))]
-pub async fn incidents(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn incidents(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, Error> {
     let items = flows::incidents(&state, &path, None).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
@@ -212,16 +213,16 @@ pub async fn retry_incident(
     _: Designer,
     req: HttpRequest,
     path: Path<(String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let now = Utc::now();
     let outcome = flows::retry_incident(&state, &path.0, path.1, now).await?;
     let entry = Entry::app("process.retry", &path.0, outcome.clone());
-    audit::write(&state.db.conn, &Actor::of(&req), entry, now).await?;
+    audit::write(&state.db.conn, &actor(&req), entry, now).await?;
     Ok(json_response(StatusCode::OK, &outcome))
 }
 
 /// An instance as the API shows it.
-async fn describe(c: &impl ConnectionTrait, id: i64) -> Result<Value, ApiError> {
+async fn describe(c: &impl ConnectionTrait, id: i64) -> Result<Value, Error> {
     let head = Query::select()
         .columns(
             [
@@ -241,7 +242,7 @@ async fn describe(c: &impl ConnectionTrait, id: i64) -> Result<Value, ApiError> 
         .from(a("trellis_flow_instances"))
         .and_where(Expr::col(a("id")).eq(id))
         .to_owned();
-    let row = c.query_one(&head).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
+    let row = c.query_one(&head).await?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
     let state: String = row.try_get("", "state")?;
     let state: Value = serde_json::from_str(&state).unwrap_or(Value::Null);
     let history = Query::select()

@@ -4,22 +4,18 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
-use engine_form::{CheckMode, check_record};
 use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
-use super::error::{ApiError, Problem};
+use super::error::Problem;
+use super::identity::{actor, principal};
 use super::{State, json_object, json_response};
 use crate::access::Access;
-use crate::access::enforce::{allowed, out_of_reach, within_reach, writable};
-use crate::audit::{self, Actor, Entry};
+use crate::access::enforce::{allowed, within_reach};
+use crate::error::Error;
+use crate::pipeline::{self, Authority, Op, Writer};
 use crate::records::query::{ListParams, ListQuery};
-use crate::records::values::field_values;
-use crate::records::{FormCtx, enforce_conditions, read, write};
-use crate::rules::{self, Change};
-use engine_rule::TriggerKind;
-use serde_json::Map;
+use crate::records::{FormCtx, read};
 
 pub(super) type FormPath = Path<(String, String)>;
 type RecordPath = Path<(String, String, i64)>;
@@ -36,7 +32,7 @@ fn record_response(status: StatusCode, record: &Value) -> HttpResponse {
 }
 
 /// Reads `If-Match`: `"3"`, `W/"3"` or `3`.
-fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
     let Some(raw) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -44,7 +40,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
     text.parse()
         .map(Some)
-        .map_err(|_| ApiError::bad_request("bad_if_match", "If-Match must carry the record's _version, e.g. \"3\""))
+        .map_err(|_| Error::bad_input("bad_if_match", "If-Match must carry the record's _version, e.g. \"3\""))
 }
 
 /// The caller's access to the form, refusing the request unless it grants `operation`.
@@ -53,8 +49,8 @@ pub(super) async fn access_for(
     req: &HttpRequest,
     ctx: &FormCtx<'_>,
     operation: &str,
-) -> Result<Access, ApiError> {
-    let principal = crate::auth::principal(req)?;
+) -> Result<Access, Error> {
+    let principal = principal(req)?;
     let access = crate::access::load(c, ctx.app, &principal, ctx.form).await?;
     allowed(&access, operation, &ctx.form.key)?;
     Ok(access)
@@ -68,11 +64,11 @@ pub(super) async fn readable(
     app: &str,
     form: &str,
     id: i64,
-) -> Result<Access, ApiError> {
+) -> Result<Access, Error> {
     let app = state.catalog.published(&state.db.conn, app).await?;
-    let ctx = FormCtx::new(&app, form, state.db.backend())?;
+    let ctx = FormCtx::new(&app, form, state.db.backend(), state.clock.now())?;
     let access = access_for(&state.db.conn, req, &ctx, "read").await?;
-    within_reach(&state.db.conn, &ctx, &access, id, || ApiError::not_found(format!("no `{form}` record {id}"))).await?;
+    within_reach(&state.db.conn, &ctx, &access, id, || Error::not_found(format!("no `{form}` record {id}"))).await?;
     Ok(access)
 }
 
@@ -86,7 +82,7 @@ pub(super) async fn secrets_around(
     form: &str,
     id: i64,
     access: &Access,
-) -> Result<crate::access::Secrets, ApiError> {
+) -> Result<crate::access::Secrets, Error> {
     let mut secrets = crate::access::Secrets::default();
     let mut pending = vec![(form.to_owned(), id, 0)];
     let mut seen = std::collections::HashSet::new();
@@ -95,7 +91,7 @@ pub(super) async fn secrets_around(
             continue;
         }
         let Some(form_access) = (if depth == 0 { Some(access) } else { access.to_form(&form) }) else { continue };
-        let ctx = FormCtx::new(app, &form, state.db.backend())?;
+        let ctx = FormCtx::new(app, &form, state.db.backend(), state.clock.now())?;
         let Some(Value::Object(mut record)) = read::get(&state.db.conn, &ctx, id, None).await? else { continue };
         if depth < 2 {
             for field in &ctx.form.fields {
@@ -118,33 +114,25 @@ pub(super) async fn read_one(
     app: &str,
     form: &str,
     id: i64,
-) -> Result<Value, ApiError> {
+) -> Result<Value, Error> {
     let app = state.catalog.published(&state.db.conn, app).await?;
-    let mut ctx = FormCtx::new(&app, form, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, form, state.db.backend(), state.clock.now())?;
     let access = access_for(&state.db.conn, req, &ctx, "read").await?;
     ctx.access = Some(&access);
     let record = read::get(&state.db.conn, &ctx, id, None)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
+        .ok_or_else(|| Error::not_found(format!("no `{form}` record {id}")))?;
     Ok(shaped(&access, record))
 }
 
-/// The record a write leaves, as the caller may see it: refused with `out_of_reach` when
-/// their rows no longer admit it, and read again through their access when it limits what
-/// the record's lookups show.
-async fn as_written(
-    c: &impl sea_orm::ConnectionTrait,
-    ctx: &FormCtx<'_>,
-    access: &Access,
-    id: i64,
-    record: Value,
-) -> Result<Value, ApiError> {
-    if access.rows.is_none() && !access.limits_lookups() {
-        return Ok(shaped(access, record));
-    }
-    let scoped = FormCtx { access: Some(access), ..*ctx };
-    let record = read::get(c, &scoped, id, None).await?.ok_or_else(out_of_reach)?;
-    Ok(shaped(access, record))
+/// The caller's access to the form, whatever it allows: a write checks the operation.
+async fn caller_access(c: &impl sea_orm::ConnectionTrait, req: &HttpRequest, ctx: &FormCtx<'_>) -> Result<Access, Error> {
+    Ok(crate::access::load(c, ctx.app, &principal(req)?, ctx.form).await?)
+}
+
+/// The caller as a writer: named in the audit trail as they signed in, with their roles.
+fn caller<'a>(req: &HttpRequest, access: &'a Access) -> Result<Writer<'a>, Error> {
+    Ok(Writer { actor: actor(req), authority: Authority::Caller(access), user: Some(principal(req)?.user_id) })
 }
 
 /// A record as the caller may see it.
@@ -163,12 +151,12 @@ pub(super) async fn list_query(
     ctx: &FormCtx<'_>,
     params: &ListParams,
     operation: &str,
-) -> Result<(Access, ListQuery), ApiError> {
+) -> Result<(Access, ListQuery), Error> {
     let access = access_for(&state.db.conn, req, ctx, operation).await?;
     let query = ListQuery::parse(ctx.form, params)?;
     access
         .check_readable(&ctx.app.bundle, ctx.form, &query.paths_read())
-        .map_err(|detail| ApiError::Forbidden { code: "not_readable", detail })?;
+        .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
     Ok((access, query))
 }
 
@@ -185,9 +173,9 @@ pub async fn list(
     req: HttpRequest,
     path: FormPath,
     params: Query<ListParams>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend(), state.clock.now())?;
     let (access, query) = list_query(&state, &req, &ctx, &params, "read").await?;
     ctx.access = Some(&access);
     let mut page = read::list(&state.db.conn, &ctx, &query).await?;
@@ -208,40 +196,19 @@ pub async fn list(
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values: `errors` names each bad field", body = Problem, content_type = "application/problem+json")))]
-pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
     let input = json_object(body).await?;
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
-    ctx.writer = Some(crate::auth::principal(&req)?.user_id);
-    let access = access_for(&tx, &req, &ctx, "create").await?;
-    writable(&access, &input)?;
-    let values = check_record(ctx.form, &input, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
-    let own_row = read::OwnRow::of(&ctx);
-    let now = Utc::now();
-    let row = write::create(&tx, &ctx, &values, now, &read::OwnRow::returning(own_row.as_ref())).await?;
-    let mut record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
-    let id = record["id"].as_i64().unwrap_or_default();
-    let sent: Vec<&str> = input.keys().map(String::as_str).collect();
-    if ctx.form.has_conditions() {
-        let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
-        enforce_conditions(&ctx, &stored, &sent, now)?;
-    }
-    let entry = Entry::record("record.create", &path.0, &path.1, id, json!({ "after": record }));
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
-    if rules::watches(&app, &path.1, TriggerKind::Created) {
-        let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
-        let kind = TriggerKind::Created;
-        let change = Change { form: path.1.clone(), id, version: 1, kind, before: None, after, by: ctx.writer };
-        rules::after_change(&tx, &app, change, now, 0).await?;
-        // Rules may have changed the record.
-        record = read::get(&tx, &ctx, id, None).await?.unwrap_or(record);
-    }
-    let written = crate::flows::Written { form: &path.1, id, created: true, by: ctx.writer };
-    crate::flows::on_record_change(&tx, &app, written, now, 0).await?;
-    let record = as_written(&tx, &ctx, &access, id, record).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend(), now)?;
+    let access = caller_access(&tx, &req, &ctx).await?;
+    let writer = caller(&req, &access)?;
+    let written = pipeline::write(&tx, &app, &path.1, Op::Create(&input), &writer, now, 0).await?;
     tx.commit().await?;
+    let record = shaped(&access, written.record.unwrap_or_default());
     let mut response = record_response(StatusCode::CREATED, &record);
+    let id = written.id;
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -253,14 +220,14 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
     responses((status = 200, description = "The record; ETag carries its version", body = Object),
         (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, req: HttpRequest, path: RecordPath) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: State, req: HttpRequest, path: RecordPath) -> Result<HttpResponse, Error> {
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
+    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend(), state.clock.now())?;
     let access = access_for(&state.db.conn, &req, &ctx, "read").await?;
     ctx.access = Some(&access);
     let record = read::get(&state.db.conn, &ctx, path.2, None)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))?;
+        .ok_or_else(|| Error::not_found(format!("no `{}` record {}", path.1, path.2)))?;
     Ok(record_response(StatusCode::OK, &shaped(&access, record)))
 }
 
@@ -274,65 +241,19 @@ pub async fn get(state: State, req: HttpRequest, path: RecordPath) -> Result<Htt
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
-pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payload) -> Result<HttpResponse, ApiError> {
-    let expected = if_match(&req)?.ok_or(ApiError::VersionRequired)?;
+pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
+    let version = if_match(&req)?.ok_or(Error::VersionRequired)?;
     let input = json_object(body).await?;
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
-    ctx.writer = Some(crate::auth::principal(&req)?.user_id);
-    let access = access_for(&tx, &req, &ctx, "update").await?;
-    // A record the caller cannot reach is, to them, not there.
-    within_reach(&tx, &ctx, &access, path.2, || ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))
-        .await?;
-    writable(&access, &input)?;
-    let values = check_record(ctx.form, &input, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
-    let own_row = read::OwnRow::of(&ctx);
-    let returning = read::OwnRow::returning(own_row.as_ref());
-    let now = Utc::now();
-    let watched = rules::watches(&app, &path.1, TriggerKind::Updated);
-    // The record before the change, read in this transaction: for the audit trail, and
-    // for the rules that compare with it (`old.`).
-    let before_json = read::get(&tx, &ctx, path.2, None).await?;
-    let before = match (&before_json, watched) {
-        (Some(Value::Object(obj)), true) => Some(field_values(ctx.form, obj)),
-        _ => None,
-    };
-    let row = write::update(&tx, &ctx, path.2, expected, &values, now, &returning).await?;
-    let mut record = read::written(&tx, &ctx, own_row.as_ref(), &row).await?;
-    let entry = Entry::record(
-        "record.update",
-        &path.0,
-        &path.1,
-        path.2,
-        json!({ "before": before_json, "after": record, "sent": input }),
-    );
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
-    if ctx.form.has_conditions() {
-        let sent: Vec<&str> = input.keys().map(String::as_str).collect();
-        let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
-        enforce_conditions(&ctx, &stored, &sent, now)?;
-    }
-    if let Some(before) = before {
-        let after = Some(field_values(ctx.form, record.as_object().unwrap_or(&Map::new())));
-        let version = record["_version"].as_i64().unwrap_or_default();
-        let change = Change {
-            form: path.1.clone(),
-            id: path.2,
-            version,
-            kind: TriggerKind::Updated,
-            before: Some(before),
-            after,
-            by: ctx.writer,
-        };
-        rules::after_change(&tx, &app, change, now, 0).await?;
-        record = read::get(&tx, &ctx, path.2, None).await?.unwrap_or(record);
-    }
-    let written = crate::flows::Written { form: &path.1, id: path.2, created: false, by: ctx.writer };
-    crate::flows::on_record_change(&tx, &app, written, now, 0).await?;
-    let record = as_written(&tx, &ctx, &access, path.2, record).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend(), now)?;
+    let access = caller_access(&tx, &req, &ctx).await?;
+    let writer = caller(&req, &access)?;
+    let op = Op::Update { id: path.2, version: Some(version), values: &input };
+    let written = pipeline::write(&tx, &app, &path.1, op, &writer, now, 0).await?;
     tx.commit().await?;
-    Ok(record_response(StatusCode::OK, &record))
+    Ok(record_response(StatusCode::OK, &shaped(&access, written.record.unwrap_or_default())))
 }
 
 /// Delete a record. If-Match is optional; when sent, the record must be at that version.
@@ -342,38 +263,15 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Other records still link to it", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let expected = if_match(&req)?;
+pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<HttpResponse, Error> {
+    let version = if_match(&req)?;
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend())?;
-    let access = access_for(&tx, &req, &ctx, "delete").await?;
-    // A record the caller cannot reach is, to them, not there.
-    within_reach(&tx, &ctx, &access, path.2, || ApiError::not_found(format!("no `{}` record {}", path.1, path.2)))
-        .await?;
-    let before_json = read::get(&tx, &ctx, path.2, None).await?;
-    let before = match (&before_json, rules::watches(&app, &path.1, TriggerKind::Deleted)) {
-        (Some(Value::Object(obj)), true) => {
-            Some((obj.get("_version").and_then(Value::as_i64).unwrap_or(0), field_values(ctx.form, obj)))
-        }
-        _ => None,
-    };
-    write::delete(&tx, &ctx, path.2, expected).await?;
-    let entry = Entry::record("record.delete", &path.0, &path.1, path.2, json!({ "before": before_json }));
-    audit::write(&tx, &Actor::of(&req), entry, Utc::now()).await?;
-    if let Some((version, before)) = before {
-        let change = Change {
-            form: path.1.clone(),
-            id: path.2,
-            version,
-            kind: TriggerKind::Deleted,
-            before: Some(before),
-            after: None,
-            by: Some(crate::auth::principal(&req)?.user_id),
-        };
-        rules::after_change(&tx, &app, change, Utc::now(), 0).await?;
-    }
-    crate::flows::on_record_deleted(&tx, &app, (&path.1, path.2), Utc::now()).await?;
+    let ctx = FormCtx::new(&app, &path.1, state.db.backend(), now)?;
+    let access = caller_access(&tx, &req, &ctx).await?;
+    let writer = caller(&req, &access)?;
+    pipeline::write(&tx, &app, &path.1, Op::Delete { id: path.2, version }, &writer, now, 0).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

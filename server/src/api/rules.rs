@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
-use super::error::{ApiError, Problem};
+use super::identity::{Designer, principal};
+use crate::error::Error;
+use super::error::Problem;
 use super::{State, json_body, json_response};
 use crate::app_meta::check_app;
 use crate::meta;
@@ -41,12 +43,12 @@ pub struct RuleTestRequest {
 
 /// The stored values of record `id`, read as the published app stores them and checked
 /// against the draft form (fields that no longer fit read as empty).
-async fn stored(state: &State, app: &str, form: &Form, id: i64) -> Result<Vec<(String, FieldValue)>, ApiError> {
+async fn stored(state: &State, app: &str, form: &Form, id: i64) -> Result<Vec<(String, FieldValue)>, Error> {
     let published = state.catalog.published(&state.db.conn, app).await?;
-    let ctx = FormCtx::new(&published, &form.key, state.db.backend())?;
+    let ctx = FormCtx::new(&published, &form.key, state.db.backend(), state.clock.now())?;
     let record = read::get(&state.db.conn, &ctx, id, None)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no `{}` record {id}", form.key)))?;
+        .ok_or_else(|| Error::not_found(format!("no `{}` record {id}", form.key)))?;
     Ok(field_values(form, record.as_object().ok_or_else(|| anyhow::anyhow!("a record is an object"))?))
 }
 
@@ -57,9 +59,9 @@ fn given(
     values: &Map<String, Value>,
     at: &str,
     mode: CheckMode,
-) -> Result<Vec<(String, FieldValue)>, ApiError> {
+) -> Result<Vec<(String, FieldValue)>, Error> {
     check_record(form, values, mode).map_err(|errors| {
-        ApiError::InvalidRecord(
+        Error::InvalidRecord(
             errors
                 .into_iter()
                 .map(|mut e| {
@@ -83,27 +85,27 @@ fn given(
         (status = 422, description = "The app's drafts are invalid, or the values are", body = Problem, content_type = "application/problem+json")))]
 pub async fn test(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     req: HttpRequest,
     path: Path<(String, String)>,
     payload: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let request: RuleTestRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a rule test: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a rule test: {e}")))?;
     let now = match &request.now {
         None => Utc::now(),
         Some(text) => engine_form::parse_instant(text)
-            .ok_or_else(|| ApiError::bad_request("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
+            .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
     };
     let app = meta::find_app(&state.db.conn, &path.0)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no app `{}`", path.0)))?;
-    let drafts = check_app(&meta::draft_bundle(&state.db.conn, &app).await?, 0).map_err(ApiError::InvalidMetadata)?;
-    let rule = drafts.rule(&path.1).ok_or_else(|| ApiError::not_found(format!("no rule `{}`", path.1)))?;
+        .ok_or_else(|| Error::not_found(format!("no app `{}`", path.0)))?;
+    let drafts = check_app(&meta::draft_bundle(&state.db.conn, &app).await?, 0).map_err(Error::InvalidMetadata)?;
+    let rule = drafts.rule(&path.1).ok_or_else(|| Error::not_found(format!("no rule `{}`", path.1)))?;
     // A rule on an event reads the event's data: `record` is that data.
     let event = rule.event.as_deref().and_then(|e| drafts.events.iter().find(|f| f.key == e));
     let Some(form) = rule.form.as_deref().and_then(|f| drafts.bundle.form(f)).or(event) else {
-        return Err(ApiError::not_found("the rule's form or event is not in the app"));
+        return Err(Error::not_found("the rule's form or event is not in the app"));
     };
     let changes = given(form, &request.record, "/record", CheckMode::Patch)?;
     // What the test reads from stored records (the record, related ones) it reads through
@@ -111,7 +113,7 @@ pub async fn test(
     let published = state.catalog.published(&state.db.conn, &app.key).await?;
     let access = match rule.form.as_deref().and_then(|f| published.bundle.form(f)) {
         Some(published_form) => {
-            let principal = crate::auth::principal(&req)?;
+            let principal = principal(&req)?;
             Some(crate::access::load(&state.db.conn, &published, &principal, published_form).await?)
         }
         None => None,
@@ -127,7 +129,7 @@ pub async fn test(
             (Some(old.clone()), merged(old, changes))
         }
         (None, None) => (None, changes),
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("bad_test", "give `id` or `old`, not both")),
+        (Some(_), Some(_)) => return Err(Error::bad_input("bad_test", "give `id` or `old`, not both")),
     };
     let id = request.id.unwrap_or(0);
     let paths = crate::rules::related_paths([rule]);
@@ -147,10 +149,10 @@ pub async fn test(
         (TriggerKind::Deleted, Some(before)) => Trigger::Deleted { id, version: 2, before },
         (TriggerKind::Schedule, _) => Trigger::Scheduled { occurrence: now, id, record: &after },
         (TriggerKind::Event, _) => Trigger::Event { name: &form.key, event_id: "test", payload: &after },
-        _ => return Err(ApiError::bad_request("bad_test", "this rule sees a change: give `id` or `old`")),
+        _ => return Err(Error::bad_input("bad_test", "this rule sees a change: give `id` or `old`")),
     };
     let firing =
-        rule.fire(&trigger, &ctx).map_err(|e| ApiError::InvalidExpression { param: "rule", errors: vec![e] })?;
+        rule.fire(&trigger, &ctx).map_err(|e| Error::InvalidExpression { param: "rule", errors: vec![e] })?;
     let trigger_name = crate::rules::trigger_name(rule.trigger);
     let mut body = json!({ "rule": rule.key, "trigger": trigger_name, "fired": firing.is_some() });
     if let Some(firing) = firing {
@@ -199,10 +201,10 @@ pub async fn firings(
     state: State,
     req: actix_web::HttpRequest,
     path: Path<(String, String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let access = super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let form = app.bundle.form(&path.1).ok_or_else(|| ApiError::not_found(format!("no form `{}`", path.1)))?;
+    let form = app.bundle.form(&path.1).ok_or_else(|| Error::not_found(format!("no form `{}`", path.1)))?;
     let mut secrets = super::records::secrets_around(&state, &app, &path.1, path.2, &access).await?;
     let mut items = crate::rules::firings_of_record(&state.db.conn, &path.0, &path.1, path.2).await?;
     // What each rule read, as the caller sees it; its texts masked in what the rule did.
@@ -227,7 +229,7 @@ pub async fn firings(
             "form": "transaction", "record_id": 42, "read": {}, "actions": [], "status": "failed",
             "error": "invalid record: /title: too long", "fired_at": "2026-11-28T01:30:00.000000Z",
             "attempts": 5, "next_attempt_at": null }] }))))]
-pub async fn incidents(state: State, _: crate::auth::Designer, path: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn incidents(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, Error> {
     let items = crate::rules::incidents(&state.db.conn, &path, 100).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
@@ -242,9 +244,9 @@ pub async fn incidents(state: State, _: crate::auth::Designer, path: Path<String
         (status = 409, description = "The firing did not fail, or could not be evaluated (`nothing_to_retry`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn retry_incident(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     path: Path<(String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let firing = crate::rules::retry_incident(&state, &path.0, path.1, Utc::now()).await?;
     Ok(json_response(StatusCode::OK, &firing))
 }
@@ -267,12 +269,12 @@ pub struct OutboxParams {
             "last_error": "the receiver answered 503 Service Unavailable" }] }))))]
 pub async fn outbox(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     path: Path<String>,
     params: Query<OutboxParams>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     if let Some(s) = params.state.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed")) {
-        return Err(ApiError::bad_request("bad_state", format!("`{s}` is not pending, delivered or failed")));
+        return Err(Error::bad_input("bad_state", format!("`{s}` is not pending, delivered or failed")));
     }
     let items = crate::outbox::list(&state.db.conn, &path, params.state.as_deref(), 100).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
@@ -285,9 +287,9 @@ pub async fn outbox(
         (status = 404, description = "No failed message with that id", body = Problem, content_type = "application/problem+json")))]
 pub async fn resend(
     state: State,
-    _: crate::auth::Designer,
+    _: Designer,
     path: Path<(String, i64)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     crate::outbox::resend(&state.db.conn, &path.0, path.1, Utc::now()).await?;
     Ok(HttpResponse::Accepted().finish())
 }
@@ -319,18 +321,18 @@ pub async fn receive_event(
     req: HttpRequest,
     path: Path<(String, String)>,
     payload: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let request: EventRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not an event: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not an event: {e}")))?;
     if request.event_id.is_empty() || request.event_id.len() > 200 || request.event_id.contains('\0') {
-        return Err(ApiError::bad_request("bad_event_id", "`event_id` is 1 to 200 characters"));
+        return Err(Error::bad_input("bad_event_id", "`event_id` is 1 to 200 characters"));
     }
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let form = app.event(&path.1)?;
-    let sender = crate::auth::principal(&req)?;
+    let sender = principal(&req)?;
     if !crate::access::may_send(&tx, &app, &sender, &path.1).await? {
-        return Err(ApiError::Forbidden {
+        return Err(Error::Forbidden {
             code: "forbidden",
             detail: format!("none of your roles may send `{}` events", path.1),
         });

@@ -12,9 +12,11 @@ use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::error::{ApiError, Problem};
+use super::identity::{actor, principal};
+use crate::error::Error;
+use super::error::Problem;
 use super::{State, json_body, json_response};
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::flows::{self, Incoming};
 use crate::records::codec::{datetime, decode};
@@ -69,7 +71,7 @@ struct Reach {
     team: Vec<String>,
 }
 
-async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -> Result<Reach, ApiError> {
+async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -> Result<Reach, Error> {
     let roles_q = Sql::select()
         .columns(["app", "role"].map(a))
         .from(a("trellis_user_roles"))
@@ -119,12 +121,12 @@ impl Reach {
     }
 }
 
-fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::DateTime<Utc>) -> Result<Value, ApiError> {
-    let text = |key: &str| -> Result<Value, ApiError> {
+fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::DateTime<Utc>) -> Result<Value, Error> {
+    let text = |key: &str| -> Result<Value, Error> {
         Ok(row.try_get::<Option<String>>("", key)?.map_or(Value::Null, Value::String))
     };
     let instant = |i: usize| decode(row, i, &StorageType::DateTime, backend).map(|v| v.to_json());
-    let json_text = |key: &str| -> Result<Value, ApiError> {
+    let json_text = |key: &str| -> Result<Value, Error> {
         Ok(row.try_get::<Option<String>>("", key)?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null))
     };
     let due = decode(row, 10, &StorageType::DateTime, backend)?;
@@ -156,14 +158,14 @@ fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::DateTi
 /// Your tasks (and with `team=true` your team's), soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskFilter),
     responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due", body = Object)))]
-pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> Result<HttpResponse, Error> {
     let conn = &state.db.conn;
-    let reach = reach(conn, crate::auth::principal(&req)?, filter.team.unwrap_or(false)).await?;
+    let reach = reach(conn, principal(&req)?, filter.team.unwrap_or(false)).await?;
     let now = Utc::now();
     let backend = conn.get_database_backend();
     let status = filter.status.as_deref().unwrap_or("open");
     if !["open", "completed", "cancelled"].contains(&status) {
-        return Err(ApiError::bad_request("bad_query", "`status` is open, completed or cancelled"));
+        return Err(Error::bad_input("bad_query", "`status` is open, completed or cancelled"));
     }
     let mut stmt = Sql::select();
     stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_tasks")).and_where(Expr::col(a("status")).eq(status));
@@ -181,7 +183,7 @@ pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> 
     }
     if let Some(priority) = &filter.priority {
         if !["low", "normal", "high"].contains(&priority.as_str()) {
-            return Err(ApiError::bad_request("bad_query", "`priority` is low, normal or high"));
+            return Err(Error::bad_input("bad_query", "`priority` is low, normal or high"));
         }
         stmt.and_where(Expr::col(a("priority")).eq(priority.as_str()));
     }
@@ -192,18 +194,18 @@ pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> 
 }
 
 /// Task `id`, if the caller may see it.
-async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, ApiError> {
+async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, Error> {
     let mut stmt = Sql::select();
     stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_tasks")).and_where(Expr::col(a("id")).eq(id));
     if !reach.is_admin() {
         stmt.cond_where(reach.condition());
     }
-    c.query_one(&stmt).await?.ok_or_else(|| ApiError::not_found(format!("no task {id} of yours")))
+    c.query_one(&stmt).await?.ok_or_else(|| Error::not_found(format!("no task {id} of yours")))
 }
 
 /// Whether the caller may see task `id` (its files are theirs to read): 404 if not.
-pub(crate) async fn visible_to(state: &State, req: &HttpRequest, id: i64) -> Result<(), ApiError> {
-    let reach = reach(&state.db.conn, crate::auth::principal(req)?, true).await?;
+pub(crate) async fn visible_to(state: &State, req: &HttpRequest, id: i64) -> Result<(), Error> {
+    let reach = reach(&state.db.conn, principal(req)?, true).await?;
     visible(&state.db.conn, &reach, id).await.map(drop)
 }
 
@@ -213,7 +215,7 @@ pub(crate) async fn holds_task_taking_files(
     state: &State,
     app: &crate::catalog::PublishedApp,
     principal: &Principal,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     let mut nodes = Cond::any();
     let mut any = false;
     for flow in app.flows.iter() {
@@ -251,7 +253,7 @@ pub(crate) async fn holds_task_taking_files(
 }
 
 /// A task's SLA escalations: when, what, to whom, and when done.
-async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, ApiError> {
+async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, Error> {
     let stmt = Sql::select()
         .columns(["due_at", "action", "target", "done_at"].map(a))
         .from(a("trellis_flow_escalations"))
@@ -272,7 +274,7 @@ async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, Ap
 }
 
 /// The task form and outcomes of a task's node, from the flow version its process runs.
-async fn task_form(state: &State, task: &Value) -> Result<(Vec<Value>, Vec<String>, i64), ApiError> {
+async fn task_form(state: &State, task: &Value) -> Result<(Vec<Value>, Vec<String>, i64), Error> {
     let app_key = task["app"].as_str().unwrap_or_default();
     let instance = task["instance"].as_i64().unwrap_or_default();
     let head = Sql::select()
@@ -280,13 +282,13 @@ async fn task_form(state: &State, task: &Value) -> Result<(Vec<Value>, Vec<Strin
         .from(a("trellis_flow_instances"))
         .and_where(Expr::col(a("id")).eq(instance))
         .to_owned();
-    let row = state.db.conn.query_one(&head).await?.ok_or_else(|| ApiError::not_found("process gone"))?;
+    let row = state.db.conn.query_one(&head).await?.ok_or_else(|| Error::not_found("process gone"))?;
     let (flow_key, version): (String, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
     let flows = crate::catalog::flows_of_version(&state.db.conn, app_key, version).await?;
     let node = flows.iter().find(|f| f.key == flow_key).and_then(|f| f.node(task["node"].as_str().unwrap_or_default()));
     match node.map(|n| &n.kind) {
         Some(engine_flow::NodeKind::UserTask(t)) => Ok((t.fields.clone(), t.outcomes.clone(), version)),
-        _ => Err(ApiError::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
+        _ => Err(Error::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
     }
 }
 
@@ -294,9 +296,9 @@ async fn task_form(state: &State, task: &Value) -> Result<(Vec<Value>, Vec<Strin
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
     responses((status = 200, description = "The task", body = Object),
         (status = 404, description = "No such task of yours", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, Error> {
     let conn = &state.db.conn;
-    let reach = reach(conn, crate::auth::principal(&req)?, true).await?;
+    let reach = reach(conn, principal(&req)?, true).await?;
     let row = visible(conn, &reach, *path).await?;
     let mut task = task_json(&row, conn.get_database_backend(), Utc::now())?;
     let (fields, outcomes, _) = task_form(&state, &task).await?;
@@ -325,14 +327,14 @@ pub async fn complete(
     req: HttpRequest,
     path: Path<i64>,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
     let conn = &state.db.conn;
-    let principal = crate::auth::principal(&req)?;
+    let principal = principal(&req)?;
     let reach = reach(conn, principal.clone(), false).await?;
     let task = task_json(&visible(conn, &reach, *path).await?, conn.get_database_backend(), Utc::now())?;
     if task["status"] != "open" {
-        return Err(ApiError::Conflict { code: "task_closed", detail: format!("task {} is {}", path, task["status"]) });
+        return Err(Error::Conflict { code: "task_closed", detail: format!("task {} is {}", path, task["status"]) });
     }
     let (fields, outcomes, version) = task_form(&state, &task).await?;
     let outcome = doc.get("outcome").and_then(Value::as_str).map(str::to_owned);
@@ -376,7 +378,7 @@ pub async fn complete(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::InvalidRecord(errors));
+        return Err(Error::InvalidRecord(errors));
     }
     let now = Utc::now();
     let tx = conn.begin().await?;
@@ -389,7 +391,7 @@ pub async fn complete(
         crate::files::attach(&tx, crate::files::TASK_FILES, &field.key, *path, ids).await?;
     }
     let entry = Entry::app("task.complete", &app_key, json!({ "task": *path, "instance": instance, "values": given }));
-    audit::write(&tx, &Actor::of(&req), entry, now).await?;
+    audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;
     let row = visible(conn, &reach, *path).await;
     let body = match row {
@@ -411,19 +413,19 @@ async fn checked_values(
     version: i64,
     fields: &[Value],
     given: &Map<String, Value>,
-) -> Result<Result<TaskValues, Vec<engine_form::FieldError>>, ApiError> {
+) -> Result<Result<TaskValues, Vec<engine_form::FieldError>>, Error> {
     if fields.is_empty() {
         return Ok(Ok((Vec::new(), Vec::new())));
     }
     let (doc, _) = crate::meta::version_bundle(&state.db.conn, app, version)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app `{app}` lacks version {version}")))?;
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("app `{app}` lacks version {version}")))?;
     let mut forms = doc["forms"].as_array().cloned().unwrap_or_default();
     forms.push(json!({ "key": "task_form", "label": { "zh-CN": "任务", "en": "Task" }, "fields": fields }));
     let probe = json!({ "key": app, "name": doc["name"], "forms": forms, "calendars": doc["calendars"] });
     let bundle = engine_form::parse_bundle(&probe)
-        .map_err(|d| ApiError::Internal(anyhow::anyhow!("a task form does not read: {d:?}")))?;
-    let form = bundle.form("task_form").ok_or_else(|| ApiError::Internal(anyhow::anyhow!("task form missing")))?;
+        .map_err(|d| Error::Internal(anyhow::anyhow!("a task form does not read: {d:?}")))?;
+    let form = bundle.form("task_form").ok_or_else(|| Error::Internal(anyhow::anyhow!("task form missing")))?;
     Ok(match check_record(form, given, CheckMode::Create) {
         Ok(values) => {
             let files = values
@@ -455,12 +457,12 @@ pub struct Delegation {
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/claim", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
     responses((status = 200, description = "Yours now", body = Object),
         (status = 409, description = "Someone holds it already", body = Problem, content_type = "application/problem+json")))]
-pub async fn claim(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, ApiError> {
-    let principal = crate::auth::principal(&req)?;
+pub async fn claim(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, Error> {
+    let principal = principal(&req)?;
     let me = principal.username.clone();
     reassign(&state, &req, principal, *path, "task.claim", move |holder, _| match holder {
         None => Ok(Some(me.clone())),
-        Some(_) => Err(ApiError::Conflict { code: "task_held", detail: "someone holds this task already".into() }),
+        Some(_) => Err(Error::Conflict { code: "task_held", detail: "someone holds this task already".into() }),
     })
     .await
 }
@@ -469,12 +471,12 @@ pub async fn claim(state: State, req: HttpRequest, path: Path<i64>) -> Result<Ht
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/unclaim", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
     responses((status = 200, description = "Offered to its candidates again", body = Object),
         (status = 409, description = "Not yours, or not offered to a role", body = Problem, content_type = "application/problem+json")))]
-pub async fn unclaim(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, ApiError> {
-    let principal = crate::auth::principal(&req)?;
+pub async fn unclaim(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, Error> {
+    let principal = principal(&req)?;
     let me = principal.username.clone();
     reassign(&state, &req, principal, *path, "task.unclaim", move |holder, role| match (holder, role) {
         (Some(h), Some(_)) if h == me => Ok(None),
-        _ => Err(ApiError::Conflict {
+        _ => Err(Error::Conflict {
             code: "not_claimed",
             detail: "only a task you claimed from a role goes back".into(),
         }),
@@ -493,23 +495,23 @@ pub async fn delegate(
     req: HttpRequest,
     path: Path<i64>,
     body: Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let delegation: Delegation = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("not a delegation: {e}")))?;
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a delegation: {e}")))?;
     let exists = Sql::select()
         .column(a("id"))
         .from(a("trellis_users"))
         .and_where(Expr::col(a("username")).eq(delegation.to.as_str()))
         .to_owned();
     if state.db.conn.query_one(&exists).await?.is_none() {
-        return Err(ApiError::InvalidRecord(vec![engine_form::FieldError::new("/to", "unknown_user", "no such user")]));
+        return Err(Error::InvalidRecord(vec![engine_form::FieldError::new("/to", "unknown_user", "no such user")]));
     }
-    let principal = crate::auth::principal(&req)?;
+    let principal = principal(&req)?;
     let (me, admin) = (principal.username.clone(), principal.platform_role == "administrator");
     let to = delegation.to;
     reassign(&state, &req, principal, *path, "task.delegate", move |holder, _| match holder {
         Some(h) if h == me || admin => Ok(Some(to.clone())),
-        _ => Err(ApiError::Conflict { code: "not_yours", detail: "only the holder hands a task on".into() }),
+        _ => Err(Error::Conflict { code: "not_yours", detail: "only the holder hands a task on".into() }),
     })
     .await
 }
@@ -522,15 +524,15 @@ async fn reassign(
     principal: Principal,
     id: i64,
     action: &str,
-    decide: impl Fn(Option<&str>, Option<&str>) -> Result<Option<String>, ApiError>,
-) -> Result<HttpResponse, ApiError> {
+    decide: impl Fn(Option<&str>, Option<&str>) -> Result<Option<String>, Error>,
+) -> Result<HttpResponse, Error> {
     let conn = &state.db.conn;
     let reach = reach(conn, principal, false).await?;
     let now = Utc::now();
     let tx = conn.begin().await?;
     let task = task_json(&visible(&tx, &reach, id).await?, conn.get_database_backend(), now)?;
     if task["status"] != "open" {
-        return Err(ApiError::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
+        return Err(Error::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
     }
     let holder = decide(task["assignee"].as_str(), task["candidate_role"].as_str())?;
     let stmt = Sql::update()
@@ -542,7 +544,7 @@ async fn reassign(
     tx.execute(&stmt).await?;
     let app = task["app"].as_str().unwrap_or_default();
     let entry = Entry::app(action, app, json!({ "task": id, "from": task["assignee"], "to": holder }));
-    audit::write(&tx, &Actor::of(req), entry, now).await?;
+    audit::write(&tx, &actor(req), entry, now).await?;
     tx.commit().await?;
     Ok(json_response(StatusCode::OK, &json!({ "id": id, "assignee": holder })))
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::password::hash_password;
 use super::{PLATFORM_ROLES, sessions::random_text};
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::codec::datetime;
 
 /// The shortest password a user may be given.
@@ -106,7 +106,7 @@ fn is_name(text: &str) -> bool {
 /// Reads users from CSV with a header row naming the columns (`username`, and any of
 /// `display_name`, `platform_role`, `org_unit`, `password`); fields may be quoted, with
 /// `""` for a quote inside.
-pub fn users_from_csv(text: &str) -> Result<Vec<UserEntry>, ApiError> {
+pub fn users_from_csv(text: &str) -> Result<Vec<UserEntry>, Error> {
     let rows = parse_csv(text);
     let Some((header, body)) = rows.split_first() else { return Ok(Vec::new()) };
     let known = ["username", "display_name", "platform_role", "org_unit", "password"];
@@ -120,7 +120,7 @@ pub fn users_from_csv(text: &str) -> Result<Vec<UserEntry>, ApiError> {
         errors.push(FieldError::new("/0", "missing", "the header names no `username` column"));
     }
     if !errors.is_empty() {
-        return Err(ApiError::BadRequest { code: "bad_csv", detail: "the CSV header is wrong".into(), errors });
+        return Err(Error::BadInput { code: "bad_csv", detail: "the CSV header is wrong".into(), errors });
     }
     let column = |row: &[String], name: &str| {
         header.iter().position(|h| h == name).and_then(|i| row.get(i)).filter(|v| !v.is_empty()).cloned()
@@ -282,10 +282,10 @@ pub async fn import(
     import: &Import,
     app_roles: &AppRoles,
     now: DateTime<Utc>,
-) -> Result<(usize, usize), ApiError> {
+) -> Result<(usize, usize), Error> {
     let errors = check(import, &unit_ids(c).await?, app_roles);
     if !errors.is_empty() {
-        return Err(ApiError::InvalidRecord(errors));
+        return Err(Error::InvalidRecord(errors));
     }
     let backend = c.get_database_backend();
     for unit in &import.org_units {

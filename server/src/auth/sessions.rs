@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::Principal;
 use super::attempts::{self, Reserved};
 use super::password::{hash_password, verify_password};
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::codec::datetime;
 
 /// How long a session lasts.
@@ -32,8 +32,8 @@ pub(super) fn random_text(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(raw)
 }
 
-fn refused() -> ApiError {
-    ApiError::Unauthorized { code: "wrong_credentials", detail: "wrong user name or password".into() }
+fn refused() -> Error {
+    Error::Unauthorized { code: "wrong_credentials", detail: "wrong user name or password".into() }
 }
 
 /// Creates a user; `None` if the name is taken.
@@ -43,7 +43,7 @@ pub async fn create_user(
     password: &str,
     platform_role: &str,
     now: DateTime<Utc>,
-) -> Result<Option<i64>, ApiError> {
+) -> Result<Option<i64>, Error> {
     let hash = hash_password(password)?;
     let stmt = Query::insert()
         .into_table(a("trellis_users"))
@@ -67,7 +67,7 @@ pub async fn create_user(
 
 /// On the first start, creates the administrator `admin` with the password from
 /// `TRELLIS_ADMIN_PASSWORD`, or a random one, which is returned to be shown once.
-pub async fn bootstrap_admin(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Option<String>, ApiError> {
+pub async fn bootstrap_admin(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Option<String>, Error> {
     let any = Query::select().expr(Expr::val(1)).from(a("trellis_users")).limit(1).to_owned();
     if c.query_one(&any).await?.is_some() {
         return Ok(None);
@@ -95,7 +95,7 @@ pub async fn login(
     username: &str,
     password: &str,
     now: DateTime<Utc>,
-) -> Result<(String, DateTime<Utc>), ApiError> {
+) -> Result<(String, DateTime<Utc>), Error> {
     let backend = c.get_database_backend();
     if let Reserved::Locked(until) = attempts::reserve(c, username, now).await? {
         return Err(locked(until));
@@ -117,7 +117,7 @@ pub async fn login(
     let attempt = password.to_owned();
     let matches = tokio::task::spawn_blocking(move || verify_password(&attempt, &hash))
         .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("verifying a password: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("verifying a password: {e}")))?;
     let id = match user {
         Some((id, _, false)) if matches => id,
         _ => return Err(refused()),
@@ -140,8 +140,8 @@ pub async fn login(
     Ok((token, expires))
 }
 
-fn locked(until: DateTime<Utc>) -> ApiError {
-    ApiError::Unauthorized {
+fn locked(until: DateTime<Utc>) -> Error {
+    Error::Unauthorized {
         code: "locked",
         detail: format!(
             "too many wrong attempts for this user name; try again after {}",
@@ -158,9 +158,9 @@ pub async fn change_password(
     current: &str,
     new: &str,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     if new.chars().count() < super::directory::MIN_PASSWORD {
-        return Err(ApiError::InvalidRecord(vec![engine_form::FieldError::new(
+        return Err(Error::InvalidRecord(vec![engine_form::FieldError::new(
             "/new_password",
             "weak_password",
             format!("a password has at least {} characters", super::directory::MIN_PASSWORD),
@@ -181,9 +181,9 @@ pub async fn change_password(
     let attempt = current.to_owned();
     let matches = tokio::task::spawn_blocking(move || verify_password(&attempt, &hash))
         .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("verifying a password: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("verifying a password: {e}")))?;
     if !matches {
-        return Err(ApiError::InvalidRecord(vec![engine_form::FieldError::new(
+        return Err(Error::InvalidRecord(vec![engine_form::FieldError::new(
             "/current_password",
             "wrong_password",
             "this is not your current password",
@@ -213,7 +213,7 @@ pub(super) async fn authenticate(
     c: &impl ConnectionTrait,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Principal, ApiError> {
+) -> Result<Principal, Error> {
     let hash = token_hash(token);
     let stmt = Query::select()
         .column((a("u"), a("id")))
@@ -232,7 +232,7 @@ pub(super) async fn authenticate(
         .and_where(Expr::col((a("u"), a("disabled"))).eq(false))
         .to_owned();
     let Some(row) = c.query_one(&stmt).await? else {
-        return Err(ApiError::Unauthorized {
+        return Err(Error::Unauthorized {
             code: "invalid_token",
             detail: "the token is unknown, expired or revoked; sign in again".into(),
         });
@@ -247,7 +247,7 @@ pub(super) async fn authenticate(
 }
 
 /// Ends the session whose token hash is `session`.
-pub async fn logout(c: &impl ConnectionTrait, session: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub async fn logout(c: &impl ConnectionTrait, session: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let stmt = Query::update()
         .table(a("trellis_sessions"))
         .value(a("revoked_at"), datetime(now, c.get_database_backend()))

@@ -1,11 +1,7 @@
 //! Rate limits on sign-in attempts, per user name and per client address, kept in this
 //! server's memory: they slow down a spray of guesses (many names from one address, or
 //! one name from many), while the lockout (`attempts`) is what holds across servers.
-//!
-//! The client's address is the TCP peer's, or, behind the bank's reverse proxy, the last
-//! address in the header the proxy is configured to set (`TRELLIS_CLIENT_IP_HEADER`, e.g.
-//! `X-Forwarded-For`): the last one is the address the proxy itself saw, which the client
-//! cannot forge.
+//! The client's address comes from the HTTP layer (`api::identity::client_address`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -76,16 +72,4 @@ impl Throttle {
         }
         Ok(())
     }
-}
-
-/// The client's address: the last address in the trusted proxy's header when one is
-/// configured and present, else the TCP peer's.
-pub fn client_address(req: &actix_web::HttpRequest, header: Option<&str>) -> Option<String> {
-    if let Some(name) = header
-        && let Some(value) = req.headers().get(name).and_then(|v| v.to_str().ok())
-        && let Some(last) = value.rsplit(',').map(str::trim).find(|s| !s.is_empty())
-    {
-        return Some(last.to_owned());
-    }
-    req.peer_addr().map(|a| a.ip().to_string())
 }

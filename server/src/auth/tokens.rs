@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::sessions::{random_text, token_hash};
 use super::{Principal, Scope};
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::codec::{datetime, decode};
 
 /// What marks an API token, as against a session token.
@@ -30,8 +30,8 @@ pub async fn create(
     access: &str,
     days: i64,
     now: DateTime<Utc>,
-) -> Result<(i64, String, DateTime<Utc>), ApiError> {
-    let bad = |detail: String| ApiError::bad_request("bad_token", detail);
+) -> Result<(i64, String, DateTime<Utc>), Error> {
+    let bad = |detail: String| Error::bad_input("bad_token", detail);
     if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(bad("`name` is 1 to 100 characters".into()));
     }
@@ -42,7 +42,7 @@ pub async fn create(
         return Err(bad(format!("`expires_in_days` is 1 to {MAX_DAYS}")));
     }
     if crate::meta::find_app(c, app).await?.is_none() {
-        return Err(ApiError::not_found(format!("no app `{app}`")));
+        return Err(Error::not_found(format!("no app `{app}`")));
     }
     let token = format!("{PREFIX}{}", random_text(32));
     let expires = now + Duration::days(days);
@@ -66,12 +66,15 @@ pub async fn create(
     Ok((row.try_get_by_index(0)?, token, expires))
 }
 
+/// How often a token's `last_used_at` is written at most.
+pub const LAST_USED_GRAIN: chrono::Duration = chrono::Duration::minutes(1);
+
 /// The user an API token acts for, with its scope, if the token is live.
-pub(super) async fn authenticate(
+pub async fn authenticate(
     c: &impl ConnectionTrait,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Principal, ApiError> {
+) -> Result<Principal, Error> {
     let backend = c.get_database_backend();
     let hash = token_hash(token);
     let stmt = Query::select()
@@ -81,6 +84,7 @@ pub(super) async fn authenticate(
         .column((a("t"), a("app")))
         .column((a("t"), a("access")))
         .column((a("t"), a("id")))
+        .column((a("t"), a("last_used_at")))
         .from_as(a("trellis_api_tokens"), a("t"))
         .join_as(
             JoinType::InnerJoin,
@@ -94,18 +98,26 @@ pub(super) async fn authenticate(
         .and_where(Expr::col((a("u"), a("disabled"))).eq(false))
         .to_owned();
     let Some(row) = c.query_one(&stmt).await? else {
-        return Err(ApiError::Unauthorized {
+        return Err(Error::Unauthorized {
             code: "invalid_token",
             detail: "the API token is unknown, expired or revoked".into(),
         });
     };
     let id: i64 = row.try_get_by_index(5)?;
-    let used = Query::update()
-        .table(a("trellis_api_tokens"))
-        .value(a("last_used_at"), datetime(now, backend))
-        .and_where(Expr::col(a("id")).eq(id))
-        .to_owned();
-    c.execute(&used).await?;
+    // When a token was last used is kept to the minute, so a read stays a read: the
+    // audit trail records what a token changes, under its actor.
+    let last_used = match decode(&row, 6, &engine_form::StorageType::DateTime, backend)? {
+        engine_form::FieldValue::DateTime(t) => Some(t),
+        _ => None,
+    };
+    if last_used.is_none_or(|t| now - t >= LAST_USED_GRAIN || t > now) {
+        let used = Query::update()
+            .table(a("trellis_api_tokens"))
+            .value(a("last_used_at"), datetime(now, backend))
+            .and_where(Expr::col(a("id")).eq(id))
+            .to_owned();
+        c.execute(&used).await?;
+    }
     Ok(Principal {
         user_id: row.try_get_by_index(0)?,
         username: row.try_get_by_index(1)?,
@@ -117,7 +129,7 @@ pub(super) async fn authenticate(
 
 /// The tokens `user` made (all of them for an administrator), newest first; never the
 /// tokens themselves.
-pub async fn list(c: &impl ConnectionTrait, user: &Principal) -> Result<Vec<Value>, ApiError> {
+pub async fn list(c: &impl ConnectionTrait, user: &Principal) -> Result<Vec<Value>, Error> {
     let backend = c.get_database_backend();
     let mut stmt = Query::select();
     stmt.columns(
@@ -149,7 +161,7 @@ pub async fn list(c: &impl ConnectionTrait, user: &Principal) -> Result<Vec<Valu
 }
 
 /// Revokes token `id`, if `user` made it (or is an administrator).
-pub async fn revoke(c: &impl ConnectionTrait, user: &Principal, id: i64, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub async fn revoke(c: &impl ConnectionTrait, user: &Principal, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
     let mut stmt = Query::update();
     stmt.table(a("trellis_api_tokens"))
         .value(a("revoked_at"), datetime(now, c.get_database_backend()))
@@ -161,6 +173,6 @@ pub async fn revoke(c: &impl ConnectionTrait, user: &Principal, id: i64, now: Da
     if c.execute(&stmt).await?.rows_affected() == 1 {
         Ok(())
     } else {
-        Err(ApiError::not_found(format!("no live token {id} of yours")))
+        Err(Error::not_found(format!("no live token {id} of yours")))
     }
 }

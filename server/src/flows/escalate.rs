@@ -9,13 +9,13 @@ use serde_json::json;
 
 use super::store::{a, history};
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::codec::datetime;
 
 const BATCH: u64 = 200;
 
 /// Carries out every escalation due at `now`; how many (of tasks still open).
-pub async fn run_due_escalations(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn run_due_escalations(state: &AppState, now: DateTime<Utc>) -> Result<usize, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let mut done = 0;
@@ -57,7 +57,7 @@ async fn escalate(
     action: &str,
     target: Option<String>,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     let q = Query::select()
         .columns(["app", "instance_id", "title", "assignee", "status"].map(a))
         .from(a("trellis_flow_tasks"))
@@ -98,7 +98,7 @@ async fn escalate(
 }
 
 /// Who leads `username`'s org unit, or the unit above when that is them; `None` at the top.
-async fn manager_of(c: &impl ConnectionTrait, username: &str) -> Result<Option<String>, ApiError> {
+async fn manager_of(c: &impl ConnectionTrait, username: &str) -> Result<Option<String>, Error> {
     let own = Query::select()
         .column(a("org_unit_id"))
         .from(a("trellis_users"))

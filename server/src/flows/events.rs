@@ -10,7 +10,7 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 
 use super::{Incoming, deliver, start_at, store};
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::catalog::PublishedApp;
 use crate::records::values::RecordValues;
 
@@ -66,7 +66,7 @@ pub async fn on_event(
     payload: &mut RecordValues<'_>,
     sender: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let starts: Vec<_> = app
         .flows
         .iter()
@@ -118,12 +118,12 @@ pub async fn on_event(
                 match engine_rule::evaluate(expr, &AsEvent(&data), &ctx) {
                     Ok(ExprValue::Integer(id)) => Some(id),
                     Ok(other) => {
-                        return Err(ApiError::bad_request(
+                        return Err(Error::bad_input(
                             "flow_start",
                             format!("`{}`: the event names no record to follow ({other:?})", flow.key),
                         ));
                     }
-                    Err(e) => return Err(ApiError::bad_request("flow_start", format!("`{}`: {e}", flow.key))),
+                    Err(e) => return Err(Error::bad_input("flow_start", format!("`{}`: {e}", flow.key))),
                 }
             }
             None => None,
@@ -135,7 +135,7 @@ pub async fn on_event(
 
 /// Starts the flows started on a schedule whose occurrence is due at `now` and that no
 /// server started yet; how many started.
-pub async fn run_due_starts(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn run_due_starts(state: &AppState, now: DateTime<Utc>) -> Result<usize, Error> {
     let mut started = 0;
     for app_row in crate::meta::list_apps(&state.db.conn).await? {
         if app_row.published_version == 0 {

@@ -27,7 +27,7 @@ pub use escalate::run_due_escalations;
 pub use events::{EventData, on_event, run_due_starts};
 pub use runner::{incidents, retry_incident, run_due_timers};
 
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::catalog::PublishedApp;
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
@@ -71,7 +71,7 @@ pub async fn start(
     subject: Option<i64>,
     by: (Option<i64>, Option<(i64, u64)>),
     now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
+) -> Result<i64, Error> {
     let (id, _) = start_at(tx, app, (flow, app.version), subject, by, Vec::new(), now, 0).await?;
     Ok(id)
 }
@@ -88,13 +88,13 @@ async fn start_at(
     data: Vec<(String, ExprValue)>,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<(i64, bool), ApiError> {
+) -> Result<(i64, bool), Error> {
     crate::rules::cascade_guard(depth)?;
     let definition = flow_at(tx, app, flow, version).await?;
     let subject = match (&definition.subject, subject) {
         (Some(form), Some(id)) => Some((form.as_str(), id)),
         (Some(form), None) => {
-            return Err(ApiError::bad_request(
+            return Err(Error::bad_input(
                 "subject_required",
                 format!("`{flow}` follows a `{form}` record: name it"),
             ));
@@ -121,7 +121,7 @@ async fn flow_at<'a>(
     app: &'a PublishedApp,
     key: &str,
     version: i64,
-) -> Result<Cow<'a, Flow>, ApiError> {
+) -> Result<Cow<'a, Flow>, Error> {
     if version == app.version {
         return Ok(Cow::Borrowed(app.flow(key)?));
     }
@@ -130,7 +130,7 @@ async fn flow_at<'a>(
         .into_iter()
         .find(|f| f.key == key)
         .map(Cow::Owned)
-        .ok_or_else(|| ApiError::not_found(format!("version {version} of `{}` has no flow `{key}`", app.key)))
+        .ok_or_else(|| Error::not_found(format!("version {version} of `{}` has no flow `{key}`", app.key)))
 }
 
 /// Starts the flows a record change starts (those whose subject is the form, started on
@@ -142,7 +142,7 @@ pub async fn on_record_change(
     written: Written<'_>,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let Written { form, id, created, by } = written;
     // Only forms some flow follows cost anything more.
     if !app.flows.iter().any(|f| f.subject.as_deref() == Some(form)) {
@@ -163,7 +163,7 @@ pub async fn on_record_change(
             let ctx = context(app, now);
             let record = subject_record(tx, app, flow, (form, id), ctx).await?;
             let holds = engine_rule::evaluate(condition, &record, &ctx)
-                .map_err(|e| ApiError::bad_request("flow_start", format!("`{}`: {e}", flow.key)))?;
+                .map_err(|e| Error::bad_input("flow_start", format!("`{}`: {e}", flow.key)))?;
             if holds != ExprValue::Bool(true) {
                 continue;
             }
@@ -180,7 +180,7 @@ pub async fn on_record_deleted(
     app: &PublishedApp,
     (form, id): (&str, i64),
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     if !app.flows.iter().any(|f| f.subject.as_deref() == Some(form)) {
         return Ok(());
     }
@@ -204,11 +204,11 @@ async fn subject_record<'a>(
     flow: &Flow,
     (form, id): (&str, i64),
     ctx: Context<'a>,
-) -> Result<RecordValues<'a>, ApiError> {
-    let record_ctx = FormCtx::new(app, form, sea_orm::ConnectionTrait::get_database_backend(tx))?;
+) -> Result<RecordValues<'a>, Error> {
+    let record_ctx = FormCtx::new(app, form, sea_orm::ConnectionTrait::get_database_backend(tx), ctx.now)?;
     let (_, values) = crate::rules::current_values(tx, &record_ctx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no `{form}` record {id}")))?;
+        .ok_or_else(|| Error::not_found(format!("no `{form}` record {id}")))?;
     let mut record = RecordValues::new(app.form(form)?, id, values, ctx);
     let form_def = app.form(form)?;
     let paths = flow.reads().into_iter().filter(|p| p.len() > 1 && form_def.field(&p[0]).is_some()).collect();
@@ -226,7 +226,7 @@ pub fn deliver<'a>(
     event: Incoming,
     now: DateTime<Utc>,
     depth: usize,
-) -> BoxFuture<'a, Result<(), ApiError>> {
+) -> BoxFuture<'a, Result<(), Error>> {
     Box::pin(async move {
         if apply(tx, app, id, event, now, depth).await?
             && let Some((parent, token)) = store::load(tx, id, false).await?.and_then(|r| r.parent)
@@ -247,10 +247,10 @@ async fn apply(
     event: Incoming,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<bool, ApiError> {
-    let mut row = store::load(tx, id, true).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
+) -> Result<bool, Error> {
+    let mut row = store::load(tx, id, true).await?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
     if row.instance.status != engine_flow::Status::Running {
-        return Err(ApiError::Conflict { code: "process_ended", detail: format!("process {id} has ended") });
+        return Err(Error::Conflict { code: "process_ended", detail: format!("process {id} has ended") });
     }
     let flow = flow_at(tx, app, &row.flow, row.version).await?;
     let flow: &Flow = &flow;
@@ -269,7 +269,7 @@ async fn apply(
         }
         steps += 1;
         if steps > 1000 {
-            return Err(ApiError::Conflict {
+            return Err(Error::Conflict {
                 code: "flow_runaway",
                 detail: "the process ran 1000 steps at once".into(),
             });
@@ -328,7 +328,7 @@ async fn apply(
             };
             row.instance.handle(&Input { flow, subject, ctx: &ctx }, event)
         };
-        let commands = handled.map_err(|e| ApiError::Conflict {
+        let commands = handled.map_err(|e| Error::Conflict {
             code: "flow_error",
             detail: format!("process {id} ({}): {e}", row.flow),
         })?;
@@ -378,8 +378,8 @@ pub async fn migrate(
     to: i64,
     mapping: &std::collections::BTreeMap<String, String>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let row = store::load(tx, id, true).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
+) -> Result<(), Error> {
+    let row = store::load(tx, id, true).await?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
     let flows_at = |version: i64| async move {
         if version == app.version {
             Ok(app.flows.clone())
@@ -390,11 +390,11 @@ pub async fn migrate(
     let (old, new) = (flows_at(row.version).await?, flows_at(to).await?);
     let find = |flows: &[Flow], version: i64| {
         flows.iter().find(|f| f.key == row.flow).cloned().ok_or_else(|| {
-            ApiError::not_found(format!("version {version} of `{}` has no flow `{}`", app.key, row.flow))
+            Error::not_found(format!("version {version} of `{}` has no flow `{}`", app.key, row.flow))
         })
     };
     let (from, target) = (find(&old, row.version)?, find(&new, to)?);
-    let moved = row.instance.migrate(&from, &target, mapping).map_err(|errors| ApiError::Conflict {
+    let moved = row.instance.migrate(&from, &target, mapping).map_err(|errors| Error::Conflict {
         code: "unsafe_migration",
         detail: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
     })?;
@@ -419,7 +419,7 @@ async fn carry_out(
     command: Command,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<Option<Incoming>, ApiError> {
+) -> Result<Option<Incoming>, Error> {
     match command {
         Command::ScheduleTimer { token, due } => store::set_timer(tx, id, token, due).await?,
         Command::CancelTimer { token } => store::remove_job(tx, id, token).await?,
@@ -466,8 +466,8 @@ pub(crate) async fn run_service(
     (id, token): (i64, u64),
     payload: &Value,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let row = store::load(tx, id, true).await?.ok_or_else(|| ApiError::not_found(format!("no process {id}")))?;
+) -> Result<(), Error> {
+    let row = store::load(tx, id, true).await?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
     let here = Here { app, id, version: row.version, subject: row.subject.as_ref().map(|(f, i)| (f.as_str(), *i)) };
     let shown = service::run(tx, &here, &payload["action"], now, 0).await?;
     store::history(tx, id, "service_done", json!({ "node": payload["node"], "action": shown }), now).await?;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::store::a;
 use super::{Incoming, deliver};
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::codec::{datetime, decode};
 
 /// Attempts before a failing job is left as an incident.
@@ -24,7 +24,7 @@ pub const MAX_ATTEMPTS: i64 = 5;
 const COLUMNS: [&str; 6] = ["id", "instance_id", "token", "attempts", "kind", "payload"];
 
 /// Runs every job due at `now` (timers fired, service steps carried out); how many ran.
-pub async fn run_due_timers(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn run_due_timers(state: &AppState, now: DateTime<Utc>) -> Result<usize, Error> {
     let mut ran = 0;
     while let Some(outcome) = run_next(state, now, None).await? {
         if outcome.is_ok() {
@@ -40,7 +40,7 @@ async fn run_next(
     state: &AppState,
     now: DateTime<Utc>,
     only: Option<i64>,
-) -> Result<Option<Result<(), String>>, ApiError> {
+) -> Result<Option<Result<(), String>>, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let stamp = |t: DateTime<Utc>| datetime(t, backend);
@@ -69,7 +69,7 @@ async fn run_next(
             Query::delete().from_table(a("trellis_flow_jobs")).and_where(Expr::col(a("id")).eq(job.id)).to_owned();
         tx.execute(&delete).await?;
         let stored =
-            super::store::load(&tx, job.instance, false).await?.ok_or_else(|| ApiError::not_found("process gone"))?;
+            super::store::load(&tx, job.instance, false).await?.ok_or_else(|| Error::not_found("process gone"))?;
         let app = state.catalog.published(&tx, &stored.app).await?;
         match job.payload {
             Some(payload) => super::run_service(&tx, &app, (job.instance, job.token), &payload, now).await,
@@ -101,13 +101,13 @@ struct Job {
 }
 
 impl Job {
-    fn of(row: &QueryResult) -> Result<Job, ApiError> {
+    fn of(row: &QueryResult) -> Result<Job, Error> {
         let kind: String = row.try_get_by_index(4)?;
         let payload: Option<String> = row.try_get_by_index(5)?;
         let payload = match (kind.as_str(), payload) {
             ("service", Some(text)) => Some(
                 serde_json::from_str(&text)
-                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored service job does not read back: {e}")))?,
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("a stored service job does not read back: {e}")))?,
             ),
             _ => None,
         };
@@ -123,7 +123,7 @@ impl Job {
 }
 
 /// Records a failed attempt: tried again after 1, 5, 30 and 120 minutes, then left.
-async fn failed(state: &AppState, job: i64, attempts: i64, error: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+async fn failed(state: &AppState, job: i64, attempts: i64, error: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let backoff = [1, 5, 30, 120].get(attempts as usize - 1).copied().unwrap_or(120);
     let stmt = Query::update()
         .table(a("trellis_flow_jobs"))
@@ -138,7 +138,7 @@ async fn failed(state: &AppState, job: i64, attempts: i64, error: &str, now: Dat
 
 /// The app's process jobs that failed (or only job `only`): those waiting to be tried
 /// again and, after the last attempt, the incidents; the latest 100, newest first.
-pub async fn incidents(state: &AppState, app: &str, only: Option<i64>) -> Result<Vec<Value>, ApiError> {
+pub async fn incidents(state: &AppState, app: &str, only: Option<i64>) -> Result<Vec<Value>, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let (j, i) = (a("trellis_flow_jobs"), a("trellis_flow_instances"));
@@ -177,10 +177,10 @@ pub async fn incidents(state: &AppState, app: &str, only: Option<i64>) -> Result
 }
 
 /// Runs failed job `id` of `app` again now, whatever its schedule: how it went.
-pub async fn retry_incident(state: &AppState, app: &str, id: i64, now: DateTime<Utc>) -> Result<Value, ApiError> {
+pub async fn retry_incident(state: &AppState, app: &str, id: i64, now: DateTime<Utc>) -> Result<Value, Error> {
     let known = incidents(state, app, Some(id)).await?.into_iter().next();
     let Some(incident) = known else {
-        return Err(ApiError::not_found(format!("no failed process job {id} in `{app}`")));
+        return Err(Error::not_found(format!("no failed process job {id} in `{app}`")));
     };
     let outcome = run_next(state, now, Some(id)).await?;
     Ok(match outcome {

@@ -10,7 +10,7 @@ use sea_orm::DatabaseTransaction;
 use serde_json::{Value, json};
 
 use super::Here;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::audit::Actor;
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
@@ -23,7 +23,7 @@ pub(super) async fn run(
     action: &Value,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<Value, ApiError> {
+) -> Result<Value, Error> {
     let app = at.app;
     let object = |key: &str| action[key].as_object().cloned().unwrap_or_default();
     let acting = || (Actor::process(at.id), None);
@@ -70,7 +70,7 @@ pub(super) async fn run(
                 super::start_at(tx, app, (flow, at.version), subject, (None, None), Vec::new(), now, depth + 1).await?;
             Ok(json!({ "type": "start_flow", "flow": flow, "instance": started }))
         }
-        other => Err(ApiError::Internal(anyhow::anyhow!("a service step of unknown type {other:?}"))),
+        other => Err(Error::Internal(anyhow::anyhow!("a service step of unknown type {other:?}"))),
     }
 }
 
@@ -81,20 +81,20 @@ async fn target(
     at: &Here<'_>,
     path: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(String, i64), ApiError> {
+) -> Result<(String, i64), Error> {
     let (form, id) = at.subject.ok_or_else(|| {
-        ApiError::bad_request("flow_service", "a flow that follows no record has no record to update")
+        Error::bad_input("flow_service", "a flow that follows no record has no record to update")
     })?;
     let Some(path) = path else { return Ok((form.to_owned(), id)) };
     let hops: Vec<String> = path.split('.').map(str::to_owned).collect();
     let mut target = at.app.form(form)?;
     for hop in &hops {
         let Some(FieldType::Relation { form: next, .. }) = target.field(hop).map(|f| &f.kind) else {
-            return Err(ApiError::bad_request("flow_service", format!("`{path}` is not a relation")));
+            return Err(Error::bad_input("flow_service", format!("`{path}` is not a relation")));
         };
         target = at.app.form(next)?;
     }
-    let ctx = FormCtx::new(at.app, form, sea_orm::ConnectionTrait::get_database_backend(tx))?;
+    let ctx = FormCtx::new(at.app, form, sea_orm::ConnectionTrait::get_database_backend(tx), now)?;
     let values = crate::rules::current_values(tx, &ctx, id).await?.map(|(_, v)| v).unwrap_or_default();
     let mut subject = RecordValues::new(ctx.form, id, values, super::context(at.app, now));
     if hops.len() > 1 {
@@ -103,7 +103,7 @@ async fn target(
     }
     match subject.value(&hops) {
         ExprValue::Integer(related) => Ok((target.key.clone(), related)),
-        _ => Err(ApiError::bad_request(
+        _ => Err(Error::bad_input(
             "flow_service",
             format!("the `{form}` record {id} has no `{path}` record to update"),
         )),

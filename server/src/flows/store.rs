@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, OnConflict, Order, Qu
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::Value;
 
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::codec::datetime;
 
 pub(super) fn a(name: &str) -> Alias {
@@ -32,10 +32,10 @@ pub struct Row {
 const COLUMNS: [&str; 8] =
     ["app", "flow", "version", "subject_form", "subject_id", "state", "parent_id", "parent_token"];
 
-fn row_of(r: &QueryResult) -> Result<Row, ApiError> {
+fn row_of(r: &QueryResult) -> Result<Row, Error> {
     let state: String = r.try_get("", "state")?;
     let instance = serde_json::from_str(&state)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored process instance does not read back: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("a stored process instance does not read back: {e}")))?;
     let form: Option<String> = r.try_get("", "subject_form")?;
     let id: Option<i64> = r.try_get("", "subject_id")?;
     let parent: Option<i64> = r.try_get("", "parent_id")?;
@@ -57,8 +57,8 @@ pub async fn insert(
     subject: Option<(&str, i64)>,
     (by, parent): (Option<i64>, Option<(i64, u64)>),
     now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
-    let state = serde_json::to_string(&Instance::new()).map_err(|e| ApiError::Internal(e.into()))?;
+) -> Result<i64, Error> {
+    let state = serde_json::to_string(&Instance::new()).map_err(|e| Error::Internal(e.into()))?;
     let stmt = Query::insert()
         .into_table(a("trellis_flow_instances"))
         .columns(
@@ -100,7 +100,7 @@ pub async fn insert(
 }
 
 /// Instance `id`, locked until the transaction ends (PostgreSQL; SQLite has one writer).
-pub async fn load(c: &impl ConnectionTrait, id: i64, lock: bool) -> Result<Option<Row>, ApiError> {
+pub async fn load(c: &impl ConnectionTrait, id: i64, lock: bool) -> Result<Option<Row>, Error> {
     let mut stmt = Query::select();
     stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_instances")).and_where(Expr::col(a("id")).eq(id));
     if lock && c.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -123,13 +123,13 @@ pub async fn following(c: &impl ConnectionTrait, app: &str, form: &str, id: i64)
     c.query_all(&stmt).await?.iter().map(|r| r.try_get_by_index(0)).collect()
 }
 
-pub async fn save(c: &impl ConnectionTrait, id: i64, instance: &Instance, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub async fn save(c: &impl ConnectionTrait, id: i64, instance: &Instance, now: DateTime<Utc>) -> Result<(), Error> {
     let status = match instance.status {
         engine_flow::Status::Running => "running",
         engine_flow::Status::Completed => "completed",
         engine_flow::Status::Cancelled => "cancelled",
     };
-    let state = serde_json::to_string(instance).map_err(|e| ApiError::Internal(e.into()))?;
+    let state = serde_json::to_string(instance).map_err(|e| Error::Internal(e.into()))?;
     let stmt = Query::update()
         .table(a("trellis_flow_instances"))
         .values([(a("status"), status.into()), (a("state"), state.into()), (a("updated_at"), stamp(c, now))])

@@ -7,6 +7,7 @@ mod sql;
 pub mod values;
 pub mod write;
 
+use chrono::{DateTime, Utc};
 use engine_form::Form;
 use sea_orm::DbBackend;
 
@@ -26,13 +27,20 @@ pub struct FormCtx<'a> {
     /// The signed-in user writing, for checks that depend on who writes (attaching only
     /// files they uploaded). `None` for the server's own writes.
     pub writer: Option<i64>,
+    /// The instant of the request or job: what formulas read as now and today.
+    pub now: DateTime<Utc>,
 }
 
 impl<'a> FormCtx<'a> {
-    pub fn new(app: &'a PublishedApp, form_key: &str, backend: DbBackend) -> Result<Self, crate::api::error::ApiError> {
+    pub fn new(
+        app: &'a PublishedApp,
+        form_key: &str,
+        backend: DbBackend,
+        now: DateTime<Utc>,
+    ) -> Result<Self, crate::error::Error> {
         let form = app.form(form_key)?;
         let map = app.table(form_key, None)?;
-        Ok(FormCtx { app, form, map, backend, access: None, writer: None })
+        Ok(FormCtx { app, form, map, backend, access: None, writer: None, now })
     }
 }
 
@@ -44,11 +52,11 @@ pub fn enforce_conditions(
     values: &[(String, engine_form::FieldValue)],
     sent: &[&str],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), crate::api::error::ApiError> {
+) -> Result<(), crate::error::Error> {
     if !ctx.form.has_conditions() {
         return Ok(());
     }
     let context = engine_form::formula_context(&ctx.app.bundle, now);
     let errors = engine_form::check_conditions(ctx.form, values, sent, &context);
-    if errors.is_empty() { Ok(()) } else { Err(crate::api::error::ApiError::InvalidRecord(errors)) }
+    if errors.is_empty() { Ok(()) } else { Err(crate::error::Error::InvalidRecord(errors)) }
 }

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use engine_form::{Field, FieldError, FieldType, FieldValue, Form, check_value};
 use serde_json::Value;
 
-use crate::api::error::ApiError;
+use crate::error::Error;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 1000;
@@ -111,9 +111,9 @@ pub struct ListParams {
     pub count: Option<bool>,
 }
 
-fn bad(param: &str, message: impl Into<String>) -> ApiError {
+fn bad(param: &str, message: impl Into<String>) -> Error {
     let message = message.into();
-    ApiError::BadRequest {
+    Error::BadInput {
         code: "bad_query",
         detail: format!("bad `{param}` parameter: {message}"),
         errors: vec![FieldError::new(format!("/{param}"), "bad_query", message)],
@@ -146,7 +146,7 @@ impl ListQuery {
         out
     }
 
-    pub fn parse(form: &Form, params: &ListParams) -> Result<ListQuery, ApiError> {
+    pub fn parse(form: &Form, params: &ListParams) -> Result<ListQuery, Error> {
         let mut query = ListQuery { limit: DEFAULT_LIMIT, count: params.count.unwrap_or(false), ..Default::default() };
         if let Some(limit) = params.limit {
             if !(1..=MAX_LIMIT).contains(&limit) {
@@ -164,7 +164,7 @@ impl ListQuery {
             }
         }
         if let Some(text) = params.condition.as_deref().filter(|s| !s.trim().is_empty()) {
-            let invalid = |errors| ApiError::InvalidExpression { param: "where", errors };
+            let invalid = |errors| Error::InvalidExpression { param: "where", errors };
             query.condition = Some(crate::expr_sql::parse(text).map_err(invalid)?);
         }
         for name in params.sort.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
@@ -197,7 +197,7 @@ impl ListQuery {
     }
 }
 
-fn parse_filter(form: &Form, clause: &str) -> Result<Filter, ApiError> {
+fn parse_filter(form: &Form, clause: &str) -> Result<Filter, Error> {
     let mut parts = clause.splitn(3, ':');
     let (name, op) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let value = parts.next();
@@ -253,7 +253,7 @@ fn parse_filter(form: &Form, clause: &str) -> Result<Filter, ApiError> {
 }
 
 /// Reads a filter value written as text, by the type of what it is compared with.
-fn filter_value(target: &Target, field: Option<&Field>, op: Op, text: &str) -> Result<FieldValue, ApiError> {
+fn filter_value(target: &Target, field: Option<&Field>, op: Op, text: &str) -> Result<FieldValue, Error> {
     let wrong = |m: String| bad("filter", m);
     if text.contains('\0') {
         return Err(wrong("a value cannot contain the NUL character".into()));
@@ -383,7 +383,7 @@ pub fn encode_cursor(sort: &[SortKey], values: &[FieldValue]) -> String {
     URL_SAFE_NO_PAD.encode(Value::Array(items).to_string())
 }
 
-pub fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<FieldValue>, ApiError> {
+pub fn decode_cursor(form: &Form, sort: &[SortKey], cursor: &str) -> Result<Vec<FieldValue>, Error> {
     let invalid =
         || bad("after", "not a cursor of this list; pass the `next` value of the previous page with the same sort");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;

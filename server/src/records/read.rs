@@ -14,7 +14,7 @@ use super::FormCtx;
 use super::codec::decode;
 use super::query::{ListQuery, Target, encode_cursor};
 use super::sql::{after_condition, filter_condition, target_column};
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use engine_rule::Type;
 
@@ -104,19 +104,19 @@ pub async fn written(
     ctx: &FormCtx<'_>,
     own: Option<&OwnRow>,
     row: &QueryResult,
-) -> Result<Value, ApiError> {
+) -> Result<Value, Error> {
     if let Some(own) = own {
-        return Ok(Value::Object(row_to_json(ctx, row, &own.cols, Utc::now())?.0));
+        return Ok(Value::Object(row_to_json(ctx, row, &own.cols, ctx.now)?.0));
     }
     let id: i64 = row.try_get_by_index(0)?;
-    get(c, ctx, id, None).await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("written record {id} is missing")))
+    get(c, ctx, id, None).await?.ok_or_else(|| Error::Internal(anyhow::anyhow!("written record {id} is missing")))
 }
 
 fn build_select(
     ctx: &FormCtx<'_>,
     fields: Option<&[String]>,
     now: DateTime<Utc>,
-) -> Result<(SelectStatement, Vec<Col>, Vec<String>), ApiError> {
+) -> Result<(SelectStatement, Vec<Col>, Vec<String>), Error> {
     let table = Alias::new(&ctx.map.table);
     let mut stmt = Query::select();
     stmt.from(table.clone());
@@ -284,7 +284,7 @@ fn lookups_of(ctx: &FormCtx<'_>, key: &str) -> bool {
 }
 
 /// The records the caller's access admits, as SQL on the form's table; `None` for all.
-pub(crate) fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Expr>, ApiError> {
+pub(crate) fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Expr>, Error> {
     let Some(access) = ctx.access else { return Ok(None) };
     let Some(conditions) = &access.rows else { return Ok(None) };
     let scope = FormScope::for_user(ctx, &access.user);
@@ -292,7 +292,7 @@ pub(crate) fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<E
     let mut any = sea_orm::sea_query::Cond::any();
     for condition in conditions {
         let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("a role's rows do not compile: {e:?}")))?;
+            .map_err(|e| Error::Internal(anyhow::anyhow!("a role's rows do not compile: {e:?}")))?;
         any = any.add(compiled.expr);
     }
     // No condition at all admits nothing.
@@ -300,8 +300,8 @@ pub(crate) fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<E
 }
 
 /// A list's `where` condition as SQL on the form's table.
-fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: DateTime<Utc>) -> Result<Expr, ApiError> {
-    let invalid = |errors| ApiError::InvalidExpression { param: "where", errors };
+fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: DateTime<Utc>) -> Result<Expr, Error> {
+    let invalid = |errors| Error::InvalidExpression { param: "where", errors };
     // A signed-in caller's filter may read `$user.…` too.
     let scope = match ctx.access {
         Some(access) => FormScope::for_user(ctx, &access.user),
@@ -321,7 +321,7 @@ fn compile_condition(ctx: &FormCtx<'_>, condition: &engine_rule::Expr, now: Date
 }
 
 /// What a list sorts on: a column, or a formula compiled into the SQL.
-fn sort_column(ctx: &FormCtx<'_>, target: &Target, now: DateTime<Utc>) -> Result<(Expr, StorageType), ApiError> {
+fn sort_column(ctx: &FormCtx<'_>, target: &Target, now: DateTime<Utc>) -> Result<(Expr, StorageType), Error> {
     let Target::Field(key) = target else { return Ok(target_column(ctx.map, target)?) };
     let Some(FieldType::Formula { expr, .. }) = ctx.form.field(key).map(|f| &f.kind) else {
         return Ok(target_column(ctx.map, target)?);
@@ -329,7 +329,7 @@ fn sort_column(ctx: &FormCtx<'_>, target: &Target, now: DateTime<Utc>) -> Result
     let context = engine_form::formula_context(&ctx.app.bundle, now);
     let (_, compiled) = expr_sql::compile(expr, &FormScope::new(ctx), ctx.backend, &context).map_err(|errors| {
         let why = errors.first().map_or(String::new(), |e| format!(": {}", e.message));
-        ApiError::bad_request("bad_sort", format!("`{key}` cannot be sorted on in the database{why}"))
+        Error::bad_input("bad_sort", format!("`{key}` cannot be sorted on in the database{why}"))
     })?;
     let storage = match compiled.repr {
         expr_sql::Repr::Bool => StorageType::Boolean,
@@ -339,7 +339,7 @@ fn sort_column(ctx: &FormCtx<'_>, target: &Target, now: DateTime<Utc>) -> Result
         expr_sql::Repr::DateTime => StorageType::DateTime,
         expr_sql::Repr::Text | expr_sql::Repr::Null => StorageType::Text,
         expr_sql::Repr::Choices => {
-            return Err(ApiError::bad_request("bad_sort", format!("`{key}` is a list; lists cannot be sorted on")));
+            return Err(Error::bad_input("bad_sort", format!("`{key}` is a list; lists cannot be sorted on")));
         }
     };
     Ok((compiled.expr, storage))
@@ -351,25 +351,56 @@ pub async fn get(
     ctx: &FormCtx<'_>,
     id: i64,
     fields: Option<&[String]>,
-) -> Result<Option<Value>, ApiError> {
-    let (mut stmt, cols, sub_tables) = build_select(ctx, fields, Utc::now())?;
+) -> Result<Option<Value>, Error> {
+    let (mut stmt, cols, sub_tables) = build_select(ctx, fields, ctx.now)?;
     stmt.and_where(Expr::col((Alias::new(&ctx.map.table), Alias::new("id"))).eq(id));
-    if let Some(admitted) = admitted(ctx, Utc::now())? {
+    if let Some(admitted) = admitted(ctx, ctx.now)? {
         stmt.and_where(admitted);
     }
     let Some(row) = c.query_one(&stmt).await? else {
         return Ok(None);
     };
-    let (mut record, _) = row_to_json(ctx, &row, &cols, Utc::now())?;
+    let (mut record, _) = row_to_json(ctx, &row, &cols, ctx.now)?;
     let mut records = vec![(id, &mut record)];
     attach_sub_tables(c, ctx, &sub_tables, &mut records).await?;
-    finish(ctx, fields, &mut records, Utc::now());
+    finish(ctx, fields, &mut records, ctx.now);
     Ok(Some(Value::Object(record)))
 }
 
+/// Record `id` as the platform reads it (every lookup, no rows left out), and whether the
+/// rows of `reach` admit it: one query for a write's "before" and its reach check.
+pub async fn get_reached(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    id: i64,
+    reach: Option<&crate::access::Access>,
+) -> Result<Option<(Value, bool)>, Error> {
+    let platform = FormCtx { access: None, ..*ctx };
+    let (mut stmt, cols, sub_tables) = build_select(&platform, None, ctx.now)?;
+    stmt.and_where(Expr::col((Alias::new(&ctx.map.table), Alias::new("id"))).eq(id));
+    let reached = FormCtx { access: reach, ..*ctx };
+    let admitted = admitted(&reached, ctx.now)?;
+    if let Some(condition) = &admitted {
+        stmt.expr(Expr::case(condition.clone(), true).finally(false));
+    }
+    let Some(row) = c.query_one(&stmt).await? else {
+        return Ok(None);
+    };
+    let selected = cols.iter().filter(|c| !matches!(c, Col::Formula(_))).count();
+    let within = match admitted {
+        Some(_) => row.try_get_by_index::<bool>(selected)?,
+        None => true,
+    };
+    let (mut record, _) = row_to_json(&platform, &row, &cols, ctx.now)?;
+    let mut records = vec![(id, &mut record)];
+    attach_sub_tables(c, &platform, &sub_tables, &mut records).await?;
+    finish(&platform, None, &mut records, ctx.now);
+    Ok(Some((Value::Object(record), within)))
+}
+
 /// A page of records matching `q`.
-pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) -> Result<Page, ApiError> {
-    let now = Utc::now();
+pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) -> Result<Page, Error> {
+    let now = ctx.now;
     let (mut stmt, mut cols, sub_tables) = build_select(ctx, q.fields.as_deref(), now)?;
     let mut where_all = sea_orm::sea_query::Cond::all();
     for filter in &q.filters {
@@ -465,7 +496,7 @@ async fn attach_sub_tables(
     ctx: &FormCtx<'_>,
     sub_tables: &[String],
     records: &mut [(i64, &mut Map<String, Value>)],
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     if records.is_empty() {
         return Ok(());
     }

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::FormCtx;
 use super::codec::{datetime, encode};
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::schema::TableMap;
 
 fn a(name: &str) -> Alias {
@@ -24,7 +24,7 @@ pub async fn create(
     values: &CheckedRecord,
     now: DateTime<Utc>,
     returning: &[Alias],
-) -> Result<QueryResult, ApiError> {
+) -> Result<QueryResult, Error> {
     check_against_database(c, ctx, values, None).await?;
     let stamp = datetime(now, ctx.backend);
     let mut assignments: Vec<(Alias, SimpleExpr)> =
@@ -59,7 +59,7 @@ pub async fn update(
     values: &CheckedRecord,
     now: DateTime<Utc>,
     returning: &[Alias],
-) -> Result<QueryResult, ApiError> {
+) -> Result<QueryResult, Error> {
     check_against_database(c, ctx, values, Some(id)).await?;
     let mut stmt = Query::update();
     stmt.table(a(&ctx.map.table))
@@ -73,8 +73,8 @@ pub async fn update(
     stmt.returning(Query::returning().columns(returning.to_vec()));
     let Some(updated) = c.query_one(&stmt).await.map_err(unique_violation)? else {
         return Err(match current_version(c, ctx.map, id, None).await? {
-            None => ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)),
-            Some(current) => ApiError::VersionMismatch { current },
+            None => Error::not_found(format!("no `{}` record {id}", ctx.form.key)),
+            Some(current) => Error::VersionMismatch { current },
         });
     };
     write_sub_tables(c, ctx, id, values).await?;
@@ -88,16 +88,16 @@ pub async fn delete(
     ctx: &FormCtx<'_>,
     id: i64,
     expected_version: Option<i64>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     // Locking the record first makes a concurrent create that links to it either finish
     // before the link check below (and be seen) or find the record gone.
     let Some(current) = current_version(c, ctx.map, id, Some(LockType::Update)).await? else {
-        return Err(ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)));
+        return Err(Error::not_found(format!("no `{}` record {id}", ctx.form.key)));
     };
     if let Some(expected) = expected_version
         && expected != current
     {
-        return Err(ApiError::VersionMismatch { current });
+        return Err(Error::VersionMismatch { current });
     }
     refuse_if_linked(c, ctx, id).await?;
     // Sub-table rows go with their record (ON DELETE CASCADE).
@@ -152,7 +152,7 @@ async fn write_sub_tables(
     ctx: &FormCtx<'_>,
     id: i64,
     values: &CheckedRecord,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     for (key, value) in values {
         // Only sub-table fields carry rows.
         let FieldValue::Rows(rows) = value else {
@@ -185,7 +185,7 @@ async fn attach_files(
     ctx: &FormCtx<'_>,
     id: i64,
     values: &CheckedRecord,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let mut all = Vec::new();
     located(&ctx.form.fields, values, "", &mut all);
     for item in &all {
@@ -225,7 +225,7 @@ async fn check_against_database(
     ctx: &FormCtx<'_>,
     values: &CheckedRecord,
     own_id: Option<i64>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let mut all = Vec::new();
     located(&ctx.form.fields, values, "", &mut all);
     let mut errors = Vec::new();
@@ -273,7 +273,7 @@ async fn check_against_database(
             ));
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::InvalidRecord(errors)) }
+    if errors.is_empty() { Ok(()) } else { Err(Error::InvalidRecord(errors)) }
 }
 
 async fn holder_of(
@@ -296,7 +296,7 @@ async fn holder_of(
 }
 
 /// Refuses to delete a record that another record still links to.
-async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) -> Result<(), ApiError> {
+async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) -> Result<(), Error> {
     for form in &ctx.app.bundle.forms {
         let mut places: Vec<(Option<&str>, &Field)> = Vec::new();
         for field in &form.fields {
@@ -325,7 +325,7 @@ async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) 
                 .to_owned();
             if c.query_one(&q).await?.is_some() {
                 let place = sub_table.map_or(String::new(), |s| format!(" (sub-table `{s}`)"));
-                return Err(ApiError::Conflict {
+                return Err(Error::Conflict {
                     code: "still_linked",
                     detail: format!("`{}` records{place} still link to this record through `{}`", form.key, field.key),
                 });
@@ -336,10 +336,10 @@ async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) 
 }
 
 /// A unique index refused a value a concurrent writer took first.
-fn unique_violation(e: DbErr) -> ApiError {
+fn unique_violation(e: DbErr) -> Error {
     let text = e.to_string();
     if text.contains("UNIQUE constraint failed") || text.contains("duplicate key value") {
-        ApiError::Conflict {
+        Error::Conflict {
             code: "unique_violation",
             detail: "another record took a unique value at the same time; retry".into(),
         }

@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use serde_json::{Map, Value, json};
 
 use super::{Change, act, action_json, related};
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::catalog::PublishedApp;
 use crate::records::codec::datetime;
 use crate::records::values::{RecordValues, expr_json};
@@ -26,7 +26,7 @@ pub async fn receive(
     raw: &Map<String, Value>,
     sender: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Option<Vec<Value>>, ApiError> {
+) -> Result<Option<Vec<Value>>, Error> {
     let form = app.event(event)?;
     if !record(tx, &app.key, event, event_id, raw, now).await? {
         return Ok(None);

@@ -18,7 +18,7 @@ mod schedule;
 mod store;
 
 use chrono::{DateTime, Utc};
-use engine_form::{CheckMode, FieldValue, check_record, format_datetime};
+use engine_form::{FieldValue, format_datetime};
 use engine_rule::{Action, Channel, Context, EventRule, Firing, Priority, Trigger, TriggerKind, Value as ExprValue};
 use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
@@ -31,12 +31,11 @@ pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence, 
 pub(crate) use schedule::{claim, finish};
 pub use store::{firings_of_record, incidents};
 
-use crate::access::enforce;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::audit;
 use crate::catalog::PublishedApp;
 use crate::records::values::{RecordValues, expr_json, field_values};
-use crate::records::{FormCtx, read, write};
+use crate::records::{FormCtx, read};
 
 /// Queues a message in the outbox for delivery after commit (processes' notifications).
 pub async fn queue_message(
@@ -46,7 +45,7 @@ pub async fn queue_message(
     to: &Value,
     body: &Value,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     queue_message_for(tx, &app.key, channel, to, body, now).await
 }
 
@@ -58,7 +57,7 @@ pub async fn queue_message_for(
     to: &Value,
     body: &Value,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     Ok(store::insert_outbox(tx, app, channel, to, body, None, now).await?)
 }
 
@@ -97,7 +96,7 @@ pub async fn current_values(
     c: &impl sea_orm::ConnectionTrait,
     ctx: &FormCtx<'_>,
     id: i64,
-) -> Result<Option<(i64, Vec<(String, FieldValue)>)>, ApiError> {
+) -> Result<Option<(i64, Vec<(String, FieldValue)>)>, Error> {
     let Some(record) = read::get(c, ctx, id, None).await? else { return Ok(None) };
     Ok(Some(values_of(ctx, &record)))
 }
@@ -116,7 +115,7 @@ pub fn after_change<'a>(
     change: Change,
     now: DateTime<Utc>,
     depth: usize,
-) -> BoxFuture<'a, Result<(), ApiError>> {
+) -> BoxFuture<'a, Result<(), Error>> {
     Box::pin(async move {
         let form = app.form(&change.form)?;
         let ctx = Context::at(now, now.date_naive()).with_calendars(&app.bundle.calendars);
@@ -169,7 +168,7 @@ async fn act(
     change: &Change,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     let firing = match outcome {
         Ok(Some(firing)) => firing,
         Ok(None) => return Ok(false),
@@ -189,7 +188,7 @@ async fn act(
         Ok(()) => savepoint.commit().await?,
         Err(e) => {
             savepoint.rollback().await?;
-            retry::failed_attempt(tx, firing_id, 1, &describe(&e), now).await?;
+            retry::failed_attempt(tx, firing_id, 1, &e.describe(), now).await?;
         }
     }
     Ok(true)
@@ -212,18 +211,6 @@ impl Subject {
     }
 }
 
-/// An error as an incident shows it: what went wrong, with the fields it concerns.
-fn describe(e: &ApiError) -> String {
-    match e {
-        ApiError::InvalidRecord(errors) => {
-            let fields: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.path, e.message)).collect();
-            format!("{e}: {}", fields.join("; "))
-        }
-        ApiError::Internal(inner) => format!("{inner:#}"),
-        other => other.to_string(),
-    }
-}
-
 /// Runs a firing's actions, as its explanation stores them (`action_json`): the first
 /// time in the change's transaction, again when a failed firing is retried.
 pub(crate) async fn run_actions(
@@ -234,8 +221,8 @@ pub(crate) async fn run_actions(
     subject: &Subject,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<(), ApiError> {
-    let stored = |what: &str| ApiError::Internal(anyhow::anyhow!("firing {firing_id}: stored action lacks {what}"));
+) -> Result<(), Error> {
+    let stored = |what: &str| Error::Internal(anyhow::anyhow!("firing {firing_id}: stored action lacks {what}"));
     for action in actions {
         let text = |key: &str| action[key].as_str().ok_or_else(|| stored(key));
         let map = |key: &str| action[key].as_object().ok_or_else(|| stored(key));
@@ -265,7 +252,7 @@ pub(crate) async fn run_actions(
                 let (form, id) = if action["record"].is_object() {
                     let form = action["record"]["form"].as_str().ok_or_else(|| stored("record.form"))?;
                     let Some(id) = action["record"]["id"].as_i64() else {
-                        return Err(ApiError::bad_request(
+                        return Err(Error::bad_input(
                             "rule_action",
                             format!("there is no related `{form}` record to update"),
                         ));
@@ -273,7 +260,7 @@ pub(crate) async fn run_actions(
                     (form.to_owned(), id)
                 } else {
                     let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
-                        return Err(ApiError::bad_request("rule_action", "only a rule on a live record can update it"));
+                        return Err(Error::bad_input("rule_action", "only a rule on a live record can update it"));
                     };
                     (form.clone(), id)
                 };
@@ -293,7 +280,7 @@ pub(crate) async fn run_actions(
                     (None, ..) => None,
                     (Some(wanted), Some(form), Some(id), false) if wanted == form => Some(id),
                     (Some(wanted), ..) => {
-                        return Err(ApiError::bad_request(
+                        return Err(Error::bad_input(
                             "rule_action",
                             format!("`{}` follows a `{wanted}` record, and this rule has none", flow.key),
                         ));
@@ -308,9 +295,9 @@ pub(crate) async fn run_actions(
     Ok(())
 }
 
-pub(crate) fn cascade_guard(depth: usize) -> Result<(), ApiError> {
+pub(crate) fn cascade_guard(depth: usize) -> Result<(), Error> {
     if depth >= MAX_CASCADE {
-        return Err(ApiError::Conflict {
+        return Err(Error::Conflict {
             code: "rule_cascade",
             detail: format!("rules changed records that fired rules {MAX_CASCADE} levels deep; stopped here"),
         });
@@ -326,134 +313,44 @@ fn input(values: &[(String, ExprValue)]) -> Map<String, Value> {
 /// trail names it), acting for a user or, with `None`, for the platform.
 pub(crate) type Acting = (audit::Actor, Option<i64>);
 
-/// The acting user's access to `ctx`'s form, refusing an operation their roles do not
-/// grant; `None` when the rule acts for the platform.
-async fn acting_access(
-    tx: &DatabaseTransaction,
-    ctx: &FormCtx<'_>,
-    user: Option<i64>,
-    operation: &str,
-) -> Result<Option<crate::access::Access>, ApiError> {
-    let Some(user) = user else { return Ok(None) };
-    let access = crate::access::load_for_user(tx, ctx.app, user, ctx.form).await?;
-    enforce::allowed(&access, operation, &ctx.form.key)?;
-    Ok(Some(access))
+/// The writer a rule firing or a process writes as: named so in the audit trail, with
+/// the roles of the user it acts for, or the platform's authority.
+fn writer((actor, acting_for): Acting) -> crate::pipeline::Writer<'static> {
+    let authority = match acting_for {
+        Some(user) => crate::pipeline::Authority::ActingFor(user),
+        None => crate::pipeline::Authority::Platform,
+    };
+    crate::pipeline::Writer { actor, authority, user: acting_for }
 }
 
-/// Updates the record `(form, id)` as a rule firing or a process, within the roles of the
-/// user it acts for, if any; the rules and processes that follow the record see the change.
+/// Updates the record `(form, id)` as a rule firing or a process, through the write
+/// pipeline: the rules and processes that follow the record see the change.
 pub(crate) async fn update_record(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     (form, id): (&str, i64),
     values: &Map<String, Value>,
-    (actor, acting_for): Acting,
+    acting: Acting,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<(), ApiError> {
-    let mut ctx = FormCtx::new(app, form, tx_backend(tx))?;
-    ctx.writer = acting_for;
-    let gone = || ApiError::not_found(format!("no `{form}` record {id}"));
-    let access = acting_access(tx, &ctx, acting_for, "update").await?;
-    if let Some(access) = &access {
-        enforce::within_reach(tx, &ctx, access, id, gone).await?;
-        enforce::writable(access, values)?;
-    }
-    let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(ApiError::InvalidRecord)?;
-    let before_json = read::get(tx, &ctx, id, None).await?.ok_or_else(gone)?;
-    let (version, before) = values_of(&ctx, &before_json);
-    write::update(tx, &ctx, id, version, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
-    let (after_json, version, after) = settle(tx, &ctx, id, values, access.as_ref(), now).await?;
-    let entry = audit::Entry::record(
-        "record.update",
-        &app.key,
-        form,
-        id,
-        json!({ "before": before_json, "after": after_json, "sent": values, "acting_for": acting_for }),
-    );
-    audit::write(tx, &actor, entry, now).await?;
-    let change = Change {
-        form: form.to_owned(),
-        id,
-        version,
-        kind: TriggerKind::Updated,
-        before: Some(before),
-        after: Some(after),
-        by: acting_for,
-    };
-    after_change(tx, app, change, now, depth + 1).await?;
-    let written = crate::flows::Written { form, id, created: false, by: acting_for };
-    crate::flows::on_record_change(tx, app, written, now, depth + 1).await
+) -> Result<(), Error> {
+    let op = crate::pipeline::Op::Update { id, version: None, values };
+    crate::pipeline::write(tx, app, form, op, &writer(acting), now, depth + 1).await.map(drop)
 }
 
-/// A rule's write as it stands: the record read back, its form's conditions enforced and,
-/// for a rule acting for a user, their rows still admitting it. Its JSON, version and values.
-async fn settle(
-    tx: &DatabaseTransaction,
-    ctx: &FormCtx<'_>,
-    id: i64,
-    sent: &Map<String, Value>,
-    access: Option<&crate::access::Access>,
-    now: DateTime<Utc>,
-) -> Result<(Value, i64, Vec<(String, FieldValue)>), ApiError> {
-    let json = read::get(tx, ctx, id, None)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no `{}` record {id}", ctx.form.key)))?;
-    let (version, values) = values_of(ctx, &json);
-    let keys: Vec<&str> = sent.keys().map(String::as_str).collect();
-    crate::records::enforce_conditions(ctx, &values, &keys, now)?;
-    if let Some(access) = access {
-        enforce::within_reach(tx, ctx, access, id, enforce::out_of_reach).await?;
-    }
-    Ok((json, version, values))
-}
-
-/// Creates a record of `form` as a rule firing or a process, within the roles of the user
-/// it acts for, if any; its id. The rules and processes that follow the form see it.
+/// Creates a record of `form` as a rule firing or a process, through the write pipeline;
+/// its id.
 pub(crate) async fn create_record(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     form: &str,
     values: &Map<String, Value>,
-    (actor, acting_for): Acting,
+    acting: Acting,
     now: DateTime<Utc>,
     depth: usize,
-) -> Result<i64, ApiError> {
-    let mut ctx = FormCtx::new(app, form, tx_backend(tx))?;
-    ctx.writer = acting_for;
-    let access = acting_access(tx, &ctx, acting_for, "create").await?;
-    if let Some(access) = &access {
-        enforce::writable(access, values)?;
-    }
-    let checked = check_record(ctx.form, values, CheckMode::Create).map_err(ApiError::InvalidRecord)?;
-    let row = write::create(tx, &ctx, &checked, now, &[sea_orm::sea_query::Alias::new("id")]).await?;
-    let id: i64 = row.try_get_by_index(0)?;
-    let (after_json, version, after) = settle(tx, &ctx, id, values, access.as_ref(), now).await?;
-    let entry = audit::Entry::record(
-        "record.create",
-        &app.key,
-        form,
-        id,
-        json!({ "after": after_json, "acting_for": acting_for }),
-    );
-    audit::write(tx, &actor, entry, now).await?;
-    let change = Change {
-        form: form.to_owned(),
-        id,
-        version,
-        kind: TriggerKind::Created,
-        before: None,
-        after: Some(after),
-        by: acting_for,
-    };
-    after_change(tx, app, change, now, depth + 1).await?;
-    let written = crate::flows::Written { form, id, created: true, by: acting_for };
-    crate::flows::on_record_change(tx, app, written, now, depth + 1).await?;
-    Ok(id)
-}
-
-fn tx_backend(tx: &DatabaseTransaction) -> sea_orm::DbBackend {
-    sea_orm::ConnectionTrait::get_database_backend(tx)
+) -> Result<i64, Error> {
+    let op = crate::pipeline::Op::Create(values);
+    Ok(crate::pipeline::write(tx, app, form, op, &writer(acting), now, depth + 1).await?.id)
 }
 
 fn pairs(values: &[(String, ExprValue)]) -> Value {

@@ -12,7 +12,7 @@ use engine_rule::{EventRule, Expr, ExprKind, Record, Value as ExprValue};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr as Sql, ExprTrait, Query};
 
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::catalog::PublishedApp;
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
@@ -61,7 +61,7 @@ pub async fn load(
     app: &PublishedApp,
     record: &mut RecordValues<'_>,
     needs: &Needs,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     for call in &needs.aggregates {
         if let Some(value) = aggregate(c, app, record, call).await? {
             record.aggregates.push((call.clone(), value));
@@ -102,7 +102,7 @@ pub async fn load(
                 found = false;
                 break;
             };
-            let ctx = FormCtx::new(app, &target, c.get_database_backend())?;
+            let ctx = FormCtx::new(app, &target, c.get_database_backend(), record.ctx.now)?;
             let key = (target.clone(), link);
             if !cache.contains_key(&key) {
                 let Some((_, loaded)) = super::current_values(c, &ctx, link).await? else {
@@ -133,16 +133,16 @@ async fn aggregate(
     app: &PublishedApp,
     record: &RecordValues<'_>,
     call: &Expr,
-) -> Result<Option<ExprValue>, ApiError> {
+) -> Result<Option<ExprValue>, Error> {
     let ExprKind::Call(_, args) = &call.kind else { return Ok(None) };
     let Some(ExprKind::Path(path)) = args.first().map(|a| &a.kind) else { return Ok(None) };
     let schema = FormSchema { bundle: &app.bundle, form: record.form };
     if !matches!(schema.collection(path), Some(Collection::Related { .. })) {
         return Ok(None);
     }
-    let ctx = FormCtx::new(app, &record.form.key, c.get_database_backend())?;
+    let ctx = FormCtx::new(app, &record.form.key, c.get_database_backend(), record.ctx.now)?;
     let (_, compiled) = expr_sql::compile(call, &FormScope::new(&ctx), ctx.backend, &record.ctx)
-        .map_err(|errors| ApiError::Internal(anyhow::anyhow!("aggregate {call:?} does not compile: {errors:?}")))?;
+        .map_err(|errors| Error::Internal(anyhow::anyhow!("aggregate {call:?} does not compile: {errors:?}")))?;
     let table = Alias::new(&ctx.map.table);
     let select = Query::select()
         .expr(compiled.expr.clone())

@@ -11,9 +11,9 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use serde_json::Value;
 
-use super::{Subject, describe, run_actions};
+use super::{Subject, run_actions};
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::records::codec::datetime;
 
 /// Minutes to wait after the first, second, third and fourth failed attempt.
@@ -59,7 +59,7 @@ pub async fn failed_attempt(
 }
 
 /// Retries every firing whose next attempt is due at `now`; returns how many succeeded.
-pub async fn retry_due_firings(state: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn retry_due_firings(state: &AppState, now: DateTime<Utc>) -> Result<usize, Error> {
     let conn = &state.db.conn;
     let due = Query::select()
         .column(a("id"))
@@ -94,14 +94,14 @@ async fn claim(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<
 
 /// Runs a failed firing's actions again now, whatever its schedule: the incident's retry
 /// button. Gives the firing as it stands after the attempt.
-pub async fn retry_incident(state: &AppState, app: &str, id: i64, now: DateTime<Utc>) -> Result<Value, ApiError> {
+pub async fn retry_incident(state: &AppState, app: &str, id: i64, now: DateTime<Utc>) -> Result<Value, Error> {
     let firing = load(&state.db.conn, id).await?.filter(|f| f.app == app);
-    let Some(firing) = firing else { return Err(ApiError::not_found(format!("no incident {id} in app `{app}`"))) };
+    let Some(firing) = firing else { return Err(Error::not_found(format!("no incident {id} in app `{app}`"))) };
     if !matches!(firing.status.as_str(), "failed" | "retrying") {
-        return Err(ApiError::Conflict { code: "not_an_incident", detail: format!("firing {id} did not fail") });
+        return Err(Error::Conflict { code: "not_an_incident", detail: format!("firing {id} did not fail") });
     }
     if firing.actions.is_empty() {
-        return Err(ApiError::Conflict {
+        return Err(Error::Conflict {
             code: "nothing_to_retry",
             detail:
                 "the rule could not be evaluated, so it has no actions to run again; correct the record or the rule"
@@ -110,7 +110,7 @@ pub async fn retry_incident(state: &AppState, app: &str, id: i64, now: DateTime<
     }
     attempt(state, id, now).await?;
     let after = super::store::firing(&state.db.conn, id).await?;
-    after.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))
+    after.ok_or_else(|| Error::not_found(format!("no incident {id}")))
 }
 
 /// A stored firing, as a retry needs it.
@@ -122,7 +122,7 @@ struct Stored {
     subject: Subject,
 }
 
-async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, ApiError> {
+async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, Error> {
     let stmt = Query::select()
         .columns(["app", "status", "attempts", "actions", "form", "record_id", "trigger", "acting_for"].map(a))
         .from(a("trellis_firings"))
@@ -131,7 +131,7 @@ async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, ApiEr
     let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
     let actions: String = row.try_get_by_index(3)?;
     let actions = serde_json::from_str::<Vec<Value>>(&actions)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("firing {id}: stored actions: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("firing {id}: stored actions: {e}")))?;
     Ok(Some(Stored {
         app: row.try_get_by_index(0)?,
         status: row.try_get_by_index(1)?,
@@ -148,7 +148,7 @@ async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, ApiEr
 
 /// One more attempt at firing `id`'s actions, in a transaction of its own; whether it
 /// succeeded. Either way the firing records the outcome.
-async fn attempt(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<bool, ApiError> {
+async fn attempt(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<bool, Error> {
     let conn = &state.db.conn;
     let Some(firing) = load(conn, id).await? else { return Ok(false) };
     let app = state.catalog.published(conn, &firing.app).await?;
@@ -171,7 +171,7 @@ async fn attempt(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<bool, 
         }
         Err(e) => {
             tx.rollback().await?;
-            failed_attempt(conn, id, firing.attempts + 1, &describe(&e), now).await?;
+            failed_attempt(conn, id, firing.attempts + 1, &e.describe(), now).await?;
             Ok(false)
         }
     }

@@ -20,7 +20,7 @@ use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
 use super::{Change, act, current_values};
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::catalog::PublishedApp;
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
@@ -86,7 +86,7 @@ pub fn spawn_scheduler(state: Arc<AppState>) {
 }
 
 /// Runs every scheduled rule occurrence due at `now` that no server has run yet.
-pub async fn run_due_schedules(state: &AppState, now: DateTime<Utc>) -> Result<Vec<RunReport>, ApiError> {
+pub async fn run_due_schedules(state: &AppState, now: DateTime<Utc>) -> Result<Vec<RunReport>, Error> {
     let mut reports = Vec::new();
     for app_row in crate::meta::list_apps(&state.db.conn).await? {
         if app_row.published_version == 0 {
@@ -110,14 +110,14 @@ pub async fn run_occurrence(
     app: &PublishedApp,
     rule: &EventRule,
     occurrence: DateTime<Utc>,
-) -> Result<Option<RunReport>, ApiError> {
+) -> Result<Option<RunReport>, Error> {
     let conn = &state.db.conn;
     let key = occurrence.to_rfc3339_opts(SecondsFormat::Secs, true);
     if !claim(conn, app, (&rule.key, rule.version), &key, Utc::now()).await? {
         return Ok(None);
     }
     let form_key = rule.form.as_deref().ok_or_else(|| anyhow::anyhow!("scheduled rule without a form"))?;
-    let ctx = FormCtx::new(app, form_key, state.db.backend())?;
+    let ctx = FormCtx::new(app, form_key, state.db.backend(), occurrence)?;
     // The occurrence is the rule's "now": a rerun sees the same day and the same values.
     let clock = clock(app, occurrence);
     let scan = Scan::new(&ctx, rule, &clock)?;
@@ -163,12 +163,12 @@ struct Scan {
 }
 
 impl Scan {
-    fn new(ctx: &FormCtx<'_>, rule: &EventRule, clock: &Context) -> Result<Scan, ApiError> {
+    fn new(ctx: &FormCtx<'_>, rule: &EventRule, clock: &Context) -> Result<Scan, Error> {
         let scope = FormScope::new(ctx);
         let condition = match rule.condition() {
             Some(condition) => {
                 let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, clock)
-                    .map_err(|errors| ApiError::InvalidExpression { param: "condition", errors })?;
+                    .map_err(|errors| Error::InvalidExpression { param: "condition", errors })?;
                 Some(compiled.expr)
             }
             None => None,
@@ -196,12 +196,12 @@ pub async fn count_matches(
     app: &str,
     rule: &str,
     occurrence: DateTime<Utc>,
-) -> Result<u64, ApiError> {
+) -> Result<u64, Error> {
     let app = state.catalog.published(&state.db.conn, app).await?;
     let rule =
-        app.rules.iter().find(|r| r.key == rule).ok_or_else(|| ApiError::not_found(format!("no rule `{rule}`")))?;
-    let form = rule.form.as_deref().ok_or_else(|| ApiError::not_found("the rule scans no form"))?;
-    let ctx = FormCtx::new(&app, form, state.db.backend())?;
+        app.rules.iter().find(|r| r.key == rule).ok_or_else(|| Error::not_found(format!("no rule `{rule}`")))?;
+    let form = rule.form.as_deref().ok_or_else(|| Error::not_found("the rule scans no form"))?;
+    let ctx = FormCtx::new(&app, form, state.db.backend(), occurrence)?;
     let scan = Scan::new(&ctx, rule, &clock(&app, occurrence))?;
     Ok(scan.ids(&state.db.conn).await?.len() as u64)
 }

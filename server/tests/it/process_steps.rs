@@ -50,7 +50,7 @@ fn flows() -> Vec<Value> {
 }
 
 async fn every_kind_of_step_runs(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await.shows_personal_data().await;
+    let env = start(backend).await.with_bank_crm().await.shows_personal_data().await.without_seeded_processes().await;
     let app = "/api/v1/apps/bank_crm";
     for flow in flows() {
         let put = env.put(&format!("{app}/flows/{}", flow["key"].as_str().expect("key")), &flow).await;
@@ -212,7 +212,7 @@ async fn every_kind_of_step_runs(backend: Backend) {
 /// back-off, shown as an incident after the last attempt, and runs when retried once the
 /// data is fixed.
 async fn a_failing_job_becomes_an_incident_and_is_retried(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await;
+    let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
     let app = "/api/v1/apps/bank_crm";
     let flow = json!({ "key": "per_unit", "subject": "wealth_holding", "nodes": [
         { "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "minutes": 1 } },

@@ -34,7 +34,7 @@ async fn parallel_wrong_passwords_bypassed_the_lockout(backend: Backend) {
     assert!(codes.iter().all(|c| ["wrong_credentials", "locked", "too_many_requests"].contains(c)), "{codes:?}");
     // The lockout is the database's: the right password is refused even without the rate limit.
     let right = server::auth::login(&env.state.db.conn, "admin", ADMIN_PASSWORD, Utc::now()).await;
-    assert_eq!(right.err().map(|e| e.problem().code), Some("locked"));
+    assert_eq!(right.err().map(|e| e.code()), Some("locked"));
     let later = Utc::now() + Duration::minutes(16);
     assert!(server::auth::login(&env.state.db.conn, "admin", ADMIN_PASSWORD, later).await.is_ok(), "unlocked later");
     env.finish().await;
@@ -49,7 +49,7 @@ async fn a_locked_name_answered_unlike_an_unknown_one(backend: Backend) {
         let mut codes = Vec::new();
         for i in 0..6 {
             let outcome = server::auth::login(&env.state.db.conn, name, &format!("guess {i}"), now).await;
-            codes.push(outcome.err().map(|e| e.problem().code).unwrap_or("signed in"));
+            codes.push(outcome.err().map(|e| e.code()).unwrap_or("signed in"));
         }
         assert_eq!(codes, [["wrong_credentials"; 5].as_slice(), &["locked"]].concat(), "{name}");
         let detail = server::auth::login(&env.state.db.conn, name, "again", now).await.err().map(|e| e.to_string());
@@ -110,7 +110,7 @@ async fn administrators_unlock_and_users_change_their_own_password(backend: Back
         let _ = server::auth::login(&env.state.db.conn, "li.na", &format!("guess {i}"), now).await;
     }
     let locked = server::auth::login(&env.state.db.conn, "li.na", "li na's first password", now).await;
-    assert_eq!(locked.err().map(|e| e.problem().code), Some("locked"));
+    assert_eq!(locked.err().map(|e| e.code()), Some("locked"));
     let unlocked = env.post("/api/v1/users/li.na/unlock", &json!({})).await;
     assert_eq!((unlocked.status, &unlocked.body["was_locked"]), (200, &json!(true)), "{}", unlocked.body);
     let audit = env.get("/api/v1/audit?action=user.unlock").await;

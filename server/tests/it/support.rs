@@ -163,6 +163,24 @@ where
         self
     }
 
+    /// Cancels the processes the seed's records started (seeding goes through the write
+    /// pipeline, so its purchases start the follow-up SOP), for tests that count the
+    /// timers, jobs and messages of processes of their own.
+    pub async fn without_seeded_processes(self) -> Self {
+        let running: Vec<i64> = {
+            use sea_orm::ConnectionTrait;
+            let conn = &self.state.db.conn;
+            let sql = "SELECT id FROM trellis_flow_instances WHERE status = 'running' ORDER BY id";
+            let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await;
+            rows.expect("instances").iter().map(|r| r.try_get_by_index(0).expect("id")).collect()
+        };
+        for id in running {
+            let cancelled = self.post(&format!("/api/v1/apps/bank_crm/instances/{id}/cancel"), &serde_json::json!({})).await;
+            assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+        }
+        self
+    }
+
     pub async fn send(&self, method: &str, uri: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
         let mut req = test::TestRequest::default().method(method.parse().expect("method")).uri(uri);
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {

@@ -1,0 +1,139 @@
+//! The domain's one error type: every operation of records, rules, processes, access,
+//! the catalog, the audit trail, files, publishing and the job runner fails with it. Each
+//! kind has a stable machine code (`code`), the one table of codes; what HTTP makes of
+//! each is `api::error`'s business, and a command-line message is `describe`'s.
+
+use engine_form::{Diagnostic, FieldError};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{0}")]
+    NotFound(String),
+    /// Input that cannot be read: unreadable JSON, a bad query parameter, a body too large.
+    #[error("{detail}")]
+    BadInput { code: &'static str, detail: String, errors: Vec<FieldError> },
+    /// Well-formed but invalid record values.
+    #[error("the record has invalid values")]
+    InvalidRecord(Vec<FieldError>),
+    /// Invalid metadata: every diagnostic, each with its JSON path.
+    #[error("the metadata is invalid")]
+    InvalidMetadata(Vec<Diagnostic>),
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("the record has changed: its version is now {current}")]
+    VersionMismatch { current: i64 },
+    #[error("updating a record needs If-Match with the record's _version")]
+    VersionRequired,
+    #[error("{0}")]
+    TooLarge(String),
+    /// An expression in a request (a `where`, a preview) that is wrong, each problem with
+    /// its position in the text.
+    #[error("the expression in `{param}` is invalid")]
+    InvalidExpression { param: &'static str, errors: Vec<engine_rule::ExprError> },
+    /// A computed value left the range the database computes exactly.
+    #[error("{0}")]
+    Overflow(String),
+    /// No credentials, or credentials that are wrong, expired or revoked.
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    /// Valid credentials that do not allow this.
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    /// Too many attempts: try again after `retry_after` seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(e: sea_orm::DbErr) -> Self {
+        if crate::expr_sql::is_overflow(&e) {
+            return Error::Overflow("a value computed by the expression is beyond the exact range of the database".into());
+        }
+        Error::Internal(e.into())
+    }
+}
+
+impl Error {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound(what.into())
+    }
+
+    pub fn bad_input(code: &'static str, detail: impl Into<String>) -> Self {
+        Error::BadInput { code, detail: detail.into(), errors: Vec::new() }
+    }
+
+    /// Input wrong at one place: `path` is its JSON pointer (`/limit`, `/name`).
+    pub fn bad_input_at(code: &'static str, path: &str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        Error::BadInput { code, errors: vec![FieldError::new(path, code, detail.clone())], detail }
+    }
+
+    /// The stable machine code: the one table of codes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "not_found",
+            Error::BadInput { code, .. } | Error::Conflict { code, .. } => code,
+            Error::InvalidRecord(_) => "validation_failed",
+            Error::InvalidMetadata(_) => "invalid_metadata",
+            Error::VersionMismatch { .. } => "version_mismatch",
+            Error::VersionRequired => "version_required",
+            Error::TooLarge(_) => "payload_too_large",
+            Error::InvalidExpression { .. } => "invalid_expression",
+            Error::Overflow(_) => "overflow",
+            Error::Unauthorized { code, .. } | Error::Forbidden { code, .. } => code,
+            Error::TooManyRequests { .. } => "too_many_requests",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// Each wrong place the error names: its JSON pointer, code, message and (in an
+    /// expression) the byte span.
+    pub fn places(&self) -> Vec<Place> {
+        match self {
+            Error::BadInput { errors, .. } | Error::InvalidRecord(errors) => errors
+                .iter()
+                .map(|e| Place { path: e.path.clone(), code: e.code.into(), message: e.message.clone(), span: None })
+                .collect(),
+            Error::InvalidMetadata(diags) => diags
+                .iter()
+                .map(|d| Place { path: d.path.clone(), code: d.code.into(), message: d.message.clone(), span: None })
+                .collect(),
+            Error::InvalidExpression { param, errors } => errors
+                .iter()
+                .map(|e| Place {
+                    path: format!("/{param}"),
+                    code: e.kind.code().into(),
+                    message: e.message.clone(),
+                    span: Some([e.span.start, e.span.end]),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The error as one line of text, each wrong place after it: for the command line
+    /// and for incidents (`the record has invalid values: /title [max_length] too long`).
+    pub fn describe(&self) -> String {
+        if let Error::Internal(inner) = self {
+            return format!("{inner:#}");
+        }
+        let places: Vec<String> = self
+            .places()
+            .into_iter()
+            .map(|p| format!("{} [{}] {}", if p.path.is_empty() { "/" } else { &p.path }, p.code, p.message))
+            .collect();
+        if places.is_empty() { self.to_string() } else { format!("{self}: {}", places.join("; ")) }
+    }
+}
+
+/// One wrong place of an error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub path: String,
+    pub code: String,
+    pub message: String,
+    pub span: Option<[usize; 2]>,
+}

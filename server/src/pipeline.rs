@@ -1,0 +1,250 @@
+//! The one record-write pipeline. Every create, update and delete (from the record API, a
+//! rule's action, a process step, demo seeding, and bulk changes) goes through `write`,
+//! with one order of steps, in the caller's transaction:
+//!
+//! access → checks → write → conditions → audit → rules → processes → the written record.
+//!
+//! The caller states whose authority it writes with (`Authority`): a caller's roles, the
+//! roles of the user a rule acts for, or the platform's own. A record's own row is read at
+//! most twice: once before an update or delete (with whether the writer's rows admit it),
+//! and once after the rules, when they may have changed it or the writer's rows must
+//! still admit it.
+
+use chrono::{DateTime, Utc};
+use engine_form::{CheckMode, FieldValue, check_record};
+use engine_rule::TriggerKind;
+use sea_orm::DatabaseTransaction;
+use serde_json::{Map, Value, json};
+
+use crate::access::Access;
+use crate::access::enforce::{allowed, out_of_reach, writable};
+use crate::audit::{self, Actor, Entry};
+use crate::catalog::PublishedApp;
+use crate::error::Error;
+use crate::records::values::field_values;
+use crate::records::{FormCtx, enforce_conditions, read, write as sql};
+use crate::rules::{self, Change};
+
+/// Whose authority a write is made with.
+#[derive(Clone, Copy)]
+pub enum Authority<'a> {
+    /// The caller's own roles, loaded for this request (`access::load`).
+    Caller(&'a Access),
+    /// The roles of the user a rule acts for (`"run_as": "user"`), loaded here.
+    ActingFor(i64),
+    /// The platform's own: demo seeding, rules and processes acting on their own.
+    Platform,
+}
+
+/// Who writes: how the audit trail names them, with whose authority, and the user behind
+/// it (who the rules see as having made the change; whose uploads may be attached).
+pub struct Writer<'a> {
+    pub actor: Actor,
+    pub authority: Authority<'a>,
+    pub user: Option<i64>,
+}
+
+/// What to write.
+pub enum Op<'v> {
+    Create(&'v Map<String, Value>),
+    /// The fields that change; `version`: the version the writer last saw (If-Match), or
+    /// `None` to update the record as it now is.
+    Update { id: i64, version: Option<i64>, values: &'v Map<String, Value> },
+    Delete { id: i64, version: Option<i64> },
+}
+
+/// A write done: the record's id and, unless deleted, the record as it stands after the
+/// rules (unshaped: the caller shapes it by its own field modes).
+pub struct Written {
+    pub id: i64,
+    pub record: Option<Value>,
+}
+
+/// The one way a record is written. `depth` counts the rule- and process-made writes that
+/// led to this one (cascades stop at `rules::MAX_CASCADE`).
+pub async fn write(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    form: &str,
+    op: Op<'_>,
+    writer: &Writer<'_>,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<Written, Error> {
+    let mut ctx = FormCtx::new(app, form, sea_orm::ConnectionTrait::get_database_backend(tx), now)?;
+    ctx.writer = writer.user;
+    // Access: whose roles, and whether they allow this.
+    let loaded;
+    let access: Option<&Access> = match writer.authority {
+        Authority::Caller(access) => Some(access),
+        Authority::ActingFor(user) => {
+            loaded = crate::access::load_for_user(tx, app, user, ctx.form).await?;
+            Some(&loaded)
+        }
+        Authority::Platform => None,
+    };
+    let operation = match op {
+        Op::Create(_) => "create",
+        Op::Update { .. } => "update",
+        Op::Delete { .. } => "delete",
+    };
+    if let Some(access) = access {
+        allowed(access, operation, form)?;
+    }
+    match op {
+        Op::Create(values) => create(tx, &ctx, values, access, writer, depth).await,
+        Op::Update { id, version, values } => update(tx, &ctx, (id, version), values, access, writer, depth).await,
+        Op::Delete { id, version } => delete(tx, &ctx, (id, version), access, writer, depth).await,
+    }
+}
+
+async fn create(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    values: &Map<String, Value>,
+    access: Option<&Access>,
+    writer: &Writer<'_>,
+    depth: usize,
+) -> Result<Written, Error> {
+    if let Some(access) = access {
+        writable(access, values)?;
+    }
+    let checked = check_record(ctx.form, values, CheckMode::Create).map_err(Error::InvalidRecord)?;
+    let own_row = read::OwnRow::of(ctx);
+    let row = sql::create(tx, ctx, &checked, ctx.now, &read::OwnRow::returning(own_row.as_ref())).await?;
+    let record = read::written(tx, ctx, own_row.as_ref(), &row).await?;
+    let id = record["id"].as_i64().unwrap_or_default();
+    let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
+    conditions(ctx, &stored, values)?;
+    audited(tx, ctx, ("record.create", id), json!({ "after": record }), writer).await?;
+    let ran = rules::watches(ctx.app, &ctx.form.key, TriggerKind::Created);
+    if ran {
+        let change = change(ctx, id, 1, TriggerKind::Created, None, Some(stored), writer);
+        rules::after_change(tx, ctx.app, change, ctx.now, depth).await?;
+    }
+    let written = crate::flows::Written { form: &ctx.form.key, id, created: true, by: writer.user };
+    crate::flows::on_record_change(tx, ctx.app, written, ctx.now, depth).await?;
+    settle(tx, ctx, id, record, ran, access).await
+}
+
+async fn update(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    (id, version): (i64, Option<i64>),
+    values: &Map<String, Value>,
+    access: Option<&Access>,
+    writer: &Writer<'_>,
+    depth: usize,
+) -> Result<Written, Error> {
+    // A record the writer cannot reach is, to them, not there.
+    let before_json = reached(tx, ctx, id, access).await?;
+    if let Some(access) = access {
+        writable(access, values)?;
+    }
+    let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(Error::InvalidRecord)?;
+    let current = before_json["_version"].as_i64().unwrap_or_default();
+    let own_row = read::OwnRow::of(ctx);
+    let returning = read::OwnRow::returning(own_row.as_ref());
+    let row = sql::update(tx, ctx, id, version.unwrap_or(current), &checked, ctx.now, &returning).await?;
+    let record = read::written(tx, ctx, own_row.as_ref(), &row).await?;
+    let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
+    conditions(ctx, &stored, values)?;
+    let detail = json!({ "before": before_json, "after": record, "sent": values });
+    audited(tx, ctx, ("record.update", id), detail, writer).await?;
+    let ran = rules::watches(ctx.app, &ctx.form.key, TriggerKind::Updated);
+    if ran {
+        let before = field_values(ctx.form, before_json.as_object().unwrap_or(&Map::new()));
+        let version = record["_version"].as_i64().unwrap_or_default();
+        let change = change(ctx, id, version, TriggerKind::Updated, Some(before), Some(stored), writer);
+        rules::after_change(tx, ctx.app, change, ctx.now, depth).await?;
+    }
+    let written = crate::flows::Written { form: &ctx.form.key, id, created: false, by: writer.user };
+    crate::flows::on_record_change(tx, ctx.app, written, ctx.now, depth).await?;
+    settle(tx, ctx, id, record, ran, access).await
+}
+
+async fn delete(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    (id, version): (i64, Option<i64>),
+    access: Option<&Access>,
+    writer: &Writer<'_>,
+    depth: usize,
+) -> Result<Written, Error> {
+    let before_json = reached(tx, ctx, id, access).await?;
+    sql::delete(tx, ctx, id, version).await?;
+    audited(tx, ctx, ("record.delete", id), json!({ "before": before_json }), writer).await?;
+    if rules::watches(ctx.app, &ctx.form.key, TriggerKind::Deleted) {
+        let version = before_json["_version"].as_i64().unwrap_or_default();
+        let before = field_values(ctx.form, before_json.as_object().unwrap_or(&Map::new()));
+        let change = change(ctx, id, version, TriggerKind::Deleted, Some(before), None, writer);
+        rules::after_change(tx, ctx.app, change, ctx.now, depth).await?;
+    }
+    crate::flows::on_record_deleted(tx, ctx.app, (&ctx.form.key, id), ctx.now).await?;
+    Ok(Written { id, record: None })
+}
+
+/// The record before a change, refused as not there when the writer's rows do not admit it.
+async fn reached(tx: &DatabaseTransaction, ctx: &FormCtx<'_>, id: i64, access: Option<&Access>) -> Result<Value, Error> {
+    let reach = access.filter(|a| a.rows.is_some());
+    match read::get_reached(tx, ctx, id, reach).await? {
+        Some((record, true)) => Ok(record),
+        _ => Err(Error::not_found(format!("no `{}` record {id}", ctx.form.key))),
+    }
+}
+
+/// The form's conditions over the record as stored, the fields sent named as sent.
+fn conditions(ctx: &FormCtx<'_>, stored: &[(String, FieldValue)], sent: &Map<String, Value>) -> Result<(), Error> {
+    let keys: Vec<&str> = sent.keys().map(String::as_str).collect();
+    enforce_conditions(ctx, stored, &keys, ctx.now)
+}
+
+/// The record after the rules: read again when they may have changed it, or when the
+/// writer's rows must still admit it (else the write is refused and rolls back).
+async fn settle(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    id: i64,
+    record: Value,
+    rules_ran: bool,
+    access: Option<&Access>,
+) -> Result<Written, Error> {
+    let limited = access.filter(|a| a.rows.is_some() || a.limits_lookups());
+    if !rules_ran && limited.is_none() {
+        return Ok(Written { id, record: Some(record) });
+    }
+    let scoped = FormCtx { access: limited, ..*ctx };
+    match read::get(tx, &scoped, id, None).await? {
+        Some(record) => Ok(Written { id, record: Some(record) }),
+        None if limited.is_some() => Err(out_of_reach()),
+        None => Err(Error::not_found(format!("no `{}` record {id}", ctx.form.key))),
+    }
+}
+
+fn change(
+    ctx: &FormCtx<'_>,
+    id: i64,
+    version: i64,
+    kind: TriggerKind,
+    before: Option<Vec<(String, FieldValue)>>,
+    after: Option<Vec<(String, FieldValue)>>,
+    writer: &Writer<'_>,
+) -> Change {
+    Change { form: ctx.form.key.clone(), id, version, kind, before, after, by: writer.user }
+}
+
+/// Audits a change to record `id`: `detail` holds its values, and the user a rule acts
+/// for (`"run_as": "user"`) is named beside them.
+async fn audited(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    (action, id): (&str, i64),
+    mut detail: Value,
+    writer: &Writer<'_>,
+) -> Result<(), Error> {
+    if let (Authority::ActingFor(user), Some(map)) = (writer.authority, detail.as_object_mut()) {
+        map.insert("acting_for".into(), json!(user));
+    }
+    let entry = Entry::record(action, &ctx.app.key, &ctx.form.key, id, detail);
+    Ok(audit::write(tx, &writer.actor, entry, ctx.now).await?)
+}
