@@ -111,8 +111,8 @@ async fn create(
     }
     let checked = check_record(ctx.form, values, CheckMode::Create).map_err(Error::InvalidRecord)?;
     let own_row = read::OwnRow::of(ctx);
-    let row = sql::create(tx, ctx, &checked, ctx.now, &read::OwnRow::returning(own_row.as_ref())).await?;
-    let record = read::written(tx, ctx, own_row.as_ref(), &row).await?;
+    let row = sql::create(tx, ctx, &checked, ctx.now, &own_row.columns).await?;
+    let record = read::written(tx, ctx, &own_row, &row).await?;
     let id = record["id"].as_i64().unwrap_or_default();
     let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
     conditions(ctx, &stored, values)?;
@@ -144,9 +144,8 @@ async fn update(
     let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(Error::InvalidRecord)?;
     let current = before_json["_version"].as_i64().unwrap_or_default();
     let own_row = read::OwnRow::of(ctx);
-    let returning = read::OwnRow::returning(own_row.as_ref());
-    let row = sql::update(tx, ctx, id, version.unwrap_or(current), &checked, ctx.now, &returning).await?;
-    let record = read::written(tx, ctx, own_row.as_ref(), &row).await?;
+    let row = sql::update(tx, ctx, id, version.unwrap_or(current), &checked, ctx.now, &own_row.columns).await?;
+    let record = read::written(tx, ctx, &own_row, &row).await?;
     let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
     conditions(ctx, &stored, values)?;
     let detail = json!({ "before": before_json, "after": record, "sent": values });
@@ -199,8 +198,9 @@ fn conditions(ctx: &FormCtx<'_>, stored: &[(String, FieldValue)], sent: &Map<Str
     enforce_conditions(ctx, stored, &keys, ctx.now)
 }
 
-/// The record after the rules: read again when they may have changed it, or when the
-/// writer's rows must still admit it (else the write is refused and rolls back).
+/// The record after the rules: read again when they may have changed it, when the
+/// writer's rows must still admit it (else the write is refused and rolls back), or for
+/// its relations' lookup fields.
 async fn settle(
     tx: &DatabaseTransaction,
     ctx: &FormCtx<'_>,
@@ -210,7 +210,7 @@ async fn settle(
     access: Option<&Access>,
 ) -> Result<Written, Error> {
     let limited = access.filter(|a| a.rows.is_some() || a.limits_lookups());
-    if !rules_ran && limited.is_none() {
+    if !rules_ran && limited.is_none() && !read::shows_lookups(ctx) {
         return Ok(Written { id, record: Some(record) });
     }
     let scoped = FormCtx { access: limited, ..*ctx };

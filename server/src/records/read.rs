@@ -61,55 +61,58 @@ const SYSTEM_COLUMNS: [(&str, StorageType); 4] = [
     ("_updated_at", StorageType::DateTime),
 ];
 
-/// A record as its own row holds it: possible when it needs no joins (relation lookups)
-/// and no child rows (sub-tables). A write then returns the record with `RETURNING`
-/// instead of reading it back.
+/// A record as its own row holds it: what a write returns with `RETURNING`, so the row
+/// is not read back. Its sub-table rows are read from their own tables; its relations'
+/// lookup fields (other records' values) are not part of it.
 pub struct OwnRow {
     /// The columns to return, `id` first.
     pub columns: Vec<Alias>,
     cols: Vec<Col>,
+    sub_tables: Vec<String>,
 }
 
 impl OwnRow {
-    pub fn of(ctx: &FormCtx<'_>) -> Option<OwnRow> {
-        if ctx.form.fields.iter().any(|f| matches!(f.kind, FieldType::SubTable { .. }) || lookups_of(ctx, &f.key)) {
-            return None;
-        }
-        let mut row = OwnRow { columns: Vec::new(), cols: Vec::new() };
+    pub fn of(ctx: &FormCtx<'_>) -> OwnRow {
+        let mut row = OwnRow { columns: Vec::new(), cols: Vec::new(), sub_tables: Vec::new() };
         for (name, storage) in SYSTEM_COLUMNS {
             row.columns.push(Alias::new(name));
             row.cols.push(Col::System(name, storage));
         }
         for field in &ctx.form.fields {
-            if let FieldType::Formula { .. } = field.kind {
-                row.cols.push(Col::Formula(field.key.clone()));
-            } else if let Some((column, storage)) = ctx.map.column(&field.key) {
-                row.columns.push(Alias::new(column));
-                row.cols.push(Col::Field { key: field.key.clone(), storage: storage.clone(), lookup: false });
+            match field.kind {
+                FieldType::Formula { .. } => row.cols.push(Col::Formula(field.key.clone())),
+                FieldType::SubTable { .. } => row.sub_tables.push(field.key.clone()),
+                _ => {
+                    if let Some((column, storage)) = ctx.map.column(&field.key) {
+                        row.columns.push(Alias::new(column));
+                        row.cols.push(Col::Field { key: field.key.clone(), storage: storage.clone(), lookup: false });
+                    }
+                }
             }
         }
-        Some(row)
-    }
-
-    /// The columns a write should return: the whole own row when it is enough, else `id`.
-    pub fn returning(own: Option<&OwnRow>) -> Vec<Alias> {
-        own.map_or_else(|| vec![Alias::new("id")], |o| o.columns.clone())
+        row
     }
 }
 
-/// The record a write just stored, from the row it returned (see [`OwnRow::returning`]),
-/// or read back within the same transaction when it needs lookups or sub-tables.
+/// The record a write just stored, from the row it returned (`OwnRow::columns`) and its
+/// sub-table rows; formulas computed.
 pub async fn written(
     c: &impl ConnectionTrait,
     ctx: &FormCtx<'_>,
-    own: Option<&OwnRow>,
+    own: &OwnRow,
     row: &QueryResult,
 ) -> Result<Value, Error> {
-    if let Some(own) = own {
-        return Ok(Value::Object(row_to_json(ctx, row, &own.cols, ctx.now)?.0));
-    }
-    let id: i64 = row.try_get_by_index(0)?;
-    get(c, ctx, id, None).await?.ok_or_else(|| Error::Internal(anyhow::anyhow!("written record {id} is missing")))
+    let (mut record, _) = row_to_json(ctx, row, &own.cols, ctx.now)?;
+    let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+    let mut records = vec![(id, &mut record)];
+    attach_sub_tables(c, ctx, &own.sub_tables, &mut records).await?;
+    finish(ctx, None, &mut records, ctx.now);
+    Ok(Value::Object(record))
+}
+
+/// Whether reading the form's records joins other records (relation lookups).
+pub fn shows_lookups(ctx: &FormCtx<'_>) -> bool {
+    ctx.form.fields.iter().any(|f| lookups_of(ctx, &f.key))
 }
 
 fn build_select(

@@ -25,3 +25,4 @@ mod review;
 mod rules;
 mod schedules;
 mod sign_in;
+mod statements;

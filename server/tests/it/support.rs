@@ -128,10 +128,36 @@ pub async fn start_with(
     backend: Backend,
     limits: server::auth::throttle::Limits,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    start_full(backend, limits, None).await
+}
+
+/// The SQL statements a server ran, in order, as `start_observed` records them.
+pub type Statements = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// `start`, recording every SQL statement the server runs.
+pub async fn start_observed(
+    backend: Backend,
+) -> (Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>>, Statements) {
+    let statements = Statements::default();
+    let env = start_full(backend, server::auth::throttle::Limits::default(), Some(statements.clone())).await;
+    (env, statements)
+}
+
+async fn start_full(
+    backend: Backend,
+    limits: server::auth::throttle::Limits,
+    observed: Option<Statements>,
+) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
     // Internal errors are logged, not returned: show them in a failing test's output.
     let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
     let db = TestDb::new(backend).await;
-    let state = AppState::with_limits(Db::connect(&db.url).await.expect("connect"), limits);
+    let mut database = Db::connect(&db.url).await.expect("connect");
+    if let Some(log) = observed {
+        database.conn.set_metric_callback(move |info| {
+            log.lock().expect("statements").push(info.statement.sql.clone());
+        });
+    }
+    let state = AppState::with_limits(database, limits);
     let svc = test::init_service(App::new().configure(configure(state.clone()))).await;
     let now = chrono::Utc::now();
     server::auth::create_user(&state.db.conn, "admin", ADMIN_PASSWORD, "administrator", now).await.expect("admin");
