@@ -137,10 +137,7 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
         text.as_deref()
             .map(|t| {
                 engine_form::parse_instant(t).ok_or_else(|| {
-                    crate::error::Error::bad_input(
-                        "bad_query",
-                        format!("`{name}` is not an RFC 3339 instant"),
-                    )
+                    crate::error::Error::bad_input("bad_query", format!("`{name}` is not an RFC 3339 instant"))
                 })
             })
             .transpose()

@@ -9,8 +9,8 @@ use engine_form::{Bundle, Form};
 use engine_rule::EventRule;
 use sea_orm::ConnectionTrait;
 
-use crate::error::Error;
 use crate::app_meta::{AppMeta, check_app};
+use crate::error::Error;
 use crate::meta;
 use crate::schema::{TableMap, table_maps};
 
@@ -92,18 +92,13 @@ impl Catalog {
 
     /// The app's current published version, for writing inside the transaction `tx`: the
     /// version stays current until `tx` ends, because no publish can commit meanwhile.
-    pub async fn published_for_write(
-        &self,
-        tx: &impl ConnectionTrait,
-        app: &str,
-    ) -> Result<Arc<PublishedApp>, Error> {
+    pub async fn published_for_write(&self, tx: &impl ConnectionTrait, app: &str) -> Result<Arc<PublishedApp>, Error> {
         self.current(tx, app, true).await
     }
 
     async fn current(&self, c: &impl ConnectionTrait, app: &str, lock: bool) -> Result<Arc<PublishedApp>, Error> {
-        let version = meta::published_version(c, app, lock)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
+        let version =
+            meta::published_version(c, app, lock).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
         if version == 0 {
             return Err(Error::not_found(format!("app `{app}` has not been published yet")));
         }

@@ -8,20 +8,15 @@ use anyhow::{Context, anyhow};
 use sea_orm::TransactionTrait;
 use serde_json::{Map, Value};
 
-use crate::api::AppState;
 use crate::audit::Actor;
 use crate::bundle_dir::{self, resolve_refs};
+use crate::core::Core;
 use crate::pipeline::{self, Authority, Op, Writer};
 use crate::publish;
 
 /// Imports the bundle at `path`, optionally publishes it and inserts its seed records.
 /// Returns the app key. With `skip_existing`, an app already present is left alone.
-pub async fn import_path(
-    state: &AppState,
-    path: &Path,
-    publish_it: bool,
-    skip_existing: bool,
-) -> anyhow::Result<String> {
+pub async fn import_path(state: &Core, path: &Path, publish_it: bool, skip_existing: bool) -> anyhow::Result<String> {
     let loaded = bundle_dir::load(path)?;
     let key = loaded.document.get("key").and_then(Value::as_str).unwrap_or_default().to_owned();
     if skip_existing && crate::meta::find_app(&state.db.conn, &key).await?.is_some() {
@@ -39,7 +34,7 @@ pub async fn import_path(
 
 /// Inserts seed records in order, in one transaction. Each may name itself with `ref`
 /// so later records can link to it with `{"$ref": "name"}`.
-pub async fn seed_records(state: &AppState, app_key: &str, seed: Value) -> anyhow::Result<()> {
+pub async fn seed_records(state: &Core, app_key: &str, seed: Value) -> anyhow::Result<()> {
     let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, app_key).await.map_err(describe)?;

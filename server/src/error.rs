@@ -50,7 +50,9 @@ pub enum Error {
 impl From<sea_orm::DbErr> for Error {
     fn from(e: sea_orm::DbErr) -> Self {
         if crate::expr_sql::is_overflow(&e) {
-            return Error::Overflow("a value computed by the expression is beyond the exact range of the database".into());
+            return Error::Overflow(
+                "a value computed by the expression is beyond the exact range of the database".into(),
+            );
         }
         Error::Internal(e.into())
     }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use actix_web::{App, HttpServer, middleware};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use server::clock::Clock;
+use server::core::Core;
 use server::{AppState, Db, configure, demo};
 
 #[derive(Parser)]
@@ -43,6 +45,11 @@ enum Command {
         /// outbox): for API nodes of a scale-out whose jobs other servers run.
         #[arg(long, env = "TRELLIS_NO_JOBS")]
         no_jobs: bool,
+        /// Run on a virtual clock starting at this instant (RFC 3339), moved only by
+        /// administrators through `POST /api/v1/clock`: for trying out days of rules and
+        /// processes in minutes, and for tests. Never in production.
+        #[arg(long, env = "TRELLIS_VIRTUAL_CLOCK")]
+        virtual_clock: Option<String>,
     },
     /// Manage app bundles.
     App {
@@ -79,10 +86,17 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { db, listen, demo: with_demo, demo_bundle, workers, no_jobs } => {
+        Command::Serve { db, listen, demo: with_demo, demo_bundle, workers, no_jobs, virtual_clock } => {
+            let clock = match virtual_clock.as_deref() {
+                None => Clock::wall(),
+                Some(at) => Clock::at(
+                    engine_form::parse_instant(at)
+                        .with_context(|| format!("--virtual-clock needs an RFC 3339 instant, not `{at}`"))?,
+                ),
+            };
             let database = Db::connect(&db.db).await?;
-            let state = AppState::new(database);
-            if let Some(password) = server::auth::bootstrap_admin(&state.db.conn, chrono::Utc::now()).await? {
+            let state = AppState::of(Core::with_clock(database, clock), Default::default());
+            if let Some(password) = server::auth::bootstrap_admin(&state.db.conn, state.clock.now()).await? {
                 // Shown once: only its hash is kept.
                 eprintln!("created the administrator `admin` with the password {password}");
                 eprintln!("(shown only now; set TRELLIS_ADMIN_PASSWORD before the first start to choose it)");
@@ -96,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
             if no_jobs {
                 tracing::info!("the job runner is off (--no-jobs): other servers run timers and schedules");
             } else {
-                server::rules::spawn_scheduler(state.clone());
+                server::jobs::spawn(state.core.clone());
             }
             tracing::info!("listening on http://{listen} (database {})", server::db::redact(&db.db));
             let mut http = HttpServer::new(move || {

@@ -20,7 +20,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
-use crate::api::AppState;
+use crate::core::Core;
 use crate::error::Error;
 use crate::records::codec::{datetime, decode};
 
@@ -45,7 +45,7 @@ pub struct Delivered {
 }
 
 /// Sends every webhook due at `now`.
-pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> Result<Delivered, Error> {
+pub async fn deliver_due(state: &Core, now: DateTime<Utc>) -> Result<Delivered, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let due = Query::select()

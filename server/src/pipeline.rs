@@ -49,8 +49,15 @@ pub enum Op<'v> {
     Create(&'v Map<String, Value>),
     /// The fields that change; `version`: the version the writer last saw (If-Match), or
     /// `None` to update the record as it now is.
-    Update { id: i64, version: Option<i64>, values: &'v Map<String, Value> },
-    Delete { id: i64, version: Option<i64> },
+    Update {
+        id: i64,
+        version: Option<i64>,
+        values: &'v Map<String, Value>,
+    },
+    Delete {
+        id: i64,
+        version: Option<i64>,
+    },
 }
 
 /// A write done: the record's id and, unless deleted, the record as it stands after the
@@ -184,7 +191,12 @@ async fn delete(
 }
 
 /// The record before a change, refused as not there when the writer's rows do not admit it.
-async fn reached(tx: &DatabaseTransaction, ctx: &FormCtx<'_>, id: i64, access: Option<&Access>) -> Result<Value, Error> {
+async fn reached(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    id: i64,
+    access: Option<&Access>,
+) -> Result<Value, Error> {
     let reach = access.filter(|a| a.rows.is_some());
     match read::get_reached(tx, ctx, id, reach).await? {
         Some((record, true)) => Ok(record),

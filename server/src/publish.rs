@@ -12,10 +12,10 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::Error;
 use crate::app_meta::check_app;
 use crate::audit::{self, Actor, Entry};
 use crate::db::Db;
+use crate::error::Error;
 use crate::meta::{self, AppRow};
 use crate::records::codec::{decode, encode};
 use crate::schema::{TableTarget, apply_ddl, registry};
@@ -40,10 +40,7 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
     let bundle = check_app(doc, 0).map_err(Error::InvalidMetadata)?.bundle;
     let tx = db.conn.begin().await?;
     if meta::find_app(&tx, &bundle.key).await?.is_some() {
-        return Err(Error::Conflict {
-            code: "app_exists",
-            detail: format!("an app `{}` already exists", bundle.key),
-        });
+        return Err(Error::Conflict { code: "app_exists", detail: format!("an app `{}` already exists", bundle.key) });
     }
     meta::insert_app(&tx, &bundle.key, &doc["name"], now).await?;
     for kind in meta::KINDS {

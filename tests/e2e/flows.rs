@@ -99,17 +99,18 @@ fn two_servers_fire_ten_thousand_timers_once() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    let fired =
-        db.value(&format!("SELECT COUNT(*) FROM trellis_flow_history WHERE event = 'timer_due' AND instance_id IN ({PINGS})"));
+    let fired = db.value(&format!(
+        "SELECT COUNT(*) FROM trellis_flow_history WHERE event = 'timer_due' AND instance_id IN ({PINGS})"
+    ));
     assert_eq!(fired, COUNT.to_string(), "each timer fired once in total");
-    let twice = db.value(
-        &format!("SELECT COUNT(*) FROM (SELECT instance_id FROM trellis_flow_history WHERE event = 'timer_due' \
-         AND instance_id IN ({PINGS}) GROUP BY instance_id HAVING COUNT(*) <> 1) AS t"),
-    );
+    let twice = db.value(&format!(
+        "SELECT COUNT(*) FROM (SELECT instance_id FROM trellis_flow_history WHERE event = 'timer_due' \
+         AND instance_id IN ({PINGS}) GROUP BY instance_id HAVING COUNT(*) <> 1) AS t"
+    ));
     assert_eq!(twice, "0");
-    let runners = db.value(
-        &format!("SELECT COUNT(DISTINCT CAST(detail AS jsonb)->>'runner') FROM trellis_flow_history \
-         WHERE event = 'timer_due' AND instance_id IN ({PINGS})"),
-    );
+    let runners = db.value(&format!(
+        "SELECT COUNT(DISTINCT CAST(detail AS jsonb)->>'runner') FROM trellis_flow_history \
+         WHERE event = 'timer_due' AND instance_id IN ({PINGS})"
+    ));
     assert_eq!(runners, "2", "both servers fired timers");
 }

@@ -3,15 +3,14 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
-use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::identity::{Administrator, Designer, actor};
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::{Administrator, Designer, actor};
 use super::{State, json_body, json_response};
 use crate::approval;
 use crate::audit::{self, Entry};
+use crate::error::Error;
 use crate::meta::{self, KINDS};
 use crate::publish::{self, Published};
 use sea_orm::TransactionTrait;
@@ -43,7 +42,7 @@ pub async fn import(
     body: Payload,
 ) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
-    let app = publish::import(&state.db, &doc, &actor(&req), Utc::now()).await?;
+    let app = publish::import(&state.db, &doc, &actor(&req), state.clock.now()).await?;
     Ok(json_response(StatusCode::CREATED, &meta::app_json(&app)))
 }
 
@@ -98,7 +97,7 @@ pub async fn publish(
     path: Path<String>,
 ) -> Result<HttpResponse, Error> {
     let actor = actor(&req);
-    let now = Utc::now();
+    let now = state.clock.now();
     let app =
         meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
     if !app.publish_approval {
@@ -136,7 +135,7 @@ pub async fn settings(
 ) -> Result<HttpResponse, Error> {
     let settings: AppSettings = serde_json::from_value(json_body(body).await?)
         .map_err(|e| Error::bad_input("malformed_json", format!("not app settings: {e}")))?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     if !meta::set_publish_approval(&tx, &path, settings.publish_approval).await? {
         return Err(Error::not_found(format!("no app `{path}`")));
@@ -178,10 +177,9 @@ pub async fn approve(
             detail: "a publish is approved by someone else than who asked".into(),
         });
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let signoff = meta::Signoff { made_by: maker, approved_by: Some(checker.0.username.clone()) };
-    let published =
-        publish::publish_with(&state.db, &app, Some((id, &bundle)), &signoff, &actor(&req), now).await?;
+    let published = publish::publish_with(&state.db, &app, Some((id, &bundle)), &signoff, &actor(&req), now).await?;
     Ok(HttpResponse::Ok().json(published))
 }
 
@@ -197,7 +195,7 @@ pub async fn reject(
     path: Path<(String, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (app, id) = path.into_inner();
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     if approval::pending(&tx, &app, id).await?.is_none()
         || !approval::decide(&tx, id, "rejected", &checker.0.username, now).await?

@@ -5,12 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::web::{Path, Query};
 use serde_json::{Value, json};
 
-use super::identity::Administrator;
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::Administrator;
 use super::{State, json_response};
 use crate::access::Secrets;
 use crate::audit::{self, Filter};
+use crate::error::Error;
 
 /// The audit trail, filtered, newest first: administrators only. Record values are shaped
 /// by the administrator's app roles, like every other read: personal data stays masked.

@@ -3,17 +3,16 @@
 use actix_web::http::StatusCode;
 use actix_web::web::Payload;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::identity::{actor, principal};
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::{actor, principal};
 use super::{State, json_body, json_response};
 use crate::audit::{self, Entry};
 use crate::auth::{self, Principal};
+use crate::error::Error;
 use sea_orm::TransactionTrait;
 
 /// A user name and password.
@@ -48,7 +47,7 @@ pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<H
             retry_after: wait,
         });
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let outcome = auth::login(&state.db.conn, &request.username, &request.password, now).await;
     let actor = crate::audit::Actor { name: request.username.clone(), via: "session", ..actor(&req) };
     let (action, detail) = match &outcome {
@@ -67,7 +66,7 @@ pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<H
     responses((status = 204, description = "Signed out"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(state: State, req: HttpRequest) -> Result<HttpResponse, Error> {
-    let now = Utc::now();
+    let now = state.clock.now();
     auth::logout(&state.db.conn, &principal(&req)?.session, now).await?;
     let entry = Entry::platform("auth.logout", json!({}));
     audit::write(&state.db.conn, &actor(&req), entry, now).await?;
@@ -96,7 +95,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -
     let user = session_user(&req)?;
     let change: PasswordChange = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| Error::bad_input("malformed_json", format!("not a password change: {e}")))?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let outcome =
         auth::change_password(&state.db.conn, &user, &change.current_password, &change.new_password, now).await;
     let (action, detail) = match &outcome {
@@ -139,10 +138,7 @@ pub struct TokenRequest {
 fn session_user(req: &HttpRequest) -> Result<Principal, Error> {
     let p = principal(req)?;
     if p.scope.is_some() {
-        return Err(Error::Forbidden {
-            code: "token_scope",
-            detail: "API tokens are managed when signed in".into(),
-        });
+        return Err(Error::Forbidden { code: "token_scope", detail: "API tokens are managed when signed in".into() });
     }
     Ok(p)
 }
@@ -158,7 +154,7 @@ pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> R
     let user = session_user(&req)?;
     let r: TokenRequest = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| Error::bad_input("malformed_json", format!("not a token request: {e}")))?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let (id, token, expires) =
         auth::tokens::create(&tx, &user, &r.name, &r.app, &r.access, r.expires_in_days, now).await?;
@@ -188,7 +184,7 @@ pub async fn revoke_token(
     req: HttpRequest,
     path: actix_web::web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     auth::tokens::revoke(&tx, &session_user(&req)?, *path, now).await?;
     let entry = Entry::platform("token.revoke", json!({ "token_id": *path }));

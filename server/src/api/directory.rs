@@ -3,16 +3,15 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 
-use super::identity::{Administrator, actor};
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::{Administrator, actor};
 use super::{MAX_JSON_BODY, State, json_body, json_response, read_body};
 use crate::audit::{self, Entry};
 use crate::auth::directory::{self, Import, OrgUnit, UserChange};
+use crate::error::Error;
 
 /// What an import wrote, for the audit trail: never passwords.
 fn summary(import: &Import) -> serde_json::Value {
@@ -25,7 +24,7 @@ fn summary(import: &Import) -> serde_json::Value {
 }
 
 async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -> Result<(usize, usize), Error> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     // The roles each named app defines in its published version.
     let mut roles = std::collections::BTreeMap::new();
@@ -129,7 +128,7 @@ pub async fn unlock_user(
     req: HttpRequest,
     path: Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let was_locked = crate::auth::attempts::is_locked(&tx, &path, now).await?;
     crate::auth::attempts::clear(&tx, &path).await?;

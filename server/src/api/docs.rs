@@ -6,9 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::web::Path;
 use utoipa::OpenApi;
 
-use crate::error::Error;
 use super::error::{Problem, ProblemItem};
 use super::{State, json_response};
+use crate::error::Error;
 
 /// The platform API: everything except the generated per-app record API, which each app
 /// documents at /api/v1/apps/{app}/openapi.json.
@@ -73,6 +73,8 @@ use super::{State, json_response};
         super::auth::list_tokens,
         super::auth::revoke_token,
         super::audit::list,
+        super::clock::get,
+        super::clock::advance,
         super::audit::history,
         super::directory::import,
         super::directory::org_units,
@@ -93,6 +95,7 @@ use super::{State, json_response};
         super::auth::LoginRequest,
         super::auth::TokenRequest,
         super::auth::PasswordChange,
+        super::clock::ClockMove,
         super::apps::AppSettings,
         crate::auth::directory::Import,
         crate::auth::directory::OrgUnit,

@@ -64,14 +64,24 @@ pub fn problem(e: &Error) -> Problem {
     let (status, title) = status_of(e);
     let code = e.code();
     // Internal details stay in the log, not in the response.
-    let detail =
-        if matches!(e, Error::Internal(_)) { "the server failed; the error is logged".to_owned() } else { e.to_string() };
+    let detail = if matches!(e, Error::Internal(_)) {
+        "the server failed; the error is logged".to_owned()
+    } else {
+        e.to_string()
+    };
     let errors = e
         .places()
         .into_iter()
         .map(|p| ProblemItem { path: p.path, code: p.code, message: p.message, span: p.span })
         .collect();
-    Problem { kind: format!("https://trellis.dev/problems/{code}"), title, status: status.as_u16(), detail, code, errors }
+    Problem {
+        kind: format!("https://trellis.dev/problems/{code}"),
+        title,
+        status: status.as_u16(),
+        detail,
+        code,
+        errors,
+    }
 }
 
 /// A problem answer the HTTP layer gives itself (a method a route lacks, a URI too long),

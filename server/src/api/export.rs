@@ -12,14 +12,14 @@ use futures_util::StreamExt;
 use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
-use super::identity::actor;
 use super::State;
-use crate::error::Error;
+use super::identity::actor;
 use super::records::shaped;
 use super::records::{FormPath, list_query};
 use crate::access::{Access, Mode};
 use crate::audit::{self, Entry};
 use crate::catalog::PublishedApp;
+use crate::error::Error;
 use crate::records::query::{ListParams, ListQuery};
 use crate::records::{FormCtx, read};
 
@@ -82,8 +82,7 @@ pub async fn export(
         };
         Some((Ok(Bytes::from(text)), (export, next)))
     });
-    let body =
-        futures_util::stream::once(async move { Ok::<_, Error>(Bytes::from(head)) }).chain(pages.boxed_local());
+    let body = futures_util::stream::once(async move { Ok::<_, Error>(Bytes::from(head)) }).chain(pages.boxed_local());
     let filename = format!("{}-{}.csv", path.1, now.format("%Y%m%d-%H%M%S"));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

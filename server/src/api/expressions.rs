@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
 use engine_rule::Value as ExprValue;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
@@ -13,10 +12,10 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::identity::Designer;
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::Designer;
 use super::{State, json_body, json_response};
+use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
 use crate::records::values::expr_json;
@@ -76,7 +75,7 @@ pub async fn evaluate(
         .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
     ctx.access = Some(&access);
     let now = match &request.now {
-        None => Utc::now(),
+        None => state.clock.now(),
         Some(text) => engine_form::parse_instant(text)
             .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
     };

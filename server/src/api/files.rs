@@ -3,16 +3,15 @@
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::{Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 
-use super::identity::principal;
 use super::State;
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::principal;
 use crate::access::Mode;
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
+use crate::error::Error;
 use crate::files::{self, FileMeta};
 use engine_form::FieldType;
 
@@ -70,7 +69,8 @@ pub async fn upload(
         .unwrap_or("application/octet-stream")
         .to_owned();
     let stored =
-        files::store(&state.db.conn, &path, name, &content_type, body.to_vec(), principal.user_id, Utc::now()).await?;
+        files::store(&state.db.conn, &path, name, &content_type, body.to_vec(), principal.user_id, state.clock.now())
+            .await?;
     Ok(HttpResponse::Created().json(stored))
 }
 

@@ -93,9 +93,8 @@ impl actix_web::FromRequest for Designer {
 /// `X-Forwarded-For`): the last one is the address the proxy itself saw, which the client
 /// cannot forge.
 pub fn client_address(req: &HttpRequest) -> Option<String> {
-    let header = req
-        .app_data::<web::Data<Arc<AppState>>>()
-        .and_then(|state| state.sign_in_limits.address_header.clone());
+    let header =
+        req.app_data::<web::Data<Arc<AppState>>>().and_then(|state| state.sign_in_limits.address_header.clone());
     if let Some(name) = header
         && let Some(value) = req.headers().get(name.as_str()).and_then(|v| v.to_str().ok())
         && let Some(last) = value.rsplit(',').map(str::trim).find(|s| !s.is_empty())

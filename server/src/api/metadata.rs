@@ -6,14 +6,13 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
-use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::identity::{Designer, actor};
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::{Designer, actor};
 use super::{State, json_object, json_response};
 use crate::audit::{self, Entry};
+use crate::error::Error;
 use crate::meta::{self, AppRow, KINDS};
 use sea_orm::TransactionTrait;
 
@@ -22,8 +21,7 @@ async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &
         .iter()
         .find(|k| **k == kind)
         .ok_or_else(|| Error::not_found(format!("no metadata kind `{kind}`; known: {}", KINDS.join(", "))))?;
-    let app =
-        meta::find_app(&state.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
+    let app = meta::find_app(&state.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
     Ok((app, kind))
 }
 
@@ -95,7 +93,7 @@ pub async fn put(
         }
     }
     let doc = Value::Object(doc);
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     meta::put_draft(&tx, &app.key, kind, key, &doc, now).await?;
     let detail = json!({ "kind": kind, "key": key, "document": doc });
@@ -140,7 +138,7 @@ pub async fn delete(
     }
     let detail = json!({ "kind": kind, "key": path.2 });
     let entry = Entry::app("metadata.delete", &app.key, detail);
-    audit::write(&tx, &actor(&req), entry, Utc::now()).await?;
+    audit::write(&tx, &actor(&req), entry, state.clock.now()).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

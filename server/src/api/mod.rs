@@ -4,6 +4,7 @@
 mod apps;
 mod audit;
 mod auth;
+mod clock;
 mod directory;
 mod docs;
 pub mod error;
@@ -25,20 +26,25 @@ use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::catalog::Catalog;
 use crate::db::Db;
 use crate::error::Error;
 
 pub use docs::PlatformApi;
 
-/// What every handler can reach.
+/// What every handler can reach: the domain's core, and the HTTP layer's own sign-in limits.
 pub struct AppState {
-    pub db: Db,
-    pub catalog: Catalog,
-    pub clock: crate::clock::Clock,
+    pub core: crate::core::Core,
     /// Sign-in rate limits, and the trusted header that names the client's address.
     pub sign_in_limits: crate::auth::throttle::Limits,
     pub sign_in_throttle: crate::auth::throttle::Throttle,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = crate::core::Core;
+
+    fn deref(&self) -> &crate::core::Core {
+        &self.core
+    }
 }
 
 impl AppState {
@@ -47,13 +53,11 @@ impl AppState {
     }
 
     pub fn with_limits(db: Db, sign_in_limits: crate::auth::throttle::Limits) -> Arc<AppState> {
-        Arc::new(AppState {
-            db,
-            catalog: Catalog::default(),
-            clock: crate::clock::Clock::wall(),
-            sign_in_limits,
-            sign_in_throttle: Default::default(),
-        })
+        AppState::of(crate::core::Core::new(db), sign_in_limits)
+    }
+
+    pub fn of(core: crate::core::Core, sign_in_limits: crate::auth::throttle::Limits) -> Arc<AppState> {
+        Arc::new(AppState { core, sign_in_limits, sign_in_throttle: Default::default() })
     }
 }
 
@@ -64,12 +68,10 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(web::Data::new(state))
             .app_data(
-                web::PathConfig::default()
-                    .error_handler(|e, _| Error::bad_input("bad_path", e.to_string()).into()),
+                web::PathConfig::default().error_handler(|e, _| Error::bad_input("bad_path", e.to_string()).into()),
             )
             .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|e, _| Error::bad_input("bad_query", e.to_string()).into()),
+                web::QueryConfig::default().error_handler(|e, _| Error::bad_input("bad_query", e.to_string()).into()),
             )
             .service(
                 web::scope("")
@@ -142,6 +144,7 @@ fn authenticated() -> actix_web::Scope<
         )
         .route("/api/v1/tokens/{id}", web::delete().to(auth::revoke_token))
         .route("/api/v1/audit", web::get().to(audit::list))
+        .service(web::resource("/api/v1/clock").route(web::get().to(clock::get)).route(web::post().to(clock::advance)))
         .route("/api/v1/directory/import", web::post().to(directory::import))
         .service(
             web::resource("/api/v1/org-units")
@@ -256,9 +259,7 @@ fn nul_at(value: &Value) -> Option<String> {
 pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String, Value>, Error> {
     match json_body(payload).await? {
         Value::Object(map) => Ok(map),
-        other => {
-            Err(Error::bad_input("malformed_json", format!("expected a JSON object, got {}", json_kind(&other))))
-        }
+        other => Err(Error::bad_input("malformed_json", format!("expected a JSON object, got {}", json_kind(&other)))),
     }
 }
 

@@ -4,16 +4,15 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 
-use super::identity::{Designer, actor, principal};
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::{Designer, actor, principal};
 use super::{State, json_body, json_response};
 use crate::audit::{self, Entry};
+use crate::error::Error;
 use crate::flows::{self, Incoming};
 use crate::records::codec::decode;
 use engine_form::StorageType;
@@ -38,7 +37,7 @@ pub async fn start(
 ) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
     let subject = doc.get("subject").and_then(Value::as_i64);
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let id = flows::start(&tx, &app, &path.1, subject, (Some(designer.0.user_id), None), now).await?;
@@ -96,12 +95,11 @@ pub async fn cancel(
     req: HttpRequest,
     path: Path<(String, i64)>,
 ) -> Result<HttpResponse, Error> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     flows::deliver(&tx, &app, path.1, Incoming::Cancel, now, 0).await?;
-    audit::write(&tx, &actor(&req), Entry::app("process.cancel", &path.0, json!({ "instance": path.1 })), now)
-        .await?;
+    audit::write(&tx, &actor(&req), Entry::app("process.cancel", &path.0, json!({ "instance": path.1 })), now).await?;
     tx.commit().await?;
     let body = describe(&state.db.conn, path.1).await?;
     Ok(json_response(StatusCode::OK, &shaped(&state, &req, body).await?))
@@ -125,12 +123,11 @@ pub async fn migrate(
 ) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
     let mapping: std::collections::BTreeMap<String, String> = match doc.get("mapping") {
-        Some(m) => serde_json::from_value(m.clone()).map_err(|e| {
-            Error::bad_input("malformed_json", format!("`mapping` maps node ids to node ids: {e}"))
-        })?,
+        Some(m) => serde_json::from_value(m.clone())
+            .map_err(|e| Error::bad_input("malformed_json", format!("`mapping` maps node ids to node ids: {e}")))?,
         None => Default::default(),
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &path.0).await?;
     let to = doc.get("version").and_then(Value::as_i64).unwrap_or(app.version);
@@ -214,7 +211,7 @@ pub async fn retry_incident(
     req: HttpRequest,
     path: Path<(String, i64)>,
 ) -> Result<HttpResponse, Error> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let outcome = flows::retry_incident(&state, &path.0, path.1, now).await?;
     let entry = Entry::app("process.retry", &path.0, outcome.clone());
     audit::write(&state.db.conn, &actor(&req), entry, now).await?;

@@ -108,13 +108,7 @@ pub(super) async fn secrets_around(
 }
 
 /// Record `id` of `form` as the caller may see it (404 outside their records).
-pub(super) async fn read_one(
-    state: &State,
-    req: &HttpRequest,
-    app: &str,
-    form: &str,
-    id: i64,
-) -> Result<Value, Error> {
+pub(super) async fn read_one(state: &State, req: &HttpRequest, app: &str, form: &str, id: i64) -> Result<Value, Error> {
     let app = state.catalog.published(&state.db.conn, app).await?;
     let mut ctx = FormCtx::new(&app, form, state.db.backend(), state.clock.now())?;
     let access = access_for(&state.db.conn, req, &ctx, "read").await?;
@@ -126,7 +120,11 @@ pub(super) async fn read_one(
 }
 
 /// The caller's access to the form, whatever it allows: a write checks the operation.
-async fn caller_access(c: &impl sea_orm::ConnectionTrait, req: &HttpRequest, ctx: &FormCtx<'_>) -> Result<Access, Error> {
+async fn caller_access(
+    c: &impl sea_orm::ConnectionTrait,
+    req: &HttpRequest,
+    ctx: &FormCtx<'_>,
+) -> Result<Access, Error> {
     Ok(crate::access::load(c, ctx.app, &principal(req)?, ctx.form).await?)
 }
 

@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
 use engine_form::{CheckMode, FieldValue, Form, check_record};
 use engine_rule::{Context, Trigger, TriggerKind};
 use sea_orm::TransactionTrait;
@@ -13,11 +12,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
-use super::identity::{Designer, principal};
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::{Designer, principal};
 use super::{State, json_body, json_response};
 use crate::app_meta::check_app;
+use crate::error::Error;
 use crate::meta;
 use crate::records::values::{RecordValues, expr_json, field_values, merged};
 use crate::records::{FormCtx, read};
@@ -93,7 +92,7 @@ pub async fn test(
     let request: RuleTestRequest = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| Error::bad_input("malformed_json", format!("not a rule test: {e}")))?;
     let now = match &request.now {
-        None => Utc::now(),
+        None => state.clock.now(),
         Some(text) => engine_form::parse_instant(text)
             .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
     };
@@ -151,8 +150,7 @@ pub async fn test(
         (TriggerKind::Event, _) => Trigger::Event { name: &form.key, event_id: "test", payload: &after },
         _ => return Err(Error::bad_input("bad_test", "this rule sees a change: give `id` or `old`")),
     };
-    let firing =
-        rule.fire(&trigger, &ctx).map_err(|e| Error::InvalidExpression { param: "rule", errors: vec![e] })?;
+    let firing = rule.fire(&trigger, &ctx).map_err(|e| Error::InvalidExpression { param: "rule", errors: vec![e] })?;
     let trigger_name = crate::rules::trigger_name(rule.trigger);
     let mut body = json!({ "rule": rule.key, "trigger": trigger_name, "fired": firing.is_some() });
     if let Some(firing) = firing {
@@ -242,12 +240,8 @@ pub async fn incidents(state: State, _: Designer, path: Path<String>) -> Result<
     responses((status = 200, description = "The firing after the attempt", body = Object),
         (status = 404, description = "No such incident", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The firing did not fail, or could not be evaluated (`nothing_to_retry`)", body = Problem, content_type = "application/problem+json")))]
-pub async fn retry_incident(
-    state: State,
-    _: Designer,
-    path: Path<(String, i64)>,
-) -> Result<HttpResponse, Error> {
-    let firing = crate::rules::retry_incident(&state, &path.0, path.1, Utc::now()).await?;
+pub async fn retry_incident(state: State, _: Designer, path: Path<(String, i64)>) -> Result<HttpResponse, Error> {
+    let firing = crate::rules::retry_incident(&state, &path.0, path.1, state.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &firing))
 }
 
@@ -285,12 +279,8 @@ pub async fn outbox(
     params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Message id")),
     responses((status = 202, description = "Queued for the next delivery run"),
         (status = 404, description = "No failed message with that id", body = Problem, content_type = "application/problem+json")))]
-pub async fn resend(
-    state: State,
-    _: Designer,
-    path: Path<(String, i64)>,
-) -> Result<HttpResponse, Error> {
-    crate::outbox::resend(&state.db.conn, &path.0, path.1, Utc::now()).await?;
+pub async fn resend(state: State, _: Designer, path: Path<(String, i64)>) -> Result<HttpResponse, Error> {
+    crate::outbox::resend(&state.db.conn, &path.0, path.1, state.clock.now()).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -340,7 +330,8 @@ pub async fn receive_event(
     let data = given(form, &request.data, "/data", CheckMode::Create)?;
     let incoming = (path.1.as_str(), request.event_id.as_str());
     let fired =
-        crate::rules::receive_event(&tx, &app, incoming, data, &request.data, Some(sender.user_id), Utc::now()).await?;
+        crate::rules::receive_event(&tx, &app, incoming, data, &request.data, Some(sender.user_id), state.clock.now())
+            .await?;
     tx.commit().await?;
     let duplicate = fired.is_none();
     let body = json!({ "event": path.1, "event_id": request.event_id, "duplicate": duplicate,

@@ -12,12 +12,12 @@ use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::identity::{actor, principal};
-use crate::error::Error;
 use super::error::Problem;
+use super::identity::{actor, principal};
 use super::{State, json_body, json_response};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
+use crate::error::Error;
 use crate::flows::{self, Incoming};
 use crate::records::codec::{datetime, decode};
 
@@ -161,7 +161,7 @@ fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::DateTi
 pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> Result<HttpResponse, Error> {
     let conn = &state.db.conn;
     let reach = reach(conn, principal(&req)?, filter.team.unwrap_or(false)).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let backend = conn.get_database_backend();
     let status = filter.status.as_deref().unwrap_or("open");
     if !["open", "completed", "cancelled"].contains(&status) {
@@ -300,7 +300,7 @@ pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<Http
     let conn = &state.db.conn;
     let reach = reach(conn, principal(&req)?, true).await?;
     let row = visible(conn, &reach, *path).await?;
-    let mut task = task_json(&row, conn.get_database_backend(), Utc::now())?;
+    let mut task = task_json(&row, conn.get_database_backend(), state.clock.now())?;
     let (fields, outcomes, _) = task_form(&state, &task).await?;
     task["form"] = json!({ "fields": fields });
     task["escalations"] = escalations_of(conn, *path).await?;
@@ -322,17 +322,12 @@ pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<Http
     responses((status = 200, description = "Completed", body = Object),
         (status = 409, description = "Not open, or not yours to complete", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The values do not fit the task form, or the outcome is not one of its outcomes", body = Problem, content_type = "application/problem+json")))]
-pub async fn complete(
-    state: State,
-    req: HttpRequest,
-    path: Path<i64>,
-    body: Payload,
-) -> Result<HttpResponse, Error> {
+pub async fn complete(state: State, req: HttpRequest, path: Path<i64>, body: Payload) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
     let conn = &state.db.conn;
     let principal = principal(&req)?;
     let reach = reach(conn, principal.clone(), false).await?;
-    let task = task_json(&visible(conn, &reach, *path).await?, conn.get_database_backend(), Utc::now())?;
+    let task = task_json(&visible(conn, &reach, *path).await?, conn.get_database_backend(), state.clock.now())?;
     if task["status"] != "open" {
         return Err(Error::Conflict { code: "task_closed", detail: format!("task {} is {}", path, task["status"]) });
     }
@@ -380,7 +375,7 @@ pub async fn complete(
     if !errors.is_empty() {
         return Err(Error::InvalidRecord(errors));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, &app_key).await?;
     let token = task["token"].as_u64().unwrap_or_default();
@@ -476,10 +471,9 @@ pub async fn unclaim(state: State, req: HttpRequest, path: Path<i64>) -> Result<
     let me = principal.username.clone();
     reassign(&state, &req, principal, *path, "task.unclaim", move |holder, role| match (holder, role) {
         (Some(h), Some(_)) if h == me => Ok(None),
-        _ => Err(Error::Conflict {
-            code: "not_claimed",
-            detail: "only a task you claimed from a role goes back".into(),
-        }),
+        _ => {
+            Err(Error::Conflict { code: "not_claimed", detail: "only a task you claimed from a role goes back".into() })
+        }
     })
     .await
 }
@@ -490,12 +484,7 @@ pub async fn unclaim(state: State, req: HttpRequest, path: Path<i64>) -> Result<
     responses((status = 200, description = "Theirs now", body = Object),
         (status = 409, description = "Not yours to hand on", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No such user", body = Problem, content_type = "application/problem+json")))]
-pub async fn delegate(
-    state: State,
-    req: HttpRequest,
-    path: Path<i64>,
-    body: Payload,
-) -> Result<HttpResponse, Error> {
+pub async fn delegate(state: State, req: HttpRequest, path: Path<i64>, body: Payload) -> Result<HttpResponse, Error> {
     let delegation: Delegation = serde_json::from_value(json_body(body).await?)
         .map_err(|e| Error::bad_input("malformed_json", format!("not a delegation: {e}")))?;
     let exists = Sql::select()
@@ -528,7 +517,7 @@ async fn reassign(
 ) -> Result<HttpResponse, Error> {
     let conn = &state.db.conn;
     let reach = reach(conn, principal, false).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let tx = conn.begin().await?;
     let task = task_json(&visible(&tx, &reach, id).await?, conn.get_database_backend(), now)?;
     if task["status"] != "open" {

@@ -70,11 +70,7 @@ pub async fn create(
 pub const LAST_USED_GRAIN: chrono::Duration = chrono::Duration::minutes(1);
 
 /// The user an API token acts for, with its scope, if the token is live.
-pub async fn authenticate(
-    c: &impl ConnectionTrait,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<Principal, Error> {
+pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> Result<Principal, Error> {
     let backend = c.get_database_backend();
     let hash = token_hash(token);
     let stmt = Query::select()

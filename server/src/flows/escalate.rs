@@ -8,14 +8,14 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
 use super::store::{a, history};
-use crate::api::AppState;
+use crate::core::Core;
 use crate::error::Error;
 use crate::records::codec::datetime;
 
 const BATCH: u64 = 200;
 
 /// Carries out every escalation due at `now`; how many (of tasks still open).
-pub async fn run_due_escalations(state: &AppState, now: DateTime<Utc>) -> Result<usize, Error> {
+pub async fn run_due_escalations(state: &Core, now: DateTime<Utc>) -> Result<usize, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let mut done = 0;

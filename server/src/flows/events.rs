@@ -9,9 +9,9 @@ use engine_rule::{Record, Value as ExprValue};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 
 use super::{Incoming, deliver, start_at, store};
-use crate::api::AppState;
-use crate::error::Error;
 use crate::catalog::PublishedApp;
+use crate::core::Core;
+use crate::error::Error;
 use crate::records::values::RecordValues;
 
 /// An event's data as a process reads it (`event.amount`, `event.customer.name`): its
@@ -135,7 +135,7 @@ pub async fn on_event(
 
 /// Starts the flows started on a schedule whose occurrence is due at `now` and that no
 /// server started yet; how many started.
-pub async fn run_due_starts(state: &AppState, now: DateTime<Utc>) -> Result<usize, Error> {
+pub async fn run_due_starts(state: &Core, now: DateTime<Utc>) -> Result<usize, Error> {
     let mut started = 0;
     for app_row in crate::meta::list_apps(&state.db.conn).await? {
         if app_row.published_version == 0 {
@@ -151,12 +151,12 @@ pub async fn run_due_starts(state: &AppState, now: DateTime<Utc>) -> Result<usiz
             let key = occurrence.to_rfc3339_opts(SecondsFormat::Secs, true);
             let run = (format!("flow:{}", flow.key), app.version);
             let tx = state.db.conn.begin().await?;
-            if !crate::rules::claim(&tx, &app, (&run.0, run.1), &key, Utc::now()).await? {
+            if !crate::rules::claim(&tx, &app, (&run.0, run.1), &key, now).await? {
                 tx.rollback().await?;
                 continue;
             }
             start_at(&tx, &app, (&flow.key, app.version), None, (None, None), Vec::new(), occurrence, 0).await?;
-            crate::rules::finish(&tx, &app, (&run.0, run.1), &key, (1, 1)).await?;
+            crate::rules::finish(&tx, &app, (&run.0, run.1), &key, (1, 1), now).await?;
             tx.commit().await?;
             started += 1;
         }

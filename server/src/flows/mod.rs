@@ -27,8 +27,8 @@ pub use escalate::run_due_escalations;
 pub use events::{EventData, on_event, run_due_starts};
 pub use runner::{incidents, retry_incident, run_due_timers};
 
-use crate::error::Error;
 use crate::catalog::PublishedApp;
+use crate::error::Error;
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
 
@@ -94,10 +94,7 @@ async fn start_at(
     let subject = match (&definition.subject, subject) {
         (Some(form), Some(id)) => Some((form.as_str(), id)),
         (Some(form), None) => {
-            return Err(Error::bad_input(
-                "subject_required",
-                format!("`{flow}` follows a `{form}` record: name it"),
-            ));
+            return Err(Error::bad_input("subject_required", format!("`{flow}` follows a `{form}` record: name it")));
         }
         (None, _) => None,
     };
@@ -269,10 +266,7 @@ async fn apply(
         }
         steps += 1;
         if steps > 1000 {
-            return Err(Error::Conflict {
-                code: "flow_runaway",
-                detail: "the process ran 1000 steps at once".into(),
-            });
+            return Err(Error::Conflict { code: "flow_runaway", detail: "the process ran 1000 steps at once".into() });
         }
         if let Incoming::Cancel = next {
             // Its sub-processes end with it.
@@ -328,10 +322,8 @@ async fn apply(
             };
             row.instance.handle(&Input { flow, subject, ctx: &ctx }, event)
         };
-        let commands = handled.map_err(|e| Error::Conflict {
-            code: "flow_error",
-            detail: format!("process {id} ({}): {e}", row.flow),
-        })?;
+        let commands = handled
+            .map_err(|e| Error::Conflict { code: "flow_error", detail: format!("process {id} ({}): {e}", row.flow) })?;
         if label == "message" {
             // The tokens that took the message wait no more.
             let still = waiting_tokens(&row.instance);
@@ -388,11 +380,12 @@ pub async fn migrate(
         }
     };
     let (old, new) = (flows_at(row.version).await?, flows_at(to).await?);
-    let find = |flows: &[Flow], version: i64| {
-        flows.iter().find(|f| f.key == row.flow).cloned().ok_or_else(|| {
-            Error::not_found(format!("version {version} of `{}` has no flow `{}`", app.key, row.flow))
-        })
-    };
+    let find =
+        |flows: &[Flow], version: i64| {
+            flows.iter().find(|f| f.key == row.flow).cloned().ok_or_else(|| {
+                Error::not_found(format!("version {version} of `{}` has no flow `{}`", app.key, row.flow))
+            })
+        };
     let (from, target) = (find(&old, row.version)?, find(&new, to)?);
     let moved = row.instance.migrate(&from, &target, mapping).map_err(|errors| Error::Conflict {
         code: "unsafe_migration",

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::store::a;
 use super::{Incoming, deliver};
-use crate::api::AppState;
+use crate::core::Core;
 use crate::error::Error;
 use crate::records::codec::{datetime, decode};
 
@@ -24,7 +24,7 @@ pub const MAX_ATTEMPTS: i64 = 5;
 const COLUMNS: [&str; 6] = ["id", "instance_id", "token", "attempts", "kind", "payload"];
 
 /// Runs every job due at `now` (timers fired, service steps carried out); how many ran.
-pub async fn run_due_timers(state: &AppState, now: DateTime<Utc>) -> Result<usize, Error> {
+pub async fn run_due_timers(state: &Core, now: DateTime<Utc>) -> Result<usize, Error> {
     let mut ran = 0;
     while let Some(outcome) = run_next(state, now, None).await? {
         if outcome.is_ok() {
@@ -36,11 +36,7 @@ pub async fn run_due_timers(state: &AppState, now: DateTime<Utc>) -> Result<usiz
 
 /// Takes and runs the next due job (or job `only`, due or not): `None` when there is
 /// none, else how it went (a failure is recorded on the job for a later attempt).
-async fn run_next(
-    state: &AppState,
-    now: DateTime<Utc>,
-    only: Option<i64>,
-) -> Result<Option<Result<(), String>>, Error> {
+async fn run_next(state: &Core, now: DateTime<Utc>, only: Option<i64>) -> Result<Option<Result<(), String>>, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let stamp = |t: DateTime<Utc>| datetime(t, backend);
@@ -123,7 +119,7 @@ impl Job {
 }
 
 /// Records a failed attempt: tried again after 1, 5, 30 and 120 minutes, then left.
-async fn failed(state: &AppState, job: i64, attempts: i64, error: &str, now: DateTime<Utc>) -> Result<(), Error> {
+async fn failed(state: &Core, job: i64, attempts: i64, error: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let backoff = [1, 5, 30, 120].get(attempts as usize - 1).copied().unwrap_or(120);
     let stmt = Query::update()
         .table(a("trellis_flow_jobs"))
@@ -138,7 +134,7 @@ async fn failed(state: &AppState, job: i64, attempts: i64, error: &str, now: Dat
 
 /// The app's process jobs that failed (or only job `only`): those waiting to be tried
 /// again and, after the last attempt, the incidents; the latest 100, newest first.
-pub async fn incidents(state: &AppState, app: &str, only: Option<i64>) -> Result<Vec<Value>, Error> {
+pub async fn incidents(state: &Core, app: &str, only: Option<i64>) -> Result<Vec<Value>, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
     let (j, i) = (a("trellis_flow_jobs"), a("trellis_flow_instances"));
@@ -177,7 +173,7 @@ pub async fn incidents(state: &AppState, app: &str, only: Option<i64>) -> Result
 }
 
 /// Runs failed job `id` of `app` again now, whatever its schedule: how it went.
-pub async fn retry_incident(state: &AppState, app: &str, id: i64, now: DateTime<Utc>) -> Result<Value, Error> {
+pub async fn retry_incident(state: &Core, app: &str, id: i64, now: DateTime<Utc>) -> Result<Value, Error> {
     let known = incidents(state, app, Some(id)).await?.into_iter().next();
     let Some(incident) = known else {
         return Err(Error::not_found(format!("no failed process job {id} in `{app}`")));

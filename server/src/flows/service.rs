@@ -10,8 +10,8 @@ use sea_orm::DatabaseTransaction;
 use serde_json::{Value, json};
 
 use super::Here;
-use crate::error::Error;
 use crate::audit::Actor;
+use crate::error::Error;
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
 
@@ -82,9 +82,9 @@ async fn target(
     path: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(String, i64), Error> {
-    let (form, id) = at.subject.ok_or_else(|| {
-        Error::bad_input("flow_service", "a flow that follows no record has no record to update")
-    })?;
+    let (form, id) = at
+        .subject
+        .ok_or_else(|| Error::bad_input("flow_service", "a flow that follows no record has no record to update"))?;
     let Some(path) = path else { return Ok((form.to_owned(), id)) };
     let hops: Vec<String> = path.split('.').map(str::to_owned).collect();
     let mut target = at.app.form(form)?;
@@ -103,9 +103,8 @@ async fn target(
     }
     match subject.value(&hops) {
         ExprValue::Integer(related) => Ok((target.key.clone(), related)),
-        _ => Err(Error::bad_input(
-            "flow_service",
-            format!("the `{form}` record {id} has no `{path}` record to update"),
-        )),
+        _ => {
+            Err(Error::bad_input("flow_service", format!("the `{form}` record {id} has no `{path}` record to update")))
+        }
     }
 }

@@ -11,8 +11,8 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use serde_json::{Map, Value, json};
 
 use super::{Change, act, action_json, related};
-use crate::error::Error;
 use crate::catalog::PublishedApp;
+use crate::error::Error;
 use crate::records::codec::datetime;
 use crate::records::values::{RecordValues, expr_json};
 

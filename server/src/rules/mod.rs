@@ -27,13 +27,13 @@ use serde_json::{Map, Value, json};
 pub use events::receive as receive_event;
 pub use related::{Needs, load as load_related, related_paths};
 pub use retry::{retry_due_firings, retry_incident};
-pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence, spawn_scheduler};
+pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence};
 pub(crate) use schedule::{claim, finish};
 pub use store::{firings_of_record, incidents};
 
-use crate::error::Error;
 use crate::audit;
 use crate::catalog::PublishedApp;
+use crate::error::Error;
 use crate::records::values::{RecordValues, expr_json, field_values};
 use crate::records::{FormCtx, read};
 

@@ -12,8 +12,8 @@ use engine_rule::{EventRule, Expr, ExprKind, Record, Value as ExprValue};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr as Sql, ExprTrait, Query};
 
-use crate::error::Error;
 use crate::catalog::PublishedApp;
+use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;

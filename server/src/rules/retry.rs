@@ -12,7 +12,7 @@ use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use serde_json::Value;
 
 use super::{Subject, run_actions};
-use crate::api::AppState;
+use crate::core::Core;
 use crate::error::Error;
 use crate::records::codec::datetime;
 
@@ -59,7 +59,7 @@ pub async fn failed_attempt(
 }
 
 /// Retries every firing whose next attempt is due at `now`; returns how many succeeded.
-pub async fn retry_due_firings(state: &AppState, now: DateTime<Utc>) -> Result<usize, Error> {
+pub async fn retry_due_firings(state: &Core, now: DateTime<Utc>) -> Result<usize, Error> {
     let conn = &state.db.conn;
     let due = Query::select()
         .column(a("id"))
@@ -94,7 +94,7 @@ async fn claim(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<
 
 /// Runs a failed firing's actions again now, whatever its schedule: the incident's retry
 /// button. Gives the firing as it stands after the attempt.
-pub async fn retry_incident(state: &AppState, app: &str, id: i64, now: DateTime<Utc>) -> Result<Value, Error> {
+pub async fn retry_incident(state: &Core, app: &str, id: i64, now: DateTime<Utc>) -> Result<Value, Error> {
     let firing = load(&state.db.conn, id).await?.filter(|f| f.app == app);
     let Some(firing) = firing else { return Err(Error::not_found(format!("no incident {id} in app `{app}`"))) };
     if !matches!(firing.status.as_str(), "failed" | "retrying") {
@@ -148,7 +148,7 @@ async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, Error
 
 /// One more attempt at firing `id`'s actions, in a transaction of its own; whether it
 /// succeeded. Either way the firing records the outcome.
-async fn attempt(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<bool, Error> {
+async fn attempt(state: &Core, id: i64, now: DateTime<Utc>) -> Result<bool, Error> {
     let conn = &state.db.conn;
     let Some(firing) = load(conn, id).await? else { return Ok(false) };
     let app = state.catalog.published(conn, &firing.app).await?;

@@ -11,17 +11,15 @@
 //! the past day is run (a daily rule missed during downtime runs once, not once per missed
 //! day), and never one from before the app version was published.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use engine_rule::{Context, EventRule, Trigger};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
 use super::{Change, act, current_values};
-use crate::api::AppState;
-use crate::error::Error;
 use crate::catalog::PublishedApp;
+use crate::core::Core;
+use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
 use crate::records::codec::datetime;
@@ -31,12 +29,6 @@ use crate::records::values::RecordValues;
 pub const BATCH: usize = 500;
 /// How long a claimed run may take before another server takes it over.
 pub const LEASE: Duration = Duration::minutes(10);
-/// How often the server looks for due work (schedules, retries, process timers and
-/// escalations, the outbox): every 20 s, or `TRELLIS_TICK_MS`.
-fn tick() -> std::time::Duration {
-    let ms = std::env::var("TRELLIS_TICK_MS").ok().and_then(|v| v.parse::<u64>().ok()).filter(|ms| *ms >= 50);
-    std::time::Duration::from_millis(ms.unwrap_or(20_000))
-}
 
 /// What one run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,39 +46,8 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// Runs in the background of `trellis serve`, checking for due schedules every 20 seconds.
-pub fn spawn_scheduler(state: Arc<AppState>) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(tick());
-        loop {
-            ticks.tick().await;
-            if let Err(e) = run_due_schedules(&state, Utc::now()).await {
-                tracing::error!("scheduled rules: {e}");
-            }
-            if let Err(e) = super::retry_due_firings(&state, Utc::now()).await {
-                tracing::error!("retrying rule actions: {e}");
-            }
-            if let Err(e) = crate::flows::run_due_starts(&state, Utc::now()).await {
-                tracing::error!("scheduled process starts: {e}");
-            }
-            if let Err(e) = crate::flows::run_due_timers(&state, Utc::now()).await {
-                tracing::error!("process timers: {e}");
-            }
-            if let Err(e) = crate::flows::run_due_escalations(&state, Utc::now()).await {
-                tracing::error!("task escalations: {e}");
-            }
-            if let Err(e) = crate::outbox::deliver_due(&state, Utc::now()).await {
-                tracing::error!("delivering the outbox: {e}");
-            }
-            if let Err(e) = crate::auth::attempts::forget_old(&state.db.conn, Utc::now()).await {
-                tracing::error!("forgetting old sign-in attempts: {e}");
-            }
-        }
-    });
-}
-
 /// Runs every scheduled rule occurrence due at `now` that no server has run yet.
-pub async fn run_due_schedules(state: &AppState, now: DateTime<Utc>) -> Result<Vec<RunReport>, Error> {
+pub async fn run_due_schedules(state: &Core, now: DateTime<Utc>) -> Result<Vec<RunReport>, Error> {
     let mut reports = Vec::new();
     for app_row in crate::meta::list_apps(&state.db.conn).await? {
         if app_row.published_version == 0 {
@@ -106,14 +67,14 @@ pub async fn run_due_schedules(state: &AppState, now: DateTime<Utc>) -> Result<V
 
 /// Runs `rule` for `occurrence` if this server can claim it; `None` if another has.
 pub async fn run_occurrence(
-    state: &AppState,
+    state: &Core,
     app: &PublishedApp,
     rule: &EventRule,
     occurrence: DateTime<Utc>,
 ) -> Result<Option<RunReport>, Error> {
     let conn = &state.db.conn;
     let key = occurrence.to_rfc3339_opts(SecondsFormat::Secs, true);
-    if !claim(conn, app, (&rule.key, rule.version), &key, Utc::now()).await? {
+    if !claim(conn, app, (&rule.key, rule.version), &key, state.clock.now()).await? {
         return Ok(None);
     }
     let form_key = rule.form.as_deref().ok_or_else(|| anyhow::anyhow!("scheduled rule without a form"))?;
@@ -150,7 +111,7 @@ pub async fn run_occurrence(
         }
         tx.commit().await?;
     }
-    finish(conn, app, (&rule.key, rule.version), &key, (report.matched, report.fired)).await?;
+    finish(conn, app, (&rule.key, rule.version), &key, (report.matched, report.fired), state.clock.now()).await?;
     Ok(Some(report))
 }
 
@@ -191,15 +152,9 @@ impl Scan {
 
 /// How many records `rule` would find at `occurrence`, read as a run reads them, without
 /// firing: what the scan costs (`cargo bench -p server --bench scan`).
-pub async fn count_matches(
-    state: &AppState,
-    app: &str,
-    rule: &str,
-    occurrence: DateTime<Utc>,
-) -> Result<u64, Error> {
+pub async fn count_matches(state: &Core, app: &str, rule: &str, occurrence: DateTime<Utc>) -> Result<u64, Error> {
     let app = state.catalog.published(&state.db.conn, app).await?;
-    let rule =
-        app.rules.iter().find(|r| r.key == rule).ok_or_else(|| Error::not_found(format!("no rule `{rule}`")))?;
+    let rule = app.rules.iter().find(|r| r.key == rule).ok_or_else(|| Error::not_found(format!("no rule `{rule}`")))?;
     let form = rule.form.as_deref().ok_or_else(|| Error::not_found("the rule scans no form"))?;
     let ctx = FormCtx::new(&app, form, state.db.backend(), occurrence)?;
     let scan = Scan::new(&ctx, rule, &clock(&app, occurrence))?;
@@ -252,13 +207,14 @@ pub(crate) async fn finish(
     (rule, version): (&str, i64),
     occurrence: &str,
     (matched, fired): (u64, u64),
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let stmt = Query::update()
         .table(a("trellis_schedule_runs"))
         .value(a("state"), "done")
         .value(a("matched"), matched as i64)
         .value(a("fired"), fired as i64)
-        .value(a("finished_at"), datetime(Utc::now(), c.get_database_backend()))
+        .value(a("finished_at"), datetime(now, c.get_database_backend()))
         .and_where(Expr::col(a("app")).eq(app.key.as_str()))
         .and_where(Expr::col(a("rule")).eq(rule))
         .and_where(Expr::col(a("rule_version")).eq(version))

@@ -6,6 +6,7 @@ mod support;
 mod apps;
 mod audit;
 mod auth;
+mod clock;
 mod conditions;
 mod differential;
 mod directory;

@@ -34,7 +34,9 @@ async fn a_patch_read_its_own_row_five_times(backend: Backend) {
 
     // A create returns its row; nothing reads it again unless rules ran.
     let from = statements.lock().expect("statements").len();
-    let made = env.post("/api/v1/apps/bank_crm/forms/branch/records", &json!({ "code": "GZ001", "name": "广州天河支行" })).await;
+    let made = env
+        .post("/api/v1/apps/bank_crm/forms/branch/records", &json!({ "code": "GZ001", "name": "广州天河支行" }))
+        .await;
     assert_eq!(made.status, 201, "{}", made.body);
     let reads = own_row_reads(&statements, from, &engine_form::main_table_name("bank_crm", "branch"));
     assert!(reads.is_empty(), "{reads:#?}");

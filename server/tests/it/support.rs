@@ -128,7 +128,7 @@ pub async fn start_with(
     backend: Backend,
     limits: server::auth::throttle::Limits,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
-    start_full(backend, limits, None).await
+    start_full(backend, limits, None, None).await
 }
 
 /// The SQL statements a server ran, in order, as `start_observed` records them.
@@ -139,14 +139,23 @@ pub async fn start_observed(
     backend: Backend,
 ) -> (Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>>, Statements) {
     let statements = Statements::default();
-    let env = start_full(backend, server::auth::throttle::Limits::default(), Some(statements.clone())).await;
+    let env = start_full(backend, server::auth::throttle::Limits::default(), Some(statements.clone()), None).await;
     (env, statements)
+}
+
+/// `start`, on a virtual clock standing at `at`: the test moves it with `POST /api/v1/clock`.
+pub async fn start_at(
+    backend: Backend,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    start_full(backend, server::auth::throttle::Limits::default(), None, Some(at)).await
 }
 
 async fn start_full(
     backend: Backend,
     limits: server::auth::throttle::Limits,
     observed: Option<Statements>,
+    virtual_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
     // Internal errors are logged, not returned: show them in a failing test's output.
     let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
@@ -157,9 +166,10 @@ async fn start_full(
             log.lock().expect("statements").push(info.statement.sql.clone());
         });
     }
-    let state = AppState::with_limits(database, limits);
+    let clock = virtual_at.map_or_else(server::clock::Clock::wall, server::clock::Clock::at);
+    let state = AppState::of(server::core::Core::with_clock(database, clock), limits);
     let svc = test::init_service(App::new().configure(configure(state.clone()))).await;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     server::auth::create_user(&state.db.conn, "admin", ADMIN_PASSWORD, "administrator", now).await.expect("admin");
     let (token, _) = server::auth::login(&state.db.conn, "admin", ADMIN_PASSWORD, now).await.expect("signed in");
     Env { db, state, svc, token }
@@ -201,7 +211,8 @@ where
             rows.expect("instances").iter().map(|r| r.try_get_by_index(0).expect("id")).collect()
         };
         for id in running {
-            let cancelled = self.post(&format!("/api/v1/apps/bank_crm/instances/{id}/cancel"), &serde_json::json!({})).await;
+            let cancelled =
+                self.post(&format!("/api/v1/apps/bank_crm/instances/{id}/cancel"), &serde_json::json!({})).await;
             assert_eq!(cancelled.status, 200, "{}", cancelled.body);
         }
         self

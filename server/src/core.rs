@@ -1,0 +1,27 @@
+//! What the domain works with, and nothing of HTTP: the database, the published apps and
+//! the clock. The job runner, the scheduler and the outbox take this; the HTTP layer's
+//! state holds one beside its own (sign-in limits).
+
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::clock::Clock;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct Core {
+    pub db: Db,
+    pub catalog: Arc<Catalog>,
+    pub clock: Clock,
+}
+
+impl Core {
+    /// The database with an empty catalog and the wall clock.
+    pub fn new(db: Db) -> Core {
+        Core::with_clock(db, Clock::wall())
+    }
+
+    pub fn with_clock(db: Db, clock: Clock) -> Core {
+        Core { db, catalog: Arc::default(), clock }
+    }
+}

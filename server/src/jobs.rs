@@ -1,0 +1,61 @@
+//! Due work, run by every server but an API-only one (`--no-jobs`): scheduled rules and
+//! process starts, rule retries, process timers and service steps, task escalations, the
+//! outbox, and forgetting old sign-in attempts. The loop looks every tick
+//! (`TRELLIS_TICK_MS`, 20 s by default); a virtual clock's move runs it at once.
+
+use chrono::{DateTime, Utc};
+
+use crate::core::Core;
+use crate::error::Error;
+
+/// How much of each kind of due work one run did.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Ran {
+    pub scheduled_rules: usize,
+    pub retried_firings: usize,
+    pub started_processes: usize,
+    pub process_jobs: usize,
+    pub escalations: usize,
+    pub messages: usize,
+}
+
+/// Runs everything due at `now`, each kind on its own: one failing does not stop the others
+/// (its error is logged, and it is tried again next time).
+pub async fn run_due(core: &Core, now: DateTime<Utc>) -> Ran {
+    fn logged<T: Default>(what: &str, outcome: Result<T, Error>) -> T {
+        outcome.unwrap_or_else(|e| {
+            tracing::error!("{what}: {e}");
+            T::default()
+        })
+    }
+    let mut ran = Ran {
+        scheduled_rules: logged("scheduled rules", crate::rules::run_due_schedules(core, now).await).len(),
+        ..Ran::default()
+    };
+    ran.retried_firings = logged("retrying rule actions", crate::rules::retry_due_firings(core, now).await);
+    ran.started_processes = logged("scheduled process starts", crate::flows::run_due_starts(core, now).await);
+    ran.process_jobs = logged("process timers", crate::flows::run_due_timers(core, now).await);
+    ran.escalations = logged("task escalations", crate::flows::run_due_escalations(core, now).await);
+    ran.messages = logged("delivering the outbox", crate::outbox::deliver_due(core, now).await).delivered;
+    if let Err(e) = crate::auth::attempts::forget_old(&core.db.conn, now).await {
+        tracing::error!("forgetting old sign-in attempts: {e}");
+    }
+    ran
+}
+
+/// How often due work is looked for: `TRELLIS_TICK_MS`, 20 s by default.
+fn tick() -> std::time::Duration {
+    let ms = std::env::var("TRELLIS_TICK_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    std::time::Duration::from_millis(ms)
+}
+
+/// Runs due work every tick, by the core's clock, until the server stops.
+pub fn spawn(core: Core) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(tick());
+        loop {
+            ticks.tick().await;
+            run_due(&core, core.clock.now()).await;
+        }
+    });
+}
