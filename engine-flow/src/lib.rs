@@ -20,8 +20,8 @@ mod scope;
 pub use diagnostic::Diagnostic;
 pub use lower::{FlowCatalog, parse_flow};
 pub use model::{
-    Duration, Edge, Escalation, EscalationAction, Flow, Node, NodeKind, Priority, ServiceAction, StartTrigger,
-    TimerSpec, UserTask, correlation_key,
+    Duration, Edge, Escalation, EscalationAction, Flow, Node, NodeKind, Priority, StartTrigger, TimerSpec, UserTask,
+    correlation_key,
 };
 pub use runtime::{
     Command, Escalate, Event, FlowError, Input, Instance, MigrationError, Outputs, Status, Stored, TaskOrder, Token,

@@ -2,13 +2,12 @@
 //! flow and expression, every reference resolved through the app's catalog. Every
 //! problem is reported, each with its path and node.
 
-use engine_rule::{Expr, Schema, Type};
+use engine_rule::{Schema, Type};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{
-    Duration, Edge, Escalation, EscalationAction, Flow, Node, NodeKind, Priority, ServiceAction, StartTrigger,
-    TimerSpec, UserTask,
+    Duration, Edge, Escalation, EscalationAction, Flow, Node, NodeKind, Priority, StartTrigger, TimerSpec, UserTask,
 };
 use crate::scope::FlowScope;
 
@@ -21,6 +20,8 @@ pub trait FlowCatalog {
     fn role_exists(&self, key: &str) -> bool;
     fn flow_exists(&self, key: &str) -> bool;
     fn calendar_exists(&self, key: &str) -> bool;
+    /// The form reached from form `from` by following the relation fields `path`.
+    fn related_form(&self, from: &str, path: &[String]) -> Option<String>;
 }
 
 /// Checks a flow document and lowers it, or returns every problem found.
@@ -47,7 +48,7 @@ pub fn parse_flow(doc: &Value, catalog: &dyn FlowCatalog) -> Result<Flow, Vec<Di
             diags.push(format!("{at}/id"), "duplicate", format!("two nodes are called `{id}`"));
             continue;
         }
-        if let Some(kind) = lower_node(raw, &at, subject.is_some(), &scope, catalog, &mut diags) {
+        if let Some(kind) = lower_node(raw, &at, subject.as_deref(), &scope, catalog, &mut diags) {
             nodes.push(Node { id, kind });
         }
     }
@@ -88,20 +89,32 @@ pub fn parse_flow(doc: &Value, catalog: &dyn FlowCatalog) -> Result<Flow, Vec<Di
 fn lower_node(
     raw: &Value,
     at: &str,
-    has_subject: bool,
+    subject: Option<&str>,
     scope: &FlowScope<'_>,
     catalog: &dyn FlowCatalog,
     diags: &mut Diagnostics,
 ) -> Option<NodeKind> {
     let text = |key: &str| raw.get(key).and_then(Value::as_str);
     Some(match text("type").unwrap_or_default() {
-        "start" => NodeKind::Start(lower_start(raw, at, has_subject, scope, catalog, diags)),
+        "start" => NodeKind::Start(lower_start(raw, at, subject.is_some(), scope, catalog, diags)),
         "end" => NodeKind::End,
         "exclusive" => NodeKind::Exclusive,
         "parallel" => NodeKind::Parallel,
         "join" => NodeKind::Join,
         "user_task" => NodeKind::UserTask(Box::new(lower_task(raw, at, scope, catalog, diags)?)),
-        "service" => NodeKind::Service(lower_action(&raw["action"], &format!("{at}/action"), scope, catalog, diags)?),
+        "service" => {
+            let actions = Actions { scope, subject, catalog };
+            let mut found = Vec::new();
+            let action = engine_rule::lower_action(&raw["action"], &format!("{at}/action"), &actions, &mut found);
+            for d in found {
+                let message = match d.span {
+                    Some(span) => format!("{} (at {}..{})", d.message, span.start, span.end),
+                    None => d.message,
+                };
+                diags.push(d.path, d.code, message);
+            }
+            NodeKind::Service(action?)
+        }
         "timer" => NodeKind::Timer(lower_timer(raw, at, scope, catalog, diags)?),
         "subprocess" => {
             let flow = text("flow").unwrap_or_default().to_owned();
@@ -302,72 +315,35 @@ fn lower_timer(
     }
 }
 
-fn lower_action(
-    raw: &Value,
-    at: &str,
-    scope: &FlowScope<'_>,
-    catalog: &dyn FlowCatalog,
-    diags: &mut Diagnostics,
-) -> Option<ServiceAction> {
-    let pairs = |diags: &mut Diagnostics, key: &str, target: Option<&dyn Schema>| -> Vec<(String, Expr)> {
-        let mut out = Vec::new();
-        for (field, expr) in raw.get(key).and_then(Value::as_object).into_iter().flatten() {
-            let here = format!("{at}/{key}/{field}");
-            if let Some(target) = target
-                && target.type_of(std::slice::from_ref(field)).is_none()
-            {
-                diags.push(here.clone(), "unknown_field", format!("the form has no field `{field}`"));
-                continue;
-            }
-            if let Some(e) = diags.expr(&here, expr, scope, &Type::Any) {
-                out.push((field.clone(), e));
-            }
-        }
-        out
-    };
-    Some(match raw["type"].as_str().unwrap_or_default() {
-        "update_fields" => {
-            let record = raw.get("record").and_then(Value::as_str).map(|p| p.split('.').map(str::to_owned).collect());
-            ServiceAction::UpdateFields { record, set: pairs(diags, "set", None) }
-        }
-        "create_record" => {
-            let form = raw["form"].as_str().unwrap_or_default().to_owned();
-            let target = catalog.form(&form);
-            if target.is_none() {
-                diags.push(format!("{at}/form"), "unknown_form", format!("there is no form `{form}`"));
-            }
-            ServiceAction::CreateRecord { values: pairs(diags, "values", target), form }
-        }
-        "notify" => {
-            let channel = raw["channel"].as_str().unwrap_or_default().to_owned();
-            if !["sms", "email", "im", "in_app"].contains(&channel.as_str()) {
-                diags.push(format!("{at}/channel"), "bad_value", "sms, email, im or in_app");
-            }
-            let to = diags.expr(&format!("{at}/to"), &raw["to"], scope, &Type::Any)?;
-            let message = diags.expr(&format!("{at}/message"), &raw["message"], scope, &Type::Any)?;
-            ServiceAction::Notify { channel, to, message }
-        }
-        "webhook" => {
-            let url = raw["url"].as_str().unwrap_or_default().to_owned();
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                diags.push(format!("{at}/url"), "bad_value", "a webhook URL starts with https:// or http://");
-            }
-            let body = pairs(diags, "body", None);
-            // Values that read personal data leave masked, unless the step says not.
-            let masked = engine_rule::masked_keys(&body, raw.get("personal_data"), scope).unwrap_or_else(|masked| {
-                diags.push(format!("{at}/personal_data"), "bad_value", "`masked` (the default) or `clear`");
-                masked
-            });
-            ServiceAction::Webhook { url, body, masked }
-        }
-        _ => {
-            let flow = raw["flow"].as_str().unwrap_or_default().to_owned();
-            if !catalog.flow_exists(&flow) {
-                diags.push(format!("{at}/flow"), "unknown_flow", format!("there is no flow `{flow}`"));
-            }
-            ServiceAction::StartFlow { flow }
-        }
-    })
+/// What a service step's action refers to: the flow's scope, its subject form, the app.
+struct Actions<'a> {
+    scope: &'a FlowScope<'a>,
+    subject: Option<&'a str>,
+    catalog: &'a dyn FlowCatalog,
+}
+
+impl engine_rule::ActionScope for Actions<'_> {
+    fn reads(&self) -> &dyn Schema {
+        self.scope
+    }
+
+    fn own_record(&self) -> Result<&dyn Schema, &'static str> {
+        self.subject
+            .and_then(|s| self.catalog.form(s))
+            .ok_or("a flow that follows no record has no record to update; name a `record` or use create_record")
+    }
+
+    fn related_form(&self, path: &[String]) -> Option<String> {
+        self.catalog.related_form(self.subject?, path)
+    }
+
+    fn form(&self, key: &str) -> Option<&dyn Schema> {
+        self.catalog.form(key)
+    }
+
+    fn flow_exists(&self, key: &str) -> bool {
+        self.catalog.flow_exists(key)
+    }
 }
 
 /// A duration as declared (the schema has made sure exactly one unit is given).

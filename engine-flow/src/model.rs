@@ -78,6 +78,15 @@ impl Flow {
         {
             walk_paths(expr, &mut out);
         }
+        // The related record a service step updates is found through its path.
+        for node in &self.nodes {
+            if let NodeKind::Service(action) = &node.kind
+                && let Some(path) = action.record_path()
+                && !out.iter().any(|p| p == path)
+            {
+                out.push(path.to_vec());
+            }
+        }
         out
     }
 
@@ -98,7 +107,8 @@ pub enum NodeKind {
     Start(StartTrigger),
     End,
     UserTask(Box<UserTask>),
-    Service(ServiceAction),
+    /// A service step: one of the actions rules take too (`engine_rule::ActionSpec`).
+    Service(engine_rule::ActionSpec),
     Timer(TimerSpec),
     /// Takes the first flow whose condition holds, else the default.
     Exclusive,
@@ -146,10 +156,7 @@ impl NodeKind {
                 }));
                 out
             }
-            NodeKind::Service(ServiceAction::UpdateFields { set: p, .. })
-            | NodeKind::Service(ServiceAction::CreateRecord { values: p, .. })
-            | NodeKind::Service(ServiceAction::Webhook { body: p, .. }) => p.iter().map(|(_, e)| e).collect(),
-            NodeKind::Service(ServiceAction::Notify { to, message, .. }) => vec![to, message],
+            NodeKind::Service(action) => action.exprs(),
             NodeKind::Timer(TimerSpec::At { at, .. }) => vec![at],
             NodeKind::Message { correlation, .. } => correlation.iter().collect(),
             _ => Vec::new(),
@@ -244,34 +251,6 @@ pub enum TimerSpec {
     /// (`add_days(maturity_date, -15)` at 09:00 Asia/Shanghai). Computed again when the
     /// record changes.
     At { at: Expr, time: chrono::NaiveTime, zone: Option<String> },
-}
-
-/// A service step's action.
-#[derive(Debug, Clone)]
-pub enum ServiceAction {
-    /// Updates the subject record (or a related one, through `record`).
-    UpdateFields {
-        record: Option<Vec<String>>,
-        set: Vec<(String, Expr)>,
-    },
-    CreateRecord {
-        form: String,
-        values: Vec<(String, Expr)>,
-    },
-    Notify {
-        channel: String,
-        to: Expr,
-        message: Expr,
-    },
-    Webhook {
-        url: String,
-        body: Vec<(String, Expr)>,
-        /// The body keys whose values read personal data: sent masked.
-        masked: Vec<String>,
-    },
-    StartFlow {
-        flow: String,
-    },
 }
 
 #[derive(Debug, Clone)]

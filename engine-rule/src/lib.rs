@@ -6,19 +6,18 @@
 //! schema, exact evaluation), decision tables and event rules, each explaining its
 //! results. Compilation to SQL and scheduled rules come next.
 
+mod action;
 mod calendar;
 mod decision;
 mod diagnostic;
 mod expr;
 mod rule;
 
+pub use action::{Action, ActionScope, ActionSpec, Channel, Priority, RecordRef, lower_action, mask};
 pub use calendar::{Calendar, Calendars, parse_calendar};
 pub use decision::{DecisionResult, DecisionTable, HitPolicy, parse_table};
 pub use diagnostic::Diagnostic;
-pub use rule::{
-    Action, Channel, EventRule, Firing, Priority, RuleCatalog, Schedule, Trigger, TriggerKind, firing_order,
-    masked_keys, parse_rule,
-};
+pub use rule::{EventRule, Firing, RuleCatalog, Schedule, Trigger, TriggerKind, firing_order, parse_rule};
 
 pub use expr::aggregate::{Aggregate, AggregateCall};
 pub use expr::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};

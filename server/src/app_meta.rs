@@ -119,6 +119,10 @@ impl engine_flow::FlowCatalog for Catalog<'_> {
     fn calendar_exists(&self, key: &str) -> bool {
         self.bundle.calendars.contains_key(key)
     }
+
+    fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
+        engine_rule::RuleCatalog::related_form(self, from, path)
+    }
 }
 
 impl RuleCatalog for Catalog<'_> {
@@ -221,12 +225,13 @@ pub fn check_app(doc: &Value, version: i64) -> Result<AppMeta, Vec<Diagnostic>> 
 /// A flow another one starts (as a sub-process or a service step) follows that one's
 /// record, or none: it cannot be handed a record of another form.
 fn check_links(flows: &[engine_flow::Flow], positions: &[usize]) -> Vec<Diagnostic> {
-    use engine_flow::{NodeKind, ServiceAction};
+    use engine_flow::NodeKind;
+    use engine_rule::ActionSpec;
     let mut out = Vec::new();
     for (flow, i) in flows.iter().zip(positions) {
         for (j, node) in flow.nodes.iter().enumerate() {
             let started = match &node.kind {
-                NodeKind::SubProcess { flow } | NodeKind::Service(ServiceAction::StartFlow { flow }) => flow,
+                NodeKind::SubProcess { flow } | NodeKind::Service(ActionSpec::StartProcess { flow }) => flow,
                 _ => continue,
             };
             let Some(target) = flows.iter().find(|f| f.key == *started) else { continue };

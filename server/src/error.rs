@@ -49,7 +49,10 @@ pub enum Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(e: sea_orm::DbErr) -> Self {
-        if crate::expr_sql::is_overflow(&e) {
+        // The overflow a compiled expression reports (`expr_sql`'s `settle` computes
+        // `abs` of the smallest integer), or PostgreSQL's own for a number beyond 64 bits.
+        let text = e.to_string();
+        if text.contains("integer overflow") || text.contains("out of range") {
             return Error::Overflow(
                 "a value computed by the expression is beyond the exact range of the database".into(),
             );

@@ -2,6 +2,7 @@
 //! with its OpenAPI documents, and the `trellis` command.
 
 pub mod access;
+mod actions;
 pub mod api;
 pub mod app_meta;
 pub mod approval;

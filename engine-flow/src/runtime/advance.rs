@@ -3,12 +3,11 @@
 //! service step, a message, a sub-process) or ends.
 
 use engine_rule::{Expr, Value, evaluate};
-use serde_json::{Map, Value as Json, json};
 
 use super::record::{FlowRecord, Stored};
 use super::time::{due_after, due_at};
 use super::{Command, Escalate, Event, FlowError, Input, Instance, Status, TaskOrder, Token, TokenState};
-use crate::model::{EscalationAction, NodeKind, ServiceAction, TimerSpec};
+use crate::model::{EscalationAction, NodeKind, TimerSpec};
 
 /// How many nodes one event may pass through before the engine calls it a runaway loop.
 const MAX_STEPS: usize = 10_000;
@@ -229,28 +228,8 @@ impl Run<'_, '_> {
     }
 
     /// A service step's action with its values computed now, as the server runs it.
-    fn service(&self, node: &str, action: &ServiceAction) -> Result<Json, FlowError> {
-        let pairs = |pairs: &[(String, Expr)]| -> Result<Json, FlowError> {
-            let mut out = Map::new();
-            for (key, expr) in pairs {
-                out.insert(key.clone(), json_of(&self.eval(node, expr)?));
-            }
-            Ok(Json::Object(out))
-        };
-        Ok(match action {
-            ServiceAction::UpdateFields { record, set } => {
-                json!({ "type": "update_fields", "record": record.as_ref().map(|p| p.join(".")), "set": pairs(set)? })
-            }
-            ServiceAction::CreateRecord { form, values } => {
-                json!({ "type": "create_record", "form": form, "values": pairs(values)? })
-            }
-            ServiceAction::Notify { channel, to, message } => json!({ "type": "notify", "channel": channel,
-                "to": json_of(&self.eval(node, to)?), "message": self.text(node, message)?.unwrap_or_default() }),
-            ServiceAction::Webhook { url, body, masked } => {
-                json!({ "type": "webhook", "url": url, "body": pairs(body)?, "masked": masked })
-            }
-            ServiceAction::StartFlow { flow } => json!({ "type": "start_flow", "flow": flow }),
-        })
+    fn service(&self, node: &str, action: &engine_rule::ActionSpec) -> Result<engine_rule::Action, FlowError> {
+        action.evaluate(|expr| self.eval(node, expr), self.input.ctx.now)
     }
 
     /// An event arrived: each token waiting for it whose correlation holds records its
@@ -345,19 +324,5 @@ impl Run<'_, '_> {
             }
         }
         Ok(())
-    }
-}
-
-/// An expression value as JSON, as service steps carry it (decimals exact, as text).
-fn json_of(value: &Value) -> Json {
-    match value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Integer(i) => Json::from(*i),
-        Value::Decimal(d) => Json::String(d.to_string()),
-        Value::Text(t) => Json::String(t.clone()),
-        Value::Date(d) => Json::String(d.to_string()),
-        Value::DateTime(t) => Json::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        Value::List(items) => Json::Array(items.iter().map(json_of).collect()),
     }
 }

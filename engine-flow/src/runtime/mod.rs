@@ -12,7 +12,6 @@ mod time;
 use chrono::{DateTime, Utc};
 use engine_rule::{Context, Record};
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
 
 pub use migrate::MigrationError;
 pub use record::{Outputs, Stored};
@@ -117,7 +116,7 @@ pub enum Command {
     RunService {
         token: u64,
         node: String,
-        action: Json,
+        action: engine_rule::Action,
     },
     StartSubProcess {
         token: u64,

@@ -71,4 +71,13 @@ impl FlowCatalog for Bank {
     fn calendar_exists(&self, key: &str) -> bool {
         folder("calendars").iter().any(|c| c["key"] == key)
     }
+
+    fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
+        let mut form = self.forms.iter().find(|(k, _)| k == from)?.1.form;
+        for hop in path {
+            let engine_form::FieldType::Relation { form: target, .. } = &form.field(hop)?.kind else { return None };
+            form = self.forms.iter().find(|(k, _)| k == target)?.1.form;
+        }
+        Some(form.key.clone())
+    }
 }

@@ -85,6 +85,7 @@ impl Server {
                 self.orders.push(order);
             }
             Command::RunService { token, node, action } => {
+                let action = action.to_json();
                 self.log.push(format!("{} {node}: {} to {}", self.day(), action["channel"], action["to"]));
                 self.send(Event::ServiceDone { token });
             }

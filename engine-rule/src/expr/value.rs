@@ -65,6 +65,22 @@ impl Value {
         }
     }
 
+    /// The value as the API writes it in JSON: decimals as strings (exact), dates as
+    /// `YYYY-MM-DD`, instants in UTC with microseconds.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match self {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Integer(i) => Json::from(*i),
+            Value::Decimal(d) => Json::String(d.to_string()),
+            Value::Text(s) => Json::String(s.clone()),
+            Value::Date(_) => Json::String(self.to_text()),
+            Value::DateTime(t) => Json::String(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            Value::List(items) => Json::Array(items.iter().map(Value::to_json).collect()),
+        }
+    }
+
     /// Numbers compare by value (`1 == 1.0`); everything else by equality.
     pub fn equals(&self, other: &Value) -> bool {
         self.compare(other).map_or_else(|| self == other, |o| o == Ordering::Equal)

@@ -11,22 +11,18 @@
 //! In a rule on `updated` or `deleted`, `old.field` reads the value before the change, so
 //! "changed from A to B" is `old.tier == 'affluent' and tier == 'hnw'`.
 
-mod action;
 mod parse;
 mod schedule;
 
-pub(crate) use action::ActionSpec;
-pub use action::{Action, Channel, Priority};
-pub use parse::{EventRule, RuleCatalog, TriggerKind, masked_keys, parse_rule};
+use crate::action::{Action, ActionSpec};
+pub use parse::{EventRule, RuleCatalog, TriggerKind, parse_rule};
 pub use schedule::Schedule;
 
-use chrono::Duration;
-
+use crate::expr::ExprError;
 use crate::expr::aggregate::AggregateCall;
 use crate::expr::ast::{Expr, ExprKind};
 use crate::expr::eval::{Context, Record, evaluate};
 use crate::expr::value::Value;
-use crate::expr::{ExprError, ExprErrorKind};
 
 /// What happened.
 pub enum Trigger<'a> {
@@ -97,7 +93,7 @@ impl Record for BeforeAfter<'_> {
 /// The field paths an expression reads, each once, in order of appearance, and the
 /// aggregate calls in it (whose arguments after the first are read in each row, so they
 /// are not paths of the record). `is_rows` tells which paths are collections.
-fn reads<'e>(
+pub(crate) fn reads<'e>(
     expr: &'e Expr,
     is_rows: &dyn Fn(&[String]) -> bool,
     paths: &mut Vec<Vec<String>>,
@@ -210,7 +206,8 @@ impl EventRule {
                 read.push((text.to_owned(), evaluate(call, &data, ctx)?));
             }
         }
-        let actions = self.actions.iter().map(|a| a.evaluate(&data, ctx)).collect::<Result<_, _>>()?;
+        let actions =
+            self.actions.iter().map(|a| a.evaluate(|e| evaluate(e, &data, ctx), ctx.now)).collect::<Result<_, _>>()?;
         Ok(Some(Firing {
             rule: self.key.clone(),
             rule_version: self.version,
@@ -225,11 +222,4 @@ impl EventRule {
 /// set the same field always apply in the same order and the later one wins.
 pub fn firing_order(rules: &mut [EventRule]) {
     rules.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.key.cmp(&b.key)));
-}
-
-/// `now` plus a whole number of hours, or an error for an absurd span.
-pub(crate) fn after_hours(ctx: &Context, hours: i64) -> Result<chrono::DateTime<chrono::Utc>, ExprError> {
-    Duration::try_hours(hours).and_then(|d| ctx.now.checked_add_signed(d)).ok_or_else(|| {
-        ExprError::new(ExprErrorKind::Overflow, Default::default(), format!("{hours} hours from now is out of range"))
-    })
 }

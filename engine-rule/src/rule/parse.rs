@@ -2,15 +2,13 @@
 //! reported with its JSON path (and its position inside an expression).
 
 use serde::Deserialize;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-use super::ActionSpec;
-use super::action::{Channel, Priority};
 use super::schedule::Schedule;
-use crate::diagnostic::Diagnostic;
+use crate::action::ActionSpec;
+use crate::diagnostic::{Diagnostic, Diags};
 use crate::expr::ast::Expr;
-use crate::expr::check::{Schema, check};
-use crate::expr::parser;
+use crate::expr::check::Schema;
 use crate::expr::types::Type;
 
 /// What a rule may refer to: the fields of forms, the payloads of events, and flows.
@@ -119,89 +117,6 @@ impl Schema for Subject<'_> {
     }
 }
 
-struct Diags(Vec<Diagnostic>);
-
-impl Diags {
-    fn push(&mut self, path: impl Into<String>, code: &'static str, message: impl Into<String>) {
-        self.0.push(Diagnostic { path: path.into(), code, message: message.into(), span: None });
-    }
-
-    /// Parses and checks an expression; when `want` is given, its type must fit it.
-    fn expr(&mut self, path: &str, text: Option<&Json>, schema: &dyn Schema, want: Option<&Type>) -> Option<Expr> {
-        let Some(text) = text.and_then(Json::as_str) else {
-            self.push(path, "missing", "expected an expression (a string)");
-            return None;
-        };
-        let expr = match parser::parse(text) {
-            Ok(expr) => expr,
-            Err(e) => {
-                self.0.push(Diagnostic {
-                    path: path.into(),
-                    code: e.kind.code(),
-                    message: e.message,
-                    span: Some(e.span),
-                });
-                return None;
-            }
-        };
-        match check(&expr, schema) {
-            Err(errors) => {
-                for e in errors {
-                    self.0.push(Diagnostic {
-                        path: path.into(),
-                        code: e.kind.code(),
-                        message: e.message,
-                        span: Some(e.span),
-                    });
-                }
-                None
-            }
-            Ok(t) if want.is_some_and(|w| !t.fits(w)) => {
-                self.push(
-                    path,
-                    "type_mismatch",
-                    format!("this gives {t}, {} is needed", want.map(ToString::to_string).unwrap_or_default()),
-                );
-                None
-            }
-            Ok(_) => Some(expr),
-        }
-    }
-
-    /// `{ "field": "expression", … }` where each field exists in `target` and each
-    /// expression, read against `source`, fits its field.
-    fn assignments(
-        &mut self,
-        path: &str,
-        map: Option<&Json>,
-        source: &dyn Schema,
-        target: &dyn Schema,
-    ) -> Vec<(String, Expr)> {
-        let Some(map) = map.and_then(Json::as_object) else {
-            self.push(path, "missing", "expected an object of field: expression");
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (field, text) in map {
-            let field_path = format!("{path}/{field}");
-            let Some(t) = target.type_of(std::slice::from_ref(field)) else {
-                self.push(field_path, "unknown_field", format!("there is no field `{field}`"));
-                continue;
-            };
-            if let Some(expr) = self.expr(&field_path, Some(text), source, Some(&t)) {
-                out.push((field.clone(), expr));
-            }
-        }
-        out
-    }
-}
-
-fn allowed_keys(diags: &mut Diags, path: &str, action: &Map<String, Json>, keys: &[&str]) {
-    for key in action.keys().filter(|k| !keys.contains(&k.as_str()) && k.as_str() != "type") {
-        diags.push(format!("{path}/{key}"), "unknown_property", format!("`{key}` does not belong to this action"));
-    }
-}
-
 /// Parses and checks a rule published with app `version`.
 pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result<EventRule, Vec<Diagnostic>> {
     let mut diags = Diags(Vec::new());
@@ -283,157 +198,11 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
         .condition
         .as_ref()
         .and_then(|c| diags.expr("/condition", Some(&Json::from(c.clone())), &subject, Some(&Type::Bool)));
+    let subject_key = raw.trigger.event.as_deref().or(raw.trigger.form.as_deref()).unwrap_or("");
+    let scope = RuleScope { subject: &subject, key: subject_key, event: trigger == TriggerKind::Event, catalog };
     let mut actions = Vec::new();
     for (i, action) in raw.actions.iter().enumerate() {
-        let path = format!("/actions/{i}");
-        let Some(obj) = action.as_object() else {
-            diags.push(path, "shape", "an action is an object");
-            continue;
-        };
-        let field = |k: &str| obj.get(k);
-        let spec = match obj.get("type").and_then(Json::as_str).unwrap_or("") {
-            "create_task" => {
-                allowed_keys(&mut diags, &path, obj, &["title", "assignee", "priority", "due_in_hours"]);
-                let priority = match field("priority").and_then(Json::as_str).unwrap_or("normal") {
-                    "low" => Some(Priority::Low),
-                    "normal" => Some(Priority::Normal),
-                    "high" => Some(Priority::High),
-                    other => {
-                        diags.push(
-                            format!("{path}/priority"),
-                            "bad_value",
-                            format!("`{other}` is not low, normal or high"),
-                        );
-                        None
-                    }
-                };
-                let due = field("due_in_hours").map_or(Some(24), Json::as_i64).filter(|h| (0..=24 * 366).contains(h));
-                if due.is_none() {
-                    diags.push(format!("{path}/due_in_hours"), "bad_value", "a whole number of hours, up to a year");
-                }
-                let title = diags.expr(&format!("{path}/title"), field("title"), &subject, Some(&Type::Text));
-                let assignee = diags.expr(&format!("{path}/assignee"), field("assignee"), &subject, None);
-                match (title, assignee, priority, due) {
-                    (Some(title), Some(assignee), Some(priority), Some(due_in_hours)) => {
-                        Some(ActionSpec::CreateTask { title, assignee, priority, due_in_hours })
-                    }
-                    _ => None,
-                }
-            }
-            "notify" => {
-                allowed_keys(&mut diags, &path, obj, &["channel", "to", "message"]);
-                let channel = match field("channel").and_then(Json::as_str).unwrap_or("") {
-                    "sms" => Some(Channel::Sms),
-                    "email" => Some(Channel::Email),
-                    "im" => Some(Channel::InstantMessage),
-                    "in_app" => Some(Channel::InApp),
-                    other => {
-                        diags.push(
-                            format!("{path}/channel"),
-                            "bad_value",
-                            format!("`{other}` is not sms, email, im or in_app"),
-                        );
-                        None
-                    }
-                };
-                let to = diags.expr(&format!("{path}/to"), field("to"), &subject, None);
-                let message = diags.expr(&format!("{path}/message"), field("message"), &subject, Some(&Type::Text));
-                match (channel, to, message) {
-                    (Some(channel), Some(to), Some(message)) => Some(ActionSpec::Notify { channel, to, message }),
-                    _ => None,
-                }
-            }
-            "update_fields" => {
-                allowed_keys(&mut diags, &path, obj, &["set", "record"]);
-                // `record`: a related record to update (`customer`), reached through
-                // relation fields; without it, the rule's own record.
-                let subject_key = raw.trigger.event.as_deref().or(raw.trigger.form.as_deref()).unwrap_or("");
-                match field("record").map(|r| r.as_str()) {
-                    Some(Some(text)) => {
-                        let relation: Vec<String> = text.split('.').map(str::to_owned).collect();
-                        let target = catalog.related_form(subject_key, &relation);
-                        match target.as_deref().and_then(|t| catalog.form(t).map(|s| (t, s))) {
-                            Some((form, schema)) => Some(ActionSpec::UpdateFields {
-                                record: Some((relation, form.to_owned())),
-                                set: diags.assignments(&format!("{path}/set"), field("set"), &subject, schema),
-                            }),
-                            None => {
-                                diags.push(
-                                    format!("{path}/record"),
-                                    "unknown_relation",
-                                    format!("`{text}` is not a relation field of this rule's record or event"),
-                                );
-                                None
-                            }
-                        }
-                    }
-                    Some(None) => {
-                        diags.push(format!("{path}/record"), "shape", "`record` is a relation field's key");
-                        None
-                    }
-                    None if trigger == TriggerKind::Event => {
-                        diags.push(
-                            format!("{path}/type"),
-                            "not_applicable",
-                            "an event has no record to update; name a related `record` or use create_record",
-                        );
-                        None
-                    }
-                    None => Some(ActionSpec::UpdateFields {
-                        record: None,
-                        set: diags.assignments(&format!("{path}/set"), field("set"), &subject, fields),
-                    }),
-                }
-            }
-            "create_record" => {
-                allowed_keys(&mut diags, &path, obj, &["form", "values"]);
-                let form = field("form").and_then(Json::as_str).unwrap_or("");
-                match catalog.form(form) {
-                    None => {
-                        diags.push(format!("{path}/form"), "unknown_form", format!("there is no form `{form}`"));
-                        None
-                    }
-                    Some(target) => Some(ActionSpec::CreateRecord {
-                        form: form.to_owned(),
-                        values: diags.assignments(&format!("{path}/values"), field("values"), &subject, target),
-                    }),
-                }
-            }
-            "start_process" => {
-                allowed_keys(&mut diags, &path, obj, &["flow"]);
-                let flow = field("flow").and_then(Json::as_str).unwrap_or("");
-                if catalog.flow_exists(flow) {
-                    Some(ActionSpec::StartProcess { flow: flow.to_owned() })
-                } else {
-                    diags.push(format!("{path}/flow"), "unknown_flow", format!("there is no flow `{flow}`"));
-                    None
-                }
-            }
-            "webhook" => {
-                allowed_keys(&mut diags, &path, obj, &["url", "body", "personal_data"]);
-                let url = field("url").and_then(Json::as_str).unwrap_or("");
-                if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    diags.push(format!("{path}/url"), "bad_value", "a webhook URL starts with https:// or http://");
-                }
-                let body = match field("body") {
-                    None => Vec::new(),
-                    Some(map) => {
-                        let anything = AnyField;
-                        diags.assignments(&format!("{path}/body"), Some(map), &subject, &anything)
-                    }
-                };
-                let masked = masked_keys(&body, field("personal_data"), &subject).unwrap_or_else(|masked| {
-                    diags.push(format!("{path}/personal_data"), "bad_value", "`masked` (the default) or `clear`");
-                    masked
-                });
-                Some(ActionSpec::Webhook { url: url.to_owned(), body, masked })
-            }
-            other => {
-                diags.push(format!("{path}/type"), "unknown_action", format!("`{other}` is not an action"));
-                None
-            }
-        };
-        actions.extend(spec);
+        actions.extend(crate::action::lower_action(action, &format!("/actions/{i}"), &scope, &mut diags.0));
     }
     if diags.0.is_empty() {
         let mut collections: Vec<Vec<String>> = Vec::new();
@@ -459,36 +228,36 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
     }
 }
 
-/// A webhook body accepts any key with a value of any type.
-struct AnyField;
-
-impl Schema for AnyField {
-    fn type_of(&self, _: &[String]) -> Option<Type> {
-        Some(Type::Any)
-    }
+/// What a rule's actions refer to: the record or event that fired it, and the catalog.
+struct RuleScope<'a> {
+    subject: &'a Subject<'a>,
+    /// The form or event the rule watches.
+    key: &'a str,
+    event: bool,
+    catalog: &'a dyn RuleCatalog,
 }
 
-/// The keys of a webhook body whose values read personal data of `schema`: they leave
-/// masked, unless `personal_data` says `clear` (then none). A `personal_data` that is
-/// neither `masked` (the default) nor `clear` is an error, which still masks them.
-pub fn masked_keys(
-    body: &[(String, Expr)],
-    personal_data: Option<&Json>,
-    schema: &dyn Schema,
-) -> Result<Vec<String>, Vec<String>> {
-    let personal = || {
-        body.iter()
-            .filter(|(_, expr)| {
-                let mut paths = Vec::new();
-                super::reads(expr, &|_| false, &mut paths, &mut Vec::new(), &mut Vec::new());
-                paths.iter().any(|p| schema.is_personal(p))
-            })
-            .map(|(key, _)| key.clone())
-            .collect()
-    };
-    match personal_data.map(Json::as_str) {
-        None | Some(Some("masked")) => Ok(personal()),
-        Some(Some("clear")) => Ok(Vec::new()),
-        Some(_) => Err(personal()),
+impl crate::action::ActionScope for RuleScope<'_> {
+    fn reads(&self) -> &dyn Schema {
+        self.subject
+    }
+
+    fn own_record(&self) -> Result<&dyn Schema, &'static str> {
+        if self.event {
+            return Err("an event has no record to update; name a related `record` or use create_record");
+        }
+        Ok(self.subject.fields)
+    }
+
+    fn related_form(&self, path: &[String]) -> Option<String> {
+        self.catalog.related_form(self.key, path)
+    }
+
+    fn form(&self, key: &str) -> Option<&dyn Schema> {
+        self.catalog.form(key)
+    }
+
+    fn flow_exists(&self, key: &str) -> bool {
+        self.catalog.flow_exists(key)
     }
 }

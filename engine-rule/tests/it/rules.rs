@@ -103,17 +103,16 @@ fn a_large_outflow_raises_an_alert_and_a_task_due_in_two_hours() {
         vec![
             Action::CreateTask {
                 title: "Large outflow: 李伟".into(),
-                assignee: Value::Integer(7),
+                assignee: serde_json::json!(7),
                 priority: Priority::High,
                 due_at: DateTime::<Utc>::from_str("2026-11-28T04:15:00Z").expect("due"),
             },
             Action::CreateRecord {
                 form: "alert".into(),
-                values: vec![
-                    ("customer".into(), Value::Integer(1)),
-                    ("kind".into(), Value::Text("large_outflow".into())),
-                    ("amount".into(), dec("4200000.00")),
-                ],
+                values: serde_json::from_value(serde_json::json!({
+                    "customer": 1, "kind": "large_outflow", "amount": "4200000.00"
+                }))
+                .expect("values"),
             },
         ]
     );

@@ -125,7 +125,7 @@ async fn caller_access(
     req: &HttpRequest,
     ctx: &FormCtx<'_>,
 ) -> Result<Access, Error> {
-    Ok(crate::access::load(c, ctx.app, &principal(req)?, ctx.form).await?)
+    crate::access::load(c, ctx.app, &principal(req)?, ctx.form).await
 }
 
 /// The caller as a writer: named in the audit trail as they signed in, with their roles.

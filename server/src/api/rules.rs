@@ -155,7 +155,7 @@ pub async fn test(
     let mut body = json!({ "rule": rule.key, "trigger": trigger_name, "fired": firing.is_some() });
     if let Some(firing) = firing {
         let mut read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
-        body["actions"] = Value::Array(firing.actions.iter().map(crate::rules::action_json).collect());
+        body["actions"] = Value::Array(firing.actions.iter().map(engine_rule::Action::to_json).collect());
         if let Some(access) = &access {
             let mut secrets = match request.id {
                 Some(id) => super::records::secrets_around(&state, &published, &form.key, id, access).await?,

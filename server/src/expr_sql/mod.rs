@@ -467,10 +467,3 @@ pub fn decode(row: &QueryResult, idx: usize, repr: Repr, backend: DbBackend) -> 
         },
     })
 }
-
-/// Whether a database error is the overflow a compiled expression reports (see `settle`),
-/// or PostgreSQL's own for a whole number beyond 64 bits.
-pub fn is_overflow(err: &DbErr) -> bool {
-    let text = err.to_string();
-    text.contains("integer overflow") || text.contains("out of range")
-}

@@ -11,7 +11,6 @@
 mod escalate;
 mod events;
 mod runner;
-mod service;
 mod store;
 
 use std::borrow::Cow;
@@ -79,7 +78,7 @@ pub async fn start(
 /// Starts an instance of `flow` as of app version `version`; its id and whether it
 /// completed at once.
 #[allow(clippy::too_many_arguments)]
-async fn start_at(
+pub(crate) async fn start_at(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     (flow, version): (&str, i64),
@@ -89,7 +88,7 @@ async fn start_at(
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(i64, bool), Error> {
-    crate::rules::cascade_guard(depth)?;
+    crate::actions::guard(depth)?;
     let definition = flow_at(tx, app, flow, version).await?;
     let subject = match (&definition.subject, subject) {
         (Some(form), Some(id)) => Some((form.as_str(), id)),
@@ -113,7 +112,7 @@ async fn start_at(
 
 /// The flow `key` as app version `version` defines it (instances stay on the version
 /// they started with).
-async fn flow_at<'a>(
+pub(crate) async fn flow_at<'a>(
     tx: &DatabaseTransaction,
     app: &'a PublishedApp,
     key: &str,
@@ -352,14 +351,6 @@ fn waiting_tokens(instance: &engine_flow::Instance) -> Vec<u64> {
     instance.tokens.iter().filter(|t| t.state == engine_flow::TokenState::Message).map(|t| t.id).collect()
 }
 
-/// Where a command is carried out: the instance, its flow and its subject.
-pub(crate) struct Here<'a> {
-    pub app: &'a PublishedApp,
-    pub id: i64,
-    pub version: i64,
-    pub subject: Option<(&'a str, i64)>,
-}
-
 /// Moves running instance `id` to version `to` of the app (its flow of the same key),
 /// each token to the node `mapping` names or the node with the same id; refused, with
 /// every reason, when a move is unsafe.
@@ -461,8 +452,18 @@ pub(crate) async fn run_service(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let row = store::load(tx, id, true).await?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-    let here = Here { app, id, version: row.version, subject: row.subject.as_ref().map(|(f, i)| (f.as_str(), *i)) };
-    let shown = service::run(tx, &here, &payload["action"], now, 0).await?;
+    let action = engine_rule::Action::from_json(&payload["action"])
+        .map_err(|e| Error::Internal(anyhow::anyhow!("process {id}: its service step: {e}")))?;
+    // Processes act with the platform's authority, on the app version they run on.
+    let origin = crate::actions::Origin {
+        actor: crate::audit::Actor::process(id),
+        subject: row.subject.clone(),
+        deleted: false,
+        acting_for: None,
+        firing: None,
+        version: Some(row.version),
+    };
+    let shown = crate::actions::run(tx, app, &action, &origin, now, 0).await?;
     store::history(tx, id, "service_done", json!({ "node": payload["node"], "action": shown }), now).await?;
     deliver(tx, app, id, Incoming::ServiceDone(token), now, 0).await
 }

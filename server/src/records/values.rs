@@ -1,9 +1,7 @@
 //! A record's values as the expression language reads them: taken from the record as the
 //! API shows it, with formulas computed.
 
-use engine_form::{
-    CheckMode, FieldType, FieldValue, Form, StoredValues, check_record, compute_formula, expr_value, format_datetime,
-};
+use engine_form::{CheckMode, FieldType, FieldValue, Form, StoredValues, check_record, compute_formula, expr_value};
 use engine_rule::{Record, Value as ExprValue};
 use serde_json::{Map, Value};
 
@@ -89,14 +87,5 @@ impl Record for RecordValues<'_> {
 
 /// A value as JSON: decimals as strings (exact, with their places), dates as `YYYY-MM-DD`, instants in RFC 3339.
 pub fn expr_json(value: &ExprValue) -> Value {
-    match value {
-        ExprValue::Null => Value::Null,
-        ExprValue::Bool(b) => Value::Bool(*b),
-        ExprValue::Integer(i) => Value::from(*i),
-        ExprValue::Decimal(d) => Value::String(d.to_string()),
-        ExprValue::Text(s) => Value::String(s.clone()),
-        ExprValue::Date(_) => Value::String(value.to_text()),
-        ExprValue::DateTime(t) => Value::String(format_datetime(t)),
-        ExprValue::List(items) => Value::Array(items.iter().map(expr_json).collect()),
-    }
+    value.to_json()
 }

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Alias, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use serde_json::{Map, Value, json};
 
-use super::{Change, act, action_json, related};
+use super::{Change, act, related};
 use crate::catalog::PublishedApp;
 use crate::error::Error;
 use crate::records::codec::datetime;
@@ -50,7 +50,7 @@ pub async fn receive(
         };
         if let Ok(Some(firing)) = &outcome {
             let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
-            let actions: Vec<Value> = firing.actions.iter().map(action_json).collect();
+            let actions: Vec<Value> = firing.actions.iter().map(engine_rule::Action::to_json).collect();
             fired.push(json!({ "rule": rule.key, "read": read, "actions": actions }));
         }
         let change = Change {

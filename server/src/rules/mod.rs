@@ -3,7 +3,7 @@
 //! first. A rule that fires is stored with its explanation under its idempotency key
 //! (unique, so one trigger never fires a rule twice), then its actions run in a savepoint:
 //! tasks and outbox messages are written, field updates and new records are made, and
-//! those changes may fire further rules, at most [`MAX_CASCADE`] levels deep. If an action
+//! those changes may fire further rules, at most [`crate::actions::MAX_CASCADE`] levels deep. If an action
 //! fails, its savepoint is rolled back (the change itself goes through) and the firing is
 //! retried with back-off, then kept as a failed one, an incident (see `retry`).
 //!
@@ -15,14 +15,14 @@ mod events;
 mod related;
 mod retry;
 mod schedule;
-mod store;
+pub(crate) mod store;
 
 use chrono::{DateTime, Utc};
-use engine_form::{FieldValue, format_datetime};
-use engine_rule::{Action, Channel, Context, EventRule, Firing, Priority, Trigger, TriggerKind, Value as ExprValue};
+use engine_form::FieldValue;
+use engine_rule::{Action, Context, EventRule, Firing, Trigger, TriggerKind};
 use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 pub use events::receive as receive_event;
 pub use related::{Needs, load as load_related, related_paths};
@@ -34,7 +34,7 @@ pub use store::{firings_of_record, incidents};
 use crate::audit;
 use crate::catalog::PublishedApp;
 use crate::error::Error;
-use crate::records::values::{RecordValues, expr_json, field_values};
+use crate::records::values::{RecordValues, field_values};
 use crate::records::{FormCtx, read};
 
 /// Queues a message in the outbox for delivery after commit (processes' notifications).
@@ -60,9 +60,6 @@ pub async fn queue_message_for(
 ) -> Result<(), Error> {
     Ok(store::insert_outbox(tx, app, channel, to, body, None, now).await?)
 }
-
-/// How deep changes made by rules may fire further rules.
-pub const MAX_CASCADE: usize = 8;
 
 /// A change to one record, with its values before and after.
 pub struct Change {
@@ -181,7 +178,7 @@ async fn act(
     let Some(firing_id) = store::insert_firing(tx, app, &firing, change, acting_for, now).await? else {
         return Ok(false); // This trigger fired this rule before.
     };
-    let actions: Vec<Value> = firing.actions.iter().map(action_json).collect();
+    let actions: Vec<Value> = firing.actions.iter().map(Action::to_json).collect();
     let subject = Subject { acting_for, ..Subject::of(change) };
     let savepoint = tx.begin().await?;
     match run_actions(&savepoint, app, &actions, firing_id, &subject, now, depth).await {
@@ -211,7 +208,7 @@ impl Subject {
     }
 }
 
-/// Runs a firing's actions, as its explanation stores them (`action_json`): the first
+/// Runs a firing's actions, as its explanation stores them (`Action::to_json`): the first
 /// time in the change's transaction, again when a failed firing is retried.
 pub(crate) async fn run_actions(
     tx: &DatabaseTransaction,
@@ -222,187 +219,20 @@ pub(crate) async fn run_actions(
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), Error> {
-    let stored = |what: &str| Error::Internal(anyhow::anyhow!("firing {firing_id}: stored action lacks {what}"));
-    for action in actions {
-        let text = |key: &str| action[key].as_str().ok_or_else(|| stored(key));
-        let map = |key: &str| action[key].as_object().ok_or_else(|| stored(key));
-        match text("type")? {
-            "create_task" => {
-                let due_at = DateTime::parse_from_rfc3339(text("due_at")?).map_err(|_| stored("due_at"))?;
-                let task = store::Task {
-                    title: text("title")?,
-                    assignee: action["assignee"].clone(),
-                    priority: text("priority")?,
-                    due_at: due_at.with_timezone(&Utc),
-                };
-                store::insert_task(tx, app, subject, &task, firing_id, now).await?;
-            }
-            "notify" => {
-                let body = json!({ "message": text("message")? });
-                store::insert_outbox(tx, &app.key, text("channel")?, &action["to"], &body, Some(firing_id), now)
-                    .await?;
-            }
-            "webhook" => {
-                let body = Value::Object(map("body")?.clone());
-                store::insert_outbox(tx, &app.key, "webhook", &action["url"], &body, Some(firing_id), now).await?;
-            }
-            "update_fields" => {
-                cascade_guard(depth)?;
-                // The rule's own record, or the related one the action names.
-                let (form, id) = if action["record"].is_object() {
-                    let form = action["record"]["form"].as_str().ok_or_else(|| stored("record.form"))?;
-                    let Some(id) = action["record"]["id"].as_i64() else {
-                        return Err(Error::bad_input(
-                            "rule_action",
-                            format!("there is no related `{form}` record to update"),
-                        ));
-                    };
-                    (form.to_owned(), id)
-                } else {
-                    let (Some(form), Some(id), false) = (&subject.form, subject.id, subject.deleted) else {
-                        return Err(Error::bad_input("rule_action", "only a rule on a live record can update it"));
-                    };
-                    (form.clone(), id)
-                };
-                let acting = (audit::Actor::rule(firing_id), subject.acting_for);
-                update_record(tx, app, (&form, id), map("set")?, acting, now, depth).await?;
-            }
-            "create_record" => {
-                cascade_guard(depth)?;
-                let acting = (audit::Actor::rule(firing_id), subject.acting_for);
-                create_record(tx, app, text("form")?, map("values")?, acting, now, depth).await?;
-            }
-            "start_process" => {
-                cascade_guard(depth)?;
-                let flow = app.flow(text("flow")?)?;
-                // The process follows the rule's record when it follows records of that form.
-                let record = match (&flow.subject, &subject.form, subject.id, subject.deleted) {
-                    (None, ..) => None,
-                    (Some(wanted), Some(form), Some(id), false) if wanted == form => Some(id),
-                    (Some(wanted), ..) => {
-                        return Err(Error::bad_input(
-                            "rule_action",
-                            format!("`{}` follows a `{wanted}` record, and this rule has none", flow.key),
-                        ));
-                    }
-                };
-                let by = (subject.acting_for, None);
-                crate::flows::start(tx, app, &flow.key, record, by, now).await?;
-            }
-            other => return Err(stored(&format!("a known type (`{other}`)"))),
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn cascade_guard(depth: usize) -> Result<(), Error> {
-    if depth >= MAX_CASCADE {
-        return Err(Error::Conflict {
-            code: "rule_cascade",
-            detail: format!("rules changed records that fired rules {MAX_CASCADE} levels deep; stopped here"),
-        });
-    }
-    Ok(())
-}
-
-fn input(values: &[(String, ExprValue)]) -> Map<String, Value> {
-    values.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect()
-}
-
-/// Who a platform-made change is made as: a rule's firing or a process (as the audit
-/// trail names it), acting for a user or, with `None`, for the platform.
-pub(crate) type Acting = (audit::Actor, Option<i64>);
-
-/// The writer a rule firing or a process writes as: named so in the audit trail, with
-/// the roles of the user it acts for, or the platform's authority.
-fn writer((actor, acting_for): Acting) -> crate::pipeline::Writer<'static> {
-    let authority = match acting_for {
-        Some(user) => crate::pipeline::Authority::ActingFor(user),
-        None => crate::pipeline::Authority::Platform,
+    let origin = crate::actions::Origin {
+        actor: audit::Actor::rule(firing_id),
+        subject: subject.form.clone().zip(subject.id),
+        deleted: subject.deleted,
+        acting_for: subject.acting_for,
+        firing: Some(firing_id),
+        version: None,
     };
-    crate::pipeline::Writer { actor, authority, user: acting_for }
-}
-
-/// Updates the record `(form, id)` as a rule firing or a process, through the write
-/// pipeline: the rules and processes that follow the record see the change.
-pub(crate) async fn update_record(
-    tx: &DatabaseTransaction,
-    app: &PublishedApp,
-    (form, id): (&str, i64),
-    values: &Map<String, Value>,
-    acting: Acting,
-    now: DateTime<Utc>,
-    depth: usize,
-) -> Result<(), Error> {
-    let op = crate::pipeline::Op::Update { id, version: None, values };
-    crate::pipeline::write(tx, app, form, op, &writer(acting), now, depth + 1).await.map(drop)
-}
-
-/// Creates a record of `form` as a rule firing or a process, through the write pipeline;
-/// its id.
-pub(crate) async fn create_record(
-    tx: &DatabaseTransaction,
-    app: &PublishedApp,
-    form: &str,
-    values: &Map<String, Value>,
-    acting: Acting,
-    now: DateTime<Utc>,
-    depth: usize,
-) -> Result<i64, Error> {
-    let op = crate::pipeline::Op::Create(values);
-    Ok(crate::pipeline::write(tx, app, form, op, &writer(acting), now, depth + 1).await?.id)
-}
-
-fn pairs(values: &[(String, ExprValue)]) -> Value {
-    Value::Object(input(values))
-}
-
-fn priority_name(p: Priority) -> &'static str {
-    match p {
-        Priority::Low => "low",
-        Priority::Normal => "normal",
-        Priority::High => "high",
+    for stored in actions {
+        let action = Action::from_json(stored)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("firing {firing_id}: a stored action: {e}")))?;
+        crate::actions::run(tx, app, &action, &origin, now, depth).await?;
     }
-}
-
-fn channel_name(c: Channel) -> &'static str {
-    match c {
-        Channel::Sms => "sms",
-        Channel::Email => "email",
-        Channel::InstantMessage => "im",
-        Channel::InApp => "in_app",
-    }
-}
-
-/// An action as JSON, as the explanation of a firing shows it.
-pub fn action_json(action: &Action) -> Value {
-    match action {
-        Action::CreateTask { title, assignee, priority, due_at } => json!({ "type": "create_task", "title": title,
-            "assignee": expr_json(assignee), "priority": priority_name(*priority), "due_at": format_datetime(due_at) }),
-        Action::Notify { channel, to, message } => {
-            json!({ "type": "notify", "channel": channel_name(*channel), "to": expr_json(to), "message": message })
-        }
-        Action::UpdateFields { record: None, values } => json!({ "type": "update_fields", "set": pairs(values) }),
-        Action::UpdateFields { record: Some((form, id)), values } => {
-            json!({ "type": "update_fields", "record": { "form": form, "id": expr_json(id) }, "set": pairs(values) })
-        }
-        Action::CreateRecord { form, values } => {
-            json!({ "type": "create_record", "form": form, "values": pairs(values) })
-        }
-        Action::StartProcess { flow } => json!({ "type": "start_process", "flow": flow }),
-        Action::Webhook { url, body, masked } => {
-            let mut body = pairs(body);
-            for key in masked {
-                if let Some(value) = body.get_mut(key.as_str())
-                    && !value.is_null()
-                {
-                    let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-                    *value = Value::String(crate::access::mask(&text));
-                }
-            }
-            json!({ "type": "webhook", "url": url, "body": body })
-        }
-    }
+    Ok(())
 }
 
 /// The name of a trigger kind as firings store it.

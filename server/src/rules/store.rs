@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, Simpl
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value, json};
 
-use super::{Change, Subject, action_json, trigger_name};
+use super::{Change, trigger_name};
 use crate::catalog::PublishedApp;
 use crate::records::codec::{datetime, decode};
 use crate::records::values::expr_json;
@@ -40,7 +40,7 @@ pub async fn insert_firing(
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, DbErr> {
     let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
-    let actions: Vec<Value> = firing.actions.iter().map(action_json).collect();
+    let actions: Vec<Value> = firing.actions.iter().map(engine_rule::Action::to_json).collect();
     let row = [
         app.key.as_str().into(),
         firing.rule.as_str().into(),
@@ -126,9 +126,9 @@ async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 13]) ->
 pub async fn insert_task(
     c: &impl ConnectionTrait,
     app: &PublishedApp,
-    subject: &Subject,
+    subject: Option<&(String, i64)>,
     task: &Task<'_>,
-    firing_id: i64,
+    firing_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let stmt = Query::insert()
@@ -139,8 +139,8 @@ pub async fn insert_task(
         )
         .values([
             app.key.as_str().into(),
-            subject.form.clone().into(),
-            subject.id.into(),
+            subject.map(|(form, _)| form.clone()).into(),
+            subject.map(|(_, id)| *id).into(),
             task.title.into(),
             task.assignee.to_string().into(),
             task.priority.into(),

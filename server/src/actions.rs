@@ -1,0 +1,145 @@
+//! The one executor of actions (`engine_rule::Action`), for rules' firings and processes'
+//! service steps alike: a task raised, a message or a webhook queued in the outbox (its
+//! values already masked by the engine where they read personal data), a record updated
+//! or created through the write pipeline, a process started.
+
+use chrono::{DateTime, Utc};
+use engine_rule::{Action, RecordRef};
+use sea_orm::DatabaseTransaction;
+use serde_json::{Value, json};
+
+use crate::audit::Actor;
+use crate::catalog::PublishedApp;
+use crate::error::Error;
+use crate::pipeline::{self, Authority, Op, Writer};
+use crate::rules::store;
+
+/// Where an action comes from, and what it may act on.
+pub struct Origin {
+    /// Who acts, as the audit trail names it: a rule's firing or a process.
+    pub actor: Actor,
+    /// The record the action is about (a rule's record, a process's subject).
+    pub subject: Option<(String, i64)>,
+    /// Whether that record was just deleted (then nothing updates it).
+    pub deleted: bool,
+    /// The user the action acts for (a rule that runs as the user); `None`: the platform.
+    pub acting_for: Option<i64>,
+    /// The firing that decided it, which its tasks and messages point back at.
+    pub firing: Option<i64>,
+    /// The app version a process runs on, which the processes it starts run on too;
+    /// `None`: the current one.
+    pub version: Option<i64>,
+}
+
+/// How deep changes made by rules and processes may cause further changes.
+pub const MAX_CASCADE: usize = 8;
+
+pub(crate) fn guard(depth: usize) -> Result<(), Error> {
+    if depth >= MAX_CASCADE {
+        return Err(Error::Conflict {
+            code: "rule_cascade",
+            detail: format!("rules changed records that fired rules {MAX_CASCADE} levels deep; stopped here"),
+        });
+    }
+    Ok(())
+}
+
+/// Runs `action`; what it did, as a process's history shows it (the record it updated
+/// or made, the process it started).
+pub async fn run(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    action: &Action,
+    origin: &Origin,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<Value, Error> {
+    let mut done = action.to_json();
+    match action {
+        Action::CreateTask { title, assignee, priority, due_at } => {
+            let priority = serde_json::to_value(priority).unwrap_or_default();
+            let task = store::Task {
+                title,
+                assignee: assignee.clone(),
+                priority: priority.as_str().unwrap_or("normal"),
+                due_at: *due_at,
+            };
+            store::insert_task(tx, app, origin.subject.as_ref(), &task, origin.firing, now).await?;
+        }
+        Action::Notify { channel, to, message } => {
+            let body = json!({ "message": message });
+            store::insert_outbox(tx, &app.key, channel.key(), to, &body, origin.firing, now).await?;
+        }
+        Action::Webhook { url, body } => {
+            let body = Value::Object(body.clone());
+            store::insert_outbox(tx, &app.key, "webhook", &json!(url), &body, origin.firing, now).await?;
+        }
+        Action::UpdateFields { record, set } => {
+            guard(depth)?;
+            let (form, id) = target(record.as_ref(), origin)?;
+            let op = Op::Update { id, version: None, values: set };
+            pipeline::write(tx, app, &form, op, &writer(origin), now, depth + 1).await?;
+            done["record"] = json!({ "form": form, "id": id });
+        }
+        Action::CreateRecord { form, values } => {
+            guard(depth)?;
+            let written = pipeline::write(tx, app, form, Op::Create(values), &writer(origin), now, depth + 1).await?;
+            done["id"] = json!(written.id);
+        }
+        Action::StartProcess { flow } => {
+            guard(depth)?;
+            done["instance"] = json!(start(tx, app, flow, origin, now, depth).await?);
+        }
+    }
+    Ok(done)
+}
+
+/// The writer a rule or a process writes as.
+fn writer(origin: &Origin) -> Writer<'static> {
+    let authority = match origin.acting_for {
+        Some(user) => Authority::ActingFor(user),
+        None => Authority::Platform,
+    };
+    Writer { actor: origin.actor.clone(), authority, user: origin.acting_for }
+}
+
+/// The record an `update_fields` updates: the related one it names, or the subject.
+fn target(record: Option<&RecordRef>, origin: &Origin) -> Result<(String, i64), Error> {
+    match record {
+        Some(RecordRef { form, id }) => match id.as_i64() {
+            Some(id) => Ok((form.clone(), id)),
+            None => Err(Error::bad_input("rule_action", format!("there is no related `{form}` record to update"))),
+        },
+        None => match (&origin.subject, origin.deleted) {
+            (Some((form, id)), false) => Ok((form.clone(), *id)),
+            _ => Err(Error::bad_input("rule_action", "only an action about a live record can update it")),
+        },
+    }
+}
+
+/// Starts `flow`, following the action's record when the flow follows records of that
+/// form; the new instance's id.
+async fn start(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    flow: &str,
+    origin: &Origin,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<i64, Error> {
+    let version = origin.version.unwrap_or(app.version);
+    let follows = crate::flows::flow_at(tx, app, flow, version).await?.subject.clone();
+    let record = match (&follows, &origin.subject, origin.deleted) {
+        (None, ..) => None,
+        (Some(wanted), Some((form, id)), false) if wanted == form => Some(*id),
+        (Some(wanted), ..) => {
+            return Err(Error::bad_input(
+                "rule_action",
+                format!("`{flow}` follows a `{wanted}` record, and this action has none"),
+            ));
+        }
+    };
+    let by = (origin.acting_for, None);
+    let (started, _) = crate::flows::start_at(tx, app, (flow, version), record, by, Vec::new(), now, depth + 1).await?;
+    Ok(started)
+}
