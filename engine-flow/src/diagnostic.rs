@@ -2,34 +2,16 @@
 //! so the designer can highlight it.
 
 use engine_rule::{Expr, Schema, Type};
-use serde::Serialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Diagnostic {
-    /// A JSON pointer into the flow document.
-    pub path: String,
-    /// The node the problem is about, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<String>,
-    /// The flow (edge) the problem is about, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flow: Option<String>,
-    pub code: &'static str,
-    pub message: String,
-}
+/// A problem in a flow: the platform's one kind of diagnostic, its `node` naming the node
+/// or flow (edge) the problem is about.
+pub use engine_rule::Diagnostic;
 
-impl Diagnostic {
-    /// A problem about node `id` as a whole.
-    pub fn at_node(
-        nodes: &[crate::model::Node],
-        id: &str,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Diagnostic {
-        let i = nodes.iter().position(|n| n.id == id).unwrap_or(0);
-        Diagnostic { path: format!("/nodes/{i}"), node: Some(id.to_owned()), flow: None, code, message: message.into() }
-    }
+/// A problem about node `id` as a whole.
+pub fn at_node(nodes: &[crate::model::Node], id: &str, code: &'static str, message: impl Into<String>) -> Diagnostic {
+    let i = nodes.iter().position(|n| n.id == id).unwrap_or(0);
+    Diagnostic::new(format!("/nodes/{i}"), code, message).about(id)
 }
 
 /// Collects diagnostics for one document, naming the node or flow of each path.
@@ -44,33 +26,36 @@ impl<'d> Diagnostics<'d> {
     }
 
     pub fn push(&mut self, path: impl Into<String>, code: &'static str, message: impl Into<String>) {
-        let path = path.into();
+        self.add(Diagnostic::new(path, code, message));
+    }
+
+    /// Adds `d`, naming the node or flow its path is in when it names none.
+    pub fn add(&mut self, mut d: Diagnostic) {
+        if d.node.is_none() {
+            d.node = self.about(&d.path);
+        }
+        self.found.push(d);
+    }
+
+    /// The id of the node or flow (edge) a path points into.
+    fn about(&self, path: &str) -> Option<String> {
         let mut segments = path.split('/').skip(1);
         let (kind, index) = (segments.next(), segments.next().and_then(|i| i.parse::<usize>().ok()));
         let item = |list: &str| index.and_then(|i| self.doc[list].get(i));
-        let (node, flow) = match kind {
-            Some("nodes") => (item("nodes").and_then(|n| n["id"].as_str()).map(str::to_owned), None),
-            Some("flows") => {
-                let f = item("flows");
-                let id = f.and_then(|f| {
-                    f.get("id").and_then(Value::as_str).map(str::to_owned).or_else(|| {
-                        Some(format!("{}_to_{}", f["from"].as_str().unwrap_or(""), f["to"].as_str().unwrap_or("")))
-                    })
-                });
-                (None, id)
-            }
-            _ => (None, None),
-        };
-        self.found.push(Diagnostic { path, node, flow, code, message: message.into() });
+        match kind {
+            Some("nodes") => item("nodes").and_then(|n| n["id"].as_str()).map(str::to_owned),
+            Some("flows") => item("flows").map(|f| {
+                f.get("id").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| {
+                    format!("{}_to_{}", f["from"].as_str().unwrap_or(""), f["to"].as_str().unwrap_or(""))
+                })
+            }),
+            _ => None,
+        }
     }
 
     pub fn extend(&mut self, found: impl IntoIterator<Item = Diagnostic>) {
         for d in found {
-            if d.node.is_some() || d.flow.is_some() {
-                self.found.push(d);
-            } else {
-                self.push(d.path, d.code, d.message);
-            }
+            self.add(d);
         }
     }
 

@@ -16,7 +16,8 @@ use crate::model::{Flow, NodeKind};
 /// Every structural problem of `flow`.
 pub(crate) fn check(flow: &Flow) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let problem = |id: &str, code: &'static str, message: String| Diagnostic::at_node(&flow.nodes, id, code, message);
+    let problem =
+        |id: &str, code: &'static str, message: String| crate::diagnostic::at_node(&flow.nodes, id, code, message);
     let mut graph: DiGraph<&str, ()> = DiGraph::new();
     let index: HashMap<&str, NodeIndex> =
         flow.nodes.iter().map(|n| (n.id.as_str(), graph.add_node(n.id.as_str()))).collect();
@@ -28,13 +29,7 @@ pub(crate) fn check(flow: &Flow) -> Vec<Diagnostic> {
     let starts: Vec<&str> =
         flow.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Start(_))).map(|n| n.id.as_str()).collect();
     match starts.as_slice() {
-        [] => out.push(Diagnostic {
-            path: "/nodes".into(),
-            node: None,
-            flow: None,
-            code: "no_start",
-            message: "a flow has one start node".into(),
-        }),
+        [] => out.push(Diagnostic::new("/nodes", "no_start", "a flow has one start node")),
         [_] => {}
         [_, more @ ..] => {
             out.extend(more.iter().map(|id| problem(id, "second_start", "a flow has one start node".into())));
@@ -111,7 +106,7 @@ fn check_choice(flow: &Flow, id: &str) -> Vec<Diagnostic> {
     let edges: Vec<_> = flow.outgoing(id).collect();
     let defaults = edges.iter().filter(|e| e.default).count();
     if defaults != 1 {
-        out.push(Diagnostic::at_node(
+        out.push(crate::diagnostic::at_node(
             &flow.nodes,
             id,
             "no_default",
@@ -126,13 +121,7 @@ fn check_choice(flow: &Flow, id: &str) -> Vec<Diagnostic> {
         };
         if let Some(message) = problem {
             let i = flow.edges.iter().position(|e| e.id == edge.id).unwrap_or(0);
-            out.push(Diagnostic {
-                path: format!("/flows/{i}/condition"),
-                node: Some(id.to_owned()),
-                flow: Some(edge.id.clone()),
-                code: "gateway_condition",
-                message: message.into(),
-            });
+            out.push(Diagnostic::new(format!("/flows/{i}/condition"), "gateway_condition", message).about(&edge.id));
         }
     }
     out
@@ -178,7 +167,7 @@ fn check_joins(flow: &Flow, graph: &DiGraph<&str, ()>, index: &HashMap<&str, Nod
                 matched.entry(join).or_default().push(split.id.as_str());
                 let waits = graph.neighbors_directed(join, Direction::Incoming).count();
                 if waits != sends {
-                    out.push(Diagnostic::at_node(
+                    out.push(crate::diagnostic::at_node(
                         &flow.nodes,
                         graph[join],
                         "join_mismatch",
@@ -186,7 +175,7 @@ fn check_joins(flow: &Flow, graph: &DiGraph<&str, ()>, index: &HashMap<&str, Nod
                     ));
                 }
             }
-            _ => out.push(Diagnostic::at_node(
+            _ => out.push(crate::diagnostic::at_node(
                 &flow.nodes,
                 &split.id,
                 "unmatched_split",
@@ -197,7 +186,7 @@ fn check_joins(flow: &Flow, graph: &DiGraph<&str, ()>, index: &HashMap<&str, Nod
     for join in flow.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Join)) {
         let splits = matched.get(&index[join.id.as_str()]).map_or(0, Vec::len);
         if splits != 1 {
-            out.push(Diagnostic::at_node(
+            out.push(crate::diagnostic::at_node(
                 &flow.nodes,
                 &join.id,
                 "unmatched_join",

@@ -22,6 +22,9 @@ pub trait FlowCatalog {
     fn calendar_exists(&self, key: &str) -> bool;
     /// The form reached from form `from` by following the relation fields `path`.
     fn related_form(&self, from: &str, path: &[String]) -> Option<String>;
+    /// A task's form (`{"key", "label", "fields"}`), checked as engine-form checks a form
+    /// whose relations link to the app's forms; diagnostics at their paths in it.
+    fn task_form(&self, doc: &Value) -> Result<engine_form::Form, Vec<Diagnostic>>;
 }
 
 /// Checks a flow document and lowers it, or returns every problem found.
@@ -106,13 +109,7 @@ fn lower_node(
             let actions = Actions { scope, subject, catalog };
             let mut found = Vec::new();
             let action = engine_rule::lower_action(&raw["action"], &format!("{at}/action"), &actions, &mut found);
-            for d in found {
-                let message = match d.span {
-                    Some(span) => format!("{} (at {}..{})", d.message, span.start, span.end),
-                    None => d.message,
-                };
-                diags.push(d.path, d.code, message);
-            }
+            diags.extend(found);
             NodeKind::Service(action?)
         }
         "timer" => NodeKind::Timer(lower_timer(raw, at, scope, catalog, diags)?),
@@ -244,9 +241,11 @@ fn lower_task(
         escalations.push(Escalation { after, action });
     }
     let fields = raw.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut misplaced = false;
     for (k, field) in fields.iter().enumerate() {
         // A task records what was done: values and files, not rows or computations.
         if matches!(field["type"].as_str(), Some("sub_table" | "formula")) {
+            misplaced = true;
             diags.push(
                 format!("{at}/fields/{k}/type"),
                 "not_in_task_form",
@@ -254,6 +253,23 @@ fn lower_task(
             );
         }
     }
+    let label: engine_form::Labels = [("zh-CN", "任务"), ("en", "Task")].map(|(l, t)| (l.to_owned(), t.to_owned())).into();
+    let form = if misplaced {
+        None
+    } else if fields.is_empty() {
+        // A task that only asks for an outcome.
+        let (title_field, fields, validations) = (None, Vec::new(), Vec::new());
+        Some(engine_form::Form { key: "task_form".into(), label, title_field, fields, validations })
+    } else {
+        let doc = serde_json::json!({ "key": "task_form", "label": label, "fields": fields });
+        match catalog.task_form(&doc) {
+            Ok(form) => Some(form),
+            Err(found) => {
+                diags.extend(found.into_iter().map(|d| d.under(at)));
+                None
+            }
+        }
+    };
     let outcomes: Vec<String> = raw
         .get("outcomes")
         .and_then(Value::as_array)
@@ -270,6 +286,7 @@ fn lower_task(
         priority,
         due,
         fields,
+        form: form?,
         outcomes,
         escalations,
     })

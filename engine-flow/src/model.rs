@@ -204,9 +204,10 @@ pub struct UserTask {
     pub candidate_unit: Option<Expr>,
     pub priority: Priority,
     pub due: Option<Duration>,
-    /// The task form, field declarations as a form's (checked by the server with
-    /// engine-form).
+    /// The task form's field declarations, as written (and shown to whoever does the task).
     pub fields: Vec<Value>,
+    /// The task form as engine-form checked it, which completing the task checks values with.
+    pub form: engine_form::Form,
     pub outcomes: Vec<String>,
     pub escalations: Vec<Escalation>,
 }

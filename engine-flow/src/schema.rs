@@ -22,14 +22,5 @@ pub fn flow_schema() -> &'static Value {
 
 /// Every way `doc` departs from the schema, at its path.
 pub(crate) fn check_shape(doc: &Value) -> Vec<Diagnostic> {
-    VALIDATOR
-        .iter_errors(doc)
-        .map(|e| Diagnostic {
-            path: e.instance_path().as_str().to_owned(),
-            node: None,
-            flow: None,
-            code: "schema",
-            message: e.to_string(),
-        })
-        .collect()
+    VALIDATOR.iter_errors(doc).map(|e| Diagnostic::new(e.instance_path().as_str(), "schema", e.to_string())).collect()
 }

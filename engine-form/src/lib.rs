@@ -17,7 +17,7 @@ pub use formula::{
     Collection, FormSchema, MAX_PATH_HOPS, ResultType, StoredValues, compute as compute_formula, expr_value,
     expression_type, field_type, formula_context, rows_read, zoneless_today,
 };
-pub use lower::parse_bundle;
+pub use lower::{lower_form, parse_bundle};
 pub use migrate::{ColumnState, MigrationStep, plan_table};
 pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
 pub use openapi::{add_common_answers, app_openapi};

@@ -24,6 +24,7 @@ static FORM: LazyLock<Value> = LazyLock::new(|| {
 });
 
 static BUNDLE_VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| compile(&BUNDLE));
+static FORM_VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| compile(&FORM));
 
 fn compile(schema: &Value) -> jsonschema::Validator {
     jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("the built-in schema must compile: {e}"))
@@ -41,6 +42,10 @@ pub fn form_schema() -> &'static Value {
 
 pub(crate) fn check_bundle_shape(doc: &Value) -> Vec<Diagnostic> {
     collect(&BUNDLE_VALIDATOR, doc)
+}
+
+pub(crate) fn check_form_shape(doc: &Value) -> Vec<Diagnostic> {
+    collect(&FORM_VALIDATOR, doc)
 }
 
 fn collect(validator: &jsonschema::Validator, doc: &Value) -> Vec<Diagnostic> {

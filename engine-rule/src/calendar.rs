@@ -97,7 +97,7 @@ const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "frid
 
 /// Reads a calendar, with every problem in it.
 pub fn parse_calendar(doc: &Json) -> Result<(String, Calendar), Vec<Diagnostic>> {
-    let diag = |path: String, code: &'static str, message: String| Diagnostic { path, code, message, span: None };
+    let diag = |path: String, code: &'static str, message: String| Diagnostic::new(path, code, message);
     let raw: RawCalendar =
         serde_json::from_value(doc.clone()).map_err(|e| vec![diag(String::new(), "shape", e.to_string())])?;
     let _ = raw.label;

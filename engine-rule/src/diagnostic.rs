@@ -7,14 +7,41 @@ use crate::expr::check::{Schema, check};
 use crate::expr::parser;
 use crate::expr::types::Type;
 
-/// `path` is a JSON pointer into the document; `span`, when there is one, the position
-/// inside the cell or expression text at that path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One problem in metadata, the one kind every engine reports: `path` is a JSON pointer
+/// into the document checked (`/forms/2/fields/0/type`, `/rules/1/condition`); `code` is
+/// stable and machine-readable; `span`, when there is one, the byte offsets of the wrong
+/// part inside the expression or cell text at that path; `node`, the node or flow of a
+/// process the problem is about. The designer points at any problem the same way.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub path: String,
     pub code: &'static str,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { path: path.into(), code, message: message.into(), span: None, node: None }
+    }
+
+    /// The same problem, located inside its expression or cell.
+    pub fn at(self, span: Span) -> Diagnostic {
+        Diagnostic { span: Some(span), ..self }
+    }
+
+    /// The same problem, about node (or flow) `node` of a process.
+    pub fn about(self, node: impl Into<String>) -> Diagnostic {
+        Diagnostic { node: Some(node.into()), ..self }
+    }
+
+    /// The same problem, its path inside the document at `prefix` (`/rules/3`).
+    pub fn under(self, prefix: &str) -> Diagnostic {
+        Diagnostic { path: format!("{prefix}{}", self.path), ..self }
+    }
 }
 
 /// Diagnostics being gathered, with the checks every metadata kind makes of its
@@ -23,7 +50,7 @@ pub(crate) struct Diags(pub Vec<Diagnostic>);
 
 impl Diags {
     pub fn push(&mut self, path: impl Into<String>, code: &'static str, message: impl Into<String>) {
-        self.0.push(Diagnostic { path: path.into(), code, message: message.into(), span: None });
+        self.0.push(Diagnostic::new(path, code, message));
     }
 
     /// Parses and checks an expression; when `want` is given, its type must fit it.
@@ -35,24 +62,14 @@ impl Diags {
         let expr = match parser::parse(text) {
             Ok(expr) => expr,
             Err(e) => {
-                self.0.push(Diagnostic {
-                    path: path.into(),
-                    code: e.kind.code(),
-                    message: e.message,
-                    span: Some(e.span),
-                });
+                self.0.push(Diagnostic::new(path, e.kind.code(), e.message).at(e.span));
                 return None;
             }
         };
         match check(&expr, schema) {
             Err(errors) => {
                 for e in errors {
-                    self.0.push(Diagnostic {
-                        path: path.into(),
-                        code: e.kind.code(),
-                        message: e.message,
-                        span: Some(e.span),
-                    });
+                    self.0.push(Diagnostic::new(path, e.kind.code(), e.message).at(e.span));
                 }
                 None
             }

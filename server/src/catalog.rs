@@ -9,10 +9,10 @@ use engine_form::{Bundle, Form};
 use engine_rule::EventRule;
 use sea_orm::ConnectionTrait;
 
-use crate::app_meta::{AppMeta, check_app};
 use crate::error::Error;
 use crate::meta;
 use crate::schema::{TableMap, table_maps};
+use engine_app::{App as AppMeta, check_app};
 
 /// One published version of an app, with where each form's records live.
 #[derive(Debug)]
@@ -24,7 +24,7 @@ pub struct PublishedApp {
     /// The events the app receives, each with its data's fields.
     pub events: Vec<Form>,
     /// Decision tables, each on a form.
-    pub decisions: Vec<crate::app_meta::Decision>,
+    pub decisions: Vec<engine_app::Decision>,
     /// App roles.
     pub roles: Vec<crate::access::Role>,
     /// The rules, stamped with this version, in firing order.

@@ -4,7 +4,6 @@
 pub mod access;
 mod actions;
 pub mod api;
-pub mod app_meta;
 pub mod approval;
 pub mod audit;
 pub mod auth;

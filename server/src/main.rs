@@ -128,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::App { command: AppCommand::Validate { path } } => {
             let loaded = server::bundle_dir::load(&path)?;
-            match server::app_meta::check_app(&loaded.document, 0) {
+            match engine_app::check_app(&loaded.document, 0) {
                 Ok(app) => println!(
                     "{}: valid app `{}` with {} forms and {} rules",
                     path.display(),

@@ -13,14 +13,7 @@ fn t(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// Whether `s` can be an app, form or field key (what the bundle schema allows). Anything
-/// else cannot exist, so lookups answer "not found" without asking the database.
-pub fn is_key(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.len() <= 32
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
+pub use engine_app::is_key;
 
 #[derive(Debug, Clone)]
 pub struct AppRow {

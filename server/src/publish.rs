@@ -12,13 +12,13 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::app_meta::check_app;
 use crate::audit::{self, Actor, Entry};
 use crate::db::Db;
 use crate::error::Error;
 use crate::meta::{self, AppRow};
 use crate::records::codec::{decode, encode};
 use crate::schema::{TableTarget, apply_ddl, registry};
+use engine_app::check_app;
 
 /// Values are converted and checked in batches of this many rows, so memory stays flat
 /// however large the table.

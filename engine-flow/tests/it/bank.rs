@@ -72,6 +72,10 @@ impl FlowCatalog for Bank {
         folder("calendars").iter().any(|c| c["key"] == key)
     }
 
+    fn task_form(&self, doc: &serde_json::Value) -> Result<engine_form::Form, Vec<engine_flow::Diagnostic>> {
+        engine_form::lower_form(doc, self.forms[0].1.bundle)
+    }
+
     fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
         let mut form = self.forms.iter().find(|(k, _)| k == from)?.1.form;
         for hop in path {

@@ -37,7 +37,7 @@ fn broken_flows_report_every_problem_at_its_node() {
         let mut got: Vec<String> = found
             .iter()
             .map(|d| {
-                let about = d.flow.as_deref().or(d.node.as_deref()).map(|n| format!(" {n}")).unwrap_or_default();
+                let about = d.node.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
                 format!("{} {}{about}", d.path, d.code)
             })
             .collect();

@@ -153,10 +153,10 @@ fn checked(text: &str, schema: &dyn Schema) -> Result<(Expr, Type), Vec<ExprErro
 /// expressions read). Returns every problem found.
 pub fn parse_table(doc: &Json, schema: &dyn Schema) -> Result<DecisionTable, Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let raw: RawTable = serde_json::from_value(doc.clone())
-        .map_err(|e| vec![Diagnostic { path: String::new(), code: "shape", message: e.to_string(), span: None }])?;
+    let raw: RawTable =
+        serde_json::from_value(doc.clone()).map_err(|e| vec![Diagnostic::new("", "shape", e.to_string())])?;
     let mut push = |path: String, code: &'static str, message: String, span: Option<Span>| {
-        diags.push(Diagnostic { path, code, message, span });
+        diags.push(Diagnostic { span, ..Diagnostic::new(path, code, message) });
     };
 
     let hit_policy = match raw.hit_policy.as_str() {

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 /// Byte offsets `start..end` in the expression text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,

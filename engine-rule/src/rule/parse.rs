@@ -120,8 +120,8 @@ impl Schema for Subject<'_> {
 /// Parses and checks a rule published with app `version`.
 pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result<EventRule, Vec<Diagnostic>> {
     let mut diags = Diags(Vec::new());
-    let raw: RawRule = serde_json::from_value(doc.clone())
-        .map_err(|e| vec![Diagnostic { path: String::new(), code: "shape", message: e.to_string(), span: None }])?;
+    let raw: RawRule =
+        serde_json::from_value(doc.clone()).map_err(|e| vec![Diagnostic::new("", "shape", e.to_string())])?;
     let (trigger, has_old) = match raw.trigger.on.as_str() {
         "created" => (TriggerKind::Created, false),
         "updated" => (TriggerKind::Updated, true),

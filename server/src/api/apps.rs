@@ -106,7 +106,7 @@ pub async fn publish(
     }
     let tx = state.db.conn.begin().await?;
     let bundle = meta::draft_bundle(&tx, &app).await?;
-    crate::app_meta::check_app(&bundle, 0).map_err(Error::InvalidMetadata)?;
+    engine_app::check_app(&bundle, 0).map_err(Error::InvalidMetadata)?;
     let id = approval::request(&tx, &app.key, &bundle, &actor.name, now).await?;
     let entry = Entry::app("publish.request", &app.key, json!({ "request": id }));
     audit::write(&tx, &actor, entry, now).await?;

@@ -104,7 +104,7 @@ pub async fn put(
     let index = bundle[kind]
         .as_array()
         .and_then(|items| items.iter().position(|d| d.get("key").and_then(Value::as_str) == Some(key)));
-    let diagnostics: Vec<Value> = match (crate::app_meta::check_app(&bundle, 0), index) {
+    let diagnostics: Vec<Value> = match (engine_app::check_app(&bundle, 0), index) {
         (Err(diags), Some(i)) => {
             let prefix = format!("/{kind}/{i}");
             diags

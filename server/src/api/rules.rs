@@ -15,11 +15,11 @@ use utoipa::ToSchema;
 use super::error::Problem;
 use super::identity::{Designer, principal};
 use super::{State, json_body, json_response};
-use crate::app_meta::check_app;
 use crate::error::Error;
 use crate::meta;
 use crate::records::values::{RecordValues, expr_json, field_values, merged};
 use crate::records::{FormCtx, read};
+use engine_app::check_app;
 
 /// What to test a rule on.
 #[derive(Deserialize, ToSchema)]

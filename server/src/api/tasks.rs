@@ -273,8 +273,16 @@ async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, Er
     Ok(Value::Array(out))
 }
 
+/// A task node's form: its fields as written (what a task shows), as engine-form
+/// checked them (what completing checks), and its outcomes.
+struct TaskForm {
+    fields: Vec<Value>,
+    form: engine_form::Form,
+    outcomes: Vec<String>,
+}
+
 /// The task form and outcomes of a task's node, from the flow version its process runs.
-async fn task_form(state: &State, task: &Value) -> Result<(Vec<Value>, Vec<String>, i64), Error> {
+async fn task_form(state: &State, task: &Value) -> Result<TaskForm, Error> {
     let app_key = task["app"].as_str().unwrap_or_default();
     let instance = task["instance"].as_i64().unwrap_or_default();
     let head = Sql::select()
@@ -287,7 +295,9 @@ async fn task_form(state: &State, task: &Value) -> Result<(Vec<Value>, Vec<Strin
     let flows = crate::catalog::flows_of_version(&state.db.conn, app_key, version).await?;
     let node = flows.iter().find(|f| f.key == flow_key).and_then(|f| f.node(task["node"].as_str().unwrap_or_default()));
     match node.map(|n| &n.kind) {
-        Some(engine_flow::NodeKind::UserTask(t)) => Ok((t.fields.clone(), t.outcomes.clone(), version)),
+        Some(engine_flow::NodeKind::UserTask(t)) => {
+            Ok(TaskForm { fields: t.fields.clone(), form: t.form.clone(), outcomes: t.outcomes.clone() })
+        }
         _ => Err(Error::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
     }
 }
@@ -301,7 +311,7 @@ pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<Http
     let reach = reach(conn, principal(&req)?, true).await?;
     let row = visible(conn, &reach, *path).await?;
     let mut task = task_json(&row, conn.get_database_backend(), state.clock.now())?;
-    let (fields, outcomes, _) = task_form(&state, &task).await?;
+    let TaskForm { fields, outcomes, .. } = task_form(&state, &task).await?;
     task["form"] = json!({ "fields": fields });
     task["escalations"] = escalations_of(conn, *path).await?;
     task["outcomes"] = json!(outcomes);
@@ -331,7 +341,7 @@ pub async fn complete(state: State, req: HttpRequest, path: Path<i64>, body: Pay
     if task["status"] != "open" {
         return Err(Error::Conflict { code: "task_closed", detail: format!("task {} is {}", path, task["status"]) });
     }
-    let (fields, outcomes, version) = task_form(&state, &task).await?;
+    let TaskForm { form, outcomes, .. } = task_form(&state, &task).await?;
     let outcome = doc.get("outcome").and_then(Value::as_str).map(str::to_owned);
     let mut errors = Vec::new();
     match &outcome {
@@ -351,11 +361,11 @@ pub async fn complete(state: State, req: HttpRequest, path: Path<i64>, body: Pay
     }
     let app_key = task["app"].as_str().unwrap_or_default().to_owned();
     let given = doc.get("values").and_then(Value::as_object).cloned().unwrap_or_default();
-    let (values, files) = match checked_values(&state, &app_key, version, &fields, &given).await? {
+    let TaskValues { values, files } = match checked_values(&form, &given) {
         Ok(checked) => checked,
         Err(found) => {
             errors.extend(found);
-            (Vec::new(), Vec::new())
+            TaskValues::default()
         }
     };
     // Files go with the task: the caller's own uploads, or already this task's.
@@ -396,32 +406,24 @@ pub async fn complete(state: State, req: HttpRequest, path: Path<i64>, body: Pay
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// What a completed task records: its form's values, as the process reads them, and the
-/// files given in each attachment field.
-type TaskValues = (Vec<(String, engine_rule::Value)>, Vec<(engine_form::Field, Vec<i64>)>);
+/// A completed task form's values, as its process reads them, and the files given in each
+/// attachment field.
+#[derive(Default)]
+struct TaskValues {
+    values: Vec<(String, engine_rule::Value)>,
+    files: Vec<(engine_form::Field, Vec<i64>)>,
+}
 
 /// The task form's values checked as a form's are (types, required, options); or every
 /// problem, under `/values`.
-async fn checked_values(
-    state: &State,
-    app: &str,
-    version: i64,
-    fields: &[Value],
+fn checked_values(
+    form: &engine_form::Form,
     given: &Map<String, Value>,
-) -> Result<Result<TaskValues, Vec<engine_form::FieldError>>, Error> {
-    if fields.is_empty() {
-        return Ok(Ok((Vec::new(), Vec::new())));
+) -> Result<TaskValues, Vec<engine_form::FieldError>> {
+    if form.fields.is_empty() {
+        return Ok(TaskValues::default());
     }
-    let (doc, _) = crate::meta::version_bundle(&state.db.conn, app, version)
-        .await?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("app `{app}` lacks version {version}")))?;
-    let mut forms = doc["forms"].as_array().cloned().unwrap_or_default();
-    forms.push(json!({ "key": "task_form", "label": { "zh-CN": "任务", "en": "Task" }, "fields": fields }));
-    let probe = json!({ "key": app, "name": doc["name"], "forms": forms, "calendars": doc["calendars"] });
-    let bundle = engine_form::parse_bundle(&probe)
-        .map_err(|d| Error::Internal(anyhow::anyhow!("a task form does not read: {d:?}")))?;
-    let form = bundle.form("task_form").ok_or_else(|| Error::Internal(anyhow::anyhow!("task form missing")))?;
-    Ok(match check_record(form, given, CheckMode::Create) {
+    match check_record(form, given, CheckMode::Create) {
         Ok(values) => {
             let files = values
                 .iter()
@@ -430,7 +432,8 @@ async fn checked_values(
                     _ => None,
                 })
                 .collect();
-            Ok((values.iter().map(|(k, v)| (k.clone(), engine_form::expr_value(v))).collect(), files))
+            let values = values.iter().map(|(k, v)| (k.clone(), engine_form::expr_value(v))).collect();
+            Ok(TaskValues { values, files })
         }
         Err(errors) => Err(errors
             .into_iter()
@@ -439,7 +442,7 @@ async fn checked_values(
                 e
             })
             .collect()),
-    })
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

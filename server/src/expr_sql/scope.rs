@@ -78,7 +78,7 @@ impl<'a> FormScope<'a> {
 
 impl FormScope<'_> {
     /// The decision table `table` on this form.
-    fn decision(&self, table: &str) -> Option<&crate::app_meta::Decision> {
+    fn decision(&self, table: &str) -> Option<&engine_app::Decision> {
         self.app.decisions.iter().find(|d| d.form == self.form.key && d.table.key == table)
     }
 }

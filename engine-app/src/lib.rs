@@ -1,0 +1,86 @@
+//! Checking a whole app: its forms (engine-form), the events it receives, its decision
+//! tables, rules (engine-rule), roles and flows (engine-flow), checked together against
+//! each other. Pure, like the other engines: metadata in, a checked `App` or every
+//! `Diagnostic` out, each at its JSON path in the app bundle (`/forms/2/fields/0/type`,
+//! `/rules/1/condition`), with its span inside an expression and its process node where
+//! they apply.
+
+mod catalog;
+mod decisions;
+mod events;
+mod flows;
+mod roles;
+mod rules;
+
+use engine_form::{Bundle, Diagnostic, Form, FormSchema, parse_bundle};
+use engine_rule::EventRule;
+use serde_json::Value;
+
+use catalog::{Catalog, with_decisions};
+
+pub use decisions::Decision;
+pub use roles::{Grant, Mode, OPERATIONS, Role, WithUser, user_attribute};
+
+/// A checked app: its forms, the events it receives, and its rules.
+#[derive(Debug)]
+pub struct App {
+    pub bundle: Bundle,
+    /// Each event's data, declared with fields like a form (and stored in no table).
+    pub events: Vec<Form>,
+    /// Decision tables, each on a form.
+    pub decisions: Vec<Decision>,
+    /// In firing order: higher priority first, then by key.
+    pub rules: Vec<EventRule>,
+    /// App roles: what each may do to which records and fields.
+    pub roles: Vec<Role>,
+    /// Processes (engine-flow), checked against the forms, events, roles and calendars.
+    pub flows: Vec<engine_flow::Flow>,
+}
+
+impl App {
+    pub fn rule(&self, key: &str) -> Option<&EventRule> {
+        self.rules.iter().find(|r| r.key == key)
+    }
+}
+
+/// Whether `s` is a metadata key: a lower-case identifier of at most 32 characters.
+pub fn is_key(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.len() <= 32
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Checks the bundle document `doc`; its rules are stamped with the app `version` they
+/// will be published as.
+pub fn check_app(doc: &Value, version: i64) -> Result<App, Vec<Diagnostic>> {
+    let bundle = parse_bundle(doc)?;
+    let (events, mut diags) = events::check_events(doc, &bundle);
+    let decisions = decisions::check_decisions(doc, &bundle, &mut diags);
+    let schema = |form| FormSchema { bundle: &bundle, form };
+    let catalog = Catalog {
+        bundle: &bundle,
+        forms: bundle.forms.iter().map(|form| (form.key.as_str(), with_decisions(&bundle, &decisions, form))).collect(),
+        events: events.iter().map(|form: &Form| (form.key.as_str(), schema(form))).collect(),
+        flows: keys_of(doc, "flows"),
+        roles: keys_of(doc, "roles"),
+    };
+    let rules = rules::check_rules(doc, version, &catalog, &mut diags);
+    let flows = flows::check_flows(doc, &catalog, &mut diags);
+    drop(catalog);
+    let roles = roles::check_roles(doc, &bundle, &mut diags);
+    if diags.is_empty() { Ok(App { bundle, events, decisions, rules, roles, flows }) } else { Err(diags) }
+}
+
+/// A diagnostic of a rule or a decision table, under `base`, its position in the text
+/// also written into the message.
+pub(crate) fn located(base: &str, d: Diagnostic) -> Diagnostic {
+    let at = d.span.map(|s| format!(" (at {}..{})", s.start, s.end)).unwrap_or_default();
+    let message = format!("{}{at}", d.message);
+    Diagnostic { message, ..d.under(base) }
+}
+
+/// The `key`s of the documents of `kind` in the bundle.
+pub(crate) fn keys_of<'d>(doc: &'d Value, kind: &str) -> Vec<&'d str> {
+    doc.get(kind).and_then(Value::as_array).into_iter().flatten().filter_map(|d| d["key"].as_str()).collect()
+}

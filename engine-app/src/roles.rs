@@ -1,0 +1,212 @@
+//! App roles as the metadata declares them (`roles/*.json`): per form the operations, the
+//! rows (a condition over the record and the current user, `$user.…`) and the field
+//! modes, and the events a role may send in. Checked here with the rest of the app; what
+//! they mean for one user's reads and writes is the server's `access`.
+
+use std::collections::BTreeMap;
+
+use engine_form::{Bundle, Diagnostic, FormSchema};
+use engine_rule::{Expr, Schema, Type};
+use serde::Deserialize;
+use serde_json::Value;
+
+pub const OPERATIONS: [&str; 5] = ["read", "create", "update", "delete", "export"];
+
+/// How a role sees a field, most open first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mode {
+    Visible,
+    ReadOnly,
+    Masked,
+    Hidden,
+}
+
+impl Mode {
+    pub fn parse(text: &str) -> Option<Mode> {
+        Some(match text {
+            "visible" => Mode::Visible,
+            "read_only" => Mode::ReadOnly,
+            "masked" => Mode::Masked,
+            "hidden" => Mode::Hidden,
+            _ => return None,
+        })
+    }
+
+    pub fn writable(self) -> bool {
+        self == Mode::Visible
+    }
+}
+
+/// What one role grants on one form.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub operations: Vec<String>,
+    pub rows: Option<Expr>,
+    pub fields: BTreeMap<String, Mode>,
+}
+
+/// A checked app role.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub key: String,
+    pub forms: BTreeMap<String, Grant>,
+    /// The events holders of this role may send in (`POST …/events/{event}/occurrences`).
+    pub events: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    key: String,
+    #[serde(default)]
+    label: Option<Value>,
+    #[serde(default)]
+    forms: BTreeMap<String, RawGrant>,
+    #[serde(default)]
+    events: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrant {
+    #[serde(default)]
+    operations: Vec<String>,
+    rows: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+}
+
+/// The type of the current user's attribute `name`, as row conditions read it.
+pub fn user_attribute(name: &str) -> Option<Type> {
+    Some(match name {
+        "id" => Type::Integer,
+        "username" | "org_unit" => Type::Text,
+        "org_units" => Type::List(Box::new(Type::Text)),
+        _ => return None,
+    })
+}
+
+/// A form's fields plus `$user.…`, as row conditions read them.
+pub struct WithUser<S>(pub S);
+
+impl<S: Schema> Schema for WithUser<S> {
+    fn type_of(&self, path: &[String]) -> Option<Type> {
+        match path {
+            [user, attribute] if user == "$user" => user_attribute(attribute),
+            _ => self.0.type_of(path),
+        }
+    }
+
+    fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
+        self.0.rows(path)
+    }
+
+    fn has_calendar(&self, name: &str) -> Option<bool> {
+        self.0.has_calendar(name)
+    }
+}
+
+/// Checks the app's roles, with every problem at its JSON path.
+pub fn check_roles(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) -> Vec<Role> {
+    let mut roles: Vec<Role> = Vec::new();
+    for (i, raw) in doc.get("roles").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let base = format!("/roles/{i}");
+        let raw: RawRole = match serde_json::from_value(raw.clone()) {
+            Ok(r) => r,
+            Err(e) => {
+                diags.push(Diagnostic::new(base, "shape", e.to_string()));
+                continue;
+            }
+        };
+        let _ = raw.label;
+        if roles.iter().any(|r| r.key == raw.key) {
+            diags.push(Diagnostic::new(
+                format!("{base}/key"),
+                "duplicate",
+                format!("two roles are called `{}`", raw.key),
+            ));
+        }
+        let mut forms = BTreeMap::new();
+        for (form_key, grant) in raw.forms {
+            let at = format!("{base}/forms/{form_key}");
+            let Some(form) = bundle.form(&form_key) else {
+                diags.push(Diagnostic::new(at, "unknown_form", format!("there is no form `{form_key}`")));
+                continue;
+            };
+            for (j, op) in grant.operations.iter().enumerate() {
+                if !OPERATIONS.contains(&op.as_str()) {
+                    diags.push(Diagnostic::new(
+                        format!("{at}/operations/{j}"),
+                        "bad_operation",
+                        format!("`{op}` is not {}", OPERATIONS.join(", ")),
+                    ));
+                }
+            }
+            let mut fields = BTreeMap::new();
+            for (field, mode) in &grant.fields {
+                match (form.field(field), Mode::parse(mode)) {
+                    (None, _) => diags.push(Diagnostic::new(
+                        format!("{at}/fields/{field}"),
+                        "unknown_field",
+                        format!("the form has no field `{field}`"),
+                    )),
+                    (_, None) => diags.push(Diagnostic::new(
+                        format!("{at}/fields/{field}"),
+                        "bad_mode",
+                        format!("`{mode}` is not visible, read_only, masked or hidden"),
+                    )),
+                    (Some(_), Some(mode)) => {
+                        fields.insert(field.clone(), mode);
+                    }
+                }
+            }
+            let rows = grant.rows.as_deref().and_then(|text| {
+                let schema = WithUser(FormSchema { bundle, form });
+                let checked = engine_rule::parse(text).map_err(|e| vec![e]).and_then(|expr| {
+                    let t = engine_rule::check(&expr, &schema)?;
+                    Ok((expr, t))
+                });
+                match checked {
+                    Ok((expr, t)) if t.fits(&Type::Bool) => Some(expr),
+                    Ok((_, t)) => {
+                        diags.push(Diagnostic::new(
+                            format!("{at}/rows"),
+                            "type_mismatch",
+                            format!("a condition, not {t}"),
+                        ));
+                        None
+                    }
+                    Err(errors) => {
+                        for e in errors {
+                            diags.push(Diagnostic::new(
+                                format!("{at}/rows"),
+                                "bad_expression",
+                                format!("{} (at {}..{})", e.message, e.span.start, e.span.end),
+                            ));
+                        }
+                        None
+                    }
+                }
+            });
+            forms.insert(form_key, Grant { operations: grant.operations, rows, fields });
+        }
+        let declared: Vec<&str> = doc
+            .get("events")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["key"].as_str())
+            .collect();
+        for (j, event) in raw.events.iter().enumerate() {
+            if !declared.contains(&event.as_str()) {
+                diags.push(Diagnostic::new(
+                    format!("{base}/events/{j}"),
+                    "unknown_event",
+                    format!("there is no event `{event}`"),
+                ));
+            }
+        }
+        roles.push(Role { key: raw.key, forms, events: raw.events });
+    }
+    roles
+}
