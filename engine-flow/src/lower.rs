@@ -253,7 +253,8 @@ fn lower_task(
             );
         }
     }
-    let label: engine_form::Labels = [("zh-CN", "任务"), ("en", "Task")].map(|(l, t)| (l.to_owned(), t.to_owned())).into();
+    let label: engine_form::Labels =
+        [("zh-CN", "任务"), ("en", "Task")].map(|(l, t)| (l.to_owned(), t.to_owned())).into();
     let form = if misplaced {
         None
     } else if fields.is_empty() {

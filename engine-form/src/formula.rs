@@ -210,8 +210,12 @@ impl Schema for RelatedRow<'_> {
     }
 }
 
-/// A field a formula can read: key, type name, and for a sub-table its fields.
-pub(crate) type ReadableField<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+/// A field a formula can read: its key and type name, and for a sub-table its columns'.
+pub(crate) struct ReadableField<'a> {
+    pub key: &'a str,
+    pub kind: &'a str,
+    pub columns: Vec<(&'a str, &'a str)>,
+}
 
 /// The fields of one form, by key and type name, as a schema for its formulas, which may
 /// aggregate the rows of its sub-tables.
@@ -225,7 +229,7 @@ pub(crate) struct FormFields<'a> {
 impl Schema for FormFields<'_> {
     fn type_of(&self, path: &[String]) -> Option<Type> {
         match path {
-            [key] => self.fields.iter().find(|(k, _, _)| k == key).and_then(|(_, t, _)| field_type(t)),
+            [key] => self.fields.iter().find(|f| f.key == key).and_then(|f| field_type(f.kind)),
             [table, output] => self
                 .decisions
                 .iter()
@@ -238,8 +242,9 @@ impl Schema for FormFields<'_> {
 
     fn rows(&self, path: &[String]) -> Option<Box<dyn Schema + '_>> {
         match path {
-            [key] => self.fields.iter().find(|(k, t, _)| k == key && *t == "sub_table").map(|(_, _, fields)| {
-                let fields = fields.iter().map(|(k, t)| (*k, *t, Vec::new())).collect();
+            [key] => self.fields.iter().find(|f| f.key == key && f.kind == "sub_table").map(|table| {
+                let fields =
+                    table.columns.iter().map(|(key, kind)| ReadableField { key, kind, columns: Vec::new() }).collect();
                 Box::new(FormFields { fields, calendars: self.calendars, decisions: Vec::new() }) as Box<dyn Schema>
             }),
             _ => None,

@@ -8,6 +8,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
+use crate::db::Table;
 use crate::records::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
@@ -23,7 +24,7 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<i64, DbErr> {
     let stmt = Query::insert()
-        .into_table(a("trellis_publish_requests"))
+        .into_table(Table::PublishRequests)
         .columns(["app", "bundle", "requested_by", "requested_at", "state"].map(a))
         .values([
             app.into(),
@@ -43,7 +44,7 @@ pub async fn request(
 pub async fn pending(c: &impl ConnectionTrait, app: &str, id: i64) -> Result<Option<(Value, String)>, DbErr> {
     let stmt = Query::select()
         .columns(["bundle", "requested_by"].map(a))
-        .from(a("trellis_publish_requests"))
+        .from(Table::PublishRequests)
         .and_where(Expr::col(a("id")).eq(id))
         .and_where(Expr::col(a("app")).eq(app))
         .and_where(Expr::col(a("state")).eq("pending"))
@@ -63,7 +64,7 @@ pub async fn decide(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let stmt = Query::update()
-        .table(a("trellis_publish_requests"))
+        .table(Table::PublishRequests)
         .value(a("state"), state)
         .value(a("decided_by"), decided_by)
         .value(a("decided_at"), datetime(now, c.get_database_backend()))
@@ -78,7 +79,7 @@ pub async fn list(c: &impl ConnectionTrait, app: &str) -> Result<Vec<Value>, DbE
     let backend = c.get_database_backend();
     let stmt = Query::select()
         .columns(["id", "requested_by", "requested_at", "state", "decided_by", "decided_at"].map(a))
-        .from(a("trellis_publish_requests"))
+        .from(Table::PublishRequests)
         .and_where(Expr::col(a("app")).eq(app))
         .order_by(a("id"), Order::Desc)
         .to_owned();

@@ -10,6 +10,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
+use crate::db::Table;
 use crate::records::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
@@ -80,7 +81,7 @@ impl<'a> Entry<'a> {
 /// Appends one entry.
 pub async fn write(c: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
     let stmt = Query::insert()
-        .into_table(a("trellis_audit"))
+        .into_table(Table::Audit)
         .columns(["at", "actor_id", "actor", "via", "ip", "action", "app", "form", "record_id", "detail"].map(a))
         .values([
             datetime(now, c.get_database_backend()).into(),
@@ -122,7 +123,7 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
     let backend = c.get_database_backend();
     let columns = ["id", "at", "actor_id", "actor", "via", "ip", "action", "app", "form", "record_id", "detail"];
     let mut stmt = Query::select();
-    stmt.columns(columns.map(a)).from(a("trellis_audit"));
+    stmt.columns(columns.map(a)).from(Table::Audit);
     for (column, value) in
         [("app", &filter.app), ("form", &filter.form), ("actor", &filter.actor), ("action", &filter.action)]
     {

@@ -1,6 +1,7 @@
 //! Files stored by the server for attachment fields. Bytes live in the database, so every
 //! server process sharing one PostgreSQL sees the same files.
 
+use crate::db::Table;
 use chrono::{DateTime, Utc};
 use engine_form::{Field, FieldType};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -70,7 +71,7 @@ pub async fn store(
 ) -> Result<FileMeta, DbErr> {
     let size = data.len() as i64;
     let q = Query::insert()
-        .into_table(a("trellis_files"))
+        .into_table(Table::Files)
         .columns(["app", "name", "content_type", "size", "data", "created_at", "uploaded_by"].map(a))
         .values_panic([
             app.into(),
@@ -97,18 +98,15 @@ pub async fn store(
 }
 
 pub async fn metadata(c: &impl ConnectionTrait, id: i64) -> Result<Option<FileMeta>, DbErr> {
-    let q = Query::select()
-        .columns(META_COLUMNS.map(a))
-        .from(a("trellis_files"))
-        .and_where(Expr::col(a("id")).eq(id))
-        .to_owned();
+    let q =
+        Query::select().columns(META_COLUMNS.map(a)).from(Table::Files).and_where(Expr::col(a("id")).eq(id)).to_owned();
     c.query_one(&q).await?.as_ref().map(meta_row).transpose()
 }
 
 pub async fn content(c: &impl ConnectionTrait, id: i64) -> Result<Option<(FileMeta, Vec<u8>)>, DbErr> {
     let mut columns = META_COLUMNS.map(a).to_vec();
     columns.push(a("data"));
-    let q = Query::select().columns(columns).from(a("trellis_files")).and_where(Expr::col(a("id")).eq(id)).to_owned();
+    let q = Query::select().columns(columns).from(Table::Files).and_where(Expr::col(a("id")).eq(id)).to_owned();
     let Some(row) = c.query_one(&q).await? else {
         return Ok(None);
     };
@@ -175,7 +173,7 @@ pub async fn attach(
         return Ok(());
     }
     let stmt = Query::update()
-        .table(a("trellis_files"))
+        .table(Table::Files)
         .values([(a("form"), form.into()), (a("field"), field.into()), (a("record_id"), record_id.into())])
         .and_where(Expr::col(a("id")).is_in(ids.to_vec()))
         .and_where(Expr::col(a("record_id")).is_null())

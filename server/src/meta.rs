@@ -1,5 +1,6 @@
 //! Persistence of app metadata: apps, drafts of every metadata kind, and published versions.
 
+use crate::db::Table;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LockType, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
@@ -45,7 +46,7 @@ fn app_columns() -> [Alias; 6] {
 /// Whether publishing `app` needs a second person's approval.
 pub async fn set_publish_approval(c: &impl ConnectionTrait, app: &str, required: bool) -> Result<bool, DbErr> {
     let q = Query::update()
-        .table(t("trellis_apps"))
+        .table(Table::Apps)
         .value(t("publish_approval"), required)
         .and_where(Expr::col(t("key")).eq(app))
         .to_owned();
@@ -53,7 +54,7 @@ pub async fn set_publish_approval(c: &impl ConnectionTrait, app: &str, required:
 }
 
 pub async fn list_apps(c: &impl ConnectionTrait) -> Result<Vec<AppRow>, DbErr> {
-    let q = Query::select().columns(app_columns()).from(t("trellis_apps")).order_by(t("key"), Order::Asc).to_owned();
+    let q = Query::select().columns(app_columns()).from(Table::Apps).order_by(t("key"), Order::Asc).to_owned();
     c.query_all(&q).await?.iter().map(app_row).collect()
 }
 
@@ -61,11 +62,7 @@ pub async fn find_app(c: &impl ConnectionTrait, key: &str) -> Result<Option<AppR
     if !is_key(key) {
         return Ok(None);
     }
-    let q = Query::select()
-        .columns(app_columns())
-        .from(t("trellis_apps"))
-        .and_where(Expr::col(t("key")).eq(key))
-        .to_owned();
+    let q = Query::select().columns(app_columns()).from(Table::Apps).and_where(Expr::col(t("key")).eq(key)).to_owned();
     c.query_one(&q).await?.as_ref().map(app_row).transpose()
 }
 
@@ -77,7 +74,7 @@ pub async fn published_version(c: &impl ConnectionTrait, key: &str, lock: bool) 
         return Ok(None);
     }
     let mut q = Query::select();
-    q.column(t("published_version")).from(t("trellis_apps")).and_where(Expr::col(t("key")).eq(key));
+    q.column(t("published_version")).from(Table::Apps).and_where(Expr::col(t("key")).eq(key));
     if lock {
         q.lock(LockType::Share);
     }
@@ -86,7 +83,7 @@ pub async fn published_version(c: &impl ConnectionTrait, key: &str, lock: bool) 
 
 pub async fn insert_app(c: &impl ConnectionTrait, key: &str, name: &Value, now: DateTime<Utc>) -> Result<(), DbErr> {
     let q = Query::insert()
-        .into_table(t("trellis_apps"))
+        .into_table(Table::Apps)
         .columns(app_columns())
         .values_panic([key.into(), name.to_string().into(), 0i64.into(), now.into(), now.into(), false.into()])
         .to_owned();
@@ -97,7 +94,7 @@ pub async fn insert_app(c: &impl ConnectionTrait, key: &str, name: &Value, now: 
 /// concurrent publishes of the same app across server processes.
 pub async fn touch_app(c: &impl ConnectionTrait, key: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let q = Query::update()
-        .table(t("trellis_apps"))
+        .table(Table::Apps)
         .value(t("updated_at"), now)
         .and_where(Expr::col(t("key")).eq(key))
         .to_owned();
@@ -115,7 +112,7 @@ pub struct Draft {
 pub async fn list_drafts(c: &impl ConnectionTrait, app: &str, kind: &str) -> Result<Vec<Draft>, DbErr> {
     let q = Query::select()
         .columns(["key", "body", "updated_at"].map(t))
-        .from(t("trellis_drafts"))
+        .from(Table::Drafts)
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
         .order_by(t("position"), Order::Asc)
@@ -139,7 +136,7 @@ pub async fn find_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &s
     }
     let q = Query::select()
         .columns(["key", "body", "updated_at"].map(t))
-        .from(t("trellis_drafts"))
+        .from(Table::Drafts)
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
         .and_where(Expr::col(t("key")).eq(key))
@@ -158,13 +155,13 @@ pub async fn put_draft(
 ) -> Result<(), DbErr> {
     let next = Query::select()
         .expr(Func::coalesce([Expr::col(t("position")).max(), Expr::val(-1i64)]))
-        .from(t("trellis_drafts"))
+        .from(Table::Drafts)
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
         .to_owned();
     let position = c.query_one(&next).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(-1) + 1;
     let q = Query::insert()
-        .into_table(t("trellis_drafts"))
+        .into_table(Table::Drafts)
         .columns(["app", "kind", "key", "body", "position", "updated_at"].map(t))
         .values_panic([app.into(), kind.into(), key.into(), body.to_string().into(), position.into(), now.into()])
         .on_conflict(
@@ -179,7 +176,7 @@ pub async fn delete_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: 
         return Ok(false);
     }
     let q = Query::delete()
-        .from_table(t("trellis_drafts"))
+        .from_table(Table::Drafts)
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
         .and_where(Expr::col(t("key")).eq(key))
@@ -220,7 +217,7 @@ pub async fn insert_version(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let q = Query::insert()
-        .into_table(t("trellis_app_versions"))
+        .into_table(Table::AppVersions)
         .columns(["app", "version", "bundle", "published_at", "made_by", "approved_by"].map(t))
         .values_panic([
             app.into(),
@@ -233,7 +230,7 @@ pub async fn insert_version(
         .to_owned();
     c.execute(&q).await?;
     let q = Query::update()
-        .table(t("trellis_apps"))
+        .table(Table::Apps)
         .value(t("published_version"), version)
         .and_where(Expr::col(t("key")).eq(app))
         .to_owned();
@@ -248,7 +245,7 @@ pub async fn version_bundle(
 ) -> Result<Option<(Value, DateTime<Utc>)>, DbErr> {
     let q = Query::select()
         .columns(["bundle", "published_at"].map(t))
-        .from(t("trellis_app_versions"))
+        .from(Table::AppVersions)
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("version")).eq(version))
         .to_owned();

@@ -21,6 +21,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
 use crate::core::Core;
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::{datetime, decode};
 
@@ -50,7 +51,7 @@ pub async fn deliver_due(state: &Core, now: DateTime<Utc>) -> Result<Delivered, 
     let backend = conn.get_database_backend();
     let due = Query::select()
         .column(a("id"))
-        .from(a("trellis_outbox"))
+        .from(Table::Outbox)
         .and_where(Expr::col(a("channel")).eq("webhook"))
         .and_where(Expr::col(a("state")).eq("pending"))
         .and_where(Expr::col(a("next_attempt_at")).lte(datetime(now, backend)))
@@ -117,7 +118,7 @@ fn post(url: &str, key: &str, body: &str) -> Result<(), String> {
 async fn claim(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let backend = c.get_database_backend();
     let stmt = Query::update()
-        .table(a("trellis_outbox"))
+        .table(Table::Outbox)
         .value(a("claimed_until"), datetime(now + LEASE, backend))
         .and_where(Expr::col(a("id")).eq(id))
         .and_where(Expr::col(a("state")).eq("pending"))
@@ -130,7 +131,7 @@ async fn claim(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<
 async fn message(c: &impl ConnectionTrait, id: i64) -> Result<Option<(String, String, i64)>, Error> {
     let stmt = Query::select()
         .columns(["recipient", "body", "attempts"].map(a))
-        .from(a("trellis_outbox"))
+        .from(Table::Outbox)
         .and_where(Expr::col(a("id")).eq(id))
         .to_owned();
     let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
@@ -153,7 +154,7 @@ async fn settle(
 ) -> Result<(), DbErr> {
     let backend = c.get_database_backend();
     let mut stmt = Query::update();
-    stmt.table(a("trellis_outbox"))
+    stmt.table(Table::Outbox)
         .value(a("attempts"), attempt)
         .value(a("claimed_until"), Expr::cust("NULL"))
         .value(a("last_error"), error.map(str::to_owned))
@@ -173,7 +174,7 @@ async fn settle(
 pub async fn list(c: &impl ConnectionTrait, app: &str, state: Option<&str>, limit: u64) -> Result<Vec<Value>, DbErr> {
     let columns = ["id", "channel", "recipient", "body", "state", "attempts", "next_attempt_at", "last_error"];
     let mut stmt = Query::select();
-    stmt.columns(columns.map(a)).from(a("trellis_outbox")).and_where(Expr::col(a("app")).eq(app));
+    stmt.columns(columns.map(a)).from(Table::Outbox).and_where(Expr::col(a("app")).eq(app));
     if let Some(state) = state {
         stmt.and_where(Expr::col(a("state")).eq(state));
     }
@@ -215,7 +216,7 @@ pub async fn list(c: &impl ConnectionTrait, app: &str, state: Option<&str>, limi
 /// Sends a failed message again: it is pending from `now`, with its attempts kept.
 pub async fn resend(c: &impl ConnectionTrait, app: &str, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
     let stmt = Query::update()
-        .table(a("trellis_outbox"))
+        .table(Table::Outbox)
         .value(a("state"), "pending")
         .value(a("next_attempt_at"), datetime(now, c.get_database_backend()))
         .and_where(Expr::col(a("id")).eq(id))

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::db::Table as Named;
 use engine_form::{ColumnState, MigrationStep, StorageType};
 use sea_orm::sea_query::{
     Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Index, JoinType, Query, Table,
@@ -35,13 +36,13 @@ impl TableMap {
 pub async fn registry(c: &impl ConnectionTrait, table: &str) -> Result<(bool, Vec<ColumnState>), DbErr> {
     let exists = Query::select()
         .column(t("table_name"))
-        .from(t("trellis_tables"))
+        .from(Named::Tables)
         .and_where(Expr::col(t("table_name")).eq(table))
         .to_owned();
     let exists = c.query_one(&exists).await?.is_some();
     let q = Query::select()
         .columns(REGISTRY_COLUMNS.map(t))
-        .from(t("trellis_columns"))
+        .from(Named::Columns)
         .and_where(Expr::col(t("table_name")).eq(table))
         .order_by(t("column_name"), sea_orm::sea_query::Order::Asc)
         .to_owned();
@@ -74,10 +75,10 @@ pub async fn table_maps(
         .expr(Expr::col((t("cc"), t("field"))))
         .expr(Expr::col((t("cc"), t("column_name"))))
         .expr(Expr::col((t("cc"), t("storage"))))
-        .from_as(t("trellis_tables"), t("tt"))
+        .from_as(Named::Tables, t("tt"))
         .join_as(
             JoinType::LeftJoin,
-            t("trellis_columns"),
+            Named::Columns,
             t("cc"),
             Expr::col((t("cc"), t("table_name")))
                 .equals((t("tt"), t("table_name")))
@@ -147,7 +148,7 @@ pub async fn apply_ddl(
                 let add = Table::alter().table(t(table)).add_column(column_def(column, storage, backend)).to_owned();
                 c.execute(&add).await?;
                 let q = Query::insert()
-                    .into_table(t("trellis_columns"))
+                    .into_table(Named::Columns)
                     .columns(REGISTRY_COLUMNS.map(t))
                     .values_panic([
                         table.into(),
@@ -168,7 +169,7 @@ pub async fn apply_ddl(
             MigrationStep::Reactivate { column, type_name, .. } => {
                 set_column(c, table, column, "active", true).await?;
                 let q = Query::update()
-                    .table(t("trellis_columns"))
+                    .table(Named::Columns)
                     .value(t("type_name"), type_name.as_str())
                     .and_where(Expr::col(t("table_name")).eq(table))
                     .and_where(Expr::col(t("column_name")).eq(column.as_str()))
@@ -197,7 +198,7 @@ pub async fn apply_ddl(
 
 async fn set_column(c: &impl ConnectionTrait, table: &str, column: &str, flag: &str, value: bool) -> Result<(), DbErr> {
     let q = Query::update()
-        .table(t("trellis_columns"))
+        .table(Named::Columns)
         .value(t(flag), value)
         .and_where(Expr::col(t("table_name")).eq(table))
         .and_where(Expr::col(t("column_name")).eq(column))
@@ -238,7 +239,7 @@ async fn create_table(c: &impl ConnectionTrait, target: &TableTarget<'_>, backen
         .await?;
     }
     let q = Query::insert()
-        .into_table(t("trellis_tables"))
+        .into_table(Named::Tables)
         .columns(["table_name", "app", "form", "sub_field"].map(t))
         .values_panic([
             target.table.into(),

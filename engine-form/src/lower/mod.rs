@@ -179,8 +179,8 @@ fn readable(fields: &[RawField]) -> Vec<crate::formula::ReadableField<'_>> {
         .iter()
         .filter(|f| f.kind != "formula")
         .map(|f| {
-            let sub = f.fields.iter().flatten().map(|s| (s.key.as_str(), s.kind.as_str())).collect();
-            (f.key.as_str(), f.kind.as_str(), sub)
+            let columns = f.fields.iter().flatten().map(|s| (s.key.as_str(), s.kind.as_str())).collect();
+            crate::formula::ReadableField { key: &f.key, kind: &f.kind, columns }
         })
         .collect()
 }

@@ -29,6 +29,7 @@ pub use shape::Secrets;
 
 use std::collections::BTreeMap;
 
+use crate::db::Table;
 use engine_form::{Bundle, FormSchema};
 use engine_rule::{Expr, Value as ExprValue};
 use serde_json::Value;
@@ -298,7 +299,7 @@ async fn roles_of<'a>(
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let granted = Query::select()
         .column(Alias::new("role"))
-        .from(Alias::new("trellis_user_roles"))
+        .from(Table::UserRoles)
         .and_where(Expr::col(Alias::new("user_id")).eq(principal.user_id))
         .and_where(Expr::col(Alias::new("app")).eq(app.key.as_str()))
         .to_owned();
@@ -336,7 +337,7 @@ pub async fn load_for_user(
     let a = Alias::new;
     let stmt = Query::select()
         .columns(["username", "platform_role", "disabled"].map(a))
-        .from(a("trellis_users"))
+        .from(Table::Users)
         .and_where(Expr::col(a("id")).eq(user_id))
         .to_owned();
     let row = c.query_one(&stmt).await?;

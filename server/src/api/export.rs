@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::State;
 use super::identity::actor;
 use super::records::shaped;
-use super::records::{FormPath, list_query};
+use super::records::{FormAt, list_query};
 use crate::access::{Access, Mode};
 use crate::audit::{self, Entry};
 use crate::catalog::PublishedApp;
@@ -46,12 +46,12 @@ struct Column {
 pub async fn export(
     state: State,
     req: HttpRequest,
-    path: FormPath,
+    path: actix_web::web::Path<FormAt>,
     params: Query<ListParams>,
 ) -> Result<HttpResponse, Error> {
     let now = state.clock.now();
-    let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend(), now)?;
+    let app = state.catalog.published(&state.db.conn, &path.app).await?;
+    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
     let (access, mut query) = list_query(&state, &req, &ctx, &params, "export").await?;
     (query.limit, query.after, query.count) = (PAGE, None, true);
     let scoped = FormCtx { access: Some(&access), ..ctx };
@@ -61,12 +61,12 @@ pub async fn export(
     let tx = state.db.conn.begin().await?;
     let detail = json!({ "format": "csv", "rows": first.total, "filter": params.filter, "where": params.condition,
         "sort": params.sort, "fields": columns.iter().map(|c| &c.header).collect::<Vec<_>>() });
-    audit::write(&tx, &actor(&req), Entry::form("record.export", &path.0, &path.1, detail), now).await?;
+    audit::write(&tx, &actor(&req), Entry::form("record.export", &path.app, &path.form, detail), now).await?;
     tx.commit().await?;
 
     let mut head = "\u{feff}".to_owned();
     push_row(&mut head, columns.iter().map(|c| c.header.clone()));
-    let export = Export { state, app: app.clone(), form: path.1.clone(), access, query, columns, now };
+    let export = Export { state, app: app.clone(), form: path.form.clone(), access, query, columns, now };
     let pages = futures_util::stream::unfold((export, Some(first)), |(export, page)| async move {
         let page = page?;
         let mut text = String::new();
@@ -83,7 +83,7 @@ pub async fn export(
         Some((Ok(Bytes::from(text)), (export, next)))
     });
     let body = futures_util::stream::once(async move { Ok::<_, Error>(Bytes::from(head)) }).chain(pages.boxed_local());
-    let filename = format!("{}-{}.csv", path.1, now.format("%Y%m%d-%H%M%S"));
+    let filename = format!("{}-{}.csv", path.form, now.format("%Y%m%d-%H%M%S"));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))

@@ -12,6 +12,7 @@ use super::error::Problem;
 use super::identity::{Designer, actor, principal};
 use super::{State, json_body, json_response};
 use crate::audit::{self, Entry};
+use crate::db::Table;
 use crate::error::Error;
 use crate::flows::{self, Incoming};
 use crate::records::codec::decode;
@@ -160,7 +161,7 @@ pub async fn of_record(
     let full = role == "designer" || role == "administrator";
     let stmt = Query::select()
         .column(a("id"))
-        .from(a("trellis_flow_instances"))
+        .from(Table::FlowInstances)
         .and_where(Expr::col(a("app")).eq(path.0.as_str()))
         .and_where(Expr::col(a("subject_form")).eq(path.1.as_str()))
         .and_where(Expr::col(a("subject_id")).eq(path.2))
@@ -236,7 +237,7 @@ async fn describe(c: &impl ConnectionTrait, id: i64) -> Result<Value, Error> {
             ]
             .map(a),
         )
-        .from(a("trellis_flow_instances"))
+        .from(Table::FlowInstances)
         .and_where(Expr::col(a("id")).eq(id))
         .to_owned();
     let row = c.query_one(&head).await?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
@@ -244,7 +245,7 @@ async fn describe(c: &impl ConnectionTrait, id: i64) -> Result<Value, Error> {
     let state: Value = serde_json::from_str(&state).unwrap_or(Value::Null);
     let history = Query::select()
         .columns(["at", "event", "detail"].map(a))
-        .from(a("trellis_flow_history"))
+        .from(Table::FlowHistory)
         .and_where(Expr::col(a("instance_id")).eq(id))
         .order_by(a("id"), Order::Asc)
         .to_owned();

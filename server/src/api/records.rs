@@ -17,8 +17,20 @@ use crate::pipeline::{self, Authority, Op, Writer};
 use crate::records::query::{ListParams, ListQuery};
 use crate::records::{FormCtx, read};
 
-pub(super) type FormPath = Path<(String, String)>;
-type RecordPath = Path<(String, String, i64)>;
+/// A form of an app, as the path names it.
+#[derive(serde::Deserialize)]
+pub(super) struct FormAt {
+    pub app: String,
+    pub form: String,
+}
+
+/// A record of a form, as the path names it.
+#[derive(serde::Deserialize)]
+pub(super) struct RecordAt {
+    pub app: String,
+    pub form: String,
+    pub id: i64,
+}
 
 /// A response carrying one record, with its version as the ETag.
 fn record_response(status: StatusCode, record: &Value) -> HttpResponse {
@@ -169,11 +181,11 @@ pub(super) async fn list_query(
 pub async fn list(
     state: State,
     req: HttpRequest,
-    path: FormPath,
+    path: Path<FormAt>,
     params: Query<ListParams>,
 ) -> Result<HttpResponse, Error> {
-    let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend(), state.clock.now())?;
+    let app = state.catalog.published(&state.db.conn, &path.app).await?;
+    let mut ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;
     let (access, query) = list_query(&state, &req, &ctx, &params, "read").await?;
     ctx.access = Some(&access);
     let mut page = read::list(&state.db.conn, &ctx, &query).await?;
@@ -194,20 +206,21 @@ pub async fn list(
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values: `errors` names each bad field", body = Problem, content_type = "application/problem+json")))]
-pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
+pub async fn create(state: State, path: Path<FormAt>, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
     let input = json_object(body).await?;
     let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
-    let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend(), now)?;
+    let app = state.catalog.published_for_write(&tx, &path.app).await?;
+    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
     let access = caller_access(&tx, &req, &ctx).await?;
     let writer = caller(&req, &access)?;
-    let written = pipeline::write(&tx, &app, &path.1, Op::Create(&input), &writer, now, 0).await?;
+    let written = pipeline::write(&tx, &app, &path.form, Op::Create(&input), &writer, now, 0).await?;
     tx.commit().await?;
     let record = shaped(&access, written.record.unwrap_or_default());
     let mut response = record_response(StatusCode::CREATED, &record);
     let id = written.id;
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.0, path.1)) {
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.app, path.form))
+    {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
@@ -218,14 +231,14 @@ pub async fn create(state: State, path: FormPath, req: HttpRequest, body: Payloa
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
     responses((status = 200, description = "The record; ETag carries its version", body = Object),
         (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, req: HttpRequest, path: RecordPath) -> Result<HttpResponse, Error> {
-    let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend(), state.clock.now())?;
+pub async fn get(state: State, req: HttpRequest, path: Path<RecordAt>) -> Result<HttpResponse, Error> {
+    let app = state.catalog.published(&state.db.conn, &path.app).await?;
+    let mut ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;
     let access = access_for(&state.db.conn, &req, &ctx, "read").await?;
     ctx.access = Some(&access);
-    let record = read::get(&state.db.conn, &ctx, path.2, None)
+    let record = read::get(&state.db.conn, &ctx, path.id, None)
         .await?
-        .ok_or_else(|| Error::not_found(format!("no `{}` record {}", path.1, path.2)))?;
+        .ok_or_else(|| Error::not_found(format!("no `{}` record {}", path.form, path.id)))?;
     Ok(record_response(StatusCode::OK, &shaped(&access, record)))
 }
 
@@ -239,17 +252,22 @@ pub async fn get(state: State, req: HttpRequest, path: RecordPath) -> Result<Htt
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")))]
-pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
+pub async fn update(
+    state: State,
+    path: Path<RecordAt>,
+    req: HttpRequest,
+    body: Payload,
+) -> Result<HttpResponse, Error> {
     let version = if_match(&req)?.ok_or(Error::VersionRequired)?;
     let input = json_object(body).await?;
     let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
-    let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend(), now)?;
+    let app = state.catalog.published_for_write(&tx, &path.app).await?;
+    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
     let access = caller_access(&tx, &req, &ctx).await?;
     let writer = caller(&req, &access)?;
-    let op = Op::Update { id: path.2, version: Some(version), values: &input };
-    let written = pipeline::write(&tx, &app, &path.1, op, &writer, now, 0).await?;
+    let op = Op::Update { id: path.id, version: Some(version), values: &input };
+    let written = pipeline::write(&tx, &app, &path.form, op, &writer, now, 0).await?;
     tx.commit().await?;
     Ok(record_response(StatusCode::OK, &shaped(&access, written.record.unwrap_or_default())))
 }
@@ -261,15 +279,15 @@ pub async fn update(state: State, path: RecordPath, req: HttpRequest, body: Payl
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Other records still link to it", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(state: State, path: RecordPath, req: HttpRequest) -> Result<HttpResponse, Error> {
+pub async fn delete(state: State, path: Path<RecordAt>, req: HttpRequest) -> Result<HttpResponse, Error> {
     let version = if_match(&req)?;
     let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
-    let app = state.catalog.published_for_write(&tx, &path.0).await?;
-    let ctx = FormCtx::new(&app, &path.1, state.db.backend(), now)?;
+    let app = state.catalog.published_for_write(&tx, &path.app).await?;
+    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
     let access = caller_access(&tx, &req, &ctx).await?;
     let writer = caller(&req, &access)?;
-    pipeline::write(&tx, &app, &path.1, Op::Delete { id: path.2, version }, &writer, now, 0).await?;
+    pipeline::write(&tx, &app, &path.form, Op::Delete { id: path.id, version }, &writer, now, 0).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

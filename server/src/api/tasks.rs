@@ -17,6 +17,7 @@ use super::identity::{actor, principal};
 use super::{State, json_body, json_response};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
+use crate::db::Table;
 use crate::error::Error;
 use crate::flows::{self, Incoming};
 use crate::records::codec::{datetime, decode};
@@ -74,7 +75,7 @@ struct Reach {
 async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -> Result<Reach, Error> {
     let roles_q = Sql::select()
         .columns(["app", "role"].map(a))
-        .from(a("trellis_user_roles"))
+        .from(Table::UserRoles)
         .and_where(Expr::col(a("user_id")).eq(principal.user_id))
         .to_owned();
     let mut roles = Vec::new();
@@ -88,7 +89,7 @@ async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -> Re
             crate::auth::directory::unit_and_below(c, principal.user_id).await?.into_iter().map(|(id, _)| id).collect();
         let users = Sql::select()
             .column(a("username"))
-            .from(a("trellis_users"))
+            .from(Table::Users)
             .and_where(Expr::col(a("org_unit_id")).is_in(below))
             .to_owned();
         for row in c.query_all(&users).await? {
@@ -168,7 +169,7 @@ pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> 
         return Err(Error::bad_input("bad_query", "`status` is open, completed or cancelled"));
     }
     let mut stmt = Sql::select();
-    stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_tasks")).and_where(Expr::col(a("status")).eq(status));
+    stmt.columns(COLUMNS.map(a)).from(Table::FlowTasks).and_where(Expr::col(a("status")).eq(status));
     if !reach.is_admin() {
         stmt.cond_where(reach.condition());
     }
@@ -196,7 +197,7 @@ pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> 
 /// Task `id`, if the caller may see it.
 async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, Error> {
     let mut stmt = Sql::select();
-    stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_tasks")).and_where(Expr::col(a("id")).eq(id));
+    stmt.columns(COLUMNS.map(a)).from(Table::FlowTasks).and_where(Expr::col(a("id")).eq(id));
     if !reach.is_admin() {
         stmt.cond_where(reach.condition());
     }
@@ -225,7 +226,7 @@ pub(crate) async fn holds_task_taking_files(
             {
                 let of_flow = Sql::select()
                     .column(a("id"))
-                    .from(a("trellis_flow_instances"))
+                    .from(Table::FlowInstances)
                     .and_where(Expr::col(a("app")).eq(app.key.as_str()))
                     .and_where(Expr::col(a("flow")).eq(flow.key.as_str()))
                     .to_owned();
@@ -242,7 +243,7 @@ pub(crate) async fn holds_task_taking_files(
     let reach = reach(&state.db.conn, principal.clone(), false).await?;
     let stmt = Sql::select()
         .column(a("id"))
-        .from(a("trellis_flow_tasks"))
+        .from(Table::FlowTasks)
         .and_where(Expr::col(a("app")).eq(app.key.as_str()))
         .and_where(Expr::col(a("status")).eq("open"))
         .cond_where(nodes)
@@ -256,7 +257,7 @@ pub(crate) async fn holds_task_taking_files(
 async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, Error> {
     let stmt = Sql::select()
         .columns(["due_at", "action", "target", "done_at"].map(a))
-        .from(a("trellis_flow_escalations"))
+        .from(Table::FlowEscalations)
         .and_where(Expr::col(a("task_id")).eq(task))
         .order_by(a("due_at"), Order::Asc)
         .to_owned();
@@ -287,7 +288,7 @@ async fn task_form(state: &State, task: &Value) -> Result<TaskForm, Error> {
     let instance = task["instance"].as_i64().unwrap_or_default();
     let head = Sql::select()
         .columns(["flow", "version"].map(a))
-        .from(a("trellis_flow_instances"))
+        .from(Table::FlowInstances)
         .and_where(Expr::col(a("id")).eq(instance))
         .to_owned();
     let row = state.db.conn.query_one(&head).await?.ok_or_else(|| Error::not_found("process gone"))?;
@@ -492,7 +493,7 @@ pub async fn delegate(state: State, req: HttpRequest, path: Path<i64>, body: Pay
         .map_err(|e| Error::bad_input("malformed_json", format!("not a delegation: {e}")))?;
     let exists = Sql::select()
         .column(a("id"))
-        .from(a("trellis_users"))
+        .from(Table::Users)
         .and_where(Expr::col(a("username")).eq(delegation.to.as_str()))
         .to_owned();
     if state.db.conn.query_one(&exists).await?.is_none() {
@@ -528,7 +529,7 @@ async fn reassign(
     }
     let holder = decide(task["assignee"].as_str(), task["candidate_role"].as_str())?;
     let stmt = Sql::update()
-        .table(a("trellis_flow_tasks"))
+        .table(Table::FlowTasks)
         .value(a("assignee"), holder.clone())
         .and_where(Expr::col(a("id")).eq(id))
         .and_where(Expr::col(a("status")).eq("open"))

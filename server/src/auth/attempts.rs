@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 
+use crate::db::Table;
 use crate::records::codec::{datetime, decode};
 
 /// Wrong passwords in a row before a user name is locked.
@@ -22,7 +23,7 @@ pub const LOCKOUT: Duration = Duration::minutes(15);
 /// Counts of names not tried for this long are forgotten.
 const FORGET_AFTER: Duration = Duration::days(1);
 
-const TABLE: &str = "trellis_sign_in_attempts";
+const TABLE: Table = Table::SignInAttempts;
 
 fn a(name: &str) -> Alias {
     Alias::new(name)
@@ -40,7 +41,7 @@ pub enum Reserved {
 pub async fn reserve(c: &impl ConnectionTrait, username: &str, now: DateTime<Utc>) -> Result<Reserved, DbErr> {
     let backend = c.get_database_backend();
     let seed = Query::insert()
-        .into_table(a(TABLE))
+        .into_table(TABLE)
         .columns(["username", "failures", "last_at"].map(a))
         .values([username.into(), 0i64.into(), datetime(now, backend).into()])
         .map_err(|e| DbErr::Custom(e.to_string()))?
@@ -51,7 +52,7 @@ pub async fn reserve(c: &impl ConnectionTrait, username: &str, now: DateTime<Utc
     let expired =
         Expr::col(a("locked_until")).is_not_null().and(Expr::col(a("locked_until")).lte(datetime(now, backend)));
     let counted = Query::update()
-        .table(a(TABLE))
+        .table(TABLE)
         .value(a("failures"), Expr::case(expired.clone(), Expr::val(1i64)).finally(Expr::col(a("failures")).add(1i64)))
         .value(a("locked_until"), Expr::case(expired, Expr::cust("NULL")).finally(Expr::col(a("locked_until"))))
         .value(a("last_at"), datetime(now, backend))
@@ -69,7 +70,7 @@ pub async fn reserve(c: &impl ConnectionTrait, username: &str, now: DateTime<Utc
     }
     if failures == MAX_FAILURES {
         let lock = Query::update()
-            .table(a(TABLE))
+            .table(TABLE)
             .value(a("locked_until"), datetime(now + LOCKOUT, backend))
             .value(a("failures"), 0i64)
             .and_where(Expr::col(a("username")).eq(username))
@@ -82,7 +83,7 @@ pub async fn reserve(c: &impl ConnectionTrait, username: &str, now: DateTime<Utc
 async fn locked_until(c: &impl ConnectionTrait, username: &str) -> Result<Option<DateTime<Utc>>, DbErr> {
     let stmt = Query::select()
         .column(a("locked_until"))
-        .from(a(TABLE))
+        .from(TABLE)
         .and_where(Expr::col(a("username")).eq(username))
         .to_owned();
     let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
@@ -95,7 +96,7 @@ async fn locked_until(c: &impl ConnectionTrait, username: &str) -> Result<Option
 /// A right password: the name's count and any lock it earned are cleared. Also an
 /// administrator's unlock.
 pub async fn clear(c: &impl ConnectionTrait, username: &str) -> Result<bool, DbErr> {
-    let stmt = Query::delete().from_table(a(TABLE)).and_where(Expr::col(a("username")).eq(username)).to_owned();
+    let stmt = Query::delete().from_table(TABLE).and_where(Expr::col(a("username")).eq(username)).to_owned();
     Ok(c.execute(&stmt).await?.rows_affected() > 0)
 }
 
@@ -109,7 +110,7 @@ pub async fn is_locked(c: &impl ConnectionTrait, username: &str, now: DateTime<U
 pub async fn forget_old(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let backend = c.get_database_backend();
     let stmt = Query::delete()
-        .from_table(a(TABLE))
+        .from_table(TABLE)
         .and_where(Expr::col(a("last_at")).lt(datetime(now - FORGET_AFTER, backend)))
         .and_where(Expr::col(a("locked_until")).is_null().or(Expr::col(a("locked_until")).lte(datetime(now, backend))))
         .to_owned();

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::password::hash_password;
 use super::{PLATFORM_ROLES, sessions::random_text};
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::datetime;
 
@@ -171,7 +172,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 
 /// The org units' ids by key.
 async fn unit_ids(c: &impl ConnectionTrait) -> Result<HashMap<String, i64>, DbErr> {
-    let stmt = Query::select().columns(["key", "id"].map(a)).from(a("trellis_org_units")).to_owned();
+    let stmt = Query::select().columns(["key", "id"].map(a)).from(Table::OrgUnits).to_owned();
     let mut out = HashMap::new();
     for row in c.query_all(&stmt).await? {
         out.insert(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
@@ -294,7 +295,7 @@ pub async fn import(
             None => None,
         };
         let stmt = Query::insert()
-            .into_table(a("trellis_org_units"))
+            .into_table(Table::OrgUnits)
             .columns(["key", "name", "parent_id", "manager"].map(a))
             .values([unit.key.as_str().into(), unit.name.as_str().into(), parent.into(), unit.manager.clone().into()])
             .map_err(|e| DbErr::Custom(e.to_string()))?
@@ -309,12 +310,12 @@ pub async fn import(
         let unit = user.org_unit.as_ref().and_then(|u| units.get(u)).copied();
         let exists = Query::select()
             .column(a("id"))
-            .from(a("trellis_users"))
+            .from(Table::Users)
             .and_where(Expr::col(a("username")).eq(user.username.as_str()))
             .to_owned();
         if c.query_one(&exists).await?.is_some() {
             let mut stmt = Query::update();
-            stmt.table(a("trellis_users")).and_where(Expr::col(a("username")).eq(user.username.as_str()));
+            stmt.table(Table::Users).and_where(Expr::col(a("username")).eq(user.username.as_str()));
             stmt.value(a("org_unit_id"), unit);
             if let Some(name) = &user.display_name {
                 stmt.value(a("display_name"), name.as_str());
@@ -333,7 +334,7 @@ pub async fn import(
             // Without a password, one nobody knows: the user waits for an administrator.
             let password = user.password.clone().unwrap_or_else(|| random_text(32));
             let stmt = Query::insert()
-                .into_table(a("trellis_users"))
+                .into_table(Table::Users)
                 .columns(
                     [
                         "username",
@@ -363,21 +364,21 @@ pub async fn import(
     for user in import.users.iter().filter(|u| u.app_roles.is_some()) {
         let id_of = Query::select()
             .column(a("id"))
-            .from(a("trellis_users"))
+            .from(Table::Users)
             .and_where(Expr::col(a("username")).eq(user.username.as_str()))
             .to_owned();
         let Some(row) = c.query_one(&id_of).await? else { continue };
         let id: i64 = row.try_get_by_index(0)?;
         for (app, roles) in user.app_roles.iter().flatten() {
             let clear = Query::delete()
-                .from_table(a("trellis_user_roles"))
+                .from_table(Table::UserRoles)
                 .and_where(Expr::col(a("user_id")).eq(id))
                 .and_where(Expr::col(a("app")).eq(app.as_str()))
                 .to_owned();
             c.execute(&clear).await?;
             for role in roles {
                 let grant = Query::insert()
-                    .into_table(a("trellis_user_roles"))
+                    .into_table(Table::UserRoles)
                     .columns(["user_id", "app", "role"].map(a))
                     .values([id.into(), app.as_str().into(), role.as_str().into()])
                     .map_err(|e| DbErr::Custom(e.to_string()))?
@@ -392,12 +393,12 @@ pub async fn import(
 
 /// `SELECT … FROM table AS t LEFT JOIN trellis_org_units AS o ON o.id = t.unit_column`,
 /// ordered by `t.id`: rows with the key of the org unit they point at.
-fn with_unit_key(table: &str, unit_column: &str) -> sea_orm::sea_query::SelectStatement {
+fn with_unit_key(table: Table, unit_column: &str) -> sea_orm::sea_query::SelectStatement {
     Query::select()
-        .from_as(a(table), a("t"))
+        .from_as(table, a("t"))
         .join_as(
             sea_orm::sea_query::JoinType::LeftJoin,
-            a("trellis_org_units"),
+            Table::OrgUnits,
             a("o"),
             Expr::col((a("o"), a("id"))).equals((a("t"), a(unit_column))),
         )
@@ -407,7 +408,7 @@ fn with_unit_key(table: &str, unit_column: &str) -> sea_orm::sea_query::SelectSt
 
 /// The org units, each with its parent's key.
 pub async fn org_units(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
-    let stmt = with_unit_key("trellis_org_units", "parent_id")
+    let stmt = with_unit_key(Table::OrgUnits, "parent_id")
         .column((a("t"), a("key")))
         .column((a("t"), a("name")))
         .column((a("o"), a("key")))
@@ -425,7 +426,7 @@ pub async fn org_units(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
 
 /// The users, without their password hashes.
 pub async fn users(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
-    let stmt = with_unit_key("trellis_users", "org_unit_id")
+    let stmt = with_unit_key(Table::Users, "org_unit_id")
         .column((a("t"), a("id")))
         .column((a("t"), a("username")))
         .column((a("t"), a("display_name")))
@@ -447,14 +448,14 @@ pub async fn users(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
 /// The org unit of user `user_id` and every unit below it, as (id, key), theirs first;
 /// empty for a user in no unit.
 pub async fn unit_and_below(c: &impl ConnectionTrait, user_id: i64) -> Result<Vec<(i64, String)>, DbErr> {
-    let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(a("trellis_org_units")).to_owned();
+    let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(Table::OrgUnits).to_owned();
     let mut tree: Vec<(i64, String, Option<i64>)> = Vec::new();
     for row in c.query_all(&units).await? {
         tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
     }
     let own = Query::select()
         .column(a("org_unit_id"))
-        .from(a("trellis_users"))
+        .from(Table::Users)
         .and_where(Expr::col(a("id")).eq(user_id))
         .to_owned();
     let mut below: Vec<i64> = match c.query_one(&own).await? {

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::Principal;
 use super::attempts::{self, Reserved};
 use super::password::{hash_password, verify_password};
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::datetime;
 
@@ -46,7 +47,7 @@ pub async fn create_user(
 ) -> Result<Option<i64>, Error> {
     let hash = hash_password(password)?;
     let stmt = Query::insert()
-        .into_table(a("trellis_users"))
+        .into_table(Table::Users)
         .columns(["username", "password_hash", "platform_role", "disabled", "created_at"].map(a))
         .values([
             username.into(),
@@ -68,7 +69,7 @@ pub async fn create_user(
 /// On the first start, creates the administrator `admin` with the password from
 /// `TRELLIS_ADMIN_PASSWORD`, or a random one, which is returned to be shown once.
 pub async fn bootstrap_admin(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Option<String>, Error> {
-    let any = Query::select().expr(Expr::val(1)).from(a("trellis_users")).limit(1).to_owned();
+    let any = Query::select().expr(Expr::val(1)).from(Table::Users).limit(1).to_owned();
     if c.query_one(&any).await?.is_some() {
         return Ok(None);
     }
@@ -102,7 +103,7 @@ pub async fn login(
     }
     let stmt = Query::select()
         .columns(["id", "password_hash", "disabled"].map(a))
-        .from(a("trellis_users"))
+        .from(Table::Users)
         .and_where(Expr::col(a("username")).eq(username))
         .to_owned();
     let user = match c.query_one(&stmt).await? {
@@ -126,7 +127,7 @@ pub async fn login(
     let token = random_text(32);
     let expires = now + Duration::hours(SESSION_HOURS);
     let session = Query::insert()
-        .into_table(a("trellis_sessions"))
+        .into_table(Table::Sessions)
         .columns(["token_hash", "user_id", "created_at", "expires_at"].map(a))
         .values([
             token_hash(&token).into(),
@@ -171,7 +172,7 @@ pub async fn change_password(
     }
     let stmt = Query::select()
         .column(a("password_hash"))
-        .from(a("trellis_users"))
+        .from(Table::Users)
         .and_where(Expr::col(a("id")).eq(principal.user_id))
         .to_owned();
     let hash: String = match c.query_one(&stmt).await? {
@@ -192,13 +193,13 @@ pub async fn change_password(
     attempts::clear(c, &principal.username).await?;
     let new_hash = hash_password(new)?;
     let update = Query::update()
-        .table(a("trellis_users"))
+        .table(Table::Users)
         .value(a("password_hash"), new_hash)
         .and_where(Expr::col(a("id")).eq(principal.user_id))
         .to_owned();
     c.execute(&update).await?;
     let others = Query::update()
-        .table(a("trellis_sessions"))
+        .table(Table::Sessions)
         .value(a("revoked_at"), datetime(now, c.get_database_backend()))
         .and_where(Expr::col(a("user_id")).eq(principal.user_id))
         .and_where(Expr::col(a("token_hash")).ne(principal.session.as_str()))
@@ -219,10 +220,10 @@ pub(super) async fn authenticate(
         .column((a("u"), a("id")))
         .column((a("u"), a("username")))
         .column((a("u"), a("platform_role")))
-        .from_as(a("trellis_sessions"), a("s"))
+        .from_as(Table::Sessions, a("s"))
         .join_as(
             sea_orm::sea_query::JoinType::InnerJoin,
-            a("trellis_users"),
+            Table::Users,
             a("u"),
             Expr::col((a("u"), a("id"))).equals((a("s"), a("user_id"))),
         )
@@ -249,7 +250,7 @@ pub(super) async fn authenticate(
 /// Ends the session whose token hash is `session`.
 pub async fn logout(c: &impl ConnectionTrait, session: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let stmt = Query::update()
-        .table(a("trellis_sessions"))
+        .table(Table::Sessions)
         .value(a("revoked_at"), datetime(now, c.get_database_backend()))
         .and_where(Expr::col(a("token_hash")).eq(session))
         .to_owned();

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::sessions::{random_text, token_hash};
 use super::{Principal, Scope};
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::{datetime, decode};
 
@@ -48,7 +49,7 @@ pub async fn create(
     let expires = now + Duration::days(days);
     let backend = c.get_database_backend();
     let stmt = Query::insert()
-        .into_table(a("trellis_api_tokens"))
+        .into_table(Table::ApiTokens)
         .columns(["name", "token_hash", "user_id", "app", "access", "created_at", "expires_at"].map(a))
         .values([
             name.into(),
@@ -81,13 +82,8 @@ pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<U
         .column((a("t"), a("access")))
         .column((a("t"), a("id")))
         .column((a("t"), a("last_used_at")))
-        .from_as(a("trellis_api_tokens"), a("t"))
-        .join_as(
-            JoinType::InnerJoin,
-            a("trellis_users"),
-            a("u"),
-            Expr::col((a("u"), a("id"))).equals((a("t"), a("user_id"))),
-        )
+        .from_as(Table::ApiTokens, a("t"))
+        .join_as(JoinType::InnerJoin, Table::Users, a("u"), Expr::col((a("u"), a("id"))).equals((a("t"), a("user_id"))))
         .and_where(Expr::col((a("t"), a("token_hash"))).eq(hash.as_str()))
         .and_where(Expr::col((a("t"), a("revoked_at"))).is_null())
         .and_where(Expr::col((a("t"), a("expires_at"))).gt(datetime(now, backend)))
@@ -108,7 +104,7 @@ pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<U
     };
     if last_used.is_none_or(|t| now - t >= LAST_USED_GRAIN || t > now) {
         let used = Query::update()
-            .table(a("trellis_api_tokens"))
+            .table(Table::ApiTokens)
             .value(a("last_used_at"), datetime(now, backend))
             .and_where(Expr::col(a("id")).eq(id))
             .to_owned();
@@ -131,7 +127,7 @@ pub async fn list(c: &impl ConnectionTrait, user: &Principal) -> Result<Vec<Valu
     stmt.columns(
         ["id", "name", "app", "access", "created_at", "expires_at", "revoked_at", "last_used_at", "user_id"].map(a),
     )
-    .from(a("trellis_api_tokens"))
+    .from(Table::ApiTokens)
     .order_by(a("id"), Order::Desc);
     if user.platform_role != "administrator" {
         stmt.and_where(Expr::col(a("user_id")).eq(user.user_id));
@@ -159,7 +155,7 @@ pub async fn list(c: &impl ConnectionTrait, user: &Principal) -> Result<Vec<Valu
 /// Revokes token `id`, if `user` made it (or is an administrator).
 pub async fn revoke(c: &impl ConnectionTrait, user: &Principal, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
     let mut stmt = Query::update();
-    stmt.table(a("trellis_api_tokens"))
+    stmt.table(Table::ApiTokens)
         .value(a("revoked_at"), datetime(now, c.get_database_backend()))
         .and_where(Expr::col(a("id")).eq(id))
         .and_where(Expr::col(a("revoked_at")).is_null());

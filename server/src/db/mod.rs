@@ -3,6 +3,9 @@
 
 mod platform;
 mod sign_in;
+mod tables;
+
+pub use tables::Table;
 
 use std::time::Duration;
 

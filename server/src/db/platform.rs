@@ -2,6 +2,7 @@
 //! registry of physical columns, stored files, and what rules did (firings, tasks, the
 //! notification outbox).
 
+use super::Table as Named;
 use sea_orm_migration::prelude::*;
 
 pub struct Migrator;
@@ -62,7 +63,7 @@ impl MigrationTrait for M0001Platform {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let tables = [
             Table::create()
-                .table(Alias::new("trellis_apps"))
+                .table(Named::Apps)
                 .col(text("key").primary_key())
                 .col(text("name"))
                 .col(big("published_version").default(0))
@@ -72,7 +73,7 @@ impl MigrationTrait for M0001Platform {
             // Drafts of every metadata kind (forms now; rules, flows, reports, roles later),
             // one row per document, edited through one uniform API.
             Table::create()
-                .table(Alias::new("trellis_drafts"))
+                .table(Named::Drafts)
                 .col(text("app"))
                 .col(text("kind"))
                 .col(text("key"))
@@ -83,7 +84,7 @@ impl MigrationTrait for M0001Platform {
                 .to_owned(),
             // Each publish stores the whole bundle it published: the history of an app.
             Table::create()
-                .table(Alias::new("trellis_app_versions"))
+                .table(Named::AppVersions)
                 .col(text("app"))
                 .col(big("version"))
                 .col(text("bundle"))
@@ -91,7 +92,7 @@ impl MigrationTrait for M0001Platform {
                 .primary_key(Index::create().col(Alias::new("app")).col(Alias::new("version")))
                 .to_owned(),
             Table::create()
-                .table(Alias::new("trellis_tables"))
+                .table(Named::Tables)
                 .col(text("table_name").primary_key())
                 .col(text("app"))
                 .col(text("form"))
@@ -99,7 +100,7 @@ impl MigrationTrait for M0001Platform {
                 .to_owned(),
             // The physical columns of every record table, including retired ones whose data is kept.
             Table::create()
-                .table(Alias::new("trellis_columns"))
+                .table(Named::Columns)
                 .col(text("table_name"))
                 .col(text("column_name"))
                 .col(text("field"))
@@ -111,7 +112,7 @@ impl MigrationTrait for M0001Platform {
                 .primary_key(Index::create().col(Alias::new("table_name")).col(Alias::new("column_name")))
                 .to_owned(),
             Table::create()
-                .table(Alias::new("trellis_files"))
+                .table(Named::Files)
                 .col(ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key())
                 .col(text("app"))
                 .col(text("name"))
@@ -126,11 +127,7 @@ impl MigrationTrait for M0001Platform {
         }
         manager
             .create_index(
-                Index::create()
-                    .name("ix_trellis_tables_app")
-                    .table(Alias::new("trellis_tables"))
-                    .col(Alias::new("app"))
-                    .to_owned(),
+                Index::create().name("ix_trellis_tables_app").table(Named::Tables).col(Alias::new("app")).to_owned(),
             )
             .await
     }
@@ -182,7 +179,7 @@ impl MigrationTrait for M0002Rules {
             // Every firing of a rule with its explanation. The idempotency key is unique, so
             // a trigger seen twice (a retry, a second server) fires once.
             Table::create()
-                .table(Alias::new("trellis_firings"))
+                .table(Named::Firings)
                 .col(id())
                 .col(text("app"))
                 .col(text("rule"))
@@ -199,7 +196,7 @@ impl MigrationTrait for M0002Rules {
                 .to_owned(),
             // Tasks rules create; the task inbox (process engine) shows and completes them.
             Table::create()
-                .table(Alias::new("trellis_tasks"))
+                .table(Named::Tasks)
                 .col(id())
                 .col(text("app"))
                 .col(nullable_text("form"))
@@ -215,7 +212,7 @@ impl MigrationTrait for M0002Rules {
             // Messages waiting to go out (SMS, e-mail, IM, in-app, webhooks), written in the
             // transaction of what caused them and delivered afterwards.
             Table::create()
-                .table(Alias::new("trellis_outbox"))
+                .table(Named::Outbox)
                 .col(id())
                 .col(text("app"))
                 .col(text("channel"))
@@ -265,7 +262,7 @@ impl MigrationTrait for M0003ScheduleRuns {
         // several server processes exactly one scans; a run left `running` past its lease
         // (its process died) is claimed again.
         let runs = Table::create()
-            .table(Alias::new("trellis_schedule_runs"))
+            .table(Named::ScheduleRuns)
             .col(text("app"))
             .col(text("rule"))
             .col(big("rule_version"))
@@ -287,7 +284,7 @@ impl MigrationTrait for M0003ScheduleRuns {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("trellis_schedule_runs")).to_owned()).await
+        manager.drop_table(Table::drop().table(Named::ScheduleRuns).to_owned()).await
     }
 }
 
@@ -305,7 +302,7 @@ impl MigrationTrait for M0004Events {
         // Every event received, under the sender's id: the same event sent twice is
         // recognised, and fires nothing the second time.
         let events = Table::create()
-            .table(Alias::new("trellis_events"))
+            .table(Named::Events)
             .col(text("app"))
             .col(text("event"))
             .col(text("event_id"))
@@ -317,7 +314,7 @@ impl MigrationTrait for M0004Events {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("trellis_events")).to_owned()).await
+        manager.drop_table(Table::drop().table(Named::Events).to_owned()).await
     }
 }
 
@@ -342,22 +339,16 @@ impl MigrationTrait for M0005FiringRetries {
         // One column per statement: SQLite alters one thing at a time.
         for column in columns {
             let mut column = column;
-            manager
-                .alter_table(Table::alter().table(Alias::new("trellis_firings")).add_column(&mut column).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(Named::Firings).add_column(&mut column).to_owned()).await?;
         }
         manager.create_index(index("ix_trellis_firings_retry", "trellis_firings", &["status", "next_attempt_at"])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(Index::drop().name("ix_trellis_firings_retry").table(Alias::new("trellis_firings")).to_owned())
-            .await?;
+        manager.drop_index(Index::drop().name("ix_trellis_firings_retry").table(Named::Firings).to_owned()).await?;
         for column in ["claimed_until", "next_attempt_at", "attempts"] {
             manager
-                .alter_table(
-                    Table::alter().table(Alias::new("trellis_firings")).drop_column(Alias::new(column)).to_owned(),
-                )
+                .alter_table(Table::alter().table(Named::Firings).drop_column(Alias::new(column)).to_owned())
                 .await?;
         }
         Ok(())
@@ -384,20 +375,14 @@ impl MigrationTrait for M0006OutboxDelivery {
         ];
         for column in columns {
             let mut column = column;
-            manager
-                .alter_table(Table::alter().table(Alias::new("trellis_outbox")).add_column(&mut column).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(Named::Outbox).add_column(&mut column).to_owned()).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in ["delivered_at", "last_error", "claimed_until"] {
-            manager
-                .alter_table(
-                    Table::alter().table(Alias::new("trellis_outbox")).drop_column(Alias::new(column)).to_owned(),
-                )
-                .await?;
+            manager.alter_table(Table::alter().table(Named::Outbox).drop_column(Alias::new(column)).to_owned()).await?;
         }
         Ok(())
     }
@@ -417,7 +402,7 @@ impl MigrationTrait for M0007Identity {
         // Users with argon2id password hashes; wrong passwords in a row lock a user for a
         // while. Sessions are stored by the SHA-256 of their token, never the token.
         let users = Table::create()
-            .table(Alias::new("trellis_users"))
+            .table(Named::Users)
             .col(id())
             .col(text("username").unique_key())
             .col(text("password_hash"))
@@ -428,7 +413,7 @@ impl MigrationTrait for M0007Identity {
             .col(timestamp("created_at"))
             .to_owned();
         let sessions = Table::create()
-            .table(Alias::new("trellis_sessions"))
+            .table(Named::Sessions)
             .col(id())
             .col(text("token_hash").unique_key())
             .col(big("user_id"))
@@ -437,8 +422,8 @@ impl MigrationTrait for M0007Identity {
             .col(ColumnDef::new(Alias::new("revoked_at")).timestamp_with_time_zone().null())
             .foreign_key(
                 ForeignKey::create()
-                    .from(Alias::new("trellis_sessions"), Alias::new("user_id"))
-                    .to(Alias::new("trellis_users"), Alias::new("id"))
+                    .from(Named::Sessions, Alias::new("user_id"))
+                    .to(Named::Users, Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
             .to_owned();
@@ -468,7 +453,7 @@ impl MigrationTrait for M0008ApiTokens {
         // Tokens for integrators: named, scoped to one app and to reading or writing,
         // expiring, revocable; stored by the SHA-256 of the token, which is shown once.
         let tokens = Table::create()
-            .table(Alias::new("trellis_api_tokens"))
+            .table(Named::ApiTokens)
             .col(id())
             .col(text("name"))
             .col(text("token_hash").unique_key())
@@ -481,8 +466,8 @@ impl MigrationTrait for M0008ApiTokens {
             .col(ColumnDef::new(Alias::new("last_used_at")).timestamp_with_time_zone().null())
             .foreign_key(
                 ForeignKey::create()
-                    .from(Alias::new("trellis_api_tokens"), Alias::new("user_id"))
-                    .to(Alias::new("trellis_users"), Alias::new("id"))
+                    .from(Named::ApiTokens, Alias::new("user_id"))
+                    .to(Named::Users, Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
             .to_owned();
@@ -490,7 +475,7 @@ impl MigrationTrait for M0008ApiTokens {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("trellis_api_tokens")).to_owned()).await
+        manager.drop_table(Table::drop().table(Named::ApiTokens).to_owned()).await
     }
 }
 
@@ -507,7 +492,7 @@ impl MigrationTrait for M0009Audit {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // The audit trail: appended to in the transaction of each change, never changed.
         let audit = Table::create()
-            .table(Alias::new("trellis_audit"))
+            .table(Named::Audit)
             .col(id())
             .col(timestamp("at"))
             .col(ColumnDef::new(Alias::new("actor_id")).big_integer().null())
@@ -546,7 +531,7 @@ impl MigrationTrait for M0009Audit {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("trellis_audit")).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Named::Audit).to_owned()).await?;
         if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
             manager.get_connection().execute_unprepared("DROP FUNCTION IF EXISTS trellis_audit_append_only()").await?;
         }
@@ -567,15 +552,15 @@ impl MigrationTrait for M0010Directory {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // The bank's organisation (head office → branch → team) and who belongs where.
         let units = Table::create()
-            .table(Alias::new("trellis_org_units"))
+            .table(Named::OrgUnits)
             .col(id())
             .col(text("key").unique_key())
             .col(text("name"))
             .col(ColumnDef::new(Alias::new("parent_id")).big_integer().null())
             .foreign_key(
                 ForeignKey::create()
-                    .from(Alias::new("trellis_org_units"), Alias::new("parent_id"))
-                    .to(Alias::new("trellis_org_units"), Alias::new("id")),
+                    .from(Named::OrgUnits, Alias::new("parent_id"))
+                    .to(Named::OrgUnits, Alias::new("id")),
             )
             .to_owned();
         manager.create_table(units).await?;
@@ -583,22 +568,16 @@ impl MigrationTrait for M0010Directory {
             [nullable_text("display_name"), ColumnDef::new(Alias::new("org_unit_id")).big_integer().null().to_owned()]
         {
             let mut column = column;
-            manager
-                .alter_table(Table::alter().table(Alias::new("trellis_users")).add_column(&mut column).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(Named::Users).add_column(&mut column).to_owned()).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in ["org_unit_id", "display_name"] {
-            manager
-                .alter_table(
-                    Table::alter().table(Alias::new("trellis_users")).drop_column(Alias::new(column)).to_owned(),
-                )
-                .await?;
+            manager.alter_table(Table::alter().table(Named::Users).drop_column(Alias::new(column)).to_owned()).await?;
         }
-        manager.drop_table(Table::drop().table(Alias::new("trellis_org_units")).to_owned()).await
+        manager.drop_table(Table::drop().table(Named::OrgUnits).to_owned()).await
     }
 }
 
@@ -617,19 +596,13 @@ impl MigrationTrait for M0011MakerChecker {
         // version records who made it and who approved it; requests wait with the exact
         // bundle to be published.
         let mut approval = flag("publish_approval").default(false).to_owned();
-        manager
-            .alter_table(Table::alter().table(Alias::new("trellis_apps")).add_column(&mut approval).to_owned())
-            .await?;
+        manager.alter_table(Table::alter().table(Named::Apps).add_column(&mut approval).to_owned()).await?;
         for column in ["made_by", "approved_by"] {
             let mut column = nullable_text(column);
-            manager
-                .alter_table(
-                    Table::alter().table(Alias::new("trellis_app_versions")).add_column(&mut column).to_owned(),
-                )
-                .await?;
+            manager.alter_table(Table::alter().table(Named::AppVersions).add_column(&mut column).to_owned()).await?;
         }
         let requests = Table::create()
-            .table(Alias::new("trellis_publish_requests"))
+            .table(Named::PublishRequests)
             .col(id())
             .col(text("app"))
             .col(text("bundle"))
@@ -643,7 +616,7 @@ impl MigrationTrait for M0011MakerChecker {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("trellis_publish_requests")).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Named::PublishRequests).to_owned()).await?;
         for (table, column) in [
             ("trellis_app_versions", "approved_by"),
             ("trellis_app_versions", "made_by"),
@@ -670,15 +643,15 @@ impl MigrationTrait for M0012UserRoles {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Which app roles each user holds.
         let roles = Table::create()
-            .table(Alias::new("trellis_user_roles"))
+            .table(Named::UserRoles)
             .col(big("user_id"))
             .col(text("app"))
             .col(text("role"))
             .primary_key(Index::create().col(Alias::new("user_id")).col(Alias::new("app")).col(Alias::new("role")))
             .foreign_key(
                 ForeignKey::create()
-                    .from(Alias::new("trellis_user_roles"), Alias::new("user_id"))
-                    .to(Alias::new("trellis_users"), Alias::new("id"))
+                    .from(Named::UserRoles, Alias::new("user_id"))
+                    .to(Named::Users, Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
             .to_owned();
@@ -686,7 +659,7 @@ impl MigrationTrait for M0012UserRoles {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("trellis_user_roles")).to_owned()).await
+        manager.drop_table(Table::drop().table(Named::UserRoles).to_owned()).await
     }
 }
 
@@ -711,29 +684,19 @@ impl MigrationTrait for M0013Ownership {
             ColumnDef::new(Alias::new("record_id")).big_integer().null().to_owned(),
         ];
         for mut column in columns {
-            manager
-                .alter_table(Table::alter().table(Alias::new("trellis_files")).add_column(&mut column).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(Named::Files).add_column(&mut column).to_owned()).await?;
         }
         // The user a firing's actions act for (`"run_as": "user"`), kept for its retries.
         let mut acting_for = ColumnDef::new(Alias::new("acting_for")).big_integer().null().to_owned();
-        manager
-            .alter_table(Table::alter().table(Alias::new("trellis_firings")).add_column(&mut acting_for).to_owned())
-            .await
+        manager.alter_table(Table::alter().table(Named::Firings).add_column(&mut acting_for).to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter().table(Alias::new("trellis_firings")).drop_column(Alias::new("acting_for")).to_owned(),
-            )
+            .alter_table(Table::alter().table(Named::Firings).drop_column(Alias::new("acting_for")).to_owned())
             .await?;
         for column in ["record_id", "field", "form", "uploaded_by"] {
-            manager
-                .alter_table(
-                    Table::alter().table(Alias::new("trellis_files")).drop_column(Alias::new(column)).to_owned(),
-                )
-                .await?;
+            manager.alter_table(Table::alter().table(Named::Files).drop_column(Alias::new(column)).to_owned()).await?;
         }
         Ok(())
     }
@@ -760,7 +723,7 @@ impl MigrationTrait for M0014Processes {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Process instances: the engine's state as JSON, on the app version they started on.
         let instances = Table::create()
-            .table(Alias::new("trellis_flow_instances"))
+            .table(Named::FlowInstances)
             .col(id())
             .col(text("app"))
             .col(text("flow"))
@@ -786,13 +749,13 @@ impl MigrationTrait for M0014Processes {
             .foreign_key(
                 ForeignKey::create()
                     .from(Alias::new("trellis_flow_timers"), Alias::new("instance_id"))
-                    .to(Alias::new("trellis_flow_instances"), Alias::new("id"))
+                    .to(Named::FlowInstances, Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
             .to_owned();
         // The task inbox: user tasks of running processes.
         let tasks = Table::create()
-            .table(Alias::new("trellis_flow_tasks"))
+            .table(Named::FlowTasks)
             .col(id())
             .col(text("app"))
             .col(big("instance_id"))
@@ -814,14 +777,14 @@ impl MigrationTrait for M0014Processes {
             .col(nullable_text("completed_by"))
             .foreign_key(
                 ForeignKey::create()
-                    .from(Alias::new("trellis_flow_tasks"), Alias::new("instance_id"))
-                    .to(Alias::new("trellis_flow_instances"), Alias::new("id"))
+                    .from(Named::FlowTasks, Alias::new("instance_id"))
+                    .to(Named::FlowInstances, Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
             .to_owned();
         // What happened to each instance, in order.
         let history = Table::create()
-            .table(Alias::new("trellis_flow_history"))
+            .table(Named::FlowHistory)
             .col(id())
             .col(big("instance_id"))
             .col(timestamp("at"))
@@ -830,7 +793,7 @@ impl MigrationTrait for M0014Processes {
             .to_owned();
         // A task's SLA escalations, each done once when due.
         let escalations = Table::create()
-            .table(Alias::new("trellis_flow_escalations"))
+            .table(Named::FlowEscalations)
             .col(id())
             .col(big("task_id"))
             .col(timestamp("due_at"))
@@ -839,8 +802,8 @@ impl MigrationTrait for M0014Processes {
             .col(nullable_timestamp("done_at"))
             .foreign_key(
                 ForeignKey::create()
-                    .from(Alias::new("trellis_flow_escalations"), Alias::new("task_id"))
-                    .to(Alias::new("trellis_flow_tasks"), Alias::new("id"))
+                    .from(Named::FlowEscalations, Alias::new("task_id"))
+                    .to(Named::FlowTasks, Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
             .to_owned();
@@ -849,9 +812,7 @@ impl MigrationTrait for M0014Processes {
         }
         // Who leads each org unit: tasks escalate to them.
         let mut unit_manager = nullable_text("manager");
-        manager
-            .alter_table(Table::alter().table(Alias::new("trellis_org_units")).add_column(&mut unit_manager).to_owned())
-            .await?;
+        manager.alter_table(Table::alter().table(Named::OrgUnits).add_column(&mut unit_manager).to_owned()).await?;
         for index in [
             index("ux_trellis_flow_timers_token", "trellis_flow_timers", &["instance_id", "token"]).unique().to_owned(),
             index("ix_trellis_flow_timers_due", "trellis_flow_timers", &["due_at"]),
@@ -871,9 +832,7 @@ impl MigrationTrait for M0014Processes {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter().table(Alias::new("trellis_org_units")).drop_column(Alias::new("manager")).to_owned(),
-            )
+            .alter_table(Table::alter().table(Named::OrgUnits).drop_column(Alias::new("manager")).to_owned())
             .await?;
         for name in [
             "trellis_flow_escalations",
@@ -902,28 +861,20 @@ impl MigrationTrait for M0015ProcessLinks {
         // Pending timers become the runner's jobs: a timer, or a service step to carry out
         // (its action, as the engine computed it, in `payload`).
         manager
-            .rename_table(
-                Table::rename().table(Alias::new("trellis_flow_timers"), Alias::new("trellis_flow_jobs")).to_owned(),
-            )
+            .rename_table(Table::rename().table(Alias::new("trellis_flow_timers"), Named::FlowJobs).to_owned())
             .await?;
         for mut column in
             [ColumnDef::new(Alias::new("kind")).text().not_null().default("timer").to_owned(), nullable_text("payload")]
         {
-            manager
-                .alter_table(Table::alter().table(Alias::new("trellis_flow_jobs")).add_column(&mut column).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(Named::FlowJobs).add_column(&mut column).to_owned()).await?;
         }
         // A sub-process knows the instance (and token) that waits for it.
         for mut column in [nullable_big("parent_id"), nullable_big("parent_token")] {
-            manager
-                .alter_table(
-                    Table::alter().table(Alias::new("trellis_flow_instances")).add_column(&mut column).to_owned(),
-                )
-                .await?;
+            manager.alter_table(Table::alter().table(Named::FlowInstances).add_column(&mut column).to_owned()).await?;
         }
         // Tokens waiting for an event, found by the event when it arrives.
         let waits = Table::create()
-            .table(Alias::new("trellis_flow_waits"))
+            .table(Named::FlowWaits)
             .col(id())
             .col(text("app"))
             .col(text("event"))
@@ -935,8 +886,8 @@ impl MigrationTrait for M0015ProcessLinks {
             .col(nullable_text("match_value"))
             .foreign_key(
                 ForeignKey::create()
-                    .from(Alias::new("trellis_flow_waits"), Alias::new("instance_id"))
-                    .to(Alias::new("trellis_flow_instances"), Alias::new("id"))
+                    .from(Named::FlowWaits, Alias::new("instance_id"))
+                    .to(Named::FlowInstances, Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
             .to_owned();
@@ -956,28 +907,17 @@ impl MigrationTrait for M0015ProcessLinks {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("trellis_flow_waits")).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Named::FlowWaits).to_owned()).await?;
         for column in ["parent_token", "parent_id"] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("trellis_flow_instances"))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
+                .alter_table(Table::alter().table(Named::FlowInstances).drop_column(Alias::new(column)).to_owned())
                 .await?;
         }
         for column in ["payload", "kind"] {
             manager
-                .alter_table(
-                    Table::alter().table(Alias::new("trellis_flow_jobs")).drop_column(Alias::new(column)).to_owned(),
-                )
+                .alter_table(Table::alter().table(Named::FlowJobs).drop_column(Alias::new(column)).to_owned())
                 .await?;
         }
-        manager
-            .rename_table(
-                Table::rename().table(Alias::new("trellis_flow_jobs"), Alias::new("trellis_flow_timers")).to_owned(),
-            )
-            .await
+        manager.rename_table(Table::rename().table(Named::FlowJobs, Alias::new("trellis_flow_timers")).to_owned()).await
     }
 }

@@ -4,6 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::Table as Named;
 use super::platform::{big, text};
 
 pub(super) struct M0016SignInAttempts;
@@ -18,7 +19,7 @@ impl MigrationName for M0016SignInAttempts {
 impl MigrationTrait for M0016SignInAttempts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let attempts = Table::create()
-            .table(Alias::new("trellis_sign_in_attempts"))
+            .table(Named::SignInAttempts)
             .col(text("username").primary_key())
             .col(big("failures").default(0))
             .col(ColumnDef::new(Alias::new("locked_until")).timestamp_with_time_zone().null())
@@ -26,16 +27,16 @@ impl MigrationTrait for M0016SignInAttempts {
             .to_owned();
         manager.create_table(attempts).await?;
         for column in ["failed_logins", "locked_until"] {
-            let drop = Table::alter().table(Alias::new("trellis_users")).drop_column(Alias::new(column)).to_owned();
+            let drop = Table::alter().table(Named::Users).drop_column(Alias::new(column)).to_owned();
             manager.alter_table(drop).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("trellis_sign_in_attempts")).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Named::SignInAttempts).to_owned()).await?;
         let restore = Table::alter()
-            .table(Alias::new("trellis_users"))
+            .table(Named::Users)
             .add_column(big("failed_logins").default(0))
             .add_column(ColumnDef::new(Alias::new("locked_until")).timestamp_with_time_zone().null())
             .to_owned();

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::store::{a, history};
 use crate::core::Core;
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::datetime;
 
@@ -22,7 +23,7 @@ pub async fn run_due_escalations(state: &Core, now: DateTime<Utc>) -> Result<usi
     loop {
         let due = Query::select()
             .columns(["id", "task_id", "action", "target"].map(a))
-            .from(a("trellis_flow_escalations"))
+            .from(Table::FlowEscalations)
             .and_where(Expr::col(a("done_at")).is_null())
             .and_where(Expr::col(a("due_at")).lte(datetime(now, backend)))
             .order_by(a("due_at"), Order::Asc)
@@ -38,7 +39,7 @@ pub async fn run_due_escalations(state: &Core, now: DateTime<Utc>) -> Result<usi
             let tx = conn.begin().await?;
             // Marking it done claims it: another server finds nothing left to do.
             let claim = Query::update()
-                .table(a("trellis_flow_escalations"))
+                .table(Table::FlowEscalations)
                 .value(a("done_at"), datetime(now, backend))
                 .and_where(Expr::col(a("id")).eq(id))
                 .and_where(Expr::col(a("done_at")).is_null())
@@ -60,7 +61,7 @@ async fn escalate(
 ) -> Result<bool, Error> {
     let q = Query::select()
         .columns(["app", "instance_id", "title", "assignee", "status"].map(a))
-        .from(a("trellis_flow_tasks"))
+        .from(Table::FlowTasks)
         .and_where(Expr::col(a("id")).eq(task))
         .to_owned();
     let Some(row) = tx.query_one(&q).await? else { return Ok(false) };
@@ -81,7 +82,7 @@ async fn escalate(
         }
         _ => {
             let stmt = Query::update()
-                .table(a("trellis_flow_tasks"))
+                .table(Table::FlowTasks)
                 .value(a("assignee"), target.clone())
                 .and_where(Expr::col(a("id")).eq(task))
                 .to_owned();
@@ -101,7 +102,7 @@ async fn escalate(
 async fn manager_of(c: &impl ConnectionTrait, username: &str) -> Result<Option<String>, Error> {
     let own = Query::select()
         .column(a("org_unit_id"))
-        .from(a("trellis_users"))
+        .from(Table::Users)
         .and_where(Expr::col(a("username")).eq(username))
         .to_owned();
     let mut unit: Option<i64> = match c.query_one(&own).await? {
@@ -111,7 +112,7 @@ async fn manager_of(c: &impl ConnectionTrait, username: &str) -> Result<Option<S
     while let Some(id) = unit {
         let q = Query::select()
             .columns(["manager", "parent_id"].map(a))
-            .from(a("trellis_org_units"))
+            .from(Table::OrgUnits)
             .and_where(Expr::col(a("id")).eq(id))
             .to_owned();
         let Some(row) = c.query_one(&q).await? else { return Ok(None) };

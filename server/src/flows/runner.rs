@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::store::a;
 use super::{Incoming, deliver};
 use crate::core::Core;
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::{datetime, decode};
 
@@ -42,7 +43,7 @@ async fn run_next(state: &Core, now: DateTime<Utc>, only: Option<i64>) -> Result
     let stamp = |t: DateTime<Utc>| datetime(t, backend);
     let tx = conn.begin().await?;
     let mut next = Query::select();
-    next.columns(COLUMNS.map(a)).from(a("trellis_flow_jobs")).limit(1);
+    next.columns(COLUMNS.map(a)).from(Table::FlowJobs).limit(1);
     match only {
         Some(id) => next.and_where(Expr::col(a("id")).eq(id)),
         None => next
@@ -61,8 +62,7 @@ async fn run_next(state: &Core, now: DateTime<Utc>, only: Option<i64>) -> Result
     };
     let job = Job::of(&row)?;
     let ran = async {
-        let delete =
-            Query::delete().from_table(a("trellis_flow_jobs")).and_where(Expr::col(a("id")).eq(job.id)).to_owned();
+        let delete = Query::delete().from_table(Table::FlowJobs).and_where(Expr::col(a("id")).eq(job.id)).to_owned();
         tx.execute(&delete).await?;
         let stored =
             super::store::load(&tx, job.instance, false).await?.ok_or_else(|| Error::not_found("process gone"))?;
@@ -122,7 +122,7 @@ impl Job {
 async fn failed(state: &Core, job: i64, attempts: i64, error: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let backoff = [1, 5, 30, 120].get(attempts as usize - 1).copied().unwrap_or(120);
     let stmt = Query::update()
-        .table(a("trellis_flow_jobs"))
+        .table(Table::FlowJobs)
         .value(a("attempts"), attempts)
         .value(a("last_error"), error)
         .value(a("claimed_until"), datetime(now + Duration::minutes(backoff), state.db.conn.get_database_backend()))
@@ -137,18 +137,18 @@ async fn failed(state: &Core, job: i64, attempts: i64, error: &str, now: DateTim
 pub async fn incidents(state: &Core, app: &str, only: Option<i64>) -> Result<Vec<Value>, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
-    let (j, i) = (a("trellis_flow_jobs"), a("trellis_flow_instances"));
+    let (j, i) = (Table::FlowJobs, Table::FlowInstances);
     let mut stmt = Query::select();
     stmt.columns(
         ["id", "instance_id", "token", "attempts", "kind", "payload", "due_at", "claimed_until", "last_error"]
-            .map(|c| (j.clone(), a(c))),
+            .map(|c| (j, a(c))),
     )
-    .column((i.clone(), a("flow")))
-    .from(j.clone())
-    .inner_join(i.clone(), Expr::col((i.clone(), a("id"))).equals((j.clone(), a("instance_id"))))
-    .and_where(Expr::col((i.clone(), a("app"))).eq(app))
-    .and_where(Expr::col((j.clone(), a("attempts"))).gt(0))
-    .order_by((j.clone(), a("id")), Order::Desc)
+    .column((i, a("flow")))
+    .from(j)
+    .inner_join(i, Expr::col((i, a("id"))).equals((j, a("instance_id"))))
+    .and_where(Expr::col((i, a("app"))).eq(app))
+    .and_where(Expr::col((j, a("attempts"))).gt(0))
+    .order_by((j, a("id")), Order::Desc)
     .limit(100);
     if let Some(id) = only {
         stmt.and_where(Expr::col((j, a("id"))).eq(id));

@@ -7,6 +7,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, OnConflict, Order, Qu
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::Value;
 
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::datetime;
 
@@ -60,7 +61,7 @@ pub async fn insert(
 ) -> Result<i64, Error> {
     let state = serde_json::to_string(&Instance::new()).map_err(|e| Error::Internal(e.into()))?;
     let stmt = Query::insert()
-        .into_table(a("trellis_flow_instances"))
+        .into_table(Table::FlowInstances)
         .columns(
             [
                 "app",
@@ -102,7 +103,7 @@ pub async fn insert(
 /// Instance `id`, locked until the transaction ends (PostgreSQL; SQLite has one writer).
 pub async fn load(c: &impl ConnectionTrait, id: i64, lock: bool) -> Result<Option<Row>, Error> {
     let mut stmt = Query::select();
-    stmt.columns(COLUMNS.map(a)).from(a("trellis_flow_instances")).and_where(Expr::col(a("id")).eq(id));
+    stmt.columns(COLUMNS.map(a)).from(Table::FlowInstances).and_where(Expr::col(a("id")).eq(id));
     if lock && c.get_database_backend() == sea_orm::DbBackend::Postgres {
         stmt.lock(LockType::Update);
     }
@@ -113,7 +114,7 @@ pub async fn load(c: &impl ConnectionTrait, id: i64, lock: bool) -> Result<Optio
 pub async fn following(c: &impl ConnectionTrait, app: &str, form: &str, id: i64) -> Result<Vec<i64>, DbErr> {
     let stmt = Query::select()
         .column(a("id"))
-        .from(a("trellis_flow_instances"))
+        .from(Table::FlowInstances)
         .and_where(Expr::col(a("app")).eq(app))
         .and_where(Expr::col(a("subject_form")).eq(form))
         .and_where(Expr::col(a("subject_id")).eq(id))
@@ -131,7 +132,7 @@ pub async fn save(c: &impl ConnectionTrait, id: i64, instance: &Instance, now: D
     };
     let state = serde_json::to_string(instance).map_err(|e| Error::Internal(e.into()))?;
     let stmt = Query::update()
-        .table(a("trellis_flow_instances"))
+        .table(Table::FlowInstances)
         .values([(a("status"), status.into()), (a("state"), state.into()), (a("updated_at"), stamp(c, now))])
         .and_where(Expr::col(a("id")).eq(id))
         .to_owned();
@@ -147,7 +148,7 @@ pub async fn history(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let stmt = Query::insert()
-        .into_table(a("trellis_flow_history"))
+        .into_table(Table::FlowHistory)
         .columns(["instance_id", "at", "event", "detail"].map(a))
         .values_panic([id.into(), stamp(c, now), event.into(), detail.to_string().into()])
         .to_owned();
@@ -158,7 +159,7 @@ pub async fn history(
 pub async fn set_timer(c: &impl ConnectionTrait, id: i64, token: u64, due: Option<DateTime<Utc>>) -> Result<(), DbErr> {
     let Some(due) = due else { return remove_job(c, id, token).await };
     let stmt = Query::insert()
-        .into_table(a("trellis_flow_jobs"))
+        .into_table(Table::FlowJobs)
         .columns(["instance_id", "token", "due_at", "attempts"].map(a))
         .values_panic([id.into(), (token as i64).into(), stamp(c, due), 0i64.into()])
         .on_conflict(
@@ -179,7 +180,7 @@ pub async fn add_service_job(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let stmt = Query::insert()
-        .into_table(a("trellis_flow_jobs"))
+        .into_table(Table::FlowJobs)
         .columns(["instance_id", "token", "due_at", "attempts", "kind", "payload"].map(a))
         .values_panic([
             id.into(),
@@ -195,15 +196,14 @@ pub async fn add_service_job(
 
 /// Every job of instance `id` (it was cancelled).
 pub async fn remove_jobs(c: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
-    let stmt =
-        Query::delete().from_table(a("trellis_flow_jobs")).and_where(Expr::col(a("instance_id")).eq(id)).to_owned();
+    let stmt = Query::delete().from_table(Table::FlowJobs).and_where(Expr::col(a("instance_id")).eq(id)).to_owned();
     c.execute(&stmt).await.map(drop)
 }
 
 /// The job (a timer, a service step) of `token` of instance `id`.
 pub async fn remove_job(c: &impl ConnectionTrait, id: i64, token: u64) -> Result<(), DbErr> {
     let stmt = Query::delete()
-        .from_table(a("trellis_flow_jobs"))
+        .from_table(Table::FlowJobs)
         .and_where(Expr::col(a("instance_id")).eq(id))
         .and_where(Expr::col(a("token")).eq(token as i64))
         .to_owned();
@@ -219,7 +219,7 @@ pub async fn insert_task(
 ) -> Result<(), DbErr> {
     let priority = format!("{:?}", order.priority).to_lowercase();
     let stmt = Query::insert()
-        .into_table(a("trellis_flow_tasks"))
+        .into_table(Table::FlowTasks)
         .columns(
             [
                 "app",
@@ -265,7 +265,7 @@ pub async fn insert_task(
     for (at, escalation) in &order.escalations {
         let (action, target) = escalation_parts(escalation);
         let stmt = Query::insert()
-            .into_table(a("trellis_flow_escalations"))
+            .into_table(Table::FlowEscalations)
             .columns(["task_id", "due_at", "action", "target"].map(a))
             .values_panic([task.into(), stamp(c, *at), action.into(), target.into()])
             .to_owned();
@@ -292,7 +292,7 @@ pub async fn close_task(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let mut stmt = Query::update();
-    stmt.table(a("trellis_flow_tasks"))
+    stmt.table(Table::FlowTasks)
         .value(a("status"), status)
         .value(a("completed_at"), stamp(c, now))
         .and_where(Expr::col(a("instance_id")).eq(id))
@@ -307,12 +307,12 @@ pub async fn close_task(
     // A closed task's escalations that have not happened never will.
     let task = Query::select()
         .column(a("id"))
-        .from(a("trellis_flow_tasks"))
+        .from(Table::FlowTasks)
         .and_where(Expr::col(a("instance_id")).eq(id))
         .and_where(Expr::col(a("token")).eq(token as i64))
         .to_owned();
     let pending = Query::delete()
-        .from_table(a("trellis_flow_escalations"))
+        .from_table(Table::FlowEscalations)
         .and_where(Expr::col(a("task_id")).in_subquery(task))
         .and_where(Expr::col(a("done_at")).is_null())
         .to_owned();
@@ -322,7 +322,7 @@ pub async fn close_task(
 /// The node an open task of `(instance, token)` is at, after a migration renamed it.
 pub async fn rename_task_node(c: &impl ConnectionTrait, (id, token): (i64, u64), node: &str) -> Result<(), DbErr> {
     let stmt = Query::update()
-        .table(a("trellis_flow_tasks"))
+        .table(Table::FlowTasks)
         .value(a("node"), node)
         .and_where(Expr::col(a("instance_id")).eq(id))
         .and_where(Expr::col(a("token")).eq(token as i64))
@@ -332,7 +332,7 @@ pub async fn rename_task_node(c: &impl ConnectionTrait, (id, token): (i64, u64),
 
 pub async fn set_version(c: &impl ConnectionTrait, id: i64, version: i64) -> Result<(), DbErr> {
     let stmt = Query::update()
-        .table(a("trellis_flow_instances"))
+        .table(Table::FlowInstances)
         .value(a("version"), version)
         .and_where(Expr::col(a("id")).eq(id))
         .to_owned();
@@ -343,7 +343,7 @@ pub async fn set_version(c: &impl ConnectionTrait, id: i64, version: i64) -> Res
 pub async fn children(c: &impl ConnectionTrait, id: i64) -> Result<Vec<i64>, DbErr> {
     let stmt = Query::select()
         .column(a("id"))
-        .from(a("trellis_flow_instances"))
+        .from(Table::FlowInstances)
         .and_where(Expr::col(a("parent_id")).eq(id))
         .and_where(Expr::col(a("status")).eq("running"))
         .order_by(a("id"), Order::Asc)
@@ -361,7 +361,7 @@ pub async fn add_wait(
 ) -> Result<(), DbErr> {
     let (path, value) = key.unzip();
     let stmt = Query::insert()
-        .into_table(a("trellis_flow_waits"))
+        .into_table(Table::FlowWaits)
         .columns(["app", "event", "instance_id", "token", "match_path", "match_value"].map(a))
         .values_panic([app.into(), event.into(), id.into(), (token as i64).into(), path.into(), value.into()])
         .on_conflict(
@@ -376,7 +376,7 @@ pub async fn add_wait(
 /// Token `token` of instance `id` no longer waits.
 pub async fn remove_wait(c: &impl ConnectionTrait, id: i64, token: u64) -> Result<(), DbErr> {
     let stmt = Query::delete()
-        .from_table(a("trellis_flow_waits"))
+        .from_table(Table::FlowWaits)
         .and_where(Expr::col(a("instance_id")).eq(id))
         .and_where(Expr::col(a("token")).eq(token as i64))
         .to_owned();
@@ -395,7 +395,7 @@ pub async fn waiting_for(
     let paths = Query::select()
         .distinct()
         .column(a("match_path"))
-        .from(a("trellis_flow_waits"))
+        .from(Table::FlowWaits)
         .and_where(Expr::col(a("app")).eq(app))
         .and_where(Expr::col(a("event")).eq(event))
         .and_where(Expr::col(a("match_path")).is_not_null())
@@ -410,7 +410,7 @@ pub async fn waiting_for(
     let stmt = Query::select()
         .distinct()
         .column(a("instance_id"))
-        .from(a("trellis_flow_waits"))
+        .from(Table::FlowWaits)
         .and_where(Expr::col(a("app")).eq(app))
         .and_where(Expr::col(a("event")).eq(event))
         .cond_where(any)
@@ -423,7 +423,7 @@ pub async fn waiting_for(
 pub async fn any_waiting(c: &impl ConnectionTrait, app: &str, event: &str) -> Result<bool, DbErr> {
     let stmt = Query::select()
         .column(a("id"))
-        .from(a("trellis_flow_waits"))
+        .from(Table::FlowWaits)
         .and_where(Expr::col(a("app")).eq(app))
         .and_where(Expr::col(a("event")).eq(event))
         .limit(1)

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Change, act, related};
 use crate::catalog::PublishedApp;
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::datetime;
 use crate::records::values::{RecordValues, expr_json};
@@ -46,7 +47,8 @@ pub async fn receive(
     for rule in listening {
         let outcome = {
             let trigger = Trigger::Event { name: event, event_id, payload: &payload };
-            rule.fire(&trigger, &ctx).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
+            rule.fire(&trigger, &ctx)
+                .map_err(|e| super::Unfired { key: rule.idempotency_key(&trigger), error: e.to_string() })
         };
         if let Ok(Some(firing)) = &outcome {
             let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
@@ -79,7 +81,7 @@ async fn record(
 ) -> Result<bool, DbErr> {
     let a = Alias::new;
     let stmt = Query::insert()
-        .into_table(a("trellis_events"))
+        .into_table(Table::Events)
         .columns(["app", "event", "event_id", "data", "received_at"].map(a))
         .values([
             app.into(),

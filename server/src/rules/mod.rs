@@ -138,9 +138,10 @@ pub fn after_change<'a>(
                     _ => continue,
                 };
                 if rule.on_behalf && change.by.is_none() {
-                    Err((rule.idempotency_key(&trigger), NO_USER.to_owned()))
+                    Err(Unfired { key: rule.idempotency_key(&trigger), error: NO_USER.to_owned() })
                 } else {
-                    rule.fire(&trigger, &ctx).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
+                    rule.fire(&trigger, &ctx)
+                        .map_err(|e| Unfired { key: rule.idempotency_key(&trigger), error: e.to_string() })
                 }
             };
             act(tx, app, rule, outcome, &change, now, depth).await?;
@@ -153,7 +154,13 @@ pub fn after_change<'a>(
 pub(crate) const NO_USER: &str = "the rule acts for the user who made the change, and no user made it";
 
 /// What evaluating a rule gave: a firing, nothing, or (its key and) why it failed.
-type Outcome = Result<Option<Firing>, (String, String)>;
+type Outcome = Result<Option<Firing>, Unfired>;
+
+/// A rule that could not be evaluated: the key of the firing it would have made, and why.
+pub(crate) struct Unfired {
+    pub key: String,
+    pub error: String,
+}
 
 /// Stores a firing and runs its actions in a savepoint; returns whether it fired now (not
 /// before, under the same key). A failure is stored as an incident.
@@ -169,7 +176,7 @@ async fn act(
     let firing = match outcome {
         Ok(Some(firing)) => firing,
         Ok(None) => return Ok(false),
-        Err((key, error)) => {
+        Err(Unfired { key, error }) => {
             store::failed_evaluation(tx, app, rule, &key, change, &error, now).await?;
             return Ok(false);
         }

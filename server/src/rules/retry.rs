@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::{Subject, run_actions};
 use crate::core::Core;
+use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::datetime;
 
@@ -41,7 +42,7 @@ pub async fn failed_attempt(
     let backend = c.get_database_backend();
     let wait = usize::try_from(attempt - 1).ok().and_then(|i| BACKOFF_MINUTES.get(i));
     let mut stmt = Query::update();
-    stmt.table(a("trellis_firings"))
+    stmt.table(Table::Firings)
         .value(a("error"), error)
         .value(a("attempts"), attempt)
         .value(a("claimed_until"), Expr::cust("NULL"))
@@ -63,7 +64,7 @@ pub async fn retry_due_firings(state: &Core, now: DateTime<Utc>) -> Result<usize
     let conn = &state.db.conn;
     let due = Query::select()
         .column(a("id"))
-        .from(a("trellis_firings"))
+        .from(Table::Firings)
         .and_where(Expr::col(a("status")).eq("retrying"))
         .and_where(Expr::col(a("next_attempt_at")).lte(datetime(now, conn.get_database_backend())))
         .order_by(a("next_attempt_at"), Order::Asc)
@@ -83,7 +84,7 @@ pub async fn retry_due_firings(state: &Core, now: DateTime<Utc>) -> Result<usize
 async fn claim(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let backend = c.get_database_backend();
     let stmt = Query::update()
-        .table(a("trellis_firings"))
+        .table(Table::Firings)
         .value(a("claimed_until"), datetime(now + LEASE, backend))
         .and_where(Expr::col(a("id")).eq(id))
         .and_where(Expr::col(a("status")).eq("retrying"))
@@ -125,7 +126,7 @@ struct Stored {
 async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, Error> {
     let stmt = Query::select()
         .columns(["app", "status", "attempts", "actions", "form", "record_id", "trigger", "acting_for"].map(a))
-        .from(a("trellis_firings"))
+        .from(Table::Firings)
         .and_where(Expr::col(a("id")).eq(id))
         .to_owned();
     let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
@@ -157,7 +158,7 @@ async fn attempt(state: &Core, id: i64, now: DateTime<Utc>) -> Result<bool, Erro
     match outcome {
         Ok(()) => {
             let done = Query::update()
-                .table(a("trellis_firings"))
+                .table(Table::Firings)
                 .value(a("status"), "done")
                 .value(a("error"), Expr::cust("NULL"))
                 .value(a("attempts"), firing.attempts + 1)

@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use super::{Change, act, current_values};
 use crate::catalog::PublishedApp;
 use crate::core::Core;
+use crate::db::Table;
 use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
@@ -94,7 +95,8 @@ pub async fn run_occurrence(
             super::related::load(&tx, app, &mut record, &paths).await?;
             let outcome = {
                 let trigger = Trigger::Scheduled { occurrence, id: record_id, record: &record };
-                rule.fire(&trigger, &clock).map_err(|e| (rule.idempotency_key(&trigger), e.to_string()))
+                rule.fire(&trigger, &clock)
+                    .map_err(|e| super::Unfired { key: rule.idempotency_key(&trigger), error: e.to_string() })
             };
             let change = Change {
                 form: form_key.to_owned(),
@@ -172,7 +174,7 @@ pub(crate) async fn claim(
 ) -> Result<bool, DbErr> {
     let backend = c.get_database_backend();
     let insert = Query::insert()
-        .into_table(a("trellis_schedule_runs"))
+        .into_table(Table::ScheduleRuns)
         .columns(["app", "rule", "rule_version", "occurrence", "state", "claimed_at"].map(a))
         .values([
             app.key.as_str().into(),
@@ -189,7 +191,7 @@ pub(crate) async fn claim(
         return Ok(true);
     }
     let take_over = Query::update()
-        .table(a("trellis_schedule_runs"))
+        .table(Table::ScheduleRuns)
         .value(a("claimed_at"), datetime(now, backend))
         .and_where(Expr::col(a("app")).eq(app.key.as_str()))
         .and_where(Expr::col(a("rule")).eq(rule))
@@ -210,7 +212,7 @@ pub(crate) async fn finish(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let stmt = Query::update()
-        .table(a("trellis_schedule_runs"))
+        .table(Table::ScheduleRuns)
         .value(a("state"), "done")
         .value(a("matched"), matched as i64)
         .value(a("fired"), fired as i64)

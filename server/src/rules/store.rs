@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Change, trigger_name};
 use crate::catalog::PublishedApp;
+use crate::db::Table;
 use crate::records::codec::{datetime, decode};
 use crate::records::values::expr_json;
 
@@ -110,7 +111,7 @@ const FIRING_COLUMNS: [&str; 13] = [
 
 async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 13]) -> Result<Option<i64>, DbErr> {
     let stmt = Query::insert()
-        .into_table(a("trellis_firings"))
+        .into_table(Table::Firings)
         .columns(FIRING_COLUMNS.map(a))
         .values(row)
         .map_err(|e| DbErr::Custom(e.to_string()))?
@@ -132,7 +133,7 @@ pub async fn insert_task(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let stmt = Query::insert()
-        .into_table(a("trellis_tasks"))
+        .into_table(Table::Tasks)
         .columns(
             ["app", "form", "record_id", "title", "assignee", "priority", "due_at", "state", "firing_id", "created_at"]
                 .map(a),
@@ -164,7 +165,7 @@ pub async fn insert_outbox(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let stmt = Query::insert()
-        .into_table(a("trellis_outbox"))
+        .into_table(Table::Outbox)
         .columns(
             ["app", "channel", "recipient", "body", "state", "attempts", "next_attempt_at", "firing_id", "created_at"]
                 .map(a),
@@ -231,7 +232,7 @@ fn firing_json(c: &impl ConnectionTrait, row: &QueryResult) -> Result<Value, DbE
 pub async fn firings_of_record(c: &impl ConnectionTrait, app: &str, form: &str, id: i64) -> Result<Vec<Value>, DbErr> {
     let stmt = Query::select()
         .columns(LISTED.map(a))
-        .from(a("trellis_firings"))
+        .from(Table::Firings)
         .and_where(Expr::col(a("app")).eq(app))
         .and_where(Expr::col(a("form")).eq(form))
         .and_where(Expr::col(a("record_id")).eq(id))
@@ -242,11 +243,8 @@ pub async fn firings_of_record(c: &impl ConnectionTrait, app: &str, form: &str, 
 
 /// One firing by id.
 pub async fn firing(c: &impl ConnectionTrait, id: i64) -> Result<Option<Value>, DbErr> {
-    let stmt = Query::select()
-        .columns(LISTED.map(a))
-        .from(a("trellis_firings"))
-        .and_where(Expr::col(a("id")).eq(id))
-        .to_owned();
+    let stmt =
+        Query::select().columns(LISTED.map(a)).from(Table::Firings).and_where(Expr::col(a("id")).eq(id)).to_owned();
     c.query_one(&stmt).await?.map(|r| firing_json(c, &r)).transpose()
 }
 
@@ -256,7 +254,7 @@ pub async fn incidents(c: &impl ConnectionTrait, app: &str, limit: u64) -> Resul
     let stmt = Query::select()
         .columns(LISTED.map(a))
         .expr(Expr::col(a("form")))
-        .from(a("trellis_firings"))
+        .from(Table::Firings)
         .and_where(Expr::col(a("app")).eq(app))
         .and_where(Expr::col(a("status")).is_in(["failed", "retrying"]))
         .order_by(a("id"), Order::Desc)
