@@ -25,6 +25,7 @@ pub mod publish;
 mod records;
 pub mod rules;
 mod schema;
+pub mod tasks;
 
 pub use api::{AppState, PlatformApi, configure};
 pub use db::Db;

@@ -90,7 +90,7 @@ async fn may_attach(state: &State, app: &PublishedApp, principal: &Principal) ->
         }
     }
     // Or they hold a task whose form takes files.
-    super::tasks::holds_task_taking_files(state, app, principal).await
+    crate::tasks::holds_task_taking_files(state, app, principal).await
 }
 
 /// Download a stored file.
@@ -107,7 +107,9 @@ pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>)
     // An attached file is read by whoever may read its field of its record; before that,
     // by its uploader (and administrators) only.
     match &meta.attached {
-        Some(at) if at.form == files::TASK_FILES => super::tasks::visible_to(&state, &req, at.record_id).await?,
+        Some(at) if at.form == files::TASK_FILES => {
+            crate::tasks::visible_to(&state, principal(&req)?, at.record_id).await?
+        }
         Some(at) => {
             let access = super::records::readable(&state, &req, &path.0, &at.form, at.record_id).await?;
             if access.mode(&at.field) >= Mode::Masked {

@@ -1,8 +1,7 @@
 //! The database connection: SQLite (a file, WAL mode, full durability) or PostgreSQL,
 //! and the platform's own tables.
 
-mod platform;
-mod sign_in;
+mod migrations;
 mod tables;
 
 pub use tables::Table;
@@ -56,11 +55,11 @@ impl Db {
 /// others wait, then find nothing left to do.
 async fn migrate(conn: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     if conn.get_database_backend() != DbBackend::Postgres {
-        return platform::Migrator::up(conn, None).await;
+        return migrations::Migrator::up(conn, None).await;
     }
     let tx = conn.begin().await?;
     tx.execute_unprepared(MIGRATION_LOCK).await?;
-    platform::Migrator::up(&tx, None).await?;
+    migrations::Migrator::up(&tx, None).await?;
     tx.commit().await
 }
 

@@ -4,8 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::Table as Named;
-use super::platform::{big, text};
+use super::{Named, big, text};
 
 pub(super) struct M0016SignInAttempts;
 

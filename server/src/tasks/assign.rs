@@ -1,0 +1,87 @@
+//! Handing a task on: claiming one offered to a role you hold, giving it back, delegating
+//! it to someone else; each audited.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query as Sql};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::json;
+
+use super::{a, reach, task_json, visible};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::Principal;
+use crate::core::Core;
+use crate::db::Table;
+use crate::error::Error;
+
+/// Who is to hold a task.
+pub enum Reassignment {
+    /// The caller takes a task offered to a role they hold.
+    Claim,
+    /// The caller gives a task they claimed back to its role.
+    Unclaim,
+    /// The holder (or an administrator) hands it to this user.
+    Delegate(String),
+}
+
+/// Changes who holds open task `id` as `how` says, as `principal`; audited. Who holds it
+/// now.
+pub async fn reassign(
+    core: &Core,
+    (principal, actor): (Principal, Actor),
+    id: i64,
+    how: Reassignment,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, Error> {
+    let conn = &core.db.conn;
+    let (me, admin) = (principal.username.clone(), principal.platform_role == "administrator");
+    if let Reassignment::Delegate(to) = &how {
+        let exists = Sql::select()
+            .column(a("id"))
+            .from(Table::Users)
+            .and_where(Expr::col(a("username")).eq(to.as_str()))
+            .to_owned();
+        if conn.query_one(&exists).await?.is_none() {
+            return Err(Error::InvalidRecord(vec![engine_form::FieldError::new(
+                "/to",
+                "unknown_user",
+                "no such user",
+            )]));
+        }
+    }
+    let reach = reach(conn, principal, false).await?;
+    let tx = conn.begin().await?;
+    let task = task_json(&visible(&tx, &reach, id).await?, conn.get_database_backend(), now)?;
+    if task["status"] != "open" {
+        return Err(Error::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
+    }
+    let (held, role) = (task["assignee"].as_str(), task["candidate_role"].as_str());
+    let (action, holder) = match (&how, held, role) {
+        (Reassignment::Claim, None, _) => ("task.claim", Some(me)),
+        (Reassignment::Claim, Some(_), _) => {
+            return Err(Error::Conflict { code: "task_held", detail: "someone holds this task already".into() });
+        }
+        (Reassignment::Unclaim, Some(h), Some(_)) if h == me => ("task.unclaim", None),
+        (Reassignment::Unclaim, ..) => {
+            return Err(Error::Conflict {
+                code: "not_claimed",
+                detail: "only a task you claimed from a role goes back".into(),
+            });
+        }
+        (Reassignment::Delegate(to), Some(h), _) if h == me || admin => ("task.delegate", Some(to.clone())),
+        (Reassignment::Delegate(_), ..) => {
+            return Err(Error::Conflict { code: "not_yours", detail: "only the holder hands a task on".into() });
+        }
+    };
+    let stmt = Sql::update()
+        .table(Table::FlowTasks)
+        .value(a("assignee"), holder.clone())
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("status")).eq("open"))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    let app = task["app"].as_str().unwrap_or_default();
+    let entry = Entry::app(action, app, json!({ "task": id, "from": task["assignee"], "to": holder }));
+    audit::write(&tx, &actor, entry, now).await?;
+    tx.commit().await?;
+    Ok(holder)
+}

@@ -1,0 +1,165 @@
+//! Completing a task: its outcome and the values of its form checked (files included),
+//! then its process moved on, in one transaction, audited.
+
+use chrono::{DateTime, Utc};
+use engine_form::{CheckMode, check_record};
+use sea_orm::sea_query::{Expr, ExprTrait, Query as Sql};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::{Map, Value, json};
+
+use super::{a, reach, task_json, visible};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::Principal;
+use crate::core::Core;
+use crate::db::Table;
+use crate::error::Error;
+use crate::flows::{self, Incoming};
+
+/// A task node's form: its fields as written (what a task shows), as engine-form
+/// checked them (what completing checks), and its outcomes.
+pub struct TaskForm {
+    pub fields: Vec<Value>,
+    pub form: engine_form::Form,
+    pub outcomes: Vec<String>,
+}
+
+/// The task form and outcomes of a task's node, from the flow version its process runs.
+pub async fn task_form(core: &Core, task: &Value) -> Result<TaskForm, Error> {
+    let app_key = task["app"].as_str().unwrap_or_default();
+    let instance = task["instance"].as_i64().unwrap_or_default();
+    let head = Sql::select()
+        .columns(["flow", "version"].map(a))
+        .from(Table::FlowInstances)
+        .and_where(Expr::col(a("id")).eq(instance))
+        .to_owned();
+    let row = core.db.conn.query_one(&head).await?.ok_or_else(|| Error::not_found("process gone"))?;
+    let (flow_key, version): (String, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    let flows = crate::catalog::flows_of_version(&core.db.conn, app_key, version).await?;
+    let node = flows.iter().find(|f| f.key == flow_key).and_then(|f| f.node(task["node"].as_str().unwrap_or_default()));
+    match node.map(|n| &n.kind) {
+        Some(engine_flow::NodeKind::UserTask(t)) => {
+            Ok(TaskForm { fields: t.fields.clone(), form: t.form.clone(), outcomes: t.outcomes.clone() })
+        }
+        _ => Err(Error::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
+    }
+}
+
+/// What the one completing a task gives: its outcome, and the values of its form.
+pub struct Completion {
+    pub outcome: Option<String>,
+    pub values: Map<String, Value>,
+}
+
+/// Completes task `id` as `principal`; the task as it is then.
+pub async fn complete(
+    core: &Core,
+    (principal, actor): (Principal, Actor),
+    id: i64,
+    done: Completion,
+    now: DateTime<Utc>,
+) -> Result<Value, Error> {
+    let conn = &core.db.conn;
+    let reach = reach(conn, principal.clone(), false).await?;
+    let task = task_json(&visible(conn, &reach, id).await?, conn.get_database_backend(), now)?;
+    if task["status"] != "open" {
+        return Err(Error::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
+    }
+    let TaskForm { form, outcomes, .. } = task_form(core, &task).await?;
+    let Completion { outcome, values: given } = done;
+    let mut errors = Vec::new();
+    match &outcome {
+        Some(o) if !outcomes.is_empty() && !outcomes.contains(o) => errors.push(engine_form::FieldError::new(
+            "/outcome",
+            "option",
+            format!("`{o}` is not one of {}", outcomes.join(", ")),
+        )),
+        None if !outcomes.is_empty() => {
+            errors.push(engine_form::FieldError::new(
+                "/outcome",
+                "required",
+                format!("one of {}", outcomes.join(", ")),
+            ));
+        }
+        _ => {}
+    }
+    let app_key = task["app"].as_str().unwrap_or_default().to_owned();
+    let TaskValues { values, files } = match checked_values(&form, &given) {
+        Ok(checked) => checked,
+        Err(found) => {
+            errors.extend(found);
+            TaskValues::default()
+        }
+    };
+    // Files go with the task: the caller's own uploads, or already this task's.
+    let holder = crate::files::Holder {
+        app: &app_key,
+        form: crate::files::TASK_FILES,
+        record_id: Some(id),
+        writer: Some(principal.user_id),
+    };
+    for (field, ids) in &files {
+        for (i, file) in ids.iter().enumerate() {
+            if let Some(problem) = crate::files::check_attachment(conn, &holder, field, *file).await? {
+                errors.push(engine_form::FieldError::new(format!("/values/{}/{i}", field.key), "file", problem));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::InvalidRecord(errors));
+    }
+    let tx = conn.begin().await?;
+    let app = core.catalog.published_for_write(&tx, &app_key).await?;
+    let token = task["token"].as_u64().unwrap_or_default();
+    let instance = task["instance"].as_i64().unwrap_or_default();
+    let event = Incoming::TaskCompleted { token, outcome, values, by: principal.username.clone() };
+    flows::deliver(&tx, &app, instance, event, now, 0).await?;
+    for (field, ids) in &files {
+        crate::files::attach(&tx, crate::files::TASK_FILES, &field.key, id, ids).await?;
+    }
+    let entry = Entry::app("task.complete", &app_key, json!({ "task": id, "instance": instance, "values": given }));
+    audit::write(&tx, &actor, entry, now).await?;
+    tx.commit().await?;
+    Ok(match visible(conn, &reach, id).await {
+        Ok(row) => task_json(&row, conn.get_database_backend(), now)?,
+        Err(_) => json!({ "id": id, "status": "completed" }),
+    })
+}
+
+/// A completed task form's values, as its process reads them, and the files given in each
+/// attachment field.
+#[derive(Default)]
+struct TaskValues {
+    values: Vec<(String, engine_rule::Value)>,
+    files: Vec<(engine_form::Field, Vec<i64>)>,
+}
+
+/// The task form's values checked as a form's are (types, required, options); or every
+/// problem, under `/values`.
+fn checked_values(
+    form: &engine_form::Form,
+    given: &Map<String, Value>,
+) -> Result<TaskValues, Vec<engine_form::FieldError>> {
+    if form.fields.is_empty() {
+        return Ok(TaskValues::default());
+    }
+    match check_record(form, given, CheckMode::Create) {
+        Ok(values) => {
+            let files = values
+                .iter()
+                .filter_map(|(k, v)| match (form.field(k), v) {
+                    (Some(field), engine_form::FieldValue::Files(ids)) => Some((field.clone(), ids.clone())),
+                    _ => None,
+                })
+                .collect();
+            let values = values.iter().map(|(k, v)| (k.clone(), engine_form::expr_value(v))).collect();
+            Ok(TaskValues { values, files })
+        }
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|mut e| {
+                e.path = format!("/values{}", e.path);
+                e
+            })
+            .collect()),
+    }
+}

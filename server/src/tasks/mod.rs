@@ -1,0 +1,267 @@
+//! Tasks people do: the user tasks of running processes, assigned to a user or offered to
+//! a role, listed for whoever may see them (their holder, their role's holders, their
+//! holder's managers), completed with their form, and handed on.
+
+mod assign;
+mod complete;
+
+pub use assign::{Reassignment, reassign};
+pub use complete::{Completion, complete, task_form};
+
+use chrono::{DateTime, Utc};
+use engine_form::StorageType;
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, NullOrdering, Order, Query as Sql};
+use sea_orm::{ConnectionTrait, QueryResult};
+use serde_json::{Value, json};
+
+use crate::auth::Principal;
+use crate::catalog::PublishedApp;
+use crate::core::Core;
+use crate::db::Table;
+use crate::error::Error;
+use crate::records::codec::{datetime, decode};
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+const COLUMNS: [&str; 19] = [
+    "id",
+    "app",
+    "instance_id",
+    "token",
+    "node",
+    "title",
+    "assignee",
+    "candidate_role",
+    "candidate_unit",
+    "priority",
+    "due_at",
+    "status",
+    "outcome",
+    "data",
+    "subject_form",
+    "subject_id",
+    "created_at",
+    "completed_at",
+    "completed_by",
+];
+
+/// Which tasks to list.
+#[derive(Debug, Default)]
+pub struct TaskQuery {
+    pub app: Option<String>,
+    /// `open` (the default), `completed` or `cancelled`.
+    pub status: Option<String>,
+    /// Also the tasks of the users in the caller's unit and the units below it.
+    pub team: bool,
+    pub overdue: bool,
+    pub due_before: Option<DateTime<Utc>>,
+    /// `low`, `normal` or `high`.
+    pub priority: Option<String>,
+}
+
+/// Who may see which tasks: the caller's name, their (app, role) pairs, and their team.
+pub struct Reach {
+    principal: Principal,
+    roles: Vec<(String, String)>,
+    team: Vec<String>,
+}
+
+pub async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -> Result<Reach, Error> {
+    let roles_q = Sql::select()
+        .columns(["app", "role"].map(a))
+        .from(Table::UserRoles)
+        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+        .to_owned();
+    let mut roles = Vec::new();
+    for row in c.query_all(&roles_q).await? {
+        roles.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
+    }
+    let mut members = Vec::new();
+    if team {
+        // The users of the units at and below the caller's.
+        let below: Vec<i64> =
+            crate::auth::directory::unit_and_below(c, principal.user_id).await?.into_iter().map(|(id, _)| id).collect();
+        let users = Sql::select()
+            .column(a("username"))
+            .from(Table::Users)
+            .and_where(Expr::col(a("org_unit_id")).is_in(below))
+            .to_owned();
+        for row in c.query_all(&users).await? {
+            members.push(row.try_get_by_index(0)?);
+        }
+    }
+    Ok(Reach { principal, roles, team: members })
+}
+
+impl Reach {
+    /// The tasks the caller may see, as SQL.
+    pub fn condition(&self) -> Cond {
+        let mut any = Cond::any().add(Expr::col(a("assignee")).eq(self.principal.username.as_str()));
+        for (app, role) in &self.roles {
+            any = any.add(
+                Cond::all()
+                    .add(Expr::col(a("assignee")).is_null())
+                    .add(Expr::col(a("app")).eq(app.as_str()))
+                    .add(Expr::col(a("candidate_role")).eq(role.as_str())),
+            );
+        }
+        if !self.team.is_empty() {
+            any = any.add(Expr::col(a("assignee")).is_in(self.team.clone()));
+        }
+        any
+    }
+
+    fn is_admin(&self) -> bool {
+        self.principal.platform_role == "administrator"
+    }
+}
+
+pub fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::DateTime<Utc>) -> Result<Value, Error> {
+    let text = |key: &str| -> Result<Value, Error> {
+        Ok(row.try_get::<Option<String>>("", key)?.map_or(Value::Null, Value::String))
+    };
+    let instant = |i: usize| decode(row, i, &StorageType::DateTime, backend).map(|v| v.to_json());
+    let json_text = |key: &str| -> Result<Value, Error> {
+        Ok(row.try_get::<Option<String>>("", key)?.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null))
+    };
+    let due = decode(row, 10, &StorageType::DateTime, backend)?;
+    let status: String = row.try_get("", "status")?;
+    let overdue = status == "open" && matches!(&due, engine_form::FieldValue::DateTime(d) if *d < now);
+    Ok(json!({
+        "id": row.try_get::<i64>("", "id")?,
+        "app": row.try_get::<String>("", "app")?,
+        "instance": row.try_get::<i64>("", "instance_id")?,
+        "token": row.try_get::<i64>("", "token")?,
+        "node": row.try_get::<String>("", "node")?,
+        "title": row.try_get::<String>("", "title")?,
+        "assignee": text("assignee")?,
+        "candidate_role": text("candidate_role")?,
+        "candidate_unit": text("candidate_unit")?,
+        "priority": row.try_get::<String>("", "priority")?,
+        "due_at": due.to_json(),
+        "overdue": overdue,
+        "status": status,
+        "outcome": text("outcome")?,
+        "data": json_text("data")?,
+        "subject": { "form": text("subject_form")?, "id": row.try_get::<Option<i64>>("", "subject_id")? },
+        "created_at": instant(16)?,
+        "completed_at": instant(17)?,
+        "completed_by": text("completed_by")?,
+    }))
+}
+
+/// The tasks `principal` may see that `query` asks for, soonest due first.
+pub async fn list(
+    core: &Core,
+    principal: Principal,
+    query: &TaskQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<Value>, Error> {
+    let conn = &core.db.conn;
+    let reach = reach(conn, principal, query.team).await?;
+    let backend = conn.get_database_backend();
+    let status = query.status.as_deref().unwrap_or("open");
+    if !["open", "completed", "cancelled"].contains(&status) {
+        return Err(Error::bad_input("bad_query", "`status` is open, completed or cancelled"));
+    }
+    let mut stmt = Sql::select();
+    stmt.columns(COLUMNS.map(a)).from(Table::FlowTasks).and_where(Expr::col(a("status")).eq(status));
+    if !reach.is_admin() {
+        stmt.cond_where(reach.condition());
+    }
+    if let Some(app) = &query.app {
+        stmt.and_where(Expr::col(a("app")).eq(app.as_str()));
+    }
+    if query.overdue {
+        stmt.and_where(Expr::col(a("due_at")).lt(datetime(now, backend)));
+    }
+    if let Some(before) = query.due_before {
+        stmt.and_where(Expr::col(a("due_at")).lt(datetime(before, backend)));
+    }
+    if let Some(priority) = &query.priority {
+        if !["low", "normal", "high"].contains(&priority.as_str()) {
+            return Err(Error::bad_input("bad_query", "`priority` is low, normal or high"));
+        }
+        stmt.and_where(Expr::col(a("priority")).eq(priority.as_str()));
+    }
+    stmt.order_by_with_nulls(a("due_at"), Order::Asc, NullOrdering::Last).order_by(a("id"), Order::Asc).limit(500);
+    conn.query_all(&stmt).await?.iter().map(|r| task_json(r, backend, now)).collect()
+}
+
+/// Task `id`, if the caller may see it.
+pub async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, Error> {
+    let mut stmt = Sql::select();
+    stmt.columns(COLUMNS.map(a)).from(Table::FlowTasks).and_where(Expr::col(a("id")).eq(id));
+    if !reach.is_admin() {
+        stmt.cond_where(reach.condition());
+    }
+    c.query_one(&stmt).await?.ok_or_else(|| Error::not_found(format!("no task {id} of yours")))
+}
+
+/// Whether the caller may see task `id` (its files are theirs to read): 404 if not.
+pub async fn visible_to(core: &Core, principal: Principal, id: i64) -> Result<(), Error> {
+    let reach = reach(&core.db.conn, principal, true).await?;
+    visible(&core.db.conn, &reach, id).await.map(drop)
+}
+
+/// Whether `principal` holds an open task of `app` (or one is offered to their role)
+/// whose form, in the app's published flows, takes files.
+pub async fn holds_task_taking_files(core: &Core, app: &PublishedApp, principal: &Principal) -> Result<bool, Error> {
+    let mut nodes = Cond::any();
+    let mut any = false;
+    for flow in app.flows.iter() {
+        for node in &flow.nodes {
+            if let engine_flow::NodeKind::UserTask(task) = &node.kind
+                && task.fields.iter().any(|f| f["type"] == "attachment")
+            {
+                let of_flow = Sql::select()
+                    .column(a("id"))
+                    .from(Table::FlowInstances)
+                    .and_where(Expr::col(a("app")).eq(app.key.as_str()))
+                    .and_where(Expr::col(a("flow")).eq(flow.key.as_str()))
+                    .to_owned();
+                nodes = nodes.add(
+                    Expr::col(a("node")).eq(node.id.as_str()).and(Expr::col(a("instance_id")).in_subquery(of_flow)),
+                );
+                any = true;
+            }
+        }
+    }
+    if !any {
+        return Ok(false);
+    }
+    let reach = reach(&core.db.conn, principal.clone(), false).await?;
+    let stmt = Sql::select()
+        .column(a("id"))
+        .from(Table::FlowTasks)
+        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
+        .and_where(Expr::col(a("status")).eq("open"))
+        .cond_where(nodes)
+        .cond_where(reach.condition())
+        .limit(1)
+        .to_owned();
+    Ok(core.db.conn.query_one(&stmt).await?.is_some())
+}
+
+/// A task's SLA escalations: when, what, to whom, and when done.
+pub async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, Error> {
+    let stmt = Sql::select()
+        .columns(["due_at", "action", "target", "done_at"].map(a))
+        .from(Table::FlowEscalations)
+        .and_where(Expr::col(a("task_id")).eq(task))
+        .order_by(a("due_at"), Order::Asc)
+        .to_owned();
+    let backend = c.get_database_backend();
+    let mut out = Vec::new();
+    for row in c.query_all(&stmt).await? {
+        out.push(json!({
+            "at": decode(&row, 0, &StorageType::DateTime, backend)?.to_json(),
+            "action": row.try_get_by_index::<String>(1)?,
+            "to": row.try_get_by_index::<Option<String>>(2)?,
+            "done_at": decode(&row, 3, &StorageType::DateTime, backend)?.to_json(),
+        }));
+    }
+    Ok(Value::Array(out))
+}
