@@ -122,22 +122,63 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
     let mut diags = Diags(Vec::new());
     let raw: RawRule =
         serde_json::from_value(doc.clone()).map_err(|e| vec![Diagnostic::new("", "shape", e.to_string())])?;
-    let (trigger, has_old) = match raw.trigger.on.as_str() {
+    let Some((trigger, has_old)) = trigger_kind(&raw.trigger.on, &mut diags) else { return Err(diags.0) };
+    let on_behalf = run_as(raw.run_as.as_deref(), trigger, &mut diags);
+    let schedule = schedule(trigger, &raw.trigger, &mut diags);
+    let Some(fields) = subject(trigger, &raw.trigger, catalog, &mut diags) else { return Err(diags.0) };
+    let subject = Subject { fields, has_old };
+    let condition = raw
+        .condition
+        .as_ref()
+        .and_then(|c| diags.expr("/condition", Some(&Json::from(c.clone())), &subject, Some(&Type::Bool)));
+    let subject_key = raw.trigger.event.as_deref().or(raw.trigger.form.as_deref()).unwrap_or("");
+    let scope = RuleScope { subject: &subject, key: subject_key, event: trigger == TriggerKind::Event, catalog };
+    let mut actions = Vec::new();
+    for (i, action) in raw.actions.iter().enumerate() {
+        actions.extend(crate::action::lower_action(action, &format!("/actions/{i}"), &scope, &mut diags.0));
+    }
+    if !diags.0.is_empty() {
+        return Err(diags.0);
+    }
+    let mut collections: Vec<Vec<String>> = Vec::new();
+    for expr in condition.iter().chain(actions.iter().flat_map(ActionSpec::exprs)) {
+        super::reads(expr, &|p| subject.rows(p).is_some(), &mut Vec::new(), &mut Vec::new(), &mut collections);
+    }
+    Ok(EventRule {
+        key: raw.key,
+        version,
+        priority: raw.priority,
+        trigger,
+        form: raw.trigger.form,
+        event: raw.trigger.event,
+        schedule,
+        on_behalf,
+        condition_text: if condition.is_some() { raw.condition.clone().unwrap_or_default() } else { String::new() },
+        condition,
+        actions,
+        collections,
+    })
+}
+
+/// The kind of trigger `on` names, and whether the rule sees the values before (`old.`).
+fn trigger_kind(on: &str, diags: &mut Diags) -> Option<(TriggerKind, bool)> {
+    Some(match on {
         "created" => (TriggerKind::Created, false),
         "updated" => (TriggerKind::Updated, true),
         "deleted" => (TriggerKind::Deleted, true),
         "event" => (TriggerKind::Event, false),
         "schedule" => (TriggerKind::Schedule, false),
         other => {
-            diags.push(
-                "/trigger/on",
-                "unknown_trigger",
-                format!("`{other}` is not created, updated, deleted, event or schedule"),
-            );
-            return Err(diags.0);
+            let message = format!("`{other}` is not created, updated, deleted, event or schedule");
+            diags.push("/trigger/on", "unknown_trigger", message);
+            return None;
         }
-    };
-    let on_behalf = match (raw.run_as.as_deref(), trigger) {
+    })
+}
+
+/// Whether the rule acts for the user whose change fired it (`"run_as": "user"`).
+fn run_as(run_as: Option<&str>, trigger: TriggerKind, diags: &mut Diags) -> bool {
+    match (run_as, trigger) {
         (None | Some("system"), _) => false,
         (Some("user"), TriggerKind::Schedule) => {
             diags.push("/run_as", "bad_value", "a scheduled rule has no user to act for");
@@ -148,8 +189,12 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
             diags.push("/run_as", "bad_value", format!("`{other}` is not system or user"));
             false
         }
-    };
-    let schedule = match (trigger, &raw.trigger.cron, &raw.trigger.zone) {
+    }
+}
+
+/// A scheduled rule's cron and zone, which only a schedule trigger has.
+fn schedule(trigger: TriggerKind, raw: &RawTrigger, diags: &mut Diags) -> Option<Schedule> {
+    match (trigger, &raw.cron, &raw.zone) {
         (TriggerKind::Schedule, Some(cron), Some(zone)) => match Schedule::parse(cron, zone) {
             Ok(schedule) => Some(schedule),
             Err(message) => {
@@ -167,8 +212,17 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
             diags.push("/trigger", "bad_trigger", "only a schedule trigger has a `cron` and a `zone`");
             None
         }
-    };
-    let subject: Option<&dyn Schema> = match (trigger, &raw.trigger.form, &raw.trigger.event) {
+    }
+}
+
+/// What the rule reads: the fields of the form it watches, or the data of its event.
+fn subject<'c>(
+    trigger: TriggerKind,
+    raw: &RawTrigger,
+    catalog: &'c dyn RuleCatalog,
+    diags: &mut Diags,
+) -> Option<&'c dyn Schema> {
+    match (trigger, &raw.form, &raw.event) {
         (TriggerKind::Event, None, Some(event)) => {
             let s = catalog.event(event);
             if s.is_none() {
@@ -191,40 +245,6 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
             diags.push("/trigger", "bad_trigger", "a record trigger names a `form` and no `event`");
             None
         }
-    };
-    let Some(fields) = subject else { return Err(diags.0) };
-    let subject = Subject { fields, has_old };
-    let condition = raw
-        .condition
-        .as_ref()
-        .and_then(|c| diags.expr("/condition", Some(&Json::from(c.clone())), &subject, Some(&Type::Bool)));
-    let subject_key = raw.trigger.event.as_deref().or(raw.trigger.form.as_deref()).unwrap_or("");
-    let scope = RuleScope { subject: &subject, key: subject_key, event: trigger == TriggerKind::Event, catalog };
-    let mut actions = Vec::new();
-    for (i, action) in raw.actions.iter().enumerate() {
-        actions.extend(crate::action::lower_action(action, &format!("/actions/{i}"), &scope, &mut diags.0));
-    }
-    if diags.0.is_empty() {
-        let mut collections: Vec<Vec<String>> = Vec::new();
-        for expr in condition.iter().chain(actions.iter().flat_map(ActionSpec::exprs)) {
-            super::reads(expr, &|p| subject.rows(p).is_some(), &mut Vec::new(), &mut Vec::new(), &mut collections);
-        }
-        Ok(EventRule {
-            key: raw.key,
-            version,
-            priority: raw.priority,
-            trigger,
-            form: raw.trigger.form,
-            event: raw.trigger.event,
-            schedule,
-            on_behalf,
-            condition_text: if condition.is_some() { raw.condition.clone().unwrap_or_default() } else { String::new() },
-            condition,
-            actions,
-            collections,
-        })
-    } else {
-        Err(diags.0)
     }
 }
 
