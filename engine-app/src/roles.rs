@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use engine_form::{Bundle, Diagnostic, FormSchema};
+use engine_form::{Bundle, Diagnostic, Form, FormSchema};
 use engine_rule::{Expr, Schema, Type};
 use serde::Deserialize;
 use serde_json::Value;
@@ -133,62 +133,7 @@ pub fn check_roles(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) ->
                 diags.push(Diagnostic::new(at, "unknown_form", format!("there is no form `{form_key}`")));
                 continue;
             };
-            for (j, op) in grant.operations.iter().enumerate() {
-                if !OPERATIONS.contains(&op.as_str()) {
-                    diags.push(Diagnostic::new(
-                        format!("{at}/operations/{j}"),
-                        "bad_operation",
-                        format!("`{op}` is not {}", OPERATIONS.join(", ")),
-                    ));
-                }
-            }
-            let mut fields = BTreeMap::new();
-            for (field, mode) in &grant.fields {
-                match (form.field(field), Mode::parse(mode)) {
-                    (None, _) => diags.push(Diagnostic::new(
-                        format!("{at}/fields/{field}"),
-                        "unknown_field",
-                        format!("the form has no field `{field}`"),
-                    )),
-                    (_, None) => diags.push(Diagnostic::new(
-                        format!("{at}/fields/{field}"),
-                        "bad_mode",
-                        format!("`{mode}` is not visible, read_only, masked or hidden"),
-                    )),
-                    (Some(_), Some(mode)) => {
-                        fields.insert(field.clone(), mode);
-                    }
-                }
-            }
-            let rows = grant.rows.as_deref().and_then(|text| {
-                let schema = WithUser(FormSchema { bundle, form });
-                let checked = engine_rule::parse(text).map_err(|e| vec![e]).and_then(|expr| {
-                    let t = engine_rule::check(&expr, &schema)?;
-                    Ok((expr, t))
-                });
-                match checked {
-                    Ok((expr, t)) if t.fits(&Type::Bool) => Some(expr),
-                    Ok((_, t)) => {
-                        diags.push(Diagnostic::new(
-                            format!("{at}/rows"),
-                            "type_mismatch",
-                            format!("a condition, not {t}"),
-                        ));
-                        None
-                    }
-                    Err(errors) => {
-                        for e in errors {
-                            diags.push(Diagnostic::new(
-                                format!("{at}/rows"),
-                                "bad_expression",
-                                format!("{} (at {}..{})", e.message, e.span.start, e.span.end),
-                            ));
-                        }
-                        None
-                    }
-                }
-            });
-            forms.insert(form_key, Grant { operations: grant.operations, rows, fields });
+            forms.insert(form_key, grant_of(&at, bundle, form, grant, diags));
         }
         let declared: Vec<&str> = doc
             .get("events")
@@ -209,4 +154,60 @@ pub fn check_roles(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) ->
         roles.push(Role { key: raw.key, forms, events: raw.events });
     }
     roles
+}
+
+/// A role's grant on one form, checked: its operations, field modes and row condition.
+fn grant_of(at: &str, bundle: &Bundle, form: &Form, grant: RawGrant, diags: &mut Vec<Diagnostic>) -> Grant {
+    for (j, op) in grant.operations.iter().enumerate() {
+        if !OPERATIONS.contains(&op.as_str()) {
+            diags.push(Diagnostic::new(
+                format!("{at}/operations/{j}"),
+                "bad_operation",
+                format!("`{op}` is not {}", OPERATIONS.join(", ")),
+            ));
+        }
+    }
+    let mut fields = BTreeMap::new();
+    for (field, mode) in &grant.fields {
+        match (form.field(field), Mode::parse(mode)) {
+            (None, _) => diags.push(Diagnostic::new(
+                format!("{at}/fields/{field}"),
+                "unknown_field",
+                format!("the form has no field `{field}`"),
+            )),
+            (_, None) => diags.push(Diagnostic::new(
+                format!("{at}/fields/{field}"),
+                "bad_mode",
+                format!("`{mode}` is not visible, read_only, masked or hidden"),
+            )),
+            (Some(_), Some(mode)) => {
+                fields.insert(field.clone(), mode);
+            }
+        }
+    }
+    let rows = grant.rows.as_deref().and_then(|text| rows_condition(&format!("{at}/rows"), bundle, form, text, diags));
+    Grant { operations: grant.operations, rows, fields }
+}
+
+/// A grant's row condition, checked against the form and the user's attributes.
+fn rows_condition(at: &str, bundle: &Bundle, form: &Form, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Expr> {
+    let schema = WithUser(FormSchema { bundle, form });
+    let checked = engine_rule::parse(text).map_err(|e| vec![e]).and_then(|expr| {
+        let t = engine_rule::check(&expr, &schema)?;
+        Ok((expr, t))
+    });
+    match checked {
+        Ok((expr, t)) if t.fits(&Type::Bool) => Some(expr),
+        Ok((_, t)) => {
+            diags.push(Diagnostic::new(at, "type_mismatch", format!("a condition, not {t}")));
+            None
+        }
+        Err(errors) => {
+            for e in errors {
+                let message = format!("{} (at {}..{})", e.message, e.span.start, e.span.end);
+                diags.push(Diagnostic { span: Some(e.span), ..Diagnostic::new(at, "bad_expression", message) });
+            }
+            None
+        }
+    }
 }

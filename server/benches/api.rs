@@ -5,6 +5,8 @@
 //! paginated list at 100,000 and 1,000,000 rows. In the same run it does the same insert
 //! and query directly on SQLite (rusqlite, same pragmas: WAL, synchronous=FULL) as the
 //! baseline, and prints each figure as a ratio against it.
+//! Requests carry the session of an administrator signed in at start; the list is timed
+//! once more with an API token (read access), the way an integrator reads.
 //! `BENCH_INSERTS` and `BENCH_ROWS` (comma-separated) scale it down for a quick look.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -22,9 +24,37 @@ const FILTER: &str = "tier:eq:hnw,aum:gte:5000000";
 const RAW_QUERY: &str = "SELECT id, _version, _created_at, _updated_at, f_name, f_aum, f_tier, f_branch, f_birthday \
      FROM t_bench_customer WHERE f_tier = ?1 AND f_aum >= ?2 ORDER BY f_aum DESC NULLS LAST, id ASC LIMIT 51";
 const LIST_SAMPLES: usize = 200;
+const BENCH_PASSWORD: &str = "bench password 2026";
 
 /// One row of RAW_QUERY, read into owned values as a client would.
-type RawRow = (i64, i64, String, String, String, i64, String, String, String);
+#[allow(dead_code)]
+struct RawRow {
+    id: i64,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+    name: String,
+    aum: i64,
+    tier: String,
+    branch: String,
+    birthday: String,
+}
+
+impl RawRow {
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<RawRow> {
+        Ok(RawRow {
+            id: r.get(0)?,
+            version: r.get(1)?,
+            created_at: r.get(2)?,
+            updated_at: r.get(3)?,
+            name: r.get(4)?,
+            aum: r.get(5)?,
+            tier: r.get(6)?,
+            branch: r.get(7)?,
+            birthday: r.get(8)?,
+        })
+    }
+}
 
 fn env_list(name: &str, default: &str) -> Vec<usize> {
     std::env::var(name).unwrap_or_else(|_| default.into()).split(',').filter_map(|s| s.trim().parse().ok()).collect()
@@ -54,23 +84,31 @@ fn customer(i: usize) -> (String, i64, &'static str, String, String) {
     )
 }
 
-/// One keep-alive HTTP/1.1 connection.
+/// One keep-alive HTTP/1.1 connection, its requests made with one bearer token.
 struct Client {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
     host: String,
+    token: String,
 }
 
 impl Client {
-    fn connect(addr: &str) -> Client {
+    fn connect(addr: &str, token: &str) -> Client {
         let stream = TcpStream::connect(addr).expect("connect");
         stream.set_nodelay(true).expect("nodelay");
-        Client { reader: BufReader::new(stream.try_clone().expect("clone")), writer: stream, host: addr.into() }
+        let reader = BufReader::new(stream.try_clone().expect("clone"));
+        Client { reader, writer: stream, host: addr.into(), token: token.into() }
     }
 
     fn request(&mut self, method: &str, path: &str, body: &str) -> (u16, Vec<u8>) {
-        write!(self.writer, "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", self.host, body.len())
-            .expect("write");
+        write!(
+            self.writer,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.host,
+            self.token,
+            body.len()
+        )
+        .expect("write");
         let mut line = String::new();
         self.reader.read_line(&mut line).expect("status line");
         let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -127,9 +165,17 @@ fn main() {
     let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let addr = format!("127.0.0.1:{port}");
     let listen = addr.clone();
+    let (session_tx, session_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let state = AppState::new(Db::connect(&url).await.expect("db"));
+            let now = chrono::Utc::now();
+            server::auth::create_user(&state.db.conn, "bench", BENCH_PASSWORD, "administrator", now)
+                .await
+                .expect("user");
+            let (session, _) =
+                server::auth::login(&state.db.conn, "bench", BENCH_PASSWORD, now).await.expect("sign in");
+            session_tx.send(session).expect("session");
             server::publish::import(&state.db, &bundle(), &server::audit::Actor::system(), chrono::Utc::now())
                 .await
                 .expect("import");
@@ -145,14 +191,23 @@ fn main() {
                 .expect("run");
         })
     });
+    let session: String = session_rx.recv_timeout(Duration::from_secs(30)).expect("signed in");
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(&addr).is_err()
-        || Client::connect(&addr).request("GET", "/api/v1/apps/bench/forms/customer/records?limit=1", "").0 != 200
+        || Client::connect(&addr, &session).request("GET", "/api/v1/apps/bench/forms/customer/records?limit=1", "").0
+            != 200
     {
         assert!(Instant::now() < deadline, "server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let mut client = Client::connect(&addr);
+    let (status, made) = Client::connect(&addr, &session).request(
+        "POST",
+        "/api/v1/tokens",
+        &json!({ "name": "bench feed", "app": "bench", "access": "read", "expires_in_days": 1 }).to_string(),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&made));
+    let made: serde_json::Value = serde_json::from_slice(&made).expect("token");
+    let api_token = made["token"].as_str().expect("token").to_owned();
 
     println!(
         "Trellis storage/API benchmark (SQLite, WAL, synchronous=FULL; {} cores)",
@@ -204,6 +259,8 @@ fn main() {
         }
     });
     let driver_rate = inserts as f64 / start.elapsed().as_secs_f64();
+    // The server closes idle keep-alive connections; the baselines above take a while.
+    let mut client = Client::connect(&addr, &session);
     let start = Instant::now();
     for i in 0..inserts {
         let (name, aum, tier, branch, birthday) = customer(i);
@@ -246,19 +303,7 @@ fn main() {
         for _ in 0..LIST_SAMPLES {
             let t = Instant::now();
             let rows: Vec<RawRow> = stmt
-                .query_map(rusqlite::params!["hnw", 500_000_000i64], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                    ))
-                })
+                .query_map(rusqlite::params!["hnw", 500_000_000i64], RawRow::read)
                 .expect("query")
                 .collect::<Result<_, _>>()
                 .expect("rows");
@@ -284,16 +329,20 @@ fn main() {
             median(samples)
         });
         // The server closes idle keep-alive connections; the bulk load above takes longer.
-        client = Client::connect(&addr);
-        let mut api_samples = Vec::with_capacity(LIST_SAMPLES);
         let path = format!("/api/v1/apps/bench/forms/customer/records?filter={FILTER}&sort=-aum&limit=50");
-        for _ in 0..LIST_SAMPLES {
-            let t = Instant::now();
-            let (status, _) = client.request("GET", &path, "");
-            assert_eq!(status, 200);
-            api_samples.push(t.elapsed());
-        }
-        let (raw_median, api_median) = (median(raw_samples), median(api_samples));
+        let list_median = |token: &str| {
+            let mut client = Client::connect(&addr, token);
+            let mut samples = Vec::with_capacity(LIST_SAMPLES);
+            for _ in 0..LIST_SAMPLES {
+                let t = Instant::now();
+                let (status, body) = client.request("GET", &path, "");
+                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                samples.push(t.elapsed());
+            }
+            median(samples)
+        };
+        let (raw_median, api_median, token_median) =
+            (median(raw_samples), list_median(&session), list_median(&api_token));
         println!("filtered list, first page of 50 (`{FILTER}`, sort -aum) at {rows} rows, median of {LIST_SAMPLES}:");
         println!("  raw SQLite  {:>10.1} µs", raw_median.as_secs_f64() * 1e6);
         println!(
@@ -305,6 +354,11 @@ fn main() {
             "  Trellis API {:>10.1} µs   ratio {:.2} (target <= 2.0)",
             api_median.as_secs_f64() * 1e6,
             api_median.as_secs_f64() / raw_median.as_secs_f64()
+        );
+        println!(
+            "  with a token{:>10.1} µs   ratio {:.2} (an API token instead of a session)",
+            token_median.as_secs_f64() * 1e6,
+            token_median.as_secs_f64() / raw_median.as_secs_f64()
         );
         println!();
     }

@@ -22,7 +22,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::catalog::PublishedApp;
 use crate::error::Error;
 use crate::records::values::field_values;
-use crate::records::{FormCtx, enforce_conditions, read, write as sql};
+use crate::records::{FormCtx, columns, enforce_conditions, read, write as sql};
 use crate::rules::{self, Change};
 
 /// Whose authority a write is made with.
@@ -117,7 +117,7 @@ async fn create(
         writable(access, values)?;
     }
     let checked = check_record(ctx.form, values, CheckMode::Create).map_err(Error::InvalidRecord)?;
-    let own_row = read::OwnRow::of(ctx);
+    let own_row = columns::OwnRow::of(ctx);
     let row = sql::create(tx, ctx, &checked, ctx.now, &own_row.columns).await?;
     let record = read::written(tx, ctx, &own_row, &row).await?;
     let id = record["id"].as_i64().unwrap_or_default();
@@ -150,7 +150,7 @@ async fn update(
     }
     let checked = check_record(ctx.form, values, CheckMode::Patch).map_err(Error::InvalidRecord)?;
     let current = before_json["_version"].as_i64().unwrap_or_default();
-    let own_row = read::OwnRow::of(ctx);
+    let own_row = columns::OwnRow::of(ctx);
     let row = sql::update(tx, ctx, id, version.unwrap_or(current), &checked, ctx.now, &own_row.columns).await?;
     let record = read::written(tx, ctx, &own_row, &row).await?;
     let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
@@ -222,7 +222,7 @@ async fn settle(
     access: Option<&Access>,
 ) -> Result<Written, Error> {
     let limited = access.filter(|a| a.rows.is_some() || a.limits_lookups());
-    if !rules_ran && limited.is_none() && !read::shows_lookups(ctx) {
+    if !rules_ran && limited.is_none() && !columns::shows_lookups(ctx) {
         return Ok(Written { id, record: Some(record) });
     }
     let scoped = FormCtx { access: limited, ..*ctx };

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use engine_form::{
-    Diagnostic, Field, FieldType, MigrationStep, StorageType, check_value, child_table_name, main_table_name,
+    Diagnostic, Field, FieldType, Form, MigrationStep, StorageType, check_value, child_table_name, main_table_name,
     plan_table,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -88,91 +88,10 @@ pub async fn publish_with(
     };
     let bundle = check_app(&doc, 0).map_err(Error::InvalidMetadata)?.bundle;
 
-    struct Planned<'b> {
-        table: String,
-        form: &'b str,
-        sub: Option<(&'b str, String)>,
-        fields: &'b [Field],
-        path: String,
-        steps: Vec<MigrationStep>,
-    }
-    let mut plans = Vec::new();
-    let mut diags = Vec::new();
-    for (i, form) in bundle.forms.iter().enumerate() {
-        let table = main_table_name(app_key, &form.key);
-        let mut targets = vec![(table.clone(), None, form.fields.as_slice(), format!("/forms/{i}/fields"))];
-        for (j, field) in form.fields.iter().enumerate() {
-            if let FieldType::SubTable { fields } = &field.kind {
-                let child = child_table_name(app_key, &form.key, &field.key);
-                targets.push((
-                    child,
-                    Some((field.key.as_str(), table.clone())),
-                    fields.as_slice(),
-                    format!("/forms/{i}/fields/{j}/fields"),
-                ));
-            }
-        }
-        for (table, sub, fields, path) in targets {
-            let (exists, columns) = registry(&tx, &table).await?;
-            match plan_table(&table, exists, &columns, fields, &path) {
-                Ok(steps) => plans.push(Planned { table, form: &form.key, sub, fields, path, steps }),
-                Err(mut d) => diags.append(&mut d),
-            }
-        }
-    }
-    if !diags.is_empty() {
-        return Err(Error::InvalidMetadata(diags));
-    }
+    let plans = plan(&tx, app_key, &bundle.forms).await?;
     let mut changes = Vec::new();
     for plan in &plans {
-        let target = TableTarget {
-            app: app_key,
-            form: plan.form,
-            table: &plan.table,
-            sub: plan.sub.as_ref().map(|(f, p)| (*f, p.as_str())),
-        };
-        let at = |e: DbErr| {
-            Error::InvalidMetadata(vec![Diagnostic::new(
-                &plan.path,
-                "migration_failed",
-                format!("table {}: {e}", plan.table),
-            )])
-        };
-        apply_ddl(&tx, &target, &plan.steps).await.map_err(at)?;
-        let mut problems = Vec::new();
-        for step in &plan.steps {
-            changes.push(format!("{}: {}", plan.table, describe(step)));
-            let (field_key, read_column, write) = match step {
-                MigrationStep::Convert { field, from_column, column, storage, .. } => {
-                    (field, from_column, Some((column.as_str(), storage)))
-                }
-                MigrationStep::Verify { field, column } => (field, column, None),
-                _ => continue,
-            };
-            let (index, field) =
-                plan.fields.iter().enumerate().find(|(_, f)| &f.key == field_key).ok_or_else(|| {
-                    Error::Internal(anyhow::anyhow!("planned field `{field_key}` is not in the form"))
-                })?;
-            let read_storage = match step {
-                MigrationStep::Convert { from, .. } => from.clone(),
-                _ => StorageType::of(field)
-                    .ok_or_else(|| Error::Internal(anyhow::anyhow!("`{field_key}` has no column")))?,
-            };
-            let bad = convert_column(&tx, &plan.table, field, read_column, &read_storage, write).await.map_err(at)?;
-            if !bad.is_empty() {
-                problems.push(Diagnostic::new(
-                    format!("{}/{index}/type", plan.path),
-                    "stored_values_do_not_fit",
-                    format!(
-                        "stored values of `{field_key}` do not fit the new definition, e.g. record {}",
-                        bad.join(", record ")
-                    ),
-                ));
-            }
-        }
-        if !problems.is_empty() {
-            return Err(Error::InvalidMetadata(problems));
-        }
+        changes.extend(migrate(&tx, app_key, plan).await?);
     }
     let version = app.published_version + 1;
     meta::insert_version(&tx, app_key, version, &doc, signoff, now).await?;
@@ -196,6 +115,100 @@ pub async fn publish_with(
         approved_by: signoff.approved_by.clone(),
         changes,
     })
+}
+
+/// One table's migration: a form's table or one of its sub-tables, the fields it holds,
+/// where they are in the bundle, and the steps that bring it to them.
+struct Planned<'b> {
+    table: String,
+    form: &'b str,
+    /// The sub-table field and its parent's table.
+    sub: Option<(&'b str, String)>,
+    fields: &'b [Field],
+    path: String,
+    steps: Vec<MigrationStep>,
+}
+
+/// Plans every table of `forms` against what is stored; every unsafe step of every table
+/// is refused together.
+async fn plan<'b>(tx: &DatabaseTransaction, app_key: &str, forms: &'b [Form]) -> Result<Vec<Planned<'b>>, Error> {
+    let mut plans = Vec::new();
+    let mut diags = Vec::new();
+    for (i, form) in forms.iter().enumerate() {
+        let table = main_table_name(app_key, &form.key);
+        let mut targets = vec![(table.clone(), None, form.fields.as_slice(), format!("/forms/{i}/fields"))];
+        for (j, field) in form.fields.iter().enumerate() {
+            if let FieldType::SubTable { fields } = &field.kind {
+                let child = child_table_name(app_key, &form.key, &field.key);
+                let sub = Some((field.key.as_str(), table.clone()));
+                targets.push((child, sub, fields.as_slice(), format!("/forms/{i}/fields/{j}/fields")));
+            }
+        }
+        for (table, sub, fields, path) in targets {
+            let (exists, columns) = registry(tx, &table).await?;
+            match plan_table(&table, exists, &columns, fields, &path) {
+                Ok(steps) => plans.push(Planned { table, form: &form.key, sub, fields, path, steps }),
+                Err(mut d) => diags.append(&mut d),
+            }
+        }
+    }
+    if diags.is_empty() { Ok(plans) } else { Err(Error::InvalidMetadata(diags)) }
+}
+
+/// Carries out one table's plan: its DDL, then every stored value converted (or checked)
+/// against the new definition; refused with the records whose values do not fit. The
+/// changes made, described.
+async fn migrate(tx: &DatabaseTransaction, app_key: &str, plan: &Planned<'_>) -> Result<Vec<String>, Error> {
+    let target = TableTarget {
+        app: app_key,
+        form: plan.form,
+        table: &plan.table,
+        sub: plan.sub.as_ref().map(|(f, p)| (*f, p.as_str())),
+    };
+    let at = |e: DbErr| {
+        Error::InvalidMetadata(vec![Diagnostic::new(
+            &plan.path,
+            "migration_failed",
+            format!("table {}: {e}", plan.table),
+        )])
+    };
+    apply_ddl(tx, &target, &plan.steps).await.map_err(at)?;
+    let mut changes = Vec::new();
+    let mut problems = Vec::new();
+    for step in &plan.steps {
+        changes.push(format!("{}: {}", plan.table, describe(step)));
+        let (field_key, read_column, write) = match step {
+            MigrationStep::Convert { field, from_column, column, storage, .. } => {
+                (field, from_column, Some((column.as_str(), storage)))
+            }
+            MigrationStep::Verify { field, column } => (field, column, None),
+            _ => continue,
+        };
+        let (index, field) = plan
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| &f.key == field_key)
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("planned field `{field_key}` is not in the form")))?;
+        let read_storage = match step {
+            MigrationStep::Convert { from, .. } => from.clone(),
+            _ => {
+                StorageType::of(field).ok_or_else(|| Error::Internal(anyhow::anyhow!("`{field_key}` has no column")))?
+            }
+        };
+        let bad = convert_column(tx, &plan.table, field, read_column, &read_storage, write).await.map_err(at)?;
+        if !bad.is_empty() {
+            problems.push(Diagnostic::new(
+                format!("{}/{index}/type", plan.path),
+                "stored_values_do_not_fit",
+                format!(
+                    "stored values of `{field_key}` do not fit the new definition, e.g. record {}",
+                    bad.join(", record ")
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() { Ok(changes) } else { Err(Error::InvalidMetadata(problems)) }
 }
 
 /// Reads every stored value of `read_column`, checks it against the new `field` and,

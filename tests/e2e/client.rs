@@ -38,7 +38,14 @@ fn a_generated_client_creates_updates_lists_and_deletes() {
     let doc_path = dir.path().join("openapi.json");
     std::fs::write(&doc_path, doc.to_string()).expect("document written");
     let out = dir.path().join("client");
+    // The generator formats its output with ruff, which the virtual environment holds.
+    let bin = python.parent().expect("the venv's bin").to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("PATH joins");
     let generated = Command::new(&python)
+        .env("PATH", path)
         .args(["-m", "openapi_python_client", "generate", "--path"])
         .arg(&doc_path)
         .arg("--output-path")

@@ -14,6 +14,8 @@
 //! cell is an expression.
 
 mod cell;
+mod parse;
 mod table;
 
-pub use table::{DecisionResult, DecisionTable, HitPolicy, parse_table};
+pub use parse::parse_table;
+pub use table::{DecisionResult, DecisionTable, HitPolicy};

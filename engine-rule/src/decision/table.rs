@@ -1,18 +1,14 @@
-//! Parsing, checking and evaluating a decision table.
+//! A checked decision table and its evaluation, explained.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::Value as Json;
-
-use super::cell::{INPUT, condition};
-use crate::diagnostic::Diagnostic;
+use super::cell::INPUT;
 use crate::expr::ast::{BinaryOp, Expr, ExprKind, Span};
-use crate::expr::check::{Schema, check};
+use crate::expr::check::Schema;
 use crate::expr::eval::{Context, Record, evaluate};
 use crate::expr::types::Type;
 use crate::expr::value::Value;
-use crate::expr::{ExprError, ExprErrorKind, parser};
+use crate::expr::{ExprError, ExprErrorKind};
 
 /// How the matching rows become the result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,50 +23,17 @@ pub enum HitPolicy {
     Priority,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTable {
-    key: String,
-    hit_policy: String,
-    inputs: Vec<RawInput>,
-    outputs: Vec<RawOutput>,
-    rules: Vec<RawRule>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawInput {
-    key: String,
-    expression: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOutput {
-    key: String,
-    #[serde(default)]
-    priorities: Vec<Json>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    id: String,
-    when: Vec<String>,
-    then: Vec<String>,
+#[derive(Debug, Clone)]
+pub(super) struct Output {
+    pub key: String,
+    pub priorities: Vec<Value>,
 }
 
 #[derive(Debug, Clone)]
-struct Output {
-    key: String,
-    priorities: Vec<Value>,
-}
-
-#[derive(Debug, Clone)]
-struct Rule {
-    id: String,
-    when: Vec<Option<Expr>>,
-    then: Vec<Expr>,
+pub(super) struct Rule {
+    pub id: String,
+    pub when: Vec<Option<Expr>>,
+    pub then: Vec<Expr>,
 }
 
 /// A checked decision table.
@@ -78,11 +41,11 @@ struct Rule {
 pub struct DecisionTable {
     pub key: String,
     pub hit_policy: HitPolicy,
-    inputs: Vec<(String, Expr)>,
-    outputs: Vec<Output>,
+    pub(super) inputs: Vec<(String, Expr)>,
+    pub(super) outputs: Vec<Output>,
     /// The type of each output, unified over the rows.
-    output_types: Vec<Type>,
-    rules: Vec<Rule>,
+    pub(super) output_types: Vec<Type>,
+    pub(super) rules: Vec<Rule>,
 }
 
 /// The outcome of one evaluation, with its explanation.
@@ -97,10 +60,10 @@ pub struct DecisionResult {
 }
 
 /// Resolves `?` (the input value) inside condition cells, everything else from `inner`.
-struct WithInput<'a, T: ?Sized> {
-    inner: &'a T,
-    input: &'a Value,
-    input_type: &'a Type,
+pub(super) struct WithInput<'a, T: ?Sized> {
+    pub inner: &'a T,
+    pub input: &'a Value,
+    pub input_type: &'a Type,
 }
 
 impl<T: Schema + ?Sized> Schema for WithInput<'_, T> {
@@ -128,185 +91,6 @@ impl<T: Record + ?Sized> Record for WithInput<'_, T> {
 
     fn aggregate(&self, call: &crate::Expr) -> Option<Value> {
         self.inner.aggregate(call)
-    }
-}
-
-fn json_value(json: &Json) -> Option<Value> {
-    Some(match json {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::String(s) => Value::Text(s.clone()),
-        Json::Number(n) if n.is_i64() => Value::Integer(n.as_i64()?),
-        Json::Number(n) => Value::Decimal(rust_decimal::Decimal::from_str_exact(&n.to_string()).ok()?),
-        _ => return None,
-    })
-}
-
-/// Parses and checks one expression text, with every problem in it.
-fn checked(text: &str, schema: &dyn Schema) -> Result<(Expr, Type), Vec<ExprError>> {
-    let expr = parser::parse(text).map_err(|e| vec![e])?;
-    let t = check(&expr, schema)?;
-    Ok((expr, t))
-}
-
-/// Parses and checks a table against `schema` (the fields its input and output
-/// expressions read). Returns every problem found.
-pub fn parse_table(doc: &Json, schema: &dyn Schema) -> Result<DecisionTable, Vec<Diagnostic>> {
-    let mut diags = Vec::new();
-    let raw: RawTable =
-        serde_json::from_value(doc.clone()).map_err(|e| vec![Diagnostic::new("", "shape", e.to_string())])?;
-    let mut push = |path: String, code: &'static str, message: String, span: Option<Span>| {
-        diags.push(Diagnostic { span, ..Diagnostic::new(path, code, message) });
-    };
-
-    let hit_policy = match raw.hit_policy.as_str() {
-        "first" => HitPolicy::First,
-        "unique" => HitPolicy::Unique,
-        "collect" => HitPolicy::Collect,
-        "priority" => HitPolicy::Priority,
-        other => {
-            push(
-                "/hit_policy".into(),
-                "unknown_hit_policy",
-                format!("`{other}` is not first, unique, collect or priority"),
-                None,
-            );
-            HitPolicy::First
-        }
-    };
-    if raw.inputs.is_empty() {
-        push("/inputs".into(), "missing", "a table needs at least one input".into(), None);
-    }
-    if raw.outputs.is_empty() {
-        push("/outputs".into(), "missing", "a table needs at least one output".into(), None);
-    }
-    let mut inputs = Vec::new();
-    let mut input_types = Vec::new();
-    for (i, input) in raw.inputs.iter().enumerate() {
-        let path = format!("/inputs/{i}/expression");
-        match checked(&input.expression, schema) {
-            Ok((expr, t)) => {
-                inputs.push((input.key.clone(), expr));
-                input_types.push(t);
-            }
-            Err(errors) => {
-                for e in errors {
-                    push(path.clone(), e.kind.code(), e.message, Some(e.span));
-                }
-                input_types.push(Type::Any);
-            }
-        }
-    }
-    let outputs: Vec<Output> = raw
-        .outputs
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            let priorities = o
-                .priorities
-                .iter()
-                .enumerate()
-                .filter_map(|(j, p)| {
-                    let v = json_value(p);
-                    if v.is_none() {
-                        push(
-                            format!("/outputs/{i}/priorities/{j}"),
-                            "bad_value",
-                            "a priority is a text, number or boolean".into(),
-                            None,
-                        );
-                    }
-                    v
-                })
-                .collect();
-            Output { key: o.key.clone(), priorities }
-        })
-        .collect();
-    if hit_policy == HitPolicy::Priority && outputs.first().is_none_or(|o| o.priorities.is_empty()) {
-        push(
-            "/outputs/0/priorities".into(),
-            "missing",
-            "the priority hit policy ranks rows by the first output's `priorities`".into(),
-            None,
-        );
-    }
-    let mut seen = HashSet::new();
-    let mut output_types: Vec<Type> = vec![Type::Null; outputs.len()];
-    let mut rules = Vec::new();
-    for (r, rule) in raw.rules.iter().enumerate() {
-        if !seen.insert(rule.id.as_str()) {
-            push(
-                format!("/rules/{r}/id"),
-                "duplicate_key",
-                format!("another rule is already called `{}`", rule.id),
-                None,
-            );
-        }
-        if rule.when.len() != raw.inputs.len() {
-            push(
-                format!("/rules/{r}/when"),
-                "cell_count",
-                format!("{} inputs need {} conditions", raw.inputs.len(), raw.inputs.len()),
-                None,
-            );
-        }
-        if rule.then.len() != outputs.len() {
-            push(
-                format!("/rules/{r}/then"),
-                "cell_count",
-                format!("{} outputs need {} values", outputs.len(), outputs.len()),
-                None,
-            );
-        }
-        let mut when = Vec::new();
-        for (c, cell) in rule.when.iter().enumerate() {
-            let path = format!("/rules/{r}/when/{c}");
-            let input_type = input_types.get(c).cloned().unwrap_or(Type::Any);
-            let scoped = WithInput { inner: schema, input: &Value::Null, input_type: &input_type };
-            let test = condition(cell).map_err(|e| vec![e]).and_then(|test| match &test {
-                Some(expr) => check(expr, &scoped).map(|_| test.clone()),
-                None => Ok(None),
-            });
-            match test {
-                Ok(test) => when.push(test),
-                Err(errors) => {
-                    for e in errors {
-                        push(path.clone(), e.kind.code(), e.message, Some(e.span));
-                    }
-                }
-            }
-        }
-        let mut then = Vec::new();
-        for (c, cell) in rule.then.iter().enumerate() {
-            let path = format!("/rules/{r}/then/{c}");
-            match checked(cell, schema) {
-                Ok((expr, t)) => {
-                    if let Some(slot) = output_types.get_mut(c) {
-                        match slot.unify(&t) {
-                            Some(u) => *slot = u,
-                            None => push(
-                                path,
-                                "type_mismatch",
-                                format!("this output is {t}; earlier rows give {slot}"),
-                                None,
-                            ),
-                        }
-                    }
-                    then.push(expr);
-                }
-                Err(errors) => {
-                    for e in errors {
-                        push(path.clone(), e.kind.code(), e.message, Some(e.span));
-                    }
-                }
-            }
-        }
-        rules.push(Rule { id: rule.id.clone(), when, then });
-    }
-    if diags.is_empty() {
-        Ok(DecisionTable { key: raw.key, hit_policy, inputs, outputs, output_types, rules })
-    } else {
-        Err(diags)
     }
 }
 

@@ -23,6 +23,7 @@
 //! and processes acting on their own) reads everything.
 
 pub mod enforce;
+pub mod reach;
 mod shape;
 
 pub use shape::Secrets;

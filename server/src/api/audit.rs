@@ -6,7 +6,7 @@ use actix_web::web::{Path, Query};
 use serde_json::{Value, json};
 
 use super::error::Problem;
-use super::identity::Administrator;
+use super::identity::{Administrator, principal};
 use super::{State, json_response};
 use crate::access::Secrets;
 use crate::audit::{self, Filter};
@@ -62,7 +62,8 @@ pub async fn history(
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (app, form, id) = path.into_inner();
-    let access = super::records::readable(&state, &req, &app, &form, id).await?;
+    let access =
+        crate::access::reach::readable(&state.core, &principal(&req)?, (&app, &form, id), state.clock.now()).await?;
     let filter = Filter { app: Some(app), form: Some(form), record: Some(id), limit: Some(1000), ..Filter::default() };
     let mut items = audit::list(&state.db.conn, &filter).await?;
     // Each change's values as the caller sees the record now: masked, hidden ones gone,

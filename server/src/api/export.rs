@@ -13,9 +13,9 @@ use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 use super::State;
-use super::identity::actor;
-use super::records::shaped;
-use super::records::{FormAt, list_query};
+use super::identity::{actor, principal};
+use super::records::FormAt;
+use crate::access::reach::{list_query, shaped};
 use crate::access::{Access, Mode};
 use crate::audit::{self, Entry};
 use crate::catalog::PublishedApp;
@@ -52,7 +52,7 @@ pub async fn export(
     let now = state.clock.now();
     let app = state.catalog.published(&state.db.conn, &path.app).await?;
     let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
-    let (access, mut query) = list_query(&state, &req, &ctx, &params, "export").await?;
+    let (access, mut query) = list_query(&state.db.conn, &ctx, &principal(&req)?, &params, "export").await?;
     (query.limit, query.after, query.count) = (PAGE, None, true);
     let scoped = FormCtx { access: Some(&access), ..ctx };
     let first = read::list(&state.db.conn, &scoped, &query).await?;

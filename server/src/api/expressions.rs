@@ -13,7 +13,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::error::Problem;
-use super::identity::Designer;
+use super::identity::{Designer, principal};
 use super::{State, json_body, json_response};
 use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
@@ -67,7 +67,7 @@ pub async fn evaluate(
     let mut ctx = FormCtx::new(&app, &path.1, state.db.backend(), state.clock.now())?;
     // A preview reads stored records like a list does: within the caller's rows, and only
     // what they see in clear.
-    let access = super::records::access_for(&state.db.conn, &req, &ctx, "read").await?;
+    let access = crate::access::reach::for_operation(&state.db.conn, &ctx, &principal(&req)?, "read").await?;
     let mut paths = Vec::new();
     crate::records::query::paths_in(&expr, &mut paths);
     access
@@ -91,7 +91,7 @@ pub async fn evaluate(
         .and_where(id.clone().gt(request.after))
         .order_by_expr(id, Order::Asc)
         .limit(limit + 1);
-    if let Some(rows) = crate::records::read::admitted(&ctx, now)? {
+    if let Some(rows) = crate::records::sql::admitted(&ctx, now)? {
         stmt.and_where(rows);
     }
     let rows = state.db.conn.query_all(&stmt).await?;

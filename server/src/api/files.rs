@@ -111,7 +111,13 @@ pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>)
             crate::tasks::visible_to(&state, principal(&req)?, at.record_id).await?
         }
         Some(at) => {
-            let access = super::records::readable(&state, &req, &path.0, &at.form, at.record_id).await?;
+            let access = crate::access::reach::readable(
+                &state.core,
+                &principal(&req)?,
+                (&path.0, &at.form, at.record_id),
+                state.clock.now(),
+            )
+            .await?;
             if access.mode(&at.field) >= Mode::Masked {
                 return Err(not_found());
             }

@@ -81,7 +81,9 @@ async fn shaped(state: &State, req: &HttpRequest, mut instance: Value) -> Result
     let Some(subject) = app.bundle.form(form) else { return Ok(instance) };
     let principal = principal(req)?;
     let access = crate::access::load(&state.db.conn, &app, &principal, subject).await?;
-    super::records::secrets_around(state, &app, form, id, &access).await?.scrub(&mut instance);
+    crate::access::reach::secrets_around(&state.db.conn, &app, (form, id), &access, state.clock.now())
+        .await?
+        .scrub(&mut instance);
     Ok(instance)
 }
 
@@ -153,7 +155,8 @@ pub async fn of_record(
     req: HttpRequest,
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, Error> {
-    super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
+    crate::access::reach::readable(&state.core, &principal(&req)?, (&path.0, &path.1, path.2), state.clock.now())
+        .await?;
     // What a step sent (a message's recipient, a webhook's body) and what tasks and events
     // recorded are for designers; a reader of the record sees where it stands and which
     // steps ran.

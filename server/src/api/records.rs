@@ -11,10 +11,10 @@ use super::error::Problem;
 use super::identity::{actor, principal};
 use super::{State, json_object, json_response};
 use crate::access::Access;
-use crate::access::enforce::{allowed, within_reach};
+use crate::access::reach::{self, shaped};
 use crate::error::Error;
 use crate::pipeline::{self, Authority, Op, Writer};
-use crate::records::query::{ListParams, ListQuery};
+use crate::records::query::ListParams;
 use crate::records::{FormCtx, read};
 
 /// A form of an app, as the path names it.
@@ -55,82 +55,6 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
         .map_err(|_| Error::bad_input("bad_if_match", "If-Match must carry the record's _version, e.g. \"3\""))
 }
 
-/// The caller's access to the form, refusing the request unless it grants `operation`.
-pub(super) async fn access_for(
-    c: &impl sea_orm::ConnectionTrait,
-    req: &HttpRequest,
-    ctx: &FormCtx<'_>,
-    operation: &str,
-) -> Result<Access, Error> {
-    let principal = principal(req)?;
-    let access = crate::access::load(c, ctx.app, &principal, ctx.form).await?;
-    allowed(&access, operation, &ctx.form.key)?;
-    Ok(access)
-}
-
-/// Refuses unless the caller may read record `id` of `form` (404 for one outside their
-/// records): for the routes about a record (its firings, its history).
-pub(super) async fn readable(
-    state: &State,
-    req: &HttpRequest,
-    app: &str,
-    form: &str,
-    id: i64,
-) -> Result<Access, Error> {
-    let app = state.catalog.published(&state.db.conn, app).await?;
-    let ctx = FormCtx::new(&app, form, state.db.backend(), state.clock.now())?;
-    let access = access_for(&state.db.conn, req, &ctx, "read").await?;
-    within_reach(&state.db.conn, &ctx, &access, id, || Error::not_found(format!("no `{form}` record {id}"))).await?;
-    Ok(access)
-}
-
-/// The texts of record `id`, and of the records it relates to (two relations deep: a
-/// holding's customer and the customer's manager), that `access` masks or hides: to be
-/// masked wherever else they appear in an answer about the record (what its rules,
-/// processes and tasks wrote, which may quote them).
-pub(super) async fn secrets_around(
-    state: &State,
-    app: &crate::catalog::PublishedApp,
-    form: &str,
-    id: i64,
-    access: &Access,
-) -> Result<crate::access::Secrets, Error> {
-    let mut secrets = crate::access::Secrets::default();
-    let mut pending = vec![(form.to_owned(), id, 0)];
-    let mut seen = std::collections::HashSet::new();
-    while let Some((form, id, depth)) = pending.pop() {
-        if !seen.insert((form.clone(), id)) {
-            continue;
-        }
-        let Some(form_access) = (if depth == 0 { Some(access) } else { access.to_form(&form) }) else { continue };
-        let ctx = FormCtx::new(app, &form, state.db.backend(), state.clock.now())?;
-        let Some(Value::Object(mut record)) = read::get(&state.db.conn, &ctx, id, None).await? else { continue };
-        if depth < 2 {
-            for field in &ctx.form.fields {
-                if let engine_form::FieldType::Relation { form: target, .. } = &field.kind
-                    && let Some(related) = record.get(&field.key).and_then(Value::as_i64)
-                {
-                    pending.push((target.clone(), related, depth + 1));
-                }
-            }
-        }
-        form_access.shape_collecting(&mut record, &mut secrets);
-    }
-    Ok(secrets)
-}
-
-/// Record `id` of `form` as the caller may see it (404 outside their records).
-pub(super) async fn read_one(state: &State, req: &HttpRequest, app: &str, form: &str, id: i64) -> Result<Value, Error> {
-    let app = state.catalog.published(&state.db.conn, app).await?;
-    let mut ctx = FormCtx::new(&app, form, state.db.backend(), state.clock.now())?;
-    let access = access_for(&state.db.conn, req, &ctx, "read").await?;
-    ctx.access = Some(&access);
-    let record = read::get(&state.db.conn, &ctx, id, None)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("no `{form}` record {id}")))?;
-    Ok(shaped(&access, record))
-}
-
 /// The caller's access to the form, whatever it allows: a write checks the operation.
 async fn caller_access(
     c: &impl sea_orm::ConnectionTrait,
@@ -143,31 +67,6 @@ async fn caller_access(
 /// The caller as a writer: named in the audit trail as they signed in, with their roles.
 fn caller<'a>(req: &HttpRequest, access: &'a Access) -> Result<Writer<'a>, Error> {
     Ok(Writer { actor: actor(req), authority: Authority::Caller(access), user: Some(principal(req)?.user_id) })
-}
-
-/// A record as the caller may see it.
-pub(super) fn shaped(access: &Access, mut record: Value) -> Value {
-    if let Some(obj) = record.as_object_mut() {
-        access.shape(obj);
-    }
-    record
-}
-
-/// The caller's access for `operation` and their list query, refused if it filters or
-/// sorts on what they may not see in clear.
-pub(super) async fn list_query(
-    state: &State,
-    req: &HttpRequest,
-    ctx: &FormCtx<'_>,
-    params: &ListParams,
-    operation: &str,
-) -> Result<(Access, ListQuery), Error> {
-    let access = access_for(&state.db.conn, req, ctx, operation).await?;
-    let query = ListQuery::parse(ctx.form, params)?;
-    access
-        .check_readable(&ctx.app.bundle, ctx.form, &query.paths_read())
-        .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
-    Ok((access, query))
 }
 
 /// List records with filters, sort and a cursor.
@@ -186,7 +85,7 @@ pub async fn list(
 ) -> Result<HttpResponse, Error> {
     let app = state.catalog.published(&state.db.conn, &path.app).await?;
     let mut ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;
-    let (access, query) = list_query(&state, &req, &ctx, &params, "read").await?;
+    let (access, query) = reach::list_query(&state.db.conn, &ctx, &principal(&req)?, &params, "read").await?;
     ctx.access = Some(&access);
     let mut page = read::list(&state.db.conn, &ctx, &query).await?;
     page.items = page.items.into_iter().map(|r| shaped(&access, r)).collect();
@@ -232,14 +131,9 @@ pub async fn create(state: State, path: Path<FormAt>, req: HttpRequest, body: Pa
     responses((status = 200, description = "The record; ETag carries its version", body = Object),
         (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: State, req: HttpRequest, path: Path<RecordAt>) -> Result<HttpResponse, Error> {
-    let app = state.catalog.published(&state.db.conn, &path.app).await?;
-    let mut ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;
-    let access = access_for(&state.db.conn, &req, &ctx, "read").await?;
-    ctx.access = Some(&access);
-    let record = read::get(&state.db.conn, &ctx, path.id, None)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("no `{}` record {}", path.form, path.id)))?;
-    Ok(record_response(StatusCode::OK, &shaped(&access, record)))
+    let principal = principal(&req)?;
+    let record = reach::read_one(&state.core, &principal, (&path.app, &path.form, path.id), state.clock.now()).await?;
+    Ok(record_response(StatusCode::OK, &record))
 }
 
 /// Update some fields of a record, if it is still at the version in If-Match.

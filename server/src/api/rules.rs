@@ -119,7 +119,7 @@ pub async fn test(
     };
     let (before, after) = match (request.id, &request.old) {
         (Some(id), None) => {
-            super::records::readable(&state, &req, &app.key, &form.key, id).await?;
+            crate::access::reach::readable(&state.core, &principal(&req)?, (&app.key, &form.key, id), now).await?;
             let stored = stored(&state, &app.key, form, id).await?;
             (Some(stored.clone()), merged(stored, changes))
         }
@@ -158,7 +158,10 @@ pub async fn test(
         body["actions"] = Value::Array(firing.actions.iter().map(engine_rule::Action::to_json).collect());
         if let Some(access) = &access {
             let mut secrets = match request.id {
-                Some(id) => super::records::secrets_around(&state, &published, &form.key, id, access).await?,
+                Some(id) => {
+                    crate::access::reach::secrets_around(&state.db.conn, &published, (&form.key, id), access, now)
+                        .await?
+                }
                 None => crate::access::Secrets::default(),
             };
             let mut shaped = read.clone();
@@ -200,10 +203,14 @@ pub async fn firings(
     req: actix_web::HttpRequest,
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, Error> {
-    let access = super::records::readable(&state, &req, &path.0, &path.1, path.2).await?;
+    let access =
+        crate::access::reach::readable(&state.core, &principal(&req)?, (&path.0, &path.1, path.2), state.clock.now())
+            .await?;
     let app = state.catalog.published(&state.db.conn, &path.0).await?;
     let form = app.bundle.form(&path.1).ok_or_else(|| Error::not_found(format!("no form `{}`", path.1)))?;
-    let mut secrets = super::records::secrets_around(&state, &app, &path.1, path.2, &access).await?;
+    let mut secrets =
+        crate::access::reach::secrets_around(&state.db.conn, &app, (&path.1, path.2), &access, state.clock.now())
+            .await?;
     let mut items = crate::rules::firings_of_record(&state.db.conn, &path.0, &path.1, path.2).await?;
     // What each rule read, as the caller sees it; its texts masked in what the rule did.
     for item in &mut items {

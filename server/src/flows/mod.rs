@@ -8,6 +8,7 @@
 //! waits into `trellis_flow_waits`. Nothing here writes records: only a service step
 //! does, as a job of its own, so a change never comes back to an instance mid-event.
 
+mod apply;
 mod escalate;
 mod events;
 mod runner;
@@ -16,12 +17,13 @@ mod store;
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use engine_flow::{Command, Event, Flow, Input, StartTrigger, Stored};
+use engine_flow::{Flow, StartTrigger};
 use engine_rule::{Context, Value as ExprValue};
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseTransaction;
 use serde_json::{Value, json};
 
+use apply::apply;
 pub use escalate::run_due_escalations;
 pub use events::{EventData, on_event, run_due_starts};
 pub use runner::{incidents, retry_incident, run_due_timers};
@@ -233,124 +235,6 @@ pub fn deliver<'a>(
     })
 }
 
-/// Applies `event` to instance `id`: the engine runs on each event in turn (those the
-/// instance's own steps give after the first), its commands are carried out, the state
-/// saved. Whether it completed now.
-async fn apply(
-    tx: &DatabaseTransaction,
-    app: &PublishedApp,
-    id: i64,
-    event: Incoming,
-    now: DateTime<Utc>,
-    depth: usize,
-) -> Result<bool, Error> {
-    let mut row = store::load(tx, id, true).await?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-    if row.instance.status != engine_flow::Status::Running {
-        return Err(Error::Conflict { code: "process_ended", detail: format!("process {id} has ended") });
-    }
-    let flow = flow_at(tx, app, &row.flow, row.version).await?;
-    let flow: &Flow = &flow;
-    let ctx = context(app, now);
-    // Cancelling reads nothing (and the subject may be the record just deleted).
-    let subject_values = match (&row.subject, &event) {
-        (_, Incoming::Cancel) | (None, _) => None,
-        (Some((form, subject_id)), _) => Some(subject_record(tx, app, flow, (form, *subject_id), ctx).await?),
-    };
-    let subject_ref = row.subject.clone();
-    let mut queue = vec![event];
-    let mut steps = 0;
-    while let Some(next) = queue.pop() {
-        if row.instance.status != engine_flow::Status::Running {
-            break; // It ended; what else its steps gave has nothing left to move.
-        }
-        steps += 1;
-        if steps > 1000 {
-            return Err(Error::Conflict { code: "flow_runaway", detail: "the process ran 1000 steps at once".into() });
-        }
-        if let Incoming::Cancel = next {
-            // Its sub-processes end with it.
-            for child in store::children(tx, id).await? {
-                deliver(tx, app, child, Incoming::Cancel, now, depth).await?;
-            }
-            // A service step not yet run never will be.
-            store::remove_jobs(tx, id).await?;
-        }
-        let mut message = None;
-        let (label, event) = match next {
-            Incoming::Start(data) => {
-                if let Some(start) = flow.start()
-                    && !data.is_empty()
-                {
-                    let kept = data.iter().map(|(k, v)| (k.clone(), Stored::from(v))).collect();
-                    row.instance.outputs.insert(start.id.clone(), kept);
-                }
-                ("start", Event::Start)
-            }
-            Incoming::TimerDue(token) => {
-                // Which server fired it: several may share the database.
-                let runner = format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_default(), std::process::id());
-                store::history(tx, id, "timer_due", json!({ "token": token, "runner": runner }), now).await?;
-                ("timer_due", Event::TimerDue { token })
-            }
-            Incoming::TaskCompleted { token, outcome, values, by } => {
-                let data = Value::Object(
-                    values.iter().map(|(k, v)| (k.clone(), crate::records::values::expr_json(v))).collect(),
-                );
-                store::close_task(tx, (id, token), "completed", Some((&by, outcome.as_deref(), &data)), now).await?;
-                store::history(tx, id, "task_completed", json!({ "token": token, "by": by, "outcome": outcome }), now)
-                    .await?;
-                ("task_completed", Event::TaskCompleted { token, outcome, values, by })
-            }
-            Incoming::ServiceDone(token) => ("service_done", Event::ServiceDone { token }),
-            Incoming::SubProcessDone(token) => ("subprocess_done", Event::SubProcessDone { token }),
-            Incoming::Message { event, data } => {
-                let (event, data) = message.insert((event, data));
-                let values = data.fields();
-                ("message", Event::Message { event, data: &*data, values })
-            }
-            Incoming::SubjectChanged => ("subject_changed", Event::SubjectChanged),
-            Incoming::Cancel => ("cancelled", Event::Cancel),
-        };
-        let waiting_before = waiting_tokens(&row.instance);
-        // The engine's input borrows the record as `dyn Record`, so it lives only here,
-        // between the awaits.
-        let handled = {
-            let subject: &dyn engine_rule::Record = match &subject_values {
-                Some(values) => values,
-                None => &NoSubject,
-            };
-            row.instance.handle(&Input { flow, subject, ctx: &ctx }, event)
-        };
-        let commands = handled
-            .map_err(|e| Error::Conflict { code: "flow_error", detail: format!("process {id} ({}): {e}", row.flow) })?;
-        if label == "message" {
-            // The tokens that took the message wait no more.
-            let still = waiting_tokens(&row.instance);
-            let took: Vec<u64> = waiting_before.into_iter().filter(|t| !still.contains(t)).collect();
-            for token in &took {
-                store::remove_wait(tx, id, *token).await?;
-            }
-            if !took.is_empty() {
-                let event = message.as_ref().map(|(e, _)| e.as_str());
-                store::history(tx, id, "message", json!({ "event": event, "tokens": took }), now).await?;
-            }
-        } else if !matches!(label, "task_completed" | "subject_changed" | "service_done" | "timer_due") {
-            store::history(tx, id, label, json!({}), now).await?;
-        }
-        for command in commands {
-            let at = (row.version, subject_ref.as_ref().map(|(f, i)| (f.as_str(), *i)));
-            queue.extend(carry_out(tx, app, id, at, command, now, depth).await?);
-        }
-    }
-    store::save(tx, id, &row.instance, now).await?;
-    Ok(row.instance.status == engine_flow::Status::Completed)
-}
-
-/// The tokens of `instance` waiting for a message.
-fn waiting_tokens(instance: &engine_flow::Instance) -> Vec<u64> {
-    instance.tokens.iter().filter(|t| t.state == engine_flow::TokenState::Message).map(|t| t.id).collect()
-}
-
 /// Moves running instance `id` to version `to` of the app (its flow of the same key),
 /// each token to the node `mapping` names or the node with the same id; refused, with
 /// every reason, when a move is unsafe.
@@ -393,55 +277,6 @@ pub async fn migrate(
     Ok(())
 }
 
-/// Carries out one command: the event it gives the instance at once (a sub-process that
-/// completed at once), if any. `at`: the instance's app version and subject.
-async fn carry_out(
-    tx: &DatabaseTransaction,
-    app: &PublishedApp,
-    id: i64,
-    (version, subject): (i64, Option<(&str, i64)>),
-    command: Command,
-    now: DateTime<Utc>,
-    depth: usize,
-) -> Result<Option<Incoming>, Error> {
-    match command {
-        Command::ScheduleTimer { token, due } => store::set_timer(tx, id, token, due).await?,
-        Command::CancelTimer { token } => store::remove_job(tx, id, token).await?,
-        Command::CreateTask(order) => {
-            store::insert_task(tx, (&app.key, id), subject, &order, now).await?;
-            store::history(tx, id, "task_created", json!({ "node": order.node, "title": order.title }), now).await?;
-        }
-        Command::CancelTask { token } => store::close_task(tx, (id, token), "cancelled", None, now).await?,
-        Command::RunService { token, node, action } => {
-            store::add_service_job(tx, id, token, &json!({ "node": node, "action": action }), now).await?;
-        }
-        Command::StartSubProcess { token, flow } => {
-            let subject = subject.map(|(_, s)| s);
-            let parent = (None, Some((id, token)));
-            // Boxed: a sub-process starts as its parent does.
-            let (child, completed) =
-                Box::pin(start_at(tx, app, (&flow, version), subject, parent, Vec::new(), now, depth + 1)).await?;
-            store::history(
-                tx,
-                id,
-                "subprocess_started",
-                json!({ "token": token, "flow": flow, "instance": child }),
-                now,
-            )
-            .await?;
-            if completed {
-                return Ok(Some(Incoming::SubProcessDone(token)));
-            }
-        }
-        Command::WaitForMessage { token, event, key } => {
-            store::add_wait(tx, (&app.key, &event), (id, token), key).await?
-        }
-        Command::CancelWait { token } => store::remove_wait(tx, id, token).await?,
-        Command::Completed => store::history(tx, id, "completed", json!({}), now).await?,
-    }
-    Ok(None)
-}
-
 /// Runs the service step job of `token` of instance `id` (`payload`: its node and action),
 /// then lets the instance go on, in `tx`.
 pub(crate) async fn run_service(
@@ -466,13 +301,4 @@ pub(crate) async fn run_service(
     let shown = crate::actions::run(tx, app, &action, &origin, now, 0).await?;
     store::history(tx, id, "service_done", json!({ "node": payload["node"], "action": shown }), now).await?;
     deliver(tx, app, id, Incoming::ServiceDone(token), now, 0).await
-}
-
-/// The subject of a flow that follows no record: every field reads as null.
-struct NoSubject;
-
-impl engine_rule::Record for NoSubject {
-    fn value(&self, _path: &[String]) -> ExprValue {
-        ExprValue::Null
-    }
 }

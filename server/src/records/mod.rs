@@ -1,9 +1,10 @@
 //! Records of published forms: the value codec, the list query language, reads and writes.
 
 pub mod codec;
+pub mod columns;
 pub mod query;
 pub mod read;
-mod sql;
+pub(crate) mod sql;
 pub mod values;
 pub mod write;
 

@@ -1,12 +1,18 @@
-//! SQL conditions for list filters and the keyset cursor, built with sea-query so every
-//! value is a bound parameter.
+//! SQL conditions on a form's table, built with sea-query so every value is a bound
+//! parameter: list filters, `where` expressions, the rows a role admits, sort keys and the
+//! keyset cursor.
 
-use engine_form::{FieldValue, StorageType};
+use chrono::{DateTime, Utc};
+use engine_form::{FieldType, FieldValue, StorageType};
+use engine_rule::Type;
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{DbBackend, DbErr};
 
+use super::FormCtx;
 use super::codec::encode;
 use super::query::{Filter, Op, SortKey, Target};
+use crate::error::Error;
+use crate::expr_sql::{self, FormScope};
 use crate::schema::TableMap;
 
 /// The column expression and storage of a filter or sort target.
@@ -91,4 +97,74 @@ pub fn after_condition(
         equal_so_far = equal_so_far.add(equal);
     }
     Ok(any)
+}
+
+/// The records the caller's access admits, as SQL on the form's table; `None` for all.
+pub(crate) fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Expr>, Error> {
+    let Some(access) = ctx.access else { return Ok(None) };
+    let Some(conditions) = &access.rows else { return Ok(None) };
+    let scope = FormScope::for_user(ctx, &access.user);
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
+    let mut any = sea_orm::sea_query::Cond::any();
+    for condition in conditions {
+        let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("a role's rows do not compile: {e:?}")))?;
+        any = any.add(compiled.expr);
+    }
+    // No condition at all admits nothing.
+    Ok(Some(if conditions.is_empty() { Expr::val(false).eq(true) } else { Expr::expr(any) }))
+}
+
+/// A list's `where` condition as SQL on the form's table.
+pub(super) fn compile_condition(
+    ctx: &FormCtx<'_>,
+    condition: &engine_rule::Expr,
+    now: DateTime<Utc>,
+) -> Result<Expr, Error> {
+    let invalid = |errors| Error::InvalidExpression { param: "where", errors };
+    // A signed-in caller's filter may read `$user.…` too.
+    let scope = match ctx.access {
+        Some(access) => FormScope::for_user(ctx, &access.user),
+        None => FormScope::new(ctx),
+    };
+    // `today()` was refused when the query was parsed, so this date is never read.
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
+    let (ty, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context).map_err(invalid)?;
+    if !matches!(ty, Type::Bool | Type::Null | Type::Any) {
+        return Err(invalid(vec![engine_rule::ExprError::new(
+            engine_rule::ExprErrorKind::TypeMismatch,
+            condition.span,
+            "`where` must be a condition: true or false",
+        )]));
+    }
+    Ok(compiled.expr)
+}
+
+/// What a list sorts on: a column, or a formula compiled into the SQL.
+pub(super) fn sort_column(
+    ctx: &FormCtx<'_>,
+    target: &Target,
+    now: DateTime<Utc>,
+) -> Result<(Expr, StorageType), Error> {
+    let Target::Field(key) = target else { return Ok(target_column(ctx.map, target)?) };
+    let Some(FieldType::Formula { expr, .. }) = ctx.form.field(key).map(|f| &f.kind) else {
+        return Ok(target_column(ctx.map, target)?);
+    };
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
+    let (_, compiled) = expr_sql::compile(expr, &FormScope::new(ctx), ctx.backend, &context).map_err(|errors| {
+        let why = errors.first().map_or(String::new(), |e| format!(": {}", e.message));
+        Error::bad_input("bad_sort", format!("`{key}` cannot be sorted on in the database{why}"))
+    })?;
+    let storage = match compiled.repr {
+        expr_sql::Repr::Bool => StorageType::Boolean,
+        expr_sql::Repr::Int => StorageType::Integer,
+        expr_sql::Repr::Dec(scale) => StorageType::Decimal { precision: 28, scale },
+        expr_sql::Repr::Date => StorageType::Date,
+        expr_sql::Repr::DateTime => StorageType::DateTime,
+        expr_sql::Repr::Text | expr_sql::Repr::Null => StorageType::Text,
+        expr_sql::Repr::Choices => {
+            return Err(Error::bad_input("bad_sort", format!("`{key}` is a list; lists cannot be sorted on")));
+        }
+    };
+    Ok((compiled.expr, storage))
 }

@@ -1,0 +1,103 @@
+//! The directory as administrators list it, and the units a manager leads.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde_json::{Value, json};
+
+use super::a;
+use crate::db::Table;
+
+/// The org units' ids by key.
+pub(super) async fn unit_ids(c: &impl ConnectionTrait) -> Result<HashMap<String, i64>, DbErr> {
+    let stmt = Query::select().columns(["key", "id"].map(a)).from(Table::OrgUnits).to_owned();
+    let mut out = HashMap::new();
+    for row in c.query_all(&stmt).await? {
+        out.insert(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    }
+    Ok(out)
+}
+
+/// `SELECT … FROM table AS t LEFT JOIN trellis_org_units AS o ON o.id = t.unit_column`,
+/// ordered by `t.id`: rows with the key of the org unit they point at.
+fn with_unit_key(table: Table, unit_column: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .from_as(table, a("t"))
+        .join_as(
+            sea_orm::sea_query::JoinType::LeftJoin,
+            Table::OrgUnits,
+            a("o"),
+            Expr::col((a("o"), a("id"))).equals((a("t"), a(unit_column))),
+        )
+        .order_by((a("t"), a("id")), Order::Asc)
+        .to_owned()
+}
+
+/// The org units, each with its parent's key.
+pub async fn org_units(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
+    let stmt = with_unit_key(Table::OrgUnits, "parent_id")
+        .column((a("t"), a("key")))
+        .column((a("t"), a("name")))
+        .column((a("o"), a("key")))
+        .column((a("t"), a("manager")))
+        .to_owned();
+    c.query_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(json!({ "key": r.try_get_by_index::<String>(0)?, "name": r.try_get_by_index::<String>(1)?,
+                "parent": r.try_get_by_index::<Option<String>>(2)?, "manager": r.try_get_by_index::<Option<String>>(3)? }))
+        })
+        .collect()
+}
+
+/// The users, without their password hashes.
+pub async fn users(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
+    let stmt = with_unit_key(Table::Users, "org_unit_id")
+        .column((a("t"), a("id")))
+        .column((a("t"), a("username")))
+        .column((a("t"), a("display_name")))
+        .column((a("t"), a("platform_role")))
+        .column((a("o"), a("key")))
+        .column((a("t"), a("disabled")))
+        .to_owned();
+    c.query_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(json!({ "id": r.try_get_by_index::<i64>(0)?, "username": r.try_get_by_index::<String>(1)?,
+                "display_name": r.try_get_by_index::<Option<String>>(2)?, "platform_role": r.try_get_by_index::<String>(3)?,
+                "org_unit": r.try_get_by_index::<Option<String>>(4)?, "disabled": r.try_get_by_index::<bool>(5)? }))
+        })
+        .collect()
+}
+
+/// The org unit of user `user_id` and every unit below it, as (id, key), theirs first;
+/// empty for a user in no unit.
+pub async fn unit_and_below(c: &impl ConnectionTrait, user_id: i64) -> Result<Vec<(i64, String)>, DbErr> {
+    let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(Table::OrgUnits).to_owned();
+    let mut tree: Vec<(i64, String, Option<i64>)> = Vec::new();
+    for row in c.query_all(&units).await? {
+        tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
+    }
+    let own = Query::select()
+        .column(a("org_unit_id"))
+        .from(Table::Users)
+        .and_where(Expr::col(a("id")).eq(user_id))
+        .to_owned();
+    let mut below: Vec<i64> = match c.query_one(&own).await? {
+        Some(row) => row.try_get_by_index::<Option<i64>>(0)?.into_iter().collect(),
+        None => Vec::new(),
+    };
+    let mut i = 0;
+    while i < below.len() {
+        let parent = below[i];
+        below.extend(tree.iter().filter(|(_, _, p)| *p == Some(parent)).map(|(id, _, _)| *id));
+        i += 1;
+    }
+    Ok(below
+        .into_iter()
+        .filter_map(|id| tree.iter().find(|(u, _, _)| *u == id).map(|(u, k, _)| (*u, k.clone())))
+        .collect())
+}
