@@ -13,6 +13,7 @@ pub mod clock;
 pub mod core;
 pub mod db;
 pub mod demo;
+mod drafts;
 pub mod error;
 pub mod expr_sql;
 mod files;

@@ -1,42 +1,14 @@
-//! Previewing an expression on stored records: the designer shows what a formula or a
-//! condition gives on real data, computed by the database exactly as list filters, row
-//! rules and scheduled scans compute it.
+//! Previewing an expression on stored records (`crate::records::preview`).
 
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use engine_rule::Value as ExprValue;
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use serde::Deserialize;
-use serde_json::json;
-use utoipa::ToSchema;
 
 use super::error::Problem;
 use super::identity::{Designer, principal};
 use super::{State, json_body, json_response};
 use crate::error::Error;
-use crate::expr_sql::{self, FormScope};
-use crate::records::FormCtx;
-use crate::records::values::expr_json;
-
-const MAX_PREVIEW: u64 = 1000;
-
-/// An expression to compute for stored records, in id order.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({ "expression": "outflow_today > aum * 0.3", "limit": 20 }))]
-pub struct EvaluateRequest {
-    pub expression: String,
-    /// Records with a greater id only: the `next` of the previous page.
-    #[serde(default)]
-    pub after: i64,
-    /// At most this many records, 1 to 1000; 100 by default.
-    pub limit: Option<u64>,
-    /// The instant `now()` and `today_in(zone)` read, in RFC 3339; the current time by
-    /// default. Lets a designer ask what a condition will say on a given day.
-    pub now: Option<String>,
-}
+use crate::records::preview::EvaluateRequest;
 
 /// An expression's value for stored records, computed by the database: the records the
 /// caller's roles admit, reading only what they see in clear.
@@ -57,54 +29,6 @@ pub async fn evaluate(
 ) -> Result<HttpResponse, Error> {
     let request: EvaluateRequest = serde_json::from_value(json_body(payload).await?)
         .map_err(|e| Error::bad_input("malformed_json", format!("not an evaluation request: {e}")))?;
-    let limit = request.limit.unwrap_or(100);
-    if !(1..=MAX_PREVIEW).contains(&limit) {
-        return Err(Error::bad_input("bad_limit", format!("`limit` must be between 1 and {MAX_PREVIEW}")));
-    }
-    let invalid = |errors| Error::InvalidExpression { param: "expression", errors };
-    let expr = expr_sql::parse(&request.expression).map_err(invalid)?;
-    let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let mut ctx = FormCtx::new(&app, &path.1, state.db.backend(), state.clock.now())?;
-    // A preview reads stored records like a list does: within the caller's rows, and only
-    // what they see in clear.
-    let access = crate::access::reach::for_operation(&state.db.conn, &ctx, &principal(&req)?, "read").await?;
-    let mut paths = Vec::new();
-    crate::records::query::paths_in(&expr, &mut paths);
-    access
-        .check_readable(&ctx.app.bundle, ctx.form, &paths)
-        .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
-    ctx.access = Some(&access);
-    let now = match &request.now {
-        None => state.clock.now(),
-        Some(text) => engine_form::parse_instant(text)
-            .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
-    };
-    // `parse` refused `today()`, so this date is never read.
-    let context = engine_form::formula_context(&ctx.app.bundle, now);
-    let scope = FormScope::for_user(&ctx, &access.user);
-    let (ty, compiled) = expr_sql::compile(&expr, &scope, ctx.backend, &context).map_err(invalid)?;
-    let id = Expr::col((Alias::new(&ctx.map.table), Alias::new("id")));
-    let mut stmt = Query::select();
-    stmt.expr(id.clone())
-        .expr(compiled.expr.clone())
-        .from(Alias::new(&ctx.map.table))
-        .and_where(id.clone().gt(request.after))
-        .order_by_expr(id, Order::Asc)
-        .limit(limit + 1);
-    if let Some(rows) = crate::records::sql::admitted(&ctx, now)? {
-        stmt.and_where(rows);
-    }
-    let rows = state.db.conn.query_all(&stmt).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows.iter().take(limit as usize) {
-        let id: i64 = row.try_get_by_index(0)?;
-        let value = match expr_sql::decode(row, 1, compiled.repr, ctx.backend)? {
-            // A whole number where the expression's type is decimal (`if(c, 7, 2.5)`).
-            ExprValue::Integer(i) if ty == engine_rule::Type::Decimal => ExprValue::Decimal(i.into()),
-            value => value,
-        };
-        items.push(json!({ "id": id, "value": expr_json(&value) }));
-    }
-    let next = (rows.len() as u64 > limit).then(|| items.last().map(|i| i["id"].clone())).flatten();
-    Ok(json_response(StatusCode::OK, &json!({ "type": ty.to_string(), "items": items, "next": next })))
+    let body = crate::records::preview::preview(&state.core, &principal(&req)?, (&path.0, &path.1), &request).await?;
+    Ok(json_response(StatusCode::OK, &body))
 }

@@ -11,19 +11,8 @@ use serde_json::{Value, json};
 use super::error::Problem;
 use super::identity::{Designer, actor};
 use super::{State, json_object, json_response};
-use crate::audit::{self, Entry};
 use crate::error::Error;
-use crate::meta::{self, AppRow, KINDS};
-use sea_orm::TransactionTrait;
-
-async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &'static str), Error> {
-    let kind = KINDS
-        .iter()
-        .find(|k| **k == kind)
-        .ok_or_else(|| Error::not_found(format!("no metadata kind `{kind}`; known: {}", KINDS.join(", "))))?;
-    let app = meta::find_app(&state.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
-    Ok((app, kind))
-}
+use crate::{drafts, meta};
 
 /// List the drafts of a metadata kind.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}", tag = "metadata",
@@ -31,7 +20,7 @@ async fn app_and_kind(state: &State, app: &str, kind: &str) -> Result<(AppRow, &
     responses((status = 200, description = "The drafts", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "body": {}}]})),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResponse, Error> {
-    let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
+    let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
     let drafts = meta::list_drafts(&state.db.conn, &app.key, kind).await?;
     let items: Vec<Value> =
         drafts.into_iter().map(|d| json!({ "key": d.key, "updated_at": d.updated_at, "body": d.body })).collect();
@@ -44,7 +33,7 @@ pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResp
     responses((status = 200, description = "The draft document", body = Object),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, Error> {
-    let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
+    let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
     let draft = meta::find_draft(&state.db.conn, &app.key, kind, &path.2)
         .await?
         .ok_or_else(|| Error::not_found(format!("no {kind} draft `{}`", path.2)))?;
@@ -69,56 +58,10 @@ pub async fn put(
     path: Path<(String, String, String)>,
     body: Payload,
 ) -> Result<HttpResponse, Error> {
-    let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
-    let key = &path.2;
-    if !meta::is_key(key) {
-        return Err(Error::InvalidMetadata(vec![engine_form::Diagnostic::new(
-            "/key",
-            "bad_key",
-            "a key is a lower-case letter followed by up to 31 lower-case letters, digits or _",
-        )]));
-    }
-    let mut doc = json_object(body).await?;
-    match doc.get("key") {
-        None => {
-            doc.insert("key".into(), Value::from(key.clone()));
-        }
-        Some(Value::String(k)) if k == key => {}
-        Some(_) => {
-            return Err(Error::InvalidMetadata(vec![engine_form::Diagnostic::new(
-                "/key",
-                "key_mismatch",
-                format!("the document's key must be `{key}`, as in the path"),
-            )]));
-        }
-    }
-    let doc = Value::Object(doc);
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    meta::put_draft(&tx, &app.key, kind, key, &doc, now).await?;
-    let detail = json!({ "kind": kind, "key": key, "document": doc });
-    let entry = Entry::app("metadata.put", &app.key, detail);
-    audit::write(&tx, &actor(&req), entry, now).await?;
-    tx.commit().await?;
-    let bundle = meta::draft_bundle(&state.db.conn, &app).await?;
-    let index = bundle[kind]
-        .as_array()
-        .and_then(|items| items.iter().position(|d| d.get("key").and_then(Value::as_str) == Some(key)));
-    let diagnostics: Vec<Value> = match (engine_app::check_app(&bundle, 0), index) {
-        (Err(diags), Some(i)) => {
-            let prefix = format!("/{kind}/{i}");
-            diags
-                .into_iter()
-                .filter_map(|d| {
-                    let rest = d.path.strip_prefix(&prefix)?;
-                    (rest.is_empty() || rest.starts_with('/'))
-                        .then(|| json!({ "path": rest, "code": d.code, "message": d.message }))
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    };
-    Ok(json_response(StatusCode::OK, &json!({ "key": key, "saved": true, "diagnostics": diagnostics })))
+    let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
+    let doc = json_object(body).await?;
+    let diagnostics = drafts::save(&state.core, &actor(&req), (&app, kind, &path.2), doc).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "key": path.2, "saved": true, "diagnostics": diagnostics })))
 }
 
 /// Delete a draft document. Publishing afterwards retires its table; the data is kept.
@@ -131,14 +74,7 @@ pub async fn delete(
     req: actix_web::HttpRequest,
     path: Path<(String, String, String)>,
 ) -> Result<HttpResponse, Error> {
-    let (app, kind) = app_and_kind(&state, &path.0, &path.1).await?;
-    let tx = state.db.conn.begin().await?;
-    if !meta::delete_draft(&tx, &app.key, kind, &path.2).await? {
-        return Err(Error::not_found(format!("no {kind} draft `{}`", path.2)));
-    }
-    let detail = json!({ "kind": kind, "key": path.2 });
-    let entry = Entry::app("metadata.delete", &app.key, detail);
-    audit::write(&tx, &actor(&req), entry, state.clock.now()).await?;
-    tx.commit().await?;
+    let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
+    drafts::delete(&state.core, &actor(&req), (&app, kind, &path.2)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,6 +11,7 @@
 mod apply;
 mod escalate;
 mod events;
+pub mod instances;
 mod runner;
 mod store;
 

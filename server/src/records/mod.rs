@@ -2,6 +2,7 @@
 
 pub mod codec;
 pub mod columns;
+pub mod preview;
 pub mod query;
 pub mod read;
 pub(crate) mod sql;

@@ -5,6 +5,8 @@ use engine_form::{CheckMode, FieldType, FieldValue, Form, StoredValues, check_re
 use engine_rule::{Record, Value as ExprValue};
 use serde_json::{Map, Value};
 
+use crate::error::Error;
+
 /// The stored field values of `record` (its JSON as the API returns it). A value that no
 /// longer fits its field (the form changed since) reads as empty.
 pub fn field_values(form: &Form, record: &Map<String, Value>) -> Vec<(String, FieldValue)> {
@@ -88,4 +90,25 @@ impl Record for RecordValues<'_> {
 /// A value as JSON: decimals as strings (exact, with their places), dates as `YYYY-MM-DD`, instants in RFC 3339.
 pub fn expr_json(value: &ExprValue) -> Value {
     value.to_json()
+}
+
+/// Values given in the request, every wrong one reported under `at` (`/record`, `/old`,
+/// `/data`); `Create` also requires the required fields.
+pub fn given(
+    form: &Form,
+    values: &Map<String, Value>,
+    at: &str,
+    mode: CheckMode,
+) -> Result<Vec<(String, FieldValue)>, Error> {
+    check_record(form, values, mode).map_err(|errors| {
+        Error::InvalidRecord(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.path = format!("{at}{}", e.path);
+                    e
+                })
+                .collect(),
+        )
+    })
 }

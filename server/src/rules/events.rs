@@ -4,18 +4,63 @@
 //! recognised and fires nothing.
 
 use chrono::{DateTime, Utc};
+use engine_form::CheckMode;
 use engine_form::FieldValue;
 use engine_rule::{Context, Trigger, TriggerKind};
 use sea_orm::sea_query::{Alias, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
 
 use super::{Change, act, related};
+use crate::auth::Principal;
 use crate::catalog::PublishedApp;
+use crate::core::Core;
 use crate::db::Table;
 use crate::error::Error;
 use crate::records::codec::datetime;
-use crate::records::values::{RecordValues, expr_json};
+use crate::records::values::{RecordValues, expr_json, given};
+
+/// An event sent in by another system.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "event_id": "MB-20261128-000123", "data": { "customer": 1, "occurred_at": "2026-11-28T21:12:00+08:00" } }))]
+pub struct EventRequest {
+    /// The sender's id of this event: the same id again is the same event.
+    pub event_id: String,
+    /// The event's fields, as declared in the app.
+    #[schema(value_type = Object)]
+    pub data: Map<String, Value>,
+}
+
+/// Receives `request` for event `event` of app `app` from `sender`, in one transaction:
+/// checks that the sender may send it and that its data fits, then fires its rules. `None`
+/// if it was received before under the same `event_id`.
+pub async fn receive_sent(
+    core: &Core,
+    sender: &Principal,
+    (app, event): (&str, &str),
+    request: &EventRequest,
+) -> Result<Option<Vec<Value>>, Error> {
+    if request.event_id.is_empty() || request.event_id.len() > 200 || request.event_id.contains('\0') {
+        return Err(Error::bad_input("bad_event_id", "`event_id` is 1 to 200 characters"));
+    }
+    let tx = core.db.conn.begin().await?;
+    let published = core.catalog.published_for_write(&tx, app).await?;
+    let form = published.event(event)?;
+    if !crate::access::may_send(&tx, &published, sender, event).await? {
+        return Err(Error::Forbidden {
+            code: "forbidden",
+            detail: format!("none of your roles may send `{event}` events"),
+        });
+    }
+    let data = given(form, &request.data, "/data", CheckMode::Create)?;
+    let incoming = (event, request.event_id.as_str());
+    let fired = receive(&tx, &published, incoming, data, &request.data, Some(sender.user_id), core.clock.now()).await?;
+    tx.commit().await?;
+    Ok(fired)
+}
 
 /// Records event `event_id` and fires its rules; `None` if it was received before. Gives
 /// the firings made, each with what it read and what it did.

@@ -11,11 +11,12 @@
 //! priority) one's value stays; a designer who wants the other way round gives it the
 //! higher priority.
 
-mod events;
+pub mod events;
 mod related;
 mod retry;
 mod schedule;
 pub(crate) mod store;
+pub mod test;
 
 use chrono::{DateTime, Utc};
 use engine_form::FieldValue;
@@ -24,7 +25,6 @@ use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::Value;
 
-pub use events::receive as receive_event;
 pub use related::{Needs, load as load_related, related_paths};
 pub use retry::{retry_due_firings, retry_incident};
 pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence};
