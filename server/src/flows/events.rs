@@ -78,8 +78,8 @@ pub async fn on_event(
     if starts.is_empty() && !store::any_waiting(tx, &app.key, event).await? {
         return Ok(());
     }
-    let needs = crate::rules::Needs { paths: event_paths(app), aggregates: Vec::new() };
-    crate::rules::load_related(tx, app, payload, &needs).await?;
+    let needs = crate::rules::related::Needs { paths: event_paths(app), aggregates: Vec::new() };
+    crate::rules::related::load(tx, app, payload, &needs).await?;
     // Keyed waits are found by this event's value of their field.
     let value_of = |path: &str| {
         let path: Vec<String> = path.split('.').map(str::to_owned).collect();
@@ -151,12 +151,12 @@ pub async fn run_due_starts(state: &Core, now: DateTime<Utc>) -> Result<usize, E
             let key = occurrence.to_rfc3339_opts(SecondsFormat::Secs, true);
             let run = (format!("flow:{}", flow.key), app.version);
             let tx = state.db.conn.begin().await?;
-            if !crate::rules::claim(&tx, &app, (&run.0, run.1), &key, now).await? {
+            if !crate::rules::runs::claim(&tx, &app, (&run.0, run.1), &key, now).await? {
                 tx.rollback().await?;
                 continue;
             }
             start_at(&tx, &app, (&flow.key, app.version), None, (None, None), Vec::new(), occurrence, 0).await?;
-            crate::rules::finish(&tx, &app, (&run.0, run.1), &key, (1, 1), now).await?;
+            crate::rules::runs::finish(&tx, &app, (&run.0, run.1), &key, (1, 1), now).await?;
             tx.commit().await?;
             started += 1;
         }

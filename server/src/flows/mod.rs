@@ -205,14 +205,14 @@ async fn subject_record<'a>(
     ctx: Context<'a>,
 ) -> Result<RecordValues<'a>, Error> {
     let record_ctx = FormCtx::new(app, form, sea_orm::ConnectionTrait::get_database_backend(tx), ctx.now)?;
-    let (_, values) = crate::rules::current_values(tx, &record_ctx, id)
+    let (_, values) = crate::records::values::current_values(tx, &record_ctx, id)
         .await?
         .ok_or_else(|| Error::not_found(format!("no `{form}` record {id}")))?;
     let mut record = RecordValues::new(app.form(form)?, id, values, ctx);
     let form_def = app.form(form)?;
     let paths = flow.reads().into_iter().filter(|p| p.len() > 1 && form_def.field(&p[0]).is_some()).collect();
-    let needs = crate::rules::Needs { paths, aggregates: Vec::new() };
-    crate::rules::load_related(tx, app, &mut record, &needs).await?;
+    let needs = crate::rules::related::Needs { paths, aggregates: Vec::new() };
+    crate::rules::related::load(tx, app, &mut record, &needs).await?;
     Ok(record)
 }
 

@@ -12,8 +12,9 @@
 //! higher priority.
 
 pub mod events;
-mod related;
+pub(crate) mod related;
 mod retry;
+pub(crate) mod runs;
 mod schedule;
 pub(crate) mod store;
 pub mod test;
@@ -28,14 +29,12 @@ use serde_json::Value;
 pub use related::{Needs, load as load_related, related_paths};
 pub use retry::{retry_due_firings, retry_incident};
 pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence};
-pub(crate) use schedule::{claim, finish};
 pub use store::{firings_of_record, incidents};
 
 use crate::audit;
 use crate::catalog::PublishedApp;
 use crate::error::Error;
-use crate::records::values::{RecordValues, field_values};
-use crate::records::{FormCtx, read};
+use crate::records::values::RecordValues;
 
 /// Queues a message in the outbox for delivery after commit (processes' notifications).
 pub async fn queue_message(
@@ -86,22 +85,6 @@ impl Change {
 /// the values rules need.
 pub fn watches(app: &PublishedApp, form: &str, kind: TriggerKind) -> bool {
     app.rules.iter().any(|r| r.trigger == kind && r.form.as_deref() == Some(form))
-}
-
-/// The values of record `id` as it is now (in `tx`), or `None` if there is none.
-pub async fn current_values(
-    c: &impl sea_orm::ConnectionTrait,
-    ctx: &FormCtx<'_>,
-    id: i64,
-) -> Result<Option<(i64, Vec<(String, FieldValue)>)>, Error> {
-    let Some(record) = read::get(c, ctx, id, None).await? else { return Ok(None) };
-    Ok(Some(values_of(ctx, &record)))
-}
-
-/// A record's version and values, from its JSON as the API returns it.
-fn values_of(ctx: &FormCtx<'_>, record: &Value) -> (i64, Vec<(String, FieldValue)>) {
-    let version = record.get("_version").and_then(Value::as_i64).unwrap_or(0);
-    (version, record.as_object().map(|r| field_values(ctx.form, r)).unwrap_or_default())
 }
 
 /// Runs the rules watching `change`, in `tx`; `depth` counts the rule-made changes that

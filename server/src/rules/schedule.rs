@@ -7,29 +7,27 @@
 //! The runner owns the clock: `run_due_schedules(state, now)` runs what is due at `now`,
 //! so tests move a virtual clock. An occurrence is claimed by inserting its row in
 //! `trellis_schedule_runs`, so of several servers on one PostgreSQL exactly one runs it; a
-//! run whose server died is claimed again after [`LEASE`]. Only the latest occurrence of
+//! run whose server died is claimed again after [`super::runs::LEASE`]. Only the latest occurrence of
 //! the past day is run (a daily rule missed during downtime runs once, not once per missed
 //! day), and never one from before the app version was published.
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use engine_rule::{Context, EventRule, Trigger};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
-use super::{Change, act, current_values};
+use super::runs::{claim, finish};
+use super::{Change, act};
 use crate::catalog::PublishedApp;
 use crate::core::Core;
-use crate::db::Table;
 use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
-use crate::records::codec::datetime;
 use crate::records::values::RecordValues;
+use crate::records::values::current_values;
 
 /// Records fired per transaction.
 pub const BATCH: usize = 500;
-/// How long a claimed run may take before another server takes it over.
-pub const LEASE: Duration = Duration::minutes(10);
 
 /// What one run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,68 +159,6 @@ pub async fn count_matches(state: &Core, app: &str, rule: &str, occurrence: Date
     let ctx = FormCtx::new(&app, form, state.db.backend(), occurrence)?;
     let scan = Scan::new(&ctx, rule, &clock(&app, occurrence))?;
     Ok(scan.ids(&state.db.conn).await?.len() as u64)
-}
-
-/// Claims an occurrence of a scheduled rule (or of a flow's scheduled start, keyed
-/// `flow:<key>`): inserts its run, or takes over one whose lease ran out.
-pub(crate) async fn claim(
-    c: &impl ConnectionTrait,
-    app: &PublishedApp,
-    (rule, version): (&str, i64),
-    occurrence: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let backend = c.get_database_backend();
-    let insert = Query::insert()
-        .into_table(Table::ScheduleRuns)
-        .columns(["app", "rule", "rule_version", "occurrence", "state", "claimed_at"].map(a))
-        .values([
-            app.key.as_str().into(),
-            rule.into(),
-            version.into(),
-            occurrence.into(),
-            "running".into(),
-            datetime(now, backend).into(),
-        ])
-        .map_err(|e| DbErr::Custom(e.to_string()))?
-        .on_conflict(OnConflict::columns(["app", "rule", "rule_version", "occurrence"].map(a)).do_nothing().to_owned())
-        .to_owned();
-    if c.execute(&insert).await?.rows_affected() == 1 {
-        return Ok(true);
-    }
-    let take_over = Query::update()
-        .table(Table::ScheduleRuns)
-        .value(a("claimed_at"), datetime(now, backend))
-        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
-        .and_where(Expr::col(a("rule")).eq(rule))
-        .and_where(Expr::col(a("rule_version")).eq(version))
-        .and_where(Expr::col(a("occurrence")).eq(occurrence))
-        .and_where(Expr::col(a("state")).eq("running"))
-        .and_where(Expr::col(a("claimed_at")).lt(datetime(now - LEASE, backend)))
-        .to_owned();
-    Ok(c.execute(&take_over).await?.rows_affected() == 1)
-}
-
-pub(crate) async fn finish(
-    c: &impl ConnectionTrait,
-    app: &PublishedApp,
-    (rule, version): (&str, i64),
-    occurrence: &str,
-    (matched, fired): (u64, u64),
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let stmt = Query::update()
-        .table(Table::ScheduleRuns)
-        .value(a("state"), "done")
-        .value(a("matched"), matched as i64)
-        .value(a("fired"), fired as i64)
-        .value(a("finished_at"), datetime(now, c.get_database_backend()))
-        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
-        .and_where(Expr::col(a("rule")).eq(rule))
-        .and_where(Expr::col(a("rule_version")).eq(version))
-        .and_where(Expr::col(a("occurrence")).eq(occurrence))
-        .to_owned();
-    c.execute(&stmt).await.map(drop)
 }
 
 /// The moment a scheduled rule evaluates at: its occurrence, so a rerun sees the same day.
