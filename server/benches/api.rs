@@ -6,7 +6,10 @@
 //! and query directly on SQLite (rusqlite, same pragmas: WAL, synchronous=FULL) as the
 //! baseline, and prints each figure as a ratio against it.
 //! Requests carry the session of an administrator signed in at start; the list is timed
-//! once more with an API token (read access), the way an integrator reads.
+//! once more with an API token (read access), the way an integrator reads. Each figure is
+//! split into shares: HTTP and sign-in (the median of `GET /api/v1/auth/me`, which does
+//! nothing else), the database (the same statement through the driver alone) and the rest,
+//! Trellis' own work (access, checks, audit, rules, JSON).
 //! `BENCH_INSERTS` and `BENCH_ROWS` (comma-separated) scale it down for a quick look.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -148,6 +151,33 @@ fn raw_schema(conn: &rusqlite::Connection) {
     .expect("schema");
 }
 
+/// Where a request's `total` time goes, given the time of HTTP and sign-in alone and of
+/// the database alone, as a line of percentages.
+fn shares(total: Duration, http: Duration, database: Duration) -> String {
+    let (t, h, d) = (total.as_secs_f64(), http.as_secs_f64(), database.as_secs_f64());
+    let pct = |x: f64| 100.0 * x / t;
+    format!(
+        "shares: HTTP and sign-in {:.0}%, the database {:.0}%, Trellis' own work {:.0}%",
+        pct(h),
+        pct(d),
+        pct((t - h - d).max(0.0))
+    )
+}
+
+/// The median time of `GET /api/v1/auth/me` over one connection: HTTP and sign-in alone
+/// (an app's token is refused there once it is recognised, which is as far as it goes).
+fn http_alone(addr: &str, token: &str) -> Duration {
+    let mut client = Client::connect(addr, token);
+    let mut samples = Vec::with_capacity(LIST_SAMPLES);
+    for _ in 0..LIST_SAMPLES {
+        let t = Instant::now();
+        let (status, body) = client.request("GET", "/api/v1/auth/me", "");
+        assert!(status == 200 || status == 403, "{status}: {}", String::from_utf8_lossy(&body));
+        samples.push(t.elapsed());
+    }
+    median(samples)
+}
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -273,6 +303,8 @@ fn main() {
     println!("  raw SQLite  {raw_rate:>10.0} rows/s");
     println!("  sea-orm/sqlx{driver_rate:>10.0} rows/s   ratio {:.2} (the driver alone)", driver_rate / raw_rate);
     println!("  Trellis API {api_rate:>10.0} rows/s   ratio {:.2} (target >= 0.33)", api_rate / raw_rate);
+    let per = |rate: f64| Duration::from_secs_f64(1.0 / rate);
+    println!("  {}", shares(per(api_rate), http_alone(&addr, &session), per(driver_rate)));
     println!();
 
     // Lists: bulk-load both tables to each size, then time the same filtered first page.
@@ -360,6 +392,8 @@ fn main() {
             token_median.as_secs_f64() * 1e6,
             token_median.as_secs_f64() / raw_median.as_secs_f64()
         );
+        println!("  {}", shares(api_median, http_alone(&addr, &session), driver_median));
+        println!("  with a token, {}", shares(token_median, http_alone(&addr, &api_token), driver_median));
         println!();
     }
 }
