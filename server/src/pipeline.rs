@@ -123,15 +123,9 @@ async fn create(
     let id = record["id"].as_i64().unwrap_or_default();
     let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
     conditions(ctx, &stored, values)?;
-    audited(tx, ctx, ("record.create", id), json!({ "after": record }), writer).await?;
-    let ran = rules::watches(ctx.app, &ctx.form.key, TriggerKind::Created);
-    if ran {
-        let change = change(ctx, id, 1, TriggerKind::Created, None, Some(stored), writer);
-        rules::after_change(tx, ctx.app, change, ctx.now, depth).await?;
-    }
-    let written = crate::flows::Written { form: &ctx.form.key, id, created: true, by: writer.user };
-    crate::flows::on_record_change(tx, ctx.app, written, ctx.now, depth).await?;
-    settle(tx, ctx, id, record, ran, access).await
+    let detail = json!({ "after": record });
+    let wrote = Wrote { id, record, stored, before: None, trigger: TriggerKind::Created, detail };
+    follow_up(tx, ctx, wrote, access, writer, depth).await
 }
 
 async fn update(
@@ -156,15 +150,46 @@ async fn update(
     let stored = field_values(ctx.form, record.as_object().unwrap_or(&Map::new()));
     conditions(ctx, &stored, values)?;
     let detail = json!({ "before": before_json, "after": record, "sent": values });
-    audited(tx, ctx, ("record.update", id), detail, writer).await?;
-    let ran = rules::watches(ctx.app, &ctx.form.key, TriggerKind::Updated);
+    let wrote = Wrote { id, record, stored, before: Some(before_json), trigger: TriggerKind::Updated, detail };
+    follow_up(tx, ctx, wrote, access, writer, depth).await
+}
+
+/// What a create or an update wrote, for the steps after it.
+struct Wrote {
+    id: i64,
+    /// The record as written.
+    record: Value,
+    /// Its field values, as rules read them.
+    stored: Vec<(String, FieldValue)>,
+    /// An update's record before it.
+    before: Option<Value>,
+    trigger: TriggerKind,
+    /// What the audit entry says.
+    detail: Value,
+}
+
+/// The steps after a create or an update: audit → rules → processes → the written record.
+async fn follow_up(
+    tx: &DatabaseTransaction,
+    ctx: &FormCtx<'_>,
+    wrote: Wrote,
+    access: Option<&Access>,
+    writer: &Writer<'_>,
+    depth: usize,
+) -> Result<Written, Error> {
+    let Wrote { id, record, stored, before, trigger, detail } = wrote;
+    let created = trigger == TriggerKind::Created;
+    let action = if created { "record.create" } else { "record.update" };
+    audited(tx, ctx, (action, id), detail, writer).await?;
+    let ran = rules::watches(ctx.app, &ctx.form.key, trigger);
     if ran {
-        let before = field_values(ctx.form, before_json.as_object().unwrap_or(&Map::new()));
-        let version = record["_version"].as_i64().unwrap_or_default();
-        let change = change(ctx, id, version, TriggerKind::Updated, Some(before), Some(stored), writer);
+        // The values before an update are read only for rules that see them.
+        let before = before.map(|b| field_values(ctx.form, b.as_object().unwrap_or(&Map::new())));
+        let version = record["_version"].as_i64().unwrap_or(1);
+        let change = change(ctx, id, version, trigger, before, Some(stored), writer);
         rules::after_change(tx, ctx.app, change, ctx.now, depth).await?;
     }
-    let written = crate::flows::Written { form: &ctx.form.key, id, created: false, by: writer.user };
+    let written = crate::flows::Written { form: &ctx.form.key, id, created, by: writer.user };
     crate::flows::on_record_change(tx, ctx.app, written, ctx.now, depth).await?;
     settle(tx, ctx, id, record, ran, access).await
 }
