@@ -3,7 +3,8 @@
 //! kind has a stable machine code (`code`), the one table of codes; what HTTP makes of
 //! each is `api::error`'s business, and a command-line message is `describe`'s.
 
-use engine_form::{Diagnostic, FieldError};
+use engine_form::Diagnostic;
+pub use engine_form::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

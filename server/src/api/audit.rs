@@ -2,11 +2,12 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::web::{Path, Query};
+use actix_web::web::Path;
 use serde_json::{Value, json};
 
 use super::error::Problem;
 use super::identity::{Administrator, principal};
+use super::params::Params;
 use super::{State, json_response};
 use crate::access::Secrets;
 use crate::audit::{self, Filter};
@@ -20,7 +21,7 @@ use crate::error::Error;
                 "via": "session", "ip": "10.0.0.8", "action": "record.update", "app": "bank_crm", "form": "customer",
                 "record_id": 1, "detail": { "before": { "aum": "12800000.00" }, "after": { "aum": "8000000.00" } } }] })),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, admin: Administrator, filter: Query<Filter>) -> Result<HttpResponse, Error> {
+pub async fn list(state: State, admin: Administrator, filter: Params<Filter>) -> Result<HttpResponse, Error> {
     let mut items = audit::list(&state.db.conn, &filter).await?;
     // Record values as the administrator's own app roles show them: personal data masked
     // unless a role shows it.

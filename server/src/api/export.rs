@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use actix_web::web::{Bytes, Query};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use engine_form::{Field, FieldType};
 use futures_util::StreamExt;
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::State;
 use super::identity::{actor, principal};
+use super::params::Params;
 use super::records::FormAt;
 use crate::access::reach::{list_query, shaped};
 use crate::access::{Access, Mode};
@@ -47,7 +48,7 @@ pub async fn export(
     state: State,
     req: HttpRequest,
     path: actix_web::web::Path<FormAt>,
-    params: Query<ListParams>,
+    params: Params<ListParams>,
 ) -> Result<HttpResponse, Error> {
     let now = state.clock.now();
     let app = state.catalog.published(&state.db.conn, &path.app).await?;

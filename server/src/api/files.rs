@@ -1,13 +1,14 @@
 //! Uploading and downloading files for attachment fields.
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::web::{Path, Payload, Query};
+use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::State;
 use super::error::Problem;
 use super::identity::principal;
+use super::params::Params;
 use crate::access::Mode;
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
@@ -34,7 +35,7 @@ pub struct UploadParams {
 pub async fn upload(
     state: State,
     path: Path<String>,
-    params: Query<UploadParams>,
+    params: Params<UploadParams>,
     req: HttpRequest,
     body: Payload,
 ) -> Result<HttpResponse, Error> {

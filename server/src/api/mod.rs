@@ -14,6 +14,7 @@ mod files;
 mod guard;
 pub mod identity;
 mod metadata;
+mod params;
 mod processes;
 mod records;
 mod rules;
@@ -69,9 +70,6 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(state))
             .app_data(
                 web::PathConfig::default().error_handler(|e, _| Error::bad_input("bad_path", e.to_string()).into()),
-            )
-            .app_data(
-                web::QueryConfig::default().error_handler(|e, _| Error::bad_input("bad_query", e.to_string()).into()),
             )
             .service(
                 web::scope("")

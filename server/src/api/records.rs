@@ -2,13 +2,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::web::{Path, Payload, Query};
+use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 use super::error::Problem;
 use super::identity::{actor, principal};
+use super::params::Params;
 use super::{State, json_object, json_response};
 use crate::access::Access;
 use crate::access::reach::{self, shaped};
@@ -81,7 +82,7 @@ pub async fn list(
     state: State,
     req: HttpRequest,
     path: Path<FormAt>,
-    params: Query<ListParams>,
+    params: Params<ListParams>,
 ) -> Result<HttpResponse, Error> {
     let app = state.catalog.published(&state.db.conn, &path.app).await?;
     let mut ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;

@@ -3,13 +3,14 @@
 //! domain (`crate::rules`) and shapes its reply.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Path, Payload, Query};
+use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::Problem;
 use super::identity::{Designer, principal};
+use super::params::Params;
 use super::{State, json_body, json_response};
 use crate::error::Error;
 use crate::rules::events::EventRequest;
@@ -120,7 +121,7 @@ pub async fn outbox(
     state: State,
     _: Designer,
     path: Path<String>,
-    params: Query<OutboxParams>,
+    params: Params<OutboxParams>,
 ) -> Result<HttpResponse, Error> {
     if let Some(s) = params.state.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed")) {
         return Err(Error::bad_input("bad_state", format!("`{s}` is not pending, delivered or failed")));

@@ -2,7 +2,7 @@
 //! and record, completing one, claiming, giving back and delegating (`crate::tasks`).
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Path, Payload, Query};
+use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::error::Problem;
 use super::identity::{actor, principal};
+use super::params::Params;
 use super::{State, json_body, json_response};
 use crate::error::Error;
 use crate::tasks::{self, Completion, Reassignment, TaskQuery};
@@ -47,7 +48,7 @@ impl TaskFilter {
 /// Your tasks (and with `team=true` your team's), soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskFilter),
     responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due", body = Object)))]
-pub async fn list(state: State, req: HttpRequest, filter: Query<TaskFilter>) -> Result<HttpResponse, Error> {
+pub async fn list(state: State, req: HttpRequest, filter: Params<TaskFilter>) -> Result<HttpResponse, Error> {
     let items = tasks::list(&state, principal(&req)?, &filter.query(), state.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }

@@ -6,7 +6,12 @@ use serde_json::json;
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(filters_of_every_operator, cursor_pages_are_stable_under_inserts, bad_list_parameters_are_400);
+both_backends!(
+    filters_of_every_operator,
+    cursor_pages_are_stable_under_inserts,
+    bad_list_parameters_are_400,
+    limit_minus_one_names_the_parameter
+);
 
 const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
 
@@ -117,6 +122,27 @@ async fn bad_list_parameters_are_400(backend: Backend) {
         let r = env.get(&format!("{CUSTOMERS}?{query}")).await;
         assert_eq!((r.status, r.body["code"].as_str()), (400, Some("bad_query")), "{query}: {}", r.body);
         assert_eq!(r.body["errors"][0]["path"], path, "{query}");
+    }
+    env.finish().await;
+}
+
+/// A query parameter of the wrong type (`limit=-1`) is named like any other bad input:
+/// 400 `bad_query` with the parameter's path in `errors[]`, on every route that lists.
+async fn limit_minus_one_names_the_parameter(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    for (url, path) in [
+        (format!("{CUSTOMERS}?limit=-1"), "/limit"),
+        (format!("{CUSTOMERS}?limit=ten"), "/limit"),
+        (format!("{CUSTOMERS}?count=maybe"), "/count"),
+        ("/api/v1/tasks?overdue=maybe".to_owned(), "/overdue"),
+        ("/api/v1/tasks?due_before=tomorrow".to_owned(), "/due_before"),
+        ("/api/v1/audit?limit=-1".to_owned(), "/limit"),
+    ] {
+        let r = env.get(&url).await;
+        assert_eq!((r.status, r.body["code"].as_str()), (400, Some("bad_query")), "{url}: {}", r.body);
+        assert_eq!(r.body["errors"][0]["path"], path, "{url}: {}", r.body);
+        let detail = r.body["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(&format!("`{}`", &path[1..])), "{url}: {detail}");
     }
     env.finish().await;
 }
