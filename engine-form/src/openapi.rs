@@ -319,6 +319,7 @@ fn item_path(form: &Form, name: &str) -> Value {
         "get": {
             "operationId": format!("get{name}"),
             "summary": format!("Read one {} record", form.key),
+            "parameters": [{ "name": "fields", "in": "query", "required": false, "description": "Comma-separated fields to return.", "schema": { "type": "string" } }],
             "responses": with_problems(json!({ "200": { "description": "The record; ETag carries its version", "content": body(name.to_owned()) } })),
         },
         "patch": {

@@ -46,18 +46,20 @@ pub async fn readable(
     Ok(access)
 }
 
-/// Record `id` as the caller may see it.
+/// Record `id` as the caller may see it; only the `fields` named (`name,aum`) if given.
 pub async fn read_one(
     core: &Core,
     principal: &Principal,
     (app, form, id): (&str, &str, i64),
+    fields: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Value, Error> {
     let app = core.catalog.published(&core.db.conn, app).await?;
     let mut ctx = FormCtx::new(&app, form, core.db.backend(), now)?;
+    let fields = fields.map(|f| crate::records::query::parse_fields(ctx.form, f)).transpose()?;
     let access = for_operation(&core.db.conn, &ctx, principal, "read").await?;
     ctx.access = Some(&access);
-    let record = read::get(&core.db.conn, &ctx, id, None)
+    let record = read::get(&core.db.conn, &ctx, id, fields.as_deref())
         .await?
         .ok_or_else(|| Error::not_found(format!("no `{form}` record {id}")))?;
     Ok(shaped(&access, record))

@@ -15,7 +15,7 @@ use crate::access::Access;
 use crate::access::reach::{self, shaped};
 use crate::error::Error;
 use crate::pipeline::{self, Authority, Op, Writer};
-use crate::records::query::ListParams;
+use crate::records::query::{ListParams, RecordParams};
 use crate::records::{FormCtx, read};
 
 /// A form of an app, as the path names it.
@@ -128,12 +128,19 @@ pub async fn create(state: State, path: Path<FormAt>, req: HttpRequest, body: Pa
 
 /// Read one record.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}", tag = "records",
-    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"), RecordParams),
     responses((status = 200, description = "The record; ETag carries its version", body = Object),
+        (status = 400, description = "`fields` names a field the form does not have", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, req: HttpRequest, path: Path<RecordAt>) -> Result<HttpResponse, Error> {
+pub async fn get(
+    state: State,
+    req: HttpRequest,
+    path: Path<RecordAt>,
+    params: Params<RecordParams>,
+) -> Result<HttpResponse, Error> {
     let principal = principal(&req)?;
-    let record = reach::read_one(&state.core, &principal, (&path.app, &path.form, path.id), state.clock.now()).await?;
+    let at = (path.app.as_str(), path.form.as_str(), path.id);
+    let record = reach::read_one(&state.core, &principal, at, params.fields.as_deref(), state.clock.now()).await?;
     Ok(record_response(StatusCode::OK, &record))
 }
 

@@ -68,13 +68,18 @@ pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<Http
     task["outcomes"] = json!(form.outcomes);
     if let (Some(form), Some(id)) = (task["subject"]["form"].as_str(), task["subject"]["id"].as_i64()) {
         let app = task["app"].as_str().unwrap_or_default().to_owned();
-        task["record"] =
-            match crate::access::reach::read_one(&state.core, &principal(&req)?, (&app, form, id), state.clock.now())
-                .await
-            {
-                Ok(record) => record,
-                Err(_) => Value::Null, // Not a record the caller may read.
-            };
+        task["record"] = match crate::access::reach::read_one(
+            &state.core,
+            &principal(&req)?,
+            (&app, form, id),
+            None,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(record) => record,
+            Err(_) => Value::Null, // Not a record the caller may read.
+        };
     }
     Ok(json_response(StatusCode::OK, &task))
 }

@@ -111,6 +111,23 @@ pub struct ListParams {
     pub count: Option<bool>,
 }
 
+/// The query-string parameters of a single record's read.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordParams {
+    /// Fields to return, separated by commas; all by default.
+    pub fields: Option<String>,
+}
+
+/// The fields a `fields` parameter names (`name,aum`), each one of the form's.
+pub fn parse_fields(form: &Form, text: &str) -> Result<Vec<String>, Error> {
+    let keys: Vec<String> = text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    if let Some(unknown) = keys.iter().find(|k| form.field(k).is_none()) {
+        return Err(bad("fields", format!("the form has no field `{unknown}`")));
+    }
+    Ok(keys)
+}
+
 fn bad(param: &str, message: impl Into<String>) -> Error {
     let message = message.into();
     Error::BadInput {
@@ -183,13 +200,7 @@ impl ListQuery {
         if !query.sort.iter().any(|s| s.target == Target::Id) {
             query.sort.push(SortKey { target: Target::Id, descending: false });
         }
-        if let Some(fields) = params.fields.as_deref() {
-            let keys: Vec<String> = fields.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-            if let Some(unknown) = keys.iter().find(|k| form.field(k).is_none()) {
-                return Err(bad("fields", format!("the form has no field `{unknown}`")));
-            }
-            query.fields = Some(keys);
-        }
+        query.fields = params.fields.as_deref().map(|f| parse_fields(form, f)).transpose()?;
         if let Some(cursor) = params.after.as_deref() {
             query.after = Some(decode_cursor(form, &query.sort, cursor)?);
         }

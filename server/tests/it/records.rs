@@ -11,7 +11,8 @@ both_backends!(
     money_is_exact_end_to_end,
     relations_lookups_and_sub_tables,
     uniqueness_is_enforced,
-    datetimes_are_stored_in_utc
+    datetimes_are_stored_in_utc,
+    fields_on_a_single_get_are_honoured
 );
 
 const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
@@ -182,5 +183,24 @@ async fn delete_racing_a_linking_create_is_refused(backend: Backend) {
     };
     let (deleted, ()) = futures_util::future::join(delete, commit).await;
     assert_eq!((deleted.status, deleted.body["code"].as_str()), (409, Some("still_linked")), "{}", deleted.body);
+    env.finish().await;
+}
+
+/// `fields=` on a single-record GET returns those fields and the system columns, as a
+/// list does; a field the form lacks is a 400 at `/fields`.
+async fn fields_on_a_single_get_are_honoured(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let created = env.post(CUSTOMERS, &json!({ "customer_no": "F1", "name": "Fields", "tier": "mass" })).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let uri = format!("{CUSTOMERS}/{}", created.body["id"]);
+    let some = env.get(&format!("{uri}?fields=name,tier")).await;
+    assert_eq!(some.status, 200, "{}", some.body);
+    assert_eq!(some.header("etag").as_deref(), Some("\"1\""));
+    let mut keys: Vec<&str> = some.body.as_object().expect("a record").keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["_created_at", "_updated_at", "_version", "id", "name", "tier"], "{}", some.body);
+    let unknown = env.get(&format!("{uri}?fields=name,nope")).await;
+    assert_eq!((unknown.status, unknown.body["code"].as_str()), (400, Some("bad_query")), "{}", unknown.body);
+    assert_eq!(unknown.body["errors"][0]["path"], "/fields");
     env.finish().await;
 }
