@@ -83,7 +83,7 @@ pub async fn complete(
         _ => {}
     }
     let app_key = task["app"].as_str().unwrap_or_default().to_owned();
-    let TaskValues { values, files } = match checked_values(&form, &given) {
+    let TaskValues { values, files, links } = match checked_values(&form, &given) {
         Ok(checked) => checked,
         Err(found) => {
             errors.extend(found);
@@ -102,6 +102,18 @@ pub async fn complete(
             if let Some(problem) = crate::files::check_attachment(conn, &holder, field, *file).await? {
                 errors.push(engine_form::FieldError::new(format!("/values/{}/{i}", field.key), "file", problem));
             }
+        }
+    }
+    // A related record must exist, and be one the completer may read.
+    for (field, target, link) in &links {
+        match crate::access::reach::read_one(core, &principal, (&app_key, target, *link), None, now).await {
+            Ok(_) => {}
+            Err(Error::NotFound(_) | Error::Forbidden { .. }) => errors.push(engine_form::FieldError::new(
+                format!("/values/{field}"),
+                "relation",
+                format!("no `{target}` record {link} that you may read"),
+            )),
+            Err(e) => return Err(e),
         }
     }
     if !errors.is_empty() {
@@ -131,6 +143,8 @@ pub async fn complete(
 struct TaskValues {
     values: Vec<(String, engine_rule::Value)>,
     files: Vec<(engine_form::Field, Vec<i64>)>,
+    /// Each relation field's value: (field, related form, record id).
+    links: Vec<(String, String, i64)>,
 }
 
 /// The task form's values checked as a form's are (types, required, options); or every
@@ -151,8 +165,17 @@ fn checked_values(
                     _ => None,
                 })
                 .collect();
+            let links = values
+                .iter()
+                .filter_map(|(k, v)| match (form.field(k).map(|f| &f.kind), v) {
+                    (Some(engine_form::FieldType::Relation { form, .. }), engine_form::FieldValue::Link(id)) => {
+                        Some((k.clone(), form.clone(), *id))
+                    }
+                    _ => None,
+                })
+                .collect();
             let values = values.iter().map(|(k, v)| (k.clone(), engine_form::expr_value(v))).collect();
-            Ok(TaskValues { values, files })
+            Ok(TaskValues { values, files, links })
         }
         Err(errors) => Err(errors
             .into_iter()

@@ -11,7 +11,8 @@ both_backends!(
     the_wealth_sop_runs_through_the_inbox,
     two_runners_fire_each_timer_once,
     instances_stay_on_their_version_until_moved,
-    the_whole_sop_runs_sixty_days
+    the_whole_sop_runs_sixty_days,
+    a_task_form_relation_must_name_a_record_the_completer_reads
 );
 
 async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
@@ -407,5 +408,33 @@ async fn the_whole_sop_runs_sixty_days(backend: Backend) {
     .map(|(d, w)| (d, w.to_owned()))
     .collect();
     assert_eq!(seen, expected, "tier {}", li["tier"]);
+    env.finish().await;
+}
+
+/// Completing a task whose form links to a record (`proposal_1: 999`) is refused at that
+/// value unless the record exists and the completer may read it.
+async fn a_task_form_relation_must_name_a_record_the_completer_reads(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
+    let app = "/api/v1/apps/bank_crm";
+    let label = json!({ "zh-CN": "方案", "en": "Proposal" });
+    let flow = json!({ "key": "pick", "nodes": [{ "id": "start", "type": "start" },
+        { "id": "choose", "type": "user_task", "title": "'选择方案'", "assignee": "'admin'",
+          "fields": [{ "key": "proposal_1", "type": "relation", "form": "product", "label": label, "required": true }] },
+        { "id": "end", "type": "end" }],
+        "flows": [{ "from": "start", "to": "choose" }, { "from": "choose", "to": "end" }] });
+    assert_eq!(env.put(&format!("{app}/flows/pick"), &flow).await.status, 200);
+    assert_eq!(env.post(&format!("{app}/publish"), &json!({})).await.status, 200);
+    let started = env.post(&format!("{app}/flows/pick/instances"), &json!({})).await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    let inbox = env.get("/api/v1/tasks").await.body["items"].clone();
+    let task = inbox.as_array().expect("items").iter().find(|t| t["node"] == "choose").expect("the task").clone();
+    let complete = format!("/api/v1/tasks/{}/complete", task["id"]);
+    let missing = env.post(&complete, &json!({ "values": { "proposal_1": 999_999 } })).await;
+    assert_eq!(missing.status, 422, "{}", missing.body);
+    assert_eq!(missing.error_paths(), ["/values/proposal_1 relation"]);
+    let product =
+        env.get(&format!("{app}/forms/product/records?limit=1&fields=name")).await.body["items"][0]["id"].clone();
+    let done = env.post(&complete, &json!({ "values": { "proposal_1": product } })).await;
+    assert_eq!((done.status, done.body["status"].as_str()), (200, Some("completed")), "{}", done.body);
     env.finish().await;
 }

@@ -15,6 +15,7 @@ both_backends!(
     a_decision_table_keeps_tiers_and_the_change_cascades,
     failing_actions_and_runaway_cascades_become_incidents,
     a_failed_action_succeeds_when_retried_after_the_data_is_corrected,
+    one_broken_draft_rule_does_not_stop_testing_the_others,
 );
 
 async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
@@ -416,5 +417,22 @@ async fn a_decision_table_keeps_tiers_and_the_change_cascades(backend: Backend) 
     let codes: Vec<&str> =
         saved.body["diagnostics"].as_array().expect("diagnostics").iter().filter_map(|d| d["code"].as_str()).collect();
     assert_eq!(codes, ["unknown_field"], "{}", saved.body);
+    env.finish().await;
+}
+
+/// A broken draft rule stops neither the test of another rule nor its own diagnosis:
+/// testing another rule works, testing the broken one answers its own problems only.
+async fn one_broken_draft_rule_does_not_stop_testing_the_others(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let broken = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" },
+        "condition": "aum < old.aum * 0.7 and risk_levell == 'low'" });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/vip_drop", &broken).await.status, 200);
+    let given =
+        json!({ "old": { "name": "赵刚", "tier": "affluent", "customer_no": "C9" }, "record": { "tier": "hnw" } });
+    let other = env.post("/api/v1/apps/bank_crm/rules/became_hnw/test", &given).await;
+    assert_eq!((other.status, other.body["fired"].as_bool()), (200, Some(true)), "{}", other.body);
+    let own = env.post("/api/v1/apps/bank_crm/rules/vip_drop/test", &given).await;
+    assert_eq!(own.status, 422, "{}", own.body);
+    assert_eq!(own.error_paths(), ["/rules/11/condition unknown_field"]);
     env.finish().await;
 }
