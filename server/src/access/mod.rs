@@ -272,7 +272,10 @@ pub async fn load(
     form: &engine_form::Form,
 ) -> Result<Access, crate::error::Error> {
     // The user's org unit, and every unit below it.
-    let units = crate::auth::directory::unit_and_below(c, principal.user_id).await?;
+    let units = match principal.org_unit_id {
+        Some(unit) => crate::auth::directory::units_from(c, unit).await?,
+        None => Vec::new(),
+    };
     let user = UserContext {
         id: principal.user_id,
         username: principal.username.clone(),
@@ -337,7 +340,7 @@ pub async fn load_for_user(
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let a = Alias::new;
     let stmt = Query::select()
-        .columns(["username", "platform_role", "disabled"].map(a))
+        .columns(["username", "platform_role", "disabled", "org_unit_id"].map(a))
         .from(Table::Users)
         .and_where(Expr::col(a("id")).eq(user_id))
         .to_owned();
@@ -347,6 +350,7 @@ pub async fn load_for_user(
             user_id,
             username: row.try_get_by_index(0)?,
             platform_role: row.try_get_by_index(1)?,
+            org_unit_id: row.try_get_by_index(3)?,
             session: String::new(),
             scope: None,
         },

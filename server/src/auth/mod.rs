@@ -35,6 +35,8 @@ pub struct Principal {
     pub username: String,
     /// `administrator`, `designer` or `user`.
     pub platform_role: String,
+    /// The user's org unit, if they have one.
+    pub org_unit_id: Option<i64>,
     /// The SHA-256 of the session token, so the session can be ended.
     pub session: String,
     /// For an API token, what it may reach; `None` for a signed-in session.

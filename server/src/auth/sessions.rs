@@ -220,6 +220,7 @@ pub(super) async fn authenticate(
         .column((a("u"), a("id")))
         .column((a("u"), a("username")))
         .column((a("u"), a("platform_role")))
+        .column((a("u"), a("org_unit_id")))
         .from_as(Table::Sessions, a("s"))
         .join_as(
             sea_orm::sea_query::JoinType::InnerJoin,
@@ -242,6 +243,7 @@ pub(super) async fn authenticate(
         user_id: row.try_get_by_index(0)?,
         username: row.try_get_by_index(1)?,
         platform_role: row.try_get_by_index(2)?,
+        org_unit_id: row.try_get_by_index(3)?,
         session: hash,
         scope: None,
     })

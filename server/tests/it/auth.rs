@@ -54,6 +54,7 @@ async fn api_tokens_reach_one_app_within_their_access(backend: Backend) {
         user_id: 1,
         username: "admin".into(),
         platform_role: "administrator".into(),
+        org_unit_id: None,
         session: String::new(),
         scope: None,
     };

@@ -76,20 +76,25 @@ pub async fn users(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
 /// The org unit of user `user_id` and every unit below it, as (id, key), theirs first;
 /// empty for a user in no unit.
 pub async fn unit_and_below(c: &impl ConnectionTrait, user_id: i64) -> Result<Vec<(i64, String)>, DbErr> {
-    let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(Table::OrgUnits).to_owned();
-    let mut tree: Vec<(i64, String, Option<i64>)> = Vec::new();
-    for row in c.query_all(&units).await? {
-        tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
-    }
     let own = Query::select()
         .column(a("org_unit_id"))
         .from(Table::Users)
         .and_where(Expr::col(a("id")).eq(user_id))
         .to_owned();
-    let mut below: Vec<i64> = match c.query_one(&own).await? {
-        Some(row) => row.try_get_by_index::<Option<i64>>(0)?.into_iter().collect(),
-        None => Vec::new(),
-    };
+    match c.query_one(&own).await?.map(|row| row.try_get_by_index::<Option<i64>>(0)).transpose()?.flatten() {
+        Some(unit) => units_from(c, unit).await,
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Org unit `unit` (first) and every unit below it, as (id, key).
+pub async fn units_from(c: &impl ConnectionTrait, unit: i64) -> Result<Vec<(i64, String)>, DbErr> {
+    let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(Table::OrgUnits).to_owned();
+    let mut tree: Vec<(i64, String, Option<i64>)> = Vec::new();
+    for row in c.query_all(&units).await? {
+        tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
+    }
+    let mut below = vec![unit];
     let mut i = 0;
     while i < below.len() {
         let parent = below[i];
