@@ -271,11 +271,8 @@ pub async fn load(
     principal: &crate::auth::Principal,
     form: &engine_form::Form,
 ) -> Result<Access, crate::error::Error> {
-    // The user's org unit, and every unit below it.
-    let units = match principal.org_unit_id {
-        Some(unit) => crate::auth::directory::units_from(c, unit).await?,
-        None => Vec::new(),
-    };
+    // The user's roles in the app, and their org unit with every unit below it.
+    let (roles, units) = roles_and_units(c, app, principal).await?;
     let user = UserContext {
         id: principal.user_id,
         username: principal.username.clone(),
@@ -283,7 +280,6 @@ pub async fn load(
         org_units: units.into_iter().map(|(_, key)| key).collect(),
     };
     let everything = principal.platform_role == "administrator" || app.roles.is_empty();
-    let roles = if app.roles.is_empty() { Vec::new() } else { roles_of(c, app, principal).await? };
     let of = |form: &engine_form::Form, user: UserContext| {
         if everything { Access::all_but_personal_data(&roles, form, user) } else { Access::of(&roles, form, user) }
     };
@@ -292,6 +288,45 @@ pub async fn load(
         access.forms.insert(other.key.clone(), of(other, access.user.clone()));
     }
     Ok(access)
+}
+
+/// The app roles `principal` holds in `app`, and their org unit (first) with every unit
+/// below it: one statement (the roles' rows, then the tree of units) where both are needed.
+async fn roles_and_units<'a>(
+    c: &impl sea_orm::ConnectionTrait,
+    app: &'a crate::catalog::PublishedApp,
+    principal: &crate::auth::Principal,
+) -> Result<(Vec<&'a Role>, Vec<(i64, String)>), sea_orm::DbErr> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UnionType};
+    let a = Alias::new;
+    let Some(unit) = principal.org_unit_id else {
+        return Ok((if app.roles.is_empty() { Vec::new() } else { roles_of(c, app, principal).await? }, Vec::new()));
+    };
+    if app.roles.is_empty() {
+        return Ok((Vec::new(), crate::auth::directory::units_from(c, unit).await?));
+    }
+    // Each row: (key, unit id, parent unit id); a role's row has no unit id.
+    let mut both =
+        Query::select().column(a("key")).column(a("id")).column(a("parent_id")).from(Table::OrgUnits).to_owned();
+    let granted = Query::select()
+        .column(a("role"))
+        .expr(Expr::cust("CAST(NULL AS BIGINT)"))
+        .expr(Expr::cust("CAST(NULL AS BIGINT)"))
+        .from(Table::UserRoles)
+        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
+        .to_owned();
+    both.union(UnionType::All, granted);
+    let (mut names, mut tree) = (Vec::new(), Vec::new());
+    for row in c.query_all(&both).await? {
+        let key: String = row.try_get_by_index(0)?;
+        match row.try_get_by_index::<Option<i64>>(1)? {
+            Some(id) => tree.push(crate::auth::directory::UnitNode { id, key, parent: row.try_get_by_index(2)? }),
+            None => names.push(key),
+        }
+    }
+    let roles = app.roles.iter().filter(|r| names.contains(&r.key)).collect();
+    Ok((roles, crate::auth::directory::below(&tree, unit)))
 }
 
 /// The app roles `principal` holds in `app`.

@@ -12,7 +12,7 @@ mod read;
 
 pub use apply::import;
 pub use check::users_from_csv;
-pub use read::{org_units, unit_and_below, units_from, users};
+pub use read::{UnitNode, below, org_units, unit_and_below, units_from, users};
 
 /// The shortest password a user may be given.
 pub const MIN_PASSWORD: usize = 12;

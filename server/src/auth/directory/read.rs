@@ -90,19 +90,32 @@ pub async fn unit_and_below(c: &impl ConnectionTrait, user_id: i64) -> Result<Ve
 /// Org unit `unit` (first) and every unit below it, as (id, key).
 pub async fn units_from(c: &impl ConnectionTrait, unit: i64) -> Result<Vec<(i64, String)>, DbErr> {
     let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(Table::OrgUnits).to_owned();
-    let mut tree: Vec<(i64, String, Option<i64>)> = Vec::new();
+    let mut tree: Vec<UnitNode> = Vec::new();
     for row in c.query_all(&units).await? {
-        tree.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
+        tree.push(UnitNode {
+            id: row.try_get_by_index(0)?,
+            key: row.try_get_by_index(1)?,
+            parent: row.try_get_by_index(2)?,
+        });
     }
-    let mut below = vec![unit];
+    Ok(below(&tree, unit))
+}
+
+/// An org unit as the tree of units holds it.
+pub struct UnitNode {
+    pub id: i64,
+    pub key: String,
+    pub parent: Option<i64>,
+}
+
+/// Unit `unit` (first) of `tree` and every unit below it, as (id, key).
+pub fn below(tree: &[UnitNode], unit: i64) -> Vec<(i64, String)> {
+    let mut found = vec![unit];
     let mut i = 0;
-    while i < below.len() {
-        let parent = below[i];
-        below.extend(tree.iter().filter(|(_, _, p)| *p == Some(parent)).map(|(id, _, _)| *id));
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(tree.iter().filter(|u| u.parent == Some(parent)).map(|u| u.id));
         i += 1;
     }
-    Ok(below
-        .into_iter()
-        .filter_map(|id| tree.iter().find(|(u, _, _)| *u == id).map(|(u, k, _)| (*u, k.clone())))
-        .collect())
+    found.into_iter().filter_map(|id| tree.iter().find(|u| u.id == id).map(|u| (u.id, u.key.clone()))).collect()
 }
