@@ -76,6 +76,10 @@ impl engine_flow::FlowCatalog for Catalog<'_> {
         engine_rule::RuleCatalog::related_form(self, from, path)
     }
 
+    fn user_field(&self, key: &str) -> Option<String> {
+        engine_rule::RuleCatalog::user_field(self, key)
+    }
+
     fn task_form(&self, doc: &serde_json::Value) -> Result<Form, Vec<engine_form::Diagnostic>> {
         engine_form::lower_form(doc, self.bundle)
     }
@@ -102,5 +106,9 @@ impl RuleCatalog for Catalog<'_> {
             form = self.bundle.form(target)?;
         }
         Some(form.key.clone())
+    }
+
+    fn user_field(&self, key: &str) -> Option<String> {
+        self.bundle.form(key)?.user_field.clone()
     }
 }

@@ -22,6 +22,10 @@ pub trait FlowCatalog {
     fn calendar_exists(&self, key: &str) -> bool;
     /// The form reached from form `from` by following the relation fields `path`.
     fn related_form(&self, from: &str, path: &[String]) -> Option<String>;
+    /// The field of form `key` holding the user name of the person each record is.
+    fn user_field(&self, _key: &str) -> Option<String> {
+        None
+    }
     /// A task's form (`{"key", "label", "fields"}`), checked as engine-form checks a form
     /// whose relations link to the app's forms; diagnostics at their paths in it.
     fn task_form(&self, doc: &Value) -> Result<engine_form::Form, Vec<Diagnostic>>;
@@ -260,7 +264,7 @@ fn lower_task(
     } else if fields.is_empty() {
         // A task that only asks for an outcome.
         let (title_field, fields, validations) = (None, Vec::new(), Vec::new());
-        Some(engine_form::Form { key: "task_form".into(), label, title_field, fields, validations })
+        Some(engine_form::Form { key: "task_form".into(), label, title_field, user_field: None, fields, validations })
     } else {
         let doc = serde_json::json!({ "key": "task_form", "label": label, "fields": fields });
         match catalog.task_form(&doc) {
@@ -361,6 +365,10 @@ impl engine_rule::ActionScope for Actions<'_> {
 
     fn flow_exists(&self, key: &str) -> bool {
         self.catalog.flow_exists(key)
+    }
+
+    fn user_field(&self, key: &str) -> Option<String> {
+        self.catalog.user_field(key)
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Form {
     pub key: String,
     pub label: Labels,
     pub title_field: Option<String>,
+    /// The field holding the Trellis user name of the person a record is (a relationship
+    /// manager's `login`): tasks and messages addressed to such a record go to that user.
+    pub user_field: Option<String>,
     pub fields: Vec<Field>,
     /// Conditions every record must meet.
     pub validations: Vec<Validation>,

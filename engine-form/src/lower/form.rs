@@ -26,17 +26,9 @@ impl Lowerer<'_> {
 
     pub(super) fn form(&mut self, path: &str, raw: &RawForm) -> Option<Form> {
         let fields = self.fields(&join(path, "fields"), &raw.fields, false);
-        if let Some(title) = &raw.title_field {
-            match raw.fields.iter().find(|f| &f.key == title) {
-                None => {
-                    self.push(join(path, "title_field"), "unknown_field", format!("the form has no field `{title}`"))
-                }
-                Some(f) if !matches!(f.kind.as_str(), "text" | "email" | "phone") => self.push(
-                    join(path, "title_field"),
-                    "bad_title_field",
-                    format!("the title field must be a short text, `{title}` is {}", f.kind),
-                ),
-                Some(_) => {}
+        for (key, named) in [("title_field", &raw.title_field), ("user_field", &raw.user_field)] {
+            if let Some(named) = named {
+                self.short_text_field(&join(path, key), key, named, &raw.fields);
             }
         }
         let mut validations = Vec::new();
@@ -67,9 +59,24 @@ impl Lowerer<'_> {
             key: raw.key.clone(),
             label: raw.label.clone(),
             title_field: raw.title_field.clone(),
+            user_field: raw.user_field.clone(),
             fields: fields?,
             validations,
         })
+    }
+
+    /// Checks that the form property `property` (`title_field`, `user_field`) names a
+    /// short text field of the form.
+    fn short_text_field(&mut self, path: &str, property: &str, named: &str, fields: &[RawField]) {
+        match fields.iter().find(|f| f.key == named) {
+            None => self.push(path, "unknown_field", format!("the form has no field `{named}`")),
+            Some(f) if !matches!(f.kind.as_str(), "text" | "email" | "phone") => self.push(
+                path,
+                if property == "title_field" { "bad_title_field" } else { "bad_user_field" },
+                format!("the {} must be a short text, `{named}` is {}", property.replace('_', " "), f.kind),
+            ),
+            Some(_) => {}
+        }
     }
 
     pub(super) fn fields(&mut self, path: &str, raws: &[RawField], in_sub_table: bool) -> Option<Vec<Field>> {

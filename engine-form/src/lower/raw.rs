@@ -22,6 +22,7 @@ pub(super) struct RawForm {
     pub(super) key: String,
     pub(super) label: Labels,
     pub(super) title_field: Option<String>,
+    pub(super) user_field: Option<String>,
     pub(super) fields: Vec<RawField>,
     #[serde(default)]
     pub(super) validations: Vec<RawValidation>,

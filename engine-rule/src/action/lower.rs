@@ -25,6 +25,26 @@ pub trait ActionScope {
     /// The fields of form `key`.
     fn form(&self, key: &str) -> Option<&dyn Schema>;
     fn flow_exists(&self, key: &str) -> bool;
+    /// The field of form `key` holding the user name of the person each record is
+    /// (`engine_form::Form::user_field`), if it declares one.
+    fn user_field(&self, _key: &str) -> Option<String> {
+        None
+    }
+}
+
+/// An expression naming whom a task or message is for, read as a person: a path to a
+/// record of a form whose records are people (`customer.relationship_manager`) reads that
+/// record's user name instead (`customer.relationship_manager.login`).
+fn as_person(expr: Expr, scope: &dyn ActionScope) -> Expr {
+    let crate::ExprKind::Path(path) = &expr.kind else { return expr };
+    match scope.related_form(path).and_then(|form| scope.user_field(&form)) {
+        Some(field) => {
+            let mut person = path.clone();
+            person.push(field);
+            Expr { kind: crate::ExprKind::Path(person), span: expr.span }
+        }
+        None => expr,
+    }
 }
 
 /// The parameters an action may have, by type; anything else is `unknown_property`.
@@ -105,6 +125,7 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
             }
             let title = diags.expr(&format!("{at}/title"), raw.title.as_ref(), reads, Some(&Type::Text));
             let assignee = diags.expr(&format!("{at}/assignee"), raw.assignee.as_ref(), reads, None);
+            let assignee = assignee.map(|e| as_person(e, scope));
             Some(ActionSpec::CreateTask { title: title?, assignee: assignee?, priority: priority?, due_in_hours: due? })
         }
         "notify" => {
@@ -122,7 +143,7 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
                     None
                 }
             };
-            let to = diags.expr(&format!("{at}/to"), raw.to.as_ref(), reads, None);
+            let to = diags.expr(&format!("{at}/to"), raw.to.as_ref(), reads, None).map(|e| as_person(e, scope));
             let message = diags.expr(&format!("{at}/message"), raw.message.as_ref(), reads, Some(&Type::Text));
             Some(ActionSpec::Notify { channel: channel?, to: to?, message: message? })
         }

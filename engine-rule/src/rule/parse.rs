@@ -19,6 +19,10 @@ pub trait RuleCatalog {
     /// The form reached from the form or event `from` by following the relation fields
     /// `path` (`customer`, `account.customer`), if they are relations.
     fn related_form(&self, from: &str, path: &[String]) -> Option<String>;
+    /// The field of form `key` holding the user name of the person each record is.
+    fn user_field(&self, _key: &str) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,5 +283,9 @@ impl crate::action::ActionScope for RuleScope<'_> {
 
     fn flow_exists(&self, key: &str) -> bool {
         self.catalog.flow_exists(key)
+    }
+
+    fn user_field(&self, key: &str) -> Option<String> {
+        self.catalog.user_field(key)
     }
 }

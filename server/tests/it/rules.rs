@@ -88,7 +88,8 @@ async fn a_draft_rule_is_tested_without_side_effects(backend: Backend) {
     let task = &fell.body["actions"][0];
     assert_eq!(task["type"], "create_task");
     assert_eq!(task["title"], "资产流失预警：李伟 的 AUM 下降超过 30%");
-    assert_eq!((task["assignee"].clone(), task["priority"].as_str()), (rm_id(&rm), Some("high")));
+    let login = login_of(&env, &rm).await;
+    assert_eq!((task["assignee"].clone(), task["priority"].as_str()), (login, Some("high")), "the RM, as a user");
     assert_eq!(task["due_at"], "2026-11-27T19:30:00.000000Z", "due two hours after `now`");
 
     // Exactly 70% is not a fall of more than 30%.
@@ -119,6 +120,14 @@ async fn a_draft_rule_is_tested_without_side_effects(backend: Backend) {
 /// A relation reads as the linked record's id, or as an object carrying it with lookups.
 fn rm_id(relation: &Value) -> Value {
     relation.get("id").cloned().unwrap_or_else(|| relation.clone())
+}
+
+/// The user name of the relationship manager `relation` links to: tasks and messages for
+/// them go to that user (the form's `user_field`).
+pub async fn login_of<S>(env: &crate::support::Env<S>, relation: &Value) -> Value {
+    let table = engine_form::main_table_name("bank_crm", "relationship_manager");
+    let found = rows(env, &format!("SELECT f_login FROM {table} WHERE id = {}", rm_id(relation))).await;
+    Value::String(found[0][0].clone())
 }
 
 /// The rows of a platform table, as JSON-ish text, in id order.
@@ -312,7 +321,7 @@ async fn a_large_outflow_alerts_the_customers_relationship_manager(backend: Back
         "the explanation shows today's total and the related customer's AUM"
     );
     let task = &firing["actions"][0];
-    assert_eq!(task["assignee"], rm, "the customer's relationship manager gets the task");
+    assert_eq!(task["assignee"], login_of(&env, &rm).await, "the customer's relationship manager gets the task");
     assert_eq!(task["title"], "大额资金流出预警：陈静 今日累计转出超过 AUM 的 30%（本笔 0.01 元）");
     let tasks = rows(&env, "SELECT priority, record_id FROM trellis_tasks ORDER BY id").await;
     assert_eq!(tasks, [["high".to_owned(), over.to_string()]]);

@@ -116,7 +116,7 @@ async fn maturities_fifteen_days_ahead_across_a_month_end(backend: Backend) {
         format!("赵刚 持有的 {} 将于 2027-03-15 到期，请准备一至两个续作方案", product["name"].as_str().unwrap_or(""))
     );
     let rm = zhao["relationship_manager"].clone();
-    assert_eq!(task["assignee"], rm.get("id").cloned().unwrap_or(rm));
+    assert_eq!(task["assignee"], crate::rules::login_of(&env, &rm).await, "the RM, as a user");
     assert_eq!(task["due_at"], "2027-03-02T01:00:00.000000Z", "48 hours after the occurrence");
     let linked = rows(&env, "SELECT form, record_id FROM trellis_tasks WHERE form = 'wealth_holding'").await;
     assert_eq!(linked, [["wealth_holding".to_owned(), ids[1].to_string()]], "the task carries the holding");
