@@ -58,13 +58,32 @@ pub async fn run(
     match action {
         Action::CreateTask { title, assignee, priority, due_at } => {
             let priority = serde_json::to_value(priority).unwrap_or_default();
-            let task = store::Task {
-                title,
-                assignee: assignee.clone(),
-                priority: priority.as_str().unwrap_or("normal"),
-                due_at: *due_at,
+            // A person is a user name (a record of a form whose records are people reads
+            // as theirs); anything else names nobody.
+            let user = assignee.as_str().filter(|name| !name.is_empty()).map(str::to_owned);
+            if user.is_none() {
+                done["unassigned"] =
+                    json!(format!("`{assignee}` names no user; the task waits for an administrator to assign it"));
+            }
+            // Overdue, it goes up to the manager of its holder's unit.
+            let escalations = match &user {
+                Some(_) => vec![(*due_at, engine_flow::Escalate::ToManager)],
+                None => Vec::new(),
             };
-            store::insert_task(tx, app, origin.subject.as_ref(), &task, origin.firing, now).await?;
+            let task = crate::flows::store::NewTask {
+                app: &app.key,
+                step: None,
+                firing: origin.firing,
+                title,
+                assignee: user,
+                candidate_role: None,
+                candidate_unit: None,
+                priority: priority.as_str().unwrap_or("normal"),
+                due: Some(*due_at),
+                subject: origin.subject.as_ref().map(|(form, id)| (form.as_str(), *id)),
+                escalations,
+            };
+            done["task"] = json!(crate::flows::store::insert_task(tx, &task, now).await?);
         }
         Action::Notify { channel, to, message } => {
             let body = json!({ "message": message });

@@ -28,8 +28,7 @@ pub enum Table {
     FlowInstances,
     FlowJobs,
     FlowWaits,
-    FlowTasks,
-    FlowEscalations,
+    TaskEscalations,
     FlowHistory,
     SignInAttempts,
 }
@@ -58,8 +57,7 @@ impl Table {
             Table::FlowInstances => "trellis_flow_instances",
             Table::FlowJobs => "trellis_flow_jobs",
             Table::FlowWaits => "trellis_flow_waits",
-            Table::FlowTasks => "trellis_flow_tasks",
-            Table::FlowEscalations => "trellis_flow_escalations",
+            Table::TaskEscalations => "trellis_task_escalations",
             Table::FlowHistory => "trellis_flow_history",
             Table::SignInAttempts => "trellis_sign_in_attempts",
         }

@@ -193,7 +193,7 @@ async fn carry_out(
         Command::ScheduleTimer { token, due } => store::set_timer(tx, id, token, due).await?,
         Command::CancelTimer { token } => store::remove_job(tx, id, token).await?,
         Command::CreateTask(order) => {
-            store::insert_task(tx, (&app.key, id), subject, &order, now).await?;
+            store::insert_task(tx, &store::NewTask::of_step(&app.key, id, subject, &order), now).await?;
             store::history(tx, id, "task_created", json!({ "node": order.node, "title": order.title }), now).await?;
         }
         Command::CancelTask { token } => store::close_task(tx, (id, token), "cancelled", None, now).await?,

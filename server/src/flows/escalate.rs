@@ -23,7 +23,7 @@ pub async fn run_due_escalations(state: &Core, now: DateTime<Utc>) -> Result<usi
     loop {
         let due = Query::select()
             .columns(["id", "task_id", "action", "target"].map(a))
-            .from(Table::FlowEscalations)
+            .from(Table::TaskEscalations)
             .and_where(Expr::col(a("done_at")).is_null())
             .and_where(Expr::col(a("due_at")).lte(datetime(now, backend)))
             .order_by(a("due_at"), Order::Asc)
@@ -39,7 +39,7 @@ pub async fn run_due_escalations(state: &Core, now: DateTime<Utc>) -> Result<usi
             let tx = conn.begin().await?;
             // Marking it done claims it: another server finds nothing left to do.
             let claim = Query::update()
-                .table(Table::FlowEscalations)
+                .table(Table::TaskEscalations)
                 .value(a("done_at"), datetime(now, backend))
                 .and_where(Expr::col(a("id")).eq(id))
                 .and_where(Expr::col(a("done_at")).is_null())
@@ -61,11 +61,11 @@ async fn escalate(
 ) -> Result<bool, Error> {
     let q = Query::select()
         .columns(["app", "instance_id", "title", "assignee", "status"].map(a))
-        .from(Table::FlowTasks)
+        .from(Table::Tasks)
         .and_where(Expr::col(a("id")).eq(task))
         .to_owned();
     let Some(row) = tx.query_one(&q).await? else { return Ok(false) };
-    let (app, instance, title): (String, i64, String) =
+    let (app, instance, title): (String, Option<i64>, String) =
         (row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?);
     let (holder, status): (Option<String>, String) = (row.try_get_by_index(3)?, row.try_get_by_index(4)?);
     if status != "open" {
@@ -82,7 +82,7 @@ async fn escalate(
         }
         _ => {
             let stmt = Query::update()
-                .table(Table::FlowTasks)
+                .table(Table::Tasks)
                 .value(a("assignee"), target.clone())
                 .and_where(Expr::col(a("id")).eq(task))
                 .to_owned();
@@ -94,7 +94,9 @@ async fn escalate(
         let body = json!({ "message": message, "task": task });
         crate::rules::queue_message_for(tx, &app, "in_app", &json!(to), &body, now).await?;
     }
-    history(tx, instance, "escalation", json!({ "task": task, "action": action, "to": to }), now).await?;
+    if let Some(instance) = instance {
+        history(tx, instance, "escalation", json!({ "task": task, "action": action, "to": to }), now).await?;
+    }
     Ok(true)
 }
 

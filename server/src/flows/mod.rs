@@ -13,7 +13,7 @@ mod escalate;
 mod events;
 pub mod instances;
 mod runner;
-mod store;
+pub(crate) mod store;
 
 use std::borrow::Cow;
 

@@ -24,13 +24,6 @@ fn stamp(c: &impl ConnectionTrait, t: DateTime<Utc>) -> SimpleExpr {
 }
 
 /// A task an action creates.
-pub struct Task<'a> {
-    pub title: &'a str,
-    pub assignee: Value,
-    pub priority: &'a str,
-    pub due_at: DateTime<Utc>,
-}
-
 /// Stores a firing; `None` if one with its idempotency key exists (it fired before).
 pub async fn insert_firing(
     c: &impl ConnectionTrait,
@@ -122,37 +115,6 @@ async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 13]) ->
         Some(row) => Ok(Some(row.try_get_by_index(0)?)),
         None => Ok(None),
     }
-}
-
-pub async fn insert_task(
-    c: &impl ConnectionTrait,
-    app: &PublishedApp,
-    subject: Option<&(String, i64)>,
-    task: &Task<'_>,
-    firing_id: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let stmt = Query::insert()
-        .into_table(Table::Tasks)
-        .columns(
-            ["app", "form", "record_id", "title", "assignee", "priority", "due_at", "state", "firing_id", "created_at"]
-                .map(a),
-        )
-        .values([
-            app.key.as_str().into(),
-            subject.map(|(form, _)| form.clone()).into(),
-            subject.map(|(_, id)| *id).into(),
-            task.title.into(),
-            task.assignee.to_string().into(),
-            task.priority.into(),
-            stamp(c, task.due_at),
-            "open".into(),
-            firing_id.into(),
-            stamp(c, now),
-        ])
-        .map_err(|e| DbErr::Custom(e.to_string()))?
-        .to_owned();
-    c.execute(&stmt).await.map(drop)
 }
 
 pub async fn insert_outbox(

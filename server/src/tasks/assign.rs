@@ -73,7 +73,7 @@ pub async fn reassign(
         }
     };
     let stmt = Sql::update()
-        .table(Table::FlowTasks)
+        .table(Table::Tasks)
         .value(a("assignee"), holder.clone())
         .and_where(Expr::col(a("id")).eq(id))
         .and_where(Expr::col(a("status")).eq("open"))

@@ -23,10 +23,14 @@ pub struct TaskForm {
     pub outcomes: Vec<String>,
 }
 
-/// The task form and outcomes of a task's node, from the flow version its process runs.
+/// The task form and outcomes of a task's node, from the flow version its process runs;
+/// for a task a rule raised, notes on what was done.
 pub async fn task_form(core: &Core, task: &Value) -> Result<TaskForm, Error> {
     let app_key = task["app"].as_str().unwrap_or_default();
-    let instance = task["instance"].as_i64().unwrap_or_default();
+    let Some(instance) = task["instance"].as_i64() else {
+        let app = core.catalog.published(&core.db.conn, app_key).await?;
+        return raised_task_form(&app.bundle);
+    };
     let head = Sql::select()
         .columns(["flow", "version"].map(a))
         .from(Table::FlowInstances)
@@ -42,6 +46,17 @@ pub async fn task_form(core: &Core, task: &Value) -> Result<TaskForm, Error> {
         }
         _ => Err(Error::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
     }
+}
+
+/// The form of a task a rule raised: what was done about it, in a note.
+fn raised_task_form(bundle: &engine_form::Bundle) -> Result<TaskForm, Error> {
+    let labels = |zh: &str, en: &str| json!({ "zh-CN": zh, "en": en });
+    let notes =
+        json!({ "key": "notes", "type": "long_text", "label": labels("处理说明", "Notes"), "max_length": 4000 });
+    let doc = json!({ "key": "task_form", "label": labels("任务", "Task"), "fields": [notes.clone()] });
+    let form = engine_form::lower_form(&doc, bundle)
+        .map_err(|d| Error::Internal(anyhow::anyhow!("the notes form of a raised task: {d:?}")))?;
+    Ok(TaskForm { fields: vec![notes], form, outcomes: Vec::new() })
 }
 
 /// What the one completing a task gives: its outcome, and the values of its form.
@@ -121,10 +136,19 @@ pub async fn complete(
     }
     let tx = conn.begin().await?;
     let app = core.catalog.published_for_write(&tx, &app_key).await?;
-    let token = task["token"].as_u64().unwrap_or_default();
-    let instance = task["instance"].as_i64().unwrap_or_default();
-    let event = Incoming::TaskCompleted { token, outcome, values, by: principal.username.clone() };
-    flows::deliver(&tx, &app, instance, event, now, 0).await?;
+    let instance = task["instance"].as_i64();
+    match (instance, task["token"].as_u64()) {
+        (Some(instance), Some(token)) => {
+            let event = Incoming::TaskCompleted { token, outcome, values, by: principal.username.clone() };
+            flows::deliver(&tx, &app, instance, event, now, 0).await?;
+        }
+        // A task a rule raised has no process to move on: it is closed with what was done.
+        _ => {
+            let data = Value::Object(given.clone());
+            let done = Some((principal.username.as_str(), outcome.as_deref(), &data));
+            flows::store::close_raised_task(&tx, id, "completed", done, now).await?;
+        }
+    }
     for (field, ids) in &files {
         crate::files::attach(&tx, crate::files::TASK_FILES, &field.key, id, ids).await?;
     }

@@ -1,5 +1,5 @@
-//! Tasks people do: the user tasks of running processes, assigned to a user or offered to
-//! a role, listed for whoever may see them (their holder, their role's holders, their
+//! Tasks people do, one kind of task: the user tasks of running processes and the tasks
+//! rules raise (an alert for a customer's RM), assigned to a user or offered to a role, listed for whoever may see them (their holder, their role's holders, their
 //! holder's managers), completed with their form, and handed on.
 
 mod assign;
@@ -25,7 +25,7 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-const COLUMNS: [&str; 19] = [
+const COLUMNS: [&str; 20] = [
     "id",
     "app",
     "instance_id",
@@ -45,6 +45,7 @@ const COLUMNS: [&str; 19] = [
     "created_at",
     "completed_at",
     "completed_by",
+    "firing_id",
 ];
 
 /// Which tasks to list.
@@ -132,9 +133,10 @@ pub fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::Da
     Ok(json!({
         "id": row.try_get::<i64>("", "id")?,
         "app": row.try_get::<String>("", "app")?,
-        "instance": row.try_get::<i64>("", "instance_id")?,
-        "token": row.try_get::<i64>("", "token")?,
-        "node": row.try_get::<String>("", "node")?,
+        "instance": row.try_get::<Option<i64>>("", "instance_id")?,
+        "token": row.try_get::<Option<i64>>("", "token")?,
+        "node": text("node")?,
+        "firing": row.try_get::<Option<i64>>("", "firing_id")?,
         "title": row.try_get::<String>("", "title")?,
         "assignee": text("assignee")?,
         "candidate_role": text("candidate_role")?,
@@ -167,7 +169,7 @@ pub async fn list(
         return Err(Error::bad_input("bad_query", "`status` is open, completed or cancelled"));
     }
     let mut stmt = Sql::select();
-    stmt.columns(COLUMNS.map(a)).from(Table::FlowTasks).and_where(Expr::col(a("status")).eq(status));
+    stmt.columns(COLUMNS.map(a)).from(Table::Tasks).and_where(Expr::col(a("status")).eq(status));
     if !reach.is_admin() {
         stmt.cond_where(reach.condition());
     }
@@ -193,7 +195,7 @@ pub async fn list(
 /// Task `id`, if the caller may see it.
 pub async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, Error> {
     let mut stmt = Sql::select();
-    stmt.columns(COLUMNS.map(a)).from(Table::FlowTasks).and_where(Expr::col(a("id")).eq(id));
+    stmt.columns(COLUMNS.map(a)).from(Table::Tasks).and_where(Expr::col(a("id")).eq(id));
     if !reach.is_admin() {
         stmt.cond_where(reach.condition());
     }
@@ -235,7 +237,7 @@ pub async fn holds_task_taking_files(core: &Core, app: &PublishedApp, principal:
     let reach = reach(&core.db.conn, principal.clone(), false).await?;
     let stmt = Sql::select()
         .column(a("id"))
-        .from(Table::FlowTasks)
+        .from(Table::Tasks)
         .and_where(Expr::col(a("app")).eq(app.key.as_str()))
         .and_where(Expr::col(a("status")).eq("open"))
         .cond_where(nodes)
@@ -249,7 +251,7 @@ pub async fn holds_task_taking_files(core: &Core, app: &PublishedApp, principal:
 pub async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value, Error> {
     let stmt = Sql::select()
         .columns(["due_at", "action", "target", "done_at"].map(a))
-        .from(Table::FlowEscalations)
+        .from(Table::TaskEscalations)
         .and_where(Expr::col(a("task_id")).eq(task))
         .order_by(a("due_at"), Order::Asc)
         .to_owned();

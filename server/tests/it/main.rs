@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alerts;
 mod apps;
 mod audit;
 mod auth;

@@ -194,7 +194,7 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
         record_ids.insert(form.clone(), ids_of(engine_form::main_table_name("bank_crm", form)).await);
     }
     let instances = ids_of("trellis_flow_instances".into()).await;
-    let tasks = ids_of("trellis_flow_tasks".into()).await;
+    let tasks = ids_of("trellis_tasks".into()).await;
     assert!(!instances.is_empty() && !tasks.is_empty(), "the SOP ran: {instances:?} {tasks:?}");
     let rules: Vec<String> = env.get(&format!("{APP}/rules")).await.body["items"]
         .as_array()

@@ -174,7 +174,11 @@ async fn rules_fire_in_the_transaction_of_the_change(backend: Backend) {
     assert_eq!(items.len(), 1, "{}", firings.body);
     assert_eq!((items[0]["rule"].as_str(), items[0]["status"].as_str()), (Some("aum_fell_30_percent"), Some("done")));
     assert_eq!(items[0]["read"], json!({ "tier": "hnw", "aum": "8959999.99", "old.aum": "12800000.00" }));
-    let tasks = rows(&env, "SELECT title, priority, state, record_id FROM trellis_tasks ORDER BY id").await;
+    let tasks = rows(
+        &env,
+        "SELECT title, priority, status, subject_id FROM trellis_tasks WHERE firing_id IS NOT NULL ORDER BY id",
+    )
+    .await;
     assert_eq!(tasks, [["资产流失预警：李伟 的 AUM 下降超过 30%", "high", "open", &id.to_string()]]);
 
     // Down to affluent and back up: `became_hnw` fires on the way up only.
@@ -260,7 +264,10 @@ async fn a_failed_action_succeeds_when_retried_after_the_data_is_corrected(backe
     let patched = env.patch(&format!("{customers}/{}", chen["id"]), 1, &json!({ "risk_level": "r5" })).await;
     assert_eq!(patched.status, 200, "{}", patched.body);
     assert_eq!(patched.body["customer_no"], "C0002");
-    assert!(rows(&env, "SELECT title FROM trellis_tasks").await.is_empty(), "the whole action list was rolled back");
+    assert!(
+        rows(&env, "SELECT title FROM trellis_tasks WHERE firing_id IS NOT NULL").await.is_empty(),
+        "the whole action list was rolled back"
+    );
 
     let start = chrono::Utc::now();
     let retry_at =
@@ -272,7 +279,10 @@ async fn a_failed_action_succeeds_when_retried_after_the_data_is_corrected(backe
     assert_eq!(retry_at(8).await.expect("retries"), 1);
     let chen_now = env.get(&format!("{customers}/{}", chen["id"])).await;
     assert_eq!(chen_now.body["customer_no"], "C0001");
-    assert_eq!(rows(&env, "SELECT title FROM trellis_tasks").await, [["Renumbered 陈静".to_owned()]]);
+    assert_eq!(
+        rows(&env, "SELECT title FROM trellis_tasks WHERE firing_id IS NOT NULL").await,
+        [["Renumbered 陈静".to_owned()]]
+    );
     let firing = &env.get(&format!("{customers}/{}/firings", chen["id"])).await.body["items"][0];
     assert_eq!((firing["status"].as_str(), firing["attempts"].as_i64()), (Some("done"), Some(3)), "{firing}");
     assert!(env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].as_array().expect("items").is_empty());
@@ -323,7 +333,8 @@ async fn a_large_outflow_alerts_the_customers_relationship_manager(backend: Back
     let task = &firing["actions"][0];
     assert_eq!(task["assignee"], login_of(&env, &rm).await, "the customer's relationship manager gets the task");
     assert_eq!(task["title"], "大额资金流出预警：陈静 今日累计转出超过 AUM 的 30%（本笔 0.01 元）");
-    let tasks = rows(&env, "SELECT priority, record_id FROM trellis_tasks ORDER BY id").await;
+    let tasks =
+        rows(&env, "SELECT priority, subject_id FROM trellis_tasks WHERE firing_id IS NOT NULL ORDER BY id").await;
     assert_eq!(tasks, [["high".to_owned(), over.to_string()]]);
 
     // The same condition as a list filter, run by the database through the relation (the
@@ -387,7 +398,11 @@ async fn events_sent_in_fire_their_rules_once(backend: Backend) {
         (201, json!([])),
         "an older login arriving late changes nothing"
     );
-    assert_eq!(rows(&env, "SELECT title FROM trellis_tasks").await.len(), 1, "one task in all");
+    assert_eq!(
+        rows(&env, "SELECT title FROM trellis_tasks WHERE firing_id IS NOT NULL").await.len(),
+        1,
+        "one task in all"
+    );
 
     let bad = env.post(logins, &json!({ "event_id": "MB-3", "data": { "occurred_at": "yesterday" } })).await;
     assert_eq!(bad.error_paths(), ["/data/customer required", "/data/occurred_at datetime"]);

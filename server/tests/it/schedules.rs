@@ -67,11 +67,12 @@ async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) 
     let morning = server::rules::run_due_schedules(&env.state, at("2027-02-28T00:00:10Z")).await.expect("runs");
     let reminder = morning.iter().find(|r| r.rule == "birthday_reminder").expect("the reminder ran");
     assert_eq!((reminder.matched, reminder.fired), (3, 3));
-    let tasks: Vec<String> = rows(&env, "SELECT title FROM trellis_tasks WHERE priority = 'normal' ORDER BY id")
-        .await
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect();
+    let tasks: Vec<String> =
+        rows(&env, "SELECT title FROM trellis_tasks WHERE firing_id IS NOT NULL AND priority = 'normal' ORDER BY id")
+            .await
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect();
     assert_eq!(
         tasks,
         ["今天是 李伟 的生日，请致电问候", "今天是 赵刚 的生日，请致电问候", "今天是 孙丽 的生日，请致电问候"]
@@ -118,7 +119,7 @@ async fn maturities_fifteen_days_ahead_across_a_month_end(backend: Backend) {
     let rm = zhao["relationship_manager"].clone();
     assert_eq!(task["assignee"], crate::rules::login_of(&env, &rm).await, "the RM, as a user");
     assert_eq!(task["due_at"], "2027-03-02T01:00:00.000000Z", "48 hours after the occurrence");
-    let linked = rows(&env, "SELECT form, record_id FROM trellis_tasks WHERE form = 'wealth_holding'").await;
+    let linked = rows(&env, "SELECT subject_form, subject_id FROM trellis_tasks WHERE subject_form = 'wealth_holding' AND firing_id IS NOT NULL").await;
     assert_eq!(linked, [["wealth_holding".to_owned(), ids[1].to_string()]], "the task carries the holding");
     env.finish().await;
 }

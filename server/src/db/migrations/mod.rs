@@ -1,12 +1,14 @@
 //! Migrations of the platform's own tables, each in the file of what it is for: apps and
 //! their metadata (`apps.rs`), what rules did (`rules.rs`), who users are and what they
-//! did (`identity.rs`), processes (`processes.rs`), sign-in attempts (`sign_in.rs`).
+//! did (`identity.rs`), processes (`processes.rs`), sign-in attempts (`sign_in.rs`), one task model
+//! (`tasks.rs`).
 
 mod apps;
 mod identity;
 mod processes;
 mod rules;
 mod sign_in;
+mod tasks;
 
 use sea_orm_migration::prelude::*;
 
@@ -33,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(processes::M0014Processes),
             Box::new(processes::M0015ProcessLinks),
             Box::new(sign_in::M0016SignInAttempts),
+            Box::new(tasks::M0017OneTaskModel),
         ]
     }
 

@@ -50,7 +50,7 @@ impl MigrationTrait for M0014Processes {
             .to_owned();
         // The task inbox: user tasks of running processes.
         let tasks = Table::create()
-            .table(Named::FlowTasks)
+            .table(Alias::new("trellis_flow_tasks"))
             .col(id())
             .col(text("app"))
             .col(big("instance_id"))
@@ -72,7 +72,7 @@ impl MigrationTrait for M0014Processes {
             .col(nullable_text("completed_by"))
             .foreign_key(
                 ForeignKey::create()
-                    .from(Named::FlowTasks, Alias::new("instance_id"))
+                    .from(Alias::new("trellis_flow_tasks"), Alias::new("instance_id"))
                     .to(Named::FlowInstances, Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
@@ -88,7 +88,7 @@ impl MigrationTrait for M0014Processes {
             .to_owned();
         // A task's SLA escalations, each done once when due.
         let escalations = Table::create()
-            .table(Named::FlowEscalations)
+            .table(Alias::new("trellis_flow_escalations"))
             .col(id())
             .col(big("task_id"))
             .col(timestamp("due_at"))
@@ -97,8 +97,8 @@ impl MigrationTrait for M0014Processes {
             .col(nullable_timestamp("done_at"))
             .foreign_key(
                 ForeignKey::create()
-                    .from(Named::FlowEscalations, Alias::new("task_id"))
-                    .to(Named::FlowTasks, Alias::new("id"))
+                    .from(Alias::new("trellis_flow_escalations"), Alias::new("task_id"))
+                    .to(Alias::new("trellis_flow_tasks"), Alias::new("id"))
                     .on_delete(ForeignKeyAction::Cascade),
             )
             .to_owned();

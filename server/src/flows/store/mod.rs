@@ -17,7 +17,7 @@ mod tasks;
 mod waits;
 
 pub use jobs::{add_service_job, remove_job, remove_jobs, set_timer};
-pub use tasks::{close_task, insert_task, rename_task_node};
+pub use tasks::{NewTask, close_raised_task, close_task, insert_task, rename_task_node};
 pub use waits::{add_wait, any_waiting, remove_wait, waiting_for};
 
 pub(super) fn a(name: &str) -> Alias {

@@ -1,30 +1,69 @@
-//! The task rows of instances' user tasks: opened, renamed by a migration, closed.
+//! Task rows: opened (a process's user task, or one a rule raised), renamed by a
+//! migration, closed.
 
 use chrono::{DateTime, Utc};
 use engine_flow::TaskOrder;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::Value;
 
 use super::{a, stamp};
 use crate::db::Table;
 
-pub async fn insert_task(
-    c: &impl ConnectionTrait,
-    (app, id): (&str, i64),
-    subject: Option<(&str, i64)>,
-    order: &TaskOrder,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let priority = format!("{:?}", order.priority).to_lowercase();
+/// A task to open: a process's user task, or one a rule raised.
+pub struct NewTask<'a> {
+    pub app: &'a str,
+    /// The process instance, token and node of a process's user task.
+    pub step: Option<(i64, u64, &'a str)>,
+    /// The rule firing that raised it.
+    pub firing: Option<i64>,
+    pub title: &'a str,
+    /// The user it is for; or it is offered to `candidate_role` (in `candidate_unit`).
+    pub assignee: Option<String>,
+    pub candidate_role: Option<String>,
+    pub candidate_unit: Option<String>,
+    /// `low`, `normal` or `high`.
+    pub priority: &'a str,
+    pub due: Option<DateTime<Utc>>,
+    pub subject: Option<(&'a str, i64)>,
+    /// When each escalation is due, and what it does.
+    pub escalations: Vec<(DateTime<Utc>, engine_flow::Escalate)>,
+}
+
+impl<'a> NewTask<'a> {
+    /// A process's user task, as the engine ordered it.
+    pub fn of_step(app: &'a str, id: i64, subject: Option<(&'a str, i64)>, order: &'a TaskOrder) -> NewTask<'a> {
+        NewTask {
+            app,
+            step: Some((id, order.token, order.node.as_str())),
+            firing: None,
+            title: order.title.as_str(),
+            assignee: order.assignee.clone(),
+            candidate_role: order.candidate_role.clone(),
+            candidate_unit: order.candidate_unit.clone(),
+            priority: match order.priority {
+                engine_flow::Priority::Low => "low",
+                engine_flow::Priority::Normal => "normal",
+                engine_flow::Priority::High => "high",
+            },
+            due: order.due,
+            subject,
+            escalations: order.escalations.clone(),
+        }
+    }
+}
+
+/// Opens `task` with its escalations; its id.
+pub async fn insert_task(c: &impl ConnectionTrait, task: &NewTask<'_>, now: DateTime<Utc>) -> Result<i64, DbErr> {
     let stmt = Query::insert()
-        .into_table(Table::FlowTasks)
+        .into_table(Table::Tasks)
         .columns(
             [
                 "app",
                 "instance_id",
                 "token",
                 "node",
+                "firing_id",
                 "title",
                 "assignee",
                 "candidate_role",
@@ -39,38 +78,39 @@ pub async fn insert_task(
             .map(a),
         )
         .values_panic([
-            app.into(),
-            id.into(),
-            (order.token as i64).into(),
-            order.node.as_str().into(),
-            order.title.as_str().into(),
-            order.assignee.clone().into(),
-            order.candidate_role.clone().into(),
-            order.candidate_unit.clone().into(),
-            priority.into(),
-            match order.due {
+            task.app.into(),
+            task.step.map(|(id, _, _)| id).into(),
+            task.step.map(|(_, token, _)| token as i64).into(),
+            task.step.map(|(_, _, node)| node.to_owned()).into(),
+            task.firing.into(),
+            task.title.into(),
+            task.assignee.clone().into(),
+            task.candidate_role.clone().into(),
+            task.candidate_unit.clone().into(),
+            task.priority.into(),
+            match task.due {
                 Some(due) => stamp(c, due),
                 None => Expr::cust("NULL"),
             },
             "open".into(),
-            subject.map(|(f, _)| f.to_owned()).into(),
-            subject.map(|(_, s)| s).into(),
+            task.subject.map(|(f, _)| f.to_owned()).into(),
+            task.subject.map(|(_, s)| s).into(),
             stamp(c, now),
         ])
         .returning_col(a("id"))
         .to_owned();
     let row = c.query_one(&stmt).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
-    let task: i64 = row.try_get_by_index(0)?;
-    for (at, escalation) in &order.escalations {
+    let id: i64 = row.try_get_by_index(0)?;
+    for (at, escalation) in &task.escalations {
         let (action, target) = escalation_parts(escalation);
         let stmt = Query::insert()
-            .into_table(Table::FlowEscalations)
+            .into_table(Table::TaskEscalations)
             .columns(["task_id", "due_at", "action", "target"].map(a))
-            .values_panic([task.into(), stamp(c, *at), action.into(), target.into()])
+            .values_panic([id.into(), stamp(c, *at), action.into(), target.into()])
             .to_owned();
         c.execute(&stmt).await?;
     }
-    Ok(())
+    Ok(id)
 }
 
 /// An escalation as stored: its action and, for a reassignment, to whom.
@@ -90,12 +130,33 @@ pub async fn close_task(
     completion: Option<(&str, Option<&str>, &Value)>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let at = Cond::all().add(Expr::col(a("instance_id")).eq(id)).add(Expr::col(a("token")).eq(token as i64));
+    close_where(c, at, status, completion, now).await
+}
+
+/// Closes open task `id`, one a rule raised, as `status`.
+pub async fn close_raised_task(
+    c: &impl ConnectionTrait,
+    id: i64,
+    status: &str,
+    completion: Option<(&str, Option<&str>, &Value)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    close_where(c, Cond::all().add(Expr::col(a("id")).eq(id)), status, completion, now).await
+}
+
+async fn close_where(
+    c: &impl ConnectionTrait,
+    at: Cond,
+    status: &str,
+    completion: Option<(&str, Option<&str>, &Value)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let mut stmt = Query::update();
-    stmt.table(Table::FlowTasks)
+    stmt.table(Table::Tasks)
         .value(a("status"), status)
         .value(a("completed_at"), stamp(c, now))
-        .and_where(Expr::col(a("instance_id")).eq(id))
-        .and_where(Expr::col(a("token")).eq(token as i64))
+        .cond_where(at.clone())
         .and_where(Expr::col(a("status")).eq("open"));
     if let Some((by, outcome, data)) = completion {
         stmt.value(a("completed_by"), by)
@@ -104,14 +165,9 @@ pub async fn close_task(
     }
     c.execute(&stmt).await?;
     // A closed task's escalations that have not happened never will.
-    let task = Query::select()
-        .column(a("id"))
-        .from(Table::FlowTasks)
-        .and_where(Expr::col(a("instance_id")).eq(id))
-        .and_where(Expr::col(a("token")).eq(token as i64))
-        .to_owned();
+    let task = Query::select().column(a("id")).from(Table::Tasks).cond_where(at).to_owned();
     let pending = Query::delete()
-        .from_table(Table::FlowEscalations)
+        .from_table(Table::TaskEscalations)
         .and_where(Expr::col(a("task_id")).in_subquery(task))
         .and_where(Expr::col(a("done_at")).is_null())
         .to_owned();
@@ -121,7 +177,7 @@ pub async fn close_task(
 /// The node an open task of `(instance, token)` is at, after a migration renamed it.
 pub async fn rename_task_node(c: &impl ConnectionTrait, (id, token): (i64, u64), node: &str) -> Result<(), DbErr> {
     let stmt = Query::update()
-        .table(Table::FlowTasks)
+        .table(Table::Tasks)
         .value(a("node"), node)
         .and_where(Expr::col(a("instance_id")).eq(id))
         .and_where(Expr::col(a("token")).eq(token as i64))

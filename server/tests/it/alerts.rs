@@ -1,0 +1,171 @@
+//! Alerts reach their relationship manager: a task a rule raises is a task like a
+//! process's, in the RM's inbox (the RM's record names their login), with its record,
+//! priority, due time and the firing that explains it; the RM completes it with notes,
+//! audited; overdue, it escalates to the manager of the RM's unit.
+
+use chrono::{Duration, Utc};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, TestDb, both_backends, start};
+
+both_backends!(
+    a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes,
+    rule_and_process_tasks_move_into_one_table
+);
+
+async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
+    let password = "a long enough secret";
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "li.hang" }],
+        "users": [
+            { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } },
+            { "username": "li.hang", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["branch_manager"] } },
+            { "username": "wang.lei", "password": password, "app_roles": { "bank_crm": ["relationship_manager"] } }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let bearer = |name: &str| {
+        let conn = env.state.db.conn.clone();
+        let name = name.to_owned();
+        async move {
+            format!("Bearer {}", server::auth::login(&conn, &name, password, Utc::now()).await.expect("signed in").0)
+        }
+    };
+    let (zhang, wang) = (bearer("zhang.min").await, bearer("wang.lei").await);
+    let as_user = |auth: &str, method: &'static str, uri: String, body: Option<Value>| {
+        let auth = auth.to_owned();
+        let env = &env;
+        async move {
+            let body = body.map(|b| b.to_string());
+            env.send(method, &uri, body.as_deref(), &[("authorization", &auth)]).await
+        }
+    };
+
+    // A customer of zhang.min's sends out more than 30% of their AUM today.
+    let app = "/api/v1/apps/bank_crm";
+    let customers = env.get(&format!("{app}/forms/customer/records?sort=id&limit=100")).await.body["items"].clone();
+    let mine = customers
+        .as_array()
+        .expect("customers")
+        .iter()
+        .find(|c| {
+            (c["relationship_manager"]["id"] == 1 || c["relationship_manager"] == 1)
+                && c["aum"].as_str().is_some_and(|a| a != "0.00")
+        })
+        .expect("a customer of the first RM, with assets")
+        .clone();
+    // All of it at once: more than 30% of the AUM, the first time today.
+    let sent = json!({ "customer": mine["id"], "direction": "out", "amount": mine["aum"],
+        "occurred_at": Utc::now().to_rfc3339(), "channel": "mobile" });
+    let made = env.post(&format!("{app}/forms/transaction/records"), &sent).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+
+    let inbox = as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await;
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    let raised: Vec<&Value> =
+        inbox.body["items"].as_array().expect("items").iter().filter(|t| t["firing"].is_i64()).collect();
+    assert_eq!(raised.len(), 1, "one alert in the RM's inbox: {}", inbox.body);
+    let task = raised[0];
+    assert_eq!((task["assignee"].as_str(), task["priority"].as_str()), (Some("zhang.min"), Some("high")));
+    assert_eq!(task["subject"], json!({ "form": "transaction", "id": made.body["id"] }));
+    assert!(task["instance"].is_null() && task["node"].is_null(), "no process behind it: {task}");
+    let due = chrono::DateTime::parse_from_rfc3339(task["due_at"].as_str().expect("due")).expect("instant");
+    let two_hours = Utc::now() + Duration::hours(2) - due.with_timezone(&Utc);
+    assert!(two_hours.num_seconds().abs() < 120, "due two hours after the transaction: {task}");
+    let others = as_user(&wang, "GET", "/api/v1/tasks".into(), None).await.body["items"].clone();
+    assert!(others.as_array().expect("items").iter().all(|t| t["id"] != task["id"]), "not another RM's");
+
+    let uri = format!("/api/v1/tasks/{}/complete", task["id"]);
+    let notes = json!({ "outcome": "reached", "values": { "notes": "客户确认是购房首付，无流失风险" } });
+    let refused = as_user(&wang, "POST", uri.clone(), Some(notes.clone())).await;
+    assert_eq!(refused.status, 404, "another RM cannot complete it: {}", refused.body);
+    let bad = as_user(&zhang, "POST", uri.clone(), Some(json!({ "values": { "nope": 1 } }))).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let done = as_user(&zhang, "POST", uri, Some(notes)).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!((done.body["status"].as_str(), done.body["outcome"].as_str()), (Some("completed"), Some("reached")));
+    assert_eq!(done.body["data"]["notes"], "客户确认是购房首付，无流失风险");
+    let audit = env.get("/api/v1/audit?action=task.complete").await.body["items"].clone();
+    assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
+    env.finish().await;
+}
+
+/// A database made before the one task model: a rule's task (for a user name, and one
+/// for an RM record's id) and a process's task with its escalation move into one table,
+/// the process task keeping its id and escalation.
+async fn rule_and_process_tasks_move_into_one_table(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let old = server::Db::connect_at_migration(&db.url, 16).await.expect("the tables as they were");
+    let conn = &old.conn;
+    let run = |sql: &str| {
+        let sql = sql.to_owned();
+        async move {
+            let backend = conn.get_database_backend();
+            conn.execute_raw(sea_orm::Statement::from_string(backend, sql.clone())).await.expect(&sql);
+        }
+    };
+    run("INSERT INTO trellis_flow_instances (id, app, flow, version, status, state, started_at, updated_at) \
+         VALUES (7, 'bank_crm', 'sop', 1, 'running', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    .await;
+    run("INSERT INTO trellis_flow_tasks (id, app, instance_id, token, node, title, assignee, priority, status, created_at) \
+         VALUES (40, 'bank_crm', 7, 2, 'call', 'T+7 回访', 'zhang.min', 'normal', 'open', CURRENT_TIMESTAMP)")
+    .await;
+    run("INSERT INTO trellis_flow_escalations (task_id, due_at, action) VALUES (40, CURRENT_TIMESTAMP, 'remind')")
+        .await;
+    for (title, assignee) in [("大额资金流出预警", "\"zhang.min\""), ("资产流失预警", "1")] {
+        run(&format!(
+            "INSERT INTO trellis_tasks (app, form, record_id, title, assignee, priority, due_at, state, created_at) \
+             VALUES ('bank_crm', 'customer', 3, '{title}', '{assignee}', 'high', CURRENT_TIMESTAMP, 'open', CURRENT_TIMESTAMP)"
+        ))
+        .await;
+    }
+    old.conn.close().await.expect("closed");
+
+    let db_now = server::Db::connect(&db.url).await.expect("migrated");
+    let backend = db_now.conn.get_database_backend();
+    let sql = "SELECT id, instance_id, title, assignee, subject_form, subject_id, data FROM trellis_tasks ORDER BY id";
+    let rows = db_now.conn.query_all_raw(sea_orm::Statement::from_string(backend, sql)).await.expect("tasks");
+    let tasks: Vec<Moved> = rows
+        .iter()
+        .map(|r| Moved {
+            id: r.try_get_by_index(0).expect("id"),
+            instance: r.try_get_by_index(1).expect("instance"),
+            assignee: r.try_get_by_index(3).expect("assignee"),
+            form: r.try_get_by_index(4).expect("form"),
+            record: r.try_get_by_index(5).expect("record"),
+            data: r.try_get_by_index(6).expect("data"),
+        })
+        .collect();
+    assert_eq!(tasks.len(), 3, "{tasks:?}");
+    assert_eq!(
+        (tasks[0].id, tasks[0].instance, tasks[0].assignee.as_deref()),
+        (40, Some(7), Some("zhang.min")),
+        "the process task"
+    );
+    assert!(tasks[1].id > 40 && tasks[2].id > 40, "new ids after the copied ones: {tasks:?}");
+    assert_eq!(
+        (tasks[1].assignee.as_deref(), tasks[1].form.as_deref(), tasks[1].record),
+        (Some("zhang.min"), Some("customer"), Some(3)),
+        "a rule task for a user name is theirs, on its record"
+    );
+    assert_eq!(tasks[2].assignee, None, "an RM record's id names no user");
+    assert!(tasks[2].data.as_deref().is_some_and(|d| d.contains("unresolved_assignee")), "{tasks:?}");
+    let sql = "SELECT task_id FROM trellis_task_escalations";
+    let escalations = db_now.conn.query_all_raw(sea_orm::Statement::from_string(backend, sql)).await.expect("rows");
+    assert_eq!(escalations.len(), 1);
+    assert_eq!(escalations[0].try_get_by_index::<i64>(0).expect("task"), 40);
+    // The sequence goes on after the copied ids.
+    let insert =
+        "INSERT INTO trellis_task_escalations (task_id, due_at, action) VALUES (40, CURRENT_TIMESTAMP, 'escalate')";
+    db_now.conn.execute_raw(sea_orm::Statement::from_string(backend, insert)).await.expect("a new escalation");
+}
+
+/// A task row after the migration, as the test reads it.
+#[derive(Debug)]
+struct Moved {
+    id: i64,
+    instance: Option<i64>,
+    assignee: Option<String>,
+    form: Option<String>,
+    record: Option<i64>,
+    data: Option<String>,
+}
