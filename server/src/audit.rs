@@ -102,6 +102,7 @@ pub async fn write(c: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>, no
 
 /// Which entries to list.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
     pub app: Option<String>,
@@ -115,6 +116,7 @@ pub struct Filter {
     /// Entries before this instant (RFC 3339).
     pub until: Option<String>,
     /// 1–1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 

@@ -103,6 +103,7 @@ pub async fn retry_incident(state: State, _: Designer, path: Path<(String, i64)>
 
 /// Which outbox messages to list.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboxParams {
     /// `pending`, `delivered` or `failed`; all when absent.
     pub state: Option<String>,

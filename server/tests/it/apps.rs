@@ -145,6 +145,19 @@ async fn openapi_documents(backend: Backend) {
     let platform = env.get("/api/v1/openapi.json").await;
     assert_eq!(platform.body["openapi"], "3.1.0");
     assert!(platform.body["paths"]["/api/v1/apps/{app}/forms/{form}/records/{id}"]["patch"].is_object());
+    // A parameter said to be in the path is one of the path's; query parameters are in the query.
+    for (path, item) in platform.body["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("an item") {
+            for p in operation["parameters"].as_array().into_iter().flatten() {
+                let in_path = p["in"] == "path";
+                let named = path.contains(&format!("{{{}}}", p["name"].as_str().unwrap_or_default()));
+                assert!(!in_path || named, "{method} {path}: `{}` is no parameter of the path", p["name"]);
+            }
+        }
+    }
+    let audit = &platform.body["paths"]["/api/v1/audit"]["get"]["parameters"];
+    let limit = audit.as_array().expect("parameters").iter().find(|p| p["name"] == "limit").expect("limit");
+    assert_eq!((limit["in"].as_str(), limit["schema"]["maximum"].as_i64()), (Some("query"), Some(1000)));
     let app = env.get("/api/v1/apps/bank_crm/openapi.json").await;
     assert_eq!(app.body["openapi"], "3.1.0");
     let customer = &app.body["components"]["schemas"]["Customer"];
