@@ -7,8 +7,10 @@
 //! delivers; anything else (another status, a refused connection, a timeout) is retried
 //! after 1, 5, 30, 120 and 720 minutes, then the message is `failed`, listed by
 //! `GET …/outbox?state=failed` and sent again on demand. Each message is claimed with a
-//! lease, so of several servers one sends it. SMS, e-mail, IM and in-app messages wait in
-//! the outbox for their providers (an integration of each bank's own gateways).
+//! lease, so of several servers one sends it. A message on a channel with no gateway
+//! configured (SMS, e-mail and IM: each bank's own gateways are an integration still to
+//! come) is marked `undeliverable` with that reason, listed, and sent again on demand
+//! once a gateway exists; in-app messages are the users' notifications.
 //!
 //! `TRELLIS_WEBHOOK_ALLOW` (comma-separated URL prefixes) limits where webhooks may go; a
 //! message to any other address fails at once. Unset, any http(s) address is allowed.
@@ -45,10 +47,23 @@ pub struct Delivered {
     pub failed_attempts: usize,
 }
 
-/// Sends every webhook due at `now`.
+/// The channels that leave through a gateway, none of which is configured yet.
+const GATEWAY_CHANNELS: [&str; 3] = ["sms", "email", "im"];
+
+/// Sends every webhook due at `now`; marks what no gateway can send `undeliverable`.
 pub async fn deliver_due(state: &Core, now: DateTime<Utc>) -> Result<Delivered, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
+    for channel in GATEWAY_CHANNELS {
+        let stranded = Query::update()
+            .table(Table::Outbox)
+            .value(a("state"), "undeliverable")
+            .value(a("last_error"), format!("no gateway for the `{channel}` channel is configured"))
+            .and_where(Expr::col(a("channel")).eq(channel))
+            .and_where(Expr::col(a("state")).eq("pending"))
+            .to_owned();
+        conn.execute(&stranded).await?;
+    }
     let due = Query::select()
         .column(a("id"))
         .from(Table::Outbox)
@@ -221,11 +236,11 @@ pub async fn resend(c: &impl ConnectionTrait, app: &str, id: i64, now: DateTime<
         .value(a("next_attempt_at"), datetime(now, c.get_database_backend()))
         .and_where(Expr::col(a("id")).eq(id))
         .and_where(Expr::col(a("app")).eq(app))
-        .and_where(Expr::col(a("state")).eq("failed"))
+        .and_where(Expr::col(a("state")).is_in(["failed", "undeliverable"]))
         .to_owned();
     if c.execute(&stmt).await?.rows_affected() == 1 {
         Ok(())
     } else {
-        Err(Error::not_found(format!("no failed outbox message {id} in app `{app}`")))
+        Err(Error::not_found(format!("no failed or undeliverable outbox message {id} in app `{app}`")))
     }
 }

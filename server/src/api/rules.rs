@@ -105,7 +105,8 @@ pub async fn retry_incident(state: State, _: Designer, path: Path<(String, i64)>
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxParams {
-    /// `pending`, `delivered` or `failed`; all when absent.
+    /// `pending`, `delivered`, `failed` or `undeliverable` (no gateway for its channel); all
+    /// when absent.
     pub state: Option<String>,
 }
 
@@ -124,14 +125,17 @@ pub async fn outbox(
     path: Path<String>,
     params: Params<OutboxParams>,
 ) -> Result<HttpResponse, Error> {
-    if let Some(s) = params.state.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed")) {
-        return Err(Error::bad_input("bad_state", format!("`{s}` is not pending, delivered or failed")));
+    if let Some(s) =
+        params.state.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed" | "undeliverable"))
+    {
+        return Err(Error::bad_input("bad_state", format!("`{s}` is not pending, delivered, failed or undeliverable")));
     }
     let items = crate::outbox::list(&state.db.conn, &path, params.state.as_deref(), 100).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
 
-/// Send a failed outbox message again, now (after the receiver was fixed).
+/// Send a failed or undeliverable outbox message again, now (after the receiver was fixed,
+/// or a gateway for its channel configured).
 #[utoipa::path(post, path = "/api/v1/apps/{app}/outbox/{id}/resend", tag = "rules",
     params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Message id")),
     responses((status = 202, description = "Queued for the next delivery run"),

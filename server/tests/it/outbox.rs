@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(webhooks_are_delivered_retried_and_given_up_on);
+both_backends!(webhooks_are_delivered_retried_and_given_up_on, an_sms_with_no_gateway_is_undeliverable_not_pending);
 
 /// A request the receiver got: its path, idempotency key and JSON body.
 type Seen = Arc<Mutex<Vec<(String, String, Value)>>>;
@@ -121,5 +121,35 @@ async fn webhooks_are_delivered_retried_and_given_up_on(backend: Backend) {
     assert_eq!(env.get(&outbox("failed")).await.body["items"][0]["attempts"], 7);
     assert_eq!(env.post("/api/v1/apps/bank_crm/outbox/999999/resend", &json!({})).await.status, 404);
     assert_eq!(env.get("/api/v1/apps/bank_crm/outbox?state=lost").await.status, 400);
+    env.finish().await;
+}
+
+/// An SMS when no SMS gateway is configured is `undeliverable`, with that reason, not
+/// `pending` forever; it can be sent again (and is undeliverable again until a gateway exists).
+async fn an_sms_with_no_gateway_is_undeliverable_not_pending(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let rule = json!({ "key": "outflow_sms", "trigger": { "on": "created", "form": "transaction" },
+        "condition": "direction == 'out'",
+        "actions": [{ "type": "notify", "channel": "sms", "to": "customer.mobile", "message": "'资金变动提醒'" }] });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/outflow_sms", &rule).await.status, 200);
+    assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
+    let customers = env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id&limit=1&fields=name").await;
+    let transaction = json!({ "customer": customers.body["items"][0]["id"], "direction": "out", "amount": "10.00",
+        "occurred_at": "2026-11-28T10:00:00+08:00", "channel": "mobile" });
+    assert_eq!(env.post("/api/v1/apps/bank_crm/forms/transaction/records", &transaction).await.status, 201);
+    server::outbox::deliver_due(&env.state, Utc::now()).await.expect("runs");
+    let listed = env.get("/api/v1/apps/bank_crm/outbox?state=undeliverable").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let items = listed.body["items"].as_array().expect("items").clone();
+    let sms: Vec<&Value> = items.iter().filter(|m| m["channel"] == "sms").collect();
+    assert_eq!(sms.len(), 1, "{}", listed.body);
+    assert_eq!(sms[0]["last_error"], "no gateway for the `sms` channel is configured");
+    let resent = env.post(&format!("/api/v1/apps/bank_crm/outbox/{}/resend", sms[0]["id"]), &json!({})).await;
+    assert_eq!(resent.status, 202, "{}", resent.body);
+    let pending = env.get("/api/v1/apps/bank_crm/outbox?state=pending").await.body["items"].clone();
+    assert!(pending.as_array().expect("items").iter().any(|m| m["id"] == sms[0]["id"]), "pending again");
+    server::outbox::deliver_due(&env.state, Utc::now()).await.expect("runs");
+    let again = env.get("/api/v1/apps/bank_crm/outbox?state=undeliverable").await.body["items"].clone();
+    assert!(again.as_array().expect("items").iter().any(|m| m["id"] == sms[0]["id"]), "still no gateway");
     env.finish().await;
 }
