@@ -20,6 +20,7 @@ mod files;
 pub mod flows;
 pub mod jobs;
 pub mod meta;
+pub mod notifications;
 pub mod outbox;
 pub mod pipeline;
 pub mod publish;

@@ -14,6 +14,7 @@ mod files;
 mod guard;
 pub mod identity;
 mod metadata;
+mod notifications;
 mod params;
 mod processes;
 mod records;
@@ -126,6 +127,9 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/processes", web::get().to(processes::of_record))
         .route("/api/v1/apps/{app}/process-incidents", web::get().to(processes::incidents))
         .route("/api/v1/apps/{app}/process-incidents/{id}/retry", web::post().to(processes::retry_incident))
+        .route("/api/v1/notifications", web::get().to(notifications::list))
+        .route("/api/v1/notifications/read", web::post().to(notifications::read_all))
+        .route("/api/v1/notifications/{id}/read", web::post().to(notifications::read))
         .route("/api/v1/tasks", web::get().to(tasks::list))
         .route("/api/v1/tasks/{id}", web::get().to(tasks::get))
         .route("/api/v1/tasks/{id}/complete", web::post().to(tasks::complete))

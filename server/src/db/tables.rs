@@ -29,6 +29,7 @@ pub enum Table {
     FlowJobs,
     FlowWaits,
     TaskEscalations,
+    Notifications,
     FlowHistory,
     SignInAttempts,
 }
@@ -58,6 +59,7 @@ impl Table {
             Table::FlowJobs => "trellis_flow_jobs",
             Table::FlowWaits => "trellis_flow_waits",
             Table::TaskEscalations => "trellis_task_escalations",
+            Table::Notifications => "trellis_notifications",
             Table::FlowHistory => "trellis_flow_history",
             Table::SignInAttempts => "trellis_sign_in_attempts",
         }

@@ -82,6 +82,16 @@ pub async fn reassign(
     let app = task["app"].as_str().unwrap_or_default();
     let entry = Entry::app(action, app, json!({ "task": id, "from": task["assignee"], "to": holder }));
     audit::write(&tx, &actor, entry, now).await?;
+    // Whoever a task is handed to is told.
+    if let (Reassignment::Delegate(to), Some(title)) = (&how, task["title"].as_str()) {
+        let message = format!("转交给你 / Handed to you: {title}");
+        let subject = match (task["subject"]["form"].as_str(), task["subject"]["id"].as_i64()) {
+            (Some(form), Some(record)) => Some((form, record)),
+            _ => None,
+        };
+        let notice = crate::notifications::Notice { user: to, app, message: &message, task: Some(id), subject };
+        crate::notifications::notify(&tx, &notice, now).await?;
+    }
     tx.commit().await?;
     Ok(holder)
 }

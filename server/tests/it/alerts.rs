@@ -86,6 +86,31 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
     assert_eq!(done.body["data"]["notes"], "客户确认是购房首付，无流失风险");
     let audit = env.get("/api/v1/audit?action=task.complete").await.body["items"].clone();
     assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
+
+    // The RM was told: of the task at once, and by the rule's in-app message once the
+    // outbox delivered it.
+    server::outbox::deliver_due(&env.state, Utc::now()).await.expect("delivered");
+    let told = as_user(&zhang, "GET", "/api/v1/notifications".into(), None).await;
+    assert_eq!(told.status, 200, "{}", told.body);
+    let items = told.body["items"].as_array().expect("items").clone();
+    assert_eq!(told.body["unread"], 2, "{}", told.body);
+    assert!(
+        items.iter().any(|n| n["task"] == task["id"] && n["message"].as_str().is_some_and(|m| m.contains("New task")))
+    );
+    let message = items.iter().find(|n| n["task"].is_null()).expect("the rule's message");
+    assert!(message["message"].as_str().is_some_and(|m| m.contains("两小时内")), "{message}");
+    assert_eq!(message["subject"], json!({ "form": "transaction", "id": made.body["id"] }), "linked to the record");
+    let outbox = env.get("/api/v1/apps/bank_crm/outbox?state=delivered").await.body["items"].clone();
+    assert!(outbox.as_array().expect("items").iter().any(|m| m["channel"] == "in_app"), "{outbox}");
+    let read = format!("/api/v1/notifications/{}/read", message["id"]);
+    assert_eq!(as_user(&wang, "POST", read.clone(), None).await.status, 404, "not another user's to read");
+    assert_eq!(as_user(&zhang, "POST", read, None).await.status, 204);
+    let unread = as_user(&zhang, "GET", "/api/v1/notifications?unread=true".into(), None).await.body.clone();
+    assert_eq!((unread["unread"].as_i64(), unread["items"].as_array().map(Vec::len)), (Some(1), Some(1)));
+    let all = as_user(&zhang, "POST", "/api/v1/notifications/read".into(), None).await;
+    assert_eq!(all.body["marked"], 1, "{}", all.body);
+    let bad = as_user(&zhang, "GET", "/api/v1/notifications?limit=0".into(), None).await;
+    assert_eq!((bad.status, bad.body["errors"][0]["path"].as_str()), (400, Some("/limit")));
     env.finish().await;
 }
 

@@ -36,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(processes::M0015ProcessLinks),
             Box::new(sign_in::M0016SignInAttempts),
             Box::new(tasks::M0017OneTaskModel),
+            Box::new(tasks::M0018Notifications),
         ]
     }
 

@@ -1,4 +1,4 @@
-//! One task model: the tasks rules raised (`trellis_tasks`, which no inbox listed) and the
+//! One task model, and what people are told of tasks (`M0018Notifications`): the tasks rules raised (`trellis_tasks`, which no inbox listed) and the
 //! user tasks of processes (`trellis_flow_tasks`) become one table, `trellis_tasks`, in
 //! which a task need not belong to a process; their escalations move with them.
 
@@ -193,5 +193,44 @@ impl MigrationTrait for M0017OneTaskModel {
 
     async fn down(&self, _: &SchemaManager) -> Result<(), DbErr> {
         Err(DbErr::Migration("the one task model is not undone: rule and process tasks are one now".into()))
+    }
+}
+
+pub(super) struct M0018Notifications;
+
+impl MigrationName for M0018Notifications {
+    fn name(&self) -> &str {
+        "m0018_notifications"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0018Notifications {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // What each user is told inside Trellis, linked to a task or a record.
+        let notifications = Table::create()
+            .table(Named::Notifications)
+            .col(id())
+            .col(text("username"))
+            .col(text("app"))
+            .col(text("message"))
+            .col(nullable_big("task_id"))
+            .col(nullable_text("subject_form"))
+            .col(nullable_big("subject_id"))
+            .col(timestamp("created_at"))
+            .col(nullable_timestamp("read_at"))
+            .to_owned();
+        manager.create_table(notifications).await?;
+        manager
+            .create_index(index(
+                "ix_trellis_notifications_user",
+                "trellis_notifications",
+                &["username", "read_at", "id"],
+            ))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Named::Notifications).to_owned()).await
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::{a, stamp};
 use crate::db::Table;
+use crate::notifications::Notice;
 
 /// A task to open: a process's user task, or one a rule raised.
 pub struct NewTask<'a> {
@@ -101,6 +102,11 @@ pub async fn insert_task(c: &impl ConnectionTrait, task: &NewTask<'_>, now: Date
         .to_owned();
     let row = c.query_one(&stmt).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
     let id: i64 = row.try_get_by_index(0)?;
+    if let Some(user) = &task.assignee {
+        let message = format!("新任务 / New task: {}", task.title);
+        let notice = Notice { user, app: task.app, message: &message, task: Some(id), subject: task.subject };
+        crate::notifications::notify(c, &notice, now).await?;
+    }
     for (at, escalation) in &task.escalations {
         let (action, target) = escalation_parts(escalation);
         let stmt = Query::insert()

@@ -1,0 +1,143 @@
+//! In-app notifications: what each user is told inside Trellis. They come from the in-app
+//! channel of rules and processes (delivered from the outbox), and from the task inbox: a
+//! user is told when a task is created for them or handed to them. Each links to its task
+//! or record; a user lists their own, newest first, with the count of unread ones, and
+//! marks them read.
+
+use chrono::{DateTime, Utc};
+use engine_form::StorageType;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde_json::{Value, json};
+
+use crate::db::Table;
+use crate::error::Error;
+use crate::records::codec::{datetime, decode};
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// A notification to write.
+pub struct Notice<'a> {
+    /// The user it is for.
+    pub user: &'a str,
+    pub app: &'a str,
+    pub message: &'a str,
+    /// The task it is about, if any.
+    pub task: Option<i64>,
+    /// The record it is about, if any: (form, id).
+    pub subject: Option<(&'a str, i64)>,
+}
+
+/// Writes `notice`, in the caller's transaction.
+pub async fn notify(c: &impl ConnectionTrait, notice: &Notice<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let stmt = Query::insert()
+        .into_table(Table::Notifications)
+        .columns(["username", "app", "message", "task_id", "subject_form", "subject_id", "created_at"].map(a))
+        .values_panic([
+            notice.user.into(),
+            notice.app.into(),
+            notice.message.into(),
+            notice.task.into(),
+            notice.subject.map(|(form, _)| form.to_owned()).into(),
+            notice.subject.map(|(_, id)| id).into(),
+            datetime(now, c.get_database_backend()).into(),
+        ])
+        .to_owned();
+    c.execute(&stmt).await.map(drop)
+}
+
+/// Whether `username` is a user who can be told anything.
+pub async fn is_user(c: &impl ConnectionTrait, username: &str) -> Result<bool, DbErr> {
+    let stmt =
+        Query::select().column(a("id")).from(Table::Users).and_where(Expr::col(a("username")).eq(username)).to_owned();
+    Ok(c.query_one(&stmt).await?.is_some())
+}
+
+/// A page of `user`'s notifications, newest first: those before id `before` (the `next` of
+/// the previous page), only unread ones if `unread`; with the count of all unread ones.
+pub async fn list(
+    c: &impl ConnectionTrait,
+    user: &str,
+    unread: bool,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Value, Error> {
+    let backend = c.get_database_backend();
+    let columns = ["id", "app", "message", "task_id", "subject_form", "subject_id", "created_at", "read_at"];
+    let mut stmt = Query::select();
+    stmt.columns(columns.map(a)).from(Table::Notifications).and_where(Expr::col(a("username")).eq(user));
+    if unread {
+        stmt.and_where(Expr::col(a("read_at")).is_null());
+    }
+    if let Some(before) = before {
+        stmt.and_where(Expr::col(a("id")).lt(before));
+    }
+    stmt.order_by(a("id"), Order::Desc).limit(limit + 1);
+    let rows = c.query_all(&stmt).await?;
+    let mut items = Vec::new();
+    for row in rows.iter().take(limit as usize) {
+        let form: Option<String> = row.try_get_by_index(4)?;
+        let subject = match (form, row.try_get_by_index::<Option<i64>>(5)?) {
+            (Some(form), Some(id)) => json!({ "form": form, "id": id }),
+            _ => Value::Null,
+        };
+        let read = decode(row, 7, &StorageType::DateTime, backend)?.to_json();
+        items.push(json!({
+            "id": row.try_get_by_index::<i64>(0)?,
+            "app": row.try_get_by_index::<String>(1)?,
+            "message": row.try_get_by_index::<String>(2)?,
+            "task": row.try_get_by_index::<Option<i64>>(3)?,
+            "subject": subject,
+            "created_at": decode(row, 6, &StorageType::DateTime, backend)?.to_json(),
+            "read": !Value::is_null(&read),
+            "read_at": read,
+        }));
+    }
+    let next = (rows.len() as u64 > limit).then(|| items.last().map(|i| i["id"].clone())).flatten();
+    let count = Query::select()
+        .expr(Expr::col(a("id")).count())
+        .from(Table::Notifications)
+        .and_where(Expr::col(a("username")).eq(user))
+        .and_where(Expr::col(a("read_at")).is_null())
+        .to_owned();
+    let unread_count: i64 = match c.query_one(&count).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(json!({ "items": items, "unread": unread_count, "next": next }))
+}
+
+/// Marks `user`'s notification `id` read (every unread one when `None`); how many it marked.
+/// Someone else's notification is not found.
+pub async fn mark_read(
+    c: &impl ConnectionTrait,
+    user: &str,
+    id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let mut stmt = Query::update();
+    stmt.table(Table::Notifications)
+        .value(a("read_at"), datetime(now, c.get_database_backend()))
+        .and_where(Expr::col(a("username")).eq(user))
+        .and_where(Expr::col(a("read_at")).is_null());
+    if let Some(id) = id {
+        stmt.and_where(Expr::col(a("id")).eq(id));
+    }
+    let marked = c.execute(&stmt).await?.rows_affected();
+    if let Some(id) = id
+        && marked == 0
+    {
+        let mine = Query::select()
+            .column(a("id"))
+            .from(Table::Notifications)
+            .and_where(Expr::col(a("id")).eq(id))
+            .and_where(Expr::col(a("username")).eq(user))
+            .to_owned();
+        if c.query_one(&mine).await?.is_none() {
+            return Err(Error::not_found(format!("no notification {id} of yours")));
+        }
+    }
+    Ok(marked)
+}
