@@ -177,7 +177,12 @@ impl Access {
                             (FormSchema { bundle, form }).collection(&path[..1])
                         && !self.reads_all_of(&related.key)
                     {
-                        return Err(format!("your roles limit the `{}` records `{shown}` reads", related.key));
+                        let key = &related.key;
+                        return Err(format!(
+                            "an aggregate over `{shown}` reads `{key}` records, and your roles let you read only \
+                             some `{key}` records (or none), so it cannot be computed for you: a filter may \
+                             aggregate only forms whose every record you read"
+                        ));
                     }
                     break;
                 };
@@ -193,7 +198,10 @@ impl Access {
                     break;
                 }
                 if self.to_form(target).is_some_and(|a| a.rows.is_some() || !a.allows("read")) {
-                    return Err(format!("your roles limit the `{target}` records `{shown}` reads"));
+                    return Err(format!(
+                        "`{shown}` reads through `{target}` records, and your roles let you read only some \
+                         `{target}` records (or none), so it cannot be filtered or sorted on"
+                    ));
                 }
                 let Some(next) = bundle.form(target) else { break };
                 (form, access) = (next, self.to_form(target));

@@ -144,6 +144,16 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
         let got = call(who, "GET", uri.clone(), None).await;
         assert_eq!((got.status, got.body["code"].as_str()), (403, Some("not_readable")), "{who} {uri}: {}", got.body);
     }
+    // An aggregate over records the RM reads only some of is refused, saying which form and why.
+    let summed = format!("{customers}?where=sum(transaction,%20amount)%20%3E%200");
+    let got = call("zhang.min", "GET", summed, None).await;
+    assert_eq!((got.status, got.body["code"].as_str()), (403, Some("not_readable")), "{}", got.body);
+    let said = got.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("an aggregate over `transaction` reads `transaction` records")
+            && said.contains("only some `transaction` records"),
+        "the refusal names the form and the reason: {said}"
+    );
     let clear =
         call("compliance", "GET", format!("{customers}?where=starts_with(mobile,%20'137')&fields=name"), None).await;
     assert_eq!(clear.status, 200, "compliance sees mobiles in clear: {}", clear.body);
