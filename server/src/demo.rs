@@ -59,6 +59,31 @@ pub async fn seed_records(state: &Core, app_key: &str, seed: Value) -> anyhow::R
     Ok(())
 }
 
+/// The demo's people (`people.json` beside the bundle: org units and users, no passwords),
+/// made on the first start only: each user gets a random password, returned with their
+/// name to be shown once. Nothing when the folder has no people or they exist already.
+pub async fn people(core: &Core, path: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let file = path.join("people.json");
+    if !file.is_file() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut import: crate::auth::directory::Import =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a directory", file.display()))?;
+    let known = crate::auth::directory::users(&core.db.conn).await?;
+    if import.users.iter().any(|u| known.iter().any(|k| k["username"] == u.username.as_str())) {
+        return Ok(Vec::new());
+    }
+    let mut shown = Vec::new();
+    for user in &mut import.users {
+        let password = crate::auth::new_password();
+        user.password = Some(password.clone());
+        shown.push((user.username.clone(), password));
+    }
+    crate::auth::directory::save(core, &Actor::system(), import, "directory.import").await.map_err(describe)?;
+    Ok(shown)
+}
+
 /// A domain error as a readable message for the command line, diagnostics included.
 pub fn describe(e: crate::error::Error) -> anyhow::Error {
     match e {

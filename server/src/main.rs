@@ -105,6 +105,10 @@ async fn main() -> anyhow::Result<()> {
                 let key = demo::import_path(&state, &demo_bundle, true, true)
                     .await
                     .with_context(|| format!("cannot load the demo bundle {}", demo_bundle.display()))?;
+                for (user, password) in demo::people(&state, &demo_bundle).await? {
+                    // Shown once, like the administrator's: only the hash is kept.
+                    eprintln!("created the demo user `{user}` with the password {password}");
+                }
                 tracing::info!("demo app `{key}` is ready");
             }
             if no_jobs {

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::process::{repo_root, trellis};
+use crate::process::{Server, repo_root, trellis};
 
 #[test]
 fn validate_lists_every_problem_and_fails() {
@@ -55,4 +55,41 @@ fn import_then_export_round_trips_the_bundle() {
         .expect("runs");
     assert!(!again.status.success(), "importing the same app twice is refused");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+/// `serve --demo` makes the bank CRM's people on its first start, each password printed
+/// once: a relationship manager signs in with it and works in their own inbox; a second
+/// start makes nobody again.
+#[test]
+fn the_demo_has_its_people() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let log = dir.path().join("first.log");
+    let server = Server::start_logged(&db, &["--demo"], &log);
+    let printed = std::fs::read_to_string(&log).expect("the log");
+    let password = |user: &str| -> String {
+        let line = printed
+            .lines()
+            .find(|l| l.contains(&format!("created the demo user `{user}` with the password ")))
+            .unwrap_or_else(|| panic!("no password for {user}: {printed}"));
+        line.rsplit(' ').next().expect("the password").to_owned()
+    };
+    for user in ["zhang.min", "wang.lei", "li.hang", "chen.analyst", "zhou.compliance"] {
+        assert!(password(user).len() >= 12, "{user}");
+    }
+    let login = serde_json::json!({ "username": "zhang.min", "password": password("zhang.min") });
+    let (status, signed) = server.anonymous("POST", "/api/v1/auth/login", Some(&login));
+    assert_eq!(status, 200, "{signed}");
+    let token = signed["token"].as_str().expect("a token");
+    let (status, inbox) = server.request_as(token, "GET", "/api/v1/tasks", None);
+    assert_eq!(status, 200, "{inbox}");
+    let (status, mine) =
+        server.request_as(token, "GET", "/api/v1/apps/bank_crm/forms/customer/records?fields=name", None);
+    assert_eq!(status, 200, "{mine}");
+    assert!(mine["items"].as_array().is_some_and(|c| !c.is_empty()), "an RM sees their customers: {mine}");
+    server.kill();
+    let again = dir.path().join("second.log");
+    let second = Server::start_logged(&db, &["--demo"], &again);
+    assert!(!std::fs::read_to_string(&again).expect("the log").contains("created the demo user"));
+    second.kill();
 }

@@ -45,8 +45,19 @@ impl Server {
         server
     }
 
+    /// `start`, with what the server prints to standard error kept in the file `log`.
+    pub fn start_logged(db: &str, extra: &[&str], log: &std::path::Path) -> Server {
+        let server = Server::spawn_with(db, extra, Stdio::from(std::fs::File::create(log).expect("a log file")));
+        server.wait_healthy();
+        server
+    }
+
     /// Starts `trellis serve` on a free port without waiting for it.
     pub fn spawn(db: &str, extra: &[&str]) -> Server {
+        Server::spawn_with(db, extra, Stdio::inherit())
+    }
+
+    fn spawn_with(db: &str, extra: &[&str], stderr: Stdio) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(trellis())
@@ -57,7 +68,7 @@ impl Server {
             .env("TRELLIS_TICK_MS", "200")
             .current_dir(repo_root())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("trellis starts");
         Server { child, addr, token: std::sync::Mutex::new(None) }
@@ -84,6 +95,11 @@ impl Server {
     pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         let token = self.token();
         self.try_request(method, path, body, Some(&token)).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// A request with `token` (another user's session).
+    pub fn request_as(&self, token: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.try_request(method, path, body, Some(token)).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
     /// A request without credentials.

@@ -3,41 +3,16 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use sea_orm::TransactionTrait;
 use serde_json::json;
 
 use super::error::Problem;
 use super::identity::{Administrator, actor};
 use super::{MAX_JSON_BODY, State, json_body, json_response, read_body};
-use crate::audit::{self, Entry};
 use crate::auth::directory::{self, Import, OrgUnit, UserChange};
 use crate::error::Error;
 
-/// What an import wrote, for the audit trail: never passwords.
-fn summary(import: &Import) -> serde_json::Value {
-    json!({
-        "org_units": import.org_units.iter().map(|u| &u.key).collect::<Vec<_>>(),
-        "users": import.users.iter().map(|u| json!({ "username": u.username, "platform_role": u.platform_role,
-            "org_unit": u.org_unit, "app_roles": u.app_roles, "password_set": u.password.is_some(), "disabled": u.disabled }))
-            .collect::<Vec<_>>(),
-    })
-}
-
 async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -> Result<(usize, usize), Error> {
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    // The roles each named app defines in its published version.
-    let mut roles = std::collections::BTreeMap::new();
-    for app in import.users.iter().flat_map(|u| u.app_roles.iter().flat_map(|r| r.keys())) {
-        if let Ok(published) = state.catalog.published(&tx, app).await {
-            roles.insert(app.clone(), published.roles.iter().map(|r| r.key.clone()).collect());
-        }
-    }
-    let written = directory::import(&tx, &import, &roles, now).await?;
-    let entry = Entry::platform(action, summary(&import));
-    audit::write(&tx, &actor(req), entry, now).await?;
-    tx.commit().await?;
-    Ok(written)
+    directory::save(&state.core, &actor(req), import, action).await
 }
 
 /// Import a directory: `{"org_units": [...], "users": [...]}` as JSON, or users as CSV
@@ -128,12 +103,6 @@ pub async fn unlock_user(
     req: HttpRequest,
     path: Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    let was_locked = crate::auth::attempts::is_locked(&tx, &path, now).await?;
-    crate::auth::attempts::clear(&tx, &path).await?;
-    let entry = Entry::platform("user.unlock", json!({ "username": path.as_str(), "was_locked": was_locked }));
-    audit::write(&tx, &actor(&req), entry, now).await?;
-    tx.commit().await?;
+    let was_locked = directory::unlock(&state.core, &actor(&req), &path).await?;
     Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "was_locked": was_locked })))
 }

@@ -72,6 +72,11 @@ impl Scope {
 /// audit trail, a designer builds and publishes apps, a user works with records.
 pub const PLATFORM_ROLES: [&str; 3] = ["administrator", "designer", "user"];
 
+/// A new random password, for users made without one (the demo's people).
+pub fn new_password() -> String {
+    sessions::random_text(12)
+}
+
 impl Principal {
     /// Refuses unless signed in (not an API token) with at least the platform role `role`.
     pub fn at_least(&self, role: &str) -> Result<(), Error> {

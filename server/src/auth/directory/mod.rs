@@ -9,10 +9,12 @@ use serde::Deserialize;
 mod apply;
 mod check;
 mod read;
+mod save;
 
 pub use apply::import;
 pub use check::users_from_csv;
 pub use read::{UnitNode, below, org_units, unit_and_below, units_from, users};
+pub use save::{save, summary, unlock};
 
 /// The shortest password a user may be given.
 pub const MIN_PASSWORD: usize = 12;

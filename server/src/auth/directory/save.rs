@@ -1,0 +1,52 @@
+//! Changing the directory as one audited change: an import, a unit or a user, checked
+//! against the roles each named app publishes, applied in one transaction with its audit
+//! entry (which never holds a password); and unlocking a locked user name.
+
+use sea_orm::TransactionTrait;
+use serde_json::json;
+
+use super::Import;
+use crate::audit::{self, Actor, Entry};
+use crate::core::Core;
+use crate::error::Error;
+
+/// What an import wrote, for the audit trail: never passwords.
+pub fn summary(import: &Import) -> serde_json::Value {
+    json!({
+        "org_units": import.org_units.iter().map(|u| &u.key).collect::<Vec<_>>(),
+        "users": import.users.iter().map(|u| json!({ "username": u.username, "platform_role": u.platform_role,
+            "org_unit": u.org_unit, "app_roles": u.app_roles, "password_set": u.password.is_some(), "disabled": u.disabled }))
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// Applies `import` as `actor`, audited as `action` (`directory.import`, `user.save`…);
+/// how many units and users it wrote.
+pub async fn save(core: &Core, actor: &Actor, import: Import, action: &str) -> Result<(usize, usize), Error> {
+    let now = core.clock.now();
+    let tx = core.db.conn.begin().await?;
+    // The roles each named app defines in its published version.
+    let mut roles = std::collections::BTreeMap::new();
+    for app in import.users.iter().flat_map(|u| u.app_roles.iter().flat_map(|r| r.keys())) {
+        if let Ok(published) = core.catalog.published(&tx, app).await {
+            roles.insert(app.clone(), published.roles.iter().map(|r| r.key.clone()).collect());
+        }
+    }
+    let written = super::import(&tx, &import, &roles, now).await?;
+    audit::write(&tx, actor, Entry::platform(action, summary(&import)), now).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// Unlocks user name `username` before its lockout ends, audited as `actor`'s; whether it
+/// was locked.
+pub async fn unlock(core: &Core, actor: &Actor, username: &str) -> Result<bool, Error> {
+    let now = core.clock.now();
+    let tx = core.db.conn.begin().await?;
+    let was_locked = crate::auth::attempts::is_locked(&tx, username, now).await?;
+    crate::auth::attempts::clear(&tx, username).await?;
+    let entry = Entry::platform("user.unlock", json!({ "username": username, "was_locked": was_locked }));
+    audit::write(&tx, actor, entry, now).await?;
+    tx.commit().await?;
+    Ok(was_locked)
+}
