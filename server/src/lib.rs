@@ -18,6 +18,7 @@ pub mod error;
 pub mod expr_sql;
 mod files;
 pub mod flows;
+pub mod handover;
 pub mod jobs;
 pub mod meta;
 pub mod notifications;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::error::Problem;
 use super::identity::{actor, principal};
 use super::params::Params;
-use super::{State, json_object, json_response};
+use super::{State, json_body, json_object, json_response};
 use crate::access::Access;
 use crate::access::reach::{self, shaped};
 use crate::error::Error;
@@ -192,4 +192,38 @@ pub async fn delete(state: State, path: Path<RecordAt>, req: HttpRequest) -> Res
     pipeline::write(&tx, &app, &path.form, Op::Delete { id: path.id, version }, &writer, now, 0).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who takes over, and which of the leaving person's records.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Handover {
+    /// The id of the person (a record of the same form) who takes over.
+    pub to: i64,
+    /// The forms whose records linking to the one leaving go to `to` (`["customer"]`).
+    pub forms: Vec<String>,
+}
+
+/// Hand a person's records and open tasks to another (an RM who leaves the bank): for a
+/// form whose records are people (`user_field`), in one audited change, each record
+/// through the write pipeline with your roles; all or nothing.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/handover", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "A form whose records are people"), ("id" = i64, Path, description = "The person leaving")),
+    request_body = Handover,
+    responses((status = 200, description = "What was handed over", body = Object,
+            example = json!({ "records": { "customer": 42 }, "tasks": 7 })),
+        (status = 400, description = "Not a form of people, no such person, or a form with no link to them", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your roles do not let you change one of the records; nothing was moved", body = Problem, content_type = "application/problem+json")))]
+pub async fn hand_over(
+    state: State,
+    req: HttpRequest,
+    path: Path<RecordAt>,
+    body: Payload,
+) -> Result<HttpResponse, Error> {
+    let handover: Handover = serde_json::from_value(json_body(body).await?)
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a handover: {e}")))?;
+    let who = (&principal(&req)?, &actor(&req));
+    let at = (path.app.as_str(), path.form.as_str());
+    let handed = crate::handover::hand_over(&state.core, who, at, (path.id, handover.to), &handover.forms).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "records": handed.records, "tasks": handed.tasks })))
 }

@@ -95,3 +95,32 @@ pub async fn reassign(
     tx.commit().await?;
     Ok(holder)
 }
+
+/// Hands every open task of `app` that `from` holds to `to`, who is told of each; how many.
+pub async fn hand_all(
+    c: &impl ConnectionTrait,
+    app: &str,
+    (from, to): (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let held = Sql::select()
+        .columns(["id", "title", "subject_form", "subject_id"].map(a))
+        .from(Table::Tasks)
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("assignee")).eq(from))
+        .and_where(Expr::col(a("status")).eq("open"))
+        .to_owned();
+    let rows = c.query_all(&held).await?;
+    for row in &rows {
+        let (id, title): (i64, String) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        let subject: (Option<String>, Option<i64>) = (row.try_get_by_index(2)?, row.try_get_by_index(3)?);
+        let moved =
+            Sql::update().table(Table::Tasks).value(a("assignee"), to).and_where(Expr::col(a("id")).eq(id)).to_owned();
+        c.execute(&moved).await?;
+        let message = format!("转交给你 / Handed to you: {title}");
+        let subject = subject.0.as_deref().zip(subject.1);
+        let notice = crate::notifications::Notice { user: to, app, message: &message, task: Some(id), subject };
+        crate::notifications::notify(c, &notice, now).await?;
+    }
+    Ok(rows.len() as u64)
+}

@@ -5,7 +5,7 @@
 mod assign;
 mod complete;
 
-pub use assign::{Reassignment, reassign};
+pub use assign::{Reassignment, hand_all, reassign};
 pub use complete::{Completion, complete, task_form};
 
 use chrono::{DateTime, Utc};

@@ -11,7 +11,8 @@ use crate::support::{Backend, TestDb, both_backends, start};
 
 both_backends!(
     a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes,
-    rule_and_process_tasks_move_into_one_table
+    rule_and_process_tasks_move_into_one_table,
+    an_rm_who_leaves_hands_customers_and_open_tasks_over
 );
 
 async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: Backend) {
@@ -182,6 +183,73 @@ async fn rule_and_process_tasks_move_into_one_table(backend: Backend) {
     let insert =
         "INSERT INTO trellis_task_escalations (task_id, due_at, action) VALUES (40, CURRENT_TIMESTAMP, 'escalate')";
     db_now.conn.execute_raw(sea_orm::Statement::from_string(backend, insert)).await.expect("a new escalation");
+}
+
+/// When an RM leaves, their branch manager hands their customers and open tasks to another
+/// RM in one audited action; the successor is told; an RM cannot do it for themselves.
+async fn an_rm_who_leaves_hands_customers_and_open_tasks_over(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
+    let password = "a long enough secret";
+    let user = |name: &str, role: &str| json!({ "username": name, "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": [role] } });
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "li.hang" }],
+        "users": [user("zhang.min", "relationship_manager"), user("zhao.new", "relationship_manager"), user("li.hang", "branch_manager")] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let app = "/api/v1/apps/bank_crm";
+    let zhang_rm = 1;
+    let branch = env.get(&format!("{app}/forms/relationship_manager/records/{zhang_rm}")).await.body["branch"].clone();
+    let branch = branch.get("id").cloned().unwrap_or(branch);
+    let successor = json!({ "employee_no": "E1003", "name": "赵新", "branch": branch, "login": "zhao.new" });
+    let made = env.post(&format!("{app}/forms/relationship_manager/records"), &successor).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let new_rm = made.body["id"].as_i64().expect("id");
+    let customers =
+        env.get(&format!("{app}/forms/customer/records?filter=relationship_manager:eq:{zhang_rm}&limit=100")).await;
+    let theirs: Vec<Value> = customers.body["items"].as_array().expect("items").clone();
+    assert!(!theirs.is_empty());
+    // An alert for one of them, in zhang.min's inbox.
+    let rich = theirs.iter().find(|c| c["aum"].as_str().is_some_and(|a| a != "0.00")).expect("assets");
+    let sent = json!({ "customer": rich["id"], "direction": "out", "amount": rich["aum"],
+        "occurred_at": Utc::now().to_rfc3339(), "channel": "mobile" });
+    assert_eq!(env.post(&format!("{app}/forms/transaction/records"), &sent).await.status, 201);
+
+    let sign_in = |name: &str| {
+        let conn = env.state.db.conn.clone();
+        let name = name.to_owned();
+        async move { format!("Bearer {}", server::auth::login(&conn, &name, password, Utc::now()).await.expect("in").0) }
+    };
+    let (zhang, manager, zhao) = (sign_in("zhang.min").await, sign_in("li.hang").await, sign_in("zhao.new").await);
+    let handover = format!("{app}/forms/relationship_manager/records/{zhang_rm}/handover");
+    let body = json!({ "to": new_rm, "forms": ["customer"] }).to_string();
+    let own = env.send("POST", &handover, Some(&body), &[("authorization", &zhang)]).await;
+    assert_eq!(own.status, 403, "an RM cannot hand their own customers away: {}", own.body);
+    let bad = json!({ "to": new_rm, "forms": ["branch"] }).to_string();
+    let refused = env.send("POST", &handover, Some(&bad), &[("authorization", &manager)]).await;
+    assert_eq!(
+        (refused.status, refused.body["errors"][0]["path"].as_str()),
+        (400, Some("/forms/0")),
+        "{}",
+        refused.body
+    );
+    let done = env.send("POST", &handover, Some(&body), &[("authorization", &manager)]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body["records"]["customer"], theirs.len(), "{}", done.body);
+    assert_eq!(done.body["tasks"], 1, "{}", done.body);
+
+    let left = env.get(&format!("{app}/forms/customer/records?filter=relationship_manager:eq:{zhang_rm}")).await;
+    assert!(left.body["items"].as_array().expect("items").is_empty(), "{}", left.body);
+    let inbox = env.send("GET", "/api/v1/tasks", None, &[("authorization", &zhao)]).await.body["items"].clone();
+    assert_eq!(inbox.as_array().map(|t| t.iter().filter(|t| t["firing"].is_i64()).count()), Some(1), "{inbox}");
+    let told = env.send("GET", "/api/v1/notifications", None, &[("authorization", &zhao)]).await.body.clone();
+    assert!(
+        told["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|n| n["message"].as_str().is_some_and(|m| m.contains("Handed to you")))
+    );
+    let audit = env.get("/api/v1/audit?action=person.handover").await.body["items"].clone();
+    assert_eq!(audit[0]["detail"]["tasks"], 1, "{audit}");
+    env.finish().await;
 }
 
 /// A task row after the migration, as the test reads it.

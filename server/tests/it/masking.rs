@@ -44,6 +44,7 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/directory/import", "directory data, no records"),
     ("POST", "/api/v1/org-units", "directory data, no records"),
     ("POST", "/api/v1/notifications/read", "marks the caller's own read; answers a count"),
+    ("POST", "{records}/{id}/handover", "moves records and tasks; answers counts (alerts.rs)"),
     ("POST", "/api/v1/notifications/{id}/read", "marks one of the caller's own read; answers nothing"),
     ("POST", "/api/v1/tasks/{id}/claim", "answers the task as GET …/tasks/{id} does"),
     ("POST", "/api/v1/tasks/{id}/unclaim", "answers the task as GET …/tasks/{id} does"),
