@@ -29,6 +29,7 @@ mod records;
 pub mod rules;
 mod schema;
 pub mod tasks;
+pub mod timeline;
 
 pub use api::{AppState, PlatformApi, configure};
 pub use db::Db;

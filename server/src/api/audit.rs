@@ -62,22 +62,6 @@ pub async fn history(
     req: actix_web::HttpRequest,
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, Error> {
-    let (app, form, id) = path.into_inner();
-    let access =
-        crate::access::reach::readable(&state.core, &principal(&req)?, (&app, &form, id), state.clock.now()).await?;
-    let filter = Filter { app: Some(app), form: Some(form), record: Some(id), limit: Some(1000), ..Filter::default() };
-    let mut items = audit::list(&state.db.conn, &filter).await?;
-    // Each change's values as the caller sees the record now: masked, hidden ones gone,
-    // and their texts masked wherever else they appear.
-    let mut secrets = Secrets::default();
-    for item in &mut items {
-        for side in ["before", "after"] {
-            if let Some(Value::Object(values)) = item["detail"].get_mut(side) {
-                access.shape_collecting(values, &mut secrets);
-            }
-        }
-    }
-    let mut body = json!({ "items": items });
-    secrets.scrub(&mut body);
+    let body = crate::timeline::history(&state.core, &principal(&req)?, (&path.0, &path.1, path.2)).await?;
     Ok(json_response(StatusCode::OK, &body))
 }

@@ -46,6 +46,7 @@ use crate::error::Error;
         super::processes::incidents,
         super::processes::retry_incident,
         super::records::hand_over,
+        super::records::timeline,
         super::notifications::list,
         super::notifications::read,
         super::notifications::read_all,

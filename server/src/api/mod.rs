@@ -113,6 +113,7 @@ fn authenticated() -> actix_web::Scope<
         )
         .route("/api/v1/apps/{app}/forms/{form}/export", web::get().to(export::export))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/handover", web::post().to(records::hand_over))
+        .route("/api/v1/apps/{app}/forms/{form}/records/{id}/timeline", web::get().to(records::timeline))
         .route("/api/v1/apps/{app}/forms/{form}/evaluate", web::post().to(expressions::evaluate))
         .route("/api/v1/apps/{app}/rules/{rule}/test", web::post().to(rules::test))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/firings", web::get().to(rules::firings))

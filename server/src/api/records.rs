@@ -227,3 +227,35 @@ pub async fn hand_over(
     let handed = crate::handover::hand_over(&state.core, who, at, (path.id, handover.to), &handover.forms).await?;
     Ok(json_response(StatusCode::OK, &json!({ "records": handed.records, "tasks": handed.tasks })))
 }
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineParams {
+    /// At most this many entries, newest first: 1 to 1000, 200 by default.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
+/// Everything that happened to and around a record, newest first: its changes, the rules
+/// that fired and why, tasks raised and completed (with notes), its processes and the
+/// messages sent about it with their delivery state, as you may see them.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/timeline", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"), TimelineParams),
+    responses((status = 200, description = "Entries newest first, each with its `kind` (change, firing, task, process, message) and `at`; `more` when older ones were left out", body = Object,
+            example = json!({ "items": [{ "kind": "task", "at": "2026-12-01T01:30:00.000000Z", "title": "大额资金流出预警：陈静", "status": "completed", "data": { "notes": "客户确认是购房首付" } }], "more": false })),
+        (status = 404, description = "No such record, or not one of yours", body = Problem, content_type = "application/problem+json")))]
+pub async fn timeline(
+    state: State,
+    req: HttpRequest,
+    path: Path<RecordAt>,
+    params: Params<TimelineParams>,
+) -> Result<HttpResponse, Error> {
+    let limit = params.limit.unwrap_or(200);
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::bad_input_at("bad_query", "/limit", "`limit` must be between 1 and 1000"));
+    }
+    let at = (path.app.as_str(), path.form.as_str(), path.id);
+    let body = crate::timeline::timeline(&state.core, &principal(&req)?, at, limit).await?;
+    Ok(json_response(StatusCode::OK, &body))
+}

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::error::Problem;
 use super::identity::{Designer, principal};
@@ -52,23 +52,7 @@ pub async fn firings(
     req: actix_web::HttpRequest,
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, Error> {
-    let access =
-        crate::access::reach::readable(&state.core, &principal(&req)?, (&path.0, &path.1, path.2), state.clock.now())
-            .await?;
-    let app = state.catalog.published(&state.db.conn, &path.0).await?;
-    let form = app.bundle.form(&path.1).ok_or_else(|| Error::not_found(format!("no form `{}`", path.1)))?;
-    let mut secrets =
-        crate::access::reach::secrets_around(&state.db.conn, &app, (&path.1, path.2), &access, state.clock.now())
-            .await?;
-    let mut items = crate::rules::firings_of_record(&state.db.conn, &path.0, &path.1, path.2).await?;
-    // What each rule read, as the caller sees it; its texts masked in what the rule did.
-    for item in &mut items {
-        if let Some(Value::Object(read)) = item.get_mut("read") {
-            access.shape_paths(&app.bundle, form, read, &mut secrets);
-        }
-    }
-    let mut body = json!({ "items": items });
-    secrets.scrub(&mut body);
+    let body = crate::timeline::firings(&state.core, &principal(&req)?, (&path.0, &path.1, path.2)).await?;
     Ok(json_response(StatusCode::OK, &body))
 }
 

@@ -192,6 +192,12 @@ pub async fn list(
     conn.query_all(&stmt).await?.iter().map(|r| task_json(r, backend, now)).collect()
 }
 
+/// Task `id`'s row, for whoever may read what it is about (a record's timeline).
+pub async fn row_of(c: &impl ConnectionTrait, id: i64) -> Result<QueryResult, Error> {
+    let stmt = Sql::select().columns(COLUMNS.map(a)).from(Table::Tasks).and_where(Expr::col(a("id")).eq(id)).to_owned();
+    c.query_one(&stmt).await?.ok_or_else(|| Error::not_found(format!("no task {id}")))
+}
+
 /// Task `id`, if the caller may see it.
 pub async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, Error> {
     let mut stmt = Sql::select();

@@ -110,6 +110,22 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
     assert_eq!((unread["unread"].as_i64(), unread["items"].as_array().map(Vec::len)), (Some(1), Some(1)));
     let all = as_user(&zhang, "POST", "/api/v1/notifications/read".into(), None).await;
     assert_eq!(all.body["marked"], 1, "{}", all.body);
+    // The customer's timeline shows the alert raised on their transaction, with its notes,
+    // and what changed; to the RM who reads the customer, and to no other RM.
+    let timeline = format!("{app}/forms/customer/records/{}/timeline", mine["id"]);
+    let seen = as_user(&zhang, "GET", timeline.clone(), None).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    let entries = seen.body["items"].as_array().expect("items").clone();
+    let alert = entries.iter().find(|e| e["kind"] == "task").expect("the alert on the timeline");
+    assert_eq!(
+        (alert["status"].as_str(), alert["data"]["notes"].as_str()),
+        (Some("completed"), Some("客户确认是购房首付，无流失风险"))
+    );
+    assert!(entries.iter().any(|e| e["kind"] == "change"), "the customer's changes too: {}", seen.body);
+    let times: Vec<&str> = entries.iter().filter_map(|e| e["at"].as_str()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
+    assert_eq!(seen.body["more"], false);
+    assert_eq!(as_user(&wang, "GET", timeline, None).await.status, 404, "another RM's customer");
     let bad = as_user(&zhang, "GET", "/api/v1/notifications?limit=0".into(), None).await;
     assert_eq!((bad.status, bad.body["errors"][0]["path"].as_str()), (400, Some("/limit")));
     env.finish().await;

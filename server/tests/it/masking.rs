@@ -222,6 +222,7 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
             ("GET", "/api/v1/apps/{app}/forms/{form}/records/{id}")
             | ("GET", "/api/v1/apps/{app}/forms/{form}/records/{id}/firings")
             | ("GET", "/api/v1/apps/{app}/forms/{form}/records/{id}/history")
+            | ("GET", "/api/v1/apps/{app}/forms/{form}/records/{id}/timeline")
             | ("GET", "/api/v1/apps/{app}/forms/{form}/records/{id}/processes") => {
                 for (form, ids) in &record_ids {
                     for id in ids {

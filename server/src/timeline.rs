@@ -1,0 +1,239 @@
+//! What happened to and around one record, as a caller who may read it sees it: its
+//! changes (values before and after), the rules that fired on it and why, the tasks raised
+//! about it and about the records linking to it that the caller reads (a customer's
+//! transactions), with their notes, the processes that followed it and the messages sent
+//! about it and them, with their delivery state. Values are shaped by the caller's field modes, and
+//! the clear texts they may not see are masked wherever else they appear.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use serde_json::{Value, json};
+
+use crate::access::{Secrets, reach};
+use crate::audit::{self, Filter};
+use crate::auth::Principal;
+use crate::core::Core;
+use crate::db::Table;
+use crate::error::Error;
+use crate::records::codec::decode;
+
+/// At most this many entries of each kind are read for one record.
+const PER_KIND: u64 = 1000;
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// The record's changes, newest first, each as the caller sees the record.
+pub async fn history(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {
+    let access = reach::readable(core, principal, (app, form, id), core.clock.now()).await?;
+    let filter = Filter {
+        app: Some(app.into()),
+        form: Some(form.into()),
+        record: Some(id),
+        limit: Some(PER_KIND),
+        ..Filter::default()
+    };
+    let mut items = audit::list(&core.db.conn, &filter).await?;
+    let mut secrets = Secrets::default();
+    for item in &mut items {
+        for side in ["before", "after"] {
+            if let Some(Value::Object(values)) = item["detail"].get_mut(side) {
+                access.shape_collecting(values, &mut secrets);
+            }
+        }
+    }
+    let mut body = json!({ "items": items });
+    secrets.scrub(&mut body);
+    Ok(body)
+}
+
+/// The rules that fired on the record, newest first: what each read, shaped by the
+/// caller's field modes, and what it did.
+pub async fn firings(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {
+    let now = core.clock.now();
+    let access = reach::readable(core, principal, (app, form, id), now).await?;
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let schema = published.bundle.form(form).ok_or_else(|| Error::not_found(format!("no form `{form}`")))?;
+    let mut secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
+    let mut items = crate::rules::firings_of_record(&core.db.conn, app, form, id).await?;
+    for item in &mut items {
+        if let Some(Value::Object(read)) = item.get_mut("read") {
+            access.shape_paths(&published.bundle, schema, read, &mut secrets);
+        }
+    }
+    let mut body = json!({ "items": items });
+    secrets.scrub(&mut body);
+    Ok(body)
+}
+
+/// Everything about the record in one list, newest first, at most `limit` entries (`more`
+/// says whether older ones were left out). Each entry has its `kind` and instant `at`.
+pub async fn timeline(
+    core: &Core,
+    principal: &Principal,
+    (app, form, id): (&str, &str, i64),
+    limit: usize,
+) -> Result<Value, Error> {
+    let now = core.clock.now();
+    let access = reach::readable(core, principal, (app, form, id), now).await?;
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
+    let mut entries = Vec::new();
+    let tag = |kind: &str, at: &Value, mut item: Value| {
+        item["kind"] = json!(kind);
+        item["at"] = at.clone();
+        item
+    };
+    for change in history(core, principal, (app, form, id)).await?["items"].as_array().into_iter().flatten() {
+        entries.push(tag("change", &change["at"], change.clone()));
+    }
+    for firing in firings(core, principal, (app, form, id)).await?["items"].as_array().into_iter().flatten() {
+        entries.push(tag("firing", &firing["fired_at"], firing.clone()));
+    }
+    // Tasks and messages about the record and about the records linking to it that the
+    // caller may read (a customer's transactions and holdings).
+    let mut subjects = vec![(form.to_owned(), vec![id])];
+    subjects.extend(linking(core, principal, &published, (form, id), now).await?);
+    for task in tasks_about(&core.db.conn, app, &subjects, now).await? {
+        let at = task["created_at"].clone();
+        entries.push(tag("task", &at, task));
+    }
+    for process in crate::flows::instances::of_record(core, principal, (app, form, id)).await? {
+        let at = process["started_at"].clone();
+        entries.push(tag("process", &at, process));
+    }
+    for message in messages_about(&core.db.conn, app, &subjects).await? {
+        let at = message["created_at"].clone();
+        entries.push(tag("message", &at, message));
+    }
+    // RFC 3339 instants in UTC with fixed digits sort as text.
+    entries.sort_by(|x, y| y["at"].as_str().cmp(&x["at"].as_str()));
+    let more = entries.len() > limit;
+    entries.truncate(limit);
+    let mut body = json!({ "items": entries, "more": more });
+    secrets.scrub(&mut body);
+    Ok(body)
+}
+
+/// The records of other forms that link to record `id` of `form` through a relation, and
+/// that `principal` may read: per form, their ids (at most [`PER_KIND`] of each).
+async fn linking(
+    core: &Core,
+    principal: &Principal,
+    app: &crate::catalog::PublishedApp,
+    (form, id): (&str, i64),
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Vec<i64>)>, Error> {
+    let mut found = Vec::new();
+    for other in app.bundle.forms.iter().filter(|f| f.key != form) {
+        let links: Vec<&str> = other
+            .fields
+            .iter()
+            .filter(|f| matches!(&f.kind, engine_form::FieldType::Relation { form: target, .. } if target == form))
+            .map(|f| f.key.as_str())
+            .collect();
+        if links.is_empty() {
+            continue;
+        }
+        let mut ctx = crate::records::FormCtx::new(app, &other.key, core.db.backend(), now)?;
+        let access = crate::access::load(&core.db.conn, app, principal, other).await?;
+        if !access.allows("read") {
+            continue;
+        }
+        ctx.access = Some(&access);
+        let mut any = sea_orm::sea_query::Cond::any();
+        for link in links {
+            if let Some((column, _)) = ctx.map.column(link) {
+                any = any.add(Expr::col((a(&ctx.map.table), a(column))).eq(id));
+            }
+        }
+        let mut stmt = Query::select();
+        stmt.column((a(&ctx.map.table), a("id"))).from(a(&ctx.map.table)).cond_where(any).limit(PER_KIND);
+        if let Some(rows) = crate::records::sql::admitted(&ctx, now)? {
+            stmt.and_where(rows);
+        }
+        let ids: Vec<i64> =
+            core.db.conn.query_all(&stmt).await?.iter().map(|r| r.try_get_by_index(0)).collect::<Result<_, _>>()?;
+        if !ids.is_empty() {
+            found.push((other.key.clone(), ids));
+        }
+    }
+    Ok(found)
+}
+
+/// The condition that a row's `form_column` and `id_column` name one of `subjects`.
+fn about(subjects: &[(String, Vec<i64>)], (form_column, id_column): (Expr, Expr)) -> sea_orm::sea_query::Cond {
+    let mut any = sea_orm::sea_query::Cond::any();
+    for (form, ids) in subjects {
+        any = any.add(form_column.clone().eq(form.as_str()).and(id_column.clone().is_in(ids.clone())));
+    }
+    any
+}
+
+/// The tasks raised or opened about `subjects`, with what they recorded.
+async fn tasks_about(
+    c: &impl ConnectionTrait,
+    app: &str,
+    subjects: &[(String, Vec<i64>)],
+    now: DateTime<Utc>,
+) -> Result<Vec<Value>, Error> {
+    let stmt = Query::select()
+        .column(a("id"))
+        .from(Table::Tasks)
+        .and_where(Expr::col(a("app")).eq(app))
+        .cond_where(about(subjects, (Expr::col(a("subject_form")), Expr::col(a("subject_id")))))
+        .order_by(a("id"), Order::Desc)
+        .limit(PER_KIND)
+        .to_owned();
+    let mut tasks = Vec::new();
+    for row in c.query_all(&stmt).await? {
+        let task = crate::tasks::row_of(c, row.try_get_by_index(0)?).await?;
+        tasks.push(crate::tasks::task_json(&task, c.get_database_backend(), now)?);
+    }
+    Ok(tasks)
+}
+
+/// The messages rules sent about `subjects` and how their delivery went; recipients of
+/// SMS, e-mail and IM masked, as the outbox shows them.
+async fn messages_about(
+    c: &impl ConnectionTrait,
+    app: &str,
+    subjects: &[(String, Vec<i64>)],
+) -> Result<Vec<Value>, Error> {
+    let (o, f) = (Table::Outbox, Table::Firings);
+    let stmt = Query::select()
+        .columns([(o, a("id")), (o, a("channel")), (o, a("recipient")), (o, a("body")), (o, a("state"))])
+        .columns([(o, a("last_error")), (o, a("created_at")), (o, a("firing_id"))])
+        .from(o)
+        .inner_join(f, Expr::col((f, a("id"))).equals((o, a("firing_id"))))
+        .and_where(Expr::col((f, a("app"))).eq(app))
+        .cond_where(about(subjects, (Expr::col((f, a("form"))), Expr::col((f, a("record_id"))))))
+        .order_by((o, a("id")), Order::Desc)
+        .limit(PER_KIND)
+        .to_owned();
+    let backend = c.get_database_backend();
+    let text = |s: String| serde_json::from_str::<Value>(&s).unwrap_or(Value::String(s));
+    let mut messages = Vec::new();
+    for row in c.query_all(&stmt).await? {
+        let channel: String = row.try_get_by_index(1)?;
+        let mut recipient = text(row.try_get_by_index(2)?);
+        if !matches!(channel.as_str(), "webhook" | "in_app")
+            && let Some(clear) = recipient.as_str()
+        {
+            recipient = Value::String(crate::access::mask(clear));
+        }
+        messages.push(json!({
+            "id": row.try_get_by_index::<i64>(0)?,
+            "channel": channel,
+            "recipient": recipient,
+            "body": text(row.try_get_by_index(3)?),
+            "state": row.try_get_by_index::<String>(4)?,
+            "last_error": row.try_get_by_index::<Option<String>>(5)?,
+            "created_at": decode(&row, 6, &engine_form::StorageType::DateTime, backend)?.to_json(),
+            "firing": row.try_get_by_index::<Option<i64>>(7)?,
+        }));
+    }
+    Ok(messages)
+}
