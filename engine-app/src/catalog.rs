@@ -111,4 +111,8 @@ impl RuleCatalog for Catalog<'_> {
     fn user_field(&self, key: &str) -> Option<String> {
         self.bundle.form(key)?.user_field.clone()
     }
+
+    fn role_exists(&self, key: &str) -> Option<bool> {
+        Some(self.roles.contains(&key))
+    }
 }

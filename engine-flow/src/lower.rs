@@ -370,6 +370,10 @@ impl engine_rule::ActionScope for Actions<'_> {
     fn user_field(&self, key: &str) -> Option<String> {
         self.catalog.user_field(key)
     }
+
+    fn role_exists(&self, key: &str) -> Option<bool> {
+        Some(self.catalog.role_exists(key))
+    }
 }
 
 /// A duration as declared (the schema has made sure exactly one unit is given).

@@ -56,14 +56,20 @@ pub async fn run(
 ) -> Result<Value, Error> {
     let mut done = action.to_json();
     match action {
-        Action::CreateTask { title, assignee, priority, due_at } => {
+        Action::CreateTask { title, assignee, priority, due_at, fallback_role } => {
             let priority = serde_json::to_value(priority).unwrap_or_default();
             // A person is a user name (a record of a form whose records are people reads
             // as theirs); anything else names nobody.
             let user = assignee.as_str().filter(|name| !name.is_empty()).map(str::to_owned);
-            if user.is_none() {
-                done["unassigned"] =
-                    json!(format!("`{assignee}` names no user; the task waits for an administrator to assign it"));
+            // An assignee who names nobody (an RM without a login) loses no alert: the task
+            // is offered to the fallback role, or waits for an administrator, saying why.
+            let routed = match (&user, fallback_role) {
+                (Some(_), _) => None,
+                (None, Some(role)) => Some(format!("`{assignee}` names no user; offered to the role `{role}`")),
+                (None, None) => Some(format!("`{assignee}` names no user; waiting for an administrator to assign it")),
+            };
+            if let Some(why) = &routed {
+                done["routed"] = json!(why);
             }
             // Overdue, it goes up to the manager of its holder's unit.
             let escalations = match &user {
@@ -75,13 +81,14 @@ pub async fn run(
                 step: None,
                 firing: origin.firing,
                 title,
+                candidate_role: if user.is_none() { fallback_role.clone() } else { None },
                 assignee: user,
-                candidate_role: None,
                 candidate_unit: None,
                 priority: priority.as_str().unwrap_or("normal"),
                 due: Some(*due_at),
                 subject: origin.subject.as_ref().map(|(form, id)| (form.as_str(), *id)),
                 escalations,
+                data: routed.map(|why| json!({ "routed": why })),
             };
             done["task"] = json!(crate::flows::store::insert_task(tx, &task, now).await?);
         }

@@ -30,6 +30,10 @@ pub trait ActionScope {
     fn user_field(&self, _key: &str) -> Option<String> {
         None
     }
+    /// Whether the app defines role `key`; `None` if this scope does not know the roles.
+    fn role_exists(&self, _key: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// An expression naming whom a task or message is for, read as a person: a path to a
@@ -56,6 +60,7 @@ struct RawAction {
     assignee: Option<Json>,
     priority: Option<Json>,
     due_in_hours: Option<Json>,
+    fallback_role: Option<Json>,
     channel: Option<Json>,
     to: Option<Json>,
     message: Option<Json>,
@@ -70,7 +75,7 @@ struct RawAction {
 }
 
 const KEYS: [(&str, &[&str]); 7] = [
-    ("create_task", &["title", "assignee", "priority", "due_in_hours"]),
+    ("create_task", &["title", "assignee", "priority", "due_in_hours", "fallback_role"]),
     ("notify", &["channel", "to", "message"]),
     ("update_fields", &["set", "record"]),
     ("create_record", &["form", "values"]),
@@ -126,7 +131,26 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
             let title = diags.expr(&format!("{at}/title"), raw.title.as_ref(), reads, Some(&Type::Text));
             let assignee = diags.expr(&format!("{at}/assignee"), raw.assignee.as_ref(), reads, None);
             let assignee = assignee.map(|e| as_person(e, scope));
-            Some(ActionSpec::CreateTask { title: title?, assignee: assignee?, priority: priority?, due_in_hours: due? })
+            // Whom the task is offered to when its assignee names nobody (an RM without a login).
+            let fallback_role = match raw.fallback_role.as_ref() {
+                None => None,
+                Some(Json::String(role)) if scope.role_exists(role) != Some(false) => Some(role.clone()),
+                Some(other) => {
+                    diags.push(
+                        format!("{at}/fallback_role"),
+                        "unknown_role",
+                        format!("{other} is not a role of the app"),
+                    );
+                    return None;
+                }
+            };
+            Some(ActionSpec::CreateTask {
+                title: title?,
+                assignee: assignee?,
+                priority: priority?,
+                due_in_hours: due?,
+                fallback_role,
+            })
         }
         "notify" => {
             let channel = match raw.channel.as_ref().and_then(Json::as_str).unwrap_or_default() {

@@ -59,6 +59,8 @@ pub enum ActionSpec {
         assignee: Expr,
         priority: Priority,
         due_in_hours: i64,
+        /// The role the task is offered to when the assignee names nobody.
+        fallback_role: Option<String>,
     },
     Notify {
         channel: Channel,
@@ -105,6 +107,8 @@ pub enum Action {
         priority: Priority,
         #[serde(with = "instant")]
         due_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fallback_role: Option<String>,
     },
     Notify {
         channel: Channel,
@@ -160,11 +164,12 @@ impl ActionSpec {
             pairs.iter().map(|(k, e)| Ok((k.clone(), eval(e)?.to_json()))).collect()
         };
         Ok(match self {
-            ActionSpec::CreateTask { title, assignee, priority, due_in_hours } => Action::CreateTask {
+            ActionSpec::CreateTask { title, assignee, priority, due_in_hours, fallback_role } => Action::CreateTask {
                 title: eval(title)?.to_text(),
                 assignee: eval(assignee)?.to_json(),
                 priority: *priority,
                 due_at: now + Duration::hours(*due_in_hours),
+                fallback_role: fallback_role.clone(),
             },
             ActionSpec::Notify { channel, to, message } => {
                 Action::Notify { channel: *channel, to: eval(to)?.to_json(), message: eval(message)?.to_text() }

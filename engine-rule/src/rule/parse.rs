@@ -23,6 +23,10 @@ pub trait RuleCatalog {
     fn user_field(&self, _key: &str) -> Option<String> {
         None
     }
+    /// Whether the app defines role `key`; `None` if the catalog does not know the roles.
+    fn role_exists(&self, _key: &str) -> Option<bool> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,5 +291,9 @@ impl crate::action::ActionScope for RuleScope<'_> {
 
     fn user_field(&self, key: &str) -> Option<String> {
         self.catalog.user_field(key)
+    }
+
+    fn role_exists(&self, key: &str) -> Option<bool> {
+        self.catalog.role_exists(key)
     }
 }

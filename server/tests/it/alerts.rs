@@ -12,7 +12,8 @@ use crate::support::{Backend, TestDb, both_backends, start};
 both_backends!(
     a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes,
     rule_and_process_tasks_move_into_one_table,
-    an_rm_who_leaves_hands_customers_and_open_tasks_over
+    an_rm_who_leaves_hands_customers_and_open_tasks_over,
+    an_alert_for_an_rm_without_a_login_goes_to_the_fallback_role
 );
 
 async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: Backend) {
@@ -265,6 +266,39 @@ async fn an_rm_who_leaves_hands_customers_and_open_tasks_over(backend: Backend) 
     );
     let audit = env.get("/api/v1/audit?action=person.handover").await.body["items"].clone();
     assert_eq!(audit[0]["detail"]["tasks"], 1, "{audit}");
+    env.finish().await;
+}
+
+/// An RM with no login (left, or never given one) loses no alert: the task is offered to
+/// the rule's fallback role (branch managers), and says why.
+async fn an_alert_for_an_rm_without_a_login_goes_to_the_fallback_role(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
+    let password = "a long enough secret";
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }],
+        "users": [{ "username": "li.hang", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["branch_manager"] } }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let app = "/api/v1/apps/bank_crm";
+    let branch = env.get(&format!("{app}/forms/relationship_manager/records/1")).await.body["branch"].clone();
+    let branch = branch.get("id").cloned().unwrap_or(branch);
+    let nobody = json!({ "employee_no": "E1009", "name": "离职经理", "branch": branch });
+    let rm = env.post(&format!("{app}/forms/relationship_manager/records"), &nobody).await.body["id"].clone();
+    let customer = json!({ "customer_no": "C0950", "name": "孙悦", "relationship_manager": rm, "branch": branch,
+        "aum": "2000000.00", "tier": "affluent" });
+    let made = env.post(&format!("{app}/forms/customer/records"), &customer).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let sent = json!({ "customer": made.body["id"], "direction": "out", "amount": "1000000.00",
+        "occurred_at": Utc::now().to_rfc3339(), "channel": "mobile" });
+    assert_eq!(env.post(&format!("{app}/forms/transaction/records"), &sent).await.status, 201);
+    let manager = format!(
+        "Bearer {}",
+        server::auth::login(&env.state.db.conn, "li.hang", password, Utc::now()).await.expect("in").0
+    );
+    let inbox = env.send("GET", "/api/v1/tasks", None, &[("authorization", &manager)]).await.body["items"].clone();
+    let offered: Vec<&Value> = inbox.as_array().expect("items").iter().filter(|t| t["firing"].is_i64()).collect();
+    assert_eq!(offered.len(), 1, "{inbox}");
+    let task = offered[0];
+    assert_eq!((task["assignee"].as_str(), task["candidate_role"].as_str()), (None, Some("branch_manager")), "{task}");
+    assert!(task["data"]["routed"].as_str().is_some_and(|why| why.contains("names no user")), "{task}");
     env.finish().await;
 }
 

@@ -29,6 +29,8 @@ pub struct NewTask<'a> {
     pub subject: Option<(&'a str, i64)>,
     /// When each escalation is due, and what it does.
     pub escalations: Vec<(DateTime<Utc>, engine_flow::Escalate)>,
+    /// What the task says from the start (why it was offered where it was).
+    pub data: Option<Value>,
 }
 
 impl<'a> NewTask<'a> {
@@ -50,6 +52,7 @@ impl<'a> NewTask<'a> {
             due: order.due,
             subject,
             escalations: order.escalations.clone(),
+            data: None,
         }
     }
 }
@@ -75,6 +78,7 @@ pub async fn insert_task(c: &impl ConnectionTrait, task: &NewTask<'_>, now: Date
                 "subject_form",
                 "subject_id",
                 "created_at",
+                "data",
             ]
             .map(a),
         )
@@ -97,6 +101,7 @@ pub async fn insert_task(c: &impl ConnectionTrait, task: &NewTask<'_>, now: Date
             task.subject.map(|(f, _)| f.to_owned()).into(),
             task.subject.map(|(_, s)| s).into(),
             stamp(c, now),
+            task.data.as_ref().map(Value::to_string).into(),
         ])
         .returning_col(a("id"))
         .to_owned();
