@@ -58,6 +58,13 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
     assert_eq!(refused.status, 422);
     assert_eq!(refused.error_paths(), ["/rules/11/condition unknown_field", "/rules/11/actions/0/priority bad_value"]);
 
+    // A task's fallback role must be one of the app's.
+    let unrouted = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" }, "condition": "aum < old.aum",
+        "actions": [{ "type": "create_task", "title": "name", "assignee": "relationship_manager", "priority": "high", "fallback_role": "nobody" }] });
+    let saved = env.put("/api/v1/apps/bank_crm/rules/vip_drop", &unrouted).await;
+    assert_eq!(saved.body["diagnostics"][0]["path"], "/actions/0/fallback_role", "{}", saved.body);
+    assert_eq!(saved.body["diagnostics"][0]["code"], "unknown_role");
+
     let zoneless = json!({ "key": "vip_drop", "trigger": { "on": "created", "form": "customer" },
         "condition": "birthday == today()" });
     let saved = env.put("/api/v1/apps/bank_crm/rules/vip_drop", &zoneless).await;
