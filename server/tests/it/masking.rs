@@ -233,7 +233,8 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
                     }
                 }
             }
-            ("GET", p) if p.contains("{form}") => {
+            // Form routes with no other parameter; one with a record id must be planned above.
+            ("GET", p) if p.contains("{form}") && !p.replace("{app}", "").replace("{form}", "").contains('{') => {
                 for form in &forms {
                     calls.push((p.replace("{app}", "bank_crm").replace("{form}", form), None));
                 }
