@@ -54,16 +54,15 @@ const GATEWAY_CHANNELS: [&str; 3] = ["sms", "email", "im"];
 pub async fn deliver_due(state: &Core, now: DateTime<Utc>) -> Result<Delivered, Error> {
     let conn = &state.db.conn;
     let backend = conn.get_database_backend();
-    for channel in GATEWAY_CHANNELS {
-        let stranded = Query::update()
-            .table(Table::Outbox)
-            .value(a("state"), "undeliverable")
-            .value(a("last_error"), format!("no gateway for the `{channel}` channel is configured"))
-            .and_where(Expr::col(a("channel")).eq(channel))
-            .and_where(Expr::col(a("state")).eq("pending"))
-            .to_owned();
-        conn.execute(&stranded).await?;
-    }
+    // One statement a tick: each message's reason names its own channel.
+    let stranded = Query::update()
+        .table(Table::Outbox)
+        .value(a("state"), "undeliverable")
+        .value(a("last_error"), Expr::cust("'no gateway for the `' || channel || '` channel is configured'"))
+        .and_where(Expr::col(a("channel")).is_in(GATEWAY_CHANNELS))
+        .and_where(Expr::col(a("state")).eq("pending"))
+        .to_owned();
+    conn.execute(&stranded).await?;
     deliver_in_app(conn, now).await?;
     let due = Query::select()
         .column(a("id"))

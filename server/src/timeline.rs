@@ -28,23 +28,8 @@ fn a(name: &str) -> Alias {
 /// The record's changes, newest first, each as the caller sees the record.
 pub async fn history(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {
     let access = reach::readable(core, principal, (app, form, id), core.clock.now()).await?;
-    let filter = Filter {
-        app: Some(app.into()),
-        form: Some(form.into()),
-        record: Some(id),
-        limit: Some(PER_KIND),
-        ..Filter::default()
-    };
-    let mut items = audit::list(&core.db.conn, &filter).await?;
     let mut secrets = Secrets::default();
-    for item in &mut items {
-        for side in ["before", "after"] {
-            if let Some(Value::Object(values)) = item["detail"].get_mut(side) {
-                access.shape_collecting(values, &mut secrets);
-            }
-        }
-    }
-    let mut body = json!({ "items": items });
+    let mut body = json!({ "items": changes(core, &access, (app, form, id), &mut secrets).await? });
     secrets.scrub(&mut body);
     Ok(body)
 }
@@ -55,17 +40,54 @@ pub async fn firings(core: &Core, principal: &Principal, (app, form, id): (&str,
     let now = core.clock.now();
     let access = reach::readable(core, principal, (app, form, id), now).await?;
     let published = core.catalog.published(&core.db.conn, app).await?;
-    let schema = published.bundle.form(form).ok_or_else(|| Error::not_found(format!("no form `{form}`")))?;
     let mut secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
-    let mut items = crate::rules::firings_of_record(&core.db.conn, app, form, id).await?;
-    for item in &mut items {
-        if let Some(Value::Object(read)) = item.get_mut("read") {
-            access.shape_paths(&published.bundle, schema, read, &mut secrets);
-        }
-    }
-    let mut body = json!({ "items": items });
+    let mut body = json!({ "items": fired(core, &access, &published, (form, id), &mut secrets).await? });
     secrets.scrub(&mut body);
     Ok(body)
+}
+
+/// The record's audited changes, their values shaped by `access`, the clear texts of what
+/// it hides collected in `secrets`.
+async fn changes(
+    core: &Core,
+    access: &crate::access::Access,
+    (app, form, id): (&str, &str, i64),
+    secrets: &mut Secrets,
+) -> Result<Vec<Value>, Error> {
+    let filter = Filter {
+        app: Some(app.into()),
+        form: Some(form.into()),
+        record: Some(id),
+        limit: Some(PER_KIND),
+        ..Filter::default()
+    };
+    let mut items = audit::list(&core.db.conn, &filter).await?;
+    for item in &mut items {
+        for side in ["before", "after"] {
+            if let Some(Value::Object(values)) = item["detail"].get_mut(side) {
+                access.shape_collecting(values, secrets);
+            }
+        }
+    }
+    Ok(items)
+}
+
+/// The record's firings, what each read shaped by `access`.
+async fn fired(
+    core: &Core,
+    access: &crate::access::Access,
+    published: &crate::catalog::PublishedApp,
+    (form, id): (&str, i64),
+    secrets: &mut Secrets,
+) -> Result<Vec<Value>, Error> {
+    let schema = published.bundle.form(form).ok_or_else(|| Error::not_found(format!("no form `{form}`")))?;
+    let mut items = crate::rules::firings_of_record(&core.db.conn, &published.key, form, id).await?;
+    for item in &mut items {
+        if let Some(Value::Object(read)) = item.get_mut("read") {
+            access.shape_paths(&published.bundle, schema, read, secrets);
+        }
+    }
+    Ok(items)
 }
 
 /// Everything about the record in one list, newest first, at most `limit` entries (`more`
@@ -79,18 +101,21 @@ pub async fn timeline(
     let now = core.clock.now();
     let access = reach::readable(core, principal, (app, form, id), now).await?;
     let published = core.catalog.published(&core.db.conn, app).await?;
-    let secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
+    let mut secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
     let mut entries = Vec::new();
     let tag = |kind: &str, at: &Value, mut item: Value| {
         item["kind"] = json!(kind);
         item["at"] = at.clone();
         item
     };
-    for change in history(core, principal, (app, form, id)).await?["items"].as_array().into_iter().flatten() {
-        entries.push(tag("change", &change["at"], change.clone()));
+    // The caller's access is read once; each kind is shaped by it.
+    for change in changes(core, &access, (app, form, id), &mut secrets).await? {
+        let at = change["at"].clone();
+        entries.push(tag("change", &at, change));
     }
-    for firing in firings(core, principal, (app, form, id)).await?["items"].as_array().into_iter().flatten() {
-        entries.push(tag("firing", &firing["fired_at"], firing.clone()));
+    for firing in fired(core, &access, &published, (form, id), &mut secrets).await? {
+        let at = firing["fired_at"].clone();
+        entries.push(tag("firing", &at, firing));
     }
     // Tasks and messages about the record and about the records linking to it that the
     // caller may read (a customer's transactions and holdings).
