@@ -225,6 +225,7 @@ fn lower_task(
         _ => Priority::Normal,
     };
     let due = raw.get("due").map(|d| duration(d, &format!("{at}/due"), catalog, diags));
+    let due_by = raw.get("due_by").and_then(|d| lower_timer(d, &format!("{at}/due_by"), scope, catalog, diags));
     let mut escalations = Vec::new();
     for (j, e) in raw.pointer("/sla/escalations").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let here = format!("{at}/sla/escalations/{j}");
@@ -290,6 +291,7 @@ fn lower_task(
         candidate_unit,
         priority,
         due,
+        due_by,
         fields,
         form: form?,
         outcomes,

@@ -150,6 +150,9 @@ impl NodeKind {
             NodeKind::UserTask(task) => {
                 let mut out = vec![&task.title];
                 out.extend(task.assignee.iter().chain(task.candidate_unit.iter()));
+                if let Some(TimerSpec::At { at, .. }) = &task.due_by {
+                    out.push(at);
+                }
                 out.extend(task.escalations.iter().filter_map(|e| match &e.action {
                     EscalationAction::Reassign { to } => Some(to),
                     _ => None,
@@ -204,6 +207,9 @@ pub struct UserTask {
     pub candidate_unit: Option<Expr>,
     pub priority: Priority,
     pub due: Option<Duration>,
+    /// A latest due time, as a timer gives one (`add_days(maturity_date, -1)` at 18:00): the
+    /// task is due at the earlier of the two.
+    pub due_by: Option<TimerSpec>,
     /// The task form's field declarations, as written (and shown to whoever does the task).
     pub fields: Vec<Value>,
     /// The task form as engine-form checked it, which completing the task checks values with.

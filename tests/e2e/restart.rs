@@ -11,11 +11,12 @@ fn records_survive_a_killed_server(db: &str) {
     let (status, created) = server.request(
         "POST",
         CUSTOMERS,
-        Some(&json!({ "customer_no": "R1", "name": "Restart", "aum": "1000000.01" })),
+        Some(&json!({ "customer_no": "R1", "name": "Restart", "aum": "1000000.01", "tier": "affluent" })),
     );
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_i64().expect("id");
-    let (status, updated) = server.request("PATCH", &format!("{CUSTOMERS}/{id}"), Some(&json!({ "tier": "affluent" })));
+    let (status, updated) =
+        server.request("PATCH", &format!("{CUSTOMERS}/{id}"), Some(&json!({ "notes": "after the restart" })));
     assert_eq!(status, 200, "{updated}");
     server.kill();
 

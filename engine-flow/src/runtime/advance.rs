@@ -2,6 +2,7 @@
 //! and joins at once and comes to rest where the process waits (a task, a timer, a
 //! service step, a message, a sub-process) or ends.
 
+use chrono::{DateTime, Utc};
 use engine_rule::{Expr, Value, evaluate};
 
 use super::record::{FlowRecord, Stored};
@@ -100,6 +101,14 @@ impl Run<'_, '_> {
             .map_err(|e| FlowError::Expression { node: node.to_owned(), message: e.to_string() })
     }
 
+    /// When a timer spec comes due from now; `None` while its date is empty.
+    fn instant(&self, node: &str, spec: &TimerSpec) -> Result<Option<DateTime<Utc>>, FlowError> {
+        Ok(match spec {
+            TimerSpec::After(duration) => due_after(duration, self.input.ctx),
+            TimerSpec::At { at, time, zone } => due_at(&self.eval(node, at)?, *time, zone.as_deref()),
+        })
+    }
+
     fn text(&self, node: &str, expr: &Expr) -> Result<Option<String>, FlowError> {
         Ok(match self.eval(node, expr)? {
             Value::Null => None,
@@ -167,13 +176,7 @@ impl Run<'_, '_> {
                 return self.leave(id);
             }
             NodeKind::Timer(spec) => {
-                let due = match spec {
-                    TimerSpec::After(duration) => due_after(duration, self.input.ctx),
-                    TimerSpec::At { at, time, zone } => {
-                        let value = self.eval(&node, at)?;
-                        due_at(&value, *time, zone.as_deref())
-                    }
-                };
+                let due = self.instant(&node, spec)?;
                 self.commands.push(Command::ScheduleTimer { token: id, due });
                 TokenState::Timer { due }
             }
@@ -200,7 +203,10 @@ impl Run<'_, '_> {
                     candidate_role: task.candidate_role.clone(),
                     candidate_unit: task.candidate_unit.as_ref().map(|u| self.text(&node, u)).transpose()?.flatten(),
                     priority: task.priority,
-                    due: task.due.as_ref().and_then(|d| due_after(d, self.input.ctx)),
+                    due: earliest(
+                        task.due.as_ref().and_then(|d| due_after(d, self.input.ctx)),
+                        task.due_by.as_ref().map(|spec| self.instant(&node, spec)).transpose()?.flatten(),
+                    ),
                     escalations,
                 };
                 self.commands.push(Command::CreateTask(order));
@@ -324,5 +330,13 @@ impl Run<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The earlier of two due times, either of which may be unknown.
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }

@@ -86,7 +86,11 @@ impl Server {
             }
             Command::RunService { token, node, action } => {
                 let action = action.to_json();
-                self.log.push(format!("{} {node}: {} to {}", self.day(), action["channel"], action["to"]));
+                let what = match action["type"].as_str() {
+                    Some("create_record") => format!("a {} record: {}", action["form"], action["values"]["summary"]),
+                    _ => format!("{} to {}", action["channel"], action["to"]),
+                };
+                self.log.push(format!("{} {node}: {what}", self.day()));
                 self.send(Event::ServiceDone { token });
             }
             Command::Completed => self.log.push(format!("{} completed", self.day())),
@@ -140,7 +144,7 @@ fn the_sop_runs_sixty_days_on_a_virtual_clock() {
         orders: Vec::new(),
     };
     server.send(Event::Start);
-    assert_eq!(server.timers.len(), 3, "three branches, each at its first timer");
+    assert_eq!(server.timers.len(), 2, "two branches, each at its first timer");
 
     // Until Christmas, then the maturity is moved ten days later.
     while server.step("2026-12-25T02:00:00Z".parse().expect("instant")) {}
@@ -154,8 +158,7 @@ fn the_sop_runs_sixty_days_on_a_virtual_clock() {
         [
             "2026-12-02 care_sms: \"sms\" to \"13700000001\"",
             "2026-12-08 task call: 回访：李伟 购买 稳享90天",
-            "2026-12-20 task greet: 生日问候：李伟",
-            "2026-12-21 task gift: 生日礼品：李伟",
+            "2026-12-09 keep_call_notes: a \"follow_up\" record: \"ok\"",
             "2027-01-15 task prepare: 准备续作方案：李伟（稳享90天 到期 2027-01-30）",
             "2027-01-23 task present: 向 李伟 介绍续作方案",
             "2027-01-24 completed",
@@ -164,6 +167,11 @@ fn the_sop_runs_sixty_days_on_a_virtual_clock() {
     assert_eq!(server.instance.status, Status::Completed);
     assert!(server.instance.tokens.is_empty());
     assert_eq!(server.instance.outputs["present"]["outcome"].value(), Value::Text("accepted".into()));
+
+    // Prepared within seven days, well before the maturity date.
+    let prepare = server.orders.iter().find(|o| o.node == "prepare").expect("prepare");
+    let local = |t: DateTime<Utc>| t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string();
+    assert_eq!(prepare.due.map(local).as_deref(), Some("2027-01-22 09:00"));
 
     // The call: due two business days later, reminded then, escalated two more after.
     let call = server.orders.iter().find(|o| o.node == "call").expect("call");
@@ -191,7 +199,7 @@ fn a_cancelled_instance_withdraws_its_timers_and_tasks() {
     let saved = serde_json::to_string(&instance).expect("the state serializes");
     let mut instance: Instance = serde_json::from_str(&saved).expect("and reads back");
     let commands = instance.handle(&input, Event::Cancel).expect("cancelled");
-    assert_eq!(commands.len(), 3, "{commands:?}");
+    assert_eq!(commands.len(), 2, "{commands:?}");
     assert!(commands.iter().all(|c| matches!(c, Command::CancelTimer { .. })));
     assert_eq!(instance.status, Status::Cancelled);
     assert!(instance.handle(&input, Event::TimerDue { token: 3 }).is_err(), "a cancelled instance takes no events");

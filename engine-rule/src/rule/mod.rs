@@ -126,7 +126,7 @@ impl EventRule {
     pub fn reads(&self) -> (Vec<Vec<String>>, Vec<&Expr>) {
         let (mut paths, mut aggregates) = (Vec::new(), Vec::new());
         let is_rows = |p: &[String]| self.collections.iter().any(|c| c == p);
-        for expr in self.condition.iter().chain(self.actions.iter().flat_map(ActionSpec::exprs)) {
+        for expr in self.condition.iter().chain(&self.once_per).chain(self.actions.iter().flat_map(ActionSpec::exprs)) {
             reads(expr, &is_rows, &mut paths, &mut aggregates, &mut Vec::new());
         }
         // The related record an `update_fields` updates is found through its path too.
@@ -179,6 +179,17 @@ impl EventRule {
         }
     }
 
+    /// The record a trigger is about, as a `once_per` key names it (an event: its name).
+    fn record_of(trigger: &Trigger<'_>) -> String {
+        match trigger {
+            Trigger::Created { id, .. }
+            | Trigger::Updated { id, .. }
+            | Trigger::Deleted { id, .. }
+            | Trigger::Scheduled { id, .. } => id.to_string(),
+            Trigger::Event { name, .. } => (*name).to_owned(),
+        }
+    }
+
     /// Decides whether the rule fires for `trigger`; if so, evaluates its actions.
     pub fn fire(&self, trigger: &Trigger<'_>, ctx: &Context) -> Result<Option<Firing>, ExprError> {
         if let Trigger::Event { name, .. } = trigger
@@ -187,7 +198,7 @@ impl EventRule {
             return Ok(None);
         }
         let (kind, key, data) = Self::subject(trigger);
-        if kind != self.trigger {
+        if !self.trigger.covers(kind) {
             return Ok(None);
         }
         if let Some(condition) = &self.condition
@@ -208,13 +219,16 @@ impl EventRule {
         }
         let actions =
             self.actions.iter().map(|a| a.evaluate(|e| evaluate(e, &data, ctx), ctx.now)).collect::<Result<_, _>>()?;
-        Ok(Some(Firing {
-            rule: self.key.clone(),
-            rule_version: self.version,
-            idempotency_key: format!("{}:{}:{key}", self.key, self.version),
-            read,
-            actions,
-        }))
+        let idempotency_key = match &self.once_per {
+            // Without the version: publishing again does not fire again for the same value.
+            Some(once_per) => {
+                let value = evaluate(once_per, &data, ctx)?;
+                read.push(("once_per".to_owned(), value.clone()));
+                format!("{}:once:{}:{}", self.key, Self::record_of(trigger), value.to_text())
+            }
+            None => format!("{}:{}:{key}", self.key, self.version),
+        };
+        Ok(Some(Firing { rule: self.key.clone(), rule_version: self.version, idempotency_key, read, actions }))
     }
 }
 

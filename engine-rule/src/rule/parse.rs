@@ -33,10 +33,20 @@ pub trait RuleCatalog {
 pub enum TriggerKind {
     Created,
     Updated,
+    /// Created or updated: a rule that keeps a derived value right on every save. On a
+    /// create, `old.` fields are null.
+    Saved,
     Deleted,
     Event,
     /// A scheduled scan of a form's records.
     Schedule,
+}
+
+impl TriggerKind {
+    /// Whether a rule on this trigger watches a change of kind `change`.
+    pub fn covers(self, change: TriggerKind) -> bool {
+        self == change || (self == TriggerKind::Saved && matches!(change, TriggerKind::Created | TriggerKind::Updated))
+    }
 }
 
 /// A checked event rule.
@@ -58,6 +68,9 @@ pub struct EventRule {
     /// rule, within what their roles allow; otherwise with the platform's authority.
     pub on_behalf: bool,
     pub(crate) condition: Option<Expr>,
+    /// `once_per`: the rule fires at most once per record (or event subject) for each value
+    /// of this expression, across versions of the app.
+    pub(crate) once_per: Option<Expr>,
     /// The condition as written, to name the aggregates an explanation shows.
     pub(crate) condition_text: String,
     /// The collections the rule's aggregates go over (`customer.transaction`).
@@ -73,6 +86,9 @@ struct RawRule {
     priority: i64,
     trigger: RawTrigger,
     condition: Option<String>,
+    /// An expression whose value the rule fires once per: `year(today_in('Asia/Shanghai'))`
+    /// (once a year), `last_mobile_login` (once per spell of silence since a login).
+    once_per: Option<String>,
     #[serde(default)]
     actions: Vec<Json>,
     /// `system` (the default): actions act with the platform's authority; `user`: with
@@ -139,6 +155,8 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
         .condition
         .as_ref()
         .and_then(|c| diags.expr("/condition", Some(&Json::from(c.clone())), &subject, Some(&Type::Bool)));
+    let once_per =
+        raw.once_per.as_ref().and_then(|e| diags.expr("/once_per", Some(&Json::from(e.clone())), &subject, None));
     let subject_key = raw.trigger.event.as_deref().or(raw.trigger.form.as_deref()).unwrap_or("");
     let scope = RuleScope { subject: &subject, key: subject_key, event: trigger == TriggerKind::Event, catalog };
     let mut actions = Vec::new();
@@ -149,7 +167,7 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
         return Err(diags.0);
     }
     let mut collections: Vec<Vec<String>> = Vec::new();
-    for expr in condition.iter().chain(actions.iter().flat_map(ActionSpec::exprs)) {
+    for expr in condition.iter().chain(&once_per).chain(actions.iter().flat_map(ActionSpec::exprs)) {
         super::reads(expr, &|p| subject.rows(p).is_some(), &mut Vec::new(), &mut Vec::new(), &mut collections);
     }
     Ok(EventRule {
@@ -163,6 +181,7 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
         on_behalf,
         condition_text: if condition.is_some() { raw.condition.clone().unwrap_or_default() } else { String::new() },
         condition,
+        once_per,
         actions,
         collections,
     })
@@ -173,11 +192,12 @@ fn trigger_kind(on: &str, diags: &mut Diags) -> Option<(TriggerKind, bool)> {
     Some(match on {
         "created" => (TriggerKind::Created, false),
         "updated" => (TriggerKind::Updated, true),
+        "saved" => (TriggerKind::Saved, true),
         "deleted" => (TriggerKind::Deleted, true),
         "event" => (TriggerKind::Event, false),
         "schedule" => (TriggerKind::Schedule, false),
         other => {
-            let message = format!("`{other}` is not created, updated, deleted, event or schedule");
+            let message = format!("`{other}` is not created, updated, saved, deleted, event or schedule");
             diags.push("/trigger/on", "unknown_trigger", message);
             return None;
         }

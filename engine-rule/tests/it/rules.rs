@@ -223,3 +223,36 @@ fn rules_fire_by_priority_then_key() {
     firing_order(&mut rules);
     assert_eq!(rules.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["z", "a", "b"]);
 }
+
+#[test]
+fn a_saved_rule_sees_creates_and_updates_and_once_per_keys_a_firing_by_its_value() {
+    let doc = json!({
+        "key": "dormant",
+        "trigger": { "on": "saved", "form": "customer" },
+        "condition": "tier == 'hnw' and coalesce(old.tier, '') != 'hnw'",
+        "once_per": "name & '/' & year(today_in('Asia/Shanghai'))",
+        "actions": [ { "type": "notify", "channel": "sms", "to": "mobile", "message": "'hello ' & name" } ]
+    });
+    let rule = parse_rule(&doc, 4, &bank()).expect("valid rule");
+    let hnw = Sample::record([("tier", Value::Text("hnw".into())), ("name", Value::Text("陈静".into()))]);
+    let mass = Sample::record([("tier", Value::Text("mass".into())), ("name", Value::Text("陈静".into()))]);
+    // On a create `old.` fields are null, so the record becomes HNW as it is created.
+    let created = rule.fire(&Trigger::Created { id: 9, version: 1, record: &hnw }, &ctx()).expect("evaluates");
+    let created = created.expect("a saved rule fires on a create");
+    assert_eq!(created.idempotency_key, "dormant:once:9:陈静/2026", "no version: publishing again keeps the key");
+    assert_eq!(created.read.last(), Some(&("once_per".to_owned(), Value::Text("陈静/2026".into()))));
+    let updated = rule.fire(&Trigger::Updated { id: 9, version: 3, before: &mass, after: &hnw }, &ctx());
+    let updated = updated.expect("evaluates").expect("and on an update");
+    assert_eq!(updated.idempotency_key, created.idempotency_key, "the same value, the same key: the server fires once");
+    let next_year = Context::at(
+        DateTime::<Utc>::from_str("2027-01-02T02:15:00Z").expect("now"),
+        NaiveDate::from_ymd_opt(2027, 1, 2).expect("date"),
+    );
+    let later = rule.fire(&Trigger::Updated { id: 9, version: 5, before: &mass, after: &hnw }, &next_year);
+    assert_eq!(later.expect("evaluates").expect("fires").idempotency_key, "dormant:once:9:陈静/2027");
+    assert!(rule.fire(&Trigger::Deleted { id: 9, version: 5, before: &hnw }, &ctx()).expect("evaluates").is_none());
+
+    let bad = json!({ "key": "x", "trigger": { "on": "saved", "form": "customer" }, "once_per": "nosuch + 1" });
+    let errors = parse_rule(&bad, 1, &bank()).expect_err("an unknown field");
+    assert_eq!(errors[0].path, "/once_per", "{errors:?}");
+}

@@ -84,7 +84,7 @@ impl Change {
 /// Whether a published rule watches `kind` changes of `form`; only then does a write read
 /// the values rules need.
 pub fn watches(app: &PublishedApp, form: &str, kind: TriggerKind) -> bool {
-    app.rules.iter().any(|r| r.trigger == kind && r.form.as_deref() == Some(form))
+    app.rules.iter().any(|r| r.trigger.covers(kind) && r.form.as_deref() == Some(form))
 }
 
 /// Runs the rules watching `change`, in `tx`; `depth` counts the rule-made changes that
@@ -99,8 +99,11 @@ pub fn after_change<'a>(
     Box::pin(async move {
         let form = app.form(&change.form)?;
         let ctx = Context::at(now, now.date_naive()).with_calendars(&app.bundle.calendars);
-        let watching: Vec<&EventRule> =
-            app.rules.iter().filter(|r| r.trigger == change.kind && r.form.as_deref() == Some(&change.form)).collect();
+        let watching: Vec<&EventRule> = app
+            .rules
+            .iter()
+            .filter(|r| r.trigger.covers(change.kind) && r.form.as_deref() == Some(&change.form))
+            .collect();
         let paths = related::related_paths(watching.iter().copied());
         let mut before = change.before.clone().map(|values| RecordValues::new(form, change.id, values, ctx));
         let mut after = change.after.clone().map(|values| RecordValues::new(form, change.id, values, ctx));
@@ -230,6 +233,7 @@ pub fn trigger_name(kind: TriggerKind) -> &'static str {
     match kind {
         TriggerKind::Created => "created",
         TriggerKind::Updated => "updated",
+        TriggerKind::Saved => "saved",
         TriggerKind::Deleted => "deleted",
         TriggerKind::Event => "event",
         TriggerKind::Schedule => "schedule",

@@ -106,7 +106,10 @@ pub async fn test(
     }
     let trigger = match (rule.trigger, &before) {
         (TriggerKind::Created, _) => Trigger::Created { id, version: 1, record: &after },
-        (TriggerKind::Updated, Some(before)) => Trigger::Updated { id, version: 2, before, after: &after },
+        (TriggerKind::Saved, None) => Trigger::Created { id, version: 1, record: &after },
+        (TriggerKind::Updated | TriggerKind::Saved, Some(before)) => {
+            Trigger::Updated { id, version: 2, before, after: &after }
+        }
         (TriggerKind::Deleted, Some(before)) => Trigger::Deleted { id, version: 2, before },
         (TriggerKind::Schedule, _) => Trigger::Scheduled { occurrence: now, id, record: &after },
         (TriggerKind::Event, _) => Trigger::Event { name: &form.key, event_id: "test", payload: &after },

@@ -64,14 +64,14 @@ async fn cursor_pages_are_stable_under_inserts(backend: Backend) {
         let r = env
             .post(
                 CUSTOMERS,
-                &json!({ "customer_no": format!("P{i:03}"), "name": format!("p{i}"), "aum": aum, "tier": "potential" }),
+                &json!({ "customer_no": format!("P{i:03}"), "name": format!("p{i}"), "aum": aum, "tier": "mass" }),
             )
             .await;
         assert_eq!(r.status, 201);
     }
     let before: Vec<String> = names(
         &env.get(&format!(
-            "{CUSTOMERS}?filter=tier:eq:potential,customer_no:starts:P&sort=-aum,name&limit=1000&fields=name"
+            "{CUSTOMERS}?filter=tier:eq:mass,customer_no:starts:P&sort=-aum,name&limit=1000&fields=name"
         ))
         .await,
     );
@@ -81,7 +81,7 @@ async fn cursor_pages_are_stable_under_inserts(backend: Backend) {
     let mut inserted = 0;
     loop {
         let mut uri =
-            format!("{CUSTOMERS}?filter=tier:eq:potential,customer_no:starts:P&sort=-aum,name&limit=7&fields=name,aum");
+            format!("{CUSTOMERS}?filter=tier:eq:mass,customer_no:starts:P&sort=-aum,name&limit=7&fields=name,aum");
         if let Some(cursor) = &after {
             uri.push_str(&format!("&after={cursor}"));
         }

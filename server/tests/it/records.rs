@@ -19,7 +19,7 @@ const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
 
 async fn crud_with_optimistic_concurrency(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let created = env.post(CUSTOMERS, &json!({ "customer_no": "T1", "name": "Test", "tier": "mass" })).await;
+    let created = env.post(CUSTOMERS, &json!({ "customer_no": "T1", "name": "Test", "tier": "potential" })).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_i64().expect("id");
     assert_eq!(created.header("etag").as_deref(), Some("\"1\""));
@@ -110,7 +110,7 @@ async fn uniqueness_is_enforced(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let dup = env.post(CUSTOMERS, &json!({ "customer_no": "C0001", "name": "Twin" })).await;
     assert_eq!((dup.status, dup.error_paths()), (422, vec!["/customer_no unique".to_owned()]));
-    let other = env.post(CUSTOMERS, &json!({ "customer_no": "C9999", "name": "Other" })).await;
+    let other = env.post(CUSTOMERS, &json!({ "customer_no": "C9999", "name": "Other", "tier": "potential" })).await;
     let uri = format!("{CUSTOMERS}/{}", other.body["id"]);
     assert_eq!(env.patch(&uri, 1, &json!({ "customer_no": "C0002" })).await.status, 422);
     assert_eq!(
@@ -190,7 +190,7 @@ async fn delete_racing_a_linking_create_is_refused(backend: Backend) {
 /// list does; a field the form lacks is a 400 at `/fields`.
 async fn fields_on_a_single_get_are_honoured(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let created = env.post(CUSTOMERS, &json!({ "customer_no": "F1", "name": "Fields", "tier": "mass" })).await;
+    let created = env.post(CUSTOMERS, &json!({ "customer_no": "F1", "name": "Fields", "tier": "potential" })).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let uri = format!("{CUSTOMERS}/{}", created.body["id"]);
     let some = env.get(&format!("{uri}?fields=name,tier")).await;

@@ -32,7 +32,6 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
             "birthday_reminder",
             "no_mobile_login_30_days",
             "large_outflow",
-            "maturity_in_15_days",
             "back_after_silence",
             "retier",
             "record_mobile_login",
@@ -56,7 +55,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/11/condition unknown_field", "/rules/11/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/10/condition unknown_field", "/rules/10/actions/0/priority bad_value"]);
 
     // A task's fallback role must be one of the app's.
     let unrouted = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" }, "condition": "aum < old.aum",
@@ -109,7 +108,7 @@ async fn a_draft_rule_is_tested_without_side_effects(backend: Backend) {
     let given = env
         .post(
             "/api/v1/apps/bank_crm/rules/became_hnw/test",
-            &json!({ "old": { "name": "赵刚", "tier": "affluent", "customer_no": "C9" }, "record": { "tier": "hnw" } }),
+            &json!({ "old": { "name": "赵刚", "aum": "3000000.00", "customer_no": "C9" }, "record": { "aum": "6000000.00" } }),
         )
         .await;
     assert_eq!(given.body["fired"], true, "{}", given.body);
@@ -188,16 +187,34 @@ async fn rules_fire_in_the_transaction_of_the_change(backend: Backend) {
     .await;
     assert_eq!(tasks, [["资产流失预警：李伟 的 AUM 下降超过 30%", "high", "open", &id.to_string()]]);
 
-    // Down to affluent and back up: `became_hnw` fires on the way up only.
-    assert_eq!(env.patch(&uri, 2, &json!({ "tier": "affluent" })).await.status, 200);
-    assert_eq!(env.patch(&uri, 3, &json!({ "tier": "hnw" })).await.status, 200);
+    // Down to an affluent client's AUM and back up: `became_hnw` fires on the way up only,
+    // and `retier` follows the AUM both ways.
+    let down = env.patch(&uri, 2, &json!({ "aum": "3000000.00" })).await;
+    assert_eq!((down.status, down.body["tier"].as_str()), (200, Some("affluent")), "{}", down.body);
+    let up = env.patch(&uri, 4, &json!({ "aum": "9000000.00" })).await;
+    assert_eq!((up.status, up.body["tier"].as_str()), (200, Some("hnw")), "{}", up.body);
+    // A tier typed by hand is corrected by the same rule, and the correction is no news.
+    let typed = env.patch(&uri, 6, &json!({ "tier": "affluent" })).await;
+    assert_eq!(
+        (typed.status, typed.body["tier"].as_str(), typed.body["_version"].as_i64()),
+        (200, Some("hnw"), Some(8))
+    );
     let rules: Vec<String> = env.get(&format!("{uri}/firings")).await.body["items"]
         .as_array()
         .expect("items")
         .iter()
         .map(|f| format!("{}@{}", f["rule"].as_str().unwrap_or(""), f["trigger"].as_str().unwrap_or("")))
         .collect();
-    assert_eq!(rules, ["became_hnw@updated", "aum_fell_30_percent@updated"]);
+    // Newest first; `retier` (priority 50) fires before the rules of lower priority.
+    let expected = [
+        "retier@updated",
+        "became_hnw@updated",
+        "retier@updated",
+        "aum_fell_30_percent@updated",
+        "retier@updated",
+        "aum_fell_30_percent@updated",
+    ];
+    assert_eq!(rules, expected);
     let outbox = rows(&env, "SELECT channel, body, state FROM trellis_outbox ORDER BY id").await;
     assert_eq!(outbox, [["in_app", r#"{"message":"李伟（C0001）已升级为高净值客户"}"#, "pending"]]);
     assert!(env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].as_array().expect("items").is_empty());
@@ -433,13 +450,19 @@ async fn a_decision_table_keeps_tiers_and_the_change_cascades(backend: Backend) 
     assert_eq!(rich.body["tier"], "hnw", "the table's tier, written by the rule, in the same response");
     let firings = env.get(&format!("{uri}/firings")).await.body["items"].clone();
     let fired: Vec<&str> = firings.as_array().expect("items").iter().filter_map(|f| f["rule"].as_str()).collect();
-    assert_eq!(fired, ["became_hnw", "retier"], "retiering to hnw fired became_hnw in turn");
+    assert_eq!(fired, ["became_hnw", "retier"], "the table says hnw: the rule wrote the tier and the RM is told");
     assert_eq!(firings[1]["read"]["customer_tier.tier"], "hnw");
     assert_eq!(firings[1]["actions"][0]["set"], json!({ "tier": "hnw" }));
 
     // Down to 999,999.99: mass (赵刚 is over 35, so not a young high earner).
     let poorer = env.patch(&uri, 3, &json!({ "aum": "999999.99" })).await;
     assert_eq!((poorer.status, poorer.body["tier"].as_str()), (200, Some("mass")), "{}", poorer.body);
+
+    // The table runs on a create too, and a tier typed by hand is corrected.
+    let customers = "/api/v1/apps/bank_crm/forms/customer/records";
+    let new = json!({ "customer_no": "C7001", "name": "新客户", "aum": "6000000.00", "tier": "mass" });
+    let created = env.post(customers, &new).await;
+    assert_eq!((created.status, created.body["tier"].as_str()), (201, Some("hnw")), "{}", created.body);
 
     let bad = json!({ "key": "broken", "form": "customer", "hit_policy": "first",
         "inputs": [{ "key": "aum", "expression": "aumm" }], "outputs": [{ "key": "tier" }],
@@ -458,12 +481,11 @@ async fn one_broken_draft_rule_does_not_stop_testing_the_others(backend: Backend
     let broken = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" },
         "condition": "aum < old.aum * 0.7 and risk_levell == 'low'" });
     assert_eq!(env.put("/api/v1/apps/bank_crm/rules/vip_drop", &broken).await.status, 200);
-    let given =
-        json!({ "old": { "name": "赵刚", "tier": "affluent", "customer_no": "C9" }, "record": { "tier": "hnw" } });
+    let given = json!({ "old": { "name": "赵刚", "aum": "3000000.00", "customer_no": "C9" }, "record": { "aum": "6000000.00" } });
     let other = env.post("/api/v1/apps/bank_crm/rules/became_hnw/test", &given).await;
     assert_eq!((other.status, other.body["fired"].as_bool()), (200, Some(true)), "{}", other.body);
     let own = env.post("/api/v1/apps/bank_crm/rules/vip_drop/test", &given).await;
     assert_eq!(own.status, 422, "{}", own.body);
-    assert_eq!(own.error_paths(), ["/rules/11/condition unknown_field"]);
+    assert_eq!(own.error_paths(), ["/rules/10/condition unknown_field"]);
     env.finish().await;
 }
