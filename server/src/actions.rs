@@ -56,23 +56,14 @@ pub async fn run(
 ) -> Result<Value, Error> {
     let mut done = action.to_json();
     match action {
-        Action::CreateTask { title, assignee, priority, due_at, fallback_role } => {
+        Action::CreateTask { title, assignee, priority, due_at, fallback_role, fallback_unit } => {
             let priority = serde_json::to_value(priority).unwrap_or_default();
-            // A person is a user name (a record of a form whose records are people reads
-            // as theirs); anything else names nobody.
-            let user = assignee.as_str().filter(|name| !name.is_empty()).map(str::to_owned);
-            // An assignee who names nobody (an RM without a login) loses no alert: the task
-            // is offered to the fallback role, or waits for an administrator, saying why.
-            let routed = match (&user, fallback_role) {
-                (Some(_), _) => None,
-                (None, Some(role)) => Some(format!("`{assignee}` names no user; offered to the role `{role}`")),
-                (None, None) => Some(format!("`{assignee}` names no user; waiting for an administrator to assign it")),
-            };
-            if let Some(why) = &routed {
+            let route = route(tx, assignee, fallback_role.as_deref(), fallback_unit.as_deref()).await?;
+            if let Some(why) = &route.why {
                 done["routed"] = json!(why);
             }
             // Overdue, it goes up to the manager of its holder's unit.
-            let escalations = match &user {
+            let escalations = match &route.user {
                 Some(_) => vec![(*due_at, engine_flow::Escalate::ToManager)],
                 None => Vec::new(),
             };
@@ -81,14 +72,14 @@ pub async fn run(
                 step: None,
                 firing: origin.firing,
                 title,
-                candidate_role: if user.is_none() { fallback_role.clone() } else { None },
-                assignee: user,
-                candidate_unit: None,
+                candidate_role: route.role,
+                assignee: route.user,
+                candidate_unit: route.unit,
                 priority: priority.as_str().unwrap_or("normal"),
                 due: Some(*due_at),
                 subject: origin.subject.as_ref().map(|(form, id)| (form.as_str(), *id)),
                 escalations,
-                data: routed.map(|why| json!({ "routed": why })),
+                data: route.why.map(|why| json!({ "routed": why })),
             };
             done["task"] = json!(crate::flows::store::insert_task(tx, &task, now).await?);
         }
@@ -168,4 +159,39 @@ async fn start(
     let by = (origin.acting_for, None);
     let (started, _) = crate::flows::start_at(tx, app, (flow, version), record, by, Vec::new(), now, depth + 1).await?;
     Ok(started)
+}
+
+/// Who a rule's task goes to, and why when it is not its assignee.
+struct Route {
+    user: Option<String>,
+    role: Option<String>,
+    unit: Option<String>,
+    why: Option<String>,
+}
+
+/// A person is a user name (a record of a form whose records are people reads as theirs);
+/// anything else names nobody. Then no alert is lost: the task waits in the queue of the
+/// fallback unit (for the fallback role in it, if one is named), or is offered to the
+/// fallback role, or waits for an administrator; the task says which and why.
+async fn route(
+    tx: &DatabaseTransaction,
+    assignee: &Value,
+    role: Option<&str>,
+    unit: Option<&str>,
+) -> Result<Route, Error> {
+    if let Some(user) = assignee.as_str().filter(|name| !name.is_empty()) {
+        return Ok(Route { user: Some(user.to_owned()), role: None, unit: None, why: None });
+    }
+    let unit = match unit {
+        Some(key) if crate::auth::directory::unit_exists(tx, key).await? => Some(key.to_owned()),
+        _ => None,
+    };
+    let whom = match (&unit, role) {
+        (Some(unit), Some(role)) => format!("offered to the role `{role}` in the queue of `{unit}`"),
+        (Some(unit), None) => format!("waiting in the queue of `{unit}`"),
+        (None, Some(role)) => format!("offered to the role `{role}`"),
+        (None, None) => "waiting for an administrator to assign it".to_owned(),
+    };
+    let why = format!("`{assignee}` names no user; {whom}");
+    Ok(Route { user: None, role: role.map(str::to_owned), unit, why: Some(why) })
 }

@@ -61,6 +61,7 @@ struct RawAction {
     priority: Option<Json>,
     due_in_hours: Option<Json>,
     fallback_role: Option<Json>,
+    fallback_unit: Option<Json>,
     channel: Option<Json>,
     to: Option<Json>,
     message: Option<Json>,
@@ -75,7 +76,7 @@ struct RawAction {
 }
 
 const KEYS: [(&str, &[&str]); 7] = [
-    ("create_task", &["title", "assignee", "priority", "due_in_hours", "fallback_role"]),
+    ("create_task", &["title", "assignee", "priority", "due_in_hours", "fallback_role", "fallback_unit"]),
     ("notify", &["channel", "to", "message"]),
     ("update_fields", &["set", "record"]),
     ("create_record", &["form", "values"]),
@@ -144,12 +145,18 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
                     return None;
                 }
             };
+            // The org unit whose queue the task waits in then (`lower(branch.code)`).
+            let fallback_unit = match raw.fallback_unit.as_ref() {
+                None => None,
+                Some(unit) => Some(diags.expr(&format!("{at}/fallback_unit"), Some(unit), reads, Some(&Type::Text))?),
+            };
             Some(ActionSpec::CreateTask {
                 title: title?,
                 assignee: assignee?,
                 priority: priority?,
                 due_in_hours: due?,
                 fallback_role,
+                fallback_unit,
             })
         }
         "notify" => {

@@ -61,6 +61,8 @@ pub enum ActionSpec {
         due_in_hours: i64,
         /// The role the task is offered to when the assignee names nobody.
         fallback_role: Option<String>,
+        /// The org unit whose queue it waits in then (to the fallback role in it, if any).
+        fallback_unit: Option<Expr>,
     },
     Notify {
         channel: Channel,
@@ -109,6 +111,8 @@ pub enum Action {
         due_at: DateTime<Utc>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fallback_role: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fallback_unit: Option<String>,
     },
     Notify {
         channel: Channel,
@@ -140,7 +144,9 @@ impl ActionSpec {
     /// its path, `record`, which is not among them).
     pub fn exprs(&self) -> Vec<&Expr> {
         match self {
-            ActionSpec::CreateTask { title, assignee, .. } => vec![title, assignee],
+            ActionSpec::CreateTask { title, assignee, fallback_unit, .. } => {
+                [title, assignee].into_iter().chain(fallback_unit).collect()
+            }
             ActionSpec::Notify { to, message, .. } => vec![to, message],
             ActionSpec::UpdateFields { set: pairs, .. }
             | ActionSpec::CreateRecord { values: pairs, .. }
@@ -164,13 +170,19 @@ impl ActionSpec {
             pairs.iter().map(|(k, e)| Ok((k.clone(), eval(e)?.to_json()))).collect()
         };
         Ok(match self {
-            ActionSpec::CreateTask { title, assignee, priority, due_in_hours, fallback_role } => Action::CreateTask {
-                title: eval(title)?.to_text(),
-                assignee: eval(assignee)?.to_json(),
-                priority: *priority,
-                due_at: now + Duration::hours(*due_in_hours),
-                fallback_role: fallback_role.clone(),
-            },
+            ActionSpec::CreateTask { title, assignee, priority, due_in_hours, fallback_role, fallback_unit } => {
+                Action::CreateTask {
+                    title: eval(title)?.to_text(),
+                    assignee: eval(assignee)?.to_json(),
+                    priority: *priority,
+                    due_at: now + Duration::hours(*due_in_hours),
+                    fallback_role: fallback_role.clone(),
+                    fallback_unit: match fallback_unit {
+                        Some(unit) => Some(eval(unit)?.to_text()).filter(|u| !u.is_empty()),
+                        None => None,
+                    },
+                }
+            }
             ActionSpec::Notify { channel, to, message } => {
                 Action::Notify { channel: *channel, to: eval(to)?.to_json(), message: eval(message)?.to_text() }
             }

@@ -54,17 +54,18 @@ pub async fn reassign(
     if task["status"] != "open" {
         return Err(Error::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
     }
-    let (held, role) = (task["assignee"].as_str(), task["candidate_role"].as_str());
-    let (action, holder) = match (&how, held, role) {
+    // A task offered to a role or waiting in a unit's queue goes back there when unclaimed.
+    let queued = task["candidate_role"].is_string() || task["candidate_unit"].is_string();
+    let (action, holder) = match (&how, task["assignee"].as_str(), queued) {
         (Reassignment::Claim, None, _) => ("task.claim", Some(me)),
         (Reassignment::Claim, Some(_), _) => {
             return Err(Error::Conflict { code: "task_held", detail: "someone holds this task already".into() });
         }
-        (Reassignment::Unclaim, Some(h), Some(_)) if h == me => ("task.unclaim", None),
+        (Reassignment::Unclaim, Some(h), true) if h == me => ("task.unclaim", None),
         (Reassignment::Unclaim, ..) => {
             return Err(Error::Conflict {
                 code: "not_claimed",
-                detail: "only a task you claimed from a role goes back".into(),
+                detail: "only a task you claimed from a role or a queue goes back".into(),
             });
         }
         (Reassignment::Delegate(to), Some(h), _) if h == me || admin => ("task.delegate", Some(to.clone())),

@@ -66,6 +66,8 @@ pub struct TaskQuery {
 pub struct Reach {
     principal: Principal,
     roles: Vec<(String, String)>,
+    /// The keys of the caller's org unit and every unit below it: the queues they see.
+    units: Vec<String>,
     team: Vec<String>,
 }
 
@@ -79,33 +81,45 @@ pub async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -
     for row in c.query_all(&roles_q).await? {
         roles.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
     }
+    let below = crate::auth::directory::unit_and_below(c, principal.user_id).await?;
     let mut members = Vec::new();
-    if team {
+    if team && !below.is_empty() {
         // The users of the units at and below the caller's.
-        let below: Vec<i64> =
-            crate::auth::directory::unit_and_below(c, principal.user_id).await?.into_iter().map(|(id, _)| id).collect();
         let users = Sql::select()
             .column(a("username"))
             .from(Table::Users)
-            .and_where(Expr::col(a("org_unit_id")).is_in(below))
+            .and_where(Expr::col(a("org_unit_id")).is_in(below.iter().map(|(id, _)| *id)))
             .to_owned();
         for row in c.query_all(&users).await? {
             members.push(row.try_get_by_index(0)?);
         }
     }
-    Ok(Reach { principal, roles, team: members })
+    let units = below.into_iter().map(|(_, key)| key).collect();
+    Ok(Reach { principal, roles, units, team: members })
 }
 
 impl Reach {
-    /// The tasks the caller may see, as SQL.
+    /// The tasks the caller may see, as SQL: theirs; those offered to a role of theirs,
+    /// anywhere or in a unit at or below theirs; those waiting in such a unit's queue for
+    /// no role; and, asked for, their team's.
     pub fn condition(&self) -> Cond {
         let mut any = Cond::any().add(Expr::col(a("assignee")).eq(self.principal.username.as_str()));
+        let in_my_units = || Expr::col(a("candidate_unit")).is_in(self.units.clone());
         for (app, role) in &self.roles {
             any = any.add(
                 Cond::all()
                     .add(Expr::col(a("assignee")).is_null())
                     .add(Expr::col(a("app")).eq(app.as_str()))
-                    .add(Expr::col(a("candidate_role")).eq(role.as_str())),
+                    .add(Expr::col(a("candidate_role")).eq(role.as_str()))
+                    .add(Cond::any().add(Expr::col(a("candidate_unit")).is_null()).add(in_my_units())),
+            );
+        }
+        if !self.units.is_empty() {
+            any = any.add(
+                Cond::all()
+                    .add(Expr::col(a("assignee")).is_null())
+                    .add(Expr::col(a("candidate_role")).is_null())
+                    .add(in_my_units()),
             );
         }
         if !self.team.is_empty() {

@@ -13,7 +13,7 @@ both_backends!(
     a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes,
     rule_and_process_tasks_move_into_one_table,
     an_rm_who_leaves_hands_customers_and_open_tasks_over,
-    an_alert_for_an_rm_without_a_login_goes_to_the_fallback_role
+    an_alert_for_an_rm_without_a_login_goes_to_the_units_queue
 );
 
 async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: Backend) {
@@ -269,14 +269,21 @@ async fn an_rm_who_leaves_hands_customers_and_open_tasks_over(backend: Backend) 
     env.finish().await;
 }
 
-/// An RM with no login (left, or never given one) loses no alert: the task is offered to
-/// the rule's fallback role (branch managers), and says why.
-async fn an_alert_for_an_rm_without_a_login_goes_to_the_fallback_role(backend: Backend) {
+/// An RM with no login (left, or never given one) loses no alert: the task waits in the
+/// queue of the customer's branch, for its branch managers (and those above them), and
+/// says why; a branch manager elsewhere does not see it.
+async fn an_alert_for_an_rm_without_a_login_goes_to_the_units_queue(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
     let password = "a long enough secret";
-    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }],
-        "users": [{ "username": "li.hang", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["branch_manager"] } }] });
-    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let manager = |name: &str, unit: &str| {
+        json!({ "username": name, "password": password, "org_unit": unit,
+        "app_roles": { "bank_crm": ["branch_manager"] } })
+    };
+    let people = json!({ "org_units": [{ "key": "hq", "name": "总行" },
+            { "key": "sh001", "name": "上海陆家嘴支行", "parent": "hq" }, { "key": "bj001", "name": "北京金融街支行", "parent": "hq" }],
+        "users": [manager("li.hang", "sh001"), manager("bj.manager", "bj001"), manager("hq.manager", "hq")] });
+    let imported = env.post("/api/v1/directory/import", &people).await;
+    assert_eq!(imported.status, 200, "{}", imported.body);
     let app = "/api/v1/apps/bank_crm";
     let branch = env.get(&format!("{app}/forms/relationship_manager/records/1")).await.body["branch"].clone();
     let branch = branch.get("id").cloned().unwrap_or(branch);
@@ -289,16 +296,38 @@ async fn an_alert_for_an_rm_without_a_login_goes_to_the_fallback_role(backend: B
     let sent = json!({ "customer": made.body["id"], "direction": "out", "amount": "1000000.00",
         "occurred_at": Utc::now().to_rfc3339(), "channel": "mobile" });
     assert_eq!(env.post(&format!("{app}/forms/transaction/records"), &sent).await.status, 201);
-    let manager = format!(
-        "Bearer {}",
-        server::auth::login(&env.state.db.conn, "li.hang", password, Utc::now()).await.expect("in").0
+    let bearer = |name: &'static str| {
+        let conn = env.state.db.conn.clone();
+        async move { format!("Bearer {}", server::auth::login(&conn, name, password, Utc::now()).await.expect("in").0) }
+    };
+    let offered = |auth: String| {
+        let env = &env;
+        async move {
+            let inbox = env.send("GET", "/api/v1/tasks", None, &[("authorization", &auth)]).await.body["items"].clone();
+            inbox.as_array().expect("items").iter().filter(|t| t["firing"].is_i64()).cloned().collect::<Vec<Value>>()
+        }
+    };
+    let (li, bj, hq) = (bearer("li.hang").await, bearer("bj.manager").await, bearer("hq.manager").await);
+    let queued = offered(li.clone()).await;
+    assert_eq!(queued.len(), 1, "the branch's manager sees it");
+    let task = &queued[0];
+    assert_eq!(
+        (task["assignee"].as_str(), task["candidate_role"].as_str(), task["candidate_unit"].as_str()),
+        (None, Some("branch_manager"), Some("sh001")),
+        "{task}"
     );
-    let inbox = env.send("GET", "/api/v1/tasks", None, &[("authorization", &manager)]).await.body["items"].clone();
-    let offered: Vec<&Value> = inbox.as_array().expect("items").iter().filter(|t| t["firing"].is_i64()).collect();
-    assert_eq!(offered.len(), 1, "{inbox}");
-    let task = offered[0];
-    assert_eq!((task["assignee"].as_str(), task["candidate_role"].as_str()), (None, Some("branch_manager")), "{task}");
-    assert!(task["data"]["routed"].as_str().is_some_and(|why| why.contains("names no user")), "{task}");
+    let why = task["data"]["routed"].as_str().unwrap_or_default();
+    assert!(why.contains("names no user") && why.contains("sh001"), "{task}");
+    assert_eq!(offered(bj.clone()).await, Vec::<Value>::new(), "not another branch's manager");
+    assert_eq!(offered(hq.clone()).await.len(), 1, "the head office above it sees it too");
+    let uri = format!("/api/v1/tasks/{}", task["id"]);
+    let peek = env.send("GET", &uri, None, &[("authorization", &bj)]).await;
+    assert_eq!(peek.status, 404, "nor reads it by its id");
+    let claimed = env.send("POST", &format!("{uri}/claim"), Some("{}"), &[("authorization", &li)]).await;
+    assert_eq!(claimed.status, 200, "{}", claimed.body);
+    let back = env.send("POST", &format!("{uri}/unclaim"), Some("{}"), &[("authorization", &li)]).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(offered(hq).await.len(), 1, "back in the queue");
     env.finish().await;
 }
 

@@ -13,7 +13,7 @@ mod save;
 
 pub use apply::import;
 pub use check::users_from_csv;
-pub use read::{UnitNode, below, org_units, unit_and_below, units_from, users};
+pub use read::{UnitNode, below, org_units, unit_and_below, unit_exists, units_from, users};
 pub use save::{save, summary, unlock};
 
 /// The shortest password a user may be given.

@@ -73,6 +73,12 @@ pub async fn users(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
         .collect()
 }
 
+/// Whether the directory has an org unit `key`.
+pub async fn unit_exists(c: &impl ConnectionTrait, key: &str) -> Result<bool, DbErr> {
+    let found = Query::select().column(a("id")).from(Table::OrgUnits).and_where(Expr::col(a("key")).eq(key)).to_owned();
+    Ok(c.query_one(&found).await?.is_some())
+}
+
 /// The org unit of user `user_id` and every unit below it, as (id, key), theirs first;
 /// empty for a user in no unit.
 pub async fn unit_and_below(c: &impl ConnectionTrait, user_id: i64) -> Result<Vec<(i64, String)>, DbErr> {
