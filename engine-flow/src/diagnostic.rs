@@ -67,6 +67,11 @@ impl<'d> Diagnostics<'d> {
         self.found
     }
 
+    /// Checks a text people read at `path`: an expression, or one per language.
+    pub fn text(&mut self, path: &str, raw: &Value, schema: &dyn Schema) -> Option<engine_rule::TextSpec> {
+        engine_rule::check_text(path, raw, schema).map_err(|found| self.extend(found)).ok()
+    }
+
     /// Parses and checks the expression `raw` (a string) at `path`; `None` after reporting
     /// why it is not one of type `want` (`Type::Any`: any type).
     pub fn expr(&mut self, path: &str, raw: &Value, schema: &dyn Schema, want: &Type) -> Option<Expr> {

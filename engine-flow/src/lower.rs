@@ -204,7 +204,7 @@ fn lower_task(
     diags: &mut Diagnostics,
 ) -> Option<UserTask> {
     // Every part is checked before a missing one gives up, so all problems are reported.
-    let title = diags.expr(&format!("{at}/title"), &raw["title"], scope, &Type::Any);
+    let title = diags.text(&format!("{at}/title"), &raw["title"], scope);
     let assignee = raw.get("assignee").and_then(|a| diags.expr(&format!("{at}/assignee"), a, scope, &Type::Text));
     let candidates = raw.get("candidates");
     let candidate_role = candidates.and_then(|c| c.get("role")).and_then(Value::as_str).map(str::to_owned);

@@ -148,7 +148,7 @@ impl NodeKind {
             }
             NodeKind::Start(StartTrigger::Event { subject, .. }) => subject.iter().collect(),
             NodeKind::UserTask(task) => {
-                let mut out = vec![&task.title];
+                let mut out: Vec<&Expr> = task.title.exprs().collect();
                 out.extend(task.assignee.iter().chain(task.candidate_unit.iter()));
                 if let Some(TimerSpec::At { at, .. }) = &task.due_by {
                     out.push(at);
@@ -200,7 +200,7 @@ pub enum StartTrigger {
 
 #[derive(Debug, Clone)]
 pub struct UserTask {
-    pub title: Expr,
+    pub title: engine_rule::TextSpec,
     /// A user name; or, without one, anyone with `candidates`.
     pub assignee: Option<Expr>,
     pub candidate_role: Option<String>,

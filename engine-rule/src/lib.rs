@@ -12,12 +12,14 @@ mod decision;
 mod diagnostic;
 mod expr;
 mod rule;
+mod text;
 
 pub use action::{Action, ActionScope, ActionSpec, Channel, Priority, RecordRef, lower_action, mask};
 pub use calendar::{Calendar, Calendars, parse_calendar};
 pub use decision::{DecisionResult, DecisionTable, HitPolicy, parse_table};
 pub use diagnostic::Diagnostic;
 pub use rule::{EventRule, Firing, RuleCatalog, Schedule, Trigger, TriggerKind, firing_order, parse_rule};
+pub use text::{LANGUAGES, TextSpec, Texts, check_text, in_language};
 
 pub use expr::aggregate::{Aggregate, AggregateCall};
 pub use expr::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};

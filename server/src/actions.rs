@@ -56,7 +56,7 @@ pub async fn run(
 ) -> Result<Value, Error> {
     let mut done = action.to_json();
     match action {
-        Action::CreateTask { title, assignee, priority, due_at, fallback_role, fallback_unit } => {
+        Action::CreateTask { title, titles, assignee, priority, due_at, fallback_role, fallback_unit } => {
             let priority = serde_json::to_value(priority).unwrap_or_default();
             let route = route(tx, assignee, fallback_role.as_deref(), fallback_unit.as_deref()).await?;
             if let Some(why) = &route.why {
@@ -79,12 +79,17 @@ pub async fn run(
                 due: Some(*due_at),
                 subject: origin.subject.as_ref().map(|(form, id)| (form.as_str(), *id)),
                 escalations,
+                titles: titles.clone(),
                 data: route.why.map(|why| json!({ "routed": why })),
             };
             done["task"] = json!(crate::flows::store::insert_task(tx, &task, now).await?);
         }
-        Action::Notify { channel, to, message } => {
-            let body = json!({ "message": message });
+        Action::Notify { channel, to, message, messages } => {
+            // An in-app message is read in its user's language; others went out in theirs.
+            let mut body = json!({ "message": message });
+            if *channel == engine_rule::Channel::InApp && !messages.is_empty() {
+                body["messages"] = Value::Object(messages.clone());
+            }
             store::insert_outbox(tx, &app.key, channel.key(), to, &body, origin.firing, now).await?;
         }
         Action::Webhook { url, body } => {
@@ -95,12 +100,15 @@ pub async fn run(
             guard(depth)?;
             let (form, id) = target(record.as_ref(), origin)?;
             let op = Op::Update { id, version: None, values: set };
-            pipeline::write(tx, app, &form, op, &writer(origin), now, depth + 1).await?;
+            // Boxed: a cascade of rule-made writes nests one write in another, and each
+            // level's state stays off the stack.
+            Box::pin(pipeline::write(tx, app, &form, op, &writer(origin), now, depth + 1)).await?;
             done["record"] = json!({ "form": form, "id": id });
         }
         Action::CreateRecord { form, values } => {
             guard(depth)?;
-            let written = pipeline::write(tx, app, form, Op::Create(values), &writer(origin), now, depth + 1).await?;
+            let written =
+                Box::pin(pipeline::write(tx, app, form, Op::Create(values), &writer(origin), now, depth + 1)).await?;
             done["id"] = json!(written.id);
         }
         Action::StartProcess { flow } => {

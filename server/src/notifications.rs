@@ -2,13 +2,13 @@
 //! channel of rules and processes (delivered from the outbox), and from the task inbox: a
 //! user is told when a task is created for them or handed to them. Each links to its task
 //! or record; a user lists their own, newest first, with the count of unread ones, and
-//! marks them read.
+//! marks them read. A notification given in several languages is read in the user's.
 
 use chrono::{DateTime, Utc};
 use engine_form::StorageType;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::db::Table;
 use crate::error::Error;
@@ -23,7 +23,10 @@ pub struct Notice<'a> {
     /// The user it is for.
     pub user: &'a str,
     pub app: &'a str,
+    /// What readers of any language see.
     pub message: &'a str,
+    /// The message in each language it was given in (empty: `message` for everyone).
+    pub messages: &'a Map<String, Value>,
     /// The task it is about, if any.
     pub task: Option<i64>,
     /// The record it is about, if any: (form, id).
@@ -34,11 +37,14 @@ pub struct Notice<'a> {
 pub async fn notify(c: &impl ConnectionTrait, notice: &Notice<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
     let stmt = Query::insert()
         .into_table(Table::Notifications)
-        .columns(["username", "app", "message", "task_id", "subject_form", "subject_id", "created_at"].map(a))
+        .columns(
+            ["username", "app", "message", "messages", "task_id", "subject_form", "subject_id", "created_at"].map(a),
+        )
         .values_panic([
             notice.user.into(),
             notice.app.into(),
             notice.message.into(),
+            (!notice.messages.is_empty()).then(|| Value::Object(notice.messages.clone()).to_string()).into(),
             notice.task.into(),
             notice.subject.map(|(form, _)| form.to_owned()).into(),
             notice.subject.map(|(_, id)| id).into(),
@@ -46,6 +52,28 @@ pub async fn notify(c: &impl ConnectionTrait, notice: &Notice<'_>, now: DateTime
         ])
         .to_owned();
     c.execute(&stmt).await.map(drop)
+}
+
+/// What happened to a task a user is told of.
+#[derive(Clone, Copy)]
+pub enum TaskNews {
+    Created,
+    Handed,
+}
+
+impl TaskNews {
+    /// The notice's text for a task titled `title` (`titles` in each language): the
+    /// default, and one per language.
+    pub fn texts(self, title: &str, titles: &Map<String, Value>) -> (String, Map<String, Value>) {
+        let (zh, en) = match self {
+            TaskNews::Created => ("新任务", "New task"),
+            TaskNews::Handed => ("转交给你", "Handed to you"),
+        };
+        let in_ = |language: &str| engine_rule::in_language(title, titles, Some(language)).to_owned();
+        let messages = [("zh-CN", format!("{zh}：{}", in_("zh-CN"))), ("en", format!("{en}: {}", in_("en")))];
+        let messages = messages.into_iter().map(|(l, m)| (l.to_owned(), Value::String(m))).collect();
+        (format!("{zh} / {en}: {title}"), messages)
+    }
 }
 
 /// Whether `username` is a user who can be told anything.
@@ -59,13 +87,14 @@ pub async fn is_user(c: &impl ConnectionTrait, username: &str) -> Result<bool, D
 /// the previous page), only unread ones if `unread`; with the count of all unread ones.
 pub async fn list(
     c: &impl ConnectionTrait,
-    user: &str,
+    (user, language): (&str, Option<&str>),
     unread: bool,
     before: Option<i64>,
     limit: u64,
 ) -> Result<Value, Error> {
     let backend = c.get_database_backend();
-    let columns = ["id", "app", "message", "task_id", "subject_form", "subject_id", "created_at", "read_at"];
+    let columns =
+        ["id", "app", "message", "task_id", "subject_form", "subject_id", "created_at", "read_at", "messages"];
     let mut stmt = Query::select();
     stmt.columns(columns.map(a)).from(Table::Notifications).and_where(Expr::col(a("username")).eq(user));
     if unread {
@@ -84,10 +113,13 @@ pub async fn list(
             _ => Value::Null,
         };
         let read = decode(row, 7, &StorageType::DateTime, backend)?.to_json();
+        let message: String = row.try_get_by_index(2)?;
+        let messages: Option<String> = row.try_get_by_index(8)?;
+        let messages = messages.and_then(|m| serde_json::from_str::<Map<String, Value>>(&m).ok()).unwrap_or_default();
         items.push(json!({
             "id": row.try_get_by_index::<i64>(0)?,
             "app": row.try_get_by_index::<String>(1)?,
-            "message": row.try_get_by_index::<String>(2)?,
+            "message": engine_rule::in_language(&message, &messages, language),
             "task": row.try_get_by_index::<Option<i64>>(3)?,
             "subject": subject,
             "created_at": decode(row, 6, &StorageType::DateTime, backend)?.to_json(),

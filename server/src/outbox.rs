@@ -129,9 +129,10 @@ async fn deliver_in_app(conn: &sea_orm::DatabaseConnection, now: DateTime<Utc>) 
         let user = recipient.as_str().unwrap_or_default();
         let (state, error) = if !user.is_empty() && crate::notifications::is_user(&tx, user).await? {
             let message = body["message"].as_str().unwrap_or_default();
+            let messages = body["messages"].as_object().cloned().unwrap_or_default();
             let subject = form.as_deref().zip(record);
-            let notice =
-                crate::notifications::Notice { user, app: &app, message, task: body["task"].as_i64(), subject };
+            let task = body["task"].as_i64();
+            let notice = crate::notifications::Notice { user, app: &app, message, messages: &messages, task, subject };
             crate::notifications::notify(&tx, &notice, now).await?;
             ("delivered", None)
         } else {

@@ -190,7 +190,7 @@ async fn follow_up(
         rules::after_change(tx, ctx.app, change, ctx.now, depth).await?;
     }
     let written = crate::flows::Written { form: &ctx.form.key, id, created, by: writer.user };
-    crate::flows::on_record_change(tx, ctx.app, written, ctx.now, depth).await?;
+    Box::pin(crate::flows::on_record_change(tx, ctx.app, written, ctx.now, depth)).await?;
     settle(tx, ctx, id, record, ran, access).await
 }
 

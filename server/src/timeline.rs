@@ -121,7 +121,7 @@ pub async fn timeline(
     // caller may read (a customer's transactions and holdings).
     let mut subjects = vec![(form.to_owned(), vec![id])];
     subjects.extend(linking(core, principal, &published, (form, id), now).await?);
-    for task in tasks_about(&core.db.conn, app, &subjects, now).await? {
+    for task in tasks_about(&core.db.conn, app, &subjects, (now, principal.language.as_deref())).await? {
         let at = task["created_at"].clone();
         entries.push(tag("task", &at, task));
     }
@@ -202,7 +202,7 @@ async fn tasks_about(
     c: &impl ConnectionTrait,
     app: &str,
     subjects: &[(String, Vec<i64>)],
-    now: DateTime<Utc>,
+    (now, language): (DateTime<Utc>, Option<&str>),
 ) -> Result<Vec<Value>, Error> {
     let stmt = Query::select()
         .column(a("id"))
@@ -215,7 +215,7 @@ async fn tasks_about(
     let mut tasks = Vec::new();
     for row in c.query_all(&stmt).await? {
         let task = crate::tasks::row_of(c, row.try_get_by_index(0)?).await?;
-        tasks.push(crate::tasks::task_json(&task, c.get_database_backend(), now)?);
+        tasks.push(crate::tasks::task_json(&task, c.get_database_backend(), now, language)?);
     }
     Ok(tasks)
 }

@@ -195,10 +195,12 @@ impl Run<'_, '_> {
                     };
                     escalations.push((at.max(now), action));
                 }
+                let title = task.title.evaluate(|e| self.eval(&node, e))?;
                 let order = TaskOrder {
                     token: id,
                     node: node.clone(),
-                    title: self.text(&node, &task.title)?.unwrap_or_default(),
+                    title: title.text,
+                    titles: title.translations,
                     assignee: task.assignee.as_ref().map(|a| self.text(&node, a)).transpose()?.flatten(),
                     candidate_role: task.candidate_role.clone(),
                     candidate_unit: task.candidate_unit.as_ref().map(|u| self.text(&node, u)).transpose()?.flatten(),

@@ -143,6 +143,8 @@ pub struct TaskOrder {
     pub token: u64,
     pub node: String,
     pub title: String,
+    /// The title in each language it was given in (empty for one written once).
+    pub titles: serde_json::Map<String, serde_json::Value>,
     pub assignee: Option<String>,
     pub candidate_role: Option<String>,
     pub candidate_unit: Option<String>,

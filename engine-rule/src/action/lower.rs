@@ -73,11 +73,12 @@ struct RawAction {
     url: Option<Json>,
     body: Option<Json>,
     personal_data: Option<Json>,
+    language: Option<Json>,
 }
 
 const KEYS: [(&str, &[&str]); 7] = [
     ("create_task", &["title", "assignee", "priority", "due_in_hours", "fallback_role", "fallback_unit"]),
-    ("notify", &["channel", "to", "message"]),
+    ("notify", &["channel", "to", "message", "language"]),
     ("update_fields", &["set", "record"]),
     ("create_record", &["form", "values"]),
     ("start_process", &["flow"]),
@@ -129,7 +130,7 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
             if due.is_none() {
                 diags.push(format!("{at}/due_in_hours"), "bad_value", "a whole number of hours, up to a year");
             }
-            let title = diags.expr(&format!("{at}/title"), raw.title.as_ref(), reads, Some(&Type::Text));
+            let title = diags.text(&format!("{at}/title"), raw.title.as_ref(), reads);
             let assignee = diags.expr(&format!("{at}/assignee"), raw.assignee.as_ref(), reads, None);
             let assignee = assignee.map(|e| as_person(e, scope));
             // Whom the task is offered to when its assignee names nobody (an RM without a login).
@@ -175,8 +176,12 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
                 }
             };
             let to = diags.expr(&format!("{at}/to"), raw.to.as_ref(), reads, None).map(|e| as_person(e, scope));
-            let message = diags.expr(&format!("{at}/message"), raw.message.as_ref(), reads, Some(&Type::Text));
-            Some(ActionSpec::Notify { channel: channel?, to: to?, message: message? })
+            let message = diags.text(&format!("{at}/message"), raw.message.as_ref(), reads);
+            let language = match raw.language.as_ref() {
+                Some(l) => Some(diags.expr(&format!("{at}/language"), Some(l), reads, Some(&Type::Text))?),
+                None => None,
+            };
+            Some(ActionSpec::Notify { channel: channel?, to: to?, message: message?, language })
         }
         "update_fields" => update_fields(&raw, at, scope, diags),
         "create_record" => {

@@ -18,6 +18,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::expr::ast::{Expr, ExprKind, Span};
 use crate::expr::value::Value;
+use crate::text::TextSpec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,7 +56,7 @@ impl Channel {
 #[derive(Debug, Clone)]
 pub enum ActionSpec {
     CreateTask {
-        title: Expr,
+        title: TextSpec,
         assignee: Expr,
         priority: Priority,
         due_in_hours: i64,
@@ -67,7 +68,10 @@ pub enum ActionSpec {
     Notify {
         channel: Channel,
         to: Expr,
-        message: Expr,
+        message: TextSpec,
+        /// The recipient's language (`language`), which picks the message sent; an in-app
+        /// message follows its user's language instead.
+        language: Option<Expr>,
     },
     /// `record`: the relation path to a related record and that record's form; the
     /// subject record itself when `None`.
@@ -105,6 +109,9 @@ pub struct RecordRef {
 pub enum Action {
     CreateTask {
         title: String,
+        /// The title in each language it was given in; shown by the reader's.
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        titles: Map<String, Json>,
         assignee: Json,
         priority: Priority,
         #[serde(with = "instant")]
@@ -117,7 +124,10 @@ pub enum Action {
     Notify {
         channel: Channel,
         to: Json,
+        /// In the recipient's language, when the action names it.
         message: String,
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        messages: Map<String, Json>,
     },
     UpdateFields {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,9 +155,9 @@ impl ActionSpec {
     pub fn exprs(&self) -> Vec<&Expr> {
         match self {
             ActionSpec::CreateTask { title, assignee, fallback_unit, .. } => {
-                [title, assignee].into_iter().chain(fallback_unit).collect()
+                title.exprs().chain([assignee]).chain(fallback_unit).collect()
             }
-            ActionSpec::Notify { to, message, .. } => vec![to, message],
+            ActionSpec::Notify { to, message, language, .. } => message.exprs().chain([to]).chain(language).collect(),
             ActionSpec::UpdateFields { set: pairs, .. }
             | ActionSpec::CreateRecord { values: pairs, .. }
             | ActionSpec::Webhook { body: pairs, .. } => pairs.iter().map(|(_, e)| e).collect(),
@@ -171,8 +181,10 @@ impl ActionSpec {
         };
         Ok(match self {
             ActionSpec::CreateTask { title, assignee, priority, due_in_hours, fallback_role, fallback_unit } => {
+                let title = title.evaluate(&eval)?;
                 Action::CreateTask {
-                    title: eval(title)?.to_text(),
+                    title: title.text,
+                    titles: title.translations,
                     assignee: eval(assignee)?.to_json(),
                     priority: *priority,
                     due_at: now + Duration::hours(*due_in_hours),
@@ -183,8 +195,19 @@ impl ActionSpec {
                     },
                 }
             }
-            ActionSpec::Notify { channel, to, message } => {
-                Action::Notify { channel: *channel, to: eval(to)?.to_json(), message: eval(message)?.to_text() }
+            ActionSpec::Notify { channel, to, message, language } => {
+                let message = message.evaluate(&eval)?;
+                let language = match language {
+                    Some(language) => Some(eval(language)?.to_text()),
+                    None => None,
+                };
+                let chosen = crate::text::in_language(&message.text, &message.translations, language.as_deref());
+                Action::Notify {
+                    channel: *channel,
+                    to: eval(to)?.to_json(),
+                    message: chosen.to_owned(),
+                    messages: message.translations.clone(),
+                }
             }
             ActionSpec::UpdateFields { record, set } => Action::UpdateFields {
                 record: match record {

@@ -103,6 +103,7 @@ fn a_large_outflow_raises_an_alert_and_a_task_due_in_two_hours() {
         vec![
             Action::CreateTask {
                 title: "Large outflow: 李伟".into(),
+                titles: Default::default(),
                 assignee: serde_json::json!(7),
                 priority: Priority::High,
                 due_at: DateTime::<Utc>::from_str("2026-11-28T04:15:00Z").expect("due"),

@@ -383,7 +383,7 @@ pub async fn load_for_user(
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let a = Alias::new;
     let stmt = Query::select()
-        .columns(["username", "platform_role", "disabled", "org_unit_id"].map(a))
+        .columns(["username", "platform_role", "disabled", "org_unit_id", "language"].map(a))
         .from(Table::Users)
         .and_where(Expr::col(a("id")).eq(user_id))
         .to_owned();
@@ -394,6 +394,7 @@ pub async fn load_for_user(
             username: row.try_get_by_index(0)?,
             platform_role: row.try_get_by_index(1)?,
             org_unit_id: row.try_get_by_index(3)?,
+            language: row.try_get_by_index(4)?,
             session: String::new(),
             scope: None,
         },

@@ -107,17 +107,53 @@ pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The signed-in user, as they see themselves.
+#[derive(serde::Serialize, ToSchema)]
+#[schema(example = json!({ "id": 1, "username": "admin", "platform_role": "administrator", "language": "zh-CN" }))]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    /// administrator, designer or user.
+    pub platform_role: String,
+    /// The language they read Trellis in (zh-CN, en); null: texts as the app wrote them.
+    pub language: Option<String>,
+}
+
+impl Me {
+    fn of(p: &Principal, language: Option<String>) -> Me {
+        Me { id: p.user_id, username: p.username.clone(), platform_role: p.platform_role.clone(), language }
+    }
+}
+
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, description = "The signed-in user", body = Object,
-            example = json!({ "id": 1, "username": "admin", "platform_role": "administrator" })),
+    responses((status = 200, description = "The signed-in user", body = Me),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
 pub async fn me(req: HttpRequest) -> Result<HttpResponse, Error> {
     let p = principal(&req)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "id": p.user_id, "username": p.username, "platform_role": p.platform_role }),
-    ))
+    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, p.language.clone()))))
+}
+
+/// What a user changes of their own settings.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "language": "en" }))]
+pub struct MyChange {
+    /// zh-CN or en; null to read texts as the app wrote them.
+    pub language: Option<String>,
+}
+
+/// Changes the signed-in user's own settings (their language); audited.
+#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", request_body = MyChange,
+    responses((status = 200, description = "The signed-in user, changed", body = Me),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a language Trellis speaks", body = Problem, content_type = "application/problem+json")))]
+pub async fn change_me(state: State, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
+    let p = principal(&req)?;
+    let change: MyChange = serde_json::from_value(json_body(body).await?)
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a change of your settings: {e}")))?;
+    auth::directory::set_language(&state, &actor(&req), p.user_id, change.language.as_deref()).await?;
+    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, change.language))))
 }
 
 /// A request for an API token.

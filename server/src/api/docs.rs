@@ -74,6 +74,7 @@ use crate::error::Error;
         super::auth::logout,
         super::auth::change_password,
         super::auth::me,
+        super::auth::change_me,
         super::auth::create_token,
         super::auth::list_tokens,
         super::auth::revoke_token,

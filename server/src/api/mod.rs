@@ -141,6 +141,7 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/auth/logout", web::post().to(auth::logout))
         .route("/api/v1/auth/password", web::post().to(auth::change_password))
         .route("/api/v1/auth/me", web::get().to(auth::me))
+        .route("/api/v1/auth/me", web::patch().to(auth::change_me))
         .service(
             web::resource("/api/v1/tokens")
                 .route(web::get().to(auth::list_tokens))

@@ -40,8 +40,14 @@ pub async fn list(state: State, req: HttpRequest, filter: Params<NotificationFil
         return Err(Error::bad_input_at("bad_query", "/limit", "`limit` must be between 1 and 200"));
     }
     let me = principal(&req)?;
-    let page =
-        notifications::list(&state.db.conn, &me.username, filter.unread.unwrap_or(false), filter.before, limit).await?;
+    let page = notifications::list(
+        &state.db.conn,
+        (&me.username, me.language.as_deref()),
+        filter.unread.unwrap_or(false),
+        filter.before,
+        limit,
+    )
+    .await?;
     Ok(json_response(StatusCode::OK, &page))
 }
 

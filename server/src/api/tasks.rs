@@ -61,7 +61,7 @@ pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<Http
     let conn = &state.db.conn;
     let reach = tasks::reach(conn, principal(&req)?, true).await?;
     let row = tasks::visible(conn, &reach, *path).await?;
-    let mut task = tasks::task_json(&row, conn.get_database_backend(), state.clock.now())?;
+    let mut task = tasks::task_json(&row, conn.get_database_backend(), state.clock.now(), reach.language())?;
     let form = tasks::task_form(&state, &task).await?;
     task["form"] = json!({ "fields": form.fields });
     task["escalations"] = tasks::escalations_of(conn, *path).await?;

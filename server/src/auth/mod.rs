@@ -37,6 +37,8 @@ pub struct Principal {
     pub platform_role: String,
     /// The user's org unit, if they have one.
     pub org_unit_id: Option<i64>,
+    /// The language they read Trellis in (`zh-CN`, `en`); `None`: the app's texts as written.
+    pub language: Option<String>,
     /// The SHA-256 of the session token, so the session can be ended.
     pub session: String,
     /// For an API token, what it may reach; `None` for a signed-in session.

@@ -221,6 +221,7 @@ pub(super) async fn authenticate(
         .column((a("u"), a("username")))
         .column((a("u"), a("platform_role")))
         .column((a("u"), a("org_unit_id")))
+        .column((a("u"), a("language")))
         .from_as(Table::Sessions, a("s"))
         .join_as(
             sea_orm::sea_query::JoinType::InnerJoin,
@@ -244,6 +245,7 @@ pub(super) async fn authenticate(
         username: row.try_get_by_index(1)?,
         platform_role: row.try_get_by_index(2)?,
         org_unit_id: row.try_get_by_index(3)?,
+        language: row.try_get_by_index(4)?,
         session: hash,
         scope: None,
     })

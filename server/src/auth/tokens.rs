@@ -83,6 +83,7 @@ pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<U
         .column((a("t"), a("id")))
         .column((a("t"), a("last_used_at")))
         .column((a("u"), a("org_unit_id")))
+        .column((a("u"), a("language")))
         .from_as(Table::ApiTokens, a("t"))
         .join_as(JoinType::InnerJoin, Table::Users, a("u"), Expr::col((a("u"), a("id"))).equals((a("t"), a("user_id"))))
         .and_where(Expr::col((a("t"), a("token_hash"))).eq(hash.as_str()))
@@ -116,6 +117,7 @@ pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<U
         username: row.try_get_by_index(1)?,
         platform_role: row.try_get_by_index(2)?,
         org_unit_id: row.try_get_by_index(7)?,
+        language: row.try_get_by_index(8)?,
         session: hash,
         scope: Some(Scope { app: row.try_get_by_index(3)?, write: row.try_get_by_index::<String>(4)? == "write" }),
     })

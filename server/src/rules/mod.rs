@@ -174,7 +174,8 @@ async fn act(
     let actions: Vec<Value> = firing.actions.iter().map(Action::to_json).collect();
     let subject = Subject { acting_for, ..Subject::of(change) };
     let savepoint = tx.begin().await?;
-    match run_actions(&savepoint, app, &actions, firing_id, &subject, now, depth).await {
+    // Boxed, as each level of a cascade is: its state stays off the stack.
+    match Box::pin(run_actions(&savepoint, app, &actions, firing_id, &subject, now, depth)).await {
         Ok(()) => savepoint.commit().await?,
         Err(e) => {
             savepoint.rollback().await?;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query as Sql};
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{a, reach, task_json, visible};
 use crate::audit::{self, Actor, Entry};
@@ -12,6 +12,7 @@ use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::Table;
 use crate::error::Error;
+use crate::notifications::{Notice, TaskNews};
 
 /// Who is to hold a task.
 pub enum Reassignment {
@@ -50,7 +51,7 @@ pub async fn reassign(
     }
     let reach = reach(conn, principal, false).await?;
     let tx = conn.begin().await?;
-    let task = task_json(&visible(&tx, &reach, id).await?, conn.get_database_backend(), now)?;
+    let task = task_json(&visible(&tx, &reach, id).await?, conn.get_database_backend(), now, reach.language())?;
     if task["status"] != "open" {
         return Err(Error::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
     }
@@ -85,12 +86,13 @@ pub async fn reassign(
     audit::write(&tx, &actor, entry, now).await?;
     // Whoever a task is handed to is told.
     if let (Reassignment::Delegate(to), Some(title)) = (&how, task["title"].as_str()) {
-        let message = format!("转交给你 / Handed to you: {title}");
+        let titles = task["data"]["titles"].as_object().cloned().unwrap_or_default();
+        let (message, messages) = TaskNews::Handed.texts(title, &titles);
         let subject = match (task["subject"]["form"].as_str(), task["subject"]["id"].as_i64()) {
             (Some(form), Some(record)) => Some((form, record)),
             _ => None,
         };
-        let notice = crate::notifications::Notice { user: to, app, message: &message, task: Some(id), subject };
+        let notice = Notice { user: to, app, message: &message, messages: &messages, task: Some(id), subject };
         crate::notifications::notify(&tx, &notice, now).await?;
     }
     tx.commit().await?;
@@ -105,7 +107,7 @@ pub async fn hand_all(
     now: DateTime<Utc>,
 ) -> Result<u64, Error> {
     let held = Sql::select()
-        .columns(["id", "title", "subject_form", "subject_id"].map(a))
+        .columns(["id", "title", "subject_form", "subject_id", "data"].map(a))
         .from(Table::Tasks)
         .and_where(Expr::col(a("app")).eq(app))
         .and_where(Expr::col(a("assignee")).eq(from))
@@ -118,9 +120,12 @@ pub async fn hand_all(
         let moved =
             Sql::update().table(Table::Tasks).value(a("assignee"), to).and_where(Expr::col(a("id")).eq(id)).to_owned();
         c.execute(&moved).await?;
-        let message = format!("转交给你 / Handed to you: {title}");
+        let data: Option<String> = row.try_get_by_index(4)?;
+        let data = data.and_then(|d| serde_json::from_str::<Value>(&d).ok()).unwrap_or(Value::Null);
+        let titles = data["titles"].as_object().cloned().unwrap_or_default();
+        let (message, messages) = TaskNews::Handed.texts(&title, &titles);
         let subject = subject.0.as_deref().zip(subject.1);
-        let notice = crate::notifications::Notice { user: to, app, message: &message, task: Some(id), subject };
+        let notice = Notice { user: to, app, message: &message, messages: &messages, task: Some(id), subject };
         crate::notifications::notify(c, &notice, now).await?;
     }
     Ok(rows.len() as u64)

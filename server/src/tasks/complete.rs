@@ -75,7 +75,7 @@ pub async fn complete(
 ) -> Result<Value, Error> {
     let conn = &core.db.conn;
     let reach = reach(conn, principal.clone(), false).await?;
-    let task = task_json(&visible(conn, &reach, id).await?, conn.get_database_backend(), now)?;
+    let task = task_json(&visible(conn, &reach, id).await?, conn.get_database_backend(), now, reach.language())?;
     if task["status"] != "open" {
         return Err(Error::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
     }
@@ -156,7 +156,7 @@ pub async fn complete(
     audit::write(&tx, &actor, entry, now).await?;
     tx.commit().await?;
     Ok(match visible(conn, &reach, id).await {
-        Ok(row) => task_json(&row, conn.get_database_backend(), now)?,
+        Ok(row) => task_json(&row, conn.get_database_backend(), now, reach.language())?,
         Err(_) => json!({ "id": id, "status": "completed" }),
     })
 }

@@ -128,12 +128,23 @@ impl Reach {
         any
     }
 
+    /// The language the caller reads tasks in.
+    pub fn language(&self) -> Option<&str> {
+        self.principal.language.as_deref()
+    }
+
     fn is_admin(&self) -> bool {
         self.principal.platform_role == "administrator"
     }
 }
 
-pub fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::DateTime<Utc>) -> Result<Value, Error> {
+/// A task row as the API shows it to a reader of `language`: its title in theirs, if given.
+pub fn task_json(
+    row: &QueryResult,
+    backend: sea_orm::DbBackend,
+    now: chrono::DateTime<Utc>,
+    language: Option<&str>,
+) -> Result<Value, Error> {
     let text = |key: &str| -> Result<Value, Error> {
         Ok(row.try_get::<Option<String>>("", key)?.map_or(Value::Null, Value::String))
     };
@@ -144,6 +155,9 @@ pub fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::Da
     let due = decode(row, 10, &StorageType::DateTime, backend)?;
     let status: String = row.try_get("", "status")?;
     let overdue = status == "open" && matches!(&due, engine_form::FieldValue::DateTime(d) if *d < now);
+    let (title, data): (String, Value) = (row.try_get("", "title")?, json_text("data")?);
+    let title = engine_rule::in_language(&title, data["titles"].as_object().unwrap_or(&Default::default()), language)
+        .to_owned();
     Ok(json!({
         "id": row.try_get::<i64>("", "id")?,
         "app": row.try_get::<String>("", "app")?,
@@ -151,7 +165,7 @@ pub fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::Da
         "token": row.try_get::<Option<i64>>("", "token")?,
         "node": text("node")?,
         "firing": row.try_get::<Option<i64>>("", "firing_id")?,
-        "title": row.try_get::<String>("", "title")?,
+        "title": title,
         "assignee": text("assignee")?,
         "candidate_role": text("candidate_role")?,
         "candidate_unit": text("candidate_unit")?,
@@ -160,7 +174,7 @@ pub fn task_json(row: &QueryResult, backend: sea_orm::DbBackend, now: chrono::Da
         "overdue": overdue,
         "status": status,
         "outcome": text("outcome")?,
-        "data": json_text("data")?,
+        "data": data,
         "subject": { "form": text("subject_form")?, "id": row.try_get::<Option<i64>>("", "subject_id")? },
         "created_at": instant(16)?,
         "completed_at": instant(17)?,
@@ -203,7 +217,7 @@ pub async fn list(
         stmt.and_where(Expr::col(a("priority")).eq(priority.as_str()));
     }
     stmt.order_by_with_nulls(a("due_at"), Order::Asc, NullOrdering::Last).order_by(a("id"), Order::Asc).limit(500);
-    conn.query_all(&stmt).await?.iter().map(|r| task_json(r, backend, now)).collect()
+    conn.query_all(&stmt).await?.iter().map(|r| task_json(r, backend, now, reach.language())).collect()
 }
 
 /// Task `id`'s row, for whoever may read what it is about (a record's timeline).

@@ -104,6 +104,19 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
     assert_eq!(message["subject"], json!({ "form": "transaction", "id": made.body["id"] }), "linked to the record");
     let outbox = env.get("/api/v1/apps/bank_crm/outbox?state=delivered").await.body["items"].clone();
     assert!(outbox.as_array().expect("items").iter().any(|m| m["channel"] == "in_app"), "{outbox}");
+    // Once they choose English, the same task and messages read in English.
+    let me = "/api/v1/auth/me".to_owned();
+    let french = as_user(&zhang, "PATCH", me.clone(), Some(json!({ "language": "fr" }))).await;
+    assert_eq!((french.status, french.error_paths()), (422, vec!["/language bad_language".to_owned()]));
+    let english = as_user(&zhang, "PATCH", me.clone(), Some(json!({ "language": "en" }))).await;
+    assert_eq!((english.status, english.body["language"].as_str()), (200, Some("en")), "{}", english.body);
+    assert_eq!(as_user(&zhang, "GET", me, None).await.body["language"], "en");
+    let shown = as_user(&zhang, "GET", format!("/api/v1/tasks/{}", task["id"]), None).await;
+    assert!(shown.body["title"].as_str().is_some_and(|t| t.starts_with("Large outflow: ")), "{}", shown.body);
+    let told = as_user(&zhang, "GET", "/api/v1/notifications".into(), None).await.body["items"].clone();
+    let texts: Vec<&str> = told.as_array().expect("items").iter().filter_map(|n| n["message"].as_str()).collect();
+    assert!(texts.iter().any(|m| m.starts_with("New task: Large outflow: ")), "{texts:?}");
+    assert!(texts.iter().any(|m| m.ends_with("contact them within two hours")), "{texts:?}");
     let read = format!("/api/v1/notifications/{}/read", message["id"]);
     assert_eq!(as_user(&wang, "POST", read.clone(), None).await.status, 404, "not another user's to read");
     assert_eq!(as_user(&zhang, "POST", read, None).await.status, 204);

@@ -55,6 +55,7 @@ async fn api_tokens_reach_one_app_within_their_access(backend: Backend) {
         username: "admin".into(),
         platform_role: "administrator".into(),
         org_unit_id: None,
+        language: None,
         session: String::new(),
         scope: None,
     };

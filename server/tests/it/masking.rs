@@ -41,6 +41,7 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/auth/login", "answers a token"),
     ("POST", "/api/v1/auth/logout", "ends the session the test uses"),
     ("POST", "/api/v1/auth/password", "answers nothing"),
+    ("PATCH", "/api/v1/auth/me", "the caller's own settings, no records"),
     ("POST", "/api/v1/directory/import", "directory data, no records"),
     ("POST", "/api/v1/org-units", "directory data, no records"),
     ("POST", "/api/v1/notifications/read", "marks the caller's own read; answers a count"),

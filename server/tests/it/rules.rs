@@ -216,7 +216,8 @@ async fn rules_fire_in_the_transaction_of_the_change(backend: Backend) {
     ];
     assert_eq!(rules, expected);
     let outbox = rows(&env, "SELECT channel, body, state FROM trellis_outbox ORDER BY id").await;
-    assert_eq!(outbox, [["in_app", r#"{"message":"李伟（C0001）已升级为高净值客户"}"#, "pending"]]);
+    let told = r#"{"message":"李伟（C0001）已升级为高净值客户","messages":{"zh-CN":"李伟（C0001）已升级为高净值客户","en":"李伟 (C0001) is now a high-net-worth client"}}"#;
+    assert_eq!(outbox, [["in_app", told, "pending"]], "in both languages: its user reads it in theirs");
     assert!(env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].as_array().expect("items").is_empty());
     env.finish().await;
 }

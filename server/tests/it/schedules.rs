@@ -25,7 +25,9 @@ async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) 
     // 李伟 (hnw) was born on 29 February, 赵刚 (affluent) on 28 February, 周洋 (mass) on
     // 1 March; the seed has 孙丽 (affluent) born on 28 February too.
     let set = |birthday: &str, login: &str| json!({ "birthday": birthday, "last_mobile_login": login });
-    assert_eq!(env.patch(&uri(ids[0]), 1, &set("1980-02-29", "2027-01-20T02:00:00Z")).await.status, 200);
+    let mut li = set("1980-02-29", "2027-01-20T02:00:00Z");
+    li["language"] = json!("en"); // 李伟 is written to in English
+    assert_eq!(env.patch(&uri(ids[0]), 1, &li).await.status, 200);
     assert_eq!(env.patch(&uri(ids[1]), 1, &set("1975-06-01", "2027-02-20T02:00:00Z")).await.status, 200);
     assert_eq!(env.patch(&uri(ids[2]), 1, &set("1979-02-28", "2027-01-01T02:00:00Z")).await.status, 200);
     assert_eq!(env.patch(&uri(ids[4]), 1, &set("1990-03-01", "2026-01-01T02:00:00Z")).await.status, 200);
@@ -61,8 +63,14 @@ async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) 
     let greeting = night.iter().find(|r| r.rule == "birthday_greeting").expect("the greeting ran");
     assert_eq!((greeting.occurrence, greeting.matched, greeting.fired), (at("2027-02-27T16:30:00Z"), 3, 3));
     let sms = rows(&env, "SELECT channel, recipient, body FROM trellis_outbox ORDER BY id").await;
-    let greetings: Vec<&str> = sms.iter().filter(|r| r[2].contains("生日快乐")).map(|r| r[1].as_str()).collect();
+    let greetings: Vec<&str> = sms
+        .iter()
+        .filter(|r| r[2].contains("生日快乐") || r[2].contains("happy birthday"))
+        .map(|r| r[1].as_str())
+        .collect();
     assert_eq!(greetings, [r#""13700000001""#, r#""13700000003""#, r#""13700000004""#]);
+    let english: Vec<&str> = sms.iter().filter(|r| r[2].contains("happy birthday")).map(|r| r[1].as_str()).collect();
+    assert_eq!(english, [r#""13700000001""#], "in the customer's language");
     assert!(sms.iter().all(|r| r[0] == "sms"));
 
     // Run again at the same moment, as a second server would: nothing runs twice.

@@ -89,6 +89,9 @@ async fn update_user(c: &impl ConnectionTrait, user: &UserEntry, unit: Option<i6
     if let Some(disabled) = user.disabled {
         stmt.value(a("disabled"), disabled);
     }
+    if let Some(language) = &user.language {
+        stmt.value(a("language"), language.as_str());
+    }
     c.execute(&stmt).await?;
     Ok(())
 }
@@ -101,8 +104,16 @@ async fn insert_user(
 ) -> Result<(), Error> {
     // Without a password, one nobody knows: the user waits for an administrator.
     let password = user.password.clone().unwrap_or_else(|| random_text(32));
-    let columns =
-        ["username", "password_hash", "platform_role", "disabled", "created_at", "display_name", "org_unit_id"];
+    let columns = [
+        "username",
+        "password_hash",
+        "platform_role",
+        "disabled",
+        "created_at",
+        "display_name",
+        "org_unit_id",
+        "language",
+    ];
     let stmt = Query::insert()
         .into_table(Table::Users)
         .columns(columns.map(a))
@@ -114,6 +125,7 @@ async fn insert_user(
             datetime(now, c.get_database_backend()).into(),
             user.display_name.clone().into(),
             unit.into(),
+            user.language.clone().into(),
         ])
         .map_err(|e| DbErr::Custom(e.to_string()))?
         .to_owned();

@@ -17,12 +17,12 @@ fn is_name(text: &str) -> bool {
 }
 
 /// Reads users from CSV with a header row naming the columns (`username`, and any of
-/// `display_name`, `platform_role`, `org_unit`, `password`); fields may be quoted, with
+/// `display_name`, `platform_role`, `org_unit`, `password`, `language`); fields may be quoted, with
 /// `""` for a quote inside.
 pub fn users_from_csv(text: &str) -> Result<Vec<UserEntry>, Error> {
     let rows = parse_csv(text);
     let Some((header, body)) = rows.split_first() else { return Ok(Vec::new()) };
-    let known = ["username", "display_name", "platform_role", "org_unit", "password"];
+    let known = ["username", "display_name", "platform_role", "org_unit", "password", "language"];
     let mut errors = Vec::new();
     for (i, name) in header.iter().enumerate() {
         if !known.contains(&name.as_str()) {
@@ -48,6 +48,7 @@ pub fn users_from_csv(text: &str) -> Result<Vec<UserEntry>, Error> {
             org_unit: column(row, "org_unit"),
             password: column(row, "password"),
             disabled: None,
+            language: column(row, "language"),
             app_roles: None,
         })
         .collect())
@@ -138,6 +139,12 @@ pub(super) fn check(import: &Import, existing: &HashMap<String, i64>, app_roles:
                 "bad_role",
                 format!("`{role}` is not {}", PLATFORM_ROLES.join(", ")),
             ));
+        }
+        if let Some(language) = &user.language
+            && !engine_rule::LANGUAGES.contains(&language.as_str())
+        {
+            let message = format!("`{language}` is not {}", engine_rule::LANGUAGES.join(", "));
+            errors.push(FieldError::new(at("language"), "bad_language", message));
         }
         if let Some(unit) = &user.org_unit
             && !keys.contains(unit.as_str())

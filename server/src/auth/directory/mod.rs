@@ -14,7 +14,7 @@ mod save;
 pub use apply::import;
 pub use check::users_from_csv;
 pub use read::{UnitNode, below, org_units, unit_and_below, unit_exists, units_from, users};
-pub use save::{save, summary, unlock};
+pub use save::{save, set_language, summary, unlock};
 
 /// The shortest password a user may be given.
 pub const MIN_PASSWORD: usize = 12;
@@ -48,6 +48,8 @@ pub struct UserEntry {
     pub org_unit: Option<String>,
     pub password: Option<String>,
     pub disabled: Option<bool>,
+    /// The language they read Trellis in: zh-CN or en.
+    pub language: Option<String>,
     /// The user's roles per app (`{"bank_crm": ["relationship_manager"]}`); given for an
     /// app, they replace the user's roles in it.
     #[serde(default)]
@@ -66,6 +68,8 @@ pub struct UserChange {
     /// A new password, at least 12 characters.
     pub password: Option<String>,
     pub disabled: Option<bool>,
+    /// The language they read Trellis in: zh-CN or en.
+    pub language: Option<String>,
     /// The user's roles per app; given for an app, they replace the user's roles in it.
     #[serde(default)]
     pub app_roles: Option<std::collections::BTreeMap<String, Vec<String>>>,
@@ -80,6 +84,7 @@ impl UserChange {
             org_unit: self.org_unit,
             password: self.password,
             disabled: self.disabled,
+            language: self.language,
             app_roles: self.app_roles,
         }
     }

@@ -38,6 +38,29 @@ pub async fn save(core: &Core, actor: &Actor, import: Import, action: &str) -> R
     Ok(written)
 }
 
+/// Sets the language user `user_id` reads Trellis in (`None`: texts as written), audited
+/// as `actor`'s; a language Trellis does not speak is refused at `/language`.
+pub async fn set_language(core: &Core, actor: &Actor, user_id: i64, language: Option<&str>) -> Result<(), Error> {
+    if let Some(language) = language
+        && !engine_rule::LANGUAGES.contains(&language)
+    {
+        let message = format!("`{language}` is not {}", engine_rule::LANGUAGES.join(", "));
+        return Err(Error::InvalidRecord(vec![engine_form::FieldError::new("/language", "bad_language", message)]));
+    }
+    let tx = core.db.conn.begin().await?;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let stmt = Query::update()
+        .table(crate::db::Table::Users)
+        .value(Alias::new("language"), language)
+        .and_where(Expr::col(Alias::new("id")).eq(user_id))
+        .to_owned();
+    sea_orm::ConnectionTrait::execute(&tx, &stmt).await?;
+    audit::write(&tx, actor, Entry::platform("user.language", json!({ "language": language })), core.clock.now())
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Unlocks user name `username` before its lockout ends, audited as `actor`'s; whether it
 /// was locked.
 pub async fn unlock(core: &Core, actor: &Actor, username: &str) -> Result<bool, Error> {

@@ -1,10 +1,11 @@
 //! Migrations of the platform's own tables, each in the file of what it is for: apps and
 //! their metadata (`apps.rs`), what rules did (`rules.rs`), who users are and what they
 //! did (`identity.rs`), processes (`processes.rs`), sign-in attempts (`sign_in.rs`), one task model
-//! (`tasks.rs`).
+//! (`tasks.rs`), readers' languages (`languages.rs`).
 
 mod apps;
 mod identity;
+mod languages;
 mod processes;
 mod rules;
 mod sign_in;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(sign_in::M0016SignInAttempts),
             Box::new(tasks::M0017OneTaskModel),
             Box::new(tasks::M0018Notifications),
+            Box::new(languages::M0019Languages),
         ]
     }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{a, stamp};
 use crate::db::Table;
-use crate::notifications::Notice;
+use crate::notifications::{Notice, TaskNews};
 
 /// A task to open: a process's user task, or one a rule raised.
 pub struct NewTask<'a> {
@@ -29,6 +29,8 @@ pub struct NewTask<'a> {
     pub subject: Option<(&'a str, i64)>,
     /// When each escalation is due, and what it does.
     pub escalations: Vec<(DateTime<Utc>, engine_flow::Escalate)>,
+    /// The title in each language it was given in (empty for one written once).
+    pub titles: serde_json::Map<String, Value>,
     /// What the task says from the start (why it was offered where it was).
     pub data: Option<Value>,
 }
@@ -52,6 +54,7 @@ impl<'a> NewTask<'a> {
             due: order.due,
             subject,
             escalations: order.escalations.clone(),
+            titles: order.titles.clone(),
             data: None,
         }
     }
@@ -59,6 +62,12 @@ impl<'a> NewTask<'a> {
 
 /// Opens `task` with its escalations; its id.
 pub async fn insert_task(c: &impl ConnectionTrait, task: &NewTask<'_>, now: DateTime<Utc>) -> Result<i64, DbErr> {
+    // Its titles in each language are kept with what it says, read in the reader's.
+    let mut data = task.data.clone();
+    if !task.titles.is_empty() {
+        let data = data.get_or_insert_with(|| Value::Object(Default::default()));
+        data["titles"] = Value::Object(task.titles.clone());
+    }
     let stmt = Query::insert()
         .into_table(Table::Tasks)
         .columns(
@@ -101,15 +110,16 @@ pub async fn insert_task(c: &impl ConnectionTrait, task: &NewTask<'_>, now: Date
             task.subject.map(|(f, _)| f.to_owned()).into(),
             task.subject.map(|(_, s)| s).into(),
             stamp(c, now),
-            task.data.as_ref().map(Value::to_string).into(),
+            data.as_ref().map(Value::to_string).into(),
         ])
         .returning_col(a("id"))
         .to_owned();
     let row = c.query_one(&stmt).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
     let id: i64 = row.try_get_by_index(0)?;
     if let Some(user) = &task.assignee {
-        let message = format!("新任务 / New task: {}", task.title);
-        let notice = Notice { user, app: task.app, message: &message, task: Some(id), subject: task.subject };
+        let (message, messages) = TaskNews::Created.texts(task.title, &task.titles);
+        let subject = task.subject;
+        let notice = Notice { user, app: task.app, message: &message, messages: &messages, task: Some(id), subject };
         crate::notifications::notify(c, &notice, now).await?;
     }
     for (at, escalation) in &task.escalations {
@@ -169,7 +179,18 @@ async fn close_where(
         .value(a("completed_at"), stamp(c, now))
         .cond_where(at.clone())
         .and_where(Expr::col(a("status")).eq("open"));
-    if let Some((by, outcome, data)) = completion {
+    if let Some((by, outcome, done)) = completion {
+        // What was done joins what the task said from the start (its titles, why it was routed).
+        let said = Query::select().column(a("data")).from(Table::Tasks).cond_where(at.clone()).to_owned();
+        let said: Option<String> = match c.query_one(&said).await? {
+            Some(row) => row.try_get_by_index(0)?,
+            None => None,
+        };
+        let mut data = said.and_then(|d| serde_json::from_str::<Value>(&d).ok()).unwrap_or(Value::Null);
+        match (data.as_object_mut(), done.as_object()) {
+            (Some(said), Some(done)) => said.extend(done.clone()),
+            _ => data = done.clone(),
+        }
         stmt.value(a("completed_by"), by)
             .value(a("outcome"), outcome.map(str::to_owned))
             .value(a("data"), data.to_string());

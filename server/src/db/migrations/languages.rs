@@ -1,0 +1,30 @@
+//! Texts in the reader's language: each user's language, and a notification's message in
+//! each language it was given in (the message column keeps the default text).
+
+use sea_orm_migration::prelude::*;
+
+use super::{Named, nullable_text};
+
+pub(super) struct M0019Languages;
+
+impl MigrationName for M0019Languages {
+    fn name(&self) -> &str {
+        "m0019_languages"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0019Languages {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let mut language = nullable_text("language");
+        manager.alter_table(Table::alter().table(Named::Users).add_column(&mut language).to_owned()).await?;
+        let mut messages = nullable_text("messages");
+        manager.alter_table(Table::alter().table(Named::Notifications).add_column(&mut messages).to_owned()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let drop = |table: Named, column: &str| Table::alter().table(table).drop_column(Alias::new(column)).to_owned();
+        manager.alter_table(drop(Named::Notifications, "messages")).await?;
+        manager.alter_table(drop(Named::Users, "language")).await
+    }
+}
