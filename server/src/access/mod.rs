@@ -142,21 +142,17 @@ impl Access {
         self.forms.get(form)
     }
 
-    /// Whether the caller reads every record of `form` and every field in clear.
-    fn reads_all_of(&self, form: &str) -> bool {
-        self.to_form(form)
-            .is_none_or(|a| a.allows("read") && a.rows.is_none() && a.fields.values().all(|m| *m <= Mode::ReadOnly))
-    }
-
     /// Whether the caller's access limits what this form's relation lookups may show.
     pub fn limits_lookups(&self) -> bool {
         self.lookups.values().any(|target| self.to_form(target).is_some_and(|a| a.rows.is_some() || !a.allows("read")))
     }
 
     /// Refuses a filter or sort that reads what the caller may not see in clear: a masked
-    /// or hidden field, a field through a relation to a form whose records or fields their
-    /// roles limit, or the rows of such a form. Otherwise a filter could find a masked
-    /// value out one guess at a time. `paths` are the field paths read.
+    /// or hidden field, a field through a relation to a form whose records their roles
+    /// limit, or a field of a related form's rows they may not read or see in clear.
+    /// Otherwise a filter could find a masked value out one guess at a time. `paths` are
+    /// the field paths read (an aggregate's under its collection's). An aggregate over
+    /// rows their roles limit goes over the rows they read (`FormScope::for_reader`).
     pub fn check_readable(
         &self,
         bundle: &Bundle,
@@ -175,14 +171,17 @@ impl Access {
                     if i == 0
                         && let Some(engine_form::Collection::Related { form: related, .. }) =
                             (FormSchema { bundle, form }).collection(&path[..1])
-                        && !self.reads_all_of(&related.key)
                     {
                         let key = &related.key;
-                        return Err(format!(
-                            "an aggregate over `{shown}` reads `{key}` records, and your roles let you read only \
-                             some `{key}` records (or none), so it cannot be computed for you: a filter may \
-                             aggregate only forms whose every record you read"
-                        ));
+                        if self.to_form(key).is_some_and(|a| !a.allows("read")) {
+                            return Err(format!(
+                                "an aggregate over `{shown}` reads `{key}` records, which your roles do not let \
+                                 you read"
+                            ));
+                        }
+                        // On to the field of the rows it reads, as the caller sees `key`.
+                        (form, access) = (related, self.to_form(key));
+                        continue;
                     }
                     break;
                 };

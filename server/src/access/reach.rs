@@ -85,7 +85,7 @@ pub async fn list_query(
     let access = for_operation(c, ctx, principal, operation).await?;
     let query = ListQuery::parse(ctx.form, params)?;
     access
-        .check_readable(&ctx.app.bundle, ctx.form, &query.paths_read())
+        .check_readable(&ctx.app.bundle, ctx.form, &query.paths_read(&ctx.app.bundle, ctx.form))
         .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
     Ok((access, query))
 }

@@ -44,6 +44,14 @@ pub struct RowsSql<'a> {
     pub scope: Box<dyn Scope + 'a>,
 }
 
+/// Who reads through a scope: their access, the instant, the database.
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    access: &'a crate::access::Access,
+    now: chrono::DateTime<chrono::Utc>,
+    backend: sea_orm::DbBackend,
+}
+
 /// The fields of one form, read from its table (or the alias `rows`, for the rows of an
 /// aggregate), and of the records it relates to.
 pub struct FormScope<'a> {
@@ -53,6 +61,9 @@ pub struct FormScope<'a> {
     map: &'a TableMap,
     /// The current user, for `$user.…`; none outside a user's request.
     user: Option<&'a crate::access::UserContext>,
+    /// The caller whose filter this is, and the instant it runs at: an aggregate over a
+    /// related form counts only the rows their roles admit.
+    reader: Option<Reader<'a>>,
     /// Read as an aggregate's row: own fields only, from the alias `rows`.
     row: bool,
 }
@@ -67,8 +78,28 @@ impl<'a> FormScope<'a> {
         FormScope { user: Some(user), ..FormScope::of(ctx.app, ctx.form, ctx.map, false) }
     }
 
+    /// The scope of a caller's own filter: as `for_user`, and an aggregate over a related
+    /// form (`sum(transaction, amount)`) goes over only the records their roles admit.
+    pub fn for_reader(ctx: &FormCtx<'a>, access: &'a crate::access::Access) -> FormScope<'a> {
+        let reader = Reader { access, now: ctx.now, backend: ctx.backend };
+        FormScope { reader: Some(reader), ..FormScope::for_user(ctx, &access.user) }
+    }
+
     fn of(app: &'a PublishedApp, form: &'a Form, map: &'a TableMap, row: bool) -> FormScope<'a> {
-        FormScope { app, form, schema: FormSchema { bundle: &app.bundle, form }, map, row, user: None }
+        FormScope { app, form, schema: FormSchema { bundle: &app.bundle, form }, map, row, user: None, reader: None }
+    }
+
+    /// The rows of `form` the reader's roles admit, as `rows.id IN (…)`; `None`: all.
+    fn admitted_rows(&self, form: &'a Form, map: &'a TableMap) -> Option<Sql> {
+        let Reader { access, now, backend } = self.reader?;
+        let limited = access.to_form(&form.key).filter(|a| a.rows.is_some())?;
+        let ctx = FormCtx { app: self.app, form, map, backend, access: Some(limited), writer: None, now };
+        // A row rule that does not compile admits nothing, as a broken rule must.
+        let admitted =
+            crate::records::sql::admitted(&ctx, now).ok().flatten().unwrap_or_else(|| Sql::val(false).eq(true));
+        let table = Alias::new(&map.table);
+        let ids = Query::select().column((table.clone(), Alias::new("id"))).from(table).and_where(admitted).to_owned();
+        Some(Sql::col((Alias::new(ROWS), Alias::new("id"))).in_subquery(ids))
     }
 
     fn table(&self) -> &str {
@@ -190,9 +221,13 @@ impl Scope for FormScope<'_> {
                 id_path.push("id".to_owned());
                 let Operand::Column { expr: id, .. } = self.operand(&id_path)? else { return None };
                 let (link, _) = map.column(via)?;
+                let mut link = Sql::col((rows, Alias::new(link))).eq(id);
+                if let Some(admitted) = self.admitted_rows(form, map) {
+                    link = link.and(admitted);
+                }
                 Some(RowsSql {
                     table: map.table.clone(),
-                    link: Sql::col((rows, Alias::new(link))).eq(id),
+                    link,
                     scope: Box::new(FormScope::of(self.app, form, map, true)),
                 })
             }

@@ -57,7 +57,7 @@ pub async fn preview(
     // what they see in clear.
     let access = reach::for_operation(&core.db.conn, &ctx, principal, "read").await?;
     let mut paths = Vec::new();
-    crate::records::query::paths_in(&expr, &mut paths);
+    crate::records::query::paths_in(&ctx.app.bundle, ctx.form, &expr, &mut paths);
     access
         .check_readable(&ctx.app.bundle, ctx.form, &paths)
         .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
@@ -69,7 +69,7 @@ pub async fn preview(
     };
     // `parse` refused `today()`, so this date is never read.
     let context = engine_form::formula_context(&ctx.app.bundle, now);
-    let scope = FormScope::for_user(&ctx, &access.user);
+    let scope = FormScope::for_reader(&ctx, &access);
     let (ty, compiled) = expr_sql::compile(&expr, &scope, ctx.backend, &context).map_err(invalid)?;
     let id = Expr::col((Alias::new(&ctx.map.table), Alias::new("id")));
     let mut stmt = Query::select();

@@ -138,19 +138,32 @@ fn bad(param: &str, message: impl Into<String>) -> Error {
 }
 
 /// Every field path `expr` reads, added to `out`. Iterative, like every walk over input.
-pub fn paths_in(expr: &engine_rule::Expr, out: &mut Vec<Vec<String>>) {
-    let mut pending = vec![expr];
-    while let Some(expr) = pending.pop() {
-        if let engine_rule::ExprKind::Path(path) = &expr.kind {
-            out.push(path.clone());
+/// Every field path `expr` reads on `form`. A path inside an aggregate's row arguments
+/// reads a field of the rows, so it is given under the collection's path
+/// (`sum(transaction, amount)` reads `transaction` and `transaction.amount`).
+pub fn paths_in(bundle: &engine_form::Bundle, form: &Form, expr: &engine_rule::Expr, out: &mut Vec<Vec<String>>) {
+    let schema = engine_form::FormSchema { bundle, form };
+    let is_rows = |p: &[String]| schema.collection(p).is_some();
+    let mut pending = vec![(Vec::new(), expr)];
+    while let Some((prefix, expr)) = pending.pop() {
+        if let engine_rule::ExprKind::Call(name, args) = &expr.kind
+            && let Some(Ok(call)) = engine_rule::AggregateCall::of(name, args, is_rows)
+            && prefix.is_empty()
+        {
+            out.push(call.rows.to_vec());
+            pending.extend(args.iter().skip(1).map(|a| (call.rows.to_vec(), a)));
+            continue;
         }
-        pending.extend(expr.children());
+        if let engine_rule::ExprKind::Path(path) = &expr.kind {
+            out.push(prefix.iter().chain(path).cloned().collect());
+        }
+        pending.extend(expr.children().into_iter().map(|c| (prefix.clone(), c)));
     }
 }
 
 impl ListQuery {
     /// Every field path the query reads: in its filters, its `where` and its sort.
-    pub fn paths_read(&self) -> Vec<Vec<String>> {
+    pub fn paths_read(&self, bundle: &engine_form::Bundle, form: &Form) -> Vec<Vec<String>> {
         let mut out = Vec::new();
         let targets = self.filters.iter().map(|f| &f.target).chain(self.sort.iter().map(|s| &s.target));
         out.extend(targets.filter_map(|t| match t {
@@ -158,7 +171,7 @@ impl ListQuery {
             _ => None,
         }));
         if let Some(condition) = &self.condition {
-            paths_in(condition, &mut out);
+            paths_in(bundle, form, condition, &mut out);
         }
         out
     }

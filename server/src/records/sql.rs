@@ -124,7 +124,7 @@ pub(super) fn compile_condition(
     let invalid = |errors| Error::InvalidExpression { param: "where", errors };
     // A signed-in caller's filter may read `$user.…` too.
     let scope = match ctx.access {
-        Some(access) => FormScope::for_user(ctx, &access.user),
+        Some(access) => FormScope::for_reader(ctx, access),
         None => FormScope::new(ctx),
     };
     // `today()` was refused when the query was parsed, so this date is never read.

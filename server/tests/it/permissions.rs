@@ -144,16 +144,23 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
         let got = call(who, "GET", uri.clone(), None).await;
         assert_eq!((got.status, got.body["code"].as_str()), (403, Some("not_readable")), "{who} {uri}: {}", got.body);
     }
-    // An aggregate over records the RM reads only some of is refused, saying which form and why.
-    let summed = format!("{customers}?where=sum(transaction,%20amount)%20%3E%200");
-    let got = call("zhang.min", "GET", summed, None).await;
-    assert_eq!((got.status, got.body["code"].as_str()), (403, Some("not_readable")), "{}", got.body);
-    let said = got.body["detail"].as_str().unwrap_or_default();
-    assert!(
-        said.contains("an aggregate over `transaction` reads `transaction` records")
-            && said.contains("only some `transaction` records"),
-        "the refusal names the form and the reason: {said}"
-    );
+    // An aggregate goes over the rows the caller reads: an RM sums their own customers'
+    // transactions, and gets the same customers as an administrator among theirs.
+    let encode = |text: &str| -> String { text.bytes().map(|b| format!("%{b:02X}")).collect() };
+    let summed =
+        format!("{customers}?where={}&fields=name&sort=id", encode("sum(transaction, amount, direction == 'out') > 0"));
+    let got = call("zhang.min", "GET", summed.clone(), None).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    let theirs = names(&seen("zhang.min").await.body);
+    let all = names(&env.get(&summed).await.body);
+    let expected: Vec<String> = all.iter().filter(|n| theirs.contains(n)).cloned().collect();
+    assert!(!expected.is_empty(), "the RM's customers have outflows: {all:?}");
+    assert_eq!(names(&got.body), expected);
+    // A form the RM may not read is not aggregated, and the refusal says which and why.
+    let loans = call("zhang.min", "GET", format!("{customers}?where={}", encode("count(loan) > 0")), None).await;
+    assert_eq!((loans.status, loans.body["code"].as_str()), (403, Some("not_readable")), "{}", loans.body);
+    let said = loans.body["detail"].as_str().unwrap_or_default();
+    assert!(said.contains("reads `loan` records, which your roles do not let you read"), "{said}");
     let clear =
         call("compliance", "GET", format!("{customers}?where=starts_with(mobile,%20'137')&fields=name"), None).await;
     assert_eq!(clear.status, 200, "compliance sees mobiles in clear: {}", clear.body);
@@ -200,6 +207,18 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
         (wang.clone(), Value::Null)
     );
 
+    // Admitted only their inflows, the RM's sum of outflows finds nothing: the rows they may
+    // not read are not counted, so the aggregate reveals nothing of them.
+    let role_uri = "/api/v1/apps/bank_crm/roles/relationship_manager";
+    let mut role = env.get(role_uri).await.body;
+    role["forms"]["transaction"]["rows"] =
+        json!("customer.relationship_manager.login == $user.username and direction == 'in'");
+    let saved = env.put(role_uri, &role).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
+    let inflows_only = call("zhang.min", "GET", summed.clone(), None).await;
+    assert_eq!((inflows_only.status, names(&inflows_only.body)), (200, Vec::<String>::new()), "{}", inflows_only.body);
+    assert_eq!(names(&env.get(&summed).await.body), all, "the administrator's sum is the same as before");
     env.finish().await;
 }
 
