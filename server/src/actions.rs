@@ -200,6 +200,9 @@ async fn route(
         (None, Some(role)) => format!("offered to the role `{role}`"),
         (None, None) => "waiting for an administrator to assign it".to_owned(),
     };
-    let why = format!("`{assignee}` names no user; {whom}");
+    let why = match assignee {
+        Value::Null => format!("the assignee names no user; {whom}"),
+        named => format!("`{named}` names no user; {whom}"),
+    };
     Ok(Route { user: None, role: role.map(str::to_owned), unit, why: Some(why) })
 }

@@ -1,5 +1,6 @@
 //! End-to-end tests: the `trellis` binary as a user runs it, over real HTTP.
 
+mod alerts;
 mod cli;
 mod client;
 mod flows;

@@ -139,12 +139,32 @@ impl Server {
         body: &str,
         token: Option<&str>,
     ) -> std::io::Result<(u16, String)> {
+        self.send_at_version(method, target, body, token, 1)
+    }
+
+    /// A PATCH of the record at `path` as it stands at `version`, as the administrator.
+    pub fn patch(&self, path: &str, version: i64, body: &Value) -> (u16, Value) {
+        let token = self.token();
+        let (status, text) = self
+            .send_at_version("PATCH", path, &body.to_string(), Some(&token), version)
+            .unwrap_or_else(|e| panic!("PATCH {path}: {e}"));
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    fn send_at_version(
+        &self,
+        method: &str,
+        target: &str,
+        body: &str,
+        token: Option<&str>,
+        version: i64,
+    ) -> std::io::Result<(u16, String)> {
         let mut stream = TcpStream::connect(&self.addr)?;
         stream.set_read_timeout(Some(Duration::from_secs(60)))?;
         let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         write!(
             stream,
-            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nIf-Match: \"{version}\"\r\nContent-Length: {}\r\n\r\n{body}",
             self.addr,
             body.len()
         )?;
@@ -161,6 +181,12 @@ impl Server {
     /// The administrator's session token.
     pub fn admin_token(&self) -> String {
         self.token()
+    }
+
+    /// Forgets the administrator's session (it ended: the clock moved past its 12 hours),
+    /// so the next request signs in again.
+    pub fn sign_in_again(&self) {
+        *self.token.lock().expect("token") = None;
     }
 }
 

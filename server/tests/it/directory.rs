@@ -97,6 +97,12 @@ async fn the_directory_is_imported_whole_or_not_at_all(backend: Backend) {
     let saved = env.put("/api/v1/users/li.na", &json!({ "password": "the designer's secret", "org_unit": "hq" })).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     assert!(server::auth::login(conn, "li.na", "the designer's secret", Utc::now()).await.is_ok());
+    // A password reset that names no unit leaves the user in theirs (it once cleared it).
+    let reset = env.put("/api/v1/users/li.na", &json!({ "password": "another long secret" })).await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let listed = env.get("/api/v1/users").await.body["items"].clone();
+    let li_na = listed.as_array().expect("users").iter().find(|u| u["username"] == "li.na").cloned();
+    assert_eq!(li_na.map(|u| u["org_unit"].clone()), Some(json!("hq")), "{listed}");
     env.finish().await;
 }
 

@@ -76,7 +76,10 @@ async fn user_id(c: &impl ConnectionTrait, username: &str) -> Result<Option<i64>
 async fn update_user(c: &impl ConnectionTrait, user: &UserEntry, unit: Option<i64>) -> Result<(), Error> {
     let mut stmt = Query::update();
     stmt.table(Table::Users).and_where(Expr::col(a("username")).eq(user.username.as_str()));
-    stmt.value(a("org_unit_id"), unit);
+    // A unit left out stays (a password reset keeps the user where they are).
+    if user.org_unit.is_some() {
+        stmt.value(a("org_unit_id"), unit);
+    }
     if let Some(name) = &user.display_name {
         stmt.value(a("display_name"), name.as_str());
     }
@@ -92,7 +95,10 @@ async fn update_user(c: &impl ConnectionTrait, user: &UserEntry, unit: Option<i6
     if let Some(language) = &user.language {
         stmt.value(a("language"), language.as_str());
     }
-    c.execute(&stmt).await?;
+    // Only roles may be given: the user's own row stays as it is.
+    if !stmt.get_values().is_empty() {
+        c.execute(&stmt).await?;
+    }
     Ok(())
 }
 
