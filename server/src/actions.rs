@@ -56,15 +56,19 @@ pub async fn run(
 ) -> Result<Value, Error> {
     let mut done = action.to_json();
     match action {
-        Action::CreateTask { title, titles, assignee, priority, due_at, fallback_role, fallback_unit } => {
+        Action::CreateTask { title, titles, assignee, priority, due_at, remind_at, fallback_role, fallback_unit } => {
             let priority = serde_json::to_value(priority).unwrap_or_default();
             let route = route(tx, assignee, fallback_role.as_deref(), fallback_unit.as_deref()).await?;
             if let Some(why) = &route.why {
                 done["routed"] = json!(why);
             }
-            // Overdue, it goes up to the manager of its holder's unit.
+            // Its holder is reminded; overdue, it goes up to the manager of their unit.
             let escalations = match &route.user {
-                Some(_) => vec![(*due_at, engine_flow::Escalate::ToManager)],
+                Some(_) => remind_at
+                    .map(|at| (at, engine_flow::Escalate::Remind))
+                    .into_iter()
+                    .chain([(*due_at, engine_flow::Escalate::ToManager)])
+                    .collect(),
                 None => Vec::new(),
             };
             let task = crate::flows::store::NewTask {

@@ -181,6 +181,17 @@ fn every_alert_reaches_its_rm_once() {
     let overdue = raised(&server, &li_hang, "?team=true&overdue=true", "大额资金流出预警：陈静");
     assert_eq!(overdue.len(), 1, "the manager sees their RM's overdue task");
     assert_eq!(overdue[0]["overdue"], true);
+    // Its RM was reminded after an hour, and the branch manager told when it fell due.
+    let told =
+        |token: &str| server.request_as(token, "GET", "/api/v1/notifications?limit=200", None).1["items"].clone();
+    let said =
+        |items: &Value, text: &str| {
+            items.as_array().expect("items").iter().any(|n| {
+                n["message"].as_str().is_some_and(|m| m.contains(text) && m.contains("大额资金流出预警：陈静"))
+            })
+        };
+    assert!(said(&told(&zhang), "Reminder"), "{}", told(&zhang));
+    assert!(said(&told(&li_hang), "Escalated"), "{}", told(&li_hang));
 
     // Ten daily scans, each morning after 09:00 in Shanghai.
     for day in 1..=10 {

@@ -60,6 +60,7 @@ struct RawAction {
     assignee: Option<Json>,
     priority: Option<Json>,
     due_in_hours: Option<Json>,
+    remind_in_hours: Option<Json>,
     fallback_role: Option<Json>,
     fallback_unit: Option<Json>,
     channel: Option<Json>,
@@ -77,7 +78,10 @@ struct RawAction {
 }
 
 const KEYS: [(&str, &[&str]); 7] = [
-    ("create_task", &["title", "assignee", "priority", "due_in_hours", "fallback_role", "fallback_unit"]),
+    (
+        "create_task",
+        &["title", "assignee", "priority", "due_in_hours", "remind_in_hours", "fallback_role", "fallback_unit"],
+    ),
     ("notify", &["channel", "to", "message", "language"]),
     ("update_fields", &["set", "record"]),
     ("create_record", &["form", "values"]),
@@ -130,6 +134,14 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
             if due.is_none() {
                 diags.push(format!("{at}/due_in_hours"), "bad_value", "a whole number of hours, up to a year");
             }
+            // A reminder to its holder while the task is still open, before it is due.
+            let remind = match raw.remind_in_hours.as_ref() {
+                None => Some(None),
+                Some(hours) => hours.as_i64().filter(|h| *h > 0 && due.is_none_or(|d| *h < d)).map(Some),
+            };
+            if remind.is_none() {
+                diags.push(format!("{at}/remind_in_hours"), "bad_value", "a whole number of hours, before it is due");
+            }
             let title = diags.text(&format!("{at}/title"), raw.title.as_ref(), reads);
             let assignee = diags.expr(&format!("{at}/assignee"), raw.assignee.as_ref(), reads, None);
             let assignee = assignee.map(|e| as_person(e, scope));
@@ -156,6 +168,7 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
                 assignee: assignee?,
                 priority: priority?,
                 due_in_hours: due?,
+                remind_in_hours: remind?,
                 fallback_role,
                 fallback_unit,
             })

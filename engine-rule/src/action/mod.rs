@@ -60,6 +60,7 @@ pub enum ActionSpec {
         assignee: Expr,
         priority: Priority,
         due_in_hours: i64,
+        remind_in_hours: Option<i64>,
         /// The role the task is offered to when the assignee names nobody.
         fallback_role: Option<String>,
         /// The org unit whose queue it waits in then (to the fallback role in it, if any).
@@ -116,6 +117,9 @@ pub enum Action {
         priority: Priority,
         #[serde(with = "instant")]
         due_at: DateTime<Utc>,
+        /// When its holder is reminded, if it is still open.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "maybe_instant")]
+        remind_at: Option<DateTime<Utc>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fallback_role: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,7 +184,15 @@ impl ActionSpec {
             pairs.iter().map(|(k, e)| Ok((k.clone(), eval(e)?.to_json()))).collect()
         };
         Ok(match self {
-            ActionSpec::CreateTask { title, assignee, priority, due_in_hours, fallback_role, fallback_unit } => {
+            ActionSpec::CreateTask {
+                title,
+                assignee,
+                priority,
+                due_in_hours,
+                remind_in_hours,
+                fallback_role,
+                fallback_unit,
+            } => {
                 let title = title.evaluate(&eval)?;
                 Action::CreateTask {
                     title: title.text,
@@ -188,6 +200,7 @@ impl ActionSpec {
                     assignee: eval(assignee)?.to_json(),
                     priority: *priority,
                     due_at: now + Duration::hours(*due_in_hours),
+                    remind_at: remind_in_hours.map(|h| now + Duration::hours(h)),
                     fallback_role: fallback_role.clone(),
                     fallback_unit: match fallback_unit {
                         Some(unit) => Some(eval(unit)?.to_text()).filter(|u| !u.is_empty()),
@@ -276,5 +289,24 @@ mod instant {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(d)?;
         DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An instant that may be absent, as `instant` writes it.
+mod maybe_instant {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => super::instant::serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let text = Option::<String>::deserialize(d)?;
+        text.map(|t| DateTime::parse_from_rfc3339(&t).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom))
+            .transpose()
     }
 }

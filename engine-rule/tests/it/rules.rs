@@ -107,6 +107,7 @@ fn a_large_outflow_raises_an_alert_and_a_task_due_in_two_hours() {
                 assignee: serde_json::json!(7),
                 priority: Priority::High,
                 due_at: DateTime::<Utc>::from_str("2026-11-28T04:15:00Z").expect("due"),
+                remind_at: None,
                 fallback_role: None,
                 fallback_unit: None,
             },
