@@ -59,6 +59,12 @@ pub async fn notify(c: &impl ConnectionTrait, notice: &Notice<'_>, now: DateTime
 pub enum TaskNews {
     Created,
     Handed,
+    /// Still open: a reminder to its holder.
+    Reminder,
+    /// Overdue: told to the holder's manager.
+    Escalated,
+    /// Given to them by its SLA.
+    Reassigned,
 }
 
 impl TaskNews {
@@ -68,6 +74,9 @@ impl TaskNews {
         let (zh, en) = match self {
             TaskNews::Created => ("新任务", "New task"),
             TaskNews::Handed => ("转交给你", "Handed to you"),
+            TaskNews::Reminder => ("提醒", "Reminder"),
+            TaskNews::Escalated => ("升级", "Escalated"),
+            TaskNews::Reassigned => ("转派给你", "Reassigned to you"),
         };
         let in_ = |language: &str| engine_rule::in_language(title, titles, Some(language)).to_owned();
         let messages = [("zh-CN", format!("{zh}：{}", in_("zh-CN"))), ("en", format!("{en}: {}", in_("en")))];

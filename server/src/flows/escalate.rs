@@ -11,6 +11,7 @@ use super::store::{a, history};
 use crate::core::Core;
 use crate::db::Table;
 use crate::error::Error;
+use crate::notifications::TaskNews;
 use crate::records::codec::datetime;
 
 const BATCH: u64 = 200;
@@ -60,7 +61,7 @@ async fn escalate(
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let q = Query::select()
-        .columns(["app", "instance_id", "title", "assignee", "status"].map(a))
+        .columns(["app", "instance_id", "title", "assignee", "status", "data"].map(a))
         .from(Table::Tasks)
         .and_where(Expr::col(a("id")).eq(task))
         .to_owned();
@@ -71,14 +72,17 @@ async fn escalate(
     if status != "open" {
         return Ok(false);
     }
-    let (to, message) = match action {
-        "remind" => (holder.clone(), format!("提醒 / Reminder: {title}")),
+    let data: Option<String> = row.try_get_by_index(5)?;
+    let data = data.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()).unwrap_or_default();
+    let titles = data["titles"].as_object().cloned().unwrap_or_default();
+    let (to, news) = match action {
+        "remind" => (holder.clone(), TaskNews::Reminder),
         "escalate" => {
             let manager = match &holder {
                 Some(h) => manager_of(tx, h).await?,
                 None => None,
             };
-            (manager, format!("升级 / Escalated: {title} ({})", holder.as_deref().unwrap_or("-")))
+            (manager, TaskNews::Escalated)
         }
         _ => {
             let stmt = Query::update()
@@ -87,11 +91,19 @@ async fn escalate(
                 .and_where(Expr::col(a("id")).eq(task))
                 .to_owned();
             tx.execute(&stmt).await?;
-            (target.clone(), format!("转派 / Reassigned to you: {title}"))
+            (target.clone(), TaskNews::Reassigned)
         }
     };
     if let Some(to) = &to {
-        let body = json!({ "message": message, "task": task });
+        let (mut message, mut messages) = news.texts(&title, &titles);
+        // The manager is told whose task it was.
+        if let (TaskNews::Escalated, Some(holder)) = (news, &holder) {
+            message = format!("{message} ({holder})");
+            for text in messages.values_mut() {
+                *text = json!(format!("{} ({holder})", text.as_str().unwrap_or_default()));
+            }
+        }
+        let body = json!({ "message": message, "messages": messages, "task": task });
         crate::rules::queue_message_for(tx, &app, "in_app", &json!(to), &body, now).await?;
     }
     if let Some(instance) = instance {
