@@ -1,6 +1,7 @@
 //! End-to-end tests: the `trellis` binary as a user runs it, over real HTTP.
 
 mod alerts;
+mod browser;
 mod cli;
 mod client;
 mod flows;

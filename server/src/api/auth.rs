@@ -27,7 +27,7 @@ pub struct LoginRequest {
 /// Sign in: a session token to send as `Authorization: Bearer <token>`, valid for 12
 /// hours or until signed out. Five wrong passwords in a row lock the user for 15 minutes.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
-    responses((status = 200, description = "Signed in", body = Object,
+    responses((status = 200, description = "Signed in", body = super::schemas::Session,
             example = json!({ "token": "x3Jx…", "expires_at": "2026-11-29T10:00:00Z", "username": "zhang.wei" })),
         (status = 400, description = "Not a login", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong user name or password (`wrong_credentials`), or the name is locked after five wrong attempts in a row (`locked`), known or not", body = Problem, content_type = "application/problem+json"),

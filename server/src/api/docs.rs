@@ -149,8 +149,25 @@ pub fn platform_document() -> &'static serde_json::Value {
     DOCUMENT.get_or_init(|| {
         let mut doc = serde_json::to_value(PlatformApi::openapi()).unwrap_or_default();
         engine_form::add_common_answers(&mut doc);
+        name_operations(&mut doc);
         doc
     })
+}
+
+/// Gives every operation a name of its own, `<tag>_<handler>` (`tasks_list`,
+/// `records_list`): handlers in different modules share names, and a client generated
+/// from the document keys its operations by them.
+fn name_operations(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(serde_json::Value::as_object_mut) else { return };
+    for item in paths.values_mut().filter_map(serde_json::Value::as_object_mut) {
+        for operation in item.values_mut().filter_map(serde_json::Value::as_object_mut) {
+            let tag = operation.get("tags").and_then(|t| t[0].as_str()).unwrap_or("platform").replace('-', "_");
+            if let Some(id) = operation.get("operationId").and_then(serde_json::Value::as_str) {
+                let named = format!("{tag}_{id}");
+                operation.insert("operationId".into(), serde_json::Value::String(named));
+            }
+        }
+    }
 }
 
 /// The methods the platform document lists for the route `path` matches, if any: what a

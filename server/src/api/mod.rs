@@ -19,7 +19,9 @@ mod params;
 mod processes;
 mod records;
 mod rules;
+mod schemas;
 mod tasks;
+mod web_app;
 
 use std::sync::Arc;
 
@@ -31,7 +33,7 @@ use serde_json::Value;
 use crate::db::Db;
 use crate::error::Error;
 
-pub use docs::PlatformApi;
+pub use docs::{PlatformApi, platform_document};
 
 /// What every handler can reach: the domain's core, and the HTTP layer's own sign-in limits.
 pub struct AppState {
@@ -81,6 +83,11 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route("/api/v1/openapi.json", web::get().to(docs::platform_openapi))
                     .route("/api/v1/schemas/{kind}", web::get().to(docs::metadata_schema))
                     .route("/api/v1/apps/{app}/openapi.json", web::get().to(docs::app_openapi))
+                    // The browser app: every GET outside the API.
+                    .route(
+                        "/{page:.*}",
+                        web::route().guard(actix_web::guard::fn_guard(web_app::is_page)).to(web_app::serve),
+                    )
                     // Everything else needs a session token.
                     .service(authenticated()),
             );

@@ -29,7 +29,7 @@ pub struct NotificationFilter {
 
 /// Your notifications, newest first, with how many are unread.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationFilter),
-    responses((status = 200, description = "A page of notifications; `next` is the `before` of the following page", body = Object,
+    responses((status = 200, description = "A page of notifications; `next` is the `before` of the following page", body = super::schemas::NotificationPage,
         example = json!({ "items": [{ "id": 12, "app": "bank_crm", "message": "新任务 / New task: 大额资金流出预警：陈静",
             "task": 31, "subject": { "form": "transaction", "id": 88 }, "created_at": "2026-12-01T09:30:00.000000Z",
             "read": false, "read_at": null }], "unread": 1, "next": null })),

@@ -47,7 +47,7 @@ impl TaskFilter {
 
 /// Your tasks (and with `team=true` your team's), soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskFilter),
-    responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due", body = Object)))]
+    responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due", body = super::schemas::TaskList)))]
 pub async fn list(state: State, req: HttpRequest, filter: Params<TaskFilter>) -> Result<HttpResponse, Error> {
     let items = tasks::list(&state, principal(&req)?, &filter.query(), state.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))

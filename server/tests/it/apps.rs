@@ -181,7 +181,7 @@ async fn bad_requests_are_problems(backend: Backend) {
         ("POST", "/api/v1/apps/bank_crm/forms/customer/records", Some("[1]"), 400, "malformed_json"),
         ("GET", "/api/v1/apps/bank_crm/forms/customer/records?limit=0", None, 400, "bad_query"),
         ("GET", "/api/v1/apps/bank_crm/forms/customer/records?limit=ten", None, 400, "bad_query"),
-        ("GET", "/no/such/route", None, 404, "not_found"),
+        ("GET", "/api/v1/no/such/route", None, 404, "not_found"),
     ];
     for (method, uri, body, status, code) in cases {
         let r = env.send(method, uri, body, &[]).await;

@@ -82,7 +82,7 @@ async fn api_tokens_reach_one_app_within_their_access(backend: Backend) {
 async fn routes_need_a_session_token(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let none = [("authorization", "")];
-    for uri in ["/api/v1/apps", "/api/v1/apps/bank_crm/forms/customer/records", "/api/v1/auth/me", "/nope"] {
+    for uri in ["/api/v1/apps", "/api/v1/apps/bank_crm/forms/customer/records", "/api/v1/auth/me", "/api/nope"] {
         let refused = env.send("GET", uri, None, &none).await;
         assert_eq!((refused.status, refused.body["code"].as_str()), (401, Some("unauthorized")), "{uri}");
         assert_eq!(refused.header("www-authenticate").as_deref(), Some("Bearer"));

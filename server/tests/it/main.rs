@@ -28,3 +28,4 @@ mod rules;
 mod schedules;
 mod sign_in;
 mod statements;
+mod web;

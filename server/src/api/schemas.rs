@@ -1,0 +1,86 @@
+//! The shapes of answers the handlers build as JSON, described for the platform OpenAPI
+//! document, from which the browser app's client is typed. Schemathesis checks every
+//! answer against them, so a shape that drifts from what a handler writes fails CI.
+
+#![allow(dead_code)] // Read by utoipa only: the handlers write these shapes as JSON.
+
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// A session, as signing in gives it.
+#[derive(ToSchema)]
+pub struct Session {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub username: String,
+    /// RFC 3339, to the second.
+    pub expires_at: String,
+}
+
+/// The record a task or notification is about.
+#[derive(ToSchema)]
+pub struct Subject {
+    pub form: Option<String>,
+    pub id: Option<i64>,
+}
+
+/// A task of the inbox: a process's user task (instance, token, node) or one a rule
+/// raised (firing), for a user (`assignee`) or offered to a role in a unit's queue.
+#[derive(ToSchema)]
+pub struct Task {
+    pub id: i64,
+    pub app: String,
+    pub instance: Option<i64>,
+    pub token: Option<i64>,
+    pub node: Option<String>,
+    pub firing: Option<i64>,
+    /// In the reader's language when it was given in several.
+    pub title: String,
+    pub assignee: Option<String>,
+    pub candidate_role: Option<String>,
+    pub candidate_unit: Option<String>,
+    /// `low`, `normal` or `high`.
+    pub priority: String,
+    pub due_at: Option<String>,
+    pub overdue: bool,
+    /// `open`, `completed` or `cancelled`.
+    pub status: String,
+    pub outcome: Option<String>,
+    /// What the task says (why it was routed, its titles) and, completed, what was recorded.
+    pub data: Option<Value>,
+    pub subject: Subject,
+    pub created_at: String,
+    pub completed_at: Option<String>,
+    pub completed_by: Option<String>,
+}
+
+/// Tasks, soonest due first.
+#[derive(ToSchema)]
+pub struct TaskList {
+    pub items: Vec<Task>,
+}
+
+/// What a user is told inside Trellis.
+#[derive(ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub app: String,
+    /// In the reader's language when it was given in several.
+    pub message: String,
+    pub task: Option<i64>,
+    /// The record it is about; null when none.
+    pub subject: Option<Subject>,
+    pub created_at: String,
+    pub read: bool,
+    pub read_at: Option<String>,
+}
+
+/// A page of notifications, newest first.
+#[derive(ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    /// How many of the user's notifications are unread, in all.
+    pub unread: i64,
+    /// The `before` of the next page; null on the last.
+    pub next: Option<i64>,
+}

@@ -1,0 +1,35 @@
+//! The browser app's tests (`web-designer/tests/run.mjs`: playwright-core driving Debian's
+//! Chromium) against a real `trellis serve --demo` on a fresh SQLite file, signed in as the
+//! demo's relationship manager. Screenshots go to `target/browser-screenshots`.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::process::{Server, repo_root};
+
+#[test]
+fn the_browser_app_works_for_a_relationship_manager() {
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "the browser tests need Debian's chromium: apt-get install -y chromium (.ci/run installs it)"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&format!("sqlite://{}", dir.path().join("t.db").display()), &["--demo"]);
+    let password = "the RM's long password";
+    let (status, body) = server.request("PUT", "/api/v1/users/zhang.min", Some(&json!({ "password": password })));
+    assert_eq!(status, 200, "{body}");
+    let web = repo_root().join("web-designer");
+    let out = repo_root().join("target/browser-screenshots");
+    let ran = Command::new("node")
+        .arg("tests/run.mjs")
+        .current_dir(&web)
+        .env("BASE_URL", format!("http://{}", server.addr))
+        .env("TRELLIS_USER", "zhang.min")
+        .env("TRELLIS_PASSWORD", password)
+        .env("OUT", &out)
+        .output()
+        .expect("node runs");
+    let said = String::from_utf8_lossy(&ran.stdout).into_owned() + &String::from_utf8_lossy(&ran.stderr);
+    assert!(ran.status.success(), "{said}");
+}

@@ -1,0 +1,87 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ConfigProvider, Spin } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import { api, session, whenSessionEnds, type Me, type Notification, type Task } from './api/client';
+import { LanguageContext, type Language } from './i18n';
+import { Shell } from './Shell';
+import { SignIn } from './SignIn';
+
+const LANGUAGE_KEY = 'trellis.language';
+/// The system's CJK font where it has one, else the bundled Noto Sans SC.
+const FONTS = 'system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans SC", sans-serif';
+
+interface Day {
+  me: Me;
+  tasks: Task[];
+  notifications: { items: Notification[]; unread: number };
+}
+
+/// Signed in or not; the language is the user's own (kept on the server), zh-CN before
+/// anyone signs in unless this browser chose otherwise.
+export function App() {
+  const [language, setLanguage] = useState<Language>(
+    (localStorage.getItem(LANGUAGE_KEY) as Language | null) ?? 'zh-CN',
+  );
+  const [day, setDay] = useState<Day | null>(null);
+  const [loading, setLoading] = useState(session.token() !== null);
+  const [expired, setExpired] = useState(false);
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    const [me, tasks, notifications] = await Promise.all([
+      api.GET('/api/v1/auth/me'),
+      api.GET('/api/v1/tasks'),
+      api.GET('/api/v1/notifications'),
+    ]);
+    setLoading(false);
+    if (!me.data || !tasks.data || !notifications.data) return;
+    if (me.data.language === 'zh-CN' || me.data.language === 'en') setLanguage(me.data.language);
+    setDay({ me: me.data, tasks: tasks.data.items, notifications: notifications.data });
+  }, []);
+
+  useEffect(() => {
+    // An ended session sends the user to sign in, and back here after it.
+    whenSessionEnds(() => {
+      setDay(null);
+      setExpired(true);
+    });
+    if (session.token()) void load();
+  }, [load]);
+
+  async function changeLanguage(next: Language) {
+    setLanguage(next);
+    localStorage.setItem(LANGUAGE_KEY, next);
+    if (day) {
+      await api.PATCH('/api/v1/auth/me', { body: { language: next } });
+      await load();
+    }
+  }
+
+  async function signOut() {
+    await api.POST('/api/v1/auth/logout');
+    session.clear();
+    setDay(null);
+    setExpired(false);
+  }
+
+  return (
+    <LanguageContext.Provider value={language}>
+      <ConfigProvider locale={language === 'zh-CN' ? zhCN : enUS} theme={{ token: { fontFamily: FONTS } }}>
+        {loading ? (
+          <Spin fullscreen />
+        ) : day ? (
+          <Shell {...day} onLanguage={changeLanguage} onSignOut={signOut} />
+        ) : (
+          <SignIn
+            expired={expired}
+            onSignedIn={() => {
+              setExpired(false);
+              void load();
+            }}
+          />
+        )}
+      </ConfigProvider>
+    </LanguageContext.Provider>
+  );
+}

@@ -1,0 +1,66 @@
+import { useState } from 'react';
+import { Alert, Button, Card, Form, Input, Typography } from 'antd';
+import { api, session, type Problem } from './api/client';
+import { useT } from './i18n';
+
+interface Props {
+  /// Why the user is here again (their session ended), if so.
+  expired: boolean;
+  onSignedIn: () => void;
+}
+
+/// Sign-in: wrong passwords, a locked name and too many attempts each say what happened.
+export function SignIn({ expired, onSignedIn }: Props) {
+  const t = useT();
+  const [problem, setProblem] = useState<string | null>(expired ? t('signIn.expired') : null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(values: { username: string; password: string }) {
+    setBusy(true);
+    const { data, error, response } = await api.POST('/api/v1/auth/login', { body: values });
+    setBusy(false);
+    if (data) {
+      session.set(data.token);
+      onSignedIn();
+      return;
+    }
+    const code = (error as Problem | undefined)?.code;
+    setProblem(
+      response.status === 429
+        ? t('signIn.tooMany')
+        : code === 'locked'
+          ? t('signIn.locked')
+          : code === 'wrong_credentials'
+            ? t('signIn.wrong')
+            : t('error.generic', { detail: (error as Problem | undefined)?.detail ?? response.statusText }),
+    );
+  }
+
+  return (
+    <main className="sign-in">
+      <Card style={{ width: 360 }}>
+        <Typography.Title level={3}>{t('signIn.title')}</Typography.Title>
+        {problem && <Alert role="alert" type="error" title={problem} style={{ marginBottom: 16 }} />}
+        <Form layout="vertical" onFinish={submit} requiredMark={false}>
+          <Form.Item
+            label={t('signIn.username')}
+            name="username"
+            rules={[{ required: true, message: t('signIn.required', { field: t('signIn.username') }) }]}
+          >
+            <Input autoComplete="username" autoFocus />
+          </Form.Item>
+          <Form.Item
+            label={t('signIn.password')}
+            name="password"
+            rules={[{ required: true, message: t('signIn.required', { field: t('signIn.password') }) }]}
+          >
+            <Input.Password autoComplete="current-password" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={busy} block>
+            {t('signIn.submit')}
+          </Button>
+        </Form>
+      </Card>
+    </main>
+  );
+}

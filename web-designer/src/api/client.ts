@@ -1,0 +1,51 @@
+// The one API client: typed from the platform OpenAPI document (`schema.d.ts`, generated
+// by `npm run api` from `openapi/platform.json`), carrying the session token. A 401 means
+// the session ended: the app goes back to sign-in and then to the page it was on.
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+export type Schemas = components['schemas'];
+export type Task = Schemas['Task'];
+export type Notification = Schemas['Notification'];
+export type Me = Schemas['Me'];
+
+/// A problem+json answer, as the server writes every refusal.
+export interface Problem {
+  status: number;
+  code?: string;
+  detail?: string;
+  errors?: { path: string; code: string; message: string }[];
+}
+
+const TOKEN = 'trellis.token';
+
+export const session = {
+  token: (): string | null => sessionStorage.getItem(TOKEN),
+  set: (token: string) => sessionStorage.setItem(TOKEN, token),
+  clear: () => sessionStorage.removeItem(TOKEN),
+};
+
+let onExpired: () => void = () => {};
+
+/// What the app does when the server says the session has ended.
+export function whenSessionEnds(handler: () => void) {
+  onExpired = handler;
+}
+
+const auth: Middleware = {
+  onRequest({ request }) {
+    const token = session.token();
+    if (token) request.headers.set('Authorization', `Bearer ${token}`);
+    return request;
+  },
+  onResponse({ response, request }) {
+    if (response.status === 401 && !request.url.endsWith('/api/v1/auth/login')) {
+      session.clear();
+      onExpired();
+    }
+    return response;
+  },
+};
+
+export const api = createClient<paths>({ baseUrl: '' });
+api.use(auth);

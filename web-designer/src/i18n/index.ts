@@ -1,0 +1,29 @@
+// UI strings from the locale files; labels from metadata come in the app's own
+// `{"zh-CN", "en"}` texts and are picked with `label`. zh-CN is the default.
+import { createContext, useContext } from 'react';
+import zh from './zh-CN.json';
+import en from './en.json';
+
+export type Language = 'zh-CN' | 'en';
+export const LANGUAGES: Language[] = ['zh-CN', 'en'];
+type Key = keyof typeof zh;
+
+const strings: Record<Language, Record<Key, string>> = { 'zh-CN': zh, en };
+
+export function translate(language: Language, key: Key, values: Record<string, string | number> = {}): string {
+  const text = strings[language][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
+}
+
+/// A metadata label in the chosen language, else the first one given.
+export function label(texts: Record<string, string> | undefined, language: Language): string {
+  if (!texts) return '';
+  return texts[language] ?? Object.values(texts)[0] ?? '';
+}
+
+export const LanguageContext = createContext<Language>('zh-CN');
+
+export function useT() {
+  const language = useContext(LanguageContext);
+  return (key: Key, values?: Record<string, string | number>) => translate(language, key, values);
+}

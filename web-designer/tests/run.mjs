@@ -1,0 +1,96 @@
+// Browser tests: Debian's Chromium driven by playwright-core against a real `trellis serve`
+// (started by tests/e2e/browser.rs, which passes its address and a user). Elements are
+// found by role and accessible name; screenshots of the key screens go to $OUT.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const base = process.env.BASE_URL;
+const user = process.env.TRELLIS_USER;
+const password = process.env.TRELLIS_PASSWORD;
+const out = process.env.OUT ?? 'test-output';
+if (!base || !user || !password) throw new Error('BASE_URL, TRELLIS_USER and TRELLIS_PASSWORD are needed');
+mkdirSync(out, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const failures = [];
+async function check(name, body) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  // Nothing but the Trellis server is ever asked for anything.
+  const elsewhere = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base)) elsewhere.push(r.url());
+  });
+  try {
+    await body(page);
+    if (elsewhere.length) throw new Error(`requests to other hosts: ${elsewhere.join(', ')}`);
+    console.log(`ok  ${name}`);
+  } catch (e) {
+    failures.push(name);
+    console.log(`FAIL ${name}: ${e.stack ?? e}`);
+    await page.screenshot({ path: join(out, `failed-${name.replaceAll(' ', '-')}.png`) }).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
+/// A screenshot once the page's fonts (the bundled CJK font's chunks) have loaded.
+async function shot(page, name, options = {}) {
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: join(out, name), ...options });
+}
+
+function expectVisible(locator, what) {
+  return locator.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
+    throw new Error(`not shown: ${what}`);
+  });
+}
+
+async function signIn(page, name, secret) {
+  await page.goto(base + '/');
+  await page.getByLabel('用户名').fill(name);
+  await page.getByLabel('密码').fill(secret);
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+}
+
+await check('a wrong password is refused at sign-in and what was typed stays', async (page) => {
+  await signIn(page, user, 'not the password');
+  await expectVisible(page.getByRole('alert').filter({ hasText: '用户名或密码不正确' }), 'the refusal');
+  if ((await page.getByLabel('用户名').inputValue()) !== user) throw new Error('the user name was lost');
+  await shot(page, 'sign-in-refused.png');
+});
+
+await check('an RM signs in to their tasks, switches to English and signs out', async (page) => {
+  await signIn(page, user, password);
+  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox heading');
+  await expectVisible(page.getByRole('listitem').first(), 'a task');
+  await shot(page, 'inbox-zh-CN.png', { fullPage: true });
+  await page.getByText('EN', { exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: 'My tasks' }), 'the English heading');
+  await shot(page, 'inbox-en.png', { fullPage: true });
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await shot(page, 'inbox-en-768.png', { fullPage: true });
+  await page.getByRole('button', { name: user }).hover();
+  await page.getByText('Sign out').click();
+  await expectVisible(page.getByRole('heading', { name: 'Sign in' }), 'the sign-in page, in English still');
+});
+
+await check('the chosen language is the user\'s own, kept by the server', async (page) => {
+  await page.goto(base + '/');
+  await page.getByLabel(/User name|用户名/).fill(user);
+  await page.getByLabel(/Password|密码/).fill(password);
+  await page.getByRole('button', { name: /Sign in|登\s*录/ }).click();
+  await expectVisible(page.getByRole('heading', { name: 'My tasks' }), 'English after signing in again');
+  await page.getByText('中文', { exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'back in Chinese');
+});
+
+await browser.close();
+if (failures.length) {
+  console.log(`${failures.length} failed`);
+  process.exit(1);
+}
