@@ -35,6 +35,16 @@ impl Mode {
     pub fn writable(self) -> bool {
         self == Mode::Visible
     }
+
+    /// The name roles write it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Visible => "visible",
+            Mode::ReadOnly => "read_only",
+            Mode::Masked => "masked",
+            Mode::Hidden => "hidden",
+        }
+    }
 }
 
 /// What one role grants on one form.

@@ -30,6 +30,7 @@ pub mod rules;
 mod schema;
 pub mod tasks;
 pub mod timeline;
+pub mod workspace;
 
 pub use api::{AppState, PlatformApi, configure};
 pub use db::Db;

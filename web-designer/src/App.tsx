@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ConfigProvider, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
-import { api, session, whenSessionEnds, type Me, type Notification, type Task } from './api/client';
+import { api, session, whenSessionEnds, type Me, type Notification, type Task, type Workspace } from './api/client';
 import { LanguageContext, type Language } from './i18n';
 import { Shell } from './Shell';
 import { SignIn } from './SignIn';
@@ -13,6 +13,7 @@ const FONTS = 'system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto
 
 interface Day {
   me: Me;
+  workspace: Workspace;
   tasks: Task[];
   notifications: { items: Notification[]; unread: number };
 }
@@ -29,15 +30,16 @@ export function App() {
 
   const load = useCallback(async () => {
     setLoading(true);
-    const [me, tasks, notifications] = await Promise.all([
+    const [me, workspace, tasks, notifications] = await Promise.all([
       api.GET('/api/v1/auth/me'),
+      api.GET('/api/v1/workspace'),
       api.GET('/api/v1/tasks'),
       api.GET('/api/v1/notifications'),
     ]);
     setLoading(false);
-    if (!me.data || !tasks.data || !notifications.data) return;
+    if (!me.data || !workspace.data || !tasks.data || !notifications.data) return;
     if (me.data.language === 'zh-CN' || me.data.language === 'en') setLanguage(me.data.language);
-    setDay({ me: me.data, tasks: tasks.data.items, notifications: notifications.data });
+    setDay({ me: me.data, workspace: workspace.data, tasks: tasks.data.items, notifications: notifications.data });
   }, []);
 
   useEffect(() => {

@@ -1,12 +1,14 @@
-import { useContext } from 'react';
-import { BellOutlined, CheckSquareOutlined } from '@ant-design/icons';
+import { useContext, useState } from 'react';
+import { BellOutlined, CheckSquareOutlined, TableOutlined } from '@ant-design/icons';
 import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Segmented, Space, Typography } from 'antd';
-import type { Me, Notification, Task } from './api/client';
-import { LanguageContext, LANGUAGES, type Language, useT } from './i18n';
+import type { Me, Notification, Task, Workspace } from './api/client';
+import { LanguageContext, LANGUAGES, type Language, label, useT } from './i18n';
 import { Inbox } from './Inbox';
+import { RecordList } from './RecordList';
 
 interface Props {
   me: Me;
+  workspace: Workspace;
   tasks: Task[];
   notifications: { items: Notification[]; unread: number };
   onLanguage: (language: Language) => void;
@@ -17,11 +19,22 @@ const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', en: 'EN' }
 
 /// The shell every screen lives in: the header (bell, language, the user), the menu on
 /// the left, the page in the middle. Designers and record screens join it later.
-export function Shell({ me, tasks, notifications, onLanguage, onSignOut }: Props) {
+export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignOut }: Props) {
   const t = useT();
   const language = useContext(LanguageContext);
-  const overdue = tasks.filter((task) => task.overdue).length;
-  const inbox = `${t('shell.inbox')} ${tasks.length}${overdue > 0 ? ` (${t('shell.overdue', { count: overdue })})` : ''}`;
+  const [page, setPage] = useState('inbox');
+  const { open, overdue } = workspace.tasks;
+  const inbox = `${t('shell.inbox')} ${open}${overdue > 0 ? ` (${t('shell.overdue', { count: overdue })})` : ''}`;
+  // The user's first app for now; several apps get a switcher in the header.
+  const app = workspace.apps[0];
+  const form = app?.forms.find((f) => `form:${f.key}` === page);
+  const menu = [
+    { key: 'inbox', icon: <CheckSquareOutlined aria-hidden />, label: inbox },
+    ...(app
+      ? [{ type: 'group' as const, key: 'forms', label: label(app.name, language),
+          children: app.forms.map((f) => ({ key: `form:${f.key}`, icon: <TableOutlined aria-hidden />, label: label(f.label, language) })) }]
+      : []),
+  ];
   const bell = (
     <List
       size="small"
@@ -59,10 +72,12 @@ export function Shell({ me, tasks, notifications, onLanguage, onSignOut }: Props
       </Layout.Header>
       <Layout>
         <Layout.Sider breakpoint="lg" collapsedWidth={64} theme="light" width={220}>
-          <Menu mode="inline" selectedKeys={['inbox']} items={[{ key: 'inbox', icon: <CheckSquareOutlined />, label: inbox }]} />
+          <nav aria-label={t('shell.menu')}>
+            <Menu mode="inline" selectedKeys={[page]} items={menu} onClick={({ key }) => setPage(key)} />
+          </nav>
         </Layout.Sider>
         <Layout.Content style={{ padding: 24 }}>
-          <Inbox tasks={tasks} />
+          {app && form ? <RecordList app={app.key} form={form} /> : <Inbox tasks={tasks} />}
         </Layout.Content>
       </Layout>
     </Layout>

@@ -79,14 +79,35 @@ await check('an RM signs in to their tasks, switches to English and signs out', 
   await expectVisible(page.getByRole('heading', { name: 'Sign in' }), 'the sign-in page, in English still');
 });
 
-await check('the chosen language is the user\'s own, kept by the server', async (page) => {
-  await page.goto(base + '/');
-  await page.getByLabel(/User name|用户名/).fill(user);
-  await page.getByLabel(/Password|密码/).fill(password);
-  await page.getByRole('button', { name: /Sign in|登\s*录/ }).click();
-  await expectVisible(page.getByRole('heading', { name: 'My tasks' }), 'English after signing in again');
+await check('an RM lists their customers: money grouped, personal data masked', async (page) => {
+  await signIn(page, user, password);
+  // The last test left the RM reading English; this one reads Chinese.
   await page.getByText('中文', { exact: true }).click();
-  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'back in Chinese');
+  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox, in Chinese');
+  await page.getByRole('navigation').getByRole('menuitem', { name: '客户', exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: '客户' }), 'the customer list');
+  await expectVisible(page.getByRole('cell', { name: '12,800,000.00' }), "李伟's AUM, grouped at its scale");
+  await expectVisible(page.getByRole('cell', { name: '110***********0001' }), 'his ID number, masked');
+  const rows = await page.getByRole('row').count();
+  if (rows !== 4) throw new Error(`the RM's three customers and the header row, not ${rows} rows`);
+  await shot(page, 'customers-zh-CN.png', { fullPage: true });
+});
+
+await check('the chosen language is the user\'s own, kept by the server', async (page) => {
+  await signIn(page, user, password);
+  await page.getByText('EN', { exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: 'My tasks' }), 'English');
+  // Another browser, which keeps nothing of this one: the server knows the RM reads English.
+  const other = await browser.newContext();
+  const elsewhere = await other.newPage();
+  await elsewhere.goto(base + '/');
+  await elsewhere.getByLabel('用户名').fill(user);
+  await elsewhere.getByLabel('密码').fill(password);
+  await elsewhere.getByRole('button', { name: /登\s*录/ }).click();
+  await expectVisible(elsewhere.getByRole('heading', { name: 'My tasks' }), 'English in the other browser');
+  await elsewhere.getByText('中文', { exact: true }).click();
+  await expectVisible(elsewhere.getByRole('heading', { name: '我的待办' }), 'back in Chinese');
+  await other.close();
 });
 
 await browser.close();

@@ -75,6 +75,7 @@ use crate::error::Error;
         super::auth::change_password,
         super::auth::me,
         super::auth::change_me,
+        super::workspace::get,
         super::auth::create_token,
         super::auth::list_tokens,
         super::auth::revoke_token,

@@ -22,6 +22,7 @@ mod rules;
 mod schemas;
 mod tasks;
 mod web_app;
+mod workspace;
 
 use std::sync::Arc;
 
@@ -148,6 +149,7 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/auth/logout", web::post().to(auth::logout))
         .route("/api/v1/auth/password", web::post().to(auth::change_password))
         .route("/api/v1/auth/me", web::get().to(auth::me))
+        .route("/api/v1/workspace", web::get().to(workspace::get))
         .route("/api/v1/auth/me", web::patch().to(auth::change_me))
         .service(
             web::resource("/api/v1/tokens")

@@ -84,3 +84,37 @@ pub struct NotificationPage {
     /// The `before` of the next page; null on the last.
     pub next: Option<i64>,
 }
+
+/// What a signed-in user works with: their apps and forms, and their open tasks.
+#[derive(ToSchema)]
+pub struct Workspace {
+    pub apps: Vec<WorkspaceApp>,
+    pub tasks: TaskCounts,
+}
+
+#[derive(ToSchema)]
+pub struct WorkspaceApp {
+    pub key: String,
+    /// By language: `{"zh-CN": "银行客户关系管理", "en": "Bank CRM"}`.
+    pub name: std::collections::BTreeMap<String, String>,
+    /// The forms the user's roles let them read, in the app's order.
+    pub forms: Vec<WorkspaceForm>,
+}
+
+#[derive(ToSchema)]
+pub struct WorkspaceForm {
+    pub key: String,
+    pub label: std::collections::BTreeMap<String, String>,
+    pub title_field: Option<String>,
+    /// The form's field declarations as its metadata gives them (`/api/v1/schemas/form`),
+    /// each with its `mode` for this user; hidden fields are left out.
+    pub fields: Vec<Value>,
+    /// Of read, create, update, delete, export: those the user's roles grant.
+    pub operations: Vec<String>,
+}
+
+#[derive(ToSchema)]
+pub struct TaskCounts {
+    pub open: i64,
+    pub overdue: i64,
+}

@@ -21,7 +21,7 @@ fn the_web_apps_copy_of_the_platform_document_is_current() {
     );
 }
 
-crate::support::both_backends!(the_web_app_is_served_at_the_root);
+crate::support::both_backends!(the_web_app_is_served_at_the_root, a_workspace_holds_the_forms_a_user_reads);
 
 /// The app's page at `/` and at any client-side route, never cached; its hashed assets
 /// cached for a year; the API's paths stay the API's (a 404 problem, not the page).
@@ -46,5 +46,45 @@ async fn the_web_app_is_served_at_the_root(backend: crate::support::Backend) {
     assert_eq!(anonymous("/assets/none.js").await.status, 404, "a missing asset is not the page");
     let api = env.get("/api/v1/no/such/route").await;
     assert_eq!((api.status, api.body["code"].as_str()), (404, Some("not_found")));
+    env.finish().await;
+}
+
+/// The shell's workspace: an RM's app with the forms their roles read (and not the others),
+/// each field as the metadata declares it with the RM's mode, hidden fields left out; and
+/// their tasks' counts. A user without a role in the app sees no app.
+async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backend) {
+    let env = crate::support::start(backend).await.with_bank_crm().await;
+    let password = "a long enough secret";
+    let people = serde_json::json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
+        { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } },
+        { "username": "temp", "password": password, "org_unit": "sh001" }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let as_user = |name: &'static str| {
+        let conn = env.state.db.conn.clone();
+        let env = &env;
+        async move {
+            let token = server::auth::login(&conn, name, password, chrono::Utc::now()).await.expect("signed in").0;
+            env.send("GET", "/api/v1/workspace", None, &[("authorization", &format!("Bearer {token}"))]).await
+        }
+    };
+    let rm = as_user("zhang.min").await;
+    assert_eq!(rm.status, 200, "{}", rm.body);
+    let app = &rm.body["apps"][0];
+    assert_eq!((app["key"].as_str(), app["name"]["en"].as_str()), (Some("bank_crm"), Some("Bank CRM")));
+    let forms: Vec<&str> = app["forms"].as_array().expect("forms").iter().filter_map(|f| f["key"].as_str()).collect();
+    assert!(forms.contains(&"customer") && !forms.contains(&"loan"), "{forms:?}");
+    let customer = app["forms"].as_array().expect("forms").iter().find(|f| f["key"] == "customer").expect("customers");
+    assert_eq!(customer["operations"], serde_json::json!(["read", "create", "update"]));
+    let mode = |key: &str| {
+        let fields = customer["fields"].as_array().expect("fields");
+        fields.iter().find(|f| f["key"] == key).map(|f| f["mode"].clone())
+    };
+    assert_eq!(mode("mobile"), Some(serde_json::json!("visible")), "the RM's role shows mobiles");
+    assert_eq!(mode("id_number"), Some(serde_json::json!("masked")), "personal data, masked");
+    assert_eq!(mode("tier"), Some(serde_json::json!("read_only")));
+    assert!(customer["fields"][0]["label"]["zh-CN"].is_string(), "labels as the metadata gives them");
+    assert!(rm.body["tasks"]["open"].is_i64() && rm.body["tasks"]["overdue"].is_i64(), "{}", rm.body);
+    let nobody = as_user("temp").await;
+    assert_eq!((nobody.status, nobody.body["apps"].clone()), (200, serde_json::json!([])));
     env.finish().await;
 }

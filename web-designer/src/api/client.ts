@@ -1,13 +1,26 @@
 // The one API client: typed from the platform OpenAPI document (`schema.d.ts`, generated
-// by `npm run api` from `openapi/platform.json`), carrying the session token. A 401 means
+// by `npm run api` from `openapi/platform.json` into `generated/`), carrying the session token. A 401 means
 // the session ended: the app goes back to sign-in and then to the page it was on.
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { components, paths } from './schema';
+import type { components, paths } from '../../generated/schema';
 
 export type Schemas = components['schemas'];
 export type Task = Schemas['Task'];
 export type Notification = Schemas['Notification'];
 export type Me = Schemas['Me'];
+export type Workspace = Schemas['Workspace'];
+export type WorkspaceForm = Schemas['WorkspaceForm'];
+/// A field as a form's metadata declares it (`/api/v1/schemas/form`), with its mode for
+/// the user; record screens are driven by these at run time.
+export interface FieldMeta {
+  key: string;
+  type: string;
+  label: Record<string, string>;
+  mode: 'visible' | 'read_only' | 'masked';
+  scale?: number;
+  options?: { value: string; label: Record<string, string> }[];
+  lookup?: string[];
+}
 
 /// A problem+json answer, as the server writes every refusal.
 export interface Problem {

@@ -1,0 +1,76 @@
+//! What a signed-in user works with, for the browser app's shell: the published apps they
+//! have a role in (every one, for an administrator, or where an app defines no roles),
+//! in each the forms their roles let them read, in the app's order, as the app's metadata
+//! declares them with each field's mode for this user (hidden fields left out) and the
+//! operations they have; and how many open tasks they have, and how many of those are
+//! overdue. The metadata is the UI: labels, field order, types and formats come from here.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use serde_json::{Value, json};
+
+use crate::access::{self, Mode, OPERATIONS};
+use crate::auth::Principal;
+use crate::core::Core;
+use crate::db::Table;
+use crate::error::Error;
+
+pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
+    let conn = &core.db.conn;
+    let mut apps = Vec::new();
+    for row in crate::meta::list_apps(conn).await?.into_iter().filter(|a| a.published_version > 0) {
+        let app = core.catalog.published(conn, &row.key).await?;
+        let Some(first) = app.bundle.forms.first() else { continue };
+        let Some((document, _)) = crate::meta::version_bundle(conn, &app.key, app.version).await? else { continue };
+        let access = access::load(conn, &app, principal, first).await?;
+        let mut forms = Vec::new();
+        for doc in document["forms"].as_array().into_iter().flatten() {
+            let key = doc["key"].as_str().unwrap_or_default();
+            let Some(theirs) = access.to_form(key).filter(|a| a.allows("read")) else { continue };
+            let fields: Vec<Value> = doc["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|field| {
+                    let mode = theirs.mode(field["key"].as_str().unwrap_or_default());
+                    let mut field = field.clone();
+                    field["mode"] = json!(mode.name());
+                    (mode != Mode::Hidden).then_some(field)
+                })
+                .collect();
+            let operations: Vec<&str> = OPERATIONS.into_iter().filter(|o| theirs.allows(o)).collect();
+            forms.push(json!({ "key": key, "label": doc["label"], "title_field": doc["title_field"],
+                "fields": fields, "operations": operations }));
+        }
+        if !forms.is_empty() {
+            apps.push(json!({ "key": app.key, "name": document["name"], "forms": forms }));
+        }
+    }
+    let (open, overdue) = task_counts(conn, principal, core.clock.now()).await?;
+    Ok(json!({ "apps": apps, "tasks": { "open": open, "overdue": overdue } }))
+}
+
+/// How many open tasks the inbox shows the caller, and how many of those are overdue.
+async fn task_counts(c: &impl ConnectionTrait, principal: &Principal, now: DateTime<Utc>) -> Result<(i64, i64), Error> {
+    let reach = crate::tasks::reach(c, principal.clone(), false).await?;
+    let count = |overdue: bool| {
+        let mut stmt = Query::select();
+        stmt.expr(Expr::col(sea_orm::sea_query::Alias::new("id")).count())
+            .from(Table::Tasks)
+            .and_where(Expr::col(sea_orm::sea_query::Alias::new("status")).eq("open"))
+            .cond_where(reach.condition());
+        if overdue {
+            let at = crate::records::codec::datetime(now, c.get_database_backend());
+            stmt.and_where(Expr::col(sea_orm::sea_query::Alias::new("due_at")).lt(at));
+        }
+        stmt
+    };
+    let mut counts = [0i64; 2];
+    for (i, overdue) in [false, true].into_iter().enumerate() {
+        if let Some(row) = c.query_one(&count(overdue)).await? {
+            counts[i] = row.try_get_by_index(0)?;
+        }
+    }
+    Ok((counts[0], counts[1]))
+}
