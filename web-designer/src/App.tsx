@@ -8,8 +8,9 @@ import { Shell } from './Shell';
 import { SignIn } from './SignIn';
 
 const LANGUAGE_KEY = 'trellis.language';
-/// The system's CJK font where it has one, else the bundled Noto Sans SC.
-const FONTS = 'system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans SC", sans-serif';
+/// The bundled Noto Sans SC first (Latin and CJK alike, the same on every machine), then
+/// the system's fonts.
+const FONTS = '"Noto Sans SC", system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif';
 
 interface Day {
   me: Me;

@@ -1,10 +1,11 @@
-import { useContext, useState } from 'react';
+import { useContext } from 'react';
 import { BellOutlined, CheckSquareOutlined, TableOutlined } from '@ant-design/icons';
 import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Segmented, Space, Typography } from 'antd';
 import type { Me, Notification, Task, Workspace } from './api/client';
 import { LanguageContext, LANGUAGES, type Language, label, useT } from './i18n';
 import { Inbox } from './Inbox';
 import { RecordList } from './RecordList';
+import { href, parse, usePage } from './route';
 
 interface Props {
   me: Me;
@@ -22,17 +23,17 @@ const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', en: 'EN' }
 export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignOut }: Props) {
   const t = useT();
   const language = useContext(LanguageContext);
-  const [page, setPage] = useState('inbox');
+  const [page, go] = usePage();
   const { open, overdue } = workspace.tasks;
   const inbox = `${t('shell.inbox')} ${open}${overdue > 0 ? ` (${t('shell.overdue', { count: overdue })})` : ''}`;
   // The user's first app for now; several apps get a switcher in the header.
   const app = workspace.apps[0];
-  const form = app?.forms.find((f) => `form:${f.key}` === page);
+  const form = page.kind === 'list' && page.app === app?.key ? app.forms.find((f) => f.key === page.form) : undefined;
   const menu = [
-    { key: 'inbox', icon: <CheckSquareOutlined aria-hidden />, label: inbox },
+    { key: '/', icon: <CheckSquareOutlined aria-hidden />, label: inbox },
     ...(app
       ? [{ type: 'group' as const, key: 'forms', label: label(app.name, language),
-          children: app.forms.map((f) => ({ key: `form:${f.key}`, icon: <TableOutlined aria-hidden />, label: label(f.label, language) })) }]
+          children: app.forms.map((f) => ({ key: href({ kind: 'list', app: app.key, form: f.key }), icon: <TableOutlined aria-hidden />, label: label(f.label, language) })) }]
       : []),
   ];
   const bell = (
@@ -73,7 +74,7 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
       <Layout>
         <Layout.Sider breakpoint="lg" collapsedWidth={64} theme="light" width={220}>
           <nav aria-label={t('shell.menu')}>
-            <Menu mode="inline" selectedKeys={[page]} items={menu} onClick={({ key }) => setPage(key)} />
+            <Menu mode="inline" selectedKeys={[href(page)]} items={menu} onClick={({ key }) => go(parse(key))} />
           </nav>
         </Layout.Sider>
         <Layout.Content style={{ padding: 24 }}>

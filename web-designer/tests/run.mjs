@@ -2,7 +2,7 @@
 // (started by tests/e2e/browser.rs, which passes its address and a user). Elements are
 // found by role and accessible name; screenshots of the key screens go to $OUT.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const base = process.env.BASE_URL;
@@ -10,6 +10,8 @@ const user = process.env.TRELLIS_USER;
 const password = process.env.TRELLIS_PASSWORD;
 const out = process.env.OUT ?? 'test-output';
 if (!base || !user || !password) throw new Error('BASE_URL, TRELLIS_USER and TRELLIS_PASSWORD are needed');
+// Each run's screenshots only: none left from an earlier run.
+rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const browser = await chromium.launch({
@@ -40,7 +42,12 @@ async function check(name, body) {
 
 /// A screenshot once the page's fonts (the bundled CJK font's chunks) have loaded.
 async function shot(page, name, options = {}) {
-  await page.evaluate(() => document.fonts.ready);
+  // The bundled font's chunks for the text on the page, in both weights the app uses.
+  await page.evaluate(async () => {
+    const text = document.body.innerText;
+    await Promise.all(['400', '600'].map((weight) => document.fonts.load(`${weight} 16px "Noto Sans SC"`, text)));
+    await document.fonts.ready;
+  });
   await page.screenshot({ path: join(out, name), ...options });
 }
 
@@ -91,6 +98,29 @@ await check('an RM lists their customers: money grouped, personal data masked', 
   const rows = await page.getByRole('row').count();
   if (rows !== 4) throw new Error(`the RM's three customers and the header row, not ${rows} rows`);
   await shot(page, 'customers-zh-CN.png', { fullPage: true });
+});
+
+await check('an ended session goes to sign-in, then back to the page the RM was on', async (page) => {
+  await signIn(page, user, password);
+  await page.getByText('中文', { exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox, in Chinese');
+  await page.getByRole('navigation').getByRole('menuitem', { name: '客户', exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: '客户' }), 'the customer list');
+  // Signed out elsewhere: the session ends, and the next request is refused.
+  await page.evaluate(async () => {
+    const token = sessionStorage.getItem('trellis.token');
+    await fetch('/api/v1/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  });
+  await page.getByRole('navigation').getByRole('menuitem', { name: '交易流水', exact: true }).click();
+  await expectVisible(page.getByRole('alert').filter({ hasText: '登录已过期' }), 'why they are signing in again');
+  await shot(page, 'session-ended.png');
+  await page.getByLabel('用户名').fill(user);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+  await expectVisible(page.getByRole('heading', { name: '交易流水' }), 'back on the page they were on');
+  if (!page.url().endsWith('/apps/bank_crm/forms/transaction')) throw new Error(`at ${page.url()}`);
+  await page.reload();
+  await expectVisible(page.getByRole('heading', { name: '交易流水' }), 'a reload stays on the page');
 });
 
 await check('the chosen language is the user\'s own, kept by the server', async (page) => {

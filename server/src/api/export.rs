@@ -43,7 +43,8 @@ struct Column {
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ListParams),
     responses((status = 200, description = "The records as CSV: a header row of field keys, then one row per record", content_type = "text/csv"),
         (status = 400, description = "A bad filter, sort or fields", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No `export` operation, or a filter on what the caller sees masked", body = super::error::Problem, content_type = "application/problem+json")))]
+        (status = 403, description = "No `export` operation, or a filter on what the caller sees masked", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A `where` that is not a valid condition: `errors[].span` locates the mistake", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn export(
     state: State,
     req: HttpRequest,

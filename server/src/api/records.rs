@@ -77,7 +77,8 @@ fn caller<'a>(req: &HttpRequest, access: &'a Access) -> Result<Writer<'a>, Error
             example = json!({"items": [{"id": 1, "_version": 1, "_created_at": "2026-11-28T09:00:00.000000Z", "_updated_at": "2026-11-28T09:00:00.000000Z",
                 "name": "Li Wei", "aum": "6200000.00", "tier": "hnw"}], "next": "WyI2MjAwMDAwLjAwIiwxXQ", "total": 1})),
         (status = 400, description = "A bad filter, sort, limit, fields or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A `where` that is not a valid condition: `errors[].span` locates the mistake", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     state: State,
     req: HttpRequest,
