@@ -74,7 +74,7 @@ export function App() {
         {loading ? (
           <Spin fullscreen />
         ) : day ? (
-          <Shell {...day} onLanguage={changeLanguage} onSignOut={signOut} />
+          <Shell {...day} onLanguage={changeLanguage} onSignOut={signOut} onChanged={() => void load()} />
         ) : (
           <SignIn
             expired={expired}

@@ -1,4 +1,4 @@
-import { List, Tag, Typography } from 'antd';
+import { Button, List, Tag, Typography } from 'antd';
 import type { Task } from './api/client';
 import { LanguageContext, useT } from './i18n';
 import { useContext } from 'react';
@@ -8,7 +8,7 @@ const PRIORITY_COLOUR = { high: 'red', normal: 'blue', low: 'default' } as const
 
 /// The caller's open tasks, soonest due first: overdue ones marked, priority as a tag, a
 /// queue's task saying whose queue it waits in.
-export function Inbox({ tasks }: { tasks: Task[] }) {
+export function Inbox({ tasks, onOpen }: { tasks: Task[]; onOpen: (task: Task) => void }) {
   const t = useT();
   const language = useContext(LanguageContext);
   return (
@@ -23,7 +23,14 @@ export function Inbox({ tasks }: { tasks: Task[] }) {
         renderItem={(task) => {
           const priority = (task.priority as keyof typeof PRIORITY_COLOUR) ?? 'normal';
           return (
-            <List.Item aria-label={task.title}>
+            <List.Item
+              aria-label={task.title}
+              actions={[
+                <Button key="open" type="link" onClick={() => onOpen(task)} aria-label={`${t('task.open')}: ${task.title}`}>
+                  {t('task.open')}
+                </Button>,
+              ]}
+            >
               <List.Item.Meta
                 title={task.title}
                 description={

@@ -1,13 +1,16 @@
-import { useContext } from 'react';
+import { useContext, useState } from 'react';
 import { BellOutlined, CheckSquareOutlined, TableOutlined } from '@ant-design/icons';
 import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Segmented, Space, Typography } from 'antd';
 import type { Me, Notification, Task, Workspace } from './api/client';
 import { LanguageContext, LANGUAGES, type Language, label, useT } from './i18n';
 import { Inbox } from './Inbox';
 import { RecordList } from './RecordList';
+import { TaskDrawer } from './TaskDrawer';
 import { href, parse, usePage } from './route';
 
 interface Props {
+  /// Reloads what the shell shows (after a task is completed).
+  onChanged: () => void;
   me: Me;
   workspace: Workspace;
   tasks: Task[];
@@ -20,7 +23,8 @@ const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', en: 'EN' }
 
 /// The shell every screen lives in: the header (bell, language, the user), the menu on
 /// the left, the page in the middle. Designers and record screens join it later.
-export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignOut }: Props) {
+export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignOut, onChanged }: Props) {
+  const [opened, setOpened] = useState<Task | null>(null);
   const t = useT();
   const language = useContext(LanguageContext);
   const [page, go] = usePage();
@@ -78,7 +82,18 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
           </nav>
         </Layout.Sider>
         <Layout.Content style={{ padding: 24 }}>
-          {app && form ? <RecordList app={app.key} form={form} /> : <Inbox tasks={tasks} />}
+          {app && form ? <RecordList app={app.key} form={form} /> : <Inbox tasks={tasks} onOpen={setOpened} />}
+          {opened && (
+            <TaskDrawer
+              task={opened}
+              workspace={workspace}
+              onClose={() => setOpened(null)}
+              onDone={() => {
+                setOpened(null);
+                onChanged();
+              }}
+            />
+          )}
         </Layout.Content>
       </Layout>
     </Layout>

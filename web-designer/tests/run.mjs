@@ -100,6 +100,28 @@ await check('an RM lists their customers: money grouped, personal data masked', 
   await shot(page, 'customers-zh-CN.png', { fullPage: true });
 });
 
+await check('an RM completes a task from the inbox with its form, refused first at the field', async (page) => {
+  await signIn(page, user, password);
+  await page.getByText('中文', { exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox, in Chinese');
+  await page.getByRole('button', { name: /^打开: 准备续作方案：李伟/ }).click();
+  const drawer = page.getByRole('dialog');
+  await expectVisible(page.getByLabel('方案一'), 'the task form');
+  await drawer.getByRole('button', { name: /完\s*成/ }).click();
+  // The server's refusal, under the field it names.
+  await expectVisible(page.getByText('`proposal_1` is required'), 'the refusal at its field');
+  await shot(page, 'task-refused.png');
+  await page.getByLabel('方案一').fill('均衡');
+  await page.getByLabel('方案一').press('Enter');
+  await drawer.getByRole('button', { name: /完\s*成/ }).click();
+  await drawer.waitFor({ state: 'hidden', timeout: 10_000 });
+  const left = page.getByRole('listitem').filter({ hasText: '准备续作方案：李伟' });
+  await left.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {
+    throw new Error('the completed task is still in the inbox');
+  });
+  await shot(page, 'task-completed.png');
+});
+
 await check('an ended session goes to sign-in, then back to the page the RM was on', async (page) => {
   await signIn(page, user, password);
   await page.getByText('中文', { exact: true }).click();
