@@ -29,7 +29,14 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
   const language = useContext(LanguageContext);
   const [page, go] = usePage();
   const { open, overdue } = workspace.tasks;
-  const inbox = `${t('shell.inbox')} ${open}${overdue > 0 ? ` (${t('shell.overdue', { count: overdue })})` : ''}`;
+  // The counts as badges (the overdue one red), said in full to screen readers.
+  const said = `${t('shell.inbox')} ${open}${overdue > 0 ? `, ${t('shell.overdue', { count: overdue })}` : ''}`;
+  const inbox = (
+    <span aria-label={said}>
+      {t('shell.inbox')} <Badge count={open} color="blue" showZero size="small" aria-hidden />{' '}
+      {overdue > 0 && <Badge count={overdue} size="small" aria-hidden />}
+    </span>
+  );
   // The user's first app for now; several apps get a switcher in the header.
   const app = workspace.apps[0];
   const form = page.kind === 'list' && page.app === app?.key ? app.forms.find((f) => f.key === page.form) : undefined;
@@ -76,7 +83,7 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
         </Space>
       </Layout.Header>
       <Layout>
-        <Layout.Sider breakpoint="lg" collapsedWidth={64} theme="light" width={220}>
+        <Layout.Sider breakpoint="md" collapsedWidth={64} theme="light" width={220}>
           <nav aria-label={t('shell.menu')}>
             <Menu mode="inline" selectedKeys={[href(page)]} items={menu} onClick={({ key }) => go(parse(key))} />
           </nav>
