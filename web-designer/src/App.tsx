@@ -71,7 +71,8 @@ export function App() {
   return (
     <LanguageContext.Provider value={language}>
       <ConfigProvider locale={language === 'zh-CN' ? zhCN : enUS} theme={{ token: { fontFamily: FONTS } }}>
-        {loading ? (
+        {/* The spinner only before the first answer: a reload keeps the shell (and an open task). */}
+        {loading && !day ? (
           <Spin fullscreen />
         ) : day ? (
           <Shell {...day} onLanguage={changeLanguage} onSignOut={signOut} onChanged={() => void load()} />

@@ -1,7 +1,7 @@
 import { useContext, useState } from 'react';
 import { BellOutlined, CheckSquareOutlined, TableOutlined } from '@ant-design/icons';
 import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Segmented, Space, Typography } from 'antd';
-import type { Me, Notification, Task, Workspace } from './api/client';
+import { api, type Me, type Notification, type Task, type Workspace } from './api/client';
 import { LanguageContext, LANGUAGES, type Language, label, useT } from './i18n';
 import { Inbox } from './Inbox';
 import { RecordList } from './RecordList';
@@ -47,14 +47,41 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
           children: app.forms.map((f) => ({ key: href({ kind: 'list', app: app.key, form: f.key }), icon: <TableOutlined aria-hidden />, label: label(f.label, language) })) }]
       : []),
   ];
+  // A notification opens what it is about (its task; its record's list until records have
+  // their page) and is marked read; all can be marked read at once.
+  async function openNotice(n: Notification) {
+    await api.POST('/api/v1/notifications/{id}/read', { params: { path: { id: n.id } } });
+    const task = tasks.find((x) => x.id === n.task);
+    if (task) setOpened(task);
+    else if (n.subject?.form && app) go({ kind: 'list', app: app.key, form: n.subject.form });
+    onChanged();
+  }
+  async function readAll() {
+    await api.POST('/api/v1/notifications/read');
+    onChanged();
+  }
   const bell = (
-    <List
-      size="small"
-      dataSource={notifications.items}
-      locale={{ emptyText: t('notifications.empty') }}
-      renderItem={(n) => <List.Item style={{ fontWeight: n.read ? 'normal' : 'bold' }}>{n.message}</List.Item>}
-      style={{ width: 360, maxHeight: 420, overflow: 'auto' }}
-    />
+    <div style={{ width: 360 }}>
+      <List
+        size="small"
+        dataSource={notifications.items}
+        locale={{ emptyText: t('notifications.empty') }}
+        renderItem={(n) => (
+          <List.Item>
+            <Button type="text" block style={{ textAlign: 'left', whiteSpace: 'normal', height: 'auto', fontWeight: n.read ? 'normal' : 600 }}
+              onClick={() => void openNotice(n)}>
+              {n.message}
+            </Button>
+          </List.Item>
+        )}
+        style={{ maxHeight: 420, overflow: 'auto' }}
+      />
+      {notifications.unread > 0 && (
+        <Button type="link" onClick={() => void readAll()}>
+          {t('notifications.readAll')}
+        </Button>
+      )}
+    </div>
   );
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -122,6 +122,21 @@ await check('an RM completes a task from the inbox with its form, refused first 
   await shot(page, 'task-completed.png');
 });
 
+await check('a notification opens its task and is read', async (page) => {
+  await signIn(page, user, password);
+  await page.getByText('中文', { exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox, in Chinese');
+  await page.getByRole('button', { name: '通知: 2 条未读' }).click();
+  const notice = page.getByRole('button', { name: /新任务.*准备续作方案：陈静/ });
+  await expectVisible(notice, 'the notification of her task');
+  await page.waitForTimeout(400); // the popover's opening animation, for the screenshot
+  await shot(page, 'notifications.png');
+  await notice.click();
+  await expectVisible(page.getByLabel('方案一'), "the task's form, opened from its notification");
+  await page.keyboard.press('Escape');
+  await expectVisible(page.getByRole('button', { name: '通知: 1 条未读' }), 'one fewer unread');
+});
+
 await check('an ended session goes to sign-in, then back to the page the RM was on', async (page) => {
   await signIn(page, user, password);
   await page.getByText('中文', { exact: true }).click();
