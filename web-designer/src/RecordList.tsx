@@ -45,11 +45,14 @@ export function RecordList({ app, form }: { app: string; form: WorkspaceForm }) 
   const [next, setNext] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
+  // The server sorts (`sort=aum` or `-aum`); the cursor pages follow that order.
+  const [sort, setSort] = useState<string | null>(null);
 
-  async function page(after: string | null) {
+  async function page(after: string | null, order: string | null = sort) {
     setLoading(true);
     const query: Record<string, string | number> = { limit: PAGE, fields: fields.map((f) => f.key).join(',') };
     if (after) query.after = after;
+    if (order) query.sort = order;
     const { data, error } = await api.GET('/api/v1/apps/{app}/forms/{form}/records', {
       params: { path: { app, form: form.key }, query },
     });
@@ -65,7 +68,8 @@ export function RecordList({ app, form }: { app: string; form: WorkspaceForm }) 
 
   useEffect(() => {
     setRows([]);
-    void page(null);
+    setSort(null);
+    void page(null, null);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [app, form.key]);
 
@@ -82,9 +86,17 @@ export function RecordList({ app, form }: { app: string; form: WorkspaceForm }) 
         dataSource={rows}
         pagination={false}
         scroll={{ x: 'max-content' }}
+        onChange={(_, __, sorter) => {
+          const one = Array.isArray(sorter) ? sorter[0] : sorter;
+          const order = one?.order && one.columnKey ? `${one.order === 'descend' ? '-' : ''}${String(one.columnKey)}` : null;
+          setSort(order);
+          void page(null, order);
+        }}
         columns={fields.map((f) => ({
           key: f.key,
           title: label(f.label, language),
+          sorter: f.type !== 'multi_select',
+          sortOrder: sort === f.key ? ('ascend' as const) : sort === `-${f.key}` ? ('descend' as const) : null,
           align: f.type === 'decimal' || f.type === 'number' ? ('right' as const) : ('left' as const),
           render: (_: unknown, row: Row) => cell(f, row, language),
         }))}

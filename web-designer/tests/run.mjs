@@ -98,6 +98,13 @@ await check('an RM lists their customers: money grouped, personal data masked', 
   const rows = await page.getByRole('row').count();
   if (rows !== 4) throw new Error(`the RM's three customers and the header row, not ${rows} rows`);
   await shot(page, 'customers-zh-CN.png', { fullPage: true });
+  // Sorted by the server, by clicking a column: AUM up, then down.
+  const aum = page.getByRole('columnheader', { name: /管理资产/ });
+  const first = () => page.getByRole('row').nth(1);
+  await aum.click();
+  await expectVisible(first().filter({ hasText: '356,000.75' }), 'the smallest AUM first');
+  await aum.click();
+  await expectVisible(first().filter({ hasText: '12,800,000.00' }), 'the largest AUM first');
 });
 
 await check('an RM completes a task from the inbox with its form, refused first at the field', async (page) => {
