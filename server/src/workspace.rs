@@ -5,15 +5,11 @@
 //! operations they have; and how many open tasks they have, and how many of those are
 //! overdue. The metadata is the UI: labels, field order, types and formats come from here.
 
-use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use serde_json::{Value, json};
 
 use crate::access::{self, Mode, OPERATIONS};
 use crate::auth::Principal;
 use crate::core::Core;
-use crate::db::Table;
 use crate::error::Error;
 
 pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
@@ -47,30 +43,6 @@ pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
             apps.push(json!({ "key": app.key, "name": document["name"], "forms": forms }));
         }
     }
-    let (open, overdue) = task_counts(conn, principal, core.clock.now()).await?;
+    let (open, overdue) = crate::tasks::counts(conn, principal.clone(), core.clock.now()).await?;
     Ok(json!({ "apps": apps, "tasks": { "open": open, "overdue": overdue } }))
-}
-
-/// How many open tasks the inbox shows the caller, and how many of those are overdue.
-async fn task_counts(c: &impl ConnectionTrait, principal: &Principal, now: DateTime<Utc>) -> Result<(i64, i64), Error> {
-    let reach = crate::tasks::reach(c, principal.clone(), false).await?;
-    let count = |overdue: bool| {
-        let mut stmt = Query::select();
-        stmt.expr(Expr::col(sea_orm::sea_query::Alias::new("id")).count())
-            .from(Table::Tasks)
-            .and_where(Expr::col(sea_orm::sea_query::Alias::new("status")).eq("open"))
-            .cond_where(reach.condition());
-        if overdue {
-            let at = crate::records::codec::datetime(now, c.get_database_backend());
-            stmt.and_where(Expr::col(sea_orm::sea_query::Alias::new("due_at")).lt(at));
-        }
-        stmt
-    };
-    let mut counts = [0i64; 2];
-    for (i, overdue) in [false, true].into_iter().enumerate() {
-        if let Some(row) = c.query_one(&count(overdue)).await? {
-            counts[i] = row.try_get_by_index(0)?;
-        }
-    }
-    Ok((counts[0], counts[1]))
 }

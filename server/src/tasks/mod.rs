@@ -133,6 +133,16 @@ impl Reach {
         self.principal.language.as_deref()
     }
 
+    /// The tasks of `status` the caller may see: every one for an administrator.
+    fn tasks(&self, status: &str) -> sea_orm::sea_query::SelectStatement {
+        let mut stmt = Sql::select();
+        stmt.from(Table::Tasks).and_where(Expr::col(a("status")).eq(status));
+        if !self.is_admin() {
+            stmt.cond_where(self.condition());
+        }
+        stmt
+    }
+
     fn is_admin(&self) -> bool {
         self.principal.platform_role == "administrator"
     }
@@ -182,6 +192,23 @@ pub fn task_json(
     }))
 }
 
+/// How many open tasks the inbox shows `principal`, and how many of those are overdue.
+pub async fn counts(c: &impl ConnectionTrait, principal: Principal, now: DateTime<Utc>) -> Result<(i64, i64), Error> {
+    let reach = reach(c, principal, false).await?;
+    let mut counts = [0i64; 2];
+    for (i, overdue) in [false, true].into_iter().enumerate() {
+        let mut stmt = reach.tasks("open");
+        stmt.expr(Expr::col(a("id")).count());
+        if overdue {
+            stmt.and_where(Expr::col(a("due_at")).lt(datetime(now, c.get_database_backend())));
+        }
+        if let Some(row) = c.query_one(&stmt).await? {
+            counts[i] = row.try_get_by_index(0)?;
+        }
+    }
+    Ok((counts[0], counts[1]))
+}
+
 /// The tasks `principal` may see that `query` asks for, soonest due first.
 pub async fn list(
     core: &Core,
@@ -196,11 +223,8 @@ pub async fn list(
     if !["open", "completed", "cancelled"].contains(&status) {
         return Err(Error::bad_input("bad_query", "`status` is open, completed or cancelled"));
     }
-    let mut stmt = Sql::select();
-    stmt.columns(COLUMNS.map(a)).from(Table::Tasks).and_where(Expr::col(a("status")).eq(status));
-    if !reach.is_admin() {
-        stmt.cond_where(reach.condition());
-    }
+    let mut stmt = reach.tasks(status);
+    stmt.columns(COLUMNS.map(a));
     if let Some(app) = &query.app {
         stmt.and_where(Expr::col(a("app")).eq(app.as_str()));
     }

@@ -84,6 +84,12 @@ async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backe
     assert_eq!(mode("tier"), Some(serde_json::json!("read_only")));
     assert!(customer["fields"][0]["label"]["zh-CN"].is_string(), "labels as the metadata gives them");
     assert!(rm.body["tasks"]["open"].is_i64() && rm.body["tasks"]["overdue"].is_i64(), "{}", rm.body);
+    // The counts are those of the inbox each one sees: the administrator sees every task.
+    server::flows::run_due_timers(&env.state, chrono::Utc::now()).await.expect("the SOPs' due timers");
+    let everyone = env.get("/api/v1/workspace").await.body["tasks"]["open"].clone();
+    let inbox = env.get("/api/v1/tasks").await.body["items"].as_array().map(Vec::len).unwrap_or_default();
+    assert!(inbox > 0, "the seeded holdings' SOPs raised tasks");
+    assert_eq!(everyone, serde_json::json!(inbox), "an administrator's count is their inbox's");
     let nobody = as_user("temp").await;
     assert_eq!((nobody.status, nobody.body["apps"].clone()), (200, serde_json::json!([])));
     env.finish().await;
