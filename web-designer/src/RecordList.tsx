@@ -70,7 +70,6 @@ export function RecordList({ app, form }: { app: string; form: WorkspaceForm }) 
     setRows([]);
     setSort(null);
     void page(null, null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [app, form.key]);
 
   return (

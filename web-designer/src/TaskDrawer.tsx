@@ -17,8 +17,9 @@ interface TaskDetail {
   form: { fields: TaskField[] };
 }
 
-/// A relation's picker: the related form's records by their title, searched as typed. It
-/// takes the id its form item gives, so its label names it.
+/// A relation's picker: the first 100 of the related form's records by their title,
+/// filtered as typed (a server-side search comes with the list's search box). It takes the
+/// id its form item gives, so its label names it.
 function RelationPicker({ app, form, title, id, value, onChange }: {
   app: string; form: string; title: string; id?: string; value?: number; onChange?: (v: number) => void;
 }) {
@@ -80,10 +81,13 @@ export function TaskDrawer({ task, workspace, onClose, onDone }: {
     }
     const refusal = error as Problem | undefined;
     // Each refusal at its field (`/values/notes`, `/outcome`); the rest above the form.
-    const at = (refusal?.errors ?? []).map((e) => ({
-      name: e.path.replace(/^\/values\//, '').replace(/^\//, ''),
-      errors: [e.message],
-    }));
+    const labelOf = (key: string) => label(detail?.form.fields.find((f) => f.key === key)?.label, language) || key;
+    const at = (refusal?.errors ?? []).map((e) => {
+      const name = e.path.replace(/^\/values\//, '').replace(/^\//, '');
+      // A missing value is said in the reader's language, naming the field by its label.
+      const message = e.code === 'required' ? t('form.required', { field: labelOf(name) }) : e.message;
+      return { name, errors: [message] };
+    });
     form.setFields(at);
     if (at.length === 0) setProblem(t('error.generic', { detail: refusal?.detail ?? response.statusText }));
   }

@@ -78,6 +78,9 @@ await check('an RM signs in to their tasks, switches to English and signs out', 
   await shot(page, 'inbox-zh-CN.png', { fullPage: true });
   await page.getByText('EN', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: 'My tasks' }), 'the English heading');
+  // The tasks too, in English once the server has them in the RM's new language.
+  await expectVisible(page.getByRole('listitem').filter({ hasText: 'Prepare renewal options' }).first(), 'English titles');
+  await page.waitForTimeout(400); // the language switch's sliding animation, for the screenshot
   await shot(page, 'inbox-en.png', { fullPage: true });
   await page.setViewportSize({ width: 768, height: 1024 });
   await shot(page, 'inbox-en-768.png', { fullPage: true });
@@ -116,7 +119,7 @@ await check('an RM completes a task from the inbox with its form, refused first 
   await expectVisible(page.getByLabel('方案一'), 'the task form');
   await drawer.getByRole('button', { name: /完\s*成/ }).click();
   // The server's refusal, under the field it names.
-  await expectVisible(page.getByText('`proposal_1` is required'), 'the refusal at its field');
+  await expectVisible(page.getByText('请填写方案一'), 'the refusal at its field, by its label, in Chinese');
   await shot(page, 'task-refused.png');
   await page.getByLabel('方案一').fill('均衡');
   await page.getByLabel('方案一').press('Enter');
