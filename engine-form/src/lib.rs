@@ -2,6 +2,7 @@
 //! storage plans and the per-app OpenAPI document. Pure: no IO, no clock.
 
 mod diagnostic;
+mod draft;
 mod formula;
 mod lower;
 mod migrate;
@@ -13,6 +14,7 @@ mod storage;
 mod value;
 
 pub use diagnostic::Diagnostic;
+pub use draft::{Draft, check_draft};
 pub use formula::{
     Collection, FormSchema, MAX_PATH_HOPS, ResultType, StoredValues, compute as compute_formula, expr_value,
     expression_type, field_type, formula_context, rows_read, zoneless_today,

@@ -119,6 +119,7 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::patch().to(records::update))
                 .route(web::delete().to(records::delete)),
         )
+        .route("/api/v1/apps/{app}/forms/{form}/check", web::post().to(records::check))
         .route("/api/v1/apps/{app}/forms/{form}/export", web::get().to(export::export))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/handover", web::post().to(records::hand_over))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/timeline", web::get().to(records::timeline))

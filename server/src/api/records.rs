@@ -127,6 +127,25 @@ pub async fn create(state: State, path: Path<FormAt>, req: HttpRequest, body: Pa
     Ok(response)
 }
 
+/// What a record being typed comes to: the fields its form hides for the values so far,
+/// its formulas, and the typed values that do not fit. Nothing is written.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/check", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key")),
+    request_body = crate::records::check::CheckRequest,
+    responses((status = 200, description = "Hidden fields, formula values and misfits", body = super::schemas::DraftCheck,
+            example = json!({ "hidden": ["visit_address"], "formulas": {}, "errors": [] })),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not create (or, with `id`, update) the form's records", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
+pub async fn check(state: State, path: Path<FormAt>, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
+    let request: crate::records::check::CheckRequest = serde_json::from_value(json_body(body).await?)
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a draft: {e}")))?;
+    let app = state.catalog.published(&state.db.conn, &path.app).await?;
+    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;
+    let answer = crate::records::check::check(&state.db.conn, &ctx, &principal(&req)?, &request).await?;
+    Ok(json_response(StatusCode::OK, &answer))
+}
+
 /// Read one record.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"), RecordParams),

@@ -118,3 +118,15 @@ pub struct TaskCounts {
     pub open: i64,
     pub overdue: i64,
 }
+
+/// What a record being typed comes to (`…/forms/{form}/check`): nothing is written.
+#[derive(ToSchema)]
+pub struct DraftCheck {
+    /// The fields the form hides for these values (their `visible_when` does not hold).
+    pub hidden: Vec<String>,
+    /// Each formula's value for the draft, by key, as the caller may see it.
+    #[schema(value_type = Object)]
+    pub formulas: Value,
+    /// The typed values that do not fit their fields, each at its `path`.
+    pub errors: Vec<super::error::ProblemItem>,
+}

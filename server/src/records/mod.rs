@@ -1,5 +1,6 @@
 //! Records of published forms: the value codec, the list query language, reads and writes.
 
+pub mod check;
 pub mod codec;
 pub mod columns;
 pub mod preview;

@@ -5,7 +5,11 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, labels, start};
 
-both_backends!(hidden_fields_and_validations_are_enforced_on_every_write, bad_conditions_are_metadata_errors);
+both_backends!(
+    hidden_fields_and_validations_are_enforced_on_every_write,
+    a_draft_is_checked_by_the_engine_that_saves_it,
+    bad_conditions_are_metadata_errors
+);
 
 async fn hidden_fields_and_validations_are_enforced_on_every_write(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
@@ -54,6 +58,39 @@ async fn hidden_fields_and_validations_are_enforced_on_every_write(backend: Back
     assert_eq!(fine.status, 201, "{}", fine.body);
     let broken = env.patch(&format!("{loans}/{}", fine.body["id"]), 1, &json!({ "principal": "99999.99" })).await;
     assert_eq!(broken.error_paths(), vec!["/outstanding validation"], "a change elsewhere breaks the condition too");
+    env.finish().await;
+}
+
+async fn a_draft_is_checked_by_the_engine_that_saves_it(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let check = "/api/v1/apps/bank_crm/forms/follow_up/check";
+    let call = env.post(check, &json!({ "values": { "method": "call" } })).await;
+    assert_eq!(call.status, 200, "{}", call.body);
+    assert_eq!(call.body["hidden"], json!(["visit_address"]));
+    let visit = env.post(check, &json!({ "values": { "method": "visit", "contacted_at": "yesterday" } })).await;
+    assert_eq!(visit.body["hidden"], json!([]), "a visit asks for the address");
+    assert_eq!(visit.body["errors"][0]["path"], "/contacted_at", "{}", visit.body);
+
+    // Editing: the stored record stands where nothing was typed; its formulas follow.
+    let customer =
+        env.get("/api/v1/apps/bank_crm/forms/customer/records?fields=name&limit=1").await.body["items"][0]["id"]
+            .clone();
+    let loans = "/api/v1/apps/bank_crm/forms/loan/records";
+    let loan = json!({ "loan_no": "L-draft", "customer": customer, "principal": "100000.00",
+        "outstanding": "40000.00", "start_date": "2026-01-01", "end_date": "2027-01-01" });
+    let id = env.post(loans, &loan).await.body["id"].clone();
+    let loan_check = "/api/v1/apps/bank_crm/forms/loan/check";
+    let stored = env.post(loan_check, &json!({ "id": id, "values": {} })).await;
+    let read = env.get(&format!("{loans}/{id}")).await;
+    assert_eq!(stored.body["formulas"]["repaid"], read.body["repaid"], "as a read computes it: {}", stored.body);
+    let typed = env.post(loan_check, &json!({ "id": id, "values": { "outstanding": "12345.67" } })).await;
+    assert_eq!(typed.body["formulas"]["repaid"], "87654.33", "exact, from the typed value");
+    assert_eq!(env.get(&format!("{loans}/{id}")).await.body, read.body, "a check writes nothing");
+
+    let missing = env.post(loan_check, &json!({ "id": 999_999, "values": {} })).await;
+    assert_eq!(missing.status, 404);
+    let malformed = env.post(loan_check, &json!({ "values": [] })).await;
+    assert_eq!(malformed.status, 400);
     env.finish().await;
 }
 
