@@ -1,5 +1,7 @@
-import { useContext, useEffect, useState } from 'react';
-import { Alert, Button, Table, Tag, Typography } from 'antd';
+import { useContext, useEffect, useRef, useState } from 'react';
+import { Alert, Button, Input, Space, Table, Tag, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import type { Page } from './route';
 import { api, type FieldMeta, type WorkspaceForm } from './api/client';
 import { LanguageContext, label, useT } from './i18n';
 import { formatDecimal, formatInstant } from './format';
@@ -37,7 +39,7 @@ function cell(field: FieldMeta, row: Row, language: 'zh-CN' | 'en'): React.React
 
 /// A form's records as the user may see them, a page at a time with the API's cursor,
 /// the columns from the form's metadata; nothing is cut short without saying so.
-export function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
+export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm; go: (page: Page) => void }) {
   const t = useT();
   const language = useContext(LanguageContext);
   const fields = (form.fields as unknown as FieldMeta[]).filter((f) => LISTED.has(f.type)).slice(0, 10);
@@ -47,12 +49,16 @@ export function RecordList({ app, form }: { app: string; form: WorkspaceForm }) 
   const [loading, setLoading] = useState(true);
   // The server sorts (`sort=aum` or `-aum`); the cursor pages follow that order.
   const [sort, setSort] = useState<string | null>(null);
+  // The search box asks the server once typing pauses, not per keystroke.
+  const [search, setSearch] = useState('');
+  const typing = useRef<number | undefined>(undefined);
 
-  async function page(after: string | null, order: string | null = sort) {
+  async function page(after: string | null, order: string | null = sort, text: string = search) {
     setLoading(true);
     const query: Record<string, string | number> = { limit: PAGE, fields: fields.map((f) => f.key).join(',') };
     if (after) query.after = after;
     if (order) query.sort = order;
+    if (text.trim()) query.search = text.trim();
     const { data, error } = await api.GET('/api/v1/apps/{app}/forms/{form}/records', {
       params: { path: { app, form: form.key }, query },
     });
@@ -69,14 +75,31 @@ export function RecordList({ app, form }: { app: string; form: WorkspaceForm }) 
   useEffect(() => {
     setRows([]);
     setSort(null);
-    void page(null, null);
+    setSearch('');
+    void page(null, null, '');
+    return () => window.clearTimeout(typing.current);
   }, [app, form.key]);
+
+  function searchFor(text: string) {
+    setSearch(text);
+    window.clearTimeout(typing.current);
+    typing.current = window.setTimeout(() => void page(null, sort, text), 300);
+  }
 
   return (
     <section aria-labelledby="list-title">
-      <Typography.Title level={3} id="list-title">
-        {label(form.label, language)}
-      </Typography.Title>
+      <Space className="list-head">
+        <Typography.Title level={3} id="list-title">
+          {label(form.label, language)}
+        </Typography.Title>
+        {form.operations.includes('create') && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => go({ kind: 'new', app, form: form.key })}>
+            {t('list.new')}
+          </Button>
+        )}
+      </Space>
+      <Input.Search className="list-search" allowClear value={search} aria-label={t('list.search')} placeholder={t('list.search')}
+        onChange={(e) => searchFor(e.target.value)} onSearch={(text) => { window.clearTimeout(typing.current); void page(null, sort, text); }} />
       {problem && <Alert role="alert" type="error" title={problem} />}
       <Table<Row>
         rowKey="id"
@@ -97,7 +120,13 @@ export function RecordList({ app, form }: { app: string; form: WorkspaceForm }) 
           sorter: f.type !== 'multi_select',
           sortOrder: sort === f.key ? ('ascend' as const) : sort === `-${f.key}` ? ('descend' as const) : null,
           align: f.type === 'decimal' || f.type === 'number' ? ('right' as const) : ('left' as const),
-          render: (_: unknown, row: Row) => cell(f, row, language),
+          render: (_: unknown, row: Row) =>
+            f.key === (form.title_field ?? fields[0]?.key) ? (
+              <a href={`/apps/${app}/forms/${form.key}/records/${row.id}`}
+                onClick={(e) => { e.preventDefault(); go({ kind: 'record', app, form: form.key, id: row.id }); }}>
+                {cell(f, row, language) || `#${row.id}`}
+              </a>
+            ) : cell(f, row, language),
         }))}
         locale={{ emptyText: t('list.empty') }}
       />

@@ -5,6 +5,8 @@ import { api, type Me, type Notification, type Task, type Workspace } from './ap
 import { LanguageContext, LANGUAGES, type Language, label, useT } from './i18n';
 import { Inbox } from './Inbox';
 import { RecordList } from './RecordList';
+import { RecordPage } from './record/RecordPage';
+import { WorkspaceContext } from './workspace';
 import { TaskDrawer } from './TaskDrawer';
 import { href, parse, usePage } from './route';
 
@@ -39,7 +41,8 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
   );
   // The user's first app for now; several apps get a switcher in the header.
   const app = workspace.apps[0];
-  const form = page.kind === 'list' && page.app === app?.key ? app.forms.find((f) => f.key === page.form) : undefined;
+  const form = page.kind !== 'inbox' && page.app === app?.key ? app.forms.find((f) => f.key === page.form) : undefined;
+  const listed = page.kind === 'inbox' ? '/' : href({ kind: 'list', app: page.app, form: page.form });
   const menu = [
     { key: '/', icon: <CheckSquareOutlined aria-hidden />, label: inbox },
     ...(app
@@ -84,6 +87,7 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
     </div>
   );
   return (
+    <WorkspaceContext.Provider value={workspace}>
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header className="shell-header">
         <Typography.Text strong className="brand">
@@ -112,15 +116,20 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
       <Layout>
         <Layout.Sider breakpoint="md" collapsedWidth={64} theme="light" width={220}>
           <nav aria-label={t('shell.menu')}>
-            <Menu mode="inline" selectedKeys={[href(page)]} items={menu} onClick={({ key }) => go(parse(key))} />
+            <Menu mode="inline" selectedKeys={[listed]} items={menu} onClick={({ key }) => go(parse(key))} />
           </nav>
         </Layout.Sider>
         <Layout.Content style={{ padding: 24 }}>
-          {app && form ? <RecordList app={app.key} form={form} /> : <Inbox tasks={tasks} onOpen={setOpened} />}
+          {!app || !form || page.kind === 'inbox' ? (
+            <Inbox tasks={tasks} onOpen={setOpened} />
+          ) : page.kind === 'list' ? (
+            <RecordList app={app.key} form={form} go={go} />
+          ) : (
+            <RecordPage app={app.key} form={form} id={page.kind === 'record' ? page.id : null} go={go} />
+          )}
           {opened && (
             <TaskDrawer
               task={opened}
-              workspace={workspace}
               onClose={() => setOpened(null)}
               onDone={() => {
                 setOpened(null);
@@ -131,5 +140,6 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
         </Layout.Content>
       </Layout>
     </Layout>
+    </WorkspaceContext.Provider>
   );
 }

@@ -1,54 +1,21 @@
 import { useContext, useEffect, useState } from 'react';
-import { Alert, Button, Drawer, Form, Input, Radio, Select, Switch, Typography } from 'antd';
-import { api, type Problem, type Task, type Workspace } from './api/client';
+import { Alert, Button, Drawer, Form, Radio, Typography } from 'antd';
+import { api, type FieldMeta, type Problem, type Task } from './api/client';
+import { DEFAULT_ZONE } from './format';
+import { fieldType, type InputContext } from './record/fields';
+import { apiValues } from './record/values';
 import { LanguageContext, label, useT } from './i18n';
-
-interface TaskField {
-  key: string;
-  type: string;
-  label: Record<string, string>;
-  required?: boolean;
-  form?: string;
-}
 
 interface TaskDetail {
   title: string;
   outcomes: string[];
-  form: { fields: TaskField[] };
-}
-
-/// A relation's picker: the first 100 of the related form's records by their title,
-/// filtered as typed (a server-side search comes with the list's search box). It takes the
-/// id its form item gives, so its label names it.
-function RelationPicker({ app, form, title, id, value, onChange }: {
-  app: string; form: string; title: string; id?: string; value?: number; onChange?: (v: number) => void;
-}) {
-  const [options, setOptions] = useState<{ value: number; label: string }[]>([]);
-  useEffect(() => {
-    void api
-      .GET('/api/v1/apps/{app}/forms/{form}/records', { params: { path: { app, form }, query: { limit: 100, fields: title } } })
-      .then(({ data }) => {
-        const items = ((data as unknown as { items?: Record<string, unknown>[] })?.items ?? []);
-        setOptions(items.map((r) => ({ value: Number(r.id), label: String(r[title] ?? r.id) })));
-      });
-  }, [app, form, title]);
-  return (
-    <Select
-      showSearch
-      optionFilterProp="label"
-      options={options}
-      allowClear
-      {...(id ? { id } : {})}
-      {...(value !== undefined ? { value } : {})}
-      {...(onChange ? { onChange } : {})}
-    />
-  );
+  form: { fields: FieldMeta[] };
 }
 
 /// A task opened from the inbox: its form, rendered from the task's own field list, and its
 /// outcomes; completing it shows every refusal at its field and keeps what was typed.
-export function TaskDrawer({ task, workspace, onClose, onDone }: {
-  task: Task; workspace: Workspace; onClose: () => void; onDone: () => void;
+export function TaskDrawer({ task, onClose, onDone }: {
+  task: Task; onClose: () => void; onDone: () => void;
 }) {
   const t = useT();
   const language = useContext(LanguageContext);
@@ -56,7 +23,7 @@ export function TaskDrawer({ task, workspace, onClose, onDone }: {
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
-  const app = workspace.apps.find((a) => a.key === task.app);
+  const ctx: InputContext = { app: task.app, language, zone: DEFAULT_ZONE, disabled: false };
 
   useEffect(() => {
     void api.GET('/api/v1/tasks/{id}', { params: { path: { id: task.id } } }).then(({ data }) => {
@@ -68,7 +35,7 @@ export function TaskDrawer({ task, workspace, onClose, onDone }: {
     setBusy(true);
     setProblem(null);
     const { outcome, ...rest } = values;
-    const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+    const given = apiValues(detail?.form.fields ?? [], rest, ctx);
     const body = { values: given, ...(outcome ? { outcome } : {}) };
     const { response, error } = await api.POST('/api/v1/tasks/{id}/complete', {
       params: { path: { id: task.id } },
@@ -98,19 +65,11 @@ export function TaskDrawer({ task, workspace, onClose, onDone }: {
       {!detail ? null : (
         <Form form={form} layout="vertical" onFinish={complete}>
           {detail.form.fields.map((f) => {
-            const name = label(f.label, language);
-            const target = f.form ? app?.forms.find((x) => x.key === f.form) : undefined;
-            const input =
-              f.type === 'long_text' ? <Input.TextArea rows={4} />
-              : f.type === 'boolean' ? <Switch />
-              : f.type === 'relation' && app && f.form ? (
-                <RelationPicker app={app.key} form={f.form} title={target?.title_field ?? 'id'} />
-              )
-              : <Input />;
+            const kind = fieldType(f);
             return (
-              <Form.Item key={f.key} name={f.key} label={name} required={f.required ?? false}
-                valuePropName={f.type === 'boolean' ? 'checked' : 'value'}>
-                {input}
+              <Form.Item key={f.key} name={f.key} label={label(f.label, language)} required={f.required ?? false}
+                valuePropName={kind.valueProp ?? 'value'}>
+                {kind.input(f, ctx)}
               </Form.Item>
             );
           })}

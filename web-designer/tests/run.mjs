@@ -57,6 +57,19 @@ function expectVisible(locator, what) {
   });
 }
 
+// One session for the tests that are not about signing in: sign-ins are limited to ten a
+// minute for a name, and a run has more tests than that.
+const session = await fetch(`${base}/api/v1/auth/login`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user, password }),
+}).then((r) => r.json());
+if (!session.token) throw new Error(`cannot sign in: ${JSON.stringify(session)}`);
+
+/// The app, already signed in with the shared session.
+async function enter(page) {
+  await page.addInitScript((token) => sessionStorage.setItem('trellis.token', token), session.token);
+  await page.goto(base + '/');
+}
+
 async function signIn(page, name, secret) {
   await page.goto(base + '/');
   await page.getByLabel('用户名').fill(name);
@@ -90,7 +103,7 @@ await check('an RM signs in to their tasks, switches to English and signs out', 
 });
 
 await check('an RM lists their customers: money grouped, personal data masked', async (page) => {
-  await signIn(page, user, password);
+  await enter(page);
   // The last test left the RM reading English; this one reads Chinese.
   await page.getByText('中文', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox, in Chinese');
@@ -111,7 +124,7 @@ await check('an RM lists their customers: money grouped, personal data masked', 
 });
 
 await check('an RM completes a task from the inbox with its form, refused first at the field', async (page) => {
-  await signIn(page, user, password);
+  await enter(page);
   await page.getByText('中文', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox, in Chinese');
   await page.getByRole('button', { name: /^打开: 准备续作方案：李伟/ }).click();
@@ -133,7 +146,7 @@ await check('an RM completes a task from the inbox with its form, refused first 
 });
 
 await check('a notification opens its task and is read', async (page) => {
-  await signIn(page, user, password);
+  await enter(page);
   await page.getByText('中文', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox, in Chinese');
   await page.getByRole('button', { name: '通知: 2 条未读' }).click();
@@ -185,6 +198,53 @@ await check('the chosen language is the user\'s own, kept by the server', async 
   await elsewhere.getByText('中文', { exact: true }).click();
   await expectVisible(elsewhere.getByRole('heading', { name: '我的待办' }), 'back in Chinese');
   await other.close();
+});
+
+await check('an RM searches her customers and opens one: its form and timeline', async (page) => {
+  await enter(page);
+  await page.getByText('中文', { exact: true }).click();
+  await page.getByRole('navigation').getByRole('menuitem', { name: '客户', exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: '客户' }), 'the customer list');
+  await page.getByRole('searchbox', { name: '搜索' }).fill('c0001');
+  await page.getByRole('row').nth(2).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {
+    throw new Error('the search did not narrow the list');
+  });
+  await page.getByRole('link', { name: '李伟' }).click();
+  await expectVisible(page.getByRole('heading', { name: '李伟' }), "the customer's page");
+  await expectVisible(page.getByLabel('管理资产'), 'the form, from its metadata');
+  if ((await page.getByLabel('管理资产').inputValue()) !== '12800000.00') throw new Error('the AUM is not the exact decimal');
+  if ((await page.getByLabel('证件号码').inputValue()) !== '110***********0001') throw new Error('the ID number is not masked in the form');
+  await shot(page, 'customer-form.png', { fullPage: true });
+  await page.getByRole('tab', { name: '时间线' }).click();
+  await expectVisible(page.getByRole('region', { name: '时间线' }).getByText('创建').first(), 'the timeline, with its creation');
+  await shot(page, 'customer-timeline.png', { fullPage: true });
+});
+
+await check('an RM records a follow-up: the visit address appears for a visit and is asked for at its field', async (page) => {
+  await enter(page);
+  await page.getByText('中文', { exact: true }).click();
+  await page.getByRole('navigation').getByRole('menuitem', { name: '跟进记录', exact: true }).click();
+  await page.getByRole('button', { name: /新\s*建/ }).click();
+  await expectVisible(page.getByRole('heading', { name: '新建跟进记录' }), 'the new follow-up form');
+  // By keyboard: the picker searches the server as the RM types, Enter takes the first.
+  await page.getByLabel('客户', { exact: true }).fill('李伟');
+  await expectVisible(page.getByTitle(/李伟 · 高净值/), 'the customer found, with her lookup fields');
+  await page.getByLabel('客户', { exact: true }).press('Enter');
+  await page.getByLabel('联系时间').fill('2026-12-01T10:30');
+  await page.getByLabel('内容摘要').fill('电话沟通续作方案');
+  if (await page.getByLabel('拜访地址').count()) throw new Error('the visit address shows before a visit');
+  await page.getByLabel('方式').fill('面访');
+  await page.getByLabel('方式').press('Enter');
+  await expectVisible(page.getByLabel('拜访地址'), 'the visit address, shown by the server for a visit');
+  await page.getByRole('button', { name: /保\s*存/ }).click();
+  await expectVisible(page.getByText('请填写拜访地址'), 'the refusal at the visit address');
+  if ((await page.getByLabel('内容摘要').inputValue()) !== '电话沟通续作方案') throw new Error('what was typed was lost');
+  await shot(page, 'follow-up-refused.png', { fullPage: true });
+  await page.getByLabel('拜访地址').fill('上海市浦东新区世纪大道 100 号');
+  await page.getByRole('button', { name: /保\s*存/ }).click();
+  await expectVisible(page.getByRole('tab', { name: '时间线' }), 'the saved follow-up, on its page');
+  if (!/\/forms\/follow_up\/records\/\d+$/.test(page.url())) throw new Error(`at ${page.url()}`);
+  if ((await page.getByLabel('联系时间').inputValue()) !== '2026-12-01T10:30') throw new Error('the time did not come back on the same clock');
 });
 
 await browser.close();

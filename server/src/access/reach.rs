@@ -83,7 +83,10 @@ pub async fn list_query(
     operation: &str,
 ) -> Result<(Access, ListQuery), Error> {
     let access = for_operation(c, ctx, principal, operation).await?;
-    let query = ListQuery::parse(ctx.form, params)?;
+    let mut query = ListQuery::parse(ctx.form, params)?;
+    if let Some(search) = &mut query.search {
+        search.within(&ctx.app.bundle, ctx.form, |key| access.mode(key) <= engine_app::Mode::ReadOnly);
+    }
     access
         .check_readable(&ctx.app.bundle, ctx.form, &query.paths_read(&ctx.app.bundle, ctx.form))
         .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;

@@ -125,7 +125,7 @@ pub struct DraftCheck {
     /// The fields the form hides for these values (their `visible_when` does not hold).
     pub hidden: Vec<String>,
     /// Each formula's value for the draft, by key, as the caller may see it.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub formulas: Value,
     /// The typed values that do not fit their fields, each at its `path`.
     pub errors: Vec<super::error::ProblemItem>,

@@ -17,7 +17,7 @@ use crate::error::Error;
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// The typed values, as a create or an update would send them.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub values: Map<String, Value>,
     /// The record being edited; its stored values stand where nothing was typed.
     pub id: Option<i64>,

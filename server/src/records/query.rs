@@ -87,6 +87,51 @@ pub struct ListQuery {
     pub after: Option<Vec<FieldValue>>,
     pub fields: Option<Vec<String>>,
     pub count: bool,
+    /// `search`: a text and the fields it is looked for in (`Search::within`).
+    pub search: Option<Search>,
+}
+
+/// A search box's text, found (ignoring ASCII case) in any of `fields`.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub text: String,
+    pub fields: Vec<String>,
+}
+
+/// The longest search text, in characters.
+pub const MAX_SEARCH: usize = 100;
+
+impl Search {
+    /// The fields a search looks in: the form's title field, its unique or indexed texts
+    /// (numbers, codes), and the texts other forms show as a relation's lookup fields
+    /// (a customer's mobile); of these, only those `readable` in clear to the caller, so a
+    /// search never probes a masked or hidden value.
+    pub fn within(&mut self, bundle: &engine_form::Bundle, form: &Form, readable: impl Fn(&str) -> bool) {
+        let looked_up: Vec<&str> = bundle
+            .forms
+            .iter()
+            .flat_map(|f| &f.fields)
+            .filter_map(|f| match &f.kind {
+                FieldType::Relation { form: target, lookup } if *target == form.key => Some(lookup),
+                _ => None,
+            })
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        self.fields = form
+            .fields
+            .iter()
+            .filter(|f| matches!(f.kind, FieldType::Text { .. }))
+            .filter(|f| {
+                form.title_field.as_deref() == Some(f.key.as_str())
+                    || f.unique
+                    || f.index
+                    || looked_up.contains(&f.key.as_str())
+            })
+            .filter(|f| readable(&f.key))
+            .map(|f| f.key.clone())
+            .collect();
+    }
 }
 
 /// The raw query-string parameters.
@@ -109,6 +154,9 @@ pub struct ListParams {
     pub fields: Option<String>,
     /// Also return `total`, the number of matching records.
     pub count: Option<bool>,
+    /// Records whose title, numbers or lookup fields (those you see in clear) contain this
+    /// text, ignoring ASCII case: at most 100 characters.
+    pub search: Option<String>,
 }
 
 /// The query-string parameters of a single record's read.
@@ -214,6 +262,12 @@ impl ListQuery {
             query.sort.push(SortKey { target: Target::Id, descending: false });
         }
         query.fields = params.fields.as_deref().map(|f| parse_fields(form, f)).transpose()?;
+        if let Some(text) = params.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            if text.chars().count() > MAX_SEARCH || text.contains('\0') {
+                return Err(bad("search", format!("at most {MAX_SEARCH} characters, without NUL")));
+            }
+            query.search = Some(Search { text: text.to_lowercase(), fields: Vec::new() });
+        }
         if let Some(cursor) = params.after.as_deref() {
             query.after = Some(decode_cursor(form, &query.sort, cursor)?);
         }

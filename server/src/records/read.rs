@@ -14,7 +14,7 @@ use super::FormCtx;
 use super::codec::decode;
 use super::columns::{Col, OwnRow, Selection, build_select, included, row_to_json};
 use super::query::{ListQuery, Target, encode_cursor};
-use super::sql::{admitted, after_condition, compile_condition, filter_condition, sort_column};
+use super::sql::{admitted, after_condition, compile_condition, filter_condition, search_condition, sort_column};
 use crate::error::Error;
 
 /// A page of records.
@@ -103,6 +103,9 @@ pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) ->
     }
     if let Some(condition) = &q.condition {
         where_all = where_all.add(compile_condition(ctx, condition, now)?);
+    }
+    if let Some(search) = &q.search {
+        where_all = where_all.add(search_condition(ctx.map, search, ctx.backend)?);
     }
     if let Some(admitted) = admitted(ctx, now)? {
         where_all = where_all.add(admitted);

@@ -10,7 +10,7 @@ use sea_orm::{DbBackend, DbErr};
 
 use super::FormCtx;
 use super::codec::encode;
-use super::query::{Filter, Op, SortKey, Target};
+use super::query::{Filter, Op, Search, SortKey, Target};
 use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use crate::schema::TableMap;
@@ -33,6 +33,21 @@ pub fn target_column(map: &TableMap, target: &Target) -> Result<(SimpleExpr, Sto
 fn position(backend: DbBackend, haystack: SimpleExpr, needle: String) -> SimpleExpr {
     let name = if backend == DbBackend::Postgres { "strpos" } else { "instr" };
     Func::cust(Alias::new(name)).arg(haystack).arg(needle).into()
+}
+
+/// A search's text in any of its fields, ignoring ASCII case (the text is lower-cased
+/// already); no field to look in finds nothing.
+pub fn search_condition(map: &TableMap, search: &Search, backend: DbBackend) -> Result<Cond, DbErr> {
+    let mut any = Cond::any();
+    for key in &search.fields {
+        let (col, _) = target_column(map, &Target::Field(key.clone()))?;
+        let lowered: SimpleExpr = Func::lower(col).into();
+        any = any.add(position(backend, lowered, search.text.clone()).gt(0));
+    }
+    if search.fields.is_empty() {
+        any = any.add(Expr::val(1).eq(0));
+    }
+    Ok(any)
 }
 
 pub fn filter_condition(map: &TableMap, filter: &Filter, backend: DbBackend) -> Result<Cond, DbErr> {

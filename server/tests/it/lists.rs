@@ -10,7 +10,8 @@ both_backends!(
     filters_of_every_operator,
     cursor_pages_are_stable_under_inserts,
     bad_list_parameters_are_400,
-    limit_minus_one_names_the_parameter
+    limit_minus_one_names_the_parameter,
+    a_search_finds_by_title_numbers_and_lookups_seen_in_clear
 );
 
 const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
@@ -144,5 +145,22 @@ async fn limit_minus_one_names_the_parameter(backend: Backend) {
         let detail = r.body["detail"].as_str().unwrap_or_default();
         assert!(detail.contains(&format!("`{}`", &path[1..])), "{url}: {detail}");
     }
+    env.finish().await;
+}
+
+async fn a_search_finds_by_title_numbers_and_lookups_seen_in_clear(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let search = |text: &str| format!("{CUSTOMERS}?fields=name&sort=customer_no&search={text}");
+    // The title, a unique number in any case, and nothing for the masked mobile.
+    assert_eq!(names(&env.get(&search("%E9%9D%99")).await), ["陈静"], "by name");
+    assert_eq!(names(&env.get(&search("c0001")).await), ["李伟"], "by customer number, ignoring case");
+    assert_eq!(names(&env.get(&search("13700000001")).await), Vec::<String>::new(), "a masked mobile is not searched");
+    let long = env.get(&search(&"x".repeat(101))).await;
+    assert_eq!(long.status, 400, "{}", long.body);
+    let env = env.shows_personal_data().await;
+    assert_eq!(names(&env.get(&search("13700000001")).await), ["李伟"], "by mobile, a lookup field, seen in clear");
+    // Within the other filters and the caller's rows; an empty search is no search.
+    assert_eq!(names(&env.get(&format!("{}&filter=tier:eq:hnw", search("C000"))).await), ["李伟", "陈静"]);
+    assert_eq!(names(&env.get(&search("%20")).await).len(), 6);
     env.finish().await;
 }

@@ -20,6 +20,18 @@ export interface FieldMeta {
   scale?: number;
   options?: { value: string; label: Record<string, string> }[];
   lookup?: string[];
+  form?: string;
+  required?: boolean;
+  help?: Record<string, string>;
+  max_length?: number;
+  currency?: string;
+  accept?: string[];
+  max_files?: number;
+  max_size?: number;
+  result_type?: string;
+  visible_when?: string;
+  /// A sub-table's columns.
+  fields?: FieldMeta[];
 }
 
 /// A problem+json answer, as the server writes every refusal.

@@ -1,0 +1,79 @@
+import { useContext, useEffect, useState } from 'react';
+import { Alert, Tag, Timeline as AntTimeline, Typography } from 'antd';
+import { api, type FieldMeta } from '../api/client';
+import { formatInstant } from '../format';
+import { LanguageContext, label, useT } from '../i18n';
+
+type Entry = Record<string, unknown> & { kind: string; at: string };
+
+const COLOUR: Record<string, string> = { change: 'blue', firing: 'orange', task: 'green', process: 'purple', message: 'gray' };
+
+/// Everything that happened to and around a record, newest first, as the server assembles
+/// it for the reader (changes with before and after, rules that fired and what they read,
+/// tasks, processes, messages); the server says when older entries were left out.
+export function Timeline({ app, form, id, fields }: { app: string; form: string; id: number; fields: FieldMeta[] }) {
+  const t = useT();
+  const language = useContext(LanguageContext);
+  const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [more, setMore] = useState(false);
+  useEffect(() => {
+    void api.GET('/api/v1/apps/{app}/forms/{form}/records/{id}/timeline', { params: { path: { app, form, id } } }).then(({ data }) => {
+      const body = data as unknown as { items: Entry[]; more: boolean } | undefined;
+      setEntries(body?.items ?? []);
+      setMore(body?.more ?? false);
+    });
+  }, [app, form, id]);
+  const labelOf = (key: string) => label(fields.find((f) => f.key === key)?.label, language) || key;
+  const show = (v: unknown) => (v === null || v === undefined ? '—' : Array.isArray(v) ? v.join('、') : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+  function describe(e: Entry): React.ReactNode {
+    switch (e.kind) {
+      case 'change': {
+        const detail = (e.detail ?? {}) as { before?: Record<string, unknown>; after?: Record<string, unknown>; sent?: Record<string, unknown> };
+        const action = String(e.action ?? '').replace('record.', '');
+        const keys = action === 'update' ? Object.keys(detail.sent ?? {}) : [];
+        return (
+          <>
+            <Typography.Text strong>{t(`timeline.${action}` as 'timeline.update')}</Typography.Text> · {String(e.actor ?? '')}
+            {keys.map((k) => (
+              <div key={k}>{labelOf(k)}: {show(detail.before?.[k])} → {show(detail.after?.[k])}</div>
+            ))}
+          </>
+        );
+      }
+      case 'firing':
+        return (
+          <>
+            <Typography.Text strong>{t('timeline.firing', { rule: String(e.rule) })}</Typography.Text>
+            {e.read !== null && e.read !== undefined && <div>{t('timeline.read')}: {show(e.read)}</div>}
+          </>
+        );
+      case 'task':
+        return <><Typography.Text strong>{String(e.title)}</Typography.Text> <Tag>{String(e.status)}</Tag></>;
+      case 'process':
+        return <><Typography.Text strong>{t('timeline.process', { flow: String(e.flow) })}</Typography.Text> <Tag>{String(e.status)}</Tag></>;
+      default:
+        return <><Tag>{String(e.channel)}</Tag> {String(e.body ?? '')} <Tag>{String(e.state)}</Tag></>;
+    }
+  }
+
+  if (entries === null) return null;
+  return (
+    <section aria-label={t('timeline.title')}>
+      <AntTimeline
+        items={entries.map((e, i) => ({
+          key: `${e.kind}-${String(e.id ?? i)}`,
+          color: COLOUR[e.kind] ?? 'gray',
+          content: (
+            <div>
+              <Typography.Text type="secondary">{formatInstant(e.at, language)}</Typography.Text>
+              <div>{describe(e)}</div>
+            </div>
+          ),
+        }))}
+      />
+      {entries.length === 0 && <Typography.Text type="secondary">{t('timeline.empty')}</Typography.Text>}
+      {more && <Alert type="info" title={t('timeline.more', { count: entries.length })} />}
+    </section>
+  );
+}

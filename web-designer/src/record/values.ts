@@ -1,0 +1,54 @@
+// A record's values between the API and a form's inputs, field by field through the
+// field-renderer table; sub-table rows likewise, column by column.
+import type { FieldMeta } from '../api/client';
+import { fieldType, type InputContext } from './fields';
+
+/// A record as the API gives it.
+export type Row = Record<string, unknown> & {
+  id: number;
+  _version?: number;
+  _lookup?: Record<string, Record<string, unknown> | null>;
+};
+
+type Values = Record<string, unknown>;
+
+/// The inputs' values for a record's (or a sub-table row's) API values.
+export function inputValues(fields: FieldMeta[], record: Values, ctx: InputContext): Values {
+  const out: Values = {};
+  for (const f of fields) {
+    const value = record[f.key];
+    if (value === undefined || value === null) continue;
+    if (f.type === 'sub_table') {
+      out[f.key] = (Array.isArray(value) ? value : []).map((row) => inputValues(f.fields ?? [], row as Values, ctx));
+      continue;
+    }
+    const kind = fieldType(f);
+    out[f.key] = kind.toInput ? kind.toInput(value, ctx) : value;
+  }
+  return out;
+}
+
+/// The API's values for the inputs' values; an empty input is left out.
+export function apiValues(fields: FieldMeta[], inputs: Values, ctx: InputContext): Values {
+  const out: Values = {};
+  for (const f of fields) {
+    const value = inputs[f.key];
+    if (f.type === 'sub_table') {
+      const rows = (Array.isArray(value) ? value : []).map((row) => apiValues(f.fields ?? [], (row ?? {}) as Values, ctx));
+      if (rows.length > 0) out[f.key] = rows;
+      continue;
+    }
+    const kind = fieldType(f);
+    const sent = kind.fromInput ? kind.fromInput(value, ctx) : value;
+    if (sent !== undefined && sent !== null) out[f.key] = sent;
+  }
+  return out;
+}
+
+/// A problem's JSON pointer (`/proposals/0/amount`) as a form item's name.
+export function errorName(path: string): (string | number)[] {
+  return path
+    .replace(/^\//, '')
+    .split('/')
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part.replace(/~1/g, '/').replace(/~0/g, '~')));
+}
