@@ -1,5 +1,5 @@
 //! Checking a whole app: its forms (engine-form), the events it receives, its decision
-//! tables, rules (engine-rule), roles and flows (engine-flow), checked together against
+//! tables, rules (engine-rule), roles, flows (engine-flow) and record pages, checked together against
 //! each other. Pure, like the other engines: metadata in, a checked `App` or every
 //! `Diagnostic` out, each at its JSON path in the app bundle (`/forms/2/fields/0/type`,
 //! `/rules/1/condition`), with its span inside an expression and its process node where
@@ -9,6 +9,7 @@ mod catalog;
 mod decisions;
 mod events;
 mod flows;
+mod pages;
 mod roles;
 mod rules;
 
@@ -19,6 +20,7 @@ use serde_json::Value;
 use catalog::{Catalog, with_decisions};
 
 pub use decisions::Decision;
+pub use pages::{Figure, MAX_SECTION_ROWS, Page, Section, Source};
 pub use roles::{Grant, Mode, OPERATIONS, Role, WithUser, user_attribute};
 
 /// A checked app: its forms, the events it receives, and its rules.
@@ -35,6 +37,8 @@ pub struct App {
     pub roles: Vec<Role>,
     /// Processes (engine-flow), checked against the forms, events, roles and calendars.
     pub flows: Vec<engine_flow::Flow>,
+    /// Record pages: a form's record shown whole (a customer 360).
+    pub pages: Vec<Page>,
 }
 
 impl App {
@@ -69,7 +73,8 @@ pub fn check_app(doc: &Value, version: i64) -> Result<App, Vec<Diagnostic>> {
     let flows = flows::check_flows(doc, &catalog, &mut diags);
     drop(catalog);
     let roles = roles::check_roles(doc, &bundle, &mut diags);
-    if diags.is_empty() { Ok(App { bundle, events, decisions, rules, roles, flows }) } else { Err(diags) }
+    let pages = pages::check_pages(doc, &bundle, &mut diags);
+    if diags.is_empty() { Ok(App { bundle, events, decisions, rules, roles, flows, pages }) } else { Err(diags) }
 }
 
 /// A diagnostic of a rule or a decision table, under `base`, its position in the text

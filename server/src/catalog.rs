@@ -31,6 +31,8 @@ pub struct PublishedApp {
     pub rules: Vec<EventRule>,
     /// The processes.
     pub flows: Vec<engine_flow::Flow>,
+    /// Record pages (a customer 360).
+    pub pages: Vec<engine_app::Page>,
     tables: HashMap<(String, Option<String>), TableMap>,
 }
 
@@ -55,6 +57,13 @@ impl PublishedApp {
             .iter()
             .find(|f| f.key == key)
             .ok_or_else(|| Error::not_found(format!("app `{}` has no flow `{key}`", self.key)))
+    }
+
+    pub fn page(&self, key: &str) -> Result<&engine_app::Page, Error> {
+        self.pages
+            .iter()
+            .find(|p| p.key == key)
+            .ok_or_else(|| Error::not_found(format!("app `{}` has no page `{key}`", self.key)))
     }
 
     pub fn event(&self, key: &str) -> Result<&Form, Error> {
@@ -108,7 +117,7 @@ impl Catalog {
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
-        let AppMeta { bundle, events, decisions, rules, roles, flows } =
+        let AppMeta { bundle, events, decisions, rules, roles, flows, pages } =
             check_app(&document, version).map_err(|diags| {
                 Error::Internal(anyhow::anyhow!(
                     "published version {version} of `{app}` no longer validates: {diags:?}"
@@ -125,6 +134,7 @@ impl Catalog {
             roles,
             rules,
             flows,
+            pages,
             tables,
         });
         self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());

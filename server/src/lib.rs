@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod meta;
 pub mod notifications;
 pub mod outbox;
+pub mod pages;
 pub mod pipeline;
 pub mod publish;
 mod records;

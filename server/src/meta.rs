@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 /// The metadata kinds that exist so far. Later issues add flows, reports,
 /// dashboards and roles to this list; the API and storage need no other change.
-pub const KINDS: [&str; 7] = ["forms", "events", "decisions", "rules", "calendars", "roles", "flows"];
+pub const KINDS: [&str; 8] = ["forms", "events", "decisions", "rules", "calendars", "roles", "flows", "pages"];
 
 fn t(name: &str) -> Alias {
     Alias::new(name)

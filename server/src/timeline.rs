@@ -46,6 +46,26 @@ pub async fn firings(core: &Core, principal: &Principal, (app, form, id): (&str,
     Ok(body)
 }
 
+/// The open tasks about the record and about the records linking to it that the caller
+/// reads (a customer's holdings), newest first, as the timeline shows them.
+pub async fn open_tasks(
+    core: &Core,
+    principal: &Principal,
+    (app, form, id): (&str, &str, i64),
+) -> Result<Value, Error> {
+    let now = core.clock.now();
+    let access = reach::readable(core, principal, (app, form, id), now).await?;
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
+    let mut subjects = vec![(form.to_owned(), vec![id])];
+    subjects.extend(linking(core, principal, &published, (form, id), now).await?);
+    let tasks = tasks_about(&core.db.conn, app, &subjects, (now, principal.language.as_deref())).await?;
+    let open: Vec<Value> = tasks.into_iter().filter(|t| t["status"] == "open").collect();
+    let mut body = json!({ "items": open });
+    secrets.scrub(&mut body);
+    Ok(body)
+}
+
 /// The record's audited changes, their values shaped by `access`, the clear texts of what
 /// it hides collected in `secrets`.
 async fn changes(

@@ -36,8 +36,10 @@ pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
                 })
                 .collect();
             let operations: Vec<&str> = OPERATIONS.into_iter().filter(|o| theirs.allows(o)).collect();
+            // The record page laid out for the form, if the app has one (a customer 360).
+            let page = app.pages.iter().find(|p| p.form == key).map(|p| p.key.clone());
             forms.push(json!({ "key": key, "label": doc["label"], "title_field": doc["title_field"],
-                "fields": fields, "operations": operations }));
+                "fields": fields, "operations": operations, "page": page }));
         }
         if !forms.is_empty() {
             apps.push(json!({ "key": app.key, "name": document["name"], "forms": forms }));

@@ -1,41 +1,12 @@
 import { useContext, useEffect, useRef, useState } from 'react';
-import { Alert, Button, Input, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Input, Space, Table, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import type { Page } from './route';
 import { api, type FieldMeta, type WorkspaceForm } from './api/client';
 import { LanguageContext, label, useT } from './i18n';
-import { formatDecimal, formatInstant } from './format';
+import { cell, LISTED, type Row } from './record/cells';
 
-type Row = Record<string, unknown> & { id: number; _lookup?: Record<string, Record<string, unknown> | null> };
-
-/// The types a list shows in a column; longer or nested values stay on the record page.
-const LISTED = new Set(['text', 'email', 'phone', 'number', 'decimal', 'date', 'datetime', 'single_select', 'multi_select', 'relation', 'boolean', 'formula']);
 const PAGE = 50;
-
-/// One cell, as the field's metadata says: money grouped at its scale from the exact
-/// string, options by their labels, relations by their lookup fields, instants in the zone.
-function cell(field: FieldMeta, row: Row, language: 'zh-CN' | 'en'): React.ReactNode {
-  const value = row[field.key];
-  if (value === null || value === undefined) return '';
-  switch (field.type) {
-    case 'decimal':
-      return <span className="number">{formatDecimal(String(value), field.scale ?? 2)}</span>;
-    case 'datetime':
-      return formatInstant(String(value), language);
-    case 'single_select': {
-      const option = field.options?.find((o) => o.value === value);
-      return <Tag>{option ? label(option.label, language) : String(value)}</Tag>;
-    }
-    case 'multi_select':
-      return (Array.isArray(value) ? value : []).map((v) => <Tag key={String(v)}>{label(field.options?.find((o) => o.value === v)?.label, language) || String(v)}</Tag>);
-    case 'relation': {
-      const shown = row._lookup?.[field.key];
-      return shown ? Object.values(shown).filter((v) => v !== null).join(' · ') : `#${String(value)}`;
-    }
-    default:
-      return String(value);
-  }
-}
 
 /// A form's records as the user may see them, a page at a time with the API's cursor,
 /// the columns from the form's metadata; nothing is cut short without saying so.
@@ -119,7 +90,7 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
           title: label(f.label, language),
           sorter: f.type !== 'multi_select',
           sortOrder: sort === f.key ? ('ascend' as const) : sort === `-${f.key}` ? ('descend' as const) : null,
-          align: f.type === 'decimal' || f.type === 'number' ? ('right' as const) : ('left' as const),
+          align: f.type === 'decimal' || f.type === 'integer' ? ('right' as const) : ('left' as const),
           render: (_: unknown, row: Row) =>
             f.key === (form.title_field ?? fields[0]?.key) ? (
               <a href={`/apps/${app}/forms/${form.key}/records/${row.id}`}

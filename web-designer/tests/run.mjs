@@ -200,7 +200,7 @@ await check('the chosen language is the user\'s own, kept by the server', async 
   await other.close();
 });
 
-await check('an RM searches her customers and opens one: its form and timeline', async (page) => {
+await check('an RM searches her customers and opens the 360 view of one: figures, sections, form, timeline', async (page) => {
   await enter(page);
   await page.getByText('中文', { exact: true }).click();
   await page.getByRole('navigation').getByRole('menuitem', { name: '客户', exact: true }).click();
@@ -214,7 +214,16 @@ await check('an RM searches her customers and opens one: its form and timeline',
   await expectVisible(page.getByLabel('管理资产'), 'the form, from its metadata');
   if ((await page.getByLabel('管理资产').inputValue()) !== '12800000.00') throw new Error('the AUM is not the exact decimal');
   if ((await page.getByLabel('证件号码').inputValue()) !== '110***********0001') throw new Error('the ID number is not masked in the form');
-  await shot(page, 'customer-form.png', { fullPage: true });
+  // The customer 360, laid out in the app's metadata: figures and the sections she may read.
+  const summary = page.getByRole('list', { name: '概览' });
+  await expectVisible(summary.getByRole('listitem').filter({ hasText: '管理资产' }).filter({ hasText: '12,800,000.00' }), 'the AUM figure, grouped');
+  await expectVisible(summary.getByRole('listitem').filter({ hasText: '贷款余额' }).filter({ hasText: '无权查看' }), 'loans are not hers to see');
+  if (await page.getByRole('tab', { name: /贷款/ }).count()) throw new Error('a loans section for an RM who may not read loans');
+  await shot(page, 'customer-360.png', { fullPage: true });
+  await page.getByRole('tab', { name: /理财持仓/ }).click();
+  await expectVisible(page.getByRole('row').filter({ hasText: '稳享一年期固收' }).filter({ hasText: '3,000,000.00' }), 'his holding, with its product');
+  await shot(page, 'customer-360-holdings.png', { fullPage: true });
+  await page.getByRole('tab', { name: '详情' }).click();
   await page.getByRole('tab', { name: '时间线' }).click();
   await expectVisible(page.getByRole('region', { name: '时间线' }).getByText('创建').first(), 'the timeline, with its creation');
   await shot(page, 'customer-timeline.png', { fullPage: true });

@@ -58,6 +58,7 @@ use crate::error::Error;
         super::tasks::delegate,
         super::records::create,
         super::records::check,
+        super::pages::page,
         super::records::get,
         super::records::update,
         super::records::delete,

@@ -15,6 +15,7 @@ mod guard;
 pub mod identity;
 mod metadata;
 mod notifications;
+mod pages;
 mod params;
 mod processes;
 mod records;
@@ -119,6 +120,7 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::patch().to(records::update))
                 .route(web::delete().to(records::delete)),
         )
+        .route("/api/v1/apps/{app}/pages/{page}/records/{id}", web::get().to(pages::page))
         .route("/api/v1/apps/{app}/forms/{form}/check", web::post().to(records::check))
         .route("/api/v1/apps/{app}/forms/{form}/export", web::get().to(export::export))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/handover", web::post().to(records::hand_over))

@@ -111,6 +111,8 @@ pub struct WorkspaceForm {
     pub fields: Vec<Value>,
     /// Of read, create, update, delete, export: those the user's roles grant.
     pub operations: Vec<String>,
+    /// The key of the record page laid out for the form (`…/pages/{page}/records/{id}`).
+    pub page: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -129,4 +131,58 @@ pub struct DraftCheck {
     pub formulas: Value,
     /// The typed values that do not fit their fields, each at its `path`.
     pub errors: Vec<super::error::ProblemItem>,
+}
+
+/// A record page (`pages` metadata) for one record, as the reader may see it.
+#[derive(ToSchema)]
+pub struct RecordPage {
+    pub page: PageRef,
+    /// The record, shaped by the reader's field modes.
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
+    pub record: Value,
+    pub summary: Vec<PageFigure>,
+    /// In the page's order; those of forms the reader may not read are left out.
+    pub sections: Vec<PageSection>,
+}
+
+#[derive(ToSchema)]
+pub struct PageRef {
+    pub key: String,
+    pub label: std::collections::BTreeMap<String, String>,
+    pub form: String,
+}
+
+/// A summary figure: its value as the expression gives it (decimals as strings).
+#[derive(ToSchema)]
+pub struct PageFigure {
+    pub key: String,
+    pub label: std::collections::BTreeMap<String, String>,
+    /// Places to show a number at.
+    pub scale: Option<u32>,
+    /// False when the figure reads what the reader sees masked or hidden: no value then.
+    pub readable: bool,
+    pub value: Option<Value>,
+}
+
+/// A section: related records (`related`, with `form` and `columns`), or the record's open
+/// `tasks`, `processes` or `alerts`; `total` counts them all, `items` holds those shown.
+#[derive(ToSchema)]
+pub struct PageSection {
+    pub key: String,
+    pub label: std::collections::BTreeMap<String, String>,
+    /// `related`, `tasks`, `processes` or `alerts`.
+    pub kind: String,
+    pub form: Option<String>,
+    pub columns: Option<Vec<PageColumn>>,
+    #[schema(value_type = Vec<std::collections::HashMap<String, serde_json::Value>>)]
+    pub items: Vec<Value>,
+    pub total: i64,
+}
+
+/// A related section's column and the reader's mode for it.
+#[derive(ToSchema)]
+pub struct PageColumn {
+    pub key: String,
+    /// `visible`, `read_only` or `masked`.
+    pub mode: String,
 }

@@ -67,10 +67,7 @@ pub async fn preview(
         Some(text) => engine_form::parse_instant(text)
             .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
     };
-    // `parse` refused `today()`, so this date is never read.
-    let context = engine_form::formula_context(&ctx.app.bundle, now);
-    let scope = FormScope::for_reader(&ctx, &access);
-    let (ty, compiled) = expr_sql::compile(&expr, &scope, ctx.backend, &context).map_err(invalid)?;
+    let (ty, compiled) = compiled_for_reader(&ctx, &access, &expr, now).map_err(invalid)?;
     let id = Expr::col((Alias::new(&ctx.map.table), Alias::new("id")));
     let mut stmt = Query::select();
     stmt.expr(id.clone())
@@ -86,13 +83,77 @@ pub async fn preview(
     let mut items = Vec::with_capacity(rows.len());
     for row in rows.iter().take(limit as usize) {
         let id: i64 = row.try_get_by_index(0)?;
-        let value = match expr_sql::decode(row, 1, compiled.repr, ctx.backend)? {
-            // A whole number where the expression's type is decimal (`if(c, 7, 2.5)`).
-            ExprValue::Integer(i) if ty == engine_rule::Type::Decimal => ExprValue::Decimal(i.into()),
-            value => value,
-        };
+        let value = decoded(row, 1, &ty, &compiled, ctx.backend)?;
         items.push(json!({ "id": id, "value": expr_json(&value) }));
     }
     let next = (rows.len() as u64 > limit).then(|| items.last().map(|i| i["id"].clone())).flatten();
     Ok(json!({ "type": ty.to_string(), "items": items, "next": next }))
+}
+
+/// `expr` compiled for the database as `access` reads: aggregates over the related records
+/// the reader's rows admit. `parse` refused `today()`, so the context's date is never read.
+fn compiled_for_reader(
+    ctx: &FormCtx<'_>,
+    access: &crate::access::Access,
+    expr: &engine_rule::Expr,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(engine_rule::Type, expr_sql::Compiled), Vec<engine_rule::ExprError>> {
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
+    let scope = FormScope::for_reader(ctx, access);
+    expr_sql::compile(expr, &scope, ctx.backend, &context)
+}
+
+/// A computed value read back, a whole number where the type is decimal (`if(c, 7, 2.5)`).
+fn decoded(
+    row: &sea_orm::QueryResult,
+    index: usize,
+    ty: &engine_rule::Type,
+    compiled: &expr_sql::Compiled,
+    backend: sea_orm::DbBackend,
+) -> Result<ExprValue, Error> {
+    Ok(match expr_sql::decode(row, index, compiled.repr, backend)? {
+        ExprValue::Integer(i) if *ty == engine_rule::Type::Decimal => ExprValue::Decimal(i.into()),
+        value => value,
+    })
+}
+
+/// Each of `exprs` computed by the database for record `id`, as `access` reads (`ctx` has
+/// it): `None` for one that reads what the reader sees masked or hidden. The record must
+/// be within the reader's rows (the caller checked).
+pub async fn values_for_record(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    access: &crate::access::Access,
+    id: i64,
+    exprs: &[&engine_rule::Expr],
+) -> Result<Vec<Option<Value>>, Error> {
+    let mut compiled = Vec::new();
+    for expr in exprs {
+        let mut paths = Vec::new();
+        crate::records::query::paths_in(&ctx.app.bundle, ctx.form, expr, &mut paths);
+        let readable = access.check_readable(&ctx.app.bundle, ctx.form, &paths).is_ok();
+        compiled.push(if readable { compiled_for_reader(ctx, access, expr, ctx.now).ok() } else { None });
+    }
+    let table = Alias::new(&ctx.map.table);
+    let mut stmt = Query::select();
+    stmt.expr(Expr::col((table.clone(), Alias::new("id"))))
+        .from(table.clone())
+        .and_where(Expr::col((table, Alias::new("id"))).eq(id));
+    for (_, c) in compiled.iter().flatten() {
+        stmt.expr(c.expr.clone());
+    }
+    let Some(row) = c.query_one(&stmt).await? else { return Ok(vec![None; exprs.len()]) };
+    let mut index = 1;
+    let mut out = Vec::with_capacity(exprs.len());
+    for one in &compiled {
+        out.push(match one {
+            None => None,
+            Some((ty, c)) => {
+                let value = decoded(&row, index, ty, c, ctx.backend)?;
+                index += 1;
+                Some(expr_json(&value))
+            }
+        });
+    }
+    Ok(out)
 }

@@ -18,6 +18,7 @@ mod hostile;
 mod lists;
 mod masking;
 mod outbox;
+mod pages;
 mod permissions;
 mod process_steps;
 mod processes;

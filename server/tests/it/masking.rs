@@ -254,6 +254,16 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
                     Some(json!({ "expression": "customer.mobile" })),
                 ));
             }
+            ("POST", "/api/v1/apps/{app}/forms/{form}/check") => {
+                // Formulas of a draft, and of a stored record, as the caller may see them.
+                calls.push((format!("{APP}/forms/loan/check"), Some(json!({ "id": 1, "values": {} }))));
+                calls.push((format!("{APP}/forms/customer/check"), Some(json!({ "id": li, "values": {} }))));
+            }
+            ("GET", "/api/v1/apps/{app}/pages/{page}/records/{id}") => {
+                for id in &record_ids["customer"] {
+                    calls.push((format!("{APP}/pages/customer_360/records/{id}"), None));
+                }
+            }
             ("POST", "/api/v1/apps/{app}/forms/{form}/records") => {
                 let note = json!({ "customer": li, "contacted_at": "2026-12-01T10:00:00+08:00", "method": "call", "summary": "回访" });
                 calls.push((format!("{APP}/forms/follow_up/records"), Some(note)));

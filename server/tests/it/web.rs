@@ -21,6 +21,21 @@ fn the_web_apps_copy_of_the_platform_document_is_current() {
     );
 }
 
+/// The client's functions are named by operationId: two operations under one name would
+/// leave one of them out of the typed client.
+#[test]
+fn every_operation_has_its_own_id() {
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in server::api::platform_document()["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("item") {
+            if let Some(id) = operation["operationId"].as_str() {
+                let before = seen.insert(id.to_owned(), format!("{method} {path}"));
+                assert!(before.is_none(), "`{id}` names both {} and {method} {path}", before.unwrap_or_default());
+            }
+        }
+    }
+}
+
 crate::support::both_backends!(the_web_app_is_served_at_the_root, a_workspace_holds_the_forms_a_user_reads);
 
 /// The app's page at `/` and at any client-side route, never cached; its hashed assets

@@ -1,10 +1,11 @@
 import { useContext, useEffect, useState } from 'react';
-import { Alert, Breadcrumb, Spin, Tabs, Typography } from 'antd';
+import { Alert, Badge, Breadcrumb, Spin, Tabs, Typography } from 'antd';
 import { api, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
 import { LanguageContext, label, useT } from '../i18n';
 import type { Page } from '../route';
 import { RecordForm } from './RecordForm';
 import { Timeline } from './Timeline';
+import { Figures, SectionView, usePageView } from './PageView';
 import type { Row } from './values';
 
 /// A record's page: its form (to read and edit) and its timeline; a new record's page is
@@ -15,6 +16,8 @@ export function RecordPage({ app, form, id, go }: { app: string; form: Workspace
   const [record, setRecord] = useState<Row | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const fields = form.fields as unknown as FieldMeta[];
+  // A form with a page laid out in metadata (a customer 360) shows its figures and sections.
+  const laidOut = usePageView(app, form.page, id);
 
   useEffect(() => {
     setRecord(null);
@@ -45,10 +48,18 @@ export function RecordPage({ app, form, id, go }: { app: string; form: Workspace
       ) : !record ? (
         !problem && <Spin />
       ) : (
-        <Tabs items={[
-          { key: 'form', label: t('record.details'), children: <RecordForm app={app} form={form} record={record} onSaved={saved} /> },
-          { key: 'timeline', label: t('timeline.title'), children: <Timeline app={app} form={form.key} id={record.id} fields={fields} /> },
-        ]} />
+        <>
+          {laidOut && <Figures page={laidOut} />}
+          <Tabs items={[
+            { key: 'form', label: t('record.details'), children: <RecordForm app={app} form={form} record={record} onSaved={saved} /> },
+            ...(laidOut?.sections ?? []).map((section) => ({
+              key: `section-${section.key}`,
+              label: <span>{label(section.label, language)} <Badge count={section.total} size="small" color="#8c8c8c" showZero /></span>,
+              children: <SectionView app={app} section={section} go={go} />,
+            })),
+            { key: 'timeline', label: t('timeline.title'), children: <Timeline app={app} form={form.key} id={record.id} fields={fields} /> },
+          ]} />
+        </>
       )}
     </section>
   );
