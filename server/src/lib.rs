@@ -31,6 +31,7 @@ pub mod rules;
 mod schema;
 pub mod tasks;
 pub mod timeline;
+pub mod views;
 pub mod workspace;
 
 pub use api::{AppState, PlatformApi, configure};

@@ -22,6 +22,7 @@ mod records;
 mod rules;
 mod schemas;
 mod tasks;
+mod views;
 mod web_app;
 mod workspace;
 
@@ -119,6 +120,16 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::get().to(records::get))
                 .route(web::patch().to(records::update))
                 .route(web::delete().to(records::delete)),
+        )
+        .service(
+            web::resource("/api/v1/apps/{app}/forms/{form}/views")
+                .route(web::get().to(views::list))
+                .route(web::post().to(views::create)),
+        )
+        .service(
+            web::resource("/api/v1/apps/{app}/forms/{form}/views/{id}")
+                .route(web::put().to(views::replace))
+                .route(web::delete().to(views::delete)),
         )
         .route("/api/v1/apps/{app}/pages/{page}/records/{id}", web::get().to(pages::page))
         .route("/api/v1/apps/{app}/forms/{form}/check", web::post().to(records::check))

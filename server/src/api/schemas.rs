@@ -186,3 +186,21 @@ pub struct PageColumn {
     /// `visible`, `read_only` or `masked`.
     pub mode: String,
 }
+
+/// A saved view: the list parameters it stands for.
+#[derive(ToSchema)]
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    #[schema(rename = "where")]
+    pub condition: Option<String>,
+    pub search: Option<String>,
+    pub sort: Option<String>,
+    pub columns: Option<Vec<String>>,
+    pub updated_at: String,
+}
+
+#[derive(ToSchema)]
+pub struct SavedViews {
+    pub items: Vec<SavedView>,
+}

@@ -32,6 +32,7 @@ pub enum Table {
     Notifications,
     FlowHistory,
     SignInAttempts,
+    Views,
 }
 
 impl Table {
@@ -62,6 +63,7 @@ impl Table {
             Table::Notifications => "trellis_notifications",
             Table::FlowHistory => "trellis_flow_history",
             Table::SignInAttempts => "trellis_sign_in_attempts",
+            Table::Views => "trellis_views",
         }
     }
 }

@@ -29,4 +29,5 @@ mod rules;
 mod schedules;
 mod sign_in;
 mod statements;
+mod views;
 mod web;

@@ -56,6 +56,9 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/users/{username}", "directory data, no records"),
     ("POST", "/api/v1/users/{username}/unlock", "answers the name"),
     ("POST", "/api/v1/clock", "moves a virtual clock; answers counts of what ran"),
+    ("POST", "/api/v1/apps/{app}/forms/{form}/views", "saves the caller's own list parameters; answers them"),
+    ("PUT", "/api/v1/apps/{app}/forms/{form}/views/{id}", "saves the caller's own list parameters; answers them"),
+    ("DELETE", "/api/v1/apps/{app}/forms/{form}/views/{id}", "answers nothing"),
 ];
 
 fn at(text: &str) -> DateTime<Utc> {

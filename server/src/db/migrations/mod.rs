@@ -10,6 +10,7 @@ mod processes;
 mod rules;
 mod sign_in;
 mod tasks;
+mod views;
 
 use sea_orm_migration::prelude::*;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(tasks::M0017OneTaskModel),
             Box::new(tasks::M0018Notifications),
             Box::new(languages::M0019Languages),
+            Box::new(views::M0020Views),
         ]
     }
 

@@ -1,0 +1,171 @@
+//! Saved views: a user's own ways of looking at a form's records (a `where` condition, a
+//! search, an order, the columns shown), kept by the server. A view is checked as the list
+//! it stands for would be, with the user's roles: one that filters on what they see masked
+//! is refused when saved, as the list would refuse it. A user sees and changes only their
+//! own views.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::access::reach;
+use crate::auth::Principal;
+use crate::core::Core;
+use crate::db::Table;
+use crate::error::Error;
+use crate::records::FormCtx;
+use crate::records::codec::{datetime, decode};
+use crate::records::query::ListParams;
+
+/// The most views a user keeps for one form.
+pub const MAX_VIEWS: usize = 100;
+
+fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// A view as it is saved: its name and the list parameters it stands for.
+#[derive(Debug, Deserialize, serde::Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "name": "高净值 · 资产降序", "where": "tier == 'hnw'", "sort": "-aum", "columns": ["name", "tier", "aum"] }))]
+pub struct ViewSpec {
+    /// 1 to 100 characters.
+    pub name: String,
+    /// A condition in the expression language, as the list's `where`.
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// The list's `search`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// The list's `sort`, e.g. `-aum,name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// The fields shown, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+}
+
+/// Refuses a view its owner's list would refuse, each problem at its place in the view.
+async fn checked(core: &Core, principal: &Principal, (app, form): (&str, &str), spec: &ViewSpec) -> Result<(), Error> {
+    let name = spec.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(Error::bad_input_at("bad_name", "/name", "a view's name has 1 to 100 characters, without control characters"));
+    }
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let ctx = FormCtx::new(&published, form, core.db.backend(), core.clock.now())?;
+    let params = ListParams {
+        condition: spec.condition.clone(),
+        search: spec.search.clone(),
+        sort: spec.sort.clone(),
+        fields: spec.columns.as_ref().map(|c| c.join(",")),
+        ..Default::default()
+    };
+    if spec.columns.as_ref().is_some_and(|c| c.is_empty() || c.iter().any(|k| k.contains(','))) {
+        return Err(Error::bad_input_at("bad_columns", "/columns", "name at least one field of the form, each once"));
+    }
+    reach::list_query(&core.db.conn, &ctx, principal, &params, "read").await?;
+    Ok(())
+}
+
+fn view_json(row: &sea_orm::QueryResult, backend: sea_orm::DbBackend) -> Result<Value, Error> {
+    let definition: String = row.try_get_by_index(2)?;
+    let mut view: Value = serde_json::from_str(&definition).unwrap_or_else(|_| json!({}));
+    view["id"] = json!(row.try_get_by_index::<i64>(0)?);
+    view["name"] = json!(row.try_get_by_index::<String>(1)?);
+    view["updated_at"] = decode(row, 3, &engine_form::StorageType::DateTime, backend)?.to_json();
+    Ok(view)
+}
+
+/// The caller's views of a form, oldest first.
+pub async fn list(core: &Core, principal: &Principal, (app, form): (&str, &str)) -> Result<Value, Error> {
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let ctx = FormCtx::new(&published, form, core.db.backend(), core.clock.now())?;
+    reach::for_operation(&core.db.conn, &ctx, principal, "read").await?;
+    let stmt = Query::select()
+        .columns(["id", "name", "definition", "updated_at"].map(a))
+        .from(Table::Views)
+        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("form")).eq(form))
+        .order_by(a("id"), Order::Asc)
+        .to_owned();
+    let backend = core.db.backend();
+    let items: Vec<Value> =
+        core.db.conn.query_all(&stmt).await?.iter().map(|r| view_json(r, backend)).collect::<Result<_, _>>()?;
+    Ok(json!({ "items": items }))
+}
+
+/// Saves a new view of the caller's (`id` none) or replaces one of theirs.
+pub async fn save(
+    core: &Core,
+    principal: &Principal,
+    (app, form): (&str, &str),
+    id: Option<i64>,
+    spec: &ViewSpec,
+) -> Result<Value, Error> {
+    checked(core, principal, (app, form), spec).await?;
+    let now: DateTime<Utc> = core.clock.now();
+    let backend = core.db.backend();
+    let definition = json!({ "where": spec.condition, "search": spec.search, "sort": spec.sort, "columns": spec.columns }).to_string();
+    let name = spec.name.trim();
+    let id = match id {
+        Some(id) => {
+            let stmt = Query::update()
+                .table(Table::Views)
+                .values([(a("name"), name.into()), (a("definition"), definition.into()), (a("updated_at"), datetime(now, backend).into())])
+                .and_where(Expr::col(a("id")).eq(id))
+                .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+                .and_where(Expr::col(a("app")).eq(app))
+                .and_where(Expr::col(a("form")).eq(form))
+                .to_owned();
+            if core.db.conn.execute(&stmt).await?.rows_affected() == 0 {
+                return Err(Error::not_found(format!("you have no view {id} of `{form}`")));
+            }
+            id
+        }
+        None => {
+            let count = list(core, principal, (app, form)).await?["items"].as_array().map_or(0, Vec::len);
+            if count >= MAX_VIEWS {
+                return Err(Error::Conflict { code: "too_many_views", detail: format!("at most {MAX_VIEWS} views of one form; delete one first") });
+            }
+            let stmt = Query::insert()
+                .into_table(Table::Views)
+                .columns(["user_id", "app", "form", "name", "definition", "created_at", "updated_at"].map(a))
+                .values([
+                    principal.user_id.into(),
+                    app.into(),
+                    form.into(),
+                    name.into(),
+                    definition.into(),
+                    datetime(now, backend).into(),
+                    datetime(now, backend).into(),
+                ])
+                .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?
+                .returning_col(a("id"))
+                .to_owned();
+            let row = core.db.conn.query_one(&stmt).await?.ok_or_else(|| Error::Internal(anyhow::anyhow!("INSERT returned no id")))?;
+            row.try_get_by_index(0)?
+        }
+    };
+    let views = list(core, principal, (app, form)).await?;
+    let saved = views["items"].as_array().into_iter().flatten().find(|v| v["id"] == json!(id)).cloned();
+    saved.ok_or_else(|| Error::not_found(format!("you have no view {id} of `{form}`")))
+}
+
+/// Deletes one of the caller's views.
+pub async fn delete(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<(), Error> {
+    let stmt = Query::delete()
+        .from_table(Table::Views)
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("form")).eq(form))
+        .to_owned();
+    if core.db.conn.execute(&stmt).await?.rows_affected() == 0 {
+        return Err(Error::not_found(format!("you have no view {id} of `{form}`")));
+    }
+    Ok(())
+}
