@@ -7,6 +7,7 @@ pub mod api;
 pub mod approval;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod bundle_dir;
 mod catalog;
 pub mod clock;

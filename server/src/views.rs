@@ -52,7 +52,11 @@ pub struct ViewSpec {
 async fn checked(core: &Core, principal: &Principal, (app, form): (&str, &str), spec: &ViewSpec) -> Result<(), Error> {
     let name = spec.name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(Error::bad_input_at("bad_name", "/name", "a view's name has 1 to 100 characters, without control characters"));
+        return Err(Error::bad_input_at(
+            "bad_name",
+            "/name",
+            "a view's name has 1 to 100 characters, without control characters",
+        ));
     }
     let published = core.catalog.published(&core.db.conn, app).await?;
     let ctx = FormCtx::new(&published, form, core.db.backend(), core.clock.now())?;
@@ -109,13 +113,19 @@ pub async fn save(
     checked(core, principal, (app, form), spec).await?;
     let now: DateTime<Utc> = core.clock.now();
     let backend = core.db.backend();
-    let definition = json!({ "where": spec.condition, "search": spec.search, "sort": spec.sort, "columns": spec.columns }).to_string();
+    let definition =
+        json!({ "where": spec.condition, "search": spec.search, "sort": spec.sort, "columns": spec.columns })
+            .to_string();
     let name = spec.name.trim();
     let id = match id {
         Some(id) => {
             let stmt = Query::update()
                 .table(Table::Views)
-                .values([(a("name"), name.into()), (a("definition"), definition.into()), (a("updated_at"), datetime(now, backend).into())])
+                .values([
+                    (a("name"), name.into()),
+                    (a("definition"), definition.into()),
+                    (a("updated_at"), datetime(now, backend).into()),
+                ])
                 .and_where(Expr::col(a("id")).eq(id))
                 .and_where(Expr::col(a("user_id")).eq(principal.user_id))
                 .and_where(Expr::col(a("app")).eq(app))
@@ -129,7 +139,10 @@ pub async fn save(
         None => {
             let count = list(core, principal, (app, form)).await?["items"].as_array().map_or(0, Vec::len);
             if count >= MAX_VIEWS {
-                return Err(Error::Conflict { code: "too_many_views", detail: format!("at most {MAX_VIEWS} views of one form; delete one first") });
+                return Err(Error::Conflict {
+                    code: "too_many_views",
+                    detail: format!("at most {MAX_VIEWS} views of one form; delete one first"),
+                });
             }
             let stmt = Query::insert()
                 .into_table(Table::Views)
@@ -146,7 +159,12 @@ pub async fn save(
                 .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?
                 .returning_col(a("id"))
                 .to_owned();
-            let row = core.db.conn.query_one(&stmt).await?.ok_or_else(|| Error::Internal(anyhow::anyhow!("INSERT returned no id")))?;
+            let row = core
+                .db
+                .conn
+                .query_one(&stmt)
+                .await?
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("INSERT returned no id")))?;
             row.try_get_by_index(0)?
         }
     };

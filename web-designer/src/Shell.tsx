@@ -4,7 +4,7 @@ import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Segmented, Space,
 import { api, type Me, type Notification, type Task, type Workspace } from './api/client';
 import { LanguageContext, LANGUAGES, type Language, label, useT } from './i18n';
 import { Inbox } from './Inbox';
-import { RecordList } from './RecordList';
+import { RecordList } from './list/RecordList';
 import { RecordPage } from './record/RecordPage';
 import { WorkspaceContext } from './workspace';
 import { TaskDrawer } from './TaskDrawer';

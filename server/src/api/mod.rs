@@ -132,6 +132,7 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::delete().to(views::delete)),
         )
         .route("/api/v1/apps/{app}/pages/{page}/records/{id}", web::get().to(pages::page))
+        .route("/api/v1/apps/{app}/forms/{form}/bulk", web::post().to(records::bulk))
         .route("/api/v1/apps/{app}/forms/{form}/check", web::post().to(records::check))
         .route("/api/v1/apps/{app}/forms/{form}/export", web::get().to(export::export))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/handover", web::post().to(records::hand_over))

@@ -146,6 +146,23 @@ pub async fn check(state: State, path: Path<FormAt>, req: HttpRequest, body: Pay
     Ok(json_response(StatusCode::OK, &answer))
 }
 
+/// One change to many records: the same values set on each, or each deleted, through the
+/// write pipeline with the caller's roles, all or nothing; every refusal is named.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/bulk", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key")),
+    request_body = crate::bulk::BulkChange,
+    responses((status = 200, description = "Every record changed", body = super::schemas::BulkDone, example = json!({ "changed": 3 })),
+        (status = 400, description = "A bad action, ids or values", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Some records refused (nothing changed): each at `/values/…` for a field, `/ids/{i}` otherwise, the message naming the record", body = Problem, content_type = "application/problem+json")))]
+pub async fn bulk(state: State, path: Path<FormAt>, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
+    let change: crate::bulk::BulkChange = serde_json::from_value(json_body(body).await?)
+        .map_err(|e| Error::bad_input("malformed_json", format!("not a bulk change: {e}")))?;
+    let who = (&principal(&req)?, &actor(&req));
+    let done = crate::bulk::apply(&state.core, who, (&path.app, &path.form), &change).await?;
+    Ok(json_response(StatusCode::OK, &done))
+}
+
 /// Read one record.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"), RecordParams),

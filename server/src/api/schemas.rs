@@ -204,3 +204,10 @@ pub struct SavedView {
 pub struct SavedViews {
     pub items: Vec<SavedView>,
 }
+
+/// A bulk change done.
+#[derive(ToSchema)]
+pub struct BulkDone {
+    /// How many records changed: all those named.
+    pub changed: i64,
+}

@@ -49,7 +49,12 @@ pub async fn list(state: State, req: HttpRequest, path: Path<ViewsAt>) -> Result
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The caller has 100 views of the form already", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A `where` that is not a valid condition: `errors[].span` locates the mistake", body = Problem, content_type = "application/problem+json")))]
-pub async fn create(state: State, req: HttpRequest, path: Path<ViewsAt>, payload: Payload) -> Result<HttpResponse, Error> {
+pub async fn create(
+    state: State,
+    req: HttpRequest,
+    path: Path<ViewsAt>,
+    payload: Payload,
+) -> Result<HttpResponse, Error> {
     let spec = spec(payload).await?;
     let body = crate::views::save(&state.core, &principal(&req)?, (&path.app, &path.form), None, &spec).await?;
     Ok(json_response(StatusCode::CREATED, &body))
@@ -64,7 +69,12 @@ pub async fn create(state: State, req: HttpRequest, path: Path<ViewsAt>, payload
         (status = 403, description = "The view reads what the caller sees masked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such view of the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A `where` that is not a valid condition", body = Problem, content_type = "application/problem+json")))]
-pub async fn replace(state: State, req: HttpRequest, path: Path<ViewAt>, payload: Payload) -> Result<HttpResponse, Error> {
+pub async fn replace(
+    state: State,
+    req: HttpRequest,
+    path: Path<ViewAt>,
+    payload: Payload,
+) -> Result<HttpResponse, Error> {
     let spec = spec(payload).await?;
     let at = (path.app.as_str(), path.form.as_str());
     let body = crate::views::save(&state.core, &principal(&req)?, at, Some(path.id), &spec).await?;

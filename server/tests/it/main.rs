@@ -7,6 +7,7 @@ mod alerts;
 mod apps;
 mod audit;
 mod auth;
+mod bulk;
 mod clock;
 mod conditions;
 mod differential;

@@ -59,6 +59,7 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/apps/{app}/forms/{form}/views", "saves the caller's own list parameters; answers them"),
     ("PUT", "/api/v1/apps/{app}/forms/{form}/views/{id}", "saves the caller's own list parameters; answers them"),
     ("DELETE", "/api/v1/apps/{app}/forms/{form}/views/{id}", "answers nothing"),
+    ("POST", "/api/v1/apps/{app}/forms/{form}/bulk", "changes records through the pipeline; answers a count (bulk.rs)"),
 ];
 
 fn at(text: &str) -> DateTime<Utc> {

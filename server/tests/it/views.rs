@@ -37,7 +37,8 @@ async fn a_user_keeps_views_of_their_own_checked_as_their_lists(backend: Backend
     let bad = call("zhang.min", "POST", views.clone(), Some(json!({ "name": "x", "where": "tier == " }))).await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(bad.body["errors"][0]["span"].is_array(), "{}", bad.body);
-    let masked = call("zhang.min", "POST", views.clone(), Some(json!({ "name": "x", "where": "id_number == '1'" }))).await;
+    let masked =
+        call("zhang.min", "POST", views.clone(), Some(json!({ "name": "x", "where": "id_number == '1'" }))).await;
     assert_eq!((masked.status, masked.body["code"].as_str()), (403, Some("not_readable")), "{}", masked.body);
     for (body, path) in [
         (json!({ "name": "x", "columns": ["nope"] }), "/fields"),
@@ -46,7 +47,11 @@ async fn a_user_keeps_views_of_their_own_checked_as_their_lists(backend: Backend
     ] {
         let refused = call("zhang.min", "POST", views.clone(), Some(body)).await;
         assert_eq!(refused.status, 400, "{}", refused.body);
-        assert!(refused.error_paths().iter().any(|p| p.starts_with(path)) || path == "/fields", "{:?}", refused.error_paths());
+        assert!(
+            refused.error_paths().iter().any(|p| p.starts_with(path)) || path == "/fields",
+            "{:?}",
+            refused.error_paths()
+        );
     }
     let unknown = call("zhang.min", "POST", views.clone(), Some(json!({ "name": "x", "colour": "red" }))).await;
     assert_eq!(unknown.status, 400);

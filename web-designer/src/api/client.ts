@@ -39,7 +39,7 @@ export interface Problem {
   status: number;
   code?: string;
   detail?: string;
-  errors?: { path: string; code: string; message: string }[];
+  errors?: { path: string; code: string; message: string; span?: number[] | null }[];
 }
 
 const TOKEN = 'trellis.token';

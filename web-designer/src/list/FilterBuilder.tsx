@@ -1,0 +1,126 @@
+import { useContext, useEffect, useState } from 'react';
+import { Button, Input, Segmented, Select, Space, Typography } from 'antd';
+import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import type { FieldMeta } from '../api/client';
+import { DEFAULT_ZONE } from '../format';
+import { LanguageContext, label, useT } from '../i18n';
+import { RelationPicker } from '../record/RelationPicker';
+import { type Clause, type Op, opsFor, whereText } from './where';
+
+/// Where the server found the `where` text wrong: its message and the span of the mistake.
+export interface WhereProblem {
+  message: string;
+  span?: [number, number] | undefined;
+}
+
+/// The string index of a UTF-8 byte offset (the server's spans count bytes).
+function byteIndex(text: string, byte: number): number {
+  let bytes = 0;
+  let index = 0;
+  for (const ch of text) {
+    if (bytes >= byte) break;
+    bytes += new TextEncoder().encode(ch).length;
+    index += ch.length;
+  }
+  return index;
+}
+
+/// The filter builder: conditions of a field, an operator and a value fitting the field's
+/// type, joined by and/or into the list's `where` text, which power users may also edit
+/// by hand; the server's error is shown under the text with the wrong part marked.
+export function FilterBuilder({ app, fields, applied, problem, onApply }: {
+  app: string; fields: FieldMeta[]; applied: string; problem: WhereProblem | null; onApply: (where: string) => void;
+}) {
+  const t = useT();
+  const language = useContext(LanguageContext);
+  const [clauses, setClauses] = useState<Clause[]>([]);
+  const [join, setJoin] = useState<'and' | 'or'>('and');
+  const [text, setText] = useState(applied);
+  // Once the text is edited by hand it is the filter: the builder no longer writes it.
+  const [byHand, setByHand] = useState(false);
+  useEffect(() => setText(applied), [applied]);
+
+  function change(next: Clause[], nextJoin = join) {
+    setClauses(next);
+    setJoin(nextJoin);
+    if (!byHand) setText(whereText(fields, next, nextJoin, DEFAULT_ZONE));
+  }
+  const set = (i: number, patch: Partial<Clause>) => change(clauses.map((c, j) => (j === i ? { ...c, ...patch } : c)));
+
+  function valueInput(field: FieldMeta, clause: Clause, i: number, name: string) {
+    const common = { 'aria-label': name, style: { minWidth: 180 } };
+    if (clause.op === 'empty' || clause.op === 'filled') return null;
+    switch (field.type) {
+      case 'single_select': case 'multi_select':
+        return <Select {...common} showSearch={{ optionFilterProp: 'label' }} value={(clause.value as string | undefined) ?? null}
+          options={(field.options ?? []).map((o) => ({ value: o.value, label: label(o.label, language) }))} onChange={(v: string) => set(i, { value: v })} />;
+      case 'boolean':
+        return <Select {...common} value={clause.value === undefined || clause.value === null ? null : String(clause.value)}
+          options={[{ value: 'true', label: t('filter.yes') }, { value: 'false', label: t('filter.no') }]} onChange={(v: string) => set(i, { value: v })} />;
+      case 'relation':
+        return <div style={{ minWidth: 220 }}><RelationPicker id={`filter-value-${i}`} app={app} form={field.form ?? ''} lookup={field.lookup ?? []} disabled={false}
+          {...(typeof clause.value === 'number' ? { value: clause.value } : {})} onChange={(v) => set(i, { value: v })} /></div>;
+      case 'date': case 'datetime':
+        return <Input {...common} type="date" value={String(clause.value ?? '')} onChange={(e) => set(i, { value: e.target.value })} />;
+      case 'integer': case 'decimal':
+        return <Input {...common} inputMode="decimal" className="number" value={String(clause.value ?? '')} onChange={(e) => set(i, { value: e.target.value })} />;
+      default:
+        return <Input {...common} value={String(clause.value ?? '')} onChange={(e) => set(i, { value: e.target.value })} />;
+    }
+  }
+
+  const [start, end] = (problem?.span ?? [0, 0]).map((b) => byteIndex(applied, b)) as [number, number];
+  return (
+    <section className="filter-builder" aria-label={t('filter.title')}>
+      {clauses.map((clause, i) => {
+        const field = fields.find((f) => f.key === clause.field) ?? fields[0];
+        if (!field) return null;
+        const number = i + 1;
+        return (
+          <Space key={i} wrap className="filter-row" role="group" aria-label={t('filter.condition', { number })}>
+            <Select aria-label={t('filter.field', { number })} style={{ minWidth: 160 }} value={field.key} showSearch={{ optionFilterProp: 'label' }}
+              options={fields.map((f) => ({ value: f.key, label: label(f.label, language) }))}
+              onChange={(key: string) => {
+                const next = fields.find((f) => f.key === key);
+                set(i, { field: key, op: next ? (opsFor(next)[0] ?? 'eq') : 'eq', value: null });
+              }} />
+            <Select aria-label={t('filter.operator', { number })} style={{ minWidth: 120 }} value={clause.op}
+              options={opsFor(field).map((op) => ({ value: op, label: t(`filter.op.${op}` as 'filter.op.eq') }))}
+              onChange={(op: Op) => set(i, { op })} />
+            {valueInput(field, clause, i, t('filter.value', { number }))}
+            <Button icon={<DeleteOutlined />} aria-label={t('filter.remove', { number })} onClick={() => change(clauses.filter((_, j) => j !== i))} />
+          </Space>
+        );
+      })}
+      <Space wrap>
+        <Button icon={<PlusOutlined />} disabled={byHand || fields.length === 0}
+          onClick={() => { const f = fields[0]; if (f) change([...clauses, { field: f.key, op: opsFor(f)[0] ?? 'eq', value: null }]); }}>
+          {t('filter.add')}
+        </Button>
+        {clauses.length > 1 && (
+          <Segmented aria-label={t('filter.join')} value={join} onChange={(v) => change(clauses, v as 'and' | 'or')}
+            options={[{ value: 'and', label: t('filter.and') }, { value: 'or', label: t('filter.or') }]} />
+        )}
+      </Space>
+      <label className="filter-text">
+        <Typography.Text type="secondary">{t('filter.text')}</Typography.Text>
+        <Input.TextArea aria-label={t('filter.text')} autoSize={{ minRows: 1, maxRows: 6 }} value={text} spellCheck={false} className="code"
+          status={problem ? 'error' : ''} onChange={(e) => { setText(e.target.value); setByHand(true); }} />
+      </label>
+      {problem && (
+        <div role="alert" className="filter-problem">
+          <Typography.Text type="danger">{problem.message}</Typography.Text>
+          {problem.span && (
+            <pre className="code" aria-label={t('filter.at')}>
+              {applied.slice(0, start)}<mark>{applied.slice(start, Math.max(end, start + 1)) || ' '}</mark>{applied.slice(Math.max(end, start + 1))}
+            </pre>
+          )}
+        </div>
+      )}
+      <Space>
+        <Button type="primary" onClick={() => onApply(text.trim())}>{t('filter.apply')}</Button>
+        <Button onClick={() => { setClauses([]); setText(''); setByHand(false); onApply(''); }}>{t('filter.clear')}</Button>
+      </Space>
+    </section>
+  );
+}
