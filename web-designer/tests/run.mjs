@@ -256,6 +256,98 @@ await check('an RM records a follow-up: the visit address appears for a visit an
   if ((await page.getByLabel('联系时间').inputValue()) !== '2026-12-01T10:30') throw new Error('the time did not come back on the same clock');
 });
 
+await check('an RM filters her customers with the builder and by hand, chooses columns and keeps a view', async (page) => {
+  await enter(page);
+  await page.goto(base + '/apps/bank_crm/forms/customer');
+  await expectVisible(page.getByRole('heading', { name: '客户' }), 'the customer list');
+  await expectVisible(page.getByText('已显示 3 / 共 3 条'), 'her three customers, counted');
+  await page.getByRole('button', { name: /筛\s*选/ }).click();
+  await page.getByRole('button', { name: '添加条件' }).click();
+  await page.getByLabel('条件 1 的字段').fill('管理资产');
+  await page.getByLabel('条件 1 的字段').press('Enter');
+  await page.getByLabel('条件 1 的运算').fill('大于等于');
+  await page.getByLabel('条件 1 的运算').press('Enter');
+  await page.getByLabel('条件 1 的值').fill('1000000');
+  if ((await page.getByLabel('筛选表达式').inputValue()) !== 'aum >= 1000000') throw new Error('the builder did not write the where text');
+  await shot(page, 'filter-builder.png');
+  await page.getByRole('button', { name: /应\s*用/ }).click();
+  await expectVisible(page.getByText('已显示 2 / 共 2 条'), 'the two with at least a million');
+  // By hand: a mistake is shown where it is.
+  await page.getByLabel('筛选表达式').fill('aum >= 1000000 and tier ==');
+  await page.getByRole('button', { name: /应\s*用/ }).click();
+  await expectVisible(page.getByLabel('出错位置'), 'the where text with its mistake marked');
+  await shot(page, 'filter-refused.png');
+  await page.getByLabel('筛选表达式').fill("tier == 'hnw'");
+  await page.getByRole('button', { name: /应\s*用/ }).click();
+  await expectVisible(page.getByText('已显示 2 / 共 2 条'), 'her high-net-worth customers');
+  await page.keyboard.press('Escape');
+  // Fewer columns, then kept as a view on the server.
+  await page.getByRole('button', { name: /显示列/ }).click();
+  await page.getByRole('checkbox', { name: '证件号码' }).uncheck();
+  await page.keyboard.press('Escape');
+  if (await page.getByRole('columnheader', { name: '证件号码' }).count()) throw new Error('the ID number column is still shown');
+  await page.getByLabel('视图名称').fill('我的高净值客户');
+  await page.getByRole('button', { name: /保存视图/ }).click();
+  await page.reload();
+  await expectVisible(page.getByText('已显示 3 / 共 3 条'), 'all of them again after a reload');
+  await page.getByLabel('视图', { exact: true }).fill('我的高净值');
+  await page.getByLabel('视图', { exact: true }).press('Enter');
+  await expectVisible(page.getByText('已显示 2 / 共 2 条'), 'the saved view, from the server');
+  if (await page.getByRole('columnheader', { name: '证件号码' }).count()) throw new Error('the view lost its columns');
+  await shot(page, 'saved-view.png');
+});
+
+await check('an RM changes the risk level of two customers together', async (page) => {
+  await enter(page);
+  await page.goto(base + '/apps/bank_crm/forms/customer');
+  await expectVisible(page.getByText('已显示 3 / 共 3 条'), 'her customers');
+  for (const name of ['李伟', '陈静']) await page.getByRole('row', { name: new RegExp(name) }).getByRole('checkbox').check();
+  await expectVisible(page.getByText('已选 2 条'), 'two selected');
+  await page.getByRole('button', { name: /批量修改/ }).click();
+  await page.getByLabel('要修改的字段').fill('风险等级');
+  await page.getByLabel('要修改的字段').press('Enter');
+  await page.getByLabel('改为').fill('R2');
+  await page.getByLabel('改为').press('Enter');
+  await shot(page, 'bulk-edit.png');
+  await page.getByRole('button', { name: /修改 2 条/ }).click();
+  await expectVisible(page.getByText('已选 2 条').locator('visible=false').or(page.getByText('已显示 3 / 共 3 条')), 'the list again');
+  await page.getByRole('button', { name: /显示列/ }).click();
+  await page.getByRole('checkbox', { name: '风险等级' }).check();
+  await page.keyboard.press('Escape');
+  for (const name of ['李伟', '陈静']) await expectVisible(page.getByRole('row', { name: new RegExp(name) }).getByText(/^R2/), `${name} at R2`);
+});
+
+await check('a tablet, by keyboard alone: search the list, open a customer, reach her form', async (page) => {
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await enter(page);
+  await page.goto(base + '/apps/bank_crm/forms/customer');
+  await expectVisible(page.getByText('已显示 3 / 共 3 条'), 'the list at 768 px');
+  const focused = () => page.evaluate(() => {
+    const at = document.activeElement;
+    return at?.getAttribute('aria-label') || at?.id || at?.textContent?.trim() || '';
+  });
+  for (let i = 0; i < 40 && (await focused()) !== '搜索'; i += 1) await page.keyboard.press('Tab');
+  if ((await focused()) !== '搜索') throw new Error('the search box is not reachable by Tab');
+  await page.keyboard.type('c0002');
+  await page.keyboard.press('Enter');
+  await expectVisible(page.getByText('已显示 1 / 共 1 条'), 'one found');
+  for (let i = 0; i < 40 && (await focused()) !== '陈静'; i += 1) await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expectVisible(page.getByRole('heading', { name: '陈静' }), 'her page, opened by Enter');
+  await shot(page, 'customer-768.png', { fullPage: true });
+  // Her form, by keyboard: to the notes, typed, on to Save, Enter.
+  for (let i = 0; i < 80 && (await focused()) !== 'notes'; i += 1) await page.keyboard.press('Tab');
+  if ((await focused()) !== 'notes') throw new Error('the notes are not reachable by Tab');
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('偏好面谈，周三下午');
+  for (let i = 0; i < 10 && !/保\s*存/.test(await focused()); i += 1) await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(500);
+  await page.reload();
+  await expectVisible(page.getByLabel('备注'), 'her form again');
+  if ((await page.getByLabel('备注').inputValue()) !== '偏好面谈，周三下午') throw new Error('the notes typed by keyboard were not saved');
+});
+
 await browser.close();
 if (failures.length) {
   console.log(`${failures.length} failed`);

@@ -84,7 +84,7 @@ export function FilterBuilder({ app, fields, applied, problem, onApply }: {
                 const next = fields.find((f) => f.key === key);
                 set(i, { field: key, op: next ? (opsFor(next)[0] ?? 'eq') : 'eq', value: null });
               }} />
-            <Select aria-label={t('filter.operator', { number })} style={{ minWidth: 120 }} value={clause.op}
+            <Select aria-label={t('filter.operator', { number })} style={{ minWidth: 120 }} value={clause.op} showSearch={{ optionFilterProp: 'label' }}
               options={opsFor(field).map((op) => ({ value: op, label: t(`filter.op.${op}` as 'filter.op.eq') }))}
               onChange={(op: Op) => set(i, { op })} />
             {valueInput(field, clause, i, t('filter.value', { number }))}

@@ -12,6 +12,7 @@ import { Views, type ViewState } from './Views';
 
 const PAGE = 100;
 const WIDTH = 180;
+const VIRTUAL_FROM = 200;
 
 /// What the list asks the server for: all of it goes into the request, nothing is
 /// filtered or sorted in the browser.
@@ -127,11 +128,12 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
       <Table<Row>
         rowKey="id"
         size="middle"
-        virtual
+        // Only the rows on screen are rendered once many are loaded (a few pages in).
+        virtual={rows.length > VIRTUAL_FROM}
         loading={loading}
         dataSource={rows}
         pagination={false}
-        scroll={{ x: Math.max(fields.length * WIDTH, 600), y: 560 }}
+        scroll={rows.length > VIRTUAL_FROM ? { x: Math.max(fields.length * WIDTH, 600), y: 560 } : { x: 'max-content' }}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(Number)), columnWidth: 48 }}
         onChange={(_, __, sorter) => {
           const one = Array.isArray(sorter) ? sorter[0] : sorter;

@@ -52,7 +52,7 @@ export function Views({ app, form, current, onChoose }: {
 
   return (
     <Space wrap>
-      <Select aria-label={t('views.title')} placeholder={t('views.all')} allowClear style={{ minWidth: 180 }} value={chosen}
+      <Select aria-label={t('views.title')} placeholder={t('views.all')} allowClear showSearch={{ optionFilterProp: 'label' }} style={{ minWidth: 180 }} value={chosen}
         options={views.map((v) => ({ value: v.id, label: v.name }))}
         onChange={(id: number | undefined) => {
           setChosen(id ?? null);
