@@ -1,34 +1,62 @@
-import { Button, List, Tag, Typography } from 'antd';
-import type { Task } from './api/client';
+import { useContext, useEffect, useState } from 'react';
+import { Button, List, Segmented, Tag, Typography } from 'antd';
+import { api, type Task } from './api/client';
 import { LanguageContext, useT } from './i18n';
-import { useContext } from 'react';
 import { formatInstant } from './format';
+import type { Page } from './route';
 
 const PRIORITY_COLOUR = { high: 'red', normal: 'blue', low: 'default' } as const;
+const PAGE = 100;
 
-/// The caller's open tasks, soonest due first: overdue ones marked, priority as a tag, a
-/// queue's task saying whose queue it waits in.
-export function Inbox({ tasks, onOpen }: { tasks: Task[]; onOpen: (task: Task) => void }) {
+/// The caller's open tasks, or their team's, soonest due first, a page at a time with the
+/// server's cursor: overdue ones marked, priority as a tag, a queue's task saying whose
+/// queue it waits in, the record it is about one click away.
+export function Inbox({ first, onOpen, go, changed }: {
+  first: Task[]; onOpen: (task: Task) => void; go: (page: Page) => void; changed: number;
+}) {
   const t = useT();
   const language = useContext(LanguageContext);
+  const [whose, setWhose] = useState<'mine' | 'team'>('mine');
+  const [tasks, setTasks] = useState<Task[]>(first);
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+
+  async function load(after: string | null, team = whose) {
+    setLoading(true);
+    const query = { limit: PAGE, ...(team === 'team' ? { team: true } : {}), ...(after ? { after } : {}) };
+    const { data } = await api.GET('/api/v1/tasks', { params: { query } });
+    setLoading(false);
+    if (!data) return;
+    setTasks((before) => (after ? [...before, ...data.items] : data.items));
+    setNext(data.next ?? null);
+  }
+  useEffect(() => void load(null), [changed]);
+
   return (
     <section aria-labelledby="inbox-title">
-      <Typography.Title level={3} id="inbox-title">
-        {t('inbox.title')}
-      </Typography.Title>
+      <div className="list-head">
+        <Typography.Title level={3} id="inbox-title">{t('inbox.title')}</Typography.Title>
+        <Segmented aria-label={t('inbox.whose')} value={whose}
+          options={[{ value: 'mine', label: t('inbox.mine') }, { value: 'team', label: t('inbox.team') }]}
+          onChange={(v) => { setWhose(v as 'mine' | 'team'); void load(null, v as 'mine' | 'team'); }} />
+      </div>
       <List
         bordered
+        loading={loading}
         dataSource={tasks}
         locale={{ emptyText: t('inbox.empty') }}
         renderItem={(task) => {
           const priority = (task.priority as keyof typeof PRIORITY_COLOUR) ?? 'normal';
+          const subject = task.subject.form && task.subject.id ? { kind: 'record' as const, app: task.app, form: task.subject.form, id: task.subject.id } : null;
           return (
             <List.Item
               aria-label={task.title}
+              className={task.overdue ? 'overdue' : 'due'}
               actions={[
-                <Button key="open" type="link" onClick={() => onOpen(task)} aria-label={`${t('task.open')}: ${task.title}`}>
-                  {t('task.open')}
-                </Button>,
+                <Button key="open" type="link" onClick={() => onOpen(task)} aria-label={`${t('task.open')}: ${task.title}`}>{t('task.open')}</Button>,
+                ...(subject ? [
+                  <Button key="record" type="link" onClick={() => go(subject)} aria-label={`${t('task.record')}: ${task.title}`}>{t('task.record')}</Button>,
+                ] : []),
               ]}
             >
               <List.Item.Meta
@@ -37,6 +65,7 @@ export function Inbox({ tasks, onOpen }: { tasks: Task[]; onOpen: (task: Task) =
                   <span>
                     {task.due_at ? `${t('inbox.due')} ${formatInstant(task.due_at, language)}` : t('inbox.noDue')}
                     {task.candidate_unit && !task.assignee && ` · ${t('inbox.queue', { unit: task.candidate_unit })}`}
+                    {whose === 'team' && task.assignee && ` · ${task.assignee}`}
                   </span>
                 }
               />
@@ -46,6 +75,7 @@ export function Inbox({ tasks, onOpen }: { tasks: Task[]; onOpen: (task: Task) =
           );
         }}
       />
+      {next && <div className="list-footer"><span /><Button onClick={() => void load(next)} loading={loading}>{t('list.more')}</Button></div>}
     </section>
   );
 }

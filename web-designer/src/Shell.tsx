@@ -27,6 +27,8 @@ const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', en: 'EN' }
 /// the left, the page in the middle. Designers and record screens join it later.
 export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignOut, onChanged }: Props) {
   const [opened, setOpened] = useState<Task | null>(null);
+  // Counts the changes made here (a task completed), for the inbox to load again.
+  const [changes, setChanges] = useState(0);
   const t = useT();
   const language = useContext(LanguageContext);
   const [page, go] = usePage();
@@ -121,7 +123,7 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
         </Layout.Sider>
         <Layout.Content style={{ padding: 24 }}>
           {!app || !form || page.kind === 'inbox' ? (
-            <Inbox tasks={tasks} onOpen={setOpened} />
+            <Inbox first={tasks} onOpen={setOpened} go={go} changed={changes} />
           ) : page.kind === 'list' ? (
             <RecordList app={app.key} form={form} go={go} />
           ) : (
@@ -133,6 +135,7 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
               onClose={() => setOpened(null)}
               onDone={() => {
                 setOpened(null);
+                setChanges((n) => n + 1);
                 onChanged();
               }}
             />

@@ -1,5 +1,5 @@
 import { useContext, useEffect, useState } from 'react';
-import { Alert, Button, Drawer, Form, Radio, Typography } from 'antd';
+import { Alert, Button, Drawer, Form, Input, Radio, Space, Typography } from 'antd';
 import { api, type FieldMeta, type Problem, type Task } from './api/client';
 import { DEFAULT_ZONE } from './format';
 import { fieldType, type InputContext } from './record/fields';
@@ -22,6 +22,7 @@ export function TaskDrawer({ task, onClose, onDone }: {
   const [detail, setDetail] = useState<TaskDetail | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [delegate, setDelegate] = useState('');
   const [form] = Form.useForm();
   const ctx: InputContext = { app: task.app, language, zone: DEFAULT_ZONE, disabled: false };
 
@@ -59,9 +60,29 @@ export function TaskDrawer({ task, onClose, onDone }: {
     if (at.length === 0) setProblem(t('error.generic', { detail: refusal?.detail ?? response.statusText }));
   }
 
+  /// Claims a queue's task, gives it back, or hands it to someone; the inbox then reloads.
+  async function reassign(how: 'claim' | 'unclaim' | 'delegate') {
+    setProblem(null);
+    const path = { params: { path: { id: task.id } } };
+    const answer = how === 'claim' ? await api.POST('/api/v1/tasks/{id}/claim', path)
+      : how === 'unclaim' ? await api.POST('/api/v1/tasks/{id}/unclaim', path)
+      : await api.POST('/api/v1/tasks/{id}/delegate', { ...path, body: { to: delegate.trim() } });
+    if (answer.response.ok) return onDone();
+    setProblem(t('error.generic', { detail: (answer.error as Problem | undefined)?.detail ?? answer.response.statusText }));
+  }
+  const queued = task.candidate_role !== null && task.candidate_role !== undefined;
+
   return (
     <Drawer open title={task.title} onClose={onClose} size="large" aria-label={task.title}>
       {problem && <Alert role="alert" type="error" title={problem} style={{ marginBottom: 16 }} />}
+      <Space wrap style={{ marginBottom: 16 }}>
+        {queued && !task.assignee && <Button onClick={() => void reassign('claim')}>{t('task.claim')}</Button>}
+        {queued && task.assignee && <Button onClick={() => void reassign('unclaim')}>{t('task.unclaim')}</Button>}
+        <Space.Compact>
+          <Input aria-label={t('task.delegateTo')} placeholder={t('task.delegateTo')} value={delegate} onChange={(e) => setDelegate(e.target.value)} />
+          <Button disabled={!delegate.trim()} onClick={() => void reassign('delegate')}>{t('task.delegate')}</Button>
+        </Space.Compact>
+      </Space>
       {!detail ? null : (
         <Form form={form} layout="vertical" onFinish={complete}>
           {detail.form.fields.map((f) => {

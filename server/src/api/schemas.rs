@@ -58,6 +58,8 @@ pub struct Task {
 #[derive(ToSchema)]
 pub struct TaskList {
     pub items: Vec<Task>,
+    /// The cursor of the following page (`after=`), if there is one.
+    pub next: Option<String>,
 }
 
 /// What a user is told inside Trellis.

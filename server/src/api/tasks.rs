@@ -30,6 +30,10 @@ pub struct TaskFilter {
     due_before: Option<chrono::DateTime<Utc>>,
     /// Only tasks of this priority: `low`, `normal` or `high`.
     priority: Option<String>,
+    /// At most this many, 1 to 500; 100 by default.
+    limit: Option<u64>,
+    /// The `next` cursor of the previous page.
+    after: Option<String>,
 }
 
 impl TaskFilter {
@@ -41,16 +45,19 @@ impl TaskFilter {
             overdue: self.overdue.unwrap_or(false),
             due_before: self.due_before,
             priority: self.priority.clone(),
+            limit: self.limit.unwrap_or(100),
+            after: self.after.clone(),
         }
     }
 }
 
 /// Your tasks (and with `team=true` your team's), soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskFilter),
-    responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due", body = super::schemas::TaskList)))]
+    responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due; `next` is the cursor of the following page", body = super::schemas::TaskList),
+        (status = 400, description = "A bad status, priority, limit or cursor", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, req: HttpRequest, filter: Params<TaskFilter>) -> Result<HttpResponse, Error> {
-    let items = tasks::list(&state, principal(&req)?, &filter.query(), state.clock.now()).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+    let page = tasks::list(&state, principal(&req)?, &filter.query(), state.clock.now()).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": page.items, "next": page.next })))
 }
 
 /// One task with its form, its outcomes and the record it is about (as you may see it).

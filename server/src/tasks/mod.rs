@@ -60,6 +60,38 @@ pub struct TaskQuery {
     pub due_before: Option<DateTime<Utc>>,
     /// `low`, `normal` or `high`.
     pub priority: Option<String>,
+    /// At most this many: 1 to [`MAX_PAGE`].
+    pub limit: u64,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+}
+
+/// The largest page of tasks.
+pub const MAX_PAGE: u64 = 500;
+
+/// A page of tasks, and the cursor of the next if there is one.
+pub struct TaskPage {
+    pub items: Vec<Value>,
+    pub next: Option<String>,
+}
+
+/// A task page's cursor: the last task's due time (none for a task without one, which
+/// sort last) and id, `2026-12-08T10:00:00.000000Z/42` or `/42`.
+fn after_condition(cursor: &str, backend: sea_orm::DbBackend) -> Result<sea_orm::sea_query::Cond, Error> {
+    use sea_orm::sea_query::Cond;
+    let bad = || Error::bad_input_at("bad_cursor", "/after", "not a cursor this list gave");
+    let (due, id) = cursor.rsplit_once('/').ok_or_else(bad)?;
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    let (due_col, id_col) = (Expr::col(a("due_at")), Expr::col(a("id")));
+    if due.is_empty() {
+        return Ok(Cond::all().add(due_col.is_null()).add(id_col.gt(id)));
+    }
+    let due = engine_form::parse_instant(due).ok_or_else(bad)?;
+    let at = datetime(due, backend);
+    Ok(Cond::any()
+        .add(due_col.clone().gt(at.clone()))
+        .add(Cond::all().add(due_col.clone().eq(at)).add(id_col.gt(id)))
+        .add(due_col.is_null()))
 }
 
 /// Who may see which tasks: the caller's name, their (app, role) pairs, and their team.
@@ -210,12 +242,7 @@ pub async fn counts(c: &impl ConnectionTrait, principal: Principal, now: DateTim
 }
 
 /// The tasks `principal` may see that `query` asks for, soonest due first.
-pub async fn list(
-    core: &Core,
-    principal: Principal,
-    query: &TaskQuery,
-    now: DateTime<Utc>,
-) -> Result<Vec<Value>, Error> {
+pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: DateTime<Utc>) -> Result<TaskPage, Error> {
     let conn = &core.db.conn;
     let reach = reach(conn, principal, query.team).await?;
     let backend = conn.get_database_backend();
@@ -240,8 +267,23 @@ pub async fn list(
         }
         stmt.and_where(Expr::col(a("priority")).eq(priority.as_str()));
     }
-    stmt.order_by_with_nulls(a("due_at"), Order::Asc, NullOrdering::Last).order_by(a("id"), Order::Asc).limit(500);
-    conn.query_all(&stmt).await?.iter().map(|r| task_json(r, backend, now, reach.language())).collect()
+    if !(1..=MAX_PAGE).contains(&query.limit) {
+        return Err(Error::bad_input_at("bad_query", "/limit", format!("`limit` is 1 to {MAX_PAGE}")));
+    }
+    if let Some(cursor) = &query.after {
+        stmt.cond_where(after_condition(cursor, backend)?);
+    }
+    stmt.order_by_with_nulls(a("due_at"), Order::Asc, NullOrdering::Last)
+        .order_by(a("id"), Order::Asc)
+        .limit(query.limit + 1);
+    let rows = conn.query_all(&stmt).await?;
+    let mut items: Vec<Value> =
+        rows.iter().map(|r| task_json(r, backend, now, reach.language())).collect::<Result<_, _>>()?;
+    let next = (items.len() as u64 > query.limit).then(|| {
+        items.truncate(query.limit as usize);
+        items.last().map(|t| format!("{}/{}", t["due_at"].as_str().unwrap_or(""), t["id"]))
+    });
+    Ok(TaskPage { items, next: next.flatten() })
 }
 
 /// Task `id`'s row, for whoever may read what it is about (a record's timeline).

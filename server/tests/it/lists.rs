@@ -11,7 +11,8 @@ both_backends!(
     cursor_pages_are_stable_under_inserts,
     bad_list_parameters_are_400,
     limit_minus_one_names_the_parameter,
-    a_search_finds_by_title_numbers_and_lookups_seen_in_clear
+    a_search_finds_by_title_numbers_and_lookups_seen_in_clear,
+    the_inbox_pages_with_a_cursor
 );
 
 const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
@@ -162,5 +163,49 @@ async fn a_search_finds_by_title_numbers_and_lookups_seen_in_clear(backend: Back
     // Within the other filters and the caller's rows; an empty search is no search.
     assert_eq!(names(&env.get(&format!("{}&filter=tier:eq:hnw", search("C000"))).await), ["李伟", "陈静"]);
     assert_eq!(names(&env.get(&search("%20")).await).len(), 6);
+    env.finish().await;
+}
+
+/// The inbox says where it stopped: a page at a time, each task once, in due order.
+async fn the_inbox_pages_with_a_cursor(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let password = "a long enough secret";
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
+        { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, chrono::Utc::now()).await.expect("in").0;
+    let auth = format!("Bearer {token}");
+    let get = |uri: String| {
+        let auth = auth.clone();
+        let env = &env;
+        async move { env.send("GET", &uri, None, &[("authorization", &auth)]).await }
+    };
+    // The seeded renewals' preparation tasks fall due.
+    server::flows::run_due_timers(&env.state, chrono::Utc::now() + chrono::Duration::days(8)).await.expect("timers");
+    let all = get("/api/v1/tasks?limit=500".into()).await;
+    let every: Vec<i64> =
+        all.body["items"].as_array().expect("items").iter().map(|t| t["id"].as_i64().expect("id")).collect();
+    assert!(every.len() >= 2, "the seeded tasks: {}", all.body);
+    assert_eq!(all.body["next"], serde_json::Value::Null, "all of them fit");
+    let mut paged = Vec::new();
+    let mut uri = "/api/v1/tasks?limit=1".to_owned();
+    for _ in 0..every.len() + 1 {
+        let page = get(uri.clone()).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        paged.extend(page.body["items"].as_array().expect("items").iter().map(|t| t["id"].as_i64().expect("id")));
+        match page.body["next"].as_str() {
+            Some(next) => uri = format!("/api/v1/tasks?limit=1&after={}", next.replace(':', "%3A").replace('/', "%2F")),
+            None => break,
+        }
+    }
+    assert_eq!(paged, every, "page by page, the same tasks in the same order");
+    for bad in [
+        "/api/v1/tasks?limit=0",
+        "/api/v1/tasks?limit=501",
+        "/api/v1/tasks?after=nonsense",
+        "/api/v1/tasks?after=yesterday%2F1",
+    ] {
+        assert_eq!(get(bad.into()).await.status, 400, "{bad}");
+    }
     env.finish().await;
 }
