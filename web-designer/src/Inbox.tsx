@@ -30,7 +30,8 @@ export function Inbox({ first, onOpen, go, changed }: {
     setTasks((before) => (after ? [...before, ...data.items] : data.items));
     setNext(data.next ?? null);
   }
-  useEffect(() => void load(null), [changed]);
+  // Again whenever the shell reloads (another language) or a task changed here.
+  useEffect(() => void load(null), [changed, first]);
 
   return (
     <section aria-labelledby="inbox-title">

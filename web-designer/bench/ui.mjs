@@ -1,0 +1,92 @@
+// The UI benchmark (not a test): the customer list with many customers, in Chromium,
+// against a running `trellis serve` (bench/run.sh starts one). It reports, each beside
+// the API call's own time measured in the same run:
+//   - first rows: from navigating to the list to its first row on screen,
+//   - scroll: loading 1,000 rows (ten pages) and scrolling them to the end,
+//   - the JS (and CSS) the first load ships, gzipped.
+import { chromium } from 'playwright-core';
+import { readFileSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+const base = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
+const user = process.env.TRELLIS_USER;
+const password = process.env.TRELLIS_PASSWORD;
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const list = '/api/v1/apps/bank_crm/forms/customer/records';
+const fields = 'customer_no,name,id_number,mobile,email,relationship_manager,branch,tier,aum,annual_income';
+
+const session = await fetch(`${base}/api/v1/auth/login`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user, password }),
+}).then((r) => r.json());
+const auth = { Authorization: `Bearer ${session.token}` };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function timed(fn) {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+// The API's own time: the list's first page as the screen asks for it, and ten pages.
+const firstPage = () => fetch(`${base}${list}?fields=${fields}&limit=100&count=true`, { headers: auth }).then((r) => r.json());
+async function tenPages() {
+  let after = null;
+  for (let i = 0; i < 10; i += 1) {
+    const page = await fetch(`${base}${list}?fields=${fields}&limit=100${after ? `&after=${after}` : ''}`, { headers: auth }).then((r) => r.json());
+    after = page.next;
+  }
+}
+const total = (await firstPage()).total;
+const apiFirst = [];
+const apiTen = [];
+for (let i = 0; i < runs; i += 1) {
+  apiFirst.push(await timed(firstPage));
+  apiTen.push(await timed(tenPages));
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const uiFirst = [];
+const uiScroll = [];
+for (let i = 0; i < runs; i += 1) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.addInitScript((token) => sessionStorage.setItem('trellis.token', token), session.token);
+  await page.goto(`${base}/`);
+  await page.getByRole('heading', { name: '我的待办' }).waitFor();
+  // Warm: the app's code is loaded; what is timed is the list itself.
+  const start = performance.now();
+  await page.getByRole('navigation').getByRole('menuitem', { name: '客户', exact: true }).click();
+  await page.getByRole('link', { name: /^客户\d+$|^李伟$/ }).first().waitFor();
+  uiFirst.push(performance.now() - start);
+  const scroll = performance.now();
+  for (let p = 1; p < 10; p += 1) {
+    await page.getByRole('button', { name: /加载更多/ }).click();
+    await page.getByText(`已显示 ${(p + 1) * 100} / 共`).waitFor();
+  }
+  await page.evaluate(async () => {
+    const body = document.querySelector('.ant-table-tbody-virtual-holder') ?? document.scrollingElement;
+    for (let y = 0; y <= body.scrollHeight; y += 400) {
+      body.scrollTop = y;
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+  });
+  uiScroll.push(performance.now() - scroll);
+  await context.close();
+}
+await browser.close();
+
+// What the first load ships: the scripts and styles index.html names, gzipped.
+const dist = new URL('../dist/', import.meta.url).pathname;
+const index = readFileSync(join(dist, 'index.html'), 'utf8');
+const named = [...index.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+const gz = (ext) => named.filter((f) => f.endsWith(ext)).reduce((n, f) => n + gzipSync(readFileSync(join(dist, f))).length, 0);
+const all = readdirSync(join(dist, 'assets')).filter((f) => f.endsWith('.js')).length;
+
+const ms = (x) => `${x.toFixed(0)} ms`;
+console.log(`customers the RM reads: ${total}; runs: ${runs} (medians)`);
+console.log(`first rows on screen     ${ms(median(uiFirst))}   API first page ${ms(median(apiFirst))}   ratio ${(median(uiFirst) / median(apiFirst)).toFixed(1)}x`);
+console.log(`1,000 rows loaded+scroll ${ms(median(uiScroll))}   API ten pages  ${ms(median(apiTen))}   ratio ${(median(uiScroll) / median(apiTen)).toFixed(1)}x`);
+console.log(`first-load JS gzipped    ${gz('.js')} B (CSS ${gz('.css')} B; ${all} scripts in the bundle)`);
