@@ -74,6 +74,12 @@ pub fn check_app(doc: &Value, version: i64) -> Result<App, Vec<Diagnostic>> {
     drop(catalog);
     let roles = roles::check_roles(doc, &bundle, &mut diags);
     let pages = pages::check_pages(doc, &bundle, &mut diags);
+    if let Some(zone) = doc.get("time_zone").and_then(Value::as_str)
+        && engine_rule::zone(zone).is_none()
+    {
+        let message = format!("`{zone}` is not an IANA time zone such as Asia/Shanghai");
+        diags.push(Diagnostic::new("/time_zone", "bad_time_zone", message));
+    }
     if diags.is_empty() { Ok(App { bundle, events, decisions, rules, roles, flows, pages }) } else { Err(diags) }
 }
 

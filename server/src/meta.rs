@@ -25,6 +25,8 @@ pub struct AppRow {
     pub updated_at: DateTime<Utc>,
     /// Maker-checker: publishing needs a second person's approval.
     pub publish_approval: bool,
+    /// The app's time zone (IANA), for users who chose none.
+    pub time_zone: Option<String>,
 }
 
 fn app_row(r: &QueryResult) -> Result<AppRow, DbErr> {
@@ -36,11 +38,12 @@ fn app_row(r: &QueryResult) -> Result<AppRow, DbErr> {
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,
         publish_approval: r.try_get("", "publish_approval")?,
+        time_zone: r.try_get("", "time_zone")?,
     })
 }
 
-fn app_columns() -> [Alias; 6] {
-    ["key", "name", "published_version", "created_at", "updated_at", "publish_approval"].map(t)
+fn app_columns() -> [Alias; 7] {
+    ["key", "name", "published_version", "created_at", "updated_at", "publish_approval", "time_zone"].map(t)
 }
 
 /// Whether publishing `app` needs a second person's approval.
@@ -81,11 +84,23 @@ pub async fn published_version(c: &impl ConnectionTrait, key: &str, lock: bool) 
     c.query_one(&q).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()
 }
 
-pub async fn insert_app(c: &impl ConnectionTrait, key: &str, name: &Value, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn insert_app(
+    c: &impl ConnectionTrait,
+    (key, name, time_zone): (&str, &Value, Option<&str>),
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let q = Query::insert()
         .into_table(Table::Apps)
         .columns(app_columns())
-        .values_panic([key.into(), name.to_string().into(), 0i64.into(), now.into(), now.into(), false.into()])
+        .values_panic([
+            key.into(),
+            name.to_string().into(),
+            0i64.into(),
+            now.into(),
+            now.into(),
+            false.into(),
+            time_zone.into(),
+        ])
         .to_owned();
     c.execute(&q).await.map(drop)
 }
@@ -190,6 +205,9 @@ pub async fn draft_bundle(c: &impl ConnectionTrait, app: &AppRow) -> Result<Valu
     let mut bundle = Map::new();
     bundle.insert("key".into(), Value::from(app.key.clone()));
     bundle.insert("name".into(), app.name.clone());
+    if let Some(zone) = &app.time_zone {
+        bundle.insert("time_zone".into(), Value::from(zone.clone()));
+    }
     for kind in KINDS {
         let drafts = list_drafts(c, &app.key, kind).await?;
         // A kind the app does not use yet stays out of its bundle (forms always show).
@@ -266,5 +284,6 @@ pub fn app_json(app: &AppRow) -> Value {
         "created_at": app.created_at,
         "updated_at": app.updated_at,
         "publish_approval": app.publish_approval,
+        "time_zone": app.time_zone,
     })
 }

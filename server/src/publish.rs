@@ -42,7 +42,7 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
     if meta::find_app(&tx, &bundle.key).await?.is_some() {
         return Err(Error::Conflict { code: "app_exists", detail: format!("an app `{}` already exists", bundle.key) });
     }
-    meta::insert_app(&tx, &bundle.key, &doc["name"], now).await?;
+    meta::insert_app(&tx, (&bundle.key, &doc["name"], doc["time_zone"].as_str()), now).await?;
     for kind in meta::KINDS {
         for item in doc.get(kind).and_then(Value::as_array).into_iter().flatten() {
             let key = item.get("key").and_then(Value::as_str).unwrap_or_default();

@@ -42,7 +42,9 @@ pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
                 "fields": fields, "operations": operations, "page": page }));
         }
         if !forms.is_empty() {
-            apps.push(json!({ "key": app.key, "name": document["name"], "forms": forms }));
+            // The zone instants are shown in to users who chose none.
+            let zone = document["time_zone"].as_str().unwrap_or("UTC");
+            apps.push(json!({ "key": app.key, "name": document["name"], "time_zone": zone, "forms": forms }));
         }
     }
     let (open, overdue) = crate::tasks::counts(conn, principal.clone(), core.clock.now()).await?;

@@ -13,11 +13,12 @@ if [ "$profile" = release ]; then
 else
   cargo build -p server --bin trellis --manifest-path "$root/Cargo.toml"; bin="$root/target/debug/trellis"
 fi
-serve() { (cd "$work" && TRELLIS_ADMIN_PASSWORD=bench-admin-password "$bin" serve --demo --demo-bundle "$root/examples/bank-crm" --listen 127.0.0.1:18080 > "$work/log" 2>&1 & echo $! > "$work/pid"); }
+serve() { (cd "$work" && TRELLIS_ADMIN_PASSWORD=bench-admin-password exec "$bin" serve --demo --demo-bundle "$root/examples/bank-crm" --listen 127.0.0.1:18080 > "$work/log" 2>&1) & echo $! > "$work/pid"; }
 wait_up() { for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18080/healthz > /dev/null && return; sleep 0.2; done; cat "$work/log"; exit 1; }
+if curl -sf http://127.0.0.1:18080/healthz > /dev/null; then echo "something already answers on 127.0.0.1:18080" >&2; exit 1; fi
 serve; wait_up
 password=$(grep 'zhang.min` with the password' "$work/log" | awk '{print $NF}')
-kill "$(cat "$work/pid")"; sleep 1
+kill "$(cat "$work/pid")"; while curl -sf http://127.0.0.1:18080/healthz > /dev/null; do sleep 0.2; done
 python3 "$here/seed.py" "$work/trellis.db" "$count"
 serve; wait_up
 BASE_URL=http://127.0.0.1:18080 TRELLIS_USER=zhang.min TRELLIS_PASSWORD="$password" node "$here/ui.mjs"

@@ -6,6 +6,7 @@ import { api, session, whenSessionEnds, type Me, type Notification, type Task, t
 import { LanguageContext, type Language } from './i18n';
 import { Shell } from './Shell';
 import { SignIn } from './SignIn';
+import { ZoneContext } from './workspace';
 
 const LANGUAGE_KEY = 'trellis.language';
 /// The bundled Noto Sans SC first (Latin and CJK alike, the same on every machine), then
@@ -61,6 +62,11 @@ export function App() {
     }
   }
 
+  async function changeZone(zone: string | null) {
+    await api.PATCH('/api/v1/auth/me', { body: { time_zone: zone } });
+    await load();
+  }
+
   async function signOut() {
     await api.POST('/api/v1/auth/logout');
     session.clear();
@@ -75,7 +81,9 @@ export function App() {
         {loading && !day ? (
           <Spin fullscreen />
         ) : day ? (
-          <Shell {...day} onLanguage={changeLanguage} onSignOut={signOut} onChanged={() => void load()} />
+          <ZoneContext.Provider value={day.me.time_zone ?? day.workspace.apps[0]?.time_zone ?? 'UTC'}>
+            <Shell {...day} onLanguage={changeLanguage} onZone={(z) => void changeZone(z)} onSignOut={signOut} onChanged={() => void load()} />
+          </ZoneContext.Provider>
         ) : (
           <SignIn
             expired={expired}

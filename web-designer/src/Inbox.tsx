@@ -4,6 +4,7 @@ import { api, type Task } from './api/client';
 import { LanguageContext, useT } from './i18n';
 import { formatInstant } from './format';
 import type { Page } from './route';
+import { ZoneContext } from './workspace';
 
 const PRIORITY_COLOUR = { high: 'red', normal: 'blue', low: 'default' } as const;
 const PAGE = 100;
@@ -16,6 +17,7 @@ export function Inbox({ first, onOpen, go, changed }: {
 }) {
   const t = useT();
   const language = useContext(LanguageContext);
+  const zone = useContext(ZoneContext);
   const [whose, setWhose] = useState<'mine' | 'team'>('mine');
   const [tasks, setTasks] = useState<Task[]>(first);
   const [next, setNext] = useState<string | null>(null);
@@ -64,7 +66,7 @@ export function Inbox({ first, onOpen, go, changed }: {
                 title={task.title}
                 description={
                   <span>
-                    {task.due_at ? `${t('inbox.due')} ${formatInstant(task.due_at, language)}` : t('inbox.noDue')}
+                    {task.due_at ? `${t('inbox.due')} ${formatInstant(task.due_at, language, zone)}` : t('inbox.noDue')}
                     {task.candidate_unit && !task.assignee && ` · ${t('inbox.queue', { unit: task.candidate_unit })}`}
                     {whose === 'team' && task.assignee && ` · ${task.assignee}`}
                   </span>

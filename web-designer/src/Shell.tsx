@@ -7,6 +7,7 @@ import { Inbox } from './Inbox';
 import { RecordList } from './list/RecordList';
 import { RecordPage } from './record/RecordPage';
 import { WorkspaceContext } from './workspace';
+import { ZonePicker } from './ZonePicker';
 import { TaskDrawer } from './TaskDrawer';
 import { href, parse, usePage } from './route';
 
@@ -18,6 +19,8 @@ interface Props {
   tasks: Task[];
   notifications: { items: Notification[]; unread: number };
   onLanguage: (language: Language) => void;
+  /// The user's own zone, or null for the app's.
+  onZone: (zone: string | null) => void;
   onSignOut: () => void;
 }
 
@@ -25,7 +28,7 @@ const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', en: 'EN' }
 
 /// The shell every screen lives in: the header (bell, language, the user), the menu on
 /// the left, the page in the middle. Designers and record screens join it later.
-export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignOut, onChanged }: Props) {
+export function Shell({ me, workspace, tasks, notifications, onLanguage, onZone, onSignOut, onChanged }: Props) {
   const [opened, setOpened] = useState<Task | null>(null);
   // Counts the changes made here (a task completed), for the inbox to load again.
   const [changes, setChanges] = useState(0);
@@ -110,6 +113,7 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onSignO
             options={LANGUAGES.map((l) => ({ label: LANGUAGE_NAMES[l], value: l }))}
             onChange={(value) => onLanguage(value as Language)}
           />
+          <ZonePicker zone={me.time_zone ?? null} appZone={app?.time_zone ?? 'UTC'} onZone={onZone} />
           <Dropdown menu={{ items: [{ key: 'out', label: t('shell.signOut'), onClick: onSignOut }] }}>
             <Button>{me.username}</Button>
           </Dropdown>

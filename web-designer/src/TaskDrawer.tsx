@@ -1,7 +1,7 @@
 import { useContext, useEffect, useState } from 'react';
 import { Alert, Button, Drawer, Form, Input, Radio, Space, Typography } from 'antd';
 import { api, type FieldMeta, type Problem, type Task } from './api/client';
-import { DEFAULT_ZONE } from './format';
+import { ZoneContext } from './workspace';
 import { fieldType, type InputContext } from './record/fields';
 import { apiValues } from './record/values';
 import { LanguageContext, label, useT } from './i18n';
@@ -24,7 +24,7 @@ export function TaskDrawer({ task, onClose, onDone }: {
   const [busy, setBusy] = useState(false);
   const [delegate, setDelegate] = useState('');
   const [form] = Form.useForm();
-  const ctx: InputContext = { app: task.app, language, zone: DEFAULT_ZONE, disabled: false };
+  const ctx: InputContext = { app: task.app, language, zone: useContext(ZoneContext), disabled: false };
 
   useEffect(() => {
     void api.GET('/api/v1/tasks/{id}', { params: { path: { id: task.id } } }).then(({ data }) => {

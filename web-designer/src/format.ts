@@ -1,8 +1,6 @@
-// Instants shown in the reader's zone, with the zone said; the app's zone until users
-// choose their own.
-export const DEFAULT_ZONE = 'Asia/Shanghai';
-
-export function formatInstant(iso: string, language: string, zone: string = DEFAULT_ZONE): string {
+// Instants shown in the reader's zone (theirs, else their app's: `ZoneContext`), with the
+// zone said.
+export function formatInstant(iso: string, language: string, zone: string): string {
   const at = new Date(iso);
   const text = new Intl.DateTimeFormat(language, {
     timeZone: zone,
@@ -43,7 +41,7 @@ function offset(at: number, zone: string): number {
 }
 
 /// An instant as `YYYY-MM-DDTHH:mm` on the zone's clocks (a date-time input's value).
-export function toWallClock(iso: string, zone: string = DEFAULT_ZONE): string {
+export function toWallClock(iso: string, zone: string): string {
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return '';
   const [y = 0, mo = 0, d = 0, h = 0, mi = 0] = wallParts(at, zone);
@@ -53,7 +51,7 @@ export function toWallClock(iso: string, zone: string = DEFAULT_ZONE): string {
 
 /// A time on the zone's clocks (`YYYY-MM-DDTHH:mm`) as an RFC 3339 instant in UTC; the
 /// offset is looked up at that time, so summer time is right where a zone has it.
-export function fromWallClock(wall: string, zone: string = DEFAULT_ZONE): string | null {
+export function fromWallClock(wall: string, zone: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall);
   if (!m) return null;
   const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));

@@ -4,3 +4,6 @@ import { createContext } from 'react';
 import type { Workspace } from './api/client';
 
 export const WorkspaceContext = createContext<Workspace | null>(null);
+
+/// The zone instants are shown and typed in: the user's own, else their app's.
+export const ZoneContext = createContext<string>('UTC');

@@ -348,6 +348,21 @@ await check('a tablet, by keyboard alone: search the list, open a customer, reac
   if ((await page.getByLabel('备注').inputValue()) !== '偏好面谈，周三下午') throw new Error('the notes typed by keyboard were not saved');
 });
 
+await check('instants are shown in the zone the RM chooses, kept by the server', async (page) => {
+  await enter(page);
+  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox');
+  await expectVisible(page.getByText(/\(Asia\/Shanghai\)/).first(), "due times in the app's zone");
+  await page.getByLabel('时区').fill('Asia/Tokyo');
+  await page.getByLabel('时区').press('Enter');
+  await expectVisible(page.getByText(/\(Asia\/Tokyo\)/).first(), 'due times on her own clocks');
+  await shot(page, 'inbox-tokyo.png');
+  await page.reload();
+  await expectVisible(page.getByText(/\(Asia\/Tokyo\)/).first(), 'her zone, kept by the server');
+  await page.getByLabel('时区').fill('应用时区');
+  await page.getByLabel('时区').press('Enter');
+  await expectVisible(page.getByText(/\(Asia\/Shanghai\)/).first(), "back to the app's");
+});
+
 await browser.close();
 if (failures.length) {
   console.log(`${failures.length} failed`);

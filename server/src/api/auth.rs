@@ -117,43 +117,64 @@ pub struct Me {
     pub platform_role: String,
     /// The language they read Trellis in (zh-CN, en); null: texts as the app wrote them.
     pub language: Option<String>,
+    /// The zone instants are shown in (IANA, e.g. Asia/Shanghai); null: the app's.
+    pub time_zone: Option<String>,
 }
 
 impl Me {
-    fn of(p: &Principal, language: Option<String>) -> Me {
-        Me { id: p.user_id, username: p.username.clone(), platform_role: p.platform_role.clone(), language }
+    fn of(p: &Principal, language: Option<String>, time_zone: Option<String>) -> Me {
+        Me { id: p.user_id, username: p.username.clone(), platform_role: p.platform_role.clone(), language, time_zone }
     }
+}
+
+/// A setting sent (`Some`, its value possibly null) or left as it is (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, description = "The signed-in user", body = Me),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
-pub async fn me(req: HttpRequest) -> Result<HttpResponse, Error> {
+pub async fn me(state: State, req: HttpRequest) -> Result<HttpResponse, Error> {
     let p = principal(&req)?;
-    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, p.language.clone()))))
+    let zone = auth::directory::time_zone_of(&state.db.conn, p.user_id).await?;
+    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, p.language.clone(), zone))))
 }
 
 /// What a user changes of their own settings.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({ "language": "en" }))]
+#[schema(example = json!({ "language": "en", "time_zone": "Asia/Shanghai" }))]
 pub struct MyChange {
-    /// zh-CN or en; null to read texts as the app wrote them.
-    pub language: Option<String>,
+    /// zh-CN or en; null to read texts as the app wrote them. Left out: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<Option<String>>,
+    /// An IANA zone; null for the app's. Left out: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub time_zone: Option<Option<String>>,
 }
 
-/// Changes the signed-in user's own settings (their language); audited.
+/// Changes the signed-in user's own settings (their language, their time zone); audited.
 #[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", request_body = MyChange,
     responses((status = 200, description = "The signed-in user, changed", body = Me),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a language Trellis speaks", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "Not a language Trellis speaks, or not a time zone", body = Problem, content_type = "application/problem+json")))]
 pub async fn change_me(state: State, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
     let p = principal(&req)?;
     let change: MyChange = serde_json::from_value(json_body(body).await?)
         .map_err(|e| Error::bad_input("malformed_json", format!("not a change of your settings: {e}")))?;
-    auth::directory::set_language(&state, &actor(&req), p.user_id, change.language.as_deref()).await?;
-    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, change.language))))
+    if let Some(language) = &change.language {
+        auth::directory::set_language(&state, &actor(&req), p.user_id, language.as_deref()).await?;
+    }
+    if let Some(zone) = &change.time_zone {
+        auth::directory::set_time_zone(&state, &actor(&req), p.user_id, zone.as_deref()).await?;
+    }
+    let language = change.language.clone().unwrap_or_else(|| p.language.clone());
+    let zone = auth::directory::time_zone_of(&state.db.conn, p.user_id).await?;
+    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, language, zone))))
 }
 
 /// A request for an API token.

@@ -99,6 +99,8 @@ pub struct WorkspaceApp {
     pub key: String,
     /// By language: `{"zh-CN": "银行客户关系管理", "en": "Bank CRM"}`.
     pub name: std::collections::BTreeMap<String, String>,
+    /// The app's time zone (IANA): instants are shown in it unless the user chose theirs.
+    pub time_zone: String,
     /// The forms the user's roles let them read, in the app's order.
     pub forms: Vec<WorkspaceForm>,
 }

@@ -110,6 +110,21 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
     assert_eq!((french.status, french.error_paths()), (422, vec!["/language bad_language".to_owned()]));
     let english = as_user(&zhang, "PATCH", me.clone(), Some(json!({ "language": "en" }))).await;
     assert_eq!((english.status, english.body["language"].as_str()), (200, Some("en")), "{}", english.body);
+    assert_eq!(as_user(&zhang, "GET", me.clone(), None).await.body["language"], "en");
+    // Her own time zone: set, kept when only the language changes, refused when not one.
+    let tokyo = as_user(&zhang, "PATCH", me.clone(), Some(json!({ "time_zone": "Asia/Tokyo" }))).await;
+    assert_eq!(
+        (tokyo.status, tokyo.body["time_zone"].as_str(), tokyo.body["language"].as_str()),
+        (200, Some("Asia/Tokyo"), Some("en"))
+    );
+    let nowhere = as_user(&zhang, "PATCH", me.clone(), Some(json!({ "time_zone": "Mars/Olympus" }))).await;
+    assert_eq!((nowhere.status, nowhere.error_paths()), (422, vec!["/time_zone bad_time_zone".to_owned()]));
+    let again = as_user(&zhang, "PATCH", me.clone(), Some(json!({ "language": "en" }))).await;
+    assert_eq!(again.body["time_zone"], "Asia/Tokyo", "a change of language keeps the zone");
+    let app_zone = as_user(&zhang, "PATCH", me.clone(), Some(json!({ "time_zone": null }))).await;
+    assert_eq!(app_zone.body["time_zone"], Value::Null, "back to the app's");
+    let workspace = as_user(&zhang, "GET", "/api/v1/workspace".into(), None).await;
+    assert_eq!(workspace.body["apps"][0]["time_zone"], "Asia/Shanghai", "the app's zone, from its metadata");
     assert_eq!(as_user(&zhang, "GET", me, None).await.body["language"], "en");
     let shown = as_user(&zhang, "GET", format!("/api/v1/tasks/{}", task["id"]), None).await;
     assert!(shown.body["title"].as_str().is_some_and(|t| t.starts_with("Large outflow: ")), "{}", shown.body);

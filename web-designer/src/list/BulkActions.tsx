@@ -2,7 +2,7 @@ import { useContext, useState } from 'react';
 import { Alert, Button, Form, Popconfirm, Popover, Select, Space, Typography } from 'antd';
 import { DeleteOutlined, DownloadOutlined, EditOutlined } from '@ant-design/icons';
 import { api, session, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
-import { DEFAULT_ZONE } from '../format';
+import { ZoneContext } from '../workspace';
 import { LanguageContext, label, useT } from '../i18n';
 import { fieldType, type InputContext } from '../record/fields';
 import { apiValues } from '../record/values';
@@ -22,7 +22,7 @@ export function BulkActions({ app, form, fields, selected, query, onDone }: {
   const [field, setField] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [antForm] = Form.useForm();
-  const ctx: InputContext = { app, language, zone: DEFAULT_ZONE, disabled: false };
+  const ctx: InputContext = { app, language, zone: useContext(ZoneContext), disabled: false };
   const settable = fields.filter((f) => f.mode === 'visible' && SETTABLE.has(f.type));
   const chosen = settable.find((f) => f.key === field);
 

@@ -2,7 +2,7 @@ import { useContext, useEffect, useState } from 'react';
 import { Button, Input, Segmented, Select, Space, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import type { FieldMeta } from '../api/client';
-import { DEFAULT_ZONE } from '../format';
+import { ZoneContext } from '../workspace';
 import { LanguageContext, label, useT } from '../i18n';
 import { RelationPicker } from '../record/RelationPicker';
 import { type Clause, type Op, opsFor, whereText } from './where';
@@ -33,6 +33,7 @@ export function FilterBuilder({ app, fields, applied, problem, onApply }: {
 }) {
   const t = useT();
   const language = useContext(LanguageContext);
+  const zone = useContext(ZoneContext);
   const [clauses, setClauses] = useState<Clause[]>([]);
   const [join, setJoin] = useState<'and' | 'or'>('and');
   const [text, setText] = useState(applied);
@@ -43,7 +44,7 @@ export function FilterBuilder({ app, fields, applied, problem, onApply }: {
   function change(next: Clause[], nextJoin = join) {
     setClauses(next);
     setJoin(nextJoin);
-    if (!byHand) setText(whereText(fields, next, nextJoin, DEFAULT_ZONE));
+    if (!byHand) setText(whereText(fields, next, nextJoin, zone));
   }
   const set = (i: number, patch: Partial<Clause>) => change(clauses.map((c, j) => (j === i ? { ...c, ...patch } : c)));
 

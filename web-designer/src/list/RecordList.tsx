@@ -9,7 +9,10 @@ import { BulkActions } from './BulkActions';
 import { ColumnChooser } from './ColumnChooser';
 import { FilterBuilder, type WhereProblem } from './FilterBuilder';
 import { Views, type ViewState } from './Views';
+import { ZoneContext } from '../workspace';
 
+// The first page small, for the first rows soon; the next ones larger.
+const FIRST = 50;
 const PAGE = 100;
 const WIDTH = 180;
 const VIRTUAL_FROM = 200;
@@ -30,6 +33,7 @@ interface Query {
 export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm; go: (page: Page) => void }) {
   const t = useT();
   const language = useContext(LanguageContext);
+  const zone = useContext(ZoneContext);
   const listed = (form.fields as unknown as FieldMeta[]).filter((f) => LISTED.has(f.type));
   const initial: Query = { where: '', search: '', sort: null, columns: listed.slice(0, 10).map((f) => f.key) };
   const [query, setQuery] = useState<Query>(initial);
@@ -54,7 +58,7 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
   async function page(after: string | null, q: Query = query) {
     setLoading(true);
     setProblem(null);
-    const wanted = { ...params(q), limit: PAGE, ...(after ? { after } : { count: true }) };
+    const wanted = { ...params(q), limit: after ? PAGE : FIRST, ...(after ? { after } : { count: true }) };
     const { data, error } = await api.GET('/api/v1/apps/{app}/forms/{form}/records', {
       params: { path: { app, form: form.key }, query: wanted },
     });
@@ -151,9 +155,9 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
             f.key === (form.title_field ?? fields[0]?.key) ? (
               <a href={`/apps/${app}/forms/${form.key}/records/${row.id}`}
                 onClick={(e) => { e.preventDefault(); go({ kind: 'record', app, form: form.key, id: row.id }); }}>
-                {cell(f, row, language) || `#${row.id}`}
+                {cell(f, row, language, zone) || `#${row.id}`}
               </a>
-            ) : cell(f, row, language),
+            ) : cell(f, row, language, zone),
         }))}
         locale={{ emptyText: t('list.empty') }}
       />

@@ -3,7 +3,7 @@ import { Card, Col, Empty, List, Row as Line, Statistic, Table, Tag, Typography 
 import { api, type FieldMeta, type Schemas } from '../api/client';
 import { formatDecimal, formatInstant } from '../format';
 import { LanguageContext, label, useT } from '../i18n';
-import { WorkspaceContext } from '../workspace';
+import { WorkspaceContext, ZoneContext } from '../workspace';
 import type { Page } from '../route';
 import { cell, type Row } from './cells';
 
@@ -38,6 +38,7 @@ export function SectionView({ app, section, go }: { app: string; section: Sectio
   const t = useT();
   const language = useContext(LanguageContext);
   const workspace = useContext(WorkspaceContext);
+  const zone = useContext(ZoneContext);
   const items = section.items as Row[];
   const shown = items.length < section.total ? <Typography.Text type="secondary">{t('page.shownOf', { shown: items.length, total: section.total })}</Typography.Text> : null;
   if (section.kind === 'related' && section.form) {
@@ -55,9 +56,9 @@ export function SectionView({ app, section, go }: { app: string; section: Sectio
             align: f.type === 'decimal' || f.type === 'integer' ? ('right' as const) : ('left' as const),
             render: (_: unknown, row: Row) => i === 0 && target ? (
               <a href={`/apps/${app}/forms/${target.key}/records/${row.id}`} onClick={(e) => { e.preventDefault(); go({ kind: 'record', app, form: target.key, id: row.id }); }}>
-                {cell(f, row, language) || `#${row.id}`}
+                {cell(f, row, language, zone) || `#${row.id}`}
               </a>
-            ) : cell(f, row, language),
+            ) : cell(f, row, language, zone),
           }))} />
         {shown}
       </>
@@ -65,9 +66,9 @@ export function SectionView({ app, section, go }: { app: string; section: Sectio
   }
   if (items.length === 0) return <Empty description={t('list.empty')} />;
   const describe = (item: Row) => {
-    if (section.kind === 'tasks') return <>{String(item.title)} {item.overdue ? <Tag color="red">{t('inbox.overdue')}</Tag> : null}{typeof item.due_at === 'string' && <Typography.Text type="secondary"> {t('inbox.due')} {formatInstant(item.due_at, language)}</Typography.Text>}</>;
+    if (section.kind === 'tasks') return <>{String(item.title)} {item.overdue ? <Tag color="red">{t('inbox.overdue')}</Tag> : null}{typeof item.due_at === 'string' && <Typography.Text type="secondary"> {t('inbox.due')} {formatInstant(item.due_at, language, zone)}</Typography.Text>}</>;
     if (section.kind === 'processes') return <>{String(item.flow)} <Tag>{String(item.status)}</Tag></>;
-    return <>{t('timeline.firing', { rule: String(item.rule) })} <Typography.Text type="secondary">{typeof item.fired_at === 'string' ? formatInstant(item.fired_at, language) : ''}</Typography.Text></>;
+    return <>{t('timeline.firing', { rule: String(item.rule) })} <Typography.Text type="secondary">{typeof item.fired_at === 'string' ? formatInstant(item.fired_at, language, zone) : ''}</Typography.Text></>;
   };
   return (
     <>

@@ -1,7 +1,8 @@
 import { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Form, Input, Space } from 'antd';
 import { api, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
-import { DEFAULT_ZONE, formatDecimal } from '../format';
+import { formatDecimal } from '../format';
+import { ZoneContext } from '../workspace';
 import { LanguageContext, label, useT } from '../i18n';
 import { guardLeaving } from '../route';
 import { fieldType, type InputContext } from './fields';
@@ -21,7 +22,7 @@ export function RecordForm({ app, form, record, onSaved }: {
   const t = useT();
   const language = useContext(LanguageContext);
   const fields = form.fields as unknown as FieldMeta[];
-  const ctx: InputContext = { app, language, zone: DEFAULT_ZONE, disabled: false };
+  const ctx: InputContext = { app, language, zone: useContext(ZoneContext), disabled: false };
   const initial = useMemo(() => inputValues(fields, record ?? {}, ctx), [record, fields]);
   const [antForm] = Form.useForm();
   const [hidden, setHidden] = useState<string[]>([]);

@@ -3,6 +3,7 @@ import { Alert, Tag, Timeline as AntTimeline, Typography } from 'antd';
 import { api, type FieldMeta } from '../api/client';
 import { formatInstant } from '../format';
 import { LanguageContext, label, useT } from '../i18n';
+import { ZoneContext } from '../workspace';
 
 type Entry = Record<string, unknown> & { kind: string; at: string };
 
@@ -14,6 +15,7 @@ const COLOUR: Record<string, string> = { change: 'blue', firing: 'orange', task:
 export function Timeline({ app, form, id, fields }: { app: string; form: string; id: number; fields: FieldMeta[] }) {
   const t = useT();
   const language = useContext(LanguageContext);
+  const zone = useContext(ZoneContext);
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [more, setMore] = useState(false);
   useEffect(() => {
@@ -66,7 +68,7 @@ export function Timeline({ app, form, id, fields }: { app: string; form: string;
           color: COLOUR[e.kind] ?? 'gray',
           content: (
             <div>
-              <Typography.Text type="secondary">{formatInstant(e.at, language)}</Typography.Text>
+              <Typography.Text type="secondary">{formatInstant(e.at, language, zone)}</Typography.Text>
               <div>{describe(e)}</div>
             </div>
           ),

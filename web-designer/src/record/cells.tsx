@@ -11,14 +11,14 @@ export const LISTED = new Set(['text', 'email', 'phone', 'integer', 'decimal', '
 
 /// One cell, as the field's metadata says: money grouped at its scale from the exact
 /// string, options by their labels, relations by their lookup fields, instants in the zone.
-export function cell(field: FieldMeta, row: Row, language: 'zh-CN' | 'en'): React.ReactNode {
+export function cell(field: FieldMeta, row: Row, language: 'zh-CN' | 'en', zone: string): React.ReactNode {
   const value = row[field.key];
   if (value === null || value === undefined) return '';
   switch (field.type) {
     case 'decimal':
       return <span className="number">{formatDecimal(String(value), field.scale ?? 2)}</span>;
     case 'datetime':
-      return formatInstant(String(value), language);
+      return formatInstant(String(value), language, zone);
     case 'single_select': {
       const option = field.options?.find((o) => o.value === value);
       return <Tag>{option ? label(option.label, language) : String(value)}</Tag>;

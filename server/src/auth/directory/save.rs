@@ -61,6 +61,42 @@ pub async fn set_language(core: &Core, actor: &Actor, user_id: i64, language: Op
     Ok(())
 }
 
+/// Sets a user's own time zone (an IANA name such as `Asia/Shanghai`, or none for the
+/// app's), audited.
+pub async fn set_time_zone(core: &Core, actor: &Actor, user_id: i64, zone: Option<&str>) -> Result<(), Error> {
+    if let Some(zone) = zone
+        && zone.parse::<chrono_tz::Tz>().is_err()
+    {
+        let message = format!("`{zone}` is not an IANA time zone such as Asia/Shanghai");
+        return Err(Error::InvalidRecord(vec![engine_form::FieldError::new("/time_zone", "bad_time_zone", message)]));
+    }
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let tx = core.db.conn.begin().await?;
+    let stmt = Query::update()
+        .table(crate::db::Table::Users)
+        .value(Alias::new("time_zone"), zone)
+        .and_where(Expr::col(Alias::new("id")).eq(user_id))
+        .to_owned();
+    sea_orm::ConnectionTrait::execute(&tx, &stmt).await?;
+    audit::write(&tx, actor, Entry::platform("user.time_zone", json!({ "time_zone": zone })), core.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A user's own time zone, if they chose one.
+pub async fn time_zone_of(c: &impl sea_orm::ConnectionTrait, user_id: i64) -> Result<Option<String>, Error> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let stmt = Query::select()
+        .column(Alias::new("time_zone"))
+        .from(crate::db::Table::Users)
+        .and_where(Expr::col(Alias::new("id")).eq(user_id))
+        .to_owned();
+    Ok(match c.query_one(&stmt).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    })
+}
+
 /// Unlocks user name `username` before its lockout ends, audited as `actor`'s; whether it
 /// was locked.
 pub async fn unlock(core: &Core, actor: &Actor, username: &str) -> Result<bool, Error> {

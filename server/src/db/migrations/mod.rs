@@ -41,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(tasks::M0018Notifications),
             Box::new(languages::M0019Languages),
             Box::new(views::M0020Views),
+            Box::new(languages::M0021TimeZones),
         ]
     }
 
