@@ -126,10 +126,7 @@ pub async fn save(
                     (a("definition"), definition.into()),
                     (a("updated_at"), datetime(now, backend).into()),
                 ])
-                .and_where(Expr::col(a("id")).eq(id))
-                .and_where(Expr::col(a("user_id")).eq(principal.user_id))
-                .and_where(Expr::col(a("app")).eq(app))
-                .and_where(Expr::col(a("form")).eq(form))
+                .cond_where(own(principal, (app, form, id)))
                 .to_owned();
             if core.db.conn.execute(&stmt).await?.rows_affected() == 0 {
                 return Err(Error::not_found(format!("you have no view {id} of `{form}`")));
@@ -173,15 +170,18 @@ pub async fn save(
     saved.ok_or_else(|| Error::not_found(format!("you have no view {id} of `{form}`")))
 }
 
+/// View `id` of `form`, if it is the caller's.
+fn own(principal: &Principal, (app, form, id): (&str, &str, i64)) -> sea_orm::sea_query::Cond {
+    sea_orm::sea_query::Cond::all()
+        .add(Expr::col(a("id")).eq(id))
+        .add(Expr::col(a("user_id")).eq(principal.user_id))
+        .add(Expr::col(a("app")).eq(app))
+        .add(Expr::col(a("form")).eq(form))
+}
+
 /// Deletes one of the caller's views.
 pub async fn delete(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<(), Error> {
-    let stmt = Query::delete()
-        .from_table(Table::Views)
-        .and_where(Expr::col(a("id")).eq(id))
-        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
-        .and_where(Expr::col(a("app")).eq(app))
-        .and_where(Expr::col(a("form")).eq(form))
-        .to_owned();
+    let stmt = Query::delete().from_table(Table::Views).cond_where(own(principal, (app, form, id))).to_owned();
     if core.db.conn.execute(&stmt).await?.rows_affected() == 0 {
         return Err(Error::not_found(format!("you have no view {id} of `{form}`")));
     }
