@@ -118,6 +118,15 @@ pub struct Filter {
     /// 1–1000, default 100.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
+    /// Entries older than this one: the `next` of the previous page.
+    pub before: Option<i64>,
+}
+
+/// The id to give as `before` for the entries after `items`, when `limit` of them came: a
+/// full page may not be the last.
+pub fn next_before(items: &[Value], limit: Option<u64>) -> Option<i64> {
+    let full = items.len() as u64 >= limit.unwrap_or(100);
+    full.then(|| items.last().and_then(|i| i["id"].as_i64())).flatten()
 }
 
 /// The entries matching `filter`, newest first.
@@ -158,6 +167,9 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
             detail: "`limit` must be between 1 and 1000".into(),
             errors: vec![engine_form::FieldError::new("/limit", "bad_query", "between 1 and 1000")],
         });
+    }
+    if let Some(before) = filter.before {
+        stmt.and_where(Expr::col(a("id")).lt(before));
     }
     stmt.order_by(a("id"), Order::Desc).limit(limit);
     let mut out = Vec::new();

@@ -236,12 +236,20 @@ async fn settle(
 }
 
 /// The app's outbox messages in `state` (all when `None`), newest first, at most `limit`.
-pub async fn list(c: &impl ConnectionTrait, app: &str, state: Option<&str>, limit: u64) -> Result<Vec<Value>, DbErr> {
+pub async fn list(
+    c: &impl ConnectionTrait,
+    app: &str,
+    (state, before): (Option<&str>, Option<i64>),
+    limit: u64,
+) -> Result<Vec<Value>, DbErr> {
     let columns = ["id", "channel", "recipient", "body", "state", "attempts", "next_attempt_at", "last_error"];
     let mut stmt = Query::select();
     stmt.columns(columns.map(a)).from(Table::Outbox).and_where(Expr::col(a("app")).eq(app));
     if let Some(state) = state {
         stmt.and_where(Expr::col(a("state")).eq(state));
+    }
+    if let Some(before) = before {
+        stmt.and_where(Expr::col(a("id")).lt(before));
     }
     stmt.order_by(a("id"), Order::Desc).limit(limit);
     let backend = c.get_database_backend();

@@ -29,7 +29,10 @@ fn a(name: &str) -> Alias {
 pub async fn history(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {
     let access = reach::readable(core, principal, (app, form, id), core.clock.now()).await?;
     let mut secrets = Secrets::default();
-    let mut body = json!({ "items": changes(core, &access, (app, form, id), &mut secrets).await? });
+    let items = changes(core, &access, (app, form, id), &mut secrets).await?;
+    // Only the latest PER_KIND: said, not silently cut short.
+    let more = items.len() as u64 >= PER_KIND;
+    let mut body = json!({ "items": items, "more": more });
     secrets.scrub(&mut body);
     Ok(body)
 }

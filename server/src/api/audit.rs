@@ -16,7 +16,7 @@ use crate::error::Error;
 /// The audit trail, filtered, newest first: administrators only. Record values are shaped
 /// by the administrator's app roles, like every other read: personal data stays masked.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Filter),
-    responses((status = 200, description = "Entries, newest first", body = Object,
+    responses((status = 200, description = "Entries, newest first; `next`, when given, is the `before` of the following page", body = Object,
             example = json!({ "items": [{ "id": 9, "at": "2026-11-28T10:00:00.000000Z", "actor_id": 1, "actor": "admin",
                 "via": "session", "ip": "10.0.0.8", "action": "record.update", "app": "bank_crm", "form": "customer",
                 "record_id": 1, "detail": { "before": { "aum": "12800000.00" }, "after": { "aum": "8000000.00" } } }] })),
@@ -47,7 +47,8 @@ pub async fn list(state: State, admin: Administrator, filter: Params<Filter>) ->
             }
         }
     }
-    let mut body = json!({ "items": items });
+    let next = audit::next_before(&items, filter.limit);
+    let mut body = json!({ "items": items, "next": next });
     secrets.scrub(&mut body);
     Ok(json_response(StatusCode::OK, &body))
 }

@@ -92,6 +92,8 @@ pub struct OutboxParams {
     /// `pending`, `delivered`, `failed` or `undeliverable` (no gateway for its channel); all
     /// when absent.
     pub state: Option<String>,
+    /// Messages older than this one: the `next` of the previous page.
+    pub before: Option<i64>,
 }
 
 /// The app's outbox: messages rules queued (SMS, e-mail, IM, in-app, webhooks) and how
@@ -99,7 +101,7 @@ pub struct OutboxParams {
 /// minutes, then `failed`.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/outbox", tag = "rules",
     params(("app" = String, Path, description = "App key"), OutboxParams),
-    responses((status = 200, description = "The latest 100 messages, newest first", body = Object,
+    responses((status = 200, description = "Messages newest first, 100 at a time; `next`, when given, is the `before` of the following page", body = Object,
         example = json!({ "items": [{ "id": 3, "channel": "webhook", "recipient": "https://crm.example/hooks/outflow",
             "body": { "customer": "李伟" }, "state": "failed", "attempts": 6, "next_attempt_at": "2026-11-28T14:00:00.000000Z",
             "last_error": "the receiver answered 503 Service Unavailable" }] }))))]
@@ -114,8 +116,9 @@ pub async fn outbox(
     {
         return Err(Error::bad_input("bad_state", format!("`{s}` is not pending, delivered, failed or undeliverable")));
     }
-    let items = crate::outbox::list(&state.db.conn, &path, params.state.as_deref(), 100).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+    let items = crate::outbox::list(&state.db.conn, &path, (params.state.as_deref(), params.before), 100).await?;
+    let next = crate::audit::next_before(&items, Some(100));
+    Ok(json_response(StatusCode::OK, &json!({ "items": items, "next": next })))
 }
 
 /// Send a failed or undeliverable outbox message again, now (after the receiver was fixed,

@@ -12,7 +12,8 @@ both_backends!(
     bad_list_parameters_are_400,
     limit_minus_one_names_the_parameter,
     a_search_finds_by_title_numbers_and_lookups_seen_in_clear,
-    the_inbox_pages_with_a_cursor
+    the_inbox_pages_with_a_cursor,
+    the_audit_trail_and_the_outbox_say_where_they_stopped
 );
 
 const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
@@ -207,5 +208,31 @@ async fn the_inbox_pages_with_a_cursor(backend: Backend) {
     ] {
         assert_eq!(get(bad.into()).await.status, 400, "{bad}");
     }
+    env.finish().await;
+}
+
+/// The audit trail and the outbox give the cursor of what they left out; a record's
+/// history says when it stopped.
+async fn the_audit_trail_and_the_outbox_say_where_they_stopped(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let first = env.get("/api/v1/audit?limit=3").await;
+    let ids = |r: &crate::support::Resp| -> Vec<i64> {
+        r.body["items"].as_array().expect("items").iter().map(|i| i["id"].as_i64().expect("id")).collect()
+    };
+    let (one, before) = (ids(&first), first.body["next"].as_i64().expect("a next page"));
+    assert_eq!((one.len(), one.last().copied()), (3, Some(before)), "{}", first.body);
+    let second = env.get(&format!("/api/v1/audit?limit=3&before={before}")).await;
+    assert!(ids(&second).iter().all(|id| *id < before) && !ids(&second).is_empty(), "{}", second.body);
+    let all = env.get("/api/v1/audit?limit=1000").await;
+    assert_eq!(all.body["next"], serde_json::Value::Null, "the seed's trail fits in one page");
+
+    let outbox = env.get("/api/v1/apps/bank_crm/outbox").await;
+    assert_eq!(outbox.status, 200, "{}", outbox.body);
+    assert!(outbox.body.get("next").is_some(), "{}", outbox.body);
+    let newest = ids(&outbox).first().copied().unwrap_or(1);
+    let older = env.get(&format!("/api/v1/apps/bank_crm/outbox?before={newest}")).await;
+    assert!(ids(&older).iter().all(|id| *id < newest), "{}", older.body);
+    let history = env.get("/api/v1/apps/bank_crm/forms/customer/records/1/history").await;
+    assert_eq!(history.body["more"], false, "{}", history.body);
     env.finish().await;
 }
