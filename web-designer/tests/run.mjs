@@ -250,6 +250,12 @@ await check('an RM records a follow-up: the visit address appears for a visit an
   if ((await page.getByLabel('内容摘要').inputValue()) !== '电话沟通续作方案') throw new Error('what was typed was lost');
   await shot(page, 'follow-up-refused.png', { fullPage: true });
   await page.getByLabel('拜访地址').fill('上海市浦东新区世纪大道 100 号');
+  // A file, uploaded with its progress, attached by the save; a type the field refuses is
+  // refused before a byte is sent.
+  await page.getByLabel('上传文件').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
+  await expectVisible(page.getByRole('alert').filter({ hasText: '不支持的文件类型：notes.txt' }), 'the wrong type refused');
+  await page.getByLabel('上传文件').setInputFiles({ name: '面谈纪要.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await expectVisible(page.getByText('面谈纪要.pdf'), 'the uploaded file, named');
   await page.getByRole('button', { name: /保\s*存/ }).click();
   await expectVisible(page.getByRole('tab', { name: '时间线' }), 'the saved follow-up, on its page');
   if (!/\/forms\/follow_up\/records\/\d+$/.test(page.url())) throw new Error(`at ${page.url()}`);
@@ -361,6 +367,32 @@ await check('instants are shown in the zone the RM chooses, kept by the server',
   await page.getByLabel('时区').fill('应用时区');
   await page.getByLabel('时区').press('Enter');
   await expectVisible(page.getByText(/\(Asia\/Shanghai\)/).first(), "back to the app's");
+});
+
+await check('a record changed by someone else meanwhile: the RM sees what changed and keeps hers', async (page) => {
+  await enter(page);
+  await page.goto(base + '/apps/bank_crm/forms/customer/records/1');
+  await expectVisible(page.getByLabel('备注'), "李伟's form");
+  // Someone else saves the record after she opened it.
+  await page.evaluate(async (token) => {
+    const uri = '/api/v1/apps/bank_crm/forms/customer/records/1';
+    const headers = { Authorization: `Bearer ${token}` };
+    const now = await fetch(uri, { headers }).then((r) => r.json());
+    await fetch(uri, { method: 'PATCH', headers: { ...headers, 'Content-Type': 'application/json', 'If-Match': `"${now._version}"` },
+      body: JSON.stringify({ email: 'li.wei@example.cn' }) });
+  }, session.token);
+  await page.getByLabel('备注').fill('下周二回访');
+  await page.getByRole('button', { name: /保\s*存/ }).click();
+  await expectVisible(page.getByRole('alert').filter({ hasText: '别人刚修改了这条记录（邮箱）' }), 'what the other change was');
+  await shot(page, 'record-conflict.png');
+  if ((await page.getByLabel('备注').inputValue()) !== '下周二回访') throw new Error('what she typed was lost');
+  await page.getByRole('button', { name: /保留我的修改/ }).click();
+  await page.getByRole('button', { name: /保\s*存/ }).click();
+  await page.waitForTimeout(500);
+  await page.reload();
+  await expectVisible(page.getByLabel('备注'), 'the form again');
+  if ((await page.getByLabel('备注').inputValue()) !== '下周二回访') throw new Error('her notes were not saved');
+  if ((await page.getByLabel('邮箱').inputValue()) !== 'li.wei@example.cn') throw new Error("the other change was lost");
 });
 
 await browser.close();
