@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::error::Problem;
 use super::identity::{Administrator, Designer, actor};
-use super::{State, json_body, json_response};
+use super::{State, json_body, json_request, json_response};
 use crate::approval;
 use crate::audit::{self, Entry};
 use crate::error::Error;
@@ -133,8 +133,7 @@ pub async fn settings(
     path: Path<String>,
     body: Payload,
 ) -> Result<HttpResponse, Error> {
-    let settings: AppSettings = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not app settings: {e}")))?;
+    let settings: AppSettings = json_request(body, "app settings").await?;
     let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     if !meta::set_publish_approval(&tx, &path, settings.publish_approval).await? {

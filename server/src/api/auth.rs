@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::error::Problem;
 use super::identity::{actor, principal};
-use super::{State, json_body, json_response};
+use super::{State, json_request, json_response};
 use crate::audit::{self, Entry};
 use crate::auth::{self, Principal};
 use crate::error::Error;
@@ -33,8 +33,7 @@ pub struct LoginRequest {
         (status = 401, description = "Wrong user name or password (`wrong_credentials`), or the name is locked after five wrong attempts in a row (`locked`), known or not", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts for this name or from this address; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
-    let request: LoginRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a login: {e}")))?;
+    let request: LoginRequest = json_request(payload, "a login").await?;
     let limits = &state.sign_in_limits;
     let address = super::identity::client_address(&req).unwrap_or_default();
     let (by_name, by_address) = (format!("name:{}", request.username), format!("address:{address}"));
@@ -93,8 +92,7 @@ pub struct PasswordChange {
         (status = 422, description = "The current password is wrong (`/current_password`) or the new one too short (`/new_password`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let user = session_user(&req)?;
-    let change: PasswordChange = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a password change: {e}")))?;
+    let change: PasswordChange = json_request(payload, "a password change").await?;
     let now = state.clock.now();
     let outcome =
         auth::change_password(&state.db.conn, &user, &change.current_password, &change.new_password, now).await;
@@ -164,8 +162,7 @@ pub struct MyChange {
         (status = 422, description = "Not a language Trellis speaks, or not a time zone", body = Problem, content_type = "application/problem+json")))]
 pub async fn change_me(state: State, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
     let p = principal(&req)?;
-    let change: MyChange = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a change of your settings: {e}")))?;
+    let change: MyChange = json_request(body, "a change of your settings").await?;
     if let Some(language) = &change.language {
         auth::directory::set_language(&state, &actor(&req), p.user_id, language.as_deref()).await?;
     }
@@ -209,8 +206,7 @@ fn session_user(req: &HttpRequest) -> Result<Principal, Error> {
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let user = session_user(&req)?;
-    let r: TokenRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a token request: {e}")))?;
+    let r: TokenRequest = json_request(payload, "a token request").await?;
     let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let (id, token, expires) =

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::error::Problem;
 use super::identity::Administrator;
-use super::{State, json_body, json_response};
+use super::{State, json_request, json_response};
 use crate::error::Error;
 
 /// Where to move a virtual clock: to an instant, or on by some seconds.
@@ -41,8 +41,7 @@ pub async fn get(state: State, _: Administrator) -> Result<HttpResponse, Error> 
                 "started_processes": 0, "process_jobs": 3, "escalations": 0, "messages": 1 } })),
         (status = 409, description = "The server runs on the wall clock (`wall_clock`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn advance(state: State, _: Administrator, payload: Payload) -> Result<HttpResponse, Error> {
-    let request: ClockMove = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a clock move: {e}")))?;
+    let request: ClockMove = json_request(payload, "a clock move").await?;
     if !state.clock.is_virtual() {
         return Err(Error::Conflict { code: "wall_clock", detail: "this server runs on the wall clock".into() });
     }

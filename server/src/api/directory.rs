@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::error::Problem;
 use super::identity::{Administrator, actor};
-use super::{MAX_JSON_BODY, State, json_body, json_response, read_body};
+use super::{MAX_JSON_BODY, State, json_request, json_response, read_body};
 use crate::auth::directory::{self, Import, OrgUnit, UserChange};
 use crate::error::Error;
 
@@ -36,8 +36,7 @@ pub async fn import(state: State, _: Administrator, req: HttpRequest, body: Payl
         }
         Import { org_units: Vec::new(), users: directory::users_from_csv(text)? }
     } else {
-        serde_json::from_value(json_body(body).await?)
-            .map_err(|e| Error::bad_input("malformed_json", format!("not a directory: {e}")))?
+        json_request(body, "a directory").await?
     };
     let (units, users) = apply(&state, &req, import, "directory.import").await?;
     Ok(json_response(StatusCode::OK, &json!({ "org_units": units, "users": users })))
@@ -59,8 +58,7 @@ pub async fn save_org_unit(
     req: HttpRequest,
     body: Payload,
 ) -> Result<HttpResponse, Error> {
-    let unit: OrgUnit = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not an org unit: {e}")))?;
+    let unit: OrgUnit = json_request(body, "an org unit").await?;
     let key = unit.key.clone();
     apply(&state, &req, Import { org_units: vec![unit], users: Vec::new() }, "org_unit.save").await?;
     Ok(json_response(StatusCode::OK, &json!({ "key": key, "saved": true })))
@@ -84,8 +82,7 @@ pub async fn save_user(
     path: Path<String>,
     body: Payload,
 ) -> Result<HttpResponse, Error> {
-    let change: UserChange = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a user: {e}")))?;
+    let change: UserChange = json_request(body, "a user").await?;
     let user = change.of(&path);
     apply(&state, &req, Import { org_units: Vec::new(), users: vec![user] }, "user.save").await?;
     Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "saved": true })))

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::error::Problem;
 use super::identity::{Designer, principal};
-use super::{State, json_body, json_response};
+use super::{State, json_request, json_response};
 use crate::error::Error;
 use crate::records::preview::EvaluateRequest;
 
@@ -27,8 +27,7 @@ pub async fn evaluate(
     path: Path<(String, String)>,
     payload: Payload,
 ) -> Result<HttpResponse, Error> {
-    let request: EvaluateRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not an evaluation request: {e}")))?;
+    let request: EvaluateRequest = json_request(payload, "an evaluation request").await?;
     let body = crate::records::preview::preview(&state.core, &principal(&req)?, (&path.0, &path.1), &request).await?;
     Ok(json_response(StatusCode::OK, &body))
 }

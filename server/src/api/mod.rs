@@ -292,6 +292,15 @@ pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String
     }
 }
 
+/// A request body of the shape `T` describes, which must be a JSON object (serde would
+/// otherwise read a struct from an array of its fields in order); `what` names it in the
+/// refusal ("a view").
+pub async fn json_request<T: serde::de::DeserializeOwned>(payload: web::Payload, what: &str) -> Result<T, Error> {
+    let object = json_object(payload).await?;
+    serde_json::from_value(Value::Object(object))
+        .map_err(|e| Error::bad_input("malformed_json", format!("not {what}: {e}")))
+}
+
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

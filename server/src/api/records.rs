@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::error::Problem;
 use super::identity::{actor, principal};
 use super::params::Params;
-use super::{State, json_body, json_object, json_response};
+use super::{State, json_object, json_request, json_response};
 use crate::access::Access;
 use crate::access::reach::{self, shaped};
 use crate::error::Error;
@@ -138,8 +138,7 @@ pub async fn create(state: State, path: Path<FormAt>, req: HttpRequest, body: Pa
         (status = 403, description = "The caller's roles do not create (or, with `id`, update) the form's records", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
 pub async fn check(state: State, path: Path<FormAt>, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
-    let request: crate::records::check::CheckRequest = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a draft: {e}")))?;
+    let request: crate::records::check::CheckRequest = json_request(body, "a draft").await?;
     let app = state.catalog.published(&state.db.conn, &path.app).await?;
     let ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;
     let answer = crate::records::check::check(&state.db.conn, &ctx, &principal(&req)?, &request).await?;
@@ -156,8 +155,7 @@ pub async fn check(state: State, path: Path<FormAt>, req: HttpRequest, body: Pay
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Some records refused (nothing changed): each at `/values/…` for a field, `/ids/{i}` otherwise, the message naming the record", body = Problem, content_type = "application/problem+json")))]
 pub async fn bulk(state: State, path: Path<FormAt>, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
-    let change: crate::bulk::BulkChange = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a bulk change: {e}")))?;
+    let change: crate::bulk::BulkChange = json_request(body, "a bulk change").await?;
     let who = (&principal(&req)?, &actor(&req));
     let done = crate::bulk::apply(&state.core, who, (&path.app, &path.form), &change).await?;
     Ok(json_response(StatusCode::OK, &done))
@@ -257,8 +255,7 @@ pub async fn hand_over(
     path: Path<RecordAt>,
     body: Payload,
 ) -> Result<HttpResponse, Error> {
-    let handover: Handover = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a handover: {e}")))?;
+    let handover: Handover = json_request(body, "a handover").await?;
     let who = (&principal(&req)?, &actor(&req));
     let at = (path.app.as_str(), path.form.as_str());
     let handed = crate::handover::hand_over(&state.core, who, at, (path.id, handover.to), &handover.forms).await?;

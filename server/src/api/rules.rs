@@ -11,7 +11,7 @@ use serde_json::json;
 use super::error::Problem;
 use super::identity::{Designer, principal};
 use super::params::Params;
-use super::{State, json_body, json_response};
+use super::{State, json_request, json_response};
 use crate::error::Error;
 use crate::rules::events::EventRequest;
 use crate::rules::test::RuleTestRequest;
@@ -32,8 +32,7 @@ pub async fn test(
     path: Path<(String, String)>,
     payload: Payload,
 ) -> Result<HttpResponse, Error> {
-    let request: RuleTestRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a rule test: {e}")))?;
+    let request: RuleTestRequest = json_request(payload, "a rule test").await?;
     let body = crate::rules::test::test(&state.core, &principal, (&path.0, &path.1), &request).await?;
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -148,8 +147,7 @@ pub async fn receive_event(
     path: Path<(String, String)>,
     payload: Payload,
 ) -> Result<HttpResponse, Error> {
-    let request: EventRequest = serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not an event: {e}")))?;
+    let request: EventRequest = json_request(payload, "an event").await?;
     let fired =
         crate::rules::events::receive_sent(&state.core, &principal(&req)?, (&path.0, &path.1), &request).await?;
     let duplicate = fired.is_none();

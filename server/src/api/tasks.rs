@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::error::Problem;
 use super::identity::{actor, principal};
 use super::params::Params;
-use super::{State, json_body, json_response};
+use super::{State, json_body, json_request, json_response};
 use crate::error::Error;
 use crate::tasks::{self, Completion, Reassignment, TaskQuery};
 
@@ -145,7 +145,6 @@ pub async fn unclaim(state: State, req: HttpRequest, path: Path<i64>) -> Result<
         (status = 409, description = "Not yours to hand on", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No such user", body = Problem, content_type = "application/problem+json")))]
 pub async fn delegate(state: State, req: HttpRequest, path: Path<i64>, body: Payload) -> Result<HttpResponse, Error> {
-    let delegation: Delegation = serde_json::from_value(json_body(body).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a delegation: {e}")))?;
+    let delegation: Delegation = json_request(body, "a delegation").await?;
     reassigned(&state, &req, *path, Reassignment::Delegate(delegation.to)).await
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::error::Problem;
 use super::identity::principal;
-use super::{State, json_body, json_response};
+use super::{State, json_request, json_response};
 use crate::error::Error;
 use crate::views::ViewSpec;
 
@@ -24,8 +24,7 @@ pub(super) struct ViewAt {
 }
 
 async fn spec(payload: Payload) -> Result<ViewSpec, Error> {
-    serde_json::from_value(json_body(payload).await?)
-        .map_err(|e| Error::bad_input("malformed_json", format!("not a view: {e}")))
+    json_request(payload, "a view").await
 }
 
 /// The caller's saved views of a form, oldest first.

@@ -37,6 +37,24 @@ async fn hostile_input_is_refused_cleanly(backend: Backend) {
         assert!((400..500).contains(&r.status), "{} → {}: {}", &body[..body.len().min(80)], r.status, r.body);
         assert_eq!(r.header("content-type").as_deref(), Some("application/problem+json"));
     }
+    // A request's fields in an array, in order, are not the request: serde reads structs
+    // from arrays, so every body must be an object first.
+    for (method, uri, body) in [
+        ("PATCH", "/api/v1/auth/me", "[null, null]"),
+        ("POST", "/api/v1/apps/bank_crm/forms/customer/views", r#"["x", "tier == 'hnw'"]"#),
+        ("POST", "/api/v1/apps/bank_crm/forms/customer/bulk", r#"["delete", [1]]"#),
+        ("POST", "/api/v1/apps/bank_crm/forms/customer/check", "[{}]"),
+        ("POST", "/api/v1/auth/login", r#"["admin", "x"]"#),
+    ] {
+        let r = env.send(method, uri, Some(body), &[]).await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (400, Some("malformed_json")),
+            "{method} {uri} {body}: {}",
+            r.body
+        );
+    }
+    assert_eq!(env.get(&format!("{CUSTOMERS}/1")).await.status, 200, "nothing was deleted");
     for query in [
         "filter=name:eq:a%00b",
         "filter=name:contains:%00",
