@@ -21,10 +21,13 @@ pub async fn assemble(core: &Core, principal: &Principal, (app, page, id): (&str
     let published = core.catalog.published(&core.db.conn, app).await?;
     let page = published.page(page)?;
     let now = core.clock.now();
-    let record = reach::read_one(core, principal, (app, &page.form, id), None, now).await?;
     let mut ctx = FormCtx::new(&published, &page.form, core.db.backend(), now)?;
     let access = reach::for_operation(&core.db.conn, &ctx, principal, "read").await?;
     ctx.access = Some(&access);
+    // The record within the reader's rows, read and shaped with the access loaded once.
+    let found = read::get(&core.db.conn, &ctx, id, None).await?;
+    let record =
+        reach::shaped(&access, found.ok_or_else(|| Error::not_found(format!("no `{}` record {id}", page.form)))?);
     let exprs: Vec<&engine_rule::Expr> = page.summary.iter().map(|f| &f.expression).collect();
     let values = preview::values_for_record(&core.db.conn, &ctx, &access, id, &exprs).await?;
     let summary: Vec<Value> = page

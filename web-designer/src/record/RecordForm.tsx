@@ -34,25 +34,19 @@ export function RecordForm({ app, form, record, onSaved }: {
   const timer = useRef<number | undefined>(undefined);
 
   const writable = (f: FieldMeta) => f.mode === 'visible' && f.type !== 'formula';
-  /// What a save or a check sends: the writable fields shown, all of them for a new record,
-  /// only the changed ones for an edit.
+  /// What a save or a check sends: the writable fields shown, all of them for a new record;
+  /// for an edit only the changed ones, a value emptied sent as null.
   function payload(): Record<string, unknown> {
     const now = apiValues(fields.filter(writable), antForm.getFieldsValue(true), ctx);
-    const before = record ? apiValues(fields.filter(writable), initial, ctx) : {};
-    return Object.fromEntries(
-      Object.entries(now).filter(([key, value]) => !hidden.includes(key) && (!record || JSON.stringify(value) !== JSON.stringify(before[key]))),
-    );
-  }
-  /// Records being edited send null for a value emptied; new ones leave it out.
-  function emptied(): Record<string, null> {
-    if (!record) return {};
-    const now = apiValues(fields.filter(writable), antForm.getFieldsValue(true), ctx);
+    if (!record) return Object.fromEntries(Object.entries(now).filter(([key]) => !hidden.includes(key)));
     const before = apiValues(fields.filter(writable), initial, ctx);
-    return Object.fromEntries(Object.keys(before).filter((k) => !(k in now) && !hidden.includes(k)).map((k) => [k, null]));
+    const changed = Object.entries(now).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(before[key]));
+    const emptied = Object.keys(before).filter((key) => !(key in now)).map((key) => [key, null] as const);
+    return Object.fromEntries([...changed, ...emptied].filter(([key]) => !hidden.includes(key)));
   }
 
   async function check() {
-    const body = { values: { ...payload(), ...emptied() }, ...(record ? { id: record.id } : {}) };
+    const body = { values: payload(), ...(record ? { id: record.id } : {}) };
     const { data } = await api.POST('/api/v1/apps/{app}/forms/{form}/check', { params: { path: { app, form: form.key } }, body });
     if (!data) return;
     setHidden(data.hidden);
@@ -78,7 +72,7 @@ export function RecordForm({ app, form, record, onSaved }: {
   async function save() {
     setBusy(true);
     setProblem(null);
-    const body = { ...payload(), ...emptied() } as never;
+    const body = payload() as never;
     const path = { app, form: form.key };
     const answer = record
       ? await api.PATCH('/api/v1/apps/{app}/forms/{form}/records/{id}', {
