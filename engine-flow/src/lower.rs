@@ -86,7 +86,13 @@ pub fn parse_flow(doc: &Value, catalog: &dyn FlowCatalog) -> Result<Flow, Vec<Di
             raw.get("condition").and_then(|c| diags.expr(&format!("{at}/condition"), c, &scope, &Type::Bool));
         edges.push(Edge { id, from: from.to_owned(), to: to.to_owned(), condition, default });
     }
-    let flow = Flow { key, subject, nodes, edges };
+    let label = doc["label"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(language, text)| Some((language.clone(), text.as_str()?.to_owned())))
+        .collect();
+    let flow = Flow { key, label, subject, nodes, edges };
     if diags.is_empty() {
         diags.extend(crate::graph::check(&flow));
     }

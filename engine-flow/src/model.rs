@@ -48,6 +48,8 @@ fn walk_paths(expr: &Expr, out: &mut Vec<Vec<String>>) {
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub key: String,
+    /// Its name by language (`{"zh-CN": "新理财客户跟进", "en": "New wealth-management customer"}`).
+    pub label: std::collections::BTreeMap<String, String>,
     /// The form whose record an instance follows; its fields are readable in expressions.
     pub subject: Option<String>,
     pub nodes: Vec<Node>,

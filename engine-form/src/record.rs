@@ -23,11 +23,14 @@ pub struct FieldError {
     pub path: String,
     pub code: &'static str,
     pub message: String,
+    /// The message by language, where the metadata gives one (a validation's `message`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub texts: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl FieldError {
     pub fn new(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self { path: path.into(), code, message: message.into() }
+        Self { path: path.into(), code, message: message.into(), texts: None }
     }
 }
 
@@ -377,7 +380,8 @@ pub fn check_conditions(
             None => format!("{} (validation `{}`)", message.unwrap_or_default(), validation.key),
             Some(why) => format!("validation `{}` could not be checked: {why}", validation.key),
         };
-        errors.push(FieldError::new(path, "validation", message));
+        let texts = Some(validation.message.clone()).filter(|t| !t.is_empty());
+        errors.push(FieldError { texts, ..FieldError::new(path, "validation", message) });
     }
     errors
 }

@@ -152,7 +152,11 @@ fn named(i: usize, id: i64, e: Error) -> Result<Vec<FieldError>, Error> {
     Ok(match e {
         Error::InvalidRecord(fields) => fields
             .into_iter()
-            .map(|f| FieldError::new(format!("/values{}", f.path), f.code, format!("record {id}: {}", f.message)))
+            .map(|f| FieldError {
+                path: format!("/values{}", f.path),
+                message: format!("record {id}: {}", f.message),
+                ..f
+            })
             .collect(),
         e @ Error::Internal(_) => return Err(e),
         other => {

@@ -101,11 +101,23 @@ impl Error {
         match self {
             Error::BadInput { errors, .. } | Error::InvalidRecord(errors) => errors
                 .iter()
-                .map(|e| Place { path: e.path.clone(), code: e.code.into(), message: e.message.clone(), span: None })
+                .map(|e| Place {
+                    path: e.path.clone(),
+                    code: e.code.into(),
+                    message: e.message.clone(),
+                    span: None,
+                    texts: e.texts.clone(),
+                })
                 .collect(),
             Error::InvalidMetadata(diags) => diags
                 .iter()
-                .map(|d| Place { path: d.path.clone(), code: d.code.into(), message: d.message.clone(), span: None })
+                .map(|d| Place {
+                    path: d.path.clone(),
+                    code: d.code.into(),
+                    message: d.message.clone(),
+                    span: None,
+                    texts: None,
+                })
                 .collect(),
             Error::InvalidExpression { param, errors } => errors
                 .iter()
@@ -114,6 +126,7 @@ impl Error {
                     code: e.kind.code().into(),
                     message: e.message.clone(),
                     span: Some([e.span.start, e.span.end]),
+                    texts: None,
                 })
                 .collect(),
             _ => Vec::new(),
@@ -142,4 +155,6 @@ pub struct Place {
     pub code: String,
     pub message: String,
     pub span: Option<[usize; 2]>,
+    /// The message by language, where the metadata gives one (a validation's).
+    pub texts: Option<std::collections::BTreeMap<String, String>>,
 }

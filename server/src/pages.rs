@@ -3,7 +3,8 @@
 //! related records their rows admit; a figure reading a masked or hidden value is left
 //! without one), and each section: related records through the list query with the
 //! reader's roles (a section of a form they may not read is left out, not shown empty),
-//! their open tasks, processes and alerts. Every section says how many there are in all,
+//! their open tasks, processes and alerts (of the record and of the records linking to it
+//! that the reader reads). Every section says how many there are in all,
 //! so nothing is cut short silently.
 
 use engine_app::Source;
@@ -48,10 +49,8 @@ pub async fn assemble(core: &Core, principal: &Principal, (app, page, id): (&str
                 None => continue,
             },
             Source::Tasks => counted(crate::timeline::open_tasks(core, principal, at).await?),
-            Source::Processes => {
-                counted(json!({ "items": crate::flows::instances::of_record(core, principal, at).await? }))
-            }
-            Source::Alerts => counted(crate::timeline::firings(core, principal, at).await?),
+            Source::Processes => counted(crate::timeline::processes(core, principal, at).await?),
+            Source::Alerts => counted(crate::timeline::firings(core, principal, at, true).await?),
         };
         let mut entry = json!({ "key": section.key, "label": section.label, "kind": kind(&section.source) });
         if let (Some(entry), Value::Object(body)) = (entry.as_object_mut(), body) {

@@ -1,6 +1,6 @@
 //! What happened to and around one record, as a caller who may read it sees it: its
-//! changes (values before and after), the rules that fired on it and why, the tasks raised
-//! about it and about the records linking to it that the caller reads (a customer's
+//! changes (values before and after), the rules that fired and why and the tasks raised,
+//! on it and on the records linking to it that the caller reads (a customer's
 //! transactions), with their notes, the processes that followed it and the messages sent
 //! about it and them, with their delivery state. Values are shaped by the caller's field modes, and
 //! the clear texts they may not see are masked wherever else they appear.
@@ -37,16 +37,38 @@ pub async fn history(core: &Core, principal: &Principal, (app, form, id): (&str,
     Ok(body)
 }
 
-/// The rules that fired on the record, newest first: what each read, shaped by the
-/// caller's field modes, and what it did.
-pub async fn firings(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {
+/// The rules that fired on the record (and with `around`, on the records linking to it that
+/// the caller reads: a customer's transactions), newest first: what each read, shaped by
+/// the caller's field modes, and what it did.
+pub async fn firings(
+    core: &Core,
+    principal: &Principal,
+    (app, form, id): (&str, &str, i64),
+    around: bool,
+) -> Result<Value, Error> {
     let now = core.clock.now();
     let access = reach::readable(core, principal, (app, form, id), now).await?;
     let published = core.catalog.published(&core.db.conn, app).await?;
     let mut secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
-    let mut body = json!({ "items": fired(core, &access, &published, (form, id), &mut secrets).await? });
+    let mut subjects = vec![(form.to_owned(), vec![id])];
+    if around {
+        subjects.extend(linking(core, principal, &published, (form, id), now).await?);
+    }
+    let mut body = json!({ "items": fired(core, &access, &published, &subjects, &mut secrets).await? });
     secrets.scrub(&mut body);
     Ok(body)
+}
+
+/// The processes that followed the record and the records linking to it that the caller
+/// reads (a customer's holdings), oldest first.
+pub async fn processes(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {
+    let now = core.clock.now();
+    reach::readable(core, principal, (app, form, id), now).await?;
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let mut subjects = vec![(form.to_owned(), vec![id])];
+    subjects.extend(linking(core, principal, &published, (form, id), now).await?);
+    let on = about(&subjects, (Expr::col(a("subject_form")), Expr::col(a("subject_id"))));
+    Ok(json!({ "items": crate::flows::instances::about(core, principal, app, on, Some(PER_KIND)).await? }))
 }
 
 /// The open tasks about the record and about the records linking to it that the caller
@@ -62,8 +84,7 @@ pub async fn open_tasks(
     let secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
     let mut subjects = vec![(form.to_owned(), vec![id])];
     subjects.extend(linking(core, principal, &published, (form, id), now).await?);
-    let tasks = tasks_about(&core.db.conn, app, &subjects, (now, principal.language.as_deref())).await?;
-    let open: Vec<Value> = tasks.into_iter().filter(|t| t["status"] == "open").collect();
+    let open = tasks_about(&core.db.conn, app, &subjects, Some("open"), (now, principal.language.as_deref())).await?;
     let mut body = json!({ "items": open });
     secrets.scrub(&mut body);
     Ok(body)
@@ -95,19 +116,45 @@ async fn changes(
     Ok(items)
 }
 
-/// The record's firings, what each read shaped by `access`.
+/// The firings on `subjects` (the record first, then the records linking to it that the
+/// caller reads), each with its rule's name (`label`, as the current version gives it),
+/// what each read shaped by the caller's access to the form it fired on.
 async fn fired(
     core: &Core,
     access: &crate::access::Access,
     published: &crate::catalog::PublishedApp,
-    (form, id): (&str, i64),
+    subjects: &[(String, Vec<i64>)],
     secrets: &mut Secrets,
 ) -> Result<Vec<Value>, Error> {
-    let schema = published.bundle.form(form).ok_or_else(|| Error::not_found(format!("no form `{form}`")))?;
-    let mut items = crate::rules::firings_of_record(&core.db.conn, &published.key, form, id).await?;
+    let now = core.clock.now();
+    let on = about(subjects, (Expr::col(a("form")), Expr::col(a("record_id"))));
+    let mut items = crate::rules::firings_about(&core.db.conn, &published.key, on, PER_KIND).await?;
+    let own = subjects.first().map(|(form, _)| form.as_str());
+    // What a linking record's firing did may quote that record's own personal data (an
+    // SMS to its customer's mobile): masked with the secrets around it, read once each.
+    let mut around: std::collections::HashMap<(String, i64), Secrets> = Default::default();
     for item in &mut items {
-        if let Some(Value::Object(read)) = item.get_mut("read") {
-            access.shape_paths(&published.bundle, schema, read, secrets);
+        let rule = published.rules.iter().find(|r| item["rule"].as_str() == Some(r.key.as_str()));
+        item["label"] = rule.map_or(Value::Null, |r| json!(r.label));
+        let form = item["form"].as_str().unwrap_or_default().to_owned();
+        let theirs = if Some(form.as_str()) == own { Some(access) } else { access.to_form(&form) };
+        let Some(theirs) = theirs else {
+            item["read"] = Value::Null;
+            item["actions"] = json!([]);
+            continue;
+        };
+        if let (Some(schema), Some(Value::Object(read))) = (published.bundle.form(&form), item.get_mut("read")) {
+            theirs.shape_paths(&published.bundle, schema, read, secrets);
+        }
+        if Some(form.as_str()) != own
+            && let Some(record) = item["record_id"].as_i64()
+        {
+            let key = (form.clone(), record);
+            if !around.contains_key(&key) {
+                let found = reach::secrets_around(&core.db.conn, published, (&form, record), theirs, now).await?;
+                around.insert(key.clone(), found);
+            }
+            around[&key].scrub(item);
         }
     }
     Ok(items)
@@ -136,19 +183,20 @@ pub async fn timeline(
         let at = change["at"].clone();
         entries.push(tag("change", &at, change));
     }
-    for firing in fired(core, &access, &published, (form, id), &mut secrets).await? {
+    // Firings, tasks and messages about the record and about the records linking to it
+    // that the caller may read (a customer's transactions and holdings).
+    let mut subjects = vec![(form.to_owned(), vec![id])];
+    subjects.extend(linking(core, principal, &published, (form, id), now).await?);
+    for firing in fired(core, &access, &published, &subjects, &mut secrets).await? {
         let at = firing["fired_at"].clone();
         entries.push(tag("firing", &at, firing));
     }
-    // Tasks and messages about the record and about the records linking to it that the
-    // caller may read (a customer's transactions and holdings).
-    let mut subjects = vec![(form.to_owned(), vec![id])];
-    subjects.extend(linking(core, principal, &published, (form, id), now).await?);
-    for task in tasks_about(&core.db.conn, app, &subjects, (now, principal.language.as_deref())).await? {
+    for task in tasks_about(&core.db.conn, app, &subjects, None, (now, principal.language.as_deref())).await? {
         let at = task["created_at"].clone();
         entries.push(tag("task", &at, task));
     }
-    for process in crate::flows::instances::of_record(core, principal, (app, form, id)).await? {
+    let on = about(&subjects, (Expr::col(a("subject_form")), Expr::col(a("subject_id"))));
+    for process in crate::flows::instances::about(core, principal, app, on, Some(PER_KIND)).await? {
         let at = process["started_at"].clone();
         entries.push(tag("process", &at, process));
     }
@@ -220,27 +268,25 @@ fn about(subjects: &[(String, Vec<i64>)], (form_column, id_column): (Expr, Expr)
     any
 }
 
-/// The tasks raised or opened about `subjects`, with what they recorded.
+/// The tasks raised or opened about `subjects` (only those of `status`, if given), newest
+/// first, with what they recorded.
 async fn tasks_about(
     c: &impl ConnectionTrait,
     app: &str,
     subjects: &[(String, Vec<i64>)],
+    status: Option<&str>,
     (now, language): (DateTime<Utc>, Option<&str>),
 ) -> Result<Vec<Value>, Error> {
-    let stmt = Query::select()
-        .column(a("id"))
-        .from(Table::Tasks)
-        .and_where(Expr::col(a("app")).eq(app))
+    let mut stmt = crate::tasks::rows();
+    stmt.and_where(Expr::col(a("app")).eq(app))
         .cond_where(about(subjects, (Expr::col(a("subject_form")), Expr::col(a("subject_id")))))
         .order_by(a("id"), Order::Desc)
-        .limit(PER_KIND)
-        .to_owned();
-    let mut tasks = Vec::new();
-    for row in c.query_all(&stmt).await? {
-        let task = crate::tasks::row_of(c, row.try_get_by_index(0)?).await?;
-        tasks.push(crate::tasks::task_json(&task, c.get_database_backend(), now, language)?);
+        .limit(PER_KIND);
+    if let Some(status) = status {
+        stmt.and_where(Expr::col(a("status")).eq(status));
     }
-    Ok(tasks)
+    let backend = c.get_database_backend();
+    c.query_all(&stmt).await?.iter().map(|row| crate::tasks::task_json(row, backend, now, language)).collect()
 }
 
 /// The messages rules sent about `subjects` and how their delivery went; recipients of

@@ -133,41 +133,75 @@ pub async fn save(
             }
             id
         }
-        None => {
-            let count = list(core, principal, (app, form)).await?["items"].as_array().map_or(0, Vec::len);
-            if count >= MAX_VIEWS {
-                return Err(Error::Conflict {
-                    code: "too_many_views",
-                    detail: format!("at most {MAX_VIEWS} views of one form; delete one first"),
-                });
-            }
-            let stmt = Query::insert()
-                .into_table(Table::Views)
-                .columns(["user_id", "app", "form", "name", "definition", "created_at", "updated_at"].map(a))
-                .values([
-                    principal.user_id.into(),
-                    app.into(),
-                    form.into(),
-                    name.into(),
-                    definition.into(),
-                    datetime(now, backend).into(),
-                    datetime(now, backend).into(),
-                ])
-                .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?
-                .returning_col(a("id"))
-                .to_owned();
-            let row = core
-                .db
-                .conn
-                .query_one(&stmt)
-                .await?
-                .ok_or_else(|| Error::Internal(anyhow::anyhow!("INSERT returned no id")))?;
-            row.try_get_by_index(0)?
-        }
+        None => insert(core, principal, (app, form), name, definition, now).await?,
     };
-    let views = list(core, principal, (app, form)).await?;
-    let saved = views["items"].as_array().into_iter().flatten().find(|v| v["id"] == json!(id)).cloned();
-    saved.ok_or_else(|| Error::not_found(format!("you have no view {id} of `{form}`")))
+    let stmt = Query::select()
+        .columns(["id", "name", "definition", "updated_at"].map(a))
+        .from(Table::Views)
+        .cond_where(own(principal, (app, form, id)))
+        .to_owned();
+    let row = core.db.conn.query_one(&stmt).await?;
+    row.map(|row| view_json(&row, backend))
+        .ok_or_else(|| Error::not_found(format!("you have no view {id} of `{form}`")))?
+}
+
+/// Adds a view of the caller's unless they have [`MAX_VIEWS`] of the form already, in one
+/// statement that counts and inserts (SQLite writes one at a time); on PostgreSQL the
+/// caller's user row is locked first, so that parallel saves count one after another.
+async fn insert(
+    core: &Core,
+    principal: &Principal,
+    (app, form): (&str, &str),
+    name: &str,
+    definition: String,
+    now: DateTime<Utc>,
+) -> Result<i64, Error> {
+    use sea_orm::TransactionTrait;
+    let backend = core.db.backend();
+    let tx = core.db.conn.begin().await?;
+    if backend == sea_orm::DbBackend::Postgres {
+        let me = Query::select()
+            .column(a("id"))
+            .from(Table::Users)
+            .and_where(Expr::col(a("id")).eq(principal.user_id))
+            .lock(sea_orm::sea_query::LockType::Update)
+            .to_owned();
+        tx.query_one(&me).await?;
+    }
+    let theirs = Query::select()
+        .expr(Expr::col(a("id")).count())
+        .from(Table::Views)
+        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
+        .and_where(Expr::col(a("app")).eq(app))
+        .and_where(Expr::col(a("form")).eq(form))
+        .to_owned();
+    let values = Query::select()
+        .exprs([
+            Expr::val(principal.user_id),
+            Expr::val(app),
+            Expr::val(form),
+            Expr::val(name),
+            Expr::val(definition),
+            Expr::val(datetime(now, backend)),
+            Expr::val(datetime(now, backend)),
+        ])
+        .and_where(Expr::SubQuery(None, Box::new(theirs.into())).lt(MAX_VIEWS as i64))
+        .to_owned();
+    let stmt = Query::insert()
+        .into_table(Table::Views)
+        .columns(["user_id", "app", "form", "name", "definition", "created_at", "updated_at"].map(a))
+        .select_from(values)
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?
+        .returning_col(a("id"))
+        .to_owned();
+    let Some(row) = tx.query_one(&stmt).await? else {
+        return Err(Error::Conflict {
+            code: "too_many_views",
+            detail: format!("at most {MAX_VIEWS} views of one form; delete one first"),
+        });
+    };
+    tx.commit().await?;
+    Ok(row.try_get_by_index(0)?)
 }
 
 /// View `id` of `form`, if it is the caller's.

@@ -2,8 +2,8 @@
 //! have a role in (every one, for an administrator, or where an app defines no roles),
 //! in each the forms their roles let them read, in the app's order, as the app's metadata
 //! declares them with each field's mode for this user (hidden fields left out) and the
-//! operations they have; and how many open tasks they have, and how many of those are
-//! overdue. The metadata is the UI: labels, field order, types and formats come from here.
+//! operations they have; how many open tasks they have, and how many of those are
+//! overdue; and whether they lead a team. The metadata is the UI: labels, field order, types and formats come from here.
 
 use serde_json::{Value, json};
 
@@ -48,5 +48,6 @@ pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
         }
     }
     let (open, overdue) = crate::tasks::counts(conn, principal.clone(), core.clock.now()).await?;
-    Ok(json!({ "apps": apps, "tasks": { "open": open, "overdue": overdue } }))
+    let leads = !crate::auth::directory::units_led(conn, &principal.username).await?.is_empty();
+    Ok(json!({ "apps": apps, "tasks": { "open": open, "overdue": overdue, "leads": leads } }))
 }

@@ -161,6 +161,9 @@ fn every_alert_reaches_its_rm_once() {
         raised(&server, &server.admin_token(), "", "")
     );
     assert_eq!((queued[0]["assignee"].as_str(), queued[0]["candidate_unit"].as_str()), (None, Some("sh001")));
+    // The inbox in its parts: the queue holds it, not the manager's own tasks or the team's.
+    let part = |whose: &str| raised(&server, &li_hang, &format!("?whose={whose}"), "大额资金流出预警：孙悦").len();
+    assert_eq!((part("queue"), part("mine"), part("team")), (1, 0, 0), "a queued task is in the queue");
     assert!(raised(&server, &wang, "", "大额资金流出预警：孙悦").is_empty(), "not another branch's");
 
     // 李伟 has his birthday tomorrow (written by the administrator, given the role that
@@ -185,6 +188,20 @@ fn every_alert_reaches_its_rm_once() {
     let overdue = raised(&server, &li_hang, "?team=true&overdue=true", "Large outflow: 陈静");
     assert_eq!(overdue.len(), 1, "the manager sees their RM's overdue task");
     assert_eq!(overdue[0]["overdue"], true);
+    let of_team = raised(&server, &li_hang, "?whose=team&overdue=true", "Large outflow: 陈静");
+    assert_eq!(of_team.len(), 1, "in the team's part of the inbox");
+    assert!(raised(&server, &li_hang, "?whose=mine", "Large outflow: 陈静").is_empty(), "not the manager's own");
+    assert!(raised(&server, &zhang, "?whose=mine", "大额资金流出预警：陈静").len() == 1, "but its RM's own");
+    // A team is the units one leads and those below them: the head office's manager sees
+    // the branch's RMs' tasks; an RM leads no one, so asking for a team adds nothing.
+    let hq = sign_in(&server, "hq.manager");
+    assert_eq!(
+        raised(&server, &hq, "?whose=team", "大额资金流出预警：陈静").len(),
+        1,
+        "the head office leads the branch"
+    );
+    assert!(raised(&server, &zhang, "?whose=team", "").is_empty(), "an RM has no team");
+    assert_eq!(raised(&server, &zhang, "?team=true", "").len(), raised(&server, &zhang, "", "").len());
     // Its RM was reminded after an hour, and the branch manager told when it fell due.
     let told =
         |token: &str| server.request_as(token, "GET", "/api/v1/notifications?limit=200", None).1["items"].clone();

@@ -9,23 +9,26 @@ import { ZoneContext } from './workspace';
 const PRIORITY_COLOUR = { high: 'red', normal: 'blue', low: 'default' } as const;
 const PAGE = 100;
 
-/// The caller's open tasks, or their team's, soonest due first, a page at a time with the
+type Whose = 'mine' | 'queue' | 'team';
+
+/// The caller's open tasks in three parts (theirs, those waiting in their roles' and units'
+/// queues, and for a manager their team's), soonest due first, a page at a time with the
 /// server's cursor: overdue ones marked, priority as a tag, a queue's task saying whose
 /// queue it waits in, the record it is about one click away.
-export function Inbox({ first, onOpen, go, changed }: {
-  first: Task[]; onOpen: (task: Task) => void; go: (page: Page) => void; changed: number;
+export function Inbox({ first, leads, onOpen, go, changed }: {
+  first: Task[]; leads: boolean; onOpen: (task: Task) => void; go: (page: Page) => void; changed: number;
 }) {
   const t = useT();
   const language = useContext(LanguageContext);
   const zone = useContext(ZoneContext);
-  const [whose, setWhose] = useState<'mine' | 'team'>('mine');
+  const [whose, setWhose] = useState<Whose>('mine');
   const [tasks, setTasks] = useState<Task[]>(first);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
 
-  async function load(after: string | null, team = whose) {
+  async function load(after: string | null, part = whose) {
     setLoading(true);
-    const query = { limit: PAGE, ...(team === 'team' ? { team: true } : {}), ...(after ? { after } : {}) };
+    const query = { limit: PAGE, whose: part, ...(after ? { after } : {}) };
     const { data } = await api.GET('/api/v1/tasks', { params: { query } });
     setLoading(false);
     if (!data) return;
@@ -36,12 +39,16 @@ export function Inbox({ first, onOpen, go, changed }: {
   useEffect(() => void load(null), [changed, first]);
 
   return (
-    <section aria-labelledby="inbox-title">
+    <section aria-labelledby="inbox-title" className="inbox">
       <div className="list-head">
         <Typography.Title level={3} id="inbox-title">{t('inbox.title')}</Typography.Title>
         <Segmented aria-label={t('inbox.whose')} value={whose}
-          options={[{ value: 'mine', label: t('inbox.mine') }, { value: 'team', label: t('inbox.team') }]}
-          onChange={(v) => { setWhose(v as 'mine' | 'team'); void load(null, v as 'mine' | 'team'); }} />
+          options={[
+            { value: 'mine', label: t('inbox.mine') },
+            { value: 'queue', label: t('inbox.queues') },
+            ...(leads ? [{ value: 'team', label: t('inbox.team') }] : []),
+          ]}
+          onChange={(v) => { setWhose(v as Whose); void load(null, v as Whose); }} />
       </div>
       <List
         bordered

@@ -127,7 +127,7 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onZone,
         </Layout.Sider>
         <Layout.Content style={{ padding: 24 }}>
           {!app || !form || page.kind === 'inbox' ? (
-            <Inbox first={tasks} onOpen={setOpened} go={go} changed={changes} />
+            <Inbox first={tasks} leads={workspace.tasks.leads} onOpen={setOpened} go={go} changed={changes} />
           ) : page.kind === 'list' ? (
             <RecordList app={app.key} form={form} go={go} />
           ) : (

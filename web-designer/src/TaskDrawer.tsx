@@ -3,7 +3,8 @@ import { Alert, Button, Drawer, Form, Input, Radio, Space, Typography } from 'an
 import { api, type FieldMeta, type Problem, type Task } from './api/client';
 import { ZoneContext } from './workspace';
 import { fieldType, type InputContext } from './record/fields';
-import { apiValues } from './record/values';
+import { apiValues, clearedErrors } from './record/values';
+import { fieldAt, fieldProblem } from './record/problems';
 import { LanguageContext, label, useT } from './i18n';
 
 interface TaskDetail {
@@ -25,6 +26,7 @@ export function TaskDrawer({ task, onClose, onDone }: {
   const [delegate, setDelegate] = useState('');
   const [form] = Form.useForm();
   const ctx: InputContext = { app: task.app, language, zone: useContext(ZoneContext), disabled: false };
+  const outcomeField: FieldMeta = { key: 'outcome', type: 'single_select', mode: 'visible', label: { [language]: t('task.outcome') } };
 
   useEffect(() => {
     void api.GET('/api/v1/tasks/{id}', { params: { path: { id: task.id } } }).then(({ data }) => {
@@ -49,14 +51,13 @@ export function TaskDrawer({ task, onClose, onDone }: {
     }
     const refusal = error as Problem | undefined;
     // Each refusal at its field (`/values/notes`, `/outcome`); the rest above the form.
-    const labelOf = (key: string) => label(detail?.form.fields.find((f) => f.key === key)?.label, language) || key;
     const at = (refusal?.errors ?? []).map((e) => {
       const name = e.path.replace(/^\/values\//, '').replace(/^\//, '');
-      // A missing value is said in the reader's language, naming the field by its label.
-      const message = e.code === 'required' ? t('form.required', { field: labelOf(name) }) : e.message;
-      return { name, errors: [message] };
+      // Said in the reader's language, naming the field by its label.
+      const field = name === 'outcome' ? outcomeField : fieldAt(detail?.form.fields ?? [], `/${name}`);
+      return { name, errors: [fieldProblem(e, field, language)] };
     });
-    form.setFields(at);
+    form.setFields([...form.getFieldsError().map((f) => ({ name: f.name, errors: [] as string[] })), ...at]);
     if (at.length === 0) setProblem(t('error.generic', { detail: refusal?.detail ?? response.statusText }));
   }
 
@@ -84,7 +85,7 @@ export function TaskDrawer({ task, onClose, onDone }: {
         </Space.Compact>
       </Space>
       {!detail ? null : (
-        <Form form={form} layout="vertical" onFinish={complete}>
+        <Form form={form} layout="vertical" onFinish={complete} onValuesChange={(values: Record<string, unknown>) => form.setFields(clearedErrors(values))}>
           {detail.form.fields.map((f) => {
             const kind = fieldType(f);
             return (

@@ -8,7 +8,7 @@ export function ZonePicker({ zone, appZone, onZone }: { zone: string | null; app
   const t = useT();
   const zones = Intl.supportedValuesOf('timeZone');
   return (
-    <Select aria-label={t('shell.zone')} value={zone ?? APP} showSearch={{ optionFilterProp: 'label' }} style={{ width: 200 }} popupMatchSelectWidth={false}
+    <Select aria-label={t('shell.zone')} value={zone ?? APP} showSearch={{ optionFilterProp: 'label' }} style={{ width: 210 }} popupMatchSelectWidth={false}
       options={[{ value: APP, label: t('shell.appZone', { zone: appZone }) }, ...zones.map((z) => ({ value: z, label: z }))]}
       onChange={(value: string) => onZone(value === APP ? null : value)} />
   );

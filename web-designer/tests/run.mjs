@@ -89,6 +89,14 @@ await check('an RM signs in to their tasks, switches to English and signs out', 
   await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox heading');
   await expectVisible(page.getByRole('listitem').first(), 'a task');
   await shot(page, 'inbox-zh-CN.png', { fullPage: true });
+  // Her own tasks, then her queues': hers are not waiting to be claimed. An RM leads no team.
+  const hers = page.getByRole('listitem').filter({ hasText: '准备续作方案：李伟' });
+  await expectVisible(hers, 'her own task');
+  if (await page.getByText('团队', { exact: true }).count()) throw new Error('an RM shown a team');
+  await page.getByText('待认领', { exact: true }).click();
+  await hers.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => { throw new Error('her own task shown in the queue'); });
+  await page.getByText('我的', { exact: true }).click();
+  await expectVisible(hers, 'her own task, back under hers');
   await page.getByText('EN', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: 'My tasks' }), 'the English heading');
   // The tasks too, in English once the server has them in the RM's new language.
@@ -250,14 +258,30 @@ await check('an RM records a follow-up: the visit address appears for a visit an
   if ((await page.getByLabel('内容摘要').inputValue()) !== '电话沟通续作方案') throw new Error('what was typed was lost');
   await shot(page, 'follow-up-refused.png', { fullPage: true });
   await page.getByLabel('拜访地址').fill('上海市浦东新区世纪大道 100 号');
+  await page.getByText('请填写拜访地址').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {
+    throw new Error('the refusal stayed after the address was typed');
+  });
   // A file, uploaded with its progress, attached by the save; a type the field refuses is
   // refused before a byte is sent.
   await page.getByLabel('上传文件').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
   await expectVisible(page.getByRole('alert').filter({ hasText: '不支持的文件类型：notes.txt' }), 'the wrong type refused');
   await page.getByLabel('上传文件').setInputFiles({ name: '面谈纪要.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
   await expectVisible(page.getByText('面谈纪要.pdf'), 'the uploaded file, named');
+  // A sub-table's row, typed in place: refused at its cell, in Chinese, then saved.
+  await page.getByRole('button', { name: '添加一行' }).click();
+  const row = page.getByRole('group', { name: '推荐产品第 1 行' });
+  await row.getByLabel('产品').fill('稳享');
+  await expectVisible(page.getByTitle(/稳享一年期固收/), 'the product found by the picker');
+  await row.getByLabel('产品').press('Enter');
+  await row.getByLabel('建议金额').fill('-1');
+  await page.getByRole('button', { name: /保\s*存/ }).click();
+  await expectVisible(row.getByText('建议金额不能小于 0'), 'the refusal at its cell, in Chinese');
+  await shot(page, 'follow-up-row-refused.png', { fullPage: true });
+  await row.getByLabel('建议金额').fill('500000.50');
   await page.getByRole('button', { name: /保\s*存/ }).click();
   await expectVisible(page.getByRole('tab', { name: '时间线' }), 'the saved follow-up, on its page');
+  const saved = page.getByRole('group', { name: '推荐产品第 1 行' });
+  if ((await saved.getByLabel('建议金额').inputValue()) !== '500000.50') throw new Error('the row did not come back as typed');
   if (!/\/forms\/follow_up\/records\/\d+$/.test(page.url())) throw new Error(`at ${page.url()}`);
   if ((await page.getByLabel('联系时间').inputValue()) !== '2026-12-01T10:30') throw new Error('the time did not come back on the same clock');
 });
@@ -364,7 +388,7 @@ await check('instants are shown in the zone the RM chooses, kept by the server',
   await shot(page, 'inbox-tokyo.png');
   await page.reload();
   await expectVisible(page.getByText(/\(Asia\/Tokyo\)/).first(), 'her zone, kept by the server');
-  await page.getByLabel('时区').fill('应用时区');
+  await page.getByLabel('时区').fill('（应用）');
   await page.getByLabel('时区').press('Enter');
   await expectVisible(page.getByText(/\(Asia\/Shanghai\)/).first(), "back to the app's");
 });

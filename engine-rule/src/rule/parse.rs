@@ -53,6 +53,8 @@ impl TriggerKind {
 #[derive(Debug, Clone)]
 pub struct EventRule {
     pub key: String,
+    /// Its name by language (`{"zh-CN": "大额资金流出", "en": "Large outflow"}`); may be empty.
+    pub label: std::collections::BTreeMap<String, String>,
     /// The version of the app the rule was published with; part of every firing's key.
     pub version: i64,
     /// Higher fires first.
@@ -82,6 +84,9 @@ pub struct EventRule {
 #[serde(deny_unknown_fields)]
 struct RawRule {
     key: String,
+    /// Its name by language, as people read it in a record's timeline.
+    #[serde(default)]
+    label: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     priority: i64,
     trigger: RawTrigger,
@@ -172,6 +177,7 @@ pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result
     }
     Ok(EventRule {
         key: raw.key,
+        label: raw.label,
         version,
         priority: raw.priority,
         trigger,

@@ -37,6 +37,10 @@ pub struct ProblemItem {
     /// In an expression, the byte offsets `[start, end]` of the wrong part.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub span: Option<[usize; 2]>,
+    /// The message by language where the app's metadata gives one (a form validation's
+    /// `message`): `{"zh-CN": "未偿余额不能超过本金", "en": "…"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub texts: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The table: the status and title of each kind of error.
@@ -72,7 +76,7 @@ pub fn problem(e: &Error) -> Problem {
     let errors = e
         .places()
         .into_iter()
-        .map(|p| ProblemItem { path: p.path, code: p.code, message: p.message, span: p.span })
+        .map(|p| ProblemItem { path: p.path, code: p.code, message: p.message, span: p.span, texts: p.texts })
         .collect();
     Problem {
         kind: format!("https://trellis.dev/problems/{code}"),

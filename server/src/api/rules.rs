@@ -51,7 +51,7 @@ pub async fn firings(
     req: actix_web::HttpRequest,
     path: Path<(String, String, i64)>,
 ) -> Result<HttpResponse, Error> {
-    let body = crate::timeline::firings(&state.core, &principal(&req)?, (&path.0, &path.1, path.2)).await?;
+    let body = crate::timeline::firings(&state.core, &principal(&req)?, (&path.0, &path.1, path.2), false).await?;
     Ok(json_response(StatusCode::OK, &body))
 }
 

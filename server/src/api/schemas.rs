@@ -123,6 +123,8 @@ pub struct WorkspaceForm {
 pub struct TaskCounts {
     pub open: i64,
     pub overdue: i64,
+    /// Whether the user leads (manages) an org unit: their inbox has their team's part.
+    pub leads: bool,
 }
 
 /// What a record being typed comes to (`…/forms/{form}/check`): nothing is written.

@@ -22,8 +22,11 @@ pub struct TaskFilter {
     app: Option<String>,
     /// `open` (the default), `completed` or `cancelled`.
     status: Option<String>,
-    /// Also the tasks of the users in your org unit and the units below it.
+    /// Also the tasks of the users in the org units you lead (manage) and those below them.
     team: Option<bool>,
+    /// Only `mine` (held by you), `queue` (waiting in a queue of yours: offered to a role
+    /// or unit of yours, held by no one) or `team` (held by the others in the units you lead).
+    whose: Option<String>,
     /// Only tasks past their due time.
     overdue: Option<bool>,
     /// Only tasks due before this instant (RFC 3339), e.g. the end of the week.
@@ -37,26 +40,27 @@ pub struct TaskFilter {
 }
 
 impl TaskFilter {
-    fn query(&self) -> TaskQuery {
-        TaskQuery {
+    fn query(&self) -> Result<TaskQuery, Error> {
+        Ok(TaskQuery {
             app: self.app.clone(),
             status: self.status.clone(),
             team: self.team.unwrap_or(false),
+            whose: self.whose.as_deref().map(tasks::Whose::parse).transpose()?,
             overdue: self.overdue.unwrap_or(false),
             due_before: self.due_before,
             priority: self.priority.clone(),
             limit: self.limit.unwrap_or(100),
             after: self.after.clone(),
-        }
+        })
     }
 }
 
-/// Your tasks (and with `team=true` your team's), soonest due first.
+/// Your tasks and your queues' (with `team=true` your team's too; `whose` for one of them), soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskFilter),
     responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due; `next` is the cursor of the following page", body = super::schemas::TaskList),
-        (status = 400, description = "A bad status, priority, limit or cursor", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "A bad status, priority, whose, limit or cursor", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, req: HttpRequest, filter: Params<TaskFilter>) -> Result<HttpResponse, Error> {
-    let page = tasks::list(&state, principal(&req)?, &filter.query(), state.clock.now()).await?;
+    let page = tasks::list(&state, principal(&req)?, &filter.query()?, state.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": page.items, "next": page.next })))
 }
 

@@ -98,29 +98,51 @@ pub async fn retry(core: &Core, actor: &Actor, (app, id): (&str, i64)) -> Result
     Ok(outcome)
 }
 
-/// The processes that followed record `id` of `form`, oldest first, each with its history,
-/// for a caller who may read the record.
+/// The processes that followed record `id` of `form`, oldest first, each with its name
+/// (`label`) and history, for a caller who may read the record.
 pub async fn of_record(
     core: &Core,
     principal: &Principal,
     (app, form, id): (&str, &str, i64),
 ) -> Result<Vec<Value>, Error> {
     reach::readable(core, principal, (app, form, id), core.clock.now()).await?;
+    let on = sea_orm::sea_query::Cond::all()
+        .add(Expr::col(a("subject_form")).eq(form))
+        .add(Expr::col(a("subject_id")).eq(id));
+    about(core, principal, app, on, None).await
+}
+
+/// The processes of `app` that followed the records `on` picks (a condition on the
+/// `subject_form` and `subject_id` columns), oldest first, at most `limit` if given, each as
+/// [`of_record`] gives it, for a caller who may read those records (the caller checks).
+pub async fn about(
+    core: &Core,
+    principal: &Principal,
+    app: &str,
+    on: sea_orm::sea_query::Cond,
+    limit: Option<u64>,
+) -> Result<Vec<Value>, Error> {
     // What a step sent (a message's recipient, a webhook's body) and what tasks and events
     // recorded are for designers; a reader of the record sees where it stands and which
     // steps ran.
     let full = principal.platform_role == "designer" || principal.platform_role == "administrator";
-    let stmt = Query::select()
+    let mut stmt = Query::select()
         .column(a("id"))
         .from(Table::FlowInstances)
         .and_where(Expr::col(a("app")).eq(app))
-        .and_where(Expr::col(a("subject_form")).eq(form))
-        .and_where(Expr::col(a("subject_id")).eq(id))
+        .cond_where(on)
         .order_by(a("id"), Order::Asc)
         .to_owned();
+    if let Some(limit) = limit {
+        stmt.limit(limit);
+    }
     let mut items = Vec::new();
+    let published = core.catalog.published(&core.db.conn, app).await?;
     for row in core.db.conn.query_all(&stmt).await? {
         let mut item = shaped(core, principal, describe(&core.db.conn, row.try_get_by_index(0)?).await?).await?;
+        // Its name as the app's current version gives it, for the reader's language.
+        let flow = published.flows.iter().find(|f| item["flow"].as_str() == Some(f.key.as_str()));
+        item["label"] = flow.map_or(Value::Null, |f| json!(f.label));
         if !full {
             summarised(&mut item);
         }

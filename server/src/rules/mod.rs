@@ -29,7 +29,7 @@ use serde_json::Value;
 pub use related::{Needs, load as load_related, related_paths};
 pub use retry::{retry_due_firings, retry_incident};
 pub use schedule::{RunReport, count_matches, run_due_schedules, run_occurrence};
-pub use store::{firings_of_record, incidents};
+pub use store::{firings_about, incidents};
 
 use crate::audit;
 use crate::catalog::PublishedApp;

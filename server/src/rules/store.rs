@@ -190,17 +190,32 @@ fn firing_json(c: &impl ConnectionTrait, row: &QueryResult) -> Result<Value, DbE
     }))
 }
 
-/// Every firing on a record, newest first: why it got each alert, task or message.
-pub async fn firings_of_record(c: &impl ConnectionTrait, app: &str, form: &str, id: i64) -> Result<Vec<Value>, DbErr> {
+/// The firings on the records `about` picks (a condition on the `form` and `record_id`
+/// columns), newest first, at most `limit`, each with its `form`: why a record, or the
+/// records linking to it, got each alert, task or message.
+pub async fn firings_about(
+    c: &impl ConnectionTrait,
+    app: &str,
+    about: sea_orm::sea_query::Cond,
+    limit: u64,
+) -> Result<Vec<Value>, DbErr> {
     let stmt = Query::select()
         .columns(LISTED.map(a))
+        .expr(Expr::col(a("form")))
         .from(Table::Firings)
         .and_where(Expr::col(a("app")).eq(app))
-        .and_where(Expr::col(a("form")).eq(form))
-        .and_where(Expr::col(a("record_id")).eq(id))
+        .cond_where(about)
         .order_by(a("id"), Order::Desc)
+        .limit(limit)
         .to_owned();
-    c.query_all(&stmt).await?.iter().map(|r| firing_json(c, r)).collect()
+    c.query_all(&stmt).await?.iter().map(|r| with_form(c, r)).collect()
+}
+
+/// A firing row read with its form after the listed columns.
+fn with_form(c: &impl ConnectionTrait, row: &QueryResult) -> Result<Value, DbErr> {
+    let mut firing = firing_json(c, row)?;
+    firing["form"] = Value::from(row.try_get_by_index::<Option<String>>(LISTED.len())?);
+    Ok(firing)
 }
 
 /// One firing by id.
@@ -222,13 +237,5 @@ pub async fn incidents(c: &impl ConnectionTrait, app: &str, limit: u64) -> Resul
         .order_by(a("id"), Order::Desc)
         .limit(limit)
         .to_owned();
-    c.query_all(&stmt)
-        .await?
-        .iter()
-        .map(|r| {
-            let mut firing = firing_json(c, r)?;
-            firing["form"] = Value::from(r.try_get_by_index::<Option<String>>(LISTED.len())?);
-            Ok(firing)
-        })
-        .collect()
+    c.query_all(&stmt).await?.iter().map(|r| with_form(c, r)).collect()
 }

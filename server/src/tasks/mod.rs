@@ -54,8 +54,10 @@ pub struct TaskQuery {
     pub app: Option<String>,
     /// `open` (the default), `completed` or `cancelled`.
     pub status: Option<String>,
-    /// Also the tasks of the users in the caller's unit and the units below it.
+    /// Also the tasks of the users in the units the caller leads and those below them.
     pub team: bool,
+    /// Only one part of what the caller sees: none for all of it.
+    pub whose: Option<Whose>,
     pub overdue: bool,
     pub due_before: Option<DateTime<Utc>>,
     /// `low`, `normal` or `high`.
@@ -64,6 +66,26 @@ pub struct TaskQuery {
     pub limit: u64,
     /// The `next` of the previous page.
     pub after: Option<String>,
+}
+
+/// One part of an inbox: the caller's own tasks, those waiting in a queue of theirs (a role
+/// or unit of theirs, held by no one), or those the others in their units hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    Mine,
+    Queue,
+    Team,
+}
+
+impl Whose {
+    pub fn parse(text: &str) -> Result<Whose, Error> {
+        match text {
+            "mine" => Ok(Whose::Mine),
+            "queue" => Ok(Whose::Queue),
+            "team" => Ok(Whose::Team),
+            _ => Err(Error::bad_input_at("bad_query", "/whose", "`whose` is mine, queue or team")),
+        }
+    }
 }
 
 /// The largest page of tasks.
@@ -100,6 +122,7 @@ pub struct Reach {
     roles: Vec<(String, String)>,
     /// The keys of the caller's org unit and every unit below it: the queues they see.
     units: Vec<String>,
+    /// Asked for, the users of the units the caller leads (manages) and those below them.
     team: Vec<String>,
 }
 
@@ -115,12 +138,13 @@ pub async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -
     }
     let below = crate::auth::directory::unit_and_below(c, principal.user_id).await?;
     let mut members = Vec::new();
-    if team && !below.is_empty() {
-        // The users of the units at and below the caller's.
+    let led = if team { crate::auth::directory::units_led(c, &principal.username).await? } else { Vec::new() };
+    if !led.is_empty() {
+        // The users of the units the caller leads and of those below them.
         let users = Sql::select()
             .column(a("username"))
             .from(Table::Users)
-            .and_where(Expr::col(a("org_unit_id")).is_in(below.iter().map(|(id, _)| *id)))
+            .and_where(Expr::col(a("org_unit_id")).is_in(led))
             .to_owned();
         for row in c.query_all(&users).await? {
             members.push(row.try_get_by_index(0)?);
@@ -177,6 +201,19 @@ impl Reach {
 
     fn is_admin(&self) -> bool {
         self.principal.platform_role == "administrator"
+    }
+
+    /// `whose` part of the tasks the caller sees, as SQL (within [`Reach::condition`]).
+    fn part(&self, whose: Whose) -> Cond {
+        let assignee = || Expr::col(a("assignee"));
+        let me = self.principal.username.as_str();
+        match whose {
+            Whose::Mine => Cond::all().add(assignee().eq(me)),
+            Whose::Queue => Cond::all().add(assignee().is_null()),
+            Whose::Team => Cond::all()
+                .add(assignee().is_in(self.team.iter().filter(|m| *m != me).cloned()))
+                .add(assignee().is_not_null()),
+        }
     }
 }
 
@@ -244,7 +281,7 @@ pub async fn counts(c: &impl ConnectionTrait, principal: Principal, now: DateTim
 /// The tasks `principal` may see that `query` asks for, soonest due first.
 pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: DateTime<Utc>) -> Result<TaskPage, Error> {
     let conn = &core.db.conn;
-    let reach = reach(conn, principal, query.team).await?;
+    let reach = reach(conn, principal, query.team || query.whose == Some(Whose::Team)).await?;
     let backend = conn.get_database_backend();
     let status = query.status.as_deref().unwrap_or("open");
     if !["open", "completed", "cancelled"].contains(&status) {
@@ -252,6 +289,9 @@ pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: Dat
     }
     let mut stmt = reach.tasks(status);
     stmt.columns(COLUMNS.map(a));
+    if let Some(whose) = query.whose {
+        stmt.cond_where(reach.part(whose));
+    }
     if let Some(app) = &query.app {
         stmt.and_where(Expr::col(a("app")).eq(app.as_str()));
     }
@@ -286,16 +326,16 @@ pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: Dat
     Ok(TaskPage { items, next: next.flatten() })
 }
 
-/// Task `id`'s row, for whoever may read what it is about (a record's timeline).
-pub async fn row_of(c: &impl ConnectionTrait, id: i64) -> Result<QueryResult, Error> {
-    let stmt = Sql::select().columns(COLUMNS.map(a)).from(Table::Tasks).and_where(Expr::col(a("id")).eq(id)).to_owned();
-    c.query_one(&stmt).await?.ok_or_else(|| Error::not_found(format!("no task {id}")))
+/// `SELECT` of the task rows [`task_json`] reads, for whoever may read what they are
+/// about (a record's timeline); the caller adds the conditions.
+pub fn rows() -> sea_orm::sea_query::SelectStatement {
+    Sql::select().columns(COLUMNS.map(a)).from(Table::Tasks).to_owned()
 }
 
 /// Task `id`, if the caller may see it.
 pub async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, Error> {
-    let mut stmt = Sql::select();
-    stmt.columns(COLUMNS.map(a)).from(Table::Tasks).and_where(Expr::col(a("id")).eq(id));
+    let mut stmt = rows();
+    stmt.and_where(Expr::col(a("id")).eq(id));
     if !reach.is_admin() {
         stmt.cond_where(reach.condition());
     }

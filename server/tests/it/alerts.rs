@@ -151,6 +151,11 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
         (Some("completed"), Some("客户确认是购房首付，无流失风险"))
     );
     assert!(entries.iter().any(|e| e["kind"] == "change"), "the customer's changes too: {}", seen.body);
+    // The transaction's own timeline names the rule that fired on it by the rule's label.
+    let about = format!("{app}/forms/transaction/records/{}/timeline", alert["subject"]["id"]);
+    let fired = as_user(&zhang, "GET", about, None).await.body["items"].clone();
+    let firing = fired.as_array().expect("items").iter().find(|e| e["kind"] == "firing").cloned();
+    assert_eq!(firing.map(|f| f["label"]["zh-CN"].clone()), Some(json!("大额资金流出")), "{fired}");
     let times: Vec<&str> = entries.iter().filter_map(|e| e["at"].as_str()).collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
     assert_eq!(seen.body["more"], false);

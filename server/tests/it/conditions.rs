@@ -52,6 +52,7 @@ async fn hidden_fields_and_validations_are_enforced_on_every_write(backend: Back
     let over = env.post(loans, &loan("100000.01", "2027-01-01")).await;
     assert_eq!(over.error_paths(), vec!["/outstanding validation"]);
     assert!(over.body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("cannot exceed the principal")));
+    assert_eq!(over.body["errors"][0]["texts"]["zh-CN"], "未偿余额不能超过本金", "in each of the app's languages");
     let both = env.post(loans, &loan("100000.01", "2025-01-01")).await;
     assert_eq!(both.error_paths(), vec!["/outstanding validation", "/end_date validation"], "every problem at once");
     let fine = env.post(loans, &loan("100000.00", "2027-01-01")).await;

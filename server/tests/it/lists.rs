@@ -205,6 +205,7 @@ async fn the_inbox_pages_with_a_cursor(backend: Backend) {
         "/api/v1/tasks?limit=501",
         "/api/v1/tasks?after=nonsense",
         "/api/v1/tasks?after=yesterday%2F1",
+        "/api/v1/tasks?whose=everyone",
     ] {
         assert_eq!(get(bad.into()).await.status, 400, "{bad}");
     }

@@ -58,6 +58,17 @@ async fn a_customer_360_shows_a_reader_what_their_roles_allow(backend: Backend) 
         .cloned()
         .expect("tasks");
     assert!(tasks["items"].as_array().is_some_and(|t| t.iter().all(|t| t["status"] == "open")), "{tasks}");
+    // The processes of his holdings too (the wealth SOP), each by its flow's name.
+    let processes = hers.body["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .find(|s| s["key"] == "processes")
+        .cloned()
+        .expect("processes");
+    let items = processes["items"].as_array().cloned().unwrap_or_default();
+    assert!(!items.is_empty(), "the holdings' SOPs: {processes}");
+    assert!(items.iter().all(|p| p["label"]["zh-CN"] == "新理财客户跟进"), "{processes}");
 
     // Another RM's customer is not there for her; the administrator sees loans too.
     let others = env

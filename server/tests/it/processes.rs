@@ -22,6 +22,7 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
         "users": [
             { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } },
             { "username": "chen.temp", "password": password, "org_unit": "sh001" },
+            { "username": "li.hang", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["branch_manager"] } },
             { "username": "wang.lei", "password": password, "org_unit": "bj001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let bearer = |name: &str| {
@@ -162,7 +163,9 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     assert_eq!(completed.status, 200, "{}", completed.body);
     let file = format!("/api/v1/apps/bank_crm/files/{mine}");
     assert_eq!(as_user(&chen, "GET", file.clone(), None).await.status, 200);
-    assert_eq!(as_user(&zhang, "GET", file.clone(), None).await.status, 200, "their team's task");
+    let manager = bearer("li.hang").await;
+    assert_eq!(as_user(&manager, "GET", file.clone(), None).await.status, 200, "a task of the team they lead");
+    assert_eq!(as_user(&zhang, "GET", file.clone(), None).await.status, 404, "handed over to a colleague: not hers");
     assert_eq!(as_user(&wang, "GET", file.clone(), None).await.status, 404, "not their task");
     let elsewhere = json!({ "customer": li, "contacted_at": "2026-12-08T10:00:00+08:00", "method": "call", "summary": "x", "attachments": [mine] });
     let taken = env.post("/api/v1/apps/bank_crm/forms/follow_up/records", &elsewhere).await;

@@ -63,5 +63,18 @@ async fn a_user_keeps_views_of_their_own_checked_as_their_lists(backend: Backend
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(call("zhang.min", "DELETE", one.clone(), None).await.status, 204);
     assert_eq!(call("zhang.min", "GET", views.clone(), None).await.body["items"], json!([]));
+
+    // At most MAX_VIEWS of one form, however many are saved at once: 95 kept, then 20 in
+    // parallel, of which 5 are saved and 15 refused.
+    for i in 0..95 {
+        let saved = call("zhang.min", "POST", views.clone(), Some(json!({ "name": format!("v{i}") }))).await;
+        assert_eq!(saved.status, 201, "{}", saved.body);
+    }
+    let racing = (0..20).map(|i| call("zhang.min", "POST", views.clone(), Some(json!({ "name": format!("p{i}") }))));
+    let statuses: Vec<u16> = futures_util::future::join_all(racing).await.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 15, "{statuses:?}");
+    let listed = call("zhang.min", "GET", views.clone(), None).await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(server::views::MAX_VIEWS));
     env.finish().await;
 }

@@ -70,7 +70,7 @@ async fn the_web_app_is_served_at_the_root(backend: crate::support::Backend) {
 async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backend) {
     let env = crate::support::start(backend).await.with_bank_crm().await;
     let password = "a long enough secret";
-    let people = serde_json::json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
+    let people = serde_json::json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "temp" }], "users": [
         { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } },
         { "username": "temp", "password": password, "org_unit": "sh001" }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
@@ -99,6 +99,7 @@ async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backe
     assert_eq!(mode("tier"), Some(serde_json::json!("read_only")));
     assert!(customer["fields"][0]["label"]["zh-CN"].is_string(), "labels as the metadata gives them");
     assert!(rm.body["tasks"]["open"].is_i64() && rm.body["tasks"]["overdue"].is_i64(), "{}", rm.body);
+    assert_eq!(rm.body["tasks"]["leads"], false, "an RM leads no team");
     // The counts are those of the inbox each one sees: the administrator sees every task.
     server::flows::run_due_timers(&env.state, chrono::Utc::now()).await.expect("the SOPs' due timers");
     let everyone = env.get("/api/v1/workspace").await.body["tasks"]["open"].clone();
@@ -107,5 +108,6 @@ async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backe
     assert_eq!(everyone, serde_json::json!(inbox), "an administrator's count is their inbox's");
     let nobody = as_user("temp").await;
     assert_eq!((nobody.status, nobody.body["apps"].clone()), (200, serde_json::json!([])));
+    assert_eq!(nobody.body["tasks"]["leads"], true, "the branch's manager leads it");
     env.finish().await;
 }

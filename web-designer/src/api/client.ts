@@ -34,13 +34,9 @@ export interface FieldMeta {
   fields?: FieldMeta[];
 }
 
-/// A problem+json answer, as the server writes every refusal.
-export interface Problem {
-  status: number;
-  code?: string;
-  detail?: string;
-  errors?: { path: string; code: string; message: string; span?: number[] | null }[];
-}
+/// A problem+json answer, as the server writes every refusal, and one wrong place of it.
+export type Problem = Schemas['Problem'];
+export type ProblemItem = Schemas['ProblemItem'];
 
 const TOKEN = 'trellis.token';
 

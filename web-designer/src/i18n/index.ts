@@ -27,3 +27,14 @@ export function useT() {
   const language = useContext(LanguageContext);
   return (key: Key, values?: Record<string, string | number>) => translate(language, key, values);
 }
+
+/// A word the server sends as a code (a task's `completed`, a message's `delivered`, a
+/// channel's `sms`) in the reader's language: `kind.value` in the locale files, or the
+/// code itself for one they do not know yet.
+export function useNamed() {
+  const language = useContext(LanguageContext);
+  return (kind: 'status.task' | 'status.process' | 'status.message' | 'channel', value: unknown) => {
+    const code = String(value ?? '');
+    return (strings[language] as Record<string, string>)[`${kind}.${code}`] ?? code;
+  };
+}

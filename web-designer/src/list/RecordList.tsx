@@ -1,4 +1,4 @@
-import { useContext, useEffect, useRef, useState } from 'react';
+import { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, Input, Popover, Space, Table, Typography } from 'antd';
 import { FilterOutlined, PlusOutlined } from '@ant-design/icons';
 import type { Page } from '../route';
@@ -16,6 +16,8 @@ const FIRST = 50;
 const PAGE = 100;
 const WIDTH = 180;
 const VIRTUAL_FROM = 200;
+// How near the end of the loaded rows a scroll asks for the next page, in pixels.
+const AHEAD = 600;
 
 /// What the list asks the server for: all of it goes into the request, nothing is
 /// filtered or sorted in the browser.
@@ -46,6 +48,7 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
   const [selected, setSelected] = useState<number[]>([]);
   const typing = useRef<number | undefined>(undefined);
   const fields = query.columns.map((k) => listed.find((f) => f.key === k)).filter((f): f is FieldMeta => f !== undefined);
+  const asking = useRef(false);
 
   function params(q: Query): Record<string, string | number | boolean> {
     const p: Record<string, string | number | boolean> = { fields: q.columns.join(',') };
@@ -56,6 +59,7 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
   }
 
   async function page(after: string | null, q: Query = query) {
+    asking.current = true;
     setLoading(true);
     setProblem(null);
     const wanted = { ...params(q), limit: after ? PAGE : FIRST, ...(after ? { after } : { count: true }) };
@@ -63,6 +67,7 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
       params: { path: { app, form: form.key }, query: wanted },
     });
     setLoading(false);
+    asking.current = false;
     if (!data) {
       const refusal = error as Problem | undefined;
       if (refusal?.status === 422 || refusal?.errors?.[0]?.path === '/where') {
@@ -100,6 +105,30 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
     typing.current = window.setTimeout(() => ask(q), 300);
   }
 
+  // The columns change with what is shown and how it is sorted, not with each page loaded:
+  // a page more re-renders its rows, not the table's head.
+  const columns = useMemo(() => fields.map((f) => ({
+    key: f.key,
+    width: WIDTH,
+    title: label(f.label, language),
+    sorter: f.type !== 'multi_select',
+    sortOrder: query.sort === f.key ? ('ascend' as const) : query.sort === `-${f.key}` ? ('descend' as const) : null,
+    align: f.type === 'decimal' || f.type === 'integer' ? ('right' as const) : ('left' as const),
+    render: (_: unknown, row: Row) =>
+      f.key === (form.title_field ?? fields[0]?.key) ? (
+        <a href={`/apps/${app}/forms/${form.key}/records/${row.id}`}
+          onClick={(e) => { e.preventDefault(); go({ kind: 'record', app, form: form.key, id: row.id }); }}>
+          {cell(f, row, language, zone) || `#${row.id}`}
+        </a>
+      ) : cell(f, row, language, zone),
+  })), [query.columns.join(','), query.sort, language, zone, form.key]);
+
+  /// Once the rows are many (virtual), scrolling near the end of them loads the next page.
+  function scrolled(e: React.UIEvent<HTMLDivElement>) {
+    const el = e.currentTarget;
+    if (next && !asking.current && el.scrollHeight - el.scrollTop - el.clientHeight < AHEAD) void page(next);
+  }
+
   const filters = query.where ? 1 : 0;
   const view: ViewState = { where: query.where || null, search: query.search || null, sort: query.sort, columns: query.columns };
   return (
@@ -134,8 +163,9 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
         size="middle"
         // Only the rows on screen are rendered once many are loaded (a few pages in).
         virtual={rows.length > VIRTUAL_FROM}
-        loading={loading}
+        loading={loading && rows.length === 0}
         dataSource={rows}
+        {...(rows.length > VIRTUAL_FROM ? { onScroll: scrolled } : {})}
         pagination={false}
         scroll={rows.length > VIRTUAL_FROM ? { x: Math.max(fields.length * WIDTH, 600), y: 560 } : { x: 'max-content' }}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(Number)), columnWidth: 48 }}
@@ -144,21 +174,7 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
           const order = one?.order && one.columnKey ? `${one.order === 'descend' ? '-' : ''}${String(one.columnKey)}` : null;
           ask({ ...query, sort: order });
         }}
-        columns={fields.map((f) => ({
-          key: f.key,
-          width: WIDTH,
-          title: label(f.label, language),
-          sorter: f.type !== 'multi_select',
-          sortOrder: query.sort === f.key ? ('ascend' as const) : query.sort === `-${f.key}` ? ('descend' as const) : null,
-          align: f.type === 'decimal' || f.type === 'integer' ? ('right' as const) : ('left' as const),
-          render: (_: unknown, row: Row) =>
-            f.key === (form.title_field ?? fields[0]?.key) ? (
-              <a href={`/apps/${app}/forms/${form.key}/records/${row.id}`}
-                onClick={(e) => { e.preventDefault(); go({ kind: 'record', app, form: form.key, id: row.id }); }}>
-                {cell(f, row, language, zone) || `#${row.id}`}
-              </a>
-            ) : cell(f, row, language, zone),
-        }))}
+        columns={columns}
         locale={{ emptyText: t('list.empty') }}
       />
       <div className="list-footer">

@@ -2,7 +2,7 @@ import { useContext, useEffect, useState } from 'react';
 import { Card, Col, Empty, List, Row as Line, Statistic, Table, Tag, Typography } from 'antd';
 import { api, type FieldMeta, type Schemas } from '../api/client';
 import { formatDecimal, formatInstant } from '../format';
-import { LanguageContext, label, useT } from '../i18n';
+import { LanguageContext, label, useNamed, useT } from '../i18n';
 import { WorkspaceContext, ZoneContext } from '../workspace';
 import type { Page } from '../route';
 import { cell, type Row } from './cells';
@@ -36,6 +36,7 @@ export function Figures({ page }: { page: RecordPage }) {
 /// processes or alerts; the count of all of them is said, so none is cut short silently.
 export function SectionView({ app, section, go }: { app: string; section: Section; go: (page: Page) => void }) {
   const t = useT();
+  const named = useNamed();
   const language = useContext(LanguageContext);
   const workspace = useContext(WorkspaceContext);
   const zone = useContext(ZoneContext);
@@ -67,8 +68,8 @@ export function SectionView({ app, section, go }: { app: string; section: Sectio
   if (items.length === 0) return <Empty description={t('list.empty')} />;
   const describe = (item: Row) => {
     if (section.kind === 'tasks') return <>{String(item.title)} {item.overdue ? <Tag color="red">{t('inbox.overdue')}</Tag> : null}{typeof item.due_at === 'string' && <Typography.Text type="secondary"> {t('inbox.due')} {formatInstant(item.due_at, language, zone)}</Typography.Text>}</>;
-    if (section.kind === 'processes') return <>{String(item.flow)} <Tag>{String(item.status)}</Tag></>;
-    return <>{t('timeline.firing', { rule: String(item.rule) })} <Typography.Text type="secondary">{typeof item.fired_at === 'string' ? formatInstant(item.fired_at, language, zone) : ''}</Typography.Text></>;
+    if (section.kind === 'processes') return <>{label(item.label as Record<string, string> | undefined, language) || String(item.flow)} <Tag>{named('status.process', item.status)}</Tag></>;
+    return <>{t('timeline.firing', { rule: label(item.label as Record<string, string> | undefined, language) || String(item.rule) })} <Typography.Text type="secondary">{typeof item.fired_at === 'string' ? formatInstant(item.fired_at, language, zone) : ''}</Typography.Text></>;
   };
   return (
     <>

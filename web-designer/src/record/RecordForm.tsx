@@ -7,7 +7,8 @@ import { LanguageContext, label, useT } from '../i18n';
 import { guardLeaving } from '../route';
 import { fieldType, type InputContext } from './fields';
 import { SubTable } from './SubTable';
-import { apiValues, errorName, inputValues, type Row } from './values';
+import { apiValues, clearedErrors, errorName, inputValues, type Row } from './values';
+import { fieldAt, fieldProblem } from './problems';
 
 const CHECK_DELAY = 300;
 
@@ -63,7 +64,8 @@ export function RecordForm({ app, form, record, onSaved }: {
     };
   }, [record]);
 
-  function changed() {
+  function changed(values: Record<string, unknown>) {
+    antForm.setFields(clearedErrors(values));
     guardLeaving(t('form.leave'));
     window.clearTimeout(timer.current);
     timer.current = window.setTimeout(() => void check(), CHECK_DELAY);
@@ -87,13 +89,12 @@ export function RecordForm({ app, form, record, onSaved }: {
     }
     const refusal = answer.error as Problem | undefined;
     if (answer.response.status === 412 && record) return showConflict();
-    const labelOf = (key: string) => label(fields.find((f) => f.key === key)?.label, language) || key;
-    const at = (refusal?.errors ?? []).filter((e) => e.path !== '').map((e) => {
-      const name = errorName(e.path);
-      const message = e.code === 'required' ? t('form.required', { field: labelOf(String(name[0])) }) : e.message;
-      return { name, errors: [message] };
-    });
-    antForm.setFields(at);
+    const at = (refusal?.errors ?? []).filter((e) => e.path !== '').map((e) => ({
+      name: errorName(e.path),
+      errors: [fieldProblem(e, fieldAt(fields, e.path), language)],
+    }));
+    // The last refusal's errors go; this one's are shown where they apply.
+    antForm.setFields([...antForm.getFieldsError().map((f) => ({ name: f.name, errors: [] as string[] })), ...at]);
     const whole = (refusal?.errors ?? []).filter((e) => e.path === '').map((e) => e.message);
     if (at.length === 0 || whole.length > 0) setProblem(t('error.generic', { detail: whole.join('; ') || refusal?.detail || answer.response.statusText }));
     if (at[0]) antForm.scrollToField(at[0].name, { focus: true });

@@ -2,7 +2,7 @@ import { useContext, useEffect, useState } from 'react';
 import { Alert, Tag, Timeline as AntTimeline, Typography } from 'antd';
 import { api, type FieldMeta } from '../api/client';
 import { formatInstant } from '../format';
-import { LanguageContext, label, useT } from '../i18n';
+import { LanguageContext, label, useNamed, useT } from '../i18n';
 import { ZoneContext } from '../workspace';
 
 type Entry = Record<string, unknown> & { kind: string; at: string };
@@ -14,6 +14,7 @@ const COLOUR: Record<string, string> = { change: 'blue', firing: 'orange', task:
 /// tasks, processes, messages); the server says when older entries were left out.
 export function Timeline({ app, form, id, fields }: { app: string; form: string; id: number; fields: FieldMeta[] }) {
   const t = useT();
+  const named = useNamed();
   const language = useContext(LanguageContext);
   const zone = useContext(ZoneContext);
   const [entries, setEntries] = useState<Entry[] | null>(null);
@@ -46,16 +47,18 @@ export function Timeline({ app, form, id, fields }: { app: string; form: string;
       case 'firing':
         return (
           <>
-            <Typography.Text strong>{t('timeline.firing', { rule: String(e.rule) })}</Typography.Text>
+            <Typography.Text strong>{t('timeline.firing', { rule: label(e.label as Record<string, string> | undefined, language) || String(e.rule) })}</Typography.Text>
             {e.read !== null && e.read !== undefined && <div>{t('timeline.read')}: {show(e.read)}</div>}
           </>
         );
       case 'task':
-        return <><Typography.Text strong>{String(e.title)}</Typography.Text> <Tag>{String(e.status)}</Tag></>;
-      case 'process':
-        return <><Typography.Text strong>{t('timeline.process', { flow: String(e.flow) })}</Typography.Text> <Tag>{String(e.status)}</Tag></>;
+        return <><Typography.Text strong>{String(e.title)}</Typography.Text> <Tag>{named('status.task', e.status)}</Tag></>;
+      case 'process': {
+        const flow = label(e.label as Record<string, string> | undefined, language) || String(e.flow);
+        return <><Typography.Text strong>{t('timeline.process', { flow })}</Typography.Text> <Tag>{named('status.process', e.status)}</Tag></>;
+      }
       default:
-        return <><Tag>{String(e.channel)}</Tag> {String(e.body ?? '')} <Tag>{String(e.state)}</Tag></>;
+        return <><Tag>{named('channel', e.channel)}</Tag> {String(e.body ?? '')} <Tag>{named('status.message', e.state)}</Tag></>;
     }
   }
 

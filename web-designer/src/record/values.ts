@@ -52,3 +52,14 @@ export function errorName(path: string): (string | number)[] {
     .split('/')
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part.replace(/~1/g, '/').replace(/~0/g, '~')));
 }
+
+/// The form items a change touched (`{proposals: [, {amount: '5'}]}` is
+/// `['proposals', 1, 'amount']`), each with its errors cleared: a refusal shown at a field
+/// goes once the user changes what was refused.
+export function clearedErrors(changed: unknown, at: (string | number)[] = []): { name: (string | number)[]; errors: string[] }[] {
+  const out: { name: (string | number)[]; errors: string[] }[] = [{ name: at, errors: [] }];
+  if (Array.isArray(changed)) changed.forEach((v, i) => out.push(...clearedErrors(v, [...at, i])));
+  else if (changed !== null && typeof changed === 'object' && !(changed instanceof Date))
+    for (const [k, v] of Object.entries(changed)) out.push(...clearedErrors(v, [...at, k]));
+  return out.filter((f) => f.name.length > 0);
+}

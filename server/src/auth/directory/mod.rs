@@ -13,7 +13,7 @@ mod save;
 
 pub use apply::import;
 pub use check::users_from_csv;
-pub use read::{UnitNode, below, org_units, unit_and_below, unit_exists, units_from, users};
+pub use read::{UnitNode, below, org_units, unit_and_below, unit_exists, units_from, units_led, users};
 pub use save::{save, set_language, set_time_zone, summary, time_zone_of, unlock};
 
 /// The shortest password a user may be given.

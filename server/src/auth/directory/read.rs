@@ -1,4 +1,5 @@
-//! The directory as administrators list it, and the units a manager leads.
+//! The directory as administrators list it, the units below a user's, and the units a
+//! manager leads.
 
 use std::collections::HashMap;
 
@@ -95,16 +96,31 @@ pub async fn unit_and_below(c: &impl ConnectionTrait, user_id: i64) -> Result<Ve
 
 /// Org unit `unit` (first) and every unit below it, as (id, key).
 pub async fn units_from(c: &impl ConnectionTrait, unit: i64) -> Result<Vec<(i64, String)>, DbErr> {
-    let units = Query::select().columns(["id", "key", "parent_id"].map(a)).from(Table::OrgUnits).to_owned();
-    let mut tree: Vec<UnitNode> = Vec::new();
+    Ok(below(&tree(c, None).await?.0, unit))
+}
+
+/// The ids of the org units `username` leads (is the manager of) and of every unit below
+/// them: their team's units. Empty for one who leads none.
+pub async fn units_led(c: &impl ConnectionTrait, username: &str) -> Result<Vec<i64>, DbErr> {
+    let (tree, led) = tree(c, Some(username)).await?;
+    let mut ids: Vec<i64> = led.into_iter().flat_map(|unit| below(&tree, unit)).map(|(id, _)| id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The tree of org units, and the ids of those `manager` leads.
+async fn tree(c: &impl ConnectionTrait, manager: Option<&str>) -> Result<(Vec<UnitNode>, Vec<i64>), DbErr> {
+    let units = Query::select().columns(["id", "key", "parent_id", "manager"].map(a)).from(Table::OrgUnits).to_owned();
+    let (mut tree, mut led) = (Vec::new(), Vec::new());
     for row in c.query_all(&units).await? {
-        tree.push(UnitNode {
-            id: row.try_get_by_index(0)?,
-            key: row.try_get_by_index(1)?,
-            parent: row.try_get_by_index(2)?,
-        });
+        let id = row.try_get_by_index(0)?;
+        if manager.is_some() && row.try_get_by_index::<Option<String>>(3)?.as_deref() == manager {
+            led.push(id);
+        }
+        tree.push(UnitNode { id, key: row.try_get_by_index(1)?, parent: row.try_get_by_index(2)? });
     }
-    Ok(below(&tree, unit))
+    Ok((tree, led))
 }
 
 /// An org unit as the tree of units holds it.

@@ -1,0 +1,38 @@
+// A server's refusal of one value, said in the reader's language: the problem's `code`
+// picks the locale file's sentence, the field's metadata fills it in (its label, bounds,
+// scale), a validation's message comes in the app's own languages. A code the locale
+// files do not know yet is shown as the server wrote it.
+import type { FieldMeta, ProblemItem } from '../api/client';
+import { label, translate, type Language } from '../i18n';
+
+const SAID = new Set([
+  'required', 'min', 'max', 'min_length', 'max_length', 'email', 'phone', 'pattern', 'date', 'decimal', 'option',
+  'type', 'max_files', 'hidden', 'unknown_field', 'read_only', 'nul', 'not_found', 'unique', 'file',
+]);
+
+export function fieldProblem(e: ProblemItem, field: FieldMeta | undefined, language: Language): string {
+  if (e.code === 'validation' && e.texts) return label(e.texts, language) || e.message;
+  if (!SAID.has(e.code)) return e.message;
+  const bound = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  const meta = (field ?? {}) as FieldMeta & Record<string, unknown>;
+  return translate(language, `problem.${e.code}` as 'problem.required', {
+    field: label(field?.label, language) || e.path.split('/').pop() || '',
+    min: bound(meta.min ?? meta.min_length),
+    max: bound(meta.max ?? meta.max_length ?? meta.max_files),
+    scale: bound(meta.scale),
+  });
+}
+
+/// The field a problem's path points at, in a form's fields (`/proposals/0/amount` is
+/// the sub-table's `amount` column).
+export function fieldAt(fields: FieldMeta[], path: string): FieldMeta | undefined {
+  const parts = path.replace(/^\//, '').split('/').filter((p) => !/^\d+$/.test(p));
+  let within: FieldMeta[] = fields;
+  let found: FieldMeta | undefined;
+  for (const key of parts) {
+    found = within.find((f) => f.key === key);
+    if (!found) return undefined;
+    within = found.fields ?? [];
+  }
+  return found;
+}
