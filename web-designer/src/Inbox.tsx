@@ -79,8 +79,10 @@ export function Inbox({ first, leads, onOpen, go, changed }: {
                   </span>
                 }
               />
-              {task.overdue && <Tag color="error">{t('inbox.overdue')}</Tag>}
-              <Tag color={PRIORITY_COLOUR[priority] ?? 'default'}>{t(`inbox.priority.${priority}`)}</Tag>
+              <span className="task-tags">
+                {task.overdue && <Tag color="error">{t('inbox.overdue')}</Tag>}
+                <Tag color={PRIORITY_COLOUR[priority] ?? 'default'}>{t(`inbox.priority.${priority}`)}</Tag>
+              </span>
             </List.Item>
           );
         }}

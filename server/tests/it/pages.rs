@@ -41,31 +41,16 @@ async fn a_customer_360_shows_a_reader_what_their_roles_allow(backend: Backend) 
     let loans = figure(&hers.body, "loans");
     assert_eq!((loans["readable"].clone(), loans["value"].clone()), (json!(false), Value::Null), "she reads no loans");
     assert!(!keys(&hers.body).contains(&"loans"), "nor their section: {:?}", keys(&hers.body));
-    let holdings = hers.body["sections"]
-        .as_array()
-        .expect("sections")
-        .iter()
-        .find(|s| s["key"] == "holdings")
-        .cloned()
-        .expect("holdings");
+    let section = |body: &Value, key: &str| {
+        body["sections"].as_array().expect("sections").iter().find(|s| s["key"] == key).cloned().expect(key)
+    };
+    let holdings = section(&hers.body, "holdings");
     assert_eq!(holdings["total"], holdings["items"].as_array().map_or(0, Vec::len));
     assert_eq!(holdings["items"][0]["_lookup"]["product"]["name"], "稳享一年期固收");
-    let tasks = hers.body["sections"]
-        .as_array()
-        .expect("sections")
-        .iter()
-        .find(|s| s["key"] == "tasks")
-        .cloned()
-        .expect("tasks");
+    let tasks = section(&hers.body, "tasks");
     assert!(tasks["items"].as_array().is_some_and(|t| t.iter().all(|t| t["status"] == "open")), "{tasks}");
     // The processes of his holdings too (the wealth SOP), each by its flow's name.
-    let processes = hers.body["sections"]
-        .as_array()
-        .expect("sections")
-        .iter()
-        .find(|s| s["key"] == "processes")
-        .cloned()
-        .expect("processes");
+    let processes = section(&hers.body, "processes");
     let items = processes["items"].as_array().cloned().unwrap_or_default();
     assert!(!items.is_empty(), "the holdings' SOPs: {processes}");
     assert!(items.iter().all(|p| p["label"]["zh-CN"] == "新理财客户跟进"), "{processes}");
