@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useContext, useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { api, session, type Problem } from './api/client';
-import { useT } from './i18n';
+import { LanguageContext, useT } from './i18n';
+import { refusalText } from './record/problems';
 
 interface Props {
   /// Why the user is here again (their session ended), if so.
@@ -12,6 +13,7 @@ interface Props {
 /// Sign-in: wrong passwords, a locked name and too many attempts each say what happened.
 export function SignIn({ expired, onSignedIn }: Props) {
   const t = useT();
+  const language = useContext(LanguageContext);
   const [problem, setProblem] = useState<string | null>(expired ? t('signIn.expired') : null);
   const [busy, setBusy] = useState(false);
 
@@ -32,7 +34,7 @@ export function SignIn({ expired, onSignedIn }: Props) {
           ? t('signIn.locked')
           : code === 'wrong_credentials'
             ? t('signIn.wrong')
-            : t('error.generic', { detail: (error as Problem | undefined)?.detail ?? response.statusText }),
+            : refusalText(error as Problem | undefined, language, response.statusText),
     );
   }
 

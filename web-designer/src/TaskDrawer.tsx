@@ -4,7 +4,7 @@ import { api, type FieldMeta, type Problem, type Task } from './api/client';
 import { ZoneContext } from './workspace';
 import { fieldType, type InputContext } from './record/fields';
 import { apiValues, clearedErrors } from './record/values';
-import { fieldAt, fieldProblem } from './record/problems';
+import { fieldAt, fieldProblem, refusalText } from './record/problems';
 import { LanguageContext, label, useT } from './i18n';
 
 interface TaskDetail {
@@ -58,7 +58,7 @@ export function TaskDrawer({ task, onClose, onDone }: {
       return { name, errors: [fieldProblem(e, field, language)] };
     });
     form.setFields([...form.getFieldsError().map((f) => ({ name: f.name, errors: [] as string[] })), ...at]);
-    if (at.length === 0) setProblem(t('error.generic', { detail: refusal?.detail ?? response.statusText }));
+    if (at.length === 0) setProblem(refusalText(refusal, language, response.statusText));
   }
 
   /// Claims a queue's task, gives it back, or hands it to someone; the inbox then reloads.
@@ -69,7 +69,7 @@ export function TaskDrawer({ task, onClose, onDone }: {
       : how === 'unclaim' ? await api.POST('/api/v1/tasks/{id}/unclaim', path)
       : await api.POST('/api/v1/tasks/{id}/delegate', { ...path, body: { to: delegate.trim() } });
     if (answer.response.ok) return onDone();
-    setProblem(t('error.generic', { detail: (answer.error as Problem | undefined)?.detail ?? answer.response.statusText }));
+    setProblem(refusalText(answer.error as Problem | undefined, language, answer.response.statusText));
   }
   const queued = task.candidate_role !== null && task.candidate_role !== undefined;
 

@@ -15,6 +15,11 @@ export function translate(language: Language, key: Key, values: Record<string, s
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
 }
 
+/// Every UI string of `language`, for a key built at run time (a problem's code).
+export function translations(language: Language): Record<string, string> {
+  return strings[language];
+}
+
 /// A metadata label in the chosen language, else the first one given.
 export function label(texts: Record<string, string> | undefined, language: Language): string {
   if (!texts) return '';
@@ -35,6 +40,6 @@ export function useNamed() {
   const language = useContext(LanguageContext);
   return (kind: 'status.task' | 'status.process' | 'status.message' | 'channel', value: unknown) => {
     const code = String(value ?? '');
-    return (strings[language] as Record<string, string>)[`${kind}.${code}`] ?? code;
+    return translations(language)[`${kind}.${code}`] ?? code;
   };
 }

@@ -6,6 +6,7 @@ import { ZoneContext } from '../workspace';
 import { LanguageContext, label, useT } from '../i18n';
 import { fieldType, type InputContext } from '../record/fields';
 import { apiValues } from '../record/values';
+import { refusalText } from '../record/problems';
 
 const SETTABLE = new Set(['text', 'long_text', 'email', 'phone', 'integer', 'decimal', 'boolean', 'date', 'datetime', 'single_select', 'multi_select', 'relation']);
 
@@ -38,7 +39,7 @@ export function BulkActions({ app, form, fields, selected, query, onDone }: {
       return;
     }
     const refusal = error as Problem | undefined;
-    setRefusals(refusal?.errors?.length ? refusal.errors.map((e) => e.message) : [refusal?.detail ?? '']);
+    setRefusals(refusal?.errors?.length ? refusal.errors.map((e) => e.message) : [refusalText(refusal, language)]);
   }
 
   async function exportCsv() {
@@ -49,7 +50,7 @@ export function BulkActions({ app, form, fields, selected, query, onDone }: {
     });
     if (!answer.ok) {
       const refusal = (await answer.json().catch(() => ({}))) as Problem;
-      setRefusals([refusal.detail ?? answer.statusText]);
+      setRefusals([refusalText(refusal, language, answer.statusText)]);
       return;
     }
     const link = document.createElement('a');

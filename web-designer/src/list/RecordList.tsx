@@ -5,6 +5,7 @@ import type { Page } from '../route';
 import { api, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
 import { LanguageContext, label, useT } from '../i18n';
 import { cell, LISTED, type Row } from '../record/cells';
+import { refusalText } from '../record/problems';
 import { BulkActions } from './BulkActions';
 import { ColumnChooser } from './ColumnChooser';
 import { FilterBuilder, type WhereProblem } from './FilterBuilder';
@@ -74,7 +75,7 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
         const first = refusal?.errors?.[0];
         setWhereProblem({ message: first?.message ?? refusal?.detail ?? '', span: first?.span?.length === 2 ? [first.span[0] ?? 0, first.span[1] ?? 0] : undefined });
       } else {
-        setProblem(t('error.generic', { detail: refusal?.detail ?? '' }));
+        setProblem(refusalText(refusal, language));
       }
       return;
     }

@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useContext, useEffect, useState } from 'react';
 import { Button, Input, Popconfirm, Select, Space } from 'antd';
 import { DeleteOutlined, SaveOutlined } from '@ant-design/icons';
 import { api, type Problem, type Schemas } from '../api/client';
-import { useT } from '../i18n';
+import { LanguageContext, useT } from '../i18n';
+import { fieldProblem, refusalText } from '../record/problems';
 
 export type View = Schemas['SavedView'];
 /// What a view holds: the list's parameters.
@@ -14,6 +15,7 @@ export function Views({ app, form, current, onChoose }: {
   app: string; form: string; current: ViewState; onChoose: (view: View | null) => void;
 }) {
   const t = useT();
+  const language = useContext(LanguageContext);
   const [views, setViews] = useState<View[]>([]);
   const [chosen, setChosen] = useState<number | null>(null);
   const [name, setName] = useState('');
@@ -35,7 +37,8 @@ export function Views({ app, form, current, onChoose }: {
     const { data, error } = await api.POST('/api/v1/apps/{app}/forms/{form}/views', { params: { path }, body: body as never });
     if (!data) {
       const refusal = error as Problem | undefined;
-      setProblem(refusal?.errors?.[0]?.message ?? refusal?.detail ?? '');
+      const first = refusal?.errors?.[0];
+      setProblem(first ? fieldProblem(first, undefined, language) : refusalText(refusal, language));
       return;
     }
     setName('');

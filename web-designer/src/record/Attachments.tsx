@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useContext, useState } from 'react';
 import { Button, Progress, Space, Tag, Typography } from 'antd';
 import { PaperClipOutlined, UploadOutlined } from '@ant-design/icons';
-import { session } from '../api/client';
-import { useT } from '../i18n';
+import { session, type Problem } from '../api/client';
+import { LanguageContext, useT } from '../i18n';
+import { refusalText } from './problems';
 
 interface Uploading {
   name: string;
@@ -22,6 +23,7 @@ export function Attachments({ app, accept, maxFiles, maxSize, disabled, id, valu
   id?: string; value?: number[]; onChange?: (ids: number[]) => void;
 }) {
   const t = useT();
+  const language = useContext(LanguageContext);
   const [uploading, setUploading] = useState<Uploading | null>(null);
   const [refused, setRefused] = useState<string | null>(null);
   const [names, setNames] = useState<Record<number, string>>({});
@@ -41,8 +43,9 @@ export function Attachments({ app, accept, maxFiles, maxSize, disabled, id, valu
     request.onload = () => {
       setUploading(null);
       if (request.status !== 201) {
-        const detail = (JSON.parse(request.responseText || '{}') as { detail?: string }).detail ?? request.statusText;
-        return setRefused(t('error.generic', { detail }));
+        let refusal: Problem | undefined;
+        try { refusal = JSON.parse(request.responseText || '{}') as Problem; } catch { refusal = undefined; }
+        return setRefused(refusalText(refusal, language, request.statusText));
       }
       const stored = JSON.parse(request.responseText) as { id: number; name: string };
       setNames((before) => ({ ...before, [stored.id]: stored.name }));

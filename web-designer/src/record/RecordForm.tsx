@@ -8,7 +8,7 @@ import { guardLeaving } from '../route';
 import { fieldType, type InputContext } from './fields';
 import { SubTable } from './SubTable';
 import { apiValues, clearedErrors, errorName, inputValues, type Row } from './values';
-import { fieldAt, fieldProblem } from './problems';
+import { fieldAt, fieldProblem, refusalText } from './problems';
 
 const CHECK_DELAY = 300;
 
@@ -95,8 +95,8 @@ export function RecordForm({ app, form, record, onSaved }: {
     }));
     // The last refusal's errors go; this one's are shown where they apply.
     antForm.setFields([...antForm.getFieldsError().map((f) => ({ name: f.name, errors: [] as string[] })), ...at]);
-    const whole = (refusal?.errors ?? []).filter((e) => e.path === '').map((e) => e.message);
-    if (at.length === 0 || whole.length > 0) setProblem(t('error.generic', { detail: whole.join('; ') || refusal?.detail || answer.response.statusText }));
+    const whole = (refusal?.errors ?? []).filter((e) => e.path === '').map((e) => fieldProblem(e, undefined, language));
+    if (at.length === 0 || whole.length > 0) setProblem(whole.join('；') || refusalText(refusal, language, answer.response.statusText));
     if (at[0]) antForm.scrollToField(at[0].name, { focus: true });
   }
 

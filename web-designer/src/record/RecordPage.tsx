@@ -6,6 +6,7 @@ import type { Page } from '../route';
 import { RecordForm } from './RecordForm';
 import { Timeline } from './Timeline';
 import { Figures, SectionView, usePageView } from './PageView';
+import { refusalText } from './problems';
 import type { Row } from './values';
 
 /// A record's page: its form (to read and edit) and its timeline; a new record's page is
@@ -25,7 +26,7 @@ export function RecordPage({ app, form, id, go }: { app: string; form: Workspace
     if (id === null) return;
     void api.GET('/api/v1/apps/{app}/forms/{form}/records/{id}', { params: { path: { app, form: form.key, id } } }).then(({ data, error, response }) => {
       if (data) setRecord(data as unknown as Row);
-      else setProblem(response.status === 404 ? t('record.missing') : t('error.generic', { detail: (error as Problem | undefined)?.detail ?? '' }));
+      else setProblem(response.status === 404 ? t('record.missing') : refusalText(error as Problem | undefined, language));
     });
   }, [app, form.key, id]);
 

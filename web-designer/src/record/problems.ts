@@ -2,8 +2,8 @@
 // picks the locale file's sentence, the field's metadata fills it in (its label, bounds,
 // scale), a validation's message comes in the app's own languages. A code the locale
 // files do not know yet is shown as the server wrote it.
-import type { FieldMeta, ProblemItem } from '../api/client';
-import { label, translate, type Language } from '../i18n';
+import type { FieldMeta, Problem, ProblemItem } from '../api/client';
+import { label, translate, translations, type Language } from '../i18n';
 
 const SAID = new Set([
   'required', 'min', 'max', 'min_length', 'max_length', 'email', 'phone', 'pattern', 'date', 'decimal', 'option',
@@ -35,4 +35,11 @@ export function fieldAt(fields: FieldMeta[], path: string): FieldMeta | undefine
     within = found.fields ?? [];
   }
   return found;
+}
+
+/// A refusal as a whole (not at one field), in the reader's language: the locale files'
+/// sentence for its `code`, else the server's own words behind "the request failed".
+export function refusalText(p: Partial<Problem> | undefined, language: Language, fallback = ''): string {
+  const known = p?.code ? (translations(language)[`refusal.${p.code}`] ?? null) : null;
+  return known ?? translate(language, 'error.generic', { detail: p?.detail || fallback });
 }
