@@ -4,12 +4,13 @@ import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Segmented, Space,
 import { api, type Me, type Notification, type Task, type Workspace } from './api/client';
 import { LanguageContext, LANGUAGES, type Language, label, useT } from './i18n';
 import { Inbox } from './Inbox';
+import { prefetch } from './list/firstPage';
 import { RecordList } from './list/RecordList';
 import { RecordPage } from './record/RecordPage';
 import { WorkspaceContext } from './workspace';
 import { ZonePicker } from './ZonePicker';
 import { TaskDrawer } from './TaskDrawer';
-import { href, parse, usePage } from './route';
+import { href, parse, usePage, type Page } from './route';
 
 interface Props {
   /// Reloads what the shell shows (after a task is completed).
@@ -55,6 +56,12 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onZone,
           children: app.forms.map((f) => ({ key: href({ kind: 'list', app: app.key, form: f.key }), icon: <TableOutlined aria-hidden />, label: label(f.label, language) })) }]
       : []),
   ];
+  /// A page from the menu; a list's first page is asked for at once, while it renders.
+  function choose(next: Page) {
+    const chosen = next.kind === 'list' && app ? app.forms.find((f) => f.key === next.form) : undefined;
+    if (app && chosen) prefetch(app.key, chosen);
+    go(next);
+  }
   // A notification opens what it is about (its task; its record's list until records have
   // their page) and is marked read; all can be marked read at once.
   async function openNotice(n: Notification) {
@@ -122,7 +129,7 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onZone,
       <Layout>
         <Layout.Sider breakpoint="md" collapsedWidth={64} theme="light" width={220}>
           <nav aria-label={t('shell.menu')}>
-            <Menu mode="inline" selectedKeys={[listed]} items={menu} onClick={({ key }) => go(parse(key))} />
+            <Menu mode="inline" selectedKeys={[listed]} items={menu} onClick={({ key }) => choose(parse(key))} />
           </nav>
         </Layout.Sider>
         <Layout.Content style={{ padding: 24 }}>

@@ -1,8 +1,7 @@
 // Instants shown in the reader's zone (theirs, else their app's: `ZoneContext`), with the
 // zone said.
 export function formatInstant(iso: string, language: string, zone: string): string {
-  const at = new Date(iso);
-  const text = new Intl.DateTimeFormat(language, {
+  const text = formatter(`${language} ${zone}`, () => new Intl.DateTimeFormat(language, {
     timeZone: zone,
     year: 'numeric',
     month: '2-digit',
@@ -10,8 +9,19 @@ export function formatInstant(iso: string, language: string, zone: string): stri
     hour: '2-digit',
     minute: '2-digit',
     hour12: false,
-  }).format(at);
+  })).format(new Date(iso));
   return `${text} (${zone})`;
+}
+
+// A formatter is costly to make and a list makes one per cell: each is made once.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(key: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
+  let found = formatters.get(key);
+  if (!found) {
+    found = make();
+    formatters.set(key, found);
+  }
+  return found;
 }
 
 /// An exact decimal as the API gives it (a string), grouped by thousands at its scale;
@@ -27,9 +37,9 @@ export function formatDecimal(value: string, scale = 2): string {
 
 /// The wall-clock parts of an instant in a zone.
 function wallParts(at: number, zone: string): number[] {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = formatter(`wall ${zone}`, () => new Intl.DateTimeFormat('en-US', {
     timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(at));
+  })).formatToParts(new Date(at));
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return [part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second')];
 }

@@ -2,9 +2,10 @@ import { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, Input, Popover, Space, Table, Typography } from 'antd';
 import { FilterOutlined, PlusOutlined } from '@ant-design/icons';
 import type { Page } from '../route';
-import { api, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
+import { type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
 import { LanguageContext, label, useT } from '../i18n';
-import { cell, LISTED, type Row } from '../record/cells';
+import { cell, type Row } from '../record/cells';
+import { fetchPage, initialQuery, listedFields, pageQuery, params, type Query } from './firstPage';
 import { refusalText } from '../record/problems';
 import { BulkActions } from './BulkActions';
 import { ColumnChooser } from './ColumnChooser';
@@ -12,22 +13,10 @@ import { FilterBuilder, type WhereProblem } from './FilterBuilder';
 import { Views, type ViewState } from './Views';
 import { ZoneContext } from '../workspace';
 
-// The first page small, for the first rows soon; the next ones larger.
-const FIRST = 50;
-const PAGE = 100;
 const WIDTH = 180;
 const VIRTUAL_FROM = 200;
 // How near the end of the loaded rows a scroll asks for the next page, in pixels.
 const AHEAD = 600;
-
-/// What the list asks the server for: all of it goes into the request, nothing is
-/// filtered or sorted in the browser.
-interface Query {
-  where: string;
-  search: string;
-  sort: string | null;
-  columns: string[];
-}
 
 /// A form's records as the user may see them: a page at a time with the API's cursor
 /// (only the rows on screen are rendered), sorted, filtered and searched by the server,
@@ -37,8 +26,8 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
   const t = useT();
   const language = useContext(LanguageContext);
   const zone = useContext(ZoneContext);
-  const listed = (form.fields as unknown as FieldMeta[]).filter((f) => LISTED.has(f.type));
-  const initial: Query = { where: '', search: '', sort: null, columns: listed.slice(0, 10).map((f) => f.key) };
+  const listed = listedFields(form);
+  const initial = initialQuery(form);
   const [query, setQuery] = useState<Query>(initial);
   const [rows, setRows] = useState<Row[]>([]);
   const [next, setNext] = useState<string | null>(null);
@@ -51,22 +40,11 @@ export function RecordList({ app, form, go }: { app: string; form: WorkspaceForm
   const fields = query.columns.map((k) => listed.find((f) => f.key === k)).filter((f): f is FieldMeta => f !== undefined);
   const asking = useRef(false);
 
-  function params(q: Query): Record<string, string | number | boolean> {
-    const p: Record<string, string | number | boolean> = { fields: q.columns.join(',') };
-    if (q.sort) p.sort = q.sort;
-    if (q.where) p.where = q.where;
-    if (q.search.trim()) p.search = q.search.trim();
-    return p;
-  }
-
   async function page(after: string | null, q: Query = query) {
     asking.current = true;
     setLoading(true);
     setProblem(null);
-    const wanted = { ...params(q), limit: after ? PAGE : FIRST, ...(after ? { after } : { count: true }) };
-    const { data, error } = await api.GET('/api/v1/apps/{app}/forms/{form}/records', {
-      params: { path: { app, form: form.key }, query: wanted },
-    });
+    const { data, error } = await fetchPage(app, form.key, pageQuery(q, after));
     setLoading(false);
     asking.current = false;
     if (!data) {
