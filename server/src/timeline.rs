@@ -39,7 +39,7 @@ pub async fn history(core: &Core, principal: &Principal, (app, form, id): (&str,
 
 /// The rules that fired on the record (and with `around`, on the records linking to it that
 /// the caller reads: a customer's transactions), newest first: what each read, shaped by
-/// the caller's field modes, and what it did.
+/// the caller's field modes, and what it did; `more` says whether older ones were left out.
 pub async fn firings(
     core: &Core,
     principal: &Principal,
@@ -54,7 +54,10 @@ pub async fn firings(
     if around {
         subjects.extend(linking(core, principal, &published, (form, id), now).await?);
     }
-    let mut body = json!({ "items": fired(core, &access, &published, &subjects, &mut secrets).await? });
+    let items = fired(core, &access, &published, &subjects, &mut secrets).await?;
+    // Only the latest PER_KIND: said, not silently cut short.
+    let more = items.len() as u64 >= PER_KIND;
+    let mut body = json!({ "items": items, "more": more });
     secrets.scrub(&mut body);
     Ok(body)
 }

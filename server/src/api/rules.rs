@@ -41,11 +41,11 @@ pub async fn test(
 /// read shaped by the caller's field modes.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/firings", tag = "rules",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "The firings on the record, newest first", body = Object,
+    responses((status = 200, description = "The firings on the record, newest first (at most 1,000: `more` says whether older ones were left out)", body = Object,
             example = json!({ "items": [{ "id": 7, "rule": "aum_fell_30_percent", "rule_version": 3, "trigger": "updated", "record_id": 42,
                 "read": { "tier": "hnw", "aum": "8959999.99", "old.aum": "12800000.00" },
                 "actions": [{ "type": "create_task", "title": "…", "assignee": 1, "priority": "high", "due_at": "2026-11-28T03:30:00.000000Z" }],
-                "status": "done", "error": null, "fired_at": "2026-11-28T01:30:00.000000Z" }] }))))]
+                "status": "done", "error": null, "fired_at": "2026-11-28T01:30:00.000000Z", "label": { "zh-CN": "资产管理规模下降 30%", "en": "AUM fell 30%" } }], "more": false }))))]
 pub async fn firings(
     state: State,
     req: actix_web::HttpRequest,
