@@ -25,6 +25,50 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
+/// What a reader of one record works with here: their access to it (read checked), the
+/// app as published, the clear texts around it they may not see, and the time.
+struct Seen {
+    now: DateTime<Utc>,
+    access: crate::access::Access,
+    published: std::sync::Arc<crate::catalog::PublishedApp>,
+    secrets: Secrets,
+}
+
+impl Seen {
+    async fn of(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Seen, Error> {
+        let now = core.clock.now();
+        let access = reach::readable(core, principal, (app, form, id), now).await?;
+        let published = core.catalog.published(&core.db.conn, app).await?;
+        let secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
+        Ok(Seen { now, access, published, secrets })
+    }
+}
+
+/// The record, then the records linking to it that the caller reads (a customer's
+/// transactions and holdings), by form: what its timeline and page are about.
+async fn with_linking(
+    core: &Core,
+    principal: &Principal,
+    published: &crate::catalog::PublishedApp,
+    (form, id): (&str, i64),
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Vec<i64>)>, Error> {
+    let mut subjects = vec![(form.to_owned(), vec![id])];
+    subjects.extend(linking(core, principal, published, (form, id), now).await?);
+    Ok(subjects)
+}
+
+/// The processes that followed `subjects`, oldest first.
+async fn processes_of(
+    core: &Core,
+    principal: &Principal,
+    app: &str,
+    subjects: &[(String, Vec<i64>)],
+) -> Result<Vec<Value>, Error> {
+    let on = about(subjects, (Expr::col(a("subject_form")), Expr::col(a("subject_id"))));
+    crate::flows::instances::about(core, principal, app, on, Some(PER_KIND)).await
+}
+
 /// The record's changes, newest first, each as the caller sees the record.
 pub async fn history(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {
     let access = reach::readable(core, principal, (app, form, id), core.clock.now()).await?;
@@ -46,14 +90,12 @@ pub async fn firings(
     (app, form, id): (&str, &str, i64),
     around: bool,
 ) -> Result<Value, Error> {
-    let now = core.clock.now();
-    let access = reach::readable(core, principal, (app, form, id), now).await?;
-    let published = core.catalog.published(&core.db.conn, app).await?;
-    let mut secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
-    let mut subjects = vec![(form.to_owned(), vec![id])];
-    if around {
-        subjects.extend(linking(core, principal, &published, (form, id), now).await?);
-    }
+    let Seen { now, access, published, mut secrets } = Seen::of(core, principal, (app, form, id)).await?;
+    let subjects = if around {
+        with_linking(core, principal, &published, (form, id), now).await?
+    } else {
+        vec![(form.to_owned(), vec![id])]
+    };
     let items = fired(core, &access, &published, &subjects, &mut secrets).await?;
     // Only the latest PER_KIND: said, not silently cut short.
     let more = items.len() as u64 >= PER_KIND;
@@ -68,10 +110,8 @@ pub async fn processes(core: &Core, principal: &Principal, (app, form, id): (&st
     let now = core.clock.now();
     reach::readable(core, principal, (app, form, id), now).await?;
     let published = core.catalog.published(&core.db.conn, app).await?;
-    let mut subjects = vec![(form.to_owned(), vec![id])];
-    subjects.extend(linking(core, principal, &published, (form, id), now).await?);
-    let on = about(&subjects, (Expr::col(a("subject_form")), Expr::col(a("subject_id"))));
-    Ok(json!({ "items": crate::flows::instances::about(core, principal, app, on, Some(PER_KIND)).await? }))
+    let subjects = with_linking(core, principal, &published, (form, id), now).await?;
+    Ok(json!({ "items": processes_of(core, principal, app, &subjects).await? }))
 }
 
 /// The open tasks about the record and about the records linking to it that the caller
@@ -81,12 +121,8 @@ pub async fn open_tasks(
     principal: &Principal,
     (app, form, id): (&str, &str, i64),
 ) -> Result<Value, Error> {
-    let now = core.clock.now();
-    let access = reach::readable(core, principal, (app, form, id), now).await?;
-    let published = core.catalog.published(&core.db.conn, app).await?;
-    let secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
-    let mut subjects = vec![(form.to_owned(), vec![id])];
-    subjects.extend(linking(core, principal, &published, (form, id), now).await?);
+    let Seen { now, published, secrets, .. } = Seen::of(core, principal, (app, form, id)).await?;
+    let subjects = with_linking(core, principal, &published, (form, id), now).await?;
     let open = tasks_about(&core.db.conn, app, &subjects, Some("open"), (now, principal.language.as_deref())).await?;
     let mut body = json!({ "items": open });
     secrets.scrub(&mut body);
@@ -171,10 +207,7 @@ pub async fn timeline(
     (app, form, id): (&str, &str, i64),
     limit: usize,
 ) -> Result<Value, Error> {
-    let now = core.clock.now();
-    let access = reach::readable(core, principal, (app, form, id), now).await?;
-    let published = core.catalog.published(&core.db.conn, app).await?;
-    let mut secrets = reach::secrets_around(&core.db.conn, &published, (form, id), &access, now).await?;
+    let Seen { now, access, published, mut secrets } = Seen::of(core, principal, (app, form, id)).await?;
     let mut entries = Vec::new();
     let tag = |kind: &str, at: &Value, mut item: Value| {
         item["kind"] = json!(kind);
@@ -188,8 +221,7 @@ pub async fn timeline(
     }
     // Firings, tasks and messages about the record and about the records linking to it
     // that the caller may read (a customer's transactions and holdings).
-    let mut subjects = vec![(form.to_owned(), vec![id])];
-    subjects.extend(linking(core, principal, &published, (form, id), now).await?);
+    let subjects = with_linking(core, principal, &published, (form, id), now).await?;
     for firing in fired(core, &access, &published, &subjects, &mut secrets).await? {
         let at = firing["fired_at"].clone();
         entries.push(tag("firing", &at, firing));
@@ -198,8 +230,7 @@ pub async fn timeline(
         let at = task["created_at"].clone();
         entries.push(tag("task", &at, task));
     }
-    let on = about(&subjects, (Expr::col(a("subject_form")), Expr::col(a("subject_id"))));
-    for process in crate::flows::instances::about(core, principal, app, on, Some(PER_KIND)).await? {
+    for process in processes_of(core, principal, app, &subjects).await? {
         let at = process["started_at"].clone();
         entries.push(tag("process", &at, process));
     }

@@ -210,9 +210,7 @@ impl Reach {
         match whose {
             Whose::Mine => Cond::all().add(assignee().eq(me)),
             Whose::Queue => Cond::all().add(assignee().is_null()),
-            Whose::Team => Cond::all()
-                .add(assignee().is_in(self.team.iter().filter(|m| *m != me).cloned()))
-                .add(assignee().is_not_null()),
+            Whose::Team => Cond::all().add(assignee().is_in(self.team.iter().filter(|m| *m != me).cloned())),
         }
     }
 }

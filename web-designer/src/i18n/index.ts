@@ -11,7 +11,11 @@ type Key = keyof typeof zh;
 const strings: Record<Language, Record<Key, string>> = { 'zh-CN': zh, en };
 
 export function translate(language: Language, key: Key, values: Record<string, string | number> = {}): string {
-  const text = strings[language][key] ?? key;
+  return fill(strings[language][key] ?? key, values);
+}
+
+/// A sentence with its `{name}`s filled in.
+export function fill(text: string, values: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
 }
 

@@ -3,19 +3,15 @@
 // scale), a validation's message comes in the app's own languages. A code the locale
 // files do not know yet is shown as the server wrote it.
 import type { FieldMeta, Problem, ProblemItem } from '../api/client';
-import { label, translate, translations, type Language } from '../i18n';
-
-const SAID = new Set([
-  'required', 'min', 'max', 'min_length', 'max_length', 'email', 'phone', 'pattern', 'date', 'decimal', 'option',
-  'type', 'max_files', 'hidden', 'unknown_field', 'read_only', 'nul', 'not_found', 'unique', 'file',
-]);
+import { fill, label, translate, translations, type Language } from '../i18n';
 
 export function fieldProblem(e: ProblemItem, field: FieldMeta | undefined, language: Language): string {
   if (e.code === 'validation' && e.texts) return label(e.texts, language) || e.message;
-  if (!SAID.has(e.code)) return e.message;
+  const sentence = translations(language)[`problem.${e.code}`];
+  if (sentence === undefined) return e.message;
   const bound = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   const meta = (field ?? {}) as FieldMeta & Record<string, unknown>;
-  return translate(language, `problem.${e.code}` as 'problem.required', {
+  return fill(sentence, {
     field: label(field?.label, language) || e.path.split('/').pop() || '',
     min: bound(meta.min ?? meta.min_length),
     max: bound(meta.max ?? meta.max_length ?? meta.max_files),
