@@ -44,20 +44,6 @@ impl Seen {
     }
 }
 
-/// The record, then the records linking to it that the caller reads (a customer's
-/// transactions and holdings), by form: what its timeline and page are about.
-async fn with_linking(
-    core: &Core,
-    principal: &Principal,
-    published: &crate::catalog::PublishedApp,
-    (form, id): (&str, i64),
-    now: DateTime<Utc>,
-) -> Result<Vec<(String, Vec<i64>)>, Error> {
-    let mut subjects = vec![(form.to_owned(), vec![id])];
-    subjects.extend(linking(core, principal, published, (form, id), now).await?);
-    Ok(subjects)
-}
-
 /// The processes that followed `subjects`, oldest first.
 async fn processes_of(
     core: &Core,
@@ -92,7 +78,7 @@ pub async fn firings(
 ) -> Result<Value, Error> {
     let Seen { now, access, published, mut secrets } = Seen::of(core, principal, (app, form, id)).await?;
     let subjects = if around {
-        with_linking(core, principal, &published, (form, id), now).await?
+        linking(core, principal, &published, (form, id), now).await?
     } else {
         vec![(form.to_owned(), vec![id])]
     };
@@ -110,7 +96,7 @@ pub async fn processes(core: &Core, principal: &Principal, (app, form, id): (&st
     let now = core.clock.now();
     reach::readable(core, principal, (app, form, id), now).await?;
     let published = core.catalog.published(&core.db.conn, app).await?;
-    let subjects = with_linking(core, principal, &published, (form, id), now).await?;
+    let subjects = linking(core, principal, &published, (form, id), now).await?;
     Ok(json!({ "items": processes_of(core, principal, app, &subjects).await? }))
 }
 
@@ -122,7 +108,7 @@ pub async fn open_tasks(
     (app, form, id): (&str, &str, i64),
 ) -> Result<Value, Error> {
     let Seen { now, published, secrets, .. } = Seen::of(core, principal, (app, form, id)).await?;
-    let subjects = with_linking(core, principal, &published, (form, id), now).await?;
+    let subjects = linking(core, principal, &published, (form, id), now).await?;
     let open = tasks_about(&core.db.conn, app, &subjects, Some("open"), (now, principal.language.as_deref())).await?;
     let mut body = json!({ "items": open });
     secrets.scrub(&mut body);
@@ -221,7 +207,7 @@ pub async fn timeline(
     }
     // Firings, tasks and messages about the record and about the records linking to it
     // that the caller may read (a customer's transactions and holdings).
-    let subjects = with_linking(core, principal, &published, (form, id), now).await?;
+    let subjects = linking(core, principal, &published, (form, id), now).await?;
     for firing in fired(core, &access, &published, &subjects, &mut secrets).await? {
         let at = firing["fired_at"].clone();
         entries.push(tag("firing", &at, firing));
@@ -247,8 +233,9 @@ pub async fn timeline(
     Ok(body)
 }
 
-/// The records of other forms that link to record `id` of `form` through a relation, and
-/// that `principal` may read: per form, their ids (at most [`PER_KIND`] of each).
+/// The record, then the records of other forms that link to it through a relation and
+/// that `principal` may read (a customer's transactions and holdings), by form: what its
+/// timeline and page are about (at most [`PER_KIND`] of each form).
 async fn linking(
     core: &Core,
     principal: &Principal,
@@ -256,7 +243,7 @@ async fn linking(
     (form, id): (&str, i64),
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, Vec<i64>)>, Error> {
-    let mut found = Vec::new();
+    let mut found = vec![(form.to_owned(), vec![id])];
     for other in app.bundle.forms.iter().filter(|f| f.key != form) {
         let links: Vec<&str> = other
             .fields
