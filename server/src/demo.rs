@@ -1,6 +1,11 @@
 //! Loading a bundle with its seed records: `trellis app import --publish` and `serve --demo`.
 //! Seed records go through the write pipeline with the platform's authority, like any
 //! other write: checked, audited, and seen by the rules and processes that watch them.
+//!
+//! A seed's dates are written as of one day (`"dates_as_of": "2026-12-01"`) and placed
+//! relative to the clock when they are loaded: every date and instant moves by the days
+//! from that day to today in the app's zone, so a customer "silent for 42 days" or a
+//! holding "maturing in 12 days" is so whichever day the demo (or a test) starts.
 
 use std::path::Path;
 
@@ -26,26 +31,41 @@ pub async fn import_path(state: &Core, path: &Path, publish_it: bool, skip_exist
     if publish_it {
         publish::publish(&state.db, &key, &Actor::system(), state.clock.now()).await.map_err(describe)?;
         if let Some(seed) = loaded.seed {
-            seed_records(state, &key, seed).await.context("cannot load the seed records")?;
+            let zone = loaded.document.get("time_zone").and_then(Value::as_str).unwrap_or("UTC");
+            let zone: chrono_tz::Tz = zone.parse().map_err(|_| anyhow!("the app's time zone `{zone}` is unknown"))?;
+            seed_records(state, &key, seed, zone).await.context("cannot load the seed records")?;
         }
     }
     Ok(key)
 }
 
 /// Inserts seed records in order, in one transaction. Each may name itself with `ref`
-/// so later records can link to it with `{"$ref": "name"}`.
-pub async fn seed_records(state: &Core, app_key: &str, seed: Value) -> anyhow::Result<()> {
+/// so later records can link to it with `{"$ref": "name"}`. With `dates_as_of`, their
+/// dates and instants move to the clock's today in `zone` (see the module's comment).
+pub async fn seed_records(state: &Core, app_key: &str, seed: Value, zone: chrono_tz::Tz) -> anyhow::Result<()> {
     let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
     let app = state.catalog.published_for_write(&tx, app_key).await.map_err(describe)?;
     let mut ids = Map::new();
     let records =
         seed.get("records").and_then(Value::as_array).ok_or_else(|| anyhow!("seed.json needs a `records` array"))?;
+    let shift = match seed.get("dates_as_of") {
+        None => 0,
+        Some(day) => {
+            let day = day.as_str().and_then(|d| d.parse::<chrono::NaiveDate>().ok());
+            let day = day.ok_or_else(|| anyhow!("seed.json's `dates_as_of` is a date, YYYY-MM-DD"))?;
+            (now.with_timezone(&zone).date_naive() - day).num_days()
+        }
+    };
     for (i, item) in records.iter().enumerate() {
         let form = item.get("form").and_then(Value::as_str).ok_or_else(|| anyhow!("seed record {i} has no `form`"))?;
         let mut values = item.get("values").cloned().unwrap_or(Value::Object(Map::new()));
         resolve_refs(&mut values, &ids)?;
-        let values = values.as_object().ok_or_else(|| anyhow!("seed record {i}: `values` must be an object"))?;
+        let values = values.as_object_mut().ok_or_else(|| anyhow!("seed record {i}: `values` must be an object"))?;
+        if let Some(schema) = app.bundle.form(form) {
+            shift_dates(&schema.fields, values, shift).map_err(|e| anyhow!("seed record {i} ({form}): {e}"))?;
+        }
+        let values = &*values;
         let writer = Writer { actor: Actor::system(), authority: Authority::Platform, user: None };
         let id = pipeline::write(&tx, &app, form, Op::Create(values), &writer, now, 0)
             .await
@@ -56,6 +76,35 @@ pub async fn seed_records(state: &Core, app_key: &str, seed: Value) -> anyhow::R
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Moves the dates and instants of `values` (and of their sub-table rows) by `days`.
+fn shift_dates(fields: &[engine_form::Field], values: &mut Map<String, Value>, days: i64) -> Result<(), String> {
+    use engine_form::FieldType;
+    if days == 0 {
+        return Ok(());
+    }
+    for field in fields {
+        let Some(value) = values.get_mut(&field.key) else { continue };
+        match (&field.kind, value) {
+            (FieldType::Date { .. }, Value::String(text)) => {
+                let date: chrono::NaiveDate = text.parse().map_err(|_| format!("`{}` is not a date", field.key))?;
+                *text = (date + chrono::Duration::days(days)).to_string();
+            }
+            (FieldType::DateTime, Value::String(text)) => {
+                let at = chrono::DateTime::parse_from_rfc3339(text)
+                    .map_err(|_| format!("`{}` is not an instant", field.key))?;
+                *text = (at + chrono::Duration::days(days)).to_rfc3339();
+            }
+            (FieldType::SubTable { fields }, Value::Array(rows)) => {
+                for row in rows.iter_mut().filter_map(Value::as_object_mut) {
+                    shift_dates(fields, row, days)?;
+                }
+            }
+            _ => {}
+        }
+    }
     Ok(())
 }
 

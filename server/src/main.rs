@@ -116,14 +116,19 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 server::jobs::spawn(state.core.clone());
             }
-            tracing::info!("listening on http://{listen} (database {})", server::db::redact(&db.db));
             let mut http = HttpServer::new(move || {
                 App::new().wrap(middleware::Compress::default()).configure(configure(state.clone()))
             });
             if let Some(n) = workers {
                 http = http.workers(n);
             }
-            http.bind(&listen).with_context(|| format!("cannot listen on {listen}"))?.run().await?;
+            let http = http.bind(&listen).with_context(|| format!("cannot listen on {listen}"))?;
+            // The addresses bound, not the one asked for: `--listen 127.0.0.1:0` takes a
+            // free port, and this line says which.
+            for addr in http.addrs() {
+                tracing::info!("listening on http://{addr} (database {})", server::db::redact(&db.db));
+            }
+            http.run().await?;
         }
         Command::App { command: AppCommand::Import { path, db, publish } } => {
             let state = AppState::new(Db::connect(&db.db).await?);

@@ -6,18 +6,28 @@
 //! daily scans send a silent customer one SMS; a customer with three holdings gets one
 //! birthday greeting; the maturity follow-up comes from the SOP alone.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use crate::process::Server;
+use crate::process::{Server, test_now};
 
 const APP: &str = "/api/v1/apps/bank_crm";
-const START: &str = "2026-12-01T00:00:00Z"; // 08:00 on 1 December in Shanghai
 const PASSWORD: &str = "a long enough secret";
 
-fn shanghai(instant: &Value) -> String {
-    let at: DateTime<Utc> = instant.as_str().and_then(|t| t.parse().ok()).expect("an instant");
+fn instant(value: &Value) -> DateTime<Utc> {
+    value.as_str().and_then(|t| t.parse().ok()).unwrap_or_else(|| panic!("not an instant: {value}"))
+}
+
+/// An instant as Shanghai's clocks show it.
+fn shanghai(at: DateTime<Utc>) -> String {
     at.with_timezone(&chrono_tz::Asia::Shanghai).format("%m-%d %H:%M").to_string()
+}
+
+/// The day `days` after the start's in Shanghai, at `hour:minute` there.
+fn day_at(days: i64, hour: u32, minute: u32) -> DateTime<Utc> {
+    let date = test_now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive() + Duration::days(days);
+    let local = date.and_hms_opt(hour, minute, 0).expect("a time of day");
+    chrono_tz::Asia::Shanghai.from_local_datetime(&local).single().expect("Shanghai has no gaps").to_utc()
 }
 
 /// One of the demo's people, their password set by the administrator, signed in.
@@ -101,7 +111,9 @@ fn sms(server: &Server, text: &str) -> usize {
 fn every_alert_reaches_its_rm_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("trellis.db").display());
-    let server = Server::start(&db, &["--demo", "--virtual-clock", START]);
+    let start = test_now();
+    let started = start.to_rfc3339();
+    let server = Server::start(&db, &["--demo", "--virtual-clock", &started]);
     let (zhang, wang, li_hang) =
         (sign_in(&server, "zhang.min"), sign_in(&server, "wang.lei"), sign_in(&server, "li.hang"));
     for operator in ["ops.one", "ops.two"] {
@@ -116,25 +128,30 @@ fn every_alert_reaches_its_rm_once() {
     );
 
     // A day's outflow of more than 30% of 陈静's AUM: her RM has two hours (rule 06).
-    let out = json!({ "customer": chen, "direction": "out", "amount": "2000000.00", "occurred_at": START, "channel": "mobile" });
+    let out = json!({ "customer": chen, "direction": "out", "amount": "2000000.00", "occurred_at": started, "channel": "mobile" });
     create(&server, "transaction", &out);
     let outflow = the_task(&server, &zhang, "大额资金流出预警：陈静");
-    assert_eq!((shanghai(&outflow["due_at"]), outflow["priority"].as_str()), ("12-01 10:00".into(), Some("high")));
+    let (in_two_hours, in_a_day) = (shanghai(start + Duration::hours(2)), shanghai(start + Duration::days(1)));
+    assert_eq!(
+        (shanghai(instant(&outflow["due_at"])), outflow["priority"].as_str()),
+        (in_two_hours.clone(), Some("high"))
+    );
     // Her AUM falls by more than 30% (rule 02), and she is re-tiered on the way.
     let fallen = patch(&server, "customer", chen, &json!({ "aum": "4000000.00" }));
     assert_eq!(fallen["tier"], "affluent", "tiered by the table as the AUM changed");
     let fell = the_task(&server, &zhang, "资产流失预警：陈静");
-    assert_eq!(shanghai(&fell["due_at"]), "12-01 10:00");
+    assert_eq!(shanghai(instant(&fell["due_at"])), in_two_hours);
     // 周洋 becomes high-net-worth (rule 01): a call within a day.
     patch(&server, "customer", zhou, &json!({ "aum": "5500000.00" }));
     let hnw = the_task(&server, &zhang, "新晋高净值客户，请在一天内致电：周洋");
-    assert_eq!(shanghai(&hnw["due_at"]), "12-02 08:00");
+    assert_eq!(shanghai(instant(&hnw["due_at"])), in_a_day);
     // 孙丽, silent since September, logs in again (rule 07): her RM, not zhang.min, follows up.
-    let login = json!({ "event_id": "login-1", "data": { "customer": sun, "occurred_at": START, "device": "iPhone" } });
+    let login =
+        json!({ "event_id": "login-1", "data": { "customer": sun, "occurred_at": started, "device": "iPhone" } });
     let (status, body) = server.request("POST", &format!("{APP}/events/mobile_login/occurrences"), Some(&login));
     assert!(status == 200 || status == 201, "{status} {body}");
     let back = the_task(&server, &wang, "孙丽 沉默 30 天后重新登录了手机银行");
-    assert_eq!(shanghai(&back["due_at"]), "12-02 08:00");
+    assert_eq!(shanghai(instant(&back["due_at"])), in_a_day);
     assert!(raised(&server, &zhang, "", "孙丽").is_empty(), "not another RM's");
 
     // An RM who has no login: the outflow alert waits in the queue of the customer's branch.
@@ -151,7 +168,7 @@ fn every_alert_reaches_its_rm_once() {
         &json!({ "customer_no": "C0950", "name": "孙悦", "relationship_manager": gone,
         "branch": branch, "aum": "2000000.00", "tier": "affluent" }),
     );
-    let out = json!({ "customer": orphan, "direction": "out", "amount": "1000000.00", "occurred_at": START, "channel": "mobile" });
+    let out = json!({ "customer": orphan, "direction": "out", "amount": "1000000.00", "occurred_at": started, "channel": "mobile" });
     create(&server, "transaction", &out);
     let queued = raised(&server, &li_hang, "", "大额资金流出预警：孙悦");
     assert_eq!(
@@ -170,12 +187,15 @@ fn every_alert_reaches_its_rm_once() {
     // shows personal data), and three holdings.
     let grant = json!({ "app_roles": { "bank_crm": ["compliance"] } });
     assert_eq!(server.request("PUT", "/api/v1/users/admin", Some(&grant)).0, 200);
-    patch(&server, "customer", li, &json!({ "birthday": "1975-12-02" }));
+    // Born in a leap year, so a birthday tomorrow exists whatever tomorrow is.
+    let tomorrow = day_at(1, 12, 0).with_timezone(&chrono_tz::Asia::Shanghai).format("1976-%m-%d").to_string();
+    patch(&server, "customer", li, &json!({ "birthday": tomorrow }));
     let product =
         server.request("GET", &format!("{APP}/forms/product/records?limit=1"), None).1["items"][0]["id"].clone();
     for _ in 0..2 {
-        let holding = json!({ "customer": li, "product": product, "amount": "100000.00", "start_date": "2026-12-01",
-            "maturity_date": "2027-06-30", "status": "holding" });
+        let (today, in_seven_months) = (day_at(0, 12, 0).date_naive(), day_at(211, 12, 0).date_naive());
+        let holding = json!({ "customer": li, "product": product, "amount": "100000.00", "start_date": today,
+            "maturity_date": in_seven_months, "status": "holding" });
         create(&server, "wealth_holding", &holding);
     }
 
@@ -184,7 +204,7 @@ fn every_alert_reaches_its_rm_once() {
     assert_eq!(english.0, 200, "{}", english.1);
 
     // Two hours on, the outflow task is overdue, and the branch manager sees it so.
-    move_clock(&server, "2026-12-01T02:01:00Z", 0);
+    move_clock(&server, &(start + Duration::minutes(121)).to_rfc3339(), 0);
     let overdue = raised(&server, &li_hang, "?team=true&overdue=true", "Large outflow: 陈静");
     assert_eq!(overdue.len(), 1, "the manager sees their RM's overdue task");
     assert_eq!(overdue[0]["overdue"], true);
@@ -213,8 +233,7 @@ fn every_alert_reaches_its_rm_once() {
 
     // Ten daily scans, each morning after 09:00 in Shanghai.
     for day in 1..=10 {
-        let at = DateTime::parse_from_rfc3339("2026-12-01T01:01:00Z").expect("instant") + chrono::Duration::days(day);
-        move_clock(&server, &at.to_rfc3339(), day as usize);
+        move_clock(&server, &day_at(day, 9, 1).to_rfc3339(), day as usize);
     }
     // Ten days on, the RM signs in again.
     let zhang = sign_in(&server, "zhang.min");
@@ -224,7 +243,7 @@ fn every_alert_reaches_its_rm_once() {
     assert_eq!(sms(&server, "尊敬的李伟，今天是您的生日"), 1, "one greeting for 李伟, whatever his holdings");
     the_task(&server, &zhang, "今天是 李伟 的生日");
 
-    // The maturity follow-up of 李伟's seeded holding (maturing 13 December) comes from the
+    // The maturity follow-up of 李伟's seeded holding (maturing in 12 days) comes from the
     // SOP alone, due before the holding matures.
     let (_, inbox) = server.request_as(&zhang, "GET", "/api/v1/tasks", None);
     let items = inbox["items"].as_array().expect("items");
@@ -234,5 +253,5 @@ fn every_alert_reaches_its_rm_once() {
         .filter(|t| t["node"] == "prepare" && t["title"].as_str().is_some_and(|t| t.contains("李伟")))
         .collect();
     assert_eq!(prepare.len(), 1, "{inbox}");
-    assert!(shanghai(&prepare[0]["due_at"]).as_str() < "12-13 00:00", "due before maturity: {}", prepare[0]);
+    assert!(instant(&prepare[0]["due_at"]) < day_at(12, 0, 0), "due before maturity: {}", prepare[0]);
 }

@@ -55,7 +55,7 @@ fn a_generated_client_creates_updates_lists_and_deletes() {
     let said = String::from_utf8_lossy(&generated.stdout).into_owned() + &String::from_utf8_lossy(&generated.stderr);
     assert!(generated.status.success(), "{said}");
     assert!(!said.contains("Warning"), "the generator read the whole document: {said}");
-    let base = format!("http://{}", server.addr);
+    let base = format!("http://{}", server.addr());
     let used = Command::new(&python)
         .arg(repo_root().join("tests/e2e/python/use_generated_client.py"))
         .args([&base, &server.admin_token()])

@@ -2,7 +2,7 @@
 //! tests use nothing the product does not.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,13 +29,23 @@ pub fn repo_root() -> PathBuf {
 
 pub struct Server {
     child: Child,
-    pub addr: String,
+    /// Where it listens, as it says once it is bound (see [`Server::addr`]).
+    bound: std::sync::OnceLock<String>,
+    said: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
     /// The administrator's session token, once signed in.
     token: std::sync::Mutex<Option<String>>,
 }
 
 /// The administrator's password every server in these tests is started with.
 pub const ADMIN_PASSWORD: &str = "e2e admin password";
+
+/// The instant servers on a virtual clock start at: `TRELLIS_TEST_NOW` (RFC 3339), else
+/// 08:00 on Tuesday 1 December 2026 in Shanghai, as in the server's own tests. CI runs the
+/// suites that work with dates at a second instant too.
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    let text = std::env::var("TRELLIS_TEST_NOW").unwrap_or_else(|_| "2026-12-01T00:00:00Z".into());
+    text.parse().unwrap_or_else(|_| panic!("TRELLIS_TEST_NOW is not an RFC 3339 instant: {text}"))
+}
 
 impl Server {
     /// Starts `trellis serve` on a free port and waits until /healthz answers.
@@ -47,42 +57,68 @@ impl Server {
 
     /// `start`, with what the server prints to standard error kept in the file `log`.
     pub fn start_logged(db: &str, extra: &[&str], log: &std::path::Path) -> Server {
-        let server = Server::spawn_with(db, extra, Stdio::from(std::fs::File::create(log).expect("a log file")));
+        let file = std::fs::File::create(log).expect("a log file");
+        let server = Server::spawn_with(db, extra, Box::new(file));
         server.wait_healthy();
         server
     }
 
     /// Starts `trellis serve` on a free port without waiting for it.
     pub fn spawn(db: &str, extra: &[&str]) -> Server {
-        Server::spawn_with(db, extra, Stdio::inherit())
+        Server::spawn_with(db, extra, Box::new(std::io::stderr()))
     }
 
-    fn spawn_with(db: &str, extra: &[&str], stderr: Stdio) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(trellis())
-            .args(["serve", "--db", db, "--listen", &addr, "--workers", "1"])
+    /// The server on port 0, so the system gives it a free port (a port found free by the
+    /// test and handed over could be taken meanwhile by another test's server); what it
+    /// prints goes on to `log`, and the address it says it listens on to [`Server::addr`].
+    fn spawn_with(db: &str, extra: &[&str], mut log: Box<dyn Write + Send>) -> Server {
+        let mut child = Command::new(trellis())
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--workers", "1"])
             .args(extra)
             .env("TRELLIS_ADMIN_PASSWORD", ADMIN_PASSWORD)
             // Due work is looked for every 200 ms, so tests need not wait 20 s.
             .env("TRELLIS_TICK_MS", "200")
             .current_dir(repo_root())
             .stdout(Stdio::null())
-            .stderr(stderr)
+            .stderr(Stdio::piped())
             .spawn()
             .expect("trellis starts");
-        Server { child, addr, token: std::sync::Mutex::new(None) }
+        let stderr = child.stderr.take().expect("its standard error");
+        let (tell, said) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let _ = tell.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
+                }
+                let _ = writeln!(log, "{line}");
+            }
+        });
+        Server {
+            child,
+            bound: std::sync::OnceLock::new(),
+            said: std::sync::Mutex::new(said),
+            token: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The address the server listens on, once it has said so (within a minute).
+    pub fn addr(&self) -> &str {
+        self.bound.get_or_init(|| {
+            let said = self.said.lock().expect("its words");
+            said.recv_timeout(Duration::from_secs(60)).expect("trellis says where it listens within a minute")
+        })
     }
 
     pub fn wait_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
+        self.addr();
         while Instant::now() < deadline {
             if matches!(self.try_request("GET", "/healthz", None, None), Ok((200, _))) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("trellis did not become healthy on {}", self.addr);
+        panic!("trellis did not become healthy on {}", self.addr());
     }
 
     /// Kills the process outright, as a crash or a power cut would.
@@ -159,13 +195,13 @@ impl Server {
         token: Option<&str>,
         version: i64,
     ) -> std::io::Result<(u16, String)> {
-        let mut stream = TcpStream::connect(&self.addr)?;
+        let mut stream = TcpStream::connect(self.addr())?;
         stream.set_read_timeout(Some(Duration::from_secs(60)))?;
         let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         write!(
             stream,
             "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nIf-Match: \"{version}\"\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
+            self.addr(),
             body.len()
         )?;
         let mut raw = Vec::new();

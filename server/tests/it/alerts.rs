@@ -25,12 +25,11 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
             { "username": "li.hang", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["branch_manager"] } },
             { "username": "wang.lei", "password": password, "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let now = env.now();
     let bearer = |name: &str| {
         let conn = env.state.db.conn.clone();
         let name = name.to_owned();
-        async move {
-            format!("Bearer {}", server::auth::login(&conn, &name, password, Utc::now()).await.expect("signed in").0)
-        }
+        async move { format!("Bearer {}", server::auth::login(&conn, &name, password, now).await.expect("signed in").0) }
     };
     let (zhang, wang) = (bearer("zhang.min").await, bearer("wang.lei").await);
     let as_user = |auth: &str, method: &'static str, uri: String, body: Option<Value>| {
@@ -57,7 +56,7 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
         .clone();
     // All of it at once: more than 30% of the AUM, the first time today.
     let sent = json!({ "customer": mine["id"], "direction": "out", "amount": mine["aum"],
-        "occurred_at": Utc::now().to_rfc3339(), "channel": "mobile" });
+        "occurred_at": env.now().to_rfc3339(), "channel": "mobile" });
     let made = env.post(&format!("{app}/forms/transaction/records"), &sent).await;
     assert_eq!(made.status, 201, "{}", made.body);
 
@@ -71,7 +70,7 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
     assert_eq!(task["subject"], json!({ "form": "transaction", "id": made.body["id"] }));
     assert!(task["instance"].is_null() && task["node"].is_null(), "no process behind it: {task}");
     let due = chrono::DateTime::parse_from_rfc3339(task["due_at"].as_str().expect("due")).expect("instant");
-    let two_hours = Utc::now() + Duration::hours(2) - due.with_timezone(&Utc);
+    let two_hours = env.now() + Duration::hours(2) - due.with_timezone(&Utc);
     assert!(two_hours.num_seconds().abs() < 120, "due two hours after the transaction: {task}");
     let others = as_user(&wang, "GET", "/api/v1/tasks".into(), None).await.body["items"].clone();
     assert!(others.as_array().expect("items").iter().all(|t| t["id"] != task["id"]), "not another RM's");
@@ -91,7 +90,7 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
 
     // The RM was told: of the task at once, and by the rule's in-app message once the
     // outbox delivered it.
-    server::outbox::deliver_due(&env.state, Utc::now()).await.expect("delivered");
+    server::outbox::deliver_due(&env.state, env.now()).await.expect("delivered");
     let told = as_user(&zhang, "GET", "/api/v1/notifications".into(), None).await;
     assert_eq!(told.status, 200, "{}", told.body);
     let items = told.body["items"].as_array().expect("items").clone();
@@ -259,13 +258,14 @@ async fn an_rm_who_leaves_hands_customers_and_open_tasks_over(backend: Backend) 
     // An alert for one of them, in zhang.min's inbox.
     let rich = theirs.iter().find(|c| c["aum"].as_str().is_some_and(|a| a != "0.00")).expect("assets");
     let sent = json!({ "customer": rich["id"], "direction": "out", "amount": rich["aum"],
-        "occurred_at": Utc::now().to_rfc3339(), "channel": "mobile" });
+        "occurred_at": env.now().to_rfc3339(), "channel": "mobile" });
     assert_eq!(env.post(&format!("{app}/forms/transaction/records"), &sent).await.status, 201);
 
+    let now = env.now();
     let sign_in = |name: &str| {
         let conn = env.state.db.conn.clone();
         let name = name.to_owned();
-        async move { format!("Bearer {}", server::auth::login(&conn, &name, password, Utc::now()).await.expect("in").0) }
+        async move { format!("Bearer {}", server::auth::login(&conn, &name, password, now).await.expect("in").0) }
     };
     let (zhang, manager, zhao) = (sign_in("zhang.min").await, sign_in("li.hang").await, sign_in("zhao.new").await);
     let handover = format!("{app}/forms/relationship_manager/records/{zhang_rm}/handover");
@@ -327,11 +327,12 @@ async fn an_alert_for_an_rm_without_a_login_goes_to_the_units_queue(backend: Bac
     let made = env.post(&format!("{app}/forms/customer/records"), &customer).await;
     assert_eq!(made.status, 201, "{}", made.body);
     let sent = json!({ "customer": made.body["id"], "direction": "out", "amount": "1000000.00",
-        "occurred_at": Utc::now().to_rfc3339(), "channel": "mobile" });
+        "occurred_at": env.now().to_rfc3339(), "channel": "mobile" });
     assert_eq!(env.post(&format!("{app}/forms/transaction/records"), &sent).await.status, 201);
+    let now = env.now();
     let bearer = |name: &'static str| {
         let conn = env.state.db.conn.clone();
-        async move { format!("Bearer {}", server::auth::login(&conn, name, password, Utc::now()).await.expect("in").0) }
+        async move { format!("Bearer {}", server::auth::login(&conn, name, password, now).await.expect("in").0) }
     };
     let offered = |auth: String| {
         let env = &env;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::support::{Backend, both_backends, start, start_at};
+use crate::support::{Backend, both_backends, start_at, start_on_wall_clock};
 
 both_backends!(time_moves_through_the_api);
 
@@ -39,7 +39,7 @@ async fn time_moves_through_the_api(backend: Backend) {
     assert_eq!(both.status, 400);
     env.finish().await;
 
-    let wall = start(backend).await;
+    let wall = start_on_wall_clock(backend).await;
     let moved = wall.post("/api/v1/clock", &json!({ "advance_seconds": 60 })).await;
     assert_eq!((moved.status, moved.body["code"].as_str()), (409, Some("wall_clock")));
     wall.finish().await;

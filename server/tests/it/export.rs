@@ -1,7 +1,6 @@
 //! CSV export: the caller's records and field modes, formula-injection guard, an audit
 //! entry per export, and exports longer than one page.
 
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
@@ -29,10 +28,11 @@ async fn exports_follow_the_callers_roles(backend: Backend) {
         .await;
     assert_eq!(sneaky.status, 201, "{}", sneaky.body);
     let conn = &env.state.db.conn;
+    let now = env.now();
     let auth = |name: &str| {
         let name = name.to_owned();
         async move {
-            let (token, _) = server::auth::login(conn, &name, password, Utc::now()).await.expect("signed in");
+            let (token, _) = server::auth::login(conn, &name, password, now).await.expect("signed in");
             format!("Bearer {token}")
         }
     };
@@ -76,7 +76,9 @@ async fn exports_stream_every_page(backend: Backend) {
     let records: Vec<Value> = (0..added)
         .map(|i| json!({ "form": "product", "values": { "code": format!("P{i:05}"), "name": format!("产品 {i}"), "min_amount": "50000.00", "expected_return": "-1.5" } }))
         .collect();
-    server::demo::seed_records(&env.state, "bank_crm", json!({ "records": records })).await.expect("seeded");
+    server::demo::seed_records(&env.state, "bank_crm", json!({ "records": records }), chrono_tz::UTC)
+        .await
+        .expect("seeded");
     let export =
         env.get("/api/v1/apps/bank_crm/forms/product/export?sort=-id&fields=code,min_amount,expected_return").await;
     assert_eq!(export.status, 200);

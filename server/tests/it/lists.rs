@@ -174,7 +174,7 @@ async fn the_inbox_pages_with_a_cursor(backend: Backend) {
     let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
         { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
-    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, chrono::Utc::now()).await.expect("in").0;
+    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, env.now()).await.expect("in").0;
     let auth = format!("Bearer {token}");
     let get = |uri: String| {
         let auth = auth.clone();
@@ -182,7 +182,7 @@ async fn the_inbox_pages_with_a_cursor(backend: Backend) {
         async move { env.send("GET", &uri, None, &[("authorization", &auth)]).await }
     };
     // The seeded renewals' preparation tasks fall due.
-    server::flows::run_due_timers(&env.state, chrono::Utc::now() + chrono::Duration::days(8)).await.expect("timers");
+    server::flows::run_due_timers(&env.state, env.now() + chrono::Duration::days(8)).await.expect("timers");
     let all = get("/api/v1/tasks?limit=500".into()).await;
     let every: Vec<i64> =
         all.body["items"].as_array().expect("items").iter().map(|t| t["id"].as_i64().expect("id")).collect();

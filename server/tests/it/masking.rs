@@ -96,7 +96,7 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
     assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
     let mut tokens = std::collections::BTreeMap::new();
     for name in ["zhang.min", "analyst"] {
-        let (token, _) = server::auth::login(&env.state.db.conn, name, PASSWORD, Utc::now()).await.expect("in");
+        let (token, _) = server::auth::login(&env.state.db.conn, name, PASSWORD, env.now()).await.expect("in");
         tokens.insert(name, format!("Bearer {token}"));
     }
     tokens.insert("admin", format!("Bearer {}", env.token));
@@ -128,7 +128,7 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
     server::rules::run_due_schedules(&env.state, at("2027-02-27T16:30:05Z")).await.expect("schedules");
     let holding = json!({ "customer": li, "product": 1, "amount": "500000.00", "start_date": "2026-12-01", "maturity_date": "2027-06-01", "status": "holding" });
     assert_eq!(env.post(&format!("{APP}/forms/wealth_holding/records"), &holding).await.status, 201);
-    let clock = Utc::now();
+    let clock = env.now();
     for day in [2, 8] {
         server::flows::run_due_timers(&env.state, clock + Duration::days(day)).await.expect("timers");
     }

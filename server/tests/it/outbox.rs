@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
@@ -82,7 +82,7 @@ async fn webhooks_are_delivered_retried_and_given_up_on(backend: Backend) {
     assert_eq!(made.status, 201, "{}", made.body);
     assert!(seen.lock().expect("log").is_empty(), "nothing is sent inside the transaction");
 
-    let start = Utc::now();
+    let start = env.now();
     let run = |minutes: i64| server::outbox::deliver_due(&env.state, start + Duration::minutes(minutes));
     let first = run(0).await.expect("runs");
     assert_eq!((first.delivered, first.failed_attempts), (0, 2), "/ok refuses once, /down always");
@@ -137,7 +137,7 @@ async fn an_sms_with_no_gateway_is_undeliverable_not_pending(backend: Backend) {
     let transaction = json!({ "customer": customers.body["items"][0]["id"], "direction": "out", "amount": "10.00",
         "occurred_at": "2026-11-28T10:00:00+08:00", "channel": "mobile" });
     assert_eq!(env.post("/api/v1/apps/bank_crm/forms/transaction/records", &transaction).await.status, 201);
-    server::outbox::deliver_due(&env.state, Utc::now()).await.expect("runs");
+    server::outbox::deliver_due(&env.state, env.now()).await.expect("runs");
     let listed = env.get("/api/v1/apps/bank_crm/outbox?state=undeliverable").await;
     assert_eq!(listed.status, 200, "{}", listed.body);
     let items = listed.body["items"].as_array().expect("items").clone();
@@ -148,7 +148,7 @@ async fn an_sms_with_no_gateway_is_undeliverable_not_pending(backend: Backend) {
     assert_eq!(resent.status, 202, "{}", resent.body);
     let pending = env.get("/api/v1/apps/bank_crm/outbox?state=pending").await.body["items"].clone();
     assert!(pending.as_array().expect("items").iter().any(|m| m["id"] == sms[0]["id"]), "pending again");
-    server::outbox::deliver_due(&env.state, Utc::now()).await.expect("runs");
+    server::outbox::deliver_due(&env.state, env.now()).await.expect("runs");
     let again = env.get("/api/v1/apps/bank_crm/outbox?state=undeliverable").await.body["items"].clone();
     assert!(again.as_array().expect("items").iter().any(|m| m["id"] == sms[0]["id"]), "still no gateway");
     env.finish().await;

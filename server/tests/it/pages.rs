@@ -2,7 +2,6 @@
 //! for each reader within their roles: figures over what they may read, sections of the
 //! forms they may read only, every section with its full count.
 
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, labels, start};
@@ -20,7 +19,7 @@ async fn a_customer_360_shows_a_reader_what_their_roles_allow(backend: Backend) 
     let user = json!({ "username": "zhang.min", "password": PASSWORD, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } });
     let directory = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [user] });
     assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
-    let (token, _) = server::auth::login(&env.state.db.conn, "zhang.min", PASSWORD, Utc::now()).await.expect("in");
+    let (token, _) = server::auth::login(&env.state.db.conn, "zhang.min", PASSWORD, env.now()).await.expect("in");
     let rm = format!("Bearer {token}");
     let as_rm = |uri: String| {
         let rm = rm.clone();

@@ -1,7 +1,6 @@
 //! The bank CRM's app roles through the HTTP API: for each role, each operation on
 //! customers inside and outside the user's records, with personal data masked.
 
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
@@ -36,7 +35,7 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
     let mut tokens = std::collections::HashMap::new();
     for name in ["zhang.min", "wang.lei", "sh.manager", "hq.manager", "analyst", "compliance", "nobody", "core.banking"]
     {
-        let (token, _) = server::auth::login(conn, name, password, Utc::now()).await.expect("signed in");
+        let (token, _) = server::auth::login(conn, name, password, env.now()).await.expect("signed in");
         tokens.insert(name, format!("Bearer {token}"));
     }
     let customers = "/api/v1/apps/bank_crm/forms/customer/records";
@@ -256,7 +255,7 @@ async fn rules_can_act_for_the_user(backend: Backend) {
     let li = customers.body["items"][0].clone();
     assert_eq!(li["name"], "李伟");
     let (token, _) =
-        server::auth::login(&env.state.db.conn, "zhang.min", password, Utc::now()).await.expect("signed in");
+        server::auth::login(&env.state.db.conn, "zhang.min", password, env.now()).await.expect("signed in");
     let note = json!({ "customer": li["id"], "contacted_at": "2026-11-20T10:00:00+08:00", "method": "call", "summary": "到期提醒" });
     let made = env
         .send(

@@ -4,7 +4,7 @@
 //! flow started by an event, one started on a schedule, one started by a rule; and a
 //! cancelled parent taking its sub-process with it.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
@@ -84,7 +84,7 @@ async fn every_kind_of_step_runs(backend: Backend) {
     assert_eq!(started.status, 201, "{}", started.body);
     let renewal = started.body["id"].as_i64().expect("instance");
     assert_eq!(started.body["current"], json!(["note"]), "service steps are the runner's jobs: {}", started.body);
-    let run = || server::flows::run_due_timers(&env.state, Utc::now());
+    let run = || server::flows::run_due_timers(&env.state, env.now());
     assert_eq!(run().await.expect("runs"), 2, "the two service steps");
     let instance = format!("{app}/instances/{renewal}");
     assert_eq!(env.get(&instance).await.body["current"], json!(["review_sub", "login"]));
@@ -174,7 +174,7 @@ async fn every_kind_of_step_runs(backend: Backend) {
     assert_eq!(reviews, 2, "the sub-process, and the one the rule started: {processes}");
 
     // The scheduled start: once per occurrence, whichever server runs first.
-    let tomorrow = Utc::now() + Duration::days(1);
+    let tomorrow = env.now() + Duration::days(1);
     assert_eq!(server::flows::run_due_starts(&env.state, tomorrow).await.expect("starts"), 1);
     assert_eq!(server::flows::run_due_starts(&env.state, tomorrow).await.expect("starts"), 0);
     let ran = server::flows::run_due_timers(&env.state, tomorrow).await.expect("runs");
@@ -232,7 +232,7 @@ async fn a_failing_job_becomes_an_incident_and_is_retried(backend: Backend) {
     assert_eq!(started.status, 201, "{}", started.body);
 
     // Tried when due, then after 1, 5, 30 and 120 minutes: five attempts, then an incident.
-    let mut at = Utc::now() + Duration::minutes(2);
+    let mut at = env.now() + Duration::minutes(2);
     for (attempt, wait) in [(1, 1), (2, 5), (3, 30), (4, 120), (5, 0)] {
         assert_eq!(server::flows::run_due_timers(&env.state, at).await.expect("runs"), 0);
         let listed = env.get(&format!("{app}/process-incidents")).await.body["items"][0].clone();

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::support::{Backend, both_backends, start};
+use crate::support::{Backend, both_backends, day, day_at, start};
 
 both_backends!(
     the_wealth_sop_runs_through_the_inbox,
@@ -25,12 +25,11 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
             { "username": "li.hang", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["branch_manager"] } },
             { "username": "wang.lei", "password": password, "org_unit": "bj001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let now = env.now();
     let bearer = |name: &str| {
         let conn = env.state.db.conn.clone();
         let name = name.to_owned();
-        async move {
-            format!("Bearer {}", server::auth::login(&conn, &name, password, Utc::now()).await.expect("signed in").0)
-        }
+        async move { format!("Bearer {}", server::auth::login(&conn, &name, password, now).await.expect("signed in").0) }
     };
     let (zhang, wang, chen) = (bearer("zhang.min").await, bearer("wang.lei").await, bearer("chen.temp").await);
     let as_user = |auth: &str, method: &'static str, uri: String, body: Option<Value>| {
@@ -49,12 +48,12 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     let product =
         env.get("/api/v1/apps/bank_crm/forms/product/records?limit=1&fields=name").await.body["items"][0].clone();
     let holdings = "/api/v1/apps/bank_crm/forms/wealth_holding/records";
-    let purchase = json!({ "customer": li, "product": product["id"], "amount": "500000.00", "start_date": "2026-12-01",
-        "maturity_date": "2027-01-20", "status": "holding" });
+    let purchase = json!({ "customer": li, "product": product["id"], "amount": "500000.00", "start_date": day(0),
+        "maturity_date": day(50), "status": "holding" });
     let bought = env.post(holdings, &purchase).await;
     assert_eq!(bought.status, 201, "{}", bought.body);
     let holding = bought.body["id"].as_i64().expect("id");
-    let started = Utc::now();
+    let started = env.now();
 
     let processes = env.get(&format!("{holdings}/{holding}/processes")).await;
     let instance = processes.body["items"][0].clone();
@@ -93,7 +92,7 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     assert_eq!(as_user(&wang, "GET", task.clone(), None).await.status, 404);
     let detail = as_user(&zhang, "GET", task.clone(), None).await.body;
     assert_eq!(detail["outcomes"], json!(["reached", "unreachable"]));
-    assert_eq!(detail["record"]["maturity_date"], "2027-01-20", "the record the task is about");
+    assert_eq!(detail["record"]["maturity_date"], json!(day(50)), "the record the task is about");
 
     // Left open, the call is reminded when due, then escalated to the branch's manager.
     let escalations = detail["escalations"].as_array().expect("escalations").clone();
@@ -167,7 +166,7 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     assert_eq!(as_user(&manager, "GET", file.clone(), None).await.status, 200, "a task of the team they lead");
     assert_eq!(as_user(&zhang, "GET", file.clone(), None).await.status, 404, "handed over to a colleague: not hers");
     assert_eq!(as_user(&wang, "GET", file.clone(), None).await.status, 404, "not their task");
-    let elsewhere = json!({ "customer": li, "contacted_at": "2026-12-08T10:00:00+08:00", "method": "call", "summary": "x", "attachments": [mine] });
+    let elsewhere = json!({ "customer": li, "contacted_at": day_at(7, 10, 0), "method": "call", "summary": "x", "attachments": [mine] });
     let taken = env.post("/api/v1/apps/bank_crm/forms/follow_up/records", &elsewhere).await;
     assert_eq!(taken.status, 422, "the task's file stays the task's: {}", taken.body);
     assert_eq!(as_user(&zhang, "GET", "/api/v1/tasks".into(), None).await.body["items"], json!([]));
@@ -190,7 +189,7 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
 
     // The maturity moves ten days later: so does the timer 15 days before it.
     let version = env.get(&format!("{holdings}/{holding}")).await.body["_version"].as_i64().expect("version");
-    let moved = env.patch(&format!("{holdings}/{holding}"), version, &json!({ "maturity_date": "2027-01-30" })).await;
+    let moved = env.patch(&format!("{holdings}/{holding}"), version, &json!({ "maturity_date": day(60) })).await;
     assert_eq!(moved.status, 200, "{}", moved.body);
     let state = env.get(&format!("/api/v1/apps/bank_crm/instances/{id}")).await.body;
     let timer = state["tokens"]
@@ -200,9 +199,9 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
         .find(|t| t["node"] == "maturity_minus_15")
         .expect("timer")
         .clone();
-    assert_eq!(timer["state"]["due"], "2027-01-15T01:00:00Z", "{state}");
-    let old_due: DateTime<Utc> = "2027-01-05T01:00:00Z".parse().expect("instant");
-    let new_due: DateTime<Utc> = "2027-01-15T01:00:00Z".parse().expect("instant");
+    let (old_due, new_due) = (day_at(35, 9, 0), day_at(45, 9, 0));
+    let due: DateTime<Utc> = timer["state"]["due"].as_str().and_then(|t| t.parse().ok()).expect("an instant");
+    assert_eq!(due, new_due, "{state}");
     run(old_due + Duration::minutes(1)).await.expect("runs");
     // The call's notes are kept on the customer: a follow-up by their RM.
     let notes = env.get(&format!("/api/v1/apps/bank_crm/forms/follow_up/records?filter=customer:eq:{li}&fields=summary,method,relationship_manager")).await;
@@ -254,7 +253,7 @@ async fn two_runners_fire_each_timer_once(backend: Backend) {
         Backend::Postgres => server::AppState::new(server::Db::connect(&env.db.url).await.expect("a second server")),
         Backend::Sqlite => env.state.clone(),
     };
-    let at = Utc::now() + Duration::hours(1);
+    let at = env.now() + Duration::hours(1);
     let (a, b) = tokio::join!(server::flows::run_due_timers(&env.state, at), server::flows::run_due_timers(&other, at));
     let (a, b) = (a.expect("first runner"), b.expect("second runner"));
     assert_eq!(a + b, count, "fired {a} + {b}");
@@ -338,7 +337,7 @@ async fn the_whole_sop_runs_sixty_days(backend: Backend) {
     let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "li.hang" }],
         "users": [{ "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
-    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, Utc::now()).await.expect("signed in").0;
+    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, env.now()).await.expect("signed in").0;
     let auth = format!("Bearer {token}");
     let zhang = |method: &'static str, uri: String, body: Option<Value>| {
         let (env, auth) = (&env, auth.clone());
@@ -351,14 +350,14 @@ async fn the_whole_sop_runs_sixty_days(backend: Backend) {
     let product =
         env.get(&format!("{app}/forms/product/records?limit=1&fields=name")).await.body["items"][0]["id"].clone();
     let holdings = format!("{app}/forms/wealth_holding/records");
-    let purchase = json!({ "customer": li_id, "product": product, "amount": "500000.00", "start_date": "2026-12-01",
-        "maturity_date": "2027-01-20", "status": "holding" });
+    let purchase = json!({ "customer": li_id, "product": product, "amount": "500000.00", "start_date": day(0),
+        "maturity_date": day(50), "status": "holding" });
     let bought = env.post(&holdings, &purchase).await;
     assert_eq!(bought.status, 201, "{}", bought.body);
     let holding = bought.body["id"].as_i64().expect("id");
     let instance =
         env.get(&format!("{holdings}/{holding}/processes")).await.body["items"][0]["id"].as_i64().expect("id");
-    let begun = Utc::now();
+    let begun = env.now();
     let shanghai = |t: DateTime<Utc>| t.with_timezone(&chrono_tz::Asia::Shanghai).format("%m-%d").to_string();
 
     let mut seen: Vec<(String, String)> = Vec::new();
@@ -366,10 +365,10 @@ async fn the_whole_sop_runs_sixty_days(backend: Backend) {
     let mut clock = begun;
     while clock < begun + Duration::days(60) {
         clock += Duration::hours(1);
-        if shanghai(clock) == "12-10" && !seen.iter().any(|(_, what)| what == "maturity moved") {
+        if shanghai(clock) == shanghai(day_at(9, 0, 0)) && !seen.iter().any(|(_, what)| what == "maturity moved") {
             let version = env.get(&format!("{holdings}/{holding}")).await.body["_version"].as_i64().expect("version");
             let moved =
-                env.patch(&format!("{holdings}/{holding}"), version, &json!({ "maturity_date": "2027-01-30" })).await;
+                env.patch(&format!("{holdings}/{holding}"), version, &json!({ "maturity_date": day(60) })).await;
             assert_eq!(moved.status, 200, "{}", moved.body);
             seen.push((shanghai(clock), "maturity moved".into()));
         }
@@ -403,14 +402,15 @@ async fn the_whole_sop_runs_sixty_days(backend: Backend) {
             seen.push((shanghai(clock), "completed".into()));
         }
     }
-    let day = |offset: i64| shanghai(begun + Duration::days(offset));
+    // Moved to day 60 on day 9: prepared 15 days before it, presented 7 days before.
+    let on = |offset: i64| shanghai(begun + Duration::days(offset));
     let expected: Vec<(String, String)> = [
-        (day(1), "sms message"),
-        (day(7), "call"),
-        ("12-10".into(), "maturity moved"),
-        ("01-15".into(), "prepare"),
-        ("01-23".into(), "present"),
-        ("01-23".into(), "completed"),
+        (on(1), "sms message"),
+        (on(7), "call"),
+        (on(9), "maturity moved"),
+        (shanghai(day_at(45, 9, 0)), "prepare"),
+        (shanghai(day_at(53, 9, 0)), "present"),
+        (shanghai(day_at(53, 9, 0)), "completed"),
     ]
     .into_iter()
     .map(|(d, w)| (d, w.to_owned()))

@@ -110,12 +110,12 @@ async fn publish_waits_for_writes_in_flight(backend: Backend) {
     let db = env.state.db.clone();
     let blocked = actix_web::rt::time::timeout(
         Duration::from_millis(500),
-        server::publish::publish(&db, "lab", &server::audit::Actor::system(), chrono::Utc::now()),
+        server::publish::publish(&db, "lab", &server::audit::Actor::system(), env.now()),
     )
     .await;
     assert!(blocked.is_err(), "publish must wait for the write in flight");
     write.commit().await.expect("commit");
-    let published = server::publish::publish(&db, "lab", &server::audit::Actor::system(), chrono::Utc::now())
+    let published = server::publish::publish(&db, "lab", &server::audit::Actor::system(), env.now())
         .await
         .expect("publish after the write");
     assert_eq!(published.version, 2);

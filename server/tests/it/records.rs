@@ -167,7 +167,7 @@ async fn delete_racing_a_linking_create_is_refused(backend: Backend) {
         .lock(LockType::Share)
         .to_owned();
     assert!(create.query_one(&lock).await.expect("lock").is_some());
-    let now = chrono::Utc::now();
+    let now = env.now();
     let insert = Query::insert()
         .into_table(Alias::new("t_bank_crm_follow_up"))
         .columns(["_version", "_created_at", "_updated_at", "f_customer", "f_summary"].map(Alias::new))

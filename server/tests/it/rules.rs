@@ -4,7 +4,7 @@
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::support::{Backend, both_backends, start};
+use crate::support::{Backend, both_backends, day_at, start};
 
 both_backends!(
     rules_are_metadata_checked_against_the_forms,
@@ -244,7 +244,7 @@ async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend)
     assert_eq!((incidents[0]["status"].as_str(), incidents[0]["attempts"].as_i64()), (Some("retrying"), Some(1)));
 
     // Retried after 1, 5, 30 and 120 minutes, then an incident that waits for someone.
-    let start = chrono::Utc::now();
+    let start = env.now();
     let retry_at =
         |minutes: i64| server::rules::retry_due_firings(&env.state, start + chrono::Duration::minutes(minutes));
     assert_eq!(retry_at(0).await.expect("retries"), 0, "not due yet");
@@ -294,7 +294,7 @@ async fn a_failed_action_succeeds_when_retried_after_the_data_is_corrected(backe
         "the whole action list was rolled back"
     );
 
-    let start = chrono::Utc::now();
+    let start = env.now();
     let retry_at =
         |minutes: i64| server::rules::retry_due_firings(&env.state, start + chrono::Duration::minutes(minutes));
     assert_eq!(retry_at(2).await.expect("retries"), 0, "李伟 still holds C0001");
@@ -322,9 +322,9 @@ async fn a_large_outflow_alerts_the_customers_relationship_manager(backend: Back
     let (id, rm) = (chen["id"].as_i64().expect("id"), rm_id(&chen["relationship_manager"]));
     let transactions = "/api/v1/apps/bank_crm/forms/transaction/records";
     // The rule sums today's outflows in Shanghai, so the transactions happen now.
-    let now = chrono::Utc::now().to_rfc3339();
+    let now = env.now().to_rfc3339();
     let flow = |direction: &str, amount: &str, at: &str| json!({ "customer": id, "direction": direction, "amount": amount, "occurred_at": at, "channel": "mobile" });
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let yesterday = (env.now() - chrono::Duration::days(1)).to_rfc3339();
     // 30% of 6,200,000.00 is 1,860,000.00. Yesterday's outflow and today's inflow do not
     // count; today's outflows reach exactly 30% (not more) in two steps, then cross it.
     let mut ids = Vec::new();
@@ -394,7 +394,7 @@ async fn events_sent_in_fire_their_rules_once(backend: Backend) {
     let logins = "/api/v1/apps/bank_crm/events/mobile_login/occurrences";
     let login = |id: &str, customer: &Value| {
         json!({ "event_id": id,
-        "data": { "customer": customer["id"], "occurred_at": "2026-11-28T21:00:00+08:00", "device": "iPhone" } })
+        "data": { "customer": customer["id"], "occurred_at": day_at(-3, 21, 0), "device": "iPhone" } })
     };
     let back = env.post(logins, &login("MB-1", &sun)).await;
     assert_eq!(back.status, 201, "{}", back.body);
@@ -405,7 +405,8 @@ async fn events_sent_in_fire_their_rules_once(backend: Backend) {
     assert_eq!(back.body["firings"][0]["actions"][0]["title"], "孙丽 沉默 30 天后重新登录了手机银行，请及时跟进");
     let sun_now = env.get(&format!("/api/v1/apps/bank_crm/forms/customer/records/{}", sun["id"])).await;
     assert_eq!(
-        sun_now.body["last_mobile_login"], "2026-11-28T13:00:00.000000Z",
+        sun_now.body["last_mobile_login"],
+        engine_form::format_datetime(&day_at(-3, 21, 0)),
         "the login is recorded on the customer"
     );
 
@@ -415,8 +416,7 @@ async fn events_sent_in_fire_their_rules_once(backend: Backend) {
     let fired: Vec<&str> =
         mass.body["firings"].as_array().expect("firings").iter().filter_map(|f| f["rule"].as_str()).collect();
     assert_eq!((mass.status, fired), (201, vec!["record_mobile_login"]));
-    let late =
-        json!({ "event_id": "MB-0", "data": { "customer": sun["id"], "occurred_at": "2026-11-01T08:00:00+08:00" } });
+    let late = json!({ "event_id": "MB-0", "data": { "customer": sun["id"], "occurred_at": day_at(-30, 8, 0) } });
     let late = env.post(logins, &late).await;
     assert_eq!(
         (late.status, late.body["firings"].clone()),
@@ -435,7 +435,7 @@ async fn events_sent_in_fire_their_rules_once(backend: Backend) {
     let tested = env
         .post(
             "/api/v1/apps/bank_crm/rules/back_after_silence/test",
-            &json!({ "record": { "customer": sun["id"], "occurred_at": "2026-10-15T08:00:00Z" } }),
+            &json!({ "record": { "customer": sun["id"], "occurred_at": day_at(-47, 16, 0) } }),
         )
         .await;
     assert_eq!(tested.body["fired"], false, "two weeks after the last login is not a silence: {}", tested.body);

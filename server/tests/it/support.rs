@@ -128,7 +128,27 @@ pub async fn start_with(
     backend: Backend,
     limits: server::auth::throttle::Limits,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
-    start_full(backend, limits, None, None).await
+    start_full(backend, limits, None, server::clock::Clock::at(test_now())).await
+}
+
+/// The instant every test starts at: `TRELLIS_TEST_NOW` (RFC 3339), else 08:00 on Tuesday
+/// 1 December 2026 in Shanghai. No test reads the wall clock, so none depends on the day
+/// it runs; CI runs the suites that work with dates at a second instant too.
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    let text = std::env::var("TRELLIS_TEST_NOW").unwrap_or_else(|_| "2026-12-01T00:00:00Z".into());
+    engine_form::parse_instant(&text).unwrap_or_else(|| panic!("TRELLIS_TEST_NOW is not an RFC 3339 instant: {text}"))
+}
+
+/// The date in Shanghai (the bank CRM's zone) `days` after the test's start.
+pub fn day(days: i64) -> chrono::NaiveDate {
+    test_now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive() + chrono::Duration::days(days)
+}
+
+/// That day at `hour:minute` in Shanghai, as an instant.
+pub fn day_at(days: i64, hour: u32, minute: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let local = day(days).and_hms_opt(hour, minute, 0).expect("a time of day");
+    chrono_tz::Asia::Shanghai.from_local_datetime(&local).single().expect("Shanghai has no gaps").to_utc()
 }
 
 /// The SQL statements a server ran, in order, as `start_observed` records them.
@@ -139,7 +159,8 @@ pub async fn start_observed(
     backend: Backend,
 ) -> (Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>>, Statements) {
     let statements = Statements::default();
-    let env = start_full(backend, server::auth::throttle::Limits::default(), Some(statements.clone()), None).await;
+    let clock = server::clock::Clock::at(test_now());
+    let env = start_full(backend, server::auth::throttle::Limits::default(), Some(statements.clone()), clock).await;
     (env, statements)
 }
 
@@ -148,14 +169,22 @@ pub async fn start_at(
     backend: Backend,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
-    start_full(backend, server::auth::throttle::Limits::default(), None, Some(at)).await
+    start_full(backend, server::auth::throttle::Limits::default(), None, server::clock::Clock::at(at)).await
+}
+
+/// `start`, on the machine's clock: only for a test that no time passes in (that a wall
+/// clock cannot be moved).
+pub async fn start_on_wall_clock(
+    backend: Backend,
+) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    start_full(backend, server::auth::throttle::Limits::default(), None, server::clock::Clock::wall()).await
 }
 
 async fn start_full(
     backend: Backend,
     limits: server::auth::throttle::Limits,
     observed: Option<Statements>,
-    virtual_at: Option<chrono::DateTime<chrono::Utc>>,
+    clock: server::clock::Clock,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
     // Internal errors are logged, not returned: show them in a failing test's output.
     let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
@@ -166,7 +195,6 @@ async fn start_full(
             log.lock().expect("statements").push(info.statement.sql.clone());
         });
     }
-    let clock = virtual_at.map_or_else(server::clock::Clock::wall, server::clock::Clock::at);
     let state = AppState::of(server::core::Core::with_clock(database, clock), limits);
     let svc = test::init_service(App::new().configure(configure(state.clone()))).await;
     let now = state.clock.now();
@@ -246,6 +274,11 @@ where
             panic!("{method} {uri} answered 500: {body}");
         }
         Resp { status, headers, body }
+    }
+
+    /// The server's time: the test's clock, which moves only when the test moves it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.state.clock.now()
     }
 
     pub async fn get(&self, uri: &str) -> Resp {

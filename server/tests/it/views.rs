@@ -1,6 +1,5 @@
 //! Saved views: each user's own, checked as the list they stand for would be.
 
-use chrono::Utc;
 use serde_json::json;
 
 use crate::support::{Backend, both_backends, start};
@@ -16,7 +15,7 @@ async fn a_user_keeps_views_of_their_own_checked_as_their_lists(backend: Backend
     assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
     let mut tokens = std::collections::BTreeMap::new();
     for name in ["zhang.min", "wang.lei"] {
-        let (token, _) = server::auth::login(&env.state.db.conn, name, PASSWORD, Utc::now()).await.expect("in");
+        let (token, _) = server::auth::login(&env.state.db.conn, name, PASSWORD, env.now()).await.expect("in");
         tokens.insert(name, format!("Bearer {token}"));
     }
     let call = |who: &str, method: &'static str, uri: String, body: Option<serde_json::Value>| {

@@ -78,7 +78,7 @@ async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backe
         let conn = env.state.db.conn.clone();
         let env = &env;
         async move {
-            let token = server::auth::login(&conn, name, password, chrono::Utc::now()).await.expect("signed in").0;
+            let token = server::auth::login(&conn, name, password, env.now()).await.expect("signed in").0;
             env.send("GET", "/api/v1/workspace", None, &[("authorization", &format!("Bearer {token}"))]).await
         }
     };
@@ -101,7 +101,7 @@ async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backe
     assert!(rm.body["tasks"]["open"].is_i64() && rm.body["tasks"]["overdue"].is_i64(), "{}", rm.body);
     assert_eq!(rm.body["tasks"]["leads"], false, "an RM leads no team");
     // The counts are those of the inbox each one sees: the administrator sees every task.
-    server::flows::run_due_timers(&env.state, chrono::Utc::now()).await.expect("the SOPs' due timers");
+    server::flows::run_due_timers(&env.state, env.now()).await.expect("the SOPs' due timers");
     let everyone = env.get("/api/v1/workspace").await.body["tasks"]["open"].clone();
     let inbox = env.get("/api/v1/tasks").await.body["items"].as_array().map(Vec::len).unwrap_or_default();
     assert!(inbox > 0, "the seeded holdings' SOPs raised tasks");
