@@ -9,3 +9,4 @@ mod hostile;
 mod process;
 mod restart;
 mod scale_out;
+mod security;

@@ -195,12 +195,19 @@ impl Server {
         token: Option<&str>,
         version: i64,
     ) -> std::io::Result<(u16, String)> {
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        let headers = format!("{auth}Content-Type: application/json\r\nIf-Match: \"{version}\"\r\n");
+        self.exchange(method, target, &headers, body).map(|answer| (answer.status, answer.body))
+    }
+
+    /// One request with the header lines given (each ending in CRLF) and its body, on a
+    /// connection of its own: the whole answer.
+    pub fn exchange(&self, method: &str, target: &str, headers: &str, body: &str) -> std::io::Result<Answer> {
         let mut stream = TcpStream::connect(self.addr())?;
         stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         write!(
             stream,
-            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nIf-Match: \"{version}\"\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n{body}",
             self.addr(),
             body.len()
         )?;
@@ -211,7 +218,13 @@ impl Server {
             return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no response"));
         };
         let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        Ok((status, body.to_owned()))
+        let headers = head
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        Ok(Answer { status, headers, body: body.to_owned() })
     }
 
     /// The administrator's session token.
@@ -223,6 +236,20 @@ impl Server {
     /// so the next request signs in again.
     pub fn sign_in_again(&self) {
         *self.token.lock().expect("token") = None;
+    }
+}
+
+/// An answer as it came: its status, its headers (names in lower case) and its body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Answer {
+    /// The value of header `name`, if the answer has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
-import { ConfigProvider, Spin } from 'antd';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Alert, ConfigProvider, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
-import { api, session, whenSessionEnds, type Me, type Notification, type Task, type Workspace } from './api/client';
-import { LanguageContext, type Language } from './i18n';
+import { api, whenSessionEnds, type Failures, type Me, type Notification, type Task, type Workspace } from './api/client';
+import { formatInstant } from './format';
+import { LanguageContext, translate, type Language } from './i18n';
 import { Shell } from './Shell';
 import { SignIn } from './SignIn';
 import { ZoneContext } from './workspace';
@@ -27,8 +28,11 @@ export function App() {
     (localStorage.getItem(LANGUAGE_KEY) as Language | null) ?? 'zh-CN',
   );
   const [day, setDay] = useState<Day | null>(null);
-  const [loading, setLoading] = useState(session.token() !== null);
+  // Whether a session is live is the server's to say (its cookie is not the page's to read).
+  const [loading, setLoading] = useState(true);
   const [expired, setExpired] = useState(false);
+  const [failures, setFailures] = useState<Failures | null>(null);
+  const signedIn = useRef(false);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -40,6 +44,7 @@ export function App() {
     ]);
     setLoading(false);
     if (!me.data || !workspace.data || !tasks.data || !notifications.data) return;
+    signedIn.current = true;
     if (me.data.language === 'zh-CN' || me.data.language === 'en') setLanguage(me.data.language);
     setDay({ me: me.data, workspace: workspace.data, tasks: tasks.data.items, notifications: notifications.data });
   }, []);
@@ -47,10 +52,12 @@ export function App() {
   useEffect(() => {
     // An ended session sends the user to sign in, and back here after it.
     whenSessionEnds(() => {
+      // Said only to someone who was signed in: a first visit just signs in.
+      if (signedIn.current) setExpired(true);
+      signedIn.current = false;
       setDay(null);
-      setExpired(true);
     });
-    if (session.token()) void load();
+    void load();
   }, [load]);
 
   async function changeLanguage(next: Language) {
@@ -69,7 +76,8 @@ export function App() {
 
   async function signOut() {
     await api.POST('/api/v1/auth/logout');
-    session.clear();
+    signedIn.current = false;
+    setFailures(null);
     setDay(null);
     setExpired(false);
   }
@@ -82,13 +90,26 @@ export function App() {
           <Spin fullscreen />
         ) : day ? (
           <ZoneContext.Provider value={day.me.time_zone ?? day.workspace.apps[0]?.time_zone ?? 'UTC'}>
+            {failures && (
+              <Alert
+                banner
+                closable={{ onClose: () => setFailures(null), 'aria-label': translate(language, 'signIn.failuresSeen') }}
+                type="warning"
+                title={translate(language, failures.last_address ? 'signIn.failuresFrom' : 'signIn.failures', {
+                  count: failures.count,
+                  at: formatInstant(failures.last_at, language, day.me.time_zone ?? day.workspace.apps[0]?.time_zone ?? 'UTC'),
+                  address: failures.last_address ?? '',
+                })}
+              />
+            )}
             <Shell {...day} onLanguage={changeLanguage} onZone={(z) => void changeZone(z)} onSignOut={signOut} onChanged={() => void load()} />
           </ZoneContext.Provider>
         ) : (
           <SignIn
             expired={expired}
-            onSignedIn={() => {
+            onSignedIn={(failed) => {
               setExpired(false);
+              setFailures(failed);
               void load();
             }}
           />

@@ -1,13 +1,14 @@
 import { useContext, useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
-import { api, session, type Problem } from './api/client';
+import { api, type Failures, type Problem } from './api/client';
 import { LanguageContext, useT } from './i18n';
 import { refusalText } from './record/problems';
 
 interface Props {
   /// Why the user is here again (their session ended), if so.
   expired: boolean;
-  onSignedIn: () => void;
+  /// Signed in; the wrong passwords typed for the name since the user last signed in.
+  onSignedIn: (failures: Failures | null) => void;
 }
 
 /// Sign-in: wrong passwords, a locked name and too many attempts each say what happened.
@@ -19,11 +20,11 @@ export function SignIn({ expired, onSignedIn }: Props) {
 
   async function submit(values: { username: string; password: string }) {
     setBusy(true);
-    const { data, error, response } = await api.POST('/api/v1/auth/login', { body: values });
+    // The session in an HttpOnly cookie: the page never holds its token.
+    const { data, error, response } = await api.POST('/api/v1/auth/login', { body: { ...values, cookie: true } });
     setBusy(false);
     if (data) {
-      session.set(data.token);
-      onSignedIn();
+      onSignedIn(data.failed_attempts ?? null);
       return;
     }
     const code = (error as Problem | undefined)?.code;

@@ -64,9 +64,10 @@ const session = await fetch(`${base}/api/v1/auth/login`, {
 }).then((r) => r.json());
 if (!session.token) throw new Error(`cannot sign in: ${JSON.stringify(session)}`);
 
-/// The app, already signed in with the shared session.
+/// The app, already signed in with the shared session, kept as the app keeps its own: an
+/// HttpOnly cookie.
 async function enter(page) {
-  await page.addInitScript((token) => sessionStorage.setItem('trellis.token', token), session.token);
+  await page.context().addCookies([{ name: 'trellis_session', value: session.token, url: base, httpOnly: true, sameSite: 'Strict' }]);
   await page.goto(base + '/');
 }
 
@@ -87,6 +88,13 @@ await check('a wrong password is refused at sign-in and what was typed stays', a
 await check('an RM signs in to their tasks, switches to English and signs out', async (page) => {
   await signIn(page, user, password);
   await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'the inbox heading');
+  // The wrong password typed in the test before is told at this sign-in.
+  await expectVisible(page.getByRole('alert').filter({ hasText: '有 1 次密码错误的登录尝试' }), 'the failed attempt, told');
+  // The session is in an HttpOnly cookie: no script in the page can read it.
+  const readable = await page.evaluate(() => document.cookie + JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+  if (readable.includes('trellis_session') || readable.includes('token')) throw new Error(`the session is readable by scripts: ${readable}`);
+  await shot(page, 'failed-attempts-told.png');
+  await page.getByRole('button', { name: '知道了' }).click();
   await expectVisible(page.getByRole('listitem').first(), 'a task');
   await shot(page, 'inbox-zh-CN.png', { fullPage: true });
   // Her own tasks, then her queues': hers are not waiting to be claimed. An RM leads no team.
@@ -176,8 +184,7 @@ await check('an ended session goes to sign-in, then back to the page the RM was 
   await expectVisible(page.getByRole('heading', { name: '客户' }), 'the customer list');
   // Signed out elsewhere: the session ends, and the next request is refused.
   await page.evaluate(async () => {
-    const token = sessionStorage.getItem('trellis.token');
-    await fetch('/api/v1/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    await fetch('/api/v1/auth/logout', { method: 'POST' });
   });
   await page.getByRole('navigation').getByRole('menuitem', { name: '交易流水', exact: true }).click();
   await expectVisible(page.getByRole('alert').filter({ hasText: '登录已过期' }), 'why they are signing in again');

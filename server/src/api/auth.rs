@@ -22,15 +22,24 @@ use sea_orm::TransactionTrait;
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// Keep the session in an HttpOnly, SameSite=Strict cookie instead of answering its
+    /// token (the browser app: no script in the page can read it).
+    #[serde(default)]
+    pub cookie: bool,
 }
 
-/// Sign in: a session token to send as `Authorization: Bearer <token>`, valid for 12
-/// hours or until signed out. Five wrong passwords in a row lock the user for 15 minutes.
+/// Sign in: a session token to send as `Authorization: Bearer <token>` (or, asked for, an
+/// HttpOnly cookie), valid for 12 hours or until signed out. Five wrong passwords in a row
+/// lock the name from the address they came from for 15 minutes; twenty from addresses the
+/// name never signed in from lock it for all of those. The answer tells the user of wrong
+/// passwords typed for their name since they last signed in.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
     responses((status = 200, description = "Signed in", body = super::schemas::Session,
-            example = json!({ "token": "x3Jx…", "expires_at": "2026-11-29T10:00:00Z", "username": "zhang.wei" })),
+            example = json!({ "token": "x3Jx…", "expires_at": "2026-11-29T10:00:00Z", "username": "zhang.wei",
+                "failed_attempts": { "count": 3, "last_at": "2026-11-29T01:12:09.000000Z", "last_address": "10.2.3.4" } })),
         (status = 400, description = "Not a login", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong user name or password (`wrong_credentials`), or the name is locked after five wrong attempts in a row (`locked`), known or not", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong user name or password (`wrong_credentials`), or the name is locked from here after too many wrong attempts in a row (`locked`), known or not", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not `application/json`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts for this name or from this address; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let request: LoginRequest = json_request(payload, "a login").await?;
@@ -47,17 +56,23 @@ pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<H
         });
     }
     let now = state.clock.now();
-    let outcome = auth::login(&state.db.conn, &request.username, &request.password, now).await;
+    let from = (!address.is_empty()).then_some(address.as_str());
+    let outcome = auth::sign_in(&state.db.conn, &request.username, &request.password, from, now).await;
     let actor = crate::audit::Actor { name: request.username.clone(), via: "session", ..actor(&req) };
     let (action, detail) = match &outcome {
         Ok(_) => ("auth.login", json!({})),
         Err(e) => ("auth.login_failed", json!({ "problem": e.code() })),
     };
     audit::write(&state.db.conn, &actor, Entry::platform(action, detail), now).await?;
-    let (token, expires) = outcome?;
-    let body = json!({ "token": token, "username": request.username,
-        "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
-    Ok(json_response(StatusCode::OK, &body))
+    let signed_in = outcome?;
+    let mut body = json!({ "username": request.username, "failed_attempts": signed_in.failures,
+        "expires_at": signed_in.expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
+    if !request.cookie {
+        body["token"] = json!(signed_in.token);
+        return Ok(json_response(StatusCode::OK, &body));
+    }
+    let cookie = super::identity::session_cookie(&req, &signed_in.token, auth::SESSION_HOURS * 3600);
+    Ok(HttpResponse::Ok().insert_header(cookie).content_type("application/json").body(body.to_string()))
 }
 
 /// Sign out: the token stops working at once.
@@ -69,7 +84,8 @@ pub async fn logout(state: State, req: HttpRequest) -> Result<HttpResponse, Erro
     auth::logout(&state.db.conn, &principal(&req)?.session, now).await?;
     let entry = Entry::platform("auth.logout", json!({}));
     audit::write(&state.db.conn, &actor(&req), entry, now).await?;
-    Ok(HttpResponse::NoContent().finish())
+    // A browser's cookie goes with its session.
+    Ok(HttpResponse::NoContent().insert_header(super::identity::session_cookie(&req, "", 0)).finish())
 }
 
 /// A new password for the signed-in user.
@@ -83,7 +99,8 @@ pub struct PasswordChange {
 }
 
 /// Change your own password. The current one is checked (and counted like a sign-in);
-/// your other sessions end, this one goes on.
+/// your other sessions end, this one goes on, and the API tokens your other sessions made
+/// are suspended until you confirm them (`POST /api/v1/tokens/{id}/confirm`).
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange,
     responses((status = 204, description = "Changed"),
         (status = 400, description = "Not a password change", body = Problem, content_type = "application/problem+json"),
@@ -97,7 +114,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -
     let outcome =
         auth::change_password(&state.db.conn, &user, &change.current_password, &change.new_password, now).await;
     let (action, detail) = match &outcome {
-        Ok(()) => ("auth.password_changed", json!({})),
+        Ok(ended) => ("auth.password_changed", json!({ "ended": ended })),
         Err(e) => ("auth.password_change_failed", json!({ "problem": e.code() })),
     };
     audit::write(&state.db.conn, &actor(&req), Entry::platform(action, detail), now).await?;
@@ -223,7 +240,9 @@ pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> R
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth",
     responses((status = 200, description = "Newest first", body = Object)))]
 pub async fn list_tokens(state: State, req: HttpRequest) -> Result<HttpResponse, Error> {
-    let items = auth::tokens::list(&state.db.conn, &session_user(&req)?).await?;
+    let user = session_user(&req)?;
+    let owner = (user.platform_role != "administrator").then_some(user.user_id);
+    let items = auth::tokens::list(&state.db.conn, owner).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
 
@@ -241,6 +260,30 @@ pub async fn revoke_token(
     let tx = state.db.conn.begin().await?;
     auth::tokens::revoke(&tx, &session_user(&req)?, *path, now).await?;
     let entry = Entry::platform("token.revoke", json!({ "token_id": *path }));
+    audit::write(&tx, &actor(&req), entry, now).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Take back into use an API token of yours that a password change or reset suspended:
+/// the owner, signed in with the new password, says it is theirs.
+#[utoipa::path(post, path = "/api/v1/tokens/{id}/confirm", tag = "auth",
+    params(("id" = i64, Path, description = "Token id")),
+    responses((status = 204, description = "In use again"),
+        (status = 403, description = "An API token: tokens are confirmed signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No suspended token of yours with that id", body = Problem, content_type = "application/problem+json")))]
+pub async fn confirm_token(
+    state: State,
+    req: HttpRequest,
+    path: actix_web::web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    let user = session_user(&req)?;
+    let now = state.clock.now();
+    let tx = state.db.conn.begin().await?;
+    if !auth::credentials::confirm(&tx, user.user_id, *path).await? {
+        return Err(Error::not_found(format!("no suspended token {} of yours", *path)));
+    }
+    let entry = Entry::platform("token.confirm", json!({ "token_id": *path }));
     audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())

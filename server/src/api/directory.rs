@@ -103,3 +103,52 @@ pub async fn unlock_user(
     let was_locked = directory::unlock(&state.core, &actor(&req), &path).await?;
     Ok(json_response(StatusCode::OK, &json!({ "username": path.as_str(), "was_locked": was_locked })))
 }
+
+/// A user's live sessions (when each began and ends, the address it signed in from) and
+/// their API tokens; never a token itself.
+#[utoipa::path(get, path = "/api/v1/users/{username}/sessions", tag = "directory",
+    params(("username" = String, Path, description = "User name")),
+    responses((status = 200, description = "Their sessions and tokens", body = Object,
+            example = json!({ "username": "wang.lei", "sessions": [{ "id": 7, "created_at": "2026-12-01T01:00:00.000000Z",
+                "expires_at": "2026-12-01T13:00:00.000000Z", "address": "10.2.3.4" }], "tokens": [] })),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")))]
+pub async fn sessions(state: State, _: Administrator, path: Path<String>) -> Result<HttpResponse, Error> {
+    Ok(json_response(StatusCode::OK, &directory::sessions(&state.core, &path).await?))
+}
+
+/// Shut a user out at once: every session of theirs ends and every API token of theirs is
+/// revoked (audited). They sign in again with their password; a compromised one is reset
+/// with `PUT /api/v1/users/{username}`.
+#[utoipa::path(delete, path = "/api/v1/users/{username}/sessions", tag = "directory",
+    params(("username" = String, Path, description = "User name")),
+    responses((status = 200, description = "What ended", body = Object,
+            example = json!({ "username": "wang.lei", "sessions": 2, "tokens_revoked": 1 })),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")))]
+pub async fn end_sessions(
+    state: State,
+    _: Administrator,
+    req: HttpRequest,
+    path: Path<String>,
+) -> Result<HttpResponse, Error> {
+    let ended = directory::shut_out(&state.core, &actor(&req), &path).await?;
+    let body = json!({ "username": path.as_str(), "sessions": ended.sessions, "tokens_revoked": ended.tokens_revoked });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// End one session of a user (audited).
+#[utoipa::path(delete, path = "/api/v1/users/{username}/sessions/{id}", tag = "directory",
+    params(("username" = String, Path, description = "User name"), ("id" = i64, Path, description = "Session id")),
+    responses((status = 204, description = "Ended"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such live session", body = Problem, content_type = "application/problem+json")))]
+pub async fn end_session(
+    state: State,
+    _: Administrator,
+    req: HttpRequest,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, Error> {
+    directory::end_session(&state.core, &actor(&req), &path.0, path.1).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

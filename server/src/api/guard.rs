@@ -1,8 +1,15 @@
 //! The gate every request passes before its route: requests no route could answer well
 //! (a URI longer than [`MAX_URI`], a NUL character in the query string, which PostgreSQL
-//! cannot store or compare) are refused here, and every error that would leave without a
-//! body (actix's own 405 for a method a resource lacks, say) leaves as problem+json like
-//! the others.
+//! cannot store or compare, a body that is not JSON where JSON is read) are refused here,
+//! every error that would leave without a body (actix's own 405 for a method a resource
+//! lacks, say) leaves as problem+json like the others, and every answer carries the
+//! security headers (`headers`).
+//!
+//! Bodies must say `application/json` (or `application/…+json`) because a page on another
+//! site can make a browser send `text/plain`, a form or a multipart body without asking,
+//! but never JSON: the sign-in, which needs no session, could otherwise be driven from any
+//! web page a member of staff opens. The two routes that take other bodies say so:
+//! uploads take the file's own type, the directory import takes CSV too.
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -23,10 +30,13 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
-    if let Some(response) = refusal(&req) {
+    if let Some(mut response) = refusal(&req) {
+        super::headers::add(req.path(), response.headers_mut());
         return Ok(req.into_response(response).map_into_right_body());
     }
-    let response = next.call(req).await?;
+    let mut response = next.call(req).await?;
+    let path = response.request().path().to_owned();
+    super::headers::add(&path, response.headers_mut());
     let status = response.status();
     let has_type = response.headers().contains_key(header::CONTENT_TYPE);
     if !status.is_client_error() && !status.is_server_error() || has_type {
@@ -44,6 +54,7 @@ pub async fn guard(
     if let Some(allow) = allow {
         problem.headers_mut().insert(header::ALLOW, allow);
     }
+    super::headers::add(&path, problem.headers_mut());
     Ok(ServiceResponse::new(req, problem).map_into_right_body())
 }
 
@@ -52,6 +63,9 @@ fn refusal(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
     if target > MAX_URI {
         let detail = format!("the request target is longer than {MAX_URI} bytes");
         return Some(problem_response(StatusCode::URI_TOO_LONG, "uri_too_long", detail));
+    }
+    if let Some(refused) = unsupported_body(req) {
+        return Some(refused);
     }
     let query = req.query_string();
     if query.contains('\0') || query.to_ascii_lowercase().contains("%00") {
@@ -72,6 +86,32 @@ fn refusal(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
         return Some(actix_web::ResponseError::error_response(&refused));
     }
     None
+}
+
+/// A 415 for a request whose body is not of a type its route reads; `None` for every
+/// other request (one without a body included).
+fn unsupported_body(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
+    let headers = req.headers();
+    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let has_body = length.is_some_and(|n| n > 0) || headers.contains_key(header::TRANSFER_ENCODING);
+    if !has_body || matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return None;
+    }
+    let given = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = given.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let json = essence == "application/json" || essence.starts_with("application/") && essence.ends_with("+json");
+    let path = req.path();
+    let upload = path.starts_with("/api/v1/apps/") && path.ends_with("/files") && path.matches('/').count() == 5;
+    let csv = path == "/api/v1/directory/import" && essence == "text/csv";
+    if json || upload || csv {
+        return None;
+    }
+    let detail = if given.is_empty() {
+        "the body has no Content-Type; send it as application/json".to_owned()
+    } else {
+        format!("the body is `{given}`; this route reads application/json")
+    };
+    Some(problem_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail))
 }
 
 /// The problem for an error response that came without a body.

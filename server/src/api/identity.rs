@@ -14,11 +14,56 @@ use crate::audit::Actor;
 use crate::auth::Principal;
 use crate::error::Error;
 
+/// The cookie the browser app's session is kept in.
+pub const SESSION_COOKIE: &str = "trellis_session";
+
 /// The bearer token of a request, if it sent one.
 pub fn bearer(req: &HttpRequest) -> Option<String> {
     let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = header.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The `Set-Cookie` value that keeps `token` for `seconds` (0: removes it): HttpOnly, so no
+/// script in the page reads it; SameSite=Strict, so no other site's page sends it; Secure
+/// when the request came over HTTPS. (Written here: the token is base64url, nothing in it
+/// needs quoting, and the HTTP layer's cookie feature is not built.)
+pub fn session_cookie(req: &HttpRequest, token: &str, seconds: i64) -> (actix_web::http::header::HeaderName, String) {
+    let secure = if req.connection_info().scheme() == "https" { "; Secure" } else { "" };
+    let value = format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={seconds}; HttpOnly; SameSite=Strict{secure}");
+    (actix_web::http::header::SET_COOKIE, value)
+}
+
+/// The session token a request carries: its bearer token, else its session cookie (and
+/// whether it came by cookie).
+fn credential(req: &HttpRequest) -> Option<(String, bool)> {
+    if let Some(token) = bearer(req) {
+        return Some((token, false));
+    }
+    let cookies = req.headers().get_all(actix_web::http::header::COOKIE).filter_map(|v| v.to_str().ok());
+    let token = cookies
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())?
+        .1;
+    Some((token.to_owned(), true))
+}
+
+/// A request authenticated by cookie that changes something must come from the app's own
+/// pages: a browser says where a request comes from in `Sec-Fetch-Site`, which no page can
+/// set. (SameSite=Strict already keeps the cookie off other sites' requests, and JSON
+/// bodies need `application/json`, which no cross-site form can send: this is the third
+/// wall.)
+fn same_site(req: &HttpRequest) -> Result<(), Error> {
+    let safe = matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    let site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if safe || site.is_none_or(|s| s == "same-origin" || s == "none") {
+        return Ok(());
+    }
+    Err(Error::Forbidden {
+        code: "cross_site",
+        detail: "a change made with the browser's session must come from Trellis' own pages".into(),
+    })
 }
 
 /// Middleware: lets a request through only with a valid session or API token (within the
@@ -40,12 +85,15 @@ pub async fn require<B: MessageBody + 'static>(
 }
 
 async fn principal_of(req: &ServiceRequest) -> Result<Principal, Error> {
-    let Some(token) = bearer(req.request()) else {
+    let Some((token, by_cookie)) = credential(req.request()) else {
         return Err(Error::Unauthorized {
             code: "unauthorized",
             detail: "sign in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>".into(),
         });
     };
+    if by_cookie {
+        same_site(req.request())?;
+    }
     let state = req
         .app_data::<web::Data<Arc<AppState>>>()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("the app state is missing")))?;

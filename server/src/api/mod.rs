@@ -12,6 +12,7 @@ mod export;
 mod expressions;
 mod files;
 mod guard;
+mod headers;
 pub mod identity;
 mod metadata;
 mod notifications;
@@ -172,6 +173,7 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::post().to(auth::create_token)),
         )
         .route("/api/v1/tokens/{id}", web::delete().to(auth::revoke_token))
+        .route("/api/v1/tokens/{id}/confirm", web::post().to(auth::confirm_token))
         .route("/api/v1/audit", web::get().to(audit::list))
         .service(web::resource("/api/v1/clock").route(web::get().to(clock::get)).route(web::post().to(clock::advance)))
         .route("/api/v1/directory/import", web::post().to(directory::import))
@@ -183,6 +185,12 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/users", web::get().to(directory::users))
         .route("/api/v1/users/{username}", web::put().to(directory::save_user))
         .route("/api/v1/users/{username}/unlock", web::post().to(directory::unlock_user))
+        .service(
+            web::resource("/api/v1/users/{username}/sessions")
+                .route(web::get().to(directory::sessions))
+                .route(web::delete().to(directory::end_sessions)),
+        )
+        .route("/api/v1/users/{username}/sessions/{id}", web::delete().to(directory::end_session))
         .route("/api/v1/apps/{app}/forms/{form}/records/{id}/history", web::get().to(audit::history))
         .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
         .route("/api/v1/apps/{app}", web::get().to(apps::get))

@@ -10,11 +10,14 @@ use utoipa::ToSchema;
 /// A session, as signing in gives it.
 #[derive(ToSchema)]
 pub struct Session {
-    /// Send as `Authorization: Bearer <token>`.
-    pub token: String,
+    /// Send as `Authorization: Bearer <token>`; absent when the session is kept in the
+    /// HttpOnly cookie the sign-in asked for (`cookie: true`, the browser app).
+    pub token: Option<String>,
     pub username: String,
     /// RFC 3339, to the second.
     pub expires_at: String,
+    /// The wrong passwords typed for this name since the user last signed in, if any.
+    pub failed_attempts: Option<crate::auth::Failures>,
 }
 
 /// The record a task or notification is about.

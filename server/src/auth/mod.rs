@@ -5,14 +5,21 @@
 //! a request without a valid token with a 401 problem.
 //!
 //! Guessing is slowed down: after [`MAX_FAILURES`] wrong passwords in a row a user name is
-//! locked for [`LOCKOUT`], counted atomically in the database (`attempts`), known names
+//! locked for [`LOCKOUT`] from the address they came from, and after [`MAX_NAME_FAILURES`]
+//! from addresses it never signed in from, for all of those (`attempts`: a guesser cannot
+//! lock the user out of their own machine); counted atomically in the database, known names
 //! and unknown alike, so neither the answer nor its timing tells which names exist; and
-//! attempts are rate limited per name and per client address (`throttle`).
+//! attempts are rate limited per name and per client address (`throttle`). The user is told
+//! of the wrong passwords typed for their name at their next sign-in.
+//!
+//! Credentials changing ends what they granted (`credentials`): sessions end, API tokens
+//! are suspended until their owner confirms them, a disabled user's end for good.
 //!
 //! The first start creates the administrator `admin`, with the password in
 //! `TRELLIS_ADMIN_PASSWORD` or a random one printed once; there is no default password.
 
 pub mod attempts;
+pub mod credentials;
 pub mod directory;
 mod password;
 mod sessions;
@@ -24,9 +31,11 @@ use sea_orm::ConnectionTrait;
 
 use crate::error::Error;
 
-pub use attempts::{LOCKOUT, MAX_FAILURES};
+pub use attempts::{LOCKOUT, MAX_FAILURES, MAX_NAME_FAILURES};
 pub use password::{hash_password, verify_password};
-pub use sessions::{SESSION_HOURS, bootstrap_admin, change_password, create_user, login, logout};
+pub use sessions::{
+    Failures, SESSION_HOURS, SignedIn, bootstrap_admin, change_password, create_user, login, logout, sign_in,
+};
 
 /// Who is calling: a signed-in user, or an API token acting for one.
 #[derive(Debug, Clone)]

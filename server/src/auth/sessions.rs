@@ -77,6 +77,13 @@ pub async fn bootstrap_admin(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Re
         Ok(p) if !p.is_empty() => (p, false),
         _ => (random_text(18), true),
     };
+    // The same rule as every other password: a short one is refused, not stored.
+    if password.chars().count() < super::directory::MIN_PASSWORD {
+        return Err(Error::bad_input(
+            "weak_password",
+            format!("TRELLIS_ADMIN_PASSWORD has at least {} characters", super::directory::MIN_PASSWORD),
+        ));
+    }
     let created = create_user(c, "admin", &password, "administrator", now).await?;
     Ok(created.filter(|_| generated).map(|_| password))
 }
@@ -87,18 +94,40 @@ fn decoy() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password").unwrap_or_default())
 }
 
-/// Signs `username` in: a new session token and when it expires. The attempt is counted
-/// first (`attempts::reserve`), so a locked name is refused without its password being
-/// checked; unknown and disabled names are checked against a decoy hash and answer like
-/// a wrong password.
-pub async fn login(
+/// A sign-in that succeeded: the session's token, when it ends, and the wrong passwords
+/// typed for the name since the user's last sign-in, which they are told of now.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub token: String,
+    pub expires: DateTime<Utc>,
+    pub failures: Option<Failures>,
+}
+
+/// Wrong passwords typed for a user's name since they last signed in.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Failures {
+    pub count: i64,
+    /// When the last one was typed.
+    pub last_at: String,
+    /// The client address it came from, if known.
+    pub last_address: Option<String>,
+}
+
+/// Signs `username` in from the client `address` (`None` when not known): a new session.
+/// The attempt is counted first (`attempts::reserve`), so a locked name is refused without
+/// its password being checked; unknown and disabled names are checked against a decoy hash
+/// and answer like a wrong password. A known user's failures are kept to tell them.
+pub async fn sign_in(
     c: &impl ConnectionTrait,
     username: &str,
     password: &str,
+    address: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(String, DateTime<Utc>), Error> {
+) -> Result<SignedIn, Error> {
     let backend = c.get_database_backend();
-    if let Reserved::Locked(until) = attempts::reserve(c, username, now).await? {
+    let from = address.unwrap_or_default();
+    if let Reserved::Locked(until) = attempts::reserve(c, username, from, now).await? {
+        failed(c, username, address, now).await?;
         return Err(locked(until));
     }
     let stmt = Query::select()
@@ -121,45 +150,109 @@ pub async fn login(
         .map_err(|e| Error::Internal(anyhow::anyhow!("verifying a password: {e}")))?;
     let id = match user {
         Some((id, _, false)) if matches => id,
-        _ => return Err(refused()),
+        _ => {
+            failed(c, username, address, now).await?;
+            return Err(refused());
+        }
     };
-    attempts::clear(c, username).await?;
+    attempts::succeeded(c, username, from, now).await?;
+    let failures = told_failures(c, id, backend).await?;
     let token = random_text(32);
     let expires = now + Duration::hours(SESSION_HOURS);
     let session = Query::insert()
         .into_table(Table::Sessions)
-        .columns(["token_hash", "user_id", "created_at", "expires_at"].map(a))
+        .columns(["token_hash", "user_id", "created_at", "expires_at", "address"].map(a))
         .values([
             token_hash(&token).into(),
             id.into(),
             datetime(now, backend).into(),
             datetime(expires, backend).into(),
+            address.map(str::to_owned).into(),
         ])
         .map_err(|e| DbErr::Custom(e.to_string()))?
         .to_owned();
     c.execute(&session).await?;
-    Ok((token, expires))
+    Ok(SignedIn { token, expires, failures })
+}
+
+/// `sign_in` from no known address: the token and when it expires (tests, tools).
+pub async fn login(
+    c: &impl ConnectionTrait,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>), Error> {
+    sign_in(c, username, password, None, now).await.map(|s| (s.token, s.expires))
+}
+
+/// A wrong password (or an attempt refused while locked) for `username`: if a user has
+/// that name, they will be told at their next sign-in. Names nobody has change nothing.
+async fn failed(
+    c: &impl ConnectionTrait,
+    username: &str,
+    address: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let stmt = Query::update()
+        .table(Table::Users)
+        .value(a("unseen_failures"), Expr::col(a("unseen_failures")).add(1i64))
+        .value(a("last_failure_at"), datetime(now, c.get_database_backend()))
+        .value(a("last_failure_address"), address.map(str::to_owned))
+        .and_where(Expr::col(a("username")).eq(username))
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The failures user `id` has not been told of, which they are now (the count starts again).
+async fn told_failures(
+    c: &impl ConnectionTrait,
+    id: i64,
+    backend: sea_orm::DbBackend,
+) -> Result<Option<Failures>, Error> {
+    let stmt = Query::select()
+        .columns(["unseen_failures", "last_failure_at", "last_failure_address"].map(a))
+        .from(Table::Users)
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("unseen_failures")).gt(0i64))
+        .to_owned();
+    let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
+    let last_at = crate::records::codec::decode(&row, 1, &engine_form::StorageType::DateTime, backend)?;
+    let failures = Failures {
+        count: row.try_get_by_index(0)?,
+        last_at: last_at.to_json().as_str().unwrap_or_default().to_owned(),
+        last_address: row.try_get_by_index(2)?,
+    };
+    let seen = Query::update()
+        .table(Table::Users)
+        .value(a("unseen_failures"), 0i64)
+        .and_where(Expr::col(a("id")).eq(id))
+        .to_owned();
+    c.execute(&seen).await?;
+    Ok(Some(failures))
 }
 
 fn locked(until: DateTime<Utc>) -> Error {
     Error::Unauthorized {
         code: "locked",
         detail: format!(
-            "too many wrong attempts for this user name; try again after {}",
+            "too many wrong attempts for this user name from here; try again after {}",
             until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ),
     }
 }
 
 /// Changes the signed-in user's own password after checking the current one (counted
-/// like a sign-in, so a stolen session cannot guess it), and ends their other sessions.
+/// like a sign-in, so a stolen session cannot guess it); their other sessions end and the
+/// API tokens other sessions made are suspended until they confirm them
+/// (`credentials::changed`). What ended.
 pub async fn change_password(
     c: &impl ConnectionTrait,
     principal: &Principal,
     current: &str,
     new: &str,
     now: DateTime<Utc>,
-) -> Result<(), Error> {
+) -> Result<super::credentials::Ended, Error> {
     if new.chars().count() < super::directory::MIN_PASSWORD {
         return Err(Error::InvalidRecord(vec![engine_form::FieldError::new(
             "/new_password",
@@ -167,7 +260,7 @@ pub async fn change_password(
             format!("a password has at least {} characters", super::directory::MIN_PASSWORD),
         )]));
     }
-    if let Reserved::Locked(until) = attempts::reserve(c, &principal.username, now).await? {
+    if let Reserved::Locked(until) = attempts::reserve(c, &principal.username, "", now).await? {
         return Err(locked(until));
     }
     let stmt = Query::select()
@@ -198,15 +291,7 @@ pub async fn change_password(
         .and_where(Expr::col(a("id")).eq(principal.user_id))
         .to_owned();
     c.execute(&update).await?;
-    let others = Query::update()
-        .table(Table::Sessions)
-        .value(a("revoked_at"), datetime(now, c.get_database_backend()))
-        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
-        .and_where(Expr::col(a("token_hash")).ne(principal.session.as_str()))
-        .and_where(Expr::col(a("revoked_at")).is_null())
-        .to_owned();
-    c.execute(&others).await?;
-    Ok(())
+    super::credentials::changed(c, principal.user_id, Some(principal.session.as_str()), now).await
 }
 
 /// The user a session token belongs to, if the session is live.

@@ -50,7 +50,7 @@ pub async fn create(
     let backend = c.get_database_backend();
     let stmt = Query::insert()
         .into_table(Table::ApiTokens)
-        .columns(["name", "token_hash", "user_id", "app", "access", "created_at", "expires_at"].map(a))
+        .columns(["name", "token_hash", "user_id", "app", "access", "created_at", "expires_at", "session_hash"].map(a))
         .values([
             name.into(),
             token_hash(&token).into(),
@@ -59,6 +59,8 @@ pub async fn create(
             access.into(),
             datetime(now, backend).into(),
             datetime(expires, backend).into(),
+            // The session that made it: a password change from that session keeps it.
+            user.session.as_str().into(),
         ])
         .map_err(|e| DbErr::Custom(e.to_string()))?
         .returning_col(a("id"))
@@ -84,6 +86,7 @@ pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<U
         .column((a("t"), a("last_used_at")))
         .column((a("u"), a("org_unit_id")))
         .column((a("u"), a("language")))
+        .column((a("t"), a("suspended_at")))
         .from_as(Table::ApiTokens, a("t"))
         .join_as(JoinType::InnerJoin, Table::Users, a("u"), Expr::col((a("u"), a("id"))).equals((a("t"), a("user_id"))))
         .and_where(Expr::col((a("t"), a("token_hash"))).eq(hash.as_str()))
@@ -98,6 +101,15 @@ pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<U
         });
     };
     let id: i64 = row.try_get_by_index(5)?;
+    if let engine_form::FieldValue::DateTime(_) = decode(&row, 9, &engine_form::StorageType::DateTime, backend)? {
+        return Err(Error::Unauthorized {
+            code: "token_suspended",
+            detail: format!(
+                "API token {id} is suspended: its owner's password changed; its owner, signed in, confirms it \
+                 (POST /api/v1/tokens/{id}/confirm)"
+            ),
+        });
+    }
     // When a token was last used is kept to the minute, so a read stays a read: the
     // audit trail records what a token changes, under its actor.
     let last_used = match decode(&row, 6, &engine_form::StorageType::DateTime, backend)? {
@@ -123,18 +135,30 @@ pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<U
     })
 }
 
-/// The tokens `user` made (all of them for an administrator), newest first; never the
-/// tokens themselves.
-pub async fn list(c: &impl ConnectionTrait, user: &Principal) -> Result<Vec<Value>, Error> {
+/// The tokens user `owner` made (everyone's for `None`), newest first; never the tokens
+/// themselves.
+pub async fn list(c: &impl ConnectionTrait, owner: Option<i64>) -> Result<Vec<Value>, Error> {
     let backend = c.get_database_backend();
     let mut stmt = Query::select();
     stmt.columns(
-        ["id", "name", "app", "access", "created_at", "expires_at", "revoked_at", "last_used_at", "user_id"].map(a),
+        [
+            "id",
+            "name",
+            "app",
+            "access",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+            "user_id",
+            "suspended_at",
+        ]
+        .map(a),
     )
     .from(Table::ApiTokens)
     .order_by(a("id"), Order::Desc);
-    if user.platform_role != "administrator" {
-        stmt.and_where(Expr::col(a("user_id")).eq(user.user_id));
+    if let Some(owner) = owner {
+        stmt.and_where(Expr::col(a("user_id")).eq(owner));
     }
     let instant = |row: &sea_orm::QueryResult, i: usize| -> Result<Value, DbErr> {
         Ok(decode(row, i, &engine_form::StorageType::DateTime, backend)?.to_json())
@@ -151,6 +175,7 @@ pub async fn list(c: &impl ConnectionTrait, user: &Principal) -> Result<Vec<Valu
             "revoked_at": instant(&row, 6)?,
             "last_used_at": instant(&row, 7)?,
             "user_id": row.try_get_by_index::<i64>(8)?,
+            "suspended_at": instant(&row, 9)?,
         }));
     }
     Ok(out)

@@ -32,6 +32,7 @@ pub enum Table {
     Notifications,
     FlowHistory,
     SignInAttempts,
+    KnownAddresses,
     Views,
 }
 
@@ -63,6 +64,7 @@ impl Table {
             Table::Notifications => "trellis_notifications",
             Table::FlowHistory => "trellis_flow_history",
             Table::SignInAttempts => "trellis_sign_in_attempts",
+            Table::KnownAddresses => "trellis_known_addresses",
             Table::Views => "trellis_views",
         }
     }

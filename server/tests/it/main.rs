@@ -10,6 +10,7 @@ mod auth;
 mod bulk;
 mod clock;
 mod conditions;
+mod credentials;
 mod differential;
 mod directory;
 mod export;

@@ -1,6 +1,7 @@
 // The one API client: typed from the platform OpenAPI document (`schema.d.ts`, generated
-// by `npm run api` from `openapi/platform.json` into `generated/`), carrying the session token. A 401 means
-// the session ended: the app goes back to sign-in and then to the page it was on.
+// by `npm run api` from `openapi/platform.json` into `generated/`); the session goes with it as an
+// HttpOnly cookie. A 401 means the session ended: the app goes back to sign-in and then to the
+// page it was on.
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from '../../generated/schema';
 
@@ -8,6 +9,7 @@ export type Schemas = components['schemas'];
 export type Task = Schemas['Task'];
 export type Notification = Schemas['Notification'];
 export type Me = Schemas['Me'];
+export type Failures = Schemas['Failures'];
 export type Workspace = Schemas['Workspace'];
 export type WorkspaceForm = Schemas['WorkspaceForm'];
 /// A field as a form's metadata declares it (`/api/v1/schemas/form`), with its mode for
@@ -38,14 +40,6 @@ export interface FieldMeta {
 export type Problem = Schemas['Problem'];
 export type ProblemItem = Schemas['ProblemItem'];
 
-const TOKEN = 'trellis.token';
-
-export const session = {
-  token: (): string | null => sessionStorage.getItem(TOKEN),
-  set: (token: string) => sessionStorage.setItem(TOKEN, token),
-  clear: () => sessionStorage.removeItem(TOKEN),
-};
-
 let onExpired: () => void = () => {};
 
 /// What the app does when the server says the session has ended.
@@ -53,17 +47,11 @@ export function whenSessionEnds(handler: () => void) {
   onExpired = handler;
 }
 
+/// The session lives in an HttpOnly cookie the server set at sign-in: no script in the page
+/// can read it, and the browser sends it with every request to Trellis (and to no one else).
 const auth: Middleware = {
-  onRequest({ request }) {
-    const token = session.token();
-    if (token) request.headers.set('Authorization', `Bearer ${token}`);
-    return request;
-  },
   onResponse({ response, request }) {
-    if (response.status === 401 && !request.url.endsWith('/api/v1/auth/login')) {
-      session.clear();
-      onExpired();
-    }
+    if (response.status === 401 && !request.url.endsWith('/api/v1/auth/login')) onExpired();
     return response;
   },
 };

@@ -1,7 +1,7 @@
 import { useContext, useState } from 'react';
 import { Alert, Button, Form, Popconfirm, Popover, Select, Space, Typography } from 'antd';
 import { DeleteOutlined, DownloadOutlined, EditOutlined } from '@ant-design/icons';
-import { api, session, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
+import { api, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
 import { ZoneContext } from '../workspace';
 import { LanguageContext, label, useT } from '../i18n';
 import { fieldType, type InputContext } from '../record/fields';
@@ -44,10 +44,8 @@ export function BulkActions({ app, form, fields, selected, query, onDone }: {
 
   async function exportCsv() {
     const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
-    // The token goes in the header, as on every request; the file is saved from memory.
-    const answer = await fetch(`/api/v1/apps/${encodeURIComponent(app)}/forms/${encodeURIComponent(form.key)}/export?${search.toString()}`, {
-      headers: { Authorization: `Bearer ${session.token() ?? ''}` },
-    });
+    // The session's cookie goes with it, as with every request; the file is saved from memory.
+    const answer = await fetch(`/api/v1/apps/${encodeURIComponent(app)}/forms/${encodeURIComponent(form.key)}/export?${search.toString()}`);
     if (!answer.ok) {
       const refusal = (await answer.json().catch(() => ({}))) as Problem;
       setRefusals([refusalText(refusal, language, answer.statusText)]);

@@ -1,7 +1,7 @@
 import { useContext, useState } from 'react';
 import { Button, Progress, Space, Tag, Typography } from 'antd';
 import { PaperClipOutlined, UploadOutlined } from '@ant-design/icons';
-import { session, type Problem } from '../api/client';
+import { type Problem } from '../api/client';
 import { LanguageContext, useT } from '../i18n';
 import { refusalText } from './problems';
 
@@ -34,10 +34,9 @@ export function Attachments({ app, accept, maxFiles, maxSize, disabled, id, valu
     if (ids.length >= maxFiles) return setRefused(t('files.tooMany', { count: maxFiles }));
     if (!accepted(file.type, accept)) return setRefused(t('files.badType', { name: file.name }));
     if (maxSize !== undefined && file.size > maxSize) return setRefused(t('files.tooBig', { name: file.name, size: Math.ceil(maxSize / 1024 / 1024) }));
-    // XMLHttpRequest, for its upload progress; the token as on every request.
+    // XMLHttpRequest, for its upload progress; the session's cookie goes with it.
     const request = new XMLHttpRequest();
     request.open('POST', `/api/v1/apps/${encodeURIComponent(app)}/files?name=${encodeURIComponent(file.name)}`);
-    request.setRequestHeader('Authorization', `Bearer ${session.token() ?? ''}`);
     request.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     request.upload.onprogress = (e) => setUploading({ name: file.name, percent: e.total ? Math.round((e.loaded / e.total) * 100) : 0 });
     request.onload = () => {

@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use super::check::check;
 use super::read::unit_ids;
 use super::{AppRoles, Import, OrgUnit, UserEntry, a};
+use crate::auth::credentials;
 use crate::auth::password::hash_password;
 use crate::auth::sessions::random_text;
 use crate::db::Table;
@@ -16,13 +17,15 @@ use crate::records::codec::datetime;
 
 /// Applies a checked import in `c` (a transaction): units added or renamed, users
 /// created or updated, their roles in apps (which `app_roles` must define) replaced.
-/// Returns how many units and users it wrote.
+/// A user whose password is reset loses their sessions and has their API tokens
+/// suspended; a user disabled loses both for good (`credentials`). Returns how many units
+/// and users it wrote, and what ended for whom.
 pub async fn import(
     c: &impl ConnectionTrait,
     import: &Import,
     app_roles: &AppRoles,
     now: DateTime<Utc>,
-) -> Result<(usize, usize), Error> {
+) -> Result<Written, Error> {
     let errors = check(import, &unit_ids(c).await?, app_roles);
     if !errors.is_empty() {
         return Err(Error::InvalidRecord(errors));
@@ -31,10 +34,19 @@ pub async fn import(
         put_unit(c, unit).await?;
     }
     let units = unit_ids(c).await?;
+    let mut ended = Vec::new();
     for user in &import.users {
         let unit = user.org_unit.as_ref().and_then(|u| units.get(u)).copied();
         match user_id(c, &user.username).await? {
-            Some(_) => update_user(c, user, unit).await?,
+            Some(id) => {
+                update_user(c, user, unit).await?;
+                let what = match (user.disabled, &user.password) {
+                    (Some(true), _) => credentials::end_all(c, id, now).await?,
+                    (_, Some(_)) => credentials::changed(c, id, None, now).await?,
+                    _ => continue,
+                };
+                ended.push((user.username.clone(), what));
+            }
             None => insert_user(c, user, unit, now).await?,
         }
     }
@@ -43,7 +55,15 @@ pub async fn import(
             grant_roles(c, id, user).await?;
         }
     }
-    Ok((import.org_units.len(), import.users.len()))
+    Ok(Written { units: import.org_units.len(), users: import.users.len(), ended })
+}
+
+/// What an import wrote.
+pub struct Written {
+    pub units: usize,
+    pub users: usize,
+    /// The users whose credentials it changed, and what of theirs ended.
+    pub ended: Vec<(String, credentials::Ended)>,
 }
 
 /// Adds `unit`, or renames and moves the unit of its key (its parent already written).
@@ -63,7 +83,8 @@ async fn put_unit(c: &impl ConnectionTrait, unit: &OrgUnit) -> Result<(), Error>
     Ok(())
 }
 
-async fn user_id(c: &impl ConnectionTrait, username: &str) -> Result<Option<i64>, Error> {
+/// The id of the user named `username`, if there is one.
+pub async fn user_id(c: &impl ConnectionTrait, username: &str) -> Result<Option<i64>, Error> {
     let stmt =
         Query::select().column(a("id")).from(Table::Users).and_where(Expr::col(a("username")).eq(username)).to_owned();
     Ok(match c.query_one(&stmt).await? {

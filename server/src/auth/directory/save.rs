@@ -20,8 +20,8 @@ pub fn summary(import: &Import) -> serde_json::Value {
     })
 }
 
-/// Applies `import` as `actor`, audited as `action` (`directory.import`, `user.save`…);
-/// how many units and users it wrote.
+/// Applies `import` as `actor`, audited as `action` (`directory.import`, `user.save`…)
+/// with what ended for whom; how many units and users it wrote.
 pub async fn save(core: &Core, actor: &Actor, import: Import, action: &str) -> Result<(usize, usize), Error> {
     let now = core.clock.now();
     let tx = core.db.conn.begin().await?;
@@ -33,9 +33,13 @@ pub async fn save(core: &Core, actor: &Actor, import: Import, action: &str) -> R
         }
     }
     let written = super::import(&tx, &import, &roles, now).await?;
-    audit::write(&tx, actor, Entry::platform(action, summary(&import)), now).await?;
+    let mut detail = summary(&import);
+    if !written.ended.is_empty() {
+        detail["ended"] = written.ended.iter().map(|(user, ended)| (user.clone(), json!(ended))).collect();
+    }
+    audit::write(&tx, actor, Entry::platform(action, detail), now).await?;
     tx.commit().await?;
-    Ok(written)
+    Ok((written.units, written.users))
 }
 
 /// Sets the language user `user_id` reads Trellis in (`None`: texts as written), audited
@@ -108,4 +112,44 @@ pub async fn unlock(core: &Core, actor: &Actor, username: &str) -> Result<bool, 
     audit::write(&tx, actor, entry, now).await?;
     tx.commit().await?;
     Ok(was_locked)
+}
+
+async fn known(c: &impl sea_orm::ConnectionTrait, username: &str) -> Result<i64, Error> {
+    super::user_id(c, username).await?.ok_or_else(|| Error::not_found(format!("no user `{username}`")))
+}
+
+/// A user's live sessions and their API tokens, for an administrator.
+pub async fn sessions(core: &Core, username: &str) -> Result<serde_json::Value, Error> {
+    let conn = &core.db.conn;
+    let id = known(conn, username).await?;
+    let sessions = crate::auth::credentials::sessions(conn, id, core.clock.now()).await?;
+    let tokens = crate::auth::tokens::list(conn, Some(id)).await?;
+    Ok(json!({ "username": username, "sessions": sessions, "tokens": tokens }))
+}
+
+/// Shuts `username` out at once, audited as `actor`'s: every session of theirs ends and
+/// every API token of theirs is revoked. What ended.
+pub async fn shut_out(core: &Core, actor: &Actor, username: &str) -> Result<crate::auth::credentials::Ended, Error> {
+    let now = core.clock.now();
+    let tx = core.db.conn.begin().await?;
+    let id = known(&tx, username).await?;
+    let ended = crate::auth::credentials::end_all(&tx, id, now).await?;
+    let entry = Entry::platform("user.sessions_ended", json!({ "username": username, "ended": ended }));
+    audit::write(&tx, actor, entry, now).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Ends session `session` of `username`, audited as `actor`'s.
+pub async fn end_session(core: &Core, actor: &Actor, username: &str, session: i64) -> Result<(), Error> {
+    let now = core.clock.now();
+    let tx = core.db.conn.begin().await?;
+    let id = known(&tx, username).await?;
+    if !crate::auth::credentials::end_session(&tx, id, session, now).await? {
+        return Err(Error::not_found(format!("no live session {session} of `{username}`")));
+    }
+    let entry = Entry::platform("user.session_ended", json!({ "username": username, "session": session }));
+    audit::write(&tx, actor, entry, now).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -1,9 +1,11 @@
 //! Migrations of the platform's own tables, each in the file of what it is for: apps and
 //! their metadata (`apps.rs`), what rules did (`rules.rs`), who users are and what they
 //! did (`identity.rs`), processes (`processes.rs`), sign-in attempts (`sign_in.rs`), one task model
-//! (`tasks.rs`), readers' languages (`languages.rs`).
+//! (`tasks.rs`), readers' languages (`languages.rs`), credentials that end what they granted
+//! (`credentials.rs`).
 
 mod apps;
+mod credentials;
 mod identity;
 mod languages;
 mod processes;
@@ -42,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(languages::M0019Languages),
             Box::new(views::M0020Views),
             Box::new(languages::M0021TimeZones),
+            Box::new(credentials::M0022Credentials),
         ]
     }
 
