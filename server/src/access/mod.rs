@@ -379,30 +379,11 @@ pub async fn load_for_user(
     user_id: i64,
     form: &engine_form::Form,
 ) -> Result<Access, crate::error::Error> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    let a = Alias::new;
-    let stmt = Query::select()
-        .columns(["username", "platform_role", "disabled", "org_unit_id", "language"].map(a))
-        .from(Table::Users)
-        .and_where(Expr::col(a("id")).eq(user_id))
-        .to_owned();
-    let row = c.query_one(&stmt).await?;
-    let user = match row {
-        Some(row) if !row.try_get_by_index::<bool>(2)? => crate::auth::Principal {
-            user_id,
-            username: row.try_get_by_index(0)?,
-            platform_role: row.try_get_by_index(1)?,
-            org_unit_id: row.try_get_by_index(3)?,
-            language: row.try_get_by_index(4)?,
-            session: String::new(),
-            scope: None,
-        },
-        _ => {
-            return Err(crate::error::Error::Forbidden {
-                code: "forbidden",
-                detail: format!("user {user_id}, whom the rule acts for, is gone or disabled"),
-            });
-        }
+    let Some(user) = crate::auth::user(c, crate::auth::Who::Id(user_id)).await? else {
+        return Err(crate::error::Error::Forbidden {
+            code: "forbidden",
+            detail: format!("user {user_id}, whom the rule acts for, is gone or disabled"),
+        });
     };
     load(c, app, &user, form).await
 }

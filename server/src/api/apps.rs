@@ -17,10 +17,11 @@ use sea_orm::TransactionTrait;
 
 /// List apps.
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
-    responses((status = 200, description = "Every app", body = Object,
+    responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Every app", body = Object,
         example = json!({"items": [{"key": "bank_crm", "name": {"zh-CN": "银行客户管理", "en": "Bank CRM"}, "published_version": 1,
             "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}]}))))]
-pub async fn list(state: State) -> Result<HttpResponse, Error> {
+pub async fn list(state: State, _: Designer) -> Result<HttpResponse, Error> {
     let apps = meta::list_apps(&state.db.conn).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": apps.iter().map(meta::app_json).collect::<Vec<_>>() })))
 }
@@ -48,11 +49,12 @@ pub async fn import(
 
 /// Read an app: its summary and the keys of its draft metadata.
 #[utoipa::path(get, path = "/api/v1/apps/{app}", tag = "apps", params(("app" = String, Path, description = "App key")),
-    responses((status = 200, description = "The app", body = Object,
+    responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The app", body = Object,
         example = json!({"key": "bank_crm", "name": {"zh-CN": "银行客户管理", "en": "Bank CRM"}, "published_version": 1,
             "published_at": "2026-11-28T09:00:00Z", "drafts": {"forms": ["branch", "customer"]}})),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, path: Path<String>) -> Result<HttpResponse, Error> {
+pub async fn get(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, Error> {
     let app =
         meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
     let mut body = meta::app_json(&app);
@@ -73,9 +75,10 @@ pub async fn get(state: State, path: Path<String>) -> Result<HttpResponse, Error
 
 /// Export the app's draft metadata as one bundle document (what `trellis app export` prints).
 #[utoipa::path(get, path = "/api/v1/apps/{app}/bundle", tag = "apps", params(("app" = String, Path, description = "App key")),
-    responses((status = 200, description = "The bundle", body = Object),
+    responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The bundle", body = Object),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
-pub async fn export(state: State, path: Path<String>) -> Result<HttpResponse, Error> {
+pub async fn export(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, Error> {
     let app =
         meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
     Ok(json_response(StatusCode::OK, &meta::draft_bundle(&state.db.conn, &app).await?))

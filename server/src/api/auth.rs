@@ -271,7 +271,8 @@ pub async fn revoke_token(
     params(("id" = i64, Path, description = "Token id")),
     responses((status = 204, description = "In use again"),
         (status = 403, description = "An API token: tokens are confirmed signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No suspended token of yours with that id", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "No live token of yours with that id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The token is not suspended (`not_suspended`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn confirm_token(
     state: State,
     req: HttpRequest,
@@ -280,9 +281,7 @@ pub async fn confirm_token(
     let user = session_user(&req)?;
     let now = state.clock.now();
     let tx = state.db.conn.begin().await?;
-    if !auth::credentials::confirm(&tx, user.user_id, *path).await? {
-        return Err(Error::not_found(format!("no suspended token {} of yours", *path)));
-    }
+    auth::credentials::confirm(&tx, user.user_id, *path).await?;
     let entry = Entry::platform("token.confirm", json!({ "token_id": *path }));
     audit::write(&tx, &actor(&req), entry, now).await?;
     tx.commit().await?;

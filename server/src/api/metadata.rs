@@ -1,7 +1,10 @@
 //! Draft metadata of every kind through one pattern:
 //! `GET /apps/{app}/{kind}`, `GET|PUT|DELETE /apps/{app}/{kind}/{key}`.
 //! Drafts may be incomplete while a designer works; a PUT saves the document and answers
-//! with its diagnostics. Publishing refuses while any remain.
+//! with its diagnostics. Publishing refuses while any remain. Drafts are for designers and
+//! administrators, signed in: they hold what an app's users must not read (a rule's
+//! thresholds, who sees what masked); users read what their work needs through the
+//! workspace, shaped by their roles.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -17,9 +20,10 @@ use crate::{drafts, meta};
 /// List the drafts of a metadata kind.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind: `forms` or `rules`")),
-    responses((status = 200, description = "The drafts", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "body": {}}]})),
+    responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The drafts", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "body": {}}]})),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResponse, Error> {
+pub async fn list(state: State, _: Designer, path: Path<(String, String)>) -> Result<HttpResponse, Error> {
     let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
     let drafts = meta::list_drafts(&state.db.conn, &app.key, kind).await?;
     let items: Vec<Value> =
@@ -30,9 +34,10 @@ pub async fn list(state: State, path: Path<(String, String)>) -> Result<HttpResp
 /// Read one draft document.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
-    responses((status = 200, description = "The draft document", body = Object),
+    responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The draft document", body = Object),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(state: State, path: Path<(String, String, String)>) -> Result<HttpResponse, Error> {
+pub async fn get(state: State, _: Designer, path: Path<(String, String, String)>) -> Result<HttpResponse, Error> {
     let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
     let draft = meta::find_draft(&state.db.conn, &app.key, kind, &path.2)
         .await?

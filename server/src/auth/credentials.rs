@@ -90,18 +90,30 @@ pub async fn end_session(c: &impl ConnectionTrait, user_id: i64, id: i64, now: D
     Ok(end_sessions(c, live_sessions(user_id, None).add(Expr::col(a("id")).eq(id)), now).await? == 1)
 }
 
-/// The owner of suspended token `id`, signed in, takes it back into use; whether it was
-/// theirs and suspended.
-pub async fn confirm(c: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<bool, Error> {
+/// The owner of suspended token `id`, signed in, takes it back into use: 404 unless it is
+/// a live token of theirs, 409 if it is not suspended (any more).
+pub async fn confirm(c: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<(), Error> {
+    let theirs = Cond::all()
+        .add(Expr::col(a("id")).eq(id))
+        .add(Expr::col(a("user_id")).eq(user_id))
+        .add(Expr::col(a("revoked_at")).is_null());
     let stmt = Query::update()
         .table(Table::ApiTokens)
         .value(a("suspended_at"), Expr::cust("NULL"))
-        .and_where(Expr::col(a("id")).eq(id))
-        .and_where(Expr::col(a("user_id")).eq(user_id))
-        .and_where(Expr::col(a("revoked_at")).is_null())
+        .cond_where(theirs.clone())
         .and_where(Expr::col(a("suspended_at")).is_not_null())
         .to_owned();
-    Ok(c.execute(&stmt).await?.rows_affected() == 1)
+    if c.execute(&stmt).await?.rows_affected() == 1 {
+        return Ok(());
+    }
+    let live = Query::select().expr(Expr::val(1)).from(Table::ApiTokens).cond_where(theirs).to_owned();
+    if c.query_one(&live).await?.is_some() {
+        return Err(Error::Conflict {
+            code: "not_suspended",
+            detail: format!("token {id} is in use: nothing to confirm"),
+        });
+    }
+    Err(Error::not_found(format!("no live token {id} of yours")))
 }
 
 /// The live sessions of `user_id`, newest first: when each began and ends, and the

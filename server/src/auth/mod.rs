@@ -102,6 +102,41 @@ impl Principal {
     }
 }
 
+/// A user named by their id or their user name.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    Id(i64),
+    Name(&'a str),
+}
+
+/// The principal of an enabled user, for work done on their behalf or checked as them (a
+/// rule acting for them, whether a task may be handed to them); `None` if there is no
+/// such user or they are disabled.
+pub async fn user(c: &impl ConnectionTrait, who: Who<'_>) -> Result<Option<Principal>, sea_orm::DbErr> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let a = Alias::new;
+    let mut stmt = Query::select();
+    stmt.columns(["id", "username", "platform_role", "disabled", "org_unit_id", "language"].map(a))
+        .from(crate::db::Table::Users);
+    match who {
+        Who::Id(id) => stmt.and_where(Expr::col(a("id")).eq(id)),
+        Who::Name(name) => stmt.and_where(Expr::col(a("username")).eq(name)),
+    };
+    let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
+    if row.try_get_by_index::<bool>(3)? {
+        return Ok(None);
+    }
+    Ok(Some(Principal {
+        user_id: row.try_get_by_index(0)?,
+        username: row.try_get_by_index(1)?,
+        platform_role: row.try_get_by_index(2)?,
+        org_unit_id: row.try_get_by_index(4)?,
+        language: row.try_get_by_index(5)?,
+        session: String::new(),
+        scope: None,
+    }))
+}
+
 /// The principal a bearer token stands for: an API token (`trt_…`) or a session token.
 pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> Result<Principal, Error> {
     if token.starts_with(tokens::PREFIX) {

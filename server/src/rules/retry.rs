@@ -73,7 +73,7 @@ pub async fn retry_due_firings(state: &Core, now: DateTime<Utc>) -> Result<usize
     let mut succeeded = 0;
     for row in conn.query_all(&due).await? {
         let id: i64 = row.try_get_by_index(0)?;
-        if claim(conn, id, now).await? && attempt(state, id, now).await? {
+        if claim(conn, id, now).await? && attempt(state, id, now).await? == Some(true) {
             succeeded += 1;
         }
     }
@@ -109,7 +109,9 @@ pub async fn retry_incident(state: &Core, app: &str, id: i64, now: DateTime<Utc>
                     .into(),
         });
     }
-    attempt(state, id, now).await?;
+    if attempt(state, id, now).await?.is_none() {
+        return Err(Error::Conflict { code: "not_an_incident", detail: format!("firing {id} was retried meanwhile") });
+    }
     let after = super::store::firing(&state.db.conn, id).await?;
     after.ok_or_else(|| Error::not_found(format!("no incident {id}")))
 }
@@ -148,12 +150,27 @@ async fn load(c: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, Error
 }
 
 /// One more attempt at firing `id`'s actions, in a transaction of its own; whether it
-/// succeeded. Either way the firing records the outcome.
-async fn attempt(state: &Core, id: i64, now: DateTime<Utc>) -> Result<bool, Error> {
+/// succeeded (either way the firing records the outcome), or `None` if the firing was no
+/// longer failed when the attempt began: another retry, at the same moment, ran it.
+async fn attempt(state: &Core, id: i64, now: DateTime<Utc>) -> Result<Option<bool>, Error> {
     let conn = &state.db.conn;
-    let Some(firing) = load(conn, id).await? else { return Ok(false) };
+    let Some(firing) = load(conn, id).await? else { return Ok(None) };
     let app = state.catalog.published(conn, &firing.app).await?;
     let tx = conn.begin().await?;
+    // The firing is taken first, by a write that holds only while it is still failed: of
+    // fifty retries at once one runs the actions (PostgreSQL makes the others wait here and
+    // then find it done), never fifty.
+    let take = Query::update()
+        .table(Table::Firings)
+        .value(a("attempts"), Expr::col(a("attempts")))
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("status")).is_in(["failed", "retrying"]))
+        .and_where(Expr::col(a("attempts")).eq(firing.attempts))
+        .to_owned();
+    if tx.execute(&take).await?.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
     let outcome = run_actions(&tx, &app, &firing.actions, id, &firing.subject, now, 0).await;
     match outcome {
         Ok(()) => {
@@ -168,12 +185,12 @@ async fn attempt(state: &Core, id: i64, now: DateTime<Utc>) -> Result<bool, Erro
                 .to_owned();
             tx.execute(&done).await?;
             tx.commit().await?;
-            Ok(true)
+            Ok(Some(true))
         }
         Err(e) => {
             tx.rollback().await?;
             failed_attempt(conn, id, firing.attempts + 1, &e.describe(), now).await?;
-            Ok(false)
+            Ok(Some(false))
         }
     }
 }

@@ -77,7 +77,16 @@ pub async fn complete(
     let reach = reach(conn, principal.clone(), false).await?;
     let task = task_json(&visible(conn, &reach, id).await?, conn.get_database_backend(), now, reach.language())?;
     if task["status"] != "open" {
-        return Err(Error::Conflict { code: "task_closed", detail: format!("task {id} is {}", task["status"]) });
+        return Err(super::assign::closed(&task));
+    }
+    // A task is completed by whoever holds it: one waiting in a queue is claimed first, and
+    // nobody (a manager seeing a team's task, an administrator) completes another's.
+    match task["assignee"].as_str() {
+        Some(holder) if holder == principal.username => {}
+        Some(_) => return Err(super::assign::held(&task)),
+        None => {
+            return Err(Error::Conflict { code: "not_claimed", detail: "claim the task before completing it".into() });
+        }
     }
     let TaskForm { form, outcomes, .. } = task_form(core, &task).await?;
     let Completion { outcome, values: given } = done;
@@ -135,6 +144,18 @@ pub async fn complete(
         return Err(Error::InvalidRecord(errors));
     }
     let tx = conn.begin().await?;
+    // The first write takes the task: of fifty completions at once one changes the row, the
+    // others (waiting on it on PostgreSQL, after it on SQLite) find it closed and are refused.
+    let take = Sql::update()
+        .table(Table::Tasks)
+        .value(a("completed_by"), principal.username.as_str())
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("status")).eq("open"))
+        .and_where(Expr::col(a("assignee")).eq(principal.username.as_str()))
+        .to_owned();
+    if tx.execute(&take).await?.rows_affected() != 1 {
+        return Err(super::assign::now_is(&tx, id, now).await?);
+    }
     let app = core.catalog.published_for_write(&tx, &app_key).await?;
     let instance = task["instance"].as_i64();
     match (instance, task["token"].as_u64()) {

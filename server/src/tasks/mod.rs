@@ -121,7 +121,7 @@ pub struct Reach {
     principal: Principal,
     roles: Vec<(String, String)>,
     /// The keys of the caller's org unit and every unit below it: the queues they see.
-    units: Vec<String>,
+    pub(crate) units: Vec<String>,
     /// Asked for, the users of the units the caller leads (manages) and those below them.
     team: Vec<String>,
 }
@@ -159,29 +159,57 @@ impl Reach {
     /// anywhere or in a unit at or below theirs; those waiting in such a unit's queue for
     /// no role; and, asked for, their team's.
     pub fn condition(&self) -> Cond {
-        let mut any = Cond::any().add(Expr::col(a("assignee")).eq(self.principal.username.as_str()));
+        let mut any = Cond::any().add(Expr::col(a("assignee")).eq(self.principal.username.as_str())).add(self.queue());
+        if !self.team.is_empty() {
+            any = any.add(Expr::col(a("assignee")).is_in(self.team.clone()));
+        }
+        any
+    }
+
+    /// The tasks waiting in the caller's queues, as SQL: held by no one and offered to a
+    /// role of theirs (anywhere, or in a unit at or below theirs), or waiting in such a
+    /// unit's queue for no role. What the caller may claim.
+    pub fn queue(&self) -> Cond {
+        Cond::all().add(Expr::col(a("assignee")).is_null()).add(self.offered())
+    }
+
+    /// The tasks offered to the caller's roles and units, held or not: those they could
+    /// claim, or could have.
+    pub fn offered(&self) -> Cond {
+        let mut any = Cond::any();
         let in_my_units = || Expr::col(a("candidate_unit")).is_in(self.units.clone());
         for (app, role) in &self.roles {
             any = any.add(
                 Cond::all()
-                    .add(Expr::col(a("assignee")).is_null())
                     .add(Expr::col(a("app")).eq(app.as_str()))
                     .add(Expr::col(a("candidate_role")).eq(role.as_str()))
                     .add(Cond::any().add(Expr::col(a("candidate_unit")).is_null()).add(in_my_units())),
             );
         }
         if !self.units.is_empty() {
-            any = any.add(
-                Cond::all()
-                    .add(Expr::col(a("assignee")).is_null())
-                    .add(Expr::col(a("candidate_role")).is_null())
-                    .add(in_my_units()),
-            );
+            any = any.add(Cond::all().add(Expr::col(a("candidate_role")).is_null()).add(in_my_units()));
         }
-        if !self.team.is_empty() {
-            any = any.add(Expr::col(a("assignee")).is_in(self.team.clone()));
+        if any.is_empty() {
+            // No role and no unit: nothing is offered to them. (Said outright: an empty
+            // `any` must not vanish from the SQL and leave every queue open.)
+            return Cond::all().add(Expr::cust("1 = 0"));
         }
         any
+    }
+
+    /// Whether the caller leads the unit of `user` (or one above it).
+    pub fn leads(&self, user: &str) -> bool {
+        self.team.iter().any(|member| member == user)
+    }
+
+    /// Whether the caller holds `role` in `app`.
+    pub fn holds(&self, app: &str, role: &str) -> bool {
+        self.roles.iter().any(|(a, r)| a == app && r == role)
+    }
+
+    /// Whether the caller holds any role in `app`.
+    pub fn has_roles_in(&self, app: &str) -> bool {
+        self.roles.iter().any(|(a, _)| a == app)
     }
 
     /// The language the caller reads tasks in.
@@ -332,10 +360,24 @@ pub fn rows() -> sea_orm::sea_query::SelectStatement {
 
 /// Task `id`, if the caller may see it.
 pub async fn visible(c: &impl ConnectionTrait, reach: &Reach, id: i64) -> Result<QueryResult, Error> {
+    visible_or(c, reach, id, None).await
+}
+
+/// Task `id`, if the caller may see it or it is also of `or` (an offered task someone has
+/// claimed meanwhile, which a candidate is told of by name).
+pub(crate) async fn visible_or(
+    c: &impl ConnectionTrait,
+    reach: &Reach,
+    id: i64,
+    or: Option<Cond>,
+) -> Result<QueryResult, Error> {
     let mut stmt = rows();
     stmt.and_where(Expr::col(a("id")).eq(id));
     if !reach.is_admin() {
-        stmt.cond_where(reach.condition());
+        stmt.cond_where(match or {
+            Some(or) => Cond::any().add(reach.condition()).add(or),
+            None => reach.condition(),
+        });
     }
     c.query_one(&stmt).await?.ok_or_else(|| Error::not_found(format!("no task {id} of yours")))
 }

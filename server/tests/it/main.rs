@@ -31,5 +31,7 @@ mod rules;
 mod schedules;
 mod sign_in;
 mod statements;
+mod tasks;
+mod transitions;
 mod views;
 mod web;

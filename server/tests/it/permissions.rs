@@ -5,7 +5,11 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(every_role_reaches_exactly_its_records_and_fields, rules_can_act_for_the_user);
+both_backends!(
+    every_role_reaches_exactly_its_records_and_fields,
+    rules_can_act_for_the_user,
+    drafts_were_readable_by_every_signed_in_user
+);
 
 fn names(body: &Value) -> Vec<String> {
     body["items"].as_array().expect("items").iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect()
@@ -289,5 +293,38 @@ async fn rules_can_act_for_the_user(backend: Backend) {
         .iter()
         .any(|e| e["detail"]["acting_for"].as_i64().is_some() && e["detail"]["after"]["notes"] == "followed up");
     assert!(acted, "the audit trail names whom the rule acted for: {}", history.body);
+    env.finish().await;
+}
+
+/// A user with no app role, or any app token, read every draft rule (the thresholds of the
+/// alerts) and the whole bundle (who sees what masked). Drafts are for designers.
+async fn drafts_were_readable_by_every_signed_in_user(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let password = "a long enough secret";
+    let people = json!({ "users": [
+        { "username": "zhang.min", "password": password, "app_roles": { "bank_crm": ["relationship_manager"] } },
+        { "username": "noone", "password": password },
+        { "username": "designer", "password": password, "platform_role": "designer" }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let mut callers = Vec::new();
+    for name in ["zhang.min", "noone", "designer"] {
+        callers.push(format!("Bearer {}", server::auth::login(&env.state.db.conn, name, password, env.now()).await.expect("in").0));
+    }
+    let mint = json!({ "name": "feed", "app": "bank_crm", "access": "read", "expires_in_days": 30 }).to_string();
+    let token = env.send("POST", "/api/v1/tokens", Some(&mint), &[("authorization", &callers[0])]).await;
+    callers.push(format!("Bearer {}", token.body["token"].as_str().expect("a token")));
+    let drafts = ["/api/v1/apps", "/api/v1/apps/bank_crm", "/api/v1/apps/bank_crm/bundle", "/api/v1/apps/bank_crm/rules",
+        "/api/v1/apps/bank_crm/rules/large_outflow", "/api/v1/apps/bank_crm/roles/relationship_manager"];
+    for uri in drafts {
+        for (who, auth) in ["an RM", "no role", "a designer", "an RM's token"].iter().zip(&callers) {
+            let got = env.send("GET", uri, None, &[("authorization", auth)]).await;
+            let want = if *who == "a designer" { 200 } else { 403 };
+            assert_eq!(got.status, want, "{who} GET {uri}: {}", got.body);
+            assert!(want == 200 || !got.body.to_string().contains("1000000"), "no threshold in the refusal");
+        }
+    }
+    // What the runtime needs stays: the RM's workspace, shaped by her role.
+    let workspace = env.send("GET", "/api/v1/workspace", None, &[("authorization", &callers[0])]).await;
+    assert_eq!(workspace.status, 200, "{}", workspace.body);
     env.finish().await;
 }

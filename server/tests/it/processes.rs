@@ -129,7 +129,8 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     assert_eq!(bad.status, 422);
     assert_eq!(bad.error_paths(), ["/outcome option", "/values/notes required"]);
     // The call recording goes with the task: one's own upload only, read by who sees the task.
-    // A temporary colleague without roles may upload only once they hold the call.
+    // A temporary colleague without roles may neither upload nor be handed the call (it is
+    // about a holding their roles do not let them read); given the branch's role, they may.
     let upload_as = |auth: &str, name: &str| {
         let (auth, uri) = (auth.to_owned(), format!("/api/v1/apps/bank_crm/files?name={name}"));
         let env = &env;
@@ -147,7 +148,12 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
         }
     };
     assert_eq!(upload_as(&chen, "call.mp3").await.status, 403, "no role, no task: no uploads");
-    let handed = as_user(&zhang, "POST", format!("{task}/delegate"), Some(json!({ "to": "chen.temp" }))).await;
+    let to_chen = json!({ "to": "chen.temp" });
+    let refused = as_user(&zhang, "POST", format!("{task}/delegate"), Some(to_chen.clone())).await;
+    assert_eq!(refused.error_paths(), ["/to not_eligible"], "{}", refused.body);
+    let role = json!({ "app_roles": { "bank_crm": ["branch_manager"] } });
+    assert_eq!(env.put("/api/v1/users/chen.temp", &role).await.status, 200);
+    let handed = as_user(&zhang, "POST", format!("{task}/delegate"), Some(to_chen)).await;
     assert_eq!(handed.status, 200, "{}", handed.body);
     let (mine, theirs) = (upload(&chen, "call.mp3").await, upload(&wang, "other.mp3").await);
     let with = |file: i64| json!({ "outcome": "reached", "values": { "notes": "客户对收益满意", "satisfied": true, "recording": [file] } });
