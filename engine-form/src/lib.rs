@@ -24,7 +24,8 @@ pub use migrate::{ColumnState, MigrationStep, plan_table};
 pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
 pub use openapi::{add_common_answers, app_openapi};
 pub use record::{
-    CheckMode, CheckedRecord, FieldError, check_conditions, check_record, check_value, parse_date, parse_instant,
+    CheckMode, CheckedRecord, FieldError, MAX_ROWS, check_conditions, check_record, check_value, parse_date,
+    parse_instant,
 };
 pub use schema::{bundle_schema, form_schema};
 pub use storage::{StorageType, child_table_name, index_name, main_table_name};

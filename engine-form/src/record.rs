@@ -113,6 +113,10 @@ fn is_empty(value: &FieldValue) -> bool {
     }
 }
 
+/// The most rows a sub-table holds: a record is a document people read, and its rows are
+/// written whole with every save.
+pub const MAX_ROWS: usize = 1_000;
+
 /// Checks one JSON value against a field. `path` locates it in the submitted document.
 pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue, Vec<FieldError>> {
     let err = |code: &'static str, message: String| Err(vec![FieldError::new(path, code, message)]);
@@ -226,6 +230,9 @@ pub fn check_value(field: &Field, raw: &Value, path: &str) -> Result<FieldValue,
         }
         FieldType::SubTable { fields } => {
             let Some(items) = raw.as_array() else { return err("type", "expected an array of rows".into()) };
+            if items.len() > MAX_ROWS {
+                return err("max_rows", format!("at most {MAX_ROWS} rows"));
+            }
             let mut rows = Vec::with_capacity(items.len());
             let mut errors = Vec::new();
             for (i, item) in items.iter().enumerate() {

@@ -4,7 +4,9 @@
 use crate::db::Table;
 use chrono::{DateTime, Utc};
 use engine_form::{Field, FieldType};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+
+use crate::limits;
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -60,31 +62,74 @@ fn meta_row(r: &QueryResult) -> Result<FileMeta, DbErr> {
     })
 }
 
+/// Stores an upload of user `uploaded_by`, theirs until a write attaches it; refused (409)
+/// when their unattached uploads would pass [`limits::UNATTACHED_FILES`] or
+/// [`limits::UNATTACHED_BYTES`]. One statement
+/// counts and inserts (SQLite writes one at a time); on PostgreSQL the user's row is locked
+/// first, so parallel uploads count one after another.
 pub async fn store(
-    c: &impl ConnectionTrait,
+    db: &crate::db::Db,
     app: &str,
     name: &str,
     content_type: &str,
     data: Vec<u8>,
     uploaded_by: i64,
     now: DateTime<Utc>,
-) -> Result<FileMeta, DbErr> {
+) -> Result<FileMeta, crate::error::Error> {
+    use sea_orm::TransactionTrait;
     let size = data.len() as i64;
+    let tx = db.conn.begin().await?;
+    if db.backend() == sea_orm::DbBackend::Postgres {
+        let me = Query::select()
+            .column(a("id"))
+            .from(Table::Users)
+            .and_where(Expr::col(a("id")).eq(uploaded_by))
+            .lock(sea_orm::sea_query::LockType::Update)
+            .to_owned();
+        tx.query_one(&me).await?;
+    }
+    let waiting = |what: Expr| {
+        Query::select()
+            .expr(what)
+            .from(Table::Files)
+            .and_where(Expr::col(a("uploaded_by")).eq(uploaded_by))
+            .and_where(Expr::col(a("record_id")).is_null())
+            .to_owned()
+    };
+    let bytes = waiting(Func::coalesce([Expr::col(a("size")).sum(), Expr::val(0i64)]).into());
+    let files = waiting(Expr::col(a("id")).count());
+    let values = Query::select()
+        .exprs([
+            Expr::val(app),
+            Expr::val(name),
+            Expr::val(content_type),
+            Expr::val(size),
+            Expr::val(data),
+            Expr::val(now),
+            Expr::val(uploaded_by),
+        ])
+        .and_where(Expr::SubQuery(None, Box::new(bytes.into())).add(size).lte(limits::UNATTACHED_BYTES))
+        .and_where(Expr::SubQuery(None, Box::new(files.into())).lt(limits::UNATTACHED_FILES))
+        .to_owned();
     let q = Query::insert()
         .into_table(Table::Files)
         .columns(["app", "name", "content_type", "size", "data", "created_at", "uploaded_by"].map(a))
-        .values_panic([
-            app.into(),
-            name.into(),
-            content_type.into(),
-            size.into(),
-            data.into(),
-            now.into(),
-            uploaded_by.into(),
-        ])
+        .select_from(values)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
         .returning_col(a("id"))
         .to_owned();
-    let row = c.query_one(&q).await?.ok_or_else(|| DbErr::Custom("INSERT returned no id".into()))?;
+    let Some(row) = tx.query_one(&q).await? else {
+        return Err(crate::error::Error::Conflict {
+            code: "too_many_uploads",
+            detail: format!(
+                "your uploads not yet attached to a record are {} files and {} MiB at most; attach them, or wait a \
+                 day for them to expire",
+                limits::UNATTACHED_FILES,
+                limits::UNATTACHED_BYTES / 1024 / 1024
+            ),
+        });
+    };
+    tx.commit().await?;
     Ok(FileMeta {
         id: row.try_get_by_index(0)?,
         app: app.into(),
@@ -95,6 +140,17 @@ pub async fn store(
         uploaded_by: Some(uploaded_by),
         attached: None,
     })
+}
+
+/// Deletes the uploads no record or task took within [`limits::UNATTACHED_DAYS`]; how many.
+pub async fn forget_unattached(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let before = now - chrono::Duration::days(limits::UNATTACHED_DAYS);
+    let stmt = Query::delete()
+        .from_table(Table::Files)
+        .and_where(Expr::col(a("record_id")).is_null())
+        .and_where(Expr::col(a("created_at")).lt(before))
+        .to_owned();
+    Ok(c.execute(&stmt).await?.rows_affected())
 }
 
 pub async fn metadata(c: &impl ConnectionTrait, id: i64) -> Result<Option<FileMeta>, DbErr> {

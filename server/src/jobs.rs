@@ -1,6 +1,6 @@
 //! Due work, run by every server but an API-only one (`--no-jobs`): scheduled rules and
 //! process starts, rule retries, process timers and service steps, task escalations, the
-//! outbox, and forgetting old sign-in attempts. The loop looks every tick
+//! outbox, forgetting old sign-in attempts and deleting uploads never attached. The loop looks every tick
 //! (`TRELLIS_TICK_MS`, 20 s by default); a virtual clock's move runs it at once.
 
 use chrono::{DateTime, Utc};
@@ -39,6 +39,9 @@ pub async fn run_due(core: &Core, now: DateTime<Utc>) -> Ran {
     ran.messages = logged("delivering the outbox", crate::outbox::deliver_due(core, now).await).delivered;
     if let Err(e) = crate::auth::attempts::forget_old(&core.db.conn, now).await {
         tracing::error!("forgetting old sign-in attempts: {e}");
+    }
+    if let Err(e) = crate::files::forget_unattached(&core.db.conn, now).await {
+        tracing::error!("deleting uploads never attached: {e}");
     }
     ran
 }

@@ -2,7 +2,7 @@
 
 use crate::db::Table;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LockType, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, LockType, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value, json};
 
@@ -167,23 +167,66 @@ pub async fn put_draft(
     key: &str,
     body: &Value,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let next = Query::select()
-        .expr(Func::coalesce([Expr::col(t("position")).max(), Expr::val(-1i64)]))
+) -> Result<(), crate::error::Error> {
+    use crate::limits::{DRAFT_BYTES, DRAFTS_PER_APP, DRAFTS_PER_KIND};
+    let text = body.to_string();
+    if text.len() > DRAFT_BYTES {
+        return Err(crate::error::Error::TooLarge(format!(
+            "the {kind} document `{key}` is {} bytes; one document holds at most {DRAFT_BYTES}",
+            text.len()
+        )));
+    }
+    let others = Query::select()
+        .expr(Func::coalesce([Func::char_length(Expr::col(t("body"))).sum(), Expr::val(0i64)]))
         .from(Table::Drafts)
         .and_where(Expr::col(t("app")).eq(app))
-        .and_where(Expr::col(t("kind")).eq(kind))
+        .cond_where(Cond::any().add(Expr::col(t("kind")).ne(kind)).add(Expr::col(t("key")).ne(key)))
         .to_owned();
-    let position = c.query_one(&next).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(-1) + 1;
+    let others: i64 = match c.query_one(&others).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    if others as usize + text.chars().count() > DRAFTS_PER_APP {
+        return Err(crate::error::Error::TooLarge(format!(
+            "an app's drafts hold at most {DRAFTS_PER_APP} characters together; this one would make {}",
+            others as usize + text.chars().count()
+        )));
+    }
+    let of_kind = Cond::all().add(Expr::col(t("app")).eq(app)).add(Expr::col(t("kind")).eq(kind));
+    let next = Query::select()
+        .expr(Func::coalesce([Expr::col(t("position")).max(), Expr::val(-1i64)]))
+        .expr(Expr::col(t("key")).count())
+        .from(Table::Drafts)
+        .cond_where(of_kind.clone())
+        .to_owned();
+    let (last, count): (i64, i64) = match c.query_one(&next).await? {
+        Some(row) => (row.try_get_by_index(0)?, row.try_get_by_index(1)?),
+        None => (-1, 0),
+    };
+    if count as usize >= DRAFTS_PER_KIND {
+        let this = Query::select()
+            .column(t("key"))
+            .from(Table::Drafts)
+            .cond_where(of_kind)
+            .and_where(Expr::col(t("key")).eq(key))
+            .to_owned();
+        if c.query_one(&this).await?.is_none() {
+            return Err(crate::error::Error::Conflict {
+                code: "too_many_drafts",
+                detail: format!("an app holds at most {DRAFTS_PER_KIND} {kind}; delete one first"),
+            });
+        }
+    }
     let q = Query::insert()
         .into_table(Table::Drafts)
         .columns(["app", "kind", "key", "body", "position", "updated_at"].map(t))
-        .values_panic([app.into(), kind.into(), key.into(), body.to_string().into(), position.into(), now.into()])
+        .values_panic([app.into(), kind.into(), key.into(), text.into(), (last + 1).into(), now.into()])
         .on_conflict(
             OnConflict::columns(["app", "kind", "key"].map(t)).update_columns(["body", "updated_at"].map(t)).to_owned(),
         )
         .to_owned();
-    c.execute(&q).await.map(drop)
+    c.execute(&q).await?;
+    Ok(())
 }
 
 pub async fn delete_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str) -> Result<bool, DbErr> {

@@ -16,6 +16,7 @@ use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::Table;
 use crate::error::Error;
+use crate::limits;
 use crate::records::FormCtx;
 use crate::records::codec::{datetime, decode};
 use crate::records::query::ListParams;
@@ -51,12 +52,23 @@ pub struct ViewSpec {
 /// Refuses a view its owner's list would refuse, each problem at its place in the view.
 async fn checked(core: &Core, principal: &Principal, (app, form): (&str, &str), spec: &ViewSpec) -> Result<(), Error> {
     let name = spec.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.is_empty() || spec.name.chars().count() > limits::NAME || limits::has_hidden_characters(name) {
         return Err(Error::bad_input_at(
             "bad_name",
             "/name",
-            "a view's name has 1 to 100 characters, without control characters",
+            format!("a view's name has 1 to {} characters, without control characters", limits::NAME),
         ));
+    }
+    // What is stored is what was sent: each part bounded as it came, not once trimmed.
+    limits::chars("/where", spec.condition.as_deref().unwrap_or_default(), engine_rule::MAX_LENGTH)?;
+    limits::chars("/search", spec.search.as_deref().unwrap_or_default(), crate::records::query::MAX_SEARCH)?;
+    limits::chars("/sort", spec.sort.as_deref().unwrap_or_default(), limits::SORT)?;
+    if let Some(columns) = &spec.columns {
+        let unique: std::collections::BTreeSet<&String> = columns.iter().collect();
+        if columns.len() > limits::VIEW_COLUMNS || unique.len() != columns.len() {
+            let detail = format!("at most {} columns, each once", limits::VIEW_COLUMNS);
+            return Err(Error::bad_input_at("bad_columns", "/columns", detail));
+        }
     }
     let published = core.catalog.published(&core.db.conn, app).await?;
     let ctx = FormCtx::new(&published, form, core.db.backend(), core.clock.now())?;

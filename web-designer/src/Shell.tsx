@@ -143,6 +143,8 @@ export function Shell({ me, workspace, tasks, notifications, onLanguage, onZone,
           {opened && (
             <TaskDrawer
               task={opened}
+              me={me.username}
+              leads={workspace.tasks.leads}
               onClose={() => setOpened(null)}
               onDone={() => {
                 setOpened(null);

@@ -14,9 +14,11 @@ interface TaskDetail {
 }
 
 /// A task opened from the inbox: its form, rendered from the task's own field list, and its
-/// outcomes; completing it shows every refusal at its field and keeps what was typed.
-export function TaskDrawer({ task, onClose, onDone }: {
-  task: Task; onClose: () => void; onDone: () => void;
+/// outcomes; completing it shows every refusal at its field and keeps what was typed. Only
+/// what the reader may do is offered: its holder completes it and hands it on (so may a
+/// manager of the holder's unit), a queued task is claimed first.
+export function TaskDrawer({ task, me, leads, onClose, onDone }: {
+  task: Task; me: string; leads: boolean; onClose: () => void; onDone: () => void;
 }) {
   const t = useT();
   const language = useContext(LanguageContext);
@@ -72,6 +74,8 @@ export function TaskDrawer({ task, onClose, onDone }: {
     setProblem(refusalText(answer.error as Problem | undefined, language, answer.response.statusText));
   }
   const queued = task.candidate_role !== null && task.candidate_role !== undefined;
+  const mine = task.assignee === me;
+  const handsOn = mine || (leads && !!task.assignee);
 
   return (
     <Drawer open title={task.title} onClose={onClose} size="large" aria-label={task.title}>
@@ -79,12 +83,18 @@ export function TaskDrawer({ task, onClose, onDone }: {
       <Space wrap style={{ marginBottom: 16 }}>
         {queued && !task.assignee && <Button onClick={() => void reassign('claim')}>{t('task.claim')}</Button>}
         {queued && task.assignee && <Button onClick={() => void reassign('unclaim')}>{t('task.unclaim')}</Button>}
-        <Space.Compact>
-          <Input aria-label={t('task.delegateTo')} placeholder={t('task.delegateTo')} value={delegate} onChange={(e) => setDelegate(e.target.value)} />
-          <Button disabled={!delegate.trim()} onClick={() => void reassign('delegate')}>{t('task.delegate')}</Button>
-        </Space.Compact>
+        {handsOn && (
+          <Space.Compact>
+            <Input aria-label={t('task.delegateTo')} placeholder={t('task.delegateTo')} value={delegate} onChange={(e) => setDelegate(e.target.value)} />
+            <Button disabled={!delegate.trim()} onClick={() => void reassign('delegate')}>{t('task.delegate')}</Button>
+          </Space.Compact>
+        )}
       </Space>
-      {!detail ? null : (
+      {!mine && (
+        <Alert type="info" style={{ marginBottom: 16 }}
+          title={task.assignee ? t('task.heldBy', { holder: task.assignee }) : t('task.claimFirst')} />
+      )}
+      {!detail || !mine ? null : (
         <Form form={form} layout="vertical" onFinish={complete} onValuesChange={(values: Record<string, unknown>) => form.setFields(clearedErrors(values))}>
           {detail.form.fields.map((f) => {
             const kind = fieldType(f);

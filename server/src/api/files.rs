@@ -14,6 +14,7 @@ use crate::auth::Principal;
 use crate::catalog::PublishedApp;
 use crate::error::Error;
 use crate::files::{self, FileMeta};
+use crate::limits;
 use engine_form::FieldType;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -48,14 +49,16 @@ pub async fn upload(
         });
     }
     let name = params.name.trim();
-    if name.is_empty() || name.len() > 255 || name.contains(['/', '\\']) || name.chars().any(char::is_control) {
+    let bad_name = name.is_empty() || params.name.len() > limits::FILE_NAME_BYTES || name.contains(['/', '\\']);
+    if bad_name || limits::has_hidden_characters(name) {
         return Err(Error::BadInput {
             code: "bad_name",
-            detail: "`name` must be a plain file name of 1 to 255 characters".into(),
+            detail: "`name` must be a plain file name of 1 to 255 bytes".into(),
             errors: vec![engine_form::FieldError::new(
                 "/name",
                 "bad_name",
-                "a file name has 1 to 255 characters, without `/`, `\\` or control characters (line breaks, NUL)",
+                "a file name has 1 to 255 bytes, without `/`, `\\`, control characters (line breaks, NUL) or \
+                 characters that turn the text around it (right-to-left overrides)",
             )],
         });
     }
@@ -69,8 +72,12 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_owned();
+    if content_type.len() > limits::FILE_NAME_BYTES {
+        let detail = format!("a Content-Type of at most {} bytes", limits::FILE_NAME_BYTES);
+        return Err(Error::bad_input_at("bad_content_type", "/content-type", detail));
+    }
     let stored =
-        files::store(&state.db.conn, &path, name, &content_type, body.to_vec(), principal.user_id, state.clock.now())
+        files::store(&state.db, &path, name, &content_type, body.to_vec(), principal.user_id, state.clock.now())
             .await?;
     Ok(HttpResponse::Created().json(stored))
 }
@@ -130,12 +137,24 @@ pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>)
             }
         }
     }
-    Ok(HttpResponse::Ok()
-        .content_type(meta.content_type.clone())
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            // Names stored before control characters were refused still download.
-            parameters: vec![DispositionParam::Filename(meta.name.replace(char::is_control, "_"))],
-        })
-        .body(data))
+    Ok(HttpResponse::Ok().content_type(meta.content_type.clone()).insert_header(attachment(&meta.name)).body(data))
+}
+
+/// `Content-Disposition: attachment` naming the file as RFC 6266 says: `filename*` in UTF-8
+/// for what browsers show, and an ASCII `filename` for those that read only that. Characters
+/// that would turn the name around or break the header (names stored before they were
+/// refused) become `_`.
+pub(super) fn attachment(name: &str) -> ContentDisposition {
+    let shown: String =
+        name.chars().map(|c| if limits::has_hidden_characters(&c.to_string()) { '_' } else { c }).collect();
+    let ascii: String = shown.chars().map(|c| if c.is_ascii() && c != '"' && c != '\\' { c } else { '_' }).collect();
+    let mut parameters = vec![DispositionParam::Filename(ascii)];
+    if !shown.is_ascii() {
+        parameters.push(DispositionParam::FilenameExt(header::ExtendedValue {
+            charset: header::Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: shown.into_bytes(),
+        }));
+    }
+    ContentDisposition { disposition: DispositionType::Attachment, parameters }
 }

@@ -262,10 +262,13 @@ impl ListQuery {
             query.sort.push(SortKey { target: Target::Id, descending: false });
         }
         query.fields = params.fields.as_deref().map(|f| parse_fields(form, f)).transpose()?;
+        // Bounded as sent, not once trimmed: a view stores the text as it came.
+        if let Some(raw) = params.search.as_deref()
+            && (raw.chars().count() > MAX_SEARCH || raw.contains('\0'))
+        {
+            return Err(bad("search", format!("at most {MAX_SEARCH} characters, without NUL")));
+        }
         if let Some(text) = params.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            if text.chars().count() > MAX_SEARCH || text.contains('\0') {
-                return Err(bad("search", format!("at most {MAX_SEARCH} characters, without NUL")));
-            }
             query.search = Some(Search { text: text.to_lowercase(), fields: Vec::new() });
         }
         if let Some(cursor) = params.after.as_deref() {

@@ -90,6 +90,7 @@ pub async fn complete(
     }
     let TaskForm { form, outcomes, .. } = task_form(core, &task).await?;
     let Completion { outcome, values: given } = done;
+    crate::limits::chars("/outcome", outcome.as_deref().unwrap_or_default(), crate::limits::KEY)?;
     let mut errors = Vec::new();
     match &outcome {
         Some(o) if !outcomes.is_empty() && !outcomes.contains(o) => errors.push(engine_form::FieldError::new(

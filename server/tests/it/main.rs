@@ -17,6 +17,7 @@ mod export;
 mod files;
 mod formulas;
 mod hostile;
+mod limits;
 mod lists;
 mod masking;
 mod outbox;

@@ -308,13 +308,22 @@ async fn drafts_were_readable_by_every_signed_in_user(backend: Backend) {
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let mut callers = Vec::new();
     for name in ["zhang.min", "noone", "designer"] {
-        callers.push(format!("Bearer {}", server::auth::login(&env.state.db.conn, name, password, env.now()).await.expect("in").0));
+        callers.push(format!(
+            "Bearer {}",
+            server::auth::login(&env.state.db.conn, name, password, env.now()).await.expect("in").0
+        ));
     }
     let mint = json!({ "name": "feed", "app": "bank_crm", "access": "read", "expires_in_days": 30 }).to_string();
     let token = env.send("POST", "/api/v1/tokens", Some(&mint), &[("authorization", &callers[0])]).await;
     callers.push(format!("Bearer {}", token.body["token"].as_str().expect("a token")));
-    let drafts = ["/api/v1/apps", "/api/v1/apps/bank_crm", "/api/v1/apps/bank_crm/bundle", "/api/v1/apps/bank_crm/rules",
-        "/api/v1/apps/bank_crm/rules/large_outflow", "/api/v1/apps/bank_crm/roles/relationship_manager"];
+    let drafts = [
+        "/api/v1/apps",
+        "/api/v1/apps/bank_crm",
+        "/api/v1/apps/bank_crm/bundle",
+        "/api/v1/apps/bank_crm/rules",
+        "/api/v1/apps/bank_crm/rules/large_outflow",
+        "/api/v1/apps/bank_crm/roles/relationship_manager",
+    ];
     for uri in drafts {
         for (who, auth) in ["an RM", "no role", "a designer", "an RM's token"].iter().zip(&callers) {
             let got = env.send("GET", uri, None, &[("authorization", auth)]).await;

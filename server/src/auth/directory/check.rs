@@ -106,6 +106,10 @@ pub(super) fn check(import: &Import, existing: &HashMap<String, i64>, app_roles:
         if unit.name.trim().is_empty() {
             errors.push(FieldError::new(format!("/org_units/{i}/name"), "required", "a unit has a name"));
         }
+        if unit.name.chars().count() > crate::limits::NAME {
+            let message = format!("at most {} characters", crate::limits::NAME);
+            errors.push(FieldError::new(format!("/org_units/{i}/name"), "too_long", message));
+        }
         // A parent comes before its children, so the tree has no cycle.
         if let Some(parent) = &unit.parent
             && !keys.contains(parent.as_str())
@@ -126,6 +130,13 @@ pub(super) fn check(import: &Import, existing: &HashMap<String, i64>, app_roles:
                 at("username"),
                 "bad_username",
                 "a user name is lower-case letters, digits, _ . -",
+            ));
+        }
+        if user.display_name.as_ref().is_some_and(|n| n.chars().count() > crate::limits::NAME) {
+            errors.push(FieldError::new(
+                at("display_name"),
+                "too_long",
+                format!("at most {} characters", crate::limits::NAME),
             ));
         }
         if !names.insert(user.username.as_str()) {
