@@ -12,11 +12,14 @@ use serde_json::Value;
 
 pub const OPERATIONS: [&str; 5] = ["read", "create", "update", "delete", "export"];
 
-/// How a role sees a field, most open first.
+/// How a role sees a field, most open first. `YearOnly` is a date's (or an instant's) mask
+/// that keeps its year (an age band without the birthday); `Masked` shows what the field
+/// type's mask shows (`engine_form::Mask`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Mode {
     Visible,
     ReadOnly,
+    YearOnly,
     Masked,
     Hidden,
 }
@@ -26,6 +29,7 @@ impl Mode {
         Some(match text {
             "visible" => Mode::Visible,
             "read_only" => Mode::ReadOnly,
+            "year_only" => Mode::YearOnly,
             "masked" => Mode::Masked,
             "hidden" => Mode::Hidden,
             _ => return None,
@@ -36,11 +40,22 @@ impl Mode {
         self == Mode::Visible
     }
 
+    /// Whether the value is shown as it is (written or only read).
+    pub fn in_clear(self) -> bool {
+        self <= Mode::ReadOnly
+    }
+
+    /// Whether the value is shown, but masked (whole, or but for its year).
+    pub fn masked(self) -> bool {
+        matches!(self, Mode::YearOnly | Mode::Masked)
+    }
+
     /// The name roles write it by.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Visible => "visible",
             Mode::ReadOnly => "read_only",
+            Mode::YearOnly => "year_only",
             Mode::Masked => "masked",
             Mode::Hidden => "hidden",
         }
@@ -188,8 +203,17 @@ fn grant_of(at: &str, bundle: &Bundle, form: &Form, grant: RawGrant, diags: &mut
             (_, None) => diags.push(Diagnostic::new(
                 format!("{at}/fields/{field}"),
                 "bad_mode",
-                format!("`{mode}` is not visible, read_only, masked or hidden"),
+                format!("`{mode}` is not visible, read_only, year_only, masked or hidden"),
             )),
+            (Some(f), Some(Mode::YearOnly))
+                if !matches!(f.kind, engine_form::FieldType::Date { .. } | engine_form::FieldType::DateTime) =>
+            {
+                diags.push(Diagnostic::new(
+                    format!("{at}/fields/{field}"),
+                    "bad_mode",
+                    "year_only keeps the year of a date or an instant; this field is neither",
+                ))
+            }
             (Some(_), Some(mode)) => {
                 fields.insert(field.clone(), mode);
             }

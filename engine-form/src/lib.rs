@@ -5,6 +5,7 @@ mod diagnostic;
 mod draft;
 mod formula;
 mod lower;
+mod mask;
 mod migrate;
 mod model;
 mod openapi;
@@ -20,6 +21,7 @@ pub use formula::{
     expression_type, field_type, formula_context, rows_read, zoneless_today,
 };
 pub use lower::{lower_form, parse_bundle};
+pub use mask::{HIDDEN, Mask};
 pub use migrate::{ColumnState, MigrationStep, plan_table};
 pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
 pub use openapi::{add_common_answers, app_openapi};

@@ -236,13 +236,30 @@ async fn settle(
 }
 
 /// The app's outbox messages in `state` (all when `None`), newest first, at most `limit`.
+/// A message's recipient as the outbox and the timeline show it: a phone number, an address
+/// or an IM account is personal data, shown masked as its kind's mask says (a mobile by its
+/// last four digits); webhook URLs and in-app user names are not.
+pub fn shown_recipient(channel: &str, recipient: Value) -> Value {
+    let mask = match channel {
+        "sms" => engine_form::Mask::Phone,
+        "email" => engine_form::Mask::Email,
+        "webhook" | "in_app" => return recipient,
+        _ => engine_form::Mask::Text,
+    };
+    match recipient.as_str() {
+        Some(clear) => Value::String(mask.text(clear, false)),
+        None => recipient,
+    }
+}
+
 pub async fn list(
     c: &impl ConnectionTrait,
     app: &str,
     (state, before): (Option<&str>, Option<i64>),
     limit: u64,
 ) -> Result<Vec<Value>, DbErr> {
-    let columns = ["id", "channel", "recipient", "body", "state", "attempts", "next_attempt_at", "last_error"];
+    let columns =
+        ["id", "channel", "recipient", "body", "state", "attempts", "next_attempt_at", "last_error", "firing_id"];
     let mut stmt = Query::select();
     stmt.columns(columns.map(a)).from(Table::Outbox).and_where(Expr::col(a("app")).eq(app));
     if let Some(state) = state {
@@ -264,14 +281,7 @@ pub async fn list(
                 _ => Value::Null,
             };
             let channel: String = row.try_get_by_index(1)?;
-            let mut recipient = text(row.try_get_by_index(2)?);
-            // A phone number, an address or an IM account is personal data: the outbox is
-            // read by designers, who see it masked. Webhook URLs and in-app user ids are not.
-            if !matches!(channel.as_str(), "webhook" | "in_app")
-                && let Some(clear) = recipient.as_str()
-            {
-                recipient = Value::String(crate::access::mask(clear));
-            }
+            let recipient = shown_recipient(&channel, text(row.try_get_by_index(2)?));
             Ok(json!({
                 "id": row.try_get_by_index::<i64>(0)?,
                 "channel": channel,
@@ -281,6 +291,7 @@ pub async fn list(
                 "attempts": row.try_get_by_index::<i64>(5)?,
                 "next_attempt_at": next,
                 "last_error": row.try_get_by_index::<Option<String>>(7)?,
+                "firing": row.try_get_by_index::<Option<i64>>(8)?,
             }))
         })
         .collect()

@@ -82,10 +82,11 @@ pub async fn firings(
     } else {
         vec![(form.to_owned(), vec![id])]
     };
-    let items = fired(core, &access, &published, &subjects, &mut secrets).await?;
-    // Only the latest PER_KIND: said, not silently cut short.
-    let more = items.len() as u64 >= PER_KIND;
-    let mut body = json!({ "items": items, "more": more });
+    let Fired { items, withheld, read } = fired(core, &access, &published, &subjects, &mut secrets).await?;
+    // Only the latest PER_KIND: said, not silently cut short; and how many of those are
+    // withheld from this reader (derived from what they see masked).
+    let more = read as u64 >= PER_KIND;
+    let mut body = json!({ "items": items, "more": more, "withheld": withheld.len() });
     secrets.scrub(&mut body);
     Ok(body)
 }
@@ -109,7 +110,10 @@ pub async fn open_tasks(
 ) -> Result<Value, Error> {
     let Seen { now, published, secrets, .. } = Seen::of(core, principal, (app, form, id)).await?;
     let subjects = linking(core, principal, &published, (form, id), now).await?;
-    let open = tasks_about(&core.db.conn, app, &subjects, Some("open"), (now, principal.language.as_deref())).await?;
+    let mut open =
+        tasks_about(&core.db.conn, app, &subjects, Some("open"), (now, principal.language.as_deref())).await?;
+    let mine = |t: &Value| t["assignee"].as_str() == Some(principal.username.as_str());
+    crate::access::without_derived(core, principal, &mut open, mine).await?;
     let mut body = json!({ "items": open });
     secrets.scrub(&mut body);
     Ok(body)
@@ -141,24 +145,35 @@ async fn changes(
     Ok(items)
 }
 
+/// The firings a reader is shown of those on some records, the ids of those withheld from
+/// them (derived from what they see masked: `access::derived`), and how many were read.
+struct Fired {
+    items: Vec<Value>,
+    withheld: std::collections::BTreeSet<i64>,
+    read: usize,
+}
+
 /// The firings on `subjects` (the record first, then the records linking to it that the
 /// caller reads), each with its rule's name (`label`, as the current version gives it),
-/// what each read shaped by the caller's access to the form it fired on.
+/// what each read shaped by the caller's access to the form it fired on; those whose rule
+/// reads what the caller sees masked are withheld.
 async fn fired(
     core: &Core,
     access: &crate::access::Access,
     published: &crate::catalog::PublishedApp,
     subjects: &[(String, Vec<i64>)],
     secrets: &mut Secrets,
-) -> Result<Vec<Value>, Error> {
+) -> Result<Fired, Error> {
     let now = core.clock.now();
     let on = about(subjects, (Expr::col(a("form")), Expr::col(a("record_id"))));
-    let mut items = crate::rules::firings_about(&core.db.conn, &published.key, on, PER_KIND).await?;
+    let found = crate::rules::firings_about(&core.db.conn, &published.key, on, PER_KIND).await?;
+    let read = found.len();
     let own = subjects.first().map(|(form, _)| form.as_str());
     // What a linking record's firing did may quote that record's own personal data (an
     // SMS to its customer's mobile): masked with the secrets around it, read once each.
     let mut around: std::collections::HashMap<(String, i64), Secrets> = Default::default();
-    for item in &mut items {
+    let (mut items, mut withheld) = (Vec::new(), std::collections::BTreeSet::new());
+    for mut item in found {
         let rule = published.rules.iter().find(|r| item["rule"].as_str() == Some(r.key.as_str()));
         item["label"] = rule.map_or(Value::Null, |r| json!(r.label));
         let form = item["form"].as_str().unwrap_or_default().to_owned();
@@ -166,8 +181,13 @@ async fn fired(
         let Some(theirs) = theirs else {
             item["read"] = Value::Null;
             item["actions"] = json!([]);
+            items.push(item);
             continue;
         };
+        if crate::access::Derived::withheld_for(theirs, published, item["rule"].as_str().unwrap_or_default(), &form) {
+            withheld.extend(item["id"].as_i64());
+            continue;
+        }
         if let (Some(schema), Some(Value::Object(read))) = (published.bundle.form(&form), item.get_mut("read")) {
             theirs.shape_paths(&published.bundle, schema, read, secrets);
         }
@@ -179,10 +199,11 @@ async fn fired(
                 let found = reach::secrets_around(&core.db.conn, published, (&form, record), theirs, now).await?;
                 around.insert(key.clone(), found);
             }
-            around[&key].scrub(item);
+            around[&key].scrub(&mut item);
         }
+        items.push(item);
     }
-    Ok(items)
+    Ok(Fired { items, withheld, read })
 }
 
 /// Everything about the record in one list, newest first, at most `limit` entries (`more`
@@ -208,21 +229,28 @@ pub async fn timeline(
     // Firings, tasks and messages about the record and about the records linking to it
     // that the caller may read (a customer's transactions and holdings).
     let subjects = linking(core, principal, &published, (form, id), now).await?;
-    for firing in fired(core, &access, &published, &subjects, &mut secrets).await? {
+    let Fired { items: firings, withheld, .. } = fired(core, &access, &published, &subjects, &mut secrets).await?;
+    // What a withheld firing did (the task it raised, the message it sent) is withheld too.
+    let derived = |item: &Value| item["firing"].as_i64().is_some_and(|f| withheld.contains(&f));
+    for firing in firings {
         let at = firing["fired_at"].clone();
         entries.push(tag("firing", &at, firing));
     }
     for task in tasks_about(&core.db.conn, app, &subjects, None, (now, principal.language.as_deref())).await? {
-        let at = task["created_at"].clone();
-        entries.push(tag("task", &at, task));
+        if !derived(&task) {
+            let at = task["created_at"].clone();
+            entries.push(tag("task", &at, task));
+        }
     }
     for process in processes_of(core, principal, app, &subjects).await? {
         let at = process["started_at"].clone();
         entries.push(tag("process", &at, process));
     }
     for message in messages_about(&core.db.conn, app, &subjects).await? {
-        let at = message["created_at"].clone();
-        entries.push(tag("message", &at, message));
+        if !derived(&message) {
+            let at = message["created_at"].clone();
+            entries.push(tag("message", &at, message));
+        }
     }
     // RFC 3339 instants in UTC with fixed digits sort as text.
     entries.sort_by(|x, y| y["at"].as_str().cmp(&x["at"].as_str()));
@@ -333,12 +361,7 @@ async fn messages_about(
     let mut messages = Vec::new();
     for row in c.query_all(&stmt).await? {
         let channel: String = row.try_get_by_index(1)?;
-        let mut recipient = text(row.try_get_by_index(2)?);
-        if !matches!(channel.as_str(), "webhook" | "in_app")
-            && let Some(clear) = recipient.as_str()
-        {
-            recipient = Value::String(crate::access::mask(clear));
-        }
+        let recipient = crate::outbox::shown_recipient(&channel, text(row.try_get_by_index(2)?));
         messages.push(json!({
             "id": row.try_get_by_index::<i64>(0)?,
             "channel": channel,

@@ -266,15 +266,19 @@ impl Action {
     }
 }
 
-/// Masks the middle of a text: the first 3 and last 4 characters stay (`138****5678`,
-/// `110***********1234`); a text of 7 characters or fewer is masked whole.
+/// Masks a text read from personal data, showing at most what lets its owner recognise it
+/// and never half of it: of 15 characters or more (an ID number) the first 3 and last 4
+/// stay (`110***********1234`); of 10 to 14 (a mobile) the last 4 (`*******5678`); a
+/// shorter text reads `****` whatever its length.
 pub fn mask(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
-    }
     let n = chars.len();
-    chars.iter().enumerate().map(|(i, c)| if i < 3 || i >= n - 4 { *c } else { '*' }).collect()
+    let first = match n {
+        15.. => 3,
+        10..15 => 0,
+        _ => return "****".to_owned(),
+    };
+    chars.iter().enumerate().map(|(i, c)| if i < first || i + 4 >= n { *c } else { '*' }).collect()
 }
 
 /// Instants as the API writes them: UTC with microseconds (`2026-11-28T03:30:00.000000Z`).

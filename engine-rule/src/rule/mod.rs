@@ -140,6 +140,18 @@ impl EventRule {
         (paths, aggregates)
     }
 
+    /// The field paths whether and when the rule fires depends on: its condition's and its
+    /// `once_per`'s, each once (`old.` paths as written). Aggregates name the rows they read.
+    /// Who may not see one of them in clear may not learn that, or when, it fired.
+    pub fn condition_paths(&self) -> Vec<String> {
+        let is_rows = |p: &[String]| self.collections.iter().any(|c| c == p);
+        let (mut paths, mut collections) = (Vec::new(), Vec::new());
+        for expr in self.condition.iter().chain(&self.once_per) {
+            reads(expr, &is_rows, &mut paths, &mut Vec::new(), &mut collections);
+        }
+        paths.into_iter().chain(collections).map(|p| p.join(".")).collect()
+    }
+
     /// The condition, for the server to compile into the SQL of a scheduled scan.
     pub fn condition(&self) -> Option<&Expr> {
         self.condition.as_ref()

@@ -22,16 +22,18 @@
 //! shows it, for them too (`Access::all_but_personal_data`). The platform itself (rules
 //! and processes acting on their own) reads everything.
 
+mod derived;
 pub mod enforce;
 pub mod reach;
 mod shape;
 
+pub use derived::{Derived, without_derived};
 pub use shape::Secrets;
 
 use std::collections::BTreeMap;
 
 use crate::db::Table;
-use engine_form::{Bundle, FormSchema};
+use engine_form::{Bundle, FormSchema, Mask};
 use engine_rule::{Expr, Value as ExprValue};
 use serde_json::Value;
 
@@ -73,6 +75,8 @@ pub struct Access {
     pub forms: BTreeMap<String, Access>,
     /// This form's relations with lookups: field → related form.
     lookups: BTreeMap<String, String>,
+    /// How each field of the form reads masked (its type's mask).
+    masks: BTreeMap<String, Mask>,
 }
 
 impl Access {
@@ -85,6 +89,7 @@ impl Access {
             user,
             forms: BTreeMap::new(),
             lookups: BTreeMap::new(),
+            masks: BTreeMap::new(),
         }
     }
 
@@ -93,7 +98,7 @@ impl Access {
     /// platform administrator is not a business user.
     pub fn all_but_personal_data(roles: &[&Role], form: &engine_form::Form, user: UserContext) -> Access {
         let shown = Access::of(roles, form, user.clone());
-        let mut access = Access { lookups: shown.lookups.clone(), ..Access::full(user) };
+        let mut access = Access { lookups: shown.lookups.clone(), masks: shown.masks.clone(), ..Access::full(user) };
         for field in form.fields.iter().filter(|f| f.personal_data) {
             access.fields.insert(field.key.clone(), shown.mode(&field.key).min(Mode::Masked));
         }
@@ -134,7 +139,18 @@ impl Access {
                 _ => None,
             })
             .collect();
-        Access { operations, rows, fields, user, forms: BTreeMap::new(), lookups }
+        let masks = form.fields.iter().map(|f| (f.key.clone(), Mask::of(&f.kind))).collect();
+        Access { operations, rows, fields, user, forms: BTreeMap::new(), lookups, masks }
+    }
+
+    /// How `field` of this form reads masked.
+    pub fn mask_of(&self, field: &str) -> Mask {
+        self.masks.get(field).copied().unwrap_or(Mask::Text)
+    }
+
+    /// `value` of `field` as someone who sees it in `mode` (masked or year only) reads it.
+    pub fn masked(&self, field: &str, mode: Mode, value: &Value) -> Value {
+        self.mask_of(field).apply(value, mode == Mode::YearOnly)
     }
 
     /// The caller's access to `form` of the same app; `None`: everything.
@@ -186,7 +202,7 @@ impl Access {
                     break;
                 };
                 if let Some(a) = access
-                    && a.mode(segment) >= Mode::Masked
+                    && !a.mode(segment).in_clear()
                 {
                     return Err(format!(
                         "`{shown}` is not shown to you in clear, so it cannot be filtered or sorted on"
@@ -217,18 +233,17 @@ impl Access {
         self.fields.get(field).copied().unwrap_or(Mode::Visible)
     }
 
-    /// A record as this user may see it: hidden fields removed, masked ones masked.
+    /// A record as this user may see it: hidden fields removed, masked ones masked as their
+    /// type's mask says.
     pub fn shape(&self, record: &mut serde_json::Map<String, Value>) {
         for (field, mode) in &self.fields {
             match mode {
                 Mode::Hidden => {
                     record.remove(field);
                 }
-                Mode::Masked => {
-                    if let Some(value) = record.get_mut(field)
-                        && !value.is_null()
-                    {
-                        *value = Value::String(mask(&value_text(value)));
+                Mode::Masked | Mode::YearOnly => {
+                    if let Some(value) = record.get_mut(field) {
+                        *value = self.masked(field, *mode, value);
                     }
                 }
                 Mode::Visible | Mode::ReadOnly => {}
@@ -238,7 +253,7 @@ impl Access {
         if let Some(Value::Object(lookups)) = record.get_mut("_lookup") {
             for (relation, target) in &self.lookups {
                 match (self.mode(relation), self.to_form(target)) {
-                    (Mode::Hidden | Mode::Masked, _) => {
+                    (mode, _) if !mode.in_clear() => {
                         lookups.remove(relation);
                     }
                     (_, Some(access)) => {
@@ -251,24 +266,6 @@ impl Access {
             }
         }
     }
-}
-
-fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Masks the middle of a text: the first 3 and last 4 characters stay (`138****5678`,
-/// `110***********1234`); a text of 7 characters or fewer is masked whole.
-pub fn mask(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
-    }
-    let n = chars.len();
-    chars.iter().enumerate().map(|(i, c)| if i < 3 || i >= n - 4 { *c } else { '*' }).collect()
 }
 
 /// The caller's access to `form` of `app`, from their roles in the directory.

@@ -141,7 +141,7 @@ fn columns(
         if !asked || access.mode(&field.key) == Mode::Hidden || matches!(field.kind, FieldType::SubTable { .. }) {
             continue;
         }
-        let guard = holds_text(field) || access.mode(&field.key) == Mode::Masked;
+        let guard = holds_text(field) || access.mode(&field.key).masked();
         out.push(Column { header: field.key.clone(), field: field.key.clone(), lookup: None, guard });
         if let FieldType::Relation { form: target, lookup } = &field.kind {
             let related = access.to_form(target);
@@ -151,7 +151,7 @@ fn columns(
                     header: format!("{}.{key}", field.key),
                     field: field.key.clone(),
                     lookup: Some(key.clone()),
-                    guard: text || related.is_some_and(|a| a.mode(key) == Mode::Masked),
+                    guard: text || related.is_some_and(|a| a.mode(key).masked()),
                 });
             }
         }

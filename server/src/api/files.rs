@@ -9,7 +9,6 @@ use super::State;
 use super::error::Problem;
 use super::identity::principal;
 use super::params::Params;
-use crate::access::Mode;
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
 use crate::error::Error;
@@ -126,7 +125,7 @@ pub async fn download(state: State, req: HttpRequest, path: Path<(String, i64)>)
                 state.clock.now(),
             )
             .await?;
-            if access.mode(&at.field) >= Mode::Masked {
+            if !access.mode(&at.field).in_clear() {
                 return Err(not_found());
             }
         }

@@ -41,11 +41,11 @@ pub async fn test(
 /// read shaped by the caller's field modes.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/firings", tag = "rules",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id")),
-    responses((status = 200, description = "The firings on the record, newest first (at most 1,000: `more` says whether older ones were left out)", body = Object,
+    responses((status = 200, description = "The firings on the record, newest first (at most 1,000: `more` says whether older ones were left out); those whose rule reads what the caller sees masked are withheld, and counted (`withheld`)", body = Object,
             example = json!({ "items": [{ "id": 7, "rule": "aum_fell_30_percent", "rule_version": 3, "trigger": "updated", "record_id": 42,
                 "read": { "tier": "hnw", "aum": "8959999.99", "old.aum": "12800000.00" },
                 "actions": [{ "type": "create_task", "title": "…", "assignee": 1, "priority": "high", "due_at": "2026-11-28T03:30:00.000000Z" }],
-                "status": "done", "error": null, "fired_at": "2026-11-28T01:30:00.000000Z", "label": { "zh-CN": "资产管理规模下降 30%", "en": "AUM fell 30%" } }], "more": false }))))]
+                "status": "done", "error": null, "fired_at": "2026-11-28T01:30:00.000000Z", "label": { "zh-CN": "资产管理规模下降 30%", "en": "AUM fell 30%" } }], "more": false, "withheld": 0 }))))]
 pub async fn firings(
     state: State,
     req: actix_web::HttpRequest,
@@ -103,10 +103,10 @@ pub struct OutboxParams {
     responses((status = 200, description = "Messages newest first, 100 at a time; `next`, when given, is the `before` of the following page", body = Object,
         example = json!({ "items": [{ "id": 3, "channel": "webhook", "recipient": "https://crm.example/hooks/outflow",
             "body": { "customer": "李伟" }, "state": "failed", "attempts": 6, "next_attempt_at": "2026-11-28T14:00:00.000000Z",
-            "last_error": "the receiver answered 503 Service Unavailable" }] }))))]
+            "last_error": "the receiver answered 503 Service Unavailable", "firing": 12 }], "next": null, "withheld": 0 }))))]
 pub async fn outbox(
     state: State,
-    _: Designer,
+    Designer(principal): Designer,
     path: Path<String>,
     params: Params<OutboxParams>,
 ) -> Result<HttpResponse, Error> {
@@ -115,9 +115,12 @@ pub async fn outbox(
     {
         return Err(Error::bad_input("bad_state", format!("`{s}` is not pending, delivered, failed or undeliverable")));
     }
-    let items = crate::outbox::list(&state.db.conn, &path, (params.state.as_deref(), params.before), 100).await?;
+    let mut items = crate::outbox::list(&state.db.conn, &path, (params.state.as_deref(), params.before), 100).await?;
     let next = crate::audit::next_before(&items, Some(100));
-    Ok(json_response(StatusCode::OK, &json!({ "items": items, "next": next })))
+    // A message a rule sent because of what the reader sees masked (a birthday greeting) is
+    // withheld like the value: counted, not shown.
+    let withheld = crate::access::without_derived(&state.core, &principal, &mut items, |_| false).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": items, "next": next, "withheld": withheld })))
 }
 
 /// Send a failed or undeliverable outbox message again, now (after the receiver was fixed,

@@ -72,7 +72,10 @@ pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<Http
     let conn = &state.db.conn;
     let reach = tasks::reach(conn, principal(&req)?, true).await?;
     let row = tasks::visible(conn, &reach, *path).await?;
-    let mut task = tasks::task_json(&row, conn.get_database_backend(), state.clock.now(), reach.language())?;
+    let task = tasks::task_json(&row, conn.get_database_backend(), state.clock.now(), reach.language())?;
+    let mut shown = vec![task];
+    crate::access::without_derived(&state.core, &principal(&req)?, &mut shown, |t| reach.acts_on(t)).await?;
+    let Some(mut task) = shown.pop() else { return Err(Error::not_found(format!("no task {} of yours", *path))) };
     let form = tasks::task_form(&state, &task).await?;
     task["form"] = json!({ "fields": form.fields });
     task["escalations"] = tasks::escalations_of(conn, *path).await?;

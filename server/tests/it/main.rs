@@ -20,6 +20,7 @@ mod hostile;
 mod limits;
 mod lists;
 mod masking;
+mod masks;
 mod outbox;
 mod pages;
 mod permissions;

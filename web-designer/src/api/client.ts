@@ -18,7 +18,9 @@ export interface FieldMeta {
   key: string;
   type: string;
   label: Record<string, string>;
-  mode: 'visible' | 'read_only' | 'masked';
+  /// How the reader sees it: `masked` and `year_only` values are texts the server masked
+  /// (`*******0001`, `1975-**-**`), shown as they come.
+  mode: 'visible' | 'read_only' | 'year_only' | 'masked';
   scale?: number;
   options?: { value: string; label: Record<string, string> }[];
   lookup?: string[];
@@ -58,3 +60,7 @@ const auth: Middleware = {
 
 export const api = createClient<paths>({ baseUrl: '' });
 api.use(auth);
+
+/// Whether the reader sees `field` masked: its values are the server's masked texts, shown as
+/// they are, never parsed as the field's type.
+export const shownMasked = (field: FieldMeta): boolean => field.mode === 'masked' || field.mode === 'year_only';

@@ -1,6 +1,6 @@
 import { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Form, Input, Space } from 'antd';
-import { api, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
+import { api, shownMasked, type FieldMeta, type Problem, type WorkspaceForm } from '../api/client';
 import { formatDecimal } from '../format';
 import { ZoneContext } from '../workspace';
 import { LanguageContext, label, useT } from '../i18n';
@@ -142,7 +142,7 @@ export function RecordForm({ app, form, record, onSaved }: {
           }
           const kind = fieldType(f);
           const lookup = (record?._lookup?.[f.key] ?? null) as Record<string, unknown> | null;
-          const input = f.mode === 'masked'
+          const input = shownMasked(f)
             ? <Input readOnly disabled />
             : kind.input(f, { ...ctx, disabled: !writable(f), ...(lookup ? { shown: Object.values(lookup).filter((v) => v !== null).join(' · ') } : {}) });
           return (

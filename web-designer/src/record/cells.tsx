@@ -1,6 +1,6 @@
 // A field's value as a list or a section shows it, from the field's metadata.
 import { Tag } from 'antd';
-import type { FieldMeta } from '../api/client';
+import { shownMasked, type FieldMeta } from '../api/client';
 import { formatDecimal, formatInstant } from '../format';
 import { label } from '../i18n';
 export type { Row } from './values';
@@ -14,6 +14,7 @@ export const LISTED = new Set(['text', 'email', 'phone', 'integer', 'decimal', '
 export function cell(field: FieldMeta, row: Row, language: 'zh-CN' | 'en', zone: string): React.ReactNode {
   const value = row[field.key];
   if (value === null || value === undefined) return '';
+  if (shownMasked(field)) return String(value);
   switch (field.type) {
     case 'decimal':
       return <span className="number">{formatDecimal(String(value), field.scale ?? 2)}</span>;

@@ -1,6 +1,6 @@
 // A record's values between the API and a form's inputs, field by field through the
 // field-renderer table; sub-table rows likewise, column by column.
-import type { FieldMeta } from '../api/client';
+import { shownMasked, type FieldMeta } from '../api/client';
 import { fieldType, type InputContext } from './fields';
 
 /// A record as the API gives it.
@@ -23,7 +23,7 @@ export function inputValues(fields: FieldMeta[], record: Values, ctx: InputConte
       continue;
     }
     const kind = fieldType(f);
-    out[f.key] = kind.toInput ? kind.toInput(value, ctx) : value;
+    out[f.key] = shownMasked(f) ? String(value) : kind.toInput ? kind.toInput(value, ctx) : value;
   }
   return out;
 }
