@@ -7,6 +7,16 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 
+/// The latest instant a virtual clock stands at: what a session or a token made then
+/// lasts must still be a date every store keeps (years 0001 to 9999).
+pub const LATEST: DateTime<Utc> = DateTime::from_naive_utc_and_offset(
+    match chrono::NaiveDate::from_ymd_opt(9998, 12, 31) {
+        Some(day) => day.and_time(chrono::NaiveTime::MIN),
+        None => chrono::NaiveDateTime::MIN,
+    },
+    Utc,
+);
+
 /// A clock shared by every part of one server; cloning it shares it.
 #[derive(Clone, Debug)]
 pub struct Clock(Arc<Kind>);

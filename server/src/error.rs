@@ -28,6 +28,9 @@ pub enum Error {
     VersionRequired,
     #[error("{0}")]
     TooLarge(String),
+    /// A request whose body did not arrive in time.
+    #[error("{0}")]
+    Timeout(String),
     /// An expression in a request (a `where`, a preview) that is wrong, each problem with
     /// its position in the text.
     #[error("the expression in `{param}` is invalid")]
@@ -87,6 +90,7 @@ impl Error {
             Error::VersionMismatch { .. } => "version_mismatch",
             Error::VersionRequired => "version_required",
             Error::TooLarge(_) => "payload_too_large",
+            Error::Timeout(_) => "request_timeout",
             Error::InvalidExpression { .. } => "invalid_expression",
             Error::Overflow(_) => "overflow",
             Error::Unauthorized { code, .. } | Error::Forbidden { code, .. } => code,

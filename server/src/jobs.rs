@@ -12,6 +12,9 @@ use crate::error::Error;
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Ran {
     pub scheduled_rules: usize,
+    /// Earlier occurrences of scheduled rules that their runs stood for (a clock moved on
+    /// by days runs each daily scan once, as of the latest day), said rather than hidden.
+    pub merged_occurrences: u64,
     pub retried_firings: usize,
     pub started_processes: usize,
     pub process_jobs: usize,
@@ -28,8 +31,10 @@ pub async fn run_due(core: &Core, now: DateTime<Utc>) -> Ran {
             T::default()
         })
     }
+    let scheduled = logged("scheduled rules", crate::rules::run_due_schedules(core, now).await);
     let mut ran = Ran {
-        scheduled_rules: logged("scheduled rules", crate::rules::run_due_schedules(core, now).await).len(),
+        scheduled_rules: scheduled.len(),
+        merged_occurrences: scheduled.iter().map(|r| r.merged).sum(),
         ..Ran::default()
     };
     ran.retried_firings = logged("retrying rule actions", crate::rules::retry_due_firings(core, now).await);

@@ -89,10 +89,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { db, listen, demo: with_demo, demo_bundle, workers, no_jobs, virtual_clock } => {
             let clock = match virtual_clock.as_deref() {
                 None => Clock::wall(),
-                Some(at) => Clock::at(
-                    engine_form::parse_instant(at)
-                        .with_context(|| format!("--virtual-clock needs an RFC 3339 instant, not `{at}`"))?,
-                ),
+                Some(at) => {
+                    let at = engine_form::parse_instant(at)
+                        .with_context(|| format!("--virtual-clock needs an RFC 3339 instant, not `{at}`"))?;
+                    anyhow::ensure!(at <= server::clock::LATEST, "--virtual-clock goes no further than 9998-12-31");
+                    Clock::at(at)
+                }
             };
             let database = Db::connect(&db.db).await?;
             let state = AppState::of(Core::with_clock(database, clock), Default::default());

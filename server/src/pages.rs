@@ -35,9 +35,14 @@ pub async fn assemble(core: &Core, principal: &Principal, (app, page, id): (&str
         .summary
         .iter()
         .zip(values)
-        .map(|(f, value)| {
-            json!({ "key": f.key, "label": f.label, "scale": f.scale, "readable": value.is_some(),
-                "value": value.unwrap_or(Value::Null) })
+        .map(|(f, figure)| {
+            let (readable, value, error) = match figure {
+                preview::Figure::Value(value) => (true, value, None),
+                preview::Figure::Unreadable => (false, Value::Null, None),
+                preview::Figure::Overflow => (true, Value::Null, Some("overflow")),
+            };
+            json!({ "key": f.key, "label": f.label, "scale": f.scale, "readable": readable, "value": value,
+                "error": error })
         })
         .collect();
     let mut sections = Vec::new();

@@ -131,3 +131,30 @@ fn every_answer_carries_the_security_headers() {
     assert!(out.header("set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
     assert_eq!(server.exchange("GET", "/api/v1/auth/me", &with_cookie, "").expect("me").status, 401);
 }
+
+/// 800 connections sending a body a byte every 10 s were held forever: a body that stops
+/// coming is answered 408 after 10 s, and the server still answers the others meanwhile.
+#[test]
+fn a_body_sent_a_byte_at_a_time_held_its_connection() {
+    use std::io::{Read, Write};
+    let (_dir, server) = demo();
+    let started = std::time::Instant::now();
+    let slow: Vec<std::net::TcpStream> = (0..50)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(server.addr()).expect("a connection");
+            let head = "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+            stream.write_all(head.as_bytes()).expect("sent");
+            stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("a timeout");
+            stream
+        })
+        .collect();
+    assert_eq!(server.anonymous("GET", "/healthz", None).0, 200, "the others are answered meanwhile");
+    for mut stream in slow {
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("request_timeout"), "a problem, said: {answer}");
+    }
+    let waited = started.elapsed().as_secs();
+    assert!((10..30).contains(&waited), "refused after the 10 s a body may pause, not held: {waited} s");
+}

@@ -133,6 +133,23 @@ fn date(v: &Value) -> Option<NaiveDate> {
     if let Value::Date(d) = v { Some(*d) } else { None }
 }
 
+/// A computed date, if it lies in the years every store keeps (0001 to 9999): past them a
+/// date is null, in the evaluator and in both databases alike.
+fn in_range(d: Option<NaiveDate>) -> Value {
+    match d {
+        Some(d) if (1..=9999).contains(&d.year()) => Value::Date(d),
+        _ => Value::Null,
+    }
+}
+
+/// A computed instant, if it lies in the years 0001 to 9999 in UTC.
+fn instant_in_range(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
+    match t {
+        Some(t) if (1..=9999).contains(&t.year()) => Value::DateTime(t),
+        _ => Value::Null,
+    }
+}
+
 fn integer(v: &Value) -> Option<i64> {
     if let Value::Integer(i) = v { Some(*i) } else { None }
 }
@@ -298,7 +315,7 @@ static FUNCTIONS: &[Function] = &[
         "date",
         (1, Some(1)),
         |a| want(a, 0, Type::Text).map(|()| Type::Date),
-        |a, _| text(&a[0]).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).map_or(Value::Null, Value::Date),
+        |a, _| in_range(text(&a[0]).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())),
     ),
     Function::new(
         "days_between",
@@ -323,8 +340,8 @@ static FUNCTIONS: &[Function] = &[
         |a, _| {
             let days = integer(&a[1]).and_then(chrono::Duration::try_days);
             match (&a[0], days) {
-                (Value::Date(d), Some(n)) => d.checked_add_signed(n).map_or(Value::Null, Value::Date),
-                (Value::DateTime(t), Some(n)) => t.checked_add_signed(n).map_or(Value::Null, Value::DateTime),
+                (Value::Date(d), Some(n)) => in_range(d.checked_add_signed(n)),
+                (Value::DateTime(t), Some(n)) => instant_in_range(t.checked_add_signed(n)),
                 _ => Value::Null,
             }
         },
@@ -333,8 +350,7 @@ static FUNCTIONS: &[Function] = &[
     Function::new("add_months", (2, Some(2)), date_and_integer_to_date, |a, _| match (date(&a[0]), integer(&a[1])) {
         (Some(d), Some(n)) => {
             let months = u32::try_from(n.unsigned_abs()).ok().map(Months::new);
-            let moved = months.and_then(|m| if n >= 0 { d.checked_add_months(m) } else { d.checked_sub_months(m) });
-            moved.map_or(Value::Null, Value::Date)
+            in_range(months.and_then(|m| if n >= 0 { d.checked_add_months(m) } else { d.checked_sub_months(m) }))
         }
         _ => Value::Null,
     }),
@@ -354,7 +370,7 @@ static FUNCTIONS: &[Function] = &[
         (3, Some(3)),
         |a| want(a, 0, Type::Date).and(want(a, 1, Type::Integer)).and(want(a, 2, Type::Text)).map(|()| Type::Date),
         |a, c| match (date(&a[0]), integer(&a[1]), calendar(&a[2], c)) {
-            (Some(d), Some(n), Some(cal)) => cal.add_business_days(d, n).map_or(Value::Null, Value::Date),
+            (Some(d), Some(n), Some(cal)) => in_range(cal.add_business_days(d, n)),
             _ => Value::Null,
         },
     )

@@ -37,9 +37,10 @@ pub async fn get(state: State, _: Administrator) -> Result<HttpResponse, Error> 
 /// the outbox.
 #[utoipa::path(post, path = "/api/v1/clock", tag = "system", request_body = ClockMove,
     responses((status = 200, description = "Moved; what ran", body = Object,
-            example = json!({ "now": "2026-12-01T10:00:00.000000Z", "ran": { "scheduled_rules": 0, "retried_firings": 0,
+            example = json!({ "now": "2026-12-01T10:00:00.000000Z", "ran": { "scheduled_rules": 0, "merged_occurrences": 0, "retried_firings": 0,
                 "started_processes": 0, "process_jobs": 3, "escalations": 0, "messages": 1 } })),
-        (status = 409, description = "The server runs on the wall clock (`wall_clock`)", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The server runs on the wall clock (`wall_clock`), or the instant is before the clock's (`clock_backwards`: time never goes back)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Past the last instant a virtual clock reaches (`out_of_range`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn advance(state: State, _: Administrator, payload: Payload) -> Result<HttpResponse, Error> {
     let request: ClockMove = json_request(payload, "a clock move").await?;
     if !state.clock.is_virtual() {
@@ -56,6 +57,24 @@ pub async fn advance(state: State, _: Administrator, payload: Payload) -> Result
         }
         _ => return Err(Error::bad_input("bad_move", "give `to` or `advance_seconds`, one of them")),
     };
+    if target < state.clock.now() {
+        return Err(Error::Conflict {
+            code: "clock_backwards",
+            detail: format!(
+                "the clock stands at {}; time never goes back",
+                engine_form::format_datetime(&state.clock.now())
+            ),
+        });
+    }
+    // Sessions (12 hours) and tokens (366 days) must end within the years every store keeps.
+    if target > crate::clock::LATEST {
+        let latest = engine_form::format_datetime(&crate::clock::LATEST);
+        return Err(Error::InvalidRecord(vec![engine_form::FieldError::new(
+            "/to",
+            "out_of_range",
+            format!("a virtual clock goes no further than {latest}"),
+        )]));
+    }
     let now = state.clock.set(target).unwrap_or(target);
     let ran = crate::jobs::run_due(&state, now).await;
     Ok(json_response(StatusCode::OK, &json!({ "now": engine_form::format_datetime(&now), "ran": ran })))

@@ -54,6 +54,7 @@ fn status_of(e: &Error) -> (StatusCode, &'static str) {
         Error::VersionMismatch { .. } => (StatusCode::PRECONDITION_FAILED, "Record changed"),
         Error::VersionRequired => (StatusCode::PRECONDITION_REQUIRED, "If-Match required"),
         Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Payload too large"),
+        Error::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "Request timeout"),
         Error::InvalidExpression { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid expression"),
         Error::Overflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Value out of range"),
         Error::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "Unauthorized"),

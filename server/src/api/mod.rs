@@ -237,11 +237,22 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
 /// The largest JSON request body; uploaded files have their own, larger limit.
 pub const MAX_JSON_BODY: usize = 4 * 1024 * 1024;
 
+/// How long a body may pause between two of its pieces.
+pub const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Reads a request body of at most `limit` bytes; a larger one is refused as soon as it
-/// passes the limit, with a 413 problem, before it fills memory.
+/// passes the limit, with a 413 problem, before it fills memory. A body must keep coming
+/// (no pause over [`BODY_IDLE`]) and be whole within a minute plus a second for every 100
+/// KiB its limit allows (a file of 100 MiB: 18 minutes): a client sending a byte now and
+/// then holds its connection no longer (408).
 pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, Error> {
+    let late = || Error::Timeout("the body did not arrive in time".into());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60 + (limit / (100 * 1024)) as u64);
     let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
+    loop {
+        let wait = BODY_IDLE.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        let Ok(next) = tokio::time::timeout(wait, payload.next()).await else { return Err(late()) };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| Error::bad_input("bad_body", format!("the body could not be read: {e}")))?;
         if body.len() + chunk.len() > limit {
             return Err(Error::TooLarge(format!("the body is larger than {limit} bytes")));

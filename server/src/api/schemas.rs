@@ -171,6 +171,9 @@ pub struct PageFigure {
     /// False when the figure reads what the reader sees masked or hidden: no value then.
     pub readable: bool,
     pub value: Option<Value>,
+    /// Why a readable figure has no value: `overflow` (past what the database computes
+    /// exactly); the rest of the page is shown.
+    pub error: Option<String>,
 }
 
 /// A section: related records (`related`, with `form` and `columns`), or the record's open

@@ -116,21 +116,51 @@ fn fixed(c: &Compiler, name: &str, v: &[Compiled], span: Span) -> Result<Compile
         ("starts_with", _) => c.derive("(substr({}, 1, length({})) = {})", &[&v[0], &v[1], &v[1]], repr, 1),
         ("days_between", false) => c.derive("CAST(julianday({}) - julianday({}) AS INTEGER)", &[&v[1], &v[0]], repr, 7),
         ("days_between", true) => c.derive("CAST({} - {} AS bigint)", &[&v[1], &v[0]], repr, 7),
-        ("add_days", false) => c.derive("date({}, {} || ' days')", &[&v[0], &v[1]], repr, 0),
-        ("add_days", true) => c.derive("({} + CAST({} AS integer))", &[&v[0], &v[1]], repr, 0),
-        // Month ends clamp: the first of the target month, plus the original day less one,
-        // but no further than that month's last day.
-        ("add_months", false) => c.derive(
-            "date(date({}, 'start of month', {} || ' months'), (min(CAST(substr({}, 9, 2) AS INTEGER), \
-             CAST(strftime('%d', date({}, 'start of month', {} || ' months'), '+1 month', '-1 day') AS INTEGER)) - 1) \
-             || ' days')",
-            &[&v[0], &v[1], &v[0], &v[0], &v[1]],
+        // Dates past the years 0001 to 9999 are null, as in the evaluator: SQLite would give
+        // negative years and PostgreSQL the year 10000. A count of days (3,652,059) or months
+        // (119,987) that could not land in them is null before it is added, where
+        // PostgreSQL's integers would overflow; the date is written twice, and so are its
+        // arguments.
+        ("add_days", false) => c.derive(
+            "CASE WHEN abs({}) <= 3652059 THEN (CASE WHEN date({}, {} || ' days') \
+             BETWEEN '0001-01-01' AND '9999-12-31' THEN date({}, {} || ' days') \
+             END) END",
+            &[&v[1], &v[0], &v[1], &v[0], &v[1]],
             repr,
             0,
         ),
-        ("add_months", true) => {
-            c.derive("CAST({} + make_interval(months => CAST({} AS integer)) AS date)", &[&v[0], &v[1]], repr, 0)
-        }
+        ("add_days", true) => c.derive(
+            "CASE WHEN abs({}) <= 3652059 THEN (CASE WHEN ({} + CAST({} AS \
+             integer)) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31' THEN ({} + \
+             CAST({} AS integer)) END) END",
+            &[&v[1], &v[0], &v[1], &v[0], &v[1]],
+            repr,
+            0,
+        ),
+        // Month ends clamp: the first of the target month, plus the original day less one,
+        // but no further than that month's last day.
+        ("add_months", false) => c.derive(
+            "CASE WHEN abs({}) <= 119987 THEN (CASE WHEN date(date({}, 'start of \
+             month', {} || ' months'), (min(CAST(substr({}, 9, 2) AS INTEGER), \
+             CAST(strftime('%d', date({}, 'start of month', {} || ' months'), '+1 \
+             month', '-1 day') AS INTEGER)) - 1) || ' days') BETWEEN '0001-01-01' \
+             AND '9999-12-31' THEN date(date({}, 'start of month', {} || ' \
+             months'), (min(CAST(substr({}, 9, 2) AS INTEGER), CAST(strftime('%d', \
+             date({}, 'start of month', {} || ' months'), '+1 month', '-1 day') AS \
+             INTEGER)) - 1) || ' days') END) END",
+            &[&v[1], &v[0], &v[1], &v[0], &v[0], &v[1], &v[0], &v[1], &v[0], &v[0], &v[1]],
+            repr,
+            0,
+        ),
+        ("add_months", true) => c.derive(
+            "CASE WHEN abs({}) <= 119987 THEN (CASE WHEN CAST({} + \
+             make_interval(months => CAST({} AS integer)) AS date) BETWEEN DATE \
+             '0001-01-01' AND DATE '9999-12-31' THEN CAST({} + make_interval(months \
+             => CAST({} AS integer)) AS date) END) END",
+            &[&v[1], &v[0], &v[1], &v[0], &v[1]],
+            repr,
+            0,
+        ),
         ("year", false) => int("CAST(substr({}, 1, 4) AS INTEGER)"),
         ("month", false) => int("CAST(substr({}, 6, 2) AS INTEGER)"),
         ("day", false) => int("CAST(substr({}, 9, 2) AS INTEGER)"),

@@ -117,16 +117,27 @@ fn decoded(
     })
 }
 
+/// A figure of a record as its reader gets it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    Value(Value),
+    /// It reads what the reader sees masked or hidden.
+    Unreadable,
+    /// Its value is past what the database computes exactly (on SQLite, more than 64 bits
+    /// of minor units): said in its own card, the rest of the page still shown.
+    Overflow,
+}
+
 /// Each of `exprs` computed by the database for record `id`, as `access` reads (`ctx` has
-/// it): `None` for one that reads what the reader sees masked or hidden. The record must
-/// be within the reader's rows (the caller checked).
+/// it). The record must be within the reader's rows (the caller checked). All in one
+/// statement; if one overflows, each again in its own, so only that one says so.
 pub async fn values_for_record(
     c: &impl ConnectionTrait,
     ctx: &FormCtx<'_>,
     access: &crate::access::Access,
     id: i64,
     exprs: &[&engine_rule::Expr],
-) -> Result<Vec<Option<Value>>, Error> {
+) -> Result<Vec<Figure>, Error> {
     let mut compiled = Vec::new();
     for expr in exprs {
         let mut paths = Vec::new();
@@ -134,6 +145,30 @@ pub async fn values_for_record(
         let readable = access.check_readable(&ctx.app.bundle, ctx.form, &paths).is_ok();
         compiled.push(if readable { compiled_for_reader(ctx, access, expr, ctx.now).ok() } else { None });
     }
+    match figures(c, ctx, id, &compiled).await {
+        Err(Error::Overflow(_)) => {}
+        answer => return answer,
+    }
+    let mut out = Vec::with_capacity(compiled.len());
+    for one in compiled {
+        out.push(match figures(c, ctx, id, std::slice::from_ref(&one)).await {
+            Ok(mut value) => value.pop().unwrap_or(Figure::Unreadable),
+            Err(Error::Overflow(_)) => Figure::Overflow,
+            Err(e) => return Err(e),
+        });
+    }
+    Ok(out)
+}
+
+type Compiled = Option<(engine_rule::Type, expr_sql::Compiled)>;
+
+/// The compiled figures of record `id`, read in one statement.
+async fn figures(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    id: i64,
+    compiled: &[Compiled],
+) -> Result<Vec<Figure>, Error> {
     let table = Alias::new(&ctx.map.table);
     let mut stmt = Query::select();
     stmt.expr(Expr::col((table.clone(), Alias::new("id"))))
@@ -142,16 +177,16 @@ pub async fn values_for_record(
     for (_, c) in compiled.iter().flatten() {
         stmt.expr(c.expr.clone());
     }
-    let Some(row) = c.query_one(&stmt).await? else { return Ok(vec![None; exprs.len()]) };
+    let Some(row) = c.query_one(&stmt).await? else { return Ok(vec![Figure::Unreadable; compiled.len()]) };
     let mut index = 1;
-    let mut out = Vec::with_capacity(exprs.len());
-    for one in &compiled {
+    let mut out = Vec::with_capacity(compiled.len());
+    for one in compiled {
         out.push(match one {
-            None => None,
+            None => Figure::Unreadable,
             Some((ty, c)) => {
                 let value = decoded(&row, index, ty, c, ctx.backend)?;
                 index += 1;
-                Some(expr_json(&value))
+                Figure::Value(expr_json(&value))
             }
         });
     }

@@ -78,3 +78,26 @@ pub(crate) async fn finish(
         .to_owned();
     c.execute(&stmt).await.map(drop)
 }
+
+/// The latest occurrence each scheduled rule of `app` ran for (any version), by rule.
+pub(crate) async fn latest(
+    c: &impl ConnectionTrait,
+    app: &str,
+) -> Result<std::collections::HashMap<String, DateTime<Utc>>, DbErr> {
+    let stmt = Query::select()
+        .column(a("rule"))
+        .expr(Expr::col(a("occurrence")).max())
+        .from(Table::ScheduleRuns)
+        .and_where(Expr::col(a("app")).eq(app))
+        .group_by_col(a("rule"))
+        .to_owned();
+    let mut out = std::collections::HashMap::new();
+    for row in c.query_all(&stmt).await? {
+        let (rule, occurrence): (String, String) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        // Occurrences are keyed as RFC 3339 to the second in UTC, so the greatest is the latest.
+        if let Ok(at) = DateTime::parse_from_rfc3339(&occurrence) {
+            out.insert(rule, at.with_timezone(&Utc));
+        }
+    }
+    Ok(out)
+}

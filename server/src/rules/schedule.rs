@@ -39,6 +39,10 @@ pub struct RunReport {
     pub matched: u64,
     /// Firings made now (a record fired before for this occurrence is not fired again).
     pub fired: u64,
+    /// The earlier occurrences since the rule last ran that this run stands for: a scan
+    /// runs as of its latest occurrence only (a greeting sent days late on the day it was
+    /// for would be worse than none), and says how many it merged.
+    pub merged: u64,
 }
 
 fn a(name: &str) -> Alias {
@@ -53,15 +57,42 @@ pub async fn run_due_schedules(state: &Core, now: DateTime<Utc>) -> Result<Vec<R
             continue;
         }
         let app = state.catalog.published(&state.db.conn, &app_row.key).await?;
+        if !app.rules.iter().any(|r| r.schedule.is_some()) {
+            continue;
+        }
+        let last_runs = super::runs::latest(&state.db.conn, &app.key).await?;
         for rule in app.rules.iter() {
             let Some(schedule) = &rule.schedule else { continue };
             let Some(occurrence) = schedule.latest_due(now).filter(|o| *o >= app.published_at) else { continue };
-            if let Some(report) = run_occurrence(state, &app, rule, occurrence).await? {
+            if let Some(mut report) = run_occurrence(state, &app, rule, occurrence).await? {
+                let since = last_runs.get(&rule.key).copied().unwrap_or(app.published_at).max(app.published_at);
+                report.merged = merged(schedule, since, occurrence);
+                if report.merged > 0 {
+                    tracing::warn!(
+                        app = %app.key, rule = %rule.key, merged = report.merged,
+                        "a scheduled rule ran as of its latest occurrence; earlier ones since its last run were not run"
+                    );
+                }
                 reports.push(report);
             }
         }
     }
     Ok(reports)
+}
+
+/// How many occurrences of `schedule` fall after `since` and before `latest`: those a run
+/// at `latest` stands for (counted up to a year of minutes, past which it says that many).
+fn merged(schedule: &engine_rule::Schedule, since: DateTime<Utc>, latest: DateTime<Utc>) -> u64 {
+    const MOST: u64 = 366 * 24 * 60;
+    let (mut count, mut cursor) = (0, since);
+    while let Some(next) = schedule.next_after(cursor).filter(|t| *t < latest) {
+        count += 1;
+        if count == MOST {
+            break;
+        }
+        cursor = next;
+    }
+    count
 }
 
 /// Runs `rule` for `occurrence` if this server can claim it; `None` if another has.
@@ -81,7 +112,8 @@ pub async fn run_occurrence(
     // The occurrence is the rule's "now": a rerun sees the same day and the same values.
     let clock = clock(app, occurrence);
     let scan = Scan::new(&ctx, rule, &clock)?;
-    let mut report = RunReport { app: app.key.clone(), rule: rule.key.clone(), occurrence, matched: 0, fired: 0 };
+    let mut report =
+        RunReport { app: app.key.clone(), rule: rule.key.clone(), occurrence, matched: 0, fired: 0, merged: 0 };
     let paths = super::related::related_paths([rule]);
     let ids = scan.ids(conn).await?;
     report.matched = ids.len() as u64;

@@ -33,10 +33,20 @@ async fn time_moves_through_the_api(backend: Backend) {
     assert_eq!(due.body["now"], "2026-12-01T01:35:00.000000Z");
     assert_eq!(due.body["ran"]["process_jobs"], 1, "the timer fired before the answer: {}", due.body);
     assert_eq!(env.get(&instance).await.body["status"], "completed");
+    // Moved back, the clock refuses (it answered 200 and did nothing); moved to the end
+    // of time, every later sign-in would have given an expired session.
     let back = env.post("/api/v1/clock", &json!({ "to": "2026-01-01T00:00:00Z" })).await;
-    assert_eq!(back.body["now"], "2026-12-01T01:35:00.000000Z", "a clock never goes back");
+    assert_eq!((back.status, back.body["code"].as_str()), (409, Some("clock_backwards")), "a clock never goes back");
+    let end = env.post("/api/v1/clock", &json!({ "to": "9999-12-31T00:00:00Z" })).await;
+    assert_eq!(end.error_paths(), ["/to out_of_range"]);
+    assert_eq!(env.get("/api/v1/clock").await.body["now"], "2026-12-01T01:35:00.000000Z");
     let both = env.post("/api/v1/clock", &json!({ "to": "2027-01-01T00:00:00Z", "advance_seconds": 1 })).await;
     assert_eq!(both.status, 400);
+    // A year on, each daily scan runs once, as of its latest day, and says how many days
+    // it stood for.
+    let year = env.post("/api/v1/clock", &json!({ "advance_seconds": 366 * 86_400 })).await;
+    assert_eq!(year.status, 200, "{}", year.body);
+    assert!(year.body["ran"]["merged_occurrences"].as_u64().is_some_and(|n| n >= 4 * 365), "{}", year.body);
     env.finish().await;
 
     let wall = start_on_wall_clock(backend).await;

@@ -1,6 +1,6 @@
 //! Formula fields through the API: computed on every read, never written.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, labels, start};
 
@@ -9,7 +9,8 @@ both_backends!(
     where_conditions_run_in_the_database,
     formulas_aggregate_sub_table_rows,
     business_days_follow_the_apps_calendar,
-    formulas_read_decision_tables
+    formulas_read_decision_tables,
+    dates_past_the_year_9999_differed_by_backend
 );
 
 async fn formulas_read_decision_tables(backend: Backend) {
@@ -261,4 +262,33 @@ fn urlencode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// `add_days` past 9999-12-31 was null on SQLite and `+10000-01-01` on PostgreSQL, and
+/// negative years came back: one range of dates (0001 to 9999), one answer, null past it,
+/// in the database and in the evaluator alike.
+async fn dates_past_the_year_9999_differed_by_backend(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let evaluate = "/api/v1/apps/bank_crm/forms/customer/evaluate";
+    let cases = [
+        ("add_days(opened_on, 3000000)", Value::Null),
+        ("add_days(opened_on, -800000)", Value::Null),
+        ("add_days(opened_on, 9000000000)", Value::Null),
+        ("add_months(opened_on, 100000)", Value::Null),
+        ("add_months(opened_on, -30000)", Value::Null),
+        ("add_days(opened_on, 1)", json!("2015-06-02")),
+    ];
+    for (expression, want) in cases {
+        let got = env.post(evaluate, &json!({ "expression": expression, "limit": 1 })).await;
+        assert_eq!(got.status, 200, "{expression}: {}", got.body);
+        assert_eq!(got.body["items"][0]["value"], want, "{expression} in the database");
+    }
+    // The evaluator gives the same: a rule tested on given values.
+    for (expression, want) in
+        [("add_days(date('9999-12-31'), 1)", Value::Null), ("add_months(date('0001-01-31'), -1)", Value::Null)]
+    {
+        let got = env.post(evaluate, &json!({ "expression": expression, "limit": 1 })).await;
+        assert_eq!(got.body["items"][0]["value"], want, "{expression} in the evaluator");
+    }
+    env.finish().await;
 }

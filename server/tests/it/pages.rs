@@ -6,7 +6,11 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, labels, start};
 
-both_backends!(a_customer_360_shows_a_reader_what_their_roles_allow, bad_pages_are_metadata_errors);
+both_backends!(
+    a_customer_360_shows_a_reader_what_their_roles_allow,
+    bad_pages_are_metadata_errors,
+    one_overflowing_figure_failed_the_whole_page
+);
 
 const PASSWORD: &str = "a long enough secret";
 
@@ -105,5 +109,37 @@ async fn bad_pages_are_metadata_errors(backend: Backend) {
             "/pages/1/form unknown_form",
         ]
     );
+    env.finish().await;
+}
+
+/// On SQLite one figure past what the database computes exactly (ten holdings of
+/// 9,999,999,999,999,999.99) failed the whole 360 page with 422 `overflow`: the figure
+/// says so in its own card and the page is shown.
+async fn one_overflowing_figure_failed_the_whole_page(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
+    let customer =
+        env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id&limit=1").await.body["items"][0].clone();
+    let product = env.get("/api/v1/apps/bank_crm/forms/product/records?limit=1").await.body["items"][0]["id"].clone();
+    for _ in 0..10 {
+        let holding = json!({ "customer": customer["id"], "product": product, "amount": "9999999999999999.99",
+            "start_date": "2026-01-01", "maturity_date": "2030-01-01", "status": "holding" });
+        let made = env.post("/api/v1/apps/bank_crm/forms/wealth_holding/records", &holding).await;
+        assert_eq!(made.status, 201, "{}", made.body);
+    }
+    let page = env.get(&format!("/api/v1/apps/bank_crm/pages/customer_360/records/{}", customer["id"])).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let figure = |key: &str| {
+        page.body["summary"].as_array().expect("figures").iter().find(|f| f["key"] == key).cloned().expect("a figure")
+    };
+    assert_eq!(figure("aum")["value"], customer["aum"], "the other figures are there");
+    let holdings = figure("holdings");
+    match backend {
+        Backend::Sqlite => {
+            assert_eq!((&holdings["value"], holdings["error"].as_str()), (&Value::Null, Some("overflow")))
+        }
+        // Exact in NUMERIC: the seed's holding and the ten, to the cent.
+        Backend::Postgres => assert_eq!(holdings["value"], "100000000002999999.90", "{holdings}"),
+    }
+    assert!(keys(&page.body).contains(&"holdings"), "its sections too: {:?}", keys(&page.body));
     env.finish().await;
 }

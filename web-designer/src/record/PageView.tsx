@@ -22,7 +22,7 @@ export function Figures({ page }: { page: RecordPage }) {
         return (
           <Col key={f.key} xs={12} md={8} xl={6} xxl={4} role="listitem">
             <Card size="small">
-              <Statistic title={label(f.label, language)} value={f.readable ? value : t('page.notYours')} styles={{ content: { fontSize: 20, fontVariantNumeric: 'tabular-nums' } }} />
+              <Statistic title={label(f.label, language)} value={!f.readable ? t('page.notYours') : f.error ? t('page.overflow') : value} styles={{ content: { fontSize: 20, fontVariantNumeric: 'tabular-nums' } }} />
             </Card>
           </Col>
         );
