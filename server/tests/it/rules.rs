@@ -273,15 +273,20 @@ async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend)
     env.finish().await;
 }
 
-async fn a_failed_action_succeeds_when_retried_after_the_data_is_corrected(backend: Backend) {
-    let env = start(backend).await.with_bank_crm().await;
-    // Customer numbers are unique: giving 陈静 李伟's number fails until 李伟's changes.
-    let renumber = json!({ "key": "renumber", "trigger": { "on": "updated", "form": "customer" },
+/// A rule whose action fails until the data is corrected: a customer turning `r5` raises a
+/// task and is given 李伟's customer number, which is taken (numbers are unique) until
+/// 李伟's changes.
+pub fn renumber_rule() -> Value {
+    json!({ "key": "renumber", "trigger": { "on": "updated", "form": "customer" },
         "condition": "risk_level == 'r5' and old.risk_level != 'r5'",
         "actions": [{ "type": "create_task", "title": "'Renumbered ' & name", "assignee": "relationship_manager",
             "priority": "normal", "due_in_hours": 24 },
-            { "type": "update_fields", "set": { "customer_no": "'C0001'" } }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/renumber", &renumber).await.status, 200);
+            { "type": "update_fields", "set": { "customer_no": "'C0001'" } }] })
+}
+
+async fn a_failed_action_succeeds_when_retried_after_the_data_is_corrected(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/renumber", &renumber_rule()).await.status, 200);
     let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
     let (chen, li) = (customer_named(&env, "陈静").await, customer_named(&env, "李伟").await);

@@ -52,6 +52,21 @@ macro_rules! outflow_task {
     }};
 }
 
+/// A customer of Shanghai whose RM has no login, and their outflow alert, which waits in the
+/// branch's queue for its managers. The task's id.
+macro_rules! queued_task {
+    ($env:expr) => {{
+        let branches = $env.get(&format!("{APP}/forms/branch/records?filter=code:eq:SH001")).await;
+        let branch = branches.body["items"][0]["id"].clone();
+        let rm = json!({ "employee_no": "E1009", "name": "离职经理", "branch": branch });
+        let gone = $env.post(&format!("{APP}/forms/relationship_manager/records"), &rm).await;
+        let orphan = json!({ "customer_no": "C0950", "name": "孙悦", "relationship_manager": gone.body["id"],
+            "branch": branch, "aum": "2000000.00", "tier": "affluent" });
+        let orphan = $env.post(&format!("{APP}/forms/customer/records"), &orphan).await.body["id"].as_i64();
+        outflow_task!($env, orphan.expect("a customer"))
+    }};
+}
+
 macro_rules! signed_in {
     ($env:expr, $name:expr) => {{
         let token = server::auth::login(&$env.state.db.conn, $name, PASSWORD, $env.now()).await.expect("signed in").0;
@@ -141,17 +156,7 @@ async fn an_administrator_or_a_manager_completed_a_task_not_theirs(backend: Back
     assert_eq!(by_manager.status, 200, "a manager of the holder's unit: {}", by_manager.body);
 
     // An RM without a login: the outflow alert waits in the branch's queue.
-    let branch =
-        env.get(&format!("{APP}/forms/branch/records?filter=code:eq:SH001")).await.body["items"][0]["id"].clone();
-    let gone = env
-        .post(
-            &format!("{APP}/forms/relationship_manager/records"),
-            &json!({ "employee_no": "E1009", "name": "离职经理", "branch": branch }),
-        )
-        .await;
-    let orphan = json!({ "customer_no": "C0950", "name": "孙悦", "relationship_manager": gone.body["id"], "branch": branch, "aum": "2000000.00", "tier": "affluent" });
-    let orphan = env.post(&format!("{APP}/forms/customer/records"), &orphan).await.body["id"].as_i64().expect("id");
-    let queued = outflow_task!(env, orphan);
+    let queued = queued_task!(env);
     let hq = signed_in!(env, "hq.manager");
     let complete = format!("/api/v1/tasks/{queued}/complete");
     let unclaimed = as_user!(env, hq, "POST", complete, notes);
@@ -194,17 +199,7 @@ async fn a_task_was_completed_and_claimed_more_than_once(backend: Backend) {
     assert_eq!(entries[0]["detail"]["values"]["notes"], won[0]["data"]["notes"], "the trail says what the task keeps");
 
     // A queued task, twenty managers at once.
-    let branch =
-        env.get(&format!("{APP}/forms/branch/records?filter=code:eq:SH001")).await.body["items"][0]["id"].clone();
-    let gone = env
-        .post(
-            &format!("{APP}/forms/relationship_manager/records"),
-            &json!({ "employee_no": "E1009", "name": "离职经理", "branch": branch }),
-        )
-        .await;
-    let orphan = json!({ "customer_no": "C0950", "name": "孙悦", "relationship_manager": gone.body["id"], "branch": branch, "aum": "2000000.00", "tier": "affluent" });
-    let orphan = env.post(&format!("{APP}/forms/customer/records"), &orphan).await.body["id"].as_i64().expect("id");
-    let queued = outflow_task!(env, orphan);
+    let queued = queued_task!(env);
     let mut managers = Vec::new();
     for i in 0..20 {
         managers.push(signed_in!(env, &format!("bm.{i:02}")));
