@@ -36,6 +36,12 @@ pub enum Target {
 }
 
 impl Target {
+    /// Whether the column can hold NULL: a field's can (a value may be left out, or the
+    /// field added after records were), the system columns never.
+    pub fn nullable(&self) -> bool {
+        matches!(self, Target::Field(_))
+    }
+
     fn parse<'f>(form: &'f Form, name: &str) -> Option<(Target, Option<&'f Field>)> {
         Some(match name {
             "id" => (Target::Id, None),

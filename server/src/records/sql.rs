@@ -87,7 +87,9 @@ pub fn filter_condition(map: &TableMap, filter: &Filter, backend: DbBackend) -> 
 
 /// Rows strictly after `after` in the order `sort`, where NULLs sort last in both
 /// directions. For keys k1..kn this is OR over i of (k1 = v1 AND … AND k(i-1) = v(i-1)
-/// AND ki beyond vi).
+/// AND ki beyond vi). "Beyond" includes NULL only for a key that can be NULL: a branch
+/// `OR id IS NULL` would stop the database seeking the key (SQLite scanned the whole
+/// table for a page deep in a list sorted by id).
 pub fn after_condition(
     columns: &[(SimpleExpr, StorageType)],
     sort: &[SortKey],
@@ -103,7 +105,7 @@ pub fn after_condition(
         } else {
             let v = encode(value, &storage, backend)?;
             let strictly = if key.descending { col.clone().lt(v) } else { col.clone().gt(v) };
-            Some(Cond::any().add(strictly).add(col.clone().is_null()))
+            Some(if key.target.nullable() { Cond::any().add(strictly).add(col.clone().is_null()) } else { Cond::all().add(strictly) })
         };
         if let Some(beyond) = beyond {
             any = any.add(equal_so_far.clone().add(beyond));
