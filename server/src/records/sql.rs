@@ -105,7 +105,11 @@ pub fn after_condition(
         } else {
             let v = encode(value, &storage, backend)?;
             let strictly = if key.descending { col.clone().lt(v) } else { col.clone().gt(v) };
-            Some(if key.target.nullable() { Cond::any().add(strictly).add(col.clone().is_null()) } else { Cond::all().add(strictly) })
+            Some(if key.target.nullable() {
+                Cond::any().add(strictly).add(col.clone().is_null())
+            } else {
+                Cond::all().add(strictly)
+            })
         };
         if let Some(beyond) = beyond {
             any = any.add(equal_so_far.clone().add(beyond));
