@@ -2,7 +2,7 @@
 //! decision tables on them), events, flows, roles, calendars and relations.
 
 use engine_form::{Bundle, Form, FormSchema};
-use engine_rule::{DecisionTable, RuleCatalog, Schema, Type};
+use engine_rule::{AppCatalog, DecisionTable, Schema, Type};
 
 use crate::Decision;
 
@@ -52,40 +52,12 @@ pub(crate) struct Catalog<'a> {
 }
 
 impl engine_flow::FlowCatalog for Catalog<'_> {
-    fn form(&self, key: &str) -> Option<&dyn Schema> {
-        RuleCatalog::form(self, key)
-    }
-
-    fn event(&self, key: &str) -> Option<&dyn Schema> {
-        RuleCatalog::event(self, key)
-    }
-
-    fn role_exists(&self, key: &str) -> bool {
-        self.roles.contains(&key)
-    }
-
-    fn flow_exists(&self, key: &str) -> bool {
-        self.flows.contains(&key)
-    }
-
-    fn calendar_exists(&self, key: &str) -> bool {
-        self.bundle.calendars.contains_key(key)
-    }
-
-    fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
-        engine_rule::RuleCatalog::related_form(self, from, path)
-    }
-
-    fn user_field(&self, key: &str) -> Option<String> {
-        engine_rule::RuleCatalog::user_field(self, key)
-    }
-
     fn task_form(&self, doc: &serde_json::Value) -> Result<Form, Vec<engine_form::Diagnostic>> {
         engine_form::lower_form(doc, self.bundle)
     }
 }
 
-impl RuleCatalog for Catalog<'_> {
+impl AppCatalog for Catalog<'_> {
     fn form(&self, key: &str) -> Option<&dyn Schema> {
         self.forms.iter().find(|(k, _)| *k == key).map(|(_, s)| s as &dyn Schema)
     }
@@ -96,6 +68,14 @@ impl RuleCatalog for Catalog<'_> {
 
     fn flow_exists(&self, key: &str) -> bool {
         self.flows.contains(&key)
+    }
+
+    fn role_exists(&self, key: &str) -> bool {
+        self.roles.contains(&key)
+    }
+
+    fn calendar_exists(&self, key: &str) -> bool {
+        self.bundle.calendars.contains_key(key)
     }
 
     fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
@@ -110,9 +90,5 @@ impl RuleCatalog for Catalog<'_> {
 
     fn user_field(&self, key: &str) -> Option<String> {
         self.bundle.form(key)?.user_field.clone()
-    }
-
-    fn role_exists(&self, key: &str) -> Option<bool> {
-        Some(self.roles.contains(&key))
     }
 }

@@ -53,10 +53,7 @@ pub(crate) fn check_decisions(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diag
                 format!("two decision tables are called `{}`", parsed.key),
             )),
             Ok(parsed) => decisions.push(Decision::new(form.key.clone(), parsed)),
-            Err(found) => diags.extend(found.into_iter().map(|d| {
-                let at = d.span.map(|s| format!(" (at {}..{})", s.start, s.end)).unwrap_or_default();
-                Diagnostic::new(format!("{base}{}", d.path), d.code, format!("{}{at}", d.message))
-            })),
+            Err(found) => diags.extend(found.into_iter().map(|d| d.under(&base))),
         }
     }
     decisions

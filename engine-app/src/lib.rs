@@ -83,14 +83,6 @@ pub fn check_app(doc: &Value, version: i64) -> Result<App, Vec<Diagnostic>> {
     if diags.is_empty() { Ok(App { bundle, events, decisions, rules, roles, flows, pages }) } else { Err(diags) }
 }
 
-/// A diagnostic of a rule or a decision table, under `base`, its position in the text
-/// also written into the message.
-pub(crate) fn located(base: &str, d: Diagnostic) -> Diagnostic {
-    let at = d.span.map(|s| format!(" (at {}..{})", s.start, s.end)).unwrap_or_default();
-    let message = format!("{}{at}", d.message);
-    Diagnostic { message, ..d.under(base) }
-}
-
 /// The `key`s of the documents of `kind` in the bundle.
 pub(crate) fn keys_of<'d>(doc: &'d Value, kind: &str) -> Vec<&'d str> {
     doc.get(kind).and_then(Value::as_array).into_iter().flatten().filter_map(|d| d["key"].as_str()).collect()

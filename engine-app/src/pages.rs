@@ -121,17 +121,12 @@ impl Checker<'_> {
         let mut figures = Vec::new();
         for (at, raw, key, label) in self.entries(value, "/summary") {
             let text = raw.get("expression").and_then(Value::as_str).unwrap_or("");
-            let parsed = engine_rule::parse(text).map_err(|e| vec![e]);
-            let checked = parsed.and_then(|expr| engine_rule::check(&expr, &FormSchema { bundle, form }).map(|_| expr));
+            let path = format!("{}{at}/expression", self.base);
+            let checked = engine_rule::check_expression(&path, text, &FormSchema { bundle, form }, None);
             let scale = raw.get("scale").and_then(Value::as_u64).map(|s| s.min(10) as u32);
             match checked {
-                Ok(expression) => figures.push(Figure { key, label, expression, text: text.to_owned(), scale }),
-                Err(errors) => {
-                    for e in errors {
-                        let message = format!("{} (at {}..{})", e.message, e.span.start, e.span.end);
-                        self.push(&format!("{at}/expression"), "bad_expression", message);
-                    }
-                }
+                Ok((expression, _)) => figures.push(Figure { key, label, expression, text: text.to_owned(), scale }),
+                Err(found) => self.diags.extend(found),
             }
         }
         figures

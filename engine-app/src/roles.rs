@@ -226,21 +226,10 @@ fn grant_of(at: &str, bundle: &Bundle, form: &Form, grant: RawGrant, diags: &mut
 /// A grant's row condition, checked against the form and the user's attributes.
 fn rows_condition(at: &str, bundle: &Bundle, form: &Form, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Expr> {
     let schema = WithUser(FormSchema { bundle, form });
-    let checked = engine_rule::parse(text).map_err(|e| vec![e]).and_then(|expr| {
-        let t = engine_rule::check(&expr, &schema)?;
-        Ok((expr, t))
-    });
-    match checked {
-        Ok((expr, t)) if t.fits(&Type::Bool) => Some(expr),
-        Ok((_, t)) => {
-            diags.push(Diagnostic::new(at, "type_mismatch", format!("a condition, not {t}")));
-            None
-        }
-        Err(errors) => {
-            for e in errors {
-                let message = format!("{} (at {}..{})", e.message, e.span.start, e.span.end);
-                diags.push(Diagnostic { span: Some(e.span), ..Diagnostic::new(at, "bad_expression", message) });
-            }
+    match engine_rule::check_expression(at, text, &schema, Some(&Type::Bool)) {
+        Ok((expr, _)) => Some(expr),
+        Err(found) => {
+            diags.extend(found);
             None
         }
     }

@@ -29,11 +29,11 @@ pub(crate) fn check_rules(
             && let Some(call) = zoneless_today(&expr)
         {
             let message = "today() depends on a time zone; name it, e.g. today_in('Asia/Shanghai')";
-            diags.push(crate::located(&base, Diagnostic::new("/condition", "type_mismatch", message).at(call.span)));
+            diags.push(Diagnostic::new("/condition", "zone_needed", message).at(call.span).under(&base));
         }
         match engine_rule::parse_rule(rule_doc, version, catalog) {
             Ok(rule) => rules.push(rule),
-            Err(found) => diags.extend(found.into_iter().map(|d| crate::located(&base, d))),
+            Err(found) => diags.extend(found.into_iter().map(|d| d.under(&base))),
         }
     }
     engine_rule::firing_order(&mut rules);

@@ -79,20 +79,10 @@ impl<'d> Diagnostics<'d> {
             self.push(path, "shape", "an expression is a string");
             return None;
         };
-        let checked = engine_rule::parse(text).map_err(|e| vec![e]).and_then(|expr| {
-            let t = engine_rule::check(&expr, schema)?;
-            Ok((expr, t))
-        });
-        match checked {
-            Ok((expr, t)) if t.fits(want) => Some(expr),
-            Ok((_, t)) => {
-                self.push(path, "type_mismatch", format!("{want} is needed here, not {t}"));
-                None
-            }
-            Err(errors) => {
-                for e in errors {
-                    self.push(path, "bad_expression", format!("{} (at {}..{})", e.message, e.span.start, e.span.end));
-                }
+        match engine_rule::check_expression(path, text, schema, Some(want)) {
+            Ok((expr, _)) => Some(expr),
+            Err(found) => {
+                self.extend(found);
                 None
             }
         }

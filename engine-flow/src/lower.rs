@@ -11,21 +11,9 @@ use crate::model::{
 };
 use crate::scope::FlowScope;
 
-/// What a flow may refer to in its app.
-pub trait FlowCatalog {
-    /// The schema of a form's records, for the subject and the records a flow creates.
-    fn form(&self, key: &str) -> Option<&dyn Schema>;
-    /// The schema of an event's data.
-    fn event(&self, key: &str) -> Option<&dyn Schema>;
-    fn role_exists(&self, key: &str) -> bool;
-    fn flow_exists(&self, key: &str) -> bool;
-    fn calendar_exists(&self, key: &str) -> bool;
-    /// The form reached from form `from` by following the relation fields `path`.
-    fn related_form(&self, from: &str, path: &[String]) -> Option<String>;
-    /// The field of form `key` holding the user name of the person each record is.
-    fn user_field(&self, _key: &str) -> Option<String> {
-        None
-    }
+/// What a flow may refer to in its app: the app (`engine_rule::AppCatalog`), and how a
+/// task's form is checked (engine-form, which engine-rule does not know).
+pub trait FlowCatalog: engine_rule::AppCatalog {
     /// A task's form (`{"key", "label", "fields"}`), checked as engine-form checks a form
     /// whose relations link to the app's forms; diagnostics at their paths in it.
     fn task_form(&self, doc: &Value) -> Result<engine_form::Form, Vec<Diagnostic>>;
@@ -367,20 +355,8 @@ impl engine_rule::ActionScope for Actions<'_> {
         self.catalog.related_form(self.subject?, path)
     }
 
-    fn form(&self, key: &str) -> Option<&dyn Schema> {
-        self.catalog.form(key)
-    }
-
-    fn flow_exists(&self, key: &str) -> bool {
-        self.catalog.flow_exists(key)
-    }
-
-    fn user_field(&self, key: &str) -> Option<String> {
-        self.catalog.user_field(key)
-    }
-
-    fn role_exists(&self, key: &str) -> Option<bool> {
-        Some(self.catalog.role_exists(key))
+    fn catalog(&self) -> &dyn engine_rule::AppCatalog {
+        self.catalog
     }
 }
 

@@ -44,6 +44,30 @@ impl Diagnostic {
     }
 }
 
+/// The one check of an expression every engine makes, for every kind of metadata that
+/// holds one (a formula, a `visible_when`, a validation, a row rule, a rule's condition, a
+/// gateway's, a figure): `text` parsed and checked against `schema`, and, when `want` is
+/// given, its type fits it. Every problem is a [`Diagnostic`] at `path` with the error's own
+/// code (`syntax`, `unknown_field`, `type_mismatch`…) and its byte span within the text,
+/// so a designer underlines the wrong characters wherever the expression stands.
+pub fn check_expression(
+    path: &str,
+    text: &str,
+    schema: &dyn Schema,
+    want: Option<&Type>,
+) -> Result<(Expr, Type), Vec<Diagnostic>> {
+    let located = |e: crate::ExprError| Diagnostic::new(path, e.kind.code(), e.message).at(e.span);
+    let expr = parser::parse(text).map_err(|e| vec![located(e)])?;
+    let t = check(&expr, schema).map_err(|errors| errors.into_iter().map(located).collect::<Vec<_>>())?;
+    match want {
+        Some(w) if !t.fits(w) => {
+            let whole = crate::Span { start: 0, end: text.len() };
+            Err(vec![Diagnostic::new(path, "type_mismatch", format!("this gives {t}, {w} is needed")).at(whole)])
+        }
+        _ => Ok((expr, t)),
+    }
+}
+
 /// Diagnostics being gathered, with the checks every metadata kind makes of its
 /// expressions.
 pub(crate) struct Diags(pub Vec<Diagnostic>);
@@ -59,29 +83,12 @@ impl Diags {
             self.push(path, "missing", "expected an expression (a string)");
             return None;
         };
-        let expr = match parser::parse(text) {
-            Ok(expr) => expr,
-            Err(e) => {
-                self.0.push(Diagnostic::new(path, e.kind.code(), e.message).at(e.span));
-                return None;
-            }
-        };
-        match check(&expr, schema) {
-            Err(errors) => {
-                for e in errors {
-                    self.0.push(Diagnostic::new(path, e.kind.code(), e.message).at(e.span));
-                }
+        match check_expression(path, text, schema, want) {
+            Ok((expr, _)) => Some(expr),
+            Err(found) => {
+                self.0.extend(found);
                 None
             }
-            Ok(t) if want.is_some_and(|w| !t.fits(w)) => {
-                self.push(
-                    path,
-                    "type_mismatch",
-                    format!("this gives {t}, {} is needed", want.map(ToString::to_string).unwrap_or_default()),
-                );
-                None
-            }
-            Ok(_) => Some(expr),
         }
     }
 

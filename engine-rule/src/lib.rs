@@ -17,8 +17,8 @@ mod text;
 pub use action::{Action, ActionScope, ActionSpec, Channel, Priority, RecordRef, lower_action, mask};
 pub use calendar::{Calendar, Calendars, parse_calendar};
 pub use decision::{DecisionResult, DecisionTable, HitPolicy, parse_table};
-pub use diagnostic::Diagnostic;
-pub use rule::{EventRule, Firing, RuleCatalog, Schedule, Trigger, TriggerKind, firing_order, parse_rule};
+pub use diagnostic::{Diagnostic, check_expression};
+pub use rule::{AppCatalog, EventRule, Firing, Schedule, Trigger, TriggerKind, firing_order, parse_rule};
 pub use text::{LANGUAGES, TextSpec, Texts, check_text, in_language};
 
 pub use expr::aggregate::{Aggregate, AggregateCall};

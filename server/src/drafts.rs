@@ -72,8 +72,18 @@ fn diagnostics_of(bundle: &Value, kind: &str, key: &str) -> Vec<Value> {
                 .into_iter()
                 .filter_map(|d| {
                     let rest = d.path.strip_prefix(&prefix)?;
-                    (rest.is_empty() || rest.starts_with('/'))
-                        .then(|| json!({ "path": rest, "code": d.code, "message": d.message }))
+                    (rest.is_empty() || rest.starts_with('/')).then(|| {
+                        // Its span in an expression as a problem's errors give it
+                        // (`[start, end]`), and the process node it is about.
+                        let mut item = json!({ "path": rest, "code": d.code, "message": d.message });
+                        if let Some(span) = d.span {
+                            item["span"] = json!([span.start, span.end]);
+                        }
+                        if let Some(node) = &d.node {
+                            item["node"] = json!(node);
+                        }
+                        item
+                    })
                 })
                 .collect()
         }

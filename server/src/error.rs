@@ -119,7 +119,7 @@ impl Error {
                     path: d.path.clone(),
                     code: d.code.into(),
                     message: d.message.clone(),
-                    span: None,
+                    span: d.span.map(|s| [s.start, s.end]),
                     texts: None,
                 })
                 .collect(),

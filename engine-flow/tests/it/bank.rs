@@ -51,7 +51,7 @@ impl Bank {
     }
 }
 
-impl FlowCatalog for Bank {
+impl engine_rule::AppCatalog for Bank {
     fn form(&self, key: &str) -> Option<&dyn Schema> {
         self.forms.iter().find(|(k, _)| k == key).map(|(_, s)| s as &dyn Schema)
     }
@@ -72,10 +72,6 @@ impl FlowCatalog for Bank {
         folder("calendars").iter().any(|c| c["key"] == key)
     }
 
-    fn task_form(&self, doc: &serde_json::Value) -> Result<engine_form::Form, Vec<engine_flow::Diagnostic>> {
-        engine_form::lower_form(doc, self.forms[0].1.bundle)
-    }
-
     fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
         let mut form = self.forms.iter().find(|(k, _)| k == from)?.1.form;
         for hop in path {
@@ -83,5 +79,15 @@ impl FlowCatalog for Bank {
             form = self.forms.iter().find(|(k, _)| k == target)?.1.form;
         }
         Some(form.key.clone())
+    }
+
+    fn user_field(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+impl FlowCatalog for Bank {
+    fn task_form(&self, doc: &serde_json::Value) -> Result<engine_form::Form, Vec<engine_flow::Diagnostic>> {
+        engine_form::lower_form(doc, self.forms[0].1.bundle)
     }
 }

@@ -187,32 +187,19 @@ impl Lowerer<'_> {
         text: &str,
         siblings: &[RawField],
     ) -> Option<(engine_rule::Expr, engine_rule::Type)> {
-        let at = |span: engine_rule::Span| format!(" (characters {}..{})", span.start, span.end);
-        let expr = match engine_rule::parse(text) {
-            Ok(expr) => expr,
-            Err(e) => {
-                self.push(path, "bad_expression", format!("{}{}", e.message, at(e.span)));
-                return None;
-            }
-        };
         let decisions: Vec<&engine_rule::DecisionTable> =
             self.decisions.iter().filter(|(f, _)| *f == self.form).map(|(_, t)| t).collect();
         let readable = FormFields { fields: readable(siblings), calendars: self.calendars, decisions };
-        let t = match engine_rule::check(&expr, &readable) {
-            Err(errors) => {
-                for e in errors {
-                    self.push(path, "bad_expression", format!("{}{}", e.message, at(e.span)));
-                }
+        let (expr, t) = match engine_rule::check_expression(path, text, &readable, None) {
+            Ok(checked) => checked,
+            Err(found) => {
+                self.diags.extend(found);
                 return None;
             }
-            Ok(t) => t,
         };
         if let Some(call) = zoneless_today(&expr) {
-            self.push(
-                path,
-                "bad_expression",
-                format!("today() depends on a time zone; write today_in('Asia/Shanghai'){}", at(call.span)),
-            );
+            let message = "today() depends on a time zone; write today_in('Asia/Shanghai')";
+            self.diags.push(engine_rule::Diagnostic::new(path, "zone_needed", message).at(call.span));
             return None;
         }
         let expr = inline_decisions(expr, &readable.decisions);

@@ -27,17 +27,27 @@ fn data(dir: &str) -> Vec<(String, Value)> {
 #[test]
 fn bundle_cases() {
     for (name, case) in data("bundles") {
-        // Every diagnostic must be there; their order is not part of the contract.
+        // Every diagnostic must be there, with its span where the case gives one; their
+        // order is not part of the contract.
+        let expected_of = |d: &Value| {
+            let span = d.get("span").map(|s| format!(" {}..{}", s[0], s[1])).unwrap_or_default();
+            format!("{} {}{span}", d["path"].as_str().unwrap_or(""), d["code"].as_str().unwrap_or(""))
+        };
+        let expected_diags = case["diagnostics"].as_array().expect("diagnostics");
         let mut got: Vec<String> = match parse_bundle(&case["bundle"]) {
             Ok(_) => Vec::new(),
-            Err(diags) => diags.iter().map(|d| format!("{} {}", d.path, d.code)).collect(),
+            Err(diags) => diags
+                .iter()
+                .map(|d| {
+                    let spanned =
+                        expected_diags.iter().any(|e| e["path"] == d.path.as_str() && e.get("span").is_some());
+                    let span =
+                        d.span.filter(|_| spanned).map(|s| format!(" {}..{}", s.start, s.end)).unwrap_or_default();
+                    format!("{} {}{span}", d.path, d.code)
+                })
+                .collect(),
         };
-        let mut expected: Vec<String> = case["diagnostics"]
-            .as_array()
-            .expect("diagnostics")
-            .iter()
-            .map(|d| format!("{} {}", d["path"].as_str().unwrap_or(""), d["code"].as_str().unwrap_or("")))
-            .collect();
+        let mut expected: Vec<String> = expected_diags.iter().map(expected_of).collect();
         got.sort();
         expected.sort();
         assert_eq!(got, expected, "case {name}");

@@ -22,18 +22,8 @@ pub trait ActionScope {
     /// The form the relation fields `path` reach from the subject (`customer`,
     /// `account.customer`), if they are relations.
     fn related_form(&self, path: &[String]) -> Option<String>;
-    /// The fields of form `key`.
-    fn form(&self, key: &str) -> Option<&dyn Schema>;
-    fn flow_exists(&self, key: &str) -> bool;
-    /// The field of form `key` holding the user name of the person each record is
-    /// (`engine_form::Form::user_field`), if it declares one.
-    fn user_field(&self, _key: &str) -> Option<String> {
-        None
-    }
-    /// Whether the app defines role `key`; `None` if this scope does not know the roles.
-    fn role_exists(&self, _key: &str) -> Option<bool> {
-        None
-    }
+    /// The app the action belongs to.
+    fn catalog(&self) -> &dyn crate::AppCatalog;
 }
 
 /// An expression naming whom a task or message is for, read as a person: a path to a
@@ -41,7 +31,7 @@ pub trait ActionScope {
 /// record's user name instead (`customer.relationship_manager.login`).
 fn as_person(expr: Expr, scope: &dyn ActionScope) -> Expr {
     let crate::ExprKind::Path(path) = &expr.kind else { return expr };
-    match scope.related_form(path).and_then(|form| scope.user_field(&form)) {
+    match scope.related_form(path).and_then(|form| scope.catalog().user_field(&form)) {
         Some(field) => {
             let mut person = path.clone();
             person.push(field);
@@ -148,7 +138,7 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
             // Whom the task is offered to when its assignee names nobody (an RM without a login).
             let fallback_role = match raw.fallback_role.as_ref() {
                 None => None,
-                Some(Json::String(role)) if scope.role_exists(role) != Some(false) => Some(role.clone()),
+                Some(Json::String(role)) if scope.catalog().role_exists(role) => Some(role.clone()),
                 Some(other) => {
                     diags.push(
                         format!("{at}/fallback_role"),
@@ -199,7 +189,7 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
         "update_fields" => update_fields(&raw, at, scope, diags),
         "create_record" => {
             let form = raw.form.as_ref().and_then(Json::as_str).unwrap_or_default();
-            let Some(target) = scope.form(form) else {
+            let Some(target) = scope.catalog().form(form) else {
                 diags.push(format!("{at}/form"), "unknown_form", format!("there is no form `{form}`"));
                 return None;
             };
@@ -208,7 +198,7 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
         }
         "start_process" | "start_flow" => {
             let flow = raw.flow.as_ref().and_then(Json::as_str).unwrap_or_default();
-            if !scope.flow_exists(flow) {
+            if !scope.catalog().flow_exists(flow) {
                 diags.push(format!("{at}/flow"), "unknown_flow", format!("there is no flow `{flow}`"));
                 return None;
             }
@@ -226,7 +216,7 @@ fn update_fields(raw: &RawAction, at: &str, scope: &dyn ActionScope, diags: &mut
         Some(Some(text)) => {
             let relation: Vec<String> = text.split('.').map(str::to_owned).collect();
             let target = scope.related_form(&relation);
-            let Some((form, schema)) = target.as_deref().and_then(|t| scope.form(t).map(|s| (t, s))) else {
+            let Some((form, schema)) = target.as_deref().and_then(|t| scope.catalog().form(t).map(|s| (t, s))) else {
                 diags.push(
                     format!("{at}/record"),
                     "unknown_relation",

@@ -15,7 +15,7 @@ mod parse;
 mod schedule;
 
 use crate::action::{Action, ActionSpec};
-pub use parse::{EventRule, RuleCatalog, TriggerKind, parse_rule};
+pub use parse::{AppCatalog, EventRule, TriggerKind, parse_rule};
 pub use schedule::Schedule;
 
 use crate::expr::ExprError;

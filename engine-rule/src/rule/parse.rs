@@ -12,21 +12,20 @@ use crate::expr::check::Schema;
 use crate::expr::types::Type;
 
 /// What a rule may refer to: the fields of forms, the payloads of events, and flows.
-pub trait RuleCatalog {
+pub trait AppCatalog {
+    /// The schema of a form's records.
     fn form(&self, key: &str) -> Option<&dyn Schema>;
+    /// The schema of an event's data.
     fn event(&self, name: &str) -> Option<&dyn Schema>;
     fn flow_exists(&self, key: &str) -> bool;
+    fn role_exists(&self, key: &str) -> bool;
+    fn calendar_exists(&self, key: &str) -> bool;
     /// The form reached from the form or event `from` by following the relation fields
     /// `path` (`customer`, `account.customer`), if they are relations.
     fn related_form(&self, from: &str, path: &[String]) -> Option<String>;
-    /// The field of form `key` holding the user name of the person each record is.
-    fn user_field(&self, _key: &str) -> Option<String> {
-        None
-    }
-    /// Whether the app defines role `key`; `None` if the catalog does not know the roles.
-    fn role_exists(&self, _key: &str) -> Option<bool> {
-        None
-    }
+    /// The field of form `key` holding the user name of the person each record is
+    /// (`engine_form::Form::user_field`), if it declares one.
+    fn user_field(&self, key: &str) -> Option<String>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +146,7 @@ impl Schema for Subject<'_> {
 }
 
 /// Parses and checks a rule published with app `version`.
-pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn RuleCatalog) -> Result<EventRule, Vec<Diagnostic>> {
+pub fn parse_rule(doc: &Json, version: i64, catalog: &dyn AppCatalog) -> Result<EventRule, Vec<Diagnostic>> {
     let mut diags = Diags(Vec::new());
     let raw: RawRule =
         serde_json::from_value(doc.clone()).map_err(|e| vec![Diagnostic::new("", "shape", e.to_string())])?;
@@ -253,7 +252,7 @@ fn schedule(trigger: TriggerKind, raw: &RawTrigger, diags: &mut Diags) -> Option
 fn subject<'c>(
     trigger: TriggerKind,
     raw: &RawTrigger,
-    catalog: &'c dyn RuleCatalog,
+    catalog: &'c dyn AppCatalog,
     diags: &mut Diags,
 ) -> Option<&'c dyn Schema> {
     match (trigger, &raw.form, &raw.event) {
@@ -288,7 +287,7 @@ struct RuleScope<'a> {
     /// The form or event the rule watches.
     key: &'a str,
     event: bool,
-    catalog: &'a dyn RuleCatalog,
+    catalog: &'a dyn AppCatalog,
 }
 
 impl crate::action::ActionScope for RuleScope<'_> {
@@ -307,19 +306,7 @@ impl crate::action::ActionScope for RuleScope<'_> {
         self.catalog.related_form(self.key, path)
     }
 
-    fn form(&self, key: &str) -> Option<&dyn Schema> {
-        self.catalog.form(key)
-    }
-
-    fn flow_exists(&self, key: &str) -> bool {
-        self.catalog.flow_exists(key)
-    }
-
-    fn user_field(&self, key: &str) -> Option<String> {
-        self.catalog.user_field(key)
-    }
-
-    fn role_exists(&self, key: &str) -> Option<bool> {
-        self.catalog.role_exists(key)
+    fn catalog(&self) -> &dyn AppCatalog {
+        self.catalog
     }
 }

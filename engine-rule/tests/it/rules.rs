@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use engine_rule::{Action, Context, Priority, RuleCatalog, Schema, Trigger, Type, Value, firing_order, parse_rule};
+use engine_rule::{Action, AppCatalog, Context, Priority, Schema, Trigger, Type, Value, firing_order, parse_rule};
 use serde_json::json;
 
 use super::support::{Sample, dec};
@@ -15,7 +15,7 @@ struct Bank {
     transaction: Sample,
 }
 
-impl RuleCatalog for Bank {
+impl AppCatalog for Bank {
     fn form(&self, key: &str) -> Option<&dyn Schema> {
         match key {
             "customer" => Some(&self.customer),
@@ -31,6 +31,15 @@ impl RuleCatalog for Bank {
     }
     fn related_form(&self, from: &str, path: &[String]) -> Option<String> {
         (matches!(from, "transaction" | "alert") && path == ["customer"]).then(|| "customer".to_owned())
+    }
+    fn role_exists(&self, _: &str) -> bool {
+        true
+    }
+    fn calendar_exists(&self, _: &str) -> bool {
+        false
+    }
+    fn user_field(&self, _: &str) -> Option<String> {
+        None
     }
 }
 

@@ -93,7 +93,7 @@ async fn invalid_bundle_returns_every_diagnostic(backend: Backend) {
             "/roles/0/forms/item/fields/cost unknown_field",
             "/roles/0/forms/item/fields/name bad_mode",
             "/roles/0/forms/item/operations/1 bad_operation",
-            "/roles/0/forms/item/rows bad_expression",
+            "/roles/0/forms/item/rows syntax",
             "/roles/1/forms/item/rows type_mismatch",
             "/roles/1/key duplicate",
         ]

@@ -114,7 +114,7 @@ async fn bad_conditions_are_metadata_errors(backend: Backend) {
     assert_eq!(
         got,
         [
-            "/forms/0/fields/1/visible_when bad_expression",
+            "/forms/0/fields/1/visible_when unknown_field",
             "/forms/0/fields/2/visible_when circular",
             "/forms/0/fields/3/visible_when type_mismatch",
             "/forms/0/validations/0/condition type_mismatch",

@@ -105,7 +105,7 @@ async fn bad_pages_are_metadata_errors(backend: Backend) {
             "/pages/0/sections/0/columns/1 unknown_field",
             "/pages/0/sections/0/sort bad_sort",
             "/pages/0/sections/1/form unknown_form",
-            "/pages/0/summary/0/expression bad_expression",
+            "/pages/0/summary/0/expression unknown_field",
             "/pages/1/form unknown_form",
         ]
     );

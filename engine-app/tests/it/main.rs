@@ -1,0 +1,4 @@
+//! engine-app's tests: the bank CRM's metadata checked whole, and data-driven cases of
+//! mistakes in every kind it checks (`tests/data`).
+
+mod cases;
