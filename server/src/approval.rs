@@ -8,7 +8,12 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
+use crate::audit::{self, Actor, Entry};
+use crate::core::Core;
 use crate::db::Table;
+use crate::error::Error;
+use crate::meta;
+use crate::publish::{self, Published};
 use crate::records::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
@@ -98,4 +103,74 @@ pub async fn list(c: &impl ConnectionTrait, app: &str) -> Result<Vec<Value>, DbE
             }))
         })
         .collect()
+}
+
+/// What publishing an app came to: a new version, or (maker-checker on) a request.
+pub enum Publishing {
+    Published(Published),
+    Requested(i64),
+}
+
+/// Publishes `app`'s drafts as `actor`, or, when the app requires approval, files a request
+/// holding the drafts as they are now; audited.
+pub async fn publish_or_request(core: &Core, actor: &Actor, app: &str) -> Result<Publishing, Error> {
+    use sea_orm::TransactionTrait;
+    let now = core.clock.now();
+    let found = meta::find_app(&core.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
+    if !found.publish_approval {
+        return Ok(Publishing::Published(publish::publish(&core.db, app, actor, now).await?));
+    }
+    let tx = core.db.conn.begin().await?;
+    let bundle = meta::draft_bundle(&tx, &found).await?;
+    engine_app::check_app(&bundle, 0).map_err(Error::InvalidMetadata)?;
+    let id = request(&tx, &found.key, &bundle, &actor.name, now).await?;
+    audit::write(&tx, actor, Entry::app("publish.request", &found.key, json!({ "request": id })), now).await?;
+    tx.commit().await?;
+    Ok(Publishing::Requested(id))
+}
+
+/// Turns maker-checker on or off for `app`; audited.
+pub async fn set_required(core: &Core, actor: &Actor, app: &str, required: bool) -> Result<(), Error> {
+    use sea_orm::TransactionTrait;
+    let now = core.clock.now();
+    let tx = core.db.conn.begin().await?;
+    if !meta::set_publish_approval(&tx, app, required).await? {
+        return Err(Error::not_found(format!("no app `{app}`")));
+    }
+    audit::write(&tx, actor, Entry::app("app.settings", app, json!({ "publish_approval": required })), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Approves request `id` of `app` as `checker`, who must not be who asked (four eyes):
+/// the bundle it holds is published, made by the one who asked and approved by them.
+pub async fn approve(
+    core: &Core,
+    (checker, actor): (&str, &Actor),
+    (app, id): (&str, i64),
+) -> Result<Published, Error> {
+    let (bundle, maker) = pending(&core.db.conn, app, id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("no pending publish request {id}")))?;
+    if maker == checker {
+        return Err(Error::Forbidden {
+            code: "four_eyes",
+            detail: "a publish is approved by someone else than who asked".into(),
+        });
+    }
+    let signoff = meta::Signoff { made_by: maker, approved_by: Some(checker.to_owned()) };
+    publish::publish_with(&core.db, app, Some((id, &bundle)), &signoff, actor, core.clock.now()).await
+}
+
+/// Rejects request `id` of `app` as `checker`; audited.
+pub async fn reject(core: &Core, (checker, actor): (&str, &Actor), (app, id): (&str, i64)) -> Result<(), Error> {
+    use sea_orm::TransactionTrait;
+    let now = core.clock.now();
+    let tx = core.db.conn.begin().await?;
+    if pending(&tx, app, id).await?.is_none() || !decide(&tx, id, "rejected", checker, now).await? {
+        return Err(Error::not_found(format!("no pending publish request {id}")));
+    }
+    audit::write(&tx, actor, Entry::app("publish.reject", app, json!({ "request": id })), now).await?;
+    tx.commit().await?;
+    Ok(())
 }

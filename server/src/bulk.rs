@@ -8,14 +8,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
-use crate::access::Access;
 use crate::audit::Actor;
 use crate::auth::Principal;
 use crate::core::Core;
+use crate::edit::{Edit, Who};
 use crate::error::Error;
-use crate::pipeline::{self, Authority, Op, Writer};
+use crate::pipeline::Op;
 use engine_form::FieldError;
-use sea_orm::TransactionTrait;
 
 /// The most records one bulk change names.
 pub const MAX_BULK: usize = 1000;
@@ -113,35 +112,23 @@ async fn once(
     ids: &[i64],
     values: &Map<String, Value>,
 ) -> Result<Outcome, Error> {
-    let now = core.clock.now();
-    let tx = core.db.conn.begin().await?;
-    let published = core.catalog.published_for_write(&tx, app).await?;
-    let access: Access = crate::access::load(&tx, &published, principal, published.form(form)?).await?;
-    let writer = Writer { actor: actor.clone(), authority: Authority::Caller(&access), user: Some(principal.user_id) };
-    lock(&tx, published.table(form, None)?, ids).await?;
+    let mut edit = Edit::begin(core, Who::Caller(principal, actor), app).await?;
+    lock(&edit.tx, edit.app.table(form, None)?, ids).await?;
     let mut errors = Vec::new();
     for (i, id) in ids.iter().copied().enumerate() {
-        let point = tx.begin().await?;
         let op =
             if op == "update" { Op::Update { id, version: None, values } } else { Op::Delete { id, version: None } };
-        match pipeline::write(&point, &published, form, op, &writer, now, 0).await {
-            Ok(_) => point.commit().await?,
-            Err(Error::VersionMismatch { .. }) => {
-                point.rollback().await?;
-                tx.rollback().await?;
-                return Ok(Outcome::Raced);
-            }
-            Err(e) => {
-                point.rollback().await?;
-                errors.extend(named(i, id, e)?);
-            }
+        match edit.try_write(form, op).await {
+            Ok(_) => {}
+            // Changed meanwhile by someone else: the whole change starts again.
+            Err(Error::VersionMismatch { .. }) => return Ok(Outcome::Raced),
+            Err(e) => errors.extend(named(i, id, e)?),
         }
     }
     if !errors.is_empty() {
-        tx.rollback().await?;
         return Ok(Outcome::Refused(errors));
     }
-    tx.commit().await?;
+    edit.commit().await?;
     Ok(Outcome::Done)
 }
 

@@ -10,13 +10,13 @@
 use std::path::Path;
 
 use anyhow::{Context, anyhow};
-use sea_orm::TransactionTrait;
 use serde_json::{Map, Value};
 
 use crate::audit::Actor;
 use crate::bundle_dir::{self, resolve_refs};
 use crate::core::Core;
-use crate::pipeline::{self, Authority, Op, Writer};
+use crate::edit::{Edit, Who};
+use crate::pipeline::Op;
 use crate::publish;
 
 /// Imports the bundle at `path`, optionally publishes it and inserts its seed records.
@@ -43,9 +43,8 @@ pub async fn import_path(state: &Core, path: &Path, publish_it: bool, skip_exist
 /// so later records can link to it with `{"$ref": "name"}`. With `dates_as_of`, their
 /// dates and instants move to the clock's today in `zone` (see the module's comment).
 pub async fn seed_records(state: &Core, app_key: &str, seed: Value, zone: chrono_tz::Tz) -> anyhow::Result<()> {
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    let app = state.catalog.published_for_write(&tx, app_key).await.map_err(describe)?;
+    let mut edit = Edit::begin(state, Who::Platform, app_key).await.map_err(describe)?;
+    let (app, now) = (edit.app.clone(), edit.now);
     let mut ids = Map::new();
     let records =
         seed.get("records").and_then(Value::as_array).ok_or_else(|| anyhow!("seed.json needs a `records` array"))?;
@@ -66,8 +65,8 @@ pub async fn seed_records(state: &Core, app_key: &str, seed: Value, zone: chrono
             shift_dates(&schema.fields, values, shift).map_err(|e| anyhow!("seed record {i} ({form}): {e}"))?;
         }
         let values = &*values;
-        let writer = Writer { actor: Actor::system(), authority: Authority::Platform, user: None };
-        let id = pipeline::write(&tx, &app, form, Op::Create(values), &writer, now, 0)
+        let id = edit
+            .write(form, Op::Create(values))
             .await
             .map_err(|e| anyhow!("seed record {i} ({form}): {}", e.describe()))?
             .id;
@@ -75,7 +74,7 @@ pub async fn seed_records(state: &Core, app_key: &str, seed: Value, zone: chrono
             ids.insert(name.to_owned(), Value::from(id));
         }
     }
-    tx.commit().await?;
+    edit.commit().await.map_err(describe)?;
     Ok(())
 }
 

@@ -10,15 +10,16 @@
 use std::collections::BTreeMap;
 
 use engine_form::FieldType;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Map, Value, json};
 
 use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::core::Core;
+use crate::edit::{Edit, Who};
 use crate::error::Error;
-use crate::pipeline::{self, Authority, Op, Writer};
+use crate::pipeline::Op;
 use crate::records::FormCtx;
 
 fn a(name: &str) -> Alias {
@@ -40,9 +41,8 @@ pub async fn hand_over(
     (from, to): (i64, i64),
     forms: &[String],
 ) -> Result<Handed, Error> {
-    let now = core.clock.now();
-    let tx = core.db.conn.begin().await?;
-    let published = core.catalog.published_for_write(&tx, app).await?;
+    let mut edit = Edit::begin(core, Who::Caller(principal, actor), app).await?;
+    let (published, now) = (edit.app.clone(), edit.now);
     let people = published.bundle.form(form).ok_or_else(|| Error::not_found(format!("no form `{form}`")))?;
     let Some(user_field) = people.user_field.clone() else {
         return Err(Error::bad_input(
@@ -56,13 +56,13 @@ pub async fn hand_over(
     let ctx = FormCtx::new(&published, form, core.db.backend(), now)?;
     let mut logins = Vec::new();
     for (id, at) in [(from, "/from"), (to, "/to")] {
-        let record = crate::records::read::get(&tx, &ctx, id, None).await?;
+        let record = crate::records::read::get(&edit.tx, &ctx, id, None).await?;
         let Some(record) = record else {
             return Err(Error::bad_input_at("unknown_person", at, format!("no `{form}` record {id}")));
         };
         logins.push(record[user_field.as_str()].as_str().map(str::to_owned));
     }
-    if principal.platform_role != "administrator" && !leads(&tx, principal, logins[0].as_deref()).await? {
+    if principal.platform_role != "administrator" && !leads(&edit.tx, principal, logins[0].as_deref()).await? {
         return Err(Error::Forbidden {
             code: "forbidden",
             detail: "only an administrator or the manager of the person's org unit hands their work over".into(),
@@ -94,9 +94,6 @@ pub async fn hand_over(
         if links.is_empty() {
             continue;
         }
-        let access = crate::access::load(&tx, &published, principal, other).await?;
-        let writer =
-            Writer { actor: actor.clone(), authority: Authority::Caller(&access), user: Some(principal.user_id) };
         let table = FormCtx::new(&published, &other.key, core.db.backend(), now)?.map;
         for link in links {
             let (column, _) =
@@ -108,24 +105,22 @@ pub async fn hand_over(
                 .order_by(a("id"), Order::Asc)
                 .to_owned();
             let ids: Vec<i64> =
-                tx.query_all(&linked).await?.iter().map(|r| r.try_get_by_index(0)).collect::<Result<_, _>>()?;
+                edit.tx.query_all(&linked).await?.iter().map(|r| r.try_get_by_index(0)).collect::<Result<_, _>>()?;
             let mut values = Map::new();
             values.insert(link.to_owned(), Value::from(to));
             for id in ids {
                 let op = Op::Update { id, version: None, values: &values };
-                pipeline::write(&tx, &published, &other.key, op, &writer, now, 0)
-                    .await
-                    .map_err(|e| refusal(e, &other.key, id))?;
+                edit.write(&other.key, op).await.map_err(|e| refusal(e, &other.key, id))?;
                 *handed.records.entry(other.key.clone()).or_default() += 1;
             }
         }
     }
     if let (Some(leaving), Some(successor)) = (&logins[0], &logins[1]) {
-        handed.tasks = crate::tasks::hand_all(&tx, app, (leaving, successor), now).await?;
+        handed.tasks = crate::tasks::hand_all(&edit.tx, app, (leaving, successor), now).await?;
     }
     let detail = json!({ "form": form, "from": from, "to": to, "records": handed.records, "tasks": handed.tasks });
-    audit::write(&tx, actor, Entry::form("person.handover", app, form, detail), now).await?;
-    tx.commit().await?;
+    audit::write(&edit.tx, actor, Entry::form("person.handover", app, form, detail), now).await?;
+    edit.commit().await?;
     Ok(handed)
 }
 

@@ -9,11 +9,9 @@ use super::error::Problem;
 use super::identity::{Administrator, Designer, actor};
 use super::{State, json_body, json_request, json_response};
 use crate::approval;
-use crate::audit::{self, Entry};
 use crate::error::Error;
 use crate::meta::{self, KINDS};
 use crate::publish::{self, Published};
-use sea_orm::TransactionTrait;
 
 /// List apps.
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
@@ -99,22 +97,12 @@ pub async fn publish(
     req: actix_web::HttpRequest,
     path: Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let actor = actor(&req);
-    let now = state.clock.now();
-    let app =
-        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
-    if !app.publish_approval {
-        let published = publish::publish(&state.db, &path, &actor, now).await?;
-        return Ok(HttpResponse::Ok().json(published));
-    }
-    let tx = state.db.conn.begin().await?;
-    let bundle = meta::draft_bundle(&tx, &app).await?;
-    engine_app::check_app(&bundle, 0).map_err(Error::InvalidMetadata)?;
-    let id = approval::request(&tx, &app.key, &bundle, &actor.name, now).await?;
-    let entry = Entry::app("publish.request", &app.key, json!({ "request": id }));
-    audit::write(&tx, &actor, entry, now).await?;
-    tx.commit().await?;
-    Ok(json_response(StatusCode::ACCEPTED, &json!({ "request": id, "state": "pending" })))
+    Ok(match approval::publish_or_request(&state.core, &actor(&req), &path).await? {
+        approval::Publishing::Published(published) => HttpResponse::Ok().json(published),
+        approval::Publishing::Requested(id) => {
+            json_response(StatusCode::ACCEPTED, &json!({ "request": id, "state": "pending" }))
+        }
+    })
 }
 
 /// Whether publishing the app needs a second person's approval (administrators).
@@ -137,14 +125,7 @@ pub async fn settings(
     body: Payload,
 ) -> Result<HttpResponse, Error> {
     let settings: AppSettings = json_request(body, "app settings").await?;
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    if !meta::set_publish_approval(&tx, &path, settings.publish_approval).await? {
-        return Err(Error::not_found(format!("no app `{path}`")));
-    }
-    let entry = Entry::app("app.settings", &path, json!({ "publish_approval": settings.publish_approval }));
-    audit::write(&tx, &actor(&req), entry, now).await?;
-    tx.commit().await?;
+    approval::set_required(&state.core, &actor(&req), &path, settings.publish_approval).await?;
     Ok(json_response(StatusCode::OK, &json!({ "publish_approval": settings.publish_approval })))
 }
 
@@ -170,18 +151,7 @@ pub async fn approve(
     path: Path<(String, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (app, id) = path.into_inner();
-    let (bundle, maker) = approval::pending(&state.db.conn, &app, id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("no pending publish request {id}")))?;
-    if maker == checker.0.username {
-        return Err(Error::Forbidden {
-            code: "four_eyes",
-            detail: "a publish is approved by someone else than who asked".into(),
-        });
-    }
-    let now = state.clock.now();
-    let signoff = meta::Signoff { made_by: maker, approved_by: Some(checker.0.username.clone()) };
-    let published = publish::publish_with(&state.db, &app, Some((id, &bundle)), &signoff, &actor(&req), now).await?;
+    let published = approval::approve(&state.core, (&checker.0.username, &actor(&req)), (&app, id)).await?;
     Ok(HttpResponse::Ok().json(published))
 }
 
@@ -197,15 +167,6 @@ pub async fn reject(
     path: Path<(String, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (app, id) = path.into_inner();
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    if approval::pending(&tx, &app, id).await?.is_none()
-        || !approval::decide(&tx, id, "rejected", &checker.0.username, now).await?
-    {
-        return Err(Error::not_found(format!("no pending publish request {id}")));
-    }
-    let entry = Entry::app("publish.reject", &app, json!({ "request": id }));
-    audit::write(&tx, &actor(&req), entry, now).await?;
-    tx.commit().await?;
+    approval::reject(&state.core, (&checker.0.username, &actor(&req)), (&app, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

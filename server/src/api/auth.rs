@@ -10,10 +10,9 @@ use utoipa::ToSchema;
 use super::error::Problem;
 use super::identity::{actor, principal};
 use super::{State, json_request, json_response};
-use crate::audit::{self, Entry};
+use crate::auth::account::{Attempt, TokenAsked};
 use crate::auth::{self, Principal};
 use crate::error::Error;
-use sea_orm::TransactionTrait;
 
 /// A user name and password.
 #[derive(Deserialize, ToSchema)]
@@ -43,28 +42,10 @@ pub struct LoginRequest {
         (status = 429, description = "Too many attempts for this name or from this address; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let request: LoginRequest = json_request(payload, "a login").await?;
-    let limits = &state.sign_in_limits;
-    let address = super::identity::client_address(&req).unwrap_or_default();
-    let (by_name, by_address) = (format!("name:{}", request.username), format!("address:{address}"));
-    let keys = [(by_name.as_str(), limits.per_name), (by_address.as_str(), limits.per_address)];
-    if let Err(wait) = state.sign_in_throttle.attempt(&keys, std::time::Instant::now()) {
-        // Not audited: a spray would otherwise write a row per request. The log keeps it.
-        tracing::warn!(address, "sign-in attempts rate limited");
-        return Err(Error::TooManyRequests {
-            detail: format!("too many sign-in attempts; try again in {wait} s"),
-            retry_after: wait,
-        });
-    }
-    let now = state.clock.now();
-    let from = (!address.is_empty()).then_some(address.as_str());
-    let outcome = auth::sign_in(&state.db.conn, &request.username, &request.password, from, now).await;
-    let actor = crate::audit::Actor { name: request.username.clone(), via: "session", ..actor(&req) };
-    let (action, detail) = match &outcome {
-        Ok(_) => ("auth.login", json!({})),
-        Err(e) => ("auth.login_failed", json!({ "problem": e.code() })),
-    };
-    audit::write(&state.db.conn, &actor, Entry::platform(action, detail), now).await?;
-    let signed_in = outcome?;
+    let address = super::identity::client_address(&req);
+    let attempt = Attempt { username: &request.username, password: &request.password, address: address.as_deref() };
+    let limits = (&state.sign_in_throttle, &state.sign_in_limits);
+    let signed_in = auth::account::sign_in(&state.core, limits, &attempt, &actor(&req)).await?;
     let mut body = json!({ "username": request.username, "failed_attempts": signed_in.failures,
         "expires_at": signed_in.expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
     if !request.cookie {
@@ -80,10 +61,7 @@ pub async fn login(state: State, req: HttpRequest, payload: Payload) -> Result<H
     responses((status = 204, description = "Signed out"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(state: State, req: HttpRequest) -> Result<HttpResponse, Error> {
-    let now = state.clock.now();
-    auth::logout(&state.db.conn, &principal(&req)?.session, now).await?;
-    let entry = Entry::platform("auth.logout", json!({}));
-    audit::write(&state.db.conn, &actor(&req), entry, now).await?;
+    auth::account::sign_out(&state.core, &principal(&req)?, &actor(&req)).await?;
     // A browser's cookie goes with its session.
     Ok(HttpResponse::NoContent().insert_header(super::identity::session_cookie(&req, "", 0)).finish())
 }
@@ -110,15 +88,8 @@ pub struct PasswordChange {
 pub async fn change_password(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let user = session_user(&req)?;
     let change: PasswordChange = json_request(payload, "a password change").await?;
-    let now = state.clock.now();
-    let outcome =
-        auth::change_password(&state.db.conn, &user, &change.current_password, &change.new_password, now).await;
-    let (action, detail) = match &outcome {
-        Ok(ended) => ("auth.password_changed", json!({ "ended": ended })),
-        Err(e) => ("auth.password_change_failed", json!({ "problem": e.code() })),
-    };
-    audit::write(&state.db.conn, &actor(&req), Entry::platform(action, detail), now).await?;
-    outcome?;
+    let passwords = (change.current_password.as_str(), change.new_password.as_str());
+    auth::account::change_password(&state.core, (&user, &actor(&req)), passwords).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -224,13 +195,8 @@ fn session_user(req: &HttpRequest) -> Result<Principal, Error> {
 pub async fn create_token(state: State, req: HttpRequest, payload: Payload) -> Result<HttpResponse, Error> {
     let user = session_user(&req)?;
     let r: TokenRequest = json_request(payload, "a token request").await?;
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    let (id, token, expires) =
-        auth::tokens::create(&tx, &user, &r.name, &r.app, &r.access, r.expires_in_days, now).await?;
-    let detail = json!({ "token_id": id, "name": r.name, "access": r.access, "expires_in_days": r.expires_in_days });
-    audit::write(&tx, &actor(&req), Entry::app("token.create", &r.app, detail), now).await?;
-    tx.commit().await?;
+    let asked = TokenAsked { name: &r.name, app: &r.app, access: &r.access, days: r.expires_in_days };
+    let (id, token, expires) = auth::account::make_token(&state.core, (&user, &actor(&req)), &asked).await?;
     let body = json!({ "id": id, "token": token, "name": r.name, "app": r.app, "access": r.access,
         "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) });
     Ok(json_response(StatusCode::CREATED, &body))
@@ -256,12 +222,7 @@ pub async fn revoke_token(
     req: HttpRequest,
     path: actix_web::web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    auth::tokens::revoke(&tx, &session_user(&req)?, *path, now).await?;
-    let entry = Entry::platform("token.revoke", json!({ "token_id": *path }));
-    audit::write(&tx, &actor(&req), entry, now).await?;
-    tx.commit().await?;
+    auth::account::revoke_token(&state.core, (&session_user(&req)?, &actor(&req)), *path).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -278,12 +239,6 @@ pub async fn confirm_token(
     req: HttpRequest,
     path: actix_web::web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let user = session_user(&req)?;
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    auth::credentials::confirm(&tx, user.user_id, *path).await?;
-    let entry = Entry::platform("token.confirm", json!({ "token_id": *path }));
-    audit::write(&tx, &actor(&req), entry, now).await?;
-    tx.commit().await?;
+    auth::account::confirm_token(&state.core, (&session_user(&req)?, &actor(&req)), *path).await?;
     Ok(HttpResponse::NoContent().finish())
 }

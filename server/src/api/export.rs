@@ -1,40 +1,16 @@
-//! Exporting a form's records as CSV: the list's filters, sort and fields, within the
-//! caller's records and with their field modes (hidden fields left out, masked ones
-//! masked), streamed a page at a time so an export of millions of rows holds one page in
-//! memory. Each export leaves an audit entry before the first byte leaves.
-
-use std::sync::Arc;
+//! Exporting a form's records as CSV through HTTP: `export::start` does the work; this
+//! streams its text as it comes.
 
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use engine_form::{Field, FieldType};
 use futures_util::StreamExt;
-use sea_orm::TransactionTrait;
-use serde_json::{Value, json};
 
 use super::State;
 use super::identity::{actor, principal};
 use super::params::Params;
 use super::records::FormAt;
-use crate::access::reach::{list_query, shaped};
-use crate::access::{Access, Mode};
-use crate::audit::{self, Entry};
-use crate::catalog::PublishedApp;
 use crate::error::Error;
-use crate::records::query::{ListParams, ListQuery};
-use crate::records::{FormCtx, read};
-
-/// Rows read per page of an export.
-const PAGE: u64 = 1000;
-
-/// One CSV column: a field of the record, or a field of a related record's lookup.
-struct Column {
-    header: String,
-    field: String,
-    lookup: Option<String>,
-    /// Text a spreadsheet could take for a formula is written with a leading `'`.
-    guard: bool,
-}
+use crate::records::query::ListParams;
 
 /// Export records as CSV (UTF-8 with a byte-order mark, so spreadsheets read Chinese
 /// right). The same `filter`, `where`, `sort` and `fields` as a list; `limit` and
@@ -51,148 +27,10 @@ pub async fn export(
     path: actix_web::web::Path<FormAt>,
     params: Params<ListParams>,
 ) -> Result<HttpResponse, Error> {
-    let now = state.clock.now();
-    let app = state.catalog.published(&state.db.conn, &path.app).await?;
-    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
-    let (access, mut query) = list_query(&state.db.conn, &ctx, &principal(&req)?, &params, "export").await?;
-    (query.limit, query.after, query.count) = (PAGE, None, true);
-    let scoped = FormCtx { access: Some(&access), ..ctx };
-    let first = read::list(&state.db.conn, &scoped, &query).await?;
-    let columns = columns(&app.bundle, ctx.form, &access, query.fields.as_deref());
-
-    let tx = state.db.conn.begin().await?;
-    let detail = json!({ "format": "csv", "rows": first.total, "filter": params.filter, "where": params.condition,
-        "sort": params.sort, "fields": columns.iter().map(|c| &c.header).collect::<Vec<_>>() });
-    audit::write(&tx, &actor(&req), Entry::form("record.export", &path.app, &path.form, detail), now).await?;
-    tx.commit().await?;
-
-    let mut head = "\u{feff}".to_owned();
-    push_row(&mut head, columns.iter().map(|c| c.header.clone()));
-    let export = Export { state, app: app.clone(), form: path.form.clone(), access, query, columns, now };
-    let pages = futures_util::stream::unfold((export, Some(first)), |(export, page)| async move {
-        let page = page?;
-        let mut text = String::new();
-        for record in page.items {
-            export.write_record(&mut text, shaped(&export.access, record));
-        }
-        let next = match page.next {
-            Some(cursor) => match export.page(&cursor).await {
-                Ok(next) => Some(next),
-                Err(e) => return Some((Err(e), (export, None))),
-            },
-            None => None,
-        };
-        Some((Ok(Bytes::from(text)), (export, next)))
-    });
-    let body = futures_util::stream::once(async move { Ok::<_, Error>(Bytes::from(head)) }).chain(pages.boxed_local());
-    let filename = format!("{}-{}.csv", path.form, now.format("%Y%m%d-%H%M%S"));
+    let who = (&principal(&req)?, &actor(&req));
+    let csv = crate::export::start(&state.core, who, (&path.app, &path.form), &params).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
-        .streaming(body))
-}
-
-/// What the pages after the first need.
-struct Export {
-    state: State,
-    app: Arc<PublishedApp>,
-    form: String,
-    access: Access,
-    query: ListQuery,
-    columns: Vec<Column>,
-    /// The request's instant: every page reads formulas as of it.
-    now: chrono::DateTime<chrono::Utc>,
-}
-
-impl Export {
-    async fn page(&self, cursor: &str) -> Result<read::Page, Error> {
-        let ctx = FormCtx::new(&self.app, &self.form, self.state.db.backend(), self.now)?;
-        let mut query = self.query.clone();
-        query.count = false;
-        query.after = Some(crate::records::query::decode_cursor(ctx.form, &query.sort, cursor)?);
-        let scoped = FormCtx { access: Some(&self.access), ..ctx };
-        read::list(&self.state.db.conn, &scoped, &query).await
-    }
-
-    fn write_record(&self, out: &mut String, record: Value) {
-        let cells = self.columns.iter().map(|column| {
-            let value = match &column.lookup {
-                Some(field) => &record["_lookup"][&column.field][field],
-                None => &record[&column.field],
-            };
-            let text = cell(value);
-            if column.guard && text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text }
-        });
-        push_row(out, cells);
-    }
-}
-
-/// The columns of an export: `id`, then each field the caller may see (sub-tables left
-/// out: their rows do not fit a row), each relation followed by its lookup fields.
-fn columns(
-    bundle: &engine_form::Bundle,
-    form: &engine_form::Form,
-    access: &Access,
-    fields: Option<&[String]>,
-) -> Vec<Column> {
-    let mut out = vec![Column { header: "id".into(), field: "id".into(), lookup: None, guard: false }];
-    for field in &form.fields {
-        let asked = fields.is_none_or(|w| w.contains(&field.key));
-        if !asked || access.mode(&field.key) == Mode::Hidden || matches!(field.kind, FieldType::SubTable { .. }) {
-            continue;
-        }
-        let guard = holds_text(field) || access.mode(&field.key).masked();
-        out.push(Column { header: field.key.clone(), field: field.key.clone(), lookup: None, guard });
-        if let FieldType::Relation { form: target, lookup } = &field.kind {
-            let related = access.to_form(target);
-            for key in lookup {
-                let text = bundle.form(target).and_then(|f| f.field(key)).is_none_or(holds_text);
-                out.push(Column {
-                    header: format!("{}.{key}", field.key),
-                    field: field.key.clone(),
-                    lookup: Some(key.clone()),
-                    guard: text || related.is_some_and(|a| a.mode(key).masked()),
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Whether a field's values are free text (which a spreadsheet might take for a formula).
-fn holds_text(field: &Field) -> bool {
-    matches!(
-        field.kind,
-        FieldType::Text { .. }
-            | FieldType::SingleSelect { .. }
-            | FieldType::MultiSelect { .. }
-            | FieldType::Formula { result: engine_form::ResultType::Text, .. }
-    )
-}
-
-/// A JSON value as one cell: text as it is, lists joined by `;`, null as nothing.
-fn cell(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(";"),
-        other => other.to_string(),
-    }
-}
-
-/// Appends one CSV row (RFC 4180: a cell with a comma, quote or line break is quoted).
-fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
-    for (i, cell) in cells.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if cell.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&cell.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&cell);
-        }
-    }
-    out.push_str("\r\n");
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", csv.filename)))
+        .streaming(csv.chunks.map(|chunk| chunk.map(Bytes::from))))
 }

@@ -4,17 +4,16 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 use super::error::Problem;
 use super::identity::{actor, principal};
 use super::params::Params;
 use super::{State, json_object, json_request, json_response};
-use crate::access::Access;
 use crate::access::reach::{self, shaped};
+use crate::edit::Who;
 use crate::error::Error;
-use crate::pipeline::{self, Authority, Op, Writer};
+use crate::pipeline::Op;
 use crate::records::query::{ListParams, RecordParams};
 use crate::records::{FormCtx, read};
 
@@ -56,18 +55,10 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
         .map_err(|_| Error::bad_input("bad_if_match", "If-Match must carry the record's _version, e.g. \"3\""))
 }
 
-/// The caller's access to the form, whatever it allows: a write checks the operation.
-async fn caller_access(
-    c: &impl sea_orm::ConnectionTrait,
-    req: &HttpRequest,
-    ctx: &FormCtx<'_>,
-) -> Result<Access, Error> {
-    crate::access::load(c, ctx.app, &principal(req)?, ctx.form).await
-}
-
-/// The caller as a writer: named in the audit trail as they signed in, with their roles.
-fn caller<'a>(req: &HttpRequest, access: &'a Access) -> Result<Writer<'a>, Error> {
-    Ok(Writer { actor: actor(req), authority: Authority::Caller(access), user: Some(principal(req)?.user_id) })
+/// One record changed by the caller (`edit::change`, with their roles, audited as them).
+async fn change(state: &State, req: &HttpRequest, at: (&str, &str), op: Op<'_>) -> Result<(i64, Option<Value>), Error> {
+    let (principal, actor) = (principal(req)?, actor(req));
+    crate::edit::change(&state.core, Who::Caller(&principal, &actor), at, op).await
 }
 
 /// List records with filters, sort and a cursor.
@@ -109,17 +100,8 @@ pub async fn list(
         (status = 422, description = "Invalid values: `errors` names each bad field", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(state: State, path: Path<FormAt>, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
     let input = json_object(body).await?;
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    let app = state.catalog.published_for_write(&tx, &path.app).await?;
-    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
-    let access = caller_access(&tx, &req, &ctx).await?;
-    let writer = caller(&req, &access)?;
-    let written = pipeline::write(&tx, &app, &path.form, Op::Create(&input), &writer, now, 0).await?;
-    tx.commit().await?;
-    let record = shaped(&access, written.record.unwrap_or_default());
-    let mut response = record_response(StatusCode::CREATED, &record);
-    let id = written.id;
+    let (id, record) = change(&state, &req, (&path.app, &path.form), Op::Create(&input)).await?;
+    let mut response = record_response(StatusCode::CREATED, &record.unwrap_or_default());
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/apps/{}/forms/{}/records/{id}", path.app, path.form))
     {
         response.headers_mut().insert(header::LOCATION, location);
@@ -197,16 +179,9 @@ pub async fn update(
 ) -> Result<HttpResponse, Error> {
     let version = if_match(&req)?.ok_or(Error::VersionRequired)?;
     let input = json_object(body).await?;
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    let app = state.catalog.published_for_write(&tx, &path.app).await?;
-    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
-    let access = caller_access(&tx, &req, &ctx).await?;
-    let writer = caller(&req, &access)?;
     let op = Op::Update { id: path.id, version: Some(version), values: &input };
-    let written = pipeline::write(&tx, &app, &path.form, op, &writer, now, 0).await?;
-    tx.commit().await?;
-    Ok(record_response(StatusCode::OK, &shaped(&access, written.record.unwrap_or_default())))
+    let (_, record) = change(&state, &req, (&path.app, &path.form), op).await?;
+    Ok(record_response(StatusCode::OK, &record.unwrap_or_default()))
 }
 
 /// Delete a record. If-Match is optional; when sent, the record must be at that version.
@@ -218,14 +193,7 @@ pub async fn update(
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(state: State, path: Path<RecordAt>, req: HttpRequest) -> Result<HttpResponse, Error> {
     let version = if_match(&req)?;
-    let now = state.clock.now();
-    let tx = state.db.conn.begin().await?;
-    let app = state.catalog.published_for_write(&tx, &path.app).await?;
-    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), now)?;
-    let access = caller_access(&tx, &req, &ctx).await?;
-    let writer = caller(&req, &access)?;
-    pipeline::write(&tx, &app, &path.form, Op::Delete { id: path.id, version }, &writer, now, 0).await?;
-    tx.commit().await?;
+    change(&state, &req, (&path.app, &path.form), Op::Delete { id: path.id, version }).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -18,6 +18,7 @@
 //! The first start creates the administrator `admin`, with the password in
 //! `TRELLIS_ADMIN_PASSWORD` or a random one printed once; there is no default password.
 
+pub mod account;
 pub mod attempts;
 pub mod credentials;
 pub mod directory;
