@@ -71,7 +71,7 @@ pub async fn run(
                     .collect(),
                 None => Vec::new(),
             };
-            let task = crate::flows::store::NewTask {
+            let task = crate::tasks::store::NewTask {
                 app: &app.key,
                 step: None,
                 firing: origin.firing,
@@ -86,7 +86,7 @@ pub async fn run(
                 titles: titles.clone(),
                 data: route.why.map(|why| json!({ "routed": why })),
             };
-            done["task"] = json!(crate::flows::store::insert_task(tx, &task, now).await?);
+            done["task"] = json!(crate::tasks::store::insert(tx, &task, now).await?);
         }
         Action::Notify { channel, to, message, messages } => {
             // An in-app message is read in its user's language; others went out in theirs.

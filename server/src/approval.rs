@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use crate::audit::{self, Actor, Entry};
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::{datetime, decode};
 use crate::error::Error;
 use crate::meta;
 use crate::publish::{self, Published};
-use crate::records::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
     Alias::new(name)
@@ -159,7 +159,17 @@ pub async fn approve(
         });
     }
     let signoff = meta::Signoff { made_by: maker, approved_by: Some(checker.to_owned()) };
-    publish::publish_with(&core.db, app, Some((id, &bundle)), &signoff, actor, core.clock.now()).await
+    let now = core.clock.now();
+    let tx = sea_orm::TransactionTrait::begin(&core.db.conn).await?;
+    let published = publish::publish_in(&tx, app, Some(&bundle), &signoff, actor, now).await?;
+    if !decide(&tx, id, "approved", checker, now).await? {
+        return Err(Error::Conflict {
+            code: "request_decided",
+            detail: format!("publish request {id} was decided meanwhile"),
+        });
+    }
+    tx.commit().await?;
+    Ok(published)
 }
 
 /// Rejects request `id` of `app` as `checker`; audited.

@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
 use crate::db::Table;
-use crate::records::codec::{datetime, decode};
+use crate::db::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
     Alias::new(name)

@@ -26,7 +26,7 @@ pub struct PublishedApp {
     /// Decision tables, each on a form.
     pub decisions: Vec<engine_app::Decision>,
     /// App roles.
-    pub roles: Vec<crate::access::Role>,
+    pub roles: Vec<engine_app::Role>,
     /// The rules, stamped with this version, in firing order.
     pub rules: Vec<EventRule>,
     /// The processes.

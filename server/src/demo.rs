@@ -27,9 +27,10 @@ pub async fn import_path(state: &Core, path: &Path, publish_it: bool, skip_exist
     if skip_existing && crate::meta::find_app(&state.db.conn, &key).await?.is_some() {
         return Ok(key);
     }
-    publish::import(&state.db, &loaded.document, &Actor::system(), state.clock.now()).await.map_err(describe)?;
+    let now = state.clock.now();
+    publish::import(&state.db, &loaded.document, &Actor::system(), now).await.map_err(describe)?;
     if publish_it {
-        publish::publish(&state.db, &key, &Actor::system(), state.clock.now()).await.map_err(describe)?;
+        publish::publish(&state.db, &key, &Actor::system(), now).await.map_err(describe)?;
         if let Some(seed) = loaded.seed {
             let zone = loaded.document.get("time_zone").and_then(Value::as_str).unwrap_or("UTC");
             let zone: chrono_tz::Tz = zone.parse().map_err(|_| anyhow!("the app's time zone `{zone}` is unknown"))?;

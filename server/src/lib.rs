@@ -5,6 +5,7 @@ pub mod access;
 mod actions;
 pub mod api;
 pub mod approval;
+mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
@@ -35,6 +36,7 @@ pub mod rules;
 mod schema;
 pub mod tasks;
 pub mod timeline;
+mod trail;
 pub mod views;
 pub mod workspace;
 

@@ -11,8 +11,8 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Map, Value, json};
 
 use crate::db::Table;
+use crate::db::codec::{datetime, decode};
 use crate::error::Error;
-use crate::records::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
     Alias::new(name)

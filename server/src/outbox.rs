@@ -24,8 +24,8 @@ use serde_json::{Value, json};
 
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::{datetime, decode};
 use crate::error::Error;
-use crate::records::codec::{datetime, decode};
 
 /// Minutes to wait after each failed attempt.
 const BACKOFF_MINUTES: [i64; 5] = [1, 5, 30, 120, 720];

@@ -7,6 +7,7 @@
 //! that the reader reads). Every section says how many there are in all,
 //! so nothing is cut short silently.
 
+use chrono::{DateTime, Utc};
 use engine_app::Source;
 use serde_json::{Value, json};
 
@@ -49,7 +50,7 @@ pub async fn assemble(core: &Core, principal: &Principal, (app, page, id): (&str
     for section in &page.sections {
         let at = (app, page.form.as_str(), id);
         let body = match &section.source {
-            Source::Related { .. } => match related(core, principal, &published, section, id).await? {
+            Source::Related { .. } => match related(core, principal, &published, section, (id, now)).await? {
                 Some(body) => body,
                 None => continue,
             },
@@ -89,10 +90,10 @@ async fn related(
     principal: &Principal,
     published: &crate::catalog::PublishedApp,
     section: &engine_app::Section,
-    id: i64,
+    (id, now): (i64, DateTime<Utc>),
 ) -> Result<Option<Value>, Error> {
     let Source::Related { form, via, columns, sort, limit } = &section.source else { return Ok(None) };
-    let mut ctx = FormCtx::new(published, form, core.db.backend(), core.clock.now())?;
+    let mut ctx = FormCtx::new(published, form, core.db.backend(), now)?;
     let target = published.form(form)?;
     let access = crate::access::load(&core.db.conn, published, principal, target).await?;
     if !access.allows("read") {

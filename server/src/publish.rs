@@ -14,9 +14,9 @@ use utoipa::ToSchema;
 
 use crate::audit::{self, Actor, Entry};
 use crate::db::Db;
+use crate::db::codec::{decode, encode};
 use crate::error::Error;
 use crate::meta::{self, AppRow};
-use crate::records::codec::{decode, encode};
 use crate::schema::{TableTarget, apply_ddl, registry};
 use engine_app::check_app;
 
@@ -61,53 +61,44 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
 /// Publishes the app's drafts as the next version, made by `actor`, with no approval.
 pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Published, Error> {
     let signoff = meta::Signoff { made_by: actor.name.clone(), approved_by: None };
-    publish_with(db, app_key, None, &signoff, actor, now).await
+    let tx = db.conn.begin().await?;
+    let published = publish_in(&tx, app_key, None, &signoff, actor, now).await?;
+    tx.commit().await?;
+    Ok(published)
 }
 
-/// Publishes the bundle of the approved publish request `approved` (request id and
-/// bundle; the drafts when `None`) as the next version, signed off as `signoff`, in one
-/// transaction that also marks the request approved, so two approvals of one request
-/// cannot both publish.
-pub async fn publish_with(
-    db: &Db,
+/// Publishes `bundle` (the drafts when `None`) as the next version, signed off as
+/// `signoff`, within `tx`: the caller commits (an approval marks its request approved in
+/// the same transaction, so two approvals of one request cannot both publish).
+pub async fn publish_in(
+    tx: &DatabaseTransaction,
     app_key: &str,
-    approved: Option<(i64, &Value)>,
+    bundle: Option<&Value>,
     signoff: &meta::Signoff,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Published, Error> {
-    let tx = db.conn.begin().await?;
     // Taking the app row first serialises concurrent publishes of one app.
-    if !meta::touch_app(&tx, app_key, now).await? {
+    if !meta::touch_app(tx, app_key, now).await? {
         return Err(Error::not_found(format!("no app `{app_key}`")));
     }
-    let app = meta::find_app(&tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
-    let doc = match approved {
-        Some((_, doc)) => doc.clone(),
-        None => meta::draft_bundle(&tx, &app).await?,
+    let app = meta::find_app(tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
+    let doc = match bundle {
+        Some(doc) => doc.clone(),
+        None => meta::draft_bundle(tx, &app).await?,
     };
     let bundle = check_app(&doc, 0).map_err(Error::InvalidMetadata)?.bundle;
 
-    let plans = plan(&tx, app_key, &bundle.forms).await?;
+    let plans = plan(tx, app_key, &bundle.forms).await?;
     let mut changes = Vec::new();
     for plan in &plans {
-        changes.extend(migrate(&tx, app_key, plan).await?);
+        changes.extend(migrate(tx, app_key, plan).await?);
     }
     let version = app.published_version + 1;
-    meta::insert_version(&tx, app_key, version, &doc, signoff, now).await?;
-    if let Some((request, _)) = approved {
-        let checker = signoff.approved_by.as_deref().unwrap_or_default();
-        if !crate::approval::decide(&tx, request, "approved", checker, now).await? {
-            return Err(Error::Conflict {
-                code: "request_decided",
-                detail: format!("publish request {request} was decided meanwhile"),
-            });
-        }
-    }
+    meta::insert_version(tx, app_key, version, &doc, signoff, now).await?;
     let detail = serde_json::json!({ "version": version, "changes": changes.len(), "made_by": signoff.made_by,
         "approved_by": signoff.approved_by });
-    audit::write(&tx, actor, Entry::app("app.publish", app_key, detail), now).await?;
-    tx.commit().await?;
+    audit::write(tx, actor, Entry::app("app.publish", app_key, detail), now).await?;
     Ok(Published {
         app: app_key.to_owned(),
         version,

@@ -104,7 +104,7 @@ pub async fn table_maps(
     Ok(maps)
 }
 
-/// The SQL column of a storage type on a backend; see records::codec for the mapping.
+/// The SQL column of a storage type on a backend; see db::codec for the mapping.
 pub fn column_def(name: &str, storage: &StorageType, backend: DbBackend) -> ColumnDef {
     let pg = backend == DbBackend::Postgres;
     let mut def = ColumnDef::new(t(name));

@@ -15,8 +15,8 @@ use crate::audit::{self, Filter};
 use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::decode;
 use crate::error::Error;
-use crate::records::codec::decode;
 
 /// At most this many entries of each kind are read for one record.
 const PER_KIND: u64 = 1000;
@@ -50,9 +50,10 @@ async fn processes_of(
     principal: &Principal,
     app: &str,
     subjects: &[(String, Vec<i64>)],
+    now: DateTime<Utc>,
 ) -> Result<Vec<Value>, Error> {
     let on = about(subjects, (Expr::col(a("subject_form")), Expr::col(a("subject_id"))));
-    crate::flows::instances::about(core, principal, app, on, Some(PER_KIND)).await
+    crate::flows::instances::about(core, principal, (app, on), Some(PER_KIND), now).await
 }
 
 /// The record's changes, newest first, each as the caller sees the record.
@@ -98,7 +99,7 @@ pub async fn processes(core: &Core, principal: &Principal, (app, form, id): (&st
     reach::readable(core, principal, (app, form, id), now).await?;
     let published = core.catalog.published(&core.db.conn, app).await?;
     let subjects = linking(core, principal, &published, (form, id), now).await?;
-    Ok(json!({ "items": processes_of(core, principal, app, &subjects).await? }))
+    Ok(json!({ "items": processes_of(core, principal, app, &subjects, now).await? }))
 }
 
 /// The open tasks about the record and about the records linking to it that the caller
@@ -242,7 +243,7 @@ pub async fn timeline(
             entries.push(tag("task", &at, task));
         }
     }
-    for process in processes_of(core, principal, app, &subjects).await? {
+    for process in processes_of(core, principal, app, &subjects, now).await? {
         let at = process["started_at"].clone();
         entries.push(tag("process", &at, process));
     }

@@ -15,10 +15,10 @@ use crate::access::reach;
 use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::{datetime, decode};
 use crate::error::Error;
 use crate::limits;
 use crate::records::FormCtx;
-use crate::records::codec::{datetime, decode};
 use crate::records::query::ListParams;
 
 /// The most views a user keeps for one form.
@@ -50,7 +50,13 @@ pub struct ViewSpec {
 }
 
 /// Refuses a view its owner's list would refuse, each problem at its place in the view.
-async fn checked(core: &Core, principal: &Principal, (app, form): (&str, &str), spec: &ViewSpec) -> Result<(), Error> {
+async fn checked(
+    core: &Core,
+    principal: &Principal,
+    (app, form): (&str, &str),
+    spec: &ViewSpec,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     let name = spec.name.trim();
     if name.is_empty() || spec.name.chars().count() > limits::NAME || limits::has_hidden_characters(name) {
         return Err(Error::bad_input_at(
@@ -71,7 +77,7 @@ async fn checked(core: &Core, principal: &Principal, (app, form): (&str, &str), 
         }
     }
     let published = core.catalog.published(&core.db.conn, app).await?;
-    let ctx = FormCtx::new(&published, form, core.db.backend(), core.clock.now())?;
+    let ctx = FormCtx::new(&published, form, core.db.backend(), now)?;
     let params = ListParams {
         condition: spec.condition.clone(),
         search: spec.search.clone(),
@@ -122,8 +128,8 @@ pub async fn save(
     id: Option<i64>,
     spec: &ViewSpec,
 ) -> Result<Value, Error> {
-    checked(core, principal, (app, form), spec).await?;
-    let now: DateTime<Utc> = core.clock.now();
+    let now = core.clock.now();
+    checked(core, principal, (app, form), spec, now).await?;
     let backend = core.db.backend();
     let definition =
         json!({ "where": spec.condition, "search": spec.search, "sort": spec.sort, "columns": spec.columns })

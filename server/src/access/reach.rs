@@ -65,6 +65,28 @@ pub async fn read_one(
     Ok(shaped(&access, record))
 }
 
+/// A page of the records of `form` that the caller's list `params` ask for, each as the
+/// caller may see it: `items`, the `next` page's cursor and, asked for, the `total`.
+pub async fn list(
+    core: &Core,
+    principal: &Principal,
+    (app, form): (&str, &str),
+    params: &ListParams,
+    now: DateTime<Utc>,
+) -> Result<Value, Error> {
+    let app = core.catalog.published(&core.db.conn, app).await?;
+    let mut ctx = FormCtx::new(&app, form, core.db.backend(), now)?;
+    let (access, query) = list_query(&core.db.conn, &ctx, principal, params, "read").await?;
+    ctx.access = Some(&access);
+    let page = read::list(&core.db.conn, &ctx, &query).await?;
+    let items: Vec<Value> = page.items.into_iter().map(|r| shaped(&access, r)).collect();
+    let mut body = serde_json::json!({ "items": items, "next": page.next });
+    if let Some(total) = page.total {
+        body["total"] = Value::from(total);
+    }
+    Ok(body)
+}
+
 /// A record as the caller may see it.
 pub fn shaped(access: &Access, mut record: Value) -> Value {
     if let Some(obj) = record.as_object_mut() {

@@ -46,24 +46,20 @@ pub async fn advance(state: State, _: Administrator, payload: Payload) -> Result
     if !state.clock.is_virtual() {
         return Err(Error::Conflict { code: "wall_clock", detail: "this server runs on the wall clock".into() });
     }
+    let now = state.clock.now();
     let target = match (&request.to, request.advance_seconds) {
         (Some(text), None) => engine_form::parse_instant(text)
             .ok_or_else(|| Error::bad_input_at("bad_instant", "/to", "an RFC 3339 instant with an offset"))?,
-        (None, Some(seconds)) if (0..=366 * 86_400).contains(&seconds) => {
-            state.clock.now() + chrono::Duration::seconds(seconds)
-        }
+        (None, Some(seconds)) if (0..=366 * 86_400).contains(&seconds) => now + chrono::Duration::seconds(seconds),
         (None, Some(_)) => {
             return Err(Error::bad_input_at("bad_advance", "/advance_seconds", "0 to 366 days in seconds"));
         }
         _ => return Err(Error::bad_input("bad_move", "give `to` or `advance_seconds`, one of them")),
     };
-    if target < state.clock.now() {
+    if target < now {
         return Err(Error::Conflict {
             code: "clock_backwards",
-            detail: format!(
-                "the clock stands at {}; time never goes back",
-                engine_form::format_datetime(&state.clock.now())
-            ),
+            detail: format!("the clock stands at {}; time never goes back", engine_form::format_datetime(&now)),
         });
     }
     // Sessions (12 hours) and tokens (366 days) must end within the years every store keeps.

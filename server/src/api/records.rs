@@ -10,12 +10,11 @@ use super::error::Problem;
 use super::identity::{actor, principal};
 use super::params::Params;
 use super::{State, json_object, json_request, json_response};
-use crate::access::reach::{self, shaped};
+use crate::access::reach;
 use crate::edit::Who;
 use crate::error::Error;
 use crate::pipeline::Op;
 use crate::records::query::{ListParams, RecordParams};
-use crate::records::{FormCtx, read};
 
 /// A form of an app, as the path names it.
 #[derive(serde::Deserialize)]
@@ -76,17 +75,9 @@ pub async fn list(
     path: Path<FormAt>,
     params: Params<ListParams>,
 ) -> Result<HttpResponse, Error> {
-    let app = state.catalog.published(&state.db.conn, &path.app).await?;
-    let mut ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;
-    let (access, query) = reach::list_query(&state.db.conn, &ctx, &principal(&req)?, &params, "read").await?;
-    ctx.access = Some(&access);
-    let mut page = read::list(&state.db.conn, &ctx, &query).await?;
-    page.items = page.items.into_iter().map(|r| shaped(&access, r)).collect();
-    let mut body = json!({ "items": page.items, "next": page.next });
-    if let Some(total) = page.total {
-        body["total"] = Value::from(total);
-    }
-    Ok(json_response(StatusCode::OK, &body))
+    let at = (path.app.as_str(), path.form.as_str());
+    let page = reach::list(&state, &principal(&req)?, at, &params, state.clock.now()).await?;
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 /// Create a record.
@@ -121,9 +112,8 @@ pub async fn create(state: State, path: Path<FormAt>, req: HttpRequest, body: Pa
         (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
 pub async fn check(state: State, path: Path<FormAt>, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
     let request: crate::records::check::CheckRequest = json_request(body, "a draft").await?;
-    let app = state.catalog.published(&state.db.conn, &path.app).await?;
-    let ctx = FormCtx::new(&app, &path.form, state.db.backend(), state.clock.now())?;
-    let answer = crate::records::check::check(&state.db.conn, &ctx, &principal(&req)?, &request).await?;
+    let at = (path.app.as_str(), path.form.as_str());
+    let answer = crate::records::check::check(&state, &principal(&req)?, at, &request, state.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &answer))
 }
 

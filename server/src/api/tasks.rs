@@ -13,7 +13,8 @@ use super::identity::{actor, principal};
 use super::params::Params;
 use super::{State, json_body, json_request, json_response};
 use crate::error::Error;
-use crate::tasks::{self, Completion, Reassignment, TaskQuery};
+use crate::flows::Completion;
+use crate::tasks::{self, Reassignment, TaskQuery};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -69,32 +70,7 @@ pub async fn list(state: State, req: HttpRequest, filter: Params<TaskFilter>) ->
     responses((status = 200, description = "The task", body = Object),
         (status = 404, description = "No such task of yours", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, Error> {
-    let conn = &state.db.conn;
-    let reach = tasks::reach(conn, principal(&req)?, true).await?;
-    let row = tasks::visible(conn, &reach, *path).await?;
-    let task = tasks::task_json(&row, conn.get_database_backend(), state.clock.now(), reach.language())?;
-    let mut shown = vec![task];
-    crate::access::without_derived(&state.core, &principal(&req)?, &mut shown, |t| reach.acts_on(t)).await?;
-    let Some(mut task) = shown.pop() else { return Err(Error::not_found(format!("no task {} of yours", *path))) };
-    let form = tasks::task_form(&state, &task).await?;
-    task["form"] = json!({ "fields": form.fields });
-    task["escalations"] = tasks::escalations_of(conn, *path).await?;
-    task["outcomes"] = json!(form.outcomes);
-    if let (Some(form), Some(id)) = (task["subject"]["form"].as_str(), task["subject"]["id"].as_i64()) {
-        let app = task["app"].as_str().unwrap_or_default().to_owned();
-        task["record"] = match crate::access::reach::read_one(
-            &state.core,
-            &principal(&req)?,
-            (&app, form, id),
-            None,
-            state.clock.now(),
-        )
-        .await
-        {
-            Ok(record) => record,
-            Err(_) => Value::Null, // Not a record the caller may read.
-        };
-    }
+    let task = tasks::detail(&state, &principal(&req)?, *path, state.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &task))
 }
 
@@ -112,7 +88,7 @@ pub async fn complete(state: State, req: HttpRequest, path: Path<i64>, body: Pay
         values: doc.get("values").and_then(Value::as_object).cloned().unwrap_or_default(),
     };
     let who = (principal(&req)?, actor(&req));
-    let task = tasks::complete(&state, who, *path, done, state.clock.now()).await?;
+    let task = crate::flows::complete(&state, who, *path, done, state.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &task))
 }
 

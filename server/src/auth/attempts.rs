@@ -21,7 +21,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::db::Table;
-use crate::records::codec::{datetime, decode};
+use crate::db::codec::{datetime, decode};
 
 /// Wrong passwords in a row for one name from one address before that pair is locked.
 pub const MAX_FAILURES: i64 = 5;

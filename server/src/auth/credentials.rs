@@ -12,8 +12,8 @@ use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query};
 use serde_json::{Value, json};
 
 use crate::db::Table;
+use crate::db::codec::{datetime, decode};
 use crate::error::Error;
-use crate::records::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
     Alias::new(name)

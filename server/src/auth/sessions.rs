@@ -13,8 +13,8 @@ use super::Principal;
 use super::attempts::{self, Reserved};
 use super::password::{hash_password, verify_password};
 use crate::db::Table;
+use crate::db::codec::datetime;
 use crate::error::Error;
-use crate::records::codec::datetime;
 
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -217,7 +217,7 @@ async fn told_failures(
         .and_where(Expr::col(a("unseen_failures")).gt(0i64))
         .to_owned();
     let Some(row) = c.query_one(&stmt).await? else { return Ok(None) };
-    let last_at = crate::records::codec::decode(&row, 1, &engine_form::StorageType::DateTime, backend)?;
+    let last_at = crate::db::codec::decode(&row, 1, &engine_form::StorageType::DateTime, backend)?;
     let failures = Failures {
         count: row.try_get_by_index(0)?,
         last_at: last_at.to_json().as_str().unwrap_or_default().to_owned(),

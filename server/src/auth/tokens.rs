@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use super::sessions::{random_text, token_hash};
 use super::{Principal, Scope};
 use crate::db::Table;
+use crate::db::codec::{datetime, decode};
 use crate::error::Error;
-use crate::records::codec::{datetime, decode};
 
 /// What marks an API token, as against a session token.
 pub const PREFIX: &str = "trt_";

@@ -1,6 +1,7 @@
 //! The database connection: SQLite (a file, WAL mode, full durability) or PostgreSQL,
 //! and the platform's own tables.
 
+pub mod codec;
 mod migrations;
 mod tables;
 

@@ -29,7 +29,7 @@ use sea_orm::{DbBackend, DbErr, QueryResult};
 
 pub use scope::{FormScope, Operand, Scope};
 
-use crate::records::codec;
+use crate::db::codec;
 
 /// How a compiled value is represented in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -103,7 +103,8 @@ async fn arrived(
         Incoming::TaskCompleted { token, outcome, values, by } => {
             let data =
                 Value::Object(values.iter().map(|(k, v)| (k.clone(), crate::records::values::expr_json(v))).collect());
-            store::close_task(tx, (id, *token), "completed", Some((by, outcome.as_deref(), &data)), now).await?;
+            crate::tasks::store::close_step(tx, (id, *token), "completed", Some((by, outcome.as_deref(), &data)), now)
+                .await?;
             store::history(tx, id, "task_completed", json!({ "token": token, "by": by, "outcome": outcome }), now)
                 .await?;
         }
@@ -193,10 +194,13 @@ async fn carry_out(
         Command::ScheduleTimer { token, due } => store::set_timer(tx, id, token, due).await?,
         Command::CancelTimer { token } => store::remove_job(tx, id, token).await?,
         Command::CreateTask(order) => {
-            store::insert_task(tx, &store::NewTask::of_step(&app.key, id, subject, &order), now).await?;
+            crate::tasks::store::insert(tx, &crate::tasks::store::NewTask::of_step(&app.key, id, subject, &order), now)
+                .await?;
             store::history(tx, id, "task_created", json!({ "node": order.node, "title": order.title }), now).await?;
         }
-        Command::CancelTask { token } => store::close_task(tx, (id, token), "cancelled", None, now).await?,
+        Command::CancelTask { token } => {
+            crate::tasks::store::close_step(tx, (id, token), "cancelled", None, now).await?
+        }
         Command::RunService { token, node, action } => {
             store::add_service_job(tx, id, token, &json!({ "node": node, "action": action }), now).await?;
         }

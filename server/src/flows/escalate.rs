@@ -3,7 +3,7 @@
 //! manager's own task), or a reassignment. Messages go through the outbox (in-app).
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
@@ -12,40 +12,22 @@ use crate::core::Core;
 use crate::db::Table;
 use crate::error::Error;
 use crate::notifications::TaskNews;
-use crate::records::codec::datetime;
+use crate::tasks::store::{self, DueEscalation};
 
 const BATCH: u64 = 200;
 
 /// Carries out every escalation due at `now`; how many (of tasks still open).
 pub async fn run_due_escalations(state: &Core, now: DateTime<Utc>) -> Result<usize, Error> {
     let conn = &state.db.conn;
-    let backend = conn.get_database_backend();
     let mut done = 0;
     loop {
-        let due = Query::select()
-            .columns(["id", "task_id", "action", "target"].map(a))
-            .from(Table::TaskEscalations)
-            .and_where(Expr::col(a("done_at")).is_null())
-            .and_where(Expr::col(a("due_at")).lte(datetime(now, backend)))
-            .order_by(a("due_at"), Order::Asc)
-            .limit(BATCH)
-            .to_owned();
-        let rows = conn.query_all(&due).await?;
-        if rows.is_empty() {
+        let due = store::due_escalations(conn, now, BATCH).await?;
+        if due.is_empty() {
             return Ok(done);
         }
-        for row in rows {
-            let (id, task): (i64, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
-            let (action, target): (String, Option<String>) = (row.try_get_by_index(2)?, row.try_get_by_index(3)?);
+        for escalation in due {
             let tx = conn.begin().await?;
-            // Marking it done claims it: another server finds nothing left to do.
-            let claim = Query::update()
-                .table(Table::TaskEscalations)
-                .value(a("done_at"), datetime(now, backend))
-                .and_where(Expr::col(a("id")).eq(id))
-                .and_where(Expr::col(a("done_at")).is_null())
-                .to_owned();
-            if tx.execute(&claim).await?.rows_affected() == 1 && escalate(&tx, task, &action, target, now).await? {
+            if store::claim_escalation(&tx, escalation.id, now).await? && escalate(&tx, &escalation, now).await? {
                 done += 1;
             }
             tx.commit().await?;
@@ -53,29 +35,16 @@ pub async fn run_due_escalations(state: &Core, now: DateTime<Utc>) -> Result<usi
     }
 }
 
-async fn escalate(
-    tx: &DatabaseTransaction,
-    task: i64,
-    action: &str,
-    target: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<bool, Error> {
-    let q = Query::select()
-        .columns(["app", "instance_id", "title", "assignee", "status", "data"].map(a))
-        .from(Table::Tasks)
-        .and_where(Expr::col(a("id")).eq(task))
-        .to_owned();
-    let Some(row) = tx.query_one(&q).await? else { return Ok(false) };
-    let (app, instance, title): (String, Option<i64>, String) =
-        (row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?);
-    let (holder, status): (Option<String>, String) = (row.try_get_by_index(3)?, row.try_get_by_index(4)?);
-    if status != "open" {
+async fn escalate(tx: &DatabaseTransaction, escalation: &DueEscalation, now: DateTime<Utc>) -> Result<bool, Error> {
+    let DueEscalation { task: id, action, target, .. } = escalation;
+    let Some(task) = crate::tasks::one(tx, *id, now).await? else { return Ok(false) };
+    if task["status"] != "open" {
         return Ok(false);
     }
-    let data: Option<String> = row.try_get_by_index(5)?;
-    let data = data.and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()).unwrap_or_default();
-    let titles = data["titles"].as_object().cloned().unwrap_or_default();
-    let (to, news) = match action {
+    let (app, title) = (task["app"].as_str().unwrap_or_default(), task["title"].as_str().unwrap_or_default());
+    let holder = task["assignee"].as_str().map(str::to_owned);
+    let titles = task["data"]["titles"].as_object().cloned().unwrap_or_default();
+    let (to, news) = match action.as_str() {
         "remind" => (holder.clone(), TaskNews::Reminder),
         "escalate" => {
             let manager = match &holder {
@@ -85,17 +54,12 @@ async fn escalate(
             (manager, TaskNews::Escalated)
         }
         _ => {
-            let stmt = Query::update()
-                .table(Table::Tasks)
-                .value(a("assignee"), target.clone())
-                .and_where(Expr::col(a("id")).eq(task))
-                .to_owned();
-            tx.execute(&stmt).await?;
+            store::set_holder(tx, *id, target.as_deref(), Cond::all()).await?;
             (target.clone(), TaskNews::Reassigned)
         }
     };
     if let Some(to) = &to {
-        let (mut message, mut messages) = news.texts(&title, &titles);
+        let (mut message, mut messages) = news.texts(title, &titles);
         // The manager is told whose task it was.
         if let (TaskNews::Escalated, Some(holder)) = (news, &holder) {
             message = format!("{message} ({holder})");
@@ -103,11 +67,11 @@ async fn escalate(
                 *text = json!(format!("{} ({holder})", text.as_str().unwrap_or_default()));
             }
         }
-        let body = json!({ "message": message, "messages": messages, "task": task });
-        crate::rules::queue_message_for(tx, &app, "in_app", &json!(to), &body, now).await?;
+        let body = json!({ "message": message, "messages": messages, "task": id });
+        crate::rules::queue_message_for(tx, app, "in_app", &json!(to), &body, now).await?;
     }
-    if let Some(instance) = instance {
-        history(tx, instance, "escalation", json!({ "task": task, "action": action, "to": to }), now).await?;
+    if let Some(instance) = task["instance"].as_i64() {
+        history(tx, instance, "escalation", json!({ "task": id, "action": action, "to": to }), now).await?;
     }
     Ok(true)
 }

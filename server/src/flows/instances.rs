@@ -2,7 +2,9 @@
 //! see of their record's personal data), cancelled, moved to another version, and the
 //! processes a record has been through. Each change is audited.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
 
 use engine_form::StorageType;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
@@ -15,8 +17,8 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::decode;
 use crate::error::Error;
-use crate::records::codec::decode;
 
 fn a(name: &str) -> Alias {
     Alias::new(name)
@@ -44,7 +46,7 @@ pub async fn start(
     let entry = Entry::app("process.start", app, json!({ "flow": flow, "instance": id, "subject": subject }));
     audit::write(&tx, caller.actor, entry, now).await?;
     tx.commit().await?;
-    shaped(core, caller.principal, describe(&core.db.conn, id).await?).await
+    shaped(core, caller.principal, (app, describe(&core.db.conn, id).await?), now).await
 }
 
 /// Instance `id` of app `app`, as `principal` may see it.
@@ -53,7 +55,7 @@ pub async fn get(core: &Core, principal: &Principal, (app, id): (&str, i64)) -> 
     if body["app"] != app {
         return Err(Error::not_found(format!("no process {id} in `{app}`")));
     }
-    shaped(core, principal, body).await
+    shaped(core, principal, (app, body), core.clock.now()).await
 }
 
 /// Cancels running instance `id`: its timers stop and its open tasks are withdrawn.
@@ -64,7 +66,7 @@ pub async fn cancel(core: &Core, caller: &Caller<'_>, (app, id): (&str, i64)) ->
     super::deliver(&tx, &published, id, Incoming::Cancel, now, 0).await?;
     audit::write(&tx, caller.actor, Entry::app("process.cancel", app, json!({ "instance": id })), now).await?;
     tx.commit().await?;
-    shaped(core, caller.principal, describe(&core.db.conn, id).await?).await
+    shaped(core, caller.principal, (app, describe(&core.db.conn, id).await?), now).await
 }
 
 /// Moves running instance `id` to version `to` of its app (the current one if `None`),
@@ -87,7 +89,7 @@ pub async fn migrate(
     let detail = json!({ "instance": id, "version": to, "mapping": mapping });
     audit::write(&tx, caller.actor, Entry::app("process.migrate", app, detail), now).await?;
     tx.commit().await?;
-    shaped(core, caller.principal, describe(&core.db.conn, id).await?).await
+    shaped(core, caller.principal, (app, describe(&core.db.conn, id).await?), now).await
 }
 
 /// Runs failed process job `id` of app `app` again now, audited; gives how it went.
@@ -105,22 +107,25 @@ pub async fn of_record(
     principal: &Principal,
     (app, form, id): (&str, &str, i64),
 ) -> Result<Vec<Value>, Error> {
-    reach::readable(core, principal, (app, form, id), core.clock.now()).await?;
+    let now = core.clock.now();
+    reach::readable(core, principal, (app, form, id), now).await?;
     let on = sea_orm::sea_query::Cond::all()
         .add(Expr::col(a("subject_form")).eq(form))
         .add(Expr::col(a("subject_id")).eq(id));
-    about(core, principal, app, on, None).await
+    about(core, principal, (app, on), None, now).await
 }
 
 /// The processes of `app` that followed the records `on` picks (a condition on the
 /// `subject_form` and `subject_id` columns), oldest first, at most `limit` if given, each as
-/// [`of_record`] gives it, for a caller who may read those records (the caller checks).
+/// [`of_record`] gives it, for a caller who may read those records (the caller checks). The
+/// caller's access to each subject form, and the clear texts around each subject, are read
+/// once for all the instances.
 pub async fn about(
     core: &Core,
     principal: &Principal,
-    app: &str,
-    on: sea_orm::sea_query::Cond,
+    (app, on): (&str, sea_orm::sea_query::Cond),
     limit: Option<u64>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Value>, Error> {
     // What a step sent (a message's recipient, a webhook's body) and what tasks and events
     // recorded are for designers; a reader of the record sees where it stands and which
@@ -138,8 +143,11 @@ pub async fn about(
     }
     let mut items = Vec::new();
     let published = core.catalog.published(&core.db.conn, app).await?;
+    let mut shaper =
+        Shaper { core, principal, published: &published, now, accesses: HashMap::new(), secrets: HashMap::new() };
     for row in core.db.conn.query_all(&stmt).await? {
-        let mut item = shaped(core, principal, describe(&core.db.conn, row.try_get_by_index(0)?).await?).await?;
+        let mut item = describe(&core.db.conn, row.try_get_by_index(0)?).await?;
+        shaper.shape(&mut item).await?;
         // Its name as the app's current version gives it, for the reader's language.
         let flow = published.flows.iter().find(|f| item["flow"].as_str() == Some(f.key.as_str()));
         item["label"] = flow.map_or(Value::Null, |f| json!(f.label));
@@ -165,19 +173,52 @@ fn summarised(item: &mut Value) {
     }
 }
 
-/// An instance as the caller may see it: what its steps sent and its tasks recorded may
-/// quote its record's personal data (a message's recipient), masked where the caller's
-/// roles mask it.
-async fn shaped(core: &Core, principal: &Principal, mut instance: Value) -> Result<Value, Error> {
-    let (Some(app), Some(form), Some(id)) =
-        (instance["app"].as_str(), instance["subject"]["form"].as_str(), instance["subject"]["id"].as_i64())
-    else {
-        return Ok(instance);
-    };
-    let app = core.catalog.published(&core.db.conn, app).await?;
-    let Some(subject) = app.bundle.form(form) else { return Ok(instance) };
-    let access = crate::access::load(&core.db.conn, &app, principal, subject).await?;
-    reach::secrets_around(&core.db.conn, &app, (form, id), &access, core.clock.now()).await?.scrub(&mut instance);
+/// Instances as the caller may see them: what their steps sent and their tasks recorded may
+/// quote their record's personal data (a message's recipient), masked where the caller's
+/// roles mask it. The caller's access to each subject form and the clear texts around each
+/// subject are read once.
+struct Shaper<'a> {
+    core: &'a Core,
+    principal: &'a Principal,
+    published: &'a crate::catalog::PublishedApp,
+    now: DateTime<Utc>,
+    accesses: HashMap<String, crate::access::Access>,
+    secrets: HashMap<(String, i64), crate::access::Secrets>,
+}
+
+impl Shaper<'_> {
+    async fn shape(&mut self, instance: &mut Value) -> Result<(), Error> {
+        let (Some(form), Some(id)) = (instance["subject"]["form"].as_str(), instance["subject"]["id"].as_i64()) else {
+            return Ok(());
+        };
+        let Some(subject) = self.published.bundle.form(form) else { return Ok(()) };
+        let conn = &self.core.db.conn;
+        if !self.accesses.contains_key(form) {
+            let access = crate::access::load(conn, self.published, self.principal, subject).await?;
+            self.accesses.insert(form.to_owned(), access);
+        }
+        let key = (form.to_owned(), id);
+        if !self.secrets.contains_key(&key) {
+            let access = &self.accesses[form];
+            let found = reach::secrets_around(conn, self.published, (form, id), access, self.now).await?;
+            self.secrets.insert(key.clone(), found);
+        }
+        self.secrets[&key].scrub(instance);
+        Ok(())
+    }
+}
+
+/// One instance as `principal` may see it (`Shaper`).
+async fn shaped(
+    core: &Core,
+    principal: &Principal,
+    (app, mut instance): (&str, Value),
+    now: DateTime<Utc>,
+) -> Result<Value, Error> {
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let mut shaper =
+        Shaper { core, principal, published: &published, now, accesses: HashMap::new(), secrets: HashMap::new() };
+    shaper.shape(&mut instance).await?;
     Ok(instance)
 }
 

@@ -9,6 +9,7 @@
 //! does, as a job of its own, so a change never comes back to an instance mid-event.
 
 mod apply;
+mod complete;
 mod escalate;
 mod events;
 pub mod instances;
@@ -25,6 +26,7 @@ use sea_orm::DatabaseTransaction;
 use serde_json::{Value, json};
 
 use apply::apply;
+pub use complete::{Completion, complete};
 pub use escalate::run_due_escalations;
 pub use events::{EventData, on_event, run_due_starts};
 pub use runner::{incidents, retry_incident, run_due_timers};
@@ -269,7 +271,7 @@ pub async fn migrate(
     })?;
     for (before, after) in row.instance.tokens.iter().zip(&moved.tokens) {
         if before.node != after.node {
-            store::rename_task_node(tx, (id, after.id), &after.node).await?;
+            crate::tasks::store::rename_node(tx, (id, after.id), &after.node).await?;
         }
     }
     store::set_version(tx, id, to).await?;

@@ -16,8 +16,8 @@ use super::store::a;
 use super::{Incoming, deliver};
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::{datetime, decode};
 use crate::error::Error;
-use crate::records::codec::{datetime, decode};
 
 /// Attempts before a failing job is left as an incident.
 pub const MAX_ATTEMPTS: i64 = 5;

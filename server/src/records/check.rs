@@ -3,6 +3,7 @@
 //! by the engine that checks the record when it is saved (`engine_form::check_draft`).
 //! Nothing is written; the caller's roles decide what the answer may say.
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -10,6 +11,7 @@ use super::values::field_values;
 use super::{FormCtx, read};
 use crate::access::enforce::allowed;
 use crate::auth::Principal;
+use crate::core::Core;
 use crate::error::Error;
 
 /// A draft: the values typed so far and, when editing, the record they change.
@@ -27,11 +29,14 @@ pub struct CheckRequest {
 /// by the caller's field modes (a hidden formula left out, a masked one masked), and the
 /// typed values that do not fit (`errors`, each with its `path`).
 pub async fn check(
-    c: &impl sea_orm::ConnectionTrait,
-    ctx: &FormCtx<'_>,
+    core: &Core,
     principal: &Principal,
+    (app, form): (&str, &str),
     request: &CheckRequest,
+    now: DateTime<Utc>,
 ) -> Result<Value, Error> {
+    let (c, app) = (&core.db.conn, core.catalog.published(&core.db.conn, app).await?);
+    let ctx = &FormCtx::new(&app, form, core.db.backend(), now)?;
     let access = crate::access::load(c, ctx.app, principal, ctx.form).await?;
     allowed(&access, if request.id.is_some() { "update" } else { "create" }, &ctx.form.key)?;
     let stored = match request.id {

@@ -9,8 +9,8 @@ use sea_orm::{DbErr, QueryResult};
 use serde_json::{Map, Value};
 
 use super::FormCtx;
-use super::codec::decode;
 use super::sql::admitted;
+use crate::db::codec::decode;
 use crate::error::Error;
 
 /// What each selected column is, in select order.

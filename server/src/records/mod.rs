@@ -1,7 +1,6 @@
-//! Records of published forms: the value codec, the list query language, reads and writes.
+//! Records of published forms: the list query language, reads and writes.
 
 pub mod check;
-pub mod codec;
 pub mod columns;
 pub mod preview;
 pub mod query;

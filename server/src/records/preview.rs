@@ -51,8 +51,13 @@ pub async fn preview(
     }
     let invalid = |errors| Error::InvalidExpression { param: "expression", errors };
     let expr = expr_sql::parse(&request.expression).map_err(invalid)?;
+    let now = match &request.now {
+        None => core.clock.now(),
+        Some(text) => engine_form::parse_instant(text)
+            .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
+    };
     let published = core.catalog.published(&core.db.conn, app).await?;
-    let mut ctx = FormCtx::new(&published, form, core.db.backend(), core.clock.now())?;
+    let mut ctx = FormCtx::new(&published, form, core.db.backend(), now)?;
     // A preview reads stored records like a list does: within the caller's rows, and only
     // what they see in clear.
     let access = reach::for_operation(&core.db.conn, &ctx, principal, "read").await?;
@@ -62,11 +67,6 @@ pub async fn preview(
         .check_readable(&ctx.app.bundle, ctx.form, &paths)
         .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
     ctx.access = Some(&access);
-    let now = match &request.now {
-        None => core.clock.now(),
-        Some(text) => engine_form::parse_instant(text)
-            .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
-    };
     let (ty, compiled) = compiled_for_reader(&ctx, &access, &expr, now).map_err(invalid)?;
     let id = Expr::col((Alias::new(&ctx.map.table), Alias::new("id")));
     let mut stmt = Query::select();

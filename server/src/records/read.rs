@@ -11,10 +11,10 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value};
 
 use super::FormCtx;
-use super::codec::decode;
 use super::columns::{Col, OwnRow, Selection, build_select, included, row_to_json};
 use super::query::{ListQuery, Target, encode_cursor};
 use super::sql::{admitted, after_condition, compile_condition, filter_condition, search_condition, sort_column};
+use crate::db::codec::decode;
 use crate::error::Error;
 
 /// A page of records.

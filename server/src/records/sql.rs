@@ -9,8 +9,8 @@ use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{DbBackend, DbErr};
 
 use super::FormCtx;
-use super::codec::encode;
 use super::query::{Filter, Op, Search, SortKey, Target};
+use crate::db::codec::encode;
 use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use crate::schema::TableMap;

@@ -8,7 +8,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::FormCtx;
-use super::codec::{datetime, encode};
+use crate::db::codec::{datetime, encode};
 use crate::error::Error;
 use crate::schema::TableMap;
 

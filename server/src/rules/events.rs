@@ -18,8 +18,8 @@ use crate::auth::Principal;
 use crate::catalog::PublishedApp;
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::datetime;
 use crate::error::Error;
-use crate::records::codec::datetime;
 use crate::records::values::{RecordValues, expr_json, given};
 
 /// An event sent in by another system.

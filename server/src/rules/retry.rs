@@ -14,8 +14,8 @@ use serde_json::Value;
 use super::{Subject, run_actions};
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::datetime;
 use crate::error::Error;
-use crate::records::codec::datetime;
 
 /// Minutes to wait after the first, second, third and fourth failed attempt.
 const BACKOFF_MINUTES: [i64; 4] = [1, 5, 30, 120];

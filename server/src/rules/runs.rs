@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::catalog::PublishedApp;
 use crate::db::Table;
-use crate::records::codec::datetime;
+use crate::db::codec::datetime;
 
 /// How long a claimed run is its server's before another may take it over.
 pub const LEASE: Duration = Duration::minutes(10);

@@ -64,7 +64,7 @@ pub async fn run_due_schedules(state: &Core, now: DateTime<Utc>) -> Result<Vec<R
         for rule in app.rules.iter() {
             let Some(schedule) = &rule.schedule else { continue };
             let Some(occurrence) = schedule.latest_due(now).filter(|o| *o >= app.published_at) else { continue };
-            if let Some(mut report) = run_occurrence(state, &app, rule, occurrence).await? {
+            if let Some(mut report) = run_occurrence(state, &app, rule, (occurrence, now)).await? {
                 let since = last_runs.get(&rule.key).copied().unwrap_or(app.published_at).max(app.published_at);
                 report.merged = merged(schedule, since, occurrence);
                 if report.merged > 0 {
@@ -95,16 +95,16 @@ fn merged(schedule: &engine_rule::Schedule, since: DateTime<Utc>, latest: DateTi
     count
 }
 
-/// Runs `rule` for `occurrence` if this server can claim it; `None` if another has.
+/// Runs `rule` for `occurrence` if this server can claim it at `now`; `None` if another has.
 pub async fn run_occurrence(
     state: &Core,
     app: &PublishedApp,
     rule: &EventRule,
-    occurrence: DateTime<Utc>,
+    (occurrence, now): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<Option<RunReport>, Error> {
     let conn = &state.db.conn;
     let key = occurrence.to_rfc3339_opts(SecondsFormat::Secs, true);
-    if !claim(conn, app, (&rule.key, rule.version), &key, state.clock.now()).await? {
+    if !claim(conn, app, (&rule.key, rule.version), &key, now).await? {
         return Ok(None);
     }
     let form_key = rule.form.as_deref().ok_or_else(|| anyhow::anyhow!("scheduled rule without a form"))?;
@@ -143,7 +143,7 @@ pub async fn run_occurrence(
         }
         tx.commit().await?;
     }
-    finish(conn, app, (&rule.key, rule.version), &key, (report.matched, report.fired), state.clock.now()).await?;
+    finish(conn, app, (&rule.key, rule.version), &key, (report.matched, report.fired), now).await?;
     Ok(Some(report))
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::{Change, trigger_name};
 use crate::catalog::PublishedApp;
 use crate::db::Table;
-use crate::records::codec::{datetime, decode};
+use crate::db::codec::{datetime, decode};
 use crate::records::values::expr_json;
 
 fn a(name: &str) -> Alias {

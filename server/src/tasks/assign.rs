@@ -78,14 +78,7 @@ pub async fn reassign(
         }
     };
     let tx = conn.begin().await?;
-    let stmt = Sql::update()
-        .table(Table::Tasks)
-        .value(a("assignee"), to.clone())
-        .and_where(Expr::col(a("id")).eq(id))
-        .and_where(Expr::col(a("status")).eq("open"))
-        .cond_where(held_as)
-        .to_owned();
-    if tx.execute(&stmt).await?.rows_affected() != 1 {
+    if !super::store::set_holder(&tx, id, to.as_deref(), held_as).await? {
         // Someone else changed it since it was read: say what it is now.
         return Err(now_is(&tx, id, now).await?);
     }
@@ -112,23 +105,20 @@ fn held_by(holder: &str) -> Cond {
 }
 
 /// The refusal for a task that is no longer open: what became of it, and by whom.
-pub(super) fn closed(task: &Value) -> Error {
+pub(crate) fn closed(task: &Value) -> Error {
     let by = task["completed_by"].as_str().map(|by| format!(" by {by}")).unwrap_or_default();
     Error::Conflict { code: "task_closed", detail: format!("task {} is {}{by}", task["id"], task["status"]) }
 }
 
 /// The refusal for a task someone else holds.
-pub(super) fn held(task: &Value) -> Error {
+pub(crate) fn held(task: &Value) -> Error {
     let holder = task["assignee"].as_str().unwrap_or("someone");
     Error::Conflict { code: "task_held", detail: format!("{holder} holds task {} already", task["id"]) }
 }
 
 /// Why a write that lost a race to task `id` was refused, as the task now stands.
-pub(super) async fn now_is(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<Error, Error> {
-    let mut stmt = super::rows();
-    stmt.and_where(Expr::col(a("id")).eq(id));
-    let row = c.query_one(&stmt).await?.ok_or_else(|| Error::not_found(format!("no task {id}")))?;
-    let task = task_json(&row, c.get_database_backend(), now, None)?;
+pub(crate) async fn now_is(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<Error, Error> {
+    let task = super::one(c, id, now).await?.ok_or_else(|| Error::not_found(format!("no task {id}")))?;
     Ok(match (task["status"].as_str(), task["assignee"].as_str()) {
         (Some("open"), Some(_)) => held(&task),
         (Some("open"), None) => not_offered(&task),
@@ -206,14 +196,7 @@ pub async fn hand_all(
     for row in &rows {
         let (id, title): (i64, String) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
         let subject: (Option<String>, Option<i64>) = (row.try_get_by_index(2)?, row.try_get_by_index(3)?);
-        let moved = Sql::update()
-            .table(Table::Tasks)
-            .value(a("assignee"), to)
-            .and_where(Expr::col(a("id")).eq(id))
-            .and_where(Expr::col(a("status")).eq("open"))
-            .and_where(Expr::col(a("assignee")).eq(from))
-            .to_owned();
-        if c.execute(&moved).await?.rows_affected() != 1 {
+        if !super::store::set_holder(c, id, Some(to), held_by(from)).await? {
             continue; // Completed or handed on meanwhile: not theirs to hand over.
         }
         let data: Option<String> = row.try_get_by_index(4)?;

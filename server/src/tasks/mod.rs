@@ -1,16 +1,23 @@
 //! Tasks people do, one kind of task: the user tasks of running processes and the tasks
-//! rules raise (an alert for a customer's RM), assigned to a user or offered to a role, listed for whoever may see them (their holder, their role's holders, their
-//! holder's managers), completed with their form, and handed on.
+//! rules raise (an alert for a customer's RM), assigned to a user or offered to a role,
+//! listed for whoever may see them (their holder, their role's holders, their holder's
+//! managers), and handed on. This module owns the task tables: every write to them is in
+//! `store.rs`, which processes and rules open and close tasks through. Completing a task
+//! moves its process on, so it is the processes' (`flows::complete`).
 
 mod assign;
-mod complete;
+mod list;
+mod reach;
+pub mod store;
 
 pub use assign::{Reassignment, hand_all, reassign};
-pub use complete::{Completion, complete, task_form};
+pub(crate) use assign::{closed, held, now_is};
+pub use list::{MAX_PAGE, TaskPage, TaskQuery, Whose, counts, list};
+pub use reach::{Reach, reach};
 
 use chrono::{DateTime, Utc};
 use engine_form::StorageType;
-use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, NullOrdering, Order, Query as Sql};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query as Sql};
 use sea_orm::{ConnectionTrait, QueryResult};
 use serde_json::{Value, json};
 
@@ -18,8 +25,8 @@ use crate::auth::Principal;
 use crate::catalog::PublishedApp;
 use crate::core::Core;
 use crate::db::Table;
+use crate::db::codec::decode;
 use crate::error::Error;
-use crate::records::codec::{datetime, decode};
 
 fn a(name: &str) -> Alias {
     Alias::new(name)
@@ -47,206 +54,6 @@ const COLUMNS: [&str; 20] = [
     "completed_by",
     "firing_id",
 ];
-
-/// Which tasks to list.
-#[derive(Debug, Default)]
-pub struct TaskQuery {
-    pub app: Option<String>,
-    /// `open` (the default), `completed` or `cancelled`.
-    pub status: Option<String>,
-    /// Also the tasks of the users in the units the caller leads and those below them.
-    pub team: bool,
-    /// Only one part of what the caller sees: none for all of it.
-    pub whose: Option<Whose>,
-    pub overdue: bool,
-    pub due_before: Option<DateTime<Utc>>,
-    /// `low`, `normal` or `high`.
-    pub priority: Option<String>,
-    /// At most this many: 1 to [`MAX_PAGE`].
-    pub limit: u64,
-    /// The `next` of the previous page.
-    pub after: Option<String>,
-}
-
-/// One part of an inbox: the caller's own tasks, those waiting in a queue of theirs (a role
-/// or unit of theirs, held by no one), or those the others in their units hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Whose {
-    Mine,
-    Queue,
-    Team,
-}
-
-impl Whose {
-    pub fn parse(text: &str) -> Result<Whose, Error> {
-        match text {
-            "mine" => Ok(Whose::Mine),
-            "queue" => Ok(Whose::Queue),
-            "team" => Ok(Whose::Team),
-            _ => Err(Error::bad_input_at("bad_query", "/whose", "`whose` is mine, queue or team")),
-        }
-    }
-}
-
-/// The largest page of tasks.
-pub const MAX_PAGE: u64 = 500;
-
-/// A page of tasks, and the cursor of the next if there is one.
-pub struct TaskPage {
-    pub items: Vec<Value>,
-    pub next: Option<String>,
-}
-
-/// A task page's cursor: the last task's due time (none for a task without one, which
-/// sort last) and id, `2026-12-08T10:00:00.000000Z/42` or `/42`.
-fn after_condition(cursor: &str, backend: sea_orm::DbBackend) -> Result<sea_orm::sea_query::Cond, Error> {
-    use sea_orm::sea_query::Cond;
-    let bad = || Error::bad_input_at("bad_cursor", "/after", "not a cursor this list gave");
-    let (due, id) = cursor.rsplit_once('/').ok_or_else(bad)?;
-    let id: i64 = id.parse().map_err(|_| bad())?;
-    let (due_col, id_col) = (Expr::col(a("due_at")), Expr::col(a("id")));
-    if due.is_empty() {
-        return Ok(Cond::all().add(due_col.is_null()).add(id_col.gt(id)));
-    }
-    let due = engine_form::parse_instant(due).ok_or_else(bad)?;
-    let at = datetime(due, backend);
-    Ok(Cond::any()
-        .add(due_col.clone().gt(at.clone()))
-        .add(Cond::all().add(due_col.clone().eq(at)).add(id_col.gt(id)))
-        .add(due_col.is_null()))
-}
-
-/// Who may see which tasks: the caller's name, their (app, role) pairs, and their team.
-pub struct Reach {
-    principal: Principal,
-    roles: Vec<(String, String)>,
-    /// The keys of the caller's org unit and every unit below it: the queues they see.
-    pub(crate) units: Vec<String>,
-    /// Asked for, the users of the units the caller leads (manages) and those below them.
-    team: Vec<String>,
-}
-
-pub async fn reach(c: &impl ConnectionTrait, principal: Principal, team: bool) -> Result<Reach, Error> {
-    let roles_q = Sql::select()
-        .columns(["app", "role"].map(a))
-        .from(Table::UserRoles)
-        .and_where(Expr::col(a("user_id")).eq(principal.user_id))
-        .to_owned();
-    let mut roles = Vec::new();
-    for row in c.query_all(&roles_q).await? {
-        roles.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
-    }
-    let below = crate::auth::directory::unit_and_below(c, principal.user_id).await?;
-    let mut members = Vec::new();
-    let led = if team { crate::auth::directory::units_led(c, &principal.username).await? } else { Vec::new() };
-    if !led.is_empty() {
-        // The users of the units the caller leads and of those below them.
-        let users = Sql::select()
-            .column(a("username"))
-            .from(Table::Users)
-            .and_where(Expr::col(a("org_unit_id")).is_in(led))
-            .to_owned();
-        for row in c.query_all(&users).await? {
-            members.push(row.try_get_by_index(0)?);
-        }
-    }
-    let units = below.into_iter().map(|(_, key)| key).collect();
-    Ok(Reach { principal, roles, units, team: members })
-}
-
-impl Reach {
-    /// The tasks the caller may see, as SQL: theirs; those offered to a role of theirs,
-    /// anywhere or in a unit at or below theirs; those waiting in such a unit's queue for
-    /// no role; and, asked for, their team's.
-    pub fn condition(&self) -> Cond {
-        let mut any = Cond::any().add(Expr::col(a("assignee")).eq(self.principal.username.as_str())).add(self.queue());
-        if !self.team.is_empty() {
-            any = any.add(Expr::col(a("assignee")).is_in(self.team.clone()));
-        }
-        any
-    }
-
-    /// The tasks waiting in the caller's queues, as SQL: held by no one and offered to a
-    /// role of theirs (anywhere, or in a unit at or below theirs), or waiting in such a
-    /// unit's queue for no role. What the caller may claim.
-    pub fn queue(&self) -> Cond {
-        Cond::all().add(Expr::col(a("assignee")).is_null()).add(self.offered())
-    }
-
-    /// The tasks offered to the caller's roles and units, held or not: those they could
-    /// claim, or could have.
-    pub fn offered(&self) -> Cond {
-        let mut any = Cond::any();
-        let in_my_units = || Expr::col(a("candidate_unit")).is_in(self.units.clone());
-        for (app, role) in &self.roles {
-            any = any.add(
-                Cond::all()
-                    .add(Expr::col(a("app")).eq(app.as_str()))
-                    .add(Expr::col(a("candidate_role")).eq(role.as_str()))
-                    .add(Cond::any().add(Expr::col(a("candidate_unit")).is_null()).add(in_my_units())),
-            );
-        }
-        if !self.units.is_empty() {
-            any = any.add(Cond::all().add(Expr::col(a("candidate_role")).is_null()).add(in_my_units()));
-        }
-        if any.is_empty() {
-            // No role and no unit: nothing is offered to them. (Said outright: an empty
-            // `any` must not vanish from the SQL and leave every queue open.)
-            return Cond::all().add(Expr::cust("1 = 0"));
-        }
-        any
-    }
-
-    /// Whether the caller acts on `task` (its JSON): theirs, or waiting in a queue of theirs.
-    pub fn acts_on(&self, task: &Value) -> bool {
-        Value::is_null(&task["assignee"]) || task["assignee"].as_str() == Some(self.principal.username.as_str())
-    }
-
-    /// Whether the caller leads the unit of `user` (or one above it).
-    pub fn leads(&self, user: &str) -> bool {
-        self.team.iter().any(|member| member == user)
-    }
-
-    /// Whether the caller holds `role` in `app`.
-    pub fn holds(&self, app: &str, role: &str) -> bool {
-        self.roles.iter().any(|(a, r)| a == app && r == role)
-    }
-
-    /// Whether the caller holds any role in `app`.
-    pub fn has_roles_in(&self, app: &str) -> bool {
-        self.roles.iter().any(|(a, _)| a == app)
-    }
-
-    /// The language the caller reads tasks in.
-    pub fn language(&self) -> Option<&str> {
-        self.principal.language.as_deref()
-    }
-
-    /// The tasks of `status` the caller may see: every one for an administrator.
-    fn tasks(&self, status: &str) -> sea_orm::sea_query::SelectStatement {
-        let mut stmt = Sql::select();
-        stmt.from(Table::Tasks).and_where(Expr::col(a("status")).eq(status));
-        if !self.is_admin() {
-            stmt.cond_where(self.condition());
-        }
-        stmt
-    }
-
-    fn is_admin(&self) -> bool {
-        self.principal.platform_role == "administrator"
-    }
-
-    /// `whose` part of the tasks the caller sees, as SQL (within [`Reach::condition`]).
-    fn part(&self, whose: Whose) -> Cond {
-        let assignee = || Expr::col(a("assignee"));
-        let me = self.principal.username.as_str();
-        match whose {
-            Whose::Mine => Cond::all().add(assignee().eq(me)),
-            Whose::Queue => Cond::all().add(assignee().is_null()),
-            Whose::Team => Cond::all().add(assignee().is_in(self.team.iter().filter(|m| *m != me).cloned())),
-        }
-    }
-}
 
 /// A task row as the API shows it to a reader of `language`: its title in theirs, if given.
 pub fn task_json(
@@ -290,74 +97,6 @@ pub fn task_json(
         "completed_at": instant(17)?,
         "completed_by": text("completed_by")?,
     }))
-}
-
-/// How many open tasks the inbox shows `principal`, and how many of those are overdue.
-pub async fn counts(c: &impl ConnectionTrait, principal: Principal, now: DateTime<Utc>) -> Result<(i64, i64), Error> {
-    let reach = reach(c, principal, false).await?;
-    let mut counts = [0i64; 2];
-    for (i, overdue) in [false, true].into_iter().enumerate() {
-        let mut stmt = reach.tasks("open");
-        stmt.expr(Expr::col(a("id")).count());
-        if overdue {
-            stmt.and_where(Expr::col(a("due_at")).lt(datetime(now, c.get_database_backend())));
-        }
-        if let Some(row) = c.query_one(&stmt).await? {
-            counts[i] = row.try_get_by_index(0)?;
-        }
-    }
-    Ok((counts[0], counts[1]))
-}
-
-/// The tasks `principal` may see that `query` asks for, soonest due first.
-pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: DateTime<Utc>) -> Result<TaskPage, Error> {
-    let conn = &core.db.conn;
-    let reach = reach(conn, principal, query.team || query.whose == Some(Whose::Team)).await?;
-    let backend = conn.get_database_backend();
-    let status = query.status.as_deref().unwrap_or("open");
-    if !["open", "completed", "cancelled"].contains(&status) {
-        return Err(Error::bad_input("bad_query", "`status` is open, completed or cancelled"));
-    }
-    let mut stmt = reach.tasks(status);
-    stmt.columns(COLUMNS.map(a));
-    if let Some(whose) = query.whose {
-        stmt.cond_where(reach.part(whose));
-    }
-    if let Some(app) = &query.app {
-        stmt.and_where(Expr::col(a("app")).eq(app.as_str()));
-    }
-    if query.overdue {
-        stmt.and_where(Expr::col(a("due_at")).lt(datetime(now, backend)));
-    }
-    if let Some(before) = query.due_before {
-        stmt.and_where(Expr::col(a("due_at")).lt(datetime(before, backend)));
-    }
-    if let Some(priority) = &query.priority {
-        if !["low", "normal", "high"].contains(&priority.as_str()) {
-            return Err(Error::bad_input("bad_query", "`priority` is low, normal or high"));
-        }
-        stmt.and_where(Expr::col(a("priority")).eq(priority.as_str()));
-    }
-    if !(1..=MAX_PAGE).contains(&query.limit) {
-        return Err(Error::bad_input_at("bad_query", "/limit", format!("`limit` is 1 to {MAX_PAGE}")));
-    }
-    if let Some(cursor) = &query.after {
-        stmt.cond_where(after_condition(cursor, backend)?);
-    }
-    stmt.order_by_with_nulls(a("due_at"), Order::Asc, NullOrdering::Last)
-        .order_by(a("id"), Order::Asc)
-        .limit(query.limit + 1);
-    let rows = conn.query_all(&stmt).await?;
-    let mut items: Vec<Value> =
-        rows.iter().map(|r| task_json(r, backend, now, reach.language())).collect::<Result<_, _>>()?;
-    let next = (items.len() as u64 > query.limit).then(|| {
-        items.truncate(query.limit as usize);
-        items.last().map(|t| format!("{}/{}", t["due_at"].as_str().unwrap_or(""), t["id"]))
-    });
-    // A team's task about what the reader sees masked (a birthday's) tells it by its title
-    // and its date: left out, as the value is.
-    crate::access::without_derived(core, &reach.principal, &mut items, |t| reach.acts_on(t)).await?;
-    Ok(TaskPage { items, next: next.flatten() })
 }
 
 /// `SELECT` of the task rows [`task_json`] reads, for whoever may read what they are
@@ -454,4 +193,84 @@ pub async fn escalations_of(c: &impl ConnectionTrait, task: i64) -> Result<Value
         }));
     }
     Ok(Value::Array(out))
+}
+
+/// Task `id` as the caller may see it, with its form, its outcomes, its escalations and the
+/// record it is about (as they may see it; none if they may not read it).
+pub async fn detail(core: &Core, principal: &Principal, id: i64, now: DateTime<Utc>) -> Result<Value, Error> {
+    let conn = &core.db.conn;
+    let reach = reach(conn, principal.clone(), true).await?;
+    let row = visible(conn, &reach, id).await?;
+    let mut shown = vec![task_json(&row, conn.get_database_backend(), now, reach.language())?];
+    crate::access::without_derived(core, principal, &mut shown, |t| reach.acts_on(t)).await?;
+    let Some(mut task) = shown.pop() else { return Err(Error::not_found(format!("no task {id} of yours"))) };
+    let form = task_form(core, &task).await?;
+    task["form"] = json!({ "fields": form.fields });
+    task["escalations"] = escalations_of(conn, id).await?;
+    task["outcomes"] = json!(form.outcomes);
+    if let (Some(app), Some(form), Some(record)) =
+        (task["app"].as_str(), task["subject"]["form"].as_str(), task["subject"]["id"].as_i64())
+    {
+        let app = app.to_owned();
+        task["record"] = match crate::access::reach::read_one(core, principal, (&app, form, record), None, now).await {
+            Ok(record) => record,
+            Err(_) => Value::Null, // Not a record the caller may read.
+        };
+    }
+    Ok(task)
+}
+
+/// Task `id` as it stands, read by no one in particular (titles as written); `None` if
+/// there is no such task.
+pub async fn one(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<Option<Value>, Error> {
+    let mut stmt = rows();
+    stmt.and_where(Expr::col(a("id")).eq(id));
+    match c.query_one(&stmt).await? {
+        Some(row) => Ok(Some(task_json(&row, c.get_database_backend(), now, None)?)),
+        None => Ok(None),
+    }
+}
+
+/// A task node's form: its fields as written (what a task shows), as engine-form
+/// checked them (what completing checks), and its outcomes.
+pub struct TaskForm {
+    pub fields: Vec<Value>,
+    pub form: engine_form::Form,
+    pub outcomes: Vec<String>,
+}
+
+/// The task form and outcomes of a task's node, from the flow version its process runs;
+/// for a task a rule raised, notes on what was done.
+pub async fn task_form(core: &Core, task: &Value) -> Result<TaskForm, Error> {
+    let app_key = task["app"].as_str().unwrap_or_default();
+    let Some(instance) = task["instance"].as_i64() else {
+        let app = core.catalog.published(&core.db.conn, app_key).await?;
+        return raised_task_form(&app.bundle);
+    };
+    let head = Sql::select()
+        .columns(["flow", "version"].map(a))
+        .from(Table::FlowInstances)
+        .and_where(Expr::col(a("id")).eq(instance))
+        .to_owned();
+    let row = core.db.conn.query_one(&head).await?.ok_or_else(|| Error::not_found("process gone"))?;
+    let (flow_key, version): (String, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    let flows = crate::catalog::flows_of_version(&core.db.conn, app_key, version).await?;
+    let node = flows.iter().find(|f| f.key == flow_key).and_then(|f| f.node(task["node"].as_str().unwrap_or_default()));
+    match node.map(|n| &n.kind) {
+        Some(engine_flow::NodeKind::UserTask(t)) => {
+            Ok(TaskForm { fields: t.fields.clone(), form: t.form.clone(), outcomes: t.outcomes.clone() })
+        }
+        _ => Err(Error::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
+    }
+}
+
+/// The form of a task a rule raised: what was done about it, in a note.
+fn raised_task_form(bundle: &engine_form::Bundle) -> Result<TaskForm, Error> {
+    let labels = |zh: &str, en: &str| json!({ "zh-CN": zh, "en": en });
+    let notes =
+        json!({ "key": "notes", "type": "long_text", "label": labels("处理说明", "Notes"), "max_length": 4000 });
+    let doc = json!({ "key": "task_form", "label": labels("任务", "Task"), "fields": [notes.clone()] });
+    let form = engine_form::lower_form(&doc, bundle)
+        .map_err(|d| Error::Internal(anyhow::anyhow!("the notes form of a raised task: {d:?}")))?;
+    Ok(TaskForm { fields: vec![notes], form, outcomes: Vec::new() })
 }

@@ -12,8 +12,8 @@ use crate::auth::credentials;
 use crate::auth::password::hash_password;
 use crate::auth::sessions::random_text;
 use crate::db::Table;
+use crate::db::codec::datetime;
 use crate::error::Error;
-use crate::records::codec::datetime;
 
 /// Applies a checked import in `c` (a transaction): units added or renamed, users
 /// created or updated, their roles in apps (which `app_roles` must define) replaced.

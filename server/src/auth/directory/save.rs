@@ -51,18 +51,7 @@ pub async fn set_language(core: &Core, actor: &Actor, user_id: i64, language: Op
         let message = format!("`{language}` is not {}", engine_rule::LANGUAGES.join(", "));
         return Err(Error::InvalidRecord(vec![engine_form::FieldError::new("/language", "bad_language", message)]));
     }
-    let tx = core.db.conn.begin().await?;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    let stmt = Query::update()
-        .table(crate::db::Table::Users)
-        .value(Alias::new("language"), language)
-        .and_where(Expr::col(Alias::new("id")).eq(user_id))
-        .to_owned();
-    sea_orm::ConnectionTrait::execute(&tx, &stmt).await?;
-    audit::write(&tx, actor, Entry::platform("user.language", json!({ "language": language })), core.clock.now())
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    set_own(core, actor, user_id, ("language", language)).await
 }
 
 /// Sets a user's own time zone (an IANA name such as `Asia/Shanghai`, or none for the
@@ -74,15 +63,21 @@ pub async fn set_time_zone(core: &Core, actor: &Actor, user_id: i64, zone: Optio
         let message = format!("`{zone}` is not an IANA time zone such as Asia/Shanghai");
         return Err(Error::InvalidRecord(vec![engine_form::FieldError::new("/time_zone", "bad_time_zone", message)]));
     }
+    set_own(core, actor, user_id, ("time_zone", zone)).await
+}
+
+/// Sets a user's own `column` (`language`, `time_zone`), audited as `user.<column>`.
+async fn set_own(core: &Core, actor: &Actor, user_id: i64, (column, value): (&str, Option<&str>)) -> Result<(), Error> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let now = core.clock.now();
     let tx = core.db.conn.begin().await?;
     let stmt = Query::update()
         .table(crate::db::Table::Users)
-        .value(Alias::new("time_zone"), zone)
+        .value(Alias::new(column), value)
         .and_where(Expr::col(Alias::new("id")).eq(user_id))
         .to_owned();
     sea_orm::ConnectionTrait::execute(&tx, &stmt).await?;
-    audit::write(&tx, actor, Entry::platform("user.time_zone", json!({ "time_zone": zone })), core.clock.now()).await?;
+    audit::write(&tx, actor, Entry::platform(&format!("user.{column}"), json!({ column: value })), now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Process instances, their pending jobs (timers, service steps), their tasks, their
-//! message waits and their history, in the same database as the records, each change in
+//! Process instances, their pending jobs (timers, service steps), their message waits
+//! and their history (their tasks are the task tables', `tasks::store`), in the same database as the records, each change in
 //! the transaction of the event that caused it. This file holds the instances.
 
 use chrono::{DateTime, Utc};
@@ -9,15 +9,13 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::Value;
 
 use crate::db::Table;
+use crate::db::codec::datetime;
 use crate::error::Error;
-use crate::records::codec::datetime;
 
 mod jobs;
-mod tasks;
 mod waits;
 
 pub use jobs::{add_service_job, remove_job, remove_jobs, set_timer};
-pub use tasks::{NewTask, close_raised_task, close_task, insert_task, rename_task_node};
 pub use waits::{add_wait, any_waiting, remove_wait, waiting_for};
 
 pub(super) fn a(name: &str) -> Alias {

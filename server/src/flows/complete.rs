@@ -1,63 +1,18 @@
 //! Completing a task: its outcome and the values of its form checked (files included),
-//! then its process moved on, in one transaction, audited.
+//! then its process moved on (a task a rule raised is closed with what was done), in one
+//! transaction, audited.
 
 use chrono::{DateTime, Utc};
 use engine_form::{CheckMode, check_record};
-use sea_orm::sea_query::{Expr, ExprTrait, Query as Sql};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::{Map, Value, json};
 
-use super::{a, reach, task_json, visible};
+use super::Incoming;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::core::Core;
-use crate::db::Table;
 use crate::error::Error;
-use crate::flows::{self, Incoming};
-
-/// A task node's form: its fields as written (what a task shows), as engine-form
-/// checked them (what completing checks), and its outcomes.
-pub struct TaskForm {
-    pub fields: Vec<Value>,
-    pub form: engine_form::Form,
-    pub outcomes: Vec<String>,
-}
-
-/// The task form and outcomes of a task's node, from the flow version its process runs;
-/// for a task a rule raised, notes on what was done.
-pub async fn task_form(core: &Core, task: &Value) -> Result<TaskForm, Error> {
-    let app_key = task["app"].as_str().unwrap_or_default();
-    let Some(instance) = task["instance"].as_i64() else {
-        let app = core.catalog.published(&core.db.conn, app_key).await?;
-        return raised_task_form(&app.bundle);
-    };
-    let head = Sql::select()
-        .columns(["flow", "version"].map(a))
-        .from(Table::FlowInstances)
-        .and_where(Expr::col(a("id")).eq(instance))
-        .to_owned();
-    let row = core.db.conn.query_one(&head).await?.ok_or_else(|| Error::not_found("process gone"))?;
-    let (flow_key, version): (String, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
-    let flows = crate::catalog::flows_of_version(&core.db.conn, app_key, version).await?;
-    let node = flows.iter().find(|f| f.key == flow_key).and_then(|f| f.node(task["node"].as_str().unwrap_or_default()));
-    match node.map(|n| &n.kind) {
-        Some(engine_flow::NodeKind::UserTask(t)) => {
-            Ok(TaskForm { fields: t.fields.clone(), form: t.form.clone(), outcomes: t.outcomes.clone() })
-        }
-        _ => Err(Error::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
-    }
-}
-
-/// The form of a task a rule raised: what was done about it, in a note.
-fn raised_task_form(bundle: &engine_form::Bundle) -> Result<TaskForm, Error> {
-    let labels = |zh: &str, en: &str| json!({ "zh-CN": zh, "en": en });
-    let notes =
-        json!({ "key": "notes", "type": "long_text", "label": labels("处理说明", "Notes"), "max_length": 4000 });
-    let doc = json!({ "key": "task_form", "label": labels("任务", "Task"), "fields": [notes.clone()] });
-    let form = engine_form::lower_form(&doc, bundle)
-        .map_err(|d| Error::Internal(anyhow::anyhow!("the notes form of a raised task: {d:?}")))?;
-    Ok(TaskForm { fields: vec![notes], form, outcomes: Vec::new() })
-}
+use crate::tasks::{self, TaskForm, reach, task_form, task_json, visible};
 
 /// What the one completing a task gives: its outcome, and the values of its form.
 pub struct Completion {
@@ -77,13 +32,13 @@ pub async fn complete(
     let reach = reach(conn, principal.clone(), false).await?;
     let task = task_json(&visible(conn, &reach, id).await?, conn.get_database_backend(), now, reach.language())?;
     if task["status"] != "open" {
-        return Err(super::assign::closed(&task));
+        return Err(tasks::closed(&task));
     }
     // A task is completed by whoever holds it: one waiting in a queue is claimed first, and
     // nobody (a manager seeing a team's task, an administrator) completes another's.
     match task["assignee"].as_str() {
         Some(holder) if holder == principal.username => {}
-        Some(_) => return Err(super::assign::held(&task)),
+        Some(_) => return Err(tasks::held(&task)),
         None => {
             return Err(Error::Conflict { code: "not_claimed", detail: "claim the task before completing it".into() });
         }
@@ -145,30 +100,22 @@ pub async fn complete(
         return Err(Error::InvalidRecord(errors));
     }
     let tx = conn.begin().await?;
-    // The first write takes the task: of fifty completions at once one changes the row, the
-    // others (waiting on it on PostgreSQL, after it on SQLite) find it closed and are refused.
-    let take = Sql::update()
-        .table(Table::Tasks)
-        .value(a("completed_by"), principal.username.as_str())
-        .and_where(Expr::col(a("id")).eq(id))
-        .and_where(Expr::col(a("status")).eq("open"))
-        .and_where(Expr::col(a("assignee")).eq(principal.username.as_str()))
-        .to_owned();
-    if tx.execute(&take).await?.rows_affected() != 1 {
-        return Err(super::assign::now_is(&tx, id, now).await?);
+    // The first write takes the task; the others are told what became of it.
+    if !tasks::store::take(&tx, id, &principal.username).await? {
+        return Err(tasks::now_is(&tx, id, now).await?);
     }
     let app = core.catalog.published_for_write(&tx, &app_key).await?;
     let instance = task["instance"].as_i64();
     match (instance, task["token"].as_u64()) {
         (Some(instance), Some(token)) => {
             let event = Incoming::TaskCompleted { token, outcome, values, by: principal.username.clone() };
-            flows::deliver(&tx, &app, instance, event, now, 0).await?;
+            super::deliver(&tx, &app, instance, event, now, 0).await?;
         }
         // A task a rule raised has no process to move on: it is closed with what was done.
         _ => {
             let data = Value::Object(given.clone());
             let done = Some((principal.username.as_str(), outcome.as_deref(), &data));
-            flows::store::close_raised_task(&tx, id, "completed", done, now).await?;
+            tasks::store::close_raised(&tx, id, "completed", done, now).await?;
         }
     }
     for (field, ids) in &files {

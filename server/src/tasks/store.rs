@@ -1,15 +1,22 @@
-//! Task rows: opened (a process's user task, or one a rule raised), renamed by a
-//! migration, closed.
+//! Every write to the task tables (`trellis_tasks`, `trellis_task_escalations`), here
+//! only: a task opened (a process's user task, or one a rule raised) with its escalations,
+//! its holder changed by one conditional write, taken for completion, renamed by a
+//! migration, closed; an escalation claimed when it is due.
 
 use chrono::{DateTime, Utc};
 use engine_flow::TaskOrder;
-use sea_orm::sea_query::{Cond, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::Value;
 
-use super::{a, stamp};
+use super::a;
 use crate::db::Table;
+use crate::db::codec::datetime;
 use crate::notifications::{Notice, TaskNews};
+
+fn stamp(c: &impl ConnectionTrait, t: DateTime<Utc>) -> sea_orm::sea_query::SimpleExpr {
+    datetime(t, c.get_database_backend()).into()
+}
 
 /// A task to open: a process's user task, or one a rule raised.
 pub struct NewTask<'a> {
@@ -61,7 +68,7 @@ impl<'a> NewTask<'a> {
 }
 
 /// Opens `task` with its escalations; its id.
-pub async fn insert_task(c: &impl ConnectionTrait, task: &NewTask<'_>, now: DateTime<Utc>) -> Result<i64, DbErr> {
+pub async fn insert(c: &impl ConnectionTrait, task: &NewTask<'_>, now: DateTime<Utc>) -> Result<i64, DbErr> {
     // Its titles in each language are kept with what it says, read in the reader's.
     let mut data = task.data.clone();
     if !task.titles.is_empty() {
@@ -144,7 +151,7 @@ fn escalation_parts(e: &engine_flow::Escalate) -> (&'static str, Option<String>)
 }
 
 /// Closes the open task at `token` of instance `id` as `status` (`completed`, `cancelled`).
-pub async fn close_task(
+pub async fn close_step(
     c: &impl ConnectionTrait,
     (id, token): (i64, u64),
     status: &str,
@@ -156,7 +163,7 @@ pub async fn close_task(
 }
 
 /// Closes open task `id`, one a rule raised, as `status`.
-pub async fn close_raised_task(
+pub async fn close_raised(
     c: &impl ConnectionTrait,
     id: i64,
     status: &str,
@@ -207,7 +214,7 @@ async fn close_where(
 }
 
 /// The node an open task of `(instance, token)` is at, after a migration renamed it.
-pub async fn rename_task_node(c: &impl ConnectionTrait, (id, token): (i64, u64), node: &str) -> Result<(), DbErr> {
+pub async fn rename_node(c: &impl ConnectionTrait, (id, token): (i64, u64), node: &str) -> Result<(), DbErr> {
     let stmt = Query::update()
         .table(Table::Tasks)
         .value(a("node"), node)
@@ -215,4 +222,78 @@ pub async fn rename_task_node(c: &impl ConnectionTrait, (id, token): (i64, u64),
         .and_where(Expr::col(a("token")).eq(token as i64))
         .to_owned();
     c.execute(&stmt).await.map(drop)
+}
+
+/// Hands open task `id` to `to` (none: back to its role or queue) if it is still as
+/// `held_as` says (held by someone, or waiting); whether it was.
+pub async fn set_holder(c: &impl ConnectionTrait, id: i64, to: Option<&str>, held_as: Cond) -> Result<bool, DbErr> {
+    let stmt = Query::update()
+        .table(Table::Tasks)
+        .value(a("assignee"), to.map(str::to_owned))
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("status")).eq("open"))
+        .cond_where(held_as)
+        .to_owned();
+    Ok(c.execute(&stmt).await?.rows_affected() == 1)
+}
+
+/// Takes open task `id`, held by `holder`, for them to complete: the first write decides,
+/// so of fifty completions at once one takes it (the others, waiting on the row on
+/// PostgreSQL or after it on SQLite, find it taken). Whether it was taken.
+pub async fn take(c: &impl ConnectionTrait, id: i64, holder: &str) -> Result<bool, DbErr> {
+    let stmt = Query::update()
+        .table(Table::Tasks)
+        .value(a("completed_by"), holder)
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("status")).eq("open"))
+        .and_where(Expr::col(a("assignee")).eq(holder))
+        .to_owned();
+    Ok(c.execute(&stmt).await?.rows_affected() == 1)
+}
+
+/// An escalation due: its id, its task, its action (`remind`, `escalate`, `reassign`) and
+/// for a reassignment to whom.
+pub struct DueEscalation {
+    pub id: i64,
+    pub task: i64,
+    pub action: String,
+    pub target: Option<String>,
+}
+
+/// At most `limit` escalations due at `now` and not done, soonest first.
+pub async fn due_escalations(
+    c: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<DueEscalation>, DbErr> {
+    let due = Query::select()
+        .columns(["id", "task_id", "action", "target"].map(a))
+        .from(Table::TaskEscalations)
+        .and_where(Expr::col(a("done_at")).is_null())
+        .and_where(Expr::col(a("due_at")).lte(stamp(c, now)))
+        .order_by(a("due_at"), Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let mut found = Vec::new();
+    for row in c.query_all(&due).await? {
+        found.push(DueEscalation {
+            id: row.try_get_by_index(0)?,
+            task: row.try_get_by_index(1)?,
+            action: row.try_get_by_index(2)?,
+            target: row.try_get_by_index(3)?,
+        });
+    }
+    Ok(found)
+}
+
+/// Marks escalation `id` done at `now`, which claims it: another server finds nothing left
+/// to do. Whether this one claimed it.
+pub async fn claim_escalation(c: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let claim = Query::update()
+        .table(Table::TaskEscalations)
+        .value(a("done_at"), stamp(c, now))
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("done_at")).is_null())
+        .to_owned();
+    Ok(c.execute(&claim).await?.rows_affected() == 1)
 }
