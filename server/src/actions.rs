@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::audit::Actor;
 use crate::catalog::PublishedApp;
-use crate::error::Error;
+use crate::error::{BadInputCode, ConflictCode, Error};
 use crate::pipeline::{self, Authority, Op, Writer};
 use crate::rules::store;
 
@@ -37,7 +37,7 @@ pub const MAX_CASCADE: usize = 8;
 pub(crate) fn guard(depth: usize) -> Result<(), Error> {
     if depth >= MAX_CASCADE {
         return Err(Error::Conflict {
-            code: "rule_cascade",
+            code: ConflictCode::rule_cascade,
             detail: format!("rules changed records that fired rules {MAX_CASCADE} levels deep; stopped here"),
         });
     }
@@ -137,11 +137,14 @@ fn target(record: Option<&RecordRef>, origin: &Origin) -> Result<(String, i64), 
     match record {
         Some(RecordRef { form, id }) => match id.as_i64() {
             Some(id) => Ok((form.clone(), id)),
-            None => Err(Error::bad_input("rule_action", format!("there is no related `{form}` record to update"))),
+            None => Err(Error::bad_input(
+                BadInputCode::rule_action,
+                format!("there is no related `{form}` record to update"),
+            )),
         },
         None => match (&origin.subject, origin.deleted) {
             (Some((form, id)), false) => Ok((form.clone(), *id)),
-            _ => Err(Error::bad_input("rule_action", "only an action about a live record can update it")),
+            _ => Err(Error::bad_input(BadInputCode::rule_action, "only an action about a live record can update it")),
         },
     }
 }
@@ -163,7 +166,7 @@ async fn start(
         (Some(wanted), Some((form, id)), false) if wanted == form => Some(*id),
         (Some(wanted), ..) => {
             return Err(Error::bad_input(
-                "rule_action",
+                BadInputCode::rule_action,
                 format!("`{flow}` follows a `{wanted}` record, and this action has none"),
             ));
         }

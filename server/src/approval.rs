@@ -12,7 +12,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::core::Core;
 use crate::db::Table;
 use crate::db::codec::{datetime, decode};
-use crate::error::Error;
+use crate::error::{ConflictCode, Error, ForbiddenCode};
 use crate::meta;
 use crate::publish::{self, Published};
 
@@ -154,7 +154,7 @@ pub async fn approve(
         .ok_or_else(|| Error::not_found(format!("no pending publish request {id}")))?;
     if maker == checker {
         return Err(Error::Forbidden {
-            code: "four_eyes",
+            code: ForbiddenCode::four_eyes,
             detail: "a publish is approved by someone else than who asked".into(),
         });
     }
@@ -164,7 +164,7 @@ pub async fn approve(
     let published = publish::publish_in(&tx, app, Some(&bundle), &signoff, actor, now).await?;
     if !decide(&tx, id, "approved", checker, now).await? {
         return Err(Error::Conflict {
-            code: "request_decided",
+            code: ConflictCode::request_decided,
             detail: format!("publish request {id} was decided meanwhile"),
         });
     }

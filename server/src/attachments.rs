@@ -9,7 +9,7 @@ use engine_form::FieldType;
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
 use crate::core::Core;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error, ForbiddenCode};
 use crate::files::{self, FileMeta};
 use crate::limits;
 
@@ -19,7 +19,7 @@ pub async fn admit(core: &Core, principal: &Principal, app: &str, name: &str) ->
     let app = core.catalog.published(&core.db.conn, app).await?;
     if !may_attach(core, &app, principal).await? {
         return Err(Error::Forbidden {
-            code: "forbidden",
+            code: ForbiddenCode::forbidden,
             detail: "none of your roles may create or update records with attachments in this app".into(),
         });
     }
@@ -27,7 +27,7 @@ pub async fn admit(core: &Core, principal: &Principal, app: &str, name: &str) ->
     let bad_name = trimmed.is_empty() || name.len() > limits::FILE_NAME_BYTES || trimmed.contains(['/', '\\']);
     if bad_name || limits::has_hidden_characters(trimmed) {
         return Err(Error::BadInput {
-            code: "bad_name",
+            code: BadInputCode::bad_name,
             detail: "`name` must be a plain file name of 1 to 255 bytes".into(),
             errors: vec![engine_form::FieldError::new(
                 "/name",
@@ -50,11 +50,11 @@ pub async fn store(
     now: DateTime<Utc>,
 ) -> Result<FileMeta, Error> {
     if bytes.is_empty() {
-        return Err(Error::bad_input("empty_file", "the file is empty"));
+        return Err(Error::bad_input(BadInputCode::empty_file, "the file is empty"));
     }
     if content_type.len() > limits::FILE_NAME_BYTES {
         let detail = format!("a Content-Type of at most {} bytes", limits::FILE_NAME_BYTES);
-        return Err(Error::bad_input_at("bad_content_type", "/content-type", detail));
+        return Err(Error::bad_input_at(BadInputCode::bad_content_type, "/content-type", detail));
     }
     files::store(&core.db, app, name.trim(), content_type, bytes, principal.user_id, now).await
 }

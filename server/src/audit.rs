@@ -149,7 +149,10 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
         text.as_deref()
             .map(|t| {
                 engine_form::parse_instant(t).ok_or_else(|| {
-                    crate::error::Error::bad_input("bad_query", format!("`{name}` is not an RFC 3339 instant"))
+                    crate::error::Error::bad_input(
+                        crate::error::BadInputCode::bad_query,
+                        format!("`{name}` is not an RFC 3339 instant"),
+                    )
                 })
             })
             .transpose()
@@ -163,7 +166,7 @@ pub async fn list(c: &impl ConnectionTrait, filter: &Filter) -> Result<Vec<Value
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(crate::error::Error::BadInput {
-            code: "bad_query",
+            code: crate::error::BadInputCode::bad_query,
             detail: "`limit` must be between 1 and 1000".into(),
             errors: vec![engine_form::FieldError::new("/limit", "bad_query", "between 1 and 1000")],
         });

@@ -12,7 +12,7 @@ use crate::audit::Actor;
 use crate::auth::Principal;
 use crate::core::Core;
 use crate::edit::{Edit, Who};
-use crate::error::Error;
+use crate::error::{BadInputCode, ConflictCode, Error};
 use crate::pipeline::Op;
 use engine_form::FieldError;
 
@@ -47,19 +47,27 @@ pub async fn apply(
 ) -> Result<Value, Error> {
     let op = change.action.as_str();
     if op != "update" && op != "delete" {
-        return Err(Error::bad_input_at("bad_action", "/action", "`action` is `update` or `delete`"));
+        return Err(Error::bad_input_at(BadInputCode::bad_action, "/action", "`action` is `update` or `delete`"));
     }
     if change.ids.is_empty() || change.ids.len() > MAX_BULK {
-        return Err(Error::bad_input_at("bad_ids", "/ids", format!("name 1 to {MAX_BULK} records")));
+        return Err(Error::bad_input_at(BadInputCode::bad_ids, "/ids", format!("name 1 to {MAX_BULK} records")));
     }
     let mut seen = std::collections::HashSet::new();
     if let Some(i) = change.ids.iter().position(|id| *id <= 0 || !seen.insert(*id)) {
-        return Err(Error::bad_input_at("bad_ids", &format!("/ids/{i}"), "each id once, a positive integer"));
+        return Err(Error::bad_input_at(
+            BadInputCode::bad_ids,
+            &format!("/ids/{i}"),
+            "each id once, a positive integer",
+        ));
     }
     let values = match (op, &change.values) {
         ("update", Some(values)) if !values.is_empty() => values.clone(),
-        ("update", _) => return Err(Error::bad_input_at("bad_values", "/values", "an update sets at least one field")),
-        (_, Some(_)) => return Err(Error::bad_input_at("bad_values", "/values", "a delete sets no values")),
+        ("update", _) => {
+            return Err(Error::bad_input_at(BadInputCode::bad_values, "/values", "an update sets at least one field"));
+        }
+        (_, Some(_)) => {
+            return Err(Error::bad_input_at(BadInputCode::bad_values, "/values", "a delete sets no values"));
+        }
         _ => Map::new(),
     };
     // A record another writer changed between reading and writing it is written again
@@ -71,7 +79,10 @@ pub async fn apply(
             Outcome::Raced => tokio::time::sleep(std::time::Duration::from_millis(5 * (attempt + 1))).await,
         }
     }
-    Err(Error::Conflict { code: "busy", detail: "the records kept changing under this change; try again".into() })
+    Err(Error::Conflict {
+        code: ConflictCode::busy,
+        detail: "the records kept changing under this change; try again".into(),
+    })
 }
 
 /// How many times a bulk change raced by other writers is tried.

@@ -120,7 +120,7 @@ pub async fn store(
         .to_owned();
     let Some(row) = tx.query_one(&q).await? else {
         return Err(crate::error::Error::Conflict {
-            code: "too_many_uploads",
+            code: crate::error::ConflictCode::too_many_uploads,
             detail: format!(
                 "your uploads not yet attached to a record are {} files and {} MiB at most; attach them, or wait a \
                  day for them to expire",

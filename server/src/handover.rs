@@ -18,7 +18,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::core::Core;
 use crate::edit::{Edit, Who};
-use crate::error::Error;
+use crate::error::{BadInputCode, Error, ForbiddenCode};
 use crate::pipeline::Op;
 use crate::records::FormCtx;
 
@@ -46,31 +46,35 @@ pub async fn hand_over(
     let people = published.bundle.form(form).ok_or_else(|| Error::not_found(format!("no form `{form}`")))?;
     let Some(user_field) = people.user_field.clone() else {
         return Err(Error::bad_input(
-            "not_people",
+            BadInputCode::not_people,
             format!("`{form}` records are not people: it declares no `user_field`"),
         ));
     };
     if from == to {
-        return Err(Error::bad_input_at("same_person", "/to", "a person cannot hand over to themselves"));
+        return Err(Error::bad_input_at(BadInputCode::same_person, "/to", "a person cannot hand over to themselves"));
     }
     let ctx = FormCtx::new(&published, form, core.db.backend(), now)?;
     let mut logins = Vec::new();
     for (id, at) in [(from, "/from"), (to, "/to")] {
         let record = crate::records::read::get(&edit.tx, &ctx, id, None).await?;
         let Some(record) = record else {
-            return Err(Error::bad_input_at("unknown_person", at, format!("no `{form}` record {id}")));
+            return Err(Error::bad_input_at(BadInputCode::unknown_person, at, format!("no `{form}` record {id}")));
         };
         logins.push(record[user_field.as_str()].as_str().map(str::to_owned));
     }
     if principal.platform_role != "administrator" && !leads(&edit.tx, principal, logins[0].as_deref()).await? {
         return Err(Error::Forbidden {
-            code: "forbidden",
+            code: ForbiddenCode::forbidden,
             detail: "only an administrator or the manager of the person's org unit hands their work over".into(),
         });
     }
     let mut handed = Handed { records: BTreeMap::new(), tasks: 0 };
     if forms.is_empty() {
-        return Err(Error::bad_input_at("no_forms", "/forms", "name the forms whose records are handed over"));
+        return Err(Error::bad_input_at(
+            BadInputCode::no_forms,
+            "/forms",
+            "name the forms whose records are handed over",
+        ));
     }
     for (i, key) in forms.iter().enumerate() {
         let linking = published.bundle.form(key).is_some_and(|f| {
@@ -78,7 +82,7 @@ pub async fn hand_over(
         });
         if !linking {
             return Err(Error::bad_input_at(
-                "bad_form",
+                BadInputCode::bad_form,
                 &format!("/forms/{i}"),
                 format!("`{key}` has no relation to `{form}`"),
             ));
@@ -154,7 +158,7 @@ async fn leads(c: &impl ConnectionTrait, principal: &Principal, leaving: Option<
 fn refusal(e: Error, form: &str, id: i64) -> Error {
     match e {
         Error::NotFound(_) | Error::Forbidden { .. } => Error::Forbidden {
-            code: "handover_refused",
+            code: ForbiddenCode::handover_refused,
             detail: format!("your roles do not let you hand over `{form}` record {id}; nothing was moved"),
         },
         other => other,

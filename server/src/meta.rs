@@ -212,7 +212,7 @@ pub async fn put_draft(
             .to_owned();
         if c.query_one(&this).await?.is_none() {
             return Err(crate::error::Error::Conflict {
-                code: "too_many_drafts",
+                code: crate::error::ConflictCode::too_many_drafts,
                 detail: format!("an app holds at most {DRAFTS_PER_KIND} {kind}; delete one first"),
             });
         }

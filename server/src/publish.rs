@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use crate::audit::{self, Actor, Entry};
 use crate::db::Db;
 use crate::db::codec::{decode, encode};
-use crate::error::Error;
+use crate::error::{ConflictCode, Error};
 use crate::meta::{self, AppRow};
 use crate::schema::{TableTarget, apply_ddl, registry};
 use engine_app::check_app;
@@ -40,7 +40,10 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
     let bundle = check_app(doc, 0).map_err(Error::InvalidMetadata)?.bundle;
     let tx = db.conn.begin().await?;
     if meta::find_app(&tx, &bundle.key).await?.is_some() {
-        return Err(Error::Conflict { code: "app_exists", detail: format!("an app `{}` already exists", bundle.key) });
+        return Err(Error::Conflict {
+            code: ConflictCode::app_exists,
+            detail: format!("an app `{}` already exists", bundle.key),
+        });
     }
     meta::insert_app(&tx, (&bundle.key, &doc["name"], doc["time_zone"].as_str()), now).await?;
     for kind in meta::KINDS {

@@ -297,7 +297,7 @@ async fn linking(
         }
         let mut stmt = Query::select();
         stmt.column((a(&ctx.map.table), a("id"))).from(a(&ctx.map.table)).cond_where(any).limit(PER_KIND);
-        if let Some(rows) = crate::records::sql::admitted(&ctx, now)? {
+        if let Some(rows) = crate::expr_sql::admitted(&ctx, now)? {
             stmt.and_where(rows);
         }
         let ids: Vec<i64> =

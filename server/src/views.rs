@@ -16,7 +16,7 @@ use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::Table;
 use crate::db::codec::{datetime, decode};
-use crate::error::Error;
+use crate::error::{BadInputCode, ConflictCode, Error};
 use crate::limits;
 use crate::records::FormCtx;
 use crate::records::query::ListParams;
@@ -60,7 +60,7 @@ async fn checked(
     let name = spec.name.trim();
     if name.is_empty() || spec.name.chars().count() > limits::NAME || limits::has_hidden_characters(name) {
         return Err(Error::bad_input_at(
-            "bad_name",
+            BadInputCode::bad_name,
             "/name",
             format!("a view's name has 1 to {} characters, without control characters", limits::NAME),
         ));
@@ -73,7 +73,7 @@ async fn checked(
         let unique: std::collections::BTreeSet<&String> = columns.iter().collect();
         if columns.len() > limits::VIEW_COLUMNS || unique.len() != columns.len() {
             let detail = format!("at most {} columns, each once", limits::VIEW_COLUMNS);
-            return Err(Error::bad_input_at("bad_columns", "/columns", detail));
+            return Err(Error::bad_input_at(BadInputCode::bad_columns, "/columns", detail));
         }
     }
     let published = core.catalog.published(&core.db.conn, app).await?;
@@ -86,7 +86,11 @@ async fn checked(
         ..Default::default()
     };
     if spec.columns.as_ref().is_some_and(|c| c.is_empty() || c.iter().any(|k| k.contains(','))) {
-        return Err(Error::bad_input_at("bad_columns", "/columns", "name at least one field of the form, each once"));
+        return Err(Error::bad_input_at(
+            BadInputCode::bad_columns,
+            "/columns",
+            "name at least one field of the form, each once",
+        ));
     }
     reach::list_query(&core.db.conn, &ctx, principal, &params, "read").await?;
     Ok(())
@@ -214,7 +218,7 @@ async fn insert(
         .to_owned();
     let Some(row) = tx.query_one(&stmt).await? else {
         return Err(Error::Conflict {
-            code: "too_many_views",
+            code: ConflictCode::too_many_views,
             detail: format!("at most {MAX_VIEWS} views of one form; delete one first"),
         });
     };

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::Access;
-use crate::error::Error;
+use crate::error::{Error, ForbiddenCode};
 use crate::records::{FormCtx, read};
 
 /// Refuses an operation the caller's roles do not grant (403).
@@ -14,7 +14,7 @@ pub fn allowed(access: &Access, operation: &str, form: &str) -> Result<(), Error
         return Ok(());
     }
     Err(Error::Forbidden {
-        code: "forbidden",
+        code: ForbiddenCode::forbidden,
         detail: format!("your roles do not allow you to {operation} `{form}` records"),
     })
 }
@@ -60,7 +60,7 @@ pub async fn within_reach(
 /// then rolls back).
 pub fn out_of_reach() -> Error {
     Error::Forbidden {
-        code: "out_of_reach",
+        code: ForbiddenCode::out_of_reach,
         detail: "the record would not be one of yours: your roles' rows do not admit it".into(),
     }
 }

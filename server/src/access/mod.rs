@@ -378,7 +378,7 @@ pub async fn load_for_user(
 ) -> Result<Access, crate::error::Error> {
     let Some(user) = crate::auth::user(c, crate::auth::Who::Id(user_id)).await? else {
         return Err(crate::error::Error::Forbidden {
-            code: "forbidden",
+            code: crate::error::ForbiddenCode::forbidden,
             detail: format!("user {user_id}, whom the rule acts for, is gone or disabled"),
         });
     };

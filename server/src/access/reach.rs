@@ -15,7 +15,7 @@ use super::{Access, Secrets};
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
 use crate::core::Core;
-use crate::error::Error;
+use crate::error::{Error, ForbiddenCode};
 use crate::records::query::{ListParams, ListQuery};
 use crate::records::{FormCtx, read};
 
@@ -111,7 +111,7 @@ pub async fn list_query(
     }
     access
         .check_readable(&ctx.app.bundle, ctx.form, &query.paths_read(&ctx.app.bundle, ctx.form))
-        .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
+        .map_err(|detail| Error::Forbidden { code: ForbiddenCode::not_readable, detail })?;
     Ok((access, query))
 }
 

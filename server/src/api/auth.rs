@@ -12,7 +12,7 @@ use super::identity::{actor, principal};
 use super::{State, json_request, json_response};
 use crate::auth::account::{Attempt, TokenAsked};
 use crate::auth::{self, Principal};
-use crate::error::Error;
+use crate::error::{Error, ForbiddenCode};
 
 /// A user name and password.
 #[derive(Deserialize, ToSchema)]
@@ -180,7 +180,10 @@ pub struct TokenRequest {
 fn session_user(req: &HttpRequest) -> Result<Principal, Error> {
     let p = principal(req)?;
     if p.scope.is_some() {
-        return Err(Error::Forbidden { code: "token_scope", detail: "API tokens are managed when signed in".into() });
+        return Err(Error::Forbidden {
+            code: ForbiddenCode::token_scope,
+            detail: "API tokens are managed when signed in".into(),
+        });
     }
     Ok(p)
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::error::Problem;
 use super::identity::Administrator;
 use super::{State, json_request, json_response};
-use crate::error::Error;
+use crate::error::{BadInputCode, ConflictCode, Error};
 
 /// Where to move a virtual clock: to an instant, or on by some seconds.
 #[derive(Deserialize, ToSchema)]
@@ -44,21 +44,25 @@ pub async fn get(state: State, _: Administrator) -> Result<HttpResponse, Error> 
 pub async fn advance(state: State, _: Administrator, payload: Payload) -> Result<HttpResponse, Error> {
     let request: ClockMove = json_request(payload, "a clock move").await?;
     if !state.clock.is_virtual() {
-        return Err(Error::Conflict { code: "wall_clock", detail: "this server runs on the wall clock".into() });
+        return Err(Error::Conflict {
+            code: ConflictCode::wall_clock,
+            detail: "this server runs on the wall clock".into(),
+        });
     }
     let now = state.clock.now();
     let target = match (&request.to, request.advance_seconds) {
-        (Some(text), None) => engine_form::parse_instant(text)
-            .ok_or_else(|| Error::bad_input_at("bad_instant", "/to", "an RFC 3339 instant with an offset"))?,
+        (Some(text), None) => engine_form::parse_instant(text).ok_or_else(|| {
+            Error::bad_input_at(BadInputCode::bad_instant, "/to", "an RFC 3339 instant with an offset")
+        })?,
         (None, Some(seconds)) if (0..=366 * 86_400).contains(&seconds) => now + chrono::Duration::seconds(seconds),
         (None, Some(_)) => {
-            return Err(Error::bad_input_at("bad_advance", "/advance_seconds", "0 to 366 days in seconds"));
+            return Err(Error::bad_input_at(BadInputCode::bad_advance, "/advance_seconds", "0 to 366 days in seconds"));
         }
-        _ => return Err(Error::bad_input("bad_move", "give `to` or `advance_seconds`, one of them")),
+        _ => return Err(Error::bad_input(BadInputCode::bad_move, "give `to` or `advance_seconds`, one of them")),
     };
     if target < now {
         return Err(Error::Conflict {
-            code: "clock_backwards",
+            code: ConflictCode::clock_backwards,
             detail: format!("the clock stands at {}; time never goes back", engine_form::format_datetime(&now)),
         });
     }

@@ -9,7 +9,7 @@ use super::error::Problem;
 use super::identity::{Administrator, actor};
 use super::{MAX_JSON_BODY, State, json_request, json_response, read_body};
 use crate::auth::directory::{self, Import, OrgUnit, UserChange};
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 
 async fn apply(state: &State, req: &HttpRequest, import: Import, action: &str) -> Result<(usize, usize), Error> {
     directory::save(&state.core, &actor(req), import, action).await
@@ -30,9 +30,13 @@ pub async fn import(state: State, _: Administrator, req: HttpRequest, body: Payl
         .is_some_and(|t| t.starts_with("text/csv"));
     let import = if csv {
         let bytes = read_body(body, MAX_JSON_BODY).await?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| Error::bad_input("bad_csv", "the CSV is not UTF-8"))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| Error::bad_input(BadInputCode::bad_csv, "the CSV is not UTF-8"))?;
         if text.contains('\0') {
-            return Err(Error::bad_input("bad_csv", "the CSV holds the NUL character, which no field stores"));
+            return Err(Error::bad_input(
+                BadInputCode::bad_csv,
+                "the CSV holds the NUL character, which no field stores",
+            ));
         }
         Import { org_units: Vec::new(), users: directory::users_from_csv(text)? }
     } else {

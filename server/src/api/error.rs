@@ -1,13 +1,13 @@
-//! What HTTP makes of the domain's errors: the table of statuses and titles, and the
-//! RFC 9457 `application/problem+json` body every error leaves as. The codes are the
-//! domain's (`crate::error::Error::code`).
+//! What HTTP makes of the domain's errors: the RFC 9457 `application/problem+json` body
+//! every error leaves as, its status and title from the domain's one table of codes
+//! (`crate::error::codes`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::Error;
+use crate::error::{BadInputCode, ConflictCode, Error, FixedCode, ForbiddenCode, UnauthorizedCode};
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,25 +43,19 @@ pub struct ProblemItem {
     pub texts: Option<std::collections::BTreeMap<String, String>>,
 }
 
-/// The table: the status and title of each kind of error.
+/// The status and title of an error, from the table of codes (`error/codes.rs`).
 fn status_of(e: &Error) -> (StatusCode, &'static str) {
-    match e {
-        Error::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
-        Error::BadInput { .. } => (StatusCode::BAD_REQUEST, "Bad request"),
-        Error::InvalidRecord(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid record"),
-        Error::InvalidMetadata(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid metadata"),
-        Error::Conflict { .. } => (StatusCode::CONFLICT, "Conflict"),
-        Error::VersionMismatch { .. } => (StatusCode::PRECONDITION_FAILED, "Record changed"),
-        Error::VersionRequired => (StatusCode::PRECONDITION_REQUIRED, "If-Match required"),
-        Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Payload too large"),
-        Error::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "Request timeout"),
-        Error::InvalidExpression { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid expression"),
-        Error::Overflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Value out of range"),
-        Error::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "Unauthorized"),
-        Error::Forbidden { .. } => (StatusCode::FORBIDDEN, "Forbidden"),
-        Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
-    }
+    let (status, title) = match e {
+        Error::BadInput { .. } => (BadInputCode::STATUS, BadInputCode::TITLE),
+        Error::Conflict { .. } => (ConflictCode::STATUS, ConflictCode::TITLE),
+        Error::Unauthorized { .. } => (UnauthorizedCode::STATUS, UnauthorizedCode::TITLE),
+        Error::Forbidden { .. } => (ForbiddenCode::STATUS, ForbiddenCode::TITLE),
+        _ => {
+            let code = e.fixed_code().unwrap_or(FixedCode::internal);
+            (code.status(), code.title())
+        }
+    };
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), title)
 }
 
 /// The problem body of `e`.
@@ -91,14 +85,14 @@ pub fn problem(e: &Error) -> Problem {
 
 /// A problem answer the HTTP layer gives itself (a method a route lacks, a URI too long),
 /// with no domain error behind it.
-pub fn problem_response(status: StatusCode, code: &'static str, detail: String) -> HttpResponse {
+pub fn problem_response(status: StatusCode, code: FixedCode, detail: String) -> HttpResponse {
     let title = status.canonical_reason().unwrap_or("Error");
     let body = Problem {
-        kind: format!("https://trellis.dev/problems/{code}"),
+        kind: format!("https://trellis.dev/problems/{}", code.as_str()),
         title,
         status: status.as_u16(),
         detail,
-        code,
+        code: code.as_str(),
         errors: Vec::new(),
     };
     HttpResponse::build(status).content_type("application/problem+json").json(body)

@@ -18,7 +18,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 
 use super::error::problem_response;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error, FixedCode};
 
 /// The longest request target (path and query) the server reads: far above any list
 /// query the API documents (a `where` is at most 4,000 characters), far below where the
@@ -62,7 +62,7 @@ fn refusal(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
     let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if target > MAX_URI {
         let detail = format!("the request target is longer than {MAX_URI} bytes");
-        return Some(problem_response(StatusCode::URI_TOO_LONG, "uri_too_long", detail));
+        return Some(problem_response(StatusCode::URI_TOO_LONG, FixedCode::uri_too_long, detail));
     }
     if let Some(refused) = unsupported_body(req) {
         return Some(refused);
@@ -75,7 +75,7 @@ fn refusal(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
             .and_then(|pair| pair.split('=').next())
             .unwrap_or("");
         let refused = Error::BadInput {
-            code: "bad_query",
+            code: BadInputCode::bad_query,
             detail: "a query parameter contains the NUL character".into(),
             errors: vec![engine_form::FieldError::new(
                 format!("/{param}"),
@@ -111,15 +111,17 @@ fn unsupported_body(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
     } else {
         format!("the body is `{given}`; this route reads application/json")
     };
-    Some(problem_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail))
+    Some(problem_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, FixedCode::unsupported_media_type, detail))
 }
 
 /// The problem for an error response that came without a body.
 fn bodiless(status: StatusCode) -> actix_web::HttpResponse {
     let (code, detail) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not take that method".to_owned()),
-        StatusCode::NOT_FOUND => ("not_found", "no such route".to_owned()),
-        other => ("http_error", other.canonical_reason().unwrap_or("the request failed").to_lowercase()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (FixedCode::method_not_allowed, "this route does not take that method".to_owned())
+        }
+        StatusCode::NOT_FOUND => (FixedCode::not_found, "no such route".to_owned()),
+        other => (FixedCode::http_error, other.canonical_reason().unwrap_or("the request failed").to_lowercase()),
     };
     problem_response(status, code, detail)
 }

@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, HttpRequest, web};
 use super::AppState;
 use crate::audit::Actor;
 use crate::auth::Principal;
-use crate::error::Error;
+use crate::error::{Error, ForbiddenCode, UnauthorizedCode};
 
 /// The cookie the browser app's session is kept in.
 pub const SESSION_COOKIE: &str = "trellis_session";
@@ -61,7 +61,7 @@ fn same_site(req: &HttpRequest) -> Result<(), Error> {
         return Ok(());
     }
     Err(Error::Forbidden {
-        code: "cross_site",
+        code: ForbiddenCode::cross_site,
         detail: "a change made with the browser's session must come from Trellis' own pages".into(),
     })
 }
@@ -87,7 +87,7 @@ pub async fn require<B: MessageBody + 'static>(
 async fn principal_of(req: &ServiceRequest) -> Result<Principal, Error> {
     let Some((token, by_cookie)) = credential(req.request()) else {
         return Err(Error::Unauthorized {
-            code: "unauthorized",
+            code: UnauthorizedCode::unauthorized,
             detail: "sign in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>".into(),
         });
     };

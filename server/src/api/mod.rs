@@ -35,7 +35,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::db::Db;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 
 pub use docs::{PlatformApi, platform_document};
 
@@ -76,7 +76,8 @@ pub fn configure(state: Arc<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(web::Data::new(state))
             .app_data(
-                web::PathConfig::default().error_handler(|e, _| Error::bad_input("bad_path", e.to_string()).into()),
+                web::PathConfig::default()
+                    .error_handler(|e, _| Error::bad_input(BadInputCode::bad_path, e.to_string()).into()),
             )
             .service(
                 web::scope("")
@@ -225,7 +226,7 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     }
     let mut response = error::problem_response(
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        crate::error::FixedCode::method_not_allowed,
         format!("{} takes {}", req.path(), methods.join(", ")),
     );
     if let Ok(allow) = actix_web::http::header::HeaderValue::from_str(&methods.join(", ")) {
@@ -253,7 +254,8 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes,
         let wait = BODY_IDLE.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
         let Ok(next) = tokio::time::timeout(wait, payload.next()).await else { return Err(late()) };
         let Some(chunk) = next else { break };
-        let chunk = chunk.map_err(|e| Error::bad_input("bad_body", format!("the body could not be read: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| Error::bad_input(BadInputCode::bad_body, format!("the body could not be read: {e}")))?;
         if body.len() + chunk.len() > limit {
             return Err(Error::TooLarge(format!("the body is larger than {limit} bytes")));
         }
@@ -267,10 +269,10 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes,
 pub async fn json_body(payload: web::Payload) -> Result<Value, Error> {
     let body = read_body(payload, MAX_JSON_BODY).await?;
     let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| Error::bad_input("malformed_json", format!("the body is not valid JSON: {e}")))?;
+        .map_err(|e| Error::bad_input(BadInputCode::malformed_json, format!("the body is not valid JSON: {e}")))?;
     if let Some(path) = nul_at(&value) {
         return Err(Error::BadInput {
-            code: "malformed_json",
+            code: BadInputCode::malformed_json,
             detail: "the body holds text with the NUL character, which no field stores".into(),
             errors: vec![engine_form::FieldError::new(path, "nul_character", "text cannot contain the NUL character")],
         });
@@ -307,7 +309,10 @@ fn nul_at(value: &Value) -> Option<String> {
 pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String, Value>, Error> {
     match json_body(payload).await? {
         Value::Object(map) => Ok(map),
-        other => Err(Error::bad_input("malformed_json", format!("expected a JSON object, got {}", json_kind(&other)))),
+        other => Err(Error::bad_input(
+            BadInputCode::malformed_json,
+            format!("expected a JSON object, got {}", json_kind(&other)),
+        )),
     }
 }
 
@@ -317,7 +322,7 @@ pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String
 pub async fn json_request<T: serde::de::DeserializeOwned>(payload: web::Payload, what: &str) -> Result<T, Error> {
     let object = json_object(payload).await?;
     serde_json::from_value(Value::Object(object))
-        .map_err(|e| Error::bad_input("malformed_json", format!("not {what}: {e}")))
+        .map_err(|e| Error::bad_input(BadInputCode::malformed_json, format!("not {what}: {e}")))
 }
 
 fn json_kind(v: &Value) -> &'static str {

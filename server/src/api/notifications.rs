@@ -11,7 +11,7 @@ use super::error::Problem;
 use super::identity::principal;
 use super::params::Params;
 use super::{State, json_response};
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 use crate::notifications;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -37,7 +37,7 @@ pub struct NotificationFilter {
 pub async fn list(state: State, req: HttpRequest, filter: Params<NotificationFilter>) -> Result<HttpResponse, Error> {
     let limit = filter.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(Error::bad_input_at("bad_query", "/limit", "`limit` must be between 1 and 200"));
+        return Err(Error::bad_input_at(BadInputCode::bad_query, "/limit", "`limit` must be between 1 and 200"));
     }
     let me = principal(&req)?;
     let page = notifications::list(

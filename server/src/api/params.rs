@@ -6,7 +6,7 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, FieldError};
+use crate::error::{BadInputCode, Error, FieldError};
 
 /// A handler argument: the query string read into `T`.
 pub struct Params<T>(pub T);
@@ -38,6 +38,10 @@ pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
             "" | "." => (format!("bad query: {message}"), String::new()),
             name => (format!("bad `{name}` parameter: {message}"), format!("/{name}")),
         };
-        Error::BadInput { code: "bad_query", detail, errors: vec![FieldError::new(path, "bad_query", message)] }
+        Error::BadInput {
+            code: BadInputCode::bad_query,
+            detail,
+            errors: vec![FieldError::new(path, "bad_query", message)],
+        }
     })
 }

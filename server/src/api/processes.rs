@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::error::Problem;
 use super::identity::{Designer, actor, principal};
 use super::{State, json_body, json_response};
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 use crate::flows::{
     self,
     instances::{self, Caller},
@@ -86,8 +86,9 @@ pub async fn migrate(
 ) -> Result<HttpResponse, Error> {
     let doc = json_body(body).await?;
     let mapping: BTreeMap<String, String> = match doc.get("mapping") {
-        Some(m) => serde_json::from_value(m.clone())
-            .map_err(|e| Error::bad_input("malformed_json", format!("`mapping` maps node ids to node ids: {e}")))?,
+        Some(m) => serde_json::from_value(m.clone()).map_err(|e| {
+            Error::bad_input(BadInputCode::malformed_json, format!("`mapping` maps node ids to node ids: {e}"))
+        })?,
         None => Default::default(),
     };
     let to = doc.get("version").and_then(Value::as_i64);

@@ -12,7 +12,7 @@ use super::params::Params;
 use super::{State, json_object, json_request, json_response};
 use crate::access::reach;
 use crate::edit::Who;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 use crate::pipeline::Op;
 use crate::records::query::{ListParams, RecordParams};
 
@@ -49,9 +49,9 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
     };
     let text = raw.to_str().unwrap_or("").trim();
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse()
-        .map(Some)
-        .map_err(|_| Error::bad_input("bad_if_match", "If-Match must carry the record's _version, e.g. \"3\""))
+    text.parse().map(Some).map_err(|_| {
+        Error::bad_input(BadInputCode::bad_if_match, "If-Match must carry the record's _version, e.g. \"3\"")
+    })
 }
 
 /// One record changed by the caller (`edit::change`, with their roles, audited as them).
@@ -245,7 +245,7 @@ pub async fn timeline(
 ) -> Result<HttpResponse, Error> {
     let limit = params.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
-        return Err(Error::bad_input_at("bad_query", "/limit", "`limit` must be between 1 and 1000"));
+        return Err(Error::bad_input_at(BadInputCode::bad_query, "/limit", "`limit` must be between 1 and 1000"));
     }
     let at = (path.app.as_str(), path.form.as_str(), path.id);
     let body = crate::timeline::timeline(&state.core, &principal(&req)?, at, limit).await?;

@@ -12,7 +12,7 @@ use super::error::Problem;
 use super::identity::{Designer, principal};
 use super::params::Params;
 use super::{State, json_request, json_response};
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 use crate::rules::events::EventRequest;
 use crate::rules::test::RuleTestRequest;
 
@@ -113,7 +113,10 @@ pub async fn outbox(
     if let Some(s) =
         params.state.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed" | "undeliverable"))
     {
-        return Err(Error::bad_input("bad_state", format!("`{s}` is not pending, delivered, failed or undeliverable")));
+        return Err(Error::bad_input(
+            BadInputCode::bad_state,
+            format!("`{s}` is not pending, delivered, failed or undeliverable"),
+        ));
     }
     let mut items = crate::outbox::list(&state.db.conn, &path, (params.state.as_deref(), params.before), 100).await?;
     let next = crate::audit::next_before(&items, Some(100));

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::db::Table;
 use crate::db::codec::{datetime, decode};
-use crate::error::Error;
+use crate::error::{ConflictCode, Error};
 
 fn a(name: &str) -> Alias {
     Alias::new(name)
@@ -109,7 +109,7 @@ pub async fn confirm(c: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<
     let live = Query::select().expr(Expr::val(1)).from(Table::ApiTokens).cond_where(theirs).to_owned();
     if c.query_one(&live).await?.is_some() {
         return Err(Error::Conflict {
-            code: "not_suspended",
+            code: ConflictCode::not_suspended,
             detail: format!("token {id} is in use: nothing to confirm"),
         });
     }

@@ -30,7 +30,7 @@ pub mod tokens;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::error::Error;
+use crate::error::{Error, ForbiddenCode};
 
 pub use attempts::{LOCKOUT, MAX_FAILURES, MAX_NAME_FAILURES};
 pub use password::{hash_password, verify_password};
@@ -69,12 +69,15 @@ impl Scope {
         let app_prefix = format!("/api/v1/apps/{}/", self.app);
         if !path.starts_with(&app_prefix) {
             return Err(Error::Forbidden {
-                code: "token_scope",
+                code: ForbiddenCode::token_scope,
                 detail: format!("this API token reaches only the app `{}`", self.app),
             });
         }
         if !self.write && !matches!(method, "GET" | "HEAD") {
-            return Err(Error::Forbidden { code: "token_scope", detail: "this API token only reads".into() });
+            return Err(Error::Forbidden {
+                code: ForbiddenCode::token_scope,
+                detail: "this API token only reads".into(),
+            });
         }
         Ok(())
     }
@@ -95,7 +98,7 @@ impl Principal {
         let rank = |r: &str| PLATFORM_ROLES.iter().position(|p| *p == r).unwrap_or(PLATFORM_ROLES.len());
         if self.scope.is_some() || rank(&self.platform_role) > rank(role) {
             return Err(Error::Forbidden {
-                code: "forbidden",
+                code: ForbiddenCode::forbidden,
                 detail: format!("this needs the platform role {role} (or higher), signed in"),
             });
         }

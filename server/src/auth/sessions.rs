@@ -14,7 +14,7 @@ use super::attempts::{self, Reserved};
 use super::password::{hash_password, verify_password};
 use crate::db::Table;
 use crate::db::codec::datetime;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error, UnauthorizedCode};
 
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -34,7 +34,7 @@ pub(super) fn random_text(bytes: usize) -> String {
 }
 
 fn refused() -> Error {
-    Error::Unauthorized { code: "wrong_credentials", detail: "wrong user name or password".into() }
+    Error::Unauthorized { code: UnauthorizedCode::wrong_credentials, detail: "wrong user name or password".into() }
 }
 
 /// Creates a user; `None` if the name is taken.
@@ -80,7 +80,7 @@ pub async fn bootstrap_admin(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Re
     // The same rule as every other password: a short one is refused, not stored.
     if password.chars().count() < super::directory::MIN_PASSWORD {
         return Err(Error::bad_input(
-            "weak_password",
+            BadInputCode::weak_password,
             format!("TRELLIS_ADMIN_PASSWORD has at least {} characters", super::directory::MIN_PASSWORD),
         ));
     }
@@ -234,7 +234,7 @@ async fn told_failures(
 
 fn locked(until: DateTime<Utc>) -> Error {
     Error::Unauthorized {
-        code: "locked",
+        code: UnauthorizedCode::locked,
         detail: format!(
             "too many wrong attempts for this user name from here; try again after {}",
             until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -321,7 +321,7 @@ pub(super) async fn authenticate(
         .to_owned();
     let Some(row) = c.query_one(&stmt).await? else {
         return Err(Error::Unauthorized {
-            code: "invalid_token",
+            code: UnauthorizedCode::invalid_token,
             detail: "the token is unknown, expired or revoked; sign in again".into(),
         });
     };

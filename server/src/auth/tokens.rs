@@ -11,7 +11,7 @@ use super::sessions::{random_text, token_hash};
 use super::{Principal, Scope};
 use crate::db::Table;
 use crate::db::codec::{datetime, decode};
-use crate::error::Error;
+use crate::error::{BadInputCode, Error, UnauthorizedCode};
 
 /// What marks an API token, as against a session token.
 pub const PREFIX: &str = "trt_";
@@ -32,7 +32,7 @@ pub async fn create(
     days: i64,
     now: DateTime<Utc>,
 ) -> Result<(i64, String, DateTime<Utc>), Error> {
-    let bad = |detail: String| Error::bad_input("bad_token", detail);
+    let bad = |detail: String| Error::bad_input(BadInputCode::bad_token, detail);
     if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(bad("`name` is 1 to 100 characters".into()));
     }
@@ -96,14 +96,14 @@ pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<U
         .to_owned();
     let Some(row) = c.query_one(&stmt).await? else {
         return Err(Error::Unauthorized {
-            code: "invalid_token",
+            code: UnauthorizedCode::invalid_token,
             detail: "the API token is unknown, expired or revoked".into(),
         });
     };
     let id: i64 = row.try_get_by_index(5)?;
     if let engine_form::FieldValue::DateTime(_) = decode(&row, 9, &engine_form::StorageType::DateTime, backend)? {
         return Err(Error::Unauthorized {
-            code: "token_suspended",
+            code: UnauthorizedCode::token_suspended,
             detail: format!(
                 "API token {id} is suspended: its owner's password changed; its owner, signed in, confirms it \
                  (POST /api/v1/tokens/{id}/confirm)"

@@ -27,7 +27,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr as Sql, Value as DbValue};
 use sea_orm::{DbBackend, DbErr, QueryResult};
 
-pub use scope::{FormScope, Operand, Scope};
+pub use scope::{FormScope, Operand, Scope, admitted};
 
 use crate::db::codec;
 

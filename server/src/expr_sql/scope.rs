@@ -3,11 +3,13 @@
 //! relation followed), the rows aggregates go over, and values known before the query
 //! (the current user).
 
+use chrono::{DateTime, Utc};
 use engine_form::{Collection, Field, FieldType, Form, FormSchema, StorageType};
 use engine_rule::{Expr, Schema, Type, Value};
 use sea_orm::sea_query::{Alias, Expr as Sql, ExprTrait, Query};
 
 use crate::catalog::PublishedApp;
+use crate::error::Error;
 use crate::records::FormCtx;
 use crate::schema::TableMap;
 
@@ -95,8 +97,7 @@ impl<'a> FormScope<'a> {
         let limited = access.to_form(&form.key).filter(|a| a.rows.is_some())?;
         let ctx = FormCtx { app: self.app, form, map, backend, access: Some(limited), writer: None, now };
         // A row rule that does not compile admits nothing, as a broken rule must.
-        let admitted =
-            crate::records::sql::admitted(&ctx, now).ok().flatten().unwrap_or_else(|| Sql::val(false).eq(true));
+        let admitted = admitted(&ctx, now).ok().flatten().unwrap_or_else(|| Sql::val(false).eq(true));
         let table = Alias::new(&map.table);
         let ids = Query::select().column((table.clone(), Alias::new("id"))).from(table).and_where(admitted).to_owned();
         Some(Sql::col((Alias::new(ROWS), Alias::new("id"))).in_subquery(ids))
@@ -267,4 +268,20 @@ fn subquery(table: &str, alias: &str, value: Sql, id: Sql) -> Sql {
         .and_where(Sql::col((Alias::new(alias), Alias::new("id"))).eq(id))
         .to_owned();
     Sql::SubQuery(None, Box::new(select.into()))
+}
+
+/// The records the caller's access admits, as SQL on the form's table; `None` for all.
+pub fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Sql>, Error> {
+    let Some(access) = ctx.access else { return Ok(None) };
+    let Some(conditions) = &access.rows else { return Ok(None) };
+    let scope = FormScope::for_user(ctx, &access.user);
+    let context = engine_form::formula_context(&ctx.app.bundle, now);
+    let mut any = sea_orm::sea_query::Cond::any();
+    for condition in conditions {
+        let (_, compiled) = super::compile(condition, &scope, ctx.backend, &context)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("a role's rows do not compile: {e:?}")))?;
+        any = any.add(compiled.expr);
+    }
+    // No condition at all admits nothing.
+    Ok(Some(if conditions.is_empty() { Sql::val(false).eq(true) } else { Sql::expr(any) }))
 }

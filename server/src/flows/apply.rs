@@ -12,7 +12,7 @@ use super::events::EventData;
 use super::store::{self, Row};
 use super::{Incoming, context, deliver, flow_at, start_at, subject_record};
 use crate::catalog::PublishedApp;
-use crate::error::Error;
+use crate::error::{ConflictCode, Error};
 
 /// How many engine steps one event may cause before the process is stopped as a runaway.
 const MAX_STEPS: usize = 1000;
@@ -30,7 +30,7 @@ pub(super) async fn apply(
 ) -> Result<bool, Error> {
     let mut row = store::load(tx, id, true).await?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
     if row.instance.status != engine_flow::Status::Running {
-        return Err(Error::Conflict { code: "process_ended", detail: format!("process {id} has ended") });
+        return Err(Error::Conflict { code: ConflictCode::process_ended, detail: format!("process {id} has ended") });
     }
     let flow = flow_at(tx, app, &row.flow, row.version).await?;
     let flow: &Flow = &flow;
@@ -49,7 +49,7 @@ pub(super) async fn apply(
         steps += 1;
         if steps > MAX_STEPS {
             let detail = format!("the process ran {MAX_STEPS} steps at once");
-            return Err(Error::Conflict { code: "flow_runaway", detail });
+            return Err(Error::Conflict { code: ConflictCode::flow_runaway, detail });
         }
         arrived(tx, app, id, &next, now, depth).await?;
         let mut message = None;
@@ -64,8 +64,10 @@ pub(super) async fn apply(
             };
             row.instance.handle(&Input { flow, subject, ctx: &ctx }, event)
         };
-        let commands = handled
-            .map_err(|e| Error::Conflict { code: "flow_error", detail: format!("process {id} ({}): {e}", row.flow) })?;
+        let commands = handled.map_err(|e| Error::Conflict {
+            code: ConflictCode::flow_error,
+            detail: format!("process {id} ({}): {e}", row.flow),
+        })?;
         stepped(tx, id, label, waiting_before, &row.instance, message.as_ref().map(|(e, _)| e.as_str()), now).await?;
         for command in commands {
             queue.extend(carry_out(tx, app, id, &row, command, now, depth).await?);

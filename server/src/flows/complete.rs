@@ -11,7 +11,7 @@ use super::Incoming;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::core::Core;
-use crate::error::Error;
+use crate::error::{ConflictCode, Error};
 use crate::tasks::{self, TaskForm, reach, task_form, task_json, visible};
 
 /// What the one completing a task gives: its outcome, and the values of its form.
@@ -40,7 +40,10 @@ pub async fn complete(
         Some(holder) if holder == principal.username => {}
         Some(_) => return Err(tasks::held(&task)),
         None => {
-            return Err(Error::Conflict { code: "not_claimed", detail: "claim the task before completing it".into() });
+            return Err(Error::Conflict {
+                code: ConflictCode::not_claimed,
+                detail: "claim the task before completing it".into(),
+            });
         }
     }
     let TaskForm { form, outcomes, .. } = task_form(core, &task).await?;

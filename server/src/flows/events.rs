@@ -11,7 +11,7 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use super::{Incoming, deliver, start_at, store};
 use crate::catalog::PublishedApp;
 use crate::core::Core;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 use crate::records::values::RecordValues;
 
 /// An event's data as a process reads it (`event.amount`, `event.customer.name`): its
@@ -119,11 +119,11 @@ pub async fn on_event(
                     Ok(ExprValue::Integer(id)) => Some(id),
                     Ok(other) => {
                         return Err(Error::bad_input(
-                            "flow_start",
+                            BadInputCode::flow_start,
                             format!("`{}`: the event names no record to follow ({other:?})", flow.key),
                         ));
                     }
-                    Err(e) => return Err(Error::bad_input("flow_start", format!("`{}`: {e}", flow.key))),
+                    Err(e) => return Err(Error::bad_input(BadInputCode::flow_start, format!("`{}`: {e}", flow.key))),
                 }
             }
             None => None,

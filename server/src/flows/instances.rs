@@ -18,7 +18,7 @@ use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::Table;
 use crate::db::codec::decode;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 
 fn a(name: &str) -> Alias {
     Alias::new(name)
@@ -83,7 +83,10 @@ pub async fn migrate(
     let published = core.catalog.published_for_write(&tx, app).await?;
     let to = to.unwrap_or(published.version);
     if !(1..=published.version).contains(&to) {
-        return Err(Error::bad_input("bad_version", format!("versions of `{app}` are 1 to {}", published.version)));
+        return Err(Error::bad_input(
+            BadInputCode::bad_version,
+            format!("versions of `{app}` are 1 to {}", published.version),
+        ));
     }
     super::migrate(&tx, &published, id, to, mapping, now).await?;
     let detail = json!({ "instance": id, "version": to, "mapping": mapping });

@@ -32,7 +32,7 @@ pub use events::{EventData, on_event, run_due_starts};
 pub use runner::{incidents, retry_incident, run_due_timers};
 
 use crate::catalog::PublishedApp;
-use crate::error::Error;
+use crate::error::{BadInputCode, ConflictCode, Error};
 use crate::records::FormCtx;
 use crate::records::values::RecordValues;
 
@@ -98,7 +98,10 @@ pub(crate) async fn start_at(
     let subject = match (&definition.subject, subject) {
         (Some(form), Some(id)) => Some((form.as_str(), id)),
         (Some(form), None) => {
-            return Err(Error::bad_input("subject_required", format!("`{flow}` follows a `{form}` record: name it")));
+            return Err(Error::bad_input(
+                BadInputCode::subject_required,
+                format!("`{flow}` follows a `{form}` record: name it"),
+            ));
         }
         (None, _) => None,
     };
@@ -164,7 +167,7 @@ pub async fn on_record_change(
             let ctx = context(app, now);
             let record = subject_record(tx, app, flow, (form, id), ctx).await?;
             let holds = engine_rule::evaluate(condition, &record, &ctx)
-                .map_err(|e| Error::bad_input("flow_start", format!("`{}`: {e}", flow.key)))?;
+                .map_err(|e| Error::bad_input(BadInputCode::flow_start, format!("`{}`: {e}", flow.key)))?;
             if holds != ExprValue::Bool(true) {
                 continue;
             }
@@ -207,7 +210,7 @@ async fn subject_record<'a>(
     ctx: Context<'a>,
 ) -> Result<RecordValues<'a>, Error> {
     let record_ctx = FormCtx::new(app, form, sea_orm::ConnectionTrait::get_database_backend(tx), ctx.now)?;
-    let (_, values) = crate::records::values::current_values(tx, &record_ctx, id)
+    let (_, values) = crate::records::read::current_values(tx, &record_ctx, id)
         .await?
         .ok_or_else(|| Error::not_found(format!("no `{form}` record {id}")))?;
     let mut record = RecordValues::new(app.form(form)?, id, values, ctx);
@@ -266,7 +269,7 @@ pub async fn migrate(
         };
     let (from, target) = (find(&old, row.version)?, find(&new, to)?);
     let moved = row.instance.migrate(&from, &target, mapping).map_err(|errors| Error::Conflict {
-        code: "unsafe_migration",
+        code: ConflictCode::unsafe_migration,
         detail: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
     })?;
     for (before, after) in row.instance.tokens.iter().zip(&moved.tokens) {

@@ -9,9 +9,9 @@ use sea_orm::{DbErr, QueryResult};
 use serde_json::{Map, Value};
 
 use super::FormCtx;
-use super::sql::admitted;
 use crate::db::codec::decode;
 use crate::error::Error;
+use crate::expr_sql::admitted;
 
 /// What each selected column is, in select order.
 pub(super) enum Col {

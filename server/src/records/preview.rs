@@ -15,7 +15,7 @@ use super::values::expr_json;
 use crate::access::reach;
 use crate::auth::Principal;
 use crate::core::Core;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error, ForbiddenCode};
 use crate::expr_sql::{self, FormScope};
 
 const MAX_PREVIEW: u64 = 1000;
@@ -47,14 +47,15 @@ pub async fn preview(
 ) -> Result<Value, Error> {
     let limit = request.limit.unwrap_or(100);
     if !(1..=MAX_PREVIEW).contains(&limit) {
-        return Err(Error::bad_input("bad_limit", format!("`limit` must be between 1 and {MAX_PREVIEW}")));
+        return Err(Error::bad_input(BadInputCode::bad_limit, format!("`limit` must be between 1 and {MAX_PREVIEW}")));
     }
     let invalid = |errors| Error::InvalidExpression { param: "expression", errors };
     let expr = expr_sql::parse(&request.expression).map_err(invalid)?;
     let now = match &request.now {
         None => core.clock.now(),
-        Some(text) => engine_form::parse_instant(text)
-            .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
+        Some(text) => engine_form::parse_instant(text).ok_or_else(|| {
+            Error::bad_input(BadInputCode::bad_now, format!("`now` is not an RFC 3339 date-time: `{text}`"))
+        })?,
     };
     let published = core.catalog.published(&core.db.conn, app).await?;
     let mut ctx = FormCtx::new(&published, form, core.db.backend(), now)?;
@@ -65,7 +66,7 @@ pub async fn preview(
     crate::records::query::paths_in(&ctx.app.bundle, ctx.form, &expr, &mut paths);
     access
         .check_readable(&ctx.app.bundle, ctx.form, &paths)
-        .map_err(|detail| Error::Forbidden { code: "not_readable", detail })?;
+        .map_err(|detail| Error::Forbidden { code: ForbiddenCode::not_readable, detail })?;
     ctx.access = Some(&access);
     let (ty, compiled) = compiled_for_reader(&ctx, &access, &expr, now).map_err(invalid)?;
     let id = Expr::col((Alias::new(&ctx.map.table), Alias::new("id")));
@@ -76,7 +77,7 @@ pub async fn preview(
         .and_where(id.clone().gt(request.after))
         .order_by_expr(id, Order::Asc)
         .limit(limit + 1);
-    if let Some(rows) = crate::records::sql::admitted(&ctx, now)? {
+    if let Some(rows) = crate::expr_sql::admitted(&ctx, now)? {
         stmt.and_where(rows);
     }
     let rows = core.db.conn.query_all(&stmt).await?;

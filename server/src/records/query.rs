@@ -16,7 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use engine_form::{Field, FieldError, FieldType, FieldValue, Form, check_value};
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 1000;
@@ -185,7 +185,7 @@ pub fn parse_fields(form: &Form, text: &str) -> Result<Vec<String>, Error> {
 fn bad(param: &str, message: impl Into<String>) -> Error {
     let message = message.into();
     Error::BadInput {
-        code: "bad_query",
+        code: BadInputCode::bad_query,
         detail: format!("bad `{param}` parameter: {message}"),
         errors: vec![FieldError::new(format!("/{param}"), "bad_query", message)],
     }

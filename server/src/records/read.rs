@@ -13,9 +13,10 @@ use serde_json::{Map, Value};
 use super::FormCtx;
 use super::columns::{Col, OwnRow, Selection, build_select, included, row_to_json};
 use super::query::{ListQuery, Target, encode_cursor};
-use super::sql::{admitted, after_condition, compile_condition, filter_condition, search_condition, sort_column};
+use super::sql::{after_condition, compile_condition, filter_condition, search_condition, sort_column};
 use crate::db::codec::decode;
 use crate::error::Error;
+use crate::expr_sql::admitted;
 
 /// A page of records.
 pub struct Page {
@@ -231,4 +232,20 @@ async fn attach_sub_tables(
         }
     }
     Ok(())
+}
+
+/// The values of record `id` as it is now (in `tx`), or `None` if there is none.
+pub async fn current_values(
+    c: &impl sea_orm::ConnectionTrait,
+    ctx: &super::FormCtx<'_>,
+    id: i64,
+) -> Result<Option<(i64, Vec<(String, engine_form::FieldValue)>)>, Error> {
+    let Some(record) = get(c, ctx, id, None).await? else { return Ok(None) };
+    Ok(Some(values_of(ctx, &record)))
+}
+
+/// A record's version and values, from its JSON as the API returns it.
+fn values_of(ctx: &super::FormCtx<'_>, record: &Value) -> (i64, Vec<(String, engine_form::FieldValue)>) {
+    let version = record.get("_version").and_then(Value::as_i64).unwrap_or(0);
+    (version, record.as_object().map(|r| super::values::field_values(ctx.form, r)).unwrap_or_default())
 }

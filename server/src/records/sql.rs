@@ -11,7 +11,7 @@ use sea_orm::{DbBackend, DbErr};
 use super::FormCtx;
 use super::query::{Filter, Op, Search, SortKey, Target};
 use crate::db::codec::encode;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 use crate::expr_sql::{self, FormScope};
 use crate::schema::TableMap;
 
@@ -120,22 +120,6 @@ pub fn after_condition(
     Ok(any)
 }
 
-/// The records the caller's access admits, as SQL on the form's table; `None` for all.
-pub(crate) fn admitted(ctx: &FormCtx<'_>, now: DateTime<Utc>) -> Result<Option<Expr>, Error> {
-    let Some(access) = ctx.access else { return Ok(None) };
-    let Some(conditions) = &access.rows else { return Ok(None) };
-    let scope = FormScope::for_user(ctx, &access.user);
-    let context = engine_form::formula_context(&ctx.app.bundle, now);
-    let mut any = sea_orm::sea_query::Cond::any();
-    for condition in conditions {
-        let (_, compiled) = expr_sql::compile(condition, &scope, ctx.backend, &context)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("a role's rows do not compile: {e:?}")))?;
-        any = any.add(compiled.expr);
-    }
-    // No condition at all admits nothing.
-    Ok(Some(if conditions.is_empty() { Expr::val(false).eq(true) } else { Expr::expr(any) }))
-}
-
 /// A list's `where` condition as SQL on the form's table.
 pub(super) fn compile_condition(
     ctx: &FormCtx<'_>,
@@ -174,7 +158,7 @@ pub(super) fn sort_column(
     let context = engine_form::formula_context(&ctx.app.bundle, now);
     let (_, compiled) = expr_sql::compile(expr, &FormScope::new(ctx), ctx.backend, &context).map_err(|errors| {
         let why = errors.first().map_or(String::new(), |e| format!(": {}", e.message));
-        Error::bad_input("bad_sort", format!("`{key}` cannot be sorted on in the database{why}"))
+        Error::bad_input(BadInputCode::bad_sort, format!("`{key}` cannot be sorted on in the database{why}"))
     })?;
     let storage = match compiled.repr {
         expr_sql::Repr::Bool => StorageType::Boolean,
@@ -184,7 +168,10 @@ pub(super) fn sort_column(
         expr_sql::Repr::DateTime => StorageType::DateTime,
         expr_sql::Repr::Text | expr_sql::Repr::Null => StorageType::Text,
         expr_sql::Repr::Choices => {
-            return Err(Error::bad_input("bad_sort", format!("`{key}` is a list; lists cannot be sorted on")));
+            return Err(Error::bad_input(
+                BadInputCode::bad_sort,
+                format!("`{key}` is a list; lists cannot be sorted on"),
+            ));
         }
     };
     Ok((compiled.expr, storage))

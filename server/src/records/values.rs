@@ -112,19 +112,3 @@ pub fn given(
         )
     })
 }
-
-/// The values of record `id` as it is now (in `tx`), or `None` if there is none.
-pub async fn current_values(
-    c: &impl sea_orm::ConnectionTrait,
-    ctx: &super::FormCtx<'_>,
-    id: i64,
-) -> Result<Option<(i64, Vec<(String, FieldValue)>)>, Error> {
-    let Some(record) = super::read::get(c, ctx, id, None).await? else { return Ok(None) };
-    Ok(Some(values_of(ctx, &record)))
-}
-
-/// A record's version and values, from its JSON as the API returns it.
-fn values_of(ctx: &super::FormCtx<'_>, record: &Value) -> (i64, Vec<(String, FieldValue)>) {
-    let version = record.get("_version").and_then(Value::as_i64).unwrap_or(0);
-    (version, record.as_object().map(|r| field_values(ctx.form, r)).unwrap_or_default())
-}

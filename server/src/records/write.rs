@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::FormCtx;
 use crate::db::codec::{datetime, encode};
-use crate::error::Error;
+use crate::error::{ConflictCode, Error};
 use crate::schema::TableMap;
 
 fn a(name: &str) -> Alias {
@@ -326,7 +326,7 @@ async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) 
             if c.query_one(&q).await?.is_some() {
                 let place = sub_table.map_or(String::new(), |s| format!(" (sub-table `{s}`)"));
                 return Err(Error::Conflict {
-                    code: "still_linked",
+                    code: ConflictCode::still_linked,
                     detail: format!("`{}` records{place} still link to this record through `{}`", form.key, field.key),
                 });
             }
@@ -340,7 +340,7 @@ fn unique_violation(e: DbErr) -> Error {
     let text = e.to_string();
     if text.contains("UNIQUE constraint failed") || text.contains("duplicate key value") {
         Error::Conflict {
-            code: "unique_violation",
+            code: ConflictCode::unique_violation,
             detail: "another record took a unique value at the same time; retry".into(),
         }
     } else {

@@ -19,7 +19,7 @@ use crate::catalog::PublishedApp;
 use crate::core::Core;
 use crate::db::Table;
 use crate::db::codec::datetime;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error, ForbiddenCode};
 use crate::records::values::{RecordValues, expr_json, given};
 
 /// An event sent in by another system.
@@ -44,14 +44,14 @@ pub async fn receive_sent(
     request: &EventRequest,
 ) -> Result<Option<Vec<Value>>, Error> {
     if request.event_id.is_empty() || request.event_id.len() > 200 || request.event_id.contains('\0') {
-        return Err(Error::bad_input("bad_event_id", "`event_id` is 1 to 200 characters"));
+        return Err(Error::bad_input(BadInputCode::bad_event_id, "`event_id` is 1 to 200 characters"));
     }
     let tx = core.db.conn.begin().await?;
     let published = core.catalog.published_for_write(&tx, app).await?;
     let form = published.event(event)?;
     if !crate::access::may_send(&tx, &published, sender, event).await? {
         return Err(Error::Forbidden {
-            code: "forbidden",
+            code: ForbiddenCode::forbidden,
             detail: format!("none of your roles may send `{event}` events"),
         });
     }

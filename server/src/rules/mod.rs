@@ -179,7 +179,7 @@ async fn act(
         Ok(()) => savepoint.commit().await?,
         Err(e) => {
             savepoint.rollback().await?;
-            retry::failed_attempt(tx, firing_id, 1, &e.describe(), now).await?;
+            store::failed_attempt(tx, firing_id, 1, &e.describe(), now).await?;
         }
     }
     Ok(true)

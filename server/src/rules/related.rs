@@ -105,7 +105,7 @@ pub async fn load(
             let ctx = FormCtx::new(app, &target, c.get_database_backend(), record.ctx.now)?;
             let key = (target.clone(), link);
             if !cache.contains_key(&key) {
-                let Some((_, loaded)) = crate::records::values::current_values(c, &ctx, link).await? else {
+                let Some((_, loaded)) = crate::records::read::current_values(c, &ctx, link).await? else {
                     found = false;
                     break;
                 };

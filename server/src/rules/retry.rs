@@ -11,16 +11,13 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use serde_json::Value;
 
+use super::store::failed_attempt;
 use super::{Subject, run_actions};
 use crate::core::Core;
 use crate::db::Table;
 use crate::db::codec::datetime;
-use crate::error::Error;
+use crate::error::{ConflictCode, Error};
 
-/// Minutes to wait after the first, second, third and fourth failed attempt.
-const BACKOFF_MINUTES: [i64; 4] = [1, 5, 30, 120];
-/// Attempts in all, the first included.
-pub const MAX_ATTEMPTS: i64 = BACKOFF_MINUTES.len() as i64 + 1;
 /// How long a server may take over one retry before another may claim it.
 const LEASE: Duration = Duration::minutes(5);
 /// Firings retried per run.
@@ -28,35 +25,6 @@ const BATCH: u64 = 100;
 
 fn a(name: &str) -> Alias {
     Alias::new(name)
-}
-
-/// Records that attempt `attempt` of firing `id` failed with `error`: it waits for the
-/// next attempt, or after the last one it is an incident.
-pub async fn failed_attempt(
-    c: &impl ConnectionTrait,
-    id: i64,
-    attempt: i64,
-    error: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let backend = c.get_database_backend();
-    let wait = usize::try_from(attempt - 1).ok().and_then(|i| BACKOFF_MINUTES.get(i));
-    let mut stmt = Query::update();
-    stmt.table(Table::Firings)
-        .value(a("error"), error)
-        .value(a("attempts"), attempt)
-        .value(a("claimed_until"), Expr::cust("NULL"))
-        .and_where(Expr::col(a("id")).eq(id));
-    match wait {
-        Some(minutes) => {
-            let next = datetime(now + Duration::minutes(*minutes), backend);
-            stmt.value(a("status"), "retrying").value(a("next_attempt_at"), next);
-        }
-        None => {
-            stmt.value(a("status"), "failed").value(a("next_attempt_at"), Expr::cust("NULL"));
-        }
-    }
-    c.execute(&stmt).await.map(drop)
 }
 
 /// Retries every firing whose next attempt is due at `now`; returns how many succeeded.
@@ -99,18 +67,24 @@ pub async fn retry_incident(state: &Core, app: &str, id: i64, now: DateTime<Utc>
     let firing = load(&state.db.conn, id).await?.filter(|f| f.app == app);
     let Some(firing) = firing else { return Err(Error::not_found(format!("no incident {id} in app `{app}`"))) };
     if !matches!(firing.status.as_str(), "failed" | "retrying") {
-        return Err(Error::Conflict { code: "not_an_incident", detail: format!("firing {id} did not fail") });
+        return Err(Error::Conflict {
+            code: ConflictCode::not_an_incident,
+            detail: format!("firing {id} did not fail"),
+        });
     }
     if firing.actions.is_empty() {
         return Err(Error::Conflict {
-            code: "nothing_to_retry",
+            code: ConflictCode::nothing_to_retry,
             detail:
                 "the rule could not be evaluated, so it has no actions to run again; correct the record or the rule"
                     .into(),
         });
     }
     if attempt(state, id, now).await?.is_none() {
-        return Err(Error::Conflict { code: "not_an_incident", detail: format!("firing {id} was retried meanwhile") });
+        return Err(Error::Conflict {
+            code: ConflictCode::not_an_incident,
+            detail: format!("firing {id} was retried meanwhile"),
+        });
     }
     let after = super::store::firing(&state.db.conn, id).await?;
     after.ok_or_else(|| Error::not_found(format!("no incident {id}")))

@@ -23,8 +23,8 @@ use crate::core::Core;
 use crate::error::Error;
 use crate::expr_sql::{self, FormScope};
 use crate::records::FormCtx;
+use crate::records::read::current_values;
 use crate::records::values::RecordValues;
-use crate::records::values::current_values;
 
 /// Records fired per transaction.
 pub const BATCH: usize = 500;

@@ -2,7 +2,7 @@
 //! messages waiting in the outbox. All of it is written in the transaction of the change
 //! that fired the rule.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use engine_form::{FieldValue, StorageType};
 use engine_rule::{EventRule, Firing};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SimpleExpr};
@@ -81,9 +81,42 @@ pub async fn failed_evaluation(
     ];
     if let Some(id) = insert_returning_id(c, row).await? {
         // Evaluating again would fail again: no retries, an incident at once.
-        super::retry::failed_attempt(c, id, super::retry::MAX_ATTEMPTS, error, now).await?;
+        failed_attempt(c, id, MAX_ATTEMPTS, error, now).await?;
     }
     Ok(())
+}
+
+/// Minutes to wait after the first, second, third and fourth failed attempt.
+const BACKOFF_MINUTES: [i64; 4] = [1, 5, 30, 120];
+/// Attempts in all, the first included.
+pub const MAX_ATTEMPTS: i64 = BACKOFF_MINUTES.len() as i64 + 1;
+/// Records that attempt `attempt` of firing `id` failed with `error`: it waits for the
+/// next attempt, or after the last one it is an incident.
+pub async fn failed_attempt(
+    c: &impl ConnectionTrait,
+    id: i64,
+    attempt: i64,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let backend = c.get_database_backend();
+    let wait = usize::try_from(attempt - 1).ok().and_then(|i| BACKOFF_MINUTES.get(i));
+    let mut stmt = Query::update();
+    stmt.table(Table::Firings)
+        .value(a("error"), error)
+        .value(a("attempts"), attempt)
+        .value(a("claimed_until"), Expr::cust("NULL"))
+        .and_where(Expr::col(a("id")).eq(id));
+    match wait {
+        Some(minutes) => {
+            let next = datetime(now + Duration::minutes(*minutes), backend);
+            stmt.value(a("status"), "retrying").value(a("next_attempt_at"), next);
+        }
+        None => {
+            stmt.value(a("status"), "failed").value(a("next_attempt_at"), Expr::cust("NULL"));
+        }
+    }
+    c.execute(&stmt).await.map(drop)
 }
 
 const FIRING_COLUMNS: [&str; 13] = [

@@ -14,7 +14,7 @@ use crate::access::{Access, Secrets, reach};
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
 use crate::core::Core;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 use crate::meta;
 use crate::records::values::{RecordValues, expr_json, field_values, given, merged};
 use crate::records::{FormCtx, read};
@@ -64,8 +64,9 @@ pub async fn test(
 ) -> Result<Value, Error> {
     let now = match &request.now {
         None => core.clock.now(),
-        Some(text) => engine_form::parse_instant(text)
-            .ok_or_else(|| Error::bad_input("bad_now", format!("`now` is not an RFC 3339 date-time: `{text}`")))?,
+        Some(text) => engine_form::parse_instant(text).ok_or_else(|| {
+            Error::bad_input(BadInputCode::bad_now, format!("`now` is not an RFC 3339 date-time: `{text}`"))
+        })?,
     };
     let found = meta::find_app(&core.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
     let drafts = drafts_for(meta::draft_bundle(&core.db.conn, &found).await?, rule)?;
@@ -90,7 +91,7 @@ pub async fn test(
             (Some(old.clone()), merged(old, changes))
         }
         (None, None) => (None, changes),
-        (Some(_), Some(_)) => return Err(Error::bad_input("bad_test", "give `id` or `old`, not both")),
+        (Some(_), Some(_)) => return Err(Error::bad_input(BadInputCode::bad_test, "give `id` or `old`, not both")),
     };
     let id = request.id.unwrap_or(0);
     // A rule names its zone (`today_in`); `today()` is refused when it is checked.
@@ -113,7 +114,7 @@ pub async fn test(
         (TriggerKind::Deleted, Some(before)) => Trigger::Deleted { id, version: 2, before },
         (TriggerKind::Schedule, _) => Trigger::Scheduled { occurrence: now, id, record: &after },
         (TriggerKind::Event, _) => Trigger::Event { name: &form.key, event_id: "test", payload: &after },
-        _ => return Err(Error::bad_input("bad_test", "this rule sees a change: give `id` or `old`")),
+        _ => return Err(Error::bad_input(BadInputCode::bad_test, "this rule sees a change: give `id` or `old`")),
     };
     let firing = rule.fire(&trigger, &ctx).map_err(|e| Error::InvalidExpression { param: "rule", errors: vec![e] })?;
     let mut body =

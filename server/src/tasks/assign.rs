@@ -18,7 +18,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::Table;
-use crate::error::Error;
+use crate::error::{ConflictCode, Error, ForbiddenCode};
 use crate::notifications::{Notice, TaskNews};
 
 /// Who is to hold a task.
@@ -59,7 +59,7 @@ pub async fn reassign(
         (Reassignment::Unclaim, Some(h)) if h == me && queued => ("task.unclaim", None, held_by(h)),
         (Reassignment::Unclaim, _) => {
             return Err(Error::Conflict {
-                code: "not_claimed",
+                code: ConflictCode::not_claimed,
                 detail: "only a task you claimed from a role or a queue goes back".into(),
             });
         }
@@ -68,11 +68,14 @@ pub async fn reassign(
             ("task.delegate", Some(to.clone()), held_by(h))
         }
         (Reassignment::Delegate(_), None) => {
-            return Err(Error::Conflict { code: "not_claimed", detail: "claim the task before handing it on".into() });
+            return Err(Error::Conflict {
+                code: ConflictCode::not_claimed,
+                detail: "claim the task before handing it on".into(),
+            });
         }
         (Reassignment::Delegate(_), Some(h)) => {
             return Err(Error::Conflict {
-                code: "not_yours",
+                code: ConflictCode::not_yours,
                 detail: format!("{h} holds this task: only they, or a manager of their unit, hand it on"),
             });
         }
@@ -107,13 +110,16 @@ fn held_by(holder: &str) -> Cond {
 /// The refusal for a task that is no longer open: what became of it, and by whom.
 pub(crate) fn closed(task: &Value) -> Error {
     let by = task["completed_by"].as_str().map(|by| format!(" by {by}")).unwrap_or_default();
-    Error::Conflict { code: "task_closed", detail: format!("task {} is {}{by}", task["id"], task["status"]) }
+    Error::Conflict {
+        code: ConflictCode::task_closed,
+        detail: format!("task {} is {}{by}", task["id"], task["status"]),
+    }
 }
 
 /// The refusal for a task someone else holds.
 pub(crate) fn held(task: &Value) -> Error {
     let holder = task["assignee"].as_str().unwrap_or("someone");
-    Error::Conflict { code: "task_held", detail: format!("{holder} holds task {} already", task["id"]) }
+    Error::Conflict { code: ConflictCode::task_held, detail: format!("{holder} holds task {} already", task["id"]) }
 }
 
 /// Why a write that lost a race to task `id` was refused, as the task now stands.
@@ -132,7 +138,7 @@ fn not_offered(task: &Value) -> Error {
     let role = task["candidate_role"].as_str().map(|r| format!(" the role `{r}`")).unwrap_or_default();
     let unit = task["candidate_unit"].as_str().map(|u| format!(" in `{u}`")).unwrap_or_default();
     Error::Forbidden {
-        code: "not_a_candidate",
+        code: ForbiddenCode::not_a_candidate,
         detail: format!("task {} waits for{role}{unit}, which you do not hold there", task["id"]),
     }
 }

@@ -10,7 +10,7 @@ use super::{COLUMNS, a, reach, task_json};
 use crate::auth::Principal;
 use crate::core::Core;
 use crate::db::codec::datetime;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 
 /// Which tasks to list.
 #[derive(Debug, Default)]
@@ -47,7 +47,7 @@ impl Whose {
             "mine" => Ok(Whose::Mine),
             "queue" => Ok(Whose::Queue),
             "team" => Ok(Whose::Team),
-            _ => Err(Error::bad_input_at("bad_query", "/whose", "`whose` is mine, queue or team")),
+            _ => Err(Error::bad_input_at(BadInputCode::bad_query, "/whose", "`whose` is mine, queue or team")),
         }
     }
 }
@@ -65,7 +65,7 @@ pub struct TaskPage {
 /// sort last) and id, `2026-12-08T10:00:00.000000Z/42` or `/42`.
 fn after_condition(cursor: &str, backend: sea_orm::DbBackend) -> Result<sea_orm::sea_query::Cond, Error> {
     use sea_orm::sea_query::Cond;
-    let bad = || Error::bad_input_at("bad_cursor", "/after", "not a cursor this list gave");
+    let bad = || Error::bad_input_at(BadInputCode::bad_cursor, "/after", "not a cursor this list gave");
     let (due, id) = cursor.rsplit_once('/').ok_or_else(bad)?;
     let id: i64 = id.parse().map_err(|_| bad())?;
     let (due_col, id_col) = (Expr::col(a("due_at")), Expr::col(a("id")));
@@ -104,7 +104,7 @@ pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: Dat
     let backend = conn.get_database_backend();
     let status = query.status.as_deref().unwrap_or("open");
     if !["open", "completed", "cancelled"].contains(&status) {
-        return Err(Error::bad_input("bad_query", "`status` is open, completed or cancelled"));
+        return Err(Error::bad_input(BadInputCode::bad_query, "`status` is open, completed or cancelled"));
     }
     let mut stmt = reach.tasks(status);
     stmt.columns(COLUMNS.map(a));
@@ -122,12 +122,12 @@ pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: Dat
     }
     if let Some(priority) = &query.priority {
         if !["low", "normal", "high"].contains(&priority.as_str()) {
-            return Err(Error::bad_input("bad_query", "`priority` is low, normal or high"));
+            return Err(Error::bad_input(BadInputCode::bad_query, "`priority` is low, normal or high"));
         }
         stmt.and_where(Expr::col(a("priority")).eq(priority.as_str()));
     }
     if !(1..=MAX_PAGE).contains(&query.limit) {
-        return Err(Error::bad_input_at("bad_query", "/limit", format!("`limit` is 1 to {MAX_PAGE}")));
+        return Err(Error::bad_input_at(BadInputCode::bad_query, "/limit", format!("`limit` is 1 to {MAX_PAGE}")));
     }
     if let Some(cursor) = &query.after {
         stmt.cond_where(after_condition(cursor, backend)?);

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod bulk;
 mod clock;
+mod codes;
 mod conditions;
 mod credentials;
 mod differential;

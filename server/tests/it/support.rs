@@ -81,6 +81,18 @@ impl TestDb {
     }
 }
 
+/// Every problem answer carries a code of the one table, with the status it lists.
+pub fn assert_listed_code(status: u16, body: &Value) {
+    let code = body["code"].as_str().unwrap_or_default();
+    let listed = server::error::codes().into_iter().find(|(_, name, _)| *name == code);
+    match listed {
+        Some((listed, _, _)) => {
+            assert!(listed == status || listed == 0, "`{code}` is listed as {listed}, answered {status}: {body}")
+        }
+        None => panic!("the code `{code}` ({status}) is not in the table of codes: {body}"),
+    }
+}
+
 /// A response as the tests read it.
 #[derive(Debug)]
 pub struct Resp {
@@ -272,6 +284,9 @@ where
         };
         if status == 500 {
             panic!("{method} {uri} answered 500: {body}");
+        }
+        if headers.get("content-type").is_some_and(|t| t == "application/problem+json") {
+            assert_listed_code(status, &body);
         }
         Resp { status, headers, body }
     }

@@ -7,7 +7,7 @@ use engine_form::FieldError;
 
 use super::{AppRoles, Import, MIN_PASSWORD, UserEntry};
 use crate::auth::PLATFORM_ROLES;
-use crate::error::Error;
+use crate::error::{BadInputCode, Error};
 
 fn is_name(text: &str) -> bool {
     let mut chars = text.chars();
@@ -33,7 +33,7 @@ pub fn users_from_csv(text: &str) -> Result<Vec<UserEntry>, Error> {
         errors.push(FieldError::new("/0", "missing", "the header names no `username` column"));
     }
     if !errors.is_empty() {
-        return Err(Error::BadInput { code: "bad_csv", detail: "the CSV header is wrong".into(), errors });
+        return Err(Error::BadInput { code: BadInputCode::bad_csv, detail: "the CSV header is wrong".into(), errors });
     }
     let column = |row: &[String], name: &str| {
         header.iter().position(|h| h == name).and_then(|i| row.get(i)).filter(|v| !v.is_empty()).cloned()

@@ -1,8 +1,12 @@
 //! The domain's one error type: every operation of records, rules, processes, access,
 //! the catalog, the audit trail, files, publishing and the job runner fails with it. Each
-//! kind has a stable machine code (`code`), the one table of codes; what HTTP makes of
-//! each is `api::error`'s business, and a command-line message is `describe`'s.
+//! carries a stable machine code from the one table of codes (`codes.rs`), its status
+//! beside it; what HTTP makes of each is `api::error`'s business, and a command-line
+//! message is `describe`'s.
 
+mod codes;
+
+pub use codes::{BadInputCode, ConflictCode, FixedCode, ForbiddenCode, UnauthorizedCode, all as codes};
 use engine_form::Diagnostic;
 pub use engine_form::FieldError;
 
@@ -13,7 +17,7 @@ pub enum Error {
     NotFound(String),
     /// Input that cannot be read: unreadable JSON, a bad query parameter, a body too large.
     #[error("{detail}")]
-    BadInput { code: &'static str, detail: String, errors: Vec<FieldError> },
+    BadInput { code: BadInputCode, detail: String, errors: Vec<FieldError> },
     /// Well-formed but invalid record values.
     #[error("the record has invalid values")]
     InvalidRecord(Vec<FieldError>),
@@ -21,7 +25,7 @@ pub enum Error {
     #[error("the metadata is invalid")]
     InvalidMetadata(Vec<Diagnostic>),
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ConflictCode, detail: String },
     #[error("the record has changed: its version is now {current}")]
     VersionMismatch { current: i64 },
     #[error("updating a record needs If-Match with the record's _version")]
@@ -40,10 +44,10 @@ pub enum Error {
     Overflow(String),
     /// No credentials, or credentials that are wrong, expired or revoked.
     #[error("{detail}")]
-    Unauthorized { code: &'static str, detail: String },
+    Unauthorized { code: UnauthorizedCode, detail: String },
     /// Valid credentials that do not allow this.
     #[error("{detail}")]
-    Forbidden { code: &'static str, detail: String },
+    Forbidden { code: ForbiddenCode, detail: String },
     /// Too many attempts: try again after `retry_after` seconds.
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after: u64 },
@@ -70,33 +74,45 @@ impl Error {
         Error::NotFound(what.into())
     }
 
-    pub fn bad_input(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_input(code: BadInputCode, detail: impl Into<String>) -> Self {
         Error::BadInput { code, detail: detail.into(), errors: Vec::new() }
     }
 
     /// Input wrong at one place: `path` is its JSON pointer (`/limit`, `/name`).
-    pub fn bad_input_at(code: &'static str, path: &str, detail: impl Into<String>) -> Self {
+    pub fn bad_input_at(code: BadInputCode, path: &str, detail: impl Into<String>) -> Self {
         let detail = detail.into();
-        Error::BadInput { code, errors: vec![FieldError::new(path, code, detail.clone())], detail }
+        Error::BadInput { code, errors: vec![FieldError::new(path, code.as_str(), detail.clone())], detail }
     }
 
-    /// The stable machine code: the one table of codes.
+    /// The stable machine code, from the one table of codes (`codes.rs`).
     pub fn code(&self) -> &'static str {
         match self {
-            Error::NotFound(_) => "not_found",
-            Error::BadInput { code, .. } | Error::Conflict { code, .. } => code,
-            Error::InvalidRecord(_) => "validation_failed",
-            Error::InvalidMetadata(_) => "invalid_metadata",
-            Error::VersionMismatch { .. } => "version_mismatch",
-            Error::VersionRequired => "version_required",
-            Error::TooLarge(_) => "payload_too_large",
-            Error::Timeout(_) => "request_timeout",
-            Error::InvalidExpression { .. } => "invalid_expression",
-            Error::Overflow(_) => "overflow",
-            Error::Unauthorized { code, .. } | Error::Forbidden { code, .. } => code,
-            Error::TooManyRequests { .. } => "too_many_requests",
-            Error::Internal(_) => "internal",
+            Error::BadInput { code, .. } => code.as_str(),
+            Error::Conflict { code, .. } => code.as_str(),
+            Error::Unauthorized { code, .. } => code.as_str(),
+            Error::Forbidden { code, .. } => code.as_str(),
+            _ => self.fixed_code().map_or("internal", FixedCode::as_str),
         }
+    }
+
+    /// The code of an error that is not a refusal (whose kind gives its code).
+    pub fn fixed_code(&self) -> Option<FixedCode> {
+        Some(match self {
+            Error::NotFound(_) => FixedCode::not_found,
+            Error::InvalidRecord(_) => FixedCode::validation_failed,
+            Error::InvalidMetadata(_) => FixedCode::invalid_metadata,
+            Error::VersionMismatch { .. } => FixedCode::version_mismatch,
+            Error::VersionRequired => FixedCode::version_required,
+            Error::TooLarge(_) => FixedCode::payload_too_large,
+            Error::Timeout(_) => FixedCode::request_timeout,
+            Error::InvalidExpression { .. } => FixedCode::invalid_expression,
+            Error::Overflow(_) => FixedCode::overflow,
+            Error::TooManyRequests { .. } => FixedCode::too_many_requests,
+            Error::Internal(_) => FixedCode::internal,
+            Error::BadInput { .. } | Error::Conflict { .. } | Error::Unauthorized { .. } | Error::Forbidden { .. } => {
+                return None;
+            }
+        })
     }
 
     /// Each wrong place the error names: its JSON pointer, code, message and (in an
