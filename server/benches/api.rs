@@ -12,7 +12,6 @@
 //! Trellis' own work (access, checks, audit, rules, JSON).
 //! `BENCH_INSERTS` and `BENCH_ROWS` (comma-separated) scale it down for a quick look.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -21,7 +20,13 @@ use actix_web::{App, HttpServer};
 use serde_json::json;
 use server::{AppState, Db, configure};
 
+#[path = "api/client.rs"]
+mod client;
 mod common;
+#[path = "api/deep.rs"]
+mod deep;
+
+use client::Client;
 
 const FILTER: &str = "tier:eq:hnw,aum:gte:5000000";
 const RAW_QUERY: &str = "SELECT id, _version, _created_at, _updated_at, f_name, f_aum, f_tier, f_branch, f_birthday \
@@ -85,53 +90,6 @@ fn customer(i: usize) -> (String, i64, &'static str, String, String) {
         format!("branch {}", i % 40),
         format!("19{:02}-{:02}-{:02}", 40 + i % 60, 1 + i % 12, 1 + i % 28),
     )
-}
-
-/// One keep-alive HTTP/1.1 connection, its requests made with one bearer token.
-struct Client {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-    host: String,
-    token: String,
-}
-
-impl Client {
-    fn connect(addr: &str, token: &str) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        let reader = BufReader::new(stream.try_clone().expect("clone"));
-        Client { reader, writer: stream, host: addr.into(), token: token.into() }
-    }
-
-    fn request(&mut self, method: &str, path: &str, body: &str) -> (u16, Vec<u8>) {
-        write!(
-            self.writer,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.host,
-            self.token,
-            body.len()
-        )
-        .expect("write");
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("status line");
-        let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line).expect("header");
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body).expect("body");
-        (status, body)
-    }
 }
 
 fn raw_connection(path: &Path) -> rusqlite::Connection {
@@ -395,5 +353,7 @@ fn main() {
         println!("  {}", shares(api_median, http_alone(&addr, &session), driver_median));
         println!("  with a token, {}", shares(token_median, http_alone(&addr, &api_token), driver_median));
         println!();
+        deep::deep_pages(&addr, &session, &api, rows);
     }
+    deep::export(&addr, &session, &api, loaded);
 }

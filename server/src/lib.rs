@@ -31,7 +31,7 @@ pub mod outbox;
 pub mod pages;
 pub mod pipeline;
 pub mod publish;
-mod records;
+pub mod records;
 pub mod rules;
 mod schema;
 pub mod tasks;

@@ -87,6 +87,23 @@ pub async fn list(
     Ok(body)
 }
 
+/// How the database means to read the page `params` ask for, as [`list`] reads it: each
+/// statement's plan. For tests and benchmarks that hold a list to the plan it is written
+/// for (an index walked, not the table scanned and sorted).
+pub async fn list_plans(
+    core: &Core,
+    principal: &Principal,
+    (app, form): (&str, &str),
+    params: &ListParams,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, Error> {
+    let app = core.catalog.published(&core.db.conn, app).await?;
+    let mut ctx = FormCtx::new(&app, form, core.db.backend(), now)?;
+    let (access, query) = list_query(&core.db.conn, &ctx, principal, params, "read").await?;
+    ctx.access = Some(&access);
+    crate::records::page::plans(&core.db.conn, &ctx, &query).await
+}
+
 /// A record as the caller may see it.
 pub fn shaped(access: &Access, mut record: Value) -> Value {
     if let Some(obj) = record.as_object_mut() {

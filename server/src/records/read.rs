@@ -5,15 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use engine_form::{Field, FieldType, StorageType};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query};
+use engine_form::{Field, FieldType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value};
 
 use super::FormCtx;
 use super::columns::{Col, OwnRow, Selection, build_select, included, row_to_json};
-use super::query::{ListQuery, Target, encode_cursor};
-use super::sql::{after_condition, compile_condition, filter_condition, search_condition, sort_column};
+use super::page::{PageReads, page_reads};
+use super::query::{ListQuery, encode_cursor};
 use crate::db::codec::decode;
 use crate::error::Error;
 use crate::expr_sql::admitted;
@@ -97,50 +97,23 @@ pub async fn get_reached(
 /// A page of records matching `q`.
 pub async fn list(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, q: &ListQuery) -> Result<Page, Error> {
     let now = ctx.now;
-    let Selection { mut stmt, mut cols, sub_tables } = build_select(ctx, q.fields.as_deref(), now)?;
-    let mut where_all = sea_orm::sea_query::Cond::all();
-    for filter in &q.filters {
-        where_all = where_all.add(filter_condition(ctx.map, filter, ctx.backend)?);
-    }
-    if let Some(condition) = &q.condition {
-        where_all = where_all.add(compile_condition(ctx, condition, now)?);
-    }
-    if let Some(search) = &q.search {
-        where_all = where_all.add(search_condition(ctx.map, search, ctx.backend)?);
-    }
-    if let Some(admitted) = admitted(ctx, now)? {
-        where_all = where_all.add(admitted);
-    }
-    let total = if q.count {
-        let count = Query::select()
-            .expr(Expr::col(sea_orm::sea_query::Asterisk).count())
-            .from(Alias::new(&ctx.map.table))
-            .cond_where(where_all.clone())
-            .to_owned();
-        let row = c.query_one(&count).await?.ok_or_else(|| DbErr::Custom("COUNT returned no row".into()))?;
-        Some(u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or(0))
-    } else {
-        None
-    };
-    let sort_columns: Vec<(Expr, StorageType)> =
-        q.sort.iter().map(|key| sort_column(ctx, &key.target, now)).collect::<Result<_, _>>()?;
-    if let Some(after) = &q.after {
-        where_all = where_all.add(after_condition(&sort_columns, &q.sort, after, ctx.backend)?);
-    }
-    stmt.cond_where(where_all);
-    for (key, (col, storage)) in q.sort.iter().zip(sort_columns) {
-        stmt.expr(col.clone());
-        cols.push(Col::Sort(storage));
-        let order = if key.descending { Order::Desc } else { Order::Asc };
-        if key.target == Target::Id {
-            stmt.order_by_expr(col, order);
-        } else {
-            stmt.order_by_expr_with_nulls(col, order, NullOrdering::Last);
-        }
-    }
     // One row more than the page tells whether there is a next page.
-    stmt.limit(q.limit + 1);
-    let rows = c.query_all(&stmt).await?;
+    let limit = q.limit + 1;
+    let PageReads { cols, sub_tables, count, reads } = page_reads(ctx, q, limit)?;
+    let total = match count {
+        Some(count) => {
+            let row = c.query_one(&count).await?.ok_or_else(|| DbErr::Custom("COUNT returned no row".into()))?;
+            Some(u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or(0))
+        }
+        None => None,
+    };
+    let mut rows = Vec::new();
+    for mut read in reads {
+        if rows.len() as u64 >= limit {
+            break;
+        }
+        rows.extend(c.query_all(&*read.limit(limit - rows.len() as u64)).await?);
+    }
     let has_more = rows.len() as u64 > q.limit;
     let mut records = Vec::with_capacity(rows.len());
     let mut last_sort = Vec::new();

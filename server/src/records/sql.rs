@@ -89,23 +89,31 @@ pub fn filter_condition(map: &TableMap, filter: &Filter, backend: DbBackend) -> 
 /// directions. For keys k1..kn this is OR over i of (k1 = v1 AND … AND k(i-1) = v(i-1)
 /// AND ki beyond vi). "Beyond" includes NULL only for a key that can be NULL: a branch
 /// `OR id IS NULL` would stop the database seeking the key (SQLite scanned the whole
-/// table for a page deep in a list sorted by id).
+/// table for a page deep in a list sorted by id). With `first_has_value` the rows read
+/// are those whose first key has a value (`read::list` reads those with none apart): its
+/// NULL branch is left out and `k1 >= v1` (`<=` descending) added, a range the database
+/// seeks in the key's index.
 pub fn after_condition(
     columns: &[(SimpleExpr, StorageType)],
     sort: &[SortKey],
     after: &[FieldValue],
-    backend: DbBackend,
+    (backend, first_has_value): (DbBackend, bool),
 ) -> Result<Cond, DbErr> {
     let mut any = Cond::any();
     let mut equal_so_far = Cond::all();
-    for ((key, value), (col, storage)) in sort.iter().zip(after).zip(columns) {
+    let mut bound = None;
+    for (i, ((key, value), (col, storage))) in sort.iter().zip(after).zip(columns).enumerate() {
         let (col, storage) = (col.clone(), storage.clone());
         let beyond: Option<Cond> = if value.is_null() {
             None
         } else {
             let v = encode(value, &storage, backend)?;
-            let strictly = if key.descending { col.clone().lt(v) } else { col.clone().gt(v) };
-            Some(if key.target.nullable() {
+            let strictly = if key.descending { col.clone().lt(v.clone()) } else { col.clone().gt(v.clone()) };
+            let has_value = i == 0 && first_has_value;
+            if has_value {
+                bound = Some(if key.descending { col.clone().lte(v) } else { col.clone().gte(v) });
+            }
+            Some(if key.target.nullable() && !has_value {
                 Cond::any().add(strictly).add(col.clone().is_null())
             } else {
                 Cond::all().add(strictly)
@@ -117,7 +125,10 @@ pub fn after_condition(
         let equal = if value.is_null() { col.is_null() } else { col.eq(encode(value, &storage, backend)?) };
         equal_so_far = equal_so_far.add(equal);
     }
-    Ok(any)
+    Ok(match bound {
+        Some(bound) => Cond::all().add(bound).add(any),
+        None => any,
+    })
 }
 
 /// A list's `where` condition as SQL on the form's table.

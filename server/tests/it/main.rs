@@ -18,6 +18,7 @@ mod export;
 mod files;
 mod formulas;
 mod hostile;
+mod keyset;
 mod limits;
 mod lists;
 mod masking;
