@@ -79,8 +79,11 @@ impl PublishedApp {
             .ok_or_else(|| Error::not_found(format!("app `{}` has no published form `{key}`", self.key)))
     }
 
-    /// The table of a form, or of one of its sub-tables.
+    /// The table of a form, or of one of its sub-tables: a form the app does not publish
+    /// is not found (the caller named it); a published one without its table is the
+    /// server's failure.
     pub fn table(&self, form: &str, sub_field: Option<&str>) -> Result<&TableMap, Error> {
+        self.form(form)?;
         self.tables
             .get(&(form.to_owned(), sub_field.map(str::to_owned)))
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("published form `{form}` has no table")))

@@ -143,7 +143,9 @@ pub async fn publish_requests(state: State, _: Designer, path: Path<String>) -> 
     params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Request id")),
     responses((status = 200, description = "Published", body = Published),
         (status = 403, description = "You asked for it yourself (`four_eyes`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No pending request", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "No pending request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Decided by someone else meanwhile (`request_decided`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The bundle no longer publishes (the data moved on since it was asked)", body = Problem, content_type = "application/problem+json")))]
 pub async fn approve(
     state: State,
     checker: Designer,

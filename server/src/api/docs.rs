@@ -185,12 +185,11 @@ fn name_operations(doc: &mut serde_json::Value) {
     }
 }
 
-/// The methods the platform document lists for the route `path` matches, if any: what a
-/// 405 answer's `Allow` names.
-pub fn methods_of(path: &str) -> Vec<String> {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    // The templates the path matches, the most specific (most literal segments) first:
-    // `/apps/{app}/files` over `/apps/{app}/{kind}`, as the router chooses.
+/// The path items of the platform document whose templates `path` matches, the most
+/// specific (most literal segments) first: `/apps/{app}/files` over `/apps/{app}/{kind}`,
+/// as the router chooses.
+fn items_of(path: &str) -> Vec<&'static serde_json::Value> {
+    let segments: Vec<&str> = path.split('?').next().unwrap_or_default().trim_end_matches('/').split('/').collect();
     let mut matched: Vec<(usize, &serde_json::Value)> = Vec::new();
     for (template, item) in platform_document()["paths"].as_object().into_iter().flatten() {
         let parts: Vec<&str> = template.split('/').collect();
@@ -201,8 +200,14 @@ pub fn methods_of(path: &str) -> Vec<String> {
         }
     }
     let most = matched.iter().map(|(n, _)| *n).max().unwrap_or(0);
+    matched.into_iter().filter(|(n, _)| *n == most).map(|(_, item)| item).collect()
+}
+
+/// The methods the platform document lists for the route `path` matches, if any: what a
+/// 405 answer's `Allow` names.
+pub fn methods_of(path: &str) -> Vec<String> {
     let mut methods: Vec<String> = Vec::new();
-    for (_, item) in matched.into_iter().filter(|(n, _)| *n == most) {
+    for item in items_of(path) {
         for method in item.as_object().into_iter().flatten().map(|(m, _)| m.to_uppercase()) {
             if !methods.contains(&method) && method != "PARAMETERS" {
                 methods.push(method);
@@ -210,6 +215,12 @@ pub fn methods_of(path: &str) -> Vec<String> {
         }
     }
     methods
+}
+
+/// The operation of the platform document a request `method path` reaches, if the
+/// document lists one: what the answers it may give are documented in.
+pub fn operation_of(method: &str, path: &str) -> Option<&'static serde_json::Value> {
+    items_of(path).into_iter().find_map(|item| item.get(method.to_lowercase()))
 }
 
 /// The JSON Schema of a metadata kind: `bundle`, `form` or `flow`.

@@ -29,6 +29,7 @@ pub struct UploadParams {
     responses((status = 201, description = "Stored", body = FileMeta),
         (status = 400, description = "Empty file or missing name", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Too many uploads not yet attached (`too_many_uploads`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the server accepts", body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(
     state: State,

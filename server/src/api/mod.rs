@@ -37,7 +37,7 @@ use serde_json::Value;
 use crate::db::Db;
 use crate::error::{BadInputCode, Error};
 
-pub use docs::{PlatformApi, platform_document};
+pub use docs::{PlatformApi, operation_of, platform_document};
 
 /// What every handler can reach: the domain's core, and the HTTP layer's own sign-in limits.
 pub struct AppState {

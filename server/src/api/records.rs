@@ -63,7 +63,7 @@ async fn change(state: &State, req: &HttpRequest, at: (&str, &str), op: Op<'_>) 
 /// List records with filters, sort and a cursor.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ListParams),
-    responses((status = 200, description = "A page of records; `next` is the cursor of the following page", body = Object,
+    responses((status = 200, description = "A page of records; `next` is the cursor of the following page", body = super::schemas::RecordList,
             example = json!({"items": [{"id": 1, "_version": 1, "_created_at": "2026-11-28T09:00:00.000000Z", "_updated_at": "2026-11-28T09:00:00.000000Z",
                 "name": "Li Wei", "aum": "6200000.00", "tier": "hnw"}], "next": "WyI2MjAwMDAwLjAwIiwxXQ", "total": 1})),
         (status = 400, description = "A bad filter, sort, limit, fields or cursor", body = Problem, content_type = "application/problem+json"),
@@ -85,7 +85,7 @@ pub async fn list(
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key")),
     request_body(content = Object, description = "Field values; decimals as strings keep every digit",
         example = json!({"name": "Li Wei", "aum": "6200000.00", "tier": "hnw", "birthday": "1980-02-29"})),
-    responses((status = 201, description = "Created; Location names it, ETag carries its version", body = Object),
+    responses((status = 201, description = "Created; Location names it, ETag carries its version", body = super::schemas::Record),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values: `errors` names each bad field", body = Problem, content_type = "application/problem+json")))]
@@ -136,7 +136,7 @@ pub async fn bulk(state: State, path: Path<FormAt>, req: HttpRequest, body: Payl
 /// Read one record.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"), RecordParams),
-    responses((status = 200, description = "The record; ETag carries its version", body = Object),
+    responses((status = 200, description = "The record; ETag carries its version", body = super::schemas::Record),
         (status = 400, description = "`fields` names a field the form does not have", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app, form or record", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
@@ -156,7 +156,7 @@ pub async fn get(
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"),
         ("If-Match" = String, Header, description = "The record's `_version`, e.g. \"3\"")),
     request_body(content = Object, description = "The fields to change", example = json!({"aum": "7100000.00"})),
-    responses((status = 200, description = "Updated", body = Object),
+    responses((status = 200, description = "Updated", body = super::schemas::Record),
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since that version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid values", body = Problem, content_type = "application/problem+json"),
@@ -234,7 +234,7 @@ pub struct TimelineParams {
 /// messages sent about it with their delivery state, as you may see them.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}/timeline", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"), TimelineParams),
-    responses((status = 200, description = "Entries newest first, each with its `kind` (change, firing, task, process, message) and `at`; `more` when older ones were left out", body = Object,
+    responses((status = 200, description = "Entries newest first, each with its `kind` (change, firing, task, process, message) and `at`; `more` when older ones were left out", body = super::schemas::Timeline,
             example = json!({ "items": [{ "kind": "task", "at": "2026-12-01T01:30:00.000000Z", "title": "大额资金流出预警：陈静", "status": "completed", "data": { "notes": "客户确认是购房首付" } }], "more": false })),
         (status = 404, description = "No such record, or not one of yours", body = Problem, content_type = "application/problem+json")))]
 pub async fn timeline(

@@ -115,7 +115,7 @@ pub struct WorkspaceForm {
     pub title_field: Option<String>,
     /// The form's field declarations as its metadata gives them (`/api/v1/schemas/form`),
     /// each with its `mode` for this user; hidden fields are left out.
-    pub fields: Vec<Value>,
+    pub fields: Vec<FieldMeta>,
     /// Of read, create, update, delete, export: those the user's roles grant.
     pub operations: Vec<String>,
     /// The key of the record page laid out for the form (`…/pages/{page}/records/{id}`).
@@ -186,8 +186,8 @@ pub struct PageSection {
     pub kind: String,
     pub form: Option<String>,
     pub columns: Option<Vec<PageColumn>>,
-    #[schema(value_type = Vec<std::collections::HashMap<String, serde_json::Value>>)]
-    pub items: Vec<Value>,
+    /// Related records (`Record`s), or tasks, processes or alerts.
+    pub items: Vec<SectionItem>,
     pub total: i64,
 }
 
@@ -222,4 +222,185 @@ pub struct SavedViews {
 pub struct BulkDone {
     /// How many records changed: all those named.
     pub changed: i64,
+}
+
+/// A field as its form's metadata declares it (`/api/v1/schemas/form`, `$defs/field`), with
+/// the reader's `mode` for it: what record screens are drawn from at run time.
+#[derive(ToSchema)]
+pub struct FieldMeta {
+    pub key: String,
+    /// The field's type.
+    #[schema(rename = "type", value_type = FieldType)]
+    pub kind: String,
+    pub label: std::collections::BTreeMap<String, String>,
+    /// How the reader sees it: `masked` and `year_only` values are texts the server masked
+    /// (`*******0001`, `1975-**-**`), shown as they come.
+    #[schema(value_type = FieldMode)]
+    pub mode: String,
+    pub help: Option<std::collections::BTreeMap<String, String>>,
+    pub required: Option<bool>,
+    pub unique: Option<bool>,
+    pub index: Option<bool>,
+    pub personal_data: Option<bool>,
+    /// A condition: the field is shown (and may be sent) only while it holds.
+    pub visible_when: Option<String>,
+    pub default: Option<Value>,
+    /// Bounds of a number or a date, as the metadata writes them.
+    pub min: Option<Value>,
+    pub max: Option<Value>,
+    pub min_length: Option<u32>,
+    pub max_length: Option<u32>,
+    pub pattern: Option<String>,
+    pub precision: Option<u32>,
+    pub scale: Option<u32>,
+    pub currency: Option<String>,
+    pub options: Option<Vec<FieldOption>>,
+    /// A relation's form, and the fields of it shown beside the link.
+    pub form: Option<String>,
+    pub lookup: Option<Vec<String>>,
+    /// A sub-table's columns.
+    #[schema(no_recursion)]
+    pub fields: Option<Vec<FieldMeta>>,
+    pub max_files: Option<u32>,
+    pub max_size: Option<u64>,
+    /// Accepted content types (`image/*`, `application/pdf`).
+    pub accept: Option<Vec<String>>,
+    /// A formula's expression and the type of its value.
+    pub expression: Option<String>,
+    pub result_type: Option<String>,
+}
+
+/// The types a field may have.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    LongText,
+    Integer,
+    Decimal,
+    Boolean,
+    Date,
+    Datetime,
+    SingleSelect,
+    MultiSelect,
+    Email,
+    Phone,
+    Relation,
+    SubTable,
+    Attachment,
+    Formula,
+}
+
+/// How a reader sees a field.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum FieldMode {
+    Visible,
+    ReadOnly,
+    YearOnly,
+    Masked,
+}
+
+#[derive(ToSchema)]
+pub struct FieldOption {
+    pub value: String,
+    pub label: std::collections::BTreeMap<String, String>,
+}
+
+/// A record as the reader may see it: its system columns, each field's value by its key
+/// (decimals as strings, instants in RFC 3339 UTC, relations as ids; a masked value is the
+/// server's masked text) and, for its relations, the related records' lookup fields.
+#[derive(ToSchema)]
+pub struct Record {
+    pub id: i64,
+    pub _version: i64,
+    pub _created_at: String,
+    pub _updated_at: String,
+    /// For each relation with lookup fields: the related record's, or null when none.
+    pub _lookup: Option<std::collections::BTreeMap<String, Option<std::collections::HashMap<String, Value>>>>,
+    #[serde(flatten)]
+    pub values: std::collections::HashMap<String, Value>,
+}
+
+/// A page of records.
+#[derive(ToSchema)]
+pub struct RecordList {
+    pub items: Vec<Record>,
+    /// The cursor of the following page (`after=`), if there is one.
+    pub next: Option<String>,
+    /// How many records match in all, when `count=true` asked.
+    pub total: Option<i64>,
+}
+
+/// One task with what completing it takes.
+#[derive(ToSchema)]
+pub struct TaskDetail {
+    #[serde(flatten)]
+    pub task: Task,
+    pub form: TaskFormFields,
+    /// The outcomes to choose from; none for a task completed without one.
+    pub outcomes: Vec<String>,
+    pub escalations: Vec<Escalation>,
+    /// The record the task is about, as the reader may see it; null when none or not theirs.
+    pub record: Option<Record>,
+}
+
+#[derive(ToSchema)]
+pub struct TaskFormFields {
+    pub fields: Vec<FieldMeta>,
+}
+
+/// A task's SLA escalation: when, what (`remind`, `escalate`, `reassign`), to whom, done when.
+#[derive(ToSchema)]
+pub struct Escalation {
+    pub at: String,
+    pub action: String,
+    pub to: Option<String>,
+    pub done_at: Option<String>,
+}
+
+/// What happened to and around a record, newest first.
+#[derive(ToSchema)]
+pub struct Timeline {
+    pub items: Vec<TimelineEntry>,
+    /// Whether older entries were left out.
+    pub more: bool,
+}
+
+/// One entry of a timeline: its `kind` and instant `at`, and what that kind says (a change's
+/// `action`, `actor` and `detail`; a firing's `rule`, `label` and what it `read`; a task's
+/// `title` and `status`; a process's `flow`, `label` and `status`; a message's `channel`,
+/// `body` and `state`).
+#[derive(ToSchema)]
+pub struct TimelineEntry {
+    /// `change`, `firing`, `task`, `process` or `message`.
+    pub kind: String,
+    pub at: String,
+    #[serde(flatten)]
+    pub said: SectionItem,
+}
+
+/// What an entry about a record says, by kind (a page section's items and a timeline's
+/// entries): every property is optional; others may come too.
+#[derive(ToSchema)]
+pub struct SectionItem {
+    pub id: Option<i64>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub detail: Option<Value>,
+    pub rule: Option<String>,
+    /// By language.
+    pub label: Option<std::collections::BTreeMap<String, String>>,
+    pub read: Option<Value>,
+    pub fired_at: Option<String>,
+    pub title: Option<String>,
+    pub status: Option<String>,
+    pub overdue: Option<bool>,
+    pub due_at: Option<String>,
+    pub flow: Option<String>,
+    pub channel: Option<String>,
+    pub body: Option<Value>,
+    pub state: Option<String>,
+    #[serde(flatten)]
+    pub rest: std::collections::HashMap<String, Value>,
 }

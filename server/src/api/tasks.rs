@@ -67,7 +67,7 @@ pub async fn list(state: State, req: HttpRequest, filter: Params<TaskFilter>) ->
 
 /// One task with its form, its outcomes and the record it is about (as you may see it).
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
-    responses((status = 200, description = "The task", body = Object),
+    responses((status = 200, description = "The task", body = super::schemas::TaskDetail),
         (status = 404, description = "No such task of yours", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, Error> {
     let task = tasks::detail(&state, &principal(&req)?, *path, state.clock.now()).await?;

@@ -31,6 +31,7 @@ mod processes;
 mod publish;
 mod records;
 mod review;
+mod routes;
 mod rules;
 mod schedules;
 mod sign_in;

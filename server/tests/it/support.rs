@@ -93,6 +93,18 @@ pub fn assert_listed_code(status: u16, body: &Value) {
     }
 }
 
+/// Every answer a platform route gives has its status in the route's documented answers:
+/// a client generated from the document (and schemathesis in CI) must meet no other.
+pub fn assert_documented(method: &str, uri: &str, status: u16) {
+    let Some(operation) = server::api::operation_of(method, uri) else { return };
+    let answers = operation["responses"].as_object().expect("responses");
+    assert!(
+        answers.contains_key(&status.to_string()),
+        "{method} {uri} answered {status}, which its operation does not document ({:?})",
+        answers.keys().collect::<Vec<_>>()
+    );
+}
+
 /// A response as the tests read it.
 #[derive(Debug)]
 pub struct Resp {
@@ -288,6 +300,7 @@ where
         if headers.get("content-type").is_some_and(|t| t == "application/problem+json") {
             assert_listed_code(status, &body);
         }
+        assert_documented(method, uri, status);
         Resp { status, headers, body }
     }
 

@@ -111,3 +111,20 @@ async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backe
     assert_eq!(nobody.body["tasks"]["leads"], true, "the branch's manager leads it");
     env.finish().await;
 }
+
+/// The web app's field type (`FieldMeta`) is the bundle schema's field: every property the
+/// metadata may give and every type are in it, so no field reaches the app untyped.
+#[test]
+fn the_documents_field_is_the_bundles_field() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../engine-form/schema/bundle.schema.json");
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the bundle schema")).expect("JSON");
+    let field = &bundle["$defs"]["field"];
+    let document = server::api::platform_document();
+    let schemas = &document["components"]["schemas"];
+    let meta = schemas["FieldMeta"]["properties"].as_object().expect("FieldMeta's properties");
+    for key in field["properties"].as_object().expect("field properties").keys() {
+        assert!(meta.contains_key(key), "FieldMeta lacks `{key}`");
+    }
+    assert_eq!(schemas["FieldType"]["enum"], field["properties"]["type"]["enum"], "the field types");
+}
