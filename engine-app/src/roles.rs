@@ -60,6 +60,15 @@ impl Mode {
             Mode::Hidden => "hidden",
         }
     }
+
+    /// A field's declaration (form metadata JSON) as a reader is given it: with this mode,
+    /// which its sub-table's columns share (a role grants modes per field of the form).
+    pub fn mark(self, field: &mut serde_json::Value) {
+        field["mode"] = serde_json::Value::from(self.name());
+        for column in field.get_mut("fields").and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
+            self.mark(column);
+        }
+    }
 }
 
 /// What one role grants on one form.

@@ -31,7 +31,7 @@ pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
                 .filter_map(|field| {
                     let mode = theirs.mode(field["key"].as_str().unwrap_or_default());
                     let mut field = field.clone();
-                    field["mode"] = json!(mode.name());
+                    mode.mark(&mut field);
                     (mode != Mode::Hidden).then_some(field)
                 })
                 .collect();

@@ -37,3 +37,19 @@ fn the_browser_app_works_for_a_relationship_manager() {
     let said = String::from_utf8_lossy(&ran.stdout).into_owned() + &String::from_utf8_lossy(&ran.stderr);
     assert!(ran.status.success(), "{said}");
 }
+
+/// The web app's unit tests (`web-designer/tests/unit`, node:test: how filters are written,
+/// money, instants and values between inputs and the API, refusals' wording), and its
+/// first-load budget: the scripts the built index.html names, at most 600 KB gzipped.
+#[test]
+fn the_web_apps_unit_tests_pass_and_its_first_load_fits_its_budget() {
+    let web = repo_root().join("web-designer");
+    for script in ["test:unit", "budget"] {
+        let ran = Command::new("npm").args(["run", "--silent", script]).current_dir(&web).output().expect("npm runs");
+        let said = String::from_utf8_lossy(&ran.stdout).into_owned() + &String::from_utf8_lossy(&ran.stderr);
+        assert!(ran.status.success(), "npm run {script}:\n{said}");
+        if script == "budget" {
+            println!("{said}");
+        }
+    }
+}

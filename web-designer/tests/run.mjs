@@ -254,7 +254,9 @@ await check('an RM records a follow-up: the visit address appears for a visit an
   await page.getByLabel('客户', { exact: true }).fill('李伟');
   await expectVisible(page.getByTitle(/李伟 · 高净值/), 'the customer found, with her lookup fields');
   await page.getByLabel('客户', { exact: true }).press('Enter');
-  await page.getByLabel('联系时间').fill('2026-12-01T10:30');
+  // The date picker takes the time typed in the locale's own form (not the browser's).
+  await page.getByLabel('联系时间').fill('2026-12-01 10:30');
+  await page.getByLabel('联系时间').press('Enter');
   await page.getByLabel('内容摘要').fill('电话沟通续作方案');
   if (await page.getByLabel('拜访地址').count()) throw new Error('the visit address shows before a visit');
   await page.getByLabel('方式').fill('面访');
@@ -290,7 +292,7 @@ await check('an RM records a follow-up: the visit address appears for a visit an
   const saved = page.getByRole('group', { name: '推荐产品第 1 行' });
   if ((await saved.getByLabel('建议金额').inputValue()) !== '500000.50') throw new Error('the row did not come back as typed');
   if (!/\/forms\/follow_up\/records\/\d+$/.test(page.url())) throw new Error(`at ${page.url()}`);
-  if ((await page.getByLabel('联系时间').inputValue()) !== '2026-12-01T10:30') throw new Error('the time did not come back on the same clock');
+  if ((await page.getByLabel('联系时间').inputValue()) !== '2026-12-01 10:30') throw new Error('the time did not come back on the same clock');
 });
 
 await check('an RM filters her customers with the builder and by hand, chooses columns and keeps a view', async (page) => {

@@ -25,7 +25,7 @@ pub struct UploadParams {
 /// its id into an attachment field; the field's size and type limits are checked then.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/files", tag = "files",
     params(("app" = String, Path, description = "App key"), UploadParams),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    request_body(content = inline(serde_json::Value), content_type = "application/octet-stream", description = "The file's bytes, any of them"),
     responses((status = 201, description = "Stored", body = FileMeta),
         (status = 400, description = "Empty file or missing name", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),

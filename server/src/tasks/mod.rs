@@ -205,7 +205,12 @@ pub async fn detail(core: &Core, principal: &Principal, id: i64, now: DateTime<U
     crate::access::without_derived(core, principal, &mut shown, |t| reach.acts_on(t)).await?;
     let Some(mut task) = shown.pop() else { return Err(Error::not_found(format!("no task {id} of yours"))) };
     let form = task_form(core, &task).await?;
-    task["form"] = json!({ "fields": form.fields });
+    // The task's own fields are its holder's to write.
+    let mut fields = form.fields.clone();
+    for field in &mut fields {
+        crate::access::Mode::Visible.mark(field);
+    }
+    task["form"] = json!({ "fields": fields });
     task["escalations"] = escalations_of(conn, id).await?;
     task["outcomes"] = json!(form.outcomes);
     if let (Some(app), Some(form), Some(record)) =

@@ -105,6 +105,28 @@ async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backe
     let everyone = env.get("/api/v1/workspace").await.body["tasks"]["open"].clone();
     let inbox = env.get("/api/v1/tasks").await.body["items"].as_array().map(Vec::len).unwrap_or_default();
     assert!(inbox > 0, "the seeded holdings' SOPs raised tasks");
+    // Every field the app is given says how its reader sees it, a sub-table's columns too
+    // (the document's FieldMeta requires it): the workspace's and a task's own.
+    fn modes(fields: &serde_json::Value, missing: &mut Vec<String>) {
+        for field in fields.as_array().into_iter().flatten() {
+            if !field["mode"].is_string() {
+                missing.push(field["key"].to_string());
+            }
+            modes(&field["fields"], missing);
+        }
+    }
+    let mut missing = Vec::new();
+    let workspace = env.get("/api/v1/workspace").await.body;
+    for form in
+        workspace["apps"].as_array().into_iter().flatten().flat_map(|a| a["forms"].as_array().into_iter().flatten())
+    {
+        modes(&form["fields"], &mut missing);
+    }
+    let first = env.get("/api/v1/tasks?limit=1").await.body["items"][0]["id"].clone();
+    let task = env.get(&format!("/api/v1/tasks/{first}")).await;
+    assert_eq!(task.status, 200, "{}", task.body);
+    modes(&task.body["form"]["fields"], &mut missing);
+    assert_eq!(missing, Vec::<String>::new(), "fields without their mode");
     assert_eq!(everyone, serde_json::json!(inbox), "an administrator's count is their inbox's");
     let nobody = as_user("temp").await;
     assert_eq!((nobody.status, nobody.body["apps"].clone()), (200, serde_json::json!([])));

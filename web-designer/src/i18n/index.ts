@@ -25,7 +25,7 @@ export function translations(language: Language): Record<string, string> {
 }
 
 /// A metadata label in the chosen language, else the first one given.
-export function label(texts: Record<string, string> | undefined, language: Language): string {
+export function label(texts: Record<string, string> | null | undefined, language: Language): string {
   if (!texts) return '';
   return texts[language] ?? Object.values(texts)[0] ?? '';
 }

@@ -1,0 +1,120 @@
+import { useEffect, useRef, useState } from 'react';
+import { Alert, ConfigProvider, Spin } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, whenSessionEnds, type Failures } from '../api/client';
+import { queries } from '../api/queries';
+import { formatInstant } from '../ui/format';
+import { ZoneContext } from '../ui/contexts';
+import { LanguageContext, translate, type Language } from '../i18n';
+import { Shell } from './Shell';
+import { SignIn } from './SignIn';
+
+const LANGUAGE_KEY = 'trellis.language';
+/// The bundled Noto Sans SC first (Latin and CJK alike, the same on every machine), then
+/// the system's fonts.
+const FONTS = '"Noto Sans SC", system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif';
+
+/// Whether a session is live is the server's to say (its cookie is not the page's to read):
+/// `unknown` until it answers who the user is.
+type Session = 'unknown' | 'in' | 'out';
+
+/// Signed in or not; the language is the user's own (kept on the server), zh-CN before
+/// anyone signs in unless this browser chose otherwise.
+export function App() {
+  const client = useQueryClient();
+  const [language, setLanguage] = useState<Language>(
+    (localStorage.getItem(LANGUAGE_KEY) as Language | null) ?? 'zh-CN',
+  );
+  const [session, setSession] = useState<Session>('unknown');
+  const [expired, setExpired] = useState(false);
+  const [failures, setFailures] = useState<Failures | null>(null);
+  const me = useQuery({ ...queries.me(), enabled: session !== 'out' });
+  const workspace = useQuery({ ...queries.workspace(), enabled: me.data !== undefined && session !== 'out' });
+  const was = useRef<Session>('unknown');
+
+  useEffect(() => {
+    // An ended session sends the user to sign in, and back here after it; said only to
+    // someone who was signed in (a first visit just signs in).
+    whenSessionEnds(() => {
+      if (was.current === 'in') setExpired(true);
+      was.current = 'out';
+      setSession('out');
+      client.clear();
+    });
+  }, [client]);
+  useEffect(() => {
+    if (!me.data) return;
+    was.current = 'in';
+    setSession('in');
+    if (me.data.language === 'zh-CN' || me.data.language === 'en') setLanguage(me.data.language);
+  }, [me.data]);
+  useEffect(() => {
+    dayjs.locale(language === 'zh-CN' ? 'zh-cn' : 'en');
+  }, [language]);
+
+  async function changeLanguage(next: Language) {
+    setLanguage(next);
+    localStorage.setItem(LANGUAGE_KEY, next);
+    if (session === 'in') {
+      await api.PATCH('/api/v1/auth/me', { body: { language: next } });
+      // Titles, messages and labels the server words come again in the new language.
+      await client.invalidateQueries();
+    }
+  }
+
+  async function changeZone(zone: string | null) {
+    await api.PATCH('/api/v1/auth/me', { body: { time_zone: zone } });
+    await client.invalidateQueries({ queryKey: queries.me().queryKey });
+  }
+
+  async function signOut() {
+    await api.POST('/api/v1/auth/logout');
+    was.current = 'out';
+    setFailures(null);
+    setExpired(false);
+    setSession('out');
+    client.clear();
+  }
+
+  const day = session === 'in' && me.data && workspace.data ? { me: me.data, workspace: workspace.data } : null;
+  const zone = day ? (day.me.time_zone ?? day.workspace.apps[0]?.time_zone ?? 'UTC') : 'UTC';
+  return (
+    <LanguageContext.Provider value={language}>
+      <ConfigProvider locale={language === 'zh-CN' ? zhCN : enUS} theme={{ token: { fontFamily: FONTS } }}>
+        {day ? (
+          <ZoneContext.Provider value={zone}>
+            {failures && (
+              <Alert
+                banner
+                closable={{ onClose: () => setFailures(null), 'aria-label': translate(language, 'signIn.failuresSeen') }}
+                type="warning"
+                title={translate(language, failures.last_address ? 'signIn.failuresFrom' : 'signIn.failures', {
+                  count: failures.count,
+                  at: formatInstant(failures.last_at, language, zone),
+                  address: failures.last_address ?? '',
+                })}
+              />
+            )}
+            <Shell {...day} onLanguage={(l) => void changeLanguage(l)} onZone={(z) => void changeZone(z)} onSignOut={() => void signOut()} />
+          </ZoneContext.Provider>
+        ) : session === 'out' ? (
+          <SignIn
+            expired={expired}
+            onSignedIn={(failed) => {
+              setExpired(false);
+              setFailures(failed);
+              setSession('unknown');
+            }}
+          />
+        ) : (
+          // The spinner only before the first answer: a reload keeps the shell (and an open task).
+          <Spin fullscreen />
+        )}
+      </ConfigProvider>
+    </LanguageContext.Provider>
+  );
+}

@@ -1,0 +1,69 @@
+import { useContext } from 'react';
+import { Alert, Badge, Breadcrumb, Spin, Tabs, Typography } from 'antd';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Row, WorkspaceForm } from '../../api/client';
+import { problemOf, queries, recordWritten } from '../../api/queries';
+import { LanguageContext, label, useT } from '../../i18n';
+import { useForm } from '../../ui/contexts';
+import { refusalText } from '../../ui/problems';
+import { follow, paths, useNavigate, type Params } from '../../ui/router';
+import { Figures, SectionView } from './PageView';
+import { RecordForm } from './RecordForm';
+import { Timeline } from './Timeline';
+
+/// The record screen of `…/records/:id`, and of `…/new` (no id).
+export default function RecordScreen({ params: { app = '', form = '', id } }: { params: Params }) {
+  const found = useForm(app, form);
+  return found ? <RecordPage app={app} form={found} id={id === undefined ? null : Number(id)} /> : null;
+}
+
+/// A record's page: its form (to read and edit) and its timeline; a new record's page is
+/// its empty form, which becomes the record's page once saved.
+function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: number | null }) {
+  const t = useT();
+  const language = useContext(LanguageContext);
+  const go = useNavigate();
+  const client = useQueryClient();
+  const record = useQuery({ ...queries.record(app, form.key, id ?? 0), enabled: id !== null });
+  // A form with a page laid out in metadata (a customer 360) shows its figures and sections.
+  const laidOut = useQuery({ ...queries.page(app, form.page ?? '', id ?? 0), enabled: id !== null && !!form.page }).data;
+  const refusal = record.isError ? problemOf(record.error) : undefined;
+  const problem = refusal ? (refusal.status === 404 ? t('record.missing') : refusalText(refusal, language)) : null;
+  const row = record.data ?? null;
+
+  const title = id === null ? t('record.new', { form: label(form.label, language) })
+    : row ? String(row[form.title_field ?? 'id'] ?? `#${id}`) : '';
+  const crumbs = (
+    <Breadcrumb items={[{ title: <a {...follow(go, paths.list(app, form.key))}>{label(form.label, language)}</a> }, { title }]} />
+  );
+  function saved(next: Row) {
+    client.setQueryData(queries.record(app, form.key, next.id).queryKey, next);
+    void recordWritten(client, app);
+    if (id === null) go(paths.record(app, form.key, next.id));
+  }
+  return (
+    <section aria-labelledby="record-title">
+      {crumbs}
+      <Typography.Title level={3} id="record-title">{title}</Typography.Title>
+      {problem && <Alert role="alert" type="error" title={problem} />}
+      {id === null ? (
+        <RecordForm app={app} form={form} record={null} onSaved={saved} />
+      ) : !row ? (
+        !problem && <Spin />
+      ) : (
+        <>
+          {laidOut && <Figures page={laidOut} />}
+          <Tabs items={[
+            { key: 'form', label: t('record.details'), children: <RecordForm app={app} form={form} record={row} onSaved={saved} /> },
+            ...(laidOut?.sections ?? []).map((section) => ({
+              key: `section-${section.key}`,
+              label: <span>{label(section.label, language)} <Badge count={section.total} size="small" color="#8c8c8c" showZero /></span>,
+              children: <SectionView app={app} section={section} />,
+            })),
+            { key: 'timeline', label: t('timeline.title'), children: <Timeline app={app} form={form.key} id={row.id} fields={form.fields} /> },
+          ]} />
+        </>
+      )}
+    </section>
+  );
+}
