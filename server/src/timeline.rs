@@ -83,7 +83,7 @@ pub async fn firings(
     } else {
         vec![(form.to_owned(), vec![id])]
     };
-    let Fired { items, withheld, read } = fired(core, &access, &published, &subjects, &mut secrets).await?;
+    let Fired { items, withheld, read } = fired(core, (&access, &published, now), &subjects, &mut secrets).await?;
     // Only the latest PER_KIND: said, not silently cut short; and how many of those are
     // withheld from this reader (derived from what they see masked).
     let more = read as u64 >= PER_KIND;
@@ -160,12 +160,10 @@ struct Fired {
 /// reads what the caller sees masked are withheld.
 async fn fired(
     core: &Core,
-    access: &crate::access::Access,
-    published: &crate::catalog::PublishedApp,
+    (access, published, now): (&crate::access::Access, &crate::catalog::PublishedApp, DateTime<Utc>),
     subjects: &[(String, Vec<i64>)],
     secrets: &mut Secrets,
 ) -> Result<Fired, Error> {
-    let now = core.clock.now();
     let on = about(subjects, (Expr::col(a("form")), Expr::col(a("record_id"))));
     let found = crate::rules::firings_about(&core.db.conn, &published.key, on, PER_KIND).await?;
     let read = found.len();
@@ -230,7 +228,8 @@ pub async fn timeline(
     // Firings, tasks and messages about the record and about the records linking to it
     // that the caller may read (a customer's transactions and holdings).
     let subjects = linking(core, principal, &published, (form, id), now).await?;
-    let Fired { items: firings, withheld, .. } = fired(core, &access, &published, &subjects, &mut secrets).await?;
+    let Fired { items: firings, withheld, .. } =
+        fired(core, (&access, &published, now), &subjects, &mut secrets).await?;
     // What a withheld firing did (the task it raised, the message it sent) is withheld too.
     let derived = |item: &Value| item["firing"].as_i64().is_some_and(|f| withheld.contains(&f));
     for firing in firings {
