@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import { Alert, ConfigProvider, Spin } from 'antd';
+import { Alert, Button, ConfigProvider, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, whenSessionEnds, type Failures } from '../api/client';
-import { queries } from '../api/queries';
+import { problemOf, queries } from '../api/queries';
+import { refusalText } from '../ui/problems';
 import { formatInstant } from '../ui/format';
 import { ZoneContext } from '../ui/contexts';
 import { LanguageContext, translate, type Language } from '../i18n';
@@ -110,6 +111,12 @@ export function App() {
               setSession('unknown');
             }}
           />
+        ) : me.isError || workspace.isError ? (
+          // The server answered, but not with the user (it failed, or is unreachable): said,
+          // with a way to ask again, rather than a spinner that never ends.
+          <Alert type="error" role="alert" style={{ margin: 24 }}
+            title={refusalText(problemOf(me.error ?? workspace.error), language, translate(language, 'app.name'))}
+            action={<Button onClick={() => void client.invalidateQueries()}>{translate(language, 'app.retry')}</Button>} />
         ) : (
           // The spinner only before the first answer: a reload keeps the shell (and an open task).
           <Spin fullscreen />
