@@ -64,6 +64,11 @@ export const queries = {
 /// or sorted in the browser.
 export type ListParams = Record<string, string | number | boolean>;
 
+/// One page of a form's records the reader may see.
+async function records(app: string, form: string, query: ListParams) {
+  return answered(await api.GET('/api/v1/apps/{app}/forms/{form}/records', { params: { path: { app, form }, query } }));
+}
+
 /// A form's records a page at a time with the API's cursor: the first page with the count
 /// of all.
 export function listQuery(app: string, form: string, params: ListParams) {
@@ -71,8 +76,7 @@ export function listQuery(app: string, form: string, params: ListParams) {
     queryKey: ['/api/v1/apps/{app}/forms/{form}/records', { app, form, ...params }] as Key,
     initialPageParam: null as string | null,
     queryFn: async ({ pageParam }: { pageParam: string | null }) => {
-      const query = { ...params, limit: pageParam ? PAGE : FIRST, ...(pageParam ? { after: pageParam } : { count: true }) };
-      return answered(await api.GET('/api/v1/apps/{app}/forms/{form}/records', { params: { path: { app, form }, query } }));
+      return records(app, form, { ...params, limit: pageParam ? PAGE : FIRST, ...(pageParam ? { after: pageParam } : { count: true }) });
     },
     getNextPageParam: (last: { next?: string | null }) => last.next ?? undefined,
   };
@@ -101,7 +105,7 @@ export function useSearch(app: string, form: string, fields: string[], text: str
   const query: ListParams = { limit: 20, fields: fields.join(','), ...(text.trim() ? { search: text.trim() } : {}) };
   return useQuery({
     queryKey: ['/api/v1/apps/{app}/forms/{form}/records', { app, form, ...query }] as Key,
-    queryFn: async () => answered(await api.GET('/api/v1/apps/{app}/forms/{form}/records', { params: { path: { app, form }, query } })),
+    queryFn: () => records(app, form, query),
     enabled,
     placeholderData: keepPreviousData,
   });

@@ -2,8 +2,7 @@ import { Button, Form, Input, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { shownMasked, type FieldMeta } from '../api/client';
 import { label, useT } from '../i18n';
-import { formatDecimal } from '../ui/format';
-import { kindOf, type InputContext } from './kinds';
+import { formulaText, kindOf, type InputContext } from './kinds';
 
 /// One field of a form as its kind draws it, labelled and with its help: a formula's value
 /// as the server computed it, a sub-table's rows, a masked value as the server masked it
@@ -22,8 +21,7 @@ export function FieldItem({ field, ctx, name, formulas = {}, writable }: {
   const title = label(field.label, ctx.language);
   const extra = field.help ? label(field.help, ctx.language) : undefined;
   if (kind.special === 'formula') {
-    const value = formulas[field.key];
-    const shown = value === null || value === undefined ? '' : field.result_type === 'decimal' ? formatDecimal(String(value), field.scale ?? 2) : String(value);
+    const shown = formulaText(field, formulas[field.key]);
     return (
       <Form.Item label={title} htmlFor={`formula-${field.key}`} extra={extra}>
         <Input id={`formula-${field.key}`} value={shown} readOnly className="number" />

@@ -246,7 +246,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   // Computed by the server's engine: shown, never typed.
   formula: {
     input: () => <Input readOnly className="number" />,
-    cell: (f, v) => (f.result_type === 'decimal' ? <span className="number">{formatDecimal(String(v), f.scale ?? 2)}</span> : String(v)),
+    cell: (f, v) => <span className={kindOf(f).numeric?.(f) ? 'number' : undefined}>{formulaText(f, v)}</span>,
     numeric: (f) => f.result_type === 'decimal' || f.result_type === 'integer',
     listed: true,
     sortable: true,
@@ -283,6 +283,12 @@ export function cell(field: FieldMeta, row: Row, language: Language, zone: strin
   if (shownMasked(field)) return String(value);
   const kind = kindOf(field);
   return kind.cell ? kind.cell(field, value, row, { language, zone }) : String(value);
+}
+
+/// A formula's value as text: a decimal grouped at its scale, anything else as it came.
+export function formulaText(field: FieldMeta, value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return field.result_type === 'decimal' ? formatDecimal(String(value), field.scale ?? 2) : String(value);
 }
 
 /// How a column of the field aligns.

@@ -57,7 +57,7 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
   /// A screen from the menu; a list's first page is asked for at once, while its code loads
   /// and it renders.
   function choose(to: string) {
-    const [, , app, , form] = to.split('/').map(decodeURIComponent);
+    const { app, form } = resolve(to).params;
     const chosen = workspace.apps.find((a) => a.key === app)?.forms.find((f) => f.key === form);
     if (app && chosen) void client.prefetchInfiniteQuery(listQuery(app, chosen.key, initialParams(chosen)));
     go(to);
