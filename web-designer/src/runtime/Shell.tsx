@@ -40,7 +40,7 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
   const said = `${t('shell.inbox')} ${open}${overdue > 0 ? `, ${t('shell.overdue', { count: overdue })}` : ''}`;
   const inbox = (
     <span aria-label={said}>
-      {t('shell.inbox')} <Badge count={open} color="blue" showZero size="small" aria-hidden />{' '}
+      {t('shell.inbox')} <Badge count={open} color="#0958d9" showZero size="small" aria-hidden />{' '}
       {overdue > 0 && <Badge count={overdue} size="small" aria-hidden />}
     </span>
   );

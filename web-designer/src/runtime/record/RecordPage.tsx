@@ -57,7 +57,7 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
             { key: 'form', label: t('record.details'), children: <RecordForm app={app} form={form} record={row} onSaved={saved} /> },
             ...(laidOut?.sections ?? []).map((section) => ({
               key: `section-${section.key}`,
-              label: <span>{label(section.label, language)} <Badge count={section.total} size="small" color="#8c8c8c" showZero /></span>,
+              label: <span>{label(section.label, language)} <Badge count={section.total} size="small" color="#595959" showZero /></span>,
               children: <SectionView app={app} section={section} />,
             })),
             { key: 'timeline', label: t('timeline.title'), children: <Timeline app={app} form={form.key} id={row.id} fields={form.fields} /> },
