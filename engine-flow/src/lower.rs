@@ -270,14 +270,17 @@ fn lower_task(
             }
         }
     };
-    let outcomes: Vec<String> = raw
-        .get("outcomes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect();
+    // Each a key, or a key with its labels.
+    let mut outcome_labels = std::collections::BTreeMap::new();
+    let mut outcomes = Vec::new();
+    for outcome in raw.get("outcomes").and_then(Value::as_array).into_iter().flatten() {
+        let key = outcome.as_str().or_else(|| outcome.get("key").and_then(Value::as_str));
+        let Some(key) = key else { continue };
+        outcomes.push(key.to_owned());
+        if let Ok(label) = serde_json::from_value::<engine_form::Labels>(outcome["label"].clone()) {
+            outcome_labels.insert(key.to_owned(), label);
+        }
+    }
     Some(UserTask {
         title: title?,
         assignee,
@@ -289,6 +292,7 @@ fn lower_task(
         fields,
         form: form?,
         outcomes,
+        outcome_labels,
         escalations,
     })
 }

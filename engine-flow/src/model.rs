@@ -217,6 +217,8 @@ pub struct UserTask {
     /// The task form as engine-form checked it, which completing the task checks values with.
     pub form: engine_form::Form,
     pub outcomes: Vec<String>,
+    /// What each outcome is called, per language (an outcome without is shown by its key).
+    pub outcome_labels: std::collections::BTreeMap<String, engine_form::Labels>,
     pub escalations: Vec<Escalation>,
 }
 

@@ -18,6 +18,9 @@ pub struct Bundle {
     pub forms: Vec<Form>,
     /// Business-day calendars, by key: `add_business_days(d, 3, 'cn_bank')`.
     pub calendars: engine_rule::Calendars,
+    /// The language the app is read in by users who have chosen none (`zh-CN`, `en`): texts
+    /// given in several languages show this one; `None`, texts as written.
+    pub language: Option<String>,
 }
 
 impl Bundle {

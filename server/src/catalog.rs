@@ -98,6 +98,11 @@ pub struct Catalog {
 impl Catalog {
     /// The app's current published version, for reading. One indexed read checks that the
     /// cache is current.
+    /// The language `app` is read in by users who chose none, if it says (and is published).
+    pub async fn language_of(&self, c: &impl ConnectionTrait, app: &str) -> Option<String> {
+        self.published(c, app).await.ok().and_then(|p| p.bundle.language.clone())
+    }
+
     pub async fn published(&self, c: &impl ConnectionTrait, app: &str) -> Result<Arc<PublishedApp>, Error> {
         self.current(c, app, false).await
     }

@@ -95,12 +95,13 @@ pub async fn is_user(c: &impl ConnectionTrait, username: &str) -> Result<bool, D
 /// A page of `user`'s notifications, newest first: those before id `before` (the `next` of
 /// the previous page), only unread ones if `unread`; with the count of all unread ones.
 pub async fn list(
-    c: &impl ConnectionTrait,
+    core: &crate::core::Core,
     (user, language): (&str, Option<&str>),
     unread: bool,
     before: Option<i64>,
     limit: u64,
 ) -> Result<Value, Error> {
+    let c = &core.db.conn;
     let backend = c.get_database_backend();
     let columns =
         ["id", "app", "message", "task_id", "subject_form", "subject_id", "created_at", "read_at", "messages"];
@@ -115,7 +116,18 @@ pub async fn list(
     stmt.order_by(a("id"), Order::Desc).limit(limit + 1);
     let rows = c.query_all(&stmt).await?;
     let mut items = Vec::new();
+    // A reader who chose no language reads each app's own.
+    let mut languages = std::collections::HashMap::new();
     for row in rows.iter().take(limit as usize) {
+        let app: String = row.try_get_by_index(1)?;
+        if !languages.contains_key(&app) {
+            let chosen = match language {
+                Some(l) => Some(l.to_owned()),
+                None => core.catalog.language_of(c, &app).await,
+            };
+            languages.insert(app.clone(), chosen);
+        }
+        let language = languages.get(&app).cloned().flatten();
         let form: Option<String> = row.try_get_by_index(4)?;
         let subject = match (form, row.try_get_by_index::<Option<i64>>(5)?) {
             (Some(form), Some(id)) => json!({ "form": form, "id": id }),
@@ -127,8 +139,8 @@ pub async fn list(
         let messages = messages.and_then(|m| serde_json::from_str::<Map<String, Value>>(&m).ok()).unwrap_or_default();
         items.push(json!({
             "id": row.try_get_by_index::<i64>(0)?,
-            "app": row.try_get_by_index::<String>(1)?,
-            "message": engine_rule::in_language(&message, &messages, language),
+            "app": app,
+            "message": engine_rule::in_language(&message, &messages, language.as_deref()),
             "task": row.try_get_by_index::<Option<i64>>(3)?,
             "subject": subject,
             "created_at": decode(row, 6, &StorageType::DateTime, backend)?.to_json(),

@@ -231,12 +231,6 @@ impl Server {
     pub fn admin_token(&self) -> String {
         self.token()
     }
-
-    /// Forgets the administrator's session (it ended: the clock moved past its 12 hours),
-    /// so the next request signs in again.
-    pub fn sign_in_again(&self) {
-        *self.token.lock().expect("token") = None;
-    }
 }
 
 /// An answer as it came: its status, its headers (names in lower case) and its body.

@@ -13,6 +13,10 @@ export interface Route {
 const Inbox = lazy(() => import('./runtime/inbox/Inbox'));
 const RecordList = lazy(() => import('./runtime/list/RecordList'));
 const RecordPage = lazy(() => import('./runtime/record/RecordPage'));
+const NotFound = lazy(() => import('./runtime/NotFound'));
+
+/// What an unknown path opens.
+export const NOT_FOUND: Route = { pattern: '*', screen: NotFound };
 
 export const ROUTES: Route[] = [
   { pattern: '/', screen: Inbox },
@@ -21,11 +25,11 @@ export const ROUTES: Route[] = [
   { pattern: '/apps/:app/forms/:form/records/:id', screen: RecordPage },
 ];
 
-/// The route `path` opens and its params; an unknown path opens the inbox.
+/// The route `path` opens and its params; an unknown path says so.
 export function resolve(path: string): { route: Route; params: Params } {
   for (const route of ROUTES) {
     const params = match(route.pattern, path);
     if (params) return { route, params };
   }
-  return { route: ROUTES[0] as Route, params: {} };
+  return { route: NOT_FOUND, params: {} };
 }

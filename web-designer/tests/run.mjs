@@ -149,7 +149,7 @@ await check('an RM signs in to their tasks, switches to English and signs out', 
   await shot(page, 'inbox-en.png', { fullPage: true });
   await page.setViewportSize({ width: 768, height: 1024 });
   await shot(page, 'inbox-en-768.png', { fullPage: true });
-  await page.getByRole('button', { name: user }).hover();
+  await page.getByRole('button', { name: '张敏' }).hover();
   await page.getByText('Sign out').click();
   await expectVisible(page.getByRole('heading', { name: 'Sign in' }), 'the sign-in page, in English still');
 });

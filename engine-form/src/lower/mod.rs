@@ -121,7 +121,11 @@ pub fn parse_bundle(doc: &Value) -> Result<Bundle, Vec<Diagnostic>> {
         index += 1;
         index <= schema_count || !shape_paths.contains(&d.path)
     });
-    if diags.is_empty() { Ok(Bundle { key: raw.key, name: raw.name, forms, calendars }) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(Bundle { key: raw.key, name: raw.name, forms, calendars, language: raw.language })
+    } else {
+        Err(diags)
+    }
 }
 
 /// Checks one form-like document (an event's data, a process task's form) whose relations

@@ -15,6 +15,7 @@ pub(super) struct RawBundle {
     pub(super) calendars: Vec<Value>,
     #[serde(default)]
     pub(super) decisions: Vec<Value>,
+    pub(super) language: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -105,11 +105,20 @@ pub struct Me {
     pub language: Option<String>,
     /// The zone instants are shown in (IANA, e.g. Asia/Shanghai); null: the app's.
     pub time_zone: Option<String>,
+    /// The name people know them by (张敏), if the directory gives one.
+    pub display_name: Option<String>,
 }
 
 impl Me {
-    fn of(p: &Principal, language: Option<String>, time_zone: Option<String>) -> Me {
-        Me { id: p.user_id, username: p.username.clone(), platform_role: p.platform_role.clone(), language, time_zone }
+    fn of(p: &Principal, language: Option<String>, (time_zone, display_name): (Option<String>, Option<String>)) -> Me {
+        Me {
+            id: p.user_id,
+            username: p.username.clone(),
+            platform_role: p.platform_role.clone(),
+            language,
+            time_zone,
+            display_name,
+        }
     }
 }
 
@@ -124,8 +133,8 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")))]
 pub async fn me(state: State, req: HttpRequest) -> Result<HttpResponse, Error> {
     let p = principal(&req)?;
-    let zone = auth::directory::time_zone_of(&state.db.conn, p.user_id).await?;
-    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, p.language.clone(), zone))))
+    let own = auth::directory::own_settings(&state.db.conn, p.user_id).await?;
+    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, p.language.clone(), own))))
 }
 
 /// What a user changes of their own settings.
@@ -158,8 +167,8 @@ pub async fn change_me(state: State, req: HttpRequest, body: Payload) -> Result<
         auth::directory::set_time_zone(&state, &actor(&req), p.user_id, zone.as_deref()).await?;
     }
     let language = change.language.clone().unwrap_or_else(|| p.language.clone());
-    let zone = auth::directory::time_zone_of(&state.db.conn, p.user_id).await?;
-    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, language, zone))))
+    let own = auth::directory::own_settings(&state.db.conn, p.user_id).await?;
+    Ok(json_response(StatusCode::OK, &json!(Me::of(&p, language, own))))
 }
 
 /// A request for an API token.

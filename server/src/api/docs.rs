@@ -56,6 +56,7 @@ use crate::error::Error;
         super::tasks::claim,
         super::tasks::unclaim,
         super::tasks::delegate,
+        super::tasks::takers,
         super::records::create,
         super::records::check,
         super::records::bulk,

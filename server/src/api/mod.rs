@@ -163,6 +163,7 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/tasks/{id}/claim", web::post().to(tasks::claim))
         .route("/api/v1/tasks/{id}/unclaim", web::post().to(tasks::unclaim))
         .route("/api/v1/tasks/{id}/delegate", web::post().to(tasks::delegate))
+        .route("/api/v1/tasks/{id}/takers", web::get().to(tasks::takers))
         .route("/api/v1/auth/logout", web::post().to(auth::logout))
         .route("/api/v1/auth/password", web::post().to(auth::change_password))
         .route("/api/v1/auth/me", web::get().to(auth::me))

@@ -30,7 +30,7 @@ pub struct NotificationFilter {
 /// Your notifications, newest first, with how many are unread.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationFilter),
     responses((status = 200, description = "A page of notifications; `next` is the `before` of the following page", body = super::schemas::NotificationPage,
-        example = json!({ "items": [{ "id": 12, "app": "bank_crm", "message": "新任务 / New task: 大额资金流出预警：陈静",
+        example = json!({ "items": [{ "id": 12, "app": "bank_crm", "message": "新任务：大额资金流出预警：陈静",
             "task": 31, "subject": { "form": "transaction", "id": 88 }, "created_at": "2026-12-01T09:30:00.000000Z",
             "read": false, "read_at": null }], "unread": 1, "next": null })),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json")))]
@@ -41,7 +41,7 @@ pub async fn list(state: State, req: HttpRequest, filter: Params<NotificationFil
     }
     let me = principal(&req)?;
     let page = notifications::list(
-        &state.db.conn,
+        &state.core,
         (&me.username, me.language.as_deref()),
         filter.unread.unwrap_or(false),
         filter.before,

@@ -339,10 +339,32 @@ pub struct TaskDetail {
     pub task: Task,
     pub form: TaskFormFields,
     /// The outcomes to choose from; none for a task completed without one.
-    pub outcomes: Vec<String>,
+    pub outcomes: Vec<TaskOutcome>,
     pub escalations: Vec<Escalation>,
     /// The record the task is about, as the reader may see it; null when none or not theirs.
     pub record: Option<Record>,
+}
+
+/// The people a task may be handed to.
+#[derive(ToSchema)]
+pub struct Takers {
+    pub items: Vec<Taker>,
+}
+
+/// Someone a task may be handed to: their user name (what a delegation sends) and the name
+/// people know them by.
+#[derive(ToSchema)]
+pub struct Taker {
+    pub username: String,
+    pub display_name: Option<String>,
+}
+
+/// An outcome a task's holder may decide: its key (sent on completion) and what it is
+/// called per language (none given: shown by its key).
+#[derive(ToSchema)]
+pub struct TaskOutcome {
+    pub key: String,
+    pub label: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(ToSchema)]

@@ -131,3 +131,14 @@ pub async fn delegate(state: State, req: HttpRequest, path: Path<i64>, body: Pay
     let delegation: Delegation = json_request(body, "a delegation").await?;
     reassigned(&state, &req, *path, Reassignment::Delegate(delegation.to)).await
 }
+
+/// The people you may hand task `id` to (you hold it, or lead the unit of who does): each
+/// may work on it.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/takers", tag = "tasks", params(("id" = i64, Path, description = "Task id")),
+    responses((status = 200, description = "Who may take the task over, by user name", body = super::schemas::Takers),
+        (status = 404, description = "No such task of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, not held, or not yours to hand on", body = Problem, content_type = "application/problem+json")))]
+pub async fn takers(state: State, req: HttpRequest, path: Path<i64>) -> Result<HttpResponse, Error> {
+    let items = tasks::takers(&state, &principal(&req)?, *path, state.clock.now()).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+}

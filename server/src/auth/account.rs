@@ -41,7 +41,8 @@ pub async fn sign_in(
         });
     }
     let now = core.clock.now();
-    let outcome = sessions::sign_in(&core.db.conn, attempt.username, attempt.password, attempt.address, now).await;
+    let outcome =
+        sessions::sign_in(&core.db.conn, attempt.username, attempt.password, attempt.address, super::wall_now()).await;
     let actor = Actor { name: attempt.username.to_owned(), via: "session", ..actor.clone() };
     let (action, detail) = match &outcome {
         Ok(_) => ("auth.login", json!({})),
@@ -54,7 +55,7 @@ pub async fn sign_in(
 /// Ends the session `principal` signed in with.
 pub async fn sign_out(core: &Core, principal: &Principal, actor: &Actor) -> Result<(), Error> {
     let now = core.clock.now();
-    sessions::logout(&core.db.conn, &principal.session, now).await?;
+    sessions::logout(&core.db.conn, &principal.session, super::wall_now()).await?;
     audit::write(&core.db.conn, actor, Entry::platform("auth.logout", json!({})), now).await?;
     Ok(())
 }
@@ -67,7 +68,7 @@ pub async fn change_password(
     (current, new): (&str, &str),
 ) -> Result<(), Error> {
     let now = core.clock.now();
-    let outcome = sessions::change_password(&core.db.conn, principal, current, new, now).await;
+    let outcome = sessions::change_password(&core.db.conn, principal, current, new, super::wall_now()).await;
     let (action, detail) = match &outcome {
         Ok(ended) => ("auth.password_changed", json!({ "ended": ended })),
         Err(e) => ("auth.password_change_failed", json!({ "problem": e.code() })),
@@ -93,7 +94,8 @@ pub async fn make_token(
 ) -> Result<(i64, String, DateTime<Utc>), Error> {
     let now = core.clock.now();
     let tx = core.db.conn.begin().await?;
-    let made = tokens::create(&tx, principal, asked.name, asked.app, asked.access, asked.days, now).await?;
+    let made =
+        tokens::create(&tx, principal, asked.name, asked.app, asked.access, asked.days, super::wall_now()).await?;
     let detail =
         json!({ "token_id": made.0, "name": asked.name, "access": asked.access, "expires_in_days": asked.days });
     audit::write(&tx, actor, Entry::app("token.create", asked.app, detail), now).await?;
@@ -105,7 +107,7 @@ pub async fn make_token(
 pub async fn revoke_token(core: &Core, (principal, actor): (&Principal, &Actor), id: i64) -> Result<(), Error> {
     let now = core.clock.now();
     let tx = core.db.conn.begin().await?;
-    tokens::revoke(&tx, principal, id, now).await?;
+    tokens::revoke(&tx, principal, id, super::wall_now()).await?;
     audit::write(&tx, actor, Entry::platform("token.revoke", json!({ "token_id": id })), now).await?;
     tx.commit().await?;
     Ok(())

@@ -141,6 +141,13 @@ pub async fn user(c: &impl ConnectionTrait, who: Who<'_>) -> Result<Option<Princ
     }))
 }
 
+/// The instant credentials are measured by: sessions, API tokens and lockouts live on the
+/// wall clock, the business on the server's clock (`Clock`), so a virtual clock moved on by
+/// days signs no one out, and one standing still holds no lock for ever.
+pub fn wall_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
 /// The principal a bearer token stands for: an API token (`trt_…`) or a session token.
 pub async fn authenticate(c: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> Result<Principal, Error> {
     if token.starts_with(tokens::PREFIX) {

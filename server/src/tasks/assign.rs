@@ -146,7 +146,7 @@ fn not_offered(task: &Value) -> Error {
 /// Whether `username` may work on `task`: they are a candidate of its role (in a unit at or
 /// above its queue's), or their roles let them read the record it is about. A task about
 /// nothing, offered to no role, goes to anyone with a role in its app. A refusal says why.
-async fn eligible(core: &Core, task: &Value, username: &str, now: DateTime<Utc>) -> Result<(), Error> {
+pub(super) async fn eligible(core: &Core, task: &Value, username: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let refused = |why: String| Error::InvalidRecord(vec![engine_form::FieldError::new("/to", "not_eligible", why)]);
     let conn = &core.db.conn;
     let Some(user) = crate::auth::user(conn, crate::auth::Who::Name(username)).await? else {

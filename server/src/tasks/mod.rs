@@ -9,11 +9,13 @@ mod assign;
 mod list;
 mod reach;
 pub mod store;
+mod takers;
 
 pub use assign::{Reassignment, hand_all, reassign};
 pub(crate) use assign::{closed, held, now_is};
 pub use list::{MAX_PAGE, TaskPage, TaskQuery, Whose, counts, list};
 pub use reach::{Reach, reach};
+pub use takers::takers;
 
 use chrono::{DateTime, Utc};
 use engine_form::StorageType;
@@ -212,7 +214,8 @@ pub async fn detail(core: &Core, principal: &Principal, id: i64, now: DateTime<U
     }
     task["form"] = json!({ "fields": fields });
     task["escalations"] = escalations_of(conn, id).await?;
-    task["outcomes"] = json!(form.outcomes);
+    task["outcomes"] =
+        form.outcomes.iter().map(|key| json!({ "key": key, "label": form.outcome_labels.get(key) })).collect();
     if let (Some(app), Some(form), Some(record)) =
         (task["app"].as_str(), task["subject"]["form"].as_str(), task["subject"]["id"].as_i64())
     {
@@ -242,6 +245,8 @@ pub struct TaskForm {
     pub fields: Vec<Value>,
     pub form: engine_form::Form,
     pub outcomes: Vec<String>,
+    /// What each outcome is called, per language.
+    pub outcome_labels: std::collections::BTreeMap<String, engine_form::Labels>,
 }
 
 /// The task form and outcomes of a task's node, from the flow version its process runs;
@@ -262,9 +267,12 @@ pub async fn task_form(core: &Core, task: &Value) -> Result<TaskForm, Error> {
     let flows = crate::catalog::flows_of_version(&core.db.conn, app_key, version).await?;
     let node = flows.iter().find(|f| f.key == flow_key).and_then(|f| f.node(task["node"].as_str().unwrap_or_default()));
     match node.map(|n| &n.kind) {
-        Some(engine_flow::NodeKind::UserTask(t)) => {
-            Ok(TaskForm { fields: t.fields.clone(), form: t.form.clone(), outcomes: t.outcomes.clone() })
-        }
+        Some(engine_flow::NodeKind::UserTask(t)) => Ok(TaskForm {
+            fields: t.fields.clone(),
+            form: t.form.clone(),
+            outcomes: t.outcomes.clone(),
+            outcome_labels: t.outcome_labels.clone(),
+        }),
         _ => Err(Error::Internal(anyhow::anyhow!("task {} has no task node", task["id"]))),
     }
 }
@@ -277,5 +285,5 @@ fn raised_task_form(bundle: &engine_form::Bundle) -> Result<TaskForm, Error> {
     let doc = json!({ "key": "task_form", "label": labels("任务", "Task"), "fields": [notes.clone()] });
     let form = engine_form::lower_form(&doc, bundle)
         .map_err(|d| Error::Internal(anyhow::anyhow!("the notes form of a raised task: {d:?}")))?;
-    Ok(TaskForm { fields: vec![notes], form, outcomes: Vec::new() })
+    Ok(TaskForm { fields: vec![notes], form, outcomes: Vec::new(), outcome_labels: Default::default() })
 }

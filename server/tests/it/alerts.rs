@@ -25,7 +25,7 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
             { "username": "li.hang", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["branch_manager"] } },
             { "username": "wang.lei", "password": password, "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
-    let now = env.now();
+    let now = server::auth::wall_now();
     let bearer = |name: &str| {
         let conn = env.state.db.conn.clone();
         let name = name.to_owned();
@@ -261,7 +261,7 @@ async fn an_rm_who_leaves_hands_customers_and_open_tasks_over(backend: Backend) 
         "occurred_at": env.now().to_rfc3339(), "channel": "mobile" });
     assert_eq!(env.post(&format!("{app}/forms/transaction/records"), &sent).await.status, 201);
 
-    let now = env.now();
+    let now = server::auth::wall_now();
     let sign_in = |name: &str| {
         let conn = env.state.db.conn.clone();
         let name = name.to_owned();
@@ -329,7 +329,7 @@ async fn an_alert_for_an_rm_without_a_login_goes_to_the_units_queue(backend: Bac
     let sent = json!({ "customer": made.body["id"], "direction": "out", "amount": "1000000.00",
         "occurred_at": env.now().to_rfc3339(), "channel": "mobile" });
     assert_eq!(env.post(&format!("{app}/forms/transaction/records"), &sent).await.status, 201);
-    let now = env.now();
+    let now = server::auth::wall_now();
     let bearer = |name: &'static str| {
         let conn = env.state.db.conn.clone();
         async move { format!("Bearer {}", server::auth::login(&conn, name, password, now).await.expect("in").0) }

@@ -59,7 +59,7 @@ async fn api_tokens_reach_one_app_within_their_access(backend: Backend) {
         session: String::new(),
         scope: None,
     };
-    let year_ago = env.now() - Duration::days(365);
+    let year_ago = server::auth::wall_now() - Duration::days(365);
     let (_, old, _) = server::auth::tokens::create(&env.state.db.conn, &admin, "old", "bank_crm", "read", 30, year_ago)
         .await
         .expect("made");
@@ -110,7 +110,7 @@ async fn routes_need_a_session_token(backend: Backend) {
     assert_eq!((revoked.status, revoked.body["code"].as_str()), (401, Some("invalid_token")), "signed out");
 
     // A session from 13 hours ago has expired (sessions last 12 hours).
-    let long_ago = env.now() - Duration::hours(13);
+    let long_ago = server::auth::wall_now() - Duration::hours(13);
     let (old, _) = server::auth::login(&env.state.db.conn, "admin", ADMIN_PASSWORD, long_ago).await.expect("login");
     let expired = env.send("GET", "/api/v1/auth/me", None, &[("authorization", &format!("Bearer {old}"))]).await;
     assert_eq!((expired.status, expired.body["code"].as_str()), (401, Some("invalid_token")));
@@ -131,7 +131,7 @@ async fn wrong_passwords_lock_the_user(backend: Backend) {
     let locked = env.send("POST", "/api/v1/auth/login", Some(&attempt(ADMIN_PASSWORD)), &none).await;
     assert_eq!((locked.status, locked.body["code"].as_str()), (401, Some("locked")), "{}", locked.body);
     assert_eq!(env.get("/api/v1/auth/me").await.status, 200, "a session from before the lock goes on");
-    let later = env.now() + Duration::minutes(16);
+    let later = server::auth::wall_now() + Duration::minutes(16);
     assert!(server::auth::login(&env.state.db.conn, "admin", ADMIN_PASSWORD, later).await.is_ok(), "unlocked");
     let unknown = json!({ "username": "nobody", "password": "x" }).to_string();
     let unknown = env.send("POST", "/api/v1/auth/login", Some(&unknown), &none).await;
@@ -147,7 +147,7 @@ async fn the_first_start_creates_the_administrator(backend: Backend) {
     crate::rules::rows(&env, "DELETE FROM trellis_users").await;
     let password = server::auth::bootstrap_admin(conn, env.now()).await.expect("runs").expect("a random password");
     assert!(password.len() >= 24, "{password}");
-    assert!(server::auth::login(conn, "admin", &password, env.now()).await.is_ok());
+    assert!(server::auth::login(conn, "admin", &password, server::auth::wall_now()).await.is_ok());
     let hashes = crate::rules::rows(&env, "SELECT password_hash FROM trellis_users").await;
     assert!(hashes[0][0].starts_with("$argon2id$"), "{}", hashes[0][0]);
     env.finish().await;

@@ -91,11 +91,14 @@ async fn the_directory_is_imported_whole_or_not_at_all(backend: Backend) {
     );
     assert!(users.body["items"][0].get("password_hash").is_none());
     let conn = &env.state.db.conn;
-    assert!(server::auth::login(conn, "zhang.wei", "a long enough secret", env.now()).await.is_ok(), "password kept");
-    assert!(server::auth::login(conn, "li.na", "", env.now()).await.is_err(), "no password, no sign-in");
+    assert!(
+        server::auth::login(conn, "zhang.wei", "a long enough secret", server::auth::wall_now()).await.is_ok(),
+        "password kept"
+    );
+    assert!(server::auth::login(conn, "li.na", "", server::auth::wall_now()).await.is_err(), "no password, no sign-in");
     let saved = env.put("/api/v1/users/li.na", &json!({ "password": "the designer's secret", "org_unit": "hq" })).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
-    assert!(server::auth::login(conn, "li.na", "the designer's secret", env.now()).await.is_ok());
+    assert!(server::auth::login(conn, "li.na", "the designer's secret", server::auth::wall_now()).await.is_ok());
     // A password reset that names no unit leaves the user in theirs (it once cleared it).
     let reset = env.put("/api/v1/users/li.na", &json!({ "password": "another long secret" })).await;
     assert_eq!(reset.status, 200, "{}", reset.body);
@@ -120,8 +123,9 @@ async fn platform_roles_guard_the_routes(backend: Backend) {
     assert_eq!((refused.status, paths), (422, vec!["/users/0/app_roles/bank_crm/1", "/users/0/app_roles/no_app"]));
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let conn = &env.state.db.conn;
-    let (rm, _) = server::auth::login(conn, "rm", "relationship manager", env.now()).await.expect("rm");
-    let (analyst, _) = server::auth::login(conn, "analyst", "the designer's secret", env.now()).await.expect("analyst");
+    let (rm, _) = server::auth::login(conn, "rm", "relationship manager", server::auth::wall_now()).await.expect("rm");
+    let (analyst, _) =
+        server::auth::login(conn, "analyst", "the designer's secret", server::auth::wall_now()).await.expect("analyst");
     let rm = format!("Bearer {rm}");
     let analyst = format!("Bearer {analyst}");
     let rule = json!({ "key": "noop", "trigger": { "on": "created", "form": "customer" } }).to_string();
@@ -154,9 +158,15 @@ async fn publishing_can_need_a_second_persons_approval(backend: Backend) {
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let conn = &env.state.db.conn;
     let bearer = |t: String| format!("Bearer {t}");
-    let maker = bearer(server::auth::login(conn, "maker", "the maker's secret", env.now()).await.expect("maker").0);
-    let checker =
-        bearer(server::auth::login(conn, "checker", "the checker's secret", env.now()).await.expect("checker").0);
+    let maker = bearer(
+        server::auth::login(conn, "maker", "the maker's secret", server::auth::wall_now()).await.expect("maker").0,
+    );
+    let checker = bearer(
+        server::auth::login(conn, "checker", "the checker's secret", server::auth::wall_now())
+            .await
+            .expect("checker")
+            .0,
+    );
     let settings = json!({ "publish_approval": true }).to_string();
     let as_maker = [("authorization", maker.as_str())];
     let refused = env.send("PUT", "/api/v1/apps/bank_crm/settings", Some(&settings), &as_maker).await;

@@ -28,7 +28,7 @@ async fn exports_follow_the_callers_roles(backend: Backend) {
         .await;
     assert_eq!(sneaky.status, 201, "{}", sneaky.body);
     let conn = &env.state.db.conn;
-    let now = env.now();
+    let now = server::auth::wall_now();
     let auth = |name: &str| {
         let name = name.to_owned();
         async move {

@@ -48,7 +48,8 @@ async fn files_follow_their_record(backend: Backend) {
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let mut tokens = std::collections::HashMap::new();
     for name in ["pm1", "pm2", "rm", "outsider"] {
-        let (token, _) = server::auth::login(&env.state.db.conn, name, password, env.now()).await.expect("signed in");
+        let (token, _) =
+            server::auth::login(&env.state.db.conn, name, password, server::auth::wall_now()).await.expect("signed in");
         tokens.insert(name, format!("Bearer {token}"));
     }
     let as_user = |who: &str, method: &'static str, uri: String, body: Option<String>| {

@@ -174,7 +174,8 @@ async fn the_inbox_pages_with_a_cursor(backend: Backend) {
     let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
         { "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
-    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, env.now()).await.expect("in").0;
+    let token =
+        server::auth::login(&env.state.db.conn, "zhang.min", password, server::auth::wall_now()).await.expect("in").0;
     let auth = format!("Bearer {token}");
     let get = |uri: String| {
         let auth = auth.clone();

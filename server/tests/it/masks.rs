@@ -23,7 +23,8 @@ async fn masking_a_date_gave_it_away(backend: Backend) {
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let mut auth = std::collections::HashMap::new();
     for name in ["zhang.min", "li.hang", "analyst"] {
-        let token = server::auth::login(&env.state.db.conn, name, PASSWORD, env.now()).await.expect("in").0;
+        let token =
+            server::auth::login(&env.state.db.conn, name, PASSWORD, server::auth::wall_now()).await.expect("in").0;
         auth.insert(name, format!("Bearer {token}"));
     }
     let get = |who: &str, uri: String| {

@@ -23,7 +23,8 @@ async fn a_customer_360_shows_a_reader_what_their_roles_allow(backend: Backend) 
     let user = json!({ "username": "zhang.min", "password": PASSWORD, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } });
     let directory = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [user] });
     assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
-    let (token, _) = server::auth::login(&env.state.db.conn, "zhang.min", PASSWORD, env.now()).await.expect("in");
+    let (token, _) =
+        server::auth::login(&env.state.db.conn, "zhang.min", PASSWORD, server::auth::wall_now()).await.expect("in");
     let rm = format!("Bearer {token}");
     let as_rm = |uri: String| {
         let rm = rm.clone();

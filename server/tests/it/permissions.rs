@@ -39,7 +39,7 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
     let mut tokens = std::collections::HashMap::new();
     for name in ["zhang.min", "wang.lei", "sh.manager", "hq.manager", "analyst", "compliance", "nobody", "core.banking"]
     {
-        let (token, _) = server::auth::login(conn, name, password, env.now()).await.expect("signed in");
+        let (token, _) = server::auth::login(conn, name, password, server::auth::wall_now()).await.expect("signed in");
         tokens.insert(name, format!("Bearer {token}"));
     }
     let customers = "/api/v1/apps/bank_crm/forms/customer/records";
@@ -258,8 +258,9 @@ async fn rules_can_act_for_the_user(backend: Backend) {
         env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id&fields=name,relationship_manager").await;
     let li = customers.body["items"][0].clone();
     assert_eq!(li["name"], "李伟");
-    let (token, _) =
-        server::auth::login(&env.state.db.conn, "zhang.min", password, env.now()).await.expect("signed in");
+    let (token, _) = server::auth::login(&env.state.db.conn, "zhang.min", password, server::auth::wall_now())
+        .await
+        .expect("signed in");
     let note = json!({ "customer": li["id"], "contacted_at": "2026-11-20T10:00:00+08:00", "method": "call", "summary": "到期提醒" });
     let made = env
         .send(
@@ -310,7 +311,7 @@ async fn drafts_were_readable_by_every_signed_in_user(backend: Backend) {
     for name in ["zhang.min", "noone", "designer"] {
         callers.push(format!(
             "Bearer {}",
-            server::auth::login(&env.state.db.conn, name, password, env.now()).await.expect("in").0
+            server::auth::login(&env.state.db.conn, name, password, server::auth::wall_now()).await.expect("in").0
         ));
     }
     let mint = json!({ "name": "feed", "app": "bank_crm", "access": "read", "expires_in_days": 30 }).to_string();

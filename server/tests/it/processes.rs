@@ -25,7 +25,7 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
             { "username": "li.hang", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["branch_manager"] } },
             { "username": "wang.lei", "password": password, "org_unit": "bj001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
-    let now = env.now();
+    let now = server::auth::wall_now();
     let bearer = |name: &str| {
         let conn = env.state.db.conn.clone();
         let name = name.to_owned();
@@ -91,7 +91,12 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     let task = format!("/api/v1/tasks/{}", call["id"]);
     assert_eq!(as_user(&wang, "GET", task.clone(), None).await.status, 404);
     let detail = as_user(&zhang, "GET", task.clone(), None).await.body;
-    assert_eq!(detail["outcomes"], json!(["reached", "unreachable"]));
+    // Each with its label per language (the Chinese screen reads 已联系上, not `reached`).
+    assert_eq!(
+        detail["outcomes"],
+        json!([{ "key": "reached", "label": { "zh-CN": "已联系上", "en": "Reached" } },
+            { "key": "unreachable", "label": { "zh-CN": "未能联系上", "en": "Unreachable" } }])
+    );
     assert_eq!(detail["record"]["maturity_date"], json!(day(50)), "the record the task is about");
 
     // Left open, the call is reminded when due, then escalated to the branch's manager.
@@ -343,7 +348,10 @@ async fn the_whole_sop_runs_sixty_days(backend: Backend) {
     let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行", "manager": "li.hang" }],
         "users": [{ "username": "zhang.min", "password": password, "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
-    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, env.now()).await.expect("signed in").0;
+    let token = server::auth::login(&env.state.db.conn, "zhang.min", password, server::auth::wall_now())
+        .await
+        .expect("signed in")
+        .0;
     let auth = format!("Bearer {token}");
     let zhang = |method: &'static str, uri: String, body: Option<Value>| {
         let (env, auth) = (&env, auth.clone());

@@ -223,7 +223,9 @@ async fn start_full(
     let svc = test::init_service(App::new().configure(configure(state.clone()))).await;
     let now = state.clock.now();
     server::auth::create_user(&state.db.conn, "admin", ADMIN_PASSWORD, "administrator", now).await.expect("admin");
-    let (token, _) = server::auth::login(&state.db.conn, "admin", ADMIN_PASSWORD, now).await.expect("signed in");
+    let (token, _) = server::auth::login(&state.db.conn, "admin", ADMIN_PASSWORD, server::auth::wall_now())
+        .await
+        .expect("signed in");
     Env { db, state, svc, token }
 }
 

@@ -9,7 +9,8 @@ use crate::support::{Backend, both_backends, start};
 both_backends!(
     a_task_could_be_handed_to_anyone,
     an_administrator_or_a_manager_completed_a_task_not_theirs,
-    a_task_was_completed_and_claimed_more_than_once
+    a_task_was_completed_and_claimed_more_than_once,
+    a_branch_manager_was_told_a_team_task_did_not_exist_and_handing_on_was_a_guess
 );
 
 const APP: &str = "/api/v1/apps/bank_crm";
@@ -69,7 +70,10 @@ macro_rules! queued_task {
 
 macro_rules! signed_in {
     ($env:expr, $name:expr) => {{
-        let token = server::auth::login(&$env.state.db.conn, $name, PASSWORD, $env.now()).await.expect("signed in").0;
+        let token = server::auth::login(&$env.state.db.conn, $name, PASSWORD, server::auth::wall_now())
+            .await
+            .expect("signed in")
+            .0;
         format!("Bearer {token}")
     }};
 }
@@ -219,5 +223,41 @@ async fn a_task_was_completed_and_claimed_more_than_once(backend: Backend) {
     assert_eq!(&held, &winners[0]["assignee"], "the one told it is theirs holds it");
     let claims = env.get("/api/v1/audit?action=task.claim&limit=1000").await.body["items"].clone();
     assert_eq!(claims.as_array().expect("items").iter().filter(|e| e["detail"]["task"] == queued).count(), 1);
+    env.finish().await;
+}
+
+/// A branch manager opened a team member's task and both completing and handing it on were
+/// refused as if it did not exist; handing on took a typed user name. Now the manager is told
+/// who holds it, and both the holder and their manager pick from the people who may take it.
+async fn a_branch_manager_was_told_a_team_task_did_not_exist_and_handing_on_was_a_guess(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
+    assert_eq!(env.post("/api/v1/directory/import", &people(1)).await.status, 200);
+    let task = outflow_task!(env, zhangs_customer(&env).await);
+    let (zhang, li) = (signed_in!(env, "zhang.min"), signed_in!(env, "li.hang"));
+    let seen = env.send("GET", &format!("/api/v1/tasks/{task}"), None, &[("authorization", &li)]).await;
+    assert_eq!(seen.status, 200, "the manager reads the team's task: {}", seen.body);
+    let notes = json!({ "outcome": "reached", "values": { "notes": "x" } });
+    let done = as_user!(env, li, "POST", format!("/api/v1/tasks/{task}/complete"), notes);
+    assert_eq!((done.status, done.body["code"].as_str()), (409, Some("task_held")), "the true reason: {}", done.body);
+    // Who may take it: people of the branch with a role who read the customer; not the
+    // holder, not someone without a role, not an RM of another branch.
+    let takers = |auth: &str| {
+        let env = &env;
+        let auth = auth.to_owned();
+        async move {
+            let answer =
+                env.send("GET", &format!("/api/v1/tasks/{task}/takers"), None, &[("authorization", &auth)]).await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            let items = answer.body["items"].as_array().expect("items").clone();
+            items.iter().map(|p| p["username"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(takers(&zhang).await, ["bm.00", "li.hang"], "the holder's picker");
+    assert_eq!(takers(&li).await, ["bm.00", "li.hang"], "the manager's picker");
+    let wang = signed_in!(env, "wang.lei");
+    let theirs = env.send("GET", &format!("/api/v1/tasks/{task}/takers"), None, &[("authorization", &wang)]).await;
+    assert_eq!(theirs.status, 404, "not a task of theirs: {}", theirs.body);
+    let handed = as_user!(env, li, "POST", format!("/api/v1/tasks/{task}/delegate"), json!({ "to": "bm.00" }));
+    assert_eq!((handed.status, handed.body["assignee"].as_str()), (200, Some("bm.00")), "{}", handed.body);
     env.finish().await;
 }

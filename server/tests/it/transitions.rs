@@ -58,7 +58,7 @@ async fn a_publish_request_approved_at_once_published_more_than_once(backend: Ba
     assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
     let login = |name: &str, password: &str| {
         let conn = env.state.db.conn.clone();
-        let (name, password, now) = (name.to_owned(), password.to_owned(), env.now());
+        let (name, password, now) = (name.to_owned(), password.to_owned(), server::auth::wall_now());
         async move { format!("Bearer {}", server::auth::login(&conn, &name, &password, now).await.expect("in").0) }
     };
     let (maker, checker) = (login("maker", "the maker's secret").await, login("checker", "the checker's secret").await);

@@ -15,7 +15,8 @@ async fn a_user_keeps_views_of_their_own_checked_as_their_lists(backend: Backend
     assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
     let mut tokens = std::collections::BTreeMap::new();
     for name in ["zhang.min", "wang.lei"] {
-        let (token, _) = server::auth::login(&env.state.db.conn, name, PASSWORD, env.now()).await.expect("in");
+        let (token, _) =
+            server::auth::login(&env.state.db.conn, name, PASSWORD, server::auth::wall_now()).await.expect("in");
         tokens.insert(name, format!("Bearer {token}"));
     }
     let call = |who: &str, method: &'static str, uri: String, body: Option<serde_json::Value>| {

@@ -78,7 +78,8 @@ async fn a_workspace_holds_the_forms_a_user_reads(backend: crate::support::Backe
         let conn = env.state.db.conn.clone();
         let env = &env;
         async move {
-            let token = server::auth::login(&conn, name, password, env.now()).await.expect("signed in").0;
+            let token =
+                server::auth::login(&conn, name, password, server::auth::wall_now()).await.expect("signed in").0;
             env.send("GET", "/api/v1/workspace", None, &[("authorization", &format!("Bearer {token}"))]).await
         }
     };

@@ -54,6 +54,11 @@ export const queries = {
     queryKey: ['/api/v1/apps/{app}/forms/{form}/views', { app, form }] as Key,
     queryFn: async () => answered(await api.GET('/api/v1/apps/{app}/forms/{form}/views', { params: { path: { app, form } } })),
   }),
+  /// The people a task may be handed to.
+  takers: (id: number) => ({
+    queryKey: ['/api/v1/tasks/{id}/takers', { id }] as Key,
+    queryFn: async () => answered(await api.GET('/api/v1/tasks/{id}/takers', { params: { path: { id } } })),
+  }),
   task: (id: number) => ({
     queryKey: ['/api/v1/tasks/{id}', { id }] as Key,
     queryFn: async () => answered(await api.GET('/api/v1/tasks/{id}', { params: { path: { id } } })),

@@ -26,6 +26,12 @@ export interface InputContext {
   shown?: string;
 }
 
+/// Who a value is shown to: their language and zone.
+export interface ShownIn {
+  language: Language;
+  zone: string;
+}
+
 /// A filter operator; which fit a field is its kind's `ops`.
 export type Op = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'starts' | 'has' | 'empty' | 'filled';
 
@@ -48,8 +54,12 @@ export interface FieldKind {
   fromInput?: (value: unknown, ctx: InputContext, field: FieldMeta) => unknown;
   /// The prop the input's value goes in (`checked` for a switch).
   valueProp?: string;
-  /// A value as a list cell or a section shows it (default: as text).
-  cell?: (field: FieldMeta, value: unknown, row: Row, ctx: { language: Language; zone: string }) => ReactNode;
+  /// A value as words, wherever a value is written out (a timeline's change, a title, a
+  /// cell): option labels, money at its scale, instants in the reader's zone (default: as it
+  /// came).
+  text?: (field: FieldMeta, value: unknown, ctx: ShownIn) => string;
+  /// A value as a list cell or a section shows it, when more than its text (a tag).
+  cell?: (field: FieldMeta, value: unknown, row: Row, ctx: ShownIn) => ReactNode;
   /// Numbers are right-aligned in columns.
   numeric?: (field: FieldMeta) => boolean;
   /// Whether a list shows it as a column (long or nested values stay on the record page).
@@ -131,6 +141,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
     ...NUMBER,
     input: (f, c) => <Input inputMode="decimal" disabled={c.disabled} suffix={f.currency} className="number" />,
     fromInput: (v) => text(typeof v === 'string' ? v.replace(/[,\s]/g, '') : v),
+    text: (f, v) => formatDecimal(String(v), f.scale ?? 2),
     cell: (f, v) => <span className="number">{formatDecimal(String(v), f.scale ?? 2)}</span>,
     literal: (t) => (/^-?\d+(\.\d+)?$/.test(t.replace(/,/g, '')) ? t.replace(/,/g, '') : null),
   },
@@ -148,6 +159,8 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
     input: (_, c) => <Switch disabled={c.disabled} />,
     valueProp: 'checked',
     fromInput: (v) => (v === undefined ? undefined : Boolean(v)),
+    // In words, never `true`.
+    text: (_, v, c) => translate(c.language, v === true ? 'value.yes' : 'value.no'),
     listed: true,
     sortable: true,
     bulk: true,
@@ -177,7 +190,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
       const t = text(v);
       return t === undefined ? undefined : (fromWallClock(t.replace(' ', 'T'), c.zone) ?? t);
     },
-    cell: (_, v, __, c) => formatInstant(String(v), c.language, c.zone),
+    text: (_, v, c) => formatInstant(String(v), c.language, c.zone),
     listed: true,
     sortable: true,
     bulk: true,
@@ -195,6 +208,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   single_select: {
     input: (f, c) => <Select allowClear showSearch={{ optionFilterProp: 'label' }} disabled={c.disabled} options={options(f, c.language)} />,
     fromInput: (v) => (v === null ? undefined : v),
+    text: (f, v, c) => optionLabel(f, v, c.language),
     cell: (f, v, _, c) => <Tag>{optionLabel(f, v, c.language)}</Tag>,
     listed: true,
     sortable: true,
@@ -205,6 +219,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   multi_select: {
     input: (f, c) => <Select mode="multiple" allowClear showSearch={{ optionFilterProp: 'label' }} disabled={c.disabled} options={options(f, c.language)} />,
     fromInput: (v) => (Array.isArray(v) && v.length > 0 ? v : undefined),
+    text: (f, v, c) => (Array.isArray(v) ? v : []).map((o) => optionLabel(f, o, c.language)).join('、'),
     cell: (f, v, _, c) => (Array.isArray(v) ? v : []).map((o) => <Tag key={String(o)}>{optionLabel(f, o, c.language)}</Tag>),
     listed: true,
     sortable: false,
@@ -217,6 +232,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
       <RelationPicker app={c.app} form={f.form ?? ''} lookup={f.lookup ?? []} disabled={c.disabled} {...(c.shown ? { shown: c.shown } : {})} />
     ),
     fromInput: (v) => (v === null ? undefined : v),
+    text: (_, v) => `#${String(v)}`,
     // By the related record's lookup fields, else its id.
     cell: (f, v, row) => {
       const shown = row._lookup?.[f.key];
@@ -237,6 +253,8 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   attachment: {
     input: (f, c) => <Attachments app={c.app} accept={f.accept ?? []} maxFiles={f.max_files ?? 1} maxSize={f.max_size ?? undefined} disabled={c.disabled} />,
     fromInput: (v) => (Array.isArray(v) && v.length > 0 ? v : undefined),
+    // By the files' names.
+    text: (_, v) => (Array.isArray(v) ? v : []).map((f) => (f && typeof f === 'object' && 'name' in f ? String(f.name) : String(f))).join('、'),
     listed: false,
     sortable: false,
     bulk: false,
@@ -246,6 +264,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   // Computed by the server's engine: shown, never typed.
   formula: {
     input: () => <Input readOnly className="number" />,
+    text: (f, v) => formulaText(f, v),
     cell: (f, v) => <span className={kindOf(f).numeric?.(f) ? 'number' : undefined}>{formulaText(f, v)}</span>,
     numeric: (f) => f.result_type === 'decimal' || f.result_type === 'integer',
     listed: true,
@@ -256,6 +275,8 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   },
   sub_table: {
     input: () => null,
+    // Its rows, counted.
+    text: (_, v, c) => translate(c.language, 'value.rows', { count: Array.isArray(v) ? v.length : 0 }),
     listed: false,
     sortable: false,
     bulk: false,
@@ -282,7 +303,17 @@ export function cell(field: FieldMeta, row: Row, language: Language, zone: strin
   if (value === null || value === undefined) return '';
   if (shownMasked(field)) return String(value);
   const kind = kindOf(field);
-  return kind.cell ? kind.cell(field, value, row, { language, zone }) : String(value);
+  return kind.cell ? kind.cell(field, value, row, { language, zone }) : valueText(field, value, { language, zone });
+}
+
+/// One value in words, as its field's kind writes it; empty as "—". A value the server
+/// masked is shown as it came.
+export function valueText(field: FieldMeta | undefined, value: unknown, shown: ShownIn): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (!field) return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (shownMasked(field)) return String(value);
+  const text = kindOf(field).text;
+  return text ? text(field, value, shown) : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /// A formula's value as text: a decimal grouped at its scale, anything else as it came.

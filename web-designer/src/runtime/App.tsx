@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Alert, Button, ConfigProvider, Spin } from 'antd';
+import { Alert, App as Feedback, Button, ConfigProvider, Spin } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import dayjs from 'dayjs';
@@ -102,6 +102,8 @@ export function App() {
   return (
     <LanguageContext.Provider value={language}>
       <ConfigProvider locale={language === 'zh-CN' ? zhCN : enUS} theme={{ token: THEME }}>
+        {/* The kit's messages (a save confirmed) in the theme and language. */}
+        <Feedback>
         {day ? (
           <ZoneContext.Provider value={zone}>
             {failures && (
@@ -121,6 +123,7 @@ export function App() {
         ) : session === 'out' ? (
           <SignIn
             expired={expired}
+            onLanguage={(l) => void changeLanguage(l)}
             onSignedIn={(failed) => {
               setExpired(false);
               setFailures(failed);
@@ -137,6 +140,7 @@ export function App() {
           // The spinner only before the first answer: a reload keeps the shell (and an open task).
           <Spin fullscreen />
         )}
+        </Feedback>
       </ConfigProvider>
     </LanguageContext.Provider>
   );

@@ -1,14 +1,15 @@
 import { Suspense, useContext, useState } from 'react';
 import { BellOutlined, CheckSquareOutlined, TableOutlined } from '@ant-design/icons';
-import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Segmented, Space, Spin, Typography } from 'antd';
+import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Space, Spin, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type Me, type Notification, type Task, type Workspace } from '../api/client';
 import { initialParams } from './list/query';
 import { invalidate, listQuery, queries } from '../api/queries';
-import { LanguageContext, LANGUAGES, type Language, label, useT } from '../i18n';
+import { LanguageContext, type Language, label, useT } from '../i18n';
 import { resolve } from '../routes';
 import { ShellContext, WorkspaceContext } from '../ui/contexts';
 import { NavigateContext, paths, usePath } from '../ui/router';
+import { LanguageSwitch } from '../ui/LanguageSwitch';
 import { ZonePicker } from '../ui/ZonePicker';
 import { TaskDrawer } from './inbox/TaskDrawer';
 
@@ -20,8 +21,6 @@ interface Props {
   onZone: (zone: string | null) => void;
   onSignOut: () => void;
 }
-
-const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', en: 'EN' };
 
 /// The shell every screen lives in: the header (bell, language, zone, the user), the menu
 /// on the left (the inbox, then every app's forms), the screen the URL names in the middle
@@ -114,20 +113,15 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
                     <Button icon={<BellOutlined />} aria-label={`${t('shell.notifications')}: ${t('shell.unread', { count: unread })}`} />
                   </Badge>
                 </Popover>
-                <Segmented
-                  aria-label={t('shell.language')}
-                  value={language}
-                  options={LANGUAGES.map((l) => ({ label: LANGUAGE_NAMES[l], value: l }))}
-                  onChange={(value) => onLanguage(value as Language)}
-                />
+                <LanguageSwitch onLanguage={onLanguage} />
                 <ZonePicker zone={me.time_zone ?? null} appZone={workspace.apps[0]?.time_zone ?? 'UTC'} onZone={onZone} />
                 <Dropdown menu={{ items: [{ key: 'out', label: t('shell.signOut'), onClick: onSignOut }] }}>
-                  <Button>{me.username}</Button>
+                  <Button title={me.username}>{me.display_name ?? me.username}</Button>
                 </Dropdown>
               </Space>
             </Layout.Header>
             <Layout>
-              <Layout.Sider breakpoint="md" collapsedWidth={64} theme="light" width={220}>
+              <Layout.Sider breakpoint="lg" collapsedWidth={64} theme="light" width={220}>
                 <nav aria-label={t('shell.menu')}>
                   <Menu mode="inline" selectedKeys={[selected]} items={menu} onClick={({ key }) => choose(key)} />
                 </nav>

@@ -1,7 +1,8 @@
 import { useContext, useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { api, type Failures, type Problem } from '../api/client';
-import { LanguageContext, useT } from '../i18n';
+import { LanguageContext, type Language, useT } from '../i18n';
+import { LanguageSwitch } from '../ui/LanguageSwitch';
 import { refusalText } from '../ui/problems';
 
 interface Props {
@@ -9,10 +10,13 @@ interface Props {
   expired: boolean;
   /// Signed in; the wrong passwords typed for the name since the user last signed in.
   onSignedIn: (failures: Failures | null) => void;
+  /// The language chosen here, before anyone is signed in.
+  onLanguage: (language: Language) => void;
 }
 
-/// Sign-in: wrong passwords, a locked name and too many attempts each say what happened.
-export function SignIn({ expired, onSignedIn }: Props) {
+/// Sign-in, under the product's name and with the language to read it in: wrong
+/// passwords, a locked name and too many attempts each say what happened.
+export function SignIn({ expired, onSignedIn, onLanguage }: Props) {
   const t = useT();
   const language = useContext(LanguageContext);
   const [problem, setProblem] = useState<string | null>(expired ? t('signIn.expired') : null);
@@ -41,8 +45,15 @@ export function SignIn({ expired, onSignedIn }: Props) {
 
   return (
     <main className="sign-in">
-      <Card style={{ width: 360 }}>
-        <Typography.Title level={3}>{t('signIn.title')}</Typography.Title>
+      <Card style={{ width: 360 }} className="sign-in-card">
+        <div className="product">
+          <span>
+            <span className="name">{t('app.name')}</span>
+            <Typography.Paragraph type="secondary" style={{ margin: 0 }}>{t('app.tagline')}</Typography.Paragraph>
+          </span>
+          <LanguageSwitch onLanguage={onLanguage} />
+        </div>
+        <Typography.Title level={1} className="page-title">{t('signIn.title')}</Typography.Title>
         {problem && <Alert role="alert" type="error" title={problem} style={{ marginBottom: 16 }} />}
         <Form layout="vertical" onFinish={submit} requiredMark={false}>
           <Form.Item

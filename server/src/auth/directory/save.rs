@@ -32,7 +32,8 @@ pub async fn save(core: &Core, actor: &Actor, import: Import, action: &str) -> R
             roles.insert(app.clone(), published.roles.iter().map(|r| r.key.clone()).collect());
         }
     }
-    let written = super::import(&tx, &import, &roles, now).await?;
+    // Passwords set and sessions ended on the credentials' clock.
+    let written = super::import(&tx, &import, &roles, crate::auth::wall_now()).await?;
     let mut detail = summary(&import);
     if !written.ended.is_empty() {
         detail["ended"] = written.ended.iter().map(|(user, ended)| (user.clone(), json!(ended))).collect();
@@ -82,17 +83,21 @@ async fn set_own(core: &Core, actor: &Actor, user_id: i64, (column, value): (&st
     Ok(())
 }
 
-/// A user's own time zone, if they chose one.
-pub async fn time_zone_of(c: &impl sea_orm::ConnectionTrait, user_id: i64) -> Result<Option<String>, Error> {
+/// What a user's own screen shows of them: their time zone, if they chose one, and the
+/// name people know them by, if the directory gives one.
+pub async fn own_settings(
+    c: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+) -> Result<(Option<String>, Option<String>), Error> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     let stmt = Query::select()
-        .column(Alias::new("time_zone"))
+        .columns([Alias::new("time_zone"), Alias::new("display_name")])
         .from(crate::db::Table::Users)
         .and_where(Expr::col(Alias::new("id")).eq(user_id))
         .to_owned();
     Ok(match c.query_one(&stmt).await? {
-        Some(row) => row.try_get_by_index(0)?,
-        None => None,
+        Some(row) => (row.try_get_by_index(0)?, row.try_get_by_index(1)?),
+        None => (None, None),
     })
 }
 
@@ -101,7 +106,7 @@ pub async fn time_zone_of(c: &impl sea_orm::ConnectionTrait, user_id: i64) -> Re
 pub async fn unlock(core: &Core, actor: &Actor, username: &str) -> Result<bool, Error> {
     let now = core.clock.now();
     let tx = core.db.conn.begin().await?;
-    let was_locked = crate::auth::attempts::is_locked(&tx, username, now).await?;
+    let was_locked = crate::auth::attempts::is_locked(&tx, username, crate::auth::wall_now()).await?;
     crate::auth::attempts::clear(&tx, username).await?;
     let entry = Entry::platform("user.unlock", json!({ "username": username, "was_locked": was_locked }));
     audit::write(&tx, actor, entry, now).await?;
@@ -117,7 +122,7 @@ async fn known(c: &impl sea_orm::ConnectionTrait, username: &str) -> Result<i64,
 pub async fn sessions(core: &Core, username: &str) -> Result<serde_json::Value, Error> {
     let conn = &core.db.conn;
     let id = known(conn, username).await?;
-    let sessions = crate::auth::credentials::sessions(conn, id, core.clock.now()).await?;
+    let sessions = crate::auth::credentials::sessions(conn, id, crate::auth::wall_now()).await?;
     let tokens = crate::auth::tokens::list(conn, Some(id)).await?;
     Ok(json!({ "username": username, "sessions": sessions, "tokens": tokens }))
 }
@@ -128,7 +133,7 @@ pub async fn shut_out(core: &Core, actor: &Actor, username: &str) -> Result<crat
     let now = core.clock.now();
     let tx = core.db.conn.begin().await?;
     let id = known(&tx, username).await?;
-    let ended = crate::auth::credentials::end_all(&tx, id, now).await?;
+    let ended = crate::auth::credentials::end_all(&tx, id, crate::auth::wall_now()).await?;
     let entry = Entry::platform("user.sessions_ended", json!({ "username": username, "ended": ended }));
     audit::write(&tx, actor, entry, now).await?;
     tx.commit().await?;
@@ -140,7 +145,7 @@ pub async fn end_session(core: &Core, actor: &Actor, username: &str, session: i6
     let now = core.clock.now();
     let tx = core.db.conn.begin().await?;
     let id = known(&tx, username).await?;
-    if !crate::auth::credentials::end_session(&tx, id, session, now).await? {
+    if !crate::auth::credentials::end_session(&tx, id, session, crate::auth::wall_now()).await? {
         return Err(Error::not_found(format!("no live session {session} of `{username}`")));
     }
     let entry = Entry::platform("user.session_ended", json!({ "username": username, "session": session }));

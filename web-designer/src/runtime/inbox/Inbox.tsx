@@ -29,7 +29,7 @@ export default function Inbox() {
   return (
     <section aria-labelledby="inbox-title" className="inbox">
       <div className="list-head">
-        <Typography.Title level={3} id="inbox-title">{t('inbox.title')}</Typography.Title>
+        <Typography.Title level={1} className="page-title" id="inbox-title">{t('inbox.title')}</Typography.Title>
         <Segmented aria-label={t('inbox.whose')} value={whose}
           options={[
             { value: 'mine', label: t('inbox.mine') },

@@ -1,12 +1,12 @@
 import { useContext, useState } from 'react';
-import { Alert, Button, Drawer, Form, Input, Radio, Space, Typography } from 'antd';
+import { Alert, Button, Drawer, Form, Radio, Select, Space, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type FieldMeta, type Problem, type Task } from '../../api/client';
 import { invalidate, queries } from '../../api/queries';
 import { FieldItem } from '../../fields/FieldItem';
 import type { InputContext } from '../../fields/kinds';
 import { apiValues, clearedErrors } from '../../fields/values';
-import { LanguageContext, useT } from '../../i18n';
+import { LanguageContext, label, useT } from '../../i18n';
 import { ShellContext, WorkspaceContext, ZoneContext } from '../../ui/contexts';
 import { fieldAt, fieldProblem, refusalText } from '../../ui/problems';
 
@@ -23,7 +23,7 @@ export function TaskDrawer({ task, onClose, onDone }: { task: Task; onClose: () 
   const detail = useQuery(queries.task(task.id)).data ?? null;
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [delegate, setDelegate] = useState('');
+  const [delegate, setDelegate] = useState<string | null>(null);
   const [form] = Form.useForm();
   const ctx: InputContext = { app: task.app, language, zone: useContext(ZoneContext), disabled: false };
   const outcomeField: FieldMeta = { key: 'outcome', type: 'single_select', mode: 'visible', label: { [language]: t('task.outcome') } };
@@ -68,13 +68,15 @@ export function TaskDrawer({ task, onClose, onDone }: { task: Task; onClose: () 
     const path = { params: { path: { id: task.id } } };
     const answer = how === 'claim' ? await api.POST('/api/v1/tasks/{id}/claim', path)
       : how === 'unclaim' ? await api.POST('/api/v1/tasks/{id}/unclaim', path)
-      : await api.POST('/api/v1/tasks/{id}/delegate', { ...path, body: { to: delegate.trim() } });
+      : await api.POST('/api/v1/tasks/{id}/delegate', { ...path, body: { to: delegate ?? '' } });
     if (answer.response.ok) return changed();
     setProblem(refusalText(answer.error as Problem | undefined, language, answer.response.statusText));
   }
   const queued = task.candidate_role !== null && task.candidate_role !== undefined;
   const mine = task.assignee === me;
   const handsOn = mine || (leads && !!task.assignee);
+  // Whom it may go to: people who may work on it, by name (asked for only when it may go).
+  const takers = useQuery({ ...queries.takers(task.id), enabled: handsOn }).data?.items ?? [];
 
   return (
     <Drawer open title={task.title} onClose={onClose} size="large" aria-label={task.title}>
@@ -84,8 +86,10 @@ export function TaskDrawer({ task, onClose, onDone }: { task: Task; onClose: () 
         {queued && task.assignee && <Button onClick={() => void reassign('unclaim')}>{t('task.unclaim')}</Button>}
         {handsOn && (
           <Space.Compact>
-            <Input aria-label={t('task.delegateTo')} placeholder={t('task.delegateTo')} value={delegate} onChange={(e) => setDelegate(e.target.value)} />
-            <Button disabled={!delegate.trim()} onClick={() => void reassign('delegate')}>{t('task.delegate')}</Button>
+            <Select aria-label={t('task.delegateTo')} placeholder={t('task.delegateTo')} style={{ minWidth: 200 }} value={delegate}
+              showSearch={{ optionFilterProp: 'label' }} onChange={(v: string) => setDelegate(v)} notFoundContent={t('task.noTakers')}
+              options={takers.map((p) => ({ value: p.username, label: p.display_name ? `${p.display_name} (${p.username})` : p.username }))} />
+            <Button disabled={!delegate} onClick={() => void reassign('delegate')}>{t('task.delegate')}</Button>
           </Space.Compact>
         )}
       </Space>
@@ -98,7 +102,7 @@ export function TaskDrawer({ task, onClose, onDone }: { task: Task; onClose: () 
           {detail.form.fields.map((f) => <FieldItem key={f.key} field={f} ctx={ctx} writable />)}
           {detail.outcomes.length > 0 && (
             <Form.Item name="outcome" label={t('task.outcome')}>
-              <Radio.Group options={detail.outcomes.map((o) => ({ label: o, value: o }))} />
+              <Radio.Group options={detail.outcomes.map((o) => ({ label: label(o.label, language) || o.key, value: o.key }))} />
             </Form.Item>
           )}
           <Typography.Paragraph type="secondary">{t('task.completeHint')}</Typography.Paragraph>

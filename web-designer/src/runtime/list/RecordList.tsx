@@ -8,6 +8,7 @@ import { LanguageContext, label, useT } from '../../i18n';
 import { useForm, ZoneContext } from '../../ui/contexts';
 import { refusalText } from '../../ui/problems';
 import { follow, paths, useNavigate, type Params } from '../../ui/router';
+import NotFound from '../NotFound';
 import { BulkActions } from './BulkActions';
 import { ColumnChooser } from './ColumnChooser';
 import { FilterBuilder, type WhereProblem } from './FilterBuilder';
@@ -22,7 +23,7 @@ const AHEAD = 600;
 /// The records screen of `/apps/:app/forms/:form`.
 export default function RecordListScreen({ params: { app = '', form = '' } }: { params: Params }) {
   const found = useForm(app, form);
-  return found ? <RecordList app={app} form={found} /> : null;
+  return found ? <RecordList app={app} form={found} /> : <NotFound />;
 }
 
 /// A form's records as the user may see them: a page at a time with the API's cursor
@@ -95,7 +96,7 @@ function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
   return (
     <section aria-labelledby="list-title">
       <Space className="list-head">
-        <Typography.Title level={3} id="list-title">{label(form.label, language)}</Typography.Title>
+        <Typography.Title level={1} className="page-title" id="list-title">{label(form.label, language)}</Typography.Title>
         {form.operations.includes('create') && (
           <Button type="primary" icon={<PlusOutlined />} onClick={() => go(paths.create(app, form.key))}>{t('list.new')}</Button>
         )}

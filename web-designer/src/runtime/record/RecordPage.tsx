@@ -1,12 +1,14 @@
 import { useContext } from 'react';
-import { Alert, Badge, Breadcrumb, Spin, Tabs, Typography } from 'antd';
+import { Alert, App as Feedback, Badge, Breadcrumb, Spin, Tabs, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Row, WorkspaceForm } from '../../api/client';
 import { problemOf, queries, recordWritten } from '../../api/queries';
-import { LanguageContext, label, useT } from '../../i18n';
-import { useForm } from '../../ui/contexts';
+import { valueText } from '../../fields/kinds';
+import { LanguageContext, label, type Language, useT } from '../../i18n';
+import { useForm, ZoneContext } from '../../ui/contexts';
 import { refusalText } from '../../ui/problems';
 import { follow, paths, useNavigate, type Params } from '../../ui/router';
+import NotFound from '../NotFound';
 import { Figures, SectionView } from './PageView';
 import { RecordForm } from './RecordForm';
 import { Timeline } from './Timeline';
@@ -14,7 +16,7 @@ import { Timeline } from './Timeline';
 /// The record screen of `…/records/:id`, and of `…/new` (no id).
 export default function RecordScreen({ params: { app = '', form = '', id } }: { params: Params }) {
   const found = useForm(app, form);
-  return found ? <RecordPage app={app} form={found} id={id === undefined ? null : Number(id)} /> : null;
+  return found && (id === undefined || /^\d+$/.test(id)) ? <RecordPage app={app} form={found} id={id === undefined ? null : Number(id)} /> : <NotFound />;
 }
 
 /// A record's page: its form (to read and edit) and its timeline; a new record's page is
@@ -22,8 +24,10 @@ export default function RecordScreen({ params: { app = '', form = '', id } }: { 
 function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: number | null }) {
   const t = useT();
   const language = useContext(LanguageContext);
+  const zone = useContext(ZoneContext);
   const go = useNavigate();
   const client = useQueryClient();
+  const { message } = Feedback.useApp();
   const record = useQuery({ ...queries.record(app, form.key, id ?? 0), enabled: id !== null });
   // A form with a page laid out in metadata (a customer 360) shows its figures and sections.
   const laidOut = useQuery({ ...queries.page(app, form.page ?? '', id ?? 0), enabled: id !== null && !!form.page }).data;
@@ -32,19 +36,22 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
   const row = record.data ?? null;
 
   const title = id === null ? t('record.new', { form: label(form.label, language) })
-    : row ? String(row[form.title_field ?? 'id'] ?? `#${id}`) : '';
+    : row ? titleOf(form, row, language, zone) : '';
   const crumbs = (
     <Breadcrumb items={[{ title: <a {...follow(go, paths.list(app, form.key))}>{label(form.label, language)}</a> }, { title }]} />
   );
   function saved(next: Row) {
     client.setQueryData(queries.record(app, form.key, next.id).queryKey, next);
+    // Said, and everything on screen the save may have changed (figures, sections and their
+    // counts, the timeline, lists, the inbox's badges) read again.
+    void message.success(t('form.saved'));
     void recordWritten(client, app);
     if (id === null) go(paths.record(app, form.key, next.id));
   }
   return (
     <section aria-labelledby="record-title">
       {crumbs}
-      <Typography.Title level={3} id="record-title">{title}</Typography.Title>
+      <Typography.Title level={1} className="page-title" id="record-title">{title}</Typography.Title>
       {problem && <Alert role="alert" type="error" title={problem} />}
       {id === null ? (
         <RecordForm app={app} form={form} record={null} onSaved={saved} />
@@ -66,4 +73,22 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
       )}
     </section>
   );
+}
+
+/// What a record is called: its title field's value; a form without one names the record
+/// by its form's label and the first values its list shows (a follow-up: 跟进记录 · 李伟 ·
+/// 2026-12-01 10:30), never by its id alone.
+export function titleOf(form: WorkspaceForm, row: Row, language: Language, zone: string): string {
+  const shown = { language, zone };
+  const titled = form.title_field ? form.fields.find((f) => f.key === form.title_field) : undefined;
+  if (titled && row[titled.key] !== null && row[titled.key] !== undefined) return valueText(titled, row[titled.key], shown);
+  const values = form.fields
+    .filter((f) => f.key !== form.title_field && row[f.key] !== null && row[f.key] !== undefined && row[f.key] !== '')
+    .filter((f) => ['text', 'relation', 'single_select', 'date', 'datetime'].includes(f.type))
+    .slice(0, 2)
+    .map((f) => {
+      const lookup = row._lookup?.[f.key];
+      return lookup ? Object.values(lookup).filter((v) => v !== null).join(' ') : valueText(f, row[f.key], shown);
+    });
+  return [label(form.label, language), ...values].join(' · ');
 }
