@@ -31,6 +31,18 @@ pub struct Origin {
     pub version: Option<i64>,
 }
 
+/// A message from `origin`: the firing that decided it and the record it is about.
+fn outgoing(origin: &Origin) -> store::Outgoing<'_> {
+    const NONE: Value = Value::Null;
+    store::Outgoing {
+        channel: "",
+        recipient: &NONE,
+        body: &NONE,
+        firing: origin.firing,
+        subject: origin.subject.as_ref().map(|(form, id)| (form.as_str(), *id)),
+    }
+}
+
 /// How deep changes made by rules and processes may cause further changes.
 pub const MAX_CASCADE: usize = 8;
 
@@ -94,11 +106,14 @@ pub async fn run(
             if *channel == engine_rule::Channel::InApp && !messages.is_empty() {
                 body["messages"] = Value::Object(messages.clone());
             }
-            store::insert_outbox(tx, &app.key, channel.key(), to, &body, origin.firing, now).await?;
+            let message = store::Outgoing { channel: channel.key(), recipient: to, body: &body, ..outgoing(origin) };
+            store::insert_outbox(tx, &app.key, message, now).await?;
         }
         Action::Webhook { url, body } => {
             let body = Value::Object(body.clone());
-            store::insert_outbox(tx, &app.key, "webhook", &json!(url), &body, origin.firing, now).await?;
+            let url = json!(url);
+            let message = store::Outgoing { channel: "webhook", recipient: &url, body: &body, ..outgoing(origin) };
+            store::insert_outbox(tx, &app.key, message, now).await?;
         }
         Action::UpdateFields { record, set } => {
             guard(depth)?;

@@ -3,6 +3,7 @@
 
 pub mod access;
 mod actions;
+mod actors;
 pub mod api;
 pub mod approval;
 mod attachments;

@@ -27,6 +27,8 @@ pub struct AppRow {
     pub publish_approval: bool,
     /// The app's time zone (IANA), for users who chose none.
     pub time_zone: Option<String>,
+    /// The app's language (`zh-CN`, `en`), for users who chose none.
+    pub language: Option<String>,
 }
 
 fn app_row(r: &QueryResult) -> Result<AppRow, DbErr> {
@@ -39,11 +41,12 @@ fn app_row(r: &QueryResult) -> Result<AppRow, DbErr> {
         updated_at: r.try_get("", "updated_at")?,
         publish_approval: r.try_get("", "publish_approval")?,
         time_zone: r.try_get("", "time_zone")?,
+        language: r.try_get("", "language")?,
     })
 }
 
-fn app_columns() -> [Alias; 7] {
-    ["key", "name", "published_version", "created_at", "updated_at", "publish_approval", "time_zone"].map(t)
+fn app_columns() -> [Alias; 8] {
+    ["key", "name", "published_version", "created_at", "updated_at", "publish_approval", "time_zone", "language"].map(t)
 }
 
 /// Whether publishing `app` needs a second person's approval.
@@ -86,7 +89,7 @@ pub async fn published_version(c: &impl ConnectionTrait, key: &str, lock: bool) 
 
 pub async fn insert_app(
     c: &impl ConnectionTrait,
-    (key, name, time_zone): (&str, &Value, Option<&str>),
+    (key, name, (time_zone, language)): (&str, &Value, (Option<&str>, Option<&str>)),
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let q = Query::insert()
@@ -100,6 +103,7 @@ pub async fn insert_app(
             now.into(),
             false.into(),
             time_zone.into(),
+            language.into(),
         ])
         .to_owned();
     c.execute(&q).await.map(drop)
@@ -251,6 +255,9 @@ pub async fn draft_bundle(c: &impl ConnectionTrait, app: &AppRow) -> Result<Valu
     if let Some(zone) = &app.time_zone {
         bundle.insert("time_zone".into(), Value::from(zone.clone()));
     }
+    if let Some(language) = &app.language {
+        bundle.insert("language".into(), Value::from(language.clone()));
+    }
     for kind in KINDS {
         let drafts = list_drafts(c, &app.key, kind).await?;
         // A kind the app does not use yet stays out of its bundle (forms always show).
@@ -328,5 +335,6 @@ pub fn app_json(app: &AppRow) -> Value {
         "updated_at": app.updated_at,
         "publish_approval": app.publish_approval,
         "time_zone": app.time_zone,
+        "language": app.language,
     })
 }

@@ -267,7 +267,7 @@ fn change(
     after: Option<Vec<(String, FieldValue)>>,
     writer: &Writer<'_>,
 ) -> Change {
-    Change { form: ctx.form.key.clone(), id, version, kind, before, after, by: writer.user }
+    Change { form: ctx.form.key.clone(), id, version, kind, before, after, by: writer.user, about: None }
 }
 
 /// Audits a change to record `id`: `detail` holds its values, and the user a rule acts

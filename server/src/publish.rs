@@ -45,7 +45,8 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
             detail: format!("an app `{}` already exists", bundle.key),
         });
     }
-    meta::insert_app(&tx, (&bundle.key, &doc["name"], doc["time_zone"].as_str()), now).await?;
+    let settings = (doc["time_zone"].as_str(), doc["language"].as_str());
+    meta::insert_app(&tx, (&bundle.key, &doc["name"], settings), now).await?;
     for kind in meta::KINDS {
         for item in doc.get(kind).and_then(Value::as_array).into_iter().flatten() {
             let key = item.get("key").and_then(Value::as_str).unwrap_or_default();

@@ -136,6 +136,8 @@ async fn changes(
         ..Filter::default()
     };
     let mut items = audit::list(&core.db.conn, &filter).await?;
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    crate::actors::name_actors(&core.db.conn, &published, &mut items).await?;
     for item in &mut items {
         for side in ["before", "after"] {
             if let Some(Value::Object(values)) = item["detail"].get_mut(side) {
@@ -338,7 +340,7 @@ async fn tasks_about(
     c.query_all(&stmt).await?.iter().map(|row| crate::tasks::task_json(row, backend, now, language)).collect()
 }
 
-/// The messages rules sent about `subjects` and how their delivery went; recipients of
+/// The messages rules and processes sent about `subjects` and how their delivery went; recipients of
 /// SMS, e-mail and IM masked, as the outbox shows them.
 async fn messages_about(
     c: &impl ConnectionTrait,
@@ -350,9 +352,15 @@ async fn messages_about(
         .columns([(o, a("id")), (o, a("channel")), (o, a("recipient")), (o, a("body")), (o, a("state"))])
         .columns([(o, a("last_error")), (o, a("created_at")), (o, a("firing_id"))])
         .from(o)
-        .inner_join(f, Expr::col((f, a("id"))).equals((o, a("firing_id"))))
-        .and_where(Expr::col((f, a("app"))).eq(app))
-        .cond_where(about(subjects, (Expr::col((f, a("form"))), Expr::col((f, a("record_id"))))))
+        .left_join(f, Expr::col((f, a("id"))).equals((o, a("firing_id"))))
+        .and_where(Expr::col((o, a("app"))).eq(app))
+        // About one of them: as the message says (a rule's or a process step's), or as the
+        // firing that sent it does (messages queued before messages said).
+        .cond_where(
+            sea_orm::sea_query::Cond::any()
+                .add(about(subjects, (Expr::col((o, a("subject_form"))), Expr::col((o, a("subject_id"))))))
+                .add(about(subjects, (Expr::col((f, a("form"))), Expr::col((f, a("record_id")))))),
+        )
         .order_by((o, a("id")), Order::Desc)
         .limit(PER_KIND)
         .to_owned();

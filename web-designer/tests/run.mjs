@@ -236,6 +236,7 @@ await check('an ended session goes to sign-in, then back to the page the RM was 
 
 await check('the chosen language is the user\'s own, kept by the server', async (page) => {
   await signIn(page, user, password);
+  await expectVisible(page.getByRole('heading', { name: '我的待办' }), 'signed in, in Chinese');
   await page.getByText('EN', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: 'My tasks' }), 'English');
   // Another browser, which keeps nothing of this one: the server knows the RM reads English.

@@ -409,8 +409,13 @@ pub struct SectionItem {
     pub id: Option<i64>,
     pub action: Option<String>,
     pub actor: Option<String>,
+    /// What the actor of a change is called, by language (a user's display name, a rule's
+    /// or a process's label); null: by `actor`.
+    pub by: Option<std::collections::BTreeMap<String, String>>,
     pub detail: Option<Value>,
     pub rule: Option<String>,
+    /// The form a firing fired on (what `read` names the fields of).
+    pub form: Option<String>,
     /// By language.
     pub label: Option<std::collections::BTreeMap<String, String>>,
     pub read: Option<Value>,

@@ -108,11 +108,21 @@ pub async fn receive(
             before: None,
             after: Some(data.clone()),
             by: sender,
+            about: subject_of(form, &data),
         };
         act(tx, app, rule, outcome, &change, now, 0).await?;
     }
     crate::flows::on_event(tx, app, event, &mut payload, sender, now).await?;
     Ok(Some(fired))
+}
+
+/// The record an event is about: the one its first required relation field names (a
+/// mobile-banking login is about its customer); `None` for an event about no record.
+pub fn subject_of(event: &engine_form::Form, data: &[(String, FieldValue)]) -> Option<(String, i64)> {
+    event.fields.iter().filter(|f| f.required).find_map(|f| match (&f.kind, data.iter().find(|(k, _)| *k == f.key)) {
+        (engine_form::FieldType::Relation { form, .. }, Some((_, FieldValue::Link(id)))) => Some((form.clone(), *id)),
+        _ => None,
+    })
 }
 
 /// Stores the event; false if one with its id is stored already.

@@ -57,7 +57,8 @@ pub async fn queue_message_for(
     body: &Value,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    Ok(store::insert_outbox(tx, app, channel, to, body, None, now).await?)
+    let message = store::Outgoing { channel, recipient: to, body, firing: None, subject: None };
+    Ok(store::insert_outbox(tx, app, message, now).await?)
 }
 
 /// A change to one record, with its values before and after.
@@ -72,12 +73,19 @@ pub struct Change {
     /// The user who made the change or sent the event; `None` for the platform's own
     /// (a scheduled scan, a rule acting with the platform's authority).
     pub by: Option<i64>,
+    /// For an event, the record it is about (`events::subject_of`): where its firings, the
+    /// tasks they raise and the messages they send are listed.
+    pub about: Option<(String, i64)>,
 }
 
 impl Change {
     /// The record the change is about, as firings and tasks refer to it; none for an event.
     pub fn record(&self) -> (Option<String>, Option<i64>) {
-        if self.kind == TriggerKind::Event { (None, None) } else { (Some(self.form.clone()), Some(self.id)) }
+        match (&self.kind, &self.about) {
+            (TriggerKind::Event, Some((form, id))) => (Some(form.clone()), Some(*id)),
+            (TriggerKind::Event, None) => (None, None),
+            _ => (Some(self.form.clone()), Some(self.id)),
+        }
     }
 }
 

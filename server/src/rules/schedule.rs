@@ -136,6 +136,7 @@ pub async fn run_occurrence(
                 before: None,
                 after: Some(values),
                 by: None,
+                about: None,
             };
             if act(&tx, app, rule, outcome, &change, occurrence, 0).await? {
                 report.fired += 1;

@@ -150,31 +150,50 @@ async fn insert_returning_id(c: &impl ConnectionTrait, row: [SimpleExpr; 13]) ->
     }
 }
 
+/// A message to queue: its channel, recipient and body, the firing that decided it and the
+/// record it is about (each, if any).
+pub struct Outgoing<'a> {
+    pub channel: &'a str,
+    pub recipient: &'a Value,
+    pub body: &'a Value,
+    pub firing: Option<i64>,
+    pub subject: Option<(&'a str, i64)>,
+}
+
 pub async fn insert_outbox(
     c: &impl ConnectionTrait,
     app: &str,
-    channel: &str,
-    recipient: &Value,
-    body: &Value,
-    firing_id: Option<i64>,
+    message: Outgoing<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let columns = [
+        "app",
+        "channel",
+        "recipient",
+        "body",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "firing_id",
+        "created_at",
+        "subject_form",
+        "subject_id",
+    ];
     let stmt = Query::insert()
         .into_table(Table::Outbox)
-        .columns(
-            ["app", "channel", "recipient", "body", "state", "attempts", "next_attempt_at", "firing_id", "created_at"]
-                .map(a),
-        )
+        .columns(columns.map(a))
         .values([
             app.into(),
-            channel.into(),
-            recipient.to_string().into(),
-            body.to_string().into(),
+            message.channel.into(),
+            message.recipient.to_string().into(),
+            message.body.to_string().into(),
             "pending".into(),
             0i64.into(),
             stamp(c, now),
-            firing_id.into(),
+            message.firing.into(),
             stamp(c, now),
+            message.subject.map(|(form, _)| form.to_owned()).into(),
+            message.subject.map(|(_, id)| id).into(),
         ])
         .map_err(|e| DbErr::Custom(e.to_string()))?
         .to_owned();

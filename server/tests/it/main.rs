@@ -39,4 +39,5 @@ mod statements;
 mod tasks;
 mod transitions;
 mod views;
+mod walk;
 mod web;

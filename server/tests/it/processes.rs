@@ -61,7 +61,8 @@ async fn the_wealth_sop_runs_through_the_inbox(backend: Backend) {
     let mut current: Vec<String> =
         instance["current"].as_array().expect("current").iter().filter_map(|n| n.as_str().map(str::to_owned)).collect();
     current.sort();
-    assert_eq!(current, ["day_1", "maturity_minus_15"]);
+    // Care for a new customer, and the renewal 15 and 7 days before maturity, each on its own.
+    assert_eq!(current, ["day_1", "maturity_minus_15", "maturity_minus_7"]);
     let id = instance["id"].as_i64().expect("instance");
     let run = |at: DateTime<Utc>| server::flows::run_due_timers(&env.state, at);
 

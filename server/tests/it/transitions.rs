@@ -99,7 +99,12 @@ async fn a_process_cancelled_or_a_message_resent_at_once_changed_more_than_once(
     .await;
     assert_eq!(history.len(), 1, "cancelled once");
 
-    // The SOP's T+1 SMS is undeliverable (no gateway yet): fifty resends queue it once.
+    // A purchase today: the SOP's T+1 SMS is undeliverable (no gateway yet), and fifty
+    // resends queue it once.
+    let today = env.now().date_naive().to_string();
+    let purchase = json!({ "customer": 1, "product": 1, "amount": "100000.00", "start_date": today,
+        "maturity_date": "2030-01-01", "status": "holding" });
+    assert_eq!(env.post(&format!("{APP}/forms/wealth_holding/records"), &purchase).await.status, 201);
     server::flows::run_due_timers(&env.state, env.now() + chrono::Duration::days(30)).await.expect("timers");
     server::outbox::deliver_due(&env.state, env.now() + chrono::Duration::days(30)).await.expect("outbox");
     let sms = rows(&env, "SELECT id FROM trellis_outbox WHERE state = 'undeliverable' ORDER BY id").await;

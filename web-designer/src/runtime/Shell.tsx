@@ -27,6 +27,8 @@ interface Props {
 /// (from the route table, its code loaded when first opened), and a task opened over it.
 export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
   const [opened, setOpened] = useState<Task | null>(null);
+  // Below 992 px (a tablet) the menu is icons only, each named by its tooltip.
+  const [narrow, setNarrow] = useState(false);
   const t = useT();
   const language = useContext(LanguageContext);
   const client = useQueryClient();
@@ -48,7 +50,8 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
     ...workspace.apps.map((app) => ({
       type: 'group' as const,
       key: `app-${app.key}`,
-      label: label(app.name, language),
+      // An app's name heads its forms; icons only, a line parts them.
+      label: narrow ? <hr className="menu-rule" aria-label={label(app.name, language)} /> : label(app.name, language),
       children: app.forms.map((f) => ({ key: paths.list(app.key, f.key), icon: <TableOutlined aria-hidden />, label: label(f.label, language) })),
     })),
   ];
@@ -116,12 +119,12 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
                 <LanguageSwitch onLanguage={onLanguage} />
                 <ZonePicker zone={me.time_zone ?? null} appZone={workspace.apps[0]?.time_zone ?? 'UTC'} onZone={onZone} />
                 <Dropdown menu={{ items: [{ key: 'out', label: t('shell.signOut'), onClick: onSignOut }] }}>
-                  <Button title={me.username}>{me.display_name ?? me.username}</Button>
+                  <Button title={me.username} autoInsertSpace={false}>{me.display_name ?? me.username}</Button>
                 </Dropdown>
               </Space>
             </Layout.Header>
             <Layout>
-              <Layout.Sider breakpoint="lg" collapsedWidth={64} theme="light" width={220}>
+              <Layout.Sider breakpoint="lg" collapsedWidth={64} theme="light" width={220} onBreakpoint={setNarrow}>
                 <nav aria-label={t('shell.menu')}>
                   <Menu mode="inline" selectedKeys={[selected]} items={menu} onClick={({ key }) => choose(key)} />
                 </nav>

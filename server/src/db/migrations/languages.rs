@@ -53,3 +53,24 @@ impl MigrationTrait for M0021TimeZones {
         manager.alter_table(Table::alter().table(Named::Users).drop_column(Alias::new("time_zone")).to_owned()).await
     }
 }
+
+/// Each app's language, for users who chose none (their notifications, task titles).
+pub(super) struct M0024AppLanguage;
+
+impl MigrationName for M0024AppLanguage {
+    fn name(&self) -> &str {
+        "m0024_app_language"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0024AppLanguage {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let mut language = nullable_text("language");
+        manager.alter_table(Table::alter().table(Named::Apps).add_column(&mut language).to_owned()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.alter_table(Table::alter().table(Named::Apps).drop_column(Alias::new("language")).to_owned()).await
+    }
+}

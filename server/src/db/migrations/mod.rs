@@ -45,6 +45,8 @@ impl MigratorTrait for Migrator {
             Box::new(views::M0020Views),
             Box::new(languages::M0021TimeZones),
             Box::new(credentials::M0022Credentials),
+            Box::new(rules::M0023OutboxSubject),
+            Box::new(languages::M0024AppLanguage),
         ]
     }
 

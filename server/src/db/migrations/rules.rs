@@ -228,3 +228,36 @@ impl MigrationTrait for M0006OutboxDelivery {
         Ok(())
     }
 }
+
+/// The record each outbox message is about (a rule's record, a process's subject), so a
+/// message a process step sent is on that record's timeline like one a rule sent.
+pub(super) struct M0023OutboxSubject;
+
+impl MigrationName for M0023OutboxSubject {
+    fn name(&self) -> &str {
+        "m0023_outbox_subject"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0023OutboxSubject {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let columns =
+            [nullable_text("subject_form"), ColumnDef::new(Alias::new("subject_id")).big_integer().null().to_owned()];
+        for column in columns {
+            let mut column = column;
+            manager.alter_table(Table::alter().table(Named::Outbox).add_column(&mut column).to_owned()).await?;
+        }
+        manager
+            .create_index(index("ix_trellis_outbox_subject", "trellis_outbox", &["app", "subject_form", "subject_id"]))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_index(Index::drop().name("ix_trellis_outbox_subject").table(Named::Outbox).to_owned()).await?;
+        for column in ["subject_id", "subject_form"] {
+            manager.alter_table(Table::alter().table(Named::Outbox).drop_column(Alias::new(column)).to_owned()).await?;
+        }
+        Ok(())
+    }
+}

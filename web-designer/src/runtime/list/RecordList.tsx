@@ -72,15 +72,18 @@ function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
 
   // The columns change with what is shown and how it is sorted, not with each page loaded:
   // a page more re-renders its rows, not the table's head.
+  const titleKey = form.title_field ?? fields[0]?.key;
   const columns = useMemo(() => fields.map((f) => ({
     key: f.key,
     width: WIDTH,
+    // The column naming each row stays in view as the others scroll (a tablet).
+    ...(f.key === titleKey ? { fixed: 'left' as const } : {}),
     title: label(f.label, language),
     sorter: kindOf(f).sortable,
     sortOrder: query.sort === f.key ? ('ascend' as const) : query.sort === `-${f.key}` ? ('descend' as const) : null,
     align: alignOf(f),
     render: (_: unknown, row: Row) =>
-      f.key === (form.title_field ?? fields[0]?.key) ? (
+      f.key === titleKey ? (
         <a {...follow(go, paths.record(app, form.key, row.id))}>{cell(f, row, language, zone) || `#${row.id}`}</a>
       ) : cell(f, row, language, zone),
   })), [query.columns.join(','), query.sort, language, zone, form.key]);

@@ -67,7 +67,7 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
               label: <span>{label(section.label, language)} <Badge count={section.total} size="small" color="#595959" showZero /></span>,
               children: <SectionView app={app} section={section} />,
             })),
-            { key: 'timeline', label: t('timeline.title'), children: <Timeline app={app} form={form.key} id={row.id} fields={form.fields} /> },
+            { key: 'timeline', label: t('timeline.title'), children: <Timeline app={app} form={form.key} id={row.id} /> },
           ]} />
         </>
       )}

@@ -1,27 +1,35 @@
 import { useContext } from 'react';
-import { Alert, Tag, Timeline as AntTimeline, Typography } from 'antd';
+import { Alert, Descriptions, Tag, Timeline as AntTimeline, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
-import type { FieldMeta, TimelineEntry as Entry } from '../../api/client';
+import type { FieldMeta, TimelineEntry as Entry, WorkspaceForm } from '../../api/client';
 import { queries } from '../../api/queries';
-import { LanguageContext, label, useNamed, useT } from '../../i18n';
-import { ZoneContext } from '../../ui/contexts';
+import { valueText, type ShownIn } from '../../fields/kinds';
+import { LanguageContext, label, type Language, useNamed, useT } from '../../i18n';
+import { WorkspaceContext, ZoneContext } from '../../ui/contexts';
 import { formatInstant } from '../../ui/format';
 
 const COLOUR: Record<string, string> = { change: 'blue', firing: 'orange', task: 'green', process: 'purple', message: 'gray' };
 
 /// Everything that happened to and around a record, newest first, as the server assembles
 /// it for the reader (changes with before and after, rules that fired and what they read,
-/// tasks, processes, messages); the server says when older entries were left out.
-export function Timeline({ app, form, id, fields }: { app: string; form: string; id: number; fields: FieldMeta[] }) {
+/// tasks, processes, messages), every value in words as its field says (options by their
+/// labels, instants on the reader's clocks, money at its scale), every actor by name; the
+/// server says when older entries were left out.
+export function Timeline({ app, form, id }: { app: string; form: string; id: number }) {
   const t = useT();
   const named = useNamed();
   const language = useContext(LanguageContext);
   const zone = useContext(ZoneContext);
+  const forms = useContext(WorkspaceContext)?.apps.find((a) => a.key === app)?.forms ?? [];
   const timeline = useQuery(queries.timeline(app, form, id)).data;
   const entries = timeline?.items ?? null;
   const more = timeline?.more ?? false;
-  const labelOf = (key: string) => label(fields.find((f) => f.key === key)?.label, language) || key;
-  const show = (v: unknown) => (v === null || v === undefined ? '—' : Array.isArray(v) ? v.join('、') : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const shown: ShownIn = { language, zone };
+  /// A value of `key` (a field, or a path through relations) of `on`, labelled and in words.
+  const line = (on: string, key: string, value: unknown) => {
+    const field = fieldAt(forms, on, key);
+    return { key, label: field ? pathLabel(forms, on, key, language) : key, children: valueText(field, value, shown) };
+  };
 
   function describe(e: Entry): React.ReactNode {
     switch (e.kind) {
@@ -29,22 +37,33 @@ export function Timeline({ app, form, id, fields }: { app: string; form: string;
         const detail = (e.detail ?? {}) as { before?: Record<string, unknown>; after?: Record<string, unknown>; sent?: Record<string, unknown> };
         const action = String(e.action ?? '').replace('record.', '');
         const keys = action === 'update' ? Object.keys(detail.sent ?? {}) : [];
+        const by = label(e.by, language) || String(e.actor ?? '');
         return (
           <>
-            <Typography.Text strong>{t(`timeline.${action}` as 'timeline.update')}</Typography.Text> · {String(e.actor ?? '')}
-            {keys.map((k) => (
-              <div key={k}>{labelOf(k)}: {show(detail.before?.[k])} → {show(detail.after?.[k])}</div>
-            ))}
+            <Typography.Text strong>{t(`timeline.${action}` as 'timeline.update')}</Typography.Text> · {by}
+            {keys.map((k) => {
+              const field = fieldAt(forms, form, k);
+              return (
+                <div key={k}>
+                  {field ? label(field.label, language) : k}: {valueText(field, detail.before?.[k], shown)} → {valueText(field, detail.after?.[k], shown)}
+                </div>
+              );
+            })}
           </>
         );
       }
-      case 'firing':
+      case 'firing': {
+        const read = e.read && typeof e.read === 'object' ? Object.entries(e.read as Record<string, unknown>) : [];
         return (
           <>
             <Typography.Text strong>{t('timeline.firing', { rule: label(e.label, language) || String(e.rule) })}</Typography.Text>
-            {e.read !== null && e.read !== undefined && <div>{t('timeline.read')}: {show(e.read)}</div>}
+            {read.length > 0 && (
+              <Descriptions size="small" column={1} title={<Typography.Text type="secondary">{t('timeline.read')}</Typography.Text>}
+                items={read.map(([k, v]) => line(e.form ?? form, k, v))} />
+            )}
           </>
         );
+      }
       case 'task':
         return <><Typography.Text strong>{String(e.title)}</Typography.Text> <Tag>{named('status.task', e.status)}</Tag></>;
       case 'process': {
@@ -52,7 +71,7 @@ export function Timeline({ app, form, id, fields }: { app: string; form: string;
         return <><Typography.Text strong>{t('timeline.process', { flow })}</Typography.Text> <Tag>{named('status.process', e.status)}</Tag></>;
       }
       default:
-        return <><Tag>{named('channel', e.channel)}</Tag> {String(e.body ?? '')} <Tag>{named('status.message', e.state)}</Tag></>;
+        return <><Tag>{named('channel', e.channel)}</Tag> {messageText(e.body, language)} <Tag>{named('status.message', e.state)}</Tag></>;
     }
   }
 
@@ -75,4 +94,30 @@ export function Timeline({ app, form, id, fields }: { app: string; form: string;
       {more && <Alert type="info" title={t('timeline.more', { count: entries.length })} />}
     </section>
   );
+}
+
+/// The field a key names on form `on`: a field of it, or a path through its relations
+/// (`customer.tier`: the customer's tier).
+export function fieldAt(forms: WorkspaceForm[], on: string, path: string): FieldMeta | undefined {
+  const [head, ...rest] = path.split('.');
+  const field = forms.find((f) => f.key === on)?.fields.find((f) => f.key === head);
+  if (!field || rest.length === 0) return field;
+  return field.type === 'relation' && field.form ? fieldAt(forms, field.form, rest.join('.')) : undefined;
+}
+
+/// A path's label: each step's label (客户 · 客户等级).
+function pathLabel(forms: WorkspaceForm[], on: string, path: string, language: Language): string {
+  const [head, ...rest] = path.split('.');
+  const field = forms.find((f) => f.key === on)?.fields.find((f) => f.key === head);
+  if (!field) return path;
+  const own = label(field.label, language);
+  return rest.length && field.form ? `${own} · ${pathLabel(forms, field.form, rest.join('.'), language)}` : own;
+}
+
+/// A message's text in the reader's language: its `messages` in theirs, else its `message`.
+function messageText(body: unknown, language: Language): string {
+  if (typeof body === 'string') return body;
+  if (!body || typeof body !== 'object') return '';
+  const { message, messages } = body as { message?: unknown; messages?: Record<string, string> };
+  return messages?.[language] ?? (typeof message === 'string' ? message : JSON.stringify(body));
 }
