@@ -63,6 +63,18 @@ pub struct TaskList {
     pub items: Vec<Task>,
     /// The cursor of the following page (`after=`), if there is one.
     pub next: Option<String>,
+    /// `whose=team`, first page: each holder's tasks of all the list selects, open and
+    /// overdue, most overdue first.
+    pub holders: Option<Vec<TaskHolder>>,
+}
+
+/// Someone holding tasks of a team, and how many.
+#[derive(ToSchema)]
+pub struct TaskHolder {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub open: i64,
+    pub overdue: i64,
 }
 
 /// What a user is told inside Trellis.

@@ -58,11 +58,15 @@ impl TaskFilter {
 
 /// Your tasks and your queues' (with `team=true` your team's too; `whose` for one of them), soonest due first.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskFilter),
-    responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due; `next` is the cursor of the following page", body = super::schemas::TaskList),
+    responses((status = 200, description = "Tasks, soonest due first; `overdue` marks those past due; `next` is the cursor of the following page; a team's first page counts each holder's (`holders`)", body = super::schemas::TaskList),
         (status = 400, description = "A bad status, priority, whose, limit or cursor", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, req: HttpRequest, filter: Params<TaskFilter>) -> Result<HttpResponse, Error> {
     let page = tasks::list(&state, principal(&req)?, &filter.query()?, state.clock.now()).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "items": page.items, "next": page.next })))
+    let mut body = json!({ "items": page.items, "next": page.next });
+    if let Some(holders) = page.holders {
+        body["holders"] = json!(holders);
+    }
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// One task with its form, its outcomes and the record it is about (as you may see it).

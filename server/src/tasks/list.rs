@@ -59,7 +59,12 @@ pub const MAX_PAGE: u64 = 500;
 pub struct TaskPage {
     pub items: Vec<Value>,
     pub next: Option<String>,
+    /// For a team's first page: each holder's open and overdue tasks among all it selects.
+    pub holders: Option<Vec<Value>>,
 }
+
+/// At most this many of a team's tasks are counted by holder.
+const MAX_COUNTED: u64 = 10_000;
 
 /// A task page's cursor: the last task's due time (none for a task without one, which
 /// sort last) and id, `2026-12-08T10:00:00.000000Z/42` or `/42`.
@@ -80,16 +85,15 @@ fn after_condition(cursor: &str, backend: sea_orm::DbBackend) -> Result<sea_orm:
         .add(due_col.is_null()))
 }
 
-/// How many open tasks the inbox shows `principal`, and how many of those are overdue.
+/// How many open tasks the inbox opens on (the caller's own: what its "mine" list shows),
+/// and how many of those are overdue: counted by the very selection that list reads.
 pub async fn counts(c: &impl ConnectionTrait, principal: Principal, now: DateTime<Utc>) -> Result<(i64, i64), Error> {
     let reach = reach(c, principal, false).await?;
     let mut counts = [0i64; 2];
     for (i, overdue) in [false, true].into_iter().enumerate() {
-        let mut stmt = reach.tasks("open");
+        let query = TaskQuery { whose: Some(Whose::Mine), overdue, ..TaskQuery::default() };
+        let mut stmt = selection(&reach, &query, now, c.get_database_backend())?;
         stmt.expr(Expr::col(a("id")).count());
-        if overdue {
-            stmt.and_where(Expr::col(a("due_at")).lt(datetime(now, c.get_database_backend())));
-        }
         if let Some(row) = c.query_one(&stmt).await? {
             counts[i] = row.try_get_by_index(0)?;
         }
@@ -97,17 +101,18 @@ pub async fn counts(c: &impl ConnectionTrait, principal: Principal, now: DateTim
     Ok((counts[0], counts[1]))
 }
 
-/// The tasks `principal` may see that `query` asks for, soonest due first.
-pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: DateTime<Utc>) -> Result<TaskPage, Error> {
-    let conn = &core.db.conn;
-    let reach = reach(conn, principal, query.team || query.whose == Some(Whose::Team)).await?;
-    let backend = conn.get_database_backend();
+/// The tasks `query` asks for among those `reach` sees, as SQL (no columns, order or page).
+fn selection(
+    reach: &super::Reach,
+    query: &TaskQuery,
+    now: DateTime<Utc>,
+    backend: sea_orm::DbBackend,
+) -> Result<sea_orm::sea_query::SelectStatement, Error> {
     let status = query.status.as_deref().unwrap_or("open");
     if !["open", "completed", "cancelled"].contains(&status) {
         return Err(Error::bad_input(BadInputCode::bad_query, "`status` is open, completed or cancelled"));
     }
     let mut stmt = reach.tasks(status);
-    stmt.columns(COLUMNS.map(a));
     if let Some(whose) = query.whose {
         stmt.cond_where(reach.part(whose));
     }
@@ -126,6 +131,16 @@ pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: Dat
         }
         stmt.and_where(Expr::col(a("priority")).eq(priority.as_str()));
     }
+    Ok(stmt)
+}
+
+/// The tasks `principal` may see that `query` asks for, soonest due first.
+pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: DateTime<Utc>) -> Result<TaskPage, Error> {
+    let conn = &core.db.conn;
+    let reach = reach(conn, principal, query.team || query.whose == Some(Whose::Team)).await?;
+    let backend = conn.get_database_backend();
+    let mut stmt = selection(&reach, query, now, backend)?;
+    stmt.columns(COLUMNS.map(a));
     if !(1..=MAX_PAGE).contains(&query.limit) {
         return Err(Error::bad_input_at(BadInputCode::bad_query, "/limit", format!("`limit` is 1 to {MAX_PAGE}")));
     }
@@ -145,5 +160,49 @@ pub async fn list(core: &Core, principal: Principal, query: &TaskQuery, now: Dat
     // A team's task about what the reader sees masked (a birthday's) tells it by its title
     // and its date: left out, as the value is.
     crate::access::without_derived(core, &reach.principal, &mut items, |t| reach.acts_on(t)).await?;
-    Ok(TaskPage { items, next: next.flatten() })
+    let holders = match (query.whose, &query.after) {
+        (Some(Whose::Team), None) => Some(holders(core, &reach, query, now).await?),
+        _ => None,
+    };
+    Ok(TaskPage { items, next: next.flatten(), holders })
+}
+
+/// Each holder of the tasks `query` selects (every page of them, as the list shows them:
+/// what the reader may not see left out), with how many are open and overdue, most first.
+async fn holders(
+    core: &Core,
+    reach: &super::Reach,
+    query: &TaskQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<Value>, Error> {
+    let conn = &core.db.conn;
+    let backend = conn.get_database_backend();
+    let mut stmt = selection(reach, query, now, backend)?;
+    stmt.columns(COLUMNS.map(a)).limit(MAX_COUNTED);
+    let mut tasks: Vec<Value> = conn
+        .query_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| task_json(r, backend, now, reach.language()))
+        .collect::<Result<_, _>>()?;
+    crate::access::without_derived(core, &reach.principal, &mut tasks, |t| reach.acts_on(t)).await?;
+    let mut counted: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for task in &tasks {
+        let entry = counted.entry(task["assignee"].as_str().unwrap_or_default().to_owned()).or_default();
+        entry.0 += 1;
+        entry.1 += i64::from(task["overdue"] == true);
+    }
+    let mut holders = Vec::new();
+    for (username, (open, overdue)) in counted {
+        let named = crate::auth::user(conn, crate::auth::Who::Name(&username)).await?;
+        let display_name = match named {
+            Some(_) => crate::auth::directory::own_settings(conn, named.map_or(0, |p| p.user_id)).await?.1,
+            None => None,
+        };
+        holders.push(
+            serde_json::json!({ "username": username, "display_name": display_name, "open": open, "overdue": overdue }),
+        );
+    }
+    holders.sort_by_key(|h| std::cmp::Reverse((h["overdue"].as_i64(), h["open"].as_i64())));
+    Ok(holders)
 }

@@ -234,6 +234,13 @@ async fn a_branch_manager_was_told_a_team_task_did_not_exist_and_handing_on_was_
     assert_eq!(env.post("/api/v1/directory/import", &people(1)).await.status, 200);
     let task = outflow_task!(env, zhangs_customer(&env).await);
     let (zhang, li) = (signed_in!(env, "zhang.min"), signed_in!(env, "li.hang"));
+    // The team's tasks, grouped by holder with their counts.
+    let team = env.send("GET", "/api/v1/tasks?whose=team", None, &[("authorization", &li)]).await;
+    assert_eq!(team.status, 200, "{}", team.body);
+    let listed = team.body["items"].as_array().map_or(0, Vec::len) as i64;
+    let holders = team.body["holders"].as_array().expect("holders").clone();
+    assert_eq!(holders.iter().map(|h| h["open"].as_i64().unwrap_or(0)).sum::<i64>(), listed, "{holders:?}");
+    assert!(holders.iter().any(|h| h["username"] == "zhang.min" && h["open"].as_i64() >= Some(1)), "{holders:?}");
     let seen = env.send("GET", &format!("/api/v1/tasks/{task}"), None, &[("authorization", &li)]).await;
     assert_eq!(seen.status, 200, "the manager reads the team's task: {}", seen.body);
     let notes = json!({ "outcome": "reached", "values": { "notes": "x" } });

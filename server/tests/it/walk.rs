@@ -11,7 +11,8 @@ both_backends!(
     a_login_after_silence_raised_an_alert_about_no_record,
     the_sops_care_sms_was_on_no_timeline_and_old_holdings_were_greeted,
     the_presentation_waited_for_the_preparation,
-    a_user_who_chose_no_language_read_notifications_in_both
+    a_user_who_chose_no_language_read_notifications_in_both,
+    the_inbox_badge_counted_tasks_its_list_did_not_show
 );
 
 const APP: &str = "/api/v1/apps/bank_crm";
@@ -135,5 +136,18 @@ async fn a_user_who_chose_no_language_read_notifications_in_both(backend: Backen
     assert!(!messages.is_empty(), "{}", hers.body);
     assert!(messages.iter().all(|m| !m.contains(" / ") && !m.contains("New task")), "in Chinese only: {messages:?}");
     assert!(messages.iter().any(|m| m.starts_with("新任务：")), "{messages:?}");
+    env.finish().await;
+}
+
+/// The administrator's badge said 2 tasks (1 overdue) while the "mine" list showed none:
+/// the badge counts the list it stands for, by the same selection.
+async fn the_inbox_badge_counted_tasks_its_list_did_not_show(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let workspace = env.get("/api/v1/workspace").await;
+    assert_eq!(workspace.status, 200, "{}", workspace.body);
+    let mine = env.get("/api/v1/tasks?whose=mine&limit=500").await.body["items"].as_array().expect("items").clone();
+    let overdue = mine.iter().filter(|t| t["overdue"] == true).count();
+    assert_eq!(workspace.body["tasks"]["open"], json!(mine.len()), "{}", workspace.body["tasks"]);
+    assert_eq!(workspace.body["tasks"]["overdue"], json!(overdue));
     env.finish().await;
 }

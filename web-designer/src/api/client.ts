@@ -8,6 +8,7 @@ import type { components, paths } from '../../generated/schema';
 
 export type Schemas = components['schemas'];
 export type Task = Schemas['Task'];
+export type TaskHolder = Schemas['TaskHolder'];
 export type TaskDetail = Schemas['TaskDetail'];
 export type Notification = Schemas['Notification'];
 export type Me = Schemas['Me'];

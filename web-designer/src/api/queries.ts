@@ -91,13 +91,14 @@ export function useRecords(app: string, form: string, params: ListParams) {
   return useInfiniteQuery({ ...listQuery(app, form, params), placeholderData: keepPreviousData });
 }
 
-/// The caller's open tasks of one part of the inbox, soonest due first.
-export function useTasks(whose: string) {
+/// The caller's open tasks of one part of the inbox (only the overdue ones, asked), soonest
+/// due first.
+export function useTasks(whose: string, overdue = false) {
   return useInfiniteQuery({
-    queryKey: ['/api/v1/tasks', { whose }] as Key,
+    queryKey: ['/api/v1/tasks', { whose, overdue }] as Key,
     initialPageParam: null as string | null,
     queryFn: async ({ pageParam }: { pageParam: string | null }) => {
-      const query = { limit: PAGE, whose, ...(pageParam ? { after: pageParam } : {}) };
+      const query = { limit: PAGE, whose, ...(overdue ? { overdue } : {}), ...(pageParam ? { after: pageParam } : {}) };
       return answered(await api.GET('/api/v1/tasks', { params: { query } }));
     },
     getNextPageParam: (last) => last.next ?? undefined,

@@ -35,7 +35,10 @@ export function RecordForm({ app, form, record, onSaved }: {
   const [busy, setBusy] = useState(false);
   const timer = useRef<number | undefined>(undefined);
 
-  const writable = (f: FieldMeta) => f.mode === 'visible' && kindOf(f).special !== 'formula';
+  // What the reader's role lets them do to this record: a form they may not change is read,
+  // not offered for editing (no Save to be refused).
+  const editable = form.operations.includes(record ? 'update' : 'create');
+  const writable = (f: FieldMeta) => editable && f.mode === 'visible' && kindOf(f).special !== 'formula';
   /// What a save or a check sends: the writable fields shown, all of them for a new record;
   /// for an edit only the changed ones, a value emptied sent as null.
   function payload(): Record<string, unknown> {
@@ -133,9 +136,11 @@ export function RecordForm({ app, form, record, onSaved }: {
           return <FieldItem key={f.key} field={f} ctx={{ ...ctx, ...named }} formulas={formulas} writable={writable(f)} />;
         })}
       </div>
-      <Space>
-        <Button type="primary" htmlType="submit" loading={busy}>{t('form.save')}</Button>
-      </Space>
+      {fields.some(writable) && (
+        <Space>
+          <Button type="primary" htmlType="submit" loading={busy}>{t('form.save')}</Button>
+        </Space>
+      )}
     </Form>
   );
 }

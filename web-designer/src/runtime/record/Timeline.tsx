@@ -37,7 +37,8 @@ export function Timeline({ app, form, id }: { app: string; form: string; id: num
         const detail = (e.detail ?? {}) as { before?: Record<string, unknown>; after?: Record<string, unknown>; sent?: Record<string, unknown> };
         const action = String(e.action ?? '').replace('record.', '');
         const keys = action === 'update' ? Object.keys(detail.sent ?? {}) : [];
-        const by = label(e.by, language) || String(e.actor ?? '');
+        // A person by name, a rule or a process by its label, Trellis itself as the system.
+        const by = label(e.by, language) || (e['via'] === 'system' ? t('timeline.system') : String(e.actor ?? ''));
         return (
           <>
             <Typography.Text strong>{t(`timeline.${action}` as 'timeline.update')}</Typography.Text> · {by}
