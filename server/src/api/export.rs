@@ -13,11 +13,13 @@ use crate::error::Error;
 use crate::records::query::ListParams;
 
 /// Export records as CSV (UTF-8 with a byte-order mark, so spreadsheets read Chinese
-/// right). The same `filter`, `where`, `sort` and `fields` as a list; `limit` and
+/// right): headers and values as your list shows them, in your language (field and option
+/// labels, yes and no, instants on your clocks), or with `keys=true` as field keys and
+/// stored values. The same `filter`, `where`, `sort` and `fields` as a list; `limit` and
 /// `after` do not apply. Needs the `export` operation.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/export", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ListParams),
-    responses((status = 200, description = "The records as CSV: a header row of field keys, then one row per record", content_type = "text/csv"),
+    responses((status = 200, description = "The records as CSV: a header row, then one row per record", content_type = "text/csv"),
         (status = 400, description = "A bad filter, sort or fields", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "No `export` operation, or a filter on what the caller sees masked", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "A `where` that is not a valid condition: `errors[].span` locates the mistake", body = super::error::Problem, content_type = "application/problem+json")))]
@@ -31,6 +33,6 @@ pub async fn export(
     let csv = crate::export::start(&state.core, who, (&path.app, &path.form), &params).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", csv.filename)))
+        .insert_header(super::files::attachment(&csv.filename))
         .streaming(csv.chunks.map(|chunk| chunk.map(Bytes::from))))
 }

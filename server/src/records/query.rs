@@ -163,6 +163,9 @@ pub struct ListParams {
     /// Records whose title, numbers or lookup fields (those you see in clear) contain this
     /// text, ignoring ASCII case: at most 100 characters.
     pub search: Option<String>,
+    /// Exports only: headers and values as field keys and stored values (for integrators),
+    /// not as the list shows them in your language.
+    pub keys: Option<bool>,
 }
 
 /// The query-string parameters of a single record's read.

@@ -96,7 +96,9 @@ async fn a_raised_task_is_in_the_rms_inbox_and_is_completed_with_notes(backend: 
     let items = told.body["items"].as_array().expect("items").clone();
     assert_eq!(told.body["unread"], 2, "{}", told.body);
     assert!(
-        items.iter().any(|n| n["task"] == task["id"] && n["message"].as_str().is_some_and(|m| m.starts_with("新任务：")))
+        items
+            .iter()
+            .any(|n| n["task"] == task["id"] && n["message"].as_str().is_some_and(|m| m.starts_with("新任务：")))
     );
     let message = items.iter().find(|n| n["task"].is_null()).expect("the rule's message");
     assert!(message["message"].as_str().is_some_and(|m| m.contains("两小时内")), "{message}");

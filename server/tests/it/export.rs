@@ -41,7 +41,8 @@ async fn exports_follow_the_callers_roles(backend: Backend) {
     assert_eq!(analyst.status, 200, "{}", analyst.body);
     assert_eq!(analyst.header("content-type").as_deref(), Some("text/csv; charset=utf-8"));
     let table = rows(&analyst.body);
-    assert_eq!(table[0], ["id", "customer_no", "name", "id_number", "mobile", "aum"]);
+    // Headers as the list shows them, in the exporter's language (the app's: none chosen).
+    assert_eq!(table[0], ["id", "客户号", "姓名", "证件号码", "手机", "管理资产(AUM)"]);
     assert_eq!(table.len(), 1 + 7, "a header and every customer");
     assert_eq!(table[1][2..], ["李伟", "110***********0001", "*******0001", "12800000.00"]);
     let last = table.last().expect("the new customer");
@@ -50,6 +51,23 @@ async fn exports_follow_the_callers_roles(backend: Backend) {
         ["C0999", "\"'=HYPERLINK(\"\"http://x\"\")\"", ""],
         "formula-like text is defused, quotes doubled"
     );
+
+    // The exports used field keys as headers and option keys as values; an integrator asks
+    // for keys.
+    let analyst = auth("analyst").await;
+    let worded = "/api/v1/apps/bank_crm/forms/customer/export?sort=id&fields=name,tier,last_mobile_login";
+    let table = rows(&env.send("GET", worded, None, &[("authorization", &analyst)]).await.body);
+    assert_eq!(table[0], ["id", "姓名", "客户层级", "最近手机银行登录 (Asia/Shanghai)"]);
+    assert_eq!(table[1][1..3], ["李伟", "高净值"], "options by their labels");
+    assert!(table[1][3].len() == 19 && !table[1][3].contains('T'), "an instant on the reader's clocks: {:?}", table[1]);
+    let keyed = env.send("GET", &format!("{worded}&keys=true"), None, &[("authorization", &analyst)]).await;
+    let table = rows(&keyed.body);
+    assert_eq!(table[0], ["id", "name", "tier", "last_mobile_login"]);
+    assert_eq!(table[1][2], "hnw");
+    let me = env.send("PATCH", "/api/v1/auth/me", Some(r#"{"language":"en"}"#), &[("authorization", &analyst)]).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    let english = env.send("GET", worded, None, &[("authorization", &auth("analyst").await)]).await;
+    assert_eq!(rows(&english.body)[0], ["id", "Name", "Tier", "Last mobile-banking login (Asia/Shanghai)"]);
 
     let compliance = env.send("GET", export, None, &[("authorization", &auth("compliance").await)]).await;
     assert_eq!(rows(&compliance.body)[1][3..5], ["110101198001010001", "13700000001"]);
@@ -62,9 +80,13 @@ async fn exports_follow_the_callers_roles(backend: Backend) {
     let audit = env.get("/api/v1/audit?action=record.export").await;
     let entries = audit.body["items"].as_array().expect("items");
     let who: Vec<&str> = entries.iter().filter_map(|e| e["actor"].as_str()).collect();
-    assert_eq!(who.len(), 2, "one entry per export that ran: {who:?}");
+    assert_eq!(who.len(), 5, "one entry per export that ran: {who:?}");
     assert!(who.contains(&"analyst") && who.contains(&"compliance"));
     assert!(entries.iter().all(|e| e["form"] == "customer" && e["detail"]["rows"] == 7), "{entries:?}");
+    assert!(
+        entries.iter().any(|e| e["detail"]["fields"] == json!(["id", "name", "tier", "last_mobile_login"])),
+        "keys audited"
+    );
     env.finish().await;
 }
 

@@ -38,3 +38,34 @@ export function refusalText(p: Partial<Problem> | undefined, language: Language,
   const known = p?.code ? (translations(language)[`refusal.${p.code}`] ?? null) : null;
   return known ?? translate(language, 'error.generic', { detail: p?.detail || fallback });
 }
+
+/// Where the server found the `where` text wrong: its code, its (English) message and the
+/// span of the mistake.
+export interface WhereProblem {
+  code?: string | undefined;
+  message: string;
+  span?: [number, number] | undefined;
+}
+
+/// A `where` problem in the reader's language, by its code (`expr.<code>` in the locale
+/// files), naming the marked text; the server's own words for a code not worded here.
+export function whereProblemText(problem: WhereProblem, text: string, language: Language): string {
+  const [start, end] = (problem.span ?? [0, 0]).map((b) => byteIndex(text, b)) as [number, number];
+  const at = text.slice(start, end).trim();
+  const code = problem.code === 'syntax' && start >= text.trimEnd().length ? 'incomplete' : problem.code;
+  const sentence = code ? translations(language)[`expr.${code}`] : undefined;
+  return sentence === undefined ? problem.message : fill(sentence, { at: at || text.trim() });
+}
+
+/// The string index of a UTF-8 byte offset (the server's spans count bytes).
+export function byteIndex(text: string, byte: number): number {
+  let bytes = 0;
+  let index = 0;
+  for (const ch of text) {
+    if (bytes >= byte) break;
+    bytes += new TextEncoder().encode(ch).length;
+    index += ch.length;
+  }
+  return index;
+}
+

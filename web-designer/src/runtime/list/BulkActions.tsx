@@ -9,7 +9,7 @@ import { kindOf, type InputContext } from '../../fields/kinds';
 import { apiValues } from '../../fields/values';
 import { LanguageContext, label, useT } from '../../i18n';
 import { ZoneContext } from '../../ui/contexts';
-import { refusalText } from '../../ui/problems';
+import { fieldAt, fieldProblem, refusalText } from '../../ui/problems';
 
 /// What the selected rows can have done to them together: one field set on all, all
 /// deleted (each through the server's write pipeline, all or nothing, every refusal
@@ -42,7 +42,7 @@ export function BulkActions({ app, form, fields, selected, query, onDone }: {
       return;
     }
     const refusal = error as Problem | undefined;
-    setRefusals(refusal?.errors?.length ? refusal.errors.map((e) => e.message) : [refusalText(refusal, language)]);
+    setRefusals(refusal?.errors?.length ? refusal.errors.map((e) => fieldProblem(e, fieldAt(fields, e.path), language)) : [refusalText(refusal, language)]);
   }
 
   async function exportCsv() {
@@ -56,7 +56,7 @@ export function BulkActions({ app, form, fields, selected, query, onDone }: {
     }
     const link = document.createElement('a');
     link.href = URL.createObjectURL(data);
-    link.download = `${form.key}.csv`;
+    link.download = `${label(form.label, language) || form.key}.csv`;
     link.click();
     URL.revokeObjectURL(link.href);
   }

@@ -5,25 +5,10 @@ import type { FieldMeta } from '../../api/client';
 import { kindOf } from '../../fields/kinds';
 import { type Clause, type Op, opsFor, whereText } from '../../fields/where';
 import { LanguageContext, label, useT } from '../../i18n';
+import { byteIndex, type WhereProblem, whereProblemText } from '../../ui/problems';
+
+export type { WhereProblem } from '../../ui/problems';
 import { ZoneContext } from '../../ui/contexts';
-
-/// Where the server found the `where` text wrong: its message and the span of the mistake.
-export interface WhereProblem {
-  message: string;
-  span?: [number, number] | undefined;
-}
-
-/// The string index of a UTF-8 byte offset (the server's spans count bytes).
-function byteIndex(text: string, byte: number): number {
-  let bytes = 0;
-  let index = 0;
-  for (const ch of text) {
-    if (bytes >= byte) break;
-    bytes += new TextEncoder().encode(ch).length;
-    index += ch.length;
-  }
-  return index;
-}
 
 /// The filter builder: conditions of a field, an operator and a value fitting the field's
 /// type, joined by and/or into the list's `where` text, which power users may also edit
@@ -37,14 +22,21 @@ export function FilterBuilder({ app, fields, applied, problem, onApply }: {
   const [clauses, setClauses] = useState<Clause[]>([]);
   const [join, setJoin] = useState<'and' | 'or'>('and');
   const [text, setText] = useState(applied);
-  // Once the text is edited by hand it is the filter: the builder no longer writes it.
+  // Text edited by hand is kept: conditions built afterwards are added to it (`base`).
   const [byHand, setByHand] = useState(false);
+  const [base, setBase] = useState('');
   useEffect(() => setText(applied), [applied]);
 
   function change(next: Clause[], nextJoin = join) {
+    const hand = byHand ? text.trim() : base;
+    if (byHand) {
+      setBase(hand);
+      setByHand(false);
+    }
     setClauses(next);
     setJoin(nextJoin);
-    if (!byHand) setText(whereText(fields, next, nextJoin, zone));
+    const built = whereText(fields, next, nextJoin, zone);
+    setText(hand && built ? `(${hand}) and (${built})` : hand || built);
   }
   const set = (i: number, patch: Partial<Clause>) => change(clauses.map((c, j) => (j === i ? { ...c, ...patch } : c)));
 
@@ -86,7 +78,7 @@ export function FilterBuilder({ app, fields, applied, problem, onApply }: {
         );
       })}
       <Space wrap>
-        <Button icon={<PlusOutlined />} disabled={byHand || fields.length === 0}
+        <Button icon={<PlusOutlined />} disabled={fields.length === 0}
           onClick={() => { const f = fields[0]; if (f) change([...clauses, { field: f.key, op: opsFor(f)[0] ?? 'eq', value: null }]); }}>
           {t('filter.add')}
         </Button>
@@ -102,7 +94,7 @@ export function FilterBuilder({ app, fields, applied, problem, onApply }: {
       </label>
       {problem && (
         <div role="alert" className="filter-problem">
-          <Typography.Text type="danger">{problem.message}</Typography.Text>
+          <Typography.Text type="danger">{whereProblemText(problem, applied, language)}</Typography.Text>
           {problem.span && (
             <pre className="code" aria-label={t('filter.at')}>
               {applied.slice(0, start)}<mark>{applied.slice(start, Math.max(end, start + 1)) || ' '}</mark>{applied.slice(Math.max(end, start + 1))}
@@ -112,7 +104,7 @@ export function FilterBuilder({ app, fields, applied, problem, onApply }: {
       )}
       <Space>
         <Button type="primary" onClick={() => onApply(text.trim())}>{t('filter.apply')}</Button>
-        <Button onClick={() => { setClauses([]); setText(''); setByHand(false); onApply(''); }}>{t('filter.clear')}</Button>
+        <Button onClick={() => { setClauses([]); setText(''); setBase(''); setByHand(false); onApply(''); }}>{t('filter.clear')}</Button>
       </Space>
     </section>
   );

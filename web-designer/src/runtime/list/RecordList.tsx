@@ -6,12 +6,12 @@ import { problemOf, rowsOf, useRecords } from '../../api/queries';
 import { alignOf, cell, kindOf } from '../../fields/kinds';
 import { LanguageContext, label, useT } from '../../i18n';
 import { useForm, ZoneContext } from '../../ui/contexts';
-import { refusalText } from '../../ui/problems';
+import { refusalText, type WhereProblem, whereProblemText } from '../../ui/problems';
 import { follow, paths, useNavigate, type Params } from '../../ui/router';
 import NotFound from '../NotFound';
 import { BulkActions } from './BulkActions';
 import { ColumnChooser } from './ColumnChooser';
-import { FilterBuilder, type WhereProblem } from './FilterBuilder';
+import { FilterBuilder } from './FilterBuilder';
 import { initialQuery, listedFields, params, type Query } from './query';
 import { Views, type ViewState } from './Views';
 
@@ -50,7 +50,7 @@ function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
   const first = refusal?.errors?.[0];
   // A `where` the server could not read is shown at the filter, with the span of the mistake.
   const whereProblem: WhereProblem | null = refusal && (refusal.status === 422 || first?.path === '/where')
-    ? { message: first?.message ?? refusal.detail ?? '', span: first?.span?.length === 2 ? [first.span[0] ?? 0, first.span[1] ?? 0] : undefined }
+    ? { code: first?.code, message: first?.message ?? refusal.detail ?? '', span: first?.span?.length === 2 ? [first.span[0] ?? 0, first.span[1] ?? 0] : undefined }
     : null;
   const problem = records.isError && !whereProblem ? refusalText(refusal, language) : null;
 
@@ -119,7 +119,7 @@ function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
           where: v.where ?? '', search: v.search ?? '', sort: v.sort ?? null, columns: v.columns?.length ? v.columns : initial.columns,
         } : initial)} />
       </Space>
-      {whereProblem && <Alert type="error" role="alert" title={t('filter.refused', { message: whereProblem.message })} style={{ marginBottom: 12 }} />}
+      {whereProblem && <Alert type="error" role="alert" title={t('filter.refused', { message: whereProblemText(whereProblem, query.where, language) })} style={{ marginBottom: 12 }} />}
       {problem && <Alert role="alert" type="error" title={problem} />}
       <BulkActions app={app} form={form} fields={listed} selected={selected} query={params(query)}
         onDone={() => setSelected([])} />

@@ -1,13 +1,17 @@
 //! Exporting a form's records as CSV: the list's filters, sort and fields, within the
 //! caller's records and with their field modes (hidden fields left out, masked ones
-//! masked), streamed a page at a time so an export of millions of rows holds one page in
-//! memory. Each export leaves an audit entry before the first byte leaves.
+//! masked), headers and values in the exporter's words (`words`), streamed a page at a
+//! time so an export of millions of rows holds one page in memory. Each export leaves an
+//! audit entry before the first byte leaves.
+
+mod words;
 
 use std::sync::Arc;
 
 use engine_form::{Field, FieldType};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
+pub use words::Words;
 
 use crate::access::reach::{list_query, shaped};
 use crate::access::{Access, Mode};
@@ -25,10 +29,15 @@ const PAGE: u64 = 1000;
 /// One CSV column: a field of the record, or a field of a related record's lookup.
 struct Column {
     header: String,
+    /// The field's key (`relationship_manager.name` for a lookup), as the audit names it.
+    key: String,
     field: String,
     lookup: Option<String>,
     /// Text a spreadsheet could take for a formula is written with a leading `'`.
     guard: bool,
+    /// The field its values are of (for their words), and whether the caller sees it masked.
+    meta: Option<Field>,
+    masked: bool,
 }
 
 /// An export under way: its file name and its text, a page at a time.
@@ -53,16 +62,26 @@ pub async fn start(
     (query.limit, query.after, query.count) = (PAGE, None, true);
     let scoped = FormCtx { access: Some(&access), ..ctx };
     let first = read::list(&core.db.conn, &scoped, &query).await?;
-    let columns = columns(&published.bundle, ctx.form, &access, query.fields.as_deref());
+    let words = words_of(core, principal, &published, params.keys.unwrap_or(false)).await?;
+    let columns = columns(&published.bundle, ctx.form, &access, query.fields.as_deref(), &words);
 
     let detail = json!({ "format": "csv", "rows": first.total, "filter": params.filter, "where": params.condition,
-        "sort": params.sort, "fields": columns.iter().map(|c| &c.header).collect::<Vec<_>>() });
+        "sort": params.sort, "fields": columns.iter().map(|c| &c.key).collect::<Vec<_>>() });
     audit::write(&core.db.conn, actor, Entry::form("record.export", app, form, detail), now).await?;
 
     let mut head = "\u{feff}".to_owned();
     push_row(&mut head, columns.iter().map(|c| c.header.clone()));
-    let export =
-        Export { core: core.clone(), app: published.clone(), form: form.to_owned(), access, query, columns, now };
+    let name = if words.keys { form.to_owned() } else { words.form_name(ctx.form) };
+    let export = Export {
+        core: core.clone(),
+        app: published.clone(),
+        form: form.to_owned(),
+        access,
+        query,
+        columns,
+        now,
+        words,
+    };
     let pages = futures_util::stream::unfold((export, Some(first)), |(export, page)| async move {
         let page = page?;
         let mut text = String::new();
@@ -79,7 +98,16 @@ pub async fn start(
         Some((Ok(text), (export, next)))
     });
     let chunks = futures_util::stream::once(async move { Ok::<_, Error>(head) }).chain(pages).boxed_local();
-    Ok(Csv { filename: format!("{form}-{}.csv", now.format("%Y%m%d-%H%M%S")), chunks })
+    Ok(Csv { filename: format!("{name}-{}.csv", now.format("%Y%m%d-%H%M%S")), chunks })
+}
+
+/// The exporter's words: their language (else the app's) and zone (else the app's).
+async fn words_of(core: &Core, principal: &Principal, app: &PublishedApp, keys: bool) -> Result<Words, Error> {
+    let (own_zone, _) = crate::auth::directory::own_settings(&core.db.conn, principal.user_id).await?;
+    let app_zone = crate::meta::find_app(&core.db.conn, &app.key).await?.and_then(|a| a.time_zone);
+    let zone = own_zone.or(app_zone).and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC);
+    let language = principal.language.clone().or_else(|| app.bundle.language.clone());
+    Ok(Words { language, zone, keys })
 }
 
 /// What the pages after the first need.
@@ -92,6 +120,7 @@ struct Export {
     columns: Vec<Column>,
     /// The request's instant: every page reads formulas as of it.
     now: chrono::DateTime<chrono::Utc>,
+    words: Words,
 }
 
 impl Export {
@@ -110,7 +139,7 @@ impl Export {
                 Some(field) => &record["_lookup"][&column.field][field],
                 None => &record[&column.field],
             };
-            let text = cell(value);
+            let text = cell(&self.words.value(column.meta.as_ref(), value, column.masked));
             if column.guard && text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text }
         });
         push_row(out, cells);
@@ -124,24 +153,46 @@ fn columns(
     form: &engine_form::Form,
     access: &Access,
     fields: Option<&[String]>,
+    words: &Words,
 ) -> Vec<Column> {
-    let mut out = vec![Column { header: "id".into(), field: "id".into(), lookup: None, guard: false }];
+    let id = Column {
+        header: "id".into(),
+        key: "id".into(),
+        field: "id".into(),
+        lookup: None,
+        guard: false,
+        meta: None,
+        masked: false,
+    };
+    let mut out = vec![id];
     for field in &form.fields {
         let asked = fields.is_none_or(|w| w.contains(&field.key));
         if !asked || access.mode(&field.key) == Mode::Hidden || matches!(field.kind, FieldType::SubTable { .. }) {
             continue;
         }
-        let guard = holds_text(field) || access.mode(&field.key).masked();
-        out.push(Column { header: field.key.clone(), field: field.key.clone(), lookup: None, guard });
+        let masked = access.mode(&field.key).masked();
+        out.push(Column {
+            header: words.header(field),
+            key: field.key.clone(),
+            field: field.key.clone(),
+            lookup: None,
+            guard: holds_text(field) || masked,
+            meta: Some(field.clone()),
+            masked,
+        });
         if let FieldType::Relation { form: target, lookup } = &field.kind {
             let related = access.to_form(target);
             for key in lookup {
-                let text = bundle.form(target).and_then(|f| f.field(key)).is_none_or(holds_text);
+                let shown = bundle.form(target).and_then(|f| f.field(key));
+                let masked = related.is_some_and(|a| a.mode(key).masked());
                 out.push(Column {
-                    header: format!("{}.{key}", field.key),
+                    header: words.lookup_header(field, shown, key),
+                    key: format!("{}.{key}", field.key),
                     field: field.key.clone(),
                     lookup: Some(key.clone()),
-                    guard: text || related.is_some_and(|a| a.mode(key).masked()),
+                    guard: shown.is_none_or(holds_text) || masked,
+                    meta: shown.cloned(),
+                    masked,
                 });
             }
         }
