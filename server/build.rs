@@ -1,6 +1,7 @@
 //! Builds the browser app (`web-designer/`, with npm) and embeds what it built: every file
 //! of `web-designer/dist` becomes bytes in the binary, served at `/`. Nothing is fetched
-//! at run time, and `cargo run` on a fresh clone builds the app it serves.
+//! at run time, and `cargo run` on a fresh clone builds the app it serves. The demo bundle
+//! (`examples/bank-crm`) is embedded too, so `trellis serve --demo` runs anywhere.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,6 +30,26 @@ fn main() {
         "/// The browser app's files, by path under `dist/`.\npub static ASSETS: &[(&str, &[u8])] = &[\n{entries}];\n"
     );
     std::fs::write(out, code).expect("web_assets.rs written");
+    embed_demo();
+}
+
+/// Every JSON file of the demo bundle, by its path in the folder.
+fn embed_demo() {
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bank-crm");
+    println!("cargo:rerun-if-changed={}", demo.display());
+    let mut files = Vec::new();
+    collect(&demo, &demo, &mut files);
+    files.retain(|(name, _)| name.ends_with(".json"));
+    files.sort();
+    let entries: String = files
+        .iter()
+        .map(|(name, path)| format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()))
+        .collect();
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("demo_bundle.rs");
+    let code = format!(
+        "/// The demo bundle's files, by path in its folder.\npub static DEMO: &[(&str, &str)] = &[\n{entries}];\n"
+    );
+    std::fs::write(out, code).expect("demo_bundle.rs written");
 }
 
 fn npm(dir: &Path, args: &[&str]) {

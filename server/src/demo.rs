@@ -22,7 +22,16 @@ use crate::publish;
 /// Imports the bundle at `path`, optionally publishes it and inserts its seed records.
 /// Returns the app key. With `skip_existing`, an app already present is left alone.
 pub async fn import_path(state: &Core, path: &Path, publish_it: bool, skip_existing: bool) -> anyhow::Result<String> {
-    let loaded = bundle_dir::load(path)?;
+    import_loaded(state, bundle_dir::load(path)?, publish_it, skip_existing).await
+}
+
+/// `import_path` for a bundle already read.
+pub async fn import_loaded(
+    state: &Core,
+    loaded: bundle_dir::LoadedBundle,
+    publish_it: bool,
+    skip_existing: bool,
+) -> anyhow::Result<String> {
     let key = loaded.document.get("key").and_then(Value::as_str).unwrap_or_default().to_owned();
     if skip_existing && crate::meta::find_app(&state.db.conn, &key).await?.is_some() {
         return Ok(key);
@@ -108,17 +117,15 @@ fn shift_dates(fields: &[engine_form::Field], values: &mut Map<String, Value>, d
     Ok(())
 }
 
-/// The demo's people (`people.json` beside the bundle: org units and users, no passwords),
+/// The demo's people (`people.json` in the bundle: org units and users, no passwords),
 /// made on the first start only: each user gets a random password, returned with their
-/// name to be shown once. Nothing when the folder has no people or they exist already.
-pub async fn people(core: &Core, path: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let file = path.join("people.json");
-    if !file.is_file() {
+/// name to be shown once. Nothing when the bundle has no people or they exist already.
+pub async fn people(core: &Core, files: &bundle_dir::Files) -> anyhow::Result<Vec<(String, String)>> {
+    let Some(text) = files.get("people.json") else {
         return Ok(Vec::new());
-    }
-    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    };
     let mut import: crate::auth::directory::Import =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a directory", file.display()))?;
+        serde_json::from_str(text).context("the demo's people.json is not a directory")?;
     let known = crate::auth::directory::users(&core.db.conn).await?;
     if import.users.iter().any(|u| known.iter().any(|k| k["username"] == u.username.as_str())) {
         return Ok(Vec::new());
@@ -131,6 +138,35 @@ pub async fn people(core: &Core, path: &Path) -> anyhow::Result<Vec<(String, Str
     }
     crate::auth::directory::save(core, &Actor::system(), import, "directory.import").await.map_err(describe)?;
     Ok(shown)
+}
+
+include!(concat!(env!("OUT_DIR"), "/demo_bundle.rs"));
+
+/// Where the demo bundle is looked for when none is named: the repository's folder from
+/// where Trellis runs, then one beside the binary.
+const DEMO_FOLDER: &str = "examples/bank-crm";
+
+/// The demo bundle's files: from the folder `named` (`--demo-bundle`,
+/// `TRELLIS_DEMO_BUNDLE`), which must be one; else `examples/bank-crm` here or beside the
+/// binary; else the copy built into the binary. What was read, and from where.
+pub fn demo_files(named: Option<&Path>) -> anyhow::Result<(bundle_dir::Files, String)> {
+    if let Some(path) = named {
+        if !path.is_dir() {
+            anyhow::bail!(
+                "no demo bundle at {}: set TRELLIS_DEMO_BUNDLE (or --demo-bundle) to a bundle folder, or leave it unset for the built-in demo",
+                path.display()
+            );
+        }
+        return Ok((bundle_dir::read_folder(path)?, path.display().to_string()));
+    }
+    let beside = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(DEMO_FOLDER)));
+    for folder in [Some(Path::new(DEMO_FOLDER).to_path_buf()), beside].into_iter().flatten() {
+        if folder.join("app.json").is_file() {
+            return Ok((bundle_dir::read_folder(&folder)?, folder.display().to_string()));
+        }
+    }
+    let files = DEMO.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect();
+    Ok((files, "the built-in demo".into()))
 }
 
 /// A domain error as a readable message for the command line, diagnostics included.

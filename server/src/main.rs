@@ -35,9 +35,10 @@ enum Command {
         /// Import and publish the demo app (with its seed records) if it is not there yet.
         #[arg(long)]
         demo: bool,
-        /// The bundle --demo loads.
-        #[arg(long, env = "TRELLIS_DEMO_BUNDLE", default_value = "examples/bank-crm")]
-        demo_bundle: PathBuf,
+        /// The bundle folder --demo loads; by default `examples/bank-crm` here or beside the
+        /// binary, else the demo built into the binary.
+        #[arg(long, env = "TRELLIS_DEMO_BUNDLE")]
+        demo_bundle: Option<PathBuf>,
         /// Worker threads (default: one per core).
         #[arg(long)]
         workers: Option<usize>,
@@ -79,8 +80,16 @@ enum AppCommand {
     },
 }
 
+/// Runs the command; a failure is one line on stderr (with what led to it), exit status 1.
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
 #[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TRELLIS_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -104,10 +113,12 @@ async fn main() -> anyhow::Result<()> {
                 eprintln!("(shown only now; set TRELLIS_ADMIN_PASSWORD before the first start to choose it)");
             }
             if with_demo {
-                let key = demo::import_path(&state, &demo_bundle, true, true)
+                let (files, origin) = demo::demo_files(demo_bundle.as_deref())?;
+                let loaded = server::bundle_dir::assemble(&files, &origin)?;
+                let key = demo::import_loaded(&state, loaded, true, true)
                     .await
-                    .with_context(|| format!("cannot load the demo bundle {}", demo_bundle.display()))?;
-                for (user, password) in demo::people(&state, &demo_bundle).await? {
+                    .with_context(|| format!("cannot load the demo bundle ({origin})"))?;
+                for (user, password) in demo::people(&state, &files).await? {
                     // Shown once, like the administrator's: only the hash is kept.
                     eprintln!("created the demo user `{user}` with the password {password}");
                 }

@@ -39,7 +39,7 @@ pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
             // The record page laid out for the form, if the app has one (a customer 360).
             let page = app.pages.iter().find(|p| p.form == key).map(|p| p.key.clone());
             forms.push(json!({ "key": key, "label": doc["label"], "title_field": doc["title_field"],
-                "fields": fields, "operations": operations, "page": page }));
+                "user_field": doc["user_field"], "fields": fields, "operations": operations, "page": page }));
         }
         if !forms.is_empty() {
             // The zone instants are shown in to users who chose none.

@@ -87,9 +87,45 @@ fn the_demo_has_its_people() {
         server.request_as(token, "GET", "/api/v1/apps/bank_crm/forms/customer/records?fields=name", None);
     assert_eq!(status, 200, "{mine}");
     assert!(mine["items"].as_array().is_some_and(|c| !c.is_empty()), "an RM sees their customers: {mine}");
+    // The analyst designs: the designer routes are hers.
+    let login = serde_json::json!({ "username": "chen.analyst", "password": password("chen.analyst") });
+    let (_, analyst) = server.anonymous("POST", "/api/v1/auth/login", Some(&login));
+    let token = analyst["token"].as_str().expect("a token");
+    let (status, forms) = server.request_as(token, "GET", "/api/v1/apps/bank_crm/forms", None);
+    assert_eq!(status, 200, "the demo's analyst is a designer: {forms}");
     server.kill();
     let again = dir.path().join("second.log");
     let second = Server::start_logged(&db, &["--demo"], &again);
     assert!(!std::fs::read_to_string(&again).expect("the log").contains("created the demo user"));
     second.kill();
+}
+
+/// `trellis serve --demo` run outside the repository failed with a backtrace: the demo is
+/// built into the binary; a demo bundle named but missing is one line naming the path and
+/// the variable to set.
+#[test]
+fn the_demo_runs_outside_the_repository() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("elsewhere.db").display());
+    let server = Server::start_in(dir.path(), &db, &["--demo"]);
+    let (status, apps) = server.request("GET", "/api/v1/apps", None);
+    assert_eq!(status, 200, "{apps}");
+    assert_eq!(apps["items"][0]["key"], "bank_crm", "the built-in demo: {apps}");
+    let (status, customers) = server.request("GET", "/api/v1/apps/bank_crm/forms/customer/records?count=true", None);
+    assert!(status == 200 && customers["total"].as_i64() > Some(0), "with its seed: {customers}");
+    server.kill();
+
+    let missing = dir.path().join("no-such-bundle");
+    let failed = Command::new(trellis())
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db", &db])
+        .env("TRELLIS_DEMO_BUNDLE", &missing)
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(failed.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&failed.stderr);
+    let errors: Vec<&str> = said.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "one line: {said}");
+    assert!(errors[0].contains(&missing.display().to_string()) && errors[0].contains("TRELLIS_DEMO_BUNDLE"), "{said}");
+    assert!(!said.contains("stack backtrace"), "{said}");
 }

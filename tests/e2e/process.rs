@@ -58,27 +58,34 @@ impl Server {
     /// `start`, with what the server prints to standard error kept in the file `log`.
     pub fn start_logged(db: &str, extra: &[&str], log: &std::path::Path) -> Server {
         let file = std::fs::File::create(log).expect("a log file");
-        let server = Server::spawn_with(db, extra, Box::new(file));
+        let server = Server::spawn_with(&repo_root(), db, extra, Box::new(file));
+        server.wait_healthy();
+        server
+    }
+
+    /// `start`, run from the folder `cwd` (not the repository).
+    pub fn start_in(cwd: &std::path::Path, db: &str, extra: &[&str]) -> Server {
+        let server = Server::spawn_with(cwd, db, extra, Box::new(std::io::stderr()));
         server.wait_healthy();
         server
     }
 
     /// Starts `trellis serve` on a free port without waiting for it.
     pub fn spawn(db: &str, extra: &[&str]) -> Server {
-        Server::spawn_with(db, extra, Box::new(std::io::stderr()))
+        Server::spawn_with(&repo_root(), db, extra, Box::new(std::io::stderr()))
     }
 
     /// The server on port 0, so the system gives it a free port (a port found free by the
     /// test and handed over could be taken meanwhile by another test's server); what it
     /// prints goes on to `log`, and the address it says it listens on to [`Server::addr`].
-    fn spawn_with(db: &str, extra: &[&str], mut log: Box<dyn Write + Send>) -> Server {
+    fn spawn_with(cwd: &std::path::Path, db: &str, extra: &[&str], mut log: Box<dyn Write + Send>) -> Server {
         let mut child = Command::new(trellis())
             .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--workers", "1"])
             .args(extra)
             .env("TRELLIS_ADMIN_PASSWORD", ADMIN_PASSWORD)
             // Due work is looked for every 200 ms, so tests need not wait 20 s.
             .env("TRELLIS_TICK_MS", "200")
-            .current_dir(repo_root())
+            .current_dir(cwd)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use super::kind::reads;
 use super::raw::{RawField, RawForm};
 use super::{RESERVED_KEYS, Targets};
+use crate::FieldType;
 use crate::diagnostic::{Diagnostic, join};
 use crate::model::{Field, Form, Validation};
 use crate::record::check_value;
@@ -168,7 +169,24 @@ impl Lowerer<'_> {
                 }
             }
         }
+        self.prefill(path, raw, &field.kind);
         (self.diags.len() == before).then_some(field)
+    }
+
+    /// Checks what a new record's form fills a field with (the browser app fills it): `now`
+    /// for a date or an instant, `current_user` for a relation to a form of people (one
+    /// with a `user_field`): the signed-in user's own record.
+    fn prefill(&mut self, path: &str, raw: &RawField, kind: &FieldType) {
+        let fits = match (raw.prefill.as_deref(), kind) {
+            (None, _) => true,
+            (Some("now"), FieldType::Date { .. } | FieldType::DateTime) => true,
+            (Some("current_user"), FieldType::Relation { form, .. }) => self.catalog.user_field(form).is_some(),
+            _ => false,
+        };
+        if !fits {
+            let message = "`now` fills a date or an instant; `current_user` a relation to a form with a `user_field`";
+            self.push(join(path, "prefill"), "bad_prefill", message);
+        }
     }
 
     /// Reports properties set on a field type they do not belong to, so a typo in the

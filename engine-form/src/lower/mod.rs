@@ -28,6 +28,8 @@ pub(super) const RESERVED_KEYS: [&str; 1] = ["id"];
 pub(super) trait Targets {
     /// `None`: there is no form `form`; otherwise the type of its field `key`, if it has one.
     fn field_kind(&self, form: &str, key: &str) -> Option<Option<String>>;
+    /// The field of `form` holding the user name of the person each record is, if it says.
+    fn user_field(&self, form: &str) -> Option<String>;
 }
 
 impl Targets for BTreeMap<&str, &RawForm> {
@@ -35,12 +37,20 @@ impl Targets for BTreeMap<&str, &RawForm> {
         let form = self.get(form)?;
         Some(form.fields.iter().find(|f| f.key == key).map(|f| f.kind.clone()))
     }
+
+    fn user_field(&self, form: &str) -> Option<String> {
+        self.get(form)?.user_field.clone()
+    }
 }
 
 impl Targets for Bundle {
     fn field_kind(&self, form: &str, key: &str) -> Option<Option<String>> {
         let form = self.form(form)?;
         Some(form.field(key).map(|f| f.kind.name().to_owned()))
+    }
+
+    fn user_field(&self, form: &str) -> Option<String> {
+        self.form(form)?.user_field.clone()
     }
 }
 

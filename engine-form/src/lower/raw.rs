@@ -77,4 +77,5 @@ pub(super) struct RawField {
     pub(super) expression: Option<String>,
     pub(super) visible_when: Option<String>,
     pub(super) result_type: Option<String>,
+    pub(super) prefill: Option<String>,
 }

@@ -125,6 +125,8 @@ pub struct WorkspaceForm {
     pub key: String,
     pub label: std::collections::BTreeMap<String, String>,
     pub title_field: Option<String>,
+    /// For a form of people: the field holding each one's user name.
+    pub user_field: Option<String>,
     /// The form's field declarations as its metadata gives them (`/api/v1/schemas/form`),
     /// each with its `mode` for this user; hidden fields are left out.
     pub fields: Vec<FieldMeta>,
@@ -256,6 +258,8 @@ pub struct FieldMeta {
     pub personal_data: Option<bool>,
     /// A condition: the field is shown (and may be sent) only while it holds.
     pub visible_when: Option<String>,
+    /// What a new record's form starts with: `now`, or `current_user` (the user's own record).
+    pub prefill: Option<String>,
     pub default: Option<Value>,
     /// Bounds of a number or a date, as the metadata writes them.
     pub min: Option<Value>,

@@ -1,7 +1,8 @@
 import { useContext, useEffect, useState } from 'react';
 import { Select } from 'antd';
 import type { Row } from '../../api/client';
-import { useSearch } from '../../api/queries';
+import { useQuery } from '@tanstack/react-query';
+import { queries, useSearch } from '../../api/queries';
 import { LanguageContext, label } from '../../i18n';
 import { useForm } from '../../ui/contexts';
 
@@ -33,9 +34,10 @@ export function RelationPicker({ app, form, lookup, disabled, shown, id, value, 
   const describe = (r: Row) =>
     fields.filter((f) => r[f] !== null && r[f] !== undefined && r[f] !== '').map((f) => shownAs(f, r[f])).join(' · ') || `#${r.id}`;
   const options = (found.data?.items ?? []).map((r) => ({ value: r.id, label: describe(r) }));
-  const known = value !== undefined && value !== null && !options.some((o) => o.value === value)
-    ? [{ value, label: shown ?? `#${value}` }]
-    : [];
+  const unlisted = value !== undefined && value !== null && !options.some((o) => o.value === value);
+  // A value given before any search (a follow-up started from its customer) names itself.
+  const current = useQuery({ ...queries.record(app, form, value ?? 0), enabled: unlisted && !shown && target !== undefined });
+  const known = unlisted ? [{ value, label: shown ?? (current.data ? describe(current.data) : `#${value}`) }] : [];
   return (
     <Select
       showSearch={{ filterOption: false, onSearch: setTyped }}

@@ -1,10 +1,11 @@
-import { useContext, useState } from 'react';
+import { useContext, useEffect, useState } from 'react';
 import { Button, Input, Popconfirm, Select, Space } from 'antd';
 import { DeleteOutlined, SaveOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type Problem, type Schemas } from '../../api/client';
 import { queries } from '../../api/queries';
 import { LanguageContext, useT } from '../../i18n';
+import { ShellContext } from '../../ui/contexts';
 import { fieldProblem, refusalText } from '../../ui/problems';
 
 export type View = Schemas['SavedView'];
@@ -12,7 +13,8 @@ export type View = Schemas['SavedView'];
 export type ViewState = Pick<View, 'where' | 'search' | 'sort' | 'columns'>;
 
 /// The user's saved views of a form, kept by the server: choose one to look at the list
-/// through it, save what is on screen as a new one, delete one.
+/// through it, save what is on screen as a new one, delete one. The list opens on the view
+/// last used (remembered by this browser, for this user and form).
 export function Views({ app, form, current, onChoose }: {
   app: string; form: string; current: ViewState; onChoose: (view: View | null) => void;
 }) {
@@ -20,7 +22,26 @@ export function Views({ app, form, current, onChoose }: {
   const language = useContext(LanguageContext);
   const client = useQueryClient();
   const views = useQuery(queries.views(app, form)).data?.items ?? [];
-  const [chosen, setChosen] = useState<number | null>(null);
+  const me = useContext(ShellContext)?.me.username ?? '';
+  const remembered = `trellis.view.${me}.${app}.${form}`;
+  const [chosen, setChosenState] = useState<number | null>(null);
+  const setChosen = (id: number | null) => {
+    setChosenState(id);
+    if (id === null) localStorage.removeItem(remembered);
+    else localStorage.setItem(remembered, String(id));
+  };
+  const [opened, setOpened] = useState(false);
+  // Once the views are known: the one last used, if it is still there.
+  const loaded = useQuery(queries.views(app, form)).isSuccess;
+  useEffect(() => {
+    if (opened || !loaded) return;
+    setOpened(true);
+    const last = views.find((v) => String(v.id) === localStorage.getItem(remembered));
+    if (last) {
+      setChosenState(last.id);
+      onChoose(last);
+    }
+  }, [loaded]);
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const path = { app, form };

@@ -1,5 +1,6 @@
 import { useContext } from 'react';
-import { Card, Col, Empty, List, Row as Line, Statistic, Table, Tag, Typography } from 'antd';
+import { Button, Card, Col, Empty, List, Row as Line, Statistic, Table, Tag, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
 import type { FieldMeta, Row, Schemas, SectionItem } from '../../api/client';
 import { alignOf, cell } from '../../fields/kinds';
 import { LanguageContext, label, useNamed, useT } from '../../i18n';
@@ -34,7 +35,7 @@ export function Figures({ page }: { page: RecordPage }) {
 /// One section of a record page: related records with the columns the page names (their
 /// labels and formats from the related form's metadata), or the record's tasks,
 /// processes or alerts; the count of all of them is said, so none is cut short silently.
-export function SectionView({ app, section }: { app: string; section: Section }) {
+export function SectionView({ app, section, parent }: { app: string; section: Section; parent: { form: string; id: number } }) {
   const t = useT();
   const named = useNamed();
   const language = useContext(LanguageContext);
@@ -48,8 +49,18 @@ export function SectionView({ app, section }: { app: string; section: Section })
     const rows = items.filter(isRecord);
     const metas = target?.fields ?? [];
     const columns = (section.columns ?? []).map((c) => metas.find((m) => m.key === c.key)).filter((m): m is FieldMeta => m !== undefined);
+    // A related record is started from here already linked to this one (a follow-up for this
+    // customer), where the reader may create them.
+    const link = metas.find((m) => m.type === 'relation' && m.form === parent.form && m.mode === 'visible');
+    const creates = target && target.operations.includes('create') && link ? { target, link } : null;
     return (
       <>
+        {creates && (
+          <Button icon={<PlusOutlined />} style={{ marginBottom: 8 }}
+            onClick={() => go(`${paths.create(app, creates.target.key)}?${encodeURIComponent(creates.link.key)}=${parent.id}`)}>
+            {t('page.newRelated', { form: label(creates.target.label, language) })}
+          </Button>
+        )}
         <Table<Row> rowKey="id" size="small" pagination={false} dataSource={rows} scroll={{ x: 'max-content' }}
           locale={{ emptyText: t('list.empty') }}
           onRow={(row) => ({ onDoubleClick: () => target && go(paths.record(app, target.key, row.id)) })}

@@ -16,14 +16,17 @@ const CHECK_DELAY = 300;
 /// by the server's engine as the record changes (`…/check`, debounced), every refusal at
 /// its field, an edit carrying `If-Match` and a changed record offered to reload or keep.
 /// What was typed is never lost: not by a refused save, nor by leaving without a warning.
-export function RecordForm({ app, form, record, onSaved }: {
-  app: string; form: WorkspaceForm; record: Row | null; onSaved: (saved: Row) => void;
+export function RecordForm({ app, form, record, start = {}, onSaved }: {
+  app: string; form: WorkspaceForm; record: Row | null;
+  /// A new record's first values (`useStart`), as the API takes them.
+  start?: Record<string, unknown>;
+  onSaved: (saved: Row) => void;
 }) {
   const t = useT();
   const language = useContext(LanguageContext);
   const fields = form.fields;
   const ctx: InputContext = { app, language, zone: useContext(ZoneContext), disabled: false };
-  const initial = useMemo(() => inputValues(fields, record ?? {}, ctx), [record, fields]);
+  const initial = useMemo(() => inputValues(fields, record ?? start, ctx), [record, fields]);
   const [antForm] = Form.useForm();
   const [hidden, setHidden] = useState<string[]>([]);
   const [formulas, setFormulas] = useState<Record<string, unknown>>(record ?? {});

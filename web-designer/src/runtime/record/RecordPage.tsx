@@ -12,6 +12,7 @@ import NotFound from '../NotFound';
 import { Figures, SectionView } from './PageView';
 import { RecordForm } from './RecordForm';
 import { Timeline } from './Timeline';
+import { useStart } from './start';
 
 /// The record screen of `…/records/:id`, and of `…/new` (no id).
 export default function RecordScreen({ params: { app = '', form = '', id } }: { params: Params }) {
@@ -31,6 +32,7 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
   const record = useQuery({ ...queries.record(app, form.key, id ?? 0), enabled: id !== null });
   // A form with a page laid out in metadata (a customer 360) shows its figures and sections.
   const laidOut = useQuery({ ...queries.page(app, form.page ?? '', id ?? 0), enabled: id !== null && !!form.page }).data;
+  const start = useStart(app, form, window.location.search);
   const refusal = record.isError ? problemOf(record.error) : undefined;
   const problem = refusal ? (refusal.status === 404 ? t('record.missing') : refusalText(refusal, language)) : null;
   const row = record.data ?? null;
@@ -54,7 +56,7 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
       <Typography.Title level={1} className="page-title" id="record-title">{title}</Typography.Title>
       {problem && <Alert role="alert" type="error" title={problem} />}
       {id === null ? (
-        <RecordForm app={app} form={form} record={null} onSaved={saved} />
+        start.loading ? <Spin /> : <RecordForm app={app} form={form} record={null} start={start.values} onSaved={saved} />
       ) : !row ? (
         !problem && <Spin />
       ) : (
@@ -65,7 +67,7 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
             ...(laidOut?.sections ?? []).map((section) => ({
               key: `section-${section.key}`,
               label: <span>{label(section.label, language)} <Badge count={section.total} size="small" color="#595959" showZero /></span>,
-              children: <SectionView app={app} section={section} />,
+              children: <SectionView app={app} section={section} parent={{ form: form.key, id: row.id }} />,
             })),
             { key: 'timeline', label: t('timeline.title'), children: <Timeline app={app} form={form.key} id={row.id} /> },
           ]} />
