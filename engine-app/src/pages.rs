@@ -53,6 +53,8 @@ pub enum Source {
     Processes,
     /// The rules that fired on the record.
     Alerts,
+    /// The messages sent about the record (by rules and process steps) and how they went.
+    Messages,
 }
 
 fn labels(value: Option<&Value>) -> Option<Labels> {
@@ -139,9 +141,11 @@ impl Checker<'_> {
                 "tasks" => Some(Source::Tasks),
                 "processes" => Some(Source::Processes),
                 "alerts" => Some(Source::Alerts),
+                "messages" => Some(Source::Messages),
                 "related" => self.related(&at, raw, bundle, form),
                 other => {
-                    let message = format!("`{other}` is not a section kind: related, tasks, processes or alerts");
+                    let message =
+                        format!("`{other}` is not a section kind: related, tasks, processes, alerts or messages");
                     self.push(&format!("{at}/kind"), "bad_kind", message);
                     None
                 }

@@ -252,20 +252,46 @@ pub fn shown_recipient(channel: &str, recipient: Value) -> Value {
     }
 }
 
-pub async fn list(
-    c: &impl ConnectionTrait,
-    app: &str,
-    (state, before): (Option<&str>, Option<i64>),
-    limit: u64,
-) -> Result<Vec<Value>, DbErr> {
-    let columns =
-        ["id", "channel", "recipient", "body", "state", "attempts", "next_attempt_at", "last_error", "firing_id"];
+/// Which outbox messages to list: all when every part is `None`.
+#[derive(Default)]
+pub struct Filter<'a> {
+    /// `pending`, `delivered`, `failed` or `undeliverable`.
+    pub state: Option<&'a str>,
+    /// `sms`, `email`, `im`, `in_app` or `webhook`.
+    pub channel: Option<&'a str>,
+    /// Those about this record (form, id).
+    pub subject: Option<(&'a str, i64)>,
+    /// Older than this message (the previous page's `next`).
+    pub before: Option<i64>,
+}
+
+pub async fn list(c: &impl ConnectionTrait, app: &str, filter: &Filter<'_>, limit: u64) -> Result<Vec<Value>, DbErr> {
+    let columns = [
+        "id",
+        "channel",
+        "recipient",
+        "body",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "firing_id",
+        "created_at",
+        "subject_form",
+        "subject_id",
+    ];
     let mut stmt = Query::select();
     stmt.columns(columns.map(a)).from(Table::Outbox).and_where(Expr::col(a("app")).eq(app));
-    if let Some(state) = state {
+    if let Some(state) = filter.state {
         stmt.and_where(Expr::col(a("state")).eq(state));
     }
-    if let Some(before) = before {
+    if let Some(channel) = filter.channel {
+        stmt.and_where(Expr::col(a("channel")).eq(channel));
+    }
+    if let Some((form, id)) = filter.subject {
+        stmt.and_where(Expr::col(a("subject_form")).eq(form)).and_where(Expr::col(a("subject_id")).eq(id));
+    }
+    if let Some(before) = filter.before {
         stmt.and_where(Expr::col(a("id")).lt(before));
     }
     stmt.order_by(a("id"), Order::Desc).limit(limit);
@@ -292,6 +318,11 @@ pub async fn list(
                 "next_attempt_at": next,
                 "last_error": row.try_get_by_index::<Option<String>>(7)?,
                 "firing": row.try_get_by_index::<Option<i64>>(8)?,
+                "created_at": decode(row, 9, &engine_form::StorageType::DateTime, backend)?.to_json(),
+                "subject": match (row.try_get_by_index::<Option<String>>(10)?, row.try_get_by_index::<Option<i64>>(11)?) {
+                    (Some(form), Some(id)) => json!({ "form": form, "id": id }),
+                    _ => Value::Null,
+                },
             }))
         })
         .collect()

@@ -57,6 +57,7 @@ pub async fn assemble(core: &Core, principal: &Principal, (app, page, id): (&str
             Source::Tasks => counted(crate::timeline::open_tasks(core, principal, at).await?),
             Source::Processes => counted(crate::timeline::processes(core, principal, at).await?),
             Source::Alerts => counted(crate::timeline::firings(core, principal, at, true).await?),
+            Source::Messages => counted(crate::timeline::messages(core, principal, at).await?),
         };
         let mut entry = json!({ "key": section.key, "label": section.label, "kind": kind(&section.source) });
         if let (Some(entry), Value::Object(body)) = (entry.as_object_mut(), body) {
@@ -74,6 +75,7 @@ fn kind(source: &Source) -> &'static str {
         Source::Tasks => "tasks",
         Source::Processes => "processes",
         Source::Alerts => "alerts",
+        Source::Messages => "messages",
     }
 }
 

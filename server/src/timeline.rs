@@ -92,6 +92,20 @@ pub async fn firings(
     Ok(body)
 }
 
+/// The messages sent about the record and the records linking to it that the caller reads
+/// (a customer's holdings), newest first, with how their delivery went; those derived from
+/// what the caller sees masked withheld, recipients masked as the outbox shows them.
+pub async fn messages(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {
+    let Seen { now, access, published, mut secrets } = Seen::of(core, principal, (app, form, id)).await?;
+    let subjects = linking(core, principal, &published, (form, id), now).await?;
+    let Fired { withheld, .. } = fired(core, (&access, &published, now), &subjects, &mut secrets).await?;
+    let mut items = messages_about(&core.db.conn, app, &subjects).await?;
+    items.retain(|m| !m["firing"].as_i64().is_some_and(|f| withheld.contains(&f)));
+    let mut body = json!({ "items": items });
+    secrets.scrub(&mut body);
+    Ok(body)
+}
+
 /// The processes that followed the record and the records linking to it that the caller
 /// reads (a customer's holdings), oldest first.
 pub async fn processes(core: &Core, principal: &Principal, (app, form, id): (&str, &str, i64)) -> Result<Value, Error> {

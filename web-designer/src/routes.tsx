@@ -14,6 +14,7 @@ const Inbox = lazy(() => import('./runtime/inbox/Inbox'));
 const RecordList = lazy(() => import('./runtime/list/RecordList'));
 const RecordPage = lazy(() => import('./runtime/record/RecordPage'));
 const NotFound = lazy(() => import('./runtime/NotFound'));
+const Outbox = lazy(() => import('./runtime/outbox/Outbox'));
 
 /// What an unknown path opens.
 export const NOT_FOUND: Route = { pattern: '*', screen: NotFound };
@@ -23,6 +24,7 @@ export const ROUTES: Route[] = [
   { pattern: '/apps/:app/forms/:form', screen: RecordList },
   { pattern: '/apps/:app/forms/:form/new', screen: RecordPage },
   { pattern: '/apps/:app/forms/:form/records/:id', screen: RecordPage },
+  { pattern: '/apps/:app/outbox', screen: Outbox },
 ];
 
 /// The route `path` opens and its params; an unknown path says so.

@@ -91,19 +91,27 @@ pub struct OutboxParams {
     /// `pending`, `delivered`, `failed` or `undeliverable` (no gateway for its channel); all
     /// when absent.
     pub state: Option<String>,
+    /// `sms`, `email`, `im`, `in_app` or `webhook`; all when absent.
+    pub channel: Option<String>,
+    /// With `record`: only the messages about this record of this form.
+    pub form: Option<String>,
+    pub record: Option<i64>,
     /// Messages older than this one: the `next` of the previous page.
     pub before: Option<i64>,
 }
 
-/// The app's outbox: messages rules queued (SMS, e-mail, IM, in-app, webhooks) and how
-/// their delivery went. Webhooks are sent by the server, retried after 1, 5, 30, 120 and 720
+/// The app's outbox: messages rules and processes queued (SMS, e-mail, IM, in-app,
+/// webhooks), each with the record it is about, and how their delivery went; by state,
+/// channel and record. Webhooks are sent by the server, retried after 1, 5, 30, 120 and 720
 /// minutes, then `failed`.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/outbox", tag = "rules",
     params(("app" = String, Path, description = "App key"), OutboxParams),
     responses((status = 200, description = "Messages newest first, 100 at a time; `next`, when given, is the `before` of the following page", body = Object,
         example = json!({ "items": [{ "id": 3, "channel": "webhook", "recipient": "https://crm.example/hooks/outflow",
             "body": { "customer": "李伟" }, "state": "failed", "attempts": 6, "next_attempt_at": "2026-11-28T14:00:00.000000Z",
-            "last_error": "the receiver answered 503 Service Unavailable", "firing": 12 }], "next": null, "withheld": 0 }))))]
+            "last_error": "the receiver answered 503 Service Unavailable", "firing": 12,
+            "created_at": "2026-11-28T02:00:00.000000Z", "subject": { "form": "customer", "id": 1 } }], "next": null, "withheld": 0 })),
+        (status = 400, description = "A bad state, channel or record filter", body = Problem, content_type = "application/problem+json")))]
 pub async fn outbox(
     state: State,
     Designer(principal): Designer,
@@ -118,7 +126,26 @@ pub async fn outbox(
             format!("`{s}` is not pending, delivered, failed or undeliverable"),
         ));
     }
-    let mut items = crate::outbox::list(&state.db.conn, &path, (params.state.as_deref(), params.before), 100).await?;
+    if let Some(c) = params.channel.as_deref().filter(|c| !matches!(*c, "sms" | "email" | "im" | "in_app" | "webhook"))
+    {
+        return Err(Error::bad_input_at(
+            BadInputCode::bad_query,
+            "/channel",
+            format!("`{c}` is not sms, email, im, in_app or webhook"),
+        ));
+    }
+    let subject = match (params.form.as_deref(), params.record) {
+        (Some(form), Some(id)) => Some((form, id)),
+        (None, None) => None,
+        _ => return Err(Error::bad_input(BadInputCode::bad_query, "`form` and `record` go together")),
+    };
+    let filter = crate::outbox::Filter {
+        state: params.state.as_deref(),
+        channel: params.channel.as_deref(),
+        subject,
+        before: params.before,
+    };
+    let mut items = crate::outbox::list(&state.db.conn, &path, &filter, 100).await?;
     let next = crate::audit::next_before(&items, Some(100));
     // A message a rule sent because of what the reader sees masked (a birthday greeting) is
     // withheld like the value: counted, not shown.

@@ -196,11 +196,11 @@ pub struct PageFigure {
 pub struct PageSection {
     pub key: String,
     pub label: std::collections::BTreeMap<String, String>,
-    /// `related`, `tasks`, `processes` or `alerts`.
+    /// `related`, `tasks`, `processes`, `alerts` or `messages`.
     pub kind: String,
     pub form: Option<String>,
     pub columns: Option<Vec<PageColumn>>,
-    /// Related records (`Record`s), or tasks, processes or alerts.
+    /// Related records (`Record`s), or tasks, processes, alerts or messages.
     pub items: Vec<SectionItem>,
     pub total: i64,
 }

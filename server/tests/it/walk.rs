@@ -79,11 +79,25 @@ async fn the_sops_care_sms_was_on_no_timeline_and_old_holdings_were_greeted(back
     assert_eq!(bought.status, 201, "{}", bought.body);
     let holding = bought.body["id"].as_i64().expect("id");
     server::flows::run_due_timers(&env.state, env.now() + Duration::days(2)).await.expect("timers");
+    server::outbox::deliver_due(&env.state, env.now() + Duration::days(2)).await.expect("outbox");
     let sms = |messages: &[Value]| {
         messages.iter().filter(|m| m["channel"] == "sms" && m["body"].to_string().contains("感谢您选择")).count()
     };
     assert_eq!(sms(&timeline(&env, "wealth_holding", holding, "message").await), 1, "on the holding's timeline");
     assert_eq!(sms(&timeline(&env, "customer", li, "message").await), 1, "and on its customer's");
+    // The administrators' outbox by channel and record, and the customer's 360.
+    let about = env.get(&format!("{APP}/outbox?channel=sms&form=wealth_holding&record={holding}")).await;
+    assert_eq!(about.status, 200, "{}", about.body);
+    let items = about.body["items"].as_array().expect("items").clone();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["subject"], json!({ "form": "wealth_holding", "id": holding }));
+    assert_eq!(items[0]["state"], "undeliverable", "no SMS gateway yet");
+    assert_eq!(env.get(&format!("{APP}/outbox?channel=fax")).await.status, 400);
+    assert_eq!(env.get(&format!("{APP}/outbox?record=1")).await.status, 400, "a record without its form");
+    let page = env.get(&format!("{APP}/pages/customer_360/records/{li}")).await;
+    let sections = page.body["sections"].as_array().expect("sections").clone();
+    let messages = sections.iter().find(|s| s["kind"] == "messages").expect("a messages section");
+    assert_eq!(sms(messages["items"].as_array().expect("items")), 1, "on the customer's 360: {messages}");
     let outbox = env.get(&format!("{APP}/outbox?limit=200")).await.body["items"].clone();
     let greeted =
         outbox.as_array().expect("items").iter().filter(|m| m["body"].to_string().contains("感谢您选择")).count();

@@ -1,5 +1,5 @@
 import { Suspense, useContext, useState } from 'react';
-import { BellOutlined, CheckSquareOutlined, TableOutlined } from '@ant-design/icons';
+import { BellOutlined, CheckSquareOutlined, MailOutlined, TableOutlined } from '@ant-design/icons';
 import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Space, Spin, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type Me, type Notification, type Task, type Workspace } from '../api/client';
@@ -37,6 +37,7 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
   const { route, params } = resolve(path);
   const Screen = route.screen;
   const { open, overdue } = workspace.tasks;
+  const runs = me.platform_role === 'administrator' || me.platform_role === 'designer';
   // The counts as badges (the overdue one red), said in full to screen readers.
   const said = `${t('shell.inbox')} ${open}${overdue > 0 ? `, ${t('shell.overdue', { count: overdue })}` : ''}`;
   const inbox = (
@@ -52,10 +53,15 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
       key: `app-${app.key}`,
       // An app's name heads its forms; icons only, a line parts them.
       label: narrow ? <hr className="menu-rule" aria-label={label(app.name, language)} /> : label(app.name, language),
-      children: app.forms.map((f) => ({ key: paths.list(app.key, f.key), icon: <TableOutlined aria-hidden />, label: label(f.label, language) })),
+      children: [
+        ...app.forms.map((f) => ({ key: paths.list(app.key, f.key), icon: <TableOutlined aria-hidden />, label: label(f.label, language) })),
+        // What left the app (and what could not), for those who run it.
+        ...(runs ? [{ key: paths.outbox(app.key), icon: <MailOutlined aria-hidden />, label: t('outbox.title') }] : []),
+      ],
     })),
   ];
-  const selected = params.app && params.form ? paths.list(params.app, params.form) : paths.inbox();
+  const selected = params.app && params.form ? paths.list(params.app, params.form)
+    : params.app && route.pattern === '/apps/:app/outbox' ? paths.outbox(params.app) : paths.inbox();
   /// A screen from the menu; a list's first page is asked for at once, while its code loads
   /// and it renders.
   function choose(to: string) {

@@ -38,6 +38,7 @@ export const paths = {
   create: (app: string, form: string) => href('/apps/:app/forms/:form/new', { app, form }),
   record: (app: string, form: string, id: number) =>
     href('/apps/:app/forms/:form/records/:id', { app, form, id: String(id) }),
+  outbox: (app: string) => href('/apps/:app/outbox', { app }),
 };
 
 /// What stops the user leaving a page with unsaved changes: a question to confirm, or

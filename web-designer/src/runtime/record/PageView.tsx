@@ -6,6 +6,7 @@ import { alignOf, cell } from '../../fields/kinds';
 import { LanguageContext, label, useNamed, useT } from '../../i18n';
 import { useForm, ZoneContext } from '../../ui/contexts';
 import { formatDecimal, formatInstant } from '../../ui/format';
+import { messageText } from '../../ui/messages';
 import { follow, paths, useNavigate } from '../../ui/router';
 
 type RecordPage = Schemas['RecordPage'];
@@ -79,6 +80,9 @@ export function SectionView({ app, section, parent }: { app: string; section: Se
   if (items.length === 0) return <Empty description={t('list.empty')} />;
   const describe = (item: SectionItem) => {
     if (section.kind === 'tasks') return <>{String(item.title)} {item.overdue ? <Tag color="red">{t('inbox.overdue')}</Tag> : null}{typeof item.due_at === 'string' && <Typography.Text type="secondary"> {t('inbox.due')} {formatInstant(item.due_at, language, zone)}</Typography.Text>}</>;
+    if (section.kind === 'messages') {
+      return <><Tag>{named('channel', item.channel)}</Tag> {messageText(item.body, language)} <Tag>{named('status.message', item.state)}</Tag>{typeof item['created_at'] === 'string' && <Typography.Text type="secondary"> {formatInstant(item['created_at'], language, zone)}</Typography.Text>}</>;
+    }
     if (section.kind === 'processes') return <>{label(item.label, language) || String(item.flow)} <Tag>{named('status.process', item.status)}</Tag></>;
     return <>{t('timeline.firing', { rule: label(item.label, language) || String(item.rule) })} <Typography.Text type="secondary">{typeof item.fired_at === 'string' ? formatInstant(item.fired_at, language, zone) : ''}</Typography.Text></>;
   };

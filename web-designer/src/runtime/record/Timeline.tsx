@@ -7,6 +7,7 @@ import { valueText, type ShownIn } from '../../fields/kinds';
 import { LanguageContext, label, type Language, useNamed, useT } from '../../i18n';
 import { WorkspaceContext, ZoneContext } from '../../ui/contexts';
 import { formatInstant } from '../../ui/format';
+import { messageText } from '../../ui/messages';
 
 const COLOUR: Record<string, string> = { change: 'blue', firing: 'orange', task: 'green', process: 'purple', message: 'gray' };
 
@@ -113,12 +114,4 @@ function pathLabel(forms: WorkspaceForm[], on: string, path: string, language: L
   if (!field) return path;
   const own = label(field.label, language);
   return rest.length && field.form ? `${own} · ${pathLabel(forms, field.form, rest.join('.'), language)}` : own;
-}
-
-/// A message's text in the reader's language: its `messages` in theirs, else its `message`.
-function messageText(body: unknown, language: Language): string {
-  if (typeof body === 'string') return body;
-  if (!body || typeof body !== 'object') return '';
-  const { message, messages } = body as { message?: unknown; messages?: Record<string, string> };
-  return messages?.[language] ?? (typeof message === 'string' ? message : JSON.stringify(body));
 }
