@@ -1,6 +1,6 @@
 //! The browser app's tests (`web-designer/tests/run.mjs`: playwright-core driving Debian's
 //! Chromium) against a real `trellis serve --demo` on a fresh SQLite file, signed in as the
-//! demo's relationship manager. Screenshots go to `target/browser-screenshots`.
+//! demo's relationship manager, her branch's manager or the administrator. Screenshots go to `target/browser-screenshots`.
 
 use std::process::Command;
 
@@ -23,6 +23,10 @@ fn the_browser_app_works_for_a_relationship_manager() {
     let password = "the RM's long password";
     let (status, body) = server.request("PUT", "/api/v1/users/zhang.min", Some(&json!({ "password": password })));
     assert_eq!(status, 200, "{body}");
+    // Her branch's manager, for the checks that are a manager's.
+    let manager = "the manager's long password";
+    let (status, body) = server.request("PUT", "/api/v1/users/li.hang", Some(&json!({ "password": manager })));
+    assert_eq!(status, 200, "{body}");
     let web = repo_root().join("web-designer");
     let out = repo_root().join("target/browser-screenshots");
     let ran = Command::new("node")
@@ -31,6 +35,9 @@ fn the_browser_app_works_for_a_relationship_manager() {
         .env("BASE_URL", format!("http://{}", server.addr()))
         .env("TRELLIS_USER", "zhang.min")
         .env("TRELLIS_PASSWORD", password)
+        .env("TRELLIS_MANAGER", "li.hang")
+        .env("TRELLIS_MANAGER_PASSWORD", manager)
+        .env("TRELLIS_ADMIN_PASSWORD", crate::process::ADMIN_PASSWORD)
         .env("OUT", &out)
         .output()
         .expect("node runs");

@@ -12,7 +12,8 @@ both_backends!(
     the_sops_care_sms_was_on_no_timeline_and_old_holdings_were_greeted,
     the_presentation_waited_for_the_preparation,
     a_user_who_chose_no_language_read_notifications_in_both,
-    the_inbox_badge_counted_tasks_its_list_did_not_show
+    the_inbox_badge_counted_tasks_its_list_did_not_show,
+    an_rm_could_change_what_the_banks_systems_own
 );
 
 const APP: &str = "/api/v1/apps/bank_crm";
@@ -163,5 +164,34 @@ async fn the_inbox_badge_counted_tasks_its_list_did_not_show(backend: Backend) {
     let overdue = mine.iter().filter(|t| t["overdue"] == true).count();
     assert_eq!(workspace.body["tasks"]["open"], json!(mine.len()), "{}", workspace.body["tasks"]);
     assert_eq!(workspace.body["tasks"]["overdue"], json!(overdue));
+    env.finish().await;
+}
+
+/// RMs could edit a customer's AUM and last mobile-banking login, re-tiering the customer
+/// and firing alerts: in the bank CRM's roles those are the bank's systems' to write.
+async fn an_rm_could_change_what_the_banks_systems_own(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
+        { "username": "zhang.min", "password": "a long enough secret", "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let (token, _) =
+        server::auth::login(&env.state.db.conn, "zhang.min", "a long enough secret", server::auth::wall_now())
+            .await
+            .expect("in");
+    let li = customer_named(&env, "李伟").await;
+    let uri = format!("{APP}/forms/customer/records/{li}");
+    let version = env.get(&uri).await.body["_version"].as_i64().expect("version");
+    for change in [json!({ "aum": "1.00" }), json!({ "last_mobile_login": "2026-11-30T08:00:00Z" })] {
+        let tried = env
+            .send(
+                "PATCH",
+                &uri,
+                Some(&change.to_string()),
+                &[("authorization", &format!("Bearer {token}")), ("if-match", &format!("\"{version}\""))],
+            )
+            .await;
+        assert!(tried.status == 403 || tried.status == 422, "{change}: {} {}", tried.status, tried.body);
+    }
+    assert_eq!(env.get(&uri).await.body["aum"], "12800000.00", "unchanged");
     env.finish().await;
 }

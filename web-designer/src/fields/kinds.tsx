@@ -8,7 +8,7 @@
 // (and its locale strings); nothing else decides per type.
 import { Input, Select, Switch, Tag } from 'antd';
 import type { ReactNode } from 'react';
-import { shownMasked, type FieldMeta, type FieldType, type Row } from '../api/client';
+import { shownMasked, type FieldMeta, type FieldType, type Row, type WorkspaceForm } from '../api/client';
 import { formatDecimal, formatInstant, fromWallClock, toWallClock } from '../ui/format';
 import { label, translate, type Language } from '../i18n';
 import { Attachments } from './inputs/Attachments';
@@ -26,10 +26,12 @@ export interface InputContext {
   shown?: string;
 }
 
-/// Who a value is shown to: their language and zone.
+/// Who a value is shown to: their language and zone, and the app's forms they read (what
+/// a relation's looked-up values are, so they too are shown as their fields say).
 export interface ShownIn {
   language: Language;
   zone: string;
+  forms?: WorkspaceForm[];
 }
 
 /// A filter operator; which fit a field is its kind's `ops`.
@@ -233,11 +235,8 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
     ),
     fromInput: (v) => (v === null ? undefined : v),
     text: (_, v) => `#${String(v)}`,
-    // By the related record's lookup fields, else its id.
-    cell: (f, v, row) => {
-      const shown = row._lookup?.[f.key];
-      return shown ? Object.values(shown).filter((x) => x !== null).join(' · ') : `#${String(v)}`;
-    },
+    // By the related record's lookup fields (each as its field says), else its id.
+    cell: (f, v, row, c) => lookupText(f, row._lookup?.[f.key], c) || `#${String(v)}`,
     listed: true,
     sortable: true,
     bulk: true,
@@ -298,12 +297,23 @@ export function kindOf(field: FieldMeta): FieldKind {
 /// One value as a list cell or a section shows it, as the field's kind says: money grouped
 /// at its scale from the exact string, options by their labels, relations by their lookup
 /// fields, instants in the zone; a masked value as the server masked it.
-export function cell(field: FieldMeta, row: Row, language: Language, zone: string): ReactNode {
+export function cell(field: FieldMeta, row: Row, shown: ShownIn): ReactNode {
   const value = row[field.key];
   if (value === null || value === undefined) return '';
   if (shownMasked(field)) return String(value);
   const kind = kindOf(field);
-  return kind.cell ? kind.cell(field, value, row, { language, zone }) : valueText(field, value, { language, zone });
+  return kind.cell ? kind.cell(field, value, row, shown) : valueText(field, value, shown);
+}
+
+/// A related record as its relation's lookup fields name it (`李伟 · 高净值 · 137****0001`),
+/// each value as its field in the related form says; `first` only its first (its name).
+export function lookupText(field: FieldMeta, lookup: Record<string, unknown> | null | undefined, shown: ShownIn, first = false): string {
+  if (!lookup) return '';
+  const target = shown.forms?.find((f) => f.key === field.form);
+  const words = Object.entries(lookup)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => valueText(target?.fields.find((m) => m.key === k), v, shown));
+  return (first ? words.slice(0, 1) : words).join(' · ');
 }
 
 /// One value in words, as its field's kind writes it; empty as "—". A value the server

@@ -30,9 +30,15 @@ const THEME = {
   colorLink: '#0958d9',
   colorLinkHover: '#003eb3',
   colorError: '#cf1322',
+  // Warnings (an undeliverable message's tag) in a dark amber: 5.3:1 on their tint.
+  colorWarning: '#874d00',
+  colorWarningBg: '#fff7e6',
   colorTextDescription: 'rgba(0, 0, 0, 0.65)',
   colorTextTertiary: 'rgba(0, 0, 0, 0.65)',
   colorTextPlaceholder: 'rgba(0, 0, 0, 0.6)',
+  // What may not be changed is still read: disabled text (a read-only field's value, its
+  // currency) at 5:1, not the kit's 0.25 grey.
+  colorTextDisabled: 'rgba(0, 0, 0, 0.6)',
 };
 
 /// Whether a session is live is the server's to say (its cookie is not the page's to read):

@@ -22,3 +22,9 @@ export function useForm(app: string | undefined, form: string | undefined): Work
   const workspace = useContext(WorkspaceContext);
   return workspace?.apps.find((a) => a.key === app)?.forms.find((f) => f.key === form);
 }
+
+/// The forms of an app the user may read.
+export function useForms(app: string | undefined): WorkspaceForm[] {
+  const workspace = useContext(WorkspaceContext);
+  return workspace?.apps.find((a) => a.key === app)?.forms ?? [];
+}

@@ -49,7 +49,7 @@ export default function Inbox() {
           ))}
         </>
       ) : (
-        <TaskList tasks={tasks} loading={loading} whose={whose} />
+        <TaskList tasks={tasks} loading={loading} />
       )}
       {answer.hasNextPage && (
         <div className="list-footer"><span /><Button onClick={() => void answer.fetchNextPage()} loading={answer.isFetchingNextPage}>{t('list.more')}</Button></div>
@@ -69,13 +69,13 @@ function HolderTasks({ holder, tasks }: { holder: TaskHolder; tasks: Task[] }) {
         {name} <Tag>{t('inbox.openCount', { count: holder.open })}</Tag>
         {holder.overdue > 0 && <Tag color="error">{t('inbox.overdueCount', { count: holder.overdue })}</Tag>}
       </Typography.Title>
-      <TaskList tasks={tasks} loading={false} whose="team" />
+      <TaskList tasks={tasks} loading={false} />
     </section>
   );
 }
 
 /// Tasks as a list: each with its due time, queue, tags and the ways to open it.
-function TaskList({ tasks, loading, whose }: { tasks: Task[]; loading: boolean; whose: Whose }) {
+function TaskList({ tasks, loading }: { tasks: Task[]; loading: boolean }) {
   const t = useT();
   const language = useContext(LanguageContext);
   const zone = useContext(ZoneContext);
@@ -107,7 +107,6 @@ function TaskList({ tasks, loading, whose }: { tasks: Task[]; loading: boolean; 
                 <span>
                   {task.due_at ? `${t('inbox.due')} ${formatInstant(task.due_at, language, zone)}` : t('inbox.noDue')}
                   {task.candidate_unit && !task.assignee && ` · ${t('inbox.queue', { unit: task.candidate_unit })}`}
-                  {whose === 'team' && task.assignee && ` · ${task.assignee}`}
                 </span>
               }
             />

@@ -5,7 +5,7 @@ import type { FieldMeta, Row, WorkspaceForm } from '../../api/client';
 import { problemOf, rowsOf, useRecords } from '../../api/queries';
 import { alignOf, cell, kindOf } from '../../fields/kinds';
 import { LanguageContext, label, useT } from '../../i18n';
-import { useForm, ZoneContext } from '../../ui/contexts';
+import { useForm, useForms, ZoneContext } from '../../ui/contexts';
 import { refusalText, type WhereProblem, whereProblemText } from '../../ui/problems';
 import { follow, paths, useNavigate, type Params } from '../../ui/router';
 import NotFound from '../NotFound';
@@ -34,6 +34,7 @@ function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
   const t = useT();
   const language = useContext(LanguageContext);
   const zone = useContext(ZoneContext);
+  const forms = useForms(app);
   const go = useNavigate();
   const listed = listedFields(form);
   const initial = initialQuery(form);
@@ -84,8 +85,8 @@ function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
     align: alignOf(f),
     render: (_: unknown, row: Row) =>
       f.key === titleKey ? (
-        <a {...follow(go, paths.record(app, form.key, row.id))}>{cell(f, row, language, zone) || `#${row.id}`}</a>
-      ) : cell(f, row, language, zone),
+        <a {...follow(go, paths.record(app, form.key, row.id))}>{cell(f, row, { language, zone, forms }) || `#${row.id}`}</a>
+      ) : cell(f, row, { language, zone, forms }),
   })), [query.columns.join(','), query.sort, language, zone, form.key]);
 
   /// Once the rows are many (virtual), scrolling near the end of them loads the next page.

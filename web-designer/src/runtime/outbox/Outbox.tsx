@@ -72,9 +72,9 @@ export default function Outbox({ params: { app = '' } }: { params: Params }) {
     <section aria-labelledby="outbox-title">
       <Typography.Title level={1} className="page-title" id="outbox-title">{t('outbox.title')}</Typography.Title>
       <Space wrap className="list-tools">
-        <Select aria-label={t('outbox.state')} placeholder={t('outbox.anyState')} allowClear style={{ minWidth: 160 }} value={state}
+        <Select aria-label={t('outbox.state')} placeholder={t('outbox.anyState')} allowClear showSearch={{ optionFilterProp: 'label' }} style={{ minWidth: 160 }} value={state}
           options={STATES.map((s) => ({ value: s, label: named('status.message', s) }))} onChange={(v: string | undefined) => setState(v ?? null)} />
-        <Select aria-label={t('outbox.channel')} placeholder={t('outbox.anyChannel')} allowClear style={{ minWidth: 160 }} value={channel}
+        <Select aria-label={t('outbox.channel')} placeholder={t('outbox.anyChannel')} allowClear showSearch={{ optionFilterProp: 'label' }} style={{ minWidth: 160 }} value={channel}
           options={CHANNELS.map((c) => ({ value: c, label: named('channel', c) }))} onChange={(v: string | undefined) => setChannel(v ?? null)} />
         {about && (
           <Tag closable onClose={() => go(paths.outbox(app))}>
@@ -96,7 +96,7 @@ export default function Outbox({ params: { app = '' } }: { params: Params }) {
           { key: 'at', title: t('outbox.at'), render: (_, m) => (m.created_at ? formatInstant(m.created_at, language, zone) : '') },
           { key: 'channel', title: t('outbox.channel'), render: (_, m) => <Tag>{named('channel', m.channel)}</Tag> },
           { key: 'to', title: t('outbox.to'), render: (_, m) => (typeof m.recipient === 'string' ? m.recipient : JSON.stringify(m.recipient)) },
-          { key: 'text', title: t('outbox.text'), render: (_, m) => <span className="outbox-text">{messageText(m.body, language)}</span> },
+          { key: 'text', title: t('outbox.text'), width: 360, render: (_, m) => <span className="outbox-text">{messageText(m.body, language)}</span> },
           { key: 'state', title: t('outbox.state'), render: (_, m) => <Tag color={STATE_COLOUR[m.state] ?? 'default'}>{named('status.message', m.state)}</Tag> },
           { key: 'why', title: t('outbox.why'), render: (_, m) => why(m) },
           {

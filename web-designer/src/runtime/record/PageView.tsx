@@ -4,7 +4,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import type { FieldMeta, Row, Schemas, SectionItem } from '../../api/client';
 import { alignOf, cell } from '../../fields/kinds';
 import { LanguageContext, label, useNamed, useT } from '../../i18n';
-import { useForm, ZoneContext } from '../../ui/contexts';
+import { useForm, useForms, ZoneContext } from '../../ui/contexts';
 import { formatDecimal, formatInstant } from '../../ui/format';
 import { messageText } from '../../ui/messages';
 import { follow, paths, useNavigate } from '../../ui/router';
@@ -41,6 +41,7 @@ export function SectionView({ app, section, parent }: { app: string; section: Se
   const named = useNamed();
   const language = useContext(LanguageContext);
   const zone = useContext(ZoneContext);
+  const forms = useForms(app);
   const go = useNavigate();
   const target = useForm(app, section.form ?? undefined);
   const items = section.items;
@@ -70,8 +71,8 @@ export function SectionView({ app, section, parent }: { app: string; section: Se
             title: label(f.label, language),
             align: alignOf(f),
             render: (_: unknown, row: Row) => i === 0 && target ? (
-              <a {...follow(go, paths.record(app, target.key, row.id))}>{cell(f, row, language, zone) || `#${row.id}`}</a>
-            ) : cell(f, row, language, zone),
+              <a {...follow(go, paths.record(app, target.key, row.id))}>{cell(f, row, { language, zone, forms }) || `#${row.id}`}</a>
+            ) : cell(f, row, { language, zone, forms }),
           }))} />
         {shown}
       </>

@@ -2,10 +2,10 @@ import { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Form, Space } from 'antd';
 import { api, type FieldMeta, type Problem, type Row, type WorkspaceForm } from '../../api/client';
 import { FieldItem } from '../../fields/FieldItem';
-import { kindOf, type InputContext } from '../../fields/kinds';
+import { kindOf, lookupText, type InputContext } from '../../fields/kinds';
 import { apiValues, clearedErrors, errorName, inputValues } from '../../fields/values';
 import { LanguageContext, label, useT } from '../../i18n';
-import { ZoneContext } from '../../ui/contexts';
+import { useForms, ZoneContext } from '../../ui/contexts';
 import { fieldAt, fieldProblem, refusalText } from '../../ui/problems';
 import { guardLeaving } from '../../ui/router';
 
@@ -25,6 +25,7 @@ export function RecordForm({ app, form, record, start = {}, onSaved }: {
   const t = useT();
   const language = useContext(LanguageContext);
   const fields = form.fields;
+  const forms = useForms(app);
   const ctx: InputContext = { app, language, zone: useContext(ZoneContext), disabled: false };
   const initial = useMemo(() => inputValues(fields, record ?? start, ctx), [record, fields]);
   const [antForm] = Form.useForm();
@@ -135,7 +136,7 @@ export function RecordForm({ app, form, record, start = {}, onSaved }: {
       <div className="record-grid">
         {shown.map((f) => {
           const lookup = record?._lookup?.[f.key] ?? null;
-          const named = lookup ? { shown: Object.values(lookup).filter((v) => v !== null).join(' · ') } : {};
+          const named = lookup ? { shown: lookupText(f, lookup, { ...ctx, forms }) } : {};
           return <FieldItem key={f.key} field={f} ctx={{ ...ctx, ...named }} formulas={formulas} writable={writable(f)} />;
         })}
       </div>

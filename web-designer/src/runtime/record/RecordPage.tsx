@@ -3,9 +3,9 @@ import { Alert, App as Feedback, Badge, Breadcrumb, Spin, Tabs, Typography } fro
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Row, WorkspaceForm } from '../../api/client';
 import { problemOf, queries, recordWritten } from '../../api/queries';
-import { valueText } from '../../fields/kinds';
-import { LanguageContext, label, type Language, useT } from '../../i18n';
-import { useForm, ZoneContext } from '../../ui/contexts';
+import { lookupText, type ShownIn, valueText } from '../../fields/kinds';
+import { LanguageContext, label, useT } from '../../i18n';
+import { useForm, useForms, ZoneContext } from '../../ui/contexts';
 import { refusalText } from '../../ui/problems';
 import { follow, paths, useNavigate, type Params } from '../../ui/router';
 import NotFound from '../NotFound';
@@ -26,6 +26,7 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
   const t = useT();
   const language = useContext(LanguageContext);
   const zone = useContext(ZoneContext);
+  const forms = useForms(app);
   const go = useNavigate();
   const client = useQueryClient();
   const { message } = Feedback.useApp();
@@ -38,7 +39,7 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
   const row = record.data ?? null;
 
   const title = id === null ? t('record.new', { form: label(form.label, language) })
-    : row ? titleOf(form, row, language, zone) : '';
+    : row ? titleOf(form, row, { language, zone, forms }) : '';
   const crumbs = (
     <Breadcrumb items={[{ title: <a {...follow(go, paths.list(app, form.key))}>{label(form.label, language)}</a> }, { title }]} />
   );
@@ -78,19 +79,17 @@ function RecordPage({ app, form, id }: { app: string; form: WorkspaceForm; id: n
 }
 
 /// What a record is called: its title field's value; a form without one names the record
-/// by its form's label and the first values its list shows (a follow-up: 跟进记录 · 李伟 ·
-/// 2026-12-01 10:30), never by its id alone.
-export function titleOf(form: WorkspaceForm, row: Row, language: Language, zone: string): string {
-  const shown = { language, zone };
+/// by its form's label, the record its first relation names and its first date or instant
+/// (a follow-up: 跟进记录 · 陈静 · 2026/11/20 15:00), never by its id alone.
+export function titleOf(form: WorkspaceForm, row: Row, shown: ShownIn): string {
   const titled = form.title_field ? form.fields.find((f) => f.key === form.title_field) : undefined;
   if (titled && row[titled.key] !== null && row[titled.key] !== undefined) return valueText(titled, row[titled.key], shown);
-  const values = form.fields
-    .filter((f) => f.key !== form.title_field && row[f.key] !== null && row[f.key] !== undefined && row[f.key] !== '')
-    .filter((f) => ['text', 'relation', 'single_select', 'date', 'datetime'].includes(f.type))
-    .slice(0, 2)
-    .map((f) => {
-      const lookup = row._lookup?.[f.key];
-      return lookup ? Object.values(lookup).filter((v) => v !== null).join(' ') : valueText(f, row[f.key], shown);
-    });
-  return [label(form.label, language), ...values].join(' · ');
+  const filled = form.fields.filter((f) => row[f.key] !== null && row[f.key] !== undefined && row[f.key] !== '');
+  const related = filled.find((f) => f.type === 'relation');
+  const when = filled.find((f) => f.type === 'datetime' || f.type === 'date');
+  const values = [
+    related ? lookupText(related, row._lookup?.[related.key], shown, true) : '',
+    when ? valueText(when, row[when.key], shown) : '',
+  ].filter(Boolean);
+  return [label(form.label, shown.language), ...values].join(' · ');
 }
