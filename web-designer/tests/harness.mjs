@@ -72,6 +72,9 @@ async function audit(page, screen) {
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5), why: v.nodes[0]?.failureSummary }));
   });
   audited.push(screen);
+  // Every screen says what it is in one top heading (a page without one was found).
+  const headings = await page.locator('h1').count();
+  if (headings !== 1) throw new Error(`${screen} has ${headings} <h1> headings, not one`);
   const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (bad.length) throw new Error(`accessibility of ${screen}: ${JSON.stringify(bad)}`);
 }

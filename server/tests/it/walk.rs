@@ -13,7 +13,8 @@ both_backends!(
     the_presentation_waited_for_the_preparation,
     a_user_who_chose_no_language_read_notifications_in_both,
     the_inbox_badge_counted_tasks_its_list_did_not_show,
-    an_rm_could_change_what_the_banks_systems_own
+    an_rm_could_change_what_the_banks_systems_own,
+    a_next_contact_could_come_before_the_contact
 );
 
 const APP: &str = "/api/v1/apps/bank_crm";
@@ -193,5 +194,21 @@ async fn an_rm_could_change_what_the_banks_systems_own(backend: Backend) {
         assert!(tried.status == 403 || tried.status == 422, "{change}: {} {}", tried.status, tried.body);
     }
     assert_eq!(env.get(&uri).await.body["aum"], "12800000.00", "unchanged");
+    env.finish().await;
+}
+
+/// A follow-up's next contact could be a month before the contact: the bank CRM's form
+/// refuses it, at the field.
+async fn a_next_contact_could_come_before_the_contact(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let li = customer_named(&env, "李伟").await;
+    let mut note = json!({ "customer": li, "contacted_at": "2026-12-01T10:00:00+08:00", "method": "call",
+        "summary": "电话沟通", "next_contact_on": "2026-11-01" });
+    let refused = env.post(&format!("{APP}/forms/follow_up/records"), &note).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.error_paths(), ["/next_contact_on validation"]);
+    assert_eq!(refused.body["errors"][0]["texts"]["zh-CN"], "下次联系日期不能早于本次联系时间");
+    note["next_contact_on"] = json!("2026-12-01");
+    assert_eq!(env.post(&format!("{APP}/forms/follow_up/records"), &note).await.status, 201, "the same day is fine");
     env.finish().await;
 }
