@@ -15,7 +15,7 @@ fn the_new_wealth_customer_sop_reads_clean() {
     let flow =
         parse_flow(&doc, &bank).unwrap_or_else(|d| panic!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()));
     assert_eq!(flow.subject.as_deref(), Some("wealth_holding"));
-    assert_eq!(flow.nodes.len(), 13);
+    assert_eq!(flow.nodes.len(), 15);
     let tasks: Vec<&str> =
         flow.nodes.iter().filter(|n| matches!(n.kind, NodeKind::UserTask(_))).map(|n| n.id.as_str()).collect();
     assert_eq!(tasks, ["call", "prepare", "present"], "birthdays are the customer's, not each holding's");

@@ -144,7 +144,7 @@ fn the_sop_runs_sixty_days_on_a_virtual_clock() {
         orders: Vec::new(),
     };
     server.send(Event::Start);
-    assert_eq!(server.timers.len(), 2, "two branches, each at its first timer");
+    assert_eq!(server.timers.len(), 3, "three branches, each at its first timer");
 
     // Until Christmas, then the maturity is moved ten days later.
     while server.step("2026-12-25T02:00:00Z".parse().expect("instant")) {}
@@ -199,7 +199,7 @@ fn a_cancelled_instance_withdraws_its_timers_and_tasks() {
     let saved = serde_json::to_string(&instance).expect("the state serializes");
     let mut instance: Instance = serde_json::from_str(&saved).expect("and reads back");
     let commands = instance.handle(&input, Event::Cancel).expect("cancelled");
-    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert_eq!(commands.len(), 3, "{commands:?}");
     assert!(commands.iter().all(|c| matches!(c, Command::CancelTimer { .. })));
     assert_eq!(instance.status, Status::Cancelled);
     assert!(instance.handle(&input, Event::TimerDue { token: 3 }).is_err(), "a cancelled instance takes no events");
