@@ -287,7 +287,11 @@ await check('an RM changes the risk level of two customers together', async (pag
   await page.getByRole('button', { name: /修改 2 条/ }).click();
   await expectVisible(page.getByText('已选 2 条').locator('visible=false').or(page.getByText('已显示 3 / 共 3 条')), 'the list again');
   await page.getByRole('button', { name: /显示列/ }).click();
-  await page.getByRole('checkbox', { name: '风险等级' }).check();
+  // Once the chooser has finished opening (a click mid-animation can miss).
+  const risk = page.getByRole('checkbox', { name: '风险等级' });
+  await expectVisible(risk, 'the column chooser');
+  await page.waitForTimeout(300);
+  await risk.check();
   await page.keyboard.press('Escape');
   for (const name of ['李伟', '陈静']) await expectVisible(page.getByRole('row', { name: new RegExp(name) }).getByText(/^R2/), `${name} at R2`);
 });

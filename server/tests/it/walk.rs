@@ -45,6 +45,24 @@ where
     found.body["items"][0]["id"].as_i64().unwrap_or_else(|| panic!("{name}: {}", found.body))
 }
 
+/// The bank's RM `zhang.min` in her branch, signed in: her bearer authorization.
+async fn the_rm<S>(env: &crate::support::Env<S>) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+        >,
+{
+    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
+        { "username": "zhang.min", "password": "a long enough secret", "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
+    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
+    let conn = &env.state.db.conn;
+    let (token, _) =
+        server::auth::login(conn, "zhang.min", "a long enough secret", server::auth::wall_now()).await.expect("in");
+    format!("Bearer {token}")
+}
+
 fn urlencoding(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
@@ -133,20 +151,12 @@ async fn the_presentation_waited_for_the_preparation(backend: Backend) {
 /// A user who chose no language read `新任务 / New task: …`; they read the app's language.
 async fn a_user_who_chose_no_language_read_notifications_in_both(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let told = env.get("/api/v1/notifications?limit=200").await;
-    assert_eq!(told.status, 200, "{}", told.body);
-    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
-        { "username": "zhang.min", "password": "a long enough secret", "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
-    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
-    let (token, _) =
-        server::auth::login(&env.state.db.conn, "zhang.min", "a long enough secret", server::auth::wall_now())
-            .await
-            .expect("in");
+    let rm = the_rm(&env).await;
     let li = customer_named(&env, "李伟").await;
     let sent = json!({ "customer": li, "direction": "out", "amount": "12800000.00",
         "occurred_at": env.now().to_rfc3339(), "channel": "mobile" });
     assert_eq!(env.post(&format!("{APP}/forms/transaction/records"), &sent).await.status, 201);
-    let hers = env.send("GET", "/api/v1/notifications", None, &[("authorization", &format!("Bearer {token}"))]).await;
+    let hers = env.send("GET", "/api/v1/notifications", None, &[("authorization", &rm)]).await;
     let messages: Vec<&str> =
         hers.body["items"].as_array().expect("items").iter().filter_map(|n| n["message"].as_str()).collect();
     assert!(!messages.is_empty(), "{}", hers.body);
@@ -172,13 +182,7 @@ async fn the_inbox_badge_counted_tasks_its_list_did_not_show(backend: Backend) {
 /// and firing alerts: in the bank CRM's roles those are the bank's systems' to write.
 async fn an_rm_could_change_what_the_banks_systems_own(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let people = json!({ "org_units": [{ "key": "sh001", "name": "上海陆家嘴支行" }], "users": [
-        { "username": "zhang.min", "password": "a long enough secret", "org_unit": "sh001", "app_roles": { "bank_crm": ["relationship_manager"] } }] });
-    assert_eq!(env.post("/api/v1/directory/import", &people).await.status, 200);
-    let (token, _) =
-        server::auth::login(&env.state.db.conn, "zhang.min", "a long enough secret", server::auth::wall_now())
-            .await
-            .expect("in");
+    let rm = the_rm(&env).await;
     let li = customer_named(&env, "李伟").await;
     let uri = format!("{APP}/forms/customer/records/{li}");
     let version = env.get(&uri).await.body["_version"].as_i64().expect("version");
