@@ -192,7 +192,7 @@ async fn an_rm_could_change_what_the_banks_systems_own(backend: Backend) {
                 "PATCH",
                 &uri,
                 Some(&change.to_string()),
-                &[("authorization", &format!("Bearer {token}")), ("if-match", &format!("\"{version}\""))],
+                &[("authorization", &rm), ("if-match", &format!("\"{version}\""))],
             )
             .await;
         assert!(tried.status == 403 || tried.status == 422, "{change}: {} {}", tried.status, tried.body);
