@@ -21,13 +21,14 @@ pub async fn app_and_kind(core: &Core, app: &str, kind: &str) -> Result<(AppRow,
 }
 
 /// Saves `doc` as draft `key` of `kind` in `app` (its `key`, if any, must be `key`), audited
-/// as `actor`'s; gives this document's diagnostics within the whole draft bundle.
+/// as `actor`'s; with `read`, only over that revision (`0`: only a new one); gives its
+/// revision now and this document's diagnostics within the whole draft bundle.
 pub async fn save(
     core: &Core,
     actor: &Actor,
     (app, kind, key): (&AppRow, &str, &str),
-    mut doc: Map<String, Value>,
-) -> Result<Vec<Value>, Error> {
+    (mut doc, read): (Map<String, Value>, Option<i64>),
+) -> Result<(i64, Vec<Value>), Error> {
     if !meta::is_key(key) {
         return Err(Error::InvalidMetadata(vec![engine_form::Diagnostic::new(
             "/key",
@@ -51,12 +52,12 @@ pub async fn save(
     let doc = Value::Object(doc);
     let now = core.clock.now();
     let tx = core.db.conn.begin().await?;
-    meta::put_draft(&tx, &app.key, kind, key, &doc, now).await?;
-    let detail = json!({ "kind": kind, "key": key, "document": doc });
+    let revision = meta::put_draft(&tx, (&app.key, kind, key), &doc, read, now).await?;
+    let detail = json!({ "kind": kind, "key": key, "revision": revision, "document": doc });
     audit::write(&tx, actor, Entry::app("metadata.put", &app.key, detail), now).await?;
     tx.commit().await?;
     let bundle = meta::draft_bundle(&core.db.conn, app).await?;
-    Ok(diagnostics_of(&bundle, kind, key))
+    Ok((revision, diagnostics_of(&bundle, kind, key)))
 }
 
 /// The diagnostics of document `key` of `kind` when the whole `bundle` is checked, with
@@ -91,10 +92,16 @@ fn diagnostics_of(bundle: &Value, kind: &str, key: &str) -> Vec<Value> {
     }
 }
 
-/// Deletes draft `key` of `kind` in `app`, audited as `actor`'s.
-pub async fn delete(core: &Core, actor: &Actor, (app, kind, key): (&AppRow, &str, &str)) -> Result<(), Error> {
+/// Deletes draft `key` of `kind` in `app` (with `read`, only at that revision), audited as
+/// `actor`'s.
+pub async fn delete(
+    core: &Core,
+    actor: &Actor,
+    (app, kind, key): (&AppRow, &str, &str),
+    read: Option<i64>,
+) -> Result<(), Error> {
     let tx = core.db.conn.begin().await?;
-    if !meta::delete_draft(&tx, &app.key, kind, key).await? {
+    if !meta::delete_draft(&tx, (&app.key, kind, key), read).await? {
         return Err(Error::not_found(format!("no {kind} draft `{key}`")));
     }
     let detail = json!({ "kind": kind, "key": key });

@@ -126,11 +126,13 @@ pub struct Draft {
     pub key: String,
     pub body: Value,
     pub updated_at: DateTime<Utc>,
+    /// Counted up by every save (`put_draft`): what an editor names to save over it.
+    pub revision: i64,
 }
 
 pub async fn list_drafts(c: &impl ConnectionTrait, app: &str, kind: &str) -> Result<Vec<Draft>, DbErr> {
     let q = Query::select()
-        .columns(["key", "body", "updated_at"].map(t))
+        .columns(["key", "body", "updated_at", "revision"].map(t))
         .from(Table::Drafts)
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
@@ -146,6 +148,7 @@ fn draft_row(r: &QueryResult) -> Result<Draft, DbErr> {
         key: r.try_get("", "key")?,
         body: serde_json::from_str(&body).map_err(|e| DbErr::Type(format!("stored draft is not JSON: {e}")))?,
         updated_at: r.try_get("", "updated_at")?,
+        revision: r.try_get("", "revision")?,
     })
 }
 
@@ -154,7 +157,7 @@ pub async fn find_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &s
         return Ok(None);
     }
     let q = Query::select()
-        .columns(["key", "body", "updated_at"].map(t))
+        .columns(["key", "body", "updated_at", "revision"].map(t))
         .from(Table::Drafts)
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
@@ -163,15 +166,16 @@ pub async fn find_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &s
     c.query_one(&q).await?.as_ref().map(draft_row).transpose()
 }
 
-/// Inserts or replaces a draft; a new one goes after the existing drafts of its kind.
+/// Inserts or replaces a draft; a new one goes after the existing drafts of its kind. With
+/// `read`, only over that revision (`0`: only if there is none yet), in one conditional
+/// write; the draft's revision after it.
 pub async fn put_draft(
     c: &impl ConnectionTrait,
-    app: &str,
-    kind: &str,
-    key: &str,
+    (app, kind, key): (&str, &str, &str),
     body: &Value,
+    read: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<(), crate::error::Error> {
+) -> Result<i64, crate::error::Error> {
     use crate::limits::{DRAFT_BYTES, DRAFTS_PER_APP, DRAFTS_PER_KIND};
     let text = body.to_string();
     if text.len() > DRAFT_BYTES {
@@ -211,7 +215,7 @@ pub async fn put_draft(
         let this = Query::select()
             .column(t("key"))
             .from(Table::Drafts)
-            .cond_where(of_kind)
+            .cond_where(of_kind.clone())
             .and_where(Expr::col(t("key")).eq(key))
             .to_owned();
         if c.query_one(&this).await?.is_none() {
@@ -221,29 +225,96 @@ pub async fn put_draft(
             });
         }
     }
-    let q = Query::insert()
-        .into_table(Table::Drafts)
-        .columns(["app", "kind", "key", "body", "position", "updated_at"].map(t))
-        .values_panic([app.into(), kind.into(), key.into(), text.into(), (last + 1).into(), now.into()])
-        .on_conflict(
-            OnConflict::columns(["app", "kind", "key"].map(t)).update_columns(["body", "updated_at"].map(t)).to_owned(),
-        )
-        .to_owned();
-    c.execute(&q).await?;
-    Ok(())
+    match read {
+        Some(read) if read > 0 => {
+            let q = Query::update()
+                .table(Table::Drafts)
+                .value(t("body"), text)
+                .value(t("updated_at"), now)
+                .value(t("revision"), Expr::col(t("revision")).add(1))
+                .cond_where(of_kind)
+                .and_where(Expr::col(t("key")).eq(key))
+                .and_where(Expr::col(t("revision")).eq(read))
+                .to_owned();
+            if c.execute(&q).await?.rows_affected() == 1 {
+                return Ok(read + 1);
+            }
+            Err(changed(c, (app, kind, key), read).await?)
+        }
+        _ => {
+            let mut conflict = OnConflict::columns(["app", "kind", "key"].map(t));
+            if read.is_some() {
+                conflict.do_nothing();
+            } else {
+                conflict
+                    .update_columns(["body", "updated_at"].map(t))
+                    .value(t("revision"), Expr::col((Table::Drafts, t("revision"))).add(1));
+            }
+            let q = Query::insert()
+                .into_table(Table::Drafts)
+                .columns(["app", "kind", "key", "body", "position", "updated_at", "revision"].map(t))
+                .values_panic([
+                    app.into(),
+                    kind.into(),
+                    key.into(),
+                    text.into(),
+                    (last + 1).into(),
+                    now.into(),
+                    1.into(),
+                ])
+                .on_conflict(conflict.to_owned())
+                .to_owned();
+            if c.execute(&q).await?.rows_affected() == 0 {
+                // Only if there was none: someone made it meanwhile.
+                return Err(changed(c, (app, kind, key), 0).await?);
+            }
+            Ok(find_draft(c, app, kind, key).await?.map_or(1, |d| d.revision))
+        }
+    }
 }
 
-pub async fn delete_draft(c: &impl ConnectionTrait, app: &str, kind: &str, key: &str) -> Result<bool, DbErr> {
+/// The refusal of a save over revision `read` of a draft that is no longer at it.
+async fn changed(
+    c: &impl ConnectionTrait,
+    (app, kind, key): (&str, &str, &str),
+    read: i64,
+) -> Result<crate::error::Error, DbErr> {
+    let detail = match find_draft(c, app, kind, key).await? {
+        Some(now) => format!(
+            "the {kind} draft `{key}` was saved since revision {read}: it is at revision {} (saved {}); read it again, merge and save",
+            now.revision,
+            now.updated_at.to_rfc3339()
+        ),
+        None => format!("the {kind} draft `{key}` was deleted since revision {read}"),
+    };
+    Ok(crate::error::Error::DraftChanged { detail })
+}
+
+/// Deletes a draft (with `read`, only at that revision): whether one was; a draft saved
+/// since `read` is refused as `put_draft` refuses.
+pub async fn delete_draft(
+    c: &impl ConnectionTrait,
+    (app, kind, key): (&str, &str, &str),
+    read: Option<i64>,
+) -> Result<bool, crate::error::Error> {
     if !is_key(key) {
         return Ok(false);
     }
-    let q = Query::delete()
-        .from_table(Table::Drafts)
+    let mut q = Query::delete();
+    q.from_table(Table::Drafts)
         .and_where(Expr::col(t("app")).eq(app))
         .and_where(Expr::col(t("kind")).eq(kind))
-        .and_where(Expr::col(t("key")).eq(key))
-        .to_owned();
-    Ok(c.execute(&q).await?.rows_affected() > 0)
+        .and_where(Expr::col(t("key")).eq(key));
+    if let Some(read) = read {
+        q.and_where(Expr::col(t("revision")).eq(read));
+    }
+    if c.execute(&q).await?.rows_affected() > 0 {
+        return Ok(true);
+    }
+    match (read, find_draft(c, app, kind, key).await?) {
+        (Some(read), Some(_)) => Err(changed(c, (app, kind, key), read).await?),
+        _ => Ok(false),
+    }
 }
 
 /// Assembles the app's drafts into one bundle document, the form `parse_bundle` checks

@@ -50,7 +50,7 @@ pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> 
     for kind in meta::KINDS {
         for item in doc.get(kind).and_then(Value::as_array).into_iter().flatten() {
             let key = item.get("key").and_then(Value::as_str).unwrap_or_default();
-            meta::put_draft(&tx, &bundle.key, kind, key, item, now).await?;
+            meta::put_draft(&tx, (&bundle.key, kind, key), item, None, now).await?;
         }
     }
     let app = meta::find_app(&tx, &bundle.key)

@@ -21,39 +21,63 @@ use crate::{drafts, meta};
 #[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind: `forms` or `rules`")),
     responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 200, description = "The drafts", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "body": {}}]})),
+        (status = 200, description = "The drafts, each with its revision", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "revision": 3, "body": {}}]})),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, _: Designer, path: Path<(String, String)>) -> Result<HttpResponse, Error> {
     let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
     let drafts = meta::list_drafts(&state.db.conn, &app.key, kind).await?;
-    let items: Vec<Value> =
-        drafts.into_iter().map(|d| json!({ "key": d.key, "updated_at": d.updated_at, "body": d.body })).collect();
+    let items: Vec<Value> = drafts
+        .into_iter()
+        .map(|d| json!({ "key": d.key, "updated_at": d.updated_at, "revision": d.revision, "body": d.body }))
+        .collect();
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }
 
-/// Read one draft document.
+/// Read one draft document; its revision is its `ETag`, for a save over it (`If-Match`).
 #[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
     responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 200, description = "The draft document", body = Object),
+        (status = 200, description = "The draft document; `ETag` its revision", body = Object),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: State, _: Designer, path: Path<(String, String, String)>) -> Result<HttpResponse, Error> {
     let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
     let draft = meta::find_draft(&state.db.conn, &app.key, kind, &path.2)
         .await?
         .ok_or_else(|| Error::not_found(format!("no {kind} draft `{}`", path.2)))?;
-    Ok(json_response(StatusCode::OK, &draft.body))
+    let mut response = json_response(StatusCode::OK, &draft.body);
+    if let Ok(etag) = actix_web::http::header::HeaderValue::from_str(&format!("\"{}\"", draft.revision)) {
+        response.headers_mut().insert(actix_web::http::header::ETAG, etag);
+    }
+    Ok(response)
 }
 
-/// Create or replace a draft document. Answers with the diagnostics of this document
-/// (paths relative to it) so the designer can highlight them.
+/// Reads `If-Match`: the draft revision an editor read (`"3"`; `"0"`: none yet, create
+/// only), or none: the save goes over whatever is there.
+fn read_revision(req: &actix_web::HttpRequest) -> Result<Option<i64>, Error> {
+    let Some(raw) = req.headers().get(actix_web::http::header::IF_MATCH) else { return Ok(None) };
+    let text = raw.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<i64>().ok().filter(|r| *r >= 0).map(Some).ok_or_else(|| {
+        Error::bad_input(
+            crate::error::BadInputCode::bad_if_match,
+            "If-Match must carry the draft's revision (its ETag), e.g. \"3\"",
+        )
+    })
+}
+
+/// Create or replace a draft document. Answers with its revision and the diagnostics of
+/// this document (paths relative to it) so the designer can highlight them. With
+/// `If-Match` (the revision read, `"0"` for a new one) it is saved only over that revision:
+/// two designers never overwrite each other silently (412 `draft_changed`).
 #[utoipa::path(put, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
-    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
+    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key"),
+        ("If-Match" = Option<String>, Header, description = "The revision read (the GET's ETag), e.g. \"3\"; \"0\" creates only")),
     request_body(content = Object, description = "The document; see /api/v1/schemas/form",
         example = json!({"key": "branch", "label": {"zh-CN": "网点", "en": "Branch"}, "fields": [{"key": "name", "type": "text", "label": {"zh-CN": "名称", "en": "Name"}}]})),
     responses((status = 200, description = "Saved, with its diagnostics", body = Object,
-            example = json!({"key": "branch", "saved": true, "diagnostics": [{"path": "/fields/0/type", "code": "schema", "message": "\"txt\" is not one of ..."}]})),
-        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+            example = json!({"key": "branch", "saved": true, "revision": 4, "diagnostics": [{"path": "/fields/0/type", "code": "schema", "message": "\"txt\" is not one of ..."}]})),
+        (status = 400, description = "Not a JSON object, or a bad If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Saved by someone else since the If-Match revision (`draft_changed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The document's key differs from the path", body = Problem, content_type = "application/problem+json")))]
 pub async fn put(
@@ -64,15 +88,25 @@ pub async fn put(
     body: Payload,
 ) -> Result<HttpResponse, Error> {
     let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
+    let read = read_revision(&req)?;
     let doc = json_object(body).await?;
-    let diagnostics = drafts::save(&state.core, &actor(&req), (&app, kind, &path.2), doc).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "key": path.2, "saved": true, "diagnostics": diagnostics })))
+    let (revision, diagnostics) = drafts::save(&state.core, &actor(&req), (&app, kind, &path.2), (doc, read)).await?;
+    let body = json!({ "key": path.2, "saved": true, "revision": revision, "diagnostics": diagnostics });
+    let mut response = json_response(StatusCode::OK, &body);
+    if let Ok(etag) = actix_web::http::header::HeaderValue::from_str(&format!("\"{revision}\"")) {
+        response.headers_mut().insert(actix_web::http::header::ETAG, etag);
+    }
+    Ok(response)
 }
 
-/// Delete a draft document. Publishing afterwards retires its table; the data is kept.
+/// Delete a draft document (with `If-Match`, only at that revision). Publishing afterwards
+/// retires its table; the data is kept.
 #[utoipa::path(delete, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
-    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json")))]
+    params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key"),
+        ("If-Match" = Option<String>, Header, description = "The revision read, e.g. \"3\"")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Saved by someone else since the If-Match revision (`draft_changed`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     state: State,
     _: Designer,
@@ -80,6 +114,6 @@ pub async fn delete(
     path: Path<(String, String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (app, kind) = drafts::app_and_kind(&state.core, &path.0, &path.1).await?;
-    drafts::delete(&state.core, &actor(&req), (&app, kind, &path.2)).await?;
+    drafts::delete(&state.core, &actor(&req), (&app, kind, &path.2), read_revision(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

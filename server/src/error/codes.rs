@@ -164,6 +164,7 @@ fixed! {
     invalid_expression 422 "Invalid expression": "an expression that does not check, each problem with its span",
     overflow 422 "Value out of range": "a value computed past what the database computes exactly",
     version_mismatch 412 "Record changed": "the record changed since the If-Match version",
+    draft_changed 412 "Draft changed": "the draft changed since the If-Match revision: read it again, merge, save",
     version_required 428 "If-Match required": "an update without If-Match",
     payload_too_large 413 "Payload too large": "a body (or a draft) larger than the route takes",
     request_timeout 408 "Request timeout": "a body that did not arrive in time",

@@ -28,6 +28,9 @@ pub enum Error {
     Conflict { code: ConflictCode, detail: String },
     #[error("the record has changed: its version is now {current}")]
     VersionMismatch { current: i64 },
+    /// A draft saved since the revision its editor read (`None`: it was deleted meanwhile).
+    #[error("{detail}")]
+    DraftChanged { detail: String },
     #[error("updating a record needs If-Match with the record's _version")]
     VersionRequired,
     #[error("{0}")]
@@ -102,6 +105,7 @@ impl Error {
             Error::InvalidRecord(_) => FixedCode::validation_failed,
             Error::InvalidMetadata(_) => FixedCode::invalid_metadata,
             Error::VersionMismatch { .. } => FixedCode::version_mismatch,
+            Error::DraftChanged { .. } => FixedCode::draft_changed,
             Error::VersionRequired => FixedCode::version_required,
             Error::TooLarge(_) => FixedCode::payload_too_large,
             Error::Timeout(_) => FixedCode::request_timeout,

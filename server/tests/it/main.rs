@@ -12,6 +12,7 @@ mod clock;
 mod codes;
 mod conditions;
 mod credentials;
+mod designing;
 mod differential;
 mod directory;
 mod export;

@@ -101,3 +101,25 @@ impl MigrationTrait for M0001Platform {
         Ok(())
     }
 }
+
+/// Each draft's revision, counted up by every save: two designers editing one document
+/// never overwrite each other silently (a save names the revision it read, `If-Match`).
+pub(super) struct M0025DraftRevisions;
+
+impl MigrationName for M0025DraftRevisions {
+    fn name(&self) -> &str {
+        "m0025_draft_revisions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0025DraftRevisions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let mut revision = ColumnDef::new(Alias::new("revision")).big_integer().not_null().default(1).to_owned();
+        manager.alter_table(Table::alter().table(Named::Drafts).add_column(&mut revision).to_owned()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.alter_table(Table::alter().table(Named::Drafts).drop_column(Alias::new("revision")).to_owned()).await
+    }
+}

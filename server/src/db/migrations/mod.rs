@@ -47,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(credentials::M0022Credentials),
             Box::new(rules::M0023OutboxSubject),
             Box::new(languages::M0024AppLanguage),
+            Box::new(apps::M0025DraftRevisions),
         ]
     }
 
