@@ -7,6 +7,7 @@
 
 mod catalog;
 mod decisions;
+mod diff;
 mod events;
 mod flows;
 mod pages;
@@ -20,6 +21,7 @@ use serde_json::Value;
 use catalog::{Catalog, with_decisions};
 
 pub use decisions::Decision;
+pub use diff::{Change, diff};
 pub use pages::{Figure, MAX_SECTION_ROWS, Page, Section, Source};
 pub use roles::{Grant, Mode, OPERATIONS, Role, WithUser, user_attribute};
 

@@ -38,6 +38,7 @@ mod schema;
 pub mod tasks;
 pub mod timeline;
 mod trail;
+pub mod versions;
 pub mod views;
 pub mod workspace;
 

@@ -2,3 +2,4 @@
 //! mistakes in every kind it checks (`tests/data`).
 
 mod cases;
+mod diff;

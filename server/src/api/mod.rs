@@ -23,6 +23,7 @@ mod records;
 mod rules;
 mod schemas;
 mod tasks;
+mod versions;
 mod views;
 mod web_app;
 mod workspace;
@@ -202,6 +203,9 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/publish-requests/{id}/approve", web::post().to(apps::approve))
         .route("/api/v1/apps/{app}/publish-requests/{id}/reject", web::post().to(apps::reject))
         .route("/api/v1/apps/{app}/bundle", web::get().to(apps::export))
+        .route("/api/v1/apps/{app}/versions", web::get().to(versions::list))
+        .route("/api/v1/apps/{app}/versions/{version}", web::get().to(versions::get))
+        .route("/api/v1/apps/{app}/diff", web::get().to(versions::diff))
         .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
         .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
         .route("/api/v1/apps/{app}/{kind}", web::get().to(metadata::list))

@@ -6,7 +6,10 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, both_backends, start};
 
-both_backends!(two_designers_saving_one_draft_overwrote_each_other);
+both_backends!(
+    two_designers_saving_one_draft_overwrote_each_other,
+    versions_are_listed_read_back_and_compared_in_words
+);
 
 const BRANCH: &str = "/api/v1/apps/bank_crm/forms/branch";
 
@@ -64,5 +67,64 @@ async fn two_designers_saving_one_draft_overwrote_each_other(backend: Backend) {
     let listed = env.get("/api/v1/apps/bank_crm/forms").await;
     let branch = listed.body["items"].as_array().expect("items").iter().find(|d| d["key"] == "branch").cloned();
     assert_eq!(branch.map(|b| b["revision"].clone()), Some(json!(4)), "the list gives each draft's revision");
+    env.finish().await;
+}
+
+/// Version history: each published version listed with who made it, read back whole, and
+/// any two (or one and the drafts) compared in business words.
+async fn versions_are_listed_read_back_and_compared_in_words(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let app = "/api/v1/apps/bank_crm";
+    let listed = env.get(&format!("{app}/versions")).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.body["items"][0]["version"], 1);
+    assert_eq!(listed.body["items"][0]["current"], true);
+    assert_eq!(env.get(&format!("{app}/diff")).await.body["changes"], json!([]), "the drafts are what is published");
+
+    // An option added and a label changed in the drafts, then published.
+    let read = env.get(&format!("{app}/forms/customer")).await;
+    let mut customer = read.body.clone();
+    let fields = customer["fields"].as_array_mut().expect("fields");
+    let risk = fields.iter_mut().find(|f| f["key"] == "risk_level").expect("risk level");
+    risk["options"]
+        .as_array_mut()
+        .expect("options")
+        .push(json!({ "value": "r6", "label": { "zh-CN": "R6 激进型", "en": "R6 Aggressive" } }));
+    let notes = fields.iter_mut().find(|f| f["key"] == "notes").expect("notes");
+    notes["label"] = json!({ "zh-CN": "客户备注", "en": "Customer notes" });
+    let etag = read.header("etag").expect("etag");
+    let saved =
+        env.send("PUT", &format!("{app}/forms/customer"), Some(&customer.to_string()), &[("if-match", &etag)]).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let pending = env.get(&format!("{app}/diff")).await;
+    let words = |body: &Value, language: &str| -> Vec<String> {
+        body["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter_map(|c| c["text"][language].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        words(&pending.body, "zh-CN"),
+        ["客户：风险等级 的选项新增 R6 激进型", "客户：字段 备注 改名为 客户备注"]
+    );
+    assert_eq!(env.post(&format!("{app}/publish"), &json!({})).await.status, 200);
+    let listed = env.get(&format!("{app}/versions")).await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        (listed.body["items"][0]["version"].clone(), listed.body["items"][0]["made_by"].clone()),
+        (json!(2), json!("admin"))
+    );
+    let between = env.get(&format!("{app}/diff?from=1&to=2")).await;
+    assert_eq!(
+        words(&between.body, "en"),
+        ["Customer: Risk level: option R6 Aggressive added", "Customer: field Notes renamed Customer notes"]
+    );
+    let first = env.get(&format!("{app}/versions/1")).await;
+    assert_eq!(first.status, 200);
+    assert!(first.body["forms"].as_array().is_some_and(|f| f.len() == 9), "the bundle as published");
+    assert_eq!(env.get(&format!("{app}/versions/9")).await.status, 404);
+    assert_eq!(env.get(&format!("{app}/diff?from=yesterday")).await.status, 400);
     env.finish().await;
 }

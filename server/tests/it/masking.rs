@@ -306,6 +306,7 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
                     calls.push((format!("{APP}/{kind}"), None));
                 }
             }
+            ("GET", "/api/v1/apps/{app}/versions/{version}") => calls.push((format!("{APP}/versions/1"), None)),
             ("GET", "/api/v1/schemas/{kind}") => {
                 calls.extend(["bundle", "form", "flow"].map(|k| (format!("/api/v1/schemas/{k}"), None)));
             }
