@@ -172,3 +172,27 @@ pub async fn reject(
     approval::reject(&state.core, (&checker.0.username, &actor(&req)), (&app, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// What publishing the drafts would do, without doing it: every check and every table's
+/// steps and data conversions run in a transaction that is rolled back. Per table, the
+/// columns added, retired, restored and converted; per conversion or check of stored
+/// values, how many fit (with examples: the record, the value before and after) and how
+/// many would be refused (the records and why); the diagnostics that would refuse the
+/// publish; and the changes in business words. Nothing is changed. Stored values (the
+/// examples, reasons quoting them) are shown only where your roles show the field in clear.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/publish/dry-run", tag = "apps", params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "What publishing would do", body = Object,
+            example = json!({ "version": 3, "publishable": false,
+                "diagnostics": [{ "path": "/forms/5/fields/5/type", "code": "stored_values_do_not_fit", "message": "1 stored values of `term_days` do not fit the new definition, e.g. record 4" }],
+                "tables": [{ "form": "product", "sub_table": null, "table": "app_bank_crm_product",
+                    "steps": ["app_bank_crm_product: convert f_term_days into f_term_days__text (text); f_term_days is kept"],
+                    "conversions": [{ "field": "term_days", "converts": true, "fit": 3, "examples": [{ "id": 1, "from": 365, "to": "365" }], "refused": 1,
+                        "refused_records": [{ "id": 4, "code": "max", "why": "must be at most 100" }] }] }],
+                "changes": [{ "kind": "field_type", "of": "forms", "key": "product", "field": "term_days",
+                    "text": { "zh-CN": "理财产品：字段 期限(天) 的类型由 integer 改为 text", "en": "Product: Term (days) is now text, was integer" } }] })),
+        (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
+pub async fn dry_run(state: State, Designer(principal): Designer, path: Path<String>) -> Result<HttpResponse, Error> {
+    let found = crate::publish::dry_run(&state.core, &principal, &path, state.clock.now()).await?;
+    Ok(json_response(StatusCode::OK, &found))
+}

@@ -28,6 +28,7 @@ use crate::error::Error;
         super::apps::get,
         super::apps::export,
         super::apps::publish,
+        super::apps::dry_run,
         super::apps::settings,
         super::apps::publish_requests,
         super::apps::approve,

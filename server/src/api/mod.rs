@@ -198,6 +198,7 @@ fn authenticated() -> actix_web::Scope<
         .service(web::resource("/api/v1/apps").route(web::get().to(apps::list)).route(web::post().to(apps::import)))
         .route("/api/v1/apps/{app}", web::get().to(apps::get))
         .route("/api/v1/apps/{app}/publish", web::post().to(apps::publish))
+        .route("/api/v1/apps/{app}/publish/dry-run", web::post().to(apps::dry_run))
         .route("/api/v1/apps/{app}/settings", web::put().to(apps::settings))
         .route("/api/v1/apps/{app}/publish-requests", web::get().to(apps::publish_requests))
         .route("/api/v1/apps/{app}/publish-requests/{id}/approve", web::post().to(apps::approve))

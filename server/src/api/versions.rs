@@ -16,7 +16,7 @@ use crate::versions::{self, Side};
 
 /// The app's published versions, newest first: when, by whom, approved by whom, and which
 /// is current.
-#[utoipa::path(get, path = "/api/v1/apps/{app}/versions", tag = "apps", params(("app" = String, Path, description = "App key")),
+#[utoipa::path(get, path = "/api/v1/apps/{app}/versions", tag = "versions", params(("app" = String, Path, description = "App key")),
     responses((status = 200, description = "The versions", body = Object,
             example = json!({ "items": [{ "version": 2, "published_at": "2026-12-01T02:00:00Z", "made_by": "chen.analyst", "approved_by": "li.na", "current": true }] })),
         (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
@@ -26,7 +26,7 @@ pub async fn list(state: State, _: Designer, path: Path<String>) -> Result<HttpR
 }
 
 /// The bundle published as one version of the app.
-#[utoipa::path(get, path = "/api/v1/apps/{app}/versions/{version}", tag = "apps",
+#[utoipa::path(get, path = "/api/v1/apps/{app}/versions/{version}", tag = "versions",
     params(("app" = String, Path, description = "App key"), ("version" = i64, Path, description = "Version number")),
     responses((status = 200, description = "The bundle as it was published", body = Object),
         (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
@@ -48,7 +48,7 @@ pub struct DiffParams {
 /// What changed between two versions (or a version and the drafts), in business words:
 /// each change with what it is about and its text in zh-CN and English ("客户：字段 年收入
 /// 改为必填"); fields matched by key, not by position.
-#[utoipa::path(get, path = "/api/v1/apps/{app}/diff", tag = "apps",
+#[utoipa::path(get, path = "/api/v1/apps/{app}/diff", tag = "versions",
     params(("app" = String, Path, description = "App key"), DiffParams),
     responses((status = 200, description = "The changes", body = Object,
             example = json!({ "from": 2, "to": "draft", "changes": [{ "kind": "field_required", "of": "forms", "key": "customer",

@@ -8,7 +8,8 @@ use crate::support::{Backend, both_backends, start};
 
 both_backends!(
     two_designers_saving_one_draft_overwrote_each_other,
-    versions_are_listed_read_back_and_compared_in_words
+    versions_are_listed_read_back_and_compared_in_words,
+    a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and_changes_nothing
 );
 
 const BRANCH: &str = "/api/v1/apps/bank_crm/forms/branch";
@@ -126,5 +127,106 @@ async fn versions_are_listed_read_back_and_compared_in_words(backend: Backend) {
     assert!(first.body["forms"].as_array().is_some_and(|f| f.len() == 9), "the bundle as published");
     assert_eq!(env.get(&format!("{app}/versions/9")).await.status, 404);
     assert_eq!(env.get(&format!("{app}/diff?from=yesterday")).await.status, 400);
+    env.finish().await;
+}
+
+/// A field's type changed: the dry run says which records convert (with examples) and which
+/// would be refused and why, and leaves everything as it was; fixed, it is publishable.
+async fn a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and_changes_nothing(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let app = "/api/v1/apps/bank_crm";
+    let products = format!("{app}/forms/product/records");
+    let product =
+        |code: &str, days: i64| json!({ "code": code, "name": code, "min_amount": "1000.00", "term_days": days });
+    let short = env.post(&products, &product("T7", 7)).await.body["id"].as_i64().expect("id");
+    let long = env.post(&products, &product("T365", 365)).await.body["id"].as_i64().expect("id");
+    let columns = "SELECT COUNT(*) FROM trellis_columns";
+    let before = crate::rules::rows(&env, columns).await;
+
+    // The term in days becomes a decimal of at most 100.
+    let read = env.get(&format!("{app}/forms/product")).await;
+    let mut form = read.body.clone();
+    let term =
+        form["fields"].as_array_mut().expect("fields").iter_mut().find(|f| f["key"] == "term_days").expect("term");
+    *term = json!({ "key": "term_days", "type": "decimal", "scale": 1, "max": "100", "label": term["label"].clone() });
+    let etag = read.header("etag").expect("etag");
+    assert_eq!(
+        env.send("PUT", &format!("{app}/forms/product"), Some(&form.to_string()), &[("if-match", &etag)]).await.status,
+        200
+    );
+    let dry = env.post(&format!("{app}/publish/dry-run"), &json!({})).await;
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!(
+        (dry.body["publishable"].clone(), dry.body["version"].clone()),
+        (json!(false), json!(2)),
+        "{}",
+        dry.body
+    );
+    assert_eq!(dry.body["diagnostics"][0]["code"], "stored_values_do_not_fit");
+    let table = dry.body["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["form"] == "product")
+        .cloned()
+        .expect("product");
+    let conversion = table["conversions"][0].clone();
+    assert_eq!(
+        (conversion["field"].clone(), conversion["converts"].clone()),
+        (json!("term_days"), json!(true)),
+        "{table}"
+    );
+    let refused: Vec<i64> =
+        conversion["refused_records"].as_array().expect("refused").iter().filter_map(|r| r["id"].as_i64()).collect();
+    assert!(refused.contains(&long) && !refused.contains(&short), "{conversion}");
+    assert!(conversion["fit"].as_u64() >= Some(1), "{conversion}");
+    // A designer whose roles do not read products sees counts, ids and codes, no values.
+    let designer = json!({ "password": "a long enough secret", "platform_role": "designer" });
+    assert_eq!(env.put("/api/v1/users/no.roles", &designer).await.status, 200);
+    let conn = &env.state.db.conn;
+    let (token, _) =
+        server::auth::login(conn, "no.roles", "a long enough secret", server::auth::wall_now()).await.expect("in");
+    let theirs = env
+        .send("POST", &format!("{app}/publish/dry-run"), Some("{}"), &[("authorization", &format!("Bearer {token}"))])
+        .await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    let withheld = theirs.body["tables"].as_array().expect("tables").iter().find(|t| t["form"] == "product").cloned();
+    let withheld = withheld.expect("product")["conversions"][0].clone();
+    assert_eq!(withheld["examples"], json!([]), "no stored values for one who may not read them");
+    assert_eq!(withheld["refused_records"][0]["why"], withheld["refused_records"][0]["code"]);
+    assert_eq!(withheld["refused"], conversion["refused"], "the same counts");
+    assert!(conversion["refused_records"][0]["why"].as_str().is_some_and(|w| w.contains("100")), "{conversion}");
+    let example = conversion["examples"].as_array().expect("examples").iter().find(|e| e["id"] == short).cloned();
+    assert_eq!(example.map(|e| (e["from"].clone(), e["to"].clone())), Some((json!(7), json!("7.0"))), "{conversion}");
+    assert!(
+        dry.body["changes"].as_array().is_some_and(|c| c.iter().any(|c| c["kind"] == "field_type")),
+        "in words too"
+    );
+
+    // Nothing stayed: no version, no column, the values as they were.
+    assert_eq!(crate::rules::rows(&env, columns).await, before, "no column added");
+    assert_eq!(env.get(&format!("{app}/versions")).await.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(env.get(&format!("{products}/{long}")).await.body["term_days"], 365, "still a number");
+
+    // Up to 1000: publishable, and published as the dry run said.
+    let read = env.get(&format!("{app}/forms/product")).await;
+    let mut form = read.body.clone();
+    let term =
+        form["fields"].as_array_mut().expect("fields").iter_mut().find(|f| f["key"] == "term_days").expect("term");
+    term["max"] = json!("1000");
+    let etag = read.header("etag").expect("etag");
+    assert_eq!(
+        env.send("PUT", &format!("{app}/forms/product"), Some(&form.to_string()), &[("if-match", &etag)]).await.status,
+        200
+    );
+    let dry = env.post(&format!("{app}/publish/dry-run"), &json!({})).await;
+    assert_eq!(
+        (dry.body["publishable"].clone(), dry.body["diagnostics"].clone()),
+        (json!(true), json!([])),
+        "{}",
+        dry.body
+    );
+    assert_eq!(env.post(&format!("{app}/publish"), &json!({})).await.status, 200);
+    assert_eq!(env.get(&format!("{products}/{long}")).await.body["term_days"], "365.0", "converted as said");
     env.finish().await;
 }

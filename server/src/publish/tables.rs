@@ -1,120 +1,30 @@
-//! Importing bundles and publishing an app: validate every draft, plan every table, and
-//! apply the plan, the data checks and the new version in one transaction.
+//! The tables of a publish: each form's table and sub-tables planned against what is
+//! stored (`plan`), then carried out (`migrate`): the DDL, then every stored value
+//! converted or checked against the new definition, with a report of what converted (a
+//! count and examples) and what would not (the records and why).
 
-use chrono::{DateTime, Utc};
 use engine_form::{
     Diagnostic, Field, FieldType, Form, MigrationStep, StorageType, check_value, child_table_name, main_table_name,
     plan_table,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
-use serde::Serialize;
-use serde_json::Value;
-use utoipa::ToSchema;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+use serde_json::{Value, json};
 
-use crate::audit::{self, Actor, Entry};
-use crate::db::Db;
 use crate::db::codec::{decode, encode};
-use crate::error::{ConflictCode, Error};
-use crate::meta::{self, AppRow};
+use crate::error::Error;
 use crate::schema::{TableTarget, apply_ddl, registry};
-use engine_app::check_app;
 
 /// Values are converted and checked in batches of this many rows, so memory stays flat
 /// however large the table.
 const BATCH: u64 = 1000;
-
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"app": "bank_crm", "version": 2, "changes": ["customer: add column f_wechat"]}))]
-pub struct Published {
-    pub app: String,
-    pub version: i64,
-    pub made_by: String,
-    pub approved_by: Option<String>,
-    /// What changed in the tables, one line per step.
-    pub changes: Vec<String>,
-}
-
-/// Stores a new app from a bundle document as drafts. The bundle must be valid.
-pub async fn import(db: &Db, doc: &Value, actor: &Actor, now: DateTime<Utc>) -> Result<AppRow, Error> {
-    let bundle = check_app(doc, 0).map_err(Error::InvalidMetadata)?.bundle;
-    let tx = db.conn.begin().await?;
-    if meta::find_app(&tx, &bundle.key).await?.is_some() {
-        return Err(Error::Conflict {
-            code: ConflictCode::app_exists,
-            detail: format!("an app `{}` already exists", bundle.key),
-        });
-    }
-    let settings = (doc["time_zone"].as_str(), doc["language"].as_str());
-    meta::insert_app(&tx, (&bundle.key, &doc["name"], settings), now).await?;
-    for kind in meta::KINDS {
-        for item in doc.get(kind).and_then(Value::as_array).into_iter().flatten() {
-            let key = item.get("key").and_then(Value::as_str).unwrap_or_default();
-            meta::put_draft(&tx, (&bundle.key, kind, key), item, None, now).await?;
-        }
-    }
-    let app = meta::find_app(&tx, &bundle.key)
-        .await?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("imported app vanished")))?;
-    let entry = Entry::app("app.import", &bundle.key, doc.clone());
-    audit::write(&tx, actor, entry, now).await?;
-    tx.commit().await?;
-    Ok(app)
-}
-
-/// Publishes the app's drafts as the next version, made by `actor`, with no approval.
-pub async fn publish(db: &Db, app_key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Published, Error> {
-    let signoff = meta::Signoff { made_by: actor.name.clone(), approved_by: None };
-    let tx = db.conn.begin().await?;
-    let published = publish_in(&tx, app_key, None, &signoff, actor, now).await?;
-    tx.commit().await?;
-    Ok(published)
-}
-
-/// Publishes `bundle` (the drafts when `None`) as the next version, signed off as
-/// `signoff`, within `tx`: the caller commits (an approval marks its request approved in
-/// the same transaction, so two approvals of one request cannot both publish).
-pub async fn publish_in(
-    tx: &DatabaseTransaction,
-    app_key: &str,
-    bundle: Option<&Value>,
-    signoff: &meta::Signoff,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> Result<Published, Error> {
-    // Taking the app row first serialises concurrent publishes of one app.
-    if !meta::touch_app(tx, app_key, now).await? {
-        return Err(Error::not_found(format!("no app `{app_key}`")));
-    }
-    let app = meta::find_app(tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
-    let doc = match bundle {
-        Some(doc) => doc.clone(),
-        None => meta::draft_bundle(tx, &app).await?,
-    };
-    let bundle = check_app(&doc, 0).map_err(Error::InvalidMetadata)?.bundle;
-
-    let plans = plan(tx, app_key, &bundle.forms).await?;
-    let mut changes = Vec::new();
-    for plan in &plans {
-        changes.extend(migrate(tx, app_key, plan).await?);
-    }
-    let version = app.published_version + 1;
-    meta::insert_version(tx, app_key, version, &doc, signoff, now).await?;
-    let detail = serde_json::json!({ "version": version, "changes": changes.len(), "made_by": signoff.made_by,
-        "approved_by": signoff.approved_by });
-    audit::write(tx, actor, Entry::app("app.publish", app_key, detail), now).await?;
-    Ok(Published {
-        app: app_key.to_owned(),
-        version,
-        made_by: signoff.made_by.clone(),
-        approved_by: signoff.approved_by.clone(),
-        changes,
-    })
-}
+/// At most this many converted values are shown as examples, and refused records named.
+const EXAMPLES: usize = 3;
+const NAMED: usize = 20;
 
 /// One table's migration: a form's table or one of its sub-tables, the fields it holds,
 /// where they are in the bundle, and the steps that bring it to them.
-struct Planned<'b> {
+pub(super) struct Planned<'b> {
     table: String,
     form: &'b str,
     /// The sub-table field and its parent's table.
@@ -126,7 +36,11 @@ struct Planned<'b> {
 
 /// Plans every table of `forms` against what is stored; every unsafe step of every table
 /// is refused together.
-async fn plan<'b>(tx: &DatabaseTransaction, app_key: &str, forms: &'b [Form]) -> Result<Vec<Planned<'b>>, Error> {
+pub(super) async fn plan<'b>(
+    tx: &DatabaseTransaction,
+    app_key: &str,
+    forms: &'b [Form],
+) -> Result<Vec<Planned<'b>>, Error> {
     let mut plans = Vec::new();
     let mut diags = Vec::new();
     for (i, form) in forms.iter().enumerate() {
@@ -150,10 +64,26 @@ async fn plan<'b>(tx: &DatabaseTransaction, app_key: &str, forms: &'b [Form]) ->
     if diags.is_empty() { Ok(plans) } else { Err(Error::InvalidMetadata(diags)) }
 }
 
+/// What carrying out one table's plan did: its steps described, each conversion or check
+/// of stored values (what converted, what was refused), and the problems that refuse the
+/// publish.
+pub(super) struct TableReport {
+    pub changes: Vec<String>,
+    pub conversions: Vec<Value>,
+    pub problems: Vec<Diagnostic>,
+}
+
+impl TableReport {
+    /// The report as a dry run shows it.
+    pub fn to_json(&self, plan: &Planned<'_>) -> Value {
+        json!({ "form": plan.form, "sub_table": plan.sub.as_ref().map(|(f, _)| f), "table": plan.table,
+            "steps": self.changes, "conversions": self.conversions })
+    }
+}
+
 /// Carries out one table's plan: its DDL, then every stored value converted (or checked)
-/// against the new definition; refused with the records whose values do not fit. The
-/// changes made, described.
-async fn migrate(tx: &DatabaseTransaction, app_key: &str, plan: &Planned<'_>) -> Result<Vec<String>, Error> {
+/// against the new definition, reporting what converted and which records do not fit.
+pub(super) async fn migrate(tx: &DatabaseTransaction, app_key: &str, plan: &Planned<'_>) -> Result<TableReport, Error> {
     let target = TableTarget {
         app: app_key,
         form: plan.form,
@@ -168,10 +98,9 @@ async fn migrate(tx: &DatabaseTransaction, app_key: &str, plan: &Planned<'_>) ->
         )])
     };
     apply_ddl(tx, &target, &plan.steps).await.map_err(at)?;
-    let mut changes = Vec::new();
-    let mut problems = Vec::new();
+    let mut report = TableReport { changes: Vec::new(), conversions: Vec::new(), problems: Vec::new() };
     for step in &plan.steps {
-        changes.push(format!("{}: {}", plan.table, describe(step)));
+        report.changes.push(format!("{}: {}", plan.table, describe(step)));
         let (field_key, read_column, write) = match step {
             MigrationStep::Convert { field, from_column, column, storage, .. } => {
                 (field, from_column, Some((column.as_str(), storage)))
@@ -191,24 +120,44 @@ async fn migrate(tx: &DatabaseTransaction, app_key: &str, plan: &Planned<'_>) ->
                 StorageType::of(field).ok_or_else(|| Error::Internal(anyhow::anyhow!("`{field_key}` has no column")))?
             }
         };
-        let bad = convert_column(tx, &plan.table, field, read_column, &read_storage, write).await.map_err(at)?;
-        if !bad.is_empty() {
-            problems.push(Diagnostic::new(
+        let done = convert_column(tx, &plan.table, field, read_column, &read_storage, write).await.map_err(at)?;
+        if done.refused > 0 {
+            let ids: Vec<String> = done.named.iter().take(5).map(|(id, ..)| id.to_string()).collect();
+            report.problems.push(Diagnostic::new(
                 format!("{}/{index}/type", plan.path),
                 "stored_values_do_not_fit",
                 format!(
-                    "stored values of `{field_key}` do not fit the new definition, e.g. record {}",
-                    bad.join(", record ")
+                    "{} stored values of `{field_key}` do not fit the new definition, e.g. record {}",
+                    done.refused,
+                    ids.join(", record ")
                 ),
             ));
         }
+        report.conversions.push(json!({
+            "field": field_key,
+            "converts": write.is_some(),
+            "fit": done.fit,
+            "examples": done.examples.iter().map(|(id, old, new)| json!({ "id": id, "from": old, "to": new })).collect::<Vec<_>>(),
+            "refused": done.refused,
+            "refused_records": done.named.iter().map(|(id, why, code)| json!({ "id": id, "code": code, "why": why })).collect::<Vec<_>>(),
+        }));
     }
-    if problems.is_empty() { Ok(changes) } else { Err(Error::InvalidMetadata(problems)) }
+    Ok(report)
+}
+
+/// What reading one column's stored values against a new definition found.
+struct Converted {
+    /// Values that fit (converted, when written).
+    fit: u64,
+    /// A few of them: the record, the stored value, the value as the new field holds it.
+    examples: Vec<(i64, Value, Value)>,
+    /// Values that do not fit, and the first of their records with why.
+    refused: u64,
+    named: Vec<(i64, String, &'static str)>,
 }
 
 /// Reads every stored value of `read_column`, checks it against the new `field` and,
-/// when `write` is given, stores the converted value there. Returns up to five ids of
-/// records whose values do not fit.
+/// when `write` is given, stores the converted value there.
 async fn convert_column(
     c: &impl ConnectionTrait,
     table: &str,
@@ -216,9 +165,9 @@ async fn convert_column(
     read_column: &str,
     read_storage: &StorageType,
     write: Option<(&str, &StorageType)>,
-) -> Result<Vec<String>, DbErr> {
+) -> Result<Converted, DbErr> {
     let backend = c.get_database_backend();
-    let mut bad = Vec::new();
+    let mut done = Converted { fit: 0, examples: Vec::new(), refused: 0, named: Vec::new() };
     let mut last_id = 0i64;
     loop {
         let q = Query::select()
@@ -233,9 +182,13 @@ async fn convert_column(
         for row in &rows {
             let id: i64 = row.try_get_by_index(0)?;
             last_id = id;
-            let old = decode(row, 1, read_storage, backend)?;
-            match check_value(field, &old.to_json(), "") {
+            let old = decode(row, 1, read_storage, backend)?.to_json();
+            match check_value(field, &old, "") {
                 Ok(new) => {
+                    done.fit += 1;
+                    if done.examples.len() < EXAMPLES {
+                        done.examples.push((id, old.clone(), new.to_json()));
+                    }
                     if let Some((column, storage)) = write {
                         let u = Query::update()
                             .table(Alias::new(table))
@@ -245,12 +198,17 @@ async fn convert_column(
                         c.execute(&u).await?;
                     }
                 }
-                Err(_) if bad.len() < 5 => bad.push(id.to_string()),
-                Err(_) => {}
+                Err(errors) => {
+                    done.refused += 1;
+                    if done.named.len() < NAMED {
+                        let (why, code) = errors.first().map(|e| (e.message.clone(), e.code)).unwrap_or_default();
+                        done.named.push((id, why, code));
+                    }
+                }
             }
         }
         if (rows.len() as u64) < BATCH {
-            return Ok(bad);
+            return Ok(done);
         }
     }
 }
