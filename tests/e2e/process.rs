@@ -203,7 +203,10 @@ impl Server {
         version: i64,
     ) -> std::io::Result<(u16, String)> {
         let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-        let headers = format!("{auth}Content-Type: application/json\r\nIf-Match: \"{version}\"\r\n");
+        // A record's change names the version it read; other requests name none (a draft
+        // saved with If-Match lands only over that revision).
+        let matching = if method == "PATCH" { format!("If-Match: \"{version}\"\r\n") } else { String::new() };
+        let headers = format!("{auth}Content-Type: application/json\r\n{matching}");
         self.exchange(method, target, &headers, body).map(|answer| (answer.status, answer.body))
     }
 
