@@ -39,7 +39,8 @@ pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
             // The record page laid out for the form, if the app has one (a customer 360).
             let page = app.pages.iter().find(|p| p.form == key).map(|p| p.key.clone());
             forms.push(json!({ "key": key, "label": doc["label"], "title_field": doc["title_field"],
-                "user_field": doc["user_field"], "fields": fields, "operations": operations, "page": page }));
+                "user_field": doc["user_field"], "fields": fields, "operations": operations, "page": page,
+                "layout": doc["layout"] }));
         }
         // An app a designer or an administrator runs is theirs to look after (its outbox)
         // even where no role of theirs reads its records.

@@ -106,6 +106,10 @@ await check('a follow-up started from a customer\'s 360 is linked to them and fi
   await enter(page, session.token);
   const li = (await call(session.token, 'GET', `${app}/forms/customer/records?search=C0001&fields=name`)).body.items[0].id;
   await page.goto(`${base}/apps/bank_crm/forms/customer/records/${li}`);
+  // The form as its metadata lays it out: sections, in columns.
+  for (const section of ['基本信息', '联系方式', '客户关系', '资产']) {
+    await expectVisible(page.getByRole('heading', { name: section, level: 2 }), `the section ${section}`);
+  }
   // Figures from the bank's systems are the RM's to read, not to change.
   await expectVisible(page.getByLabel('管理资产(AUM)'), 'the AUM');
   if (!(await page.getByLabel('管理资产(AUM)').isDisabled())) throw new Error('the RM may change the AUM');

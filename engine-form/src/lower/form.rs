@@ -32,6 +32,7 @@ impl Lowerer<'_> {
                 self.short_text_field(&join(path, key), key, named, &raw.fields);
             }
         }
+        self.layout(&join(path, "layout"), raw);
         let mut validations = Vec::new();
         for (i, v) in raw.validations.iter().enumerate() {
             let vpath = join(&join(path, "validations"), i);
@@ -64,6 +65,37 @@ impl Lowerer<'_> {
             fields: fields?,
             validations,
         })
+    }
+
+    /// Checks a form's layout: tabs and sections named once each, a section on a tab the
+    /// form has, naming fields of the form, each field in one section at most.
+    fn layout(&mut self, path: &str, raw: &RawForm) {
+        let layout = &raw.layout;
+        for (kind, parts) in [("tabs", &layout.tabs), ("sections", &layout.sections)] {
+            for (i, part) in parts.iter().enumerate() {
+                if parts[..i].iter().any(|p| p.key == part.key) {
+                    let message = format!("another of the form's {kind} is named `{}`", part.key);
+                    self.push(join(&join(&join(path, kind), i), "key"), "duplicate_key", message);
+                }
+            }
+        }
+        let mut placed = HashSet::new();
+        for (i, section) in layout.sections.iter().enumerate() {
+            let at = join(&join(path, "sections"), i);
+            if let Some(tab) = &section.tab
+                && !layout.tabs.iter().any(|t| &t.key == tab)
+            {
+                self.push(join(&at, "tab"), "unknown_tab", format!("the form has no tab `{tab}`"));
+            }
+            for (j, field) in section.fields.iter().enumerate() {
+                let field_at = join(&join(&at, "fields"), j);
+                if !raw.fields.iter().any(|f| &f.key == field) {
+                    self.push(field_at, "unknown_field", format!("the form has no field `{field}`"));
+                } else if !placed.insert(field.as_str()) {
+                    self.push(field_at, "duplicate_field", format!("`{field}` is in another section already"));
+                }
+            }
+        }
     }
 
     /// Checks that the form property `property` (`title_field`, `user_field`) names a

@@ -27,6 +27,26 @@ pub(super) struct RawForm {
     pub(super) fields: Vec<RawField>,
     #[serde(default)]
     pub(super) validations: Vec<RawValidation>,
+    #[serde(default)]
+    pub(super) layout: RawLayout,
+}
+
+/// A form's layout (`columns`, `tabs`, `sections`), which the schema has shaped.
+#[derive(Deserialize, Default)]
+pub(super) struct RawLayout {
+    #[serde(default)]
+    pub(super) tabs: Vec<RawPart>,
+    #[serde(default)]
+    pub(super) sections: Vec<RawPart>,
+}
+
+/// A tab or a section: its key, the tab a section is on and the fields it holds.
+#[derive(Deserialize)]
+pub(super) struct RawPart {
+    pub(super) key: String,
+    pub(super) tab: Option<String>,
+    #[serde(default)]
+    pub(super) fields: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -134,6 +134,25 @@ pub struct WorkspaceForm {
     pub operations: Vec<String>,
     /// The key of the record page laid out for the form (`…/pages/{page}/records/{id}`).
     pub page: Option<String>,
+    /// How the record form is laid out (columns, tabs, sections), as the metadata gives it.
+    pub layout: Option<FormLayout>,
+}
+
+/// A record form's layout: 1 to 3 columns, sections (titled groups of fields) on tabs.
+#[derive(ToSchema)]
+pub struct FormLayout {
+    pub columns: Option<i64>,
+    pub tabs: Option<Vec<LayoutPart>>,
+    pub sections: Option<Vec<LayoutPart>>,
+}
+
+/// A tab, or a section with its fields and the tab it is on.
+#[derive(ToSchema)]
+pub struct LayoutPart {
+    pub key: String,
+    pub label: std::collections::BTreeMap<String, String>,
+    pub tab: Option<String>,
+    pub fields: Option<Vec<String>>,
 }
 
 #[derive(ToSchema)]
@@ -321,6 +340,8 @@ pub enum FieldMode {
 pub struct FieldOption {
     pub value: String,
     pub label: std::collections::BTreeMap<String, String>,
+    /// The colour the option is shown in: blue, green, gold, orange, red, purple, cyan, magenta or gray.
+    pub color: Option<String>,
 }
 
 /// A record as the reader may see it: its system columns, each field's value by its key

@@ -115,6 +115,20 @@ const optionFilter = (f: FieldMeta, p: FilterInput) => (
 const optionLabel = (f: FieldMeta, value: unknown, language: Language) =>
   label(f.options?.find((o) => o.value === value)?.label ?? undefined, language) || String(value);
 
+/// The colours an option may be shown in: dark text on a light tint, each at least 7:1.
+const OPTION_COLOURS: Record<string, [string, string]> = {
+  blue: ['#003eb3', '#e6f4ff'], green: ['#135200', '#f6ffed'], gold: ['#613400', '#fffbe6'],
+  orange: ['#873800', '#fff7e6'], red: ['#a8071a', '#fff1f0'], purple: ['#391085', '#f9f0ff'],
+  cyan: ['#00474f', '#e6fffb'], magenta: ['#780650', '#fff0f6'], gray: ['#262626', '#f5f5f5'],
+};
+
+/// An option as a tag, in its colour.
+function OptionTag({ field, value, language }: { field: FieldMeta; value: unknown; language: Language }) {
+  const colour = OPTION_COLOURS[field.options?.find((o) => o.value === value)?.color ?? ''];
+  const style = colour ? { color: colour[0], background: colour[1], borderColor: colour[1] } : undefined;
+  return <Tag {...(style ? { style } : {})}>{optionLabel(field, value, language)}</Tag>;
+}
+
 /// What numbers share: typed as digits, right-aligned, compared in order.
 const NUMBER = { toInput: asText, numeric: () => true, listed: true, sortable: true, bulk: true, ops: ORDERED, filterInput: numberFilter };
 
@@ -211,7 +225,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
     input: (f, c) => <Select allowClear showSearch={{ optionFilterProp: 'label' }} disabled={c.disabled} options={options(f, c.language)} />,
     fromInput: (v) => (v === null ? undefined : v),
     text: (f, v, c) => optionLabel(f, v, c.language),
-    cell: (f, v, _, c) => <Tag>{optionLabel(f, v, c.language)}</Tag>,
+    cell: (f, v, _, c) => <OptionTag field={f} value={v} language={c.language} />,
     listed: true,
     sortable: true,
     bulk: true,
@@ -222,7 +236,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
     input: (f, c) => <Select mode="multiple" allowClear showSearch={{ optionFilterProp: 'label' }} disabled={c.disabled} options={options(f, c.language)} />,
     fromInput: (v) => (Array.isArray(v) && v.length > 0 ? v : undefined),
     text: (f, v, c) => (Array.isArray(v) ? v : []).map((o) => optionLabel(f, o, c.language)).join('、'),
-    cell: (f, v, _, c) => (Array.isArray(v) ? v : []).map((o) => <Tag key={String(o)}>{optionLabel(f, o, c.language)}</Tag>),
+    cell: (f, v, _, c) => (Array.isArray(v) ? v : []).map((o) => <OptionTag key={String(o)} field={f} value={o} language={c.language} />),
     listed: true,
     sortable: false,
     bulk: true,

@@ -8,6 +8,7 @@ import { LanguageContext, label, useT } from '../../i18n';
 import { useForms, ZoneContext } from '../../ui/contexts';
 import { fieldAt, fieldProblem, refusalText } from '../../ui/problems';
 import { guardLeaving } from '../../ui/router';
+import { LaidOut } from './Layout';
 
 const CHECK_DELAY = 300;
 
@@ -133,13 +134,11 @@ export function RecordForm({ app, form, record, start = {}, onSaved }: {
             </Space>
           } />
       )}
-      <div className="record-grid">
-        {shown.map((f) => {
-          const lookup = record?._lookup?.[f.key] ?? null;
-          const named = lookup ? { shown: lookupText(f, lookup, { ...ctx, forms }) } : {};
-          return <FieldItem key={f.key} field={f} ctx={{ ...ctx, ...named }} formulas={formulas} writable={writable(f)} />;
-        })}
-      </div>
+      <LaidOut layout={form.layout} fields={shown} item={(f) => {
+        const lookup = record?._lookup?.[f.key] ?? null;
+        const named = lookup ? { shown: lookupText(f, lookup, { ...ctx, forms }) } : {};
+        return <FieldItem key={f.key} field={f} ctx={{ ...ctx, ...named }} formulas={formulas} writable={writable(f)} />;
+      }} />
       {fields.some(writable) && (
         <Space>
           <Button type="primary" htmlType="submit" loading={busy}>{t('form.save')}</Button>
