@@ -36,6 +36,7 @@ pub mod records;
 pub mod rules;
 mod schema;
 pub mod tasks;
+pub mod texts;
 pub mod timeline;
 mod trail;
 pub mod versions;

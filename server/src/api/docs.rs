@@ -36,6 +36,7 @@ use crate::error::Error;
         super::versions::list,
         super::versions::get,
         super::versions::diff,
+        super::versions::texts,
         super::metadata::list,
         super::metadata::get,
         super::metadata::put,

@@ -1,5 +1,6 @@
 //! An app's published versions over HTTP (`crate::versions`): the list, any version's
-//! bundle, and a diff in business words. For designers and administrators.
+//! bundle, and a diff in business words; and its texts for translation (`crate::texts`).
+//! For designers and administrators.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -65,4 +66,17 @@ pub async fn diff(
     let from = params.from.as_deref().map(|t| Side::parse(t, "from")).transpose()?;
     let to = params.to.as_deref().map(|t| Side::parse(t, "to")).transpose()?;
     Ok(json_response(StatusCode::OK, &versions::diff(&state.core, &path, (from, to)).await?))
+}
+
+/// Every text of the app's drafts for translation: each label, help, message and title in
+/// zh-CN and English with its JSON path and the languages it lacks (`missing` counts the
+/// texts lacking one); a rule's or a process's titles and messages are expressions.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/texts", tag = "versions", params(("app" = String, Path, description = "App key")),
+    responses((status = 200, description = "The texts", body = Object,
+            example = json!({ "languages": ["zh-CN", "en"], "missing": 1, "items": [{ "path": "/forms/2/fields/8/label", "of": "forms", "document": 2,
+                "texts": { "zh-CN": "管理资产(AUM)" }, "missing": ["en"], "expression": false }] })),
+        (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
+pub async fn texts(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, Error> {
+    Ok(json_response(StatusCode::OK, &crate::texts::list(&state.core, &path).await?))
 }

@@ -9,7 +9,8 @@ use crate::support::{Backend, both_backends, start};
 both_backends!(
     two_designers_saving_one_draft_overwrote_each_other,
     versions_are_listed_read_back_and_compared_in_words,
-    a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and_changes_nothing
+    a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and_changes_nothing,
+    an_apps_texts_are_listed_for_translation_with_the_missing_ones_flagged
 );
 
 const BRANCH: &str = "/api/v1/apps/bank_crm/forms/branch";
@@ -228,5 +229,34 @@ async fn a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and
     );
     assert_eq!(env.post(&format!("{app}/publish"), &json!({})).await.status, 200);
     assert_eq!(env.get(&format!("{products}/{long}")).await.body["term_days"], "365.0", "converted as said");
+    env.finish().await;
+}
+
+/// The translation view's list: every text of the app in zh-CN and English, where it is,
+/// and the languages it lacks.
+async fn an_apps_texts_are_listed_for_translation_with_the_missing_ones_flagged(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let app = "/api/v1/apps/bank_crm";
+    let texts = env.get(&format!("{app}/texts")).await;
+    assert_eq!(texts.status, 200, "{}", texts.body);
+    assert_eq!(texts.body["missing"], 0, "the bank CRM speaks both languages throughout");
+    let items = texts.body["items"].as_array().expect("items").clone();
+    assert!(items.len() > 200, "every label, help, message and title: {}", items.len());
+    assert!(items.iter().any(|t| t["of"] == "rules" && t["expression"] == true), "rule titles are expressions");
+    let read = env.get(&format!("{app}/forms/branch")).await;
+    let mut branch = read.body.clone();
+    branch["fields"][0]["label"] = json!({ "zh-CN": "网点代码" });
+    let etag = read.header("etag").expect("etag");
+    assert_eq!(
+        env.send("PUT", &format!("{app}/forms/branch"), Some(&branch.to_string()), &[("if-match", &etag)]).await.status,
+        200
+    );
+    let texts = env.get(&format!("{app}/texts")).await;
+    assert_eq!(texts.body["missing"], 1);
+    let lacking: Vec<Value> =
+        texts.body["items"].as_array().expect("items").iter().filter(|t| t["missing"] != json!([])).cloned().collect();
+    assert_eq!(lacking[0]["missing"], json!(["en"]));
+    assert_eq!((lacking[0]["of"].clone(), lacking[0]["texts"]["zh-CN"].clone()), (json!("forms"), json!("网点代码")));
+    assert!(lacking[0]["path"].as_str().is_some_and(|p| p.ends_with("/fields/0/label")), "{}", lacking[0]);
     env.finish().await;
 }
