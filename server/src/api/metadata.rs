@@ -44,25 +44,13 @@ pub async fn get(state: State, _: Designer, path: Path<(String, String, String)>
     let draft = meta::find_draft(&state.db.conn, &app.key, kind, &path.2)
         .await?
         .ok_or_else(|| Error::not_found(format!("no {kind} draft `{}`", path.2)))?;
-    let mut response = json_response(StatusCode::OK, &draft.body);
-    if let Ok(etag) = actix_web::http::header::HeaderValue::from_str(&format!("\"{}\"", draft.revision)) {
-        response.headers_mut().insert(actix_web::http::header::ETAG, etag);
-    }
-    Ok(response)
+    Ok(super::with_etag(json_response(StatusCode::OK, &draft.body), draft.revision))
 }
 
-/// Reads `If-Match`: the draft revision an editor read (`"3"`; `"0"`: none yet, create
-/// only), or none: the save goes over whatever is there.
+/// Reads `If-Match`: the draft revision an editor read (`"0"`: none yet, create only), or
+/// none: the save goes over whatever is there.
 fn read_revision(req: &actix_web::HttpRequest) -> Result<Option<i64>, Error> {
-    let Some(raw) = req.headers().get(actix_web::http::header::IF_MATCH) else { return Ok(None) };
-    let text = raw.to_str().unwrap_or("").trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i64>().ok().filter(|r| *r >= 0).map(Some).ok_or_else(|| {
-        Error::bad_input(
-            crate::error::BadInputCode::bad_if_match,
-            "If-Match must carry the draft's revision (its ETag), e.g. \"3\"",
-        )
-    })
+    super::if_match(req, "the draft's revision (its ETag)")
 }
 
 /// Create or replace a draft document. Answers with its revision and the diagnostics of
@@ -92,11 +80,7 @@ pub async fn put(
     let doc = json_object(body).await?;
     let (revision, diagnostics) = drafts::save(&state.core, &actor(&req), (&app, kind, &path.2), (doc, read)).await?;
     let body = json!({ "key": path.2, "saved": true, "revision": revision, "diagnostics": diagnostics });
-    let mut response = json_response(StatusCode::OK, &body);
-    if let Ok(etag) = actix_web::http::header::HeaderValue::from_str(&format!("\"{revision}\"")) {
-        response.headers_mut().insert(actix_web::http::header::ETAG, etag);
-    }
-    Ok(response)
+    Ok(super::with_etag(json_response(StatusCode::OK, &body), revision))
 }
 
 /// Delete a draft document (with `If-Match`, only at that revision). Publishing afterwards

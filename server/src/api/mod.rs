@@ -347,3 +347,21 @@ fn json_kind(v: &Value) -> &'static str {
 pub fn json_response(status: actix_web::http::StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status).content_type("application/json").body(body.to_string())
 }
+
+/// `response` with `version` as its ETag (`"3"`): a record's version, a draft's revision.
+pub fn with_etag(mut response: HttpResponse, version: i64) -> HttpResponse {
+    if let Ok(etag) = actix_web::http::header::HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(actix_web::http::header::ETAG, etag);
+    }
+    response
+}
+
+/// Reads `If-Match` (`"3"`, `W/"3"` or `3`): the version the caller read of `what`, or none.
+pub fn if_match(req: &actix_web::HttpRequest, what: &str) -> Result<Option<i64>, Error> {
+    let Some(raw) = req.headers().get(actix_web::http::header::IF_MATCH) else { return Ok(None) };
+    let text = raw.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<i64>().ok().filter(|v| *v >= 0).map(Some).ok_or_else(|| {
+        Error::bad_input(crate::error::BadInputCode::bad_if_match, format!("If-Match must carry {what}, e.g. \"3\""))
+    })
+}

@@ -33,25 +33,16 @@ pub(super) struct RecordAt {
 
 /// A response carrying one record, with its version as the ETag.
 fn record_response(status: StatusCode, record: &Value) -> HttpResponse {
-    let mut response = json_response(status, record);
-    if let Some(version) = record.get("_version").and_then(Value::as_i64)
-        && let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\""))
-    {
-        response.headers_mut().insert(header::ETAG, etag);
+    let response = json_response(status, record);
+    match record.get("_version").and_then(Value::as_i64) {
+        Some(version) => super::with_etag(response, version),
+        None => response,
     }
-    response
 }
 
-/// Reads `If-Match`: `"3"`, `W/"3"` or `3`.
+/// Reads `If-Match`: the record's version the caller read.
 fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
-    let Some(raw) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = raw.to_str().unwrap_or("").trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse().map(Some).map_err(|_| {
-        Error::bad_input(BadInputCode::bad_if_match, "If-Match must carry the record's _version, e.g. \"3\"")
-    })
+    super::if_match(req, "the record's _version")
 }
 
 /// One record changed by the caller (`edit::change`, with their roles, audited as them).

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query as Sql};
 use serde_json::Value;
 
 use super::{COLUMNS, a, reach, task_json};
@@ -192,17 +192,23 @@ async fn holders(
         entry.0 += 1;
         entry.1 += i64::from(task["overdue"] == true);
     }
-    let mut holders = Vec::new();
-    for (username, (open, overdue)) in counted {
-        let named = crate::auth::user(conn, crate::auth::Who::Name(&username)).await?;
-        let display_name = match named {
-            Some(_) => crate::auth::directory::own_settings(conn, named.map_or(0, |p| p.user_id)).await?.1,
-            None => None,
-        };
-        holders.push(
-            serde_json::json!({ "username": username, "display_name": display_name, "open": open, "overdue": overdue }),
-        );
+    // Each holder by the name people know them by, in one read.
+    let names = Sql::select()
+        .columns(["username", "display_name"].map(a))
+        .from(crate::db::Table::Users)
+        .and_where(Expr::col(a("username")).is_in(counted.keys().cloned()))
+        .to_owned();
+    let mut known = std::collections::HashMap::new();
+    for row in conn.query_all(&names).await? {
+        known.insert(row.try_get_by_index::<String>(0)?, row.try_get_by_index::<Option<String>>(1)?);
     }
+    let mut holders: Vec<Value> = counted
+        .into_iter()
+        .map(|(username, (open, overdue))| {
+            let display_name = known.get(&username).cloned().flatten();
+            serde_json::json!({ "username": username, "display_name": display_name, "open": open, "overdue": overdue })
+        })
+        .collect();
     holders.sort_by_key(|h| std::cmp::Reverse((h["overdue"].as_i64(), h["open"].as_i64())));
     Ok(holders)
 }
