@@ -13,6 +13,7 @@ mod flows;
 mod pages;
 mod roles;
 mod rules;
+mod uses;
 
 use engine_form::{Bundle, Diagnostic, Form, FormSchema, parse_bundle};
 use engine_rule::EventRule;
@@ -24,6 +25,7 @@ pub use decisions::Decision;
 pub use diff::{Change, diff};
 pub use pages::{Figure, MAX_SECTION_ROWS, Page, Section, Source};
 pub use roles::{Grant, Mode, OPERATIONS, Role, WithUser, user_attribute};
+pub use uses::{Use, reads, uses};
 
 /// A checked app: its forms, the events it receives, and its rules.
 #[derive(Debug)]

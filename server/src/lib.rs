@@ -39,6 +39,7 @@ pub mod tasks;
 pub mod texts;
 pub mod timeline;
 mod trail;
+pub mod uses;
 pub mod versions;
 pub mod views;
 pub mod workspace;

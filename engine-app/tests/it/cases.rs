@@ -13,7 +13,7 @@ fn read(path: &Path) -> Value {
 }
 
 /// The bank CRM as one bundle document: `app.json` with each kind's folder, in file order.
-fn bank_crm() -> Value {
+pub(crate) fn bank_crm() -> Value {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bank-crm");
     let mut app = read(&root.join("app.json"));
     for kind in ["forms", "events", "decisions", "rules", "calendars", "roles", "flows", "pages"] {

@@ -3,3 +3,4 @@
 
 mod cases;
 mod diff;
+mod uses;

@@ -41,6 +41,7 @@ use crate::error::Error;
         super::metadata::get,
         super::metadata::put,
         super::metadata::delete,
+        super::metadata::uses,
         super::records::list,
         super::export::export,
         super::processes::start,

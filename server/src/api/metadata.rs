@@ -101,3 +101,19 @@ pub async fn delete(
     drafts::delete(&state.core, &actor(&req), (&app, kind, &path.2), read_revision(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Where a field is read, before it is deleted or renamed: every expression, lookup, column,
+/// sort, layout and role of the app's drafts that names it (through relations and
+/// aggregates too), and every saved view whose filter, sort or columns do; each at its
+/// JSON path with the text that reads it.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/fields/{field}/uses", tag = "metadata",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("field" = String, Path, description = "Field key")),
+    responses((status = 200, description = "The places that read it", body = Object,
+            example = json!({ "form": "customer", "field": "aum", "count": 1, "items": [{ "path": "/rules/1/condition", "of": "rules",
+                "key": "aum_fell_30_percent", "text": "tier in ['hnw', 'affluent'] and aum < old.aum * 0.7" }] })),
+        (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app, form or field in the drafts", body = Problem, content_type = "application/problem+json")))]
+pub async fn uses(state: State, _: Designer, path: Path<(String, String, String)>) -> Result<HttpResponse, Error> {
+    let found = crate::uses::of_field(&state.core, &path.0, (&path.1, &path.2)).await?;
+    Ok(json_response(StatusCode::OK, &found))
+}

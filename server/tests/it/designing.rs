@@ -10,7 +10,8 @@ both_backends!(
     two_designers_saving_one_draft_overwrote_each_other,
     versions_are_listed_read_back_and_compared_in_words,
     a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and_changes_nothing,
-    an_apps_texts_are_listed_for_translation_with_the_missing_ones_flagged
+    an_apps_texts_are_listed_for_translation_with_the_missing_ones_flagged,
+    deleting_a_field_showed_nothing_of_what_reads_it
 );
 
 const BRANCH: &str = "/api/v1/apps/bank_crm/forms/branch";
@@ -258,5 +259,34 @@ async fn an_apps_texts_are_listed_for_translation_with_the_missing_ones_flagged(
     assert_eq!(lacking[0]["missing"], json!(["en"]));
     assert_eq!((lacking[0]["of"].clone(), lacking[0]["texts"]["zh-CN"].clone()), (json!("forms"), json!("网点代码")));
     assert!(lacking[0]["path"].as_str().is_some_and(|p| p.ends_with("/fields/0/label")), "{}", lacking[0]);
+    env.finish().await;
+}
+
+/// Before a field is deleted or renamed, every place that reads it: rules (through
+/// relations and `old.`), the decision table, the role, the 360, the layout, and a user's
+/// saved view.
+async fn deleting_a_field_showed_nothing_of_what_reads_it(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let app = "/api/v1/apps/bank_crm";
+    let view = json!({ "name": "大客户", "where": "aum > 1000000", "columns": ["name", "tier"] });
+    assert_eq!(env.post(&format!("{app}/forms/customer/views"), &view).await.status, 201);
+    let found = env.get(&format!("{app}/forms/customer/fields/aum/uses")).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let items = found.body["items"].as_array().expect("items").clone();
+    let of = |kind: &str, key: &str| items.iter().any(|u| u["of"] == kind && u["key"] == key);
+    for (kind, key) in [
+        ("rules", "aum_fell_30_percent"),
+        ("rules", "large_outflow"),
+        ("decisions", "customer_tier"),
+        ("roles", "relationship_manager"),
+        ("pages", "customer_360"),
+        ("forms", "customer"),
+        ("views", "大客户"),
+    ] {
+        assert!(of(kind, key), "{kind} {key}: {items:?}");
+    }
+    assert_eq!(found.body["count"], json!(items.len()));
+    assert_eq!(env.get(&format!("{app}/forms/customer/fields/nothing/uses")).await.status, 404);
+    assert_eq!(env.get(&format!("{app}/forms/nowhere/fields/aum/uses")).await.status, 404);
     env.finish().await;
 }

@@ -1,0 +1,221 @@
+//! Where a field is read: every expression, lookup, column, sort, layout and role of an
+//! app's bundle that names it (through relations and aggregates too), so deleting or
+//! renaming it can be weighed first. Pure: a bundle document and a (form, field) in, the
+//! places out, each at its JSON path.
+
+use engine_rule::{Expr, ExprKind};
+use serde_json::{Value, json};
+
+/// One place that reads the field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Use {
+    /// The JSON pointer of the text that reads it (`/rules/3/condition`).
+    pub path: String,
+    /// The metadata kind and the key of the document it is in.
+    pub of: String,
+    pub key: String,
+    /// The text that reads it (an expression, a field key).
+    pub text: String,
+}
+
+impl Use {
+    pub fn to_json(&self) -> Value {
+        json!({ "path": self.path, "of": self.of, "key": self.key, "text": self.text })
+    }
+}
+
+/// Properties whose texts are names or words, never field references.
+const NOT_READ: [&str; 12] =
+    ["key", "type", "label", "name", "help", "description", "id", "on", "event", "flow", "channel", "priority"];
+const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
+
+/// Every place of `bundle` that reads field `field` of form `form`.
+pub fn uses(bundle: &Value, (form, field): (&str, &str)) -> Vec<Use> {
+    let finder = Finder { bundle, target: (form, field) };
+    let mut out = Vec::new();
+    for kind in ["forms", "decisions", "rules", "roles", "flows", "pages"] {
+        for (i, doc) in bundle.get(kind).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let key = doc.get("key").and_then(Value::as_str).unwrap_or_default();
+            let at = Place { of: kind, key, pointer: format!("/{kind}/{i}") };
+            match kind {
+                "roles" => finder.role(doc, &at, &mut out),
+                _ => finder.value(doc, &at, finder.base(kind, doc), &mut out),
+            }
+        }
+    }
+    out
+}
+
+/// Whether `text` (an expression, a field key, a sort such as `-aum`), read on a record of
+/// form `base`, reads field `field` of form `form` (a saved view's filter, columns, sort).
+pub fn reads(bundle: &Value, base: &str, text: &str, (form, field): (&str, &str)) -> bool {
+    let finder = Finder { bundle, target: (form, field) };
+    engine_rule::parse(text).is_ok_and(|expr| finder.reads(&expr, base))
+}
+
+struct Finder<'a> {
+    bundle: &'a Value,
+    target: (&'a str, &'a str),
+}
+
+struct Place<'a> {
+    of: &'a str,
+    key: &'a str,
+    pointer: String,
+}
+
+impl Place<'_> {
+    fn at(&self, step: &str) -> Place<'_> {
+        Place {
+            of: self.of,
+            key: self.key,
+            pointer: format!("{}/{}", self.pointer, step.replace('~', "~0").replace('/', "~1")),
+        }
+    }
+}
+
+impl<'a> Finder<'a> {
+    /// The form a document's expressions are about.
+    fn base(&self, kind: &str, doc: &'a Value) -> Option<&'a str> {
+        let text = |v: Option<&'a Value>| v.and_then(Value::as_str);
+        match kind {
+            "forms" => text(doc.get("key")),
+            "rules" => text(doc.get("trigger").and_then(|t| t.get("form"))),
+            "flows" => text(doc.get("subject")),
+            _ => text(doc.get("form")),
+        }
+    }
+
+    fn form(&self, key: &str) -> Option<&'a Value> {
+        self.bundle.get("forms")?.as_array()?.iter().find(|f| f.get("key").and_then(Value::as_str) == Some(key))
+    }
+
+    fn field(&self, form: &str, key: &str) -> Option<&'a Value> {
+        self.form(form)?.get("fields")?.as_array()?.iter().find(|f| f.get("key").and_then(Value::as_str) == Some(key))
+    }
+
+    /// Walks a document's values; a text is read against `base`. A section naming its own
+    /// form (a page's related records) reads against that one; a relation's lookups
+    /// against its target.
+    fn value(&self, value: &'a Value, at: &Place<'_>, base: Option<&'a str>, out: &mut Vec<Use>) {
+        match value {
+            Value::String(text) => self.text(text, at, base, out),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.value(item, &at.at(&i.to_string()), base, out);
+                }
+            }
+            Value::Object(map) => {
+                let named = map.get("form").and_then(Value::as_str).filter(|f| self.form(f).is_some());
+                let inner = if at.of == "forms" { base } else { named.or(base) };
+                for (k, v) in map {
+                    if NOT_READ.contains(&k.as_str()) || k == "form" || k == "subject" {
+                        continue;
+                    }
+                    let base = if k == "lookup" { named } else { inner };
+                    self.value(v, &at.at(k), base, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A role: per form, its row rule and the fields it gives modes to.
+    fn role(&self, doc: &'a Value, at: &Place<'_>, out: &mut Vec<Use>) {
+        let forms = at.at("forms");
+        for (form, grant) in doc.get("forms").and_then(Value::as_object).into_iter().flatten() {
+            let here = forms.at(form);
+            if let Some(rows) = grant.get("rows").and_then(Value::as_str) {
+                self.text(rows, &here.at("rows"), Some(form), out);
+            }
+            for field in grant.get("fields").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {
+                if (form.as_str(), field.as_str()) == self.target {
+                    out.push(self.found(&here.at("fields").at(field), field));
+                }
+            }
+        }
+    }
+
+    fn found(&self, at: &Place<'_>, text: &str) -> Use {
+        Use { path: at.pointer.clone(), of: at.of.to_owned(), key: at.key.to_owned(), text: text.to_owned() }
+    }
+
+    /// A text that parses as an expression (a field key is one) and reads the field.
+    fn text(&self, text: &str, at: &Place<'_>, base: Option<&str>, out: &mut Vec<Use>) {
+        let (Some(base), Ok(expr)) = (base, engine_rule::parse(text)) else { return };
+        if self.reads(&expr, base) {
+            out.push(self.found(at, text));
+        }
+    }
+
+    /// Whether `expr`, read on a record of `base`, reads the field.
+    fn reads(&self, expr: &Expr, base: &str) -> bool {
+        match &expr.kind {
+            ExprKind::Path(path) => self.path(base, path).0,
+            // An aggregate's values are read on the rows it goes over.
+            ExprKind::Call(name, args) if AGGREGATES.contains(&name.as_str()) && args.len() > 1 => {
+                let (hit, rows) = match &args[0].kind {
+                    ExprKind::Path(path) => self.path(base, path),
+                    _ => (self.reads(&args[0], base), None),
+                };
+                let inner = rows.unwrap_or_else(|| base.to_owned());
+                hit || args[1..].iter().any(|a| self.reads(a, &inner))
+            }
+            _ => expr.children().into_iter().any(|c| self.reads(c, base)),
+        }
+    }
+
+    /// Whether a path read on `form` passes through the field, and the form it ends on
+    /// when it names related rows (`transaction`, `customer.transaction`).
+    fn path(&self, form: &str, path: &[String]) -> (bool, Option<String>) {
+        let mut form = form.to_owned();
+        let mut steps = path.iter().peekable();
+        // `old.aum` reads the record before the change.
+        if steps.peek().is_some_and(|s| *s == "old") {
+            steps.next();
+        }
+        let mut hit = false;
+        while let Some(step) = steps.next() {
+            if (form.as_str(), step.as_str()) == self.target {
+                hit = true;
+            }
+            match self.field(&form, step) {
+                Some(field) => match field.get("form").and_then(Value::as_str) {
+                    Some(target) if field.get("type").and_then(Value::as_str) == Some("relation") => {
+                        form = target.to_owned()
+                    }
+                    _ => return (hit, None),
+                },
+                // The rows of another form that relate to this one, by the named relation
+                // (`transaction.customer`) or the only one.
+                None if self.form(step).is_some() => {
+                    let relation =
+                        steps.peek().filter(|next| self.field(step, next).is_some()).map(|next| next.to_string());
+                    if let Some(relation) = &relation {
+                        steps.next();
+                        hit |= (step.as_str(), relation.as_str()) == self.target;
+                    } else if self.target.0 == step {
+                        hit |= self.relations(step, &form).any(|r| r == self.target.1);
+                    }
+                    form = step.clone();
+                    if steps.peek().is_none() {
+                        return (hit, Some(form));
+                    }
+                }
+                None => return (hit, None),
+            }
+        }
+        (hit, None)
+    }
+
+    /// The relation fields of `form` that point at `to`.
+    fn relations<'b>(&'b self, form: &str, to: &'b str) -> impl Iterator<Item = &'b str> + 'b {
+        self.form(form)
+            .and_then(|f| f.get("fields"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(move |f| f.get("form").and_then(Value::as_str) == Some(to))
+            .filter_map(|f| f.get("key").and_then(Value::as_str))
+    }
+}
