@@ -24,10 +24,15 @@ export function translations(language: Language): Record<string, string> {
   return strings[language];
 }
 
-/// A metadata label in the chosen language, else the first one given.
+/// A metadata label in the chosen language; one the app has not translated falls back
+/// visibly: the language it is in said after it (`Name (en)`), never passed off as a
+/// translation.
 export function label(texts: Record<string, string> | null | undefined, language: Language): string {
   if (!texts) return '';
-  return texts[language] ?? Object.values(texts)[0] ?? '';
+  const own = texts[language];
+  if (own !== undefined && own.trim() !== '') return own;
+  const other = Object.entries(texts).find(([, text]) => text.trim() !== '');
+  return other ? `${other[1]} (${other[0]})` : '';
 }
 
 export const LanguageContext = createContext<Language>('zh-CN');
