@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 /// One change, with what it is about and its words per language.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    /// `setting`, `form_added`, `form_removed`, `field_added`, `field_removed`,
+    /// `setting`, `form_added`, `form_removed`, `form_label`, `form_property`, `field_added`, `field_removed`,
     /// `field_moved`, `field_type`, `field_required`, `field_label`, `option_added`,
     /// `option_removed`, `field_property`, `document_added`, `document_removed`,
     /// `document_changed`.
@@ -53,7 +53,10 @@ pub fn diff(before: &Value, after: &Value) -> Vec<Change> {
             None => out.push(said("form_added", ("forms", key(form)), None, |zh| {
                 if zh { format!("新增表单 {}", name(form, zh)) } else { format!("Form {} added", name(form, zh)) }
             })),
-            Some(was) => fields(was, form, &mut out),
+            Some(was) => {
+                form_properties(was, form, &mut out);
+                fields(was, form, &mut out);
+            }
         }
     }
     for form in old.iter().filter(|f| !new.iter().any(|n| key(n) == key(f))) {
@@ -80,6 +83,37 @@ pub fn diff(before: &Value, after: &Value) -> Vec<Change> {
         }
     }
     out
+}
+
+/// The changes of a form's own properties: its label, and the others (title field,
+/// validations, layout…) each said by name.
+fn form_properties(before: &Value, after: &Value, out: &mut Vec<Change>) {
+    let form = key(after);
+    if before.get("label") != after.get("label") {
+        out.push(said("form_label", ("forms", form.clone()), None, |zh| {
+            if zh {
+                format!("表单 {} 改名为 {}", name(before, zh), name(after, zh))
+            } else {
+                format!("Form {} renamed {}", name(before, zh), name(after, zh))
+            }
+        }));
+    }
+    let (old, new) = (before.as_object().cloned().unwrap_or_default(), after.as_object().cloned().unwrap_or_default());
+    let mut properties: Vec<&String> =
+        old.keys().chain(new.keys()).filter(|k| !["key", "label", "fields"].contains(&k.as_str())).collect();
+    properties.sort();
+    properties.dedup();
+    for property in properties {
+        if old.get(property) != new.get(property) {
+            out.push(said("form_property", ("forms", form.clone()), None, |zh| {
+                if zh {
+                    format!("{}：{property} 已修改", name(after, zh))
+                } else {
+                    format!("{}: its {property} changed", name(after, zh))
+                }
+            }));
+        }
+    }
 }
 
 /// The field changes of one form.

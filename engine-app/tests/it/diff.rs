@@ -57,4 +57,13 @@ fn a_diff_says_in_words_what_changed_matching_fields_by_key() {
     let said: Vec<&str> = moved.iter().filter_map(|c| c.words["en"].as_str()).collect();
     assert_eq!(said, ["F: field e moved first"]);
     assert!(engine_app::diff(&after, &after).is_empty(), "a version against itself: nothing");
+    // A form's own label and properties too.
+    let mut relabelled = after.clone();
+    relabelled["forms"][1]["label"] = labels("客户拜访", "Customer visit");
+    relabelled["forms"][1]["title_field"] = json!("who");
+    let said: Vec<String> = engine_app::diff(&after, &relabelled)
+        .iter()
+        .filter_map(|c| c.words["zh-CN"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(said, ["表单 拜访 改名为 客户拜访", "客户拜访：title_field 已修改"]);
 }

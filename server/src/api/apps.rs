@@ -193,6 +193,26 @@ pub async fn reject(
         (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
 pub async fn dry_run(state: State, Designer(principal): Designer, path: Path<String>) -> Result<HttpResponse, Error> {
-    let found = crate::publish::dry_run(&state.core, &principal, &path, state.clock.now()).await?;
+    let found = crate::publish::dry_run(&state.core, &principal, (&path, None), state.clock.now()).await?;
+    Ok(json_response(StatusCode::OK, &found))
+}
+
+/// What approving a pending publish request would do: the dry run of the exact bundle it
+/// holds (as `…/publish/dry-run` answers for the drafts), for the checker to weigh.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/publish-requests/{id}/dry-run", tag = "apps",
+    params(("app" = String, Path, description = "App key"), ("id" = i64, Path, description = "Request id")),
+    responses((status = 200, description = "What publishing the request's bundle would do", body = Object),
+        (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No pending request", body = Problem, content_type = "application/problem+json")))]
+pub async fn request_dry_run(
+    state: State,
+    Designer(principal): Designer,
+    path: Path<(String, i64)>,
+) -> Result<HttpResponse, Error> {
+    let (app, id) = (path.0.as_str(), path.1);
+    let (bundle, _) = approval::pending(&state.db.conn, app, id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("no pending publish request {id} of `{app}`")))?;
+    let found = crate::publish::dry_run(&state.core, &principal, (app, Some(&bundle)), state.clock.now()).await?;
     Ok(json_response(StatusCode::OK, &found))
 }

@@ -33,6 +33,7 @@ use crate::error::Error;
         super::apps::publish_requests,
         super::apps::approve,
         super::apps::reject,
+        super::apps::request_dry_run,
         super::versions::list,
         super::versions::get,
         super::versions::diff,

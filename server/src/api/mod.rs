@@ -203,6 +203,7 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/publish-requests", web::get().to(apps::publish_requests))
         .route("/api/v1/apps/{app}/publish-requests/{id}/approve", web::post().to(apps::approve))
         .route("/api/v1/apps/{app}/publish-requests/{id}/reject", web::post().to(apps::reject))
+        .route("/api/v1/apps/{app}/publish-requests/{id}/dry-run", web::post().to(apps::request_dry_run))
         .route("/api/v1/apps/{app}/bundle", web::get().to(apps::export))
         .route("/api/v1/apps/{app}/versions", web::get().to(versions::list))
         .route("/api/v1/apps/{app}/versions/{version}", web::get().to(versions::get))

@@ -119,9 +119,15 @@ pub async fn publish_in(
 /// diagnostics that would refuse it, and the changes in business words. Nothing stays.
 /// Stored values are shown (examples, reasons quoting them) only where the caller's roles
 /// show the field in clear: elsewhere a conversion says its counts, record ids and codes.
-pub async fn dry_run(core: &Core, principal: &Principal, app_key: &str, now: DateTime<Utc>) -> Result<Value, Error> {
+/// `bundle`: what a publish request holds; `None`, the drafts.
+pub async fn dry_run(
+    core: &Core,
+    principal: &Principal,
+    (app_key, bundle): (&str, Option<&Value>),
+    now: DateTime<Utc>,
+) -> Result<Value, Error> {
     let tx = core.db.conn.begin().await?;
-    let found = rehearse(&tx, app_key, now).await;
+    let found = rehearse(&tx, (app_key, bundle), now).await;
     tx.rollback().await?;
     let mut found = found?;
     let published = core.catalog.published(&core.db.conn, app_key).await.ok();
@@ -151,12 +157,19 @@ pub async fn dry_run(core: &Core, principal: &Principal, app_key: &str, now: Dat
     Ok(found)
 }
 
-async fn rehearse(tx: &DatabaseTransaction, app_key: &str, now: DateTime<Utc>) -> Result<Value, Error> {
+async fn rehearse(
+    tx: &DatabaseTransaction,
+    (app_key, bundle): (&str, Option<&Value>),
+    now: DateTime<Utc>,
+) -> Result<Value, Error> {
     if !meta::touch_app(tx, app_key, now).await? {
         return Err(Error::not_found(format!("no app `{app_key}`")));
     }
     let app = meta::find_app(tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
-    let doc = meta::draft_bundle(tx, &app).await?;
+    let doc = match bundle {
+        Some(doc) => doc.clone(),
+        None => meta::draft_bundle(tx, &app).await?,
+    };
     let published = match app.published_version {
         0 => json!({ "key": app.key, "name": app.name }),
         v => meta::version_bundle(tx, app_key, v).await?.map(|(b, _)| b).unwrap_or(Value::Null),

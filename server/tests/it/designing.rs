@@ -11,7 +11,8 @@ both_backends!(
     versions_are_listed_read_back_and_compared_in_words,
     a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and_changes_nothing,
     an_apps_texts_are_listed_for_translation_with_the_missing_ones_flagged,
-    deleting_a_field_showed_nothing_of_what_reads_it
+    deleting_a_field_showed_nothing_of_what_reads_it,
+    a_checker_weighs_a_publish_request_by_its_dry_run
 );
 
 const BRANCH: &str = "/api/v1/apps/bank_crm/forms/branch";
@@ -288,5 +289,36 @@ async fn deleting_a_field_showed_nothing_of_what_reads_it(backend: Backend) {
     assert_eq!(found.body["count"], json!(items.len()));
     assert_eq!(env.get(&format!("{app}/forms/customer/fields/nothing/uses")).await.status, 404);
     assert_eq!(env.get(&format!("{app}/forms/nowhere/fields/aum/uses")).await.status, 404);
+    env.finish().await;
+}
+
+/// Maker-checker: the checker sees what approving a request would do (the dry run of the
+/// exact bundle it holds, the changes in words) before deciding; looking changes nothing.
+async fn a_checker_weighs_a_publish_request_by_its_dry_run(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let app = "/api/v1/apps/bank_crm";
+    assert_eq!(env.put(&format!("{app}/settings"), &json!({ "publish_approval": true })).await.status, 200);
+    let read = env.get(&format!("{app}/forms/branch")).await;
+    let mut branch = read.body.clone();
+    branch["label"] = json!({ "zh-CN": "营业网点", "en": "Outlet" });
+    let etag = read.header("etag").expect("etag");
+    assert_eq!(
+        env.send("PUT", &format!("{app}/forms/branch"), Some(&branch.to_string()), &[("if-match", &etag)]).await.status,
+        200
+    );
+    let asked = env.post(&format!("{app}/publish"), &json!({})).await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let id = asked.body["request"].as_i64().expect("a request");
+    let dry = env.post(&format!("{app}/publish-requests/{id}/dry-run"), &json!({})).await;
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!((dry.body["publishable"].clone(), dry.body["version"].clone()), (json!(true), json!(2)));
+    let changes = dry.body["changes"].as_array().expect("changes").clone();
+    assert!(
+        changes.iter().any(|c| c["kind"] == "document_changed" || c["kind"] == "setting" || c["key"] == "branch"),
+        "{changes:?}"
+    );
+    let requests = env.get(&format!("{app}/publish-requests")).await;
+    assert_eq!(requests.body["items"][0]["state"], "pending", "looking decides nothing");
+    assert_eq!(env.post(&format!("{app}/publish-requests/999/dry-run"), &json!({})).await.status, 404);
     env.finish().await;
 }

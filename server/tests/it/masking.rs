@@ -33,6 +33,7 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/apps/{app}/outbox/{id}/resend", "answers nothing"),
     ("POST", "/api/v1/apps/{app}/process-incidents/{id}/retry", "none failed in this test"),
     ("POST", "/api/v1/apps/{app}/publish", "publishes metadata"),
+    ("POST", "/api/v1/apps/{app}/publish-requests/{id}/dry-run", "as publish/dry-run, for a request's bundle"),
     ("GET", "/api/v1/apps/{app}/forms/{form}/fields/{field}/uses", "metadata texts and view names, no record values"),
     (
         "POST",
