@@ -396,6 +396,14 @@ pub async fn version_bundle(
     Ok(Some((bundle, row.try_get("", "published_at")?)))
 }
 
+/// The bundle of `version` of `app`; version 0 (nothing published yet) is the empty app.
+pub async fn bundle_at(c: &impl ConnectionTrait, app: &AppRow, version: i64) -> Result<Option<Value>, DbErr> {
+    if version == 0 {
+        return Ok(Some(json!({ "key": app.key, "name": app.name })));
+    }
+    Ok(version_bundle(c, &app.key, version).await?.map(|(bundle, _)| bundle))
+}
+
 /// The app's summary as the API shows it.
 pub fn app_json(app: &AppRow) -> Value {
     json!({

@@ -45,10 +45,12 @@ pub async fn list(core: &Core, key: &str) -> Result<Vec<Value>, Error> {
 /// The bundle published as `version` of the app.
 pub async fn bundle(core: &Core, key: &str, version: i64) -> Result<Value, Error> {
     let app = app(core, key).await?;
-    let (bundle, _) = meta::version_bundle(&core.db.conn, &app.key, version)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("app `{key}` has no version {version}")))?;
-    Ok(bundle)
+    published(core, &app, version).await
+}
+
+async fn published(core: &Core, app: &AppRow, version: i64) -> Result<Value, Error> {
+    let found = if version > 0 { meta::bundle_at(&core.db.conn, app, version).await? } else { None };
+    found.ok_or_else(|| Error::not_found(format!("app `{}` has no version {version}", app.key)))
 }
 
 /// One side of a comparison: a published version, or the drafts as they are now.
@@ -93,7 +95,7 @@ async fn document(core: &Core, app: &AppRow, side: &Side) -> Result<Value, Error
     match side {
         Side::Drafts => Ok(meta::draft_bundle(&core.db.conn, app).await?),
         // Version 0: nothing published yet, an empty app.
-        Side::Version(0) => Ok(json!({ "key": app.key, "name": app.name })),
-        Side::Version(v) => bundle(core, &app.key, *v).await,
+        Side::Version(0) => Ok(meta::bundle_at(&core.db.conn, app, 0).await?.unwrap_or_default()),
+        Side::Version(v) => published(core, app, *v).await,
     }
 }

@@ -77,15 +77,7 @@ pub async fn publish_in(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Published, Error> {
-    // Taking the app row first serialises concurrent publishes of one app.
-    if !meta::touch_app(tx, app_key, now).await? {
-        return Err(Error::not_found(format!("no app `{app_key}`")));
-    }
-    let app = meta::find_app(tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
-    let doc = match bundle {
-        Some(doc) => doc.clone(),
-        None => meta::draft_bundle(tx, &app).await?,
-    };
+    let (app, doc) = taken(tx, app_key, bundle, now).await?;
     let bundle = check_app(&doc, 0).map_err(Error::InvalidMetadata)?.bundle;
 
     let plans = plan(tx, app_key, &bundle.forms).await?;
@@ -111,6 +103,25 @@ pub async fn publish_in(
         approved_by: signoff.approved_by.clone(),
         changes,
     })
+}
+
+/// App `app_key` with its row taken for this transaction (which serialises concurrent
+/// publishes of one app), and the bundle to publish: `bundle`, or the drafts.
+async fn taken(
+    tx: &DatabaseTransaction,
+    app_key: &str,
+    bundle: Option<&Value>,
+    now: DateTime<Utc>,
+) -> Result<(AppRow, Value), Error> {
+    if !meta::touch_app(tx, app_key, now).await? {
+        return Err(Error::not_found(format!("no app `{app_key}`")));
+    }
+    let app = meta::find_app(tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
+    let doc = match bundle {
+        Some(doc) => doc.clone(),
+        None => meta::draft_bundle(tx, &app).await?,
+    };
+    Ok((app, doc))
 }
 
 /// What publishing the drafts would do, found by doing it in a transaction that is rolled
@@ -162,18 +173,8 @@ async fn rehearse(
     (app_key, bundle): (&str, Option<&Value>),
     now: DateTime<Utc>,
 ) -> Result<Value, Error> {
-    if !meta::touch_app(tx, app_key, now).await? {
-        return Err(Error::not_found(format!("no app `{app_key}`")));
-    }
-    let app = meta::find_app(tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
-    let doc = match bundle {
-        Some(doc) => doc.clone(),
-        None => meta::draft_bundle(tx, &app).await?,
-    };
-    let published = match app.published_version {
-        0 => json!({ "key": app.key, "name": app.name }),
-        v => meta::version_bundle(tx, app_key, v).await?.map(|(b, _)| b).unwrap_or(Value::Null),
-    };
+    let (app, doc) = taken(tx, app_key, bundle, now).await?;
+    let published = meta::bundle_at(tx, &app, app.published_version).await?.unwrap_or(Value::Null);
     let words: Vec<Value> = engine_app::diff(&published, &doc).iter().map(engine_app::Change::to_json).collect();
     let refused = |diagnostics: Vec<engine_form::Diagnostic>, tables: Vec<Value>| {
         json!({ "version": app.published_version + 1, "publishable": false, "diagnostics": diagnostics,

@@ -36,18 +36,6 @@ use crate::catalog::PublishedApp;
 use crate::error::Error;
 use crate::records::values::RecordValues;
 
-/// Queues a message in the outbox for delivery after commit (processes' notifications).
-pub async fn queue_message(
-    tx: &DatabaseTransaction,
-    app: &PublishedApp,
-    channel: &str,
-    to: &Value,
-    body: &Value,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
-    queue_message_for(tx, &app.key, channel, to, body, now).await
-}
-
 /// Queues a message of app `app` in the outbox (tasks' reminders and escalations).
 pub async fn queue_message_for(
     tx: &DatabaseTransaction,

@@ -28,7 +28,7 @@ export function Timeline({ app, form, id }: { app: string; form: string; id: num
   const shown: ShownIn = { language, zone };
   /// A value of `key` (a field, or a path through relations) of `on`, labelled and in words.
   const line = (on: string, key: string, value: unknown) => {
-    const field = fieldAt(forms, on, key);
+    const field = fieldThrough(forms, on, key);
     return { key, label: field ? pathLabel(forms, on, key, language) : key, children: valueText(field, value, shown) };
   };
 
@@ -44,7 +44,7 @@ export function Timeline({ app, form, id }: { app: string; form: string; id: num
           <>
             <Typography.Text strong>{t(`timeline.${action}` as 'timeline.update')}</Typography.Text> · {by}
             {keys.map((k) => {
-              const field = fieldAt(forms, form, k);
+              const field = fieldThrough(forms, form, k);
               return (
                 <div key={k}>
                   {field ? label(field.label, language) : k}: {valueText(field, detail.before?.[k], shown)} → {valueText(field, detail.after?.[k], shown)}
@@ -100,11 +100,11 @@ export function Timeline({ app, form, id }: { app: string; form: string; id: num
 
 /// The field a key names on form `on`: a field of it, or a path through its relations
 /// (`customer.tier`: the customer's tier).
-export function fieldAt(forms: WorkspaceForm[], on: string, path: string): FieldMeta | undefined {
+export function fieldThrough(forms: WorkspaceForm[], on: string, path: string): FieldMeta | undefined {
   const [head, ...rest] = path.split('.');
   const field = forms.find((f) => f.key === on)?.fields.find((f) => f.key === head);
   if (!field || rest.length === 0) return field;
-  return field.type === 'relation' && field.form ? fieldAt(forms, field.form, rest.join('.')) : undefined;
+  return field.type === 'relation' && field.form ? fieldThrough(forms, field.form, rest.join('.')) : undefined;
 }
 
 /// A path's label: each step's label (客户 · 客户等级).
