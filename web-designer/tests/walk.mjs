@@ -137,10 +137,13 @@ await check('administrators see the outbox by state, with the reason in words, a
   await expectVisible(page.getByRole('heading', { name: '消息发送' }), 'the outbox');
   await page.getByLabel('状态').fill('无法送达');
   await page.getByLabel('状态').press('Enter');
-  await page.keyboard.press('Escape');
+  // The chooser closed before the screen is looked at.
+  await page.getByLabel('状态').press('Escape');
+  await page.getByRole('heading', { name: '消息发送' }).click();
   const sms = page.getByRole('row').filter({ hasText: '感谢您选择' }).first();
   await expectVisible(sms, 'the care SMS');
   await expectVisible(sms.getByText('未配置短信网关'), 'why, in words');
+  await expectVisible(sms.getByRole('link', { name: /^理财持仓 #\d+$/ }), 'the record it is about, by its form');
   await shot(page, 'outbox.png', { fullPage: true });
   await sms.getByRole('button', { name: /重新发送/ }).click();
   if (await page.getByRole('alert').count()) throw new Error(`the resend was refused: ${await page.getByRole('alert').innerText()}`);

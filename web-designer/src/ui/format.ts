@@ -1,6 +1,6 @@
 // Instants shown in the reader's zone (theirs, else their app's: `ZoneContext`), with the
 // zone said.
-export function formatInstant(iso: string, language: string, zone: string): string {
+export function formatInstant(iso: string, language: string, zone: string, { sayZone = true } = {}): string {
   const text = formatter(`${language} ${zone}`, () => new Intl.DateTimeFormat(language, {
     timeZone: zone,
     year: 'numeric',
@@ -10,7 +10,8 @@ export function formatInstant(iso: string, language: string, zone: string): stri
     minute: '2-digit',
     hour12: false,
   })).format(new Date(iso));
-  return `${text} (${zone})`;
+  // A column of instants says its zone once, in its header.
+  return sayZone ? `${text} (${zone})` : text;
 }
 
 // A formatter is costly to make and a list makes one per cell: each is made once.

@@ -3,8 +3,8 @@ import { Alert, Button, Select, Space, Table, Tag, Typography } from 'antd';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type Problem } from '../../api/client';
 import { invalidate, type Key } from '../../api/queries';
-import { LanguageContext, useNamed, useT } from '../../i18n';
-import { useForm, ZoneContext } from '../../ui/contexts';
+import { LanguageContext, label, useNamed, useT } from '../../i18n';
+import { useForm, useForms, ZoneContext } from '../../ui/contexts';
 import { formatInstant } from '../../ui/format';
 import { messageText } from '../../ui/messages';
 import { refusalText } from '../../ui/problems';
@@ -40,6 +40,9 @@ export default function Outbox({ params: { app = '' } }: { params: Params }) {
   const given = new URLSearchParams(window.location.search);
   const about = given.get('form') && given.get('record') ? { form: given.get('form') ?? '', record: Number(given.get('record')) } : null;
   const subjectForm = useForm(app, about?.form);
+  const forms = useForms(app);
+  /// A record by its form's label and id (理财持仓 #4), not an id alone.
+  const recordName = (form: string, id: number) => `${label(forms.find((f) => f.key === form)?.label, language) || form} #${id}`;
   const [state, setState] = useState<string | null>(given.get('state'));
   const [channel, setChannel] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -78,7 +81,7 @@ export default function Outbox({ params: { app = '' } }: { params: Params }) {
           options={CHANNELS.map((c) => ({ value: c, label: named('channel', c) }))} onChange={(v: string | undefined) => setChannel(v ?? null)} />
         {about && (
           <Tag closable onClose={() => go(paths.outbox(app))}>
-            {t('outbox.about', { record: `${subjectForm ? subjectForm.label[language] ?? about.form : about.form} #${about.record}` })}
+            {t('outbox.about', { record: recordName(subjectForm?.key ?? about.form, about.record) })}
           </Tag>
         )}
       </Space>
@@ -93,18 +96,19 @@ export default function Outbox({ params: { app = '' } }: { params: Params }) {
         scroll={{ x: 'max-content' }}
         locale={{ emptyText: t('outbox.empty') }}
         columns={[
-          { key: 'at', title: t('outbox.at'), render: (_, m) => (m.created_at ? formatInstant(m.created_at, language, zone) : '') },
+          { key: 'at', title: `${t('outbox.at')} (${zone})`, render: (_, m) => (m.created_at ? formatInstant(m.created_at, language, zone, { sayZone: false }) : '') },
           { key: 'channel', title: t('outbox.channel'), render: (_, m) => <Tag>{named('channel', m.channel)}</Tag> },
           { key: 'to', title: t('outbox.to'), render: (_, m) => (typeof m.recipient === 'string' ? m.recipient : JSON.stringify(m.recipient)) },
-          { key: 'text', title: t('outbox.text'), width: 360, render: (_, m) => <span className="outbox-text">{messageText(m.body, language)}</span> },
+          { key: 'text', title: t('outbox.text'), width: 300, render: (_, m) => <span className="outbox-text">{messageText(m.body, language)}</span> },
           { key: 'state', title: t('outbox.state'), render: (_, m) => <Tag color={STATE_COLOUR[m.state] ?? 'default'}>{named('status.message', m.state)}</Tag> },
           { key: 'why', title: t('outbox.why'), render: (_, m) => why(m) },
           {
             key: 'record', title: t('outbox.record'),
-            render: (_, m) => (m.subject ? <a {...follow(go, paths.record(app, m.subject.form, m.subject.id))}>#{m.subject.id}</a> : ''),
+            render: (_, m) => (m.subject ? <a {...follow(go, paths.record(app, m.subject.form, m.subject.id))}>{recordName(m.subject.form, m.subject.id)}</a> : ''),
           },
           {
-            key: 'resend', title: '',
+            // Always in view, however wide the rest.
+            key: 'resend', title: t('outbox.action'), fixed: 'right' as const,
             render: (_, m) => (m.state === 'failed' || m.state === 'undeliverable'
               ? <Button size="small" onClick={() => void resend(m.id)} aria-label={`${t('outbox.resend')} #${m.id}`}>{t('outbox.resend')}</Button>
               : null),
