@@ -11,6 +11,7 @@ mod diff;
 mod events;
 mod flows;
 mod pages;
+mod rename;
 mod roles;
 mod rules;
 mod uses;
@@ -24,6 +25,7 @@ use catalog::{Catalog, with_decisions};
 pub use decisions::Decision;
 pub use diff::{Change, diff};
 pub use pages::{Figure, MAX_SECTION_ROWS, Page, Section, Source};
+pub use rename::rename;
 pub use roles::{Grant, Mode, OPERATIONS, Role, WithUser, user_attribute};
 pub use uses::{Use, reads, uses};
 

@@ -3,7 +3,9 @@
 //! renaming it can be weighed first. Pure: a bundle document and a (form, field) in, the
 //! places out, each at its JSON path.
 
-use engine_rule::{Expr, ExprKind};
+use std::ops::Range;
+
+use engine_rule::{Expr, ExprKind, Span};
 use serde_json::{Value, json};
 
 /// One place that reads the field.
@@ -16,17 +18,34 @@ pub struct Use {
     pub key: String,
     /// The text that reads it (an expression, a field key).
     pub text: String,
+    /// Where in `text` the field is named (byte ranges), for a rename to rewrite; empty for
+    /// a role's field mode (the field is the key it is kept under).
+    pub names: Vec<Range<usize>>,
 }
 
 impl Use {
     pub fn to_json(&self) -> Value {
-        json!({ "path": self.path, "of": self.of, "key": self.key, "text": self.text })
+        let spans: Vec<[usize; 2]> = self.names.iter().map(|r| [r.start, r.end]).collect();
+        json!({ "path": self.path, "of": self.of, "key": self.key, "text": self.text, "spans": spans })
     }
 }
 
 /// Properties whose texts are names or words, never field references.
-const NOT_READ: [&str; 12] =
-    ["key", "type", "label", "name", "help", "description", "id", "on", "event", "flow", "channel", "priority"];
+const NOT_READ: [&str; 13] = [
+    "key",
+    "type",
+    "label",
+    "name",
+    "help",
+    "description",
+    "id",
+    "on",
+    "event",
+    "flow",
+    "channel",
+    "priority",
+    "renamed_from",
+];
 const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
 
 /// Every place of `bundle` that reads field `field` of form `form`.
@@ -137,75 +156,111 @@ impl<'a> Finder<'a> {
     }
 
     fn found(&self, at: &Place<'_>, text: &str) -> Use {
-        Use { path: at.pointer.clone(), of: at.of.to_owned(), key: at.key.to_owned(), text: text.to_owned() }
+        Use {
+            path: at.pointer.clone(),
+            of: at.of.to_owned(),
+            key: at.key.to_owned(),
+            text: text.to_owned(),
+            names: Vec::new(),
+        }
     }
 
     /// A text that parses as an expression (a field key is one) and reads the field.
     fn text(&self, text: &str, at: &Place<'_>, base: Option<&str>, out: &mut Vec<Use>) {
         let (Some(base), Ok(expr)) = (base, engine_rule::parse(text)) else { return };
-        if self.reads(&expr, base) {
-            out.push(self.found(at, text));
+        let mut spans = Vec::new();
+        self.spans(&expr, base, &mut spans);
+        if !spans.is_empty() {
+            let names = spans.into_iter().filter_map(|(span, i)| step_in(text, span, i)).collect();
+            out.push(Use { names, ..self.found(at, text) });
         }
     }
 
     /// Whether `expr`, read on a record of `base`, reads the field.
     fn reads(&self, expr: &Expr, base: &str) -> bool {
+        let mut at = Vec::new();
+        self.spans(expr, base, &mut at);
+        !at.is_empty()
+    }
+
+    /// Where in `expr`'s text, read on a record of `base`, the field is read: each path
+    /// that reads it (its span) with the step that names it (`usize::MAX`: read through a
+    /// relation left unnamed, no step to rewrite).
+    pub(crate) fn spans(&self, expr: &Expr, base: &str, out: &mut Vec<(Span, usize)>) {
         match &expr.kind {
-            ExprKind::Path(path) => self.path(base, path).0,
+            ExprKind::Path(path) => out.extend(self.path(base, path).0.into_iter().map(|i| (expr.span, i))),
             // An aggregate's values are read on the rows it goes over.
             ExprKind::Call(name, args) if AGGREGATES.contains(&name.as_str()) && args.len() > 1 => {
-                let (hit, rows) = match &args[0].kind {
-                    ExprKind::Path(path) => self.path(base, path),
-                    _ => (self.reads(&args[0], base), None),
+                let rows = match &args[0].kind {
+                    ExprKind::Path(path) => {
+                        let (hits, rows) = self.path(base, path);
+                        out.extend(hits.into_iter().map(|i| (args[0].span, i)));
+                        rows
+                    }
+                    _ => {
+                        self.spans(&args[0], base, out);
+                        None
+                    }
                 };
                 let inner = rows.unwrap_or_else(|| base.to_owned());
-                hit || args[1..].iter().any(|a| self.reads(a, &inner))
+                for arg in &args[1..] {
+                    self.spans(arg, &inner, out);
+                }
             }
-            _ => expr.children().into_iter().any(|c| self.reads(c, base)),
+            _ => {
+                for child in expr.children() {
+                    self.spans(child, base, out);
+                }
+            }
         }
     }
 
-    /// Whether a path read on `form` passes through the field, and the form it ends on
+    /// Which steps of a path read on `form` are the field, and the form it ends on
     /// when it names related rows (`transaction`, `customer.transaction`).
-    fn path(&self, form: &str, path: &[String]) -> (bool, Option<String>) {
+    fn path(&self, form: &str, path: &[String]) -> (Vec<usize>, Option<String>) {
         let mut form = form.to_owned();
-        let mut steps = path.iter().peekable();
+        let mut steps = path.iter().enumerate().peekable();
         // `old.aum` reads the record before the change.
-        if steps.peek().is_some_and(|s| *s == "old") {
+        if steps.peek().is_some_and(|(_, s)| *s == "old") {
             steps.next();
         }
-        let mut hit = false;
-        while let Some(step) = steps.next() {
+        let mut hits = Vec::new();
+        while let Some((i, step)) = steps.next() {
             if (form.as_str(), step.as_str()) == self.target {
-                hit = true;
+                hits.push(i);
             }
             match self.field(&form, step) {
                 Some(field) => match field.get("form").and_then(Value::as_str) {
                     Some(target) if field.get("type").and_then(Value::as_str) == Some("relation") => {
                         form = target.to_owned()
                     }
-                    _ => return (hit, None),
+                    _ => return (hits, None),
                 },
                 // The rows of another form that relate to this one, by the named relation
                 // (`transaction.customer`) or the only one.
                 None if self.form(step).is_some() => {
-                    let relation =
-                        steps.peek().filter(|next| self.field(step, next).is_some()).map(|next| next.to_string());
-                    if let Some(relation) = &relation {
+                    let relation = steps
+                        .peek()
+                        .filter(|(_, next)| self.field(step, next).is_some())
+                        .map(|(j, next)| (*j, next.to_string()));
+                    if let Some((j, relation)) = &relation {
                         steps.next();
-                        hit |= (step.as_str(), relation.as_str()) == self.target;
-                    } else if self.target.0 == step {
-                        hit |= self.relations(step, &form).any(|r| r == self.target.1);
+                        if (step.as_str(), relation.as_str()) == self.target {
+                            hits.push(*j);
+                        }
+                    } else if self.target.0 == step && self.relations(step, &form).any(|r| r == self.target.1) {
+                        // Read through the only relation, unnamed: no text to rewrite.
+                        hits.push(usize::MAX);
                     }
                     form = step.clone();
                     if steps.peek().is_none() {
-                        return (hit, Some(form));
+                        return (hits, Some(form));
                     }
                 }
-                None => return (hit, None),
+                None => return (hits, None),
             }
         }
-        (hit, None)
+        (hits, None)
     }
 
     /// The relation fields of `form` that point at `to`.
@@ -218,4 +273,24 @@ impl<'a> Finder<'a> {
             .filter(move |f| f.get("form").and_then(Value::as_str) == Some(to))
             .filter_map(|f| f.get("key").and_then(Value::as_str))
     }
+}
+
+/// The byte range of step `i` of the path spelled at `span` in `text` (`customer . aum`:
+/// step 1 is `aum`); none for a relation read without being named.
+fn step_in(text: &str, span: Span, i: usize) -> Option<Range<usize>> {
+    let spelled = text.get(span.start..span.end)?;
+    let mut names = Vec::new();
+    let mut start = None;
+    for (at, c) in spelled.char_indices().chain([(spelled.len(), ' ')]) {
+        let part = c.is_ascii_alphanumeric() || c == '_' || c == '$';
+        match (part, start) {
+            (true, None) => start = Some(at),
+            (false, Some(from)) => {
+                names.push(span.start + from..span.start + at);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    names.into_iter().nth(i)
 }

@@ -47,6 +47,13 @@ pub enum MigrationStep {
         storage: StorageType,
         type_name: String,
     },
+    /// The field's key changed (`renamed_from`): its column, with its data, is now the
+    /// new key's; the registry follows, the table is untouched.
+    Rename {
+        from: String,
+        field: String,
+        column: String,
+    },
     /// Checks every stored value against the new field definition; any failure refuses the publish.
     Verify {
         field: String,
@@ -89,7 +96,15 @@ pub fn plan_table(
             continue;
         };
         let type_name = field.kind.name().to_owned();
-        let active = existing.iter().find(|c| c.active && c.field == field.key);
+        let active =
+            existing.iter().find(|c| c.active && c.field == field.key).or_else(|| renamed(existing, fields, field));
+        if let Some(current) = active.filter(|c| c.field != field.key) {
+            steps.push(MigrationStep::Rename {
+                from: current.field.clone(),
+                field: field.key.clone(),
+                column: current.column.clone(),
+            });
+        }
         let (column, indexed, unique) = match active {
             Some(current) if current.storage == storage => {
                 if current.type_name != type_name && narrows(&current.type_name, &type_name) {
@@ -149,12 +164,23 @@ pub fn plan_table(
         plan_indexes(table, field, &storage, &column, indexed, unique, &mut steps);
     }
     for current in existing.iter().filter(|c| c.active) {
-        if !fields.iter().any(|f| f.key == current.field && StorageType::of(f).is_some()) {
+        let followed = fields.iter().any(|f| renamed(existing, fields, f).is_some_and(|c| c.column == current.column));
+        if !followed && !fields.iter().any(|f| f.key == current.field && StorageType::of(f).is_some()) {
             drop_indexes(table, current, &mut steps);
             steps.push(MigrationStep::Retire { field: current.field.clone(), column: current.column.clone() });
         }
     }
     if diags.is_empty() { Ok(steps) } else { Err(diags) }
+}
+
+/// The active column a renamed field follows: the one of the key it was published under,
+/// while no field of the form has that key again.
+fn renamed<'a>(existing: &'a [ColumnState], fields: &[Field], field: &Field) -> Option<&'a ColumnState> {
+    let from = field.renamed_from.as_deref()?;
+    if fields.iter().any(|f| f.key == from) || existing.iter().any(|c| c.active && c.field == field.key) {
+        return None;
+    }
+    existing.iter().find(|c| c.active && c.field == from)
 }
 
 /// Relations are always indexed: lookups and the "still referenced?" check on delete use it.

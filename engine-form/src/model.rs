@@ -79,6 +79,8 @@ pub struct Field {
     /// While this condition does not hold the field is hidden: not required, and a value
     /// sent for it is refused.
     pub visible_when: Option<engine_rule::Expr>,
+    /// The key the field was published under before a rename: its column and data follow it.
+    pub renamed_from: Option<String>,
     pub kind: FieldType,
 }
 

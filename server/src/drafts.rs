@@ -62,7 +62,7 @@ pub async fn save(
 
 /// The diagnostics of document `key` of `kind` when the whole `bundle` is checked, with
 /// paths relative to the document.
-fn diagnostics_of(bundle: &Value, kind: &str, key: &str) -> Vec<Value> {
+pub(crate) fn diagnostics_of(bundle: &Value, kind: &str, key: &str) -> Vec<Value> {
     let index = bundle[kind]
         .as_array()
         .and_then(|items| items.iter().position(|d| d.get("key").and_then(Value::as_str) == Some(key)));

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod core;
 pub mod db;
 pub mod demo;
+mod designing;
 mod drafts;
 mod edit;
 pub mod error;

@@ -176,6 +176,15 @@ pub async fn apply_ddl(
                     .to_owned();
                 c.execute(&q).await?;
             }
+            MigrationStep::Rename { field, column, .. } => {
+                let q = Query::update()
+                    .table(Named::Columns)
+                    .value(t("field"), field.as_str())
+                    .and_where(Expr::col(t("table_name")).eq(table))
+                    .and_where(Expr::col(t("column_name")).eq(column.as_str()))
+                    .to_owned();
+                c.execute(&q).await?;
+            }
             MigrationStep::Verify { .. } => {}
             MigrationStep::Retire { column, .. } => set_column(c, table, column, "active", false).await?,
             MigrationStep::CreateIndex { column, name, unique } => {

@@ -3,4 +3,5 @@
 
 mod cases;
 mod diff;
+mod rename;
 mod uses;

@@ -168,6 +168,7 @@ impl Lowerer<'_> {
             personal_data: raw.personal_data,
             default: None,
             visible_when: None,
+            renamed_from: None,
             kind,
         };
         if let Some(text) = &raw.visible_when {
@@ -202,6 +203,15 @@ impl Lowerer<'_> {
             }
         }
         self.prefill(path, raw, &field.kind);
+        if let Some(from) = &raw.renamed_from {
+            // A field of the form with that key again keeps that column (`plan_table`).
+            if in_sub_table || from == &raw.key {
+                let message = "names the other key a top-level field was published under";
+                self.push(join(path, "renamed_from"), "bad_renamed_from", message);
+            } else {
+                field.renamed_from = Some(from.clone());
+            }
+        }
         (self.diags.len() == before).then_some(field)
     }
 

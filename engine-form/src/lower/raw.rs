@@ -98,4 +98,5 @@ pub(super) struct RawField {
     pub(super) visible_when: Option<String>,
     pub(super) result_type: Option<String>,
     pub(super) prefill: Option<String>,
+    pub(super) renamed_from: Option<String>,
 }

@@ -142,3 +142,36 @@ fn storage_signatures_round_trip() {
         assert_eq!(StorageType::parse(&s.signature()), Some(s));
     }
 }
+
+#[test]
+fn a_renamed_field_takes_its_column_with_the_data_unless_its_old_key_is_back() {
+    let published = [column("note", "f_note", StorageType::Text, "text", true)];
+    let renamed = fields(json!([{ "key": "remark", "renamed_from": "note", "type": "text", "label": label() }]));
+    let steps = plan_table("t", true, &published, &renamed, "/fields").expect("plan");
+    assert_eq!(
+        steps,
+        vec![MigrationStep::Rename { from: "note".into(), field: "remark".into(), column: "f_note".into() }],
+        "no column added, none retired"
+    );
+    // A field named `note` again keeps that column; the renamed one starts its own.
+    let both = fields(json!([
+        { "key": "remark", "renamed_from": "note", "type": "text", "label": label() },
+        { "key": "note", "type": "text", "label": label() }
+    ]));
+    let steps = plan_table("t", true, &published, &both, "/fields").expect("plan");
+    assert!(
+        steps.iter().all(|s| !matches!(s, MigrationStep::Rename { .. } | MigrationStep::Retire { .. })),
+        "{steps:?}"
+    );
+    assert!(
+        steps.iter().any(|s| matches!(s, MigrationStep::AddColumn { field, .. } if field == "remark")),
+        "{steps:?}"
+    );
+    // Renamed and retyped: the column follows, then converts.
+    let retyped =
+        fields(json!([{ "key": "count", "renamed_from": "n", "type": "decimal", "scale": 2, "label": label() }]));
+    let ints = [column("n", "f_n", StorageType::Integer, "integer", true)];
+    let steps = plan_table("t", true, &ints, &retyped, "/fields").expect("plan");
+    assert!(matches!(&steps[0], MigrationStep::Rename { from, .. } if from == "n"), "{steps:?}");
+    assert!(matches!(&steps[1], MigrationStep::Convert { from_column, .. } if from_column == "f_n"), "{steps:?}");
+}

@@ -121,3 +121,28 @@ pub fn lex(text: &str) -> Result<Vec<(Tok, Span)>, ExprError> {
     tokens.push((Tok::End, Span { start: text.len(), end: text.len() }));
     Ok(tokens)
 }
+
+/// The words the language reserves (`and`, `true`, …): a name that is one is a keyword.
+pub const KEYWORDS: [&str; 7] = ["and", "or", "not", "in", "true", "false", "null"];
+
+/// Each token of `text` as an editor colours it: its span and its class (`number`, `text`,
+/// `keyword`, `name`, `operator`, `punctuation`). The browser app's highlighter splits text
+/// the same way; both are tested against one corpus (`tests/data/tokens.json`).
+pub fn token_classes(text: &str) -> Result<Vec<(Span, &'static str)>, ExprError> {
+    let tokens = lex(text)?;
+    Ok(tokens
+        .into_iter()
+        .filter_map(|(tok, span)| {
+            let class = match tok {
+                Tok::Integer(_) | Tok::Decimal(_) => "number",
+                Tok::Text(_) => "text",
+                Tok::Ident(name) if KEYWORDS.contains(&name.as_str()) => "keyword",
+                Tok::Ident(_) => "name",
+                Tok::Op(_) => "operator",
+                Tok::LParen | Tok::RParen | Tok::LBracket | Tok::RBracket | Tok::Comma | Tok::Dot => "punctuation",
+                Tok::End => return None,
+            };
+            Some((span, class))
+        })
+        .collect())
+}

@@ -6,7 +6,7 @@ pub mod check;
 pub mod decimal;
 pub mod eval;
 pub(crate) mod functions;
-mod lexer;
+pub(crate) mod lexer;
 pub mod parser;
 pub mod types;
 pub mod value;

@@ -6,4 +6,5 @@ mod decision;
 mod random;
 mod rules;
 mod support;
+mod tokens;
 mod zones;

@@ -43,6 +43,8 @@ use crate::error::Error;
         super::metadata::put,
         super::metadata::delete,
         super::metadata::uses,
+        super::metadata::check,
+        super::metadata::rename,
         super::records::list,
         super::export::export,
         super::processes::start,
@@ -113,6 +115,8 @@ use crate::error::Error;
     components(schemas(
         Problem,
         ProblemItem,
+        super::metadata::DraftCheckRequest,
+        super::metadata::RenameRequest,
         crate::publish::Published,
         crate::files::FileMeta,
         crate::records::preview::EvaluateRequest,

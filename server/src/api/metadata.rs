@@ -117,3 +117,86 @@ pub async fn uses(state: State, _: Designer, path: Path<(String, String, String)
     let found = crate::uses::of_field(&state.core, &path.0, (&path.1, &path.2)).await?;
     Ok(json_response(StatusCode::OK, &found))
 }
+
+/// A draft document to check as it is typed: `document`, draft `key` of `kind`, unsaved.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct DraftCheckRequest {
+    /// The metadata kind: `forms`, `rules`, `roles`, …
+    pub kind: String,
+    pub key: String,
+    #[schema(value_type = Object)]
+    pub document: Value,
+    /// The form whose names to give (a role's grant); by default the document's form.
+    pub form: Option<String>,
+    /// Sample values typed into a form's preview: the answer's `preview` says what they
+    /// come to (hidden fields, formulas, misfits), as a record's check would.
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
+    pub values: Option<serde_json::Map<String, Value>>,
+}
+
+/// Check a draft document as it is typed, without saving it: its diagnostics among the
+/// app's other drafts (paths relative to it; an expression's with its `span`), and the
+/// names expressions on its form may use (fields, through relations too, related rows,
+/// decision outputs, functions, `$user.`); with sample `values`, what a form's preview
+/// shows for them. The designers' expression editor and preview ask this.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/check", tag = "metadata",
+    params(("app" = String, Path, description = "App key")),
+    request_body = DraftCheckRequest,
+    responses((status = 200, description = "Its diagnostics and the names its expressions may use", body = Object,
+            example = json!({ "diagnostics": [{ "path": "/fields/3/expression", "code": "unknown_field", "message": "no field `aun`", "span": [0, 3] }],
+                "names": [{ "name": "aum", "kind": "field", "type": "decimal", "label": { "zh-CN": "管理资产", "en": "AUM" } }] })),
+        (status = 400, description = "Not a check request", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app or kind", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad key", body = Problem, content_type = "application/problem+json")))]
+pub async fn check(state: State, _: Designer, path: Path<String>, body: Payload) -> Result<HttpResponse, Error> {
+    let request: DraftCheckRequest = super::json_request(body, "a draft check").await?;
+    let (app, kind) = drafts::app_and_kind(&state.core, &path, &request.kind).await?;
+    if !meta::is_key(&request.key) || !request.document.is_object() {
+        return Err(Error::InvalidMetadata(vec![engine_form::Diagnostic::new(
+            "/key",
+            "bad_key",
+            "a key is a lower-case letter followed by up to 31 lower-case letters, digits or _, and the document an object",
+        )]));
+    }
+    let what = (kind, request.key.as_str());
+    let about = (request.form.as_deref(), request.values.as_ref());
+    let found = crate::designing::check(&state.core, &app, what, request.document, about).await?;
+    Ok(json_response(StatusCode::OK, &found))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct RenameRequest {
+    /// The field's new key.
+    pub to: String,
+}
+
+/// Rename a field in the drafts: its key changes, it keeps its published column and data
+/// (`renamed_from`), and every draft that reads it (expressions, lookups, columns, layout,
+/// roles' field modes) is rewritten, in one change; refused, naming each place it cannot
+/// rewrite, with nothing changed. Saved views are listed by `…/uses`, not rewritten.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/fields/{field}/rename", tag = "metadata",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("field" = String, Path, description = "Field key")),
+    request_body = RenameRequest,
+    responses((status = 200, description = "Renamed: the drafts changed (with their revisions) and the places rewritten", body = Object,
+            example = json!({ "form": "customer", "field": "aum", "to": "assets", "changed": [{ "kind": "rules", "key": "aum_fell_30_percent", "revision": 4 }],
+                "rewritten": [{ "path": "/rules/1/condition", "of": "rules", "key": "aum_fell_30_percent", "text": "aum < old.aum * 0.7", "spans": [[0, 3], [10, 13]] }] })),
+        (status = 400, description = "Not a rename request", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "A draft it rewrites was saved by someone else meanwhile (`draft_changed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such form or field, a bad or taken key, or a place it cannot rewrite", body = Problem, content_type = "application/problem+json")))]
+pub async fn rename(
+    state: State,
+    _: Designer,
+    req: actix_web::HttpRequest,
+    path: Path<(String, String, String)>,
+    body: Payload,
+) -> Result<HttpResponse, Error> {
+    let request: RenameRequest = super::json_request(body, "a rename").await?;
+    let app = meta::find_app(&state.db.conn, &path.0)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("no app `{}`", path.0)))?;
+    let done = crate::designing::rename(&state.core, &actor(&req), &app, (&path.1, &path.2), &request.to).await?;
+    Ok(json_response(StatusCode::OK, &done))
+}

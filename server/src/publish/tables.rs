@@ -224,6 +224,9 @@ fn describe(step: &MigrationStep) -> String {
             format!("convert {from_column} into {column} ({}); {from_column} is kept", storage.signature())
         }
         MigrationStep::Verify { column, .. } => format!("check stored values of {column}"),
+        MigrationStep::Rename { from, field, column } => {
+            format!("column {column} of `{from}` is now `{field}`'s, with its data")
+        }
         MigrationStep::Retire { column, .. } => format!("retire column {column}; its data is kept"),
         MigrationStep::CreateIndex { name, unique: true, .. } => format!("create unique index {name}"),
         MigrationStep::CreateIndex { name, .. } => format!("create index {name}"),

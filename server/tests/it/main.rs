@@ -31,6 +31,7 @@ mod process_steps;
 mod processes;
 mod publish;
 mod records;
+mod renaming;
 mod review;
 mod routes;
 mod rules;

@@ -35,6 +35,8 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/apps/{app}/publish", "publishes metadata"),
     ("POST", "/api/v1/apps/{app}/publish-requests/{id}/dry-run", "as publish/dry-run, for a request's bundle"),
     ("GET", "/api/v1/apps/{app}/forms/{form}/fields/{field}/uses", "metadata texts and view names, no record values"),
+    ("POST", "/api/v1/apps/{app}/forms/{form}/fields/{field}/rename", "rewrites metadata texts; no record values"),
+    ("POST", "/api/v1/apps/{app}/check", "diagnostics and names of metadata; no record values"),
     (
         "POST",
         "/api/v1/apps/{app}/publish/dry-run",

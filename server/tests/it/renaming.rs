@@ -1,0 +1,127 @@
+//! What the designers' editors ask: a field renamed with every draft that reads it
+//! rewritten (and its column, with the data, following it on publish), and a document
+//! checked as it is typed, unsaved.
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, both_backends, start};
+
+both_backends!(
+    renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data,
+    a_rename_that_cannot_be_done_is_refused_and_changes_nothing,
+    a_document_is_checked_as_it_is_typed_without_being_saved
+);
+
+const APP: &str = "/api/v1/apps/bank_crm";
+
+fn rule_condition(rule: &Value) -> String {
+    rule["condition"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let customers = env.get(&format!("{APP}/forms/customer/records?limit=200")).await;
+    let with_aum = customers.body["items"].as_array().expect("items").iter().find(|c| c["aum"].is_string()).cloned();
+    let customer = with_aum.expect("a seeded customer with an AUM");
+    let (id, aum) = (customer["id"].as_i64().expect("id"), customer["aum"].clone());
+    let rule_before = env.get(&format!("{APP}/rules/aum_fell_30_percent")).await;
+    assert!(rule_condition(&rule_before.body).contains("old.aum"), "{}", rule_before.body);
+
+    // Fifty analysts rename it at once, each to another key: one rename lands.
+    let bodies: Vec<Value> = (0..50).map(|i| json!({ "to": format!("assets_{i}") })).collect();
+    let uri = format!("{APP}/forms/customer/fields/aum/rename");
+    let answers = join_all(bodies.iter().map(|b| env.post(&uri, b))).await;
+    let won: Vec<&crate::support::Resp> = answers.iter().filter(|a| a.status == 200).collect();
+    assert_eq!(won.len(), 1, "{:?}", answers.iter().map(|a| (a.status, a.body.to_string())).collect::<Vec<_>>());
+    assert!(answers.iter().all(|a| [200, 412, 422].contains(&a.status)));
+    let to = won[0].body["to"].as_str().expect("to").to_owned();
+    let rewritten = won[0].body["rewritten"].as_array().expect("rewritten").clone();
+    assert!(rewritten.iter().any(|p| p["of"] == "rules" && p["key"] == "aum_fell_30_percent"), "{rewritten:?}");
+    assert!(rewritten.iter().any(|p| p["of"] == "decisions"), "the tier table's input: {rewritten:?}");
+
+    // The rule, the RMs' role and the 360 read the new key; the field remembers the old.
+    let rule = rule_condition(&env.get(&format!("{APP}/rules/aum_fell_30_percent")).await.body);
+    assert!(rule.contains(&format!("old.{to}")) && !rule.contains("aum"), "{rule}");
+    let role = env.get(&format!("{APP}/roles/relationship_manager")).await.body;
+    assert!(role["forms"]["customer"]["fields"].get(&to).is_some(), "{role}");
+    assert!(role["forms"]["customer"]["fields"].get("aum").is_none(), "{role}");
+    let form = env.get(&format!("{APP}/forms/customer")).await.body;
+    let field = form["fields"].as_array().expect("fields").iter().find(|f| f["key"] == to.as_str()).cloned();
+    assert_eq!(field.expect("renamed")["renamed_from"], "aum");
+    let check = env.post(&format!("{APP}/publish/dry-run"), &json!({})).await;
+    assert_eq!(check.body["publishable"], true, "{}", check.body);
+
+    // Published: the column follows, with its data; nothing was converted or added for it.
+    let published = env.post(&format!("{APP}/publish"), &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let read = env.get(&format!("{APP}/forms/customer/records/{id}")).await;
+    assert_eq!(read.body[&to], aum, "{}", read.body);
+    assert!(read.body.get("aum").is_none());
+    let columns = crate::rules::rows(&env, "SELECT COUNT(*) FROM trellis_columns WHERE field = 'aum'").await;
+    assert_eq!(columns[0][0], "0", "the registry names the column by its new key");
+}
+
+async fn a_rename_that_cannot_be_done_is_refused_and_changes_nothing(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let before = env.get(&format!("{APP}/forms/customer")).await.header("etag");
+    let cases = [
+        ("aum", json!({ "to": "tier" }), "taken", "/to"),
+        ("aum", json!({ "to": "Assets" }), "bad_key", "/to"),
+        ("aun", json!({ "to": "assets" }), "not_found", "/field"),
+    ];
+    for (field, body, code, at) in cases {
+        let answer = env.post(&format!("{APP}/forms/customer/fields/{field}/rename"), &body).await;
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        assert_eq!(
+            (answer.body["errors"][0]["code"].as_str(), answer.body["errors"][0]["path"].as_str()),
+            (Some(code), Some(at))
+        );
+    }
+    let missing = env.post(&format!("{APP}/forms/customer/fields/aum/rename"), &json!({ "too": "x" })).await;
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    assert_eq!(env.get(&format!("{APP}/forms/customer")).await.header("etag"), before, "nothing saved");
+}
+
+async fn a_document_is_checked_as_it_is_typed_without_being_saved(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let read = env.get(&format!("{APP}/forms/customer")).await;
+    let mut form = read.body.clone();
+    let formula = json!({ "key": "double_aum", "type": "formula", "label": { "zh-CN": "双倍", "en": "Double" },
+        "expression": "aun * 2", "result_type": "decimal" });
+    form["fields"].as_array_mut().expect("fields").push(formula);
+    let index = form["fields"].as_array().expect("fields").len() - 1;
+    let body = json!({ "kind": "forms", "key": "customer", "document": form });
+    let checked = env.post(&format!("{APP}/check"), &body).await;
+    assert_eq!(checked.status, 200, "{}", checked.body);
+    let wrong = checked.body["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["path"] == format!("/fields/{index}/expression"))
+        .cloned()
+        .expect("the formula's mistake");
+    assert_eq!(wrong["span"], json!([0, 3]), "{wrong}");
+    let names: Vec<&str> =
+        checked.body["names"].as_array().expect("names").iter().filter_map(|n| n["name"].as_str()).collect();
+    for name in ["aum", "relationship_manager.name", "customer_tier.tier", "round", "$user.org_unit", "transaction"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    // Fixed, with sample values: the preview computes the formula as a record's check would.
+    form["fields"][index]["expression"] = json!("aum * 2");
+    let body = json!({ "kind": "forms", "key": "customer", "document": form, "values": { "aum": "1250.50" } });
+    let previewed = env.post(&format!("{APP}/check"), &body).await;
+    assert!(
+        previewed.body["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .all(|d| !d["path"].as_str().unwrap_or_default().starts_with(&format!("/fields/{index}"))),
+        "{}",
+        previewed.body
+    );
+    assert_eq!(previewed.body["preview"]["formulas"]["double_aum"], "2501", "{}", previewed.body["preview"]);
+    assert_eq!(env.get(&format!("{APP}/forms/customer")).await.header("etag"), read.header("etag"), "nothing saved");
+    let unknown = env.post(&format!("{APP}/check"), &json!({ "kind": "widgets", "key": "x", "document": {} })).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+}
