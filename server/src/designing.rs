@@ -141,3 +141,54 @@ pub async fn rename(
     tx.commit().await?;
     Ok(detail)
 }
+
+/// An exported app brought into app `app` (another installation's test or production):
+/// what would change against its drafts, in business words, and the imported bundle's
+/// findings; with `apply`, its drafts become the bundle's documents (those it lacks are
+/// deleted), in one transaction, audited. Publishing then goes as ever, with its dry run.
+pub async fn import_into(core: &Core, actor: &Actor, app: &AppRow, bundle: Value, apply: bool) -> Result<Value, Error> {
+    if bundle.get("key").and_then(Value::as_str) != Some(app.key.as_str()) {
+        let message = format!("the file is app `{}`, not `{}`", bundle["key"].as_str().unwrap_or("?"), app.key);
+        return Err(Error::InvalidMetadata(vec![engine_form::Diagnostic::new("/key", "key_mismatch", message)]));
+    }
+    let mut shape = Vec::new();
+    for kind in KINDS {
+        for (i, doc) in bundle.get(kind).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if !doc.get("key").and_then(Value::as_str).is_some_and(meta::is_key) {
+                shape.push(engine_form::Diagnostic::new(
+                    format!("/{kind}/{i}/key"),
+                    "bad_key",
+                    "each document needs a key",
+                ));
+            }
+        }
+    }
+    if !shape.is_empty() {
+        return Err(Error::InvalidMetadata(shape));
+    }
+    let before = meta::draft_bundle(&core.db.conn, app).await?;
+    let changes: Vec<Value> = engine_app::diff(&before, &bundle).iter().map(engine_app::Change::to_json).collect();
+    let findings: Vec<Value> = match engine_app::check_app(&bundle, 0) {
+        Ok(_) => Vec::new(),
+        Err(diags) => diags.iter().map(|d| json!({ "path": d.path, "code": d.code, "message": d.message })).collect(),
+    };
+    if apply {
+        let (tx, now) = (core.db.conn.begin().await?, core.clock.now());
+        for kind in KINDS {
+            let docs: Vec<&Value> = bundle.get(kind).and_then(Value::as_array).into_iter().flatten().collect();
+            for draft in meta::list_drafts(&tx, &app.key, kind).await? {
+                if !docs.iter().any(|d| d["key"] == draft.key.as_str()) {
+                    meta::delete_draft(&tx, (&app.key, kind, &draft.key), None).await?;
+                }
+            }
+            for doc in docs {
+                let key = doc["key"].as_str().unwrap_or_default();
+                meta::put_draft(&tx, (&app.key, kind, key), doc, None, now).await?;
+            }
+        }
+        let detail = json!({ "changes": changes.len() });
+        audit::write(&tx, actor, Entry::app("metadata.import", &app.key, detail), now).await?;
+        tx.commit().await?;
+    }
+    Ok(json!({ "changes": changes, "findings": findings, "applied": apply }))
+}

@@ -45,6 +45,7 @@ use crate::error::Error;
         super::metadata::uses,
         super::metadata::check,
         super::metadata::rename,
+        super::metadata::import,
         super::records::list,
         super::export::export,
         super::processes::start,

@@ -200,3 +200,40 @@ pub async fn rename(
     let done = crate::designing::rename(&state.core, &actor(&req), &app, (&path.1, &path.2), &request.to).await?;
     Ok(json_response(StatusCode::OK, &done))
 }
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// Only say what would change; nothing is saved.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Bring an exported app (`GET …/bundle` of another installation) into this app's drafts:
+/// what changes against them, in business words, and the bundle's findings; unless
+/// `dry_run`, the drafts become its documents (those it lacks deleted), in one change.
+/// Publish afterwards, with its dry run, as ever.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/import", tag = "metadata",
+    params(("app" = String, Path, description = "App key"), ImportQuery),
+    request_body(content = Object, description = "The exported bundle; its key must be the app's"),
+    responses((status = 200, description = "What changes (and, without dry_run, changed)", body = Object,
+            example = json!({ "changes": [{ "kind": "field_added", "of": "forms", "key": "customer", "field": "wechat",
+                "text": { "zh-CN": "客户：新增字段 微信号", "en": "Customer: field WeChat added" } }], "findings": [], "applied": false })),
+        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The bundle is another app's, or a document has no key", body = Problem, content_type = "application/problem+json")))]
+pub async fn import(
+    state: State,
+    _: Designer,
+    req: actix_web::HttpRequest,
+    path: Path<String>,
+    query: actix_web::web::Query<ImportQuery>,
+    body: Payload,
+) -> Result<HttpResponse, Error> {
+    let bundle = Value::Object(super::json_object(body).await?);
+    let app = meta::find_app(&state.db.conn, &path)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("no app `{}`", path.as_str())))?;
+    let done = crate::designing::import_into(&state.core, &actor(&req), &app, bundle, !query.dry_run).await?;
+    Ok(json_response(StatusCode::OK, &done))
+}

@@ -212,6 +212,7 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/forms/{form}/fields/{field}/uses", web::get().to(metadata::uses))
         .route("/api/v1/apps/{app}/forms/{form}/fields/{field}/rename", web::post().to(metadata::rename))
         .route("/api/v1/apps/{app}/check", web::post().to(metadata::check))
+        .route("/api/v1/apps/{app}/import", web::post().to(metadata::import))
         .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
         .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
         .route("/api/v1/apps/{app}/{kind}", web::get().to(metadata::list))

@@ -37,6 +37,7 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/apps/{app}/forms/{form}/fields/{field}/uses", "metadata texts and view names, no record values"),
     ("POST", "/api/v1/apps/{app}/forms/{form}/fields/{field}/rename", "rewrites metadata texts; no record values"),
     ("POST", "/api/v1/apps/{app}/check", "diagnostics and names of metadata; no record values"),
+    ("POST", "/api/v1/apps/{app}/import", "metadata in, metadata changes out; no record values"),
     (
         "POST",
         "/api/v1/apps/{app}/publish/dry-run",

@@ -1,6 +1,6 @@
 //! What the designers' editors ask: a field renamed with every draft that reads it
-//! rewritten (and its column, with the data, following it on publish), and a document
-//! checked as it is typed, unsaved.
+//! rewritten (and its column, with the data, following it on publish), a document
+//! checked as it is typed, unsaved, and an exported app imported with its diff shown first.
 
 use futures_util::future::join_all;
 use serde_json::{Value, json};
@@ -10,7 +10,8 @@ use crate::support::{Backend, both_backends, start};
 both_backends!(
     renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data,
     a_rename_that_cannot_be_done_is_refused_and_changes_nothing,
-    a_document_is_checked_as_it_is_typed_without_being_saved
+    a_document_is_checked_as_it_is_typed_without_being_saved,
+    an_exported_app_is_imported_with_what_changes_said_first
 );
 
 const APP: &str = "/api/v1/apps/bank_crm";
@@ -124,4 +125,37 @@ async fn a_document_is_checked_as_it_is_typed_without_being_saved(backend: Backe
     assert_eq!(env.get(&format!("{APP}/forms/customer")).await.header("etag"), read.header("etag"), "nothing saved");
     let unknown = env.post(&format!("{APP}/check"), &json!({ "kind": "widgets", "key": "x", "document": {} })).await;
     assert_eq!(unknown.status, 404, "{}", unknown.body);
+}
+
+async fn an_exported_app_is_imported_with_what_changes_said_first(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let mut bundle = env.get(&format!("{APP}/bundle")).await.body;
+    let branch =
+        bundle["forms"].as_array_mut().expect("forms").iter_mut().find(|f| f["key"] == "branch").expect("branch");
+    branch["fields"]
+        .as_array_mut()
+        .expect("fields")
+        .push(json!({ "key": "wechat", "type": "text", "label": { "zh-CN": "微信号", "en": "WeChat" } }));
+    let before = env.get(&format!("{APP}/forms/branch")).await.header("etag");
+
+    let dry = env.post(&format!("{APP}/import?dry_run=true"), &bundle).await;
+    assert_eq!((dry.status, dry.body["applied"].clone()), (200, json!(false)), "{}", dry.body);
+    let said: Vec<String> =
+        dry.body["changes"].as_array().expect("changes").iter().map(|c| c["text"]["zh-CN"].to_string()).collect();
+    assert!(said.iter().any(|t| t.contains("微信号")), "{said:?}");
+    assert_eq!(env.get(&format!("{APP}/forms/branch")).await.header("etag"), before, "a dry run saves nothing");
+
+    let done = env.post(&format!("{APP}/import"), &bundle).await;
+    assert_eq!((done.status, done.body["applied"].clone()), (200, json!(true)), "{}", done.body);
+    let branch = env.get(&format!("{APP}/forms/branch")).await.body;
+    assert!(branch["fields"].as_array().expect("fields").iter().any(|f| f["key"] == "wechat"), "{branch}");
+    assert_eq!(
+        env.post(&format!("{APP}/import?dry_run=true"), &bundle).await.body["changes"],
+        json!([]),
+        "nothing left to change"
+    );
+
+    bundle["key"] = json!("other_app");
+    let other = env.post(&format!("{APP}/import"), &bundle).await;
+    assert_eq!((other.status, other.body["errors"][0]["code"].as_str()), (422, Some("key_mismatch")), "{}", other.body);
 }

@@ -17,11 +17,14 @@ const CHECK_DELAY = 300;
 /// by the server's engine as the record changes (`…/check`, debounced), every refusal at
 /// its field, an edit carrying `If-Match` and a changed record offered to reload or keep.
 /// What was typed is never lost: not by a refused save, nor by leaving without a warning.
-export function RecordForm({ app, form, record, start = {}, onSaved }: {
+export function RecordForm({ app, form, record, start = {}, onSaved, preview }: {
   app: string; form: WorkspaceForm; record: Row | null;
   /// A new record's first values (`useStart`), as the API takes them.
   start?: Record<string, unknown>;
   onSaved: (saved: Row) => void;
+  /// A designer's preview of a draft form: values are checked by this (the server's check
+  /// of the draft) instead of the published form's route, and nothing is saved.
+  preview?: (values: Record<string, unknown>) => Promise<{ hidden: string[]; formulas: Record<string, unknown> } | null>;
 }) {
   const t = useT();
   const language = useContext(LanguageContext);
@@ -58,7 +61,9 @@ export function RecordForm({ app, form, record, start = {}, onSaved }: {
   async function check() {
     const body = { values: payload(), ...(record ? { id: record.id } : {}) };
     const asked = ++checks.current;
-    const { data } = await api.POST('/api/v1/apps/{app}/forms/{form}/check', { params: { path: { app, form: form.key } }, body });
+    const { data } = preview
+      ? { data: await preview(body.values) }
+      : await api.POST('/api/v1/apps/{app}/forms/{form}/check', { params: { path: { app, form: form.key } }, body });
     if (!data || asked !== checks.current) return;
     setHidden(data.hidden);
     setFormulas(data.formulas as Record<string, unknown>);
@@ -76,7 +81,7 @@ export function RecordForm({ app, form, record, start = {}, onSaved }: {
 
   function changed(values: Record<string, unknown>) {
     antForm.setFields(clearedErrors(values));
-    guardLeaving(t('form.leave'));
+    if (!preview) guardLeaving(t('form.leave'));
     window.clearTimeout(timer.current);
     timer.current = window.setTimeout(() => void check(), CHECK_DELAY);
   }
@@ -139,7 +144,7 @@ export function RecordForm({ app, form, record, start = {}, onSaved }: {
         const named = lookup ? { shown: lookupText(f, lookup, { ...ctx, forms }) } : {};
         return <FieldItem key={f.key} field={f} ctx={{ ...ctx, ...named }} formulas={formulas} writable={writable(f)} />;
       }} />
-      {fields.some(writable) && (
+      {fields.some(writable) && !preview && (
         <Space>
           <Button type="primary" htmlType="submit" loading={busy}>{t('form.save')}</Button>
         </Space>
