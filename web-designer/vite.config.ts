@@ -16,8 +16,10 @@ function woff2Only(): Plugin {
 
 // Built into `dist/`, which the trellis binary embeds and serves at `/`. Assets get
 // content hashes (served with long cache headers); nothing is fetched from another host.
+// None is inlined as a `data:` URL: the page's CSP loads fonts from its own origin only,
+// so an inlined font chunk (the small ones of the CJK font) would be refused.
 export default defineConfig({
   plugins: [woff2Only(), react()],
-  build: { outDir: 'dist', assetsDir: 'assets', sourcemap: false },
+  build: { outDir: 'dist', assetsDir: 'assets', sourcemap: false, assetsInlineLimit: 0 },
   server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
 });

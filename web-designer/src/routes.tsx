@@ -1,7 +1,6 @@
 // The route table: each screen's URL pattern and its component, imported lazily so a
-// screen's code loads when it is first opened. Designers register here
-// (`/apps/:app/design/forms/:form` → `./designer/form/…`) and load only when opened; the
-// runtime never imports designer code.
+// screen's code loads when it is first opened. The designers (`/design/…`, `./designer/`)
+// load only when one is opened; the runtime never imports designer code.
 import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
 import { match, type Params } from './ui/router';
 
@@ -15,6 +14,10 @@ const RecordList = lazy(() => import('./runtime/list/RecordList'));
 const RecordPage = lazy(() => import('./runtime/record/RecordPage'));
 const NotFound = lazy(() => import('./runtime/NotFound'));
 const Outbox = lazy(() => import('./runtime/outbox/Outbox'));
+const Apps = lazy(() => import('./designer/Apps'));
+const AppDesign = lazy(() => import('./designer/app/AppDesign'));
+const FormDesigner = lazy(() => import('./designer/form/FormDesigner'));
+const RoleEditor = lazy(() => import('./designer/roles/RoleEditor'));
 
 /// What an unknown path opens.
 export const NOT_FOUND: Route = { pattern: '*', screen: NotFound };
@@ -25,6 +28,10 @@ export const ROUTES: Route[] = [
   { pattern: '/apps/:app/forms/:form/new', screen: RecordPage },
   { pattern: '/apps/:app/forms/:form/records/:id', screen: RecordPage },
   { pattern: '/apps/:app/outbox', screen: Outbox },
+  { pattern: '/design', screen: Apps },
+  { pattern: '/design/apps/:app', screen: AppDesign },
+  { pattern: '/design/apps/:app/forms/:form', screen: FormDesigner },
+  { pattern: '/design/apps/:app/roles/:role', screen: RoleEditor },
 ];
 
 /// The route `path` opens and its params; an unknown path says so.

@@ -69,7 +69,7 @@ pub async fn save_org_unit(
 }
 
 /// The users, without their password hashes.
-#[utoipa::path(get, path = "/api/v1/users", tag = "directory", responses((status = 200, description = "The users", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "directory", responses((status = 200, description = "The users, each with its roles per app (`app_roles`)", body = Object)))]
 pub async fn users(state: State, _: Administrator) -> Result<HttpResponse, Error> {
     Ok(json_response(StatusCode::OK, &json!({ "items": directory::users(&state.db.conn).await? })))
 }

@@ -15,7 +15,7 @@ export const FIRST = 30;
 export const PAGE = 100;
 
 /// Throws a refusal as its problem, for the query to hold as its error.
-function answered<T>(answer: { data?: T; error?: unknown; response: Response }): T {
+export function answered<T>(answer: { data?: T; error?: unknown; response: Response }): T {
   if (answer.data !== undefined) return answer.data;
   const problem = (answer.error ?? { status: answer.response.status, detail: answer.response.statusText }) as Partial<Problem>;
   throw Object.assign(new Error(problem.detail ?? 'refused'), { problem, status: answer.response.status });

@@ -1,5 +1,5 @@
 import { Suspense, useContext, useState } from 'react';
-import { BellOutlined, CheckSquareOutlined, MailOutlined, TableOutlined } from '@ant-design/icons';
+import { BellOutlined, BuildOutlined, CheckSquareOutlined, MailOutlined, TableOutlined } from '@ant-design/icons';
 import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Space, Spin, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type Me, type Notification, type Task, type Workspace } from '../api/client';
@@ -59,8 +59,11 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
         ...(runs ? [{ key: paths.outbox(app.key), icon: <MailOutlined aria-hidden />, label: t('outbox.title') }] : []),
       ],
     })),
+    // The designers, for those who build apps.
+    ...(runs ? [{ key: paths.design(), icon: <BuildOutlined aria-hidden />, label: t('shell.design') }] : []),
   ];
-  const selected = params.app && params.form ? paths.list(params.app, params.form)
+  const selected = path.startsWith(paths.design()) ? paths.design()
+    : params.app && params.form ? paths.list(params.app, params.form)
     : params.app && route.pattern === '/apps/:app/outbox' ? paths.outbox(params.app) : paths.inbox();
   /// A screen from the menu; a list's first page is asked for at once, while its code loads
   /// and it renders.

@@ -6,3 +6,4 @@ import './format.test';
 import './values.test';
 import './problems.test';
 import './labels.test';
+import './designer.test';

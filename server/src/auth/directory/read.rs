@@ -63,13 +63,26 @@ pub async fn users(c: &impl ConnectionTrait) -> Result<Vec<Value>, DbErr> {
         .column((a("o"), a("key")))
         .column((a("t"), a("disabled")))
         .to_owned();
+    // Each user's roles, per app.
+    let grants = Query::select().columns(["user_id", "app", "role"].map(a)).from(Table::UserRoles).to_owned();
+    let mut roles: HashMap<i64, serde_json::Map<String, Value>> = HashMap::new();
+    for row in c.query_all(&grants).await? {
+        let (user, app, role): (i64, String, String) =
+            (row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?);
+        let of_app = roles.entry(user).or_default().entry(app).or_insert_with(|| json!([]));
+        if let Some(list) = of_app.as_array_mut() {
+            list.push(Value::from(role));
+        }
+    }
     c.query_all(&stmt)
         .await?
         .iter()
         .map(|r| {
-            Ok(json!({ "id": r.try_get_by_index::<i64>(0)?, "username": r.try_get_by_index::<String>(1)?,
+            let id = r.try_get_by_index::<i64>(0)?;
+            Ok(json!({ "id": id, "username": r.try_get_by_index::<String>(1)?,
                 "display_name": r.try_get_by_index::<Option<String>>(2)?, "platform_role": r.try_get_by_index::<String>(3)?,
-                "org_unit": r.try_get_by_index::<Option<String>>(4)?, "disabled": r.try_get_by_index::<bool>(5)? }))
+                "org_unit": r.try_get_by_index::<Option<String>>(4)?, "disabled": r.try_get_by_index::<bool>(5)?,
+                "app_roles": roles.remove(&id).unwrap_or_default() }))
         })
         .collect()
 }

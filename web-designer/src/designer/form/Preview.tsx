@@ -1,0 +1,45 @@
+// The live preview: the runtime's own record form (never a second renderer) drawn from the
+// draft, at a desktop's or a tablet's width, its `visible_when` and formulas decided by the
+// server's check of the draft as sample values are typed.
+import { useRef, useState } from 'react';
+import { Radio } from 'antd';
+import type { WorkspaceForm } from '../../api/client';
+import { RecordForm } from '../../runtime/record/RecordForm';
+import { useD } from '../i18n';
+import type { Json } from '../api';
+import type { FormDoc } from './model';
+
+export function Preview({ app, doc, check }: {
+  app: string; doc: FormDoc;
+  check: (values: Json) => Promise<{ hidden: string[]; formulas: Json } | null>;
+}) {
+  const d = useD();
+  const [width, setWidth] = useState<'desktop' | 'tablet'>('desktop');
+  // The sample values typed so far, kept when the draft changes and the form is drawn anew.
+  const sample = useRef<Json>({});
+  const form = {
+    key: doc.key,
+    label: doc.label,
+    fields: doc.fields.map((f) => ({ ...f, mode: 'visible' })),
+    operations: ['create'],
+    layout: doc.layout ?? null,
+    title_field: doc.title_field ?? null,
+  } as unknown as WorkspaceForm;
+  const drawn = JSON.stringify([doc.fields, doc.layout]);
+  return (
+    <section className="designer-preview" aria-labelledby="preview-title">
+      <div className="preview-head">
+        <h2 id="preview-title">{d('preview.title')}</h2>
+        <Radio.Group aria-label={d('preview.width')} value={width} onChange={(e) => setWidth(e.target.value as 'desktop' | 'tablet')} optionType="button"
+          options={[{ value: 'desktop', label: d('preview.desktop') }, { value: 'tablet', label: d('preview.tablet') }]} />
+      </div>
+      <div className={`preview-frame ${width}`}>
+        <RecordForm key={drawn} app={app} form={form} record={null} start={sample.current} onSaved={() => {}}
+          preview={async (values) => {
+            sample.current = values;
+            return check(values);
+          }} />
+      </div>
+    </section>
+  );
+}
