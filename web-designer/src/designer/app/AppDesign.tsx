@@ -14,7 +14,7 @@ import { Documents } from './Documents';
 import { Publishing } from './Publishing';
 import { Texts } from './Texts';
 import { Versions } from './Versions';
-import '../designer.css';
+import { Frame } from '../Frame';
 
 const TABS = ['forms', 'roles', 'publish', 'versions', 'texts'] as const;
 type Tab = (typeof TABS)[number];
@@ -33,24 +33,26 @@ export default function AppDesign({ params }: { params: Params }) {
     window.history.replaceState(null, '', designPaths.app(app, next));
   }
   return (
-    <div>
-      <Space style={{ justifyContent: 'space-between', width: '100%' }} wrap>
-        <Typography.Title level={1} style={{ fontSize: 24 }}>{d('app.title', { app: name })}</Typography.Title>
-        <Space>
-          <a {...follow(go, designPaths.apps())}>{d('app.allApps')}</a>
-          <Button onClick={() => void exportApp(app)}>{d('apps.export')}</Button>
+    <Frame>
+      <div>
+        <Space style={{ justifyContent: 'space-between', width: '100%' }} wrap>
+          <Typography.Title level={1} style={{ fontSize: 24 }}>{d('app.title', { app: name })}</Typography.Title>
+          <Space>
+            <a {...follow(go, designPaths.apps())}>{d('app.allApps')}</a>
+            <Button onClick={() => void exportApp(app)}>{d('apps.export')}</Button>
+          </Space>
         </Space>
-      </Space>
-      <Typography.Paragraph type="secondary">
-        {info.data?.published_version ? d('app.version', { version: info.data.published_version }) : d('apps.unpublished')}
-      </Typography.Paragraph>
-      <Tabs activeKey={tab} onChange={choose} items={[
-        { key: 'forms', label: d('app.forms'), children: <Documents app={app} kind="forms" /> },
-        { key: 'roles', label: d('app.roles'), children: <Documents app={app} kind="roles" /> },
-        { key: 'publish', label: d('app.publish'), children: <Publishing app={app} /> },
-        { key: 'versions', label: d('app.versions'), children: <Versions app={app} /> },
-        { key: 'texts', label: d('app.texts'), children: <Texts app={app} /> },
-      ]} />
-    </div>
+        <Typography.Paragraph type="secondary">
+          {info.data?.published_version ? d('app.version', { version: info.data.published_version }) : d('apps.unpublished')}
+        </Typography.Paragraph>
+        <Tabs activeKey={tab} onChange={choose} items={[
+          { key: 'forms', label: d('app.forms'), children: <Documents app={app} kind="forms" /> },
+          { key: 'roles', label: d('app.roles'), children: <Documents app={app} kind="roles" /> },
+          { key: 'publish', label: d('app.publish'), children: <Publishing app={app} /> },
+          { key: 'versions', label: d('app.versions'), children: <Versions app={app} /> },
+          { key: 'texts', label: d('app.texts'), children: <Texts app={app} /> },
+        ]} />
+      </div>
+    </Frame>
   );
 }

@@ -23,10 +23,11 @@ export function Documents({ app, kind }: { app: string; kind: 'forms' | 'roles' 
   const open = (k: string) => (kind === 'forms' ? designPaths.form(app, k) : designPaths.role(app, k));
   async function make() {
     if (!KEY.test(key)) return setProblem(d('props.keyBad'));
-    const name = Object.fromEntries(Object.entries(names).filter(([, v]) => v.trim() !== ''));
+    if (!names['zh-CN'].trim() || !names.en.trim()) return setProblem(d('apps.bothNames'));
+    const name = { 'zh-CN': names['zh-CN'].trim(), en: names.en.trim() };
     const doc: Json = kind === 'forms'
-      ? { key, label: Object.keys(name).length ? name : { 'zh-CN': key }, fields: [] }
-      : { key, label: Object.keys(name).length ? name : { 'zh-CN': key }, forms: {} };
+      ? { key, label: name, fields: [] }
+      : { key, label: name, forms: {} };
     const saved = await saveDraft(app, kind, key, doc, 0);
     if (!saved.ok) return setProblem(saved.changed ? d('documents.taken') : saved.problem?.detail ?? d('designer.failed'));
     setMaking(false);

@@ -32,9 +32,9 @@ export function Versions({ app }: { app: string }) {
       ]} />
       <h2 className="section-title">{d('versions.compare')}</h2>
       <Space wrap>
-        <Select aria-label={d('versions.from')} value={start} onChange={setFrom} style={{ width: 160 }} options={[{ value: '0', label: d('versions.empty') }, ...choices.filter((c) => c.value !== 'draft')]} />
+        <Select showSearch={{ optionFilterProp: 'label' }} aria-label={d('versions.from')} value={start} onChange={setFrom} style={{ width: 160 }} options={[{ value: '0', label: d('versions.empty') }, ...choices.filter((c) => c.value !== 'draft')]} />
         <span aria-hidden>→</span>
-        <Select aria-label={d('versions.to')} value={to} onChange={setTo} style={{ width: 160 }} options={choices} />
+        <Select showSearch={{ optionFilterProp: 'label' }} aria-label={d('versions.to')} value={to} onChange={setTo} style={{ width: 160 }} options={choices} />
       </Space>
       {diff.data && diff.data.changes.length === 0 && <Empty description={d('versions.same')} />}
       <ul className="change-list" aria-label={d('versions.changes')}>

@@ -41,7 +41,7 @@ export function ColumnsEditor({ field, findings, path, onChange }: {
                 <Input aria-label={d('columns.labelEn', { n })} value={c.label.en ?? ''} onChange={(e) => put(i, { label: { ...c.label, en: e.target.value } })} />
               </Space.Compact>
               <Space size={2} style={{ marginTop: 4 }}>
-                <Select aria-label={d('columns.type', { n })} value={c.type} style={{ width: 140 }} onChange={(t: FieldType) => retype(i, t)}
+                <Select showSearch={{ optionFilterProp: 'label' }} aria-label={d('columns.type', { n })} value={c.type} style={{ width: 140 }} onChange={(t: FieldType) => retype(i, t)}
                   options={COLUMN_TYPES.map((t) => ({ value: t, label: d(`type.${t}`) }))} />
                 <Button size="small" danger icon={<DeleteOutlined />} aria-label={d('columns.remove', { n })} onClick={() => onChange(columns.filter((_, j) => j !== i))} />
               </Space>

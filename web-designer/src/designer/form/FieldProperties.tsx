@@ -72,11 +72,11 @@ export function FieldProperties(p: FieldPanelProps) {
       <LabelsInput id={id('label')} name={d('props.label')} value={field.label} findings={here('label')}
         onChange={(v) => p.onPatch({ label: v ?? {} }, `${field.key}.label`)} />
       <Prop name={d('props.type')} findings={here('type')} htmlFor={id('type')}>
-        <Select id={id('type')} aria-label={d('props.type')} value={field.type} onChange={(v: FieldType) => p.onType(v)}
+        <Select showSearch={{ optionFilterProp: 'label' }} id={id('type')} aria-label={d('props.type')} value={field.type} onChange={(v: FieldType) => p.onType(v)}
           options={TYPES.map((t) => ({ value: t, label: d(`type.${t}`) }))} />
       </Prop>
       <Prop name={d('props.section')} findings={[]} htmlFor={id('section')}>
-        <Select id={id('section')} aria-label={d('props.section')} value={sectionOf(p.doc, field.key) ?? ''} onChange={(v: string) => p.onSection(v || null)}
+        <Select showSearch={{ optionFilterProp: 'label' }} id={id('section')} aria-label={d('props.section')} value={sectionOf(p.doc, field.key) ?? ''} onChange={(v: string) => p.onSection(v || null)}
           options={[{ value: '', label: d('canvas.unsectioned') }, ...(p.doc.layout?.sections ?? []).map((s) => ({ value: s.key, label: label(s.label, language) || s.key }))]} />
       </Prop>
       <LabelsInput id={id('help')} name={d('props.help')} value={field.help as Record<string, string> | undefined} findings={here('help')} onChange={set('help')} />
@@ -106,12 +106,12 @@ export function FieldProperties(p: FieldPanelProps) {
       {applies('form') && (
         <>
           <Prop name={d('props.target')} findings={here('form')} htmlFor={id('form')}>
-            <Select id={id('form')} aria-label={d('props.target')} value={(field.form as string | undefined) ?? null}
+            <Select showSearch={{ optionFilterProp: 'label' }} id={id('form')} aria-label={d('props.target')} value={(field.form as string | undefined) ?? null}
               onChange={(v: string) => p.onPatch({ form: v, lookup: undefined }, `${field.key}.form`)}
               options={p.forms.filter((f) => f.key !== p.doc.key).map((f) => ({ value: f.key, label: label(f.label, language) || f.key }))} />
           </Prop>
           <Prop name={d('props.lookup')} findings={here('lookup')} htmlFor={id('lookup')}>
-            <Select id={id('lookup')} aria-label={d('props.lookup')} mode="multiple" value={(field.lookup as string[] | undefined) ?? []}
+            <Select showSearch={{ optionFilterProp: 'label' }} id={id('lookup')} aria-label={d('props.lookup')} mode="multiple" value={(field.lookup as string[] | undefined) ?? []}
               onChange={(v: string[]) => set('lookup')(v.length ? v : undefined)}
               options={(target?.fields ?? []).map((f) => ({ value: f.key, label: label(f.label, language) || f.key }))} />
           </Prop>
@@ -123,7 +123,7 @@ export function FieldProperties(p: FieldPanelProps) {
           <ExpressionProp id={id('expression')} name={d('props.formula')} value={text('expression')} path={`${path}/expression`}
             findings={p.findings} names={p.names} describe={p.describe} onChange={(v) => p.onPatch({ expression: v }, `${field.key}.expression`)} />
           <Prop name={d('props.resultType')} findings={here('result_type')} htmlFor={id('result_type')}>
-            <Select id={id('result_type')} aria-label={d('props.resultType')} value={text('result_type')} onChange={set('result_type')}
+            <Select showSearch={{ optionFilterProp: 'label' }} id={id('result_type')} aria-label={d('props.resultType')} value={text('result_type')} onChange={set('result_type')}
               options={RESULT_TYPES.map((t) => ({ value: t, label: d(`type.${t as FieldType}`) }))} />
           </Prop>
         </>
@@ -135,7 +135,7 @@ export function FieldProperties(p: FieldPanelProps) {
       )}
       {['date', 'datetime', 'relation'].includes(field.type) && (
         <Prop name={d('props.prefill')} findings={here('prefill')} htmlFor={id('prefill')}>
-          <Select id={id('prefill')} aria-label={d('props.prefill')} value={text('prefill')} onChange={set('prefill')}
+          <Select showSearch={{ optionFilterProp: 'label' }} id={id('prefill')} aria-label={d('props.prefill')} value={text('prefill')} onChange={set('prefill')}
             options={[{ value: '', label: d('props.none') }, field.type === 'relation'
               ? { value: 'current_user', label: d('props.prefillUser') } : { value: 'now', label: d('props.prefillNow') }]} />
         </Prop>

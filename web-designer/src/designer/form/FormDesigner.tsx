@@ -3,7 +3,7 @@
 // conflicting save merged or reloaded). The server's checker reads the unsaved draft as
 // it changes; a field read elsewhere is deleted or renamed after its impact is shown.
 import { useContext, useEffect, useRef, useState } from 'react';
-import { DndContext, KeyboardSensor, PointerSensor, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
+import { closestCenter, DndContext, KeyboardSensor, PointerSensor, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { Alert, Button, Space, Spin, Tooltip } from 'antd';
 import { RedoOutlined, UndoOutlined } from '@ant-design/icons';
@@ -15,7 +15,7 @@ import { useNavigate } from '../../ui/router';
 import type { Params } from '../../ui/router';
 import { check, designQueries, rename, type Checked, type Json } from '../api';
 import type { Name } from '../expr/ExpressionEditor';
-import { useD } from '../i18n';
+import { dTranslate, useD } from '../i18n';
 import { useDraft } from '../useDraft';
 import { designPaths } from '../paths';
 import { usePublishing } from '../usePublishing';
@@ -27,7 +27,7 @@ import { Impact } from './Impact';
 import { changeType, insertField, moveField, newField, removeField, sectionOf, setSection, updateField, type FormDoc } from './model';
 import { Palette } from './Palette';
 import { Preview } from './Preview';
-import '../designer.css';
+import { Frame } from '../Frame';
 
 export const CHECK_DELAY = 400;
 
@@ -76,10 +76,12 @@ export default function FormDesigner({ params }: { params: Params }) {
     return l ? label(l as Record<string, string>, language) : d(`names.${n.kind}` as Parameters<typeof d>[0]);
   };
 
+  /// A type's name in each language, for a new field's first labels.
+  const typeNames = (t: FieldType) => ({ 'zh-CN': dTranslate('zh-CN', `type.${t}`), en: dTranslate('en', `type.${t}`) });
+
   function add(type: FieldType, at?: number, section?: string | null) {
     if (!doc) return;
-    const typeNames = { 'zh-CN': d('type.' + type as Parameters<typeof d>[0]), en: d('type.' + type as Parameters<typeof d>[0]) };
-    const field = newField(type, doc.fields.map((f) => f.key), typeNames, otherForms.map((f) => f.key));
+    const field = newField(type, doc.fields.map((f) => f.key), typeNames(type), otherForms.map((f) => f.key));
     const after = selected ? doc.fields.findIndex((f) => f.key === selected) + 1 : doc.fields.length;
     const into = section === undefined ? (selected ? sectionOf(doc, selected) : null) : section;
     change(insertField(doc, field, at ?? after, into ?? undefined));
@@ -122,64 +124,65 @@ export default function FormDesigner({ params }: { params: Params }) {
   const field = doc.fields.find((f) => f.key === selected) ?? null;
   const index = field ? doc.fields.indexOf(field) : -1;
   const inSaved = (k: string) => saved.doc.fields.some((f) => f.key === k);
-  const typeNames = (t: FieldType) => ({ 'zh-CN': d(`type.${t}`), en: d(`type.${t}`) });
   return (
-    <div className="designer">
-      <header className="designer-toolbar">
-        <h1>{d('designer.title', { form: label(doc.label, language) || key })}</h1>
-        <Space wrap>
-          <Button onClick={() => go(designPaths.app(app))}>{d('designer.back')}</Button>
-          <Tooltip title="Ctrl+Z"><Button icon={<UndoOutlined />} disabled={h.past.length === 0} onClick={draft.undo}>{d('designer.undo')}</Button></Tooltip>
-          <Tooltip title="Ctrl+Shift+Z"><Button icon={<RedoOutlined />} disabled={h.future.length === 0} onClick={draft.redo}>{d('designer.redo')}</Button></Tooltip>
-          <Button onClick={() => void draft.save()} loading={draft.busy} disabled={!dirty}>{d('designer.save')}</Button>
-          <Button type="primary" onClick={() => void publishing.open()}>{d('designer.publish')}</Button>
-          {dirty && <span className="unsaved" role="status">{d('designer.unsaved')}</span>}
-        </Space>
-      </header>
-      {draft.notice && <Alert className="designer-notice" role={draft.notice.type === 'error' ? 'alert' : 'status'} type={draft.notice.type} title={draft.notice.text} closable onClose={() => draft.setNotice(null)} />}
-      <DndContext sensors={sensors} onDragEnd={dropped} accessibility={{
-        screenReaderInstructions: { draggable: d('dnd.instructions') },
-        announcements: {
-          onDragStart: ({ active }) => d('dnd.picked', { field: String(active.id).startsWith('new:') ? d('dnd.newField') : nameOf(String(active.id)) }),
-          onDragOver: ({ over }) => (over ? d('dnd.over', { field: over.id === CANVAS_END ? d('dnd.end') : nameOf(String(over.id)) }) : d('dnd.nowhere')),
-          onDragEnd: ({ over }) => (over ? d('dnd.dropped', { field: over.id === CANVAS_END ? d('dnd.end') : nameOf(String(over.id)) }) : d('dnd.cancelled')),
-          onDragCancel: () => d('dnd.cancelled'),
-        },
-      }}>
-        <div className="designer-grid">
-          <Palette onAdd={(t) => add(t)} />
-          <Canvas doc={doc} selected={selected} onSelect={(k) => setSelected(k === selected ? null : k)}
-            problemsOf={(k) => findings.filter((f) => f.path.startsWith(`/fields/${doc.fields.findIndex((x) => x.key === k)}/`)).length}
-            onDelete={(k) => (inSaved(k) ? setImpact({ field: k, mode: 'delete' }) : remove(k))} />
-          <aside className="designer-properties" aria-label={d('props.title')}>
-            {field ? (
-              <FieldProperties doc={doc} field={field} index={index} findings={findings} names={names} describe={describe}
-                forms={otherForms} saved={inSaved(field.key)}
-                onPatch={(patch, mark) => {
-                  change(updateField(doc, field.key, patch), mark ?? null);
-                  if (typeof patch.key === 'string') setSelected(patch.key);
-                }}
-                onType={(t) => change(changeType(doc, field.key, t, typeNames(t), otherForms.map((f) => f.key)))}
-                onSection={(s) => change(setSection(doc, field.key, s))}
-                onRename={() => setImpact({ field: field.key, mode: 'rename' })} />
-            ) : (
-              <FormProperties doc={doc} findings={findings} names={names} describe={describe} onChange={change} />
-            )}
-          </aside>
-          <Preview app={app} doc={doc} check={async (values) => {
-            sample.current = values;
-            return (await check(app, 'forms', key, doc, { values }))?.preview ?? null;
-          }} />
-        </div>
-      </DndContext>
-      {impact && (
-        <Impact app={app} form={key} field={impact.field} name={nameOf(impact.field)} mode={impact.mode}
-          onDelete={() => remove(impact.field)} onRename={renamed} onClose={() => setImpact(null)} />
-      )}
-      {draft.theirs && (
-        <Conflict base={saved.doc} mine={doc} theirs={draft.theirs.doc} onReload={draft.reload} onMerge={draft.merged} onClose={draft.dismiss} />
-      )}
-      {publishing.dialog}
-    </div>
+    <Frame>
+      <div className="designer">
+        <header className="designer-toolbar">
+          <h1>{d('designer.title', { form: label(doc.label, language) || key })}</h1>
+          <Space wrap>
+            <Button onClick={() => go(designPaths.app(app))}>{d('designer.back')}</Button>
+            <Tooltip title="Ctrl+Z"><Button icon={<UndoOutlined />} disabled={h.past.length === 0} onClick={draft.undo}>{d('designer.undo')}</Button></Tooltip>
+            <Tooltip title="Ctrl+Shift+Z"><Button icon={<RedoOutlined />} disabled={h.future.length === 0} onClick={draft.redo}>{d('designer.redo')}</Button></Tooltip>
+            <Button onClick={() => void draft.save()} loading={draft.busy} disabled={!dirty}>{d('designer.save')}</Button>
+            <Button type="primary" onClick={() => void publishing.open()}>{d('designer.publish')}</Button>
+            {dirty && <span className="unsaved" role="status">{d('designer.unsaved')}</span>}
+          </Space>
+        </header>
+        {draft.notice && <Alert className="designer-notice" role={draft.notice.type === 'error' ? 'alert' : 'status'} type={draft.notice.type} title={draft.notice.text} closable onClose={() => draft.setNotice(null)} />}
+        <DndContext sensors={sensors} collisionDetection={closestCenter} onDragEnd={dropped} accessibility={{
+          screenReaderInstructions: { draggable: d('dnd.instructions') },
+          announcements: {
+            onDragStart: ({ active }) => d('dnd.picked', { field: String(active.id).startsWith('new:') ? d('dnd.newField') : nameOf(String(active.id)) }),
+            onDragOver: ({ over }) => (over ? d('dnd.over', { field: over.id === CANVAS_END ? d('dnd.end') : nameOf(String(over.id)) }) : d('dnd.nowhere')),
+            onDragEnd: ({ over }) => (over ? d('dnd.dropped', { field: over.id === CANVAS_END ? d('dnd.end') : nameOf(String(over.id)) }) : d('dnd.cancelled')),
+            onDragCancel: () => d('dnd.cancelled'),
+          },
+        }}>
+          <div className="designer-grid">
+            <Palette onAdd={(t) => add(t)} />
+            <Canvas doc={doc} selected={selected} onSelect={(k) => setSelected(k === selected ? null : k)}
+              problemsOf={(k) => findings.filter((f) => f.path.startsWith(`/fields/${doc.fields.findIndex((x) => x.key === k)}/`)).length}
+              onDelete={(k) => (inSaved(k) ? setImpact({ field: k, mode: 'delete' }) : remove(k))} />
+            <aside className="designer-properties" aria-label={d('props.title')}>
+              {field ? (
+                <FieldProperties doc={doc} field={field} index={index} findings={findings} names={names} describe={describe}
+                  forms={otherForms} saved={inSaved(field.key)}
+                  onPatch={(patch, mark) => {
+                    change(updateField(doc, field.key, patch), mark ?? null);
+                    if (typeof patch.key === 'string') setSelected(patch.key);
+                  }}
+                  onType={(t) => change(changeType(doc, field.key, t, typeNames(t), otherForms.map((f) => f.key)))}
+                  onSection={(s) => change(setSection(doc, field.key, s))}
+                  onRename={() => setImpact({ field: field.key, mode: 'rename' })} />
+              ) : (
+                <FormProperties doc={doc} findings={findings} names={names} describe={describe} onChange={change} />
+              )}
+            </aside>
+            <Preview app={app} doc={doc} check={async (values) => {
+              sample.current = values;
+              return (await check(app, 'forms', key, doc, { values }))?.preview ?? null;
+            }} />
+          </div>
+        </DndContext>
+        {impact && (
+          <Impact app={app} form={key} field={impact.field} name={nameOf(impact.field)} mode={impact.mode}
+            onDelete={() => remove(impact.field)} onRename={renamed} onClose={() => setImpact(null)} />
+        )}
+        {draft.theirs && (
+          <Conflict base={saved.doc} mine={doc} theirs={draft.theirs.doc} onReload={draft.reload} onMerge={draft.merged} onClose={draft.dismiss} />
+        )}
+        {publishing.dialog}
+      </div>
+    </Frame>
   );
 }

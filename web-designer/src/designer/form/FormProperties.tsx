@@ -30,7 +30,7 @@ export function FormProperties({ doc, findings, names, describe, onChange }: {
       <LabelsInput id="form-label" name={d('props.formLabel')} value={doc.label} findings={at(findings, '/label')}
         onChange={(v) => onChange(updateForm(doc, { label: v ?? {} }), 'form.label')} />
       <Prop name={d('props.titleField')} findings={at(findings, '/title_field')} htmlFor="form-title">
-        <Select id="form-title" aria-label={d('props.titleField')} value={doc.title_field ?? ''}
+        <Select showSearch={{ optionFilterProp: 'label' }} id="form-title" aria-label={d('props.titleField')} value={doc.title_field ?? ''}
           onChange={(v: string) => onChange(updateForm(doc, { title_field: v || undefined }))}
           options={[{ value: '', label: d('props.none') }, ...doc.fields.map((f) => ({ value: f.key, label: name(f.label, f.key) }))]} />
       </Prop>
@@ -66,7 +66,7 @@ export function FormProperties({ doc, findings, names, describe, onChange }: {
                 onClick={() => setLayout({ sections: sections.filter((_, j) => j !== i) })} />
             </Space.Compact>
             {tabs.length > 0 && (
-              <Select aria-label={d('props.sectionTab', { n: i + 1 })} value={s.tab ?? ''} style={{ width: '100%', marginTop: 4 }}
+              <Select showSearch={{ optionFilterProp: 'label' }} aria-label={d('props.sectionTab', { n: i + 1 })} value={s.tab ?? ''} style={{ width: '100%', marginTop: 4 }}
                 onChange={(v: string) => setLayout({ sections: sections.map((x, j) => (j === i ? { ...x, tab: v || undefined } : x)) })}
                 options={[{ value: '', label: d('props.firstTab') }, ...tabs.map((t) => ({ value: t.key, label: name(t.label, t.key) }))]} />
             )}

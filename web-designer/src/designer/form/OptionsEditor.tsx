@@ -46,7 +46,7 @@ export function OptionsEditor({ field, findings, path, onChange }: {
                 <Input aria-label={d('options.labelEn', { n })} value={o.label.en ?? ''} onChange={(e) => put(i, { label: { ...o.label, en: e.target.value } })} />
               </Space.Compact>
               <Space size={2} style={{ marginTop: 4 }}>
-                <Select aria-label={d('options.colour', { n })} value={o.color ?? ''} style={{ width: 110 }} onChange={(c: string) => put(i, { color: c })}
+                <Select showSearch={{ optionFilterProp: 'label' }} aria-label={d('options.colour', { n })} value={o.color ?? ''} style={{ width: 110 }} onChange={(c: string) => put(i, { color: c })}
                   options={[{ value: '', label: d('options.noColour') }, ...COLOURS.map((c) => ({ value: c, label: d(`colour.${c}`) }))]} />
                 <Button size="small" icon={<ArrowUpOutlined />} disabled={i === 0} aria-label={d('options.up', { n })} onClick={() => move(i, -1)} />
                 <Button size="small" icon={<ArrowDownOutlined />} disabled={i === options.length - 1} aria-label={d('options.down', { n })} onClick={() => move(i, 1)} />

@@ -12,9 +12,9 @@ function Item({ type, onAdd }: { type: FieldType; onAdd: (type: FieldType) => vo
   return (
     <li>
       <Button ref={setNodeRef} block autoInsertSpace={false} className={`palette-item${isDragging ? ' dragging' : ''}`} {...attributes} {...listeners}
-        aria-roledescription={d('palette.draggable')} aria-label={d('palette.add', { type: d(`type.${type}`) })}
-        onClick={() => onAdd(type)}>
-        {d(`type.${type}`)}
+        aria-roledescription={d('palette.draggable')} onClick={() => onAdd(type)}>
+        {/* Named "add a … field" in words that include what is shown. */}
+        <span className="visually-hidden">{d('palette.addBefore')}</span>{d(`type.${type}`)}<span className="visually-hidden">{d('palette.addAfter')}</span>
       </Button>
     </li>
   );

@@ -2,7 +2,7 @@
 // draft, at a desktop's or a tablet's width, its `visible_when` and formulas decided by the
 // server's check of the draft as sample values are typed.
 import { useRef, useState } from 'react';
-import { Radio } from 'antd';
+import { Alert, Radio } from 'antd';
 import type { WorkspaceForm } from '../../api/client';
 import { RecordForm } from '../../runtime/record/RecordForm';
 import { useD } from '../i18n';
@@ -17,6 +17,8 @@ export function Preview({ app, doc, check }: {
   const [width, setWidth] = useState<'desktop' | 'tablet'>('desktop');
   // The sample values typed so far, kept when the draft changes and the form is drawn anew.
   const sample = useRef<Json>({});
+  // Whether the server could lower the draft for its check (it cannot while it has problems).
+  const [unavailable, setUnavailable] = useState(false);
   const form = {
     key: doc.key,
     label: doc.label,
@@ -33,11 +35,14 @@ export function Preview({ app, doc, check }: {
         <Radio.Group aria-label={d('preview.width')} value={width} onChange={(e) => setWidth(e.target.value as 'desktop' | 'tablet')} optionType="button"
           options={[{ value: 'desktop', label: d('preview.desktop') }, { value: 'tablet', label: d('preview.tablet') }]} />
       </div>
+      {unavailable && <Alert type="info" title={d('preview.unavailable')} style={{ marginBottom: 8 }} />}
       <div className={`preview-frame ${width}`}>
         <RecordForm key={drawn} app={app} form={form} record={null} start={sample.current} onSaved={() => {}}
           preview={async (values) => {
             sample.current = values;
-            return check(values);
+            const answer = await check(values);
+            setUnavailable(answer === null);
+            return answer;
           }} />
       </div>
     </section>

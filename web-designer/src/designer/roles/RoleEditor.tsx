@@ -18,7 +18,7 @@ import { designPaths } from '../paths';
 import { usePublishing } from '../usePublishing';
 import { useDraft } from '../useDraft';
 import { RoleHolders } from './RoleHolders';
-import '../designer.css';
+import { Frame } from '../Frame';
 
 const OPERATIONS = ['read', 'create', 'update', 'delete', 'export'] as const;
 const MODES = ['visible', 'read_only', 'year_only', 'masked', 'hidden'] as const;
@@ -35,7 +35,9 @@ export default function RoleEditor({ params }: { params: Params }) {
   const forms = useQuery(designQueries.drafts(app, 'forms'));
   const events = useQuery(designQueries.drafts(app, 'events'));
   const publishing = usePublishing(app, async () => (draft.dirty ? draft.save() : true));
-  const [open, setOpen] = useState<string | null>(null);
+  // The forms whose grants are open; the row rule's names are those of the last opened.
+  const [opened, setOpened] = useState<string[]>([]);
+  const open = opened.at(-1) ?? null;
   const [checked, setChecked] = useState<Checked | null>(null);
   const { doc } = draft;
 
@@ -74,62 +76,67 @@ export default function RoleEditor({ params }: { params: Params }) {
   ];
   const formDocs = (forms.data?.items ?? []).map((f) => f.body as FormDoc);
   return (
-    <div className="role-editor">
-      <header className="designer-toolbar">
-        <h1>{d('roles.title', { role: label(doc.label, language) || key })}</h1>
-        <Space wrap>
-          <Button onClick={() => go(designPaths.app(app, 'roles'))}>{d('designer.back')}</Button>
-          <Tooltip title="Ctrl+Z"><Button icon={<UndoOutlined />} disabled={draft.h.past.length === 0} onClick={draft.undo}>{d('designer.undo')}</Button></Tooltip>
-          <Tooltip title="Ctrl+Shift+Z"><Button icon={<RedoOutlined />} disabled={draft.h.future.length === 0} onClick={draft.redo}>{d('designer.redo')}</Button></Tooltip>
-          <Button onClick={() => void draft.save()} loading={draft.busy} disabled={!draft.dirty}>{d('designer.save')}</Button>
-          <Button type="primary" onClick={() => void publishing.open()}>{d('designer.publish')}</Button>
-          {draft.dirty && <span className="unsaved" role="status">{d('designer.unsaved')}</span>}
-        </Space>
-      </header>
-      {draft.notice && <Alert className="designer-notice" role={draft.notice.type === 'error' ? 'alert' : 'status'} type={draft.notice.type} title={draft.notice.text} closable onClose={() => draft.setNotice(null)} />}
-      {draft.theirs && (
-        <Alert type="warning" role="alert" title={d('conflict.title')} action={
-          <Space><Button onClick={draft.reload}>{d('conflict.reload')}</Button><Button type="primary" onClick={() => draft.merged(doc)}>{d('roles.keepMine')}</Button></Space>
-        } />
-      )}
-      {publishing.dialog}
-      <Form layout="vertical" component="div" style={{ maxWidth: 960 }}>
-        <LabelsInput id="role-label" name={d('props.label')} value={doc.label} findings={at(findings, '/label')} onChange={(v) => draft.change({ ...doc, label: v ?? {} }, 'label')} />
-        <Form.Item label={d('roles.events')} htmlFor="role-events">
-          <Select id="role-events" mode="multiple" aria-label={d('roles.events')} value={doc.events ?? []}
-            onChange={(v: string[]) => draft.change({ ...doc, events: v.length ? v : undefined } as RoleDoc)}
-            options={(events.data?.items ?? []).map((e) => ({ value: e.key, label: label(e.body.label as Labels, language) || e.key }))} />
-        </Form.Item>
-      </Form>
-      <h2 className="section-title">{d('roles.forms')}</h2>
-      <Collapse accordion activeKey={open ?? []} onChange={(k) => setOpen((Array.isArray(k) ? k[0] : k) ?? null)} items={formDocs.map((f) => {
-        const g = grant(f.key);
-        const formName = label(f.label, language) || f.key;
-        return {
-          key: f.key,
-          label: <span>{formName} {g.operations?.length ? <small>({g.operations.map((o) => d(`roles.op.${o as (typeof OPERATIONS)[number]}`)).join('、')})</small> : null}</span>,
-          children: (
-            <Form layout="vertical" component="div">
-              <Form.Item label={d('roles.operations')}>
-                <Checkbox.Group aria-label={d('roles.operationsOf', { form: formName })} value={g.operations ?? []}
-                  onChange={(v) => setGrant(f.key, { ...g, operations: OPERATIONS.filter((o) => (v as string[]).includes(o)) })}
-                  options={OPERATIONS.map((o) => ({ value: o, label: d(`roles.op.${o}`) }))} />
-              </Form.Item>
-              <ExpressionProp id={`rows-${f.key}`} name={d('roles.rows', { form: formName })} value={g.rows ?? ''} path={`/forms/${f.key}/rows`}
-                findings={findings} names={open === f.key ? names : []} describe={describe}
-                onChange={(text) => setGrant(f.key, { ...g, rows: text }, `rows.${f.key}`)} />
-              <Table rowKey="key" size="small" pagination={false} dataSource={f.fields} aria-label={d('roles.fieldsOf', { form: formName })} columns={[
-                { title: d('roles.field'), render: (_, x) => label(x.label, language) || x.key },
-                { title: d('roles.mode'), render: (_, x) => (
-                  <Select aria-label={d('roles.modeOf', { field: label(x.label, language) || x.key })} value={g.fields?.[x.key] ?? ''} style={{ width: 200 }}
-                    onChange={(m: string) => setMode(f.key, x.key, m)} options={modeChoices(x)} />
-                ) },
-              ]} />
-            </Form>
-          ),
-        };
-      })} />
-      <RoleHolders app={app} role={key} />
-    </div>
+    <Frame>
+      <div className="role-editor">
+        <header className="designer-toolbar">
+          <h1>{d('roles.title', { role: label(doc.label, language) || key })}</h1>
+          <Space wrap>
+            <Button onClick={() => go(designPaths.app(app, 'roles'))}>{d('designer.back')}</Button>
+            <Tooltip title="Ctrl+Z"><Button icon={<UndoOutlined />} disabled={draft.h.past.length === 0} onClick={draft.undo}>{d('designer.undo')}</Button></Tooltip>
+            <Tooltip title="Ctrl+Shift+Z"><Button icon={<RedoOutlined />} disabled={draft.h.future.length === 0} onClick={draft.redo}>{d('designer.redo')}</Button></Tooltip>
+            <Button onClick={() => void draft.save()} loading={draft.busy} disabled={!draft.dirty}>{d('designer.save')}</Button>
+            <Button type="primary" onClick={() => void publishing.open()}>{d('designer.publish')}</Button>
+            {draft.dirty && <span className="unsaved" role="status">{d('designer.unsaved')}</span>}
+          </Space>
+        </header>
+        {draft.notice && <Alert className="designer-notice" role={draft.notice.type === 'error' ? 'alert' : 'status'} type={draft.notice.type} title={draft.notice.text} closable onClose={() => draft.setNotice(null)} />}
+        {draft.theirs && (
+          <Alert type="warning" role="alert" title={d('conflict.title')} action={
+            <Space><Button onClick={draft.reload}>{d('conflict.reload')}</Button><Button type="primary" onClick={() => draft.merged(doc)}>{d('roles.keepMine')}</Button></Space>
+          } />
+        )}
+        {publishing.dialog}
+        <Form layout="vertical" component="div" style={{ maxWidth: 960 }}>
+          <LabelsInput id="role-label" name={d('props.label')} value={doc.label} findings={at(findings, '/label')} onChange={(v) => draft.change({ ...doc, label: v ?? {} }, 'label')} />
+          <Form.Item label={d('roles.events')} htmlFor="role-events">
+            <Select showSearch={{ optionFilterProp: 'label' }} id="role-events" mode="multiple" aria-label={d('roles.events')} value={doc.events ?? []}
+              onChange={(v: string[]) => draft.change({ ...doc, events: v.length ? v : undefined } as RoleDoc)}
+              options={(events.data?.items ?? []).map((e) => ({ value: e.key, label: label(e.body.label as Labels, language) || e.key }))} />
+          </Form.Item>
+        </Form>
+        <h2 className="section-title">{d('roles.forms')}</h2>
+        <Collapse activeKey={opened} onChange={(k) => setOpened((now) => {
+        const next = Array.isArray(k) ? k.map(String) : [String(k)];
+        return [...now.filter((f) => next.includes(f)), ...next.filter((f) => !now.includes(f))];
+      })} items={formDocs.map((f) => {
+          const g = grant(f.key);
+          const formName = label(f.label, language) || f.key;
+          return {
+            key: f.key,
+            label: <span>{formName} {g.operations?.length ? <small>({g.operations.map((o) => d(`roles.op.${o as (typeof OPERATIONS)[number]}`)).join('、')})</small> : null}</span>,
+            children: (
+              <Form layout="vertical" component="div">
+                <Form.Item label={d('roles.operations')}>
+                  <Checkbox.Group aria-label={d('roles.operationsOf', { form: formName })} value={g.operations ?? []}
+                    onChange={(v) => setGrant(f.key, { ...g, operations: OPERATIONS.filter((o) => (v as string[]).includes(o)) })}
+                    options={OPERATIONS.map((o) => ({ value: o, label: d(`roles.op.${o}`) }))} />
+                </Form.Item>
+                <ExpressionProp id={`rows-${f.key}`} name={d('roles.rows', { form: formName })} value={g.rows ?? ''} path={`/forms/${f.key}/rows`}
+                  findings={findings} names={open === f.key ? names : []} describe={describe}
+                  onChange={(text) => setGrant(f.key, { ...g, rows: text }, `rows.${f.key}`)} />
+                <Table rowKey="key" size="small" pagination={false} dataSource={f.fields} aria-label={d('roles.fieldsOf', { form: formName })} columns={[
+                  { title: d('roles.field'), render: (_, x) => label(x.label, language) || x.key },
+                  { title: d('roles.mode'), render: (_, x) => (
+                    <Select showSearch={{ optionFilterProp: 'label' }} aria-label={d('roles.modeOf', { field: label(x.label, language) || x.key })} value={g.fields?.[x.key] ?? ''} style={{ width: 200 }}
+                      onChange={(m: string) => setMode(f.key, x.key, m)} options={modeChoices(x)} />
+                  ) },
+                ]} />
+              </Form>
+            ),
+          };
+        })} />
+        <RoleHolders app={app} role={key} />
+      </div>
+    </Frame>
   );
 }

@@ -21,19 +21,23 @@ export function RoleHolders({ app, role }: { app: string; role: string }) {
     enabled: admin,
   });
   const [adding, setAdding] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
   if (!admin) return <Alert type="info" title={d('roles.holdersAdminOnly')} style={{ marginTop: 16 }} />;
   const all = users.data?.items ?? [];
   const holds = (u: User) => (u.app_roles?.[app] ?? []).includes(role);
   async function give(u: User, on: boolean) {
     const now = u.app_roles?.[app] ?? [];
     const roles = on ? [...now, role] : now.filter((r) => r !== role);
-    await api.PUT('/api/v1/users/{username}', { params: { path: { username: u.username } }, body: { app_roles: { [app]: roles } } });
+    const answer = await api.PUT('/api/v1/users/{username}', { params: { path: { username: u.username } }, body: { app_roles: { [app]: roles } } });
+    const refused = answer.error as { detail?: string; errors?: { message: string }[] } | undefined;
+    setProblem(refused ? (refused.errors ?? []).map((e) => e.message).join('；') || refused.detail || d('designer.failed') : null);
     void invalidate(client, ['/api/v1/users']);
   }
   const name = (u: User) => u.display_name ? `${u.display_name} (${u.username})` : u.username;
   return (
     <section aria-labelledby="holders-title" style={{ marginTop: 24 }}>
       <h2 id="holders-title" className="section-title">{d('roles.holders')}</h2>
+      {problem && <Alert role="alert" type="error" title={problem} style={{ marginBottom: 8 }} />}
       <Space style={{ marginBottom: 8 }}>
         <Select showSearch={{ optionFilterProp: 'label' }} aria-label={d('roles.giveTo')} placeholder={d('roles.giveTo')} style={{ width: 260 }} value={adding}
           onChange={setAdding} options={all.filter((u) => !holds(u)).map((u) => ({ value: u.username, label: name(u) }))} />
