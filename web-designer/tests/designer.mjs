@@ -200,7 +200,8 @@ await check('an administrator gives the role to a relationship manager, who uses
   await page.goto(base + '/design/apps/visits/roles/visitor');
   await choose(page, '授予用户', 'zhang.min');
   await page.getByRole('button', { name: '授予', exact: true }).click();
-  await expectVisible(page.getByRole('cell', { name: /zhang\.min/ }), 'she holds it');
+  await page.keyboard.press('Escape');
+  await expectVisible(page.getByRole('table').getByText('张敏 (zhang.min)'), 'she holds it');
   // Records the RM reads (one with a mobile, one visited often).
   for (const [times, mobile] of [[5, '13800001234'], [500, null]]) {
     const made = await call(admin, 'POST', '/api/v1/apps/visits/forms/visit/records', { text_1: `拜访 ${times}`, integer_1: times, ...(mobile ? { phone_1: mobile } : {}) });
@@ -250,7 +251,7 @@ await check('a type change shows the records it converts and the one it refuses;
   await enter(second, checker);
   await second.goto(base + '/design/apps/visits?tab=publish');
   await second.getByRole('button', { name: /审阅发布申请/ }).click();
-  await expectVisible(second.getByRole('dialog').getByText(/次数 的类型由 integer 改为 decimal|次数/), 'the change in words');
+  await expectVisible(second.getByRole('dialog').getByText(/次数/).first(), 'the change in words');
   await shot(second, 'designer-review.png');
   await second.getByRole('button', { name: '批准并发布' }).click();
   await expectVisible(second.getByText('已批准'), 'approved');

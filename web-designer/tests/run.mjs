@@ -5,4 +5,5 @@ import { finish } from './harness.mjs';
 
 await import('./rm.mjs');
 await import('./walk.mjs');
+await import('./designer.mjs');
 await finish();

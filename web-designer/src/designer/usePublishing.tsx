@@ -3,9 +3,9 @@
 // dialog; nothing of the designer's state is touched by it.
 import { useState, type ReactNode } from 'react';
 import { Alert } from 'antd';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { invalidate } from '../api/queries';
-import { dryRun, publish, type DryRun } from './api';
+import { designQueries, dryRun, publish, type DryRun } from './api';
 import { useD } from './i18n';
 import { PublishDialog } from './PublishDialog';
 
@@ -40,7 +40,8 @@ export function usePublishing(app: string, before: () => Promise<boolean>): { op
     }
     void invalidate(client, ['/api/v1/apps', '/api/v1/workspace']);
   }
-  const approval = false;
+  // With maker-checker on, publishing files a request.
+  const approval = useQuery(designQueries.app(app)).data?.publish_approval ?? false;
   const dialog = (
     <>
       {said && <Alert className="designer-notice" role={said.type === 'error' ? 'alert' : 'status'} type={said.type} title={said.text} closable onClose={() => setSaid(null)} />}

@@ -71,7 +71,7 @@ export function Publishing({ app }: { app: string }) {
       <Table rowKey="id" dataSource={items} pagination={false} loading={requests.isPending} columns={[
         { title: '#', dataIndex: 'id' },
         { title: d('publish.requestedBy'), dataIndex: 'requested_by' },
-        { title: d('publish.requestedAt'), render: (_, r) => formatInstant(String(r.requested_at ?? ''), zone, language) },
+        { title: d('publish.requestedAt'), render: (_, r) => formatInstant(String(r.requested_at ?? ''), language, zone) },
         { title: d('publish.state'), render: (_, r) => <Tag>{d(`publish.state.${String(r.state)}` as Parameters<typeof d>[0])}</Tag> },
         { title: d('publish.decidedBy'), render: (_, r) => String(r.decided_by ?? '') },
         { title: d('apps.actions'), render: (_, r) => r.state === 'pending' && (

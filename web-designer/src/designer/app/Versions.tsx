@@ -26,7 +26,7 @@ export function Versions({ app }: { app: string }) {
     <div>
       <Table rowKey="version" dataSource={items} pagination={false} loading={versions.isPending} columns={[
         { title: d('versions.version'), dataIndex: 'version' },
-        { title: d('versions.publishedAt'), render: (_, v) => formatInstant(String(v.published_at ?? ''), zone, language) },
+        { title: d('versions.publishedAt'), render: (_, v) => formatInstant(String(v.published_at ?? ''), language, zone) },
         { title: d('versions.madeBy'), dataIndex: 'made_by' },
         { title: d('versions.approvedBy'), render: (_, v) => String(v.approved_by ?? '—') },
       ]} />
