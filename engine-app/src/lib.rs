@@ -26,7 +26,7 @@ pub use decisions::Decision;
 pub use diff::{Change, diff};
 pub use pages::{Figure, MAX_SECTION_ROWS, Page, Section, Source};
 pub use rename::rename;
-pub use roles::{Grant, Mode, OPERATIONS, Role, WithUser, user_attribute};
+pub use roles::{Grant, Mode, OPERATIONS, Role, WithUser, check_roles, user_attribute};
 pub use uses::{Use, reads, uses};
 
 /// A checked app: its forms, the events it receives, and its rules.

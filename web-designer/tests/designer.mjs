@@ -207,6 +207,15 @@ await check('an administrator gives the role to a relationship manager, who uses
     const made = await call(admin, 'POST', '/api/v1/apps/visits/forms/visit/records', { text_1: `拜访 ${times}`, integer_1: times, ...(mobile ? { phone_1: mobile } : {}) });
     if (made.status !== 201) throw new Error(`record not made: ${JSON.stringify(made.body)}`);
   }
+  // Seen as her, before she signs in: her rows, the mobile masked.
+  await page.goto(base + '/design/apps/visits?tab=seeAs');
+  await page.getByLabel('用户名').fill('zhang.min');
+  await choose(page, '表单', '拜访');
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: '查看', exact: true }).click();
+  const seen = page.getByRole('table', { name: 'zhang.min 看到的记录' });
+  await expectVisible(seen.getByRole('cell', { name: '*******1234' }), 'the mobile masked, seen as her');
+  await shot(page, 'designer-see-as.png');
   const rm = await page.context().browser().newContext({ viewport: { width: 1280, height: 800 } });
   const her = await rm.newPage();
   await enter(her, session.token);

@@ -25,6 +25,7 @@
 mod derived;
 pub mod enforce;
 pub mod reach;
+pub mod seen_as;
 mod shape;
 
 pub use derived::{Derived, without_derived};
@@ -275,15 +276,25 @@ pub async fn load(
     principal: &crate::auth::Principal,
     form: &engine_form::Form,
 ) -> Result<Access, crate::error::Error> {
+    load_under(c, (app, &app.roles), principal, form).await
+}
+
+/// [`load`] with the app's roles defined as `defined` says (the drafts', for "see as").
+pub async fn load_under(
+    c: &impl sea_orm::ConnectionTrait,
+    (app, defined): (&crate::catalog::PublishedApp, &[Role]),
+    principal: &crate::auth::Principal,
+    form: &engine_form::Form,
+) -> Result<Access, crate::error::Error> {
     // The user's roles in the app, and their org unit with every unit below it.
-    let (roles, units) = roles_and_units(c, app, principal).await?;
+    let (roles, units) = roles_and_units(c, (&app.key, defined), principal).await?;
     let user = UserContext {
         id: principal.user_id,
         username: principal.username.clone(),
         org_unit: units.first().map(|(_, key)| key.clone()),
         org_units: units.into_iter().map(|(_, key)| key).collect(),
     };
-    let everything = principal.platform_role == "administrator" || app.roles.is_empty();
+    let everything = principal.platform_role == "administrator" || defined.is_empty();
     let of = |form: &engine_form::Form, user: UserContext| {
         if everything { Access::all_but_personal_data(&roles, form, user) } else { Access::of(&roles, form, user) }
     };
@@ -298,15 +309,18 @@ pub async fn load(
 /// below it: one statement (the roles' rows, then the tree of units) where both are needed.
 async fn roles_and_units<'a>(
     c: &impl sea_orm::ConnectionTrait,
-    app: &'a crate::catalog::PublishedApp,
+    (app, defined): (&str, &'a [Role]),
     principal: &crate::auth::Principal,
 ) -> Result<(Vec<&'a Role>, Vec<(i64, String)>), sea_orm::DbErr> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UnionType};
     let a = Alias::new;
     let Some(unit) = principal.org_unit_id else {
-        return Ok((if app.roles.is_empty() { Vec::new() } else { roles_of(c, app, principal).await? }, Vec::new()));
+        return Ok((
+            if defined.is_empty() { Vec::new() } else { roles_of(c, (app, defined), principal).await? },
+            Vec::new(),
+        ));
     };
-    if app.roles.is_empty() {
+    if defined.is_empty() {
         return Ok((Vec::new(), crate::auth::directory::units_from(c, unit).await?));
     }
     // Each row: (key, unit id, parent unit id); a role's row has no unit id.
@@ -318,7 +332,7 @@ async fn roles_and_units<'a>(
         .expr(Expr::cust("CAST(NULL AS BIGINT)"))
         .from(Table::UserRoles)
         .and_where(Expr::col(a("user_id")).eq(principal.user_id))
-        .and_where(Expr::col(a("app")).eq(app.key.as_str()))
+        .and_where(Expr::col(a("app")).eq(app))
         .to_owned();
     both.union(UnionType::All, granted);
     let (mut names, mut tree) = (Vec::new(), Vec::new());
@@ -329,14 +343,14 @@ async fn roles_and_units<'a>(
             None => names.push(key),
         }
     }
-    let roles = app.roles.iter().filter(|r| names.contains(&r.key)).collect();
+    let roles = defined.iter().filter(|r| names.contains(&r.key)).collect();
     Ok((roles, crate::auth::directory::below(&tree, unit)))
 }
 
 /// The app roles `principal` holds in `app`.
 async fn roles_of<'a>(
     c: &impl sea_orm::ConnectionTrait,
-    app: &'a crate::catalog::PublishedApp,
+    (app, defined): (&str, &'a [Role]),
     principal: &crate::auth::Principal,
 ) -> Result<Vec<&'a Role>, sea_orm::DbErr> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -344,13 +358,13 @@ async fn roles_of<'a>(
         .column(Alias::new("role"))
         .from(Table::UserRoles)
         .and_where(Expr::col(Alias::new("user_id")).eq(principal.user_id))
-        .and_where(Expr::col(Alias::new("app")).eq(app.key.as_str()))
+        .and_where(Expr::col(Alias::new("app")).eq(app))
         .to_owned();
     let mut names: Vec<String> = Vec::new();
     for row in c.query_all(&granted).await? {
         names.push(row.try_get_by_index(0)?);
     }
-    Ok(app.roles.iter().filter(|r| names.contains(&r.key)).collect())
+    Ok(defined.iter().filter(|r| names.contains(&r.key)).collect())
 }
 
 /// Whether `principal` may send `event` in: designers and administrators (signed in or by
@@ -365,7 +379,7 @@ pub async fn may_send(
     if matches!(principal.platform_role.as_str(), "administrator" | "designer") || app.roles.is_empty() {
         return Ok(true);
     }
-    Ok(roles_of(c, app, principal).await?.iter().any(|r| r.events.iter().any(|e| e == event)))
+    Ok(roles_of(c, (&app.key, &app.roles), principal).await?.iter().any(|r| r.events.iter().any(|e| e == event)))
 }
 
 /// The access to `form` of user `user_id`, for work done on their behalf (a rule with

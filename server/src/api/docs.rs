@@ -46,6 +46,7 @@ use crate::error::Error;
         super::metadata::check,
         super::metadata::rename,
         super::metadata::import,
+        super::metadata::seen_as,
         super::records::list,
         super::export::export,
         super::processes::start,

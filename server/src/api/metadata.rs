@@ -237,3 +237,28 @@ pub async fn import(
     let done = crate::designing::import_into(&state.core, &actor(&req), &app, bundle, !query.dry_run).await?;
     Ok(json_response(StatusCode::OK, &done))
 }
+
+/// See a form's records as another user would: the rows their roles admit and each field as
+/// their roles show it, the roles as the drafts define them (before publishing); never
+/// more than the caller reads themselves (the rows both reach, each field at the more
+/// closed mode). With their operations and every field's mode.
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/seen-as/{username}", tag = "metadata",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"),
+        ("username" = String, Path, description = "The user to see as"), crate::records::query::ListParams),
+    responses((status = 200, description = "A page of records as they would read them", body = Object,
+            example = json!({ "user": "zhang.min", "operations": ["read", "create", "update"], "fields": { "mobile": "masked", "aum": "read_only" },
+                "items": [{ "id": 1, "name": "李伟", "mobile": "*******0001" }], "next": null })),
+        (status = 400, description = "A bad filter, sort, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a designer or administrator, or the caller may not read the form themselves", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app, form or user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The drafts' roles have problems (each at its path)", body = Problem, content_type = "application/problem+json")))]
+pub async fn seen_as(
+    state: State,
+    designer: Designer,
+    path: Path<(String, String, String)>,
+    params: super::params::Params<crate::records::query::ListParams>,
+) -> Result<HttpResponse, Error> {
+    let at = (path.0.as_str(), path.1.as_str(), path.2.as_str());
+    let page = crate::access::seen_as::list(&state.core, &designer.0, at, &params, state.clock.now()).await?;
+    Ok(json_response(StatusCode::OK, &page))
+}

@@ -213,6 +213,7 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/forms/{form}/fields/{field}/rename", web::post().to(metadata::rename))
         .route("/api/v1/apps/{app}/check", web::post().to(metadata::check))
         .route("/api/v1/apps/{app}/import", web::post().to(metadata::import))
+        .route("/api/v1/apps/{app}/forms/{form}/seen-as/{username}", web::get().to(metadata::seen_as))
         .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
         .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
         .route("/api/v1/apps/{app}/{kind}", web::get().to(metadata::list))

@@ -317,6 +317,14 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
                 }
             }
             ("GET", "/api/v1/apps/{app}/versions/{version}") => calls.push((format!("{APP}/versions/1"), None)),
+            // Seen as each of the three: never more than the caller reads themselves.
+            ("GET", "/api/v1/apps/{app}/forms/{form}/seen-as/{username}") => {
+                for form in &forms {
+                    for user in ["zhang.min", "analyst", "admin"] {
+                        calls.push((format!("{APP}/forms/{form}/seen-as/{user}"), None));
+                    }
+                }
+            }
             ("GET", "/api/v1/schemas/{kind}") => {
                 calls.extend(["bundle", "form", "flow"].map(|k| (format!("/api/v1/schemas/{k}"), None)));
             }

@@ -11,7 +11,8 @@ both_backends!(
     renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data,
     a_rename_that_cannot_be_done_is_refused_and_changes_nothing,
     a_document_is_checked_as_it_is_typed_without_being_saved,
-    an_exported_app_is_imported_with_what_changes_said_first
+    an_exported_app_is_imported_with_what_changes_said_first,
+    a_designer_sees_a_form_as_a_relationship_manager_would_under_the_draft_roles
 );
 
 const APP: &str = "/api/v1/apps/bank_crm";
@@ -158,4 +159,53 @@ async fn an_exported_app_is_imported_with_what_changes_said_first(backend: Backe
     bundle["key"] = json!("other_app");
     let other = env.post(&format!("{APP}/import"), &bundle).await;
     assert_eq!((other.status, other.body["errors"][0]["code"].as_str()), (422, Some("key_mismatch")), "{}", other.body);
+}
+
+async fn a_designer_sees_a_form_as_a_relationship_manager_would_under_the_draft_roles(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let user = |name: &str, unit: &str, role: &str| json!({ "username": name, "password": "a long enough secret", "org_unit": unit, "app_roles": { "bank_crm": [role] } });
+    let directory = json!({
+        "org_units": [{ "key": "hq", "name": "总行" }, { "key": "sh001", "name": "上海陆家嘴支行", "parent": "hq" }],
+        "users": [user("zhang.min", "sh001", "relationship_manager")]
+    });
+    assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
+    let (token, _) =
+        server::auth::login(&env.state.db.conn, "zhang.min", "a long enough secret", server::auth::wall_now())
+            .await
+            .expect("in");
+    let hers = env
+        .send(
+            "GET",
+            &format!("{APP}/forms/customer/records?limit=200"),
+            None,
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    let ids = |body: &Value| -> Vec<i64> {
+        body["items"].as_array().expect("items").iter().filter_map(|r| r["id"].as_i64()).collect()
+    };
+    let seen = env.get(&format!("{APP}/forms/customer/seen-as/zhang.min?limit=200")).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    assert_eq!(ids(&seen.body), ids(&hers.body), "her rows, as she reads them");
+    assert_eq!(seen.body["fields"]["aum"], "read_only");
+    // The administrator reads personal data masked: the mobile she sees in clear is masked to him.
+    assert_eq!(seen.body["fields"]["mobile"], "masked", "never more than the one asking reads");
+    assert!(
+        seen.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|r| r["mobile"].as_str().is_none_or(|m| m.contains('*')))
+    );
+
+    // The draft role, unpublished, reads only high-net-worth customers: seen as her, it applies.
+    let read = env.get(&format!("{APP}/roles/relationship_manager")).await;
+    let mut role = read.body.clone();
+    role["forms"]["customer"]["rows"] = json!("relationship_manager.login == $user.username and tier == 'hnw'");
+    assert_eq!(env.put(&format!("{APP}/roles/relationship_manager"), &role).await.status, 200);
+    let narrowed = env.get(&format!("{APP}/forms/customer/seen-as/zhang.min?limit=200&fields=tier")).await;
+    assert!(narrowed.body["items"].as_array().expect("items").iter().all(|r| r["tier"] == "hnw"), "{}", narrowed.body);
+    assert!(ids(&narrowed.body).len() < ids(&hers.body).len());
+    let nobody = env.get(&format!("{APP}/forms/customer/seen-as/no.such.user")).await;
+    assert_eq!(nobody.status, 404);
 }

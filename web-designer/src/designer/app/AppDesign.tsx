@@ -12,11 +12,12 @@ import { useD } from '../i18n';
 import { designPaths } from '../paths';
 import { Documents } from './Documents';
 import { Publishing } from './Publishing';
+import { SeeAs } from './SeeAs';
 import { Texts } from './Texts';
 import { Versions } from './Versions';
 import { Frame } from '../Frame';
 
-const TABS = ['forms', 'roles', 'publish', 'versions', 'texts'] as const;
+const TABS = ['forms', 'roles', 'seeAs', 'publish', 'versions', 'texts'] as const;
 type Tab = (typeof TABS)[number];
 
 export default function AppDesign({ params }: { params: Params }) {
@@ -48,7 +49,8 @@ export default function AppDesign({ params }: { params: Params }) {
         <Tabs activeKey={tab} onChange={choose} items={[
           { key: 'forms', label: d('app.forms'), children: <Documents app={app} kind="forms" /> },
           { key: 'roles', label: d('app.roles'), children: <Documents app={app} kind="roles" /> },
-          { key: 'publish', label: d('app.publish'), children: <Publishing app={app} /> },
+          { key: 'seeAs', label: d('app.seeAs'), children: <SeeAs app={app} /> },
+        { key: 'publish', label: d('app.publish'), children: <Publishing app={app} /> },
           { key: 'versions', label: d('app.versions'), children: <Versions app={app} /> },
           { key: 'texts', label: d('app.texts'), children: <Texts app={app} /> },
         ]} />
