@@ -7,15 +7,16 @@ import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-
 import { CSS } from '@dnd-kit/utilities';
 import { DeleteOutlined, HolderOutlined } from '@ant-design/icons';
 import { Button, Tag } from 'antd';
-import { useContext } from 'react';
+import { memo, useContext } from 'react';
 import { LanguageContext, label } from '../../i18n';
 import { useD } from '../i18n';
 import { groups, type FieldDoc, type FormDoc } from './model';
 
 export const CANVAS_END = 'canvas-end';
 
-function Card({ field, selected, problems, onSelect, onDelete }: {
-  field: FieldDoc; selected: boolean; problems: number; onSelect: () => void; onDelete: () => void;
+/// One field's card; drawn again only when its field, selection or problems change.
+const Card = memo(function Card({ field, selected, problems, onSelect, onDelete }: {
+  field: FieldDoc; selected: boolean; problems: number; onSelect: (key: string) => void; onDelete: (key: string) => void;
 }) {
   const d = useD();
   const language = useContext(LanguageContext);
@@ -26,16 +27,16 @@ function Card({ field, selected, problems, onSelect, onDelete }: {
     <li ref={setNodeRef} style={style} className={`canvas-field${selected ? ' selected' : ''}${isDragging ? ' dragging' : ''}`}>
       <Button ref={setActivatorNodeRef} type="text" icon={<HolderOutlined />} {...attributes} {...listeners}
         aria-roledescription={d('canvas.sortable')} aria-label={d('canvas.move', { field: name })} />
-      <button type="button" className="canvas-select" aria-pressed={selected} onClick={onSelect}>
+      <button type="button" className="canvas-select" aria-pressed={selected} onClick={() => onSelect(field.key)}>
         <span className="canvas-name">{name}{field.required ? ' *' : ''}</span>
         <Tag>{d(`type.${field.type}`)}</Tag>
         <code className="canvas-key">{field.key}</code>
         {problems > 0 && <Tag color="error">{d('canvas.problems', { count: problems })}</Tag>}
       </button>
-      <Button type="text" danger icon={<DeleteOutlined />} aria-label={d('canvas.delete', { field: name })} onClick={onDelete} />
+      <Button type="text" danger icon={<DeleteOutlined />} aria-label={d('canvas.delete', { field: name })} onClick={() => onDelete(field.key)} />
     </li>
   );
-}
+});
 
 export function Canvas({ doc, selected, problemsOf, onSelect, onDelete }: {
   doc: FormDoc;
@@ -59,8 +60,7 @@ export function Canvas({ doc, selected, problemsOf, onSelect, onDelete }: {
             <h3>{g.section ? label(g.section.label, language) : d('canvas.unsectioned')}</h3>
             <ul>
               {g.fields.map((f) => (
-                <Card key={f.key} field={f} selected={selected === f.key} problems={problemsOf(f.key)}
-                  onSelect={() => onSelect(f.key)} onDelete={() => onDelete(f.key)} />
+                <Card key={f.key} field={f} selected={selected === f.key} problems={problemsOf(f.key)} onSelect={onSelect} onDelete={onDelete} />
               ))}
             </ul>
           </div>

@@ -2,7 +2,7 @@
 // one form's draft (`useDraft`: every action undoable, saved over the revision read, a
 // conflicting save merged or reloaded). The server's checker reads the unsaved draft as
 // it changes; a field read elsewhere is deleted or renamed after its impact is shown.
-import { useContext, useEffect, useRef, useState } from 'react';
+import { useCallback, useContext, useDeferredValue, useEffect, useRef, useState } from 'react';
 import { closestCenter, DndContext, KeyboardSensor, PointerSensor, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { Alert, Button, Space, Spin, Tooltip } from 'antd';
@@ -47,7 +47,12 @@ export default function FormDesigner({ params }: { params: Params }) {
   const [impact, setImpact] = useState<{ field: string; mode: 'delete' | 'rename' } | null>(null);
   const forms = useQuery(designQueries.drafts(app, 'forms'));
   const publishing = usePublishing(app, async () => (draft.dirty ? draft.save() : true));
-  const sample = useRef<Json>({});
+  // The preview follows the draft at a lower priority: the canvas answers a drop first.
+  const previewed = useDeferredValue(doc);
+  // The canvas's handlers stay the same between renders, so unchanged cards are not drawn again.
+  const latest = useRef<{ select: (k: string) => void; remove: (k: string) => void }>({ select: () => {}, remove: () => {} });
+  const onSelect = useCallback((k: string) => latest.current.select(k), []);
+  const onDelete = useCallback((k: string) => latest.current.remove(k), []);
 
   // The server's checker on the unsaved draft, a moment after each change.
   useEffect(() => {
@@ -121,6 +126,10 @@ export default function FormDesigner({ params }: { params: Params }) {
     setImpact(null);
   }
 
+  latest.current = {
+    select: (k) => setSelected((now) => (now === k ? null : k)),
+    remove: (k) => (inSaved(k) ? setImpact({ field: k, mode: 'delete' }) : remove(k)),
+  };
   const field = doc.fields.find((f) => f.key === selected) ?? null;
   const index = field ? doc.fields.indexOf(field) : -1;
   const inSaved = (k: string) => saved.doc.fields.some((f) => f.key === k);
@@ -150,9 +159,8 @@ export default function FormDesigner({ params }: { params: Params }) {
         }}>
           <div className="designer-grid">
             <Palette onAdd={(t) => add(t)} />
-            <Canvas doc={doc} selected={selected} onSelect={(k) => setSelected(k === selected ? null : k)}
-              problemsOf={(k) => findings.filter((f) => f.path.startsWith(`/fields/${doc.fields.findIndex((x) => x.key === k)}/`)).length}
-              onDelete={(k) => (inSaved(k) ? setImpact({ field: k, mode: 'delete' }) : remove(k))} />
+            <Canvas doc={doc} selected={selected} onSelect={onSelect} onDelete={onDelete}
+              problemsOf={(k) => findings.filter((f) => f.path.startsWith(`/fields/${doc.fields.findIndex((x) => x.key === k)}/`)).length} />
             <aside className="designer-properties" aria-label={d('props.title')}>
               {field ? (
                 <FieldProperties doc={doc} field={field} index={index} findings={findings} names={names} describe={describe}
@@ -168,10 +176,7 @@ export default function FormDesigner({ params }: { params: Params }) {
                 <FormProperties doc={doc} findings={findings} names={names} describe={describe} onChange={change} />
               )}
             </aside>
-            <Preview app={app} doc={doc} check={async (values) => {
-              sample.current = values;
-              return (await check(app, 'forms', key, doc, { values }))?.preview ?? null;
-            }} />
+            {previewed && <Preview app={app} doc={previewed} />}
           </div>
         </DndContext>
         {impact && (

@@ -1,18 +1,16 @@
 // The live preview: the runtime's own record form (never a second renderer) drawn from the
 // draft, at a desktop's or a tablet's width, its `visible_when` and formulas decided by the
 // server's check of the draft as sample values are typed.
-import { useRef, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { Alert, Radio } from 'antd';
 import type { WorkspaceForm } from '../../api/client';
 import { RecordForm } from '../../runtime/record/RecordForm';
 import { useD } from '../i18n';
-import type { Json } from '../api';
+import { check, type Json } from '../api';
 import type { FormDoc } from './model';
 
-export function Preview({ app, doc, check }: {
-  app: string; doc: FormDoc;
-  check: (values: Json) => Promise<{ hidden: string[]; formulas: Json } | null>;
-}) {
+/// Drawn again only when the draft it shows changes.
+export const Preview = memo(function Preview({ app, doc }: { app: string; doc: FormDoc }) {
   const d = useD();
   const [width, setWidth] = useState<'desktop' | 'tablet'>('desktop');
   // The sample values typed so far, kept when the draft changes and the form is drawn anew.
@@ -40,11 +38,11 @@ export function Preview({ app, doc, check }: {
         <RecordForm key={drawn} app={app} form={form} record={null} start={sample.current} onSaved={() => {}}
           preview={async (values) => {
             sample.current = values;
-            const answer = await check(values);
+            const answer = (await check(app, 'forms', doc.key, doc, { values }))?.preview ?? null;
             setUnavailable(answer === null);
             return answer;
           }} />
       </div>
     </section>
   );
-}
+});
