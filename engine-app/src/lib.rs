@@ -25,7 +25,7 @@ use catalog::{Catalog, with_decisions};
 pub use decisions::Decision;
 pub use diff::{Change, diff};
 pub use pages::{Figure, MAX_SECTION_ROWS, Page, Section, Source};
-pub use rename::rename;
+pub use rename::{rename, rewrite_text};
 pub use roles::{Grant, Mode, OPERATIONS, Role, WithUser, check_roles, user_attribute};
 pub use uses::{Use, reads, uses};
 

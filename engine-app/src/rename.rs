@@ -6,7 +6,7 @@
 use engine_form::Diagnostic;
 use serde_json::{Map, Value};
 
-use crate::uses::{Use, uses};
+use crate::uses::{Use, names_in, uses};
 
 /// Bundle `bundle` with field `field` of form `form` renamed `to`, and the places rewritten;
 /// or why it cannot be (diagnostics at `/to`, or at a place it cannot rewrite).
@@ -80,4 +80,22 @@ fn move_key(map: &mut Map<String, Value>, last: &str, field: &str, to: &str) -> 
         map.insert(if k == field { to.to_owned() } else { k }, v);
     }
     Ok(())
+}
+
+/// `text` (an expression, a field key, a sort such as `-aum`), read on a record of form
+/// `base` of `bundle`, with field `field` of form `form` renamed `to`; none when it does not
+/// read the field (a saved view's filter, sort or column as a rename is published).
+pub fn rewrite_text(bundle: &Value, base: &str, text: &str, (form, field): (&str, &str), to: &str) -> Option<String> {
+    let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
+    let mut names = names_in(bundle, base, rest, (form, field));
+    if names.is_empty() {
+        return None;
+    }
+    names.sort_by_key(|r| std::cmp::Reverse(r.start));
+    names.dedup();
+    let mut out = rest.to_owned();
+    for range in names {
+        out.replace_range(range, to);
+    }
+    Some(format!("{sign}{out}"))
 }

@@ -72,6 +72,16 @@ pub fn reads(bundle: &Value, base: &str, text: &str, (form, field): (&str, &str)
     engine_rule::parse(text).is_ok_and(|expr| finder.reads(&expr, base))
 }
 
+/// Where `text` (an expression, a field key), read on a record of form `base`, names field
+/// `field` of form `form`: the byte ranges a rename rewrites.
+pub fn names_in(bundle: &Value, base: &str, text: &str, (form, field): (&str, &str)) -> Vec<Range<usize>> {
+    let finder = Finder { bundle, target: (form, field) };
+    let Ok(expr) = engine_rule::parse(text) else { return Vec::new() };
+    let mut spans = Vec::new();
+    finder.spans(&expr, base, &mut spans);
+    spans.into_iter().filter_map(|(span, i)| step_in(text, span, i)).collect()
+}
+
 struct Finder<'a> {
     bundle: &'a Value,
     target: (&'a str, &'a str),

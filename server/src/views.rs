@@ -243,3 +243,58 @@ pub async fn delete(core: &Core, principal: &Principal, (app, form, id): (&str, 
     }
     Ok(())
 }
+
+/// Saved views follow the fields a publish renamed: each view of app `app` whose filter,
+/// sort or columns read a renamed field (through relations too, as `previous`, the
+/// bundle they were saved against, reads them) is rewritten to the new key, within the
+/// publish's transaction. `renames`: (form, old key, new key).
+pub async fn follow_renames(
+    c: &impl ConnectionTrait,
+    app: &str,
+    previous: &Value,
+    renames: &[(String, String, String)],
+) -> Result<usize, Error> {
+    let q = Query::select()
+        .columns(["id", "form", "definition"].map(a))
+        .from(Table::Views)
+        .and_where(Expr::col(a("app")).eq(app))
+        .to_owned();
+    let mut changed = 0;
+    for row in c.query_all(&q).await? {
+        let (id, form, text): (i64, String, String) =
+            (row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?);
+        let Ok(before) = serde_json::from_str::<Value>(&text) else { continue };
+        let mut view = before.clone();
+        let mut bundle = previous.clone();
+        for (of, from, to) in renames {
+            let target = (of.as_str(), from.as_str());
+            let again =
+                |t: &str| engine_app::rewrite_text(&bundle, &form, t, target, to).unwrap_or_else(|| t.to_owned());
+            if let Some(condition) = view["where"].as_str().map(again) {
+                view["where"] = Value::from(condition);
+            }
+            if let Some(sort) = view["sort"].as_str().map(|s| s.split(',').map(again).collect::<Vec<_>>().join(",")) {
+                view["sort"] = Value::from(sort);
+            }
+            if let Some(columns) = view["columns"].as_array_mut() {
+                for column in columns.iter_mut() {
+                    if let Some(text) = column.as_str().map(again) {
+                        *column = Value::from(text);
+                    }
+                }
+            }
+            bundle = engine_app::rename(&bundle, target, to).map(|(b, _)| b).unwrap_or(bundle);
+        }
+        let rewritten = view.to_string();
+        if view != before {
+            let update = Query::update()
+                .table(Table::Views)
+                .value(a("definition"), rewritten)
+                .and_where(Expr::col(a("id")).eq(id))
+                .to_owned();
+            c.execute(&update).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}

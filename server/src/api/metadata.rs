@@ -174,7 +174,7 @@ pub struct RenameRequest {
 /// Rename a field in the drafts: its key changes, it keeps its published column and data
 /// (`renamed_from`), and every draft that reads it (expressions, lookups, columns, layout,
 /// roles' field modes) is rewritten, in one change; refused, naming each place it cannot
-/// rewrite, with nothing changed. Saved views are listed by `…/uses`, not rewritten.
+/// rewrite, with nothing changed. Users' saved views follow when the rename is published.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/fields/{field}/rename", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("field" = String, Path, description = "Field key")),
     request_body = RenameRequest,

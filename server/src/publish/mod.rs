@@ -91,6 +91,12 @@ pub async fn publish_in(
     if !problems.is_empty() {
         return Err(Error::InvalidMetadata(problems));
     }
+    // Saved views follow the fields renamed.
+    let renames: Vec<(String, String, String)> = plans.iter().flat_map(|p| p.renames()).collect();
+    if !renames.is_empty() {
+        let previous = meta::bundle_at(tx, &app, app.published_version).await?.unwrap_or(Value::Null);
+        crate::views::follow_renames(tx, app_key, &previous, &renames).await?;
+    }
     let version = app.published_version + 1;
     meta::insert_version(tx, app_key, version, &doc, signoff, now).await?;
     let detail = serde_json::json!({ "version": version, "changes": changes.len(), "made_by": signoff.made_by,

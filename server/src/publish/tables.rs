@@ -34,6 +34,19 @@ pub(super) struct Planned<'b> {
     steps: Vec<MigrationStep>,
 }
 
+impl Planned<'_> {
+    /// The fields of a form's own table this plan renames: (form, old key, new key).
+    pub(super) fn renames(&self) -> Vec<(String, String, String)> {
+        let steps = self.steps.iter().filter(|_| self.sub.is_none());
+        steps
+            .filter_map(|s| match s {
+                MigrationStep::Rename { from, field, .. } => Some((self.form.to_owned(), from.clone(), field.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// Plans every table of `forms` against what is stored; every unsafe step of every table
 /// is refused together.
 pub(super) async fn plan<'b>(

@@ -30,6 +30,12 @@ async fn renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data(ba
     let rule_before = env.get(&format!("{APP}/rules/aum_fell_30_percent")).await;
     assert!(rule_condition(&rule_before.body).contains("old.aum"), "{}", rule_before.body);
 
+    // Saved views that read it: on customers, and on transactions through their customer.
+    let view = json!({ "name": "大客户", "where": "aum > 1000000 and tier == 'hnw'", "sort": "-aum,name", "columns": ["name", "aum"] });
+    assert_eq!(env.post(&format!("{APP}/forms/customer/views"), &view).await.status, 201);
+    let through = json!({ "name": "大额流出", "where": "amount > customer.aum * 0.3" });
+    assert_eq!(env.post(&format!("{APP}/forms/transaction/views"), &through).await.status, 201);
+
     // Fifty analysts rename it at once, each to another key: one rename lands.
     let bodies: Vec<Value> = (0..50).map(|i| json!({ "to": format!("assets_{i}") })).collect();
     let uri = format!("{APP}/forms/customer/fields/aum/rename");
@@ -60,6 +66,14 @@ async fn renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data(ba
     let read = env.get(&format!("{APP}/forms/customer/records/{id}")).await;
     assert_eq!(read.body[&to], aum, "{}", read.body);
     assert!(read.body.get("aum").is_none());
+    // The saved views followed it.
+    let views = env.get(&format!("{APP}/forms/customer/views")).await.body;
+    let saved =
+        views["items"].as_array().expect("views").iter().find(|v| v["name"] == "大客户").cloned().expect("view");
+    assert_eq!(saved["where"], format!("{to} > 1000000 and tier == 'hnw'"), "{saved}");
+    assert_eq!((saved["sort"].clone(), saved["columns"].clone()), (json!(format!("-{to},name")), json!(["name", to])));
+    let outflows = env.get(&format!("{APP}/forms/transaction/views")).await.body;
+    assert_eq!(outflows["items"][0]["where"], format!("amount > customer.{to} * 0.3"), "{outflows}");
     let columns = crate::rules::rows(&env, "SELECT COUNT(*) FROM trellis_columns WHERE field = 'aum'").await;
     assert_eq!(columns[0][0], "0", "the registry names the column by its new key");
 }

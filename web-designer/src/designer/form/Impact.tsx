@@ -50,7 +50,7 @@ export function Impact({ app, form, field, name, mode, onDelete, onRename, onClo
               <span><strong>{d(`impact.of.${u.of}` as Parameters<typeof d>[0])}</strong> {u.key}: <code>{u.text}</code></span>
             </List.Item>
           )} />
-          {mode === 'rename' && items.some((u) => u.of === 'views') && <Alert type="warning" title={d('impact.views')} />}
+          {mode === 'rename' && items.some((u) => u.of === 'views') && <Alert type="info" title={d('impact.views')} />}
         </>
       )}
     </Modal>
