@@ -24,6 +24,7 @@ async function choose(scope, name, option) {
   await box.click();
   await box.fill(option);
   await box.press('Enter');
+  await box.press('Tab'); // on: the list closes
 }
 
 /// Types into the expression editor named `name`, replacing what it holds.
@@ -216,6 +217,16 @@ await check('an administrator gives the role to a relationship manager, who uses
   const seen = page.getByRole('table', { name: 'zhang.min 看到的记录' });
   await expectVisible(seen.getByRole('cell', { name: '*******1234' }), 'the mobile masked, seen as her');
   await shot(page, 'designer-see-as.png');
+  // The app's version history and its texts, missing translations flagged.
+  await page.goto(base + '/design/apps/visits?tab=versions');
+  await expectVisible(page.getByRole('heading', { name: '比较两个版本' }), 'the versions');
+  await choose(page, '从', '空应用');
+  await page.keyboard.press('Escape');
+  await expectVisible(page.getByRole('list', { name: '差别' }).getByText(/拜访/).first(), 'the app since it was empty, in words');
+  await shot(page, 'designer-versions.png');
+  await page.getByRole('tab', { name: '文本与翻译' }).click();
+  await expectVisible(page.getByText(/缺少 \d+ 处翻译/), 'the count of missing translations');
+  await shot(page, 'designer-texts.png');
   const rm = await page.context().browser().newContext({ viewport: { width: 1280, height: 800 } });
   const her = await rm.newPage();
   await enter(her, session.token);

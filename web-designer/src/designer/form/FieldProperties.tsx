@@ -52,7 +52,7 @@ export function FieldProperties(p: FieldPanelProps) {
     set(prop)(e.target.value === '' ? undefined : field.type === 'integer' && /^-?\d+$/.test(e.target.value) ? Number(e.target.value) : e.target.value);
   const toggle = (prop: string, name: string) => (
     <Prop name={name} findings={here(prop)} htmlFor={id(prop)}>
-      <Switch id={id(prop)} aria-label={name} checked={field[prop] === true} onChange={(v) => set(prop)(v)} />
+      <Switch id={id(prop)} aria-label={name} checked={field[prop] === true} onChange={(v) => set(prop)(v || undefined)} />
     </Prop>
   );
   return (
@@ -130,7 +130,7 @@ export function FieldProperties(p: FieldPanelProps) {
       )}
       {!['formula', 'relation', 'sub_table', 'attachment'].includes(field.type) && (
         <Prop name={d('props.default')} findings={here('default')} htmlFor={id('default')}>
-          <Input id={id('default')} value={text('default')} onChange={bound('default')} />
+          <DefaultInput id={id('default')} field={field} onChange={set('default')} />
         </Prop>
       )}
       {['date', 'datetime', 'relation'].includes(field.type) && (
@@ -145,5 +145,37 @@ export function FieldProperties(p: FieldPanelProps) {
           findings={p.findings} names={p.names} describe={p.describe} onChange={(v) => p.onPatch({ visible_when: v }, `${field.key}.visible_when`)} />
       )}
     </Form>
+  );
+}
+
+/// A field's default as its type holds it: yes or no, one or more of its options, or text
+/// (numbers and dates as written; an integer's digits as a number).
+function DefaultInput({ id, field, onChange }: { id: string; field: FieldDoc; onChange: (value: unknown) => void }) {
+  const d = useD();
+  const language = useContext(LanguageContext);
+  const value = field.default;
+  const options = ((field.options as { value: string; label: Record<string, string> }[] | undefined) ?? [])
+    .map((o) => ({ value: o.value, label: label(o.label, language) || o.value }));
+  if (field.type === 'boolean') {
+    return (
+      <Select showSearch={{ optionFilterProp: 'label' }} id={id} aria-label={d('props.default')} value={value === true ? 'yes' : value === false ? 'no' : ''}
+        onChange={(v: string) => onChange(v === 'yes' ? true : v === 'no' ? false : undefined)}
+        options={[{ value: '', label: d('props.none') }, { value: 'yes', label: d('props.yes') }, { value: 'no', label: d('props.no') }]} />
+    );
+  }
+  if (field.type === 'single_select' || field.type === 'multi_select') {
+    const many = field.type === 'multi_select';
+    return (
+      <Select showSearch={{ optionFilterProp: 'label' }} id={id} aria-label={d('props.default')} allowClear
+        {...(many ? { mode: 'multiple' as const } : {})} value={(value as string | string[] | undefined) ?? (many ? [] : null)}
+        onChange={(v: string | string[] | undefined) => onChange(Array.isArray(v) ? (v.length ? v : undefined) : v ?? undefined)} options={options} />
+    );
+  }
+  const shown = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  return (
+    <Input id={id} value={shown} onChange={(e) => {
+      const typed = e.target.value;
+      onChange(typed === '' ? undefined : field.type === 'integer' && /^-?\d+$/.test(typed) ? Number(typed) : typed);
+    }} />
   );
 }

@@ -78,14 +78,15 @@ export function removeField(doc: FormDoc, key: string): FormDoc {
 }
 
 /// The form with field `key`'s properties changed: a property set to `undefined` or `''`
-/// is removed (the metadata leaves it out rather than holding an empty one).
+/// is removed (the metadata leaves it out rather than holding an empty one; a flag turned
+/// off is sent as `undefined`).
 export function updateField(doc: FormDoc, key: string, patch: Record<string, unknown>): FormDoc {
   return {
     ...doc,
     fields: doc.fields.map((f) => {
       if (f.key !== key) return f;
       const next: Record<string, unknown> = { ...f, ...patch };
-      for (const [k, v] of Object.entries(patch)) if (v === undefined || v === '' || v === false) delete next[k];
+      for (const [k, v] of Object.entries(patch)) if (v === undefined || v === '') delete next[k];
       return next as FieldDoc;
     }),
   };
