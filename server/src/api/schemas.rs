@@ -279,6 +279,8 @@ pub struct FieldMeta {
     pub visible_when: Option<String>,
     /// What a new record's form starts with: `now`, or `current_user` (the user's own record).
     pub prefill: Option<String>,
+    /// The key it was published under before a rename (its column follows it).
+    pub renamed_from: Option<String>,
     pub default: Option<Value>,
     /// Bounds of a number or a date, as the metadata writes them.
     pub min: Option<Value>,
