@@ -7,12 +7,7 @@ root=$(cd "$here/../.." && pwd)
 count=${BENCH_CUSTOMERS:-100000}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
-profile=${BENCH_PROFILE:-release}   # BENCH_PROFILE=dev for a quick look with the debug build
-if [ "$profile" = release ]; then
-  cargo build --release -p server --bin trellis --manifest-path "$root/Cargo.toml"; bin="$root/target/release/trellis"
-else
-  cargo build -p server --bin trellis --manifest-path "$root/Cargo.toml"; bin="$root/target/debug/trellis"
-fi
+. "$here/build.sh"   # $bin; BENCH_PROFILE=dev for a quick look with the debug build
 serve() { (cd "$work" && TRELLIS_ADMIN_PASSWORD=bench-admin-password exec "$bin" serve --demo --demo-bundle "$root/examples/bank-crm" --listen 127.0.0.1:18080 > "$work/log" 2>&1) & echo $! > "$work/pid"; }
 wait_up() { for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18080/healthz > /dev/null && return; sleep 0.2; done; cat "$work/log"; exit 1; }
 if curl -sf http://127.0.0.1:18080/healthz > /dev/null; then echo "something already answers on 127.0.0.1:18080" >&2; exit 1; fi

@@ -4,19 +4,11 @@
 // manager then using the form and seeing the field masked; a type change whose dry run
 // names the records it converts and the one it refuses, published with maker-checker on
 // and approved by a second designer; and a rename that rewrites the rule reading the field.
-import { base, browser, check, enter, expectVisible, sessionOf, session, shot } from './harness.mjs';
+import { base, browser, call, check, enter, expectVisible, sessionOf, session, shot } from './harness.mjs';
 
 const analyst = await sessionOf('chen.analyst', process.env.TRELLIS_ANALYST_PASSWORD ?? '');
 const admin = await sessionOf('admin', process.env.TRELLIS_ADMIN_PASSWORD ?? '');
 
-async function call(token, method, path, body) {
-  const answer = await fetch(base + path, {
-    method, headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await answer.text();
-  return { status: answer.status, body: text ? JSON.parse(text) : null };
-}
 
 /// Picks `option` in the antd select named `name` (typed, then Enter).
 async function choose(scope, name, option) {

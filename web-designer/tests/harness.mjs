@@ -128,6 +128,16 @@ export async function sessionOf(name, secret) {
   return answer.token;
 }
 
+/// A call of the API as `token`'s holder.
+export async function call(token, method, path, body) {
+  const answer = await fetch(base + path, {
+    method, headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await answer.text();
+  return { status: answer.status, body: text ? JSON.parse(text) : null };
+}
+
 /// Ends the run: the browser closed, the accessibility figures said, and the exit status.
 export async function finish() {
   await browser.close();

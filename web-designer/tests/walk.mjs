@@ -1,21 +1,12 @@
 // What a new user's walk through the bank CRM demo found, each pinned where it is seen:
 // words not codes, what may not be done not looking doable, records reached from where
 // they are about, the feedback a person expects, and the administrators' outbox.
-import { base, browser, check, enter, expectVisible, session, sessionOf, shot } from './harness.mjs';
+import { base, browser, call, check, enter, expectVisible, session, sessionOf, shot } from './harness.mjs';
 
 const manager = await sessionOf(process.env.TRELLIS_MANAGER ?? 'li.hang', process.env.TRELLIS_MANAGER_PASSWORD ?? '');
 const admin = await sessionOf('admin', process.env.TRELLIS_ADMIN_PASSWORD ?? '');
 const app = '/api/v1/apps/bank_crm';
 
-/// A call of the API as `token`'s holder.
-async function call(token, method, path, body) {
-  const answer = await fetch(base + path, {
-    method, headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await answer.text();
-  return { status: answer.status, body: text ? JSON.parse(text) : null };
-}
 
 await check('the sign-in page names the product and switches language before anyone signs in', async (page) => {
   await page.goto(base + '/');

@@ -5,18 +5,17 @@
 import { useCallback, useContext, useDeferredValue, useEffect, useRef, useState } from 'react';
 import { closestCenter, DndContext, KeyboardSensor, PointerSensor, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
-import { Alert, Button, Space, Spin, Tooltip } from 'antd';
-import { RedoOutlined, UndoOutlined } from '@ant-design/icons';
+import { Spin } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FieldType } from '../../api/client';
 import { invalidate } from '../../api/queries';
 import { LanguageContext, label } from '../../i18n';
-import { useNavigate } from '../../ui/router';
 import type { Params } from '../../ui/router';
 import { check, designQueries, rename, type Checked, type Json } from '../api';
 import type { Name } from '../expr/ExpressionEditor';
 import { dTranslate, useD } from '../i18n';
 import { useDraft } from '../useDraft';
+import { DraftToolbar } from '../DraftToolbar';
 import { designPaths } from '../paths';
 import { usePublishing } from '../usePublishing';
 import { Canvas, CANVAS_END } from './Canvas';
@@ -38,7 +37,6 @@ export default function FormDesigner({ params }: { params: Params }) {
   const key = params.form ?? '';
   const d = useD();
   const language = useContext(LanguageContext);
-  const go = useNavigate();
   const client = useQueryClient();
   const draft = useDraft<FormDoc>(app, 'forms', key, () => blank(key));
   const { doc, saved, h, dirty } = draft;
@@ -136,18 +134,7 @@ export default function FormDesigner({ params }: { params: Params }) {
   return (
     <Frame>
       <div className="designer">
-        <header className="designer-toolbar">
-          <h1>{d('designer.title', { form: label(doc.label, language) || key })}</h1>
-          <Space wrap>
-            <Button onClick={() => go(designPaths.app(app))}>{d('designer.back')}</Button>
-            <Tooltip title="Ctrl+Z"><Button icon={<UndoOutlined />} disabled={h.past.length === 0} onClick={draft.undo}>{d('designer.undo')}</Button></Tooltip>
-            <Tooltip title="Ctrl+Shift+Z"><Button icon={<RedoOutlined />} disabled={h.future.length === 0} onClick={draft.redo}>{d('designer.redo')}</Button></Tooltip>
-            <Button onClick={() => void draft.save()} loading={draft.busy} disabled={!dirty}>{d('designer.save')}</Button>
-            <Button type="primary" onClick={() => void publishing.open()}>{d('designer.publish')}</Button>
-            {dirty && <span className="unsaved" role="status">{d('designer.unsaved')}</span>}
-          </Space>
-        </header>
-        {draft.notice && <Alert className="designer-notice" role={draft.notice.type === 'error' ? 'alert' : 'status'} type={draft.notice.type} title={draft.notice.text} closable onClose={() => draft.setNotice(null)} />}
+        <DraftToolbar title={d('designer.title', { form: label(doc.label, language) || key })} back={designPaths.app(app)} draft={draft} onPublish={() => void publishing.open()} />
         <DndContext sensors={sensors} collisionDetection={closestCenter} onDragEnd={dropped} accessibility={{
           screenReaderInstructions: { draggable: d('dnd.instructions') },
           announcements: {

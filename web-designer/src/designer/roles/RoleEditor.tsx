@@ -4,10 +4,9 @@
 // the revision read, published with its dry run.
 import { useContext, useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Checkbox, Collapse, Form, Select, Space, Spin, Table, Tooltip } from 'antd';
-import { RedoOutlined, UndoOutlined } from '@ant-design/icons';
+import { Alert, Button, Checkbox, Collapse, Form, Select, Space, Spin, Table } from 'antd';
 import { LanguageContext, label } from '../../i18n';
-import { useNavigate, type Params } from '../../ui/router';
+import type { Params } from '../../ui/router';
 import { check, designQueries, type Checked, type Json } from '../api';
 import type { Name } from '../expr/ExpressionEditor';
 import { at, ExpressionProp, LabelsInput } from '../form/inputs';
@@ -17,6 +16,7 @@ import { useD } from '../i18n';
 import { designPaths } from '../paths';
 import { usePublishing } from '../usePublishing';
 import { useDraft } from '../useDraft';
+import { DraftToolbar } from '../DraftToolbar';
 import { RoleHolders } from './RoleHolders';
 import { Frame } from '../Frame';
 
@@ -30,7 +30,6 @@ export default function RoleEditor({ params }: { params: Params }) {
   const key = params.role ?? '';
   const d = useD();
   const language = useContext(LanguageContext);
-  const go = useNavigate();
   const draft = useDraft<RoleDoc>(app, 'roles', key, () => ({ key, label: { 'zh-CN': key }, forms: {} }));
   const forms = useQuery(designQueries.drafts(app, 'forms'));
   const events = useQuery(designQueries.drafts(app, 'events'));
@@ -78,18 +77,7 @@ export default function RoleEditor({ params }: { params: Params }) {
   return (
     <Frame>
       <div className="role-editor">
-        <header className="designer-toolbar">
-          <h1>{d('roles.title', { role: label(doc.label, language) || key })}</h1>
-          <Space wrap>
-            <Button onClick={() => go(designPaths.app(app, 'roles'))}>{d('designer.back')}</Button>
-            <Tooltip title="Ctrl+Z"><Button icon={<UndoOutlined />} disabled={draft.h.past.length === 0} onClick={draft.undo}>{d('designer.undo')}</Button></Tooltip>
-            <Tooltip title="Ctrl+Shift+Z"><Button icon={<RedoOutlined />} disabled={draft.h.future.length === 0} onClick={draft.redo}>{d('designer.redo')}</Button></Tooltip>
-            <Button onClick={() => void draft.save()} loading={draft.busy} disabled={!draft.dirty}>{d('designer.save')}</Button>
-            <Button type="primary" onClick={() => void publishing.open()}>{d('designer.publish')}</Button>
-            {draft.dirty && <span className="unsaved" role="status">{d('designer.unsaved')}</span>}
-          </Space>
-        </header>
-        {draft.notice && <Alert className="designer-notice" role={draft.notice.type === 'error' ? 'alert' : 'status'} type={draft.notice.type} title={draft.notice.text} closable onClose={() => draft.setNotice(null)} />}
+        <DraftToolbar title={d('roles.title', { role: label(doc.label, language) || key })} back={designPaths.app(app, 'roles')} draft={draft} onPublish={() => void publishing.open()} />
         {draft.theirs && (
           <Alert type="warning" role="alert" title={d('conflict.title')} action={
             <Space><Button onClick={draft.reload}>{d('conflict.reload')}</Button><Button type="primary" onClick={() => draft.merged(doc)}>{d('roles.keepMine')}</Button></Space>
