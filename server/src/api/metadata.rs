@@ -227,7 +227,7 @@ pub async fn import(
     _: Designer,
     req: actix_web::HttpRequest,
     path: Path<String>,
-    query: actix_web::web::Query<ImportQuery>,
+    query: super::params::Params<ImportQuery>,
     body: Payload,
 ) -> Result<HttpResponse, Error> {
     let bundle = Value::Object(super::json_object(body).await?);
