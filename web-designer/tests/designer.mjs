@@ -291,3 +291,24 @@ await check('renaming a field read by a rule rewrites the rule, its impact shown
   const back = await call(analyst, 'POST', '/api/v1/apps/bank_crm/forms/customer/fields/last_app_login/rename', { to: 'last_mobile_login' });
   if (back.status !== 200) throw new Error(JSON.stringify(back.body));
 });
+
+await check('an app file from another installation is imported with what it changes shown first', async (page) => {
+  const exported = await call(analyst, 'GET', '/api/v1/apps/visits/bundle');
+  const bundle = exported.body;
+  const client = bundle.forms.find((f) => f.key === 'client');
+  client.fields.push({ key: 'wechat', type: 'text', label: { 'zh-CN': '微信号', en: 'WeChat' } });
+  await enter(page, analyst);
+  await page.goto(base + '/design');
+  await page.getByRole('button', { name: '导入应用' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('选择从另一套 Trellis 导出的应用文件').setInputFiles({
+    name: 'visits.trellis.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bundle)),
+  });
+  await expectVisible(dialog.getByText(/应用 visits 已存在/), 'the app is there');
+  await expectVisible(dialog.getByText(/微信号/), 'the new field, in words');
+  await shot(page, 'designer-import.png');
+  await dialog.getByRole('button', { name: '导入为草稿' }).click();
+  await expectVisible(page.getByRole('heading', { name: '设计：客户拜访' }), 'the app, its drafts replaced');
+  const draft = await call(analyst, 'GET', '/api/v1/apps/visits/forms/client');
+  if (!JSON.stringify(draft.body).includes('wechat')) throw new Error('not imported');
+});

@@ -24,6 +24,8 @@ export function FormProperties({ doc, findings, names, describe, onChange }: {
   const validations = doc.validations ?? [];
   const setValidations = (next: FormDoc['validations'], mark?: string) => onChange(updateForm(doc, { validations: next?.length ? next : undefined }), mark);
   const name = (l: Record<string, string>, key: string) => label(l, language) || key;
+  const texts = ['text', 'long_text', 'email', 'phone'];
+  const searched = doc.fields.filter((f) => texts.includes(f.type) && (doc.title_field === f.key || f.unique === true || f.index === true));
   return (
     <Form layout="vertical" component="div" className="properties">
       <h2>{d('props.form')}</h2>
@@ -33,6 +35,13 @@ export function FormProperties({ doc, findings, names, describe, onChange }: {
         <Select showSearch={{ optionFilterProp: 'label' }} id="form-title" aria-label={d('props.titleField')} value={doc.title_field ?? ''}
           onChange={(v: string) => onChange(updateForm(doc, { title_field: v || undefined }))}
           options={[{ value: '', label: d('props.none') }, ...doc.fields.map((f) => ({ value: f.key, label: name(f.label, f.key) }))]} />
+      </Prop>
+      <Prop name={d('props.search')} findings={[]}>
+        {/* What the list's search box looks in, as the server decides it. */}
+        <div className="search-fields">
+          {searched.length ? searched.map((f) => name(f.label, f.key)).join('、') : d('props.none')}
+          <div className="hint">{d('props.searchHint')}</div>
+        </div>
       </Prop>
       <Prop name={d('props.layoutColumns')} findings={at(findings, '/layout/columns')}>
         <Radio.Group aria-label={d('props.layoutColumns')} value={layout.columns ?? 1} onChange={(e) => setLayout({ columns: e.target.value as number })}
