@@ -202,6 +202,7 @@ pub async fn rename(
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Only say what would change; nothing is saved.
     #[serde(default)]
