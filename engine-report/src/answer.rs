@@ -1,0 +1,205 @@
+//! A report's answer: its columns with their metadata (key, label, type, scale), a row
+//! per group (numbers as exact decimal strings), each with the filter that reproduces it
+//! (a drill-down: a dimension's value, or a bucket's range); top-N with "others"; and, for
+//! a pivot, the cells by (row, column) keys with row, column and grand totals.
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::bucket::{bucket, start_of};
+use crate::model::{Bucket, Op, Report};
+use crate::run::{Group, Inputs, Partial, ReportError, aggregate, inputs, keys, sort, top_keys, value};
+use crate::table::{Kind, Table};
+
+/// The key "others" stands under while groups are aggregated (no field value is this).
+const OTHERS: &str = "\u{0}others";
+
+/// Runs `report` over `table`: the answer as JSON, or why not.
+pub fn run(report: &Report, table: &Table) -> Result<Value, ReportError> {
+    let inputs = inputs(report, table)?;
+    let mut keyed = keys(report, table)?;
+    let all = aggregate(report, table, &inputs, &vec![Vec::new(); table.rows.len()])?;
+    let totals = all.into_iter().next().map(|g| g.partial).unwrap_or_else(|| empty(report));
+    let mut groups = aggregate(report, table, &inputs, &keyed)?;
+    if let Some(top) = &report.top {
+        let by = report.measures.iter().position(|m| m.key == top.by).unwrap_or(0);
+        let ranked: Vec<(Vec<Option<String>>, Option<Decimal>)> = groups
+            .iter()
+            .map(|g| Ok((g.keys.clone(), value(report, &inputs, by, &g.partial, &totals)?)))
+            .collect::<Result<_, ReportError>>()?;
+        let kept = top_keys(&ranked, top.n);
+        if top.others && kept.len() < groups.len() {
+            for k in &mut keyed {
+                if !kept.contains_key(k) {
+                    *k = vec![Some(OTHERS.to_owned()); k.len()];
+                }
+            }
+            groups = aggregate(report, table, &inputs, &keyed)?;
+        } else {
+            groups.retain(|g| kept.contains_key(&g.keys));
+        }
+        groups.sort_by_key(|g| kept.get(&g.keys).copied().unwrap_or(usize::MAX));
+    } else {
+        sort(&mut groups);
+    }
+    let mut rows = Vec::new();
+    for g in &groups {
+        rows.push(row(report, table, &inputs, g, &totals)?);
+    }
+    let total: Vec<Value> = measures(report, &inputs, &totals, &totals)?;
+    let mut answer = json!({ "columns": columns(report, table, &inputs), "rows": rows, "total": total });
+    if !report.columns.is_empty() {
+        answer["pivot"] = pivot(report, table, &inputs, &keyed, &totals)?;
+    }
+    Ok(answer)
+}
+
+fn empty(report: &Report) -> Partial {
+    let n = report.measures.len();
+    Partial {
+        rows: 0,
+        sum: vec![None; n],
+        count: vec![0; n],
+        min: vec![None; n],
+        max: vec![None; n],
+        distinct: vec![0; n],
+    }
+}
+
+fn measures(report: &Report, inputs: &Inputs, p: &Partial, totals: &Partial) -> Result<Vec<Value>, ReportError> {
+    (0..report.measures.len())
+        .map(|m| Ok(value(report, inputs, m, p, totals)?.map_or(Value::Null, |d| Value::from(d.to_string()))))
+        .collect()
+}
+
+/// Each column's metadata: dimensions, then measures.
+fn columns(report: &Report, table: &Table, inputs: &Inputs) -> Vec<Value> {
+    let mut out = Vec::new();
+    for d in &report.dimensions {
+        let label = table.column(&d.field).map_or(Value::Null, |(_, c)| c.label.clone());
+        let kind = match (d.bucket, table.column(&d.field).map(|(_, c)| c.kind)) {
+            (Some(_), _) => "bucket",
+            (_, Some(Kind::Integer | Kind::Decimal(_))) => "number",
+            (_, Some(Kind::Boolean)) => "boolean",
+            _ => "text",
+        };
+        out.push(json!({ "key": d.field, "label": label, "role": "dimension", "type": kind, "bucket": d.bucket.map(bucket_name) }));
+    }
+    for (m, measure) in report.measures.iter().enumerate() {
+        let scale = match measure.op {
+            Op::Count | Op::CountDistinct => 0,
+            Op::Sum | Op::Min | Op::Max => inputs.column[m].map_or(0, |(_, s)| s),
+            Op::Avg | Op::Ratio => measure.scale.unwrap_or(2),
+            Op::Share => measure.scale.unwrap_or(4),
+        };
+        let kind = if matches!(measure.op, Op::Share) { "share" } else { "decimal" };
+        out.push(json!({ "key": measure.key, "label": measure.label, "role": "measure", "type": kind, "scale": scale,
+            "rounding": matches!(measure.op, Op::Avg | Op::Ratio | Op::Share).then_some("half_even") }));
+    }
+    out
+}
+
+fn bucket_name(b: Bucket) -> &'static str {
+    match b {
+        Bucket::Day => "day",
+        Bucket::Week => "week",
+        Bucket::Month => "month",
+        Bucket::Quarter => "quarter",
+        Bucket::Year => "year",
+    }
+}
+
+/// A group's row: its keys, its measures, and the filter that reproduces it.
+fn row(report: &Report, table: &Table, inputs: &Inputs, g: &Group, totals: &Partial) -> Result<Value, ReportError> {
+    let others = g.keys.iter().any(|k| k.as_deref() == Some(OTHERS));
+    let keys: Vec<Value> = g.keys.iter().map(|k| if others { Value::Null } else { json!(k) }).collect();
+    let drill: Vec<Value> = if others {
+        Vec::new()
+    } else {
+        report.dimensions.iter().zip(&g.keys).map(|(d, k)| drill(table, d, k.as_deref())).collect()
+    };
+    Ok(
+        json!({ "keys": keys, "values": measures(report, inputs, &g.partial, totals)?, "others": others, "drill": drill }),
+    )
+}
+
+/// The filter of one dimension's value: equal to it, empty, or within its bucket's range
+/// (dates as dates, instants from the bucket's first instant in its zone).
+fn drill(table: &Table, d: &crate::model::Dimension, key: Option<&str>) -> Value {
+    let Some(key) = key else { return json!({ "field": d.field, "empty": true }) };
+    let Some(b) = d.bucket else { return json!({ "field": d.field, "equals": key }) };
+    let instants = table.column(&d.field).is_some_and(|(_, c)| c.kind == Kind::Instant);
+    let zone: chrono_tz::Tz = d.zone.as_deref().and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC);
+    // A bucket's first day from its name: parse the day, week, month, quarter or year back.
+    let first = first_day(key, b);
+    let Some(first) = first else { return json!({ "field": d.field, "equals": key }) };
+    let (_, from, to) = bucket(first, b);
+    if instants {
+        let at = |day| start_of(day, zone).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        json!({ "field": d.field, "from": at(from), "before": at(to) })
+    } else {
+        json!({ "field": d.field, "from": from.to_string(), "before": to.to_string() })
+    }
+}
+
+fn first_day(key: &str, b: Bucket) -> Option<chrono::NaiveDate> {
+    use chrono::NaiveDate;
+    match b {
+        Bucket::Day => key.parse().ok(),
+        Bucket::Week => {
+            let (y, w) = key.split_once("-W")?;
+            NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, chrono::Weekday::Mon)
+        }
+        Bucket::Month => NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d").ok(),
+        Bucket::Quarter => {
+            let (y, q) = key.split_once("-Q")?;
+            NaiveDate::from_ymd_opt(y.parse().ok()?, (q.parse::<u32>().ok()? - 1) * 3 + 1, 1)
+        }
+        Bucket::Year => NaiveDate::from_ymd_opt(key.parse().ok()?, 1, 1),
+    }
+}
+
+/// A pivot: the row dimensions down, the `columns` dimensions across; each cell's
+/// measures, each row's and column's totals and the grand total, all exact.
+fn pivot(
+    report: &Report,
+    table: &Table,
+    inputs: &Inputs,
+    keyed: &[Vec<Option<String>>],
+    totals: &Partial,
+) -> Result<Value, ReportError> {
+    let across: Vec<usize> =
+        (0..report.dimensions.len()).filter(|i| report.columns.contains(&report.dimensions[*i].field)).collect();
+    let down: Vec<usize> = (0..report.dimensions.len()).filter(|i| !across.contains(i)).collect();
+    let project =
+        |which: &[usize]| keyed.iter().map(|k| which.iter().map(|i| k[*i].clone()).collect()).collect::<Vec<Vec<_>>>();
+    let mut rows = aggregate(report, table, inputs, &project(&down))?;
+    let mut cols = aggregate(report, table, inputs, &project(&across))?;
+    sort(&mut rows);
+    sort(&mut cols);
+    let both = aggregate(report, table, inputs, &project(&[down.clone(), across.clone()].concat()))?;
+    let mut cells = Vec::new();
+    for r in &rows {
+        let mut line = Vec::new();
+        for c in &cols {
+            let key = [r.keys.clone(), c.keys.clone()].concat();
+            let found = both.iter().find(|g| g.keys == key);
+            line.push(match found {
+                Some(g) => Value::Array(measures(report, inputs, &g.partial, totals)?),
+                None => Value::Null,
+            });
+        }
+        cells.push(Value::Array(line));
+    }
+    let totals_of = |groups: &[Group]| -> Result<Vec<Value>, ReportError> {
+        groups.iter().map(|g| Ok(Value::Array(measures(report, inputs, &g.partial, totals)?))).collect()
+    };
+    Ok(json!({
+        "rows": rows.iter().map(|g| json!(g.keys)).collect::<Vec<_>>(),
+        "columns": cols.iter().map(|g| json!(g.keys)).collect::<Vec<_>>(),
+        "cells": cells,
+        "row_totals": totals_of(&rows)?,
+        "column_totals": totals_of(&cols)?,
+        "total": measures(report, inputs, totals, totals)?,
+    }))
+}

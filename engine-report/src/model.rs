@@ -1,0 +1,147 @@
+//! A report as its metadata declares it (`reports/*.json`): the dimensions its rows are
+//! grouped by (fields; dates bucketed in a named zone), its measures, top-N with
+//! "others", and how it is drawn. Parsed with every problem at its JSON path.
+
+use engine_rule::Diagnostic;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// How a date or an instant is bucketed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucket {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    /// A column of the dataset.
+    pub field: String,
+    pub bucket: Option<Bucket>,
+    /// The zone an instant's bucket is read in (`Asia/Shanghai`); dates have none.
+    pub zone: Option<String>,
+}
+
+/// What a measure computes over each group's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Count,
+    CountDistinct,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    /// One measure divided by another (`of: [numerator, denominator]`).
+    Ratio,
+    /// A measure's share of its total over every group (`of: [measure]`).
+    Share,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub key: String,
+    pub label: Option<Value>,
+    pub op: Op,
+    /// The column it reads (count needs none).
+    pub field: Option<String>,
+    /// The measures a ratio or share is of.
+    #[serde(default)]
+    pub of: Vec<String>,
+    /// Places of an average, ratio or share (rounded half to even); default 2, 4 for shares.
+    pub scale: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Top {
+    pub n: usize,
+    /// The measure ranked by, largest first.
+    pub by: String,
+    /// Whether the rest are summed into one "others" row.
+    #[serde(default)]
+    pub others: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub key: String,
+    pub label: Option<Value>,
+    #[serde(default)]
+    pub dimensions: Vec<Dimension>,
+    pub measures: Vec<Measure>,
+    pub top: Option<Top>,
+    /// For a pivot: the dimensions across (the rest go down).
+    #[serde(default)]
+    pub columns: Vec<String>,
+}
+
+/// The report in `doc`, or every problem with it, each at its JSON path (`at` its own).
+pub fn parse_report(doc: &Value, at: &str) -> Result<Report, Vec<Diagnostic>> {
+    let report: Report = serde_json::from_value(doc.clone())
+        .map_err(|e| vec![Diagnostic::new(at.to_owned(), "shape", e.to_string())])?;
+    let mut diags = Vec::new();
+    let keys: Vec<&str> = report.measures.iter().map(|m| m.key.as_str()).collect();
+    for (i, m) in report.measures.iter().enumerate() {
+        let here = format!("{at}/measures/{i}");
+        if keys.iter().filter(|k| **k == m.key).count() > 1 {
+            diags.push(Diagnostic::new(
+                format!("{here}/key"),
+                "duplicate",
+                format!("two measures are called `{}`", m.key),
+            ));
+        }
+        let wants_field = !matches!(m.op, Op::Count | Op::Ratio | Op::Share);
+        if wants_field && m.field.is_none() {
+            diags.push(Diagnostic::new(format!("{here}/field"), "required", "this measure reads a field"));
+        }
+        let wants = match m.op {
+            Op::Ratio => 2,
+            Op::Share => 1,
+            _ => 0,
+        };
+        if m.of.len() != wants {
+            diags.push(Diagnostic::new(format!("{here}/of"), "arity", format!("names {wants} other measure(s)")));
+        }
+        for other in &m.of {
+            let before = report.measures[..i].iter().any(|x| &x.key == other && !matches!(x.op, Op::Ratio | Op::Share));
+            if !before {
+                let message = format!("`{other}` is no plain measure before this one");
+                diags.push(Diagnostic::new(format!("{here}/of"), "unknown_measure", message));
+            }
+        }
+    }
+    for (i, d) in report.dimensions.iter().enumerate() {
+        if let Some(zone) = &d.zone
+            && zone.parse::<chrono_tz::Tz>().is_err()
+        {
+            diags.push(Diagnostic::new(
+                format!("{at}/dimensions/{i}/zone"),
+                "unknown_zone",
+                format!("no time zone `{zone}`"),
+            ));
+        }
+    }
+    if let Some(top) = &report.top
+        && !keys.contains(&top.by.as_str())
+    {
+        diags.push(Diagnostic::new(format!("{at}/top/by"), "unknown_measure", format!("no measure `{}`", top.by)));
+    }
+    for (i, c) in report.columns.iter().enumerate() {
+        if !report.dimensions.iter().any(|d| &d.field == c) {
+            diags.push(Diagnostic::new(
+                format!("{at}/columns/{i}"),
+                "unknown_dimension",
+                format!("no dimension `{c}`"),
+            ));
+        }
+    }
+    if diags.is_empty() { Ok(report) } else { Err(diags) }
+}
