@@ -111,6 +111,17 @@ await check('an analyst builds an app and its forms without JSON, by drag and dr
   await shot(page, 'designer-formula-mistake.png');
   await typeExpression(page, '公式', 'decimal_1 * 2');
   await page.locator('.cm-lintRange-error').waitFor({ state: 'detached', timeout: 10_000 });
+  // Names complete from the server's: a field, through the relation too, and functions.
+  await page.keyboard.type(' + rou');
+  const completions = page.locator('.cm-tooltip-autocomplete');
+  await expectVisible(completions.getByText('round', { exact: true }), 'a function completed');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('relation_1.');
+  await page.keyboard.press('Control+Space');
+  await expectVisible(completions.getByText('relation_1.text_1', { exact: true }), 'a related form\'s field completed');
+  await page.keyboard.press('Escape');
+  await typeExpression(page, '公式', 'decimal_1 * 2');
   await addByKeyboard(page, '整数');
   await name(page, '次数');
   await addByKeyboard(page, '手机号');
@@ -311,4 +322,30 @@ await check('an app file from another installation is imported with what it chan
   await expectVisible(page.getByRole('heading', { name: '设计：客户拜访' }), 'the app, its drafts replaced');
   const draft = await call(analyst, 'GET', '/api/v1/apps/visits/forms/client');
   if (!JSON.stringify(draft.body).includes('wechat')) throw new Error('not imported');
+});
+
+await check('two analysts save one form: the second is told what changed and merges', async (page) => {
+  const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const second = await other.newPage();
+  await enter(page, analyst);
+  await enter(second, analyst);
+  for (const p of [page, second]) {
+    await p.goto(base + '/design/apps/visits/forms/client');
+    await expectVisible(p.getByRole('heading', { name: '表单设计：客户' }), 'the client form');
+  }
+  // The first adds a field and saves; the second, from the same revision, renames the form.
+  await addByKeyboard(page, '邮箱');
+  await page.getByRole('button', { name: '保存草稿' }).click();
+  await expectVisible(page.getByText('草稿已保存', { exact: true }), 'the first saved');
+  await second.getByLabel('表单名称 (中文)').fill('客户档案');
+  await second.getByRole('button', { name: '保存草稿' }).click();
+  const conflict = second.getByRole('dialog', { name: '别人刚保存了这个草稿' });
+  await expectVisible(conflict.getByText(/新增字段：邮箱 1/), 'what the other analyst changed');
+  await shot(second, 'designer-conflict.png');
+  await conflict.getByRole('button', { name: '合并我的更改' }).click();
+  await second.getByRole('button', { name: '保存草稿' }).click();
+  await expectVisible(second.getByText('草稿已保存', { exact: true }), 'merged and saved');
+  const saved = (await call(analyst, 'GET', '/api/v1/apps/visits/forms/client')).body;
+  if (saved.label['zh-CN'] !== '客户档案' || !saved.fields.some((f) => f.key === 'email_1')) throw new Error(`not both: ${JSON.stringify(saved)}`);
+  await other.close();
 });
