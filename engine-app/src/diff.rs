@@ -30,7 +30,7 @@ impl Change {
 }
 
 /// The metadata kinds whose documents are compared as wholes.
-const KINDS: [&str; 8] = ["events", "decisions", "rules", "calendars", "roles", "flows", "pages", "forms"];
+const KINDS: [&str; 9] = ["events", "decisions", "rules", "calendars", "roles", "flows", "pages", "reports", "forms"];
 
 /// The changes from bundle `before` to bundle `after`, in the order a reader takes them:
 /// settings, then each form (in `after`'s order, removed ones last), then the other kinds.
@@ -291,6 +291,7 @@ fn document_words(what: &str, kind: &str, doc: &Value, zh: bool) -> String {
         "roles" => ("角色", "role"),
         "flows" => ("流程", "process"),
         "pages" => ("页面", "page"),
+        "reports" => ("报表", "report"),
         _ => ("文档", "document"),
     };
     match (what, zh) {

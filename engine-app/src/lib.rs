@@ -12,6 +12,7 @@ mod events;
 mod flows;
 mod pages;
 mod rename;
+mod reports;
 mod roles;
 mod rules;
 mod uses;
@@ -45,6 +46,8 @@ pub struct App {
     pub flows: Vec<engine_flow::Flow>,
     /// Record pages: a form's record shown whole (a customer 360).
     pub pages: Vec<Page>,
+    /// Reports over the forms' records (engine-report).
+    pub reports: Vec<engine_report::Report>,
 }
 
 impl App {
@@ -80,13 +83,18 @@ pub fn check_app(doc: &Value, version: i64) -> Result<App, Vec<Diagnostic>> {
     drop(catalog);
     let roles = roles::check_roles(doc, &bundle, &mut diags);
     let pages = pages::check_pages(doc, &bundle, &mut diags);
+    let reports = reports::check_reports(doc, &bundle, &mut diags);
     if let Some(zone) = doc.get("time_zone").and_then(Value::as_str)
         && engine_rule::zone(zone).is_none()
     {
         let message = format!("`{zone}` is not an IANA time zone such as Asia/Shanghai");
         diags.push(Diagnostic::new("/time_zone", "bad_time_zone", message));
     }
-    if diags.is_empty() { Ok(App { bundle, events, decisions, rules, roles, flows, pages }) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(App { bundle, events, decisions, rules, roles, flows, pages, reports })
+    } else {
+        Err(diags)
+    }
 }
 
 /// The `key`s of the documents of `kind` in the bundle.

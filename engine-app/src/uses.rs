@@ -31,7 +31,7 @@ impl Use {
 }
 
 /// Properties whose texts are names or words, never field references.
-const NOT_READ: [&str; 13] = [
+const NOT_READ: [&str; 18] = [
     "key",
     "type",
     "label",
@@ -45,6 +45,12 @@ const NOT_READ: [&str; 13] = [
     "channel",
     "priority",
     "renamed_from",
+    // A report's words: its operations, buckets and zones, and the measures it names.
+    "op",
+    "bucket",
+    "zone",
+    "by",
+    "of",
 ];
 const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
 
@@ -52,7 +58,7 @@ const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
 pub fn uses(bundle: &Value, (form, field): (&str, &str)) -> Vec<Use> {
     let finder = Finder { bundle, target: (form, field) };
     let mut out = Vec::new();
-    for kind in ["forms", "decisions", "rules", "roles", "flows", "pages"] {
+    for kind in ["forms", "decisions", "rules", "roles", "flows", "pages", "reports"] {
         for (i, doc) in bundle.get(kind).and_then(Value::as_array).into_iter().flatten().enumerate() {
             let key = doc.get("key").and_then(Value::as_str).unwrap_or_default();
             let at = Place { of: kind, key, pointer: format!("/{kind}/{i}") };
@@ -111,6 +117,7 @@ impl<'a> Finder<'a> {
             "forms" => text(doc.get("key")),
             "rules" => text(doc.get("trigger").and_then(|t| t.get("form"))),
             "flows" => text(doc.get("subject")),
+            "reports" => text(doc.get("dataset").and_then(|d| d.get("form"))),
             _ => text(doc.get("form")),
         }
     }

@@ -13,6 +13,6 @@ mod run;
 mod table;
 
 pub use answer::run;
-pub use model::{Bucket, Dimension, Measure, Op, Report, Top, parse_report};
+pub use model::{Bucket, Dataset, Dimension, Measure, Op, Report, Top, parse_report};
 pub use run::ReportError;
 pub use table::{Cell, Column, Kind, Table, TooLarge};

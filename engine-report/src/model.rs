@@ -69,11 +69,19 @@ pub struct Top {
     pub others: bool,
 }
 
+/// The rows a report reads: a form's records (within each viewer's access).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dataset {
+    pub form: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
     pub key: String,
     pub label: Option<Value>,
+    pub dataset: Dataset,
     #[serde(default)]
     pub dimensions: Vec<Dimension>,
     pub measures: Vec<Measure>,

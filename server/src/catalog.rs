@@ -33,6 +33,8 @@ pub struct PublishedApp {
     pub flows: Vec<engine_flow::Flow>,
     /// Record pages (a customer 360).
     pub pages: Vec<engine_app::Page>,
+    /// Reports (engine-report).
+    pub reports: Vec<engine_report::Report>,
     tables: HashMap<(String, Option<String>), TableMap>,
 }
 
@@ -125,8 +127,8 @@ impl Catalog {
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
-        let AppMeta { bundle, events, decisions, rules, roles, flows, pages } =
-            check_app(&document, version).map_err(|diags| {
+        let AppMeta { bundle, events, decisions, rules, roles, flows, pages, reports } = check_app(&document, version)
+            .map_err(|diags| {
                 Error::Internal(anyhow::anyhow!(
                     "published version {version} of `{app}` no longer validates: {diags:?}"
                 ))
@@ -143,6 +145,7 @@ impl Catalog {
             rules,
             flows,
             pages,
+            reports,
             tables,
         });
         self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());

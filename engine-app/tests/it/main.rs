@@ -4,4 +4,5 @@
 mod cases;
 mod diff;
 mod rename;
+mod reports;
 mod uses;

@@ -45,7 +45,7 @@ fn report(doc: Value) -> engine_report::Report {
 #[test]
 fn months_are_read_in_the_reports_zone_and_every_figure_is_exact() {
     let by_month = report(
-        json!({ "key": "flows", "dimensions": [{ "field": "occurred_at", "bucket": "month", "zone": "Asia/Shanghai" }],
+        json!({ "key": "flows", "dataset": { "form": "transaction" }, "dimensions": [{ "field": "occurred_at", "bucket": "month", "zone": "Asia/Shanghai" }],
         "measures": [
             { "key": "n", "op": "count" },
             { "key": "total", "op": "sum", "field": "amount" },
@@ -93,13 +93,15 @@ fn sums_beyond_two_to_the_53_are_exact_and_near_the_limits_refused_never_wrapped
         ],
     };
     let ints = report(
-        json!({ "key": "r", "measures": [{ "key": "s", "op": "sum", "field": "n" }, { "key": "m", "op": "max", "field": "n" }] }),
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "measures": [{ "key": "s", "op": "sum", "field": "n" }, { "key": "m", "op": "max", "field": "n" }] }),
     );
     let answer = run(&ints, &big).expect("runs");
     // 2 × (2^63 − 1) + 2^53 + 1: far past both 2^53 and i64, exact.
     assert_eq!(answer["total"], json!(["18455751272964292607", "9223372036854775807"]));
     // Two of the largest decimals sum past what a decimal holds: refused, not wrapped.
-    let decimals = report(json!({ "key": "r", "measures": [{ "key": "s", "op": "sum", "field": "d" }] }));
+    let decimals = report(
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "measures": [{ "key": "s", "op": "sum", "field": "d" }] }),
+    );
     assert_eq!(run(&decimals, &big), Err(ReportError::Overflow { measure: "s".into() }));
     // At ten places the same value is past i128 itself: refused before it is summed.
     let mut finer = big.clone();
@@ -115,13 +117,15 @@ fn sums_beyond_two_to_the_53_are_exact_and_near_the_limits_refused_never_wrapped
             vec![Cell::Integer(i64::MIN)],
         ],
     };
-    let sum = report(json!({ "key": "r", "measures": [{ "key": "s", "op": "sum", "field": "n" }] }));
+    let sum = report(
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "measures": [{ "key": "s", "op": "sum", "field": "n" }] }),
+    );
     assert_eq!(run(&sum, &swing).expect("runs")["total"], json!(["-2"]));
 }
 
 #[test]
 fn the_top_branches_with_the_rest_as_others_and_a_pivot_with_its_totals() {
-    let top = report(json!({ "key": "r", "dimensions": [{ "field": "branch" }],
+    let top = report(json!({ "key": "r", "dataset": { "form": "transaction" }, "dimensions": [{ "field": "branch" }],
         "measures": [{ "key": "total", "op": "sum", "field": "amount" }, { "key": "n", "op": "count" }],
         "top": { "n": 1, "by": "total", "others": true } }));
     let answer = run(&top, &transactions()).expect("runs");
@@ -135,7 +139,7 @@ fn the_top_branches_with_the_rest_as_others_and_a_pivot_with_its_totals() {
     assert_eq!(rows[0]["drill"], json!([{ "field": "branch", "equals": "sh001" }]));
 
     let pivot = report(
-        json!({ "key": "r", "dimensions": [{ "field": "branch" }, { "field": "channel" }], "columns": ["channel"],
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "dimensions": [{ "field": "branch" }, { "field": "channel" }], "columns": ["channel"],
         "measures": [{ "key": "total", "op": "sum", "field": "amount" }] }),
     );
     let answer = run(&pivot, &transactions()).expect("runs");
@@ -159,7 +163,7 @@ fn a_date_is_bucketed_as_it_is_and_weeks_and_quarters_are_named_in_order() {
             .collect(),
     };
     let weeks = report(
-        json!({ "key": "r", "dimensions": [{ "field": "opened_on", "bucket": "week" }], "measures": [{ "key": "n", "op": "count" }] }),
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "dimensions": [{ "field": "opened_on", "bucket": "week" }], "measures": [{ "key": "n", "op": "count" }] }),
     );
     let answer = run(&weeks, &table).expect("runs");
     let keys: Vec<Value> = answer["rows"].as_array().expect("rows").iter().map(|r| r["keys"][0].clone()).collect();
@@ -169,14 +173,14 @@ fn a_date_is_bucketed_as_it_is_and_weeks_and_quarters_are_named_in_order() {
         json!({ "field": "opened_on", "from": "2026-12-28", "before": "2027-01-04" })
     );
     let quarters = report(
-        json!({ "key": "r", "dimensions": [{ "field": "opened_on", "bucket": "quarter" }], "measures": [{ "key": "n", "op": "count" }] }),
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "dimensions": [{ "field": "opened_on", "bucket": "quarter" }], "measures": [{ "key": "n", "op": "count" }] }),
     );
     assert_eq!(run(&quarters, &table).expect("runs")["rows"][1]["keys"], json!(["2027-Q1"]));
 }
 
 #[test]
 fn a_definition_is_checked_with_every_problem_at_its_path() {
-    let bad = json!({ "key": "r", "dimensions": [{ "field": "occurred_at", "bucket": "month", "zone": "Mars/Olympus" }],
+    let bad = json!({ "key": "r", "dataset": { "form": "transaction" }, "dimensions": [{ "field": "occurred_at", "bucket": "month", "zone": "Mars/Olympus" }],
         "measures": [
             { "key": "total", "op": "sum" },
             { "key": "ratio", "op": "ratio", "of": ["total"] },
@@ -196,8 +200,12 @@ fn a_definition_is_checked_with_every_problem_at_its_path() {
         assert!(at.contains(&(want.0.to_owned(), want.1)), "{want:?} in {at:?}");
     }
     // A report over a column the dataset lacks, or summing a text, is refused at its place.
-    let missing = report(json!({ "key": "r", "measures": [{ "key": "s", "op": "sum", "field": "nope" }] }));
+    let missing = report(
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "measures": [{ "key": "s", "op": "sum", "field": "nope" }] }),
+    );
     assert!(matches!(run(&missing, &transactions()), Err(ReportError::UnknownColumn { .. })));
-    let text = report(json!({ "key": "r", "measures": [{ "key": "s", "op": "sum", "field": "branch" }] }));
+    let text = report(
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "measures": [{ "key": "s", "op": "sum", "field": "branch" }] }),
+    );
     assert!(matches!(run(&text, &transactions()), Err(ReportError::NotANumber { .. })));
 }

@@ -122,7 +122,8 @@ async fn drafts_follow_one_pattern(backend: Backend) {
     let mismatch =
         env.put("/api/v1/apps/shop/forms/order", &json!({ "key": "other", "label": labels("x"), "fields": [] })).await;
     assert_eq!((mismatch.status, mismatch.error_paths()), (422, vec!["/key key_mismatch".to_owned()]));
-    assert_eq!(env.get("/api/v1/apps/shop/reports").await.status, 404, "kinds that do not exist yet");
+    assert_eq!(env.get("/api/v1/apps/shop/dashboards").await.status, 404, "kinds that do not exist yet");
+    assert_eq!(env.get("/api/v1/apps/shop/reports").await.status, 200, "reports are drafts like the rest");
     // Flows are drafts like the rest, checked by the process engine: a timer that leads nowhere.
     let flow = json!({ "nodes": [{ "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "days": 1 } }],
         "flows": [{ "from": "start", "to": "wait" }] });

@@ -1,0 +1,34 @@
+//! Reports checked with the app: the bank CRM's (AUM by tier, flows by month), and
+//! mistakes against their dataset's form, each at its path.
+
+use serde_json::json;
+
+use crate::cases::bank_crm;
+
+#[test]
+fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths() {
+    let mut bank = bank_crm();
+    let app = engine_app::check_app(&bank, 0).expect("the bank CRM checks");
+    let keys: Vec<&str> = app.reports.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["aum_by_tier", "flows_by_month"]);
+    bank["reports"].as_array_mut().expect("reports").push(json!({ "key": "bad", "dataset": { "form": "customer" },
+        "dimensions": [{ "field": "tier", "bucket": "month" }, { "field": "nope" }],
+        "measures": [{ "key": "s", "op": "sum", "field": "name" }, { "key": "n", "op": "count" }] }));
+    bank["reports"]
+        .as_array_mut()
+        .expect("reports")
+        .push(json!({ "key": "none", "dataset": { "form": "nothing" }, "measures": [{ "key": "n", "op": "count" }] }));
+    let found = engine_app::check_app(&bank, 0).expect_err("refused");
+    let at: Vec<(&str, &str)> = found.iter().map(|d| (d.path.as_str(), d.code)).collect();
+    for want in [
+        ("/reports/2/dimensions/0/field", "wrong_type"),
+        ("/reports/2/dimensions/1/field", "unknown_field"),
+        ("/reports/2/measures/0/field", "wrong_type"),
+        ("/reports/3/dataset/form", "unknown_form"),
+    ] {
+        assert!(at.contains(&want), "{want:?} in {at:?}");
+    }
+    // A field a report reads is found before it is deleted or renamed.
+    let uses = engine_app::uses(&bank_crm(), ("customer", "aum"));
+    assert!(uses.iter().any(|u| u.of == "reports" && u.key == "aum_by_tier"), "{uses:?}");
+}
