@@ -16,7 +16,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::bucket::{bucket, day_of};
 use crate::model::{Op, Report};
-use crate::table::{Cell, Kind, Table};
+use crate::table::{Cell, Kind, Table, key, minor_units};
 
 /// Beyond this a sum's float shadow cannot vouch for its exactness.
 const SHADOW_LIMIT: f64 = 1e37;
@@ -99,8 +99,8 @@ pub(crate) fn keys(report: &Report, table: &Table) -> Result<Vec<Vec<Option<Stri
                 .iter()
                 .map(|row| match (d.bucket, &row[at]) {
                     (Some(b), Cell::Date(day)) => Some(bucket(*day, b).0),
-                    (Some(b), Cell::Instant(t)) => day_of(None, Some(*t), zone).map(|day| bucket(day, b).0),
-                    (_, cell) => cell.key(),
+                    (Some(b), Cell::DateTime(t)) => day_of(None, Some(*t), zone).map(|day| bucket(day, b).0),
+                    (_, cell) => key(cell),
                 })
                 .collect::<Vec<_>>(),
         );
@@ -127,9 +127,9 @@ pub(crate) fn aggregate(
         let cells = table.rows.iter().map(|row| &row[at]);
         let too_large = || ReportError::Overflow { measure: report.measures[m].key.clone() };
         let minor: Vec<Option<i128>> =
-            cells.clone().map(|c| c.minor_units(scale).map_err(|_| too_large())).collect::<Result<_, _>>()?;
+            cells.clone().map(|c| minor_units(c, scale).map_err(|_| too_large())).collect::<Result<_, _>>()?;
         let shadow: Vec<Option<f64>> = minor.iter().map(|v| v.map(|v| v as f64)).collect();
-        let text: Vec<Option<String>> = cells.map(Cell::key).collect();
+        let text: Vec<Option<String>> = cells.map(key).collect();
         columns.push(Column::new(format!("v{m}").into(), minor));
         columns.push(Column::new(format!("f{m}").into(), shadow));
         columns.push(Column::new(format!("t{m}").into(), text));

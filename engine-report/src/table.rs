@@ -1,8 +1,6 @@
 //! A dataset's rows as the server read them: typed columns, exact values (decimals as
 //! `rust_decimal`, instants in UTC), never a float.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
 use serde_json::Value;
 
 /// What a column holds.
@@ -29,16 +27,8 @@ pub struct Column {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooLarge;
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Null,
-    Text(String),
-    Integer(i64),
-    Decimal(Decimal),
-    Boolean(bool),
-    Date(NaiveDate),
-    Instant(DateTime<Utc>),
-}
+/// A cell: a field's value as engine-form types it (decimals exact, instants in UTC).
+pub use engine_form::FieldValue as Cell;
 
 /// The rows a report reads, each with a cell per column, in the columns' order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -53,35 +43,36 @@ impl Table {
     }
 }
 
-impl Cell {
-    /// The value as a dimension's key (a text), or none for a null.
-    pub fn key(&self) -> Option<String> {
-        Some(match self {
-            Cell::Null => return None,
-            Cell::Text(t) => t.clone(),
-            Cell::Integer(i) => i.to_string(),
-            Cell::Decimal(d) => d.normalize().to_string(),
-            Cell::Boolean(b) => b.to_string(),
-            Cell::Date(d) => d.to_string(),
-            Cell::Instant(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        })
-    }
+/// A cell as a dimension's key (a text), or none for a null.
+pub fn key(cell: &Cell) -> Option<String> {
+    Some(match cell {
+        Cell::Null => return None,
+        Cell::Text(t) => t.clone(),
+        Cell::Integer(i) => i.to_string(),
+        Cell::Decimal(d) => d.normalize().to_string(),
+        Cell::Boolean(b) => b.to_string(),
+        Cell::Date(d) => d.to_string(),
+        Cell::DateTime(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        Cell::Link(id) => id.to_string(),
+        Cell::Choices(c) => c.join(","),
+        Cell::Files(_) | Cell::Rows(_) => return None,
+    })
+}
 
-    /// A number as whole minor units at `scale` places: `Ok(None)` for what is no number,
-    /// `Err` for one beyond i128 at that scale. (A decimal with more places than its
-    /// column's scale is refused by the server before it gets here; were one to come, it is
-    /// rounded half to even.)
-    pub fn minor_units(&self, scale: u32) -> Result<Option<i128>, TooLarge> {
-        let (mantissa, places) = match self {
-            Cell::Integer(i) => (i128::from(*i), 0),
-            Cell::Decimal(d) if d.scale() <= scale => (d.mantissa(), d.scale()),
-            Cell::Decimal(d) => {
-                let rounded = d.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointNearestEven);
-                (rounded.mantissa(), rounded.scale())
-            }
-            _ => return Ok(None),
-        };
-        let factor = 10i128.checked_pow(scale - places.min(scale)).ok_or(TooLarge)?;
-        mantissa.checked_mul(factor).map(Some).ok_or(TooLarge)
-    }
+/// A number as whole minor units at `scale` places: `Ok(None)` for what is no number,
+/// `Err` for one beyond i128 at that scale. (A decimal with more places than its
+/// column's scale is refused by the server before it gets here; were one to come, it is
+/// rounded half to even.)
+pub fn minor_units(cell: &Cell, scale: u32) -> Result<Option<i128>, TooLarge> {
+    let (mantissa, places) = match cell {
+        Cell::Integer(i) => (i128::from(*i), 0),
+        Cell::Decimal(d) if d.scale() <= scale => (d.mantissa(), d.scale()),
+        Cell::Decimal(d) => {
+            let rounded = d.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointNearestEven);
+            (rounded.mantissa(), rounded.scale())
+        }
+        _ => return Ok(None),
+    };
+    let factor = 10i128.checked_pow(scale - places.min(scale)).ok_or(TooLarge)?;
+    mantissa.checked_mul(factor).map(Some).ok_or(TooLarge)
 }

@@ -12,7 +12,7 @@ fn money(text: &str) -> Cell {
 }
 
 fn at(text: &str) -> Cell {
-    Cell::Instant(text.parse::<DateTime<Utc>>().expect("instant"))
+    Cell::DateTime(text.parse::<DateTime<Utc>>().expect("instant"))
 }
 
 /// Transactions: a branch, a channel, an amount (2 places), when.
