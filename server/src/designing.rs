@@ -26,8 +26,15 @@ pub async fn check(
         "forms" => Some(key.to_owned()),
         _ => document.get("form").and_then(Value::as_str).map(str::to_owned),
     });
-    let mut document = document;
-    document["key"] = Value::from(key);
+    let Value::Object(mut document) = document else {
+        return Err(Error::InvalidMetadata(vec![engine_form::Diagnostic::new(
+            "/document",
+            "shape",
+            "a document is a JSON object",
+        )]));
+    };
+    document.insert("key".into(), Value::from(key));
+    let document = Value::Object(document);
     let list = bundle[kind].as_array_mut();
     match list {
         Some(items) => match items.iter_mut().find(|d| d["key"] == key) {

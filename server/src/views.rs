@@ -263,7 +263,7 @@ pub async fn follow_renames(
     for row in c.query_all(&q).await? {
         let (id, form, text): (i64, String, String) =
             (row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?);
-        let Ok(before) = serde_json::from_str::<Value>(&text) else { continue };
+        let Ok(before @ Value::Object(_)) = serde_json::from_str::<Value>(&text) else { continue };
         let mut view = before.clone();
         let mut bundle = previous.clone();
         for (of, from, to) in renames {
