@@ -46,12 +46,41 @@ pub fn run(report: &Report, table: &Table) -> Result<Value, ReportError> {
     for g in &groups {
         rows.push(row(report, table, &inputs, g, &totals)?);
     }
-    let total: Vec<Value> = measures(report, &inputs, &totals, &totals)?;
+    let mut total: Vec<Value> = measures(report, &inputs, &totals, &totals)?;
+    across(report, &mut rows, &mut total);
     let mut answer = json!({ "columns": columns(report, table, &inputs), "rows": rows, "total": total });
     if !report.columns.is_empty() {
         answer["pivot"] = pivot(report, table, &inputs, &keyed, &totals)?;
     }
     Ok(answer)
+}
+
+/// Running totals and changes, read down the rows in their order ("others" last, as a
+/// row like the rest); the total's running total is the measure's total, its change none.
+fn across(report: &Report, rows: &mut [Value], total: &mut [Value]) {
+    for (m, measure) in report.measures.iter().enumerate() {
+        if !matches!(measure.op, Op::RunningTotal | Op::Change) {
+            continue;
+        }
+        let Some(of) = report.measures.iter().position(|x| measure.of.first() == Some(&x.key)) else { continue };
+        let (mut sum, mut before): (Option<Decimal>, Option<Decimal>) = (None, None);
+        for row in rows.iter_mut() {
+            let now = row["values"][of].as_str().and_then(|v| v.parse::<Decimal>().ok());
+            let shown = if measure.op == Op::RunningTotal {
+                sum = match (sum, now) {
+                    (Some(s), Some(v)) => s.checked_add(v),
+                    (s, v) => s.or(v),
+                };
+                sum
+            } else {
+                let change = now.zip(before).and_then(|(v, b)| v.checked_sub(b));
+                before = now;
+                change
+            };
+            row["values"][m] = shown.map_or(Value::Null, |d| Value::from(d.to_string()));
+        }
+        total[m] = if measure.op == Op::RunningTotal { total[of].clone() } else { Value::Null };
+    }
 }
 
 fn empty(report: &Report) -> Partial {
@@ -91,6 +120,10 @@ fn columns(report: &Report, table: &Table, inputs: &Inputs) -> Vec<Value> {
             Op::Sum | Op::Min | Op::Max => inputs.column[m].map_or(0, |(_, s)| s),
             Op::Avg | Op::Ratio => measure.scale.unwrap_or(2),
             Op::Share => measure.scale.unwrap_or(4),
+            Op::RunningTotal | Op::Change => {
+                let of = report.measures.iter().position(|x| measure.of.first() == Some(&x.key)).unwrap_or(m);
+                inputs.column[of].map_or(0, |(_, s)| s)
+            }
         };
         let kind = if matches!(measure.op, Op::Share) { "share" } else { "decimal" };
         out.push(json!({ "key": measure.key, "label": measure.label, "role": "measure", "type": kind, "scale": scale,

@@ -41,6 +41,19 @@ pub enum Op {
     Ratio,
     /// A measure's share of its total over every group (`of: [measure]`).
     Share,
+    /// A measure summed over this row and every row before it, in the answer's order
+    /// (`of: [measure]`).
+    RunningTotal,
+    /// A measure's change from the row before (the previous period, when rows are buckets
+    /// of time in order): `of: [measure]`.
+    Change,
+}
+
+impl Op {
+    /// Whether it is computed from other measures rather than from a column.
+    pub fn derived(self) -> bool {
+        matches!(self, Op::Ratio | Op::Share | Op::RunningTotal | Op::Change)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -106,20 +119,20 @@ pub fn parse_report(doc: &Value, at: &str) -> Result<Report, Vec<Diagnostic>> {
                 format!("two measures are called `{}`", m.key),
             ));
         }
-        let wants_field = !matches!(m.op, Op::Count | Op::Ratio | Op::Share);
+        let wants_field = !(m.op == Op::Count || m.op.derived());
         if wants_field && m.field.is_none() {
             diags.push(Diagnostic::new(format!("{here}/field"), "required", "this measure reads a field"));
         }
         let wants = match m.op {
             Op::Ratio => 2,
-            Op::Share => 1,
+            Op::Share | Op::RunningTotal | Op::Change => 1,
             _ => 0,
         };
         if m.of.len() != wants {
             diags.push(Diagnostic::new(format!("{here}/of"), "arity", format!("names {wants} other measure(s)")));
         }
         for other in &m.of {
-            let before = report.measures[..i].iter().any(|x| &x.key == other && !matches!(x.op, Op::Ratio | Op::Share));
+            let before = report.measures[..i].iter().any(|x| &x.key == other && !x.op.derived());
             if !before {
                 let message = format!("`{other}` is no plain measure before this one");
                 diags.push(Diagnostic::new(format!("{here}/of"), "unknown_measure", message));

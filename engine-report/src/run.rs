@@ -251,6 +251,8 @@ pub(crate) fn value(
                 _ => None,
             }
         }
+        // Read across rows: the answer fills them in (`answer::across`).
+        Op::RunningTotal | Op::Change => None,
         Op::Share => {
             let Some(a) = index(&measure.of[0]) else { return Ok(None) };
             match (value(report, inputs, a, p, totals)?, value(report, inputs, a, totals, totals)?) {

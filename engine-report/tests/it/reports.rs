@@ -209,3 +209,23 @@ fn a_definition_is_checked_with_every_problem_at_its_path() {
     );
     assert!(matches!(run(&text, &transactions()), Err(ReportError::NotANumber { .. })));
 }
+
+#[test]
+fn a_running_total_and_the_change_from_the_previous_month() {
+    let months = report(json!({ "key": "r", "dataset": { "form": "transaction" },
+        "dimensions": [{ "field": "occurred_at", "bucket": "month", "zone": "Asia/Shanghai" }],
+        "measures": [
+            { "key": "total", "op": "sum", "field": "amount" },
+            { "key": "so_far", "op": "running_total", "of": ["total"] },
+            { "key": "change", "op": "change", "of": ["total"] }
+        ] }));
+    let answer = run(&months, &transactions()).expect("runs");
+    assert_eq!(answer["rows"][0]["values"], json!(["250.00", "250.00", null]));
+    assert_eq!(answer["rows"][1]["values"], json!(["1000100.34", "1000350.34", "999850.34"]));
+    assert_eq!(answer["total"], json!(["1000350.34", "1000350.34", null]));
+    assert_eq!(answer["columns"][2]["scale"], json!(2));
+    let wrong =
+        json!({ "key": "r", "dataset": { "form": "t" }, "measures": [{ "key": "c", "op": "change", "of": ["c"] }] });
+    let found = parse_report(&wrong, "").expect_err("refused");
+    assert!(found.iter().any(|d| d.code == "unknown_measure"), "{found:?}");
+}
