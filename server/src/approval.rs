@@ -116,7 +116,7 @@ pub enum Publishing {
 pub async fn publish_or_request(core: &Core, actor: &Actor, app: &str) -> Result<Publishing, Error> {
     use sea_orm::TransactionTrait;
     let now = core.clock.now();
-    let found = meta::find_app(&core.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
+    let found = meta::app(&core.db.conn, app).await?;
     if !found.publish_approval {
         return Ok(Publishing::Published(publish::publish(&core.db, app, actor, now).await?));
     }

@@ -16,7 +16,7 @@ pub async fn app_and_kind(core: &Core, app: &str, kind: &str) -> Result<(AppRow,
         .iter()
         .find(|k| **k == kind)
         .ok_or_else(|| Error::not_found(format!("no metadata kind `{kind}`; known: {}", KINDS.join(", "))))?;
-    let app = meta::find_app(&core.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
+    let app = meta::app(&core.db.conn, app).await?;
     Ok((app, kind))
 }
 

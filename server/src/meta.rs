@@ -65,6 +65,11 @@ pub async fn list_apps(c: &impl ConnectionTrait) -> Result<Vec<AppRow>, DbErr> {
     c.query_all(&q).await?.iter().map(app_row).collect()
 }
 
+/// App `key`, or not found (404).
+pub async fn app(c: &impl ConnectionTrait, key: &str) -> Result<AppRow, crate::error::Error> {
+    find_app(c, key).await?.ok_or_else(|| crate::error::Error::not_found(format!("no app `{key}`")))
+}
+
 pub async fn find_app(c: &impl ConnectionTrait, key: &str) -> Result<Option<AppRow>, DbErr> {
     if !is_key(key) {
         return Ok(None);

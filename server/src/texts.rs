@@ -13,7 +13,7 @@ pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
 
 /// Every text of app `key`'s drafts, in document order, and how many lack a language.
 pub async fn list(core: &Core, key: &str) -> Result<Value, Error> {
-    let app = meta::find_app(&core.db.conn, key).await?.ok_or_else(|| Error::not_found(format!("no app `{key}`")))?;
+    let app = meta::app(&core.db.conn, key).await?;
     let bundle = meta::draft_bundle(&core.db.conn, &app).await?;
     let mut items = Vec::new();
     walk(&bundle, String::new(), &mut items);

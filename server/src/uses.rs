@@ -15,7 +15,7 @@ use crate::meta;
 /// saved views.
 pub async fn of_field(core: &Core, key: &str, (form, field): (&str, &str)) -> Result<Value, Error> {
     let conn = &core.db.conn;
-    let app = meta::find_app(conn, key).await?.ok_or_else(|| Error::not_found(format!("no app `{key}`")))?;
+    let app = meta::app(conn, key).await?;
     let bundle = meta::draft_bundle(conn, &app).await?;
     let known = bundle["forms"]
         .as_array()

@@ -15,14 +15,9 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// The app, or not found.
-async fn app(core: &Core, key: &str) -> Result<AppRow, Error> {
-    meta::find_app(&core.db.conn, key).await?.ok_or_else(|| Error::not_found(format!("no app `{key}`")))
-}
-
 /// The app's published versions, newest first.
 pub async fn list(core: &Core, key: &str) -> Result<Vec<Value>, Error> {
-    let app = app(core, key).await?;
+    let app = meta::app(&core.db.conn, key).await?;
     let stmt = Query::select()
         .columns(["version", "published_at", "made_by", "approved_by"].map(a))
         .from(Table::AppVersions)
@@ -44,7 +39,7 @@ pub async fn list(core: &Core, key: &str) -> Result<Vec<Value>, Error> {
 
 /// The bundle published as `version` of the app.
 pub async fn bundle(core: &Core, key: &str, version: i64) -> Result<Value, Error> {
-    let app = app(core, key).await?;
+    let app = meta::app(&core.db.conn, key).await?;
     published(core, &app, version).await
 }
 
@@ -78,7 +73,7 @@ impl Side {
 /// What changed from `from` to `to` (by default the version published now, and the drafts),
 /// each change in business words in both languages.
 pub async fn diff(core: &Core, key: &str, (from, to): (Option<Side>, Option<Side>)) -> Result<Value, Error> {
-    let app = app(core, key).await?;
+    let app = meta::app(&core.db.conn, key).await?;
     let (from, to) = (from.unwrap_or(Side::Version(app.published_version)), to.unwrap_or(Side::Drafts));
     let name = |side: &Side| match side {
         Side::Version(v) => json!(v),

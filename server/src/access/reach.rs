@@ -78,8 +78,19 @@ pub async fn list(
     let mut ctx = FormCtx::new(&app, form, core.db.backend(), now)?;
     let (access, query) = list_query(&core.db.conn, &ctx, principal, params, "read").await?;
     ctx.access = Some(&access);
-    let page = read::list(&core.db.conn, &ctx, &query).await?;
-    let items: Vec<Value> = page.items.into_iter().map(|r| shaped(&access, r)).collect();
+    page(&core.db.conn, &ctx, &access, &query).await
+}
+
+/// A page of `ctx`'s records as `access` (also `ctx.access`) shapes them: `{items, next,
+/// total?}`.
+pub async fn page(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    access: &Access,
+    query: &ListQuery,
+) -> Result<Value, Error> {
+    let page = read::list(c, ctx, query).await?;
+    let items: Vec<Value> = page.items.into_iter().map(|r| shaped(access, r)).collect();
     let mut body = serde_json::json!({ "items": items, "next": page.next });
     if let Some(total) = page.total {
         body["total"] = Value::from(total);

@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use engine_rule::{BinaryOp, Expr, ExprKind, Value as ExprValue};
 use serde_json::{Map, Value, json};
 
-use super::reach::{list_query, shaped};
+use super::reach::list_query;
 use super::{Access, Role, UserContext};
 use crate::auth::{Principal, Who};
 use crate::core::Core;
 use crate::error::{Error, ForbiddenCode};
+use crate::records::FormCtx;
 use crate::records::query::ListParams;
-use crate::records::{FormCtx, read};
 
 /// A page of form `form`'s records as `username` would read them under the drafts' roles,
 /// within what `viewer` reads: with their operations and each field's mode.
@@ -35,19 +35,17 @@ pub async fn list(
     let (mine, query) = list_query(conn, &ctx, viewer, params, "read").await?;
     let seen = within(&theirs, &mine);
     let modes: Map<String, Value> = seen.fields.iter().map(|(k, m)| (k.clone(), Value::from(m.name()))).collect();
-    let mut body = json!({ "user": target.username,
-        "operations": theirs.operations, "fields": modes, "items": [], "next": null });
-    if !theirs.allows("read") {
-        return Ok(body);
-    }
-    seen.check_readable(&published.bundle, ctx.form, &query.paths_read(&published.bundle, ctx.form))
-        .map_err(|detail| Error::Forbidden { code: ForbiddenCode::not_readable, detail })?;
-    ctx.access = Some(&seen);
-    let page = read::list(conn, &ctx, &query).await?;
-    body["items"] = Value::Array(page.items.into_iter().map(|r| shaped(&seen, r)).collect());
-    body["next"] = json!(page.next);
-    if let Some(total) = page.total {
-        body["total"] = Value::from(total);
+    let about = json!({ "user": target.username, "operations": theirs.operations, "fields": modes });
+    let mut body = if theirs.allows("read") {
+        seen.check_readable(&published.bundle, ctx.form, &query.paths_read(&published.bundle, ctx.form))
+            .map_err(|detail| Error::Forbidden { code: ForbiddenCode::not_readable, detail })?;
+        ctx.access = Some(&seen);
+        super::reach::page(conn, &ctx, &seen, &query).await?
+    } else {
+        json!({ "items": [], "next": null })
+    };
+    for (k, v) in about.as_object().into_iter().flatten() {
+        body[k] = v.clone();
     }
     Ok(body)
 }

@@ -53,8 +53,7 @@ pub async fn import(
             "published_at": "2026-11-28T09:00:00Z", "drafts": {"forms": ["branch", "customer"]}})),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, Error> {
-    let app =
-        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
+    let app = meta::app(&state.db.conn, &path).await?;
     let mut body = meta::app_json(&app);
     let mut drafts = serde_json::Map::new();
     for kind in KINDS {
@@ -77,8 +76,7 @@ pub async fn get(state: State, _: Designer, path: Path<String>) -> Result<HttpRe
         (status = 200, description = "The bundle", body = Object),
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json")))]
 pub async fn export(state: State, _: Designer, path: Path<String>) -> Result<HttpResponse, Error> {
-    let app =
-        meta::find_app(&state.db.conn, &path).await?.ok_or_else(|| Error::not_found(format!("no app `{path}`")))?;
+    let app = meta::app(&state.db.conn, &path).await?;
     Ok(json_response(StatusCode::OK, &meta::draft_bundle(&state.db.conn, &app).await?))
 }
 

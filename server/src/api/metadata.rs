@@ -194,9 +194,7 @@ pub async fn rename(
     body: Payload,
 ) -> Result<HttpResponse, Error> {
     let request: RenameRequest = super::json_request(body, "a rename").await?;
-    let app = meta::find_app(&state.db.conn, &path.0)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("no app `{}`", path.0)))?;
+    let app = meta::app(&state.db.conn, &path.0).await?;
     let done = crate::designing::rename(&state.core, &actor(&req), &app, (&path.1, &path.2), &request.to).await?;
     Ok(json_response(StatusCode::OK, &done))
 }
@@ -232,9 +230,7 @@ pub async fn import(
     body: Payload,
 ) -> Result<HttpResponse, Error> {
     let bundle = Value::Object(super::json_object(body).await?);
-    let app = meta::find_app(&state.db.conn, &path)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("no app `{}`", path.as_str())))?;
+    let app = meta::app(&state.db.conn, &path).await?;
     let done = crate::designing::import_into(&state.core, &actor(&req), &app, bundle, !query.dry_run).await?;
     Ok(json_response(StatusCode::OK, &done))
 }

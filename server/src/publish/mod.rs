@@ -122,7 +122,7 @@ async fn taken(
     if !meta::touch_app(tx, app_key, now).await? {
         return Err(Error::not_found(format!("no app `{app_key}`")));
     }
-    let app = meta::find_app(tx, app_key).await?.ok_or_else(|| Error::not_found(format!("no app `{app_key}`")))?;
+    let app = meta::app(tx, app_key).await?;
     let doc = match bundle {
         Some(doc) => doc.clone(),
         None => meta::draft_bundle(tx, &app).await?,

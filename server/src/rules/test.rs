@@ -68,7 +68,7 @@ pub async fn test(
             Error::bad_input(BadInputCode::bad_now, format!("`now` is not an RFC 3339 date-time: `{text}`"))
         })?,
     };
-    let found = meta::find_app(&core.db.conn, app).await?.ok_or_else(|| Error::not_found(format!("no app `{app}`")))?;
+    let found = meta::app(&core.db.conn, app).await?;
     let drafts = drafts_for(meta::draft_bundle(&core.db.conn, &found).await?, rule)?;
     let rule = drafts.rule(rule).ok_or_else(|| Error::not_found(format!("no rule `{rule}`")))?;
     let form = subject(&drafts, rule)?;

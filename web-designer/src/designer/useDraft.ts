@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { invalidate } from '../api/queries';
 import { guardLeaving } from '../ui/router';
-import { readDraft, saveDraft, type Json } from './api';
+import { check, readDraft, saveDraft, type Checked, type Json } from './api';
 import { useD } from './i18n';
 import { begin, record, redo, undo, type History } from './history';
 
@@ -102,4 +102,21 @@ export function useDraft<T extends Json>(app: string, kind: string, key: string,
     },
     dismiss: () => setTheirs(null),
   };
+}
+
+/// How long after a change the server's checker reads the unsaved draft.
+const CHECK_DELAY = 400;
+
+/// The server's checker on `doc` (draft `key` of `kind`, unsaved), a moment after each
+/// change: its findings and the names its expressions may use (those of `form`, given).
+export function useChecked(app: string, kind: string, key: string, doc: Json | null, form?: string | null): Checked | null {
+  const [checked, setChecked] = useState<Checked | null>(null);
+  useEffect(() => {
+    if (!doc) return;
+    const timer = window.setTimeout(() => {
+      void check(app, kind, key, doc, form ? { form } : {}).then((c) => c && setChecked(c));
+    }, CHECK_DELAY);
+    return () => window.clearTimeout(timer);
+  }, [doc, form]);
+  return checked;
 }

@@ -2,7 +2,7 @@
 // one form's draft (`useDraft`: every action undoable, saved over the revision read, a
 // conflicting save merged or reloaded). The server's checker reads the unsaved draft as
 // it changes; a field read elsewhere is deleted or renamed after its impact is shown.
-import { useCallback, useContext, useDeferredValue, useEffect, useRef, useState } from 'react';
+import { useCallback, useContext, useDeferredValue, useRef, useState } from 'react';
 import { closestCenter, DndContext, KeyboardSensor, PointerSensor, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { Spin } from 'antd';
@@ -11,10 +11,10 @@ import type { FieldType } from '../../api/client';
 import { invalidate } from '../../api/queries';
 import { LanguageContext, label } from '../../i18n';
 import type { Params } from '../../ui/router';
-import { check, designQueries, rename, type Checked, type Json } from '../api';
+import { designQueries, rename, type Json } from '../api';
 import type { Name } from '../expr/ExpressionEditor';
 import { dTranslate, useD } from '../i18n';
-import { useDraft } from '../useDraft';
+import { useChecked, useDraft } from '../useDraft';
 import { DraftToolbar } from '../DraftToolbar';
 import { designPaths } from '../paths';
 import { usePublishing } from '../usePublishing';
@@ -28,8 +28,6 @@ import { Palette } from './Palette';
 import { Preview } from './Preview';
 import { Frame } from '../Frame';
 
-export const CHECK_DELAY = 400;
-
 const blank = (key: string): FormDoc => ({ key, label: { 'zh-CN': key, en: key }, fields: [] });
 
 export default function FormDesigner({ params }: { params: Params }) {
@@ -41,7 +39,6 @@ export default function FormDesigner({ params }: { params: Params }) {
   const draft = useDraft<FormDoc>(app, 'forms', key, () => blank(key));
   const { doc, saved, h, dirty } = draft;
   const [selected, setSelected] = useState<string | null>(null);
-  const [checked, setChecked] = useState<Checked | null>(null);
   const [impact, setImpact] = useState<{ field: string; mode: 'delete' | 'rename' } | null>(null);
   const forms = useQuery(designQueries.drafts(app, 'forms'));
   const publishing = usePublishing(app, async () => (draft.dirty ? draft.save() : true));
@@ -52,14 +49,7 @@ export default function FormDesigner({ params }: { params: Params }) {
   const onSelect = useCallback((k: string) => latest.current.select(k), []);
   const onDelete = useCallback((k: string) => latest.current.remove(k), []);
 
-  // The server's checker on the unsaved draft, a moment after each change.
-  useEffect(() => {
-    if (!doc) return;
-    const timer = window.setTimeout(() => {
-      void check(app, 'forms', key, doc).then((c) => c && setChecked(c));
-    }, CHECK_DELAY);
-    return () => window.clearTimeout(timer);
-  }, [doc]);
+  const checked = useChecked(app, 'forms', key, doc);
 
   const change = draft.change;
 

@@ -2,20 +2,19 @@
 // expression editor, `$user.` completed) and each field's mode; the events it may send;
 // and, for an administrator, the users it is given to. Every change undoable, saved over
 // the revision read, published with its dry run.
-import { useContext, useEffect, useState } from 'react';
+import { useContext, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Checkbox, Collapse, Form, Select, Space, Spin, Table } from 'antd';
 import { LanguageContext, label } from '../../i18n';
 import type { Params } from '../../ui/router';
-import { check, designQueries, type Checked, type Json } from '../api';
+import { designQueries, type Json } from '../api';
 import type { Name } from '../expr/ExpressionEditor';
 import { at, ExpressionProp, LabelsInput } from '../form/inputs';
 import type { FieldDoc, FormDoc, Labels } from '../form/model';
-import { CHECK_DELAY } from '../form/FormDesigner';
 import { useD } from '../i18n';
 import { designPaths } from '../paths';
 import { usePublishing } from '../usePublishing';
-import { useDraft } from '../useDraft';
+import { useChecked, useDraft } from '../useDraft';
 import { DraftToolbar } from '../DraftToolbar';
 import { RoleHolders } from './RoleHolders';
 import { Frame } from '../Frame';
@@ -37,17 +36,10 @@ export default function RoleEditor({ params }: { params: Params }) {
   // The forms whose grants are open; the row rule's names are those of the last opened.
   const [opened, setOpened] = useState<string[]>([]);
   const open = opened.at(-1) ?? null;
-  const [checked, setChecked] = useState<Checked | null>(null);
   const { doc } = draft;
 
   // The checker on the unsaved role, with the names the open form's row rule may use.
-  useEffect(() => {
-    if (!doc) return;
-    const timer = window.setTimeout(() => {
-      void check(app, 'roles', key, doc, open ? { form: open } : {}).then((c) => c && setChecked(c));
-    }, CHECK_DELAY);
-    return () => window.clearTimeout(timer);
-  }, [doc, open]);
+  const checked = useChecked(app, 'roles', key, doc, open);
 
   if (!doc || !draft.h) return <Spin />;
   const findings = checked?.diagnostics ?? [];
