@@ -30,7 +30,8 @@ impl Change {
 }
 
 /// The metadata kinds whose documents are compared as wholes.
-const KINDS: [&str; 9] = ["events", "decisions", "rules", "calendars", "roles", "flows", "pages", "reports", "forms"];
+const KINDS: [&str; 10] =
+    ["events", "decisions", "rules", "calendars", "roles", "flows", "pages", "reports", "dashboards", "forms"];
 
 /// The changes from bundle `before` to bundle `after`, in the order a reader takes them:
 /// settings, then each form (in `after`'s order, removed ones last), then the other kinds.
@@ -292,6 +293,7 @@ fn document_words(what: &str, kind: &str, doc: &Value, zh: bool) -> String {
         "flows" => ("流程", "process"),
         "pages" => ("页面", "page"),
         "reports" => ("报表", "report"),
+        "dashboards" => ("看板", "dashboard"),
         _ => ("文档", "document"),
     };
     match (what, zh) {

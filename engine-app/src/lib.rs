@@ -12,7 +12,7 @@ mod events;
 mod flows;
 mod pages;
 mod rename;
-mod reports;
+pub mod reports;
 mod roles;
 mod rules;
 mod uses;
@@ -48,6 +48,8 @@ pub struct App {
     pub pages: Vec<Page>,
     /// Reports over the forms' records (engine-report).
     pub reports: Vec<engine_report::Report>,
+    /// Dashboards: grids of those reports.
+    pub dashboards: Vec<engine_report::Dashboard>,
 }
 
 impl App {
@@ -84,6 +86,8 @@ pub fn check_app(doc: &Value, version: i64) -> Result<App, Vec<Diagnostic>> {
     let roles = roles::check_roles(doc, &bundle, &mut diags);
     let pages = pages::check_pages(doc, &bundle, &mut diags);
     let reports = reports::check_reports(doc, &bundle, &mut diags);
+    let role_keys: Vec<&str> = roles.iter().map(|r| r.key.as_str()).collect();
+    let dashboards = reports::check_dashboards(doc, &reports, &role_keys, &mut diags);
     if let Some(zone) = doc.get("time_zone").and_then(Value::as_str)
         && engine_rule::zone(zone).is_none()
     {
@@ -91,7 +95,7 @@ pub fn check_app(doc: &Value, version: i64) -> Result<App, Vec<Diagnostic>> {
         diags.push(Diagnostic::new("/time_zone", "bad_time_zone", message));
     }
     if diags.is_empty() {
-        Ok(App { bundle, events, decisions, rules, roles, flows, pages, reports })
+        Ok(App { bundle, events, decisions, rules, roles, flows, pages, reports, dashboards })
     } else {
         Err(diags)
     }

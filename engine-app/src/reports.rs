@@ -1,11 +1,50 @@
-//! Reports (`reports/*.json`): each parsed by engine-report with its problems at their
-//! paths, then checked against its dataset's form: the form exists, every dimension and
-//! measure names one of its fields, buckets are of dates or instants, and sums, averages
-//! and extremes are of numbers.
+//! Reports (`reports/*.json`) and dashboards (`dashboards/*.json`). A report is parsed by
+//! engine-report with its problems at their paths, then checked against its dataset's
+//! form: the form exists, every column it reads is a field of the form or of a record its
+//! relations reach, buckets are of dates or instants, sums, averages and extremes of
+//! numbers, its filter a condition on the form and its parameters of the form's own
+//! fields that can be filtered on. A dashboard's cards name reports of the app, its roles
+//! roles of the app.
 
-use engine_form::{Bundle, Diagnostic, FieldType};
-use engine_report::{Op, Report, parse_report};
+use engine_form::{Bundle, Diagnostic, Field, FieldType, Form, FormSchema};
+use engine_report::{Dashboard, Op, Report, parse_dashboard, parse_report};
+use engine_rule::Type;
 use serde_json::Value;
+
+/// The field a dataset column names: `key`, or `relation.key` through relation fields.
+pub fn resolve<'b>(bundle: &'b Bundle, form: &'b Form, path: &str) -> Result<&'b Field, String> {
+    let mut form = form;
+    let mut segments = path.split('.').peekable();
+    while let Some(key) = segments.next() {
+        let field = form.field(key).ok_or_else(|| format!("form `{}` has no field `{key}`", form.key))?;
+        if segments.peek().is_none() {
+            return Ok(field);
+        }
+        let FieldType::Relation { form: target, .. } = &field.kind else {
+            return Err(format!("`{key}` of form `{}` is no relation to read through", form.key));
+        };
+        form = bundle.form(target).ok_or_else(|| format!("there is no form `{target}`"))?;
+    }
+    Err("an empty field path".to_owned())
+}
+
+fn numeric(kind: &FieldType) -> bool {
+    use engine_form::ResultType as R;
+    match kind {
+        FieldType::Integer { .. } | FieldType::Decimal { .. } => true,
+        FieldType::Formula { result, .. } => matches!(result, R::Integer | R::Decimal),
+        _ => false,
+    }
+}
+
+fn dated(kind: &FieldType) -> bool {
+    use engine_form::ResultType as R;
+    match kind {
+        FieldType::Date { .. } | FieldType::DateTime => true,
+        FieldType::Formula { result, .. } => matches!(result, R::Date | R::DateTime),
+        _ => false,
+    }
+}
 
 pub fn check_reports(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) -> Vec<Report> {
     let mut reports = Vec::new();
@@ -20,44 +59,20 @@ pub fn check_reports(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) 
         };
         let before = diags.len();
         if reports.iter().any(|r: &Report| r.key == report.key) {
-            diags.push(Diagnostic::new(
-                format!("{at}/key"),
-                "duplicate",
-                format!("two reports are called `{}`", report.key),
-            ));
+            let message = format!("two reports are called `{}`", report.key);
+            diags.push(Diagnostic::new(format!("{at}/key"), "duplicate", message));
         }
         let Some(form) = bundle.form(&report.dataset.form) else {
             let message = format!("there is no form `{}`", report.dataset.form);
             diags.push(Diagnostic::new(format!("{at}/dataset/form"), "unknown_form", message));
             continue;
         };
-        let mut field = |path: String, key: &str, fits: &dyn Fn(&FieldType) -> bool, wants: &str| match form.field(key)
-        {
-            None => {
-                diags.push(Diagnostic::new(path, "unknown_field", format!("form `{}` has no field `{key}`", form.key)))
-            }
-            Some(f) if !fits(&f.kind) => {
-                diags.push(Diagnostic::new(path, "wrong_type", format!("`{key}` is no {wants}")))
-            }
-            Some(_) => {}
-        };
-        let any = |_: &FieldType| true;
-        let dated = |k: &FieldType| matches!(k, FieldType::Date { .. } | FieldType::DateTime);
-        let number = |k: &FieldType| matches!(k, FieldType::Integer { .. } | FieldType::Decimal { .. });
-        for (d, dim) in report.dimensions.iter().enumerate() {
-            let path = format!("{at}/dimensions/{d}/field");
-            if dim.bucket.is_some() {
-                field(path, &dim.field, &dated, "date or instant")
-            } else {
-                field(path, &dim.field, &any, "")
-            }
-        }
-        for (m, measure) in report.measures.iter().enumerate() {
-            let Some(key) = &measure.field else { continue };
-            let path = format!("{at}/measures/{m}/field");
-            match measure.op {
-                Op::Sum | Op::Avg | Op::Min | Op::Max => field(path, key, &number, "number"),
-                _ => field(path, key, &any, ""),
+        check_columns(&report, &at, bundle, form, diags);
+        if let Some(text) = &report.filter {
+            let schema = FormSchema { bundle, form };
+            if let Err(found) = engine_rule::check_expression(&format!("{at}/filter"), text, &schema, Some(&Type::Bool))
+            {
+                diags.extend(found);
             }
         }
         if diags.len() == before {
@@ -65,4 +80,93 @@ pub fn check_reports(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) 
         }
     }
     reports
+}
+
+/// Every column the report reads, each a field of the right type at its path.
+fn check_columns(report: &Report, at: &str, bundle: &Bundle, form: &Form, diags: &mut Vec<Diagnostic>) {
+    let mut field =
+        |path: String, key: &str, fits: &dyn Fn(&FieldType) -> bool, wants: &str| match resolve(bundle, form, key) {
+            Err(message) => diags.push(Diagnostic::new(path, "unknown_field", message)),
+            Ok(f) if !fits(&f.kind) => {
+                diags.push(Diagnostic::new(path, "wrong_type", format!("`{key}` is no {wants}")))
+            }
+            Ok(_) => {}
+        };
+    let groupable = |k: &FieldType| !matches!(k, FieldType::SubTable { .. } | FieldType::Attachment { .. });
+    for (d, dim) in report.dimensions.iter().enumerate() {
+        let path = format!("{at}/dimensions/{d}/field");
+        if dim.bucket.is_some() {
+            field(path, &dim.field, &dated, "date or instant")
+        } else {
+            field(path, &dim.field, &groupable, "value to group by")
+        }
+    }
+    for (m, measure) in report.measures.iter().enumerate() {
+        let Some(key) = &measure.field else { continue };
+        let path = format!("{at}/measures/{m}/field");
+        match measure.op {
+            Op::Sum | Op::Avg | Op::Min | Op::Max => field(path, key, &numeric, "number"),
+            _ => field(path, key, &groupable, "value to count"),
+        }
+    }
+    let filterable = |k: &FieldType| k.is_sortable() && !matches!(k, FieldType::Formula { .. });
+    let own = |k: &FieldType| filterable(k);
+    for (p, parameter) in report.parameters.iter().enumerate() {
+        let path = format!("{at}/parameters/{p}/field");
+        if !parameter.field.contains('.') {
+            field(path, &parameter.field, &own, "field the rows can be filtered on");
+        }
+    }
+    for (p, parameter) in report.parameters.iter().enumerate().filter(|(_, p)| p.field.contains('.')) {
+        let message = format!("`{}`: a parameter filters a field of the dataset's own form", parameter.field);
+        diags.push(Diagnostic::new(format!("{at}/parameters/{p}/field"), "unknown_field", message));
+    }
+    if report.key == "preview" {
+        let message = "`preview` is the name of the route that previews reports";
+        diags.push(Diagnostic::new(format!("{at}/key"), "reserved", message));
+    }
+}
+
+pub fn check_dashboards(
+    doc: &Value,
+    reports: &[Report],
+    roles: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Dashboard> {
+    let mut dashboards: Vec<Dashboard> = Vec::new();
+    for (i, raw) in doc.get("dashboards").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let at = format!("/dashboards/{i}");
+        let dashboard = match parse_dashboard(raw, &at) {
+            Ok(d) => d,
+            Err(found) => {
+                diags.extend(found);
+                continue;
+            }
+        };
+        let before = diags.len();
+        if dashboards.iter().any(|d| d.key == dashboard.key) {
+            let message = format!("two dashboards are called `{}`", dashboard.key);
+            diags.push(Diagnostic::new(format!("{at}/key"), "duplicate", message));
+        }
+        for (r, role) in dashboard.roles.iter().enumerate() {
+            if !roles.contains(&role.as_str()) {
+                diags.push(Diagnostic::new(format!("{at}/roles/{r}"), "unknown_role", format!("no role `{role}`")));
+            }
+        }
+        let known = |key: &str| reports.iter().any(|r| r.key == key);
+        for (c, card) in dashboard.cards.iter().enumerate() {
+            for (path, key) in [
+                (format!("{at}/cards/{c}/report"), Some(&card.report)),
+                (format!("{at}/cards/{c}/drill/report"), card.drill.as_ref().and_then(|d| d.report.as_ref())),
+            ] {
+                if let Some(key) = key.filter(|k| !known(k)) {
+                    diags.push(Diagnostic::new(path, "unknown_report", format!("no report `{key}`")));
+                }
+            }
+        }
+        if diags.len() == before {
+            dashboards.push(dashboard);
+        }
+    }
+    dashboards
 }

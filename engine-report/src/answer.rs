@@ -46,6 +46,7 @@ pub fn run(report: &Report, table: &Table) -> Result<Value, ReportError> {
     for g in &groups {
         rows.push(row(report, table, &inputs, g, &totals)?);
     }
+    order(report, table, &mut rows);
     let mut total: Vec<Value> = measures(report, &inputs, &totals, &totals)?;
     across(report, &mut rows, &mut total);
     let mut answer = json!({ "columns": columns(report, table, &inputs), "rows": rows, "total": total });
@@ -53,6 +54,43 @@ pub fn run(report: &Report, table: &Table) -> Result<Value, ReportError> {
         answer["pivot"] = pivot(report, table, &inputs, &keyed, &totals)?;
     }
     Ok(answer)
+}
+
+/// The rows in the report's `sort` order, if it has one ("others" stays last): numbers
+/// compared as exact decimals, empty values last.
+fn order(report: &Report, table: &Table, rows: &mut [Value]) {
+    if report.sort.is_empty() {
+        return;
+    }
+    let at = |by: &str| -> Option<(&'static str, usize, bool)> {
+        if let Some(d) = report.dimensions.iter().position(|d| d.field == by) {
+            let numeric = report.dimensions[d].bucket.is_none()
+                && table.column(by).is_some_and(|(_, c)| matches!(c.kind, Kind::Integer | Kind::Decimal(_)));
+            return Some(("keys", d, numeric));
+        }
+        report.measures.iter().position(|m| m.key == by).map(|m| ("values", m, true))
+    };
+    let sorts: Vec<((&str, usize, bool), bool)> =
+        report.sort.iter().filter_map(|s| Some((at(&s.by)?, s.descending))).collect();
+    rows.sort_by(|a, b| {
+        let last = a["others"].as_bool().cmp(&b["others"].as_bool());
+        sorts.iter().fold(last, |done, ((part, i, numeric), descending)| {
+            done.then_with(|| {
+                let (x, y) = (&a[*part][*i], &b[*part][*i]);
+                let ordering = match (x.is_null(), y.is_null()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => return std::cmp::Ordering::Greater,
+                    (false, true) => return std::cmp::Ordering::Less,
+                    _ if *numeric => {
+                        let n = |v: &Value| v.as_str().and_then(|t| t.parse::<Decimal>().ok());
+                        n(x).cmp(&n(y))
+                    }
+                    _ => x.as_str().cmp(&y.as_str()),
+                };
+                if *descending { ordering.reverse() } else { ordering }
+            })
+        })
+    });
 }
 
 /// Running totals and changes, read down the rows in their order ("others" last, as a
@@ -169,7 +207,9 @@ fn drill(table: &Table, d: &crate::model::Dimension, key: Option<&str>) -> Value
     let (_, from, to) = bucket(first, b);
     if instants {
         let at = |day| start_of(day, zone).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-        json!({ "field": d.field, "from": at(from), "before": at(to) })
+        let zone_name = zone.name();
+        json!({ "field": d.field, "from": at(from), "before": at(to), "zone": zone_name,
+            "from_date": from.to_string(), "before_date": to.to_string() })
     } else {
         json!({ "field": d.field, "from": from.to_string(), "before": to.to_string() })
     }
@@ -227,9 +267,20 @@ fn pivot(
     let totals_of = |groups: &[Group]| -> Result<Vec<Value>, ReportError> {
         groups.iter().map(|g| Ok(Value::Array(measures(report, inputs, &g.partial, totals)?))).collect()
     };
+    let drills = |groups: &[Group], which: &[usize]| -> Vec<Value> {
+        groups
+            .iter()
+            .map(|g| {
+                let each = which.iter().zip(&g.keys).map(|(i, k)| drill(table, &report.dimensions[*i], k.as_deref()));
+                Value::Array(each.collect())
+            })
+            .collect()
+    };
     Ok(json!({
         "rows": rows.iter().map(|g| json!(g.keys)).collect::<Vec<_>>(),
         "columns": cols.iter().map(|g| json!(g.keys)).collect::<Vec<_>>(),
+        "row_drill": drills(&rows, &down),
+        "column_drill": drills(&cols, &across),
         "cells": cells,
         "row_totals": totals_of(&rows)?,
         "column_totals": totals_of(&cols)?,

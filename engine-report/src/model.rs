@@ -82,11 +82,97 @@ pub struct Top {
     pub others: bool,
 }
 
-/// The rows a report reads: a form's records (within each viewer's access).
+/// The rows a report reads: a form's records (within each viewer's access). Its columns
+/// are the form's fields and, through relation fields, the related records' fields
+/// (`customer.relationship_manager.branch`), each related record read within the
+/// viewer's access to its form.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dataset {
     pub form: String,
+}
+
+/// What a parameter compares its field with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    Eq,
+    Ne,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+}
+
+impl Compare {
+    /// As the list filter writes it (`tier:eq:hnw`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Compare::Eq => "eq",
+            Compare::Ne => "ne",
+            Compare::Lt => "lt",
+            Compare::Lte => "lte",
+            Compare::Gt => "gt",
+            Compare::Gte => "gte",
+            Compare::In => "in",
+        }
+    }
+}
+
+/// A filter the viewer sets (`?branch=SH001`): the rows whose `field` compares so with the
+/// value given, typed and checked as the field's values are; without one, its `default`,
+/// or no filter unless it is `required`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    pub key: String,
+    pub label: Option<Value>,
+    pub field: String,
+    #[serde(default = "eq")]
+    pub op: Compare,
+    pub default: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+}
+
+fn eq() -> Compare {
+    Compare::Eq
+}
+
+/// How the answer's rows are ordered: by a dimension or a measure.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sort {
+    /// A dimension's field or a measure's key.
+    pub by: String,
+    #[serde(default)]
+    pub descending: bool,
+}
+
+/// How a report is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartType {
+    Table,
+    Pivot,
+    Kpi,
+    Bar,
+    StackedBar,
+    Line,
+    Area,
+    Pie,
+    Funnel,
+    Scatter,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    #[serde(rename = "type")]
+    pub kind: ChartType,
+    /// A KPI card's comparison: the measure it is set beside (a change, a target).
+    pub compare: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -102,6 +188,28 @@ pub struct Report {
     /// For a pivot: the dimensions across (the rest go down).
     #[serde(default)]
     pub columns: Vec<String>,
+    /// A fixed condition on the rows, in the expression language (`status == "active"`).
+    pub filter: Option<String>,
+    #[serde(default)]
+    pub parameters: Vec<Parameter>,
+    #[serde(default)]
+    pub sort: Vec<Sort>,
+    pub chart: Option<Chart>,
+}
+
+impl Report {
+    /// Every dataset column it reads: dimensions, measures' fields, parameters' fields.
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let named = self.dimensions.iter().map(|d| d.field.as_str());
+        let measured = self.measures.iter().filter_map(|m| m.field.as_deref());
+        for f in named.chain(measured).chain(self.parameters.iter().map(|p| p.field.as_str())) {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        out
+    }
 }
 
 /// The report in `doc`, or every problem with it, each at its JSON path (`at` its own).
@@ -163,6 +271,29 @@ pub fn parse_report(doc: &Value, at: &str) -> Result<Report, Vec<Diagnostic>> {
                 format!("no dimension `{c}`"),
             ));
         }
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, p) in report.parameters.iter().enumerate() {
+        if seen.contains(&p.key.as_str()) {
+            let message = format!("two parameters are called `{}`", p.key);
+            diags.push(Diagnostic::new(format!("{at}/parameters/{i}/key"), "duplicate", message));
+        }
+        seen.push(&p.key);
+    }
+    for (i, s) in report.sort.iter().enumerate() {
+        if !keys.contains(&s.by.as_str()) && !report.dimensions.iter().any(|d| d.field == s.by) {
+            let message = format!("no dimension or measure `{}`", s.by);
+            diags.push(Diagnostic::new(format!("{at}/sort/{i}/by"), "unknown_column", message));
+        }
+    }
+    if let Some(compare) = report.chart.as_ref().and_then(|c| c.compare.as_ref())
+        && !keys.contains(&compare.as_str())
+    {
+        diags.push(Diagnostic::new(
+            format!("{at}/chart/compare"),
+            "unknown_measure",
+            format!("no measure `{compare}`"),
+        ));
     }
     if diags.is_empty() { Ok(report) } else { Err(diags) }
 }

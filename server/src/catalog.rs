@@ -35,6 +35,8 @@ pub struct PublishedApp {
     pub pages: Vec<engine_app::Page>,
     /// Reports (engine-report).
     pub reports: Vec<engine_report::Report>,
+    /// Dashboards: grids of the reports.
+    pub dashboards: Vec<engine_report::Dashboard>,
     tables: HashMap<(String, Option<String>), TableMap>,
 }
 
@@ -127,8 +129,8 @@ impl Catalog {
         let (document, published_at) = meta::version_bundle(c, app, version)
             .await?
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("app `{app}` lacks its published version {version}")))?;
-        let AppMeta { bundle, events, decisions, rules, roles, flows, pages, reports } = check_app(&document, version)
-            .map_err(|diags| {
+        let AppMeta { bundle, events, decisions, rules, roles, flows, pages, reports, dashboards } =
+            check_app(&document, version).map_err(|diags| {
                 Error::Internal(anyhow::anyhow!(
                     "published version {version} of `{app}` no longer validates: {diags:?}"
                 ))
@@ -146,6 +148,7 @@ impl Catalog {
             flows,
             pages,
             reports,
+            dashboards,
             tables,
         });
         self.apps.write().unwrap_or_else(|p| p.into_inner()).insert(app.to_owned(), loaded.clone());

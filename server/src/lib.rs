@@ -34,6 +34,7 @@ pub mod pages;
 pub mod pipeline;
 pub mod publish;
 pub mod records;
+pub mod reports;
 pub mod rules;
 mod schema;
 pub mod tasks;

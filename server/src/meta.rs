@@ -6,10 +6,10 @@ use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, LockType, OnConflic
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::{Map, Value, json};
 
-/// The metadata kinds that exist so far. A new kind (dashboards) is added to this list;
-/// the API and storage need no other change.
-pub const KINDS: [&str; 9] =
-    ["forms", "events", "decisions", "rules", "calendars", "roles", "flows", "pages", "reports"];
+/// The metadata kinds. A new kind is added to this list; the API and storage need no
+/// other change.
+pub const KINDS: [&str; 10] =
+    ["forms", "events", "decisions", "rules", "calendars", "roles", "flows", "pages", "reports", "dashboards"];
 
 fn t(name: &str) -> Alias {
     Alias::new(name)

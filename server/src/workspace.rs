@@ -3,7 +3,7 @@
 //! in each the forms their roles let them read, in the app's order, as the app's metadata
 //! declares them with each field's mode for this user (hidden fields left out) and the
 //! operations they have; how many open tasks they have, and how many of those are
-//! overdue; and whether they lead a team. The metadata is the UI: labels, field order, types and formats come from here.
+//! overdue; the dashboards each app shows them; and whether they lead a team. The metadata is the UI: labels, field order, types and formats come from here.
 
 use serde_json::{Value, json};
 
@@ -47,7 +47,13 @@ pub async fn of(core: &Core, principal: &Principal) -> Result<Value, Error> {
         if !forms.is_empty() || principal.at_least("designer").is_ok() {
             // The zone instants are shown in to users who chose none.
             let zone = document["time_zone"].as_str().unwrap_or("UTC");
-            apps.push(json!({ "key": app.key, "name": document["name"], "time_zone": zone, "forms": forms }));
+            let dashboards: Vec<Value> = crate::reports::visible(conn, &app, principal)
+                .await?
+                .into_iter()
+                .map(|d| json!({ "key": d.key, "label": d.label }))
+                .collect();
+            apps.push(json!({ "key": app.key, "name": document["name"], "time_zone": zone, "forms": forms,
+                "dashboards": dashboards }));
         }
     }
     let (open, overdue) = crate::tasks::counts(conn, principal.clone(), core.clock.now()).await?;

@@ -91,7 +91,7 @@ fn the_demo_has_its_people() {
     let login = serde_json::json!({ "username": "chen.analyst", "password": password("chen.analyst") });
     let (_, analyst) = server.anonymous("POST", "/api/v1/auth/login", Some(&login));
     let token = analyst["token"].as_str().expect("a token");
-    let (status, forms) = server.request_as(token, "GET", "/api/v1/apps/bank_crm/forms", None);
+    let (status, forms) = server.request_as(token, "GET", "/api/v1/apps/bank_crm/drafts/forms", None);
     assert_eq!(status, 200, "the demo's analyst is a designer: {forms}");
     server.kill();
     let again = dir.path().join("second.log");

@@ -18,7 +18,7 @@ fn ping_flow() -> serde_json::Value {
 
 fn timers_fire_once_across_a_crash(db: &str) {
     let server = Server::start(db, &["--demo"]);
-    assert_eq!(server.request("PUT", &format!("{APP}/flows/ping"), Some(&ping_flow())).0, 200);
+    assert_eq!(server.request("PUT", &format!("{APP}/drafts/flows/ping"), Some(&ping_flow())).0, 200);
     let (status, published) = server.request("POST", &format!("{APP}/publish"), Some(&json!({})));
     assert_eq!(status, 200, "{published}");
     // Timers come due at once; the runner fires them while more are started, and the
@@ -67,7 +67,7 @@ fn two_servers_fire_ten_thousand_timers_once() {
     const COUNT: usize = 10_000;
     let db = PgDb::new();
     let api = Server::start(&db.url, &["--demo", "--no-jobs"]);
-    assert_eq!(api.request("PUT", &format!("{APP}/flows/ping"), Some(&ping_flow())).0, 200);
+    assert_eq!(api.request("PUT", &format!("{APP}/drafts/flows/ping"), Some(&ping_flow())).0, 200);
     assert_eq!(api.request("POST", &format!("{APP}/publish"), Some(&json!({}))).0, 200);
     std::thread::scope(|s| {
         for _ in 0..4 {

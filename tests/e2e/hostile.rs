@@ -191,7 +191,11 @@ fn worst_input_is_answered(server: &Server) {
                 format!("{APP}/events/mobile_login/occurrences"),
                 format!(r#"{{"event_id": "e", "data": {{"device": {nested}}}}}"#),
             ),
-            ("PUT", format!("{APP}/forms/deep"), format!(r#"{{"key": "deep", "label": {nested}, "fields": []}}"#)),
+            (
+                "PUT",
+                format!("{APP}/drafts/forms/deep"),
+                format!(r#"{{"key": "deep", "label": {nested}, "fields": []}}"#),
+            ),
             ("POST", "/api/v1/auth/login".to_owned(), format!(r#"{{"username": {nested}, "password": "x"}}"#)),
         ] {
             assert_answered(

@@ -25,7 +25,7 @@ fn a_publish_on_one_server_is_seen_by_another_at_once() {
     let form = json!({ "key": "note", "label": label("Note"), "fields": [
         { "key": "text", "type": "text", "label": label("Text"), "required": true },
         { "key": "stars", "type": "integer", "label": label("Stars"), "min": 1, "max": 5 } ] });
-    assert_eq!(a.request("PUT", "/api/v1/apps/shared/forms/note", Some(&form)).0, 200);
+    assert_eq!(a.request("PUT", "/api/v1/apps/shared/drafts/forms/note", Some(&form)).0, 200);
     assert_eq!(a.request("POST", "/api/v1/apps/shared/publish", Some(&json!({}))).0, 200);
 
     let (status, body) =

@@ -14,6 +14,7 @@ const RecordList = lazy(() => import('./runtime/list/RecordList'));
 const RecordPage = lazy(() => import('./runtime/record/RecordPage'));
 const NotFound = lazy(() => import('./runtime/NotFound'));
 const Outbox = lazy(() => import('./runtime/outbox/Outbox'));
+const Dashboard = lazy(() => import('./runtime/dashboard/Dashboard'));
 const Apps = lazy(() => import('./designer/Apps'));
 const AppDesign = lazy(() => import('./designer/app/AppDesign'));
 const FormDesigner = lazy(() => import('./designer/form/FormDesigner'));
@@ -28,6 +29,7 @@ export const ROUTES: Route[] = [
   { pattern: '/apps/:app/forms/:form/new', screen: RecordPage },
   { pattern: '/apps/:app/forms/:form/records/:id', screen: RecordPage },
   { pattern: '/apps/:app/outbox', screen: Outbox },
+  { pattern: '/apps/:app/dashboards/:dashboard', screen: Dashboard },
   { pattern: '/design', screen: Apps },
   { pattern: '/design/apps/:app', screen: AppDesign },
   { pattern: '/design/apps/:app/forms/:form', screen: FormDesigner },

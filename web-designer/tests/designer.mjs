@@ -294,7 +294,7 @@ await check('renaming a field read by a rule rewrites the rule, its impact shown
   await shot(page, 'designer-rename.png');
   await dialog.getByRole('button', { name: '改名' }).click();
   await expectVisible(page.getByText(/已改名为 last_app_login/), 'renamed');
-  const rule = await call(analyst, 'GET', '/api/v1/apps/bank_crm/rules/no_mobile_login_30_days');
+  const rule = await call(analyst, 'GET', '/api/v1/apps/bank_crm/drafts/rules/no_mobile_login_30_days');
   if (!JSON.stringify(rule.body).includes('last_app_login') || JSON.stringify(rule.body).includes('last_mobile_login')) {
     throw new Error(`the rule not rewritten: ${JSON.stringify(rule.body)}`);
   }
@@ -320,7 +320,7 @@ await check('an app file from another installation is imported with what it chan
   await shot(page, 'designer-import.png');
   await dialog.getByRole('button', { name: '导入为草稿' }).click();
   await expectVisible(page.getByRole('heading', { name: '设计：客户拜访' }), 'the app, its drafts replaced');
-  const draft = await call(analyst, 'GET', '/api/v1/apps/visits/forms/client');
+  const draft = await call(analyst, 'GET', '/api/v1/apps/visits/drafts/forms/client');
   if (!JSON.stringify(draft.body).includes('wechat')) throw new Error('not imported');
 });
 
@@ -345,7 +345,7 @@ await check('two analysts save one form: the second is told what changed and mer
   await conflict.getByRole('button', { name: '合并我的更改' }).click();
   await second.getByRole('button', { name: '保存草稿' }).click();
   await expectVisible(second.getByText('草稿已保存', { exact: true }), 'merged and saved');
-  const saved = (await call(analyst, 'GET', '/api/v1/apps/visits/forms/client')).body;
+  const saved = (await call(analyst, 'GET', '/api/v1/apps/visits/drafts/forms/client')).body;
   if (saved.label['zh-CN'] !== '客户档案' || !saved.fields.some((f) => f.key === 'email_1')) throw new Error(`not both: ${JSON.stringify(saved)}`);
   await other.close();
 });

@@ -6,4 +6,5 @@ import { finish } from './harness.mjs';
 await import('./rm.mjs');
 await import('./walk.mjs');
 await import('./designer.mjs');
+await import('./dashboards.mjs');
 await finish();

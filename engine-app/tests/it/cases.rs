@@ -16,7 +16,9 @@ fn read(path: &Path) -> Value {
 pub(crate) fn bank_crm() -> Value {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bank-crm");
     let mut app = read(&root.join("app.json"));
-    for kind in ["forms", "events", "decisions", "rules", "calendars", "roles", "flows", "pages", "reports"] {
+    for kind in
+        ["forms", "events", "decisions", "rules", "calendars", "roles", "flows", "pages", "reports", "dashboards"]
+    {
         let Ok(entries) = std::fs::read_dir(root.join(kind)) else { continue };
         let mut files: Vec<PathBuf> = entries.map(|e| e.expect("an entry").path()).collect();
         files.sort();

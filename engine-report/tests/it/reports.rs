@@ -229,3 +229,54 @@ fn a_running_total_and_the_change_from_the_previous_month() {
     let found = parse_report(&wrong, "").expect_err("refused");
     assert!(found.iter().any(|d| d.code == "unknown_measure"), "{found:?}");
 }
+
+#[test]
+fn a_sort_orders_rows_as_numbers_and_a_pivot_drills_by_row_and_column() {
+    let sorted = report(
+        json!({ "key": "r", "dataset": { "form": "transaction" }, "dimensions": [{ "field": "branch" }],
+        "measures": [{ "key": "total", "op": "sum", "field": "amount" }], "sort": [{ "by": "total", "descending": true }] }),
+    );
+    let answer = run(&sorted, &transactions()).expect("runs");
+    let keys: Vec<Value> = answer["rows"].as_array().expect("rows").iter().map(|r| r["keys"][0].clone()).collect();
+    // 250.00 before 99.99: compared as decimals, not as text.
+    assert_eq!(keys, [json!("sh001"), json!("sh002"), json!("sh003")]);
+    let ascending =
+        report(json!({ "key": "r", "dataset": { "form": "transaction" }, "dimensions": [{ "field": "branch" }],
+        "measures": [{ "key": "total", "op": "sum", "field": "amount" }], "sort": [{ "by": "total" }] }));
+    let answer = run(&ascending, &transactions()).expect("runs");
+    assert_eq!(answer["rows"][0]["keys"], json!(["sh003"]));
+
+    let pivot = report(json!({ "key": "r", "dataset": { "form": "transaction" },
+        "dimensions": [{ "field": "occurred_at", "bucket": "month", "zone": "Asia/Shanghai" }, { "field": "channel" }],
+        "columns": ["channel"], "measures": [{ "key": "n", "op": "count" }] }));
+    let answer = run(&pivot, &transactions()).expect("runs");
+    let p = &answer["pivot"];
+    assert_eq!(
+        p["row_drill"][1],
+        json!([{ "field": "occurred_at", "from": "2026-11-30T16:00:00Z", "before": "2026-12-31T16:00:00Z",
+        "zone": "Asia/Shanghai", "from_date": "2026-12-01", "before_date": "2027-01-01" }])
+    );
+    assert_eq!(
+        p["column_drill"],
+        json!([[{ "field": "channel", "equals": "branch" }], [{ "field": "channel", "equals": "mobile" }]])
+    );
+}
+
+#[test]
+fn a_definition_names_its_unknown_sort_and_comparison_and_a_dashboard_its_grid() {
+    let wrong = json!({ "key": "r", "dataset": { "form": "f" }, "measures": [{ "key": "n", "op": "count" }],
+        "sort": [{ "by": "nothing" }], "chart": { "type": "kpi", "compare": "none" },
+        "parameters": [{ "key": "p", "field": "a" }, { "key": "p", "field": "b" }] });
+    let paths: Vec<String> =
+        parse_report(&wrong, "/reports/0").expect_err("wrong").into_iter().map(|d| d.path).collect();
+    assert_eq!(paths, ["/reports/0/parameters/1/key", "/reports/0/sort/0/by", "/reports/0/chart/compare"]);
+
+    let board = json!({ "key": "b", "cards": [{ "report": "r", "x": 0, "y": 0, "w": 6, "h": 2 },
+        { "report": "r", "x": 4, "y": 1 }, { "report": "r", "x": 10, "y": 5, "w": 4 }] });
+    let found = engine_report::parse_dashboard(&board, "/dashboards/0").expect_err("wrong");
+    let codes: Vec<(String, &str)> = found.iter().map(|d| (d.path.clone(), d.code)).collect();
+    assert_eq!(
+        codes,
+        [("/dashboards/0/cards/1".to_owned(), "overlap"), ("/dashboards/0/cards/2/w".to_owned(), "off_grid")]
+    );
+}

@@ -347,6 +347,15 @@ async fn roles_and_units<'a>(
     Ok((roles, crate::auth::directory::below(&tree, unit)))
 }
 
+/// The keys of the app roles `principal` holds in `app`.
+pub async fn held(
+    c: &impl sea_orm::ConnectionTrait,
+    app: &crate::catalog::PublishedApp,
+    principal: &crate::auth::Principal,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    Ok(roles_of(c, (&app.key, &app.roles), principal).await?.into_iter().map(|r| r.key.clone()).collect())
+}
+
 /// The app roles `principal` holds in `app`.
 async fn roles_of<'a>(
     c: &impl sea_orm::ConnectionTrait,

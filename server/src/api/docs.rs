@@ -72,6 +72,9 @@ use crate::error::Error;
         super::records::check,
         super::records::bulk,
         super::pages::page,
+        super::reports::report,
+        super::reports::preview,
+        super::reports::dashboard,
         super::views::list,
         super::views::create,
         super::views::replace,
@@ -119,6 +122,7 @@ use crate::error::Error;
         ProblemItem,
         super::metadata::DraftCheckRequest,
         super::metadata::RenameRequest,
+        super::schemas::ReportPreview,
         crate::publish::Published,
         crate::files::FileMeta,
         crate::records::preview::EvaluateRequest,
@@ -200,7 +204,7 @@ fn name_operations(doc: &mut serde_json::Value) {
 }
 
 /// The path items of the platform document whose templates `path` matches, the most
-/// specific (most literal segments) first: `/apps/{app}/files` over `/apps/{app}/{kind}`,
+/// specific (most literal segments) first: `/apps/{app}/drafts/forms` over `/apps/{app}/drafts/{kind}`,
 /// as the router chooses.
 fn items_of(path: &str) -> Vec<&'static serde_json::Value> {
     let segments: Vec<&str> = path.split('?').next().unwrap_or_default().trim_end_matches('/').split('/').collect();

@@ -1,5 +1,5 @@
 //! Draft metadata of every kind through one pattern:
-//! `GET /apps/{app}/{kind}`, `GET|PUT|DELETE /apps/{app}/{kind}/{key}`.
+//! `GET /apps/{app}/drafts/{kind}`, `GET|PUT|DELETE /apps/{app}/drafts/{kind}/{key}`.
 //! Drafts may be incomplete while a designer works; a PUT saves the document and answers
 //! with its diagnostics. Publishing refuses while any remain. Drafts are for designers and
 //! administrators, signed in: they hold what an app's users must not read (a rule's
@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::{drafts, meta};
 
 /// List the drafts of a metadata kind.
-#[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}", tag = "metadata",
+#[utoipa::path(get, path = "/api/v1/apps/{app}/drafts/{kind}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind: `forms` or `rules`")),
     responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The drafts, each with its revision", body = Object, example = json!({"items": [{"key": "customer", "updated_at": "2026-11-28T09:00:00Z", "revision": 3, "body": {}}]})),
@@ -34,7 +34,7 @@ pub async fn list(state: State, _: Designer, path: Path<(String, String)>) -> Re
 }
 
 /// Read one draft document; its revision is its `ETag`, for a save over it (`If-Match`).
-#[utoipa::path(get, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
+#[utoipa::path(get, path = "/api/v1/apps/{app}/drafts/{kind}/{key}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key")),
     responses((status = 403, description = "Not a designer or administrator, signed in", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "The draft document; `ETag` its revision", body = Object),
@@ -57,7 +57,7 @@ fn read_revision(req: &actix_web::HttpRequest) -> Result<Option<i64>, Error> {
 /// this document (paths relative to it) so the designer can highlight them. With
 /// `If-Match` (the revision read, `"0"` for a new one) it is saved only over that revision:
 /// two designers never overwrite each other silently (412 `draft_changed`).
-#[utoipa::path(put, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
+#[utoipa::path(put, path = "/api/v1/apps/{app}/drafts/{kind}/{key}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key"),
         ("If-Match" = Option<String>, Header, description = "The revision read (the GET's ETag), e.g. \"3\"; \"0\" creates only")),
     request_body(content = Object, description = "The document; see /api/v1/schemas/form",
@@ -85,7 +85,7 @@ pub async fn put(
 
 /// Delete a draft document (with `If-Match`, only at that revision). Publishing afterwards
 /// retires its table; the data is kept.
-#[utoipa::path(delete, path = "/api/v1/apps/{app}/{kind}/{key}", tag = "metadata",
+#[utoipa::path(delete, path = "/api/v1/apps/{app}/drafts/{kind}/{key}", tag = "metadata",
     params(("app" = String, Path, description = "App key"), ("kind" = String, Path, description = "Metadata kind"), ("key" = String, Path, description = "Document key"),
         ("If-Match" = Option<String>, Header, description = "The revision read, e.g. \"3\"")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),

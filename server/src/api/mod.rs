@@ -20,6 +20,7 @@ mod pages;
 mod params;
 mod processes;
 mod records;
+mod reports;
 mod rules;
 mod schemas;
 mod tasks;
@@ -135,6 +136,9 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::delete().to(views::delete)),
         )
         .route("/api/v1/apps/{app}/pages/{page}/records/{id}", web::get().to(pages::page))
+        .route("/api/v1/apps/{app}/reports/preview", web::post().to(reports::preview))
+        .route("/api/v1/apps/{app}/reports/{report}", web::get().to(reports::report))
+        .route("/api/v1/apps/{app}/dashboards/{dashboard}", web::get().to(reports::dashboard))
         .route("/api/v1/apps/{app}/forms/{form}/bulk", web::post().to(records::bulk))
         .route("/api/v1/apps/{app}/forms/{form}/check", web::post().to(records::check))
         .route("/api/v1/apps/{app}/forms/{form}/export", web::get().to(export::export))
@@ -216,9 +220,9 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/forms/{form}/seen-as/{username}", web::get().to(metadata::seen_as))
         .route("/api/v1/apps/{app}/files", web::post().to(files::upload))
         .route("/api/v1/apps/{app}/files/{id}", web::get().to(files::download))
-        .route("/api/v1/apps/{app}/{kind}", web::get().to(metadata::list))
+        .route("/api/v1/apps/{app}/drafts/{kind}", web::get().to(metadata::list))
         .service(
-            web::resource("/api/v1/apps/{app}/{kind}/{key}")
+            web::resource("/api/v1/apps/{app}/drafts/{kind}/{key}")
                 .route(web::get().to(metadata::get))
                 .route(web::put().to(metadata::put))
                 .route(web::delete().to(metadata::delete)),

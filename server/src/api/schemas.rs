@@ -118,6 +118,14 @@ pub struct WorkspaceApp {
     pub time_zone: String,
     /// The forms the user's roles let them read, in the app's order.
     pub forms: Vec<WorkspaceForm>,
+    /// The dashboards the app shows them (those of no role, or of a role they hold).
+    pub dashboards: Vec<DashboardRef>,
+}
+
+#[derive(ToSchema)]
+pub struct DashboardRef {
+    pub key: String,
+    pub label: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(ToSchema)]
@@ -469,4 +477,134 @@ pub struct SectionItem {
     pub state: Option<String>,
     #[serde(flatten)]
     pub rest: std::collections::HashMap<String, Value>,
+}
+
+/// A report's answer for the viewer: its columns (dimensions, then measures), a row per
+/// group, the total, and for a pivot the cells by (row, column) keys with their totals.
+/// Every number is an exact decimal string at its column's scale.
+#[derive(ToSchema)]
+pub struct ReportAnswer {
+    pub report: ReportAbout,
+    pub columns: Vec<ReportColumn>,
+    pub rows: Vec<ReportRow>,
+    /// The measures over every row the viewer reads.
+    pub total: Vec<Option<String>>,
+    /// For a report with `columns`: `rows` and `columns` the keys down and across, `cells`
+    /// each row's cells (each the measures, or null), with row, column and grand totals;
+    /// `row_where` and `column_where` the conditions of each row and column (a cell's is
+    /// both).
+    #[schema(value_type = Option<Object>)]
+    pub pivot: Option<Value>,
+    /// What narrowed the rows (the parameters' list filter, the report's condition): a
+    /// drill-down to the record list adds a row's `drill` to it.
+    pub base: ReportBase,
+}
+
+#[derive(ToSchema)]
+pub struct ReportAbout {
+    pub key: String,
+    pub label: Option<std::collections::BTreeMap<String, String>>,
+    /// The dataset's form.
+    pub form: String,
+    #[schema(value_type = Option<Object>)]
+    pub chart: Option<Value>,
+    /// A pivot's dimensions across.
+    pub across: Vec<String>,
+    pub parameters: Vec<ReportParameter>,
+}
+
+/// A parameter the viewer may set: its field's type and (a select's) options, and the value
+/// in effect.
+#[derive(ToSchema)]
+pub struct ReportParameter {
+    pub key: String,
+    pub label: Option<std::collections::BTreeMap<String, String>>,
+    pub field: String,
+    pub op: String,
+    #[schema(value_type = Option<String>)]
+    pub r#type: Option<String>,
+    pub options: Vec<SelectOptionRef>,
+    pub required: bool,
+    pub value: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct SelectOptionRef {
+    pub key: String,
+    pub label: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(ToSchema)]
+pub struct ReportColumn {
+    pub key: String,
+    pub label: Option<std::collections::BTreeMap<String, String>>,
+    /// `dimension` or `measure`.
+    pub role: String,
+    /// A dimension's `text`, `number`, `boolean` or `bucket`; a measure's `decimal` or `share`.
+    pub r#type: String,
+    /// A measure's places.
+    pub scale: Option<u32>,
+    /// A dimension's bucket (`month`…).
+    pub bucket: Option<String>,
+    /// How an average, ratio or share was rounded: `half_even`.
+    pub rounding: Option<String>,
+    /// A select dimension's options: its values' labels.
+    pub options: Option<Vec<SelectOptionRef>>,
+}
+
+#[derive(ToSchema)]
+pub struct ReportRow {
+    /// Each dimension's value (a bucket's name: `2026-11`, `2026-W48`, `2026-Q4`).
+    pub keys: Vec<Option<String>>,
+    pub values: Vec<Option<String>>,
+    /// The row summing the groups a top-N leaves out.
+    pub others: bool,
+    /// Each dimension's filter that reproduces the row: `{field, equals}`, `{field, empty}` or
+    /// `{field, from, before}`.
+    #[schema(value_type = Vec<Object>)]
+    pub drill: Vec<Value>,
+    /// The condition that lists the row's records (what narrowed the report and the row's
+    /// own values), for the record list's `where`; null where none can be written.
+    #[schema(rename = "where")]
+    pub r#where: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct ReportBase {
+    pub filter: String,
+    #[schema(rename = "where")]
+    pub r#where: Option<String>,
+}
+
+/// A dashboard as the viewer sees it: its shared parameters and each card with its report's
+/// answer, or the problem that kept it from one.
+#[derive(ToSchema)]
+pub struct DashboardAnswer {
+    pub key: String,
+    pub label: Option<std::collections::BTreeMap<String, String>>,
+    pub parameters: Vec<ReportParameter>,
+    pub cards: Vec<DashboardCard>,
+}
+
+#[derive(ToSchema)]
+pub struct DashboardCard {
+    pub report: String,
+    pub label: Option<std::collections::BTreeMap<String, String>>,
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    /// A finer report a bucket opens, else the record list.
+    pub drill: Option<String>,
+    pub answer: Option<ReportAnswer>,
+    pub problem: Option<super::error::Problem>,
+}
+
+/// A report definition not yet published, with parameters, for a designer's preview.
+#[derive(ToSchema, serde::Deserialize)]
+pub struct ReportPreview {
+    #[schema(value_type = Object)]
+    pub report: Value,
+    #[serde(default)]
+    pub parameters: std::collections::BTreeMap<String, String>,
 }

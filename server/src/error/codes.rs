@@ -163,6 +163,8 @@ fixed! {
     invalid_metadata 422 "Invalid metadata": "invalid metadata, each diagnostic at its path (and span)",
     invalid_expression 422 "Invalid expression": "an expression that does not check, each problem with its span",
     overflow 422 "Value out of range": "a value computed past what the database computes exactly",
+    too_many_rows 422 "Too many rows": "a report over more rows than a report reads; narrow it with its parameters",
+    too_slow 503 "Too slow": "a report that ran past its time limit",
     version_mismatch 412 "Record changed": "the record changed since the If-Match version",
     draft_changed 412 "Draft changed": "the draft changed since the If-Match revision: read it again, merge, save",
     version_required 428 "If-Match required": "an update without If-Match",

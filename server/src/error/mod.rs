@@ -45,6 +45,12 @@ pub enum Error {
     /// A computed value left the range the database computes exactly.
     #[error("{0}")]
     Overflow(String),
+    /// A report over more rows than a report reads: narrow it with its parameters.
+    #[error("{0}")]
+    TooManyRows(String),
+    /// A report that ran past its time limit.
+    #[error("{0}")]
+    TooSlow(String),
     /// No credentials, or credentials that are wrong, expired or revoked.
     #[error("{detail}")]
     Unauthorized { code: UnauthorizedCode, detail: String },
@@ -111,6 +117,8 @@ impl Error {
             Error::Timeout(_) => FixedCode::request_timeout,
             Error::InvalidExpression { .. } => FixedCode::invalid_expression,
             Error::Overflow(_) => FixedCode::overflow,
+            Error::TooManyRows(_) => FixedCode::too_many_rows,
+            Error::TooSlow(_) => FixedCode::too_slow,
             Error::TooManyRequests { .. } => FixedCode::too_many_requests,
             Error::Internal(_) => FixedCode::internal,
             Error::BadInput { .. } | Error::Conflict { .. } | Error::Unauthorized { .. } | Error::Forbidden { .. } => {

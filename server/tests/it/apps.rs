@@ -105,7 +105,7 @@ async fn drafts_follow_one_pattern(backend: Backend) {
     let env = start(backend).await;
     env.post("/api/v1/apps", &small_bundle()).await;
     let draft = json!({ "label": labels("Order"), "fields": [{ "key": "item", "type": "relation", "form": "item", "label": labels("Item") }, { "key": "qty", "type": "integr", "label": labels("Qty") }] });
-    let saved = env.put("/api/v1/apps/shop/forms/order", &draft).await;
+    let saved = env.put("/api/v1/apps/shop/drafts/forms/order", &draft).await;
     assert_eq!(saved.status, 200, "an incomplete draft is saved");
     assert_eq!(saved.body["diagnostics"][0]["path"], "/fields/1/type", "paths are relative to the document");
     assert_eq!(
@@ -115,19 +115,24 @@ async fn drafts_follow_one_pattern(backend: Backend) {
     );
     let mut fixed = draft.clone();
     fixed["fields"][1]["type"] = json!("integer");
-    assert_eq!(env.put("/api/v1/apps/shop/forms/order", &fixed).await.body["diagnostics"], json!([]));
-    let listed = env.get("/api/v1/apps/shop/forms").await;
+    assert_eq!(env.put("/api/v1/apps/shop/drafts/forms/order", &fixed).await.body["diagnostics"], json!([]));
+    let listed = env.get("/api/v1/apps/shop/drafts/forms").await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(2));
-    assert_eq!(env.get("/api/v1/apps/shop/forms/order").await.body["key"], "order", "the key is taken from the path");
-    let mismatch =
-        env.put("/api/v1/apps/shop/forms/order", &json!({ "key": "other", "label": labels("x"), "fields": [] })).await;
+    assert_eq!(
+        env.get("/api/v1/apps/shop/drafts/forms/order").await.body["key"],
+        "order",
+        "the key is taken from the path"
+    );
+    let mismatch = env
+        .put("/api/v1/apps/shop/drafts/forms/order", &json!({ "key": "other", "label": labels("x"), "fields": [] }))
+        .await;
     assert_eq!((mismatch.status, mismatch.error_paths()), (422, vec!["/key key_mismatch".to_owned()]));
     assert_eq!(env.get("/api/v1/apps/shop/dashboards").await.status, 404, "kinds that do not exist yet");
-    assert_eq!(env.get("/api/v1/apps/shop/reports").await.status, 200, "reports are drafts like the rest");
+    assert_eq!(env.get("/api/v1/apps/shop/drafts/reports").await.status, 200, "reports are drafts like the rest");
     // Flows are drafts like the rest, checked by the process engine: a timer that leads nowhere.
     let flow = json!({ "nodes": [{ "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "days": 1 } }],
         "flows": [{ "from": "start", "to": "wait" }] });
-    let saved = env.put("/api/v1/apps/shop/flows/follow_up", &flow).await;
+    let saved = env.put("/api/v1/apps/shop/drafts/flows/follow_up", &flow).await;
     let found: Vec<(String, String)> = saved.body["diagnostics"]
         .as_array()
         .expect("diagnostics")
@@ -135,9 +140,9 @@ async fn drafts_follow_one_pattern(backend: Backend) {
         .map(|d| (d["path"].as_str().unwrap_or("").to_owned(), d["code"].as_str().unwrap_or("").to_owned()))
         .collect();
     assert!(found.contains(&("/nodes/1".to_owned(), "no_way_to_end".to_owned())), "{}", saved.body);
-    assert_eq!(env.send("DELETE", "/api/v1/apps/shop/flows/follow_up", None, &[]).await.status, 204);
-    assert_eq!(env.send("DELETE", "/api/v1/apps/shop/forms/order", None, &[]).await.status, 204);
-    assert_eq!(env.get("/api/v1/apps/shop/forms/order").await.status, 404);
+    assert_eq!(env.send("DELETE", "/api/v1/apps/shop/drafts/flows/follow_up", None, &[]).await.status, 204);
+    assert_eq!(env.send("DELETE", "/api/v1/apps/shop/drafts/forms/order", None, &[]).await.status, 204);
+    assert_eq!(env.get("/api/v1/apps/shop/drafts/forms/order").await.status, 404);
     env.finish().await;
 }
 

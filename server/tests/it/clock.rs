@@ -20,7 +20,7 @@ async fn time_moves_through_the_api(backend: Backend) {
     let flow = json!({ "key": "ping", "nodes": [
         { "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "minutes": 30 } }, { "id": "end", "type": "end" }],
         "flows": [{ "from": "start", "to": "wait" }, { "from": "wait", "to": "end" }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/flows/ping", &flow).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/flows/ping", &flow).await.status, 200);
     assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
     let started = env.post("/api/v1/apps/bank_crm/flows/ping/instances", &json!({})).await;
     assert_eq!(started.status, 201, "{}", started.body);

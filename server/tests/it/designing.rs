@@ -15,7 +15,7 @@ both_backends!(
     a_checker_weighs_a_publish_request_by_its_dry_run
 );
 
-const BRANCH: &str = "/api/v1/apps/bank_crm/forms/branch";
+const BRANCH: &str = "/api/v1/apps/bank_crm/drafts/forms/branch";
 
 /// The branch form's draft with its label changed to `name`.
 fn renamed(draft: &Value, name: &str) -> String {
@@ -55,8 +55,9 @@ async fn two_designers_saving_one_draft_overwrote_each_other(backend: Backend) {
     assert_eq!(again.status, 412, "{}", again.body);
     let new = json!({ "key": "region", "label": { "zh-CN": "区域", "en": "Region" },
         "fields": [{ "key": "name", "type": "text", "label": { "zh-CN": "名称", "en": "Name" } }] });
-    let made =
-        env.send("PUT", "/api/v1/apps/bank_crm/forms/region", Some(&new.to_string()), &[("if-match", "\"0\"")]).await;
+    let made = env
+        .send("PUT", "/api/v1/apps/bank_crm/drafts/forms/region", Some(&new.to_string()), &[("if-match", "\"0\"")])
+        .await;
     assert_eq!((made.status, made.body["revision"].as_i64()), (200, Some(1)), "{}", made.body);
     let blind = env.send("PUT", BRANCH, Some(&renamed(&draft, "网点")), &[]).await;
     assert_eq!((blind.status, blind.body["revision"].as_i64()), (200, Some(4)), "{}", blind.body);
@@ -64,11 +65,11 @@ async fn two_designers_saving_one_draft_overwrote_each_other(backend: Backend) {
     assert_eq!((bad.status, bad.body["code"].as_str()), (400, Some("bad_if_match")));
 
     // A delete over a stale revision is refused too; over the current one it goes.
-    let region = "/api/v1/apps/bank_crm/forms/region";
+    let region = "/api/v1/apps/bank_crm/drafts/forms/region";
     assert_eq!(env.send("PUT", region, Some(&new.to_string()), &[]).await.status, 200);
     assert_eq!(env.send("DELETE", region, None, &[("if-match", "\"1\"")]).await.status, 412);
     assert_eq!(env.send("DELETE", region, None, &[("if-match", "\"2\"")]).await.status, 204);
-    let listed = env.get("/api/v1/apps/bank_crm/forms").await;
+    let listed = env.get("/api/v1/apps/bank_crm/drafts/forms").await;
     let branch = listed.body["items"].as_array().expect("items").iter().find(|d| d["key"] == "branch").cloned();
     assert_eq!(branch.map(|b| b["revision"].clone()), Some(json!(4)), "the list gives each draft's revision");
     env.finish().await;
@@ -86,7 +87,7 @@ async fn versions_are_listed_read_back_and_compared_in_words(backend: Backend) {
     assert_eq!(env.get(&format!("{app}/diff")).await.body["changes"], json!([]), "the drafts are what is published");
 
     // An option added and a label changed in the drafts, then published.
-    let read = env.get(&format!("{app}/forms/customer")).await;
+    let read = env.get(&format!("{app}/drafts/forms/customer")).await;
     let mut customer = read.body.clone();
     let fields = customer["fields"].as_array_mut().expect("fields");
     let risk = fields.iter_mut().find(|f| f["key"] == "risk_level").expect("risk level");
@@ -97,8 +98,9 @@ async fn versions_are_listed_read_back_and_compared_in_words(backend: Backend) {
     let notes = fields.iter_mut().find(|f| f["key"] == "notes").expect("notes");
     notes["label"] = json!({ "zh-CN": "客户备注", "en": "Customer notes" });
     let etag = read.header("etag").expect("etag");
-    let saved =
-        env.send("PUT", &format!("{app}/forms/customer"), Some(&customer.to_string()), &[("if-match", &etag)]).await;
+    let saved = env
+        .send("PUT", &format!("{app}/drafts/forms/customer"), Some(&customer.to_string()), &[("if-match", &etag)])
+        .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     let pending = env.get(&format!("{app}/diff")).await;
     let words = |body: &Value, language: &str| -> Vec<String> {
@@ -147,14 +149,16 @@ async fn a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and
     let before = crate::rules::rows(&env, columns).await;
 
     // The term in days becomes a decimal of at most 100.
-    let read = env.get(&format!("{app}/forms/product")).await;
+    let read = env.get(&format!("{app}/drafts/forms/product")).await;
     let mut form = read.body.clone();
     let term =
         form["fields"].as_array_mut().expect("fields").iter_mut().find(|f| f["key"] == "term_days").expect("term");
     *term = json!({ "key": "term_days", "type": "decimal", "scale": 1, "max": "100", "label": term["label"].clone() });
     let etag = read.header("etag").expect("etag");
     assert_eq!(
-        env.send("PUT", &format!("{app}/forms/product"), Some(&form.to_string()), &[("if-match", &etag)]).await.status,
+        env.send("PUT", &format!("{app}/drafts/forms/product"), Some(&form.to_string()), &[("if-match", &etag)])
+            .await
+            .status,
         200
     );
     let dry = env.post(&format!("{app}/publish/dry-run"), &json!({})).await;
@@ -212,14 +216,16 @@ async fn a_publish_dry_run_says_what_would_convert_and_what_would_be_refused_and
     assert_eq!(env.get(&format!("{products}/{long}")).await.body["term_days"], 365, "still a number");
 
     // Up to 1000: publishable, and published as the dry run said.
-    let read = env.get(&format!("{app}/forms/product")).await;
+    let read = env.get(&format!("{app}/drafts/forms/product")).await;
     let mut form = read.body.clone();
     let term =
         form["fields"].as_array_mut().expect("fields").iter_mut().find(|f| f["key"] == "term_days").expect("term");
     term["max"] = json!("1000");
     let etag = read.header("etag").expect("etag");
     assert_eq!(
-        env.send("PUT", &format!("{app}/forms/product"), Some(&form.to_string()), &[("if-match", &etag)]).await.status,
+        env.send("PUT", &format!("{app}/drafts/forms/product"), Some(&form.to_string()), &[("if-match", &etag)])
+            .await
+            .status,
         200
     );
     let dry = env.post(&format!("{app}/publish/dry-run"), &json!({})).await;
@@ -245,12 +251,14 @@ async fn an_apps_texts_are_listed_for_translation_with_the_missing_ones_flagged(
     let items = texts.body["items"].as_array().expect("items").clone();
     assert!(items.len() > 200, "every label, help, message and title: {}", items.len());
     assert!(items.iter().any(|t| t["of"] == "rules" && t["expression"] == true), "rule titles are expressions");
-    let read = env.get(&format!("{app}/forms/branch")).await;
+    let read = env.get(&format!("{app}/drafts/forms/branch")).await;
     let mut branch = read.body.clone();
     branch["fields"][0]["label"] = json!({ "zh-CN": "网点代码" });
     let etag = read.header("etag").expect("etag");
     assert_eq!(
-        env.send("PUT", &format!("{app}/forms/branch"), Some(&branch.to_string()), &[("if-match", &etag)]).await.status,
+        env.send("PUT", &format!("{app}/drafts/forms/branch"), Some(&branch.to_string()), &[("if-match", &etag)])
+            .await
+            .status,
         200
     );
     let texts = env.get(&format!("{app}/texts")).await;
@@ -298,12 +306,14 @@ async fn a_checker_weighs_a_publish_request_by_its_dry_run(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let app = "/api/v1/apps/bank_crm";
     assert_eq!(env.put(&format!("{app}/settings"), &json!({ "publish_approval": true })).await.status, 200);
-    let read = env.get(&format!("{app}/forms/branch")).await;
+    let read = env.get(&format!("{app}/drafts/forms/branch")).await;
     let mut branch = read.body.clone();
     branch["label"] = json!({ "zh-CN": "营业网点", "en": "Outlet" });
     let etag = read.header("etag").expect("etag");
     assert_eq!(
-        env.send("PUT", &format!("{app}/forms/branch"), Some(&branch.to_string()), &[("if-match", &etag)]).await.status,
+        env.send("PUT", &format!("{app}/drafts/forms/branch"), Some(&branch.to_string()), &[("if-match", &etag)])
+            .await
+            .status,
         200
     );
     let asked = env.post(&format!("{app}/publish"), &json!({})).await;

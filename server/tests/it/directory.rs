@@ -131,10 +131,10 @@ async fn platform_roles_guard_the_routes(backend: Backend) {
     let rule = json!({ "key": "noop", "trigger": { "on": "created", "form": "customer" } }).to_string();
     let cases: [(&str, &str, Option<&str>, &str, u16); 8] = [
         ("GET", "/api/v1/apps/bank_crm/forms/customer/records", None, &rm, 200),
-        ("PUT", "/api/v1/apps/bank_crm/rules/noop", Some(&rule), &rm, 403),
+        ("PUT", "/api/v1/apps/bank_crm/drafts/rules/noop", Some(&rule), &rm, 403),
         ("POST", "/api/v1/apps/bank_crm/publish", Some("{}"), &rm, 403),
         ("GET", "/api/v1/users", None, &rm, 403),
-        ("PUT", "/api/v1/apps/bank_crm/rules/noop", Some(&rule), &analyst, 200),
+        ("PUT", "/api/v1/apps/bank_crm/drafts/rules/noop", Some(&rule), &analyst, 200),
         ("POST", "/api/v1/apps/bank_crm/publish", Some("{}"), &analyst, 200),
         ("GET", "/api/v1/audit", None, &analyst, 403),
         ("GET", "/api/v1/users", None, &analyst, 403),
@@ -174,13 +174,13 @@ async fn publishing_can_need_a_second_persons_approval(backend: Backend) {
     assert_eq!(env.put("/api/v1/apps/bank_crm/settings", &json!({ "publish_approval": true })).await.status, 200);
 
     let rule = json!({ "key": "noop", "trigger": { "on": "created", "form": "customer" } }).to_string();
-    assert_eq!(env.send("PUT", "/api/v1/apps/bank_crm/rules/noop", Some(&rule), &as_maker).await.status, 200);
+    assert_eq!(env.send("PUT", "/api/v1/apps/bank_crm/drafts/rules/noop", Some(&rule), &as_maker).await.status, 200);
     let asked = env.send("POST", "/api/v1/apps/bank_crm/publish", Some("{}"), &as_maker).await;
     assert_eq!((asked.status, asked.body["state"].as_str()), (202, Some("pending")), "{}", asked.body);
     let request = asked.body["request"].as_i64().expect("request");
     // A later draft change is not what was asked for.
     let other = json!({ "key": "later", "trigger": { "on": "created", "form": "customer" } }).to_string();
-    assert_eq!(env.send("PUT", "/api/v1/apps/bank_crm/rules/later", Some(&other), &as_maker).await.status, 200);
+    assert_eq!(env.send("PUT", "/api/v1/apps/bank_crm/drafts/rules/later", Some(&other), &as_maker).await.status, 200);
     let approve = format!("/api/v1/apps/bank_crm/publish-requests/{request}/approve");
     let own = env.send("POST", &approve, Some("{}"), &as_maker).await;
     assert_eq!((own.status, own.body["code"].as_str()), (403, Some("four_eyes")));

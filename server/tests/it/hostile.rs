@@ -70,10 +70,13 @@ async fn hostile_input_is_refused_cleanly(backend: Backend) {
         assert!((400..500).contains(&r.status), "{query} → {}: {}", r.status, r.body);
     }
     assert_eq!(env.get("/api/v1/apps/bank%00crm").await.status, 404);
-    assert_eq!(env.get("/api/v1/apps/bank_crm/forms/cus%00tomer").await.status, 404);
+    assert_eq!(env.get("/api/v1/apps/bank_crm/drafts/forms/cus%00tomer").await.status, 404);
     assert_eq!(env.get("/api/v1/apps/bank_crm/forms/cus%00tomer/records").await.status, 404);
     let bad_key = env
-        .put("/api/v1/apps/bank_crm/forms/Bad%00Key", &json!({ "label": { "zh-CN": "x", "en": "x" }, "fields": [] }))
+        .put(
+            "/api/v1/apps/bank_crm/drafts/forms/Bad%00Key",
+            &json!({ "label": { "zh-CN": "x", "en": "x" }, "fields": [] }),
+        )
         .await;
     assert_eq!(bad_key.error_paths(), vec!["/key bad_key"]);
     let upload =

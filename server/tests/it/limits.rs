@@ -42,7 +42,7 @@ async fn saved_views_could_fill_the_disk(backend: Backend) {
 async fn drafts_uploads_and_rows_had_no_stored_bound(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
     let huge = json!({ "key": "big", "trigger": { "on": "created", "form": "customer" }, "label": { "en": "x".repeat(1_100_000) } });
-    let draft = env.put(&format!("{APP}/rules/big"), &huge).await;
+    let draft = env.put(&format!("{APP}/drafts/rules/big"), &huge).await;
     assert_eq!(
         (draft.status, draft.body["code"].as_str()),
         (413, Some("payload_too_large")),

@@ -32,6 +32,7 @@ mod processes;
 mod publish;
 mod records;
 mod renaming;
+mod reports;
 mod review;
 mod routes;
 mod rules;

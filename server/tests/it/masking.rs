@@ -46,8 +46,8 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/apps/{app}/publish-requests/{id}/approve", "publishes metadata"),
     ("POST", "/api/v1/apps/{app}/publish-requests/{id}/reject", "answers the request's state"),
     ("PUT", "/api/v1/apps/{app}/settings", "app settings"),
-    ("PUT", "/api/v1/apps/{app}/{kind}/{key}", "saves a draft: metadata"),
-    ("DELETE", "/api/v1/apps/{app}/{kind}/{key}", "deletes a draft"),
+    ("PUT", "/api/v1/apps/{app}/drafts/{kind}/{key}", "saves a draft: metadata"),
+    ("DELETE", "/api/v1/apps/{app}/drafts/{kind}/{key}", "deletes a draft"),
     ("POST", "/api/v1/auth/login", "answers a token"),
     ("POST", "/api/v1/auth/logout", "ends the session the test uses"),
     ("POST", "/api/v1/auth/password", "answers nothing"),
@@ -219,7 +219,7 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
     let instances = ids_of("trellis_flow_instances".into()).await;
     let tasks = ids_of("trellis_tasks".into()).await;
     assert!(!instances.is_empty() && !tasks.is_empty(), "the SOP ran: {instances:?} {tasks:?}");
-    let rules: Vec<String> = env.get(&format!("{APP}/rules")).await.body["items"]
+    let rules: Vec<String> = env.get(&format!("{APP}/drafts/rules")).await.body["items"]
         .as_array()
         .expect("rules")
         .iter()
@@ -278,6 +278,23 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
                 calls.push((format!("{APP}/forms/loan/check"), Some(json!({ "id": 1, "values": {} }))));
                 calls.push((format!("{APP}/forms/customer/check"), Some(json!({ "id": li, "values": {} }))));
             }
+            // Every report and dashboard of the bank, and a preview grouping by what it may.
+            ("GET", "/api/v1/apps/{app}/reports/{report}") => {
+                let reports = env.get(&format!("{APP}/drafts/reports")).await.body["items"].clone();
+                for key in reports.as_array().into_iter().flatten().filter_map(|i| i["key"].as_str()) {
+                    calls.push((format!("{APP}/reports/{key}"), None));
+                }
+            }
+            ("GET", "/api/v1/apps/{app}/dashboards/{dashboard}") => {
+                calls.extend(["managers", "my_book"].map(|d| (format!("{APP}/dashboards/{d}"), None)));
+            }
+            ("POST", "/api/v1/apps/{app}/reports/preview") => {
+                for dimension in ["name", "customer_no", "mobile", "id_number"] {
+                    let report = json!({ "report": { "key": "p", "dataset": { "form": "customer" },
+                        "dimensions": [{ "field": dimension }], "measures": [{ "key": "n", "op": "count" }] } });
+                    calls.push((format!("{APP}/reports/preview"), Some(report)));
+                }
+            }
             ("GET", "/api/v1/apps/{app}/pages/{page}/records/{id}") => {
                 for id in &record_ids["customer"] {
                     calls.push((format!("{APP}/pages/customer_360/records/{id}"), None));
@@ -303,17 +320,17 @@ async fn history_and_previews_showed_personal_data_in_clear(backend: Backend) {
                 calls.extend(instances.iter().map(|i| (format!("{APP}/instances/{i}"), None)));
             }
             ("GET", "/api/v1/tasks/{id}") => calls.extend(tasks.iter().map(|t| (format!("/api/v1/tasks/{t}"), None))),
-            ("GET", "/api/v1/apps/{app}/{kind}/{key}") => {
+            ("GET", "/api/v1/apps/{app}/drafts/{kind}/{key}") => {
                 for kind in ["forms", "events", "decisions", "rules", "calendars", "roles", "flows"] {
-                    let items = env.get(&format!("{APP}/{kind}")).await.body["items"].clone();
+                    let items = env.get(&format!("{APP}/drafts/{kind}")).await.body["items"].clone();
                     for key in items.as_array().into_iter().flatten().filter_map(|i| i["key"].as_str()) {
-                        calls.push((format!("{APP}/{kind}/{key}"), None));
+                        calls.push((format!("{APP}/drafts/{kind}/{key}"), None));
                     }
                 }
             }
-            ("GET", "/api/v1/apps/{app}/{kind}") => {
+            ("GET", "/api/v1/apps/{app}/drafts/{kind}") => {
                 for kind in ["forms", "events", "decisions", "rules", "calendars", "roles", "flows"] {
-                    calls.push((format!("{APP}/{kind}"), None));
+                    calls.push((format!("{APP}/drafts/{kind}"), None));
                 }
             }
             ("GET", "/api/v1/apps/{app}/versions/{version}") => calls.push((format!("{APP}/versions/1"), None)),

@@ -71,7 +71,7 @@ async fn webhooks_are_delivered_retried_and_given_up_on(backend: Backend) {
     };
     let rule = json!({ "key": "outflow_hook", "trigger": { "on": "created", "form": "transaction" },
         "condition": "direction == 'out'", "actions": [hook("/ok", "masked"), hook("/down", "clear")] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/outflow_hook", &rule).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/outflow_hook", &rule).await.status, 200);
     let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
     let customers = env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id&limit=1&fields=name").await;
@@ -131,7 +131,7 @@ async fn an_sms_with_no_gateway_is_undeliverable_not_pending(backend: Backend) {
     let rule = json!({ "key": "outflow_sms", "trigger": { "on": "created", "form": "transaction" },
         "condition": "direction == 'out'",
         "actions": [{ "type": "notify", "channel": "sms", "to": "customer.mobile", "message": "'资金变动提醒'" }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/outflow_sms", &rule).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/outflow_sms", &rule).await.status, 200);
     assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
     let customers = env.get("/api/v1/apps/bank_crm/forms/customer/records?sort=id&limit=1&fields=name").await;
     let transaction = json!({ "customer": customers.body["items"][0]["id"], "direction": "out", "amount": "10.00",

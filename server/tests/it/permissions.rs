@@ -212,7 +212,7 @@ async fn every_role_reaches_exactly_its_records_and_fields(backend: Backend) {
 
     // Admitted only their inflows, the RM's sum of outflows finds nothing: the rows they may
     // not read are not counted, so the aggregate reveals nothing of them.
-    let role_uri = "/api/v1/apps/bank_crm/roles/relationship_manager";
+    let role_uri = "/api/v1/apps/bank_crm/drafts/roles/relationship_manager";
     let mut role = env.get(role_uri).await.body;
     role["forms"]["transaction"]["rows"] =
         json!("customer.relationship_manager.login == $user.username and direction == 'in'");
@@ -243,14 +243,15 @@ async fn rules_can_act_for_the_user(backend: Backend) {
         rule("promote_as_platform", "system", json!({ "annual_income": "1000000" })),
     ];
     for r in &rules {
-        let saved = env.put(&format!("/api/v1/apps/bank_crm/rules/{}", r["key"].as_str().expect("key")), r).await;
+        let saved =
+            env.put(&format!("/api/v1/apps/bank_crm/drafts/rules/{}", r["key"].as_str().expect("key")), r).await;
         assert_eq!(saved.status, 200, "{}", saved.body);
     }
     let scheduled = json!({ "key": "nightly", "run_as": "user", "trigger": { "on": "schedule", "form": "customer",
         "cron": "0 2 * * *", "zone": "Asia/Shanghai" } });
-    let refused = env.put("/api/v1/apps/bank_crm/rules/nightly", &scheduled).await;
+    let refused = env.put("/api/v1/apps/bank_crm/drafts/rules/nightly", &scheduled).await;
     assert_eq!(refused.body["diagnostics"][0]["path"], "/run_as", "{}", refused.body);
-    assert_eq!(env.delete("/api/v1/apps/bank_crm/rules/nightly").await.status, 204);
+    assert_eq!(env.delete("/api/v1/apps/bank_crm/drafts/rules/nightly").await.status, 204);
     let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
 
@@ -321,9 +322,9 @@ async fn drafts_were_readable_by_every_signed_in_user(backend: Backend) {
         "/api/v1/apps",
         "/api/v1/apps/bank_crm",
         "/api/v1/apps/bank_crm/bundle",
-        "/api/v1/apps/bank_crm/rules",
-        "/api/v1/apps/bank_crm/rules/large_outflow",
-        "/api/v1/apps/bank_crm/roles/relationship_manager",
+        "/api/v1/apps/bank_crm/drafts/rules",
+        "/api/v1/apps/bank_crm/drafts/rules/large_outflow",
+        "/api/v1/apps/bank_crm/drafts/roles/relationship_manager",
     ];
     for uri in drafts {
         for (who, auth) in ["an RM", "no role", "a designer", "an RM's token"].iter().zip(&callers) {

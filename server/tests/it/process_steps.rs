@@ -53,20 +53,20 @@ async fn every_kind_of_step_runs(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await.shows_personal_data().await.without_seeded_processes().await;
     let app = "/api/v1/apps/bank_crm";
     for flow in flows() {
-        let put = env.put(&format!("{app}/flows/{}", flow["key"].as_str().expect("key")), &flow).await;
+        let put = env.put(&format!("{app}/drafts/flows/{}", flow["key"].as_str().expect("key")), &flow).await;
         assert_eq!(put.status, 200, "{}", put.body);
     }
     let rule = json!({ "key": "review_matured", "trigger": { "on": "updated", "form": "wealth_holding" },
         "condition": "status == 'matured' and old.status != 'matured'", "actions": [{ "type": "start_process", "flow": "review" }] });
-    assert_eq!(env.put(&format!("{app}/rules/review_matured"), &rule).await.status, 200);
+    assert_eq!(env.put(&format!("{app}/drafts/rules/review_matured"), &rule).await.status, 200);
     // Checked when saved: a scheduled start follows no record; a started flow follows this one's record.
     let scheduled = json!({ "key": "bad", "subject": "customer", "nodes": [
         { "id": "start", "type": "start", "on": "schedule", "cron": "0 9 * * *", "zone": "Asia/Shanghai" }, { "id": "end", "type": "end" }],
         "flows": [{ "from": "start", "to": "end" }] });
-    let saved = env.put(&format!("{app}/flows/bad"), &scheduled).await;
+    let saved = env.put(&format!("{app}/drafts/flows/bad"), &scheduled).await;
     assert_eq!(saved.body["diagnostics"][0]["code"], "subject_on_schedule", "{}", saved.body);
     assert_eq!(saved.body["diagnostics"][0]["path"], "/nodes/0/on");
-    assert!(env.send("DELETE", &format!("{app}/flows/bad"), None, &[]).await.status < 300);
+    assert!(env.send("DELETE", &format!("{app}/drafts/flows/bad"), None, &[]).await.status < 300);
     let published = env.post(&format!("{app}/publish"), &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
 
@@ -219,7 +219,7 @@ async fn a_failing_job_becomes_an_incident_and_is_retried(backend: Backend) {
         { "id": "task", "type": "user_task", "title": "'规模 ' & (amount * 1000000000000 * 1000000000000)", "assignee": "'admin'" },
         { "id": "end", "type": "end" }],
         "flows": [{ "from": "start", "to": "wait" }, { "from": "wait", "to": "task" }, { "from": "task", "to": "end" }] });
-    assert_eq!(env.put(&format!("{app}/flows/per_unit"), &flow).await.status, 200);
+    assert_eq!(env.put(&format!("{app}/drafts/flows/per_unit"), &flow).await.status, 200);
     assert_eq!(env.post(&format!("{app}/publish"), &json!({})).await.status, 200);
     let customer =
         env.get(&format!("{app}/forms/customer/records?limit=1&fields=name")).await.body["items"][0]["id"].clone();

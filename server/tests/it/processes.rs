@@ -252,7 +252,7 @@ async fn two_runners_fire_each_timer_once(backend: Backend) {
     let flow = json!({ "key": "ping", "nodes": [
         { "id": "start", "type": "start" }, { "id": "wait", "type": "timer", "after": { "minutes": 30 } }, { "id": "end", "type": "end" }],
         "flows": [{ "from": "start", "to": "wait" }, { "from": "wait", "to": "end" }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/flows/ping", &flow).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/flows/ping", &flow).await.status, 200);
     let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
     let count = 300;
@@ -302,7 +302,7 @@ async fn instances_stay_on_their_version_until_moved(backend: Backend) {
     let task = |id: &str| json!({ "id": id, "type": "user_task", "title": "'Review'", "assignee": "'admin'" });
     let v1 = json!({ "key": "review", "nodes": [{ "id": "start", "type": "start" }, task("check"), { "id": "end", "type": "end" }],
         "flows": [{ "from": "start", "to": "check" }, { "from": "check", "to": "end" }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/flows/review", &v1).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/flows/review", &v1).await.status, 200);
     assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
     let started = env.post("/api/v1/apps/bank_crm/flows/review/instances", &json!({})).await;
     let (id, first_version) = (started.body["id"].as_i64().expect("id"), started.body["version"].clone());
@@ -311,7 +311,7 @@ async fn instances_stay_on_their_version_until_moved(backend: Backend) {
     let v2 = json!({ "key": "review", "nodes": [{ "id": "start", "type": "start" }, task("review"),
             { "id": "cool_off", "type": "timer", "after": { "days": 1 } }, { "id": "end", "type": "end" }],
         "flows": [{ "from": "start", "to": "review" }, { "from": "review", "to": "cool_off" }, { "from": "cool_off", "to": "end" }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/flows/review", &v2).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/flows/review", &v2).await.status, 200);
     assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
     let instance = format!("/api/v1/apps/bank_crm/instances/{id}");
     assert_eq!(env.get(&instance).await.body["version"], first_version, "publishing does not move running instances");
@@ -445,7 +445,7 @@ async fn a_task_form_relation_must_name_a_record_the_completer_reads(backend: Ba
           "fields": [{ "key": "proposal_1", "type": "relation", "form": "product", "label": label, "required": true }] },
         { "id": "end", "type": "end" }],
         "flows": [{ "from": "start", "to": "choose" }, { "from": "choose", "to": "end" }] });
-    assert_eq!(env.put(&format!("{app}/flows/pick"), &flow).await.status, 200);
+    assert_eq!(env.put(&format!("{app}/drafts/flows/pick"), &flow).await.status, 200);
     assert_eq!(env.post(&format!("{app}/publish"), &json!({})).await.status, 200);
     let started = env.post(&format!("{app}/flows/pick/instances"), &json!({})).await;
     assert_eq!(started.status, 201, "{}", started.body);

@@ -28,7 +28,8 @@ async fn fields_come_and_go_without_losing_data(backend: Backend) {
     let uri = format!("{THINGS}/{}", r.body["id"]);
 
     let form = |fields: Value| json!({ "key": "thing", "label": labels("Thing"), "fields": fields });
-    env.put("/api/v1/apps/lab/forms/thing", &form(json!([field("name", "text"), field("size", "integer")]))).await;
+    env.put("/api/v1/apps/lab/drafts/forms/thing", &form(json!([field("name", "text"), field("size", "integer")])))
+        .await;
     let v2 = env.post("/api/v1/apps/lab/publish", &json!({})).await;
     assert_eq!(v2.status, 200, "{}", v2.body);
     let read = env.get(&uri).await;
@@ -37,7 +38,7 @@ async fn fields_come_and_go_without_losing_data(backend: Backend) {
     assert_eq!(env.post(THINGS, &json!({ "note": "x" })).await.error_paths(), vec!["/note unknown_field"]);
 
     env.put(
-        "/api/v1/apps/lab/forms/thing",
+        "/api/v1/apps/lab/drafts/forms/thing",
         &form(json!([field("name", "text"), field("size", "integer"), field("note", "text")])),
     )
     .await;
@@ -62,7 +63,7 @@ async fn type_changes_are_converted_or_refused(backend: Backend) {
     // integer → decimal is converted, value by value.
     let decimal = json!({ "key": "qty", "type": "decimal", "scale": 2, "label": labels("qty") });
     env.put(
-        "/api/v1/apps/lab/forms/thing",
+        "/api/v1/apps/lab/drafts/forms/thing",
         &form(json!([decimal.clone(), field("contact", "text"), field("amount", "integer")])),
     )
     .await;
@@ -73,11 +74,11 @@ async fn type_changes_are_converted_or_refused(backend: Backend) {
     // Several refusals are reported together, and nothing changes.
     let narrow = json!({ "key": "qty", "type": "decimal", "scale": 1, "label": labels("qty") });
     let tiny = json!({ "key": "amount", "type": "decimal", "scale": 2, "precision": 2, "label": labels("amount") });
-    env.put("/api/v1/apps/lab/forms/thing", &form(json!([narrow, field("contact", "email"), tiny]))).await;
+    env.put("/api/v1/apps/lab/drafts/forms/thing", &form(json!([narrow, field("contact", "email"), tiny]))).await;
     let refused = env.post("/api/v1/apps/lab/publish", &json!({})).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(refused.error_paths(), vec!["/forms/0/fields/0/type type_change_refused"]);
-    env.put("/api/v1/apps/lab/forms/thing", &form(json!([decimal, field("contact", "email"), tiny]))).await;
+    env.put("/api/v1/apps/lab/drafts/forms/thing", &form(json!([decimal, field("contact", "email"), tiny]))).await;
     let refused = env.post("/api/v1/apps/lab/publish", &json!({})).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(

@@ -27,7 +27,7 @@ async fn renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data(ba
     let with_aum = customers.body["items"].as_array().expect("items").iter().find(|c| c["aum"].is_string()).cloned();
     let customer = with_aum.expect("a seeded customer with an AUM");
     let (id, aum) = (customer["id"].as_i64().expect("id"), customer["aum"].clone());
-    let rule_before = env.get(&format!("{APP}/rules/aum_fell_30_percent")).await;
+    let rule_before = env.get(&format!("{APP}/drafts/rules/aum_fell_30_percent")).await;
     assert!(rule_condition(&rule_before.body).contains("old.aum"), "{}", rule_before.body);
 
     // Saved views that read it: on customers, and on transactions through their customer.
@@ -49,12 +49,12 @@ async fn renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data(ba
     assert!(rewritten.iter().any(|p| p["of"] == "decisions"), "the tier table's input: {rewritten:?}");
 
     // The rule, the RMs' role and the 360 read the new key; the field remembers the old.
-    let rule = rule_condition(&env.get(&format!("{APP}/rules/aum_fell_30_percent")).await.body);
+    let rule = rule_condition(&env.get(&format!("{APP}/drafts/rules/aum_fell_30_percent")).await.body);
     assert!(rule.contains(&format!("old.{to}")) && !rule.contains("aum"), "{rule}");
-    let role = env.get(&format!("{APP}/roles/relationship_manager")).await.body;
+    let role = env.get(&format!("{APP}/drafts/roles/relationship_manager")).await.body;
     assert!(role["forms"]["customer"]["fields"].get(&to).is_some(), "{role}");
     assert!(role["forms"]["customer"]["fields"].get("aum").is_none(), "{role}");
-    let form = env.get(&format!("{APP}/forms/customer")).await.body;
+    let form = env.get(&format!("{APP}/drafts/forms/customer")).await.body;
     let field = form["fields"].as_array().expect("fields").iter().find(|f| f["key"] == to.as_str()).cloned();
     assert_eq!(field.expect("renamed")["renamed_from"], "aum");
     let check = env.post(&format!("{APP}/publish/dry-run"), &json!({})).await;
@@ -80,7 +80,7 @@ async fn renaming_a_field_read_by_a_rule_rewrites_the_rule_and_keeps_the_data(ba
 
 async fn a_rename_that_cannot_be_done_is_refused_and_changes_nothing(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let before = env.get(&format!("{APP}/forms/customer")).await.header("etag");
+    let before = env.get(&format!("{APP}/drafts/forms/customer")).await.header("etag");
     let cases = [
         ("aum", json!({ "to": "tier" }), "taken", "/to"),
         ("aum", json!({ "to": "Assets" }), "bad_key", "/to"),
@@ -96,12 +96,12 @@ async fn a_rename_that_cannot_be_done_is_refused_and_changes_nothing(backend: Ba
     }
     let missing = env.post(&format!("{APP}/forms/customer/fields/aum/rename"), &json!({ "too": "x" })).await;
     assert_eq!(missing.status, 400, "{}", missing.body);
-    assert_eq!(env.get(&format!("{APP}/forms/customer")).await.header("etag"), before, "nothing saved");
+    assert_eq!(env.get(&format!("{APP}/drafts/forms/customer")).await.header("etag"), before, "nothing saved");
 }
 
 async fn a_document_is_checked_as_it_is_typed_without_being_saved(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let read = env.get(&format!("{APP}/forms/customer")).await;
+    let read = env.get(&format!("{APP}/drafts/forms/customer")).await;
     let mut form = read.body.clone();
     let formula = json!({ "key": "double_aum", "type": "formula", "label": { "zh-CN": "双倍", "en": "Double" },
         "expression": "aun * 2", "result_type": "decimal" });
@@ -137,7 +137,11 @@ async fn a_document_is_checked_as_it_is_typed_without_being_saved(backend: Backe
         previewed.body
     );
     assert_eq!(previewed.body["preview"]["formulas"]["double_aum"], "2501", "{}", previewed.body["preview"]);
-    assert_eq!(env.get(&format!("{APP}/forms/customer")).await.header("etag"), read.header("etag"), "nothing saved");
+    assert_eq!(
+        env.get(&format!("{APP}/drafts/forms/customer")).await.header("etag"),
+        read.header("etag"),
+        "nothing saved"
+    );
     let unknown = env.post(&format!("{APP}/check"), &json!({ "kind": "widgets", "key": "x", "document": {} })).await;
     assert_eq!(unknown.status, 404, "{}", unknown.body);
 }
@@ -151,18 +155,18 @@ async fn an_exported_app_is_imported_with_what_changes_said_first(backend: Backe
         .as_array_mut()
         .expect("fields")
         .push(json!({ "key": "wechat", "type": "text", "label": { "zh-CN": "微信号", "en": "WeChat" } }));
-    let before = env.get(&format!("{APP}/forms/branch")).await.header("etag");
+    let before = env.get(&format!("{APP}/drafts/forms/branch")).await.header("etag");
 
     let dry = env.post(&format!("{APP}/import?dry_run=true"), &bundle).await;
     assert_eq!((dry.status, dry.body["applied"].clone()), (200, json!(false)), "{}", dry.body);
     let said: Vec<String> =
         dry.body["changes"].as_array().expect("changes").iter().map(|c| c["text"]["zh-CN"].to_string()).collect();
     assert!(said.iter().any(|t| t.contains("微信号")), "{said:?}");
-    assert_eq!(env.get(&format!("{APP}/forms/branch")).await.header("etag"), before, "a dry run saves nothing");
+    assert_eq!(env.get(&format!("{APP}/drafts/forms/branch")).await.header("etag"), before, "a dry run saves nothing");
 
     let done = env.post(&format!("{APP}/import"), &bundle).await;
     assert_eq!((done.status, done.body["applied"].clone()), (200, json!(true)), "{}", done.body);
-    let branch = env.get(&format!("{APP}/forms/branch")).await.body;
+    let branch = env.get(&format!("{APP}/drafts/forms/branch")).await.body;
     assert!(branch["fields"].as_array().expect("fields").iter().any(|f| f["key"] == "wechat"), "{branch}");
     assert_eq!(
         env.post(&format!("{APP}/import?dry_run=true"), &bundle).await.body["changes"],
@@ -213,10 +217,10 @@ async fn a_designer_sees_a_form_as_a_relationship_manager_would_under_the_draft_
     );
 
     // The draft role, unpublished, reads only high-net-worth customers: seen as her, it applies.
-    let read = env.get(&format!("{APP}/roles/relationship_manager")).await;
+    let read = env.get(&format!("{APP}/drafts/roles/relationship_manager")).await;
     let mut role = read.body.clone();
     role["forms"]["customer"]["rows"] = json!("relationship_manager.login == $user.username and tier == 'hnw'");
-    assert_eq!(env.put(&format!("{APP}/roles/relationship_manager"), &role).await.status, 200);
+    assert_eq!(env.put(&format!("{APP}/drafts/roles/relationship_manager"), &role).await.status, 200);
     let narrowed = env.get(&format!("{APP}/forms/customer/seen-as/zhang.min?limit=200&fields=tier")).await;
     assert!(narrowed.body["items"].as_array().expect("items").iter().all(|r| r["tier"] == "hnw"), "{}", narrowed.body);
     assert!(ids(&narrowed.body).len() < ids(&hers.body).len());

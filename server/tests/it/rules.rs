@@ -20,7 +20,7 @@ both_backends!(
 
 async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let listed = env.get("/api/v1/apps/bank_crm/rules").await;
+    let listed = env.get("/api/v1/apps/bank_crm/drafts/rules").await;
     let keys: Vec<&str> =
         listed.body["items"].as_array().expect("items").iter().filter_map(|r| r["key"].as_str()).collect();
     assert_eq!(
@@ -42,7 +42,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
     let wrong = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" },
         "condition": "tier == 'hnw' and aum < old.aum * 0.7 and risk_levell == 'low'",
         "actions": [{ "type": "create_task", "title": "name", "assignee": "relationship_manager", "priority": "urgent" }] });
-    let saved = env.put("/api/v1/apps/bank_crm/rules/vip_drop", &wrong).await;
+    let saved = env.put("/api/v1/apps/bank_crm/drafts/rules/vip_drop", &wrong).await;
     assert_eq!(saved.status, 200, "a draft may be wrong while it is designed");
     let found: Vec<(&str, &str)> = saved.body["diagnostics"]
         .as_array()
@@ -60,15 +60,15 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
     // A task's fallback role must be one of the app's.
     let unrouted = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" }, "condition": "aum < old.aum",
         "actions": [{ "type": "create_task", "title": "name", "assignee": "relationship_manager", "priority": "high", "fallback_role": "nobody" }] });
-    let saved = env.put("/api/v1/apps/bank_crm/rules/vip_drop", &unrouted).await;
+    let saved = env.put("/api/v1/apps/bank_crm/drafts/rules/vip_drop", &unrouted).await;
     assert_eq!(saved.body["diagnostics"][0]["path"], "/actions/0/fallback_role", "{}", saved.body);
     assert_eq!(saved.body["diagnostics"][0]["code"], "unknown_role");
 
     let zoneless = json!({ "key": "vip_drop", "trigger": { "on": "created", "form": "customer" },
         "condition": "birthday == today()" });
-    let saved = env.put("/api/v1/apps/bank_crm/rules/vip_drop", &zoneless).await;
+    let saved = env.put("/api/v1/apps/bank_crm/drafts/rules/vip_drop", &zoneless).await;
     assert_eq!(saved.body["diagnostics"][0]["code"], "zone_needed", "{}", saved.body);
-    assert_eq!(env.delete("/api/v1/apps/bank_crm/rules/vip_drop").await.status, 204);
+    assert_eq!(env.delete("/api/v1/apps/bank_crm/drafts/rules/vip_drop").await.status, 204);
     assert_eq!(env.post("/api/v1/apps/bank_crm/publish", &json!({})).await.status, 200);
     env.finish().await;
 }
@@ -228,8 +228,8 @@ async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend)
         "condition": "risk_level == 'r5'", "actions": [{ "type": "update_fields", "set": { "aum": "-1" } }] });
     let runaway = json!({ "key": "runaway", "trigger": { "on": "updated", "form": "customer" },
         "condition": "starts_with(coalesce(notes, ''), 'loop')", "actions": [{ "type": "update_fields", "set": { "notes": "notes & '!'" } }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/refused_update", &refuse).await.status, 200);
-    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/runaway", &runaway).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/refused_update", &refuse).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/runaway", &runaway).await.status, 200);
     let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
 
@@ -286,7 +286,7 @@ pub fn renumber_rule() -> Value {
 
 async fn a_failed_action_succeeds_when_retried_after_the_data_is_corrected(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/renumber", &renumber_rule()).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/renumber", &renumber_rule()).await.status, 200);
     let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);
     let (chen, li) = (customer_named(&env, "陈静").await, customer_named(&env, "李伟").await);
@@ -473,7 +473,7 @@ async fn a_decision_table_keeps_tiers_and_the_change_cascades(backend: Backend) 
     let bad = json!({ "key": "broken", "form": "customer", "hit_policy": "first",
         "inputs": [{ "key": "aum", "expression": "aumm" }], "outputs": [{ "key": "tier" }],
         "rules": [{ "id": "any", "when": ["-"], "then": ["'x'"] }] });
-    let saved = env.put("/api/v1/apps/bank_crm/decisions/broken", &bad).await;
+    let saved = env.put("/api/v1/apps/bank_crm/drafts/decisions/broken", &bad).await;
     let codes: Vec<&str> =
         saved.body["diagnostics"].as_array().expect("diagnostics").iter().filter_map(|d| d["code"].as_str()).collect();
     assert_eq!(codes, ["unknown_field"], "{}", saved.body);
@@ -486,7 +486,7 @@ async fn one_broken_draft_rule_does_not_stop_testing_the_others(backend: Backend
     let env = start(backend).await.with_bank_crm().await;
     let broken = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" },
         "condition": "aum < old.aum * 0.7 and risk_levell == 'low'" });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/rules/vip_drop", &broken).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/vip_drop", &broken).await.status, 200);
     let given = json!({ "old": { "name": "赵刚", "aum": "3000000.00", "customer_no": "C9" }, "record": { "aum": "6000000.00" } });
     let other = env.post("/api/v1/apps/bank_crm/rules/became_hnw/test", &given).await;
     assert_eq!((other.status, other.body["fired"].as_bool()), (200, Some(true)), "{}", other.body);

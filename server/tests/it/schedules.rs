@@ -145,7 +145,7 @@ async fn a_holding_maturing_soon_is_prepared_before_it_matures(backend: Backend)
         .collect();
     let eve = format!("{}T10:00:00.000000Z", today + chrono::Duration::days(4));
     assert_eq!(prepare, [(ids[0], eve)], "{tasks}");
-    let rules = env.get("/api/v1/apps/bank_crm/rules").await.body["items"].clone();
+    let rules = env.get("/api/v1/apps/bank_crm/drafts/rules").await.body["items"].clone();
     assert!(
         rules.as_array().expect("items").iter().all(|r| r["trigger"]["form"] != "wealth_holding"),
         "no second source"

@@ -27,7 +27,7 @@ fn tally(answers: &[Resp]) -> std::collections::BTreeMap<u16, usize> {
 /// Fifty retries of an incident whose data was corrected: its actions ran for each.
 async fn an_incident_retried_at_once_ran_its_actions_more_than_once(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    assert_eq!(env.put(&format!("{APP}/rules/renumber"), &crate::rules::renumber_rule()).await.status, 200);
+    assert_eq!(env.put(&format!("{APP}/drafts/rules/renumber"), &crate::rules::renumber_rule()).await.status, 200);
     assert_eq!(env.post(&format!("{APP}/publish"), &json!({})).await.status, 200);
     let customers = format!("{APP}/forms/customer/records");
     let id_of = |name: &str| {
@@ -65,7 +65,7 @@ async fn a_publish_request_approved_at_once_published_more_than_once(backend: Ba
     assert_eq!(env.put(&format!("{APP}/settings"), &json!({ "publish_approval": true })).await.status, 200);
     let rule = json!({ "key": "noop", "trigger": { "on": "created", "form": "customer" } }).to_string();
     assert_eq!(
-        env.send("PUT", &format!("{APP}/rules/noop"), Some(&rule), &[("authorization", &maker)]).await.status,
+        env.send("PUT", &format!("{APP}/drafts/rules/noop"), Some(&rule), &[("authorization", &maker)]).await.status,
         200
     );
     let asked = env.send("POST", &format!("{APP}/publish"), Some("{}"), &[("authorization", &maker)]).await;

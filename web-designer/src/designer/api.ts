@@ -19,9 +19,9 @@ export const designQueries = {
     queryFn: async () => answered(await api.GET('/api/v1/apps/{app}', { params: { path: { app } } })) as AppSummary,
   }),
   drafts: (app: string, kind: string) => ({
-    queryKey: ['/api/v1/apps/{app}/{kind}', { app, kind }] as Key,
+    queryKey: ['/api/v1/apps/{app}/drafts/{kind}', { app, kind }] as Key,
     queryFn: async () =>
-      answered(await api.GET('/api/v1/apps/{app}/{kind}', { params: { path: { app, kind } } })) as { items: { key: string; revision: number; body: Json }[] },
+      answered(await api.GET('/api/v1/apps/{app}/drafts/{kind}', { params: { path: { app, kind } } })) as { items: { key: string; revision: number; body: Json }[] },
   }),
   versions: (app: string) => ({
     queryKey: ['/api/v1/apps/{app}/versions', { app }] as Key,
@@ -52,7 +52,7 @@ export interface Use { path: string; of: string; key: string; text: string }
 
 /// A draft and its revision, or null when there is none.
 export async function readDraft(app: string, kind: string, key: string): Promise<{ doc: Json; revision: number } | null> {
-  const answer = await api.GET('/api/v1/apps/{app}/{kind}/{key}', { params: { path: { app, kind, key } } });
+  const answer = await api.GET('/api/v1/apps/{app}/drafts/{kind}/{key}', { params: { path: { app, kind, key } } });
   if (answer.response.status === 404) return null;
   const doc = answered(answer) as Json;
   return { doc, revision: Number((answer.response.headers.get('etag') ?? '"0"').replace(/"/g, '')) };
@@ -65,7 +65,7 @@ export type Saved =
 /// Saves a draft over the revision it was read at (0: a new one): refused, not
 /// overwritten, when someone saved it since (`changed`).
 export async function saveDraft(app: string, kind: string, key: string, doc: Json, revision: number): Promise<Saved> {
-  const answer = await api.PUT('/api/v1/apps/{app}/{kind}/{key}', {
+  const answer = await api.PUT('/api/v1/apps/{app}/drafts/{kind}/{key}', {
     params: { path: { app, kind, key }, header: { 'If-Match': `"${revision}"` } },
     body: doc as never,
   });

@@ -17,7 +17,7 @@ import { SignIn } from './SignIn';
 const LANGUAGE_KEY = 'trellis.language';
 /// The bundled Noto Sans SC first (Latin and CJK alike, the same on every machine), then
 /// the system's fonts.
-const FONTS = '"Noto Sans SC", system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif';
+export const FONTS = '"Noto Sans SC", system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif';
 /// Ant Design's colours where its defaults fall short of WCAG AA contrast (4.5:1 for text):
 /// the primary blue and the error red one shade darker (hovered, two), secondary and placeholder text
 /// darker grey. Checked by axe-core on every screen the browser tests look at.

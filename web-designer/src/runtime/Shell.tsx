@@ -1,5 +1,5 @@
 import { Suspense, useContext, useState } from 'react';
-import { BellOutlined, BuildOutlined, CheckSquareOutlined, MailOutlined, TableOutlined } from '@ant-design/icons';
+import { BarChartOutlined, BellOutlined, BuildOutlined, CheckSquareOutlined, MailOutlined, TableOutlined } from '@ant-design/icons';
 import { Badge, Button, Dropdown, Layout, List, Menu, Popover, Space, Spin, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type Me, type Notification, type Task, type Workspace } from '../api/client';
@@ -54,6 +54,7 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
       // An app's name heads its forms; icons only, a line parts them.
       label: narrow ? <hr className="menu-rule" aria-label={label(app.name, language)} /> : label(app.name, language),
       children: [
+        ...app.dashboards.map((d) => ({ key: paths.dashboard(app.key, d.key), icon: <BarChartOutlined aria-hidden />, label: label(d.label ?? undefined, language) || d.key })),
         ...app.forms.map((f) => ({ key: paths.list(app.key, f.key), icon: <TableOutlined aria-hidden />, label: label(f.label, language) })),
         // What left the app (and what could not), for those who run it.
         ...(runs ? [{ key: paths.outbox(app.key), icon: <MailOutlined aria-hidden />, label: t('outbox.title') }] : []),
@@ -64,7 +65,8 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
   ];
   const selected = path.startsWith(paths.design()) ? paths.design()
     : params.app && params.form ? paths.list(params.app, params.form)
-    : params.app && route.pattern === '/apps/:app/outbox' ? paths.outbox(params.app) : paths.inbox();
+    : params.app && route.pattern === '/apps/:app/outbox' ? paths.outbox(params.app)
+    : params.app && params.dashboard ? paths.dashboard(params.app, params.dashboard) : paths.inbox();
   /// A screen from the menu; a list's first page is asked for at once, while its code loads
   /// and it renders.
   function choose(to: string) {

@@ -39,6 +39,7 @@ export const paths = {
   record: (app: string, form: string, id: number) =>
     href('/apps/:app/forms/:form/records/:id', { app, form, id: String(id) }),
   outbox: (app: string) => href('/apps/:app/outbox', { app }),
+  dashboard: (app: string, dashboard: string) => href('/apps/:app/dashboards/:dashboard', { app, dashboard }),
   design: () => '/design',
 };
 

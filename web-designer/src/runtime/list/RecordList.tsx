@@ -37,7 +37,8 @@ function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
   const forms = useForms(app);
   const go = useNavigate();
   const listed = listedFields(form);
-  const initial = initialQuery(form);
+  // A dashboard's drill-down opens the list with its condition (`?where=`), shown as the filter.
+  const initial = { ...initialQuery(form), where: new URLSearchParams(window.location.search).get('where') ?? '' };
   const [query, setQuery] = useState<Query>(initial);
   // What the server is asked: the query as last applied (typing in the search box waits).
   const [asked, setAsked] = useState<Query>(initial);

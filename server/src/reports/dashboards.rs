@@ -1,0 +1,103 @@
+//! Dashboards for one viewer: which they see (those of no role, or of a role they hold;
+//! all of them for designers and administrators), and one computed: every card's report
+//! at once, each within the viewer's access and its own time limit, a card that fails
+//! failing alone.
+
+use std::collections::BTreeMap;
+
+use engine_report::Dashboard;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use super::{compute, find};
+use crate::auth::Principal;
+use crate::catalog::PublishedApp;
+use crate::core::Core;
+use crate::error::Error;
+
+/// The dashboards of `app` that `principal` sees in their menu.
+pub async fn visible<'a>(
+    c: &impl sea_orm::ConnectionTrait,
+    app: &'a PublishedApp,
+    principal: &Principal,
+) -> Result<Vec<&'a Dashboard>, Error> {
+    if app.dashboards.is_empty() {
+        return Ok(Vec::new());
+    }
+    let everything = principal.at_least("designer").is_ok();
+    let held = crate::access::held(c, app, principal).await?;
+    Ok(app
+        .dashboards
+        .iter()
+        .filter(|d| everything || d.roles.is_empty() || d.roles.iter().any(|r| held.contains(r)))
+        .collect())
+}
+
+/// A dashboard computed: what it is, and each card with its answer or why it has none.
+pub struct Board {
+    pub about: Value,
+    pub cards: Vec<(Value, Result<Value, Error>)>,
+}
+
+/// Dashboard `key` of `app` as `principal` sees it, its shared parameters `given`.
+pub async fn dashboard(
+    core: &Core,
+    principal: &Principal,
+    (app, key): (&str, &str),
+    given: &BTreeMap<String, String>,
+) -> Result<Board, Error> {
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let mine = visible(&core.db.conn, &published, principal).await?;
+    let dashboard =
+        mine.into_iter().find(|d| d.key == key).ok_or_else(|| Error::not_found(format!("no dashboard `{key}`")))?;
+    let shared: BTreeMap<String, String> = given
+        .iter()
+        .filter(|(k, _)| dashboard.parameters.iter().any(|p| &p.key == *k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let answers = join_all(dashboard.cards.iter().map(|card| {
+        let shared = &shared;
+        let published = &published;
+        async move {
+            let report = find(published, &card.report)?;
+            let mine: BTreeMap<String, String> = shared
+                .iter()
+                .filter(|(k, _)| report.parameters.iter().any(|p| &p.key == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            compute(core, published, principal, report, &mine).await
+        }
+    }))
+    .await;
+    let cards = dashboard
+        .cards
+        .iter()
+        .zip(answers)
+        .map(|(card, answer)| {
+            let label =
+                card.label.clone().or_else(|| find(&published, &card.report).ok().and_then(|r| r.label.clone()));
+            let about = json!({ "report": card.report, "label": label, "x": card.x, "y": card.y, "w": card.w,
+                "h": card.h, "drill": card.drill.as_ref().and_then(|d| d.report.clone()) });
+            (about, answer)
+        })
+        .collect();
+    // Each shared parameter as the first card's report that takes it describes it.
+    let parameters: Vec<Value> = dashboard
+        .parameters
+        .iter()
+        .map(|p| {
+            let taken = dashboard.cards.iter().find_map(|c| {
+                let report = find(&published, &c.report).ok()?;
+                let about = super::about(&published, report, given);
+                about["parameters"].as_array()?.iter().find(|q| q["key"] == p.key.as_str()).cloned()
+            });
+            let mut one = taken.unwrap_or_else(|| json!({ "key": p.key, "type": "text", "options": [] }));
+            if p.label.is_some() {
+                one["label"] = json!(p.label);
+            }
+            one
+        })
+        .collect();
+    let about = json!({ "key": dashboard.key, "label": dashboard.label, "parameters": parameters });
+    Ok(Board { about, cards })
+}

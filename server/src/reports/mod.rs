@@ -1,0 +1,160 @@
+//! Reports and dashboards answered for one viewer: the dataset read within their access
+//! (`dataset`), the answer computed by engine-report off the async executor on a bounded
+//! pool, within the report's time limit; the answer carries what it is (label, chart,
+//! parameters with the values in effect) and what narrowed its rows, so that a bucket
+//! drills to the record list filtered to it.
+
+mod dashboards;
+mod dataset;
+mod drill;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use engine_report::Report;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+pub use dashboards::{dashboard, visible};
+use dataset::Reader;
+
+use crate::auth::Principal;
+use crate::catalog::PublishedApp;
+use crate::core::Core;
+use crate::error::Error;
+
+/// Reports computed at once, server-wide; the rest wait their turn. Two: the cores of the
+/// machines this runs on; the database reads before it are not held back.
+static POOL: Semaphore = Semaphore::const_new(2);
+
+/// How long a report may take, reading and computing (`TRELLIS_REPORT_SECONDS`, 30 by
+/// default); past it the viewer is told, and the computing, which cannot be stopped
+/// midway, keeps its place in the pool until it ends.
+fn time_limit() -> Duration {
+    let seconds = std::env::var("TRELLIS_REPORT_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30.0_f64);
+    Duration::from_secs_f64(seconds.clamp(0.001, 3600.0))
+}
+
+/// The published report `key` of `app` as `principal` sees it, for the parameters `given`.
+pub async fn answer(
+    core: &Core,
+    principal: &Principal,
+    (app, key): (&str, &str),
+    given: &BTreeMap<String, String>,
+) -> Result<Value, Error> {
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let report = find(&published, key)?;
+    compute(core, &published, principal, report, given).await
+}
+
+/// A report not yet published (a designer's draft), checked against the published app and
+/// answered over its data as `principal` sees it.
+pub async fn preview(
+    core: &Core,
+    principal: &Principal,
+    app: &str,
+    draft: &Value,
+    given: &BTreeMap<String, String>,
+) -> Result<Value, Error> {
+    let published = core.catalog.published(&core.db.conn, app).await?;
+    let mut diags = Vec::new();
+    let checked = engine_app::reports::check_reports(&json!({ "reports": [draft] }), &published.bundle, &mut diags);
+    let Some(report) = checked.into_iter().next().filter(|_| diags.is_empty()) else {
+        let diags =
+            diags.into_iter().map(|d| engine_form::Diagnostic { path: d.path.replacen("/reports/0", "", 1), ..d });
+        return Err(Error::InvalidMetadata(diags.collect()));
+    };
+    compute(core, &published, principal, &report, given).await
+}
+
+pub(crate) fn find<'a>(app: &'a PublishedApp, key: &str) -> Result<&'a Report, Error> {
+    app.reports.iter().find(|r| r.key == key).ok_or_else(|| Error::not_found(format!("no report `{key}`")))
+}
+
+/// The answer, or a problem: read and computed within the time limit.
+async fn compute(
+    core: &Core,
+    app: &PublishedApp,
+    principal: &Principal,
+    report: &Report,
+    given: &BTreeMap<String, String>,
+) -> Result<Value, Error> {
+    let limit = time_limit();
+    let work = async {
+        let reader = Reader { c: &core.db.conn, app, principal, now: core.clock.now() };
+        let (table, base) = reader.read(report, given).await?;
+        let permit = POOL.acquire().await.map_err(|e| Error::Internal(e.into()))?;
+        let owned = report.clone();
+        let computed = tokio::task::spawn_blocking(move || {
+            let _held = permit;
+            engine_report::run(&owned, &table)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.into()))?;
+        let mut answer = computed.map_err(|e| report_error(report, e))?;
+        label_options(app, report, &mut answer);
+        drill::add_wheres(app, report, &base, &mut answer);
+        answer["report"] = about(app, report, given);
+        answer["base"] = json!(base);
+        Ok(answer)
+    };
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(Error::TooSlow(format!(
+            "report `{}` took longer than its {} s: narrow it with its parameters",
+            report.key,
+            limit.as_secs_f64()
+        )))
+    })
+}
+
+/// What the report is: its label, dataset, chart, and each parameter with its field's type,
+/// its options (a select's) and the value in effect.
+fn about(app: &PublishedApp, report: &Report, given: &BTreeMap<String, String>) -> Value {
+    let form = app.bundle.form(&report.dataset.form);
+    let parameters: Vec<Value> = report
+        .parameters
+        .iter()
+        .map(|p| {
+            let field = form.and_then(|f| f.field(&p.field));
+            let options = field.map(|f| options_of(&f.kind)).unwrap_or_default();
+            json!({ "key": p.key, "label": p.label.clone().or_else(|| field.map(|f| json!(f.label))),
+                "field": p.field, "op": p.op.name(), "type": field.map(|f| f.kind.name()), "options": options,
+                "required": p.required, "value": given.get(&p.key).filter(|v| !v.is_empty()).or(p.default.as_ref()) })
+        })
+        .collect();
+    json!({ "key": report.key, "label": report.label, "form": report.dataset.form, "chart": report.chart,
+        "across": report.columns, "parameters": parameters })
+}
+
+/// Each select dimension's options (its values' labels), for the answer to be read in words.
+fn label_options(app: &PublishedApp, report: &Report, answer: &mut Value) {
+    let Some(form) = app.bundle.form(&report.dataset.form) else { return };
+    for (i, d) in report.dimensions.iter().enumerate() {
+        if let Ok(field) = engine_app::reports::resolve(&app.bundle, form, &d.field) {
+            let options = options_of(&field.kind);
+            if !options.is_empty() {
+                answer["columns"][i]["options"] = Value::Array(options);
+            }
+        }
+    }
+}
+
+fn options_of(kind: &engine_form::FieldType) -> Vec<Value> {
+    match kind {
+        engine_form::FieldType::SingleSelect { options } | engine_form::FieldType::MultiSelect { options } => {
+            options.iter().map(|o| json!({ "key": o.value, "label": o.label })).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn report_error(report: &Report, e: engine_report::ReportError) -> Error {
+    use engine_report::ReportError as E;
+    match e {
+        E::Overflow { measure } => Error::Overflow(format!(
+            "measure `{measure}` of report `{}` sums past what is computed exactly; nothing was rounded or wrapped",
+            report.key
+        )),
+        other => Error::Internal(anyhow::anyhow!("report `{}`: {other:?}", report.key)),
+    }
+}

@@ -1,0 +1,245 @@
+//! Reports and dashboards over the bank CRM, as its people read them: each aggregates only
+//! the rows the viewer's roles admit, a report reading what the viewer sees masked or
+//! hidden is refused whole, parameters are typed and named when wrong, related records'
+//! fields are read through relations, and a dashboard computes its cards at once, a
+//! failing one failing alone. The figures are the same on both backends.
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, Env, Resp, both_backends, start};
+
+both_backends!(
+    a_report_aggregates_only_the_rows_its_viewer_reads,
+    a_report_reading_what_the_viewer_sees_masked_is_refused,
+    parameters_are_typed_and_a_wrong_one_is_named,
+    a_dashboard_computes_its_cards_and_one_failing_fails_alone
+);
+
+const PASSWORD: &str = "a long enough secret";
+const APP: &str = "/api/v1/apps/bank_crm";
+
+/// The bank's people (from the example's directory), each with the password.
+async fn people<S>(env: &Env<S>)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+        >,
+{
+    let mut directory: Value =
+        serde_json::from_str(&std::fs::read_to_string(crate::support::bank_crm().join("people.json")).expect("people"))
+            .expect("json");
+    for user in directory["users"].as_array_mut().expect("users") {
+        user["password"] = json!(PASSWORD);
+    }
+    assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
+}
+
+async fn as_user<S>(env: &Env<S>, username: &str, method: &str, uri: &str, body: Option<&Value>) -> Resp
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+        >,
+{
+    let (token, _) =
+        server::auth::login(&env.state.db.conn, username, PASSWORD, server::auth::wall_now()).await.expect("in");
+    let body = body.map(Value::to_string);
+    env.send(method, uri, body.as_deref(), &[("authorization", &format!("Bearer {token}"))]).await
+}
+
+fn decimal(v: &Value) -> Decimal {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("a decimal: {v}"))
+}
+
+/// The customers `username` reads through the list, and their AUM summed.
+async fn book<S>(env: &Env<S>, username: &str) -> (usize, Decimal)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+        >,
+{
+    let list =
+        as_user(env, username, "GET", &format!("{APP}/forms/customer/records?limit=1000&fields=aum"), None).await;
+    let items = list.body["items"].as_array().cloned().unwrap_or_default();
+    (items.len(), items.iter().filter(|c| !c["aum"].is_null()).map(|c| decimal(&c["aum"])).sum())
+}
+
+async fn a_report_aggregates_only_the_rows_its_viewer_reads(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    for username in ["zhang.min", "wang.lei", "li.hang", "hq.manager"] {
+        let (customers, aum) = book(&env, username).await;
+        let answer = as_user(&env, username, "GET", &format!("{APP}/reports/book"), None).await;
+        assert_eq!(answer.status, 200, "{username}: {}", answer.body);
+        let total = &answer.body["total"];
+        assert_eq!(decimal(&total[0]), aum, "{username}'s AUM is the sum of the customers they read");
+        assert_eq!(total[1], json!(customers.to_string()), "{username}: {}", answer.body);
+        let by_tier = as_user(&env, username, "GET", &format!("{APP}/reports/aum_by_tier"), None).await;
+        let counted: u64 = by_tier.body["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| decimal(&r["values"][0]).try_into().unwrap_or(0u64))
+            .sum();
+        assert_eq!(counted as usize, customers, "{username}'s tiers cover their customers: {}", by_tier.body);
+    }
+    // The RM reads no more than her branch manager, who reads fewer than head office.
+    let (hers, _) = book(&env, "zhang.min").await;
+    let (branch, _) = book(&env, "li.hang").await;
+    let (all, _) = book(&env, "hq.manager").await;
+    assert!(0 < hers && hers <= branch && branch < all, "{hers} <= {branch} < {all}");
+
+    // Exact figures, the same on both backends: the whole bank as head office reads it.
+    let whole = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/book"), None).await;
+    assert_eq!(whole.body["total"], json!(["23914001.25", "6", "3985666.88"]), "{}", whole.body);
+    assert_eq!(whole.body["columns"][0]["scale"], 2, "{}", whole.body);
+    assert_eq!(whole.body["columns"][2]["rounding"], "half_even");
+    assert_eq!(whole.body["report"]["chart"]["type"], "kpi");
+
+    // Through relations: AUM by the manager's name, largest first, and holdings by the
+    // product's category within the reader's holdings.
+    let managers = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/aum_by_manager"), None).await;
+    assert_eq!(managers.status, 200, "{}", managers.body);
+    let rows = managers.body["rows"].as_array().expect("rows");
+    assert!(rows.iter().any(|r| r["keys"][0] == "张敏"), "{}", managers.body);
+    let sums: Vec<Decimal> = rows.iter().map(|r| decimal(&r["values"][1])).collect();
+    assert!(sums.windows(2).all(|w| w[0] >= w[1]), "sorted by AUM, largest first: {sums:?}");
+    let products = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/holdings_by_product"), None).await;
+    assert_eq!(products.status, 200, "{}", products.body);
+    let options = products.body["columns"][0]["options"].as_array().expect("the category's options");
+    assert!(options.iter().any(|o| o["key"] == "fixed_income"), "{options:?}");
+    let drill = &products.body["rows"][0]["drill"][0];
+    assert_eq!(drill["field"], "product.category", "{}", products.body);
+    assert_eq!(products.body["base"]["where"], "status == \"holding\"");
+    env.finish().await;
+}
+
+async fn a_report_reading_what_the_viewer_sees_masked_is_refused(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    // A birthday is visible to the RM and masked for the branch manager: a report of
+    // customers by birthday (or the youngest birthday) shows her, refuses him.
+    let report = json!({ "key": "birthdays", "dataset": { "form": "customer" },
+        "dimensions": [{ "field": "birthday", "bucket": "month" }],
+        "measures": [{ "key": "n", "op": "count" }, { "key": "youngest", "op": "max", "field": "annual_income" }] });
+    assert_eq!(env.put(&format!("{APP}/drafts/reports/birthdays"), &report).await.status, 200);
+    let published = env.post(&format!("{APP}/publish"), &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let hers = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/birthdays"), None).await;
+    assert_eq!(hers.status, 200, "{}", hers.body);
+    let his = as_user(&env, "li.hang", "GET", &format!("{APP}/reports/birthdays"), None).await;
+    assert_eq!((his.status, his.body["code"].as_str()), (403, Some("not_readable")), "{}", his.body);
+    assert!(his.body["detail"].as_str().is_some_and(|d| d.contains("birthday")), "{}", his.body);
+
+    // Through a relation too: the customer's ID number on a holding, masked for everyone
+    // who does not hold the compliance role, administrators included.
+    let preview = json!({ "report": { "key": "by_id", "dataset": { "form": "wealth_holding" },
+        "dimensions": [{ "field": "customer.id_number" }], "measures": [{ "key": "n", "op": "count" }] } });
+    let refused = env.post(&format!("{APP}/reports/preview"), &preview).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("not_readable")), "{}", refused.body);
+    // …as is a fixed filter that reads it.
+    let filtered = json!({ "report": { "key": "f", "dataset": { "form": "customer" }, "filter": "id_number == \"x\"",
+        "measures": [{ "key": "n", "op": "count" }] } });
+    assert_eq!(env.post(&format!("{APP}/reports/preview"), &filtered).await.status, 403);
+    // A preview of a wrong definition names each problem at its path.
+    let wrong = json!({ "report": { "key": "w", "dataset": { "form": "customer" },
+        "dimensions": [{ "field": "customer.nothing" }], "measures": [{ "key": "s", "op": "sum", "field": "name" }] } });
+    let invalid = env.post(&format!("{APP}/reports/preview"), &wrong).await;
+    assert_eq!(invalid.status, 422, "{}", invalid.body);
+    assert_eq!(
+        invalid.error_paths(),
+        ["/dimensions/0/field unknown_field", "/measures/0/field wrong_type"],
+        "{}",
+        invalid.body
+    );
+    // The RM may not preview at all: previews are the designers'.
+    let rm = as_user(&env, "zhang.min", "POST", &format!("{APP}/reports/preview"), Some(&preview)).await;
+    assert_eq!(rm.status, 403);
+    env.finish().await;
+}
+
+async fn parameters_are_typed_and_a_wrong_one_is_named(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    let all = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/book"), None).await;
+    let vip = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/book?tier=hnw"), None).await;
+    assert_eq!(vip.status, 200, "{}", vip.body);
+    assert!(decimal(&vip.body["total"][1]) < decimal(&all.body["total"][1]), "{} vs {}", vip.body, all.body);
+    assert_eq!(vip.body["base"]["filter"], "tier:eq:hnw");
+    let parameter = &vip.body["report"]["parameters"][0];
+    assert_eq!((parameter["value"].as_str(), parameter["type"].as_str()), (Some("hnw"), Some("single_select")));
+    let wrong = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/book?tier=platinum"), None).await;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert_eq!(wrong.error_paths(), ["/tier bad_query"], "{}", wrong.body);
+    let unknown = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/book?branch=1"), None).await;
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert_eq!(unknown.error_paths(), ["/branch unknown_parameter"], "{}", unknown.body);
+    let comma = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/book?tier=a%2Cb"), None).await;
+    assert_eq!(comma.status, 400, "a comma stays inside its value: {}", comma.body);
+    let none = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/nothing"), None).await;
+    assert_eq!(none.status, 404);
+    env.finish().await;
+}
+
+async fn a_dashboard_computes_its_cards_and_one_failing_fails_alone(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    // The RM's menu has her book, not the managers' dashboard; his has the managers'.
+    let menu = |body: &Value| -> Vec<String> {
+        let app = body["apps"].as_array().and_then(|a| a.iter().find(|a| a["key"] == "bank_crm")).cloned();
+        app.and_then(|a| a["dashboards"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d["key"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let hers = as_user(&env, "zhang.min", "GET", "/api/v1/workspace", None).await;
+    assert_eq!(menu(&hers.body), ["my_book"], "{}", hers.body);
+    let his = as_user(&env, "li.hang", "GET", "/api/v1/workspace", None).await;
+    assert_eq!(menu(&his.body), ["managers"]);
+    let refused = as_user(&env, "zhang.min", "GET", &format!("{APP}/dashboards/managers"), None).await;
+    assert_eq!(refused.status, 404, "a dashboard she does not see is none");
+
+    let board = as_user(&env, "zhang.min", "GET", &format!("{APP}/dashboards/my_book?tier=hnw"), None).await;
+    assert_eq!(board.status, 200, "{}", board.body);
+    let cards = board.body["cards"].as_array().expect("cards");
+    assert_eq!(cards.len(), 4);
+    assert!(cards.iter().all(|c| c["answer"].is_object()), "{}", board.body);
+    assert_eq!(cards[0]["answer"]["report"]["parameters"][0]["value"], "hnw", "the shared filter reached the card");
+    assert_eq!(board.body["parameters"][0]["type"], "single_select");
+    let follow_ups = cards.iter().find(|c| c["report"] == "follow_ups_by_month").expect("card");
+    assert!(
+        follow_ups["answer"]["report"]["parameters"].as_array().is_some_and(Vec::is_empty),
+        "a card without the parameter"
+    );
+
+    // A card whose report reads what its viewer sees masked fails alone, saying why.
+    let mut managers: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::bank_crm().join("dashboards/01_managers.json")).expect("dashboard"),
+    )
+    .expect("json");
+    let report = json!({ "key": "incomes", "dataset": { "form": "customer" }, "dimensions": [{ "field": "birthday", "bucket": "year" }],
+        "measures": [{ "key": "n", "op": "count" }] });
+    assert_eq!(env.put(&format!("{APP}/drafts/reports/incomes"), &report).await.status, 200);
+    managers["cards"].as_array_mut().expect("cards").push(json!({ "report": "incomes", "x": 0, "y": 20 }));
+    assert_eq!(env.put(&format!("{APP}/drafts/dashboards/managers"), &managers).await.status, 200);
+    let published = env.post(&format!("{APP}/publish"), &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let board = as_user(&env, "li.hang", "GET", &format!("{APP}/dashboards/managers"), None).await;
+    assert_eq!(board.status, 200, "{}", board.body);
+    let cards = board.body["cards"].as_array().expect("cards");
+    let failed: Vec<&Value> = cards.iter().filter(|c| c["problem"].is_object()).collect();
+    assert_eq!(failed.len(), 1, "{}", board.body);
+    assert_eq!(
+        (failed[0]["report"].as_str(), failed[0]["problem"]["code"].as_str()),
+        (Some("incomes"), Some("not_readable"))
+    );
+    assert_eq!(cards.iter().filter(|c| c["answer"].is_object()).count(), cards.len() - 1);
+    env.finish().await;
+}

@@ -1,0 +1,52 @@
+// The dashboards: the branch manager's, from the menu — its KPI, charts and pivot over his
+// branch only, a shared filter driving every card that takes it, a pivot cell drilling to
+// the record list with its condition shown — and the RM's own book, in zh-CN and English
+// at desktop and tablet widths.
+import { base, check, enter, expectVisible, sessionOf, shot } from './harness.mjs';
+
+const manager = process.env.TRELLIS_MANAGER;
+const managerPassword = process.env.TRELLIS_MANAGER_PASSWORD;
+
+await check('the branch manager reads his dashboard, filters it and drills into a cell', async (page) => {
+  await enter(page, await sessionOf(manager, managerPassword));
+  await page.getByRole('menuitem', { name: '经营看板' }).click();
+  await expectVisible(page.getByRole('heading', { name: '经营看板', level: 1 }), 'the dashboard');
+  for (const card of ['管户概览', '各层级客户资产', '客户经理管户资产', '每月资金流水', '各支行客户层级分布']) {
+    await expectVisible(page.getByRole('heading', { name: card }), card);
+  }
+  // His branch's AUM, exact and grouped (the 3 customers of 上海陆家嘴支行).
+  await expectVisible(page.getByText('19,356,000.75'), 'the branch AUM at its scale');
+  await page.waitForSelector('.dashboard-card svg');
+  await shot(page, 'dashboard-manager-zh.png', { fullPage: true });
+  // The tier filter reaches every card that takes it: the book now counts the high net worth.
+  const tier = page.getByRole('combobox', { name: '客户层级' });
+  await tier.click();
+  await tier.fill('高净值');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/tier=hnw/);
+  await expectVisible(page.getByText('19,000,000.00'), 'the high net worth AUM');
+  // A pivot cell opens the customers behind it, the condition shown at the list's filter.
+  await page.goto(base + '/apps/bank_crm/dashboards/managers');
+  const pivot = page.locator('.dashboard-card').filter({ has: page.getByRole('heading', { name: '各支行客户层级分布' }) });
+  await pivot.getByRole('button').first().click();
+  await page.waitForURL(/\/apps\/bank_crm\/forms\/customer\?where=/);
+  await expectVisible(page.getByRole('heading', { name: '客户', level: 1 }), 'the customer list');
+  const url = decodeURIComponent(page.url());
+  if (!url.includes("branch.name == '") || !url.includes('tier ==')) throw new Error(`drilled to ${url}`);
+});
+
+await check('the relationship manager reads her book in both languages and on a tablet', async (page) => {
+  await enter(page);
+  await page.getByRole('menuitem', { name: '我的管户' }).click();
+  await expectVisible(page.getByRole('heading', { name: '我的管户', level: 1 }), 'her book');
+  await page.waitForSelector('.dashboard-card svg');
+  await shot(page, 'dashboard-rm-zh.png', { fullPage: true });
+  await page.getByText('EN', { exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: 'My book', level: 1 }), 'her book in English');
+  await expectVisible(page.getByRole('heading', { name: 'Holdings by product' }), 'a card in English');
+  await shot(page, 'dashboard-rm-en.png', { fullPage: true });
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await shot(page, 'dashboard-rm-tablet.png', { fullPage: true });
+  await page.getByText('中文', { exact: true }).click();
+  await expectVisible(page.getByRole('heading', { name: '我的管户', level: 1 }), 'back in Chinese');
+});
