@@ -2,6 +2,7 @@
 // branch only, a shared filter driving every card that takes it, a pivot cell drilling to
 // the record list with its condition shown — and the RM's own book, in zh-CN and English
 // at desktop and tablet widths.
+import { readFileSync } from 'node:fs';
 import { base, check, enter, expectVisible, sessionOf, shot } from './harness.mjs';
 
 const manager = process.env.TRELLIS_MANAGER;
@@ -41,6 +42,13 @@ await check('the relationship manager reads her book in both languages and on a 
   await expectVisible(page.getByRole('heading', { name: '我的管户', level: 1 }), 'her book');
   await page.waitForSelector('.dashboard-card svg');
   await shot(page, 'dashboard-rm-zh.png', { fullPage: true });
+  // A card exports as a CSV file of her rows, in her words, the money exact.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: '导出 CSV: 各层级客户资产' }).click(),
+  ]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  if (!csv.includes('高净值,19000000.00,2')) throw new Error(`the CSV: ${csv}`);
   await page.getByText('EN', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: 'My book', level: 1 }), 'her book in English');
   await expectVisible(page.getByRole('heading', { name: 'Holdings by product' }), 'a card in English');

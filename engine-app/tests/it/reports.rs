@@ -36,10 +36,10 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
     let found = engine_app::check_app(&bank, 0).expect_err("refused");
     let at: Vec<(&str, &str)> = found.iter().map(|d| (d.path.as_str(), d.code)).collect();
     for want in [
-        ("/reports/2/dimensions/0/field", "wrong_type"),
-        ("/reports/2/dimensions/1/field", "unknown_field"),
-        ("/reports/2/measures/0/field", "wrong_type"),
-        ("/reports/3/dataset/form", "unknown_form"),
+        ("/reports/7/dimensions/0/field", "wrong_type"),
+        ("/reports/7/dimensions/1/field", "unknown_field"),
+        ("/reports/7/measures/0/field", "wrong_type"),
+        ("/reports/8/dataset/form", "unknown_form"),
         ("/dashboards/0/cards/0/report", "unknown_report"),
         ("/dashboards/0/roles/0", "unknown_role"),
     ] {

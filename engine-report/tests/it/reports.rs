@@ -73,7 +73,8 @@ fn months_are_read_in_the_reports_zone_and_every_figure_is_exact() {
     // The bucket's cell reproduces it: December in Shanghai, as instants.
     assert_eq!(
         rows[1]["drill"],
-        json!([{ "field": "occurred_at", "from": "2026-11-30T16:00:00Z", "before": "2026-12-31T16:00:00Z" }])
+        json!([{ "field": "occurred_at", "from": "2026-11-30T16:00:00Z", "before": "2026-12-31T16:00:00Z",
+            "zone": "Asia/Shanghai", "from_date": "2026-12-01", "before_date": "2027-01-01" }])
     );
     let columns = answer["columns"].as_array().expect("columns");
     assert_eq!(

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
 
 use super::error::{Problem, problem};
-use super::identity::{Designer, principal};
+use super::identity::{Designer, actor, principal};
 use super::params::Params;
 use super::{State, json_request, json_response};
 use crate::error::Error;
@@ -18,10 +18,11 @@ use crate::error::Error;
 /// A published report computed over the caller's rows: `?{parameter}=value` for each of its
 /// parameters (a wrong value refused at `/{parameter}`). A report reading a field the caller
 /// sees masked or hidden is refused whole: a sum or a maximum over one row would show it.
+/// `?format=csv`: the answer as a CSV file in the caller's words (audited as an export).
 #[utoipa::path(get, path = "/api/v1/apps/{app}/reports/{report}", tag = "reports",
     params(("app" = String, Path, description = "App key"), ("report" = String, Path, description = "Report key")),
-    responses((status = 200, description = "The answer", body = super::schemas::ReportAnswer),
-        (status = 400, description = "A parameter the report does not take, or a value its field cannot hold", body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, description = "The answer (with `format=csv`, a CSV file)", body = super::schemas::ReportAnswer),
+        (status = 400, description = "A parameter the report does not take, or a value its field cannot hold; a format other than `csv`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not read the report's form, or it reads what they see masked or hidden", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or report", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "More rows than a report reads, or a sum past what is computed exactly", body = Problem, content_type = "application/problem+json"),
@@ -32,8 +33,26 @@ pub async fn report(
     path: Path<(String, String)>,
     given: Params<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, Error> {
-    let answer = crate::reports::answer(&state.core, &principal(&req)?, (&path.0, &path.1), &given).await?;
-    Ok(json_response(StatusCode::OK, &answer))
+    let mut given = given.0;
+    let format = given.remove("format");
+    let principal = principal(&req)?;
+    let answer = crate::reports::answer(&state.core, &principal, (&path.0, &path.1), &given).await?;
+    match format.as_deref() {
+        None | Some("json") => Ok(json_response(StatusCode::OK, &answer)),
+        Some("csv") => {
+            let who = (&principal, &actor(&req));
+            let (name, text) = crate::reports::csv(&state.core, who, (&path.0, &path.1), &answer).await?;
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header(super::files::attachment(&name))
+                .body(text))
+        }
+        Some(other) => Err(Error::bad_input_at(
+            crate::error::BadInputCode::bad_query,
+            "/format",
+            format!("no format `{other}`: `json` or `csv`"),
+        )),
+    }
 }
 
 /// A report not yet published, checked against the published app (every problem at its

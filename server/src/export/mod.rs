@@ -102,7 +102,12 @@ pub async fn start(
 }
 
 /// The exporter's words: their language (else the app's) and zone (else the app's).
-async fn words_of(core: &Core, principal: &Principal, app: &PublishedApp, keys: bool) -> Result<Words, Error> {
+pub(crate) async fn words_of(
+    core: &Core,
+    principal: &Principal,
+    app: &PublishedApp,
+    keys: bool,
+) -> Result<Words, Error> {
     let (own_zone, _) = crate::auth::directory::own_settings(&core.db.conn, principal.user_id).await?;
     let app_zone = crate::meta::find_app(&core.db.conn, &app.key).await?.and_then(|a| a.time_zone);
     let zone = own_zone.or(app_zone).and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC);
@@ -222,7 +227,7 @@ fn cell(value: &Value) -> String {
 }
 
 /// Appends one CSV row (RFC 4180: a cell with a comma, quote or line break is quoted).
-fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
+pub(crate) fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
     for (i, cell) in cells.enumerate() {
         if i > 0 {
             out.push(',');

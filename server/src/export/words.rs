@@ -24,6 +24,13 @@ impl Words {
             .map_or(key, String::as_str)
     }
 
+    /// A label given as JSON (`{"zh-CN": …, "en": …}`) in the exporter's language, else the
+    /// first given.
+    pub fn label_of<'a>(&self, labels: &'a serde_json::Value) -> Option<&'a str> {
+        let language = self.language.as_deref().and_then(|l| labels.get(l)).and_then(serde_json::Value::as_str);
+        language.or_else(|| labels.as_object()?.values().find_map(serde_json::Value::as_str))
+    }
+
     /// A form's name in the exporter's language (the export's file name).
     pub fn form_name(&self, form: &engine_form::Form) -> String {
         self.label(&form.label, &form.key).to_owned()

@@ -7,6 +7,7 @@
 mod dashboards;
 mod dataset;
 mod drill;
+mod export;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use tokio::sync::Semaphore;
 
 pub use dashboards::{dashboard, visible};
 use dataset::Reader;
+pub use export::csv;
 
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;

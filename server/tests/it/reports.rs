@@ -85,7 +85,7 @@ async fn a_report_aggregates_only_the_rows_its_viewer_reads(backend: Backend) {
             .as_array()
             .expect("rows")
             .iter()
-            .map(|r| decimal(&r["values"][0]).try_into().unwrap_or(0u64))
+            .map(|r| decimal(&r["values"][1]).try_into().unwrap_or(0u64))
             .sum();
         assert_eq!(counted as usize, customers, "{username}'s tiers cover their customers: {}", by_tier.body);
     }
@@ -117,6 +117,27 @@ async fn a_report_aggregates_only_the_rows_its_viewer_reads(backend: Backend) {
     let drill = &products.body["rows"][0]["drill"][0];
     assert_eq!(drill["field"], "product.category", "{}", products.body);
     assert_eq!(products.body["base"]["where"], "status == \"holding\"");
+    assert_eq!(products.body["rows"][0]["where"], "(status == \"holding\") and product.category == 'fixed_income'");
+
+    // Exported as CSV in her words, exact, and audited like a record export.
+    let csv = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/aum_by_tier?format=csv"), None).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").is_some_and(|t| t.starts_with("text/csv")), "{:?}", csv.header("content-type"));
+    let text = csv.body.as_str().unwrap_or_default().trim_start_matches('\u{feff}').to_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "客户层级,管理资产,客户数,户均资产,资产占比", "{text}");
+    assert!(lines.contains(&"高净值,19000000.00,2,9500000.00,0.9816"), "{text}");
+    assert_eq!(lines.last(), Some(&"合计,19356000.75,3,6452000.25,1.0000"), "{text}");
+    let trail = env.get("/api/v1/audit?action=report.export").await;
+    let entry = &trail.body["items"][0];
+    assert_eq!(
+        (entry["form"].as_str(), entry["detail"]["report"].as_str()),
+        (Some("customer"), Some("aum_by_tier")),
+        "{}",
+        trail.body
+    );
+    let wrong = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/aum_by_tier?format=pdf"), None).await;
+    assert_eq!(wrong.error_paths(), ["/format bad_query"]);
     env.finish().await;
 }
 

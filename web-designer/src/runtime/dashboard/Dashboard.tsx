@@ -55,7 +55,7 @@ export default function Dashboard({ params: { app = '', dashboard = '' } }: { pa
       </Space>
       <div className="dashboard-grid" style={{ gridTemplateRows: `repeat(${height}, ${ROW}px)` }}>
         {data.cards.map((card, i) => (
-          <CardPanel key={`${card.report}-${i}`} card={card} onDrill={(form, where) => go(`${paths.list(app, form)}?where=${encodeURIComponent(where)}`)} />
+          <CardPanel key={`${card.report}-${i}`} app={app} card={card} onDrill={(form, where) => go(`${paths.list(app, form)}?where=${encodeURIComponent(where)}`)} />
         ))}
       </div>
       {data.cards.length === 0 && <Empty description={t('dashboard.noCards')} />}
@@ -87,13 +87,18 @@ function Filter({ parameter, value, onChange }: { parameter: Parameter; value: s
   );
 }
 
-function CardPanel({ card, onDrill }: { card: Card; onDrill: (form: string, where: string) => void }) {
+function CardPanel({ app, card, onDrill }: { app: string; card: Card; onDrill: (form: string, where: string) => void }) {
   const t = useT();
   const language = useContext(LanguageContext);
   const title = label(card.label ?? undefined, language) || card.report;
+  // The card's report as a file, with the parameters it was computed with.
+  const given = new URLSearchParams({ format: 'csv' });
+  for (const p of card.answer?.report.parameters ?? []) if (p.value) given.set(p.key, p.value);
+  const download = `/api/v1/apps/${encodeURIComponent(app)}/reports/${encodeURIComponent(card.report)}?${given.toString()}`;
   const place = { gridColumn: `${card.x + 1} / span ${card.w}`, gridRow: `${card.y + 1} / span ${card.h}` };
   return (
     <Panel size="small" title={<span role="heading" aria-level={2}>{title}</span>} style={place} className="dashboard-card"
+      extra={card.answer ? <a href={download} download aria-label={`${t('dashboard.export')}: ${title}`}>CSV</a> : null}
       styles={{ body: { height: 'calc(100% - 38px)' } }}>
       {/* A card's content scrolls within it, by keyboard too. */}
       <div className="card-scroll" tabIndex={0} role="region" aria-label={title}>
