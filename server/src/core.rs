@@ -13,6 +13,8 @@ pub struct Core {
     pub db: Db,
     pub catalog: Arc<Catalog>,
     pub clock: Clock,
+    /// How many rows a report reads and how long it may take.
+    pub report_limits: crate::reports::Limits,
 }
 
 impl Core {
@@ -22,6 +24,6 @@ impl Core {
     }
 
     pub fn with_clock(db: Db, clock: Clock) -> Core {
-        Core { db, catalog: Arc::default(), clock }
+        Core { db, catalog: Arc::default(), clock, report_limits: crate::reports::Limits::from_env() }
     }
 }

@@ -25,12 +25,6 @@ use crate::records::{FormCtx, read};
 /// Rows read per query.
 const PAGE: u64 = 1000;
 
-/// The most rows a report reads (`TRELLIS_REPORT_ROWS`, 2,000,000 by default): a report
-/// over more is refused, never computed over a part.
-fn max_rows() -> u64 {
-    std::env::var("TRELLIS_REPORT_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000)
-}
-
 /// What the viewer's rows were narrowed by, for a drill-down to the record list: the
 /// parameters' list filter clauses and the report's condition.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -48,6 +42,8 @@ pub struct Reader<'a, C> {
     pub app: &'a PublishedApp,
     pub principal: &'a Principal,
     pub now: DateTime<Utc>,
+    /// The most rows it reads of one form.
+    pub max_rows: u64,
 }
 
 impl<C: ConnectionTrait> Reader<'_, C> {
@@ -122,11 +118,11 @@ impl<C: ConnectionTrait> Reader<'_, C> {
             let mut records = Vec::new();
             loop {
                 let page = read::list(self.c, &scoped, &query).await?;
-                if let Some(total) = page.total.filter(|t| *t > max_rows()) {
+                if let Some(total) = page.total.filter(|t| *t > self.max_rows) {
                     return Err(Error::TooManyRows(format!(
                         "`{form}` has {total} rows for this report, more than the {} a report reads: narrow it \
                          with its parameters",
-                        max_rows()
+                        self.max_rows
                     )));
                 }
                 records.extend(page.items.into_iter().filter_map(|r| match shaped(&access, r) {

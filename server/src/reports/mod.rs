@@ -29,12 +29,26 @@ use crate::error::Error;
 /// machines this runs on; the database reads before it are not held back.
 static POOL: Semaphore = Semaphore::const_new(2);
 
-/// How long a report may take, reading and computing (`TRELLIS_REPORT_SECONDS`, 30 by
-/// default); past it the viewer is told, and the computing, which cannot be stopped
-/// midway, keeps its place in the pool until it ends.
-fn time_limit() -> Duration {
-    let seconds = std::env::var("TRELLIS_REPORT_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30.0_f64);
-    Duration::from_secs_f64(seconds.clamp(0.001, 3600.0))
+/// What a report may take: how many rows it reads (`TRELLIS_REPORT_ROWS`, 2,000,000 by
+/// default; a report over more is refused, never computed over a part) and how long,
+/// reading and computing (`TRELLIS_REPORT_SECONDS`, 30; past it the viewer is told, and
+/// the computing, which cannot be stopped midway, keeps its place in the pool until it
+/// ends).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub rows: u64,
+    pub time: Duration,
+}
+
+impl Limits {
+    pub fn from_env() -> Limits {
+        let read = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
+        let seconds = read("TRELLIS_REPORT_SECONDS").unwrap_or(30.0).clamp(0.000_001, 3600.0);
+        Limits {
+            rows: read("TRELLIS_REPORT_ROWS").map_or(2_000_000, |r| r.max(0.0) as u64),
+            time: Duration::from_secs_f64(seconds),
+        }
+    }
 }
 
 /// The published report `key` of `app` as `principal` sees it, for the parameters `given`.
@@ -81,9 +95,10 @@ async fn compute(
     report: &Report,
     given: &BTreeMap<String, String>,
 ) -> Result<Value, Error> {
-    let limit = time_limit();
+    let limit = core.report_limits.time;
     let work = async {
-        let reader = Reader { c: &core.db.conn, app, principal, now: core.clock.now() };
+        let reader =
+            Reader { c: &core.db.conn, app, principal, now: core.clock.now(), max_rows: core.report_limits.rows };
         let (table, base) = reader.read(report, given).await?;
         let permit = POOL.acquire().await.map_err(|e| Error::Internal(e.into()))?;
         let owned = report.clone();

@@ -7,7 +7,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::support::{Backend, Env, Resp, both_backends, start};
+use crate::support::{Backend, Env, Resp, both_backends, start, start_tweaked};
 
 both_backends!(
     a_report_aggregates_only_the_rows_its_viewer_reads,
@@ -262,5 +262,69 @@ async fn a_dashboard_computes_its_cards_and_one_failing_fails_alone(backend: Bac
         (Some("incomes"), Some("not_readable"))
     );
     assert_eq!(cards.iter().filter(|c| c["answer"].is_object()).count(), cards.len() - 1);
+    env.finish().await;
+}
+
+both_backends!(
+    a_runaway_report_and_one_over_too_many_rows_are_refused_with_a_problem,
+    fifty_viewers_at_once_each_get_their_own_answer
+);
+
+async fn a_runaway_report_and_one_over_too_many_rows_are_refused_with_a_problem(backend: Backend) {
+    let env = start_tweaked(backend, |core| core.report_limits.rows = 2).await.with_bank_crm().await;
+    people(&env).await;
+    let many = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/book"), None).await;
+    assert_eq!((many.status, many.body["code"].as_str()), (422, Some("too_many_rows")), "{}", many.body);
+    let few = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/book?tier=mass"), None).await;
+    assert_eq!(few.status, 200, "narrowed by its parameter, it is read: {}", few.body);
+    env.finish().await;
+
+    let env = start_tweaked(backend, |core| core.report_limits.time = std::time::Duration::from_nanos(1))
+        .await
+        .with_bank_crm()
+        .await;
+    people(&env).await;
+    let slow = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/flows_by_month"), None).await;
+    assert_eq!((slow.status, slow.body["code"].as_str()), (503, Some("too_slow")), "{}", slow.body);
+    let board = as_user(&env, "li.hang", "GET", &format!("{APP}/dashboards/managers"), None).await;
+    assert_eq!(board.status, 200, "a dashboard of slow cards still answers: {}", board.body);
+    let cards = board.body["cards"].as_array().expect("cards");
+    assert!(cards.iter().all(|c| c["problem"]["code"] == "too_slow"), "{}", board.body);
+    env.finish().await;
+}
+
+async fn fifty_viewers_at_once_each_get_their_own_answer(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    let alone: Vec<Value> = {
+        let mut out = Vec::new();
+        for user in ["zhang.min", "wang.lei", "hq.manager"] {
+            out.push(
+                as_user(&env, user, "GET", &format!("{APP}/reports/aum_by_tier"), None).await.body["total"].clone(),
+            );
+        }
+        out
+    };
+    assert_eq!(
+        alone.iter().collect::<std::collections::HashSet<_>>().len(),
+        3,
+        "three readers, three books: {alone:?}"
+    );
+    let users = ["zhang.min", "wang.lei", "hq.manager"];
+    let mut tokens = Vec::new();
+    for user in users {
+        let (token, _) =
+            server::auth::login(&env.state.db.conn, user, PASSWORD, server::auth::wall_now()).await.expect("in");
+        tokens.push(format!("Bearer {token}"));
+    }
+    let calls = (0..50).map(|i| {
+        let (env, token) = (&env, &tokens[i % 3]);
+        let uri = format!("{APP}/reports/aum_by_tier");
+        async move { (i % 3, env.send("GET", &uri, None, &[("authorization", token)]).await) }
+    });
+    for (who, answer) in futures_util::future::join_all(calls).await {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body["total"], alone[who], "{}'s answer, never another's", users[who]);
+    }
     env.finish().await;
 }

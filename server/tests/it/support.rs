@@ -152,7 +152,16 @@ pub async fn start_with(
     backend: Backend,
     limits: server::auth::throttle::Limits,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
-    start_full(backend, limits, None, server::clock::Clock::at(test_now())).await
+    start_full(backend, limits, None, server::clock::Clock::at(test_now()), |_| {}).await
+}
+
+/// `start`, with the server's core set as `tweak` says (its report limits).
+pub async fn start_tweaked(
+    backend: Backend,
+    tweak: fn(&mut server::core::Core),
+) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    start_full(backend, server::auth::throttle::Limits::default(), None, server::clock::Clock::at(test_now()), tweak)
+        .await
 }
 
 /// The instant every test starts at: `TRELLIS_TEST_NOW` (RFC 3339), else 08:00 on Tuesday
@@ -184,7 +193,8 @@ pub async fn start_observed(
 ) -> (Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>>, Statements) {
     let statements = Statements::default();
     let clock = server::clock::Clock::at(test_now());
-    let env = start_full(backend, server::auth::throttle::Limits::default(), Some(statements.clone()), clock).await;
+    let env =
+        start_full(backend, server::auth::throttle::Limits::default(), Some(statements.clone()), clock, |_| {}).await;
     (env, statements)
 }
 
@@ -193,7 +203,7 @@ pub async fn start_at(
     backend: Backend,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
-    start_full(backend, server::auth::throttle::Limits::default(), None, server::clock::Clock::at(at)).await
+    start_full(backend, server::auth::throttle::Limits::default(), None, server::clock::Clock::at(at), |_| {}).await
 }
 
 /// `start`, on the machine's clock: only for a test that no time passes in (that a wall
@@ -201,7 +211,7 @@ pub async fn start_at(
 pub async fn start_on_wall_clock(
     backend: Backend,
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
-    start_full(backend, server::auth::throttle::Limits::default(), None, server::clock::Clock::wall()).await
+    start_full(backend, server::auth::throttle::Limits::default(), None, server::clock::Clock::wall(), |_| {}).await
 }
 
 async fn start_full(
@@ -209,6 +219,7 @@ async fn start_full(
     limits: server::auth::throttle::Limits,
     observed: Option<Statements>,
     clock: server::clock::Clock,
+    tweak: fn(&mut server::core::Core),
 ) -> Env<impl Service<Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
     // Internal errors are logged, not returned: show them in a failing test's output.
     let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
@@ -219,7 +230,9 @@ async fn start_full(
             log.lock().expect("statements").push(info.statement.sql.clone());
         });
     }
-    let state = AppState::of(server::core::Core::with_clock(database, clock), limits);
+    let mut core = server::core::Core::with_clock(database, clock);
+    tweak(&mut core);
+    let state = AppState::of(core, limits);
     let svc = test::init_service(App::new().configure(configure(state.clone()))).await;
     let now = state.clock.now();
     server::auth::create_user(&state.db.conn, "admin", ADMIN_PASSWORD, "administrator", now).await.expect("admin");
