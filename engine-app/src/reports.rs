@@ -28,6 +28,15 @@ pub fn resolve<'b>(bundle: &'b Bundle, form: &'b Form, path: &str) -> Result<&'b
     Err("an empty field path".to_owned())
 }
 
+/// The bundle and form a report's dataset reads: a form of the app, or a platform dataset
+/// (its own bundle).
+pub fn dataset<'b>(bundle: &'b Bundle, report: &Report) -> Option<(&'b Bundle, &'b Form)> {
+    match report.dataset.platform {
+        Some(platform) => Some((engine_report::platform_bundle(), platform.form())),
+        None => bundle.form(&report.dataset.form).map(|f| (bundle, f)),
+    }
+}
+
 fn numeric(kind: &FieldType) -> bool {
     use engine_form::ResultType as R;
     match kind {
@@ -62,7 +71,7 @@ pub fn check_reports(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) 
             let message = format!("two reports are called `{}`", report.key);
             diags.push(Diagnostic::new(format!("{at}/key"), "duplicate", message));
         }
-        let Some(form) = bundle.form(&report.dataset.form) else {
+        let Some((bundle, form)) = dataset(bundle, &report) else {
             let message = format!("there is no form `{}`", report.dataset.form);
             diags.push(Diagnostic::new(format!("{at}/dataset/form"), "unknown_form", message));
             continue;
@@ -100,6 +109,9 @@ fn check_columns(report: &Report, at: &str, bundle: &Bundle, form: &Form, diags:
         } else {
             field(path, &dim.field, &groupable, "value to group by")
         }
+    }
+    for (i, key) in report.list.iter().flat_map(|l| l.fields.iter()).enumerate() {
+        field(format!("{at}/list/fields/{i}"), key, &groupable, "value to list");
     }
     for (m, measure) in report.measures.iter().enumerate() {
         let Some(key) = &measure.field else { continue };

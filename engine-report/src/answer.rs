@@ -16,6 +16,9 @@ const OTHERS: &str = "\u{0}others";
 
 /// Runs `report` over `table`: the answer as JSON, or why not.
 pub fn run(report: &Report, table: &Table) -> Result<Value, ReportError> {
+    if let Some(list) = &report.list {
+        return Ok(crate::list::rows(report, list, table));
+    }
     let inputs = inputs(report, table)?;
     let mut keyed = keys(report, table)?;
     let all = aggregate(report, table, &inputs, &vec![Vec::new(); table.rows.len()])?;

@@ -10,14 +10,18 @@
 mod answer;
 mod bucket;
 mod dashboard;
+mod list;
 mod model;
+mod platform;
 mod run;
 mod table;
 
 pub use answer::run;
 pub use dashboard::{Card, Dashboard, Drill, GRID_COLUMNS, SharedParameter, parse_dashboard};
 pub use model::{
-    Bucket, Chart, ChartType, Compare, Dataset, Dimension, Measure, Op, Parameter, Report, Sort, Top, parse_report,
+    Bucket, Chart, ChartType, Compare, Dataset, Dimension, List, Measure, Op, Parameter, Report, Sort, Top,
+    parse_report,
 };
+pub use platform::{Platform, bundle as platform_bundle};
 pub use run::ReportError;
 pub use table::{Cell, Column, Kind, Table, TooLarge};

@@ -89,7 +89,35 @@ pub struct Top {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dataset {
+    /// The app's form whose records it reads; empty for a platform dataset.
+    #[serde(default)]
     pub form: String,
+    /// Or one of the platform's own datasets (`tasks`).
+    pub platform: Option<crate::Platform>,
+}
+
+impl Dataset {
+    /// The form whose records (or the platform dataset whose rows) it reads.
+    pub fn key(&self) -> &str {
+        match self.platform {
+            Some(platform) => platform.key(),
+            None => &self.form,
+        }
+    }
+}
+
+/// A list of rows rather than groups: the dataset's rows in the report's sort, each with
+/// the `fields` given, at most `limit` of them (a card of "due today").
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct List {
+    pub fields: Vec<String>,
+    #[serde(default = "ten")]
+    pub limit: usize,
+}
+
+fn ten() -> usize {
+    10
 }
 
 /// What a parameter compares its field with.
@@ -154,6 +182,8 @@ pub struct Sort {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChartType {
+    /// A list report's rows, each opening its record or task.
+    List,
     Table,
     Pivot,
     Kpi,
@@ -183,7 +213,10 @@ pub struct Report {
     pub dataset: Dataset,
     #[serde(default)]
     pub dimensions: Vec<Dimension>,
+    #[serde(default)]
     pub measures: Vec<Measure>,
+    /// Rows listed rather than grouped.
+    pub list: Option<List>,
     pub top: Option<Top>,
     /// For a pivot: the dimensions across (the rest go down).
     #[serde(default)]
@@ -198,10 +231,12 @@ pub struct Report {
 }
 
 impl Report {
-    /// Every dataset column it reads: dimensions, measures' fields, parameters' fields.
+    /// Every dataset column it reads: dimensions (or a list's fields), measures' fields,
+    /// parameters' fields.
     pub fn fields(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        let named = self.dimensions.iter().map(|d| d.field.as_str());
+        let listed = self.list.iter().flat_map(|l| l.fields.iter().map(String::as_str));
+        let named = self.dimensions.iter().map(|d| d.field.as_str()).chain(listed);
         let measured = self.measures.iter().filter_map(|m| m.field.as_deref());
         for f in named.chain(measured).chain(self.parameters.iter().map(|p| p.field.as_str())) {
             if !out.contains(&f) {
@@ -217,6 +252,28 @@ pub fn parse_report(doc: &Value, at: &str) -> Result<Report, Vec<Diagnostic>> {
     let report: Report = serde_json::from_value(doc.clone())
         .map_err(|e| vec![Diagnostic::new(at.to_owned(), "shape", e.to_string())])?;
     let mut diags = Vec::new();
+    if report.dataset.form.is_empty() == report.dataset.platform.is_none() {
+        let message = "a dataset is a form of the app or a platform dataset, one of them";
+        diags.push(Diagnostic::new(format!("{at}/dataset"), "shape", message));
+    }
+    match &report.list {
+        Some(list) if list.fields.is_empty() || !(1..=200).contains(&list.limit) => {
+            let message = "a list names its fields and lists 1 to 200 rows";
+            diags.push(Diagnostic::new(format!("{at}/list"), "shape", message));
+        }
+        Some(_) if !report.measures.is_empty() || !report.dimensions.is_empty() => {
+            let message = "a list lists rows: it has no dimensions or measures";
+            diags.push(Diagnostic::new(format!("{at}/list"), "shape", message));
+        }
+        None if report.measures.is_empty() => {
+            diags.push(Diagnostic::new(
+                format!("{at}/measures"),
+                "required",
+                "a report measures something, or lists rows",
+            ));
+        }
+        _ => {}
+    }
     let keys: Vec<&str> = report.measures.iter().map(|m| m.key.as_str()).collect();
     for (i, m) in report.measures.iter().enumerate() {
         let here = format!("{at}/measures/{i}");
@@ -280,8 +337,9 @@ pub fn parse_report(doc: &Value, at: &str) -> Result<Report, Vec<Diagnostic>> {
         }
         seen.push(&p.key);
     }
+    let listed = |by: &str| report.list.as_ref().is_some_and(|l| l.fields.iter().any(|f| f == by));
     for (i, s) in report.sort.iter().enumerate() {
-        if !keys.contains(&s.by.as_str()) && !report.dimensions.iter().any(|d| d.field == s.by) {
+        if !keys.contains(&s.by.as_str()) && !report.dimensions.iter().any(|d| d.field == s.by) && !listed(&s.by) {
             let message = format!("no dimension or measure `{}`", s.by);
             diags.push(Diagnostic::new(format!("{at}/sort/{i}/by"), "unknown_column", message));
         }

@@ -58,3 +58,18 @@ await check('the relationship manager reads her book in both languages and on a 
   await page.getByText('中文', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: '我的管户', level: 1 }), 'back in Chinese');
 });
+
+await check('the relationship manager starts her day: what is due, new alerts, maturities and birthdays', async (page) => {
+  await enter(page);
+  await page.getByRole('menuitem', { name: '我的一天' }).click();
+  await expectVisible(page.getByRole('heading', { name: '我的一天', level: 1 }), 'her day');
+  for (const card of ['逾期待办', '今日到期', '昨日以来的预警', '15 天内到期', '本周生日']) {
+    await expectVisible(page.getByRole('heading', { name: card }), card);
+  }
+  // 李伟's deposit maturing within the fortnight, its balance exact; it opens his account.
+  const maturities = page.locator('.dashboard-card').filter({ has: page.getByRole('heading', { name: '15 天内到期' }) });
+  await expectVisible(maturities.getByText('5,000,000.00'), 'the balance at its scale');
+  await shot(page, 'my-day-zh.png', { fullPage: true });
+  await maturities.getByRole('button', { name: '李伟' }).click();
+  await page.waitForURL(/\/apps\/bank_crm\/forms\/deposit_account\/records\/\d+$/);
+});

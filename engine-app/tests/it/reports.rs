@@ -19,11 +19,16 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
             "holdings_by_product",
             "book",
             "tier_mix_by_branch",
-            "follow_ups_by_month"
+            "follow_ups_by_month",
+            "overdue_tasks",
+            "due_today",
+            "new_alerts",
+            "maturities",
+            "birthdays_this_week"
         ]
     );
     let boards: Vec<&str> = app.dashboards.iter().map(|d| d.key.as_str()).collect();
-    assert_eq!(boards, ["managers", "my_book"]);
+    assert_eq!(boards, ["managers", "my_day", "my_book"]);
     bank["reports"].as_array_mut().expect("reports").push(json!({ "key": "bad", "dataset": { "form": "customer" },
         "dimensions": [{ "field": "tier", "bucket": "month" }, { "field": "nope" }],
         "measures": [{ "key": "s", "op": "sum", "field": "name" }, { "key": "n", "op": "count" }] }));
@@ -36,10 +41,10 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
     let found = engine_app::check_app(&bank, 0).expect_err("refused");
     let at: Vec<(&str, &str)> = found.iter().map(|d| (d.path.as_str(), d.code)).collect();
     for want in [
-        ("/reports/7/dimensions/0/field", "wrong_type"),
-        ("/reports/7/dimensions/1/field", "unknown_field"),
-        ("/reports/7/measures/0/field", "wrong_type"),
-        ("/reports/8/dataset/form", "unknown_form"),
+        ("/reports/12/dimensions/0/field", "wrong_type"),
+        ("/reports/12/dimensions/1/field", "unknown_field"),
+        ("/reports/12/measures/0/field", "wrong_type"),
+        ("/reports/13/dataset/form", "unknown_form"),
         ("/dashboards/0/cards/0/report", "unknown_report"),
         ("/dashboards/0/roles/0", "unknown_role"),
     ] {

@@ -281,3 +281,28 @@ fn a_definition_names_its_unknown_sort_and_comparison_and_a_dashboard_its_grid()
         [("/dashboards/0/cards/1".to_owned(), "overlap"), ("/dashboards/0/cards/2/w".to_owned(), "off_grid")]
     );
 }
+
+#[test]
+fn a_list_gives_rows_in_its_sort_at_most_its_limit_each_with_its_id() {
+    let mut table = transactions();
+    table.columns.push(column("id", Kind::Integer));
+    for (i, row) in table.rows.iter_mut().enumerate() {
+        row.push(Cell::Integer(i as i64 + 1));
+    }
+    let list = report(json!({ "key": "r", "dataset": { "form": "transaction" },
+        "list": { "fields": ["branch", "amount"], "limit": 2 }, "sort": [{ "by": "amount", "descending": true }] }));
+    let answer = run(&list, &table).expect("runs");
+    assert_eq!(answer["rows"][0]["keys"], json!(["sh001", "1000000.05"]));
+    assert_eq!(
+        (answer["rows"][0]["id"].clone(), answer["rows"][1]["id"].clone()),
+        (json!(3), json!(4)),
+        "250.00 before 99.99"
+    );
+    assert_eq!(answer["rows"].as_array().map(Vec::len), Some(2));
+    assert_eq!(answer["count"], 5);
+    assert_eq!(answer["columns"][1]["scale"], 2);
+    let wrong =
+        json!({ "key": "r", "dataset": { "form": "f", "platform": "tasks" }, "list": { "fields": [], "limit": 0 } });
+    let paths: Vec<String> = parse_report(&wrong, "").expect_err("wrong").into_iter().map(|d| d.path).collect();
+    assert_eq!(paths, ["/dataset", "/list"]);
+}

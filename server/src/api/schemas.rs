@@ -504,8 +504,10 @@ pub struct ReportAnswer {
 pub struct ReportAbout {
     pub key: String,
     pub label: Option<std::collections::BTreeMap<String, String>>,
-    /// The dataset's form.
+    /// The dataset's form (empty for a platform dataset).
     pub form: String,
+    /// A platform dataset: `tasks`.
+    pub platform: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub chart: Option<Value>,
     /// A pivot's dimensions across.
@@ -538,7 +540,7 @@ pub struct SelectOptionRef {
 pub struct ReportColumn {
     pub key: String,
     pub label: Option<std::collections::BTreeMap<String, String>>,
-    /// `dimension` or `measure`.
+    /// `dimension` or `measure`; a list's `field`.
     pub role: String,
     /// A dimension's `text`, `number`, `boolean` or `bucket`; a measure's `decimal` or `share`.
     pub r#type: String,
@@ -563,6 +565,8 @@ pub struct ReportRow {
     /// `{field, from, before}`.
     #[schema(value_type = Vec<Object>)]
     pub drill: Vec<Value>,
+    /// A list report's row: its record's (or task's) id.
+    pub id: Option<i64>,
     /// The condition that lists the row's records (what narrowed the report and the row's
     /// own values), for the record list's `where`; null where none can be written.
     #[schema(rename = "where")]

@@ -11,13 +11,13 @@ use chrono::{DateTime, Utc};
 use engine_form::{FieldType, ResultType};
 use engine_report::{Cell, Column, Kind, Report, Table};
 use futures_util::future::LocalBoxFuture;
-use sea_orm::ConnectionTrait;
 use serde_json::{Map, Value};
 
 use crate::access::reach::{list_query, shaped};
 use crate::access::{Access, Mode};
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
+use crate::core::Core;
 use crate::error::{BadInputCode, Error, FieldError, ForbiddenCode};
 use crate::records::query::{ListParams, ListQuery, MAX_IN_VALUES, decode_cursor};
 use crate::records::{FormCtx, read};
@@ -37,8 +37,8 @@ pub struct Base {
     pub given: Vec<(String, engine_report::Compare, String)>,
 }
 
-pub struct Reader<'a, C> {
-    pub c: &'a C,
+pub struct Reader<'a> {
+    pub core: &'a Core,
     pub app: &'a PublishedApp,
     pub principal: &'a Principal,
     pub now: DateTime<Utc>,
@@ -46,10 +46,11 @@ pub struct Reader<'a, C> {
     pub max_rows: u64,
 }
 
-impl<C: ConnectionTrait> Reader<'_, C> {
+impl Reader<'_> {
     /// The report's table as the viewer reads it, and what narrowed it.
     pub async fn read(&self, report: &Report, given: &BTreeMap<String, String>) -> Result<(Table, Base), Error> {
-        let form = self.app.bundle.form(&report.dataset.form).ok_or_else(|| gone(&report.dataset.form))?;
+        let (bundle, form) =
+            engine_app::reports::dataset(&self.app.bundle, report).ok_or_else(|| gone(report.dataset.key()))?;
         let (filter, given) = parameters(report, form, given)?;
         let base = Base { filter, condition: report.filter.clone(), given };
         let paths: Vec<Vec<String>> =
@@ -61,15 +62,24 @@ impl<C: ConnectionTrait> Reader<'_, C> {
             count: Some(true),
             ..Default::default()
         };
-        let records = self.records(&report.dataset.form, params, paths.clone(), Some(report)).await?;
+        let records = match report.dataset.platform {
+            Some(platform) => super::platform::rows(self, platform, report, &base).await?,
+            None => self.records(&report.dataset.form, params, paths.clone(), Some(report)).await?,
+        };
         let mut columns = Vec::new();
         for path in report.fields() {
-            let field = engine_app::reports::resolve(&self.app.bundle, form, path).map_err(|e| gone(&e))?;
+            let field = engine_app::reports::resolve(bundle, form, path).map_err(|e| gone(&e))?;
             columns.push(Column {
                 key: path.to_owned(),
                 label: serde_json::json!(field.label),
                 kind: kind(&field.kind),
             });
+        }
+        // A list's rows are records (or tasks) to open: each keeps its id.
+        let mut paths = paths;
+        if report.list.is_some() {
+            columns.push(Column { key: "id".into(), label: Value::Null, kind: Kind::Integer });
+            paths.push(vec!["id".to_owned()]);
         }
         let mut rows = Vec::with_capacity(records.len());
         for record in &records {
@@ -104,8 +114,8 @@ impl<C: ConnectionTrait> Reader<'_, C> {
             let mut fields: Vec<&str> = paths.iter().filter_map(|p| p.first().map(String::as_str)).collect();
             fields.dedup();
             params.fields = Some(fields.join(","));
-            let ctx = FormCtx::new(self.app, form, self.c.get_database_backend(), self.now)?;
-            let (access, mut query) = list_query(self.c, &ctx, self.principal, &params, "read").await?;
+            let ctx = FormCtx::new(self.app, form, self.core.db.backend(), self.now)?;
+            let (access, mut query) = list_query(&self.core.db.conn, &ctx, self.principal, &params, "read").await?;
             if let Some(report) = report {
                 for path in &paths {
                     readable(&access, ctx.form, self.app, path).map_err(|detail| Error::Forbidden {
@@ -117,7 +127,7 @@ impl<C: ConnectionTrait> Reader<'_, C> {
             let scoped = FormCtx { access: Some(&access), ..ctx };
             let mut records = Vec::new();
             loop {
-                let page = read::list(self.c, &scoped, &query).await?;
+                let page = read::list(&self.core.db.conn, &scoped, &query).await?;
                 if let Some(total) = page.total.filter(|t| *t > self.max_rows) {
                     return Err(Error::TooManyRows(format!(
                         "`{form}` has {total} rows for this report, more than the {} a report reads: narrow it \
@@ -250,7 +260,7 @@ fn gone(what: &str) -> Error {
 }
 
 /// A column's kind from its field's type (decimals' scale widened to the values read).
-fn kind(field: &FieldType) -> Kind {
+pub(super) fn kind(field: &FieldType) -> Kind {
     match field {
         FieldType::Integer { .. } | FieldType::Relation { .. } => Kind::Integer,
         FieldType::Decimal { scale, .. } => Kind::Decimal(*scale),
@@ -271,7 +281,7 @@ fn kind(field: &FieldType) -> Kind {
 
 /// A value as the API gives it, as a cell of its column's kind (what does not read as
 /// one is empty: a value stored before its field's type changed).
-fn cell(kind: Kind, value: &Value) -> Cell {
+pub(super) fn cell(kind: Kind, value: &Value) -> Cell {
     let text = || match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

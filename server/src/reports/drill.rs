@@ -13,8 +13,12 @@ use crate::catalog::PublishedApp;
 
 /// Adds `where` to each row of `answer` (and `row_where`, `column_where` to its pivot).
 pub fn add_wheres(app: &PublishedApp, report: &Report, base: &Base, answer: &mut Value) {
-    let Some(form) = app.bundle.form(&report.dataset.form) else { return };
-    let kind = |path: &str| engine_app::reports::resolve(&app.bundle, form, path).ok().map(|f| f.kind.clone());
+    // A platform dataset's rows (tasks) open on their own, not in a record list.
+    if report.dataset.platform.is_some() {
+        return;
+    }
+    let Some((bundle, form)) = engine_app::reports::dataset(&app.bundle, report) else { return };
+    let kind = |path: &str| engine_app::reports::resolve(bundle, form, path).ok().map(|f| f.kind.clone());
     let mut common: Vec<String> = base.condition.iter().map(|c| format!("({c})")).collect();
     for (field, op, value) in &base.given {
         match kind(field).and_then(|k| compare(field, *op, value, &k)) {
@@ -70,7 +74,7 @@ fn condition(path: &str, item: &Value, kind: &FieldType) -> Option<String> {
 }
 
 /// A parameter's comparison as a condition.
-fn compare(field: &str, op: Compare, value: &str, kind: &FieldType) -> Option<String> {
+pub(super) fn compare(field: &str, op: Compare, value: &str, kind: &FieldType) -> Option<String> {
     if op == Compare::In {
         let items: Option<Vec<String>> = value.split('|').map(|v| literal(kind, v)).collect();
         return Some(format!("{field} in [{}]", items?.join(", ")));

@@ -34,7 +34,8 @@ pub async fn csv(
 
 fn text(answer: &Value, words: &Words) -> String {
     let columns: Vec<&Value> = answer["columns"].as_array().into_iter().flatten().collect();
-    let dims = columns.iter().filter(|c| c["role"] == "dimension").count();
+    // Dimensions (or a list's fields) first, in words; then the measures, exact.
+    let dims = columns.iter().filter(|c| c["role"] != "measure").count();
     let mut out = "\u{feff}".to_owned();
     let header =
         columns.iter().map(|c| words.label_of(&c["label"]).unwrap_or(c["key"].as_str().unwrap_or("")).to_owned());
@@ -54,7 +55,11 @@ fn text(answer: &Value, words: &Words) -> String {
         let values = row["values"].as_array().into_iter().flatten().map(|v| v.as_str().unwrap_or("").to_owned());
         push_row(&mut out, keys.chain(values));
     }
-    // The total under the measures, named in the first column where there is a dimension.
+    // The total under the measures, named in the first column where there is a dimension
+    // (a list has none).
+    if answer["total"].as_array().is_none_or(Vec::is_empty) {
+        return out;
+    }
     let total = if words.language.as_deref() == Some("en") { "Total" } else { "合计" };
     let named = (0..dims).map(|d| if d == 0 { total.to_owned() } else { String::new() });
     let values = answer["total"].as_array().into_iter().flatten().map(|v| v.as_str().unwrap_or("").to_owned());

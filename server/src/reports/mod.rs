@@ -8,6 +8,7 @@ mod dashboards;
 mod dataset;
 mod drill;
 mod export;
+mod platform;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -97,8 +98,7 @@ async fn compute(
 ) -> Result<Value, Error> {
     let limit = core.report_limits.time;
     let work = async {
-        let reader =
-            Reader { c: &core.db.conn, app, principal, now: core.clock.now(), max_rows: core.report_limits.rows };
+        let reader = Reader { core, app, principal, now: core.clock.now(), max_rows: core.report_limits.rows };
         let (table, base) = reader.read(report, given).await?;
         let permit = POOL.acquire().await.map_err(|e| Error::Internal(e.into()))?;
         let owned = report.clone();
@@ -127,7 +127,7 @@ async fn compute(
 /// What the report is: its label, dataset, chart, and each parameter with its field's type,
 /// its options (a select's) and the value in effect.
 fn about(app: &PublishedApp, report: &Report, given: &BTreeMap<String, String>) -> Value {
-    let form = app.bundle.form(&report.dataset.form);
+    let form = engine_app::reports::dataset(&app.bundle, report).map(|(_, f)| f);
     let parameters: Vec<Value> = report
         .parameters
         .iter()
@@ -139,15 +139,17 @@ fn about(app: &PublishedApp, report: &Report, given: &BTreeMap<String, String>) 
                 "required": p.required, "value": given.get(&p.key).filter(|v| !v.is_empty()).or(p.default.as_ref()) })
         })
         .collect();
-    json!({ "key": report.key, "label": report.label, "form": report.dataset.form, "chart": report.chart,
+    json!({ "key": report.key, "label": report.label, "form": report.dataset.form,
+        "platform": report.dataset.platform.map(engine_report::Platform::key), "chart": report.chart,
         "across": report.columns, "parameters": parameters })
 }
 
 /// Each select dimension's options (its values' labels), for the answer to be read in words.
 fn label_options(app: &PublishedApp, report: &Report, answer: &mut Value) {
-    let Some(form) = app.bundle.form(&report.dataset.form) else { return };
-    for (i, d) in report.dimensions.iter().enumerate() {
-        if let Ok(field) = engine_app::reports::resolve(&app.bundle, form, &d.field) {
+    let Some((bundle, form)) = engine_app::reports::dataset(&app.bundle, report) else { return };
+    let listed = report.list.iter().flat_map(|l| l.fields.iter());
+    for (i, path) in report.dimensions.iter().map(|d| &d.field).chain(listed).enumerate() {
+        if let Ok(field) = engine_app::reports::resolve(bundle, form, path) {
             let options = options_of(&field.kind);
             if !options.is_empty() {
                 answer["columns"][i]["options"] = Value::Array(options);

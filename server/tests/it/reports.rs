@@ -221,7 +221,7 @@ async fn a_dashboard_computes_its_cards_and_one_failing_fails_alone(backend: Bac
             .collect()
     };
     let hers = as_user(&env, "zhang.min", "GET", "/api/v1/workspace", None).await;
-    assert_eq!(menu(&hers.body), ["my_book"], "{}", hers.body);
+    assert_eq!(menu(&hers.body), ["my_day", "my_book"], "{}", hers.body);
     let his = as_user(&env, "li.hang", "GET", "/api/v1/workspace", None).await;
     assert_eq!(menu(&his.body), ["managers"]);
     let refused = as_user(&env, "zhang.min", "GET", &format!("{APP}/dashboards/managers"), None).await;
@@ -326,5 +326,67 @@ async fn fifty_viewers_at_once_each_get_their_own_answer(backend: Backend) {
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert_eq!(answer.body["total"], alone[who], "{}'s answer, never another's", users[who]);
     }
+    env.finish().await;
+}
+
+both_backends!(tasks_are_a_dataset_read_as_each_inbox_reaches_them);
+
+async fn tasks_are_a_dataset_read_as_each_inbox_reaches_them(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    let report = json!({ "key": "tasks_by_assignee", "dataset": { "platform": "tasks" },
+        "dimensions": [{ "field": "assignee" }, { "field": "status" }], "measures": [{ "key": "n", "op": "count" }],
+        "parameters": [{ "key": "status", "field": "status" }] });
+    assert_eq!(env.put(&format!("{APP}/drafts/reports/tasks_by_assignee"), &report).await.status, 200);
+    let published = env.post(&format!("{APP}/publish"), &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let count = |body: &Value| -> Vec<(String, String)> {
+        body["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| (r["keys"][0].as_str().unwrap_or("").to_owned(), r["values"][0].as_str().unwrap_or("").to_owned()))
+            .collect()
+    };
+    // 李伟's whole AUM leaves today: the large-outflow rule raises an alert task for her.
+    let customer = env.get(&format!("{APP}/forms/customer/records/1")).await.body;
+    let sent = json!({ "customer": customer["id"], "direction": "out", "amount": customer["aum"],
+        "occurred_at": env.now().to_rfc3339(), "channel": "mobile" });
+    assert_eq!(env.post(&format!("{APP}/forms/transaction/records"), &sent).await.status, 201);
+    // Her tasks as her inbox lists them; her branch manager's team's; another RM's none of hers.
+    let inbox = as_user(&env, "zhang.min", "GET", "/api/v1/tasks?limit=500", None).await;
+    let open = inbox.body["items"].as_array().map_or(0, Vec::len);
+    assert!(open > 0, "{}", inbox.body);
+    let hers = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/tasks_by_assignee?status=open"), None).await;
+    assert_eq!(count(&hers.body), [("zhang.min".to_owned(), open.to_string())], "{}", hers.body);
+    let team = as_user(&env, "li.hang", "GET", &format!("{APP}/reports/tasks_by_assignee?status=open"), None).await;
+    assert!(count(&team.body).contains(&("zhang.min".to_owned(), open.to_string())), "{}", team.body);
+    let other = as_user(&env, "wang.lei", "GET", &format!("{APP}/reports/tasks_by_assignee"), None).await;
+    assert!(!count(&other.body).iter().any(|(who, _)| who == "zhang.min"), "{}", other.body);
+    let wrong = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/tasks_by_assignee?status=lost"), None).await;
+    assert_eq!(wrong.error_paths(), ["/status bad_query"], "{}", wrong.body);
+
+    // Her day: every card answers; a listed task is one of her inbox's, a listed account one of hers.
+    let day = as_user(&env, "zhang.min", "GET", &format!("{APP}/dashboards/my_day"), None).await;
+    assert_eq!(day.status, 200, "{}", day.body);
+    let cards = day.body["cards"].as_array().expect("cards");
+    assert!(cards.iter().all(|c| c["answer"].is_object()), "{}", day.body);
+    let ids: Vec<&Value> = inbox.body["items"].as_array().into_iter().flatten().map(|t| &t["id"]).collect();
+    for card in cards.iter().filter(|c| c["answer"]["report"]["platform"] == "tasks") {
+        for row in card["answer"]["rows"].as_array().into_iter().flatten() {
+            assert!(ids.contains(&&row["id"]), "{} lists a task not hers: {row}", card["report"]);
+        }
+    }
+    let alerts = cards.iter().find(|c| c["report"] == "new_alerts").expect("alerts");
+    assert_eq!(alerts["answer"]["rows"].as_array().map_or(0, Vec::len), 1, "the outflow alert: {alerts}");
+    let maturities = cards.iter().find(|c| c["report"] == "maturities").expect("maturities");
+    let rows = maturities["answer"]["rows"].as_array().expect("rows");
+    assert!(
+        rows.iter().all(|r| r["keys"][3].as_str().is_some_and(|b| b.contains('.'))),
+        "balances at their scale: {rows:?}"
+    );
+    let his = as_user(&env, "wang.lei", "GET", &format!("{APP}/reports/maturities"), None).await;
+    let theirs: Vec<&Value> = his.body["rows"].as_array().into_iter().flatten().map(|r| &r["id"]).collect();
+    assert!(rows.iter().all(|r| !theirs.contains(&&r["id"])), "another RM's maturities are not hers");
     env.finish().await;
 }

@@ -5,7 +5,10 @@ import { Button, Statistic, Table, Typography } from 'antd';
 import type { Answer, Column } from './answer';
 import { keyText, valueText } from './answer';
 import { Chart } from './Chart';
+import { useContext } from 'react';
 import { label, useT, type Language } from '../../i18n';
+import { ZoneContext } from '../../ui/contexts';
+import { formatInstant } from '../../ui/format';
 
 interface Props {
   answer: Answer;
@@ -13,14 +16,17 @@ interface Props {
   title: string;
   /// Opens the records of a condition.
   onDrill: (where: string) => void;
+  /// Opens one listed row: its record, or its task.
+  onOpen: (id: number) => void;
 }
 
-export function CardView({ answer, language, title, onDrill }: Props) {
+export function CardView({ answer, language, title, onDrill, onOpen }: Props) {
   const kind = (answer.report.chart as { type?: string } | null)?.type ?? 'table';
   const drillRow = (i: number) => {
     const where = answer.rows[i]?.where;
     if (where) onDrill(where);
   };
+  if (kind === 'list') return <Listed answer={answer} language={language} onOpen={onOpen} />;
   if (kind === 'kpi') return <Kpi answer={answer} language={language} />;
   if (kind === 'pivot' && answer.pivot) return <Pivot answer={answer} language={language} onDrill={onDrill} />;
   if (kind === 'table' || answer.rows.length === 0) return <Rows answer={answer} language={language} onDrill={drillRow} />;
@@ -28,6 +34,30 @@ export function CardView({ answer, language, title, onDrill }: Props) {
 }
 
 const name = (c: Column | undefined, language: Language) => (c ? label(c.label ?? undefined, language) || c.key : '');
+
+/// A list report's rows: each field in words, the first opening the row's record or task.
+function Listed({ answer, language, onOpen }: { answer: Answer; language: Language; onOpen: (id: number) => void }) {
+  const t = useT();
+  const zone = useContext(ZoneContext);
+  const shown = (c: Column, value: string | null | undefined) => {
+    if (value === null || value === undefined) return '—';
+    if (c.type === 'instant') return formatInstant(value, language, zone, { sayZone: false });
+    if (c.type === 'decimal') return valueText(c, value);
+    if (c.type === 'boolean') return value === 'true' ? t('dashboard.yes') : t('dashboard.no');
+    return keyText(c, value, language, '—');
+  };
+  const columns = answer.columns.map((c, i) => ({
+    key: c.key,
+    title: name(c, language),
+    align: c.type === 'decimal' ? ('right' as const) : ('left' as const),
+    render: (_: unknown, row: { i: number }) => {
+      const r = answer.rows[row.i] as (typeof answer.rows)[number] & { id?: number | null };
+      const text = shown(c, r.keys[i]);
+      return i === 0 && typeof r.id === 'number' ? <Button type="link" size="small" onClick={() => onOpen(r.id as number)}>{text}</Button> : text;
+    },
+  }));
+  return <Table size="small" pagination={false} rowKey="i" columns={columns} dataSource={answer.rows.map((_, i) => ({ i }))} locale={{ emptyText: t('dashboard.nothing') }} />;
+}
 
 function Kpi({ answer, language }: { answer: Answer; language: Language }) {
   const measures = answer.columns.filter((c) => c.role === 'measure');

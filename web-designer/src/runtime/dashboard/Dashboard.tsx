@@ -4,9 +4,10 @@
 // others show, and a bucket, row or cell opens the record list filtered to it.
 import { useContext } from 'react';
 import { Alert, Card as Panel, Empty, Input, Select, Skeleton, Space, Typography } from 'antd';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
-import { answered, problemOf, type Key } from '../../api/queries';
+import { answered, problemOf, queries, type Key } from '../../api/queries';
+import { ShellContext } from '../../ui/contexts';
 import { LanguageContext, label, useT } from '../../i18n';
 import { refusalText } from '../../ui/problems';
 import { paths, useNavigate, type Params } from '../../ui/router';
@@ -87,7 +88,22 @@ function Filter({ parameter, value, onChange }: { parameter: Parameter; value: s
   );
 }
 
+interface Opened {
+  form: string;
+  platform?: string | null;
+}
+
 function CardPanel({ app, card, onDrill }: { app: string; card: Card; onDrill: (form: string, where: string) => void }) {
+  const go = useNavigate();
+  const shell = useContext(ShellContext);
+  const client = useQueryClient();
+  // A listed row opens its task over the dashboard, or its record.
+  async function onOpen(report: Opened, id: number) {
+    if (report.platform === 'tasks') {
+      const task = await client.fetchQuery(queries.task(id)).catch(() => null);
+      if (task) shell?.openTask(task);
+    } else go(paths.record(app, report.form, id));
+  }
   const t = useT();
   const language = useContext(LanguageContext);
   const title = label(card.label ?? undefined, language) || card.report;
@@ -105,7 +121,8 @@ function CardPanel({ app, card, onDrill }: { app: string; card: Card; onDrill: (
       {card.problem ? (
         <Alert type="warning" showIcon title={t('dashboard.failed')} description={refusalText(card.problem, language)} />
       ) : card.answer ? (
-        <CardView answer={card.answer} language={language} title={title} onDrill={(where) => card.answer && onDrill(card.answer.report.form, where)} />
+        <CardView answer={card.answer} language={language} title={title} onDrill={(where) => card.answer && onDrill(card.answer.report.form, where)}
+          onOpen={(id) => card.answer && onOpen(card.answer.report, id)} />
       ) : null}
       </div>
     </Panel>

@@ -1,0 +1,104 @@
+//! The platform's datasets read for a viewer: tasks as their inbox reaches them (their
+//! own, their queues', and their teams' when they lead one; what is derived from a value
+//! they see masked left out, as the inbox leaves it), every status, every page. The
+//! report's filter and parameters are applied here, in the expression language over each
+//! row, as the database applies them to a form's records.
+
+use engine_form::FieldValue;
+use engine_report::{Platform, Report};
+use engine_rule::{Record, Value as ExprValue};
+use serde_json::{Map, Value, json};
+
+use super::dataset::{Base, Reader, cell, kind};
+use crate::error::{BadInputCode, Error};
+use crate::tasks::{MAX_PAGE, TaskQuery};
+
+/// The rows of `platform` the viewer reaches that the report's filter and parameters keep.
+pub async fn rows(
+    reader: &Reader<'_>,
+    platform: Platform,
+    report: &Report,
+    base: &Base,
+) -> Result<Vec<Map<String, Value>>, Error> {
+    let Platform::Tasks = platform;
+    let mut rows = Vec::new();
+    for status in ["open", "completed", "cancelled"] {
+        let mut after = None;
+        loop {
+            let query = TaskQuery {
+                app: Some(reader.app.key.clone()),
+                status: Some(status.to_owned()),
+                team: true,
+                limit: MAX_PAGE,
+                after,
+                ..Default::default()
+            };
+            let page = crate::tasks::list(reader.core, reader.principal.clone(), &query, reader.now).await?;
+            rows.extend(page.items.iter().map(task_row));
+            if rows.len() as u64 > reader.max_rows {
+                return Err(Error::TooManyRows(format!(
+                    "more than the {} tasks a report reads: narrow it with its parameters",
+                    reader.max_rows
+                )));
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+    }
+    let conditions = conditions(platform, report, base)?;
+    let form = platform.form();
+    let context = engine_form::formula_context(engine_report::platform_bundle(), reader.now);
+    rows.retain(|row| {
+        let values = Row { form, row };
+        conditions.iter().all(|c| matches!(engine_rule::evaluate(c, &values, &context), Ok(ExprValue::Bool(true))))
+    });
+    Ok(rows)
+}
+
+/// A task as the tasks dataset's row.
+fn task_row(task: &Value) -> Map<String, Value> {
+    let row = json!({ "id": task["id"], "title": task["title"], "status": task["status"], "priority": task["priority"],
+        "assignee": task["assignee"], "unit": task["candidate_unit"], "role": task["candidate_role"],
+        "form": task["subject"]["form"], "record": task["subject"]["id"], "created_at": task["created_at"],
+        "due_at": task["due_at"], "completed_at": task["completed_at"], "outcome": task["outcome"],
+        "overdue": task["overdue"], "alert": !task["firing"].is_null() });
+    row.as_object().cloned().unwrap_or_default()
+}
+
+/// The report's filter and each parameter in effect, parsed.
+fn conditions(platform: Platform, report: &Report, base: &Base) -> Result<Vec<engine_rule::Expr>, Error> {
+    let form = platform.form();
+    let mut texts: Vec<String> = report.filter.iter().cloned().collect();
+    for (field, op, value) in &base.given {
+        let Some(f) = form.field(field) else { continue };
+        let text = super::drill::compare(field, *op, value, &f.kind).ok_or_else(|| {
+            Error::bad_input_at(
+                BadInputCode::bad_query,
+                &format!("/{field}"),
+                format!("`{value}` cannot be compared here"),
+            )
+        })?;
+        texts.push(text);
+    }
+    texts
+        .iter()
+        .map(|t| engine_rule::parse(t).map_err(|e| Error::InvalidExpression { param: "filter", errors: vec![e] }))
+        .collect()
+}
+
+/// A row as the expression language reads it.
+struct Row<'a> {
+    form: &'a engine_form::Form,
+    row: &'a Map<String, Value>,
+}
+
+impl Record for Row<'_> {
+    fn value(&self, path: &[String]) -> ExprValue {
+        let [key] = path else { return ExprValue::Null };
+        let Some(field) = self.form.field(key) else { return ExprValue::Null };
+        let value: FieldValue = cell(kind(&field.kind), self.row.get(key).unwrap_or(&Value::Null));
+        engine_form::expr_value(&value)
+    }
+}
