@@ -155,7 +155,8 @@ await check('an analyst builds an app and its forms without JSON, by drag and dr
   await preview.getByLabel('金额', { exact: true }).fill('150');
   await expectVisible(preview.getByLabel('大额说明'), 'shown above 100');
   const doubled = preview.getByLabel('双倍金额');
-  for (let i = 0; i < 50 && !(await doubled.inputValue()).startsWith('300'); i++) await page.waitForTimeout(100);
+  // The server's check of the draft, 400 ms after the typing stops (slower on a busy machine).
+  for (let i = 0; i < 200 && !(await doubled.inputValue()).startsWith('300'); i++) await page.waitForTimeout(100);
   if (!(await doubled.inputValue()).startsWith('300')) throw new Error(`the formula says ${await doubled.inputValue()}`);
   await page.getByRole('button', { name: '保存草稿' }).click();
   await expectVisible(page.getByText('草稿已保存', { exact: true }), 'saved');
