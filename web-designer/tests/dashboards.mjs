@@ -25,7 +25,11 @@ await check('the branch manager reads his dashboard, filters it and drills into 
   await tier.fill('高净值');
   await page.keyboard.press('Enter');
   await page.waitForURL(/tier=hnw/);
-  await expectVisible(page.getByText('19,000,000.00'), 'the high net worth AUM');
+  // Every card that takes the tier reads the high net worth alone: the book's AUM is theirs.
+  await page.getByText('19,356,000.75').waitFor({ state: 'detached', timeout: 10_000 });
+  const tiers = page.locator('.dashboard-card').filter({ has: page.getByRole('heading', { name: '各层级客户资产' }) });
+  await expectVisible(tiers.getByText('高净值').first(), 'the high net worth slice');
+  if (await tiers.getByText('大众').count()) throw new Error('the mass tier still shown');
   // A pivot cell opens the customers behind it, the condition shown at the list's filter.
   await page.goto(base + '/apps/bank_crm/dashboards/managers');
   const pivot = page.locator('.dashboard-card').filter({ has: page.getByRole('heading', { name: '各支行客户层级分布' }) });

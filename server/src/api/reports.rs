@@ -18,11 +18,11 @@ use crate::error::Error;
 /// A published report computed over the caller's rows: `?{parameter}=value` for each of its
 /// parameters (a wrong value refused at `/{parameter}`). A report reading a field the caller
 /// sees masked or hidden is refused whole: a sum or a maximum over one row would show it.
-/// `?format=csv`: the answer as a CSV file in the caller's words (audited as an export).
+/// `?format=csv` or `xlsx`: the answer as a file in the caller's words (audited as an export).
 #[utoipa::path(get, path = "/api/v1/apps/{app}/reports/{report}", tag = "reports",
     params(("app" = String, Path, description = "App key"), ("report" = String, Path, description = "Report key")),
-    responses((status = 200, description = "The answer (with `format=csv`, a CSV file)", body = super::schemas::ReportAnswer),
-        (status = 400, description = "A parameter the report does not take, or a value its field cannot hold; a format other than `csv`", body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, description = "The answer (with `format=csv` or `xlsx`, a file)", body = super::schemas::ReportAnswer),
+        (status = 400, description = "A parameter the report does not take, or a value its field cannot hold; a format other than `csv` or `xlsx`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's roles do not read the report's form, or it reads what they see masked or hidden", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such app or report", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "More rows than a report reads, or a sum past what is computed exactly", body = Problem, content_type = "application/problem+json"),
@@ -39,18 +39,18 @@ pub async fn report(
     let answer = crate::reports::answer(&state.core, &principal, (&path.0, &path.1), &given).await?;
     match format.as_deref() {
         None | Some("json") => Ok(json_response(StatusCode::OK, &answer)),
-        Some("csv") => {
+        Some(format @ ("csv" | "xlsx")) => {
             let who = (&principal, &actor(&req));
-            let (name, text) = crate::reports::csv(&state.core, who, (&path.0, &path.1), &answer).await?;
+            let file = crate::reports::file(&state.core, who, (&path.0, &path.1), &answer, format).await?;
             Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header(super::files::attachment(&name))
-                .body(text))
+                .content_type(file.content_type)
+                .insert_header(super::files::attachment(&file.name))
+                .body(file.bytes))
         }
         Some(other) => Err(Error::bad_input_at(
             crate::error::BadInputCode::bad_query,
             "/format",
-            format!("no format `{other}`: `json` or `csv`"),
+            format!("no format `{other}`: `json`, `csv` or `xlsx`"),
         )),
     }
 }

@@ -1,9 +1,12 @@
-//! A report's answer as a CSV file, in the exporter's words: a header of the columns'
-//! labels in their language, a row per group (a select's value by its option's label, each
-//! measure as its exact decimal), then the total. What it reads is what the answer read —
-//! the viewer's rows and fields — and the export leaves an audit entry like a record
-//! export's before the first byte leaves.
+//! A report's answer as a file in the exporter's words — CSV, or XLSX through
+//! rust_xlsxwriter's constant-memory worksheets: a header of the columns' labels in their
+//! language, a row per group (a select's value by its option's label; each measure exact:
+//! in CSV its decimal text, in XLSX a number where a spreadsheet's double holds it exactly
+//! — at most 15 significant digits — else its text), then the total. What it reads is what
+//! the answer read — the viewer's rows and fields — and the export leaves an audit entry
+//! like a record export's before the file leaves.
 
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::audit::{self, Actor, Entry};
@@ -12,57 +15,147 @@ use crate::core::Core;
 use crate::error::Error;
 use crate::export::{Words, push_row, words_of};
 
-/// The CSV of `answer` (report `key` of `app`) with its file name, the export audited.
-pub async fn csv(
+/// The rows of a worksheet: XLSX holds 1,048,576, the header one of them.
+const SHEET_ROWS: usize = 1_048_575;
+
+/// A file to send: its name, content type and bytes.
+pub struct File {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// `answer` (report `key` of `app`) as a file of `format` (`csv` or `xlsx`), the export audited.
+pub async fn file(
     core: &Core,
     (principal, actor): (&Principal, &Actor),
     (app, key): (&str, &str),
     answer: &Value,
-) -> Result<(String, String), Error> {
+    format: &str,
+) -> Result<File, Error> {
     let now = core.clock.now();
     let published = core.catalog.published(&core.db.conn, app).await?;
     let words = words_of(core, principal, &published, false).await?;
-    let form = answer["report"]["form"].as_str().unwrap_or_default();
+    let form = answer["report"]["platform"].as_str().or(answer["report"]["form"].as_str()).unwrap_or_default();
     let rows = answer["rows"].as_array().map_or(0, Vec::len);
     let parameters: Vec<&Value> = answer["report"]["parameters"].as_array().into_iter().flatten().collect();
-    let detail = json!({ "format": "csv", "report": key, "rows": rows,
+    let detail = json!({ "format": format, "report": key, "rows": rows,
         "parameters": parameters.iter().map(|p| json!({ "key": p["key"], "value": p["value"] })).collect::<Vec<_>>() });
     audit::write(&core.db.conn, actor, Entry::form("report.export", app, form, detail), now).await?;
     let name = words.label_of(&answer["report"]["label"]).unwrap_or(key).to_owned();
-    Ok((format!("{name}-{}.csv", now.format("%Y%m%d-%H%M%S")), text(answer, &words)))
+    let stamp = now.format("%Y%m%d-%H%M%S");
+    let (header, body) = sheet(answer, &words);
+    if format == "xlsx" {
+        let bytes = tokio::task::spawn_blocking(move || xlsx(&header, &body))
+            .await
+            .map_err(|e| Error::Internal(e.into()))??;
+        let content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        return Ok(File { name: format!("{name}-{stamp}.xlsx"), content_type, bytes });
+    }
+    let mut out = "\u{feff}".to_owned();
+    push_row(&mut out, header.into_iter());
+    for row in body {
+        push_row(&mut out, row.into_iter().map(|c| c.text));
+    }
+    Ok(File { name: format!("{name}-{stamp}.csv"), content_type: "text/csv; charset=utf-8", bytes: out.into_bytes() })
 }
 
-fn text(answer: &Value, words: &Words) -> String {
+/// One cell: its text, and for a number its exact value and places.
+struct Cell {
+    text: String,
+    number: Option<(Decimal, u32)>,
+}
+
+impl Cell {
+    fn text(text: String) -> Cell {
+        Cell { text, number: None }
+    }
+}
+
+/// The header and rows of the answer in the exporter's words.
+fn sheet(answer: &Value, words: &Words) -> (Vec<String>, Vec<Vec<Cell>>) {
     let columns: Vec<&Value> = answer["columns"].as_array().into_iter().flatten().collect();
     // Dimensions (or a list's fields) first, in words; then the measures, exact.
     let dims = columns.iter().filter(|c| c["role"] != "measure").count();
-    let mut out = "\u{feff}".to_owned();
     let header =
         columns.iter().map(|c| words.label_of(&c["label"]).unwrap_or(c["key"].as_str().unwrap_or("")).to_owned());
-    push_row(&mut out, header);
-    let others = if words.language.as_deref() == Some("en") { "Others" } else { "其他" };
+    let english = words.language.as_deref() == Some("en");
+    let number = |value: &Value, column: Option<&&Value>| -> Cell {
+        let text = value.as_str().unwrap_or("").to_owned();
+        let scale = column.and_then(|c| c["scale"].as_u64()).unwrap_or(0) as u32;
+        Cell { number: text.parse::<Decimal>().ok().map(|d| (d, scale)), text }
+    };
+    let mut rows = Vec::new();
     for row in answer["rows"].as_array().into_iter().flatten() {
         let keys = (0..dims).map(|d| {
             if row["others"] == true {
-                return others.to_owned();
+                return Cell::text(if english { "Others" } else { "其他" }.to_owned());
             }
             let key = row["keys"][d].as_str().unwrap_or_default();
             let option = columns[d]["options"].as_array().and_then(|o| o.iter().find(|o| o["key"] == key));
             let text = option.and_then(|o| words.label_of(&o["label"])).unwrap_or(key);
             // A text a spreadsheet could take for a formula is written with a leading `'`.
-            if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
+            let guarded =
+                if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
+            Cell::text(guarded)
         });
-        let values = row["values"].as_array().into_iter().flatten().map(|v| v.as_str().unwrap_or("").to_owned());
-        push_row(&mut out, keys.chain(values));
+        let values =
+            row["values"].as_array().into_iter().flatten().enumerate().map(|(m, v)| number(v, columns.get(dims + m)));
+        rows.push(keys.chain(values).collect());
     }
-    // The total under the measures, named in the first column where there is a dimension
-    // (a list has none).
-    if answer["total"].as_array().is_none_or(Vec::is_empty) {
-        return out;
+    // The total under the measures, named in the first column (a list has none).
+    if let Some(total) = answer["total"].as_array().filter(|t| !t.is_empty()) {
+        let named = (0..dims).map(|d| {
+            Cell::text(
+                if d > 0 {
+                    ""
+                } else if english {
+                    "Total"
+                } else {
+                    "合计"
+                }
+                .to_owned(),
+            )
+        });
+        let values = total.iter().enumerate().map(|(m, v)| number(v, columns.get(dims + m)));
+        rows.push(named.chain(values).collect());
     }
-    let total = if words.language.as_deref() == Some("en") { "Total" } else { "合计" };
-    let named = (0..dims).map(|d| if d == 0 { total.to_owned() } else { String::new() });
-    let values = answer["total"].as_array().into_iter().flatten().map(|v| v.as_str().unwrap_or("").to_owned());
-    push_row(&mut out, named.chain(values));
-    out
+    (header.collect(), rows)
+}
+
+/// The workbook: rows in order through constant-memory worksheets, a further sheet past a
+/// sheet's rows.
+fn xlsx(header: &[String], rows: &[Vec<Cell>]) -> Result<Vec<u8>, Error> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |e: rust_xlsxwriter::XlsxError| Error::Internal(anyhow::anyhow!("writing the workbook: {e}"));
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let mut formats: std::collections::HashMap<u32, Format> = std::collections::HashMap::new();
+    for part in rows.chunks(SHEET_ROWS).chain(rows.is_empty().then_some(&[][..])) {
+        let sheet = book.add_worksheet_with_constant_memory().map_err(failed)?;
+        for (c, text) in header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, text, &bold).map_err(failed)?;
+        }
+        for (r, row) in part.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32 + 1, c as u16);
+                match cell.number {
+                    // A double holds 15 significant digits exactly; more stay text.
+                    Some((d, scale)) if d.mantissa().unsigned_abs() < 10u128.pow(15) => {
+                        let format = formats.entry(scale).or_insert_with(|| {
+                            let places =
+                                if scale == 0 { String::new() } else { format!(".{}", "0".repeat(scale as usize)) };
+                            Format::new().set_num_format(format!("#,##0{places}"))
+                        });
+                        let value: f64 = d.to_string().parse().unwrap_or_default();
+                        sheet.write_number_with_format(r, c, value, format).map_err(failed)?;
+                    }
+                    _ => {
+                        sheet.write_string(r, c, &cell.text).map_err(failed)?;
+                    }
+                }
+            }
+        }
+    }
+    book.save_to_buffer().map_err(failed)
 }

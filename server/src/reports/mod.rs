@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 
 pub use dashboards::{dashboard, visible};
 use dataset::Reader;
-pub use export::csv;
+pub use export::{File, file};
 
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;

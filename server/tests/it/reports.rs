@@ -136,6 +136,14 @@ async fn a_report_aggregates_only_the_rows_its_viewer_reads(backend: Backend) {
         "{}",
         trail.body
     );
+    let xlsx = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/aum_by_tier?format=xlsx"), None).await;
+    assert_eq!(xlsx.status, 200);
+    assert!(
+        xlsx.header("content-type").is_some_and(|t| t.contains("spreadsheetml")),
+        "{:?}",
+        xlsx.header("content-type")
+    );
+    assert!(xlsx.body.as_str().is_some_and(|b| b.starts_with("PK")), "a zip: the workbook");
     let wrong = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/aum_by_tier?format=pdf"), None).await;
     assert_eq!(wrong.error_paths(), ["/format bad_query"]);
     env.finish().await;

@@ -108,13 +108,20 @@ function CardPanel({ app, card, onDrill }: { app: string; card: Card; onDrill: (
   const language = useContext(LanguageContext);
   const title = label(card.label ?? undefined, language) || card.report;
   // The card's report as a file, with the parameters it was computed with.
-  const given = new URLSearchParams({ format: 'csv' });
-  for (const p of card.answer?.report.parameters ?? []) if (p.value) given.set(p.key, p.value);
-  const download = `/api/v1/apps/${encodeURIComponent(app)}/reports/${encodeURIComponent(card.report)}?${given.toString()}`;
+  const download = (format: string) => {
+    const given = new URLSearchParams({ format });
+    for (const p of card.answer?.report.parameters ?? []) if (p.value) given.set(p.key, p.value);
+    return `/api/v1/apps/${encodeURIComponent(app)}/reports/${encodeURIComponent(card.report)}?${given.toString()}`;
+  };
   const place = { gridColumn: `${card.x + 1} / span ${card.w}`, gridRow: `${card.y + 1} / span ${card.h}` };
   return (
     <Panel size="small" title={<span role="heading" aria-level={2}>{title}</span>} style={place} className="dashboard-card"
-      extra={card.answer ? <a href={download} download aria-label={`${t('dashboard.export')}: ${title}`}>CSV</a> : null}
+      extra={card.answer ? (
+        <Space size="small">
+          <a href={download('csv')} download aria-label={`${t('dashboard.export')}: ${title}`}>CSV</a>
+          <a href={download('xlsx')} download aria-label={`${t('dashboard.exportXlsx')}: ${title}`}>XLSX</a>
+        </Space>
+      ) : null}
       styles={{ body: { height: 'calc(100% - 38px)' } }}>
       {/* A card's content scrolls within it, by keyboard too. */}
       <div className="card-scroll" tabIndex={0} role="region" aria-label={title}>
