@@ -153,7 +153,23 @@ fn worst_input_is_answered(server: &Server) {
         let body = json!({ "expression": text, "limit": 5 }).to_string();
         let answer = server.send_raw("POST", &format!("{APP}/forms/customer/evaluate"), &body, t);
         assert_answered(server, &format!("evaluate {shown}"), answer);
-        sent += 1;
+        // A report previewed with the text as its fixed filter.
+        let report = json!({ "report": { "key": "h", "dataset": { "form": "customer" }, "filter": text,
+            "dimensions": [{ "field": "tier" }], "measures": [{ "key": "n", "op": "count" }] } });
+        let answer = server.send_raw("POST", &format!("{APP}/reports/preview"), &report.to_string(), t);
+        assert_answered(server, &format!("report filter {shown}"), answer);
+        sent += 2;
+    }
+    // Report parameters: 1000 values to an `in`, a value of every length up to the URI's, NUL.
+    let tiers = std::iter::repeat_n("hnw", 1000).collect::<Vec<_>>().join("|");
+    let many = json!({ "report": { "key": "p", "dataset": { "form": "customer" },
+        "parameters": [{ "key": "t", "field": "tier", "op": "in" }], "measures": [{ "key": "n", "op": "count" }] },
+        "parameters": { "t": tiers } });
+    let answer = server.send_raw("POST", &format!("{APP}/reports/preview"), &many.to_string(), t);
+    assert_answered(server, "a report parameter of 1000 values", answer);
+    for query in [format!("tier={}", "a".repeat(12_000)), "tier=%00".to_owned(), format!("{}=1", "p".repeat(5000))] {
+        let target = format!("{APP}/reports/book?{query}");
+        assert_answered(server, "a hostile report parameter", server.send_raw("GET", &target, "", t));
     }
     let clause = "aum:gt:1";
     for count in [100, 101, 1000, 3000] {
