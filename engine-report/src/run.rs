@@ -125,21 +125,29 @@ pub(crate) fn aggregate(
     for (m, input) in inputs.column.iter().enumerate() {
         let Some((at, scale)) = *input else { continue };
         let cells = table.rows.iter().map(|row| &row[at]);
+        // Only what the measure's operation reads: numbers (with their float shadow) for
+        // sums, averages and extremes; the values' keys for counts of values.
+        if matches!(report.measures[m].op, Op::Count | Op::CountDistinct) {
+            let text: Vec<Option<String>> = cells.map(key).collect();
+            columns.push(Column::new(format!("t{m}").into(), text));
+            exprs.extend([
+                col(format!("t{m}")).count().cast(DataType::Int64).alias(format!("count{m}")),
+                col(format!("t{m}")).drop_nulls().n_unique().cast(DataType::Int64).alias(format!("distinct{m}")),
+            ]);
+            continue;
+        }
         let too_large = || ReportError::Overflow { measure: report.measures[m].key.clone() };
         let minor: Vec<Option<i128>> =
-            cells.clone().map(|c| minor_units(c, scale).map_err(|_| too_large())).collect::<Result<_, _>>()?;
+            cells.map(|c| minor_units(c, scale).map_err(|_| too_large())).collect::<Result<_, _>>()?;
         let shadow: Vec<Option<f64>> = minor.iter().map(|v| v.map(|v| v as f64)).collect();
-        let text: Vec<Option<String>> = cells.map(key).collect();
         columns.push(Column::new(format!("v{m}").into(), minor));
         columns.push(Column::new(format!("f{m}").into(), shadow));
-        columns.push(Column::new(format!("t{m}").into(), text));
         exprs.extend([
             col(format!("v{m}")).sum().alias(format!("sum{m}")),
             col(format!("f{m}")).sum().alias(format!("shadow{m}")),
-            col(format!("t{m}")).count().cast(DataType::Int64).alias(format!("count{m}")),
+            col(format!("v{m}")).count().cast(DataType::Int64).alias(format!("count{m}")),
             col(format!("v{m}")).min().alias(format!("min{m}")),
             col(format!("v{m}")).max().alias(format!("max{m}")),
-            col(format!("t{m}")).drop_nulls().n_unique().cast(DataType::Int64).alias(format!("distinct{m}")),
         ]);
     }
     let height = table.rows.len();
@@ -154,19 +162,23 @@ fn read_groups(report: &Report, inputs: &Inputs, out: &DataFrame, dims: usize) -
         let values = out.column(name)?.str()?;
         Ok((0..values.len()).map(|i| values.get(i).map(str::to_owned)).collect())
     };
+    let n = out.height();
+    // A column the measure's operation did not ask for reads as empty.
     let int = |name: &str| -> Result<Vec<Option<i64>>, ReportError> {
-        let values = out.column(name)?.i64()?;
+        let Ok(column) = out.column(name) else { return Ok(vec![Some(0); n]) };
+        let values = column.i64()?;
         Ok((0..values.len()).map(|i| values.get(i)).collect())
     };
     let wide = |name: &str| -> Result<Vec<Option<i128>>, ReportError> {
-        let values = out.column(name)?.i128()?;
+        let Ok(column) = out.column(name) else { return Ok(vec![None; n]) };
+        let values = column.i128()?;
         Ok((0..values.len()).map(|i| values.get(i)).collect())
     };
     let float = |name: &str| -> Result<Vec<Option<f64>>, ReportError> {
-        let values = out.column(name)?.f64()?;
+        let Ok(column) = out.column(name) else { return Ok(vec![None; n]) };
+        let values = column.f64()?;
         Ok((0..values.len()).map(|i| values.get(i)).collect())
     };
-    let n = out.height();
     let dim_keys: Vec<Vec<Option<String>>> = (0..dims).map(|d| text(&format!("d{d}"))).collect::<Result<_, _>>()?;
     let rows = int("rows")?;
     let mut groups: Vec<Group> = (0..n)
