@@ -92,6 +92,12 @@ fn sheet(answer: &Value, words: &Words) -> (Vec<String>, Vec<Vec<Cell>>) {
                 return Cell::text(if english { "Others" } else { "其他" }.to_owned());
             }
             let key = row["keys"][d].as_str().unwrap_or_default();
+            // An instant (a listed task's due time) on the exporter's clocks.
+            if columns[d]["type"] == "instant"
+                && let Ok(at) = chrono::DateTime::parse_from_rfc3339(key)
+            {
+                return Cell::text(at.with_timezone(&words.zone).format("%Y-%m-%d %H:%M").to_string());
+            }
             let option = columns[d]["options"].as_array().and_then(|o| o.iter().find(|o| o["key"] == key));
             let text = option.and_then(|o| words.label_of(&o["label"])).unwrap_or(key);
             // A text a spreadsheet could take for a formula is written with a leading `'`.

@@ -387,6 +387,10 @@ async fn tasks_are_a_dataset_read_as_each_inbox_reaches_them(backend: Backend) {
     }
     let alerts = cards.iter().find(|c| c["report"] == "new_alerts").expect("alerts");
     assert_eq!(alerts["answer"]["rows"].as_array().map_or(0, Vec::len), 1, "the outflow alert: {alerts}");
+    // Exported, its time is on her clocks (the app's zone), not UTC's.
+    let csv = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/new_alerts?format=csv"), None).await;
+    let shanghai = env.now().with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string();
+    assert!(csv.body.as_str().is_some_and(|t| t.contains(&shanghai)), "{shanghai} in {}", csv.body);
     let maturities = cards.iter().find(|c| c["report"] == "maturities").expect("maturities");
     let rows = maturities["answer"]["rows"].as_array().expect("rows");
     assert!(
