@@ -14,7 +14,7 @@ pub struct Core {
     pub catalog: Arc<Catalog>,
     pub clock: Clock,
     /// How many rows a report reads and how long it may take.
-    pub report_limits: crate::reports::Limits,
+    pub report_limits: crate::limits::ReportLimits,
 }
 
 impl Core {
@@ -24,6 +24,6 @@ impl Core {
     }
 
     pub fn with_clock(db: Db, clock: Clock) -> Core {
-        Core { db, catalog: Arc::default(), clock, report_limits: crate::reports::Limits::from_env() }
+        Core { db, catalog: Arc::default(), clock, report_limits: crate::limits::ReportLimits::from_env() }
     }
 }

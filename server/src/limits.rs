@@ -2,7 +2,8 @@
 //! metadata sets (a form's fields carry their own lengths, checked by engine-form; its
 //! sub-tables hold at most `engine_form::MAX_ROWS` rows). Each is checked on the raw value,
 //! never on a trimmed copy, and refused at its path: a whole document too large with 413,
-//! a value too long or a collection too full with 422 or 409. README lists them.
+//! a value too long or a collection too full with 422 or 409. README lists them. And how
+//! much a report may read and how long it may take (`ReportLimits`, the core's).
 
 use crate::error::Error;
 
@@ -48,4 +49,26 @@ pub fn has_hidden_characters(text: &str) -> bool {
     text.chars().any(|c| {
         c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     })
+}
+
+/// What a report may take: how many rows it reads (`TRELLIS_REPORT_ROWS`, 2,000,000 by
+/// default; a report over more is refused, never computed over a part) and how long,
+/// reading and computing (`TRELLIS_REPORT_SECONDS`, 30; past it the viewer is told, and
+/// the computing, which cannot be stopped midway, keeps its place in the pool until it
+/// ends).
+#[derive(Debug, Clone, Copy)]
+pub struct ReportLimits {
+    pub rows: u64,
+    pub time: std::time::Duration,
+}
+
+impl ReportLimits {
+    pub fn from_env() -> ReportLimits {
+        let read = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
+        let seconds = read("TRELLIS_REPORT_SECONDS").unwrap_or(30.0).clamp(0.000_001, 3600.0);
+        ReportLimits {
+            rows: read("TRELLIS_REPORT_ROWS").map_or(2_000_000, |r| r.max(0.0) as u64),
+            time: std::time::Duration::from_secs_f64(seconds),
+        }
+    }
 }

@@ -11,7 +11,6 @@ mod export;
 mod platform;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use engine_report::Report;
 use serde_json::{Value, json};
@@ -29,28 +28,6 @@ use crate::error::Error;
 /// Reports computed at once, server-wide; the rest wait their turn. Two: the cores of the
 /// machines this runs on; the database reads before it are not held back.
 static POOL: Semaphore = Semaphore::const_new(2);
-
-/// What a report may take: how many rows it reads (`TRELLIS_REPORT_ROWS`, 2,000,000 by
-/// default; a report over more is refused, never computed over a part) and how long,
-/// reading and computing (`TRELLIS_REPORT_SECONDS`, 30; past it the viewer is told, and
-/// the computing, which cannot be stopped midway, keeps its place in the pool until it
-/// ends).
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub rows: u64,
-    pub time: Duration,
-}
-
-impl Limits {
-    pub fn from_env() -> Limits {
-        let read = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
-        let seconds = read("TRELLIS_REPORT_SECONDS").unwrap_or(30.0).clamp(0.000_001, 3600.0);
-        Limits {
-            rows: read("TRELLIS_REPORT_ROWS").map_or(2_000_000, |r| r.max(0.0) as u64),
-            time: Duration::from_secs_f64(seconds),
-        }
-    }
-}
 
 /// The published report `key` of `app` as `principal` sees it, for the parameters `given`.
 pub async fn answer(
