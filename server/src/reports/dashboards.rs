@@ -1,5 +1,6 @@
-//! Dashboards for one viewer: which they see (those of no role, or of a role they hold;
-//! all of them for designers and administrators), and one computed: every card's report
+//! Dashboards for one viewer: which they see (those of no role, or of a role they hold,
+//! none for someone without a role in the app; all of them for designers, administrators
+//! and everyone in an app without roles), and one computed: every card's report
 //! at once, each within the viewer's access and its own time limit, a card that fails
 //! failing alone.
 
@@ -24,8 +25,12 @@ pub async fn visible<'a>(
     if app.dashboards.is_empty() {
         return Ok(Vec::new());
     }
-    let everything = principal.at_least("designer").is_ok();
+    let everything = principal.at_least("designer").is_ok() || app.roles.is_empty();
     let held = crate::access::held(c, app, principal).await?;
+    // Someone with no role in an app that has roles sees none of its dashboards.
+    if !everything && held.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(app
         .dashboards
         .iter()

@@ -234,6 +234,13 @@ async fn a_dashboard_computes_its_cards_and_one_failing_fails_alone(backend: Bac
     assert_eq!(menu(&his.body), ["managers"]);
     let refused = as_user(&env, "zhang.min", "GET", &format!("{APP}/dashboards/managers"), None).await;
     assert_eq!(refused.status, 404, "a dashboard she does not see is none");
+    // Someone signed in without a role in the app sees none of its dashboards.
+    let stranger = json!({ "users": [{ "username": "no.role", "password": PASSWORD }] });
+    assert_eq!(env.post("/api/v1/directory/import", &stranger).await.status, 200);
+    let theirs = as_user(&env, "no.role", "GET", "/api/v1/workspace", None).await;
+    assert!(menu(&theirs.body).is_empty(), "{}", theirs.body);
+    let mine = as_user(&env, "no.role", "GET", &format!("{APP}/dashboards/my_book"), None).await;
+    assert_eq!(mine.status, 404, "{}", mine.body);
 
     let board = as_user(&env, "zhang.min", "GET", &format!("{APP}/dashboards/my_book?tier=hnw"), None).await;
     assert_eq!(board.status, 200, "{}", board.body);
