@@ -55,21 +55,13 @@ pub async fn dashboard(
     let mine = visible(&core.db.conn, &published, principal).await?;
     let dashboard =
         mine.into_iter().find(|d| d.key == key).ok_or_else(|| Error::not_found(format!("no dashboard `{key}`")))?;
-    let shared: BTreeMap<String, String> = given
-        .iter()
-        .filter(|(k, _)| dashboard.parameters.iter().any(|p| &p.key == *k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let shared = only(given, dashboard.parameters.iter().map(|p| p.key.as_str()));
     let answers = join_all(dashboard.cards.iter().map(|card| {
         let shared = &shared;
         let published = &published;
         async move {
             let report = find(published, &card.report)?;
-            let mine: BTreeMap<String, String> = shared
-                .iter()
-                .filter(|(k, _)| report.parameters.iter().any(|p| &p.key == *k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
+            let mine = only(shared, report.parameters.iter().map(|p| p.key.as_str()));
             compute(core, published, principal, report, &mine).await
         }
     }))
@@ -105,4 +97,10 @@ pub async fn dashboard(
         .collect();
     let about = json!({ "key": dashboard.key, "label": dashboard.label, "parameters": parameters });
     Ok(Board { about, cards })
+}
+
+/// The values of `given` whose parameter is one of `keys`.
+fn only<'k>(given: &BTreeMap<String, String>, keys: impl Iterator<Item = &'k str>) -> BTreeMap<String, String> {
+    let keys: Vec<&str> = keys.collect();
+    given.iter().filter(|(k, _)| keys.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
 }

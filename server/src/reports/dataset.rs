@@ -26,15 +26,27 @@ use crate::records::{FormCtx, read};
 const PAGE: u64 = 1000;
 
 /// What the viewer's rows were narrowed by, for a drill-down to the record list: the
-/// parameters' list filter clauses and the report's condition.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+/// report's condition and the parameters in effect (field, comparison, value as given).
+#[derive(Debug, Clone, Default)]
 pub struct Base {
-    pub filter: String,
-    #[serde(rename = "where")]
     pub condition: Option<String>,
-    /// The parameters in effect: field, comparison, value as given.
-    #[serde(skip)]
     pub given: Vec<(String, engine_report::Compare, String)>,
+}
+
+impl Base {
+    /// The parameters as the list's filter clauses (`tier:eq:hnw`), a comma or backslash in a
+    /// value escaped.
+    pub fn filter(&self) -> String {
+        let clause = |(field, op, value): &(String, engine_report::Compare, String)| {
+            format!("{field}:{}:{}", op.name(), value.replace('\\', "\\\\").replace(',', "\\,"))
+        };
+        self.given.iter().map(clause).collect::<Vec<_>>().join(",")
+    }
+
+    /// As the answer carries it: `{filter, where}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({ "filter": self.filter(), "where": self.condition })
+    }
 }
 
 pub struct Reader<'a> {
@@ -51,12 +63,11 @@ impl Reader<'_> {
     pub async fn read(&self, report: &Report, given: &BTreeMap<String, String>) -> Result<(Table, Base), Error> {
         let (bundle, form) =
             engine_app::reports::dataset(&self.app.bundle, report).ok_or_else(|| gone(report.dataset.key()))?;
-        let (filter, given) = parameters(report, form, given)?;
-        let base = Base { filter, condition: report.filter.clone(), given };
+        let base = Base { condition: report.filter.clone(), given: parameters(report, form, given)? };
         let paths: Vec<Vec<String>> =
             report.fields().iter().map(|p| p.split('.').map(str::to_owned).collect()).collect();
         let params = ListParams {
-            filter: Some(base.filter.clone()),
+            filter: Some(base.filter()),
             condition: base.condition.clone(),
             limit: Some(PAGE),
             count: Some(true),
@@ -215,12 +226,7 @@ fn readable(access: &Access, form: &engine_form::Form, app: &PublishedApp, path:
 /// checked as its field's values are, a wrong one refused at its own name.
 type Given = Vec<(String, engine_report::Compare, String)>;
 
-fn parameters(
-    report: &Report,
-    form: &engine_form::Form,
-    given: &BTreeMap<String, String>,
-) -> Result<(String, Given), Error> {
-    let mut clauses = Vec::new();
+fn parameters(report: &Report, form: &engine_form::Form, given: &BTreeMap<String, String>) -> Result<Given, Error> {
     let mut taken = Vec::new();
     let mut errors: Vec<FieldError> = given
         .keys()
@@ -234,14 +240,11 @@ fn parameters(
             }
             continue;
         };
-        let escaped = value.replace('\\', "\\\\").replace(',', "\\,");
-        let clause = format!("{}:{}:{escaped}", p.field, p.op.name());
-        let one = ListParams { filter: Some(clause.clone()), ..Default::default() };
-        match ListQuery::parse(form, &one) {
-            Ok(_) => {
-                clauses.push(clause);
-                taken.push((p.field.clone(), p.op, value.clone()));
-            }
+        // Checked as the list checks its filter: the value typed as its field's.
+        let one = Base { condition: None, given: vec![(p.field.clone(), p.op, value.clone())] };
+        let params = ListParams { filter: Some(one.filter()), ..Default::default() };
+        match ListQuery::parse(form, &params) {
+            Ok(_) => taken.extend(one.given),
             Err(Error::BadInput { errors: found, .. }) => {
                 errors.extend(found.into_iter().map(|e| FieldError { path: format!("/{}", p.key), ..e }))
             }
@@ -249,7 +252,7 @@ fn parameters(
         }
     }
     if errors.is_empty() {
-        return Ok((clauses.join(","), taken));
+        return Ok(taken);
     }
     let detail = format!("report `{}` has parameters it cannot take", report.key);
     Err(Error::BadInput { code: BadInputCode::bad_query, detail, errors })

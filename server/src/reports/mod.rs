@@ -89,7 +89,7 @@ async fn compute(
         label_options(app, report, &mut answer);
         drill::add_wheres(app, report, &base, &mut answer);
         answer["report"] = about(app, report, given);
-        answer["base"] = json!(base);
+        answer["base"] = base.to_json();
         Ok(answer)
     };
     tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
