@@ -69,10 +69,16 @@ function option(answer: Answer, kind: string, language: Language, title: string)
   const rows = answer.rows.map((_, i) => i);
   if (kind === 'pie' || kind === 'funnel') {
     return {
-      aria, textStyle, tooltip, legend: { bottom: 0, type: 'scroll' },
+      aria, textStyle, tooltip,
+      // Each slice named with its exact figure in the legend, which wraps onto more lines
+      // rather than cutting a name or a figure off in a narrow card.
+      legend: { bottom: 0, type: 'plain', formatter: (slice: string) => {
+        const row = rows.find((r) => keyOf(r, 0) === slice);
+        return row === undefined ? slice : `${slice}  ${exact(row)}`;
+      } },
       series: [{
-        type: kind, name: name(first), radius: kind === 'pie' ? ['30%', '55%'] : undefined, top: 8, bottom: 36,
-        label: { fontSize: 11, formatter: (p: { data: { row: number } }) => `${keyOf(p.data.row, 0)}\n${exact(p.data.row)}` },
+        type: kind, name: name(first), radius: kind === 'pie' ? ['30%', '55%'] : undefined, top: 8, bottom: 56,
+        label: { show: kind === 'funnel', fontSize: 11, formatter: (p: { data: { row: number } }) => keyOf(p.data.row, 0) },
         data: rows.map((row) => ({ row, name: keyOf(row, 0), value: size(row) })),
       }],
     };
@@ -87,11 +93,14 @@ function option(answer: Answer, kind: string, language: Language, title: string)
   const stacked = kind === 'stacked_bar' && m >= 2;
   const groups = stacked ? [...new Set(rows.map((row) => keyOf(row, 1)))] : [name(first)];
   const series = groups.map((group) => ({
-    type: kind === 'line' || kind === 'area' ? 'line' : 'bar',
+    // A line of one point draws nothing to see: one bucket is a bar.
+    type: (kind === 'line' || kind === 'area') && categories.length > 1 ? 'line' : 'bar',
     name: group,
     stack: stacked ? 'all' : undefined,
     areaStyle: kind === 'area' ? {} : undefined,
     // A month of one point still shows as a point.
+    showSymbol: true,
+    symbol: 'circle',
     symbolSize: 8,
     showAllSymbol: true,
     data: categories.map((category) => {
@@ -103,7 +112,8 @@ function option(answer: Answer, kind: string, language: Language, title: string)
     aria, textStyle, tooltip, legend: stacked ? { bottom: 0, type: 'scroll' } : undefined,
     grid: { left: 8, right: 16, top: 16, bottom: stacked ? 40 : 8, containLabel: true },
     xAxis: { type: 'category', data: categories, axisLabel: { interval: 0, hideOverlap: true } },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => compact(v, language) } },
+    // A count (or any measure of no places) is ticked in whole numbers.
+    yAxis: { type: 'value', minInterval: (first?.scale ?? 0) === 0 ? 1 : undefined, axisLabel: { formatter: (v: number) => compact(v, language) } },
     series,
   };
 }
