@@ -67,11 +67,14 @@ await check('the relationship manager starts her day: what is due, new alerts, m
   await enter(page);
   await page.getByRole('menuitem', { name: '我的一天' }).click();
   await expectVisible(page.getByRole('heading', { name: '我的一天', level: 1 }), 'her day');
-  for (const card of ['逾期待办', '今日到期', '昨日以来的预警', '15 天内到期', '本周生日']) {
-    await expectVisible(page.getByRole('heading', { name: card }), card);
+  for (const card of ['逾期待办', '今日到期', '昨日以来的预警', '15 天内到期', '15 天内到期的理财', '本周生日']) {
+    await expectVisible(page.getByRole('heading', { name: card, exact: true }), card);
   }
   // 李伟's deposit maturing within the fortnight, its balance exact; it opens his account.
-  const maturities = page.locator('.dashboard-card').filter({ has: page.getByRole('heading', { name: '15 天内到期' }) });
+  const maturities = page.locator('.dashboard-card').filter({ has: page.getByRole('heading', { name: '15 天内到期', exact: true }) });
+  // 李伟's fixed-income holding too, which her renewal task is about.
+  const holdings = page.locator('.dashboard-card').filter({ has: page.getByRole('heading', { name: '15 天内到期的理财' }) });
+  await expectVisible(holdings.getByRole('button', { name: '李伟' }), 'his maturing holding');
   await expectVisible(maturities.getByText('5,000,000.00'), 'the balance at its scale');
   await shot(page, 'my-day-zh.png', { fullPage: true });
   await maturities.getByRole('button', { name: '李伟' }).click();

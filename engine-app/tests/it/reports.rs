@@ -26,7 +26,8 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
             "maturities",
             "birthdays_this_week",
             "task_load",
-            "overdue_by_assignee"
+            "overdue_by_assignee",
+            "holding_maturities"
         ]
     );
     let boards: Vec<&str> = app.dashboards.iter().map(|d| d.key.as_str()).collect();
@@ -43,10 +44,10 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
     let found = engine_app::check_app(&bank, 0).expect_err("refused");
     let at: Vec<(&str, &str)> = found.iter().map(|d| (d.path.as_str(), d.code)).collect();
     for want in [
-        ("/reports/14/dimensions/0/field", "wrong_type"),
-        ("/reports/14/dimensions/1/field", "unknown_field"),
-        ("/reports/14/measures/0/field", "wrong_type"),
-        ("/reports/15/dataset/form", "unknown_form"),
+        ("/reports/15/dimensions/0/field", "wrong_type"),
+        ("/reports/15/dimensions/1/field", "unknown_field"),
+        ("/reports/15/measures/0/field", "wrong_type"),
+        ("/reports/16/dataset/form", "unknown_form"),
         ("/dashboards/0/cards/0/report", "unknown_report"),
         ("/dashboards/0/roles/0", "unknown_role"),
     ] {
