@@ -142,6 +142,7 @@ impl<'a> Finder<'a> {
                 }
             }
             Value::Object(map) => {
+                self.set_keys(map, at, base, out);
                 let named = map.get("form").and_then(Value::as_str).filter(|f| self.form(f).is_some());
                 let inner = if at.of == "forms" { base } else { named.or(base) };
                 for (k, v) in map {
@@ -153,6 +154,32 @@ impl<'a> Finder<'a> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// An `update_fields` action: the fields it sets are its `set`'s keys, of the record
+    /// it updates (the rule's, or the one its `record` relation path reaches).
+    fn set_keys(
+        &self,
+        map: &'a serde_json::Map<String, Value>,
+        at: &Place<'_>,
+        base: Option<&'a str>,
+        out: &mut Vec<Use>,
+    ) {
+        let (Some(Value::Object(set)), Some("update_fields")) =
+            (map.get("set"), map.get("type").and_then(Value::as_str))
+        else {
+            return;
+        };
+        let mut form = base.map(str::to_owned);
+        for hop in map.get("record").and_then(Value::as_str).into_iter().flat_map(|p| p.split('.')) {
+            let target = form.as_deref().and_then(|f| self.field(f, hop.trim())).and_then(|f| f.get("form"));
+            form = target.and_then(Value::as_str).map(str::to_owned);
+        }
+        for key in set.keys() {
+            if form.as_deref() == Some(self.target.0) && key == self.target.1 {
+                out.push(self.found(&at.at("set").at(key), key));
+            }
         }
     }
 

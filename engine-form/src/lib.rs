@@ -9,6 +9,7 @@ mod mask;
 mod migrate;
 mod model;
 mod openapi;
+mod reads;
 mod record;
 mod schema;
 mod storage;
@@ -25,6 +26,7 @@ pub use mask::{HIDDEN, Mask};
 pub use migrate::{ColumnState, MigrationStep, plan_table};
 pub use model::{Bundle, Field, FieldType, Form, Labels, SelectOption, TextKind};
 pub use openapi::{add_common_answers, app_openapi};
+pub use reads::{forms_on_path, forms_read};
 pub use record::{
     CheckMode, CheckedRecord, FieldError, MAX_ROWS, check_conditions, check_record, check_value, parse_date,
     parse_instant,

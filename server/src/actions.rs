@@ -144,7 +144,7 @@ fn writer(origin: &Origin) -> Writer<'static> {
         Some(user) => Authority::ActingFor(user),
         None => Authority::Platform,
     };
-    Writer { actor: origin.actor.clone(), authority, user: origin.acting_for }
+    Writer { actor: origin.actor.clone(), authority, user: origin.acting_for, rules: true }
 }
 
 /// The record an `update_fields` updates: the related one it names, or the subject.

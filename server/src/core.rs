@@ -15,6 +15,8 @@ pub struct Core {
     pub clock: Clock,
     /// How many rows a report reads and how long it may take.
     pub report_limits: crate::limits::ReportLimits,
+    /// Report answers kept while what they were computed from stands.
+    pub answers: Arc<crate::answers::Answers>,
 }
 
 impl Core {
@@ -24,6 +26,12 @@ impl Core {
     }
 
     pub fn with_clock(db: Db, clock: Clock) -> Core {
-        Core { db, catalog: Arc::default(), clock, report_limits: crate::limits::ReportLimits::from_env() }
+        Core {
+            db,
+            catalog: Arc::default(),
+            clock,
+            report_limits: crate::limits::ReportLimits::from_env(),
+            answers: Arc::default(),
+        }
     }
 }

@@ -6,6 +6,10 @@
 //! relative to the clock when they are loaded: every date and instant moves by the days
 //! from that day to today in the app's zone, so a customer "silent for 42 days" or a
 //! holding "maturing in 12 days" is so whichever day the demo (or a test) starts.
+//!
+//! A seed record with `"rules": false` is an initial load (`Edit::load`): it came with what
+//! other systems derived from it (the bank's customers come with their AUM, which the
+//! rules keep from then on), so the rules that would derive it again do not run for it.
 
 use std::path::Path;
 
@@ -75,11 +79,13 @@ pub async fn seed_records(state: &Core, app_key: &str, seed: Value, zone: chrono
             shift_dates(&schema.fields, values, shift).map_err(|e| anyhow!("seed record {i} ({form}): {e}"))?;
         }
         let values = &*values;
-        let id = edit
-            .write(form, Op::Create(values))
-            .await
-            .map_err(|e| anyhow!("seed record {i} ({form}): {}", e.describe()))?
-            .id;
+        // `"rules": false`: loaded with what other systems derived (see `Edit::load`).
+        let written = match item.get("rules") {
+            Some(Value::Bool(false)) => edit.load(form, values).await,
+            None | Some(Value::Bool(true)) => edit.write(form, Op::Create(values)).await,
+            Some(_) => return Err(anyhow!("seed record {i}: `rules` is true or false")),
+        };
+        let id = written.map_err(|e| anyhow!("seed record {i} ({form}): {}", e.describe()))?.id;
         if let Some(name) = item.get("ref").and_then(Value::as_str) {
             ids.insert(name.to_owned(), Value::from(id));
         }

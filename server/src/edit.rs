@@ -62,6 +62,15 @@ impl<'a> Edit<'a> {
         pipeline::write(&self.tx, &self.app, form, op, &writer, self.now, 0).await
     }
 
+    /// Creates a record of `form` as an initial load: values another system derived came
+    /// with it (a customer's AUM from core banking with their accounts), so the rules that
+    /// would derive them again do not run; checks, audit and processes do, as for `write`.
+    pub async fn load(&mut self, form: &str, values: &serde_json::Map<String, Value>) -> Result<Written, Error> {
+        self.access(form).await?;
+        let writer = Writer { rules: false, ..self.writer(form) };
+        pipeline::write(&self.tx, &self.app, form, Op::Create(values), &writer, self.now, 0).await
+    }
+
     /// `write` under a savepoint: refused, it leaves nothing behind and the edit goes on
     /// (a bulk change names every refusal before it gives up).
     pub async fn try_write(&mut self, form: &str, op: Op<'_>) -> Result<Written, Error> {
@@ -86,8 +95,9 @@ impl<'a> Edit<'a> {
                 actor: actor.clone(),
                 authority: self.accesses.get(form).map_or(Authority::Platform, Authority::Caller),
                 user: Some(principal.user_id),
+                rules: true,
             },
-            Who::Platform => Writer { actor: Actor::system(), authority: Authority::Platform, user: None },
+            Who::Platform => Writer { actor: Actor::system(), authority: Authority::Platform, user: None, rules: true },
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod access;
 mod actions;
 mod actors;
+pub mod answers;
 pub mod api;
 pub mod approval;
 mod attachments;

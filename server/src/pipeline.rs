@@ -42,6 +42,9 @@ pub struct Writer<'a> {
     pub actor: Actor,
     pub authority: Authority<'a>,
     pub user: Option<i64>,
+    /// Whether the rules watching the write run; not for an initial load of records whose
+    /// derived values came with them (`Edit::load`).
+    pub rules: bool,
 }
 
 /// What to write.
@@ -98,11 +101,14 @@ pub async fn write(
     if let Some(access) = access {
         allowed(access, operation, form)?;
     }
-    match op {
+    let written = match op {
         Op::Create(values) => create(tx, &ctx, values, access, writer, depth).await,
         Op::Update { id, version, values } => update(tx, &ctx, (id, version), values, access, writer, depth).await,
         Op::Delete { id, version } => delete(tx, &ctx, (id, version), access, writer, depth).await,
-    }
+    }?;
+    // Last, so that the row it locks until the commit is held as briefly as it can be.
+    crate::records::versions::bump(tx, &app.key, form).await?;
+    Ok(written)
 }
 
 async fn create(
@@ -181,7 +187,7 @@ async fn follow_up(
     let created = trigger == TriggerKind::Created;
     let action = if created { "record.create" } else { "record.update" };
     audited(tx, ctx, (action, id), detail, writer).await?;
-    let ran = rules::watches(ctx.app, &ctx.form.key, trigger);
+    let ran = writer.rules && rules::watches(ctx.app, &ctx.form.key, trigger);
     if ran {
         // The values before an update are read only for rules that see them.
         let before = before.map(|b| field_values(ctx.form, b.as_object().unwrap_or(&Map::new())));
@@ -205,7 +211,7 @@ async fn delete(
     let before_json = reached(tx, ctx, id, access).await?;
     sql::delete(tx, ctx, id, version).await?;
     audited(tx, ctx, ("record.delete", id), json!({ "before": before_json }), writer).await?;
-    if rules::watches(ctx.app, &ctx.form.key, TriggerKind::Deleted) {
+    if writer.rules && rules::watches(ctx.app, &ctx.form.key, TriggerKind::Deleted) {
         let version = before_json["_version"].as_i64().unwrap_or_default();
         let before = field_values(ctx.form, before_json.as_object().unwrap_or(&Map::new()));
         let change = change(ctx, id, version, TriggerKind::Deleted, Some(before), None, writer);

@@ -36,6 +36,10 @@ pub enum TriggerKind {
     /// create, `old.` fields are null.
     Saved,
     Deleted,
+    /// Created, updated or deleted: a rule that keeps a value derived from a set of records
+    /// right (a customer's AUM from their accounts). `old.` as for `saved`; on a delete the
+    /// record is as it was.
+    Changed,
     Event,
     /// A scheduled scan of a form's records.
     Schedule,
@@ -44,7 +48,10 @@ pub enum TriggerKind {
 impl TriggerKind {
     /// Whether a rule on this trigger watches a change of kind `change`.
     pub fn covers(self, change: TriggerKind) -> bool {
-        self == change || (self == TriggerKind::Saved && matches!(change, TriggerKind::Created | TriggerKind::Updated))
+        use TriggerKind::{Changed, Created, Deleted, Saved, Updated};
+        self == change
+            || (self == Saved && matches!(change, Created | Updated))
+            || (self == Changed && matches!(change, Created | Updated | Deleted))
     }
 }
 
@@ -199,10 +206,11 @@ fn trigger_kind(on: &str, diags: &mut Diags) -> Option<(TriggerKind, bool)> {
         "updated" => (TriggerKind::Updated, true),
         "saved" => (TriggerKind::Saved, true),
         "deleted" => (TriggerKind::Deleted, true),
+        "changed" => (TriggerKind::Changed, true),
         "event" => (TriggerKind::Event, false),
         "schedule" => (TriggerKind::Schedule, false),
         other => {
-            let message = format!("`{other}` is not created, updated, saved, deleted, event or schedule");
+            let message = format!("`{other}` is not created, updated, saved, deleted, changed, event or schedule");
             diags.push("/trigger/on", "unknown_trigger", message);
             return None;
         }

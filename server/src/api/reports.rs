@@ -36,9 +36,19 @@ pub async fn report(
     let mut given = given.0;
     let format = given.remove("format");
     let principal = principal(&req)?;
-    let answer = crate::reports::answer(&state.core, &principal, (&path.0, &path.1), &given).await?;
+    let crate::reports::Answer { value: answer, kept } =
+        crate::reports::answer(&state.core, &principal, (&path.0, &path.1), &given).await?;
     match format.as_deref() {
-        None | Some("json") => Ok(json_response(StatusCode::OK, &answer)),
+        None | Some("json") => {
+            let mut response = json_response(StatusCode::OK, &answer);
+            // RFC 9211: whether the answer was kept from an earlier request.
+            let status = if kept { "trellis; hit" } else { "trellis; fwd=miss" };
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("cache-status"),
+                actix_web::http::header::HeaderValue::from_static(status),
+            );
+            Ok(response)
+        }
         Some(format @ ("csv" | "xlsx")) => {
             let who = (&principal, &actor(&req));
             let file = crate::reports::file(&state.core, who, (&path.0, &path.1), &answer, format).await?;

@@ -34,6 +34,7 @@ pub enum Table {
     SignInAttempts,
     KnownAddresses,
     Views,
+    DataVersions,
 }
 
 impl Table {
@@ -66,6 +67,7 @@ impl Table {
             Table::SignInAttempts => "trellis_sign_in_attempts",
             Table::KnownAddresses => "trellis_known_addresses",
             Table::Views => "trellis_views",
+            Table::DataVersions => "trellis_data_versions",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod query;
 pub mod read;
 pub(crate) mod sql;
 pub mod values;
+pub mod versions;
 pub mod write;
 
 use chrono::{DateTime, Utc};

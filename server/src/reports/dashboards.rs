@@ -62,7 +62,7 @@ pub async fn dashboard(
         async move {
             let report = find(published, &card.report)?;
             let mine = only(shared, report.parameters.iter().map(|p| p.key.as_str()));
-            compute(core, published, principal, report, &mine).await
+            compute(core, published, principal, report, &mine).await.map(|a| a.value)
         }
     }))
     .await;

@@ -4,6 +4,7 @@
 //! parameters with the values in effect) and what narrowed its rows, so that a bucket
 //! drills to the record list filtered to it.
 
+mod cache;
 mod dashboards;
 mod dataset;
 mod drill;
@@ -35,7 +36,7 @@ pub async fn answer(
     principal: &Principal,
     (app, key): (&str, &str),
     given: &BTreeMap<String, String>,
-) -> Result<Value, Error> {
+) -> Result<Answer, Error> {
     let published = core.catalog.published(&core.db.conn, app).await?;
     let report = find(&published, key)?;
     compute(core, &published, principal, report, given).await
@@ -58,24 +59,36 @@ pub async fn preview(
             diags.into_iter().map(|d| engine_form::Diagnostic { path: d.path.replacen("/reports/0", "", 1), ..d });
         return Err(Error::InvalidMetadata(diags.collect()));
     };
-    compute(core, &published, principal, &report, given).await
+    Ok(compute(core, &published, principal, &report, given).await?.value)
 }
 
 pub(crate) fn find<'a>(app: &'a PublishedApp, key: &str) -> Result<&'a Report, Error> {
     app.reports.iter().find(|r| r.key == key).ok_or_else(|| Error::not_found(format!("no report `{key}`")))
 }
 
-/// The answer, or a problem: read and computed within the time limit.
+/// A report's answer, and whether it was kept from an earlier request (`cache`).
+pub struct Answer {
+    pub value: Value,
+    pub kept: bool,
+}
+
+/// The answer, or a problem: kept from before while what it read stands, else read and
+/// computed within the time limit.
 async fn compute(
     core: &Core,
     app: &PublishedApp,
     principal: &Principal,
     report: &Report,
     given: &BTreeMap<String, String>,
-) -> Result<Value, Error> {
+) -> Result<Answer, Error> {
     let limit = core.report_limits.time;
+    let now = core.clock.now();
     let work = async {
-        let reader = Reader { core, app, principal, now: core.clock.now(), max_rows: core.report_limits.rows };
+        let key = cache::key(core, app, principal, report, given, now).await?;
+        if let Some(kept) = key.and_then(|key| core.answers.get(&key)) {
+            return Ok(Answer { value: Value::clone(&kept), kept: true });
+        }
+        let reader = Reader { core, app, principal, now, max_rows: core.report_limits.rows };
         let (table, base) = reader.read(report, given).await?;
         let permit = POOL.acquire().await.map_err(|e| Error::Internal(e.into()))?;
         let owned = report.clone();
@@ -90,7 +103,10 @@ async fn compute(
         drill::add_wheres(app, report, &base, &mut answer);
         answer["report"] = about(app, report, given);
         answer["base"] = base.to_json();
-        Ok(answer)
+        if let Some(key) = key {
+            core.answers.put(key, std::sync::Arc::new(answer.clone()));
+        }
+        Ok(Answer { value: answer, kept: false })
     };
     tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
         Err(Error::TooSlow(format!(

@@ -232,6 +232,7 @@ pub fn trigger_name(kind: TriggerKind) -> &'static str {
         TriggerKind::Updated => "updated",
         TriggerKind::Saved => "saved",
         TriggerKind::Deleted => "deleted",
+        TriggerKind::Changed => "changed",
         TriggerKind::Event => "event",
         TriggerKind::Schedule => "schedule",
     }

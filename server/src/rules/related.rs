@@ -137,8 +137,11 @@ async fn aggregate(
     let ExprKind::Call(_, args) = &call.kind else { return Ok(None) };
     let Some(ExprKind::Path(path)) = args.first().map(|a| &a.kind) else { return Ok(None) };
     let schema = FormSchema { bundle: &app.bundle, form: record.form };
-    if !matches!(schema.collection(path), Some(Collection::Related { .. })) {
-        return Ok(None);
+    let Some(Collection::Related { hops, .. }) = schema.collection(path) else { return Ok(None) };
+    if let Some(hop) = hops.first() {
+        // Over the records related to a linked one (`customer.deposit_account`): asked of
+        // that record, which is there even when this one was just deleted.
+        return Box::pin(aggregate_from_link(c, app, record, hop, call)).await;
     }
     let ctx = FormCtx::new(app, &record.form.key, c.get_database_backend(), record.ctx.now)?;
     let (_, compiled) = expr_sql::compile(call, &FormScope::new(&ctx), ctx.backend, &record.ctx)
@@ -151,11 +154,43 @@ async fn aggregate(
         .to_owned();
     let Some(row) = c.query_one(&select).await? else {
         // Not stored (yet): no rows relate to it.
-        let empty = match &call.kind {
-            ExprKind::Call(name, _) if name == "count" || name == "sum" => ExprValue::Integer(0),
-            _ => ExprValue::Null,
-        };
-        return Ok(Some(empty));
+        return Ok(Some(empty(call)));
     };
     Ok(Some(expr_sql::decode(&row, 0, compiled.repr, ctx.backend)?))
+}
+
+/// `aggregate` of `call`, whose collection begins with the relation `hop`, as the record
+/// the relation links to reads it without that hop; null without a link (count and sum: 0).
+async fn aggregate_from_link(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    record: &RecordValues<'_>,
+    hop: &str,
+    call: &Expr,
+) -> Result<Option<ExprValue>, Error> {
+    let link = record.values.iter().find(|(k, _)| k == hop).and_then(|(_, v)| match v {
+        FieldValue::Link(id) => Some(*id),
+        _ => None,
+    });
+    let target = match record.form.field(hop).map(|f| &f.kind) {
+        Some(engine_form::FieldType::Relation { form, .. }) => app.form(form)?,
+        _ => return Ok(None),
+    };
+    let mut shortened = call.clone();
+    if let ExprKind::Call(_, args) = &mut shortened.kind
+        && let Some(ExprKind::Path(path)) = args.first_mut().map(|a| &mut a.kind)
+    {
+        path.remove(0);
+    }
+    let Some(link) = link else { return Ok(Some(empty(call))) };
+    let linked = RecordValues::new(target, link, Vec::new(), record.ctx);
+    aggregate(c, app, &linked, &shortened).await
+}
+
+/// What an aggregate over no rows is.
+fn empty(call: &Expr) -> ExprValue {
+    match &call.kind {
+        ExprKind::Call(name, _) if name == "count" || name == "sum" => ExprValue::Integer(0),
+        _ => ExprValue::Null,
+    }
 }

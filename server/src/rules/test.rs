@@ -107,8 +107,8 @@ pub async fn test(
     }
     let trigger = match (rule.trigger, &before) {
         (TriggerKind::Created, _) => Trigger::Created { id, version: 1, record: &after },
-        (TriggerKind::Saved, None) => Trigger::Created { id, version: 1, record: &after },
-        (TriggerKind::Updated | TriggerKind::Saved, Some(before)) => {
+        (TriggerKind::Saved | TriggerKind::Changed, None) => Trigger::Created { id, version: 1, record: &after },
+        (TriggerKind::Updated | TriggerKind::Saved | TriggerKind::Changed, Some(before)) => {
             Trigger::Updated { id, version: 2, before, after: &after }
         }
         (TriggerKind::Deleted, Some(before)) => Trigger::Deleted { id, version: 2, before },

@@ -6,6 +6,7 @@ mod support;
 mod alerts;
 mod apps;
 mod audit;
+mod aum;
 mod auth;
 mod bulk;
 mod clock;

@@ -13,7 +13,8 @@ both_backends!(
     a_report_aggregates_only_the_rows_its_viewer_reads,
     a_report_reading_what_the_viewer_sees_masked_is_refused,
     parameters_are_typed_and_a_wrong_one_is_named,
-    a_dashboard_computes_its_cards_and_one_failing_fails_alone
+    a_dashboard_computes_its_cards_and_one_failing_fails_alone,
+    a_kept_answer_serves_only_its_viewer_until_a_form_it_read_changes
 );
 
 const PASSWORD: &str = "a long enough secret";
@@ -407,5 +408,72 @@ async fn tasks_are_a_dataset_read_as_each_inbox_reaches_them(backend: Backend) {
     let his = as_user(&env, "wang.lei", "GET", &format!("{APP}/reports/maturities"), None).await;
     let theirs: Vec<&Value> = his.body["rows"].as_array().into_iter().flatten().map(|r| &r["id"]).collect();
     assert!(rows.iter().all(|r| !theirs.contains(&&r["id"])), "another RM's maturities are not hers");
+    env.finish().await;
+}
+
+/// Whether the answer came from the server's kept answers (`Cache-Status`).
+fn kept(answer: &Resp) -> bool {
+    answer.header("cache-status").is_some_and(|s| s.contains("hit"))
+}
+
+/// An answer is kept for its viewer: asked again, it is served as it was; another viewer
+/// (other access) never gets it; a write to a form it read (its dataset, a relation it
+/// reads, a form the viewer's row rule reads) outdates it at once, while a write to any
+/// other form leaves it standing.
+async fn a_kept_answer_serves_only_its_viewer_until_a_form_it_read_changes(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    let ask = |username: &'static str, report: &'static str| {
+        let env = &env;
+        async move {
+            let answer = as_user(env, username, "GET", &format!("{APP}/reports/{report}"), None).await;
+            assert_eq!(answer.status, 200, "{username} {report}: {}", answer.body);
+            answer
+        }
+    };
+    let first = ask("zhang.min", "book").await;
+    assert!(!kept(&first), "computed the first time");
+    let again = ask("zhang.min", "book").await;
+    assert!(kept(&again), "kept the second time");
+    assert_eq!(first.body, again.body);
+    // Another RM, other rows: never her answer.
+    let his = ask("wang.lei", "book").await;
+    assert!(!kept(&his), "another viewer's answer is never served");
+    assert_ne!(his.body["total"], first.body["total"], "his own figures");
+    assert_eq!(decimal(&his.body["total"][0]), book(&env, "wang.lei").await.1);
+    // The same parameters spelt otherwise are another question.
+    let tiered = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/book?tier=hnw"), None).await;
+    assert!(!kept(&tiered));
+
+    // A write to a form no answer read: every answer stands.
+    let products = env.get(&format!("{APP}/forms/product/records?limit=1")).await.body["items"][0].clone();
+    let uri = format!("{APP}/forms/product/records/{}", products["id"]);
+    let renamed =
+        env.patch(&uri, products["_version"].as_i64().expect("version"), &json!({ "name": "稳享一年期固收 A" })).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert!(kept(&ask("zhang.min", "book").await), "a product's change does not touch her book");
+    let managers = ask("hq.manager", "aum_by_manager").await;
+    assert!(!kept(&managers) && kept(&ask("hq.manager", "aum_by_manager").await));
+
+    // A write to the form her row rule reads (an RM's record): her book is read again.
+    let rms = env.get(&format!("{APP}/forms/relationship_manager/records?limit=1")).await.body["items"][0].clone();
+    let uri = format!("{APP}/forms/relationship_manager/records/{}", rms["id"]);
+    let phoned =
+        env.patch(&uri, rms["_version"].as_i64().expect("version"), &json!({ "email": "rm@example.cn" })).await;
+    assert_eq!(phoned.status, 200, "{}", phoned.body);
+    assert!(!kept(&ask("zhang.min", "book").await), "her rows are decided through the RM's record");
+    assert!(!kept(&ask("hq.manager", "aum_by_manager").await), "it reads the manager's name");
+
+    // A write to the dataset's form: the new figure at once.
+    let customers =
+        as_user(&env, "zhang.min", "GET", &format!("{APP}/forms/customer/records?limit=1&sort=id"), None).await;
+    let mine = customers.body["items"][0].clone();
+    let uri = format!("{APP}/forms/customer/records/{}", mine["id"]);
+    let changed = env.patch(&uri, mine["_version"].as_i64().expect("version"), &json!({ "aum": "1.00" })).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let after = ask("zhang.min", "book").await;
+    assert!(!kept(&after), "her book read again after her customer changed");
+    assert_eq!(decimal(&after.body["total"][0]), book(&env, "zhang.min").await.1);
+    assert_ne!(after.body["total"], first.body["total"]);
     env.finish().await;
 }

@@ -123,3 +123,32 @@ impl MigrationTrait for M0025DraftRevisions {
         manager.alter_table(Table::alter().table(Named::Drafts).drop_column(Alias::new("revision")).to_owned()).await
     }
 }
+
+/// Each form's data version: one more with every write to its records, in the writing
+/// transaction, so that cached report answers are keyed by what they read and every
+/// server sharing the database agrees on when they are stale.
+pub(super) struct M0026DataVersions;
+
+impl MigrationName for M0026DataVersions {
+    fn name(&self) -> &str {
+        "m0026_data_versions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0026DataVersions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let versions = Table::create()
+            .table(Named::DataVersions)
+            .col(text("app"))
+            .col(text("form"))
+            .col(big("version"))
+            .primary_key(Index::create().col(Alias::new("app")).col(Alias::new("form")))
+            .to_owned();
+        manager.create_table(versions).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Named::DataVersions).to_owned()).await
+    }
+}

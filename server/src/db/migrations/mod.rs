@@ -48,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(rules::M0023OutboxSubject),
             Box::new(languages::M0024AppLanguage),
             Box::new(apps::M0025DraftRevisions),
+            Box::new(apps::M0026DataVersions),
         ]
     }
 
