@@ -144,7 +144,9 @@ impl<'a> Finder<'a> {
             Value::Object(map) => {
                 self.set_keys(map, at, base, out);
                 let named = map.get("form").and_then(Value::as_str).filter(|f| self.form(f).is_some());
-                let inner = if at.of == "forms" { base } else { named.or(base) };
+                // A record a rule creates is of its `form`; its values read the rule's record.
+                let creates = map.get("type").and_then(Value::as_str) == Some("create_record");
+                let inner = if at.of == "forms" || creates { base } else { named.or(base) };
                 for (k, v) in map {
                     if NOT_READ.contains(&k.as_str()) || k == "form" || k == "subject" {
                         continue;
@@ -157,8 +159,9 @@ impl<'a> Finder<'a> {
         }
     }
 
-    /// An `update_fields` action: the fields it sets are its `set`'s keys, of the record
-    /// it updates (the rule's, or the one its `record` relation path reaches).
+    /// A rule's action that writes fields, named by keys: `update_fields`' `set` (of the
+    /// record it updates: the rule's, or the one its `record` relation path reaches) and
+    /// `create_record`'s `values` (of its `form`).
     fn set_keys(
         &self,
         map: &'a serde_json::Map<String, Value>,
@@ -166,19 +169,22 @@ impl<'a> Finder<'a> {
         base: Option<&'a str>,
         out: &mut Vec<Use>,
     ) {
-        let (Some(Value::Object(set)), Some("update_fields")) =
-            (map.get("set"), map.get("type").and_then(Value::as_str))
-        else {
-            return;
+        let (entry, form) = match map.get("type").and_then(Value::as_str) {
+            Some("update_fields") => {
+                let mut form = base.map(str::to_owned);
+                for hop in map.get("record").and_then(Value::as_str).into_iter().flat_map(|p| p.split('.')) {
+                    let target = form.as_deref().and_then(|f| self.field(f, hop.trim())).and_then(|f| f.get("form"));
+                    form = target.and_then(Value::as_str).map(str::to_owned);
+                }
+                ("set", form)
+            }
+            Some("create_record") => ("values", map.get("form").and_then(Value::as_str).map(str::to_owned)),
+            _ => return,
         };
-        let mut form = base.map(str::to_owned);
-        for hop in map.get("record").and_then(Value::as_str).into_iter().flat_map(|p| p.split('.')) {
-            let target = form.as_deref().and_then(|f| self.field(f, hop.trim())).and_then(|f| f.get("form"));
-            form = target.and_then(Value::as_str).map(str::to_owned);
-        }
-        for key in set.keys() {
+        let Some(Value::Object(fields)) = map.get(entry) else { return };
+        for key in fields.keys() {
             if form.as_deref() == Some(self.target.0) && key == self.target.1 {
-                out.push(self.found(&at.at("set").at(key), key));
+                out.push(self.found(&at.at(entry).at(key), key));
             }
         }
     }

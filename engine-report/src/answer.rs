@@ -97,25 +97,30 @@ fn order(report: &Report, table: &Table, rows: &mut [Value]) {
 }
 
 /// Running totals and changes, read down the rows in their order ("others" last, as a
-/// row like the rest); the total's running total is the measure's total, its change none.
+/// row like the rest), separately for each value of the dimensions after the first (AUM by
+/// month and branch: each branch's change from its own month before); the total's running
+/// total is the measure's total, its change none.
 fn across(report: &Report, rows: &mut [Value], total: &mut [Value]) {
     for (m, measure) in report.measures.iter().enumerate() {
         if !matches!(measure.op, Op::RunningTotal | Op::Change) {
             continue;
         }
         let Some(of) = report.measures.iter().position(|x| measure.of.first() == Some(&x.key)) else { continue };
-        let (mut sum, mut before): (Option<Decimal>, Option<Decimal>) = (None, None);
+        let mut series: std::collections::HashMap<String, (Option<Decimal>, Option<Decimal>)> =
+            std::collections::HashMap::new();
         for row in rows.iter_mut() {
+            let rest = row["keys"].as_array().map(|k| Value::from(k.get(1..).unwrap_or_default()).to_string());
+            let (sum, before) = series.entry(rest.unwrap_or_default()).or_default();
             let now = row["values"][of].as_str().and_then(|v| v.parse::<Decimal>().ok());
             let shown = if measure.op == Op::RunningTotal {
-                sum = match (sum, now) {
+                *sum = match (*sum, now) {
                     (Some(s), Some(v)) => s.checked_add(v),
                     (s, v) => s.or(v),
                 };
-                sum
+                *sum
             } else {
-                let change = now.zip(before).and_then(|(v, b)| v.checked_sub(b));
-                before = now;
+                let change = now.zip(*before).and_then(|(v, b)| v.checked_sub(b));
+                *before = now;
                 change
             };
             row["values"][m] = shown.map_or(Value::Null, |d| Value::from(d.to_string()));

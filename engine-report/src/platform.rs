@@ -53,7 +53,8 @@ pub fn bundle() -> &'static Bundle {
                 field("record", "integer", "业务记录", "Record"), field("created_at", "datetime", "创建时间", "Created"),
                 field("due_at", "datetime", "到期时间", "Due"), field("completed_at", "datetime", "完成时间", "Completed"),
                 field("outcome", "text", "结果", "Outcome"), field("overdue", "boolean", "已逾期", "Overdue"),
-                field("alert", "boolean", "预警", "Alert")] }] });
+                field("alert", "boolean", "预警", "Alert"),
+                field("handled_in_time", "integer", "按时处理", "Handled in time")] }] });
         engine_form::parse_bundle(&doc).expect("the platform datasets are valid forms")
     });
     &BUNDLE

@@ -5,7 +5,9 @@
 //! A seed's dates are written as of one day (`"dates_as_of": "2026-12-01"`) and placed
 //! relative to the clock when they are loaded: every date and instant moves by the days
 //! from that day to today in the app's zone, so a customer "silent for 42 days" or a
-//! holding "maturing in 12 days" is so whichever day the demo (or a test) starts.
+//! holding "maturing in 12 days" is so whichever day the demo (or a test) starts. A record
+//! with `"dates": "months"` (a month-end snapshot) moves by whole calendar months instead,
+//! so that its month stays a month of its own.
 //!
 //! A seed record with `"rules": false` is an initial load (`Edit::load`): it came with what
 //! other systems derived from it (the bank's customers come with their AUM, which the
@@ -14,6 +16,7 @@
 use std::path::Path;
 
 use anyhow::{Context, anyhow};
+use chrono::Datelike;
 use serde_json::{Map, Value};
 
 use crate::audit::Actor;
@@ -63,11 +66,13 @@ pub async fn seed_records(state: &Core, app_key: &str, seed: Value, zone: chrono
     let records =
         seed.get("records").and_then(Value::as_array).ok_or_else(|| anyhow!("seed.json needs a `records` array"))?;
     let shift = match seed.get("dates_as_of") {
-        None => 0,
+        None => Shift::default(),
         Some(day) => {
             let day = day.as_str().and_then(|d| d.parse::<chrono::NaiveDate>().ok());
             let day = day.ok_or_else(|| anyhow!("seed.json's `dates_as_of` is a date, YYYY-MM-DD"))?;
-            (now.with_timezone(&zone).date_naive() - day).num_days()
+            let today = now.with_timezone(&zone).date_naive();
+            let month = |d: chrono::NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+            Shift { days: (today - day).num_days(), months: month(today) - month(day) }
         }
     };
     for (i, item) in records.iter().enumerate() {
@@ -75,8 +80,14 @@ pub async fn seed_records(state: &Core, app_key: &str, seed: Value, zone: chrono
         let mut values = item.get("values").cloned().unwrap_or(Value::Object(Map::new()));
         resolve_refs(&mut values, &ids)?;
         let values = values.as_object_mut().ok_or_else(|| anyhow!("seed record {i}: `values` must be an object"))?;
+        // `"dates": "months"`: a record of a month (a month-end snapshot) moves by whole months.
+        let by = match item.get("dates").and_then(Value::as_str) {
+            None => By::Days(shift.days),
+            Some("months") => By::Months(shift.months),
+            Some(other) => return Err(anyhow!("seed record {i}: `dates` is `months`, not `{other}`")),
+        };
         if let Some(schema) = app.bundle.form(form) {
-            shift_dates(&schema.fields, values, shift).map_err(|e| anyhow!("seed record {i} ({form}): {e}"))?;
+            shift_dates(&schema.fields, values, by).map_err(|e| anyhow!("seed record {i} ({form}): {e}"))?;
         }
         let values = &*values;
         // `"rules": false`: loaded with what other systems derived (see `Edit::load`).
@@ -94,10 +105,37 @@ pub async fn seed_records(state: &Core, app_key: &str, seed: Value, zone: chrono
     Ok(())
 }
 
-/// Moves the dates and instants of `values` (and of their sub-table rows) by `days`.
-fn shift_dates(fields: &[engine_form::Field], values: &mut Map<String, Value>, days: i64) -> Result<(), String> {
+/// How far a seed's dates move: the days, and the calendar months, from its `dates_as_of`
+/// to today.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shift {
+    days: i64,
+    months: i64,
+}
+
+/// How one record's dates move.
+#[derive(Debug, Clone, Copy)]
+enum By {
+    Days(i64),
+    Months(i64),
+}
+
+impl By {
+    fn date(self, date: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        match self {
+            By::Days(days) => date.checked_add_signed(chrono::Duration::days(days)),
+            By::Months(months) => {
+                let moved = chrono::Months::new(u32::try_from(months.unsigned_abs()).ok()?);
+                if months < 0 { date.checked_sub_months(moved) } else { date.checked_add_months(moved) }
+            }
+        }
+    }
+}
+
+/// Moves the dates and instants of `values` (and of their sub-table rows) `by` so much.
+fn shift_dates(fields: &[engine_form::Field], values: &mut Map<String, Value>, by: By) -> Result<(), String> {
     use engine_form::FieldType;
-    if days == 0 {
+    if matches!(by, By::Days(0) | By::Months(0)) {
         return Ok(());
     }
     for field in fields {
@@ -105,16 +143,17 @@ fn shift_dates(fields: &[engine_form::Field], values: &mut Map<String, Value>, d
         match (&field.kind, value) {
             (FieldType::Date { .. }, Value::String(text)) => {
                 let date: chrono::NaiveDate = text.parse().map_err(|_| format!("`{}` is not a date", field.key))?;
-                *text = (date + chrono::Duration::days(days)).to_string();
+                *text = by.date(date).ok_or_else(|| format!("`{}` moves out of range", field.key))?.to_string();
             }
             (FieldType::DateTime, Value::String(text)) => {
                 let at = chrono::DateTime::parse_from_rfc3339(text)
                     .map_err(|_| format!("`{}` is not an instant", field.key))?;
-                *text = (at + chrono::Duration::days(days)).to_rfc3339();
+                let day = by.date(at.date_naive()).ok_or_else(|| format!("`{}` moves out of range", field.key))?;
+                *text = (at + (day - at.date_naive())).to_rfc3339();
             }
             (FieldType::SubTable { fields }, Value::Array(rows)) => {
                 for row in rows.iter_mut().filter_map(Value::as_object_mut) {
-                    shift_dates(fields, row, days)?;
+                    shift_dates(fields, row, by)?;
                 }
             }
             _ => {}

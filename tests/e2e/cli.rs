@@ -46,7 +46,7 @@ fn import_then_export_round_trips_the_bundle() {
     )
     .expect("JSON");
     assert_eq!(exported["name"], app["name"]);
-    assert_eq!(exported["forms"].as_array().map(Vec::len), Some(9));
+    assert_eq!(exported["forms"].as_array().map(Vec::len), Some(10));
     assert_eq!(exported["forms"][2]["key"], "customer");
     let again = Command::new(trellis())
         .args(["app", "import", "examples/bank-crm", "--db", &db])

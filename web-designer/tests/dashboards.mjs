@@ -12,7 +12,8 @@ await check('the branch manager reads his dashboard, filters it and drills into 
   await enter(page, await sessionOf(manager, managerPassword));
   await page.getByRole('menuitem', { name: '经营看板' }).click();
   await expectVisible(page.getByRole('heading', { name: '经营看板', level: 1 }), 'the dashboard');
-  for (const card of ['管户概览', '各层级客户资产', '客户经理管户资产', '每月资金流水', '各支行客户层级分布']) {
+  for (const card of ['管户概览', '各层级客户资产', '客户经理管户资产', '每月资金流水', '各支行客户层级分布',
+    '预警按时处理率（按处理人）', '每月流失客户', '各支行月末 AUM 及环比', '客户层级迁移（近 12 个月）']) {
     await expectVisible(page.getByRole('heading', { name: card }), card);
   }
   // His branch's AUM, exact and grouped (the 3 customers of 上海陆家嘴支行).
@@ -44,6 +45,9 @@ await check('the relationship manager reads her book in both languages and on a 
   await enter(page);
   await page.getByRole('menuitem', { name: '我的管户' }).click();
   await expectVisible(page.getByRole('heading', { name: '我的管户', level: 1 }), 'her book');
+  for (const card of ['30 天内到期（存款与理财）', '30 天内到期的理财', '我的未完成待办', '各支行月末 AUM 及环比']) {
+    await expectVisible(page.getByRole('heading', { name: card, exact: true }), card);
+  }
   await page.waitForSelector('.dashboard-card svg');
   await shot(page, 'dashboard-rm-zh.png', { fullPage: true });
   // A card exports as a CSV file of her rows, in her words, the money exact.

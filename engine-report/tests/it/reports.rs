@@ -225,6 +225,31 @@ fn a_running_total_and_the_change_from_the_previous_month() {
     assert_eq!(answer["rows"][1]["values"], json!(["1000100.34", "1000350.34", "999850.34"]));
     assert_eq!(answer["total"], json!(["1000350.34", "1000350.34", null]));
     assert_eq!(answer["columns"][2]["scale"], json!(2));
+    // By month and branch: each branch changes from its own month before, not its neighbour's.
+    let by_branch = report(json!({ "key": "r", "dataset": { "form": "transaction" },
+        "dimensions": [{ "field": "occurred_at", "bucket": "month", "zone": "Asia/Shanghai" }, { "field": "branch" }],
+        "measures": [
+            { "key": "total", "op": "sum", "field": "amount" },
+            { "key": "change", "op": "change", "of": ["total"] }
+        ] }));
+    let mut table = transactions();
+    table.rows.push(vec![
+        Cell::Text("sh002".into()),
+        Cell::Text("mobile".into()),
+        money("100.00"),
+        at("2026-12-06T02:00:00Z"),
+    ]);
+    let answer = run(&by_branch, &table).expect("runs");
+    let changes: Vec<(String, Value, Value)> = answer["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| (r["keys"][0].as_str().unwrap_or("").to_owned(), r["keys"][1].clone(), r["values"][1].clone()))
+        .collect();
+    for (month, branch, change) in &changes {
+        let expected = if month.starts_with("2026-12") && branch == "sh002" { json!("-150.00") } else { Value::Null };
+        assert_eq!(change, &expected, "{month} {branch}: {changes:?}");
+    }
     let wrong =
         json!({ "key": "r", "dataset": { "form": "t" }, "measures": [{ "key": "c", "op": "change", "of": ["c"] }] });
     let found = parse_report(&wrong, "").expect_err("refused");

@@ -1,7 +1,9 @@
 //! A customer's AUM follows their deposits and wealth holdings (the bank CRM's rules
 //! `aum_from_deposits` and `aum_from_holdings`): the seed's figures agree with the
 //! accounts under them, and a withdrawal, a redemption or a closed account moves the AUM,
-//! re-tiers the customer and raises the alerts that watch it.
+//! re-tiers the customer and raises the alerts that watch it. At each month's end every
+//! customer's AUM and tier are kept (`month_end_snapshot`), with churn as the bank CRM
+//! defines it.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,11 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, Env, both_backends, start};
 
-both_backends!(the_seeded_aum_is_the_sum_of_accounts_and_holdings, a_customers_aum_follows_their_assets);
+both_backends!(
+    the_seeded_aum_is_the_sum_of_accounts_and_holdings,
+    a_customers_aum_follows_their_assets,
+    each_month_end_keeps_every_customer_once_with_churn
+);
 
 const APP: &str = "/api/v1/apps/bank_crm/forms";
 
@@ -114,5 +120,50 @@ async fn a_customers_aum_follows_their_assets(backend: Backend) {
     assert_eq!(li["aum"].as_str(), Some("2350000.00"));
     let sums = assets(&env).await;
     assert_eq!(sums.get(&li_id).copied(), Some(decimal(&li["aum"])));
+    env.finish().await;
+}
+
+async fn each_month_end_keeps_every_customer_once_with_churn(backend: Backend) {
+    use chrono::{Datelike, TimeZone};
+    let env = start(backend).await.with_bank_crm().await.without_seeded_processes().await;
+    let seeded = records(&env, "customer_month").await;
+    assert_eq!(seeded.len(), 6 * 12, "twelve months of history for each customer");
+    // 李伟 moves 7.45 million out: 5.35 million, under half his highest month end before.
+    let li = records(&env, "customer").await.into_iter().find(|c| c["customer_no"] == "C0001").expect("李伟");
+    let li_id = li["id"].as_i64().expect("id");
+    for account in records(&env, "deposit_account").await.iter().filter(|a| id_of(&a["customer"]) == li_id) {
+        if account["kind"] == "time" {
+            let uri = format!("{APP}/deposit_account/records/{}", account["id"]);
+            let emptied =
+                env.patch(&uri, account["_version"].as_i64().expect("version"), &json!({ "balance": "0" })).await;
+            assert_eq!(emptied.status, 200, "{}", emptied.body);
+        }
+    }
+    // 00:30 in Shanghai on the first of next month, and the day after.
+    let zone = chrono_tz::Asia::Shanghai;
+    let today = env.now().with_timezone(&zone).date_naive();
+    let first = today.with_day(1).and_then(|d| d.checked_add_months(chrono::Months::new(1))).expect("a date");
+    let at = |day: chrono::NaiveDate| {
+        zone.from_local_datetime(&day.and_hms_opt(0, 30, 5).expect("a time")).single().expect("an instant").to_utc()
+    };
+    let ran = server::rules::run_due_schedules(&env.state, at(first)).await.expect("runs");
+    let snapshot = ran.iter().find(|r| r.rule == "month_end_snapshot").expect("the snapshot ran");
+    assert_eq!((snapshot.matched, snapshot.fired), (6, 6), "{ran:?}");
+    let month = (first - chrono::Months::new(1)).to_string();
+    let kept: Vec<Value> = records(&env, "customer_month").await.into_iter().filter(|s| s["month"] == month).collect();
+    assert_eq!(kept.len(), 6, "one for each customer, for the month just ended");
+    for snapshot in &kept {
+        let customer = id_of(&snapshot["customer"]);
+        let churned = snapshot["churned"].as_bool().expect("a flag");
+        assert_eq!(churned, customer == li_id, "only 李伟 churned: {snapshot}");
+        if customer == li_id {
+            let expected = (Some("5350000.00"), Some("hnw"), Some("hnw"));
+            let got = (snapshot["aum"].as_str(), snapshot["tier"].as_str(), snapshot["previous_tier"].as_str());
+            assert_eq!(got, expected, "{snapshot}");
+        }
+    }
+    let next = server::rules::run_due_schedules(&env.state, at(first + chrono::Duration::days(1))).await.expect("runs");
+    let again = next.iter().find(|r| r.rule == "month_end_snapshot").map_or(0, |r| r.fired);
+    assert_eq!(again, 0, "a month is kept once");
     env.finish().await;
 }

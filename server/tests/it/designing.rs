@@ -129,7 +129,7 @@ async fn versions_are_listed_read_back_and_compared_in_words(backend: Backend) {
     );
     let first = env.get(&format!("{app}/versions/1")).await;
     assert_eq!(first.status, 200);
-    assert!(first.body["forms"].as_array().is_some_and(|f| f.len() == 9), "the bundle as published");
+    assert!(first.body["forms"].as_array().is_some_and(|f| f.len() == 10), "the bundle as published");
     assert_eq!(env.get(&format!("{app}/versions/9")).await.status, 404);
     assert_eq!(env.get(&format!("{app}/diff?from=yesterday")).await.status, 400);
     env.finish().await;

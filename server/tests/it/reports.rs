@@ -246,7 +246,7 @@ async fn a_dashboard_computes_its_cards_and_one_failing_fails_alone(backend: Bac
     let board = as_user(&env, "zhang.min", "GET", &format!("{APP}/dashboards/my_book?tier=hnw"), None).await;
     assert_eq!(board.status, 200, "{}", board.body);
     let cards = board.body["cards"].as_array().expect("cards");
-    assert_eq!(cards.len(), 4);
+    assert_eq!(cards.len(), 8);
     assert!(cards.iter().all(|c| c["answer"].is_object()), "{}", board.body);
     assert_eq!(cards[0]["answer"]["report"]["parameters"][0]["value"], "hnw", "the shared filter reached the card");
     assert_eq!(board.body["parameters"][0]["type"], "single_select");
@@ -264,7 +264,7 @@ async fn a_dashboard_computes_its_cards_and_one_failing_fails_alone(backend: Bac
     let report = json!({ "key": "incomes", "dataset": { "form": "customer" }, "dimensions": [{ "field": "birthday", "bucket": "year" }],
         "measures": [{ "key": "n", "op": "count" }] });
     assert_eq!(env.put(&format!("{APP}/drafts/reports/incomes"), &report).await.status, 200);
-    managers["cards"].as_array_mut().expect("cards").push(json!({ "report": "incomes", "x": 0, "y": 20 }));
+    managers["cards"].as_array_mut().expect("cards").push(json!({ "report": "incomes", "x": 0, "y": 24 }));
     assert_eq!(env.put(&format!("{APP}/drafts/dashboards/managers"), &managers).await.status, 200);
     let published = env.post(&format!("{APP}/publish"), &json!({})).await;
     assert_eq!(published.status, 200, "{}", published.body);

@@ -37,7 +37,8 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
             "record_mobile_login",
             "retier_daily",
             "aum_from_deposits",
-            "aum_from_holdings"
+            "aum_from_holdings",
+            "month_end_snapshot"
         ]
     );
 
@@ -57,7 +58,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/12/condition unknown_field", "/rules/12/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/13/condition unknown_field", "/rules/13/actions/0/priority bad_value"]);
 
     // A task's fallback role must be one of the app's.
     let unrouted = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" }, "condition": "aum < old.aum",
@@ -494,6 +495,6 @@ async fn one_broken_draft_rule_does_not_stop_testing_the_others(backend: Backend
     assert_eq!((other.status, other.body["fired"].as_bool()), (200, Some(true)), "{}", other.body);
     let own = env.post("/api/v1/apps/bank_crm/rules/vip_drop/test", &given).await;
     assert_eq!(own.status, 422, "{}", own.body);
-    assert_eq!(own.error_paths(), ["/rules/12/condition unknown_field"]);
+    assert_eq!(own.error_paths(), ["/rules/13/condition unknown_field"]);
     env.finish().await;
 }
