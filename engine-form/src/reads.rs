@@ -21,8 +21,13 @@ pub fn forms_read<'e>(bundle: &Bundle, form: &Form, exprs: impl IntoIterator<Ite
 
 /// The forms the relation path `path` passes through from `form` (the last key a field).
 pub fn forms_on_path(bundle: &Bundle, form: &Form, path: &[String], out: &mut BTreeSet<String>) {
+    follow(bundle, form, path.split_last().map_or(&[][..], |(_, hops)| hops), out);
+}
+
+/// The forms reached from `form` by the relation fields `hops`, as far as they are relations.
+fn follow(bundle: &Bundle, form: &Form, hops: &[String], out: &mut BTreeSet<String>) {
     let mut at = form;
-    for hop in path.iter().take(path.len().saturating_sub(1)) {
+    for hop in hops {
         let Some(FieldType::Relation { form: target, .. }) = at.field(hop).map(|f| &f.kind) else { return };
         let Some(next) = bundle.form(target) else { return };
         out.insert(next.key.clone());
@@ -38,23 +43,20 @@ fn walk(bundle: &Bundle, form: &Form, expr: &Expr, out: &mut BTreeSet<String>) {
             forms_on_path(bundle, form, path, out);
         }
         ExprKind::Call(name, args) if engine_rule::Aggregate::named(name).is_some() => {
-            let schema = FormSchema { bundle, form };
             let collection = match args.first().map(|a| &a.kind) {
-                Some(ExprKind::Path(path)) => schema.collection(path).map(|c| (c, path)),
+                Some(ExprKind::Path(path)) => FormSchema { bundle, form }.collection(path),
                 _ => None,
             };
             match collection {
-                Some((Collection::Related { hops, form: child, .. }, _)) => {
-                    let mut through = hops.to_vec();
-                    through.push(String::new());
-                    forms_on_path(bundle, form, &through, out);
+                Some(Collection::Related { hops, form: child, .. }) => {
+                    follow(bundle, form, hops, out);
                     out.insert(child.key.clone());
                     for arg in &args[1..] {
                         walk(bundle, child, arg, out);
                     }
                 }
                 // A sub-table's rows are the record's own.
-                Some((Collection::SubTable { .. }, _)) => {}
+                Some(Collection::SubTable { .. }) => {}
                 None => args.iter().for_each(|a| walk(bundle, form, a, out)),
             }
         }

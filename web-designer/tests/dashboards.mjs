@@ -3,21 +3,33 @@
 // the record list with its condition shown — and the RM's own book, in zh-CN and English
 // at desktop and tablet widths.
 import { readFileSync } from 'node:fs';
-import { base, check, enter, expectVisible, sessionOf, shot } from './harness.mjs';
+import { base, call, check, enter, expectVisible, session, sessionOf, shot } from './harness.mjs';
 
 const manager = process.env.TRELLIS_MANAGER;
 const managerPassword = process.env.TRELLIS_MANAGER_PASSWORD;
 
+/// The AUM of the customers `token` reads (of `tier` alone, if given), summed exactly in
+/// cents, and how many they are: what the cards must show, whatever earlier checks bought.
+async function book(token, tier) {
+  const list = await call(token, 'GET', '/api/v1/apps/bank_crm/forms/customer/records?limit=1000&fields=aum,tier');
+  const rows = list.body.items.filter((c) => !tier || c.tier === tier);
+  const cents = rows.reduce((sum, c) => sum + BigInt(c.aum.replace('.', '')), 0n);
+  const fraction = String(cents % 100n).padStart(2, '0');
+  return { count: rows.length, plain: `${cents / 100n}.${fraction}`, grouped: `${(cents / 100n).toLocaleString('en-US')}.${fraction}` };
+}
+
 await check('the branch manager reads his dashboard, filters it and drills into a cell', async (page) => {
-  await enter(page, await sessionOf(manager, managerPassword));
+  const token = await sessionOf(manager, managerPassword);
+  const branch = await book(token);
+  await enter(page, token);
   await page.getByRole('menuitem', { name: '经营看板' }).click();
   await expectVisible(page.getByRole('heading', { name: '经营看板', level: 1 }), 'the dashboard');
   for (const card of ['管户概览', '各层级客户资产', '客户经理管户资产', '每月资金流水', '各支行客户层级分布',
     '预警按时处理率（按处理人）', '每月流失客户', '各支行月末 AUM 及环比', '客户层级迁移（近 12 个月）']) {
     await expectVisible(page.getByRole('heading', { name: card }), card);
   }
-  // His branch's AUM, exact and grouped (the 3 customers of 上海陆家嘴支行).
-  await expectVisible(page.getByText('19,356,000.75'), 'the branch AUM at its scale');
+  // His branch's AUM, exact and grouped (the customers of 上海陆家嘴支行).
+  await expectVisible(page.getByText(branch.grouped), 'the branch AUM at its scale');
   await page.waitForSelector('.dashboard-card svg');
   await shot(page, 'dashboard-manager-zh.png', { fullPage: true });
   // The tier filter reaches every card that takes it: the book now counts the high net worth.
@@ -27,7 +39,7 @@ await check('the branch manager reads his dashboard, filters it and drills into 
   await page.keyboard.press('Enter');
   await page.waitForURL(/tier=hnw/);
   // Every card that takes the tier reads the high net worth alone: the book's AUM is theirs.
-  await page.getByText('19,356,000.75').waitFor({ state: 'detached', timeout: 10_000 });
+  await page.getByText(branch.grouped).waitFor({ state: 'detached', timeout: 10_000 });
   const tiers = page.locator('.dashboard-card').filter({ has: page.getByRole('heading', { name: '各层级客户资产' }) });
   await expectVisible(tiers.getByText('高净值').first(), 'the high net worth slice');
   if (await tiers.getByText('大众').count()) throw new Error('the mass tier still shown');
@@ -56,7 +68,8 @@ await check('the relationship manager reads her book in both languages and on a 
     page.getByRole('link', { name: '导出 CSV: 各层级客户资产' }).click(),
   ]);
   const csv = readFileSync(await download.path(), 'utf8');
-  if (!csv.includes('高净值,19000000.00,2')) throw new Error(`the CSV: ${csv}`);
+  const rich = await book(session.token, 'hnw');
+  if (!csv.includes(`高净值,${rich.plain},${rich.count}`)) throw new Error(`the CSV, not ${rich.plain}: ${csv}`);
   await page.getByText('EN', { exact: true }).click();
   await expectVisible(page.getByRole('heading', { name: 'My book', level: 1 }), 'her book in English');
   await expectVisible(page.getByRole('heading', { name: 'Holdings by product' }), 'a card in English');

@@ -5,3 +5,4 @@ mod draft;
 mod formula;
 mod migrate;
 mod random;
+mod reads;

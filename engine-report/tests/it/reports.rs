@@ -246,6 +246,10 @@ fn a_running_total_and_the_change_from_the_previous_month() {
         .iter()
         .map(|r| (r["keys"][0].as_str().unwrap_or("").to_owned(), r["keys"][1].clone(), r["values"][1].clone()))
         .collect();
+    assert!(
+        changes.iter().any(|(_, _, change)| change == "-150.00"),
+        "sh002's December against its November: {changes:?}"
+    );
     for (month, branch, change) in &changes {
         let expected = if month.starts_with("2026-12") && branch == "sh002" { json!("-150.00") } else { Value::Null };
         assert_eq!(change, &expected, "{month} {branch}: {changes:?}");
