@@ -57,7 +57,7 @@ await check('the relationship manager reads her book in both languages and on a 
   await enter(page);
   await page.getByRole('menuitem', { name: '我的管户' }).click();
   await expectVisible(page.getByRole('heading', { name: '我的管户', level: 1 }), 'her book');
-  for (const card of ['30 天内到期（存款与理财）', '30 天内到期的理财', '我的未完成待办', '各支行月末 AUM 及环比']) {
+  for (const card of ['30 天内到期的存款', '30 天内到期的理财', '我的未完成待办', '各支行月末 AUM 及环比']) {
     await expectVisible(page.getByRole('heading', { name: card, exact: true }), card);
   }
   await page.waitForSelector('.dashboard-card svg');

@@ -56,7 +56,7 @@ function Listed({ answer, language, onOpen }: { answer: Answer; language: Langua
       return i === 0 && typeof r.id === 'number' ? <Button type="link" size="small" onClick={() => onOpen(r.id as number)}>{text}</Button> : text;
     },
   }));
-  return <Table size="small" pagination={false} rowKey="i" columns={columns} dataSource={answer.rows.map((_, i) => ({ i }))} locale={{ emptyText: t('dashboard.nothing') }} />;
+  return <Table className="dashboard-list" size="small" pagination={false} rowKey="i" columns={columns} dataSource={answer.rows.map((_, i) => ({ i }))} locale={{ emptyText: t('dashboard.nothing') }} />;
 }
 
 function Kpi({ answer, language }: { answer: Answer; language: Language }) {
