@@ -171,7 +171,7 @@ fn columns(report: &Report, table: &Table, inputs: &Inputs) -> Vec<Value> {
                 inputs.column[of].map_or(0, |(_, s)| s)
             }
         };
-        let kind = if matches!(measure.op, Op::Share) { "share" } else { "decimal" };
+        let kind = if measure.percent || matches!(measure.op, Op::Share) { "share" } else { "decimal" };
         out.push(json!({ "key": measure.key, "label": measure.label, "role": "measure", "type": kind, "scale": scale,
             "rounding": matches!(measure.op, Op::Avg | Op::Ratio | Op::Share).then_some("half_even") }));
     }

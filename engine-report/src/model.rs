@@ -69,6 +69,9 @@ pub struct Measure {
     pub of: Vec<String>,
     /// Places of an average, ratio or share (rounded half to even); default 2, 4 for shares.
     pub scale: Option<u32>,
+    /// Shown as a percentage, as a share is (a ratio of alerts handled in time).
+    #[serde(default)]
+    pub percent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -25,7 +25,7 @@ await check('the branch manager reads his dashboard, filters it and drills into 
   await page.getByRole('menuitem', { name: '经营看板' }).click();
   await expectVisible(page.getByRole('heading', { name: '经营看板', level: 1 }), 'the dashboard');
   for (const card of ['管户概览', '各层级客户资产', '客户经理管户资产', '每月资金流水', '各支行客户层级分布',
-    '预警按时处理率（按处理人）', '每月流失客户', '各支行月末 AUM 及环比', '客户层级迁移（近 12 个月）']) {
+    '预警按时处理率（已到期或已处理）', '每月流失客户', '各支行月末 AUM 及环比', '客户层级迁移（近 12 个月）']) {
     await expectVisible(page.getByRole('heading', { name: card }), card);
   }
   // His branch's AUM, exact and grouped (the customers of 上海陆家嘴支行).

@@ -20,9 +20,15 @@ impl Client {
     }
 
     pub fn request(&mut self, method: &str, path: &str, body: &str) -> (u16, Vec<u8>) {
+        self.request_with(method, path, body, &[])
+    }
+
+    /// `request` with further headers (`If-Match`).
+    pub fn request_with(&mut self, method: &str, path: &str, body: &str, headers: &[(&str, &str)]) -> (u16, Vec<u8>) {
+        let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
         write!(
             self.writer,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             self.host,
             self.token,
             body.len()

@@ -86,6 +86,7 @@ impl Reader<'_> {
                 kind: kind(&field.kind),
             });
         }
+        name_apart(bundle, form, &mut columns);
         // A list's rows are records (or tasks) to open: each keeps its id.
         let mut paths = paths;
         if report.list.is_some() {
@@ -306,4 +307,27 @@ pub(super) fn cell(kind: Kind, value: &Value) -> Cell {
         Kind::Instant => text().and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| Cell::DateTime(t.to_utc())),
     };
     parsed.unwrap_or(Cell::Null)
+}
+
+/// Columns read through relations that would be named alike (a customer's and a product's
+/// `名称`) are named by the relation they come through too: `客户 · 姓名`.
+fn name_apart(bundle: &engine_form::Bundle, form: &engine_form::Form, columns: &mut [Column]) {
+    let labels: Vec<Value> = columns.iter().map(|c| c.label.clone()).collect();
+    // Alike in any language: "Name" and "Name" in English, though 姓名 and 名称 in Chinese.
+    let same = |a: &Value, b: &Value| a.as_object().is_some_and(|a| a.iter().any(|(k, v)| b.get(k) == Some(v)));
+    for column in columns.iter_mut() {
+        let alike = labels.iter().filter(|l| same(l, &column.label)).count() > 1;
+        let Some((through, _)) = column.key.rsplit_once('.').filter(|_| alike) else { continue };
+        let Ok(relation) = engine_app::reports::resolve(bundle, form, through) else { continue };
+        let Some(own) = column.label.as_object() else { continue };
+        let named: serde_json::Map<String, Value> = own
+            .iter()
+            .map(|(language, text)| {
+                let by = relation.label.get(language).or_else(|| relation.label.values().next());
+                let text = text.as_str().unwrap_or_default();
+                (language.clone(), Value::from(by.map_or(text.to_owned(), |by| format!("{by} · {text}"))))
+            })
+            .collect();
+        column.label = Value::Object(named);
+    }
 }

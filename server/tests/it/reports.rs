@@ -120,6 +120,13 @@ async fn a_report_aggregates_only_the_rows_its_viewer_reads(backend: Backend) {
     assert_eq!(products.body["base"]["where"], "status == \"holding\"");
     assert_eq!(products.body["rows"][0]["where"], "(status == \"holding\") and product.category == 'fixed_income'");
 
+    // Two columns named alike through relations are named by the relation too.
+    let maturing = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/holding_maturities_30_days"), None).await;
+    assert_eq!(maturing.status, 200, "{}", maturing.body);
+    let names: Vec<&Value> =
+        maturing.body["columns"].as_array().expect("columns").iter().map(|c| &c["label"]["en"]).collect();
+    assert_eq!(names[..2], [&json!("Customer · Name"), &json!("Product · Name")], "{}", maturing.body);
+
     // Exported as CSV in her words, exact, and audited like a record export.
     let csv = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/aum_by_tier?format=csv"), None).await;
     assert_eq!(csv.status, 200);

@@ -46,14 +46,16 @@ function Listed({ answer, language, onOpen }: { answer: Answer; language: Langua
     if (c.type === 'boolean') return value === 'true' ? t('dashboard.yes') : t('dashboard.no');
     return keyText(c, value, language, '—');
   };
+  // The first field takes the room left (its text wraps); the others keep theirs, whole.
   const columns = answer.columns.map((c, i) => ({
     key: c.key,
     title: name(c, language),
     align: c.type === 'decimal' ? ('right' as const) : ('left' as const),
+    ...(i === 0 ? { width: '100%' } : {}),
     render: (_: unknown, row: { i: number }) => {
       const r = answer.rows[row.i] as (typeof answer.rows)[number] & { id?: number | null };
       const text = shown(c, r.keys[i]);
-      return i === 0 && typeof r.id === 'number' ? <Button type="link" size="small" onClick={() => onOpen(r.id as number)}>{text}</Button> : text;
+      return i === 0 && typeof r.id === 'number' ? <Button type="link" size="small" onClick={() => onOpen(r.id as number)}><span>{text}</span></Button> : text;
     },
   }));
   return <Table className="dashboard-list" size="small" pagination={false} rowKey="i" columns={columns} dataSource={answer.rows.map((_, i) => ({ i }))} locale={{ emptyText: t('dashboard.nothing') }} />;
