@@ -47,7 +47,7 @@ fn grow(conn: &rusqlite::Connection, count: usize) -> String {
         "f_id_number" => "'1100000000' || printf('%08d', n.i)".to_owned(),
         other => format!("c.{other}"),
     };
-    let have: usize = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).expect("count");
+    let have: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).expect("count");
     let select: Vec<String> = columns.iter().map(|c| made(c)).collect();
     conn.execute(
         &format!(
@@ -56,7 +56,7 @@ fn grow(conn: &rusqlite::Connection, count: usize) -> String {
             columns.join(", "),
             select.join(", ")
         ),
-        [count.saturating_sub(have) as i64],
+        [(count as i64).saturating_sub(have)],
     )
     .expect("grow");
     conn.execute_batch("ANALYZE").expect("analyze");
