@@ -124,6 +124,8 @@ impl Reader<'_> {
     ) -> LocalBoxFuture<'r, Result<Vec<Map<String, Value>>, Error>> {
         Box::pin(async move {
             let mut fields: Vec<&str> = paths.iter().filter_map(|p| p.first().map(String::as_str)).collect();
+            // Once each: `customer.name` and `customer.tier` both begin with `customer`.
+            fields.sort_unstable();
             fields.dedup();
             params.fields = Some(fields.join(","));
             let ctx = FormCtx::new(self.app, form, self.core.db.backend(), self.now)?;

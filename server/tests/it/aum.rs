@@ -72,6 +72,20 @@ async fn the_seeded_aum_is_the_sum_of_accounts_and_holdings(backend: Backend) {
     }
     let li = customers.iter().find(|c| c["customer_no"] == "C0001").expect("李伟");
     assert_eq!((li["aum"].as_str(), li["tier"].as_str()), (Some("12800000.00"), Some("hnw")));
+    // Loaded with their AUM: no rule derived it again on the way (on his accounts), nor
+    // raised an alert (on him).
+    let li_id = li["id"].as_i64().expect("id");
+    let account = records(&env, "deposit_account").await.into_iter().find(|a| id_of(&a["customer"]) == li_id);
+    let account = account.expect("an account of his");
+    for (form, id) in [("customer", li_id), ("deposit_account", account["id"].as_i64().expect("id"))] {
+        let firings = env.get(&format!("{APP}/{form}/records/{id}/firings")).await;
+        assert_eq!(firings.status, 200, "{}", firings.body);
+        let fired: Vec<&str> =
+            firings.body["items"].as_array().expect("items").iter().filter_map(|f| f["rule"].as_str()).collect();
+        for quiet in ["aum_from_deposits", "became_hnw", "aum_fell_30_percent"] {
+            assert!(!fired.contains(&quiet), "{quiet} fired on {form} {id} while the seed loaded: {fired:?}");
+        }
+    }
     env.finish().await;
 }
 
