@@ -144,9 +144,19 @@ fn main() {
     let raw_time = t.elapsed();
     assert!(tiers.iter().map(|(_, _, n)| n).sum::<i64>() as usize >= customers);
 
+    // A fresh connection after each long request: the server does not keep one open that long.
+    let (cold, cards) = dashboard(&mut Client::connect(&addr, &session));
     let mut client = Client::connect(&addr, &session);
-    let (cold, cards) = dashboard(&mut client);
-    let kept = median((0..runs).map(|_| dashboard(&mut client).0).collect());
+    let mut again = Vec::new();
+    let kept = median(
+        (0..runs)
+            .map(|_| {
+                let (took, outcomes) = dashboard(&mut client);
+                again = outcomes;
+                took
+            })
+            .collect(),
+    );
     // A write to one customer: the cards reading customers are computed again.
     let (status, first) = client.request("GET", "/api/v1/apps/bank_crm/forms/customer/records?limit=1&sort=id", "");
     assert_eq!(status, 200);
@@ -159,11 +169,12 @@ fn main() {
         &[("if-match", &format!("\"{}\"", customer["_version"]))],
     );
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let (after_write, _) = dashboard(&mut client);
+    let (after_write, _) = dashboard(&mut Client::connect(&addr, &session));
 
     println!("the managers' dashboard ({} cards), over HTTP as an administrator:", cards.len());
-    for (report, outcome) in &cards {
-        println!("  {report:<24} {outcome}");
+    println!("  {:<24} {:<10} asked again", "card", "first");
+    for ((report, outcome), (_, later)) in cards.iter().zip(&again) {
+        println!("  {report:<24} {outcome:<10} {later}");
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("  computed             {:>10.1} ms   × raw SQL by tier {:.0}", ms(cold), ms(cold) / ms(raw_time));
