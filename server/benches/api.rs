@@ -12,19 +12,20 @@
 //! Trellis' own work (access, checks, audit, rules, JSON).
 //! `BENCH_INSERTS` and `BENCH_ROWS` (comma-separated) scale it down for a quick look.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpServer};
 use serde_json::json;
-use server::{AppState, Db, configure};
+use server::Db;
 
 #[path = "api/client.rs"]
 mod client;
 mod common;
 #[path = "api/deep.rs"]
 mod deep;
+#[path = "common/serve.rs"]
+mod serve;
 
 use client::Client;
 
@@ -32,7 +33,6 @@ const FILTER: &str = "tier:eq:hnw,aum:gte:5000000";
 const RAW_QUERY: &str = "SELECT id, _version, _created_at, _updated_at, f_name, f_aum, f_tier, f_branch, f_birthday \
      FROM t_bench_customer WHERE f_tier = ?1 AND f_aum >= ?2 ORDER BY f_aum DESC NULLS LAST, id ASC LIMIT 51";
 const LIST_SAMPLES: usize = 200;
-const BENCH_PASSWORD: &str = "bench password 2026";
 
 /// One row of RAW_QUERY, read into owned values as a client would.
 #[allow(dead_code)]
@@ -148,38 +148,13 @@ fn main() {
     let api_db = dir.path().join("api.db");
     let raw_db = dir.path().join("raw.db");
 
-    // The server: the real app factory on a real socket, one worker, in its own thread.
+    // The server, its bundle imported and published.
     let url = format!("sqlite://{}", api_db.display());
-    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-    let addr = format!("127.0.0.1:{port}");
-    let listen = addr.clone();
-    let (session_tx, session_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let state = AppState::new(Db::connect(&url).await.expect("db"));
-            let now = chrono::Utc::now();
-            server::auth::create_user(&state.db.conn, "bench", BENCH_PASSWORD, "administrator", now)
-                .await
-                .expect("user");
-            let (session, _) =
-                server::auth::login(&state.db.conn, "bench", BENCH_PASSWORD, now).await.expect("sign in");
-            session_tx.send(session).expect("session");
-            server::publish::import(&state.db, &bundle(), &server::audit::Actor::system(), chrono::Utc::now())
-                .await
-                .expect("import");
-            server::publish::publish(&state.db, "bench", &server::audit::Actor::system(), chrono::Utc::now())
-                .await
-                .expect("publish");
-            HttpServer::new(move || App::new().configure(configure(state.clone())))
-                .workers(1)
-                .bind(&listen)
-                .expect("bind")
-                .run()
-                .await
-                .expect("run");
-        })
+    let (addr, session) = serve::serve(url, |state| async move {
+        let system = server::audit::Actor::system();
+        server::publish::import(&state.db, &bundle(), &system, chrono::Utc::now()).await.expect("import");
+        server::publish::publish(&state.db, "bench", &system, chrono::Utc::now()).await.expect("publish");
     });
-    let session: String = session_rx.recv_timeout(Duration::from_secs(30)).expect("signed in");
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(&addr).is_err()
         || Client::connect(&addr, &session).request("GET", "/api/v1/apps/bench/forms/customer/records?limit=1", "").0

@@ -9,19 +9,18 @@
 //! its cards' figures — AUM and customers by tier — straight from SQLite, as the baseline.
 //! Prints each card's outcome and the process's peak memory.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpServer};
 use serde_json::{Value, json};
-use server::{AppState, Db, configure};
 
 #[path = "api/client.rs"]
 mod client;
+#[path = "common/serve.rs"]
+mod serve;
 
 use client::Client;
 
-const PASSWORD: &str = "bench password 2026";
 const DASHBOARD: &str = "/api/v1/apps/bank_crm/dashboards/managers";
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -94,29 +93,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("dashboard.db");
     let url = format!("sqlite://{}", db.display());
-    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-    let addr = format!("127.0.0.1:{port}");
-    let listen = addr.clone();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let state = AppState::new(Db::connect(&url).await.expect("db"));
-            let now = chrono::Utc::now();
-            server::auth::create_user(&state.db.conn, "bench", PASSWORD, "administrator", now).await.expect("user");
-            let (session, _) = server::auth::login(&state.db.conn, "bench", PASSWORD, now).await.expect("sign in");
-            let bank = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/bank-crm");
-            server::demo::import_path(&state.core, &bank, true, false).await.expect("the bank CRM");
-            ready_tx.send(session).expect("ready");
-            HttpServer::new(move || App::new().configure(configure(state.clone())))
-                .workers(1)
-                .bind(&listen)
-                .expect("bind")
-                .run()
-                .await
-                .expect("run");
-        })
+    let (addr, session) = serve::serve(url, |state| async move {
+        let bank = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/bank-crm");
+        server::demo::import_path(&state.core, &bank, true, false).await.expect("the bank CRM");
     });
-    let session: String = ready_rx.recv_timeout(Duration::from_secs(120)).expect("the demo loaded");
     let raw = rusqlite::Connection::open(&db).expect("open");
     raw.busy_timeout(Duration::from_secs(30)).expect("busy timeout");
     let started = Instant::now();
