@@ -148,12 +148,25 @@ async fn is_known(c: &impl ConnectionTrait, username: &str, address: &str, now: 
 /// A right password from `address`: the count of that name from that address is cleared,
 /// and the address is remembered as one the name signs in from. The counts of other
 /// addresses stay: the user signing in does not give a guesser elsewhere a fresh start.
+/// From an address it was not known at, the attempt was reserved under the count over
+/// unknown addresses too: that reservation is given back, it being no wrong password (else
+/// twenty right ones from new addresses would lock the name).
 pub async fn succeeded(
     c: &impl ConnectionTrait,
     username: &str,
     address: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    if !is_known(c, username, address, now).await? {
+        let given_back = Query::update()
+            .table(TABLE)
+            .value(a("failures"), Expr::col(a("failures")).sub(1i64))
+            .and_where(Expr::col(a("username")).eq(username))
+            .and_where(Expr::col(a("address")).eq(ANY_UNKNOWN))
+            .and_where(Expr::col(a("failures")).gt(0i64))
+            .to_owned();
+        c.execute(&given_back).await?;
+    }
     let pair = Query::delete()
         .from_table(TABLE)
         .and_where(Expr::col(a("username")).eq(username))

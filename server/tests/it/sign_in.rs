@@ -11,6 +11,7 @@ both_backends!(
     parallel_wrong_passwords_bypassed_the_lockout,
     a_locked_name_answered_unlike_an_unknown_one,
     a_spray_of_sign_ins_was_not_slowed_down,
+    right_passwords_from_unknown_addresses_locked_the_name,
     administrators_unlock_and_users_change_their_own_password
 );
 
@@ -98,6 +99,25 @@ async fn a_spray_of_sign_ins_was_not_slowed_down(backend: Backend) {
     assert_eq!(send!(attempt("admin", ADMIN_PASSWORD), "10.3.0.1").status, 200);
     let audit = env.get("/api/v1/audit?action=auth.login").await;
     assert_eq!(audit.body["items"][0]["ip"], "10.3.0.1");
+    env.finish().await;
+}
+
+/// Each right password from an address the name was not known at counted as a wrong one
+/// over unknown addresses: the twentieth sign-in locked the user out. Now a right password
+/// gives its reservation back, and wrong ones from many addresses still lock the name.
+async fn right_passwords_from_unknown_addresses_locked_the_name(backend: Backend) {
+    let env = start(backend).await;
+    let now = server::auth::wall_now();
+    for i in 0..(server::auth::MAX_NAME_FAILURES + 5) {
+        let outcome = server::auth::login(&env.state.db.conn, "admin", ADMIN_PASSWORD, now).await;
+        assert!(outcome.is_ok(), "sign-in {i}: {:?}", outcome.err());
+    }
+    let mut codes = Vec::new();
+    for i in 0..=server::auth::MAX_NAME_FAILURES {
+        let outcome = server::auth::login(&env.state.db.conn, "admin", &format!("guess {i}"), now).await;
+        codes.push(outcome.err().map(|e| e.code()).unwrap_or("signed in"));
+    }
+    assert_eq!(codes.last(), Some(&"locked"), "wrong passwords still lock: {codes:?}");
     env.finish().await;
 }
 
