@@ -36,6 +36,7 @@ fn table(rows: usize) -> Table {
         })
         .collect();
     Table {
+        folded: None,
         columns: vec![column("branch", Kind::Text), column("amount", Kind::Decimal(2)), column("at", Kind::Instant)],
         rows,
     }

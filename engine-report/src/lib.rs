@@ -24,4 +24,4 @@ pub use model::{
 };
 pub use platform::{Platform, bundle as platform_bundle};
 pub use run::ReportError;
-pub use table::{Cell, Column, Kind, Table, TooLarge};
+pub use table::{Cell, Column, Folded, Kind, Part, Table, TooLarge, minor_units};

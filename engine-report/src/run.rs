@@ -121,33 +121,69 @@ pub(crate) fn aggregate(
         let values: Vec<Option<&str>> = keys.iter().map(|k| k[d].as_deref()).collect();
         columns.push(Column::new(format!("d{d}").into(), values));
     }
-    let mut exprs = vec![len().cast(DataType::Int64).alias("rows")];
+    let folded = table.folded.as_ref();
+    let mut exprs = match folded {
+        // Each row stands for as many of the dataset's rows as the database counted.
+        Some(f) => {
+            columns.push(Column::new("w".into(), f.rows.clone()));
+            vec![col("w").sum().cast(DataType::Int64).alias("rows")]
+        }
+        None => vec![len().cast(DataType::Int64).alias("rows")],
+    };
     for (m, input) in inputs.column.iter().enumerate() {
         let Some((at, scale)) = *input else { continue };
+        let measure = &report.measures[m];
+        let parts = folded.map(|f| {
+            let field = measure.field.as_deref().unwrap_or_default();
+            f.parts.get(field).map_or(&[][..], Vec::as_slice)
+        });
         let cells = table.rows.iter().map(|row| &row[at]);
         // Only what the measure's operation reads: numbers (with their float shadow) for
         // sums, averages and extremes; the values' keys for counts of values.
-        if matches!(report.measures[m].op, Op::Count | Op::CountDistinct) {
+        if matches!(measure.op, Op::Count | Op::CountDistinct) {
+            let count = match parts {
+                // A folded row counts its column's values; distinct values are grouped on.
+                Some(parts) => {
+                    columns
+                        .push(Column::new(format!("c{m}").into(), parts.iter().map(|p| p.count).collect::<Vec<_>>()));
+                    col(format!("c{m}")).sum()
+                }
+                None => col(format!("t{m}")).count(),
+            };
             let text: Vec<Option<String>> = cells.map(key).collect();
             columns.push(Column::new(format!("t{m}").into(), text));
             exprs.extend([
-                col(format!("t{m}")).count().cast(DataType::Int64).alias(format!("count{m}")),
+                count.cast(DataType::Int64).alias(format!("count{m}")),
                 col(format!("t{m}")).drop_nulls().n_unique().cast(DataType::Int64).alias(format!("distinct{m}")),
             ]);
             continue;
         }
-        let too_large = || ReportError::Overflow { measure: report.measures[m].key.clone() };
-        let minor: Vec<Option<i128>> =
-            cells.map(|c| minor_units(c, scale).map_err(|_| too_large())).collect::<Result<_, _>>()?;
+        let too_large = || ReportError::Overflow { measure: measure.key.clone() };
+        let (minor, count, min, max): (Vec<Option<i128>>, Expr, Expr, Expr) = match parts {
+            Some(parts) => {
+                let least: Vec<Option<i128>> = parts.iter().map(|p| p.min).collect();
+                let most: Vec<Option<i128>> = parts.iter().map(|p| p.max).collect();
+                let counted: Vec<i64> = parts.iter().map(|p| p.count).collect();
+                columns.push(Column::new(format!("n{m}").into(), least));
+                columns.push(Column::new(format!("x{m}").into(), most));
+                columns.push(Column::new(format!("c{m}").into(), counted));
+                let sums = parts.iter().map(|p| p.sum).collect();
+                (sums, col(format!("c{m}")).sum(), col(format!("n{m}")).min(), col(format!("x{m}")).max())
+            }
+            None => {
+                let minor = cells.map(|c| minor_units(c, scale).map_err(|_| too_large())).collect::<Result<_, _>>()?;
+                (minor, col(format!("v{m}")).count(), col(format!("v{m}")).min(), col(format!("v{m}")).max())
+            }
+        };
         let shadow: Vec<Option<f64>> = minor.iter().map(|v| v.map(|v| v as f64)).collect();
         columns.push(Column::new(format!("v{m}").into(), minor));
         columns.push(Column::new(format!("f{m}").into(), shadow));
         exprs.extend([
             col(format!("v{m}")).sum().alias(format!("sum{m}")),
             col(format!("f{m}")).sum().alias(format!("shadow{m}")),
-            col(format!("v{m}")).count().cast(DataType::Int64).alias(format!("count{m}")),
-            col(format!("v{m}")).min().alias(format!("min{m}")),
-            col(format!("v{m}")).max().alias(format!("max{m}")),
+            count.cast(DataType::Int64).alias(format!("count{m}")),
+            min.alias(format!("min{m}")),
+            max.alias(format!("max{m}")),
         ]);
     }
     let height = table.rows.len();

@@ -35,6 +35,28 @@ pub use engine_form::FieldValue as Cell;
 pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
+    /// When the database grouped the dataset's rows already: what each row stands for.
+    pub folded: Option<Folded>,
+}
+
+/// Rows the database grouped by the report's dimensions (and the columns counted
+/// distinctly): each row of the table then stands for `rows[r]` of the dataset's rows, and
+/// a measure's column is read as its aggregates over them, `parts[column][r]`. Grouped by
+/// raw values (a day, not its month), so buckets, top-N and pivots regroup them exactly.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Folded {
+    pub rows: Vec<i64>,
+    pub parts: std::collections::BTreeMap<String, Vec<Part>>,
+}
+
+/// A column's aggregates over the rows one folded row stands for: numbers in minor units
+/// at the column's scale (none for a text); `count` of its values, not of the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Part {
+    pub sum: Option<i128>,
+    pub count: i64,
+    pub min: Option<i128>,
+    pub max: Option<i128>,
 }
 
 impl Table {

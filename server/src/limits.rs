@@ -55,11 +55,13 @@ pub fn has_hidden_characters(text: &str) -> bool {
 /// default; a report over more is refused, never computed over a part) and how long,
 /// reading and computing (`TRELLIS_REPORT_SECONDS`, 30; past it the viewer is told, and
 /// the computing, which cannot be stopped midway, keeps its place in the pool until it
-/// ends).
+/// ends). A report the database can group is read as its groups, which the rows limit then
+/// counts (`fold`; off, every row is read into the engine: tests compare the two).
 #[derive(Debug, Clone, Copy)]
 pub struct ReportLimits {
     pub rows: u64,
     pub time: std::time::Duration,
+    pub fold: bool,
 }
 
 impl ReportLimits {
@@ -69,6 +71,7 @@ impl ReportLimits {
         ReportLimits {
             rows: read("TRELLIS_REPORT_ROWS").map_or(2_000_000, |r| r.max(0.0) as u64),
             time: std::time::Duration::from_secs_f64(seconds),
+            fold: true,
         }
     }
 }

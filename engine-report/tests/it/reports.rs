@@ -16,11 +16,12 @@ fn at(text: &str) -> Cell {
 }
 
 /// Transactions: a branch, a channel, an amount (2 places), when.
-fn transactions() -> Table {
+pub(crate) fn transactions() -> Table {
     let row = |branch: &str, channel: &str, amount: &str, when: &str| {
         vec![Cell::Text(branch.into()), Cell::Text(channel.into()), money(amount), at(when)]
     };
     Table {
+        folded: None,
         columns: vec![
             column("branch", Kind::Text),
             column("channel", Kind::Text),
@@ -86,6 +87,7 @@ fn months_are_read_in_the_reports_zone_and_every_figure_is_exact() {
 #[test]
 fn sums_beyond_two_to_the_53_are_exact_and_near_the_limits_refused_never_wrapped() {
     let big = Table {
+        folded: None,
         columns: vec![column("n", Kind::Integer), column("d", Kind::Decimal(0))],
         rows: vec![
             vec![Cell::Integer(i64::MAX), money("79228162514264337593543950335")],
@@ -110,6 +112,7 @@ fn sums_beyond_two_to_the_53_are_exact_and_near_the_limits_refused_never_wrapped
     assert_eq!(run(&decimals, &finer), Err(ReportError::Overflow { measure: "s".into() }));
     // Sums that cancel out after passing i64 come back exact.
     let swing = Table {
+        folded: None,
         columns: vec![column("n", Kind::Integer)],
         rows: vec![
             vec![Cell::Integer(i64::MAX)],
@@ -157,6 +160,7 @@ fn the_top_branches_with_the_rest_as_others_and_a_pivot_with_its_totals() {
 #[test]
 fn a_date_is_bucketed_as_it_is_and_weeks_and_quarters_are_named_in_order() {
     let table = Table {
+        folded: None,
         columns: vec![column("opened_on", Kind::Date)],
         rows: ["2026-12-31", "2027-01-01", "2027-01-04"]
             .iter()

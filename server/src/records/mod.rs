@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod columns;
+pub mod grouped;
 pub mod page;
 pub mod preview;
 pub mod query;

@@ -9,7 +9,7 @@
 //! they do not fill the page, the rows with none, in the order of the other keys.
 
 use engine_form::{FieldValue, StorageType};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::FormCtx;
@@ -34,19 +34,7 @@ pub(super) struct PageReads {
 pub(super) fn page_reads(ctx: &FormCtx<'_>, q: &ListQuery, limit: u64) -> Result<PageReads, Error> {
     let now = ctx.now;
     let Selection { mut stmt, mut cols, sub_tables } = build_select(ctx, q.fields.as_deref(), now)?;
-    let mut where_all = sea_orm::sea_query::Cond::all();
-    for filter in &q.filters {
-        where_all = where_all.add(filter_condition(ctx.map, filter, ctx.backend)?);
-    }
-    if let Some(condition) = &q.condition {
-        where_all = where_all.add(compile_condition(ctx, condition, now)?);
-    }
-    if let Some(search) = &q.search {
-        where_all = where_all.add(search_condition(ctx.map, search, ctx.backend)?);
-    }
-    if let Some(admitted) = admitted(ctx, now)? {
-        where_all = where_all.add(admitted);
-    }
+    let where_all = matching(ctx, q)?;
     let count = q.count.then(|| {
         Query::select()
             .expr(Expr::col(sea_orm::sea_query::Asterisk).count())
@@ -64,6 +52,25 @@ pub(super) fn page_reads(ctx: &FormCtx<'_>, q: &ListQuery, limit: u64) -> Result
     stmt.limit(limit);
     let reads = ordered(ctx.backend, stmt, (q, &columns))?;
     Ok(PageReads { cols, sub_tables, count, reads })
+}
+
+/// The rows `q` asks for: its filters, `where` and search, within the rows the viewer's
+/// roles admit.
+pub(super) fn matching(ctx: &FormCtx<'_>, q: &ListQuery) -> Result<Cond, Error> {
+    let mut where_all = Cond::all();
+    for filter in &q.filters {
+        where_all = where_all.add(filter_condition(ctx.map, filter, ctx.backend)?);
+    }
+    if let Some(condition) = &q.condition {
+        where_all = where_all.add(compile_condition(ctx, condition, ctx.now)?);
+    }
+    if let Some(search) = &q.search {
+        where_all = where_all.add(search_condition(ctx.map, search, ctx.backend)?);
+    }
+    if let Some(admitted) = admitted(ctx, ctx.now)? {
+        where_all = where_all.add(admitted);
+    }
+    Ok(where_all)
 }
 
 /// `stmt` after the cursor in the list's order: one statement, or two when the first

@@ -73,9 +73,12 @@ impl Reader<'_> {
             count: Some(true),
             ..Default::default()
         };
-        let records = match report.dataset.platform {
-            Some(platform) => super::platform::rows(self, platform, report, &base).await?,
-            None => self.records(&report.dataset.form, params, paths.clone(), Some(report)).await?,
+        let (records, folded) = match report.dataset.platform {
+            Some(platform) => (super::platform::rows(self, platform, report, &base).await?, None),
+            None => match self.folded(report, &params, &paths).await? {
+                Some((groups, folded)) => (groups, Some(folded)),
+                None => (self.records(&report.dataset.form, params, paths.clone(), Some(report)).await?, None),
+            },
         };
         let mut columns = Vec::new();
         for path in report.fields() {
@@ -108,7 +111,7 @@ impl Reader<'_> {
             }
             rows.push(row);
         }
-        Ok((Table { columns, rows }, base))
+        Ok((Table { columns, rows, folded }, base))
     }
 
     /// Every record of `form` that `params` ask for within the viewer's rows, each with the
@@ -129,15 +132,7 @@ impl Reader<'_> {
             fields.dedup();
             params.fields = Some(fields.join(","));
             let ctx = FormCtx::new(self.app, form, self.core.db.backend(), self.now)?;
-            let (access, mut query) = list_query(&self.core.db.conn, &ctx, self.principal, &params, "read").await?;
-            if let Some(report) = report {
-                for path in &paths {
-                    readable(&access, ctx.form, self.app, path).map_err(|detail| Error::Forbidden {
-                        code: ForbiddenCode::not_readable,
-                        detail: format!("report `{}` reads `{}`: {detail}", report.key, path.join(".")),
-                    })?;
-                }
-            }
+            let (access, mut query) = self.scope(&ctx, &params, &paths, report).await?;
             let scoped = FormCtx { access: Some(&access), ..ctx };
             let mut records = Vec::new();
             loop {
@@ -161,9 +156,30 @@ impl Reader<'_> {
         })
     }
 
+    /// The viewer's access to `ctx`'s form and the query of the rows `params` ask for
+    /// within it; for the report's own dataset, every path it reads checked readable first.
+    pub(super) async fn scope(
+        &self,
+        ctx: &FormCtx<'_>,
+        params: &ListParams,
+        paths: &[Vec<String>],
+        report: Option<&Report>,
+    ) -> Result<(Access, ListQuery), Error> {
+        let (access, query) = list_query(&self.core.db.conn, ctx, self.principal, params, "read").await?;
+        if let Some(report) = report {
+            for path in paths {
+                readable(&access, ctx.form, self.app, path).map_err(|detail| Error::Forbidden {
+                    code: ForbiddenCode::not_readable,
+                    detail: format!("report `{}` reads `{}`: {detail}", report.key, path.join(".")),
+                })?;
+            }
+        }
+        Ok((access, query))
+    }
+
     /// Each relation that `paths` go on through, replaced in `records` by the related
     /// record (or null: none, or one the viewer does not reach).
-    async fn join(
+    pub(super) async fn join(
         &self,
         form: &engine_form::Form,
         records: &mut [Map<String, Value>],

@@ -9,6 +9,7 @@ mod dashboards;
 mod dataset;
 mod drill;
 mod export;
+mod fold;
 mod platform;
 
 use std::collections::BTreeMap;
@@ -90,6 +91,8 @@ async fn compute(
         }
         let reader = Reader { core, app, principal, now, max_rows: core.report_limits.rows };
         let (table, base) = reader.read(report, given).await?;
+        // How it was read: the database's groups, or rows; and how many.
+        let read = json!({ "grouped": table.folded.is_some(), "count": table.rows.len() });
         let permit = POOL.acquire().await.map_err(|e| Error::Internal(e.into()))?;
         let owned = report.clone();
         let computed = tokio::task::spawn_blocking(move || {
@@ -103,6 +106,7 @@ async fn compute(
         drill::add_wheres(app, report, &base, &mut answer);
         answer["report"] = about(app, report, given);
         answer["base"] = base.to_json();
+        answer["read"] = read;
         if let Some(key) = key {
             core.answers.put(key, std::sync::Arc::new(answer.clone()));
         }

@@ -18,6 +18,7 @@ mod differential;
 mod directory;
 mod export;
 mod files;
+mod folding;
 mod formulas;
 mod hostile;
 mod keyset;
