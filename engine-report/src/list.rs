@@ -63,7 +63,7 @@ pub fn rows(report: &Report, list: &List, table: &Table) -> Value {
             json!({ "key": f, "label": column.map(|c| c.label.clone()), "role": "field", "type": kind, "scale": scale })
         })
         .collect();
-    json!({ "columns": columns, "rows": rows, "total": [], "count": table.rows.len() })
+    json!({ "columns": columns, "rows": rows, "total": [] })
 }
 
 /// A cell as the list shows it: a decimal at its column's scale, the rest as their keys.

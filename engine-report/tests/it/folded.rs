@@ -19,7 +19,7 @@ fn fold(table: &Table, summed: &[&str], counted: &[&str]) -> Table {
     let mut groups: BTreeMap<String, (Vec<Cell>, i64, Vec<Part>)> = BTreeMap::new();
     for row in &table.rows {
         let key = format!("{:?}", kept.iter().map(|c| &row[*c]).collect::<Vec<_>>());
-        let (cells, rows, parts) = groups.entry(key).or_insert_with(|| {
+        let (_, rows, parts) = groups.entry(key).or_insert_with(|| {
             let cells = (0..row.len()).map(|c| if kept.contains(&c) { row[c].clone() } else { Cell::Null }).collect();
             (cells, 0, vec![Part::default(); measured.len()])
         });

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::error::{Problem, problem};
@@ -36,6 +37,13 @@ pub async fn report(
     let mut given = given.0;
     let format = given.remove("format");
     let principal = principal(&req)?;
+    // A list's export: every row, read and written a page at a time.
+    if let Some(format @ ("csv" | "xlsx")) = format.as_deref() {
+        let who = (&principal, &actor(&req));
+        if let Some(rows) = crate::reports::list_rows(&state.core, who, (&path.0, &path.1), &given, format).await? {
+            return list_file(rows, format).await;
+        }
+    }
     let crate::reports::Answer { value: answer, kept } =
         crate::reports::answer(&state.core, &principal, (&path.0, &path.1), &given).await?;
     match format.as_deref() {
@@ -63,6 +71,32 @@ pub async fn report(
             format!("no format `{other}`: `json`, `csv` or `xlsx`"),
         )),
     }
+}
+
+/// A list report's rows as a file: CSV streamed as its pages are read; XLSX written a
+/// page at a time into constant-memory worksheets, then sent.
+async fn list_file(rows: crate::reports::Rows, format: &str) -> Result<HttpResponse, Error> {
+    let filename = format!("{}.{format}", rows.name);
+    if format == "csv" {
+        let chunks = crate::reports::list_csv(rows).map(|chunk| chunk.map(actix_web::web::Bytes::from));
+        return Ok(HttpResponse::Ok()
+            .content_type(crate::reports::CSV)
+            .insert_header(super::files::attachment(&filename))
+            .streaming(chunks));
+    }
+    let crate::reports::Rows { header, mut pages, .. } = rows;
+    let mut book = crate::reports::Book::new(header)?;
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        book = tokio::task::spawn_blocking(move || book.write(&page).map(|()| book))
+            .await
+            .map_err(|e| Error::Internal(e.into()))??;
+    }
+    let bytes = tokio::task::spawn_blocking(move || book.finish()).await.map_err(|e| Error::Internal(e.into()))??;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::reports::XLSX)
+        .insert_header(super::files::attachment(&filename))
+        .body(bytes))
 }
 
 /// A report not yet published, checked against the published app (every problem at its

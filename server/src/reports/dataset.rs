@@ -63,55 +63,30 @@ impl Reader<'_> {
     pub async fn read(&self, report: &Report, given: &BTreeMap<String, String>) -> Result<(Table, Base), Error> {
         let (bundle, form) =
             engine_app::reports::dataset(&self.app.bundle, report).ok_or_else(|| gone(report.dataset.key()))?;
-        let base = Base { condition: report.filter.clone(), given: parameters(report, form, given)? };
-        let paths: Vec<Vec<String>> =
-            report.fields().iter().map(|p| p.split('.').map(str::to_owned).collect()).collect();
-        let params = ListParams {
-            filter: Some(base.filter()),
-            condition: base.condition.clone(),
-            limit: Some(PAGE),
-            count: Some(true),
-            ..Default::default()
-        };
+        let (base, params) = asked(report, form, given)?;
+        let paths = paths_of(report);
         let (records, folded) = match report.dataset.platform {
             Some(platform) => (super::platform::rows(self, platform, report, &base).await?, None),
-            None => match self.folded(report, &params, &paths).await? {
-                Some((groups, folded)) => (groups, Some(folded)),
-                None => (self.records(&report.dataset.form, params, paths.clone(), Some(report)).await?, None),
-            },
+            None => self.form_rows(report, params, &paths).await?,
         };
-        let mut columns = Vec::new();
-        for path in report.fields() {
-            let field = engine_app::reports::resolve(bundle, form, path).map_err(|e| gone(&e))?;
-            columns.push(Column {
-                key: path.to_owned(),
-                label: serde_json::json!(field.label),
-                kind: kind(&field.kind),
-            });
+        Ok((table_of(report, (bundle, form), &records, folded)?, base))
+    }
+
+    /// The dataset form's rows for the report: its groups where the database can group
+    /// them, a list's page where the database can sort it, else every record it reads.
+    async fn form_rows(
+        &self,
+        report: &Report,
+        params: ListParams,
+        paths: &[Vec<String>],
+    ) -> Result<(Vec<Map<String, Value>>, Option<engine_report::Folded>), Error> {
+        if let Some((groups, folded)) = self.folded(report, &params, paths).await? {
+            return Ok((groups, Some(folded)));
         }
-        name_apart(bundle, form, &mut columns);
-        // A list's rows are records (or tasks) to open: each keeps its id.
-        let mut paths = paths;
-        if report.list.is_some() {
-            columns.push(Column { key: "id".into(), label: Value::Null, kind: Kind::Integer });
-            paths.push(vec!["id".to_owned()]);
+        if let Some(listed) = self.listed(report, &params, paths).await? {
+            return Ok((listed, None));
         }
-        let mut rows = Vec::with_capacity(records.len());
-        for record in &records {
-            let mut row = Vec::with_capacity(paths.len());
-            for (path, column) in paths.iter().zip(&mut columns) {
-                let (first, rest) = path.split_first().map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
-                let start = record.get(first).unwrap_or(&Value::Null);
-                let value = rest.iter().fold(start, |at, key| at.get(key).unwrap_or(&Value::Null));
-                let cell = cell(column.kind, value);
-                if let (Kind::Decimal(scale), Cell::Decimal(d)) = (&mut column.kind, &cell) {
-                    *scale = (*scale).max(d.scale());
-                }
-                row.push(cell);
-            }
-            rows.push(row);
-        }
-        Ok((Table { columns, rows, folded }, base))
+        Ok((self.records(&report.dataset.form, params, paths.to_vec(), Some(report)).await?, None))
     }
 
     /// Every record of `form` that `params` ask for within the viewer's rows, each with the
@@ -126,11 +101,7 @@ impl Reader<'_> {
         report: Option<&'r Report>,
     ) -> LocalBoxFuture<'r, Result<Vec<Map<String, Value>>, Error>> {
         Box::pin(async move {
-            let mut fields: Vec<&str> = paths.iter().filter_map(|p| p.first().map(String::as_str)).collect();
-            // Once each: `customer.name` and `customer.tier` both begin with `customer`.
-            fields.sort_unstable();
-            fields.dedup();
-            params.fields = Some(fields.join(","));
+            params.fields = Some(first_fields(&paths));
             let ctx = FormCtx::new(self.app, form, self.core.db.backend(), self.now)?;
             let (access, mut query) = self.scope(&ctx, &params, &paths, report).await?;
             let scoped = FormCtx { access: Some(&access), ..ctx };
@@ -220,6 +191,77 @@ impl Reader<'_> {
     }
 }
 
+/// The report's table of `records` (each a record, or a group of them, with related
+/// records in place of the relations its paths go through): a column per field the report
+/// reads, labelled as its field; a list's rows keep their id.
+pub(super) fn table_of(
+    report: &Report,
+    (bundle, form): (&engine_form::Bundle, &engine_form::Form),
+    records: &[Map<String, Value>],
+    folded: Option<engine_report::Folded>,
+) -> Result<Table, Error> {
+    let mut paths = paths_of(report);
+    let mut columns = Vec::new();
+    for path in report.fields() {
+        let field = engine_app::reports::resolve(bundle, form, path).map_err(|e| gone(&e))?;
+        columns.push(Column { key: path.to_owned(), label: serde_json::json!(field.label), kind: kind(&field.kind) });
+    }
+    name_apart(bundle, form, &mut columns);
+    // A list's rows are records (or tasks) to open: each keeps its id.
+    if report.list.is_some() {
+        columns.push(Column { key: "id".into(), label: Value::Null, kind: Kind::Integer });
+        paths.push(vec!["id".to_owned()]);
+    }
+    let mut rows = Vec::with_capacity(records.len());
+    for record in records {
+        let mut row = Vec::with_capacity(paths.len());
+        for (path, column) in paths.iter().zip(&mut columns) {
+            let (first, rest) = path.split_first().map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
+            let start = record.get(first).unwrap_or(&Value::Null);
+            let value = rest.iter().fold(start, |at, key| at.get(key).unwrap_or(&Value::Null));
+            let cell = cell(column.kind, value);
+            if let (Kind::Decimal(scale), Cell::Decimal(d)) = (&mut column.kind, &cell) {
+                *scale = (*scale).max(d.scale());
+            }
+            row.push(cell);
+        }
+        rows.push(row);
+    }
+    Ok(Table { columns, rows, folded })
+}
+
+/// What narrows the report's rows (its condition, the parameters checked) and the list
+/// query of them.
+pub(super) fn asked(
+    report: &Report,
+    form: &engine_form::Form,
+    given: &BTreeMap<String, String>,
+) -> Result<(Base, ListParams), Error> {
+    let base = Base { condition: report.filter.clone(), given: parameters(report, form, given)? };
+    let params = ListParams {
+        filter: Some(base.filter()),
+        condition: base.condition.clone(),
+        limit: Some(PAGE),
+        count: Some(true),
+        ..Default::default()
+    };
+    Ok((base, params))
+}
+
+/// Each field the report reads, as a path (`customer.relationship_manager.branch`).
+pub(super) fn paths_of(report: &Report) -> Vec<Vec<String>> {
+    report.fields().iter().map(|p| p.split('.').map(str::to_owned).collect()).collect()
+}
+
+/// The fields of a form a read of `paths` selects: each path's first, once.
+pub(super) fn first_fields(paths: &[Vec<String>]) -> String {
+    let mut fields: Vec<&str> = paths.iter().filter_map(|p| p.first().map(String::as_str)).collect();
+    // Once each: `customer.name` and `customer.tier` both begin with `customer`.
+    fields.sort_unstable();
+    fields.dedup();
+    fields.join(",")
+}
+
 /// Whether the viewer reads every field along `path` in clear (visible or read-only), and
 /// may read the records of each form it passes through. A related record out of their
 /// rows is read as empty, so a form they read only some records of may be passed through.
@@ -277,7 +319,7 @@ fn parameters(report: &Report, form: &engine_form::Form, given: &BTreeMap<String
     Err(Error::BadInput { code: BadInputCode::bad_query, detail, errors })
 }
 
-fn gone(what: &str) -> Error {
+pub(super) fn gone(what: &str) -> Error {
     Error::Internal(anyhow::anyhow!("a published report reads what its app no longer has: {what}"))
 }
 

@@ -46,22 +46,40 @@ pub async fn file(
     let stamp = now.format("%Y%m%d-%H%M%S");
     let (header, body) = sheet(answer, &words);
     if format == "xlsx" {
-        let bytes = tokio::task::spawn_blocking(move || xlsx(&header, &body))
-            .await
-            .map_err(|e| Error::Internal(e.into()))??;
-        let content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-        return Ok(File { name: format!("{name}-{stamp}.xlsx"), content_type, bytes });
+        let bytes = tokio::task::spawn_blocking(move || {
+            let mut book = Book::new(header)?;
+            book.write(&body)?;
+            book.finish()
+        })
+        .await
+        .map_err(|e| Error::Internal(e.into()))??;
+        return Ok(File { name: format!("{name}-{stamp}.xlsx"), content_type: XLSX, bytes });
     }
     let mut out = "\u{feff}".to_owned();
-    push_row(&mut out, header.into_iter());
-    for row in body {
+    push_header(&mut out, &header);
+    out.push_str(&csv_rows(body));
+    Ok(File { name: format!("{name}-{stamp}.csv"), content_type: CSV, bytes: out.into_bytes() })
+}
+
+pub const CSV: &str = "text/csv; charset=utf-8";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The header row of a CSV file.
+pub fn push_header(out: &mut String, header: &[String]) {
+    push_row(out, header.iter().cloned());
+}
+
+/// Rows as CSV lines: each cell's text, numbers exact.
+pub fn csv_rows(rows: Vec<Vec<Cell>>) -> String {
+    let mut out = String::new();
+    for row in rows {
         push_row(&mut out, row.into_iter().map(|c| c.text));
     }
-    Ok(File { name: format!("{name}-{stamp}.csv"), content_type: "text/csv; charset=utf-8", bytes: out.into_bytes() })
+    out
 }
 
 /// One cell: its text, and for a number its exact value and places.
-struct Cell {
+pub struct Cell {
     text: String,
     number: Option<(Decimal, u32)>,
 }
@@ -73,7 +91,7 @@ impl Cell {
 }
 
 /// The header and rows of the answer in the exporter's words.
-fn sheet(answer: &Value, words: &Words) -> (Vec<String>, Vec<Vec<Cell>>) {
+pub fn sheet(answer: &Value, words: &Words) -> (Vec<String>, Vec<Vec<Cell>>) {
     let columns: Vec<&Value> = answer["columns"].as_array().into_iter().flatten().collect();
     // Dimensions (or a list's fields) first, in words; then the measures, exact.
     let dims = columns.iter().filter(|c| c["role"] != "measure").count();
@@ -129,22 +147,49 @@ fn sheet(answer: &Value, words: &Words) -> (Vec<String>, Vec<Vec<Cell>>) {
     (header.collect(), rows)
 }
 
-/// The workbook: rows in order through constant-memory worksheets, a further sheet past a
-/// sheet's rows.
-fn xlsx(header: &[String], rows: &[Vec<Cell>]) -> Result<Vec<u8>, Error> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let failed = |e: rust_xlsxwriter::XlsxError| Error::Internal(anyhow::anyhow!("writing the workbook: {e}"));
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let mut formats: std::collections::HashMap<u32, Format> = std::collections::HashMap::new();
-    for part in rows.chunks(SHEET_ROWS).chain(rows.is_empty().then_some(&[][..])) {
-        let sheet = book.add_worksheet_with_constant_memory().map_err(failed)?;
-        for (c, text) in header.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, text, &bold).map_err(failed)?;
+/// A workbook written a part at a time: rows in order through constant-memory worksheets
+/// (their rows go to temporary files as they are written), a further sheet past a sheet's
+/// rows, each sheet headed by the header.
+pub struct Book {
+    book: rust_xlsxwriter::Workbook,
+    header: Vec<String>,
+    /// Rows written on the current sheet, none before the first.
+    written: Option<usize>,
+    formats: std::collections::HashMap<u32, rust_xlsxwriter::Format>,
+}
+
+fn failed(e: rust_xlsxwriter::XlsxError) -> Error {
+    Error::Internal(anyhow::anyhow!("writing the workbook: {e}"))
+}
+
+impl Book {
+    pub fn new(header: Vec<String>) -> Result<Book, Error> {
+        Ok(Book { book: rust_xlsxwriter::Workbook::new(), header, written: None, formats: Default::default() })
+    }
+
+    fn sheet(&mut self) -> Result<&mut rust_xlsxwriter::Worksheet, Error> {
+        let full = self.written.is_none_or(|n| n >= SHEET_ROWS);
+        if full {
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            let sheet = self.book.add_worksheet_with_constant_memory().map_err(failed)?;
+            for (c, text) in self.header.iter().enumerate() {
+                sheet.write_string_with_format(0, c as u16, text, &bold).map_err(failed)?;
+            }
+            self.written = Some(0);
         }
-        for (r, row) in part.iter().enumerate() {
+        let last = self.book.worksheets_mut().len() - 1;
+        self.book.worksheet_from_index(last).map_err(failed)
+    }
+
+    pub fn write(&mut self, rows: &[Vec<Cell>]) -> Result<(), Error> {
+        use rust_xlsxwriter::Format;
+        for row in rows {
+            self.sheet()?;
+            let r = self.written.unwrap_or(0) as u32 + 1;
+            let mut formats = std::mem::take(&mut self.formats);
+            let sheet = self.sheet()?;
             for (c, cell) in row.iter().enumerate() {
-                let (r, c) = (r as u32 + 1, c as u16);
+                let c = c as u16;
                 match cell.number {
                     // A double holds 15 significant digits exactly; more stay text.
                     Some((d, scale)) if d.mantissa().unsigned_abs() < 10u128.pow(15) => {
@@ -161,7 +206,16 @@ fn xlsx(header: &[String], rows: &[Vec<Cell>]) -> Result<Vec<u8>, Error> {
                     }
                 }
             }
+            self.formats = formats;
+            self.written = Some(r as usize);
         }
+        Ok(())
     }
-    book.save_to_buffer().map_err(failed)
+
+    pub fn finish(mut self) -> Result<Vec<u8>, Error> {
+        if self.written.is_none() {
+            self.sheet()?;
+        }
+        self.book.save_to_buffer().map_err(failed)
+    }
 }

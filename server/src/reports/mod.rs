@@ -10,6 +10,7 @@ mod dataset;
 mod drill;
 mod export;
 mod fold;
+mod listing;
 mod platform;
 
 use std::collections::BTreeMap;
@@ -20,7 +21,8 @@ use tokio::sync::Semaphore;
 
 pub use dashboards::{dashboard, visible};
 use dataset::Reader;
-pub use export::{File, file};
+pub use export::{Book, CSV, File, XLSX, file};
+pub use listing::{Rows, csv as list_csv, rows as list_rows};
 
 use crate::auth::Principal;
 use crate::catalog::PublishedApp;
@@ -142,7 +144,7 @@ fn about(app: &PublishedApp, report: &Report, given: &BTreeMap<String, String>) 
 }
 
 /// Each select dimension's options (its values' labels), for the answer to be read in words.
-fn label_options(app: &PublishedApp, report: &Report, answer: &mut Value) {
+pub(super) fn label_options(app: &PublishedApp, report: &Report, answer: &mut Value) {
     let Some((bundle, form)) = engine_app::reports::dataset(&app.bundle, report) else { return };
     let listed = report.list.iter().flat_map(|l| l.fields.iter());
     for (i, path) in report.dimensions.iter().map(|d| &d.field).chain(listed).enumerate() {

@@ -34,6 +34,7 @@ mod processes;
 mod publish;
 mod records;
 mod renaming;
+mod report_exports;
 mod reports;
 mod review;
 mod routes;

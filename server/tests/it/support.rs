@@ -285,6 +285,26 @@ where
         self
     }
 
+    /// A GET whose body is taken as it comes, a chunk at a time, by `each` (never held
+    /// whole): its status.
+    pub async fn get_streamed(&self, uri: &str, headers: &[(&str, &str)], mut each: impl FnMut(&[u8])) -> u16 {
+        use actix_web::body::MessageBody;
+        let mut req = test::TestRequest::get().uri(uri);
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {
+            req = req.insert_header(("authorization", format!("Bearer {}", self.token)));
+        }
+        for (k, v) in headers.iter().filter(|(_, v)| !v.is_empty()) {
+            req = req.insert_header((*k, *v));
+        }
+        let res = test::call_service(&self.svc, req.to_request()).await;
+        let status = res.status().as_u16();
+        let mut body = std::pin::pin!(res.into_body());
+        while let Some(chunk) = std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await {
+            each(&chunk.expect("a chunk of the body"));
+        }
+        status
+    }
+
     pub async fn send(&self, method: &str, uri: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
         let mut req = test::TestRequest::default().method(method.parse().expect("method")).uri(uri);
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {
