@@ -34,7 +34,10 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
             "alerts_within_sla",
             "maturities_30_days",
             "holding_maturities_30_days",
-            "open_tasks"
+            "open_tasks",
+            "messages_by_channel",
+            "firings_by_rule",
+            "processes_by_flow"
         ]
     );
     let boards: Vec<&str> = app.dashboards.iter().map(|d| d.key.as_str()).collect();
@@ -51,10 +54,10 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
     let found = engine_app::check_app(&bank, 0).expect_err("refused");
     let at: Vec<(&str, &str)> = found.iter().map(|d| (d.path.as_str(), d.code)).collect();
     for want in [
-        ("/reports/22/dimensions/0/field", "wrong_type"),
-        ("/reports/22/dimensions/1/field", "unknown_field"),
-        ("/reports/22/measures/0/field", "wrong_type"),
-        ("/reports/23/dataset/form", "unknown_form"),
+        ("/reports/25/dimensions/0/field", "wrong_type"),
+        ("/reports/25/dimensions/1/field", "unknown_field"),
+        ("/reports/25/measures/0/field", "wrong_type"),
+        ("/reports/26/dataset/form", "unknown_form"),
         ("/dashboards/0/cards/0/report", "unknown_report"),
         ("/dashboards/0/roles/0", "unknown_role"),
     ] {

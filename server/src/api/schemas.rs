@@ -506,7 +506,7 @@ pub struct ReportAbout {
     pub label: Option<std::collections::BTreeMap<String, String>>,
     /// The dataset's form (empty for a platform dataset).
     pub form: String,
-    /// A platform dataset: `tasks`.
+    /// A platform dataset: `tasks`, `processes`, `firings` or `outbox`.
     pub platform: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub chart: Option<Value>,

@@ -93,7 +93,7 @@ impl Reader<'_> {
     /// fields `paths` start with; a relation a path goes on through holds the related
     /// record (read the same way, within the viewer's access to its form) or null.
     /// `report`: the report the root read is for, whose paths are checked first.
-    fn records<'r>(
+    pub(super) fn records<'r>(
         &'r self,
         form: &'r str,
         mut params: ListParams,
@@ -101,7 +101,7 @@ impl Reader<'_> {
         report: Option<&'r Report>,
     ) -> LocalBoxFuture<'r, Result<Vec<Map<String, Value>>, Error>> {
         Box::pin(async move {
-            params.fields = Some(first_fields(&paths));
+            params.fields = Some(first_fields(&paths)).filter(|f| !f.is_empty());
             let ctx = FormCtx::new(self.app, form, self.core.db.backend(), self.now)?;
             let (access, mut query) = self.scope(&ctx, &params, &paths, report).await?;
             let scoped = FormCtx { access: Some(&access), ..ctx };

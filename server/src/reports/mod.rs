@@ -12,6 +12,7 @@ mod export;
 mod fold;
 mod listing;
 mod platform;
+mod work;
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
 //! The platform's datasets read for a viewer: tasks as their inbox reaches them (their
 //! own, their queues', and their teams' when they lead one; what is derived from a value
-//! they see masked left out, as the inbox leaves it), every status, every page. The
+//! they see masked left out, as the inbox leaves it), every status, every page; processes,
+//! firings and messages as `work` reads them. The
 //! report's filter and parameters are applied here, in the expression language over each
 //! row, as the database applies them to a form's records.
 
@@ -20,7 +21,22 @@ pub async fn rows(
     report: &Report,
     base: &Base,
 ) -> Result<Vec<Map<String, Value>>, Error> {
-    let Platform::Tasks = platform;
+    let mut rows = match platform {
+        Platform::Tasks => tasks(reader).await?,
+        _ => reader.work(platform).await?,
+    };
+    let conditions = conditions(platform, report, base)?;
+    let form = platform.form();
+    let context = engine_form::formula_context(engine_report::platform_bundle(), reader.now);
+    rows.retain(|row| {
+        let values = Row { form, row };
+        conditions.iter().all(|c| matches!(engine_rule::evaluate(c, &values, &context), Ok(ExprValue::Bool(true))))
+    });
+    Ok(rows)
+}
+
+/// Every task the viewer's inbox reaches, of every status and page.
+async fn tasks(reader: &Reader<'_>) -> Result<Vec<Map<String, Value>>, Error> {
     let mut rows = Vec::new();
     for status in ["open", "completed", "cancelled"] {
         let mut after = None;
@@ -47,13 +63,6 @@ pub async fn rows(
             }
         }
     }
-    let conditions = conditions(platform, report, base)?;
-    let form = platform.form();
-    let context = engine_form::formula_context(engine_report::platform_bundle(), reader.now);
-    rows.retain(|row| {
-        let values = Row { form, row };
-        conditions.iter().all(|c| matches!(engine_rule::evaluate(c, &values, &context), Ok(ExprValue::Bool(true))))
-    });
     Ok(rows)
 }
 

@@ -47,3 +47,4 @@ mod transitions;
 mod views;
 mod walk;
 mod web;
+mod work_reports;
