@@ -26,8 +26,9 @@ async fn processes_firings_and_messages_are_reported_as_their_routes_reach_them(
     let other =
         items.iter().find(|c| rm(c) != rm(&items[0])).expect("another RM's customer")["id"].as_i64().expect("id");
     // A large outflow for each (an alert with an in-app note), a holding bought for 李伟 (a process).
+    let today = env.now().to_rfc3339();
     for customer in [li, other] {
-        let outflow = json!({ "customer": customer, "occurred_at": "2026-12-01T10:00:00+08:00", "direction": "out",
+        let outflow = json!({ "customer": customer, "occurred_at": today, "direction": "out",
             "amount": "90000000.00", "channel": "mobile" });
         let made = env.post(&format!("{APP}/forms/transaction/records"), &outflow).await;
         assert_eq!(made.status, 201, "{}", made.body);
