@@ -5,7 +5,7 @@
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
-use crate::reports::{APP, as_user, people};
+use crate::reports::{APP, as_user, people, token};
 use crate::support::{Backend, Env, both_backends, start};
 
 both_backends!(a_list_reports_export_holds_every_row_in_its_order);
@@ -74,10 +74,7 @@ where
             Error = actix_web::Error,
         >,
 {
-    let (token, _) =
-        server::auth::login(&env.state.db.conn, username, "a long enough secret", server::auth::wall_now())
-            .await
-            .expect("in");
+    let token = token(env, username).await;
     let mut bytes = Vec::new();
     let uri = format!("{APP}/reports/{REPORT}?format={format}");
     let status = env.get_streamed(&uri, &[("authorization", &format!("Bearer {token}"))], |b| bytes.extend(b)).await;
@@ -134,10 +131,7 @@ async fn a_million_rows_are_exported_in_the_memory_of_a_page() {
     let card = as_user(&env, "hq.manager", "GET", &format!("{APP}/reports/{REPORT}"), None).await;
     assert_eq!(card.status, 200, "{}", card.body);
     let before = peak_memory();
-    let (token, _) =
-        server::auth::login(&env.state.db.conn, "hq.manager", "a long enough secret", server::auth::wall_now())
-            .await
-            .expect("in");
+    let token = token(&env, "hq.manager").await;
     let (mut bytes, mut lines, mut last_day, mut ordered) = (0usize, 0usize, String::new(), true);
     let (mut partial, mut at_tenth) = (Vec::new(), None);
     let uri = format!("{APP}/reports/{REPORT}?format=csv");

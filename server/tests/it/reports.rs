@@ -38,6 +38,13 @@ where
     assert_eq!(env.post("/api/v1/directory/import", &directory).await.status, 200);
 }
 
+/// A session token of `username` (one of the bank's people).
+pub(crate) async fn token<S>(env: &Env<S>, username: &str) -> String {
+    let (token, _) =
+        server::auth::login(&env.state.db.conn, username, PASSWORD, server::auth::wall_now()).await.expect("in");
+    token
+}
+
 pub(crate) async fn as_user<S>(env: &Env<S>, username: &str, method: &str, uri: &str, body: Option<&Value>) -> Resp
 where
     S: actix_web::dev::Service<
@@ -46,8 +53,7 @@ where
             Error = actix_web::Error,
         >,
 {
-    let (token, _) =
-        server::auth::login(&env.state.db.conn, username, PASSWORD, server::auth::wall_now()).await.expect("in");
+    let token = token(env, username).await;
     let body = body.map(Value::to_string);
     env.send(method, uri, body.as_deref(), &[("authorization", &format!("Bearer {token}"))]).await
 }
