@@ -6,8 +6,10 @@
 //! fields that can be filtered on. A dashboard's cards name reports of the app, its roles
 //! roles of the app.
 
-use engine_form::{Bundle, Diagnostic, Field, FieldType, Form, FormSchema};
-use engine_report::{Dashboard, Op, Report, parse_dashboard, parse_report};
+use std::borrow::Cow;
+
+use engine_form::{Bundle, Diagnostic, Field, FieldType, Form, FormSchema, ResultType};
+use engine_report::{Calculated, Dashboard, Op, Report, parse_dashboard, parse_report};
 use engine_rule::Type;
 use serde_json::Value;
 
@@ -29,12 +31,72 @@ pub fn resolve<'b>(bundle: &'b Bundle, form: &'b Form, path: &str) -> Result<&'b
 }
 
 /// The bundle and form a report's dataset reads: a form of the app, or a platform dataset
-/// (its own bundle).
-pub fn dataset<'b>(bundle: &'b Bundle, report: &Report) -> Option<(&'b Bundle, &'b Form)> {
+/// (its own bundle); with calculated columns, the form with each as a formula field (one
+/// that does not check left out: `check_reports` says why).
+pub fn dataset<'b>(bundle: &'b Bundle, report: &Report) -> Option<(&'b Bundle, Cow<'b, Form>)> {
+    let (bundle, form) = base(bundle, report)?;
+    if report.dataset.columns.is_empty() {
+        return Some((bundle, Cow::Borrowed(form)));
+    }
+    let mut with = form.clone();
+    for (c, column) in report.dataset.columns.iter().enumerate() {
+        if let Ok(field) = calculated(bundle, form, column, &format!("/dataset/columns/{c}")) {
+            with.fields.push(field);
+        }
+    }
+    Some((bundle, Cow::Owned(with)))
+}
+
+/// The dataset's own form, without calculated columns.
+pub fn base<'b>(bundle: &'b Bundle, report: &Report) -> Option<(&'b Bundle, &'b Form)> {
     match report.dataset.platform {
         Some(platform) => Some((engine_report::platform_bundle(), platform.form())),
         None => bundle.form(&report.dataset.form).map(|f| (bundle, f)),
     }
+}
+
+/// A calculated column as a formula field of `form`: its expression checked against the
+/// form (fields, and through relations related records' fields) to give its type; an
+/// aggregate over related records is refused (a column is a value of each row).
+pub fn calculated(bundle: &Bundle, form: &Form, column: &Calculated, at: &str) -> Result<Field, Vec<Diagnostic>> {
+    let result = ResultType::parse(&column.result).ok_or_else(|| {
+        let message =
+            format!("`{}` is no column type: text, integer, decimal, boolean, date or datetime", column.result);
+        vec![Diagnostic::new(format!("{at}/type"), "unknown_type", message)]
+    })?;
+    if form.field(&column.key).is_some() {
+        let message = format!("form `{}` has a field `{}` already", form.key, column.key);
+        return Err(vec![Diagnostic::new(format!("{at}/key"), "duplicate", message)]);
+    }
+    let schema = FormSchema { bundle, form };
+    let path = format!("{at}/expression");
+    let (expr, _) = engine_rule::check_expression(&path, &column.expression, &schema, Some(&result.expr_type()))?;
+    if aggregates(&expr) {
+        let message = "a calculated column is a value of each row: aggregate in the report's measures instead";
+        return Err(vec![Diagnostic::new(path, "aggregate", message)]);
+    }
+    let label = column.label.as_ref().and_then(|l| serde_json::from_value(l.clone()).ok()).unwrap_or_else(|| {
+        [("zh-CN".to_owned(), column.key.clone()), ("en".to_owned(), column.key.clone())].into_iter().collect()
+    });
+    Ok(Field {
+        key: column.key.clone(),
+        label,
+        help: None,
+        required: false,
+        unique: false,
+        index: false,
+        personal_data: false,
+        default: None,
+        visible_when: None,
+        renamed_from: None,
+        kind: FieldType::Formula { expression: column.expression.clone(), expr, result },
+    })
+}
+
+fn aggregates(expr: &engine_rule::Expr) -> bool {
+    let named =
+        matches!(&expr.kind, engine_rule::ExprKind::Call(name, _) if engine_rule::Aggregate::named(name).is_some());
+    named || expr.children().into_iter().any(aggregates)
 }
 
 fn numeric(kind: &FieldType) -> bool {
@@ -71,14 +133,26 @@ pub fn check_reports(doc: &Value, bundle: &Bundle, diags: &mut Vec<Diagnostic>) 
             let message = format!("two reports are called `{}`", report.key);
             diags.push(Diagnostic::new(format!("{at}/key"), "duplicate", message));
         }
-        let Some((bundle, form)) = dataset(bundle, &report) else {
+        let Some((bundle, own)) = base(bundle, &report) else {
             let message = format!("there is no form `{}`", report.dataset.form);
             diags.push(Diagnostic::new(format!("{at}/dataset/form"), "unknown_form", message));
             continue;
         };
-        check_columns(&report, &at, bundle, form, diags);
+        let mut form = own.clone();
+        for (c, column) in report.dataset.columns.iter().enumerate() {
+            match calculated(bundle, own, column, &format!("{at}/dataset/columns/{c}")) {
+                Ok(field) if form.field(&field.key).is_some() => {
+                    let message = format!("two columns are called `{}`", field.key);
+                    diags.push(Diagnostic::new(format!("{at}/dataset/columns/{c}/key"), "duplicate", message));
+                }
+                Ok(field) => form.fields.push(field),
+                Err(found) => diags.extend(found),
+            }
+        }
+        check_columns(&report, &at, bundle, &form, diags);
+        // The filter is the database's: of the form's own fields, not calculated columns.
         if let Some(text) = &report.filter {
-            let schema = FormSchema { bundle, form };
+            let schema = FormSchema { bundle, form: own };
             if let Err(found) = engine_rule::check_expression(&format!("{at}/filter"), text, &schema, Some(&Type::Bool))
             {
                 diags.extend(found);

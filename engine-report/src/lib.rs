@@ -19,7 +19,7 @@ mod table;
 pub use answer::run;
 pub use dashboard::{Card, Dashboard, Drill, GRID_COLUMNS, SharedParameter, parse_dashboard};
 pub use model::{
-    Bucket, Chart, ChartType, Compare, Dataset, Dimension, List, Measure, Op, Parameter, Report, Sort, Top,
+    Bucket, Calculated, Chart, ChartType, Compare, Dataset, Dimension, List, Measure, Op, Parameter, Report, Sort, Top,
     parse_report,
 };
 pub use platform::{Platform, bundle as platform_bundle};

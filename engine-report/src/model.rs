@@ -97,6 +97,23 @@ pub struct Dataset {
     pub form: String,
     /// Or one of the platform's own datasets (`tasks`).
     pub platform: Option<crate::Platform>,
+    /// Columns calculated from each row in the expression language, read by the report as
+    /// the form's fields are (`age_band`, from `birthday`).
+    #[serde(default)]
+    pub columns: Vec<Calculated>,
+}
+
+/// A calculated column: its key, label, result type (as a formula's: `text`, `integer`,
+/// `decimal`, `boolean`, `date`, `datetime`) and the expression over the dataset's row
+/// (its fields, and through relations the related records' fields).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calculated {
+    pub key: String,
+    pub label: Option<Value>,
+    #[serde(rename = "type")]
+    pub result: String,
+    pub expression: String,
 }
 
 impl Dataset {

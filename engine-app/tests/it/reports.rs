@@ -37,7 +37,8 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
             "open_tasks",
             "messages_by_channel",
             "firings_by_rule",
-            "processes_by_flow"
+            "processes_by_flow",
+            "customers_by_age_band"
         ]
     );
     let boards: Vec<&str> = app.dashboards.iter().map(|d| d.key.as_str()).collect();
@@ -54,10 +55,10 @@ fn the_bank_crms_reports_check_and_a_reports_mistakes_are_found_at_their_paths()
     let found = engine_app::check_app(&bank, 0).expect_err("refused");
     let at: Vec<(&str, &str)> = found.iter().map(|d| (d.path.as_str(), d.code)).collect();
     for want in [
-        ("/reports/25/dimensions/0/field", "wrong_type"),
-        ("/reports/25/dimensions/1/field", "unknown_field"),
-        ("/reports/25/measures/0/field", "wrong_type"),
-        ("/reports/26/dataset/form", "unknown_form"),
+        ("/reports/26/dimensions/0/field", "wrong_type"),
+        ("/reports/26/dimensions/1/field", "unknown_field"),
+        ("/reports/26/measures/0/field", "wrong_type"),
+        ("/reports/27/dataset/form", "unknown_form"),
         ("/dashboards/0/cards/0/report", "unknown_report"),
         ("/dashboards/0/roles/0", "unknown_role"),
     ] {

@@ -33,7 +33,7 @@ pub(super) async fn key(
     if report.dataset.platform.is_some() {
         return Ok(None);
     }
-    let Some((bundle, form)) = engine_app::reports::dataset(&app.bundle, report) else { return Ok(None) };
+    let Some((bundle, form)) = engine_app::reports::base(&app.bundle, report) else { return Ok(None) };
     let access = crate::access::load(&core.db.conn, app, principal, form).await?;
     let forms = forms_read(bundle, form, report, &access);
     let versions = crate::records::versions::read(&core.db.conn, &app.key, &forms).await?;
@@ -72,8 +72,10 @@ fn forms_read(
     report: &Report,
     access: &Access,
 ) -> BTreeSet<String> {
-    let filter = report.filter.as_deref().and_then(|text| engine_rule::parse(text).ok());
-    let mut forms = engine_form::forms_read(bundle, form, filter.iter());
+    // The filter's and each calculated column's expression.
+    let texts = report.filter.iter().chain(report.dataset.columns.iter().map(|c| &c.expression));
+    let exprs: Vec<engine_rule::Expr> = texts.filter_map(|text| engine_rule::parse(text).ok()).collect();
+    let mut forms = engine_form::forms_read(bundle, form, exprs.iter());
     for path in report.fields() {
         let path: Vec<String> = path.split('.').map(str::to_owned).collect();
         engine_form::forms_on_path(bundle, form, &path, &mut forms);

@@ -63,13 +63,15 @@ impl Reader<'_> {
     pub async fn read(&self, report: &Report, given: &BTreeMap<String, String>) -> Result<(Table, Base), Error> {
         let (bundle, form) =
             engine_app::reports::dataset(&self.app.bundle, report).ok_or_else(|| gone(report.dataset.key()))?;
-        let (base, params) = asked(report, form, given)?;
+        let (base, params) = asked(report, &form, given)?;
         let paths = paths_of(report);
         let (records, folded) = match report.dataset.platform {
             Some(platform) => (super::platform::rows(self, platform, report, &base).await?, None),
             None => self.form_rows(report, params, &paths).await?,
         };
-        Ok((table_of(report, (bundle, form), &records, folded)?, base))
+        let mut records = records;
+        super::calculated::fill(report, (bundle, &form), &mut records, self.now);
+        Ok((table_of(report, (bundle, &form), &records, folded)?, base))
     }
 
     /// The dataset form's rows for the report: its groups where the database can group
@@ -200,7 +202,9 @@ pub(super) fn table_of(
     records: &[Map<String, Value>],
     folded: Option<engine_report::Folded>,
 ) -> Result<Table, Error> {
-    let mut paths = paths_of(report);
+    // Each column's value in the record: a calculated one's is filled in under its key.
+    let mut paths: Vec<Vec<String>> =
+        report.fields().iter().map(|p| p.split('.').map(str::to_owned).collect()).collect();
     let mut columns = Vec::new();
     for path in report.fields() {
         let field = engine_app::reports::resolve(bundle, form, path).map_err(|e| gone(&e))?;
@@ -248,9 +252,17 @@ pub(super) fn asked(
     Ok((base, params))
 }
 
-/// Each field the report reads, as a path (`customer.relationship_manager.branch`).
+/// Each field the report reads, as a path (`customer.relationship_manager.branch`): a
+/// calculated column's as the fields its expression reads.
 pub(super) fn paths_of(report: &Report) -> Vec<Vec<String>> {
-    report.fields().iter().map(|p| p.split('.').map(str::to_owned).collect()).collect()
+    let own = report.fields().into_iter().filter(|p| !super::calculated::is_calculated(report, p));
+    let mut paths: Vec<Vec<String>> = own.map(|p| p.split('.').map(str::to_owned).collect()).collect();
+    for path in super::calculated::inputs(report) {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths
 }
 
 /// The fields of a form a read of `paths` selects: each path's first, once.

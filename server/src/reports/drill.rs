@@ -18,7 +18,7 @@ pub fn add_wheres(app: &PublishedApp, report: &Report, base: &Base, answer: &mut
         return;
     }
     let Some((bundle, form)) = engine_app::reports::dataset(&app.bundle, report) else { return };
-    let kind = |path: &str| engine_app::reports::resolve(bundle, form, path).ok().map(|f| f.kind.clone());
+    let kind = |path: &str| engine_app::reports::resolve(bundle, &form, path).ok().map(|f| f.kind.clone());
     let mut common: Vec<String> = base.condition.iter().map(|c| format!("({c})")).collect();
     for (field, op, value) in &base.given {
         match kind(field).and_then(|k| compare(field, *op, value, &k)) {
@@ -30,7 +30,10 @@ pub fn add_wheres(app: &PublishedApp, report: &Report, base: &Base, answer: &mut
         let mut parts = common.clone();
         for item in drill.as_array().into_iter().flatten() {
             let Some(path) = item["field"].as_str() else { return Value::Null };
-            let Some(part) = kind(path).and_then(|k| condition(path, item, &k)) else { return Value::Null };
+            // A calculated column is compared as its expression, which the list computes too.
+            let calculated = report.dataset.columns.iter().find(|c| c.key == path);
+            let subject = calculated.map_or(path.to_owned(), |c| format!("({})", c.expression));
+            let Some(part) = kind(path).and_then(|k| condition(&subject, item, &k)) else { return Value::Null };
             parts.push(part);
         }
         Value::String(parts.join(" and "))

@@ -219,7 +219,9 @@ impl Export {
         let records = reader.joined(&scoped, &self.access, items, &self.paths).await?;
         let dataset = engine_app::reports::dataset(&self.app.bundle, &self.report);
         let (bundle, form) = dataset.ok_or_else(|| gone(&self.report.dataset.form))?;
-        let table = table_of(&self.report, (bundle, form), &records, None)?;
+        let mut records = records;
+        super::calculated::fill(&self.report, (bundle, &form), &mut records, self.now);
+        let table = table_of(&self.report, (bundle, &form), &records, None)?;
         let mut answer = engine_report::run(&self.report, &table)
             .map_err(|e| Error::Internal(anyhow::anyhow!("report `{}`: {e:?}", self.report.key)))?;
         super::label_options(&self.app, &self.report, &mut answer);

@@ -5,6 +5,7 @@
 //! drills to the record list filtered to it.
 
 mod cache;
+mod calculated;
 mod dashboards;
 mod dataset;
 mod drill;
@@ -127,7 +128,7 @@ async fn compute(
 /// What the report is: its label, dataset, chart, and each parameter with its field's type,
 /// its options (a select's) and the value in effect.
 fn about(app: &PublishedApp, report: &Report, given: &BTreeMap<String, String>) -> Value {
-    let form = engine_app::reports::dataset(&app.bundle, report).map(|(_, f)| f);
+    let form = engine_app::reports::base(&app.bundle, report).map(|(_, f)| f);
     let parameters: Vec<Value> = report
         .parameters
         .iter()
@@ -149,7 +150,7 @@ pub(super) fn label_options(app: &PublishedApp, report: &Report, answer: &mut Va
     let Some((bundle, form)) = engine_app::reports::dataset(&app.bundle, report) else { return };
     let listed = report.list.iter().flat_map(|l| l.fields.iter());
     for (i, path) in report.dimensions.iter().map(|d| &d.field).chain(listed).enumerate() {
-        if let Ok(field) = engine_app::reports::resolve(bundle, form, path) {
+        if let Ok(field) = engine_app::reports::resolve(bundle, &form, path) {
             let options = options_of(&field.kind);
             if !options.is_empty() {
                 answer["columns"][i]["options"] = Value::Array(options);

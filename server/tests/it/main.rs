@@ -9,6 +9,7 @@ mod audit;
 mod aum;
 mod auth;
 mod bulk;
+mod calculated;
 mod clock;
 mod codes;
 mod conditions;
