@@ -107,6 +107,7 @@ async fn compute(
         .map_err(|e| Error::Internal(e.into()))?;
         let mut answer = computed.map_err(|e| report_error(report, e))?;
         label_options(app, report, &mut answer);
+        platform::name_people(&reader, report, &mut answer).await?;
         drill::add_wheres(app, report, &base, &mut answer);
         answer["report"] = about(app, report, given);
         answer["base"] = base.to_json();

@@ -119,3 +119,41 @@ impl Record for Row<'_> {
         engine_form::expr_value(&value)
     }
 }
+
+/// The tasks' assignees by the names people know them by: the `assignee` column's options,
+/// each user name with its display name (a user without one is shown by their user name).
+pub async fn name_people(reader: &Reader<'_>, report: &Report, answer: &mut Value) -> Result<(), Error> {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    if report.dataset.platform != Some(Platform::Tasks) {
+        return Ok(());
+    }
+    let Some(at) = answer["columns"].as_array().and_then(|c| c.iter().position(|c| c["key"] == "assignee")) else {
+        return Ok(());
+    };
+    let mut names: Vec<String> = Vec::new();
+    let keys = answer["rows"].as_array().into_iter().flatten().map(|r| &r["keys"]);
+    let across = ["rows", "columns"].into_iter().flat_map(|p| answer["pivot"][p].as_array().into_iter().flatten());
+    for key in keys.chain(across).flat_map(|k| k.as_array().into_iter().flatten()).filter_map(Value::as_str) {
+        if !names.iter().any(|n| n == key) {
+            names.push(key.to_owned());
+        }
+    }
+    if names.is_empty() {
+        return Ok(());
+    }
+    let a = Alias::new;
+    let stmt = Query::select()
+        .columns(["username", "display_name"].map(a))
+        .from(crate::db::Table::Users)
+        .and_where(Expr::col(a("username")).is_in(names))
+        .to_owned();
+    let mut options = Vec::new();
+    for row in reader.core.db.conn.query_all(&stmt).await? {
+        let (username, shown): (String, Option<String>) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        let shown = shown.unwrap_or_else(|| username.clone());
+        options.push(json!({ "key": username, "label": { "zh-CN": shown, "en": shown } }));
+    }
+    answer["columns"][at]["options"] = Value::Array(options);
+    Ok(())
+}

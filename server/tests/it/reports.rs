@@ -404,6 +404,9 @@ async fn tasks_are_a_dataset_read_as_each_inbox_reaches_them(backend: Backend) {
     assert!(open > 0, "{}", inbox.body);
     let hers = as_user(&env, "zhang.min", "GET", &format!("{APP}/reports/tasks_by_assignee?status=open"), None).await;
     assert_eq!(count(&hers.body), [("zhang.min".to_owned(), open.to_string())], "{}", hers.body);
+    // Shown by the name people know her by.
+    let options = &hers.body["columns"][0]["options"];
+    assert_eq!(options, &json!([{ "key": "zhang.min", "label": { "zh-CN": "张敏", "en": "张敏" } }]), "{}", hers.body);
     let team = as_user(&env, "li.hang", "GET", &format!("{APP}/reports/tasks_by_assignee?status=open"), None).await;
     assert!(count(&team.body).contains(&("zhang.min".to_owned(), open.to_string())), "{}", team.body);
     let other = as_user(&env, "wang.lei", "GET", &format!("{APP}/reports/tasks_by_assignee"), None).await;
