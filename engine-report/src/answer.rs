@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::bucket::{bucket, start_of};
 use crate::model::{Bucket, Op, Report};
-use crate::run::{Group, Inputs, Partial, ReportError, aggregate, inputs, keys, sort, top_keys, value};
+use crate::run::{Frame, Group, Inputs, Partial, ReportError, aggregate, frame, inputs, keys, sort, top_keys, value};
 use crate::table::{Kind, Table};
 
 /// The key "others" stands under while groups are aggregated (no field value is this).
@@ -21,9 +21,10 @@ pub fn run(report: &Report, table: &Table) -> Result<Value, ReportError> {
     }
     let inputs = inputs(report, table)?;
     let mut keyed = keys(report, table)?;
-    let all = aggregate(report, table, &inputs, &vec![Vec::new(); table.rows.len()])?;
+    let frame = frame(report, table, &inputs)?;
+    let all = aggregate(report, &frame, &inputs, &vec![Vec::new(); table.rows.len()])?;
     let totals = all.into_iter().next().map(|g| g.partial).unwrap_or_else(|| empty(report));
-    let mut groups = aggregate(report, table, &inputs, &keyed)?;
+    let mut groups = aggregate(report, &frame, &inputs, &keyed)?;
     if let Some(top) = &report.top {
         let by = report.measures.iter().position(|m| m.key == top.by).unwrap_or(0);
         let ranked: Vec<(Vec<Option<String>>, Option<Decimal>)> = groups
@@ -37,7 +38,7 @@ pub fn run(report: &Report, table: &Table) -> Result<Value, ReportError> {
                     *k = vec![Some(OTHERS.to_owned()); k.len()];
                 }
             }
-            groups = aggregate(report, table, &inputs, &keyed)?;
+            groups = aggregate(report, &frame, &inputs, &keyed)?;
         } else {
             groups.retain(|g| kept.contains_key(&g.keys));
         }
@@ -54,7 +55,9 @@ pub fn run(report: &Report, table: &Table) -> Result<Value, ReportError> {
     across(report, &mut rows, &mut total);
     let mut answer = json!({ "columns": columns(report, table, &inputs), "rows": rows, "total": total });
     if !report.columns.is_empty() {
-        answer["pivot"] = pivot(report, table, &inputs, &keyed, &totals)?;
+        // Without a top-N, the groups are the pivot's cells, their keys in another order.
+        let cells = report.top.is_none().then_some(&groups[..]);
+        answer["pivot"] = pivot(report, (table, &frame), &inputs, (&keyed, cells), &totals)?;
     }
     Ok(answer)
 }
@@ -244,9 +247,9 @@ fn first_day(key: &str, b: Bucket) -> Option<chrono::NaiveDate> {
 /// measures, each row's and column's totals and the grand total, all exact.
 fn pivot(
     report: &Report,
-    table: &Table,
+    (table, frame): (&Table, &Frame),
     inputs: &Inputs,
-    keyed: &[Vec<Option<String>>],
+    (keyed, grouped): (&[Vec<Option<String>>], Option<&[Group]>),
     totals: &Partial,
 ) -> Result<Value, ReportError> {
     let across: Vec<usize> =
@@ -254,11 +257,18 @@ fn pivot(
     let down: Vec<usize> = (0..report.dimensions.len()).filter(|i| !across.contains(i)).collect();
     let project =
         |which: &[usize]| keyed.iter().map(|k| which.iter().map(|i| k[*i].clone()).collect()).collect::<Vec<Vec<_>>>();
-    let mut rows = aggregate(report, table, inputs, &project(&down))?;
-    let mut cols = aggregate(report, table, inputs, &project(&across))?;
+    let mut rows = aggregate(report, frame, inputs, &project(&down))?;
+    let mut cols = aggregate(report, frame, inputs, &project(&across))?;
     sort(&mut rows);
     sort(&mut cols);
-    let both = aggregate(report, table, inputs, &project(&[down.clone(), across.clone()].concat()))?;
+    let order = [down.clone(), across.clone()].concat();
+    let both = match grouped {
+        Some(groups) => groups
+            .iter()
+            .map(|g| Group { keys: order.iter().map(|i| g.keys[*i].clone()).collect(), partial: g.partial.clone() })
+            .collect(),
+        None => aggregate(report, frame, inputs, &project(&order))?,
+    };
     let mut cells = Vec::new();
     for r in &rows {
         let mut line = Vec::new();

@@ -108,19 +108,16 @@ pub(crate) fn keys(report: &Report, table: &Table) -> Result<Vec<Vec<Option<Stri
     Ok((0..table.rows.len()).map(|r| per_dim.iter().map(|d| d[r].clone()).collect()).collect())
 }
 
-/// Aggregates `table`'s rows, keyed by `keys` (each row's group), with polars.
-pub(crate) fn aggregate(
-    report: &Report,
-    table: &Table,
-    inputs: &Inputs,
-    keys: &[Vec<Option<String>>],
-) -> Result<Vec<Group>, ReportError> {
-    let dims = keys.first().map_or(report.dimensions.len(), Vec::len);
+/// The measures' inputs as polars columns and the aggregations over them, built from the
+/// table's cells once for every grouping of its rows (a pivot groups them four ways).
+pub(crate) struct Frame {
+    columns: Vec<Column>,
+    exprs: Vec<Expr>,
+    height: usize,
+}
+
+pub(crate) fn frame(report: &Report, table: &Table, inputs: &Inputs) -> Result<Frame, ReportError> {
     let mut columns: Vec<Column> = Vec::new();
-    for d in 0..dims {
-        let values: Vec<Option<&str>> = keys.iter().map(|k| k[d].as_deref()).collect();
-        columns.push(Column::new(format!("d{d}").into(), values));
-    }
     let folded = table.folded.as_ref();
     let mut exprs = match folded {
         // Each row stands for as many of the dataset's rows as the database counted.
@@ -186,7 +183,24 @@ pub(crate) fn aggregate(
             max.alias(format!("max{m}")),
         ]);
     }
-    let height = table.rows.len();
+    Ok(Frame { columns, exprs, height: table.rows.len() })
+}
+
+/// Aggregates the frame's rows, keyed by `keys` (each row's group), with polars.
+pub(crate) fn aggregate(
+    report: &Report,
+    frame: &Frame,
+    inputs: &Inputs,
+    keys: &[Vec<Option<String>>],
+) -> Result<Vec<Group>, ReportError> {
+    let dims = keys.first().map_or(report.dimensions.len(), Vec::len);
+    let mut columns = frame.columns.clone();
+    for d in 0..dims {
+        let values: Vec<Option<&str>> = keys.iter().map(|k| k[d].as_deref()).collect();
+        columns.push(Column::new(format!("d{d}").into(), values));
+    }
+    let exprs = frame.exprs.clone();
+    let height = frame.height;
     let frame = DataFrame::new(height, columns)?.lazy();
     let by: Vec<Expr> = (0..dims).map(|d| col(format!("d{d}"))).collect();
     let out = if by.is_empty() { frame.select(exprs).collect()? } else { frame.group_by(by).agg(exprs).collect()? };
