@@ -132,6 +132,34 @@ fn across(report: &Report, rows: &mut [Value], total: &mut [Value]) {
     }
 }
 
+/// `groups` merged by their keys at `which`: counts and sums added (exactly, or refused),
+/// extremes kept.
+fn merged(report: &Report, groups: &[Group], which: &[usize]) -> Result<Vec<Group>, ReportError> {
+    let mut out: Vec<Group> = Vec::new();
+    let mut at: std::collections::HashMap<Vec<Option<String>>, usize> = std::collections::HashMap::new();
+    for g in groups {
+        let keys: Vec<Option<String>> = which.iter().map(|i| g.keys[*i].clone()).collect();
+        let Some(&i) = at.get(&keys) else {
+            at.insert(keys.clone(), out.len());
+            out.push(Group { keys, partial: g.partial.clone() });
+            continue;
+        };
+        let (into, from) = (&mut out[i].partial, &g.partial);
+        into.rows += from.rows;
+        for m in 0..report.measures.len() {
+            let too_large = || ReportError::Overflow { measure: report.measures[m].key.clone() };
+            into.sum[m] = match (into.sum[m], from.sum[m]) {
+                (Some(a), Some(b)) => Some(a.checked_add(b).ok_or_else(too_large)?),
+                (a, b) => a.or(b),
+            };
+            into.count[m] += from.count[m];
+            into.min[m] = [into.min[m], from.min[m]].into_iter().flatten().min();
+            into.max[m] = [into.max[m], from.max[m]].into_iter().flatten().max();
+        }
+    }
+    Ok(out)
+}
+
 fn empty(report: &Report) -> Partial {
     let n = report.measures.len();
     Partial {
@@ -257,10 +285,8 @@ fn pivot(
     let down: Vec<usize> = (0..report.dimensions.len()).filter(|i| !across.contains(i)).collect();
     let project =
         |which: &[usize]| keyed.iter().map(|k| which.iter().map(|i| k[*i].clone()).collect()).collect::<Vec<Vec<_>>>();
-    let mut rows = aggregate(report, frame, inputs, &project(&down))?;
-    let mut cols = aggregate(report, frame, inputs, &project(&across))?;
-    sort(&mut rows);
-    sort(&mut cols);
+    // Aggregated by (row, column) keys first; the rows' and columns' totals are those
+    // cells merged — but for distinct counts, which do not add up, read from the rows.
     let order = [down.clone(), across.clone()].concat();
     let both = match grouped {
         Some(groups) => groups
@@ -269,6 +295,15 @@ fn pivot(
             .collect(),
         None => aggregate(report, frame, inputs, &project(&order))?,
     };
+    let (mut rows, mut cols) = if report.measures.iter().any(|m| m.op == Op::CountDistinct) {
+        (aggregate(report, frame, inputs, &project(&down))?, aggregate(report, frame, inputs, &project(&across))?)
+    } else {
+        let (down_at, across_at): (Vec<usize>, Vec<usize>) =
+            ((0..down.len()).collect(), (down.len()..order.len()).collect());
+        (merged(report, &both, &down_at)?, merged(report, &both, &across_at)?)
+    };
+    sort(&mut rows);
+    sort(&mut cols);
     let mut cells = Vec::new();
     for r in &rows {
         let mut line = Vec::new();

@@ -338,3 +338,38 @@ fn a_list_gives_rows_in_its_sort_at_most_its_limit_each_with_its_id() {
     let paths: Vec<String> = parse_report(&wrong, "").expect_err("wrong").into_iter().map(|d| d.path).collect();
     assert_eq!(paths, ["/dataset", "/list"]);
 }
+
+#[test]
+fn a_pivots_totals_merged_from_its_cells_are_those_read_from_the_rows() {
+    let measures = json!([{ "key": "n", "op": "count" }, { "key": "s", "op": "sum", "field": "amount" },
+        { "key": "lo", "op": "min", "field": "amount" }, { "key": "hi", "op": "max", "field": "amount" },
+        { "key": "mean", "op": "avg", "field": "amount" }]);
+    let merged = report(json!({ "key": "r", "dataset": { "form": "transaction" },
+        "dimensions": [{ "field": "branch" }, { "field": "channel" }], "columns": ["channel"], "measures": measures }));
+    // A distinct count does not add up: with one, the totals are read from the rows.
+    let mut with_distinct = measures.as_array().expect("measures").clone();
+    with_distinct.push(json!({ "key": "d", "op": "count_distinct", "field": "branch" }));
+    let read = report(json!({ "key": "r", "dataset": { "form": "transaction" },
+        "dimensions": [{ "field": "branch" }, { "field": "channel" }], "columns": ["channel"], "measures": with_distinct }));
+    let (a, b) = (run(&merged, &transactions()).expect("runs"), run(&read, &transactions()).expect("runs"));
+    for part in ["row_totals", "column_totals", "cells"] {
+        let first_five = |v: &Value| -> Value {
+            let trim = |cell: &Value| match cell.as_array() {
+                Some(values) => json!(values.iter().take(5).cloned().collect::<Vec<_>>()),
+                None => cell.clone(),
+            };
+            match part {
+                "cells" => json!(
+                    v.as_array()
+                        .expect("lines")
+                        .iter()
+                        .map(|l| json!(l.as_array().expect("line").iter().map(trim).collect::<Vec<_>>()))
+                        .collect::<Vec<_>>()
+                ),
+                _ => json!(v.as_array().expect("totals").iter().map(trim).collect::<Vec<_>>()),
+            }
+        };
+        assert_eq!(first_five(&a["pivot"][part]), first_five(&b["pivot"][part]), "{part}");
+    }
+    assert_eq!(a["pivot"]["row_totals"][0], json!(["3", "1000000.35", "0.10", "1000000.05", "333333.45"]));
+}

@@ -85,7 +85,7 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn text(text: String) -> Cell {
+    pub fn text(text: String) -> Cell {
         Cell { text, number: None }
     }
 }
@@ -153,6 +153,8 @@ pub fn sheet(answer: &Value, words: &Words) -> (Vec<String>, Vec<Vec<Cell>>) {
 pub struct Book {
     book: rust_xlsxwriter::Workbook,
     header: Vec<String>,
+    /// Rows a sheet takes under its header: a worksheet's 1,048,576 less one.
+    sheet_rows: usize,
     /// Rows written on the current sheet, none before the first.
     written: Option<usize>,
     formats: std::collections::HashMap<u32, rust_xlsxwriter::Format>,
@@ -164,11 +166,18 @@ fn failed(e: rust_xlsxwriter::XlsxError) -> Error {
 
 impl Book {
     pub fn new(header: Vec<String>) -> Result<Book, Error> {
-        Ok(Book { book: rust_xlsxwriter::Workbook::new(), header, written: None, formats: Default::default() })
+        Ok(Book::with_sheet_rows(header, SHEET_ROWS))
+    }
+
+    /// A workbook whose sheets take `rows` rows each (fewer than a worksheet's, to see the
+    /// next sheet begin without a million rows).
+    pub fn with_sheet_rows(header: Vec<String>, rows: usize) -> Book {
+        let sheet_rows = rows.clamp(1, SHEET_ROWS);
+        Book { book: rust_xlsxwriter::Workbook::new(), header, sheet_rows, written: None, formats: Default::default() }
     }
 
     fn sheet(&mut self) -> Result<&mut rust_xlsxwriter::Worksheet, Error> {
-        let full = self.written.is_none_or(|n| n >= SHEET_ROWS);
+        let full = self.written.is_none_or(|n| n >= self.sheet_rows);
         if full {
             let bold = rust_xlsxwriter::Format::new().set_bold();
             let sheet = self.book.add_worksheet_with_constant_memory().map_err(failed)?;

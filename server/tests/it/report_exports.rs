@@ -115,6 +115,20 @@ async fn a_list_reports_export_holds_every_row_in_its_order(backend: Backend) {
     env.finish().await;
 }
 
+/// A workbook whose rows pass a sheet's goes on in further sheets, each headed alike.
+#[test]
+fn rows_past_a_sheet_go_on_in_the_next() {
+    use server::reports::{Book, Cell};
+    let mut book = Book::with_sheet_rows(vec!["客户".into(), "金额".into()], 3);
+    let rows: Vec<Vec<Cell>> = (0..7).map(|i| vec![Cell::text(format!("c{i}")), Cell::text(i.to_string())]).collect();
+    book.write(&rows[..5]).expect("written");
+    book.write(&rows[5..]).expect("written");
+    let bytes = book.finish().expect("a workbook");
+    let has = |name: &str| bytes.windows(name.len()).any(|w| w == name.as_bytes());
+    assert!(has("xl/worksheets/sheet3.xml"), "seven rows, three a sheet: three sheets");
+    assert!(!has("xl/worksheets/sheet4.xml"), "and no fourth");
+}
+
 /// The process's peak resident memory so far, in bytes.
 fn peak_memory() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("status");
