@@ -250,7 +250,15 @@ await check('an RM filters her customers with the builder and by hand, chooses c
   await page.keyboard.press('Escape');
   // Fewer columns, then kept as a view on the server.
   await page.getByRole('button', { name: /显示列/ }).click();
-  await page.getByRole('checkbox', { name: '证件号码' }).uncheck();
+  // The chooser opens with an animation: a click during it may not land, so it is tried
+  // again while the box is still checked.
+  const idColumn = page.getByRole('checkbox', { name: '证件号码' });
+  await idColumn.waitFor({ state: 'visible' });
+  for (let tries = 0; tries < 5 && (await idColumn.isChecked()); tries++) {
+    await idColumn.click();
+    await page.waitForTimeout(300);
+  }
+  if (await idColumn.isChecked()) throw new Error('the ID number column could not be unchecked');
   await page.keyboard.press('Escape');
   if (await page.getByRole('columnheader', { name: '证件号码' }).count()) throw new Error('the ID number column is still shown');
   await page.getByLabel('视图名称').fill('我的高净值客户');
