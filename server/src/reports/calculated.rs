@@ -56,11 +56,12 @@ pub(super) fn fill(
     }
 }
 
-/// A record with its related records joined in, as the expression language reads it.
-struct Joined<'a> {
-    bundle: &'a Bundle,
-    form: &'a Form,
-    row: &'a Map<String, Value>,
+/// A record with its related records joined in, as the expression language reads it (a
+/// platform dataset's row too, of its bundle's form).
+pub(super) struct Joined<'a> {
+    pub bundle: &'a Bundle,
+    pub form: &'a Form,
+    pub row: &'a Map<String, Value>,
 }
 
 impl Record for Joined<'_> {

@@ -5,12 +5,11 @@
 //! report's filter and parameters are applied here, in the expression language over each
 //! row, as the database applies them to a form's records.
 
-use engine_form::FieldValue;
 use engine_report::{Platform, Report};
-use engine_rule::{Record, Value as ExprValue};
+use engine_rule::Value as ExprValue;
 use serde_json::{Map, Value, json};
 
-use super::dataset::{Base, Reader, cell, kind};
+use super::dataset::{Base, Reader};
 use crate::error::{BadInputCode, Error};
 use crate::tasks::{MAX_PAGE, TaskQuery};
 
@@ -27,9 +26,10 @@ pub async fn rows(
     };
     let conditions = conditions(platform, report, base)?;
     let form = platform.form();
-    let context = engine_form::formula_context(engine_report::platform_bundle(), reader.now);
+    let bundle = engine_report::platform_bundle();
+    let context = engine_form::formula_context(bundle, reader.now);
     rows.retain(|row| {
-        let values = Row { form, row };
+        let values = super::calculated::Joined { bundle, form, row };
         conditions.iter().all(|c| matches!(engine_rule::evaluate(c, &values, &context), Ok(ExprValue::Bool(true))))
     });
     Ok(rows)
@@ -105,26 +105,9 @@ fn conditions(platform: Platform, report: &Report, base: &Base) -> Result<Vec<en
         .collect()
 }
 
-/// A row as the expression language reads it.
-struct Row<'a> {
-    form: &'a engine_form::Form,
-    row: &'a Map<String, Value>,
-}
-
-impl Record for Row<'_> {
-    fn value(&self, path: &[String]) -> ExprValue {
-        let [key] = path else { return ExprValue::Null };
-        let Some(field) = self.form.field(key) else { return ExprValue::Null };
-        let value: FieldValue = cell(kind(&field.kind), self.row.get(key).unwrap_or(&Value::Null));
-        engine_form::expr_value(&value)
-    }
-}
-
 /// The tasks' assignees by the names people know them by: the `assignee` column's options,
 /// each user name with its display name (a user without one is shown by their user name).
 pub async fn name_people(reader: &Reader<'_>, report: &Report, answer: &mut Value) -> Result<(), Error> {
-    use sea_orm::ConnectionTrait;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     if report.dataset.platform != Some(Platform::Tasks) {
         return Ok(());
     }
@@ -142,18 +125,13 @@ pub async fn name_people(reader: &Reader<'_>, report: &Report, answer: &mut Valu
     if names.is_empty() {
         return Ok(());
     }
-    let a = Alias::new;
-    let stmt = Query::select()
-        .columns(["username", "display_name"].map(a))
-        .from(crate::db::Table::Users)
-        .and_where(Expr::col(a("username")).is_in(names))
-        .to_owned();
+    let known = crate::auth::directory::display_names(&reader.core.db.conn, names).await?;
     let mut options = Vec::new();
-    for row in reader.core.db.conn.query_all(&stmt).await? {
-        let (username, shown): (String, Option<String>) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    for (username, shown) in known {
         let shown = shown.unwrap_or_else(|| username.clone());
         options.push(json!({ "key": username, "label": { "zh-CN": shown, "en": shown } }));
     }
+    options.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
     answer["columns"][at]["options"] = Value::Array(options);
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query as Sql};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use serde_json::Value;
 
 use super::{COLUMNS, a, reach, task_json};
@@ -193,15 +193,7 @@ async fn holders(
         entry.1 += i64::from(task["overdue"] == true);
     }
     // Each holder by the name people know them by, in one read.
-    let names = Sql::select()
-        .columns(["username", "display_name"].map(a))
-        .from(crate::db::Table::Users)
-        .and_where(Expr::col(a("username")).is_in(counted.keys().cloned()))
-        .to_owned();
-    let mut known = std::collections::HashMap::new();
-    for row in conn.query_all(&names).await? {
-        known.insert(row.try_get_by_index::<String>(0)?, row.try_get_by_index::<Option<String>>(1)?);
-    }
+    let known = crate::auth::directory::display_names(conn, counted.keys().cloned()).await?;
     let mut holders: Vec<Value> = counted
         .into_iter()
         .map(|(username, (open, overdue))| {

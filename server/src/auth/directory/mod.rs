@@ -13,7 +13,7 @@ mod save;
 
 pub use apply::{Written, import, user_id};
 pub use check::users_from_csv;
-pub use read::{UnitNode, below, org_units, unit_and_below, unit_exists, units_from, units_led, users};
+pub use read::{UnitNode, below, display_names, org_units, unit_and_below, unit_exists, units_from, units_led, users};
 pub use save::{end_session, own_settings, save, sessions, set_language, set_time_zone, shut_out, summary, unlock};
 
 /// The shortest password a user may be given.

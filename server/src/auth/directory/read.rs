@@ -107,6 +107,24 @@ pub async fn unit_and_below(c: &impl ConnectionTrait, user_id: i64) -> Result<Ve
     }
 }
 
+/// The display name of each of `usernames` that has a user (`None`: one without a display
+/// name), as people know them: for lists of who holds what.
+pub async fn display_names(
+    c: &impl ConnectionTrait,
+    usernames: impl IntoIterator<Item = String>,
+) -> Result<HashMap<String, Option<String>>, DbErr> {
+    let stmt = Query::select()
+        .columns(["username", "display_name"].map(a))
+        .from(Table::Users)
+        .and_where(Expr::col(a("username")).is_in(usernames))
+        .to_owned();
+    let mut known = HashMap::new();
+    for row in c.query_all(&stmt).await? {
+        known.insert(row.try_get_by_index::<String>(0)?, row.try_get_by_index::<Option<String>>(1)?);
+    }
+    Ok(known)
+}
+
 /// Org unit `unit` (first) and every unit below it, as (id, key).
 pub async fn units_from(c: &impl ConnectionTrait, unit: i64) -> Result<Vec<(i64, String)>, DbErr> {
     Ok(below(&tree(c, None).await?.0, unit))
