@@ -259,7 +259,15 @@ fn lower_task(
     } else if fields.is_empty() {
         // A task that only asks for an outcome.
         let (title_field, fields, validations) = (None, Vec::new(), Vec::new());
-        Some(engine_form::Form { key: "task_form".into(), label, title_field, user_field: None, fields, validations })
+        Some(engine_form::Form {
+            key: "task_form".into(),
+            label,
+            title_field,
+            user_field: None,
+            opt_out: None,
+            fields,
+            validations,
+        })
     } else {
         let doc = serde_json::json!({ "key": "task_form", "label": label, "fields": fields });
         match catalog.task_form(&doc) {

@@ -38,6 +38,10 @@ pub struct Form {
     /// The field holding the Trellis user name of the person a record is (a relationship
     /// manager's `login`): tasks and messages addressed to such a record go to that user.
     pub user_field: Option<String>,
+    /// The yes/no field that, when yes, says the person a record is takes no automatic
+    /// messages: no SMS or e-mail a rule or process sends about the record or a record
+    /// linking to it leaves (each is kept in the outbox as `opted_out`).
+    pub opt_out: Option<String>,
     pub fields: Vec<Field>,
     /// Conditions every record must meet.
     pub validations: Vec<Validation>,
@@ -56,6 +60,12 @@ pub struct Validation {
 impl Form {
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// The fields other systems may name records by (a bulk upsert's key, a relation
+    /// given by key): unique text and integer fields.
+    pub fn key_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.unique && matches!(f.kind, FieldType::Text { .. } | FieldType::Integer { .. }))
     }
 
     /// Whether records must be checked against conditions after a write

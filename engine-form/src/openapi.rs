@@ -29,6 +29,9 @@ pub fn app_openapi(bundle: &Bundle, base: &str) -> Value {
         let records = format!("{base}/forms/{}/records", form.key);
         paths.insert(records.clone(), collection_path(form, &name));
         paths.insert(format!("{records}/{{id}}"), item_path(form, &name));
+        if let Some(path) = upsert_path(form, &name) {
+            paths.insert(format!("{records}/bulk"), path);
+        }
     }
     let mut doc = json!({
         "openapi": "3.1.0",
@@ -310,6 +313,47 @@ fn collection_path(form: &Form, name: &str) -> Value {
             })),
         },
     })
+}
+
+/// The bulk upsert of a form with a unique text or integer field to match records on.
+fn upsert_path(form: &Form, name: &str) -> Option<Value> {
+    let keys: Vec<&str> = form.key_fields().map(|f| f.key.as_str()).collect();
+    if keys.is_empty() {
+        return None;
+    }
+    let outcome = json!({ "type": "object", "required": ["index", "outcome"], "properties": {
+        "index": { "type": "integer" },
+        "outcome": { "type": "string", "enum": ["created", "updated", "unchanged", "refused"] },
+        "id": { "type": "integer", "format": "int64" },
+        "errors": { "type": "array", "items": { "type": "object" } },
+    } });
+    let count = json!({ "type": "integer" });
+    Some(json!({
+        "post": {
+            "operationId": format!("upsert{name}"),
+            "summary": format!("Create or update up to 10,000 {} records by a unique key", form.key),
+            "description": "A record whose key no record holds is created, one whose key a record holds is updated \
+                with the fields sent, one whose values equal the stored ones writes nothing. A relation may name its \
+                record as `{\"<unique field>\": value}`. All or nothing unless `atomic` is false.",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["key", "records"], "additionalProperties": false,
+                "properties": {
+                    "key": { "type": "string", "enum": keys },
+                    "records": { "type": "array", "minItems": 1, "maxItems": 10000, "items": {
+                        "type": "object", "description": format!("As {name}Input, with the key; a relation by id or by key") } },
+                    "atomic": { "type": "boolean", "default": true },
+                },
+            } } } },
+            "responses": with_problems(json!({
+                "200": { "description": "Each record's outcome", "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["created", "updated", "unchanged", "refused", "results"],
+                    "properties": { "created": count, "updated": count, "unchanged": count, "refused": count,
+                        "results": { "type": "array", "items": outcome } },
+                } } } },
+                "422": { "description": "Atomic, some records refused (nothing written): each at `/records/{i}/…`", "content": problem_content() },
+            })),
+        },
+    }))
 }
 
 fn item_path(form: &Form, name: &str) -> Value {

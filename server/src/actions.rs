@@ -40,6 +40,7 @@ fn outgoing(origin: &Origin) -> store::Outgoing<'_> {
         body: &NONE,
         firing: origin.firing,
         subject: origin.subject.as_ref().map(|(form, id)| (form.as_str(), *id)),
+        withheld: None,
     }
 }
 
@@ -100,13 +101,23 @@ pub async fn run(
             };
             done["task"] = json!(crate::tasks::store::insert(tx, &task, now).await?);
         }
-        Action::Notify { channel, to, message, messages } => {
+        Action::Notify { channel, to, message, messages, subject } => {
             // An in-app message is read in its user's language; others went out in theirs.
             let mut body = json!({ "message": message });
+            if let Some(subject) = subject {
+                body["subject"] = json!(subject);
+            }
             if *channel == engine_rule::Channel::InApp && !messages.is_empty() {
                 body["messages"] = Value::Object(messages.clone());
             }
-            let message = store::Outgoing { channel: channel.key(), recipient: to, body: &body, ..outgoing(origin) };
+            let mut message =
+                store::Outgoing { channel: channel.key(), recipient: to, body: &body, ..outgoing(origin) };
+            // A person who opted out gets nothing automatic: kept, with why, never sent.
+            let withheld = match crate::outbox::opt_out::PERSONAL_CHANNELS.contains(&message.channel) {
+                true => crate::outbox::opt_out::reason(tx, app, message.subject).await?,
+                false => None,
+            };
+            message.withheld = withheld.as_deref();
             store::insert_outbox(tx, &app.key, message, now).await?;
         }
         Action::Webhook { url, body } => {

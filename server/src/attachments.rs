@@ -23,6 +23,12 @@ pub async fn admit(core: &Core, principal: &Principal, app: &str, name: &str) ->
             detail: "none of your roles may create or update records with attachments in this app".into(),
         });
     }
+    check_name(name)
+}
+
+/// Refuses a file name (an upload's, an import's) that is empty, longer than
+/// [`limits::FILE_NAME_BYTES`], a path, or holds hidden characters.
+pub fn check_name(name: &str) -> Result<(), Error> {
     let trimmed = name.trim();
     let bad_name = trimmed.is_empty() || name.len() > limits::FILE_NAME_BYTES || trimmed.contains(['/', '\\']);
     if bad_name || limits::has_hidden_characters(trimmed) {

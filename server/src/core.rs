@@ -17,6 +17,9 @@ pub struct Core {
     pub report_limits: crate::limits::ReportLimits,
     /// Report answers kept while what they were computed from stands.
     pub answers: Arc<crate::answers::Answers>,
+    /// The key channel secrets are sealed with (`TRELLIS_SECRET_KEY`); `None`: none can be
+    /// stored.
+    pub sealer: Option<Arc<crate::channels::secrets::Sealer>>,
 }
 
 impl Core {
@@ -32,6 +35,8 @@ impl Core {
             clock,
             report_limits: crate::limits::ReportLimits::from_env(),
             answers: Arc::default(),
+            // An unusable key stops `trellis serve` before this (main checks it first).
+            sealer: crate::channels::secrets::Sealer::from_env().ok().flatten().map(Arc::new),
         }
     }
 }

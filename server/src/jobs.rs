@@ -1,7 +1,8 @@
 //! Due work, run by every server but an API-only one (`--no-jobs`): scheduled rules and
 //! process starts, rule retries, process timers and service steps, task escalations, the
-//! outbox, forgetting old sign-in attempts and deleting uploads never attached. The loop looks every tick
-//! (`TRELLIS_TICK_MS`, 20 s by default); a virtual clock's move runs it at once.
+//! outbox, imports whose server stopped, forgetting old sign-in attempts and deleting
+//! uploads never attached or imported. The loop looks every tick (`TRELLIS_TICK_MS`, 20 s
+//! by default); a virtual clock's move runs it at once.
 
 use chrono::{DateTime, Utc};
 
@@ -42,8 +43,13 @@ pub async fn run_due(core: &Core, now: DateTime<Utc>) -> Ran {
     ran.process_jobs = logged("process timers", crate::flows::run_due_timers(core, now).await);
     ran.escalations = logged("task escalations", crate::flows::run_due_escalations(core, now).await);
     ran.messages = logged("delivering the outbox", crate::outbox::deliver_due(core, now).await).delivered;
-    if let Err(e) = crate::auth::attempts::forget_old(&core.db.conn, now).await {
+    // Sign-in counts live on the wall clock, as sessions do: a virtual clock days ahead
+    // would otherwise forget a count between its seeding and its increment.
+    if let Err(e) = crate::auth::attempts::forget_old(&core.db.conn, crate::auth::wall_now()).await {
         tracing::error!("forgetting old sign-in attempts: {e}");
+    }
+    if let Err(e) = crate::imports::job::look_after(core, now).await {
+        tracing::error!("looking after imports: {e}");
     }
     if let Err(e) = crate::files::forget_unattached(&core.db.conn, now).await {
         tracing::error!("deleting uploads never attached: {e}");

@@ -1,4 +1,7 @@
-//! The `trellis` command: serve the API, and import, validate or export app bundles.
+//! The `trellis` command: serve the API; import, validate or export app bundles; import a
+//! file of records into a form.
+
+mod command_import;
 
 use std::path::PathBuf;
 
@@ -57,6 +60,14 @@ enum Command {
         #[command(subcommand)]
         command: AppCommand,
     },
+    /// Import a CSV file into a form (created, updated or left unchanged by a unique key),
+    /// resumed where it stopped when run again with the same file.
+    Import {
+        #[command(flatten)]
+        args: command_import::Args,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +116,8 @@ async fn run() -> anyhow::Result<()> {
                     Clock::at(at)
                 }
             };
+            // A key for secrets that is set but unusable stops the server here.
+            server::channels::secrets::Sealer::from_env().map_err(anyhow::Error::msg)?;
             let database = Db::connect(&db.db).await?;
             let state = AppState::of(Core::with_clock(database, clock), Default::default());
             if let Some(password) = server::auth::bootstrap_admin(&state.db.conn, state.clock.now()).await? {
@@ -166,6 +179,10 @@ async fn run() -> anyhow::Result<()> {
                     std::process::exit(1);
                 }
             }
+        }
+        Command::Import { args, db } => {
+            let core = Core::new(Db::connect(&db.db).await?);
+            command_import::run(&core, args).await?;
         }
         Command::App { command: AppCommand::Export { app, db } } => {
             let database = Db::connect(&db.db).await?;

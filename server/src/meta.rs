@@ -78,6 +78,12 @@ pub async fn find_app(c: &impl ConnectionTrait, key: &str) -> Result<Option<AppR
     c.query_one(&q).await?.as_ref().map(app_row).transpose()
 }
 
+/// The app's time zone (an IANA name), if it names one: what its dates and quiet hours are
+/// read in when nothing nearer names a zone.
+pub async fn time_zone(c: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
+    Ok(find_app(c, key).await?.and_then(|a| a.time_zone))
+}
+
 /// The app's published version. With `lock`, the row is read `FOR SHARE` (PostgreSQL;
 /// SQLite has one writer anyway), so a publish cannot commit until the caller's
 /// transaction ends: a write never lands in a table a publish is changing.

@@ -1,7 +1,7 @@
 //! The browser app's tests (`web-designer/tests/run.mjs`: playwright-core driving Debian's
 //! Chromium) against a real `trellis serve --demo` on a fresh SQLite file, signed in as the
-//! demo's relationship manager, her branch's manager, its analyst (a designer) or the
-//! administrator. Screenshots go to `target/browser-screenshots`.
+//! demo's relationship manager, her branch's manager, its analyst (a designer), its
+//! integration user or the administrator. Screenshots go to `target/browser-screenshots`.
 
 use std::process::Command;
 
@@ -32,6 +32,10 @@ fn the_browser_app_works_for_a_relationship_manager() {
     let analyst = "the analyst's long password";
     let (status, body) = server.request("PUT", "/api/v1/users/chen.analyst", Some(&json!({ "password": analyst })));
     assert_eq!(status, 200, "{body}");
+    // The bank's integration user, for the import screen.
+    let integration = "the integration's long password";
+    let (status, body) = server.request("PUT", "/api/v1/users/core.banking", Some(&json!({ "password": integration })));
+    assert_eq!(status, 200, "{body}");
     let web = repo_root().join("web-designer");
     let out = repo_root().join("target/browser-screenshots");
     let ran = Command::new("node")
@@ -43,6 +47,7 @@ fn the_browser_app_works_for_a_relationship_manager() {
         .env("TRELLIS_MANAGER", "li.hang")
         .env("TRELLIS_MANAGER_PASSWORD", manager)
         .env("TRELLIS_ANALYST_PASSWORD", analyst)
+        .env("TRELLIS_INTEGRATION_PASSWORD", integration)
         .env("TRELLIS_ADMIN_PASSWORD", crate::process::ADMIN_PASSWORD)
         .env("OUT", &out)
         .output()

@@ -1,4 +1,4 @@
-//! The `trellis app` commands: validate, import, export.
+//! The `trellis app` commands: validate, import, export; `trellis serve` refusing a bad key.
 
 use std::process::Command;
 
@@ -128,4 +128,29 @@ fn the_demo_runs_outside_the_repository() {
     assert_eq!(errors.len(), 1, "one line: {said}");
     assert!(errors[0].contains(&missing.display().to_string()) && errors[0].contains("TRELLIS_DEMO_BUNDLE"), "{said}");
     assert!(!said.contains("stack backtrace"), "{said}");
+}
+
+/// A key for channel secrets that is set but unusable stops `trellis serve` before it
+/// listens, saying which setting is wrong: it never runs as if it had no key.
+#[test]
+fn serve_refuses_an_unusable_key_for_secrets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("trellis.db").display());
+    for (name, value) in [("TRELLIS_SECRET_KEY", "not base64!"), ("TRELLIS_SECRET_KEY", "c2hvcnQ=")] {
+        let out = Command::new(trellis())
+            .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
+            .env(name, value)
+            .output()
+            .expect("runs");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{said}");
+        assert!(said.contains("TRELLIS_SECRET_KEY") && !said.contains("listening on"), "{said}");
+    }
+    let missing = Command::new(trellis())
+        .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
+        .env("TRELLIS_SECRET_KEY_FILE", dir.path().join("no such key"))
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert!(missing.status.code() == Some(1) && said.contains("TRELLIS_SECRET_KEY_FILE"), "{said}");
 }

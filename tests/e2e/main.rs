@@ -6,6 +6,7 @@ mod cli;
 mod client;
 mod flows;
 mod hostile;
+mod integrations;
 mod process;
 mod restart;
 mod scale_out;

@@ -83,6 +83,8 @@ impl Server {
             .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--workers", "1"])
             .args(extra)
             .env("TRELLIS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            // Channel secrets are sealed with a key from the configuration (a test's own).
+            .env("TRELLIS_SECRET_KEY", "dGVzdHMnIG93biBrZXksIDMyIGJ5dGVzIGxvbmcuLi4=")
             // Due work is looked for every 200 ms, so tests need not wait 20 s.
             .env("TRELLIS_TICK_MS", "200")
             .current_dir(cwd)

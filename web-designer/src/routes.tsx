@@ -13,7 +13,9 @@ const Inbox = lazy(() => import('./runtime/inbox/Inbox'));
 const RecordList = lazy(() => import('./runtime/list/RecordList'));
 const RecordPage = lazy(() => import('./runtime/record/RecordPage'));
 const NotFound = lazy(() => import('./runtime/NotFound'));
+const ImportScreen = lazy(() => import('./runtime/import/Import'));
 const Outbox = lazy(() => import('./runtime/outbox/Outbox'));
+const Channels = lazy(() => import('./runtime/outbox/Channels'));
 const Dashboard = lazy(() => import('./runtime/dashboard/Dashboard'));
 const Apps = lazy(() => import('./designer/Apps'));
 const AppDesign = lazy(() => import('./designer/app/AppDesign'));
@@ -27,8 +29,10 @@ export const ROUTES: Route[] = [
   { pattern: '/', screen: Inbox },
   { pattern: '/apps/:app/forms/:form', screen: RecordList },
   { pattern: '/apps/:app/forms/:form/new', screen: RecordPage },
+  { pattern: '/apps/:app/forms/:form/import', screen: ImportScreen },
   { pattern: '/apps/:app/forms/:form/records/:id', screen: RecordPage },
   { pattern: '/apps/:app/outbox', screen: Outbox },
+  { pattern: '/apps/:app/channels', screen: Channels },
   { pattern: '/apps/:app/dashboards/:dashboard', screen: Dashboard },
   { pattern: '/design', screen: Apps },
   { pattern: '/design/apps/:app', screen: AppDesign },

@@ -7,4 +7,5 @@ await import('./rm.mjs');
 await import('./walk.mjs');
 await import('./designer.mjs');
 await import('./dashboards.mjs');
+await import('./imports.mjs');
 await finish();

@@ -1,6 +1,7 @@
 // What a new user's walk through the bank CRM demo found, each pinned where it is seen:
 // words not codes, what may not be done not looking doable, records reached from where
 // they are about, the feedback a person expects, and the administrators' outbox.
+import { createServer } from 'node:http';
 import { base, browser, call, check, enter, expectVisible, session, sessionOf, shot } from './harness.mjs';
 
 const manager = await sessionOf(process.env.TRELLIS_MANAGER ?? 'li.hang', process.env.TRELLIS_MANAGER_PASSWORD ?? '');
@@ -146,4 +147,80 @@ await check('administrators see the outbox by state, with the reason in words, a
   await hers.getByRole('tab', { name: /消息/ }).click();
   await expectVisible(hers.getByText(/感谢您选择/).first(), 'the SMS on the customer\'s 360');
   await rm.close();
+});
+
+await check('administrators see each channel\'s gateway, its secrets only as set, and send a test through it', async (page) => {
+  // A receiver on this machine that takes every webhook.
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => { received.push({ id: req.headers['webhook-id'], signature: req.headers['webhook-signature'], body }); res.end('{}'); });
+  });
+  await new Promise((done) => receiver.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${receiver.address().port}/hooks`;
+  try {
+    const secret = 'whsec_' + Buffer.from('a signing secret of 32 bytes!!!!').toString('base64');
+    const set = await call(admin, 'PUT', `${app}/channels/webhook`, { kind: 'webhook', secrets: { signing: [secret] } });
+    if (set.status !== 200) throw new Error(`the webhook channel: ${JSON.stringify(set.body)}`);
+    await enter(page, admin);
+    await page.goto(`${base}/apps/bank_crm/outbox`);
+    await page.getByRole('link', { name: '消息通道设置' }).click();
+    await expectVisible(page.getByRole('heading', { name: '消息通道', level: 1 }), 'the channels');
+    const hook = page.locator('.ant-card', { has: page.getByRole('heading', { name: 'Webhook' }) });
+    await expectVisible(hook.getByText('签名密钥 1 个'), 'its secret, as set, not its value');
+    if ((await page.content()).includes(secret.slice(6, 20))) throw new Error('the secret is on the page');
+    const sms = page.locator('.ant-card', { has: page.getByRole('heading', { name: '短信' }) });
+    await expectVisible(sms.getByText('未配置网关'), 'a channel without a gateway says so');
+    // A gateway set in the browser: a wrong quiet hour is shown at its field, what was
+    // typed stays, and once mended it is saved with its secret shown only as set.
+    await sms.getByRole('button', { name: '设置网关' }).click();
+    await page.getByLabel('网关类型').click();
+    await page.locator('.ant-select-item-option', { hasText: '阿里云短信' }).click();
+    await page.getByLabel('AccessKey ID').fill('LTAI-test');
+    await page.getByLabel('短信签名').fill('某银行');
+    await page.getByLabel('模板代码').fill('SMS_1');
+    await page.getByLabel('接口地址（不填用默认）').fill('http://127.0.0.1:9/');
+    await page.getByLabel('免打扰开始').fill('25:00');
+    await page.getByLabel('免打扰结束').fill('08:00');
+    await page.getByLabel('密钥（AccessKey Secret / SecretKey）').fill('an access key secret');
+    await sms.getByRole('button', { name: /^保\s*存$/ }).click();
+    await expectVisible(sms.locator('.ant-form-item-has-error', { has: page.getByLabel('免打扰开始') }), 'the wrong hour at its field');
+    if ((await page.getByLabel('AccessKey ID').inputValue()) !== 'LTAI-test') throw new Error('what was typed was lost');
+    await page.getByLabel('免打扰开始').fill('21:00');
+    await sms.getByRole('button', { name: /^保\s*存$/ }).click();
+    await expectVisible(sms.getByRole('button', { name: '修改网关' }), 'the gateway saved, the form closed');
+    await expectVisible(sms.getByText('阿里云短信'), 'its kind');
+    await expectVisible(sms.getByText('访问密钥'), 'its secret, as set');
+    if ((await page.content()).includes('an access key secret')) throw new Error('the secret is on the page');
+    await shot(page, 'channels-set.png', { fullPage: true });
+    // And removed again: the demo's SMS stay undelivered.
+    await sms.getByRole('button', { name: '修改网关' }).click();
+    await sms.getByRole('button', { name: '移除网关' }).click();
+    await page.getByRole('button', { name: /^确\s*定$|^OK$/ }).click();
+    await expectVisible(sms.getByText('未配置网关'), 'the gateway removed');
+    await page.getByLabel('Webhook · 接收地址').fill(url);
+    await page.getByLabel('Webhook · 测试内容').fill('测试消息');
+    await hook.getByRole('button', { name: '发送测试' }).click();
+    await expectVisible(hook.getByText('网关已接收测试消息'), 'the gateway took it');
+    if (received.length !== 1 || !received[0].signature?.startsWith('v1,')) throw new Error(`received: ${JSON.stringify(received)}`);
+    await shot(page, 'channels.png', { fullPage: true });
+    // A receiver that is not there: what went wrong, at the card.
+    await page.getByLabel('Webhook · 接收地址').fill('http://127.0.0.1:9/hooks');
+    await hook.getByRole('button', { name: '发送测试' }).click();
+    await expectVisible(hook.getByRole('alert').filter({ hasText: '网关未接收' }), 'the refusal, in words');
+    // On a tablet, and in English (then back: the language is the user's own, kept).
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await shot(page, 'channels-768.png', { fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByText('EN', { exact: true }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Channels', level: 1 }), 'the channels, in English');
+    await expectVisible(page.getByText('No gateway: this channel\'s messages cannot be delivered').first(), 'the empty state, in words');
+    await expectVisible(hook.getByRole('alert').filter({ hasText: 'The gateway refused' }), 'the last test\'s outcome, in English too');
+    await shot(page, 'channels-en.png', { fullPage: true });
+    await page.getByText('中文', { exact: true }).click();
+    await expectVisible(page.getByRole('heading', { name: '消息通道', level: 1 }), 'back in Chinese');
+  } finally {
+    receiver.close();
+  }
 });

@@ -32,6 +32,17 @@ impl Lowerer<'_> {
                 self.short_text_field(&join(path, key), key, named, &raw.fields);
             }
         }
+        if let Some(named) = &raw.opt_out {
+            match raw.fields.iter().find(|f| f.key == *named) {
+                None => self.push(join(path, "opt_out"), "unknown_field", format!("the form has no field `{named}`")),
+                Some(f) if f.kind != "boolean" => self.push(
+                    join(path, "opt_out"),
+                    "bad_opt_out",
+                    format!("the opt-out field is a yes/no field, `{named}` is {}", f.kind),
+                ),
+                Some(_) => {}
+            }
+        }
         self.layout(&join(path, "layout"), raw);
         let mut validations = Vec::new();
         for (i, v) in raw.validations.iter().enumerate() {
@@ -62,6 +73,7 @@ impl Lowerer<'_> {
             label: raw.label.clone(),
             title_field: raw.title_field.clone(),
             user_field: raw.user_field.clone(),
+            opt_out: raw.opt_out.clone(),
             fields: fields?,
             validations,
         })

@@ -24,6 +24,7 @@ pub(super) struct RawForm {
     pub(super) label: Labels,
     pub(super) title_field: Option<String>,
     pub(super) user_field: Option<String>,
+    pub(super) opt_out: Option<String>,
     pub(super) fields: Vec<RawField>,
     #[serde(default)]
     pub(super) validations: Vec<RawValidation>,

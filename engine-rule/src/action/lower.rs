@@ -65,6 +65,7 @@ struct RawAction {
     body: Option<Json>,
     personal_data: Option<Json>,
     language: Option<Json>,
+    subject: Option<Json>,
 }
 
 const KEYS: [(&str, &[&str]); 7] = [
@@ -72,7 +73,7 @@ const KEYS: [(&str, &[&str]); 7] = [
         "create_task",
         &["title", "assignee", "priority", "due_in_hours", "remind_in_hours", "fallback_role", "fallback_unit"],
     ),
-    ("notify", &["channel", "to", "message", "language"]),
+    ("notify", &["channel", "to", "message", "language", "subject"]),
     ("update_fields", &["set", "record"]),
     ("create_record", &["form", "values"]),
     ("start_process", &["flow"]),
@@ -184,7 +185,16 @@ fn lower(raw: &Json, at: &str, scope: &dyn ActionScope, diags: &mut Diags) -> Op
                 Some(l) => Some(diags.expr(&format!("{at}/language"), Some(l), reads, Some(&Type::Text))?),
                 None => None,
             };
-            Some(ActionSpec::Notify { channel: channel?, to: to?, message: message?, language })
+            // An e-mail's subject line, checked and translated as its message is.
+            let subject = match raw.subject.as_ref() {
+                None => None,
+                Some(_) if channel != Some(Channel::Email) => {
+                    diags.push(format!("{at}/subject"), "bad_value", "only an e-mail has a subject");
+                    return None;
+                }
+                Some(_) => Some(diags.text(&format!("{at}/subject"), raw.subject.as_ref(), reads)?),
+            };
+            Some(ActionSpec::Notify { channel: channel?, to: to?, message: message?, language, subject })
         }
         "update_fields" => update_fields(&raw, at, scope, diags),
         "create_record" => {

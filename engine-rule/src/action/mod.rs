@@ -73,6 +73,8 @@ pub enum ActionSpec {
         /// The recipient's language (`language`), which picks the message sent; an in-app
         /// message follows its user's language instead.
         language: Option<Expr>,
+        /// An e-mail's subject line.
+        subject: Option<TextSpec>,
     },
     /// `record`: the relation path to a related record and that record's form; the
     /// subject record itself when `None`.
@@ -132,6 +134,9 @@ pub enum Action {
         message: String,
         #[serde(default, skip_serializing_if = "Map::is_empty")]
         messages: Map<String, Json>,
+        /// An e-mail's subject line, in the recipient's language like its message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
     },
     UpdateFields {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +166,9 @@ impl ActionSpec {
             ActionSpec::CreateTask { title, assignee, fallback_unit, .. } => {
                 title.exprs().chain([assignee]).chain(fallback_unit).collect()
             }
-            ActionSpec::Notify { to, message, language, .. } => message.exprs().chain([to]).chain(language).collect(),
+            ActionSpec::Notify { to, message, language, subject, .. } => {
+                message.exprs().chain(subject.iter().flat_map(TextSpec::exprs)).chain([to]).chain(language).collect()
+            }
             ActionSpec::UpdateFields { set: pairs, .. }
             | ActionSpec::CreateRecord { values: pairs, .. }
             | ActionSpec::Webhook { body: pairs, .. } => pairs.iter().map(|(_, e)| e).collect(),
@@ -208,18 +215,29 @@ impl ActionSpec {
                     },
                 }
             }
-            ActionSpec::Notify { channel, to, message, language } => {
+            ActionSpec::Notify { channel, to, message, language, subject } => {
                 let message = message.evaluate(&eval)?;
                 let language = match language {
                     Some(language) => Some(eval(language)?.to_text()),
                     None => None,
                 };
                 let chosen = crate::text::in_language(&message.text, &message.translations, language.as_deref());
+                let subject = match subject {
+                    Some(subject) => {
+                        let subject = subject.evaluate(&eval)?;
+                        Some(
+                            crate::text::in_language(&subject.text, &subject.translations, language.as_deref())
+                                .to_owned(),
+                        )
+                    }
+                    None => None,
+                };
                 Action::Notify {
                     channel: *channel,
                     to: eval(to)?.to_json(),
                     message: chosen.to_owned(),
                     messages: message.translations.clone(),
+                    subject,
                 }
             }
             ActionSpec::UpdateFields { record, set } => Action::UpdateFields {

@@ -189,6 +189,28 @@ fn date_part(v: &Value, part: impl Fn(NaiveDate) -> i64) -> Value {
 }
 
 /// The type rule of the rounding functions: a number, and optionally whole-number places.
+/// `format_money(amount[, language[, currency]])`: a number, then texts.
+fn formatted_money(args: &[Type]) -> Result<Type, String> {
+    numeric(args, 0)?;
+    (1..args.len()).try_for_each(|i| want(args, i, Type::Text)).map(|()| Type::Text)
+}
+
+/// `format_date(date[, language])` or `format_date(instant, language, zone)`.
+fn formatted_date(args: &[Type]) -> Result<Type, String> {
+    (1..args.len()).try_for_each(|i| want(args, i, Type::Text))?;
+    if args[0].fits(&Type::Date) {
+        Ok(Type::Text)
+    } else if args[0].fits(&Type::DateTime) {
+        if args.len() < 3 {
+            Err("an instant is written in a zone: give it as argument 3".to_owned())
+        } else {
+            Ok(Type::Text)
+        }
+    } else {
+        Err(format!("argument 1 must be a date or an instant, not {}", args[0]))
+    }
+}
+
 fn rounding(args: &[Type]) -> Result<Type, String> {
     numeric(args, 0)?;
     if args.len() > 1 {
@@ -296,6 +318,11 @@ static FUNCTIONS: &[Function] = &[
             _ => Value::Null,
         },
     ),
+    // Money and dates as people read them, in a language: `format_money(aum, 'zh-CN')` is
+    // `¥12,800,000.00`; `format_date(birthday, 'en')` is `14 March 1975`; an instant needs
+    // its zone: `format_date(occurred_at, 'zh-CN', 'Asia/Shanghai')`.
+    Function::new("format_money", (1, Some(3)), formatted_money, |a, _| super::format::format_money(a)),
+    Function::new("format_date", (1, Some(3)), formatted_date, |a, _| super::format::format_date(a)).zoned(2),
     Function::new("min", (1, None), unify_all, |a, _| pick(a, false)),
     Function::new("max", (1, None), unify_all, |a, _| pick(a, true)),
     Function::new(

@@ -5,6 +5,7 @@ pub mod ast;
 pub mod check;
 pub mod decimal;
 pub mod eval;
+pub mod format;
 pub(crate) mod functions;
 pub(crate) mod lexer;
 pub mod parser;

@@ -8,8 +8,9 @@
 //! Bodies must say `application/json` (or `application/…+json`) because a page on another
 //! site can make a browser send `text/plain`, a form or a multipart body without asking,
 //! but never JSON: the sign-in, which needs no session, could otherwise be driven from any
-//! web page a member of staff opens. The two routes that take other bodies say so:
-//! uploads take the file's own type, the directory import takes CSV too.
+//! web page a member of staff opens. The routes that take other bodies say so: uploads
+//! (of attachments, of files to import) take the file's own type, the directory import
+//! takes CSV too.
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -101,7 +102,9 @@ fn unsupported_body(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
     let essence = given.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let json = essence == "application/json" || essence.starts_with("application/") && essence.ends_with("+json");
     let path = req.path();
-    let upload = path.starts_with("/api/v1/apps/") && path.ends_with("/files") && path.matches('/').count() == 5;
+    let depth = path.matches('/').count();
+    let upload = path.starts_with("/api/v1/apps/")
+        && (path.ends_with("/files") && depth == 5 || path.ends_with("/imports") && depth == 7);
     let csv = path == "/api/v1/directory/import" && essence == "text/csv";
     if json || upload || csv {
         return None;

@@ -4,6 +4,7 @@
 mod apps;
 mod audit;
 mod auth;
+mod channels;
 mod clock;
 mod directory;
 mod docs;
@@ -14,6 +15,7 @@ mod files;
 mod guard;
 mod headers;
 pub mod identity;
+mod imports;
 mod metadata;
 mod notifications;
 mod pages;
@@ -119,6 +121,10 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::get().to(records::list))
                 .route(web::post().to(records::create)),
         )
+        // Before `records/{id}`, whose resource would answer a POST here with a 405; a
+        // resource, not a route, so that another method gets its 405 here rather than
+        // reaching `records/{id}` with `bulk` as the id.
+        .service(web::resource("/api/v1/apps/{app}/forms/{form}/records/bulk").route(web::post().to(records::upsert)))
         .service(
             web::resource("/api/v1/apps/{app}/forms/{form}/records/{id}")
                 .route(web::get().to(records::get))
@@ -136,7 +142,8 @@ fn authenticated() -> actix_web::Scope<
                 .route(web::delete().to(views::delete)),
         )
         .route("/api/v1/apps/{app}/pages/{page}/records/{id}", web::get().to(pages::page))
-        .route("/api/v1/apps/{app}/reports/preview", web::post().to(reports::preview))
+        // A resource, so that another method gets its 405 here, not `reports/{report}`.
+        .service(web::resource("/api/v1/apps/{app}/reports/preview").route(web::post().to(reports::preview)))
         .route("/api/v1/apps/{app}/reports/{report}", web::get().to(reports::report))
         .route("/api/v1/apps/{app}/dashboards/{dashboard}", web::get().to(reports::dashboard))
         .route("/api/v1/apps/{app}/forms/{form}/bulk", web::post().to(records::bulk))
@@ -150,8 +157,23 @@ fn authenticated() -> actix_web::Scope<
         .route("/api/v1/apps/{app}/incidents", web::get().to(rules::incidents))
         .route("/api/v1/apps/{app}/incidents/{id}/retry", web::post().to(rules::retry_incident))
         .route("/api/v1/apps/{app}/outbox", web::get().to(rules::outbox))
+        .route("/api/v1/apps/{app}/forms/{form}/imports", web::post().to(imports::upload_import))
+        .route("/api/v1/apps/{app}/imports", web::get().to(imports::list_imports))
+        .route("/api/v1/apps/{app}/imports/{id}", web::get().to(imports::get_import))
+        .route("/api/v1/apps/{app}/imports/{id}/run", web::post().to(imports::run_import))
+        .route("/api/v1/apps/{app}/imports/{id}/cancel", web::post().to(imports::cancel_import))
+        .route("/api/v1/apps/{app}/imports/{id}/refusals", web::get().to(imports::import_refusals))
+        .route("/api/v1/apps/{app}/imports/{id}/errors", web::get().to(imports::import_errors))
+        .route("/api/v1/apps/{app}/channels", web::get().to(channels::list_channels))
+        .service(
+            web::resource("/api/v1/apps/{app}/channels/{channel}")
+                .route(web::put().to(channels::set_channel))
+                .route(web::delete().to(channels::remove_channel)),
+        )
+        .route("/api/v1/apps/{app}/channels/{channel}/test", web::post().to(channels::test_channel))
         .route("/api/v1/apps/{app}/outbox/{id}/resend", web::post().to(rules::resend))
         .route("/api/v1/apps/{app}/events/{event}/occurrences", web::post().to(rules::receive_event))
+        .route("/api/v1/apps/{app}/events/{event}/occurrences/batch", web::post().to(rules::receive_events))
         .route("/api/v1/apps/{app}/flows/{flow}/instances", web::post().to(processes::start))
         .route("/api/v1/apps/{app}/instances/{id}", web::get().to(processes::get))
         .route("/api/v1/apps/{app}/instances/{id}/cancel", web::post().to(processes::cancel))
@@ -263,28 +285,50 @@ pub const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
 /// (no pause over [`BODY_IDLE`]) and be whole within a minute plus a second for every 100
 /// KiB its limit allows (a file of 100 MiB: 18 minutes): a client sending a byte now and
 /// then holds its connection no longer (408).
-pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, Error> {
+pub async fn read_body(payload: web::Payload, limit: usize) -> Result<Bytes, Error> {
+    let mut body = web::BytesMut::new();
+    read_chunks(payload, limit, |chunk| {
+        body.extend_from_slice(chunk);
+        Ok(())
+    })
+    .await?;
+    Ok(body.freeze())
+}
+
+/// [`read_body`] a piece at a time, each handed to `each` as it arrives (a file spooled to
+/// disk); the bytes read.
+pub async fn read_chunks(
+    mut payload: web::Payload,
+    limit: usize,
+    mut each: impl FnMut(&[u8]) -> Result<(), Error>,
+) -> Result<usize, Error> {
     let late = || Error::Timeout("the body did not arrive in time".into());
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60 + (limit / (100 * 1024)) as u64);
-    let mut body = web::BytesMut::new();
+    let mut read = 0;
     loop {
         let wait = BODY_IDLE.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
         let Ok(next) = tokio::time::timeout(wait, payload.next()).await else { return Err(late()) };
         let Some(chunk) = next else { break };
         let chunk =
             chunk.map_err(|e| Error::bad_input(BadInputCode::bad_body, format!("the body could not be read: {e}")))?;
-        if body.len() + chunk.len() > limit {
+        if read + chunk.len() > limit {
             return Err(Error::TooLarge(format!("the body is larger than {limit} bytes")));
         }
-        body.extend_from_slice(&chunk);
+        read += chunk.len();
+        each(&chunk)?;
     }
-    Ok(body.freeze())
+    Ok(read)
 }
 
 /// Reads and parses a JSON request body, keeping numbers' exact text (money must not pass
 /// through a float).
 pub async fn json_body(payload: web::Payload) -> Result<Value, Error> {
-    let body = read_body(payload, MAX_JSON_BODY).await?;
+    json_body_within(payload, MAX_JSON_BODY).await
+}
+
+/// [`json_body`] of at most `limit` bytes, for a route that takes more (a bulk upsert).
+pub async fn json_body_within(payload: web::Payload, limit: usize) -> Result<Value, Error> {
+    let body = read_body(payload, limit).await?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| Error::bad_input(BadInputCode::malformed_json, format!("the body is not valid JSON: {e}")))?;
     if let Some(path) = nul_at(&value) {
@@ -324,7 +368,11 @@ fn nul_at(value: &Value) -> Option<String> {
 
 /// A JSON object body, or a 400 naming what was sent instead.
 pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String, Value>, Error> {
-    match json_body(payload).await? {
+    object_of(json_body(payload).await?)
+}
+
+fn object_of(body: Value) -> Result<serde_json::Map<String, Value>, Error> {
+    match body {
         Value::Object(map) => Ok(map),
         other => Err(Error::bad_input(
             BadInputCode::malformed_json,
@@ -337,7 +385,12 @@ pub async fn json_object(payload: web::Payload) -> Result<serde_json::Map<String
 /// otherwise read a struct from an array of its fields in order); `what` names it in the
 /// refusal ("a view").
 pub async fn json_request<T: serde::de::DeserializeOwned>(payload: web::Payload, what: &str) -> Result<T, Error> {
-    let object = json_object(payload).await?;
+    parse_request(json_body(payload).await?, what)
+}
+
+/// A read body as [`json_request`] takes it: a JSON object of the shape `T` describes.
+pub fn parse_request<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> Result<T, Error> {
+    let object = object_of(body)?;
     serde_json::from_value(Value::Object(object))
         .map_err(|e| Error::bad_input(BadInputCode::malformed_json, format!("not {what}: {e}")))
 }

@@ -124,6 +124,31 @@ pub async fn bulk(state: State, path: Path<FormAt>, req: HttpRequest, body: Payl
     Ok(json_response(StatusCode::OK, &done))
 }
 
+/// Records created or updated by a unique key of their form, as another system's feed
+/// sends them (up to 10,000): a record whose key no record holds is created, one whose
+/// key a record holds updates it, one whose values equal the stored ones writes nothing.
+/// A relation may name its record as `{"<unique field>": value}`. All or nothing unless
+/// `atomic` is false.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/records/bulk", tag = "records",
+    params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key")),
+    request_body = crate::bulk::upsert::Upsert,
+    responses((status = 200, description = "Each record's outcome: created, updated, unchanged (nothing written) or, when not atomic, refused with its errors",
+            body = crate::bulk::upsert::Upserted,
+            example = json!({ "created": 1, "updated": 0, "unchanged": 1, "refused": 0, "results": [
+                { "index": 0, "outcome": "created", "id": 41 }, { "index": 1, "outcome": "unchanged", "id": 7 }] })),
+        (status = 400, description = "A key that is no unique field, or no records, too many, one not an object", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's roles do not create or update the form's records", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app or form", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A body over 32 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Atomic, some records refused (nothing written): each problem at `/records/{i}/…`", body = Problem, content_type = "application/problem+json")))]
+pub async fn upsert(state: State, path: Path<FormAt>, req: HttpRequest, body: Payload) -> Result<HttpResponse, Error> {
+    let body = super::json_body_within(body, crate::bulk::upsert::MAX_BODY).await?;
+    let upsert: crate::bulk::upsert::Upsert = super::parse_request(body, "an upsert")?;
+    let who = (&principal(&req)?, &actor(&req));
+    let done = crate::bulk::upsert::upsert(&state.core, who, (&path.app, &path.form), &upsert).await?;
+    Ok(json_response(StatusCode::OK, &serde_json::to_value(done).map_err(|e| Error::Internal(e.into()))?))
+}
+
 /// Read one record.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/{id}", tag = "records",
     params(("app" = String, Path, description = "App key"), ("form" = String, Path, description = "Form key"), ("id" = i64, Path, description = "Record id"), RecordParams),

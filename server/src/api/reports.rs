@@ -73,9 +73,9 @@ pub async fn report(
     }
 }
 
-/// A list report's rows as a file: CSV streamed as its pages are read; XLSX written a
-/// page at a time into constant-memory worksheets, then sent.
-async fn list_file(rows: crate::reports::Rows, format: &str) -> Result<HttpResponse, Error> {
+/// A list report's (or a record list's) rows as a file: CSV streamed as its pages are
+/// read; XLSX written a page at a time into constant-memory worksheets, then sent.
+pub(super) async fn list_file(rows: crate::reports::Rows, format: &str) -> Result<HttpResponse, Error> {
     let filename = format!("{}.{format}", rows.name);
     if format == "csv" {
         let chunks = crate::reports::list_csv(rows).map(|chunk| chunk.map(actix_web::web::Bytes::from));

@@ -88,8 +88,8 @@ pub async fn retry_incident(state: State, _: Designer, path: Path<(String, i64)>
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxParams {
-    /// `pending`, `delivered`, `failed` or `undeliverable` (no gateway for its channel); all
-    /// when absent.
+    /// `pending`, `delivered`, `failed`, `undeliverable` (no gateway for its channel) or
+    /// `opted_out` (its person takes no automatic messages, never sent); all when absent.
     pub state: Option<String>,
     /// `sms`, `email`, `im`, `in_app` or `webhook`; all when absent.
     pub channel: Option<String>,
@@ -118,12 +118,14 @@ pub async fn outbox(
     path: Path<String>,
     params: Params<OutboxParams>,
 ) -> Result<HttpResponse, Error> {
-    if let Some(s) =
-        params.state.as_deref().filter(|s| !matches!(*s, "pending" | "delivered" | "failed" | "undeliverable"))
+    if let Some(s) = params
+        .state
+        .as_deref()
+        .filter(|s| !matches!(*s, "pending" | "delivered" | "failed" | "undeliverable" | "opted_out"))
     {
         return Err(Error::bad_input(
             BadInputCode::bad_state,
-            format!("`{s}` is not pending, delivered, failed or undeliverable"),
+            format!("`{s}` is not pending, delivered, failed, undeliverable or opted_out"),
         ));
     }
     if let Some(c) = params.channel.as_deref().filter(|c| !matches!(*c, "sms" | "email" | "im" | "in_app" | "webhook"))
@@ -187,4 +189,32 @@ pub async fn receive_event(
     let body = json!({ "event": path.1, "event_id": request.event_id, "duplicate": duplicate,
         "firings": fired.unwrap_or_default() });
     Ok(json_response(if duplicate { StatusCode::OK } else { StatusCode::CREATED }, &body))
+}
+
+/// Receive many occurrences of an event at once (a night's logins), in one transaction,
+/// each as if sent alone: received (its rules fired), a duplicate of one received before
+/// under its `event_id` (nothing fired), or refused with its errors while the others are
+/// received.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/events/{event}/occurrences/batch", tag = "rules",
+    params(("app" = String, Path, description = "App key"), ("event" = String, Path, description = "Event key")),
+    request_body = crate::rules::events::EventBatch,
+    responses((status = 200, description = "Each occurrence's outcome", body = Object,
+            example = json!({ "received": 1, "duplicate": 0, "refused": 0, "results": [
+                { "index": 0, "event_id": "MB-20261128-000123", "outcome": "received", "fired": 1 }] })),
+        (status = 400, description = "No occurrences, or more than 1000", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "None of the caller's roles may send the event", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app or event", body = Problem, content_type = "application/problem+json")))]
+pub async fn receive_events(
+    state: State,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+    payload: Payload,
+) -> Result<HttpResponse, Error> {
+    let batch: crate::rules::events::EventBatch = json_request(payload, "a batch of events").await?;
+    let results =
+        crate::rules::events::receive_batch(&state.core, &principal(&req)?, (&path.0, &path.1), &batch).await?;
+    let count = |what: &str| results.iter().filter(|r| r.outcome == what).count();
+    let body = json!({ "received": count("received"), "duplicate": count("duplicate"), "refused": count("refused"),
+        "results": results });
+    Ok(json_response(StatusCode::OK, &body))
 }

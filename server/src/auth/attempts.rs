@@ -100,11 +100,11 @@ async fn reserve_one(
         .to_owned();
     let Some(row) = c.query_one(&counted).await? else {
         let until = Query::select().column(a("locked_until")).from(TABLE).cond_where(key()).to_owned();
-        let until = match c.query_one(&until).await? {
-            Some(row) => instant(&row, backend)?,
-            None => None,
+        return match c.query_one(&until).await? {
+            Some(row) => Ok(Reserved::Locked(instant(&row, backend)?.unwrap_or(now + LOCKOUT))),
+            // Forgotten between its seeding and its count (`forget_old`): counted afresh.
+            None => Box::pin(reserve_one(c, (username, address), limit, now)).await,
         };
-        return Ok(Reserved::Locked(until.unwrap_or(now + LOCKOUT)));
     };
     let failures: i64 = row.try_get_by_index(0)?;
     if failures > limit {

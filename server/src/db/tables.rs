@@ -35,6 +35,9 @@ pub enum Table {
     KnownAddresses,
     Views,
     DataVersions,
+    Imports,
+    Channels,
+    ImportRefusals,
 }
 
 impl Table {
@@ -68,6 +71,9 @@ impl Table {
             Table::KnownAddresses => "trellis_known_addresses",
             Table::Views => "trellis_views",
             Table::DataVersions => "trellis_data_versions",
+            Table::Imports => "trellis_imports",
+            Table::Channels => "trellis_channels",
+            Table::ImportRefusals => "trellis_import_refusals",
         }
     }
 }

@@ -1,8 +1,9 @@
-//! Exporting a form's records as CSV: the list's filters, sort and fields, within the
-//! caller's records and with their field modes (hidden fields left out, masked ones
-//! masked), headers and values in the exporter's words (`words`), streamed a page at a
-//! time so an export of millions of rows holds one page in memory. Each export leaves an
-//! audit entry before the first byte leaves.
+//! Exporting a form's records: the list's filters, sort and fields, within the caller's
+//! records and with their field modes (hidden fields left out, masked ones masked),
+//! headers and values in the exporter's words (`words`), read a page at a time so an
+//! export of millions of rows holds one page in memory; the HTTP layer writes them as CSV
+//! (streamed) or XLSX (constant-memory worksheets). Each export leaves an audit entry,
+//! with its format, before the first row is read past the first page.
 
 mod words;
 
@@ -40,21 +41,25 @@ struct Column {
     masked: bool,
 }
 
-/// An export under way: its file name and its text, a page at a time.
-pub struct Csv {
-    pub filename: String,
-    pub chunks: futures_util::stream::LocalBoxStream<'static, Result<String, Error>>,
+/// An export under way: its file name without extension, its header, and its rows a
+/// page at a time, each cell as text.
+pub struct Rows {
+    pub name: String,
+    pub header: Vec<String>,
+    pub pages: futures_util::stream::LocalBoxStream<'static, Result<Vec<Vec<String>>, Error>>,
 }
 
 /// Starts an export of `form`'s records as `principal` sees them, with the list's
-/// parameters (`limit` and `after` do not apply): the export operation checked, the audit
-/// entry written, the first page read; the rest is read as the text is taken.
+/// parameters (`limit` and `after` do not apply) into a `format` file (`csv`, `xlsx`): the
+/// export operation checked, the audit entry written, the first page read; the rest is
+/// read as the rows are taken.
 pub async fn start(
     core: &Core,
     (principal, actor): (&Principal, &Actor),
     (app, form): (&str, &str),
     params: &ListParams,
-) -> Result<Csv, Error> {
+    format: &str,
+) -> Result<Rows, Error> {
     let now = core.clock.now();
     let published = core.catalog.published(&core.db.conn, app).await?;
     let ctx = FormCtx::new(&published, form, core.db.backend(), now)?;
@@ -65,12 +70,11 @@ pub async fn start(
     let words = words_of(core, principal, &published, params.keys.unwrap_or(false)).await?;
     let columns = columns(&published.bundle, ctx.form, &access, query.fields.as_deref(), &words);
 
-    let detail = json!({ "format": "csv", "rows": first.total, "filter": params.filter, "where": params.condition,
+    let detail = json!({ "format": format, "rows": first.total, "filter": params.filter, "where": params.condition,
         "sort": params.sort, "fields": columns.iter().map(|c| &c.key).collect::<Vec<_>>() });
     audit::write(&core.db.conn, actor, Entry::form("record.export", app, form, detail), now).await?;
 
-    let mut head = "\u{feff}".to_owned();
-    push_row(&mut head, columns.iter().map(|c| c.header.clone()));
+    let header = columns.iter().map(|c| c.header.clone()).collect();
     let name = if words.keys { form.to_owned() } else { words.form_name(ctx.form) };
     let export = Export {
         core: core.clone(),
@@ -84,10 +88,7 @@ pub async fn start(
     };
     let pages = futures_util::stream::unfold((export, Some(first)), |(export, page)| async move {
         let page = page?;
-        let mut text = String::new();
-        for record in page.items {
-            export.write_record(&mut text, shaped(&export.access, record));
-        }
+        let rows = page.items.into_iter().map(|record| export.cells(shaped(&export.access, record))).collect();
         let next = match page.next {
             Some(cursor) => match export.page(&cursor).await {
                 Ok(next) => Some(next),
@@ -95,10 +96,9 @@ pub async fn start(
             },
             None => None,
         };
-        Some((Ok(text), (export, next)))
+        Some((Ok(rows), (export, next)))
     });
-    let chunks = futures_util::stream::once(async move { Ok::<_, Error>(head) }).chain(pages).boxed_local();
-    Ok(Csv { filename: format!("{name}-{}.csv", now.format("%Y%m%d-%H%M%S")), chunks })
+    Ok(Rows { name: format!("{name}-{}", now.format("%Y%m%d-%H%M%S")), header, pages: pages.boxed_local() })
 }
 
 /// The exporter's words: their language (else the app's) and zone (else the app's).
@@ -109,7 +109,7 @@ pub(crate) async fn words_of(
     keys: bool,
 ) -> Result<Words, Error> {
     let (own_zone, _) = crate::auth::directory::own_settings(&core.db.conn, principal.user_id).await?;
-    let app_zone = crate::meta::find_app(&core.db.conn, &app.key).await?.and_then(|a| a.time_zone);
+    let app_zone = crate::meta::time_zone(&core.db.conn, &app.key).await?;
     let zone = own_zone.or(app_zone).and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC);
     let language = principal.language.clone().or_else(|| app.bundle.language.clone());
     Ok(Words { language, zone, keys })
@@ -138,16 +138,17 @@ impl Export {
         read::list(&self.core.db.conn, &scoped, &query).await
     }
 
-    fn write_record(&self, out: &mut String, record: Value) {
+    /// A record's cells, in the columns' order.
+    fn cells(&self, record: Value) -> Vec<String> {
         let cells = self.columns.iter().map(|column| {
             let value = match &column.lookup {
                 Some(field) => &record["_lookup"][&column.field][field],
                 None => &record[&column.field],
             };
             let text = cell(&self.words.value(column.meta.as_ref(), value, column.masked));
-            if column.guard && text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text }
+            if column.guard { crate::reports::guarded(text) } else { text }
         });
-        push_row(out, cells);
+        cells.collect()
     }
 }
 

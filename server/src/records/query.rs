@@ -166,6 +166,8 @@ pub struct ListParams {
     /// Exports only: headers and values as field keys and stored values (for integrators),
     /// not as the list shows them in your language.
     pub keys: Option<bool>,
+    /// Exports only: `csv` (the default) or `xlsx`.
+    pub format: Option<String>,
 }
 
 /// The query-string parameters of a single record's read.

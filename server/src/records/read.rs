@@ -71,27 +71,52 @@ pub async fn get_reached(
     id: i64,
     reach: Option<&crate::access::Access>,
 ) -> Result<Option<(Value, bool)>, Error> {
+    Ok(many_reached(c, ctx, &[id], reach).await?.remove(&id))
+}
+
+/// Records `ids` as [`get_reached`] reads one, in one query (those that exist): what a
+/// bulk upsert compares its records with.
+pub async fn many_reached(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    ids: &[i64],
+    reach: Option<&crate::access::Access>,
+) -> Result<HashMap<i64, (Value, bool)>, Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let platform = FormCtx { access: None, ..*ctx };
     let Selection { mut stmt, cols, sub_tables } = build_select(&platform, None, ctx.now)?;
-    stmt.and_where(Expr::col((Alias::new(&ctx.map.table), Alias::new("id"))).eq(id));
+    stmt.and_where(Expr::col((Alias::new(&ctx.map.table), Alias::new("id"))).is_in(ids.iter().copied()));
     let reached = FormCtx { access: reach, ..*ctx };
     let admitted = admitted(&reached, ctx.now)?;
     if let Some(condition) = &admitted {
         stmt.expr(Expr::case(condition.clone(), true).finally(false));
     }
-    let Some(row) = c.query_one(&stmt).await? else {
-        return Ok(None);
-    };
     let selected = cols.iter().filter(|c| !matches!(c, Col::Formula(_))).count();
-    let within = match admitted {
-        Some(_) => row.try_get_by_index::<bool>(selected)?,
-        None => true,
-    };
-    let (mut record, _) = row_to_json(&platform, &row, &cols, ctx.now)?;
-    let mut records = vec![(id, &mut record)];
-    attach_sub_tables(c, &platform, &sub_tables, &mut records).await?;
-    finish(&platform, None, &mut records, ctx.now);
-    Ok(Some((Value::Object(record), within)))
+    let mut records = Vec::new();
+    let mut within = HashMap::new();
+    for row in c.query_all(&stmt).await? {
+        let (record, _) = row_to_json(&platform, &row, &cols, ctx.now)?;
+        let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+        let admits = match admitted {
+            Some(_) => row.try_get_by_index::<bool>(selected)?,
+            None => true,
+        };
+        within.insert(id, admits);
+        records.push(record);
+    }
+    let mut by_id: Vec<(i64, &mut Map<String, Value>)> =
+        records.iter_mut().map(|r| (r.get("id").and_then(Value::as_i64).unwrap_or(0), r)).collect();
+    attach_sub_tables(c, &platform, &sub_tables, &mut by_id).await?;
+    finish(&platform, None, &mut by_id, ctx.now);
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let id = r.get("id").and_then(Value::as_i64).unwrap_or(0);
+            (id, (Value::Object(r), within.get(&id).copied().unwrap_or(false)))
+        })
+        .collect())
 }
 
 /// A page of records matching `q`.

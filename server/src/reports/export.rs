@@ -90,6 +90,11 @@ impl Cell {
     }
 }
 
+/// A text a spreadsheet could take for a formula, written with a leading `'`.
+pub fn guarded(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text }
+}
+
 /// The header and rows of the answer in the exporter's words.
 pub fn sheet(answer: &Value, words: &Words) -> (Vec<String>, Vec<Vec<Cell>>) {
     let columns: Vec<&Value> = answer["columns"].as_array().into_iter().flatten().collect();
@@ -118,10 +123,7 @@ pub fn sheet(answer: &Value, words: &Words) -> (Vec<String>, Vec<Vec<Cell>>) {
             }
             let option = columns[d]["options"].as_array().and_then(|o| o.iter().find(|o| o["key"] == key));
             let text = option.and_then(|o| words.label_of(&o["label"])).unwrap_or(key);
-            // A text a spreadsheet could take for a formula is written with a leading `'`.
-            let guarded =
-                if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
-            Cell::text(guarded)
+            Cell::text(guarded(text.to_owned()))
         });
         let values =
             row["values"].as_array().into_iter().flatten().enumerate().map(|(m, v)| number(v, columns.get(dims + m)));

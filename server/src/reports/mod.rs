@@ -23,7 +23,7 @@ use tokio::sync::Semaphore;
 
 pub use dashboards::{dashboard, visible};
 use dataset::Reader;
-pub use export::{Book, CSV, Cell, File, XLSX, file};
+pub use export::{Book, CSV, Cell, File, XLSX, file, guarded};
 pub use listing::{Rows, csv as list_csv, rows as list_rows};
 
 use crate::auth::Principal;

@@ -43,23 +43,119 @@ pub async fn receive_sent(
     (app, event): (&str, &str),
     request: &EventRequest,
 ) -> Result<Option<Vec<Value>>, Error> {
-    if request.event_id.is_empty() || request.event_id.len() > 200 || request.event_id.contains('\0') {
+    if !good_id(&request.event_id) {
         return Err(Error::bad_input(BadInputCode::bad_event_id, "`event_id` is 1 to 200 characters"));
     }
+    let (tx, published) = opened(core, sender, (app, event)).await?;
+    let form = published.event(event)?;
+    let data = given(form, &request.data, "/data", CheckMode::Create)?;
+    let incoming = (event, request.event_id.as_str());
+    let fired = receive(&tx, &published, incoming, data, &request.data, Some(sender.user_id), core.clock.now()).await?;
+    tx.commit().await?;
+    Ok(fired)
+}
+
+/// Whether an event id is one the platform keeps: 1 to 200 bytes, no NUL.
+fn good_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 200 && !id.contains('\0')
+}
+
+/// The transaction events of `event` are received in, and the app as published, once the
+/// sender's roles may send them.
+async fn opened(
+    core: &Core,
+    sender: &Principal,
+    (app, event): (&str, &str),
+) -> Result<(DatabaseTransaction, std::sync::Arc<PublishedApp>), Error> {
     let tx = core.db.conn.begin().await?;
     let published = core.catalog.published_for_write(&tx, app).await?;
-    let form = published.event(event)?;
+    published.event(event)?;
     if !crate::access::may_send(&tx, &published, sender, event).await? {
         return Err(Error::Forbidden {
             code: ForbiddenCode::forbidden,
             detail: format!("none of your roles may send `{event}` events"),
         });
     }
-    let data = given(form, &request.data, "/data", CheckMode::Create)?;
-    let incoming = (event, request.event_id.as_str());
-    let fired = receive(&tx, &published, incoming, data, &request.data, Some(sender.user_id), core.clock.now()).await?;
+    Ok((tx, published))
+}
+
+/// The most occurrences one batch sends.
+pub const MAX_BATCH: usize = 1000;
+
+/// Occurrences of one event sent together (a night's logins from mobile banking).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "occurrences": [{ "event_id": "MB-20261128-000123", "data": { "customer": 1, "occurred_at": "2026-11-28T21:12:00+08:00" } }] }))]
+pub struct EventBatch {
+    /// 1 to 1000 occurrences, each as one event is sent.
+    pub occurrences: Vec<EventRequest>,
+}
+
+/// What became of one occurrence of a batch: `received` (with how many rules fired),
+/// `duplicate` (received before under its id: nothing fired) or `refused` (its errors).
+#[derive(serde::Serialize, ToSchema)]
+pub struct Received {
+    pub index: usize,
+    pub event_id: String,
+    pub outcome: &'static str,
+    pub fired: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<engine_form::FieldError>,
+}
+
+/// Receives every occurrence of `batch` in one transaction, each under a savepoint: one
+/// that does not fit is refused (its errors under `/occurrences/{i}/…`) and the others
+/// are received, as if each were sent alone.
+pub async fn receive_batch(
+    core: &Core,
+    sender: &Principal,
+    (app, event): (&str, &str),
+    batch: &EventBatch,
+) -> Result<Vec<Received>, Error> {
+    if batch.occurrences.is_empty() || batch.occurrences.len() > MAX_BATCH {
+        let detail = format!("send 1 to {MAX_BATCH} occurrences");
+        return Err(Error::bad_input_at(BadInputCode::bad_records, "/occurrences", detail));
+    }
+    let (tx, published) = opened(core, sender, (app, event)).await?;
+    let form = published.event(event)?;
+    let now = core.clock.now();
+    let mut answers = Vec::with_capacity(batch.occurrences.len());
+    for (index, one) in batch.occurrences.iter().enumerate() {
+        let at = format!("/occurrences/{index}");
+        let mut answer =
+            Received { index, event_id: one.event_id.clone(), outcome: "refused", fired: 0, errors: Vec::new() };
+        if !good_id(&one.event_id) {
+            let why = "`event_id` is 1 to 200 characters";
+            answer.errors.push(engine_form::FieldError::new(format!("{at}/event_id"), "bad_event_id", why));
+            answers.push(answer);
+            continue;
+        }
+        let data = match given(form, &one.data, "/data", CheckMode::Create) {
+            Ok(data) => data,
+            Err(e) => {
+                answer.errors = crate::bulk::refusals(e, &at, &format!("occurrence {index}"))?;
+                answers.push(answer);
+                continue;
+            }
+        };
+        let point = tx.begin().await?;
+        let incoming = (event, one.event_id.as_str());
+        match receive(&point, &published, incoming, data, &one.data, Some(sender.user_id), now).await {
+            Ok(fired) => {
+                point.commit().await?;
+                answer.outcome = if fired.is_some() { "received" } else { "duplicate" };
+                answer.fired = fired.map_or(0, |f| f.len());
+            }
+            Err(e) => {
+                point.rollback().await?;
+                answer.errors = crate::bulk::refusals(e, &at, &format!("occurrence {index}"))?;
+            }
+        }
+        answers.push(answer);
+    }
     tx.commit().await?;
-    Ok(fired)
+    Ok(answers)
 }
 
 /// Records event `event_id` and fires its rules; `None` if it was received before. Gives

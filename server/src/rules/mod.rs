@@ -45,7 +45,7 @@ pub async fn queue_message_for(
     body: &Value,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let message = store::Outgoing { channel, recipient: to, body, firing: None, subject: None };
+    let message = store::Outgoing { channel, recipient: to, body, firing: None, subject: None, withheld: None };
     Ok(store::insert_outbox(tx, app, message, now).await?)
 }
 

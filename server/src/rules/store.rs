@@ -158,6 +158,8 @@ pub struct Outgoing<'a> {
     pub body: &'a Value,
     pub firing: Option<i64>,
     pub subject: Option<(&'a str, i64)>,
+    /// Why it must not leave (its person opted out): kept as `opted_out`, never sent.
+    pub withheld: Option<&'a str>,
 }
 
 pub async fn insert_outbox(
@@ -178,6 +180,7 @@ pub async fn insert_outbox(
         "created_at",
         "subject_form",
         "subject_id",
+        "last_error",
     ];
     let stmt = Query::insert()
         .into_table(Table::Outbox)
@@ -187,13 +190,14 @@ pub async fn insert_outbox(
             message.channel.into(),
             message.recipient.to_string().into(),
             message.body.to_string().into(),
-            "pending".into(),
+            if message.withheld.is_some() { "opted_out" } else { "pending" }.into(),
             0i64.into(),
             stamp(c, now),
             message.firing.into(),
             stamp(c, now),
             message.subject.map(|(form, _)| form.to_owned()).into(),
             message.subject.map(|(_, id)| id).into(),
+            message.withheld.map(str::to_owned).into(),
         ])
         .map_err(|e| DbErr::Custom(e.to_string()))?
         .to_owned();

@@ -1,4 +1,4 @@
-//! CSV export: the caller's records and field modes, formula-injection guard, an audit
+//! CSV and XLSX export: the caller's records and field modes, formula-injection guard, an audit
 //! entry per export, and exports longer than one page.
 
 use serde_json::{Value, json};
@@ -77,10 +77,39 @@ async fn exports_follow_the_callers_roles(backend: Backend) {
     let refused = env.send("GET", &guess, None, &[("authorization", &auth("analyst").await)]).await;
     assert_eq!((refused.status, refused.body["code"].as_str()), (403, Some("not_readable")));
 
+    // The same as a workbook: masked as the CSV, the defused formula a text.
+    let workbook = |name: &'static str| {
+        let env = &env;
+        let auth = auth(name);
+        async move {
+            let auth = auth.await;
+            let mut bytes = Vec::new();
+            let uri = format!("{export}&format=xlsx");
+            let status =
+                env.get_streamed(&uri, &[("authorization", &auth)], |chunk| bytes.extend_from_slice(chunk)).await;
+            assert_eq!(status, 200);
+            use calamine::Reader;
+            let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+            let sheet = book.sheet_names()[0].clone();
+            let range = book.worksheet_range(&sheet).expect("its sheet");
+            range.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()
+        }
+    };
+    let analysts = workbook("analyst").await;
+    // She reads English now (above).
+    assert_eq!(analysts[0], ["id", "Customer number", "Name", "ID number", "Mobile", "Assets under management"]);
+    assert_eq!(analysts.len(), 1 + 7);
+    assert_eq!(analysts[1][2..], ["李伟", "110***********0001", "*******0001", "12800000.00"]);
+    assert_eq!(analysts[7][2], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(workbook("compliance").await[1][3..5], ["110101198001010001", "13700000001"]);
+    let odd = env.get(&format!("{export}&format=pdf")).await;
+    assert_eq!((odd.status, odd.body["code"].as_str()), (400, Some("bad_query")));
+
     let audit = env.get("/api/v1/audit?action=record.export").await;
     let entries = audit.body["items"].as_array().expect("items");
     let who: Vec<&str> = entries.iter().filter_map(|e| e["actor"].as_str()).collect();
-    assert_eq!(who.len(), 5, "one entry per export that ran: {who:?}");
+    assert_eq!(who.len(), 7, "one entry per export that ran: {who:?}");
+    assert_eq!(entries.iter().filter(|e| e["detail"]["format"] == "xlsx").count(), 2);
     assert!(who.contains(&"analyst") && who.contains(&"compliance"));
     assert!(entries.iter().all(|e| e["form"] == "customer" && e["detail"]["rows"] == 7), "{entries:?}");
     assert!(

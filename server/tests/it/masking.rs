@@ -20,6 +20,13 @@ const PASSWORD: &str = "a long enough secret";
 const EXEMPT: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/apps", "imports a bundle: metadata, no records"),
     ("POST", "/api/v1/apps/{app}/files", "stores the caller's own upload and answers its name and size"),
+    ("POST", "/api/v1/apps/{app}/forms/{form}/imports", "answers the caller's own file's header and first rows"),
+    ("GET", "/api/v1/apps/{app}/imports", "the caller's own imports: counts and mappings, no records"),
+    ("GET", "/api/v1/apps/{app}/imports/{id}", "the caller's own import: counts and mapping, no records"),
+    ("POST", "/api/v1/apps/{app}/imports/{id}/run", "the caller's own import: counts and mapping, no records"),
+    ("POST", "/api/v1/apps/{app}/imports/{id}/cancel", "the caller's own import: counts and mapping, no records"),
+    ("GET", "/api/v1/apps/{app}/imports/{id}/refusals", "rows of the caller's own file, as they wrote them"),
+    ("GET", "/api/v1/apps/{app}/imports/{id}/errors", "rows of the caller's own file, as they wrote them"),
     ("GET", "/api/v1/apps/{app}/files/{id}", "answers a file's bytes, readable as its field is (files.rs)"),
     ("POST", "/api/v1/apps/{app}/flows/{flow}/instances", "designers start a process; answers its id and state"),
     ("DELETE", "{records}/{id}", "deletes; answers nothing"),
@@ -74,6 +81,23 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/apps/{app}/forms/{form}/views/{id}", "saves the caller's own list parameters; answers them"),
     ("DELETE", "/api/v1/apps/{app}/forms/{form}/views/{id}", "answers nothing"),
     ("POST", "/api/v1/apps/{app}/forms/{form}/bulk", "changes records through the pipeline; answers a count (bulk.rs)"),
+    (
+        "POST",
+        "/api/v1/apps/{app}/forms/{form}/records/bulk",
+        "writes records through the pipeline; answers outcomes and ids (bulk/upsert.rs)",
+    ),
+    (
+        "PUT",
+        "/api/v1/apps/{app}/channels/{channel}",
+        "gateway settings, no records; secrets never answered (channels.rs)",
+    ),
+    ("DELETE", "/api/v1/apps/{app}/channels/{channel}", "answers nothing"),
+    ("POST", "/api/v1/apps/{app}/channels/{channel}/test", "answers whether a gateway took a test text, no records"),
+    (
+        "POST",
+        "/api/v1/apps/{app}/events/{event}/occurrences/batch",
+        "answers each occurrence's outcome and how many rules fired, no values (rules/events.rs)",
+    ),
 ];
 
 fn at(text: &str) -> DateTime<Utc> {

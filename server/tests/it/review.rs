@@ -10,7 +10,8 @@ both_backends!(
     a_thousand_filter_clauses_overflowed_sqlite,
     a_date_time_past_the_year_9999_could_not_be_read_back,
     a_file_name_with_a_line_break_could_never_be_downloaded,
-    loose_limits_and_bodiless_errors
+    loose_limits_and_bodiless_errors,
+    every_method_a_path_lacks_is_a_405
 );
 
 const CUSTOMERS: &str = "/api/v1/apps/bank_crm/forms/customer/records";
@@ -147,5 +148,38 @@ async fn loose_limits_and_bodiless_errors(backend: Backend) {
     assert_eq!(evaluated.status, 200, "{}", evaluated.body);
     let values: Vec<&Value> = evaluated.body["items"].as_array().expect("items").iter().map(|i| &i["value"]).collect();
     assert!(values.iter().all(|v| v.is_null()), "{values:?}");
+    env.finish().await;
+}
+
+/// Every path of both documents, asked with each method it does not list, answers 405:
+/// never a route of a neighbouring path (`PATCH …/records/bulk` once reached
+/// `…/records/{id}` with `bulk` as the id, a 400).
+async fn every_method_a_path_lacks_is_a_405(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    let mut wrong = Vec::new();
+    for doc in ["/api/v1/openapi.json", "/api/v1/apps/bank_crm/openapi.json"] {
+        let paths = env.get(doc).await.body["paths"].as_object().expect("paths").clone();
+        for (template, item) in paths {
+            let uri = template
+                .replace("{app}", "bank_crm")
+                .replace("{form}", "customer")
+                .replace("{kind}", "form")
+                .split('/')
+                .map(|part| if part.starts_with('{') { "1" } else { part })
+                .collect::<Vec<_>>()
+                .join("/");
+            for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+                if item.get(method.to_lowercase()).is_some() {
+                    continue;
+                }
+                let body = (method != "GET" && method != "DELETE").then_some("{}");
+                let r = env.send(method, &uri, body, &[]).await;
+                if !is_problem(&r, 405) || r.body["code"] != "method_not_allowed" {
+                    wrong.push(format!("{method} {uri}: {} {}", r.status, r.body));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
     env.finish().await;
 }

@@ -38,7 +38,8 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
             "retier_daily",
             "aum_from_deposits",
             "aum_from_holdings",
-            "month_end_snapshot"
+            "month_end_snapshot",
+            "birthday_email"
         ]
     );
 
@@ -58,7 +59,7 @@ async fn rules_are_metadata_checked_against_the_forms(backend: Backend) {
 
     let refused = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error_paths(), ["/rules/13/condition unknown_field", "/rules/13/actions/0/priority bad_value"]);
+    assert_eq!(refused.error_paths(), ["/rules/14/condition unknown_field", "/rules/14/actions/0/priority bad_value"]);
 
     // A task's fallback role must be one of the app's.
     let unrouted = json!({ "key": "vip_drop", "trigger": { "on": "updated", "form": "customer" }, "condition": "aum < old.aum",
@@ -218,9 +219,21 @@ async fn rules_fire_in_the_transaction_of_the_change(backend: Backend) {
         "aum_fell_30_percent@updated",
     ];
     assert_eq!(rules, expected);
-    let outbox = rows(&env, "SELECT channel, body, state FROM trellis_outbox ORDER BY id").await;
+    let outbox =
+        rows(&env, "SELECT channel, body, state FROM trellis_outbox WHERE channel = 'in_app' ORDER BY id").await;
     let told = r#"{"message":"李伟（C0001）已升级为高净值客户","messages":{"zh-CN":"李伟（C0001）已升级为高净值客户","en":"李伟 (C0001) is now a high-net-worth client"}}"#;
     assert_eq!(outbox, [["in_app", told, "pending"]], "in both languages: its user reads it in theirs");
+    // Each high-priority alert is also told to the branch team's group.
+    let team = rows(&env, "SELECT recipient, body FROM trellis_outbox WHERE channel = 'im' ORDER BY id").await;
+    let said: Vec<&str> = team.iter().map(|r| r[1].split('：').next().unwrap_or_default()).collect();
+    assert_eq!(
+        said,
+        [r#"{"message":"【高优先级】资产流失预警"#; 2]
+            .into_iter()
+            .chain([r#"{"message":"【高优先级】新晋高净值客户，请在一天内致电"#])
+            .collect::<Vec<_>>()
+    );
+    assert!(team.iter().all(|r| r[0] == r#""sh001""#), "{team:?}");
     assert!(env.get("/api/v1/apps/bank_crm/incidents").await.body["items"].as_array().expect("items").is_empty());
     env.finish().await;
 }
@@ -447,6 +460,22 @@ async fn events_sent_in_fire_their_rules_once(backend: Backend) {
         )
         .await;
     assert_eq!(tested.body["fired"], false, "two weeks after the last login is not a silence: {}", tested.body);
+
+    // A night's logins at once: each as if sent alone, a bad one refused alone.
+    let batch = json!({ "occurrences": [
+        login("MB-1", &sun), login("MB-5", &zhou), { "event_id": "MB-6", "data": { "occurred_at": "yesterday" } },
+        login("MB-5", &zhou)
+    ] });
+    let night = env.post(&format!("{logins}/batch"), &batch).await;
+    assert_eq!(night.status, 200, "{}", night.body);
+    let outcomes: Vec<&str> =
+        night.body["results"].as_array().expect("results").iter().filter_map(|r| r["outcome"].as_str()).collect();
+    assert_eq!(outcomes, ["duplicate", "received", "refused", "duplicate"], "{}", night.body);
+    assert_eq!(night.body["results"][2]["errors"][0]["path"], "/occurrences/2/data/customer", "{}", night.body);
+    let stored = rows(&env, "SELECT event_id FROM trellis_events ORDER BY event_id").await;
+    assert_eq!(stored.concat(), ["MB-0", "MB-1", "MB-2", "MB-5"]);
+    let none = env.post(&format!("{logins}/batch"), &json!({ "occurrences": [] })).await;
+    assert_eq!((none.status, none.body["code"].as_str()), (400, Some("bad_records")));
     env.finish().await;
 }
 
@@ -495,6 +524,6 @@ async fn one_broken_draft_rule_does_not_stop_testing_the_others(backend: Backend
     assert_eq!((other.status, other.body["fired"].as_bool()), (200, Some(true)), "{}", other.body);
     let own = env.post("/api/v1/apps/bank_crm/rules/vip_drop/test", &given).await;
     assert_eq!(own.status, 422, "{}", own.body);
-    assert_eq!(own.error_paths(), ["/rules/13/condition unknown_field"]);
+    assert_eq!(own.error_paths(), ["/rules/14/condition unknown_field"]);
     env.finish().await;
 }

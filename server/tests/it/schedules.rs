@@ -58,7 +58,13 @@ async fn birthdays_and_silent_customers_are_found_on_schedule(backend: Backend) 
         reports.iter().filter(|r| r.rule != "month_end_snapshot").map(|r| (r.rule.as_str(), r.fired)).collect();
     assert_eq!(
         found,
-        [("retier_daily", 1), ("birthday_greeting", 0), ("birthday_reminder", 0), ("no_mobile_login_30_days", 3)]
+        [
+            ("retier_daily", 1),
+            ("birthday_email", 0),
+            ("birthday_greeting", 0),
+            ("birthday_reminder", 0),
+            ("no_mobile_login_30_days", 3)
+        ]
     );
     assert_eq!(env.get(&drifted_uri).await.body["items"], json!([]), "every tier now agrees with the table");
 

@@ -76,13 +76,27 @@ function withProgress(onProgress: (percent: number) => void): (request: Request)
   };
 }
 
-/// Uploads a file to `app` through the client, its progress told as it goes.
+/// Uploads a file to `app` through the client, its progress told as it goes: an
+/// attachment's, or (with `form`) a file to import into that form.
 export function upload(app: string, file: File, onProgress: (percent: number) => void) {
-  return api.POST('/api/v1/apps/{app}/files', {
-    params: { path: { app }, query: { name: file.name } },
-    body: file,
-    bodySerializer: (body) => body,
+  return api.POST('/api/v1/apps/{app}/files', { params: { path: { app }, query: { name: file.name } }, ...raw(file, onProgress) });
+}
+
+export function uploadImport(app: string, form: string, file: File, onProgress: (percent: number) => void) {
+  const params = { path: { app, form }, query: { name: file.name } };
+  return api.POST('/api/v1/apps/{app}/forms/{form}/imports', { params, ...raw(file, onProgress) });
+}
+
+/// A file sent as the body as it is, with its type, its progress told.
+function raw(file: File, onProgress: (percent: number) => void) {
+  return {
+    body: file as never,
+    bodySerializer: (body: unknown) => body as BodyInit,
     headers: { 'Content-Type': file.type || 'application/octet-stream' },
     fetch: withProgress(onProgress),
-  });
+  };
 }
+
+export type ImportJob = Schemas['ImportJob'];
+export type Uploaded = Schemas['Uploaded'];
+export type MappingSpec = Schemas['MappingSpec'];

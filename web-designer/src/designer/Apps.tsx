@@ -12,6 +12,7 @@ import { designQueries, type AppSummary } from './api';
 import { useD } from './i18n';
 import { ImportApp } from './ImportApp';
 import { designPaths } from './paths';
+import { saveBlob } from '../ui/download';
 import { Frame } from './Frame';
 
 const KEY = /^[a-z][a-z0-9_]{0,31}$/;
@@ -21,11 +22,7 @@ export async function exportApp(app: string) {
   const { data } = await api.GET('/api/v1/apps/{app}/bundle', { params: { path: { app } } });
   if (!data) return;
   const file = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(file);
-  link.download = `${app}.trellis.json`;
-  link.click();
-  URL.revokeObjectURL(link.href);
+  saveBlob(file, `${app}.trellis.json`);
 }
 
 export default function Apps() {

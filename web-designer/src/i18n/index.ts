@@ -47,7 +47,7 @@ export function useT() {
 /// code itself for one they do not know yet.
 export function useNamed() {
   const language = useContext(LanguageContext);
-  return (kind: 'status.task' | 'status.process' | 'status.message' | 'channel', value: unknown) => {
+  return (kind: 'status.task' | 'status.process' | 'status.message' | 'channel' | 'channels.kind' | 'channels.setting' | 'channels.to', value: unknown) => {
     const code = String(value ?? '');
     return translations(language)[`${kind}.${code}`] ?? code;
   };

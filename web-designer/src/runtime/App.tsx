@@ -33,6 +33,10 @@ const THEME = {
   // Warnings (an undeliverable message's tag) in a dark amber: 5.3:1 on their tint.
   colorWarning: '#874d00',
   colorWarningBg: '#fff7e6',
+  // Success (a finished import's tag) in a dark green: 6.6:1 on its tint.
+  colorSuccess: '#237804',
+  colorSuccessBg: '#f6ffed',
+  colorSuccessBorder: '#b7eb8f',
   colorTextDescription: 'rgba(0, 0, 0, 0.65)',
   colorTextTertiary: 'rgba(0, 0, 0, 0.65)',
   colorTextPlaceholder: 'rgba(0, 0, 0, 0.6)',

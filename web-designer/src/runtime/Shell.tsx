@@ -65,7 +65,7 @@ export function Shell({ me, workspace, onLanguage, onZone, onSignOut }: Props) {
   ];
   const selected = path.startsWith(paths.design()) ? paths.design()
     : params.app && params.form ? paths.list(params.app, params.form)
-    : params.app && route.pattern === '/apps/:app/outbox' ? paths.outbox(params.app)
+    : params.app && (route.pattern === '/apps/:app/outbox' || route.pattern === '/apps/:app/channels') ? paths.outbox(params.app)
     : params.app && params.dashboard ? paths.dashboard(params.app, params.dashboard) : paths.inbox();
   /// A screen from the menu; a list's first page is asked for at once, while its code loads
   /// and it renders.

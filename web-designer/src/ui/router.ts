@@ -36,9 +36,11 @@ export const paths = {
   inbox: () => '/',
   list: (app: string, form: string) => href('/apps/:app/forms/:form', { app, form }),
   create: (app: string, form: string) => href('/apps/:app/forms/:form/new', { app, form }),
+  importFile: (app: string, form: string) => href('/apps/:app/forms/:form/import', { app, form }),
   record: (app: string, form: string, id: number) =>
     href('/apps/:app/forms/:form/records/:id', { app, form, id: String(id) }),
   outbox: (app: string) => href('/apps/:app/outbox', { app }),
+  channels: (app: string) => href('/apps/:app/channels', { app }),
   dashboard: (app: string, dashboard: string) => href('/apps/:app/dashboards/:dashboard', { app, dashboard }),
   design: () => '/design',
 };

@@ -2,11 +2,14 @@
 //! their metadata (`apps.rs`), what rules did (`rules.rs`), who users are and what they
 //! did (`identity.rs`), processes (`processes.rs`), sign-in attempts (`sign_in.rs`), one task model
 //! (`tasks.rs`), readers' languages (`languages.rs`), credentials that end what they granted
-//! (`credentials.rs`).
+//! (`credentials.rs`), imports of files into forms (`imports.rs`), the gateways messages leave
+//! through (`channels.rs`).
 
 mod apps;
+mod channels;
 mod credentials;
 mod identity;
+mod imports;
 mod languages;
 mod processes;
 mod rules;
@@ -49,6 +52,9 @@ impl MigratorTrait for Migrator {
             Box::new(languages::M0024AppLanguage),
             Box::new(apps::M0025DraftRevisions),
             Box::new(apps::M0026DataVersions),
+            Box::new(imports::M0027Imports),
+            Box::new(channels::M0028Channels),
+            Box::new(imports::M0029ImportJobs),
         ]
     }
 

@@ -9,6 +9,7 @@ import { kindOf, type InputContext } from '../../fields/kinds';
 import { apiValues } from '../../fields/values';
 import { LanguageContext, label, useT } from '../../i18n';
 import { ZoneContext } from '../../ui/contexts';
+import { saveBlob } from '../../ui/download';
 import { fieldAt, fieldProblem, refusalText } from '../../ui/problems';
 
 /// What the selected rows can have done to them together: one field set on all, all
@@ -54,11 +55,7 @@ export function BulkActions({ app, form, fields, selected, query, onDone }: {
       setRefusals([refusalText(error as Problem | undefined, language, response.statusText)]);
       return;
     }
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(data);
-    link.download = `${label(form.label, language) || form.key}.csv`;
-    link.click();
-    URL.revokeObjectURL(link.href);
+    saveBlob(data, `${label(form.label, language) || form.key}.csv`);
   }
 
   const setOne = (

@@ -1,6 +1,6 @@
 import { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, Input, Popover, Space, Table, Typography } from 'antd';
-import { FilterOutlined, PlusOutlined } from '@ant-design/icons';
+import { FilterOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import type { FieldMeta, Row, WorkspaceForm } from '../../api/client';
 import { problemOf, rowsOf, useRecords } from '../../api/queries';
 import { alignOf, cell, kindOf } from '../../fields/kinds';
@@ -104,6 +104,9 @@ function RecordList({ app, form }: { app: string; form: WorkspaceForm }) {
         <Typography.Title level={1} className="page-title" id="list-title">{label(form.label, language)}</Typography.Title>
         {form.operations.includes('create') && (
           <Button type="primary" icon={<PlusOutlined />} onClick={() => go(paths.create(app, form.key))}>{t('list.new')}</Button>
+        )}
+        {(form.operations.includes('create') || form.operations.includes('update')) && (
+          <Button icon={<UploadOutlined />} onClick={() => go(paths.importFile(app, form.key))}>{t('import.open')}</Button>
         )}
       </Space>
       <Space wrap className="list-tools">

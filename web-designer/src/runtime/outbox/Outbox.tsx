@@ -10,7 +10,7 @@ import { messageText } from '../../ui/messages';
 import { refusalText } from '../../ui/problems';
 import { follow, paths, useNavigate, type Params } from '../../ui/router';
 
-const STATES = ['pending', 'delivered', 'failed', 'undeliverable'] as const;
+const STATES = ['pending', 'delivered', 'failed', 'undeliverable', 'opted_out'] as const;
 const CHANNELS = ['sms', 'email', 'im', 'in_app', 'webhook'] as const;
 const STATE_COLOUR: Record<string, string> = { delivered: 'success', failed: 'error', undeliverable: 'warning', pending: 'processing' };
 
@@ -69,11 +69,14 @@ export default function Outbox({ params: { app = '' } }: { params: Params }) {
 
   /// Why a message is not delivered, in words: no gateway for its channel, or the error.
   const why = (m: Message) =>
-    m.state === 'undeliverable' ? t('outbox.noGateway', { channel: named('channel', m.channel) }) : (m.last_error ?? '');
+    m.state === 'undeliverable' && m.last_error?.startsWith('the recipient') ? t('outbox.noAddress')
+      : m.state === 'undeliverable' ? t('outbox.noGateway', { channel: named('channel', m.channel) })
+      : m.state === 'opted_out' ? t('outbox.optedOut') : (m.last_error ?? '');
 
   return (
     <section aria-labelledby="outbox-title">
       <Typography.Title level={1} className="page-title" id="outbox-title">{t('outbox.title')}</Typography.Title>
+      <p><a {...follow(go, paths.channels(app))}>{t('outbox.channels')}</a></p>
       <Space wrap className="list-tools">
         <Select aria-label={t('outbox.state')} placeholder={t('outbox.anyState')} allowClear showSearch={{ optionFilterProp: 'label' }} style={{ minWidth: 160 }} value={state}
           options={STATES.map((s) => ({ value: s, label: named('status.message', s) }))} onChange={(v: string | undefined) => setState(v ?? null)} />

@@ -3,6 +3,13 @@
 //! roles, all or nothing. Every record that refuses is named with why (not only the
 //! first); then nothing of the change remains. Each record is written under a savepoint,
 //! so one refusal does not spoil the transaction for the others' checks.
+//!
+//! `upsert.rs`: many records created or updated by a key of their form, as feeds send
+//! them; `keys.rs`, `relations.rs`: records and related records named by key.
+
+mod keys;
+mod relations;
+pub mod upsert;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -86,7 +93,7 @@ pub async fn apply(
 }
 
 /// How many times a bulk change raced by other writers is tried.
-const RETRIES: u64 = 5;
+pub(crate) const RETRIES: u64 = 5;
 
 /// Locks the records named, in id order, till the change ends: bulk changes of the same
 /// records wait for each other instead of racing. SQLite writes one transaction at a time
@@ -144,22 +151,30 @@ async fn once(
 }
 
 /// Why record `id` (the `i`th named) refused: its field problems at their `/values/…`
-/// path, anything else at `/ids/i`, each message naming the record. A failure of the
-/// server itself is not a refusal: it ends the change.
+/// path, anything else at `/ids/i`, each message naming the record.
 fn named(i: usize, id: i64, e: Error) -> Result<Vec<FieldError>, Error> {
+    let mut errors = refusals(e, &format!("/ids/{i}"), &format!("record {id}"))?;
+    for error in &mut errors {
+        if let Some(field) = error.path.strip_prefix(&format!("/ids/{i}/")) {
+            error.path = format!("/values/{field}");
+        }
+    }
+    Ok(errors)
+}
+
+/// Why one record of many (`at` its path in the request, `who` how messages name it)
+/// refused: its field problems below `at`, anything else at `at`, each message naming the
+/// record. A failure of the server itself is not a refusal: it ends the change.
+pub(crate) fn refusals(e: Error, at: &str, who: &str) -> Result<Vec<FieldError>, Error> {
     Ok(match e {
         Error::InvalidRecord(fields) => fields
             .into_iter()
-            .map(|f| FieldError {
-                path: format!("/values{}", f.path),
-                message: format!("record {id}: {}", f.message),
-                ..f
-            })
+            .map(|f| FieldError { path: format!("{at}{}", f.path), message: format!("{who}: {}", f.message), ..f })
             .collect(),
         e @ Error::Internal(_) => return Err(e),
         other => {
             let code = other.code();
-            vec![FieldError::new(format!("/ids/{i}"), code, format!("record {id}: {other}"))]
+            vec![FieldError::new(at, code, format!("{who}: {other}"))]
         }
     })
 }

@@ -1,0 +1,274 @@
+//! Bulk upsert by a form's unique key (`POST …/forms/{form}/records/bulk`), as the bank's
+//! core-banking feed sends it with the integration role: created, updated, unchanged
+//! (nothing written at all), relations named by key, every refusal at its index and path,
+//! all or nothing unless asked otherwise, and the same upsert sent fifty times at once.
+
+use serde_json::{Value, json};
+
+use crate::reports::{APP, as_user, people, token};
+use crate::rules::rows;
+use crate::support::{Backend, Env, both_backends, start};
+
+both_backends!(
+    a_feed_sent_twice_writes_nothing_the_second_time,
+    refused_records_are_named_by_index_and_path,
+    the_integration_role_writes_what_core_banking_owns_and_nothing_else,
+    the_same_new_key_sent_fifty_times_at_once_makes_one_record
+);
+
+const UPSERT: &str = "/api/v1/apps/bank_crm/forms/customer/records/bulk";
+
+async fn upsert<S>(env: &Env<S>, body: &Value) -> crate::support::Resp
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+        >,
+{
+    as_user(env, "core.banking", "POST", UPSERT, Some(body)).await
+}
+
+/// Counts of what a write leaves behind: audit entries, firings, processes, outbox
+/// messages, and the forms' data versions.
+async fn traces<S>(env: &Env<S>) -> Vec<Vec<String>> {
+    let mut all = Vec::new();
+    for table in ["trellis_audit", "trellis_firings", "trellis_flow_instances", "trellis_outbox"] {
+        all.extend(rows(env, &format!("SELECT COUNT(*) FROM {table}")).await);
+    }
+    all.extend(rows(env, "SELECT form, CAST(version AS TEXT) FROM trellis_data_versions ORDER BY form").await);
+    all
+}
+
+fn customer(no: &str, name: &str, mobile: &str, rm: &str) -> Value {
+    json!({ "customer_no": no, "name": name, "mobile": mobile, "risk_level": "r3",
+        "annual_income": "360000.50", "birthday": "1988-08-08",
+        "relationship_manager": { "employee_no": rm }, "branch": { "code": "SH001" } })
+}
+
+async fn a_feed_sent_twice_writes_nothing_the_second_time(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    let li = rows(&env, "SELECT CAST(id AS TEXT) FROM t_bank_crm_customer WHERE f_customer_no = 'C0001'").await;
+    let feed = json!({ "key": "customer_no", "records": [
+        customer("C9001", "钱多多", "13900000001", "E1001"),
+        customer("C9002", "孙有余", "13900000002", "E1002"),
+        // An existing customer: the feed changes her mobile number.
+        { "customer_no": "C0001", "mobile": "13700009999", "name": "李伟" }
+    ] });
+    let first = upsert(&env, &feed).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!((first.body["created"].as_u64(), first.body["updated"].as_u64()), (Some(2), Some(1)), "{}", first.body);
+    let results = first.body["results"].as_array().expect("results");
+    assert_eq!(results[2]["id"].as_i64().map(|id| id.to_string()), Some(li[0][0].clone()));
+    assert_eq!(
+        results.iter().map(|r| r["outcome"].as_str().unwrap_or("")).collect::<Vec<_>>(),
+        ["created", "created", "updated"]
+    );
+
+    // Relations named by key landed as ids; money exact; personal data as sent.
+    let id = results[0]["id"].as_i64().expect("id");
+    let made = as_user(&env, "core.banking", "GET", &format!("{APP}/forms/customer/records/{id}"), None).await;
+    assert_eq!(made.body["annual_income"], "360000.50", "{}", made.body);
+    assert_eq!(made.body["mobile"], "13900000001");
+    let rm =
+        rows(&env, "SELECT CAST(id AS TEXT) FROM t_bank_crm_relationship_manager WHERE f_employee_no = 'E1001'").await;
+    assert_eq!(made.body["relationship_manager"].to_string().trim_matches('"'), rm[0][0], "{}", made.body);
+
+    // The same feed again: nothing written, no version, no audit entry, no firing.
+    let before = traces(&env).await;
+    let versions =
+        rows(&env, "SELECT CAST(id AS TEXT), CAST(_version AS TEXT) FROM t_bank_crm_customer ORDER BY id").await;
+    let again = upsert(&env, &feed).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["unchanged"].as_u64(), Some(3), "{}", again.body);
+    assert_eq!(traces(&env).await, before, "a feed repeated leaves no trace");
+    let after =
+        rows(&env, "SELECT CAST(id AS TEXT), CAST(_version AS TEXT) FROM t_bank_crm_customer ORDER BY id").await;
+    assert_eq!(after, versions);
+
+    // Equal values written otherwise (a decimal's trailing zero, a key's own record) are
+    // still unchanged; one value different updates that record alone.
+    let mut changed = feed.clone();
+    changed["records"][0]["annual_income"] = json!("360000.5");
+    changed["records"][1]["name"] = json!("孙有余二");
+    let third = upsert(&env, &changed).await;
+    assert_eq!(
+        (third.body["updated"].as_u64(), third.body["unchanged"].as_u64()),
+        (Some(1), Some(2)),
+        "{}",
+        third.body
+    );
+    assert_eq!(third.body["results"][1]["outcome"], "updated");
+    env.finish().await;
+}
+
+async fn refused_records_are_named_by_index_and_path(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    let count = || rows(&env, "SELECT COUNT(*) FROM t_bank_crm_customer");
+    let before = count().await;
+    let feed = json!({ "key": "customer_no", "records": [
+        customer("C9101", "周全", "13900000011", "E1001"),
+        customer("C9102", "吴用", "not a mobile", "E1001"),
+        customer("C9103", "郑和", "13900000013", "E9999"),
+        { "name": "无编号" },
+        customer("C9101", "周全二", "13900000014", "E1001"),
+        { "customer_no": "C9105", "name": "钱六", "annual_income": "1.234" }
+    ] });
+    let refused = upsert(&env, &feed).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let paths: Vec<&str> =
+        refused.body["errors"].as_array().expect("errors").iter().filter_map(|e| e["path"].as_str()).collect();
+    for path in [
+        "/records/1/mobile",
+        "/records/2/relationship_manager",
+        "/records/3/customer_no",
+        "/records/4/customer_no",
+        "/records/5/annual_income",
+    ] {
+        assert!(paths.contains(&path), "{path} in {paths:?}");
+    }
+    assert!(!paths.iter().any(|p| p.starts_with("/records/0")), "{paths:?}");
+    assert_eq!(count().await, before, "all or nothing: nothing written");
+
+    // Not atomic: what fits is kept, each refusal reported with its record.
+    let mut partial = feed.clone();
+    partial["atomic"] = json!(false);
+    let kept = upsert(&env, &partial).await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert_eq!((kept.body["created"].as_u64(), kept.body["refused"].as_u64()), (Some(1), Some(5)), "{}", kept.body);
+    let second = &kept.body["results"][1];
+    assert_eq!(second["outcome"], "refused");
+    assert_eq!(second["errors"][0]["path"], "/records/1/mobile", "{second}");
+    assert_eq!(rows(&env, "SELECT COUNT(*) FROM t_bank_crm_customer WHERE f_customer_no = 'C9101'").await, [["1"]]);
+
+    // What cannot be read as an upsert at all.
+    for (body, path) in [
+        (json!({ "key": "name", "records": [{ "name": "x" }] }), "/key"),
+        (json!({ "key": "customer_no", "records": [] }), "/records"),
+        (json!({ "key": "customer_no", "records": [1] }), "/records/0"),
+    ] {
+        let bad = upsert(&env, &body).await;
+        assert_eq!((bad.status, bad.body["errors"][0]["path"].as_str()), (400, Some(path)), "{}", bad.body);
+    }
+    let too_many: Vec<Value> = (0..10_001).map(|i| json!({ "customer_no": format!("X{i}") })).collect();
+    let bad = upsert(&env, &json!({ "key": "customer_no", "records": too_many })).await;
+    assert_eq!((bad.status, bad.body["code"].as_str()), (400, Some("bad_records")), "{}", bad.body);
+    env.finish().await;
+}
+
+async fn the_integration_role_writes_what_core_banking_owns_and_nothing_else(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    // Accounts, holdings and transactions by their own keys, customers and products by theirs.
+    let post = |form: &str, body: Value| {
+        let env = &env;
+        let uri = format!("{APP}/forms/{form}/records/bulk");
+        async move { as_user(env, "core.banking", "POST", &uri, Some(&body)).await }
+    };
+    let account = post(
+        "deposit_account",
+        json!({ "key": "account_no", "records": [
+        { "account_no": "D9001", "customer": { "customer_no": "C0001" }, "kind": "current", "balance": "1000.00" }] }),
+    )
+    .await;
+    assert_eq!(account.status, 200, "{}", account.body);
+    let holding = post(
+        "wealth_holding",
+        json!({ "key": "holding_no", "records": [
+        { "holding_no": "H9001", "customer": { "customer_no": "C0001" }, "product": { "code": "WM-FI-365" },
+          "amount": "50000.00", "start_date": "2026-11-01" }] }),
+    )
+    .await;
+    assert_eq!(holding.status, 200, "{}", holding.body);
+    let moved = post(
+        "transaction",
+        json!({ "key": "reference", "records": [
+        { "reference": "T9001", "customer": { "customer_no": "C0001" }, "occurred_at": "2026-11-30T10:00:00+08:00",
+          "direction": "in", "amount": "88.88" }] }),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+
+    // Not what the RMs own: follow-ups, a customer's tier (derived by the rules), notes.
+    let follow_up = post("follow_up", json!({ "key": "id", "records": [{}] })).await;
+    assert_eq!(follow_up.status, 403, "{}", follow_up.body);
+    let tier =
+        upsert(&env, &json!({ "key": "customer_no", "records": [{ "customer_no": "C0001", "tier": "mass" }] })).await;
+    assert_eq!((tier.status, tier.body["errors"][0]["path"].as_str()), (422, Some("/records/0/tier")), "{}", tier.body);
+    let notes =
+        upsert(&env, &json!({ "key": "customer_no", "records": [{ "customer_no": "C0001", "notes": "x" }] })).await;
+    assert_eq!(notes.status, 422, "{}", notes.body);
+    // A relation named by a key the caller sees only masked (an RM's mobile) is refused.
+    let by_mobile = upsert(
+        &env,
+        &json!({ "key": "customer_no", "records": [
+        { "customer_no": "C0001", "relationship_manager": { "mobile": "13800000001" } }] }),
+    )
+    .await;
+    assert_eq!(by_mobile.status, 422, "{}", by_mobile.body);
+    assert_eq!(by_mobile.body["errors"][0]["path"], "/records/0/relationship_manager", "{}", by_mobile.body);
+
+    // An RM upserts within her rows: another RM's customer is not hers to update.
+    let theirs = as_user(
+        &env,
+        "zhang.min",
+        "POST",
+        UPSERT,
+        Some(&json!({ "key": "customer_no", "records": [
+        { "customer_no": "C0004", "risk_level": "r1" }] })),
+    )
+    .await;
+    assert_eq!(theirs.status, 422, "{}", theirs.body);
+    assert_eq!(theirs.body["errors"][0]["code"], "not_found", "{}", theirs.body);
+    let c0004 = rows(&env, "SELECT CAST(id AS TEXT) FROM t_bank_crm_customer WHERE f_customer_no = 'C0004'").await;
+    let message = theirs.body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.contains(&format!(" {} ", c0004[0][0])),
+        "the id of a record outside her rows is not told: {message}"
+    );
+    let kept = as_user(
+        &env,
+        "zhang.min",
+        "POST",
+        UPSERT,
+        Some(&json!({ "key": "customer_no", "atomic": false,
+        "records": [{ "customer_no": "C0004", "risk_level": "r1" }] })),
+    )
+    .await;
+    assert_eq!(
+        (kept.body["results"][0]["outcome"].as_str(), kept.body["results"][0].get("id")),
+        (Some("refused"), None),
+        "{}",
+        kept.body
+    );
+    env.finish().await;
+}
+
+async fn the_same_new_key_sent_fifty_times_at_once_makes_one_record(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    let feed = json!({ "key": "customer_no", "records": [customer("C9500", "冯同", "13900000500", "E1001")] });
+    let auth = format!("Bearer {}", token(&env, "core.banking").await);
+    let body = feed.to_string();
+    let headers = [("authorization", auth.as_str())];
+    let send = || env.send("POST", UPSERT, Some(&body), &headers);
+    let answers = futures_util::future::join_all((0..50).map(|_| send())).await;
+    let mut outcomes: Vec<String> = answers
+        .iter()
+        .map(|a| {
+            assert_eq!(a.status, 200, "{}", a.body);
+            a.body["results"][0]["outcome"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect();
+    outcomes.sort();
+    outcomes.dedup_by(|a, b| a == b);
+    assert_eq!(rows(&env, "SELECT COUNT(*) FROM t_bank_crm_customer WHERE f_customer_no = 'C9500'").await, [["1"]]);
+    assert_eq!(
+        rows(&env, "SELECT COUNT(*) FROM trellis_audit WHERE action = 'record.create' AND detail LIKE '%C9500%'").await,
+        [["1"]]
+    );
+    assert_eq!(outcomes, ["created", "unchanged"]);
+    env.finish().await;
+}
