@@ -35,7 +35,7 @@ export async function check(name, body) {
     if (elsewhere.length) throw new Error(`requests to other hosts: ${elsewhere.join(', ')}`);
     console.log(`ok  ${name}`);
   } catch (e) {
-    failures.push(name);
+    failures.push(`${name}: ${String(e.stack ?? e).slice(0, 1500)}`);
     console.log(`FAIL ${name}: ${e.stack ?? e}`);
     await page.screenshot({ path: join(out, `failed-${name.replaceAll(' ', '-')}.png`) }).catch(() => {});
   } finally {
@@ -143,7 +143,8 @@ export async function finish() {
   await browser.close();
   console.log(`accessibility: ${audited.length} screens checked by axe-core (WCAG 2.1 A, AA), none with a serious or critical violation unless named above`);
   if (failures.length) {
-    console.log(`${failures.length} failed`);
+    // Told again last: a long run's output is often read from its end.
+    console.log(`${failures.length} failed:\n${failures.map((f) => `FAIL ${f}`).join('\n')}`);
     process.exit(1);
   }
 }
