@@ -60,27 +60,29 @@ fn check_fields(
     mode: CheckMode,
     base: &str,
 ) -> Result<CheckedRecord, Vec<FieldError>> {
+    // Paths are written only for what is wrong: a record that passes (a feed's thousands)
+    // costs no string per field.
     let mut errors = Vec::new();
     for key in input.keys() {
-        let path = join(base, key);
         if SYSTEM_KEYS.contains(&key.as_str()) {
             errors.push(FieldError::new(
-                path,
+                join(base, key),
                 "read_only",
                 format!("`{key}` is maintained by the server and cannot be written"),
             ));
         } else if !fields.iter().any(|f| &f.key == key) {
-            errors.push(FieldError::new(path, "unknown_field", format!("the form has no field `{key}`")));
+            errors.push(FieldError::new(join(base, key), "unknown_field", format!("the form has no field `{key}`")));
         }
     }
-    let mut checked = Vec::new();
+    let mut checked = Vec::with_capacity(fields.len());
     for field in fields {
-        let path = join(base, &field.key);
         let value = match input.get(&field.key) {
-            Some(raw) => match check_value(field, raw, &path) {
+            // Checked at the empty path; what it finds is put under the field's.
+            Some(raw) => match check_value(field, raw, "") {
                 Ok(v) => v,
-                Err(mut e) => {
-                    errors.append(&mut e);
+                Err(found) => {
+                    let at = join(base, &field.key);
+                    errors.extend(found.into_iter().map(|e| FieldError { path: format!("{at}{}", e.path), ..e }));
                     continue;
                 }
             },
@@ -94,7 +96,7 @@ fn check_fields(
             && is_empty(&value)
             && (mode == CheckMode::Create || input.contains_key(&field.key))
         {
-            errors.push(FieldError::new(path, "required", format!("`{}` is required", field.key)));
+            errors.push(FieldError::new(join(base, &field.key), "required", format!("`{}` is required", field.key)));
             continue;
         }
         checked.push((field.key.clone(), value));
