@@ -172,15 +172,24 @@ async fn an_uploaded_file_is_mapped_tried_imported_and_its_errors_downloaded(bac
     let empty = upload(&env, &banking, "customer", "empty.csv", "").await;
     assert_eq!(empty.status, 400, "{}", empty.body);
 
-    // Fifty runs of one import at once: one starts it, the others are told it runs.
-    let up = upload(&env, &banking, "customer", "again.csv", FILE).await;
+    // Fifty runs of one import at once: one starts it, the others are told it runs. The
+    // file is long enough that its run outlasts them (a run that has ended may be started
+    // again: a four-row file's dry run ended within the fifty once, under load), and is
+    // cancelled after.
+    let mut long = "customer_no,name,risk_level\n".to_owned();
+    for i in 0..4000 {
+        long.push_str(&format!("B{i:06},客户{i},r3\n"));
+    }
+    let up = upload(&env, &banking, "customer", "again.csv", &long).await;
     let id = up.body["import"]["id"].as_i64().expect("id");
-    let body = json!({ "mapping": mapping, "dry_run": true });
+    let body = json!({ "mapping": { "key": "customer_no" }, "dry_run": true });
     let uri = format!("{APP}/imports/{id}/run");
     let answers =
         futures_util::future::join_all((0..50).map(|_| call(&env, &banking, "POST", &uri, Some(&body)))).await;
     let started = answers.iter().filter(|a| a.status == 202).count();
     let told = answers.iter().filter(|a| a.status == 409 && a.body["code"] == "import_running").count();
+    let cancelled = call(&env, &banking, "POST", &format!("{APP}/imports/{id}/cancel"), None).await;
+    assert_eq!(cancelled.status, 200, "still running when the fifty were answered: {}", cancelled.body);
     assert_eq!((started, told), (1, 49));
     finished(&env, &banking, id).await;
     env.finish().await;
