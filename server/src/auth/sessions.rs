@@ -25,7 +25,7 @@ fn a(name: &str) -> Alias {
 
 /// The stored form of a token: its SHA-256, in hex.
 pub(super) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 pub(super) fn random_text(bytes: usize) -> String {

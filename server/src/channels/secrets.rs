@@ -32,7 +32,7 @@ impl Sealer {
     /// A sealer over 32 bytes of key.
     pub fn new(bytes: &[u8]) -> Result<Sealer, String> {
         let key = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| "a secret key is 32 bytes".to_owned())?;
-        let id = Sha256::digest(bytes).iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let id = hex::encode(&Sha256::digest(bytes)[..4]);
         Ok(Sealer { key: LessSafeKey::new(key), id })
     }
 

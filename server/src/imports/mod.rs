@@ -113,7 +113,7 @@ impl Fingerprint {
 
     /// The SHA-256 in hex, and the lines.
     pub fn finish(self) -> (String, u64) {
-        (self.hash.finalize().iter().map(|b| format!("{b:02x}")).collect(), self.lines)
+        (hex::encode(self.hash.finalize()), self.lines)
     }
 }
 

@@ -24,10 +24,6 @@ pub(super) struct Account<'a> {
     pub region: &'a str,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn mac(key: &[u8], text: &str) -> Vec<u8> {
     hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), text.as_bytes()).as_ref().to_vec()
 }
@@ -37,12 +33,13 @@ pub fn authorization(secret_id: &str, secret_key: &str, host: &str, body: &str, 
     let date = chrono::DateTime::from_timestamp(timestamp, 0).unwrap_or_default().format("%Y-%m-%d").to_string();
     let canonical = format!(
         "POST\n/\n\ncontent-type:{CONTENT_TYPE}\nhost:{host}\n\ncontent-type;host\n{}",
-        hex(&Sha256::digest(body.as_bytes()))
+        hex::encode(Sha256::digest(body.as_bytes()))
     );
     let scope = format!("{date}/sms/tc3_request");
-    let to_sign = format!("TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}", hex(&Sha256::digest(canonical.as_bytes())));
+    let to_sign =
+        format!("TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
     let key = mac(&mac(&mac(format!("TC3{secret_key}").as_bytes(), &date), "sms"), "tc3_request");
-    let signature = hex(&mac(&key, &to_sign));
+    let signature = hex::encode(mac(&key, &to_sign));
     format!("TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}")
 }
 
