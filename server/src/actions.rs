@@ -149,6 +149,25 @@ pub async fn run(
     Ok(done)
 }
 
+/// The updates of rule firings that each set fields of their own record, made together
+/// (`rules::together`): through `pipeline::update_many`, each audited as its firing.
+/// (firing, form, record, values), in firing order.
+pub async fn update_subjects(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    updates: &[(i64, String, i64, &serde_json::Map<String, Value>)],
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<(), Error> {
+    guard(depth)?;
+    for run in updates.chunk_by(|a, b| a.1 == b.1) {
+        let items: Vec<(Actor, i64, &serde_json::Map<String, Value>)> =
+            run.iter().map(|(firing, _, id, set)| (Actor::rule(*firing), *id, *set)).collect();
+        pipeline::update_many(tx, app, &run[0].1, &items, now, depth + 1).await?;
+    }
+    Ok(())
+}
+
 /// The writer a rule or a process writes as.
 fn writer(origin: &Origin) -> Writer<'static> {
     let authority = match origin.acting_for {

@@ -80,24 +80,40 @@ impl<'a> Entry<'a> {
 
 /// Appends one entry.
 pub async fn write(c: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let stmt = Query::insert()
-        .into_table(Table::Audit)
-        .columns(["at", "actor_id", "actor", "via", "ip", "action", "app", "form", "record_id", "detail"].map(a))
-        .values([
-            datetime(now, c.get_database_backend()).into(),
-            actor.user_id.into(),
-            actor.name.as_str().into(),
-            actor.via.into(),
-            actor.ip.clone().into(),
-            entry.action.into(),
-            entry.app.map(str::to_owned).into(),
-            entry.form.map(str::to_owned).into(),
-            entry.record_id.into(),
-            entry.detail.to_string().into(),
-        ])
-        .map_err(|e| DbErr::Custom(e.to_string()))?
-        .to_owned();
-    c.execute(&stmt).await.map(drop)
+    write_many(c, vec![(actor, entry)], now).await
+}
+
+/// Appends entries made at once (records written together), in their order, a few
+/// hundred to a statement.
+pub async fn write_many(
+    c: &impl ConnectionTrait,
+    entries: Vec<(&Actor, Entry<'_>)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let at = datetime(now, c.get_database_backend());
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let mut stmt = Query::insert();
+        stmt.into_table(Table::Audit)
+            .columns(["at", "actor_id", "actor", "via", "ip", "action", "app", "form", "record_id", "detail"].map(a));
+        for (actor, entry) in entries.by_ref().take(500) {
+            stmt.values([
+                at.clone().into(),
+                actor.user_id.into(),
+                actor.name.as_str().into(),
+                actor.via.into(),
+                actor.ip.clone().into(),
+                entry.action.into(),
+                entry.app.map(str::to_owned).into(),
+                entry.form.map(str::to_owned).into(),
+                entry.record_id.into(),
+                entry.detail.to_string().into(),
+            ])
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+        c.execute(&stmt).await?;
+    }
+    Ok(())
 }
 
 /// Which entries to list.

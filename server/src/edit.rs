@@ -76,17 +76,19 @@ impl<'a> Edit<'a> {
     pub async fn try_write(&mut self, form: &str, op: Op<'_>) -> Result<Written, Error> {
         self.access(form).await?;
         let writer = self.writer(form);
-        let point = self.tx.begin().await?;
-        match pipeline::write(&point, &self.app, form, op, &writer, self.now, 0).await {
-            Ok(written) => {
-                point.commit().await?;
-                Ok(written)
-            }
-            Err(e) => {
-                point.rollback().await?;
-                Err(e)
-            }
-        }
+        pipeline::savepointed(&self.tx, &self.app, form, op, &writer, self.now).await
+    }
+
+    /// Creates `records` of `form` together (`pipeline::create_many`), each refused alone
+    /// as `try_write` refuses it; each gives its unique field `key`.
+    pub async fn try_create_many(
+        &mut self,
+        (form, key): (&str, &str),
+        records: &[&serde_json::Map<String, Value>],
+    ) -> Result<Vec<Result<i64, Error>>, Error> {
+        self.access(form).await?;
+        let writer = self.writer(form);
+        pipeline::create_many(&self.tx, &self.app, (form, key), records, &writer, self.now).await
     }
 
     fn writer(&self, form: &str) -> Writer<'_> {

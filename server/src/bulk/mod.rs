@@ -5,9 +5,8 @@
 //! so one refusal does not spoil the transaction for the others' checks.
 //!
 //! `upsert.rs`: many records created or updated by a key of their form, as feeds send
-//! them; `keys.rs`, `relations.rs`: records and related records named by key.
+//! them; `relations.rs`: related records named by key (`records::keys`).
 
-mod keys;
 mod relations;
 pub mod upsert;
 

@@ -6,10 +6,10 @@
 use engine_form::{FieldError, FieldType, FieldValue};
 use serde_json::{Map, Value};
 
-use super::keys::{ids_by_key, key_field, key_text};
 use crate::edit::Edit;
 use crate::error::Error;
 use crate::records::FormCtx;
+use crate::records::keys::{ids_by_key, key_field, key_text};
 
 /// One relation value given by key: which record sent it, and the key's value.
 struct Named {

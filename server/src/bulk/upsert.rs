@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::keys::{key_field, key_text};
 use super::relations::by_key;
 use crate::access::Access;
 use crate::access::enforce::{allowed, writable};
@@ -26,6 +25,7 @@ use crate::edit::{Edit, Who};
 use crate::error::{BadInputCode, ConflictCode, Error};
 use crate::pipeline::Op;
 use crate::records::FormCtx;
+use crate::records::keys::{key_field, key_text};
 use crate::records::values::field_values;
 
 /// The most records one upsert sends.
@@ -156,12 +156,19 @@ pub async fn within(edit: &mut Edit<'_>, form: &str, upsert: &Upsert) -> Result<
             }
         }
     }
-    let existing = super::keys::ids_by_key(&edit.tx, &ctx, &key.key, &wanted).await?;
+    let existing = crate::records::keys::ids_by_key(&edit.tx, &ctx, &key.key, &wanted).await?;
     let mut ids: Vec<i64> = existing.values().copied().collect();
     ids.sort_unstable();
     super::lock(&edit.tx, ctx.map, &ids).await?;
     let reach = access.as_ref().filter(|a| a.rows.is_some());
     let stored = crate::records::read::many_reached(&edit.tx, &ctx, &ids, reach).await?;
+    // The new records are created together, before the others are updated.
+    let new: Vec<usize> = (0..records.len())
+        .filter(|&i| refusals[i].is_empty() && keys[i].as_ref().is_some_and(|k| !existing.contains_key(k)))
+        .collect();
+    let sent: Vec<&Map<String, Value>> = new.iter().map(|&i| &records[i]).collect();
+    let mut created: HashMap<usize, Result<i64, Error>> =
+        new.iter().copied().zip(edit.try_create_many((form, &key.key), &sent).await?).collect();
     let mut results = Vec::with_capacity(records.len());
     for (i, record) in records.iter().enumerate() {
         let id = keys[i].as_ref().and_then(|k| existing.get(k)).copied();
@@ -170,8 +177,13 @@ pub async fn within(edit: &mut Edit<'_>, form: &str, upsert: &Upsert) -> Result<
             // Refused for its key or a relation: its other fields' problems told with them.
             outcome.errors.extend(other_problems(ctx.form, record, i, &outcome.errors));
         } else {
-            let before = id.and_then(|id| stored.get(&id));
-            match write(edit, &ctx, access.as_ref(), record, id.zip(before)).await {
+            let written = match (created.remove(&i), id.and_then(|id| stored.get(&id).map(|s| (id, s)))) {
+                (Some(result), _) => result.map(|id| ("created", id)),
+                (None, Some(stored)) => update(edit, &ctx, access.as_ref(), record, stored).await,
+                // Its key's record was there when looked up, and is gone: start again.
+                (None, None) => return Ok(None),
+            };
+            match written {
                 Ok((what, id)) => (outcome.outcome, outcome.id) = (what, Some(id)),
                 Err(Error::VersionMismatch { .. }) => return Ok(None),
                 Err(e) if raced(&e, &key.key) => return Ok(None),
@@ -199,19 +211,16 @@ pub async fn within(edit: &mut Edit<'_>, form: &str, upsert: &Upsert) -> Result<
     Ok(Some(done))
 }
 
-/// Writes one record: created without a stored one, else updated unless every value sent
-/// equals the stored one. Answers the outcome and the record's id.
-async fn write(
+/// Updates a stored record unless every value sent equals the stored one. Answers the
+/// outcome and the record's id.
+async fn update(
     edit: &mut Edit<'_>,
     ctx: &FormCtx<'_>,
     access: Option<&Access>,
     record: &Map<String, Value>,
-    stored: Option<(i64, &(Value, bool))>,
+    (id, (before, within)): (i64, &(Value, bool)),
 ) -> Result<(&'static str, i64), Error> {
     let form = ctx.form.key.as_str();
-    let Some((id, (before, within))) = stored else {
-        return Ok(("created", edit.try_write(form, Op::Create(record)).await?.id));
-    };
     // What the pipeline would refuse is refused before comparing: the comparison must not
     // tell a caller anything about a record they could not update.
     if let Some(access) = access {

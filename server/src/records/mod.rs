@@ -3,6 +3,7 @@
 pub mod check;
 pub mod columns;
 pub mod grouped;
+pub mod keys;
 pub mod page;
 pub mod preview;
 pub mod query;
@@ -11,6 +12,7 @@ pub(crate) mod sql;
 pub mod values;
 pub mod versions;
 pub mod write;
+pub mod write_many;
 
 use chrono::{DateTime, Utc};
 use engine_form::Form;

@@ -33,12 +33,27 @@ pub async fn written(
     own: &OwnRow,
     row: &QueryResult,
 ) -> Result<Value, Error> {
-    let (mut record, _) = row_to_json(ctx, row, &own.cols, ctx.now)?;
-    let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
-    let mut records = vec![(id, &mut record)];
-    attach_sub_tables(c, ctx, &own.sub_tables, &mut records).await?;
-    finish(ctx, None, &mut records, ctx.now);
-    Ok(Value::Object(record))
+    let mut records = written_many(c, ctx, own, std::slice::from_ref(row)).await?;
+    Ok(records.pop().unwrap_or_default())
+}
+
+/// [`written`] for the rows of many records written together: their sub-tables read in
+/// one query each.
+pub async fn written_many(
+    c: &impl ConnectionTrait,
+    ctx: &FormCtx<'_>,
+    own: &OwnRow,
+    rows: &[QueryResult],
+) -> Result<Vec<Value>, Error> {
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        records.push(row_to_json(ctx, row, &own.cols, ctx.now)?.0);
+    }
+    let mut by_id: Vec<(i64, &mut Map<String, Value>)> =
+        records.iter_mut().map(|r| (r.get("id").and_then(Value::as_i64).unwrap_or_default(), r)).collect();
+    attach_sub_tables(c, ctx, &own.sub_tables, &mut by_id).await?;
+    finish(ctx, None, &mut by_id, ctx.now);
+    Ok(records.into_iter().map(Value::Object).collect())
 }
 
 /// One record by id, or `None`.

@@ -13,14 +13,19 @@ use crate::error::Error;
 
 /// Counts a write to `form`'s records.
 pub async fn bump(c: &impl ConnectionTrait, app: &str, form: &str) -> Result<(), Error> {
+    bump_by(c, app, form, 1).await
+}
+
+/// Counts `writes` writes to `form`'s records at once (records created together).
+pub async fn bump_by(c: &impl ConnectionTrait, app: &str, form: &str, writes: i64) -> Result<(), Error> {
     let version = Alias::new("version");
     let insert = Query::insert()
         .into_table(Table::DataVersions)
         .columns([Alias::new("app"), Alias::new("form"), version.clone()])
-        .values_panic([app.into(), form.into(), 1i64.into()])
+        .values_panic([app.into(), form.into(), writes.into()])
         .on_conflict(
             OnConflict::columns([Alias::new("app"), Alias::new("form")])
-                .value(version.clone(), Expr::col((Table::DataVersions, version)).add(1i64))
+                .value(version.clone(), Expr::col((Table::DataVersions, version)).add(writes))
                 .to_owned(),
         )
         .to_owned();

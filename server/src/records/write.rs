@@ -123,7 +123,7 @@ pub async fn current_version(
 }
 
 /// The column and database value of each checked value that has a column here.
-fn column_values(
+pub(super) fn column_values(
     map: &TableMap,
     values: &CheckedRecord,
     backend: sea_orm::DbBackend,
@@ -336,7 +336,7 @@ async fn refuse_if_linked(c: &impl ConnectionTrait, ctx: &FormCtx<'_>, id: i64) 
 }
 
 /// A unique index refused a value a concurrent writer took first.
-fn unique_violation(e: DbErr) -> Error {
+pub(super) fn unique_violation(e: DbErr) -> Error {
     let text = e.to_string();
     if text.contains("UNIQUE constraint failed") || text.contains("duplicate key value") {
         Error::Conflict {

@@ -18,6 +18,7 @@ pub(crate) mod runs;
 mod schedule;
 pub(crate) mod store;
 pub mod test;
+mod together;
 
 use chrono::{DateTime, Utc};
 use engine_form::FieldValue;
@@ -92,43 +93,75 @@ pub fn after_change<'a>(
     now: DateTime<Utc>,
     depth: usize,
 ) -> BoxFuture<'a, Result<(), Error>> {
+    after_changes(tx, app, vec![change], now, depth)
+}
+
+/// Runs the rules watching `changes` (records written together: a batch's creates, the
+/// updates a rule's firings made), in `tx`. Every rule is evaluated on the records as
+/// they stand once all were written; then rule by rule in firing order, the rule acts on
+/// each record it fired for, in the records' order. So each record sees its rules act in
+/// the order `after_change` gives it alone.
+pub fn after_changes<'a>(
+    tx: &'a DatabaseTransaction,
+    app: &'a PublishedApp,
+    changes: Vec<Change>,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> BoxFuture<'a, Result<(), Error>> {
     Box::pin(async move {
-        let form = app.form(&change.form)?;
         let ctx = Context::at(now, now.date_naive()).with_calendars(&app.bundle.calendars);
-        let watching: Vec<&EventRule> = app
-            .rules
-            .iter()
-            .filter(|r| r.trigger.covers(change.kind) && r.form.as_deref() == Some(&change.form))
-            .collect();
-        let paths = related::related_paths(watching.iter().copied());
-        let mut before = change.before.clone().map(|values| RecordValues::new(form, change.id, values, ctx));
-        let mut after = change.after.clone().map(|values| RecordValues::new(form, change.id, values, ctx));
-        for record in before.iter_mut().chain(after.iter_mut()) {
-            related::load(tx, app, record, &paths).await?;
-        }
-        // Rules are kept in firing order (priority, then key).
-        for rule in watching {
-            // Decided before anything is awaited: the trigger borrows the record values.
-            let outcome = {
-                let (id, version) = (change.id, change.version);
-                let trigger = match (change.kind, &before, &after) {
-                    (TriggerKind::Created, _, Some(after)) => Trigger::Created { id, version, record: after },
-                    (TriggerKind::Updated, Some(before), Some(after)) => {
-                        Trigger::Updated { id, version, before, after }
-                    }
-                    (TriggerKind::Deleted, Some(before), _) => Trigger::Deleted { id, version, before },
-                    _ => continue,
-                };
-                if rule.on_behalf && change.by.is_none() {
-                    Err(Unfired { key: rule.idempotency_key(&trigger), error: NO_USER.to_owned() })
-                } else {
-                    rule.fire(&trigger, &ctx)
-                        .map_err(|e| Unfired { key: rule.idempotency_key(&trigger), error: e.to_string() })
+        let mut cache = related::Related::new();
+        // Changes of one form and kind are evaluated together.
+        for run in changes.chunk_by(|a, b| a.form == b.form && a.kind == b.kind) {
+            let (form_key, kind) = (&run[0].form, run[0].kind);
+            let form = app.form(form_key)?;
+            let watching: Vec<&EventRule> = app
+                .rules
+                .iter()
+                .filter(|r| r.trigger.covers(kind) && r.form.as_deref() == Some(form_key.as_str()))
+                .collect();
+            if watching.is_empty() {
+                continue;
+            }
+            let needs = related::related_paths(watching.iter().copied());
+            let mut values = Vec::with_capacity(run.len());
+            for change in run {
+                let mut before = change.before.clone().map(|v| RecordValues::new(form, change.id, v, ctx));
+                let mut after = change.after.clone().map(|v| RecordValues::new(form, change.id, v, ctx));
+                for record in before.iter_mut().chain(after.iter_mut()) {
+                    related::load_with(tx, app, record, &needs, &mut cache).await?;
                 }
-            };
-            act(tx, app, rule, outcome, &change, now, depth).await?;
+                values.push((before, after));
+            }
+            // Rules are kept in firing order (priority, then key).
+            for rule in watching {
+                let outcomes: Vec<Option<Outcome>> =
+                    run.iter().zip(&values).map(|(change, (b, a))| evaluate(rule, change, (b, a), &ctx)).collect();
+                together::act_on_all(tx, app, rule, outcomes, run, now, depth).await?;
+            }
         }
         Ok(())
+    })
+}
+
+/// What `rule` makes of `change`: `None` when it does not apply to the change's kind.
+fn evaluate(
+    rule: &EventRule,
+    change: &Change,
+    (before, after): (&Option<RecordValues<'_>>, &Option<RecordValues<'_>>),
+    ctx: &Context<'_>,
+) -> Option<Outcome> {
+    let (id, version) = (change.id, change.version);
+    let trigger = match (change.kind, before, after) {
+        (TriggerKind::Created, _, Some(after)) => Trigger::Created { id, version, record: after },
+        (TriggerKind::Updated, Some(before), Some(after)) => Trigger::Updated { id, version, before, after },
+        (TriggerKind::Deleted, Some(before), _) => Trigger::Deleted { id, version, before },
+        _ => return None,
+    };
+    Some(if rule.on_behalf && change.by.is_none() {
+        Err(Unfired { key: rule.idempotency_key(&trigger), error: NO_USER.to_owned() })
+    } else {
+        rule.fire(&trigger, ctx).map_err(|e| Unfired { key: rule.idempotency_key(&trigger), error: e.to_string() })
     })
 }
 
@@ -136,7 +169,7 @@ pub fn after_change<'a>(
 pub(crate) const NO_USER: &str = "the rule acts for the user who made the change, and no user made it";
 
 /// What evaluating a rule gave: a firing, nothing, or (its key and) why it failed.
-type Outcome = Result<Option<Firing>, Unfired>;
+pub(crate) type Outcome = Result<Option<Firing>, Unfired>;
 
 /// A rule that could not be evaluated: the key of the firing it would have made, and why.
 pub(crate) struct Unfired {
@@ -146,7 +179,7 @@ pub(crate) struct Unfired {
 
 /// Stores a firing and runs its actions in a savepoint; returns whether it fired now (not
 /// before, under the same key). A failure is stored as an incident.
-async fn act(
+pub(crate) async fn act(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
     rule: &EventRule,
@@ -167,6 +200,21 @@ async fn act(
     let Some(firing_id) = store::insert_firing(tx, app, &firing, change, acting_for, now).await? else {
         return Ok(false); // This trigger fired this rule before.
     };
+    run_fired(tx, app, (firing_id, &firing), change, acting_for, now, depth).await?;
+    Ok(true)
+}
+
+/// Runs the actions of a stored firing in a savepoint; a failure rolls them back and is
+/// kept as the firing's first failed attempt (an incident).
+async fn run_fired(
+    tx: &DatabaseTransaction,
+    app: &PublishedApp,
+    (firing_id, firing): (i64, &Firing),
+    change: &Change,
+    acting_for: Option<i64>,
+    now: DateTime<Utc>,
+    depth: usize,
+) -> Result<(), Error> {
     let actions: Vec<Value> = firing.actions.iter().map(Action::to_json).collect();
     let subject = Subject { acting_for, ..Subject::of(change) };
     let savepoint = tx.begin().await?;
@@ -178,7 +226,7 @@ async fn act(
             store::failed_attempt(tx, firing_id, 1, &e.describe(), now).await?;
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// The record a firing is about, as its actions need it: where tasks point, what

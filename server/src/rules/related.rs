@@ -62,12 +62,26 @@ pub async fn load(
     record: &mut RecordValues<'_>,
     needs: &Needs,
 ) -> Result<(), Error> {
+    load_with(c, app, record, needs, &mut Related::new()).await
+}
+
+/// Related records read, by form and id: what `load_with` reads once for many records.
+pub type Related = HashMap<(String, i64), Vec<(String, FieldValue)>>;
+
+/// [`load`], each related record read once into `cache` for all the records it loads
+/// (the records of one batch share their managers and branches).
+pub async fn load_with(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    record: &mut RecordValues<'_>,
+    needs: &Needs,
+    cache: &mut Related,
+) -> Result<(), Error> {
     for call in &needs.aggregates {
         if let Some(value) = aggregate(c, app, record, call).await? {
             record.aggregates.push((call.clone(), value));
         }
     }
-    let mut cache: HashMap<(String, i64), Vec<(String, FieldValue)>> = HashMap::new();
     for path in &needs.paths {
         if let [table, output] = &path[..]
             && let Some(decision) = app.decisions.iter().find(|d| d.form == record.form.key && d.table.key == *table)

@@ -2,6 +2,8 @@
 //! messages waiting in the outbox. All of it is written in the transaction of the change
 //! that fired the rule.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use engine_form::{FieldValue, StorageType};
 use engine_rule::{EventRule, Firing};
@@ -33,9 +35,47 @@ pub async fn insert_firing(
     acting_for: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, DbErr> {
+    insert_returning_id(c, firing_row(c, app, firing, change, acting_for, now)).await
+}
+
+/// Stores firings of one rule made together (by records written together), a thousand to
+/// a statement; each one's id, or `None` where one with its idempotency key exists.
+pub async fn insert_firings(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    fired: &[(&Firing, &Change, Option<i64>)],
+    now: DateTime<Utc>,
+) -> Result<Vec<Option<i64>>, DbErr> {
+    let mut ids: HashMap<String, i64> = HashMap::new();
+    for chunk in fired.chunks(1000) {
+        let mut stmt = Query::insert();
+        stmt.into_table(Table::Firings).columns(FIRING_COLUMNS.map(a));
+        for (firing, change, acting_for) in chunk {
+            stmt.values(firing_row(c, app, firing, change, *acting_for, now))
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+        stmt.on_conflict(OnConflict::column(a("idempotency_key")).do_nothing().to_owned())
+            .returning(Query::returning().columns([a("id"), a("idempotency_key")]));
+        for row in c.query_all(&stmt).await? {
+            ids.insert(row.try_get_by_index(1)?, row.try_get_by_index(0)?);
+        }
+    }
+    // A key twice in one batch is one firing: its actions run once.
+    Ok(fired.iter().map(|(firing, ..)| ids.remove(&firing.idempotency_key)).collect())
+}
+
+/// A firing's row, in `FIRING_COLUMNS` order.
+fn firing_row(
+    c: &impl ConnectionTrait,
+    app: &PublishedApp,
+    firing: &Firing,
+    change: &Change,
+    acting_for: Option<i64>,
+    now: DateTime<Utc>,
+) -> [SimpleExpr; 13] {
     let read: Map<String, Value> = firing.read.iter().map(|(k, v)| (k.clone(), expr_json(v))).collect();
     let actions: Vec<Value> = firing.actions.iter().map(engine_rule::Action::to_json).collect();
-    let row = [
+    [
         app.key.as_str().into(),
         firing.rule.as_str().into(),
         firing.rule_version.into(),
@@ -49,8 +89,7 @@ pub async fn insert_firing(
         stamp(c, now),
         1i64.into(),
         acting_for.into(),
-    ];
-    insert_returning_id(c, row).await
+    ]
 }
 
 /// Stores a rule whose condition or actions could not be evaluated (a value beyond the

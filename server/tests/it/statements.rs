@@ -1,12 +1,13 @@
 //! What one write costs in statements: a record's own row is read at most twice (before
 //! the change, and once after the rules), however many steps the pipeline takes. A PATCH
-//! once read the same customer five times.
+//! once read the same customer five times. Records created together (an upsert's new
+//! records) cost statements by the batch, not by the record, the rules' updates included.
 
 use serde_json::json;
 
 use crate::support::{Backend, Statements, both_backends, start_observed};
 
-both_backends!(a_patch_read_its_own_row_five_times);
+both_backends!(a_patch_read_its_own_row_five_times, new_records_sent_together_cost_statements_by_the_batch);
 
 /// The statements since `from` that read rows of `table` by id.
 fn own_row_reads(statements: &Statements, from: usize, table: &str) -> Vec<String> {
@@ -40,5 +41,33 @@ async fn a_patch_read_its_own_row_five_times(backend: Backend) {
     assert_eq!(made.status, 201, "{}", made.body);
     let reads = own_row_reads(&statements, from, &engine_form::main_table_name("bank_crm", "branch"));
     assert!(reads.is_empty(), "{reads:#?}");
+    env.finish().await;
+}
+
+async fn new_records_sent_together_cost_statements_by_the_batch(backend: Backend) {
+    let (env, statements) = start_observed(backend).await;
+    let env = env.with_bank_crm().await;
+    let mut cost = Vec::new();
+    for (from_no, n) in [(0, 5), (100, 50)] {
+        let records: Vec<_> = (from_no..from_no + n)
+            .map(|i| {
+                json!({ "customer_no": format!("S{i:05}"), "name": format!("批量{i}"), "risk_level": "r2",
+                    "relationship_manager": { "employee_no": "E1001" }, "branch": { "code": "SH001" } })
+            })
+            .collect();
+        let from = statements.lock().expect("statements").len();
+        let sent = env
+            .post(
+                "/api/v1/apps/bank_crm/forms/customer/records/bulk",
+                &json!({ "key": "customer_no", "records": records }),
+            )
+            .await;
+        assert_eq!(sent.body["created"].as_u64(), Some(n as u64), "{}", sent.body);
+        cost.push(statements.lock().expect("statements")[from..].to_vec());
+    }
+    // Every new customer is tiered by the `retier` rule: a firing and an update each.
+    let retiered = crate::rules::rows(&env, "SELECT COUNT(*) FROM trellis_firings WHERE rule = 'retier'").await;
+    assert!(retiered[0][0].parse::<usize>().expect("count") >= 55, "{retiered:?}");
+    assert!(cost[1].len() <= cost[0].len() + 2, "5 records: {} statements; 50: {:#?}", cost[0].len(), cost[1]);
     env.finish().await;
 }

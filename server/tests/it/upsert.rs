@@ -2,6 +2,8 @@
 //! core-banking feed sends it with the integration role: created, updated, unchanged
 //! (nothing written at all), relations named by key, every refusal at its index and path,
 //! all or nothing unless asked otherwise, and the same upsert sent fifty times at once.
+//! The new records of an upsert are created together (`pipeline::many`): what they leave
+//! is what each leaves created alone.
 
 use serde_json::{Value, json};
 
@@ -13,7 +15,9 @@ both_backends!(
     a_feed_sent_twice_writes_nothing_the_second_time,
     refused_records_are_named_by_index_and_path,
     the_integration_role_writes_what_core_banking_owns_and_nothing_else,
-    the_same_new_key_sent_fifty_times_at_once_makes_one_record
+    the_same_new_key_sent_fifty_times_at_once_makes_one_record,
+    records_created_together_leave_what_each_leaves_alone,
+    a_batch_its_writer_may_not_keep_is_written_one_by_one
 );
 
 const UPSERT: &str = "/api/v1/apps/bank_crm/forms/customer/records/bulk";
@@ -270,5 +274,121 @@ async fn the_same_new_key_sent_fifty_times_at_once_makes_one_record(backend: Bac
         [["1"]]
     );
     assert_eq!(outcomes, ["created", "unchanged"]);
+    env.finish().await;
+}
+
+/// What the write of customer `no` left: its audit entries (action, who), the rules it
+/// fired, its tier and version.
+async fn left_by<S>(env: &Env<S>, no: &str) -> Vec<Vec<String>>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+        >,
+{
+    let id = rows(env, &format!("SELECT CAST(id AS TEXT) FROM t_bank_crm_customer WHERE f_customer_no = '{no}'")).await;
+    let id = &id[0][0];
+    let mut left = rows(
+        env,
+        &format!(
+            "SELECT action, CASE WHEN via = 'rule' THEN 'rule' ELSE actor END, via FROM trellis_audit \
+             WHERE form = 'customer' AND record_id = {id} ORDER BY id"
+        ),
+    )
+    .await;
+    left.extend(rows(env, &format!("SELECT rule FROM trellis_firings WHERE record_id = {id} ORDER BY id")).await);
+    left.extend(
+        rows(env, &format!("SELECT f_tier, CAST(_version AS TEXT) FROM t_bank_crm_customer WHERE id = {id}")).await,
+    );
+    left
+}
+
+async fn records_created_together_leave_what_each_leaves_alone(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    let version = || rows(&env, "SELECT CAST(version AS TEXT) FROM trellis_data_versions WHERE form = 'customer'");
+    let id_of = |table: &str, column: &str, key: &str| {
+        let sql = format!("SELECT CAST(id AS TEXT) FROM t_bank_crm_{table} WHERE f_{column} = '{key}'");
+        let env = &env;
+        async move { rows(env, &sql).await[0][0].parse::<i64>().expect("id") }
+    };
+    let (rm, branch) =
+        (id_of("relationship_manager", "employee_no", "E1001").await, id_of("branch", "code", "SH001").await);
+    let start_version: i64 = version().await[0][0].parse().expect("version");
+    let feed: Vec<Value> =
+        (0..3).map(|i| customer(&format!("C97{i:02}"), "合批", &format!("139000007{i:02}"), "E1001")).collect();
+    let together = upsert(&env, &json!({ "key": "customer_no", "records": feed })).await;
+    assert_eq!(together.body["created"].as_u64(), Some(3), "{}", together.body);
+    let after_batch: i64 = version().await[0][0].parse().expect("version");
+    for i in 0..3 {
+        let mut one = customer(&format!("C98{i:02}"), "单笔", &format!("139000008{i:02}"), "E1001");
+        one["relationship_manager"] = json!(rm);
+        one["branch"] = json!(branch);
+        let made = as_user(&env, "core.banking", "POST", &format!("{APP}/forms/customer/records"), Some(&one)).await;
+        assert_eq!(made.status, 201, "{}", made.body);
+    }
+    let after_alone: i64 = version().await[0][0].parse().expect("version");
+    assert_eq!(after_batch - start_version, after_alone - after_batch, "each write counted in the data version");
+    for i in 0..3 {
+        let (batched, alone) = (left_by(&env, &format!("C97{i:02}")).await, left_by(&env, &format!("C98{i:02}")).await);
+        assert_eq!(batched, alone, "customer {i}");
+        assert!(batched.iter().any(|r| r[0] == "retier"), "the rules ran: {batched:?}");
+    }
+    let audited = rows(
+        &env,
+        "SELECT detail FROM trellis_audit WHERE action = 'record.create' AND detail LIKE '%C9700%' ORDER BY id",
+    )
+    .await;
+    let detail: Value = serde_json::from_str(&audited[0][0]).expect("json");
+    assert_eq!(
+        (detail["after"]["customer_no"].as_str(), detail["after"]["annual_income"].as_str()),
+        (Some("C9700"), Some("360000.50"))
+    );
+    env.finish().await;
+}
+
+async fn a_batch_its_writer_may_not_keep_is_written_one_by_one(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    // Zhang Min (E1001) creates a customer of her own and one of Wang Lei's (E1002): the
+    // second is outside her rows once written, so the batch goes back to its savepoint
+    // and each is written alone; hers is kept, the other refused.
+    let feed = json!({ "key": "customer_no", "atomic": false, "records": [
+        customer("C9601", "自己的", "13900000601", "E1001"),
+        customer("C9602", "别人的", "13900000602", "E1002"),
+        customer("C9603", "也是自己的", "13900000603", "E1001")
+    ] });
+    let answer = as_user(&env, "zhang.min", "POST", UPSERT, Some(&feed)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let outcomes: Vec<&str> = answer.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(outcomes, ["created", "refused", "created"], "{}", answer.body);
+    assert_eq!(
+        answer.body["results"][1]["errors"][0]["path"].as_str().map(|p| p.starts_with("/records/1")),
+        Some(true),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        rows(&env, "SELECT f_customer_no FROM t_bank_crm_customer WHERE f_customer_no LIKE 'C96%' ORDER BY 1").await,
+        [["C9601"], ["C9603"]]
+    );
+    let audited =
+        rows(&env, "SELECT COUNT(*) FROM trellis_audit WHERE action = 'record.create' AND detail LIKE '%C9602%'").await;
+    assert_eq!(audited, [["0"]], "nothing of the refused record remains");
+    // All or nothing: the same refusal refuses the whole upsert.
+    let mut atomic = feed.clone();
+    atomic["atomic"] = json!(true);
+    for (i, record) in atomic["records"].as_array_mut().expect("records").iter_mut().enumerate() {
+        record["customer_no"] = json!(format!("C961{i}"));
+    }
+    let refused = as_user(&env, "zhang.min", "POST", UPSERT, Some(&atomic)).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(rows(&env, "SELECT COUNT(*) FROM t_bank_crm_customer WHERE f_customer_no LIKE 'C961%'").await, [["0"]]);
     env.finish().await;
 }

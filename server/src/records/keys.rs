@@ -8,10 +8,10 @@ use engine_form::{Field, FieldValue};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 
+use super::FormCtx;
 use crate::db::codec::{decode, encode};
 use crate::error::Error;
 use crate::expr_sql::admitted;
-use crate::records::FormCtx;
 
 /// How many key values one query asks for.
 const CHUNK: usize = 500;

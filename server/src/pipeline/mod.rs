@@ -9,6 +9,10 @@
 //! most twice: once before an update or delete (with whether the writer's rows admit it),
 //! and once after the rules, when they may have changed it or the writer's rows must
 //! still admit it.
+//!
+//! `many.rs`: many records created at once, each as `write` creates it, with the
+//! statements that can serve them all made once; `updates.rs`: the updates rules' firings
+//! make to such records, made together the same way.
 
 use chrono::{DateTime, Utc};
 use engine_form::{CheckMode, FieldValue, check_record};
@@ -24,6 +28,11 @@ use crate::error::Error;
 use crate::records::values::field_values;
 use crate::records::{FormCtx, columns, enforce_conditions, read, write as sql};
 use crate::rules::{self, Change};
+
+mod many;
+mod updates;
+pub use many::{create_many, savepointed};
+pub use updates::update_many;
 
 /// Whose authority a write is made with.
 #[derive(Clone, Copy)]
