@@ -149,13 +149,16 @@ pub async fn run(
     Ok(done)
 }
 
+/// A firing's update of its own record: the firing, the record's form and id, the values.
+pub type SubjectUpdate<'v> = (i64, String, i64, &'v serde_json::Map<String, Value>);
+
 /// The updates of rule firings that each set fields of their own record, made together
-/// (`rules::together`): through `pipeline::update_many`, each audited as its firing.
-/// (firing, form, record, values), in firing order.
+/// (`rules::together`): through `pipeline::update_many`, each audited as its firing, in
+/// firing order.
 pub async fn update_subjects(
     tx: &DatabaseTransaction,
     app: &PublishedApp,
-    updates: &[(i64, String, i64, &serde_json::Map<String, Value>)],
+    updates: &[SubjectUpdate<'_>],
     now: DateTime<Utc>,
     depth: usize,
 ) -> Result<(), Error> {

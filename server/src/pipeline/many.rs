@@ -129,6 +129,9 @@ pub async fn savepointed(
     }
 }
 
+/// The records of a batch: each one's position among those sent, and its checked values.
+type Batch = [(usize, CheckedRecord)];
+
 /// The batch written together: the rows, then for each record in order its conditions,
 /// then the audit entries, then each record's rules and processes, then the check that
 /// the writer's rows admit them all, then the data version. Answers the ids in the
@@ -137,7 +140,7 @@ async fn together(
     tx: &DatabaseTransaction,
     ctx: &FormCtx<'_>,
     key: &str,
-    (batch, sent): (&[(usize, CheckedRecord)], &[&Map<String, Value>]),
+    (batch, sent): (&Batch, &[&Map<String, Value>]),
     access: Option<&Access>,
     writer: &Writer<'_>,
 ) -> Result<Vec<i64>, Error> {

@@ -3,6 +3,7 @@
 //! rows inserted with one statement per chunk. Only records without sub-table rows or
 //! files come here; the pipeline writes the others one by one.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -18,6 +19,9 @@ use crate::error::Error;
 
 /// The most bound values one statement carries (SQLite allows 32,766).
 const MAX_VALUES: usize = 30_000;
+
+/// The columns some records set, and their rows: what one statement writes.
+type Shape<R> = (Vec<Alias>, Vec<R>);
 
 /// How many ids one relation check asks for.
 const CHUNK: usize = 500;
@@ -60,11 +64,14 @@ pub async fn clashes(
                         out.insert(i);
                         continue;
                     };
-                    if first.contains_key(&text) {
-                        out.insert(i);
-                    } else {
-                        first.insert(text, i);
-                        values.push(value.clone());
+                    match first.entry(text) {
+                        Entry::Occupied(_) => {
+                            out.insert(i);
+                        }
+                        Entry::Vacant(new) => {
+                            new.insert(i);
+                            values.push(value.clone());
+                        }
                     }
                 }
                 let platform = FormCtx { access: None, ..*ctx };
@@ -112,7 +119,7 @@ pub async fn insert(
 ) -> Result<Vec<QueryResult>, Error> {
     let stamp = datetime(now, ctx.backend);
     // Records that give the same fields share a statement.
-    let mut shapes: Vec<(Vec<Alias>, Vec<Vec<SimpleExpr>>)> = Vec::new();
+    let mut shapes: Vec<Shape<Vec<SimpleExpr>>> = Vec::new();
     let mut shape_of: HashMap<Vec<String>, usize> = HashMap::new();
     for values in batch {
         let mut assignments: Vec<(Alias, SimpleExpr)> = vec![
@@ -157,7 +164,7 @@ pub async fn update(
     now: DateTime<Utc>,
     returning: &[Alias],
 ) -> Result<Vec<QueryResult>, Error> {
-    let mut shapes: Vec<(Vec<Alias>, Vec<(i64, Vec<SimpleExpr>)>)> = Vec::new();
+    let mut shapes: Vec<Shape<(i64, Vec<SimpleExpr>)>> = Vec::new();
     let mut shape_of: HashMap<Vec<String>, usize> = HashMap::new();
     for (id, values) in batch {
         let (columns, row): (Vec<Alias>, Vec<SimpleExpr>) =

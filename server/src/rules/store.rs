@@ -25,7 +25,6 @@ fn stamp(c: &impl ConnectionTrait, t: DateTime<Utc>) -> SimpleExpr {
     datetime(t, c.get_database_backend()).into()
 }
 
-/// A task an action creates.
 /// Stores a firing; `None` if one with its idempotency key exists (it fired before).
 pub async fn insert_firing(
     c: &impl ConnectionTrait,

@@ -8,9 +8,9 @@
 use chrono::{DateTime, Utc};
 use engine_rule::{Action, EventRule, Firing, TriggerKind};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
-use serde_json::{Map, Value};
 
 use super::{Change, Outcome, Unfired, act, run_fired, store};
+use crate::actions::SubjectUpdate;
 use crate::catalog::PublishedApp;
 use crate::error::Error;
 
@@ -44,7 +44,7 @@ pub(super) async fn act_on_all(
     if fired.is_empty() {
         return Ok(());
     }
-    let rows: Vec<(&Firing, &Change, Option<i64>)> = fired.iter().map(|(f, c)| (f, *c, acting(*c))).collect();
+    let rows: Vec<(&Firing, &Change, Option<i64>)> = fired.iter().map(|(f, c)| (f, *c, acting(c))).collect();
     let ids = store::insert_firings(tx, app, &rows, now).await?;
     // A trigger that fired this rule before fires it no more.
     let new: Vec<(i64, &Firing, &Change)> =
@@ -67,10 +67,7 @@ pub(super) async fn act_on_all(
 
 /// What the firings `fired` update, when each only sets fields of its own live record
 /// with the platform's authority: (firing, form, record, values); `None` otherwise.
-fn own_updates<'f>(
-    rule: &EventRule,
-    fired: &[(i64, &'f Firing, &Change)],
-) -> Option<Vec<(i64, String, i64, &'f Map<String, Value>)>> {
+fn own_updates<'f>(rule: &EventRule, fired: &[(i64, &'f Firing, &Change)]) -> Option<Vec<SubjectUpdate<'f>>> {
     if rule.on_behalf || fired.is_empty() {
         return None;
     }
