@@ -4,9 +4,9 @@
 //! fields sent; one whose sent values equal the stored ones writes nothing (no version, no
 //! audit entry, no firing, no process), so a feed sent twice changes nothing the second
 //! time. A relation may name its record by that record's key (`{"customer_no": "C001"}`).
-//! Every write goes through the pipeline with the caller's roles, each under a savepoint;
-//! all or nothing unless `atomic` is false, when the records that fit are kept and the
-//! others reported.
+//! Every write goes through the pipeline with the caller's roles: the new records created
+//! together (`pipeline::create_many`), then each update under a savepoint; all or nothing
+//! unless `atomic` is false, when the records that fit are kept and the others reported.
 
 use std::collections::HashMap;
 
