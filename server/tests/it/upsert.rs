@@ -17,7 +17,8 @@ both_backends!(
     the_integration_role_writes_what_core_banking_owns_and_nothing_else,
     the_same_new_key_sent_fifty_times_at_once_makes_one_record,
     records_created_together_leave_what_each_leaves_alone,
-    a_batch_its_writer_may_not_keep_is_written_one_by_one
+    a_batch_its_writer_may_not_keep_is_written_one_by_one,
+    rule_actions_refused_in_a_batch_are_each_kept_as_an_incident
 );
 
 const UPSERT: &str = "/api/v1/apps/bank_crm/forms/customer/records/bulk";
@@ -390,5 +391,60 @@ async fn a_batch_its_writer_may_not_keep_is_written_one_by_one(backend: Backend)
     let refused = as_user(&env, "zhang.min", "POST", UPSERT, Some(&atomic)).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(rows(&env, "SELECT COUNT(*) FROM t_bank_crm_customer WHERE f_customer_no LIKE 'C961%'").await, [["0"]]);
+    env.finish().await;
+}
+
+async fn rule_actions_refused_in_a_batch_are_each_kept_as_an_incident(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    // A rule whose update is refused (AUM is never negative), and one that updates the
+    // record it watches until the cascade is stopped.
+    let refuse = json!({ "key": "refused_update", "trigger": { "on": "created", "form": "customer" },
+        "condition": "risk_level == 'r5'", "actions": [{ "type": "update_fields", "set": { "aum": "-1" } }] });
+    let runaway = json!({ "key": "runaway", "trigger": { "on": "updated", "form": "customer" },
+        "condition": "starts_with(coalesce(notes, ''), 'loop')", "actions": [{ "type": "update_fields", "set": { "notes": "notes & '!'" } }] });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/refused_update", &refuse).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/runaway", &runaway).await.status, 200);
+    let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let one = |no: &str, risk: &str| {
+        json!({ "customer_no": no, "name": no, "risk_level": risk, "notes": "loop",
+            "relationship_manager": { "employee_no": "E1001" }, "branch": { "code": "SH001" } })
+    };
+    let feed = json!({ "key": "customer_no", "records": [one("B1", "r5"), one("B2", "r3"), one("B3", "r5")] });
+    let together = env.post(UPSERT, &feed).await;
+    assert_eq!(together.body["created"].as_u64(), Some(3), "{}", together.body);
+    // The same customer created alone, for comparison.
+    let alone = env.post(UPSERT, &json!({ "key": "customer_no", "records": [one("A1", "r5")] })).await;
+    assert_eq!(alone.body["created"].as_u64(), Some(1), "{}", alone.body);
+    let states = rows(
+        &env,
+        "SELECT f_customer_no, f_tier, COALESCE(CAST(f_aum AS TEXT), ''), f_notes FROM t_bank_crm_customer \
+            WHERE f_customer_no IN ('A1', 'B1', 'B2', 'B3') ORDER BY f_customer_no",
+    )
+    .await;
+    let (a1, batched) = states.split_first().expect("rows");
+    for b in batched {
+        assert_eq!(b[1..], a1[1..], "{b:?} as {a1:?}: its rules acted as they act on a record alone");
+    }
+    assert!(a1[3].ends_with("!!!!!!!"), "the cascade ran until stopped: {a1:?}");
+    let incidents = rows(
+        &env,
+        "SELECT f.rule, c.f_customer_no FROM trellis_firings f JOIN t_bank_crm_customer c ON c.id = f.record_id \
+         WHERE f.status <> 'done' ORDER BY f.rule, c.f_customer_no",
+    )
+    .await;
+    let expected: Vec<Vec<String>> = [
+        ("refused_update", "A1"),
+        ("refused_update", "B1"),
+        ("refused_update", "B3"),
+        ("runaway", "A1"),
+        ("runaway", "B1"),
+        ("runaway", "B2"),
+        ("runaway", "B3"),
+    ]
+    .iter()
+    .map(|(r, c)| vec![(*r).to_owned(), (*c).to_owned()])
+    .collect();
+    assert_eq!(incidents, expected, "each refused action is its firing's incident");
     env.finish().await;
 }
