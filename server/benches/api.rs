@@ -12,6 +12,9 @@
 //! Trellis' own work (access, checks, audit, rules, JSON).
 //! `BENCH_INSERTS` and `BENCH_ROWS` (comma-separated) scale it down for a quick look.
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};

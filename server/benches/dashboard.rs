@@ -9,6 +9,9 @@
 //! its cards' figures — AUM and customers by tier — straight from SQLite, as the baseline.
 //! Prints each card's outcome and the process's peak memory.
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 

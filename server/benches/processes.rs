@@ -12,6 +12,9 @@
 //! the same driver (insert an instance and its timer, then delete the timer and update the
 //! instance), one transaction per instance as the runner does. Prints the rates and ratios.
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::time::Instant;
 
 use chrono::{Duration, Utc};

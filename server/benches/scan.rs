@@ -7,6 +7,9 @@
 //! sea-orm (the driver Trellis uses), to tell the driver's share from Trellis's. Prints the
 //! median of `BENCH_RUNS` (5) runs of each and the ratios.
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};

@@ -15,6 +15,9 @@
 //! any table (customers, audit entries, firings) inserted raw the same way into copies of
 //! those tables: what keeping that trail costs SQLite alone.
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
