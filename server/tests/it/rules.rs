@@ -240,14 +240,7 @@ async fn rules_fire_in_the_transaction_of_the_change(backend: Backend) {
 
 async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend) {
     let env = start(backend).await.with_bank_crm().await;
-    let refuse = json!({ "key": "refused_update", "trigger": { "on": "updated", "form": "customer" },
-        "condition": "risk_level == 'r5'", "actions": [{ "type": "update_fields", "set": { "aum": "-1" } }] });
-    let runaway = json!({ "key": "runaway", "trigger": { "on": "updated", "form": "customer" },
-        "condition": "starts_with(coalesce(notes, ''), 'loop')", "actions": [{ "type": "update_fields", "set": { "notes": "notes & '!'" } }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/refused_update", &refuse).await.status, 200);
-    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/runaway", &runaway).await.status, 200);
-    let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
-    assert_eq!(published.status, 200, "{}", published.body);
+    refused_and_runaway_rules(&env, "updated").await;
 
     let chen = customer_named(&env, "陈静").await;
     let uri = format!("/api/v1/apps/bank_crm/forms/customer/records/{}", chen["id"]);
@@ -287,6 +280,27 @@ async fn failing_actions_and_runaway_cascades_become_incidents(backend: Backend)
     assert_eq!(incidents[0]["rule"], "runaway");
     assert!(incidents[0]["error"].as_str().is_some_and(|e| e.contains("8 levels deep")), "{incidents}");
     env.finish().await;
+}
+
+/// Publishes two rules on customers: `refused_update`, which on `on` (`created` or
+/// `updated`) sets a negative AUM for an `r5` customer (always refused), and `runaway`,
+/// which appends `!` to notes starting with `loop` on every update until the cascade stops.
+pub async fn refused_and_runaway_rules<S>(env: &crate::support::Env<S>, on: &str)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+        >,
+{
+    let refuse = json!({ "key": "refused_update", "trigger": { "on": on, "form": "customer" },
+        "condition": "risk_level == 'r5'", "actions": [{ "type": "update_fields", "set": { "aum": "-1" } }] });
+    let runaway = json!({ "key": "runaway", "trigger": { "on": "updated", "form": "customer" },
+        "condition": "starts_with(coalesce(notes, ''), 'loop')", "actions": [{ "type": "update_fields", "set": { "notes": "notes & '!'" } }] });
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/refused_update", &refuse).await.status, 200);
+    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/runaway", &runaway).await.status, 200);
+    let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
+    assert_eq!(published.status, 200, "{}", published.body);
 }
 
 /// A rule whose action fails until the data is corrected: a customer turning `r5` raises a

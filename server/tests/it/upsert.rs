@@ -398,14 +398,7 @@ async fn rule_actions_refused_in_a_batch_are_each_kept_as_an_incident(backend: B
     let env = start(backend).await.with_bank_crm().await;
     // A rule whose update is refused (AUM is never negative), and one that updates the
     // record it watches until the cascade is stopped.
-    let refuse = json!({ "key": "refused_update", "trigger": { "on": "created", "form": "customer" },
-        "condition": "risk_level == 'r5'", "actions": [{ "type": "update_fields", "set": { "aum": "-1" } }] });
-    let runaway = json!({ "key": "runaway", "trigger": { "on": "updated", "form": "customer" },
-        "condition": "starts_with(coalesce(notes, ''), 'loop')", "actions": [{ "type": "update_fields", "set": { "notes": "notes & '!'" } }] });
-    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/refused_update", &refuse).await.status, 200);
-    assert_eq!(env.put("/api/v1/apps/bank_crm/drafts/rules/runaway", &runaway).await.status, 200);
-    let published = env.post("/api/v1/apps/bank_crm/publish", &json!({})).await;
-    assert_eq!(published.status, 200, "{}", published.body);
+    crate::rules::refused_and_runaway_rules(&env, "created").await;
     let one = |no: &str, risk: &str| {
         json!({ "customer_no": no, "name": no, "risk_level": risk, "notes": "loop",
             "relationship_manager": { "employee_no": "E1001" }, "branch": { "code": "SH001" } })
