@@ -178,7 +178,8 @@ pub async fn update(
     }
     let mut rows = Vec::with_capacity(batch.len());
     for (columns, records) in shapes {
-        for chunk in records.chunks((MAX_VALUES / (2 * columns.len() + 1)).max(1)) {
+        // SQLite tries a CASE's branches in turn: a thousand rows a statement keeps that short.
+        for chunk in records.chunks((MAX_VALUES / (2 * columns.len() + 1)).clamp(1, 1000)) {
             let mut stmt = Query::update();
             stmt.table(Alias::new(&ctx.map.table))
                 .value(Alias::new("_version"), Expr::col(Alias::new("_version")).add(1))

@@ -18,7 +18,8 @@ both_backends!(
     the_same_new_key_sent_fifty_times_at_once_makes_one_record,
     records_created_together_leave_what_each_leaves_alone,
     a_batch_its_writer_may_not_keep_is_written_one_by_one,
-    rule_actions_refused_in_a_batch_are_each_kept_as_an_incident
+    rule_actions_refused_in_a_batch_are_each_kept_as_an_incident,
+    a_batch_larger_than_a_statement_is_written_in_chunks
 );
 
 const UPSERT: &str = "/api/v1/apps/bank_crm/forms/customer/records/bulk";
@@ -439,5 +440,37 @@ async fn rule_actions_refused_in_a_batch_are_each_kept_as_an_incident(backend: B
     .map(|(r, c)| vec![(*r).to_owned(), (*c).to_owned()])
     .collect();
     assert_eq!(incidents, expected, "each refused action is its firing's incident");
+    env.finish().await;
+}
+
+async fn a_batch_larger_than_a_statement_is_written_in_chunks(backend: Backend) {
+    let env = start(backend).await.with_bank_crm().await;
+    people(&env).await;
+    // More rows than one INSERT, one tiering UPDATE, one audit or firing statement takes.
+    let records: Vec<Value> = (0..2_500)
+        .map(|i| {
+            customer(&format!("K{i:05}"), "分批", &format!("137{i:08}"), if i % 2 == 0 { "E1001" } else { "E1002" })
+        })
+        .collect();
+    let sent = upsert(&env, &json!({ "key": "customer_no", "records": records })).await;
+    assert_eq!((sent.status, sent.body["created"].as_u64()), (200, Some(2_500)), "{}", sent.body["refused"]);
+    let ids: Vec<i64> =
+        sent.body["results"].as_array().expect("results").iter().filter_map(|r| r["id"].as_i64()).collect();
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 2_500, "each record its own id");
+    // Each result's id is the record of its key.
+    let first = rows(&env, &format!("SELECT f_customer_no FROM t_bank_crm_customer WHERE id = {}", ids[0])).await;
+    let last = rows(&env, &format!("SELECT f_customer_no FROM t_bank_crm_customer WHERE id = {}", ids[2_499])).await;
+    assert_eq!((first, last), (vec![vec!["K00000".to_owned()]], vec![vec!["K02499".to_owned()]]));
+    let tiered = "SELECT COUNT(*) FROM t_bank_crm_customer WHERE f_customer_no LIKE 'K%' AND f_tier IS NOT NULL AND _version = 2";
+    assert_eq!(rows(&env, tiered).await, [["2500"]], "every one tiered by the rule, once");
+    let audited = "SELECT COUNT(*) FROM trellis_audit a JOIN t_bank_crm_customer c ON c.id = a.record_id \
+        WHERE a.form = 'customer' AND c.f_customer_no LIKE 'K%'";
+    assert_eq!(rows(&env, audited).await, [["5000"]], "created and tiered: two entries each");
+    let fired = "SELECT COUNT(*) FROM trellis_firings f JOIN t_bank_crm_customer c ON c.id = f.record_id \
+        WHERE f.rule = 'retier' AND c.f_customer_no LIKE 'K%'";
+    assert_eq!(rows(&env, fired).await, [["2500"]]);
     env.finish().await;
 }
