@@ -347,6 +347,22 @@ async fn records_created_together_leave_what_each_leaves_alone(backend: Backend)
         (detail["after"]["customer_no"].as_str(), detail["after"]["annual_income"].as_str()),
         (Some("C9700"), Some("360000.50"))
     );
+    // The rule's update is audited alike: the same values sent, the same fields before and after.
+    let updates = |no: &str| {
+        let sql = format!(
+            "SELECT a.detail FROM trellis_audit a JOIN t_bank_crm_customer c ON c.id = a.record_id \
+             WHERE a.action = 'record.update' AND c.f_customer_no = '{no}'"
+        );
+        let env = &env;
+        async move { serde_json::from_str::<Value>(&rows(env, &sql).await[0][0]).expect("json") }
+    };
+    let (batched, alone) = (updates("C9700").await, updates("C9800").await);
+    assert_eq!(batched["sent"], alone["sent"]);
+    for side in ["before", "after"] {
+        let keys = |v: &Value| v[side].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+        assert_eq!(keys(&batched), keys(&alone), "{side}");
+        assert_eq!(batched[side]["tier"], alone[side]["tier"], "{side}");
+    }
     env.finish().await;
 }
 
