@@ -6,7 +6,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Input, Modal, Space, Table, Typography } from 'antd';
 import { api, type Problem } from '../api/client';
 import { invalidate } from '../api/queries';
-import { LanguageContext, label } from '../i18n';
+import { LanguageContext, label, joinIn } from '../i18n';
 import { follow, useNavigate } from '../ui/router';
 import { designQueries, type AppSummary } from './api';
 import { useD } from './i18n';
@@ -43,7 +43,7 @@ export default function Apps() {
     const answer = await api.POST('/api/v1/apps', { body: { key, name, forms: [] } as never });
     if (answer.error) {
       const p = answer.error as Partial<Problem>;
-      return setProblem((p.errors ?? []).map((e) => e.message).join('；') || p.detail || d('designer.failed'));
+      return setProblem(joinIn(language, (p.errors ?? []).map((e) => e.message), 'sentences') || p.detail || d('designer.failed'));
     }
     void invalidate(client, ['/api/v1/apps']);
     setMaking(false);

@@ -6,14 +6,15 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Alert, Modal, Typography } from 'antd';
 import { api, type Problem } from '../api/client';
 import { invalidate } from '../api/queries';
-import { LanguageContext } from '../i18n';
+import { LanguageContext, joinIn, type Language } from '../i18n';
 import type { Change, Finding, Json } from './api';
 import { useD } from './i18n';
 import { changeText } from './PublishDialog';
 
 interface Weighed { bundle: Json; key: string; exists: boolean; changes: Change[]; findings: Finding[] }
 
-const said = (p: Partial<Problem> | undefined) => (p?.errors ?? []).map((e) => `${e.path} ${e.message}`).join('；') || p?.detail || '';
+const said = (p: Partial<Problem> | undefined, language: Language) =>
+  joinIn(language, (p?.errors ?? []).map((e) => `${e.path} ${e.message}`), 'sentences') || p?.detail || '';
 
 export function ImportApp({ onClose, onDone }: { onClose: () => void; onDone: (app: string) => void }) {
   const d = useD();
@@ -35,7 +36,7 @@ export function ImportApp({ onClose, onDone }: { onClose: () => void; onDone: (a
     const here = await api.GET('/api/v1/apps/{app}', { params: { path: { app: key } } });
     if (!here.data) return setWeighed({ bundle, key, exists: false, changes: [], findings: [] });
     const dry = await api.POST('/api/v1/apps/{app}/import', { params: { path: { app: key }, query: { dry_run: true } }, body: bundle as never });
-    if (!dry.data) return setProblem(said(dry.error as Partial<Problem>));
+    if (!dry.data) return setProblem(said(dry.error as Partial<Problem>, language));
     const data = dry.data as { changes: Change[]; findings: Finding[] };
     setWeighed({ bundle, key, exists: true, changes: data.changes, findings: data.findings });
   }
@@ -47,7 +48,7 @@ export function ImportApp({ onClose, onDone }: { onClose: () => void; onDone: (a
       ? await api.POST('/api/v1/apps/{app}/import', { params: { path: { app: weighed.key } }, body: weighed.bundle as never })
       : await api.POST('/api/v1/apps', { body: weighed.bundle as never });
     setBusy(false);
-    if (answer.error) return setProblem(said(answer.error as Partial<Problem>));
+    if (answer.error) return setProblem(said(answer.error as Partial<Problem>, language));
     void invalidate(client, ['/api/v1/apps']);
     onDone(weighed.key);
   }

@@ -10,6 +10,7 @@ import { guardLeaving } from '../ui/router';
 import { check, readDraft, saveDraft, type Checked, type Json } from './api';
 import { useD } from './i18n';
 import { begin, record, redo, undo, type History } from './history';
+import { useJoin } from '../i18n';
 
 export type Notice = { type: 'success' | 'error' | 'info'; text: string } | null;
 
@@ -19,6 +20,7 @@ const typing = (target: EventTarget | null) =>
 
 export function useDraft<T extends Json>(app: string, kind: string, key: string, blank: () => T) {
   const d = useD();
+  const join = useJoin();
   const client = useQueryClient();
   const [saved, setSaved] = useState<{ doc: T; revision: number } | null>(null);
   const [h, setH] = useState<History<T> | null>(null);
@@ -61,7 +63,7 @@ export function useDraft<T extends Json>(app: string, kind: string, key: string,
       if (read) setTheirs({ doc: read.doc as T, revision: read.revision });
       return false;
     }
-    const said = (answer.problem?.errors ?? []).map((e) => e.message).join('；') || answer.problem?.detail || '';
+    const said = join((answer.problem?.errors ?? []).map((e) => e.message), 'sentences') || answer.problem?.detail || '';
     setNotice({ type: 'error', text: d('designer.saveFailed', { why: said }) });
     return false;
   }

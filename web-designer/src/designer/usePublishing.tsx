@@ -8,9 +8,11 @@ import { invalidate } from '../api/queries';
 import { designQueries, dryRun, publish, type DryRun } from './api';
 import { useD } from './i18n';
 import { PublishDialog } from './PublishDialog';
+import { useJoin } from '../i18n';
 
 export function usePublishing(app: string, before: () => Promise<boolean>): { open: () => Promise<void>; dialog: ReactNode } {
   const d = useD();
+  const join = useJoin();
   const client = useQueryClient();
   const [shown, setShown] = useState(false);
   const [run, setRun] = useState<DryRun | null>(null);
@@ -36,7 +38,7 @@ export function usePublishing(app: string, before: () => Promise<boolean>): { op
       setShown(false);
       setSaid({ type: 'info', text: d('publish.requested') });
     } else {
-      setSaid({ type: 'error', text: (answer.problem?.errors ?? []).map((e) => e.message).join('；') || answer.problem?.detail || d('designer.failed') });
+      setSaid({ type: 'error', text: join((answer.problem?.errors ?? []).map((e) => e.message), 'sentences') || answer.problem?.detail || d('designer.failed') });
     }
     void invalidate(client, ['/api/v1/apps', '/api/v1/workspace']);
   }

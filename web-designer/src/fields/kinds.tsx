@@ -10,7 +10,7 @@ import { Input, Select, Switch, Tag } from 'antd';
 import type { ReactNode } from 'react';
 import { shownMasked, type FieldMeta, type FieldType, type Row, type WorkspaceForm } from '../api/client';
 import { formatDecimal, formatInstant, fromWallClock, toWallClock } from '../ui/format';
-import { label, translate, type Language } from '../i18n';
+import { label, translate, type Language, joinIn } from '../i18n';
 import { Attachments } from './inputs/Attachments';
 import { DateInput } from './inputs/DateInput';
 import { RelationPicker } from './inputs/RelationPicker';
@@ -235,7 +235,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   multi_select: {
     input: (f, c) => <Select mode="multiple" allowClear showSearch={{ optionFilterProp: 'label' }} disabled={c.disabled} options={options(f, c.language)} />,
     fromInput: (v) => (Array.isArray(v) && v.length > 0 ? v : undefined),
-    text: (f, v, c) => (Array.isArray(v) ? v : []).map((o) => optionLabel(f, o, c.language)).join('、'),
+    text: (f, v, c) => joinIn(c.language, (Array.isArray(v) ? v : []).map((o) => optionLabel(f, o, c.language))),
     cell: (f, v, _, c) => (Array.isArray(v) ? v : []).map((o) => <OptionTag key={String(o)} field={f} value={o} language={c.language} />),
     listed: true,
     sortable: false,
@@ -267,7 +267,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
     input: (f, c) => <Attachments app={c.app} accept={f.accept ?? []} maxFiles={f.max_files ?? 1} maxSize={f.max_size ?? undefined} disabled={c.disabled} />,
     fromInput: (v) => (Array.isArray(v) && v.length > 0 ? v : undefined),
     // By the files' names.
-    text: (_, v) => (Array.isArray(v) ? v : []).map((f) => (f && typeof f === 'object' && 'name' in f ? String(f.name) : String(f))).join('、'),
+    text: (_, v, c) => joinIn(c.language, (Array.isArray(v) ? v : []).map((f) => (f && typeof f === 'object' && 'name' in f ? String(f.name) : String(f)))),
     listed: false,
     sortable: false,
     bulk: false,

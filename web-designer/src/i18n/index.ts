@@ -37,6 +37,18 @@ export function label(texts: Record<string, string> | null | undefined, language
 
 export const LanguageContext = createContext<Language>('zh-CN');
 
+/// Items joined as `language` joins them: names and options (`、` in Chinese, `, ` in
+/// English), or sentences such as a problem's messages (`；`, `; `).
+export function joinIn(language: Language, items: string[], kind: 'names' | 'sentences' = 'names'): string {
+  return items.join(translate(language, kind === 'names' ? 'list.names' : 'list.sentences'));
+}
+
+/// `joinIn` in the reader's language.
+export function useJoin() {
+  const language = useContext(LanguageContext);
+  return (items: string[], kind: 'names' | 'sentences' = 'names') => joinIn(language, items, kind);
+}
+
 export function useT() {
   const language = useContext(LanguageContext);
   return (key: Key, values?: Record<string, string | number>) => translate(language, key, values);

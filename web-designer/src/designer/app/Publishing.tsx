@@ -7,7 +7,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Modal, Space, Switch, Table, Tag } from 'antd';
 import { api, type Problem } from '../../api/client';
 import { invalidate } from '../../api/queries';
-import { LanguageContext } from '../../i18n';
+import { LanguageContext, joinIn } from '../../i18n';
 import { ShellContext } from '../../ui/contexts';
 import { formatInstant } from '../../ui/format';
 import { ZoneContext } from '../../ui/contexts';
@@ -45,7 +45,7 @@ export function Publishing({ app }: { app: string }) {
       : await api.POST('/api/v1/apps/{app}/publish-requests/{id}/reject', path);
     if (answer.error) {
       const p = answer.error as Partial<Problem>;
-      return setProblem((p.errors ?? []).map((e) => e.message).join('；') || p.detail || d('designer.failed'));
+      return setProblem(joinIn(language, (p.errors ?? []).map((e) => e.message), 'sentences') || p.detail || d('designer.failed'));
     }
     setWeighing(null);
     void refresh();

@@ -7,7 +7,7 @@ import { Alert, Button, Descriptions, Drawer, Input, Select, Space, Table, Tag }
 import { api, type FieldMeta, type Problem, type Row } from '../../api/client';
 import { answered, problemOf, type Key } from '../../api/queries';
 import { valueText } from '../../fields/kinds';
-import { LanguageContext, label } from '../../i18n';
+import { LanguageContext, label, joinIn } from '../../i18n';
 import { ZoneContext } from '../../ui/contexts';
 import { designQueries } from '../api';
 import type { FormDoc } from '../form/model';
@@ -48,7 +48,7 @@ export function SeeAs({ app }: { app: string }) {
         <Button type="primary" disabled={!typed || !form} onClick={() => form && setAsked({ user: typed, form })}>{d('seeAs.show')}</Button>
       </Space>
       <Alert type="info" title={d('seeAs.said')} style={{ marginBottom: 12 }} />
-      {problem && <Alert role="alert" type="error" title={(problem.errors ?? []).map((e) => e.message).join('；') || problem.detail} />}
+      {problem && <Alert role="alert" type="error" title={joinIn(language, (problem.errors ?? []).map((e) => e.message), 'sentences') || problem.detail} />}
       {seen.data && (
         <>
           <p>

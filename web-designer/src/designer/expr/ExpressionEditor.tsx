@@ -11,6 +11,7 @@ import { setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { EditorState, RangeSetBuilder } from '@codemirror/state';
 import { Decoration, EditorView, keymap, ViewPlugin, type DecorationSet, type ViewUpdate } from '@codemirror/view';
 import { tokenize } from './tokens';
+import { useJoin } from '../../i18n';
 
 /// A name an expression may use, as the server's check gives it.
 export interface Name { name: string; kind: string; type: string; label: unknown }
@@ -72,6 +73,7 @@ export function ExpressionEditor({ value, onChange, label, names, findings, desc
   describe: (n: Name) => string;
   id?: string;
 }) {
+  const join = useJoin();
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const latest = useRef({ onChange, names, describe });
@@ -123,7 +125,7 @@ export function ExpressionEditor({ value, onChange, label, names, findings, desc
     editor.dispatch(setDiagnostics(editor.state, diagnostics));
   }, [findings]);
 
-  const said = findings.map((f) => f.message).join('；');
+  const said = join(findings.map((f) => f.message), 'sentences');
   return (
     <div className={`expression-editor${findings.length ? ' has-findings' : ''}`}>
       <div ref={host} />

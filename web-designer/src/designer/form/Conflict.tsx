@@ -2,7 +2,7 @@
 // removed, changed, by key), and the choice: merge my changes over theirs, or take theirs.
 import { useContext } from 'react';
 import { Button, Modal, Space } from 'antd';
-import { LanguageContext, label } from '../../i18n';
+import { LanguageContext, label, joinIn } from '../../i18n';
 import { useD } from '../i18n';
 import { changedFields, merge, type FormDoc } from './model';
 
@@ -13,7 +13,7 @@ export function Conflict({ base, mine, theirs, onReload, onMerge, onClose }: {
   const d = useD();
   const language = useContext(LanguageContext);
   const { added, removed, changed } = changedFields(base, theirs);
-  const names = (fields: FormDoc['fields']) => fields.map((f) => label(f.label, language) || f.key).join('、');
+  const names = (fields: FormDoc['fields']) => joinIn(language, fields.map((f) => label(f.label, language) || f.key));
   return (
     <Modal open title={d('conflict.title')} onCancel={onClose} footer={
       <Space>

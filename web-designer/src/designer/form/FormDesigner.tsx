@@ -9,7 +9,7 @@ import { Spin } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FieldType } from '../../api/client';
 import { invalidate } from '../../api/queries';
-import { LanguageContext, label } from '../../i18n';
+import { LanguageContext, label, joinIn } from '../../i18n';
 import type { Params } from '../../ui/router';
 import { designQueries, rename, type Json } from '../api';
 import type { Name } from '../expr/ExpressionEditor';
@@ -98,7 +98,7 @@ export default function FormDesigner({ params }: { params: Params }) {
     if (!impact) return null;
     if (dirty && !(await draft.save())) return d('impact.saveFirst');
     const done = await rename(app, key, impact.field, to);
-    if (!done.data) return (done.problem?.errors ?? []).map((e) => e.message).join('；') || done.problem?.detail || d('designer.failed');
+    if (!done.data) return joinIn(language, (done.problem?.errors ?? []).map((e) => e.message), 'sentences') || done.problem?.detail || d('designer.failed');
     setImpact(null);
     await draft.load();
     setSelected(to);

@@ -4,7 +4,7 @@
 import { useContext } from 'react';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { Button, Form, Input, Radio, Select, Space } from 'antd';
-import { LanguageContext, label } from '../../i18n';
+import { LanguageContext, label, joinIn } from '../../i18n';
 import type { Name } from '../expr/ExpressionEditor';
 import type { Finding } from '../api';
 import { useD } from '../i18n';
@@ -39,7 +39,7 @@ export function FormProperties({ doc, findings, names, describe, onChange }: {
       <Prop name={d('props.search')} findings={[]}>
         {/* What the list's search box looks in, as the server decides it. */}
         <div className="search-fields">
-          {searched.length ? searched.map((f) => name(f.label, f.key)).join('、') : d('props.none')}
+          {searched.length ? joinIn(language, searched.map((f) => name(f.label, f.key))) : d('props.none')}
           <div className="hint">{d('props.searchHint')}</div>
         </div>
       </Prop>

@@ -2,7 +2,7 @@
 // finding from the server's checker beside it, an expression box with its findings.
 import { Form, Input } from 'antd';
 import type { ReactNode } from 'react';
-import { LANGUAGES } from '../../i18n';
+import { LANGUAGES, useJoin } from '../../i18n';
 import { ExpressionEditor, type Name } from '../expr/ExpressionEditor';
 import { fromBytes } from '../expr/tokens';
 import type { Finding } from '../api';
@@ -11,7 +11,8 @@ import type { Labels } from './model';
 
 /// A property's row: its label, the input, and the checker's finding at `path`, if any.
 export function Prop({ name, findings, children, htmlFor }: { name: string; findings: Finding[]; children: ReactNode; htmlFor?: string }) {
-  const said = findings.map((f) => f.message).join('；');
+  const join = useJoin();
+  const said = join(findings.map((f) => f.message), 'sentences');
   return (
     <Form.Item label={name} {...(htmlFor ? { htmlFor } : {})} validateStatus={said ? 'error' : ''} help={said || undefined}>
       {children}

@@ -5,7 +5,7 @@
 import { useContext, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Checkbox, Collapse, Form, Select, Space, Spin, Table } from 'antd';
-import { LanguageContext, label } from '../../i18n';
+import { LanguageContext, label, joinIn } from '../../i18n';
 import type { Params } from '../../ui/router';
 import { designQueries, type Json } from '../api';
 import type { Name } from '../expr/ExpressionEditor';
@@ -93,7 +93,7 @@ export default function RoleEditor({ params }: { params: Params }) {
           const formName = label(f.label, language) || f.key;
           return {
             key: f.key,
-            label: <span>{formName} {g.operations?.length ? <small>({g.operations.map((o) => d(`roles.op.${o as (typeof OPERATIONS)[number]}`)).join('、')})</small> : null}</span>,
+            label: <span>{formName} {g.operations?.length ? <small>({joinIn(language, g.operations.map((o) => d(`roles.op.${o as (typeof OPERATIONS)[number]}`)))})</small> : null}</span>,
             children: (
               <Form layout="vertical" component="div">
                 <Form.Item label={d('roles.operations')}>

@@ -7,11 +7,13 @@ import { api } from '../../api/client';
 import { answered, invalidate, type Key } from '../../api/queries';
 import { ShellContext } from '../../ui/contexts';
 import { useD } from '../i18n';
+import { useJoin } from '../../i18n';
 
 interface User { username: string; display_name?: string | null; org_unit?: string | null; app_roles?: Record<string, string[]> }
 
 export function RoleHolders({ app, role }: { app: string; role: string }) {
   const d = useD();
+  const join = useJoin();
   const me = useContext(ShellContext)?.me;
   const client = useQueryClient();
   const admin = me?.platform_role === 'administrator';
@@ -30,7 +32,7 @@ export function RoleHolders({ app, role }: { app: string; role: string }) {
     const roles = on ? [...now, role] : now.filter((r) => r !== role);
     const answer = await api.PUT('/api/v1/users/{username}', { params: { path: { username: u.username } }, body: { app_roles: { [app]: roles } } });
     const refused = answer.error as { detail?: string; errors?: { message: string }[] } | undefined;
-    setProblem(refused ? (refused.errors ?? []).map((e) => e.message).join('；') || refused.detail || d('designer.failed') : null);
+    setProblem(refused ? join((refused.errors ?? []).map((e) => e.message), 'sentences') || refused.detail || d('designer.failed') : null);
     void invalidate(client, ['/api/v1/users']);
   }
   const name = (u: User) => u.display_name ? `${u.display_name} (${u.username})` : u.username;

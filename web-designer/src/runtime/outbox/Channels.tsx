@@ -3,7 +3,7 @@ import { Alert, Button, Card, Descriptions, Input, Space, Tag, Typography } from
 import { useQuery } from '@tanstack/react-query';
 import { api, type Problem } from '../../api/client';
 import type { Key } from '../../api/queries';
-import { LanguageContext, useNamed, useT } from '../../i18n';
+import { LanguageContext, useNamed, useT, joinIn } from '../../i18n';
 import { refusalText } from '../../ui/problems';
 import { ChannelEditor } from './ChannelEditor';
 import { follow, paths, useNavigate, type Params } from '../../ui/router';
@@ -115,8 +115,8 @@ function ChannelCard({ app, name, channel }: { app: string; name: string; channe
   const set = [
     secrets.password && t('channels.secret.password'),
     secrets.access_key_secret && t('channels.secret.access_key_secret'),
-    secrets.headers.length > 0 && t('channels.secret.headers', { names: secrets.headers.join(', ') }),
-    secrets.robots.length > 0 && t('channels.secret.robots', { names: secrets.robots.join(', ') }),
+    secrets.headers.length > 0 && t('channels.secret.headers', { names: joinIn(language, secrets.headers) }),
+    secrets.robots.length > 0 && t('channels.secret.robots', { names: joinIn(language, secrets.robots) }),
     secrets.signing > 0 && t('channels.secret.signing', { count: secrets.signing }),
   ].filter(Boolean) as string[];
   return (
@@ -124,7 +124,7 @@ function ChannelCard({ app, name, channel }: { app: string; name: string; channe
       <Descriptions size="small" column={1}
         items={[
           ...settings(channel).map(([key, value]) => ({ key, label: named('channels.setting', key), children: value })),
-          { key: 'secrets', label: t('channels.secrets'), children: set.length ? set.join('；') : t('channels.noSecrets') },
+          { key: 'secrets', label: t('channels.secrets'), children: set.length ? joinIn(language, set, 'sentences') : t('channels.noSecrets') },
         ]} />
       <Space wrap align="end" style={{ marginTop: 12 }}>
         <label>

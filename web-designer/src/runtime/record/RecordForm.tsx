@@ -4,7 +4,7 @@ import { api, type FieldMeta, type Problem, type Row, type WorkspaceForm } from 
 import { FieldItem } from '../../fields/FieldItem';
 import { kindOf, lookupText, type InputContext } from '../../fields/kinds';
 import { apiValues, clearedErrors, errorName, inputValues } from '../../fields/values';
-import { LanguageContext, label, useT } from '../../i18n';
+import { LanguageContext, label, useT, joinIn } from '../../i18n';
 import { useForms, ZoneContext } from '../../ui/contexts';
 import { fieldAt, fieldProblem, refusalText } from '../../ui/problems';
 import { guardLeaving } from '../../ui/router';
@@ -111,7 +111,7 @@ export function RecordForm({ app, form, record, start = {}, onSaved, preview }: 
     // The last refusal's errors go; this one's are shown where they apply.
     antForm.setFields([...antForm.getFieldsError().map((f) => ({ name: f.name, errors: [] as string[] })), ...at]);
     const whole = (refusal?.errors ?? []).filter((e) => e.path === '').map((e) => fieldProblem(e, undefined, language));
-    if (at.length === 0 || whole.length > 0) setProblem(whole.join('；') || refusalText(refusal, language, answer.response.statusText));
+    if (at.length === 0 || whole.length > 0) setProblem(joinIn(language, whole, 'sentences') || refusalText(refusal, language, answer.response.statusText));
     if (at[0]) antForm.scrollToField(at[0].name, { focus: true });
   }
 
@@ -131,7 +131,7 @@ export function RecordForm({ app, form, record, start = {}, onSaved, preview }: 
       {problem && <Alert role="alert" type="error" title={problem} style={{ marginBottom: 16 }} />}
       {conflict && (
         <Alert role="alert" type="warning" style={{ marginBottom: 16 }}
-          title={t('form.conflict', { fields: conflict.changed.join('、') || '—' })}
+          title={t('form.conflict', { fields: joinIn(language, conflict.changed) || '—' })}
           action={
             <Space>
               <Button onClick={() => { setConflict(null); guardLeaving(null); onSaved(conflict.current); }}>{t('form.reload')}</Button>
