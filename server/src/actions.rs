@@ -153,7 +153,7 @@ pub async fn run(
 pub type SubjectUpdate<'v> = (i64, String, i64, &'v serde_json::Map<String, Value>);
 
 /// The updates of rule firings that each set fields of their own record, made together
-/// (`rules::together`): through `pipeline::update_many`, each audited as its firing, in
+/// (`rules::after_changes`): through `pipeline::update_many`, each audited as its firing, in
 /// firing order.
 pub async fn update_subjects(
     tx: &DatabaseTransaction,
