@@ -43,33 +43,37 @@ pub async fn create_many(
 ) -> Result<Vec<Result<i64, Error>>, Error> {
     let mut ctx = FormCtx::new(app, form, tx.get_database_backend(), now)?;
     ctx.writer = writer.user;
-    let access = match writer.authority {
-        Authority::Caller(access) => Some(access),
-        Authority::Platform => None,
-        Authority::ActingFor(_) => return alone(tx, app, form, records, 0..records.len(), writer, now).await,
+    // What `write` alone must write: everything, when a rule acts for a user.
+    let (access, mut rest) = match writer.authority {
+        Authority::Caller(access) => (Some(access), Vec::new()),
+        Authority::Platform => (None, Vec::new()),
+        Authority::ActingFor(_) => (None, (0..records.len()).collect()),
     };
-    let may = access.is_none_or(|a| allowed(a, "create", form).is_ok());
     let mut batch: Vec<(usize, CheckedRecord)> = Vec::new();
-    let mut rest: Vec<usize> = Vec::new();
-    for (i, values) in records.iter().enumerate() {
-        let fits = may && access.is_none_or(|a| writable(a, values).is_ok());
-        match check_record(ctx.form, values, CheckMode::Create) {
-            Ok(checked) if fits && write_many::batchable(&checked) => batch.push((i, checked)),
-            _ => rest.push(i),
+    if rest.is_empty() {
+        let may = access.is_none_or(|a| allowed(a, "create", form).is_ok());
+        for (i, values) in records.iter().enumerate() {
+            let fits = may && access.is_none_or(|a| writable(a, values).is_ok());
+            match check_record(ctx.form, values, CheckMode::Create) {
+                Ok(checked) if fits && write_many::batchable(&checked) => batch.push((i, checked)),
+                _ => rest.push(i),
+            }
         }
+        let checked: Vec<&CheckedRecord> = batch.iter().map(|(_, c)| c).collect();
+        let clashes = write_many::clashes(tx, &ctx, &checked).await?;
+        let (clashing, kept): (Vec<_>, Vec<_>) = batch.into_iter().enumerate().partition(|(j, _)| clashes.contains(j));
+        rest.extend(clashing.into_iter().map(|(_, (i, _))| i));
+        batch = kept.into_iter().map(|(_, b)| b).collect();
     }
-    let checked: Vec<&CheckedRecord> = batch.iter().map(|(_, c)| c).collect();
-    let clashes = write_many::clashes(tx, &ctx, &checked).await?;
-    let (clashing, batch): (Vec<_>, Vec<_>) = batch.into_iter().enumerate().partition(|(j, _)| clashes.contains(j));
-    rest.extend(clashing.into_iter().map(|(_, (i, _))| i));
-    let batch: Vec<(usize, CheckedRecord)> = batch.into_iter().map(|(_, b)| b).collect();
-    let mut ids: HashMap<usize, i64> = HashMap::new();
+    let mut outcomes: Vec<Option<Result<i64, Error>>> = (0..records.len()).map(|_| None).collect();
     if !batch.is_empty() {
         let point = tx.begin().await?;
         match together(&point, &ctx, key, (&batch, records), access, writer).await {
-            Ok(written) => {
+            Ok(ids) => {
                 point.commit().await?;
-                ids.extend(batch.iter().map(|(i, _)| *i).zip(written));
+                for ((i, _), id) in batch.iter().zip(ids) {
+                    outcomes[*i] = Some(Ok(id));
+                }
             }
             Err(_) => {
                 point.rollback().await?;
@@ -78,32 +82,14 @@ pub async fn create_many(
         }
     }
     rest.sort_unstable();
-    let mut outcomes: HashMap<usize, Result<i64, Error>> = ids.into_iter().map(|(i, id)| (i, Ok(id))).collect();
-    for (i, outcome) in rest.iter().zip(alone(tx, app, form, records, rest.iter().copied(), writer, now).await?) {
-        outcomes.insert(*i, outcome);
+    for i in rest {
+        outcomes[i] = Some(savepointed(tx, app, form, Op::Create(records[i]), writer, now).await.map(|w| w.id));
     }
-    Ok((0..records.len())
-        .map(|i| {
-            outcomes.remove(&i).unwrap_or_else(|| Err(Error::Internal(anyhow::anyhow!("record {i} was not written"))))
-        })
+    Ok(outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| o.unwrap_or_else(|| Err(Error::Internal(anyhow::anyhow!("record {i} was not written")))))
         .collect())
-}
-
-/// The records at `which`, each created alone by `write` under a savepoint.
-async fn alone(
-    tx: &DatabaseTransaction,
-    app: &PublishedApp,
-    form: &str,
-    records: &[&Map<String, Value>],
-    which: impl Iterator<Item = usize>,
-    writer: &Writer<'_>,
-    now: DateTime<Utc>,
-) -> Result<Vec<Result<i64, Error>>, Error> {
-    let mut out = Vec::new();
-    for i in which {
-        out.push(savepointed(tx, app, form, Op::Create(records[i]), writer, now).await.map(|w| w.id));
-    }
-    Ok(out)
 }
 
 /// `write` under a savepoint: refused, it leaves nothing behind and the transaction goes

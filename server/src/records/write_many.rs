@@ -20,8 +20,26 @@ use crate::error::Error;
 /// The most bound values one statement carries (SQLite allows 32,766).
 const MAX_VALUES: usize = 30_000;
 
-/// The columns some records set, and their rows: what one statement writes.
-type Shape<R> = (Vec<Alias>, Vec<R>);
+/// The columns some records set, and each record's values of them (with what else the
+/// statement needs of it): what one statement writes.
+type Shape<K> = (Vec<Alias>, Vec<(K, Vec<SimpleExpr>)>);
+
+/// Records grouped by the columns they set, in the order first seen: records that give
+/// the same fields share a statement.
+fn by_columns<K>(records: Vec<(K, Vec<(Alias, SimpleExpr)>)>) -> Vec<Shape<K>> {
+    let mut shapes: Vec<Shape<K>> = Vec::new();
+    let mut shape_of: HashMap<Vec<String>, usize> = HashMap::new();
+    for (k, assignments) in records {
+        let names: Vec<String> = assignments.iter().map(|(column, _)| column.0.clone()).collect();
+        let (columns, row): (Vec<Alias>, Vec<SimpleExpr>) = assignments.into_iter().unzip();
+        let at = *shape_of.entry(names).or_insert_with(|| {
+            shapes.push((columns, Vec::new()));
+            shapes.len() - 1
+        });
+        shapes[at].1.push((k, row));
+    }
+    shapes
+}
 
 /// How many ids one relation check asks for.
 const CHUNK: usize = 500;
@@ -118,9 +136,7 @@ pub async fn insert(
     returning: &[Alias],
 ) -> Result<Vec<QueryResult>, Error> {
     let stamp = datetime(now, ctx.backend);
-    // Records that give the same fields share a statement.
-    let mut shapes: Vec<Shape<Vec<SimpleExpr>>> = Vec::new();
-    let mut shape_of: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut rows = Vec::with_capacity(batch.len());
     for values in batch {
         let mut assignments: Vec<(Alias, SimpleExpr)> = vec![
             (Alias::new("_version"), 1i64.into()),
@@ -128,20 +144,15 @@ pub async fn insert(
             (Alias::new("_updated_at"), stamp.clone().into()),
         ];
         assignments.extend(column_values(ctx.map, values, ctx.backend)?);
-        let names: Vec<String> = assignments.iter().map(|(column, _)| column.0.clone()).collect();
-        let (columns, row): (Vec<Alias>, Vec<SimpleExpr>) = assignments.into_iter().unzip();
-        let at = *shape_of.entry(names).or_insert_with(|| {
-            shapes.push((columns, Vec::new()));
-            shapes.len() - 1
-        });
-        shapes[at].1.push(row);
+        rows.push(((), assignments));
     }
+    let shapes = by_columns(rows);
     let mut rows = Vec::with_capacity(batch.len());
     for (columns, values) in shapes {
         for chunk in values.chunks((MAX_VALUES / columns.len().max(1)).max(1)) {
             let mut stmt = Query::insert();
             stmt.into_table(Alias::new(&ctx.map.table)).columns(columns.clone());
-            for row in chunk {
+            for ((), row) in chunk {
                 stmt.values(row.clone()).map_err(|e| DbErr::Custom(e.to_string()))?;
             }
             stmt.returning(Query::returning().columns(returning.to_vec()));
@@ -151,9 +162,9 @@ pub async fn insert(
     Ok(rows)
 }
 
-/// Updates records together: each of `batch` (id, the version it is at, its checked
-/// values: `batchable`, and neither unique nor relation fields among them) set with one
-/// statement per chunk of records that set the same fields, its version one more. Returns
+/// Updates records together: each of `batch` (id, its checked values: `batchable`, and
+/// neither unique nor relation fields among them) set with one statement per chunk of
+/// records that set the same fields, its version one more. Returns
 /// the `returning` columns of every row updated, in no particular order; a record not at
 /// its version is updated all the same, and the caller, finding its version is not one
 /// more, refuses the batch.
@@ -164,18 +175,11 @@ pub async fn update(
     now: DateTime<Utc>,
     returning: &[Alias],
 ) -> Result<Vec<QueryResult>, Error> {
-    let mut shapes: Vec<Shape<(i64, Vec<SimpleExpr>)>> = Vec::new();
-    let mut shape_of: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut sets = Vec::with_capacity(batch.len());
     for (id, values) in batch {
-        let (columns, row): (Vec<Alias>, Vec<SimpleExpr>) =
-            column_values(ctx.map, values, ctx.backend)?.into_iter().unzip();
-        let names: Vec<String> = columns.iter().map(|c| c.0.clone()).collect();
-        let at = *shape_of.entry(names).or_insert_with(|| {
-            shapes.push((columns, Vec::new()));
-            shapes.len() - 1
-        });
-        shapes[at].1.push((*id, row));
+        sets.push((*id, column_values(ctx.map, values, ctx.backend)?));
     }
+    let shapes = by_columns(sets);
     let mut rows = Vec::with_capacity(batch.len());
     for (columns, records) in shapes {
         // SQLite tries a CASE's branches in turn: a thousand rows a statement keeps that short.

@@ -104,7 +104,7 @@ pub fn after_change<'a>(
 pub fn after_changes<'a>(
     tx: &'a DatabaseTransaction,
     app: &'a PublishedApp,
-    changes: Vec<Change>,
+    mut changes: Vec<Change>,
     now: DateTime<Utc>,
     depth: usize,
 ) -> BoxFuture<'a, Result<(), Error>> {
@@ -112,7 +112,7 @@ pub fn after_changes<'a>(
         let ctx = Context::at(now, now.date_naive()).with_calendars(&app.bundle.calendars);
         let mut cache = related::Related::new();
         // Changes of one form and kind are evaluated together.
-        for run in changes.chunk_by(|a, b| a.form == b.form && a.kind == b.kind) {
+        for run in changes.chunk_by_mut(|a, b| a.form == b.form && a.kind == b.kind) {
             let (form_key, kind) = (&run[0].form, run[0].kind);
             let form = app.form(form_key)?;
             let watching: Vec<&EventRule> = app
@@ -125,9 +125,10 @@ pub fn after_changes<'a>(
             }
             let needs = related::related_paths(watching.iter().copied());
             let mut values = Vec::with_capacity(run.len());
-            for change in run {
-                let mut before = change.before.clone().map(|v| RecordValues::new(form, change.id, v, ctx));
-                let mut after = change.after.clone().map(|v| RecordValues::new(form, change.id, v, ctx));
+            // The values move into what the rules read; acting needs only the rest of a change.
+            for change in run.iter_mut() {
+                let mut before = change.before.take().map(|v| RecordValues::new(form, change.id, v, ctx));
+                let mut after = change.after.take().map(|v| RecordValues::new(form, change.id, v, ctx));
                 for record in before.iter_mut().chain(after.iter_mut()) {
                     related::load_with(tx, app, record, &needs, &mut cache).await?;
                 }

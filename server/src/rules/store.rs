@@ -34,7 +34,7 @@ pub async fn insert_firing(
     acting_for: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, DbErr> {
-    insert_returning_id(c, firing_row(c, app, firing, change, acting_for, now)).await
+    Ok(insert_firings(c, app, &[(firing, change, acting_for)], now).await?.pop().flatten())
 }
 
 /// Stores firings of one rule made together (by records written together), a thousand to
