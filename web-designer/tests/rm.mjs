@@ -152,7 +152,7 @@ await check('an RM searches her customers and opens the 360 view of one: figures
   await page.getByRole('link', { name: '李伟' }).click();
   await expectVisible(page.getByRole('heading', { name: '李伟' }), "the customer's page");
   await expectVisible(page.getByLabel('管理资产'), 'the form, from its metadata');
-  if ((await page.getByLabel('管理资产').inputValue()) !== '12800000.00') throw new Error('the AUM is not the exact decimal');
+  if ((await page.getByLabel('管理资产').inputValue()) !== '12,800,000.00') throw new Error('the AUM is not the exact decimal, grouped');
   if ((await page.getByLabel('证件号码').inputValue()) !== '110***********0001') throw new Error('the ID number is not masked in the form');
   // The customer 360, laid out in the app's metadata: figures and the sections she may read.
   const summary = page.getByRole('list', { name: '概览' });

@@ -1,7 +1,10 @@
 // The top of every document designer: its title, the way back, undo and redo (with their
-// keys), save, publish and whether anything is unsaved; below it what the last save said.
+// keys), save, publish and whether anything is unsaved; below it what the last save said,
+// in the language the reader reads now.
 import { RedoOutlined, UndoOutlined } from '@ant-design/icons';
 import { Alert, Button, Space, Tooltip } from 'antd';
+import { useContext } from 'react';
+import { LanguageContext } from '../i18n';
 import { useNavigate } from '../ui/router';
 import { useD } from './i18n';
 import type { useDraft } from './useDraft';
@@ -15,6 +18,7 @@ export function DraftToolbar({ title, back, draft, onPublish }: {
   onPublish: () => void;
 }) {
   const d = useD();
+  const language = useContext(LanguageContext);
   const go = useNavigate();
   const { h, notice } = draft;
   return (
@@ -30,7 +34,7 @@ export function DraftToolbar({ title, back, draft, onPublish }: {
           {draft.dirty && <span className="unsaved" role="status">{d('designer.unsaved')}</span>}
         </Space>
       </header>
-      {notice && <Alert className="designer-notice" role={notice.type === 'error' ? 'alert' : 'status'} type={notice.type} title={notice.text} closable onClose={() => draft.setNotice(null)} />}
+      {notice && <Alert className="designer-notice" role={notice.type === 'error' ? 'alert' : 'status'} type={notice.type} title={notice.text(language)} closable onClose={() => draft.setNotice(null)} />}
     </>
   );
 }

@@ -8,11 +8,12 @@ import { useQueryClient } from '@tanstack/react-query';
 import { invalidate } from '../api/queries';
 import { guardLeaving } from '../ui/router';
 import { check, readDraft, saveDraft, type Checked, type Json } from './api';
-import { useD } from './i18n';
+import { dTranslate, useD } from './i18n';
 import { begin, record, redo, undo, type History } from './history';
-import { useJoin } from '../i18n';
+import { joinIn, type Language } from '../i18n';
 
-export type Notice = { type: 'success' | 'error' | 'info'; text: string } | null;
+/// What the last save said, in whichever language the reader reads now.
+export type Notice = { type: 'success' | 'error' | 'info'; text: (language: Language) => string } | null;
 
 /// Whether a key press is typing into a text box (its own undo applies there).
 const typing = (target: EventTarget | null) =>
@@ -20,7 +21,6 @@ const typing = (target: EventTarget | null) =>
 
 export function useDraft<T extends Json>(app: string, kind: string, key: string, blank: () => T) {
   const d = useD();
-  const join = useJoin();
   const client = useQueryClient();
   const [saved, setSaved] = useState<{ doc: T; revision: number } | null>(null);
   const [h, setH] = useState<History<T> | null>(null);
@@ -54,7 +54,7 @@ export function useDraft<T extends Json>(app: string, kind: string, key: string,
     if (answer.ok) {
       setSaved({ doc, revision: answer.revision });
       const count = answer.diagnostics.length;
-      setNotice({ type: count ? 'info' : 'success', text: count ? d('designer.savedWithFindings', { count }) : d('designer.saved') });
+      setNotice({ type: count ? 'info' : 'success', text: (l) => (count ? dTranslate(l, 'designer.savedWithFindings', { count }) : dTranslate(l, 'designer.saved')) });
       void invalidate(client, ['/api/v1/apps'], { app });
       return true;
     }
@@ -63,8 +63,9 @@ export function useDraft<T extends Json>(app: string, kind: string, key: string,
       if (read) setTheirs({ doc: read.doc as T, revision: read.revision });
       return false;
     }
-    const said = join((answer.problem?.errors ?? []).map((e) => e.message), 'sentences') || answer.problem?.detail || '';
-    setNotice({ type: 'error', text: d('designer.saveFailed', { why: said }) });
+    const messages = (answer.problem?.errors ?? []).map((e) => e.message);
+    const detail = answer.problem?.detail || '';
+    setNotice({ type: 'error', text: (l) => dTranslate(l, 'designer.saveFailed', { why: joinIn(l, messages, 'sentences') || detail }) });
     return false;
   }
 

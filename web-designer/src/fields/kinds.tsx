@@ -6,7 +6,7 @@
 // task forms, bulk edit, lists, record pages' sections and the filter builder all read it,
 // as the form designer's palette and preview will. A new field type is one entry here
 // (and its locale strings); nothing else decides per type.
-import { Input, Select, Switch, Tag } from 'antd';
+import { Input, Select, Switch, Tag, type InputProps } from 'antd';
 import type { ReactNode } from 'react';
 import { shownMasked, type FieldMeta, type FieldType, type Row, type WorkspaceForm } from '../api/client';
 import { formatDecimal, formatInstant, fromWallClock, toWallClock } from '../ui/format';
@@ -142,6 +142,13 @@ const TEXT: FieldKind = {
   filterInput: textFilter,
 };
 
+/// A decimal's input. Read-only (AUM, derived by the rules), it shows the amount grouped
+/// as every other place does (6,200,000.00); typed, it takes the digits as they are typed.
+function DecimalInput({ scale, value, ...rest }: InputProps & { scale: number }) {
+  const shown = rest.disabled && (typeof value === 'string' || typeof value === 'number') && value !== '' ? formatDecimal(String(value), scale) : value;
+  return <Input inputMode="decimal" className="number" {...rest} value={shown} />;
+}
+
 export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   text: TEXT,
   email: { ...TEXT, input: (f, c) => <Input type="email" disabled={c.disabled} maxLength={f.max_length ?? undefined} /> },
@@ -155,7 +162,7 @@ export const FIELD_KINDS: Record<FieldType, FieldKind> = {
   // Digits as typed: the server checks scale and range, and nothing passes through a float.
   decimal: {
     ...NUMBER,
-    input: (f, c) => <Input inputMode="decimal" disabled={c.disabled} suffix={f.currency} className="number" />,
+    input: (f, c) => <DecimalInput scale={f.scale ?? 2} disabled={c.disabled} suffix={f.currency} />,
     fromInput: (v) => text(typeof v === 'string' ? v.replace(/[,\s]/g, '') : v),
     text: (f, v) => formatDecimal(String(v), f.scale ?? 2),
     cell: (f, v) => <span className="number">{formatDecimal(String(v), f.scale ?? 2)}</span>,

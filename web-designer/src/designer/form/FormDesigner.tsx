@@ -102,7 +102,8 @@ export default function FormDesigner({ params }: { params: Params }) {
     setImpact(null);
     await draft.load();
     setSelected(to);
-    draft.setNotice({ type: 'success', text: d('impact.renamed', { to, count: done.data.rewritten.length }) });
+    const count = done.data.rewritten.length;
+    draft.setNotice({ type: 'success', text: (l) => dTranslate(l, 'impact.renamed', { to, count }) });
     void invalidate(client, ['/api/v1/apps'], { app });
     return null;
   }
